@@ -1,0 +1,90 @@
+import { VpcdError } from './errors.js';
+
+/** The vpcd length prefix has 16 bits: no frame (ATR, C-APDU, R-APDU) can be longer than this. */
+export const VPCD_MAX_FRAME = 0xffff;
+
+/** One vpcd frame: 2-byte big-endian length, then the payload. Throws VPCD_FRAME_TOO_LONG above 65535 bytes. */
+export function encodeFrame(payload: Uint8Array): Uint8Array {
+  if (!(payload instanceof Uint8Array)) {
+    throw new VpcdError('VPCD_OPTIONS', 'frame payload must be a Uint8Array');
+  }
+  if (payload.length > VPCD_MAX_FRAME) {
+    throw new VpcdError(
+      'VPCD_FRAME_TOO_LONG',
+      `a vpcd frame carries at most ${VPCD_MAX_FRAME} bytes, got ${payload.length}`,
+    );
+  }
+  const out = new Uint8Array(payload.length + 2);
+  out[0] = payload.length >> 8;
+  out[1] = payload.length & 0xff;
+  out.set(payload, 2);
+  return out;
+}
+
+/**
+ * Reassembles vpcd frames from a TCP byte stream, whatever the chunking: vpcd sends the length
+ * and the payload in two send() calls, TCP may split either anywhere, and several frames can
+ * arrive in one chunk. Every returned frame is a fresh copy (never a view of the caller's chunk).
+ */
+export class FrameDecoder {
+  /** First length byte when a chunk ended between the two length bytes. */
+  #lengthHigh = -1;
+  /** Payload of the frame being filled, when a chunk ended inside it. */
+  #body: Uint8Array | null = null;
+  #bodyFill = 0;
+
+  /** Feeds a chunk; returns the frames it completed, in order (possibly none). */
+  push(chunk: Uint8Array): Uint8Array[] {
+    const frames: Uint8Array[] = [];
+    let i = 0;
+    const n = chunk.length;
+    while (i < n) {
+      if (this.#body === null) {
+        let length: number;
+        if (this.#lengthHigh >= 0) {
+          length = (this.#lengthHigh << 8) | (chunk[i] as number);
+          this.#lengthHigh = -1;
+          i += 1;
+        } else if (n - i >= 2) {
+          length = ((chunk[i] as number) << 8) | (chunk[i + 1] as number);
+          i += 2;
+        } else {
+          this.#lengthHigh = chunk[i] as number;
+          i += 1;
+          break;
+        }
+        if (n - i >= length) {
+          frames.push(chunk.slice(i, i + length));
+          i += length;
+          continue;
+        }
+        this.#body = new Uint8Array(length);
+        this.#bodyFill = 0;
+      }
+      const body = this.#body;
+      const take = Math.min(body.length - this.#bodyFill, n - i);
+      body.set(chunk.subarray(i, i + take), this.#bodyFill);
+      this.#bodyFill += take;
+      i += take;
+      if (this.#bodyFill === body.length) {
+        frames.push(body);
+        this.#body = null;
+        this.#bodyFill = 0;
+      }
+    }
+    return frames;
+  }
+
+  /** Bytes held for a frame that is not complete yet (0 at a frame boundary). */
+  get pendingBytes(): number {
+    if (this.#lengthHigh >= 0) return 1;
+    return this.#body === null ? 0 : 2 + this.#bodyFill;
+  }
+
+  /** Drops any partial frame (a new connection starts a new stream). */
+  reset(): void {
+    this.#lengthHigh = -1;
+    this.#body = null;
+    this.#bodyFill = 0;
+  }
+}

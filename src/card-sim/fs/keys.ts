@@ -1,0 +1,115 @@
+import { CardTreeError } from '../errors.js';
+
+/** Block cipher of a card key: 3DES (2- or 3-key, 16 or 24 bytes) or SM4 (16 bytes). */
+export type CardAlgorithm = '3des' | 'sm4';
+
+/**
+ * What a key is for. The OS only uses a key for its own purpose:
+ * - 'external-auth': EXTERNAL AUTHENTICATE `00 82 00 kid` (the terminal proves it holds the key);
+ * - 'internal-auth': INTERNAL AUTHENTICATE `00 88 00 kid` (the card proves it holds the key);
+ * - 'reload': the MAC of RELOAD PIN `80 5E 00 00`;
+ * - 'unblock': the cryptogram and MAC of PIN UNBLOCK `84 24 00 00`.
+ */
+export type KeyUsage = 'external-auth' | 'internal-auth' | 'reload' | 'unblock';
+
+export const KEY_USAGES: readonly KeyUsage[] = ['external-auth', 'internal-auth', 'reload', 'unblock'];
+
+export interface CardKeyOptions {
+  /** Key number 0..255 (P2 of EXTERNAL/INTERNAL AUTHENTICATE); unique within its DF. */
+  id: number;
+  algorithm: CardAlgorithm;
+  /** 16 or 24 bytes for 3DES, 16 for SM4. Copied. */
+  key: Uint8Array;
+  usage: KeyUsage;
+  /** Failed uses before the key blocks; 1..15, default 3. */
+  tryLimit?: number;
+  /** Tries left (for restoring a saved card); default tryLimit. */
+  triesLeft?: number;
+}
+
+/** Block size in bytes of a card algorithm (8 for 3DES, 16 for SM4). */
+export function blockSize(algorithm: CardAlgorithm): number {
+  return algorithm === 'sm4' ? 16 : 8;
+}
+
+/**
+ * A key held by a DF, with its try counter. A failed use (wrong cryptogram, bad MAC) spends a try;
+ * at 0 the key is blocked (`6983`). The counter is persistent card state: the owning tree is told
+ * through `onChange` whenever it moves.
+ */
+export class CardKey {
+  readonly id: number;
+  readonly algorithm: CardAlgorithm;
+  readonly usage: KeyUsage;
+  readonly tryLimit: number;
+  #key: Uint8Array;
+  #triesLeft: number;
+  /** Set by the owning DF: makes a counter change durable (may throw if persisting fails). */
+  onChange: (() => void) | undefined;
+
+  constructor(options: CardKeyOptions) {
+    const { id, algorithm, key, usage } = options;
+    if (!Number.isInteger(id) || id < 0 || id > 0xff) {
+      throw new CardTreeError(`key id must be an integer 0..255, got ${String(id)}`);
+    }
+    if (algorithm !== '3des' && algorithm !== 'sm4') {
+      throw new CardTreeError(`key ${id}: algorithm must be '3des' or 'sm4', got ${String(algorithm)}`);
+    }
+    if (!(key instanceof Uint8Array)) throw new CardTreeError(`key ${id}: key bytes must be a Uint8Array`);
+    const okLength = algorithm === 'sm4' ? key.length === 16 : key.length === 16 || key.length === 24;
+    if (!okLength) {
+      throw new CardTreeError(
+        `key ${id}: ${algorithm} key must be ${algorithm === 'sm4' ? '16' : '16 or 24'} bytes, got ${key.length}`,
+      );
+    }
+    if (!KEY_USAGES.includes(usage)) {
+      throw new CardTreeError(`key ${id}: usage must be one of ${KEY_USAGES.join(', ')}, got ${String(usage)}`);
+    }
+    const tryLimit = options.tryLimit ?? 3;
+    if (!Number.isInteger(tryLimit) || tryLimit < 1 || tryLimit > 15) {
+      throw new CardTreeError(`key ${id}: tryLimit must be an integer 1..15, got ${String(tryLimit)}`);
+    }
+    const triesLeft = options.triesLeft ?? tryLimit;
+    if (!Number.isInteger(triesLeft) || triesLeft < 0 || triesLeft > tryLimit) {
+      throw new CardTreeError(`key ${id}: triesLeft must be an integer 0..${tryLimit}, got ${String(triesLeft)}`);
+    }
+    this.id = id;
+    this.algorithm = algorithm;
+    this.usage = usage;
+    this.tryLimit = tryLimit;
+    this.#key = new Uint8Array(key);
+    this.#triesLeft = triesLeft;
+  }
+
+  /** A copy of the key bytes. */
+  get key(): Uint8Array {
+    return new Uint8Array(this.#key);
+  }
+
+  get triesLeft(): number {
+    return this.#triesLeft;
+  }
+
+  get blocked(): boolean {
+    return this.#triesLeft === 0;
+  }
+
+  /** Spends one try durably (before the caller checks the cryptogram). */
+  spendTry(): void {
+    if (this.#triesLeft === 0) return;
+    this.#triesLeft -= 1;
+    this.onChange?.();
+  }
+
+  /** Restores the counter after a successful use (durably, when it moved). */
+  restoreTries(): void {
+    if (this.#triesLeft === this.tryLimit) return;
+    this.#triesLeft = this.tryLimit;
+    this.onChange?.();
+  }
+
+  /** Sets the counter without telling the tree (used when rolling back to a persisted state). */
+  setTriesLeftSilently(n: number): void {
+    this.#triesLeft = Math.max(0, Math.min(this.tryLimit, n));
+  }
+}

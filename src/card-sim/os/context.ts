@@ -1,0 +1,156 @@
+import type { DecodedCommandApdu } from '../../apdu/index.js';
+import type { AccessCondition } from '../fs/access.js';
+import type { CardKey } from '../fs/keys.js';
+import type { DedicatedFile, ElementaryFile, MasterFile } from '../fs/nodes.js';
+import type { CardPin } from '../fs/pins.js';
+
+/** The command a handler receives: the decoded APDU (header, data, Ne, case, extended). */
+export type CardCommand = DecodedCommandApdu;
+
+/** What a handler answers. `sw` defaults to 9000. */
+export interface HandlerResult {
+  data?: Uint8Array;
+  sw?: number;
+  /**
+   * The data has one exact length (a record): a non-zero Le that differs gets `6Cxx` with the
+   * exact length, as SSC cards answer READ RECORD. Without it Le is a maximum.
+   */
+  exactLe?: boolean;
+}
+
+/**
+ * The one handler shape of the card OS. Handlers read and change the card through `ctx` and
+ * signal failures by throwing StatusWordError; the OS turns that into SW1 SW2 in one place.
+ */
+export type CommandHandler = (ctx: CardContext, cmd: CardCommand) => HandlerResult;
+
+/**
+ * What the OS knows between commands: the tree, the current DF / EF / record, and the security
+ * state (verified PINs live in their Pin objects; authenticated keys and the challenge here).
+ */
+export class CardContext {
+  readonly tree: MasterFile;
+  currentDf: DedicatedFile;
+  currentEf: ElementaryFile | undefined;
+  /** Number of the current record of the current EF (set by record commands). */
+  currentRecord: number | undefined;
+  /** The last GET CHALLENGE value, until a command uses it (single use). */
+  challenge: Uint8Array | undefined;
+  readonly authenticatedKeys = new Set<CardKey>();
+  /** Source of card randomness (GET CHALLENGE). */
+  readonly random: (n: number) => Uint8Array;
+
+  constructor(tree: MasterFile, random: (n: number) => Uint8Array) {
+    this.tree = tree;
+    this.random = random;
+    this.currentDf = tree;
+    this.currentEf = undefined;
+    this.currentRecord = undefined;
+    this.challenge = undefined;
+  }
+
+  /** The application (nearest DF with a DF name, itself included) a DF belongs to. */
+  static applicationOf(df: DedicatedFile): DedicatedFile | undefined {
+    for (let d: DedicatedFile | undefined = df; d !== undefined; d = d.parent) {
+      if (d.isApplication) return d;
+    }
+    return undefined;
+  }
+
+  /** The current application, or undefined outside any application. */
+  get currentApplication(): DedicatedFile | undefined {
+    return CardContext.applicationOf(this.currentDf);
+  }
+
+  /**
+   * Ends the security state: PINs no longer verified, no key authenticated, no challenge.
+   * Happens on reset, power-off and selection of another application.
+   */
+  clearSecurityState(): void {
+    for (const node of this.tree.walk()) {
+      if (node.kind === 'df') for (const p of node.pins) p.pin.clearVerified();
+    }
+    this.authenticatedKeys.clear();
+    this.challenge = undefined;
+  }
+
+  /** Back to the state after an ATR: MF selected, security state cleared. */
+  resetSession(): void {
+    this.clearSecurityState();
+    this.currentDf = this.tree;
+    this.currentEf = undefined;
+    this.currentRecord = undefined;
+  }
+
+  /** Makes `df` current (and `ef`, when given); leaving the application ends the security state. */
+  select(df: DedicatedFile, ef?: ElementaryFile): void {
+    if (CardContext.applicationOf(df) !== this.currentApplication) this.clearSecurityState();
+    this.currentDf = df;
+    this.currentEf = ef;
+    this.currentRecord = undefined;
+  }
+
+  /** Makes an EF of the current DF current without leaving the DF (SFI addressing). */
+  useEf(ef: ElementaryFile): void {
+    if (this.currentEf !== ef) this.currentRecord = undefined;
+    this.currentEf = ef;
+  }
+
+  /** Takes the pending challenge (single use): it is gone afterwards. */
+  takeChallenge(): Uint8Array | undefined {
+    const c = this.challenge;
+    this.challenge = undefined;
+    return c;
+  }
+
+  /** The PIN with this id owned by `from` or its nearest ancestor that has one. */
+  resolvePin(from: DedicatedFile, id: string): CardPin | undefined {
+    for (let d: DedicatedFile | undefined = from; d !== undefined; d = d.parent) {
+      const p = d.pin(id);
+      if (p !== undefined) return p;
+    }
+    return undefined;
+  }
+
+  /** The PIN whose reference (P2 of VERIFY) is `ref`, looking from `from` upwards; with its owner. */
+  resolvePinByReference(from: DedicatedFile, ref: number): { pin: CardPin; owner: DedicatedFile } | undefined {
+    for (let d: DedicatedFile | undefined = from; d !== undefined; d = d.parent) {
+      const p = d.pins.find((x) => x.reference === ref);
+      if (p !== undefined) return { pin: p, owner: d };
+    }
+    return undefined;
+  }
+
+  /** The key with this number owned by `from` or its nearest ancestor that has one. */
+  resolveKey(from: DedicatedFile, id: number): CardKey | undefined {
+    for (let d: DedicatedFile | undefined = from; d !== undefined; d = d.parent) {
+      const k = d.key(id);
+      if (k !== undefined) return k;
+    }
+    return undefined;
+  }
+
+  /** Whether an access condition of `ef` holds in the current security state. */
+  isSatisfied(ef: ElementaryFile, cond: AccessCondition): boolean {
+    const owner = ef.parent ?? this.tree;
+    const pinOk = (id: string): boolean => this.resolvePin(owner, id)?.pin.status().verified === true;
+    const keyOk = (id: number): boolean => {
+      const k = this.resolveKey(owner, id);
+      return k !== undefined && this.authenticatedKeys.has(k);
+    };
+    switch (cond.kind) {
+      case 'always':
+        return true;
+      case 'never':
+        return false;
+      case 'pin':
+        return pinOk(cond.pin);
+      case 'key':
+        return keyOk(cond.keyId);
+      case 'pin-and-key':
+        return pinOk(cond.pin) && keyOk(cond.keyId);
+      case 'pin-or-key':
+        return pinOk(cond.pin) || keyOk(cond.keyId);
+    }
+  }
+}

@@ -1,0 +1,35 @@
+#!/usr/bin/env node
+/**
+ * The `sscard` command line. Each command group lives in its own file under commands/ and
+ * registers itself on the program; this file only wires them together and turns errors into
+ * one clear line and a non-zero exit.
+ */
+import { Command, CommanderError } from 'commander';
+import { SscardError } from '../apdu/index.js';
+
+export function buildProgram(): Command {
+  const program = new Command();
+  program
+    .name('sscard')
+    .description('Social security card simulator and terminal SDK')
+    .showHelpAfterError(false)
+    .exitOverride();
+  // Command groups register here (one line each).
+  return program;
+}
+
+export async function runCli(argv: readonly string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv as string[], { from: 'user' });
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // Help and version are "errors" to commander; they already printed what they had to.
+      return err.exitCode;
+    }
+    const message = err instanceof SscardError ? `${err.message} [${err.code}]` : err instanceof Error ? err.message : String(err);
+    process.stderr.write(`sscard: ${message}\n`);
+    return typeof process.exitCode === 'number' && process.exitCode !== 0 ? process.exitCode : 1;
+  }
+}

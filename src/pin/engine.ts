@@ -1,0 +1,209 @@
+import { timingSafeEqual } from 'node:crypto';
+import { PinFormatError } from './errors.js';
+import type { PinFormatProblem } from './errors.js';
+import { definePinPolicy, pinDigits } from './policy.js';
+import type { PinPolicy } from './policy.js';
+import { validatePinRecord } from './record.js';
+import type { PinRecord, PinStore } from './record.js';
+import { createPinVerifier, pinMatchesVerifier } from './verifier.js';
+
+/** Outcome of presenting a PIN. `triesLeft` 0 on 'incorrect' means this try blocked the PIN (63C0). */
+export type VerifyResult =
+  | { ok: true }
+  | { ok: false; reason: 'incorrect'; triesLeft: number }
+  | { ok: false; reason: 'blocked' };
+
+/** Outcome of a cardholder PIN change. */
+export type ChangeResult =
+  | VerifyResult
+  /** One of the PINs has the wrong shape (`pin` says which); nothing was spent or changed. */
+  | { ok: false; reason: 'format'; pin: 'old' | 'new'; problem: PinFormatProblem }
+  /** The policy forbids going back to the initial PIN; the old PIN was right and its try restored. */
+  | { ok: false; reason: 'initial-forbidden' };
+
+export interface PinStatus {
+  triesLeft: number;
+  tryLimit: number;
+  blocked: boolean;
+  /** Volatile: the right PIN was presented since the last reset / clearVerified / failed try. */
+  verified: boolean;
+  initial: boolean;
+}
+
+/**
+ * One PIN: a pure state machine over a durable record held by a PinStore. No I/O of its own.
+ *
+ * Rules (the card's observable behaviour):
+ * - verify: a malformed candidate (length outside the policy, non-digit) throws PinFormatError
+ *   before anything is spent, matching a card that rejects the data with 6700/6A80 without
+ *   touching its counter. Format is checked before the blocked state, as a card checks the
+ *   command data before acting on it. A blocked PIN answers 'blocked' and saves nothing, even
+ *   for the right value. Otherwise the decremented counter is saved first (if that save throws,
+ *   the error propagates and the try stays spent: nothing is compared, nothing refunded), then
+ *   the candidate is compared in constant time, and only a match saves the full counter back.
+ * - verified is volatile (never in the record). It is cleared when a try is spent (so a failed or
+ *   torn verify leaves it false), by a blocked answer, by clearVerified(), reload() and unblock();
+ *   it is set only after a match whose counter restore has been saved.
+ * - The record's tryLimit (fixed at personalisation) is authoritative for the counter; the
+ *   policy's tryLimit is what create() personalises with.
+ * - initial flag: create() and reload() are issuer-set values and set it to (pin === policy's
+ *   initialPin); a successful cardholder change() always clears it, even when the new digits
+ *   equal the initial ones (allowed only without forbidReturnToInitial). So it is true exactly
+ *   until a successful change, or again after the issuer reloads the initial value.
+ */
+export class Pin {
+  readonly policy: PinPolicy;
+  readonly #store: PinStore;
+  #verified = false;
+
+  constructor(policy: PinPolicy, store: PinStore) {
+    this.policy = definePinPolicy(policy);
+    this.#store = store;
+    // Fail now, by name, on a missing or damaged record rather than at the first command.
+    this.#load();
+  }
+
+  /** Personalises `store` with a full counter and a verifier for `pin`, then returns the engine. */
+  static create(policy: PinPolicy, store: PinStore, pin: string | Uint8Array = policy.initialPin): Pin {
+    const checked = definePinPolicy(policy);
+    const digits = pinDigits(pin, checked);
+    try {
+      store.save({
+        tryLimit: checked.tryLimit,
+        triesLeft: checked.tryLimit,
+        initial: isInitialPin(digits, checked),
+        verifier: createPinVerifier(digits),
+      });
+    } finally {
+      digits.fill(0);
+    }
+    return new Pin(checked, store);
+  }
+
+  status(): PinStatus {
+    const record = this.#load();
+    return {
+      triesLeft: record.triesLeft,
+      tryLimit: record.tryLimit,
+      blocked: record.triesLeft === 0,
+      verified: this.#verified,
+      initial: record.initial,
+    };
+  }
+
+  verify(candidate: string | Uint8Array): VerifyResult {
+    const digits = pinDigits(candidate, this.policy);
+    try {
+      return this.#verifyDigits(digits);
+    } finally {
+      digits.fill(0);
+    }
+  }
+
+  /**
+   * Cardholder change. The new PIN's format is checked first, then the old one's (a 'format'
+   * answer spends nothing). The old PIN then goes through exactly the verify path: a wrong old PIN
+   * spends a try, a blocked PIN answers 'blocked'. A forbidden return to the initial PIN is
+   * checked after that verify, so the right old PIN has already had its try restored and the
+   * refusal costs the cardholder nothing; verified stays set by that successful comparison.
+   */
+  change(oldPin: string | Uint8Array, newPin: string | Uint8Array): ChangeResult {
+    let next: Buffer;
+    try {
+      next = pinDigits(newPin, this.policy);
+    } catch (error) {
+      if (error instanceof PinFormatError) return { ok: false, reason: 'format', pin: 'new', problem: error.problem };
+      throw error;
+    }
+    let old: Buffer | undefined;
+    try {
+      try {
+        old = pinDigits(oldPin, this.policy);
+      } catch (error) {
+        if (error instanceof PinFormatError) return { ok: false, reason: 'format', pin: 'old', problem: error.problem };
+        throw error;
+      }
+      const proof = this.#verifyDigits(old);
+      if (!proof.ok) return proof;
+      if (this.policy.forbidReturnToInitial && isInitialPin(next, this.policy)) {
+        return { ok: false, reason: 'initial-forbidden' };
+      }
+      const record = this.#load();
+      this.#store.save({
+        tryLimit: record.tryLimit,
+        triesLeft: record.tryLimit,
+        initial: false,
+        verifier: createPinVerifier(next),
+      });
+      return { ok: true };
+    } finally {
+      next.fill(0);
+      old?.fill(0);
+    }
+  }
+
+  /**
+   * Service-window reload (the caller has checked the issuer's authorisation): sets `newPin`,
+   * restores the counter (unblocking), and marks the PIN initial iff it equals the policy's
+   * initialPin. forbidReturnToInitial binds the cardholder only, not the issuer.
+   */
+  reload(newPin: string | Uint8Array): void {
+    const digits = pinDigits(newPin, this.policy);
+    try {
+      const record = this.#load();
+      this.#verified = false;
+      this.#store.save({
+        tryLimit: record.tryLimit,
+        triesLeft: record.tryLimit,
+        initial: isInitialPin(digits, this.policy),
+        verifier: createPinVerifier(digits),
+      });
+    } finally {
+      digits.fill(0);
+    }
+  }
+
+  /**
+   * Service-window unblock (issuer-authorised by the caller): restores the counter; with `newPin`
+   * it also sets a new PIN exactly as reload() does, without it the PIN and initial flag stay.
+   */
+  unblock(newPin?: string | Uint8Array): void {
+    if (newPin !== undefined) {
+      this.reload(newPin);
+      return;
+    }
+    const record = this.#load();
+    this.#verified = false;
+    this.#store.save({ ...record, verifier: { ...record.verifier }, triesLeft: record.tryLimit });
+  }
+
+  /** Ends the security state (reset, power-off, selection of another application). */
+  clearVerified(): void {
+    this.#verified = false;
+  }
+
+  #load(): PinRecord {
+    return validatePinRecord(this.#store.load());
+  }
+
+  #verifyDigits(digits: Uint8Array): VerifyResult {
+    const record = this.#load();
+    this.#verified = false;
+    if (record.triesLeft === 0) return { ok: false, reason: 'blocked' };
+    const triesLeft = record.triesLeft - 1;
+    // Durable before the comparison: a card pulled after this line has lost the try.
+    this.#store.save({ ...record, verifier: { ...record.verifier }, triesLeft });
+    if (!pinMatchesVerifier(record.verifier, digits)) {
+      return { ok: false, reason: 'incorrect', triesLeft };
+    }
+    this.#store.save({ ...record, verifier: { ...record.verifier }, triesLeft: record.tryLimit });
+    this.#verified = true;
+    return { ok: true };
+  }
+}
+
+/** The initial PIN is policy data, not a secret; the comparison is constant-time all the same. */
+function isInitialPin(digits: Uint8Array, policy: PinPolicy): boolean {
+  const initial = Buffer.from(policy.initialPin, 'latin1');
+  return initial.length === digits.length && timingSafeEqual(initial, digits);
+}

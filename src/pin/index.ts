@@ -1,0 +1,25 @@
+export { PinFormatError, PinPolicyError, PinRecordError } from './errors.js';
+export type { PinFormatProblem } from './errors.js';
+export {
+  DEFAULT_PIN_POLICY,
+  PIN_MIN_DIGITS,
+  PIN_MAX_DIGITS,
+  PIN_MAX_TRY_LIMIT,
+  definePinPolicy,
+  validatePinFormat,
+} from './policy.js';
+export type { PinPolicy } from './policy.js';
+export { MemoryPinStore, validatePinRecord, PIN_SALT_BYTES, PIN_MAC_BYTES } from './record.js';
+export type { PinRecord, PinStore, PinVerifier } from './record.js';
+export { Pin } from './engine.js';
+export type { VerifyResult, ChangeResult, PinStatus } from './engine.js';
+export {
+  encodePinBcd,
+  decodePinBcd,
+  encodeChangePinData,
+  decodeChangePinData,
+  encodePinBlockFormat2,
+  decodePinBlockFormat2,
+  CHANGE_PIN_SEPARATOR,
+  PIN_BLOCK_FORMAT2_LENGTH,
+} from './encoding.js';

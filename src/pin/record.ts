@@ -1,0 +1,95 @@
+import { PinRecordError } from './errors.js';
+import { PIN_MAX_TRY_LIMIT } from './policy.js';
+
+/**
+ * What proves a PIN without holding it: a random salt and HMAC-SHA256(key = salt, ASCII digits),
+ * both as hex. A saved card image carries this, never the digits.
+ */
+export interface PinVerifier {
+  /** 16 random bytes, hex. */
+  salt: string;
+  /** HMAC-SHA256 keyed with the salt bytes over the PIN's ASCII digits, hex (32 bytes). */
+  mac: string;
+}
+
+/** The durable state of one PIN: counter, initial-PIN flag and verifier. JSON-safe. */
+export interface PinRecord {
+  tryLimit: number;
+  triesLeft: number;
+  /** True while the PIN in effect is the one the issuer set (see Pin for the exact rule). */
+  initial: boolean;
+  verifier: PinVerifier;
+}
+
+/**
+ * Where the engine keeps its record. Synchronous on purpose: when `save` returns, the record must
+ * be durable (a card image written, flushed and renamed), because a try is spent by a save that
+ * must complete before the PIN is compared. A save that cannot complete must throw.
+ */
+export interface PinStore {
+  load(): PinRecord;
+  save(record: PinRecord): void;
+}
+
+export const PIN_SALT_BYTES = 16;
+export const PIN_MAC_BYTES = 32;
+
+function isHex(value: unknown, bytes: number): value is string {
+  return typeof value === 'string' && value.length === bytes * 2 && /^[0-9A-Fa-f]*$/.test(value);
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * Checks that `value` is a well-formed PinRecord and returns a detached copy of it. Anything else
+ * is a PinRecordError naming the bad field, so a damaged image is reported instead of being
+ * mistaken for a fresh card.
+ */
+export function validatePinRecord(value: unknown): PinRecord {
+  if (!isObject(value)) throw new PinRecordError('record', 'PIN record must be an object');
+  const { tryLimit, triesLeft, initial, verifier } = value;
+  if (typeof tryLimit !== 'number' || !Number.isInteger(tryLimit) || tryLimit < 1 || tryLimit > PIN_MAX_TRY_LIMIT) {
+    throw new PinRecordError('tryLimit', `PIN record tryLimit must be an integer from 1 to ${PIN_MAX_TRY_LIMIT}`);
+  }
+  if (typeof triesLeft !== 'number' || !Number.isInteger(triesLeft) || triesLeft < 0 || triesLeft > tryLimit) {
+    throw new PinRecordError('triesLeft', 'PIN record triesLeft must be an integer from 0 to tryLimit');
+  }
+  if (typeof initial !== 'boolean') {
+    throw new PinRecordError('initial', 'PIN record initial must be a boolean');
+  }
+  if (!isObject(verifier)) {
+    throw new PinRecordError('verifier', 'PIN record verifier must be an object');
+  }
+  if (!isHex(verifier.salt, PIN_SALT_BYTES)) {
+    throw new PinRecordError('verifier.salt', `PIN record verifier.salt must be ${PIN_SALT_BYTES} bytes of hex`);
+  }
+  if (!isHex(verifier.mac, PIN_MAC_BYTES)) {
+    throw new PinRecordError('verifier.mac', `PIN record verifier.mac must be ${PIN_MAC_BYTES} bytes of hex`);
+  }
+  return { tryLimit, triesLeft, initial, verifier: { salt: verifier.salt, mac: verifier.mac } };
+}
+
+/**
+ * A PinStore in memory, for tests and for cards that are never persisted. It keeps a copy of
+ * what was saved, so callers cannot change the stored record behind the engine's back.
+ */
+export class MemoryPinStore implements PinStore {
+  #record: PinRecord | undefined;
+
+  constructor(record?: PinRecord) {
+    if (record !== undefined) this.#record = validatePinRecord(record);
+  }
+
+  load(): PinRecord {
+    if (this.#record === undefined) {
+      throw new PinRecordError('record', 'no PIN record has been saved');
+    }
+    return validatePinRecord(this.#record);
+  }
+
+  save(record: PinRecord): void {
+    this.#record = validatePinRecord(record);
+  }
+}

@@ -1,0 +1,64 @@
+// Fixed-record layouts and TLV items of the SSC files, shared by the card simulator (to write them)
+// and the terminal SDK (to read them). Imports apdu only.
+export { FixedRecordLayout, RecordLayoutError } from './layout.js';
+export type { FieldFormat, FieldSpec, RecordOf } from './layout.js';
+export {
+  WORK_RECORD_LAYOUT,
+  WORK_RECORD_LENGTH,
+  WORK_RECORD_COUNT,
+  encodeWorkRecord,
+  decodeWorkRecord,
+} from './work-record.js';
+export type { WorkRecord } from './work-record.js';
+export {
+  ABO_CODES,
+  RH_CODES,
+  HEALTH_FLAGS,
+  HEALTH_BASICS_RECORD_COUNT,
+  HEALTH_ABO_RECORD,
+  HEALTH_RH_RECORD,
+  HEALTH_WARNING_RECORD,
+  HEALTH_WARNING_LENGTH,
+  healthBasicsRecordLength,
+  encodeHealthBasics,
+  decodeHealthBasics,
+  CONTRAINDICATION_LAYOUT,
+  CONTRAINDICATION_LENGTH,
+  MEDICAL_HISTORY_LAYOUT,
+  MEDICAL_HISTORY_LENGTH,
+  DEFAULT_CONTRAINDICATION_CAPACITY,
+  DEFAULT_MEDICAL_HISTORY_CAPACITY,
+  encodeContraindication,
+  decodeContraindication,
+  encodeMedicalHistory,
+  decodeMedicalHistory,
+} from './health.js';
+export type {
+  AboCode,
+  RhCode,
+  HealthFlagName,
+  HealthFlags,
+  HealthBasics,
+  Contraindication,
+  MedicalHistoryEntry,
+} from './health.js';
+export {
+  INSURANCE_TYPES,
+  INSURANCE_STATUS_CODES,
+  INSURANCE_RECORD_LAYOUT,
+  INSURANCE_RECORD_LENGTH,
+  NOT_INSURED,
+  encodeInsuranceParticipation,
+  decodeInsuranceParticipation,
+} from './insurance.js';
+export type { InsuranceType, InsuranceStatusCode, InsuranceParticipation } from './insurance.js';
+export {
+  SSC_EF05_ITEMS,
+  SSC_EF06_ITEMS,
+  SSC_NAME_LENGTH,
+  SSC_NAME_EXTENSION_LENGTH,
+  encodeSscItem,
+  decodeSscItem,
+  splitSscName,
+} from './ssc-items.js';
+export type { SscItem, SscEf05Key, SscEf06Key } from './ssc-items.js';

@@ -1,0 +1,134 @@
+import {
+  ApduParseError,
+  SscardError,
+  decodeAn,
+  decodeCn,
+  decodeDate,
+  encodeAn,
+  encodeCn,
+  encodeDate,
+  encodeGbk,
+  encodeSimpleTlv,
+  parseSimpleTlv,
+} from '../apdu/index.js';
+import { RecordLayoutError } from './layout.js';
+
+/**
+ * The TLV data items of SSSE/EF05 (card issuer data; record number = tag) and SSSE/EF06
+ * (cardholder data; record numbers 1..7), card profile §2. `date` items are 4-byte cn YYYYMMDD and
+ * decode to 'YYYY-MM-DD'.
+ */
+export interface SscItem {
+  readonly file: 'EF05' | 'EF06';
+  readonly record: number;
+  readonly tag: number;
+  readonly key: string;
+  readonly label: string;
+  readonly length: number;
+  readonly format: 'an' | 'cn' | 'date';
+}
+
+export const SSC_EF05_ITEMS = [
+  { file: 'EF05', record: 1, tag: 0x01, key: 'cardIdentifier', label: '卡识别码', length: 16, format: 'cn' },
+  { file: 'EF05', record: 2, tag: 0x02, key: 'cardType', label: '卡的类别', length: 1, format: 'an' },
+  { file: 'EF05', record: 3, tag: 0x03, key: 'specVersion', label: '规范版本', length: 4, format: 'an' },
+  { file: 'EF05', record: 4, tag: 0x04, key: 'initializingOrg', label: '初始化机构编号', length: 12, format: 'cn' },
+  { file: 'EF05', record: 5, tag: 0x05, key: 'issueDate', label: '发卡日期', length: 4, format: 'date' },
+  { file: 'EF05', record: 6, tag: 0x06, key: 'expiryDate', label: '卡有效期', length: 4, format: 'date' },
+  { file: 'EF05', record: 7, tag: 0x07, key: 'cardNumber', label: '卡号', length: 9, format: 'an' },
+] as const satisfies readonly SscItem[];
+
+export const SSC_EF06_ITEMS = [
+  { file: 'EF06', record: 1, tag: 0x08, key: 'socialSecurityNumber', label: '社会保障号码', length: 18, format: 'an' },
+  { file: 'EF06', record: 2, tag: 0x09, key: 'name', label: '姓名', length: 30, format: 'an' },
+  { file: 'EF06', record: 3, tag: 0x4e, key: 'nameExtension', label: '姓名扩展', length: 20, format: 'an' },
+  { file: 'EF06', record: 4, tag: 0x0a, key: 'sex', label: '性别', length: 1, format: 'an' },
+  { file: 'EF06', record: 5, tag: 0x0b, key: 'ethnicity', label: '民族', length: 1, format: 'cn' },
+  { file: 'EF06', record: 6, tag: 0x0c, key: 'birthplace', label: '出生地', length: 3, format: 'cn' },
+  { file: 'EF06', record: 7, tag: 0x0d, key: 'birthDate', label: '出生日期', length: 4, format: 'date' },
+] as const satisfies readonly SscItem[];
+
+export type SscEf05Key = (typeof SSC_EF05_ITEMS)[number]['key'];
+export type SscEf06Key = (typeof SSC_EF06_ITEMS)[number]['key'];
+
+/** Bytes of a name split at a character boundary into tag 09 (30 bytes) and tag 4E (20 bytes). */
+export const SSC_NAME_LENGTH = 30;
+export const SSC_NAME_EXTENSION_LENGTH = 20;
+
+/** The full TLV record (tag || length || value) of `item` holding `value`. */
+export function encodeSscItem(item: SscItem, value: string): Uint8Array {
+  const path = `${item.file}.${item.key}`;
+  try {
+    switch (item.format) {
+      case 'an':
+        return encodeSimpleTlv(item.tag, encodeAn(value, item.length));
+      case 'cn':
+        return encodeSimpleTlv(item.tag, encodeCn(value, item.length));
+      case 'date':
+        return encodeSimpleTlv(item.tag, encodeDate(value));
+    }
+  } catch (err) {
+    if (err instanceof SscardError) throw new RecordLayoutError(path, err.message, { cause: err });
+    throw err;
+  }
+}
+
+/** The value of `item` from its TLV record; checks tag and exact length. */
+export function decodeSscItem(item: SscItem, record: Uint8Array): string {
+  const path = `${item.file}.${item.key}`;
+  try {
+    const tlv = parseSimpleTlv(record);
+    if (tlv.tag !== item.tag) {
+      throw new ApduParseError(`tag is ${hex(tlv.tag)}, expected ${hex(item.tag)}`);
+    }
+    if (tlv.value.length !== item.length) {
+      throw new ApduParseError(`value is ${tlv.value.length} bytes, expected ${item.length}`);
+    }
+    switch (item.format) {
+      case 'an':
+        return decodeAn(tlv.value);
+      case 'cn':
+        return decodeCn(tlv.value);
+      case 'date': {
+        const d = decodeDate(tlv.value);
+        if (d === null) throw new ApduParseError('date is all F');
+        return d;
+      }
+    }
+  } catch (err) {
+    if (err instanceof RecordLayoutError) throw err;
+    if (err instanceof SscardError) throw new RecordLayoutError(path, err.message, { cause: err });
+    throw err;
+  }
+}
+
+/**
+ * Splits a cardholder name into the 30-byte name item and the 20-byte extension at a character
+ * boundary, so neither half holds half a GBK character. Throws when the name needs more than 50
+ * bytes or has a character GBK cannot represent. Readers join the two: name + extension.
+ */
+export function splitSscName(name: string): { name: string; extension: string } {
+  const gbkLength = (text: string): number => encodeGbk(text).length;
+  let head = '';
+  let bytes = 0;
+  const chars = Array.from(name);
+  let i = 0;
+  for (; i < chars.length; i++) {
+    const n = gbkLength(chars[i] as string);
+    if (bytes + n > SSC_NAME_LENGTH) break;
+    head += chars[i];
+    bytes += n;
+  }
+  const extension = chars.slice(i).join('');
+  if (gbkLength(extension) > SSC_NAME_EXTENSION_LENGTH) {
+    throw new RecordLayoutError(
+      'EF06.name',
+      `name is ${gbkLength(name)} GBK bytes, more than name (${SSC_NAME_LENGTH}) + extension (${SSC_NAME_EXTENSION_LENGTH}) hold`,
+    );
+  }
+  return { name: head, extension };
+}
+
+function hex(n: number): string {
+  return n.toString(16).toUpperCase().padStart(2, '0');
+}

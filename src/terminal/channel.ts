@@ -1,0 +1,407 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import {
+  SscardError,
+  concatBytes,
+  decodeCla,
+  decodeCommand,
+  decodeResponse,
+  encodeCommand,
+  withChannel,
+  type CommandApdu,
+  type ResponseApdu,
+} from '../apdu/index.js';
+import {
+  CardProtocolError,
+  CardRemovedError,
+  CardResetError,
+  ChannelClosedError,
+  InvalidArgumentError,
+  TimeoutError,
+  TransportError,
+  errorForStatus,
+} from './errors.js';
+import {
+  commandName,
+  isPinCommand,
+  traceCommand,
+  traceResponse,
+  type TraceEvent,
+  type TraceObserver,
+} from './trace.js';
+import type { CardEvent, Transport } from './transport.js';
+
+/*
+ * The layer every transport shares: T=0 response handling (61xx / 6Cxx), one caller at a time per
+ * card, a time limit on every command, tracing, and status words turned into typed errors.
+ */
+
+export interface CardChannelOptions {
+  /**
+   * Time limit of one command including its GET RESPONSE chain and 6Cxx resend (default 5000 ms).
+   * Waiting in the queue behind other callers does not count.
+   */
+  timeoutMs?: number;
+  /** Most GET RESPONSE commands after one command (default 32). */
+  maxGetResponseRounds?: number;
+  /** Most response data bytes one command may gather (default 65536). */
+  maxResponseBytes?: number;
+}
+
+export interface TransmitOptions {
+  /** Overrides the channel's time limit for this command. */
+  timeoutMs?: number;
+}
+
+/** What a caller inside `exclusive()` uses; its commands cannot be interleaved with anyone else's. */
+export interface CardSession {
+  /** Sends a command; returns the final response (after GET RESPONSE/6Cxx handling) whatever its SW. */
+  transmit(command: CommandApdu | Uint8Array, opts?: TransmitOptions): Promise<ResponseApdu>;
+  /** Sends a command; returns the response data on 9000 and throws the typed error of any other SW. */
+  send(command: CommandApdu, opts?: TransmitOptions): Promise<Uint8Array>;
+  /** Resets the card inside the session; the session continues on the fresh card state. */
+  reset(kind?: 'warm' | 'cold'): Promise<Uint8Array>;
+}
+
+interface SessionState {
+  active: boolean;
+  /** Card generation when the session began (or last reset itself). */
+  generation: number;
+}
+
+interface InFlight {
+  abort(error: SscardError): void;
+}
+
+const DEFAULTS = { timeoutMs: 5000, maxGetResponseRounds: 32, maxResponseBytes: 65536 } as const;
+const INS_GET_RESPONSE = 0xc0;
+
+/** A mutex as a promise chain: callers run in arrival order, one at a time. */
+class Mutex {
+  private tail: Promise<void> = Promise.resolve();
+
+  async run<T>(fn: () => Promise<T>): Promise<T> {
+    const previous = this.tail;
+    let release!: () => void;
+    this.tail = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    await previous;
+    try {
+      return await fn();
+    } finally {
+      release();
+    }
+  }
+}
+
+function checkPositiveInteger(name: string, value: number): number {
+  if (!Number.isInteger(value) || value < 1) {
+    throw new InvalidArgumentError(`${name} must be a positive integer, got ${String(value)}`);
+  }
+  return value;
+}
+
+/**
+ * One card, reached through one transport. Every public method is safe to call concurrently:
+ * commands are queued, and `exclusive(fn)` gives a caller the card for a multi-command operation
+ * (SELECT then READ, VERIFY then READ) that nobody can interleave with. Calls made inside `fn`
+ * on this channel, directly or through code it calls, join the running block instead of queueing
+ * behind it.
+ */
+export class CardChannel {
+  readonly transport: Transport;
+  private readonly timeoutMs: number;
+  private readonly maxRounds: number;
+  private readonly maxBytes: number;
+  /** Outer lock: standalone commands and exclusive blocks. */
+  private readonly sessionLock = new Mutex();
+  /** Inner lock: one command (with its GET RESPONSE chain) on the wire at a time, even inside a block. */
+  private readonly wireLock = new Mutex();
+  private readonly context = new AsyncLocalStorage<SessionState>();
+  private readonly observers = new Set<TraceObserver>();
+  private readonly unsubscribeTransport: () => void;
+  private inFlight: InFlight | undefined;
+  private seq = 0;
+  private closed = false;
+  private cardGeneration = 0;
+
+  constructor(transport: Transport, opts: CardChannelOptions = {}) {
+    this.transport = transport;
+    this.timeoutMs = checkPositiveInteger('timeoutMs', opts.timeoutMs ?? DEFAULTS.timeoutMs);
+    this.maxRounds = checkPositiveInteger('maxGetResponseRounds', opts.maxGetResponseRounds ?? DEFAULTS.maxGetResponseRounds);
+    this.maxBytes = checkPositiveInteger('maxResponseBytes', opts.maxResponseBytes ?? DEFAULTS.maxResponseBytes);
+    this.unsubscribeTransport = transport.onEvent((event) => this.onCardEvent(event));
+  }
+
+  /**
+   * Counts card resets, removals and insertions seen so far. State learnt from the card (selected
+   * file, verified PIN) is valid only while this number is unchanged.
+   */
+  get generation(): number {
+    return this.cardGeneration;
+  }
+
+  atr(): Uint8Array {
+    if (this.closed) throw new ChannelClosedError();
+    return this.transport.atr();
+  }
+
+  /** Registers a trace observer; returns the function that removes it. */
+  subscribe(observer: TraceObserver): () => void {
+    this.observers.add(observer);
+    return () => {
+      this.observers.delete(observer);
+    };
+  }
+
+  transmit(command: CommandApdu | Uint8Array, opts?: TransmitOptions): Promise<ResponseApdu> {
+    const session = this.currentSession();
+    if (session !== undefined) return this.runCommand(command, session, opts);
+    return this.sessionLock.run(() => this.runCommand(command, undefined, opts));
+  }
+
+  async send(command: CommandApdu, opts?: TransmitOptions): Promise<Uint8Array> {
+    const response = await this.transmit(command, opts);
+    return checkOk(command, response);
+  }
+
+  /** Runs `fn` with the card to itself; the block ends when the promise `fn` returns settles. */
+  exclusive<T>(fn: (session: CardSession) => Promise<T>): Promise<T> {
+    const joined = this.currentSession();
+    if (joined !== undefined) return fn(this.sessionApi(joined));
+    return this.sessionLock.run(async () => {
+      const state: SessionState = { active: true, generation: this.cardGeneration };
+      try {
+        return await this.context.run(state, () => fn(this.sessionApi(state)));
+      } finally {
+        state.active = false;
+      }
+    });
+  }
+
+  /** Resets the card (queued like a command). Security state on the card is lost. */
+  reset(kind: 'warm' | 'cold' = 'warm'): Promise<Uint8Array> {
+    const session = this.currentSession();
+    if (session !== undefined) return this.resetIn(session, kind);
+    return this.sessionLock.run(() => this.resetIn(undefined, kind));
+  }
+
+  /** Closes the channel and its transport; queued and later calls fail with ChannelClosedError. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.unsubscribeTransport();
+    this.inFlight?.abort(new ChannelClosedError('card channel closed during the exchange'));
+    await this.transport.close();
+  }
+
+  private currentSession(): SessionState | undefined {
+    const state = this.context.getStore();
+    return state?.active === true ? state : undefined;
+  }
+
+  private sessionApi(state: SessionState): CardSession {
+    // A session object used after its block ended falls back to queueing like any other caller.
+    const live = (): SessionState | undefined => (state.active ? state : this.currentSession());
+    return {
+      transmit: (command, opts) => {
+        const s = live();
+        return s !== undefined
+          ? this.runCommand(command, s, opts)
+          : this.sessionLock.run(() => this.runCommand(command, undefined, opts));
+      },
+      send: async (command, opts) => {
+        const s = live();
+        const response = s !== undefined
+          ? await this.runCommand(command, s, opts)
+          : await this.sessionLock.run(() => this.runCommand(command, undefined, opts));
+        return checkOk(command, response);
+      },
+      reset: (kind = 'warm') => {
+        const s = live();
+        return s !== undefined ? this.resetIn(s, kind) : this.sessionLock.run(() => this.resetIn(undefined, kind));
+      },
+    };
+  }
+
+  private onCardEvent(event: CardEvent): void {
+    this.cardGeneration++;
+    const inFlight = this.inFlight;
+    if (inFlight === undefined) return;
+    if (event.type === 'removed') inFlight.abort(new CardRemovedError('card removed during the exchange'));
+    else inFlight.abort(new CardResetError(`card ${event.type === 'reset' ? 'was reset' : 'was replaced'} during the exchange`));
+  }
+
+  private async resetIn(session: SessionState | undefined, kind: 'warm' | 'cold'): Promise<Uint8Array> {
+    if (this.closed) throw new ChannelClosedError();
+    const atr = await this.wireLock.run(() =>
+      this.race(() => this.transport.reset(kind), this.timeoutMs, this.timeoutMs, 'card reset', false),
+    );
+    if (!(atr instanceof Uint8Array)) throw new TransportError('transport reset did not return an ATR');
+    // MemoryTransport (and any transport with events) has already counted the reset; one that
+    // does not report its own resets is counted here so state learnt before it is dropped.
+    this.cardGeneration++;
+    if (session !== undefined) session.generation = this.cardGeneration;
+    return atr;
+  }
+
+  private runCommand(
+    command: CommandApdu | Uint8Array,
+    session: SessionState | undefined,
+    opts: TransmitOptions | undefined,
+  ): Promise<ResponseApdu> {
+    return this.wireLock.run(async () => {
+      if (this.closed) throw new ChannelClosedError();
+      if (session !== undefined && session.generation !== this.cardGeneration) {
+        throw new CardResetError('card was reset, removed or replaced during the exclusive block; start over');
+      }
+      const bytes = command instanceof Uint8Array ? command.slice() : encodeCommand(command);
+      const timeoutMs = checkPositiveInteger('timeoutMs', opts?.timeoutMs ?? this.timeoutMs);
+      return this.runWithResponseHandling(bytes, timeoutMs);
+    });
+  }
+
+  /** One command: the exchange, one 6Cxx resend, then the bounded GET RESPONSE chain. */
+  private async runWithResponseHandling(bytes: Uint8Array, timeoutMs: number): Promise<ResponseApdu> {
+    const deadline = performance.now() + timeoutMs;
+    const generation = this.cardGeneration;
+    const exchange = (b: Uint8Array): Promise<ResponseApdu> => this.exchange(b, deadline, timeoutMs, generation);
+
+    let response = await exchange(bytes);
+    if (response.sw1 === 0x6c && response.data.length === 0) {
+      const resend = withLe(bytes, lengthOf(response.sw2));
+      if (resend !== undefined) response = await exchange(resend);
+    }
+
+    const chunks: Uint8Array[] = [response.data];
+    let total = response.data.length;
+    const cla = bytes[0] ?? 0;
+    const claInfo = decodeCla(cla);
+    const getResponseCla = withChannel(0x00, claInfo.valid ? claInfo.channel : 0);
+    let rounds = 0;
+    let nextLe = response.sw1 === 0x61 ? lengthOf(response.sw2) : undefined;
+    while (nextLe !== undefined) {
+      rounds++;
+      if (rounds > this.maxRounds) {
+        throw new CardProtocolError(`card asked for more than ${this.maxRounds} GET RESPONSE commands`, response.sw);
+      }
+      response = await exchange(encodeCommand({
+        cla: getResponseCla, ins: INS_GET_RESPONSE, p1: 0, p2: 0, data: new Uint8Array(0), ne: nextLe,
+      }));
+      total += response.data.length;
+      if (total > this.maxBytes) {
+        throw new CardProtocolError(`card returned more than ${this.maxBytes} response bytes`, response.sw);
+      }
+      chunks.push(response.data);
+      // 61xx: more waiting; 6Cxx without data: the GET RESPONSE itself needs the exact Le.
+      if (response.sw1 === 0x61 || (response.sw1 === 0x6c && response.data.length === 0)) {
+        nextLe = lengthOf(response.sw2);
+      } else {
+        nextLe = undefined;
+      }
+    }
+    const data = chunks.length === 1 ? response.data : concatBytes(...chunks);
+    return { data, sw1: response.sw1, sw2: response.sw2, sw: response.sw };
+  }
+
+  /** One exchange with the transport, bounded by the command's deadline, traced. */
+  private async exchange(bytes: Uint8Array, deadline: number, timeoutMs: number, generation: number): Promise<ResponseApdu> {
+    if (this.cardGeneration !== generation) throw new CardResetError('card was reset during the command');
+    const started = performance.now();
+    const time = new Date().toISOString();
+    const trace = (fill: Pick<TraceEvent, 'response' | 'error'>): void => {
+      if (this.observers.size === 0) return;
+      this.emitTrace({
+        seq: ++this.seq, transport: this.transport.name, time,
+        command: traceCommand(bytes), ...fill, elapsedMs: performance.now() - started,
+      });
+    };
+    let raw: Uint8Array;
+    try {
+      const remaining = deadline - started;
+      if (remaining <= 0) throw new TimeoutError(timeoutMs, 'command');
+      raw = await this.race(() => this.transport.transmit(bytes, { timeoutMs: Math.ceil(remaining) }), remaining, timeoutMs, 'command');
+      if (!(raw instanceof Uint8Array)) throw new TransportError('transport answered something that is not bytes');
+      if (raw.length < 2) throw new TransportError(`response shorter than 2 bytes (got ${raw.length})`);
+      if (raw.length - 2 > this.maxBytes) {
+        throw new CardProtocolError(`card returned ${raw.length - 2} response bytes, more than ${this.maxBytes}`);
+      }
+    } catch (error) {
+      const typed = error instanceof SscardError ? error : new TransportError('transport failed', { cause: error });
+      trace({ error: { code: typed.code, message: typed.message } });
+      throw typed;
+    }
+    const response = decodeResponse(raw);
+    trace({ response: traceResponse(response.data, response.sw, bytes.length >= 2 && isPinCommand(bytes[1] as number)) });
+    return response;
+  }
+
+  /**
+   * Runs a transport call against a timer and card events. Whichever comes first wins; a call that
+   * loses is abandoned (its late answer or failure is ignored), so a silent card costs one timeout.
+   */
+  private race<T>(call: () => Promise<T>, remainingMs: number, timeoutMs: number, what: string, abortable = true): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      let done = false;
+      const entry: InFlight = { abort: (error) => finish(() => reject(error)) };
+      const finish = (fn: () => void): void => {
+        if (done) return;
+        done = true;
+        clearTimeout(timer);
+        if (this.inFlight === entry) this.inFlight = undefined;
+        fn();
+      };
+      const timer = setTimeout(() => finish(() => reject(new TimeoutError(timeoutMs, what))), Math.max(0, remainingMs));
+      // A reset we asked for announces itself as a card event; it must not abort itself.
+      if (abortable) this.inFlight = entry;
+      let pending: Promise<T>;
+      try {
+        pending = Promise.resolve(call());
+      } catch (error) {
+        finish(() => reject(asTyped(error)));
+        return;
+      }
+      pending.then(
+        (value) => finish(() => resolve(value)),
+        (error: unknown) => finish(() => reject(asTyped(error))),
+      );
+    });
+  }
+
+  private emitTrace(event: TraceEvent): void {
+    for (const observer of [...this.observers]) {
+      try {
+        observer(event);
+      } catch {
+        // An observer's failure must not fail the card operation it watches.
+      }
+    }
+  }
+}
+
+function asTyped(error: unknown): SscardError {
+  return error instanceof SscardError ? error : new TransportError('transport failed', { cause: error });
+}
+
+/** 61xx / 6Cxx length byte: 00 means 256. */
+function lengthOf(sw2: number): number {
+  return sw2 === 0 ? 256 : sw2;
+}
+
+/** The same command with Ne replaced, or undefined when the bytes are not a valid APDU. */
+function withLe(bytes: Uint8Array, ne: number): Uint8Array | undefined {
+  let decoded;
+  try {
+    decoded = decodeCommand(bytes);
+  } catch {
+    return undefined;
+  }
+  const cmd: CommandApdu = { cla: decoded.cla, ins: decoded.ins, p1: decoded.p1, p2: decoded.p2, data: decoded.data, ne };
+  if (decoded.extended) cmd.extended = true;
+  return encodeCommand(cmd);
+}
+
+function checkOk(command: CommandApdu, response: ResponseApdu): Uint8Array {
+  if (response.sw === 0x9000) return response.data;
+  throw errorForStatus(response.sw, { command: commandName(command.cla, command.ins, command.p1), ins: command.ins });
+}

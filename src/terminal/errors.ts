@@ -1,0 +1,290 @@
+import { SscardError, describe, swHex, swInfo } from '../apdu/index.js';
+
+/*
+ * Typed errors of the terminal SDK. Status words are named and described by the one table in
+ * src/apdu/status.ts (swInfo/describe); this file only decides which class a caller catches.
+ * Messages carry the command name and the status word, never command data (so never a PIN).
+ */
+
+/** What the terminal was doing when the card answered; used for messages and for mapping. */
+export interface StatusContext {
+  /** Command name for messages, e.g. 'VERIFY', 'READ RECORD'. */
+  command?: string;
+  /** INS byte of the command; some status words mean different things per command. */
+  ins?: number;
+}
+
+/** A card answered a status word other than success. `swName` is the stable name from the SW table. */
+export class CardStatusError extends SscardError {
+  readonly sw: number;
+  readonly swName: string;
+  readonly command: string | undefined;
+
+  constructor(sw: number, context?: StatusContext, code = 'CARD_STATUS') {
+    const what = context?.command ?? 'command';
+    super(code, `${what} failed: ${describe(sw)}`);
+    this.sw = sw;
+    this.swName = swInfo(sw).name;
+    this.command = context?.command;
+  }
+}
+
+/** 63Cx from VERIFY / CHANGE PIN: the PIN was wrong, `triesLeft` tries remain (x > 0). */
+export class PinIncorrectError extends CardStatusError {
+  declare readonly code: 'PIN_INCORRECT';
+  readonly triesLeft: number;
+
+  constructor(sw: number, context?: StatusContext) {
+    super(sw, context, 'PIN_INCORRECT');
+    this.triesLeft = swInfo(sw).triesLeft ?? 0;
+  }
+}
+
+/**
+ * The PIN is blocked: 6983, or 63C0 (the wrong try that blocked it; `justBlocked` is then true).
+ * Project choice: 63C0 maps here rather than to PinIncorrectError, because what a POS has to do
+ * next (send the holder to a service window) is what a blocked PIN demands.
+ */
+export class PinBlockedError extends CardStatusError {
+  declare readonly code: 'PIN_BLOCKED';
+  readonly justBlocked: boolean;
+
+  constructor(sw: number, context?: StatusContext) {
+    super(sw, context, 'PIN_BLOCKED');
+    this.justBlocked = sw !== 0x6983;
+  }
+}
+
+/** 63Cx from EXTERNAL AUTHENTICATE: the cryptogram was wrong; the key has `triesLeft` tries. */
+export class AuthenticationFailedError extends CardStatusError {
+  declare readonly code: 'AUTH_FAILED';
+  readonly triesLeft: number;
+
+  constructor(sw: number, context?: StatusContext) {
+    super(sw, context, 'AUTH_FAILED');
+    this.triesLeft = swInfo(sw).triesLeft ?? 0;
+  }
+}
+
+/** 6983 from EXTERNAL AUTHENTICATE: the key is blocked. */
+export class AuthenticationBlockedError extends CardStatusError {
+  declare readonly code: 'AUTH_BLOCKED';
+
+  constructor(sw: number, context?: StatusContext) {
+    super(sw, context, 'AUTH_BLOCKED');
+  }
+}
+
+/** 6982: the file or command needs a PIN or an external authentication first. */
+export class SecurityStatusError extends CardStatusError {
+  declare readonly code: 'SECURITY_STATUS';
+
+  constructor(sw: number, context?: StatusContext) {
+    super(sw, context, 'SECURITY_STATUS');
+  }
+}
+
+/** 6A82. */
+export class FileNotFoundError extends CardStatusError {
+  declare readonly code: 'FILE_NOT_FOUND';
+
+  constructor(sw: number, context?: StatusContext) {
+    super(sw, context, 'FILE_NOT_FOUND');
+  }
+}
+
+/** 6A83. */
+export class RecordNotFoundError extends CardStatusError {
+  declare readonly code: 'RECORD_NOT_FOUND';
+
+  constructor(sw: number, context?: StatusContext) {
+    super(sw, context, 'RECORD_NOT_FOUND');
+  }
+}
+
+/** 6985. */
+export class ConditionsNotSatisfiedError extends CardStatusError {
+  declare readonly code: 'CONDITIONS_NOT_SATISFIED';
+
+  constructor(sw: number, context?: StatusContext) {
+    super(sw, context, 'CONDITIONS_NOT_SATISFIED');
+  }
+}
+
+/** 6700, or a 6Cxx that survived the one corrected resend; `correctLe` when the card named it. */
+export class WrongLengthError extends CardStatusError {
+  declare readonly code: 'WRONG_LENGTH';
+  readonly correctLe: number | undefined;
+
+  constructor(sw: number, context?: StatusContext) {
+    super(sw, context, 'WRONG_LENGTH');
+    this.correctLe = swInfo(sw).correctLe;
+  }
+}
+
+/** 6A80: the card rejected the command data (for CHANGE PIN: a malformed new PIN). */
+export class WrongDataError extends CardStatusError {
+  declare readonly code: 'WRONG_DATA';
+
+  constructor(sw: number, context?: StatusContext) {
+    super(sw, context, 'WRONG_DATA');
+  }
+}
+
+/** 9303 (permanent), or 6A81 answering SELECT (the application is blocked). */
+export class ApplicationBlockedError extends CardStatusError {
+  declare readonly code: 'APPLICATION_BLOCKED';
+  readonly permanent: boolean;
+
+  constructor(sw: number, context?: StatusContext) {
+    super(sw, context, 'APPLICATION_BLOCKED');
+    this.permanent = sw === 0x9303;
+  }
+}
+
+const INS_SELECT = 0xa4;
+const INS_EXTERNAL_AUTHENTICATE = 0x82;
+
+/**
+ * The typed error for a status word that is not success. The name from the SW table decides the
+ * class; `context.ins` disambiguates the few status words whose meaning depends on the command.
+ */
+export function errorForStatus(sw: number, context?: StatusContext): CardStatusError {
+  const info = swInfo(sw);
+  const externalAuth = context?.ins === INS_EXTERNAL_AUTHENTICATE;
+  switch (info.name) {
+    case 'PIN_TRIES_LEFT':
+      if (externalAuth) return new AuthenticationFailedError(sw, context);
+      return (info.triesLeft ?? 0) > 0 ? new PinIncorrectError(sw, context) : new PinBlockedError(sw, context);
+    case 'AUTH_METHOD_BLOCKED':
+      return externalAuth ? new AuthenticationBlockedError(sw, context) : new PinBlockedError(sw, context);
+    case 'SECURITY_STATUS_NOT_SATISFIED':
+      return new SecurityStatusError(sw, context);
+    case 'FILE_NOT_FOUND':
+      return new FileNotFoundError(sw, context);
+    case 'RECORD_NOT_FOUND':
+      return new RecordNotFoundError(sw, context);
+    case 'CONDITIONS_NOT_SATISFIED':
+      return new ConditionsNotSatisfiedError(sw, context);
+    case 'WRONG_LENGTH':
+    case 'WRONG_LE':
+      return new WrongLengthError(sw, context);
+    case 'WRONG_DATA':
+      return new WrongDataError(sw, context);
+    case 'APP_PERMANENTLY_BLOCKED':
+      return new ApplicationBlockedError(sw, context);
+    case 'FUNCTION_NOT_SUPPORTED':
+      if (context?.ins === INS_SELECT) return new ApplicationBlockedError(sw, context);
+      return new CardStatusError(sw, context);
+    default:
+      return new CardStatusError(sw, context);
+  }
+}
+
+/** The card left the reader (or the transport lost it); the security state is gone. */
+export class CardRemovedError extends SscardError {
+  declare readonly code: 'CARD_REMOVED';
+
+  constructor(message = 'card removed', options?: { cause?: unknown }) {
+    super('CARD_REMOVED', message, options);
+  }
+}
+
+/**
+ * The card was reset, powered off or replaced since the caller's exchange or exclusive block
+ * began: PIN verification and authentication are lost, so the caller must start over.
+ */
+export class CardResetError extends SscardError {
+  declare readonly code: 'CARD_RESET';
+
+  constructor(message = 'card was reset; its security state is lost', options?: { cause?: unknown }) {
+    super('CARD_RESET', message, options);
+  }
+}
+
+/** The transport failed or answered something that is not an R-APDU (e.g. fewer than 2 bytes). */
+export class TransportError extends SscardError {
+  declare readonly code: 'TRANSPORT';
+
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('TRANSPORT', message, options);
+  }
+}
+
+/** An exchange did not complete within its time limit; the transport call was abandoned. */
+export class TimeoutError extends SscardError {
+  declare readonly code: 'TIMEOUT';
+  readonly timeoutMs: number;
+
+  constructor(timeoutMs: number, what = 'exchange') {
+    super('TIMEOUT', `${what} timed out after ${timeoutMs} ms`);
+    this.timeoutMs = timeoutMs;
+  }
+}
+
+/**
+ * The card broke the transmission protocol rules the terminal enforces: a GET RESPONSE chain
+ * longer than the bound, more response bytes than allowed, a 6Cxx after the corrected resend.
+ */
+export class CardProtocolError extends SscardError {
+  declare readonly code: 'CARD_PROTOCOL';
+  readonly sw: number | undefined;
+
+  constructor(message: string, sw?: number) {
+    super('CARD_PROTOCOL', sw === undefined ? message : `${message} (last status ${swHex(sw)})`);
+    this.sw = sw;
+  }
+}
+
+/** A record or FCI the card returned does not have the layout the SSC profile defines. */
+export class CardDataError extends SscardError {
+  declare readonly code: 'CARD_DATA';
+
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('CARD_DATA', message, options);
+  }
+}
+
+/**
+ * The holder's PIN is still the issuer's initial value. Terminal policy: no transaction until the
+ * holder has changed it (changePin); the card itself would accept the initial PIN.
+ */
+export class InitialPinInEffectError extends SscardError {
+  declare readonly code: 'INITIAL_PIN_IN_EFFECT';
+
+  constructor(message = 'the initial PIN is still in effect; the cardholder must change it first') {
+    super('INITIAL_PIN_IN_EFFECT', message);
+  }
+}
+
+/** Why a new PIN was refused before it was sent to the card. */
+export type NewPinProblem = 'format' | 'mismatch' | 'initial';
+
+/** A new PIN refused by terminal policy. The message names the rule, never the digits. */
+export class NewPinRejectedError extends SscardError {
+  declare readonly code: 'NEW_PIN_REJECTED';
+  readonly problem: NewPinProblem;
+
+  constructor(problem: NewPinProblem, message: string, options?: { cause?: unknown }) {
+    super('NEW_PIN_REJECTED', message, options);
+    this.problem = problem;
+  }
+}
+
+/** The channel (or its transport) was closed; no more exchanges are possible. */
+export class ChannelClosedError extends SscardError {
+  declare readonly code: 'CHANNEL_CLOSED';
+
+  constructor(message = 'card channel is closed') {
+    super('CHANNEL_CLOSED', message);
+  }
+}
+
+/** An argument the caller passed is out of range or of the wrong kind; `message` names it. */
+export class InvalidArgumentError extends SscardError {
+  declare readonly code: 'INVALID_ARGUMENT';
+
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('INVALID_ARGUMENT', message, options);
+  }
+}

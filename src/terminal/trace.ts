@@ -1,0 +1,213 @@
+import { decodeCommand, describe, swHex, toHex } from '../apdu/index.js';
+
+/*
+ * Tracing is an observer on the channel: it sees every exchange that reaches the transport
+ * (including GET RESPONSE and 6Cxx resends) as a TraceEvent that is already safe to print or
+ * store. The raw bytes of PIN-carrying commands never enter a TraceEvent, so no formatter, and no
+ * observer, can leak them.
+ */
+
+/**
+ * INS bytes whose data carries a PIN (in clear, BCD, a PIN block, or enciphered) in any class:
+ * 20/21 VERIFY (SSSE 00 20 00 00 and bank 00 20 00 80), 24 CHANGE REFERENCE DATA (00 24) and
+ * PIN UNBLOCK (84 24), 2C RESET RETRY COUNTER, 5E CHANGE PIN (80 5E 01 00) and RELOAD PIN
+ * (80 5E 00 00). Masking by INS alone, whatever CLA/P1/P2 say, errs on the side of hiding.
+ */
+const PIN_INS: ReadonlySet<number> = new Set([0x20, 0x21, 0x24, 0x2c, 0x5e]);
+
+/** Text shown instead of masked data. */
+export const MASK = '****';
+
+/** Whether a command with this INS carries PIN data, so its data must be masked. */
+export function isPinCommand(ins: number): boolean {
+  return PIN_INS.has(ins);
+}
+
+/** Human name of a command from CLA and INS (and P1 where the SSC overloads an INS). */
+export function commandName(cla: number, ins: number, p1: number): string {
+  const proprietary = (cla & 0x80) !== 0;
+  switch (ins) {
+    case 0xa4: return 'SELECT';
+    case 0xb0: return 'READ BINARY';
+    case 0xb2: return 'READ RECORD';
+    case 0xd6: return 'UPDATE BINARY';
+    case 0xdc: return 'UPDATE RECORD';
+    case 0xe2: return 'APPEND RECORD';
+    case 0x20: return 'VERIFY';
+    case 0x21: return 'VERIFY';
+    case 0x24: return proprietary ? 'PIN UNBLOCK' : 'CHANGE REFERENCE DATA';
+    case 0x2c: return 'RESET RETRY COUNTER';
+    case 0x5e: return proprietary ? (p1 === 0x00 ? 'RELOAD PIN' : 'CHANGE PIN') : 'INS 5E';
+    case 0x84: return 'GET CHALLENGE';
+    case 0x82: return 'EXTERNAL AUTHENTICATE';
+    case 0x88: return 'INTERNAL AUTHENTICATE';
+    case 0xc0: return 'GET RESPONSE';
+    case 0xca: return 'GET DATA';
+    case 0x1e: return 'APPLICATION BLOCK';
+    case 0x18: return 'APPLICATION UNBLOCK';
+    case 0x16: return 'CARD BLOCK';
+    case 0x70: return 'MANAGE CHANNEL';
+    default: return `INS ${toHex(Uint8Array.of(ins & 0xff))}`;
+  }
+}
+
+/** What P1-P2 mean for the commands the SSC uses, or undefined when there is nothing to add. */
+export function p1p2Meaning(cla: number, ins: number, p1: number, p2: number): string | undefined {
+  const h = (b: number): string => toHex(Uint8Array.of(b & 0xff));
+  switch (ins) {
+    case 0xa4: {
+      const by: Record<number, string> = {
+        0x00: 'by file id', 0x01: 'child DF', 0x02: 'EF under current DF', 0x03: 'parent DF',
+        0x04: 'by DF name', 0x08: 'path from MF', 0x09: 'path from current DF',
+      };
+      const answer: Record<number, string> = { 0x00: 'return FCI', 0x04: 'return FCP', 0x08: 'return FMD', 0x0c: 'no response data' };
+      return `${by[p1] ?? `P1=${h(p1)}`}, ${answer[p2 & 0x0c] ?? `P2=${h(p2)}`}${(p2 & 0x03) === 0x02 ? ', next occurrence' : ''}`;
+    }
+    case 0xb2:
+    case 0xdc:
+    case 0xe2: {
+      const sfi = p2 >> 3;
+      const file = sfi === 0 ? 'current EF' : `SFI ${sfi}`;
+      if (ins === 0xe2) return file;
+      const mode = p2 & 0x07;
+      const which: Record<number, string> = {
+        0: `first record with tag ${h(p1)}`, 1: `last record with tag ${h(p1)}`,
+        2: `next record with tag ${h(p1)}`, 3: 'previous record',
+        4: `record ${p1}`, 5: `records from ${p1}`, 6: `records from last up to ${p1}`,
+      };
+      const what = ins === 0xdc && mode === 3 && p1 === 0 ? 'new record 1 (cyclic)' : (which[mode] ?? `mode ${mode}`);
+      return `${what}, ${file}`;
+    }
+    case 0xb0:
+    case 0xd6:
+      return (p1 & 0x80) !== 0 ? `SFI ${p1 & 0x1f}, offset ${p2}` : `offset ${(p1 << 8) | p2}`;
+    case 0x20:
+    case 0x21:
+      return p2 === 0x80 ? 'bank PIN' : p2 === 0x00 ? 'application PIN' : `reference ${h(p2)}`;
+    case 0x5e:
+      return (cla & 0x80) !== 0 ? (p1 === 0x00 ? 'reload' : 'change') : undefined;
+    case 0x82:
+      return `key ${h(p2)}`;
+    case 0xca:
+      return `tag ${h(p1)}${h(p2)}`;
+    case 0x1e:
+      return p2 === 0x01 ? 'permanent' : 'temporary';
+    default:
+      return undefined;
+  }
+}
+
+/** A command as tracing shows it. `data` is hex, MASK for PIN commands, or null when empty. */
+export interface TracedCommand {
+  cla: number;
+  ins: number;
+  p1: number;
+  p2: number;
+  name: string;
+  p1p2?: string;
+  /** Nc; for masked commands still the real count (the length of a PIN is not hidden from the card log either). */
+  lc: number;
+  /** Ne, when the command had an Le field. */
+  le?: number;
+  data: string | null;
+  masked: boolean;
+  /** Set when the bytes do not form a valid APDU (they were sent anyway). */
+  malformed?: true;
+}
+
+export interface TracedResponse {
+  /** Hex of the response data, MASK when the command was a PIN command and data came back, null when none. */
+  data: string | null;
+  length: number;
+  sw: number;
+  swHex: string;
+  status: string;
+}
+
+/** One exchange with the transport, already safe to print: PIN data is masked. */
+export interface TraceEvent {
+  /** 1, 2, ... per channel. */
+  seq: number;
+  transport: string;
+  /** ISO time the exchange started. */
+  time: string;
+  command: TracedCommand;
+  response?: TracedResponse;
+  /** When the exchange failed below the status-word level (timeout, transport, removal). */
+  error?: { code: string; message: string };
+  elapsedMs: number;
+}
+
+export type TraceObserver = (event: TraceEvent) => void;
+
+/** Describes raw command bytes for tracing; masks the data of PIN commands. */
+export function traceCommand(bytes: Uint8Array): TracedCommand {
+  try {
+    const cmd = decodeCommand(bytes);
+    const masked = isPinCommand(cmd.ins);
+    const out: TracedCommand = {
+      cla: cmd.cla, ins: cmd.ins, p1: cmd.p1, p2: cmd.p2,
+      name: commandName(cmd.cla, cmd.ins, cmd.p1),
+      lc: cmd.data.length,
+      data: cmd.data.length === 0 ? null : masked ? MASK : toHex(cmd.data, { spaces: true }),
+      masked,
+    };
+    const meaning = p1p2Meaning(cmd.cla, cmd.ins, cmd.p1, cmd.p2);
+    if (meaning !== undefined) out.p1p2 = meaning;
+    if (cmd.ne !== undefined) out.le = cmd.ne;
+    return out;
+  } catch {
+    // Not a valid APDU: show the header bytes that exist; hide the rest unless the INS is known harmless.
+    const [cla = 0, ins = 0, p1 = 0, p2 = 0] = bytes;
+    const masked = bytes.length < 2 || isPinCommand(ins);
+    const rest = bytes.subarray(Math.min(4, bytes.length));
+    return {
+      cla, ins, p1, p2,
+      name: bytes.length < 2 ? 'MALFORMED' : commandName(cla, ins, p1),
+      lc: rest.length,
+      data: rest.length === 0 ? null : masked ? MASK : toHex(rest, { spaces: true }),
+      masked,
+      malformed: true,
+    };
+  }
+}
+
+/** Describes a response for tracing; `masked` hides its data (responses to PIN commands). */
+export function traceResponse(data: Uint8Array, sw: number, masked: boolean): TracedResponse {
+  return {
+    data: data.length === 0 ? null : masked ? MASK : toHex(data, { spaces: true }),
+    length: data.length,
+    sw,
+    swHex: swHex(sw),
+    status: describe(sw),
+  };
+}
+
+/**
+ * One line per exchange:
+ * `#3 VERIFY [application PIN] 00 20 00 00 Lc=3 data=**** -> 63C2 wrong PIN, 2 tries left (0.4 ms)`
+ */
+export function formatTracePretty(event: TraceEvent): string {
+  const c = event.command;
+  const header = toHex(Uint8Array.of(c.cla & 0xff, c.ins & 0xff, c.p1 & 0xff, c.p2 & 0xff), { spaces: true });
+  const parts = [`#${event.seq}`, c.name];
+  if (c.p1p2 !== undefined) parts.push(`[${c.p1p2}]`);
+  parts.push(header);
+  if (c.malformed === true) parts.push('(malformed)');
+  if (c.data !== null) parts.push(`Lc=${c.lc}`, `data=${c.data}`);
+  if (c.le !== undefined) parts.push(`Le=${c.le}`);
+  parts.push('->');
+  if (event.response !== undefined) {
+    if (event.response.data !== null) parts.push(`data(${event.response.length})=${event.response.data}`);
+    parts.push(event.response.status);
+  } else if (event.error !== undefined) {
+    parts.push(`${event.error.code}: ${event.error.message}`);
+  }
+  parts.push(`(${event.elapsedMs.toFixed(1)} ms)`);
+  return parts.join(' ');
+}
+
+/** The event as one line of JSON (for log files and machines). */
+export function formatTraceJson(event: TraceEvent): string {
+  return JSON.stringify(event);
+}

@@ -1,0 +1,267 @@
+import { SscardError } from '../apdu/index.js';
+import { CardRemovedError, ChannelClosedError, TransportError } from './errors.js';
+
+/*
+ * The seam between the terminal SDK and whatever carries APDU bytes to a card: a card in memory,
+ * a PC/SC reader, ... Everything above it (T=0 GET RESPONSE handling, serialization, timeouts,
+ * tracing, status-word errors) lives once in the channel layer, not in transports.
+ */
+
+export type CardEvent = { type: 'inserted' | 'removed' | 'reset'; atr?: Uint8Array };
+
+export interface Transport {
+  readonly name: string;
+  atr(): Uint8Array;
+  transmit(command: Uint8Array, opts?: { timeoutMs?: number }): Promise<Uint8Array>;
+  reset(kind: 'warm' | 'cold'): Promise<Uint8Array>;
+  close(): Promise<void>;
+  /** Returns a function that unsubscribes the listener. */
+  onEvent(listener: (e: CardEvent) => void): () => void;
+  readonly protocol: 'T=0' | 'T=1';
+}
+
+/**
+ * Anything that answers APDUs like a powered card. Declared here by shape so the terminal never
+ * depends on the simulator; `transmit` may be asynchronous so scripted test cards can delay,
+ * misbehave or never answer.
+ */
+export interface CardEndpointLike {
+  readonly atr: Uint8Array;
+  readonly powered: boolean;
+  powerOn(): Uint8Array;
+  powerOff(): void;
+  reset(kind?: 'warm' | 'cold'): Uint8Array;
+  transmit(command: Uint8Array): Uint8Array | Promise<Uint8Array>;
+}
+
+/** A bare responder: C-APDU bytes in, R-APDU bytes out (possibly later, possibly never). */
+export type ApduResponder = (command: Uint8Array) => Uint8Array | Promise<Uint8Array>;
+
+export interface MemoryTransportOptions {
+  /** Shown in traces; default 'memory'. */
+  name?: string;
+  /** Default: the first protocol the ATR offers (T=0 when it names none). */
+  protocol?: 'T=0' | 'T=1';
+  /** ATR of a bare responder; default 3B 00 (TS, T0 with no interface or historical bytes). */
+  atr?: Uint8Array;
+}
+
+const DEFAULT_RESPONDER_ATR = Uint8Array.of(0x3b, 0x00);
+
+/**
+ * The protocol an ATR offers first: TD1's low nibble, if TD1 is present (ISO 7816-3 §8.2.3);
+ * otherwise T=0. Only T=0 and T=1 are told apart; any other protocol number reads as T=0.
+ */
+export function protocolFromAtr(atr: Uint8Array): 'T=0' | 'T=1' {
+  if (atr.length < 2) return 'T=0';
+  const t0 = atr[1] as number;
+  // TA1, TB1, TC1 present per bits 5..7 of T0; TD1 per bit 8.
+  if ((t0 & 0x80) === 0) return 'T=0';
+  let off = 2;
+  for (const bit of [0x10, 0x20, 0x40]) if ((t0 & bit) !== 0) off++;
+  const td1 = atr[off];
+  if (td1 === undefined) return 'T=0';
+  return (td1 & 0x0f) === 1 ? 'T=1' : 'T=0';
+}
+
+function isEndpoint(card: CardEndpointLike | ApduResponder): card is CardEndpointLike {
+  return typeof card === 'object' && card !== null && typeof (card as CardEndpointLike).transmit === 'function';
+}
+
+/** Adapts a bare responder to the endpoint shape: it has a fixed ATR and a power flag, nothing else. */
+class ResponderEndpoint implements CardEndpointLike {
+  powered = true;
+
+  constructor(
+    private readonly responder: ApduResponder,
+    readonly atr: Uint8Array,
+  ) {}
+
+  powerOn(): Uint8Array {
+    this.powered = true;
+    return this.atr;
+  }
+
+  powerOff(): void {
+    this.powered = false;
+  }
+
+  reset(): Uint8Array {
+    this.powered = true;
+    return this.atr;
+  }
+
+  transmit(command: Uint8Array): Uint8Array | Promise<Uint8Array> {
+    return this.responder(command);
+  }
+}
+
+interface Pending {
+  reject(error: unknown): void;
+}
+
+/**
+ * A reader with a card in memory. It powers the card when constructed (as a reader does when a
+ * program connects), can simulate pulling the card out (`remove()`: exchanges in flight and
+ * later ones fail with CardRemovedError) and putting one in (`insert()`).
+ * Timeouts are the channel's business: `opts.timeoutMs` is accepted and not needed here.
+ */
+export class MemoryTransport implements Transport {
+  readonly name: string;
+  readonly protocol: 'T=0' | 'T=1';
+  private card: CardEndpointLike | undefined;
+  private closed = false;
+  private readonly listeners = new Set<(e: CardEvent) => void>();
+  private readonly pending = new Set<Pending>();
+  private readonly responderAtr: Uint8Array;
+
+  constructor(card: CardEndpointLike | ApduResponder, opts: MemoryTransportOptions = {}) {
+    this.name = opts.name ?? 'memory';
+    this.responderAtr = opts.atr ?? DEFAULT_RESPONDER_ATR;
+    this.card = this.adopt(card);
+    this.protocol = opts.protocol ?? protocolFromAtr(this.card.atr);
+  }
+
+  /** Whether a card is in the reader. */
+  get present(): boolean {
+    return this.card !== undefined;
+  }
+
+  atr(): Uint8Array {
+    this.checkOpen();
+    return this.presentCard().atr.slice();
+  }
+
+  transmit(command: Uint8Array): Promise<Uint8Array> {
+    if (this.closed) return Promise.reject(new ChannelClosedError('transport is closed'));
+    const card = this.card;
+    if (card === undefined) return Promise.reject(new CardRemovedError('no card in the reader'));
+    if (!card.powered) return Promise.reject(new TransportError('card is not powered; reset it first'));
+    return new Promise<Uint8Array>((resolve, reject) => {
+      const entry: Pending = { reject };
+      this.pending.add(entry);
+      const settle = (fn: () => void): void => {
+        // After remove() the entry is gone and the card's late answer is dropped.
+        if (!this.pending.delete(entry)) return;
+        fn();
+      };
+      let answer: Uint8Array | Promise<Uint8Array>;
+      try {
+        // The card gets its own copy: a misbehaving card cannot alter the caller's buffer.
+        answer = card.transmit(command.slice());
+      } catch (error) {
+        settle(() => reject(wrapCardFailure(error)));
+        return;
+      }
+      Promise.resolve(answer).then(
+        (bytes) => settle(() => resolve(bytes)),
+        (error: unknown) => settle(() => reject(wrapCardFailure(error))),
+      );
+    });
+  }
+
+  async reset(kind: 'warm' | 'cold'): Promise<Uint8Array> {
+    this.checkOpen();
+    const card = this.presentCard();
+    let atr: Uint8Array;
+    try {
+      atr = card.reset(kind);
+    } catch (error) {
+      throw wrapCardFailure(error);
+    }
+    this.emit({ type: 'reset', atr: atr.slice() });
+    return atr.slice();
+  }
+
+  /** Powers the card off (ending its security state); later calls fail with ChannelClosedError. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.failPending(new ChannelClosedError('transport closed during the exchange'));
+    try {
+      if (this.card?.powered === true) this.card.powerOff();
+    } catch (error) {
+      throw wrapCardFailure(error);
+    }
+    this.listeners.clear();
+  }
+
+  onEvent(listener: (e: CardEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => {
+      this.listeners.delete(listener);
+    };
+  }
+
+  /** Simulates pulling the card: it loses power, pending exchanges fail with CardRemovedError. */
+  remove(): void {
+    const card = this.card;
+    if (card === undefined) return;
+    this.card = undefined;
+    this.failPending(new CardRemovedError('card removed during the exchange'));
+    try {
+      if (card.powered) card.powerOff();
+    } finally {
+      this.emit({ type: 'removed' });
+    }
+  }
+
+  /**
+   * Simulates inserting a card (the one removed before, when `card` is omitted): it is powered
+   * on and an 'inserted' event carries its ATR. Inserting while a card is present is an error.
+   */
+  insert(card?: CardEndpointLike | ApduResponder): Uint8Array {
+    this.checkOpen();
+    if (this.card !== undefined) throw new TransportError('a card is already in the reader');
+    const next = card ?? this.lastCard;
+    if (next === undefined) throw new TransportError('no card to insert');
+    this.card = this.adopt(next);
+    const atr = this.card.atr.slice();
+    this.emit({ type: 'inserted', atr });
+    return atr.slice();
+  }
+
+  private lastCard: CardEndpointLike | undefined;
+
+  private adopt(card: CardEndpointLike | ApduResponder): CardEndpointLike {
+    const endpoint = isEndpoint(card) ? card : new ResponderEndpoint(card, this.responderAtr);
+    try {
+      if (!endpoint.powered) endpoint.powerOn();
+    } catch (error) {
+      throw wrapCardFailure(error);
+    }
+    this.lastCard = endpoint;
+    return endpoint;
+  }
+
+  private presentCard(): CardEndpointLike {
+    if (this.card === undefined) throw new CardRemovedError('no card in the reader');
+    return this.card;
+  }
+
+  private checkOpen(): void {
+    if (this.closed) throw new ChannelClosedError('transport is closed');
+  }
+
+  private failPending(error: SscardError): void {
+    const entries = [...this.pending];
+    this.pending.clear();
+    for (const entry of entries) entry.reject(error);
+  }
+
+  private emit(event: CardEvent): void {
+    for (const listener of [...this.listeners]) {
+      try {
+        listener(event);
+      } catch {
+        // A listener's failure is its own; it must not stop the event reaching the others.
+      }
+    }
+  }
+}
+
+/** Keeps typed errors as they are; anything else a card implementation throws becomes a TransportError. */
+function wrapCardFailure(error: unknown): SscardError {
+  if (error instanceof SscardError) return error;
+  return new TransportError('card endpoint failed', { cause: error });
+}

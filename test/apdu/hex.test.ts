@@ -1,0 +1,59 @@
+import { describe as group, expect, it } from 'vitest';
+import { fc, test } from '@fast-check/vitest';
+import { ApduParseError, bytesEqual, concatBytes, fromHex, toHex } from '../../src/apdu/index.js';
+import { expectThrowsClass } from './assert-error.js';
+
+group('hex', () => {
+  it('formats uppercase, optionally spaced', () => {
+    expect(toHex(Uint8Array.of(0x00, 0xa4, 0x0f, 0xff))).toBe('00A40FFF');
+    expect(toHex(Uint8Array.of(0x00, 0xa4, 0x0f, 0xff), { spaces: true })).toBe('00 A4 0F FF');
+    expect(toHex(new Uint8Array(0))).toBe('');
+  });
+
+  it('parses with spaces, colons and either case', () => {
+    expect(Array.from(fromHex('00 a4:04 0F'))).toEqual([0x00, 0xa4, 0x04, 0x0f]);
+    expect(Array.from(fromHex('deadBEEF'))).toEqual([0xde, 0xad, 0xbe, 0xef]);
+    expect(fromHex('').length).toBe(0);
+  });
+
+  it('names the bad character and its position', () => {
+    expectThrowsClass(() => fromHex('00 G4'), ApduParseError, /invalid hex character "G" at position 3/);
+    expectThrowsClass(() => fromHex('0x10'), ApduParseError, /"x" at position 1/);
+  });
+
+  it('rejects an odd digit count', () => {
+    expectThrowsClass(() => fromHex('A 4 0'), ApduParseError, /odd number of hex digits \(3\)/);
+  });
+
+  it('concatenates and compares', () => {
+    const joined = concatBytes(Uint8Array.of(1, 2), new Uint8Array(0), Uint8Array.of(3));
+    expect(Array.from(joined)).toEqual([1, 2, 3]);
+    expect(bytesEqual(joined, Uint8Array.of(1, 2, 3))).toBe(true);
+    expect(bytesEqual(joined, Uint8Array.of(1, 2, 4))).toBe(false);
+    expect(bytesEqual(joined, Uint8Array.of(1, 2))).toBe(false);
+  });
+
+  test.prop([fc.uint8Array({ maxLength: 300 }), fc.boolean()])('fromHex(toHex(b)) === b', (bytes, spaces) => {
+    const text = toHex(bytes, { spaces });
+    expect(text.replace(/ /g, '')).toMatch(/^[0-9A-F]*$/);
+    expect(text.replace(/ /g, '').length).toBe(bytes.length * 2);
+    expect(bytesEqual(fromHex(text), bytes)).toBe(true);
+  });
+
+  test.prop([fc.stringMatching(/^([0-9a-fA-F]{2})*$/)])('toHex(fromHex(s)) is s uppercased', (text) => {
+    expect(toHex(fromHex(text))).toBe(text.toUpperCase());
+  });
+
+  test.prop([fc.string({ maxLength: 40 })])('arbitrary text parses or throws ApduParseError', (text) => {
+    try {
+      const bytes = fromHex(text);
+      expect(bytes.length * 2).toBe(text.replace(/[\s:]/g, '').length);
+    } catch (e) {
+      expect(e).toBeInstanceOf(ApduParseError);
+    }
+  });
+
+  test.prop([fc.array(fc.uint8Array({ maxLength: 20 }), { maxLength: 6 })])('concatBytes keeps every part in order', (parts) => {
+    expect(toHex(concatBytes(...parts))).toBe(parts.map((p) => toHex(p)).join(''));
+  });
+});

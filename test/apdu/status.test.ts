@@ -1,0 +1,127 @@
+import { describe as group, expect, it } from 'vitest';
+import { fc, test } from '@fast-check/vitest';
+import {
+  ApduEncodeError,
+  SW,
+  describe,
+  isSuccess,
+  swBytesAvailable,
+  swHex,
+  swInfo,
+  swOf,
+  swTriesLeft,
+  swWrongLe,
+} from '../../src/apdu/index.js';
+import { expectThrowsClass } from './assert-error.js';
+
+// Every fixed status word listed in the card profile's §4, with a word its meaning must contain.
+const PROFILE_SWS: [number, RegExp][] = [
+  [0x9000, /success/],
+  [0x6281, /corrupted/],
+  [0x6282, /end of file/],
+  [0x6581, /memory failure/],
+  [0x6700, /wrong length/],
+  [0x6981, /file structure/],
+  [0x6982, /security status not satisfied/],
+  [0x6983, /blocked/],
+  [0x6984, /reference data not usable/],
+  [0x6985, /conditions of use not satisfied/],
+  [0x6986, /no current EF/],
+  [0x6988, /secure messaging|MAC/],
+  [0x6a80, /data field/],
+  [0x6a81, /function not supported/],
+  [0x6a82, /file not found/],
+  [0x6a83, /record not found/],
+  [0x6a86, /P1-P2/],
+  [0x6a88, /referenced data/],
+  [0x6b00, /offset/],
+  [0x6d00, /instruction not supported/],
+  [0x6e00, /class not supported/],
+  [0x6f00, /no precise diagnosis/],
+  [0x9303, /permanently blocked/],
+];
+
+group('status word table', () => {
+  it('names every SW constant by its key', () => {
+    for (const [name, sw] of Object.entries(SW)) {
+      expect(swInfo(sw).name).toBe(name);
+      expect(swInfo(sw).meaning.length).toBeGreaterThan(3);
+    }
+  });
+
+  it('covers every status word of the card profile', () => {
+    const names = new Set(Object.keys(SW));
+    for (const [sw, meaning] of PROFILE_SWS) {
+      const info = swInfo(sw);
+      expect(names.has(info.name), swHex(sw)).toBe(true);
+      expect(info.meaning).toMatch(meaning);
+    }
+  });
+
+  it('describes as "<hex> <meaning>"', () => {
+    expect(describe(0x9000)).toBe('9000 success');
+    expect(describe(0x63c2)).toBe('63C2 wrong PIN, 2 tries left');
+    expect(describe(0x63c1)).toBe('63C1 wrong PIN, 1 try left');
+    expect(describe(0x63c0)).toBe('63C0 wrong PIN, 0 tries left');
+    expect(describe(0x6a82)).toBe('6A82 file not found');
+    expect(describe(0x6110)).toBe('6110 16 response bytes available (GET RESPONSE)');
+    expect(describe(0x6c1e)).toBe('6C1E wrong Le, exact length is 30');
+  });
+
+  it('decodes the 61xx, 6Cxx and 63Cx families', () => {
+    expect(swInfo(0x6100)).toMatchObject({ name: 'BYTES_AVAILABLE', bytesAvailable: 256, success: true });
+    expect(swInfo(0x6105)).toMatchObject({ name: 'BYTES_AVAILABLE', bytesAvailable: 5 });
+    expect(swInfo(0x6c00)).toMatchObject({ name: 'WRONG_LE', correctLe: 256, success: false });
+    expect(swInfo(0x6c55)).toMatchObject({ name: 'WRONG_LE', correctLe: 0x55 });
+    expect(swInfo(0x63c5)).toMatchObject({ name: 'PIN_TRIES_LEFT', triesLeft: 5, success: false });
+  });
+
+  it('falls back by SW1 category for other words', () => {
+    expect(swInfo(0x6283)).toMatchObject({ name: 'WARNING_NV_UNCHANGED', category: 'warning' });
+    expect(swInfo(0x6310)).toMatchObject({ name: 'WARNING_NV_CHANGED', category: 'warning' });
+    expect(swInfo(0x6401)).toMatchObject({ name: 'EXECUTION_ERROR_NV_UNCHANGED', category: 'execution-error' });
+    expect(swInfo(0x6502)).toMatchObject({ name: 'EXECUTION_ERROR_NV_CHANGED' });
+    expect(swInfo(0x6701)).toMatchObject({ name: 'WRONG_LENGTH_OTHER', category: 'checking-error' });
+    expect(swInfo(0x6881)).toMatchObject({ name: 'CLA_FUNCTION_NOT_SUPPORTED' });
+    expect(swInfo(0x6999)).toMatchObject({ name: 'COMMAND_NOT_ALLOWED' });
+    expect(swInfo(0x6a87)).toMatchObject({ name: 'WRONG_PARAMETERS' });
+    expect(swInfo(0x9f10)).toMatchObject({ name: 'PROPRIETARY', success: false });
+    expect(swInfo(0x1234)).toMatchObject({ name: 'UNRECOGNISED', success: false });
+    expect(swInfo(0x10000)).toMatchObject({ name: 'INVALID_SW', success: false });
+  });
+
+  it('builds family status words', () => {
+    expect(swBytesAvailable(256)).toBe(0x6100);
+    expect(swBytesAvailable(0x1e)).toBe(0x611e);
+    expect(swWrongLe(0x1e)).toBe(0x6c1e);
+    expect(swWrongLe(256)).toBe(0x6c00);
+    expect(swTriesLeft(0)).toBe(0x63c0);
+    expect(swTriesLeft(15)).toBe(0x63cf);
+    expectThrowsClass(() => swTriesLeft(16), ApduEncodeError, /tries left must be an integer 0\.\.15/);
+    expectThrowsClass(() => swBytesAvailable(0), ApduEncodeError, /bytes available/);
+    expectThrowsClass(() => swWrongLe(257), ApduEncodeError, /correct Le/);
+    expect(swOf(0x6a, 0x82)).toBe(SW.FILE_NOT_FOUND);
+    expect(isSuccess(0x9000)).toBe(true);
+    expect(isSuccess(0x6282)).toBe(false);
+  });
+
+  test.prop([fc.integer({ min: 1, max: 256 })])('61xx and 6Cxx builders invert swInfo', (n) => {
+    expect(swInfo(swBytesAvailable(n)).bytesAvailable).toBe(n);
+    expect(swInfo(swWrongLe(n)).correctLe).toBe(n);
+  });
+
+  test.prop([fc.integer({ min: 0, max: 15 })])('63Cx builder inverts swInfo', (n) => {
+    expect(swInfo(swTriesLeft(n)).triesLeft).toBe(n);
+  });
+
+  it('every 16-bit value has a name, a meaning and a description starting with its hex', () => {
+    for (let sw = 0; sw <= 0xffff; sw++) {
+      const info = swInfo(sw);
+      if (info.name.length === 0 || info.meaning.length === 0) throw new Error(`no name for ${swHex(sw)}`);
+      if (info.success !== (sw === 0x9000 || sw >> 8 === 0x61)) throw new Error(`success flag wrong for ${swHex(sw)}`);
+      if (!describe(sw).startsWith(`${swHex(sw)} `)) throw new Error(`describe wrong for ${swHex(sw)}`);
+    }
+    expect(swHex(0x6a82)).toBe('6A82');
+    expect(swHex(0x0001)).toBe('0001');
+  });
+});

@@ -1,0 +1,130 @@
+import { describe as group, expect, it } from 'vitest';
+import { samplePerson } from '../../../src/card-sim/profiles/people.js';
+import {
+  PersonalizationError,
+  parsePersonalizationJson,
+  validatePersonalization,
+} from '../../../src/card-sim/profiles/personalization.js';
+import type { PersonalizationDocument } from '../../../src/card-sim/profiles/personalization.js';
+
+/** Validates `doc` after `edit`, expecting a PersonalizationError; returns it. */
+function rejected(edit: (doc: Record<string, any>) => void, base = 'zhang-wei'): PersonalizationError {
+  const doc = samplePerson(base) as unknown as Record<string, any>;
+  edit(doc);
+  try {
+    validatePersonalization(doc);
+  } catch (err) {
+    expect(err).toBeInstanceOf(PersonalizationError);
+    expect((err as PersonalizationError).code).toBe('PERSONALIZATION_INVALID');
+    return err as PersonalizationError;
+  }
+  throw new Error('document was accepted');
+}
+
+group('personalization document validation', () => {
+  it('fills defaults: spec 3.00, app PIN 123456 with 3 tries, no bank PIN on a plain card', () => {
+    const doc: PersonalizationDocument = samplePerson('abdurahman');
+    delete doc.specVersion;
+    const r = validatePersonalization(doc);
+    expect(r.specVersion).toBe('3.00');
+    expect(r.pin).toEqual({ initial: '123456', tryLimit: 3, forbidReturnToInitial: false });
+    expect(r.bankPin).toBeNull();
+    expect(r.health.capacity).toEqual({ contraindications: 10, history: 10 });
+    expect(r.insurance.pension).toEqual({ status: '0', since: null, region: '' });
+    expect(r.workRecords).toEqual([]);
+  });
+
+  it('keeps what the document says', () => {
+    const r = validatePersonalization(samplePerson('li-xiuying'));
+    expect(r.pin).toEqual({ initial: '123456', tryLimit: 6, forbidReturnToInitial: true });
+    expect(r.health.capacity).toEqual({ contraindications: 10, history: 20 });
+    expect(r.health.flags.diabetes).toBe(true);
+    expect(r.health.flags.asthma).toBe(false);
+    const bank = validatePersonalization(samplePerson('wang-yan')).bankPin;
+    expect(bank).toEqual({ initial: '246810', tryLimit: 3 });
+  });
+
+  it('names the bad check digit of the ID number', () => {
+    const err = rejected((d) => {
+      d.person.idNumber = '110105198503120312';
+    });
+    expect(err.message).toBe('person.idNumber: check digit should be 1');
+    expect(err.path).toBe('person.idNumber');
+  });
+
+  it('requires sex and birth date to agree with the ID number', () => {
+    expect(rejected((d) => (d.person.sex = '2')).message).toMatch(/^person\.sex: must be "1": .*odd \(male\)/);
+    expect(rejected((d) => (d.person.birthDate = '1985-03-13')).message).toBe(
+      'person.birthDate: must be 1985-03-12, the birth date in the ID number',
+    );
+  });
+
+  it('rejects names GBK cannot hold or that overflow name + extension', () => {
+    expect(rejected((d) => (d.person.name = '𠮷田')).message).toMatch(/^person\.name: has characters GBK cannot represent/);
+    expect(rejected((d) => (d.person.name = '张'.repeat(26))).message).toBe('person.name: is 52 GBK bytes, at most 50 fit');
+    expect(rejected((d) => (d.person.name = '')).message).toBe('person.name: must not be empty');
+  });
+
+  it('names PIN policy problems with document paths', () => {
+    expect(rejected((d) => (d.pin = { initial: '12345' })).message).toMatch(/^pin\.initial: must have exactly 6 digits/);
+    expect(rejected((d) => (d.pin = { tryLimit: 16 })).message).toMatch(/^pin\.tryLimit: must be an integer from 1 to 15/);
+    expect(rejected((d) => (d.bankPin = { initial: 'abcdef' })).message).toMatch(/^bankPin\.initial: /);
+    expect(rejected((d) => (d.pin = { initial: 123456 })).message).toBe('pin.initial: must be a string, got number 123456');
+  });
+
+  it('keeps financial-only fields on financial cards', () => {
+    expect(rejected((d) => delete d.card.pan).message).toBe('card.pan: is required on a financial card');
+    expect(rejected((d) => (d.financial = false)).message).toBe('card.pan: only a financial card has a PAN');
+    expect(rejected((d) => (d.bankPin = { initial: '111111' }), 'abdurahman').message).toBe(
+      'bankPin: only a financial card has a bank PIN',
+    );
+    expect(rejected((d) => (d.card.pan = '6214830105000319')).message).toBe('card.pan: Luhn check digit is wrong');
+  });
+
+  it('checks card fields', () => {
+    expect(rejected((d) => (d.card.number = 'A1050003')).path).toBe('card.number');
+    expect(rejected((d) => (d.card.identifier = '9901059000310026')).message).toMatch(
+      /^card\.identifier: must start with the issuing region code/,
+    );
+    expect(rejected((d) => (d.card.expiryDate = '2019-06-18')).message).toBe(
+      'card.expiryDate: must be after the issue date 2019-06-18',
+    );
+    expect(rejected((d) => (d.card.issueDate = '2019-02-30')).message).toMatch(/^card\.issueDate: "2019-02-30" is not a calendar date/);
+    expect(rejected((d) => (d.specVersion = '2.0')).message).toBe('specVersion: must be "2.00" or "3.00", got string "2.0"');
+  });
+
+  it('points into arrays', () => {
+    expect(rejected((d) => (d.workRecords[1].employerName = '北'.repeat(36))).message).toBe(
+      'workRecords[1].employerName: is 72 GBK bytes, at most 70 fit',
+    );
+    expect(rejected((d) => (d.workRecords[0].endDate = '2000-01-01')).message).toBe(
+      'workRecords[0].endDate: is before the start date 2016-07-01',
+    );
+    expect(rejected((d) => d.workRecords.reverse()).message).toMatch(/^workRecords\[1\]\.startDate: .*newest record first/);
+    expect(rejected((d) => (d.health.history[0].icd10 = 'J45.90000')).path).toBe('health.history[0].icd10');
+    expect(rejected((d) => (d.health.contraindications[0].substance = '青霉素'.repeat(4))).message).toBe(
+      'health.contraindications[0].substance: is 24 GBK bytes, at most 20 fit',
+    );
+    expect(
+      rejected((d) => (d.health.capacity = { contraindications: 1 }), 'li-xiuying').message,
+    ).toBe('health.contraindications: has 2 entries, at most 1 fit');
+  });
+
+  it('rejects unknown fields instead of ignoring a typo', () => {
+    expect(rejected((d) => (d.person.nmae = '张伟')).message).toMatch(/^person\.nmae: unknown field/);
+    expect(rejected((d) => (d.health.flags.astma = true)).path).toBe('health.flags.astma');
+    expect(rejected((d) => (d.keys = { masters: { RKSSSE: '00' } })).message).toMatch(/^keys\.masters\.RKSSSE: must be 32 hex digits/);
+  });
+
+  it('reports invalid JSON and non-objects', () => {
+    expect(() => parsePersonalizationJson('{"person": ')).toThrow(/^\(document\): is not valid JSON/);
+    expect(() => validatePersonalization([])).toThrow(/must be an object, got an array/);
+    expect(() => validatePersonalization({})).toThrow(/^person: is required$/);
+  });
+
+  it('accepts compact dates and normalizes them', () => {
+    const doc = samplePerson('zhang-wei');
+    doc.card.issueDate = '20190618';
+    expect(validatePersonalization(doc).card.issueDate).toBe('2019-06-18');
+  });
+});

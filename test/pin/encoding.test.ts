@@ -1,0 +1,186 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { fromHex, toHex } from '../../src/apdu/index.js';
+import {
+  PinFormatError,
+  decodeChangePinData,
+  decodePinBcd,
+  decodePinBlockFormat2,
+  encodeChangePinData,
+  encodePinBcd,
+  encodePinBlockFormat2,
+} from '../../src/pin/index.js';
+import type { PinFormatProblem } from '../../src/pin/index.js';
+import { ascii, thrown } from './support.js';
+
+function formatError(fn: () => unknown, problem?: PinFormatProblem): PinFormatError {
+  const error = thrown(fn);
+  expect(error).toBeInstanceOf(PinFormatError);
+  expect((error as PinFormatError).code).toBe('PIN_FORMAT');
+  if (problem !== undefined) expect((error as PinFormatError).problem).toBe(problem);
+  return error as PinFormatError;
+}
+
+const digitString = (min: number, max: number) =>
+  fc.string({ unit: fc.constantFrom(...'0123456789'), minLength: min, maxLength: max });
+
+describe('PIN BCD', () => {
+  it.each([
+    ['123456', '123456'],
+    ['12345', '12345F'],
+    ['000000', '000000'],
+    ['9', '9F'],
+    ['123456789012', '123456789012'],
+  ])('encodes %s as %s', (pin, hex) => {
+    expect(toHex(encodePinBcd(pin))).toBe(hex);
+    expect(toHex(encodePinBcd(ascii(pin)))).toBe(hex);
+    expect(decodePinBcd(fromHex(hex))).toBe(pin);
+  });
+
+  it.each([
+    ['12345a', 'not-digits'],
+    ['', 'length'],
+  ])('refuses to encode %j', (pin, problem) => {
+    formatError(() => encodePinBcd(pin), problem as PinFormatProblem);
+  });
+
+  it.each([
+    ['12A456', 'not-digits'],
+    ['F23456', 'not-digits'],
+    ['12F456', 'not-digits'],
+    ['1234FF', 'not-digits'],
+    ['FF', 'not-digits'],
+    ['', 'length'],
+  ])('refuses to decode %s', (hex, problem) => {
+    formatError(() => decodePinBcd(fromHex(hex)), problem as PinFormatProblem);
+  });
+
+  it('round-trips every digit string', () => {
+    fc.assert(
+      fc.property(digitString(1, 16), (pin) => {
+        expect(decodePinBcd(encodePinBcd(pin))).toBe(pin);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('never produces an FF byte (so FF can separate two PINs)', () => {
+    fc.assert(
+      fc.property(digitString(1, 16), (pin) => {
+        expect(encodePinBcd(pin)).not.toContain(0xff);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('decodes exactly the byte strings that are some PIN encoding', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 0, maxLength: 7 }), (bytes) => {
+        let pin: string;
+        try {
+          pin = decodePinBcd(bytes);
+        } catch (error) {
+          expect(error).toBeInstanceOf(PinFormatError);
+          return;
+        }
+        expect(toHex(encodePinBcd(pin))).toBe(toHex(bytes));
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
+
+describe('CHANGE PIN data', () => {
+  it('is old BCD || FF || new BCD', () => {
+    expect(toHex(encodeChangePinData('123456', '654321'))).toBe('123456FF654321');
+    expect(toHex(encodeChangePinData('12345', ascii('6543210')))).toBe('12345FFF6543210F');
+    expect(decodeChangePinData(fromHex('12345FFF6543210F'))).toEqual({ oldPin: '12345', newPin: '6543210' });
+  });
+
+  it.each([
+    ['123456654321', 'malformed'],
+    ['FF654321', 'length'],
+    ['123456FF', 'length'],
+    ['123456FF65FF21', 'not-digits'],
+    ['12A456FF654321', 'not-digits'],
+  ])('rejects %s', (hex, problem) => {
+    formatError(() => decodeChangePinData(fromHex(hex)), problem as PinFormatProblem);
+  });
+
+  it('round-trips any two PINs', () => {
+    fc.assert(
+      fc.property(digitString(1, 12), digitString(1, 12), (oldPin, newPin) => {
+        expect(decodeChangePinData(encodeChangePinData(oldPin, newPin))).toEqual({ oldPin, newPin });
+      }),
+      { numRuns: 200 },
+    );
+  });
+});
+
+describe('ISO 9564 format-2 PIN block', () => {
+  it.each([
+    ['1234', '241234FFFFFFFFFF'],
+    ['12345', '2512345FFFFFFFFF'],
+    ['123456', '26123456FFFFFFFF'],
+    ['123456789012', '2C123456789012FF'],
+  ])('encodes %s as %s', (pin, hex) => {
+    expect(toHex(encodePinBlockFormat2(pin))).toBe(hex);
+    expect(decodePinBlockFormat2(fromHex(hex))).toBe(pin);
+  });
+
+  it.each(['123', '1234567890123', '12a4'])('refuses to encode %j', (pin) => {
+    formatError(() => encodePinBlockFormat2(pin));
+  });
+
+  it.each([
+    ['26123456FFFFFF', 'length'],
+    ['26123456FFFFFFFFFF', 'length'],
+    ['36123456FFFFFFFF', 'malformed'],
+    ['23123FFFFFFFFFFF', 'length'],
+    ['2D1234567890123F', 'length'],
+    ['2612345AFFFFFFFF', 'not-digits'],
+    ['26123456FFFFFF0F', 'malformed'],
+    ['2612345600000000', 'malformed'],
+  ])('rejects %s', (hex, problem) => {
+    formatError(() => decodePinBlockFormat2(fromHex(hex)), problem as PinFormatProblem);
+  });
+
+  it('round-trips every 4..12 digit PIN', () => {
+    fc.assert(
+      fc.property(digitString(4, 12), (pin) => {
+        const block = encodePinBlockFormat2(pin);
+        expect(block.length).toBe(8);
+        expect(decodePinBlockFormat2(block)).toBe(pin);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('accepts exactly the blocks that are some PIN encoding', () => {
+    // Bias towards plausible blocks so that both branches are exercised.
+    const block = fc.oneof(
+      fc.uint8Array({ minLength: 8, maxLength: 8 }),
+      fc
+        .tuple(digitString(4, 12), fc.nat({ max: 15 }), fc.nat({ max: 15 }))
+        .map(([pin, nibble, at]) => {
+          const b = encodePinBlockFormat2(pin);
+          const i = at >> 1;
+          b[i] = at % 2 === 0 ? (nibble << 4) | ((b[i] as number) & 0x0f) : ((b[i] as number) & 0xf0) | nibble;
+          return b;
+        }),
+    );
+    fc.assert(
+      fc.property(block, (bytes) => {
+        let pin: string;
+        try {
+          pin = decodePinBlockFormat2(bytes);
+        } catch (error) {
+          expect(error).toBeInstanceOf(PinFormatError);
+          return;
+        }
+        expect(toHex(encodePinBlockFormat2(pin))).toBe(toHex(bytes));
+      }),
+      { numRuns: 300 },
+    );
+  });
+});

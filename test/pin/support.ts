@@ -1,0 +1,77 @@
+import { expect } from 'vitest';
+import { MemoryPinStore } from '../../src/pin/index.js';
+import type { PinRecord, PinStore } from '../../src/pin/index.js';
+
+/** What a store throws when the card is "pulled" during a save: the save did not happen. */
+export class TearError extends Error {
+  constructor() {
+    super('card torn during save');
+    this.name = 'TearError';
+  }
+}
+
+/**
+ * A real in-memory store with a tear switch. Once armed, the save that comes after `skip` more
+ * successful saves throws TearError; with `durable` the record is written first (power lost just
+ * after the write), without it nothing is stored (power lost during the write). The switch then
+ * disarms itself.
+ */
+export class TearableStore implements PinStore {
+  readonly inner = new MemoryPinStore();
+  saves = 0;
+  #tearAfter: number | undefined;
+  #tearDurable = false;
+
+  load(): PinRecord {
+    return this.inner.load();
+  }
+
+  save(record: PinRecord): void {
+    if (this.#tearAfter !== undefined) {
+      if (this.#tearAfter === 0) {
+        this.#tearAfter = undefined;
+        if (this.#tearDurable) {
+          this.inner.save(record);
+          this.saves += 1;
+        }
+        throw new TearError();
+      }
+      this.#tearAfter -= 1;
+    }
+    this.inner.save(record);
+    this.saves += 1;
+  }
+
+  armTear(skip = 0, durable = false): void {
+    this.#tearAfter = skip;
+    this.#tearDurable = durable;
+  }
+
+  disarm(): void {
+    this.#tearAfter = undefined;
+  }
+
+  get armed(): boolean {
+    return this.#tearAfter !== undefined;
+  }
+
+  /** The durable record as it stands, read without the engine. */
+  peek(): PinRecord {
+    return this.inner.load();
+  }
+}
+
+/** Runs `fn` and returns what it threw; fails the test if it returned normally. */
+export function thrown(fn: () => unknown): unknown {
+  try {
+    fn();
+  } catch (error) {
+    return error;
+  }
+  expect.unreachable('expected a throw');
+  return undefined;
+}
+
+export function ascii(text: string): Uint8Array {
+  return new TextEncoder().encode(text);
+}
