@@ -1,4 +1,4 @@
-import { encodeResponse, SW, swHex, toHex } from '../apdu/index.js';
+import { encodeResponse, SW, toHex } from '../apdu/index.js';
 import { VPCD_MAX_FRAME } from './frame.js';
 
 /**
@@ -70,15 +70,17 @@ export type VpcdEvent =
       masked: boolean;
     }
   | { type: 'response'; ins: number; length: number; sw: number; hex: string; durationMs: number }
+  /** An established connection ended (not by close()). */
   | {
       type: 'disconnected';
-      /** 'peer': pcscd closed or reset the connection; 'error': the socket failed to connect or broke. */
+      /** 'peer': pcscd closed the connection; 'error': the socket broke (reset, ...). */
       reason: 'peer' | 'error';
       error?: Error;
       willRetry: boolean;
       retryInMs?: number;
-      attempt: number;
     }
+  /** A connection attempt failed (refused, timed out); `attempt` counts consecutive failures. */
+  | { type: 'connect-failed'; attempt: number; error: Error; willRetry: boolean; retryInMs?: number }
   /** Something the bridge answered for the card instead of failing: see `code`. */
   | { type: 'warning'; code: VpcdWarningCode; message: string; error?: unknown }
   | { type: 'closed' };
@@ -107,14 +109,19 @@ export function formatVpcdEvent(e: VpcdEvent): string {
       return `vpcd: <- ${e.hex} (${e.durationMs.toFixed(3)} ms)`;
     case 'disconnected': {
       const why = e.reason === 'peer' ? 'connection closed by pcscd' : `connection error: ${e.error?.message ?? 'unknown'}`;
-      const next = e.willRetry ? `; retrying in ${e.retryInMs ?? 0} ms` : '; not retrying';
-      return `vpcd: disconnected (${why})${next}`;
+      return `vpcd: disconnected (${why})${retryText(e.willRetry, e.retryInMs)}`;
     }
+    case 'connect-failed':
+      return `vpcd: connect attempt ${e.attempt} failed (${e.error.message})${retryText(e.willRetry, e.retryInMs)}`;
     case 'warning':
       return `vpcd: warning ${e.code}: ${e.message}`;
     case 'closed':
       return 'vpcd: closed';
   }
+}
+
+function retryText(willRetry: boolean, retryInMs: number | undefined): string {
+  return willRetry ? `; retrying in ${retryInMs ?? 0} ms` : '; giving up';
 }
 
 const SW_WRONG_LENGTH = encodeResponse(new Uint8Array(0), SW.WRONG_LENGTH);
@@ -184,13 +191,12 @@ export function answerVpcdMessage(
   }
   if (traceTo !== undefined) {
     const sw = ((response[response.length - 2] as number) << 8) | (response[response.length - 1] as number);
-    const data = toHex(response.subarray(0, response.length - 2), { spaces: true });
     traceTo({
       type: 'response',
       ins,
       length: response.length,
       sw,
-      hex: data.length > 0 ? `${data} ${swHex(sw)}` : swHex(sw),
+      hex: toHex(response, { spaces: true }),
       durationMs: performance.now() - started,
     });
   }

@@ -29,3 +29,10 @@ export class AtrParseError extends SscardError {
     super('ATR_INVALID', message, options);
   }
 }
+
+/** Card options that do not fit together (an ATR that does not offer the card's protocol, ...). */
+export class CardConfigError extends SscardError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('CARD_CONFIG_INVALID', message, options);
+  }
+}

@@ -6,6 +6,9 @@
  */
 import { Command, CommanderError } from 'commander';
 import { SscardError } from '../apdu/index.js';
+import { registerCardCommands } from './commands/card.js';
+import { registerApduCommand } from './commands/apdu.js';
+import { registerScriptCommand } from './commands/script.js';
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -15,6 +18,9 @@ export function buildProgram(): Command {
     .showHelpAfterError(false)
     .exitOverride();
   // Command groups register here (one line each).
+  registerCardCommands(program);
+  registerApduCommand(program);
+  registerScriptCommand(program);
   return program;
 }
 

@@ -14,11 +14,9 @@ export const SSC_KEYS = {
   /** Internal authentication key (card authenticity). */
   IAK: { kid: 0x04, usage: 'internal-auth' },
   /** PIN reload key: MAC of RELOAD PIN `80 5E 00 00`. */
-  PIN_RELOAD: { kid: 0x05, usage: 'mac' },
+  PIN_RELOAD: { kid: 0x05, usage: 'reload' },
   /** PIN unblock key: enciphered PIN block and MAC of PIN UNBLOCK `84 24 00 00`. */
-  PIN_UNBLOCK: { kid: 0x06, usage: 'mac' },
-  /** Application maintenance key: MAC of APPLICATION BLOCK / UNBLOCK and CARD BLOCK. */
-  MAINTENANCE: { kid: 0x07, usage: 'mac' },
+  PIN_UNBLOCK: { kid: 0x06, usage: 'unblock' },
 } as const;
 
 export type SscKeyName = keyof typeof SSC_KEYS;
@@ -31,7 +29,6 @@ const TEST_KEY_ROLES: Readonly<Record<SscKeyName, string>> = {
   IAK: 'IAK',
   PIN_RELOAD: 'RELOAD',
   PIN_UNBLOCK: 'UNBLOCK',
-  MAINTENANCE: 'MAINT',
 };
 
 /**

@@ -169,14 +169,14 @@ export class CardChannel {
   exclusive<T>(fn: (session: CardSession) => Promise<T>): Promise<T> {
     const joined = this.currentSession();
     if (joined !== undefined) return fn(this.sessionApi(joined));
-    return this.sessionLock.run(async () => {
+    return (async (run: (f: () => Promise<T>) => Promise<T>) => run(async () => {
       const state: SessionState = { active: true, generation: this.cardGeneration };
       try {
         return await this.context.run(state, () => fn(this.sessionApi(state)));
       } finally {
         state.active = false;
       }
-    });
+    }))((f) => f());
   }
 
   /** Resets the card (queued like a command). Security state on the card is lost. */
@@ -313,7 +313,7 @@ export class CardChannel {
       if (this.observers.size === 0) return;
       this.emitTrace({
         seq: ++this.seq, transport: this.transport.name, time,
-        command: traceCommand(bytes), ...fill, elapsedMs: performance.now() - started,
+        command: traceCommand(bytes), ...fill, elapsedMs: Math.round((performance.now() - started) * 1000) / 1000,
       });
     };
     let raw: Uint8Array;

@@ -1,5 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import { findTlv, fromHex, parseBerTlv, type CommandApdu } from '../apdu/index.js';
+import { SSC_KEYS, type KeyAlgorithm, type SscKeyName } from '../keys/index.js';
 import {
   DEFAULT_PIN_POLICY,
   encodeChangePinData,
@@ -8,6 +9,24 @@ import {
   validatePinFormat,
   type PinPolicy,
 } from '../pin/index.js';
+import {
+  CONTRAINDICATION_LENGTH,
+  HEALTH_BASICS_RECORD_COUNT,
+  MEDICAL_HISTORY_LENGTH,
+  SSC_EF05_ITEMS,
+  SSC_EF06_ITEMS,
+  WORK_RECORD_LENGTH,
+  decodeContraindication,
+  decodeMedicalHistory,
+  decodeSscItem,
+  decodeWorkRecord,
+  encodeContraindication,
+  encodeMedicalHistory,
+  type Contraindication,
+  type MedicalHistoryEntry,
+  type SscItem,
+  type WorkRecord,
+} from '../records/index.js';
 import { CardChannel, type CardChannelOptions, type CardSession } from './channel.js';
 import {
   CardDataError,
@@ -17,32 +36,8 @@ import {
   SecurityStatusError,
   errorForStatus,
 } from './errors.js';
-import type { CryptoAlgorithm, PsamKeyRole, SecureModule } from './psam.js';
-import {
-  CONTRAINDICATION_RECORD_LENGTH,
-  HEALTH_CONDITIONS,
-  MEDICAL_HISTORY_RECORD_LENGTH,
-  WORK_RECORD_LENGTH,
-  decodeAbo,
-  decodeAnField,
-  decodeCardIdentifier,
-  decodeCnField,
-  decodeContraindication,
-  decodeDateField,
-  decodeFlag,
-  decodeMedicalHistory,
-  decodeRh,
-  decodeWorkRecord,
-  encodeContraindication,
-  encodeMedicalHistory,
-  isEmptyRecord,
-  tlvRecordValue,
-  type Contraindication,
-  type HealthCondition,
-  type HealthInfo,
-  type MedicalHistoryEntry,
-  type WorkRecord,
-} from './ssc-records.js';
+import type { SecureModule } from './psam.js';
+import { callerValue, cardData, decodeHealthInfo, isEmptyRecord, type HealthInfo } from './ssc-records.js';
 import type { TraceObserver } from './trace.js';
 import type { Transport } from './transport.js';
 
@@ -52,27 +47,13 @@ export const SSSE_DF_NAME: Uint8Array = fromHex('7378312E73682EC9E7BBE1B1A3D5CF'
 export const BANK_AID: Uint8Array = fromHex('A000000333010101');
 
 /** File ids under SSSE (card profile §2, §3). */
-const FID = {
-  DF02: 0xdf02,
-  DF10: 0xdf10,
-  EF07: 0xef07,
-  EF08: 0xef08,
-} as const;
+const FID = { DF02: 0xdf02, DF10: 0xdf10, EF07: 0xef07, EF08: 0xef08 } as const;
 
-/** Short file ids used in READ RECORD P2. */
+/** Short file ids used in READ RECORD P2 (relative to the current DF). */
 const SFI = { EF05: 5, EF06: 6, EF07: 7, EF08: 8 } as const;
 
 /** How many records a cyclic file may hold at most; a card claiming more is misbehaving. */
 const MAX_CYCLIC_RECORDS = 254;
-
-/**
- * Key numbers (P2 of EXTERNAL AUTHENTICATE) of the keys the terminal authenticates with.
- * Project choice, matching the simulated card's SSC profile; override per card issuer.
- */
-export const DEFAULT_KEY_IDS: Readonly<Record<PsamKeyRole, number>> = Object.freeze({
-  'health-write': 0x0a,
-  'cardholder-read': 0x08,
-});
 
 export interface SscCardOptions extends CardChannelOptions {
   /** Trace observer registered before the first command. */
@@ -86,8 +67,6 @@ export interface SscCardOptions extends CardChannelOptions {
    * (default true). See SscCard.verifyPin.
    */
   refuseInitialPin?: boolean;
-  /** Key numbers on the card, when they differ from DEFAULT_KEY_IDS. */
-  keyIds?: Partial<Record<PsamKeyRole, number>>;
 }
 
 export interface CardInfo {
@@ -99,8 +78,9 @@ export interface CardInfo {
   /** '2.00' or '3.00'. */
   specVersion: string;
   initializingOrg: string;
-  issueDate: string | null;
-  expiryDate: string | null;
+  /** ISO dates. */
+  issueDate: string;
+  expiryDate: string;
   cardNumber: string;
 }
 
@@ -118,7 +98,8 @@ export interface Cardholder {
   ethnicity: string;
   /** Region code of the birthplace. */
   birthplace: string;
-  birthDate: string | null;
+  /** ISO date. */
+  birthDate: string;
 }
 
 export interface PinStatus {
@@ -130,6 +111,8 @@ export interface PinStatus {
 
 type Location = 'ssse' | 'df02' | 'df10' | 'bank';
 
+const EMPTY = new Uint8Array(0);
+
 function select(p1: number, p2: number, data: Uint8Array, ne?: number): CommandApdu {
   const cmd: CommandApdu = { cla: 0x00, ins: 0xa4, p1, p2, data };
   if (ne !== undefined) cmd.ne = ne;
@@ -140,8 +123,15 @@ function fid(id: number): Uint8Array {
   return Uint8Array.of(id >> 8, id & 0xff);
 }
 
+/** READ RECORD `00 B2 n (SFI<<3 | 4) 00`: record n of the file with this SFI, whole record. */
 function readRecordCmd(recordNumber: number, sfi: number): CommandApdu {
-  return { cla: 0x00, ins: 0xb2, p1: recordNumber, p2: (sfi << 3) | 0x04, data: new Uint8Array(0), ne: 256 };
+  return { cla: 0x00, ins: 0xb2, p1: recordNumber, p2: (sfi << 3) | 0x04, data: EMPTY, ne: 256 };
+}
+
+function item<T extends SscItem>(items: readonly T[], key: T['key']): T {
+  const found = items.find((i) => i.key === key);
+  if (found === undefined) throw new Error(`SSC item table has no ${key}`);
+  return found;
 }
 
 /** Constant-time equality of two PINs given as strings or ASCII digit bytes. */
@@ -191,8 +181,8 @@ function checkNewPin(newPin: string | Uint8Array, policy: PinPolicy): void {
 export class SscCard {
   readonly channel: CardChannel;
   readonly atr: Uint8Array;
-  /** From the SSSE FCI (9F0C 03 86 01 xx); undefined when the card did not announce one. */
-  readonly algorithm: CryptoAlgorithm | undefined;
+  /** From the SSSE FCI (9F0C 03 86 01 xx); undefined when the card did not announce a known one. */
+  readonly algorithm: KeyAlgorithm | undefined;
   /** From EF05 tag 03. */
   readonly specVersion: string;
   readonly bank: BankApplication;
@@ -200,14 +190,13 @@ export class SscCard {
   private readonly psam: SecureModule | undefined;
   private readonly pinPolicy: PinPolicy;
   private readonly refuseInitialPin: boolean;
-  private readonly keyIds: Record<PsamKeyRole, number>;
   private location: Location | undefined;
-  private locationGeneration = -1;
+  private locationGeneration: number;
   private initialPin = false;
   private cardIdentifier: string | undefined;
 
   private constructor(init: {
-    channel: CardChannel; ownsChannel: boolean; atr: Uint8Array; algorithm: CryptoAlgorithm | undefined;
+    channel: CardChannel; ownsChannel: boolean; atr: Uint8Array; algorithm: KeyAlgorithm | undefined;
     specVersion: string; opts: SscCardOptions; generation: number;
   }) {
     this.channel = init.channel;
@@ -218,7 +207,6 @@ export class SscCard {
     this.psam = init.opts.psam;
     this.pinPolicy = init.opts.pinPolicy ?? DEFAULT_PIN_POLICY;
     this.refuseInitialPin = init.opts.refuseInitialPin ?? true;
-    this.keyIds = { ...DEFAULT_KEY_IDS, ...init.opts.keyIds };
     this.location = 'ssse';
     this.locationGeneration = init.generation;
     this.bank = new BankApplication(this);
@@ -237,8 +225,7 @@ export class SscCard {
       const atr = channel.atr();
       const fci = await s.send(select(0x04, 0x00, SSSE_DF_NAME, 256));
       const algorithm = algorithmFromFci(fci);
-      const version = await s.send(readRecordCmd(0x03, SFI.EF05));
-      const specVersion = decodeAnField(tlvRecordValue(version, 0x03, 'EF05 spec version'), 'EF05 spec version');
+      const specVersion = await readItem(s, SFI.EF05, 3, item(SSC_EF05_ITEMS, 'specVersion'));
       return new SscCard({ channel, ownsChannel, atr, algorithm, specVersion, opts, generation: channel.generation });
     });
   }
@@ -253,24 +240,24 @@ export class SscCard {
     if (this.ownsChannel) await this.channel.close();
   }
 
-  /** EF05: card issuer data (free read). */
+  /** EF05: card issuer data (free read; record number = tag). */
   readCardInfo(): Promise<CardInfo> {
     return this.channel.exclusive(async (s) => {
       await this.goTo(s, 'ssse');
-      const read = async (tag: number, what: string): Promise<Uint8Array> =>
-        tlvRecordValue(await s.send(readRecordCmd(tag, SFI.EF05)), tag, `EF05 ${what}`);
-      const cardIdentifier = decodeCardIdentifier(await read(0x01, 'card identifier'));
-      const cardType = decodeAnField(await read(0x02, 'card type'), 'EF05 card type');
-      const specVersion = decodeAnField(await read(0x03, 'spec version'), 'EF05 spec version');
-      const initializingOrg = decodeCnField(await read(0x04, 'initializing organisation'), 'EF05 initializing organisation');
-      const issueDate = decodeDateField(await read(0x05, 'issue date'), 'EF05 issue date');
-      const expiryDate = decodeDateField(await read(0x06, 'expiry date'), 'EF05 expiry date');
-      const cardNumber = decodeAnField(await read(0x07, 'card number'), 'EF05 card number');
-      this.cardIdentifier = cardIdentifier;
-      return {
-        cardIdentifier, regionCode: cardIdentifier.slice(0, 6), cardType, specVersion,
-        initializingOrg, issueDate, expiryDate, cardNumber,
+      const values: Record<string, string> = {};
+      for (const it of SSC_EF05_ITEMS) values[it.key] = await readItem(s, SFI.EF05, it.record, it);
+      const info: CardInfo = {
+        cardIdentifier: values.cardIdentifier ?? '',
+        regionCode: (values.cardIdentifier ?? '').slice(0, 6),
+        cardType: values.cardType ?? '',
+        specVersion: values.specVersion ?? '',
+        initializingOrg: values.initializingOrg ?? '',
+        issueDate: values.issueDate ?? '',
+        expiryDate: values.expiryDate ?? '',
+        cardNumber: values.cardNumber ?? '',
       };
+      this.cardIdentifier = info.cardIdentifier;
+      return info;
     });
   }
 
@@ -281,31 +268,12 @@ export class SscCard {
   readCardholder(): Promise<Cardholder> {
     return this.channel.exclusive(async (s) => {
       await this.goTo(s, 'ssse');
-      const readAll = async (): Promise<Cardholder> => {
-        const read = async (n: number, tag: number, what: string): Promise<Uint8Array> =>
-          tlvRecordValue(await s.send(readRecordCmd(n, SFI.EF06)), tag, `EF06 ${what}`);
-        const idNumber = decodeAnField(await read(1, 0x08, 'ID number'), 'EF06 ID number');
-        const name = decodeAnField(await read(2, 0x09, 'name'), 'EF06 name');
-        let extension = '';
-        try {
-          extension = decodeAnField(await read(3, 0x4e, 'name extension'), 'EF06 name extension');
-        } catch (error) {
-          // Cards personalised without a name extension do not have the record.
-          if (!(error instanceof RecordNotFoundError)) throw error;
-        }
-        const sexCode = decodeAnField(await read(4, 0x0a, 'sex'), 'EF06 sex');
-        const ethnicity = decodeCnField(await read(5, 0x0b, 'ethnicity'), 'EF06 ethnicity');
-        const birthplace = decodeCnField(await read(6, 0x0c, 'birthplace'), 'EF06 birthplace');
-        const birthDate = decodeDateField(await read(7, 0x0d, 'birth date'), 'EF06 birth date');
-        const sex: Sex = sexCode === '1' ? 'male' : sexCode === '2' ? 'female' : 'unknown';
-        return { idNumber, name: name + extension, sex, sexCode, ethnicity, birthplace, birthDate };
-      };
       try {
-        return await readAll();
+        return await this.readCardholderRecords(s);
       } catch (error) {
-        if (!(error instanceof SecurityStatusError) || !this.canAuthenticate('cardholder-read')) throw error;
-        await this.externalAuthenticate(s, 'cardholder-read');
-        return readAll();
+        if (!(error instanceof SecurityStatusError) || !this.canAuthenticate('RKSSSE')) throw error;
+        await this.externalAuthenticate(s, 'RKSSSE');
+        return this.readCardholderRecords(s);
       }
     });
   }
@@ -314,8 +282,7 @@ export class SscCard {
   pinStatus(): Promise<PinStatus> {
     return this.channel.exclusive(async (s) => {
       await this.goTo(s, 'ssse');
-      const cmd: CommandApdu = { cla: 0x00, ins: 0x20, p1: 0x00, p2: 0x00, data: new Uint8Array(0) };
-      const r = await s.transmit(cmd);
+      const r = await s.transmit({ cla: 0x00, ins: 0x20, p1: 0x00, p2: 0x00, data: EMPTY });
       if (r.sw === 0x9000) return { triesLeft: null, verified: true, blocked: false };
       if (r.sw === 0x6983) return { triesLeft: 0, verified: false, blocked: true };
       if (r.sw1 === 0x63 && (r.sw2 & 0xf0) === 0xc0) {
@@ -329,11 +296,11 @@ export class SscCard {
   /**
    * VERIFY of the application PIN. Wrong: PinIncorrectError { triesLeft }; blocked: PinBlockedError.
    *
-   * Initial-PIN policy: the card cannot say whether its PIN is still the initial one, but the
-   * terminal can: when the card accepts a PIN equal to the policy's initial PIN (123456), the
-   * initial PIN is in effect. The terminal then refuses to transact (InitialPinInEffectError here
-   * and from every PIN-protected read/write) until changePin() succeeds. The comparison is done
-   * in constant time and only after the card accepted the PIN.
+   * Initial-PIN policy (project choice): the card cannot say whether its PIN is still the initial
+   * one, but the terminal can: when the card accepts a PIN equal to the policy's initial PIN
+   * (123456), the initial PIN is in effect. The terminal then refuses to transact
+   * (InitialPinInEffectError here and from every PIN-protected read or write) until changePin()
+   * succeeds. The comparison is constant-time and happens only after the card accepted the PIN.
    */
   verifyPin(pin: string | Uint8Array): Promise<void> {
     return this.channel.exclusive(async (s) => {
@@ -358,9 +325,9 @@ export class SscCard {
    * CHANGE PIN `80 5E 01 00 old || FF || new`. The new PIN is checked against terminal policy
    * first (NewPinRejectedError, nothing sent); a wrong old PIN costs a try (PinIncorrectError).
    */
-  changePin(oldPin: string | Uint8Array, newPin: string | Uint8Array): Promise<void> {
+  async changePin(oldPin: string | Uint8Array, newPin: string | Uint8Array): Promise<void> {
     checkNewPin(newPin, this.pinPolicy);
-    return this.channel.exclusive(async (s) => {
+    await this.channel.exclusive(async (s) => {
       await this.goTo(s, 'ssse');
       const data = encodeChangePinData(oldPin, newPin);
       try {
@@ -376,8 +343,8 @@ export class SscCard {
   readWorkRecord(): Promise<WorkRecord[]> {
     return this.pinProtected(async (s) => {
       await this.goTo(s, 'df02');
-      const records = await this.readCyclic(s, SFI.EF07, WORK_RECORD_LENGTH, 'work record');
-      return records.map(([n, bytes]) => decodeWorkRecord(bytes, n));
+      const records = await this.readCyclic(s, SFI.EF07, WORK_RECORD_LENGTH, 'DF02/EF07 work record');
+      return records.map(([n, bytes]) => cardData(`DF02/EF07 work record ${n}`, () => decodeWorkRecord(bytes)));
     });
   }
 
@@ -385,16 +352,9 @@ export class SscCard {
   readHealth(): Promise<HealthInfo> {
     return this.pinProtected(async (s) => {
       await this.goTo(s, 'df10');
-      const read = (n: number): Promise<Uint8Array> => s.send(readRecordCmd(n, SFI.EF05));
-      const abo = decodeAbo(await read(1));
-      const rh = decodeRh(await read(2));
-      const conditions = {} as Record<HealthCondition, boolean>;
-      for (let i = 0; i < HEALTH_CONDITIONS.length; i++) {
-        const name = HEALTH_CONDITIONS[i] as HealthCondition;
-        conditions[name] = decodeFlag(await read(3 + i), `health flag ${name}`);
-      }
-      const warning = decodeAnField(await read(15), 'health warning');
-      return { abo, rh, conditions, warning };
+      const records: Uint8Array[] = [];
+      for (let n = 1; n <= HEALTH_BASICS_RECORD_COUNT; n++) records.push(await s.send(readRecordCmd(n, SFI.EF05)));
+      return decodeHealthInfo(records);
     });
   }
 
@@ -402,8 +362,8 @@ export class SscCard {
   readContraindications(): Promise<Contraindication[]> {
     return this.pinProtected(async (s) => {
       await this.goTo(s, 'df10');
-      const records = await this.readCyclic(s, SFI.EF07, CONTRAINDICATION_RECORD_LENGTH, 'contraindication');
-      return records.map(([n, bytes]) => decodeContraindication(bytes, n));
+      const records = await this.readCyclic(s, SFI.EF07, CONTRAINDICATION_LENGTH, 'DF10/EF07 contraindication');
+      return records.map(([n, bytes]) => cardData(`DF10/EF07 contraindication ${n}`, () => decodeContraindication(bytes)));
     });
   }
 
@@ -411,30 +371,31 @@ export class SscCard {
   readMedicalHistory(): Promise<MedicalHistoryEntry[]> {
     return this.pinProtected(async (s) => {
       await this.goTo(s, 'df10');
-      const records = await this.readCyclic(s, SFI.EF08, MEDICAL_HISTORY_RECORD_LENGTH, 'medical history');
-      return records.map(([n, bytes]) => decodeMedicalHistory(bytes, n));
+      const records = await this.readCyclic(s, SFI.EF08, MEDICAL_HISTORY_LENGTH, 'DF10/EF08 medical history');
+      return records.map(([n, bytes]) => cardData(`DF10/EF08 medical history ${n}`, () => decodeMedicalHistory(bytes)));
     });
   }
 
   /**
    * Writes a new newest medical-history record (UPDATE RECORD P1=00 P2=03 on the cyclic EF08).
    * The terminal authenticates with the health key when its secure module holds it; a terminal
-   * without it sends the write unauthenticated and the card refuses (SecurityStatusError).
+   * without it sends the write unauthenticated and the card refuses it (SecurityStatusError).
    */
-  appendMedicalHistory(entry: MedicalHistoryEntry): Promise<void> {
-    const record = encodeMedicalHistory(entry);
+  async appendMedicalHistory(entry: MedicalHistoryEntry): Promise<void> {
+    const record = callerValue(() => encodeMedicalHistory(entry));
     return this.writeHealthRecord(FID.EF08, record);
   }
 
   /** Writes a new newest contraindication record; authentication as for appendMedicalHistory. */
-  addContraindication(entry: Contraindication): Promise<void> {
-    const record = encodeContraindication(entry);
+  async addContraindication(entry: Contraindication): Promise<void> {
+    const record = callerValue(() => encodeContraindication(entry));
     return this.writeHealthRecord(FID.EF07, record);
   }
 
-  // ---- internals shared with BankApplication ----
-
-  /** @internal Moves the card's current DF to `target` unless it is known to be there already. */
+  /**
+   * @internal Makes `target` the card's current DF unless it is known to be there already (same
+   * card generation: no reset, removal or insertion since it was selected).
+   */
   async goTo(s: CardSession, target: Location): Promise<void> {
     if (this.locationGeneration !== this.channel.generation) this.location = undefined;
     const from = this.location;
@@ -444,13 +405,37 @@ export class SscCard {
     if (target === 'bank') {
       await s.send(select(0x04, 0x00, BANK_AID, 256));
     } else {
-      // DF02 and DF10 are children of SSSE; from anywhere but SSSE, SSSE is selected by name first.
+      // DF02 and DF10 are children of SSSE; from anywhere but SSSE, SSSE is selected by name first
+      // (re-selecting the same application keeps its security state).
       if (target === 'ssse' || from !== 'ssse') await s.send(select(0x04, 0x00, SSSE_DF_NAME, 256));
       if (target === 'df02') await s.send(select(0x00, 0x0c, fid(FID.DF02)));
       if (target === 'df10') await s.send(select(0x00, 0x0c, fid(FID.DF10)));
     }
     this.location = target;
     this.locationGeneration = this.channel.generation;
+  }
+
+  private async readCardholderRecords(s: CardSession): Promise<Cardholder> {
+    const values: Record<string, string> = {};
+    for (const it of SSC_EF06_ITEMS) {
+      try {
+        values[it.key] = await readItem(s, SFI.EF06, it.record, it);
+      } catch (error) {
+        // Cards personalised without a name extension may not have its record.
+        if (!(it.key === 'nameExtension' && error instanceof RecordNotFoundError)) throw error;
+        values[it.key] = '';
+      }
+    }
+    const sexCode = values.sex ?? '';
+    return {
+      idNumber: values.socialSecurityNumber ?? '',
+      name: (values.name ?? '') + (values.nameExtension ?? ''),
+      sex: sexCode === '1' ? 'male' : sexCode === '2' ? 'female' : 'unknown',
+      sexCode,
+      ethnicity: values.ethnicity ?? '',
+      birthplace: values.birthplace ?? '',
+      birthDate: values.birthDate ?? '',
+    };
   }
 
   private pinProtected<T>(fn: (s: CardSession) => Promise<T>): Promise<T> {
@@ -460,7 +445,7 @@ export class SscCard {
     });
   }
 
-  /** Records 1.. of a cyclic or linear file by SFI until 6A83; empty records skipped. */
+  /** Records 1.. of a cyclic file by SFI until 6A83; empty records skipped. */
   private async readCyclic(
     s: CardSession, sfi: number, length: number, what: string,
   ): Promise<Array<[number, Uint8Array]>> {
@@ -474,28 +459,28 @@ export class SscCard {
         throw error;
       }
       if (record.length !== length) {
-        throw new CardDataError(`${what} record ${n} is ${record.length} bytes, expected ${length}`);
+        throw new CardDataError(`${what} ${n} is ${record.length} bytes, expected ${length}`);
       }
       if (!isEmptyRecord(record)) out.push([n, record]);
     }
     throw new CardDataError(`${what} file claims more than ${MAX_CYCLIC_RECORDS} records`);
   }
 
-  private canAuthenticate(role: PsamKeyRole): boolean {
-    return this.psam !== undefined && this.algorithm !== undefined && this.psam.hasKey(role, this.algorithm);
+  private canAuthenticate(key: SscKeyName): boolean {
+    return this.psam !== undefined && this.algorithm !== undefined && this.psam.hasKey(key);
   }
 
   /** GET CHALLENGE, then EXTERNAL AUTHENTICATE with the secure module's cryptogram, in the current DF. */
-  private async externalAuthenticate(s: CardSession, role: PsamKeyRole): Promise<void> {
+  private async externalAuthenticate(s: CardSession, key: SscKeyName): Promise<void> {
     const psam = this.psam;
     const algorithm = this.algorithm;
     if (psam === undefined || algorithm === undefined) {
-      throw new CardDataError('external authentication needs a secure module and the card algorithm');
+      throw new CardDataError('external authentication needs a secure module and a known card algorithm');
     }
-    const identifier = await this.identifier(s);
-    const challenge = await s.send({ cla: 0x00, ins: 0x84, p1: 0x00, p2: 0x00, data: new Uint8Array(0), ne: 8 });
-    const cryptogram = await psam.externalAuthenticate({ role, algorithm, cardIdentifier: identifier, challenge });
-    await s.send({ cla: 0x00, ins: 0x82, p1: 0x00, p2: this.keyIds[role], data: cryptogram });
+    const cardIdentifier = await this.identifier(s);
+    const challenge = await s.send({ cla: 0x00, ins: 0x84, p1: 0x00, p2: 0x00, data: EMPTY, ne: 8 });
+    const cryptogram = await psam.externalAuthenticate({ key, algorithm, cardIdentifier, challenge });
+    await s.send({ cla: 0x00, ins: 0x82, p1: 0x00, p2: SSC_KEYS[key].kid, data: cryptogram });
   }
 
   /** The card identifier (EF05 tag 01), read once; leaves the current DF where it was. */
@@ -503,22 +488,28 @@ export class SscCard {
     if (this.cardIdentifier !== undefined) return this.cardIdentifier;
     const back = this.location;
     await this.goTo(s, 'ssse');
-    const value = tlvRecordValue(await s.send(readRecordCmd(0x01, SFI.EF05)), 0x01, 'EF05 card identifier');
-    this.cardIdentifier = decodeCardIdentifier(value);
+    this.cardIdentifier = await readItem(s, SFI.EF05, 1, item(SSC_EF05_ITEMS, 'cardIdentifier'));
     if (back !== undefined) await this.goTo(s, back);
     return this.cardIdentifier;
   }
 
   private writeHealthRecord(efId: number, record: Uint8Array): Promise<void> {
     return this.pinProtected(async (s) => {
-      if (this.canAuthenticate('health-write')) await this.identifier(s);
+      const authenticate = this.canAuthenticate('HEALTH');
+      if (authenticate) await this.identifier(s);
       await this.goTo(s, 'df10');
-      if (this.canAuthenticate('health-write')) await this.externalAuthenticate(s, 'health-write');
-      // Selecting the EF makes it current for UPDATE RECORD P2=03; the DF stays DF10.
+      if (authenticate) await this.externalAuthenticate(s, 'HEALTH');
+      // Selecting the EF makes it current for UPDATE RECORD P2=03; the current DF stays DF10.
       await s.send(select(0x02, 0x0c, fid(efId)));
       await s.send({ cla: 0x00, ins: 0xdc, p1: 0x00, p2: 0x03, data: record });
     });
   }
+}
+
+/** Reads one TLV item record and decodes it with the shared item table (tag and length checked). */
+async function readItem(s: CardSession, sfi: number, recordNumber: number, it: SscItem): Promise<string> {
+  const record = await s.send(readRecordCmd(recordNumber, sfi));
+  return cardData(`${it.file} ${it.key}`, () => decodeSscItem(it, record));
 }
 
 /** The financial application of a financial card (card profile §5). */
@@ -542,36 +533,20 @@ export class BankApplication {
   pinTriesLeft(): Promise<number> {
     return this.card.channel.exclusive(async (s) => {
       await this.card.goTo(s, 'bank');
-      const data = await s.send({ cla: 0x80, ins: 0xca, p1: 0x9f, p2: 0x17, data: new Uint8Array(0), ne: 256 });
-      if (data.length === 1) return data[0] as number;
-      let value: Uint8Array | undefined;
-      try {
-        value = findTlv(parseBerTlv(data), 0x9f17)?.value;
-      } catch (error) {
-        throw new CardDataError('GET DATA 9F17: answer is not BER-TLV', { cause: error });
-      }
+      const data = await s.send({ cla: 0x80, ins: 0xca, p1: 0x9f, p2: 0x17, data: EMPTY, ne: 256 });
+      const value = cardData('GET DATA 9F17', () => findTlv(parseBerTlv(data), 0x9f17)?.value);
       if (value?.length !== 1) throw new CardDataError('GET DATA 9F17: no one-byte PIN try counter in the answer');
       return value[0] as number;
     });
   }
 }
 
-/** The algorithm of the SSSE FCI's 9F0C 03 86 01 xx (01 3DES, 03 SM4); undefined when absent. */
-export function algorithmFromFci(fci: Uint8Array): CryptoAlgorithm | undefined {
+/** The algorithm of the SSSE FCI's 9F0C 03 86 01 xx (01 3DES, 03 SM4); undefined when absent or unknown. */
+export function algorithmFromFci(fci: Uint8Array): KeyAlgorithm | undefined {
   if (fci.length === 0) return undefined;
-  let outer;
-  try {
-    outer = findTlv(parseBerTlv(fci), 0x9f0c);
-  } catch (error) {
-    throw new CardDataError('SSSE FCI is not BER-TLV', { cause: error });
-  }
+  const outer = cardData('SSSE FCI', () => findTlv(parseBerTlv(fci), 0x9f0c));
   if (outer === undefined) return undefined;
-  let inner;
-  try {
-    inner = findTlv(parseBerTlv(outer.value), 0x86);
-  } catch (error) {
-    throw new CardDataError('SSSE FCI 9F0C does not hold a BER-TLV algorithm object', { cause: error });
-  }
+  const inner = cardData('SSSE FCI 9F0C', () => findTlv(parseBerTlv(outer.value), 0x86));
   if (inner?.value.length !== 1) throw new CardDataError('SSSE FCI 9F0C has no one-byte algorithm (86 01 xx)');
   switch (inner.value[0]) {
     case 0x01: return '3des';

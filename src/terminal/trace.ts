@@ -135,6 +135,7 @@ export interface TraceEvent {
   response?: TracedResponse;
   /** When the exchange failed below the status-word level (timeout, transport, removal). */
   error?: { code: string; message: string };
+  /** Milliseconds, rounded to the microsecond. */
   elapsedMs: number;
 }
 

@@ -37,12 +37,18 @@ export class CardContext {
   /** The last GET CHALLENGE value, until a command uses it (single use). */
   challenge: Uint8Array | undefined;
   readonly authenticatedKeys = new Set<CardKey>();
+  /** Transmission protocol the card runs (decides 61xx answers and GET RESPONSE rules). */
+  readonly protocol: 'T=0' | 'T=1';
+  /** Response data kept back for GET RESPONSE, with the status word of the command that made it. */
+  pendingResponse: { data: Uint8Array; sw: number } | undefined;
   /** Source of card randomness (GET CHALLENGE). */
   readonly random: (n: number) => Uint8Array;
 
-  constructor(tree: MasterFile, random: (n: number) => Uint8Array) {
+  constructor(tree: MasterFile, random: (n: number) => Uint8Array, protocol: 'T=0' | 'T=1') {
     this.tree = tree;
     this.random = random;
+    this.protocol = protocol;
+    this.pendingResponse = undefined;
     this.currentDf = tree;
     this.currentEf = undefined;
     this.currentRecord = undefined;
@@ -80,6 +86,7 @@ export class CardContext {
     this.currentDf = this.tree;
     this.currentEf = undefined;
     this.currentRecord = undefined;
+    this.pendingResponse = undefined;
   }
 
   /** Makes `df` current (and `ef`, when given); leaving the application ends the security state. */

@@ -1,0 +1,184 @@
+import { randomBytes } from 'node:crypto';
+import { SW, encodeResponse } from '../apdu/index.js';
+import { buildAtr, type AtrVariant, ATR_VARIANTS } from './atr.js';
+import { CardConfigError } from './errors.js';
+import type { MasterFile } from './fs/nodes.js';
+import { CardContext } from './os/context.js';
+import { processApdu, type CardLogger } from './os/processor.js';
+import { exportState, importState, restoreContents, type CardState } from './state/card-state.js';
+
+/** Transmission protocol the simulated card runs. */
+export type TransmissionProtocol = 'T=0' | 'T=1';
+
+/**
+ * The card endpoint shape shared (structurally) with the terminal's in-memory transport and the
+ * vpcd bridge, which declare it themselves rather than import the card OS.
+ */
+export interface CardEndpoint {
+  readonly atr: Uint8Array;
+  powerOn(): Uint8Array;
+  powerOff(): void;
+  reset(kind?: 'warm' | 'cold'): Uint8Array;
+  transmit(command: Uint8Array): Uint8Array;
+  readonly powered: boolean;
+}
+
+export interface SimulatedCardOptions {
+  /** The card's file tree (one card per tree: the card installs its persistence listener on it). */
+  tree: MasterFile;
+  /** Default 'T=1'. With 'T=0', case-3/4 answers come as 61xx and GET RESPONSE fetches them. */
+  transmission?: TransmissionProtocol;
+  /** Accept extended-length APDUs (default false: they get 6700). */
+  extendedLength?: boolean;
+  /** Protocols the ATR offers; default 'T=1' for T=1 and 'T=0' for T=0. Must include `transmission`. */
+  atrVariant?: AtrVariant;
+  /**
+   * Called synchronously with the full card state whenever persistent state changed (a PIN or key
+   * try spent or restored, a record or binary written), before the APDU is answered; a PIN try is
+   * persisted before the comparison. If it throws, the card answers 6581, rolls its memory back to
+   * the last state this hook accepted, and ends the session (as after a power loss).
+   */
+  onDurableChange?: (state: CardState) => void;
+  /** Receives handler bugs (answered 6F00). Never given APDU data. */
+  logger?: CardLogger;
+  /** Randomness for GET CHALLENGE (default node:crypto randomBytes). */
+  random?: (n: number) => Uint8Array;
+  /** Start powered (default false: call powerOn()). */
+  powered?: boolean;
+}
+
+function defaultRandom(n: number): Uint8Array {
+  return new Uint8Array(randomBytes(n));
+}
+
+/**
+ * A simulated social security card: the file tree plus the card OS behind an ATR, power and
+ * reset. `transmit` takes raw C-APDU bytes and returns raw R-APDU bytes; it never throws (bad
+ * bytes get the right status word, handler bugs 6F00). An unpowered card answers 6F00 to
+ * everything (check `powered`).
+ */
+export class SimulatedCard implements CardEndpoint {
+  readonly tree: MasterFile;
+  readonly transmission: TransmissionProtocol;
+  readonly extendedLength: boolean;
+  readonly atrVariant: AtrVariant;
+  readonly #atr: Uint8Array;
+  readonly #ctx: CardContext;
+  readonly #onDurableChange: ((state: CardState) => void) | undefined;
+  readonly #logger: CardLogger | undefined;
+  #powered: boolean;
+  #lastPersisted: CardState;
+  #persistFailed = false;
+
+  constructor(options: SimulatedCardOptions) {
+    const transmission = options.transmission ?? 'T=1';
+    if (transmission !== 'T=0' && transmission !== 'T=1') {
+      throw new CardConfigError(`transmission must be 'T=0' or 'T=1', got ${String(transmission)}`);
+    }
+    const atrVariant = options.atrVariant ?? transmission;
+    if (!ATR_VARIANTS.includes(atrVariant)) {
+      throw new CardConfigError(`atrVariant must be one of ${ATR_VARIANTS.join(', ')}, got ${String(atrVariant)}`);
+    }
+    if (!atrVariant.includes(transmission)) {
+      throw new CardConfigError(`ATR variant ${atrVariant} does not offer the card's protocol ${transmission}`);
+    }
+    this.tree = options.tree;
+    this.transmission = transmission;
+    this.extendedLength = options.extendedLength ?? false;
+    this.atrVariant = atrVariant;
+    this.#atr = buildAtr(atrVariant, this.tree.atrCardBytes);
+    this.#onDurableChange = options.onDurableChange;
+    this.#logger = options.logger;
+    this.#ctx = new CardContext(this.tree, options.random ?? defaultRandom, transmission);
+    this.#lastPersisted = exportState(this.tree);
+    this.#powered = options.powered ?? false;
+    this.tree.setDurableChangeListener(() => this.#persist());
+  }
+
+  /**
+   * A card from a saved state (validated; ImageFormatError 'CARD_IMAGE_INVALID' naming the bad
+   * field otherwise).
+   */
+  static fromState(state: unknown, options: Omit<SimulatedCardOptions, 'tree'> = {}): SimulatedCard {
+    return new SimulatedCard({ ...options, tree: importState(state) });
+  }
+
+  /** The ATR (a copy). */
+  get atr(): Uint8Array {
+    return new Uint8Array(this.#atr);
+  }
+
+  get powered(): boolean {
+    return this.#powered;
+  }
+
+  /** Powers the card (cold start: MF selected, no security state) and returns the ATR. */
+  powerOn(): Uint8Array {
+    this.#ctx.resetSession();
+    this.#powered = true;
+    return this.atr;
+  }
+
+  /** Removes power: the security state and any pending response are gone. */
+  powerOff(): void {
+    this.#ctx.resetSession();
+    this.#powered = false;
+  }
+
+  /** Warm or cold reset (both end the security state); powers the card if needed. Returns the ATR. */
+  reset(kind: 'warm' | 'cold' = 'warm'): Uint8Array {
+    if (kind === 'cold') this.powerOff();
+    return this.powerOn();
+  }
+
+  /** Raw C-APDU in, raw R-APDU (data || SW1 SW2) out. Never throws. */
+  transmit(command: Uint8Array): Uint8Array {
+    if (!this.#powered) return encodeResponse(new Uint8Array(0), SW.UNKNOWN);
+    this.#persistFailed = false;
+    return processApdu(this.#ctx, {
+      extendedLength: this.extendedLength,
+      logger: this.#logger,
+      takePersistenceFailure: () => {
+        const failed = this.#persistFailed;
+        this.#persistFailed = false;
+        return failed;
+      },
+      rollBack: () => {
+        restoreContents(this.tree, this.#lastPersisted);
+      },
+    }, command);
+  }
+
+  /** The card's persistent state now (JSON-serialisable deep copy). */
+  exportState(): CardState {
+    return exportState(this.tree);
+  }
+
+  /** What the current session has established: for inspection, listings and tests. */
+  securityState(): { currentPath: number[]; currentEf: number | undefined; application: string | undefined; verifiedPins: string[]; authenticatedKeys: number[] } {
+    const verifiedPins: string[] = [];
+    for (const n of this.tree.walk()) {
+      if (n.kind === 'df') for (const p of n.pins) if (p.pin.status().verified) verifiedPins.push(p.id);
+    }
+    return {
+      currentPath: this.#ctx.currentDf.path(),
+      currentEf: this.#ctx.currentEf?.fid,
+      application: this.#ctx.currentApplication?.name,
+      verifiedPins,
+      authenticatedKeys: [...this.#ctx.authenticatedKeys].map((k) => k.id),
+    };
+  }
+
+  #persist(): void {
+    const hook = this.#onDurableChange;
+    if (hook === undefined) return;
+    try {
+      const state = exportState(this.tree);
+      hook(state);
+      this.#lastPersisted = exportState(this.tree);
+    } catch (error) {
+      this.#persistFailed = true;
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,75 @@
+// ---- card OS, file tree, state, ATR ------------------------------------------------------
+export { SimulatedCard } from './card.js';
+export type { CardEndpoint, SimulatedCardOptions, TransmissionProtocol } from './card.js';
+export { CardTreeError, ImageFormatError, AtrParseError, CardConfigError } from './errors.js';
+export { ALWAYS, NEVER, afterPin, afterKey, afterPinAndKey, afterPinOrKey, describeAccess } from './fs/access.js';
+export type { AccessCondition, AccessConditionKind } from './fs/access.js';
+export { CardKey, KEY_USAGES, blockSize } from './fs/keys.js';
+export type { CardAlgorithm, KeyUsage, CardKeyOptions } from './fs/keys.js';
+export { CardPin } from './fs/pins.js';
+export type { CardPinOptions, PinFormat } from './fs/pins.js';
+export { MasterFile, DedicatedFile, ElementaryFile, MF_FID, EF_STRUCTURES } from './fs/nodes.js';
+export type { EfStructure, EfOptions, DfOptions, MasterFileOptions, FileNode } from './fs/nodes.js';
+export { exportState, importState, CARD_STATE_FORMAT, CARD_STATE_VERSION } from './state/card-state.js';
+export type { CardState, DfState, EfState, PinState, KeyState } from './state/card-state.js';
+export { buildAtr, parseAtr, validateAtr, ATR_VARIANTS } from './atr.js';
+export type { AtrVariant, ParsedAtr, AtrInterfaceGroup } from './atr.js';
+export { cardMac, encryptEcb, decryptEcb, padZeros, padIso9797Method2 } from './crypto/block-cipher.js';
+export { INS_TABLE } from './os/table.js';
+export type { InsEntry } from './os/table.js';
+export type { CardLogger } from './os/processor.js';
+export type { CommandHandler, HandlerResult, CardCommand } from './os/context.js';
+// ---- end of card OS section ---------------------------------------------------------------
+
+// ---- SSC profile: personalization, sample people, tree builder, card images ------------------
+export {
+  PersonalizationError,
+  PERSONALIZATION_DEFAULTS,
+  validatePersonalization,
+  parsePersonalizationJson,
+} from './profiles/personalization.js';
+export type {
+  PersonalizationDocument,
+  ResolvedPersonalization,
+  SpecVersion,
+  PersonData,
+  CardData,
+  PinSettings,
+  BankPinSettings,
+  HealthData,
+} from './profiles/personalization.js';
+export { SAMPLE_PEOPLE, samplePerson, citizenIdCheckDigit, isValidCitizenId } from './profiles/people.js';
+export type { SamplePerson } from './profiles/people.js';
+export {
+  citizenId,
+  citizenIdProblem,
+  citizenIdBirthDate,
+  citizenIdSex,
+  isRegionCode,
+  luhnCheckDigit,
+  isValidPan,
+} from './profiles/identifiers.js';
+export {
+  buildSscTree,
+  buildSscCard,
+  sscAlgorithm,
+  atrCardBytesOf,
+  SSSE_DF_NAME,
+  BANK_AID,
+  SSC_FIDS,
+  SSC_PINS,
+} from './profiles/ssc.js';
+export type { SscCardOptions } from './profiles/ssc.js';
+export { inspectSscTree, sscSpecOf, findSsse } from './profiles/ssc-inspect.js';
+export type { SscCardReport, PinReport } from './profiles/ssc-inspect.js';
+export {
+  saveCardImage,
+  loadCardImage,
+  openCardImage,
+  readCardImage,
+  CardImageError,
+  CARD_IMAGE_FORMAT,
+  CARD_IMAGE_VERSION,
+} from './image.js';
+export type { CardImage, CardImageErrorCode, LoadCardImageOptions } from './image.js';
+// ---- end of SSC profile section --------------------------------------------------------------

@@ -1,0 +1,199 @@
+import { SW, StatusWordError } from '../../../apdu/index.js';
+import type { ElementaryFile } from '../../fs/nodes.js';
+import type { CardCommand, CardContext, HandlerResult } from '../context.js';
+
+/** The current EF (6986 when none is selected). */
+function currentEf(ctx: CardContext): ElementaryFile {
+  const ef = ctx.currentEf;
+  if (ef === undefined) throw new StatusWordError(SW.NO_CURRENT_EF, 'no current EF');
+  return ef;
+}
+
+/** The EF with this SFI in the current DF (6A82 when absent); it becomes the current EF on success. */
+function efBySfi(ctx: CardContext, sfi: number): ElementaryFile {
+  const ef = ctx.currentDf.efBySfi(sfi);
+  if (ef === undefined) throw new StatusWordError(SW.FILE_NOT_FOUND, `no EF with SFI ${sfi}`);
+  return ef;
+}
+
+function requireRead(ctx: CardContext, ef: ElementaryFile): void {
+  if (!ctx.isSatisfied(ef, ef.read)) throw new StatusWordError(SW.SECURITY_STATUS_NOT_SATISFIED, 'read not allowed');
+}
+
+function requireWrite(ctx: CardContext, ef: ElementaryFile): void {
+  if (!ctx.isSatisfied(ef, ef.write)) throw new StatusWordError(SW.SECURITY_STATUS_NOT_SATISFIED, 'write not allowed');
+}
+
+/** Le 00 (short) / 0000 (extended): "as much as there is". */
+function isMaxLe(cmd: CardCommand): boolean {
+  return cmd.ne === 65536 || (cmd.ne === 256 && !cmd.extended);
+}
+
+/**
+ * Addressing of READ/UPDATE BINARY: P1 b8=1 means P1 b5-b1 is an SFI and P2 the offset (b7-b6
+ * must be 0); otherwise P1-P2 is a 15-bit offset into the current EF.
+ */
+function binaryTarget(ctx: CardContext, cmd: CardCommand): { ef: ElementaryFile; offset: number } {
+  if ((cmd.p1 & 0x80) !== 0) {
+    const sfi = cmd.p1 & 0x1f;
+    if ((cmd.p1 & 0x60) !== 0 || sfi === 0 || sfi === 31) throw new StatusWordError(SW.INCORRECT_P1P2, 'bad SFI in P1');
+    return { ef: efBySfi(ctx, sfi), offset: cmd.p2 };
+  }
+  return { ef: currentEf(ctx), offset: (cmd.p1 << 8) | cmd.p2 };
+}
+
+function requireTransparent(ef: ElementaryFile): void {
+  if (ef.structure !== 'transparent') {
+    throw new StatusWordError(SW.INCOMPATIBLE_FILE_STRUCTURE, `${ef.name} is not transparent`);
+  }
+}
+
+function requireRecordFile(ef: ElementaryFile): void {
+  if (!ef.isRecordFile) throw new StatusWordError(SW.INCOMPATIBLE_FILE_STRUCTURE, `${ef.name} is not a record file`);
+}
+
+/**
+ * READ BINARY `00 B0`: returns up to Ne bytes from the offset. Le 00 returns what is there (at
+ * most 256); an explicit Le beyond the end returns the rest with 6282. An offset at or beyond the
+ * end is 6B00.
+ */
+export function readBinary(ctx: CardContext, cmd: CardCommand): HandlerResult {
+  if (cmd.data.length > 0 || cmd.ne === undefined) throw new StatusWordError(SW.WRONG_LENGTH, 'READ BINARY takes only Le');
+  const { ef, offset } = binaryTarget(ctx, cmd);
+  requireTransparent(ef);
+  requireRead(ctx, ef);
+  const contents = ef.data;
+  if (offset >= contents.length) throw new StatusWordError(SW.WRONG_P1P2_OFFSET, 'offset outside the EF');
+  ctx.useEf(ef);
+  const available = contents.length - offset;
+  if (isMaxLe(cmd)) return { data: contents.subarray(offset, offset + Math.min(available, cmd.ne)) };
+  if (cmd.ne > available) return { data: contents.subarray(offset), sw: SW.WARNING_EOF };
+  return { data: contents.subarray(offset, offset + cmd.ne) };
+}
+
+/** UPDATE BINARY `00 D6`: writes the data at the offset (6700 when it would overrun the EF). */
+export function updateBinary(ctx: CardContext, cmd: CardCommand): HandlerResult {
+  if (cmd.data.length === 0) throw new StatusWordError(SW.WRONG_LENGTH, 'UPDATE BINARY needs data');
+  const { ef, offset } = binaryTarget(ctx, cmd);
+  requireTransparent(ef);
+  requireWrite(ctx, ef);
+  ef.writeBinary(offset, cmd.data);
+  ctx.useEf(ef);
+  return {};
+}
+
+/** P2 b8-b4: SFI (0 = current EF, 31 reserved). */
+function recordTarget(ctx: CardContext, p2: number): ElementaryFile {
+  const sfi = p2 >> 3;
+  if (sfi === 31) throw new StatusWordError(SW.INCORRECT_P1P2, 'SFI 31 is reserved');
+  const ef = sfi === 0 ? currentEf(ctx) : efBySfi(ctx, sfi);
+  requireRecordFile(ef);
+  return ef;
+}
+
+function recordNotFound(what: string): never {
+  throw new StatusWordError(SW.RECORD_NOT_FOUND, `${what} not found`);
+}
+
+/**
+ * The record number a READ RECORD addresses. P2 b3-b1: 100 = record number P1 (00 = current
+ * record); 000/001/010/011 = first/last/next/previous record whose identifier (first byte, the
+ * SSC tag) is P1. Reading several records (101, 110) is not supported (6A86).
+ */
+function recordToRead(ctx: CardContext, ef: ElementaryFile, p1: number, mode: number): number {
+  const current = ctx.currentEf === ef ? ctx.currentRecord : undefined;
+  switch (mode) {
+    case 4:
+      if (p1 !== 0) return p1;
+      return current ?? recordNotFound('current record');
+    case 0:
+      return ef.findRecordByTag(p1) ?? recordNotFound(`record with tag ${p1}`);
+    case 1: {
+      let last: number | undefined;
+      for (let n = ef.findRecordByTag(p1); n !== undefined; n = ef.findRecordByTag(p1, n + 1)) last = n;
+      return last ?? recordNotFound(`record with tag ${p1}`);
+    }
+    case 2:
+      return ef.findRecordByTag(p1, (current ?? 0) + 1) ?? recordNotFound(`next record with tag ${p1}`);
+    case 3: {
+      let prev: number | undefined;
+      const before = current ?? ef.recordCount + 1;
+      for (let n = ef.findRecordByTag(p1); n !== undefined && n < before; n = ef.findRecordByTag(p1, n + 1)) prev = n;
+      return prev ?? recordNotFound(`previous record with tag ${p1}`);
+    }
+    default:
+      throw new StatusWordError(SW.INCORRECT_P1P2, 'unsupported record reference in P2');
+  }
+}
+
+/**
+ * READ RECORD `00 B2 P1 P2`: `00 B2 <tag> 00`, `00 B2 <n> 04`, `00 B2 <tag> (SFI<<3)`,
+ * `00 B2 <n> (SFI<<3|4)`. The record has one exact length: Le 00 returns it, another Le gets 6Cxx.
+ */
+export function readRecord(ctx: CardContext, cmd: CardCommand): HandlerResult {
+  if (cmd.data.length > 0) throw new StatusWordError(SW.WRONG_LENGTH, 'READ RECORD takes no data');
+  const mode = cmd.p2 & 0x07;
+  if (mode > 4) throw new StatusWordError(SW.INCORRECT_P1P2, 'reading several records is not supported');
+  const ef = recordTarget(ctx, cmd.p2);
+  requireRead(ctx, ef);
+  const n = recordToRead(ctx, ef, cmd.p1, mode);
+  const record = ef.record(n) ?? recordNotFound(`record ${n}`);
+  ctx.useEf(ef);
+  ctx.currentRecord = n;
+  return { data: record, exactLe: true };
+}
+
+/**
+ * UPDATE RECORD `00 DC P1 P2`: P2 b3-b1 100 = record number P1 (00 = current); with P1 = 00:
+ * 000 first, 001 last, 010 next, 011 previous. On a cyclic EF "previous" (`P1=00 P2=03`) writes a
+ * new record 1 and the oldest record drops off when the file is full.
+ */
+export function updateRecord(ctx: CardContext, cmd: CardCommand): HandlerResult {
+  if (cmd.data.length === 0) throw new StatusWordError(SW.WRONG_LENGTH, 'UPDATE RECORD needs data');
+  const mode = cmd.p2 & 0x07;
+  if (mode > 4 || (mode !== 4 && cmd.p1 !== 0)) throw new StatusWordError(SW.INCORRECT_P1P2, 'unsupported record reference');
+  const ef = recordTarget(ctx, cmd.p2);
+  requireWrite(ctx, ef);
+  const current = ctx.currentEf === ef ? ctx.currentRecord : undefined;
+  let n: number;
+  if (mode === 3 && ef.structure === 'cyclic') {
+    n = ef.appendRecord(cmd.data);
+  } else {
+    switch (mode) {
+      case 4:
+        n = cmd.p1 !== 0 ? cmd.p1 : (current ?? recordNotFound('current record'));
+        break;
+      case 0:
+        n = 1;
+        break;
+      case 1:
+        n = ef.recordCount;
+        break;
+      case 2:
+        n = (current ?? 0) + 1;
+        break;
+      default:
+        n = (current ?? ef.recordCount + 1) - 1;
+        break;
+    }
+    ef.updateRecord(n, cmd.data);
+  }
+  ctx.useEf(ef);
+  ctx.currentRecord = n;
+  return {};
+}
+
+/**
+ * APPEND RECORD `00 E2 00 P2` (P2 = SFI<<3 or 00): a linear EF gets a new last record (6A84 when
+ * full); a cyclic EF gets a new record 1 and drops its oldest record when full.
+ */
+export function appendRecord(ctx: CardContext, cmd: CardCommand): HandlerResult {
+  if (cmd.p1 !== 0 || (cmd.p2 & 0x07) !== 0) throw new StatusWordError(SW.INCORRECT_P1P2, 'APPEND RECORD takes P1=00, P2=SFI<<3');
+  if (cmd.data.length === 0) throw new StatusWordError(SW.WRONG_LENGTH, 'APPEND RECORD needs data');
+  const ef = recordTarget(ctx, cmd.p2);
+  requireWrite(ctx, ef);
+  const n = ef.appendRecord(cmd.data);
+  ctx.useEf(ef);
+  ctx.currentRecord = n;
+  return {};
+}

@@ -1,0 +1,164 @@
+import { SW, StatusWordError, bytesEqual, concatBytes, encodeBerTlv } from '../../../apdu/index.js';
+import type { DedicatedFile, ElementaryFile, FileNode } from '../../fs/nodes.js';
+import { MF_FID } from '../../fs/nodes.js';
+import type { CardCommand, CardContext, HandlerResult } from '../context.js';
+
+/** Value of `86` inside `9F0C 03 86 01 xx`: the SSSE's crypto algorithm (01 3DES, 03 SM4). */
+const ALGORITHM_CODE = { '3des': 0x01, sm4: 0x03 } as const;
+
+function u16(n: number): Uint8Array {
+  return Uint8Array.of((n >> 8) & 0xff, n & 0xff);
+}
+
+/** File descriptor `82`: DF 38; EF 01 transparent, 02 linear fixed, 04 linear variable, 06 cyclic. */
+function descriptor(node: FileNode): Uint8Array {
+  if (node.kind === 'df') return Uint8Array.of(0x38);
+  switch (node.structure) {
+    case 'transparent':
+      return Uint8Array.of(0x01);
+    case 'linear-fixed':
+    case 'linear-variable':
+    case 'cyclic': {
+      const code = node.structure === 'linear-fixed' ? 0x02 : node.structure === 'linear-variable' ? 0x04 : 0x06;
+      // descriptor, data coding byte 21, maximum record size (2 bytes), number of records (1 byte)
+      return Uint8Array.of(code, 0x21, 0x00, node.recordLength ?? 0, node.maxRecords ?? 0);
+    }
+  }
+}
+
+/** Contents of a control-parameter template (used by FCP `62` and, for EFs, FCI `6F`). */
+function controlParameters(node: FileNode): Uint8Array[] {
+  const parts = [encodeBerTlv(0x82, descriptor(node)), encodeBerTlv(0x83, u16(node.fid))];
+  if (node.kind === 'df') {
+    if (node.dfName !== undefined) parts.push(encodeBerTlv(0x84, node.dfName));
+  } else {
+    const size = node.structure === 'transparent' ? (node.size ?? 0) : (node.recordLength ?? 0) * (node.maxRecords ?? 0);
+    parts.push(encodeBerTlv(0x80, u16(size)));
+    if (node.sfi !== undefined) parts.push(encodeBerTlv(0x88, Uint8Array.of(node.sfi << 3)));
+  }
+  // Life cycle status: operational, activated.
+  parts.push(encodeBerTlv(0x8a, Uint8Array.of(0x05)));
+  return parts;
+}
+
+/** FCP template `62 { 82, 83, [84], [80, 88], 8A }`. */
+export function buildFcp(node: FileNode): Uint8Array {
+  return encodeBerTlv(0x62, concatBytes(...controlParameters(node)));
+}
+
+/**
+ * FCI template. A DF: `6F { 84 name | 83 fid, [A5 { [9F0C 03 86 01 xx] fciProprietary }] }`, the
+ * SSSE answering e.g. `6F 1A 84 0F <name> A5 07 9F0C 03 86 01 01`. An EF: its control parameters.
+ */
+export function buildFci(node: FileNode): Uint8Array {
+  if (node.kind === 'ef') return encodeBerTlv(0x6f, concatBytes(...controlParameters(node)));
+  const parts: Uint8Array[] = [
+    node.dfName !== undefined ? encodeBerTlv(0x84, node.dfName) : encodeBerTlv(0x83, u16(node.fid)),
+  ];
+  const proprietary: Uint8Array[] = [];
+  if (node.cryptoAlgorithm !== undefined) {
+    proprietary.push(encodeBerTlv(0x9f0c, encodeBerTlv(0x86, Uint8Array.of(ALGORITHM_CODE[node.cryptoAlgorithm]))));
+  }
+  if (node.fciProprietary !== undefined) proprietary.push(node.fciProprietary);
+  if (proprietary.length > 0) parts.push(encodeBerTlv(0xa5, concatBytes(...proprietary)));
+  return encodeBerTlv(0x6f, concatBytes(...parts));
+}
+
+function notFound(what: string): never {
+  throw new StatusWordError(SW.FILE_NOT_FOUND, `${what} not found`);
+}
+
+function fidOf(data: Uint8Array, offset = 0): number {
+  return ((data[offset] as number) << 8) | (data[offset + 1] as number);
+}
+
+/** Select by FID (P1=00): MF, a child of the current DF, the current DF, its parent, or a sibling. */
+function byFid(ctx: CardContext, fid: number): FileNode {
+  if (fid === MF_FID) return ctx.tree;
+  const df = ctx.currentDf;
+  const parent = df.parent;
+  return (
+    df.child(fid) ??
+    (df.fid === fid ? df : undefined) ??
+    (parent !== undefined && parent.fid === fid ? parent : undefined) ??
+    parent?.child(fid) ??
+    notFound(`file ${fid.toString(16)}`)
+  );
+}
+
+function byPath(start: DedicatedFile, data: Uint8Array): FileNode {
+  if (data.length < 2 || data.length % 2 !== 0) {
+    throw new StatusWordError(SW.WRONG_LENGTH, 'a path is a non-empty sequence of 2-byte FIDs');
+  }
+  let node: FileNode = start;
+  for (let off = 0; off < data.length; off += 2) {
+    const fid = fidOf(data, off);
+    // A path from the MF may repeat the MF's own identifier first.
+    if (off === 0 && node === start && start.parent === undefined && fid === MF_FID) continue;
+    if (node.kind !== 'df') notFound('path element');
+    node = node.child(fid) ?? notFound(`path element ${fid.toString(16)}`);
+  }
+  return node;
+}
+
+function byDfName(ctx: CardContext, name: Uint8Array): DedicatedFile {
+  const exact = ctx.tree.findByDfName(name);
+  if (exact !== undefined) return exact;
+  // Partial DF name: the first application whose name starts with the given bytes.
+  for (const n of ctx.tree.walk()) {
+    if (n.kind === 'df' && n.dfName !== undefined && n.dfName.length > name.length && bytesEqual(n.dfName.subarray(0, name.length), name)) {
+      return n;
+    }
+  }
+  notFound('DF name');
+}
+
+/**
+ * SELECT `00 A4 P1 P2`: P1 00 by FID (3F00 = MF; no data = MF), 01 child DF, 02 EF of the current
+ * DF, 03 parent DF, 04 by DF name (full, or first partial match), 08 path from the MF, 09 path from
+ * the current DF. P2 00 returns the FCI, 04 the FCP, 0C nothing. A failed selection changes nothing.
+ */
+export function selectFile(ctx: CardContext, cmd: CardCommand): HandlerResult {
+  const { p1, p2, data } = cmd;
+  if (p2 !== 0x00 && p2 !== 0x04 && p2 !== 0x0c) throw new StatusWordError(SW.INCORRECT_P1P2, 'unsupported P2');
+  let target: FileNode;
+  switch (p1) {
+    case 0x00:
+      if (data.length === 0) target = ctx.tree;
+      else if (data.length !== 2) throw new StatusWordError(SW.WRONG_LENGTH, 'a FID is 2 bytes');
+      else target = byFid(ctx, fidOf(data));
+      break;
+    case 0x01: {
+      if (data.length !== 2) throw new StatusWordError(SW.WRONG_LENGTH, 'a FID is 2 bytes');
+      const c = ctx.currentDf.child(fidOf(data));
+      target = c !== undefined && c.kind === 'df' ? c : notFound('child DF');
+      break;
+    }
+    case 0x02: {
+      if (data.length !== 2) throw new StatusWordError(SW.WRONG_LENGTH, 'a FID is 2 bytes');
+      const c = ctx.currentDf.child(fidOf(data));
+      target = c !== undefined && c.kind === 'ef' ? c : notFound('EF');
+      break;
+    }
+    case 0x03:
+      if (data.length !== 0) throw new StatusWordError(SW.WRONG_LENGTH, 'select parent takes no data');
+      target = ctx.currentDf.parent ?? notFound('parent DF');
+      break;
+    case 0x04:
+      if (data.length < 1 || data.length > 16) throw new StatusWordError(SW.WRONG_LENGTH, 'a DF name is 1..16 bytes');
+      target = byDfName(ctx, data);
+      break;
+    case 0x08:
+      target = byPath(ctx.tree, data);
+      break;
+    case 0x09:
+      target = byPath(ctx.currentDf, data);
+      break;
+    default:
+      throw new StatusWordError(SW.INCORRECT_P1P2, 'unsupported selection method');
+  }
+  if (target.kind === 'df') ctx.select(target);
+  else ctx.select(target.parent ?? ctx.tree, target as ElementaryFile);
+  if (p2 === 0x0c) return {};
+  return { data: p2 === 0x04 ? buildFcp(target) : buildFci(target) };
+}

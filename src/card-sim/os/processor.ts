@@ -1,0 +1,129 @@
+import {
+  SW,
+  StatusWordError,
+  decodeCommand,
+  encodeResponse,
+  swBytesAvailable,
+  swHex,
+  swWrongLe,
+} from '../../apdu/index.js';
+import type { CardCommand, CardContext, HandlerResult } from './context.js';
+import { INS_GET_RESPONSE, INS_TABLE, KNOWN_CLASSES } from './table.js';
+
+const EMPTY = new Uint8Array(0);
+
+/**
+ * Where the card reports its own bugs (a handler that threw something other than a
+ * StatusWordError). Messages name the command, never its data, so a PIN cannot reach a log.
+ */
+export interface CardLogger {
+  error(message: string, detail: { ins: number; error: unknown }): void;
+}
+
+export interface ProcessorHooks {
+  /** Extended-length APDUs are accepted only when true (else 6700). */
+  extendedLength: boolean;
+  logger?: CardLogger | undefined;
+  /**
+   * Called after every command: returns true when persisting a change failed during it. The
+   * processor then answers 6581 and lets the card roll back.
+   */
+  takePersistenceFailure: () => boolean;
+  /** Rolls the card back to its last persisted state after a failed persist. */
+  rollBack: () => void;
+}
+
+function answer(sw: number, data: Uint8Array = EMPTY): Uint8Array {
+  return encodeResponse(data, sw);
+}
+
+/**
+ * The OS's single path from C-APDU bytes to R-APDU bytes: decode (length problems 6700), CLA
+ * check (6E00), INS lookup in the one table (6D00), the handler, then the one conversion of a
+ * StatusWordError to SW1 SW2 and the Le / 61xx / 6Cxx formatting. Never throws.
+ */
+export function processApdu(ctx: CardContext, hooks: ProcessorHooks, bytes: Uint8Array): Uint8Array {
+  try {
+    return processChecked(ctx, hooks, bytes);
+  } catch (error) {
+    // Last line of defence: a bug outside the handlers still gets an answer.
+    hooks.logger?.error('card OS failure outside a handler', { ins: bytes[1] ?? -1, error });
+    ctx.pendingResponse = undefined;
+    return answer(SW.UNKNOWN);
+  }
+}
+
+function processChecked(ctx: CardContext, hooks: ProcessorHooks, bytes: Uint8Array): Uint8Array {
+  let cmd: CardCommand;
+  try {
+    if (!(bytes instanceof Uint8Array)) throw new TypeError('command is not a Uint8Array');
+    cmd = decodeCommand(bytes);
+  } catch {
+    ctx.pendingResponse = undefined;
+    return answer(SW.WRONG_LENGTH);
+  }
+  if (cmd.ins !== INS_GET_RESPONSE) ctx.pendingResponse = undefined;
+  if (cmd.extended && !hooks.extendedLength) return answer(SW.WRONG_LENGTH);
+  if (!KNOWN_CLASSES.has(cmd.cla)) return answer(SW.CLA_NOT_SUPPORTED);
+  const entry = INS_TABLE.get(cmd.ins);
+  if (entry === undefined) return answer(SW.INS_NOT_SUPPORTED);
+  if (!entry.classes.includes(cmd.cla)) return answer(SW.CLA_NOT_SUPPORTED);
+
+  let result: HandlerResult;
+  try {
+    result = entry.handler(ctx, cmd);
+  } catch (error) {
+    if (hooks.takePersistenceFailure()) return persistenceFailed(ctx, hooks);
+    if (error instanceof StatusWordError) {
+      result = { sw: error.sw };
+    } else {
+      hooks.logger?.error(`bug in ${entry.name} handler (INS ${swHex(cmd.ins).slice(2)}): ${describeError(error)}`, {
+        ins: cmd.ins,
+        error,
+      });
+      return answer(SW.UNKNOWN);
+    }
+  }
+  if (hooks.takePersistenceFailure()) return persistenceFailed(ctx, hooks);
+  return format(ctx, cmd, result);
+}
+
+function describeError(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : typeof error;
+}
+
+function persistenceFailed(ctx: CardContext, hooks: ProcessorHooks): Uint8Array {
+  hooks.rollBack();
+  ctx.resetSession();
+  return answer(SW.MEMORY_FAILURE);
+}
+
+/**
+ * Le handling, once for every command:
+ * - T=0: response data to a command that is not case 2 is kept back and announced with 61xx
+ *   (6100 = 256 or more) for GET RESPONSE;
+ * - an exact-length answer (a record) with a non-zero Le that differs: 6Cxx;
+ * - more data than a non-zero Le allows: 6Cxx (the exact length);
+ * - Le 00 (short) with more than 256 bytes: the first 256 and 61xx, the rest via GET RESPONSE;
+ * - T=1 without Le (case 1/3): the data is returned anyway, as many cards do (project choice).
+ */
+function format(ctx: CardContext, cmd: CardCommand, result: HandlerResult): Uint8Array {
+  const data = result.data ?? EMPTY;
+  const sw = result.sw ?? SW.OK;
+  if (data.length === 0) return answer(sw);
+  if (ctx.protocol === 'T=0' && cmd.case !== 2) {
+    ctx.pendingResponse = { data: new Uint8Array(data), sw };
+    return answer(swBytesAvailable(Math.min(data.length, 256)));
+  }
+  const ne = cmd.ne;
+  if (ne !== undefined) {
+    const maxLe = ne === 65536 || (ne === 256 && !cmd.extended);
+    const mismatch = result.exactLe === true ? data.length !== ne : data.length > ne;
+    if (!maxLe && mismatch) return answer(data.length <= 256 ? swWrongLe(data.length) : SW.WRONG_LENGTH);
+    if (data.length > ne) {
+      ctx.pendingResponse = { data: data.slice(ne), sw };
+      return answer(swBytesAvailable(Math.min(data.length - ne, 256)), data.subarray(0, ne));
+    }
+  }
+  return answer(sw, data);
+}

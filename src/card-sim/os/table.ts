@@ -1,0 +1,40 @@
+import type { CommandHandler } from './context.js';
+import { externalAuthenticate, getChallenge, getData, internalAuthenticate } from './handlers/auth.js';
+import { getResponse } from './handlers/get-response.js';
+import { appendRecord, readBinary, readRecord, updateBinary, updateRecord } from './handlers/files.js';
+import { changeOrReloadPin, changeReferenceDataOrUnblock, verify } from './handlers/pin.js';
+import { selectFile } from './handlers/select.js';
+
+/** One row of the INS table: the handler and the CLA bytes it accepts (others get 6E00). */
+export interface InsEntry {
+  readonly ins: number;
+  readonly name: string;
+  readonly classes: readonly number[];
+  readonly handler: CommandHandler;
+}
+
+/** INS of GET RESPONSE: the one command that does not discard the pending response. */
+export const INS_GET_RESPONSE = 0xc0;
+
+const ENTRIES: readonly InsEntry[] = [
+  { ins: 0xa4, name: 'SELECT', classes: [0x00], handler: selectFile },
+  { ins: 0xb0, name: 'READ BINARY', classes: [0x00], handler: readBinary },
+  { ins: 0xd6, name: 'UPDATE BINARY', classes: [0x00], handler: updateBinary },
+  { ins: 0xb2, name: 'READ RECORD', classes: [0x00], handler: readRecord },
+  { ins: 0xdc, name: 'UPDATE RECORD', classes: [0x00], handler: updateRecord },
+  { ins: 0xe2, name: 'APPEND RECORD', classes: [0x00], handler: appendRecord },
+  { ins: 0x20, name: 'VERIFY', classes: [0x00], handler: verify },
+  { ins: 0x5e, name: 'CHANGE/RELOAD PIN', classes: [0x80], handler: changeOrReloadPin },
+  { ins: 0x24, name: 'CHANGE REFERENCE DATA/PIN UNBLOCK', classes: [0x00, 0x84], handler: changeReferenceDataOrUnblock },
+  { ins: 0x84, name: 'GET CHALLENGE', classes: [0x00], handler: getChallenge },
+  { ins: 0x82, name: 'EXTERNAL AUTHENTICATE', classes: [0x00], handler: externalAuthenticate },
+  { ins: 0x88, name: 'INTERNAL AUTHENTICATE', classes: [0x00], handler: internalAuthenticate },
+  { ins: 0xca, name: 'GET DATA', classes: [0x80, 0x00], handler: getData },
+  { ins: INS_GET_RESPONSE, name: 'GET RESPONSE', classes: [0x00], handler: getResponse },
+];
+
+/** The card OS's one INS -> handler table. */
+export const INS_TABLE: ReadonlyMap<number, InsEntry> = new Map(ENTRIES.map((e) => [e.ins, e] as const));
+
+/** CLA bytes the card knows at all; anything else is 6E00 before the INS is looked at. */
+export const KNOWN_CLASSES: ReadonlySet<number> = new Set([0x00, 0x04, 0x80, 0x84]);

@@ -1,0 +1,282 @@
+import { concatBytes, encodeBcd, encodeBerTlv, encodeGbk } from '../../apdu/index.js';
+import { SSC_KEYS, SSC_KEY_NAMES, diversifyKey, issuerTestMasterKey } from '../../keys/index.js';
+import type { KeyAlgorithm } from '../../keys/index.js';
+import {
+  CONTRAINDICATION_LENGTH,
+  HEALTH_BASICS_RECORD_COUNT,
+  HEALTH_WARNING_LENGTH,
+  INSURANCE_RECORD_LENGTH,
+  INSURANCE_TYPES,
+  MEDICAL_HISTORY_LENGTH,
+  SSC_EF05_ITEMS,
+  SSC_EF06_ITEMS,
+  WORK_RECORD_COUNT,
+  WORK_RECORD_LENGTH,
+  encodeContraindication,
+  encodeHealthBasics,
+  encodeInsuranceParticipation,
+  encodeMedicalHistory,
+  encodeSscItem,
+  encodeWorkRecord,
+  splitSscName,
+} from '../../records/index.js';
+import type { SscEf05Key, SscEf06Key } from '../../records/index.js';
+import { ALWAYS, NEVER, afterKey, afterPin, afterPinOrKey } from '../fs/access.js';
+import { MasterFile } from '../fs/nodes.js';
+import { SimulatedCard } from '../card.js';
+import type { SimulatedCardOptions } from '../card.js';
+import type { DedicatedFile } from '../fs/nodes.js';
+import { validatePersonalization } from './personalization.js';
+import type { ResolvedPersonalization } from './personalization.js';
+
+export { SSSE_DF_NAME, BANK_AID, SSC_FIDS, SSC_PINS } from './ssc-ids.js';
+import { BANK_AID, SSC_FIDS, SSC_PINS, SSSE_DF_NAME } from './ssc-ids.js';
+
+/** The card's algorithm: spec 2.00 cards use 3DES, spec 3.00 cards SM4 (FCI 9F0C 03 86 01 01 | 03). */
+export function sscAlgorithm(specVersion: '2.00' | '3.00'): KeyAlgorithm {
+  return specVersion === '2.00' ? '3des' : 'sm4';
+}
+
+/**
+ * The 8 card-specific ATR bytes: the last 8 bytes of the card identifier's BCD, i.e. the same data
+ * the keys are diversified with, so a terminal can derive card keys from the ATR alone.
+ */
+export function atrCardBytesOf(cardIdentifier: string): Uint8Array {
+  const bcd = encodeBcd(cardIdentifier);
+  return bcd.slice(bcd.length - 8);
+}
+
+function ef05Value(p: ResolvedPersonalization, key: SscEf05Key): string {
+  switch (key) {
+    case 'cardIdentifier':
+      return p.card.identifier;
+    case 'cardType':
+      return p.card.type;
+    case 'specVersion':
+      return p.specVersion;
+    case 'initializingOrg':
+      return p.card.initializingOrg;
+    case 'issueDate':
+      return p.card.issueDate;
+    case 'expiryDate':
+      return p.card.expiryDate;
+    case 'cardNumber':
+      return p.card.number;
+  }
+}
+
+function ef06Value(p: ResolvedPersonalization, key: SscEf06Key, name: { name: string; extension: string }): string {
+  switch (key) {
+    case 'socialSecurityNumber':
+      return p.person.idNumber;
+    case 'name':
+      return name.name;
+    case 'nameExtension':
+      return name.extension;
+    case 'sex':
+      return p.person.sex;
+    case 'ethnicity':
+      return p.person.ethnicity;
+    case 'birthplace':
+      return p.person.birthplace;
+    case 'birthDate':
+      return p.person.birthDate;
+  }
+}
+
+/** Longest TLV record of an item table: tag + length + value. */
+function longestRecord(items: readonly { length: number }[]): number {
+  return 2 + Math.max(...items.map((i) => i.length));
+}
+
+function installKeys(ssse: DedicatedFile, p: ResolvedPersonalization): void {
+  const algorithm = sscAlgorithm(p.specVersion);
+  for (const name of SSC_KEY_NAMES) {
+    const master = p.masterKeys[name] ?? issuerTestMasterKey(name);
+    ssse.addKey({
+      id: SSC_KEYS[name].kid,
+      algorithm,
+      usage: SSC_KEYS[name].usage,
+      key: diversifyKey(master, p.card.identifier, algorithm),
+    });
+  }
+}
+
+/**
+ * Bank record (SFI 1, record 1): template 70 { 5A PAN (BCD, F-padded), 5F20 cardholder name }.
+ * 5F20 is the Latin 'SURNAME/GIVEN' form when the document has one, else the GBK name cut at a
+ * character boundary to EMV's 26 bytes (project choice: some domestic cards print Chinese there).
+ */
+function bankRecord(p: ResolvedPersonalization): Uint8Array {
+  const pan = encodeBcd(p.card.pan ?? '');
+  let holder: Uint8Array;
+  if (p.person.latinName !== null) {
+    holder = new Uint8Array(Buffer.from(p.person.latinName, 'ascii'));
+  } else {
+    let text = '';
+    for (const ch of Array.from(p.person.name)) {
+      if (encodeGbk(text + ch).length > 26) break;
+      text += ch;
+    }
+    holder = encodeGbk(text);
+  }
+  return encodeBerTlv(0x70, concatBytes(encodeBerTlv(0x5a, pan), encodeBerTlv(0x5f20, holder)));
+}
+
+/**
+ * Builds the SSC file tree of card profile §2, §3 and §5 from a personalization document (checked
+ * first; see validatePersonalization). Access conditions:
+ * - SSSE/EF05: read always. SSSE/EF06: read always on spec 2.00, after EXTERNAL AUTHENTICATE with
+ *   RKSSSE (kid SSC_KEYS.RKSSSE.kid) on 3.00. Neither is writable through APDUs: wrong data means
+ *   the issuer re-makes the card.
+ * - DF02/EF07 work record, DF03/EF05 insurance: read after the application PIN or RKSSSE; write
+ *   after external authentication with UKSSSE.
+ * - DF10 health files: read after the application PIN; write after external authentication with
+ *   the health key (SSC_KEYS.HEALTH.kid).
+ * - DF01 (public) and DF04 (medical insurance) exist but hold no files yet.
+ * - Keys live in the SSSE and are diversified from the issuer master keys (the published test keys
+ *   unless the document gives its own) with the card identifier; see diversifyKey.
+ */
+export function buildSscTree(document: unknown): MasterFile {
+  const p = validatePersonalization(document);
+  const algorithm = sscAlgorithm(p.specVersion);
+  const mf = new MasterFile({ atrCardBytes: atrCardBytesOf(p.card.identifier) });
+
+  const ssse = mf.addDf({ fid: SSC_FIDS.SSSE, dfName: SSSE_DF_NAME, label: 'SSSE', cryptoAlgorithm: algorithm });
+  ssse.addPin({
+    id: SSC_PINS.app.id,
+    reference: SSC_PINS.app.reference,
+    format: 'bcd',
+    policy: { initialPin: p.pin.initial, tryLimit: p.pin.tryLimit, forbidReturnToInitial: p.pin.forbidReturnToInitial },
+    initialPin: p.pin.initial,
+  });
+  installKeys(ssse, p);
+
+  ssse.addEf({
+    fid: SSC_FIDS.EF05,
+    sfi: 5,
+    label: 'EF05',
+    structure: 'linear-variable',
+    recordLength: longestRecord(SSC_EF05_ITEMS),
+    maxRecords: SSC_EF05_ITEMS.length,
+    records: SSC_EF05_ITEMS.map((item) => encodeSscItem(item, ef05Value(p, item.key))),
+    read: ALWAYS,
+    write: NEVER,
+  });
+  const name = splitSscName(p.person.name);
+  ssse.addEf({
+    fid: SSC_FIDS.EF06,
+    sfi: 6,
+    label: 'EF06',
+    structure: 'linear-variable',
+    recordLength: longestRecord(SSC_EF06_ITEMS),
+    maxRecords: SSC_EF06_ITEMS.length,
+    records: SSC_EF06_ITEMS.map((item) => encodeSscItem(item, ef06Value(p, item.key, name))),
+    read: p.specVersion === '2.00' ? ALWAYS : afterKey(SSC_KEYS.RKSSSE.kid),
+    write: NEVER,
+  });
+
+  const readAfterPinOrKey = afterPinOrKey(SSC_PINS.app.id, SSC_KEYS.RKSSSE.kid);
+  const updateAfterKey = afterKey(SSC_KEYS.UKSSSE.kid);
+  ssse.addDf({ fid: SSC_FIDS.DF01, label: 'DF01' });
+  const df02 = ssse.addDf({ fid: SSC_FIDS.DF02, label: 'DF02' });
+  df02.addEf({
+    fid: SSC_FIDS.EF07,
+    sfi: 7,
+    label: 'EF07',
+    structure: 'cyclic',
+    recordLength: WORK_RECORD_LENGTH,
+    maxRecords: WORK_RECORD_COUNT,
+    records: p.workRecords.map((r) => encodeWorkRecord(r)),
+    read: readAfterPinOrKey,
+    write: updateAfterKey,
+  });
+  const df03 = ssse.addDf({ fid: SSC_FIDS.DF03, label: 'DF03' });
+  df03.addEf({
+    fid: SSC_FIDS.DF03_EF05,
+    sfi: 5,
+    label: 'EF05',
+    structure: 'linear-fixed',
+    recordLength: INSURANCE_RECORD_LENGTH,
+    maxRecords: INSURANCE_TYPES.length,
+    records: INSURANCE_TYPES.map((t) => encodeInsuranceParticipation(p.insurance[t.key])),
+    read: readAfterPinOrKey,
+    write: updateAfterKey,
+  });
+  ssse.addDf({ fid: SSC_FIDS.DF04, label: 'DF04' });
+
+  const healthRead = afterPin(SSC_PINS.app.id);
+  const healthWrite = afterKey(SSC_KEYS.HEALTH.kid);
+  const df10 = ssse.addDf({ fid: SSC_FIDS.DF10, label: 'DF10' });
+  df10.addEf({
+    fid: SSC_FIDS.EF05,
+    sfi: 5,
+    label: 'EF05',
+    structure: 'linear-variable',
+    recordLength: HEALTH_WARNING_LENGTH,
+    maxRecords: HEALTH_BASICS_RECORD_COUNT,
+    records: encodeHealthBasics(p.health),
+    read: healthRead,
+    write: healthWrite,
+  });
+  df10.addEf({
+    fid: SSC_FIDS.EF07,
+    sfi: 7,
+    label: 'EF07',
+    structure: 'cyclic',
+    recordLength: CONTRAINDICATION_LENGTH,
+    maxRecords: p.health.capacity.contraindications,
+    records: p.health.contraindications.map((c) => encodeContraindication(c)),
+    read: healthRead,
+    write: healthWrite,
+  });
+  df10.addEf({
+    fid: SSC_FIDS.EF08,
+    sfi: 8,
+    label: 'EF08',
+    structure: 'cyclic',
+    recordLength: MEDICAL_HISTORY_LENGTH,
+    maxRecords: p.health.capacity.history,
+    records: p.health.history.map((h) => encodeMedicalHistory(h)),
+    read: healthRead,
+    write: healthWrite,
+  });
+
+  if (p.financial && p.bankPin !== null) {
+    const bank = mf.addDf({ fid: SSC_FIDS.BANK, dfName: BANK_AID, label: 'BANK' });
+    bank.addPin({
+      id: SSC_PINS.bank.id,
+      reference: SSC_PINS.bank.reference,
+      format: 'iso9564-format2',
+      // The bank PIN is the holder's own (set at the branch), not a published initial value, so it
+      // stays out of the policy: the exported card state then holds only its salted verifier.
+      policy: { tryLimit: p.bankPin.tryLimit },
+      initialPin: p.bankPin.initial,
+    });
+    const record = bankRecord(p);
+    bank.addEf({
+      fid: SSC_FIDS.BANK_EF01,
+      sfi: 1,
+      label: 'EF01',
+      structure: 'linear-variable',
+      recordLength: record.length,
+      maxRecords: 1,
+      records: [record],
+      read: ALWAYS,
+      write: NEVER,
+    });
+  }
+  return mf;
+}
+
+/** Card options for buildSscCard: everything SimulatedCard takes except the tree. */
+export type SscCardOptions = Omit<SimulatedCardOptions, 'tree'>;
+
+/**
+ * A simulated SSC personalized from `document` (see buildSscTree for the tree, and
+ * validatePersonalization for the document; a bad document is a PersonalizationError naming the
+ * field). Unpowered unless `options.powered`.
+ */
+export function buildSscCard(document: unknown, options: SscCardOptions = {}): SimulatedCard {
+  return new SimulatedCard({ ...options, tree: buildSscTree(document) });
+}

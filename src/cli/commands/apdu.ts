@@ -1,0 +1,37 @@
+import type { Command } from 'commander';
+import { ApduParseError, SscardError, fromHex } from '../../apdu/index.js';
+import { openCardImage } from '../../card-sim/index.js';
+import { printExchange } from '../output.js';
+
+/** Parses every APDU argument before anything is sent, so a typo in the third does not half-run the list. */
+function parseApdus(args: readonly string[]): Uint8Array[] {
+  return args.map((text, i) => {
+    try {
+      const bytes = fromHex(text);
+      if (bytes.length < 4) throw new ApduParseError(`${bytes.length} bytes is too short for a command (at least CLA INS P1 P2)`);
+      return bytes;
+    } catch (err) {
+      if (err instanceof SscardError) {
+        throw new SscardError(err.code, `APDU ${i + 1} ${JSON.stringify(text)}: ${err.message}`, { cause: err });
+      }
+      throw err;
+    }
+  });
+}
+
+function runApdus(apdus: string[], opts: { card: string }): void {
+  const commands = parseApdus(apdus);
+  // Every durable change (PIN try, record write) is saved to the image before the card answers.
+  const card = openCardImage(opts.card);
+  card.powerOn();
+  for (const command of commands) printExchange(command, card.transmit(command));
+}
+
+export function registerApduCommand(program: Command): void {
+  program
+    .command('apdu')
+    .description('send command APDUs (hex) to a card image; the image keeps every change')
+    .requiredOption('--card <image>', 'card image file')
+    .argument('<hex...>', "command APDUs in hex, one per argument (spaces allowed inside quotes: '00 A4 04 00 ...')")
+    .action((apdus: string[], opts: { card: string }) => runApdus(apdus, opts));
+}

@@ -1,0 +1,224 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { SscardError, toHex } from '../../apdu/index.js';
+import {
+  ABO_CODES,
+  HEALTH_FLAGS,
+  INSURANCE_STATUS_CODES,
+  INSURANCE_TYPES,
+  RH_CODES,
+  SSC_EF05_ITEMS,
+  SSC_EF06_ITEMS,
+} from '../../records/index.js';
+import {
+  PersonalizationError,
+  SAMPLE_PEOPLE,
+  buildSscCard,
+  inspectSscTree,
+  readCardImage,
+  loadCardImage,
+  samplePerson,
+  saveCardImage,
+  validatePersonalization,
+} from '../../card-sim/index.js';
+import type { PersonalizationDocument, PinReport, SscCardReport } from '../../card-sim/index.js';
+import { colors, printLine } from '../output.js';
+
+/** A problem with the command line's own inputs (files, option values). */
+export class CliInputError extends SscardError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('CLI_INPUT', message, options);
+  }
+}
+
+const DEFAULT_SAMPLE = 'zhang-wei';
+
+function parseTries(value: string): number {
+  const n = Number(value);
+  if (!/^[0-9]+$/.test(value) || n < 1 || n > 15) throw new InvalidArgumentError('must be a whole number from 1 to 15');
+  return n;
+}
+
+/** Reads a personalization document from a JSON file; errors name the file. */
+function readDocumentFile(file: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new CliInputError(`${file}: ${code === 'ENOENT' ? 'file not found' : `cannot be read (${code ?? String(err)})`}`, {
+      cause: err,
+    });
+  }
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new CliInputError(`${file}: not valid JSON (${(err as Error).message})`, { cause: err });
+  }
+}
+
+interface NewOptions {
+  financial?: boolean;
+  spec?: '2.00' | '3.00';
+  pinTries?: number;
+  from?: string;
+  sample?: string;
+  transmission?: 'T=0' | 'T=1';
+  force?: boolean;
+}
+
+/**
+ * The document `card new` personalizes: the --from file or a sample person, with the command-line
+ * overrides applied. A sample card is financial only with --financial (its PAN and bank PIN are
+ * dropped otherwise); a --from document keeps its own `financial` unless --financial is given.
+ */
+function documentFor(opts: NewOptions): unknown {
+  let doc: Record<string, unknown>;
+  if (opts.from !== undefined) {
+    const read = readDocumentFile(opts.from);
+    if (read === null || typeof read !== 'object' || Array.isArray(read)) {
+      throw new CliInputError(`${opts.from}: a personalization document must be a JSON object`);
+    }
+    doc = read as Record<string, unknown>;
+    if (opts.financial === true) doc['financial'] = true;
+  } else {
+    const sample = samplePerson(opts.sample ?? DEFAULT_SAMPLE) as PersonalizationDocument & Record<string, unknown>;
+    sample.financial = opts.financial === true;
+    if (!sample.financial) {
+      delete sample.card.pan;
+      delete sample.bankPin;
+    } else if (sample.card.pan === undefined) {
+      throw new CliInputError(`sample ${JSON.stringify(opts.sample)} has no bank PAN; pick a financial sample or use --from`);
+    }
+    doc = sample;
+  }
+  if (opts.spec !== undefined) doc['specVersion'] = opts.spec;
+  if (opts.pinTries !== undefined) {
+    const pin = doc['pin'];
+    doc['pin'] = { ...(pin !== null && typeof pin === 'object' ? pin : {}), tryLimit: opts.pinTries };
+  }
+  return doc;
+}
+
+function cardNew(image: string, opts: NewOptions): void {
+  if (opts.force !== true && existsSync(image)) {
+    throw new CliInputError(`${image} already exists; use --force to replace it`);
+  }
+  const doc = documentFor(opts);
+  let resolved;
+  try {
+    resolved = validatePersonalization(doc);
+  } catch (err) {
+    if (err instanceof PersonalizationError && opts.from !== undefined) {
+      throw new SscardError(err.code, `${opts.from}: ${err.message}`, { cause: err });
+    }
+    throw err;
+  }
+  const card = buildSscCard(doc, opts.transmission === undefined ? {} : { transmission: opts.transmission });
+  saveCardImage(image, card);
+  const c = colors();
+  printLine(
+    `${c.green('created')} ${image}: ${resolved.person.name}, card ${resolved.card.number}, spec ${resolved.specVersion}` +
+      `${resolved.financial ? ', financial' : ''}, PIN tries ${resolved.pin.tryLimit}`,
+  );
+}
+
+// ---- card show ----------------------------------------------------------------------------
+
+function pinLine(p: PinReport): string {
+  if (p.blocked) return `blocked (0 of ${p.tryLimit} tries left)`;
+  return `${p.triesLeft} of ${p.tryLimit} tries left${p.initial ? '; initial PIN still in effect' : ''}`;
+}
+
+function hexTag(tag: number): string {
+  return toHex(Uint8Array.of(tag));
+}
+
+function showReport(image: string, meta: ReturnType<typeof readCardImage>, r: SscCardReport, atr: string): void {
+  const c = colors();
+  const head = (text: string) => printLine(c.bold(text));
+  const row = (label: string, value: string) => printLine(`  ${label.padEnd(24)} ${value === '' ? c.dim('(empty)') : value}`);
+  head(`card image ${image}`);
+  row('format', `${meta.format} v${meta.version}, created ${meta.created}, saved ${meta.saved}`);
+  row('ATR', atr);
+  row('spec', r.spec === null ? 'none' : `${r.spec} (${r.spec === '2.00' ? '3DES' : 'SM4'})`);
+  row('holder', r.holder.fullName ?? '(unknown)');
+  row('card number', r.issuer.cardNumber ?? '(unknown)');
+  row('application PIN', r.appPin === null ? 'none' : pinLine(r.appPin));
+  row('bank PIN', r.bankPin === null ? 'none (not a financial card)' : pinLine(r.bankPin));
+
+  head('SSSE/EF05 card issuer data');
+  for (const item of SSC_EF05_ITEMS) row(`${hexTag(item.tag)} ${item.key}`, r.issuer[item.key] ?? '(missing)');
+  head('SSSE/EF06 cardholder data');
+  for (const item of SSC_EF06_ITEMS) row(`${hexTag(item.tag)} ${item.key}`, r.holder[item.key] ?? '(missing)');
+
+  head(`DF02/EF07 work records (${r.workRecords.length} of ${r.capacity.workRecords ?? '?'})`);
+  r.workRecords.forEach((w, i) =>
+    row(`${i + 1} ${w.employerCode}`, `${w.startDate} .. ${w.endDate ?? 'current'}  ${w.employerName}`),
+  );
+  head('DF03/EF05 insurance participation');
+  for (const t of INSURANCE_TYPES) {
+    const p = r.insurance[t.key];
+    if (p === undefined) continue;
+    const since = p.since === null ? '' : ` since ${p.since}, region ${p.region}`;
+    row(t.key, `${INSURANCE_STATUS_CODES[p.status]}${since}`);
+  }
+  head('DF10 health');
+  const b = r.health.basics;
+  if (b !== null) {
+    row('blood type', `ABO ${ABO_CODES[b.abo]}, Rh ${RH_CODES[b.rh]}`);
+    const flags = HEALTH_FLAGS.filter((f) => b.flags[f.key]).map((f) => `${f.key} (${f.label})`);
+    row('conditions', flags.length === 0 ? 'none' : flags.join(', '));
+    row('warning', b.warning === '' ? 'none' : b.warning);
+  }
+  row('EF07 contraindications', `${r.health.contraindications.length} of ${r.capacity.contraindications ?? '?'}`);
+  r.health.contraindications.forEach((x, i) => row(`  ${i + 1}`, `${x.substance}: ${x.reaction}`));
+  row('EF08 medical history', `${r.health.history.length} of ${r.capacity.history ?? '?'}`);
+  r.health.history.forEach((h, i) => row(`  ${i + 1}`, `${h.date} ${h.icd10} ${h.diagnosis} (${h.institution})`));
+  if (r.bank !== null) {
+    head('bank application A000000333010101');
+    row('PAN', r.bank.pan);
+    row('cardholder name', r.bank.holder);
+  }
+  if (r.problems.length > 0) {
+    head(c.red('problems'));
+    for (const p of r.problems) printLine(`  ${c.red(p)}`);
+  }
+}
+
+function cardShow(image: string, opts: { json?: boolean }): void {
+  const meta = readCardImage(image);
+  const card = loadCardImage(image);
+  const report = inspectSscTree(card.tree);
+  if (opts.json === true) {
+    printLine(JSON.stringify({ image, created: meta.created, saved: meta.saved, atr: toHex(card.atr), ...report }, null, 2));
+    return;
+  }
+  showReport(image, meta, report, toHex(card.atr));
+}
+
+export function registerCardCommands(program: Command): void {
+  const card = program.command('card').description('create and inspect card image files');
+  card
+    .command('new')
+    .description('personalize a new SSC and save it as a card image (refuses to overwrite without --force)')
+    .argument('<image>', 'card image file to create (JSON)')
+    .option('--financial', 'add the bank application (A000000333010101) with its own PIN')
+    .addOption(new Option('--spec <version>', 'spec version: 2.00 (3DES) or 3.00 (SM4)').choices(['2.00', '3.00']))
+    .option('--pin-tries <n>', 'application PIN try limit, 1..15 (default 3)', parseTries)
+    .option('--from <document.json>', 'personalization document (JSON) instead of a sample person')
+    .addOption(
+      new Option('--sample <name>', 'sample person to personalize when no --from is given')
+        .choices(SAMPLE_PEOPLE.map((p) => p.key))
+        .default(DEFAULT_SAMPLE),
+    )
+    .addOption(new Option('--transmission <protocol>', 'transmission protocol of the card').choices(['T=0', 'T=1']))
+    .option('--force', 'replace an existing image')
+    .action((image: string, opts: NewOptions) => cardNew(image, opts));
+  card
+    .command('show')
+    .description('print what a card image holds: holder, card, PIN states, every record decoded (never a PIN)')
+    .argument('<image>', 'card image file')
+    .option('--json', 'print the decoded card as JSON')
+    .action((image: string, opts: { json?: boolean }) => cardShow(image, opts));
+}

@@ -1,0 +1,180 @@
+import { readFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { SscardError, fromHex, toHex } from '../../apdu/index.js';
+import { openCardImage } from '../../card-sim/index.js';
+import { colors, printExchange, printLine, showCommand } from '../output.js';
+
+/*
+ * APDU scripts: one step per line.
+ *   00A4 0400 0F 7378312E73682EC9E7BBE1B1A3D5CF -> 6F xx * 9000
+ *   reset | reset cold | power-off | power-on
+ *   # comment (also after a step)
+ * The expected response after `->` is hex where `x` stands for any nibble (`xx` any byte) and one
+ * `*` stands for any remaining data before the final two SW bytes.
+ */
+
+export class ScriptError extends SscardError {
+  constructor(code: 'SCRIPT_SYNTAX' | 'SCRIPT_MISMATCH' | 'SCRIPT_CARD_OFF', message: string, options?: { cause?: unknown }) {
+    super(code, message, options);
+  }
+}
+
+/** One nibble: its value, or null for "any". */
+type NibblePattern = Array<number | null>;
+
+export interface ResponsePattern {
+  text: string;
+  /** Nibbles before the `*` (or all of them without one). */
+  head: NibblePattern;
+  /** Nibbles after the `*` (the SW); null when there is no `*`. */
+  tail: NibblePattern | null;
+}
+
+export type ScriptStep =
+  | { line: number; kind: 'apdu'; command: Uint8Array; expect: ResponsePattern | undefined }
+  | { line: number; kind: 'reset'; cold: boolean }
+  | { line: number; kind: 'power-off' }
+  | { line: number; kind: 'power-on' };
+
+function nibbles(text: string): NibblePattern {
+  const out: NibblePattern = [];
+  for (const ch of text) {
+    if (/[0-9A-Fa-f]/.test(ch)) out.push(parseInt(ch, 16));
+    else if (ch === 'x' || ch === 'X') out.push(null);
+    else throw new Error(`unexpected character ${JSON.stringify(ch)}`);
+  }
+  if (out.length % 2 !== 0) throw new Error('odd number of hex digits');
+  return out;
+}
+
+export function parseResponsePattern(text: string): ResponsePattern {
+  const compact = text.replace(/[\s:]/g, '');
+  if (compact === '') throw new Error('nothing after ->');
+  const star = compact.indexOf('*');
+  if (star < 0) {
+    const head = nibbles(compact);
+    if (head.length < 4) throw new Error('an expected response ends with the two SW bytes');
+    return { text: text.trim(), head, tail: null };
+  }
+  if (compact.indexOf('*', star + 1) >= 0) throw new Error("only one '*' is allowed");
+  const tail = nibbles(compact.slice(star + 1));
+  if (tail.length !== 4) throw new Error("'*' must be followed by exactly the two SW bytes");
+  return { text: text.trim(), head: nibbles(compact.slice(0, star)), tail };
+}
+
+function nibblesOf(bytes: Uint8Array): number[] {
+  const out: number[] = [];
+  for (const b of bytes) out.push(b >> 4, b & 0x0f);
+  return out;
+}
+
+function matchAt(actual: number[], pattern: NibblePattern, offset: number): boolean {
+  return pattern.every((p, i) => p === null || p === actual[offset + i]);
+}
+
+export function matchesResponse(pattern: ResponsePattern, response: Uint8Array): boolean {
+  const actual = nibblesOf(response);
+  if (pattern.tail === null) return actual.length === pattern.head.length && matchAt(actual, pattern.head, 0);
+  const need = pattern.head.length + pattern.tail.length;
+  return actual.length >= need && matchAt(actual, pattern.head, 0) && matchAt(actual, pattern.tail, actual.length - pattern.tail.length);
+}
+
+/** Parses a whole script first, so a syntax error anywhere stops it before the card sees anything. */
+export function parseScript(text: string, file: string): ScriptStep[] {
+  const steps: ScriptStep[] = [];
+  text.split(/\r?\n/).forEach((raw, i) => {
+    const line = i + 1;
+    const content = (raw.split('#', 1)[0] ?? '').trim();
+    if (content === '') return;
+    const word = content.toLowerCase().replace(/\s+/g, ' ');
+    if (word === 'reset' || word === 'reset warm') return steps.push({ line, kind: 'reset', cold: false });
+    if (word === 'reset cold') return steps.push({ line, kind: 'reset', cold: true });
+    if (word === 'power-off') return steps.push({ line, kind: 'power-off' });
+    if (word === 'power-on') return steps.push({ line, kind: 'power-on' });
+    const [commandText, expectText, extra] = content.split('->');
+    if (extra !== undefined) throw new ScriptError('SCRIPT_SYNTAX', `${file}:${line}: more than one '->'`);
+    let command: Uint8Array;
+    try {
+      command = fromHex(commandText ?? '');
+    } catch (err) {
+      throw new ScriptError('SCRIPT_SYNTAX', `${file}:${line}: not an APDU, reset, power-off or power-on: ${(err as Error).message}`, {
+        cause: err,
+      });
+    }
+    if (command.length < 4) {
+      throw new ScriptError('SCRIPT_SYNTAX', `${file}:${line}: an APDU needs at least CLA INS P1 P2, got ${command.length} bytes`);
+    }
+    let expect: ResponsePattern | undefined;
+    if (expectText !== undefined) {
+      try {
+        expect = parseResponsePattern(expectText);
+      } catch (err) {
+        throw new ScriptError('SCRIPT_SYNTAX', `${file}:${line}: bad expected response ${JSON.stringify(expectText.trim())}: ${(err as Error).message}`);
+      }
+    }
+    steps.push({ line, kind: 'apdu', command, expect });
+  });
+  return steps;
+}
+
+/** Response for messages: data and SW apart ('0709...31 9000'). */
+function responseText(response: Uint8Array): string {
+  if (response.length <= 2) return toHex(response);
+  return `${toHex(response.subarray(0, response.length - 2))} ${toHex(response.subarray(response.length - 2))}`;
+}
+
+function runScript(file: string, opts: { card: string }): void {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new SscardError('CLI_INPUT', `${file}: ${code === 'ENOENT' ? 'file not found' : `cannot be read (${code ?? String(err)})`}`, {
+      cause: err,
+    });
+  }
+  const steps = parseScript(text, file);
+  const card = openCardImage(opts.card);
+  const c = colors();
+  printLine(c.dim(`# power-on, ATR ${toHex(card.powerOn())}`));
+  for (const step of steps) {
+    switch (step.kind) {
+      case 'reset':
+        printLine(c.dim(`# line ${step.line}: ${step.cold ? 'cold' : 'warm'} reset, ATR ${toHex(card.reset(step.cold ? 'cold' : 'warm'))}`));
+        break;
+      case 'power-off':
+        card.powerOff();
+        printLine(c.dim(`# line ${step.line}: power-off`));
+        break;
+      case 'power-on':
+        printLine(c.dim(`# line ${step.line}: power-on, ATR ${toHex(card.powerOn())}`));
+        break;
+      case 'apdu': {
+        if (!card.powered) {
+          throw new ScriptError('SCRIPT_CARD_OFF', `${file}:${step.line}: the card is powered off (add power-on before this line)`);
+        }
+        const response = card.transmit(step.command);
+        printExchange(step.command, response);
+        if (step.expect !== undefined && !matchesResponse(step.expect, response)) {
+          printLine(c.red(`! line ${step.line}: expected ${step.expect.text}`));
+          throw new ScriptError(
+            'SCRIPT_MISMATCH',
+            `${file}:${step.line}: expected ${step.expect.text}, card answered ${responseText(response)} to ${showCommand(step.command)}`,
+          );
+        }
+        break;
+      }
+    }
+  }
+  const checks = steps.filter((s) => s.kind === 'apdu' && s.expect !== undefined).length;
+  printLine(c.green(`# ${steps.length} steps done, ${checks} expected responses matched`));
+}
+
+export function registerScriptCommand(program: Command): void {
+  program
+    .command('script')
+    .description('run an APDU script against a card image (one APDU per line, optional "-> expected")')
+    .argument('<file>', 'script file')
+    .requiredOption('--card <image>', 'card image file')
+    .action((file: string, opts: { card: string }) => runScript(file, opts));
+}

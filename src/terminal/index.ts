@@ -1,0 +1,62 @@
+export { MemoryTransport, protocolFromAtr } from './transport.js';
+export type {
+  Transport,
+  CardEvent,
+  CardEndpointLike,
+  ApduResponder,
+  MemoryTransportOptions,
+} from './transport.js';
+export {
+  CardStatusError,
+  PinIncorrectError,
+  PinBlockedError,
+  AuthenticationFailedError,
+  AuthenticationBlockedError,
+  SecurityStatusError,
+  FileNotFoundError,
+  RecordNotFoundError,
+  ConditionsNotSatisfiedError,
+  WrongLengthError,
+  WrongDataError,
+  ApplicationBlockedError,
+  CardRemovedError,
+  CardResetError,
+  TransportError,
+  TimeoutError,
+  CardProtocolError,
+  CardDataError,
+  InitialPinInEffectError,
+  NewPinRejectedError,
+  ChannelClosedError,
+  InvalidArgumentError,
+  errorForStatus,
+} from './errors.js';
+export type { StatusContext, NewPinProblem } from './errors.js';
+export { CardChannel } from './channel.js';
+export type { CardChannelOptions, TransmitOptions, CardSession } from './channel.js';
+export {
+  MASK,
+  isPinCommand,
+  commandName,
+  p1p2Meaning,
+  traceCommand,
+  traceResponse,
+  formatTracePretty,
+  formatTraceJson,
+} from './trace.js';
+export type { TraceEvent, TraceObserver, TracedCommand, TracedResponse } from './trace.js';
+export {
+  SscCard,
+  BankApplication,
+  validateNewPin,
+  algorithmFromFci,
+  SSSE_DF_NAME,
+  BANK_AID,
+} from './ssc-card.js';
+export type { SscCardOptions, CardInfo, Cardholder, Sex, PinStatus } from './ssc-card.js';
+export { decodeHealthInfo, isEmptyRecord } from './ssc-records.js';
+export type { HealthInfo, AboBloodType, RhBloodType } from './ssc-records.js';
+// Record types of the shared SSC layouts, as SscCard returns and accepts them.
+export type { WorkRecord, Contraindication, MedicalHistoryEntry, HealthFlags } from '../records/index.js';
+export { SoftwarePsam, authenticationCryptogram } from './psam.js';
+export type { SecureModule, ExternalAuthInput } from './psam.js';

@@ -1,0 +1,257 @@
+import { spawn } from 'node:child_process';
+import { createCipheriv } from 'node:crypto';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe as group, expect, it } from 'vitest';
+import { fromHex, toHex } from '../../src/apdu/index.js';
+import {
+  CardImageError,
+  loadCardImage,
+  openCardImage,
+  readCardImage,
+  saveCardImage,
+} from '../../src/card-sim/image.js';
+import { samplePerson } from '../../src/card-sim/profiles/people.js';
+import { buildSscCard } from '../../src/card-sim/profiles/ssc.js';
+import type { SimulatedCard } from '../../src/card-sim/card.js';
+
+const SELECT_SSSE = '00A404000F7378312E73682EC9E7BBE1B1A3D5CF';
+
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'sscard-image-'));
+});
+afterEach(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function sw(card: SimulatedCard, hex: string): string {
+  return toHex(card.transmit(fromHex(hex))).slice(-4);
+}
+
+function stateJson(card: SimulatedCard): string {
+  return JSON.stringify(card.exportState());
+}
+
+/** Expects `fn` to throw a CardImageError with `code` whose message names `path`. */
+function imageError(fn: () => unknown, code: string, path: string): CardImageError {
+  let caught: unknown;
+  try {
+    fn();
+  } catch (err) {
+    caught = err;
+  }
+  expect(caught).toBeInstanceOf(CardImageError);
+  const err = caught as CardImageError;
+  expect(err.code).toBe(code);
+  expect(err.path).toBe(path);
+  expect(err.message.startsWith(`card image ${path}: `)).toBe(true);
+  return err;
+}
+
+group('card image round trip', () => {
+  it('loads back the same state and metadata', () => {
+    const path = join(dir, 'card.json');
+    const card = buildSscCard(samplePerson('wang-yan'));
+    saveCardImage(path, card);
+    const image = readCardImage(path);
+    expect(image.format).toBe('sscard-card-image');
+    expect(image.version).toBe(1);
+    expect(image.spec).toBe('3.00');
+    expect(image.transmission).toBe('T=1');
+    const loaded = loadCardImage(path);
+    expect(stateJson(loaded)).toBe(stateJson(card));
+    expect(toHex(loaded.atr)).toBe(toHex(card.atr));
+  });
+
+  it('keeps the creation time across saves', async () => {
+    const path = join(dir, 'card.json');
+    saveCardImage(path, buildSscCard(samplePerson('zhang-wei')));
+    const created = readCardImage(path).created;
+    await new Promise((r) => setTimeout(r, 5));
+    const card = loadCardImage(path);
+    saveCardImage(path, card);
+    expect(readCardImage(path).created).toBe(created);
+    expect(readCardImage(path).saved >= created).toBe(true);
+  });
+
+  it('holds no PIN in clear, only salted verifiers', () => {
+    const path = join(dir, 'card.json');
+    saveCardImage(path, buildSscCard(samplePerson('zhang-wei')));
+    const card = openCardImage(path, { powered: true });
+    expect(sw(card, SELECT_SSSE)).toBe('9000');
+    expect(sw(card, '805E010007123456FF654321')).toBe('9000');
+    const values: string[] = [];
+    const walk = (v: unknown): void => {
+      if (typeof v === 'string') values.push(v);
+      else if (v !== null && typeof v === 'object') Object.values(v).forEach(walk);
+    };
+    walk(JSON.parse(readFileSync(path, 'utf8')));
+    expect(values.length).toBeGreaterThan(50);
+    expect(values.filter((v) => v.includes('654321'))).toEqual([]);
+    // The bank PIN (set from the document) is not there either.
+    expect(values.filter((v) => v === '888888')).toEqual([]);
+  });
+});
+
+group('a card bound to its image file', () => {
+  it('saves every PIN try before answering, and a success restores the counter on disk', () => {
+    const path = join(dir, 'card.json');
+    saveCardImage(path, buildSscCard(samplePerson('zhang-wei')));
+    const card = openCardImage(path, { powered: true });
+    sw(card, SELECT_SSSE);
+    expect(sw(card, '0020000003999999')).toBe('63C2');
+    const onDisk = () => loadCardImage(path, { powered: true });
+    let copy = onDisk();
+    sw(copy, SELECT_SSSE);
+    expect(sw(copy, '0020000000')).toBe('63C2');
+    expect(sw(card, '0020000003123456')).toBe('9000');
+    copy = onDisk();
+    sw(copy, SELECT_SSSE);
+    expect(sw(copy, '0020000000')).toBe('63C3');
+  });
+
+  it('makes a record write durable', () => {
+    const path = join(dir, 'card.json');
+    const doc = samplePerson('zhang-wei');
+    const random = (n: number) => new Uint8Array(n).fill(0x11);
+    saveCardImage(path, buildSscCard(doc));
+    const card = openCardImage(path, { powered: true, random });
+    sw(card, SELECT_SSSE);
+    expect(sw(card, '00A4000002DF10')).toBe('9000');
+    // Authenticate with the health key (kid 3), then append a contraindication.
+    const before = loadCardImage(path).tree;
+    const key = before.findByDfName(fromHex('7378312E73682EC9E7BBE1B1A3D5CF'))?.key(3)?.key as Uint8Array;
+    const challenge = toHex(card.transmit(fromHex('0084000008'))).slice(0, 16);
+    const c = createCipheriv('des-ede-ecb', key, null).setAutoPadding(false);
+    const cryptogram = Buffer.concat([c.update(Buffer.from(challenge, 'hex')), c.final()]).toString('hex');
+    expect(sw(card, `0082000308${cryptogram}`)).toBe('9000');
+    const record = toHex(new Uint8Array(Buffer.concat([Buffer.from('C0B6B9FABCF3', 'hex'), Buffer.alloc(114)])));
+    expect(sw(card, `00E2003878${record}`)).toBe('9000');
+    const reread = loadCardImage(path);
+    const ssse = reread.tree.findByDfName(fromHex('7378312E73682EC9E7BBE1B1A3D5CF'));
+    const health = ssse?.child(0xdf10);
+    const file = health?.kind === 'df' ? health.child(0xef07) : undefined;
+    expect(file?.kind === 'ef' ? toHex(file.record(1) as Uint8Array) : '').toBe(record);
+  });
+
+  it('answers 6581 and keeps its last saved state when the image cannot be written', () => {
+    const sub = join(dir, 'gone');
+    const path = join(sub, 'card.json');
+    mkdirSync(sub);
+    saveCardImage(path, buildSscCard(samplePerson('zhang-wei')));
+    const card = openCardImage(path, { powered: true });
+    rmSync(sub, { recursive: true });
+    sw(card, SELECT_SSSE);
+    expect(sw(card, '0020000003999999')).toBe('6581');
+    sw(card, SELECT_SSSE);
+    expect(sw(card, '0020000000')).toBe('63C3');
+  });
+});
+
+group('damaged image files are reported by name, never replaced', () => {
+  function saved(): string {
+    const path = join(dir, 'card.json');
+    saveCardImage(path, buildSscCard(samplePerson('zhang-wei')));
+    return path;
+  }
+
+  it('missing file', () => {
+    const path = join(dir, 'nope.json');
+    const err = imageError(() => openCardImage(path), 'CARD_IMAGE_NOT_FOUND', path);
+    expect(err.message).toBe(`card image ${path}: file not found`);
+    expect(existsSync(path)).toBe(false);
+  });
+
+  it('truncated, empty or garbage content', () => {
+    const path = saved();
+    const text = readFileSync(path, 'utf8');
+    for (const damaged of [text.slice(0, Math.floor(text.length / 2)), '', '\u0000\u00ff garbage {']) {
+      writeFileSync(path, damaged);
+      imageError(() => openCardImage(path), 'CARD_IMAGE_CORRUPT', path);
+      imageError(() => loadCardImage(path), 'CARD_IMAGE_CORRUPT', path);
+      expect(readFileSync(path, 'utf8')).toBe(damaged);
+    }
+  });
+
+  it('wrong format or version', () => {
+    const path = saved();
+    const image = JSON.parse(readFileSync(path, 'utf8'));
+    writeFileSync(path, JSON.stringify({ ...image, version: 2 }));
+    expect(imageError(() => openCardImage(path), 'CARD_IMAGE_VERSION', path).message).toMatch(
+      /version 2 is not supported \(this build reads version 1\)/,
+    );
+    writeFileSync(path, JSON.stringify({ ...image, format: 'something-else' }));
+    expect(imageError(() => openCardImage(path), 'CARD_IMAGE_INVALID', path).message).toMatch(/not an sscard card image/);
+    writeFileSync(path, '[1,2,3]');
+    imageError(() => openCardImage(path), 'CARD_IMAGE_INVALID', path);
+  });
+
+  it('a bad field inside the card state, named', () => {
+    const path = saved();
+    const image = JSON.parse(readFileSync(path, 'utf8'));
+    image.state.mf.children[0].keys[1].key = '0011';
+    writeFileSync(path, JSON.stringify(image));
+    const err = imageError(() => openCardImage(path), 'CARD_IMAGE_INVALID', path);
+    expect(err.message).toMatch(/field state\.mf\.children\[0\]\.keys\[1\]/);
+    image.state.mf.children[0].keys[1].key = '00'.repeat(16);
+    image.spec = '3.00';
+    writeFileSync(path, JSON.stringify(image));
+    expect(imageError(() => openCardImage(path), 'CARD_IMAGE_INVALID', path).message).toMatch(
+      /field spec: says "3\.00", but the card's EF05 holds "2\.00"/,
+    );
+    delete image.spec;
+    writeFileSync(path, JSON.stringify(image));
+    expect(imageError(() => openCardImage(path), 'CARD_IMAGE_INVALID', path).message).toMatch(/field spec: /);
+  });
+
+  it('a directory instead of a file', () => {
+    imageError(() => openCardImage(dir), 'CARD_IMAGE_UNREADABLE', dir);
+  });
+});
+
+group('a writer killed mid-save', () => {
+  it('leaves either the old or the new image, never a broken one', async () => {
+    const pathA = join(dir, 'a.json');
+    const pathB = join(dir, 'b.json');
+    const target = join(dir, 'target.json');
+    saveCardImage(pathA, buildSscCard(samplePerson('zhang-wei')));
+    const b = buildSscCard(samplePerson('li-xiuying'));
+    saveCardImage(pathB, b);
+    const states = new Set([stateJson(loadCardImage(pathA)), stateJson(loadCardImage(pathB))]);
+    copyFileSync(pathA, target);
+    const child = join(import.meta.dirname, 'image-child', 'save-loop.ts');
+    let totalSaves = 0;
+    for (let round = 0; round < 6; round++) {
+      const proc = spawn(process.execPath, ['--import', 'tsx', child, target, pathA, pathB], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let out = '';
+      let err = '';
+      proc.stdout.on('data', (d: Buffer) => (out += d.toString()));
+      proc.stderr.on('data', (d: Buffer) => (err += d.toString()));
+      const exited = new Promise<NodeJS.Signals | number | null>((resolve) => proc.on('exit', (code, signal) => resolve(signal ?? code)));
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`child not ready: ${err}`)), 20_000);
+        proc.stdout.on('data', () => {
+          if (out.includes('ready\n')) {
+            clearTimeout(timer);
+            resolve();
+          }
+        });
+      });
+      await new Promise((r) => setTimeout(r, 20 + Math.floor(Math.random() * 150)));
+      proc.kill('SIGKILL');
+      expect(await exited).toBe('SIGKILL');
+      totalSaves += (out.split('ready\n')[1] ?? '').length;
+      const loaded = loadCardImage(target);
+      expect(states.has(stateJson(loaded))).toBe(true);
+    }
+    // The child really was saving when it was killed.
+    expect(totalSaves).toBeGreaterThan(6);
+    // A later save from this process clears the temporaries the killed writers left behind.
+    saveCardImage(target, b);
+    expect(readdirSync(dir).filter((n) => n.endsWith('.tmp'))).toEqual([]);
+  }, 120_000);
+});

@@ -1,0 +1,192 @@
+import { describe, expect, it } from 'vitest';
+import { concatBytes, fromHex } from '../../src/apdu/index.js';
+import { encodePinBlockFormat2 } from '../../src/pin/index.js';
+import type { CardAlgorithm } from '../../src/card-sim/index.js';
+import { referenceEcb, referenceMac } from './crypto-oracle.js';
+import { KID, apdu, hex, selectBank, selectSsse, send, sw, testCard, testKey } from './fixtures.js';
+
+describe('VERIFY (SSSE application PIN)', () => {
+  it('right PIN 9000; wrong PIN 63Cx counting down; 63C0 blocks; then 6983 even for the right PIN', () => {
+    const card = testCard();
+    selectSsse(card);
+    expect(sw(card, '0020000003123456')).toBe('9000');
+    expect(sw(card, '0020000003123457')).toBe('63C2');
+    expect(sw(card, '0020000003123456')).toBe('9000'); // success restores the counter
+    expect(sw(card, '0020000003000000')).toBe('63C2');
+    expect(sw(card, '0020000003000000')).toBe('63C1');
+    expect(sw(card, '0020000003000000')).toBe('63C0');
+    expect(sw(card, '0020000003123456')).toBe('6983');
+    expect(sw(card, '0020000000')).toBe('6983');
+  });
+
+  it('empty VERIFY: 63Cx tries left, 9000 while verified, ends with a wrong try', () => {
+    const card = testCard();
+    selectSsse(card);
+    expect(sw(card, '0020000000')).toBe('63C3');
+    expect(sw(card, '00200000')).toBe('63C3'); // case 1 form too
+    send(card, '0020000003123456');
+    expect(sw(card, '0020000000')).toBe('9000');
+    send(card, '0020000003111111');
+    expect(sw(card, '0020000000')).toBe('63C2');
+  });
+
+  it('malformed PINs are refused without spending a try: 6700 wrong length, 6A80 non-digits', () => {
+    const card = testCard();
+    selectSsse(card);
+    expect(sw(card, '00200000021234')).toBe('6700');
+    expect(sw(card, '00200000041234567F')).toBe('6700');
+    expect(sw(card, '002000000312A456')).toBe('6A80');
+    expect(sw(card, '0020000000')).toBe('63C3');
+  });
+
+  it('wrong P1 6A86; unknown reference 6A88; outside an application there is no PIN', () => {
+    const card = testCard();
+    selectSsse(card);
+    expect(sw(card, '0020010003123456')).toBe('6A86');
+    expect(sw(card, '0020000103123456')).toBe('6A88');
+    send(card, '00A40000023F00');
+    expect(sw(card, '0020000003123456')).toBe('6A88');
+  });
+
+  it('a policy with 6 tries counts from 63C5', () => {
+    const card = testCard({ appPolicy: { tryLimit: 6 } });
+    selectSsse(card);
+    expect(sw(card, '0020000003999999')).toBe('63C5');
+  });
+});
+
+describe('CHANGE PIN', () => {
+  it('80 5E 01 00 old || FF || new changes the PIN; the old one stops working', () => {
+    const card = testCard();
+    selectSsse(card);
+    expect(sw(card, '805E010007123456FF654321')).toBe('9000');
+    expect(sw(card, '0020000003123456')).toBe('63C2');
+    expect(sw(card, '0020000003654321')).toBe('9000');
+  });
+
+  it('a wrong old PIN counts as a failed try; a malformed new PIN is 6A80; blocked is 6983', () => {
+    const card = testCard();
+    selectSsse(card);
+    expect(sw(card, '805E010007111111FF654321')).toBe('63C2');
+    expect(sw(card, '805E010007123456FF65432A')).toBe('6A80');
+    expect(sw(card, '805E010006123456FF6543')).toBe('6A80'); // 4-digit new PIN outside the 6-digit policy
+    expect(sw(card, '805E010006123456654321')).toBe('6A80'); // no separator
+    expect(sw(card, '0020000000')).toBe('63C2');
+    send(card, '0020000003000000');
+    send(card, '0020000003000000');
+    expect(sw(card, '805E010007123456FF654321')).toBe('6983');
+  });
+
+  it('regions that forbid returning to the initial PIN answer 6985', () => {
+    const card = testCard({ appPolicy: { forbidReturnToInitial: true } });
+    selectSsse(card);
+    expect(sw(card, '805E010007123456FF654321')).toBe('9000');
+    expect(sw(card, '805E010007654321FF123456')).toBe('6985');
+    expect(sw(card, '0020000003654321')).toBe('9000');
+  });
+
+  it('ISO CHANGE REFERENCE DATA 00 24 00 00 old || new', () => {
+    const card = testCard();
+    selectSsse(card);
+    expect(sw(card, '0024000006123456222222')).toBe('9000');
+    expect(sw(card, '0020000003222222')).toBe('9000');
+    expect(sw(card, '00240000052222223333')).toBe('6700');
+    expect(sw(card, '0024010006123456222222')).toBe('6A86');
+    expect(sw(card, '0024000006999999333333')).toBe('63C2');
+  });
+
+  it('the wrong CLA for the INS is 6E00', () => {
+    const card = testCard();
+    selectSsse(card);
+    expect(sw(card, '005E010007123456FF654321')).toBe('6E00');
+    expect(sw(card, '8020000003123456')).toBe('6E00');
+  });
+});
+
+/** Digits (or hex nibbles, to build malformed PINs) as BCD bytes, F-padded. */
+function bcd(pin: string): Uint8Array {
+  return fromHex(pin.length % 2 === 0 ? pin : `${pin}F`);
+}
+
+for (const algorithm of ['3des', 'sm4'] as CardAlgorithm[]) {
+  describe(`service window PIN commands (${algorithm})`, () => {
+    function reload(card: ReturnType<typeof testCard>, pin: string, iv: Uint8Array, corrupt = false): string {
+      const pinBytes = bcd(pin);
+      const header = Uint8Array.of(0x80, 0x5e, 0x00, 0x00, pinBytes.length + 4);
+      const mac = referenceMac(algorithm, testKey(KID.RELOAD), concatBytes(header, pinBytes), iv);
+      if (corrupt) mac[0] = (mac[0] as number) ^ 1;
+      return sw(card, concatBytes(header, pinBytes, mac));
+    }
+
+    it('RELOAD PIN 80 5E 00 00 new || MAC4 (IV zeros) unblocks and sets the PIN; a bad MAC is 6988', () => {
+      const card = testCard({ algorithm });
+      selectSsse(card);
+      for (let i = 0; i < 3; i++) send(card, '0020000003000000');
+      expect(sw(card, '0020000003123456')).toBe('6983');
+      expect(reload(card, '246810', new Uint8Array(0), true)).toBe('6988');
+      expect(reload(card, '246810', new Uint8Array(0))).toBe('9000');
+      expect(sw(card, '0020000003123456')).toBe('63C2');
+      expect(sw(card, '0020000003246810')).toBe('9000');
+    });
+
+    it('RELOAD PIN uses the pending challenge as IV, once', () => {
+      const card = testCard({ algorithm });
+      selectSsse(card);
+      const ch = send(card, '0084000008').data;
+      expect(reload(card, '135790', new Uint8Array(0))).toBe('6988'); // zeros IV while a challenge was pending
+      const ch2 = send(card, '0084000008').data;
+      expect(reload(card, '135790', ch2)).toBe('9000');
+      expect(reload(card, '135791', ch2)).toBe('6988'); // the challenge was used up
+      expect(hex(ch)).not.toBe(hex(ch2));
+    });
+
+    it('a reloaded PIN outside the policy is refused after a good MAC (6700 length, 6A80 not digits)', () => {
+      const card = testCard({ algorithm });
+      selectSsse(card);
+      expect(reload(card, '1234', new Uint8Array(0))).toBe('6700');
+      expect(reload(card, '12345A', new Uint8Array(0))).toBe('6A80');
+      expect(sw(card, '0020000003123456')).toBe('9000');
+    });
+
+    it('PIN UNBLOCK 84 24 00 00 E(PIN block) || MAC4 with the challenge; needs a challenge (6984)', () => {
+      const card = testCard({ algorithm });
+      selectSsse(card);
+      for (let i = 0; i < 3; i++) send(card, '0020000003000000');
+      const size = algorithm === 'sm4' ? 16 : 8;
+      // PIN block: digit count 06, BCD 97 53 10, FF fill.
+      const pinBlock = new Uint8Array(size).fill(0xff);
+      pinBlock.set(fromHex('06975310'), 0);
+      const cryptogram = referenceEcb(algorithm, testKey(KID.UNBLOCK), pinBlock);
+      const header = Uint8Array.of(0x84, 0x24, 0x00, 0x00, size + 4);
+      expect(sw(card, concatBytes(header, cryptogram, new Uint8Array(4)))).toBe('6984');
+      const ch = send(card, '0084000008').data;
+      const mac = referenceMac(algorithm, testKey(KID.UNBLOCK), concatBytes(header, cryptogram), ch);
+      expect(sw(card, concatBytes(header, cryptogram, mac))).toBe('9000');
+      expect(sw(card, '0020000000')).toBe('63C3');
+      expect(sw(card, '0020000003975310')).toBe('9000');
+      expect(sw(card, concatBytes(header, cryptogram, mac))).toBe('6984'); // single-use challenge
+      expect(sw(card, concatBytes(header.subarray(0, 4), Uint8Array.of(size + 3), cryptogram, mac.subarray(0, 3)))).toBe('6700');
+    });
+  });
+}
+
+describe('bank application', () => {
+  it('format-2 VERIFY 00 20 00 80; its own counter; GET DATA 9F17', () => {
+    const card = testCard();
+    expect(selectBank(card).sw).toBe(0x9000);
+    expect(hex(send(card, '80CA9F1700').data)).toBe('9F170103');
+    expect(sw(card, apdu('00200080', encodePinBlockFormat2('888888')))).toBe('9000');
+    expect(sw(card, apdu('00200080', encodePinBlockFormat2('111111')))).toBe('63C2');
+    expect(hex(send(card, '80CA9F1700').data)).toBe('9F170102');
+    expect(sw(card, apdu('00200080', encodePinBlockFormat2('111111')))).toBe('63C1');
+    expect(sw(card, apdu('00200080', encodePinBlockFormat2('111111')))).toBe('63C0');
+    expect(sw(card, apdu('00200080', encodePinBlockFormat2('888888')))).toBe('6983');
+    expect(hex(send(card, '80CA9F1700').data)).toBe('9F170100');
+    expect(sw(card, '80CA9F3600')).toBe('6A88');
+    expect(sw(card, '002000800412345F')).toBe('6700'); // not an 8-byte block
+    expect(sw(card, '0020008008FF888888FFFFFFFF')).toBe('6A80'); // not format 2
+    // the SSSE PIN is independent of the bank PIN
+    selectSsse(card);
+    expect(sw(card, '0020000003123456')).toBe('9000');
+  });
+});

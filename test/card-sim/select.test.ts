@@ -1,0 +1,91 @@
+import { describe, expect, it } from 'vitest';
+import { parseBerTlv, findTlv, toHex } from '../../src/apdu/index.js';
+import { FID, hex, send, sw, selectSsse, testCard } from './fixtures.js';
+
+const SSSE_FCI_3DES = '6F19840F7378312E73682EC9E7BBE1B1A3D5CFA5069F0C03860101';
+
+describe('SELECT', () => {
+  it('by DF name returns the SSSE FCI 6F { 84 name, A5 { 9F0C 03 86 01 01 } } on a 3DES card', () => {
+    const card = testCard();
+    const r = selectSsse(card);
+    expect(r.sw).toBe(0x9000);
+    expect(hex(r.data)).toBe(SSSE_FCI_3DES);
+  });
+
+  it('an SM4 card announces algorithm 03', () => {
+    const card = testCard({ algorithm: 'sm4' });
+    const fci = parseBerTlv(selectSsse(card).data);
+    expect(toHex(findTlv(fci, 0x9f0c)?.value ?? new Uint8Array(0))).toBe('860103');
+  });
+
+  it('selects the MF by 3F00, by empty P1=00, and by path', () => {
+    const card = testCard();
+    selectSsse(card);
+    expect(hex(send(card, '00A40000023F00').data)).toBe('6F0483023F00');
+    selectSsse(card);
+    expect(sw(card, '00A40000')).toBe('9000');
+    expect(card.securityState().currentPath).toEqual([]);
+  });
+
+  it('P1=01 child DF, P1=02 EF, P1=03 parent, P1=08 path from MF, P1=09 path from current DF', () => {
+    const card = testCard();
+    selectSsse(card);
+    expect(sw(card, '00A4010C02DF02')).toBe('9000');
+    expect(card.securityState().currentPath).toEqual([FID.SSSE, FID.DF02]);
+    expect(sw(card, '00A4010C02EF07')).toBe('6A82'); // an EF is not a child DF
+    expect(sw(card, '00A4020C02EF07')).toBe('9000');
+    expect(card.securityState().currentEf).toBe(FID.EF07);
+    expect(sw(card, '00A4030C')).toBe('9000');
+    expect(card.securityState().currentPath).toEqual([FID.SSSE]);
+    expect(sw(card, '00A4080C065353DF02EF07')).toBe('9000');
+    expect(card.securityState()).toMatchObject({ currentPath: [FID.SSSE, FID.DF02], currentEf: FID.EF07 });
+    expect(sw(card, '00A4080C083F005353DF10EF07')).toBe('9000');
+    expect(card.securityState().currentPath).toEqual([FID.SSSE, FID.DF10]);
+    expect(sw(card, '00A4030C')).toBe('9000');
+    expect(sw(card, '00A4090C04DF02EF07')).toBe('9000');
+    expect(card.securityState().currentPath).toEqual([FID.SSSE, FID.DF02]);
+    expect(sw(card, '00A4080C045353FFFF')).toBe('6A82');
+  });
+
+  it('P1=00 finds children, the parent and siblings of the current DF', () => {
+    const card = testCard();
+    expect(sw(card, '00A4000C025353')).toBe('9000');
+    expect(sw(card, '00A4000C02DF02')).toBe('9000');
+    expect(sw(card, '00A4000C02DF10')).toBe('9000'); // sibling
+    expect(card.securityState().currentPath).toEqual([FID.SSSE, FID.DF10]);
+    expect(sw(card, '00A4000C025353')).toBe('9000'); // parent
+    expect(card.securityState().currentPath).toEqual([FID.SSSE]);
+  });
+
+  it('P2=04 returns the FCP with descriptor, FID, size and SFI; P2=0C returns nothing', () => {
+    const card = testCard();
+    selectSsse(card);
+    send(card, '00A4000C02DF02');
+    const fcp = send(card, '00A4020402EF07');
+    expect(fcp.sw).toBe(0x9000);
+    // 82 cyclic, coding 21, record length 0055, 4 records; 83 EF07; 80 size 4*85; 88 SFI 7; 8A 05
+    expect(hex(fcp.data)).toBe('621582050621005504' + '8302EF07' + '80020154' + '880138' + '8A0105');
+    expect(send(card, '00A4020C02EF07').data.length).toBe(0);
+  });
+
+  it('selects by a partial DF name', () => {
+    const card = testCard();
+    expect(hex(send(card, '00A40400077378312E73682E').data)).toBe(SSSE_FCI_3DES);
+  });
+
+  it('answers 6A82 / 6A86 / 6700 and keeps the current selection after a failure', () => {
+    const card = testCard();
+    selectSsse(card);
+    expect(sw(card, '00A4000C021234')).toBe('6A82');
+    expect(sw(card, '00A40400051122334455')).toBe('6A82');
+    expect(sw(card, '00A4000102EF05')).toBe('6A86');
+    expect(sw(card, '00A4070C02EF05')).toBe('6A86');
+    expect(sw(card, '00A4000C03EF0501')).toBe('6700');
+    expect(sw(card, '00A4030C02EF05')).toBe('6700');
+    expect(sw(card, '00A4080C03EF0501')).toBe('6700');
+    expect(card.securityState().currentPath).toEqual([FID.SSSE]);
+    expect(sw(card, '00B2012C00')).toBe('9000');
+    send(card, '00A40000023F00');
+    expect(sw(card, '00A4030C')).toBe('6A82'); // the MF has no parent
+  });
+});

@@ -1,0 +1,70 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe as group, expect, it } from 'vitest';
+import { cli } from './run-cli.js';
+
+const SELECT_SSSE = '00A404000F7378312E73682EC9E7BBE1B1A3D5CF';
+let dir: string;
+let image: string;
+beforeEach(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'sscard-cli-apdu-'));
+  image = join(dir, 'card.json');
+  expect((await cli('card', 'new', image)).code).toBe(0);
+});
+afterEach(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
+
+group('sscard apdu', () => {
+  it('prints each response with its status word described', async () => {
+    const r = await cli('apdu', '--card', image, SELECT_SSSE, '00 B2 07 2C 00');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(
+      [
+        `> ${SELECT_SSSE}`,
+        '< 6F19840F7378312E73682EC9E7BBE1B1A3D5CFA5069F0C03860101 9000 success',
+        '> 00B2072C00',
+        '< 0709413130353030303331 9000 success',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('saves the card state back: a wrong PIN stays spent across invocations', async () => {
+    const first = await cli('apdu', '--card', image, SELECT_SSSE, '0020000003999999');
+    expect(first.stdout).toContain('< 63C2 wrong PIN, 2 tries left');
+    const second = await cli('apdu', '--card', image, SELECT_SSSE, '0020000000');
+    expect(second.stdout).toContain('< 63C2');
+  });
+
+  it('masks PIN data in the echo', async () => {
+    const r = await cli('apdu', '--card', image, SELECT_SSSE, '0020000003123456', '805E010007123456FF654321');
+    expect(r.stdout).toContain('> 0020000003 ****');
+    expect(r.stdout).toContain('> 805E010007 ****');
+    expect(r.stdout).not.toMatch(/123456|654321/);
+  });
+
+  it('rejects bad hex before sending anything', async () => {
+    const before = readFileSync(image, 'utf8');
+    const r = await cli('apdu', '--card', image, '0020000003999999', '00A4 0G');
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/^sscard: APDU 2 "00A4 0G": .*"G".*\[APDU_PARSE\]\n$/);
+    expect(readFileSync(image, 'utf8')).toBe(before);
+    expect((await cli('apdu', '--card', image, '00A4')).stderr).toMatch(/APDU 1 "00A4": 2 bytes is too short/);
+  });
+
+  it('names a missing image, a missing --card and unknown options in one line', async () => {
+    const missing = join(dir, 'none.json');
+    const r = await cli('apdu', '--card', missing, SELECT_SSSE);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe(`sscard: card image ${missing}: file not found [CARD_IMAGE_NOT_FOUND]\n`);
+    const noCard = await cli('apdu', SELECT_SSSE);
+    expect(noCard.code).toBe(1);
+    expect(noCard.stderr).toBe("error: required option '--card <image>' not specified\n");
+    const unknown = await cli('apdu', '--card', image, '--verbose', SELECT_SSSE);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toBe("error: unknown option '--verbose'\n");
+  });
+});

@@ -1,0 +1,125 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe as group, expect, it } from 'vitest';
+import { readCardImage, samplePerson } from '../../src/card-sim/index.js';
+import { cli } from './run-cli.js';
+
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'sscard-cli-'));
+});
+afterEach(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
+
+group('sscard card new', () => {
+  it('creates a plain (non-financial) card from the default sample person', async () => {
+    const image = join(dir, 'card.json');
+    const r = await cli('card', 'new', image);
+    expect(r).toMatchObject({ code: 0, stderr: '' });
+    expect(r.stdout).toBe(`created ${image}: 张伟, card A10500031, spec 2.00, PIN tries 3\n`);
+    expect(readCardImage(image).spec).toBe('2.00');
+  });
+
+  it('applies --financial, --spec and --pin-tries', async () => {
+    const image = join(dir, 'card.json');
+    const r = await cli('card', 'new', image, '--financial', '--spec', '3.00', '--pin-tries', '6');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('spec 3.00, financial, PIN tries 6');
+    const show = await cli('card', 'show', image, '--json');
+    const report = JSON.parse(show.stdout);
+    expect(report.spec).toBe('3.00');
+    expect(report.appPin).toEqual({ triesLeft: 6, tryLimit: 6, blocked: false, initial: true });
+    expect(report.bankPin).toMatchObject({ triesLeft: 3, tryLimit: 3 });
+    expect(report.bank.pan).toBe(samplePerson('zhang-wei').card.pan);
+  });
+
+  it('refuses to overwrite an image unless --force', async () => {
+    const image = join(dir, 'card.json');
+    await cli('card', 'new', image);
+    const before = readFileSync(image, 'utf8');
+    const r = await cli('card', 'new', image, '--financial');
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toBe(`sscard: ${image} already exists; use --force to replace it [CLI_INPUT]\n`);
+    expect(readFileSync(image, 'utf8')).toBe(before);
+    expect((await cli('card', 'new', image, '--financial', '--force')).code).toBe(0);
+    expect(readFileSync(image, 'utf8')).not.toBe(before);
+  });
+
+  it('personalizes from a document file and names the file and field on a bad one', async () => {
+    const docPath = join(dir, 'person.json');
+    writeFileSync(docPath, JSON.stringify(samplePerson('abdurahman')));
+    const image = join(dir, 'card.json');
+    const ok = await cli('card', 'new', image, '--from', docPath);
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toContain('阿卜杜热合曼·买买提艾力·吐尔逊托合提, card X65010213, spec 2.00');
+
+    const bad = samplePerson('abdurahman');
+    bad.person.idNumber = '650102197802142132';
+    writeFileSync(docPath, JSON.stringify(bad));
+    const r = await cli('card', 'new', join(dir, 'other.json'), '--from', docPath);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe(`sscard: ${docPath}: person.idNumber: check digit should be 3 [PERSONALIZATION_INVALID]\n`);
+
+    writeFileSync(docPath, '{"person": ');
+    const j = await cli('card', 'new', join(dir, 'other.json'), '--from', docPath);
+    expect(j.stderr).toMatch(new RegExp(`^sscard: ${docPath.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: not valid JSON`));
+    const missing = await cli('card', 'new', join(dir, 'other.json'), '--from', join(dir, 'nope.json'));
+    expect(missing.stderr).toBe(`sscard: ${join(dir, 'nope.json')}: file not found [CLI_INPUT]\n`);
+  });
+
+  it('rejects bad option values and unknown options in one line', async () => {
+    const image = join(dir, 'card.json');
+    for (const args of [['--spec', '2.0'], ['--pin-tries', '0'], ['--pin-tries', 'many'], ['--bogus']]) {
+      const r = await cli('card', 'new', image, ...args);
+      expect(r.code, args.join(' ')).toBe(1);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      expect(r.stdout).toBe('');
+    }
+  });
+});
+
+group('sscard card show', () => {
+  it('prints holder, card, PIN states and every record, never a PIN', async () => {
+    const image = join(dir, 'card.json');
+    await cli('card', 'new', image, '--sample', 'li-xiuying');
+    await cli('apdu', '--card', image, '00A404000F7378312E73682EC9E7BBE1B1A3D5CF', '0020000003000000');
+    const r = await cli('card', 'show', image);
+    expect(r.code).toBe(0);
+    const out = r.stdout;
+    expect(out).toMatch(/holder\s+李秀英/);
+    expect(out).toMatch(/card number\s+S31040024/);
+    expect(out).toMatch(/spec\s+3\.00 \(SM4\)/);
+    expect(out).toMatch(/application PIN\s+5 of 6 tries left; initial PIN still in effect/);
+    expect(out).toMatch(/bank PIN\s+none \(not a financial card\)/);
+    expect(out).toMatch(/08 socialSecurityNumber\s+310104196211080241/);
+    expect(out).toMatch(/2 SH00092\s+1980-09-01 \.\. 1999-02-28  上海第十七棉纺织厂/);
+    expect(out).toMatch(/conditions\s+cardioCerebrovascular \(心脑血管病\), coagulationDisorder \(凝血紊乱\), diabetes \(糖尿病\)\n/);
+    expect(out).toMatch(/2\s+磺胺类药物: 全身皮疹伴瘙痒/);
+    expect(out).toMatch(/EF08 medical history\s+2 of 20/);
+    expect(out).toMatch(/1\s+2012-09-15 I10\.x00 原发性高血压/);
+    expect(out).not.toContain('123456');
+    expect(out).not.toContain('problems');
+  });
+
+  it('reports a blocked PIN and a PIN that is no longer the initial one', async () => {
+    const image = join(dir, 'card.json');
+    await cli('card', 'new', image, '--financial');
+    await cli('apdu', '--card', image, '00A404000F7378312E73682EC9E7BBE1B1A3D5CF', '805E010007123456FF654321');
+    await cli('apdu', '--card', image, '00A4040008A000000333010101', ...Array(3).fill('002000800826000000FFFFFFFF'));
+    const out = (await cli('card', 'show', image)).stdout;
+    expect(out).toMatch(/application PIN\s+3 of 3 tries left\n/);
+    expect(out).toMatch(/bank PIN\s+blocked \(0 of 3 tries left\)/);
+    expect(out).not.toContain('654321');
+  });
+
+  it('names a damaged image and leaves it alone', async () => {
+    const image = join(dir, 'card.json');
+    writeFileSync(image, '{"format": "sscard-card-image", "version": 1, "created"');
+    const r = await cli('card', 'show', image);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(new RegExp(`^sscard: card image .*card\\.json: not valid JSON.*\\[CARD_IMAGE_CORRUPT\\]\\n$`));
+    expect(readFileSync(image, 'utf8')).toBe('{"format": "sscard-card-image", "version": 1, "created"');
+  });
+});

@@ -1,0 +1,122 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe as group, expect, it } from 'vitest';
+import { fc, test } from '@fast-check/vitest';
+import { matchesResponse, parseResponsePattern } from '../../src/cli/commands/script.js';
+import { toHex } from '../../src/apdu/index.js';
+import { cli } from './run-cli.js';
+
+let dir: string;
+let image: string;
+beforeEach(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'sscard-cli-script-'));
+  image = join(dir, 'card.json');
+  expect((await cli('card', 'new', image)).code).toBe(0);
+});
+afterEach(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function script(text: string): string {
+  const path = join(dir, 'test.apdu');
+  writeFileSync(path, text);
+  return path;
+}
+
+group('sscard script', () => {
+  it('runs a script with expectations, wildcards, comments, reset and power cycling', async () => {
+    const path = script(
+      [
+        '# select the social security application',
+        '00A4 0400 0F 7378312E73682EC9E7BBE1B1A3D5CF -> 6F xx 84 0F * 9000',
+        '00 B2 07 2C 00 -> 07 09 41 xx xx xx xx xx xx xx xx 9000   # card number',
+        '0020000003999999 -> 63Cx',
+        '',
+        'reset',
+        '00 B2 01 2C 00 -> 6A82       # the reset went back to the MF',
+        'power-off',
+        'power-on',
+        'reset cold',
+        '00A404000F7378312E73682EC9E7BBE1B1A3D5CF -> * 9000',
+        '0020000000 -> 63C2           # the wrong PIN stayed spent',
+      ].join('\n'),
+    );
+    const r = await cli('script', path, '--card', image);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('< 0709413130353030303331 9000 success');
+    expect(r.stdout).toContain('# line 6: warm reset, ATR 3B');
+    expect(r.stdout).toContain('# line 8: power-off');
+    expect(r.stdout).toContain('# line 10: cold reset');
+    expect(r.stdout).toContain('> 0020000003 ****');
+    expect(r.stdout.trimEnd().split('\n').at(-1)).toBe('# 10 steps done, 6 expected responses matched');
+  });
+
+  it('stops at the first mismatch with a non-zero exit naming the line', async () => {
+    const path = script(
+      ['00A404000F7378312E73682EC9E7BBE1B1A3D5CF -> * 9000', '# a comment', '00B2072C00 -> 0709 * 6A83', '00B2012C00'].join('\n'),
+    );
+    const r = await cli('script', path, '--card', image);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe(
+      `sscard: ${path}:3: expected 0709 * 6A83, card answered 0709413130353030303331 9000 to 00B2072C00 [SCRIPT_MISMATCH]\n`,
+    );
+    expect(r.stdout).not.toContain('00B2012C00');
+  });
+
+  it('checks the whole script before sending anything', async () => {
+    const path = script(['0020000003999999', 'select ssse', '00B2'].join('\n'));
+    const r = await cli('script', path, '--card', image);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(new RegExp(`^sscard: .*test\\.apdu:2: not an APDU, reset, power-off or power-on: .*\\[SCRIPT_SYNTAX\\]\\n$`));
+    // The wrong PIN on line 1 was never sent.
+    const after = await cli('apdu', '--card', image, '00A404000F7378312E73682EC9E7BBE1B1A3D5CF', '0020000000');
+    expect(after.stdout).toContain('< 63C3');
+  });
+
+  it('reports bad expectations and sending to a powered-off card', async () => {
+    expect((await cli('script', script('00A40000 -> 90'), '--card', image)).stderr).toMatch(/:1: bad expected response "90": .*SW bytes/);
+    expect((await cli('script', script('00A40000 -> 6F * 90 00 00'), '--card', image)).stderr).toMatch(
+      /:1: bad expected response .*exactly the two SW bytes/,
+    );
+    expect((await cli('script', script('00A40000 -> * 90 * 00'), '--card', image)).stderr).toMatch(/only one '\*'/);
+    const off = await cli('script', script('power-off\n00A4000002 3F00'), '--card', image);
+    expect(off.code).toBe(1);
+    expect(off.stderr).toMatch(/:2: the card is powered off \(add power-on before this line\) \[SCRIPT_CARD_OFF\]/);
+    const missing = await cli('script', join(dir, 'none.apdu'), '--card', image);
+    expect(missing.stderr).toBe(`sscard: ${join(dir, 'none.apdu')}: file not found [CLI_INPUT]\n`);
+  });
+});
+
+group('expected-response patterns', () => {
+  const bytes = fc.uint8Array({ minLength: 2, maxLength: 40 });
+
+  test.prop([bytes])('an exact pattern matches only its own response', (r) => {
+    const p = parseResponsePattern(toHex(r, { spaces: true }));
+    expect(matchesResponse(p, r)).toBe(true);
+    const other = r.slice();
+    other[other.length - 1] = ((other[other.length - 1] as number) + 1) & 0xff;
+    expect(matchesResponse(p, other)).toBe(false);
+    expect(matchesResponse(p, r.subarray(1))).toBe(false);
+  });
+
+  test.prop([bytes, fc.nat({ max: 38 })])('"prefix * SW" matches any data between', (r, cut) => {
+    const sw = r.subarray(r.length - 2);
+    const prefix = r.subarray(0, Math.min(cut, r.length - 2));
+    const p = parseResponsePattern(`${toHex(prefix)} * ${toHex(sw)}`);
+    expect(matchesResponse(p, r)).toBe(true);
+    const wrongSw = r.slice();
+    wrongSw[wrongSw.length - 2] = ((wrongSw[wrongSw.length - 2] as number) ^ 0x01) & 0xff;
+    expect(matchesResponse(p, wrongSw)).toBe(false);
+  });
+
+  it('treats x as any nibble', () => {
+    const p = parseResponsePattern('63Cx');
+    expect(matchesResponse(p, Uint8Array.of(0x63, 0xc2))).toBe(true);
+    expect(matchesResponse(p, Uint8Array.of(0x63, 0xd2))).toBe(false);
+    expect(matchesResponse(parseResponsePattern('xx xx 9000'), Uint8Array.of(1, 2, 0x90, 0))).toBe(true);
+    expect(matchesResponse(parseResponsePattern('xx xx 9000'), Uint8Array.of(1, 0x90, 0))).toBe(false);
+  });
+});

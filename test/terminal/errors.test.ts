@@ -1,0 +1,67 @@
+import { describe, expect, it } from 'vitest';
+import { SW, SscardError, describe as describeSw, swTriesLeft, swWrongLe } from '../../src/apdu/index.js';
+import {
+  ApplicationBlockedError,
+  AuthenticationBlockedError,
+  AuthenticationFailedError,
+  CardStatusError,
+  ConditionsNotSatisfiedError,
+  FileNotFoundError,
+  PinBlockedError,
+  PinIncorrectError,
+  RecordNotFoundError,
+  SecurityStatusError,
+  WrongDataError,
+  WrongLengthError,
+  errorForStatus,
+} from '../../src/terminal/index.js';
+
+describe('errorForStatus', () => {
+  it.each([
+    [swTriesLeft(2), PinIncorrectError, 'PIN_INCORRECT'],
+    [swTriesLeft(0), PinBlockedError, 'PIN_BLOCKED'],
+    [SW.AUTH_METHOD_BLOCKED, PinBlockedError, 'PIN_BLOCKED'],
+    [SW.SECURITY_STATUS_NOT_SATISFIED, SecurityStatusError, 'SECURITY_STATUS'],
+    [SW.FILE_NOT_FOUND, FileNotFoundError, 'FILE_NOT_FOUND'],
+    [SW.RECORD_NOT_FOUND, RecordNotFoundError, 'RECORD_NOT_FOUND'],
+    [SW.CONDITIONS_NOT_SATISFIED, ConditionsNotSatisfiedError, 'CONDITIONS_NOT_SATISFIED'],
+    [SW.WRONG_LENGTH, WrongLengthError, 'WRONG_LENGTH'],
+    [swWrongLe(0x20), WrongLengthError, 'WRONG_LENGTH'],
+    [SW.WRONG_DATA, WrongDataError, 'WRONG_DATA'],
+    [SW.APP_PERMANENTLY_BLOCKED, ApplicationBlockedError, 'APPLICATION_BLOCKED'],
+    [SW.INS_NOT_SUPPORTED, CardStatusError, 'CARD_STATUS'],
+    [SW.FUNCTION_NOT_SUPPORTED, CardStatusError, 'CARD_STATUS'],
+    [0x6f00, CardStatusError, 'CARD_STATUS'],
+  ])('%i -> %o', (sw, cls, code) => {
+    const e = errorForStatus(sw, { command: 'READ RECORD', ins: 0xb2 });
+    expect(e).toBeInstanceOf(cls);
+    expect(e).toBeInstanceOf(CardStatusError);
+    expect(e).toBeInstanceOf(SscardError);
+    expect(e.code).toBe(code);
+    expect(e.sw).toBe(sw);
+    expect(e.message).toBe(`READ RECORD failed: ${describeSw(sw)}`);
+  });
+
+  it('carries tries left and the stable SW name', () => {
+    const e = errorForStatus(swTriesLeft(1)) as PinIncorrectError;
+    expect(e.triesLeft).toBe(1);
+    expect(e.swName).toBe('PIN_TRIES_LEFT');
+    expect((errorForStatus(swTriesLeft(0)) as PinBlockedError).justBlocked).toBe(true);
+    expect((errorForStatus(SW.AUTH_METHOD_BLOCKED) as PinBlockedError).justBlocked).toBe(false);
+    expect(errorForStatus(SW.FILE_NOT_FOUND).swName).toBe('FILE_NOT_FOUND');
+  });
+
+  it('reads 63Cx and 6983 as key errors for EXTERNAL AUTHENTICATE', () => {
+    const wrong = errorForStatus(swTriesLeft(2), { ins: 0x82 });
+    expect(wrong).toBeInstanceOf(AuthenticationFailedError);
+    expect((wrong as AuthenticationFailedError).triesLeft).toBe(2);
+    expect(errorForStatus(SW.AUTH_METHOD_BLOCKED, { ins: 0x82 })).toBeInstanceOf(AuthenticationBlockedError);
+  });
+
+  it('reads 6A81 answering SELECT as a blocked application', () => {
+    const e = errorForStatus(SW.FUNCTION_NOT_SUPPORTED, { command: 'SELECT', ins: 0xa4 });
+    expect(e).toBeInstanceOf(ApplicationBlockedError);
+    expect((e as ApplicationBlockedError).permanent).toBe(false);
+    expect((errorForStatus(SW.APP_PERMANENTLY_BLOCKED) as ApplicationBlockedError).permanent).toBe(true);
+  });
+});
