@@ -1,11 +1,13 @@
 import { defineConfig } from 'tsup';
 
 // One entry per public area (mirrors the package.json "exports" map) plus the CLI.
+const areas = ['apdu', 'pin', 'records', 'keys', 'card-sim', 'terminal', 'bridge'];
+
 export default defineConfig({
   entry: {
     index: 'src/index.ts',
-    'apdu/index': 'src/apdu/index.ts',
-    'pin/index': 'src/pin/index.ts',
+    ...Object.fromEntries(areas.map((area) => [`${area}/index`, `src/${area}/index.ts`])),
+    'cli/bin': 'src/cli/bin.ts',
   },
   format: ['esm', 'cjs'],
   dts: true,

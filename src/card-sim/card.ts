@@ -36,7 +36,7 @@ export interface SimulatedCardOptions {
    * Called synchronously with the full card state whenever persistent state changed (a PIN or key
    * try spent or restored, a record or binary written), before the APDU is answered; a PIN try is
    * persisted before the comparison. If it throws, the card answers 6581, rolls its memory back to
-   * the last state this hook accepted, and ends the session (as after a power loss).
+   * the last state this hook accepted, and ends the security state (as after a power loss).
    */
   onDurableChange?: (state: CardState) => void;
   /** Receives handler bugs (answered 6F00). Never given APDU data. */
@@ -114,14 +114,14 @@ export class SimulatedCard implements CardEndpoint {
 
   /** Powers the card (cold start: MF selected, no security state) and returns the ATR. */
   powerOn(): Uint8Array {
-    this.#ctx.resetSession();
+    this.#ctx.restartFromAtr();
     this.#powered = true;
     return this.atr;
   }
 
   /** Removes power: the security state and any pending response are gone. */
   powerOff(): void {
-    this.#ctx.resetSession();
+    this.#ctx.restartFromAtr();
     this.#powered = false;
   }
 
@@ -154,7 +154,7 @@ export class SimulatedCard implements CardEndpoint {
     return exportState(this.tree);
   }
 
-  /** What the current session has established: for inspection, listings and tests. */
+  /** What the card has established since the last ATR: for inspection, listings and tests. */
   securityState(): { currentPath: number[]; currentEf: number | undefined; application: string | undefined; verifiedPins: string[]; authenticatedKeys: number[] } {
     const verifiedPins: string[] = [];
     for (const n of this.tree.walk()) {

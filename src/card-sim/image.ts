@@ -201,7 +201,9 @@ export function openCardImage(path: string, options: LoadCardImageOptions = {}):
   card = cardFromImage(path, image, {
     ...options,
     onDurableChange: (state) => {
-      if (card === undefined) return;
+      // The card only reports changes after construction, so `card` is always set here; failing
+      // loudly (the card answers 6581) is still better than dropping a change.
+      if (card === undefined) throw new CardImageError('CARD_IMAGE_WRITE_FAILED', path, 'change reported before the card existed');
       writeImage(path, imageOf(card, state, created));
     },
   });

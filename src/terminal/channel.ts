@@ -169,14 +169,14 @@ export class CardChannel {
   exclusive<T>(fn: (session: CardSession) => Promise<T>): Promise<T> {
     const joined = this.currentSession();
     if (joined !== undefined) return fn(this.sessionApi(joined));
-    return (async (run: (f: () => Promise<T>) => Promise<T>) => run(async () => {
+    return this.sessionLock.run(async () => {
       const state: SessionState = { active: true, generation: this.cardGeneration };
       try {
         return await this.context.run(state, () => fn(this.sessionApi(state)));
       } finally {
         state.active = false;
       }
-    }))((f) => f());
+    });
   }
 
   /** Resets the card (queued like a command). Security state on the card is lost. */

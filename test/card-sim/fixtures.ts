@@ -209,7 +209,7 @@ export function selectBank(card: SimulatedCard): ResponseApdu {
 }
 
 /**
- * Reference cryptogram, computed here with node:crypto directly (not with the card's helpers):
+ * Reference cryptogram, computed here with node:crypto directly (not with the card's own functions):
  * the challenge zero-padded to one block, ECB-enciphered (3DES 2-key or SM4).
  */
 export function referenceCryptogram(algorithm: CardAlgorithm, key: Uint8Array, challenge: Uint8Array): Uint8Array {

@@ -19,12 +19,12 @@ export const ALWAYS: AccessCondition = Object.freeze({ kind: 'always' });
 /** No access through APDUs at all (personalization only). */
 export const NEVER: AccessCondition = Object.freeze({ kind: 'never' });
 
-/** Access after the PIN with this id has been verified in the current session. */
+/** Access after the PIN with this id has been verified since the last reset. */
 export function afterPin(pin: string): AccessCondition {
   return { kind: 'pin', pin };
 }
 
-/** Access after EXTERNAL AUTHENTICATE with this key number succeeded in the current session. */
+/** Access after EXTERNAL AUTHENTICATE with this key number succeeded since the last reset. */
 export function afterKey(keyId: number): AccessCondition {
   return { kind: 'key', keyId };
 }

@@ -81,7 +81,7 @@ export class CardContext {
   }
 
   /** Back to the state after an ATR: MF selected, security state cleared. */
-  resetSession(): void {
+  restartFromAtr(): void {
     this.clearSecurityState();
     this.currentDf = this.tree;
     this.currentEf = undefined;

@@ -94,7 +94,7 @@ function describeError(error: unknown): string {
 
 function persistenceFailed(ctx: CardContext, hooks: ProcessorHooks): Uint8Array {
   hooks.rollBack();
-  ctx.resetSession();
+  ctx.restartFromAtr();
   return answer(SW.MEMORY_FAILURE);
 }
 

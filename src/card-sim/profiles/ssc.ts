@@ -152,6 +152,8 @@ export function buildSscTree(document: unknown): MasterFile {
   });
   installKeys(ssse, p);
 
+  // EF05/EF06 hold TLV records of different sizes (3..18 and 3..32 bytes), so they are
+  // linear-variable files whose record length is the longest item's.
   ssse.addEf({
     fid: SSC_FIDS.EF05,
     sfi: 5,
@@ -208,6 +210,8 @@ export function buildSscTree(document: unknown): MasterFile {
   const healthRead = afterPin(SSC_PINS.app.id);
   const healthWrite = afterKey(SSC_KEYS.HEALTH.kid);
   const df10 = ssse.addDf({ fid: SSC_FIDS.DF10, label: 'DF10' });
+  // "15 linear fixed records" of 1 byte (records 1..14) and 40 bytes (record 15): each record has
+  // its own fixed size, which the file tree models as linear-variable with a 40-byte maximum.
   df10.addEf({
     fid: SSC_FIDS.EF05,
     sfi: 5,

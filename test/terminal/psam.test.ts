@@ -1,0 +1,84 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { fromHex, toHex } from '../../src/apdu/index.js';
+import { encryptEcb, padZeros } from '../../src/card-sim/index.js';
+import { buildSscTree, SSSE_DF_NAME } from '../../src/card-sim/profiles/ssc.js';
+import { samplePerson } from '../../src/card-sim/profiles/people.js';
+import { SSC_KEYS } from '../../src/keys/index.js';
+import { InvalidArgumentError, SoftwarePsam, authenticationCryptogram } from '../../src/terminal/index.js';
+
+describe('authenticationCryptogram', () => {
+  it('SM4: the GB/T 32907 example block', () => {
+    const key = fromHex('0123456789ABCDEFFEDCBA9876543210');
+    expect(toHex(authenticationCryptogram('sm4', key, key))).toBe('681EDF34D206965E86B3E94F536E4246');
+  });
+
+  it('3DES with K1 = K2 is single DES: the FIPS 81 example block', () => {
+    const key = fromHex('0123456789ABCDEF0123456789ABCDEF');
+    expect(toHex(authenticationCryptogram('3des', key, fromHex('4E6F772069732074')))).toBe('3FA40E8A984D4815');
+  });
+
+  it('pads a short challenge with zeros to one block', () => {
+    const key = fromHex('00112233445566778899AABBCCDDEEFF');
+    const challenge = fromHex('0102030405060708');
+    expect(authenticationCryptogram('sm4', key, challenge)).toEqual(
+      authenticationCryptogram('sm4', key, fromHex('01020304050607080000000000000000')),
+    );
+    expect(authenticationCryptogram('3des', key, fromHex('01020304'))).toEqual(
+      authenticationCryptogram('3des', key, fromHex('0102030400000000')),
+    );
+  });
+
+  it('rejects challenges longer than a block and wrong key sizes', () => {
+    expect(() => authenticationCryptogram('3des', new Uint8Array(16), new Uint8Array(9))).toThrow(InvalidArgumentError);
+    expect(() => authenticationCryptogram('sm4', new Uint8Array(8), new Uint8Array(8))).toThrow(InvalidArgumentError);
+  });
+});
+
+describe('SoftwarePsam', () => {
+  it('computes the cryptogram the card expects with the key the card holds (both algorithms, all people)', async () => {
+    const people = ['zhang-wei', 'li-xiuying', 'wang-yan', 'abdurahman'];
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom(...people), fc.constantFrom('RKSSSE', 'UKSSSE', 'HEALTH') , fc.uint8Array({ minLength: 8, maxLength: 8 }),
+        async (who, name, challenge) => {
+          const doc = samplePerson(who);
+          const tree = buildSscTree(doc);
+          const ssse = tree.findByDfName(SSSE_DF_NAME);
+          const key = ssse?.key(SSC_KEYS[name].kid);
+          expect(key).toBeDefined();
+          const psam = SoftwarePsam.withTestKeys([name]);
+          const mine = await psam.externalAuthenticate({
+            key: name, algorithm: key!.algorithm, cardIdentifier: doc.card.identifier, challenge,
+          });
+          const size = key!.algorithm === 'sm4' ? 16 : 8;
+          expect(mine).toEqual(encryptEcb(key!.algorithm, key!.key, padZeros(challenge, size)));
+        }),
+      { numRuns: 40 },
+    );
+  });
+
+  it('knows which master keys it holds', () => {
+    const pharmacy = SoftwarePsam.withTestKeys(['RKSSSE']);
+    expect(pharmacy.hasKey('RKSSSE')).toBe(true);
+    expect(pharmacy.hasKey('HEALTH')).toBe(false);
+  });
+
+  it('refuses bad master keys and keys it does not hold, with typed errors', async () => {
+    expect(() => new SoftwarePsam({ HEALTH: new Uint8Array(8) })).toThrow(InvalidArgumentError);
+    expect(() => new SoftwarePsam({ NOPE: new Uint8Array(16) } as never)).toThrow(InvalidArgumentError);
+    const psam = SoftwarePsam.withTestKeys(['RKSSSE']);
+    await expect(psam.externalAuthenticate({ key: 'HEALTH', algorithm: 'sm4', cardIdentifier: '1101059000310026', challenge: new Uint8Array(8) }))
+      .rejects.toBeInstanceOf(InvalidArgumentError);
+    await expect(psam.externalAuthenticate({ key: 'RKSSSE', algorithm: 'sm4', cardIdentifier: '12', challenge: new Uint8Array(8) }))
+      .rejects.toBeInstanceOf(InvalidArgumentError);
+  });
+
+  it('does not keep a reference to the caller\'s master key', async () => {
+    const master = new Uint8Array(16).fill(7);
+    const psam = new SoftwarePsam({ HEALTH: master });
+    const input = { key: 'HEALTH' as const, algorithm: '3des' as const, cardIdentifier: '1101059000310026', challenge: new Uint8Array(8) };
+    const before = await psam.externalAuthenticate(input);
+    master.fill(0);
+    expect(await psam.externalAuthenticate(input)).toEqual(before);
+  });
+});
