@@ -1,11 +1,13 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import {
+  SW,
   SscardError,
   concatBytes,
   decodeCla,
   decodeCommand,
   decodeResponse,
   encodeCommand,
+  swInfo,
   withChannel,
   type CommandApdu,
   type ResponseApdu,
@@ -268,18 +270,18 @@ export class CardChannel {
     const exchange = (b: Uint8Array): Promise<ResponseApdu> => this.exchange(b, deadline, timeoutMs, generation);
 
     let response = await exchange(bytes);
-    if (response.sw1 === 0x6c && response.data.length === 0) {
-      const resend = withLe(bytes, lengthOf(response.sw2));
+    const wrongLe = swInfo(response.sw).correctLe;
+    if (wrongLe !== undefined && response.data.length === 0) {
+      const resend = withLe(bytes, wrongLe);
       if (resend !== undefined) response = await exchange(resend);
     }
 
     const chunks: Uint8Array[] = [response.data];
     let total = response.data.length;
-    const cla = bytes[0] ?? 0;
-    const claInfo = decodeCla(cla);
+    const claInfo = decodeCla(bytes[0] ?? 0);
     const getResponseCla = withChannel(0x00, claInfo.valid ? claInfo.channel : 0);
     let rounds = 0;
-    let nextLe = response.sw1 === 0x61 ? lengthOf(response.sw2) : undefined;
+    let nextLe = swInfo(response.sw).bytesAvailable;
     while (nextLe !== undefined) {
       rounds++;
       if (rounds > this.maxRounds) {
@@ -294,11 +296,8 @@ export class CardChannel {
       }
       chunks.push(response.data);
       // 61xx: more waiting; 6Cxx without data: the GET RESPONSE itself needs the exact Le.
-      if (response.sw1 === 0x61 || (response.sw1 === 0x6c && response.data.length === 0)) {
-        nextLe = lengthOf(response.sw2);
-      } else {
-        nextLe = undefined;
-      }
+      const info = swInfo(response.sw);
+      nextLe = info.bytesAvailable ?? (response.data.length === 0 ? info.correctLe : undefined);
     }
     const data = chunks.length === 1 ? response.data : concatBytes(...chunks);
     return { data, sw1: response.sw1, sw2: response.sw2, sw: response.sw };
@@ -383,11 +382,6 @@ function asTyped(error: unknown): SscardError {
   return error instanceof SscardError ? error : new TransportError('transport failed', { cause: error });
 }
 
-/** 61xx / 6Cxx length byte: 00 means 256. */
-function lengthOf(sw2: number): number {
-  return sw2 === 0 ? 256 : sw2;
-}
-
 /** The same command with Ne replaced, or undefined when the bytes are not a valid APDU. */
 function withLe(bytes: Uint8Array, ne: number): Uint8Array | undefined {
   let decoded;
@@ -402,6 +396,6 @@ function withLe(bytes: Uint8Array, ne: number): Uint8Array | undefined {
 }
 
 function checkOk(command: CommandApdu, response: ResponseApdu): Uint8Array {
-  if (response.sw === 0x9000) return response.data;
+  if (response.sw === SW.OK) return response.data;
   throw errorForStatus(response.sw, { command: commandName(command.cla, command.ins, command.p1), ins: command.ins });
 }

@@ -1,4 +1,4 @@
-import { SscardError, describe, swHex, swInfo } from '../apdu/index.js';
+import { SW, SscardError, describe, swHex, swInfo } from '../apdu/index.js';
 
 /*
  * Typed errors of the terminal SDK. Status words are named and described by the one table in
@@ -51,7 +51,7 @@ export class PinBlockedError extends CardStatusError {
 
   constructor(sw: number, context?: StatusContext) {
     super(sw, context, 'PIN_BLOCKED');
-    this.justBlocked = sw !== 0x6983;
+    this.justBlocked = sw !== SW.AUTH_METHOD_BLOCKED;
   }
 }
 
@@ -138,7 +138,7 @@ export class ApplicationBlockedError extends CardStatusError {
 
   constructor(sw: number, context?: StatusContext) {
     super(sw, context, 'APPLICATION_BLOCKED');
-    this.permanent = sw === 0x9303;
+    this.permanent = sw === SW.APP_PERMANENTLY_BLOCKED;
   }
 }
 

@@ -1,5 +1,5 @@
 import { timingSafeEqual } from 'node:crypto';
-import { findTlv, fromHex, parseBerTlv, type CommandApdu } from '../apdu/index.js';
+import { SW, findTlv, fromHex, parseBerTlv, swInfo, type CommandApdu } from '../apdu/index.js';
 import { SSC_KEYS, type KeyAlgorithm, type SscKeyName } from '../keys/index.js';
 import {
   DEFAULT_PIN_POLICY,
@@ -283,12 +283,10 @@ export class SscCard {
     return this.channel.exclusive(async (s) => {
       await this.goTo(s, 'ssse');
       const r = await s.transmit({ cla: 0x00, ins: 0x20, p1: 0x00, p2: 0x00, data: EMPTY });
-      if (r.sw === 0x9000) return { triesLeft: null, verified: true, blocked: false };
-      if (r.sw === 0x6983) return { triesLeft: 0, verified: false, blocked: true };
-      if (r.sw1 === 0x63 && (r.sw2 & 0xf0) === 0xc0) {
-        const triesLeft = r.sw2 & 0x0f;
-        return { triesLeft, verified: false, blocked: triesLeft === 0 };
-      }
+      if (r.sw === SW.OK) return { triesLeft: null, verified: true, blocked: false };
+      if (r.sw === SW.AUTH_METHOD_BLOCKED) return { triesLeft: 0, verified: false, blocked: true };
+      const triesLeft = swInfo(r.sw).triesLeft;
+      if (triesLeft !== undefined) return { triesLeft, verified: false, blocked: triesLeft === 0 };
       throw errorForStatus(r.sw, { command: 'VERIFY', ins: 0x20 });
     });
   }
