@@ -55,6 +55,7 @@ const SFI = { EF05: 5, EF06: 6, EF07: 7, EF08: 8 } as const;
 /** How many records a cyclic file may hold at most; a card claiming more is misbehaving. */
 const MAX_CYCLIC_RECORDS = 254;
 
+/** Channel options (timeouts, bounds) apply when SscCard.open creates the channel from a transport. */
 export interface SscCardOptions extends CardChannelOptions {
   /** Trace observer registered before the first command. */
   trace?: TraceObserver;
