@@ -12,6 +12,7 @@ export {
 } from './command.js';
 export type { CommandApdu, CommandCase, DecodedCommandApdu } from './command.js';
 export { decodeCla, withChannel } from './cla.js';
+export { isPinCommand } from './pin-commands.js';
 export type { ClaInfo, SecureMessaging } from './cla.js';
 export { decodeResponse, encodeResponse } from './response.js';
 export type { ResponseApdu } from './response.js';

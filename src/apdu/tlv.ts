@@ -156,7 +156,11 @@ export function encodeBerTlv(tag: number, value: Uint8Array | Tlv[]): Uint8Array
   return out;
 }
 
-/** Encodes a list of data objects back to back. */
+/**
+ * Encodes a list of data objects back to back. An object with `children` is encoded from them
+ * (its raw `value` is ignored), so padding or non-minimal lengths inside a parsed constructed
+ * value are normalised away.
+ */
 export function encodeBerTlvList(list: Tlv[]): Uint8Array {
   const parts = list.map((t) => encodeBerTlv(t.tag, t.children ?? t.value));
   let total = 0;

@@ -4,7 +4,6 @@ export { VPCD_MAX_FRAME, encodeFrame, FrameDecoder } from './frame.js';
 export {
   VPCD_CONTROL,
   PIN_MASK,
-  isPinIns,
   maskedCommandHex,
   formatVpcdEvent,
   answerVpcdMessage,

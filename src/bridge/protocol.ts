@@ -1,4 +1,4 @@
-import { encodeResponse, SW, toHex } from '../apdu/index.js';
+import { encodeResponse, isPinCommand, SW, toHex } from '../apdu/index.js';
 import { VPCD_MAX_FRAME } from './frame.js';
 
 /**
@@ -28,29 +28,15 @@ export const VPCD_CONTROL = {
 
 export type VpcdControl = 'power-off' | 'power-on' | 'reset' | 'atr-request';
 
-/**
- * INS bytes whose command data carries a PIN, in clear or enciphered, in any class: 20/21 VERIFY,
- * 24 CHANGE REFERENCE DATA and PIN UNBLOCK, 2C RESET RETRY COUNTER, 5E CHANGE PIN and RELOAD PIN.
- * Masking by INS alone, whatever CLA/P1/P2 say, errs on the side of hiding. (Same set as the
- * terminal's trace; the bridge may not import the terminal, so it is repeated here.)
- */
-const PIN_INS: ReadonlySet<number> = new Set([0x20, 0x21, 0x24, 0x2c, 0x5e]);
-
 /** Text shown instead of the data of a PIN-carrying command. */
 export const PIN_MASK = '****';
-
-/** Whether a C-APDU with this INS carries PIN data, so that no event or log may show its data. */
-export function isPinIns(ins: number): boolean {
-  return PIN_INS.has(ins);
-}
 
 /**
  * Hex of a C-APDU that is safe to log: a PIN-carrying command shows its 4 header bytes and the
  * mask, never the rest (not even Lc boundaries are trusted from a possibly malformed command).
  */
 export function maskedCommandHex(command: Uint8Array): string {
-  const ins = command.length >= 2 ? (command[1] as number) : -1;
-  if (!isPinIns(ins)) return toHex(command, { spaces: true });
+  if (!isPinCommand(command)) return toHex(command, { spaces: true });
   return `${toHex(command.subarray(0, 4), { spaces: true })} ${PIN_MASK}`;
 }
 
@@ -158,7 +144,7 @@ export function answerVpcdMessage(
   const ins = payload[1] as number;
   let started = 0;
   if (traceTo !== undefined) {
-    const masked = isPinIns(ins);
+    const masked = isPinCommand(ins);
     traceTo({ type: 'command', ins, length: payload.length, hex: maskedCommandHex(payload), masked });
     started = performance.now();
   }

@@ -1,5 +1,5 @@
 import pc from 'picocolors';
-import { describe, isSuccess, toHex } from '../apdu/index.js';
+import { describe, isPinCommand, isSuccess, toHex } from '../apdu/index.js';
 
 /** Colours only when stdout is a terminal (and NO_COLOR is not set), so pipes and files get plain text. */
 export function colors(): ReturnType<typeof pc.createColors> {
@@ -10,16 +10,12 @@ export function printLine(text = ''): void {
   process.stdout.write(`${text}\n`);
 }
 
-/** INS codes whose command data is a PIN (VERIFY, CHANGE REFERENCE DATA / PIN UNBLOCK, CHANGE/RELOAD PIN). */
-const PIN_INS = new Set([0x20, 0x24, 0x5e]);
-
 /**
  * A command APDU for display: hex with the data of PIN-carrying commands replaced by ****, so a PIN
  * typed on the command line does not end up in a terminal log or CI output.
  */
 export function showCommand(bytes: Uint8Array): string {
-  const ins = bytes[1];
-  if (bytes.length > 5 && ins !== undefined && PIN_INS.has(ins)) {
+  if (bytes.length > 5 && isPinCommand(bytes)) {
     return `${toHex(bytes.subarray(0, 5))} ****`;
   }
   return toHex(bytes);

@@ -1,5 +1,5 @@
-import { createCipheriv } from 'node:crypto';
 import { SscardError, encodeBcd } from '../apdu/index.js';
+import { encryptEcb } from './block-cipher.js';
 
 /** The card's symmetric algorithm (FCI 9F0C 03 86 01 xx: 01 = 3DES on spec 2.00 cards, 03 = SM4 on 3.00). */
 export type KeyAlgorithm = '3des' | 'sm4';
@@ -9,14 +9,6 @@ export class KeyDiversificationError extends SscardError {
   constructor(message: string) {
     super('KEY_DIVERSIFICATION', message);
   }
-}
-
-/** Block of one ECB encryption with a 16-byte key: 2-key 3DES (8-byte block) or SM4 (16-byte block). */
-function ecbEncrypt(key: Uint8Array, block: Uint8Array, algorithm: KeyAlgorithm): Uint8Array {
-  const cipher = createCipheriv(algorithm === '3des' ? 'des-ede-ecb' : 'sm4-ecb', key, null);
-  cipher.setAutoPadding(false);
-  const out = Buffer.concat([cipher.update(block), cipher.final()]);
-  return new Uint8Array(out.buffer, out.byteOffset, out.length);
 }
 
 function complement(bytes: Uint8Array): Uint8Array {
@@ -46,8 +38,8 @@ export function diversifyKey(master: Uint8Array, cardIdentifier: string, algorit
   const bcd = encodeBcd(cardIdentifier);
   const data = bcd.subarray(bcd.length - 8);
   if (algorithm === '3des') {
-    const left = ecbEncrypt(master, data, '3des');
-    const right = ecbEncrypt(master, complement(data), '3des');
+    const left = encryptEcb('3des', master, data);
+    const right = encryptEcb('3des', master, complement(data));
     const key = new Uint8Array(16);
     key.set(left, 0);
     key.set(right, 8);
@@ -56,5 +48,5 @@ export function diversifyKey(master: Uint8Array, cardIdentifier: string, algorit
   const block = new Uint8Array(16);
   block.set(data, 0);
   block.set(complement(data), 8);
-  return ecbEncrypt(master, block, 'sm4');
+  return encryptEcb('sm4', master, block);
 }

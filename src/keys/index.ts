@@ -1,6 +1,25 @@
-// Issuer key handling shared by the card simulator (to install per-card keys) and the terminal's
-// secure module (to derive them from master keys). Imports apdu only.
+// Issuer key handling and the cryptography shared by the card simulator (to check) and the
+// terminal's secure module (to compute): diversification, block ciphers, MACs, cryptograms and
+// the PIN UNBLOCK PIN block. Imports apdu only.
 export { diversifyKey, KeyDiversificationError } from './diversify.js';
 export type { KeyAlgorithm } from './diversify.js';
 export { SSC_KEYS, SSC_KEY_NAMES, issuerTestMasterKey } from './ssc-keys.js';
 export type { SscKeyName } from './ssc-keys.js';
+export {
+  CryptoInputError,
+  blockSize,
+  encryptEcb,
+  decryptEcb,
+  padZeros,
+  padIso9797Method2,
+} from './block-cipher.js';
+export { cardMac, commandMac, MAC_LENGTH } from './mac.js';
+export { authenticationCryptogram } from './cryptogram.js';
+export {
+  PinBlockError,
+  encodeUnblockPinBlock,
+  decodeUnblockPinBlock,
+  encipherUnblockPin,
+  decipherUnblockPin,
+  unblockPinBlockCapacity,
+} from './pin-block.js';

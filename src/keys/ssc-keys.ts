@@ -17,6 +17,12 @@ export const SSC_KEYS = {
   PIN_RELOAD: { kid: 0x05, usage: 'reload' },
   /** PIN unblock key: enciphered PIN block and MAC of PIN UNBLOCK `84 24 00 00`. */
   PIN_UNBLOCK: { kid: 0x06, usage: 'unblock' },
+  /**
+   * Application control (maintenance) key: MAC of the lifecycle commands APPLICATION BLOCK
+   * `84 1E`, APPLICATION UNBLOCK `84 18` and CARD BLOCK `84 16`. Project choice: one key for
+   * the three, diversified from its own issuer master key like the others.
+   */
+  APP_CONTROL: { kid: 0x07, usage: 'lifecycle' },
 } as const;
 
 export type SscKeyName = keyof typeof SSC_KEYS;
@@ -29,6 +35,7 @@ const TEST_KEY_ROLES: Readonly<Record<SscKeyName, string>> = {
   IAK: 'IAK',
   PIN_RELOAD: 'RELOAD',
   PIN_UNBLOCK: 'UNBLOCK',
+  APP_CONTROL: 'APPCTRL',
 };
 
 /**

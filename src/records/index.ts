@@ -52,6 +52,7 @@ export {
   decodeInsuranceParticipation,
 } from './insurance.js';
 export type { InsuranceType, InsuranceStatusCode, InsuranceParticipation } from './insurance.js';
+export { SSSE_DF_NAME, BANK_AID } from './ssc-ids.js';
 export {
   SSC_EF05_ITEMS,
   SSC_EF06_ITEMS,

@@ -7,6 +7,7 @@ import {
   decodeCommand,
   decodeResponse,
   encodeCommand,
+  isPinCommand,
   swInfo,
   withChannel,
   type CommandApdu,
@@ -24,7 +25,6 @@ import {
 } from './errors.js';
 import {
   commandName,
-  isPinCommand,
   traceCommand,
   traceResponse,
   type TraceEvent,
@@ -331,7 +331,7 @@ export class CardChannel {
       throw typed;
     }
     const response = decodeResponse(raw);
-    trace({ response: traceResponse(response.data, response.sw, bytes.length >= 2 && isPinCommand(bytes[1] as number)) });
+    trace({ response: traceResponse(response.data, response.sw, isPinCommand(bytes)) });
     return response;
   }
 

@@ -36,7 +36,6 @@ export { CardChannel } from './channel.js';
 export type { CardChannelOptions, TransmitOptions, CardSession } from './channel.js';
 export {
   MASK,
-  isPinCommand,
   commandName,
   p1p2Meaning,
   traceCommand,
@@ -45,14 +44,16 @@ export {
   formatTraceJson,
 } from './trace.js';
 export type { TraceEvent, TraceObserver, TracedCommand, TracedResponse } from './trace.js';
+// The one list of PIN-carrying commands (src/apdu), re-exported for observers that log raw bytes.
+export { isPinCommand } from '../apdu/index.js';
 export {
   SscCard,
   BankApplication,
   validateNewPin,
   algorithmFromFci,
-  SSSE_DF_NAME,
-  BANK_AID,
 } from './ssc-card.js';
+// Selection names shared with the simulator (src/records), re-exported for POS software.
+export { SSSE_DF_NAME, BANK_AID } from '../records/index.js';
 export type { SscCardOptions, CardInfo, Cardholder, Sex, PinStatus } from './ssc-card.js';
 export { decodeHealthInfo, isEmptyRecord } from './ssc-records.js';
 export type { HealthInfo, AboBloodType, RhBloodType } from './ssc-records.js';

@@ -1,5 +1,5 @@
 import { timingSafeEqual } from 'node:crypto';
-import { SW, findTlv, fromHex, parseBerTlv, swInfo, type CommandApdu } from '../apdu/index.js';
+import { SW, findTlv, parseBerTlv, swInfo, type CommandApdu } from '../apdu/index.js';
 import { SSC_KEYS, type KeyAlgorithm, type SscKeyName } from '../keys/index.js';
 import {
   DEFAULT_PIN_POLICY,
@@ -10,11 +10,13 @@ import {
   type PinPolicy,
 } from '../pin/index.js';
 import {
+  BANK_AID,
   CONTRAINDICATION_LENGTH,
   HEALTH_BASICS_RECORD_COUNT,
   MEDICAL_HISTORY_LENGTH,
   SSC_EF05_ITEMS,
   SSC_EF06_ITEMS,
+  SSSE_DF_NAME,
   WORK_RECORD_LENGTH,
   decodeContraindication,
   decodeMedicalHistory,
@@ -41,10 +43,6 @@ import { callerValue, cardData, decodeHealthInfo, isEmptyRecord, type HealthInfo
 import type { TraceObserver } from './trace.js';
 import type { Transport } from './transport.js';
 
-/** GBK bytes of 'sx1.sh.社会保障', the SSSE DF name. */
-export const SSSE_DF_NAME: Uint8Array = fromHex('7378312E73682EC9E7BBE1B1A3D5CF');
-/** AID of the financial (bank) application. */
-export const BANK_AID: Uint8Array = fromHex('A000000333010101');
 
 /** File ids under SSSE (card profile §2, §3). */
 const FID = { DF02: 0xdf02, DF10: 0xdf10, EF07: 0xef07, EF08: 0xef08 } as const;

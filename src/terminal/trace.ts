@@ -1,4 +1,4 @@
-import { decodeCommand, describe, swHex, toHex } from '../apdu/index.js';
+import { decodeCommand, describe, isPinCommand, swHex, toHex } from '../apdu/index.js';
 
 /*
  * Tracing is an observer on the channel: it sees every exchange that reaches the transport
@@ -7,21 +7,8 @@ import { decodeCommand, describe, swHex, toHex } from '../apdu/index.js';
  * observer, can leak them.
  */
 
-/**
- * INS bytes whose data carries a PIN (in clear, BCD, a PIN block, or enciphered) in any class:
- * 20/21 VERIFY (SSSE 00 20 00 00 and bank 00 20 00 80), 24 CHANGE REFERENCE DATA (00 24) and
- * PIN UNBLOCK (84 24), 2C RESET RETRY COUNTER, 5E CHANGE PIN (80 5E 01 00) and RELOAD PIN
- * (80 5E 00 00). Masking by INS alone, whatever CLA/P1/P2 say, errs on the side of hiding.
- */
-const PIN_INS: ReadonlySet<number> = new Set([0x20, 0x21, 0x24, 0x2c, 0x5e]);
-
 /** Text shown instead of masked data. */
 export const MASK = '****';
-
-/** Whether a command with this INS carries PIN data, so its data must be masked. */
-export function isPinCommand(ins: number): boolean {
-  return PIN_INS.has(ins);
-}
 
 /** Human name of a command from CLA and INS (and P1 where the SSC overloads an INS). */
 export function commandName(cla: number, ins: number, p1: number): string {
@@ -160,7 +147,7 @@ export function traceCommand(bytes: Uint8Array): TracedCommand {
   } catch {
     // Not a valid APDU: show the header bytes that exist; hide the rest unless the INS is known harmless.
     const [cla = 0, ins = 0, p1 = 0, p2 = 0] = bytes;
-    const masked = bytes.length < 2 || isPinCommand(ins);
+    const masked = isPinCommand(bytes);
     const rest = bytes.subarray(Math.min(4, bytes.length));
     return {
       cla, ins, p1, p2,

@@ -1,10 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { fc, test } from '@fast-check/vitest';
-import { fromHex, toHex } from '../../src/apdu/index.js';
+import { fromHex, isPinCommand, toHex } from '../../src/apdu/index.js';
 import {
   answerVpcdMessage,
   formatVpcdEvent,
-  isPinIns,
   maskedCommandHex,
   PIN_MASK,
   VPCD_CONTROL,
@@ -118,8 +117,8 @@ describe('answerVpcdMessage: APDUs', () => {
 
 describe('PIN masking', () => {
   it('masks VERIFY, CHANGE REFERENCE DATA, RESET RETRY COUNTER, CHANGE/RELOAD PIN', () => {
-    for (const ins of [0x20, 0x21, 0x24, 0x2c, 0x5e]) expect(isPinIns(ins)).toBe(true);
-    for (const ins of [0xa4, 0xb0, 0xb2, 0x84, 0x82, 0xca, 0xc0]) expect(isPinIns(ins)).toBe(false);
+    for (const ins of [0x20, 0x21, 0x24, 0x2c, 0x5e]) expect(isPinCommand(ins)).toBe(true);
+    for (const ins of [0xa4, 0xb0, 0xb2, 0x84, 0x82, 0xca, 0xc0]) expect(isPinCommand(ins)).toBe(false);
     expect(maskedCommandHex(fromHex('0020000003123456'))).toBe(`00 20 00 00 ${PIN_MASK}`);
     expect(maskedCommandHex(fromHex('805E0100 07 123456 FF 654321'))).toBe(`80 5E 01 00 ${PIN_MASK}`);
     expect(maskedCommandHex(fromHex('00A4000C023F00'))).toBe('00 A4 00 0C 02 3F 00');

@@ -1,18 +1,20 @@
+import type { KeyAlgorithm } from '../../keys/index.js';
 import { CardTreeError } from '../errors.js';
 
 /** Block cipher of a card key: 3DES (2- or 3-key, 16 or 24 bytes) or SM4 (16 bytes). */
-export type CardAlgorithm = '3des' | 'sm4';
+export type CardAlgorithm = KeyAlgorithm;
 
 /**
  * What a key is for. The OS only uses a key for its own purpose:
  * - 'external-auth': EXTERNAL AUTHENTICATE `00 82 00 kid` (the terminal proves it holds the key);
  * - 'internal-auth': INTERNAL AUTHENTICATE `00 88 00 kid` (the card proves it holds the key);
  * - 'reload': the MAC of RELOAD PIN `80 5E 00 00`;
- * - 'unblock': the cryptogram and MAC of PIN UNBLOCK `84 24 00 00`.
+ * - 'unblock': the cryptogram and MAC of PIN UNBLOCK `84 24 00 00`;
+ * - 'lifecycle': the MAC of APPLICATION BLOCK `84 1E`, APPLICATION UNBLOCK `84 18` and CARD BLOCK `84 16`.
  */
-export type KeyUsage = 'external-auth' | 'internal-auth' | 'reload' | 'unblock';
+export type KeyUsage = 'external-auth' | 'internal-auth' | 'reload' | 'unblock' | 'lifecycle';
 
-export const KEY_USAGES: readonly KeyUsage[] = ['external-auth', 'internal-auth', 'reload', 'unblock'];
+export const KEY_USAGES: readonly KeyUsage[] = ['external-auth', 'internal-auth', 'reload', 'unblock', 'lifecycle'];
 
 export interface CardKeyOptions {
   /** Key number 0..255 (P2 of EXTERNAL/INTERNAL AUTHENTICATE); unique within its DF. */
@@ -25,11 +27,6 @@ export interface CardKeyOptions {
   tryLimit?: number;
   /** Tries left (for restoring a saved card); default tryLimit. */
   triesLeft?: number;
-}
-
-/** Block size in bytes of a card algorithm (8 for 3DES, 16 for SM4). */
-export function blockSize(algorithm: CardAlgorithm): number {
-  return algorithm === 'sm4' ? 16 : 8;
 }
 
 /**

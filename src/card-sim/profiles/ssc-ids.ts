@@ -1,9 +1,5 @@
-import { fromHex } from '../../apdu/index.js';
-
-/** GBK bytes of "sx1.sh.社会保障", the SSSE DF name (card profile §2). */
-export const SSSE_DF_NAME = fromHex('7378312E73682EC9E7BBE1B1A3D5CF');
-/** AID of the bank (financial) application on financial cards (card profile §5). */
-export const BANK_AID = fromHex('A000000333010101');
+// The SSSE DF name and the bank AID are shared with the terminal SDK through src/records.
+export { SSSE_DF_NAME, BANK_AID } from '../../records/index.js';
 
 /*
  * FIDs the card profile leaves open (project choices): the SSSE DF is 5353 ("SS") and the bank

@@ -1,0 +1,23 @@
+/*
+ * Which commands carry a PIN, so that every place that shows or stores command bytes (terminal
+ * traces, the vpcd bridge's log, the command line's echo) hides the same ones.
+ */
+
+/**
+ * INS bytes whose data carries a PIN (in clear, BCD, a PIN block, or enciphered) in any class:
+ * 20/21 VERIFY (SSSE 00 20 00 00 and bank 00 20 00 80), 24 CHANGE REFERENCE DATA (00 24) and
+ * PIN UNBLOCK (84 24), 2C RESET RETRY COUNTER, 5E CHANGE PIN (80 5E 01 00) and RELOAD PIN
+ * (80 5E 00 00). Deciding by INS alone, whatever CLA/P1/P2 say, errs on the side of hiding.
+ */
+const PIN_INS: ReadonlySet<number> = new Set([0x20, 0x21, 0x24, 0x2c, 0x5e]);
+
+/**
+ * Whether a command carries PIN data, so its data must never be shown or stored. Takes the INS
+ * byte, or the raw command bytes (INS is byte 1; fewer than 2 bytes cannot be told apart and
+ * count as PIN-carrying, so malformed input is hidden rather than shown).
+ */
+export function isPinCommand(commandOrIns: Uint8Array | number): boolean {
+  if (typeof commandOrIns === 'number') return PIN_INS.has(commandOrIns);
+  const ins = commandOrIns[1];
+  return ins === undefined || PIN_INS.has(ins);
+}
