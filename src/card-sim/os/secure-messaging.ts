@@ -1,0 +1,51 @@
+import { timingSafeEqual } from 'node:crypto';
+import { SW, StatusWordError } from '../../apdu/index.js';
+import { MAC_LENGTH, commandMac } from '../../keys/index.js';
+import type { CardKey, KeyUsage } from '../fs/keys.js';
+import type { DedicatedFile } from '../fs/nodes.js';
+import type { CardCommand, CardContext } from './context.js';
+
+/** The key with this usage owned by `from` or its nearest ancestor that has one (6A88 when none). */
+export function keyForUsage(from: DedicatedFile, usage: KeyUsage): CardKey {
+  for (let d: DedicatedFile | undefined = from; d !== undefined; d = d.parent) {
+    const k = d.keys.find((x) => x.usage === usage);
+    if (k !== undefined) return k;
+  }
+  throw new StatusWordError(SW.REFERENCED_DATA_NOT_FOUND, `no ${usage} key`);
+}
+
+/**
+ * Checks the MAC that ends the data of a command sent with secure messaging: the last 4 bytes of
+ * the data are `commandMac(key, CLA INS P1 P2, data without MAC, challenge)` (src/keys), i.e. over
+ * header || Lc as sent || data. The IV is the pending GET CHALLENGE value, used up by this check;
+ * without one: 6984 when `challenge` is 'required', an all-zero IV when 'optional' (RELOAD PIN).
+ * Then a blocked key is 6983; otherwise the key's try is spent durably before the comparison and
+ * restored by a match, and a mismatch is 6988. Returns the data without the MAC.
+ */
+export function checkCommandMac(
+  ctx: CardContext,
+  cmd: CardCommand,
+  key: CardKey,
+  challenge: 'required' | 'optional',
+): Uint8Array {
+  if (cmd.data.length < MAC_LENGTH || cmd.data.length > 255) {
+    throw new StatusWordError(SW.WRONG_LENGTH, 'secure messaging data is up to 251 bytes || MAC4');
+  }
+  const iv = ctx.takeChallenge();
+  if (iv === undefined && challenge === 'required') throw new StatusWordError(SW.REFERENCE_DATA_NOT_USABLE, 'no challenge');
+  if (key.blocked) throw new StatusWordError(SW.AUTH_METHOD_BLOCKED, 'key blocked');
+  const body = cmd.data.subarray(0, cmd.data.length - MAC_LENGTH);
+  const mac = cmd.data.subarray(cmd.data.length - MAC_LENGTH);
+  key.spendTry();
+  const header = Uint8Array.of(cmd.cla, cmd.ins, cmd.p1, cmd.p2);
+  const keyBytes = key.key;
+  let expected: Uint8Array;
+  try {
+    expected = commandMac(key.algorithm, keyBytes, header, body, iv ?? new Uint8Array(0));
+  } finally {
+    keyBytes.fill(0);
+  }
+  if (!timingSafeEqual(expected, mac)) throw new StatusWordError(SW.SM_INCORRECT, 'bad MAC');
+  key.restoreTries();
+  return body;
+}

@@ -1,0 +1,19 @@
+// PC/SC transports of the terminal SDK. The native bindings (optional dependencies `smartcard`
+// and `pcsclite`) are loaded on first use, never by importing this module.
+export { SmartcardTransport } from './smartcard-transport.js';
+export { PcscliteTransport } from './pcsclite-transport.js';
+export { listReaders, watchReaders } from './readers.js';
+export type { ReaderInfo, ReaderEvent, WatchReadersOptions, ReaderWatch } from './readers.js';
+export { MAX_RESPONSE_LENGTH } from './options.js';
+export type { PcscTransportOptions, PcscProtocol, PcscDisposition } from './options.js';
+export {
+  PcscBindingMissingError,
+  PcscServiceError,
+  NoCardError,
+  ReaderNotFoundError,
+  PcscTransportError,
+} from './errors.js';
+export { PCSC_ERROR_TABLE, identifyPcscError, pcscErrorToSdk } from './error-table.js';
+export type { PcscErrorKind, PcscErrorEntry, PcscErrorIdentity, PcscErrorContext } from './error-table.js';
+export { PCSC_BINDING_VERSIONS, loadSmartcard, loadPcsclite } from './binding.js';
+export type { PcscBindingName } from './binding.js';
