@@ -4,7 +4,7 @@ import { SimulatedCard } from './card.js';
 import type { SimulatedCardOptions, TransmissionProtocol } from './card.js';
 import { ImageFormatError } from './errors.js';
 import { writeFileAtomicSync } from './image-file.js';
-import { importState } from './state/card-state.js';
+import { exportState, importState } from './state/card-state.js';
 import type { CardState } from './state/card-state.js';
 import { sscSpecOf } from './profiles/ssc-inspect.js';
 
@@ -13,17 +13,26 @@ import { sscSpecOf } from './profiles/ssc-inspect.js';
  * records, PIN records as salted HMAC verifiers with their counters, keys with their counters)
  * plus a little metadata. PINs are never in an image in clear.
  *
- *   { "format": "sscard-card-image", "version": 1,
+ *   { "format": "sscard-card-image", "version": 2,
  *     "created": ISO time, "saved": ISO time, "spec": "2.00" | "3.00" | null,
  *     "transmission": "T=0" | "T=1", "extendedLength": boolean,
  *     "state": <CardState> }
  *
  * A file that is missing, unreadable, not JSON, of another format or version, or with any bad
  * field is a CardImageError naming the file and the problem; it is never replaced by a fresh card.
+ *
+ * Versions: 2 holds a version 2 card state (initial PINs as salted verifiers only, lifecycle,
+ * per-record lengths). Version 1 images (version 1 state, initial PIN in clear in each PIN
+ * policy) are migrated when read (project choice, see importState): readCardImage and
+ * loadCardImage return the version 2 form without touching the file; openCardImage, which binds
+ * the card to the file, rewrites the file as version 2 at once, so the clear initial PIN leaves the
+ * disk as soon as the card is put to use. Any other version is a CARD_IMAGE_VERSION error.
  */
 
 export const CARD_IMAGE_FORMAT = 'sscard-card-image';
-export const CARD_IMAGE_VERSION = 1;
+export const CARD_IMAGE_VERSION = 2;
+/** Image versions this build reads (older ones are migrated). */
+const READABLE_IMAGE_VERSIONS: readonly unknown[] = [1, 2];
 
 export type CardImageErrorCode =
   | 'CARD_IMAGE_NOT_FOUND'
@@ -95,8 +104,16 @@ export function saveCardImage(path: string, card: SimulatedCard): void {
   createdAt.set(card, created);
 }
 
-/** Reads and checks an image file, including the card state inside it. */
+/**
+ * Reads and checks an image file, including the card state inside it. A version 1 image comes
+ * back migrated to version 2 (the file itself is not changed).
+ */
 export function readCardImage(path: string): CardImage {
+  return readImageFile(path).image;
+}
+
+/** The checked (and, for version 1, migrated) image and the version the file holds. */
+function readImageFile(path: string): { image: CardImage; fileVersion: number } {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -121,7 +138,7 @@ function invalid(path: string, field: string, problem: string): never {
   throw new CardImageError('CARD_IMAGE_INVALID', path, `field ${field}: ${problem}`);
 }
 
-function checkImage(path: string, v: unknown): CardImage {
+function checkImage(path: string, v: unknown): { image: CardImage; fileVersion: number } {
   if (v === null || typeof v !== 'object' || Array.isArray(v)) {
     throw new CardImageError('CARD_IMAGE_INVALID', path, 'not a card image (expected a JSON object)');
   }
@@ -133,12 +150,20 @@ function checkImage(path: string, v: unknown): CardImage {
       `not an sscard card image (format is ${JSON.stringify(o['format'])}, expected "${CARD_IMAGE_FORMAT}")`,
     );
   }
-  if (o['version'] !== CARD_IMAGE_VERSION) {
+  if (!READABLE_IMAGE_VERSIONS.includes(o['version'])) {
     throw new CardImageError(
       'CARD_IMAGE_VERSION',
       path,
-      `version ${JSON.stringify(o['version'])} is not supported (this build reads version ${CARD_IMAGE_VERSION})`,
+      `version ${JSON.stringify(o['version'])} is not supported (this build reads version ${CARD_IMAGE_VERSION} and migrates version 1)`,
     );
+  }
+  const fileVersion = o['version'] as number;
+  const state = o['state'];
+  if (state !== null && typeof state === 'object' && !Array.isArray(state)) {
+    const stateVersion = (state as Record<string, unknown>)['version'];
+    if (stateVersion !== fileVersion) {
+      invalid(path, 'state.version', `is ${JSON.stringify(stateVersion)}, but a version ${fileVersion} image holds a version ${fileVersion} state`);
+    }
   }
   for (const field of ['created', 'saved'] as const) {
     const t = o[field];
@@ -155,7 +180,9 @@ function checkImage(path: string, v: unknown): CardImage {
   const tree = buildTree(path, o['state']);
   const actualSpec = sscSpecOf(tree);
   if (actualSpec !== spec) invalid(path, 'spec', `says ${JSON.stringify(spec)}, but the card's EF05 holds ${JSON.stringify(actualSpec)}`);
-  return o as unknown as CardImage;
+  if (fileVersion === CARD_IMAGE_VERSION) return { image: o as unknown as CardImage, fileVersion };
+  // Migration from version 1: the state as this build exports it (initial PINs sealed).
+  return { image: { ...(o as unknown as CardImage), version: CARD_IMAGE_VERSION, state: exportState(tree) }, fileVersion };
 }
 
 function buildTree(path: string, state: unknown): ReturnType<typeof importState> {
@@ -192,10 +219,11 @@ export function loadCardImage(path: string, options: LoadCardImageOptions = {}):
 /**
  * A card bound to its image file: every durable change (a PIN try spent or restored, a record
  * written, a key counter moved) is saved to `path` atomically before the card answers the
- * command. If saving fails the card answers 6581 and keeps its last saved state.
+ * command. If saving fails the card answers 6581 and keeps its last saved state. A version 1
+ * file is rewritten as version 2 when it is opened (CARD_IMAGE_WRITE_FAILED if that fails).
  */
 export function openCardImage(path: string, options: LoadCardImageOptions = {}): SimulatedCard {
-  const image = readCardImage(path);
+  const { image, fileVersion } = readImageFile(path);
   let card: SimulatedCard | undefined;
   const created = image.created;
   card = cardFromImage(path, image, {
@@ -207,5 +235,7 @@ export function openCardImage(path: string, options: LoadCardImageOptions = {}):
       writeImage(path, imageOf(card, state, created));
     },
   });
+  // A migrated version 1 file still holds initial PINs in clear: replace it now.
+  if (fileVersion !== CARD_IMAGE_VERSION) writeImage(path, imageOf(card, card.exportState(), created));
   return card;
 }

@@ -4,7 +4,7 @@ export type { CardEndpoint, SimulatedCardOptions, TransmissionProtocol } from '.
 export { CardTreeError, ImageFormatError, AtrParseError, CardConfigError } from './errors.js';
 export { ALWAYS, NEVER, afterPin, afterKey, afterPinAndKey, afterPinOrKey, describeAccess } from './fs/access.js';
 export type { AccessCondition, AccessConditionKind } from './fs/access.js';
-export { CardKey, KEY_USAGES, blockSize } from './fs/keys.js';
+export { CardKey, KEY_USAGES } from './fs/keys.js';
 export type { CardAlgorithm, KeyUsage, CardKeyOptions } from './fs/keys.js';
 export { CardPin } from './fs/pins.js';
 export type { CardPinOptions, PinFormat } from './fs/pins.js';
@@ -14,7 +14,6 @@ export { exportState, importState, CARD_STATE_FORMAT, CARD_STATE_VERSION } from 
 export type { CardState, DfState, EfState, PinState, KeyState } from './state/card-state.js';
 export { buildAtr, parseAtr, validateAtr, ATR_VARIANTS } from './atr.js';
 export type { AtrVariant, ParsedAtr, AtrInterfaceGroup } from './atr.js';
-export { cardMac, encryptEcb, decryptEcb, padZeros, padIso9797Method2 } from './crypto/block-cipher.js';
 export { INS_TABLE } from './os/table.js';
 export type { InsEntry } from './os/table.js';
 export type { CardLogger } from './os/processor.js';

@@ -9,8 +9,19 @@ import { SscardError } from '../apdu/index.js';
 import { registerCardCommands } from './commands/card.js';
 import { registerApduCommand } from './commands/apdu.js';
 import { registerScriptCommand } from './commands/script.js';
+import { registerReadCommand } from './commands/read.js';
+import { registerPinCommands } from './commands/pin.js';
+import { registerDemoCommand } from './commands/demo.js';
+import { processIo } from './pin-input.js';
+import type { CliIo } from './pin-input.js';
+import { registerSimCommands } from './commands/sim.js';
+import { registerReaderCommands } from './commands/readers.js';
 
-export function buildProgram(): Command {
+/**
+ * `io` replaces the streams PINs are read from and prompted on (default process.stdin and
+ * process.stderr); it is read when a command runs, not when the program is built.
+ */
+export function buildProgram(io: () => CliIo = processIo): Command {
   const program = new Command();
   program
     .name('sscard')
@@ -21,11 +32,16 @@ export function buildProgram(): Command {
   registerCardCommands(program);
   registerApduCommand(program);
   registerScriptCommand(program);
+  registerSimCommands(program);
+  registerReaderCommands(program);
+  registerReadCommand(program);
+  registerPinCommands(program, io);
+  registerDemoCommand(program);
   return program;
 }
 
-export async function runCli(argv: readonly string[]): Promise<number> {
-  const program = buildProgram();
+export async function runCli(argv: readonly string[], io?: Partial<CliIo>): Promise<number> {
+  const program = buildProgram(() => ({ ...processIo(), ...io }));
   try {
     await program.parseAsync(argv as string[], { from: 'user' });
     return typeof process.exitCode === 'number' ? process.exitCode : 0;

@@ -1,10 +1,10 @@
-import { timingSafeEqual } from 'node:crypto';
-import { PinFormatError } from './errors.js';
+import { PinFormatError, PinPolicyError } from './errors.js';
 import type { PinFormatProblem } from './errors.js';
-import { definePinPolicy, pinDigits } from './policy.js';
-import type { PinPolicy } from './policy.js';
+import { pinDigits } from './policy.js';
 import { validatePinRecord } from './record.js';
 import type { PinRecord, PinStore } from './record.js';
+import { checkAnyPinPolicy, initialPinMatches, isSealedPinPolicy } from './sealed-policy.js';
+import type { AnyPinPolicy } from './sealed-policy.js';
 import { createPinVerifier, pinMatchesVerifier } from './verifier.js';
 
 /** Outcome of presenting a PIN. `triesLeft` 0 on 'incorrect' means this try blocked the PIN (63C0). */
@@ -50,28 +50,36 @@ export interface PinStatus {
  *   initialPin); a successful cardholder change() always clears it, even when the new digits
  *   equal the initial ones (allowed only without forbidReturnToInitial). So it is true exactly
  *   until a successful change, or again after the issuer reloads the initial value.
+ * - The policy may be sealed (SealedPinPolicy): the initial PIN is then recognised through its
+ *   salted verifier, with the same results; create() then needs the PIN to personalise with.
  */
 export class Pin {
-  readonly policy: PinPolicy;
+  readonly policy: AnyPinPolicy;
   readonly #store: PinStore;
   #verified = false;
 
-  constructor(policy: PinPolicy, store: PinStore) {
-    this.policy = definePinPolicy(policy);
+  constructor(policy: AnyPinPolicy, store: PinStore) {
+    this.policy = checkAnyPinPolicy(policy);
     this.#store = store;
     // Fail now, by name, on a missing or damaged record rather than at the first command.
     this.#load();
   }
 
-  /** Personalises `store` with a full counter and a verifier for `pin`, then returns the engine. */
-  static create(policy: PinPolicy, store: PinStore, pin: string | Uint8Array = policy.initialPin): Pin {
-    const checked = definePinPolicy(policy);
-    const digits = pinDigits(pin, checked);
+  /**
+   * Personalises `store` with a full counter and a verifier for `pin` (default: a clear policy's
+   * initialPin; a sealed policy needs `pin`), then returns the engine.
+   */
+  static create(policy: AnyPinPolicy, store: PinStore, pin?: string | Uint8Array): Pin {
+    const checked = checkAnyPinPolicy(policy);
+    if (pin === undefined && isSealedPinPolicy(checked)) {
+      throw new PinPolicyError('initialPin', 'a sealed PIN policy holds no initial PIN: give the PIN to personalise with');
+    }
+    const digits = pinDigits(pin ?? (checked as { initialPin: string }).initialPin, checked);
     try {
       store.save({
         tryLimit: checked.tryLimit,
         triesLeft: checked.tryLimit,
-        initial: isInitialPin(digits, checked),
+        initial: initialPinMatches(checked, digits),
         verifier: createPinVerifier(digits),
       });
     } finally {
@@ -125,7 +133,7 @@ export class Pin {
       }
       const proof = this.#verifyDigits(old);
       if (!proof.ok) return proof;
-      if (this.policy.forbidReturnToInitial && isInitialPin(next, this.policy)) {
+      if (this.policy.forbidReturnToInitial && initialPinMatches(this.policy, next)) {
         return { ok: false, reason: 'initial-forbidden' };
       }
       const record = this.#load();
@@ -155,7 +163,7 @@ export class Pin {
       this.#store.save({
         tryLimit: record.tryLimit,
         triesLeft: record.tryLimit,
-        initial: isInitialPin(digits, this.policy),
+        initial: initialPinMatches(this.policy, digits),
         verifier: createPinVerifier(digits),
       });
     } finally {
@@ -200,10 +208,4 @@ export class Pin {
     this.#verified = true;
     return { ok: true };
   }
-}
-
-/** The initial PIN is policy data, not a secret; the comparison is constant-time all the same. */
-function isInitialPin(digits: Uint8Array, policy: PinPolicy): boolean {
-  const initial = Buffer.from(policy.initialPin, 'latin1');
-  return initial.length === digits.length && timingSafeEqual(initial, digits);
 }

@@ -34,6 +34,12 @@ export const DEFAULT_PIN_POLICY: PinPolicy = Object.freeze({
 
 const POLICY_FIELDS: ReadonlySet<string> = new Set(Object.keys(DEFAULT_PIN_POLICY));
 
+/** The part of a policy that says what a PIN must look like (all that format checks need). */
+export type PinLengthRules = Pick<PinPolicy, 'minLength' | 'maxLength'>;
+
+/** The policy fields other than the initial PIN, shared by PinPolicy and SealedPinPolicy. */
+export type PinPolicyRules = Omit<PinPolicy, 'initialPin'>;
+
 function checkInteger(field: string, value: unknown, min: number, max: number): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
     throw new PinPolicyError(field, `PIN policy ${field} must be an integer from ${min} to ${max}`);
@@ -56,6 +62,28 @@ export function definePinPolicy(partial?: Partial<PinPolicy>): PinPolicy {
       throw new PinPolicyError(key, `PIN policy has no field ${JSON.stringify(key)}`);
     }
   }
+  const { minLength, maxLength, tryLimit, forbidReturnToInitial } = checkPolicyRules(given);
+  const initialPin: unknown = given.initialPin ?? DEFAULT_PIN_POLICY.initialPin;
+  if (typeof initialPin !== 'string') {
+    throw new PinPolicyError('initialPin', 'PIN policy initialPin must be a string of digits');
+  }
+  if (initialPin.length < minLength || initialPin.length > maxLength) {
+    throw new PinPolicyError(
+      'initialPin',
+      `PIN policy initialPin must have ${lengthRule(minLength, maxLength)}`,
+    );
+  }
+  if (!/^[0-9]*$/.test(initialPin)) {
+    throw new PinPolicyError('initialPin', 'PIN policy initialPin must contain only the digits 0-9');
+  }
+  return Object.freeze({ minLength, maxLength, initialPin, tryLimit, forbidReturnToInitial });
+}
+
+/**
+ * Checks the policy fields other than the initial PIN (defaults filled in); every problem is a
+ * PinPolicyError naming the field. Unknown fields are the caller's business.
+ */
+export function checkPolicyRules(given: Partial<PinPolicyRules>): PinPolicyRules {
   const minLength = checkInteger(
     'minLength',
     given.minLength ?? DEFAULT_PIN_POLICY.minLength,
@@ -85,20 +113,7 @@ export function definePinPolicy(partial?: Partial<PinPolicy>): PinPolicy {
   if (typeof forbidReturnToInitial !== 'boolean') {
     throw new PinPolicyError('forbidReturnToInitial', 'PIN policy forbidReturnToInitial must be a boolean');
   }
-  const initialPin: unknown = given.initialPin ?? DEFAULT_PIN_POLICY.initialPin;
-  if (typeof initialPin !== 'string') {
-    throw new PinPolicyError('initialPin', 'PIN policy initialPin must be a string of digits');
-  }
-  if (initialPin.length < minLength || initialPin.length > maxLength) {
-    throw new PinPolicyError(
-      'initialPin',
-      `PIN policy initialPin must have ${lengthRule(minLength, maxLength)}`,
-    );
-  }
-  if (!/^[0-9]*$/.test(initialPin)) {
-    throw new PinPolicyError('initialPin', 'PIN policy initialPin must contain only the digits 0-9');
-  }
-  return Object.freeze({ minLength, maxLength, initialPin, tryLimit, forbidReturnToInitial });
+  return { minLength, maxLength, tryLimit, forbidReturnToInitial };
 }
 
 function lengthRule(min: number, max: number): string {
@@ -110,7 +125,7 @@ function lengthRule(min: number, max: number): string {
  * caller, who must wipe it (`fill(0)`) after use. The caller's own Uint8Array is never kept or
  * modified. Length is checked before the characters, as a card checks Lc before the data.
  */
-export function pinDigits(pin: string | Uint8Array, policy: PinPolicy): Buffer {
+export function pinDigits(pin: string | Uint8Array, policy: PinLengthRules): Buffer {
   if (typeof pin !== 'string' && !(pin instanceof Uint8Array)) {
     throw new PinFormatError(
       'malformed',
@@ -135,6 +150,6 @@ export function pinDigits(pin: string | Uint8Array, policy: PinPolicy): Buffer {
  * Throws PinFormatError (code 'PIN_FORMAT', `problem` 'length' | 'not-digits' | 'malformed') when
  * `pin` does not fit the policy: ASCII digits only, length within [minLength, maxLength].
  */
-export function validatePinFormat(pin: string | Uint8Array, policy: PinPolicy): void {
+export function validatePinFormat(pin: string | Uint8Array, policy: PinLengthRules): void {
   pinDigits(pin, policy).fill(0);
 }

@@ -43,6 +43,17 @@ function isObject(value: unknown): value is Record<string, unknown> {
 }
 
 /**
+ * What is wrong with a PinVerifier read back from storage (`field` relative to the verifier), or
+ * undefined when it is well-formed.
+ */
+export function pinVerifierProblem(value: unknown): { field: string; message: string } | undefined {
+  if (!isObject(value)) return { field: '', message: 'must be an object' };
+  if (!isHex(value.salt, PIN_SALT_BYTES)) return { field: '.salt', message: `must be ${PIN_SALT_BYTES} bytes of hex` };
+  if (!isHex(value.mac, PIN_MAC_BYTES)) return { field: '.mac', message: `must be ${PIN_MAC_BYTES} bytes of hex` };
+  return undefined;
+}
+
+/**
  * Checks that `value` is a well-formed PinRecord and returns a detached copy of it. Anything else
  * is a PinRecordError naming the bad field, so a damaged image is reported instead of being
  * mistaken for a fresh card.
@@ -59,16 +70,12 @@ export function validatePinRecord(value: unknown): PinRecord {
   if (typeof initial !== 'boolean') {
     throw new PinRecordError('initial', 'PIN record initial must be a boolean');
   }
-  if (!isObject(verifier)) {
-    throw new PinRecordError('verifier', 'PIN record verifier must be an object');
+  const problem = pinVerifierProblem(verifier);
+  if (problem !== undefined) {
+    throw new PinRecordError(`verifier${problem.field}`, `PIN record verifier${problem.field} ${problem.message}`);
   }
-  if (!isHex(verifier.salt, PIN_SALT_BYTES)) {
-    throw new PinRecordError('verifier.salt', `PIN record verifier.salt must be ${PIN_SALT_BYTES} bytes of hex`);
-  }
-  if (!isHex(verifier.mac, PIN_MAC_BYTES)) {
-    throw new PinRecordError('verifier.mac', `PIN record verifier.mac must be ${PIN_MAC_BYTES} bytes of hex`);
-  }
-  return { tryLimit, triesLeft, initial, verifier: { salt: verifier.salt, mac: verifier.mac } };
+  const checked = verifier as unknown as PinVerifier;
+  return { tryLimit, triesLeft, initial, verifier: { salt: checked.salt, mac: checked.mac } };
 }
 
 /**

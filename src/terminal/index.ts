@@ -61,3 +61,5 @@ export type { HealthInfo, AboBloodType, RhBloodType } from './ssc-records.js';
 export type { WorkRecord, Contraindication, MedicalHistoryEntry, HealthFlags } from '../records/index.js';
 export { SoftwarePsam, authenticationCryptogram } from './psam.js';
 export type { SecureModule, ExternalAuthInput } from './psam.js';
+export { maskIdNumber, findDrugConflicts } from './pos.js';
+export type { PrescriptionItem, DrugConflict } from './pos.js';

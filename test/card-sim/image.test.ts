@@ -57,7 +57,7 @@ group('card image round trip', () => {
     saveCardImage(path, card);
     const image = readCardImage(path);
     expect(image.format).toBe('sscard-card-image');
-    expect(image.version).toBe(1);
+    expect(image.version).toBe(2);
     expect(image.spec).toBe('3.00');
     expect(image.transmission).toBe('T=1');
     const loaded = loadCardImage(path);
@@ -178,10 +178,12 @@ group('damaged image files are reported by name, never replaced', () => {
   it('wrong format or version', () => {
     const path = saved();
     const image = JSON.parse(readFileSync(path, 'utf8'));
-    writeFileSync(path, JSON.stringify({ ...image, version: 2 }));
+    writeFileSync(path, JSON.stringify({ ...image, version: 3 }));
     expect(imageError(() => openCardImage(path), 'CARD_IMAGE_VERSION', path).message).toMatch(
-      /version 2 is not supported \(this build reads version 1\)/,
+      /version 3 is not supported \(this build reads version 2 and migrates version 1\)/,
     );
+    writeFileSync(path, JSON.stringify({ ...image, version: 0 }));
+    imageError(() => loadCardImage(path), 'CARD_IMAGE_VERSION', path);
     writeFileSync(path, JSON.stringify({ ...image, format: 'something-else' }));
     expect(imageError(() => openCardImage(path), 'CARD_IMAGE_INVALID', path).message).toMatch(/not an sscard card image/);
     writeFileSync(path, '[1,2,3]');

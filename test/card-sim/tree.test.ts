@@ -102,7 +102,7 @@ describe('card state export / import', () => {
   it('names the bad field', () => {
     expect(fieldOf(null)).toBe('state');
     expect(fieldOf(broken((s) => ((s as { format: string }).format = 'x')))).toBe('format');
-    expect(fieldOf(broken((s) => ((s as { version: number }).version = 2)))).toBe('version');
+    expect(fieldOf(broken((s) => ((s as { version: number }).version = 3)))).toBe('version');
     expect(fieldOf(broken((s) => (s.atrCardBytes = '0011')))).toBe('atrCardBytes');
     expect(fieldOf(broken((s) => ((s.mf.children[0] as { fid: string }).fid = 'XYZ1')))).toBe('mf.children[0].fid');
     expect(fieldOf(broken((s) => ((s.mf.children[0] as { keys: { key: string }[] }).keys[1]!.key = 'ABC')))).toBe(

@@ -45,6 +45,17 @@ group('sscard apdu', () => {
     expect(r.stdout).not.toMatch(/123456|654321/);
   });
 
+  it('prints a masked trace to stderr with --trace, stdout unchanged', async () => {
+    const r = await cli('apdu', '--card', image, '--trace', SELECT_SSSE, '0020000003123456');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('> 0020000003 ****');
+    const lines = r.stderr.trimEnd().split('\n');
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatch(/^#1 SELECT \[by DF name, return FCI\] 00 A4 04 00 Lc=15 data=73 78 .* 9000 success/);
+    expect(lines[1]).toMatch(/^#2 VERIFY \[application PIN\] 00 20 00 00 Lc=3 data=\*\*\*\* -> 9000 success/);
+    expect(r.stderr + r.stdout).not.toMatch(/123456|12 34 56/);
+  });
+
   it('rejects bad hex before sending anything', async () => {
     const before = readFileSync(image, 'utf8');
     const r = await cli('apdu', '--card', image, '0020000003999999', '00A4 0G');

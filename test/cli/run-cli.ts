@@ -1,5 +1,7 @@
+import { Readable } from 'node:stream';
 import { vi } from 'vitest';
 import { runCli } from '../../src/cli/main.js';
+import type { CliIo } from '../../src/cli/pin-input.js';
 
 export interface CliRun {
   code: number;
@@ -8,7 +10,19 @@ export interface CliRun {
 }
 
 /** Runs the CLI in this process, capturing what it writes to stdout and stderr. */
-export async function cli(...args: string[]): Promise<CliRun> {
+export function cli(...args: string[]): Promise<CliRun> {
+  return cliWith({}, ...args);
+}
+
+/**
+ * Runs the CLI with `stdin` as its standard input (a pipe, not a terminal), e.g. PIN lines for
+ * --pin-stdin.
+ */
+export function cliWithStdin(stdin: string, ...args: string[]): Promise<CliRun> {
+  return cliWith({ stdin: Readable.from([Buffer.from(stdin, 'utf8')]) }, ...args);
+}
+
+async function cliWith(io: Partial<CliIo>, ...args: string[]): Promise<CliRun> {
   let stdout = '';
   let stderr = '';
   const out = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
@@ -20,7 +34,7 @@ export async function cli(...args: string[]): Promise<CliRun> {
     return true;
   });
   try {
-    const code = await runCli(args);
+    const code = await runCli(args, io);
     return { code, stdout, stderr };
   } finally {
     out.mockRestore();

@@ -25,6 +25,14 @@ function script(text: string): string {
 }
 
 group('sscard script', () => {
+  it('prints a masked trace to stderr with --trace', async () => {
+    const path = script('00A4 0400 0F 7378312E73682EC9E7BBE1B1A3D5CF\n805E0100 07 123456 FF 654321 -> 9000\n');
+    const r = await cli('script', path, '--card', image, '--trace');
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/^#1 SELECT .*\n#2 CHANGE PIN \[change\] 80 5E 01 00 Lc=7 data=\*\*\*\* -> 9000 success .*\n$/);
+    expect(r.stderr + r.stdout).not.toMatch(/123456|654321|12 34 56|65 43 21/);
+  });
+
   it('runs a script with expectations, wildcards, comments, reset and power cycling', async () => {
     const path = script(
       [

@@ -40,6 +40,23 @@ function checkAccess(cond: unknown, what: string): AccessCondition {
   return { ...c };
 }
 
+function checkRecordLengths(options: EfOptions, what: string): readonly number[] | undefined {
+  const lengths = options.recordLengths;
+  if (lengths === undefined) return undefined;
+  if (options.structure !== 'linear-variable') {
+    throw new CardTreeError(`${what}: recordLengths is for linear-variable EFs only`);
+  }
+  if (!Array.isArray(lengths) || lengths.length < 1 || lengths.length > 254) {
+    throw new CardTreeError(`${what}: recordLengths must be an array of 1..254 lengths`);
+  }
+  lengths.forEach((n, i) => {
+    if (!Number.isInteger(n) || n < 1 || n > 255) {
+      throw new CardTreeError(`${what}: recordLengths[${i}] must be an integer 1..255, got ${String(n)}`);
+    }
+  });
+  return Object.freeze([...lengths]);
+}
+
 export interface EfOptions {
   fid: number;
   /** Short EF identifier 1..30, unique among the EFs of the parent DF. */
@@ -51,8 +68,19 @@ export interface EfOptions {
   size?: number;
   /** Transparent: initial contents, 00-padded to `size`. */
   data?: Uint8Array;
-  /** Record files: fixed record length (linear-fixed, cyclic) or the maximum (linear-variable). */
+  /**
+   * Record files: fixed record length (linear-fixed, cyclic) or the maximum (linear-variable; with
+   * `recordLengths` it defaults to, and must equal, the longest of them).
+   */
   recordLength?: number;
+  /**
+   * Linear-variable files only: each record position's own fixed length, record 1 first (the SSC
+   * EF05/EF06 TLV items, DF10/EF05's 1-byte and 40-byte records). Records must have exactly the
+   * length of their position (UPDATE RECORD with another length: 6700), and the file has exactly
+   * this many positions (`maxRecords`, which defaults to, and must equal, recordLengths.length).
+   * Without it a linear-variable record may have any length 1..recordLength.
+   */
+  recordLengths?: readonly number[];
   /** Record files: capacity in records (default: number of initial records; required for cyclic). */
   maxRecords?: number;
   /** Record files: initial records, record 1 first (for cyclic files record 1 is the newest). */
@@ -78,6 +106,8 @@ export class ElementaryFile {
   readonly size: number | undefined;
   readonly recordLength: number | undefined;
   readonly maxRecords: number | undefined;
+  /** Linear-variable files with a fixed length per record position (see EfOptions.recordLengths). */
+  readonly recordLengths: readonly number[] | undefined;
   read: AccessCondition;
   write: AccessCondition;
   parent: DedicatedFile | undefined;
@@ -110,22 +140,32 @@ export class ElementaryFile {
       }
       if (data.length > size) throw new CardTreeError(`${what}: ${data.length} bytes of data exceed size ${size}`);
       if (options.records !== undefined) throw new CardTreeError(`${what}: a transparent EF has no records`);
+      if (options.recordLengths !== undefined) throw new CardTreeError(`${what}: a transparent EF has no record lengths`);
       this.size = size;
       this.recordLength = undefined;
       this.maxRecords = undefined;
+      this.recordLengths = undefined;
       this.#data = new Uint8Array(size);
       this.#data.set(data);
       this.#records = [];
     } else {
       const records = options.records ?? [];
-      const recordLength = options.recordLength;
+      const recordLengths = checkRecordLengths(options, what);
+      const longest = recordLengths === undefined ? undefined : Math.max(...recordLengths);
+      const recordLength = options.recordLength ?? longest;
       if (recordLength === undefined || !Number.isInteger(recordLength) || recordLength < 1 || recordLength > 255) {
         throw new CardTreeError(`${what}: recordLength must be an integer 1..255, got ${String(recordLength)}`);
+      }
+      if (longest !== undefined && recordLength !== longest) {
+        throw new CardTreeError(`${what}: recordLength ${recordLength} must be the longest of recordLengths (${longest})`);
       }
       if (options.structure === 'cyclic' && options.maxRecords === undefined) {
         throw new CardTreeError(`${what}: a cyclic EF needs maxRecords`);
       }
-      const maxRecords = options.maxRecords ?? records.length;
+      if (recordLengths !== undefined && options.maxRecords !== undefined && options.maxRecords !== recordLengths.length) {
+        throw new CardTreeError(`${what}: maxRecords ${options.maxRecords} must equal the number of recordLengths (${recordLengths.length})`);
+      }
+      const maxRecords = options.maxRecords ?? recordLengths?.length ?? records.length;
       if (!Number.isInteger(maxRecords) || maxRecords < 1 || maxRecords > 254) {
         throw new CardTreeError(`${what}: maxRecords must be an integer 1..254, got ${String(maxRecords)}`);
       }
@@ -136,9 +176,10 @@ export class ElementaryFile {
       this.size = undefined;
       this.recordLength = recordLength;
       this.maxRecords = maxRecords;
+      this.recordLengths = recordLengths;
       this.#data = new Uint8Array(0);
       this.#records = records.map((r, i) => {
-        const problem = this.recordProblem(r);
+        const problem = this.recordProblem(r, i + 1);
         if (problem !== undefined) throw new CardTreeError(`${what}: record ${i + 1}: ${problem}`);
         return new Uint8Array(r);
       });
@@ -186,11 +227,20 @@ export class ElementaryFile {
     return undefined;
   }
 
-  /** Why `bytes` cannot be a record of this file, or undefined when it can. */
-  recordProblem(bytes: Uint8Array): string | undefined {
+  /**
+   * Why `bytes` cannot be a record of this file (at position `recordNumber`, 1-based, when given),
+   * or undefined when it can. With recordLengths the position decides the exact length; without a
+   * position such a file accepts any of its lengths.
+   */
+  recordProblem(bytes: Uint8Array, recordNumber?: number): string | undefined {
     if (!(bytes instanceof Uint8Array)) return 'a record must be a Uint8Array';
     const len = this.recordLength ?? 0;
-    if (this.structure === 'linear-variable') {
+    const fixed = recordNumber === undefined ? undefined : this.recordLengths?.[recordNumber - 1];
+    if (fixed !== undefined) {
+      if (bytes.length !== fixed) return `length ${bytes.length}, record ${recordNumber} is ${fixed} bytes`;
+    } else if (this.recordLengths !== undefined) {
+      if (!this.recordLengths.includes(bytes.length)) return `length ${bytes.length} is none of the record lengths ${this.recordLengths.join(', ')}`;
+    } else if (this.structure === 'linear-variable') {
       if (bytes.length < 1 || bytes.length > len) return `length ${bytes.length} outside 1..${len}`;
     } else if (bytes.length !== len) {
       return `length ${bytes.length}, the record length is ${len}`;
@@ -202,8 +252,8 @@ export class ElementaryFile {
     if (!this.isRecordFile) throw new StatusWordError(SW.INCOMPATIBLE_FILE_STRUCTURE, `${this.name} is transparent`);
   }
 
-  #requireRecordShape(bytes: Uint8Array): void {
-    const problem = this.recordProblem(bytes);
+  #requireRecordShape(bytes: Uint8Array, recordNumber: number): void {
+    const problem = this.recordProblem(bytes, recordNumber);
     if (problem !== undefined) throw new StatusWordError(SW.WRONG_LENGTH, `${this.name}: ${problem}`);
   }
 
@@ -222,7 +272,7 @@ export class ElementaryFile {
   updateRecord(n: number, bytes: Uint8Array): void {
     this.#requireRecords();
     if (n < 1 || n > this.#records.length) throw new StatusWordError(SW.RECORD_NOT_FOUND, `${this.name}: no record ${n}`);
-    this.#requireRecordShape(bytes);
+    this.#requireRecordShape(bytes, n);
     this.#records[n - 1] = new Uint8Array(bytes);
     this.notifyDurableChange();
   }
@@ -234,7 +284,7 @@ export class ElementaryFile {
    */
   appendRecord(bytes: Uint8Array): number {
     this.#requireRecords();
-    this.#requireRecordShape(bytes);
+    this.#requireRecordShape(bytes, this.structure === 'cyclic' ? 1 : this.#records.length + 1);
     const max = this.maxRecords ?? 0;
     if (this.structure === 'cyclic') {
       this.#records.unshift(new Uint8Array(bytes));
@@ -265,6 +315,14 @@ export class ElementaryFile {
   }
 }
 
+/**
+ * Lifecycle state of a blocked application (APPLICATION BLOCK `84 1E 00 P2`): 'temporary'
+ * (P2 00; APPLICATION UNBLOCK lifts it) or 'permanent' (P2 01; final).
+ */
+export type ApplicationBlock = 'temporary' | 'permanent';
+
+export const APPLICATION_BLOCKS: readonly ApplicationBlock[] = ['temporary', 'permanent'];
+
 export interface DfOptions {
   fid: number;
   /** DF name (AID), 1..16 bytes; a DF with a name is an application. */
@@ -275,6 +333,8 @@ export interface DfOptions {
   cryptoAlgorithm?: CardAlgorithm;
   /** Extra BER-TLV bytes appended inside the FCI proprietary template `A5`. */
   fciProprietary?: Uint8Array;
+  /** Applications only (a DF with a DF name): blocked at creation (restoring a card image). */
+  blocked?: ApplicationBlock;
 }
 
 /**
@@ -293,6 +353,7 @@ export class DedicatedFile {
   readonly #children: FileNode[] = [];
   readonly #pins: CardPin[] = [];
   readonly #keys: CardKey[] = [];
+  #blocked: ApplicationBlock | undefined;
 
   constructor(options: DfOptions) {
     const fid = checkFid(options.fid, 'DF');
@@ -316,6 +377,41 @@ export class DedicatedFile {
     this.fciProprietary = options.fciProprietary === undefined ? undefined : new Uint8Array(options.fciProprietary);
     this.label = options.label;
     this.parent = undefined;
+    if (options.blocked !== undefined) {
+      if (!APPLICATION_BLOCKS.includes(options.blocked)) {
+        throw new CardTreeError(`${what}: blocked must be one of ${APPLICATION_BLOCKS.join(', ')}, got ${String(options.blocked)}`);
+      }
+      if (this.dfName === undefined) throw new CardTreeError(`${what}: only an application (a DF with a DF name) can be blocked`);
+    }
+    this.#blocked = options.blocked;
+  }
+
+  /** 'temporary' / 'permanent' once APPLICATION BLOCK blocked this application; undefined while usable. */
+  get blocked(): ApplicationBlock | undefined {
+    return this.#blocked;
+  }
+
+  /**
+   * Blocks this application durably (APPLICATION BLOCK). A permanent block is final: it is never
+   * turned back into a temporary one or lifted.
+   */
+  blockApplication(kind: ApplicationBlock): void {
+    if (!this.isApplication) throw new CardTreeError(`${this.name} is not an application`);
+    if (this.#blocked === 'permanent' || this.#blocked === kind) return;
+    this.#blocked = kind;
+    this.notifyDurableChange();
+  }
+
+  /** Lifts a temporary block durably (APPLICATION UNBLOCK); a permanent block stays. */
+  unblockApplication(): void {
+    if (this.#blocked !== 'temporary') return;
+    this.#blocked = undefined;
+    this.notifyDurableChange();
+  }
+
+  /** Sets the block state without persisting (rolling back to the last persisted state). */
+  setBlockedSilently(state: ApplicationBlock | undefined): void {
+    this.#blocked = state;
   }
 
   /** The label, else the DF name in hex, else the FID in hex. */
@@ -457,6 +553,8 @@ export interface MasterFileOptions {
    * last 8 bytes of the card identifier). Default 8 zero bytes.
    */
   atrCardBytes?: Uint8Array;
+  /** The card was blocked by CARD BLOCK (restoring a card image). Default false. */
+  cardBlocked?: boolean;
 }
 
 /**
@@ -466,6 +564,7 @@ export interface MasterFileOptions {
 export class MasterFile extends DedicatedFile {
   #listener: (() => void) | undefined;
   #atrCardBytes: Uint8Array;
+  #cardBlocked: boolean;
 
   constructor(options: MasterFileOptions = {}) {
     super({ fid: MF_FID, label: options.label ?? 'MF' });
@@ -474,6 +573,26 @@ export class MasterFile extends DedicatedFile {
       throw new CardTreeError('MF: atrCardBytes must be exactly 8 bytes');
     }
     this.#atrCardBytes = new Uint8Array(bytes);
+    const blocked = options.cardBlocked ?? false;
+    if (typeof blocked !== 'boolean') throw new CardTreeError('MF: cardBlocked must be true or false');
+    this.#cardBlocked = blocked;
+  }
+
+  /** True once CARD BLOCK blocked the whole card (final). */
+  get cardBlocked(): boolean {
+    return this.#cardBlocked;
+  }
+
+  /** Blocks the whole card durably (CARD BLOCK); there is no way back. */
+  blockCard(): void {
+    if (this.#cardBlocked) return;
+    this.#cardBlocked = true;
+    this.notifyDurableChange();
+  }
+
+  /** Sets the card-blocked flag without persisting (rolling back to the last persisted state). */
+  setCardBlockedSilently(blocked: boolean): void {
+    this.#cardBlocked = blocked;
   }
 
   /** The 8 card-specific ATR bytes (a copy). */

@@ -1,4 +1,14 @@
-import { Pin, definePinPolicy, type PinPolicy, type PinRecord, type PinStore } from '../../pin/index.js';
+import {
+  Pin,
+  definePinPolicy,
+  isSealedPinPolicy,
+  sealPinPolicy,
+  validateSealedPinPolicy,
+  type PinPolicy,
+  type PinRecord,
+  type PinStore,
+  type SealedPinPolicy,
+} from '../../pin/index.js';
 import { CardTreeError } from '../errors.js';
 
 /**
@@ -13,8 +23,11 @@ export interface CardPinOptions {
   /** P2 of VERIFY / CHANGE PIN that designates this PIN; default 0x00. Unique within its DF. */
   reference?: number;
   format?: PinFormat;
-  /** Policy or a partial one (filled from DEFAULT_PIN_POLICY). */
-  policy?: Partial<PinPolicy>;
+  /**
+   * Policy or a partial one (filled from DEFAULT_PIN_POLICY), or a sealed policy (restoring a card
+   * image: the initial PIN only as a verifier; then `record` or `initialPin` is needed).
+   */
+  policy?: Partial<PinPolicy> | SealedPinPolicy;
   /** PIN the card is personalized with; default policy.initialPin. Never stored in clear. */
   initialPin?: string;
   /** A saved record (restoring a card image) instead of a fresh personalization. */
@@ -70,7 +83,12 @@ export class CardPin {
   readonly id: string;
   readonly reference: number;
   readonly format: PinFormat;
-  readonly policy: PinPolicy;
+  /**
+   * The policy as the card keeps it: sealed, i.e. the initial PIN only as a salted verifier
+   * (computed once, when the PIN is created), so neither card memory nor an exported state holds
+   * it in clear after personalization.
+   */
+  readonly policy: SealedPinPolicy;
   #store: CardPinStore;
   #pin: Pin;
 
@@ -91,11 +109,18 @@ export class CardPin {
     this.id = id;
     this.reference = reference;
     this.format = format;
+    let clear: PinPolicy | undefined;
     try {
-      this.policy = definePinPolicy(options.policy);
+      if (options.policy !== undefined && isSealedPinPolicy(options.policy as SealedPinPolicy)) {
+        this.policy = validateSealedPinPolicy(options.policy);
+      } else {
+        clear = definePinPolicy(options.policy as Partial<PinPolicy> | undefined);
+        this.policy = sealPinPolicy(clear);
+      }
     } catch (err) {
       throw new CardTreeError(`PIN ${id}: invalid policy: ${(err as Error).message}`, { cause: err });
     }
+    const personalizeWith = options.initialPin ?? clear?.initialPin;
     // While the PIN is being personalized the tree is not attached to a card yet: persisting is
     // a no-op until then (the tree's notifier decides).
     this.#store = new CardPinStore(persist, options.record);
@@ -106,8 +131,11 @@ export class CardPin {
         throw new CardTreeError(`PIN ${id}: bad record: ${(err as Error).message}`, { cause: err });
       }
     } else {
+      if (personalizeWith === undefined) {
+        throw new CardTreeError(`PIN ${id}: a sealed policy needs a record or the PIN to personalize with`);
+      }
       try {
-        this.#pin = Pin.create(this.policy, this.#store, options.initialPin ?? this.policy.initialPin);
+        this.#pin = Pin.create(this.policy, this.#store, personalizeWith);
       } catch (err) {
         throw new CardTreeError(`PIN ${id}: cannot personalize: ${(err as Error).message}`, { cause: err });
       }

@@ -8,6 +8,7 @@ import {
   swWrongLe,
 } from '../../apdu/index.js';
 import type { CardCommand, CardContext, HandlerResult } from './context.js';
+import { lifecycleRefusal } from './handlers/lifecycle.js';
 import { INS_GET_RESPONSE, INS_TABLE, KNOWN_CLASSES } from './table.js';
 
 const EMPTY = new Uint8Array(0);
@@ -38,8 +39,9 @@ function answer(sw: number, data: Uint8Array = EMPTY): Uint8Array {
 }
 
 /**
- * The OS's single path from C-APDU bytes to R-APDU bytes: decode (length problems 6700), CLA
- * check (6E00), INS lookup in the one table (6D00), the handler, then the one conversion of a
+ * The OS's single path from C-APDU bytes to R-APDU bytes: decode (length problems 6700), a
+ * blocked card (6A81), CLA check (6E00), INS lookup in the one table (6D00), a blocked current
+ * application (6A81 / 9303), the handler, then the one conversion of a
  * StatusWordError to SW1 SW2 and the Le / 61xx / 6Cxx formatting. Never throws.
  */
 export function processApdu(ctx: CardContext, hooks: ProcessorHooks, bytes: Uint8Array): Uint8Array {
@@ -64,10 +66,14 @@ function processChecked(ctx: CardContext, hooks: ProcessorHooks, bytes: Uint8Arr
   }
   if (cmd.ins !== INS_GET_RESPONSE) ctx.pendingResponse = undefined;
   if (cmd.extended && !hooks.extendedLength) return answer(SW.WRONG_LENGTH);
+  // A card blocked by CARD BLOCK answers every command 6A81 (project choice; see handlers/lifecycle).
+  if (ctx.tree.cardBlocked) return answer(SW.FUNCTION_NOT_SUPPORTED);
   if (!KNOWN_CLASSES.has(cmd.cla)) return answer(SW.CLA_NOT_SUPPORTED);
   const entry = INS_TABLE.get(cmd.ins);
   if (entry === undefined) return answer(SW.INS_NOT_SUPPORTED);
   if (!entry.classes.includes(cmd.cla)) return answer(SW.CLA_NOT_SUPPORTED);
+  const refusal = lifecycleRefusal(ctx, entry.runsWhileBlocked === true);
+  if (refusal !== undefined) return answer(refusal);
 
   let result: HandlerResult;
   try {

@@ -4,7 +4,7 @@ import type { KeyAlgorithm } from '../../keys/index.js';
 import {
   CONTRAINDICATION_LENGTH,
   HEALTH_BASICS_RECORD_COUNT,
-  HEALTH_WARNING_LENGTH,
+  healthBasicsRecordLength,
   INSURANCE_RECORD_LENGTH,
   INSURANCE_TYPES,
   MEDICAL_HISTORY_LENGTH,
@@ -84,9 +84,9 @@ function ef06Value(p: ResolvedPersonalization, key: SscEf06Key, name: { name: st
   }
 }
 
-/** Longest TLV record of an item table: tag + length + value. */
-function longestRecord(items: readonly { length: number }[]): number {
-  return 2 + Math.max(...items.map((i) => i.length));
+/** Length of each TLV record of an item table, record 1 first: tag + length + value. */
+function itemRecordLengths(items: readonly { length: number }[]): number[] {
+  return items.map((i) => 2 + i.length);
 }
 
 function installKeys(ssse: DedicatedFile, p: ResolvedPersonalization): void {
@@ -135,7 +135,10 @@ function bankRecord(p: ResolvedPersonalization): Uint8Array {
  *   the health key (SSC_KEYS.HEALTH.kid).
  * - DF01 (public) and DF04 (medical insurance) exist but hold no files yet.
  * - Keys live in the SSSE and are diversified from the issuer master keys (the published test keys
- *   unless the document gives its own) with the card identifier; see diversifyKey.
+ *   unless the document gives its own) with the card identifier; see diversifyKey. Among them the
+ *   application control key SSC_KEYS.APP_CONTROL (usage 'lifecycle') authorises APPLICATION BLOCK /
+ *   UNBLOCK and CARD BLOCK (project choice: the profile names no key for them).
+ * - EF05, EF06 and DF10/EF05 have one fixed length per record (recordLengths).
  */
 export function buildSscTree(document: unknown): MasterFile {
   const p = validatePersonalization(document);
@@ -152,15 +155,15 @@ export function buildSscTree(document: unknown): MasterFile {
   });
   installKeys(ssse, p);
 
-  // EF05/EF06 hold TLV records of different sizes (3..18 and 3..32 bytes), so they are
-  // linear-variable files whose record length is the longest item's.
+  // EF05/EF06 hold TLV records of different sizes (3..18 and 3..32 bytes), each item with its own
+  // fixed length: linear-variable files with one fixed length per record (UPDATE RECORD with
+  // another length answers 6700, as the card does).
   ssse.addEf({
     fid: SSC_FIDS.EF05,
     sfi: 5,
     label: 'EF05',
     structure: 'linear-variable',
-    recordLength: longestRecord(SSC_EF05_ITEMS),
-    maxRecords: SSC_EF05_ITEMS.length,
+    recordLengths: itemRecordLengths(SSC_EF05_ITEMS),
     records: SSC_EF05_ITEMS.map((item) => encodeSscItem(item, ef05Value(p, item.key))),
     read: ALWAYS,
     write: NEVER,
@@ -171,8 +174,7 @@ export function buildSscTree(document: unknown): MasterFile {
     sfi: 6,
     label: 'EF06',
     structure: 'linear-variable',
-    recordLength: longestRecord(SSC_EF06_ITEMS),
-    maxRecords: SSC_EF06_ITEMS.length,
+    recordLengths: itemRecordLengths(SSC_EF06_ITEMS),
     records: SSC_EF06_ITEMS.map((item) => encodeSscItem(item, ef06Value(p, item.key, name))),
     read: p.specVersion === '2.00' ? ALWAYS : afterKey(SSC_KEYS.RKSSSE.kid),
     write: NEVER,
@@ -211,14 +213,13 @@ export function buildSscTree(document: unknown): MasterFile {
   const healthWrite = afterKey(SSC_KEYS.HEALTH.kid);
   const df10 = ssse.addDf({ fid: SSC_FIDS.DF10, label: 'DF10' });
   // "15 linear fixed records" of 1 byte (records 1..14) and 40 bytes (record 15): each record has
-  // its own fixed size, which the file tree models as linear-variable with a 40-byte maximum.
+  // its own fixed size, which the file tree models as linear-variable with one length per record.
   df10.addEf({
     fid: SSC_FIDS.EF05,
     sfi: 5,
     label: 'EF05',
     structure: 'linear-variable',
-    recordLength: HEALTH_WARNING_LENGTH,
-    maxRecords: HEALTH_BASICS_RECORD_COUNT,
+    recordLengths: Array.from({ length: HEALTH_BASICS_RECORD_COUNT }, (_, i) => healthBasicsRecordLength(i + 1)),
     records: encodeHealthBasics(p.health),
     read: healthRead,
     write: healthWrite,

@@ -3,31 +3,56 @@ import {
   PinPolicyError,
   PinRecordError,
   definePinPolicy,
+  sealPinPolicy,
   validatePinRecord,
+  validateSealedPinPolicy,
   type PinPolicy,
   type PinRecord,
+  type SealedPinPolicy,
 } from '../../pin/index.js';
 import { CardTreeError, ImageFormatError } from '../errors.js';
 import type { AccessCondition } from '../fs/access.js';
 import { KEY_USAGES, type CardAlgorithm, type KeyUsage } from '../fs/keys.js';
-import { DedicatedFile, EF_STRUCTURES, ElementaryFile, MasterFile, MF_FID, type EfStructure } from '../fs/nodes.js';
+import {
+  APPLICATION_BLOCKS,
+  DedicatedFile,
+  EF_STRUCTURES,
+  ElementaryFile,
+  MasterFile,
+  MF_FID,
+  type ApplicationBlock,
+  type EfStructure,
+} from '../fs/nodes.js';
 import type { PinFormat } from '../fs/pins.js';
 
 /** Value of `format` in every card state. */
 export const CARD_STATE_FORMAT = 'sscard-card-state';
-/** Current schema version; importState refuses other versions. */
-export const CARD_STATE_VERSION = 1;
+/**
+ * Current schema version. importState reads it and migrates version 1 (see importState); any
+ * other version is refused.
+ *
+ * Version 2 (this one) differs from version 1 in: PIN policies are sealed (`initialPinVerifier`
+ * instead of `initialPin` in clear), `cardBlocked` (CARD BLOCK), `applicationBlocked` on DFs
+ * (APPLICATION BLOCK) and `recordLengths` on linear-variable EFs with a fixed length per record.
+ */
+export const CARD_STATE_VERSION = 2;
+
+/** The schema versions importState reads (older ones are migrated). */
+export const CARD_STATE_READABLE_VERSIONS: readonly number[] = [1, 2];
 
 /**
  * The JSON form of a whole card: the file tree with its contents, PIN records (salted HMAC
- * verifiers and counters, never a PIN in clear) and keys with their counters. Byte strings are
- * uppercase hex; FIDs are 4 hex digits.
+ * verifiers and counters, never a PIN in clear), PIN policies with the initial PIN as a salted
+ * verifier only, keys with their counters, and the lifecycle (blocked card / applications). Byte
+ * strings are uppercase hex; FIDs are 4 hex digits.
  */
 export interface CardState {
   format: typeof CARD_STATE_FORMAT;
   version: typeof CARD_STATE_VERSION;
   /** The 8 card-specific ATR bytes, hex. */
   atrCardBytes: string;
+  /** CARD BLOCK was done: the card answers every command 6A81, for good. */
+  cardBlocked: boolean;
   mf: DfState;
 }
 
@@ -38,6 +63,8 @@ export interface DfState {
   dfName?: string;
   cryptoAlgorithm?: CardAlgorithm;
   fciProprietary?: string;
+  /** Applications blocked by APPLICATION BLOCK (absent while usable). */
+  applicationBlocked?: ApplicationBlock;
   pins: PinState[];
   keys: KeyState[];
   children: Array<DfState | EfState>;
@@ -57,6 +84,8 @@ export interface EfState {
   /** Record EFs. */
   recordLength?: number;
   maxRecords?: number;
+  /** Linear-variable EFs with a fixed length per record position (absent otherwise). */
+  recordLengths?: number[];
   records?: string[];
 }
 
@@ -64,7 +93,8 @@ export interface PinState {
   id: string;
   reference: number;
   format: PinFormat;
-  policy: PinPolicy;
+  /** The policy with the initial PIN as a salted verifier, never in clear. */
+  policy: SealedPinPolicy;
   record: PinRecord;
 }
 
@@ -88,11 +118,12 @@ function exportDf(df: DedicatedFile): DfState {
   if (df.dfName !== undefined) out.dfName = toHex(df.dfName);
   if (df.cryptoAlgorithm !== undefined) out.cryptoAlgorithm = df.cryptoAlgorithm;
   if (df.fciProprietary !== undefined) out.fciProprietary = toHex(df.fciProprietary);
+  if (df.blocked !== undefined) out.applicationBlocked = df.blocked;
   out.pins = df.pins.map((p) => ({
     id: p.id,
     reference: p.reference,
     format: p.format,
-    policy: { ...p.policy },
+    policy: { ...p.policy, initialPinVerifier: { ...p.policy.initialPinVerifier } },
     record: p.record(),
   }));
   out.keys = df.keys.map((k) => ({
@@ -123,6 +154,7 @@ function exportEf(ef: ElementaryFile): EfState {
   } else {
     out.recordLength = ef.recordLength ?? 0;
     out.maxRecords = ef.maxRecords ?? 0;
+    if (ef.recordLengths !== undefined) out.recordLengths = [...ef.recordLengths];
     out.records = ef.records().map((r) => toHex(r));
   }
   return out;
@@ -134,6 +166,7 @@ export function exportState(tree: MasterFile): CardState {
     format: CARD_STATE_FORMAT,
     version: CARD_STATE_VERSION,
     atrCardBytes: toHex(tree.atrCardBytes),
+    cardBlocked: tree.cardBlocked,
     mf: exportDf(tree),
   };
 }
@@ -227,22 +260,29 @@ function pinRecord(v: unknown, field: string): PinRecord {
   }
 }
 
-function pinPolicy(v: unknown, field: string): PinPolicy {
+/**
+ * A PIN policy of a version 2 state (sealed), or of a version 1 state (initial PIN in clear),
+ * which is sealed here: the migration to version 2.
+ */
+function pinPolicy(v: unknown, field: string, version: number): SealedPinPolicy {
   const o = obj(v, field);
+  if (version >= 2 && o.initialPin !== undefined) {
+    bad(`${field}.initialPin`, `a version ${version} state keeps the initial PIN only as initialPinVerifier, never in clear`);
+  }
   try {
-    return definePinPolicy(o as Partial<PinPolicy>);
+    return version >= 2 ? validateSealedPinPolicy(o) : sealPinPolicy(definePinPolicy(o as Partial<PinPolicy>));
   } catch (err) {
-    const sub = err instanceof PinPolicyError ? `.${err.field}` : '';
+    const sub = err instanceof PinPolicyError && err.field !== 'policy' ? `.${err.field}` : '';
     bad(`${field}${sub}`, (err as Error).message, err);
   }
 }
 
-function buildDf(df: DedicatedFile, o: Obj, field: string): void {
+function buildDf(df: DedicatedFile, o: Obj, field: string, version: number): void {
   arr(o.pins, `${field}.pins`).forEach((p, i) => {
     const f = `${field}.pins[${i}]`;
     const po = obj(p, f);
     const record = pinRecord(po.record, `${f}.record`);
-    const policy = pinPolicy(po.policy, `${f}.policy`);
+    const policy = pinPolicy(po.policy, `${f}.policy`, version);
     if (record.tryLimit !== policy.tryLimit) bad(`${f}.record.tryLimit`, `differs from policy.tryLimit ${policy.tryLimit}`);
     tryTree(f, () =>
       df.addPin({
@@ -276,16 +316,20 @@ function buildDf(df: DedicatedFile, o: Obj, field: string): void {
     const co = obj(c, f);
     const type = oneOf(co.type, `${f}.type`, ['df', 'ef'] as const);
     if (type === 'df') {
-      const child = tryTree(f, () => df.add(newDf(co, f)));
-      buildDf(child, co, f);
+      const child = tryTree(f, () => df.add(newDf(co, f, version)));
+      buildDf(child, co, f, version);
     } else {
-      tryTree(f, () => df.add(newEf(co, f)));
+      tryTree(f, () => df.add(newEf(co, f, version)));
     }
   });
 }
 
-function newDf(o: Obj, field: string): DedicatedFile {
+function newDf(o: Obj, field: string, version: number): DedicatedFile {
   const options: ConstructorParameters<typeof DedicatedFile>[0] = { fid: fid(o.fid, `${field}.fid`) };
+  if (o.applicationBlocked !== undefined) {
+    if (version < 2) bad(`${field}.applicationBlocked`, `not part of a version ${version} state`);
+    options.blocked = oneOf(o.applicationBlocked, `${field}.applicationBlocked`, APPLICATION_BLOCKS);
+  }
   const label = optStr(o.label, `${field}.label`);
   if (label !== undefined) options.label = label;
   if (o.dfName !== undefined) options.dfName = hex(o.dfName, `${field}.dfName`);
@@ -296,7 +340,7 @@ function newDf(o: Obj, field: string): DedicatedFile {
   return tryTree(field, () => new DedicatedFile(options));
 }
 
-function newEf(o: Obj, field: string): ElementaryFile {
+function newEf(o: Obj, field: string, version: number): ElementaryFile {
   const structure = oneOf(o.structure, `${field}.structure`, EF_STRUCTURES);
   const options: ConstructorParameters<typeof ElementaryFile>[0] = {
     fid: fid(o.fid, `${field}.fid`),
@@ -315,13 +359,19 @@ function newEf(o: Obj, field: string): ElementaryFile {
   } else {
     options.recordLength = int(o.recordLength, `${field}.recordLength`, 1, 255);
     options.maxRecords = int(o.maxRecords, `${field}.maxRecords`, 1, 254);
+    if (o.recordLengths !== undefined) {
+      if (version < 2) bad(`${field}.recordLengths`, `not part of a version ${version} state`);
+      options.recordLengths = arr(o.recordLengths, `${field}.recordLengths`).map((n, i) =>
+        int(n, `${field}.recordLengths[${i}]`, 1, 255),
+      );
+    }
     const records = arr(o.records, `${field}.records`).map((r, i) => hex(r, `${field}.records[${i}]`));
     if (records.length > options.maxRecords) {
       bad(`${field}.records`, `${records.length} records exceed maxRecords ${options.maxRecords}`);
     }
-    const probe = new ElementaryFile({ ...options, records: [] });
+    const probe = tryTree(field, () => new ElementaryFile({ ...options, records: [] }));
     records.forEach((r, i) => {
-      const problem = probe.recordProblem(r);
+      const problem = probe.recordProblem(r, i + 1);
       if (problem !== undefined) bad(`${field}.records[${i}]`, problem);
     });
     options.records = records;
@@ -343,22 +393,35 @@ function tryTree<T>(field: string, fn: () => T): T {
  * Validates a card state (typically parsed JSON) and builds the card tree it describes.
  * Anything wrong is an ImageFormatError (code 'CARD_IMAGE_INVALID') whose `field` names the bad
  * field, e.g. `mf.children[1].keys[0].key`. Nothing is repaired or defaulted silently.
+ *
+ * Version 1 states are migrated (project choice, rather than refusing them): their PIN policies
+ * hold the initial PIN in clear, which is sealed here into a salted verifier; the card is not
+ * blocked, no application is blocked, and linear-variable EFs keep their variable record lengths.
+ * exportState of the result is a version 2 state without the clear initial PIN.
  */
 export function importState(input: unknown): MasterFile {
   const o = obj(input, 'state');
   if (o.format !== CARD_STATE_FORMAT) {
     bad('format', `expected ${JSON.stringify(CARD_STATE_FORMAT)}, got ${JSON.stringify(o.format)}`);
   }
-  if (o.version !== CARD_STATE_VERSION) {
-    bad('version', `unsupported version ${JSON.stringify(o.version)} (this build reads version ${CARD_STATE_VERSION})`);
+  const version = o.version;
+  if (typeof version !== 'number' || !CARD_STATE_READABLE_VERSIONS.includes(version)) {
+    bad(
+      'version',
+      `unsupported version ${JSON.stringify(version)} (this build reads version ${CARD_STATE_VERSION} and migrates version 1)`,
+    );
   }
   const atrCardBytes = hex(o.atrCardBytes, 'atrCardBytes', { length: 8 });
+  let cardBlocked = false;
+  if (version >= 2) cardBlocked = bool(o.cardBlocked, 'cardBlocked');
+  else if (o.cardBlocked !== undefined) bad('cardBlocked', `not part of a version ${version} state`);
   const mfo = obj(o.mf, 'mf');
   if (mfo.type !== 'df') bad('mf.type', 'expected "df"');
   if (fid(mfo.fid, 'mf.fid') !== MF_FID) bad('mf.fid', 'expected "3F00"');
+  if (mfo.applicationBlocked !== undefined) bad('mf.applicationBlocked', 'the MF is not an application');
   const label = optStr(mfo.label, 'mf.label');
-  const mf = new MasterFile(label === undefined ? { atrCardBytes } : { atrCardBytes, label });
-  buildDf(mf, mfo, 'mf');
+  const mf = new MasterFile(label === undefined ? { atrCardBytes, cardBlocked } : { atrCardBytes, label, cardBlocked });
+  buildDf(mf, mfo, 'mf', version);
   return mf;
 }
 
@@ -369,7 +432,10 @@ export function importState(input: unknown): MasterFile {
  */
 export function restoreContents(tree: MasterFile, state: CardState): boolean {
   const ok = restoreDf(tree, state.mf, true);
-  if (ok) restoreDf(tree, state.mf, false);
+  if (ok) {
+    restoreDf(tree, state.mf, false);
+    tree.setCardBlockedSilently(state.cardBlocked);
+  }
   return ok;
 }
 
@@ -377,6 +443,7 @@ function restoreDf(df: DedicatedFile, s: DfState, dryRun: boolean): boolean {
   if (s.pins.length !== df.pins.length || s.keys.length !== df.keys.length || s.children.length !== df.children.length) {
     return false;
   }
+  if (!dryRun && df.isApplication) df.setBlockedSilently(s.applicationBlocked);
   for (let i = 0; i < s.pins.length; i++) {
     const ps = s.pins[i] as PinState;
     const p = df.pins[i];

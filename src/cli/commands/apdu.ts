@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { ApduParseError, SscardError, fromHex } from '../../apdu/index.js';
 import { openCardImage } from '../../card-sim/index.js';
-import { printExchange } from '../output.js';
+import { ExchangeTracer, printExchange } from '../output.js';
 
 /** Parses every APDU argument before anything is sent, so a typo in the third does not half-run the list. */
 function parseApdus(args: readonly string[]): Uint8Array[] {
@@ -19,12 +19,14 @@ function parseApdus(args: readonly string[]): Uint8Array[] {
   });
 }
 
-function runApdus(apdus: string[], opts: { card: string }): void {
+function runApdus(apdus: string[], opts: { card: string; trace?: boolean }): void {
   const commands = parseApdus(apdus);
   // Every durable change (PIN try, record write) is saved to the image before the card answers.
   const card = openCardImage(opts.card);
   card.powerOn();
-  for (const command of commands) printExchange(command, card.transmit(command));
+  const tracer = opts.trace === true ? new ExchangeTracer(`image ${opts.card}`) : undefined;
+  const send = (command: Uint8Array): Uint8Array => card.transmit(command);
+  for (const command of commands) printExchange(command, tracer === undefined ? send(command) : tracer.exchange(command, send));
 }
 
 export function registerApduCommand(program: Command): void {
@@ -32,6 +34,7 @@ export function registerApduCommand(program: Command): void {
     .command('apdu')
     .description('send command APDUs (hex) to a card image; the image keeps every change')
     .requiredOption('--card <image>', 'card image file')
+    .option('--trace', 'print every APDU exchange to stderr (PIN data masked)')
     .argument('<hex...>', "command APDUs in hex, one per argument (spaces allowed inside quotes: '00 A4 04 00 ...')")
-    .action((apdus: string[], opts: { card: string }) => runApdus(apdus, opts));
+    .action((apdus: string[], opts: { card: string; trace?: boolean }) => runApdus(apdus, opts));
 }

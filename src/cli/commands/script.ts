@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { SscardError, fromHex, toHex } from '../../apdu/index.js';
 import { openCardImage } from '../../card-sim/index.js';
-import { colors, printExchange, printLine, showCommand } from '../output.js';
+import { ExchangeTracer, colors, printExchange, printLine, showCommand } from '../output.js';
 
 /*
  * APDU scripts: one step per line.
@@ -123,7 +123,7 @@ function responseText(response: Uint8Array): string {
   return `${toHex(response.subarray(0, response.length - 2))} ${toHex(response.subarray(response.length - 2))}`;
 }
 
-function runScript(file: string, opts: { card: string }): void {
+function runScript(file: string, opts: { card: string; trace?: boolean }): void {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -135,6 +135,8 @@ function runScript(file: string, opts: { card: string }): void {
   }
   const steps = parseScript(text, file);
   const card = openCardImage(opts.card);
+  const tracer = opts.trace === true ? new ExchangeTracer(`image ${opts.card}`) : undefined;
+  const send = (command: Uint8Array): Uint8Array => card.transmit(command);
   const c = colors();
   printLine(c.dim(`# power-on, ATR ${toHex(card.powerOn())}`));
   for (const step of steps) {
@@ -153,7 +155,7 @@ function runScript(file: string, opts: { card: string }): void {
         if (!card.powered) {
           throw new ScriptError('SCRIPT_CARD_OFF', `${file}:${step.line}: the card is powered off (add power-on before this line)`);
         }
-        const response = card.transmit(step.command);
+        const response = tracer === undefined ? send(step.command) : tracer.exchange(step.command, send);
         printExchange(step.command, response);
         if (step.expect !== undefined && !matchesResponse(step.expect, response)) {
           printLine(c.red(`! line ${step.line}: expected ${step.expect.text}`));
@@ -176,5 +178,6 @@ export function registerScriptCommand(program: Command): void {
     .description('run an APDU script against a card image (one APDU per line, optional "-> expected")')
     .argument('<file>', 'script file')
     .requiredOption('--card <image>', 'card image file')
-    .action((file: string, opts: { card: string }) => runScript(file, opts));
+    .option('--trace', 'print every APDU exchange to stderr (PIN data masked)')
+    .action((file: string, opts: { card: string; trace?: boolean }) => runScript(file, opts));
 }

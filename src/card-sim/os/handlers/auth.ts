@@ -1,7 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import { SW, StatusWordError, encodeBerTlv, swTriesLeft } from '../../../apdu/index.js';
-import { encryptEcb, padZeros } from '../../crypto/block-cipher.js';
-import { blockSize, type CardKey } from '../../fs/keys.js';
+import { authenticationCryptogram, blockSize, encryptEcb, padZeros } from '../../../keys/index.js';
+import type { CardKey } from '../../fs/keys.js';
 import type { DedicatedFile } from '../../fs/nodes.js';
 import type { CardCommand, CardContext, HandlerResult } from '../context.js';
 
@@ -26,10 +26,10 @@ export function getChallenge(ctx: CardContext, cmd: CardCommand): HandlerResult 
 /**
  * EXTERNAL AUTHENTICATE `00 82 00 kid Lc cryptogram`: the terminal proves it holds key `kid`.
  *
- * Project choice (cryptogram): the pending challenge zero-padded to one block, enciphered in ECB
- * with the key: 3DES -> 8 bytes = 3DES-ECB(key, challenge || 00..); SM4 -> 16 bytes =
- * SM4-ECB(key, challenge || 00..). No challenge pending: 6984 (the challenge is used up by every
- * attempt). A wrong cryptogram spends one of the key's tries (durably, before the comparison)
+ * Project choice (cryptogram): authenticationCryptogram of src/keys, the function a terminal's
+ * secure module uses too: the pending challenge zero-padded to one block, enciphered in ECB with
+ * the key: 3DES -> 8 bytes, SM4 -> 16 bytes. No challenge pending, or one longer than the key's
+ * block: 6984 (the challenge is used up by every attempt). A wrong cryptogram spends one of the key's tries (durably, before the comparison)
  * and answers 63Cx; a blocked key answers 6983.
  */
 export function externalAuthenticate(ctx: CardContext, cmd: CardCommand): HandlerResult {
@@ -42,9 +42,17 @@ export function externalAuthenticate(ctx: CardContext, cmd: CardCommand): Handle
   if (cmd.data.length !== size) throw new StatusWordError(SW.WRONG_LENGTH, `cryptogram is ${size} bytes`);
   if (key.blocked) throw new StatusWordError(SW.AUTH_METHOD_BLOCKED, 'key blocked');
   const challenge = ctx.takeChallenge();
-  if (challenge === undefined) throw new StatusWordError(SW.REFERENCE_DATA_NOT_USABLE, 'no challenge');
+  if (challenge === undefined || challenge.length > size) {
+    throw new StatusWordError(SW.REFERENCE_DATA_NOT_USABLE, 'no challenge for this key');
+  }
   key.spendTry();
-  const expected = encryptEcb(key.algorithm, key.key, padZeros(challenge, size));
+  const keyBytes = key.key;
+  let expected: Uint8Array;
+  try {
+    expected = authenticationCryptogram(key.algorithm, keyBytes, challenge);
+  } finally {
+    keyBytes.fill(0);
+  }
   if (!timingSafeEqual(expected, cmd.data)) {
     ctx.authenticatedKeys.delete(key);
     return { sw: swTriesLeft(key.triesLeft) };

@@ -1,5 +1,5 @@
-import { timingSafeEqual } from 'node:crypto';
-import { SW, StatusWordError, concatBytes, swTriesLeft } from '../../../apdu/index.js';
+import { SW, StatusWordError, swTriesLeft } from '../../../apdu/index.js';
+import { MAC_LENGTH, PinBlockError, blockSize, decipherUnblockPin } from '../../../keys/index.js';
 import {
   PinFormatError,
   decodeChangePinData,
@@ -9,11 +9,11 @@ import {
   type ChangeResult,
   type VerifyResult,
 } from '../../../pin/index.js';
-import { cardMac, decryptEcb } from '../../crypto/block-cipher.js';
-import { blockSize, type CardKey, type KeyUsage } from '../../fs/keys.js';
+import type { CardKey } from '../../fs/keys.js';
 import type { DedicatedFile } from '../../fs/nodes.js';
 import type { CardPin } from '../../fs/pins.js';
 import type { CardCommand, CardContext, HandlerResult } from '../context.js';
+import { checkCommandMac, keyForUsage } from '../secure-messaging.js';
 
 /** PinFormatError -> 6700 for a length problem, 6A80 for anything else. */
 function formatSw(err: PinFormatError): number {
@@ -72,39 +72,14 @@ function changeAnswer(result: ChangeResult): HandlerResult {
   throw new StatusWordError(SW.CONDITIONS_NOT_SATISFIED, 'returning to the initial PIN is not allowed');
 }
 
-/** The key with this usage owned by the PIN's DF or its ancestors. */
-function issuerKey(owner: DedicatedFile, usage: KeyUsage): CardKey {
-  for (let d: DedicatedFile | undefined = owner; d !== undefined; d = d.parent) {
-    const k = d.keys.find((x) => x.usage === usage);
-    if (k !== undefined) return k;
-  }
-  throw new StatusWordError(SW.REFERENCED_DATA_NOT_FOUND, `no ${usage} key`);
-}
-
-/**
- * Checks a 4-byte MAC with an issuer key: the key's try is spent durably first, a match restores
- * it; a mismatch is 6988, a blocked key 6983.
- */
-function checkMac(key: CardKey, macInput: Uint8Array, iv: Uint8Array, mac: Uint8Array): void {
-  if (key.blocked) throw new StatusWordError(SW.AUTH_METHOD_BLOCKED, 'key blocked');
-  key.spendTry();
-  const expected = cardMac(key.algorithm, key.key, macInput, iv);
-  if (mac.length !== 4 || !timingSafeEqual(expected, mac)) throw new StatusWordError(SW.SM_INCORRECT, 'bad MAC');
-  key.restoreTries();
-}
-
-/** Command header || Lc as sent, the start of every MAC input. */
-function headerAndLc(cmd: CardCommand): Uint8Array {
-  return Uint8Array.of(cmd.cla, cmd.ins, cmd.p1, cmd.p2, cmd.data.length);
-}
-
 /**
  * `80 5E P1 P2`: P1 01 = CHANGE PIN (data old BCD || FF || new BCD); P1 00 = RELOAD PIN (data new
  * BCD || MAC4), a service-window command authorised by the reload key.
  *
- * Project choice (RELOAD PIN MAC): MAC = cardMac(reload key, `80 5E 00 P2 Lc` || new PIN BCD)
- * with Lc as sent (PIN length + 4), IV = the last GET CHALLENGE value, zero-padded to the block
- * size, when one is pending (it is then used up), otherwise all zeros.
+ * Project choice (RELOAD PIN MAC): MAC = commandMac(reload key, `80 5E 00 P2`, new PIN BCD,
+ * challenge) from src/keys, i.e. cardMac over `80 5E 00 P2 Lc` || new PIN BCD with Lc as sent (PIN
+ * length + 4), IV = the last GET CHALLENGE value, zero-padded to the block size, when one is
+ * pending (it is then used up), otherwise all zeros.
  */
 export function changeOrReloadPin(ctx: CardContext, cmd: CardCommand): HandlerResult {
   const { pin, owner } = findPin(ctx, cmd.p2);
@@ -114,54 +89,49 @@ export function changeOrReloadPin(ctx: CardContext, cmd: CardCommand): HandlerRe
     return changeAnswer(pin.pin.change(oldPin, newPin));
   }
   if (cmd.p1 !== 0x00) throw new StatusWordError(SW.INCORRECT_P1P2, 'P1 must be 00 (reload) or 01 (change)');
-  if (cmd.data.length < 5) throw new StatusWordError(SW.WRONG_LENGTH, 'RELOAD PIN needs PIN || MAC4');
-  const key = issuerKey(owner, 'reload');
-  const pinBytes = cmd.data.subarray(0, cmd.data.length - 4);
-  const iv = ctx.takeChallenge() ?? new Uint8Array(0);
-  checkMac(key, concatBytes(headerAndLc(cmd), pinBytes), iv, cmd.data.subarray(cmd.data.length - 4));
+  if (cmd.data.length < 1 + MAC_LENGTH) throw new StatusWordError(SW.WRONG_LENGTH, 'RELOAD PIN needs PIN || MAC4');
+  const key = keyForUsage(owner, 'reload');
+  const pinBytes = checkCommandMac(ctx, cmd, key, 'optional');
   const newPin = pinStep(() => decodePinBcd(pinBytes));
   pinStep(() => validatePinFormat(newPin, pin.policy));
   pin.pin.reload(newPin);
   return {};
 }
 
-/**
- * Reads the PIN block of PIN UNBLOCK (project choice): byte 0 = digit count n, then the digits as
- * BCD (F pad for odd n), then FF up to the block size (8 for 3DES, 16 for SM4).
- */
-function decodeUnblockBlock(block: Uint8Array): string {
-  const n = block[0] as number;
-  const bcdLength = Math.ceil(n / 2);
-  if (n < 1 || 1 + bcdLength > block.length) throw new StatusWordError(SW.WRONG_DATA, 'bad PIN block');
-  for (let i = 1 + bcdLength; i < block.length; i++) {
-    if (block[i] !== 0xff) throw new StatusWordError(SW.WRONG_DATA, 'bad PIN block fill');
+/** The PIN inside PIN UNBLOCK's enciphered PIN block (6A80 when the block is malformed). */
+function unblockPin(key: CardKey, cryptogram: Uint8Array): string {
+  const keyBytes = key.key;
+  try {
+    return decipherUnblockPin(key.algorithm, keyBytes, cryptogram);
+  } catch (err) {
+    if (err instanceof PinBlockError) throw new StatusWordError(SW.WRONG_DATA, 'bad PIN block');
+    throw err;
+  } finally {
+    keyBytes.fill(0);
   }
-  const digits = pinStep(() => decodePinBcd(block.subarray(1, 1 + bcdLength)));
-  if (digits.length !== n) throw new StatusWordError(SW.WRONG_DATA, 'bad PIN block digit count');
-  return digits;
 }
 
 /**
  * `00 24 00 P2` ISO CHANGE REFERENCE DATA (old BCD || new BCD, split in two equal halves sized by
  * the policy) and `84 24 00 P2` PIN UNBLOCK.
  *
- * Project choice (PIN UNBLOCK): data = E(unblock key, PIN block) || MAC4, ECB, the PIN block as in
- * decodeUnblockBlock; MAC = cardMac(unblock key, `84 24 00 P2 Lc` || cryptogram) with the pending
- * challenge as IV. A challenge is required (6984 without one) and used up. On success the counter
- * is restored and the PIN set to the block's PIN.
+ * Project choice (PIN UNBLOCK): data = E(unblock key, PIN block) || MAC4, the PIN block and its
+ * encipherment as in src/keys (encipherUnblockPin: n || BCD digits || FF.., one block, ECB);
+ * MAC = commandMac(unblock key, `84 24 00 P2`, cryptogram, challenge). A challenge is required
+ * (6984 without one) and used up. A bad PIN block is 6A80. On success the counter is restored and
+ * the PIN set to the block's PIN.
  */
 export function changeReferenceDataOrUnblock(ctx: CardContext, cmd: CardCommand): HandlerResult {
   if (cmd.p1 !== 0x00) throw new StatusWordError(SW.INCORRECT_P1P2, 'P1 must be 00');
   const { pin, owner } = findPin(ctx, cmd.p2);
   if (cmd.cla === 0x84) {
-    const key = issuerKey(owner, 'unblock');
+    const key = keyForUsage(owner, 'unblock');
     const size = blockSize(key.algorithm);
-    if (cmd.data.length !== size + 4) throw new StatusWordError(SW.WRONG_LENGTH, `PIN UNBLOCK data is ${size + 4} bytes`);
-    const challenge = ctx.takeChallenge();
-    if (challenge === undefined) throw new StatusWordError(SW.REFERENCE_DATA_NOT_USABLE, 'no challenge');
-    const cryptogram = cmd.data.subarray(0, size);
-    checkMac(key, concatBytes(headerAndLc(cmd), cryptogram), challenge, cmd.data.subarray(size));
-    const newPin = decodeUnblockBlock(decryptEcb(key.algorithm, key.key, cryptogram));
+    if (cmd.data.length !== size + MAC_LENGTH) {
+      throw new StatusWordError(SW.WRONG_LENGTH, `PIN UNBLOCK data is ${size + MAC_LENGTH} bytes`);
+    }
+    const cryptogram = checkCommandMac(ctx, cmd, key, 'required');
+    const newPin = unblockPin(key, cryptogram);
     pinStep(() => validatePinFormat(newPin, pin.policy));
     pin.pin.unblock(newPin);
     return {};

@@ -1,7 +1,8 @@
 import { SW, StatusWordError, bytesEqual, concatBytes, encodeBerTlv } from '../../../apdu/index.js';
 import type { DedicatedFile, ElementaryFile, FileNode } from '../../fs/nodes.js';
 import { MF_FID } from '../../fs/nodes.js';
-import type { CardCommand, CardContext, HandlerResult } from '../context.js';
+import { CardContext } from '../context.js';
+import type { CardCommand, HandlerResult } from '../context.js';
 
 /** Value of `86` inside `9F0C 03 86 01 xx`: the SSSE's crypto algorithm (01 3DES, 03 SM4). */
 const ALGORITHM_CODE = { '3des': 0x01, sm4: 0x03 } as const;
@@ -117,6 +118,10 @@ function byDfName(ctx: CardContext, name: Uint8Array): DedicatedFile {
  * SELECT `00 A4 P1 P2`: P1 00 by FID (3F00 = MF; no data = MF), 01 child DF, 02 EF of the current
  * DF, 03 parent DF, 04 by DF name (full, or first partial match), 08 path from the MF, 09 path from
  * the current DF. P2 00 returns the FCI, 04 the FCP, 0C nothing. A failed selection changes nothing.
+ *
+ * Project choice (blocked applications, see handlers/lifecycle): selecting a temporarily blocked
+ * application, or any file in it, answers 6A81 without FCI but does make it current (so that GET
+ * CHALLENGE + APPLICATION UNBLOCK can follow); a permanently blocked one answers 9303 the same way.
  */
 export function selectFile(ctx: CardContext, cmd: CardCommand): HandlerResult {
   const { p1, p2, data } = cmd;
@@ -157,8 +162,12 @@ export function selectFile(ctx: CardContext, cmd: CardCommand): HandlerResult {
     default:
       throw new StatusWordError(SW.INCORRECT_P1P2, 'unsupported selection method');
   }
+  const df = target.kind === 'df' ? target : (target.parent ?? ctx.tree);
   if (target.kind === 'df') ctx.select(target);
-  else ctx.select(target.parent ?? ctx.tree, target as ElementaryFile);
+  else ctx.select(df, target as ElementaryFile);
+  const blocked = CardContext.applicationOf(df)?.blocked;
+  if (blocked === 'temporary') throw new StatusWordError(SW.FUNCTION_NOT_SUPPORTED, 'application blocked');
+  if (blocked === 'permanent') throw new StatusWordError(SW.APP_PERMANENTLY_BLOCKED, 'application permanently blocked');
   if (p2 === 0x0c) return {};
   return { data: p2 === 0x04 ? buildFcp(target) : buildFci(target) };
 }

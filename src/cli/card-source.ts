@@ -1,0 +1,90 @@
+import { CardChannel, MemoryTransport, SoftwarePsam, SscCard } from '../terminal/index.js';
+import type { SscCardOptions, Transport } from '../terminal/index.js';
+import { SmartcardTransport } from '../terminal/pcsc/index.js';
+import { openCardImage } from '../card-sim/index.js';
+import { CliInputError } from './commands/card.js';
+import { printTrace } from './output.js';
+
+/*
+ * The one place that turns command-line options into a card to talk to. Commands that work
+ * through the terminal SDK (read, pin, ...) call openCardFromOptions and never look at where the
+ * card is; a new kind of card source (a PC/SC reader) is added here only.
+ */
+
+/** The options every card-using command shares. */
+export interface CardSourceOptions {
+  /** Card image file (JSON), opened so that every durable change is saved back to it. */
+  card?: string;
+  /** PC/SC reader name. */
+  reader?: string;
+  /** Print a masked APDU trace of every exchange to stderr. */
+  trace?: boolean;
+}
+
+/** A card reached through the terminal SDK. */
+export interface CardSource {
+  /** What the card is, for messages ("card image card.json"). */
+  readonly label: string;
+  /**
+   * True for simulated cards, which are personalized with the project's published test keys: only
+   * then may a command authenticate with test keys (a wrong cryptogram costs a real card a key try).
+   */
+  readonly simulated: boolean;
+  readonly channel: CardChannel;
+  /** Closes the channel (powering the card off). */
+  close(): Promise<void>;
+}
+
+/** A card image in a reader in memory; its changes are saved to the file as they happen. */
+function imageTransport(path: string): Transport {
+  return new MemoryTransport(openCardImage(path), { name: `image ${path}` });
+}
+
+/**
+ * Opens the card the options name: `--card <image>` or `--reader <name>` (exactly one). With
+ * `trace`, every exchange is printed to stderr, PIN data masked.
+ */
+export async function openCardFromOptions(opts: CardSourceOptions): Promise<CardSource> {
+  if (opts.card !== undefined && opts.reader !== undefined) {
+    throw new CliInputError('give either --card <image> or --reader <name>, not both');
+  }
+  let transport: Transport;
+  let label: string;
+  let simulated: boolean;
+  if (opts.card !== undefined) {
+    transport = imageTransport(opts.card);
+    label = `card image ${opts.card}`;
+    simulated = true;
+  } else if (opts.reader !== undefined) {
+    // The PC/SC binding is loaded here, on first use; without it the error says what to install.
+    // Closing resets the card (the transport's default), so a PIN verified here is not left usable.
+    transport = await SmartcardTransport.connect({ reader: opts.reader });
+    label = `reader ${opts.reader}`;
+    simulated = false;
+  } else {
+    throw new CliInputError('no card: give --card <image> (a card image file from `sscard card new`) or --reader <name>');
+  }
+  const channel = new CardChannel(transport);
+  if (opts.trace === true) channel.subscribe(printTrace);
+  return { label, simulated, channel, close: () => channel.close() };
+}
+
+/**
+ * Runs `fn` with the SSC behind the options, closing the card afterwards whatever happens. On a
+ * simulated card the terminal's secure module holds the test RKSSSE master key, so spec 3.00
+ * cards (which want external authentication before EF06) can be read like 2.00 cards.
+ */
+export async function withSscCard<T>(
+  opts: CardSourceOptions,
+  fn: (card: SscCard, source: CardSource) => Promise<T>,
+  cardOptions: SscCardOptions = {},
+): Promise<T> {
+  const source = await openCardFromOptions(opts);
+  try {
+    const psam = source.simulated ? SoftwarePsam.withTestKeys(['RKSSSE']) : undefined;
+    const card = await SscCard.open(source.channel, psam === undefined ? cardOptions : { psam, ...cardOptions });
+    return await fn(card, source);
+  } finally {
+    await source.close();
+  }
+}

@@ -1,0 +1,134 @@
+import { Option } from 'commander';
+import type { Command } from 'commander';
+import { SscardError } from '../../apdu/index.js';
+import { PinBlockedError, PinIncorrectError } from '../../terminal/index.js';
+import { withSscCard } from '../card-source.js';
+import type { CardSourceOptions } from '../card-source.js';
+import { readPins } from '../pin-input.js';
+import type { CliIo } from '../pin-input.js';
+import { colors, printLine } from '../output.js';
+import { CliInputError } from './card.js';
+
+/*
+ * `sscard pin verify | change | status`: the application PIN (社保应用密码) as the cardholder uses
+ * it at a terminal. PINs come from a prompt without echo or from stdin lines (--pin-stdin), never
+ * from the command line, and never appear in output, errors or traces.
+ */
+
+interface PinOptions extends CardSourceOptions {
+  pinStdin?: boolean;
+  /** Set when someone wrote --pin <value>: refused, see refusePinArgument. */
+  pin?: string;
+}
+
+/** The same error, with what the cardholder should do next; the card's status word stays the cause. */
+function explainPinFailure(error: unknown, what: string): unknown {
+  if (error instanceof PinIncorrectError) {
+    return new SscardError('PIN_INCORRECT', `wrong ${what}: ${error.triesLeft} ${error.triesLeft === 1 ? 'try' : 'tries'} left`, {
+      cause: error,
+    });
+  }
+  if (error instanceof PinBlockedError) {
+    const how = error.justBlocked ? `wrong ${what}; the PIN is now blocked` : 'the PIN is blocked';
+    return new SscardError('PIN_BLOCKED', `${how}: only the issuer can reset or unblock it, at a service window`, { cause: error });
+  }
+  return error;
+}
+
+/** A PIN given on the command line is refused without being repeated. */
+function refusePinArgument(opts: PinOptions, args: readonly string[]): void {
+  if (opts.pin !== undefined || args.length > 0) {
+    throw new CliInputError(
+      'a PIN is never taken from the command line (it would stay in shell history and process lists); ' +
+        'type it at the prompt, or pipe it in with --pin-stdin',
+    );
+  }
+}
+
+async function verify(opts: PinOptions, io: CliIo): Promise<void> {
+  // The command reports whether the PIN is right, so the terminal's initial-PIN refusal is off
+  // here; the initial PIN is reported as a note instead.
+  await withSscCard(
+    opts,
+    async (card) => {
+      // Asked once the card is open, so a missing image or card is reported before anyone types.
+      const [pin = ''] = await readPins(['PIN: '], opts.pinStdin === true, io);
+      try {
+        await card.verifyPin(pin);
+      } catch (error) {
+        throw explainPinFailure(error, 'PIN');
+      }
+      const c = colors();
+      printLine(c.green('PIN correct'));
+      if (card.initialPinInEffect) {
+        printLine(c.yellow('note: this is still the initial PIN; POS terminals refuse it until it is changed (sscard pin change)'));
+      }
+    },
+    { refuseInitialPin: false },
+  );
+}
+
+async function change(opts: PinOptions, io: CliIo): Promise<void> {
+  await withSscCard(opts, async (card) => {
+    const [oldPin = '', newPin = '', again = ''] = await readPins(
+      ['current PIN: ', 'new PIN: ', 'new PIN again: '],
+      opts.pinStdin === true,
+      io,
+    );
+    // Terminal policy first (entries match, 6 digits, not the initial PIN): nothing reaches the card otherwise.
+    card.validateNewPin(newPin, again);
+    try {
+      await card.changePin(oldPin, newPin);
+    } catch (error) {
+      throw explainPinFailure(error, 'current PIN');
+    }
+    printLine(colors().green('PIN changed'));
+  });
+}
+
+async function status(opts: PinOptions): Promise<void> {
+  await withSscCard(opts, async (card) => {
+    const s = await card.pinStatus();
+    const c = colors();
+    if (s.blocked) printLine(`application PIN: ${c.red('blocked')} (only the issuer can reset or unblock it)`);
+    else if (s.verified) printLine(`application PIN: ${c.green('verified')}`);
+    else printLine(`application PIN: ${s.triesLeft ?? '?'} ${s.triesLeft === 1 ? 'try' : 'tries'} left`);
+  });
+}
+
+function cardOptions(cmd: Command, pinInput: boolean): Command {
+  cmd
+    .option('--card <image>', 'card image file (changes, including spent tries, are saved to it)')
+    .option('--reader <name>', 'PC/SC reader name')
+    .option('--trace', 'print every APDU exchange to stderr (PIN data masked)');
+  if (pinInput) cmd.option('--pin-stdin', 'read the PIN lines from stdin instead of prompting');
+  // --pin and extra arguments are accepted only to be refused with a clear message: commander's
+  // own errors would repeat the value (a PIN) on stderr.
+  return cmd.addOption(new Option('--pin <pin>').hideHelp()).allowExcessArguments(true);
+}
+
+export function registerPinCommands(program: Command, io: () => CliIo): void {
+  const pin = program.command('pin').description('verify, change or check the application PIN (never taken from the command line)');
+  cardOptions(
+    pin.command('verify').description('check the application PIN (a wrong PIN costs a try); 1 line with --pin-stdin'),
+    true,
+  ).action(async (opts: PinOptions, cmd: Command) => {
+    refusePinArgument(opts, cmd.args);
+    await verify(opts, io());
+  });
+  cardOptions(
+    pin
+      .command('change')
+      .description('change the application PIN; 3 lines with --pin-stdin: current PIN, new PIN, new PIN again'),
+    true,
+  ).action(async (opts: PinOptions, cmd: Command) => {
+    refusePinArgument(opts, cmd.args);
+    await change(opts, io());
+  });
+  cardOptions(pin.command('status').description('tries left on the application PIN (spends no try)'), false).action(
+    async (opts: PinOptions, cmd: Command) => {
+      refusePinArgument(opts, cmd.args);
+      await status(opts);
+    },
+  );
+}

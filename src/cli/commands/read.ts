@@ -1,0 +1,70 @@
+import type { Command } from 'commander';
+import { toHex } from '../../apdu/index.js';
+import type { CardInfo, Cardholder } from '../../terminal/index.js';
+import { withSscCard } from '../card-source.js';
+import type { CardSourceOptions } from '../card-source.js';
+import { colors, printLine } from '../output.js';
+
+/*
+ * `sscard read`: what a POS terminal reads from any SSC without a PIN: the card issuer data
+ * (EF05) and the cardholder data (EF06), through the terminal SDK like a real terminal would.
+ */
+
+interface ReadOptions extends CardSourceOptions {
+  json?: boolean;
+}
+
+/** What `read --json` prints. */
+export interface ReadResult {
+  source: string;
+  atr: string;
+  /** '3des' | 'sm4' from the SSSE FCI, null when the card did not announce a known one. */
+  algorithm: string | null;
+  card: CardInfo;
+  cardholder: Cardholder;
+}
+
+const SEX_LABEL: Record<Cardholder['sex'], string> = { male: 'male (1)', female: 'female (2)', unknown: 'unknown' };
+
+function printResult(r: ReadResult): void {
+  const c = colors();
+  const row = (label: string, value: string) => printLine(`  ${label.padEnd(18)} ${value === '' ? c.dim('(empty)') : value}`);
+  printLine(c.bold(r.source));
+  row('ATR', r.atr);
+  printLine(c.bold('card (SSSE/EF05)'));
+  row('card number', r.card.cardNumber);
+  row('card identifier', `${r.card.cardIdentifier} (region ${r.card.regionCode})`);
+  row('card type', r.card.cardType);
+  row('spec version', `${r.card.specVersion}${r.algorithm === null ? '' : ` (${r.algorithm === 'sm4' ? 'SM4' : '3DES'})`}`);
+  row('initializing org', r.card.initializingOrg);
+  row('issued', r.card.issueDate);
+  row('valid until', r.card.expiryDate);
+  printLine(c.bold('cardholder (SSSE/EF06)'));
+  row('name', r.cardholder.name);
+  row('ID number', r.cardholder.idNumber);
+  row('sex', SEX_LABEL[r.cardholder.sex]);
+  row('ethnicity', r.cardholder.ethnicity);
+  row('birthplace', r.cardholder.birthplace);
+  row('birth date', r.cardholder.birthDate);
+}
+
+async function read(opts: ReadOptions): Promise<void> {
+  const result = await withSscCard(opts, async (card, source): Promise<ReadResult> => {
+    const info = await card.readCardInfo();
+    const cardholder = await card.readCardholder();
+    return { source: source.label, atr: toHex(card.atr), algorithm: card.algorithm ?? null, card: info, cardholder };
+  });
+  if (opts.json === true) printLine(JSON.stringify(result, null, 2));
+  else printResult(result);
+}
+
+export function registerReadCommand(program: Command): void {
+  program
+    .command('read')
+    .description('read the card issuer and cardholder data as a POS terminal does (no PIN needed)')
+    .option('--card <image>', 'card image file')
+    .option('--reader <name>', 'PC/SC reader name')
+    .option('--json', 'print the result as JSON')
+    .option('--trace', 'print every APDU exchange to stderr (PIN data masked)')
+    .action((opts: ReadOptions) => read(opts));
+}

@@ -1,0 +1,199 @@
+import { Command, InvalidArgumentError } from 'commander';
+import { SscardError, toHex } from '../../apdu/index.js';
+import {
+  VPCD_DEFAULT_HOST,
+  VPCD_DEFAULT_PORT,
+  VpcdConnection,
+  formatVpcdEvent,
+} from '../../bridge/index.js';
+import type { VpcdEvent } from '../../bridge/index.js';
+import { SimulatedCard, openCardImage, readCardImage, saveCardImage } from '../../card-sim/index.js';
+import type { CardState } from '../../card-sim/index.js';
+import { printLine } from '../output.js';
+
+/*
+ * `sscard sim serve`: a card image behind a real PC/SC reader. The card connects to pcscd's
+ * vsmartcard vpcd driver (it listens; the card is the TCP client), which shows it in the reader
+ * "Virtual PCD 00 0N" of slot N (TCP port 35963 + N). Every durable change of the card (a PIN try
+ * spent, a record written) is saved to the image before the card answers. SIGINT / SIGTERM pull
+ * the card out cleanly: socket closed, final save, exit 0. A lost pcscd connection is retried
+ * with backoff and reported on stderr.
+ */
+
+/** A vpcd problem on the command line (bad address, no pcscd). */
+export class SimServeError extends SscardError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('SIM_SERVE', message, options);
+  }
+}
+
+/** vpcd has two slots: 0 and 1. */
+const VPCD_SLOTS = 2;
+
+interface ServeOptions {
+  card: string;
+  vpcd?: { host: string; port: number };
+  slot?: number;
+  t0?: boolean;
+  verbose?: boolean;
+  connectTimeout?: number;
+}
+
+function parseHostPort(value: string): { host: string; port: number } {
+  const m = /^(\[[^\]]+\]|[^:]+):(\d{1,5})$/.exec(value.trim());
+  const port = m === null ? Number.NaN : Number(m[2]);
+  if (m === null || !Number.isInteger(port) || port < 1 || port > 65535) {
+    throw new InvalidArgumentError('expected host:port, e.g. 127.0.0.2:35963');
+  }
+  return { host: (m[1] as string).replace(/^\[|\]$/g, ''), port };
+}
+
+function parseSlot(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n >= VPCD_SLOTS) throw new InvalidArgumentError(`must be a vpcd slot, 0..${VPCD_SLOTS - 1}`);
+  return n;
+}
+
+function parseSeconds(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('must be a number of seconds > 0');
+  return n;
+}
+
+/** Reader name pcscd gives a vpcd slot (vpcd's default configuration). */
+export function vpcdReaderName(port: number): string | undefined {
+  const slot = port - VPCD_DEFAULT_PORT;
+  return slot >= 0 && slot < VPCD_SLOTS ? `Virtual PCD 00 0${slot}` : undefined;
+}
+
+/** The card to serve and how its changes reach the image file. */
+interface ServedCard {
+  card: SimulatedCard;
+  /** Writes the card's current state to the image (the final save). */
+  save(): void;
+  spec: string | null;
+}
+
+/**
+ * The card of an image, bound to it. Normally the image's own binding (openCardImage). With --t0
+ * on a T=1 image the card runs T=0 while the image keeps saying T=1 (--t0 is how this run serves
+ * it, not a change of the card): each change is saved through a T=1 twin of the new state.
+ * (The image API has no transmission override; the twin's image gets a fresh `created` time.)
+ */
+function loadServedCard(path: string, forceT0: boolean): ServedCard {
+  const image = readCardImage(path);
+  if (!forceT0 || image.transmission === 'T=0') {
+    const card = openCardImage(path);
+    return { card, save: () => saveCardImage(path, card), spec: image.spec };
+  }
+  const persist = (state: CardState): void => {
+    saveCardImage(path, SimulatedCard.fromState(state, { transmission: image.transmission, extendedLength: image.extendedLength }));
+  };
+  const card = SimulatedCard.fromState(image.state, {
+    transmission: 'T=0',
+    extendedLength: image.extendedLength,
+    onDurableChange: persist,
+  });
+  return { card, save: () => persist(card.exportState()), spec: image.spec };
+}
+
+function endpoint(opts: ServeOptions): { host: string; port: number } {
+  if (opts.vpcd !== undefined && opts.slot !== undefined && opts.vpcd.port !== VPCD_DEFAULT_PORT + opts.slot) {
+    throw new SimServeError(`--vpcd ${opts.vpcd.host}:${opts.vpcd.port} and --slot ${opts.slot} name different readers; give one of them`);
+  }
+  if (opts.vpcd !== undefined) return opts.vpcd;
+  return { host: VPCD_DEFAULT_HOST, port: VPCD_DEFAULT_PORT + (opts.slot ?? 0) };
+}
+
+/** Lines for stderr about the bridge's life: connection lost / retried / back, warnings. APDUs only with --verbose. */
+function lifecycleLine(e: VpcdEvent, verbose: boolean): string | undefined {
+  switch (e.type) {
+    case 'disconnected':
+    case 'connect-failed':
+    case 'warning':
+      return formatVpcdEvent(e);
+    case 'connected':
+      return e.attempt > 1 || verbose ? formatVpcdEvent(e) : undefined;
+    case 'command':
+    case 'response':
+      return verbose ? formatVpcdEvent(e) : undefined;
+    case 'control':
+      return verbose && e.control !== 'atr-request' ? formatVpcdEvent(e) : undefined;
+    default:
+      return undefined;
+  }
+}
+
+async function serve(opts: ServeOptions): Promise<void> {
+  const { host, port } = endpoint(opts);
+  const served = loadServedCard(opts.card, opts.t0 === true);
+  const { card } = served;
+  const reader = vpcdReaderName(port);
+  const verbose = opts.verbose === true;
+  const bridge = new VpcdConnection({
+    card,
+    host,
+    port,
+    // Retry for ever: pcscd may be restarted under a running card.
+    reconnect: { initialDelayMs: 200, maxDelayMs: 5000, factor: 2 },
+    connectTimeoutMs: Math.round((opts.connectTimeout ?? 10) * 1000),
+  });
+  let stopping = false;
+  bridge.onEvent((e) => {
+    if (stopping) return;
+    const line = lifecycleLine(e, verbose);
+    if (line !== undefined) process.stderr.write(`sscard sim: ${line}\n`);
+    if (e.type === 'attached') printLine(`card inserted${reader === undefined ? '' : ` into '${reader}'`}: pcscd is talking to it`);
+    if (e.type === 'disconnected') printLine('card out of the reader: connection to pcscd lost; reconnecting');
+  });
+
+  let stop!: (signal: string) => void;
+  const stopped = new Promise<string>((resolve) => {
+    stop = resolve;
+  });
+  const onSigint = (): void => stop('SIGINT');
+  const onSigterm = (): void => stop('SIGTERM');
+  process.on('SIGINT', onSigint);
+  process.on('SIGTERM', onSigterm);
+  try {
+    // A signal while pcscd has not accepted the card yet ends the wait too.
+    const started = bridge.start().then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    const first = await Promise.race([started, stopped.then(() => 'signal' as const)]);
+    if (first !== 'signal') {
+      if (first !== undefined) {
+        const why = first instanceof Error ? first.message : String(first);
+        throw new SimServeError(`cannot put the card into the vpcd reader at ${host}:${port}: ${why}`, { cause: first });
+      }
+      printLine(
+        `serving ${opts.card} (spec ${served.spec ?? 'none'}, ${card.transmission}, ATR ${toHex(card.atr, { spaces: true })}) ` +
+          `on vpcd ${host}:${port}${reader === undefined ? '' : ` (reader '${reader}')`}; Ctrl-C removes the card`,
+      );
+    }
+    const signal = await stopped;
+    stopping = true;
+    await bridge.close();
+    served.save();
+    printLine(`card removed (${signal}); image saved to ${opts.card}`);
+  } finally {
+    process.off('SIGINT', onSigint);
+    process.off('SIGTERM', onSigterm);
+    if (bridge.state !== 'closed') await bridge.close();
+  }
+}
+
+export function registerSimCommands(program: Command): void {
+  const sim = program.command('sim').description('run a simulated card');
+  sim
+    .command('serve')
+    .description("put a card image into a real PC/SC reader (pcscd's vsmartcard vpcd driver) until Ctrl-C / SIGTERM")
+    .requiredOption('--card <image.json>', 'card image file (from `sscard card new`); saved as the card changes')
+    .option('--vpcd <host:port>', `vpcd reader address (default ${VPCD_DEFAULT_HOST}:${VPCD_DEFAULT_PORT}, slot 0)`, parseHostPort)
+    .option('--slot <n>', `vpcd slot: 0 = 'Virtual PCD 00 00' (port ${VPCD_DEFAULT_PORT}), 1 = 'Virtual PCD 00 01' (port ${VPCD_DEFAULT_PORT + 1})`, parseSlot)
+    .option('--t0', 'serve the card as a T=0 card (ATR offers T=0; long answers come as 61xx + GET RESPONSE)')
+    .option('--connect-timeout <seconds>', 'give up when pcscd does not accept the card within this (default 10)', parseSeconds)
+    .option('--verbose', 'log every APDU on stderr (PIN data masked)')
+    .action((opts: ServeOptions) => serve(opts));
+}

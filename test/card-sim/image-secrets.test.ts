@@ -1,0 +1,175 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe as group, expect, it } from 'vitest';
+import { fromHex, toHex } from '../../src/apdu/index.js';
+import { SimulatedCard, exportState, importState } from '../../src/card-sim/index.js';
+import { CardImageError, loadCardImage, openCardImage, readCardImage, saveCardImage } from '../../src/card-sim/image.js';
+import { samplePerson } from '../../src/card-sim/profiles/people.js';
+import { buildSscCard } from '../../src/card-sim/profiles/ssc.js';
+import { inspectSscTree } from '../../src/card-sim/profiles/ssc-inspect.js';
+import { cardMac, diversifyKey, issuerTestMasterKey } from '../../src/keys/index.js';
+import { encodePinBcd } from '../../src/pin/index.js';
+
+const SELECT_SSSE = '00A404000F7378312E73682EC9E7BBE1B1A3D5CF';
+const INITIAL = '246810';
+const CHANGED = '135790';
+
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'sscard-secrets-'));
+});
+afterEach(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function sw(card: SimulatedCard, hex: string): string {
+  return toHex(card.transmit(fromHex(hex))).slice(-4);
+}
+
+/** li-xiuying (SM4, no return to the initial PIN) personalized with the initial PIN 246810. */
+function customInitialCard(): SimulatedCard {
+  const doc = samplePerson('li-xiuying');
+  doc.pin = { ...doc.pin, initial: INITIAL };
+  return buildSscCard(doc, { powered: true });
+}
+
+/** Every form in which a digit string could leak into a JSON text. */
+function leaks(text: string, digits: string): string[] {
+  const ascii = Buffer.from(digits, 'ascii');
+  const forms = [digits, ascii.toString('hex'), ascii.toString('base64'), toHex(encodePinBcd(digits))];
+  const upper = text.toUpperCase();
+  return forms.filter((f) => upper.includes(f.toUpperCase()));
+}
+
+function appPin(card: SimulatedCard): { initial: boolean; triesLeft: number } {
+  const report = inspectSscTree(card.tree).appPin;
+  if (report === null) throw new Error('no application PIN');
+  return report;
+}
+
+/** RELOAD PIN `80 5E 00 00 Lc newBCD || MAC4` with the card's real reload key and no challenge. */
+function reload(card: SimulatedCard, pin: string): string {
+  const key = diversifyKey(issuerTestMasterKey('PIN_RELOAD'), '3101049000240017', 'sm4');
+  const bcd = encodePinBcd(pin);
+  const header = fromHex(`805E0000${(bcd.length + 4).toString(16).padStart(2, '0')}`);
+  const mac = cardMac('sm4', key, Uint8Array.from([...header, ...bcd]), new Uint8Array(0));
+  return sw(card, toHex(Uint8Array.from([...header, ...bcd, ...mac])));
+}
+
+group('initial PIN in saved images', () => {
+  it('an image with a custom initial PIN and a changed PIN holds neither, in any encoding', () => {
+    const path = join(dir, 'card.json');
+    const card = customInitialCard();
+    saveCardImage(path, card);
+    expect(leaks(readFileSync(path, 'utf8'), INITIAL)).toEqual([]);
+    expect(sw(card, SELECT_SSSE)).toBe('9000');
+    expect(sw(card, `805E010007${INITIAL}FF${CHANGED}`)).toBe('9000');
+    saveCardImage(path, card);
+    const text = readFileSync(path, 'utf8');
+    expect(leaks(text, INITIAL)).toEqual([]);
+    expect(leaks(text, CHANGED)).toEqual([]);
+    // The check itself can fail: the same search finds the digits when they are there.
+    expect(leaks(`${text}"${INITIAL}"`, INITIAL)).toContain(INITIAL);
+    expect(leaks(`${text}"${Buffer.from(CHANGED).toString('hex')}"`, CHANGED)).toHaveLength(1);
+  });
+
+  it('keeps the "initial PIN in effect" flag and the no-return rule across save and load', () => {
+    const path = join(dir, 'card.json');
+    const card = customInitialCard();
+    saveCardImage(path, card);
+    let loaded = loadCardImage(path, { powered: true });
+    expect(appPin(loaded).initial).toBe(true);
+    expect(sw(loaded, SELECT_SSSE)).toBe('9000');
+    expect(sw(loaded, '0020000003123456')).toBe('63C5'); // 123456 is not this card's PIN
+    expect(sw(loaded, `0020000003${INITIAL}`)).toBe('9000');
+    expect(sw(loaded, `805E010007${INITIAL}FF${CHANGED}`)).toBe('9000');
+    expect(appPin(loaded).initial).toBe(false);
+    saveCardImage(path, loaded);
+
+    loaded = loadCardImage(path, { powered: true });
+    expect(appPin(loaded).initial).toBe(false);
+    expect(sw(loaded, SELECT_SSSE)).toBe('9000');
+    // li-xiuying's region forbids returning to the initial PIN: 6985, recognised from the verifier.
+    expect(sw(loaded, `805E010007${CHANGED}FF${INITIAL}`)).toBe('6985');
+    expect(sw(loaded, `805E010007${CHANGED}FF123456`)).toBe('9000');
+    // The issuer may set the initial PIN again; the card then flags it as in effect.
+    expect(reload(loaded, INITIAL)).toBe('9000');
+    expect(appPin(loaded).initial).toBe(true);
+    saveCardImage(path, loaded);
+    expect(appPin(loadCardImage(path)).initial).toBe(true);
+    expect(leaks(readFileSync(path, 'utf8'), INITIAL)).toEqual([]);
+  });
+
+  it('the exported state has a sealed policy per PIN and refuses a clear initial PIN in a version 2 state', () => {
+    const state = customInitialCard().exportState();
+    expect(state.version).toBe(2);
+    const pins = (state.mf.children[0] as { pins: { policy: Record<string, unknown> }[] }).pins;
+    expect(Object.keys(pins[0]!.policy).sort()).toEqual(['forbidReturnToInitial', 'initialPinVerifier', 'maxLength', 'minLength', 'tryLimit']);
+    const tampered = JSON.parse(JSON.stringify(state));
+    tampered.mf.children[0].pins[0].policy.initialPin = INITIAL;
+    expect(() => importState(tampered)).toThrow(/pins\[0\]\.policy\.initialPin: a version 2 state keeps the initial PIN only as initialPinVerifier/);
+    expect(exportState(importState(JSON.parse(JSON.stringify(state))))).toEqual(state);
+  });
+});
+
+/** A version 1 image as the previous build wrote it: clear initial PINs, no lifecycle, no recordLengths. */
+function versionOneImage(card: SimulatedCard): Record<string, unknown> {
+  const state = JSON.parse(JSON.stringify(card.exportState()));
+  state.version = 1;
+  delete state.cardBlocked;
+  const walk = (df: Record<string, unknown>): void => {
+    for (const p of df['pins'] as { policy: Record<string, unknown> }[]) {
+      delete p.policy['initialPinVerifier'];
+      p.policy['initialPin'] = df['label'] === 'SSSE' ? INITIAL : '123456';
+    }
+    for (const c of df['children'] as Record<string, unknown>[]) {
+      if (c['type'] === 'df') walk(c);
+      else delete c['recordLengths'];
+    }
+  };
+  walk(state.mf);
+  const now = new Date().toISOString();
+  return { format: 'sscard-card-image', version: 1, created: now, saved: now, spec: '3.00', transmission: 'T=1', extendedLength: false, state };
+}
+
+group('version 1 images are migrated', () => {
+  it('load as version 2 without touching the file; the initial PIN is still recognised', () => {
+    const path = join(dir, 'v1.json');
+    const text = JSON.stringify(versionOneImage(customInitialCard()));
+    writeFileSync(path, text);
+    expect(readCardImage(path).version).toBe(2);
+    expect(leaks(JSON.stringify(readCardImage(path)), INITIAL)).toEqual([]);
+    const card = loadCardImage(path, { powered: true });
+    expect(readFileSync(path, 'utf8')).toBe(text);
+    expect(appPin(card).initial).toBe(true);
+    expect(sw(card, SELECT_SSSE)).toBe('9000');
+    expect(sw(card, `805E010007${INITIAL}FF${CHANGED}`)).toBe('9000');
+    expect(sw(card, `805E010007${CHANGED}FF${INITIAL}`)).toBe('6985');
+  });
+
+  it('openCardImage rewrites the file as version 2 at once, without the clear initial PIN', () => {
+    const path = join(dir, 'v1.json');
+    writeFileSync(path, JSON.stringify(versionOneImage(customInitialCard())));
+    expect(leaks(readFileSync(path, 'utf8'), INITIAL).length).toBeGreaterThan(0);
+    openCardImage(path);
+    const text = readFileSync(path, 'utf8');
+    expect(JSON.parse(text).version).toBe(2);
+    expect(leaks(text, INITIAL)).toEqual([]);
+  });
+
+  it('a state version that does not match the image version is refused by name', () => {
+    const path = join(dir, 'mixed.json');
+    const image = versionOneImage(customInitialCard());
+    (image['state'] as Record<string, unknown>)['version'] = 2;
+    writeFileSync(path, JSON.stringify(image));
+    let caught: unknown;
+    try {
+      loadCardImage(path);
+    } catch (err) {
+      caught = err;
+    }
+    expect(caught).toBeInstanceOf(CardImageError);
+    expect((caught as CardImageError).message).toMatch(/field state\.version: is 2, but a version 1 image holds a version 1 state/);
+  });
+});
