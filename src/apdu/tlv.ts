@@ -1,4 +1,5 @@
 import { ApduEncodeError, ApduParseError } from './errors.js';
+import { concatBytes } from './hex.js';
 
 /** A BER-TLV data object. `value` is the raw value field; constructed objects also get `children`. */
 export interface Tlv {
@@ -162,16 +163,7 @@ export function encodeBerTlv(tag: number, value: Uint8Array | Tlv[]): Uint8Array
  * value are normalised away.
  */
 export function encodeBerTlvList(list: Tlv[]): Uint8Array {
-  const parts = list.map((t) => encodeBerTlv(t.tag, t.children ?? t.value));
-  let total = 0;
-  for (const p of parts) total += p.length;
-  const out = new Uint8Array(total);
-  let off = 0;
-  for (const p of parts) {
-    out.set(p, off);
-    off += p.length;
-  }
-  return out;
+  return concatBytes(...list.map((t) => encodeBerTlv(t.tag, t.children ?? t.value)));
 }
 
 /** First object with `tag`, searching depth-first (an object before its children, children before later siblings). */

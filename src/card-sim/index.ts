@@ -8,9 +8,15 @@ export { CardKey, KEY_USAGES } from './fs/keys.js';
 export type { CardAlgorithm, KeyUsage, CardKeyOptions } from './fs/keys.js';
 export { CardPin } from './fs/pins.js';
 export type { CardPinOptions, PinFormat } from './fs/pins.js';
-export { MasterFile, DedicatedFile, ElementaryFile, MF_FID, EF_STRUCTURES } from './fs/nodes.js';
-export type { EfStructure, EfOptions, DfOptions, MasterFileOptions, FileNode } from './fs/nodes.js';
-export { exportState, importState, CARD_STATE_FORMAT, CARD_STATE_VERSION } from './state/card-state.js';
+export { MasterFile, DedicatedFile, ElementaryFile, MF_FID, EF_STRUCTURES, APPLICATION_BLOCKS } from './fs/nodes.js';
+export type { EfStructure, EfOptions, DfOptions, MasterFileOptions, FileNode, ApplicationBlock } from './fs/nodes.js';
+export {
+  exportState,
+  importState,
+  CARD_STATE_FORMAT,
+  CARD_STATE_VERSION,
+  CARD_STATE_READABLE_VERSIONS,
+} from './state/card-state.js';
 export type { CardState, DfState, EfState, PinState, KeyState } from './state/card-state.js';
 export { buildAtr, parseAtr, validateAtr, ATR_VARIANTS } from './atr.js';
 export type { AtrVariant, ParsedAtr, AtrInterfaceGroup } from './atr.js';

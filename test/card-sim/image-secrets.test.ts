@@ -104,7 +104,7 @@ group('initial PIN in saved images', () => {
   it('the exported state has a sealed policy per PIN and refuses a clear initial PIN in a version 2 state', () => {
     const state = customInitialCard().exportState();
     expect(state.version).toBe(2);
-    const pins = (state.mf.children[0] as { pins: { policy: Record<string, unknown> }[] }).pins;
+    const pins = (state.mf.children[0] as unknown as { pins: { policy: Record<string, unknown> }[] }).pins;
     expect(Object.keys(pins[0]!.policy).sort()).toEqual(['forbidReturnToInitial', 'initialPinVerifier', 'maxLength', 'minLength', 'tryLimit']);
     const tampered = JSON.parse(JSON.stringify(state));
     tampered.mf.children[0].pins[0].policy.initialPin = INITIAL;

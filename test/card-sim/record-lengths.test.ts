@@ -94,7 +94,7 @@ group('linear-variable EFs with a fixed length per record', () => {
     df.addEf({ fid: 0xef05, sfi: 5, structure: 'linear-variable', recordLengths: [3, 1], records: [bytes(3), bytes(1)] });
     df.addEf({ fid: 0xef06, sfi: 6, structure: 'linear-variable', recordLength: 4, records: [bytes(2)] });
     const state = exportState(mf);
-    const efs = (state.mf.children[0] as { children: Record<string, unknown>[] }).children;
+    const efs = (state.mf.children[0] as unknown as { children: Record<string, unknown>[] }).children;
     expect(efs[0]!['recordLengths']).toEqual([3, 1]);
     expect('recordLengths' in efs[1]!).toBe(false);
     const back = importState(JSON.parse(JSON.stringify(state)));

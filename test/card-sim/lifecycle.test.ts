@@ -1,0 +1,245 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe as group, expect, it } from 'vitest';
+import { concatBytes, decodeResponse, fromHex, toHex } from '../../src/apdu/index.js';
+import { SimulatedCard } from '../../src/card-sim/index.js';
+import { loadCardImage, openCardImage, saveCardImage } from '../../src/card-sim/image.js';
+import { samplePerson } from '../../src/card-sim/profiles/people.js';
+import type { PersonalizationDocument } from '../../src/card-sim/profiles/personalization.js';
+import { BANK_AID, SSSE_DF_NAME, buildSscCard, buildSscTree } from '../../src/card-sim/profiles/ssc.js';
+import { SSC_KEYS, commandMac, diversifyKey, issuerTestMasterKey, type KeyAlgorithm } from '../../src/keys/index.js';
+
+/*
+ * Lifecycle commands through APDU bytes, with MACs computed by src/keys from the published TEST
+ * master key APP_CONTROL diversified with the card identifier (what a terminal's secure module
+ * does), against SSC cards built from the sample people.
+ */
+
+const SELECT_SSSE = toHex(concatBytes(fromHex('00A404000F'), SSSE_DF_NAME));
+const SELECT_BANK = toHex(concatBytes(fromHex('00A4040008'), BANK_AID));
+/** READ RECORD SFI 5 (EF05) record 7, the card number. */
+const READ_EF05_CARD_NUMBER = '00B2072C00';
+
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'sscard-lifecycle-'));
+});
+afterEach(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function send(card: SimulatedCard, hex: string): { data: string; sw: string } {
+  const r = decodeResponse(card.transmit(fromHex(hex)));
+  return { data: toHex(r.data), sw: r.sw.toString(16).toUpperCase().padStart(4, '0') };
+}
+
+const sw = (card: SimulatedCard, hex: string): string => send(card, hex).sw;
+
+interface Subject {
+  who: string;
+  algorithm: KeyAlgorithm;
+  doc: PersonalizationDocument;
+}
+
+const subjects: Subject[] = [
+  { who: 'zhang-wei', algorithm: '3des', doc: samplePerson('zhang-wei') },
+  { who: 'li-xiuying', algorithm: 'sm4', doc: samplePerson('li-xiuying') },
+];
+
+function appControlKey(s: Subject): Uint8Array {
+  return diversifyKey(issuerTestMasterKey('APP_CONTROL'), s.doc.card.identifier, s.algorithm);
+}
+
+/**
+ * GET CHALLENGE, then `header 04 MAC4` with the MAC over header || 04 (IV = the challenge).
+ * `corrupt` flips a MAC bit; `skipChallenge` sends the command without asking for a challenge.
+ */
+function lifecycle(card: SimulatedCard, s: Subject, header: string, opts: { corrupt?: boolean; skipChallenge?: boolean } = {}): string {
+  let challenge: Uint8Array = new Uint8Array(0);
+  if (opts.skipChallenge !== true) {
+    const ch = send(card, '0084000008');
+    expect(ch.sw).toBe('9000');
+    challenge = fromHex(ch.data);
+  }
+  const mac = commandMac(s.algorithm, appControlKey(s), fromHex(header), new Uint8Array(0), challenge);
+  if (opts.corrupt === true) mac[0] = (mac[0] as number) ^ 0x01;
+  return sw(card, `${header}04${toHex(mac)}`);
+}
+
+for (const s of subjects) {
+  group(`lifecycle commands, ${s.who} (${s.algorithm})`, () => {
+    it('the SSC profile installs the application control key, diversified like the others', () => {
+      const ssse = buildSscTree(s.doc).findByDfName(SSSE_DF_NAME)!;
+      const key = ssse.key(SSC_KEYS.APP_CONTROL.kid);
+      expect(key?.usage).toBe('lifecycle');
+      expect(key?.algorithm).toBe(s.algorithm);
+      expect(toHex(key!.key)).toBe(toHex(appControlKey(s)));
+    });
+
+    it('APPLICATION BLOCK (temporary): 6A81 for SELECT and every command in it; APPLICATION UNBLOCK lifts it', () => {
+      const card = buildSscCard(s.doc, { powered: true });
+      expect(sw(card, SELECT_SSSE)).toBe('9000');
+      expect(sw(card, '0020000003123456')).toBe('9000');
+      expect(lifecycle(card, s, '841E0000')).toBe('9000');
+      expect(card.securityState().verifiedPins).toEqual([]);
+      expect(sw(card, READ_EF05_CARD_NUMBER)).toBe('6A81');
+      expect(sw(card, '0020000003123456')).toBe('6A81');
+      expect(sw(card, '00A40000023F00')).toBe('9000');
+      const select = send(card, SELECT_SSSE);
+      expect(select).toEqual({ data: '', sw: '6A81' });
+      expect(card.securityState().application).toBe('SSSE');
+      expect(sw(card, '00A4000002DF10')).toBe('6A81');
+      expect(sw(card, READ_EF05_CARD_NUMBER)).toBe('6A81');
+      // DF10 (inside the blocked SSSE) was made current by the refused SELECT; the block is lifted there.
+      expect(card.securityState().currentPath).toEqual([0x5353, 0xdf10]);
+      expect(lifecycle(card, s, '84180000')).toBe('9000');
+      expect(send(card, SELECT_SSSE).data).toMatch(/^6F/);
+      expect(send(card, READ_EF05_CARD_NUMBER).sw).toBe('9000');
+      // Blocking twice temporarily is harmless; unblocking an application that is not blocked is 6985.
+      expect(lifecycle(card, s, '84180000')).toBe('6985');
+    });
+
+    it('APPLICATION BLOCK (permanent): 9303 for SELECT, for everything in it and for APPLICATION UNBLOCK', () => {
+      const card = buildSscCard(s.doc, { powered: true });
+      sw(card, SELECT_SSSE);
+      expect(lifecycle(card, s, '841E0001')).toBe('9000');
+      expect(sw(card, READ_EF05_CARD_NUMBER)).toBe('9303');
+      expect(lifecycle(card, s, '84180000')).toBe('9303');
+      expect(lifecycle(card, s, '841E0000')).toBe('9303');
+      card.reset();
+      expect(sw(card, SELECT_SSSE)).toBe('9303');
+      expect(sw(card, '0020000000')).toBe('9303');
+      expect(sw(card, '00A40000023F00')).toBe('9000');
+    });
+
+    it('a temporary block can be made permanent', () => {
+      const card = buildSscCard(s.doc, { powered: true });
+      sw(card, SELECT_SSSE);
+      expect(lifecycle(card, s, '841E0000')).toBe('9000');
+      expect(lifecycle(card, s, '841E0001')).toBe('9000');
+      expect(sw(card, SELECT_SSSE)).toBe('9303');
+    });
+
+    it('MAC rules: bad MAC 6988 (a key try), no challenge 6984, a replay 6984, 3 bad MACs block the key', () => {
+      const card = buildSscCard(s.doc, { powered: true });
+      sw(card, SELECT_SSSE);
+      const key = card.tree.findByDfName(SSSE_DF_NAME)!.key(SSC_KEYS.APP_CONTROL.kid)!;
+      expect(lifecycle(card, s, '841E0000', { corrupt: true })).toBe('6988');
+      expect(key.triesLeft).toBe(2);
+      expect(lifecycle(card, s, '841E0000', { skipChallenge: true })).toBe('6984');
+      expect(key.triesLeft).toBe(2);
+      expect(send(card, READ_EF05_CARD_NUMBER).sw).toBe('9000');
+      // The same bytes a second time: the challenge they were made for is used up.
+      const ch = fromHex(send(card, '0084000008').data);
+      const block = `841E000004${toHex(commandMac(s.algorithm, appControlKey(s), fromHex('841E0000'), new Uint8Array(0), ch))}`;
+      expect(sw(card, block)).toBe('9000');
+      expect(key.triesLeft).toBe(3);
+      expect(sw(card, block)).toBe('6984');
+      expect(lifecycle(card, s, '84180000')).toBe('9000');
+      for (let i = 0; i < 3; i++) expect(lifecycle(card, s, '841E0000', { corrupt: true })).toBe('6988');
+      expect(key.blocked).toBe(true);
+      expect(lifecycle(card, s, '841E0000')).toBe('6983');
+      expect(send(card, READ_EF05_CARD_NUMBER).sw).toBe('9000');
+    });
+
+    it('a good MAC restores the key tries; the MAC covers the header (P2 changed: 6988)', () => {
+      const card = buildSscCard(s.doc, { powered: true });
+      sw(card, SELECT_SSSE);
+      const key = card.tree.findByDfName(SSSE_DF_NAME)!.key(SSC_KEYS.APP_CONTROL.kid)!;
+      expect(lifecycle(card, s, '841E0000', { corrupt: true })).toBe('6988');
+      const ch = fromHex(send(card, '0084000008').data);
+      const macForTemporary = toHex(commandMac(s.algorithm, appControlKey(s), fromHex('841E0000'), new Uint8Array(0), ch));
+      expect(sw(card, `841E000104${macForTemporary}`)).toBe('6988');
+      expect(key.triesLeft).toBe(1);
+      expect(lifecycle(card, s, '841E0000')).toBe('9000');
+      expect(key.triesLeft).toBe(3);
+    });
+
+    it('malformed commands: 6A86 wrong P1-P2, 6700 wrong Lc, 6E00 without CLA 84, 6985 outside an application', () => {
+      const card = buildSscCard(s.doc, { powered: true });
+      expect(lifecycle(card, s, '841E0000')).toBe('6985'); // MF selected: no application
+      sw(card, SELECT_SSSE);
+      expect(sw(card, '841E000204AABBCCDD')).toBe('6A86');
+      expect(sw(card, '841E010004AABBCCDD')).toBe('6A86');
+      expect(sw(card, '8418000104AABBCCDD')).toBe('6A86');
+      expect(sw(card, '8416000104AABBCCDD')).toBe('6A86');
+      expect(sw(card, '841E000003AABBCC')).toBe('6700');
+      expect(sw(card, '841E0000')).toBe('6700');
+      expect(sw(card, '841E000005AABBCCDDEE')).toBe('6700');
+      expect(sw(card, '001E000004AABBCCDD')).toBe('6E00');
+      expect(sw(card, '8016000004AABBCCDD')).toBe('6E00');
+      expect(send(card, READ_EF05_CARD_NUMBER).sw).toBe('9000');
+    });
+
+    it('CARD BLOCK is final: every later command, also after a reset, answers 6A81', () => {
+      const card = buildSscCard(s.doc, { powered: true });
+      expect(lifecycle(card, s, '84160000', { skipChallenge: false })).toBe('6A88'); // no lifecycle key at the MF
+      sw(card, SELECT_SSSE);
+      expect(lifecycle(card, s, '84160000')).toBe('9000');
+      for (const cmd of ['00A40000023F00', SELECT_SSSE, '0084000008', READ_EF05_CARD_NUMBER, '0020000003123456', '00FF000000', 'FF00000000', '84180000']) {
+        expect(sw(card, cmd), cmd).toBe('6A81');
+      }
+      card.reset('cold');
+      expect(sw(card, '00A40000023F00')).toBe('6A81');
+      expect(card.tree.cardBlocked).toBe(true);
+    });
+  });
+}
+
+group('lifecycle state persists in the card image', () => {
+  const s = subjects[0]!;
+
+  it('a blocked application and a blocked card survive save and load', () => {
+    const path = join(dir, 'card.json');
+    let card = buildSscCard(s.doc, { powered: true });
+    sw(card, SELECT_SSSE);
+    expect(lifecycle(card, s, '841E0000')).toBe('9000');
+    saveCardImage(path, card);
+    expect(JSON.parse(readFileSync(path, 'utf8')).state.mf.children[0].applicationBlocked).toBe('temporary');
+    card = loadCardImage(path, { powered: true });
+    expect(sw(card, SELECT_SSSE)).toBe('6A81');
+    expect(lifecycle(card, s, '84180000')).toBe('9000');
+    saveCardImage(path, card);
+    expect('applicationBlocked' in JSON.parse(readFileSync(path, 'utf8')).state.mf.children[0]).toBe(false);
+    card = loadCardImage(path, { powered: true });
+    expect(sw(card, SELECT_SSSE)).toBe('9000');
+    expect(lifecycle(card, s, '84160000')).toBe('9000');
+    saveCardImage(path, card);
+    expect(JSON.parse(readFileSync(path, 'utf8')).state.cardBlocked).toBe(true);
+    expect(sw(loadCardImage(path, { powered: true }), '00A40000023F00')).toBe('6A81');
+  });
+
+  it('a card bound to its image writes the block before answering', () => {
+    const path = join(dir, 'card.json');
+    saveCardImage(path, buildSscCard(s.doc));
+    const card = openCardImage(path, { powered: true });
+    sw(card, SELECT_SSSE);
+    expect(lifecycle(card, s, '841E0001')).toBe('9000');
+    const onDisk = loadCardImage(path, { powered: true });
+    expect(sw(onDisk, SELECT_SSSE)).toBe('9303');
+  });
+
+  it('when the block cannot be made durable the card answers 6581 and stays usable', () => {
+    let failing = false;
+    const card = buildSscCard(s.doc, {
+      powered: true,
+      onDurableChange: (state) => {
+        if (failing && state.mf.children.some((c) => c.type === 'df' && c.applicationBlocked !== undefined)) {
+          throw new Error('disk full');
+        }
+      },
+    });
+    sw(card, SELECT_SSSE);
+    failing = true;
+    expect(lifecycle(card, s, '841E0000')).toBe('6581');
+    expect(card.tree.findByDfName(SSSE_DF_NAME)!.blocked).toBeUndefined();
+    expect(sw(card, SELECT_SSSE)).toBe('9000');
+  });
+
+  it('the bank application has no lifecycle key of its own: 6A88', () => {
+    const card = buildSscCard(s.doc, { powered: true });
+    expect(sw(card, SELECT_BANK)).toBe('9000');
+    expect(lifecycle(card, s, '841E0000')).toBe('6A88');
+  });
+});
