@@ -1,5 +1,11 @@
-import { createCipheriv } from 'node:crypto';
-import { SSC_KEYS, diversifyKey, issuerTestMasterKey, type KeyAlgorithm, type SscKeyName } from '../keys/index.js';
+import {
+  SSC_KEYS,
+  authenticationCryptogram,
+  diversifyKey,
+  issuerTestMasterKey,
+  type KeyAlgorithm,
+  type SscKeyName,
+} from '../keys/index.js';
 import { InvalidArgumentError } from './errors.js';
 
 /*
@@ -24,25 +30,6 @@ export interface SecureModule {
   hasKey(key: SscKeyName): boolean;
   /** The EXTERNAL AUTHENTICATE data: 8 bytes for 3DES, 16 for SM4. */
   externalAuthenticate(input: ExternalAuthInput): Promise<Uint8Array>;
-}
-
-/**
- * The cryptogram over a challenge, as the card checks it (project choice shared with the card
- * simulator): the challenge zero-padded to one cipher block (8 bytes 3DES, 16 SM4), enciphered in
- * ECB with the card key.
- */
-export function authenticationCryptogram(algorithm: KeyAlgorithm, cardKey: Uint8Array, challenge: Uint8Array): Uint8Array {
-  const size = algorithm === 'sm4' ? 16 : 8;
-  if (challenge.length === 0 || challenge.length > size) {
-    throw new InvalidArgumentError(`challenge must be 1..${size} bytes, got ${challenge.length}`);
-  }
-  if (cardKey.length !== 16) throw new InvalidArgumentError(`card key must be 16 bytes, got ${cardKey.length}`);
-  const block = new Uint8Array(size);
-  block.set(challenge, 0);
-  const cipher = createCipheriv(algorithm === 'sm4' ? 'sm4-ecb' : 'des-ede-ecb', cardKey, null);
-  cipher.setAutoPadding(false);
-  const out = Buffer.concat([cipher.update(block), cipher.final()]);
-  return new Uint8Array(out.buffer, out.byteOffset, out.length).slice();
 }
 
 /** A secure module in software holding issuer master keys by SSC key name (SSC_KEYS). */
