@@ -34,11 +34,15 @@ function customInitialCard(): SimulatedCard {
   return buildSscCard(doc, { powered: true });
 }
 
-/** Every form in which a digit string could leak into a JSON text. */
+/**
+ * Every form in which a digit string could leak into a JSON text. The random salts and MACs of the
+ * PIN verifiers are blanked first: random hex contains any 6 given hex digits now and then, which
+ * would make this check fail by chance, and a verifier's value is no place a PIN is written to.
+ */
 function leaks(text: string, digits: string): string[] {
   const ascii = Buffer.from(digits, 'ascii');
   const forms = [digits, ascii.toString('hex'), ascii.toString('base64'), toHex(encodePinBcd(digits))];
-  const upper = text.toUpperCase();
+  const upper = text.replace(/"(salt|mac)"\s*:\s*"[0-9A-Fa-f]*"/g, '"$1":""').toUpperCase();
   return forms.filter((f) => upper.includes(f.toUpperCase()));
 }
 
