@@ -128,7 +128,7 @@ export function pcscErrorToSdk(error: unknown, context: PcscErrorContext): Sscar
     }
     case 'service':
       return new PcscServiceError(
-        `pcscd is not running (${pcsc}); start it (e.g. scripts/pcsc-lab up, or systemctl start pcscd)`,
+        `pcscd is not running: ${context.operation}${where} failed (${pcsc}); start it (e.g. scripts/pcsc-lab up, or systemctl start pcscd)`,
         code === undefined ? options : { ...options, pcscCode: code },
       );
     case 'reader': {

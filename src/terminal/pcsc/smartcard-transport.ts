@@ -263,6 +263,11 @@ export class SmartcardTransport implements Transport {
    * Stops watching the reader and disconnects with `closeDisposition`. Exchanges still under way
    * get up to one second to finish first (SCardDisconnect would otherwise block this thread
    * inside the PC/SC library until they do).
+   *
+   * The reset or power-down of the disposition is done by an asynchronous SCardReconnect before a
+   * plain SCardDisconnect(LEAVE): the binding's disconnect is synchronous, and a disconnect that
+   * makes pcscd talk to the card would block this thread while the card answers, which deadlocks
+   * when the card is simulated in this very process (sscard's own bridge).
    */
   async close(): Promise<void> {
     if (this.closed) return;
@@ -278,14 +283,22 @@ export class SmartcardTransport implements Transport {
         sleep(1000).then(() => false),
       ]);
     }
-    if (settled) {
+    if (!settled) return;
+    const card = this.card;
+    const disposition = this.options.closeDisposition;
+    if (!this.removed && disposition !== 'leave') {
       try {
-        this.card.disconnect(this.removed ? this.binding.SCARD_LEAVE_CARD : dispositionCode(this.binding, this.options.closeDisposition));
+        await card.reconnect(this.shareMode(), protocolMask(this.binding, this.options.protocols), dispositionCode(this.binding, disposition));
       } catch {
-        // A removed card or a dead pcscd: the handle is gone either way.
+        // The card left or pcscd went away: there is no security state left to end.
       }
-      this.context.close();
     }
+    try {
+      card.disconnect(this.binding.SCARD_LEAVE_CARD);
+    } catch {
+      // A removed card or a dead pcscd: the handle is gone either way.
+    }
+    this.context.close();
   }
 
   onEvent(listener: (e: CardEvent) => void): () => void {

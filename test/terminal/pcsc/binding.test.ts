@@ -1,0 +1,96 @@
+import { spawn } from 'node:child_process';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { CardRemovedError, InvalidArgumentError, TransportError } from '../../../src/terminal/index.js';
+import { importOptional } from '../../../src/terminal/pcsc/binding.js';
+import { PcscBindingMissingError, PcscliteTransport, SmartcardTransport } from '../../../src/terminal/pcsc/index.js';
+import { shortAnswerError } from '../../../src/terminal/pcsc/options.js';
+import { REPO_ROOT } from '../../pcsc/lab.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const HIDE = path.join(here, 'fixtures', 'hide-bindings.mjs');
+
+/** Runs a TypeScript file or the CLI in a node process where `smartcard` and `pcsclite` cannot be found. */
+function runWithoutBindings(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', '--import', HIDE, ...args], {
+      cwd: REPO_ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, NO_COLOR: '1' },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`${args.join(' ')} did not finish within 30 s:\n${stdout}\n${stderr}`));
+    }, 30_000);
+    child.on('error', reject);
+    child.on('close', (status) => {
+      clearTimeout(timer);
+      resolve({ status, stdout, stderr });
+    });
+  });
+}
+
+describe('optional PC/SC bindings', () => {
+  it('a package that is not installed is PcscBindingMissingError saying what to install', async () => {
+    const error = await importOptional('sscard-no-such-pcsc-binding').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(PcscBindingMissingError);
+    expect((error as PcscBindingMissingError).code).toBe('PCSC_BINDING_MISSING');
+    expect((error as PcscBindingMissingError).binding).toBe('sscard-no-such-pcsc-binding');
+    expect((error as Error).message).toContain('npm install sscard-no-such-pcsc-binding');
+    expect((error as Error).message).toContain('libpcsclite-dev');
+  });
+
+  it('without the bindings the core runs, and every PC/SC entry point says what to install', async () => {
+    const r = await runWithoutBindings([path.join(here, 'fixtures', 'no-binding-child.ts')]);
+    expect(r.status, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout.trim().split('\n').pop() ?? '{}') as Record<string, { code: string; message: string } | string>;
+    expect(out['core']).toBe('A10500031');
+    for (const [entry, binding] of [['smartcard', 'smartcard@3.7.0'], ['pcsclite', 'pcsclite@1.0.1'], ['listReaders', 'smartcard@3.7.0'], ['watchReaders', 'smartcard@3.7.0']] as const) {
+      const failure = out[entry] as { code: string; message: string };
+      expect(failure.code, entry).toBe('PCSC_BINDING_MISSING');
+      expect(failure.message).toContain(`npm install ${binding}`);
+    }
+  });
+
+  it('the CLI reports a missing binding in one line and exits 1', async () => {
+    const r = await runWithoutBindings([path.join(REPO_ROOT, 'src', 'cli', 'bin.ts'), 'readers']);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/^sscard: the PC\/SC binding 'smartcard' cannot be loaded .*npm install smartcard@3\.7\.0.*\[PCSC_BINDING_MISSING\]\n$/);
+    expect(r.stdout).toBe('');
+  });
+
+  it('bad transport options are refused before anything is loaded or opened', async () => {
+    await expect(SmartcardTransport.connect({ maxRecvLength: 1 })).rejects.toBeInstanceOf(InvalidArgumentError);
+    await expect(SmartcardTransport.connect({ protocols: [] })).rejects.toBeInstanceOf(InvalidArgumentError);
+    await expect(PcscliteTransport.connect({ waitForCardMs: -1 })).rejects.toBeInstanceOf(InvalidArgumentError);
+    await expect(PcscliteTransport.connect({ closeDisposition: 'eject' as 'leave' })).rejects.toBeInstanceOf(InvalidArgumentError);
+  });
+});
+
+describe('an answer shorter than an R-APDU', () => {
+  it('is CardRemovedError when the card turns out to have left the reader during the probe', async () => {
+    let left = false;
+    setTimeout(() => {
+      left = true;
+    }, 100);
+    const started = performance.now();
+    const error = await shortAnswerError(0, 'R 00', 1000, () => left);
+    expect(error).toBeInstanceOf(CardRemovedError);
+    expect(error.cause).toBeInstanceOf(TransportError);
+    expect(performance.now() - started).toBeLessThan(900);
+  });
+
+  it('is a TransportError when the card is still there after the probe', async () => {
+    const started = performance.now();
+    const error = await shortAnswerError(1, 'R 00', 150, () => false);
+    expect(error).toBeInstanceOf(TransportError);
+    expect(error).not.toBeInstanceOf(CardRemovedError);
+    expect(error.message).toContain('1 byte(s)');
+    expect(performance.now() - started).toBeGreaterThanOrEqual(140);
+  });
+});

@@ -1,0 +1,129 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { connectToVpcd, type VpcdCard, type VpcdConnection } from '../../../src/bridge/index.js';
+import { loadSmartcard } from '../../../src/terminal/pcsc/binding.js';
+import { CARD_HOST, REPO_ROOT, type ReaderSlot } from '../../pcsc/lab.js';
+
+/*
+ * Helpers for the PC/SC suites: put a card into a vpcd slot (in this process through the bridge,
+ * or as an `sscard sim serve` child process), and wait until pcscd reports the reader's state.
+ */
+
+/** Waits (bounded) until pcscd reports `reader` with (or without) a card; with a card also its ATR. */
+export async function waitReader(reader: string, present: boolean, timeoutMs = 5000): Promise<Uint8Array | undefined> {
+  const binding = await loadSmartcard();
+  const context = new binding.Context();
+  try {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const r = context.listReaders().find((x) => x.name === reader);
+      const isPresent = r !== undefined && (r.state & binding.SCARD_STATE_PRESENT) !== 0 && (r.state & binding.SCARD_STATE_MUTE) === 0;
+      if (isPresent === present && (!present || (r?.atr?.length ?? 0) > 0)) return r?.atr == null ? undefined : new Uint8Array(r.atr);
+      if (Date.now() >= deadline) throw new Error(`reader '${reader}' did not become ${present ? 'present' : 'empty'} within ${timeoutMs} ms`);
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+  } finally {
+    context.close();
+  }
+}
+
+/** Inserts `card` into the slot through the bridge and waits until pcscd shows it present. */
+export async function insertCard(slot: ReaderSlot, card: VpcdCard): Promise<VpcdConnection> {
+  const bridge = await connectToVpcd({ card, host: CARD_HOST, port: slot.port, connectTimeoutMs: 5000, reconnect: false });
+  try {
+    await bridge.waitAttached(3000);
+    await waitReader(slot.reader, true);
+  } catch (error) {
+    await bridge.close();
+    throw error;
+  }
+  return bridge;
+}
+
+/** Pulls the card out (closes the bridge) and waits until pcscd shows the reader empty. */
+export async function removeCard(slot: ReaderSlot, bridge: VpcdConnection): Promise<void> {
+  await bridge.close();
+  await waitReader(slot.reader, false);
+}
+
+export function tempDir(prefix: string): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), `sscard-${prefix}-`));
+}
+
+/** An `sscard` command run as a child process (node + tsx, no npx in between, so signals reach it). */
+export interface CliChild {
+  child: ChildProcess;
+  stdout(): string;
+  stderr(): string;
+  /** Resolves when stdout has a line matching `pattern`; rejects on exit or after `timeoutMs`. */
+  waitFor(pattern: RegExp, timeoutMs?: number): Promise<void>;
+  /** Resolves with the exit code (or the signal name) once the process has ended. */
+  exited: Promise<number | string>;
+}
+
+export function spawnCli(args: string[]): CliChild {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'src', 'cli', 'bin.ts'), ...args], {
+    cwd: REPO_ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, NO_COLOR: '1' },
+  });
+  let out = '';
+  let err = '';
+  const watchers = new Set<() => void>();
+  child.stdout!.setEncoding('utf8').on('data', (d: string) => {
+    out += d;
+    for (const w of [...watchers]) w();
+  });
+  child.stderr!.setEncoding('utf8').on('data', (d: string) => {
+    err += d;
+  });
+  const exited = new Promise<number | string>((resolve) => {
+    child.on('exit', (code, signal) => {
+      resolve(code ?? signal ?? 'unknown');
+      for (const w of [...watchers]) w();
+    });
+  });
+  return {
+    child,
+    stdout: () => out,
+    stderr: () => err,
+    exited,
+    waitFor(pattern, timeoutMs = 15_000) {
+      return new Promise<void>((resolve, reject) => {
+        const check = (): void => {
+          if (pattern.test(out)) {
+            done();
+            resolve();
+          } else if (child.exitCode !== null || child.signalCode !== null) {
+            done();
+            reject(new Error(`sscard ${args.join(' ')} exited (${child.exitCode ?? child.signalCode}) before printing ${pattern}:\n${out}\n${err}`));
+          }
+        };
+        const timer = setTimeout(() => {
+          done();
+          reject(new Error(`sscard ${args.join(' ')} did not print ${pattern} within ${timeoutMs} ms:\n${out}\n${err}`));
+        }, timeoutMs);
+        const done = (): void => {
+          clearTimeout(timer);
+          watchers.delete(check);
+        };
+        watchers.add(check);
+        check();
+      });
+    },
+  };
+}
+
+/** Ends a child (SIGKILL after `graceMs` if it ignores `signal`) and waits for it. */
+export async function stopChild(c: CliChild, signal: NodeJS.Signals = 'SIGTERM', graceMs = 5000): Promise<number | string> {
+  if (c.child.exitCode !== null || c.child.signalCode !== null) return c.exited;
+  c.child.kill(signal);
+  const timer = setTimeout(() => c.child.kill('SIGKILL'), graceMs);
+  try {
+    return await c.exited;
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,4 @@
+import { SmartcardTransport } from '../../../src/terminal/pcsc/index.js';
+import { pcscTransportSuite } from './transport-suite.js';
+
+pcscTransportSuite('SmartcardTransport (smartcard binding)', (opts) => SmartcardTransport.connect(opts));
