@@ -1,5 +1,6 @@
-import { closeSync, fsyncSync, openSync, readdirSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, linkSync, openSync, readFileSync, readdirSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 
 /*
@@ -89,4 +90,264 @@ function removeStaleTemps(path: string): void {
       // Another process cleaned it up first.
     }
   }
+}
+
+/*
+ * Exclusive lock files. One process at a time may hold a card image open for writing: whoever
+ * holds `<image>.lock` loads the image, works on it and saves it; everyone else waits. Without it,
+ * two processes that loaded the same image would each save their own copy and one process's PIN
+ * tries would be lost (three wrong PINs in parallel would each leave "2 tries left").
+ *
+ * The lock file is JSON: { pid, host, processStarted, acquired, token } (token: random, unique to
+ * one acquisition). It is created atomically with its contents: written to a private temporary
+ * file, then hard-linked to the lock name (link fails with EEXIST when the lock exists), so no
+ * process ever sees a half-written lock. Where hard links are not supported the lock is created
+ * with O_EXCL ('wx') and written afterwards; a reader that finds it empty treats it as held.
+ *
+ * Stale locks: a lock whose holder runs on this host and no longer exists (process.kill(pid, 0)
+ * fails with ESRCH), or whose pid is this process's own but with another start time (the pid of a
+ * dead process reused, e.g. pid 1 in containers), is taken over. Locks of other hosts (a shared
+ * network directory) are never judged stale: their holder cannot be checked from here.
+ *
+ * Race handling of the takeover: only the process that created the guard file `<lock>.break`
+ * (O_EXCL) may remove a stale lock, and only after re-reading it under the guard and finding the
+ * very contents (same token) it judged stale. Since a lock is otherwise removed only by its own
+ * (live) holder and created only where none exists, two processes can never both remove a lock
+ * and both create a new one. The guard is held for a few system calls; a guard left by a process
+ * that died holding it (its pid no longer runs) is removed too. The remaining window needs two
+ * faults at once (a process dying inside those few system calls while two others race for the same
+ * guard), and a dead holder's pid reused by an unrelated live process makes the lock look held:
+ * the waiter then times out with an error naming the pid, and the lock file can be deleted by hand.
+ */
+
+/** Who holds a lock, as written in the lock file. */
+export interface LockHolder {
+  pid: number;
+  host: string;
+  /** When the holding process started (ISO time). */
+  processStarted: string;
+  /** When the lock was taken (ISO time). */
+  acquired: string;
+  /** Random, one per acquisition: tells two locks of the same pid apart. */
+  token: string;
+}
+
+/** A lock this process holds; release() removes the lock file (only if it is still this lock). */
+export interface FileLock {
+  readonly lockPath: string;
+  readonly holder: LockHolder;
+  release(): void;
+}
+
+/** Why a lock could not be taken in time: its holder, or undefined when the lock file is unreadable. */
+export interface LockBusy {
+  holder: LockHolder | undefined;
+  /** The holder is this very process (the image is already open here). */
+  thisProcess: boolean;
+}
+
+const PROCESS_STARTED_MS = Date.now() - process.uptime() * 1000;
+/**
+ * Two start times of the same pid closer than this are the same process. Different threads of a
+ * process compute the start time from the wall clock at slightly different moments.
+ */
+const SAME_PROCESS_START_TOLERANCE_MS = 2000;
+const POLL_MIN_MS = 15;
+const POLL_JITTER_MS = 25;
+
+/** Locks this module instance holds, by token: released at the latest when the process exits. */
+const heldLocks = new Map<string, FileLock>();
+let exitHookInstalled = false;
+
+function installExitHook(): void {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  // Safety net for a process that ends without releasing (an exception, process.exit()); a
+  // process killed by a signal leaves its lock behind, and the next opener finds it stale.
+  process.on('exit', () => {
+    for (const lock of [...heldLocks.values()]) lock.release();
+  });
+}
+
+const sleepCell = new Int32Array(new SharedArrayBuffer(4));
+
+/** Blocks the thread for `ms` (opening an image is synchronous, like the card's saves). */
+function sleepSync(ms: number): void {
+  Atomics.wait(sleepCell, 0, 0, ms);
+}
+
+function readLockText(lockPath: string): string | undefined {
+  try {
+    return readFileSync(lockPath, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+}
+
+function parseHolder(text: string): LockHolder | undefined {
+  try {
+    const v = JSON.parse(text) as Partial<LockHolder> | null;
+    if (
+      v !== null &&
+      typeof v === 'object' &&
+      Number.isInteger(v.pid) &&
+      typeof v.host === 'string' &&
+      typeof v.processStarted === 'string' &&
+      typeof v.acquired === 'string' &&
+      typeof v.token === 'string'
+    ) {
+      return v as LockHolder;
+    }
+  } catch {
+    // Not JSON (or half written where links are not available): unknown holder.
+  }
+  return undefined;
+}
+
+function isThisProcess(holder: LockHolder): boolean {
+  return (
+    holder.host === hostname() &&
+    holder.pid === process.pid &&
+    Math.abs(Date.parse(holder.processStarted) - PROCESS_STARTED_MS) < SAME_PROCESS_START_TOLERANCE_MS
+  );
+}
+
+/** True when the holder certainly no longer runs (see the comment at the top of this section). */
+function isStale(holder: LockHolder): boolean {
+  if (holder.host !== hostname()) return false;
+  if (holder.pid === process.pid) return !isThisProcess(holder);
+  return !processAlive(holder.pid);
+}
+
+/** Creates `lockPath` holding `text`, atomically; false when a lock already exists. */
+function createLockFile(lockPath: string, text: string): boolean {
+  const temp = `${lockPath}.${process.pid}.${randomBytes(4).toString('hex')}.new`;
+  writeSmallFile(temp, text, 'wx');
+  try {
+    linkSync(temp, lockPath);
+    return true;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') return false;
+    if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP' && code !== 'ENOSYS') throw err;
+  } finally {
+    try {
+      unlinkSync(temp);
+    } catch {
+      // Gone already.
+    }
+  }
+  // No hard links on this filesystem: O_EXCL create, then write (readers see it empty a moment).
+  try {
+    writeSmallFile(lockPath, text, 'wx');
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw err;
+  }
+}
+
+function writeSmallFile(path: string, text: string, flags: 'wx'): void {
+  const fd = openSync(path, flags, 0o600);
+  try {
+    const bytes = Buffer.from(text, 'utf8');
+    let written = 0;
+    while (written < bytes.length) written += writeSync(fd, bytes, written, bytes.length - written);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function unlinkIfExists(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+}
+
+/**
+ * Removes the lock `staleText` names, under the guard file. Returns without doing anything when
+ * another process holds the guard (the caller simply tries again) or the lock changed meanwhile.
+ */
+function breakStaleLock(lockPath: string, staleText: string): void {
+  const guardPath = `${lockPath}.break`;
+  const me: LockHolder = newHolder();
+  if (!createLockFile(guardPath, JSON.stringify(me))) {
+    const text = readLockText(guardPath);
+    const guardHolder = text === undefined ? undefined : parseHolder(text);
+    // A guard whose holder died inside its few system calls would block every takeover.
+    if (guardHolder !== undefined && isStale(guardHolder) && readLockText(guardPath) === text) unlinkIfExists(guardPath);
+    return;
+  }
+  try {
+    if (readLockText(lockPath) === staleText) unlinkIfExists(lockPath);
+  } finally {
+    if (readLockText(guardPath) === JSON.stringify(me)) unlinkIfExists(guardPath);
+  }
+}
+
+function newHolder(): LockHolder {
+  return {
+    pid: process.pid,
+    host: hostname(),
+    processStarted: new Date(PROCESS_STARTED_MS).toISOString(),
+    acquired: new Date().toISOString(),
+    token: randomBytes(12).toString('hex'),
+  };
+}
+
+/**
+ * Takes the exclusive lock `lockPath`, waiting (polling) up to `timeoutMs`; stale locks are taken
+ * over. Returns the lock, or who holds it when the time is up. A lock held by this very process
+ * is reported at once (waiting for ourselves would never end). File system errors other than
+ * "exists" are thrown as they are (errno codes).
+ */
+export function acquireFileLock(lockPath: string, timeoutMs: number): FileLock | LockBusy {
+  const deadline = Date.now() + Math.max(0, timeoutMs);
+  for (;;) {
+    const holder = newHolder();
+    const text = `${JSON.stringify(holder)}\n`;
+    if (createLockFile(lockPath, text)) return remember(lockPath, holder, text);
+    const existing = readLockText(lockPath);
+    if (existing === undefined) continue; // Released between our attempt and the read: try again.
+    const current = parseHolder(existing);
+    if (current !== undefined && heldLocks.has(current.token)) return { holder: current, thisProcess: true };
+    if (current !== undefined && isStale(current)) {
+      breakStaleLock(lockPath, existing);
+      if (readLockText(lockPath) !== existing) continue; // Gone (by us or another): try again now.
+    }
+    const left = deadline - Date.now();
+    if (left <= 0) return { holder: current, thisProcess: current !== undefined && isThisProcess(current) };
+    sleepSync(Math.min(left, POLL_MIN_MS + Math.floor(Math.random() * POLL_JITTER_MS)));
+  }
+}
+
+function remember(lockPath: string, holder: LockHolder, text: string): FileLock {
+  let released = false;
+  const lock: FileLock = {
+    lockPath,
+    holder,
+    release(): void {
+      if (released) return;
+      released = true;
+      heldLocks.delete(holder.token);
+      try {
+        // Only our own lock: if it was removed by hand and someone else took it, it is theirs.
+        if (readLockText(lockPath) === text) unlinkSync(lockPath);
+      } catch {
+        // Already gone (the directory removed, ...): nothing is held any more.
+      }
+    },
+  };
+  heldLocks.set(holder.token, lock);
+  installExitHook();
+  return lock;
+}
+
+/** True for what acquireFileLock returns when it got the lock. */
+export function isFileLock(result: FileLock | LockBusy): result is FileLock {
+  return 'release' in result;
 }

@@ -3,7 +3,8 @@ import { SscardError } from '../apdu/index.js';
 import { SimulatedCard } from './card.js';
 import type { SimulatedCardOptions, TransmissionProtocol } from './card.js';
 import { ImageFormatError } from './errors.js';
-import { writeFileAtomicSync } from './image-file.js';
+import { acquireFileLock, isFileLock, writeFileAtomicSync } from './image-file.js';
+import type { FileLock, LockBusy, LockHolder } from './image-file.js';
 import { exportState, importState } from './state/card-state.js';
 import type { CardState } from './state/card-state.js';
 import { sscSpecOf } from './profiles/ssc-inspect.js';
@@ -27,6 +28,11 @@ import { sscSpecOf } from './profiles/ssc-inspect.js';
  * loadCardImage return the version 2 form without touching the file; openCardImage, which binds
  * the card to the file, rewrites the file as version 2 at once, so the clear initial PIN leaves the
  * disk as soon as the card is put to use. Any other version is a CARD_IMAGE_VERSION error.
+ *
+ * Locking: openCardImage takes the exclusive lock `<image>.lock` (see image-file.ts) before it
+ * reads the file and keeps it until closeCardImage (or the end of the process), so processes that
+ * share an image take turns: load, act, save, release. readCardImage and loadCardImage take no
+ * lock: saves are atomic renames, so a reader sees one whole image, at worst a moment old.
  */
 
 export const CARD_IMAGE_FORMAT = 'sscard-card-image';
@@ -40,18 +46,105 @@ export type CardImageErrorCode =
   | 'CARD_IMAGE_CORRUPT'
   | 'CARD_IMAGE_VERSION'
   | 'CARD_IMAGE_INVALID'
-  | 'CARD_IMAGE_WRITE_FAILED';
+  | 'CARD_IMAGE_WRITE_FAILED'
+  | 'CARD_IMAGE_LOCKED'
+  | 'CARD_IMAGE_CLOSED';
 
 /** A card image that cannot be read or written; `path` is the file, the message names it. */
 export class CardImageError extends SscardError {
   override readonly code: CardImageErrorCode;
   readonly path: string;
+  /** CARD_IMAGE_LOCKED: who holds the lock (undefined when its lock file cannot be understood). */
+  readonly holder: CardImageLockHolder | undefined;
 
-  constructor(code: CardImageErrorCode, path: string, problem: string, options?: { cause?: unknown }) {
+  constructor(
+    code: CardImageErrorCode,
+    path: string,
+    problem: string,
+    options?: { cause?: unknown; holder?: CardImageLockHolder },
+  ) {
     super(code, `card image ${path}: ${problem}`, options);
     this.code = code;
     this.path = path;
+    this.holder = options?.holder;
   }
+}
+
+/** The process holding an image's lock, as its lock file says. */
+export type CardImageLockHolder = LockHolder;
+
+/** How long openCardImage waits for another process to release the image by default. */
+export const CARD_IMAGE_LOCK_TIMEOUT_MS = 5000;
+
+export interface CardImageLockOptions {
+  /** How long to wait for another process to release the image (default CARD_IMAGE_LOCK_TIMEOUT_MS; 0: no wait). */
+  lockTimeoutMs?: number;
+}
+
+/** An image's exclusive lock, held by this process until release(). */
+export interface CardImageLock {
+  /** The image file. */
+  readonly path: string;
+  /** The lock file, `<image>.lock`. */
+  readonly lockPath: string;
+  release(): void;
+}
+
+/** The lock file of an image. */
+export function cardImageLockPath(path: string): string {
+  return `${path}.lock`;
+}
+
+function lockedError(path: string, lockPath: string, busy: LockBusy, timeoutMs: number): CardImageError {
+  const { holder } = busy;
+  let problem: string;
+  if (holder === undefined) {
+    problem = `locked: the lock file ${lockPath} cannot be understood; if no sscard process uses the image, delete the lock file`;
+  } else if (busy.thisProcess) {
+    problem = `is already open in this process (pid ${holder.pid}); close it first (closeCardImage)`;
+  } else {
+    problem =
+      `in use by process ${holder.pid} on ${holder.host} since ${holder.acquired} (lock file ${lockPath}); ` +
+      `gave up after ${timeoutMs} ms`;
+  }
+  return new CardImageError('CARD_IMAGE_LOCKED', path, problem, holder === undefined ? {} : { holder });
+}
+
+/**
+ * Takes the exclusive lock of the image `path` (the file need not exist yet), waiting up to
+ * `lockTimeoutMs` for another process to release it; a lock left by a process that no longer
+ * runs is taken over. CARD_IMAGE_LOCKED (naming the file and the holder's pid) when the time is
+ * up or this process holds it already. For writers that do not go through openCardImage, e.g.
+ * replacing an image with a new card.
+ */
+export function lockCardImage(path: string, options: CardImageLockOptions = {}): CardImageLock {
+  return takeLock(path, options, 'CARD_IMAGE_WRITE_FAILED');
+}
+
+/** `missingDirectory`: the error code when the image's directory does not exist. */
+function takeLock(
+  path: string,
+  options: CardImageLockOptions,
+  missingDirectory: 'CARD_IMAGE_NOT_FOUND' | 'CARD_IMAGE_WRITE_FAILED',
+): CardImageLock {
+  const lockPath = cardImageLockPath(path);
+  const timeoutMs = options.lockTimeoutMs ?? CARD_IMAGE_LOCK_TIMEOUT_MS;
+  let result: FileLock | LockBusy;
+  try {
+    result = acquireFileLock(lockPath, timeoutMs);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    // No directory: no image either (for a reader of the image, "file not found").
+    if (code === 'ENOENT' && missingDirectory === 'CARD_IMAGE_NOT_FOUND') {
+      throw new CardImageError('CARD_IMAGE_NOT_FOUND', path, 'file not found', { cause: err });
+    }
+    throw new CardImageError('CARD_IMAGE_WRITE_FAILED', path, `cannot create the lock file ${lockPath} (${code ?? (err as Error).message})`, {
+      cause: err,
+    });
+  }
+  if (!isFileLock(result)) throw lockedError(path, lockPath, result, timeoutMs);
+  const lock = result;
+  return { path, lockPath, release: () => lock.release() };
 }
 
 export interface CardImage {
@@ -216,26 +309,58 @@ export function loadCardImage(path: string, options: LoadCardImageOptions = {}):
   return cardFromImage(path, readCardImage(path), options);
 }
 
+export interface OpenCardImageOptions extends LoadCardImageOptions, CardImageLockOptions {}
+
+/** The lock of each card opened with openCardImage and not closed yet. */
+const openLocks = new WeakMap<SimulatedCard, CardImageLock>();
+
 /**
  * A card bound to its image file: every durable change (a PIN try spent or restored, a record
  * written, a key counter moved) is saved to `path` atomically before the card answers the
  * command. If saving fails the card answers 6581 and keeps its last saved state. A version 1
  * file is rewritten as version 2 when it is opened (CARD_IMAGE_WRITE_FAILED if that fails).
+ *
+ * The image's exclusive lock is taken before the file is read (waiting up to `lockTimeoutMs`,
+ * CARD_IMAGE_LOCKED after that) and held until closeCardImage(card), or at the latest until the
+ * process exits.
  */
-export function openCardImage(path: string, options: LoadCardImageOptions = {}): SimulatedCard {
-  const { image, fileVersion } = readImageFile(path);
-  let card: SimulatedCard | undefined;
-  const created = image.created;
-  card = cardFromImage(path, image, {
-    ...options,
-    onDurableChange: (state) => {
-      // The card only reports changes after construction, so `card` is always set here; failing
-      // loudly (the card answers 6581) is still better than dropping a change.
-      if (card === undefined) throw new CardImageError('CARD_IMAGE_WRITE_FAILED', path, 'change reported before the card existed');
-      writeImage(path, imageOf(card, state, created));
-    },
-  });
-  // A migrated version 1 file still holds initial PINs in clear: replace it now.
-  if (fileVersion !== CARD_IMAGE_VERSION) writeImage(path, imageOf(card, card.exportState(), created));
-  return card;
+export function openCardImage(path: string, options: OpenCardImageOptions = {}): SimulatedCard {
+  const { lockTimeoutMs, ...cardOptions } = options;
+  const lock = takeLock(path, lockTimeoutMs === undefined ? {} : { lockTimeoutMs }, 'CARD_IMAGE_NOT_FOUND');
+  try {
+    const { image, fileVersion } = readImageFile(path);
+    let card: SimulatedCard | undefined;
+    const created = image.created;
+    card = cardFromImage(path, image, {
+      ...cardOptions,
+      onDurableChange: (state) => {
+        // The card only reports changes after construction, so `card` is always set here; failing
+        // loudly (the card answers 6581) is still better than dropping a change.
+        if (card === undefined) throw new CardImageError('CARD_IMAGE_WRITE_FAILED', path, 'change reported before the card existed');
+        // Without the lock another process may be working on the file: a change is refused (6581).
+        if (!openLocks.has(card)) throw new CardImageError('CARD_IMAGE_CLOSED', path, 'the card was closed; its changes are no longer saved');
+        writeImage(path, imageOf(card, state, created));
+      },
+    });
+    // A migrated version 1 file still holds initial PINs in clear: replace it now.
+    if (fileVersion !== CARD_IMAGE_VERSION) writeImage(path, imageOf(card, card.exportState(), created));
+    openLocks.set(card, lock);
+    return card;
+  } catch (err) {
+    lock.release();
+    throw err;
+  }
+}
+
+/**
+ * Ends the binding of a card from openCardImage: the card is powered off and the image's lock
+ * released, so another process may open it. The card keeps working in memory, but a change it
+ * would have to save answers 6581. Closing twice, or a card not from openCardImage, does nothing.
+ */
+export function closeCardImage(card: SimulatedCard): void {
+  const lock = openLocks.get(card);
+  if (lock === undefined) return;
+  openLocks.delete(card);
+  if (card.powered) card.powerOff();
+  lock.release();
 }

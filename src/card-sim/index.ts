@@ -2,7 +2,16 @@
 export { SimulatedCard } from './card.js';
 export type { CardEndpoint, SimulatedCardOptions, TransmissionProtocol } from './card.js';
 export { CardTreeError, ImageFormatError, AtrParseError, CardConfigError } from './errors.js';
-export { ALWAYS, NEVER, afterPin, afterKey, afterPinAndKey, afterPinOrKey, describeAccess } from './fs/access.js';
+export {
+  ALWAYS,
+  NEVER,
+  afterPin,
+  afterKey,
+  afterPinAndKey,
+  afterPinOrKey,
+  afterKeyWithMac,
+  describeAccess,
+} from './fs/access.js';
 export type { AccessCondition, AccessConditionKind } from './fs/access.js';
 export { CardKey, KEY_USAGES } from './fs/keys.js';
 export type { CardAlgorithm, KeyUsage, CardKeyOptions } from './fs/keys.js';
@@ -71,10 +80,22 @@ export {
   saveCardImage,
   loadCardImage,
   openCardImage,
+  closeCardImage,
+  lockCardImage,
+  cardImageLockPath,
   readCardImage,
   CardImageError,
   CARD_IMAGE_FORMAT,
   CARD_IMAGE_VERSION,
+  CARD_IMAGE_LOCK_TIMEOUT_MS,
 } from './image.js';
-export type { CardImage, CardImageErrorCode, LoadCardImageOptions } from './image.js';
+export type {
+  CardImage,
+  CardImageErrorCode,
+  CardImageLock,
+  CardImageLockHolder,
+  CardImageLockOptions,
+  LoadCardImageOptions,
+  OpenCardImageOptions,
+} from './image.js';
 // ---- end of SSC profile section --------------------------------------------------------------

@@ -1,7 +1,7 @@
 import { CardChannel, MemoryTransport, SoftwarePsam, SscCard } from '../terminal/index.js';
 import type { SscCardOptions, Transport } from '../terminal/index.js';
 import { SmartcardTransport } from '../terminal/pcsc/index.js';
-import { openCardImage } from '../card-sim/index.js';
+import { closeCardImage, openCardImage } from '../card-sim/index.js';
 import { CliInputError } from './commands/card.js';
 import { printTrace } from './output.js';
 
@@ -31,13 +31,17 @@ export interface CardSource {
    */
   readonly simulated: boolean;
   readonly channel: CardChannel;
-  /** Closes the channel (powering the card off). */
+  /** Closes the channel (powering the card off) and lets go of a card image's lock. */
   close(): Promise<void>;
 }
 
-/** A card image in a reader in memory; its changes are saved to the file as they happen. */
-function imageTransport(path: string): Transport {
-  return new MemoryTransport(openCardImage(path), { name: `image ${path}` });
+/**
+ * A card image in a reader in memory; its changes are saved to the file as they happen. The image
+ * stays locked against other processes until `release` (after the channel is closed).
+ */
+function imageTransport(path: string): { transport: Transport; release: () => void } {
+  const card = openCardImage(path);
+  return { transport: new MemoryTransport(card, { name: `image ${path}` }), release: () => closeCardImage(card) };
 }
 
 /**
@@ -51,8 +55,9 @@ export async function openCardFromOptions(opts: CardSourceOptions): Promise<Card
   let transport: Transport;
   let label: string;
   let simulated: boolean;
+  let release = (): void => {};
   if (opts.card !== undefined) {
-    transport = imageTransport(opts.card);
+    ({ transport, release } = imageTransport(opts.card));
     label = `card image ${opts.card}`;
     simulated = true;
   } else if (opts.reader !== undefined) {
@@ -66,7 +71,14 @@ export async function openCardFromOptions(opts: CardSourceOptions): Promise<Card
   }
   const channel = new CardChannel(transport);
   if (opts.trace === true) channel.subscribe(printTrace);
-  return { label, simulated, channel, close: () => channel.close() };
+  const close = async (): Promise<void> => {
+    try {
+      await channel.close();
+    } finally {
+      release();
+    }
+  };
+  return { label, simulated, channel, close };
 }
 
 /**

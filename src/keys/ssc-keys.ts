@@ -9,7 +9,12 @@ export const SSC_KEYS = {
   RKSSSE: { kid: 0x01, usage: 'external-auth' },
   /** UKSSSE: external authentication before updating SSSE data (DF02 work record, DF03 insurance). */
   UKSSSE: { kid: 0x02, usage: 'external-auth' },
-  /** Health key: external authentication before writing the DF10 health extension. */
+  /**
+   * Health key: external authentication before writing the DF10 health extension, and the MAC key
+   * of those writes (secure messaging, `04 DC` / `04 E2`). Project choice: one key, diversified
+   * from the HEALTH master like the others, for the one right "write health data", so a hospital's
+   * secure module holds a single master key for it.
+   */
   HEALTH: { kid: 0x03, usage: 'external-auth' },
   /** Internal authentication key (card authenticity). */
   IAK: { kid: 0x04, usage: 'internal-auth' },

@@ -60,6 +60,6 @@ export type { HealthInfo, AboBloodType, RhBloodType } from './ssc-records.js';
 // Record types of the shared SSC layouts, as SscCard returns and accepts them.
 export type { WorkRecord, Contraindication, MedicalHistoryEntry, HealthFlags } from '../records/index.js';
 export { SoftwarePsam } from './psam.js';
-export type { SecureModule, ExternalAuthInput } from './psam.js';
+export type { SecureModule, ExternalAuthInput, CommandMacInput } from './psam.js';
 export { maskIdNumber, findDrugConflicts } from './pos.js';
 export type { PrescriptionItem, DrugConflict } from './pos.js';

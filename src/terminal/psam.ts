@@ -1,6 +1,8 @@
 import {
+  CryptoInputError,
   SSC_KEYS,
   authenticationCryptogram,
+  commandMac,
   diversifyKey,
   issuerTestMasterKey,
   type KeyAlgorithm,
@@ -12,7 +14,8 @@ import { InvalidArgumentError } from './errors.js';
  * A terminal's secure module (PSAM) in software. It holds issuer master keys, never per-card keys:
  * for each card it derives the card's key from the master key and the card identifier (the shared
  * diversification of src/keys, which the card simulator uses to install the keys), then computes
- * the EXTERNAL AUTHENTICATE cryptogram over the card's challenge.
+ * the EXTERNAL AUTHENTICATE cryptogram over the card's challenge, or the MAC of a command sent
+ * with secure messaging.
  */
 
 /** Input of one external authentication. */
@@ -25,11 +28,30 @@ export interface ExternalAuthInput {
   challenge: Uint8Array;
 }
 
+/** Input of the MAC of one command sent with secure messaging (e.g. a DF10 health write `04 DC 00 03`). */
+export interface CommandMacInput {
+  key: SscKeyName;
+  algorithm: KeyAlgorithm;
+  /** EF05 tag 01: the diversification input. */
+  cardIdentifier: string;
+  /** CLA INS P1 P2 exactly as sent (CLA 04): the MAC covers the header. */
+  header: Uint8Array;
+  /** The command data without the MAC (at most 251 bytes: Lc = data + 4). */
+  data: Uint8Array;
+  /** The card's GET CHALLENGE answer (the IV; single use on the card). */
+  challenge: Uint8Array;
+}
+
 /** What SscCard needs from a secure module; a hardware PSAM behind a reader could implement it too. */
 export interface SecureModule {
   hasKey(key: SscKeyName): boolean;
   /** The EXTERNAL AUTHENTICATE data: 8 bytes for 3DES, 16 for SM4. */
   externalAuthenticate(input: ExternalAuthInput): Promise<Uint8Array>;
+  /**
+   * The 4-byte MAC to append to a command sent with secure messaging: src/keys commandMac with
+   * the card's key, over header || Lc (data + 4) || data, IV = the challenge.
+   */
+  commandMac(input: CommandMacInput): Promise<Uint8Array>;
 }
 
 /** A secure module in software holding issuer master keys by SSC key name (SSC_KEYS). */
@@ -61,6 +83,23 @@ export class SoftwarePsam implements SecureModule {
   }
 
   async externalAuthenticate(input: ExternalAuthInput): Promise<Uint8Array> {
+    return this.withCardKey(input, (cardKey) => authenticationCryptogram(input.algorithm, cardKey, input.challenge));
+  }
+
+  async commandMac(input: CommandMacInput): Promise<Uint8Array> {
+    return this.withCardKey(input, (cardKey) =>
+      commandMac(input.algorithm, cardKey, input.header, input.data, input.challenge));
+  }
+
+  /**
+   * Runs `compute` with the card's key (derived from the master key), wiped afterwards. A missing
+   * master key, an unusable card identifier and input the crypto refuses (header not 4 bytes,
+   * data too long, challenge longer than a block) are InvalidArgumentError.
+   */
+  private withCardKey(
+    input: { key: SscKeyName; algorithm: KeyAlgorithm; cardIdentifier: string },
+    compute: (cardKey: Uint8Array) => Uint8Array,
+  ): Uint8Array {
     const master = this.masters.get(input.key);
     if (master === undefined) throw new InvalidArgumentError(`this secure module holds no ${input.key} master key`);
     let cardKey: Uint8Array;
@@ -70,7 +109,12 @@ export class SoftwarePsam implements SecureModule {
       throw new InvalidArgumentError(`cannot derive the card's ${input.key} key: ${(error as Error).message}`, { cause: error });
     }
     try {
-      return authenticationCryptogram(input.algorithm, cardKey, input.challenge);
+      return compute(cardKey);
+    } catch (error) {
+      if (error instanceof CryptoInputError) {
+        throw new InvalidArgumentError(`${input.key}: ${error.message}`, { cause: error });
+      }
+      throw error;
     } finally {
       cardKey.fill(0);
     }

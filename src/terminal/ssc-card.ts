@@ -1,5 +1,5 @@
 import { timingSafeEqual } from 'node:crypto';
-import { SW, findTlv, parseBerTlv, swInfo, type CommandApdu } from '../apdu/index.js';
+import { SW, concatBytes, findTlv, parseBerTlv, swInfo, type CommandApdu } from '../apdu/index.js';
 import { SSC_KEYS, type KeyAlgorithm, type SscKeyName } from '../keys/index.js';
 import {
   DEFAULT_PIN_POLICY,
@@ -49,6 +49,9 @@ const FID = { DF02: 0xdf02, DF10: 0xdf10, EF07: 0xef07, EF08: 0xef08 } as const;
 
 /** Short file ids used in READ RECORD P2 (relative to the current DF). */
 const SFI = { EF05: 5, EF06: 6, EF07: 7, EF08: 8 } as const;
+
+/** CLA of a command with secure messaging: data || MAC4, the MAC covering the header (card profile §4). */
+const CLA_SECURE_MESSAGING = 0x04;
 
 /** How many records a cyclic file may hold at most; a card claiming more is misbehaving. */
 const MAX_CYCLIC_RECORDS = 254;
@@ -375,8 +378,9 @@ export class SscCard {
 
   /**
    * Writes a new newest medical-history record (UPDATE RECORD P1=00 P2=03 on the cyclic EF08).
-   * The terminal authenticates with the health key when its secure module holds it; a terminal
-   * without it sends the write unauthenticated and the card refuses it (SecurityStatusError).
+   * When its secure module holds the health key the terminal authenticates with it and sends the
+   * write with secure messaging (a MAC made with the same key; see writeHealthRecord); a terminal
+   * without it sends the plain write and the card refuses it (SecurityStatusError).
    */
   async appendMedicalHistory(entry: MedicalHistoryEntry): Promise<void> {
     const record = callerValue(() => encodeMedicalHistory(entry));
@@ -475,9 +479,28 @@ export class SscCard {
       throw new CardDataError('external authentication needs a secure module and a known card algorithm');
     }
     const cardIdentifier = await this.identifier(s);
-    const challenge = await s.send({ cla: 0x00, ins: 0x84, p1: 0x00, p2: 0x00, data: EMPTY, ne: 8 });
+    const challenge = await getChallenge(s);
     const cryptogram = await psam.externalAuthenticate({ key, algorithm, cardIdentifier, challenge });
     await s.send({ cla: 0x00, ins: 0x82, p1: 0x00, p2: SSC_KEYS[key].kid, data: cryptogram });
+  }
+
+  /**
+   * Sends `command` with secure messaging: GET CHALLENGE, then the command with CLA 04 and the
+   * secure module's 4-byte MAC (key `key`, over CLA INS P1 P2 || Lc || data, IV = that challenge)
+   * appended to its data. Needs a known card algorithm and identifier (external authentication
+   * has established both).
+   */
+  private async sendWithMac(s: CardSession, key: SscKeyName, command: CommandApdu): Promise<Uint8Array> {
+    const psam = this.psam;
+    const algorithm = this.algorithm;
+    if (psam === undefined || algorithm === undefined) {
+      throw new CardDataError('secure messaging needs a secure module and a known card algorithm');
+    }
+    const cardIdentifier = await this.identifier(s);
+    const header = Uint8Array.of(CLA_SECURE_MESSAGING, command.ins, command.p1, command.p2);
+    const challenge = await getChallenge(s);
+    const mac = await psam.commandMac({ key, algorithm, cardIdentifier, header, data: command.data, challenge });
+    return s.send({ ...command, cla: CLA_SECURE_MESSAGING, data: concatBytes(command.data, mac) });
   }
 
   /** The card identifier (EF05 tag 01), read once; leaves the current DF where it was. */
@@ -490,17 +513,42 @@ export class SscCard {
     return this.cardIdentifier;
   }
 
+  /**
+   * Writes a new record 1 of the cyclic DF10 file `efId`: SELECT the EF (it becomes current for
+   * UPDATE RECORD P1=00 P2=03; the current DF stays DF10), then, with the health key in the
+   * secure module (card profile §3: external authentication with the health key and a MAC):
+   *   GET CHALLENGE, EXTERNAL AUTHENTICATE (health key), GET CHALLENGE,
+   *   `04 DC 00 03 Lc record || MAC4` (MAC with the health key, IV = the second challenge).
+   * Two challenges because the card uses each one once. Without the key the plain `00 DC 00 03`
+   * goes out and the card refuses it (6982: SecurityStatusError).
+   */
   private writeHealthRecord(efId: number, record: Uint8Array): Promise<void> {
     return this.pinProtected(async (s) => {
       const authenticate = this.canAuthenticate('HEALTH');
       if (authenticate) await this.identifier(s);
       await this.goTo(s, 'df10');
-      if (authenticate) await this.externalAuthenticate(s, 'HEALTH');
-      // Selecting the EF makes it current for UPDATE RECORD P2=03; the current DF stays DF10.
       await s.send(select(0x02, 0x0c, fid(efId)));
-      await s.send({ cla: 0x00, ins: 0xdc, p1: 0x00, p2: 0x03, data: record });
+      const write: CommandApdu = { cla: 0x00, ins: 0xdc, p1: 0x00, p2: 0x03, data: record };
+      if (!authenticate) {
+        await s.send(write);
+        return;
+      }
+      await this.externalAuthenticate(s, 'HEALTH');
+      await this.sendWithMac(s, 'HEALTH', write);
     });
   }
+}
+
+/** Challenge length the terminal asks for (fine for both algorithms: SM4 pads it to its block). */
+const CHALLENGE_LENGTH = 8;
+
+/** GET CHALLENGE `00 84 00 00 08`; an answer of another length is the card's error (CardDataError). */
+async function getChallenge(s: CardSession): Promise<Uint8Array> {
+  const challenge = await s.send({ cla: 0x00, ins: 0x84, p1: 0x00, p2: 0x00, data: EMPTY, ne: CHALLENGE_LENGTH });
+  if (challenge.length !== CHALLENGE_LENGTH) {
+    throw new CardDataError(`GET CHALLENGE answered ${challenge.length} bytes, expected ${CHALLENGE_LENGTH}`);
+  }
+  return challenge;
 }
 
 /** Reads one TLV item record and decodes it with the shared item table (tag and length checked). */

@@ -117,7 +117,10 @@ group('initial PIN in saved images', () => {
   });
 });
 
-/** A version 1 image as the previous build wrote it: clear initial PINs, no lifecycle, no recordLengths. */
+/**
+ * A version 1 image as the previous build wrote it: clear initial PINs, no lifecycle, no
+ * recordLengths, and plain key write conditions where this build demands a MAC (key-and-mac).
+ */
 function versionOneImage(card: SimulatedCard): Record<string, unknown> {
   const state = JSON.parse(JSON.stringify(card.exportState()));
   state.version = 1;
@@ -129,7 +132,11 @@ function versionOneImage(card: SimulatedCard): Record<string, unknown> {
     }
     for (const c of df['children'] as Record<string, unknown>[]) {
       if (c['type'] === 'df') walk(c);
-      else delete c['recordLengths'];
+      else {
+        delete c['recordLengths'];
+        const write = c['write'] as { kind: string; keyId?: number };
+        if (write.kind === 'key-and-mac') c['write'] = { kind: 'key', keyId: write.keyId };
+      }
     }
   };
   walk(state.mf);

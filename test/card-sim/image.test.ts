@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe as group, expect, it } from 'vitest';
 import { fromHex, toHex } from '../../src/apdu/index.js';
+import { commandMac } from '../../src/keys/index.js';
 import {
   CardImageError,
   loadCardImage,
@@ -128,7 +129,10 @@ group('a card bound to its image file', () => {
     const cryptogram = Buffer.concat([c.update(Buffer.from(challenge, 'hex')), c.final()]).toString('hex');
     expect(sw(card, `0082000308${cryptogram}`)).toBe('9000');
     const record = toHex(new Uint8Array(Buffer.concat([Buffer.from('C0B6B9FABCF3', 'hex'), Buffer.alloc(114)])));
-    expect(sw(card, `00E2003878${record}`)).toBe('9000');
+    // DF10 writes need secure messaging: a new challenge, `04 E2` and a MAC with the health key.
+    const iv = fromHex(toHex(card.transmit(fromHex('0084000008'))).slice(0, 16));
+    const mac = toHex(commandMac('3des', key, fromHex('04E20038'), fromHex(record), iv));
+    expect(sw(card, `04E200387C${record}${mac}`)).toBe('9000');
     const reread = loadCardImage(path);
     const ssse = reread.tree.findByDfName(fromHex('7378312E73682EC9E7BBE1B1A3D5CF'));
     const health = ssse?.child(0xdf10);

@@ -12,7 +12,7 @@ import {
 } from '../../src/card-sim/index.js';
 import { samplePerson } from '../../src/card-sim/profiles/people.js';
 import { SSC_FIDS, SSSE_DF_NAME, buildSscCard } from '../../src/card-sim/profiles/ssc.js';
-import { authenticationCryptogram, diversifyKey, issuerTestMasterKey, SSC_KEYS } from '../../src/keys/index.js';
+import { authenticationCryptogram, commandMac, diversifyKey, issuerTestMasterKey, SSC_KEYS } from '../../src/keys/index.js';
 import { SSC_EF05_ITEMS, SSC_EF06_ITEMS } from '../../src/records/index.js';
 
 function send(card: SimulatedCard, apdu: string | Uint8Array): { data: string; sw: string } {
@@ -132,12 +132,17 @@ group('SSC profile: EF05, EF06 and DF10/EF05 have one length per record', () => 
     const key = diversifyKey(issuerTestMasterKey('HEALTH'), doc.card.identifier, 'sm4');
     const cryptogram = authenticationCryptogram('sm4', key, fromHex(challenge.data));
     expect(send(card, apdu(`008200${SSC_KEYS.HEALTH.kid.toString(16).padStart(2, '0')}`, cryptogram)).sw).toBe('9000');
+    // DF10 writes come with secure messaging: a fresh challenge, then `04 DC ..` data || MAC (health key).
+    const macd = (header: string, data: Uint8Array): Uint8Array => {
+      const iv = fromHex(send(card, '0084000008').data);
+      return apdu(header, concatBytes(data, commandMac('sm4', key, fromHex(header), data, iv)));
+    };
     // Record 1 (ABO blood type) is 1 byte; record 15 (other warning) is 40 bytes. SFI 5: P2 = 5<<3 | 4 = 2C.
-    expect(send(card, apdu('00DC012C', fromHex('3132'))).sw).toBe('6700');
-    expect(send(card, apdu('00DC012C', bytes(40, 0x20))).sw).toBe('6700');
-    expect(send(card, apdu('00DC0F2C', fromHex('31'))).sw).toBe('6700');
-    expect(send(card, apdu('00DC012C', fromHex('33'))).sw).toBe('9000');
-    expect(send(card, apdu('00DC0F2C', bytes(40, 0x41))).sw).toBe('9000');
+    expect(send(card, macd('04DC012C', fromHex('3132'))).sw).toBe('6700');
+    expect(send(card, macd('04DC012C', bytes(40, 0x20))).sw).toBe('6700');
+    expect(send(card, macd('04DC0F2C', fromHex('31'))).sw).toBe('6700');
+    expect(send(card, macd('04DC012C', fromHex('33'))).sw).toBe('9000');
+    expect(send(card, macd('04DC0F2C', bytes(40, 0x41))).sw).toBe('9000');
     expect(send(card, '0020000000').sw).toBe('63C6'); // PIN not needed for writing; read needs it
     expect(send(card, '0020000003123456').sw).toBe('9000');
     expect(send(card, '00B2012C00').data).toBe('33');

@@ -10,7 +10,14 @@ export type AccessCondition =
   | { kind: 'key'; keyId: number }
   | { kind: 'pin-and-key'; pin: string; keyId: number }
   /** Either one suffices: SSSE DF01..DF04 are read "after PIN (or key)". */
-  | { kind: 'pin-or-key'; pin: string; keyId: number };
+  | { kind: 'pin-or-key'; pin: string; keyId: number }
+  /**
+   * Write condition: EXTERNAL AUTHENTICATE with key `keyId` succeeded since the last reset, AND
+   * the command itself comes with secure messaging (CLA 04) whose MAC, made with that same key
+   * over the pending challenge, the card checked (see os/secure-messaging). A plain command never
+   * satisfies it; reads have no secure messaging, so it is refused as a read condition.
+   */
+  | { kind: 'key-and-mac'; keyId: number };
 
 export type AccessConditionKind = AccessCondition['kind'];
 
@@ -39,7 +46,31 @@ export function afterPinOrKey(pin: string, keyId: number): AccessCondition {
   return { kind: 'pin-or-key', pin, keyId };
 }
 
-/** A readable one-line form, e.g. "pin:app", "key:3", "pin:app+key:5", "always". */
+/**
+ * Write access after EXTERNAL AUTHENTICATE with this key number, in a command with secure
+ * messaging whose MAC is made with the same key (SSC DF10 health writes).
+ */
+export function afterKeyWithMac(keyId: number): AccessCondition {
+  return { kind: 'key-and-mac', keyId };
+}
+
+/**
+ * The key whose MAC a write sent with secure messaging carries: the key the condition names, or
+ * undefined when it names none (then the card cannot check a MAC for that file).
+ */
+export function macKeyIdOf(cond: AccessCondition): number | undefined {
+  switch (cond.kind) {
+    case 'key':
+    case 'pin-and-key':
+    case 'pin-or-key':
+    case 'key-and-mac':
+      return cond.keyId;
+    default:
+      return undefined;
+  }
+}
+
+/** A readable one-line form, e.g. "pin:app", "key:3", "pin:app+key:5", "key:3+mac", "always". */
 export function describeAccess(cond: AccessCondition): string {
   switch (cond.kind) {
     case 'always':
@@ -53,5 +84,7 @@ export function describeAccess(cond: AccessCondition): string {
       return `pin:${cond.pin}+key:${cond.keyId}`;
     case 'pin-or-key':
       return `pin:${cond.pin}|key:${cond.keyId}`;
+    case 'key-and-mac':
+      return `key:${cond.keyId}+mac`;
   }
 }

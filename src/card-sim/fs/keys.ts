@@ -6,7 +6,9 @@ export type CardAlgorithm = KeyAlgorithm;
 
 /**
  * What a key is for. The OS only uses a key for its own purpose:
- * - 'external-auth': EXTERNAL AUTHENTICATE `00 82 00 kid` (the terminal proves it holds the key);
+ * - 'external-auth': EXTERNAL AUTHENTICATE `00 82 00 kid` (the terminal proves it holds the key),
+ *   and the MAC of a file write sent with secure messaging (CLA 04) to a file whose write
+ *   condition names the key (see os/handlers/files writableData);
  * - 'internal-auth': INTERNAL AUTHENTICATE `00 88 00 kid` (the card proves it holds the key);
  * - 'reload': the MAC of RELOAD PIN `80 5E 00 00`;
  * - 'unblock': the cryptogram and MAC of PIN UNBLOCK `84 24 00 00`;

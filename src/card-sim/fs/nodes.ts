@@ -25,7 +25,7 @@ function checkFid(fid: unknown, what: string): number {
   return fid;
 }
 
-function checkAccess(cond: unknown, what: string): AccessCondition {
+function checkAccess(cond: unknown, what: string, use: 'read' | 'write'): AccessCondition {
   const c = cond as AccessCondition | undefined;
   const ok =
     c !== undefined &&
@@ -34,9 +34,13 @@ function checkAccess(cond: unknown, what: string): AccessCondition {
     (c.kind === 'always' ||
       c.kind === 'never' ||
       (c.kind === 'pin' && typeof c.pin === 'string') ||
-      (c.kind === 'key' && Number.isInteger(c.keyId)) ||
+      ((c.kind === 'key' || c.kind === 'key-and-mac') && Number.isInteger(c.keyId)) ||
       ((c.kind === 'pin-and-key' || c.kind === 'pin-or-key') && typeof c.pin === 'string' && Number.isInteger(c.keyId)));
   if (!ok) throw new CardTreeError(`${what}: invalid access condition ${JSON.stringify(cond)}`);
+  // READ commands carry no secure messaging here, so such a read condition could never be met.
+  if (c.kind === 'key-and-mac' && use === 'read') {
+    throw new CardTreeError(`${what}: key-and-mac is a write condition (reads have no secure messaging)`);
+  }
   return { ...c };
 }
 
@@ -128,8 +132,8 @@ export class ElementaryFile {
     this.sfi = options.sfi;
     this.structure = options.structure;
     this.label = options.label;
-    this.read = checkAccess(options.read ?? ALWAYS, `${what} read`);
-    this.write = checkAccess(options.write ?? NEVER, `${what} write`);
+    this.read = checkAccess(options.read ?? ALWAYS, `${what} read`, 'read');
+    this.write = checkAccess(options.write ?? NEVER, `${what} write`, 'write');
     this.parent = undefined;
     if (options.structure === 'transparent') {
       const data = options.data ?? new Uint8Array(0);

@@ -137,8 +137,12 @@ export class CardContext {
     return undefined;
   }
 
-  /** Whether an access condition of `ef` holds in the current security state. */
-  isSatisfied(ef: ElementaryFile, cond: AccessCondition): boolean {
+  /**
+   * Whether an access condition of `ef` holds in the current security state. `macKey` is the key
+   * whose MAC the current command carried and the card verified (secure messaging), if any: only
+   * 'key-and-mac' needs it, and only when it is the key the condition names.
+   */
+  isSatisfied(ef: ElementaryFile, cond: AccessCondition, macKey?: CardKey): boolean {
     const owner = ef.parent ?? this.tree;
     const pinOk = (id: string): boolean => this.resolvePin(owner, id)?.pin.status().verified === true;
     const keyOk = (id: number): boolean => {
@@ -158,6 +162,8 @@ export class CardContext {
         return pinOk(cond.pin) && keyOk(cond.keyId);
       case 'pin-or-key':
         return pinOk(cond.pin) || keyOk(cond.keyId);
+      case 'key-and-mac':
+        return keyOk(cond.keyId) && macKey !== undefined && macKey === this.resolveKey(owner, cond.keyId);
     }
   }
 }

@@ -1,8 +1,9 @@
 import { timingSafeEqual } from 'node:crypto';
 import { SW, StatusWordError } from '../../apdu/index.js';
 import { MAC_LENGTH, commandMac } from '../../keys/index.js';
+import { macKeyIdOf } from '../fs/access.js';
 import type { CardKey, KeyUsage } from '../fs/keys.js';
-import type { DedicatedFile } from '../fs/nodes.js';
+import type { DedicatedFile, ElementaryFile } from '../fs/nodes.js';
 import type { CardCommand, CardContext } from './context.js';
 
 /** The key with this usage owned by `from` or its nearest ancestor that has one (6A88 when none). */
@@ -48,4 +49,28 @@ export function checkCommandMac(
   if (!timingSafeEqual(expected, mac)) throw new StatusWordError(SW.SM_INCORRECT, 'bad MAC');
   key.restoreTries();
   return body;
+}
+
+/**
+ * CLA of a file write sent with secure messaging. Project choice, as SSC / PBOC cards do it:
+ * CLA 04 (ISO 7816-4 b4-b3 = 01, SM in a proprietary format) with the 4-byte MAC appended to the
+ * plain data and computed over the whole header (CLA 04 included) || Lc || data, so no header
+ * byte can be changed in transit. CLA 84 stays with the proprietary lifecycle / PIN UNBLOCK INS.
+ */
+export const CLA_SM = 0x04;
+
+/**
+ * The key that checks the MAC of a write to `ef` sent with secure messaging: the key its write
+ * condition names (the key that EXTERNAL AUTHENTICATE also uses; for the SSC that is one issuer
+ * authority per file, e.g. the health key for DF10). A condition naming no key (always, pin,
+ * never) leaves nothing to check the MAC with: 6982. A named key the tree lacks: 6A88.
+ */
+export function macKeyForWrite(ctx: CardContext, ef: ElementaryFile): CardKey {
+  const keyId = macKeyIdOf(ef.write);
+  if (keyId === undefined) {
+    throw new StatusWordError(SW.SECURITY_STATUS_NOT_SATISFIED, `${ef.name}: no key to check a MAC with`);
+  }
+  const key = ctx.resolveKey(ef.parent ?? ctx.tree, keyId);
+  if (key === undefined) throw new StatusWordError(SW.REFERENCED_DATA_NOT_FOUND, `no key ${keyId}`);
+  return key;
 }

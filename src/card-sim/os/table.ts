@@ -5,8 +5,13 @@ import { appendRecord, readBinary, readRecord, updateBinary, updateRecord } from
 import { applicationBlock, applicationUnblock, cardBlock } from './handlers/lifecycle.js';
 import { changeOrReloadPin, changeReferenceDataOrUnblock, verify } from './handlers/pin.js';
 import { selectFile } from './handlers/select.js';
+import { CLA_SM } from './secure-messaging.js';
 
-/** One row of the INS table: the handler and the CLA bytes it accepts (others get 6E00). */
+/**
+ * One row of the INS table: the handler and the CLA bytes it accepts (others get 6E00). The file
+ * writes also take CLA_SM (04): data || MAC4, checked by the handler against the file's write
+ * condition (handlers/files writableData).
+ */
 export interface InsEntry {
   readonly ins: number;
   readonly name: string;
@@ -26,10 +31,10 @@ export const INS_GET_RESPONSE = 0xc0;
 const ENTRIES: readonly InsEntry[] = [
   { ins: 0xa4, name: 'SELECT', classes: [0x00], handler: selectFile, runsWhileBlocked: true },
   { ins: 0xb0, name: 'READ BINARY', classes: [0x00], handler: readBinary },
-  { ins: 0xd6, name: 'UPDATE BINARY', classes: [0x00], handler: updateBinary },
+  { ins: 0xd6, name: 'UPDATE BINARY', classes: [0x00, CLA_SM], handler: updateBinary },
   { ins: 0xb2, name: 'READ RECORD', classes: [0x00], handler: readRecord },
-  { ins: 0xdc, name: 'UPDATE RECORD', classes: [0x00], handler: updateRecord },
-  { ins: 0xe2, name: 'APPEND RECORD', classes: [0x00], handler: appendRecord },
+  { ins: 0xdc, name: 'UPDATE RECORD', classes: [0x00, CLA_SM], handler: updateRecord },
+  { ins: 0xe2, name: 'APPEND RECORD', classes: [0x00, CLA_SM], handler: appendRecord },
   { ins: 0x20, name: 'VERIFY', classes: [0x00], handler: verify },
   { ins: 0x5e, name: 'CHANGE/RELOAD PIN', classes: [0x80], handler: changeOrReloadPin },
   { ins: 0x24, name: 'CHANGE REFERENCE DATA/PIN UNBLOCK', classes: [0x00, 0x84], handler: changeReferenceDataOrUnblock },

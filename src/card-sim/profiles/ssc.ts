@@ -21,7 +21,7 @@ import {
   splitSscName,
 } from '../../records/index.js';
 import type { SscEf05Key, SscEf06Key } from '../../records/index.js';
-import { ALWAYS, NEVER, afterKey, afterPin, afterPinOrKey } from '../fs/access.js';
+import { ALWAYS, NEVER, afterKey, afterKeyWithMac, afterPin, afterPinOrKey } from '../fs/access.js';
 import { MasterFile } from '../fs/nodes.js';
 import { SimulatedCard } from '../card.js';
 import type { SimulatedCardOptions } from '../card.js';
@@ -131,8 +131,13 @@ function bankRecord(p: ResolvedPersonalization): Uint8Array {
  *   the issuer re-makes the card.
  * - DF02/EF07 work record, DF03/EF05 insurance: read after the application PIN or RKSSSE; write
  *   after external authentication with UKSSSE.
- * - DF10 health files: read after the application PIN; write after external authentication with
- *   the health key (SSC_KEYS.HEALTH.kid).
+ * - DF10 health files (EF05, EF07, EF08): read after the application PIN; write after external
+ *   authentication with the health key (SSC_KEYS.HEALTH.kid) AND only with secure messaging: the
+ *   write comes as `04 DC` / `04 E2` with a MAC made with the same health key over the challenge
+ *   of a GET CHALLENGE sent after the authentication (card profile §3 "with a MAC"). Project
+ *   choice: the health key is the MAC key too, so a hospital's secure module keeps one master key
+ *   for the one right "write health data"; a plain write answers 6982, a bad MAC 6988 and costs
+ *   a health-key try.
  * - DF01 (public) and DF04 (medical insurance) exist but hold no files yet.
  * - Keys live in the SSSE and are diversified from the issuer master keys (the published test keys
  *   unless the document gives its own) with the card identifier; see diversifyKey. Among them the
@@ -210,7 +215,7 @@ export function buildSscTree(document: unknown): MasterFile {
   ssse.addDf({ fid: SSC_FIDS.DF04, label: 'DF04' });
 
   const healthRead = afterPin(SSC_PINS.app.id);
-  const healthWrite = afterKey(SSC_KEYS.HEALTH.kid);
+  const healthWrite = afterKeyWithMac(SSC_KEYS.HEALTH.kid);
   const df10 = ssse.addDf({ fid: SSC_FIDS.DF10, label: 'DF10' });
   // "15 linear fixed records" of 1 byte (records 1..14) and 40 bytes (record 15): each record has
   // its own fixed size, which the file tree models as linear-variable with one length per record.

@@ -34,6 +34,11 @@ export const CARD_STATE_FORMAT = 'sscard-card-state';
  * Version 2 (this one) differs from version 1 in: PIN policies are sealed (`initialPinVerifier`
  * instead of `initialPin` in clear), `cardBlocked` (CARD BLOCK), `applicationBlocked` on DFs
  * (APPLICATION BLOCK) and `recordLengths` on linear-variable EFs with a fixed length per record.
+ *
+ * The write condition kind 'key-and-mac' (secure messaging) was added to version 2 without a new
+ * version (project choice): the shape of a state is unchanged, every state written before reads
+ * as it did, and a build that predates the kind refuses a state holding it with a field error
+ * (`...write.kind`) rather than misreading it. A version 1 state never holds it (refused).
  */
 export const CARD_STATE_VERSION = 2;
 
@@ -233,9 +238,13 @@ function oneOf<T extends string>(v: unknown, field: string, allowed: readonly T[
   return v as T;
 }
 
-function access(v: unknown, field: string): AccessCondition {
+function access(v: unknown, field: string, use: 'read' | 'write', version: number): AccessCondition {
   const o = obj(v, field);
-  const kind = oneOf(o.kind, `${field}.kind`, ['always', 'never', 'pin', 'key', 'pin-and-key', 'pin-or-key'] as const);
+  const kind = oneOf(
+    o.kind,
+    `${field}.kind`,
+    ['always', 'never', 'pin', 'key', 'pin-and-key', 'pin-or-key', 'key-and-mac'] as const,
+  );
   switch (kind) {
     case 'always':
     case 'never':
@@ -247,6 +256,10 @@ function access(v: unknown, field: string): AccessCondition {
     case 'pin-and-key':
     case 'pin-or-key':
       return { kind, pin: str(o.pin, `${field}.pin`), keyId: int(o.keyId, `${field}.keyId`, 0, 255) };
+    case 'key-and-mac':
+      if (version < 2) bad(`${field}.kind`, `key-and-mac is not part of a version ${version} state`);
+      if (use === 'read') bad(`${field}.kind`, 'key-and-mac is a write condition (reads have no secure messaging)');
+      return { kind, keyId: int(o.keyId, `${field}.keyId`, 0, 255) };
   }
 }
 
@@ -345,8 +358,8 @@ function newEf(o: Obj, field: string, version: number): ElementaryFile {
   const options: ConstructorParameters<typeof ElementaryFile>[0] = {
     fid: fid(o.fid, `${field}.fid`),
     structure,
-    read: access(o.read, `${field}.read`),
-    write: access(o.write, `${field}.write`),
+    read: access(o.read, `${field}.read`, 'read', version),
+    write: access(o.write, `${field}.write`, 'write', version),
   };
   if (o.sfi !== undefined) options.sfi = int(o.sfi, `${field}.sfi`, 1, 30);
   const label = optStr(o.label, `${field}.label`);

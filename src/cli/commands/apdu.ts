@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { ApduParseError, SscardError, fromHex } from '../../apdu/index.js';
-import { openCardImage } from '../../card-sim/index.js';
+import { closeCardImage, openCardImage } from '../../card-sim/index.js';
 import { ExchangeTracer, printExchange } from '../output.js';
 
 /** Parses every APDU argument before anything is sent, so a typo in the third does not half-run the list. */
@@ -21,12 +21,17 @@ function parseApdus(args: readonly string[]): Uint8Array[] {
 
 function runApdus(apdus: string[], opts: { card: string; trace?: boolean }): void {
   const commands = parseApdus(apdus);
-  // Every durable change (PIN try, record write) is saved to the image before the card answers.
+  // Every durable change (PIN try, record write) is saved to the image before the card answers;
+  // the image is locked against other processes from loading to the last save.
   const card = openCardImage(opts.card);
-  card.powerOn();
-  const tracer = opts.trace === true ? new ExchangeTracer(`image ${opts.card}`) : undefined;
-  const send = (command: Uint8Array): Uint8Array => card.transmit(command);
-  for (const command of commands) printExchange(command, tracer === undefined ? send(command) : tracer.exchange(command, send));
+  try {
+    card.powerOn();
+    const tracer = opts.trace === true ? new ExchangeTracer(`image ${opts.card}`) : undefined;
+    const send = (command: Uint8Array): Uint8Array => card.transmit(command);
+    for (const command of commands) printExchange(command, tracer === undefined ? send(command) : tracer.exchange(command, send));
+  } finally {
+    closeCardImage(card);
+  }
 }
 
 export function registerApduCommand(program: Command): void {

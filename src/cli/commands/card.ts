@@ -17,6 +17,7 @@ import {
   inspectSscTree,
   readCardImage,
   loadCardImage,
+  lockCardImage,
   samplePerson,
   saveCardImage,
   validatePersonalization,
@@ -101,9 +102,19 @@ function documentFor(opts: NewOptions): unknown {
 }
 
 function cardNew(image: string, opts: NewOptions): void {
-  if (opts.force !== true && existsSync(image)) {
-    throw new CliInputError(`${image} already exists; use --force to replace it`);
+  // Replacing an image another process has open would be undone by that process's next save.
+  const lock = lockCardImage(image);
+  try {
+    if (opts.force !== true && existsSync(image)) {
+      throw new CliInputError(`${image} already exists; use --force to replace it`);
+    }
+    createImage(image, opts);
+  } finally {
+    lock.release();
   }
+}
+
+function createImage(image: string, opts: NewOptions): void {
   const doc = documentFor(opts);
   let resolved;
   try {

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { SscardError, fromHex, toHex } from '../../apdu/index.js';
-import { openCardImage } from '../../card-sim/index.js';
+import { closeCardImage, openCardImage } from '../../card-sim/index.js';
 import { ExchangeTracer, colors, printExchange, printLine, showCommand } from '../output.js';
 
 /*
@@ -134,42 +134,47 @@ function runScript(file: string, opts: { card: string; trace?: boolean }): void 
     });
   }
   const steps = parseScript(text, file);
+  // The image is locked against other processes until the script is over.
   const card = openCardImage(opts.card);
-  const tracer = opts.trace === true ? new ExchangeTracer(`image ${opts.card}`) : undefined;
-  const send = (command: Uint8Array): Uint8Array => card.transmit(command);
-  const c = colors();
-  printLine(c.dim(`# power-on, ATR ${toHex(card.powerOn())}`));
-  for (const step of steps) {
-    switch (step.kind) {
-      case 'reset':
-        printLine(c.dim(`# line ${step.line}: ${step.cold ? 'cold' : 'warm'} reset, ATR ${toHex(card.reset(step.cold ? 'cold' : 'warm'))}`));
-        break;
-      case 'power-off':
-        card.powerOff();
-        printLine(c.dim(`# line ${step.line}: power-off`));
-        break;
-      case 'power-on':
-        printLine(c.dim(`# line ${step.line}: power-on, ATR ${toHex(card.powerOn())}`));
-        break;
-      case 'apdu': {
-        if (!card.powered) {
-          throw new ScriptError('SCRIPT_CARD_OFF', `${file}:${step.line}: the card is powered off (add power-on before this line)`);
+  try {
+    const tracer = opts.trace === true ? new ExchangeTracer(`image ${opts.card}`) : undefined;
+    const send = (command: Uint8Array): Uint8Array => card.transmit(command);
+    const c = colors();
+    printLine(c.dim(`# power-on, ATR ${toHex(card.powerOn())}`));
+    for (const step of steps) {
+      switch (step.kind) {
+        case 'reset':
+          printLine(c.dim(`# line ${step.line}: ${step.cold ? 'cold' : 'warm'} reset, ATR ${toHex(card.reset(step.cold ? 'cold' : 'warm'))}`));
+          break;
+        case 'power-off':
+          card.powerOff();
+          printLine(c.dim(`# line ${step.line}: power-off`));
+          break;
+        case 'power-on':
+          printLine(c.dim(`# line ${step.line}: power-on, ATR ${toHex(card.powerOn())}`));
+          break;
+        case 'apdu': {
+          if (!card.powered) {
+            throw new ScriptError('SCRIPT_CARD_OFF', `${file}:${step.line}: the card is powered off (add power-on before this line)`);
+          }
+          const response = tracer === undefined ? send(step.command) : tracer.exchange(step.command, send);
+          printExchange(step.command, response);
+          if (step.expect !== undefined && !matchesResponse(step.expect, response)) {
+            printLine(c.red(`! line ${step.line}: expected ${step.expect.text}`));
+            throw new ScriptError(
+              'SCRIPT_MISMATCH',
+              `${file}:${step.line}: expected ${step.expect.text}, card answered ${responseText(response)} to ${showCommand(step.command)}`,
+            );
+          }
+          break;
         }
-        const response = tracer === undefined ? send(step.command) : tracer.exchange(step.command, send);
-        printExchange(step.command, response);
-        if (step.expect !== undefined && !matchesResponse(step.expect, response)) {
-          printLine(c.red(`! line ${step.line}: expected ${step.expect.text}`));
-          throw new ScriptError(
-            'SCRIPT_MISMATCH',
-            `${file}:${step.line}: expected ${step.expect.text}, card answered ${responseText(response)} to ${showCommand(step.command)}`,
-          );
-        }
-        break;
       }
     }
+    const checks = steps.filter((s) => s.kind === 'apdu' && s.expect !== undefined).length;
+    printLine(c.green(`# ${steps.length} steps done, ${checks} expected responses matched`));
+  } finally {
+    closeCardImage(card);
   }
-  const checks = steps.filter((s) => s.kind === 'apdu' && s.expect !== undefined).length;
-  printLine(c.green(`# ${steps.length} steps done, ${checks} expected responses matched`));
 }
 
 export function registerScriptCommand(program: Command): void {

@@ -105,15 +105,18 @@ function endpoint(opts: ServeOptions): { host: string; port: number } {
   return { host: VPCD_DEFAULT_HOST, port: VPCD_DEFAULT_PORT + (opts.slot ?? 0) };
 }
 
-/** Lines for stderr about the bridge's life: connection lost / retried / back, warnings. APDUs only with --verbose. */
-function lifecycleLine(e: VpcdEvent, verbose: boolean): string | undefined {
+/**
+ * Lines for stderr about the bridge's life: connection lost / retried / back again, warnings.
+ * APDUs only with --verbose. `recovering` is true after a lost connection or a failed attempt.
+ */
+function lifecycleLine(e: VpcdEvent, verbose: boolean, recovering: boolean): string | undefined {
   switch (e.type) {
     case 'disconnected':
     case 'connect-failed':
     case 'warning':
       return formatVpcdEvent(e);
     case 'connected':
-      return e.attempt > 1 || verbose ? formatVpcdEvent(e) : undefined;
+      return recovering || verbose ? formatVpcdEvent(e) : undefined;
     case 'command':
     case 'response':
       return verbose ? formatVpcdEvent(e) : undefined;
@@ -139,9 +142,12 @@ async function serve(opts: ServeOptions): Promise<void> {
     connectTimeoutMs: Math.round((opts.connectTimeout ?? 10) * 1000),
   });
   let stopping = false;
+  let recovering = false;
   bridge.onEvent((e) => {
     if (stopping) return;
-    const line = lifecycleLine(e, verbose);
+    const line = lifecycleLine(e, verbose, recovering);
+    if (e.type === 'disconnected' || e.type === 'connect-failed') recovering = true;
+    if (e.type === 'connected') recovering = false;
     if (line !== undefined) process.stderr.write(`sscard sim: ${line}\n`);
     if (e.type === 'attached') printLine(`card inserted${reader === undefined ? '' : ` into '${reader}'`}: pcscd is talking to it`);
     if (e.type === 'disconnected') printLine('card out of the reader: connection to pcscd lost; reconnecting');

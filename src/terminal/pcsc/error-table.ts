@@ -12,7 +12,7 @@ import { NoCardError, PcscServiceError, PcscTransportError, ReaderNotFoundError 
 
 /** What a PC/SC failure means to the caller. */
 export type PcscErrorKind =
-  /** The card left the reader (or the reader left the machine): the session is over. */
+  /** The card left the reader (or the reader left the machine): the connection to it is over. */
   | 'removed'
   /** Someone reset or powered down the card: its security state is gone, the handle still works. */
   | 'reset'

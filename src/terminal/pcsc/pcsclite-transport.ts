@@ -29,8 +29,11 @@ import { dispositionCode, protocolMask } from './smartcard-transport.js';
  *   protocol (it does nothing), so a reconnect always disconnects first.
  * - The default share mode of connect() is EXCLUSIVE; it is always given explicitly here.
  * - The binding holds a per-reader mutex during SCardTransmit, and its status callback takes the
- *   same mutex on the JavaScript thread: while a transmit hangs (a card that stopped answering),
- *   a status change stalls the event loop until the transmit returns. smartcard has no such lock.
+ *   same mutex on the JavaScript thread: a status change delivered while a transmit is under way
+ *   makes the event loop wait for that transmit. With a card simulated in this very process (which
+ *   answers from the event loop) that would be a deadlock; it did not happen in the lab, where
+ *   pcscd's status changes (other programs connecting, resetting) arrived between transmits, but
+ *   nothing rules it out. SmartcardTransport has no such lock: prefer it.
  */
 
 /** How long connect() waits for pcsclite to announce readers (it lists them on a thread). */

@@ -254,7 +254,7 @@ export class SmartcardTransport implements Transport {
     this.currentAtr = atr;
     this.currentProtocol = protocol;
     this.removed = false;
-    // A new session with a freshly powered card: whatever the caller knew about the card is stale.
+    // A new connection to a freshly powered card: whatever the caller knew about the card is stale.
     this.events.emit({ type: 'inserted', atr: atr.slice() });
     return atr.slice();
   }
@@ -384,7 +384,7 @@ export class SmartcardTransport implements Transport {
     if (typed instanceof CardResetError && card === this.card) {
       try {
         // LEAVE: the card was already reset by the other program; resetting it again would reset
-        // that program's session in turn.
+        // that program's work in turn.
         await card.reconnect(this.shareMode(), protocolMask(this.binding, this.options.protocols), this.binding.SCARD_LEAVE_CARD);
         this.refreshStatus(card);
         this.events.emit({ type: 'reset', atr: this.currentAtr.slice() });

@@ -25,9 +25,10 @@ describe.runIf(lab.run)('PC/SC readers and their events', () => {
 
   beforeAll(async () => {
     lab.assertReady();
+    // Both vpcd slots may be held by other PC/SC suites for a while.
     slot = await acquireReaderSlot({ timeoutMs: 120_000 });
     await waitReader(slot.reader, false, 3000);
-  });
+  }, 180_000);
 
   afterAll(() => {
     slot?.release();

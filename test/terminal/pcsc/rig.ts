@@ -7,7 +7,7 @@ import { loadSmartcard } from '../../../src/terminal/pcsc/binding.js';
 import { CARD_HOST, REPO_ROOT, type ReaderSlot } from '../../pcsc/lab.js';
 
 /*
- * Helpers for the PC/SC suites: put a card into a vpcd slot (in this process through the bridge,
+ * What the PC/SC suites share: put a card into a vpcd slot (in this process through the bridge,
  * or as an `sscard sim serve` child process), and wait until pcscd reports the reader's state.
  */
 

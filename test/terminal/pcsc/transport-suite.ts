@@ -86,10 +86,11 @@ export function pcscTransportSuite(label: string, connect: ConnectTransport): vo
 
     beforeAll(async () => {
       lab.assertReady();
+      // Both vpcd slots may be held by other PC/SC suites for a while.
       slot = await acquireReaderSlot({ timeoutMs: 120_000 });
       // A card left in this slot by an earlier run would answer instead of ours.
       await waitReader(slot.reader, false, 3000);
-    });
+    }, 180_000);
 
     afterAll(() => {
       slot?.release();
@@ -248,7 +249,7 @@ export function pcscTransportSuite(label: string, connect: ConnectTransport): vo
       expect(rest.length).toBe((raw[1] as number) + 2);
     });
 
-    it('card pulled mid-session: in-flight and next calls fail with CardRemovedError within a second; reconnect after re-insert', async () => {
+    it('card pulled while in use: in-flight and next calls fail with CardRemovedError within a second; reconnect after re-insert', async () => {
       const { sim, bridge, transport, card } = await rig('zhang-wei', 'T=1');
       const events: CardEvent[] = [];
       transport.onEvent((e) => events.push(e));

@@ -1,6 +1,8 @@
 import { SW, StatusWordError } from '../../../apdu/index.js';
+import { MAC_LENGTH } from '../../../keys/index.js';
 import type { ElementaryFile } from '../../fs/nodes.js';
 import type { CardCommand, CardContext, HandlerResult } from '../context.js';
+import { CLA_SM, checkCommandMac, macKeyForWrite } from '../secure-messaging.js';
 
 /** The current EF (6986 when none is selected). */
 function currentEf(ctx: CardContext): ElementaryFile {
@@ -20,8 +22,48 @@ function requireRead(ctx: CardContext, ef: ElementaryFile): void {
   if (!ctx.isSatisfied(ef, ef.read)) throw new StatusWordError(SW.SECURITY_STATUS_NOT_SATISFIED, 'read not allowed');
 }
 
-function requireWrite(ctx: CardContext, ef: ElementaryFile): void {
-  if (!ctx.isSatisfied(ef, ef.write)) throw new StatusWordError(SW.SECURITY_STATUS_NOT_SATISFIED, 'write not allowed');
+/** A write command's data must hold at least one byte, plus the MAC when sent with secure messaging. */
+function requireWriteData(cmd: CardCommand, what: string): void {
+  const min = cmd.cla === CLA_SM ? MAC_LENGTH + 1 : 1;
+  if (cmd.data.length < min) {
+    throw new StatusWordError(SW.WRONG_LENGTH, cmd.cla === CLA_SM ? `${what} needs data || MAC4` : `${what} needs data`);
+  }
+}
+
+/**
+ * Checks the write condition of `ef` for this command and returns the data to write.
+ *
+ * Plain command (CLA 00): the condition must hold as is; 'key-and-mac' never does (6982).
+ * Project choice: a plain command where the file demands secure messaging answers 6982 (security
+ * status not satisfied), not 6987/6988: nothing in it is a wrong MAC, the terminal just lacks the
+ * right to write this way, and POS software already reads 6982 as "not allowed".
+ *
+ * Secure messaging (CLA 04, data || MAC4): the MAC is checked first with the key the write
+ * condition names (see macKeyForWrite and checkCommandMac: the pending GET CHALLENGE is the IV and
+ * is used up, none: 6984; blocked key: 6983; a bad MAC spends a try of that key, durably before
+ * the comparison, like the lifecycle commands: 6988), as the SM layer of a card does before the
+ * command runs; then the condition, now with the verified MAC (6982 when it still does not hold,
+ * e.g. no EXTERNAL AUTHENTICATE). A bad MAC also ends the key's authentication. Any write
+ * condition naming a key accepts a MAC'd write, so a terminal may protect any keyed write;
+ * 'key-and-mac' accepts nothing else.
+ */
+function writableData(ctx: CardContext, cmd: CardCommand, ef: ElementaryFile): Uint8Array {
+  if (cmd.cla !== CLA_SM) {
+    if (!ctx.isSatisfied(ef, ef.write)) throw new StatusWordError(SW.SECURITY_STATUS_NOT_SATISFIED, 'write not allowed');
+    return cmd.data;
+  }
+  const key = macKeyForWrite(ctx, ef);
+  let data: Uint8Array;
+  try {
+    data = checkCommandMac(ctx, cmd, key, 'required');
+  } catch (error) {
+    // Project choice: a bad MAC also ends the key's EXTERNAL AUTHENTICATE, so a session in which
+    // one forged command showed up has to authenticate again before the next write.
+    if (error instanceof StatusWordError && error.sw === SW.SM_INCORRECT) ctx.authenticatedKeys.delete(key);
+    throw error;
+  }
+  if (!ctx.isSatisfied(ef, ef.write, key)) throw new StatusWordError(SW.SECURITY_STATUS_NOT_SATISFIED, 'write not allowed');
+  return data;
 }
 
 /** Le 00 (short) / 0000 (extended): "as much as there is". */
@@ -71,13 +113,16 @@ export function readBinary(ctx: CardContext, cmd: CardCommand): HandlerResult {
   return { data: contents.subarray(offset, offset + cmd.ne) };
 }
 
-/** UPDATE BINARY `00 D6`: writes the data at the offset (6700 when it would overrun the EF). */
+/**
+ * UPDATE BINARY `00 D6` (or `04 D6` with data || MAC4, see writableData): writes the data at the
+ * offset (6700 when it would overrun the EF).
+ */
 export function updateBinary(ctx: CardContext, cmd: CardCommand): HandlerResult {
-  if (cmd.data.length === 0) throw new StatusWordError(SW.WRONG_LENGTH, 'UPDATE BINARY needs data');
+  requireWriteData(cmd, 'UPDATE BINARY');
   const { ef, offset } = binaryTarget(ctx, cmd);
   requireTransparent(ef);
-  requireWrite(ctx, ef);
-  ef.writeBinary(offset, cmd.data);
+  const data = writableData(ctx, cmd, ef);
+  ef.writeBinary(offset, data);
   ctx.useEf(ef);
   return {};
 }
@@ -144,20 +189,21 @@ export function readRecord(ctx: CardContext, cmd: CardCommand): HandlerResult {
 }
 
 /**
- * UPDATE RECORD `00 DC P1 P2`: P2 b3-b1 100 = record number P1 (00 = current); with P1 = 00:
- * 000 first, 001 last, 010 next, 011 previous. On a cyclic EF "previous" (`P1=00 P2=03`) writes a
- * new record 1 and the oldest record drops off when the file is full.
+ * UPDATE RECORD `00 DC P1 P2` (or `04 DC` with data || MAC4, see writableData): P2 b3-b1 100 =
+ * record number P1 (00 = current); with P1 = 00: 000 first, 001 last, 010 next, 011 previous. On
+ * a cyclic EF "previous" (`P1=00 P2=03`) writes a new record 1 and the oldest record drops off
+ * when the file is full.
  */
 export function updateRecord(ctx: CardContext, cmd: CardCommand): HandlerResult {
-  if (cmd.data.length === 0) throw new StatusWordError(SW.WRONG_LENGTH, 'UPDATE RECORD needs data');
+  requireWriteData(cmd, 'UPDATE RECORD');
   const mode = cmd.p2 & 0x07;
   if (mode > 4 || (mode !== 4 && cmd.p1 !== 0)) throw new StatusWordError(SW.INCORRECT_P1P2, 'unsupported record reference');
   const ef = recordTarget(ctx, cmd.p2);
-  requireWrite(ctx, ef);
+  const data = writableData(ctx, cmd, ef);
   const current = ctx.currentEf === ef ? ctx.currentRecord : undefined;
   let n: number;
   if (mode === 3 && ef.structure === 'cyclic') {
-    n = ef.appendRecord(cmd.data);
+    n = ef.appendRecord(data);
   } else {
     switch (mode) {
       case 4:
@@ -176,7 +222,7 @@ export function updateRecord(ctx: CardContext, cmd: CardCommand): HandlerResult 
         n = (current ?? ef.recordCount + 1) - 1;
         break;
     }
-    ef.updateRecord(n, cmd.data);
+    ef.updateRecord(n, data);
   }
   ctx.useEf(ef);
   ctx.currentRecord = n;
@@ -184,15 +230,16 @@ export function updateRecord(ctx: CardContext, cmd: CardCommand): HandlerResult 
 }
 
 /**
- * APPEND RECORD `00 E2 00 P2` (P2 = SFI<<3 or 00): a linear EF gets a new last record (6A84 when
- * full); a cyclic EF gets a new record 1 and drops its oldest record when full.
+ * APPEND RECORD `00 E2 00 P2` (P2 = SFI<<3 or 00; or `04 E2` with data || MAC4, see
+ * writableData): a linear EF gets a new last record (6A84 when full); a cyclic EF gets a new
+ * record 1 and drops its oldest record when full.
  */
 export function appendRecord(ctx: CardContext, cmd: CardCommand): HandlerResult {
   if (cmd.p1 !== 0 || (cmd.p2 & 0x07) !== 0) throw new StatusWordError(SW.INCORRECT_P1P2, 'APPEND RECORD takes P1=00, P2=SFI<<3');
-  if (cmd.data.length === 0) throw new StatusWordError(SW.WRONG_LENGTH, 'APPEND RECORD needs data');
+  requireWriteData(cmd, 'APPEND RECORD');
   const ef = recordTarget(ctx, cmd.p2);
-  requireWrite(ctx, ef);
-  const n = ef.appendRecord(cmd.data);
+  const data = writableData(ctx, cmd, ef);
+  const n = ef.appendRecord(data);
   ctx.useEf(ef);
   ctx.currentRecord = n;
   return {};
