@@ -1,7 +1,8 @@
 /**
  * A hospital writes the medical history on the card; a pharmacy can read it but not write it.
- * Writing DF10 (health) needs external authentication with the health key, which only the
- * hospital terminal's secure module (PSAM) holds; reading needs the cardholder's PIN.
+ * Writing DF10 (health) needs external authentication with the health key and a write sent with
+ * secure messaging (a MAC made with that key), which only the hospital terminal's secure module
+ * (PSAM) can provide; reading needs the cardholder's PIN.
  *
  * Run: npx tsx examples/hospital-records.ts
  *

@@ -168,8 +168,10 @@ export function swInfo(sw: number): SwInfo {
   }
   if (sw1 === 0x63 && (sw2 & 0xf0) === 0xc0) {
     const n = sw2 & 0x0f;
+    // The same SW answers a wrong PIN, a wrong EXTERNAL AUTHENTICATE cryptogram and an empty
+    // VERIFY (a query of the counter, nothing spent): the status word alone cannot tell which.
     return {
-      sw, name: 'PIN_TRIES_LEFT', meaning: `wrong PIN, ${n} ${n === 1 ? 'try' : 'tries'} left`,
+      sw, name: 'PIN_TRIES_LEFT', meaning: `${n} ${n === 1 ? 'try' : 'tries'} left (wrong PIN or key, or a try counter query)`,
       success: false, category: 'warning', triesLeft: n,
     };
   }
@@ -184,7 +186,7 @@ export function swInfo(sw: number): SwInfo {
   return { sw, name: 'UNRECOGNISED', meaning: 'unrecognised status word', success: false, category };
 }
 
-/** "9000 success", "63C2 wrong PIN, 2 tries left", "6A82 file not found". */
+/** "9000 success", "63C2 2 tries left (wrong PIN or key, or a try counter query)", "6A82 file not found". */
 export function describe(sw: number): string {
   return `${swHex(sw)} ${swInfo(sw).meaning}`;
 }

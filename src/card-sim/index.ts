@@ -41,6 +41,7 @@ export {
   PERSONALIZATION_DEFAULTS,
   validatePersonalization,
   parsePersonalizationJson,
+  jsonSyntaxProblem,
 } from './profiles/personalization.js';
 export type {
   PersonalizationDocument,

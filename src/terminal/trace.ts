@@ -173,7 +173,7 @@ export function traceResponse(data: Uint8Array, sw: number, masked: boolean): Tr
 
 /**
  * One line per exchange:
- * `#3 VERIFY [application PIN] 00 20 00 00 Lc=3 data=**** -> 63C2 wrong PIN, 2 tries left (0.4 ms)`
+ * `#3 VERIFY [application PIN] 00 20 00 00 Lc=3 data=**** -> 63C2 2 tries left (wrong PIN or key, or a try counter query) (0.4 ms)`
  */
 export function formatTracePretty(event: TraceEvent): string {
   const c = event.command;

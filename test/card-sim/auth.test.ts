@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { concatBytes } from '../../src/apdu/index.js';
+import { CardConfigError } from '../../src/card-sim/index.js';
 import type { CardAlgorithm } from '../../src/card-sim/index.js';
 import { referenceEcb } from './crypto-oracle.js';
 import { KID, externalAuth, hex, referenceCryptogram, selectSsse, send, sw, testCard, testKey } from './fixtures.js';
@@ -17,6 +18,20 @@ describe('GET CHALLENGE', () => {
     const sm4 = testCard({ algorithm: 'sm4' });
     selectSsse(sm4);
     expect(send(sm4, '0084000010').data.length).toBe(16);
+  });
+
+  it('a random source giving the wrong number of bytes is a card configuration error (6F00, logged with its code)', () => {
+    const logged: { message: string; error: unknown }[] = [];
+    const card = testCard({
+      random: () => new Uint8Array(3),
+      logger: { error: (message, details) => logged.push({ message, error: details.error }) },
+    });
+    selectSsse(card);
+    expect(sw(card, '0084000008')).toBe('6F00');
+    expect(logged).toHaveLength(1);
+    expect(logged[0]?.error).toBeInstanceOf(CardConfigError);
+    expect((logged[0]?.error as CardConfigError).code).toBe('CARD_CONFIG_INVALID');
+    expect((logged[0]?.error as Error).message).toMatch(/random source returned 3 bytes, wanted 8/);
   });
 
   it('challenges differ', () => {

@@ -8,6 +8,13 @@ import { SSSE_NAME, buildTestTree } from './fixtures.js';
  * Model-based test of the application PIN and the security state, driven only through APDU bytes
  * (and power/reset), including tears: the persistence hook failing before or after the try is
  * spent, and restarting from the last persisted state.
+ *
+ * The command mix is weighted so that the interesting orders come up in almost every sequence:
+ * the right PIN is presented often (so there is a verified state to lose), and leaving the
+ * application and coming back, then probing the security state, is one command. Picked uniformly
+ * from plain commands, "verify, select another application, come back, read" needed ~1000 runs
+ * to turn up; with this mix a card that keeps the PIN verified across an application change
+ * fails within the first few runs.
  */
 
 const TRY_LIMIT = 3;
@@ -118,6 +125,47 @@ class Verify implements fc.Command<Model, Real> {
   toString = (): string => `VERIFY ${this.candidate === '123456' ? 'initial' : 'other'}(${this.candidate.slice(0, 2)}..)`;
 }
 
+/** SELECT SSSE (when elsewhere), then VERIFY with the PIN the model says is right now. */
+class VerifyRight implements fc.Command<Model, Real> {
+  check = (): boolean => true;
+  run(m: Model, r: Real): void {
+    if (m.app !== 'ssse') {
+      enterApp(m, 'ssse');
+      expect(r.sw(SELECT_SSSE)).toBe(0x9000);
+    }
+    expect(r.sw(`0020000003${m.pin}`)).toBe(present(m, m.pin));
+    expectPersistedMatches(m, r);
+  }
+  toString = (): string => 'SELECT SSSE + VERIFY (right PIN)';
+}
+
+/**
+ * Leave the SSSE for another application (or the MF), come back (by DF name, or by path into
+ * DF10), and probe the security state: a PIN-protected read, or an empty VERIFY (9000 only while
+ * verified). Leaving must have ended the security state.
+ */
+class LeaveAndReturn implements fc.Command<Model, Real> {
+  constructor(
+    readonly away: 'mf' | 'bank',
+    readonly back: 'name' | 'path',
+    readonly probe: 'read' | 'verify-empty',
+  ) {}
+  check = (): boolean => true;
+  run(m: Model, r: Real): void {
+    enterApp(m, this.away === 'mf' ? 'none' : 'bank');
+    expect(r.sw(this.away === 'mf' ? '00A4000C023F00' : '00A4040C08A000000333010101')).toBe(0x9000);
+    enterApp(m, 'ssse');
+    expect(r.sw(this.back === 'name' ? SELECT_SSSE : '00A4080C045353DF10')).toBe(0x9000);
+    if (this.probe === 'read') {
+      if (this.back === 'name') expect(r.sw('00A4000C02DF10')).toBe(0x9000);
+      expect(r.sw('00B2013C00')).toBe(m.verified ? 0x9000 : 0x6982);
+    } else {
+      expect(r.sw('0020000000')).toBe(m.tries === 0 ? 0x6983 : m.verified ? 0x9000 : triesSw(m.tries));
+    }
+  }
+  toString = (): string => `SELECT ${this.away}, back to SSSE by ${this.back}, ${this.probe}`;
+}
+
 class VerifyEmpty implements fc.Command<Model, Real> {
   check = (m: Readonly<Model>): boolean => m.app === 'ssse';
   run(m: Model, r: Real): void {
@@ -219,14 +267,26 @@ class Reload implements fc.Command<Model, Real> {
 }
 
 const pinArb = fc.constantFrom(...PINS);
+const leaveAndReturnArb = fc
+  .tuple(fc.constantFrom('mf' as const, 'bank' as const), fc.constantFrom('name' as const, 'path' as const), fc.constantFrom('read' as const, 'verify-empty' as const))
+  .map(([away, back, probe]) => new LeaveAndReturn(away, back, probe));
+/** Each entry is equally likely; repeating one is how it gets more weight. */
 const commands = [
   fc.constant(new SelectSsse()),
   fc.constantFrom(new SelectOther('mf'), new SelectOther('bank')),
+  fc.constantFrom(new SelectOther('mf'), new SelectOther('bank')),
   pinArb.map((p) => new Verify(p)),
   pinArb.map((p) => new Verify(p)),
+  fc.constant(new VerifyRight()),
+  fc.constant(new VerifyRight()),
+  fc.constant(new VerifyRight()),
   fc.constant(new VerifyEmpty()),
   fc.tuple(pinArb, pinArb).map(([o, n]) => new Change(o, n)),
   fc.constant(new ReadProtected()),
+  fc.constant(new ReadProtected()),
+  leaveAndReturnArb,
+  leaveAndReturnArb,
+  leaveAndReturnArb,
   fc.constantFrom(new Reset('warm'), new Reset('cold'), new Reset('power')),
   fc.tuple(pinArb, fc.constantFrom(1 as const, 2 as const)).map(([p, at]) => new TornVerify(p, at)),
   fc.constant(new Reload()),
@@ -235,7 +295,7 @@ const commands = [
 describe('application PIN and security state (model-based, APDU level)', () => {
   it('the card matches the model through verify, change, reads, resets, tears and reloads', () => {
     fc.assert(
-      fc.property(fc.commands(commands, { maxCommands: 40 }), (cmds) => {
+      fc.property(fc.commands(commands, { maxCommands: 20 }), (cmds) => {
         const setup = (): { model: Model; real: Real } => ({
           model: { pin: '123456', tries: TRY_LIMIT, verified: false, app: 'none' },
           real: new Real(),

@@ -123,6 +123,29 @@ describe('card state export / import', () => {
     expect(fieldOf(broken((s) => ssse(s).children.push(ssse(s).children[0]!)))).toBe('mf.children[0].children[5]');
   });
 
+  it('says what is wrong with a hex field: the bad character and its position, or an odd digit count', () => {
+    const messageOf = (input: unknown): string => {
+      try {
+        importState(input);
+      } catch (err) {
+        expect(err).toBeInstanceOf(ImageFormatError);
+        return (err as Error).message;
+      }
+      throw new Error('importState accepted a broken state');
+    };
+    const record = (value: string) =>
+      broken((s) => ((s.mf.children[0] as unknown as { children: { records: string[] }[] }).children[0]!.records[0] = value));
+    expect(messageOf(record('07094131303530303033G1'))).toBe(
+      'card image field mf.children[0].children[0].records[0]: non-hex character "G" at position 20 (expected hex digits without spaces)',
+    );
+    expect(messageOf(record('0709 4131'))).toBe(
+      'card image field mf.children[0].children[0].records[0]: white space at position 4 (expected hex digits without spaces)',
+    );
+    expect(messageOf(record('070941313'))).toBe(
+      'card image field mf.children[0].children[0].records[0]: odd number of hex digits (9); expected whole bytes',
+    );
+  });
+
   it('keeps access conditions and labels', () => {
     const mf = new MasterFile();
     mf.addDf({ fid: 0xdf01, label: 'A' }).addEf({ fid: 0xef01, structure: 'transparent', size: 2, write: afterPin('p') });

@@ -33,7 +33,7 @@ group('sscard apdu', () => {
 
   it('saves the card state back: a wrong PIN stays spent across invocations', async () => {
     const first = await cli('apdu', '--card', image, SELECT_SSSE, '0020000003999999');
-    expect(first.stdout).toContain('< 63C2 wrong PIN, 2 tries left');
+    expect(first.stdout).toContain('< 63C2 2 tries left (wrong PIN or key, or a try counter query)');
     const second = await cli('apdu', '--card', image, SELECT_SSSE, '0020000000');
     expect(second.stdout).toContain('< 63C2');
   });
@@ -61,9 +61,18 @@ group('sscard apdu', () => {
     const r = await cli('apdu', '--card', image, '0020000003999999', '00A4 0G');
     expect(r.code).toBe(1);
     expect(r.stdout).toBe('');
-    expect(r.stderr).toMatch(/^sscard: APDU 2 "00A4 0G": .*"G".*\[APDU_PARSE\]\n$/);
+    expect(r.stderr).toBe('sscard: APDU 2: invalid hex character "G" at position 6 [APDU_PARSE]\n');
     expect(readFileSync(image, 'utf8')).toBe(before);
-    expect((await cli('apdu', '--card', image, '00A4')).stderr).toMatch(/APDU 1 "00A4": 2 bytes is too short/);
+    expect((await cli('apdu', '--card', image, '00A4')).stderr).toMatch(/^sscard: APDU 1: 2 bytes is too short/);
+  });
+
+  it('never repeats a bad argument, which may hold PIN digits', async () => {
+    const odd = await cli('apdu', '--card', image, SELECT_SSSE, '00200000031234567');
+    expect(odd.code).toBe(1);
+    expect(odd.stderr).toBe('sscard: APDU 2: odd number of hex digits (17) [APDU_PARSE]\n');
+    const typo = await cli('apdu', '--card', image, '0020000003 12 34 5O');
+    expect(typo.stderr).toBe('sscard: APDU 1: invalid hex character "O" at position 18 [APDU_PARSE]\n');
+    expect(odd.stdout + odd.stderr + typo.stdout + typo.stderr).not.toMatch(/1234|12 34/);
   });
 
   it('names a missing image, a missing --card and unknown options in one line', async () => {

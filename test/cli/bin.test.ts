@@ -27,7 +27,7 @@ group('sscard executable', () => {
     expect(created).toMatchObject({ code: 0, stderr: '' });
     const sent = sscard('apdu', '--card', image, '00A404000F7378312E73682EC9E7BBE1B1A3D5CF', '0020000003111111');
     expect(sent.code).toBe(0);
-    expect(sent.stdout).toContain('< 63C2 wrong PIN, 2 tries left');
+    expect(sent.stdout).toContain('< 63C2 2 tries left (wrong PIN or key, or a try counter query)');
     const shown = sscard('card', 'show', image);
     expect(shown.code).toBe(0);
     expect(shown.stdout).toMatch(/application PIN\s+2 of 3 tries left/);

@@ -65,6 +65,13 @@ group('sscard card new', () => {
     writeFileSync(docPath, '{"person": ');
     const j = await cli('card', 'new', join(dir, 'other.json'), '--from', docPath);
     expect(j.stderr).toMatch(new RegExp(`^sscard: ${docPath.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: not valid JSON`));
+    // A syntax error says where it is without quoting the document (it holds the PINs).
+    writeFileSync(docPath, '{"bankPin": {"initial": "246813"},\n "person": }');
+    const quoted = await cli('card', 'new', join(dir, 'other.json'), '--from', docPath);
+    expect(quoted.stderr).toBe(`sscard: ${docPath}: not valid JSON (syntax error) [CLI_INPUT]\n`);
+    writeFileSync(docPath, '{"pin": {"initial": 246813x}}');
+    const positioned = await cli('card', 'new', join(dir, 'other.json'), '--from', docPath);
+    expect(positioned.stderr).toBe(`sscard: ${docPath}: not valid JSON (syntax error at line 1, column 27) [CLI_INPUT]\n`);
     const missing = await cli('card', 'new', join(dir, 'other.json'), '--from', join(dir, 'nope.json'));
     expect(missing.stderr).toBe(`sscard: ${join(dir, 'nope.json')}: file not found [CLI_INPUT]\n`);
   });
@@ -98,7 +105,7 @@ group('sscard card show', () => {
     expect(out).toMatch(/conditions\s+cardioCerebrovascular \(心脑血管病\), coagulationDisorder \(凝血紊乱\), diabetes \(糖尿病\)\n/);
     expect(out).toMatch(/2\s+磺胺类药物: 全身皮疹伴瘙痒/);
     expect(out).toMatch(/EF08 medical history\s+2 of 20/);
-    expect(out).toMatch(/1\s+2012-09-15 I10\.x00 原发性高血压/);
+    expect(out).toMatch(/1\s+2018-03-02 E11\.900 2型糖尿病 .*\n\s+2\s+2012-09-15 I10\.x00 原发性高血压/);
     expect(out).not.toContain('123456');
     expect(out).not.toContain('problems');
   });

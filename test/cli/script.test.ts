@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe as group, expect, it } from 'vitest';
 import { fc, test } from '@fast-check/vitest';
-import { matchesResponse, parseResponsePattern } from '../../src/cli/commands/script.js';
+import { ScriptError, matchesResponse, parseResponsePattern } from '../../src/cli/commands/script.js';
 import { toHex } from '../../src/apdu/index.js';
 import { cli } from './run-cli.js';
 
@@ -84,6 +84,13 @@ group('sscard script', () => {
     expect(after.stdout).toContain('< 63C3');
   });
 
+  it('never repeats a malformed APDU line, which may hold PIN digits', async () => {
+    const r = await cli('script', script('00A404000F7378312E73682EC9E7BBE1B1A3D5CF\n0020000003 1234567 -> 9000\n'), '--card', image);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/test\.apdu:2: not an APDU, reset, power-off or power-on: odd number of hex digits \(17\) \[SCRIPT_SYNTAX\]\n$/);
+    expect(r.stdout + r.stderr).not.toMatch(/1234/);
+  });
+
   it('reports bad expectations and sending to a powered-off card', async () => {
     expect((await cli('script', script('00A40000 -> 90'), '--card', image)).stderr).toMatch(/:1: bad expected response "90": .*SW bytes/);
     expect((await cli('script', script('00A40000 -> 6F * 90 00 00'), '--card', image)).stderr).toMatch(
@@ -118,6 +125,19 @@ group('expected-response patterns', () => {
     const wrongSw = r.slice();
     wrongSw[wrongSw.length - 2] = ((wrongSw[wrongSw.length - 2] as number) ^ 0x01) & 0xff;
     expect(matchesResponse(p, wrongSw)).toBe(false);
+  });
+
+  it('a malformed pattern is a ScriptError with code SCRIPT_SYNTAX', () => {
+    for (const bad of ['', '90', '6F * 90 00 00', '* 90 * 00', '9G00', '900']) {
+      let caught: unknown;
+      try {
+        parseResponsePattern(bad);
+      } catch (err) {
+        caught = err;
+      }
+      expect(caught, bad).toBeInstanceOf(ScriptError);
+      expect((caught as ScriptError).code).toBe('SCRIPT_SYNTAX');
+    }
   });
 
   it('treats x as any nibble', () => {

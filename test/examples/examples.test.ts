@@ -62,7 +62,12 @@ group('examples', () => {
     expect(lines).toContain('hospital: patient 李秀英, born 1962-11-08');
     expect(lines).toContain('hospital: appended a record');
     const appended = lines.indexOf('hospital: appended a record');
-    expect(lines[appended + 1]).toBe('  2026-03-16 J18.900 社区获得性肺炎 (12310000425023419N)');
+    // Newest first, before and after the new record.
+    expect(lines.slice(appended + 1, appended + 4)).toEqual([
+      '  2026-03-16 J18.900 社区获得性肺炎 (12310000425023419N)',
+      '  2018-03-02 E11.900 2型糖尿病 (12310000425023419N)',
+      '  2012-09-15 I10.x00 原发性高血压 (12310000425023419N)',
+    ]);
     expect(lines).toContain('pharmacy: reads 3 history records, newest 社区获得性肺炎');
     expect(lines).toContain('pharmacy: write refused by the card: UPDATE RECORD failed: 6982 security status not satisfied');
   });
@@ -82,7 +87,7 @@ group('examples', () => {
   it('trace: GET RESPONSE rounds shown, PIN data masked', () => {
     const lines = output('trace');
     expect(lines[1]).toMatch(/^#2 GET RESPONSE 00 C0 00 00 Le=27 -> data\(27\)=6F 19 .* 9000 success/);
-    expect(lines.some((l) => /VERIFY \[application PIN\] 00 20 00 00 Lc=3 data=\*\*\*\* -> 63C2 wrong PIN, 2 tries left/.test(l))).toBe(true);
+    expect(lines.some((l) => /VERIFY \[application PIN\] 00 20 00 00 Lc=3 data=\*\*\*\* -> 63C2 2 tries left \(wrong PIN or key, or a try counter query\)/.test(l))).toBe(true);
     expect(lines.some((l) => /CHANGE PIN \[change\] 80 5E 01 00 Lc=7 data=\*\*\*\* -> 9000 success/.test(l))).toBe(true);
     const json = lines.find((l) => l.startsWith('-- as JSON: '));
     expect(JSON.parse(json?.slice('-- as JSON: '.length) ?? 'null')).toMatchObject({ command: { name: 'CHANGE PIN', data: '****', masked: true } });

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { fromHex, toHex } from '../../src/apdu/index.js';
-import { buildSscTree, SSSE_DF_NAME } from '../../src/card-sim/profiles/ssc.js';
+import { concatBytes, decodeResponse, fromHex, toHex } from '../../src/apdu/index.js';
+import { buildSscCard, buildSscTree, SSSE_DF_NAME } from '../../src/card-sim/profiles/ssc.js';
 import { samplePerson } from '../../src/card-sim/profiles/people.js';
 import { CryptoInputError, SSC_KEYS, authenticationCryptogram, encryptEcb, padZeros } from '../../src/keys/index.js';
 import { InvalidArgumentError, SoftwarePsam } from '../../src/terminal/index.js';
@@ -79,5 +79,70 @@ describe('SoftwarePsam', () => {
     const before = await psam.externalAuthenticate(input);
     master.fill(0);
     expect(await psam.externalAuthenticate(input)).toEqual(before);
+  });
+});
+
+describe('SoftwarePsam.commandMac', () => {
+  /** Sends raw bytes to the simulated card; the answer's data and SW. */
+  function tx(card: ReturnType<typeof buildSscCard>, bytes: Uint8Array): { data: Uint8Array; sw: number } {
+    const r = decodeResponse(card.transmit(bytes));
+    return { data: r.data, sw: r.sw };
+  }
+
+  it('computes the MAC a simulated card accepts for a DF10 write (both algorithms, all people)', async () => {
+    const people = ['zhang-wei', 'li-xiuying', 'wang-yan', 'abdurahman'];
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom(...people), fc.uint8Array({ minLength: 120, maxLength: 120 }), async (who, allergy) => {
+        const doc = samplePerson(who);
+        const card = buildSscCard(doc, { powered: true });
+        const psam = SoftwarePsam.withTestKeys(['HEALTH']);
+        const algorithm = doc.specVersion === '3.00' ? 'sm4' : '3des';
+        const cardIdentifier = doc.card.identifier;
+        expect(tx(card, concatBytes(fromHex('00A404000F'), SSSE_DF_NAME)).sw).toBe(0x9000);
+        expect(tx(card, fromHex('00A4000C02DF10')).sw).toBe(0x9000);
+        const authChallenge = tx(card, fromHex('0084000008')).data;
+        const cryptogram = await psam.externalAuthenticate({ key: 'HEALTH', algorithm, cardIdentifier, challenge: authChallenge });
+        expect(tx(card, concatBytes(Uint8Array.of(0x00, 0x82, 0x00, SSC_KEYS.HEALTH.kid, cryptogram.length), cryptogram)).sw).toBe(0x9000);
+        const header = fromHex('04E20038');
+        const challenge = tx(card, fromHex('0084000008')).data;
+        const mac = await psam.commandMac({ key: 'HEALTH', algorithm, cardIdentifier, header, data: allergy, challenge });
+        expect(mac).toHaveLength(4);
+        expect(tx(card, concatBytes(header, Uint8Array.of(allergy.length + 4), allergy, mac)).sw).toBe(0x9000);
+        const ef07 = card.tree.nodeAt([0x5353, 0xdf10, 0xef07]);
+        expect(ef07?.kind === 'ef' ? ef07.record(1) : undefined).toEqual(allergy);
+      }),
+      { numRuns: 12 },
+    );
+  });
+
+  it('depends on the key, the header, the data and the challenge', async () => {
+    const psam = new SoftwarePsam({ HEALTH: new Uint8Array(16).fill(1), UKSSSE: new Uint8Array(16).fill(2) });
+    const base = {
+      key: 'HEALTH' as const, algorithm: 'sm4' as const, cardIdentifier: '1101059000310026',
+      header: fromHex('04DC0003'), data: fromHex('0102030405'), challenge: fromHex('1122334455667788'),
+    };
+    const mac = toHex(await psam.commandMac(base));
+    const variants = [
+      { ...base, key: 'UKSSSE' as const },
+      { ...base, header: fromHex('04DC0001') },
+      { ...base, data: fromHex('0102030406') },
+      { ...base, challenge: fromHex('1122334455667789') },
+      { ...base, cardIdentifier: '1101059000310027' },
+    ];
+    for (const v of variants) expect(toHex(await psam.commandMac(v))).not.toBe(mac);
+    expect(toHex(await psam.commandMac(base))).toBe(mac);
+  });
+
+  it('refuses a key it does not hold and input the MAC cannot cover, with InvalidArgumentError', async () => {
+    const psam = SoftwarePsam.withTestKeys(['RKSSSE']);
+    const input = {
+      key: 'RKSSSE' as const, algorithm: '3des' as const, cardIdentifier: '1101059000310026',
+      header: fromHex('04DC0003'), data: new Uint8Array(10), challenge: new Uint8Array(8),
+    };
+    await expect(psam.commandMac({ ...input, key: 'HEALTH' })).rejects.toBeInstanceOf(InvalidArgumentError);
+    await expect(psam.commandMac({ ...input, header: fromHex('04DC00') })).rejects.toBeInstanceOf(InvalidArgumentError);
+    await expect(psam.commandMac({ ...input, data: new Uint8Array(252) })).rejects.toBeInstanceOf(InvalidArgumentError);
+    await expect(psam.commandMac({ ...input, cardIdentifier: '12' })).rejects.toBeInstanceOf(InvalidArgumentError);
+    expect(await psam.commandMac({ ...input, data: new Uint8Array(251) })).toHaveLength(4);
   });
 });

@@ -1,11 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { SscardError } from '../../src/apdu/index.js';
+import { SscardError, toHex } from '../../src/apdu/index.js';
+import { SSC_KEYS } from '../../src/keys/index.js';
 import { SimulatedCard } from '../../src/card-sim/index.js';
-import { buildSscCard } from '../../src/card-sim/profiles/ssc.js';
+import { SSSE_DF_NAME, buildSscCard } from '../../src/card-sim/profiles/ssc.js';
 import { samplePerson } from '../../src/card-sim/profiles/people.js';
 import {
   AuthenticationFailedError,
   CardRemovedError,
+  CardStatusError,
   InitialPinInEffectError,
   MemoryTransport,
   NewPinRejectedError,
@@ -15,6 +17,7 @@ import {
   SoftwarePsam,
   SscCard,
   validateNewPin,
+  type SecureModule,
   type SscCardOptions,
   type TraceEvent,
 } from '../../src/terminal/index.js';
@@ -273,6 +276,62 @@ describe('SscCard health writes', () => {
     const err = await card.appendMedicalHistory(entry).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(AuthenticationFailedError);
     expect((err as AuthenticationFailedError).triesLeft).toBe(2);
+  });
+
+  it('a hospital write goes out as GET CHALLENGE, EXTERNAL AUTHENTICATE, GET CHALLENGE, MAC\'d 04 DC 00 03, traced in clear', async () => {
+    const { card, trace, sim } = await rig('li-xiuying', { psam: HOSPITAL() });
+    await unlock(card);
+    const from = trace.length;
+    await card.appendMedicalHistory(entry);
+    const write = trace.slice(from);
+    // EF05 card identifier (diversification input, read once), DF10, EF08, then the keyed write.
+    expect(write.map((e) => e.command.name)).toEqual([
+      'READ RECORD', 'SELECT', 'SELECT', 'GET CHALLENGE', 'EXTERNAL AUTHENTICATE', 'GET CHALLENGE', 'UPDATE RECORD',
+    ]);
+    expect(write.every((e) => e.response?.sw === 0x9000)).toBe(true);
+    const update = write[write.length - 1]!.command;
+    expect(update).toMatchObject({ cla: 0x04, ins: 0xdc, p1: 0x00, p2: 0x03, lc: 96 + 4, masked: false });
+    expect(update.p1p2).toBe('new record 1 (cyclic), current EF');
+    // The data is the record as stored on the card, then the 4-byte MAC.
+    const ef08 = sim.tree.nodeAt([0x5353, 0xdf10, 0xef08]);
+    const stored = ef08?.kind === 'ef' ? ef08.record(1) : undefined;
+    expect(stored).toBeDefined();
+    expect(update.data?.replaceAll(' ', '').slice(0, 96 * 2)).toBe(toHex(stored!));
+    expect(update.data?.replaceAll(' ', '')).toHaveLength((96 + 4) * 2);
+  });
+
+  it('the card refuses a MAC made with a wrong key (6988), writes nothing and counts a health-key try', async () => {
+    const real = HOSPITAL();
+    // The right key for EXTERNAL AUTHENTICATE, a wrong one for the MAC: only the MAC check can catch it.
+    const skewed: SecureModule = {
+      hasKey: (k) => real.hasKey(k),
+      externalAuthenticate: (input) => real.externalAuthenticate(input),
+      commandMac: (input) => new SoftwarePsam({ HEALTH: new Uint8Array(16).fill(0x42) }).commandMac(input),
+    };
+    const { card, sim } = await rig('zhang-wei', { psam: skewed });
+    await unlock(card);
+    const before = await card.readMedicalHistory();
+    const err = await card.appendMedicalHistory(entry).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(CardStatusError);
+    expect(err).toMatchObject({ sw: 0x6988, swName: 'SM_INCORRECT', command: 'UPDATE RECORD' });
+    expect(await card.readMedicalHistory()).toEqual(before);
+    expect(sim.tree.findByDfName(SSSE_DF_NAME)?.key(SSC_KEYS.HEALTH.kid)?.triesLeft).toBe(2);
+    // The real module then writes, and its EXTERNAL AUTHENTICATE restores the key's tries.
+    const again = await SscCard.open(new MemoryTransport(sim), { psam: real });
+    await again.verifyPin(NEW_PIN);
+    await again.appendMedicalHistory(entry);
+    expect(await again.readMedicalHistory()).toEqual([entry, ...before]);
+    expect(sim.tree.findByDfName(SSSE_DF_NAME)?.key(SSC_KEYS.HEALTH.kid)?.triesLeft).toBe(3);
+  });
+
+  it('a card whose DF10 only asks for the health key (an image from before secure messaging) takes the MAC\'d write too', async () => {
+    const { card, sim } = await rig('zhang-wei', { psam: HOSPITAL() });
+    const ef08 = sim.tree.nodeAt([0x5353, 0xdf10, 0xef08]);
+    if (ef08?.kind !== 'ef') throw new Error('no DF10/EF08');
+    ef08.write = { kind: 'key', keyId: SSC_KEYS.HEALTH.kid };
+    await unlock(card);
+    await card.appendMedicalHistory(entry);
+    expect((await card.readMedicalHistory())[0]).toEqual(entry);
   });
 
   it('an entry that does not fit the record is the caller\'s error, nothing is sent', async () => {

@@ -66,13 +66,13 @@ describe('formatters', () => {
     transport: 'memory',
     time: '2025-01-01T00:00:00.000Z',
     command: traceCommand(fromHex('0020000003123456')),
-    response: { data: null, length: 0, sw: 0x63c2, swHex: '63C2', status: '63C2 wrong PIN, 2 tries left' },
+    response: { data: null, length: 0, sw: 0x63c2, swHex: '63C2', status: '63C2 2 tries left (wrong PIN or key, or a try counter query)' },
     elapsedMs: 0.4,
   };
 
   it('pretty: one line with name, meaning, header, masked data, status and time', () => {
     expect(formatTracePretty(event)).toBe(
-      '#3 VERIFY [application PIN] 00 20 00 00 Lc=3 data=**** -> 63C2 wrong PIN, 2 tries left (0.4 ms)',
+      '#3 VERIFY [application PIN] 00 20 00 00 Lc=3 data=**** -> 63C2 2 tries left (wrong PIN or key, or a try counter query) (0.4 ms)',
     );
   });
 

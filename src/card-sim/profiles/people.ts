@@ -105,9 +105,10 @@ const LI_XIUYING: PersonalizationDocument = {
       { substance: '阿司匹林', reaction: '消化道出血' },
       { substance: '磺胺类药物', reaction: '全身皮疹伴瘙痒' },
     ],
+    // Newest first, like the card's cyclic file (record 1 = the latest entry).
     history: [
-      { date: '2012-09-15', icd10: 'I10.x00', diagnosis: '原发性高血压', institution: '12310000425023419N' },
       { date: '2018-03-02', icd10: 'E11.900', diagnosis: '2型糖尿病', institution: '12310000425023419N' },
+      { date: '2012-09-15', icd10: 'I10.x00', diagnosis: '原发性高血压', institution: '12310000425023419N' },
     ],
     capacity: { contraindications: 10, history: 20 },
   },

@@ -165,14 +165,28 @@ function fail(path: string, problem: string): never {
   throw new PersonalizationError(path, problem);
 }
 
-function describeType(v: unknown): string {
+/**
+ * Fields whose values are secrets: the initial PINs and the master keys (and the objects holding
+ * them, in case a PIN or key is given in their place). Their errors say what is wrong but never
+ * show the value, since error messages end up in terminals, logs and CI output.
+ */
+const SECRET_FIELD = /^(?:(?:pin|bankPin)(?:\.initial)?|keys(?:\.masters(?:\.[A-Za-z0-9_]+)?)?)$/;
+
+function isSecretField(path: string): boolean {
+  return SECRET_FIELD.test(path);
+}
+
+/** The kind of a value, and the value itself unless the field `path` holds a secret. */
+function describeType(v: unknown, path?: string): string {
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'an array';
-  return typeof v === 'object' ? 'an object' : `${typeof v} ${JSON.stringify(v)}`;
+  if (typeof v === 'object') return 'an object';
+  if (path !== undefined && isSecretField(path)) return typeof v === 'string' ? `a string of ${v.length} characters` : `a ${typeof v}`;
+  return `${typeof v} ${JSON.stringify(v)}`;
 }
 
 function object(v: unknown, path: string, allowed: readonly string[]): Record<string, unknown> {
-  if (v === null || typeof v !== 'object' || Array.isArray(v)) fail(path, `must be an object, got ${describeType(v)}`);
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) fail(path, `must be an object, got ${describeType(v, path)}`);
   const o = v as Record<string, unknown>;
   for (const key of Object.keys(o)) {
     if (!allowed.includes(key)) fail(join(path, key), `unknown field (expected one of ${allowed.join(', ')})`);
@@ -185,31 +199,31 @@ function join(path: string, key: string): string {
 }
 
 function string(v: unknown, path: string): string {
-  if (typeof v !== 'string') fail(path, `must be a string, got ${describeType(v)}`);
+  if (typeof v !== 'string') fail(path, `must be a string, got ${describeType(v, path)}`);
   return v;
 }
 
 function boolean(v: unknown, path: string): boolean {
-  if (typeof v !== 'boolean') fail(path, `must be true or false, got ${describeType(v)}`);
+  if (typeof v !== 'boolean') fail(path, `must be true or false, got ${describeType(v, path)}`);
   return v;
 }
 
 function integer(v: unknown, path: string, min: number, max: number): number {
   if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
-    fail(path, `must be an integer from ${min} to ${max}, got ${describeType(v)}`);
+    fail(path, `must be an integer from ${min} to ${max}, got ${describeType(v, path)}`);
   }
   return v;
 }
 
 function array(v: unknown, path: string, max: number): unknown[] {
-  if (!Array.isArray(v)) fail(path, `must be an array, got ${describeType(v)}`);
+  if (!Array.isArray(v)) fail(path, `must be an array, got ${describeType(v, path)}`);
   if (v.length > max) fail(path, `has ${v.length} entries, at most ${max} fit`);
   return v;
 }
 
 function pattern(v: unknown, path: string, re: RegExp, what: string): string {
   const s = string(v, path);
-  if (!re.test(s)) fail(path, `must be ${what}, got ${JSON.stringify(s)}`);
+  if (!re.test(s)) fail(path, `must be ${what}, got ${describeType(s, path)}`);
   return s;
 }
 
@@ -290,13 +304,30 @@ export function validatePersonalization(input: unknown): ResolvedPersonalization
   return { specVersion, financial, pin, bankPin, person, card, workRecords, health, insurance, masterKeys };
 }
 
-/** Parses JSON text and validates it; a JSON syntax error is a PersonalizationError too. */
+/**
+ * Where a JSON syntax error is, without the excerpt of the text that JSON.parse puts in some of
+ * its messages: in a personalization document that excerpt may be an initial PIN or a master key.
+ */
+export function jsonSyntaxProblem(text: string, err: unknown): string {
+  const message = err instanceof Error ? err.message : '';
+  if (/end of JSON input/.test(message)) return 'the text ends too early (truncated?)';
+  const at = /at position (\d+)/.exec(message);
+  if (at === null) return 'syntax error';
+  const position = Number(at[1]);
+  const before = text.slice(0, position).split('\n');
+  return `syntax error at line ${before.length}, column ${(before[before.length - 1] as string).length + 1}`;
+}
+
+/**
+ * Parses JSON text and validates it; a JSON syntax error is a PersonalizationError too (saying
+ * where, never quoting the text).
+ */
 export function parsePersonalizationJson(text: string): ResolvedPersonalization {
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
   } catch (err) {
-    throw new PersonalizationError('(document)', `is not valid JSON: ${(err as Error).message}`, { cause: err });
+    throw new PersonalizationError('(document)', `is not valid JSON: ${jsonSyntaxProblem(text, err)}`);
   }
   return validatePersonalization(parsed);
 }
@@ -487,6 +518,12 @@ function readHealth(v: unknown): ResolvedPersonalization['health'] {
       };
     },
   );
+  // The list is the cyclic file from record 1 on, and record 1 is the newest entry.
+  for (let i = 1; i < history.length; i++) {
+    if ((history[i] as MedicalHistoryEntry).date > (history[i - 1] as MedicalHistoryEntry).date) {
+      fail(`health.history[${i}].date`, 'is later than the entry before it; list the newest entry first');
+    }
+  }
   return { abo, rh, flags, warning, contraindications, history, capacity };
 }
 

@@ -195,8 +195,8 @@ export function inspectSscTree(tree: MasterFile): SscCardReport {
         const tlvs = parseBerTlv(record);
         const pan = findTlv(tlvs, 0x5a);
         const name = findTlv(tlvs, 0x5f20);
-        if (pan === undefined || name === undefined) throw new Error('template 70 lacks 5A or 5F20');
-        report.bank = { pan: decodeBcd(pan.value), holder: decodeGbk(name.value) };
+        if (pan === undefined || name === undefined) problems.push('BANK SFI 1 record 1: template 70 lacks 5A or 5F20');
+        else report.bank = { pan: decodeBcd(pan.value), holder: decodeGbk(name.value) };
       } catch (err) {
         problems.push(`BANK SFI 1 record 1: ${message(err)}`);
       }

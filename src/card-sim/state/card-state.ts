@@ -217,7 +217,12 @@ function bool(v: unknown, field: string): boolean {
 
 function hex(v: unknown, field: string, opts?: { length?: number }): Uint8Array {
   const s = str(v, field);
-  if (!/^([0-9A-Fa-f]{2})*$/.test(s)) bad(field, 'expected an even number of hex digits without spaces');
+  const wrong = s.search(/[^0-9A-Fa-f]/);
+  if (wrong >= 0) {
+    const what = /\s/.test(s[wrong] as string) ? 'white space' : `non-hex character ${JSON.stringify(s[wrong])}`;
+    bad(field, `${what} at position ${wrong} (expected hex digits without spaces)`);
+  }
+  if (s.length % 2 !== 0) bad(field, `odd number of hex digits (${s.length}); expected whole bytes`);
   const bytes = fromHex(s);
   if (opts?.length !== undefined && bytes.length !== opts.length) {
     bad(field, `expected ${opts.length} bytes, got ${bytes.length}`);

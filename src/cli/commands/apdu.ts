@@ -3,7 +3,11 @@ import { ApduParseError, SscardError, fromHex } from '../../apdu/index.js';
 import { closeCardImage, openCardImage } from '../../card-sim/index.js';
 import { ExchangeTracer, printExchange } from '../output.js';
 
-/** Parses every APDU argument before anything is sent, so a typo in the third does not half-run the list. */
+/**
+ * Parses every APDU argument before anything is sent, so a typo in the third does not half-run the
+ * list. An error names the argument by its number and says what is wrong (a bad character and its
+ * position, an odd digit count), never the argument itself: it may be a VERIFY with PIN digits.
+ */
 function parseApdus(args: readonly string[]): Uint8Array[] {
   return args.map((text, i) => {
     try {
@@ -12,7 +16,7 @@ function parseApdus(args: readonly string[]): Uint8Array[] {
       return bytes;
     } catch (err) {
       if (err instanceof SscardError) {
-        throw new SscardError(err.code, `APDU ${i + 1} ${JSON.stringify(text)}: ${err.message}`, { cause: err });
+        throw new SscardError(err.code, `APDU ${i + 1}: ${err.message}`, { cause: err });
       }
       throw err;
     }

@@ -15,6 +15,7 @@ import {
   SAMPLE_PEOPLE,
   buildSscCard,
   inspectSscTree,
+  jsonSyntaxProblem,
   readCardImage,
   loadCardImage,
   lockCardImage,
@@ -54,7 +55,8 @@ function readDocumentFile(file: string): unknown {
   try {
     return JSON.parse(text);
   } catch (err) {
-    throw new CliInputError(`${file}: not valid JSON (${(err as Error).message})`, { cause: err });
+    // Not JSON.parse's own message: it may quote the text around the error (a PIN, a key).
+    throw new CliInputError(`${file}: not valid JSON (${jsonSyntaxProblem(text, err)})`);
   }
 }
 

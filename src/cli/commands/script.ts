@@ -36,29 +36,35 @@ export type ScriptStep =
   | { line: number; kind: 'power-off' }
   | { line: number; kind: 'power-on' };
 
+/** A malformed expected-response pattern (the script parser adds the file and line). */
+function patternError(problem: string): ScriptError {
+  return new ScriptError('SCRIPT_SYNTAX', problem);
+}
+
 function nibbles(text: string): NibblePattern {
   const out: NibblePattern = [];
   for (const ch of text) {
     if (/[0-9A-Fa-f]/.test(ch)) out.push(parseInt(ch, 16));
     else if (ch === 'x' || ch === 'X') out.push(null);
-    else throw new Error(`unexpected character ${JSON.stringify(ch)}`);
+    else throw patternError(`unexpected character ${JSON.stringify(ch)}`);
   }
-  if (out.length % 2 !== 0) throw new Error('odd number of hex digits');
+  if (out.length % 2 !== 0) throw patternError('odd number of hex digits');
   return out;
 }
 
+/** Parses an expected response (`6F xx * 9000`); a malformed one is a ScriptError 'SCRIPT_SYNTAX'. */
 export function parseResponsePattern(text: string): ResponsePattern {
   const compact = text.replace(/[\s:]/g, '');
-  if (compact === '') throw new Error('nothing after ->');
+  if (compact === '') throw patternError('nothing after ->');
   const star = compact.indexOf('*');
   if (star < 0) {
     const head = nibbles(compact);
-    if (head.length < 4) throw new Error('an expected response ends with the two SW bytes');
+    if (head.length < 4) throw patternError('an expected response ends with the two SW bytes');
     return { text: text.trim(), head, tail: null };
   }
-  if (compact.indexOf('*', star + 1) >= 0) throw new Error("only one '*' is allowed");
+  if (compact.indexOf('*', star + 1) >= 0) throw patternError("only one '*' is allowed");
   const tail = nibbles(compact.slice(star + 1));
-  if (tail.length !== 4) throw new Error("'*' must be followed by exactly the two SW bytes");
+  if (tail.length !== 4) throw patternError("'*' must be followed by exactly the two SW bytes");
   return { text: text.trim(), head: nibbles(compact.slice(0, star)), tail };
 }
 
@@ -109,7 +115,9 @@ export function parseScript(text: string, file: string): ScriptStep[] {
       try {
         expect = parseResponsePattern(expectText);
       } catch (err) {
-        throw new ScriptError('SCRIPT_SYNTAX', `${file}:${line}: bad expected response ${JSON.stringify(expectText.trim())}: ${(err as Error).message}`);
+        throw new ScriptError('SCRIPT_SYNTAX', `${file}:${line}: bad expected response ${JSON.stringify(expectText.trim())}: ${(err as Error).message}`, {
+          cause: err,
+        });
       }
     }
     steps.push({ line, kind: 'apdu', command, expect });

@@ -273,6 +273,8 @@ export class PcscliteTransport implements Transport {
     } catch {
       // The handle belonged to a card that is gone.
     }
+    // Until the new connection stands, there is none: exchanges fail with CardRemovedError.
+    this.removed = true;
     const deadline = performance.now() + (opts.waitForCardMs ?? 0);
     while (!PcscliteTransport.present(this.slot)) {
       if (performance.now() >= deadline) throw new NoCardError(`no card in reader '${this.reader}'`, { reader: this.reader });

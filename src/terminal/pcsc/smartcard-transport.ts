@@ -244,10 +244,16 @@ export class SmartcardTransport implements Transport {
     } catch {
       // The old handle belongs to a card that is gone; nothing to release on the card.
     }
+    // Until the new connection stands, there is none: exchanges fail with CardRemovedError.
+    this.removed = true;
     const reader = await findReader(this.binding, this.context, this.reader, opts.waitForCardMs ?? 0);
     const { card, atr, protocol } = await SmartcardTransport.open(this.binding, reader, this.options);
     if (this.closed) {
-      card.disconnect(this.binding.SCARD_LEAVE_CARD);
+      try {
+        card.disconnect(this.binding.SCARD_LEAVE_CARD);
+      } catch {
+        // The context went with close(); so did the handle.
+      }
       throw new ChannelClosedError('transport closed during reconnect');
     }
     this.card = card;

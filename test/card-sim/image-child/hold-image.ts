@@ -28,6 +28,8 @@ if (mode === 'hold') {
     }
     appendFileSync(log as string, `leave ${process.pid}\n`);
     closeCardImage(card);
+    // Give the others a chance at the lock between rounds.
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5 + Math.floor(Math.random() * 10));
   }
 } else {
   process.stderr.write(`unknown mode ${String(mode)}\n`);

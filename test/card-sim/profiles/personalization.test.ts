@@ -69,7 +69,43 @@ group('personalization document validation', () => {
     expect(rejected((d) => (d.pin = { initial: '12345' })).message).toMatch(/^pin\.initial: must have exactly 6 digits/);
     expect(rejected((d) => (d.pin = { tryLimit: 16 })).message).toMatch(/^pin\.tryLimit: must be an integer from 1 to 15/);
     expect(rejected((d) => (d.bankPin = { initial: 'abcdef' })).message).toMatch(/^bankPin\.initial: /);
-    expect(rejected((d) => (d.pin = { initial: 123456 })).message).toBe('pin.initial: must be a string, got number 123456');
+    expect(rejected((d) => (d.pin = { initial: 123456 })).message).toBe('pin.initial: must be a string, got a number');
+  });
+
+  it('never shows the value of a PIN or key field in an error', () => {
+    const secret = '246813';
+    const messages = [
+      rejected((d) => (d.pin = { initial: Number(secret) })).message,
+      rejected((d) => (d.bankPin = { initial: Number(secret) })).message,
+      rejected((d) => (d.pin = secret)).message,
+      rejected((d) => (d.bankPin = Number(secret))).message,
+      rejected((d) => (d.pin = { initial: `${secret}9` })).message,
+      rejected((d) => (d.bankPin = { initial: `${secret}x` })).message,
+      rejected((d) => (d.keys = { masters: { RKSSSE: `${secret}${secret}` } })).message,
+      rejected((d) => (d.keys = { masters: secret })).message,
+    ];
+    expect(messages).toEqual([
+      'pin.initial: must be a string, got a number',
+      'bankPin.initial: must be a string, got a number',
+      'pin: must be an object, got a string of 6 characters',
+      'bankPin: must be an object, got a number',
+      expect.stringMatching(/^pin\.initial: must have exactly 6 digits/),
+      expect.stringMatching(/^bankPin\.initial: /),
+      'keys.masters.RKSSSE: must be 32 hex digits (a 16-byte key), got a string of 12 characters',
+      'keys.masters: must be an object, got a string of 6 characters',
+    ]);
+    for (const m of messages) expect(m).not.toContain(secret);
+    // A JSON syntax error says where, without quoting the text around it.
+    for (const text of [`{"pin": {"initial": "${secret}"},\n "x": }`, `{"pin": {"initial": ${secret}x}}`]) {
+      let message = '';
+      try {
+        parsePersonalizationJson(text);
+      } catch (err) {
+        message = (err as Error).message;
+      }
+      expect(message).toMatch(/^\(document\): is not valid JSON: syntax error/);
+      expect(message).not.toContain(secret);
+    }
   });
 
   it('keeps financial-only fields on financial cards', () => {
@@ -101,6 +137,9 @@ group('personalization document validation', () => {
       'workRecords[0].endDate: is before the start date 2016-07-01',
     );
     expect(rejected((d) => d.workRecords.reverse()).message).toMatch(/^workRecords\[1\]\.startDate: .*newest record first/);
+    expect(rejected((d) => d.health.history.reverse(), 'li-xiuying').message).toBe(
+      'health.history[1].date: is later than the entry before it; list the newest entry first',
+    );
     expect(rejected((d) => (d.health.history[0].icd10 = 'J45.90000')).path).toBe('health.history[0].icd10');
     expect(rejected((d) => (d.health.contraindications[0].substance = '青霉素'.repeat(4))).message).toBe(
       'health.contraindications[0].substance: is 24 GBK bytes, at most 20 fit',

@@ -166,3 +166,22 @@ group('SSC card built from a personalization document', () => {
     expect(() => buildSscCard(doc)).toThrow(/^person\.birthDate: /);
   });
 });
+
+group('reading a card tree back (inspectSscTree)', () => {
+  it('reports a bank record without the PAN as a problem naming the record, not as a crash', () => {
+    const card = buildSscCard(samplePerson('zhang-wei'));
+    expect(inspectSscTree(card.tree).problems).toEqual([]);
+    const bankEf = card.tree.findByDfName(fromHex('A000000333010101'))?.efBySfi(1);
+    const length = bankEf?.record(1)?.length ?? 0;
+    expect(length).toBeGreaterThan(6);
+    expect(length).toBeLessThan(128); // one-byte BER lengths below
+    // Template 70 holding only a cardholder name (5F20), no PAN (5A).
+    const nameOnly = new Uint8Array(length);
+    nameOnly.set([0x70, length - 2, 0x5f, 0x20, length - 5]);
+    nameOnly.fill(0x41, 5);
+    bankEf?.updateRecord(1, nameOnly);
+    const report = inspectSscTree(card.tree);
+    expect(report.problems).toEqual(['BANK SFI 1 record 1: template 70 lacks 5A or 5F20']);
+    expect(report.bank).toBeNull();
+  });
+});

@@ -1,6 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import { SW, StatusWordError, encodeBerTlv, swTriesLeft } from '../../../apdu/index.js';
 import { authenticationCryptogram, blockSize, encryptEcb, padZeros } from '../../../keys/index.js';
+import { CardConfigError } from '../../errors.js';
 import type { CardKey } from '../../fs/keys.js';
 import type { DedicatedFile } from '../../fs/nodes.js';
 import type { CardCommand, CardContext, HandlerResult } from '../context.js';
@@ -18,7 +19,10 @@ export function getChallenge(ctx: CardContext, cmd: CardCommand): HandlerResult 
     throw new StatusWordError(SW.WRONG_LENGTH, sm4 ? 'challenge length is 4, 8 or 16' : 'challenge length is 4 or 8');
   }
   const challenge = new Uint8Array(ctx.random(n));
-  if (challenge.length !== n) throw new Error(`card random source returned ${challenge.length} bytes, wanted ${n}`);
+  if (challenge.length !== n) {
+    // A broken `random` card option, not the terminal's fault: the OS answers 6F00 and logs it.
+    throw new CardConfigError(`the card's random source returned ${challenge.length} bytes, wanted ${n}`);
+  }
   ctx.challenge = challenge;
   return { data: challenge };
 }

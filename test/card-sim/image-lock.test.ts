@@ -1,0 +1,224 @@
+import { spawn, spawnSync } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe as group, expect, it } from 'vitest';
+import { fromHex, toHex } from '../../src/apdu/index.js';
+import {
+  CardImageError,
+  cardImageLockPath,
+  closeCardImage,
+  lockCardImage,
+  openCardImage,
+  saveCardImage,
+} from '../../src/card-sim/image.js';
+import { samplePerson } from '../../src/card-sim/profiles/people.js';
+import { buildSscCard } from '../../src/card-sim/profiles/ssc.js';
+import type { SimulatedCard } from '../../src/card-sim/card.js';
+
+const SELECT_SSSE = '00A404000F7378312E73682EC9E7BBE1B1A3D5CF';
+const CHILD = join(import.meta.dirname, 'image-child', 'hold-image.ts');
+
+let dir: string;
+let image: string;
+let lockFile: string;
+const children: ChildProcess[] = [];
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'sscard-image-lock-'));
+  image = join(dir, 'card.json');
+  lockFile = cardImageLockPath(image);
+  saveCardImage(image, buildSscCard(samplePerson('zhang-wei')));
+});
+afterEach(() => {
+  for (const child of children.splice(0)) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function sw(card: SimulatedCard, hex: string): string {
+  return toHex(card.transmit(fromHex(hex))).slice(-4);
+}
+
+function lockError(fn: () => unknown): CardImageError {
+  let caught: unknown;
+  try {
+    fn();
+  } catch (err) {
+    caught = err;
+  }
+  expect(caught).toBeInstanceOf(CardImageError);
+  const err = caught as CardImageError;
+  expect(err.code).toBe('CARD_IMAGE_LOCKED');
+  expect(err.message.startsWith(`card image ${image}: `)).toBe(true);
+  return err;
+}
+
+/** A pid that certainly ran on this host and no longer does. */
+function deadPid(): number {
+  const r = spawnSync(process.execPath, ['-e', '']);
+  expect(r.status).toBe(0);
+  return r.pid as number;
+}
+
+function writeLock(fields: { pid: number; host?: string; processStarted?: string }): string {
+  const text = JSON.stringify({
+    pid: fields.pid,
+    host: fields.host ?? hostname(),
+    processStarted: fields.processStarted ?? '2024-01-01T00:00:00.000Z',
+    acquired: '2024-01-01T00:00:01.000Z',
+    token: 'f00d',
+  });
+  writeFileSync(lockFile, text);
+  return text;
+}
+
+function lockHolderPid(): number {
+  return (JSON.parse(readFileSync(lockFile, 'utf8')) as { pid: number }).pid;
+}
+
+/** Starts the child in `mode`; resolves once it holds the image (it printed 'locked'). */
+function startChild(mode: 'hold' | 'exit', ...args: string[]): Promise<{ child: ChildProcess; exited: Promise<number | null> }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', CHILD, mode, image, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  children.push(child);
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  let out = '';
+  let err = '';
+  child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`child did not lock the image: ${err}`)), 30_000);
+    child.stdout?.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (out.includes('locked\n')) {
+        clearTimeout(timer);
+        resolve({ child, exited });
+      }
+    });
+  });
+}
+
+group('card image lock', () => {
+  it('is held from open to close: the lock file names this process, and closing removes it', () => {
+    const card = openCardImage(image);
+    expect(lockHolderPid()).toBe(process.pid);
+    closeCardImage(card);
+    expect(existsSync(lockFile)).toBe(false);
+    closeCardImage(card); // twice: nothing more to do
+    const again = openCardImage(image);
+    closeCardImage(again);
+  });
+
+  it('a closed card no longer writes the image: a change answers 6581 and the file stays as it was', () => {
+    const card = openCardImage(image, { powered: true });
+    expect(sw(card, SELECT_SSSE)).toBe('9000');
+    closeCardImage(card);
+    expect(card.powered).toBe(false);
+    const before = readFileSync(image, 'utf8');
+    card.powerOn();
+    sw(card, SELECT_SSSE);
+    expect(sw(card, '0020000003999999')).toBe('6581');
+    expect(readFileSync(image, 'utf8')).toBe(before);
+  });
+
+  it('refuses a second open in the same process at once, naming it', () => {
+    const card = openCardImage(image);
+    try {
+      const err = lockError(() => openCardImage(image));
+      expect(err.message).toMatch(/already open in this process \(pid \d+\)/);
+      expect(err.holder?.pid).toBe(process.pid);
+    } finally {
+      closeCardImage(card);
+    }
+  });
+
+  it('times out on a lock held by a live process, naming the file and the holder pid; the image is untouched', async () => {
+    const { child } = await startChild('hold');
+    const before = readFileSync(image, 'utf8');
+    const err = lockError(() => openCardImage(image, { lockTimeoutMs: 300 }));
+    expect(err.message).toContain(`in use by process ${child.pid} on ${hostname()}`);
+    expect(err.message).toContain(`lock file ${lockFile}`);
+    expect(err.message).toContain('gave up after 300 ms');
+    expect(err.holder?.pid).toBe(child.pid);
+    expect(readFileSync(image, 'utf8')).toBe(before);
+    // The holder is killed (no chance to clean up): its lock is stale and taken over at once.
+    child.kill('SIGKILL');
+    await new Promise((resolve) => child.on('exit', resolve));
+    expect(existsSync(lockFile)).toBe(true);
+    const card = openCardImage(image, { lockTimeoutMs: 0 });
+    expect(lockHolderPid()).toBe(process.pid);
+    closeCardImage(card);
+  }, 60_000);
+
+  it('takes over a lock whose process no longer runs on this host', () => {
+    writeLock({ pid: deadPid() });
+    const card = openCardImage(image, { lockTimeoutMs: 0 });
+    expect(lockHolderPid()).toBe(process.pid);
+    expect(existsSync(`${lockFile}.break`)).toBe(false);
+    closeCardImage(card);
+    expect(existsSync(lockFile)).toBe(false);
+  });
+
+  it("takes over a lock with this process's pid but another start time (a reused pid)", () => {
+    writeLock({ pid: process.pid, processStarted: '2001-01-01T00:00:00.000Z' });
+    const card = openCardImage(image, { lockTimeoutMs: 0 });
+    expect(JSON.parse(readFileSync(lockFile, 'utf8')).processStarted).not.toBe('2001-01-01T00:00:00.000Z');
+    closeCardImage(card);
+  });
+
+  it('never judges a lock of another host stale, and reports an unreadable lock file', () => {
+    const text = writeLock({ pid: deadPid(), host: 'some-other-host.invalid' });
+    expect(lockError(() => openCardImage(image, { lockTimeoutMs: 50 })).message).toContain('on some-other-host.invalid');
+    expect(readFileSync(lockFile, 'utf8')).toBe(text);
+    writeFileSync(lockFile, '');
+    expect(lockError(() => openCardImage(image, { lockTimeoutMs: 50 })).message).toMatch(/lock file .* cannot be understood/);
+  });
+
+  it('lockCardImage alone guards writers that do not open the card (the file need not exist)', () => {
+    const fresh = join(dir, 'new.json');
+    const lock = lockCardImage(fresh);
+    expect(lock.lockPath).toBe(`${fresh}.lock`);
+    expect(existsSync(lock.lockPath)).toBe(true);
+    lock.release();
+    expect(existsSync(lock.lockPath)).toBe(false);
+    expect(() => lockCardImage(join(dir, 'no-such-dir', 'c.json'))).toThrow(/cannot create the lock file/);
+    const err = (() => {
+      try {
+        openCardImage(join(dir, 'no-such-dir', 'c.json'));
+      } catch (e) {
+        return e as CardImageError;
+      }
+      return undefined;
+    })();
+    expect(err?.code).toBe('CARD_IMAGE_NOT_FOUND');
+  });
+
+  it('is released when the process ends without closing the card', async () => {
+    const { exited } = await startChild('exit');
+    expect(await exited).toBe(0);
+    expect(existsSync(lockFile)).toBe(false);
+  }, 60_000);
+
+  it('lets one process at a time in, also when they start on a stale lock', async () => {
+    writeLock({ pid: deadPid() });
+    const log = join(dir, 'turns.log');
+    writeFileSync(log, '');
+    const runs = Array.from({ length: 4 }, () => {
+      const child = spawn(process.execPath, ['--import', 'tsx', CHILD, 'turn', image, log], { stdio: ['ignore', 'ignore', 'pipe'] });
+      children.push(child);
+      let err = '';
+      child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
+      return new Promise<string>((resolve) => child.on('exit', (code) => resolve(`${String(code)} ${err}`)));
+    });
+    expect(await Promise.all(runs)).toEqual(['0 ', '0 ', '0 ', '0 ']);
+    const lines = readFileSync(log, 'utf8').trim().split('\n');
+    expect(lines).toHaveLength(4 * 20 * 2);
+    for (let i = 0; i < lines.length; i += 2) {
+      const enter = /^enter (\d+)$/.exec(lines[i] as string);
+      expect(enter, `line ${i + 1}: ${lines[i]}`).not.toBeNull();
+      expect(lines[i + 1]).toBe(`leave ${enter?.[1]}`);
+    }
+    // The turns really interleaved between processes (not one process after the other only).
+    const order = lines.filter((l) => l.startsWith('enter')).map((l) => l.slice(6));
+    expect(order.filter((pid, i) => i > 0 && pid !== order[i - 1]).length).toBeGreaterThan(3);
+    expect(existsSync(lockFile)).toBe(false);
+  }, 120_000);
+});
