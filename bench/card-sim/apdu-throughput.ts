@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fromHex } from '../../src/apdu/index.js';
-import { buildSscCard, openCardImage, samplePerson, saveCardImage } from '../../src/card-sim/index.js';
+import { buildSscCard, closeCardImage, openCardImage, samplePerson, saveCardImage } from '../../src/card-sim/index.js';
 import type { SimulatedCard } from '../../src/card-sim/index.js';
 import { CardChannel, MemoryTransport } from '../../src/terminal/index.js';
 
@@ -73,6 +73,7 @@ async function runOnce(layer: string, w: Workload, dir: string): Promise<number>
     saveCardImage(path, freshCard());
     const card = openCardImage(path, { powered: true });
     send = (a) => card.transmit(a);
+    done = () => closeCardImage(card);
   }
   await send(SELECT_SSSE);
   const times: number[] = [];

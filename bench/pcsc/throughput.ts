@@ -16,7 +16,7 @@ import { buildSscCard, samplePerson, saveCardImage } from '../../src/card-sim/in
 import { MemoryTransport, type Transport } from '../../src/terminal/index.js';
 import { PcscliteTransport, SmartcardTransport } from '../../src/terminal/pcsc/index.js';
 import { CARD_HOST, acquireReaderSlot, pcscLab } from '../../test/pcsc/lab.js';
-import { spawnCli, stopChild, tempDir, waitReader } from '../../test/terminal/pcsc/rig.js';
+import { removeTempDirs, spawnCli, stopChild, tempDir, waitReader } from '../../test/terminal/pcsc/rig.js';
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -115,6 +115,7 @@ async function main(): Promise<void> {
   } finally {
     await stopChild(served, 'SIGTERM');
     slot.release();
+    removeTempDirs();
   }
 }
 

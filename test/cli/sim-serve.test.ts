@@ -4,7 +4,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { fromHex, toHex } from '../../src/apdu/index.js';
 import { buildSscCard, loadCardImage, readCardImage, samplePerson, saveCardImage } from '../../src/card-sim/index.js';
 import { CARD_HOST, acquireReaderSlot, openscReaderIndex, pcscLab, runOpensc, runPyscard, type ReaderSlot } from '../pcsc/lab.js';
-import { spawnCli, stopChild, tempDir, waitReader, type CliChild } from '../terminal/pcsc/rig.js';
+import { removeTempDirs, spawnCli, stopChild, tempDir, waitReader, type CliChild } from '../terminal/pcsc/rig.js';
 import { cli } from './run-cli.js';
 
 /*
@@ -31,6 +31,10 @@ function applicationPin(file: string): { triesLeft: number; blocked: boolean } {
   if (status === undefined) throw new Error(`${file} has no SSSE PIN`);
   return status;
 }
+
+afterAll(() => {
+  removeTempDirs();
+});
 
 const cardNumberRecord = (number: string): string => `0709${toHex(new TextEncoder().encode(number))}9000`;
 

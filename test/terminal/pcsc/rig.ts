@@ -48,8 +48,17 @@ export async function removeCard(slot: ReaderSlot, bridge: VpcdConnection): Prom
   await waitReader(slot.reader, false);
 }
 
+const tempDirs: string[] = [];
+
+/** A fresh temporary directory, removed by `removeTempDirs()`. */
 export function tempDir(prefix: string): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), `sscard-${prefix}-`));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `sscard-${prefix}-`));
+  tempDirs.push(dir);
+  return dir;
+}
+
+export function removeTempDirs(): void {
+  for (const dir of tempDirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
 }
 
 /** An `sscard` command run as a child process (node + tsx, no npx in between, so signals reach it). */

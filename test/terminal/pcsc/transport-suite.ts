@@ -32,7 +32,7 @@ import {
   type PcscTransportOptions,
 } from '../../../src/terminal/pcsc/index.js';
 import { CARD_HOST, acquireReaderSlot, pcscLab, runPyscard, type ReaderSlot } from '../../pcsc/lab.js';
-import { insertCard, removeCard, spawnCli, stopChild, tempDir, waitReader, type CliChild } from './rig.js';
+import { insertCard, removeCard, removeTempDirs, spawnCli, stopChild, tempDir, waitReader, type CliChild } from './rig.js';
 
 /*
  * One suite for every PC/SC transport: SDK -> transport -> real pcscd -> vpcd -> bridge ->
@@ -94,6 +94,7 @@ export function pcscTransportSuite(label: string, connect: ConnectTransport): vo
 
     afterAll(() => {
       slot?.release();
+      removeTempDirs();
     });
 
     afterEach(async () => {
