@@ -63,3 +63,17 @@ export { SoftwarePsam } from './psam.js';
 export type { SecureModule, ExternalAuthInput, CommandMacInput } from './psam.js';
 export { maskIdNumber, findDrugConflicts } from './pos.js';
 export type { PrescriptionItem, DrugConflict } from './pos.js';
+// PC/SC transports: importing them loads no native code; the optional binding is loaded on the
+// first connect, and a missing one is a PcscBindingMissingError that says what to install.
+export {
+  SmartcardTransport,
+  PcscliteTransport,
+  listReaders,
+  watchReaders,
+  PcscBindingMissingError,
+  PcscServiceError,
+  NoCardError,
+  ReaderNotFoundError,
+  PcscTransportError,
+} from './pcsc/index.js';
+export type { ReaderInfo, ReaderEvent, ReaderWatch, PcscTransportOptions } from './pcsc/index.js';
