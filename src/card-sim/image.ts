@@ -162,17 +162,20 @@ export interface CardImage {
 /** Card options an image keeps besides the state. */
 type ImageCardOptions = Pick<SimulatedCardOptions, 'transmission' | 'extendedLength'>;
 
+/** The image's own protocol, for cards opened to run with another one (OpenCardImageOptions). */
+const imageTransmission = new WeakMap<SimulatedCard, TransmissionProtocol>();
+
 /** When each card loaded from or saved to an image was first created (kept across saves). */
 const createdAt = new WeakMap<SimulatedCard, string>();
 
-function imageOf(card: SimulatedCard, state: CardState, created: string): CardImage {
+function imageOf(card: SimulatedCard, state: CardState, created: string, transmission = card.transmission): CardImage {
   return {
     format: CARD_IMAGE_FORMAT,
     version: CARD_IMAGE_VERSION,
     created,
     saved: new Date().toISOString(),
     spec: sscSpecOf(card.tree),
-    transmission: card.transmission,
+    transmission,
     extendedLength: card.extendedLength,
     state,
   };
@@ -193,7 +196,7 @@ function writeImage(path: string, image: CardImage): void {
  */
 export function saveCardImage(path: string, card: SimulatedCard): void {
   const created = createdAt.get(card) ?? new Date().toISOString();
-  writeImage(path, imageOf(card, card.exportState(), created));
+  writeImage(path, imageOf(card, card.exportState(), created, imageTransmission.get(card)));
   createdAt.set(card, created);
 }
 
@@ -290,7 +293,11 @@ function buildTree(path: string, state: unknown): ReturnType<typeof importState>
   }
 }
 
-function cardFromImage(path: string, image: CardImage, hooks: Pick<SimulatedCardOptions, 'onDurableChange' | 'logger' | 'random' | 'powered'>): SimulatedCard {
+function cardFromImage(
+  path: string,
+  image: CardImage,
+  hooks: Pick<SimulatedCardOptions, 'onDurableChange' | 'logger' | 'random' | 'powered' | 'transmission'>,
+): SimulatedCard {
   const options: ImageCardOptions = { transmission: image.transmission, extendedLength: image.extendedLength };
   const card = new SimulatedCard({ ...options, ...hooks, tree: buildTree(path, image.state) });
   createdAt.set(card, image.created);
@@ -309,7 +316,13 @@ export function loadCardImage(path: string, options: LoadCardImageOptions = {}):
   return cardFromImage(path, readCardImage(path), options);
 }
 
-export interface OpenCardImageOptions extends LoadCardImageOptions, CardImageLockOptions {}
+export interface OpenCardImageOptions extends LoadCardImageOptions, CardImageLockOptions {
+  /**
+   * Run the card with this transmission protocol instead of the image's (a T=1 card served as T=0
+   * for one run). The image keeps its own protocol: saves write the image's, not this one.
+   */
+  transmission?: TransmissionProtocol;
+}
 
 /** The lock of each card opened with openCardImage and not closed yet. */
 const openLocks = new WeakMap<SimulatedCard, CardImageLock>();
@@ -339,12 +352,13 @@ export function openCardImage(path: string, options: OpenCardImageOptions = {}):
         if (card === undefined) throw new CardImageError('CARD_IMAGE_WRITE_FAILED', path, 'change reported before the card existed');
         // Without the lock another process may be working on the file: a change is refused (6581).
         if (!openLocks.has(card)) throw new CardImageError('CARD_IMAGE_CLOSED', path, 'the card was closed; its changes are no longer saved');
-        writeImage(path, imageOf(card, state, created));
+        writeImage(path, imageOf(card, state, created, image.transmission));
       },
     });
     // A migrated version 1 file still holds initial PINs in clear: replace it now.
-    if (fileVersion !== CARD_IMAGE_VERSION) writeImage(path, imageOf(card, card.exportState(), created));
+    if (fileVersion !== CARD_IMAGE_VERSION) writeImage(path, imageOf(card, card.exportState(), created, image.transmission));
     openLocks.set(card, lock);
+    imageTransmission.set(card, image.transmission);
     return card;
   } catch (err) {
     lock.release();

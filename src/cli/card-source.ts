@@ -1,6 +1,6 @@
 import { CardChannel, MemoryTransport, SoftwarePsam, SscCard } from '../terminal/index.js';
 import type { SscCardOptions, Transport } from '../terminal/index.js';
-import { SmartcardTransport } from '../terminal/pcsc/index.js';
+import { ReaderNotFoundError, SmartcardTransport, listReaders } from '../terminal/pcsc/index.js';
 import { closeCardImage, openCardImage } from '../card-sim/index.js';
 import { CliInputError } from './commands/card.js';
 import { printTrace } from './output.js';
@@ -15,7 +15,7 @@ import { printTrace } from './output.js';
 export interface CardSourceOptions {
   /** Card image file (JSON), opened so that every durable change is saved back to it. */
   card?: string;
-  /** PC/SC reader name. */
+  /** PC/SC reader: its name, or its index as `sscard readers` numbers them. */
   reader?: string;
   /** Print a masked APDU trace of every exchange to stderr. */
   trace?: boolean;
@@ -45,12 +45,32 @@ function imageTransport(path: string): { transport: Transport; release: () => vo
 }
 
 /**
- * Opens the card the options name: `--card <image>` or `--reader <name>` (exactly one). With
+ * Turns `--reader <name|index>` into a reader name. An exact name wins over an index (a reader
+ * could be called "0"); digits otherwise count in pcscd's order, the order `sscard readers` prints.
+ * With `mustExist: false` a name pcscd does not list (yet) is returned as given, for waiting on a
+ * reader to be plugged in; an index always has to match. No match is a ReaderNotFoundError that
+ * lists the readers there are.
+ */
+export async function resolveReader(spec: string, opts: { mustExist?: boolean } = {}): Promise<string> {
+  const names = (await listReaders()).map((r) => r.name);
+  if (names.includes(spec)) return spec;
+  const known = names.length === 0 ? 'pcscd lists no reader' : `readers: ${names.map((n, i) => `${i} '${n}'`).join(', ')}`;
+  if (/^\d+$/.test(spec)) {
+    const name = names[Number(spec)];
+    if (name !== undefined) return name;
+    throw new ReaderNotFoundError(`no reader with index ${spec} (${known})`, { reader: spec, available: names });
+  }
+  if (opts.mustExist === false) return spec;
+  throw new ReaderNotFoundError(`no reader named '${spec}' (${known})`, { reader: spec, available: names });
+}
+
+/**
+ * Opens the card the options name: `--card <image>` or `--reader <name|index>` (exactly one). With
  * `trace`, every exchange is printed to stderr, PIN data masked.
  */
 export async function openCardFromOptions(opts: CardSourceOptions): Promise<CardSource> {
   if (opts.card !== undefined && opts.reader !== undefined) {
-    throw new CliInputError('give either --card <image> or --reader <name>, not both');
+    throw new CliInputError('give either --card <image> or --reader <name|index>, not both');
   }
   let transport: Transport;
   let label: string;
@@ -63,11 +83,12 @@ export async function openCardFromOptions(opts: CardSourceOptions): Promise<Card
   } else if (opts.reader !== undefined) {
     // The PC/SC binding is loaded here, on first use; without it the error says what to install.
     // Closing resets the card (the transport's default), so a PIN verified here is not left usable.
-    transport = await SmartcardTransport.connect({ reader: opts.reader });
-    label = `reader ${opts.reader}`;
+    const reader = await resolveReader(opts.reader);
+    transport = await SmartcardTransport.connect({ reader });
+    label = `reader ${reader}`;
     simulated = false;
   } else {
-    throw new CliInputError('no card: give --card <image> (a card image file from `sscard card new`) or --reader <name>');
+    throw new CliInputError('no card: give --card <image> (a card image file from `sscard card new`) or --reader <name|index> (see `sscard readers`)');
   }
   const channel = new CardChannel(transport);
   if (opts.trace === true) channel.subscribe(printTrace);

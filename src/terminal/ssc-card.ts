@@ -1,5 +1,5 @@
 import { timingSafeEqual } from 'node:crypto';
-import { SW, concatBytes, findTlv, parseBerTlv, swInfo, type CommandApdu } from '../apdu/index.js';
+import { SW, SscardError, concatBytes, findTlv, parseBerTlv, swInfo, type CommandApdu } from '../apdu/index.js';
 import { SSC_KEYS, type KeyAlgorithm, type SscKeyName } from '../keys/index.js';
 import {
   DEFAULT_PIN_POLICY,
@@ -132,7 +132,8 @@ function readRecordCmd(recordNumber: number, sfi: number): CommandApdu {
 
 function item<T extends SscItem>(items: readonly T[], key: T['key']): T {
   const found = items.find((i) => i.key === key);
-  if (found === undefined) throw new Error(`SSC item table has no ${key}`);
+  // Unreachable with the shipped item tables: a build whose tables lost an item is a bug.
+  if (found === undefined) throw new SscardError('INTERNAL', `SSC item table has no ${key}`);
   return found;
 }
 

@@ -99,7 +99,7 @@ async function status(opts: PinOptions): Promise<void> {
 function cardOptions(cmd: Command, pinInput: boolean): Command {
   cmd
     .option('--card <image>', 'card image file (changes, including spent tries, are saved to it)')
-    .option('--reader <name>', 'PC/SC reader name')
+    .option('--reader <name|index>', 'PC/SC reader (name, or index as `sscard readers` numbers them)')
     .option('--trace', 'print every APDU exchange to stderr (PIN data masked)');
   if (pinInput) cmd.option('--pin-stdin', 'read the PIN lines from stdin instead of prompting');
   // --pin and extra arguments are accepted only to be refused with a clear message: commander's

@@ -63,7 +63,7 @@ export function registerReadCommand(program: Command): void {
     .command('read')
     .description('read the card issuer and cardholder data as a POS terminal does (no PIN needed)')
     .option('--card <image>', 'card image file')
-    .option('--reader <name>', 'PC/SC reader name')
+    .option('--reader <name|index>', 'PC/SC reader (name, or index as `sscard readers` numbers them)')
     .option('--json', 'print the result as JSON')
     .option('--trace', 'print every APDU exchange to stderr (PIN data masked)')
     .action((opts: ReadOptions) => read(opts));

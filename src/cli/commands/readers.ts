@@ -10,6 +10,7 @@ import {
 } from '../../terminal/index.js';
 import { SmartcardTransport, listReaders, watchReaders } from '../../terminal/pcsc/index.js';
 import type { ReaderEvent, ReaderInfo } from '../../terminal/pcsc/index.js';
+import { resolveReader } from '../card-source.js';
 import { colors, printLine } from '../output.js';
 
 /*
@@ -137,10 +138,8 @@ function eventJson(e: ReaderEvent): Record<string, unknown> {
 async function watch(opts: WatchOptions): Promise<void> {
   const json = opts.json === true;
   const emitLine = (text: string, data: Record<string, unknown>): void => printLine(json ? JSON.stringify(data) : text);
-  const wanted = opts.reader;
-  let readerNames: string[] | undefined;
-  if (wanted !== undefined && /^\d+$/.test(wanted)) readerNames = (await listReaders()).map((r) => r.name);
-  const readerFilter = wanted === undefined ? undefined : readerNames?.[Number(wanted)] ?? wanted;
+  // A reader named but not plugged in yet is watched for; an index must name a listed reader.
+  const readerFilter = opts.reader === undefined ? undefined : await resolveReader(opts.reader, { mustExist: false });
 
   // One read at a time per reader; reads still running when the watch ends are waited for.
   const reads = new Map<string, Promise<void>>();

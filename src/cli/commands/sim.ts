@@ -7,8 +7,8 @@ import {
   formatVpcdEvent,
 } from '../../bridge/index.js';
 import type { VpcdEvent } from '../../bridge/index.js';
-import { SimulatedCard, openCardImage, readCardImage, saveCardImage } from '../../card-sim/index.js';
-import type { CardState } from '../../card-sim/index.js';
+import { closeCardImage, openCardImage, readCardImage, saveCardImage } from '../../card-sim/index.js';
+import type { SimulatedCard } from '../../card-sim/index.js';
 import { printLine } from '../output.js';
 
 /*
@@ -71,30 +71,24 @@ interface ServedCard {
   card: SimulatedCard;
   /** Writes the card's current state to the image (the final save). */
   save(): void;
+  /** Releases the image (its lock) once the card has left the reader. */
+  close(): void;
   spec: string | null;
 }
 
 /**
- * The card of an image, bound to it. Normally the image's own binding (openCardImage). With --t0
- * on a T=1 image the card runs T=0 while the image keeps saying T=1 (--t0 is how this run serves
- * it, not a change of the card): each change is saved through a T=1 twin of the new state.
- * (The image API has no transmission override; the twin's image gets a fresh `created` time.)
+ * The card of an image, bound to it (openCardImage: every change saved before the card answers,
+ * the image locked while it is served). With --t0 a T=1 card runs T=0 for this run only: the
+ * image keeps saying T=1.
  */
 function loadServedCard(path: string, forceT0: boolean): ServedCard {
-  const image = readCardImage(path);
-  if (!forceT0 || image.transmission === 'T=0') {
-    const card = openCardImage(path);
-    return { card, save: () => saveCardImage(path, card), spec: image.spec };
-  }
-  const persist = (state: CardState): void => {
-    saveCardImage(path, SimulatedCard.fromState(state, { transmission: image.transmission, extendedLength: image.extendedLength }));
+  const card = openCardImage(path, forceT0 ? { transmission: 'T=0' } : {});
+  return {
+    card,
+    save: () => saveCardImage(path, card),
+    close: () => closeCardImage(card),
+    spec: readCardImage(path).spec,
   };
-  const card = SimulatedCard.fromState(image.state, {
-    transmission: 'T=0',
-    extendedLength: image.extendedLength,
-    onDurableChange: persist,
-  });
-  return { card, save: () => persist(card.exportState()), spec: image.spec };
 }
 
 function endpoint(opts: ServeOptions): { host: string; port: number } {
@@ -187,6 +181,7 @@ async function serve(opts: ServeOptions): Promise<void> {
     process.off('SIGINT', onSigint);
     process.off('SIGTERM', onSigterm);
     if (bridge.state !== 'closed') await bridge.close();
+    served.close();
   }
 }
 
