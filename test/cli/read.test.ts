@@ -69,6 +69,6 @@ group('sscard read', () => {
     expect(none.stderr).toMatch(/^sscard: no card: give --card <image>.*\[CLI_INPUT\]\n$/);
     const both = await cli('read', '--card', zhang, '--reader', 'Some Reader 00 00');
     expect(both.code).toBe(1);
-    expect(both.stderr).toMatch(/either --card <image> or --reader <name>, not both/);
+    expect(both.stderr).toMatch(/either --card <image> or --reader <name\|index>, not both/);
   });
 });

@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
-import { ApduParseError, SscardError, fromHex } from '../../apdu/index.js';
+import { ApduParseError, SscardError, encodeResponse, fromHex } from '../../apdu/index.js';
 import { closeCardImage, openCardImage } from '../../card-sim/index.js';
+import { openCardFromOptions } from '../card-source.js';
+import type { CardSourceOptions } from '../card-source.js';
 import { ExchangeTracer, printExchange } from '../output.js';
 
 /**
@@ -38,12 +40,34 @@ function runApdus(apdus: string[], opts: { card: string; trace?: boolean }): voi
   }
 }
 
+/**
+ * The same list sent to a PC/SC reader through the terminal SDK's CardChannel. The channel answers
+ * 61xx and 6Cxx itself (GET RESPONSE, resend with the right Le) as a terminal does, so a T=0 card
+ * shows the final responses a card image shows.
+ */
+async function runApdusOnReader(apdus: string[], opts: CardSourceOptions): Promise<void> {
+  const commands = parseApdus(apdus);
+  const source = await openCardFromOptions(opts);
+  try {
+    for (const command of commands) {
+      const response = await source.channel.transmit(command);
+      printExchange(command, encodeResponse(response.data, response.sw));
+    }
+  } finally {
+    await source.close();
+  }
+}
+
 export function registerApduCommand(program: Command): void {
   program
     .command('apdu')
-    .description('send command APDUs (hex) to a card image; the image keeps every change')
-    .requiredOption('--card <image>', 'card image file')
+    .description('send command APDUs (hex) to a card image (which keeps every change) or a PC/SC reader')
+    .option('--card <image>', 'card image file')
+    .option('--reader <name|index>', 'PC/SC reader (name, or index as `sscard readers` numbers them)')
     .option('--trace', 'print every APDU exchange to stderr (PIN data masked)')
     .argument('<hex...>', "command APDUs in hex, one per argument (spaces allowed inside quotes: '00 A4 04 00 ...')")
-    .action((apdus: string[], opts: { card: string; trace?: boolean }) => runApdus(apdus, opts));
+    .action((apdus: string[], opts: CardSourceOptions) =>
+      // Without --card (or with both) the card source gives the clear "exactly one" error.
+      opts.card === undefined || opts.reader !== undefined ? runApdusOnReader(apdus, opts) : runApdus(apdus, { ...opts, card: opts.card }),
+    );
 }

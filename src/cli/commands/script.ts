@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { SscardError, fromHex, toHex } from '../../apdu/index.js';
+import { SscardError, encodeResponse, fromHex, toHex } from '../../apdu/index.js';
 import { closeCardImage, openCardImage } from '../../card-sim/index.js';
+import { openCardFromOptions } from '../card-source.js';
+import type { CardSourceOptions } from '../card-source.js';
 import { ExchangeTracer, colors, printExchange, printLine, showCommand } from '../output.js';
 
 /*
@@ -131,7 +133,7 @@ function responseText(response: Uint8Array): string {
   return `${toHex(response.subarray(0, response.length - 2))} ${toHex(response.subarray(response.length - 2))}`;
 }
 
-function runScript(file: string, opts: { card: string; trace?: boolean }): void {
+function runScript(file: string, opts: CardSourceOptions): void | Promise<void> {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -142,6 +144,8 @@ function runScript(file: string, opts: { card: string; trace?: boolean }): void 
     });
   }
   const steps = parseScript(text, file);
+  // Without --card (or with both) the card source gives the clear "exactly one" error.
+  if (opts.card === undefined || opts.reader !== undefined) return runStepsOnReader(file, steps, opts);
   // The image is locked against other processes until the script is over.
   const card = openCardImage(opts.card);
   try {
@@ -185,12 +189,65 @@ function runScript(file: string, opts: { card: string; trace?: boolean }): void 
   }
 }
 
+/**
+ * The script on a PC/SC reader, through the terminal SDK's CardChannel (which answers 61xx and 6Cxx
+ * itself, as a terminal does). `reset` / `reset cold` are SCardReconnect with RESET_CARD /
+ * UNPOWER_CARD. PC/SC cannot keep a connected card unpowered, so `power-off` only marks the card
+ * off (an APDU before `power-on` is refused, as on an image) and `power-on` is the cold reset that
+ * actually takes the power away and back; a script ending powered off leaves the card reset.
+ */
+async function runStepsOnReader(file: string, steps: ScriptStep[], opts: CardSourceOptions): Promise<void> {
+  const source = await openCardFromOptions(opts);
+  try {
+    const c = colors();
+    let powered = true;
+    printLine(c.dim(`# ${source.label}, ATR ${toHex(source.channel.atr())}`));
+    for (const step of steps) {
+      switch (step.kind) {
+        case 'reset':
+          printLine(c.dim(`# line ${step.line}: ${step.cold ? 'cold' : 'warm'} reset, ATR ${toHex(await source.channel.reset(step.cold ? 'cold' : 'warm'))}`));
+          powered = true;
+          break;
+        case 'power-off':
+          powered = false;
+          printLine(c.dim(`# line ${step.line}: power-off (a PC/SC reader keeps a connected card powered: power-on is a cold reset)`));
+          break;
+        case 'power-on':
+          printLine(c.dim(`# line ${step.line}: power-on (cold reset), ATR ${toHex(await source.channel.reset('cold'))}`));
+          powered = true;
+          break;
+        case 'apdu': {
+          if (!powered) {
+            throw new ScriptError('SCRIPT_CARD_OFF', `${file}:${step.line}: the card is powered off (add power-on before this line)`);
+          }
+          const answer = await source.channel.transmit(step.command);
+          const response = encodeResponse(answer.data, answer.sw);
+          printExchange(step.command, response);
+          if (step.expect !== undefined && !matchesResponse(step.expect, response)) {
+            printLine(c.red(`! line ${step.line}: expected ${step.expect.text}`));
+            throw new ScriptError(
+              'SCRIPT_MISMATCH',
+              `${file}:${step.line}: expected ${step.expect.text}, card answered ${responseText(response)} to ${showCommand(step.command)}`,
+            );
+          }
+          break;
+        }
+      }
+    }
+    const checks = steps.filter((s) => s.kind === 'apdu' && s.expect !== undefined).length;
+    printLine(c.green(`# ${steps.length} steps done, ${checks} expected responses matched`));
+  } finally {
+    await source.close();
+  }
+}
+
 export function registerScriptCommand(program: Command): void {
   program
     .command('script')
-    .description('run an APDU script against a card image (one APDU per line, optional "-> expected")')
+    .description('run an APDU script against a card image or a PC/SC reader (one APDU per line, optional "-> expected")')
     .argument('<file>', 'script file')
-    .requiredOption('--card <image>', 'card image file')
+    .option('--card <image>', 'card image file')
+    .option('--reader <name|index>', 'PC/SC reader (name, or index as `sscard readers` numbers them)')
     .option('--trace', 'print every APDU exchange to stderr (PIN data masked)')
-    .action((file: string, opts: { card: string; trace?: boolean }) => runScript(file, opts));
+    .action((file: string, opts: CardSourceOptions) => runScript(file, opts));
 }
