@@ -7,7 +7,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { connectToVpcd } from '../../src/bridge/index.js';
-import type { VpcdCard } from '../../src/bridge/index.js';
+import type { CardEndpoint } from '../../src/apdu/index.js';
 import { acquireReaderSlot, pcscLab, runPyscard } from '../../test/pcsc/lab.js';
 
 function arg(name: string, fallback: number): number {
@@ -22,7 +22,7 @@ const nFast = arg('n', 500);
 const nSlow = arg('n-slow', 40);
 
 /** The cheapest possible card: SELECT MF answers 9000, so the figure is transport only. */
-function echoCard(): VpcdCard {
+function echoCard(): CardEndpoint {
   let powered = false;
   const atr = Uint8Array.of(0x3b, 0x80, 0x80, 0x01, 0x01);
   return {

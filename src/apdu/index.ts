@@ -16,6 +16,7 @@ export { isPinCommand } from './pin-commands.js';
 export type { ClaInfo, SecureMessaging } from './cla.js';
 export { decodeResponse, encodeResponse } from './response.js';
 export type { ResponseApdu } from './response.js';
+export type { CardEndpoint } from './endpoint.js';
 export {
   SW,
   swBytesAvailable,

@@ -1,8 +1,9 @@
 import * as net from 'node:net';
+import type { CardEndpoint } from '../apdu/index.js';
 import { VpcdError } from './errors.js';
 import { encodeFrame, FrameDecoder } from './frame.js';
 import { answerVpcdMessage, formatVpcdEvent } from './protocol.js';
-import type { VpcdCard, VpcdEvent } from './protocol.js';
+import type { VpcdEvent } from './protocol.js';
 
 /**
  * Puts a card behind a real PC/SC reader: pcscd's vsmartcard vpcd driver listens on TCP (reader
@@ -33,7 +34,7 @@ export interface VpcdReconnectOptions {
 }
 
 export interface VpcdConnectOptions {
-  card: VpcdCard;
+  card: CardEndpoint;
   /** Default 127.0.0.2 (see VPCD_DEFAULT_HOST). */
   host?: string;
   /** Default 35963 (slot 0). */
@@ -81,7 +82,7 @@ export async function connectToVpcd(options: VpcdConnectOptions): Promise<VpcdCo
 export class VpcdConnection {
   readonly host: string;
   readonly port: number;
-  readonly card: VpcdCard;
+  readonly card: CardEndpoint;
 
   readonly #reconnect: Required<VpcdReconnectOptions> | false;
   readonly #connectTimeoutMs: number;

@@ -8,6 +8,6 @@ export {
   formatVpcdEvent,
   answerVpcdMessage,
 } from './protocol.js';
-export type { VpcdCard, VpcdControl, VpcdEvent, VpcdWarningCode } from './protocol.js';
+export type { VpcdControl, VpcdEvent, VpcdWarningCode } from './protocol.js';
 export { VPCD_DEFAULT_HOST, VPCD_DEFAULT_PORT, VpcdConnection, connectToVpcd } from './connection.js';
 export type { VpcdConnectOptions, VpcdReconnectOptions, VpcdConnectionState } from './connection.js';

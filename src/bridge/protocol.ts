@@ -1,4 +1,4 @@
-import { encodeResponse, isPinCommand, SW, toHex } from '../apdu/index.js';
+import { encodeResponse, isPinCommand, SW, toHex, type CardEndpoint } from '../apdu/index.js';
 import { VPCD_MAX_FRAME } from './frame.js';
 
 /**
@@ -6,17 +6,6 @@ import { VPCD_MAX_FRAME } from './frame.js';
  * reply out. pcscd's vpcd driver sends a 1-byte payload for control and anything longer as a raw
  * C-APDU; only the ATR request and C-APDUs get a reply.
  */
-
-/** The card a vpcd reader talks to: the same shape as the simulator's CardEndpoint. */
-export interface VpcdCard {
-  readonly atr: Uint8Array;
-  powerOn(): Uint8Array;
-  powerOff(): void;
-  reset(kind?: 'warm' | 'cold'): Uint8Array;
-  /** Raw C-APDU -> raw R-APDU (data || SW1 SW2). */
-  transmit(command: Uint8Array): Uint8Array;
-  readonly powered: boolean;
-}
 
 /** Control bytes of the vpcd protocol (a frame with a 1-byte payload). */
 export const VPCD_CONTROL = {
@@ -130,7 +119,7 @@ const SW_UNKNOWN = encodeResponse(new Uint8Array(0), SW.UNKNOWN);
  * events; `trace: false` skips building those (hex strings, timing) when nobody listens.
  */
 export function answerVpcdMessage(
-  card: VpcdCard,
+  card: CardEndpoint,
   payload: Uint8Array,
   emit?: (e: VpcdEvent) => void,
   trace = true,
@@ -194,7 +183,7 @@ function describeLength(response: unknown): string {
 }
 
 function answerControl(
-  card: VpcdCard,
+  card: CardEndpoint,
   code: number,
   emit: ((e: VpcdEvent) => void) | undefined,
   traceTo: ((e: VpcdEvent) => void) | undefined,

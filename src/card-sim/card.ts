@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { SW, encodeResponse } from '../apdu/index.js';
+import { SW, encodeResponse, type CardEndpoint } from '../apdu/index.js';
 import { buildAtr, type AtrVariant, ATR_VARIANTS } from './atr.js';
 import { CardConfigError } from './errors.js';
 import type { MasterFile } from './fs/nodes.js';
@@ -9,19 +9,6 @@ import { exportState, importState, restoreContents, type CardState } from './sta
 
 /** Transmission protocol the simulated card runs. */
 export type TransmissionProtocol = 'T=0' | 'T=1';
-
-/**
- * The card endpoint shape shared (structurally) with the terminal's in-memory transport and the
- * vpcd bridge, which declare it themselves rather than import the card OS.
- */
-export interface CardEndpoint {
-  readonly atr: Uint8Array;
-  powerOn(): Uint8Array;
-  powerOff(): void;
-  reset(kind?: 'warm' | 'cold'): Uint8Array;
-  transmit(command: Uint8Array): Uint8Array;
-  readonly powered: boolean;
-}
 
 export interface SimulatedCardOptions {
   /** The card's file tree (one card per tree: the card installs its persistence listener on it). */

@@ -1,6 +1,6 @@
 // ---- card OS, file tree, state, ATR ------------------------------------------------------
 export { SimulatedCard } from './card.js';
-export type { CardEndpoint, SimulatedCardOptions, TransmissionProtocol } from './card.js';
+export type { SimulatedCardOptions, TransmissionProtocol } from './card.js';
 export { CardTreeError, ImageFormatError, AtrParseError, CardConfigError } from './errors.js';
 export {
   ALWAYS,

@@ -2,7 +2,6 @@ export { MemoryTransport, protocolFromAtr } from './transport.js';
 export type {
   Transport,
   CardEvent,
-  CardEndpointLike,
   ApduResponder,
   MemoryTransportOptions,
 } from './transport.js';

@@ -1,4 +1,4 @@
-import { SscardError } from '../apdu/index.js';
+import { SscardError, type CardEndpoint } from '../apdu/index.js';
 import { CardRemovedError, ChannelClosedError, TransportError } from './errors.js';
 
 /*
@@ -21,18 +21,10 @@ export interface Transport {
 }
 
 /**
- * Anything that answers APDUs like a powered card. Declared here by shape so the terminal never
- * depends on the simulator; `transmit` may be asynchronous so scripted test cards can delay,
- * misbehave or never answer.
+ * The card the in-memory transport holds: the apdu layer's endpoint shape (so the terminal never
+ * depends on the simulator), with a `transmit` that may answer asynchronously.
  */
-export interface CardEndpointLike {
-  readonly atr: Uint8Array;
-  readonly powered: boolean;
-  powerOn(): Uint8Array;
-  powerOff(): void;
-  reset(kind?: 'warm' | 'cold'): Uint8Array;
-  transmit(command: Uint8Array): Uint8Array | Promise<Uint8Array>;
-}
+type MemoryCard = CardEndpoint<Uint8Array | Promise<Uint8Array>>;
 
 /** A bare responder: C-APDU bytes in, R-APDU bytes out (possibly later, possibly never). */
 export type ApduResponder = (command: Uint8Array) => Uint8Array | Promise<Uint8Array>;
@@ -64,12 +56,12 @@ export function protocolFromAtr(atr: Uint8Array): 'T=0' | 'T=1' {
   return (td1 & 0x0f) === 1 ? 'T=1' : 'T=0';
 }
 
-function isEndpoint(card: CardEndpointLike | ApduResponder): card is CardEndpointLike {
-  return typeof card === 'object' && card !== null && typeof (card as CardEndpointLike).transmit === 'function';
+function isEndpoint(card: MemoryCard | ApduResponder): card is MemoryCard {
+  return typeof card === 'object' && card !== null && typeof (card as MemoryCard).transmit === 'function';
 }
 
 /** Adapts a bare responder to the endpoint shape: it has a fixed ATR and a power flag, nothing else. */
-class ResponderEndpoint implements CardEndpointLike {
+class ResponderEndpoint implements MemoryCard {
   powered = true;
 
   constructor(
@@ -109,13 +101,13 @@ interface Pending {
 export class MemoryTransport implements Transport {
   readonly name: string;
   readonly protocol: 'T=0' | 'T=1';
-  private card: CardEndpointLike | undefined;
+  private card: MemoryCard | undefined;
   private closed = false;
   private readonly listeners = new Set<(e: CardEvent) => void>();
   private readonly pending = new Set<Pending>();
   private readonly responderAtr: Uint8Array;
 
-  constructor(card: CardEndpointLike | ApduResponder, opts: MemoryTransportOptions = {}) {
+  constructor(card: MemoryCard | ApduResponder, opts: MemoryTransportOptions = {}) {
     this.name = opts.name ?? 'memory';
     this.responderAtr = opts.atr ?? DEFAULT_RESPONDER_ATR;
     this.card = this.adopt(card);
@@ -210,7 +202,7 @@ export class MemoryTransport implements Transport {
    * Simulates inserting a card (the one removed before, when `card` is omitted): it is powered
    * on and an 'inserted' event carries its ATR. Inserting while a card is present is an error.
    */
-  insert(card?: CardEndpointLike | ApduResponder): Uint8Array {
+  insert(card?: MemoryCard | ApduResponder): Uint8Array {
     this.checkOpen();
     if (this.card !== undefined) throw new TransportError('a card is already in the reader');
     const next = card ?? this.lastCard;
@@ -221,9 +213,9 @@ export class MemoryTransport implements Transport {
     return atr.slice();
   }
 
-  private lastCard: CardEndpointLike | undefined;
+  private lastCard: MemoryCard | undefined;
 
-  private adopt(card: CardEndpointLike | ApduResponder): CardEndpointLike {
+  private adopt(card: MemoryCard | ApduResponder): MemoryCard {
     const endpoint = isEndpoint(card) ? card : new ResponderEndpoint(card, this.responderAtr);
     try {
       if (!endpoint.powered) endpoint.powerOn();
@@ -234,7 +226,7 @@ export class MemoryTransport implements Transport {
     return endpoint;
   }
 
-  private presentCard(): CardEndpointLike {
+  private presentCard(): MemoryCard {
     if (this.card === undefined) throw new CardRemovedError('no card in the reader');
     return this.card;
   }

@@ -1,5 +1,4 @@
-import { fromHex, toHex } from '../../src/apdu/index.js';
-import type { VpcdCard } from '../../src/bridge/index.js';
+import { fromHex, toHex, type CardEndpoint } from '../../src/apdu/index.js';
 
 /*
  * A tiny card for the bridge's own tests: it answers from a table keyed by the C-APDU's hex
@@ -7,7 +6,7 @@ import type { VpcdCard } from '../../src/bridge/index.js';
  * power state. It stands in for the card OS at the CardEndpoint seam; the simulator itself is run
  * behind the bridge by the card's own PC/SC suites.
  */
-export class FixedCard implements VpcdCard {
+export class FixedCard implements CardEndpoint {
   readonly atr: Uint8Array;
   readonly commands: Uint8Array[] = [];
   readonly controls: string[] = [];

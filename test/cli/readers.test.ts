@@ -1,10 +1,10 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { fromHex, toHex } from '../../src/apdu/index.js';
 import type { VpcdConnection } from '../../src/bridge/index.js';
 import { MasterFile, SimulatedCard, buildSscCard, samplePerson } from '../../src/card-sim/index.js';
 import { describeAtr } from '../../src/cli/commands/readers.js';
-import { VPCD_SLOTS, acquireReaderSlot, pcscLab, type ReaderSlot } from '../pcsc/lab.js';
-import { insertCard, removeCard, spawnCli, stopChild, waitReader, type CliChild } from '../terminal/pcsc/rig.js';
+import { VPCD_SLOTS, pcscLab } from '../pcsc/lab.js';
+import { insertCard, removeCard, spawnCli, stopChild, useReaderSlot, type CliChild } from '../terminal/pcsc/rig.js';
 import { cli } from './run-cli.js';
 
 /* `sscard readers` and `sscard watch` against the real pcscd with vpcd readers. */
@@ -24,25 +24,11 @@ describe('ATR description', () => {
 const lab = pcscLab('sscard readers/watch PC/SC suite');
 
 describe.runIf(lab.run)('sscard readers and watch', () => {
-  let slot: ReaderSlot & { release(): void };
   const bridges: VpcdConnection[] = [];
   const children: CliChild[] = [];
-
-  beforeAll(async () => {
-    lab.assertReady();
-    // Both vpcd slots may be held by other PC/SC suites for a while.
-    slot = await acquireReaderSlot({ timeoutMs: 120_000 });
-    await waitReader(slot.reader, false, 3000);
-  }, 180_000);
-
-  afterAll(() => {
-    slot?.release();
-  });
-
-  afterEach(async () => {
+  const slot = useReaderSlot(lab, async () => {
     for (const c of children.splice(0)) await stopChild(c, 'SIGKILL');
     for (const b of bridges.splice(0)) await b.close();
-    await waitReader(slot.reader, false, 3000);
   });
 
   it('lists the readers with card presence and the ATR decoded (text and JSON)', async () => {

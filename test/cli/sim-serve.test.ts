@@ -1,10 +1,10 @@
 import * as net from 'node:net';
 import * as path from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { fromHex, toHex } from '../../src/apdu/index.js';
 import { buildSscCard, loadCardImage, readCardImage, samplePerson, saveCardImage } from '../../src/card-sim/index.js';
-import { CARD_HOST, acquireReaderSlot, openscReaderIndex, pcscLab, runOpensc, runPyscard, type ReaderSlot } from '../pcsc/lab.js';
-import { removeTempDirs, spawnCli, stopChild, tempDir, waitReader, type CliChild } from '../terminal/pcsc/rig.js';
+import { CARD_HOST, acquireReaderSlot, openscReaderIndex, pcscLab, runOpensc, runPyscard } from '../pcsc/lab.js';
+import { removeTempDirs, spawnCli, stopChild, tempDir, useReaderSlot, waitReader, type CliChild } from '../terminal/pcsc/rig.js';
 import { cli } from './run-cli.js';
 
 /*
@@ -103,23 +103,9 @@ describe('sscard sim serve without pcscd at the address', () => {
 const lab = pcscLab('sscard sim serve PC/SC suite');
 
 describe.runIf(lab.run)('sscard sim serve behind the real pcscd', () => {
-  let slot: ReaderSlot & { release(): void };
   const children: CliChild[] = [];
-
-  beforeAll(async () => {
-    lab.assertReady();
-    // Both vpcd slots may be held by other PC/SC suites for a while.
-    slot = await acquireReaderSlot({ timeoutMs: 120_000 });
-    await waitReader(slot.reader, false, 3000);
-  }, 180_000);
-
-  afterAll(() => {
-    slot?.release();
-  });
-
-  afterEach(async () => {
+  const slot = useReaderSlot(lab, async () => {
     for (const c of children.splice(0)) await stopChild(c, 'SIGKILL');
-    await waitReader(slot.reader, false, 3000);
   });
 
   function serve(args: string[]): CliChild {

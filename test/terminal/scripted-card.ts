@@ -1,5 +1,10 @@
-import { decodeCommand, encodeResponse, toHex, type DecodedCommandApdu } from '../../src/apdu/index.js';
-import type { CardEndpointLike } from '../../src/terminal/index.js';
+import {
+  decodeCommand,
+  encodeResponse,
+  toHex,
+  type CardEndpoint,
+  type DecodedCommandApdu,
+} from '../../src/apdu/index.js';
 
 /**
  * A card whose answers a test scripts, for exercising the channel layer at the transport seam.
@@ -7,7 +12,7 @@ import type { CardEndpointLike } from '../../src/terminal/index.js';
  */
 export type ScriptedAnswer = Uint8Array | Promise<Uint8Array>;
 
-export class ScriptedCard implements CardEndpointLike {
+export class ScriptedCard implements CardEndpoint<ScriptedAnswer> {
   readonly log: string[] = [];
   powered = false;
   atr = Uint8Array.of(0x3b, 0x00);

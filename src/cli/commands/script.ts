@@ -133,6 +133,32 @@ function responseText(response: Uint8Array): string {
   return `${toHex(response.subarray(0, response.length - 2))} ${toHex(response.subarray(response.length - 2))}`;
 }
 
+type ApduStep = Extract<ScriptStep, { kind: 'apdu' }>;
+
+/** An APDU line needs a powered card, on an image and on a reader alike. */
+function requirePowered(file: string, step: ApduStep, powered: boolean): void {
+  if (!powered) {
+    throw new ScriptError('SCRIPT_CARD_OFF', `${file}:${step.line}: the card is powered off (add power-on before this line)`);
+  }
+}
+
+/** Prints the exchange and stops the script when the response is not the expected one. */
+function checkResponse(file: string, step: ApduStep, response: Uint8Array): void {
+  printExchange(step.command, response);
+  if (step.expect !== undefined && !matchesResponse(step.expect, response)) {
+    printLine(colors().red(`! line ${step.line}: expected ${step.expect.text}`));
+    throw new ScriptError(
+      'SCRIPT_MISMATCH',
+      `${file}:${step.line}: expected ${step.expect.text}, card answered ${responseText(response)} to ${showCommand(step.command)}`,
+    );
+  }
+}
+
+function printSummary(steps: ScriptStep[]): void {
+  const checks = steps.filter((s) => s.kind === 'apdu' && s.expect !== undefined).length;
+  printLine(colors().green(`# ${steps.length} steps done, ${checks} expected responses matched`));
+}
+
 function runScript(file: string, opts: CardSourceOptions): void | Promise<void> {
   let text: string;
   try {
@@ -166,24 +192,14 @@ function runScript(file: string, opts: CardSourceOptions): void | Promise<void> 
           printLine(c.dim(`# line ${step.line}: power-on, ATR ${toHex(card.powerOn())}`));
           break;
         case 'apdu': {
-          if (!card.powered) {
-            throw new ScriptError('SCRIPT_CARD_OFF', `${file}:${step.line}: the card is powered off (add power-on before this line)`);
-          }
+          requirePowered(file, step, card.powered);
           const response = tracer === undefined ? send(step.command) : tracer.exchange(step.command, send);
-          printExchange(step.command, response);
-          if (step.expect !== undefined && !matchesResponse(step.expect, response)) {
-            printLine(c.red(`! line ${step.line}: expected ${step.expect.text}`));
-            throw new ScriptError(
-              'SCRIPT_MISMATCH',
-              `${file}:${step.line}: expected ${step.expect.text}, card answered ${responseText(response)} to ${showCommand(step.command)}`,
-            );
-          }
+          checkResponse(file, step, response);
           break;
         }
       }
     }
-    const checks = steps.filter((s) => s.kind === 'apdu' && s.expect !== undefined).length;
-    printLine(c.green(`# ${steps.length} steps done, ${checks} expected responses matched`));
+    printSummary(steps);
   } finally {
     closeCardImage(card);
   }
@@ -217,25 +233,14 @@ async function runStepsOnReader(file: string, steps: ScriptStep[], opts: CardSou
           powered = true;
           break;
         case 'apdu': {
-          if (!powered) {
-            throw new ScriptError('SCRIPT_CARD_OFF', `${file}:${step.line}: the card is powered off (add power-on before this line)`);
-          }
+          requirePowered(file, step, powered);
           const answer = await source.channel.transmit(step.command);
-          const response = encodeResponse(answer.data, answer.sw);
-          printExchange(step.command, response);
-          if (step.expect !== undefined && !matchesResponse(step.expect, response)) {
-            printLine(c.red(`! line ${step.line}: expected ${step.expect.text}`));
-            throw new ScriptError(
-              'SCRIPT_MISMATCH',
-              `${file}:${step.line}: expected ${step.expect.text}, card answered ${responseText(response)} to ${showCommand(step.command)}`,
-            );
-          }
+          checkResponse(file, step, encodeResponse(answer.data, answer.sw));
           break;
         }
       }
     }
-    const checks = steps.filter((s) => s.kind === 'apdu' && s.expect !== undefined).length;
-    printLine(c.green(`# ${steps.length} steps done, ${checks} expected responses matched`));
+    printSummary(steps);
   } finally {
     await source.close();
   }

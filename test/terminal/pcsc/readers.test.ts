@@ -1,10 +1,10 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { toHex } from '../../../src/apdu/index.js';
 import type { VpcdConnection } from '../../../src/bridge/index.js';
 import { buildSscCard, samplePerson } from '../../../src/card-sim/index.js';
 import { listReaders, watchReaders, type ReaderEvent, type ReaderWatch } from '../../../src/terminal/pcsc/index.js';
-import { VPCD_SLOTS, acquireReaderSlot, pcscLab, type ReaderSlot } from '../../pcsc/lab.js';
-import { insertCard, removeCard, waitReader } from './rig.js';
+import { VPCD_SLOTS, pcscLab } from '../../pcsc/lab.js';
+import { insertCard, removeCard, useReaderSlot } from './rig.js';
 
 /* listReaders() and watchReaders() against the real pcscd with vpcd readers. */
 
@@ -19,25 +19,11 @@ async function until(what: string, check: () => boolean, timeoutMs = 3000): Prom
 }
 
 describe.runIf(lab.run)('PC/SC readers and their events', () => {
-  let slot: ReaderSlot & { release(): void };
   const bridges: VpcdConnection[] = [];
   const watches: ReaderWatch[] = [];
-
-  beforeAll(async () => {
-    lab.assertReady();
-    // Both vpcd slots may be held by other PC/SC suites for a while.
-    slot = await acquireReaderSlot({ timeoutMs: 120_000 });
-    await waitReader(slot.reader, false, 3000);
-  }, 180_000);
-
-  afterAll(() => {
-    slot?.release();
-  });
-
-  afterEach(async () => {
+  const slot = useReaderSlot(lab, async () => {
     for (const w of watches.splice(0)) w.close();
     for (const b of bridges.splice(0)) await b.close();
-    await waitReader(slot.reader, false, 3000);
   });
 
   it('listReaders names both vpcd readers and shows a card with its ATR', async () => {

@@ -2,13 +2,16 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { connectToVpcd, type VpcdCard, type VpcdConnection } from '../../../src/bridge/index.js';
+import { afterAll, afterEach, beforeAll } from 'vitest';
+import type { CardEndpoint } from '../../../src/apdu/index.js';
+import { connectToVpcd, type VpcdConnection } from '../../../src/bridge/index.js';
 import { loadSmartcard } from '../../../src/terminal/pcsc/binding.js';
-import { CARD_HOST, REPO_ROOT, type ReaderSlot } from '../../pcsc/lab.js';
+import { CARD_HOST, REPO_ROOT, acquireReaderSlot, type PcscLabCheck, type ReaderSlot } from '../../pcsc/lab.js';
 
 /*
- * What the PC/SC suites share: put a card into a vpcd slot (in this process through the bridge,
- * or as an `sscard sim serve` child process), and wait until pcscd reports the reader's state.
+ * What the PC/SC suites share: hold a vpcd slot for a suite, put a card into it (in this process
+ * through the bridge, or as an `sscard sim serve` child process), and wait until pcscd reports
+ * the reader's state.
  */
 
 /** Waits (bounded) until pcscd reports `reader` with (or without) a card; with a card also its ATR. */
@@ -29,8 +32,51 @@ export async function waitReader(reader: string, present: boolean, timeoutMs = 5
   }
 }
 
+/**
+ * Registers the hooks of a suite that drives one vpcd reader: before all tests it checks the lab
+ * and takes a free slot (both may be held by other PC/SC suites for a while), after each test it
+ * runs `cleanup` (close bridges, stop children, ...) and waits until the reader is empty again,
+ * after all it gives the slot back. Call it inside the suite's `describe`; the returned slot's
+ * fields can be read from the tests on.
+ */
+export function useReaderSlot(lab: PcscLabCheck, cleanup: () => void | Promise<void> = () => {}): ReaderSlot {
+  let held: (ReaderSlot & { release(): void }) | undefined;
+  const current = (): ReaderSlot => {
+    if (held === undefined) throw new Error('no vpcd reader slot is held outside the suite\'s tests');
+    return held;
+  };
+
+  beforeAll(async () => {
+    lab.assertReady();
+    held = await acquireReaderSlot({ timeoutMs: 120_000 });
+    await waitReader(held.reader, false, 3000);
+  }, 180_000);
+
+  afterAll(() => {
+    held?.release();
+    held = undefined;
+  });
+
+  afterEach(async () => {
+    await cleanup();
+    await waitReader(current().reader, false, 3000);
+  });
+
+  return {
+    get slot() {
+      return current().slot;
+    },
+    get port() {
+      return current().port;
+    },
+    get reader() {
+      return current().reader;
+    },
+  };
+}
+
 /** Inserts `card` into the slot through the bridge and waits until pcscd shows it present. */
-export async function insertCard(slot: ReaderSlot, card: VpcdCard): Promise<VpcdConnection> {
+export async function insertCard(slot: ReaderSlot, card: CardEndpoint): Promise<VpcdConnection> {
   const bridge = await connectToVpcd({ card, host: CARD_HOST, port: slot.port, connectTimeoutMs: 5000, reconnect: false });
   try {
     await bridge.waitAttached(3000);
