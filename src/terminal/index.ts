@@ -70,7 +70,6 @@ export {
   BankPinMismatchError,
   NoBankApplicationError,
   HolderMismatchError,
-  issuerCommandError,
 } from './issuer/index.js';
 export type { IssuerTerminalOptions } from './issuer/index.js';
 export { maskIdNumber, findDrugConflicts } from './pos.js';

@@ -10,5 +10,4 @@ export {
   BankPinMismatchError,
   NoBankApplicationError,
   HolderMismatchError,
-  issuerCommandError,
 } from './errors.js';
