@@ -1,118 +1,113 @@
 /**
- * The issuer's service window: a blocked PIN is unblocked (PIN UNBLOCK `84 24`) and a forgotten
- * PIN is reset (RELOAD PIN `80 5E 00 00`). Both commands carry a MAC, and PIN UNBLOCK an
- * enciphered PIN block, made with card keys the window derives from the issuer's master keys and
- * the card identifier; a terminal without those keys is refused.
+ * The issuer's service window and the bank branch. A locked application PIN is unblocked at the
+ * window (PIN UNBLOCK: the counter is restored, the PIN stays), a forgotten one is replaced
+ * (RELOAD PIN); at the bank a locked bank PIN is unlocked only with the holder's bank PIN, and a
+ * forgotten one is reset. Each command carries a MAC (and PIN UNBLOCK an enciphered PIN block)
+ * made by the terminal's secure module with card keys it derives from the issuer's master keys;
+ * a terminal without those keys is refused.
  *
  * Run: npx tsx examples/service-window.ts
  *
  * The master keys are the project's published TEST keys; never use them for a real card.
  */
-import { SscardError, concatBytes, describe } from '../src/apdu/index.js';
-import { commandMac, diversifyKey, encipherUnblockPin, issuerTestMasterKey } from '../src/keys/index.js';
-import type { KeyAlgorithm, SscKeyName } from '../src/keys/index.js';
-import { encodePinBcd } from '../src/pin/index.js';
-import { buildSscCard, samplePerson } from '../src/card-sim/index.js';
-import { MemoryTransport, PinBlockedError, PinIncorrectError, SSSE_DF_NAME, SscCard } from '../src/terminal/index.js';
-import type { CardSession } from '../src/terminal/index.js';
+import { samplePerson, buildSscCard } from '../src/card-sim/index.js';
+import {
+  BankPinMismatchError,
+  IssuerKeyMissingError,
+  IssuerMacRejectedError,
+  IssuerTerminal,
+  MemoryTransport,
+  PinBlockedError,
+  PinIncorrectError,
+  SoftwarePsam,
+  SscCard,
+} from '../src/terminal/index.js';
+import type { SecureModule } from '../src/terminal/index.js';
 
-const chip = buildSscCard(samplePerson('zhang-wei'));
+const holder = samplePerson('zhang-wei');
+const chip = buildSscCard(holder);
 
-async function insert(terminal: string): Promise<SscCard> {
-  return SscCard.open(new MemoryTransport(chip, { name: terminal }));
+/** The window's module: RKSSSE to read the cardholder on 3.00 cards, and the PIN keys. */
+const windowPsam = SoftwarePsam.withTestKeys(['RKSSSE', 'PIN_UNBLOCK', 'PIN_RELOAD']);
+/** The bank branch's module: the bank application's PIN keys. */
+const bankPsam = SoftwarePsam.withTestKeys(['BANK_PIN_UNBLOCK', 'BANK_PIN_RELOAD']);
+
+async function insert(terminal: string, psam?: SecureModule): Promise<SscCard> {
+  return SscCard.open(new MemoryTransport(chip, { name: terminal }), psam === undefined ? {} : { psam });
 }
 
-/** The card key `name` of this card, derived from the issuer master key (what the window's PSAM does inside). */
-function cardKey(name: SscKeyName, cardIdentifier: string, algorithm: KeyAlgorithm): Uint8Array {
-  return diversifyKey(issuerTestMasterKey(name), cardIdentifier, algorithm);
-}
-
-/** SELECT SSSE, then GET CHALLENGE: the challenge is the IV of the next command's MAC. */
-async function challenge(s: CardSession): Promise<Uint8Array> {
-  await s.send({ cla: 0x00, ins: 0xa4, p1: 0x04, p2: 0x00, data: SSSE_DF_NAME, ne: 256 });
-  return s.send({ cla: 0x00, ins: 0x84, p1: 0x00, p2: 0x00, data: new Uint8Array(0), ne: 8 });
-}
-
-/** PIN UNBLOCK `84 24 00 00`: E(unblock key, PIN block) || MAC; the counter is restored and the PIN set. */
-async function unblockPin(card: SscCard, cardIdentifier: string, newPin: string): Promise<void> {
-  const algorithm = card.algorithm;
-  if (algorithm === undefined) throw new Error('the card did not announce its algorithm');
-  const key = cardKey('PIN_UNBLOCK', cardIdentifier, algorithm);
-  try {
-    await card.channel.exclusive(async (s) => {
-      const iv = await challenge(s);
-      const cryptogram = encipherUnblockPin(algorithm, key, newPin);
-      const mac = commandMac(algorithm, key, Uint8Array.of(0x84, 0x24, 0x00, 0x00), cryptogram, iv);
-      await s.send({ cla: 0x84, ins: 0x24, p1: 0x00, p2: 0x00, data: concatBytes(cryptogram, mac) });
-    });
-  } finally {
-    key.fill(0);
-  }
-}
-
-/** RELOAD PIN `80 5E 00 00`: new PIN (BCD) || MAC under the reload key. */
-async function reloadPin(card: SscCard, key: Uint8Array, newPin: string): Promise<number> {
-  const algorithm = card.algorithm;
-  if (algorithm === undefined) throw new Error('the card did not announce its algorithm');
-  return card.channel.exclusive(async (s) => {
-    const iv = await challenge(s);
-    const pin = encodePinBcd(newPin);
+async function wrongTries(what: string, tryPin: (pin: string) => Promise<void>): Promise<void> {
+  for (const pin of ['111111', '222222', '333333']) {
     try {
-      const mac = commandMac(algorithm, key, Uint8Array.of(0x80, 0x5e, 0x00, 0x00), pin, iv);
-      const r = await s.transmit({ cla: 0x80, ins: 0x5e, p1: 0x00, p2: 0x00, data: concatBytes(pin, mac) });
-      return r.sw;
-    } finally {
-      pin.fill(0);
+      await tryPin(pin);
+    } catch (error) {
+      if (!(error instanceof PinIncorrectError || error instanceof PinBlockedError)) throw error;
     }
-  });
+  }
+  console.log(`${what}: three wrong PINs`);
 }
 
-// ---- at a pharmacy: three wrong PINs block the card ------------------------------------------------
+// ---- at a pharmacy: three wrong PINs lock the application PIN --------------------------------------
 const pharmacy = await insert('pharmacy reader');
-for (const pin of ['111111', '222222', '333333']) {
-  try {
-    await pharmacy.verifyPin(pin);
-  } catch (error) {
-    if (!(error instanceof PinIncorrectError || error instanceof PinBlockedError)) throw error;
-  }
-}
+await wrongTries('pharmacy', (pin) => pharmacy.verifyPin(pin));
 console.log(`pharmacy: PIN blocked=${(await pharmacy.pinStatus()).blocked}`);
 await pharmacy.close();
 
-// ---- at the service window: identity checked, PIN unblocked with a PIN the holder chooses ----------
-const desk = await insert('service window');
+// ---- at the service window: identity checked, the PIN unblocked (the holder still knows it) ---------
+const desk = await insert('service window', windowPsam);
 try {
-  const info = await desk.readCardInfo();
-  const holder = await desk.readCardholder();
-  console.log(`window: card ${info.cardNumber} of ${holder.name}; ID document checked against the card`);
-  await unblockPin(desk, info.cardIdentifier, '602851');
-  console.log('window: PIN UNBLOCK accepted');
-  await desk.verifyPin('602851');
-  console.log('window: the holder verifies the new PIN: ok');
+  const window = new IssuerTerminal(desk, windowPsam);
+  const person = await window.checkHolder(holder.person.idNumber);
+  console.log(`window: ID document matches the card of ${person.name}`);
+  await window.unblockPin();
+  console.log(`window: PIN UNBLOCK accepted; tries left ${(await desk.pinStatus()).triesLeft}`);
 } finally {
   await desk.close();
 }
 
 // ---- months later the holder forgets the PIN: RELOAD PIN at the window ------------------------------
-const later = await insert('service window');
+const later = await insert('service window', windowPsam);
 try {
-  const info = await later.readCardInfo();
-  const algorithm = later.algorithm;
-  if (algorithm === undefined) throw new Error('the card did not announce its algorithm');
-  // A terminal without the issuer's reload key: its MAC is wrong and the card refuses (6988).
-  const guessed = new Uint8Array(16).fill(0x11);
-  const refused = await reloadPin(later, guessed, '135790');
-  console.log(`terminal without the issuer key: RELOAD PIN refused: ${describe(refused)}`);
-  const reloadKey = cardKey('PIN_RELOAD', info.cardIdentifier, algorithm);
-  try {
-    const sw = await reloadPin(later, reloadKey, '135790');
-    if (sw !== 0x9000) throw new SscardError('EXAMPLE', `RELOAD PIN failed: ${describe(sw)}`);
-  } finally {
-    reloadKey.fill(0);
-  }
+  // A pharmacy terminal has no reload key: refused before anything reaches the card.
+  const pharmacyKeys = SoftwarePsam.withTestKeys(['RKSSSE']);
+  await new IssuerTerminal(later, pharmacyKeys).reloadPin('135790').catch((error: unknown) => {
+    if (!(error instanceof IssuerKeyMissingError)) throw error;
+    console.log(`pharmacy terminal: ${error.code}: ${error.message}`);
+  });
+  // Keys of another issuer: the card refuses the MAC (6988).
+  const foreign = new SoftwarePsam({ PIN_RELOAD: new Uint8Array(16).fill(0x11) });
+  await new IssuerTerminal(later, foreign).reloadPin('135790').catch((error: unknown) => {
+    if (!(error instanceof IssuerMacRejectedError)) throw error;
+    console.log(`another issuer's keys: ${error.code}: ${error.message}`);
+  });
+  const window = new IssuerTerminal(later, windowPsam);
+  await window.checkHolder(holder.person.idNumber);
+  await window.reloadPin('135790');
   console.log('window: RELOAD PIN accepted');
   await later.verifyPin('135790');
   console.log('window: the holder verifies the reloaded PIN: ok');
 } finally {
   await later.close();
+}
+
+// ---- the bank PIN: locked at an ATM, unlocked at the branch with the holder's bank PIN --------------
+const atm = await insert('ATM');
+await wrongTries('ATM', (pin) => atm.bank.verifyPin(pin));
+console.log(`ATM: bank PIN tries left ${await atm.bank.pinTriesLeft()}`);
+await atm.close();
+
+const branch = await insert('bank branch');
+try {
+  const teller = new IssuerTerminal(branch, bankPsam);
+  await teller.bankUnblock('864209').catch((error: unknown) => {
+    if (!(error instanceof BankPinMismatchError)) throw error;
+    console.log(`branch: wrong bank PIN, nothing changed: ${error.code}, tries left ${error.triesLeft}`);
+  });
+  await teller.bankUnblock('888888');
+  console.log(`branch: bank PIN unlocked; tries left ${await branch.bank.pinTriesLeft()}`);
+  await teller.bankReload('502718');
+  await branch.bank.verifyPin('502718');
+  console.log('branch: bank PIN reset; the holder verifies the new one: ok');
+} finally {
+  await branch.close();
 }

@@ -3,8 +3,8 @@
 // the PIN UNBLOCK PIN block. Imports apdu only.
 export { diversifyKey, KeyDiversificationError } from './diversify.js';
 export type { KeyAlgorithm } from './diversify.js';
-export { SSC_KEYS, SSC_KEY_NAMES, issuerTestMasterKey } from './ssc-keys.js';
-export type { SscKeyName } from './ssc-keys.js';
+export { SSC_KEYS, SSC_KEY_NAMES, sscKeyNamesOf, issuerTestMasterKey } from './ssc-keys.js';
+export type { SscKeyName, SscKeyApplication } from './ssc-keys.js';
 export {
   CryptoInputError,
   blockSize,

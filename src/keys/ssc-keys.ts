@@ -1,37 +1,59 @@
 import { SscardError } from '../apdu/index.js';
 
 /*
- * The SSSE key set and the key identifiers a terminal names in EXTERNAL AUTHENTICATE `00 82 00 kid`
- * and INTERNAL AUTHENTICATE. Project choice: the card profile fixes the key roles, not their numbers.
+ * The card's issuer key set: the SSSE keys, the key identifiers a terminal names in EXTERNAL
+ * AUTHENTICATE `00 82 00 kid` and INTERNAL AUTHENTICATE, and the bank application's PIN keys.
+ * `application` says which application holds the key. Project choice: the card profile fixes the
+ * key roles, not their numbers; the bank keys have numbers of their own (not reused from the SSSE)
+ * so that no lookup by number can confuse the two applications.
  */
 export const SSC_KEYS = {
   /** RKSSSE: external authentication before reading EF06 (cardholder data) on spec 3.00 cards. */
-  RKSSSE: { kid: 0x01, usage: 'external-auth' },
+  RKSSSE: { kid: 0x01, usage: 'external-auth', application: 'ssse' },
   /** UKSSSE: external authentication before updating SSSE data (DF02 work record, DF03 insurance). */
-  UKSSSE: { kid: 0x02, usage: 'external-auth' },
+  UKSSSE: { kid: 0x02, usage: 'external-auth', application: 'ssse' },
   /**
    * Health key: external authentication before writing the DF10 health extension, and the MAC key
    * of those writes (secure messaging, `04 DC` / `04 E2`). Project choice: one key, diversified
    * from the HEALTH master like the others, for the one right "write health data", so a hospital's
    * secure module holds a single master key for it.
    */
-  HEALTH: { kid: 0x03, usage: 'external-auth' },
+  HEALTH: { kid: 0x03, usage: 'external-auth', application: 'ssse' },
   /** Internal authentication key (card authenticity). */
-  IAK: { kid: 0x04, usage: 'internal-auth' },
+  IAK: { kid: 0x04, usage: 'internal-auth', application: 'ssse' },
   /** PIN reload key: MAC of RELOAD PIN `80 5E 00 00`. */
-  PIN_RELOAD: { kid: 0x05, usage: 'reload' },
+  PIN_RELOAD: { kid: 0x05, usage: 'reload', application: 'ssse' },
   /** PIN unblock key: enciphered PIN block and MAC of PIN UNBLOCK `84 24 00 00`. */
-  PIN_UNBLOCK: { kid: 0x06, usage: 'unblock' },
+  PIN_UNBLOCK: { kid: 0x06, usage: 'unblock', application: 'ssse' },
   /**
    * Application control (maintenance) key: MAC of the lifecycle commands APPLICATION BLOCK
    * `84 1E`, APPLICATION UNBLOCK `84 18` and CARD BLOCK `84 16`. Project choice: one key for
    * the three, diversified from its own issuer master key like the others.
    */
-  APP_CONTROL: { kid: 0x07, usage: 'lifecycle' },
+  APP_CONTROL: { kid: 0x07, usage: 'lifecycle', application: 'ssse' },
+  /**
+   * Bank PIN reload key (financial cards): MAC of RELOAD PIN `80 5E 00 80` at a bank branch.
+   * Project choice: the card profile names no bank keys; these two mirror the SSSE's PIN keys and
+   * are diversified from their own issuer master keys, with the card identifier, like the others.
+   */
+  BANK_PIN_RELOAD: { kid: 0x11, usage: 'reload', application: 'bank' },
+  /**
+   * Bank PIN unblock key: the enciphered PIN block (the holder's current bank PIN) and the MAC
+   * of PIN UNBLOCK `84 24 00 80`.
+   */
+  BANK_PIN_UNBLOCK: { kid: 0x12, usage: 'unblock', application: 'bank' },
 } as const;
 
 export type SscKeyName = keyof typeof SSC_KEYS;
 export const SSC_KEY_NAMES = Object.keys(SSC_KEYS) as SscKeyName[];
+
+/** The application that holds a key: the social security environment or the bank application. */
+export type SscKeyApplication = (typeof SSC_KEYS)[SscKeyName]['application'];
+
+/** The names of the keys `application` holds, in SSC_KEYS order. */
+export function sscKeyNamesOf(application: SscKeyApplication): SscKeyName[] {
+  return SSC_KEY_NAMES.filter((name) => SSC_KEYS[name].application === application);
+}
 
 const TEST_KEY_ROLES: Readonly<Record<SscKeyName, string>> = {
   RKSSSE: 'RKSSSE',
@@ -41,6 +63,8 @@ const TEST_KEY_ROLES: Readonly<Record<SscKeyName, string>> = {
   PIN_RELOAD: 'RELOAD',
   PIN_UNBLOCK: 'UNBLOCK',
   APP_CONTROL: 'APPCTRL',
+  BANK_PIN_RELOAD: 'BKRELOAD',
+  BANK_PIN_UNBLOCK: 'BKUNBLCK',
 };
 
 /**

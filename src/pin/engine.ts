@@ -185,6 +185,31 @@ export class Pin {
     this.#store.save({ ...record, verifier: { ...record.verifier }, triesLeft: record.tryLimit });
   }
 
+  /**
+   * Issuer-authorised unblock that also needs the holder's current PIN (the bank PIN at a branch):
+   * `candidate` is format-checked (PinFormatError, nothing spent), then compared in constant time
+   * with the reference, blocked or not. A match restores the counter (saved) and keeps the PIN; a
+   * mismatch saves nothing and spends no try: the answer carries the unchanged counter. Unlike
+   * verify this is no cardholder path (the caller has checked the issuer's MAC first), so a wrong
+   * PIN here cannot block anything; verified stays false either way.
+   */
+  unblockWithPin(candidate: string | Uint8Array): VerifyResult {
+    const digits = pinDigits(candidate, this.policy);
+    try {
+      const record = this.#load();
+      this.#verified = false;
+      if (!pinMatchesVerifier(record.verifier, digits)) {
+        return { ok: false, reason: 'incorrect', triesLeft: record.triesLeft };
+      }
+      if (record.triesLeft !== record.tryLimit) {
+        this.#store.save({ ...record, verifier: { ...record.verifier }, triesLeft: record.tryLimit });
+      }
+      return { ok: true };
+    } finally {
+      digits.fill(0);
+    }
+  }
+
   /** Ends the security state (reset, power-off, selection of another application). */
   clearVerified(): void {
     this.#verified = false;

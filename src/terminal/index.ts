@@ -59,7 +59,19 @@ export type { HealthInfo, AboBloodType, RhBloodType } from './ssc-records.js';
 // Record types of the shared SSC layouts, as SscCard returns and accepts them.
 export type { WorkRecord, Contraindication, MedicalHistoryEntry, HealthFlags } from '../records/index.js';
 export { SoftwarePsam } from './psam.js';
-export type { SecureModule, ExternalAuthInput, CommandMacInput } from './psam.js';
+export type { SecureModule, IssuerSecureModule, ExternalAuthInput, CommandMacInput, PinBlockInput } from './psam.js';
+export {
+  IssuerTerminal,
+  IssuerKeyMissingError,
+  CardAlgorithmUnknownError,
+  IssuerMacRejectedError,
+  IssuerKeyBlockedError,
+  CardKeyMissingError,
+  BankPinMismatchError,
+  NoBankApplicationError,
+  HolderMismatchError,
+} from './issuer/index.js';
+export type { IssuerTerminalOptions } from './issuer/index.js';
 export { maskIdNumber, findDrugConflicts } from './pos.js';
 export type { PrescriptionItem, DrugConflict } from './pos.js';
 // PC/SC transports: importing them loads no native code; the optional binding is loaded on the

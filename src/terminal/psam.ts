@@ -2,8 +2,10 @@ import {
   CryptoInputError,
   SSC_KEYS,
   authenticationCryptogram,
+  PinBlockError,
   commandMac,
   diversifyKey,
+  encipherUnblockPin,
   issuerTestMasterKey,
   type KeyAlgorithm,
   type SscKeyName,
@@ -42,6 +44,17 @@ export interface CommandMacInput {
   challenge: Uint8Array;
 }
 
+/** Input of one enciphered PIN block (PIN UNBLOCK `84 24 00 P2`). */
+export interface PinBlockInput {
+  /** The unblock key: PIN_UNBLOCK (SSSE) or BANK_PIN_UNBLOCK (bank application). */
+  key: SscKeyName;
+  algorithm: KeyAlgorithm;
+  /** EF05 tag 01: the diversification input. */
+  cardIdentifier: string;
+  /** The PIN digits, as a string or ASCII digit bytes (the caller's buffer is left as it is). */
+  pin: string | Uint8Array;
+}
+
 /** What SscCard needs from a secure module; a hardware PSAM behind a reader could implement it too. */
 export interface SecureModule {
   hasKey(key: SscKeyName): boolean;
@@ -54,8 +67,22 @@ export interface SecureModule {
   commandMac(input: CommandMacInput): Promise<Uint8Array>;
 }
 
+/**
+ * The secure module of a service window or a bank branch (IssuerTerminal): besides MACs (RELOAD
+ * PIN, PIN UNBLOCK), it enciphers a PIN block under a card's unblock key. The PIN goes in, only
+ * the cryptogram comes out; the card key never leaves the module.
+ */
+export interface IssuerSecureModule extends SecureModule {
+  /**
+   * E(card's unblock key, PIN block): src/keys encipherUnblockPin, the block being
+   * n || BCD digits || FF.. (one cipher block), enciphered in ECB. A PIN the block cannot carry
+   * is InvalidArgumentError (the message never holds the digits).
+   */
+  encipherPinBlock(input: PinBlockInput): Promise<Uint8Array>;
+}
+
 /** A secure module in software holding issuer master keys by SSC key name (SSC_KEYS). */
-export class SoftwarePsam implements SecureModule {
+export class SoftwarePsam implements IssuerSecureModule {
   private readonly masters = new Map<SscKeyName, Uint8Array>();
 
   constructor(masterKeys: Partial<Record<SscKeyName, Uint8Array>>) {
@@ -70,7 +97,8 @@ export class SoftwarePsam implements SecureModule {
 
   /**
    * A module loaded with the project's published TEST master keys for `names` (never for real
-   * cards). A hospital terminal gets ['HEALTH', 'RKSSSE'], a pharmacy ['RKSSSE'].
+   * cards). A hospital terminal gets ['HEALTH', 'RKSSSE'], a pharmacy ['RKSSSE'], a service window
+   * ['RKSSSE', 'PIN_UNBLOCK', 'PIN_RELOAD'], a bank branch ['BANK_PIN_UNBLOCK', 'BANK_PIN_RELOAD'].
    */
   static withTestKeys(names: readonly SscKeyName[]): SoftwarePsam {
     const keys: Partial<Record<SscKeyName, Uint8Array>> = {};
@@ -89,6 +117,17 @@ export class SoftwarePsam implements SecureModule {
   async commandMac(input: CommandMacInput): Promise<Uint8Array> {
     return this.withCardKey(input, (cardKey) =>
       commandMac(input.algorithm, cardKey, input.header, input.data, input.challenge));
+  }
+
+  async encipherPinBlock(input: PinBlockInput): Promise<Uint8Array> {
+    return this.withCardKey(input, (cardKey) => {
+      try {
+        return encipherUnblockPin(input.algorithm, cardKey, input.pin);
+      } catch (error) {
+        if (error instanceof PinBlockError) throw new InvalidArgumentError(`${input.key}: ${error.message}`, { cause: error });
+        throw error;
+      }
+    });
   }
 
   /**

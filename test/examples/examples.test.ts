@@ -95,15 +95,21 @@ group('examples', () => {
     for (const pin of ['987654', '123456', '864209', '98 76 54', '12 34 56', '86 42 09']) expect(all).not.toContain(pin);
   });
 
-  it('service-window: a blocked PIN unblocked, a forgotten PIN reloaded, a terminal without the key refused', () => {
+  it('service-window: the window unblocks and reloads the application PIN, the branch unlocks and resets the bank PIN', () => {
     expect(output('service-window')).toEqual([
+      'pharmacy: three wrong PINs',
       'pharmacy: PIN blocked=true',
-      'window: card A10500031 of 张伟; ID document checked against the card',
-      'window: PIN UNBLOCK accepted',
-      'window: the holder verifies the new PIN: ok',
-      'terminal without the issuer key: RELOAD PIN refused: 6988 incorrect secure messaging data objects (bad MAC)',
+      'window: ID document matches the card of 张伟',
+      'window: PIN UNBLOCK accepted; tries left 3',
+      'pharmacy terminal: ISSUER_KEY_MISSING: RELOAD PIN: this secure module holds no PIN_RELOAD master key',
+      "another issuer's keys: ISSUER_MAC_REJECTED: RELOAD PIN failed: 6988 incorrect secure messaging data objects (bad MAC)",
       'window: RELOAD PIN accepted',
       'window: the holder verifies the reloaded PIN: ok',
+      'ATM: three wrong PINs',
+      'ATM: bank PIN tries left 0',
+      'branch: wrong bank PIN, nothing changed: BANK_PIN_MISMATCH, tries left 0',
+      'branch: bank PIN unlocked; tries left 3',
+      'branch: bank PIN reset; the holder verifies the new one: ok',
       '',
     ]);
   });

@@ -242,6 +242,40 @@ describe('issuer operations', () => {
     expect(pin.status()).toMatchObject({ blocked: false, triesLeft: 1, initial: false });
     expect(pin.verify('864200')).toEqual({ ok: true });
   });
+
+  it('unblockWithPin restores the counter only for the right PIN, which stays', () => {
+    const { pin, store } = fresh({}, '246810');
+    for (let i = 0; i < 3; i++) pin.verify('000000');
+    expect(pin.status().blocked).toBe(true);
+    const saves = store.saves;
+    expect(pin.unblockWithPin('246810')).toEqual({ ok: true });
+    expect(store.saves).toBe(saves + 1);
+    expect(pin.status()).toMatchObject({ blocked: false, triesLeft: 3, verified: false });
+    expect(pin.verify('246810')).toEqual({ ok: true });
+  });
+
+  it('unblockWithPin with a wrong PIN saves nothing, spends nothing and reports the unchanged counter', () => {
+    const { pin, store } = fresh({}, '246810');
+    pin.verify('000000');
+    const before = store.peek();
+    const saves = store.saves;
+    expect(pin.unblockWithPin('246811')).toEqual({ ok: false, reason: 'incorrect', triesLeft: 2 });
+    pin.verify('000000');
+    pin.verify('000000');
+    const blocked = store.peek();
+    expect(pin.unblockWithPin('000000')).toEqual({ ok: false, reason: 'incorrect', triesLeft: 0 });
+    expect(store.peek()).toEqual(blocked);
+    expect(store.saves).toBe(saves + 2);
+    expect(before.triesLeft).toBe(2);
+  });
+
+  it('unblockWithPin rejects a malformed PIN before comparing, and a full counter needs no save', () => {
+    const { pin, store } = fresh({}, '246810');
+    expect(thrown(() => pin.unblockWithPin('2468'))).toBeInstanceOf(PinFormatError);
+    const saves = store.saves;
+    expect(pin.unblockWithPin('246810')).toEqual({ ok: true });
+    expect(store.saves).toBe(saves);
+  });
 });
 
 describe('secret hygiene', () => {

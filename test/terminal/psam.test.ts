@@ -1,9 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { concatBytes, decodeResponse, fromHex, toHex } from '../../src/apdu/index.js';
-import { buildSscCard, buildSscTree, SSSE_DF_NAME } from '../../src/card-sim/profiles/ssc.js';
+import { BANK_AID, buildSscCard, buildSscTree, SSSE_DF_NAME } from '../../src/card-sim/profiles/ssc.js';
 import { samplePerson } from '../../src/card-sim/profiles/people.js';
-import { CryptoInputError, SSC_KEYS, authenticationCryptogram, encryptEcb, padZeros } from '../../src/keys/index.js';
+import { CryptoInputError, SSC_KEYS, authenticationCryptogram, decipherUnblockPin, encryptEcb, padZeros } from '../../src/keys/index.js';
 import { InvalidArgumentError, SoftwarePsam } from '../../src/terminal/index.js';
 
 describe('authenticationCryptogram', () => {
@@ -144,5 +144,38 @@ describe('SoftwarePsam.commandMac', () => {
     await expect(psam.commandMac({ ...input, data: new Uint8Array(252) })).rejects.toBeInstanceOf(InvalidArgumentError);
     await expect(psam.commandMac({ ...input, cardIdentifier: '12' })).rejects.toBeInstanceOf(InvalidArgumentError);
     expect(await psam.commandMac({ ...input, data: new Uint8Array(251) })).toHaveLength(4);
+  });
+});
+
+describe('SoftwarePsam.encipherPinBlock', () => {
+  it('enciphers the PIN block the card deciphers with its own unblock keys (SSSE and bank, both algorithms)', async () => {
+    const psam = SoftwarePsam.withTestKeys(['PIN_UNBLOCK', 'BANK_PIN_UNBLOCK']);
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom('zhang-wei', 'wang-yan'),
+        fc.constantFrom('PIN_UNBLOCK' as const, 'BANK_PIN_UNBLOCK' as const),
+        fc.stringMatching(/^[0-9]{4,12}$/),
+        async (who, name, pin) => {
+          const doc = samplePerson(who);
+          const tree = buildSscTree(doc);
+          const df = tree.findByDfName(name === 'PIN_UNBLOCK' ? SSSE_DF_NAME : BANK_AID);
+          const key = df?.key(SSC_KEYS[name].kid);
+          expect(key?.usage).toBe('unblock');
+          const cryptogram = await psam.encipherPinBlock({ key: name, algorithm: key!.algorithm, cardIdentifier: doc.card.identifier, pin });
+          expect(cryptogram).toHaveLength(key!.algorithm === 'sm4' ? 16 : 8);
+          expect(decipherUnblockPin(key!.algorithm, key!.key, cryptogram)).toBe(pin);
+        }),
+      { numRuns: 20 },
+    );
+  });
+
+  it('refuses a key it does not hold and a PIN the block cannot carry, never naming the digits', async () => {
+    const psam = SoftwarePsam.withTestKeys(['PIN_UNBLOCK']);
+    const input = { key: 'PIN_UNBLOCK' as const, algorithm: '3des' as const, cardIdentifier: '1101059000310026' };
+    await expect(psam.encipherPinBlock({ ...input, key: 'BANK_PIN_UNBLOCK', pin: '123456' })).rejects.toBeInstanceOf(InvalidArgumentError);
+    const err = await psam.encipherPinBlock({ ...input, pin: '98765x' }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(InvalidArgumentError);
+    expect((err as Error).message).not.toContain('98765');
+    await expect(psam.encipherPinBlock({ ...input, pin: '123456789012345' })).rejects.toBeInstanceOf(InvalidArgumentError);
   });
 });

@@ -1,6 +1,6 @@
 import { concatBytes, encodeBcd, encodeBerTlv, encodeGbk } from '../../apdu/index.js';
-import { SSC_KEYS, SSC_KEY_NAMES, diversifyKey, issuerTestMasterKey } from '../../keys/index.js';
-import type { KeyAlgorithm } from '../../keys/index.js';
+import { SSC_KEYS, diversifyKey, issuerTestMasterKey, sscKeyNamesOf } from '../../keys/index.js';
+import type { KeyAlgorithm, SscKeyApplication } from '../../keys/index.js';
 import {
   CONTRAINDICATION_LENGTH,
   HEALTH_BASICS_RECORD_COUNT,
@@ -89,11 +89,16 @@ function itemRecordLengths(items: readonly { length: number }[]): number[] {
   return items.map((i) => 2 + i.length);
 }
 
-function installKeys(ssse: DedicatedFile, p: ResolvedPersonalization): void {
+/**
+ * Installs the keys `application` holds (SSC_KEYS) in `df`. Project choice: the bank application's
+ * keys use the card's algorithm too (3DES on 2.00 cards, SM4 on 3.00), so a terminal learns it
+ * from the SSSE FCI for both applications.
+ */
+function installKeys(df: DedicatedFile, application: SscKeyApplication, p: ResolvedPersonalization): void {
   const algorithm = sscAlgorithm(p.specVersion);
-  for (const name of SSC_KEY_NAMES) {
+  for (const name of sscKeyNamesOf(application)) {
     const master = p.masterKeys[name] ?? issuerTestMasterKey(name);
-    ssse.addKey({
+    df.addKey({
       id: SSC_KEYS[name].kid,
       algorithm,
       usage: SSC_KEYS[name].usage,
@@ -143,6 +148,9 @@ function bankRecord(p: ResolvedPersonalization): Uint8Array {
  *   unless the document gives its own) with the card identifier; see diversifyKey. Among them the
  *   application control key SSC_KEYS.APP_CONTROL (usage 'lifecycle') authorises APPLICATION BLOCK /
  *   UNBLOCK and CARD BLOCK (project choice: the profile names no key for them).
+ * - The bank application (financial cards) holds the bank PIN and its two issuer keys,
+ *   SSC_KEYS.BANK_PIN_RELOAD and BANK_PIN_UNBLOCK, diversified the same way (see handlers/pin for
+ *   the bank's RELOAD PIN and PIN UNBLOCK).
  * - EF05, EF06 and DF10/EF05 have one fixed length per record (recordLengths).
  */
 export function buildSscTree(document: unknown): MasterFile {
@@ -158,7 +166,7 @@ export function buildSscTree(document: unknown): MasterFile {
     policy: { initialPin: p.pin.initial, tryLimit: p.pin.tryLimit, forbidReturnToInitial: p.pin.forbidReturnToInitial },
     initialPin: p.pin.initial,
   });
-  installKeys(ssse, p);
+  installKeys(ssse, 'ssse', p);
 
   // EF05/EF06 hold TLV records of different sizes (3..18 and 3..32 bytes), each item with its own
   // fixed length: linear-variable files with one fixed length per record (UPDATE RECORD with
@@ -263,6 +271,7 @@ export function buildSscTree(document: unknown): MasterFile {
       policy: { tryLimit: p.bankPin.tryLimit },
       initialPin: p.bankPin.initial,
     });
+    installKeys(bank, 'bank', p);
     const record = bankRecord(p);
     bank.addEf({
       fid: SSC_FIDS.BANK_EF01,

@@ -1,6 +1,7 @@
 import { SW, StatusWordError, swTriesLeft } from '../../../apdu/index.js';
 import { MAC_LENGTH, PinBlockError, blockSize, decipherUnblockPin } from '../../../keys/index.js';
 import {
+  PIN_BLOCK_FORMAT2_LENGTH,
   PinFormatError,
   decodeChangePinData,
   decodePinBcd,
@@ -73,13 +74,29 @@ function changeAnswer(result: ChangeResult): HandlerResult {
 }
 
 /**
+ * The bank application's PIN (ISO 9564 format 2 in VERIFY). Project choice: the card tells the
+ * bank PIN by its format and applies the bank's issuer rules to it (card profile §1: reset and
+ * unlocked at a bank branch; the unlock needs the holder's bank PIN); see changeOrReloadPin and
+ * pinUnblock.
+ */
+function isBankPin(pin: CardPin): boolean {
+  return pin.format === 'iso9564-format2';
+}
+
+/**
  * `80 5E P1 P2`: P1 01 = CHANGE PIN (data old BCD || FF || new BCD); P1 00 = RELOAD PIN (data new
- * BCD || MAC4), a service-window command authorised by the reload key.
+ * PIN || MAC4), a service-window (or bank-branch) command authorised by the reload key.
  *
- * Project choice (RELOAD PIN MAC): MAC = commandMac(reload key, `80 5E 00 P2`, new PIN BCD,
- * challenge) from src/keys, i.e. cardMac over `80 5E 00 P2 Lc` || new PIN BCD with Lc as sent (PIN
- * length + 4), IV = the last GET CHALLENGE value, zero-padded to the block size, when one is
- * pending (it is then used up), otherwise all zeros.
+ * Project choice (RELOAD PIN MAC): MAC = commandMac(reload key, `80 5E 00 P2`, new PIN data,
+ * challenge) from src/keys, i.e. cardMac over `80 5E 00 P2 Lc` || new PIN data with Lc as sent
+ * (PIN data length + 4), IV = the last GET CHALLENGE value, zero-padded to the block size.
+ * - SSSE PIN (P2 00): the new PIN as BCD; without a pending challenge the IV is all zeros (the
+ *   issuer software of card profile §7 sends it so); a pending one is used up.
+ * - Bank PIN (P2 80): `80 5E 00 80 0C <format-2 block of the new PIN> || MAC4`, the PIN in the
+ *   format its VERIFY takes, with the bank application's reload key (SSC_KEYS.BANK_PIN_RELOAD).
+ *   A challenge is required (6984 without one): a new form need not accept a replayable MAC.
+ * Either way a bad MAC is 6988 (a try of the reload key, not of the PIN), a new PIN outside the
+ * policy 6700 / 6A80 after a good MAC, and a success sets the PIN and a full counter durably.
  */
 export function changeOrReloadPin(ctx: CardContext, cmd: CardCommand): HandlerResult {
   const { pin, owner } = findPin(ctx, cmd.p2);
@@ -89,10 +106,14 @@ export function changeOrReloadPin(ctx: CardContext, cmd: CardCommand): HandlerRe
     return changeAnswer(pin.pin.change(oldPin, newPin));
   }
   if (cmd.p1 !== 0x00) throw new StatusWordError(SW.INCORRECT_P1P2, 'P1 must be 00 (reload) or 01 (change)');
-  if (cmd.data.length < 1 + MAC_LENGTH) throw new StatusWordError(SW.WRONG_LENGTH, 'RELOAD PIN needs PIN || MAC4');
+  const bank = isBankPin(pin);
+  const lengthOk = bank
+    ? cmd.data.length === PIN_BLOCK_FORMAT2_LENGTH + MAC_LENGTH
+    : cmd.data.length >= 1 + MAC_LENGTH;
+  if (!lengthOk) throw new StatusWordError(SW.WRONG_LENGTH, 'RELOAD PIN needs PIN || MAC4');
   const key = keyForUsage(owner, 'reload');
-  const pinBytes = checkCommandMac(ctx, cmd, key, 'optional');
-  const newPin = pinStep(() => decodePinBcd(pinBytes));
+  const pinBytes = checkCommandMac(ctx, cmd, key, bank ? 'required' : 'optional');
+  const newPin = pinStep(() => (bank ? decodePinBlockFormat2(pinBytes) : decodePinBcd(pinBytes)));
   pinStep(() => validatePinFormat(newPin, pin.policy));
   pin.pin.reload(newPin);
   return {};
@@ -112,30 +133,62 @@ function unblockPin(key: CardKey, cryptogram: Uint8Array): string {
 }
 
 /**
- * `00 24 00 P2` ISO CHANGE REFERENCE DATA (old BCD || new BCD, split in two equal halves sized by
- * the policy) and `84 24 00 P2` PIN UNBLOCK.
+ * PIN UNBLOCK `84 24 00 P2`, challenge-bound: every form needs a pending GET CHALLENGE (6984
+ * without one), which it uses up, so a captured command cannot be replayed. MAC =
+ * commandMac(unblock key, `84 24 00 P2`, data without the MAC, challenge); a bad one is 6988 and
+ * costs a try of the unblock key, never of the PIN. No form spends a PIN try.
  *
- * Project choice (PIN UNBLOCK): data = E(unblock key, PIN block) || MAC4, the PIN block and its
- * encipherment as in src/keys (encipherUnblockPin: n || BCD digits || FF.., one block, ECB);
- * MAC = commandMac(unblock key, `84 24 00 P2`, cryptogram, challenge). A challenge is required
- * (6984 without one) and used up. A bad PIN block is 6A80. On success the counter is restored and
- * the PIN set to the block's PIN.
+ * SSSE PIN (P2 00), two forms:
+ * - MAC only (Lc 04): the try counter is restored, the PIN stays (the holder remembers it);
+ * - E(unblock key, PIN block) || MAC4 (Lc = block + 4): the counter is restored and the PIN set
+ *   to the block's PIN (the holder chooses a new one). PIN block and encipherment as in src/keys
+ *   (encipherUnblockPin: n || BCD digits || FF.., one block, ECB); a bad block is 6A80, a PIN
+ *   outside the policy 6700 / 6A80.
+ * Project choice: unblocking a PIN that is not blocked is allowed and restores its counter.
+ *
+ * Bank PIN (P2 80), one form (project choice; the bank's unlock needs the holder's bank PIN, as
+ * the cardholder notices say): `84 24 00 80` E(bank unblock key, PIN block of the holder's current
+ * bank PIN) || MAC4, with the bank application's key SSC_KEYS.BANK_PIN_UNBLOCK. The card compares
+ * the PIN with its reference in constant time, blocked or not:
+ * - match: the counter is restored (9000), the PIN stays;
+ * - mismatch: 63Cx with x = the tries left, unchanged (63C0 while blocked): nothing changes, no
+ *   try is spent (the command is the issuer's, its MAC already checked), the PIN stays blocked.
+ * The MAC-only form is 6700 for the bank PIN: the holder's PIN is what authorises its unlock.
+ *
+ * A blocked application never gets here (6A81 / 9303 from the OS), nor does a blocked card (6A81).
+ */
+function pinUnblock(ctx: CardContext, cmd: CardCommand, pin: CardPin, owner: DedicatedFile): HandlerResult {
+  const key = keyForUsage(owner, 'unblock');
+  const bank = isBankPin(pin);
+  const withBlock = blockSize(key.algorithm) + MAC_LENGTH;
+  if (cmd.data.length === MAC_LENGTH && !bank) {
+    checkCommandMac(ctx, cmd, key, 'required');
+    pin.pin.unblock();
+    return {};
+  }
+  if (cmd.data.length !== withBlock) {
+    const forms = bank ? `${withBlock}` : `4 (MAC only) or ${withBlock}`;
+    throw new StatusWordError(SW.WRONG_LENGTH, `PIN UNBLOCK data is ${forms} bytes`);
+  }
+  const cryptogram = checkCommandMac(ctx, cmd, key, 'required');
+  const blockPin = unblockPin(key, cryptogram);
+  if (bank) {
+    const result = pinStep(() => pin.pin.unblockWithPin(blockPin));
+    return result.ok ? {} : { sw: swTriesLeft(result.reason === 'incorrect' ? result.triesLeft : 0) };
+  }
+  pinStep(() => validatePinFormat(blockPin, pin.policy));
+  pin.pin.unblock(blockPin);
+  return {};
+}
+
+/**
+ * `00 24 00 P2` ISO CHANGE REFERENCE DATA (old BCD || new BCD, split in two equal halves sized by
+ * the policy) and `84 24 00 P2` PIN UNBLOCK (see pinUnblock).
  */
 export function changeReferenceDataOrUnblock(ctx: CardContext, cmd: CardCommand): HandlerResult {
   if (cmd.p1 !== 0x00) throw new StatusWordError(SW.INCORRECT_P1P2, 'P1 must be 00');
   const { pin, owner } = findPin(ctx, cmd.p2);
-  if (cmd.cla === 0x84) {
-    const key = keyForUsage(owner, 'unblock');
-    const size = blockSize(key.algorithm);
-    if (cmd.data.length !== size + MAC_LENGTH) {
-      throw new StatusWordError(SW.WRONG_LENGTH, `PIN UNBLOCK data is ${size + MAC_LENGTH} bytes`);
-    }
-    const cryptogram = checkCommandMac(ctx, cmd, key, 'required');
-    const newPin = unblockPin(key, cryptogram);
-    pinStep(() => validatePinFormat(newPin, pin.policy));
-    pin.pin.unblock(newPin);
-    return {};
-  }
+  if (cmd.cla === 0x84) return pinUnblock(ctx, cmd, pin, owner);
   const policy = pin.policy;
   const half = cmd.data.length / 2;
   const fixed = Math.ceil(policy.maxLength / 2);
