@@ -137,10 +137,10 @@ export function updateBinary(data: Uint8Array, opts: BinaryPosition = {}): Comma
   return command(CLA.ISO, INS.UPDATE_BINARY, p1, p2, data);
 }
 
-/** PIN references (VERIFY P2) of the SSC: the SSSE application PIN and the bank PIN. */
-export const PIN_REFERENCE = Object.freeze({ APPLICATION: 0x00, BANK: 0x80 });
-
-/** VERIFY `00 20 00 ref Lc pinData` (BCD PIN for the application PIN, format-2 block for the bank PIN). */
+/**
+ * VERIFY `00 20 00 ref Lc pinData`. On the SSC (records' SSC_PINS): ref 00 the application PIN as
+ * BCD, ref 80 the bank PIN as an ISO 9564 format-2 block.
+ */
 export function verify(reference: number, pinData: Uint8Array): CommandApdu {
   return command(CLA.ISO, INS.VERIFY, 0x00, checkRange('PIN reference', reference, 0, 0xff), pinData);
 }

@@ -18,7 +18,6 @@ export { PIN_MASK, isPinCommand } from './pin-commands.js';
 export {
   SELECT_BY,
   SELECT_ANSWER,
-  PIN_REFERENCE,
   select,
   selectByName,
   selectByFid,

@@ -1,7 +1,6 @@
 import {
   INS,
   PIN_MASK,
-  PIN_REFERENCE,
   SELECT_ANSWER,
   SELECT_BY,
   commandName,
@@ -11,6 +10,7 @@ import {
   swHex,
   toHex,
 } from '../apdu/index.js';
+import { SSC_PINS } from '../records/index.js';
 
 /*
  * Tracing is an observer on the channel: it sees every exchange that reaches the transport
@@ -65,7 +65,7 @@ export function p1p2Meaning(cla: number, ins: number, p1: number, p2: number): s
       return (p1 & 0x80) !== 0 ? `SFI ${p1 & 0x1f}, offset ${p2}` : `offset ${(p1 << 8) | p2}`;
     case INS.VERIFY:
     case INS.VERIFY_ODD:
-      return p2 === PIN_REFERENCE.BANK ? 'bank PIN' : p2 === PIN_REFERENCE.APPLICATION ? 'application PIN' : `reference ${h(p2)}`;
+      return p2 === SSC_PINS.bank.reference ? 'bank PIN' : p2 === SSC_PINS.app.reference ? 'application PIN' : `reference ${h(p2)}`;
     case INS.CHANGE_PIN:
       return (cla & 0x80) !== 0 ? (p1 === 0x00 ? 'reload' : 'change') : undefined;
     case INS.EXTERNAL_AUTHENTICATE:

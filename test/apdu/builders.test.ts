@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
   ApduEncodeError,
-  PIN_REFERENCE,
   appendRecord,
   applicationBlock,
   applicationUnblock,
@@ -59,9 +58,9 @@ describe('command builders encode as card profile §4 and §5 give them', () => 
     ['READ BINARY at an offset', readBinary({ offset: 0x0123 }), '00B0012300'],
     ['READ BINARY by SFI', readBinary({ sfi: 0x16, offset: 4 }), '00B0960400'],
     ['UPDATE BINARY', updateBinary(fromHex('0102'), { offset: 16 }), '00D6001002' + '0102'],
-    ['VERIFY application PIN', verify(PIN_REFERENCE.APPLICATION, fromHex('123456')), '0020000003123456'],
-    ['VERIFY bank PIN', verify(PIN_REFERENCE.BANK, fromHex('26123456FFFFFFFF')), '002000800826123456FFFFFFFF'],
-    ['empty VERIFY', verifyStatus(PIN_REFERENCE.APPLICATION), '00200000'],
+    ['VERIFY application PIN', verify(0x00, fromHex('123456')), '0020000003123456'],
+    ['VERIFY bank PIN', verify(0x80, fromHex('26123456FFFFFFFF')), '002000800826123456FFFFFFFF'],
+    ['empty VERIFY', verifyStatus(0x00), '00200000'],
     ['CHANGE REFERENCE DATA', changeReferenceData(0x00, fromHex('123456654321')), '0024000006123456654321'],
     ['CHANGE PIN', changePin(fromHex('123456FF654321')), '805E010007123456FF654321'],
     ['RELOAD PIN', reloadPin(fromHex('12345611223344')), '805E00000712345611223344'],
