@@ -1,5 +1,17 @@
 import { ApduEncodeError } from './errors.js';
 
+/**
+ * The class bytes the SSC uses (card profile §4): interindustry 00, with secure messaging 04 (a
+ * MAC4 over the header), proprietary 80 (CHANGE/RELOAD PIN, the bank's GET DATA) and proprietary
+ * with a MAC 84 (PIN UNBLOCK, the lifecycle commands).
+ */
+export const CLA = Object.freeze({
+  ISO: 0x00,
+  SECURE_MESSAGING: 0x04,
+  PROPRIETARY: 0x80,
+  PROPRIETARY_SM: 0x84,
+});
+
 export type SecureMessaging = 'none' | 'proprietary' | 'header-not-authenticated' | 'header-authenticated';
 
 export interface ClaInfo {

@@ -11,8 +11,43 @@ export {
   MAX_EXTENDED_NE,
 } from './command.js';
 export type { CommandApdu, CommandCase, DecodedCommandApdu } from './command.js';
-export { decodeCla, withChannel } from './cla.js';
-export { isPinCommand } from './pin-commands.js';
+export { CLA, decodeCla, withChannel } from './cla.js';
+export { INS, INS_CATALOGUE, insInfo, commandName } from './ins.js';
+export type { InsInfo, InsMeaning } from './ins.js';
+export { PIN_MASK, isPinCommand } from './pin-commands.js';
+export {
+  SELECT_BY,
+  SELECT_ANSWER,
+  select,
+  selectByName,
+  selectByFid,
+  selectEf,
+  readRecord,
+  readRecordByTag,
+  updateRecord,
+  updateCyclicRecord,
+  appendRecord,
+  readBinary,
+  updateBinary,
+  verify,
+  verifyStatus,
+  changeReferenceData,
+  changePin,
+  reloadPin,
+  pinUnblock,
+  getChallenge,
+  externalAuthenticate,
+  internalAuthenticate,
+  getResponse,
+  getData,
+  applicationBlock,
+  applicationUnblock,
+  cardBlock,
+  secureMessagingCla,
+  secureMessagingHeader,
+  withMac,
+} from './builders.js';
+export type { RecordFile, BinaryPosition } from './builders.js';
 export type { ClaInfo, SecureMessaging } from './cla.js';
 export { decodeResponse, encodeResponse } from './response.js';
 export type { ResponseApdu } from './response.js';

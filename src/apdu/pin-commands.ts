@@ -1,15 +1,19 @@
+import { INS_CATALOGUE } from './ins.js';
+
 /*
  * Which commands carry a PIN, so that every place that shows or stores command bytes (terminal
- * traces, the vpcd bridge's log, the command line's echo) hides the same ones.
+ * traces, the vpcd bridge's log, the command line's echo) hides the same ones, behind the same text.
  */
 
+/** Text shown instead of the data of a PIN-carrying command (and of its response). */
+export const PIN_MASK = '****';
+
 /**
- * INS bytes whose data carries a PIN (in clear, BCD, a PIN block, or enciphered) in any class:
- * 20/21 VERIFY (SSSE 00 20 00 00 and bank 00 20 00 80), 24 CHANGE REFERENCE DATA (00 24) and
- * PIN UNBLOCK (84 24), 2C RESET RETRY COUNTER, 5E CHANGE PIN (80 5E 01 00) and RELOAD PIN
- * (80 5E 00 00). Deciding by INS alone, whatever CLA/P1/P2 say, errs on the side of hiding.
+ * INS bytes the catalogue marks as carrying a PIN in any class: 20/21 VERIFY (SSSE 00 20 00 00
+ * and bank 00 20 00 80), 24 CHANGE REFERENCE DATA (00 24) and PIN UNBLOCK (84 24), 2C RESET RETRY
+ * COUNTER, 5E CHANGE PIN (80 5E 01 00) and RELOAD PIN (80 5E 00 00).
  */
-const PIN_INS: ReadonlySet<number> = new Set([0x20, 0x21, 0x24, 0x2c, 0x5e]);
+const PIN_INS: ReadonlySet<number> = new Set([...INS_CATALOGUE.values()].filter((e) => e.carriesPin).map((e) => e.ins));
 
 /**
  * Whether a command carries PIN data, so its data must never be shown or stored. Takes the INS

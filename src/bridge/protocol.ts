@@ -1,4 +1,4 @@
-import { encodeResponse, isPinCommand, SW, toHex, type CardEndpoint } from '../apdu/index.js';
+import { encodeResponse, isPinCommand, PIN_MASK, SW, toHex, type CardEndpoint } from '../apdu/index.js';
 import { VPCD_MAX_FRAME } from './frame.js';
 
 /**
@@ -17,8 +17,8 @@ export const VPCD_CONTROL = {
 
 export type VpcdControl = 'power-off' | 'power-on' | 'reset' | 'atr-request';
 
-/** Text shown instead of the data of a PIN-carrying command. */
-export const PIN_MASK = '****';
+// The one mask text (src/apdu), re-exported where the bridge has always offered it.
+export { PIN_MASK };
 
 /**
  * Hex of a C-APDU that is safe to log: a PIN-carrying command shows its 4 header bytes and the

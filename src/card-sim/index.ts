@@ -63,7 +63,7 @@ export {
   isRegionCode,
   luhnCheckDigit,
   isValidPan,
-} from './profiles/identifiers.js';
+} from './profiles/ssc-ids.js';
 export {
   buildSscTree,
   buildSscCard,

@@ -1,5 +1,5 @@
 import pc from 'picocolors';
-import { describe, isPinCommand, isSuccess, toHex } from '../apdu/index.js';
+import { PIN_MASK, describe, isPinCommand, isSuccess, toHex } from '../apdu/index.js';
 import { formatTracePretty, traceCommand, traceResponse } from '../terminal/index.js';
 import type { TraceEvent } from '../terminal/index.js';
 
@@ -13,12 +13,12 @@ export function printLine(text = ''): void {
 }
 
 /**
- * A command APDU for display: hex with the data of PIN-carrying commands replaced by ****, so a PIN
+ * A command APDU for display: hex with the data of PIN-carrying commands replaced by PIN_MASK, so a PIN
  * typed on the command line does not end up in a terminal log or CI output.
  */
 export function showCommand(bytes: Uint8Array): string {
   if (bytes.length > 5 && isPinCommand(bytes)) {
-    return `${toHex(bytes.subarray(0, 5))} ****`;
+    return `${toHex(bytes.subarray(0, 5))} ${PIN_MASK}`;
   }
   return toHex(bytes);
 }

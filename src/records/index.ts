@@ -52,7 +52,19 @@ export {
   decodeInsuranceParticipation,
 } from './insurance.js';
 export type { InsuranceType, InsuranceStatusCode, InsuranceParticipation } from './insurance.js';
-export { SSSE_DF_NAME, BANK_AID } from './ssc-ids.js';
+export { SSSE_DF_NAME, BANK_AID, SSC_FIDS, SSC_SFIS, SSC_PINS } from './ssc-ids.js';
+export {
+  citizenIdCheckDigit,
+  isValidCitizenId,
+  citizenIdProblem,
+  citizenIdBirthDate,
+  citizenIdSex,
+  citizenId,
+  isProvinceCode,
+  isRegionCode,
+  luhnCheckDigit,
+  isValidPan,
+} from './identifiers.js';
 export {
   SSC_EF05_ITEMS,
   SSC_EF06_ITEMS,

@@ -2,11 +2,13 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import {
   SW,
   SscardError,
+  commandName,
   concatBytes,
   decodeCla,
   decodeCommand,
   decodeResponse,
   encodeCommand,
+  getResponse,
   isPinCommand,
   swInfo,
   withChannel,
@@ -24,7 +26,6 @@ import {
   errorForStatus,
 } from './errors.js';
 import {
-  commandName,
   traceCommand,
   traceResponse,
   type TraceEvent,
@@ -75,7 +76,6 @@ interface InFlight {
 }
 
 const DEFAULTS = { timeoutMs: 5000, maxGetResponseRounds: 32, maxResponseBytes: 65536 } as const;
-const INS_GET_RESPONSE = 0xc0;
 
 /** A mutex as a promise chain: callers run in arrival order, one at a time. */
 class Mutex {
@@ -287,9 +287,7 @@ export class CardChannel {
       if (rounds > this.maxRounds) {
         throw new CardProtocolError(`card asked for more than ${this.maxRounds} GET RESPONSE commands`, response.sw);
       }
-      response = await exchange(encodeCommand({
-        cla: getResponseCla, ins: INS_GET_RESPONSE, p1: 0, p2: 0, data: new Uint8Array(0), ne: nextLe,
-      }));
+      response = await exchange(encodeCommand(getResponse(nextLe, getResponseCla)));
       total += response.data.length;
       if (total > this.maxBytes) {
         throw new CardProtocolError(`card returned more than ${this.maxBytes} response bytes`, response.sw);

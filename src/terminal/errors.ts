@@ -1,4 +1,4 @@
-import { SW, SscardError, describe, swHex, swInfo } from '../apdu/index.js';
+import { INS, SW, SscardError, describe, swHex, swInfo } from '../apdu/index.js';
 
 /*
  * Typed errors of the terminal SDK. Status words are named and described by the one table in
@@ -142,16 +142,13 @@ export class ApplicationBlockedError extends CardStatusError {
   }
 }
 
-const INS_SELECT = 0xa4;
-const INS_EXTERNAL_AUTHENTICATE = 0x82;
-
 /**
  * The typed error for a status word that is not success. The name from the SW table decides the
  * class; `context.ins` disambiguates the few status words whose meaning depends on the command.
  */
 export function errorForStatus(sw: number, context?: StatusContext): CardStatusError {
   const info = swInfo(sw);
-  const externalAuth = context?.ins === INS_EXTERNAL_AUTHENTICATE;
+  const externalAuth = context?.ins === INS.EXTERNAL_AUTHENTICATE;
   switch (info.name) {
     case 'PIN_TRIES_LEFT':
       if (externalAuth) return new AuthenticationFailedError(sw, context);
@@ -174,7 +171,7 @@ export function errorForStatus(sw: number, context?: StatusContext): CardStatusE
     case 'APP_PERMANENTLY_BLOCKED':
       return new ApplicationBlockedError(sw, context);
     case 'FUNCTION_NOT_SUPPORTED':
-      if (context?.ins === INS_SELECT) return new ApplicationBlockedError(sw, context);
+      if (context?.ins === INS.SELECT) return new ApplicationBlockedError(sw, context);
       return new CardStatusError(sw, context);
     default:
       return new CardStatusError(sw, context);

@@ -44,18 +44,20 @@ export {
 } from './trace.js';
 export type { TraceEvent, TraceObserver, TracedCommand, TracedResponse } from './trace.js';
 // The one list of PIN-carrying commands (src/apdu), re-exported for observers that log raw bytes.
-export { isPinCommand } from '../apdu/index.js';
-export {
-  SscCard,
-  BankApplication,
-  validateNewPin,
-  algorithmFromFci,
-} from './ssc-card.js';
+export { isPinCommand, PIN_MASK } from '../apdu/index.js';
+export { SscCard } from './ssc-card.js';
+export type { SscCardOptions } from './ssc-card.js';
+// The card's application parts (src/terminal/ssc), as SscCard uses them.
+export { BankApplication } from './ssc/bank.js';
+export { validateNewPin } from './ssc/pin.js';
+export type { PinStatus } from './ssc/pin.js';
+export { algorithmFromFci } from './ssc/fci.js';
+export type { CardInfo, Cardholder, Sex } from './ssc/cardholder.js';
+export { decodeHealthInfo } from './ssc/health.js';
+export type { HealthInfo, AboBloodType, RhBloodType } from './ssc/health.js';
+export { isEmptyRecord } from './ssc/records.js';
 // Selection names shared with the simulator (src/records), re-exported for POS software.
 export { SSSE_DF_NAME, BANK_AID } from '../records/index.js';
-export type { SscCardOptions, CardInfo, Cardholder, Sex, PinStatus } from './ssc-card.js';
-export { decodeHealthInfo, isEmptyRecord } from './ssc-records.js';
-export type { HealthInfo, AboBloodType, RhBloodType } from './ssc-records.js';
 // Record types of the shared SSC layouts, as SscCard returns and accepts them.
 export type { WorkRecord, Contraindication, MedicalHistoryEntry, HealthFlags } from '../records/index.js';
 export { SoftwarePsam } from './psam.js';

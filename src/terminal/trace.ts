@@ -1,4 +1,16 @@
-import { decodeCommand, describe, isPinCommand, swHex, toHex } from '../apdu/index.js';
+import {
+  INS,
+  PIN_MASK,
+  SELECT_ANSWER,
+  SELECT_BY,
+  commandName,
+  decodeCommand,
+  describe,
+  isPinCommand,
+  swHex,
+  toHex,
+} from '../apdu/index.js';
+import { SSC_PINS } from '../records/index.js';
 
 /*
  * Tracing is an observer on the channel: it sees every exchange that reaches the transport
@@ -7,77 +19,60 @@ import { decodeCommand, describe, isPinCommand, swHex, toHex } from '../apdu/ind
  * observer, can leak them.
  */
 
-/** Text shown instead of masked data. */
-export const MASK = '****';
+/**
+ * Text shown instead of masked data.
+ * @deprecated Use PIN_MASK from sscard/apdu (the one mask text of the project).
+ */
+export const MASK: typeof PIN_MASK = PIN_MASK;
 
-/** Human name of a command from CLA and INS (and P1 where the SSC overloads an INS). */
-export function commandName(cla: number, ins: number, p1: number): string {
-  const proprietary = (cla & 0x80) !== 0;
-  switch (ins) {
-    case 0xa4: return 'SELECT';
-    case 0xb0: return 'READ BINARY';
-    case 0xb2: return 'READ RECORD';
-    case 0xd6: return 'UPDATE BINARY';
-    case 0xdc: return 'UPDATE RECORD';
-    case 0xe2: return 'APPEND RECORD';
-    case 0x20: return 'VERIFY';
-    case 0x21: return 'VERIFY';
-    case 0x24: return proprietary ? 'PIN UNBLOCK' : 'CHANGE REFERENCE DATA';
-    case 0x2c: return 'RESET RETRY COUNTER';
-    case 0x5e: return proprietary ? (p1 === 0x00 ? 'RELOAD PIN' : 'CHANGE PIN') : 'INS 5E';
-    case 0x84: return 'GET CHALLENGE';
-    case 0x82: return 'EXTERNAL AUTHENTICATE';
-    case 0x88: return 'INTERNAL AUTHENTICATE';
-    case 0xc0: return 'GET RESPONSE';
-    case 0xca: return 'GET DATA';
-    case 0x1e: return 'APPLICATION BLOCK';
-    case 0x18: return 'APPLICATION UNBLOCK';
-    case 0x16: return 'CARD BLOCK';
-    case 0x70: return 'MANAGE CHANNEL';
-    default: return `INS ${toHex(Uint8Array.of(ins & 0xff))}`;
-  }
-}
+// The command names come from the INS catalogue in src/apdu; re-exported where they always were.
+export { commandName };
 
 /** What P1-P2 mean for the commands the SSC uses, or undefined when there is nothing to add. */
 export function p1p2Meaning(cla: number, ins: number, p1: number, p2: number): string | undefined {
   const h = (b: number): string => toHex(Uint8Array.of(b & 0xff));
   switch (ins) {
-    case 0xa4: {
+    case INS.SELECT: {
       const by: Record<number, string> = {
-        0x00: 'by file id', 0x01: 'child DF', 0x02: 'EF under current DF', 0x03: 'parent DF',
-        0x04: 'by DF name', 0x08: 'path from MF', 0x09: 'path from current DF',
+        [SELECT_BY.FILE_ID]: 'by file id', [SELECT_BY.CHILD_DF]: 'child DF',
+        [SELECT_BY.EF_UNDER_CURRENT_DF]: 'EF under current DF', [SELECT_BY.PARENT_DF]: 'parent DF',
+        [SELECT_BY.DF_NAME]: 'by DF name', [SELECT_BY.PATH_FROM_MF]: 'path from MF',
+        [SELECT_BY.PATH_FROM_CURRENT_DF]: 'path from current DF',
       };
-      const answer: Record<number, string> = { 0x00: 'return FCI', 0x04: 'return FCP', 0x08: 'return FMD', 0x0c: 'no response data' };
+      const answer: Record<number, string> = {
+        [SELECT_ANSWER.FCI]: 'return FCI', [SELECT_ANSWER.FCP]: 'return FCP',
+        [SELECT_ANSWER.FMD]: 'return FMD', [SELECT_ANSWER.NONE]: 'no response data',
+      };
       return `${by[p1] ?? `P1=${h(p1)}`}, ${answer[p2 & 0x0c] ?? `P2=${h(p2)}`}${(p2 & 0x03) === 0x02 ? ', next occurrence' : ''}`;
     }
-    case 0xb2:
-    case 0xdc:
-    case 0xe2: {
+    case INS.READ_RECORD:
+    case INS.UPDATE_RECORD:
+    case INS.APPEND_RECORD: {
       const sfi = p2 >> 3;
       const file = sfi === 0 ? 'current EF' : `SFI ${sfi}`;
-      if (ins === 0xe2) return file;
+      if (ins === INS.APPEND_RECORD) return file;
       const mode = p2 & 0x07;
       const which: Record<number, string> = {
         0: `first record with tag ${h(p1)}`, 1: `last record with tag ${h(p1)}`,
         2: `next record with tag ${h(p1)}`, 3: 'previous record',
         4: `record ${p1}`, 5: `records from ${p1}`, 6: `records from last up to ${p1}`,
       };
-      const what = ins === 0xdc && mode === 3 && p1 === 0 ? 'new record 1 (cyclic)' : (which[mode] ?? `mode ${mode}`);
+      const what = ins === INS.UPDATE_RECORD && mode === 3 && p1 === 0 ? 'new record 1 (cyclic)' : (which[mode] ?? `mode ${mode}`);
       return `${what}, ${file}`;
     }
-    case 0xb0:
-    case 0xd6:
+    case INS.READ_BINARY:
+    case INS.UPDATE_BINARY:
       return (p1 & 0x80) !== 0 ? `SFI ${p1 & 0x1f}, offset ${p2}` : `offset ${(p1 << 8) | p2}`;
-    case 0x20:
-    case 0x21:
-      return p2 === 0x80 ? 'bank PIN' : p2 === 0x00 ? 'application PIN' : `reference ${h(p2)}`;
-    case 0x5e:
+    case INS.VERIFY:
+    case INS.VERIFY_ODD:
+      return p2 === SSC_PINS.bank.reference ? 'bank PIN' : p2 === SSC_PINS.app.reference ? 'application PIN' : `reference ${h(p2)}`;
+    case INS.CHANGE_PIN:
       return (cla & 0x80) !== 0 ? (p1 === 0x00 ? 'reload' : 'change') : undefined;
-    case 0x82:
+    case INS.EXTERNAL_AUTHENTICATE:
       return `key ${h(p2)}`;
-    case 0xca:
+    case INS.GET_DATA:
       return `tag ${h(p1)}${h(p2)}`;
-    case 0x1e:
+    case INS.APPLICATION_BLOCK:
       return p2 === 0x01 ? 'permanent' : 'temporary';
     default:
       return undefined;
@@ -137,7 +132,7 @@ export function traceCommand(bytes: Uint8Array): TracedCommand {
       cla: cmd.cla, ins: cmd.ins, p1: cmd.p1, p2: cmd.p2,
       name: commandName(cmd.cla, cmd.ins, cmd.p1),
       lc: cmd.data.length,
-      data: cmd.data.length === 0 ? null : masked ? MASK : toHex(cmd.data, { spaces: true }),
+      data: cmd.data.length === 0 ? null : masked ? PIN_MASK : toHex(cmd.data, { spaces: true }),
       masked,
     };
     const meaning = p1p2Meaning(cmd.cla, cmd.ins, cmd.p1, cmd.p2);
@@ -153,7 +148,7 @@ export function traceCommand(bytes: Uint8Array): TracedCommand {
       cla, ins, p1, p2,
       name: bytes.length < 2 ? 'MALFORMED' : commandName(cla, ins, p1),
       lc: rest.length,
-      data: rest.length === 0 ? null : masked ? MASK : toHex(rest, { spaces: true }),
+      data: rest.length === 0 ? null : masked ? PIN_MASK : toHex(rest, { spaces: true }),
       masked,
       malformed: true,
     };
@@ -163,7 +158,7 @@ export function traceCommand(bytes: Uint8Array): TracedCommand {
 /** Describes a response for tracing; `masked` hides its data (responses to PIN commands). */
 export function traceResponse(data: Uint8Array, sw: number, masked: boolean): TracedResponse {
   return {
-    data: data.length === 0 ? null : masked ? MASK : toHex(data, { spaces: true }),
+    data: data.length === 0 ? null : masked ? PIN_MASK : toHex(data, { spaces: true }),
     length: data.length,
     sw,
     swHex: swHex(sw),

@@ -1,4 +1,5 @@
 import {
+  INS,
   SW,
   StatusWordError,
   decodeCommand,
@@ -9,7 +10,7 @@ import {
 } from '../../apdu/index.js';
 import type { CardCommand, CardContext, HandlerResult } from './context.js';
 import { lifecycleRefusal } from './handlers/lifecycle.js';
-import { INS_GET_RESPONSE, INS_TABLE, KNOWN_CLASSES } from './table.js';
+import { INS_TABLE, KNOWN_CLASSES } from './table.js';
 
 const EMPTY = new Uint8Array(0);
 
@@ -64,7 +65,7 @@ function processChecked(ctx: CardContext, hooks: ProcessorHooks, bytes: Uint8Arr
     ctx.pendingResponse = undefined;
     return answer(SW.WRONG_LENGTH);
   }
-  if (cmd.ins !== INS_GET_RESPONSE) ctx.pendingResponse = undefined;
+  if (cmd.ins !== INS.GET_RESPONSE) ctx.pendingResponse = undefined;
   if (cmd.extended && !hooks.extendedLength) return answer(SW.WRONG_LENGTH);
   // A card blocked by CARD BLOCK answers every command 6A81 (project choice; see handlers/lifecycle).
   if (ctx.tree.cardBlocked) return answer(SW.FUNCTION_NOT_SUPPORTED);

@@ -1,5 +1,5 @@
 import { timingSafeEqual } from 'node:crypto';
-import { SW, StatusWordError } from '../../apdu/index.js';
+import { CLA, SW, StatusWordError } from '../../apdu/index.js';
 import { MAC_LENGTH, commandMac } from '../../keys/index.js';
 import { macKeyIdOf } from '../fs/access.js';
 import type { CardKey, KeyUsage } from '../fs/keys.js';
@@ -57,7 +57,7 @@ export function checkCommandMac(
  * plain data and computed over the whole header (CLA 04 included) || Lc || data, so no header
  * byte can be changed in transit. CLA 84 stays with the proprietary lifecycle / PIN UNBLOCK INS.
  */
-export const CLA_SM = 0x04;
+export const CLA_SM = CLA.SECURE_MESSAGING;
 
 /**
  * The key that checks the MAC of a write to `ef` sent with secure messaging: the key its write

@@ -1,3 +1,4 @@
+import { CLA, INS, insInfo } from '../../apdu/index.js';
 import type { CommandHandler } from './context.js';
 import { externalAuthenticate, getChallenge, getData, internalAuthenticate } from './handlers/auth.js';
 import { getResponse } from './handlers/get-response.js';
@@ -25,31 +26,37 @@ export interface InsEntry {
   readonly runsWhileBlocked?: boolean;
 }
 
-/** INS of GET RESPONSE: the one command that does not discard the pending response. */
-export const INS_GET_RESPONSE = 0xc0;
+/** A table row for `ins`, its name taken from the INS catalogue (src/apdu). */
+function entry(
+  ins: number, classes: readonly number[], handler: CommandHandler, opts: { runsWhileBlocked?: true } = {},
+): InsEntry {
+  return { ins, name: insInfo(ins).name, classes, handler, ...opts };
+}
 
 const ENTRIES: readonly InsEntry[] = [
-  { ins: 0xa4, name: 'SELECT', classes: [0x00], handler: selectFile, runsWhileBlocked: true },
-  { ins: 0xb0, name: 'READ BINARY', classes: [0x00], handler: readBinary },
-  { ins: 0xd6, name: 'UPDATE BINARY', classes: [0x00, CLA_SM], handler: updateBinary },
-  { ins: 0xb2, name: 'READ RECORD', classes: [0x00], handler: readRecord },
-  { ins: 0xdc, name: 'UPDATE RECORD', classes: [0x00, CLA_SM], handler: updateRecord },
-  { ins: 0xe2, name: 'APPEND RECORD', classes: [0x00, CLA_SM], handler: appendRecord },
-  { ins: 0x20, name: 'VERIFY', classes: [0x00], handler: verify },
-  { ins: 0x5e, name: 'CHANGE/RELOAD PIN', classes: [0x80], handler: changeOrReloadPin },
-  { ins: 0x24, name: 'CHANGE REFERENCE DATA/PIN UNBLOCK', classes: [0x00, 0x84], handler: changeReferenceDataOrUnblock },
-  { ins: 0x84, name: 'GET CHALLENGE', classes: [0x00], handler: getChallenge, runsWhileBlocked: true },
-  { ins: 0x82, name: 'EXTERNAL AUTHENTICATE', classes: [0x00], handler: externalAuthenticate },
-  { ins: 0x88, name: 'INTERNAL AUTHENTICATE', classes: [0x00], handler: internalAuthenticate },
-  { ins: 0xca, name: 'GET DATA', classes: [0x80, 0x00], handler: getData },
-  { ins: INS_GET_RESPONSE, name: 'GET RESPONSE', classes: [0x00], handler: getResponse, runsWhileBlocked: true },
-  { ins: 0x1e, name: 'APPLICATION BLOCK', classes: [0x84], handler: applicationBlock, runsWhileBlocked: true },
-  { ins: 0x18, name: 'APPLICATION UNBLOCK', classes: [0x84], handler: applicationUnblock, runsWhileBlocked: true },
-  { ins: 0x16, name: 'CARD BLOCK', classes: [0x84], handler: cardBlock, runsWhileBlocked: true },
+  entry(INS.SELECT, [CLA.ISO], selectFile, { runsWhileBlocked: true }),
+  entry(INS.READ_BINARY, [CLA.ISO], readBinary),
+  entry(INS.UPDATE_BINARY, [CLA.ISO, CLA_SM], updateBinary),
+  entry(INS.READ_RECORD, [CLA.ISO], readRecord),
+  entry(INS.UPDATE_RECORD, [CLA.ISO, CLA_SM], updateRecord),
+  entry(INS.APPEND_RECORD, [CLA.ISO, CLA_SM], appendRecord),
+  entry(INS.VERIFY, [CLA.ISO], verify),
+  // One byte, two commands told apart by P1 (CHANGE PIN 01, RELOAD PIN 00); one handler.
+  entry(INS.CHANGE_PIN, [CLA.PROPRIETARY], changeOrReloadPin),
+  // One byte, two commands told apart by CLA (00 CHANGE REFERENCE DATA, 84 PIN UNBLOCK); one handler.
+  entry(INS.CHANGE_REFERENCE_DATA, [CLA.ISO, CLA.PROPRIETARY_SM], changeReferenceDataOrUnblock),
+  entry(INS.GET_CHALLENGE, [CLA.ISO], getChallenge, { runsWhileBlocked: true }),
+  entry(INS.EXTERNAL_AUTHENTICATE, [CLA.ISO], externalAuthenticate),
+  entry(INS.INTERNAL_AUTHENTICATE, [CLA.ISO], internalAuthenticate),
+  entry(INS.GET_DATA, [CLA.PROPRIETARY, CLA.ISO], getData),
+  entry(INS.GET_RESPONSE, [CLA.ISO], getResponse, { runsWhileBlocked: true }),
+  entry(INS.APPLICATION_BLOCK, [CLA.PROPRIETARY_SM], applicationBlock, { runsWhileBlocked: true }),
+  entry(INS.APPLICATION_UNBLOCK, [CLA.PROPRIETARY_SM], applicationUnblock, { runsWhileBlocked: true }),
+  entry(INS.CARD_BLOCK, [CLA.PROPRIETARY_SM], cardBlock, { runsWhileBlocked: true }),
 ];
 
 /** The card OS's one INS -> handler table. */
 export const INS_TABLE: ReadonlyMap<number, InsEntry> = new Map(ENTRIES.map((e) => [e.ins, e] as const));
 
 /** CLA bytes the card knows at all; anything else is 6E00 before the INS is looked at. */
-export const KNOWN_CLASSES: ReadonlySet<number> = new Set([0x00, 0x04, 0x80, 0x84]);
+export const KNOWN_CLASSES: ReadonlySet<number> = new Set([CLA.ISO, CLA_SM, CLA.PROPRIETARY, CLA.PROPRIETARY_SM]);

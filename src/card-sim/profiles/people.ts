@@ -1,9 +1,9 @@
 import { PersonalizationError } from './personalization.js';
 import type { PersonalizationDocument } from './personalization.js';
-import { citizenId, luhnCheckDigit } from './identifiers.js';
+import { citizenId, luhnCheckDigit } from '../../records/index.js';
 
-// The ID-number checks live in identifiers.ts; they are re-exported here next to the people.
-export { citizenIdCheckDigit, isValidCitizenId } from './identifiers.js';
+// The ID-number checks live in src/records; the simulator's entry point exports them from here.
+export { citizenIdCheckDigit, isValidCitizenId } from './ssc-ids.js';
 
 /*
  * Sample cardholders for tests, demos and `sscard card new`. Names, region codes and value sets

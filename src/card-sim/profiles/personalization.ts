@@ -28,7 +28,7 @@ import type {
 } from '../../records/index.js';
 import { SSC_KEY_NAMES } from '../../keys/index.js';
 import type { SscKeyName } from '../../keys/index.js';
-import { citizenIdBirthDate, citizenIdProblem, citizenIdSex, isRegionCode, isValidPan } from './identifiers.js';
+import { citizenIdBirthDate, citizenIdProblem, citizenIdSex, isRegionCode, isValidPan } from '../../records/index.js';
 
 /*
  * The personalization document: everything an issuer decides about one card, as JSON. It is

@@ -1,31 +1,49 @@
-// The SSSE DF name and the bank AID are shared with the terminal SDK through src/records.
-export { SSSE_DF_NAME, BANK_AID } from '../../records/index.js';
+import {
+  BANK_AID as RECORDS_BANK_AID,
+  SSC_FIDS as RECORDS_SSC_FIDS,
+  SSC_PINS as RECORDS_SSC_PINS,
+  SSSE_DF_NAME as RECORDS_SSSE_DF_NAME,
+  citizenId as recordsCitizenId,
+  citizenIdBirthDate as recordsCitizenIdBirthDate,
+  citizenIdCheckDigit as recordsCitizenIdCheckDigit,
+  citizenIdProblem as recordsCitizenIdProblem,
+  citizenIdSex as recordsCitizenIdSex,
+  isRegionCode as recordsIsRegionCode,
+  isValidCitizenId as recordsIsValidCitizenId,
+  isValidPan as recordsIsValidPan,
+  luhnCheckDigit as recordsLuhnCheckDigit,
+} from '../../records/index.js';
 
 /*
- * FIDs the card profile leaves open (project choices): the SSSE DF is 5353 ("SS") and the bank
- * application DF is A001; both are normally selected by name. Everything else is from the profile.
+ * The SSC identifiers (file ids, DF names, AIDs, PIN references) and the checks of the identifiers
+ * a card carries live in src/records, where the card and the terminal both read them. The
+ * simulator's entry point has always exported these names, so they stay here as aliases.
  */
-export const SSC_FIDS = Object.freeze({
-  SSSE: 0x5353,
-  EF05: 0xef05,
-  EF06: 0xef06,
-  DF01: 0xdf01,
-  DF02: 0xdf02,
-  DF03: 0xdf03,
-  DF04: 0xdf04,
-  DF10: 0xdf10,
-  /** Work record under DF02, health files under DF10. */
-  EF07: 0xef07,
-  EF08: 0xef08,
-  /** DF03 insurance participation (project choice). */
-  DF03_EF05: 0xef05,
-  BANK: 0xa001,
-  /** Bank record file, SFI 1. */
-  BANK_EF01: 0xef01,
-});
 
-/** PIN ids and VERIFY P2 references: the SSSE application PIN (P2 00) and the bank PIN (P2 80). */
-export const SSC_PINS = Object.freeze({
-  app: { id: 'app', reference: 0x00 },
-  bank: { id: 'bank', reference: 0x80 },
-});
+/** @deprecated Use SSSE_DF_NAME from sscard/records. */
+export const SSSE_DF_NAME: Uint8Array = RECORDS_SSSE_DF_NAME;
+/** @deprecated Use BANK_AID from sscard/records. */
+export const BANK_AID: Uint8Array = RECORDS_BANK_AID;
+/** @deprecated Use SSC_FIDS from sscard/records. */
+export const SSC_FIDS: typeof RECORDS_SSC_FIDS = RECORDS_SSC_FIDS;
+/** @deprecated Use SSC_PINS from sscard/records. */
+export const SSC_PINS: typeof RECORDS_SSC_PINS = RECORDS_SSC_PINS;
+
+/** @deprecated Use citizenIdCheckDigit from sscard/records. */
+export const citizenIdCheckDigit: typeof recordsCitizenIdCheckDigit = recordsCitizenIdCheckDigit;
+/** @deprecated Use isValidCitizenId from sscard/records. */
+export const isValidCitizenId: typeof recordsIsValidCitizenId = recordsIsValidCitizenId;
+/** @deprecated Use citizenId from sscard/records. */
+export const citizenId: typeof recordsCitizenId = recordsCitizenId;
+/** @deprecated Use citizenIdProblem from sscard/records. */
+export const citizenIdProblem: typeof recordsCitizenIdProblem = recordsCitizenIdProblem;
+/** @deprecated Use citizenIdBirthDate from sscard/records. */
+export const citizenIdBirthDate: typeof recordsCitizenIdBirthDate = recordsCitizenIdBirthDate;
+/** @deprecated Use citizenIdSex from sscard/records. */
+export const citizenIdSex: typeof recordsCitizenIdSex = recordsCitizenIdSex;
+/** @deprecated Use isRegionCode from sscard/records. */
+export const isRegionCode: typeof recordsIsRegionCode = recordsIsRegionCode;
+/** @deprecated Use luhnCheckDigit from sscard/records. */
+export const luhnCheckDigit: typeof recordsLuhnCheckDigit = recordsLuhnCheckDigit;
+/** @deprecated Use isValidPan from sscard/records. */
+export const isValidPan: typeof recordsIsValidPan = recordsIsValidPan;

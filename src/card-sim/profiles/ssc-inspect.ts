@@ -22,7 +22,7 @@ import type {
   WorkRecord,
 } from '../../records/index.js';
 import type { DedicatedFile, ElementaryFile, MasterFile } from '../fs/nodes.js';
-import { BANK_AID, SSC_FIDS, SSC_PINS, SSSE_DF_NAME } from './ssc-ids.js';
+import { BANK_AID, SSC_FIDS, SSC_PINS, SSSE_DF_NAME } from '../../records/index.js';
 
 /*
  * Reading an SSC card's contents straight from its file tree (no APDUs, no access conditions):

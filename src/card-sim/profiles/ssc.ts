@@ -12,6 +12,11 @@ import {
   SSC_EF06_ITEMS,
   WORK_RECORD_COUNT,
   WORK_RECORD_LENGTH,
+  BANK_AID,
+  SSC_FIDS,
+  SSC_PINS,
+  SSC_SFIS,
+  SSSE_DF_NAME,
   encodeContraindication,
   encodeHealthBasics,
   encodeInsuranceParticipation,
@@ -29,8 +34,8 @@ import type { DedicatedFile } from '../fs/nodes.js';
 import { validatePersonalization } from './personalization.js';
 import type { ResolvedPersonalization } from './personalization.js';
 
+// Deprecated aliases of the identifiers that moved to src/records, exported where they always were.
 export { SSSE_DF_NAME, BANK_AID, SSC_FIDS, SSC_PINS } from './ssc-ids.js';
-import { BANK_AID, SSC_FIDS, SSC_PINS, SSSE_DF_NAME } from './ssc-ids.js';
 
 /** The card's algorithm: spec 2.00 cards use 3DES, spec 3.00 cards SM4 (FCI 9F0C 03 86 01 01 | 03). */
 export function sscAlgorithm(specVersion: '2.00' | '3.00'): KeyAlgorithm {
@@ -173,7 +178,7 @@ export function buildSscTree(document: unknown): MasterFile {
   // another length answers 6700, as the card does).
   ssse.addEf({
     fid: SSC_FIDS.EF05,
-    sfi: 5,
+    sfi: SSC_SFIS.EF05,
     label: 'EF05',
     structure: 'linear-variable',
     recordLengths: itemRecordLengths(SSC_EF05_ITEMS),
@@ -184,7 +189,7 @@ export function buildSscTree(document: unknown): MasterFile {
   const name = splitSscName(p.person.name);
   ssse.addEf({
     fid: SSC_FIDS.EF06,
-    sfi: 6,
+    sfi: SSC_SFIS.EF06,
     label: 'EF06',
     structure: 'linear-variable',
     recordLengths: itemRecordLengths(SSC_EF06_ITEMS),
@@ -199,7 +204,7 @@ export function buildSscTree(document: unknown): MasterFile {
   const df02 = ssse.addDf({ fid: SSC_FIDS.DF02, label: 'DF02' });
   df02.addEf({
     fid: SSC_FIDS.EF07,
-    sfi: 7,
+    sfi: SSC_SFIS.EF07,
     label: 'EF07',
     structure: 'cyclic',
     recordLength: WORK_RECORD_LENGTH,
@@ -211,7 +216,7 @@ export function buildSscTree(document: unknown): MasterFile {
   const df03 = ssse.addDf({ fid: SSC_FIDS.DF03, label: 'DF03' });
   df03.addEf({
     fid: SSC_FIDS.DF03_EF05,
-    sfi: 5,
+    sfi: SSC_SFIS.DF03_EF05,
     label: 'EF05',
     structure: 'linear-fixed',
     recordLength: INSURANCE_RECORD_LENGTH,
@@ -229,7 +234,7 @@ export function buildSscTree(document: unknown): MasterFile {
   // its own fixed size, which the file tree models as linear-variable with one length per record.
   df10.addEf({
     fid: SSC_FIDS.EF05,
-    sfi: 5,
+    sfi: SSC_SFIS.EF05,
     label: 'EF05',
     structure: 'linear-variable',
     recordLengths: Array.from({ length: HEALTH_BASICS_RECORD_COUNT }, (_, i) => healthBasicsRecordLength(i + 1)),
@@ -239,7 +244,7 @@ export function buildSscTree(document: unknown): MasterFile {
   });
   df10.addEf({
     fid: SSC_FIDS.EF07,
-    sfi: 7,
+    sfi: SSC_SFIS.EF07,
     label: 'EF07',
     structure: 'cyclic',
     recordLength: CONTRAINDICATION_LENGTH,
@@ -250,7 +255,7 @@ export function buildSscTree(document: unknown): MasterFile {
   });
   df10.addEf({
     fid: SSC_FIDS.EF08,
-    sfi: 8,
+    sfi: SSC_SFIS.EF08,
     label: 'EF08',
     structure: 'cyclic',
     recordLength: MEDICAL_HISTORY_LENGTH,
@@ -275,7 +280,7 @@ export function buildSscTree(document: unknown): MasterFile {
     const record = bankRecord(p);
     bank.addEf({
       fid: SSC_FIDS.BANK_EF01,
-      sfi: 1,
+      sfi: SSC_SFIS.BANK_EF01,
       label: 'EF01',
       structure: 'linear-variable',
       recordLength: record.length,

@@ -1,4 +1,4 @@
-import { SW, concatBytes, type CommandApdu } from '../../apdu/index.js';
+import { INS, SW, concatBytes, getChallenge, pinUnblock, reloadPin, type CommandApdu } from '../../apdu/index.js';
 import type { KeyAlgorithm, SscKeyName } from '../../keys/index.js';
 import {
   DEFAULT_PIN_POLICY,
@@ -8,7 +8,7 @@ import {
   validatePinFormat,
   type PinLengthRules,
 } from '../../pin/index.js';
-import { BANK_AID, SSSE_DF_NAME } from '../../records/index.js';
+import { SSC_PINS } from '../../records/index.js';
 import type { CardSession } from '../channel.js';
 import {
   ApplicationBlockedError,
@@ -16,10 +16,11 @@ import {
   CardStatusError,
   InvalidArgumentError,
   NewPinRejectedError,
-  errorForStatus,
 } from '../errors.js';
 import type { IssuerSecureModule } from '../psam.js';
-import type { Cardholder, SscCard } from '../ssc-card.js';
+import type { SscCard } from '../ssc-card.js';
+import type { Cardholder } from '../ssc/cardholder.js';
+import { sessionOf, type SscSession } from '../ssc/session.js';
 import { commandName } from '../trace.js';
 import {
   CardAlgorithmUnknownError,
@@ -41,15 +42,6 @@ import {
  * Each command follows its own GET CHALLENGE: the challenge is the MAC's IV and the card uses it once.
  */
 
-const INS_SELECT = 0xa4;
-const INS_GET_CHALLENGE = 0x84;
-const INS_UNBLOCK = 0x24;
-const INS_RELOAD = 0x5e;
-const CLA_UNBLOCK = 0x84;
-const CLA_RELOAD = 0x80;
-/** P2 of the PIN commands: the PIN reference (card profile §4, §5). */
-const REF_APP_PIN = 0x00;
-const REF_BANK_PIN = 0x80;
 /** Challenge length the window asks for (fine for both algorithms: the MAC pads the IV to its block). */
 const CHALLENGE_LENGTH = 8;
 const EMPTY = new Uint8Array(0);
@@ -77,18 +69,17 @@ interface CardKeysInput {
  * await window.reloadPin('602851'); // a forgotten PIN: replaced
  * ```
  *
- * Each operation is one exclusive block on the card: SELECT SSSE, the card identifier (EF05,
- * through SscCard), the application (SSSE or bank), GET CHALLENGE, the command with the secure
- * module's MAC. Refusals are typed: IssuerKeyMissingError (module lacks the master key; nothing
+ * Each operation is one exclusive block on the card: the card identifier (EF05, read once per
+ * card), the application (SSSE or bank), GET CHALLENGE, the command with the secure module's MAC. Refusals are typed: IssuerKeyMissingError (module lacks the master key; nothing
  * sent), CardAlgorithmUnknownError, NewPinRejectedError (a new PIN outside the rules; nothing
  * sent), ApplicationBlockedError (blocked application or card), NoBankApplicationError,
  * IssuerMacRejectedError (6988), IssuerKeyBlockedError (6983), CardKeyMissingError (6A88),
  * BankPinMismatchError (63Cx, bank unlock only). PIN buffers the terminal builds are wiped after
  * use, and the channel's trace masks these commands (their INS carries a PIN).
  *
- * Every operation ends with a warm reset of the card, success or not: no security state the
- * window's commands left (or the holder's verified PIN from before) outlives the operation, and
- * the SscCard re-selects what it needs next instead of trusting where it last left the card.
+ * The operations go through the card's own session, so the SscCard knows which application is
+ * selected afterwards and a holder's PIN verified before stays verified (an issuer command does
+ * not end the security state).
  *
  * Open the card with the same secure module (`SscCard.open(transport, { psam })`) so that it can
  * read EF06 on spec 3.00 cards (external authentication with RKSSSE) for checkHolder.
@@ -142,7 +133,7 @@ export class IssuerTerminal {
         ? EMPTY
         : await this.psam.encipherPinBlock({ key: 'PIN_UNBLOCK', ...card, pin: newPin });
       try {
-        await this.sendWithMac(s, card, 'PIN_UNBLOCK', { cla: CLA_UNBLOCK, ins: INS_UNBLOCK, p1: 0x00, p2: REF_APP_PIN, data: cryptogram });
+        await this.sendWithMac(s, card, 'PIN_UNBLOCK', pinUnblock(cryptogram, SSC_PINS.app.reference));
       } finally {
         cryptogram.fill(0);
       }
@@ -156,7 +147,7 @@ export class IssuerTerminal {
     await this.run(keys, 'ssse', async (s, card) => {
       const pinData = encodePinBcd(newPin);
       try {
-        await this.sendWithMac(s, card, 'PIN_RELOAD', { cla: CLA_RELOAD, ins: INS_RELOAD, p1: 0x00, p2: REF_APP_PIN, data: pinData });
+        await this.sendWithMac(s, card, 'PIN_RELOAD', reloadPin(pinData, SSC_PINS.app.reference));
       } finally {
         pinData.fill(0);
       }
@@ -175,7 +166,7 @@ export class IssuerTerminal {
     await this.run(keys, 'bank', async (s, card) => {
       const cryptogram = await this.psam.encipherPinBlock({ key: 'BANK_PIN_UNBLOCK', ...card, pin: bankPin });
       try {
-        await this.sendWithMac(s, card, 'BANK_PIN_UNBLOCK', { cla: CLA_UNBLOCK, ins: INS_UNBLOCK, p1: 0x00, p2: REF_BANK_PIN, data: cryptogram });
+        await this.sendWithMac(s, card, 'BANK_PIN_UNBLOCK', pinUnblock(cryptogram, SSC_PINS.bank.reference));
       } finally {
         cryptogram.fill(0);
       }
@@ -189,7 +180,7 @@ export class IssuerTerminal {
     await this.run(keys, 'bank', async (s, card) => {
       const block = encodePinBlockFormat2(newBankPin);
       try {
-        await this.sendWithMac(s, card, 'BANK_PIN_RELOAD', { cla: CLA_RELOAD, ins: INS_RELOAD, p1: 0x00, p2: REF_BANK_PIN, data: block });
+        await this.sendWithMac(s, card, 'BANK_PIN_RELOAD', reloadPin(block, SSC_PINS.bank.reference));
       } finally {
         block.fill(0);
       }
@@ -205,34 +196,43 @@ export class IssuerTerminal {
   }
 
   /**
-   * One issuer operation as one exclusive block: SELECT SSSE, the card identifier through the
-   * SscCard, SELECT of `application` when it is the bank, then `fn`; a warm reset ends it
-   * whatever happened (see the class comment).
+   * One issuer operation as one exclusive block: the card identifier and the application through
+   * the card's session (which knows what is selected), then `fn`. A failure leaves where the card
+   * stands unknown to the session, so the next command re-selects.
    */
   private run(
     algorithm: KeyAlgorithm,
     application: 'ssse' | 'bank',
     fn: (s: CardSession, card: CardKeysInput) => Promise<void>,
   ): Promise<void> {
-    return this.card.channel.exclusive(async (s) => {
+    const session = sessionOf(this.card);
+    return session.exclusive(async (s) => {
       try {
-        await selectApplication(s, SSSE_DF_NAME);
-        const { cardIdentifier } = await this.card.readCardInfo();
-        if (application === 'bank') await selectApplication(s, BANK_AID);
+        const cardIdentifier = await session.identifier(s);
+        await this.goTo(session, s, application);
         await fn(s, { algorithm, cardIdentifier });
       } catch (error) {
+        session.forgetLocation();
         throw blockedCard(error);
-      } finally {
-        // A card that cannot be reset was removed or stopped answering: the channel notices
-        // either on the next command, and the outcome of the operation is what the caller needs.
-        await s.reset('warm').catch(() => undefined);
       }
     });
   }
 
+  /** Selects the application; a card without the bank application is NoBankApplicationError. */
+  private async goTo(session: SscSession, s: CardSession, application: 'ssse' | 'bank'): Promise<void> {
+    try {
+      await session.goTo(s, application);
+    } catch (error) {
+      if (application === 'bank' && error instanceof CardStatusError && error.sw === SW.FILE_NOT_FOUND) {
+        throw new NoBankApplicationError(error.sw, { command: 'SELECT', ins: INS.SELECT });
+      }
+      throw error;
+    }
+  }
+
   /** GET CHALLENGE, then `command` with the secure module's MAC over it (IV = that challenge) appended. */
   private async sendWithMac(s: CardSession, card: CardKeysInput, key: SscKeyName, command: CommandApdu): Promise<void> {
-    const challenge = await s.send({ cla: 0x00, ins: INS_GET_CHALLENGE, p1: 0x00, p2: 0x00, data: EMPTY, ne: CHALLENGE_LENGTH });
+    const challenge = await s.send(getChallenge(CHALLENGE_LENGTH));
     if (challenge.length !== CHALLENGE_LENGTH) {
       throw new CardDataError(`GET CHALLENGE answered ${challenge.length} bytes, expected ${CHALLENGE_LENGTH}`);
     }
@@ -248,15 +248,6 @@ export class IssuerTerminal {
       data.fill(0);
     }
   }
-}
-
-/** SELECT by DF name; 6A82 for the bank AID is NoBankApplicationError, 6A81 / 9303 ApplicationBlockedError. */
-async function selectApplication(s: CardSession, name: Uint8Array): Promise<void> {
-  const response = await s.transmit({ cla: 0x00, ins: INS_SELECT, p1: 0x04, p2: 0x00, data: name, ne: 256 });
-  if (response.sw === SW.OK) return;
-  const context = { command: 'SELECT', ins: INS_SELECT };
-  if (response.sw === SW.FILE_NOT_FOUND && name === BANK_AID) throw new NoBankApplicationError(response.sw, context);
-  throw errorForStatus(response.sw, context);
 }
 
 /**

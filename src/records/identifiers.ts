@@ -1,4 +1,4 @@
-import { SscardError } from '../../apdu/index.js';
+import { SscardError } from '../apdu/index.js';
 
 /*
  * Checks of the identifiers a card carries: the citizen ID number (GB 11643, ISO 7064 MOD 11-2

@@ -1,0 +1,40 @@
+import { CLA, findTlv, getData, parseBerTlv, verify } from '../../apdu/index.js';
+import { encodePinBlockFormat2 } from '../../pin/index.js';
+import { SSC_PINS } from '../../records/index.js';
+import { CardDataError } from '../errors.js';
+import type { SscCard } from '../ssc-card.js';
+import { sendPinCommand } from './pin.js';
+import { cardData } from './records.js';
+import { sessionOf, type SscSession } from './session.js';
+
+/** EMV/PBOC tag of the PIN try counter, read with GET DATA. */
+const PIN_TRY_COUNTER_TAG = 0x9f17;
+
+/** The financial application of a financial card (card profile §5). */
+export class BankApplication {
+  private readonly session: SscSession;
+
+  /** The bank application of `card`; SscCard makes one as `card.bank`. */
+  constructor(card: SscCard) {
+    this.session = sessionOf(card);
+  }
+
+  /** SELECT A000000333010101, VERIFY 00 20 00 80 08 <ISO 9564 format-2 PIN block>. */
+  verifyPin(pin: string | Uint8Array): Promise<void> {
+    return this.session.exclusive(async (s) => {
+      await this.session.goTo(s, 'bank');
+      await sendPinCommand(s, verify(SSC_PINS.bank.reference, encodePinBlockFormat2(pin)));
+    });
+  }
+
+  /** GET DATA 80 CA 9F 17: the bank PIN try counter. */
+  pinTriesLeft(): Promise<number> {
+    return this.session.exclusive(async (s) => {
+      await this.session.goTo(s, 'bank');
+      const data = await s.send(getData(PIN_TRY_COUNTER_TAG, CLA.PROPRIETARY));
+      const value = cardData('GET DATA 9F17', () => findTlv(parseBerTlv(data), PIN_TRY_COUNTER_TAG)?.value);
+      if (value?.length !== 1) throw new CardDataError('GET DATA 9F17: no one-byte PIN try counter in the answer');
+      return value[0] as number;
+    });
+  }
+}

@@ -1,0 +1,105 @@
+import { SSC_EF05_ITEMS, SSC_EF06_ITEMS, SSC_SFIS } from '../../records/index.js';
+import type { CardSession } from '../channel.js';
+import { RecordNotFoundError, SecurityStatusError } from '../errors.js';
+import { authenticate, canAuthenticate } from './auth.js';
+import { readItem } from './records.js';
+import type { SscSession } from './session.js';
+
+export interface CardInfo {
+  /** 卡识别码 (EF05 tag 01). */
+  cardIdentifier: string;
+  /** First 6 digits of the card identifier. */
+  regionCode: string;
+  cardType: string;
+  /** '2.00' or '3.00'. */
+  specVersion: string;
+  initializingOrg: string;
+  /** ISO dates. */
+  issueDate: string;
+  expiryDate: string;
+  cardNumber: string;
+}
+
+export type Sex = 'male' | 'female' | 'unknown';
+
+export interface Cardholder {
+  /** Social security number (= citizen ID number). */
+  idNumber: string;
+  /** Name with the name extension (EF06 tag 4E) appended. */
+  name: string;
+  sex: Sex;
+  /** The raw sex code ('1' male, '2' female). */
+  sexCode: string;
+  /** GB 3304 ethnicity code, e.g. '01'. */
+  ethnicity: string;
+  /** Region code of the birthplace. */
+  birthplace: string;
+  /** ISO date. */
+  birthDate: string;
+}
+
+/** SSSE's free files: EF05 card issuer data and EF06 cardholder data. */
+export class CardholderFiles {
+  constructor(private readonly session: SscSession) {}
+
+  /** EF05: card issuer data (free read; record number = tag). Remembers the card identifier. */
+  readCardInfo(): Promise<CardInfo> {
+    return this.session.exclusive(async (s) => {
+      await this.session.goTo(s, 'ssse');
+      const values: Record<string, string> = {};
+      for (const it of SSC_EF05_ITEMS) values[it.key] = await readItem(s, SSC_SFIS.EF05, it.record, it);
+      const info: CardInfo = {
+        cardIdentifier: values.cardIdentifier ?? '',
+        regionCode: (values.cardIdentifier ?? '').slice(0, 6),
+        cardType: values.cardType ?? '',
+        specVersion: values.specVersion ?? '',
+        initializingOrg: values.initializingOrg ?? '',
+        issueDate: values.issueDate ?? '',
+        expiryDate: values.expiryDate ?? '',
+        cardNumber: values.cardNumber ?? '',
+      };
+      this.session.rememberIdentifier(info.cardIdentifier);
+      return info;
+    });
+  }
+
+  /**
+   * EF06: cardholder data. Free on 2.00 cards; on 3.00 cards the card wants external
+   * authentication with RKSSSE first, done here when the secure module holds that key.
+   */
+  readCardholder(): Promise<Cardholder> {
+    return this.session.exclusive(async (s) => {
+      await this.session.goTo(s, 'ssse');
+      try {
+        return await readCardholderRecords(s);
+      } catch (error) {
+        if (!(error instanceof SecurityStatusError) || !canAuthenticate(this.session, 'RKSSSE')) throw error;
+        await authenticate(this.session, s, 'RKSSSE');
+        return readCardholderRecords(s);
+      }
+    });
+  }
+}
+
+async function readCardholderRecords(s: CardSession): Promise<Cardholder> {
+  const values: Record<string, string> = {};
+  for (const it of SSC_EF06_ITEMS) {
+    try {
+      values[it.key] = await readItem(s, SSC_SFIS.EF06, it.record, it);
+    } catch (error) {
+      // Cards personalised without a name extension may not have its record.
+      if (!(it.key === 'nameExtension' && error instanceof RecordNotFoundError)) throw error;
+      values[it.key] = '';
+    }
+  }
+  const sexCode = values.sex ?? '';
+  return {
+    idNumber: values.socialSecurityNumber ?? '',
+    name: (values.name ?? '') + (values.nameExtension ?? ''),
+    sex: sexCode === '1' ? 'male' : sexCode === '2' ? 'female' : 'unknown',
+    sexCode,
+    ethnicity: values.ethnicity ?? '',
+    birthplace: values.birthplace ?? '',
+    birthDate: values.birthDate ?? '',
+  };
+}

@@ -1,0 +1,127 @@
+import { readRecord, selectEf, updateCyclicRecord } from '../../apdu/index.js';
+import {
+  ABO_CODES,
+  CONTRAINDICATION_LENGTH,
+  HEALTH_BASICS_RECORD_COUNT,
+  MEDICAL_HISTORY_LENGTH,
+  RH_CODES,
+  SSC_FIDS,
+  SSC_SFIS,
+  decodeContraindication,
+  decodeHealthBasics,
+  decodeMedicalHistory,
+  encodeContraindication,
+  encodeMedicalHistory,
+  type Contraindication,
+  type HealthFlags,
+  type MedicalHistoryEntry,
+} from '../../records/index.js';
+import { authenticate, canAuthenticate, sendWithMac } from './auth.js';
+import type { ApplicationPin } from './pin.js';
+import { callerValue, cardData, readCyclic } from './records.js';
+import type { SscSession } from './session.js';
+
+/** CV04.50.005 ABO blood type, as named in the shared value set. */
+export type AboBloodType = (typeof ABO_CODES)[keyof typeof ABO_CODES];
+/** CV04.50.020 Rh blood type, as named in the shared value set. */
+export type RhBloodType = (typeof RH_CODES)[keyof typeof RH_CODES];
+
+/** DF10/EF05 clinical basics as a POS shows them. */
+export interface HealthInfo {
+  abo: AboBloodType;
+  /** The value-set code ('1'..'6'). */
+  aboCode: keyof typeof ABO_CODES;
+  rh: RhBloodType;
+  /** The value-set code ('1'..'4'). */
+  rhCode: keyof typeof RH_CODES;
+  /** The twelve condition flags of records 3..14. */
+  conditions: HealthFlags;
+  /** Other medical warning ('' when none). */
+  warning: string;
+}
+
+/** The 15 records of DF10/EF05 (record 1 first) decoded into typed values. */
+export function decodeHealthInfo(records: readonly Uint8Array[]): HealthInfo {
+  const basics = cardData('DF10/EF05 health basics', () => decodeHealthBasics(records));
+  return {
+    abo: ABO_CODES[basics.abo],
+    aboCode: basics.abo,
+    rh: RH_CODES[basics.rh],
+    rhCode: basics.rh,
+    conditions: basics.flags,
+    warning: basics.warning,
+  };
+}
+
+/**
+ * DF10, the health extension under SSSE (card profile §3): reads after the PIN; writes from a
+ * hospital terminal whose secure module holds the health key.
+ */
+export class HealthFiles {
+  constructor(private readonly session: SscSession, private readonly pin: ApplicationPin) {}
+
+  /** DF10/EF05: blood type, condition flags and warning (needs the PIN). */
+  readHealth(): Promise<HealthInfo> {
+    return this.pin.protectedBlock(async (s) => {
+      await this.session.goTo(s, 'df10');
+      const records: Uint8Array[] = [];
+      for (let n = 1; n <= HEALTH_BASICS_RECORD_COUNT; n++) records.push(await s.send(readRecord(n, { sfi: SSC_SFIS.EF05 })));
+      return decodeHealthInfo(records);
+    });
+  }
+
+  /** DF10/EF07: contraindicated drugs / allergies, newest first (needs the PIN). */
+  readContraindications(): Promise<Contraindication[]> {
+    return this.pin.protectedBlock(async (s) => {
+      await this.session.goTo(s, 'df10');
+      const records = await readCyclic(s, SSC_SFIS.EF07, CONTRAINDICATION_LENGTH, 'DF10/EF07 contraindication');
+      return records.map(([n, bytes]) => cardData(`DF10/EF07 contraindication ${n}`, () => decodeContraindication(bytes)));
+    });
+  }
+
+  /** DF10/EF08: medical history, newest first (needs the PIN). */
+  readMedicalHistory(): Promise<MedicalHistoryEntry[]> {
+    return this.pin.protectedBlock(async (s) => {
+      await this.session.goTo(s, 'df10');
+      const records = await readCyclic(s, SSC_SFIS.EF08, MEDICAL_HISTORY_LENGTH, 'DF10/EF08 medical history');
+      return records.map(([n, bytes]) => cardData(`DF10/EF08 medical history ${n}`, () => decodeMedicalHistory(bytes)));
+    });
+  }
+
+  /** A new newest medical-history record; see writeRecord. */
+  async appendMedicalHistory(entry: MedicalHistoryEntry): Promise<void> {
+    const record = callerValue(() => encodeMedicalHistory(entry));
+    return this.writeRecord(SSC_FIDS.EF08, record);
+  }
+
+  /** A new newest contraindication record; see writeRecord. */
+  async addContraindication(entry: Contraindication): Promise<void> {
+    const record = callerValue(() => encodeContraindication(entry));
+    return this.writeRecord(SSC_FIDS.EF07, record);
+  }
+
+  /**
+   * Writes a new record 1 of the cyclic DF10 file `efId`: SELECT the EF (it becomes current for
+   * UPDATE RECORD P1=00 P2=03; the current DF stays DF10), then, with the health key in the
+   * secure module (card profile §3: external authentication with the health key and a MAC):
+   *   GET CHALLENGE, EXTERNAL AUTHENTICATE (health key), GET CHALLENGE,
+   *   `04 DC 00 03 Lc record || MAC4` (MAC with the health key, IV = the second challenge).
+   * Two challenges because the card uses each one once. Without the key the plain `00 DC 00 03`
+   * goes out and the card refuses it (6982: SecurityStatusError).
+   */
+  private writeRecord(efId: number, record: Uint8Array): Promise<void> {
+    return this.pin.protectedBlock(async (s) => {
+      const withKey = canAuthenticate(this.session, 'HEALTH');
+      if (withKey) await this.session.identifier(s);
+      await this.session.goTo(s, 'df10');
+      await s.send(selectEf(efId));
+      const write = updateCyclicRecord(record);
+      if (!withKey) {
+        await s.send(write);
+        return;
+      }
+      await authenticate(this.session, s, 'HEALTH');
+      await sendWithMac(this.session, s, 'HEALTH', write);
+    });
+  }
+}

@@ -1,0 +1,135 @@
+import { timingSafeEqual } from 'node:crypto';
+import { SW, changePin, commandName, swInfo, verify, verifyStatus, type CommandApdu } from '../../apdu/index.js';
+import {
+  DEFAULT_PIN_POLICY,
+  encodeChangePinData,
+  encodePinBcd,
+  validatePinFormat,
+  type PinPolicy,
+} from '../../pin/index.js';
+import { SSC_PINS } from '../../records/index.js';
+import type { CardSession } from '../channel.js';
+import { InitialPinInEffectError, NewPinRejectedError, errorForStatus } from '../errors.js';
+import type { SscSession } from './session.js';
+
+export interface PinStatus {
+  /** Tries left; null while the PIN is verified (the card then answers 9000, not a count). */
+  triesLeft: number | null;
+  verified: boolean;
+  blocked: boolean;
+}
+
+/** Sends a command whose data carries a PIN, and wipes that data afterwards, also on failure. */
+export async function sendPinCommand(s: CardSession, command: CommandApdu): Promise<Uint8Array> {
+  try {
+    return await s.send(command);
+  } finally {
+    command.data.fill(0);
+  }
+}
+
+/** Constant-time equality of two PINs given as strings or ASCII digit bytes. */
+function samePin(a: string | Uint8Array, b: string | Uint8Array): boolean {
+  const x = typeof a === 'string' ? Buffer.from(a, 'latin1') : Buffer.from(a);
+  const y = typeof b === 'string' ? Buffer.from(b, 'latin1') : Buffer.from(b);
+  try {
+    // Lengths are not secret (the card sees Lc); only the digits are compared in constant time.
+    return x.length === y.length && timingSafeEqual(x, y);
+  } finally {
+    x.fill(0);
+    y.fill(0);
+  }
+}
+
+/**
+ * Terminal policy for a new PIN entered twice: the two entries match, the PIN has the policy's
+ * format (6 digits by default), and it is not the initial PIN. Throws NewPinRejectedError with
+ * `problem` 'mismatch' | 'format' | 'initial'; messages never contain digits.
+ */
+export function validateNewPin(
+  newPin: string | Uint8Array,
+  confirm: string | Uint8Array,
+  policy: PinPolicy = DEFAULT_PIN_POLICY,
+): void {
+  if (!samePin(newPin, confirm)) {
+    throw new NewPinRejectedError('mismatch', 'the two entries of the new PIN differ');
+  }
+  checkNewPin(newPin, policy);
+}
+
+function checkNewPin(newPin: string | Uint8Array, policy: PinPolicy): void {
+  try {
+    validatePinFormat(newPin, policy);
+  } catch (error) {
+    throw new NewPinRejectedError('format', `new PIN refused: ${(error as Error).message}`, { cause: error });
+  }
+  if (samePin(newPin, policy.initialPin)) {
+    throw new NewPinRejectedError('initial', 'new PIN refused: it may not be the initial PIN');
+  }
+}
+
+/**
+ * The SSSE application PIN as the terminal handles it: state, VERIFY, CHANGE PIN, and the
+ * initial-PIN policy that gates every PIN-protected read and write (see SscCard.verifyPin).
+ */
+export class ApplicationPin {
+  private initialPin = false;
+
+  constructor(
+    private readonly session: SscSession,
+    private readonly policy: PinPolicy,
+    private readonly refuseInitialPin: boolean,
+  ) {}
+
+  /** True after verify() found the initial PIN in effect, until change() succeeds. */
+  get initialPinInEffect(): boolean {
+    return this.initialPin;
+  }
+
+  /** Empty VERIFY: the PIN's state without spending a try. */
+  status(): Promise<PinStatus> {
+    return this.session.exclusive(async (s) => {
+      await this.session.goTo(s, 'ssse');
+      const command = verifyStatus(SSC_PINS.app.reference);
+      const r = await s.transmit(command);
+      if (r.sw === SW.OK) return { triesLeft: null, verified: true, blocked: false };
+      if (r.sw === SW.AUTH_METHOD_BLOCKED) return { triesLeft: 0, verified: false, blocked: true };
+      const triesLeft = swInfo(r.sw).triesLeft;
+      if (triesLeft !== undefined) return { triesLeft, verified: false, blocked: triesLeft === 0 };
+      throw errorForStatus(r.sw, { command: commandName(command.cla, command.ins, command.p1), ins: command.ins });
+    });
+  }
+
+  /** VERIFY `00 20 00 00` with the BCD PIN; then the initial-PIN check (constant-time, after the card accepted). */
+  verify(pin: string | Uint8Array): Promise<void> {
+    return this.session.exclusive(async (s) => {
+      await this.session.goTo(s, 'ssse');
+      await sendPinCommand(s, verify(SSC_PINS.app.reference, encodePinBcd(pin)));
+      this.initialPin = samePin(pin, this.policy.initialPin);
+      if (this.initialPin && this.refuseInitialPin) throw new InitialPinInEffectError();
+    });
+  }
+
+  /** Terminal policy for a new PIN entered twice, with this card's policy. */
+  validateNewPin(newPin: string | Uint8Array, confirm: string | Uint8Array): void {
+    validateNewPin(newPin, confirm, this.policy);
+  }
+
+  /** CHANGE PIN `80 5E 01 00 old || FF || new`, after the terminal's check of the new PIN. */
+  async change(oldPin: string | Uint8Array, newPin: string | Uint8Array): Promise<void> {
+    checkNewPin(newPin, this.policy);
+    await this.session.exclusive(async (s) => {
+      await this.session.goTo(s, 'ssse');
+      await sendPinCommand(s, changePin(encodeChangePinData(oldPin, newPin)));
+      this.initialPin = false;
+    });
+  }
+
+  /** Runs `fn` as one block on the card unless the initial-PIN policy refuses transactions. */
+  protectedBlock<T>(fn: (s: CardSession) => Promise<T>): Promise<T> {
+    return this.session.exclusive(async (s) => {
+      if (this.initialPin && this.refuseInitialPin) throw new InitialPinInEffectError();
+      return fn(s);
+    });
+  }
+}
