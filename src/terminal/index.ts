@@ -65,8 +65,11 @@ export type { PrescriptionItem, DrugConflict } from './pos.js';
 // PC/SC transports: importing them loads no native code; the optional binding is loaded on the
 // first connect, and a missing one is a PcscBindingMissingError that says what to install.
 export {
+  PcscTransport,
   SmartcardTransport,
   PcscliteTransport,
+  smartcardBackend,
+  pcscliteBackend,
   listReaders,
   watchReaders,
   PcscBindingMissingError,
@@ -75,4 +78,4 @@ export {
   ReaderNotFoundError,
   PcscTransportError,
 } from './pcsc/index.js';
-export type { ReaderInfo, ReaderEvent, ReaderWatch, PcscTransportOptions } from './pcsc/index.js';
+export type { ReaderInfo, ReaderEvent, ReaderWatch, PcscTransportOptions, PcscBackend } from './pcsc/index.js';
