@@ -31,6 +31,7 @@ import {
   type TraceEvent,
   type TraceObserver,
 } from './trace.js';
+import { ListenerSet } from './listener-set.js';
 import type { CardEvent, Transport } from './transport.js';
 
 /*
@@ -120,7 +121,7 @@ export class CardChannel {
   /** Inner lock: one command (with its GET RESPONSE chain) on the wire at a time, even inside a block. */
   private readonly wireLock = new Mutex();
   private readonly context = new AsyncLocalStorage<SessionState>();
-  private readonly observers = new Set<TraceObserver>();
+  private readonly observers = new ListenerSet<TraceEvent>();
   private readonly unsubscribeTransport: () => void;
   private inFlight: InFlight | undefined;
   private seq = 0;
@@ -150,10 +151,7 @@ export class CardChannel {
 
   /** Registers a trace observer; returns the function that removes it. */
   subscribe(observer: TraceObserver): () => void {
-    this.observers.add(observer);
-    return () => {
-      this.observers.delete(observer);
-    };
+    return this.observers.add(observer);
   }
 
   transmit(command: CommandApdu | Uint8Array, opts?: TransmitOptions): Promise<ResponseApdu> {
@@ -308,7 +306,8 @@ export class CardChannel {
     const time = new Date().toISOString();
     const trace = (fill: Pick<TraceEvent, 'response' | 'error'>): void => {
       if (this.observers.size === 0) return;
-      this.emitTrace({
+      // An observer's failure must not fail the card operation it watches (ListenerSet swallows it).
+      this.observers.emit({
         seq: ++this.seq, transport: this.transport.name, time,
         command: traceCommand(bytes), ...fill, elapsedMs: Math.round((performance.now() - started) * 1000) / 1000,
       });
@@ -363,16 +362,6 @@ export class CardChannel {
         (error: unknown) => finish(() => reject(asTyped(error))),
       );
     });
-  }
-
-  private emitTrace(event: TraceEvent): void {
-    for (const observer of [...this.observers]) {
-      try {
-        observer(event);
-      } catch {
-        // An observer's failure must not fail the card operation it watches.
-      }
-    }
   }
 }
 

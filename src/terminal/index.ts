@@ -79,8 +79,11 @@ export type { PrescriptionItem, DrugConflict } from './pos.js';
 // PC/SC transports: importing them loads no native code; the optional binding is loaded on the
 // first connect, and a missing one is a PcscBindingMissingError that says what to install.
 export {
+  PcscTransport,
   SmartcardTransport,
   PcscliteTransport,
+  smartcardBackend,
+  pcscliteBackend,
   listReaders,
   watchReaders,
   PcscBindingMissingError,
@@ -89,4 +92,4 @@ export {
   ReaderNotFoundError,
   PcscTransportError,
 } from './pcsc/index.js';
-export type { ReaderInfo, ReaderEvent, ReaderWatch, PcscTransportOptions } from './pcsc/index.js';
+export type { ReaderInfo, ReaderEvent, ReaderWatch, PcscTransportOptions, PcscBackend } from './pcsc/index.js';

@@ -1,5 +1,6 @@
 import { SscardError, type CardEndpoint } from '../apdu/index.js';
 import { CardRemovedError, ChannelClosedError, TransportError } from './errors.js';
+import { ListenerSet } from './listener-set.js';
 
 /*
  * The seam between the terminal SDK and whatever carries APDU bytes to a card: a card in memory,
@@ -103,7 +104,7 @@ export class MemoryTransport implements Transport {
   readonly protocol: 'T=0' | 'T=1';
   private card: MemoryCard | undefined;
   private closed = false;
-  private readonly listeners = new Set<(e: CardEvent) => void>();
+  private readonly listeners = new ListenerSet<CardEvent>();
   private readonly pending = new Set<Pending>();
   private readonly responderAtr: Uint8Array;
 
@@ -161,7 +162,7 @@ export class MemoryTransport implements Transport {
     } catch (error) {
       throw wrapCardFailure(error);
     }
-    this.emit({ type: 'reset', atr: atr.slice() });
+    this.listeners.emit({ type: 'reset', atr: atr.slice() });
     return atr.slice();
   }
 
@@ -179,10 +180,7 @@ export class MemoryTransport implements Transport {
   }
 
   onEvent(listener: (e: CardEvent) => void): () => void {
-    this.listeners.add(listener);
-    return () => {
-      this.listeners.delete(listener);
-    };
+    return this.listeners.add(listener);
   }
 
   /** Simulates pulling the card: it loses power, pending exchanges fail with CardRemovedError. */
@@ -194,7 +192,7 @@ export class MemoryTransport implements Transport {
     try {
       if (card.powered) card.powerOff();
     } finally {
-      this.emit({ type: 'removed' });
+      this.listeners.emit({ type: 'removed' });
     }
   }
 
@@ -209,7 +207,7 @@ export class MemoryTransport implements Transport {
     if (next === undefined) throw new TransportError('no card to insert');
     this.card = this.adopt(next);
     const atr = this.card.atr.slice();
-    this.emit({ type: 'inserted', atr });
+    this.listeners.emit({ type: 'inserted', atr });
     return atr.slice();
   }
 
@@ -239,16 +237,6 @@ export class MemoryTransport implements Transport {
     const entries = [...this.pending];
     this.pending.clear();
     for (const entry of entries) entry.reject(error);
-  }
-
-  private emit(event: CardEvent): void {
-    for (const listener of [...this.listeners]) {
-      try {
-        listener(event);
-      } catch {
-        // A listener's failure is its own; it must not stop the event reaching the others.
-      }
-    }
   }
 }
 

@@ -1,4 +1,5 @@
 import { PcscBindingMissingError } from './errors.js';
+import type { PcscDisposition, PcscProtocol } from './transport-options.js';
 
 /*
  * The native PC/SC bindings are optional dependencies: they build with node-gyp against
@@ -100,6 +101,29 @@ export interface PlPcsc {
 }
 
 export type PcscliteFactory = () => PlPcsc;
+
+/** The SCardConnect protocol mask for `protocols`, in a binding's constants (both bindings name them alike). */
+export function protocolMask(binding: { SCARD_PROTOCOL_T0: number; SCARD_PROTOCOL_T1: number }, protocols: readonly PcscProtocol[]): number {
+  let mask = 0;
+  if (protocols.includes('T=0')) mask |= binding.SCARD_PROTOCOL_T0;
+  if (protocols.includes('T=1')) mask |= binding.SCARD_PROTOCOL_T1;
+  return mask;
+}
+
+/** The SCardDisconnect / SCardReconnect code of `disposition`, in a binding's constants. */
+export function dispositionCode(
+  binding: { SCARD_LEAVE_CARD: number; SCARD_RESET_CARD: number; SCARD_UNPOWER_CARD: number },
+  disposition: PcscDisposition,
+): number {
+  switch (disposition) {
+    case 'leave':
+      return binding.SCARD_LEAVE_CARD;
+    case 'reset':
+      return binding.SCARD_RESET_CARD;
+    case 'unpower':
+      return binding.SCARD_UNPOWER_CARD;
+  }
+}
 
 /** Package versions the SDK was written and tested against (package.json optionalDependencies). */
 export const PCSC_BINDING_VERSIONS = { smartcard: '3.7.0', pcsclite: '1.0.1' } as const;

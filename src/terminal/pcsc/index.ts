@@ -1,11 +1,25 @@
 // PC/SC transports of the terminal SDK. The native bindings (optional dependencies `smartcard`
 // and `pcsclite`) are loaded on first use, never by importing this module.
+export { PcscTransport } from './pcsc-transport.js';
+export type { PcscConnection } from './pcsc-transport.js';
 export { SmartcardTransport } from './smartcard-transport.js';
 export { PcscliteTransport } from './pcsclite-transport.js';
+export { smartcardBackend } from './smartcard-backend.js';
+export { pcscliteBackend } from './pcsclite-backend.js';
+export type {
+  PcscBackend,
+  PcscContext,
+  PcscCardHandle,
+  PcscCardStatus,
+  PcscConnectRequest,
+  PcscReaderState,
+  PcscReaderList,
+  PcscReaderChange,
+} from './backend.js';
 export { listReaders, watchReaders } from './readers.js';
 export type { ReaderInfo, ReaderEvent, WatchReadersOptions, ReaderWatch } from './readers.js';
-export { MAX_RESPONSE_LENGTH } from './options.js';
-export type { PcscTransportOptions, PcscProtocol, PcscDisposition } from './options.js';
+export { MAX_RESPONSE_LENGTH } from './transport-options.js';
+export type { PcscTransportOptions, PcscProtocol, PcscDisposition } from './transport-options.js';
 export {
   PcscBindingMissingError,
   PcscServiceError,

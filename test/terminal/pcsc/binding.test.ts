@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { CardRemovedError, InvalidArgumentError, TransportError } from '../../../src/terminal/index.js';
 import { importOptional } from '../../../src/terminal/pcsc/binding.js';
 import { PcscBindingMissingError, PcscliteTransport, SmartcardTransport } from '../../../src/terminal/pcsc/index.js';
-import { shortAnswerError } from '../../../src/terminal/pcsc/options.js';
+import { shortAnswerError } from '../../../src/terminal/pcsc/short-answer.js';
 import { REPO_ROOT } from '../../pcsc/lab.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -50,7 +50,7 @@ describe('optional PC/SC bindings', () => {
     expect(r.status, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout.trim().split('\n').pop() ?? '{}') as Record<string, { code: string; message: string } | string>;
     expect(out['core']).toBe('A10500031');
-    for (const [entry, binding] of [['smartcard', 'smartcard@3.7.0'], ['pcsclite', 'pcsclite@1.0.1'], ['listReaders', 'smartcard@3.7.0'], ['watchReaders', 'smartcard@3.7.0']] as const) {
+    for (const [entry, binding] of [['pcscTransport', 'smartcard@3.7.0'], ['smartcard', 'smartcard@3.7.0'], ['pcsclite', 'pcsclite@1.0.1'], ['listReaders', 'smartcard@3.7.0'], ['watchReaders', 'smartcard@3.7.0']] as const) {
       const failure = out[entry] as { code: string; message: string };
       expect(failure.code, entry).toBe('PCSC_BINDING_MISSING');
       expect(failure.message).toContain(`npm install ${binding}`);

@@ -1,4 +1,5 @@
 import { PcscliteTransport } from '../../../src/terminal/pcsc/index.js';
+import { vpcdReaderRig } from './rig.js';
 import { pcscTransportSuite } from './transport-suite.js';
 
-pcscTransportSuite('PcscliteTransport (pcsclite binding)', (opts) => PcscliteTransport.connect(opts));
+pcscTransportSuite('PcscliteTransport (pcsclite binding)', (opts) => PcscliteTransport.connect(opts), vpcdReaderRig());

@@ -5,14 +5,56 @@ import * as path from 'node:path';
 import { afterAll, afterEach, beforeAll } from 'vitest';
 import type { CardEndpoint } from '../../../src/apdu/index.js';
 import { connectToVpcd, type VpcdConnection } from '../../../src/bridge/index.js';
+import { saveCardImage, type SimulatedCard } from '../../../src/card-sim/index.js';
 import { loadSmartcard } from '../../../src/terminal/pcsc/binding.js';
-import { CARD_HOST, REPO_ROOT, acquireReaderSlot, type PcscLabCheck, type ReaderSlot } from '../../pcsc/lab.js';
+import { CARD_HOST, REPO_ROOT, acquireReaderSlot, pcscLab, runPyscard, type PcscLabCheck, type ReaderSlot } from '../../pcsc/lab.js';
 
 /*
  * What the PC/SC suites share: hold a vpcd slot for a suite, put a card into it (in this process
  * through the bridge, or as an `sscard sim serve` child process), and wait until pcscd reports
- * the reader's state.
+ * the reader's state. Also the reader rig the transport contract suite drives, here on the lab
+ * (vpcdReaderRig) and in fake-backend.ts on PC/SC in memory.
  */
+
+/** A card the rig put into its reader. */
+export interface InsertedCard {
+  /** Pulls the card out and returns at once: pcscd notices a moment later. */
+  pull(): Promise<void>;
+  /** Pulls the card out and waits until pcscd shows the reader empty. */
+  remove(): Promise<void>;
+}
+
+/** A card whose process can be stopped and killed. */
+export interface KillableCard {
+  /** From now on the card takes commands and never answers them. */
+  freeze(): void;
+  /** The card dies, with whatever command it holds. */
+  kill(): void;
+}
+
+/**
+ * What the PC/SC transport contract suite (transport-suite.ts) drives: one reader, cards to put
+ * into it, and another program using the same card.
+ */
+export interface ReaderRig {
+  /** What PC/SC is here, for the suite's title: 'a real pcscd reader', ... */
+  readonly kind: string;
+  /** Whether the suite can run here; says why not. Called once, when the suite is collected. */
+  available(suite: string): boolean;
+  /** Before all tests. */
+  setUp(): Promise<void>;
+  /** After each test, once the suite closed its transports: every card out, the reader empty. */
+  afterEach(): Promise<void>;
+  /** After all tests. */
+  tearDown(): void;
+  /** The reader the suite uses (from setUp on). */
+  readonly reader: string;
+  /** Puts `card` into the reader; resolves once pcscd shows it. */
+  insert(card: SimulatedCard): Promise<InsertedCard>;
+  insertKillable(card: SimulatedCard): Promise<KillableCard>;
+  /** Another program connects, resets the card and leaves; resolves with the ATR (hex) it saw after the reset. */
+  resetByAnotherProgram(): Promise<string | undefined>;
+}
 
 /** Waits (bounded) until pcscd reports `reader` with (or without) a card; with a card also its ATR. */
 export async function waitReader(reader: string, present: boolean, timeoutMs = 5000): Promise<Uint8Array | undefined> {
@@ -181,4 +223,62 @@ export async function stopChild(c: CliChild, signal: NodeJS.Signals = 'SIGTERM',
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** The contract suite's reader on the lab: a vpcd slot, cards through the bridge or `sscard sim serve`, pyscard as the other program. */
+export function vpcdReaderRig(): ReaderRig {
+  let lab: PcscLabCheck | undefined;
+  let held: (ReaderSlot & { release(): void }) | undefined;
+  const cleanups: Array<() => Promise<unknown>> = [];
+  const current = (): ReaderSlot => {
+    if (held === undefined) throw new Error('no vpcd reader slot is held outside the suite\'s tests');
+    return held;
+  };
+  return {
+    kind: 'a real pcscd reader',
+    available(suite) {
+      lab = pcscLab(suite);
+      return lab.run;
+    },
+    async setUp() {
+      lab?.assertReady();
+      // Both vpcd slots may be held by other PC/SC suites for a while.
+      held = await acquireReaderSlot({ timeoutMs: 120_000 });
+      // A card left in this slot by an earlier run would answer instead of ours.
+      await waitReader(held.reader, false, 3000);
+    },
+    async afterEach() {
+      for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => undefined);
+      await waitReader(current().reader, false, 3000);
+    },
+    tearDown() {
+      held?.release();
+      held = undefined;
+      removeTempDirs();
+    },
+    get reader() {
+      return current().reader;
+    },
+    async insert(card) {
+      const slot = current();
+      const bridge = await insertCard(slot, card);
+      cleanups.push(() => bridge.close());
+      return { pull: () => bridge.close(), remove: () => removeCard(slot, bridge) };
+    },
+    async insertKillable(card) {
+      const slot = current();
+      const image = path.join(tempDir('pcsc-kill'), 'card.json');
+      saveCardImage(image, card);
+      const served = spawnCli(['sim', 'serve', '--card', image, '--vpcd', `${CARD_HOST}:${slot.port}`]);
+      cleanups.push(() => stopChild(served, 'SIGKILL'));
+      await served.waitFor(/card inserted/);
+      await waitReader(slot.reader, true);
+      return { freeze: () => served.child.kill('SIGSTOP'), kill: () => served.child.kill('SIGKILL') };
+    },
+    async resetByAnotherProgram() {
+      const other = await runPyscard({ reader: current().reader, apdus: ['00A4000C023F00'], reconnect: 'reset' });
+      if (other.error !== undefined) throw new Error(`pyscard failed: ${other.error}`);
+      return other.atrAfterReconnect;
+    },
+  };
 }

@@ -1,4 +1,5 @@
 import { SmartcardTransport } from '../../../src/terminal/pcsc/index.js';
+import { vpcdReaderRig } from './rig.js';
 import { pcscTransportSuite } from './transport-suite.js';
 
-pcscTransportSuite('SmartcardTransport (smartcard binding)', (opts) => SmartcardTransport.connect(opts));
+pcscTransportSuite('SmartcardTransport (smartcard binding)', (opts) => SmartcardTransport.connect(opts), vpcdReaderRig());

@@ -1,14 +1,11 @@
-import * as path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { encodeCommand, fromHex, toHex } from '../../../src/apdu/index.js';
-import type { VpcdConnection } from '../../../src/bridge/index.js';
 import {
   ALWAYS,
   MasterFile,
   SimulatedCard,
   buildSscCard,
   samplePerson,
-  saveCardImage,
 } from '../../../src/card-sim/index.js';
 import {
   CardChannel,
@@ -31,12 +28,13 @@ import {
   ReaderNotFoundError,
   type PcscTransportOptions,
 } from '../../../src/terminal/pcsc/index.js';
-import { CARD_HOST, acquireReaderSlot, pcscLab, runPyscard, type ReaderSlot } from '../../pcsc/lab.js';
-import { insertCard, removeCard, removeTempDirs, spawnCli, stopChild, tempDir, waitReader, type CliChild } from './rig.js';
+import type { InsertedCard, ReaderRig } from './rig.js';
 
 /*
- * One suite for every PC/SC transport: SDK -> transport -> real pcscd -> vpcd -> bridge ->
- * SimulatedCard. Run by smartcard-transport.test.ts and pcsclite-transport.test.ts.
+ * One suite for every PC/SC transport: SDK -> transport -> PC/SC -> SimulatedCard. The reader rig
+ * decides what PC/SC is: the real pcscd with vpcd readers and the bridge (vpcdReaderRig, run by
+ * smartcard-transport.test.ts and pcsclite-transport.test.ts when the lab is up), or PC/SC in
+ * memory (fake-backend.ts, run by pcsc-transport.test.ts everywhere).
  */
 
 /** What the suite needs of a PC/SC transport beyond the Transport seam. */
@@ -77,58 +75,46 @@ function readBinaryExtended(le: number): Uint8Array {
   return encodeCommand({ cla: 0x00, ins: 0xb0, p1: 0x81, p2: 0x00, data: new Uint8Array(0), ne: le, extended: true });
 }
 
-export function pcscTransportSuite(label: string, connect: ConnectTransport): void {
-  const lab = pcscLab(`${label} PC/SC suite`);
+export function pcscTransportSuite(label: string, connect: ConnectTransport, readers: ReaderRig): void {
+  describe.runIf(readers.available(`${label} PC/SC suite`))(`${label}: the SDK through ${readers.kind}`, () => {
+    const transports: PcscTransportUnderTest[] = [];
 
-  describe.runIf(lab.run)(`${label}: the SDK through a real pcscd reader`, () => {
-    let slot: ReaderSlot & { release(): void };
-    const cleanups: Array<() => Promise<unknown>> = [];
-
-    beforeAll(async () => {
-      lab.assertReady();
-      // Both vpcd slots may be held by other PC/SC suites for a while.
-      slot = await acquireReaderSlot({ timeoutMs: 120_000 });
-      // A card left in this slot by an earlier run would answer instead of ours.
-      await waitReader(slot.reader, false, 3000);
-    }, 180_000);
+    beforeAll(() => readers.setUp(), 180_000);
 
     afterAll(() => {
-      slot?.release();
-      removeTempDirs();
+      readers.tearDown();
     });
 
     afterEach(async () => {
-      for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => undefined);
-      await waitReader(slot.reader, false, 3000);
+      for (const transport of transports.splice(0).reverse()) await transport.close().catch(() => undefined);
+      await readers.afterEach();
     });
 
-    async function plug(sim: SimulatedCard): Promise<VpcdConnection> {
-      const bridge = await insertCard(slot, sim);
-      cleanups.push(() => bridge.close());
-      return bridge;
+    function plug(sim: SimulatedCard): Promise<InsertedCard> {
+      return readers.insert(sim);
     }
 
     async function open(opts: PcscTransportOptions = {}): Promise<PcscTransportUnderTest> {
-      const transport = await connect({ reader: slot.reader, ...opts });
-      cleanups.push(() => transport.close());
+      const transport = await connect({ reader: readers.reader, ...opts });
+      transports.push(transport);
       return transport;
     }
 
-    interface Rig {
+    interface OpenCard {
       sim: SimulatedCard;
-      bridge: VpcdConnection;
+      inserted: InsertedCard;
       transport: PcscTransportUnderTest;
       card: SscCard;
       trace: TraceEvent[];
     }
 
-    async function rig(person: string, transmission: 'T=0' | 'T=1', opts: { psam?: SoftwarePsam } = {}): Promise<Rig> {
+    async function rig(person: string, transmission: 'T=0' | 'T=1', opts: { psam?: SoftwarePsam } = {}): Promise<OpenCard> {
       const sim = buildSscCard(samplePerson(person), { transmission });
-      const bridge = await plug(sim);
+      const inserted = await plug(sim);
       const transport = await open();
       const trace: TraceEvent[] = [];
       const card = await SscCard.open(transport, { trace: (e) => trace.push(e), ...opts });
-      return { sim, bridge, transport, card, trace };
+      return { sim, inserted, transport, card, trace };
     }
 
     const sws = (trace: TraceEvent[], name: string): string[] =>
@@ -251,7 +237,7 @@ export function pcscTransportSuite(label: string, connect: ConnectTransport): vo
     });
 
     it('card pulled while in use: in-flight and next calls fail with CardRemovedError within a second; reconnect after re-insert', async () => {
-      const { sim, bridge, transport, card } = await rig('zhang-wei', 'T=1');
+      const { sim, inserted, transport, card } = await rig('zhang-wei', 'T=1');
       const events: CardEvent[] = [];
       transport.onEvent((e) => events.push(e));
       let reads = 0;
@@ -267,7 +253,7 @@ export function pcscTransportSuite(label: string, connect: ConnectTransport): vo
       })();
       await until('a few reads', () => reads >= 3);
       const pulled = performance.now();
-      await bridge.close();
+      await inserted.pull();
       const failed = await busy;
       expect(failed.error).toBeInstanceOf(CardRemovedError);
       expect(failed.at - pulled).toBeLessThan(1000);
@@ -286,23 +272,17 @@ export function pcscTransportSuite(label: string, connect: ConnectTransport): vo
       expect((await card.readCardInfo()).cardNumber).toBe('A10500031');
       // After the power cycle the PIN must be verified again.
       expect(await card.pinStatus()).toEqual({ triesLeft: 3, verified: false, blocked: false });
-      await removeCard(slot, again);
+      await again.remove();
       await expect(transport.reconnect()).rejects.toBeInstanceOf(NoCardError);
     });
 
     it('card process killed in the middle of a command: CardRemovedError within a second, no hang', async () => {
-      const dir = tempDir('pcsc-kill');
-      const image = path.join(dir, 'card.json');
-      saveCardImage(image, buildSscCard(samplePerson('zhang-wei'), { transmission: 'T=1' }));
-      const served: CliChild = spawnCli(['sim', 'serve', '--card', image, '--vpcd', `${CARD_HOST}:${slot.port}`]);
-      cleanups.push(() => stopChild(served, 'SIGKILL'));
-      await served.waitFor(/card inserted/);
-      await waitReader(slot.reader, true);
+      const served = await readers.insertKillable(buildSscCard(samplePerson('zhang-wei'), { transmission: 'T=1' }));
       const transport = await open();
       const card = await SscCard.open(transport);
       expect((await card.readCardInfo()).cardNumber).toBe('A10500031');
       // The card takes the next command and never answers it...
-      served.child.kill('SIGSTOP');
+      served.freeze();
       const inFlight = card.readCardholder().then(
         () => undefined,
         (error: unknown) => ({ error, at: performance.now() }),
@@ -310,7 +290,7 @@ export function pcscTransportSuite(label: string, connect: ConnectTransport): vo
       await sleep(300);
       // ...and then dies.
       const killed = performance.now();
-      served.child.kill('SIGKILL');
+      served.kill();
       const failed = await inFlight;
       expect(failed?.error).toBeInstanceOf(CardRemovedError);
       expect((failed?.at ?? Infinity) - killed).toBeLessThan(1000);
@@ -340,9 +320,7 @@ export function pcscTransportSuite(label: string, connect: ConnectTransport): vo
       const { card, sim } = await rig('zhang-wei', 'T=1');
       await card.changePin('123456', NEW_PIN);
       await card.verifyPin(NEW_PIN);
-      const other = await runPyscard({ reader: slot.reader, apdus: ['00A4000C023F00'], reconnect: 'reset' });
-      expect(other.error).toBeUndefined();
-      expect(other.atrAfterReconnect).toBe(toHex(sim.atr));
+      expect(await readers.resetByAnotherProgram()).toBe(toHex(sim.atr));
       await expect(card.readHealth()).rejects.toBeInstanceOf(CardResetError);
       // The PIN verification died with the reset; the SDK selects SSSE again by itself.
       await expect(card.readHealth()).rejects.toBeInstanceOf(SecurityStatusError);
@@ -351,17 +329,17 @@ export function pcscTransportSuite(label: string, connect: ConnectTransport): vo
     });
 
     it('typed errors: empty reader, unknown reader, protocol mismatch, sharing violation, buffer too small', async () => {
-      await expect(connect({ reader: slot.reader })).rejects.toBeInstanceOf(NoCardError);
+      await expect(connect({ reader: readers.reader })).rejects.toBeInstanceOf(NoCardError);
       await expect(connect({ reader: 'No Such Reader 99' })).rejects.toBeInstanceOf(ReaderNotFoundError);
       const { sim, data } = extendedCard();
       await plug(sim);
       // The card's ATR offers T=1 only.
-      const mismatch = await connect({ reader: slot.reader, protocols: ['T=0'] }).catch((e: unknown) => e);
+      const mismatch = await connect({ reader: readers.reader, protocols: ['T=0'] }).catch((e: unknown) => e);
       expect(mismatch).toBeInstanceOf(PcscTransportError);
       expect(mismatch).toBeInstanceOf(TransportError);
       expect((mismatch as PcscTransportError).pcscName).toBe('SCARD_E_PROTO_MISMATCH');
       const shared = await open();
-      const exclusive = await connect({ reader: slot.reader, share: 'exclusive' }).catch((e: unknown) => e);
+      const exclusive = await connect({ reader: readers.reader, share: 'exclusive' }).catch((e: unknown) => e);
       expect(exclusive).toBeInstanceOf(PcscTransportError);
       expect((exclusive as PcscTransportError).pcscName).toBe('SCARD_E_SHARING_VIOLATION');
       await shared.close();

@@ -1,11 +1,7 @@
-import { SscardError } from '../../apdu/index.js';
-import { CardRemovedError, InvalidArgumentError, TransportError } from '../errors.js';
-import type { CardEvent } from '../transport.js';
+import { InvalidArgumentError } from '../errors.js';
+import type { PcscBackend } from './backend.js';
 
-/*
- * What the two PC/SC transports share: their options, the event fan-out, and the rule for an
- * answer shorter than an R-APDU.
- */
+/* The options of a PC/SC transport, and their checks. */
 
 export type PcscProtocol = 'T=0' | 'T=1';
 
@@ -37,8 +33,15 @@ export interface PcscTransportOptions {
    * calling it a plain transport failure. Default 1000 ms.
    */
   removalProbeMs?: number;
-  /** Name shown in traces. Default 'pcsc:<reader>'. */
+  /** Name shown in traces. Default '<backend label>:<reader>', e.g. 'pcsc:Virtual PCD 00 00'. */
   name?: string;
+  /**
+   * The PC/SC implementation underneath: `smartcardBackend` (the default, on the `smartcard`
+   * binding), `pcscliteBackend` (on `pcsclite`), or one of the caller's own (e.g. a test double).
+   * The bindings are loaded on the first connect. SmartcardTransport and PcscliteTransport each
+   * fix their own.
+   */
+  backend?: PcscBackend;
 }
 
 export interface ResolvedPcscOptions {
@@ -50,6 +53,7 @@ export interface ResolvedPcscOptions {
   closeDisposition: PcscDisposition;
   removalProbeMs: number;
   name: string | undefined;
+  backend: PcscBackend | undefined;
 }
 
 /** Largest R-APDU: Ne 65536 + SW1 SW2. */
@@ -84,6 +88,10 @@ export function resolvePcscOptions(opts: PcscTransportOptions): ResolvedPcscOpti
   if (opts.reader !== undefined && (typeof opts.reader !== 'string' || opts.reader === '')) {
     throw new InvalidArgumentError('reader must be a non-empty reader name');
   }
+  const backend = opts.backend;
+  if (backend !== undefined && (typeof backend !== 'object' || backend === null || typeof backend.establish !== 'function')) {
+    throw new InvalidArgumentError('backend must be a PcscBackend (an object with establish())');
+  }
   return {
     reader: opts.reader,
     exclusive: opts.share === 'exclusive',
@@ -93,61 +101,6 @@ export function resolvePcscOptions(opts: PcscTransportOptions): ResolvedPcscOpti
     closeDisposition: disposition,
     removalProbeMs: nonNegative('removalProbeMs', opts.removalProbeMs, 1000),
     name: opts.name,
+    backend,
   };
-}
-
-/** Listeners of a transport's card events; one listener's failure never reaches the others. */
-export class CardEventHub {
-  private readonly listeners = new Set<(e: CardEvent) => void>();
-
-  add(listener: (e: CardEvent) => void): () => void {
-    this.listeners.add(listener);
-    return () => {
-      this.listeners.delete(listener);
-    };
-  }
-
-  emit(event: CardEvent): void {
-    for (const listener of [...this.listeners]) {
-      try {
-        listener(event);
-      } catch {
-        // A listener's failure is its own.
-      }
-    }
-  }
-
-  clear(): void {
-    this.listeners.clear();
-  }
-}
-
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-/**
- * The error for a "successful" transmit that returned fewer than 2 bytes. vpcd (and drivers like
- * it) report success with 0 bytes when the card vanished after taking the command; pcscd marks the
- * slot empty on its next presence poll. `cardLeft` waits for that (bounded), so a card pulled
- * mid-command is CardRemovedError and a card that stays but answers nothing is a TransportError.
- */
-export async function shortAnswerError(
-  length: number,
-  reader: string,
-  probeMs: number,
-  cardLeft: () => boolean,
-): Promise<SscardError> {
-  const what = `the card in '${reader}' answered ${length} byte(s), not an R-APDU (SW1 SW2 at least)`;
-  const deadline = performance.now() + probeMs;
-  for (;;) {
-    if (cardLeft()) {
-      return new CardRemovedError(`card removed during transmit on reader '${reader}' (${what} and left the reader)`, {
-        cause: new TransportError(what),
-      });
-    }
-    if (performance.now() >= deadline) break;
-    await sleep(Math.min(50, Math.max(1, deadline - performance.now())));
-  }
-  return new TransportError(`${what}; it may have failed in the middle of the command`);
 }
