@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { loadPg } from '../../src/office/storage/drivers.js';
 
 /*
  * The PostgreSQL lab for the registry suites (scripts/pg-lab). A suite calls `pgLab()` once at
@@ -79,10 +80,9 @@ export interface FreshDatabase {
 
 /** A new, empty database on the lab server for one test run; `drop()` removes it. */
 export async function freshDatabase(labUrlText: string, label: string): Promise<FreshDatabase> {
-  const { default: pg } = (await import('pg')) as unknown as { default: { Client: new (o: { connectionString: string }) => AdminClient } };
+  const { Pool } = await loadPg();
   const name = `sscard_${label.replace(/[^a-z0-9]/gi, '').toLowerCase().slice(0, 20)}_${process.pid}_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: labUrlText });
-  await admin.connect();
+  const admin = new Pool({ connectionString: labUrlText, max: 1 });
   try {
     await admin.query(`CREATE DATABASE ${name}`);
   } finally {
@@ -94,8 +94,7 @@ export async function freshDatabase(labUrlText: string, label: string): Promise<
     url: u.toString(),
     name,
     async drop() {
-      const c = new pg.Client({ connectionString: labUrlText });
-      await c.connect();
+      const c = new Pool({ connectionString: labUrlText, max: 1 });
       try {
         await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
       } finally {
@@ -103,10 +102,4 @@ export async function freshDatabase(labUrlText: string, label: string): Promise<
       }
     },
   };
-}
-
-interface AdminClient {
-  connect(): Promise<void>;
-  query(sql: string): Promise<unknown>;
-  end(): Promise<void>;
 }

@@ -1,4 +1,4 @@
-import { fsyncSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, openSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { RegistryStorageError } from '../errors.js';
 import type { Database, IsolationLevel, Queryable, QueryResult } from './database.js';
@@ -18,6 +18,10 @@ import type { DirectoryLock } from './lock.js';
  * WAL record is on disk, one fsync per transaction. (`fdatasync`, the default WAL method, is a no-op
  * in Emscripten's syscall layer; `fsync` goes through the file system's stream operations.)
  *
+ * A new store is created in a staging directory and renamed into place once PostgreSQL has
+ * initialized it, so a process killed while creating a store leaves no half-made cluster behind
+ * (PGlite would take a non-empty directory for an existing cluster).
+ *
  * PGlite runs one session: the adapter queues queries and transactions so one transaction runs at
  * a time and no statement from outside lands inside it.
  */
@@ -34,7 +38,9 @@ export async function openPglite(directory: string): Promise<Database> {
     const startParams = [...PGlite.defaultStartParams.filter((p) => p !== '-F'), ...DURABILITY_PARAMS];
     let pg: PgliteInstance;
     try {
-      pg = await PGlite.create(join(directory, PGDATA_DIR), { startParams });
+      const pgdata = join(directory, PGDATA_DIR);
+      if (!existsSync(join(pgdata, 'PG_VERSION'))) await createCluster(PGlite, directory, startParams);
+      pg = await PGlite.create(pgdata, { startParams });
     } catch (err) {
       throw new RegistryStorageError(`cannot open the embedded registry in ${directory} (${err instanceof Error ? err.message : String(err)})`, { cause: err });
     }
@@ -50,6 +56,37 @@ export async function openPglite(directory: string): Promise<Database> {
   } catch (err) {
     lock.release();
     throw err;
+  }
+}
+
+const STAGING_PREFIX = `${PGDATA_DIR}.new`;
+
+/** Initializes a cluster in a staging directory, then renames it to pgdata (we hold the lock). */
+async function createCluster(
+  PGlite: { create(dataDir: string, options?: { startParams?: string[] }): Promise<PgliteInstance> },
+  directory: string,
+  startParams: string[],
+): Promise<void> {
+  for (const name of readdirSync(directory)) {
+    // Left by a process that died while creating the store, or an empty pgdata of such a one.
+    if (name.startsWith(STAGING_PREFIX) || name === PGDATA_DIR) rmSync(join(directory, name), { recursive: true, force: true });
+  }
+  const staging = join(directory, `${STAGING_PREFIX}-${process.pid}`);
+  const pg = await PGlite.create(staging, { startParams });
+  await pg.close();
+  renameSync(staging, join(directory, PGDATA_DIR));
+  syncDirectory(directory);
+}
+
+function syncDirectory(dir: string): void {
+  let fd: number | undefined;
+  try {
+    fd = openSync(dir, 'r');
+    fsyncSync(fd);
+  } catch {
+    // Some file systems refuse fsync on a directory; the rename is still atomic there.
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
 }
 
