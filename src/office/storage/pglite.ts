@@ -1,4 +1,4 @@
-import { closeSync, existsSync, fsyncSync, openSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, openSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { RegistryStorageError } from '../errors.js';
 import type { Database, IsolationLevel, Queryable, QueryResult } from './database.js';
@@ -18,9 +18,10 @@ import type { DirectoryLock } from './lock.js';
  * WAL record is on disk, one fsync per transaction. (`fdatasync`, the default WAL method, is a no-op
  * in Emscripten's syscall layer; `fsync` goes through the file system's stream operations.)
  *
- * A new store is created in a staging directory and renamed into place once PostgreSQL has
- * initialized it, so a process killed while creating a store leaves no half-made cluster behind
- * (PGlite would take a non-empty directory for an existing cluster).
+ * A new store is marked complete (the file `pgdata.created`) only once PostgreSQL has initialized
+ * it and a checkpoint has flushed it; a pgdata without the mark is what a process killed while
+ * creating the store left behind, and it is made again (PGlite would otherwise take the non-empty
+ * directory for a finished cluster).
  *
  * PGlite runs one session: the adapter queues queries and transactions so one transaction runs at
  * a time and no statement from outside lands inside it.
@@ -37,9 +38,11 @@ export async function openPglite(directory: string): Promise<Database> {
     const { PGlite } = await loadPglite();
     const startParams = [...PGlite.defaultStartParams.filter((p) => p !== '-F'), ...DURABILITY_PARAMS];
     let pg: PgliteInstance;
+    let fresh: boolean;
     try {
       const pgdata = join(directory, PGDATA_DIR);
-      if (!existsSync(join(pgdata, 'PG_VERSION'))) await createCluster(PGlite, directory, startParams);
+      fresh = !existsSync(join(directory, CREATED_MARK));
+      if (fresh) rmSync(pgdata, { recursive: true, force: true });
       pg = await PGlite.create(pgdata, { startParams });
     } catch (err) {
       throw new RegistryStorageError(`cannot open the embedded registry in ${directory} (${err instanceof Error ? err.message : String(err)})`, { cause: err });
@@ -48,6 +51,11 @@ export async function openPglite(directory: string): Promise<Database> {
       installFsync(pg);
       const check = await pg.query<{ fsync: string }>("SELECT current_setting('fsync') AS fsync");
       if (check.rows[0]?.fsync !== 'on') throw new RegistryStorageError('the embedded store started without fsync');
+      if (fresh) {
+        // The cluster's files were written before our fsync was installed: flush them, then mark.
+        await pg.exec('CHECKPOINT');
+        markCreated(directory);
+      }
     } catch (err) {
       await pg.close().catch(() => undefined);
       throw err;
@@ -59,22 +67,17 @@ export async function openPglite(directory: string): Promise<Database> {
   }
 }
 
-const STAGING_PREFIX = `${PGDATA_DIR}.new`;
+/** Written once the cluster in pgdata is complete (see the comment at the top). */
+export const CREATED_MARK = `${PGDATA_DIR}.created`;
 
-/** Initializes a cluster in a staging directory, then renames it to pgdata (we hold the lock). */
-async function createCluster(
-  PGlite: { create(dataDir: string, options?: { startParams?: string[] }): Promise<PgliteInstance> },
-  directory: string,
-  startParams: string[],
-): Promise<void> {
-  for (const name of readdirSync(directory)) {
-    // Left by a process that died while creating the store, or an empty pgdata of such a one.
-    if (name.startsWith(STAGING_PREFIX) || name === PGDATA_DIR) rmSync(join(directory, name), { recursive: true, force: true });
+function markCreated(directory: string): void {
+  const fd = openSync(join(directory, CREATED_MARK), 'w', 0o600);
+  try {
+    writeSync(fd, `${new Date().toISOString()}\n`);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
   }
-  const staging = join(directory, `${STAGING_PREFIX}-${process.pid}`);
-  const pg = await PGlite.create(staging, { startParams });
-  await pg.close();
-  renameSync(staging, join(directory, PGDATA_DIR));
   syncDirectory(directory);
 }
 
