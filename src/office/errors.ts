@@ -1,4 +1,5 @@
 import { SscardError } from '../apdu/index.js';
+import { maskIdNumber } from '../terminal/index.js';
 
 /*
  * Errors of the back office registry. Two families:
@@ -192,9 +193,9 @@ export class OfficeArgumentError extends OfficeError {
   }
 }
 
-/** ID numbers in messages: region and the last character only (messages reach logs). */
+/** ID numbers in messages: the terminal SDK's mask (region and last four characters; messages reach logs). */
 export function maskId(idNumber: string): string {
-  return idNumber.length === 18 ? `${idNumber.slice(0, 6)}${'*'.repeat(11)}${idNumber.slice(17)}` : '(malformed)';
+  return maskIdNumber(idNumber);
 }
 
 /** A URL without its password, for messages. */

@@ -58,7 +58,7 @@ describe.runIf(lab.run)(`registry under ${CLIENTS} concurrent clients x ${OPS} o
       const issued = await setup.issueCard(WINDOW, { document: documentFor(i, 1970) });
       cards.push({ cardNumber: issued.card.cardNumber, idNumber: issued.card.idNumber });
     }
-  });
+  }, 120_000);
   afterAll(async () => {
     await setup?.close();
     await db?.drop();

@@ -57,7 +57,8 @@ export function describeBackends(title: string, suite: (backend: () => BackendHa
   for (const name of ['pglite', 'postgres'] as const) {
     const lab = name === 'postgres' ? pgLab(`${title} on postgres`) : undefined;
     const run = lab === undefined || lab.run;
-    describe.runIf(run)(`${title} [${name}]`, () => {
+    // Creating an embedded store starts PostgreSQL in WebAssembly: seconds, more on a busy machine.
+    describe.runIf(run)(`${title} [${name}]`, { timeout: 120_000 }, () => {
       let handle: BackendHandle | undefined;
       let cleanup: () => Promise<void> = async () => undefined;
       beforeAll(async () => {
@@ -74,7 +75,7 @@ export function describeBackends(title: string, suite: (backend: () => BackendHa
         }
         const registry = await Registry.open(url, options.clock === undefined ? {} : { clock: options.clock });
         handle = { registry, url, reopen: (o) => Registry.open(url, { ...(options.clock === undefined ? {} : { clock: options.clock }), ...o }) };
-      });
+      }, 300_000);
       afterAll(async () => {
         await handle?.registry.close();
         await cleanup();

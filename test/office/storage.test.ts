@@ -48,7 +48,7 @@ describe('registry locations', () => {
   });
 });
 
-describe('embedded store', () => {
+describe('embedded store', { timeout: 180_000 }, () => {
   const dirs: string[] = [];
   const tempDir = (): string => {
     const d = mkdtempSync(join(tmpdir(), 'sscard-office-store-'));
@@ -143,7 +143,7 @@ describe('embedded store', () => {
 
 const lab = pgLab('registry server storage suite');
 
-describe.runIf(lab.run)('server store', () => {
+describe.runIf(lab.run)('server store', { timeout: 60_000 }, () => {
   it('applies a migration once when processes open a fresh database at the same moment', async () => {
     lab.assertReady();
     const db = await freshDatabase(lab.url, 'migrate');
