@@ -103,6 +103,8 @@ export async function performOperation<I, T>(db: Database, clock: Clock, spec: O
         await backoff(attempt);
         continue;
       }
+      // A bug in the code stays what it is; whatever the store or the driver threw is wrapped.
+      if (err instanceof TypeError || err instanceof RangeError || err instanceof ReferenceError) throw err;
       throw new RegistryStorageError(`${spec.name} failed in the store (${err instanceof Error ? err.message : String(err)})`, { cause: err });
     }
   }

@@ -86,7 +86,12 @@ function remember(path: string, text: string): DirectoryLock {
 /** Creates `path` with `text` in one step (a complete file or none): write a temp, hard-link it. */
 function createExclusive(path: string, text: string): boolean {
   const temp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.new`;
-  const fd = openSync(temp, 'wx', 0o600);
+  let fd: number;
+  try {
+    fd = openSync(temp, 'wx', 0o600);
+  } catch (err) {
+    throw new RegistryStorageError(`cannot write in the registry directory (${(err as NodeJS.ErrnoException).code ?? String(err)}: ${temp})`, { cause: err });
+  }
   try {
     writeSync(fd, text);
     fsyncSync(fd);
