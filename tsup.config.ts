@@ -1,7 +1,7 @@
 import { defineConfig } from 'tsup';
 
 // One entry per public area (mirrors the package.json "exports" map) plus the CLI.
-const areas = ['apdu', 'pin', 'records', 'keys', 'card-sim', 'terminal', 'bridge'];
+const areas = ['apdu', 'pin', 'records', 'keys', 'card-sim', 'terminal', 'bridge', 'office'];
 
 export default defineConfig({
   entry: {
@@ -16,6 +16,7 @@ export default defineConfig({
   target: 'node20',
   platform: 'node',
   splitting: false,
-  // Native PC/SC bindings are optional and loaded lazily at run time: never bundle them.
-  external: ['smartcard', 'pcsclite'],
+  // Native PC/SC bindings and the registry's database drivers are optional and loaded lazily at
+  // run time: never bundle them.
+  external: ['smartcard', 'pcsclite', '@electric-sql/pglite', 'pg'],
 });

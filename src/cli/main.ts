@@ -16,6 +16,7 @@ import { processIo } from './pin-input.js';
 import type { CliIo } from './pin-input.js';
 import { registerSimCommands } from './commands/sim.js';
 import { registerReaderCommands } from './commands/readers.js';
+import { registerOfficeCommands } from './commands/office.js';
 
 /**
  * `io` replaces the streams PINs are read from and prompted on (default process.stdin and
@@ -37,6 +38,7 @@ export function buildProgram(io: () => CliIo = processIo): Command {
   registerReadCommand(program);
   registerPinCommands(program, io);
   registerDemoCommand(program);
+  registerOfficeCommands(program);
   return program;
 }
 

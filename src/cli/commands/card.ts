@@ -23,7 +23,7 @@ import {
   saveCardImage,
   validatePersonalization,
 } from '../../card-sim/index.js';
-import type { PersonalizationDocument, PinReport, SscCardReport } from '../../card-sim/index.js';
+import type { PersonalizationDocument, PinReport, ResolvedPersonalization, SscCardReport } from '../../card-sim/index.js';
 import { colors, printLine } from '../output.js';
 
 /** A problem with the command line's own inputs (files, option values). */
@@ -60,7 +60,7 @@ function readDocumentFile(file: string): unknown {
   }
 }
 
-interface NewOptions {
+export interface NewOptions {
   financial?: boolean;
   spec?: '2.00' | '3.00';
   pinTries?: number;
@@ -75,7 +75,7 @@ interface NewOptions {
  * overrides applied. A sample card is financial only with --financial (its PAN and bank PIN are
  * dropped otherwise); a --from document keeps its own `financial` unless --financial is given.
  */
-function documentFor(opts: NewOptions): unknown {
+export function documentFor(opts: NewOptions): unknown {
   let doc: Record<string, unknown>;
   if (opts.from !== undefined) {
     const read = readDocumentFile(opts.from);
@@ -117,8 +117,20 @@ function cardNew(image: string, opts: NewOptions): void {
 }
 
 function createImage(image: string, opts: NewOptions): void {
-  const doc = documentFor(opts);
-  let resolved;
+  const resolved = saveNewCardImage(image, documentFor(opts), opts);
+  const c = colors();
+  printLine(
+    `${c.green('created')} ${image}: ${resolved.person.name}, card ${resolved.card.number}, spec ${resolved.specVersion}` +
+      `${resolved.financial ? ', financial' : ''}, PIN tries ${resolved.pin.tryLimit}`,
+  );
+}
+
+/**
+ * Personalizes a card from `doc` and saves it as the image `image` (the caller holds the image's
+ * lock); invalid documents are errors naming the field (and the --from file).
+ */
+export function saveNewCardImage(image: string, doc: unknown, opts: Pick<NewOptions, 'from' | 'transmission'>): ResolvedPersonalization {
+  let resolved: ResolvedPersonalization;
   try {
     resolved = validatePersonalization(doc);
   } catch (err) {
@@ -129,11 +141,7 @@ function createImage(image: string, opts: NewOptions): void {
   }
   const card = buildSscCard(doc, opts.transmission === undefined ? {} : { transmission: opts.transmission });
   saveCardImage(image, card);
-  const c = colors();
-  printLine(
-    `${c.green('created')} ${image}: ${resolved.person.name}, card ${resolved.card.number}, spec ${resolved.specVersion}` +
-      `${resolved.financial ? ', financial' : ''}, PIN tries ${resolved.pin.tryLimit}`,
-  );
+  return resolved;
 }
 
 // ---- card show ----------------------------------------------------------------------------

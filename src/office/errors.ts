@@ -1,0 +1,204 @@
+import { SscardError } from '../apdu/index.js';
+import { maskIdNumber } from '../terminal/index.js';
+
+/*
+ * Errors of the back office registry. Two families:
+ *   - OperationRefusedError: an operation's rule said no (card not found, ID mismatch, wrong
+ *     state, role not allowed, ...). The registry rolls back whatever the operation did, writes a
+ *     history entry with the code as the reason, and throws the error to the caller.
+ *   - everything else derived from OfficeError: the registry itself cannot work (store locked by
+ *     another process, driver missing, schema newer than the code, bad URL, too many retries).
+ * Messages never carry a PIN or a password.
+ */
+
+/** Base class of every registry error; `code` is stable. */
+export class OfficeError extends SscardError {}
+
+/** An operation refused by one of its rules; recorded in the history with `code` as the reason. */
+export class OperationRefusedError extends OfficeError {
+  /** Extra facts for the history entry (never a secret). */
+  readonly details: Readonly<Record<string, unknown>>;
+
+  constructor(code: string, message: string, details: Record<string, unknown> = {}, options?: { cause?: unknown }) {
+    super(code, message, options);
+    this.details = details;
+  }
+}
+
+export class CardNotFoundError extends OperationRefusedError {
+  readonly cardNumber: string;
+
+  constructor(cardNumber: string) {
+    super('CARD_NOT_FOUND', `no card ${JSON.stringify(cardNumber)} in the registry`);
+    this.cardNumber = cardNumber;
+  }
+}
+
+export class PersonNotFoundError extends OperationRefusedError {
+  constructor(idNumber: string) {
+    super('PERSON_NOT_FOUND', `no person with ID number ${maskId(idNumber)} in the registry`);
+  }
+}
+
+/** The ID number shown at the window is not the card holder's. */
+export class IdMismatchError extends OperationRefusedError {
+  constructor(cardNumber: string) {
+    super('ID_MISMATCH', `the ID number given is not the holder's of card ${cardNumber}`);
+  }
+}
+
+/** The card (one side of it) is in a state where the operation is not allowed. */
+export class CardStateError extends OperationRefusedError {
+  readonly side: 'ssc' | 'bank';
+  readonly state: string | null;
+
+  constructor(cardNumber: string, side: 'ssc' | 'bank', state: string | null, operation: string) {
+    const where = side === 'ssc' ? 'social security side' : 'bank side';
+    super(
+      'CARD_STATE',
+      state === null
+        ? `card ${cardNumber} has no ${where} (not a financial card): ${operation} is not possible`
+        : `card ${cardNumber}: ${operation} is not allowed while the ${where} is ${state}`,
+      { side, state },
+    );
+    this.side = side;
+    this.state = state;
+  }
+}
+
+/** The terminal's role may not perform the operation (e.g. a POS resetting a PIN). */
+export class RoleNotAllowedError extends OperationRefusedError {
+  constructor(operation: string, role: string, allowed: readonly string[]) {
+    super('ROLE_NOT_ALLOWED', `${operation} is not allowed for role ${role} (allowed: ${allowed.join(', ')})`, { allowed: [...allowed] });
+  }
+}
+
+/** A person already holds a live card: a second one is a replacement, not an issue. */
+export class PersonHasCardError extends OperationRefusedError {
+  constructor(idNumber: string, cardNumber: string) {
+    super('PERSON_HAS_CARD', `person ${maskId(idNumber)} already holds card ${cardNumber}`, { cardNumber });
+  }
+}
+
+/** An explicit card number (or identifier) that the registry already has. */
+export class CardNumberTakenError extends OperationRefusedError {
+  constructor(what: 'card number' | 'card identifier', value: string) {
+    super('CARD_NUMBER_TAKEN', `${what} ${value} is already in the registry`, { [what === 'card number' ? 'cardNumber' : 'cardIdentifier']: value });
+  }
+}
+
+/** A personalization document the registry cannot keep; `path` names the field. */
+export class DocumentInvalidError extends OperationRefusedError {
+  readonly path: string;
+
+  constructor(path: string, problem: string, options?: { cause?: unknown }) {
+    super('DOCUMENT_INVALID', `${path === '' ? 'personalization document' : path}: ${problem}`, { path }, options);
+    this.path = path;
+  }
+}
+
+/** The card-side step an operation ran inside its transaction failed; nothing was recorded but this. */
+export class CardSideFailedError extends OperationRefusedError {
+  constructor(operation: string, cause: unknown) {
+    const code = cause instanceof SscardError ? cause.code : undefined;
+    super('CARD_SIDE_FAILED', `${operation}: the card-side step failed${code === undefined ? '' : ` (${code})`}`, code === undefined ? {} : { cause: code }, {
+      cause,
+    });
+  }
+}
+
+export class ScriptNotFoundError extends OperationRefusedError {
+  constructor(id: number) {
+    super('SCRIPT_NOT_FOUND', `no issuer script ${id}`);
+  }
+}
+
+/** An issuer script that is no longer pending (applied, expired or cancelled). */
+export class ScriptStateError extends OperationRefusedError {
+  constructor(id: number, state: string) {
+    super('SCRIPT_STATE', `issuer script ${id} is ${state}, not pending`, { state });
+  }
+}
+
+// ---- the registry itself -------------------------------------------------------------------
+
+/** `Registry.open` was given a location it does not understand. */
+export class RegistryUrlError extends OfficeError {
+  constructor(url: string, problem: string) {
+    super('REGISTRY_URL', `registry location ${JSON.stringify(redactUrl(url))}: ${problem}`);
+  }
+}
+
+/** The embedded store's directory is open in another live process. */
+export class RegistryLockedError extends OfficeError {
+  readonly directory: string;
+  readonly holderPid: number | undefined;
+
+  constructor(directory: string, holderPid: number | undefined, detail: string) {
+    super('REGISTRY_LOCKED', `the registry directory ${directory} is in use by ${detail}; close it there first`);
+    this.directory = directory;
+    this.holderPid = holderPid;
+  }
+}
+
+/** The optional database package for the chosen backend is not installed. */
+export class RegistryDriverMissingError extends OfficeError {
+  readonly packageName: string;
+
+  constructor(packageName: string, message: string, options?: { cause?: unknown }) {
+    super('REGISTRY_DRIVER_MISSING', message, options);
+    this.packageName = packageName;
+  }
+}
+
+/** The database was migrated by a newer sscard than this one. */
+export class SchemaTooNewError extends OfficeError {
+  readonly databaseVersion: number;
+  readonly codeVersion: number;
+
+  constructor(databaseVersion: number, codeVersion: number) {
+    super(
+      'SCHEMA_TOO_NEW',
+      `the registry's schema is version ${databaseVersion}, newer than this sscard understands (${codeVersion}); upgrade sscard`,
+    );
+    this.databaseVersion = databaseVersion;
+    this.codeVersion = codeVersion;
+  }
+}
+
+/** Concurrent transactions kept conflicting beyond the bounded retries. */
+export class RegistryBusyError extends OfficeError {
+  constructor(operation: string, attempts: number, options?: { cause?: unknown }) {
+    super('REGISTRY_BUSY', `${operation} conflicted with concurrent operations ${attempts} times; try again`, options);
+  }
+}
+
+/** The registry (or the store under it) failed for a reason that is not a rule. */
+export class RegistryStorageError extends OfficeError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('REGISTRY_STORAGE', message, options);
+  }
+}
+
+export class RegistryClosedError extends OfficeError {
+  constructor() {
+    super('REGISTRY_CLOSED', 'the registry is closed');
+  }
+}
+
+/** An argument that no operation could accept (programming error, not a refusal). */
+export class OfficeArgumentError extends OfficeError {
+  constructor(message: string) {
+    super('INVALID_ARGUMENT', message);
+  }
+}
+
+/** ID numbers in messages: the terminal SDK's mask (region and last four characters; messages reach logs). */
+export function maskId(idNumber: string): string {
+  return maskIdNumber(idNumber);
+}
+
+/** A URL without its password, for messages. */
+export function redactUrl(url: string): string {
+  return url.replace(/^(postgres(?:ql)?:\/\/[^:/@]*:)[^@]*@/i, '$1****@');
+}

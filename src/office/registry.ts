@@ -1,0 +1,299 @@
+import { systemClock } from './clock.js';
+import type { Clock } from './clock.js';
+import type { OperationContext } from './context.js';
+import type { PersonalizationJson } from './document.js';
+import { CardNotFoundError, OfficeArgumentError, PersonNotFoundError, RegistryClosedError } from './errors.js';
+import { cardsOfPerson, findCard } from './operations/cards.js';
+import { issueCardOperation } from './operations/issue.js';
+import { correctPersonalizationOperation } from './operations/personalization.js';
+import { blockCardOperation, pinChangedOperation, pinLockedOperation, pinResetOperation, pinUnlockOperation } from './operations/pin.js';
+import { performOperation } from './operations/runner.js';
+import type { OperationSpec } from './operations/runner.js';
+import { expireScriptsOperation, pendingScripts, queueScriptOperation, scriptAppliedOperation } from './operations/scripts.js';
+import type { Database } from './storage/database.js';
+import { defaultRegistryLocation, parseRegistryLocation } from './storage/location.js';
+import { SCHEMA_VERSION, migrate } from './storage/migrations.js';
+import type { MigrationReport } from './storage/migrations.js';
+import { openPglite } from './storage/pglite.js';
+import { openPostgres } from './storage/postgres.js';
+import type {
+  BlockCardInput,
+  CardSideInput,
+  CardStatus,
+  CorrectionInput,
+  HistoryEntry,
+  HolderCheckedInput,
+  IssueCardInput,
+  IssuedCard,
+  IssuerScript,
+  Person,
+  PersonalizationVersion,
+  QueueScriptInput,
+  ScriptAppliedInput,
+} from './types.js';
+
+/*
+ * The back office registry: persons, cards (both sides' states), personalization versions,
+ * pending issuer scripts and the append-only history, on PostgreSQL (embedded PGlite or a server;
+ * the same SQL on both). Writes are operations (see operations/runner.ts): one transaction each,
+ * rules checked, a history entry for every outcome. Reads are plain lookups and record nothing.
+ */
+
+export interface RegistryOptions {
+  /** Time for every dated rule (default: the system clock, or SSCARD_NOW). */
+  clock?: Clock;
+  /** Server connections this process may hold at once (postgres:// only; default 10). */
+  poolSize?: number;
+}
+
+export interface HistoryQuery {
+  /** At most this many entries, newest last (default 1000). */
+  limit?: number;
+  /** Only entries after this id (paging). */
+  afterId?: number;
+}
+
+interface HistoryRow {
+  id: string | number;
+  at: Date | string;
+  terminal_id: string;
+  role: HistoryEntry['role'];
+  channel: HistoryEntry['channel'];
+  operation: string;
+  card_number: string | null;
+  id_number: string | null;
+  result: HistoryEntry['result'];
+  reason: string | null;
+  details: Record<string, unknown>;
+}
+
+const HISTORY_COLUMNS = 'id, at, terminal_id, role, channel, operation, card_number, id_number, result, reason, details';
+
+function toHistory(r: HistoryRow): HistoryEntry {
+  return {
+    id: Number(r.id),
+    at: r.at instanceof Date ? r.at : new Date(r.at),
+    terminalId: r.terminal_id,
+    role: r.role,
+    channel: r.channel,
+    operation: r.operation,
+    cardNumber: r.card_number,
+    idNumber: r.id_number,
+    result: r.result,
+    reason: r.reason,
+    details: r.details,
+  };
+}
+
+const databases = new WeakMap<Registry, Database>();
+
+export class Registry {
+  /** 'pglite' (embedded, file:DIR) or 'postgres' (a server). */
+  readonly backend: 'pglite' | 'postgres';
+  /** Where the data is (no password). */
+  readonly location: string;
+  /** What opening did to the schema. */
+  readonly migration: MigrationReport;
+  readonly clock: Clock;
+  private db: Database | undefined;
+
+  private constructor(db: Database, migration: MigrationReport, clock: Clock) {
+    this.db = db;
+    this.backend = db.backend;
+    this.location = db.location;
+    this.migration = migration;
+    this.clock = clock;
+    databases.set(this, db);
+  }
+
+  /**
+   * Opens (and creates or migrates) the registry at `url`: `file:DIR` for the embedded store (a
+   * directory, created if missing; one process at a time), `postgres://…` for a server. Without
+   * a URL: SSCARD_DB, else `file:./sscard-office`.
+   */
+  static async open(url: string = defaultRegistryLocation(), options: RegistryOptions = {}): Promise<Registry> {
+    const where = parseRegistryLocation(url);
+    const db =
+      where.kind === 'file'
+        ? await openPglite(where.directory)
+        : await openPostgres(where.url, options.poolSize === undefined ? {} : { poolSize: options.poolSize });
+    try {
+      const migration = await migrate(db);
+      return new Registry(db, migration, options.clock ?? systemClock);
+    } catch (err) {
+      await db.close().catch(() => undefined);
+      throw err;
+    }
+  }
+
+  /** The schema version this code reads and writes. */
+  static readonly schemaVersion = SCHEMA_VERSION;
+
+  private database(): Database {
+    if (this.db === undefined) throw new RegistryClosedError();
+    return this.db;
+  }
+
+  /** Releases the store (the embedded store's directory lock, the server connections). */
+  async close(): Promise<void> {
+    const db = this.db;
+    this.db = undefined;
+    if (db !== undefined) await db.close();
+  }
+
+  /**
+   * Runs an operation: one transaction, its rules, its writes and its history entry (see
+   * OperationSpec). The registry's own operations below go through here; so do the service
+   * window's, which combine them with card-side steps.
+   */
+  perform<I, T>(spec: OperationSpec<I, T>, ctx: OperationContext, input: I): Promise<T> {
+    return performOperation(this.database(), this.clock, spec, ctx, input);
+  }
+
+  // ---- operations (each recorded in the history, refusals too) ---------------------------
+
+  /** Issues a new card from a personalization document; see operations/issue.ts. */
+  issueCard(ctx: OperationContext, input: IssueCardInput): Promise<IssuedCard> {
+    return this.perform(issueCardOperation, ctx, input);
+  }
+
+  /** Records a forgotten PIN reset to its initial value (ID checked; social-security side at a window, bank side at a bank). */
+  recordPinReset(ctx: OperationContext, input: HolderCheckedInput): Promise<CardStatus> {
+    return this.perform(pinResetOperation, ctx, input);
+  }
+
+  /** Records a locked PIN unlocked (ID checked). */
+  recordPinUnlock(ctx: OperationContext, input: HolderCheckedInput): Promise<CardStatus> {
+    return this.perform(pinUnlockOperation, ctx, input);
+  }
+
+  /** Records that a terminal saw a PIN locked. */
+  recordPinLocked(ctx: OperationContext, input: CardSideInput): Promise<CardStatus> {
+    return this.perform(pinLockedOperation, ctx, input);
+  }
+
+  /** Records that the holder changed the application PIN (it is no longer the initial one). */
+  recordPinChanged(ctx: OperationContext, input: CardSideInput): Promise<CardStatus> {
+    return this.perform(pinChangedOperation, ctx, input);
+  }
+
+  /** Blocks one side of a card for good. */
+  blockCard(ctx: OperationContext, input: BlockCardInput): Promise<CardStatus> {
+    return this.perform(blockCardOperation, ctx, input);
+  }
+
+  /** Stores a corrected personalization document as the card's next version. */
+  correctPersonalization(ctx: OperationContext, input: CorrectionInput): Promise<PersonalizationVersion> {
+    return this.perform(correctPersonalizationOperation, ctx, input);
+  }
+
+  /** Queues an issuer script for the card's next online contact. */
+  queueScript(ctx: OperationContext, input: QueueScriptInput): Promise<IssuerScript> {
+    return this.perform(queueScriptOperation, ctx, input);
+  }
+
+  /** Records that a terminal applied a queued script to the card. */
+  markScriptApplied(ctx: OperationContext, input: ScriptAppliedInput): Promise<IssuerScript> {
+    return this.perform(scriptAppliedOperation, ctx, input);
+  }
+
+  /** Settles every pending script past its expiry; returns how many. */
+  expireScripts(ctx: OperationContext): Promise<number> {
+    return this.perform(expireScriptsOperation, ctx, {});
+  }
+
+  // ---- lookups (record nothing) ------------------------------------------------------------
+
+  /** The card's status; CardNotFoundError when the registry has no such card. */
+  async cardStatus(cardNumber: string): Promise<CardStatus> {
+    const card = await findCard(this.database(), cardNumber);
+    if (card === undefined) throw new CardNotFoundError(cardNumber);
+    return card;
+  }
+
+  /** Every card a person has held, oldest first (empty when none). */
+  cardsOf(idNumber: string): Promise<CardStatus[]> {
+    return cardsOfPerson(this.database(), idNumber);
+  }
+
+  async person(idNumber: string): Promise<Person> {
+    const r = await this.database().query<{
+      id_number: string;
+      name: string;
+      latin_name: string | null;
+      sex: '1' | '2';
+      birth_date: string;
+      ethnicity: string;
+      birthplace: string;
+    }>('SELECT id_number, name, latin_name, sex, birth_date::text AS birth_date, ethnicity, birthplace FROM persons WHERE id_number = $1', [idNumber]);
+    const p = r.rows[0];
+    if (p === undefined) throw new PersonNotFoundError(idNumber);
+    return { idNumber: p.id_number, name: p.name, latinName: p.latin_name, sex: p.sex, birthDate: p.birth_date, ethnicity: p.ethnicity, birthplace: p.birthplace };
+  }
+
+  /** A personalization version of the card (default: the newest), to re-make the card from. */
+  async personalization(cardNumber: string, version?: number): Promise<PersonalizationVersion> {
+    const r = await this.database().query<{ version: number; reason: string; document: PersonalizationJson; created_at: Date | string }>(
+      version === undefined
+        ? 'SELECT version, reason, document, created_at FROM personalizations WHERE card_number = $1 ORDER BY version DESC LIMIT 1'
+        : 'SELECT version, reason, document, created_at FROM personalizations WHERE card_number = $1 AND version = $2',
+      version === undefined ? [cardNumber] : [cardNumber, version],
+    );
+    const row = r.rows[0];
+    if (row === undefined) {
+      await this.cardStatus(cardNumber);
+      throw new OfficeArgumentError(`card ${cardNumber} has no personalization version ${String(version)}`);
+    }
+    const createdAt = row.created_at instanceof Date ? row.created_at : new Date(row.created_at);
+    return { cardNumber, version: row.version, reason: row.reason, document: row.document, createdAt };
+  }
+
+  /** Every personalization version of the card, oldest first. */
+  async personalizations(cardNumber: string): Promise<PersonalizationVersion[]> {
+    await this.cardStatus(cardNumber);
+    const r = await this.database().query<{ version: number; reason: string; document: PersonalizationJson; created_at: Date | string }>(
+      'SELECT version, reason, document, created_at FROM personalizations WHERE card_number = $1 ORDER BY version',
+      [cardNumber],
+    );
+    return r.rows.map((row) => ({
+      cardNumber,
+      version: row.version,
+      reason: row.reason,
+      document: row.document,
+      createdAt: row.created_at instanceof Date ? row.created_at : new Date(row.created_at),
+    }));
+  }
+
+  /** The card's history, oldest first (refused operations on the card number included). */
+  async history(cardNumber: string, query: HistoryQuery = {}): Promise<HistoryEntry[]> {
+    return this.historyWhere('card_number', cardNumber, query);
+  }
+
+  /** Everything recorded about a person (by ID number), oldest first. */
+  async historyOfPerson(idNumber: string, query: HistoryQuery = {}): Promise<HistoryEntry[]> {
+    return this.historyWhere('id_number', idNumber, query);
+  }
+
+  private async historyWhere(column: 'card_number' | 'id_number', value: string, query: HistoryQuery): Promise<HistoryEntry[]> {
+    const limit = query.limit ?? 1000;
+    if (!Number.isSafeInteger(limit) || limit < 1) throw new OfficeArgumentError('history limit must be a positive integer');
+    const r = await this.database().query<HistoryRow>(
+      `SELECT ${HISTORY_COLUMNS} FROM history WHERE ${column} = $1 AND id > $2 ORDER BY id LIMIT $3`,
+      [value, query.afterId ?? 0, limit],
+    );
+    return r.rows.map(toHistory);
+  }
+
+  /** Pending, unexpired issuer scripts of the card, oldest first. */
+  async pendingScripts(cardNumber: string): Promise<IssuerScript[]> {
+    await this.cardStatus(cardNumber);
+    return pendingScripts(this.database(), cardNumber, this.clock.now());
+  }
+}
+
+/** The store under a registry (tests and the office room's own tools; not part of the public API). */
+export function databaseOf(registry: Registry): Database {
+  const db = databases.get(registry);
+  if (db === undefined) throw new RegistryClosedError();
+  return db;
+}
