@@ -25,8 +25,8 @@ export {
   CARD_STATE_FORMAT,
   CARD_STATE_VERSION,
   CARD_STATE_READABLE_VERSIONS,
-} from './state/card-state.js';
-export type { CardState, DfState, EfState, PinState, KeyState } from './state/card-state.js';
+} from './state/index.js';
+export type { CardState, DfState, EfState, PinState, KeyState } from './state/index.js';
 export { buildAtr, parseAtr, validateAtr, ATR_VARIANTS } from './atr.js';
 export type { AtrVariant, ParsedAtr, AtrInterfaceGroup } from './atr.js';
 export { INS_TABLE } from './os/table.js';

@@ -28,6 +28,7 @@ import type {
 } from '../../records/index.js';
 import { SSC_KEY_NAMES } from '../../keys/index.js';
 import type { SscKeyName } from '../../keys/index.js';
+import { jsonSyntaxProblem } from '../validation.js';
 import { citizenIdBirthDate, citizenIdProblem, citizenIdSex, isRegionCode, isValidPan } from './identifiers.js';
 
 /*
@@ -304,19 +305,7 @@ export function validatePersonalization(input: unknown): ResolvedPersonalization
   return { specVersion, financial, pin, bankPin, person, card, workRecords, health, insurance, masterKeys };
 }
 
-/**
- * Where a JSON syntax error is, without the excerpt of the text that JSON.parse puts in some of
- * its messages: in a personalization document that excerpt may be an initial PIN or a master key.
- */
-export function jsonSyntaxProblem(text: string, err: unknown): string {
-  const message = err instanceof Error ? err.message : '';
-  if (/end of JSON input/.test(message)) return 'the text ends too early (truncated?)';
-  const at = /at position (\d+)/.exec(message);
-  if (at === null) return 'syntax error';
-  const position = Number(at[1]);
-  const before = text.slice(0, position).split('\n');
-  return `syntax error at line ${before.length}, column ${(before[before.length - 1] as string).length + 1}`;
-}
+export { jsonSyntaxProblem };
 
 /**
  * Parses JSON text and validates it; a JSON syntax error is a PersonalizationError too (saying

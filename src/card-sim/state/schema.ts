@@ -1,0 +1,461 @@
+import * as v from 'valibot';
+import {
+  PinPolicyError,
+  PinRecordError,
+  definePinPolicy,
+  sealPinPolicy,
+  validatePinRecord,
+  validateSealedPinPolicy,
+  type PinPolicy,
+  type PinRecord,
+  type SealedPinPolicy,
+} from '../../pin/index.js';
+import { KEY_USAGES } from '../fs/keys.js';
+import { APPLICATION_BLOCKS, MF_FID } from '../fs/nodes.js';
+import { kindOf, pathBelow } from '../validation.js';
+
+/*
+ * The card state (the JSON form of a whole card) as a valibot schema, and the TypeScript types it
+ * gives. The schema checks every field's type, range and form and refuses fields it does not
+ * know, at any depth: an image must not silently lose data at its next save. What only the tree
+ * can tell (two children with one FID, a record that does not fit its file, a key of the wrong
+ * size for its algorithm) is checked when the tree is rebuilt (see import.ts).
+ */
+
+/** Value of `format` in every card state. */
+export const CARD_STATE_FORMAT = 'sscard-card-state';
+/**
+ * Current schema version. importState reads it and migrates version 1 (see importState); any
+ * other version is refused.
+ *
+ * Version 2 (this one) differs from version 1 in: PIN policies are sealed (`initialPinVerifier`
+ * instead of `initialPin` in clear), `cardBlocked` (CARD BLOCK), `applicationBlocked` on DFs
+ * (APPLICATION BLOCK) and `recordLengths` on linear-variable EFs with a fixed length per record.
+ *
+ * The write condition kind 'key-and-mac' (secure messaging) was added to version 2 without a new
+ * version (project choice): the shape of a state is unchanged, every state written before reads
+ * as it did, and a build that predates the kind refuses a state holding it with a field error
+ * (`...write.kind`) rather than misreading it. A version 1 state never holds it (refused).
+ */
+export const CARD_STATE_VERSION = 2;
+
+/** The schema versions importState reads (older ones are migrated). */
+export const CARD_STATE_READABLE_VERSIONS: readonly number[] = [1, 2];
+
+type StateVersion = 1 | 2;
+
+// ---- values --------------------------------------------------------------------------------
+
+const OBJECT = 'expected an object';
+const ARRAY = 'expected an array';
+const text = v.string('expected a string');
+const flag = v.boolean('expected true or false');
+
+/** An integer field holds a count, a length or a number, never a secret: its value is shown. */
+function integer(min: number, max: number) {
+  const message = (issue: v.BaseIssue<unknown>): string =>
+    `expected an integer ${min}..${max}, got ${typeof issue.input === 'number' ? String(issue.input) : kindOf(issue.input)}`;
+  return v.pipe(
+    v.number(message),
+    v.check((n) => Number.isInteger(n) && n >= min && n <= max, message),
+  );
+}
+
+function oneOf<const T extends readonly string[]>(choices: T) {
+  return v.picklist(choices, `expected one of ${choices.join(', ')}`);
+}
+
+/** Why `s` is not whole bytes of hex, or undefined. Says where, never what the text is. */
+function hexProblem(s: string): string | undefined {
+  const wrong = s.search(/[^0-9A-Fa-f]/);
+  if (wrong >= 0) {
+    const what = /\s/.test(s.charAt(wrong)) ? 'white space' : 'non-hex character';
+    return `${what} at position ${wrong} (expected hex digits without spaces)`;
+  }
+  if (s.length % 2 !== 0) return `odd number of hex digits (${s.length}); expected whole bytes`;
+  return undefined;
+}
+
+const hex = v.pipe(
+  text,
+  v.check((s) => hexProblem(s) === undefined, (issue) => hexProblem(issue.input as string) ?? 'expected hex'),
+);
+
+function hexBytes(length: number) {
+  return v.pipe(
+    hex,
+    v.check((s) => s.length === length * 2, (issue) => `expected ${length} bytes, got ${(issue.input as string).length / 2}`),
+  );
+}
+
+const fid = v.pipe(
+  text,
+  v.check((s) => /^[0-9A-Fa-f]{4}$/.test(s), (issue) => `expected 4 hex digits, got ${kindOf(issue.input)}`),
+);
+
+/** A field that a state of this version does not have. */
+function notIn(version: StateVersion) {
+  return v.optional(v.never(`not part of a version ${version} state`));
+}
+
+// ---- access conditions ---------------------------------------------------------------------
+
+const ACCESS_KINDS = ['always', 'never', 'pin', 'key', 'pin-and-key', 'pin-or-key', 'key-and-mac'] as const;
+
+const accessCondition = v.variant(
+  'kind',
+  [
+    v.strictObject({ kind: v.literal('always') }),
+    v.strictObject({ kind: v.literal('never') }),
+    v.strictObject({ kind: v.literal('pin'), pin: text }),
+    v.strictObject({ kind: v.literal('key'), keyId: integer(0, 255) }),
+    v.strictObject({ kind: v.literal('pin-and-key'), pin: text, keyId: integer(0, 255) }),
+    v.strictObject({ kind: v.literal('pin-or-key'), pin: text, keyId: integer(0, 255) }),
+    v.strictObject({ kind: v.literal('key-and-mac'), keyId: integer(0, 255) }),
+  ],
+  (issue) => (issue.path === undefined ? OBJECT : `expected one of ${ACCESS_KINDS.join(', ')}`),
+);
+
+/**
+ * A read or write condition. Reads carry no secure messaging, so 'key-and-mac' is a write
+ * condition only; a version 1 state never holds it.
+ */
+function access(use: 'read' | 'write', version: StateVersion) {
+  const refusal =
+    version < 2
+      ? `key-and-mac is not part of a version ${version} state`
+      : use === 'read'
+        ? 'key-and-mac is a write condition (reads have no secure messaging)'
+        : undefined;
+  if (refusal === undefined) return accessCondition;
+  return v.pipe(
+    v.unknown(),
+    v.rawCheck(({ dataset, addIssue }) => {
+      const value = dataset.value as { kind?: unknown } | null;
+      if (value !== null && typeof value === 'object' && value.kind === 'key-and-mac') {
+        addIssue({ message: refusal, path: pathBelow(value, 'kind') });
+      }
+    }),
+    accessCondition,
+  );
+}
+
+// ---- PINs and keys ---------------------------------------------------------------------------
+
+const verifier = v.strictObject({ salt: v.unknown(), mac: v.unknown() }, OBJECT);
+
+/** Where a PIN rule's own field name points below the value it checked ('record', 'policy': the value). */
+function pinRulePath(value: unknown, field: string) {
+  return field === 'record' || field === 'policy' ? undefined : pathBelow(value, field);
+}
+
+/** The PIN engine owns the rules of a PIN record; this schema gives it the shape and the path. */
+const pinRecord = v.pipe(
+  v.strictObject({ tryLimit: v.unknown(), triesLeft: v.unknown(), initial: v.unknown(), verifier }, OBJECT),
+  v.rawTransform(({ dataset, addIssue, NEVER }): PinRecord => {
+    try {
+      return validatePinRecord(dataset.value);
+    } catch (err) {
+      if (!(err instanceof PinRecordError)) throw err;
+      addIssue({ message: err.message, path: pinRulePath(dataset.value, err.field) });
+      return NEVER;
+    }
+  }),
+);
+
+/** Runs a PIN engine policy rule, turning its PinPolicyError into an issue at the field it names. */
+function policyRule<T>(rule: (value: T) => SealedPinPolicy) {
+  return ({ dataset, addIssue, NEVER }: v.RawTransformContext<T>): SealedPinPolicy => {
+    try {
+      return rule(dataset.value);
+    } catch (err) {
+      if (!(err instanceof PinPolicyError)) throw err;
+      addIssue({ message: err.message, path: pinRulePath(dataset.value, err.field) });
+      return NEVER;
+    }
+  };
+}
+
+const sealedPolicyShape = v.strictObject(
+  {
+    initialPin: v.optional(v.never('a version 2 state keeps the initial PIN only as initialPinVerifier, never in clear')),
+    minLength: v.unknown(),
+    maxLength: v.unknown(),
+    tryLimit: v.unknown(),
+    forbidReturnToInitial: v.unknown(),
+    initialPinVerifier: verifier,
+  },
+  OBJECT,
+);
+type SealedPolicyShape = v.InferOutput<typeof sealedPolicyShape>;
+
+/** Version 2: the initial PIN only as a salted verifier. */
+const sealedPolicy = v.pipe(
+  sealedPolicyShape,
+  v.rawTransform<SealedPolicyShape, SealedPinPolicy>(policyRule<SealedPolicyShape>(validateSealedPinPolicy)),
+);
+
+const clearPolicyShape = v.looseObject({}, OBJECT);
+type ClearPolicyShape = v.InferOutput<typeof clearPolicyShape>;
+
+/** Version 1: the initial PIN in clear (definePinPolicy refuses unknown fields), sealed here: the migration to version 2. */
+const clearPolicy = v.pipe(
+  clearPolicyShape,
+  v.rawTransform<ClearPolicyShape, SealedPinPolicy>(
+    policyRule<ClearPolicyShape>((value) => sealPinPolicy(definePinPolicy(value as Partial<PinPolicy>))),
+  ),
+);
+
+function pinState(version: StateVersion) {
+  return v.pipe(
+    v.strictObject(
+      {
+        id: text,
+        reference: integer(0, 255),
+        format: oneOf(['bcd', 'iso9564-format2'] as const),
+        /** The policy with the initial PIN as a salted verifier, never in clear. */
+        policy: version >= 2 ? sealedPolicy : clearPolicy,
+        record: pinRecord,
+      },
+      OBJECT,
+    ),
+    v.rawCheck(({ dataset, addIssue }) => {
+      if (!dataset.typed) return;
+      const { record, policy } = dataset.value;
+      if (record.tryLimit !== policy.tryLimit) {
+        addIssue({ message: `differs from policy.tryLimit ${policy.tryLimit}`, path: pathBelow(dataset.value, 'record.tryLimit') });
+      }
+    }),
+  );
+}
+
+const keyState = v.pipe(
+  v.strictObject(
+    {
+      id: integer(0, 255),
+      algorithm: oneOf(['3des', 'sm4'] as const),
+      usage: oneOf(KEY_USAGES as readonly (typeof KEY_USAGES)[number][]),
+      /** Key bytes, hex (test keys; see the project docs on key handling). */
+      key: hex,
+      tryLimit: integer(1, 15),
+      triesLeft: integer(0, 15),
+    },
+    OBJECT,
+  ),
+  v.forward(
+    v.check(
+      (key) => key.triesLeft <= key.tryLimit,
+      (issue) => {
+        const { tryLimit, triesLeft } = issue.input as { tryLimit: number; triesLeft: number };
+        return `expected an integer 0..${tryLimit}, got ${triesLeft}`;
+      },
+    ),
+    ['triesLeft'],
+  ),
+);
+
+// ---- files -----------------------------------------------------------------------------------
+
+const RECORD_STRUCTURES = ['linear-fixed', 'linear-variable', 'cyclic'] as const;
+const EF_STRUCTURE_CHOICES = ['transparent', ...RECORD_STRUCTURES] as const;
+
+function efEntries(version: StateVersion) {
+  return {
+    type: v.literal('ef'),
+    fid,
+    sfi: v.optional(integer(1, 30)),
+    label: v.optional(text),
+    read: access('read', version),
+    write: access('write', version),
+  };
+}
+
+function transparentEf(version: StateVersion) {
+  return v.pipe(
+    v.strictObject(
+      {
+        ...efEntries(version),
+        structure: v.literal('transparent'),
+        size: integer(0, 0x7fff),
+        data: hex,
+      },
+      OBJECT,
+    ),
+    v.forward(
+      v.check(
+        (ef) => ef.data.length === ef.size * 2,
+        (issue) => {
+          const ef = issue.input as { size: number; data: string };
+          return `expected ${ef.size} bytes (size), got ${ef.data.length / 2}`;
+        },
+      ),
+      ['data'],
+    ),
+  );
+}
+
+function recordEf(version: StateVersion) {
+  return v.pipe(
+    v.strictObject(
+      {
+        ...efEntries(version),
+        structure: v.picklist(RECORD_STRUCTURES),
+        recordLength: integer(1, 255),
+        maxRecords: integer(1, 254),
+        /** Linear-variable EFs with a fixed length per record position (absent otherwise). */
+        recordLengths: version >= 2 ? v.optional(v.array(integer(1, 255), ARRAY)) : notIn(version),
+        records: v.array(hex, ARRAY),
+      },
+      OBJECT,
+    ),
+    v.forward(
+      v.check(
+        (ef) => ef.records.length <= ef.maxRecords,
+        (issue) => {
+          const ef = issue.input as { records: string[]; maxRecords: number };
+          return `${ef.records.length} records exceed maxRecords ${ef.maxRecords}`;
+        },
+      ),
+      ['records'],
+    ),
+  );
+}
+
+/** What the `type` and `structure` of a file may be, for the message of a bad one. */
+function fileKindMessage(issue: v.BaseIssue<unknown>): string {
+  const key = issue.path?.[0]?.key;
+  if (key === 'structure') return `expected one of ${EF_STRUCTURE_CHOICES.join(', ')}`;
+  if (key === 'type') return 'expected one of df, ef';
+  return OBJECT;
+}
+
+/*
+ * A variant runs the option its discriminators pick directly (a nested variant's own pipe is
+ * skipped), so each option carries its own checks.
+ */
+function efState(version: StateVersion) {
+  return v.variant('structure', [transparentEf(version), recordEf(version)], fileKindMessage);
+}
+
+function dfEntries(version: StateVersion) {
+  return {
+    type: v.literal('df'),
+    fid,
+    label: v.optional(text),
+    dfName: v.optional(hex),
+    cryptoAlgorithm: v.optional(oneOf(['3des', 'sm4'] as const)),
+    fciProprietary: v.optional(hex),
+    /** Applications blocked by APPLICATION BLOCK (absent while usable). */
+    applicationBlocked: version >= 2 ? v.optional(oneOf(APPLICATION_BLOCKS)) : notIn(version),
+    pins: v.array(pinState(version), ARRAY),
+    keys: v.array(keyState, ARRAY),
+  };
+}
+
+/** One PIN of a DF: the policy with the initial PIN as a salted verifier, never in clear. */
+export type PinState = v.InferOutput<ReturnType<typeof pinState>>;
+/** One key of a DF with its try counter. */
+export type KeyState = v.InferOutput<typeof keyState>;
+/** A transparent EF (`size`, `data`) or a record EF (`recordLength`, `maxRecords`, `records`, ...). */
+export type EfState = v.InferOutput<ReturnType<typeof efState>>;
+/** A DF (the MF too) with its PINs, keys and children. */
+export type DfState = v.InferOutput<v.StrictObjectSchema<ReturnType<typeof dfEntries>, undefined>> & {
+  children: Array<DfState | EfState>;
+};
+
+/** The MF schema of a version; the DF, EF and child schemas below it are made once per version. */
+function mfState(version: StateVersion): v.GenericSchema<unknown, DfState> {
+  const children = v.array(
+    v.lazy(() => childSchema),
+    ARRAY,
+  );
+  const df = v.strictObject({ ...dfEntries(version), children }, OBJECT);
+  const childSchema: v.GenericSchema<unknown, DfState | EfState> = v.variant(
+    'type',
+    [df, efState(version)],
+    fileKindMessage,
+  );
+  return v.strictObject(
+    {
+      type: v.literal('df', 'expected "df"'),
+      fid: v.pipe(
+        fid,
+        v.check((s) => parseInt(s, 16) === MF_FID, 'expected "3F00"'),
+      ),
+      label: v.optional(text),
+      applicationBlocked: v.optional(v.never('the MF is not an application')),
+      pins: v.array(pinState(version), ARRAY),
+      keys: v.array(keyState, ARRAY),
+      children,
+    },
+    OBJECT,
+  );
+}
+
+const stateV2 = v.strictObject(
+  {
+    format: v.literal(CARD_STATE_FORMAT),
+    version: v.literal(CARD_STATE_VERSION),
+    /** The 8 card-specific ATR bytes, hex. */
+    atrCardBytes: hexBytes(8),
+    /** CARD BLOCK was done: the card answers every command 6A81, for good. */
+    cardBlocked: flag,
+    mf: mfState(2),
+  },
+  OBJECT,
+);
+
+/**
+ * The JSON form of a whole card: the file tree with its contents, PIN records (salted HMAC
+ * verifiers and counters, never a PIN in clear), PIN policies with the initial PIN as a salted
+ * verifier only, keys with their counters, and the lifecycle (blocked card / applications). Byte
+ * strings are uppercase hex; FIDs are 4 hex digits.
+ */
+export type CardState = v.InferOutput<typeof stateV2>;
+
+/** A version 1 state, migrated: policies sealed, the card not blocked. */
+const stateV1 = v.pipe(
+  v.strictObject(
+    {
+      format: v.literal(CARD_STATE_FORMAT),
+      version: v.literal(1),
+      atrCardBytes: hexBytes(8),
+      cardBlocked: notIn(1),
+      mf: mfState(1),
+    },
+    OBJECT,
+  ),
+  v.transform(({ atrCardBytes, mf }): CardState => ({
+    format: CARD_STATE_FORMAT,
+    version: CARD_STATE_VERSION,
+    atrCardBytes,
+    cardBlocked: false,
+    mf,
+  })),
+);
+
+const stateHeader = v.looseObject(
+  {
+    format: v.literal(CARD_STATE_FORMAT, `expected "${CARD_STATE_FORMAT}"`),
+    version: v.picklist(
+      [1, 2],
+      (issue) =>
+        `unsupported version ${typeof issue.input === 'number' ? String(issue.input) : kindOf(issue.input)} ` +
+        `(this build reads version ${CARD_STATE_VERSION} and migrates version 1)`,
+    ),
+  },
+  OBJECT,
+);
+
+/**
+ * Any state this build reads, as a version 2 state. A state that is not an object of this format
+ * and a readable version meets only the header schema, which refuses it naming `format` or
+ * `version`; the others meet the schema of their version.
+ */
+export const cardStateSchema: v.GenericSchema<unknown, CardState> = v.lazy((input) => {
+  const header = v.is(stateHeader, input) ? input : undefined;
+  if (header?.version === 1) return stateV1;
+  if (header?.version === 2) return stateV2;
+  // Never passes (the input failed it just now); it only names the problem.
+  return stateHeader as unknown as v.GenericSchema<unknown, CardState>;
+});
