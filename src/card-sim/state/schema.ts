@@ -1,18 +1,8 @@
 import * as v from 'valibot';
-import {
-  PinPolicyError,
-  PinRecordError,
-  definePinPolicy,
-  sealPinPolicy,
-  validatePinRecord,
-  validateSealedPinPolicy,
-  type PinPolicy,
-  type PinRecord,
-  type SealedPinPolicy,
-} from '../../pin/index.js';
-import { KEY_USAGES } from '../fs/keys.js';
 import { APPLICATION_BLOCKS, MF_FID } from '../fs/nodes.js';
 import { kindOf, pathBelow } from '../validation.js';
+import { ARRAY, OBJECT, fid, flag, hex, hexBytes, integer, notIn, oneOf, text, type StateVersion } from './fields.js';
+import { keyState, pinState } from './pin-key-schema.js';
 
 /*
  * The card state (the JSON form of a whole card) as a valibot schema, and the TypeScript types it
@@ -41,62 +31,6 @@ export const CARD_STATE_VERSION = 2;
 
 /** The schema versions importState reads (older ones are migrated). */
 export const CARD_STATE_READABLE_VERSIONS: readonly number[] = [1, 2];
-
-type StateVersion = 1 | 2;
-
-// ---- values --------------------------------------------------------------------------------
-
-const OBJECT = 'expected an object';
-const ARRAY = 'expected an array';
-const text = v.string('expected a string');
-const flag = v.boolean('expected true or false');
-
-/** An integer field holds a count, a length or a number, never a secret: its value is shown. */
-function integer(min: number, max: number) {
-  const message = (issue: v.BaseIssue<unknown>): string =>
-    `expected an integer ${min}..${max}, got ${typeof issue.input === 'number' ? String(issue.input) : kindOf(issue.input)}`;
-  return v.pipe(
-    v.number(message),
-    v.check((n) => Number.isInteger(n) && n >= min && n <= max, message),
-  );
-}
-
-function oneOf<const T extends readonly string[]>(choices: T) {
-  return v.picklist(choices, `expected one of ${choices.join(', ')}`);
-}
-
-/** Why `s` is not whole bytes of hex, or undefined. Says where, never what the text is. */
-function hexProblem(s: string): string | undefined {
-  const wrong = s.search(/[^0-9A-Fa-f]/);
-  if (wrong >= 0) {
-    const what = /\s/.test(s.charAt(wrong)) ? 'white space' : 'non-hex character';
-    return `${what} at position ${wrong} (expected hex digits without spaces)`;
-  }
-  if (s.length % 2 !== 0) return `odd number of hex digits (${s.length}); expected whole bytes`;
-  return undefined;
-}
-
-const hex = v.pipe(
-  text,
-  v.check((s) => hexProblem(s) === undefined, (issue) => hexProblem(issue.input as string) ?? 'expected hex'),
-);
-
-function hexBytes(length: number) {
-  return v.pipe(
-    hex,
-    v.check((s) => s.length === length * 2, (issue) => `expected ${length} bytes, got ${(issue.input as string).length / 2}`),
-  );
-}
-
-const fid = v.pipe(
-  text,
-  v.check((s) => /^[0-9A-Fa-f]{4}$/.test(s), (issue) => `expected 4 hex digits, got ${kindOf(issue.input)}`),
-);
-
-/** A field that a state of this version does not have. */
-function notIn(version: StateVersion) {
-  return v.optional(v.never(`not part of a version ${version} state`));
-}
 
 // ---- access conditions ---------------------------------------------------------------------
 
@@ -139,120 +73,6 @@ function access(use: 'read' | 'write', version: StateVersion) {
     accessCondition,
   );
 }
-
-// ---- PINs and keys ---------------------------------------------------------------------------
-
-const verifier = v.strictObject({ salt: v.unknown(), mac: v.unknown() }, OBJECT);
-
-/** Where a PIN rule's own field name points below the value it checked ('record', 'policy': the value). */
-function pinRulePath(value: unknown, field: string) {
-  return field === 'record' || field === 'policy' ? undefined : pathBelow(value, field);
-}
-
-/** The PIN engine owns the rules of a PIN record; this schema gives it the shape and the path. */
-const pinRecord = v.pipe(
-  v.strictObject({ tryLimit: v.unknown(), triesLeft: v.unknown(), initial: v.unknown(), verifier }, OBJECT),
-  v.rawTransform(({ dataset, addIssue, NEVER }): PinRecord => {
-    try {
-      return validatePinRecord(dataset.value);
-    } catch (err) {
-      if (!(err instanceof PinRecordError)) throw err;
-      addIssue({ message: err.message, path: pinRulePath(dataset.value, err.field) });
-      return NEVER;
-    }
-  }),
-);
-
-/** Runs a PIN engine policy rule, turning its PinPolicyError into an issue at the field it names. */
-function policyRule<T>(rule: (value: T) => SealedPinPolicy) {
-  return ({ dataset, addIssue, NEVER }: v.RawTransformContext<T>): SealedPinPolicy => {
-    try {
-      return rule(dataset.value);
-    } catch (err) {
-      if (!(err instanceof PinPolicyError)) throw err;
-      addIssue({ message: err.message, path: pinRulePath(dataset.value, err.field) });
-      return NEVER;
-    }
-  };
-}
-
-const sealedPolicyShape = v.strictObject(
-  {
-    initialPin: v.optional(v.never('a version 2 state keeps the initial PIN only as initialPinVerifier, never in clear')),
-    minLength: v.unknown(),
-    maxLength: v.unknown(),
-    tryLimit: v.unknown(),
-    forbidReturnToInitial: v.unknown(),
-    initialPinVerifier: verifier,
-  },
-  OBJECT,
-);
-type SealedPolicyShape = v.InferOutput<typeof sealedPolicyShape>;
-
-/** Version 2: the initial PIN only as a salted verifier. */
-const sealedPolicy = v.pipe(
-  sealedPolicyShape,
-  v.rawTransform<SealedPolicyShape, SealedPinPolicy>(policyRule<SealedPolicyShape>(validateSealedPinPolicy)),
-);
-
-const clearPolicyShape = v.looseObject({}, OBJECT);
-type ClearPolicyShape = v.InferOutput<typeof clearPolicyShape>;
-
-/** Version 1: the initial PIN in clear (definePinPolicy refuses unknown fields), sealed here: the migration to version 2. */
-const clearPolicy = v.pipe(
-  clearPolicyShape,
-  v.rawTransform<ClearPolicyShape, SealedPinPolicy>(
-    policyRule<ClearPolicyShape>((value) => sealPinPolicy(definePinPolicy(value as Partial<PinPolicy>))),
-  ),
-);
-
-function pinState(version: StateVersion) {
-  return v.pipe(
-    v.strictObject(
-      {
-        id: text,
-        reference: integer(0, 255),
-        format: oneOf(['bcd', 'iso9564-format2'] as const),
-        /** The policy with the initial PIN as a salted verifier, never in clear. */
-        policy: version >= 2 ? sealedPolicy : clearPolicy,
-        record: pinRecord,
-      },
-      OBJECT,
-    ),
-    v.rawCheck(({ dataset, addIssue }) => {
-      if (!dataset.typed) return;
-      const { record, policy } = dataset.value;
-      if (record.tryLimit !== policy.tryLimit) {
-        addIssue({ message: `differs from policy.tryLimit ${policy.tryLimit}`, path: pathBelow(dataset.value, 'record.tryLimit') });
-      }
-    }),
-  );
-}
-
-const keyState = v.pipe(
-  v.strictObject(
-    {
-      id: integer(0, 255),
-      algorithm: oneOf(['3des', 'sm4'] as const),
-      usage: oneOf(KEY_USAGES as readonly (typeof KEY_USAGES)[number][]),
-      /** Key bytes, hex (test keys; see the project docs on key handling). */
-      key: hex,
-      tryLimit: integer(1, 15),
-      triesLeft: integer(0, 15),
-    },
-    OBJECT,
-  ),
-  v.forward(
-    v.check(
-      (key) => key.triesLeft <= key.tryLimit,
-      (issue) => {
-        const { tryLimit, triesLeft } = issue.input as { tryLimit: number; triesLeft: number };
-        return `expected an integer 0..${tryLimit}, got ${triesLeft}`;
-      },
-    ),
-    ['triesLeft'],
-  ),
-);
 
 // ---- files -----------------------------------------------------------------------------------
 
