@@ -24,14 +24,13 @@ import {
   validatePersonalization,
 } from '../../card-sim/index.js';
 import type { PersonalizationDocument, PinReport, SscCardReport } from '../../card-sim/index.js';
+import { CliInputError as InputError } from '../errors.js';
 import { colors, printLine } from '../output.js';
 
-/** A problem with the command line's own inputs (files, option values). */
-export class CliInputError extends SscardError {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super('CLI_INPUT', message, options);
-  }
-}
+/** @deprecated CliInputError lives in src/cli/errors.ts: import it from there. */
+export const CliInputError = InputError;
+/** @deprecated CliInputError lives in src/cli/errors.ts: import it from there. */
+export type CliInputError = InputError;
 
 const DEFAULT_SAMPLE = 'zhang-wei';
 
@@ -48,7 +47,7 @@ function readDocumentFile(file: string): unknown {
     text = readFileSync(file, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new CliInputError(`${file}: ${code === 'ENOENT' ? 'file not found' : `cannot be read (${code ?? String(err)})`}`, {
+    throw new InputError(`${file}: ${code === 'ENOENT' ? 'file not found' : `cannot be read (${code ?? String(err)})`}`, {
       cause: err,
     });
   }
@@ -56,7 +55,7 @@ function readDocumentFile(file: string): unknown {
     return JSON.parse(text);
   } catch (err) {
     // Not JSON.parse's own message: it may quote the text around the error (a PIN, a key).
-    throw new CliInputError(`${file}: not valid JSON (${jsonSyntaxProblem(text, err)})`);
+    throw new InputError(`${file}: not valid JSON (${jsonSyntaxProblem(text, err)})`);
   }
 }
 
@@ -80,7 +79,7 @@ function documentFor(opts: NewOptions): unknown {
   if (opts.from !== undefined) {
     const read = readDocumentFile(opts.from);
     if (read === null || typeof read !== 'object' || Array.isArray(read)) {
-      throw new CliInputError(`${opts.from}: a personalization document must be a JSON object`);
+      throw new InputError(`${opts.from}: a personalization document must be a JSON object`);
     }
     doc = read as Record<string, unknown>;
     if (opts.financial === true) doc['financial'] = true;
@@ -91,7 +90,7 @@ function documentFor(opts: NewOptions): unknown {
       delete sample.card.pan;
       delete sample.bankPin;
     } else if (sample.card.pan === undefined) {
-      throw new CliInputError(`sample ${JSON.stringify(opts.sample)} has no bank PAN; pick a financial sample or use --from`);
+      throw new InputError(`sample ${JSON.stringify(opts.sample)} has no bank PAN; pick a financial sample or use --from`);
     }
     doc = sample;
   }
@@ -108,7 +107,7 @@ function cardNew(image: string, opts: NewOptions): void {
   const lock = lockCardImage(image);
   try {
     if (opts.force !== true && existsSync(image)) {
-      throw new CliInputError(`${image} already exists; use --force to replace it`);
+      throw new InputError(`${image} already exists; use --force to replace it`);
     }
     createImage(image, opts);
   } finally {
