@@ -11,7 +11,7 @@ import { exportState } from './state/index.js';
 import { checkState, treeOf } from './state/import.js';
 import type { CardState } from './state/index.js';
 import { sscSpecOf } from './profiles/ssc-inspect.js';
-import { fieldPath, jsonSyntaxProblem, kindOf, validate } from './validation.js';
+import { fieldPath, jsonSyntaxProblem, kindOf, strictObject, validate } from './validation.js';
 
 /*
  * Card image files: one JSON document per card, holding the card OS's state export (file tree,
@@ -159,14 +159,13 @@ function takeLock(
   return { path, lockPath, release: () => lock.release() };
 }
 
-const OBJECT = 'expected an object';
 const isoTime = v.pipe(
   v.string('expected an ISO date-time string'),
   v.check((t) => !Number.isNaN(Date.parse(t)), 'expected an ISO date-time string'),
 );
 
 /** The fields of an image around its state; `format` and `version` are checked before (their own error codes). */
-const imageSchema = v.strictObject(
+const imageSchema = strictObject(
   {
     format: v.literal(CARD_IMAGE_FORMAT),
     version: v.literal(CARD_IMAGE_VERSION),
@@ -179,7 +178,7 @@ const imageSchema = v.strictObject(
     /** Checked on its own (checkState), its problems named below `state`. */
     state: v.unknown(),
   },
-  OBJECT,
+  { notObject: () => 'expected an object', unknownField: () => 'unknown field', missing: 'is required' },
 );
 
 /** A card image file's content (metadata and the card state). */

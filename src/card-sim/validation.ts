@@ -43,16 +43,40 @@ export function validate<const S extends v.GenericSchema>(
 function problemOf(issue: v.BaseIssue<unknown>): FieldProblem {
   const items = issue.path ?? [];
   const keys = items.map((item) => item.key as string | number);
-  const last = items[items.length - 1];
-  // strictObject reports a missing key and a key it does not know as issues of the object, with
-  // the key as the last path item (origin 'key'); the unknown one is "expected never".
-  if (last !== undefined && last.origin === 'key') {
-    if (issue.expected === 'never') return { keys, kind: 'unknown-field', message: 'unknown field' };
-    return { keys, kind: 'missing', message: 'is required' };
-  }
+  const { message } = issue;
+  if (isKeyIssue(issue)) return { keys, kind: issue.expected === 'never' ? 'unknown-field' : 'missing', message };
   // A field that is refused outright (v.never) is one this format or version does not have.
-  if (issue.type === 'never') return { keys, kind: 'unknown-field', message: issue.message };
-  return { keys, kind: issue.kind === 'schema' && !isWrongChoice(issue) ? 'type' : 'value', message: issue.message };
+  if (issue.type === 'never') return { keys, kind: 'unknown-field', message };
+  return { keys, kind: issue.kind === 'schema' && !isWrongChoice(issue) ? 'type' : 'value', message };
+}
+
+/**
+ * An object schema reports a missing key and a key it does not know as issues of the object, with
+ * the key as the last path item (origin 'key'); the unknown one is "expected never".
+ */
+function isKeyIssue(issue: v.BaseIssue<unknown>): boolean {
+  const last = issue.path?.[issue.path.length - 1];
+  return last !== undefined && last.origin === 'key';
+}
+
+/** How one kind of document words the problems of an object. */
+export interface ObjectMessages {
+  notObject(input: unknown): string;
+  unknownField(known: readonly string[]): string;
+  missing: string;
+}
+
+/** The message function of an object schema with these `known` keys. */
+export function objectMessage(messages: ObjectMessages, known: readonly string[]) {
+  return (issue: v.BaseIssue<unknown>): string => {
+    if (!isKeyIssue(issue)) return messages.notObject(issue.input);
+    return issue.expected === 'never' ? messages.unknownField(known) : messages.missing;
+  };
+}
+
+/** A strict object (unknown keys refused) whose problems are worded by `messages`. */
+export function strictObject<const E extends v.ObjectEntries>(entries: E, messages: ObjectMessages) {
+  return v.strictObject(entries, objectMessage(messages, Object.keys(entries)));
 }
 
 /**

@@ -1,11 +1,28 @@
 import * as v from 'valibot';
-import { kindOf } from '../validation.js';
+import { kindOf, objectMessage, strictObject, type ObjectMessages } from '../validation.js';
 
 // The leaf schemas of a card state: strings, integers, hex, FIDs, choices.
 
 /** The card state versions this build reads. */
 export type StateVersion = 1 | 2;
 
+const MESSAGES: ObjectMessages = {
+  notObject: () => 'expected an object',
+  unknownField: () => 'unknown field',
+  missing: 'is required',
+};
+
+/** A state object: unknown fields refused. */
+export function object<const E extends v.ObjectEntries>(entries: E) {
+  return strictObject(entries, MESSAGES);
+}
+
+/** A state object whose unknown fields its pipe deals with. */
+export function looseObject<const E extends v.ObjectEntries>(entries: E) {
+  return v.looseObject(entries, objectMessage(MESSAGES, Object.keys(entries)));
+}
+
+/** Of a variant or nullable that is not even an object. */
 export const OBJECT = 'expected an object';
 export const ARRAY = 'expected an array';
 export const text = v.string('expected a string');

@@ -12,14 +12,14 @@ import {
 } from '../../pin/index.js';
 import { KEY_USAGES } from '../fs/keys.js';
 import { pathBelow } from '../validation.js';
-import { OBJECT, hex, integer, oneOf, text, type StateVersion } from './fields.js';
+import { hex, integer, looseObject, object, oneOf, text, type StateVersion } from './fields.js';
 
 /*
  * The PINs and keys of a card state. The PIN engine owns the rules of PIN records and policies:
  * these schemas give them their shape (refusing unknown fields) and the path of a problem.
  */
 
-const verifier = v.strictObject({ salt: v.unknown(), mac: v.unknown() }, OBJECT);
+const verifier = object({ salt: v.unknown(), mac: v.unknown() });
 
 /** Where a PIN rule's own field name points below the value it checked ('record', 'policy': the value). */
 function pinRulePath(value: unknown, field: string) {
@@ -28,7 +28,7 @@ function pinRulePath(value: unknown, field: string) {
 
 /** The PIN engine owns the rules of a PIN record; this schema gives it the shape and the path. */
 const pinRecord = v.pipe(
-  v.strictObject({ tryLimit: v.unknown(), triesLeft: v.unknown(), initial: v.unknown(), verifier }, OBJECT),
+  object({ tryLimit: v.unknown(), triesLeft: v.unknown(), initial: v.unknown(), verifier }),
   v.rawTransform(({ dataset, addIssue, NEVER }): PinRecord => {
     try {
       return validatePinRecord(dataset.value);
@@ -53,7 +53,7 @@ function policyRule<T>(rule: (value: T) => SealedPinPolicy) {
   };
 }
 
-const sealedPolicyShape = v.strictObject(
+const sealedPolicyShape = object(
   {
     initialPin: v.optional(v.never('a version 2 state keeps the initial PIN only as initialPinVerifier, never in clear')),
     minLength: v.unknown(),
@@ -62,7 +62,6 @@ const sealedPolicyShape = v.strictObject(
     forbidReturnToInitial: v.unknown(),
     initialPinVerifier: verifier,
   },
-  OBJECT,
 );
 type SealedPolicyShape = v.InferOutput<typeof sealedPolicyShape>;
 
@@ -72,7 +71,7 @@ const sealedPolicy = v.pipe(
   v.rawTransform<SealedPolicyShape, SealedPinPolicy>(policyRule<SealedPolicyShape>(validateSealedPinPolicy)),
 );
 
-const clearPolicyShape = v.looseObject({}, OBJECT);
+const clearPolicyShape = looseObject({});
 type ClearPolicyShape = v.InferOutput<typeof clearPolicyShape>;
 
 /** Version 1: the initial PIN in clear (definePinPolicy refuses unknown fields), sealed here: the migration to version 2. */
@@ -85,7 +84,7 @@ const clearPolicy = v.pipe(
 
 export function pinState(version: StateVersion) {
   return v.pipe(
-    v.strictObject(
+    object(
       {
         id: text,
         reference: integer(0, 255),
@@ -94,7 +93,6 @@ export function pinState(version: StateVersion) {
         policy: version >= 2 ? sealedPolicy : clearPolicy,
         record: pinRecord,
       },
-      OBJECT,
     ),
     v.rawCheck(({ dataset, addIssue }) => {
       if (!dataset.typed) return;
@@ -107,7 +105,7 @@ export function pinState(version: StateVersion) {
 }
 
 export const keyState = v.pipe(
-  v.strictObject(
+  object(
     {
       id: integer(0, 255),
       algorithm: oneOf(['3des', 'sm4'] as const),
@@ -117,7 +115,6 @@ export const keyState = v.pipe(
       tryLimit: integer(1, 15),
       triesLeft: integer(0, 15),
     },
-    OBJECT,
   ),
   v.forward(
     v.check(

@@ -1,7 +1,7 @@
 import * as v from 'valibot';
 import { APPLICATION_BLOCKS, MF_FID } from '../fs/nodes.js';
 import { kindOf, pathBelow } from '../validation.js';
-import { ARRAY, OBJECT, fid, flag, hex, hexBytes, integer, notIn, oneOf, text, type StateVersion } from './fields.js';
+import { ARRAY, OBJECT, fid, flag, hex, hexBytes, integer, looseObject, notIn, object, oneOf, text, type StateVersion } from './fields.js';
 import { keyState, pinState } from './pin-key-schema.js';
 
 /*
@@ -39,13 +39,13 @@ const ACCESS_KINDS = ['always', 'never', 'pin', 'key', 'pin-and-key', 'pin-or-ke
 const accessCondition = v.variant(
   'kind',
   [
-    v.strictObject({ kind: v.literal('always') }),
-    v.strictObject({ kind: v.literal('never') }),
-    v.strictObject({ kind: v.literal('pin'), pin: text }),
-    v.strictObject({ kind: v.literal('key'), keyId: integer(0, 255) }),
-    v.strictObject({ kind: v.literal('pin-and-key'), pin: text, keyId: integer(0, 255) }),
-    v.strictObject({ kind: v.literal('pin-or-key'), pin: text, keyId: integer(0, 255) }),
-    v.strictObject({ kind: v.literal('key-and-mac'), keyId: integer(0, 255) }),
+    object({ kind: v.literal('always') }),
+    object({ kind: v.literal('never') }),
+    object({ kind: v.literal('pin'), pin: text }),
+    object({ kind: v.literal('key'), keyId: integer(0, 255) }),
+    object({ kind: v.literal('pin-and-key'), pin: text, keyId: integer(0, 255) }),
+    object({ kind: v.literal('pin-or-key'), pin: text, keyId: integer(0, 255) }),
+    object({ kind: v.literal('key-and-mac'), keyId: integer(0, 255) }),
   ],
   (issue) => (issue.path === undefined ? OBJECT : `expected one of ${ACCESS_KINDS.join(', ')}`),
 );
@@ -92,14 +92,13 @@ function efEntries(version: StateVersion) {
 
 function transparentEf(version: StateVersion) {
   return v.pipe(
-    v.strictObject(
+    object(
       {
         ...efEntries(version),
         structure: v.literal('transparent'),
         size: integer(0, 0x7fff),
         data: hex,
       },
-      OBJECT,
     ),
     v.forward(
       v.check(
@@ -116,7 +115,7 @@ function transparentEf(version: StateVersion) {
 
 function recordEf(version: StateVersion) {
   return v.pipe(
-    v.strictObject(
+    object(
       {
         ...efEntries(version),
         structure: v.picklist(RECORD_STRUCTURES),
@@ -126,7 +125,6 @@ function recordEf(version: StateVersion) {
         recordLengths: version >= 2 ? v.optional(v.array(integer(1, 255), ARRAY)) : notIn(version),
         records: v.array(hex, ARRAY),
       },
-      OBJECT,
     ),
     v.forward(
       v.check(
@@ -189,13 +187,13 @@ function mfState(version: StateVersion): v.GenericSchema<unknown, DfState> {
     v.lazy(() => childSchema),
     ARRAY,
   );
-  const df = v.strictObject({ ...dfEntries(version), children }, OBJECT);
+  const df = object({ ...dfEntries(version), children });
   const childSchema: v.GenericSchema<unknown, DfState | EfState> = v.variant(
     'type',
     [df, efState(version)],
     fileKindMessage,
   );
-  return v.strictObject(
+  return object(
     {
       type: v.literal('df', 'expected "df"'),
       fid: v.pipe(
@@ -208,11 +206,10 @@ function mfState(version: StateVersion): v.GenericSchema<unknown, DfState> {
       keys: v.array(keyState, ARRAY),
       children,
     },
-    OBJECT,
   );
 }
 
-const stateV2 = v.strictObject(
+const stateV2 = object(
   {
     format: v.literal(CARD_STATE_FORMAT),
     version: v.literal(CARD_STATE_VERSION),
@@ -222,7 +219,6 @@ const stateV2 = v.strictObject(
     cardBlocked: flag,
     mf: mfState(2),
   },
-  OBJECT,
 );
 
 /**
@@ -235,7 +231,7 @@ export type CardState = v.InferOutput<typeof stateV2>;
 
 /** A version 1 state, migrated: policies sealed, the card not blocked. */
 const stateV1 = v.pipe(
-  v.strictObject(
+  object(
     {
       format: v.literal(CARD_STATE_FORMAT),
       version: v.literal(1),
@@ -243,7 +239,6 @@ const stateV1 = v.pipe(
       cardBlocked: notIn(1),
       mf: mfState(1),
     },
-    OBJECT,
   ),
   v.transform(({ atrCardBytes, mf }): CardState => ({
     format: CARD_STATE_FORMAT,
@@ -254,7 +249,7 @@ const stateV1 = v.pipe(
   })),
 );
 
-const stateHeader = v.looseObject(
+const stateHeader = looseObject(
   {
     format: v.literal(CARD_STATE_FORMAT, `expected "${CARD_STATE_FORMAT}"`),
     version: v.picklist(
@@ -264,7 +259,6 @@ const stateHeader = v.looseObject(
         `(this build reads version ${CARD_STATE_VERSION} and migrates version 1)`,
     ),
   },
-  OBJECT,
 );
 
 /**
