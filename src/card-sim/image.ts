@@ -7,7 +7,6 @@ import { ImageFormatError } from './errors.js';
 import { acquireFileLock, isFileLock, writeFileAtomicSync } from './image-file.js';
 import type { FileLock, LockBusy, LockHolder } from './image-file.js';
 import type { MasterFile } from './fs/nodes.js';
-import { exportState } from './state/index.js';
 import { checkState, treeOf } from './state/import.js';
 import type { CardState } from './state/index.js';
 import { sscSpecOf } from './profiles/ssc-inspect.js';
@@ -276,7 +275,7 @@ function checkImage(path: string, value: unknown): CheckedImage {
     throw new CardImageError('CARD_IMAGE_INVALID', path, `not an sscard card image (expected format "${CARD_IMAGE_FORMAT}")`);
   }
   const fileVersion = o['version'];
-  if (fileVersion !== 1 && fileVersion !== CARD_IMAGE_VERSION) {
+  if (!READABLE_IMAGE_VERSIONS.includes(fileVersion)) {
     const shown = typeof fileVersion === 'number' ? String(fileVersion) : kindOf(fileVersion);
     throw new CardImageError(
       'CARD_IMAGE_VERSION',
@@ -305,7 +304,7 @@ function checkImage(path: string, value: unknown): CheckedImage {
   if (actualSpec !== image.spec) {
     invalid(path, 'spec', `says ${JSON.stringify(image.spec)}, but the card's EF05 holds ${JSON.stringify(actualSpec)}`);
   }
-  return { image, fileVersion, tree };
+  return { image, fileVersion: fileVersion as number, tree };
 }
 
 /** Runs a step on the image's state, naming a problem as the image file's field `state.…`. */

@@ -76,7 +76,23 @@ export function objectMessage(messages: ObjectMessages, known: readonly string[]
 
 /** A strict object (unknown keys refused) whose problems are worded by `messages`. */
 export function strictObject<const E extends v.ObjectEntries>(entries: E, messages: ObjectMessages) {
-  return v.strictObject(entries, objectMessage(messages, Object.keys(entries)));
+  return notArray(v.strictObject(entries, objectMessage(messages, Object.keys(entries))));
+}
+
+/**
+ * The object schema, refusing an array as "not an object" (valibot's object schemas take an
+ * array for an object with missing keys). Entries, type and message stay, so the result is still
+ * an object schema (a variant option).
+ */
+export function notArray<S extends v.GenericSchema>(schema: S): S {
+  return {
+    ...schema,
+    '~run'(dataset, config) {
+      if (!Array.isArray(dataset.value)) return schema['~run'](dataset, config);
+      v._addIssue(schema as never, 'type', dataset, config);
+      return dataset as unknown as v.OutputDataset<v.InferOutput<S>, v.InferIssue<S>>;
+    },
+  };
 }
 
 /**
@@ -108,9 +124,15 @@ export function pathBelow(input: unknown, dotted: string): [v.IssuePathItem, ...
   const items: v.IssuePathItem[] = [];
   let value = input;
   for (const key of keys) {
-    const holder = (value !== null && typeof value === 'object' ? value : {}) as Record<string, unknown>;
-    value = holder[key];
-    items.push({ type: 'object', origin: 'value', input: holder, key, value });
+    if (Array.isArray(value)) {
+      const index = Number(key);
+      items.push({ type: 'array', origin: 'value', input: value, key: index, value: value[index] });
+      value = value[index];
+    } else {
+      const holder = (value !== null && typeof value === 'object' ? value : {}) as Record<string, unknown>;
+      items.push({ type: 'object', origin: 'value', input: holder, key, value: holder[key] });
+      value = holder[key];
+    }
   }
   return items.length === 0 ? undefined : (items as [v.IssuePathItem, ...v.IssuePathItem[]]);
 }

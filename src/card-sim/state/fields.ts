@@ -1,5 +1,5 @@
 import * as v from 'valibot';
-import { kindOf, objectMessage, strictObject, type ObjectMessages } from '../validation.js';
+import { kindOf, notArray, objectMessage, strictObject, type ObjectMessages } from '../validation.js';
 
 // The leaf schemas of a card state: strings, integers, hex, FIDs, choices.
 
@@ -19,7 +19,7 @@ export function object<const E extends v.ObjectEntries>(entries: E) {
 
 /** A state object whose unknown fields its pipe deals with. */
 export function looseObject<const E extends v.ObjectEntries>(entries: E) {
-  return v.looseObject(entries, objectMessage(MESSAGES, Object.keys(entries)));
+  return notArray(v.looseObject(entries, objectMessage(MESSAGES, Object.keys(entries))));
 }
 
 /** Of a variant or nullable that is not even an object. */
