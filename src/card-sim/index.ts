@@ -2,6 +2,7 @@
 export { SimulatedCard } from './card.js';
 export type { SimulatedCardOptions, TransmissionProtocol } from './card.js';
 export { CardTreeError, ImageFormatError, AtrParseError, CardConfigError } from './errors.js';
+export type { ImageProblemKind } from './errors.js';
 export {
   ALWAYS,
   NEVER,
@@ -17,7 +18,20 @@ export { CardKey, KEY_USAGES } from './fs/keys.js';
 export type { CardAlgorithm, KeyUsage, CardKeyOptions } from './fs/keys.js';
 export { CardPin } from './fs/pins.js';
 export type { CardPinOptions, PinFormat } from './fs/pins.js';
-export { MasterFile, DedicatedFile, ElementaryFile, MF_FID, EF_STRUCTURES, APPLICATION_BLOCKS } from './fs/nodes.js';
+export {
+  MasterFile,
+  DedicatedFile,
+  ElementaryFile,
+  TransparentFile,
+  RecordFile,
+  LinearFixedFile,
+  LinearVariableFile,
+  CyclicFile,
+  createElementaryFile,
+  MF_FID,
+  EF_STRUCTURES,
+  APPLICATION_BLOCKS,
+} from './fs/nodes.js';
 export type { EfStructure, EfOptions, DfOptions, MasterFileOptions, FileNode, ApplicationBlock } from './fs/nodes.js';
 export {
   exportState,

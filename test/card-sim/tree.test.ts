@@ -2,8 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { fromHex, toHex } from '../../src/apdu/index.js';
 import {
   CardTreeError,
+  CyclicFile,
   DedicatedFile,
   ElementaryFile,
+  LinearFixedFile,
+  LinearVariableFile,
+  RecordFile,
+  TransparentFile,
+  createElementaryFile,
   ImageFormatError,
   MasterFile,
   SimulatedCard,
@@ -50,6 +56,45 @@ describe('file tree', () => {
     expect(ef.appendRecord(Uint8Array.of(1))).toBe(1);
     expect(ef.appendRecord(Uint8Array.of(1, 2, 3))).toBe(2);
     expect(() => ef.appendRecord(Uint8Array.of(9))).toThrow(expect.objectContaining({ sw: 0x6a84 }));
+  });
+
+  it('an EF is an object of its structure, which answers 6981 to what that structure cannot do', () => {
+    const transparent = createElementaryFile({ fid: 0xef01, structure: 'transparent', size: 4 });
+    const files = [
+      transparent,
+      createElementaryFile({ fid: 0xef02, structure: 'linear-fixed', recordLength: 2, records: [Uint8Array.of(1, 2)] }),
+      createElementaryFile({ fid: 0xef03, structure: 'linear-variable', recordLength: 2, records: [Uint8Array.of(1)] }),
+      createElementaryFile({ fid: 0xef04, structure: 'cyclic', recordLength: 2, maxRecords: 2 }),
+    ];
+    expect(files.map((f) => f.constructor)).toEqual([TransparentFile, LinearFixedFile, LinearVariableFile, CyclicFile]);
+    expect(new ElementaryFile({ fid: 0xef05, structure: 'cyclic', recordLength: 1, maxRecords: 1 })).toBeInstanceOf(CyclicFile);
+    const sw = (fn: () => unknown): unknown => {
+      try {
+        fn();
+      } catch (err) {
+        return (err as { sw?: number }).sw;
+      }
+      return undefined;
+    };
+    expect(sw(() => transparent.updateRecord(1, Uint8Array.of(1, 2)))).toBe(0x6981);
+    expect(sw(() => transparent.appendRecord(Uint8Array.of(1, 2)))).toBe(0x6981);
+    expect(sw(() => transparent.asRecordFile())).toBe(0x6981);
+    expect(transparent.asTransparentFile()).toBe(transparent);
+    for (const records of files.slice(1)) {
+      expect(sw(() => records.writeBinary(0, Uint8Array.of(1)))).toBe(0x6981);
+      expect(sw(() => records.asTransparentFile())).toBe(0x6981);
+      expect(records.asRecordFile()).toBe(records);
+      expect(records).toBeInstanceOf(RecordFile);
+    }
+  });
+
+  it('UPDATE RECORD "previous": a linear file writes the record before, a cyclic one a new record 1', () => {
+    const linear = createElementaryFile({ fid: 0xef01, structure: 'linear-fixed', recordLength: 1, records: [Uint8Array.of(1), Uint8Array.of(2)] });
+    expect(linear.asRecordFile().updatePreviousRecord(2, Uint8Array.of(9))).toBe(1);
+    expect(linear.records().map((r) => r[0])).toEqual([9, 2]);
+    const cyclic = createElementaryFile({ fid: 0xef02, structure: 'cyclic', recordLength: 1, maxRecords: 2, records: [Uint8Array.of(1), Uint8Array.of(2)] });
+    expect(cyclic.asRecordFile().updatePreviousRecord(2, Uint8Array.of(9))).toBe(1);
+    expect(cyclic.records().map((r) => r[0])).toEqual([9, 1]);
   });
 
   it('resolves paths and DF names', () => {

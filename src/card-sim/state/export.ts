@@ -1,5 +1,5 @@
 import { toHex } from '../../apdu/index.js';
-import type { DedicatedFile, ElementaryFile, MasterFile } from '../fs/nodes.js';
+import { TransparentFile, type DedicatedFile, type ElementaryFile, type MasterFile } from '../fs/nodes.js';
 import { CARD_STATE_FORMAT, CARD_STATE_VERSION } from './schema.js';
 import type { CardState, DfState, EfState } from './schema.js';
 
@@ -43,12 +43,12 @@ function exportEf(ef: ElementaryFile): EfState {
     ...(ef.sfi === undefined ? {} : { sfi: ef.sfi }),
     ...(ef.label === undefined ? {} : { label: ef.label }),
   };
-  if (ef.structure === 'transparent') {
-    return { ...head, structure: ef.structure, ...tail, size: ef.size ?? 0, data: toHex(ef.data) };
+  if (ef instanceof TransparentFile) {
+    return { ...head, structure: ef.structure, ...tail, size: ef.size, data: toHex(ef.data) };
   }
   return {
     ...head,
-    structure: ef.structure,
+    structure: ef.structure as Exclude<typeof ef.structure, 'transparent'>,
     ...tail,
     recordLength: ef.recordLength ?? 0,
     maxRecords: ef.maxRecords ?? 0,

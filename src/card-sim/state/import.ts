@@ -1,6 +1,6 @@
 import { fromHex } from '../../apdu/index.js';
 import { CardTreeError, ImageFormatError } from '../errors.js';
-import { DedicatedFile, ElementaryFile, MasterFile } from '../fs/nodes.js';
+import { DedicatedFile, MasterFile, createElementaryFile, type ElementaryFile } from '../fs/nodes.js';
 import { fieldPath, validate } from '../validation.js';
 import { cardStateSchema } from './schema.js';
 import type { CardState, DfState, EfState } from './schema.js';
@@ -83,7 +83,7 @@ function newEf(s: EfState, field: string): ElementaryFile {
     ...(s.label === undefined ? {} : { label: s.label }),
   };
   if (s.structure === 'transparent') {
-    return new ElementaryFile({ ...common, structure: s.structure, size: s.size, data: fromHex(s.data) });
+    return createElementaryFile({ ...common, structure: s.structure, size: s.size, data: fromHex(s.data) });
   }
   const options = {
     ...common,
@@ -93,14 +93,14 @@ function newEf(s: EfState, field: string): ElementaryFile {
     ...(s.recordLengths === undefined ? {} : { recordLengths: s.recordLengths }),
   };
   // An empty file of this shape says which record does not fit, by its index in the state.
-  const probe = new ElementaryFile({ ...options, records: [] });
+  const probe = createElementaryFile({ ...options, records: [] });
   const records = s.records.map((r, i) => {
     const bytes = fromHex(r);
     const problem = probe.recordProblem(bytes, i + 1);
     if (problem !== undefined) throw new ImageFormatError(`${field}.records[${i}]`, problem, { kind: 'tree' });
     return bytes;
   });
-  return new ElementaryFile({ ...options, records });
+  return createElementaryFile({ ...options, records });
 }
 
 /** Runs a tree-building step, turning a CardTreeError into an ImageFormatError of kind 'tree' for `field`. */
