@@ -18,9 +18,8 @@ export { CardKey, KEY_USAGES } from './fs/keys.js';
 export type { CardAlgorithm, KeyUsage, CardKeyOptions } from './fs/keys.js';
 export { CardPin } from './fs/pins.js';
 export type { CardPinOptions, PinFormat } from './fs/pins.js';
+export { MasterFile, DedicatedFile, MF_FID, APPLICATION_BLOCKS } from './fs/nodes.js';
 export {
-  MasterFile,
-  DedicatedFile,
   ElementaryFile,
   TransparentFile,
   RecordFile,
@@ -28,11 +27,10 @@ export {
   LinearVariableFile,
   CyclicFile,
   createElementaryFile,
-  MF_FID,
-  EF_STRUCTURES,
-  APPLICATION_BLOCKS,
-} from './fs/nodes.js';
-export type { EfStructure, EfOptions, DfOptions, MasterFileOptions, FileNode, ApplicationBlock } from './fs/nodes.js';
+} from './fs/elementary-files.js';
+export { EF_STRUCTURES } from './fs/ef-options.js';
+export type { EfStructure, EfOptions } from './fs/ef-options.js';
+export type { DfOptions, MasterFileOptions, FileNode, ApplicationBlock } from './fs/nodes.js';
 export {
   exportState,
   importState,

@@ -6,18 +6,7 @@ import { MF_FID, checkFid, fidText } from './fid.js';
 import { CardKey, type CardAlgorithm, type CardKeyOptions } from './keys.js';
 import { CardPin, type CardPinOptions } from './pins.js';
 
-export { MF_FID } from './fid.js';
-export { EF_STRUCTURES } from './ef-options.js';
-export type { EfOptions, EfStructure } from './ef-options.js';
-export {
-  ElementaryFile,
-  TransparentFile,
-  RecordFile,
-  LinearFixedFile,
-  LinearVariableFile,
-  CyclicFile,
-  createElementaryFile,
-} from './elementary-files.js';
+export { MF_FID };
 
 export type FileNode = DedicatedFile | ElementaryFile;
 

@@ -1,7 +1,8 @@
 import type { DecodedCommandApdu } from '../../apdu/index.js';
 import type { AccessCondition } from '../fs/access.js';
 import type { CardKey } from '../fs/keys.js';
-import type { DedicatedFile, ElementaryFile, MasterFile } from '../fs/nodes.js';
+import type { ElementaryFile } from '../fs/elementary-files.js';
+import type { DedicatedFile, MasterFile } from '../fs/nodes.js';
 import type { CardPin } from '../fs/pins.js';
 
 /** The command a handler receives: the decoded APDU (header, data, Ne, case, extended). */

@@ -1,5 +1,6 @@
 import { toHex } from '../../apdu/index.js';
-import { TransparentFile, type DedicatedFile, type ElementaryFile, type MasterFile } from '../fs/nodes.js';
+import { TransparentFile, type ElementaryFile } from '../fs/elementary-files.js';
+import type { DedicatedFile, MasterFile } from '../fs/nodes.js';
 import { CARD_STATE_FORMAT, CARD_STATE_VERSION } from './schema.js';
 import type { CardState, DfState, EfState } from './schema.js';
 

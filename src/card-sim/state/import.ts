@@ -1,6 +1,7 @@
 import { fromHex } from '../../apdu/index.js';
 import { CardTreeError, ImageFormatError } from '../errors.js';
-import { DedicatedFile, MasterFile, createElementaryFile, type ElementaryFile } from '../fs/nodes.js';
+import { createElementaryFile, type ElementaryFile } from '../fs/elementary-files.js';
+import { DedicatedFile, MasterFile } from '../fs/nodes.js';
 import { fieldPath, validate } from '../validation.js';
 import { cardStateSchema } from './schema.js';
 import type { CardState, DfState, EfState } from './schema.js';

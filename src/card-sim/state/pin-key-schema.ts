@@ -26,32 +26,27 @@ function pinRulePath(value: unknown, field: string) {
   return field === 'record' || field === 'policy' ? undefined : pathBelow(value, field);
 }
 
-/** The PIN engine owns the rules of a PIN record; this schema gives it the shape and the path. */
-const pinRecord = v.pipe(
-  object({ tryLimit: v.unknown(), triesLeft: v.unknown(), initial: v.unknown(), verifier }),
-  v.rawTransform(({ dataset, addIssue, NEVER }): PinRecord => {
-    try {
-      return validatePinRecord(dataset.value);
-    } catch (err) {
-      if (!(err instanceof PinRecordError)) throw err;
-      addIssue({ message: err.message, path: pinRulePath(dataset.value, err.field) });
-      return NEVER;
-    }
-  }),
-);
-
-/** Runs a PIN engine policy rule, turning its PinPolicyError into an issue at the field it names. */
-function policyRule<T>(rule: (value: T) => SealedPinPolicy) {
-  return ({ dataset, addIssue, NEVER }: v.RawTransformContext<T>): SealedPinPolicy => {
+/**
+ * Runs a PIN engine rule on a checked shape, turning its PinRecordError or PinPolicyError into an
+ * issue at the field the error names.
+ */
+function pinRule<T, R>(rule: (value: T) => R) {
+  return ({ dataset, addIssue, NEVER }: v.RawTransformContext<T>): R => {
     try {
       return rule(dataset.value);
     } catch (err) {
-      if (!(err instanceof PinPolicyError)) throw err;
+      if (!(err instanceof PinRecordError || err instanceof PinPolicyError)) throw err;
       addIssue({ message: err.message, path: pinRulePath(dataset.value, err.field) });
       return NEVER;
     }
   };
 }
+
+const pinRecordShape = object({ tryLimit: v.unknown(), triesLeft: v.unknown(), initial: v.unknown(), verifier });
+type PinRecordShape = v.InferOutput<typeof pinRecordShape>;
+
+/** The PIN engine owns the rules of a PIN record; this schema gives it the shape and the path. */
+const pinRecord = v.pipe(pinRecordShape, v.rawTransform<PinRecordShape, PinRecord>(pinRule<PinRecordShape, PinRecord>(validatePinRecord)));
 
 const sealedPolicyShape = object(
   {
@@ -68,7 +63,7 @@ type SealedPolicyShape = v.InferOutput<typeof sealedPolicyShape>;
 /** Version 2: the initial PIN only as a salted verifier. */
 const sealedPolicy = v.pipe(
   sealedPolicyShape,
-  v.rawTransform<SealedPolicyShape, SealedPinPolicy>(policyRule<SealedPolicyShape>(validateSealedPinPolicy)),
+  v.rawTransform<SealedPolicyShape, SealedPinPolicy>(pinRule<SealedPolicyShape, SealedPinPolicy>(validateSealedPinPolicy)),
 );
 
 const clearPolicyShape = looseObject({});
@@ -78,7 +73,7 @@ type ClearPolicyShape = v.InferOutput<typeof clearPolicyShape>;
 const clearPolicy = v.pipe(
   clearPolicyShape,
   v.rawTransform<ClearPolicyShape, SealedPinPolicy>(
-    policyRule<ClearPolicyShape>((value) => sealPinPolicy(definePinPolicy(value as Partial<PinPolicy>))),
+    pinRule<ClearPolicyShape, SealedPinPolicy>((value) => sealPinPolicy(definePinPolicy(value as Partial<PinPolicy>))),
   ),
 );
 

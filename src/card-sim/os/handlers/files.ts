@@ -1,6 +1,6 @@
 import { SW, StatusWordError } from '../../../apdu/index.js';
 import { MAC_LENGTH } from '../../../keys/index.js';
-import type { ElementaryFile, RecordFile } from '../../fs/nodes.js';
+import type { ElementaryFile, RecordFile } from '../../fs/elementary-files.js';
 import type { CardCommand, CardContext, HandlerResult } from '../context.js';
 import { CLA_SM, checkCommandMac, macKeyForWrite } from '../secure-messaging.js';
 
