@@ -5,7 +5,7 @@ import { CardConfigError } from './errors.js';
 import type { MasterFile } from './fs/nodes.js';
 import { CardContext } from './os/context.js';
 import { processApdu, type CardLogger } from './os/processor.js';
-import { exportState, importState, restoreContents, type CardState } from './state/card-state.js';
+import { exportState, importState, restoreContents, type CardState } from './state/index.js';
 
 /** Transmission protocol the simulated card runs. */
 export type TransmissionProtocol = 'T=0' | 'T=1';

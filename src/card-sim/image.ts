@@ -1,13 +1,16 @@
 import { readFileSync } from 'node:fs';
+import * as v from 'valibot';
 import { SscardError } from '../apdu/index.js';
 import { SimulatedCard } from './card.js';
 import type { SimulatedCardOptions, TransmissionProtocol } from './card.js';
 import { ImageFormatError } from './errors.js';
 import { acquireFileLock, isFileLock, writeFileAtomicSync } from './image-file.js';
 import type { FileLock, LockBusy, LockHolder } from './image-file.js';
-import { exportState, importState } from './state/card-state.js';
-import type { CardState } from './state/card-state.js';
+import type { MasterFile } from './fs/nodes.js';
+import { checkState, treeOf } from './state/import.js';
+import type { CardState } from './state/index.js';
 import { sscSpecOf } from './profiles/ssc-inspect.js';
+import { fieldPath, jsonSyntaxProblem, kindOf, strictObject, validate } from './validation.js';
 
 /*
  * Card image files: one JSON document per card, holding the card OS's state export (file tree,
@@ -67,6 +70,14 @@ export class CardImageError extends SscardError {
     this.code = code;
     this.path = path;
     this.holder = options?.holder;
+  }
+
+  /**
+   * CARD_IMAGE_INVALID for a bad field: the problem as data (field path from the image's top,
+   * kind, problem, file), so callers read it rather than parse the message.
+   */
+  get formatError(): ImageFormatError | undefined {
+    return this.cause instanceof ImageFormatError ? this.cause : undefined;
   }
 }
 
@@ -147,17 +158,30 @@ function takeLock(
   return { path, lockPath, release: () => lock.release() };
 }
 
-export interface CardImage {
-  format: typeof CARD_IMAGE_FORMAT;
-  version: typeof CARD_IMAGE_VERSION;
-  created: string;
-  saved: string;
-  /** Spec version of the SSSE (from EF05 tag 03), or null for a card without one. */
-  spec: '2.00' | '3.00' | null;
-  transmission: TransmissionProtocol;
-  extendedLength: boolean;
-  state: CardState;
-}
+const isoTime = v.pipe(
+  v.string('expected an ISO date-time string'),
+  v.check((t) => !Number.isNaN(Date.parse(t)), 'expected an ISO date-time string'),
+);
+
+/** The fields of an image around its state; `format` and `version` are checked before (their own error codes). */
+const imageSchema = strictObject(
+  {
+    format: v.literal(CARD_IMAGE_FORMAT),
+    version: v.literal(CARD_IMAGE_VERSION),
+    created: isoTime,
+    saved: isoTime,
+    /** Spec version of the SSSE (from EF05 tag 03), or null for a card without one. */
+    spec: v.nullable(v.picklist(['2.00', '3.00'], 'expected "2.00", "3.00" or null')),
+    transmission: v.picklist(['T=0', 'T=1'], 'expected "T=0" or "T=1"'),
+    extendedLength: v.boolean('expected true or false'),
+    /** Checked on its own (checkState), its problems named below `state`. */
+    state: v.unknown(),
+  },
+  { notObject: () => 'expected an object', unknownField: () => 'unknown field', missing: 'is required' },
+);
+
+/** A card image file's content (metadata and the card state). */
+export type CardImage = Omit<v.InferOutput<typeof imageSchema>, 'state'> & { state: CardState };
 
 /** Card options an image keeps besides the state. */
 type ImageCardOptions = Pick<SimulatedCardOptions, 'transmission' | 'extendedLength'>;
@@ -209,7 +233,7 @@ export function readCardImage(path: string): CardImage {
 }
 
 /** The checked (and, for version 1, migrated) image and the version the file holds. */
-function readImageFile(path: string): { image: CardImage; fileVersion: number } {
+function readImageFile(path: string): CheckedImage {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -223,83 +247,85 @@ function readImageFile(path: string): { image: CardImage; fileVersion: number } 
   try {
     parsed = JSON.parse(text);
   } catch (err) {
-    throw new CardImageError('CARD_IMAGE_CORRUPT', path, `not valid JSON, truncated or damaged (${(err as Error).message})`, {
+    throw new CardImageError('CARD_IMAGE_CORRUPT', path, `not valid JSON, truncated or damaged (${jsonSyntaxProblem(text, err)})`, {
       cause: err,
     });
   }
   return checkImage(path, parsed);
 }
 
-function invalid(path: string, field: string, problem: string): never {
-  throw new CardImageError('CARD_IMAGE_INVALID', path, `field ${field}: ${problem}`);
+function invalid(path: string, field: string, problem: string, kind: ImageFormatError['kind'] = 'value'): never {
+  const formatError = new ImageFormatError(field, problem, { kind, file: path });
+  throw new CardImageError('CARD_IMAGE_INVALID', path, `field ${field}: ${problem}`, { cause: formatError });
 }
 
-function checkImage(path: string, v: unknown): { image: CardImage; fileVersion: number } {
-  if (v === null || typeof v !== 'object' || Array.isArray(v)) {
+/** A checked image (version 2 form), the version its file holds, and the card tree of its state. */
+interface CheckedImage {
+  image: CardImage;
+  fileVersion: number;
+  tree: MasterFile;
+}
+
+function checkImage(path: string, value: unknown): CheckedImage {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     throw new CardImageError('CARD_IMAGE_INVALID', path, 'not a card image (expected a JSON object)');
   }
-  const o = v as Record<string, unknown>;
+  const o = value as Record<string, unknown>;
   if (o['format'] !== CARD_IMAGE_FORMAT) {
-    throw new CardImageError(
-      'CARD_IMAGE_INVALID',
-      path,
-      `not an sscard card image (format is ${JSON.stringify(o['format'])}, expected "${CARD_IMAGE_FORMAT}")`,
-    );
+    throw new CardImageError('CARD_IMAGE_INVALID', path, `not an sscard card image (expected format "${CARD_IMAGE_FORMAT}")`);
   }
-  if (!READABLE_IMAGE_VERSIONS.includes(o['version'])) {
+  const fileVersion = o['version'];
+  if (!READABLE_IMAGE_VERSIONS.includes(fileVersion)) {
+    const shown = typeof fileVersion === 'number' ? String(fileVersion) : kindOf(fileVersion);
     throw new CardImageError(
       'CARD_IMAGE_VERSION',
       path,
-      `version ${JSON.stringify(o['version'])} is not supported (this build reads version ${CARD_IMAGE_VERSION} and migrates version 1)`,
+      `version ${shown} is not supported (this build reads version ${CARD_IMAGE_VERSION} and migrates version 1)`,
     );
   }
-  const fileVersion = o['version'] as number;
-  const state = o['state'];
-  if (state !== null && typeof state === 'object' && !Array.isArray(state)) {
-    const stateVersion = (state as Record<string, unknown>)['version'];
+  const rawState = o['state'];
+  if (rawState !== null && typeof rawState === 'object' && !Array.isArray(rawState)) {
+    const stateVersion = (rawState as Record<string, unknown>)['version'];
     if (stateVersion !== fileVersion) {
-      invalid(path, 'state.version', `is ${JSON.stringify(stateVersion)}, but a version ${fileVersion} image holds a version ${fileVersion} state`);
+      const shown = typeof stateVersion === 'number' ? String(stateVersion) : kindOf(stateVersion);
+      invalid(path, 'state.version', `is ${shown}, but a version ${fileVersion} image holds a version ${fileVersion} state`);
     }
   }
-  for (const field of ['created', 'saved'] as const) {
-    const t = o[field];
-    if (typeof t !== 'string' || Number.isNaN(Date.parse(t))) invalid(path, field, 'expected an ISO date-time string');
+  // The image in its version 2 form: a migrated state is checked as the version 2 state it becomes.
+  const result = validate(imageSchema, { ...o, version: CARD_IMAGE_VERSION });
+  if (!result.ok) {
+    const { keys, kind, message } = result.problem;
+    invalid(path, fieldPath(keys), message, kind);
   }
-  const spec = o['spec'];
-  if (spec !== null && spec !== '2.00' && spec !== '3.00') invalid(path, 'spec', 'expected "2.00", "3.00" or null');
-  const transmission = o['transmission'];
-  if (transmission !== 'T=0' && transmission !== 'T=1') invalid(path, 'transmission', 'expected "T=0" or "T=1"');
-  if (typeof o['extendedLength'] !== 'boolean') invalid(path, 'extendedLength', 'expected true or false');
-  const known = new Set(['format', 'version', 'created', 'saved', 'spec', 'transmission', 'extendedLength', 'state']);
-  for (const key of Object.keys(o)) if (!known.has(key)) invalid(path, key, 'unknown field');
-  // The state is fully checked by building the tree from it.
-  const tree = buildTree(path, o['state']);
+  const state = inState(path, () => checkState(result.value.state));
+  const tree = inState(path, () => treeOf(state));
+  const image: CardImage = { ...result.value, state };
   const actualSpec = sscSpecOf(tree);
-  if (actualSpec !== spec) invalid(path, 'spec', `says ${JSON.stringify(spec)}, but the card's EF05 holds ${JSON.stringify(actualSpec)}`);
-  if (fileVersion === CARD_IMAGE_VERSION) return { image: o as unknown as CardImage, fileVersion };
-  // Migration from version 1: the state as this build exports it (initial PINs sealed).
-  return { image: { ...(o as unknown as CardImage), version: CARD_IMAGE_VERSION, state: exportState(tree) }, fileVersion };
+  if (actualSpec !== image.spec) {
+    invalid(path, 'spec', `says ${JSON.stringify(image.spec)}, but the card's EF05 holds ${JSON.stringify(actualSpec)}`);
+  }
+  return { image, fileVersion: fileVersion as number, tree };
 }
 
-function buildTree(path: string, state: unknown): ReturnType<typeof importState> {
+/** Runs a step on the image's state, naming a problem as the image file's field `state.…`. */
+function inState<T>(path: string, step: () => T): T {
   try {
-    return importState(state);
+    return step();
   } catch (err) {
-    if (err instanceof ImageFormatError) {
-      const problem = err.message.replace(/^card image field \S+: /, '');
-      throw new CardImageError('CARD_IMAGE_INVALID', path, `field state.${err.field}: ${problem}`, { cause: err });
-    }
-    throw err;
+    if (!(err instanceof ImageFormatError)) throw err;
+    const formatError = err.inFile(path, 'state');
+    throw new CardImageError('CARD_IMAGE_INVALID', path, `field ${formatError.field}: ${formatError.problem}`, {
+      cause: formatError,
+    });
   }
 }
 
 function cardFromImage(
-  path: string,
-  image: CardImage,
+  { image, tree }: CheckedImage,
   hooks: Pick<SimulatedCardOptions, 'onDurableChange' | 'logger' | 'random' | 'powered' | 'transmission'>,
 ): SimulatedCard {
   const options: ImageCardOptions = { transmission: image.transmission, extendedLength: image.extendedLength };
-  const card = new SimulatedCard({ ...options, ...hooks, tree: buildTree(path, image.state) });
+  const card = new SimulatedCard({ ...options, ...hooks, tree });
   createdAt.set(card, image.created);
   return card;
 }
@@ -313,7 +339,7 @@ export interface LoadCardImageOptions {
 
 /** A card from an image file, detached from it: changes stay in memory until saveCardImage. */
 export function loadCardImage(path: string, options: LoadCardImageOptions = {}): SimulatedCard {
-  return cardFromImage(path, readCardImage(path), options);
+  return cardFromImage(readImageFile(path), options);
 }
 
 export interface OpenCardImageOptions extends LoadCardImageOptions, CardImageLockOptions {
@@ -341,10 +367,11 @@ export function openCardImage(path: string, options: OpenCardImageOptions = {}):
   const { lockTimeoutMs, ...cardOptions } = options;
   const lock = takeLock(path, lockTimeoutMs === undefined ? {} : { lockTimeoutMs }, 'CARD_IMAGE_NOT_FOUND');
   try {
-    const { image, fileVersion } = readImageFile(path);
+    const checked = readImageFile(path);
+    const { image, fileVersion } = checked;
     let card: SimulatedCard | undefined;
     const created = image.created;
-    card = cardFromImage(path, image, {
+    card = cardFromImage(checked, {
       ...cardOptions,
       onDurableChange: (state) => {
         // The card only reports changes after construction, so `card` is always set here; failing

@@ -2,6 +2,7 @@
 export { SimulatedCard } from './card.js';
 export type { SimulatedCardOptions, TransmissionProtocol } from './card.js';
 export { CardTreeError, ImageFormatError, AtrParseError, CardConfigError } from './errors.js';
+export type { ImageProblemKind } from './errors.js';
 export {
   ALWAYS,
   NEVER,
@@ -17,16 +18,27 @@ export { CardKey, KEY_USAGES } from './fs/keys.js';
 export type { CardAlgorithm, KeyUsage, CardKeyOptions } from './fs/keys.js';
 export { CardPin } from './fs/pins.js';
 export type { CardPinOptions, PinFormat } from './fs/pins.js';
-export { MasterFile, DedicatedFile, ElementaryFile, MF_FID, EF_STRUCTURES, APPLICATION_BLOCKS } from './fs/nodes.js';
-export type { EfStructure, EfOptions, DfOptions, MasterFileOptions, FileNode, ApplicationBlock } from './fs/nodes.js';
+export { MasterFile, DedicatedFile, MF_FID, APPLICATION_BLOCKS } from './fs/nodes.js';
+export {
+  ElementaryFile,
+  TransparentFile,
+  RecordFile,
+  LinearFixedFile,
+  LinearVariableFile,
+  CyclicFile,
+  createElementaryFile,
+} from './fs/elementary-files.js';
+export { EF_STRUCTURES } from './fs/ef-options.js';
+export type { EfStructure, EfOptions } from './fs/ef-options.js';
+export type { DfOptions, MasterFileOptions, FileNode, ApplicationBlock } from './fs/nodes.js';
 export {
   exportState,
   importState,
   CARD_STATE_FORMAT,
   CARD_STATE_VERSION,
   CARD_STATE_READABLE_VERSIONS,
-} from './state/card-state.js';
-export type { CardState, DfState, EfState, PinState, KeyState } from './state/card-state.js';
+} from './state/index.js';
+export type { CardState, DfState, EfState, PinState, KeyState } from './state/index.js';
 export { buildAtr, parseAtr, validateAtr, ATR_VARIANTS } from './atr.js';
 export type { AtrVariant, ParsedAtr, AtrInterfaceGroup } from './atr.js';
 export { INS_TABLE } from './os/table.js';

@@ -2,7 +2,7 @@ import { CardChannel, MemoryTransport, SoftwarePsam, SscCard } from '../terminal
 import type { SscCardOptions, Transport } from '../terminal/index.js';
 import { ReaderNotFoundError, SmartcardTransport, listReaders } from '../terminal/pcsc/index.js';
 import { closeCardImage, openCardImage } from '../card-sim/index.js';
-import { CliInputError } from './commands/card.js';
+import { CliInputError } from './errors.js';
 import { printTrace } from './output.js';
 
 /*

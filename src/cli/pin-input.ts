@@ -1,6 +1,6 @@
 import { createInterface } from 'node:readline';
 import { Writable } from 'node:stream';
-import { CliInputError } from './commands/card.js';
+import { CliInputError } from './errors.js';
 
 /*
  * How the command line gets PINs: typed at a prompt that does not echo (only when stdin is a

@@ -125,7 +125,8 @@ export const CONTRAINDICATION_LAYOUT = new FixedRecordLayout('contraindication',
   { name: 'reaction', format: 'an', length: 100 },
 ] as const);
 export type Contraindication = RecordOf<typeof CONTRAINDICATION_LAYOUT.fields>;
-export const CONTRAINDICATION_LENGTH = 120;
+/** 120 bytes. */
+export const CONTRAINDICATION_LENGTH = CONTRAINDICATION_LAYOUT.length;
 
 /**
  * DF10/EF08 medical history: cyclic, 96 bytes: date 4 cn || ICD-10 code 8 an || diagnosis 60 an ||
@@ -138,7 +139,8 @@ export const MEDICAL_HISTORY_LAYOUT = new FixedRecordLayout('medicalHistory', [
   { name: 'institution', format: 'an', length: 24 },
 ] as const);
 export type MedicalHistoryEntry = RecordOf<typeof MEDICAL_HISTORY_LAYOUT.fields>;
-export const MEDICAL_HISTORY_LENGTH = 96;
+/** 96 bytes. */
+export const MEDICAL_HISTORY_LENGTH = MEDICAL_HISTORY_LAYOUT.length;
 
 /** Project default record counts of the two cyclic health files (a personalization parameter). */
 export const DEFAULT_CONTRAINDICATION_CAPACITY = 10;

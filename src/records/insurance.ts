@@ -29,7 +29,8 @@ export const INSURANCE_RECORD_LAYOUT = new FixedRecordLayout('insuranceParticipa
   { name: 'since', format: 'open-date', length: 4 },
   { name: 'region', format: 'cn', length: 3 },
 ] as const);
-export const INSURANCE_RECORD_LENGTH = 8;
+/** 8 bytes. */
+export const INSURANCE_RECORD_LENGTH = INSURANCE_RECORD_LAYOUT.length;
 
 export interface InsuranceParticipation {
   status: InsuranceStatusCode;

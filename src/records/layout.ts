@@ -70,6 +70,13 @@ export class FixedRecordLayout<Fields extends readonly FieldSpec<string>[]> {
     this.length = this.#structure.span;
   }
 
+  /** Length in bytes of one field. */
+  lengthOf(field: Fields[number]['name']): number {
+    const spec = this.fields.find((f) => f.name === field);
+    if (spec === undefined) throw new RecordLayoutError(`${this.name}.${field}`, 'no such field');
+    return spec.length;
+  }
+
   /** Byte offset of a field inside the record. */
   offsetOf(field: Fields[number]['name']): number {
     let offset = 0;

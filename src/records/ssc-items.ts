@@ -51,9 +51,13 @@ export const SSC_EF06_ITEMS = [
 export type SscEf05Key = (typeof SSC_EF05_ITEMS)[number]['key'];
 export type SscEf06Key = (typeof SSC_EF06_ITEMS)[number]['key'];
 
+function ef06ItemLength(key: SscEf06Key): number {
+  return (SSC_EF06_ITEMS.find((item) => item.key === key) as SscItem).length;
+}
+
 /** Bytes of a name split at a character boundary into tag 09 (30 bytes) and tag 4E (20 bytes). */
-export const SSC_NAME_LENGTH = 30;
-export const SSC_NAME_EXTENSION_LENGTH = 20;
+export const SSC_NAME_LENGTH = ef06ItemLength('name');
+export const SSC_NAME_EXTENSION_LENGTH = ef06ItemLength('nameExtension');
 
 /** The full TLV record (tag || length || value) of `item` holding `value`. */
 export function encodeSscItem(item: SscItem, value: string): Uint8Array {

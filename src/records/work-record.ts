@@ -16,7 +16,8 @@ export const WORK_RECORD_LAYOUT = new FixedRecordLayout('workRecord', [
 /** A decoded work record; `endDate` null means the job is current. */
 export type WorkRecord = RecordOf<typeof WORK_RECORD_LAYOUT.fields>;
 
-export const WORK_RECORD_LENGTH = 85;
+/** 85 bytes. */
+export const WORK_RECORD_LENGTH = WORK_RECORD_LAYOUT.length;
 export const WORK_RECORD_COUNT = 4;
 
 export function encodeWorkRecord(record: WorkRecord): Uint8Array {

@@ -200,16 +200,50 @@ group('damaged image files are reported by name, never replaced', () => {
     image.state.mf.children[0].keys[1].key = '0011';
     writeFileSync(path, JSON.stringify(image));
     const err = imageError(() => openCardImage(path), 'CARD_IMAGE_INVALID', path);
-    expect(err.message).toMatch(/field state\.mf\.children\[0\]\.keys\[1\]/);
+    expect(err.formatError).toMatchObject({ field: 'state.mf.children[0].keys[1]', kind: 'tree', file: path });
+    expect(err.message).toBe(`card image ${path}: field state.mf.children[0].keys[1]: ${err.formatError?.problem}`);
+    expect(err.message).not.toContain('0011');
     image.state.mf.children[0].keys[1].key = '00'.repeat(16);
     image.spec = '3.00';
     writeFileSync(path, JSON.stringify(image));
-    expect(imageError(() => openCardImage(path), 'CARD_IMAGE_INVALID', path).message).toMatch(
-      /field spec: says "3\.00", but the card's EF05 holds "2\.00"/,
-    );
+    expect(imageError(() => openCardImage(path), 'CARD_IMAGE_INVALID', path).formatError).toMatchObject({
+      field: 'spec',
+      kind: 'value',
+      problem: `says "3.00", but the card's EF05 holds "2.00"`,
+    });
     delete image.spec;
     writeFileSync(path, JSON.stringify(image));
-    expect(imageError(() => openCardImage(path), 'CARD_IMAGE_INVALID', path).message).toMatch(/field spec: /);
+    expect(imageError(() => openCardImage(path), 'CARD_IMAGE_INVALID', path).formatError).toMatchObject({ field: 'spec', kind: 'missing' });
+  });
+
+  it('a field it does not know, at the top or deep inside the state, is refused: it would be lost at the next save', () => {
+    const path = saved();
+    const image = JSON.parse(readFileSync(path, 'utf8'));
+    writeFileSync(path, JSON.stringify({ ...image, comment: 'x' }));
+    expect(imageError(() => loadCardImage(path), 'CARD_IMAGE_INVALID', path).formatError).toMatchObject({
+      field: 'comment',
+      kind: 'unknown-field',
+    });
+    image.state.mf.children[0].children[0].note = 'kept by a newer build';
+    writeFileSync(path, JSON.stringify(image));
+    const err = imageError(() => openCardImage(path), 'CARD_IMAGE_INVALID', path);
+    expect(err.formatError).toMatchObject({ field: 'state.mf.children[0].children[0].note', kind: 'unknown-field', file: path });
+    expect(err.message).toBe(`card image ${path}: field state.mf.children[0].children[0].note: unknown field`);
+  });
+
+  it('never quotes the content of the file in its messages', () => {
+    const path = saved();
+    const image = JSON.parse(readFileSync(path, 'utf8'));
+    const secret = '5EC12E7';
+    image.state.mf.children[0].keys[0].key = `${secret}X${secret}`;
+    writeFileSync(path, JSON.stringify(image));
+    const bad = imageError(() => openCardImage(path), 'CARD_IMAGE_INVALID', path);
+    expect(bad.formatError).toMatchObject({ field: 'state.mf.children[0].keys[0].key', kind: 'value' });
+    expect(bad.message).not.toContain(secret);
+    writeFileSync(path, `{"state": {"key": "${secret}" oops}}`);
+    const corrupt = imageError(() => openCardImage(path), 'CARD_IMAGE_CORRUPT', path);
+    expect(corrupt.message).toMatch(/syntax error at line 1, column \d+/);
+    expect(corrupt.message).not.toContain(secret);
   });
 
   it('a directory instead of a file', () => {

@@ -2,8 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { fromHex, toHex } from '../../src/apdu/index.js';
 import {
   CardTreeError,
+  CyclicFile,
   DedicatedFile,
   ElementaryFile,
+  LinearFixedFile,
+  LinearVariableFile,
+  RecordFile,
+  TransparentFile,
+  createElementaryFile,
   ImageFormatError,
   MasterFile,
   SimulatedCard,
@@ -50,6 +56,45 @@ describe('file tree', () => {
     expect(ef.appendRecord(Uint8Array.of(1))).toBe(1);
     expect(ef.appendRecord(Uint8Array.of(1, 2, 3))).toBe(2);
     expect(() => ef.appendRecord(Uint8Array.of(9))).toThrow(expect.objectContaining({ sw: 0x6a84 }));
+  });
+
+  it('an EF is an object of its structure, which answers 6981 to what that structure cannot do', () => {
+    const transparent = createElementaryFile({ fid: 0xef01, structure: 'transparent', size: 4 });
+    const files = [
+      transparent,
+      createElementaryFile({ fid: 0xef02, structure: 'linear-fixed', recordLength: 2, records: [Uint8Array.of(1, 2)] }),
+      createElementaryFile({ fid: 0xef03, structure: 'linear-variable', recordLength: 2, records: [Uint8Array.of(1)] }),
+      createElementaryFile({ fid: 0xef04, structure: 'cyclic', recordLength: 2, maxRecords: 2 }),
+    ];
+    expect(files.map((f) => f.constructor)).toEqual([TransparentFile, LinearFixedFile, LinearVariableFile, CyclicFile]);
+    expect(new ElementaryFile({ fid: 0xef05, structure: 'cyclic', recordLength: 1, maxRecords: 1 })).toBeInstanceOf(CyclicFile);
+    const sw = (fn: () => unknown): unknown => {
+      try {
+        fn();
+      } catch (err) {
+        return (err as { sw?: number }).sw;
+      }
+      return undefined;
+    };
+    expect(sw(() => transparent.updateRecord(1, Uint8Array.of(1, 2)))).toBe(0x6981);
+    expect(sw(() => transparent.appendRecord(Uint8Array.of(1, 2)))).toBe(0x6981);
+    expect(sw(() => transparent.asRecordFile())).toBe(0x6981);
+    expect(transparent.asTransparentFile()).toBe(transparent);
+    for (const records of files.slice(1)) {
+      expect(sw(() => records.writeBinary(0, Uint8Array.of(1)))).toBe(0x6981);
+      expect(sw(() => records.asTransparentFile())).toBe(0x6981);
+      expect(records.asRecordFile()).toBe(records);
+      expect(records).toBeInstanceOf(RecordFile);
+    }
+  });
+
+  it('UPDATE RECORD "previous": a linear file writes the record before, a cyclic one a new record 1', () => {
+    const linear = createElementaryFile({ fid: 0xef01, structure: 'linear-fixed', recordLength: 1, records: [Uint8Array.of(1), Uint8Array.of(2)] });
+    expect(linear.asRecordFile().updatePreviousRecord(2, Uint8Array.of(9))).toBe(1);
+    expect(linear.records().map((r) => r[0])).toEqual([9, 2]);
+    const cyclic = createElementaryFile({ fid: 0xef02, structure: 'cyclic', recordLength: 1, maxRecords: 2, records: [Uint8Array.of(1), Uint8Array.of(2)] });
+    expect(cyclic.asRecordFile().updatePreviousRecord(2, Uint8Array.of(9))).toBe(1);
+    expect(cyclic.records().map((r) => r[0])).toEqual([9, 1]);
   });
 
   it('resolves paths and DF names', () => {
@@ -123,27 +168,68 @@ describe('card state export / import', () => {
     expect(fieldOf(broken((s) => ssse(s).children.push(ssse(s).children[0]!)))).toBe('mf.children[0].children[5]');
   });
 
-  it('says what is wrong with a hex field: the bad character and its position, or an odd digit count', () => {
-    const messageOf = (input: unknown): string => {
-      try {
-        importState(input);
-      } catch (err) {
-        expect(err).toBeInstanceOf(ImageFormatError);
-        return (err as Error).message;
-      }
-      throw new Error('importState accepted a broken state');
-    };
+  function problemOf(input: unknown): ImageFormatError {
+    try {
+      importState(input);
+    } catch (err) {
+      expect(err).toBeInstanceOf(ImageFormatError);
+      return err as ImageFormatError;
+    }
+    throw new Error('importState accepted a broken state');
+  }
+
+  it('says what is wrong with a hex field: where the bad character is, or an odd digit count, never the text', () => {
     const record = (value: string) =>
       broken((s) => ((s.mf.children[0] as unknown as { children: { records: string[] }[] }).children[0]!.records[0] = value));
-    expect(messageOf(record('07094131303530303033G1'))).toBe(
-      'card image field mf.children[0].children[0].records[0]: non-hex character "G" at position 20 (expected hex digits without spaces)',
-    );
-    expect(messageOf(record('0709 4131'))).toBe(
-      'card image field mf.children[0].children[0].records[0]: white space at position 4 (expected hex digits without spaces)',
-    );
-    expect(messageOf(record('070941313'))).toBe(
-      'card image field mf.children[0].children[0].records[0]: odd number of hex digits (9); expected whole bytes',
-    );
+    const nonHex = problemOf(record('07094131303530303033G1'));
+    expect(nonHex.field).toBe('mf.children[0].children[0].records[0]');
+    expect(nonHex.kind).toBe('value');
+    expect(nonHex.problem).toBe('non-hex character at position 20 (expected hex digits without spaces)');
+    expect(nonHex.file).toBeUndefined();
+    expect(nonHex.message).toBe(`card image field ${nonHex.field}: ${nonHex.problem}`);
+    expect(nonHex.message).not.toContain('G');
+    expect(problemOf(record('0709 4131')).problem).toBe('white space at position 4 (expected hex digits without spaces)');
+    expect(problemOf(record('070941313')).problem).toBe('odd number of hex digits (9); expected whole bytes');
+  });
+
+  it('says what kind of problem a field has', () => {
+    const ssse = (s: CardState) => s.mf.children[0] as unknown as { fid: unknown; keys: Record<string, unknown>[]; children: unknown[] };
+    const kinds = [
+      problemOf(broken((s) => (ssse(s).fid = 3))),
+      problemOf(broken((s) => delete ssse(s).keys[0]!['usage'])),
+      problemOf(broken((s) => (ssse(s).keys[0]!['usage'] = 'anything'))),
+      problemOf(broken((s) => ssse(s).children.push({ ...(ssse(s).children[0] as object) }))),
+    ].map((e) => [e.field, e.kind]);
+    expect(kinds).toEqual([
+      ['mf.children[0].fid', 'type'],
+      ['mf.children[0].keys[0].usage', 'missing'],
+      ['mf.children[0].keys[0].usage', 'value'],
+      ['mf.children[0].children[5]', 'tree'],
+    ]);
+  });
+
+  it('refuses fields it does not know at any depth, so no data is lost at the next save', () => {
+    const at = (mutate: (s: Record<string, any>) => void): [string, string] => {
+      const e = problemOf(broken((s) => mutate(s as unknown as Record<string, any>)));
+      return [e.field, e.kind];
+    };
+    expect(at((s) => (s.comment = 'x'))).toEqual(['comment', 'unknown-field']);
+    expect(at((s) => (s.mf.dfName = 'A000'))).toEqual(['mf.dfName', 'unknown-field']);
+    expect(at((s) => (s.mf.children[0].note = 1))).toEqual(['mf.children[0].note', 'unknown-field']);
+    expect(at((s) => (s.mf.children[0].keys[0].counter = 1))).toEqual(['mf.children[0].keys[0].counter', 'unknown-field']);
+    expect(at((s) => (s.mf.children[0].pins[0].record.lastTry = 1))).toEqual(['mf.children[0].pins[0].record.lastTry', 'unknown-field']);
+    expect(at((s) => (s.mf.children[0].pins[0].record.verifier.pepper = '00'))).toEqual([
+      'mf.children[0].pins[0].record.verifier.pepper',
+      'unknown-field',
+    ]);
+    expect(at((s) => (s.mf.children[0].pins[0].policy.initialPinVerifier.pepper = '00'))).toEqual([
+      'mf.children[0].pins[0].policy.initialPinVerifier.pepper',
+      'unknown-field',
+    ]);
+    expect(at((s) => (s.mf.children[0].children[0].read.pin = 'app'))).toEqual(['mf.children[0].children[0].read.pin', 'unknown-field']);
+    // A record EF holds no transparent data, and a transparent EF no records.
+    expect(at((s) => (s.mf.children[0].children[0].data = ''))).toEqual(['mf.children[0].children[0].data', 'unknown-field']);
+    expect(at((s) => (s.mf.children[0].children[2].records = []))).toEqual(['mf.children[0].children[2].records', 'unknown-field']);
   });
 
   it('keeps access conditions and labels', () => {

@@ -17,6 +17,12 @@ import {
   encodeMedicalHistory,
   encodeWorkRecord,
   HEALTH_FLAGS,
+  CONTRAINDICATION_LENGTH,
+  INSURANCE_RECORD_LENGTH,
+  MEDICAL_HISTORY_LENGTH,
+  SSC_NAME_EXTENSION_LENGTH,
+  SSC_NAME_LENGTH,
+  WORK_RECORD_LENGTH,
 } from '../../src/records/index.js';
 import type { HealthFlags } from '../../src/records/index.js';
 
@@ -54,6 +60,14 @@ group('work record (85 bytes)', () => {
     expect(decodeAn(bytes.subarray(15))).toBe('北京朝阳数联科技有限公司');
     expect(bytes.subarray(15 + 24).every((b) => b === 0)).toBe(true);
     expect(WORK_RECORD_LAYOUT.offsetOf('employerName')).toBe(15);
+  });
+
+  it('record and field lengths come from the layouts, as the card profile gives them', () => {
+    expect([WORK_RECORD_LENGTH, CONTRAINDICATION_LENGTH, MEDICAL_HISTORY_LENGTH, INSURANCE_RECORD_LENGTH]).toEqual([85, 120, 96, 8]);
+    expect(WORK_RECORD_LAYOUT.lengthOf('employerName')).toBe(70);
+    expect(MEDICAL_HISTORY_LAYOUT.lengthOf('icd10')).toBe(8);
+    expect([SSC_NAME_LENGTH, SSC_NAME_EXTENSION_LENGTH]).toEqual([30, 20]);
+    expect(() => WORK_RECORD_LAYOUT.lengthOf('nope' as never)).toThrow(RecordLayoutError);
   });
 
   test.prop([

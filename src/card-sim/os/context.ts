@@ -1,7 +1,8 @@
 import type { DecodedCommandApdu } from '../../apdu/index.js';
 import type { AccessCondition } from '../fs/access.js';
 import type { CardKey } from '../fs/keys.js';
-import type { DedicatedFile, ElementaryFile, MasterFile } from '../fs/nodes.js';
+import type { ElementaryFile } from '../fs/elementary-files.js';
+import type { DedicatedFile, MasterFile } from '../fs/nodes.js';
 import type { CardPin } from '../fs/pins.js';
 
 /** The command a handler receives: the decoded APDU (header, data, Ne, case, extended). */
@@ -57,10 +58,7 @@ export class CardContext {
 
   /** The application (nearest DF with a DF name, itself included) a DF belongs to. */
   static applicationOf(df: DedicatedFile): DedicatedFile | undefined {
-    for (let d: DedicatedFile | undefined = df; d !== undefined; d = d.parent) {
-      if (d.isApplication) return d;
-    }
-    return undefined;
+    return nearest(df, (d) => (d.isApplication ? d : undefined))?.found;
   }
 
   /** The current application, or undefined outside any application. */
@@ -112,29 +110,18 @@ export class CardContext {
 
   /** The PIN with this id owned by `from` or its nearest ancestor that has one. */
   resolvePin(from: DedicatedFile, id: string): CardPin | undefined {
-    for (let d: DedicatedFile | undefined = from; d !== undefined; d = d.parent) {
-      const p = d.pin(id);
-      if (p !== undefined) return p;
-    }
-    return undefined;
+    return nearest(from, (d) => d.pin(id))?.found;
   }
 
   /** The PIN whose reference (P2 of VERIFY) is `ref`, looking from `from` upwards; with its owner. */
   resolvePinByReference(from: DedicatedFile, ref: number): { pin: CardPin; owner: DedicatedFile } | undefined {
-    for (let d: DedicatedFile | undefined = from; d !== undefined; d = d.parent) {
-      const p = d.pins.find((x) => x.reference === ref);
-      if (p !== undefined) return { pin: p, owner: d };
-    }
-    return undefined;
+    const hit = nearest(from, (d) => d.pins.find((x) => x.reference === ref));
+    return hit === undefined ? undefined : { pin: hit.found, owner: hit.owner };
   }
 
   /** The key with this number owned by `from` or its nearest ancestor that has one. */
   resolveKey(from: DedicatedFile, id: number): CardKey | undefined {
-    for (let d: DedicatedFile | undefined = from; d !== undefined; d = d.parent) {
-      const k = d.key(id);
-      if (k !== undefined) return k;
-    }
-    return undefined;
+    return nearest(from, (d) => d.key(id))?.found;
   }
 
   /**
@@ -166,4 +153,16 @@ export class CardContext {
         return keyOk(cond.keyId) && macKey !== undefined && macKey === this.resolveKey(owner, cond.keyId);
     }
   }
+}
+
+/**
+ * What `pick` finds first on `from` or, walking up, the nearest ancestor where it finds something;
+ * with the DF it was found on. PINs, keys and applications are all looked up this way.
+ */
+function nearest<T>(from: DedicatedFile, pick: (df: DedicatedFile) => T | undefined): { found: T; owner: DedicatedFile } | undefined {
+  for (let d: DedicatedFile | undefined = from; d !== undefined; d = d.parent) {
+    const found = pick(d);
+    if (found !== undefined) return { found, owner: d };
+  }
+  return undefined;
 }

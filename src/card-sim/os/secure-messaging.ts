@@ -3,7 +3,8 @@ import { CLA, SW, StatusWordError } from '../../apdu/index.js';
 import { MAC_LENGTH, commandMac } from '../../keys/index.js';
 import { macKeyIdOf } from '../fs/access.js';
 import type { CardKey, KeyUsage } from '../fs/keys.js';
-import type { DedicatedFile, ElementaryFile } from '../fs/nodes.js';
+import type { ElementaryFile } from '../fs/elementary-files.js';
+import type { DedicatedFile } from '../fs/nodes.js';
 import type { CardCommand, CardContext } from './context.js';
 
 /** The key with this usage owned by `from` or its nearest ancestor that has one (6A88 when none). */

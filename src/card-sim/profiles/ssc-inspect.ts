@@ -21,7 +21,8 @@ import type {
   SscItem,
   WorkRecord,
 } from '../../records/index.js';
-import type { DedicatedFile, ElementaryFile, MasterFile } from '../fs/nodes.js';
+import type { ElementaryFile } from '../fs/elementary-files.js';
+import type { DedicatedFile, MasterFile } from '../fs/nodes.js';
 import { BANK_AID, SSC_FIDS, SSC_PINS, SSSE_DF_NAME } from '../../records/index.js';
 
 /*

@@ -24,14 +24,9 @@ import {
   validatePersonalization,
 } from '../../card-sim/index.js';
 import type { PersonalizationDocument, PinReport, ResolvedPersonalization, SscCardReport } from '../../card-sim/index.js';
+import { CliInputError } from '../errors.js';
 import { colors, printLine } from '../output.js';
 
-/** A problem with the command line's own inputs (files, option values). */
-export class CliInputError extends SscardError {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super('CLI_INPUT', message, options);
-  }
-}
 
 const DEFAULT_SAMPLE = 'zhang-wei';
 

@@ -5,7 +5,8 @@ import { SAMPLE_PEOPLE, lockCardImage, validatePersonalization } from '../../car
 import { Registry, defaultRegistryLocation } from '../../office/index.js';
 import type { CardStatus, HistoryEntry, OperationContext } from '../../office/index.js';
 import { colors, printLine } from '../output.js';
-import { CliInputError, documentFor, saveNewCardImage } from './card.js';
+import { CliInputError } from '../errors.js';
+import { documentFor, saveNewCardImage } from './card.js';
 
 /*
  * `sscard office …`: the back office registry from the command line. Every command takes

@@ -7,7 +7,7 @@ import type { CardSourceOptions } from '../card-source.js';
 import { readPins } from '../pin-input.js';
 import type { CliIo } from '../pin-input.js';
 import { colors, printLine } from '../output.js';
-import { CliInputError } from './card.js';
+import { CliInputError } from '../errors.js';
 
 /*
  * `sscard pin verify | change | status`: the application PIN (社保应用密码) as the cardholder uses

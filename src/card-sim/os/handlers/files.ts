@@ -1,6 +1,6 @@
 import { SW, StatusWordError } from '../../../apdu/index.js';
 import { MAC_LENGTH } from '../../../keys/index.js';
-import type { ElementaryFile } from '../../fs/nodes.js';
+import type { ElementaryFile, RecordFile } from '../../fs/elementary-files.js';
 import type { CardCommand, CardContext, HandlerResult } from '../context.js';
 import { CLA_SM, checkCommandMac, macKeyForWrite } from '../secure-messaging.js';
 
@@ -84,16 +84,6 @@ function binaryTarget(ctx: CardContext, cmd: CardCommand): { ef: ElementaryFile;
   return { ef: currentEf(ctx), offset: (cmd.p1 << 8) | cmd.p2 };
 }
 
-function requireTransparent(ef: ElementaryFile): void {
-  if (ef.structure !== 'transparent') {
-    throw new StatusWordError(SW.INCOMPATIBLE_FILE_STRUCTURE, `${ef.name} is not transparent`);
-  }
-}
-
-function requireRecordFile(ef: ElementaryFile): void {
-  if (!ef.isRecordFile) throw new StatusWordError(SW.INCOMPATIBLE_FILE_STRUCTURE, `${ef.name} is not a record file`);
-}
-
 /**
  * READ BINARY `00 B0`: returns up to Ne bytes from the offset. Le 00 returns what is there (at
  * most 256); an explicit Le beyond the end returns the rest with 6282. An offset at or beyond the
@@ -101,8 +91,8 @@ function requireRecordFile(ef: ElementaryFile): void {
  */
 export function readBinary(ctx: CardContext, cmd: CardCommand): HandlerResult {
   if (cmd.data.length > 0 || cmd.ne === undefined) throw new StatusWordError(SW.WRONG_LENGTH, 'READ BINARY takes only Le');
-  const { ef, offset } = binaryTarget(ctx, cmd);
-  requireTransparent(ef);
+  const { ef: target, offset } = binaryTarget(ctx, cmd);
+  const ef = target.asTransparentFile();
   requireRead(ctx, ef);
   const contents = ef.data;
   if (offset >= contents.length) throw new StatusWordError(SW.WRONG_P1P2_OFFSET, 'offset outside the EF');
@@ -119,21 +109,19 @@ export function readBinary(ctx: CardContext, cmd: CardCommand): HandlerResult {
  */
 export function updateBinary(ctx: CardContext, cmd: CardCommand): HandlerResult {
   requireWriteData(cmd, 'UPDATE BINARY');
-  const { ef, offset } = binaryTarget(ctx, cmd);
-  requireTransparent(ef);
+  const { ef: target, offset } = binaryTarget(ctx, cmd);
+  const ef = target.asTransparentFile();
   const data = writableData(ctx, cmd, ef);
   ef.writeBinary(offset, data);
   ctx.useEf(ef);
   return {};
 }
 
-/** P2 b8-b4: SFI (0 = current EF, 31 reserved). */
-function recordTarget(ctx: CardContext, p2: number): ElementaryFile {
+/** P2 b8-b4: SFI (0 = current EF, 31 reserved); 6981 when the EF is not a record file. */
+function recordTarget(ctx: CardContext, p2: number): RecordFile {
   const sfi = p2 >> 3;
   if (sfi === 31) throw new StatusWordError(SW.INCORRECT_P1P2, 'SFI 31 is reserved');
-  const ef = sfi === 0 ? currentEf(ctx) : efBySfi(ctx, sfi);
-  requireRecordFile(ef);
-  return ef;
+  return (sfi === 0 ? currentEf(ctx) : efBySfi(ctx, sfi)).asRecordFile();
 }
 
 function recordNotFound(what: string): never {
@@ -145,7 +133,7 @@ function recordNotFound(what: string): never {
  * record); 000/001/010/011 = first/last/next/previous record whose identifier (first byte, the
  * SSC tag) is P1. Reading several records (101, 110) is not supported (6A86).
  */
-function recordToRead(ctx: CardContext, ef: ElementaryFile, p1: number, mode: number): number {
+function recordToRead(ctx: CardContext, ef: RecordFile, p1: number, mode: number): number {
   const current = ctx.currentEf === ef ? ctx.currentRecord : undefined;
   switch (mode) {
     case 4:
@@ -188,6 +176,30 @@ export function readRecord(ctx: CardContext, cmd: CardCommand): HandlerResult {
   return { data: record, exactLe: true };
 }
 
+/** Writes `data` to the record UPDATE RECORD addresses; returns its number. */
+function writeAddressedRecord(ef: RecordFile, mode: number, p1: number, current: number | undefined, data: Uint8Array): number {
+  let n: number;
+  switch (mode) {
+    case 4:
+      n = p1 !== 0 ? p1 : (current ?? recordNotFound('current record'));
+      break;
+    case 0:
+      n = 1;
+      break;
+    case 1:
+      n = ef.recordCount;
+      break;
+    case 2:
+      n = (current ?? 0) + 1;
+      break;
+    default:
+      // "Previous": the record before the current one; on a cyclic file a new record 1.
+      return ef.updatePreviousRecord(current, data);
+  }
+  ef.updateRecord(n, data);
+  return n;
+}
+
 /**
  * UPDATE RECORD `00 DC P1 P2` (or `04 DC` with data || MAC4, see writableData): P2 b3-b1 100 =
  * record number P1 (00 = current); with P1 = 00: 000 first, 001 last, 010 next, 011 previous. On
@@ -201,29 +213,7 @@ export function updateRecord(ctx: CardContext, cmd: CardCommand): HandlerResult 
   const ef = recordTarget(ctx, cmd.p2);
   const data = writableData(ctx, cmd, ef);
   const current = ctx.currentEf === ef ? ctx.currentRecord : undefined;
-  let n: number;
-  if (mode === 3 && ef.structure === 'cyclic') {
-    n = ef.appendRecord(data);
-  } else {
-    switch (mode) {
-      case 4:
-        n = cmd.p1 !== 0 ? cmd.p1 : (current ?? recordNotFound('current record'));
-        break;
-      case 0:
-        n = 1;
-        break;
-      case 1:
-        n = ef.recordCount;
-        break;
-      case 2:
-        n = (current ?? 0) + 1;
-        break;
-      default:
-        n = (current ?? ef.recordCount + 1) - 1;
-        break;
-    }
-    ef.updateRecord(n, data);
-  }
+  const n = writeAddressedRecord(ef, mode, cmd.p1, current, data);
   ctx.useEf(ef);
   ctx.currentRecord = n;
   return {};

@@ -1,5 +1,6 @@
 import { SW, StatusWordError, bytesEqual, concatBytes, encodeBerTlv } from '../../../apdu/index.js';
-import type { DedicatedFile, ElementaryFile, FileNode } from '../../fs/nodes.js';
+import type { ElementaryFile } from '../../fs/elementary-files.js';
+import type { DedicatedFile, FileNode } from '../../fs/nodes.js';
 import { MF_FID } from '../../fs/nodes.js';
 import { CardContext } from '../context.js';
 import type { CardCommand, HandlerResult } from '../context.js';

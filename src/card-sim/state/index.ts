@@ -1,0 +1,6 @@
+// The card state: its schema and types, and moving a card tree to and from it.
+export { CARD_STATE_FORMAT, CARD_STATE_VERSION, CARD_STATE_READABLE_VERSIONS } from './schema.js';
+export type { CardState, DfState, EfState, PinState, KeyState } from './schema.js';
+export { exportState } from './export.js';
+export { importState, checkState } from './import.js';
+export { restoreContents } from './restore.js';
