@@ -16,6 +16,9 @@ import { processIo } from './pin-input.js';
 import type { CliIo } from './pin-input.js';
 import { registerSimCommands } from './commands/sim.js';
 import { registerReaderCommands } from './commands/readers.js';
+import { registerDoctorCommand } from './commands/doctor.js';
+import { parseErrorText } from './parse-errors.js';
+import { packageVersion } from './version.js';
 
 /**
  * `io` replaces the streams PINs are read from and prompted on (default process.stdin and
@@ -26,7 +29,9 @@ export function buildProgram(io: () => CliIo = processIo): Command {
   program
     .name('sscard')
     .description('Social security card simulator and terminal SDK')
+    .version(packageVersion(), '-V, --version', 'print the sscard version')
     .showHelpAfterError(false)
+    .configureOutput({ outputError: (text, write) => write(parseErrorText(text)) })
     .exitOverride();
   // Command groups register here (one line each).
   registerCardCommands(program);
@@ -37,6 +42,7 @@ export function buildProgram(io: () => CliIo = processIo): Command {
   registerReadCommand(program);
   registerPinCommands(program, io);
   registerDemoCommand(program);
+  registerDoctorCommand(program);
   return program;
 }
 
