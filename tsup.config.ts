@@ -9,13 +9,17 @@ export default defineConfig({
     ...Object.fromEntries(areas.map((area) => [`${area}/index`, `src/${area}/index.ts`])),
     'cli/bin': 'src/cli/bin.ts',
   },
-  format: ['esm', 'cjs'],
-  dts: true,
-  sourcemap: true,
+  // ES modules only, with shared chunks: every entry point imports the one copy of each class, so
+  // `instanceof` holds across entry points. The CommonJS entry points are thin wrappers over these
+  // (written by scripts/package-dist.mjs), and the declarations come from tsc (tsconfig.build.json).
+  format: ['esm'],
+  splitting: true,
+  dts: false,
+  // Not shipped: dist is plain, unminified JavaScript whose stack traces read as they are.
+  sourcemap: false,
   clean: true,
   target: 'node20',
   platform: 'node',
-  splitting: false,
   // Native PC/SC bindings and the registry's database drivers are optional and loaded lazily at
   // run time: never bundle them.
   external: ['smartcard', 'pcsclite', '@electric-sql/pglite', 'pg'],

@@ -4,20 +4,20 @@
  * secure messaging (a MAC made with that key), which only the hospital terminal's secure module
  * (PSAM) can provide; reading needs the cardholder's PIN.
  *
- * Run: npx tsx examples/hospital-records.ts
+ * Run: npx tsx examples/hospital-records.ts   (after npm run build: it imports the built package by its name)
  *
  * The secure modules hold the project's published TEST master keys (the simulated card is
  * personalized with keys diversified from them); never use them for a real card.
  */
-import { buildSscCard, samplePerson } from '../src/card-sim/index.js';
+import { buildSscCard, samplePerson } from 'sscard/card-sim';
 import {
   InitialPinInEffectError,
   MemoryTransport,
   SecurityStatusError,
   SoftwarePsam,
   SscCard,
-} from '../src/terminal/index.js';
-import type { MedicalHistoryEntry, SecureModule } from '../src/terminal/index.js';
+} from 'sscard/terminal';
+import type { MedicalHistoryEntry, SecureModule } from 'sscard/terminal';
 
 // 李秀英: spec 3.00 card (SM4), so even reading the cardholder data needs the RKSSSE key.
 const chip = buildSscCard(samplePerson('li-xiuying'));

@@ -2,10 +2,10 @@
  * Three wrong PINs block the application PIN; after that even the right PIN is refused, and only
  * the issuer can reset it at a service window (see examples/service-window.ts).
  *
- * Run: npx tsx examples/lockout.ts
+ * Run: npx tsx examples/lockout.ts   (after npm run build: it imports the built package by its name)
  */
-import { buildSscCard, samplePerson } from '../src/card-sim/index.js';
-import { MemoryTransport, PinBlockedError, PinIncorrectError, SscCard } from '../src/terminal/index.js';
+import { buildSscCard, samplePerson } from 'sscard/card-sim';
+import { MemoryTransport, PinBlockedError, PinIncorrectError, SscCard } from 'sscard/terminal';
 
 const rightPin = '123456'; // the card was never used: its PIN is still the initial one
 const wrongPins = ['111111', '222222', '333333'];

@@ -3,12 +3,12 @@
  * holder replace the initial one first), read the contraindicated drugs and check a prescription
  * against them.
  *
- * Run: npx tsx examples/pharmacy-pos.ts
+ * Run: npx tsx examples/pharmacy-pos.ts   (after npm run build: it imports the built package by its name)
  *
  * The card is simulated in memory. With a USB reader, the only change is the transport:
- * `await SmartcardTransport.connect({ reader: '...' })` from src/terminal/pcsc.
+ * `await SmartcardTransport.connect({ reader: '...' })` from sscard/terminal.
  */
-import { buildSscCard, samplePerson } from '../src/card-sim/index.js';
+import { buildSscCard, samplePerson } from 'sscard/card-sim';
 import {
   InitialPinInEffectError,
   MemoryTransport,
@@ -17,8 +17,8 @@ import {
   SscCard,
   findDrugConflicts,
   maskIdNumber,
-} from '../src/terminal/index.js';
-import type { PrescriptionItem } from '../src/terminal/index.js';
+} from 'sscard/terminal';
+import type { PrescriptionItem } from 'sscard/terminal';
 
 /** What the cardholder types on the PIN pad, in order (a real POS reads its keypad). */
 const keypad = ['123456', '580913', '580913', '580913'];

@@ -6,11 +6,11 @@
  * made by the terminal's secure module with card keys it derives from the issuer's master keys;
  * a terminal without those keys is refused.
  *
- * Run: npx tsx examples/service-window.ts
+ * Run: npx tsx examples/service-window.ts   (after npm run build: it imports the built package by its name)
  *
  * The master keys are the project's published TEST keys; never use them for a real card.
  */
-import { samplePerson, buildSscCard } from '../src/card-sim/index.js';
+import { samplePerson, buildSscCard } from 'sscard/card-sim';
 import {
   BankPinMismatchError,
   IssuerKeyMissingError,
@@ -21,8 +21,8 @@ import {
   PinIncorrectError,
   SoftwarePsam,
   SscCard,
-} from '../src/terminal/index.js';
-import type { SecureModule } from '../src/terminal/index.js';
+} from 'sscard/terminal';
+import type { SecureModule } from 'sscard/terminal';
 
 const holder = samplePerson('zhang-wei');
 const chip = buildSscCard(holder);

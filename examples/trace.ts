@@ -2,17 +2,17 @@
  * An APDU trace of a short session: every exchange the terminal makes (including GET RESPONSE
  * rounds) reaches the observer already masked, so PIN digits cannot leak into a log.
  *
- * Run: npx tsx examples/trace.ts
+ * Run: npx tsx examples/trace.ts   (after npm run build: it imports the built package by its name)
  */
-import { buildSscCard, samplePerson } from '../src/card-sim/index.js';
+import { buildSscCard, samplePerson } from 'sscard/card-sim';
 import {
   MemoryTransport,
   PinIncorrectError,
   SscCard,
   formatTraceJson,
   formatTracePretty,
-} from '../src/terminal/index.js';
-import type { TraceEvent } from '../src/terminal/index.js';
+} from 'sscard/terminal';
+import type { TraceEvent } from 'sscard/terminal';
 
 // A T=0 card, so the trace also shows the GET RESPONSE rounds the channel adds (61xx answers).
 const chip = buildSscCard(samplePerson('zhang-wei'), { transmission: 'T=0' });

@@ -1,3 +1,6 @@
+// The base class of every error this area throws (defined in apdu), so callers of this entry point
+// can catch all of them without importing another.
+export { SscardError } from '../apdu/index.js';
 export { VpcdError } from './errors.js';
 export type { VpcdErrorCode } from './errors.js';
 export { VPCD_MAX_FRAME, encodeFrame, FrameDecoder } from './frame.js';

@@ -1,6 +1,9 @@
 // ---- card OS, file tree, state, ATR ------------------------------------------------------
 export { SimulatedCard } from './card.js';
 export type { SimulatedCardOptions, TransmissionProtocol } from './card.js';
+// The base class of every error this area throws (defined in apdu), so callers of this entry point
+// can catch all of them without importing another.
+export { SscardError } from '../apdu/index.js';
 export { CardTreeError, ImageFormatError, AtrParseError, CardConfigError } from './errors.js';
 export type { ImageProblemKind } from './errors.js';
 export {

@@ -25,6 +25,8 @@ export interface CardSourceOptions {
 export interface CardSource {
   /** What the card is, for messages ("card image card.json"). */
   readonly label: string;
+  /** The image file's path or the reader's full name. */
+  readonly where: { kind: 'image'; path: string } | { kind: 'reader'; name: string };
   /**
    * True for simulated cards, which are personalized with the project's published test keys: only
    * then may a command authenticate with test keys (a wrong cryptogram costs a real card a key try).
@@ -74,11 +76,13 @@ export async function openCardFromOptions(opts: CardSourceOptions): Promise<Card
   }
   let transport: Transport;
   let label: string;
+  let where: CardSource['where'];
   let simulated: boolean;
   let release = (): void => {};
   if (opts.card !== undefined) {
     ({ transport, release } = imageTransport(opts.card));
     label = `card image ${opts.card}`;
+    where = { kind: 'image', path: opts.card };
     simulated = true;
   } else if (opts.reader !== undefined) {
     // The PC/SC binding is loaded here, on first use; without it the error says what to install.
@@ -86,6 +90,7 @@ export async function openCardFromOptions(opts: CardSourceOptions): Promise<Card
     const reader = await resolveReader(opts.reader);
     transport = await SmartcardTransport.connect({ reader });
     label = `reader ${reader}`;
+    where = { kind: 'reader', name: reader };
     simulated = false;
   } else {
     throw new CliInputError('no card: give --card <image> (a card image file from `sscard card new`) or --reader <name|index> (see `sscard readers`)');
@@ -99,7 +104,7 @@ export async function openCardFromOptions(opts: CardSourceOptions): Promise<Card
       release();
     }
   };
-  return { label, simulated, channel, close };
+  return { label, where, simulated, channel, close };
 }
 
 /**

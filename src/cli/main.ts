@@ -17,6 +17,9 @@ import type { CliIo } from './pin-input.js';
 import { registerSimCommands } from './commands/sim.js';
 import { registerReaderCommands } from './commands/readers.js';
 import { registerOfficeCommands } from './commands/office.js';
+import { registerDoctorCommand } from './commands/doctor.js';
+import { parseErrorText } from './parse-errors.js';
+import { packageVersion } from './version.js';
 
 /**
  * `io` replaces the streams PINs are read from and prompted on (default process.stdin and
@@ -27,7 +30,9 @@ export function buildProgram(io: () => CliIo = processIo): Command {
   program
     .name('sscard')
     .description('Social security card simulator and terminal SDK')
+    .version(packageVersion(), '-V, --version', 'print the sscard version')
     .showHelpAfterError(false)
+    .configureOutput({ outputError: (text, write) => write(parseErrorText(text)) })
     .exitOverride();
   // Command groups register here (one line each).
   registerCardCommands(program);
@@ -39,6 +44,7 @@ export function buildProgram(io: () => CliIo = processIo): Command {
   registerPinCommands(program, io);
   registerDemoCommand(program);
   registerOfficeCommands(program);
+  registerDoctorCommand(program);
   return program;
 }
 

@@ -1,6 +1,9 @@
 // Issuer key handling and the cryptography shared by the card simulator (to check) and the
 // terminal's secure module (to compute): diversification, block ciphers, MACs, cryptograms and
 // the PIN UNBLOCK PIN block. Imports apdu only.
+// The base class of every error this area throws (defined in apdu), so callers of this entry point
+// can catch all of them without importing another.
+export { SscardError } from '../apdu/index.js';
 export { diversifyKey, KeyDiversificationError } from './diversify.js';
 export type { KeyAlgorithm } from './diversify.js';
 export { SSC_KEYS, SSC_KEY_NAMES, sscKeyNamesOf, issuerTestMasterKey } from './ssc-keys.js';

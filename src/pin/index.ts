@@ -1,3 +1,6 @@
+// The base class of every error this area throws (defined in apdu), so callers of this entry point
+// can catch all of them without importing another.
+export { SscardError } from '../apdu/index.js';
 export { PinFormatError, PinPolicyError, PinRecordError } from './errors.js';
 export type { PinFormatProblem } from './errors.js';
 export {

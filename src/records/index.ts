@@ -1,5 +1,8 @@
 // Fixed-record layouts and TLV items of the SSC files, shared by the card simulator (to write them)
 // and the terminal SDK (to read them). Imports apdu only.
+// The base class of every error this area throws (defined in apdu), so callers of this entry point
+// can catch all of them without importing another.
+export { SscardError } from '../apdu/index.js';
 export { FixedRecordLayout, RecordLayoutError } from './layout.js';
 export type { FieldFormat, FieldSpec, RecordOf } from './layout.js';
 export {

@@ -5,6 +5,9 @@ export type {
   ApduResponder,
   MemoryTransportOptions,
 } from './transport.js';
+// The base class of every error this area throws (defined in apdu), so callers of this entry point
+// can catch all of them without importing another.
+export { SscardError } from '../apdu/index.js';
 export {
   CardStatusError,
   PinIncorrectError,

@@ -85,6 +85,6 @@ group('sscard apdu', () => {
     expect(noCard.stderr).toMatch(/^sscard: no card: give --card <image> .* or --reader <name\|index> .*\[CLI_INPUT\]\n$/);
     const unknown = await cli('apdu', '--card', image, '--verbose', SELECT_SSSE);
     expect(unknown.code).toBe(1);
-    expect(unknown.stderr).toBe("error: unknown option '--verbose'\n");
+    expect(unknown.stderr).toBe("sscard: unknown option '--verbose'\n");
   });
 });

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe as group, expect, it } from 'vitest';
@@ -14,25 +14,70 @@ afterEach(() => {
 });
 
 group('sscard card new', () => {
-  it('creates a plain (non-financial) card from the default sample person', async () => {
+  it('creates the default sample person as samplePerson() describes it (zhang-wei: financial)', async () => {
     const image = join(dir, 'card.json');
     const r = await cli('card', 'new', image);
     expect(r).toMatchObject({ code: 0, stderr: '' });
-    expect(r.stdout).toBe(`created ${image}: 张伟, card A10500031, spec 2.00, PIN tries 3\n`);
+    expect(r.stdout).toBe(`created ${image}: 张伟, card A10500031, spec 2.00, financial, PIN tries 3\n`);
     expect(readCardImage(image).spec).toBe('2.00');
+    expect(samplePerson('zhang-wei').financial).toBe(true);
   });
 
-  it('applies --financial, --spec and --pin-tries', async () => {
+  it('applies --no-financial, --spec and --pin-tries over the sample', async () => {
     const image = join(dir, 'card.json');
-    const r = await cli('card', 'new', image, '--financial', '--spec', '3.00', '--pin-tries', '6');
+    const r = await cli('card', 'new', image, '--no-financial', '--spec', '3.00', '--pin-tries', '6');
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain('spec 3.00, financial, PIN tries 6');
-    const show = await cli('card', 'show', image, '--json');
-    const report = JSON.parse(show.stdout);
-    expect(report.spec).toBe('3.00');
-    expect(report.appPin).toEqual({ triesLeft: 6, tryLimit: 6, blocked: false, initial: true });
-    expect(report.bankPin).toMatchObject({ triesLeft: 3, tryLimit: 3 });
-    expect(report.bank.pan).toBe(samplePerson('zhang-wei').card.pan);
+    expect(r.stdout).toBe(`created ${image}: 张伟, card A10500031, spec 3.00, PIN tries 6\n`);
+    const report = JSON.parse((await cli('card', 'show', image, '--json')).stdout);
+    expect(report.card.specVersion).toBe('3.00');
+    expect(report.algorithm).toBe('sm4');
+    expect(report.pins).toEqual({ application: { triesLeft: 6, tryLimit: 6, blocked: false, initial: true }, bank: null });
+    expect(report.bank).toBeNull();
+  });
+
+  it("keeps each sample's own values unless an option overrides them", async () => {
+    for (const sample of ['zhang-wei', 'li-xiuying', 'wang-yan', 'abdurahman']) {
+      const image = join(dir, `${sample}.json`);
+      expect((await cli('card', 'new', image, '--sample', sample)).code).toBe(0);
+      const doc = samplePerson(sample);
+      const report = JSON.parse((await cli('card', 'show', image, '--json')).stdout);
+      expect(report.card.specVersion, sample).toBe(doc.specVersion);
+      expect(report.pins.application.tryLimit, sample).toBe(doc.pin?.tryLimit ?? 3);
+      expect(report.bank === null, sample).toBe(doc.financial !== true);
+    }
+    const li = join(dir, 'li-financial.json');
+    const refused = await cli('card', 'new', li, '--sample', 'li-xiuying', '--financial');
+    expect(refused.stderr).toBe('sscard: sample li-xiuying has no bank PAN (card.pan); pick a financial sample or give one in a --from document [CLI_INPUT]\n');
+    const tries = await cli('card', 'new', li, '--sample', 'li-xiuying', '--pin-tries', '4');
+    expect(tries.stdout).toContain('PIN tries 4');
+  });
+
+  it('says in its help where a sample\'s values come from', async () => {
+    const help = await cli('card', 'new', '--help');
+    expect(help.stdout).toMatch(/--pin-tries <n>\s+application PIN try limit, 1\.\.15 \(default: the\s+sample's or document's own, 3 if it sets none\)/);
+    expect(help.stdout).toMatch(/li-xiuying\s+spec 3\.00 \(SM4\), 6 PIN tries/);
+  });
+
+  it('refuses --from together with --sample', async () => {
+    const docPath = join(dir, 'person.json');
+    writeFileSync(docPath, JSON.stringify(samplePerson('abdurahman')));
+    const image = join(dir, 'card.json');
+    const both = await cli('card', 'new', image, '--from', docPath, '--sample', 'wang-yan');
+    expect(both.code).toBe(1);
+    expect(both.stderr).toBe("sscard: option '--from <document.json>' cannot be used with option '--sample <name>'\n");
+    expect(existsSync(image)).toBe(false);
+    // --sample's default does not count as given.
+    expect((await cli('card', 'new', image, '--from', docPath)).code).toBe(0);
+  });
+
+  it('turns a financial --from document into a plain card with --no-financial', async () => {
+    const docPath = join(dir, 'person.json');
+    writeFileSync(docPath, JSON.stringify(samplePerson('wang-yan')));
+    const image = join(dir, 'card.json');
+    const r = await cli('card', 'new', image, '--from', docPath, '--no-financial');
+    expect(r.stderr).toBe('');
+    expect(r.stdout).not.toContain('financial');
+    expect(JSON.parse((await cli('card', 'show', image, '--json')).stdout).bank).toBeNull();
   });
 
   it('refuses to overwrite an image unless --force', async () => {
@@ -82,8 +127,20 @@ group('sscard card new', () => {
       const r = await cli('card', 'new', image, ...args);
       expect(r.code, args.join(' ')).toBe(1);
       expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      expect(r.stderr).toMatch(/^sscard: /);
       expect(r.stdout).toBe('');
     }
+  });
+
+  it('never repeats an option value in a parse error', async () => {
+    const image = join(dir, 'card.json');
+    const spec = await cli('card', 'new', image, '--spec', '7305.19');
+    expect(spec.stderr).toBe("sscard: option '--spec <version>' argument is invalid. Allowed choices are 2.00, 3.00.\n");
+    const tries = await cli('card', 'new', image, '--pin-tries', '730519');
+    expect(tries.stderr).toBe("sscard: option '--pin-tries <n>' argument is invalid. must be a whole number from 1 to 15\n");
+    const unknown = await cli('card', 'new', image, '--pin=730519');
+    expect(unknown.stderr).toBe("sscard: unknown option '--pin'\n");
+    for (const r of [spec, tries, unknown]) expect(r.stderr).not.toMatch(/7305/);
   });
 });
 

@@ -42,8 +42,8 @@ describe('sscard office (embedded store)', { timeout: 180_000 }, () => {
     const [, number, identifier] = m as unknown as [string, string, string];
     expect(readCardImage(image).spec).toBe('3.00');
     const shown = JSON.parse((await cli('card', 'show', image, '--json')).stdout);
-    expect(shown.issuer).toMatchObject({ cardNumber: number, cardIdentifier: identifier });
-    expect(shown.bankPin).toMatchObject({ triesLeft: 3 });
+    expect(shown.card).toMatchObject({ cardNumber: number, cardIdentifier: identifier });
+    expect(shown.pins.bank).toMatchObject({ triesLeft: 3 });
 
     const status = await cli('office', 'status', number, '--db', db, '--json');
     expect(status.code).toBe(0);

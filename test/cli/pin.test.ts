@@ -72,6 +72,28 @@ group('sscard pin verify', () => {
     expect((await pin(undefined, 'status', '--card', image)).stdout).toMatch(/^application PIN: blocked/);
   });
 
+  it('refuses a PIN of the wrong length like one with letters: PIN_FORMAT, nothing sent, no try spent', async () => {
+    const before = readFileSync(image, 'utf8');
+    /** The error line, after checking the trace (stderr's other lines) shows no PIN command sent. */
+    const refusal = (r: CliRun): string => {
+      expect(r.code).toBe(1);
+      const lines = r.stderr.trimEnd().split('\n');
+      expect(lines.filter((l) => /VERIFY|CHANGE PIN/.test(l))).toEqual([]);
+      expect(lines.some((l) => l.includes('SELECT'))).toBe(true);
+      return lines[lines.length - 1] ?? '';
+    };
+    for (const typed of ['97531', '9753100', '9']) {
+      const r = await pin(`${typed}\n`, 'verify', '--card', image, '--pin-stdin', '--trace');
+      expect(refusal(r), typed).toBe('sscard: PIN must have exactly 6 digits [PIN_FORMAT]');
+    }
+    const letters = await pin('97a310\n', 'verify', '--card', image, '--pin-stdin', '--trace');
+    expect(refusal(letters)).toBe('sscard: PIN must contain only the digits 0-9 [PIN_FORMAT]');
+    const oldTooLong = await pin(`${INITIAL}0\n${NEW_PIN}\n${NEW_PIN}\n`, 'change', '--card', image, '--pin-stdin', '--trace');
+    expect(refusal(oldTooLong)).toBe('sscard: current PIN must have exactly 6 digits [PIN_FORMAT]');
+    expect(readFileSync(image, 'utf8')).toBe(before);
+    expect((await pin(undefined, 'status', '--card', image)).stdout).toBe('application PIN: 3 tries left\n');
+  });
+
   it('traces to stderr with the PIN data masked', async () => {
     const r = await pin(`${WRONG}\n`, 'verify', '--card', image, '--pin-stdin', '--trace');
     expect(r.stderr).toMatch(/VERIFY \[application PIN\] 00 20 00 00 Lc=3 data=\*\*\*\* -> 63C2 2 tries left \(wrong PIN or key, or a try counter query\)/);
@@ -115,12 +137,14 @@ group('where PINs may come from', () => {
       ['verify', '--card', image, INITIAL],
       ['verify', '--card', image, '--pin', INITIAL],
       ['verify', `--pin=${INITIAL}`, '--card', image],
+      ['verify', '--card', image, `--pin-stdin=${INITIAL}`],
       ['change', '--card', image, INITIAL, NEW_PIN, NEW_PIN],
       ['status', '--card', image, INITIAL],
     ]) {
       const r = await pin('', ...args);
       expect(r.code).toBe(1);
-      expect(r.stderr).toMatch(/^sscard: a PIN is never taken from the command line .*--pin-stdin \[CLI_INPUT\]\n$/);
+      if (args.includes(`--pin-stdin=${INITIAL}`)) expect(r.stderr).toBe("sscard: unknown option '--pin-stdin'\n");
+      else expect(r.stderr).toMatch(/^sscard: a PIN is never taken from the command line .*--pin-stdin \[CLI_INPUT\]\n$/);
     }
     expect(readFileSync(image, 'utf8')).toBe(before);
   });

@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { Ajv2020 } from 'ajv/dist/2020.js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { toHex } from '../../src/apdu/index.js';
 import type { VpcdConnection } from '../../src/bridge/index.js';
@@ -72,6 +73,18 @@ describe.runIf(lab.run)('card commands with --reader behind the real pcscd', () 
     expect(r.stdout).toContain(`reader ${slot.reader}`);
     expect(r.stdout).toMatch(/card number\s+A10500031/);
     expect(r.stdout).toMatch(/name\s+张伟/);
+  });
+
+  it('read --reader --json prints the card report of the shipped schema, naming the reader', async () => {
+    await insert();
+    const r = await cli('read', '--reader', index, '--json');
+    expect(r).toMatchObject({ code: 0, stderr: '' });
+    const report = JSON.parse(r.stdout) as Record<string, unknown>;
+    const schema = JSON.parse(fs.readFileSync(path.join(import.meta.dirname, '..', '..', 'schema', 'card-report.schema.json'), 'utf8')) as object;
+    const validate = new Ajv2020({ strict: true }).compile(schema);
+    expect(validate(report) ? 'valid' : validate.errors).toBe('valid');
+    expect(report['source']).toEqual({ kind: 'reader', name: slot.reader });
+    expect(report['card']).toMatchObject({ cardNumber: 'A10500031' });
   });
 
   it('pin status, then a wrong PIN costs a try that the next status shows', async () => {

@@ -1,10 +1,15 @@
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe as group, expect, it } from 'vitest';
+import { ensureBuilt } from '../package/ensure-built.js';
 
 /*
  * Each example is run the way its header says (`npx tsx examples/<name>.ts`; here node with the
- * tsx loader, which is what that command does), all at once, and its key lines are checked.
+ * tsx loader, which is what that command does), all at once, and its key lines are checked. The
+ * examples import the package by its name (`sscard/terminal`, ...), which Node resolves through
+ * package.json "exports" to dist/, as in a user's project: a name the package does not export
+ * fails, in the type-check and at run time. So dist/ is built first when it is missing or stale.
  */
 
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -33,9 +38,10 @@ function run(name: Example): Promise<Run> {
 
 const runs = new Map<Example, Run>();
 beforeAll(async () => {
+  ensureBuilt();
   const results = await Promise.all(EXAMPLES.map(async (name) => [name, await run(name)] as const));
   for (const [name, r] of results) runs.set(name, r);
-}, 120_000);
+}, 420_000);
 
 /** The example's output, after checking it exited 0 and wrote nothing to stderr. */
 function output(name: Example): string[] {
@@ -47,6 +53,26 @@ function output(name: Example): string[] {
 }
 
 group('examples', () => {
+  it('import only the package by its name, and type-check against its shipped declarations', () => {
+    for (const name of EXAMPLES) {
+      const source = readFileSync(join(ROOT, 'examples', `${name}.ts`), 'utf8');
+      const specifiers = [...source.matchAll(/^\s*(?:import|export)\b[^'"]*?from\s+'([^']+)'/gm)].map((m) => m[1] as string);
+      expect(specifiers.length, name).toBeGreaterThan(0);
+      expect(specifiers.filter((s) => !/^(sscard(\/[a-z-]+)?|node:.+)$/.test(s)), name).toEqual([]);
+    }
+    let output = '';
+    try {
+      execFileSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join('examples', 'tsconfig.json')], {
+        cwd: ROOT,
+        encoding: 'utf8',
+        stdio: 'pipe',
+      });
+    } catch (error) {
+      output = String((error as { stdout?: string }).stdout ?? error);
+    }
+    expect(output).toBe('');
+  }, 180_000);
+
   it('pharmacy-pos: PIN change forced, conflict flagged', () => {
     const lines = output('pharmacy-pos');
     expect(lines).toContain('cardholder: 张伟, ID 110105********0311');

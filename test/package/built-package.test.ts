@@ -4,19 +4,19 @@
  */
 import { execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { ROOT as root, ensureBuilt } from './ensure-built.js';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
 const pkg = JSON.parse(readFileSync(`${root}/package.json`, 'utf8')) as {
   exports: Record<string, unknown>;
 };
-const subpaths = Object.keys(pkg.exports).filter((k) => k !== './package.json');
+const subpaths = Object.keys(pkg.exports).filter((k) => k !== './package.json' && !k.endsWith('.json'));
 
-beforeAll(() => {
-  execFileSync('npx', ['tsup', '--silent'], { cwd: root, stdio: 'pipe' });
-}, 120_000);
+beforeAll(ensureBuilt, 300_000);
 
 function specifier(subpath: string): string {
   return subpath === '.' ? 'sscard' : `sscard/${subpath.slice(2)}`;
@@ -58,6 +58,48 @@ describe('built package', () => {
     const cjs = runNode(['-e', snippet(`const m = require('sscard/apdu')`)]);
     expect(esm).toBe(cjs);
     expect(esm).toContain('164 4 7378312E73682EC9E7BBE1B1A3D5CF');
+  });
+
+  it('require and import give the same module: one implementation, no second copy of a class', () => {
+    const out = runNode([
+      '--input-type=module',
+      '-e',
+      `import { createRequire } from 'node:module';
+       const require = createRequire(import.meta.url);
+       const specs = ${JSON.stringify(subpaths.map(specifier))};
+       const same = [];
+       for (const s of specs) {
+         const esm = await import(s);
+         const cjs = require(s);
+         same.push(Object.keys(esm).length > 0 && Object.keys(esm).every((k) => esm[k] === cjs[k]));
+       }
+       console.log(JSON.stringify(same));`,
+    ]);
+    expect(JSON.parse(out)).toEqual(subpaths.map(() => true));
+  });
+
+  it('sscard --version loads only the executable and the version module', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sscard-loads-'));
+    try {
+      // A module hook that writes down every file Node loads.
+      const log = join(dir, 'loaded.txt');
+      writeFileSync(
+        join(dir, 'hooks.mjs'),
+        `import { appendFileSync } from 'node:fs';
+         export async function load(url, context, next) { appendFileSync(${JSON.stringify(log)}, url + '\\n'); return next(url, context); }`,
+      );
+      writeFileSync(join(dir, 'register.mjs'), `import { register } from 'node:module'; register(${JSON.stringify(pathToFileURL(join(dir, 'hooks.mjs')).href)});`);
+      const out = runNode(['--import', pathToFileURL(join(dir, 'register.mjs')).href, join(root, 'dist', 'cli', 'bin.js'), '--version']);
+      expect(out).toBe(`${(pkg as unknown as { version: string }).version}\n`);
+      const loaded = readFileSync(log, 'utf8').trim().split('\n').filter((url) => url.startsWith('file:'));
+      expect(loaded.some((url) => url.endsWith('/dist/cli/bin.js'))).toBe(true);
+      // bin.js, the version reader's chunk and the bundler's helpers: no CLI, SDK, card OS or commander.
+      expect(loaded.filter((url) => url.includes('node_modules') || /\/main-[^/]*\.js$/.test(url))).toEqual([]);
+      const bytes = loaded.reduce((sum, url) => sum + statSync(fileURLToPath(url)).size, 0);
+      expect(bytes).toBeLessThan(8 * 1024);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('ships type declarations for both module systems', () => {

@@ -26,6 +26,7 @@ import {
 import type { PersonalizationDocument, PinReport, ResolvedPersonalization, SscCardReport } from '../../card-sim/index.js';
 import { CliInputError } from '../errors.js';
 import { colors, printLine } from '../output.js';
+import { cardReportFromImage } from '../card-report.js';
 
 
 const DEFAULT_SAMPLE = 'zhang-wei';
@@ -67,28 +68,30 @@ export interface NewOptions {
 
 /**
  * The document `card new` personalizes: the --from file or a sample person, with the command-line
- * overrides applied. A sample card is financial only with --financial (its PAN and bank PIN are
- * dropped otherwise); a --from document keeps its own `financial` unless --financial is given.
+ * overrides applied. Each keeps its own `financial` (as samplePerson() gives it to the SDK) unless
+ * --financial or --no-financial says otherwise; a card made non-financial drops its PAN and bank PIN.
  */
 export function documentFor(opts: NewOptions): unknown {
   let doc: Record<string, unknown>;
+  let what: string;
   if (opts.from !== undefined) {
     const read = readDocumentFile(opts.from);
     if (read === null || typeof read !== 'object' || Array.isArray(read)) {
       throw new CliInputError(`${opts.from}: a personalization document must be a JSON object`);
     }
     doc = read as Record<string, unknown>;
-    if (opts.financial === true) doc['financial'] = true;
+    what = opts.from;
   } else {
-    const sample = samplePerson(opts.sample ?? DEFAULT_SAMPLE) as PersonalizationDocument & Record<string, unknown>;
-    sample.financial = opts.financial === true;
-    if (!sample.financial) {
-      delete sample.card.pan;
-      delete sample.bankPin;
-    } else if (sample.card.pan === undefined) {
-      throw new CliInputError(`sample ${JSON.stringify(opts.sample)} has no bank PAN; pick a financial sample or use --from`);
-    }
-    doc = sample;
+    doc = samplePerson(opts.sample ?? DEFAULT_SAMPLE) as PersonalizationDocument & Record<string, unknown>;
+    what = `sample ${opts.sample ?? DEFAULT_SAMPLE}`;
+  }
+  if (opts.financial !== undefined) doc['financial'] = opts.financial;
+  const card = doc['card'];
+  if (doc['financial'] !== true) {
+    if (card !== null && typeof card === 'object') delete (card as Record<string, unknown>)['pan'];
+    delete doc['bankPin'];
+  } else if (opts.financial === true && (card === null || typeof card !== 'object' || !('pan' in card))) {
+    throw new CliInputError(`${what} has no bank PAN (card.pan); pick a financial sample or give one in a --from document`);
   }
   if (opts.spec !== undefined) doc['specVersion'] = opts.spec;
   if (opts.pinTries !== undefined) {
@@ -207,7 +210,8 @@ function cardShow(image: string, opts: { json?: boolean }): void {
   const card = loadCardImage(image);
   const report = inspectSscTree(card.tree);
   if (opts.json === true) {
-    printLine(JSON.stringify({ image, created: meta.created, saved: meta.saved, atr: toHex(card.atr), ...report }, null, 2));
+    const source = { kind: 'image', path: image, created: meta.created, saved: meta.saved } as const;
+    printLine(JSON.stringify(cardReportFromImage(source, toHex(card.atr), report), null, 2));
     return;
   }
   showReport(image, meta, report, toHex(card.atr));
@@ -219,10 +223,11 @@ export function registerCardCommands(program: Command): void {
     .command('new')
     .description('personalize a new SSC and save it as a card image (refuses to overwrite without --force)')
     .argument('<image>', 'card image file to create (JSON)')
-    .option('--financial', 'add the bank application (A000000333010101) with its own PIN')
-    .addOption(new Option('--spec <version>', 'spec version: 2.00 (3DES) or 3.00 (SM4)').choices(['2.00', '3.00']))
-    .option('--pin-tries <n>', 'application PIN try limit, 1..15 (default 3)', parseTries)
-    .option('--from <document.json>', 'personalization document (JSON) instead of a sample person')
+    .option('--financial', "add the bank application (A000000333010101) with its own PIN (default: the sample's or document's own)")
+    .option('--no-financial', 'leave the bank application out (drops the PAN and bank PIN of a financial sample or document)')
+    .addOption(new Option('--spec <version>', "spec version: 2.00 (3DES) or 3.00 (SM4) (default: the sample's or document's own)").choices(['2.00', '3.00']))
+    .option('--pin-tries <n>', "application PIN try limit, 1..15 (default: the sample's or document's own, 3 if it sets none)", parseTries)
+    .addOption(new Option('--from <document.json>', 'personalization document (JSON) instead of a sample person').conflicts('sample'))
     .addOption(
       new Option('--sample <name>', 'sample person to personalize when no --from is given')
         .choices(SAMPLE_PEOPLE.map((p) => p.key))
@@ -230,6 +235,10 @@ export function registerCardCommands(program: Command): void {
     )
     .addOption(new Option('--transmission <protocol>', 'transmission protocol of the card').choices(['T=0', 'T=1']))
     .option('--force', 'replace an existing image')
+    .addHelpText(
+      'after',
+      `\nSample people (their own spec, PIN try limit and financial flag apply unless an option says otherwise):\n${SAMPLE_PEOPLE.map((p) => `  ${p.key.padEnd(12)} ${p.about}`).join('\n')}`,
+    )
     .action((image: string, opts: NewOptions) => cardNew(image, opts));
   card
     .command('show')

@@ -1,6 +1,7 @@
 import { Option } from 'commander';
 import type { Command } from 'commander';
 import { SscardError } from '../../apdu/index.js';
+import { DEFAULT_PIN_POLICY, PinFormatError, validatePinFormat } from '../../pin/index.js';
 import { PinBlockedError, PinIncorrectError } from '../../terminal/index.js';
 import { withSscCard } from '../card-source.js';
 import type { CardSourceOptions } from '../card-source.js';
@@ -35,6 +36,20 @@ function explainPinFailure(error: unknown, what: string): unknown {
   return error;
 }
 
+/**
+ * The card's PIN rule (6 digits: the SDK's default policy, which every sscard card image uses and
+ * social security cards follow) checked before anything is sent, so a PIN of the wrong length is
+ * refused like one with letters, with PIN_FORMAT, instead of reaching the card as a 6700.
+ */
+function checkPinFormat(pin: string, what: string): void {
+  try {
+    validatePinFormat(pin, DEFAULT_PIN_POLICY);
+  } catch (error) {
+    if (error instanceof PinFormatError) throw new PinFormatError(error.problem, error.message.replace(/^PIN\b/, what));
+    throw error;
+  }
+}
+
 /** A PIN given on the command line is refused without being repeated. */
 function refusePinArgument(opts: PinOptions, args: readonly string[]): void {
   if (opts.pin !== undefined || args.length > 0) {
@@ -53,6 +68,7 @@ async function verify(opts: PinOptions, io: CliIo): Promise<void> {
     async (card) => {
       // Asked once the card is open, so a missing image or card is reported before anyone types.
       const [pin = ''] = await readPins(['PIN: '], opts.pinStdin === true, io);
+      checkPinFormat(pin, 'PIN');
       try {
         await card.verifyPin(pin);
       } catch (error) {
@@ -75,7 +91,9 @@ async function change(opts: PinOptions, io: CliIo): Promise<void> {
       opts.pinStdin === true,
       io,
     );
-    // Terminal policy first (entries match, 6 digits, not the initial PIN): nothing reaches the card otherwise.
+    // Terminal policy first (current PIN's format; new entries match, 6 digits, not the initial
+    // PIN): nothing reaches the card otherwise.
+    checkPinFormat(oldPin, 'current PIN');
     card.validateNewPin(newPin, again);
     try {
       await card.changePin(oldPin, newPin);

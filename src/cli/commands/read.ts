@@ -4,6 +4,8 @@ import type { CardInfo, Cardholder } from '../../terminal/index.js';
 import { withSscCard } from '../card-source.js';
 import type { CardSourceOptions } from '../card-source.js';
 import { colors, printLine } from '../output.js';
+import { cardReportFromTerminal } from '../card-report.js';
+import type { CardReport } from '../card-report.js';
 
 /*
  * `sscard read`: what a POS terminal reads from any SSC without a PIN: the card issuer data
@@ -14,14 +16,12 @@ interface ReadOptions extends CardSourceOptions {
   json?: boolean;
 }
 
-/** What `read --json` prints. */
-export interface ReadResult {
-  source: string;
-  atr: string;
-  /** '3des' | 'sm4' from the SSSE FCI, null when the card did not announce a known one. */
-  algorithm: string | null;
+/** What `read` found (`--json` prints `report`, the card report shared with `card show`). */
+interface ReadResult {
+  label: string;
   card: CardInfo;
   cardholder: Cardholder;
+  report: CardReport;
 }
 
 const SEX_LABEL: Record<Cardholder['sex'], string> = { male: 'male (1)', female: 'female (2)', unknown: 'unknown' };
@@ -29,13 +29,14 @@ const SEX_LABEL: Record<Cardholder['sex'], string> = { male: 'male (1)', female:
 function printResult(r: ReadResult): void {
   const c = colors();
   const row = (label: string, value: string) => printLine(`  ${label.padEnd(18)} ${value === '' ? c.dim('(empty)') : value}`);
-  printLine(c.bold(r.source));
-  row('ATR', r.atr);
+  printLine(c.bold(r.label));
+  row('ATR', r.report.atr);
   printLine(c.bold('card (SSSE/EF05)'));
   row('card number', r.card.cardNumber);
   row('card identifier', `${r.card.cardIdentifier} (region ${r.card.regionCode})`);
   row('card type', r.card.cardType);
-  row('spec version', `${r.card.specVersion}${r.algorithm === null ? '' : ` (${r.algorithm === 'sm4' ? 'SM4' : '3DES'})`}`);
+  const algorithm = r.report.algorithm;
+  row('spec version', `${r.card.specVersion}${algorithm === null ? '' : ` (${algorithm === 'sm4' ? 'SM4' : '3DES'})`}`);
   row('initializing org', r.card.initializingOrg);
   row('issued', r.card.issueDate);
   row('valid until', r.card.expiryDate);
@@ -52,9 +53,10 @@ async function read(opts: ReadOptions): Promise<void> {
   const result = await withSscCard(opts, async (card, source): Promise<ReadResult> => {
     const info = await card.readCardInfo();
     const cardholder = await card.readCardholder();
-    return { source: source.label, atr: toHex(card.atr), algorithm: card.algorithm ?? null, card: info, cardholder };
+    const report = cardReportFromTerminal(source.where, toHex(card.atr), card.algorithm ?? null, info, cardholder);
+    return { label: source.label, card: info, cardholder, report };
   });
-  if (opts.json === true) printLine(JSON.stringify(result, null, 2));
+  if (opts.json === true) printLine(JSON.stringify(result.report, null, 2));
   else printResult(result);
 }
 
