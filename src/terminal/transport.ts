@@ -1,5 +1,6 @@
 import { SscardError, type CardEndpoint } from '../apdu/index.js';
-import { CardRemovedError, ChannelClosedError, TransportError } from './errors.js';
+import { raceAbort, throwIfAborted } from './abort.js';
+import { CardRemovedError, ChannelClosedError, InvalidArgumentError, TimeoutError, TransportError } from './errors.js';
 
 /*
  * The seam between the terminal SDK and whatever carries APDU bytes to a card: a card in memory,
@@ -170,6 +171,7 @@ export class MemoryTransport implements Transport {
     if (this.closed) return;
     this.closed = true;
     this.failPending(new ChannelClosedError('transport closed during the exchange'));
+    for (const closed of [...this.closeWaiters]) closed();
     try {
       if (this.card?.powered === true) this.card.powerOff();
     } catch (error) {
@@ -212,6 +214,45 @@ export class MemoryTransport implements Transport {
     this.emit({ type: 'inserted', atr });
     return atr.slice();
   }
+
+  /**
+   * Resolves with the ATR once a card is in the reader: at once when one is, else at the next
+   * insert(). `signal` abandons the wait (AbortError), `timeoutMs` bounds it (TimeoutError);
+   * closing the transport ends it with ChannelClosedError.
+   */
+  async waitForCard(opts: { signal?: AbortSignal; timeoutMs?: number } = {}): Promise<Uint8Array> {
+    this.checkOpen();
+    const { timeoutMs } = opts;
+    if (timeoutMs !== undefined && !(Number.isFinite(timeoutMs) && timeoutMs >= 0)) {
+      throw new InvalidArgumentError(`timeoutMs must be a number >= 0, got ${String(timeoutMs)}`);
+    }
+    throwIfAborted(opts.signal, 'waiting for a card');
+    if (this.card !== undefined) return this.card.atr.slice();
+    let stop = (): void => {};
+    const inserted = new Promise<Uint8Array>((resolve, reject) => {
+      const timer = timeoutMs === undefined
+        ? undefined
+        : setTimeout(() => reject(new TimeoutError(timeoutMs, 'waiting for a card')), timeoutMs);
+      const off = this.onEvent((e) => {
+        if (e.type === 'inserted') resolve(this.card?.atr.slice() ?? e.atr ?? new Uint8Array(0));
+      });
+      const closed = (): void => reject(new ChannelClosedError('transport closed while waiting for a card'));
+      this.closeWaiters.add(closed);
+      stop = () => {
+        clearTimeout(timer);
+        off();
+        this.closeWaiters.delete(closed);
+      };
+    });
+    try {
+      return await raceAbort(inserted, opts.signal, 'waiting for a card');
+    } finally {
+      stop();
+    }
+  }
+
+  /** Waits of waitForCard, failed when the transport closes. */
+  private readonly closeWaiters = new Set<() => void>();
 
   private lastCard: MemoryCard | undefined;
 
