@@ -35,6 +35,9 @@ export {
 export type { AbortOptions } from './abort.js';
 export { waitForCard } from './card-wait.js';
 export type { WaitForCardOptions, CardInReader } from './card-wait.js';
+export type { MemoryCard } from './transport.js';
+// Option types of the PC/SC transports and the reader watch, named by their signatures.
+export type { PcscProtocol, PcscDisposition, WatchReadersOptions } from './pcsc/index.js';
 export type { StatusContext, NewPinProblem } from './errors.js';
 export { CardChannel } from './channel.js';
 export type { CardChannelOptions, TransmitOptions, CardSession } from './channel.js';

@@ -25,7 +25,7 @@ export interface Transport {
  * The card the in-memory transport holds: the apdu layer's endpoint shape (so the terminal never
  * depends on the simulator), with a `transmit` that may answer asynchronously.
  */
-type MemoryCard = CardEndpoint<Uint8Array | Promise<Uint8Array>>;
+export type MemoryCard = CardEndpoint<Uint8Array | Promise<Uint8Array>>;
 
 /** A bare responder: C-APDU bytes in, R-APDU bytes out (possibly later, possibly never). */
 export type ApduResponder = (command: Uint8Array) => Uint8Array | Promise<Uint8Array>;

@@ -18,16 +18,16 @@ import type { SscSession } from './session.js';
  * shared layout of src/records/insurance.ts (the same decoder `sscard card show` uses on an image).
  */
 
+/** Whether the holder takes part in an insurance type (status codes '0'..'3' of the layout). */
+export type InsuranceStatus = 'not-insured' | 'participating' | 'suspended' | 'terminated';
+
 /** Participation status names, by the layout's status code. */
-const STATUS_NAMES = {
+const STATUS_NAMES: Readonly<Record<InsuranceStatusCode, InsuranceStatus>> = {
   '0': 'not-insured',
   '1': 'participating',
   '2': 'suspended',
   '3': 'terminated',
-} as const satisfies Record<InsuranceStatusCode, string>;
-
-/** Whether the holder takes part in an insurance type. */
-export type InsuranceStatus = (typeof STATUS_NAMES)[InsuranceStatusCode];
+};
 
 /** One insurance type as a POS shows it. */
 export interface InsuranceEntry {
