@@ -2,7 +2,7 @@
  * Errors are data: every error the library throws derives from SscardError and carries a
  * stable, literal `code` that callers can switch on, plus the original `cause` when there is one
  * and, when the library knows what the caller can do about it, a `hint` (e.g. "verify the PIN
- * first"). An error with a hint ends its message with it; the field is for code that shows only it.
+ * first"). An error with a hint says it in its message too; the field is for code that shows only it.
  */
 export class SscardError extends Error {
   readonly code: string;
