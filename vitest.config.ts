@@ -2,12 +2,25 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     // The JSON report is what .ci/run reads to print its "N passed, M failed" line, so a run that
     // executed no test cannot pass unseen.
     reporters: ['default', 'json'],
     outputFile: { json: '.tmp/vitest-report.json' },
+    projects: [
+      { extends: true, test: { name: 'sscard', include: ['test/**/*.test.ts'], exclude: ['test/**/*.dist.test.ts'] } },
+      {
+        // Tests of the built package by name (`sscard/...` resolves to dist/ through "exports"): the
+        // examples' own tests and the *.dist tests. They run after the suite above, whose
+        // built-package test rebuilds dist/ (cleaning it first), never during that.
+        extends: true,
+        test: {
+          name: 'dist',
+          include: ['examples/**/*.test.ts', 'test/**/*.dist.test.ts'],
+          sequence: { groupOrder: 1 },
+        },
+      },
+    ],
   },
 });

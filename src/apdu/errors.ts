@@ -1,13 +1,18 @@
 /**
  * Errors are data: every error the library throws derives from SscardError and carries a
- * stable, literal `code` that callers can switch on, plus the original `cause` when there is one.
+ * stable, literal `code` that callers can switch on, plus the original `cause` when there is one
+ * and, when the library knows what the caller can do about it, a `hint` (e.g. "verify the PIN
+ * first"). An error with a hint says it in its message too; the field is for code that shows only it.
  */
 export class SscardError extends Error {
   readonly code: string;
+  /** What the caller can do next, in a few words; undefined when there is nothing to suggest. */
+  readonly hint: string | undefined;
 
-  constructor(code: string, message: string, options?: { cause?: unknown }) {
+  constructor(code: string, message: string, options?: { cause?: unknown; hint?: string }) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
+    this.hint = options?.hint;
     this.name = new.target.name;
   }
 }

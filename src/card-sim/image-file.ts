@@ -120,7 +120,10 @@ function removeStaleTemps(path: string): void {
  * the waiter then times out with an error naming the pid, and the lock file can be deleted by hand.
  */
 
-/** Who holds a lock, as written in the lock file. */
+/**
+ * Who holds a lock, as written in the lock file.
+ * @inline
+ */
 export interface LockHolder {
   pid: number;
   host: string;

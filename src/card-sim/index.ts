@@ -48,6 +48,8 @@ export { INS_TABLE } from './os/table.js';
 export type { InsEntry } from './os/table.js';
 export type { CardLogger } from './os/processor.js';
 export type { CommandHandler, HandlerResult, CardCommand } from './os/context.js';
+// What a CommandHandler is handed (named here so handler code and the API reference can name it).
+export type { CardContext } from './os/context.js';
 // ---- end of card OS section ---------------------------------------------------------------
 
 // ---- SSC profile: personalization, sample people, tree builder, card images ------------------

@@ -25,6 +25,7 @@ import {
   TransportError,
   errorForStatus,
 } from './errors.js';
+import { raceAbort, throwIfAborted, type AbortOptions } from './abort.js';
 import {
   traceCommand,
   traceResponse,
@@ -54,6 +55,13 @@ export interface CardChannelOptions {
 export interface TransmitOptions {
   /** Overrides the channel's time limit for this command. */
   timeoutMs?: number;
+  /**
+   * Aborts waiting for the card (behind other callers) and, if it fires before the command goes
+   * out, the command itself: AbortError, nothing sent. Once sent, the command completes within its
+   * time limit and its response is returned: a command on the wire is never torn (a real card
+   * would have acted on it anyway, e.g. counted a VERIFY try).
+   */
+  signal?: AbortSignal;
 }
 
 /** What a caller inside `exclusive()` uses; its commands cannot be interleaved with anyone else's. */
@@ -70,6 +78,8 @@ interface SessionState {
   active: boolean;
   /** Card generation when the session began (or last reset itself). */
   generation: number;
+  /** The block's AbortSignal: checked before each of its commands. */
+  signal: AbortSignal | undefined;
 }
 
 interface InFlight {
@@ -78,17 +88,26 @@ interface InFlight {
 
 const DEFAULTS = { timeoutMs: 5000, maxGetResponseRounds: 32, maxResponseBytes: 65536 } as const;
 
-/** A mutex as a promise chain: callers run in arrival order, one at a time. */
+/**
+ * A mutex as a promise chain: callers run in arrival order, one at a time. A caller whose signal
+ * fires while it waits leaves with AbortError; its place passes on when its predecessor is done.
+ */
 class Mutex {
   private tail: Promise<void> = Promise.resolve();
 
-  async run<T>(fn: () => Promise<T>): Promise<T> {
+  async run<T>(fn: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+    throwIfAborted(signal, 'waiting for the card');
     const previous = this.tail;
     let release!: () => void;
     this.tail = new Promise<void>((resolve) => {
       release = resolve;
     });
-    await previous;
+    try {
+      await raceAbort(previous, signal, 'waiting for the card');
+    } catch (error) {
+      void previous.then(release);
+      throw error;
+    }
     try {
       return await fn();
     } finally {
@@ -157,7 +176,7 @@ export class CardChannel {
   transmit(command: CommandApdu | Uint8Array, opts?: TransmitOptions): Promise<ResponseApdu> {
     const session = this.currentSession();
     if (session !== undefined) return this.runCommand(command, session, opts);
-    return this.sessionLock.run(() => this.runCommand(command, undefined, opts));
+    return this.sessionLock.run(() => this.runCommand(command, undefined, opts), opts?.signal);
   }
 
   async send(command: CommandApdu, opts?: TransmitOptions): Promise<Uint8Array> {
@@ -165,18 +184,25 @@ export class CardChannel {
     return checkOk(command, response);
   }
 
-  /** Runs `fn` with the card to itself; the block ends when the promise `fn` returns settles. */
-  exclusive<T>(fn: (session: CardSession) => Promise<T>): Promise<T> {
+  /**
+   * Runs `fn` with the card to itself; the block ends when the promise `fn` returns settles.
+   * `opts.signal` aborts waiting for the card (AbortError, `fn` never runs) and, once `fn` runs,
+   * each of its later commands before it is sent; a command already sent completes.
+   */
+  exclusive<T>(fn: (session: CardSession) => Promise<T>, opts: AbortOptions = {}): Promise<T> {
     const joined = this.currentSession();
-    if (joined !== undefined) return fn(this.sessionApi(joined));
+    if (joined !== undefined) {
+      throwIfAborted(opts.signal, 'waiting for the card');
+      return fn(this.sessionApi(joined, opts.signal));
+    }
     return this.sessionLock.run(async () => {
-      const state: SessionState = { active: true, generation: this.cardGeneration };
+      const state: SessionState = { active: true, generation: this.cardGeneration, signal: opts.signal };
       try {
         return await this.context.run(state, () => fn(this.sessionApi(state)));
       } finally {
         state.active = false;
       }
-    });
+    }, opts.signal);
   }
 
   /** Resets the card (queued like a command). Security state on the card is lost. */
@@ -200,21 +226,26 @@ export class CardChannel {
     return state?.active === true ? state : undefined;
   }
 
-  private sessionApi(state: SessionState): CardSession {
+  private sessionApi(state: SessionState, joinSignal?: AbortSignal): CardSession {
     // A session object used after its block ended falls back to queueing like any other caller.
     const live = (): SessionState | undefined => (state.active ? state : this.currentSession());
+    // A nested block's own signal stops its commands as the outer block's signal does.
+    const withJoin = (opts: TransmitOptions | undefined): TransmitOptions | undefined =>
+      joinSignal === undefined || opts?.signal !== undefined ? opts : { ...opts, signal: joinSignal };
     return {
-      transmit: (command, opts) => {
+      transmit: (command, given) => {
+        const opts = withJoin(given);
         const s = live();
         return s !== undefined
           ? this.runCommand(command, s, opts)
-          : this.sessionLock.run(() => this.runCommand(command, undefined, opts));
+          : this.sessionLock.run(() => this.runCommand(command, undefined, opts), opts?.signal);
       },
-      send: async (command, opts) => {
+      send: async (command, given) => {
+        const opts = withJoin(given);
         const s = live();
         const response = s !== undefined
           ? await this.runCommand(command, s, opts)
-          : await this.sessionLock.run(() => this.runCommand(command, undefined, opts));
+          : await this.sessionLock.run(() => this.runCommand(command, undefined, opts), opts?.signal);
         return checkOk(command, response);
       },
       reset: (kind = 'warm') => {
@@ -255,6 +286,9 @@ export class CardChannel {
       if (session !== undefined && session.generation !== this.cardGeneration) {
         throw new CardResetError('card was reset, removed or replaced during the exclusive block; start over');
       }
+      // The last moment an abort can stop the command: after this it is on the wire.
+      throwIfAborted(session?.signal, 'the operation');
+      throwIfAborted(opts?.signal, 'the command');
       const bytes = command instanceof Uint8Array ? command.slice() : encodeCommand(command);
       const timeoutMs = checkPositiveInteger('timeoutMs', opts?.timeoutMs ?? this.timeoutMs);
       return this.runWithResponseHandling(bytes, timeoutMs);

@@ -12,17 +12,35 @@ export interface StatusContext {
   command?: string;
   /** INS byte of the command; some status words mean different things per command. */
   ins?: number;
+  /**
+   * What the caller can do about it, when the code that sent the command knows (e.g. 'verify the
+   * PIN first'); it becomes the error's `hint` and ends its message.
+   */
+  hint?: string;
 }
 
-/** A card answered a status word other than success. `swName` is the stable name from the SW table. */
+/** `text`, followed by the hint when there is one: the one way messages carry the action. */
+function withHint(text: string, hint: string | undefined): string {
+  return hint === undefined ? text : `${text}; ${hint}`;
+}
+
+/**
+ * A card answered a status word other than success. `swName` is the stable name from the SW table;
+ * `hint` says what to do when the SDK knows.
+ */
 export class CardStatusError extends SscardError {
   readonly sw: number;
   readonly swName: string;
   readonly command: string | undefined;
 
-  constructor(sw: number, context?: StatusContext, code = 'CARD_STATUS') {
+  /**
+   * @param code the stable code of the subclass
+   * @param summary replaces the status word's table text in the message (the SW stays in it)
+   */
+  constructor(sw: number, context?: StatusContext, code = 'CARD_STATUS', summary?: string, defaultHint?: string) {
     const what = context?.command ?? 'command';
-    super(code, `${what} failed: ${describe(sw)}`);
+    const hint = context?.hint ?? defaultHint;
+    super(code, withHint(`${what} failed: ${summary ?? describe(sw)}`, hint), hint === undefined ? undefined : { hint });
     this.sw = sw;
     this.swName = swInfo(sw).name;
     this.command = context?.command;
@@ -40,18 +58,24 @@ export class PinIncorrectError extends CardStatusError {
   }
 }
 
+/** What a POS tells the holder of a blocked application PIN. */
+const UNBLOCK_AT_WINDOW = 'unlock it at a service window';
+
 /**
  * The PIN is blocked: 6983, or 63C0 (the wrong try that blocked it; `justBlocked` is then true).
  * Project choice: 63C0 maps here rather than to PinIncorrectError, because what a POS has to do
- * next (send the holder to a service window) is what a blocked PIN demands.
+ * next (send the holder to a service window) is what a blocked PIN demands; the message and the
+ * hint say so instead of the status word's "0 tries left".
  */
 export class PinBlockedError extends CardStatusError {
   declare readonly code: 'PIN_BLOCKED';
   readonly justBlocked: boolean;
 
   constructor(sw: number, context?: StatusContext) {
-    super(sw, context, 'PIN_BLOCKED');
-    this.justBlocked = sw !== SW.AUTH_METHOD_BLOCKED;
+    const justBlocked = sw !== SW.AUTH_METHOD_BLOCKED;
+    const summary = `${justBlocked ? 'the PIN is now blocked' : 'the PIN is blocked'} (${swHex(sw)})`;
+    super(sw, context, 'PIN_BLOCKED', summary, UNBLOCK_AT_WINDOW);
+    this.justBlocked = justBlocked;
   }
 }
 
@@ -75,7 +99,10 @@ export class AuthenticationBlockedError extends CardStatusError {
   }
 }
 
-/** 6982: the file or command needs a PIN or an external authentication first. */
+/**
+ * 6982: the file or command needs a PIN or an external authentication first. The SDK's reads of
+ * PIN-protected files give the hint 'verify the PIN first'; its health writes name the key.
+ */
 export class SecurityStatusError extends CardStatusError {
   declare readonly code: 'SECURITY_STATUS';
 
@@ -250,7 +277,7 @@ export class InitialPinInEffectError extends SscardError {
   declare readonly code: 'INITIAL_PIN_IN_EFFECT';
 
   constructor(message = 'the initial PIN is still in effect; the cardholder must change it first') {
-    super('INITIAL_PIN_IN_EFFECT', message);
+    super('INITIAL_PIN_IN_EFFECT', message, { hint: 'have the cardholder choose a new PIN (SscCard.changePin)' });
   }
 }
 
@@ -284,4 +311,46 @@ export class InvalidArgumentError extends SscardError {
   constructor(message: string, options?: { cause?: unknown }) {
     super('INVALID_ARGUMENT', message, options);
   }
+}
+
+/**
+ * The card wants external authentication with `key` (e.g. RKSSSE before a 3.00 card's cardholder
+ * file EF06) and the terminal cannot do it: no secure module, or one without that key. Raised
+ * before anything is sent when the SDK knows it from the card's spec version, or after the card's
+ * 6982 (kept as `cause`) otherwise.
+ */
+export class SecureModuleRequiredError extends SscardError {
+  declare readonly code: 'SECURE_MODULE_REQUIRED';
+  /** The SSC key name (SSC_KEYS) the secure module must hold. */
+  readonly key: string;
+
+  constructor(key: string, message: string, options?: { cause?: unknown }) {
+    const hint = `open the card with a secure module holding ${key} (SscCard.open(transport, { psam }))`;
+    super('SECURE_MODULE_REQUIRED', withHint(message, hint), { ...options, hint });
+    this.key = key;
+  }
+}
+
+/**
+ * The caller's AbortSignal fired while the SDK was waiting (for the card lock, for a card, between
+ * the commands of an operation). Project choice: a typed error with a stable code rather than a
+ * rethrow of `signal.reason`, so callers switch on `code` as for every other SDK error; `name` is
+ * 'AbortError' like the platform's, and the signal's reason is kept as `reason` and `cause`.
+ * Abort never tears a command already on the wire: that command completes (within its time
+ * limit) and its result stands; the operation stops before its next command.
+ */
+export class AbortError extends SscardError {
+  declare readonly code: 'ABORTED';
+  /** `signal.reason`: a DOMException AbortError by default, or what the caller passed to abort(). */
+  readonly reason: unknown;
+
+  constructor(what: string, reason: unknown) {
+    super('ABORTED', `${what} aborted${reasonText(reason)}`, { cause: reason });
+    this.reason = reason;
+  }
+}
+
+function reasonText(reason: unknown): string {
+  if (reason instanceof Error && reason.message !== '' && reason.name !== 'AbortError') return `: ${reason.message}`;
+  return '';
 }

@@ -31,8 +31,16 @@ export {
   NewPinRejectedError,
   ChannelClosedError,
   InvalidArgumentError,
+  SecureModuleRequiredError,
+  AbortError,
   errorForStatus,
 } from './errors.js';
+export type { AbortOptions } from './abort.js';
+export { waitForCard } from './card-wait.js';
+export type { WaitForCardOptions, CardInReader } from './card-wait.js';
+export type { MemoryCard } from './transport.js';
+// Option types of the PC/SC transports and the reader watch, named by their signatures.
+export type { PcscProtocol, PcscDisposition, WatchReadersOptions } from './pcsc/index.js';
 export type { StatusContext, NewPinProblem } from './errors.js';
 export { CardChannel } from './channel.js';
 export type { CardChannelOptions, TransmitOptions, CardSession } from './channel.js';
@@ -56,13 +64,15 @@ export { validateNewPin } from './ssc/pin.js';
 export type { PinStatus } from './ssc/pin.js';
 export { algorithmFromFci } from './ssc/fci.js';
 export type { CardInfo, Cardholder, Sex } from './ssc/cardholder.js';
+export { decodeInsuranceInfo } from './ssc/insurance.js';
+export type { InsuranceInfo, InsuranceEntry, InsuranceStatus } from './ssc/insurance.js';
 export { decodeHealthInfo } from './ssc/health.js';
 export type { HealthInfo, AboBloodType, RhBloodType } from './ssc/health.js';
 export { isEmptyRecord } from './ssc/records.js';
 // Selection names shared with the simulator (src/records), re-exported for POS software.
 export { SSSE_DF_NAME, BANK_AID } from '../records/index.js';
 // Record types of the shared SSC layouts, as SscCard returns and accepts them.
-export type { WorkRecord, Contraindication, MedicalHistoryEntry, HealthFlags } from '../records/index.js';
+export type { WorkRecord, Contraindication, MedicalHistoryEntry, HealthFlags, InsuranceType, InsuranceStatusCode } from '../records/index.js';
 export { SoftwarePsam } from './psam.js';
 export type { SecureModule, IssuerSecureModule, ExternalAuthInput, CommandMacInput, PinBlockInput } from './psam.js';
 export {

@@ -1,12 +1,14 @@
 import type { KeyAlgorithm } from '../keys/index.js';
 import { DEFAULT_PIN_POLICY, type PinPolicy } from '../pin/index.js';
 import type { Contraindication, MedicalHistoryEntry, WorkRecord } from '../records/index.js';
+import type { AbortOptions } from './abort.js';
 import { CardChannel, type CardChannelOptions } from './channel.js';
 import type { SecureModule } from './psam.js';
 import { BankApplication } from './ssc/bank.js';
 import { CardholderFiles, type CardInfo, type Cardholder } from './ssc/cardholder.js';
 import { EmploymentFiles } from './ssc/employment.js';
 import { HealthFiles, type HealthInfo } from './ssc/health.js';
+import { InsuranceFiles, type InsuranceInfo } from './ssc/insurance.js';
 import { ApplicationPin, type PinStatus } from './ssc/pin.js';
 import { SscSession, bindSession } from './ssc/session.js';
 import type { TraceObserver } from './trace.js';
@@ -14,14 +16,24 @@ import type { Transport } from './transport.js';
 
 /*
  * SscCard is the front of the SDK: each method hands over to the application part that owns it
- * (src/terminal/ssc/: pin, cardholder, employment, health, bank), all sharing one session per card.
+ * (src/terminal/ssc/: pin, cardholder, employment, insurance, health, bank), all sharing one session
+ * per card.
+ *
+ * Every operation takes `{ signal }` (AbortOptions): the signal stops the wait for the card (other
+ * callers hold it) and the operation before each further command, with AbortError. A command
+ * already sent is never torn: it completes within the channel's time limit and its effect on the
+ * card stands (a VERIFY sent has been counted by the card whether or not the caller still waits).
+ * The SDK never waits for PIN entry itself: the POS reads its PIN pad, then calls verifyPin.
  */
 
 /** Channel options (timeouts, bounds) apply when SscCard.open creates the channel from a transport. */
 export interface SscCardOptions extends CardChannelOptions {
   /** Trace observer registered before the first command. */
   trace?: TraceObserver;
-  /** Secure module for external authentication (hospital writes, 3.00 cardholder reads). */
+  /**
+   * Secure module for external authentication: RKSSSE for the cardholder file of 3.00 cards
+   * (without it readCardholder is SecureModuleRequiredError), HEALTH for hospital writes.
+   */
   psam?: SecureModule;
   /** PIN rules the terminal enforces for new PINs; default DEFAULT_PIN_POLICY (6 digits, initial 123456). */
   pinPolicy?: PinPolicy;
@@ -30,6 +42,11 @@ export interface SscCardOptions extends CardChannelOptions {
    * (default true). See SscCard.verifyPin.
    */
   refuseInitialPin?: boolean;
+  /**
+   * Aborts open() only (not the card's later operations): waiting for the card and the commands
+   * of the opening (SELECT, READ RECORD) before each is sent.
+   */
+  signal?: AbortSignal;
 }
 
 /**
@@ -48,6 +65,7 @@ export class SscCard {
   private readonly pin: ApplicationPin;
   private readonly holder: CardholderFiles;
   private readonly employment: EmploymentFiles;
+  private readonly insurance: InsuranceFiles;
   private readonly health: HealthFiles;
 
   private constructor(init: {
@@ -63,6 +81,7 @@ export class SscCard {
     this.pin = new ApplicationPin(session, opts.pinPolicy ?? DEFAULT_PIN_POLICY, opts.refuseInitialPin ?? true);
     this.holder = new CardholderFiles(session);
     this.employment = new EmploymentFiles(session, this.pin);
+    this.insurance = new InsuranceFiles(session, this.pin);
     this.health = new HealthFiles(session, this.pin);
     this.bank = new BankApplication(this);
   }
@@ -80,7 +99,7 @@ export class SscCard {
       const atr = channel.atr();
       const { session, specVersion } = await SscSession.start(s, channel, opts.psam);
       return new SscCard({ session, ownsChannel, atr, specVersion, opts });
-    });
+    }, { signal: opts.signal });
   }
 
   /** True after verifyPin() found the initial PIN in effect, until changePin() succeeds. */
@@ -94,25 +113,28 @@ export class SscCard {
   }
 
   /** EF05: card issuer data (free read; record number = tag). */
-  readCardInfo(): Promise<CardInfo> {
-    return this.holder.readCardInfo();
+  readCardInfo(opts?: AbortOptions): Promise<CardInfo> {
+    return this.holder.readCardInfo(opts);
   }
 
   /**
    * EF06: cardholder data. Free on 2.00 cards; on 3.00 cards the card wants external
-   * authentication with RKSSSE first, done here when the secure module holds that key.
+   * authentication with RKSSSE first, done here when the secure module holds that key. A 3.00
+   * card opened without such a module is SecureModuleRequiredError (code SECURE_MODULE_REQUIRED),
+   * before anything is sent.
    */
-  readCardholder(): Promise<Cardholder> {
-    return this.holder.readCardholder();
+  readCardholder(opts?: AbortOptions): Promise<Cardholder> {
+    return this.holder.readCardholder(opts);
   }
 
   /** Empty VERIFY: the application PIN's state without spending a try. */
-  pinStatus(): Promise<PinStatus> {
-    return this.pin.status();
+  pinStatus(opts?: AbortOptions): Promise<PinStatus> {
+    return this.pin.status(opts);
   }
 
   /**
-   * VERIFY of the application PIN. Wrong: PinIncorrectError { triesLeft }; blocked: PinBlockedError.
+   * VERIFY of the application PIN. Wrong: PinIncorrectError { triesLeft }; blocked: PinBlockedError
+   * (`justBlocked` when this try blocked it; the hint sends the holder to a service window).
    *
    * Initial-PIN policy (project choice): the card cannot say whether its PIN is still the initial
    * one, but the terminal can: when the card accepts a PIN equal to the policy's initial PIN
@@ -120,8 +142,8 @@ export class SscCard {
    * (InitialPinInEffectError here and from every PIN-protected read or write) until changePin()
    * succeeds. The comparison is constant-time and happens only after the card accepted the PIN.
    */
-  verifyPin(pin: string | Uint8Array): Promise<void> {
-    return this.pin.verify(pin);
+  verifyPin(pin: string | Uint8Array, opts?: AbortOptions): Promise<void> {
+    return this.pin.verify(pin, opts);
   }
 
   /** Terminal policy for a new PIN entered twice; see the exported validateNewPin. */
@@ -133,28 +155,38 @@ export class SscCard {
    * CHANGE PIN `80 5E 01 00 old || FF || new`. The new PIN is checked against terminal policy
    * first (NewPinRejectedError, nothing sent); a wrong old PIN costs a try (PinIncorrectError).
    */
-  changePin(oldPin: string | Uint8Array, newPin: string | Uint8Array): Promise<void> {
-    return this.pin.change(oldPin, newPin);
+  changePin(oldPin: string | Uint8Array, newPin: string | Uint8Array, opts?: AbortOptions): Promise<void> {
+    return this.pin.change(oldPin, newPin, opts);
   }
 
+  /*
+   * The reads below need the application PIN: before verifyPin the card answers 6982, a
+   * SecurityStatusError whose hint says to verify the PIN first.
+   */
+
   /** DF02/EF07: work records, newest first, empty records skipped (needs the PIN). */
-  readWorkRecord(): Promise<WorkRecord[]> {
-    return this.employment.readWorkRecord();
+  readWorkRecord(opts?: AbortOptions): Promise<WorkRecord[]> {
+    return this.employment.readWorkRecord(opts);
+  }
+
+  /** DF03/EF05: participation in the five insurance types (needs the PIN). */
+  readInsurance(opts?: AbortOptions): Promise<InsuranceInfo> {
+    return this.insurance.readInsurance(opts);
   }
 
   /** DF10/EF05: blood type, condition flags and warning (needs the PIN). */
-  readHealth(): Promise<HealthInfo> {
-    return this.health.readHealth();
+  readHealth(opts?: AbortOptions): Promise<HealthInfo> {
+    return this.health.readHealth(opts);
   }
 
   /** DF10/EF07: contraindicated drugs / allergies, newest first (needs the PIN). */
-  readContraindications(): Promise<Contraindication[]> {
-    return this.health.readContraindications();
+  readContraindications(opts?: AbortOptions): Promise<Contraindication[]> {
+    return this.health.readContraindications(opts);
   }
 
   /** DF10/EF08: medical history, newest first (needs the PIN). */
-  readMedicalHistory(): Promise<MedicalHistoryEntry[]> {
-    return this.health.readMedicalHistory();
+  readMedicalHistory(opts?: AbortOptions): Promise<MedicalHistoryEntry[]> {
+    return this.health.readMedicalHistory(opts);
   }
 
   /**
@@ -163,12 +195,12 @@ export class SscCard {
    * write with secure messaging (a MAC made with the same key); a terminal without it sends the
    * plain write and the card refuses it (SecurityStatusError).
    */
-  appendMedicalHistory(entry: MedicalHistoryEntry): Promise<void> {
-    return this.health.appendMedicalHistory(entry);
+  appendMedicalHistory(entry: MedicalHistoryEntry, opts?: AbortOptions): Promise<void> {
+    return this.health.appendMedicalHistory(entry, opts);
   }
 
   /** Writes a new newest contraindication record; authentication as for appendMedicalHistory. */
-  addContraindication(entry: Contraindication): Promise<void> {
-    return this.health.addContraindication(entry);
+  addContraindication(entry: Contraindication, opts?: AbortOptions): Promise<void> {
+    return this.health.addContraindication(entry, opts);
   }
 }

@@ -1,5 +1,6 @@
 import { SscardError, type CardEndpoint } from '../apdu/index.js';
-import { CardRemovedError, ChannelClosedError, TransportError } from './errors.js';
+import { raceAbort, throwIfAborted } from './abort.js';
+import { CardRemovedError, ChannelClosedError, InvalidArgumentError, TimeoutError, TransportError } from './errors.js';
 import { ListenerSet } from './listener-set.js';
 
 /*
@@ -25,7 +26,7 @@ export interface Transport {
  * The card the in-memory transport holds: the apdu layer's endpoint shape (so the terminal never
  * depends on the simulator), with a `transmit` that may answer asynchronously.
  */
-type MemoryCard = CardEndpoint<Uint8Array | Promise<Uint8Array>>;
+export type MemoryCard = CardEndpoint<Uint8Array | Promise<Uint8Array>>;
 
 /** A bare responder: C-APDU bytes in, R-APDU bytes out (possibly later, possibly never). */
 export type ApduResponder = (command: Uint8Array) => Uint8Array | Promise<Uint8Array>;
@@ -171,6 +172,7 @@ export class MemoryTransport implements Transport {
     if (this.closed) return;
     this.closed = true;
     this.failPending(new ChannelClosedError('transport closed during the exchange'));
+    for (const closed of [...this.closeWaiters]) closed();
     try {
       if (this.card?.powered === true) this.card.powerOff();
     } catch (error) {
@@ -210,6 +212,45 @@ export class MemoryTransport implements Transport {
     this.listeners.emit({ type: 'inserted', atr });
     return atr.slice();
   }
+
+  /**
+   * Resolves with the ATR once a card is in the reader: at once when one is, else at the next
+   * insert(). `signal` abandons the wait (AbortError), `timeoutMs` bounds it (TimeoutError);
+   * closing the transport ends it with ChannelClosedError.
+   */
+  async waitForCard(opts: { signal?: AbortSignal; timeoutMs?: number } = {}): Promise<Uint8Array> {
+    this.checkOpen();
+    const { timeoutMs } = opts;
+    if (timeoutMs !== undefined && !(Number.isFinite(timeoutMs) && timeoutMs >= 0)) {
+      throw new InvalidArgumentError(`timeoutMs must be a number >= 0, got ${String(timeoutMs)}`);
+    }
+    throwIfAborted(opts.signal, 'waiting for a card');
+    if (this.card !== undefined) return this.card.atr.slice();
+    let stop = (): void => {};
+    const inserted = new Promise<Uint8Array>((resolve, reject) => {
+      const timer = timeoutMs === undefined
+        ? undefined
+        : setTimeout(() => reject(new TimeoutError(timeoutMs, 'waiting for a card')), timeoutMs);
+      const off = this.onEvent((e) => {
+        if (e.type === 'inserted') resolve(this.card?.atr.slice() ?? e.atr ?? new Uint8Array(0));
+      });
+      const closed = (): void => reject(new ChannelClosedError('transport closed while waiting for a card'));
+      this.closeWaiters.add(closed);
+      stop = () => {
+        clearTimeout(timer);
+        off();
+        this.closeWaiters.delete(closed);
+      };
+    });
+    try {
+      return await raceAbort(inserted, opts.signal, 'waiting for a card');
+    } finally {
+      stop();
+    }
+  }
+
+  /** Waits of waitForCard, failed when the transport closes. */
+  private readonly closeWaiters = new Set<() => void>();
 
   private lastCard: MemoryCard | undefined;
 

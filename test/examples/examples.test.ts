@@ -95,7 +95,10 @@ group('examples', () => {
       '  2012-09-15 I10.x00 原发性高血压 (12310000425023419N)',
     ]);
     expect(lines).toContain('pharmacy: reads 3 history records, newest 社区获得性肺炎');
-    expect(lines).toContain('pharmacy: write refused by the card: UPDATE RECORD failed: 6982 security status not satisfied');
+    expect(lines).toContain(
+      'pharmacy: write refused by the card: UPDATE RECORD failed: 6982 security status not satisfied; '
+        + 'writing health records needs a secure module holding the HEALTH key (SscCard.open(transport, { psam }))',
+    );
   });
 
   it('lockout: three wrong PINs block the card, then the right PIN is refused', () => {
@@ -104,7 +107,7 @@ group('examples', () => {
       'wrong PIN: 2 tries left',
       'wrong PIN: 1 try left',
       'wrong PIN: the PIN is now blocked (justBlocked=true)',
-      'right PIN: refused, the PIN is blocked (VERIFY failed: 6983 authentication method blocked)',
+      'right PIN: refused, the PIN is blocked (VERIFY failed: the PIN is blocked (6983); unlock it at a service window)',
       'status: blocked=true, tries left 0',
       '',
     ]);

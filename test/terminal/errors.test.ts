@@ -39,7 +39,24 @@ describe('errorForStatus', () => {
     expect(e).toBeInstanceOf(SscardError);
     expect(e.code).toBe(code);
     expect(e.sw).toBe(sw);
-    expect(e.message).toBe(`READ RECORD failed: ${describeSw(sw)}`);
+    if (!(e instanceof PinBlockedError)) expect(e.message).toBe(`READ RECORD failed: ${describeSw(sw)}`);
+  });
+
+  it('says what to do about a blocked PIN instead of the status word text', () => {
+    const now = errorForStatus(swTriesLeft(0), { command: 'VERIFY', ins: 0x20 }) as PinBlockedError;
+    expect(now.message).toBe('VERIFY failed: the PIN is now blocked (63C0); unlock it at a service window');
+    expect(now.hint).toBe('unlock it at a service window');
+    const before = errorForStatus(SW.AUTH_METHOD_BLOCKED, { command: 'VERIFY', ins: 0x20 }) as PinBlockedError;
+    expect(before.message).toBe('VERIFY failed: the PIN is blocked (6983); unlock it at a service window');
+    expect(before.code).toBe('PIN_BLOCKED');
+  });
+
+  it('carries a hint given by the caller, at the end of the message', () => {
+    const e = errorForStatus(SW.SECURITY_STATUS_NOT_SATISFIED, { command: 'READ RECORD', ins: 0xb2, hint: 'verify the PIN first' });
+    expect(e).toBeInstanceOf(SecurityStatusError);
+    expect(e.hint).toBe('verify the PIN first');
+    expect(e.message).toBe(`READ RECORD failed: ${describeSw(SW.SECURITY_STATUS_NOT_SATISFIED)}; verify the PIN first`);
+    expect(errorForStatus(SW.FILE_NOT_FOUND).hint).toBeUndefined();
   });
 
   it('carries tries left and the stable SW name', () => {

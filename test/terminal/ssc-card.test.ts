@@ -13,6 +13,7 @@ import {
   NewPinRejectedError,
   PinBlockedError,
   PinIncorrectError,
+  SecureModuleRequiredError,
   SecurityStatusError,
   SoftwarePsam,
   SscCard,
@@ -96,9 +97,13 @@ describe.each(['T=0', 'T=1'] as const)('SscCard over %s', (transmission) => {
 });
 
 describe('SscCard cardholder data on spec 3.00 cards', () => {
-  it('without RKSSSE the card refuses EF06', async () => {
-    const { card } = await rig('wang-yan');
-    await expect(card.readCardholder()).rejects.toBeInstanceOf(SecurityStatusError);
+  it('without RKSSSE the terminal refuses EF06 before sending anything', async () => {
+    const { card, trace } = await rig('wang-yan');
+    const sent = trace.length;
+    const err = await card.readCardholder().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(SecureModuleRequiredError);
+    expect((err as SecureModuleRequiredError).code).toBe('SECURE_MODULE_REQUIRED');
+    expect(trace.length).toBe(sent);
   });
 
   it('a terminal with RKSSSE authenticates (SM4) and reads it, rare GBK characters included', async () => {

@@ -4,6 +4,7 @@ import { parseAtr } from '../../card-sim/index.js';
 import {
   CardRemovedError,
   FileNotFoundError,
+  SecureModuleRequiredError,
   SecurityStatusError,
   SscCard,
   formatTracePretty,
@@ -104,7 +105,7 @@ async function readSocialSecurityCard(reader: string, trace: boolean): Promise<C
     try {
       report.holder = (await card.readCardholder()).name;
     } catch (error) {
-      if (!(error instanceof SecurityStatusError)) throw error;
+      if (!(error instanceof SecureModuleRequiredError) && !(error instanceof SecurityStatusError)) throw error;
       report.note = `cardholder data needs external authentication (spec ${info.specVersion} card)`;
     }
     return report;

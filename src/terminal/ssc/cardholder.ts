@@ -1,6 +1,7 @@
 import { SSC_EF05_ITEMS, SSC_EF06_ITEMS, SSC_SFIS } from '../../records/index.js';
+import type { AbortOptions } from '../abort.js';
 import type { CardSession } from '../channel.js';
-import { RecordNotFoundError, SecurityStatusError } from '../errors.js';
+import { RecordNotFoundError, SecureModuleRequiredError, SecurityStatusError } from '../errors.js';
 import { authenticate, canAuthenticate } from './auth.js';
 import { readItem } from './records.js';
 import type { SscSession } from './session.js';
@@ -43,7 +44,7 @@ export class CardholderFiles {
   constructor(private readonly session: SscSession) {}
 
   /** EF05: card issuer data (free read; record number = tag). Remembers the card identifier. */
-  readCardInfo(): Promise<CardInfo> {
+  readCardInfo(opts?: AbortOptions): Promise<CardInfo> {
     return this.session.exclusive(async (s) => {
       await this.session.goTo(s, 'ssse');
       const values: Record<string, string> = {};
@@ -60,24 +61,45 @@ export class CardholderFiles {
       };
       this.session.rememberIdentifier(info.cardIdentifier);
       return info;
-    });
+    }, opts);
   }
 
   /**
    * EF06: cardholder data. Free on 2.00 cards; on 3.00 cards the card wants external
-   * authentication with RKSSSE first, done here when the secure module holds that key.
+   * authentication with RKSSSE first, done here when the secure module holds that key. Without
+   * that key a 3.00 card is SecureModuleRequiredError before anything is sent; a card of another
+   * version that refuses EF06 (6982) is the same error after the refusal.
    */
-  readCardholder(): Promise<Cardholder> {
+  readCardholder(opts?: AbortOptions): Promise<Cardholder> {
     return this.session.exclusive(async (s) => {
+      const hasKey = this.session.psam?.hasKey('RKSSSE') === true;
+      if (this.session.specVersion === '3.00' && !hasKey) throw this.rkssseRequired('this 3.00 card\'s');
       await this.session.goTo(s, 'ssse');
       try {
         return await readCardholderRecords(s);
       } catch (error) {
-        if (!(error instanceof SecurityStatusError) || !canAuthenticate(this.session, 'RKSSSE')) throw error;
+        if (!(error instanceof SecurityStatusError)) throw error;
+        if (!hasKey) throw this.rkssseRequired(`this ${this.session.specVersion} card's`, error);
+        if (!canAuthenticate(this.session, 'RKSSSE')) {
+          throw new SecurityStatusError(error.sw, {
+            command: error.command ?? 'READ RECORD',
+            hint: 'the card did not announce its algorithm (SSSE FCI 9F0C), so the secure module cannot authenticate',
+          });
+        }
         await authenticate(this.session, s, 'RKSSSE');
         return readCardholderRecords(s);
       }
-    });
+    }, opts);
+  }
+
+  private rkssseRequired(whose: string, cause?: SecurityStatusError): SecureModuleRequiredError {
+    const psam = this.session.psam;
+    const why = psam === undefined ? 'the card was opened without a secure module' : 'the secure module holds no RKSSSE key';
+    return new SecureModuleRequiredError(
+      'RKSSSE',
+      `${whose} cardholder file (EF06) needs external authentication with RKSSSE, and ${why}`,
+      cause === undefined ? undefined : { cause },
+    );
   }
 }
 

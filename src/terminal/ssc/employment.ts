@@ -1,4 +1,5 @@
 import { SSC_SFIS, WORK_RECORD_LENGTH, decodeWorkRecord, type WorkRecord } from '../../records/index.js';
+import type { AbortOptions } from '../abort.js';
 import type { ApplicationPin } from './pin.js';
 import { cardData, readCyclic } from './records.js';
 import type { SscSession } from './session.js';
@@ -8,11 +9,11 @@ export class EmploymentFiles {
   constructor(private readonly session: SscSession, private readonly pin: ApplicationPin) {}
 
   /** DF02/EF07: work records, newest first, empty records skipped (needs the PIN). */
-  readWorkRecord(): Promise<WorkRecord[]> {
-    return this.pin.protectedBlock(async (s) => {
+  readWorkRecord(opts?: AbortOptions): Promise<WorkRecord[]> {
+    return this.pin.protectedRead(async (s) => {
       await this.session.goTo(s, 'df02');
       const records = await readCyclic(s, SSC_SFIS.EF07, WORK_RECORD_LENGTH, 'DF02/EF07 work record');
       return records.map(([n, bytes]) => cardData(`DF02/EF07 work record ${n}`, () => decodeWorkRecord(bytes)));
-    });
+    }, opts);
   }
 }

@@ -1,4 +1,4 @@
-import { readRecord, selectEf, updateCyclicRecord } from '../../apdu/index.js';
+import { readRecord, selectEf, updateCyclicRecord, type CommandApdu } from '../../apdu/index.js';
 import {
   ABO_CODES,
   CONTRAINDICATION_LENGTH,
@@ -16,6 +16,9 @@ import {
   type HealthFlags,
   type MedicalHistoryEntry,
 } from '../../records/index.js';
+import type { AbortOptions } from '../abort.js';
+import type { CardSession } from '../channel.js';
+import { SecurityStatusError } from '../errors.js';
 import { authenticate, canAuthenticate, sendWithMac } from './auth.js';
 import type { ApplicationPin } from './pin.js';
 import { callerValue, cardData, readCyclic } from './records.js';
@@ -61,43 +64,43 @@ export class HealthFiles {
   constructor(private readonly session: SscSession, private readonly pin: ApplicationPin) {}
 
   /** DF10/EF05: blood type, condition flags and warning (needs the PIN). */
-  readHealth(): Promise<HealthInfo> {
-    return this.pin.protectedBlock(async (s) => {
+  readHealth(opts?: AbortOptions): Promise<HealthInfo> {
+    return this.pin.protectedRead(async (s) => {
       await this.session.goTo(s, 'df10');
       const records: Uint8Array[] = [];
       for (let n = 1; n <= HEALTH_BASICS_RECORD_COUNT; n++) records.push(await s.send(readRecord(n, { sfi: SSC_SFIS.EF05 })));
       return decodeHealthInfo(records);
-    });
+    }, opts);
   }
 
   /** DF10/EF07: contraindicated drugs / allergies, newest first (needs the PIN). */
-  readContraindications(): Promise<Contraindication[]> {
-    return this.pin.protectedBlock(async (s) => {
+  readContraindications(opts?: AbortOptions): Promise<Contraindication[]> {
+    return this.pin.protectedRead(async (s) => {
       await this.session.goTo(s, 'df10');
       const records = await readCyclic(s, SSC_SFIS.EF07, CONTRAINDICATION_LENGTH, 'DF10/EF07 contraindication');
       return records.map(([n, bytes]) => cardData(`DF10/EF07 contraindication ${n}`, () => decodeContraindication(bytes)));
-    });
+    }, opts);
   }
 
   /** DF10/EF08: medical history, newest first (needs the PIN). */
-  readMedicalHistory(): Promise<MedicalHistoryEntry[]> {
-    return this.pin.protectedBlock(async (s) => {
+  readMedicalHistory(opts?: AbortOptions): Promise<MedicalHistoryEntry[]> {
+    return this.pin.protectedRead(async (s) => {
       await this.session.goTo(s, 'df10');
       const records = await readCyclic(s, SSC_SFIS.EF08, MEDICAL_HISTORY_LENGTH, 'DF10/EF08 medical history');
       return records.map(([n, bytes]) => cardData(`DF10/EF08 medical history ${n}`, () => decodeMedicalHistory(bytes)));
-    });
+    }, opts);
   }
 
   /** A new newest medical-history record; see writeRecord. */
-  async appendMedicalHistory(entry: MedicalHistoryEntry): Promise<void> {
+  async appendMedicalHistory(entry: MedicalHistoryEntry, opts?: AbortOptions): Promise<void> {
     const record = callerValue(() => encodeMedicalHistory(entry));
-    return this.writeRecord(SSC_FIDS.EF08, record);
+    return this.writeRecord(SSC_FIDS.EF08, record, opts);
   }
 
   /** A new newest contraindication record; see writeRecord. */
-  async addContraindication(entry: Contraindication): Promise<void> {
+  async addContraindication(entry: Contraindication, opts?: AbortOptions): Promise<void> {
     const record = callerValue(() => encodeContraindication(entry));
-    return this.writeRecord(SSC_FIDS.EF07, record);
+    return this.writeRecord(SSC_FIDS.EF07, record, opts);
   }
 
   /**
@@ -107,9 +110,9 @@ export class HealthFiles {
    *   GET CHALLENGE, EXTERNAL AUTHENTICATE (health key), GET CHALLENGE,
    *   `04 DC 00 03 Lc record || MAC4` (MAC with the health key, IV = the second challenge).
    * Two challenges because the card uses each one once. Without the key the plain `00 DC 00 03`
-   * goes out and the card refuses it (6982: SecurityStatusError).
+   * goes out and the card refuses it (6982: SecurityStatusError, with a hint naming the key).
    */
-  private writeRecord(efId: number, record: Uint8Array): Promise<void> {
+  private writeRecord(efId: number, record: Uint8Array, opts: AbortOptions | undefined): Promise<void> {
     return this.pin.protectedBlock(async (s) => {
       const withKey = canAuthenticate(this.session, 'HEALTH');
       if (withKey) await this.session.identifier(s);
@@ -117,11 +120,24 @@ export class HealthFiles {
       await s.send(selectEf(efId));
       const write = updateCyclicRecord(record);
       if (!withKey) {
-        await s.send(write);
+        await sendWithoutKey(s, write);
         return;
       }
       await authenticate(this.session, s, 'HEALTH');
       await sendWithMac(this.session, s, 'HEALTH', write);
+    }, opts);
+  }
+}
+
+/** The plain health write a terminal without the health key sends; the card's 6982 gets the hint. */
+async function sendWithoutKey(s: CardSession, write: CommandApdu): Promise<void> {
+  try {
+    await s.send(write);
+  } catch (error) {
+    if (!(error instanceof SecurityStatusError)) throw error;
+    throw new SecurityStatusError(error.sw, {
+      command: error.command ?? 'UPDATE RECORD',
+      hint: 'writing health records needs a secure module holding the HEALTH key (SscCard.open(transport, { psam }))',
     });
   }
 }

@@ -8,8 +8,9 @@ import {
   type PinPolicy,
 } from '../../pin/index.js';
 import { SSC_PINS } from '../../records/index.js';
+import type { AbortOptions } from '../abort.js';
 import type { CardSession } from '../channel.js';
-import { InitialPinInEffectError, NewPinRejectedError, errorForStatus } from '../errors.js';
+import { InitialPinInEffectError, NewPinRejectedError, SecurityStatusError, errorForStatus } from '../errors.js';
 import type { SscSession } from './session.js';
 
 export interface PinStatus {
@@ -27,6 +28,9 @@ export async function sendPinCommand(s: CardSession, command: CommandApdu): Prom
     command.data.fill(0);
   }
 }
+
+/** The hint of a 6982 answering a read of a PIN-protected file (DF02, DF03, DF10). */
+export const VERIFY_PIN_FIRST = 'verify the PIN first (SscCard.verifyPin)';
 
 /** Constant-time equality of two PINs given as strings or ASCII digit bytes. */
 function samePin(a: string | Uint8Array, b: string | Uint8Array): boolean {
@@ -87,7 +91,7 @@ export class ApplicationPin {
   }
 
   /** Empty VERIFY: the PIN's state without spending a try. */
-  status(): Promise<PinStatus> {
+  status(opts?: AbortOptions): Promise<PinStatus> {
     return this.session.exclusive(async (s) => {
       await this.session.goTo(s, 'ssse');
       const command = verifyStatus(SSC_PINS.app.reference);
@@ -97,17 +101,17 @@ export class ApplicationPin {
       const triesLeft = swInfo(r.sw).triesLeft;
       if (triesLeft !== undefined) return { triesLeft, verified: false, blocked: triesLeft === 0 };
       throw errorForStatus(r.sw, { command: commandName(command.cla, command.ins, command.p1), ins: command.ins });
-    });
+    }, opts);
   }
 
   /** VERIFY `00 20 00 00` with the BCD PIN; then the initial-PIN check (constant-time, after the card accepted). */
-  verify(pin: string | Uint8Array): Promise<void> {
+  verify(pin: string | Uint8Array, opts?: AbortOptions): Promise<void> {
     return this.session.exclusive(async (s) => {
       await this.session.goTo(s, 'ssse');
       await sendPinCommand(s, verify(SSC_PINS.app.reference, encodePinBcd(pin)));
       this.initialPin = samePin(pin, this.policy.initialPin);
       if (this.initialPin && this.refuseInitialPin) throw new InitialPinInEffectError();
-    });
+    }, opts);
   }
 
   /** Terminal policy for a new PIN entered twice, with this card's policy. */
@@ -116,20 +120,33 @@ export class ApplicationPin {
   }
 
   /** CHANGE PIN `80 5E 01 00 old || FF || new`, after the terminal's check of the new PIN. */
-  async change(oldPin: string | Uint8Array, newPin: string | Uint8Array): Promise<void> {
+  async change(oldPin: string | Uint8Array, newPin: string | Uint8Array, opts?: AbortOptions): Promise<void> {
     checkNewPin(newPin, this.policy);
     await this.session.exclusive(async (s) => {
       await this.session.goTo(s, 'ssse');
       await sendPinCommand(s, changePin(encodeChangePinData(oldPin, newPin)));
       this.initialPin = false;
-    });
+    }, opts);
   }
 
   /** Runs `fn` as one block on the card unless the initial-PIN policy refuses transactions. */
-  protectedBlock<T>(fn: (s: CardSession) => Promise<T>): Promise<T> {
+  protectedBlock<T>(fn: (s: CardSession) => Promise<T>, opts?: AbortOptions): Promise<T> {
     return this.session.exclusive(async (s) => {
       if (this.initialPin && this.refuseInitialPin) throw new InitialPinInEffectError();
       return fn(s);
-    });
+    }, opts);
+  }
+
+  /**
+   * A read of a file the card opens after the application PIN (DF02, DF03, DF10): protectedBlock,
+   * with the card's 6982 carrying the hint to verify the PIN first.
+   */
+  async protectedRead<T>(fn: (s: CardSession) => Promise<T>, opts?: AbortOptions): Promise<T> {
+    try {
+      return await this.protectedBlock(fn, opts);
+    } catch (error) {
+      if (!(error instanceof SecurityStatusError) || error.hint !== undefined) throw error;
+      throw new SecurityStatusError(error.sw, { command: error.command ?? 'READ RECORD', hint: VERIFY_PIN_FIRST });
+    }
   }
 }

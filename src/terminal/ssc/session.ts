@@ -1,6 +1,7 @@
 import { selectByFid, selectByName } from '../../apdu/index.js';
 import type { KeyAlgorithm } from '../../keys/index.js';
 import { BANK_AID, SSC_EF05_ITEMS, SSC_FIDS, SSC_SFIS, SSSE_DF_NAME } from '../../records/index.js';
+import type { AbortOptions } from '../abort.js';
 import type { CardChannel, CardSession } from '../channel.js';
 import { InvalidArgumentError } from '../errors.js';
 import type { SecureModule } from '../psam.js';
@@ -15,7 +16,7 @@ import { readItem, sscItem } from './records.js';
  */
 
 /** The places the SDK selects; a new application or DF is one more route. */
-export type Location = 'ssse' | 'df02' | 'df10' | 'bank';
+export type Location = 'ssse' | 'df02' | 'df03' | 'df10' | 'bank';
 
 interface Route {
   /** DF name (or AID) of the application, selected by name. */
@@ -27,6 +28,7 @@ interface Route {
 const ROUTES: Readonly<Record<Location, Route>> = {
   ssse: { application: SSSE_DF_NAME },
   df02: { application: SSSE_DF_NAME, df: SSC_FIDS.DF02 },
+  df03: { application: SSSE_DF_NAME, df: SSC_FIDS.DF03 },
   df10: { application: SSSE_DF_NAME, df: SSC_FIDS.DF10 },
   bank: { application: BANK_AID },
 };
@@ -36,14 +38,19 @@ export class SscSession {
   /** From the SSSE FCI; undefined when the card did not announce a known one. */
   readonly algorithm: KeyAlgorithm | undefined;
   readonly psam: SecureModule | undefined;
+  /** EF05 tag 03 as read by start(): '2.00' or '3.00' on the cards the SDK knows. */
+  readonly specVersion: string;
   private location: Location | undefined;
   private locationGeneration: number;
   private cardIdentifier: string | undefined;
 
-  private constructor(channel: CardChannel, algorithm: KeyAlgorithm | undefined, psam: SecureModule | undefined) {
+  private constructor(
+    channel: CardChannel, algorithm: KeyAlgorithm | undefined, psam: SecureModule | undefined, specVersion: string,
+  ) {
     this.channel = channel;
     this.algorithm = algorithm;
     this.psam = psam;
+    this.specVersion = specVersion;
     this.location = 'ssse';
     this.locationGeneration = channel.generation;
   }
@@ -56,14 +63,17 @@ export class SscSession {
     s: CardSession, channel: CardChannel, psam: SecureModule | undefined,
   ): Promise<{ session: SscSession; specVersion: string }> {
     const fci = await s.send(selectByName(SSSE_DF_NAME));
-    const session = new SscSession(channel, algorithmFromFci(fci), psam);
     const specVersion = await readItem(s, SSC_SFIS.EF05, 3, sscItem(SSC_EF05_ITEMS, 'specVersion'));
+    const session = new SscSession(channel, algorithmFromFci(fci), psam, specVersion);
     return { session, specVersion };
   }
 
-  /** Runs `fn` as one atomic block on the card (no other caller's commands in between). */
-  exclusive<T>(fn: (s: CardSession) => Promise<T>): Promise<T> {
-    return this.channel.exclusive(fn);
+  /**
+   * Runs `fn` as one atomic block on the card (no other caller's commands in between); `signal`
+   * aborts the wait for the card and the block before each further command.
+   */
+  exclusive<T>(fn: (s: CardSession) => Promise<T>, opts?: AbortOptions): Promise<T> {
+    return this.channel.exclusive(fn, opts);
   }
 
   /**
