@@ -12,11 +12,11 @@ import { databaseOf } from '../../src/office/registry.js';
  * printing each one the registry acknowledged; the test kills it with SIGKILL (sometimes while it
  * is still opening or creating the store), lets the next child open the same store, and at the
  * end checks that every acknowledged operation is there, exactly once, with its history entry.
- * SSCARD_KILL_RUNS sets the number of kills (default 50).
+ * SSCARD_KILL_RUNS sets the number of kills (default 20; each round starts a process that opens the store, a few seconds).
  */
 
 const CHILD = fileURLToPath(new URL('./child/registry-worker.ts', import.meta.url));
-const RUNS = Number(process.env.SSCARD_KILL_RUNS ?? 50);
+const RUNS = Number(process.env.SSCARD_KILL_RUNS ?? 20);
 
 interface Round {
   run: number;
