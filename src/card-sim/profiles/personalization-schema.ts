@@ -127,7 +127,7 @@ const personShape = object({
   ),
   /** '1' male, '2' female; must agree with the ID number's 17th digit. */
   sex: v.picklist(['1', '2'], (issue) => `must be "1" (male) or "2" (female), got ${got(issue)}`),
-  /** GB 3304 two-digit code ('01' 汉族 ...). */
+  // GB 3304 two-digit code ('01' 汉族 ...): documented on the `ethnicity` schema itself.
   ethnicity,
   /** 6-digit region code of the birthplace. */
   birthplace: regionCode,
