@@ -11,7 +11,7 @@ export type { Role, Channel, OperationContext } from './context.js';
 export { systemClock, fixedClock, chinaDate, addYears, daysBetween, NOW_ENV } from './clock.js';
 export type { Clock } from './clock.js';
 export { SSC_STATES, BANK_STATES, CARD_EVENTS, CARD_TRANSITIONS, nextState, isFinalState } from './states.js';
-export type { Side, SscState, BankState, CardSideState, CardEvent } from './states.js';
+export type { Side, SscState, BankState, CardSideState, CardEvent, CardTransition } from './states.js';
 export { viewDocument, storableDocument, DEFAULT_SPEC_VERSION } from './document.js';
 export type { PersonalizationJson, PersonalizationView } from './document.js';
 export {

@@ -37,14 +37,15 @@ export type CardEvent = (typeof CARD_EVENTS)[number];
 /** States in which the card may still be used or recovered (not final). */
 const LIVE = ['active', 'pin_locked', 'lost_temporary', 'lost_written'] as const;
 
-interface Transition {
+/** One event of the transition table: the states it leads from, where to, on which sides. */
+export interface CardTransition {
   from: readonly CardSideState[];
   to: CardSideState | 'same';
   sides: readonly Side[];
 }
 
 /** The one transition table. `to: 'same'` keeps the state (a PIN reset on an active card). */
-export const CARD_TRANSITIONS: Readonly<Record<CardEvent, Transition>> = {
+export const CARD_TRANSITIONS: Readonly<Record<CardEvent, CardTransition>> = {
   pin_lock: { from: ['active'], to: 'pin_locked', sides: ['ssc', 'bank'] },
   pin_unlock: { from: ['pin_locked'], to: 'active', sides: ['ssc', 'bank'] },
   pin_reset: { from: ['active', 'pin_locked'], to: 'active', sides: ['ssc', 'bank'] },

@@ -105,4 +105,17 @@ export {
   ReaderNotFoundError,
   PcscTransportError,
 } from './pcsc/index.js';
-export type { ReaderInfo, ReaderEvent, ReaderWatch, PcscTransportOptions, PcscBackend } from './pcsc/index.js';
+export type {
+  ReaderInfo,
+  ReaderEvent,
+  ReaderWatch,
+  PcscTransportOptions,
+  PcscBackend,
+  PcscContext,
+  PcscCardHandle,
+  PcscCardStatus,
+  PcscConnectRequest,
+  PcscReaderState,
+  PcscReaderList,
+  PcscReaderChange,
+} from './pcsc/index.js';
