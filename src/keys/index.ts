@@ -23,3 +23,4 @@ export {
   decipherUnblockPin,
   unblockPinBlockCapacity,
 } from './pin-block.js';
+export { encipherPinChange, decipherPinChange, pinChangeDataLength } from './pin-change.js';

@@ -3,6 +3,7 @@ import { DEFAULT_PIN_POLICY, type PinPolicy } from '../pin/index.js';
 import type { Contraindication, MedicalHistoryEntry, WorkRecord } from '../records/index.js';
 import { CardChannel, type CardChannelOptions } from './channel.js';
 import type { SecureModule } from './psam.js';
+import { applyIssuerScripts, type IssuerHost, type ScriptRun } from './scripts/issuer-scripts.js';
 import { BankApplication } from './ssc/bank.js';
 import { CardholderFiles, type CardInfo, type Cardholder } from './ssc/cardholder.js';
 import { EmploymentFiles } from './ssc/employment.js';
@@ -30,6 +31,12 @@ export interface SscCardOptions extends CardChannelOptions {
    * (default true). See SscCard.verifyPin.
    */
   refuseInitialPin?: boolean;
+  /**
+   * An online terminal's link to the issuer: open() applies the card's pending issuer scripts
+   * (e.g. a PIN change given to the hotline) right after connecting, and keeps what happened in
+   * `issuerScripts`. An unreachable host leaves the terminal working offline.
+   */
+  issuerHost?: IssuerHost;
 }
 
 /**
@@ -49,6 +56,7 @@ export class SscCard {
   private readonly holder: CardholderFiles;
   private readonly employment: EmploymentFiles;
   private readonly health: HealthFiles;
+  #issuerScripts: ScriptRun | undefined;
 
   private constructor(init: {
     session: SscSession; ownsChannel: boolean; atr: Uint8Array; specVersion: string; opts: SscCardOptions;
@@ -76,11 +84,18 @@ export class SscCard {
     const ownsChannel = !(transport instanceof CardChannel);
     const channel = transport instanceof CardChannel ? transport : new CardChannel(transport, opts);
     if (opts.trace !== undefined) channel.subscribe(opts.trace);
-    return channel.exclusive(async (s) => {
+    const card = await channel.exclusive(async (s) => {
       const atr = channel.atr();
       const { session, specVersion } = await SscSession.start(s, channel, opts.psam);
       return new SscCard({ session, ownsChannel, atr, specVersion, opts });
     });
+    if (opts.issuerHost !== undefined) card.#issuerScripts = await applyIssuerScripts(card, opts.issuerHost);
+    return card;
+  }
+
+  /** What open() did with the card's pending issuer scripts (undefined without an issuerHost). */
+  get issuerScripts(): ScriptRun | undefined {
+    return this.#issuerScripts;
   }
 
   /** True after verifyPin() found the initial PIN in effect, until changePin() succeeds. */
