@@ -17,6 +17,8 @@ import type { CliIo } from './pin-input.js';
 import { registerSimCommands } from './commands/sim.js';
 import { registerReaderCommands } from './commands/readers.js';
 import { registerOfficeCommands } from './commands/office.js';
+import { registerHotlineCommand } from './commands/hotline.js';
+import { registerPosCommand } from './commands/pos.js';
 
 /**
  * `io` replaces the streams PINs are read from and prompted on (default process.stdin and
@@ -39,6 +41,8 @@ export function buildProgram(io: () => CliIo = processIo): Command {
   registerPinCommands(program, io);
   registerDemoCommand(program);
   registerOfficeCommands(program);
+  registerHotlineCommand(program, io);
+  registerPosCommand(program, io);
   return program;
 }
 

@@ -295,7 +295,7 @@ export class HotlineMenu {
     if (key === '#') {
       const entry = this.buffer;
       this.buffer = '';
-      return this.submit(flow, field, entry);
+      return { ...this.submit(flow, field, entry), echo: '#' };
     }
     if (this.buffer.length < MAX_ENTRY) this.buffer += key;
     return { say: [], echo: secret ? '*' : key };
@@ -341,8 +341,7 @@ export class HotlineMenu {
         if (entry !== newPin || newPin === undefined) {
           this.entries.delete('new_pin');
           // The pair is what was wrong: counted on the new PIN, which is asked again.
-          const step = this.wrongEntry(flow, 'new_pin', 'new_pin_mismatch');
-          return step;
+          return this.wrongEntry(flow, 'new_pin', 'new_pin_mismatch');
         }
         if (who === undefined || currentPin === undefined) throw new Error('PIN change without an identified card');
         return this.wait(flow, { kind: 'queue_pin_change', cardNumber: who.cardNumber, idNumber: who.idNumber, currentPin, newPin });
@@ -352,7 +351,7 @@ export class HotlineMenu {
 
   private identifiedAnswer(flow: Flow, result: IdentifyResult): MenuStep {
     if (result.status === 'id_mismatch') return this.wrongEntry(flow, 'id_number', 'id_mismatch');
-    if (result.status === 'not_found') return this.wrongEntry(flow, 'card_number', 'card_not_found', true);
+    if (result.status === 'not_found') return this.wrongEntry(flow, 'card_number', 'card_not_found');
     const notices = result.notices.map((n) => this.noticePrompt(n));
     for (const n of result.notices) if (n.kind !== 'pending') this.told.add(n.scriptId);
     const idNumber = this.entries.get('id_number') ?? '';
@@ -388,19 +387,18 @@ export class HotlineMenu {
     return { say: [p('ask_loss_side')], echo: '' };
   }
 
-  private wait(flow: Flow, effect: MenuEffect, echo = '#'): MenuStep {
+  private wait(flow: Flow, effect: MenuEffect, echo = ''): MenuStep {
     this.node = { at: 'waiting', effect: effect.kind, flow };
     return { say: [], echo, effect };
   }
 
   /** A wrong entry: counted; the prompt again, or the end of the call at MAX_TRIES. */
-  private wrongEntry(flow: Flow, field: Field, why: PromptId, silentEcho = false): MenuStep {
+  private wrongEntry(flow: Flow, field: Field, why: PromptId): MenuStep {
     const count = (this.wrong.get(field) ?? 0) + 1;
     this.wrong.set(field, count);
-    const echo = silentEcho || this.node.at === 'waiting' ? '' : '#';
-    if (count >= MAX_TRIES) return this.finish('too_many_errors', [p(why), p('too_many_errors')], echo);
+    if (count >= MAX_TRIES) return this.finish('too_many_errors', [p(why), p('too_many_errors')]);
     const again = this.ask(flow, field);
-    return { say: [p(why), ...again.say], echo };
+    return { say: [p(why), ...again.say], echo: '' };
   }
 
   private wrongChoice(where: string, menu: Prompt[], echo: string): MenuStep {
