@@ -118,6 +118,8 @@ export class HotlineMenu {
   private readonly entries = new Map<Field, string>();
   private lossSide: 'ssc' | 'bank' = 'ssc';
   private identified: { cardNumber: string; idNumber: string; last4: string } | undefined;
+  /** The last card number of the right form the caller typed (kept for the call record). */
+  private typedCard: string | undefined;
   private readonly wrong = new Map<string, number>();
   private readonly path: string[] = [];
   private readonly told = new Set<number>();
@@ -170,7 +172,7 @@ export class HotlineMenu {
   /** The record of the call for the history: no PIN, no ID number the caller typed. */
   record(outcomeIfOpen: HotlineOutcome = 'hung_up'): HotlineCallRecord {
     const outcome = this.node.at === 'ended' ? this.node.outcome : outcomeIfOpen;
-    const typed = this.entries.get('card_number');
+    const typed = this.typedCard;
     return {
       cardNumber: this.identified?.cardNumber ?? null,
       cardDigits: this.identified === undefined && typed !== undefined ? typed : null,
@@ -318,6 +320,7 @@ export class HotlineMenu {
       case 'card_number':
         if (!/^[0-9]{8,9}$/.test(entry)) return this.wrongEntry(flow, field, 'card_number_invalid');
         this.entries.set(field, entry);
+        this.typedCard = entry;
         return this.wait(flow, { kind: 'find_card', digits: entry });
       case 'current_pin':
         if (!/^[0-9]{6}$/.test(entry)) return this.wrongEntry(flow, field, 'pin_format');
