@@ -47,7 +47,7 @@ function cardKey(doc: PersonalizationDocument, alg: KeyAlgorithm): Uint8Array {
 function script(card: SimulatedCard, doc: PersonalizationDocument, alg: KeyAlgorithm, current: string, next: string, o: ScriptOptions = {}) {
   const header = o.header ?? '845E0100';
   const data = o.data ?? encipherPinChange(alg, cardKey(doc, alg), current, next, o.random);
-  let iv = new Uint8Array(0);
+  let iv: Uint8Array = new Uint8Array(0);
   if (o.skipChallenge !== true) iv = send(card, '0084000008').data;
   const mac = commandMac(alg, cardKey(doc, alg), fromHex(header), data, iv);
   if (o.corruptMac === true) mac[1] = (mac[1] as number) ^ 0x80;
@@ -151,7 +151,8 @@ for (const s of subjects) {
     it('a card made without the PIN change key answers 6A88', () => {
       const { doc, card } = setup();
       const ssse = card.tree.findByDfName(SSSE_DF_NAME)!;
-      ssse.keys.splice(ssse.keys.findIndex((k) => k.usage === 'change'), 1);
+      // What an image made before the key existed holds: the SSSE without it.
+      (ssse.keys as unknown[]).splice(ssse.keys.findIndex((k) => k.usage === 'change'), 1);
       expect(script(card, doc, s.algorithm, '123456', '246810').sw).toBe('6A88');
     });
   });
