@@ -176,6 +176,14 @@ export function pinUnblock(blockAndMac: Uint8Array, reference = 0x00): CommandAp
   return command(CLA.PROPRIETARY_SM, INS.PIN_UNBLOCK, 0x00, checkRange('PIN reference', reference, 0, 0xff), blockAndMac);
 }
 
+/**
+ * The issuer's PIN change script `84 5E 01 ref Lc E(R ‖ PB(current) ‖ PB(new)) ‖ MAC4` (made by
+ * the office's secure module, applied by an online terminal; see src/keys encipherPinChange).
+ */
+export function pinChangeScript(cryptogramAndMac: Uint8Array, reference = 0x00): CommandApdu {
+  return command(CLA.PROPRIETARY_SM, INS.CHANGE_PIN, 0x01, checkRange('PIN reference', reference, 0, 0xff), cryptogramAndMac);
+}
+
 /** GET CHALLENGE `00 84 00 00 Le` (8 by default; the SSC also answers 4). */
 export function getChallenge(length = 8): CommandApdu {
   return command(CLA.ISO, INS.GET_CHALLENGE, 0x00, 0x00, EMPTY, checkRange('challenge length', length, 1, 256));

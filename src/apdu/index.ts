@@ -35,6 +35,7 @@ export {
   changePin,
   reloadPin,
   pinUnblock,
+  pinChangeScript,
   getChallenge,
   externalAuthenticate,
   internalAuthenticate,

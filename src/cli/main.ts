@@ -20,6 +20,8 @@ import { registerOfficeCommands } from './commands/office.js';
 import { registerDoctorCommand } from './commands/doctor.js';
 import { parseErrorText } from './parse-errors.js';
 import { packageVersion } from './version.js';
+import { registerHotlineCommand } from './commands/hotline.js';
+import { registerPosCommand } from './commands/pos.js';
 
 /**
  * `io` replaces the streams PINs are read from and prompted on (default process.stdin and
@@ -45,6 +47,8 @@ export function buildProgram(io: () => CliIo = processIo): Command {
   registerDemoCommand(program);
   registerOfficeCommands(program);
   registerDoctorCommand(program);
+  registerHotlineCommand(program, io);
+  registerPosCommand(program, io);
   return program;
 }
 

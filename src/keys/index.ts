@@ -26,3 +26,4 @@ export {
   decipherUnblockPin,
   unblockPinBlockCapacity,
 } from './pin-block.js';
+export { encipherPinChange, decipherPinChange, pinChangeDataLength } from './pin-change.js';

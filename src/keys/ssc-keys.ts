@@ -32,6 +32,13 @@ export const SSC_KEYS = {
    */
   APP_CONTROL: { kid: 0x07, usage: 'lifecycle', application: 'ssse' },
   /**
+   * PIN change key: enciphers the current and new PIN and MACs the issuer's PIN change script
+   * `84 5E 01 00` (a PIN change given to the hotline, applied by the next online terminal).
+   * Project choice: a key of its own, not the unblock key, so the office's secure module that
+   * makes these scripts cannot set a PIN without the holder's current one.
+   */
+  PIN_CHANGE: { kid: 0x08, usage: 'change', application: 'ssse' },
+  /**
    * Bank PIN reload key (financial cards): MAC of RELOAD PIN `80 5E 00 80` at a bank branch.
    * Project choice: the card profile names no bank keys; these two mirror the SSSE's PIN keys and
    * are diversified from their own issuer master keys, with the card identifier, like the others.
@@ -63,6 +70,7 @@ const TEST_KEY_ROLES: Readonly<Record<SscKeyName, string>> = {
   PIN_RELOAD: 'RELOAD',
   PIN_UNBLOCK: 'UNBLOCK',
   APP_CONTROL: 'APPCTRL',
+  PIN_CHANGE: 'CHANGE',
   BANK_PIN_RELOAD: 'BKRELOAD',
   BANK_PIN_UNBLOCK: 'BKUNBLCK',
 };

@@ -120,6 +120,17 @@ export class ScriptStateError extends OperationRefusedError {
   }
 }
 
+/**
+ * The office's secure module failed (e.g. enciphering a PIN change): not a rule, so nothing is
+ * recorded; the message names the module's error code, never its input.
+ */
+export class SecureModuleFailedError extends OfficeError {
+  constructor(operation: string, cause: unknown) {
+    const code = cause instanceof SscardError ? cause.code : undefined;
+    super('SECURE_MODULE_FAILED', `${operation}: the secure module failed${code === undefined ? '' : ` (${code})`}`, { cause });
+  }
+}
+
 // ---- the registry itself -------------------------------------------------------------------
 
 /** `Registry.open` was given a location it does not understand. */

@@ -36,6 +36,7 @@ export {
   RegistryStorageError,
   RegistryClosedError,
   OfficeArgumentError,
+  SecureModuleFailedError,
 } from './errors.js';
 export { DEFAULT_REGISTRY_LOCATION, REGISTRY_ENV, defaultRegistryLocation, parseRegistryLocation } from './storage/location.js';
 export type { RegistryLocation } from './storage/location.js';
@@ -64,3 +65,49 @@ export type {
   QueueScriptInput,
   ScriptAppliedInput,
 } from './types.js';
+// PIN changes by phone: issuer scripts applied by the next online terminal (docs/hotline.md).
+export { DEFAULT_SCRIPT_DAYS, MAX_SCRIPT_DAYS, PIN_CHANGE_KIND, cardAlgorithm } from './operations/pin-change.js';
+export type {
+  PinChangeScript,
+  PinChangeOutcome,
+  PinChangePayload,
+  PinChangeQueued,
+  PinChangeReport,
+  PinChangeResultInput,
+  QueuePinChangeInput,
+} from './operations/pin-change.js';
+export { HOTLINE_OUTCOMES } from './operations/hotline-call.js';
+export type { HotlineOutcome, HotlineCallRecord, HotlineCallRecorded } from './operations/hotline-call.js';
+export {
+  HotlineMenu,
+  MAX_TRIES,
+  isKey,
+  renderPrompt,
+  PROMPT_IDS,
+  HotlineCall,
+  HotlineKeysError,
+  parseKeys,
+  runScriptedCall,
+  RegistryHotlineService,
+  noticesFor,
+  OfficeIssuerHost,
+} from './hotline/index.js';
+export type {
+  Key,
+  MenuStep,
+  MenuEffect,
+  EffectAnswer,
+  MenuOptions,
+  IdentifyResult,
+  QueueResult,
+  LossResult,
+  PinChangeNotice,
+  Lang,
+  Prompt,
+  PromptId,
+  PromptParams,
+  CallOutput,
+  HotlineCallOptions,
+  HotlineService,
+  RegistryHotlineOptions,
+} from './hotline/index.js';

@@ -10,6 +10,10 @@ import { blockCardOperation, pinChangedOperation, pinLockedOperation, pinResetOp
 import { performOperation } from './operations/runner.js';
 import type { OperationSpec } from './operations/runner.js';
 import { expireScriptsOperation, pendingScripts, queueScriptOperation, scriptAppliedOperation } from './operations/scripts.js';
+import { cardsByNumberDigits, pinChangeResultOperation, pinChangeScripts, queuePinChangeOperation } from './operations/pin-change.js';
+import type { PinChangeQueued, PinChangeResultInput, PinChangeScript, QueuePinChangeInput } from './operations/pin-change.js';
+import { hotlineCallOperation } from './operations/hotline-call.js';
+import type { HotlineCallRecord, HotlineCallRecorded } from './operations/hotline-call.js';
 import type { Database } from './storage/database.js';
 import { defaultRegistryLocation, parseRegistryLocation } from './storage/location.js';
 import { SCHEMA_VERSION, migrate } from './storage/migrations.js';
@@ -202,6 +206,21 @@ export class Registry {
     return this.perform(expireScriptsOperation, ctx, {});
   }
 
+  /** Queues a PIN change given to the hotline, as an enciphered issuer script; see operations/pin-change.ts. */
+  queuePinChange(ctx: OperationContext, input: QueuePinChangeInput): Promise<PinChangeQueued> {
+    return this.perform(queuePinChangeOperation, ctx, input);
+  }
+
+  /** Records the card's answer to a PIN change script (applied, or failed with the reason). */
+  recordPinChangeResult(ctx: OperationContext, input: PinChangeResultInput): Promise<PinChangeScript> {
+    return this.perform(pinChangeResultOperation, ctx, input);
+  }
+
+  /** Records one call to the hotline's voice menu (and marks what the caller was told). */
+  recordHotlineCall(ctx: OperationContext, record: HotlineCallRecord): Promise<HotlineCallRecorded> {
+    return this.perform(hotlineCallOperation, ctx, record);
+  }
+
   // ---- lookups (record nothing) ------------------------------------------------------------
 
   /** The card's status; CardNotFoundError when the registry has no such card. */
@@ -282,6 +301,17 @@ export class Registry {
       [value, query.afterId ?? 0, limit],
     );
     return r.rows.map(toHistory);
+  }
+
+  /** The card's PIN change requests (hotline), newest first, whatever their state. */
+  async pinChanges(cardNumber: string, limit = 20): Promise<PinChangeScript[]> {
+    await this.cardStatus(cardNumber);
+    return pinChangeScripts(this.database(), cardNumber, limit);
+  }
+
+  /** Cards whose number without its letters is `digits` (as callers type it), live cards first. */
+  cardsByNumberDigits(digits: string): Promise<CardStatus[]> {
+    return cardsByNumberDigits(this.database(), digits);
   }
 
   /** Pending, unexpired issuer scripts of the card, oldest first. */

@@ -62,7 +62,7 @@ export interface HistoryEntry {
   details: Record<string, unknown>;
 }
 
-export type IssuerScriptState = 'pending' | 'applied' | 'expired' | 'cancelled';
+export type IssuerScriptState = 'pending' | 'applied' | 'expired' | 'cancelled' | 'failed';
 
 /** A command queued for a card, applied by a terminal when it next sees the card online. */
 export interface IssuerScript {

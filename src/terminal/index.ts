@@ -75,6 +75,18 @@ export { SSSE_DF_NAME, BANK_AID } from '../records/index.js';
 export type { WorkRecord, Contraindication, MedicalHistoryEntry, HealthFlags, InsuranceType, InsuranceStatusCode } from '../records/index.js';
 export { SoftwarePsam } from './psam.js';
 export type { SecureModule, IssuerSecureModule, ExternalAuthInput, CommandMacInput, PinBlockInput } from './psam.js';
+export type { PinChangeSecureModule, PinChangeInput } from './psam.js';
+// Issuer scripts applied by an online terminal, through an IssuerHost the issuer's side implements.
+export { applyIssuerScripts, scriptOutcome } from './scripts/issuer-scripts.js';
+export type {
+  IssuerHost,
+  IssuerScriptCommand,
+  ScriptCard,
+  ScriptOutcome,
+  ScriptFailureReason,
+  ScriptRun,
+  ScriptRunEntry,
+} from './scripts/issuer-scripts.js';
 export {
   IssuerTerminal,
   IssuerKeyMissingError,

@@ -4,6 +4,7 @@ import type { Contraindication, MedicalHistoryEntry, WorkRecord } from '../recor
 import type { AbortOptions } from './abort.js';
 import { CardChannel, type CardChannelOptions } from './channel.js';
 import type { SecureModule } from './psam.js';
+import { applyIssuerScripts, type IssuerHost, type ScriptRun } from './scripts/issuer-scripts.js';
 import { BankApplication } from './ssc/bank.js';
 import { CardholderFiles, type CardInfo, type Cardholder } from './ssc/cardholder.js';
 import { EmploymentFiles } from './ssc/employment.js';
@@ -47,6 +48,12 @@ export interface SscCardOptions extends CardChannelOptions {
    * of the opening (SELECT, READ RECORD) before each is sent.
    */
   signal?: AbortSignal;
+  /**
+   * An online terminal's link to the issuer: open() applies the card's pending issuer scripts
+   * (e.g. a PIN change given to the hotline) right after connecting, and keeps what happened in
+   * `issuerScripts`. An unreachable host leaves the terminal working offline.
+   */
+  issuerHost?: IssuerHost;
 }
 
 /**
@@ -67,6 +74,7 @@ export class SscCard {
   private readonly employment: EmploymentFiles;
   private readonly insurance: InsuranceFiles;
   private readonly health: HealthFiles;
+  #issuerScripts: ScriptRun | undefined;
 
   private constructor(init: {
     session: SscSession; ownsChannel: boolean; atr: Uint8Array; specVersion: string; opts: SscCardOptions;
@@ -95,11 +103,18 @@ export class SscCard {
     const ownsChannel = !(transport instanceof CardChannel);
     const channel = transport instanceof CardChannel ? transport : new CardChannel(transport, opts);
     if (opts.trace !== undefined) channel.subscribe(opts.trace);
-    return channel.exclusive(async (s) => {
+    const card = await channel.exclusive(async (s) => {
       const atr = channel.atr();
       const { session, specVersion } = await SscSession.start(s, channel, opts.psam);
       return new SscCard({ session, ownsChannel, atr, specVersion, opts });
     }, { signal: opts.signal });
+    if (opts.issuerHost !== undefined) card.#issuerScripts = await applyIssuerScripts(card, opts.issuerHost);
+    return card;
+  }
+
+  /** What open() did with the card's pending issuer scripts (undefined without an issuerHost). */
+  get issuerScripts(): ScriptRun | undefined {
+    return this.#issuerScripts;
   }
 
   /** True after verifyPin() found the initial PIN in effect, until changePin() succeeds. */

@@ -125,7 +125,7 @@ for (const s of subjects) {
       expect(toHex(unblock!.key)).toBe(toHex(cardKey(s, 'BANK_PIN_UNBLOCK')));
       // The SSSE keeps exactly its own keys.
       const ssse = buildSscTree(s.doc).findByDfName(SSSE_DF_NAME)!;
-      expect(ssse.keys.map((k) => k.id)).toEqual([1, 2, 3, 4, 5, 6, 7]);
+      expect(ssse.keys.map((k) => k.id)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
     });
 
     it('PIN UNBLOCK MAC only (Lc 04): the counter is restored and the PIN stays', () => {

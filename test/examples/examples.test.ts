@@ -13,7 +13,7 @@ import { ensureBuilt } from '../package/ensure-built.js';
  */
 
 const ROOT = join(import.meta.dirname, '..', '..');
-const EXAMPLES = ['pharmacy-pos', 'hospital-records', 'lockout', 'trace', 'service-window'] as const;
+const EXAMPLES = ['pharmacy-pos', 'hospital-records', 'lockout', 'trace', 'service-window', 'hotline-change-pin'] as const;
 type Example = (typeof EXAMPLES)[number];
 
 interface Run {
@@ -27,7 +27,7 @@ function run(name: Example): Promise<Run> {
     execFile(
       process.execPath,
       ['--import', 'tsx', join('examples', `${name}.ts`)],
-      { cwd: ROOT, encoding: 'utf8', timeout: 90_000 },
+      { cwd: ROOT, encoding: 'utf8', timeout: 180_000 },
       (error, stdout, stderr) => {
         const code = error === null ? 0 : typeof error.code === 'number' ? error.code : null;
         resolve({ code, stdout, stderr });
@@ -122,6 +122,22 @@ group('examples', () => {
     expect(JSON.parse(json?.slice('-- as JSON: '.length) ?? 'null')).toMatchObject({ command: { name: 'CHANGE PIN', data: '****', masked: true } });
     const all = lines.join('\n');
     for (const pin of ['987654', '123456', '864209', '98 76 54', '12 34 56', '86 42 09']) expect(all).not.toContain(pin);
+  });
+
+  it('hotline-change-pin: a PIN changed by phone reaches the chip at the next online POS, then works offline', () => {
+    const lines = output('hotline-change-pin');
+    expect(lines[0]).toBe('card A00000001 issued; its PIN is the initial one');
+    expect(lines[1]).toMatch(/^hotline: Your PIN change has been accepted\. The new PIN takes effect the next time the card is used at an online terminal/);
+    expect(lines.slice(2)).toEqual([
+      'call ended: pin_change_queued',
+      'pending scripts for A00000001: 1',
+      'offline POS: the old PIN still works',
+      'online POS: script pin_change applied',
+      'office: pending scripts 0, PIN initial false',
+      'offline POS: the old PIN is refused (2 tries left)',
+      'offline POS: the new PIN works',
+      '',
+    ]);
   });
 
   it('service-window: the window unblocks and reloads the application PIN, the branch unlocks and resets the bank PIN', () => {

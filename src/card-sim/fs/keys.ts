@@ -12,11 +12,12 @@ export type CardAlgorithm = KeyAlgorithm;
  * - 'internal-auth': INTERNAL AUTHENTICATE `00 88 00 kid` (the card proves it holds the key);
  * - 'reload': the MAC of RELOAD PIN `80 5E 00 00`;
  * - 'unblock': the cryptogram and MAC of PIN UNBLOCK `84 24 00 00`;
- * - 'lifecycle': the MAC of APPLICATION BLOCK `84 1E`, APPLICATION UNBLOCK `84 18` and CARD BLOCK `84 16`.
+ * - 'lifecycle': the MAC of APPLICATION BLOCK `84 1E`, APPLICATION UNBLOCK `84 18` and CARD BLOCK `84 16`;
+ * - 'change': the enciphered PINs and the MAC of the issuer's PIN change script `84 5E 01 00`.
  */
-export type KeyUsage = 'external-auth' | 'internal-auth' | 'reload' | 'unblock' | 'lifecycle';
+export type KeyUsage = 'external-auth' | 'internal-auth' | 'reload' | 'unblock' | 'lifecycle' | 'change';
 
-export const KEY_USAGES: readonly KeyUsage[] = ['external-auth', 'internal-auth', 'reload', 'unblock', 'lifecycle'];
+export const KEY_USAGES: readonly KeyUsage[] = ['external-auth', 'internal-auth', 'reload', 'unblock', 'lifecycle', 'change'];
 
 export interface CardKeyOptions {
   /** Key number 0..255 (P2 of EXTERNAL/INTERNAL AUTHENTICATE); unique within its DF. */

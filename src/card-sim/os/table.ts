@@ -41,8 +41,9 @@ const ENTRIES: readonly InsEntry[] = [
   entry(INS.UPDATE_RECORD, [CLA.ISO, CLA_SM], updateRecord),
   entry(INS.APPEND_RECORD, [CLA.ISO, CLA_SM], appendRecord),
   entry(INS.VERIFY, [CLA.ISO], verify),
-  // One byte, two commands told apart by P1 (CHANGE PIN 01, RELOAD PIN 00); one handler.
-  entry(INS.CHANGE_PIN, [CLA.PROPRIETARY], changeOrReloadPin),
+  // One byte, three commands told apart by P1 and CLA (CHANGE PIN 80 5E 01, RELOAD PIN 80 5E 00,
+  // the issuer's PIN change script 84 5E 01); one handler.
+  entry(INS.CHANGE_PIN, [CLA.PROPRIETARY, CLA.PROPRIETARY_SM], changeOrReloadPin),
   // One byte, two commands told apart by CLA (00 CHANGE REFERENCE DATA, 84 PIN UNBLOCK); one handler.
   entry(INS.CHANGE_REFERENCE_DATA, [CLA.ISO, CLA.PROPRIETARY_SM], changeReferenceDataOrUnblock),
   entry(INS.GET_CHALLENGE, [CLA.ISO], getChallenge, { runsWhileBlocked: true }),

@@ -1,5 +1,5 @@
-import { SW, StatusWordError, swTriesLeft } from '../../../apdu/index.js';
-import { MAC_LENGTH, PinBlockError, blockSize, decipherUnblockPin } from '../../../keys/index.js';
+import { CLA, SW, StatusWordError, swTriesLeft } from '../../../apdu/index.js';
+import { MAC_LENGTH, PinBlockError, blockSize, decipherPinChange, decipherUnblockPin, pinChangeDataLength } from '../../../keys/index.js';
 import {
   PIN_BLOCK_FORMAT2_LENGTH,
   PinFormatError,
@@ -100,6 +100,10 @@ function isBankPin(pin: CardPin): boolean {
  */
 export function changeOrReloadPin(ctx: CardContext, cmd: CardCommand): HandlerResult {
   const { pin, owner } = findPin(ctx, cmd.p2);
+  if (cmd.cla === CLA.PROPRIETARY_SM) {
+    if (cmd.p1 !== 0x01) throw new StatusWordError(SW.INCORRECT_P1P2, 'the PIN change script takes P1=01');
+    return pinChangeScript(ctx, cmd, pin, owner);
+  }
   if (cmd.p1 === 0x01) {
     if (cmd.data.length < 3) throw new StatusWordError(SW.WRONG_LENGTH, 'CHANGE PIN data too short');
     const { oldPin, newPin } = pinStep(() => decodeChangePinData(cmd.data));
@@ -117,6 +121,49 @@ export function changeOrReloadPin(ctx: CardContext, cmd: CardCommand): HandlerRe
   pinStep(() => validatePinFormat(newPin, pin.policy));
   pin.pin.reload(newPin);
   return {};
+}
+
+/**
+ * The issuer's PIN change script `84 5E 01 P2 Lc E(R || PB(current) || PB(new)) || MAC4`: a PIN
+ * change the holder gave the hotline, applied by the next terminal that has the card online (the
+ * enciphered data is src/keys encipherPinChange under the card's PIN change key, usage 'change';
+ * the MAC is commandMac with the same key over `84 5E 01 P2 Lc data`, IV = the pending challenge,
+ * which is required: 6984 without one). Order and answers (project choice):
+ * - bad MAC 6988 (a try of the change key), blocked key 6983, no change key 6A88, wrong length
+ *   6700, malformed PIN blocks 6A80 (after a good MAC);
+ * - the new PIN already set: 9000 and nothing changes, no try spent, so a script applied once can
+ *   be sent again when its first answer or its report was lost;
+ * - otherwise the current PIN goes through the cardholder's CHANGE PIN path: wrong costs a try,
+ *   63Cx with the tries left; a blocked PIN is 63C0 too (6983 here means the key), a new PIN
+ *   outside the policy 6700 / 6A80, a forbidden return to the initial PIN 6985; 9000 sets it.
+ * The script grants no security state: the PIN is left unverified either way (the terminal that
+ * sends it is not the holder).
+ */
+function pinChangeScript(ctx: CardContext, cmd: CardCommand, pin: CardPin, owner: DedicatedFile): HandlerResult {
+  const key = keyForUsage(owner, 'change');
+  if (cmd.data.length !== pinChangeDataLength(key.algorithm) + MAC_LENGTH) {
+    throw new StatusWordError(SW.WRONG_LENGTH, `the PIN change script data is ${pinChangeDataLength(key.algorithm) + MAC_LENGTH} bytes`);
+  }
+  const cryptogram = checkCommandMac(ctx, cmd, key, 'required');
+  const keyBytes = key.key;
+  let pins: { currentPin: string; newPin: string };
+  try {
+    pins = decipherPinChange(key.algorithm, keyBytes, cryptogram);
+  } catch (err) {
+    if (err instanceof PinBlockError) throw new StatusWordError(SW.WRONG_DATA, 'bad PIN change data');
+    throw err;
+  } finally {
+    keyBytes.fill(0);
+  }
+  try {
+    if (pinStep(() => pin.pin.isCurrent(pins.newPin))) return {};
+    const result = pin.pin.change(pins.currentPin, pins.newPin);
+    if (!result.ok && result.reason === 'blocked') return { sw: swTriesLeft(0) };
+    if (!result.ok && result.reason === 'incorrect') return { sw: swTriesLeft(result.triesLeft) };
+    return changeAnswer(result);
+  } finally {
+    pin.pin.clearVerified();
+  }
 }
 
 /** The PIN inside PIN UNBLOCK's enciphered PIN block (6A80 when the block is malformed). */
