@@ -17,6 +17,7 @@ import type { CliIo } from './pin-input.js';
 import { registerSimCommands } from './commands/sim.js';
 import { registerReaderCommands } from './commands/readers.js';
 import { registerOfficeCommands } from './commands/office.js';
+import { registerWindowCommands } from './commands/window.js';
 
 /**
  * `io` replaces the streams PINs are read from and prompted on (default process.stdin and
@@ -39,6 +40,7 @@ export function buildProgram(io: () => CliIo = processIo): Command {
   registerPinCommands(program, io);
   registerDemoCommand(program);
   registerOfficeCommands(program);
+  registerWindowCommands(program, io);
   return program;
 }
 
