@@ -142,6 +142,13 @@ export interface BankActivationInput {
   idNumber: string;
 }
 
+/** The registry's rules for a bank activation (before the chip is asked, and under the lock); the state it leads to. */
+export function checkActivation(card: CardStatus, visit: { cardIdentifier: string; idNumber: string }): CardSideState {
+  if (card.cardIdentifier !== visit.cardIdentifier) throw new CardIdentityMismatchError(card.cardNumber);
+  if (visit.idNumber !== card.idNumber) throw new IdMismatchError(card.cardNumber);
+  return requireTransition(card, 'bank', 'activate', 'bank_activate');
+}
+
 /**
  * The bank side activated at a branch (inactive -> active) with the card and the ID document: a
  * back-office fact, nothing is sent to the card (its bank application works from personalization).
@@ -153,9 +160,7 @@ export const bankActivateOperation: OperationSpec<BankActivationInput, CardStatu
   subject: (i) => ({ cardNumber: i.cardNumber, idNumber: i.idNumber }),
   async run(tx, env, input) {
     const card = await lockCard(tx, input.cardNumber);
-    if (card.cardIdentifier !== input.cardIdentifier) throw new CardIdentityMismatchError(card.cardNumber);
-    if (input.idNumber !== card.idNumber) throw new IdMismatchError(card.cardNumber);
-    const to = requireTransition(card, 'bank', 'activate', 'bank_activate');
+    const to = checkActivation(card, input);
     const after = await writeSide(tx, card, 'bank', to, env.now);
     return { value: after, cardNumber: card.cardNumber, idNumber: card.idNumber, details: { side: 'bank', from: card.bank, to } };
   },

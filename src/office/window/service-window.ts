@@ -21,7 +21,7 @@ import {
 } from './chip.js';
 import type { ChipIdentity } from './chip.js';
 import { CardChangedNotRecordedError } from './errors.js';
-import { WINDOW_PIN_OPERATIONS, bankActivateOperation, checkVisit, refusalOperation, rolesFor } from './pin-operations.js';
+import { WINDOW_PIN_OPERATIONS, bankActivateOperation, checkActivation, checkVisit, refusalOperation, rolesFor } from './pin-operations.js';
 import type { WindowAct } from './pin-operations.js';
 import { windowSettings } from './settings.js';
 import type { ServiceWindowOptions, WindowSettings } from './settings.js';
@@ -126,6 +126,7 @@ export class ServiceWindow {
    * from that stored document inside the same transaction.
    */
   async issueCard(input: WindowIssueInput): Promise<IssuedCard> {
+    if (typeof input?.makeCard !== 'function') throw new OfficeArgumentError('issueCard needs makeCard, the step that makes the card');
     let made: string | undefined;
     const makeCard: MakeCard = async (document, cardNumber) => {
       await input.makeCard(document, cardNumber);
@@ -277,7 +278,10 @@ export class ServiceWindow {
     const { card, identity } = await this.identify(where, name, roles, idNumber);
     const { cardNumber, cardIdentifier } = identity;
     const terminal = new IssuerTerminal(card, this.psam);
-    await this.guard(name, roles, { cardNumber, idNumber }, () => onChip(name, cardNumber, () => checkChipHolder(terminal, idNumber, cardNumber)));
+    await this.guard(name, roles, { cardNumber, idNumber }, async () => {
+      checkActivation(await this.registry.cardStatus(cardNumber), { cardIdentifier, idNumber });
+      await onChip(name, cardNumber, () => checkChipHolder(terminal, idNumber, cardNumber));
+    });
     return this.registry.perform(bankActivateOperation, this.ctx, { cardNumber, cardIdentifier, idNumber });
   }
 
