@@ -2,6 +2,7 @@ import { expect, it } from 'vitest';
 import { buildSscCard, findSsse } from '../../../src/card-sim/index.js';
 import { CardChangedNotRecordedError, OfficeArgumentError, OperationRefusedError, ServiceWindow } from '../../../src/office/index.js';
 import { databaseOf } from '../../../src/office/registry.js';
+import { WINDOW_PIN_OPERATIONS } from '../../../src/office/window/pin-operations.js';
 import { IssuerTerminal, SoftwarePsam, SscCard } from '../../../src/terminal/index.js';
 import type { TraceEvent } from '../../../src/terminal/index.js';
 import { ADMIN, BANK, POS, WINDOW, describeBackends, manualClock, personDocument } from '../fixtures.js';
@@ -238,6 +239,26 @@ describeBackends(
       expect(stateOf(chip)).toBe(before);
       expect((await story(reg(), card.cardNumber)).slice(1)).toEqual(['pin_unlock:refused:PIN_NOT_LOCKED']);
       expect((await reg().historyOfPerson(idNumber)).at(-1)).toMatchObject({ operation: 'pin_reset', result: 'refused', reason: 'ROLE_NOT_ALLOWED', role: 'bank', cardNumber: null });
+    });
+
+    it('decides under the lock from both states: a chip lock the registry lost track of in between is PIN_STATE_CHANGED, nothing sent', async () => {
+      const { card, idNumber } = await issueChip(reg());
+      let sent = 0;
+      const act = reg().perform(WINDOW_PIN_OPERATIONS.ssc.unlock, WINDOW, {
+        act: 'unlock',
+        side: 'ssc',
+        cardNumber: card.cardNumber,
+        cardIdentifier: card.cardIdentifier,
+        idNumber,
+        readPin: async () => ({ blocked: true, triesLeft: 0 }),
+        command: async () => {
+          sent += 1;
+        },
+        commandName: 'PIN UNBLOCK',
+      });
+      await expect(act).rejects.toMatchObject({ code: 'PIN_STATE_CHANGED' });
+      expect(sent).toBe(0);
+      expect((await reg().cardStatus(card.cardNumber)).ssc).toBe('active');
     });
 
     it('a failing card step rolls the registry back: the lock recorded stays, the unlock is refused, the chip unchanged', async () => {
