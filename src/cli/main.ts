@@ -22,6 +22,7 @@ import { parseErrorText } from './parse-errors.js';
 import { packageVersion } from './version.js';
 import { registerHotlineCommand } from './commands/hotline.js';
 import { registerPosCommand } from './commands/pos.js';
+import { registerWindowCommands } from './commands/window.js';
 
 /**
  * `io` replaces the streams PINs are read from and prompted on (default process.stdin and
@@ -49,6 +50,7 @@ export function buildProgram(io: () => CliIo = processIo): Command {
   registerDoctorCommand(program);
   registerHotlineCommand(program, io);
   registerPosCommand(program, io);
+  registerWindowCommands(program, io);
   return program;
 }
 

@@ -47,6 +47,32 @@ export { MAX_ATTEMPTS } from './operations/runner.js';
 export type { OperationSpec, OperationEnv, OperationOutcome } from './operations/runner.js';
 export type { Queryable, QueryResult, IsolationLevel } from './storage/database.js';
 export { DEFAULT_VALID_YEARS, cardNumbersFor } from './operations/issue.js';
+export {
+  ServiceWindow,
+  RESET_PIN_RULES,
+  DEFAULT_RESET_PIN_RULE,
+  windowSettings,
+  applyCorrections,
+  CardHolderMismatchError,
+  CardIdentityMismatchError,
+  CardApplicationBlockedError,
+  NewPinRefusedError,
+  BankPinRefusedError,
+  PinNotLockedError,
+  PinStateChangedError,
+  PersonalizationChangedError,
+  CardChangedNotRecordedError,
+} from './window/index.js';
+export type {
+  WindowCard,
+  PinActResult,
+  ResetPinRule,
+  ServiceWindowOptions,
+  WindowSettings,
+  MakeCard,
+  WindowIssueInput,
+  WindowCorrectionInput,
+} from './window/index.js';
 export type {
   Person,
   CardStatus,

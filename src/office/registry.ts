@@ -161,7 +161,7 @@ export class Registry {
     return this.perform(issueCardOperation, ctx, input);
   }
 
-  /** Records a forgotten PIN reset to its initial value (ID checked; social-security side at a window, bank side at a bank). */
+  /** Records a forgotten PIN reset (ID checked; social-security side at a window, bank side at a bank); `pinInitial` says whether the card got the initial PIN. */
   recordPinReset(ctx: OperationContext, input: HolderCheckedInput): Promise<CardStatus> {
     return this.perform(pinResetOperation, ctx, input);
   }

@@ -140,21 +140,29 @@ group('examples', () => {
     ]);
   });
 
-  it('service-window: the window unblocks and reloads the application PIN, the branch unlocks and resets the bank PIN', () => {
+  it('service-window: issue, a pharmacy lock unlocked at the window, a forgotten PIN reset, the bank unlock with its rule, the history', () => {
     expect(output('service-window')).toEqual([
-      'pharmacy: three wrong PINs',
-      'pharmacy: PIN blocked=true',
-      'window: ID document matches the card of 张伟',
-      'window: PIN UNBLOCK accepted; tries left 3',
-      'pharmacy terminal: ISSUER_KEY_MISSING: RELOAD PIN: this secure module holds no PIN_RELOAD master key',
-      "another issuer's keys: ISSUER_MAC_REJECTED: RELOAD PIN failed: 6988 incorrect secure messaging data objects (bad MAC)",
-      'window: RELOAD PIN accepted',
-      'window: the holder verifies the reloaded PIN: ok',
-      'ATM: three wrong PINs',
+      'window: issued card A00000001 to 张伟, valid 2025-03-03 to 2035-03-03',
+      'pharmacy: three wrong PINs; the registry still says active',
+      "window, someone else's ID: refused ID_MISMATCH: the ID number given is not the holder's of card A00000001",
+      'window: PIN UNBLOCK; lock recorded first: true; registry: active',
+      'window, new PIN typed differently: refused NEW_PIN_MISMATCH: the two entries of the new PIN differ',
+      'window: RELOAD PIN; PIN still initial: false',
+      'pharmacy: the holder verifies the new PIN: ok',
       'ATM: bank PIN tries left 0',
-      'branch: wrong bank PIN, nothing changed: BANK_PIN_MISMATCH, tries left 0',
-      'branch: bank PIN unlocked; tries left 3',
-      'branch: bank PIN reset; the holder verifies the new one: ok',
+      "branch, wrong bank PIN: refused BANK_PIN_MISMATCH: card A00000001: the bank PIN given is not the card's; the bank PIN stays locked",
+      'branch: bank PIN UNBLOCK; registry bank side: active',
+      'history of A00000001:',
+      '  issue_card ok (window window-110105-03)',
+      '  pin_unlock refused ID_MISMATCH (window window-110105-03)',
+      '  pin_locked ok (window window-110105-03)',
+      '  pin_unlock ok (window window-110105-03)',
+      '  pin_reset refused NEW_PIN_MISMATCH (window window-110105-03)',
+      '  pin_reset ok (window window-110105-03)',
+      '  bank_activate ok (bank bank-icbc-0042)',
+      '  pin_locked ok (bank bank-icbc-0042)',
+      '  pin_unlock refused BANK_PIN_MISMATCH (bank bank-icbc-0042)',
+      '  pin_unlock ok (bank bank-icbc-0042)',
       '',
     ]);
   });
