@@ -1,6 +1,7 @@
 // Issuer key handling and the cryptography shared by the card simulator (to check) and the
 // terminal's secure module (to compute): diversification, block ciphers, MACs, cryptograms and
-// the PIN UNBLOCK PIN block. Imports apdu only.
+// the PIN UNBLOCK PIN block, and the issuer's Ed25519 signature of files terminals trust offline.
+// Imports apdu only.
 export { diversifyKey, KeyDiversificationError } from './diversify.js';
 export type { KeyAlgorithm } from './diversify.js';
 export { SSC_KEYS, SSC_KEY_NAMES, sscKeyNamesOf, issuerTestMasterKey } from './ssc-keys.js';
@@ -23,3 +24,18 @@ export {
   decipherUnblockPin,
   unblockPinBlockCapacity,
 } from './pin-block.js';
+export {
+  ED25519_KEY_LENGTH,
+  ED25519_SIGNATURE_LENGTH,
+  SigningKeyError,
+  ed25519PublicKey,
+  ed25519Sign,
+  ed25519Verify,
+  ed25519KeyFromPem,
+  ed25519PrivateKeyPem,
+  ed25519PublicKeyPem,
+  keyFingerprint,
+  blacklistTestSigningKey,
+  blacklistTestPublicKey,
+} from './signature.js';
+export type { Ed25519Key } from './signature.js';

@@ -111,6 +111,12 @@ export interface PersonalizationDocument {
   financial?: boolean;
   pin?: PinSettings;
   bankPin?: BankPinSettings;
+  /**
+   * Financial cards: the bank application's state at issue. 'inactive' personalizes it
+   * temporarily blocked (APPLICATION BLOCK state) until a bank activates it with APPLICATION
+   * UNBLOCK under BANK_APP_CONTROL; default 'active'.
+   */
+  bankApplication?: { state?: 'active' | 'inactive' };
   person: PersonData;
   card: CardData;
   /** Newest first, at most 4. */
@@ -128,6 +134,8 @@ export interface ResolvedPersonalization {
   pin: { initial: string; tryLimit: number; forbidReturnToInitial: boolean };
   /** null on non-financial cards. */
   bankPin: { initial: string; tryLimit: number } | null;
+  /** null on non-financial cards. */
+  bankApplication: { state: 'active' | 'inactive' } | null;
   person: Omit<PersonData, 'latinName'> & { latinName: string | null };
   card: Omit<CardData, 'pan'> & { pan: string | null };
   workRecords: WorkRecord[];
@@ -276,7 +284,7 @@ function required<T>(o: Record<string, unknown>, path: string, key: string, read
 // ---------------------------------------------------------------------------------------------
 
 const TOP_FIELDS = [
-  'specVersion', 'financial', 'pin', 'bankPin', 'person', 'card', 'workRecords', 'health', 'insurance', 'keys',
+  'specVersion', 'financial', 'pin', 'bankPin', 'bankApplication', 'person', 'card', 'workRecords', 'health', 'insurance', 'keys',
 ] as const;
 
 /**
@@ -294,6 +302,8 @@ export function validatePersonalization(input: unknown): ResolvedPersonalization
   const pin = readAppPin(doc['pin']);
   if (!financial && doc['bankPin'] !== undefined) fail('bankPin', 'only a financial card has a bank PIN');
   const bankPin = financial ? readBankPin(doc['bankPin']) : null;
+  if (!financial && doc['bankApplication'] !== undefined) fail('bankApplication', 'only a financial card has a bank application');
+  const bankApplication = financial ? readBankApplication(doc['bankApplication']) : null;
   const person = required(doc, '', 'person', readPerson);
   const card = required(doc, '', 'card', (v, p) => readCard(v, p, financial));
   if (card.issueDate < person.birthDate) fail('card.issueDate', `is before the birth date ${person.birthDate}`);
@@ -301,7 +311,7 @@ export function validatePersonalization(input: unknown): ResolvedPersonalization
   const health = readHealth(doc['health']);
   const insurance = readInsurance(doc['insurance']);
   const masterKeys = readKeys(doc['keys']);
-  return { specVersion, financial, pin, bankPin, person, card, workRecords, health, insurance, masterKeys };
+  return { specVersion, financial, pin, bankPin, bankApplication, person, card, workRecords, health, insurance, masterKeys };
 }
 
 /**
@@ -374,6 +384,13 @@ function readBankPin(v: unknown): { initial: string; tryLimit: number } {
     tryLimit: o['tryLimit'] ?? PERSONALIZATION_DEFAULTS.bankPinTryLimit,
   });
   return { initial: policy.initialPin, tryLimit: policy.tryLimit };
+}
+
+function readBankApplication(v: unknown): { state: 'active' | 'inactive' } {
+  const o = v === undefined ? {} : object(v, 'bankApplication', ['state']);
+  const state = o['state'] ?? 'active';
+  if (state !== 'active' && state !== 'inactive') fail('bankApplication.state', `must be "active" or "inactive", got ${describeType(state)}`);
+  return { state };
 }
 
 /** GB 3304 codes 01..56 are the 56 ethnic groups; 97 other, 98 foreign-born Chinese citizens. */

@@ -1,5 +1,6 @@
 import { SchemaTooNewError } from '../errors.js';
 import type { Database } from './database.js';
+import { V3_LOSS } from '../loss/schema.js';
 
 /*
  * Versioned migrations, applied when a registry opens. Each runs once, in its own transaction,
@@ -113,7 +114,10 @@ CREATE TRIGGER history_no_truncate BEFORE TRUNCATE ON history
   FOR EACH STATEMENT EXECUTE FUNCTION history_is_append_only();
 `;
 
-export const MIGRATIONS: readonly Migration[] = [{ version: 1, name: 'registry', sql: V1_REGISTRY }];
+export const MIGRATIONS: readonly Migration[] = [
+  { version: 1, name: 'registry', sql: V1_REGISTRY },
+  { version: 3, name: 'loss', sql: V3_LOSS },
+];
 
 /** The schema version this code writes and reads. */
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
