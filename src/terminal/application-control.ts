@@ -1,8 +1,8 @@
-import { SW, applicationBlock, applicationUnblock, getChallenge, selectByName, type CommandApdu } from '../apdu/index.js';
+import { INS, SW, applicationBlock, applicationUnblock, getChallenge, selectByName, type CommandApdu } from '../apdu/index.js';
 import type { KeyAlgorithm, SscKeyName } from '../keys/index.js';
 import { BANK_AID, SSSE_DF_NAME } from '../records/index.js';
 import type { CardChannel, CardSession } from './channel.js';
-import { ApplicationBlockedError, CardDataError, InvalidArgumentError } from './errors.js';
+import { ApplicationBlockedError, CardDataError, InvalidArgumentError, errorForStatus } from './errors.js';
 import { IssuerKeyMissingError, issuerCommandError } from './issuer/errors.js';
 import type { SecureModule } from './psam.js';
 import type { SscCard } from './ssc-card.js';
@@ -123,13 +123,16 @@ export class ApplicationControl {
 
   /**
    * APPLICATION BLOCK: temporary by default (APPLICATION UNBLOCK lifts it), permanent with
-   * `permanent: true` (final). Blocking an application already blocked temporarily is allowed.
+   * `permanent: true` (final). An application already blocked as asked (or for good) is left as
+   * it is, with only its SELECT sent.
    */
-  block(application: CardApplicationName, opts: { permanent?: boolean } = {}): Promise<void> {
+  async block(application: CardApplicationName, opts: { permanent?: boolean } = {}): Promise<void> {
     const key = this.keyFor(application, 'APPLICATION BLOCK');
+    const permanent = opts.permanent === true;
     return this.target.run(async (s, card) => {
-      await selectApplication(s, application, true);
-      await this.sendWithMac(s, card, key, (mac) => applicationBlock(opts.permanent === true, mac));
+      const state = await selectApplication(s, application);
+      if (state === 'permanent' || (state === 'temporary' && !permanent)) return;
+      await this.sendWithMac(s, card, key, (mac) => applicationBlock(permanent, mac));
     });
   }
 
@@ -138,11 +141,12 @@ export class ApplicationControl {
    * blocked is left alone ('not_blocked', nothing but the SELECT sent); a permanently blocked
    * one is ApplicationBlockedError.
    */
-  unblock(application: CardApplicationName): Promise<UnblockOutcome> {
+  async unblock(application: CardApplicationName): Promise<UnblockOutcome> {
     const key = this.keyFor(application, 'APPLICATION UNBLOCK');
     return this.target.run(async (s, card) => {
-      const blocked = await selectApplication(s, application, false);
-      if (!blocked) return 'not_blocked';
+      const state = await selectApplication(s, application);
+      if (state === 'usable') return 'not_blocked';
+      if (state === 'permanent') throw new ApplicationBlockedError(SW.APP_PERMANENTLY_BLOCKED, { command: 'SELECT', ins: INS.SELECT });
       await this.sendWithMac(s, card, key, (mac) => applicationUnblock(mac));
       return 'unblocked';
     });
@@ -175,18 +179,16 @@ export class ApplicationControl {
 }
 
 /**
- * SELECT of the application, accepting the answer of a temporarily blocked one (6A81, which still
- * makes it current); returns whether it is blocked. 9303 (permanent) is ApplicationBlockedError
- * unless `permanentOk` (blocking again is harmless; the card answers 9303 itself).
+ * SELECT of the application, accepting the answers of a blocked one (6A81 temporary, 9303
+ * permanent), which still make it current; returns its lifecycle state.
  */
-async function selectApplication(s: CardSession, application: CardApplicationName, permanentOk: boolean): Promise<boolean> {
+async function selectApplication(s: CardSession, application: CardApplicationName): Promise<'usable' | 'temporary' | 'permanent'> {
   const command = selectByName(APPLICATION_NAMES[application]);
   const response = await s.transmit(command);
-  if (response.sw === SW.OK) return false;
-  if (response.sw === SW.FUNCTION_NOT_SUPPORTED) return true;
-  if (response.sw === SW.APP_PERMANENTLY_BLOCKED && permanentOk) return true;
-  if (response.sw === SW.APP_PERMANENTLY_BLOCKED) throw new ApplicationBlockedError(response.sw, { command: 'SELECT', ins: command.ins });
-  throw issuerCommandError(response.sw, { command: 'SELECT', ins: command.ins });
+  if (response.sw === SW.OK) return 'usable';
+  if (response.sw === SW.FUNCTION_NOT_SUPPORTED) return 'temporary';
+  if (response.sw === SW.APP_PERMANENTLY_BLOCKED) return 'permanent';
+  throw errorForStatus(response.sw, { command: 'SELECT', ins: command.ins });
 }
 
 /** Used by SscCard.open's blacklist screening, which already runs inside the card's session. */
