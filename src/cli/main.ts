@@ -17,6 +17,8 @@ import type { CliIo } from './pin-input.js';
 import { registerSimCommands } from './commands/sim.js';
 import { registerReaderCommands } from './commands/readers.js';
 import { registerOfficeCommands } from './commands/office.js';
+import { registerOfficeLossCommands } from './commands/office-loss.js';
+import { NOW_ENV, fixedClock } from '../office/index.js';
 
 /**
  * `io` replaces the streams PINs are read from and prompted on (default process.stdin and
@@ -29,6 +31,15 @@ export function buildProgram(io: () => CliIo = processIo): Command {
     .description('Social security card simulator and terminal SDK')
     .showHelpAfterError(false)
     .exitOverride();
+  // One clock for every dated rule (office hours, the 60-day activation window, blacklist age):
+  // --now sets SSCARD_NOW for this run (runCli puts the previous value back afterwards).
+  program.option('--now <instant>', 'the time to act at, for every dated rule: ISO date or date-time, e.g. 2027-01-05T10:00:00+08:00 (sets SSCARD_NOW)');
+  program.hook('preAction', () => {
+    const now = program.opts<{ now?: string }>().now;
+    if (now === undefined) return;
+    fixedClock(now);
+    process.env[NOW_ENV] = now;
+  });
   // Command groups register here (one line each).
   registerCardCommands(program);
   registerApduCommand(program);
@@ -39,11 +50,13 @@ export function buildProgram(io: () => CliIo = processIo): Command {
   registerPinCommands(program, io);
   registerDemoCommand(program);
   registerOfficeCommands(program);
+  registerOfficeLossCommands(program, io);
   return program;
 }
 
 export async function runCli(argv: readonly string[], io?: Partial<CliIo>): Promise<number> {
   const program = buildProgram(() => ({ ...processIo(), ...io }));
+  const nowBefore = process.env[NOW_ENV];
   try {
     await program.parseAsync(argv as string[], { from: 'user' });
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
@@ -55,5 +68,8 @@ export async function runCli(argv: readonly string[], io?: Partial<CliIo>): Prom
     const message = err instanceof SscardError ? `${err.message} [${err.code}]` : err instanceof Error ? err.message : String(err);
     process.stderr.write(`sscard: ${message}\n`);
     return typeof process.exitCode === 'number' && process.exitCode !== 0 ? process.exitCode : 1;
+  } finally {
+    if (nowBefore === undefined) delete process.env[NOW_ENV];
+    else process.env[NOW_ENV] = nowBefore;
   }
 }

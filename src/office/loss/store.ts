@@ -122,7 +122,7 @@ export async function lossStatusOf(q: Queryable, card: CardStatus, now: Date, se
     'SELECT ssc_application_blocked AS ssc, bank_application_blocked AS bank FROM cards WHERE card_number = $1',
     [card.cardNumber],
   );
-  const from = card.bank === null ? undefined : await activationFrom(q, card.cardNumber);
+  const from = card.bank === 'inactive' ? await activationFrom(q, card.cardNumber) : undefined;
   return {
     cardNumber: card.cardNumber,
     reports,

@@ -151,6 +151,6 @@ export interface LossStatus {
   reports: LossReport[];
   /** A terminal blocked the application on the chip (reported); a window or bank lifts it with the card. */
   applicationBlocked: { ssc: boolean; bank: boolean };
-  /** The bank activation window (null on a card without the bank application). */
+  /** The bank activation window while the bank side awaits activation (null otherwise). */
   bankActivation: BankActivationWindow | null;
 }
