@@ -8,7 +8,7 @@ import { beforeAll, describe as group, expect, it } from 'vitest';
  */
 
 const ROOT = join(import.meta.dirname, '..', '..');
-const EXAMPLES = ['pharmacy-pos', 'hospital-records', 'lockout', 'trace', 'service-window'] as const;
+const EXAMPLES = ['pharmacy-pos', 'hospital-records', 'lockout', 'trace', 'service-window', 'lost-card'] as const;
 type Example = (typeof EXAMPLES)[number];
 
 interface Run {
@@ -110,6 +110,26 @@ group('examples', () => {
       'branch: wrong bank PIN, nothing changed: BANK_PIN_MISMATCH, tries left 0',
       'branch: bank PIN unlocked; tries left 3',
       'branch: bank PIN reset; the holder verifies the new one: ok',
+      '',
+    ]);
+  });
+
+  it('lost-card: reported, refused and blocked at a pharmacy, replaced; the new card works, the old one never again', () => {
+    expect(output('lost-card')).toEqual([
+      'window: issued card A00000001 to 张伟; bank side inactive',
+      'bank: bank side active; pharmacy: PIN changed (registry pinInitial=false)',
+      '12333 voice menu, 22:40: social security side lost_temporary',
+      'pharmacy (online): refused, ssc lost; application blocked and reported',
+      'another terminal, no blacklist: the card answers as a blocked application (APPLICATION_BLOCKED)',
+      'registry: application blocked on the card: true',
+      'window: A00000001 replaced by A00000002 (identifier 1101059000000002); old card replaced/replaced',
+      'blacklist file version 1: A00000001 ssc replaced, A00000001 bank replaced',
+      'pharmacy (offline): new card A00000002 of 张伟 accepted',
+      'ATM: bank application not active yet',
+      'bank: bank side of A00000002 active, bank PIN verified on the card',
+      'old card, offline pharmacy: the card answers as a blocked application (APPLICATION_BLOCKED)',
+      'old card, in the blacklist file: ssc replaced, bank replaced',
+      'history of A00000001: issue_card, activate_bank, pin_changed, report_loss, application_blocked, report_loss, report_loss, replace_card',
       '',
     ]);
   });
