@@ -1,7 +1,8 @@
 import { chinaDate, daysBetween } from '../clock.js';
 import { ActivationWindowClosedError, CardStateError, OfficeArgumentError } from '../errors.js';
-import { checkHolder, lockCard } from '../operations/cards.js';
+import { checkHolder, findCard, lockCard } from '../operations/cards.js';
 import { requireTransition, writeSide } from '../operations/pin.js';
+import { storeInvariant } from '../operations/runner.js';
 import type { OperationSpec } from '../operations/runner.js';
 import { isFinalState } from '../states.js';
 import type { Queryable } from '../storage/database.js';
@@ -135,8 +136,10 @@ export const handOverOperation: OperationSpec<HandOverInput, CardStatus> = {
         env.now.toISOString(),
       ]);
     }
+    const after = await findCard(tx, card.cardNumber);
+    storeInvariant(after !== undefined, `card ${card.cardNumber} vanished while locked`);
     return {
-      value: card,
+      value: after,
       cardNumber: card.cardNumber,
       idNumber: card.idNumber,
       details: { date, ...(proxyIdNumber === null ? {} : { proxyIdNumber }), ...(opensWindow ? { bankActivationFrom: date } : {}) },
