@@ -88,12 +88,10 @@ export function withdrawLossOperation(settings: LossSettings): OperationSpec<Los
       const facts = checkReporter(card, channel, input, env, settings, 'a written withdrawal');
       const to = requireTransition(card, side, from === 'lost_written' ? 'loss_withdraw' : 'loss_cancel', 'withdraw_loss');
       const pinCheckedOn = channel === 'written' && side === 'bank' ? await runBankPinCheck(env, card, input.bankPinCheck) : undefined;
-      let blocked = await applicationBlocked(tx, card.cardNumber, side);
-      if (input.cardSide !== undefined) {
-        await env.cardSide(input.cardSide, card);
-        if (blocked) await setApplicationBlocked(tx, card.cardNumber, side, false);
-        blocked = false;
-      }
+      // With the card in hand the step makes the chip usable (it unblocks what a POS blocked).
+      await env.cardSide(input.cardSide, card);
+      const chipBlocked = input.cardSide === undefined && (await applicationBlocked(tx, card.cardNumber, side));
+      if (input.cardSide !== undefined) await setApplicationBlocked(tx, card.cardNumber, side, false);
       const report = await openReport(tx, card.cardNumber, side);
       await settleOpenReports(tx, card.cardNumber, side, 'withdrawn', env.now);
       const after = await writeSide(tx, card, side, to, env.now);
@@ -111,7 +109,7 @@ export function withdrawLossOperation(settings: LossSettings): OperationSpec<Los
           ...(facts.proxyIdNumber === null ? {} : { proxyIdNumber: facts.proxyIdNumber }),
           ...(pinCheckedOn === undefined ? {} : { bankPinCheckedOn: pinCheckedOn }),
           // The chip still refuses until a window (or bank) unblocks the application with the card.
-          ...(blocked ? { applicationBlocked: true } : {}),
+          ...(chipBlocked ? { applicationBlocked: true } : {}),
         },
       };
     },
