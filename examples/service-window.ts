@@ -32,7 +32,7 @@ const desk = new ServiceWindow(
 const branch = new ServiceWindow(
   registry,
   { terminalId: 'bank-icbc-0042', role: 'bank', channel: 'counter' },
-  SoftwarePsam.withTestKeys(['RKSSSE', 'BANK_PIN_UNBLOCK', 'BANK_PIN_RELOAD']),
+  SoftwarePsam.withTestKeys(['RKSSSE', 'BANK_PIN_UNBLOCK', 'BANK_PIN_RELOAD', 'BANK_APP_CONTROL']),
 );
 
 /** The card in a reader for the length of `fn`. */

@@ -49,6 +49,13 @@ export const SSC_KEYS = {
    * of PIN UNBLOCK `84 24 00 80`.
    */
   BANK_PIN_UNBLOCK: { kid: 0x12, usage: 'unblock', application: 'bank' },
+  /**
+   * Bank application control key: MAC of APPLICATION BLOCK `84 1E` and APPLICATION UNBLOCK `84 18`
+   * sent to the bank application. Project choice: the bank application has its own lifecycle key
+   * (the SSSE's APP_CONTROL is not in its path), so a bank branch activates a new card's bank
+   * application (personalized blocked until then) with APPLICATION UNBLOCK under this key.
+   */
+  BANK_APP_CONTROL: { kid: 0x13, usage: 'lifecycle', application: 'bank' },
 } as const;
 
 export type SscKeyName = keyof typeof SSC_KEYS;
@@ -73,6 +80,7 @@ const TEST_KEY_ROLES: Readonly<Record<SscKeyName, string>> = {
   PIN_CHANGE: 'CHANGE',
   BANK_PIN_RELOAD: 'BKRELOAD',
   BANK_PIN_UNBLOCK: 'BKUNBLCK',
+  BANK_APP_CONTROL: 'BKAPPCTL',
 };
 
 /**

@@ -120,6 +120,80 @@ export class ScriptStateError extends OperationRefusedError {
   }
 }
 
+// ---- loss reporting, replacement, bank activation ---------------------------------------------
+
+/** Self-service loss reporting while the application PIN is still the initial one (anyone could have used it). */
+export class InitialPinSelfServiceError extends OperationRefusedError {
+  constructor(cardNumber: string) {
+    super(
+      'INITIAL_PIN_SELF_SERVICE',
+      `card ${cardNumber}: self-service loss reporting is only for cards whose PIN the holder has changed; ` +
+        'report it to an operator in office hours, or in writing at a window',
+    );
+  }
+}
+
+/** A manual report (or withdrawal) outside the operators' office hours. */
+export class OutsideOfficeHoursError extends OperationRefusedError {
+  constructor(at: string, hours: string) {
+    super('OUTSIDE_OFFICE_HOURS', `manual loss reports are taken ${hours}; it is ${at}`, { at, hours });
+  }
+}
+
+/** The name given is not the card holder's (manual reports check card number, name and ID number). */
+export class NameMismatchError extends OperationRefusedError {
+  constructor(cardNumber: string) {
+    super('NAME_MISMATCH', `the name given is not the holder's of card ${cardNumber}`);
+  }
+}
+
+/** Someone acting for the holder without the proxy's own ID number. */
+export class ProxyIdRequiredError extends OperationRefusedError {
+  constructor(operation: string) {
+    super('PROXY_ID_REQUIRED', `${operation} by a proxy needs both IDs: the holder's and the proxy's ID number`);
+  }
+}
+
+/** The terminal's role or the channel may not take this kind of report (or withdrawal). */
+export class LossChannelNotAllowedError extends OperationRefusedError {
+  constructor(message: string, details: Record<string, unknown> = {}) {
+    super('LOSS_CHANNEL_NOT_ALLOWED', message, details);
+  }
+}
+
+/** Replacement before a written loss report on the side named. */
+export class WrittenReportRequiredError extends OperationRefusedError {
+  constructor(cardNumber: string, side: 'ssc' | 'bank', state: string | null) {
+    const where = side === 'ssc' ? 'social security side' : 'bank side';
+    super('WRITTEN_REPORT_REQUIRED', `card ${cardNumber}: a replacement needs a written loss report of the ${where} first (it is ${String(state)})`, {
+      side,
+      state,
+    });
+  }
+}
+
+/** The bank PIN check of a written bank-side report failed (wrong PIN, locked PIN, no answer). */
+export class BankPinCheckFailedError extends OperationRefusedError {
+  constructor(on: string, cause: unknown) {
+    const code = cause instanceof SscardError ? cause.code : undefined;
+    super('BANK_PIN_CHECK_FAILED', `the bank PIN check (${on}) failed${code === undefined ? '' : ` (${code})`}`, code === undefined ? { on } : { on, cause: code }, {
+      cause,
+    });
+  }
+}
+
+/** Bank activation after the window (60 days by default) closed. */
+export class ActivationWindowClosedError extends OperationRefusedError {
+  constructor(cardNumber: string, from: string, day: number, limit: number) {
+    super(
+      'ACTIVATION_WINDOW_CLOSED',
+      `card ${cardNumber}: the bank application must be activated within ${limit} days of ${from}; this is day ${day}. ` +
+        'A written request at the bank branch re-opens the window',
+      { from, day, limit },
+    );
+  }
+}
+
 /**
  * The office's secure module failed (e.g. enciphering a PIN change): not a rule, so nothing is
  * recorded; the message names the module's error code, never its input.

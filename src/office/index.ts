@@ -28,6 +28,14 @@ export {
   CardSideFailedError,
   ScriptNotFoundError,
   ScriptStateError,
+  InitialPinSelfServiceError,
+  OutsideOfficeHoursError,
+  NameMismatchError,
+  ProxyIdRequiredError,
+  LossChannelNotAllowedError,
+  WrittenReportRequiredError,
+  BankPinCheckFailedError,
+  ActivationWindowClosedError,
   RegistryUrlError,
   RegistryLockedError,
   RegistryDriverMissingError,
@@ -137,3 +145,29 @@ export type {
   HotlineService,
   RegistryHotlineOptions,
 } from './hotline/index.js';
+// Loss reporting, replacement, bank activation and the blacklist (loss/).
+export { DEFAULT_LOSS_SETTINGS, lossSettings, withinOfficeHours, describeOfficeHours } from './loss/settings.js';
+export type { LossSettings, LossSettingsInput, OfficeHours, TemporaryLossRule } from './loss/settings.js';
+export { LOSS_CHANNELS, LOSS_DOCUMENTS } from './loss/types.js';
+export type {
+  LossChannel,
+  LossDocument,
+  BankPinCheck,
+  LossReportInput,
+  LossWithdrawalInput,
+  LossReportState,
+  LossReport,
+  LossStatus,
+  ReplaceCardInput,
+  ReplacedCard,
+  BankActivationInput,
+  HandOverInput,
+  BankActivationWindow,
+  BlacklistReason,
+  BlacklistRow,
+  ApplicationBlockedInput,
+  BlacklistExport,
+} from './loss/types.js';
+export { LOSS_ROLES } from './loss/checks.js';
+export { RegistryBlacklist, blacklistReason } from './loss/blacklist.js';
+export type { BlacklistRegistry } from './loss/blacklist.js';

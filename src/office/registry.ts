@@ -35,6 +35,16 @@ import type {
   QueueScriptInput,
   ScriptAppliedInput,
 } from './types.js';
+import { activateBankOperation, handOverOperation, reopenActivationOperation } from './loss/activation.js';
+import { RegistryBlacklist, applicationBlockedOperation, blacklistRows, blacklistRowsOf, exportBlacklistOperation, signedBlacklistFile } from './loss/blacklist.js';
+import { expireTemporaryLosses, lapseLossOperation } from './loss/lapse.js';
+import { replaceCardOperation } from './loss/replace.js';
+import { reportLossOperation, withdrawLossOperation } from './loss/reports.js';
+import { DEFAULT_LOSS_SETTINGS, lossSettings } from './loss/settings.js';
+import type { LossSettings, LossSettingsInput } from './loss/settings.js';
+import { lossStatusOf } from './loss/store.js';
+import type * as Loss from './loss/types.js';
+import type { BlacklistQuery, SignedBlacklist } from '../terminal/index.js';
 
 /*
  * The back office registry: persons, cards (both sides' states), personalization versions,
@@ -48,7 +58,10 @@ export interface RegistryOptions {
   clock?: Clock;
   /** Server connections this process may hold at once (postgres:// only; default 10). */
   poolSize?: number;
+  /** Regional rules of loss reporting, replacement and bank activation (see loss/settings.ts). */
+  loss?: LossSettingsInput;
 }
+
 
 export interface HistoryQuery {
   /** At most this many entries, newest last (default 1000). */
@@ -100,6 +113,7 @@ export class Registry {
   readonly migration: MigrationReport;
   readonly clock: Clock;
   private db: Database | undefined;
+  private lossRules: LossSettings = DEFAULT_LOSS_SETTINGS;
 
   private constructor(db: Database, migration: MigrationReport, clock: Clock) {
     this.db = db;
@@ -123,7 +137,9 @@ export class Registry {
         : await openPostgres(where.url, options.poolSize === undefined ? {} : { poolSize: options.poolSize });
     try {
       const migration = await migrate(db);
-      return new Registry(db, migration, options.clock ?? systemClock);
+      const registry = new Registry(db, migration, options.clock ?? systemClock);
+      registry.lossRules = lossSettings(options.loss);
+      return registry;
     } catch (err) {
       await db.close().catch(() => undefined);
       throw err;
@@ -204,6 +220,92 @@ export class Registry {
   /** Settles every pending script past its expiry; returns how many. */
   expireScripts(ctx: OperationContext): Promise<number> {
     return this.perform(expireScriptsOperation, ctx, {});
+  }
+
+  // ---- loss reporting, replacement, bank activation, blacklist (see loss/) -------------------
+
+  /** The loss rules this registry applies (RegistryOptions.loss with defaults). */
+  get lossSettings(): LossSettings {
+    return this.lossRules;
+  }
+
+  /**
+   * Reports one side of a card lost: `channel` 'self' (hotline voice menu, portal, bank
+   * e-channels; only once the PIN is no longer the initial one), 'manual' (an operator in office
+   * hours; name and ID number must match) or 'written' (window, or bank branch for the bank side,
+   * with the ID document; by proxy with both IDs). Returns the card's status.
+   */
+  reportLoss(ctx: OperationContext, input: Loss.LossReportInput): Promise<CardStatus> {
+    return this.perform(reportLossOperation(this.lossRules), ctx, input);
+  }
+
+  /** Withdraws a loss report when the card is found, with the checks of the channel used. */
+  withdrawLoss(ctx: OperationContext, input: Loss.LossWithdrawalInput): Promise<CardStatus> {
+    return this.perform(withdrawLossOperation(this.lossRules), ctx, input);
+  }
+
+  /**
+   * Applies the temporary-loss rule to every temporary report past its lapse (onLapse 'restore':
+   * the side becomes usable again; 'keep': nothing). One operation per card and side; returns the
+   * cards restored. Run daily (`sscard office expire-losses`).
+   */
+  expireTemporaryLosses(ctx: OperationContext): Promise<CardStatus[]> {
+    return expireTemporaryLosses(this.database(), this.clock.now(), this.lossRules, (item) => this.perform(lapseLossOperation(this.lossRules), ctx, item));
+  }
+
+  /** Replaces a card reported lost in writing: a new card from the registry's newest personalization. */
+  replaceCard(ctx: OperationContext, input: Loss.ReplaceCardInput): Promise<Loss.ReplacedCard> {
+    return this.perform(replaceCardOperation, ctx, input);
+  }
+
+  /** Activates the bank side of a financial card at a bank, within the activation window. */
+  activateBank(ctx: OperationContext, input: Loss.BankActivationInput): Promise<CardStatus> {
+    return this.perform(activateBankOperation(this.lossRules), ctx, input);
+  }
+
+  /** A written request at the bank branch re-opens a closed activation window from today. */
+  reopenBankActivation(ctx: OperationContext, input: Loss.BankActivationInput): Promise<Loss.BankActivationWindow> {
+    return this.perform(reopenActivationOperation(this.lossRules), ctx, input);
+  }
+
+  /** Records the day the holder received the card (the bank activation window counts from it). */
+  recordHandOver(ctx: OperationContext, input: Loss.HandOverInput): Promise<CardStatus> {
+    return this.perform(handOverOperation, ctx, input);
+  }
+
+  /** Records that a terminal blocked a listed card's application on the chip. */
+  recordApplicationBlocked(ctx: OperationContext, input: Loss.ApplicationBlockedInput): Promise<CardStatus> {
+    return this.perform(applicationBlockedOperation, ctx, input);
+  }
+
+  /**
+   * Exports the blacklist as the signed file offline terminals load: a new version, the issue
+   * time, every listed side. `signingKey`: the issuer's Ed25519 private key (32-byte seed);
+   * default the project's published TEST key.
+   */
+  async exportBlacklist(ctx: OperationContext, opts: { signingKey?: Uint8Array } = {}): Promise<SignedBlacklist> {
+    const exported = await this.perform(exportBlacklistOperation, ctx, {});
+    return signedBlacklistFile(exported, opts.signingKey);
+  }
+
+  /** The registry as an online terminal's blacklist source, recording its blocks under `ctx`. */
+  blacklistSource(ctx: OperationContext): RegistryBlacklist {
+    return new RegistryBlacklist(this, ctx);
+  }
+
+  /** The listed sides of the card with this number or identifier (empty when clear). */
+  blacklistOf(card: BlacklistQuery): Promise<Loss.BlacklistRow[]> {
+    return blacklistRowsOf(this.database(), card);
+  }
+
+  /** Every listed side of every card. */
+  blacklist(): Promise<Loss.BlacklistRow[]> {
+    return blacklistRows(this.database());
+  }
+
+  /** The card's loss reports, chip blocks and bank activation window. */
+  async lossStatus(cardNumber: string): Promise<Loss.LossStatus> {
+    return lossStatusOf(this.database(), await this.cardStatus(cardNumber), this.clock.now(), this.lossRules);
   }
 
   /** Queues a PIN change given to the hotline, as an enciphered issuer script; see operations/pin-change.ts. */

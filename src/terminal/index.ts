@@ -131,3 +131,35 @@ export type {
   PcscReaderList,
   PcscReaderChange,
 } from './pcsc/index.js';
+// The blacklist at the terminal (offline signed file, or the registry online through its adapter).
+export {
+  BLACKLIST_SIDES,
+  BLACKLIST_REASONS,
+  BlacklistFile,
+  signBlacklist,
+  BLACKLIST_FORMAT,
+  BLACKLIST_FORMAT_VERSION,
+  DEFAULT_BLACKLIST_MAX_AGE_MS,
+  BLACKLIST_CLOCK_SKEW_MS,
+  CardBlacklistedError,
+  BlacklistFormatError,
+  BlacklistSignatureError,
+  BlacklistStaleError,
+  BlacklistNotYetValidError,
+  BlacklistRollbackError,
+} from './blacklist/index.js';
+export type {
+  BlacklistSide,
+  BlacklistReason,
+  BlacklistEntry,
+  BlacklistQuery,
+  ApplicationBlockReport,
+  BlacklistSource,
+  BlacklistListing,
+  BlacklistContent,
+  SignedBlacklist,
+  BlacklistFileOptions,
+} from './blacklist/index.js';
+// Blocking and unblocking the card's applications (POS on a blacklisted card, bank activation, window).
+export { ApplicationControl, APPLICATION_CONTROL_KEYS } from './application-control.js';
+export type { CardApplicationName, UnblockOutcome, ApplicationControlCard } from './application-control.js';

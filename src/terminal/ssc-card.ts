@@ -13,6 +13,9 @@ import { InsuranceFiles, type InsuranceInfo } from './ssc/insurance.js';
 import { ApplicationPin, type PinStatus } from './ssc/pin.js';
 import { SscSession, bindSession } from './ssc/session.js';
 import type { TraceObserver } from './trace.js';
+import type { BlacklistSource } from './blacklist/source.js';
+import { CardBlacklistedError } from './blacklist/errors.js';
+import { screenCard } from './blacklist/screen.js';
 import type { Transport } from './transport.js';
 
 /*
@@ -54,6 +57,19 @@ export interface SscCardOptions extends CardChannelOptions {
    * `issuerScripts`. An unreachable host leaves the terminal working offline.
    */
   issuerHost?: IssuerHost;
+  /**
+   * The blacklist to check the card against at open (a verified BlacklistFile offline, or the
+   * registry online): a card whose social-security side is listed is refused with
+   * CardBlacklistedError (reason lost, replaced or blocked) before any PIN is taken; a listed bank
+   * side makes `card.bank.verifyPin` refuse. See blacklist/screen.ts.
+   */
+  blacklist?: BlacklistSource;
+  /**
+   * With `blacklist`: block a listed card's application on the spot (APPLICATION BLOCK with a MAC
+   * under its control key; the secure module must hold APP_CONTROL, or BANK_APP_CONTROL for the
+   * bank side) and report it to the source. Default false.
+   */
+  blockBlacklisted?: boolean;
 }
 
 /**
@@ -103,11 +119,21 @@ export class SscCard {
     const ownsChannel = !(transport instanceof CardChannel);
     const channel = transport instanceof CardChannel ? transport : new CardChannel(transport, opts);
     if (opts.trace !== undefined) channel.subscribe(opts.trace);
-    const card = await channel.exclusive(async (s) => {
-      const atr = channel.atr();
-      const { session, specVersion } = await SscSession.start(s, channel, opts.psam);
-      return new SscCard({ session, ownsChannel, atr, specVersion, opts });
-    }, { signal: opts.signal });
+    let card: SscCard;
+    try {
+      card = await channel.exclusive(async (s) => {
+        const atr = channel.atr();
+        const { session, specVersion } = await SscSession.start(s, channel, opts.psam);
+        if (opts.blacklist !== undefined) {
+          await screenCard(session, s, { source: opts.blacklist, block: opts.blockBlacklisted === true, psam: opts.psam, algorithm: session.algorithm });
+        }
+        return new SscCard({ session, ownsChannel, atr, specVersion, opts });
+      }, { signal: opts.signal });
+    } catch (error) {
+      // A refused card is not kept: the channel this call made is closed (the card powered off).
+      if (ownsChannel && error instanceof CardBlacklistedError) await channel.close();
+      throw error;
+    }
     if (opts.issuerHost !== undefined) card.#issuerScripts = await applyIssuerScripts(card, opts.issuerHost);
     return card;
   }

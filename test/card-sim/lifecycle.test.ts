@@ -237,9 +237,15 @@ group('lifecycle state persists in the card image', () => {
     expect(sw(card, SELECT_SSSE)).toBe('9000');
   });
 
-  it('the bank application has no lifecycle key of its own: 6A88', () => {
+  it('the bank application has a lifecycle key of its own (BANK_APP_CONTROL): the SSSE\'s key is refused there', () => {
     const card = buildSscCard(s.doc, { powered: true });
     expect(sw(card, SELECT_BANK)).toBe('9000');
-    expect(lifecycle(card, s, '841E0000')).toBe('6A88');
+    expect(lifecycle(card, s, '841E0000')).toBe('6988');
+    expect(sw(card, SELECT_BANK)).toBe('9000');
+    const bankKey = diversifyKey(issuerTestMasterKey('BANK_APP_CONTROL'), s.doc.card.identifier, s.algorithm);
+    const challenge = fromHex(send(card, '0084000008').data);
+    expect(sw(card, `841E000004${toHex(commandMac(s.algorithm, bankKey, fromHex('841E0000'), new Uint8Array(0), challenge))}`)).toBe('9000');
+    expect(sw(card, SELECT_BANK)).toBe('6A81');
+    expect(sw(card, SELECT_SSSE)).toBe('9000');
   });
 });

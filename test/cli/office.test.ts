@@ -140,7 +140,7 @@ describe.runIf(lab.run)('sscard office (server)', { timeout: 60_000 }, () => {
 
   it('init, issue and status on a postgres:// registry, never printing the password', async () => {
     const init = await cli('office', 'init', '--db', fresh.url);
-    expect(init.stdout).toMatch(new RegExp(`\\(postgres\\): schema version ${SCHEMA_VERSION}, created`));
+    expect(init.stdout).toContain(`(postgres): schema version ${SCHEMA_VERSION}, created`);
     expect(init.stdout).not.toContain(':sscard@');
     const r = await cli('office', 'issue', '--sample', 'abdurahman', '--card', join(dir, 'a.json'), '--db', fresh.url, '--json');
     expect(r.code).toBe(0);

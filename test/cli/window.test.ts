@@ -166,7 +166,7 @@ describe.runIf(lab.run)('sscard window (server)', { timeout: 120_000 }, () => {
     expect(await history(db, number)).toEqual([
       'issue_card:ok',
       'pin_unlock:refused:CARD_STATE',
-      'bank_activate:ok',
+      'activate_bank:ok',
       'pin_locked:ok',
       'pin_unlock:refused:BANK_PIN_MISMATCH',
       'pin_unlock:ok',

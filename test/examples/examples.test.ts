@@ -13,7 +13,7 @@ import { ensureBuilt } from '../package/ensure-built.js';
  */
 
 const ROOT = join(import.meta.dirname, '..', '..');
-const EXAMPLES = ['pharmacy-pos', 'hospital-records', 'lockout', 'trace', 'service-window', 'hotline-change-pin'] as const;
+const EXAMPLES = ['pharmacy-pos', 'hospital-records', 'lockout', 'trace', 'service-window', 'hotline-change-pin', 'lost-card'] as const;
 type Example = (typeof EXAMPLES)[number];
 
 interface Run {
@@ -159,10 +159,30 @@ group('examples', () => {
       '  pin_unlock ok (window window-110105-03)',
       '  pin_reset refused NEW_PIN_MISMATCH (window window-110105-03)',
       '  pin_reset ok (window window-110105-03)',
-      '  bank_activate ok (bank bank-icbc-0042)',
+      '  activate_bank ok (bank bank-icbc-0042)',
       '  pin_locked ok (bank bank-icbc-0042)',
       '  pin_unlock refused BANK_PIN_MISMATCH (bank bank-icbc-0042)',
       '  pin_unlock ok (bank bank-icbc-0042)',
+      '',
+    ]);
+  });
+
+  it('lost-card: reported, refused and blocked at a pharmacy, replaced; the new card works, the old one never again', () => {
+    expect(output('lost-card')).toEqual([
+      'window: issued card A00000001 to 张伟; bank side inactive',
+      'bank: bank side active; pharmacy: PIN changed (registry pinInitial=false)',
+      '12333 voice menu, 22:40: social security side lost_temporary',
+      'pharmacy (online): refused, ssc lost; application blocked and reported',
+      'another terminal, no blacklist: the card answers as a blocked application (APPLICATION_BLOCKED)',
+      'registry: application blocked on the card: true',
+      'window: A00000001 replaced by A00000002 (identifier 1101059000000002); old card replaced/replaced',
+      'blacklist file version 1: A00000001 ssc replaced, A00000001 bank replaced',
+      'pharmacy (offline): new card A00000002 of 张伟 accepted',
+      'ATM: bank application not active yet',
+      'bank: bank side of A00000002 active, bank PIN verified on the card',
+      'old card, offline pharmacy: the card answers as a blocked application (APPLICATION_BLOCKED)',
+      'old card, in the blacklist file: ssc replaced, bank replaced',
+      'history of A00000001: issue_card, activate_bank, pin_changed, report_loss, application_blocked, report_loss, report_loss, replace_card',
       '',
     ]);
   });

@@ -110,6 +110,18 @@ const bankPin = v.pipe(
   v.transform((p) => ({ initial: p.initialPin, tryLimit: p.tryLimit })),
 );
 
+/**
+ * Financial cards: the bank application's state at issue. 'inactive' personalizes it temporarily
+ * blocked (APPLICATION BLOCK state) until a bank activates it with APPLICATION UNBLOCK under
+ * BANK_APP_CONTROL; default 'active'.
+ */
+const bankApplication = object({
+  state: v.optional(
+    v.picklist(['active', 'inactive'], (issue) => `must be "active" or "inactive", got ${got(issue)}`),
+    'active',
+  ),
+});
+
 // ---- person and card ---------------------------------------------------------------------------
 
 const personShape = object({
@@ -336,6 +348,7 @@ export const personalizationSchema = v.pipe(
     financial: v.optional(flag, false),
     pin: v.optional(appPin, {}),
     bankPin: v.optional(bankPin),
+    bankApplication: v.optional(bankApplication),
     person: personSchema,
     card: cardSchema,
     /** Newest first, at most 4. */
@@ -345,15 +358,17 @@ export const personalizationSchema = v.pipe(
     keys: v.optional(keysSchema, {}),
   }),
   v.rawTransform(({ dataset, addIssue, NEVER }) => {
-    const { keys, bankPin: bank, ...doc } = dataset.value;
+    const { keys, bankPin: bank, bankApplication: bankApp, ...doc } = dataset.value;
     const given = dataset.value;
     if (!doc.financial && bank !== undefined) fail(addIssue, given, 'bankPin', 'only a financial card has a bank PIN');
+    else if (!doc.financial && bankApp !== undefined) fail(addIssue, given, 'bankApplication', 'only a financial card has a bank application');
     else if (doc.financial && doc.card.pan === null) fail(addIssue, given, 'card.pan', 'is required on a financial card');
     else if (!doc.financial && doc.card.pan !== null) fail(addIssue, given, 'card.pan', 'only a financial card has a PAN');
     else if (doc.card.issueDate < doc.person.birthDate) fail(addIssue, given, 'card.issueDate', 'is before the birth date (person.birthDate)');
     else {
       const resolvedBank = doc.financial ? (bank ?? v.parse(bankPin, {})) : null;
-      return { ...doc, bankPin: resolvedBank, masterKeys: keys };
+      const resolvedBankApp = doc.financial ? (bankApp ?? v.parse(bankApplication, {})) : null;
+      return { ...doc, bankPin: resolvedBank, bankApplication: resolvedBankApp, masterKeys: keys };
     }
     return NEVER;
   }),

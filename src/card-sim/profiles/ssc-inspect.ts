@@ -49,6 +49,12 @@ export interface SscCardReport {
   insurance: Partial<Record<InsuranceType, InsuranceParticipation>>;
   health: { basics: HealthBasics | null; contraindications: Contraindication[]; history: MedicalHistoryEntry[] };
   bank: { pan: string; holder: string } | null;
+  /**
+   * Lifecycle of the applications (APPLICATION BLOCK state; the bank's is null on a card without
+   * it): 'usable', or blocked 'temporary' / 'permanent'. A new financial card's inactive bank
+   * application shows as 'temporary' until the bank activates it.
+   */
+  applications: { ssse: 'usable' | 'temporary' | 'permanent' | null; bank: 'usable' | 'temporary' | 'permanent' | null };
   /** Record capacity of the cyclic files (null when the file is missing). */
   capacity: { workRecords: number | null; contraindications: number | null; history: number | null };
   /** Records that could not be decoded, e.g. "SSSE/EF06 record 2: ...". */
@@ -95,6 +101,10 @@ function pinReport(owner: DedicatedFile | undefined, id: string): PinReport | nu
   return { triesLeft: s.triesLeft, tryLimit: s.tryLimit, blocked: s.blocked, initial: s.initial };
 }
 
+function lifecycleOf(app: DedicatedFile | undefined): 'usable' | 'temporary' | 'permanent' | null {
+  return app === undefined ? null : app.blocked ?? 'usable';
+}
+
 /** Decodes every SSC record of `tree` it can find. */
 export function inspectSscTree(tree: MasterFile): SscCardReport {
   const problems: string[] = [];
@@ -109,6 +119,7 @@ export function inspectSscTree(tree: MasterFile): SscCardReport {
     insurance: {},
     health: { basics: null, contraindications: [], history: [] },
     bank: null,
+    applications: { ssse: lifecycleOf(ssse), bank: lifecycleOf(tree.findByDfName(BANK_AID)) },
     capacity: { workRecords: null, contraindications: null, history: null },
     problems,
   };

@@ -153,9 +153,10 @@ function bankRecord(p: ResolvedPersonalization): Uint8Array {
  *   unless the document gives its own) with the card identifier; see diversifyKey. Among them the
  *   application control key SSC_KEYS.APP_CONTROL (usage 'lifecycle') authorises APPLICATION BLOCK /
  *   UNBLOCK and CARD BLOCK (project choice: the profile names no key for them).
- * - The bank application (financial cards) holds the bank PIN and its two issuer keys,
- *   SSC_KEYS.BANK_PIN_RELOAD and BANK_PIN_UNBLOCK, diversified the same way (see handlers/pin for
- *   the bank's RELOAD PIN and PIN UNBLOCK).
+ * - The bank application (financial cards) holds the bank PIN and its issuer keys,
+ *   SSC_KEYS.BANK_PIN_RELOAD, BANK_PIN_UNBLOCK and BANK_APP_CONTROL, diversified the same way (see
+ *   handlers/pin for the bank's RELOAD PIN and PIN UNBLOCK, handlers/lifecycle for the block and
+ *   unblock). With `bankApplication.state: 'inactive'` it starts temporarily blocked.
  * - EF05, EF06 and DF10/EF05 have one fixed length per record (recordLengths).
  */
 export function buildSscTree(document: unknown): MasterFile {
@@ -266,7 +267,10 @@ export function buildSscTree(document: unknown): MasterFile {
   });
 
   if (p.financial && p.bankPin !== null) {
-    const bank = mf.addDf({ fid: SSC_FIDS.BANK, dfName: BANK_AID, label: 'BANK' });
+    // An inactive bank application is personalized temporarily blocked: the chip itself refuses
+    // it (6A81) until a bank activates it with APPLICATION UNBLOCK under BANK_APP_CONTROL.
+    const inactive = p.bankApplication?.state === 'inactive';
+    const bank = mf.addDf({ fid: SSC_FIDS.BANK, dfName: BANK_AID, label: 'BANK', ...(inactive ? { blocked: 'temporary' as const } : {}) });
     bank.addPin({
       id: SSC_PINS.bank.id,
       reference: SSC_PINS.bank.reference,

@@ -26,7 +26,7 @@ import { documentFor, saveNewCardImage } from './card.js';
  */
 
 const WINDOW_KEYS = ['RKSSSE', 'PIN_UNBLOCK', 'PIN_RELOAD'] as const;
-const BANK_KEYS = ['RKSSSE', 'BANK_PIN_UNBLOCK', 'BANK_PIN_RELOAD'] as const;
+const BANK_KEYS = ['RKSSSE', 'BANK_PIN_UNBLOCK', 'BANK_PIN_RELOAD', 'BANK_APP_CONTROL'] as const;
 
 interface CommonOptions {
   db?: string;

@@ -1,5 +1,6 @@
 import { SchemaTooNewError } from '../errors.js';
 import type { Database } from './database.js';
+import { V2_LOSS } from '../loss/schema.js';
 
 /*
  * Versioned migrations, applied when a registry opens. Each runs once, in its own transaction,
@@ -114,13 +115,13 @@ CREATE TRIGGER history_no_truncate BEFORE TRUNCATE ON history
 `;
 
 /*
- * Version 4, the hotline's PIN change scripts (docs/hotline.md):
+ * Version 3, the hotline's PIN change scripts (docs/hotline.md):
  *   - issuer_scripts.state gains 'failed' (the card refused the script, e.g. a wrong current PIN);
  *   - outcome: how a settled script ended (the card's answer, the script that replaced it, expiry);
  *   - holder_told_at: when the hotline told the holder of a failed or expired change;
  *   - cards are found by the digits of their number (callers type it without its letter).
  */
-const V4_HOTLINE_SCRIPTS = `
+const V3_HOTLINE_SCRIPTS = `
 ALTER TABLE issuer_scripts DROP CONSTRAINT issuer_scripts_state_check;
 ALTER TABLE issuer_scripts ADD CONSTRAINT issuer_scripts_state_check
   CHECK (state IN ('pending', 'applied', 'expired', 'cancelled', 'failed'));
@@ -132,7 +133,8 @@ CREATE INDEX cards_by_number_digits ON cards ((regexp_replace(card_number, '[^0-
 
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'registry', sql: V1_REGISTRY },
-  { version: 4, name: 'hotline scripts', sql: V4_HOTLINE_SCRIPTS },
+  { version: 2, name: 'loss', sql: V2_LOSS },
+  { version: 3, name: 'hotline scripts', sql: V3_HOTLINE_SCRIPTS },
 ];
 
 /** The schema version this code writes and reads. */

@@ -146,25 +146,8 @@ export interface BankActivationInput {
 export function checkActivation(card: CardStatus, visit: { cardIdentifier: string; idNumber: string }): CardSideState {
   if (card.cardIdentifier !== visit.cardIdentifier) throw new CardIdentityMismatchError(card.cardNumber);
   if (visit.idNumber !== card.idNumber) throw new IdMismatchError(card.cardNumber);
-  return requireTransition(card, 'bank', 'activate', 'bank_activate');
+  return requireTransition(card, 'bank', 'activate', 'activate_bank');
 }
-
-/**
- * The bank side activated at a branch (inactive -> active) with the card and the ID document: a
- * back-office fact, nothing is sent to the card (its bank application works from personalization).
- * Project choice: the 60-day limit on activating a replacement card is not checked here.
- */
-export const bankActivateOperation: OperationSpec<BankActivationInput, CardStatus> = {
-  name: 'bank_activate',
-  roles: ['bank', 'admin'],
-  subject: (i) => ({ cardNumber: i.cardNumber, idNumber: i.idNumber }),
-  async run(tx, env, input) {
-    const card = await lockCard(tx, input.cardNumber);
-    const to = checkActivation(card, input);
-    const after = await writeSide(tx, card, 'bank', to, env.now);
-    return { value: after, cardNumber: card.cardNumber, idNumber: card.idNumber, details: { side: 'bank', from: card.bank, to } };
-  },
-};
 
 export interface RefusalInput {
   cardNumber: string | null;

@@ -1,4 +1,4 @@
-import { CardChannel, IssuerTerminal, SscCard } from '../../terminal/index.js';
+import { ApplicationControl, CardChannel, IssuerTerminal, SscCard } from '../../terminal/index.js';
 import type { IssuerSecureModule } from '../../terminal/index.js';
 import { checkContext } from '../context.js';
 import type { OperationContext, Role } from '../context.js';
@@ -21,7 +21,7 @@ import {
 } from './chip.js';
 import type { ChipIdentity } from './chip.js';
 import { CardChangedNotRecordedError } from './errors.js';
-import { WINDOW_PIN_OPERATIONS, bankActivateOperation, checkActivation, checkVisit, refusalOperation, rolesFor } from './pin-operations.js';
+import { WINDOW_PIN_OPERATIONS, checkActivation, checkVisit, refusalOperation, rolesFor } from './pin-operations.js';
 import type { WindowAct } from './pin-operations.js';
 import { windowSettings } from './settings.js';
 import type { ServiceWindowOptions, WindowSettings } from './settings.js';
@@ -270,10 +270,15 @@ export class ServiceWindow {
     });
   }
 
-  /** The bank side activated (inactive -> active) with the card and the ID document; nothing is sent to the card. */
+  /**
+   * The bank side activated (inactive -> active) with the card and the ID document, within the
+   * registry's activation window (Registry.activateBank: 60 days by default): the chip's bank
+   * application, personalized blocked, is unblocked (APPLICATION UNBLOCK under BANK_APP_CONTROL,
+   * which the secure module must hold) inside the same operation.
+   */
   async activateBank(where: WindowCard, input: { idNumber: string }): Promise<CardStatus> {
-    const name = 'bank_activate';
-    const roles = bankActivateOperation.roles;
+    const name = 'activate_bank';
+    const roles: readonly Role[] = ['bank', 'admin'];
     const idNumber = this.presentedId(input.idNumber);
     const { card, identity } = await this.identify(where, name, roles, idNumber);
     const { cardNumber, cardIdentifier } = identity;
@@ -282,7 +287,14 @@ export class ServiceWindow {
       checkActivation(await this.registry.cardStatus(cardNumber), { cardIdentifier, idNumber });
       await onChip(name, cardNumber, () => checkChipHolder(terminal, idNumber, cardNumber));
     });
-    return this.registry.perform(bankActivateOperation, this.ctx, { cardNumber, cardIdentifier, idNumber });
+    const control = ApplicationControl.forCard(card, this.psam);
+    return this.registry.activateBank(this.ctx, {
+      cardNumber,
+      idNumber,
+      cardSide: async () => {
+        await control.unblock('bank');
+      },
+    });
   }
 
   // ---- the act --------------------------------------------------------------------------------------

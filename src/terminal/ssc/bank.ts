@@ -6,6 +6,7 @@ import type { SscCard } from '../ssc-card.js';
 import { sendPinCommand } from './pin.js';
 import { cardData } from './records.js';
 import { sessionOf, type SscSession } from './session.js';
+import { refuseListedBank } from '../blacklist/screen.js';
 
 /** EMV/PBOC tag of the PIN try counter, read with GET DATA. */
 const PIN_TRY_COUNTER_TAG = 0x9f17;
@@ -19,9 +20,13 @@ export class BankApplication {
     this.session = sessionOf(card);
   }
 
-  /** SELECT A000000333010101, VERIFY 00 20 00 80 08 <ISO 9564 format-2 PIN block>. */
+  /**
+   * SELECT A000000333010101, VERIFY 00 20 00 80 08 <ISO 9564 format-2 PIN block>. A bank side
+   * listed on the blacklist SscCard.open checked is refused first (CardBlacklistedError).
+   */
   verifyPin(pin: string | Uint8Array): Promise<void> {
     return this.session.exclusive(async (s) => {
+      refuseListedBank(this.session);
       await this.session.goTo(s, 'bank');
       await sendPinCommand(s, verify(SSC_PINS.bank.reference, encodePinBlockFormat2(pin)));
     });

@@ -142,6 +142,20 @@ group('personalization document validation', () => {
     expect(rejected((d) => (d.card.pan = '6214830105000319')).message).toBe('card.pan: Luhn check digit is wrong');
   });
 
+  it('a financial card may start with its bank application inactive', () => {
+    expect(validatePersonalization(samplePerson('zhang-wei')).bankApplication).toEqual({ state: 'active' });
+    expect(validatePersonalization(samplePerson('abdurahman')).bankApplication).toBeNull();
+    const inactive = { ...samplePerson('zhang-wei'), bankApplication: { state: 'inactive' as const } };
+    expect(validatePersonalization(inactive).bankApplication).toEqual({ state: 'inactive' });
+    expect(rejected((d) => (d.bankApplication = { state: 'inactive' }), 'abdurahman').message).toBe(
+      'bankApplication: only a financial card has a bank application',
+    );
+    expect(rejected((d) => (d.bankApplication = { state: 'asleep' })).message).toBe(
+      'bankApplication.state: must be "active" or "inactive", got a string of 6 characters',
+    );
+    expect(rejected((d) => (d.bankApplication = { active: false })).path).toBe('bankApplication.active');
+  });
+
   it('checks card fields', () => {
     expect(rejected((d) => (d.card.number = 'A1050003')).path).toBe('card.number');
     expect(rejected((d) => (d.card.identifier = '9901059000310026')).message).toMatch(

@@ -1,7 +1,7 @@
 import { createCipheriv } from 'node:crypto';
 import { describe as group, expect, it } from 'vitest';
 import { decodeResponse, fromHex, toHex } from '../../../src/apdu/index.js';
-import { SSC_KEYS, diversifyKey, issuerTestMasterKey } from '../../../src/keys/index.js';
+import { SSC_KEYS, commandMac, diversifyKey, issuerTestMasterKey } from '../../../src/keys/index.js';
 import {
   decodeContraindication,
   decodeMedicalHistory,
@@ -144,6 +144,26 @@ group('SSC card built from a personalization document', () => {
     expect(ok(card, '00B2010C00')).toBe(`70155A08${pan}5F2008${Buffer.from('WANG/YAN').toString('hex').toUpperCase()}`);
     const plain = buildSscCard(samplePerson('li-xiuying'), { powered: true });
     expect(send(plain, '00A4040008A000000333010101').sw).toBe('6A82');
+  });
+
+  it('personalizes an inactive bank application blocked until APPLICATION UNBLOCK under BANK_APP_CONTROL', () => {
+    const doc = { ...samplePerson('wang-yan'), bankApplication: { state: 'inactive' as const } };
+    const card = buildSscCard(doc, { powered: true });
+    expect(send(card, '00A4040008A000000333010101').sw).toBe('6A81');
+    expect(send(card, '80CA9F1700').sw).toBe('6A81');
+    expect(JSON.stringify(card.exportState())).toContain('"applicationBlocked":"temporary"');
+    const key = diversifyKey(issuerTestMasterKey('BANK_APP_CONTROL'), doc.card.identifier, 'sm4');
+    const challenge = fromHex(ok(card, '0084000008'));
+    const mac = commandMac('sm4', key, fromHex('84180000'), new Uint8Array(0), challenge);
+    ok(card, `8418000004${toHex(mac)}`);
+    expect(ok(card, '00A4040008A000000333010101')).toBe('6F0A8408A000000333010101');
+    ok(card, '002000800826246810FFFFFFFF');
+    // The SSSE's control key does not reach the bank application.
+    const ssseKey = diversifyKey(issuerTestMasterKey('APP_CONTROL'), doc.card.identifier, 'sm4');
+    const c2 = fromHex(ok(card, '0084000008'));
+    expect(send(card, `841E000004${toHex(commandMac('sm4', ssseKey, fromHex('841E0000'), new Uint8Array(0), c2))}`).sw).toBe('6988');
+    expect(inspectSscTree(buildSscTree(samplePerson('wang-yan'))).applications).toEqual({ ssse: 'usable', bank: 'usable' });
+    expect(inspectSscTree(buildSscTree(samplePerson('li-xiuying'))).applications).toEqual({ ssse: 'usable', bank: null });
   });
 
   it('diversifies keys per card and never stores a PIN in the exported state', () => {

@@ -27,17 +27,20 @@ describeBackends(
       return issued;
     }
 
-    it('activates the bank side at a branch (ID checked, nothing sent to the card), once', async () => {
+    it('activates the bank side at a branch (ID checked, the bank application unblocked on the chip), once', async () => {
       const { card, chip, idNumber } = await issueChip(reg(), { financial: true });
       expect(card.bank).toBe('inactive');
       const before = stateOf(chip);
       await expect(atCounter(chip, (ch) => windowAt(reg()).activateBank(ch, { idNumber }))).rejects.toMatchObject({ code: 'ROLE_NOT_ALLOWED' });
-      await atCounter(chip, (ch) => bankAt(reg()).activateBank(ch, { idNumber }));
-      await expect(atCounter(chip, (ch) => bankAt(reg()).activateBank(ch, { idNumber }))).rejects.toMatchObject({ code: 'CARD_STATE', state: 'active' });
       expect(stateOf(chip)).toBe(before);
-      expect(await story(reg(), card.cardNumber)).toEqual(['issue_card:ok', 'bank_activate:ok', 'bank_activate:refused:CARD_STATE']);
+      await atCounter(chip, (ch) => bankAt(reg()).activateBank(ch, { idNumber }));
+      const activated = stateOf(chip);
+      expect(activated).not.toBe(before);
+      await expect(atCounter(chip, (ch) => bankAt(reg()).activateBank(ch, { idNumber }))).rejects.toMatchObject({ code: 'CARD_STATE', state: 'active' });
+      expect(stateOf(chip)).toBe(activated);
+      expect(await story(reg(), card.cardNumber)).toEqual(['issue_card:ok', 'activate_bank:ok', 'activate_bank:refused:CARD_STATE']);
       // The role is refused before the card is read: recorded against the person.
-      expect((await reg().historyOfPerson(idNumber)).map((e) => [e.operation, e.reason, e.role, e.cardNumber])).toContainEqual(['bank_activate', 'ROLE_NOT_ALLOWED', 'window', null]);
+      expect((await reg().historyOfPerson(idNumber)).map((e) => [e.operation, e.reason, e.role, e.cardNumber])).toContainEqual(['activate_bank', 'ROLE_NOT_ALLOWED', 'window', null]);
     });
 
     it('unlocks a bank PIN locked at an ATM only with the correct bank PIN: a wrong one is refused and changes nothing', async () => {

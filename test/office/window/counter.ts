@@ -15,7 +15,7 @@ import { BANK, WINDOW, personDocument } from '../fixtures.js';
 /** A window's module: RKSSSE for EF06 of 3.00 cards, and the application PIN's keys. */
 export const windowPsam = (): SoftwarePsam => SoftwarePsam.withTestKeys(['RKSSSE', 'PIN_UNBLOCK', 'PIN_RELOAD']);
 /** A bank branch's module. */
-export const bankPsam = (): SoftwarePsam => SoftwarePsam.withTestKeys(['RKSSSE', 'BANK_PIN_UNBLOCK', 'BANK_PIN_RELOAD']);
+export const bankPsam = (): SoftwarePsam => SoftwarePsam.withTestKeys(['RKSSSE', 'BANK_PIN_UNBLOCK', 'BANK_PIN_RELOAD', 'BANK_APP_CONTROL']);
 
 export function windowAt(registry: Registry, options: ServiceWindowOptions = {}, ctx: OperationContext = WINDOW, psam: IssuerSecureModule = windowPsam()): ServiceWindow {
   return new ServiceWindow(registry, ctx, psam, options);
