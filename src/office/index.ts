@@ -36,6 +36,12 @@ export {
   RegistryStorageError,
   RegistryClosedError,
   OfficeArgumentError,
+  QueryPasswordIncorrectError,
+  QueryPasswordLockedError,
+  QueryPasswordFormatError,
+  IdentityMismatchError,
+  NoLiveCardError,
+  QueryPasswordResetLimitError,
 } from './errors.js';
 export { DEFAULT_REGISTRY_LOCATION, REGISTRY_ENV, defaultRegistryLocation, parseRegistryLocation } from './storage/location.js';
 export type { RegistryLocation } from './storage/location.js';
@@ -64,3 +70,14 @@ export type {
   QueueScriptInput,
   ScriptAppliedInput,
 } from './types.js';
+export {
+  DEFAULT_QUERY_PASSWORD_RULES,
+  QUERY_PASSWORD_MIN_LENGTH,
+  QUERY_PASSWORD_MAX_LENGTH,
+  initialQueryPassword,
+} from './password/rules.js';
+export type { QueryPasswordOptions, QueryPasswordRules } from './password/rules.js';
+export { DEFAULT_SCRYPT_PARAMS } from './password/hash.js';
+export type { ScryptParams } from './password/hash.js';
+export type { SignInInput, ChangeInput, ResetInput } from './password/flows.js';
+export type { QueryPasswordStatus, SignedIn } from './password/operations.js';

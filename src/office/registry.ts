@@ -8,6 +8,11 @@ import { issueCardOperation } from './operations/issue.js';
 import { correctPersonalizationOperation } from './operations/personalization.js';
 import { blockCardOperation, pinChangedOperation, pinLockedOperation, pinResetOperation, pinUnlockOperation } from './operations/pin.js';
 import { performOperation } from './operations/runner.js';
+import { changePassword, passwordStatus, resetPassword, signIn } from './password/flows.js';
+import type { ChangeInput, PasswordEnv, ResetInput, SignInInput } from './password/flows.js';
+import type { QueryPasswordStatus, SignedIn } from './password/operations.js';
+import { rememberQueryPasswordRules } from './password/rules.js';
+import type { QueryPasswordOptions } from './password/rules.js';
 import type { OperationSpec } from './operations/runner.js';
 import { expireScriptsOperation, pendingScripts, queueScriptOperation, scriptAppliedOperation } from './operations/scripts.js';
 import type { Database } from './storage/database.js';
@@ -44,6 +49,8 @@ export interface RegistryOptions {
   clock?: Clock;
   /** Server connections this process may hold at once (postgres:// only; default 10). */
   poolSize?: number;
+  /** The information-query password's try limit, hash parameters and resets a day (see password/rules.ts). */
+  queryPassword?: QueryPasswordOptions;
 }
 
 export interface HistoryQuery {
@@ -119,6 +126,7 @@ export class Registry {
         : await openPostgres(where.url, options.poolSize === undefined ? {} : { poolSize: options.poolSize });
     try {
       const migration = await migrate(db);
+      rememberQueryPasswordRules(db, options.queryPassword);
       return new Registry(db, migration, options.clock ?? systemClock);
     } catch (err) {
       await db.close().catch(() => undefined);
@@ -200,6 +208,36 @@ export class Registry {
   /** Settles every pending script past its expiry; returns how many. */
   expireScripts(ctx: OperationContext): Promise<number> {
     return this.perform(expireScriptsOperation, ctx, {});
+  }
+
+  // ---- the information-query password (password/; each recorded, never the password) -------
+
+  /**
+   * Signs in with the card number or ID number and the query password: one try spent before the
+   * comparison, locked after the try limit (QUERY_PASSWORD_INCORRECT with the tries left,
+   * QUERY_PASSWORD_LOCKED); a malformed password throws QUERY_PASSWORD_FORMAT and spends nothing.
+   */
+  signInWithQueryPassword(ctx: OperationContext, input: SignInInput): Promise<SignedIn> {
+    return signIn(this.passwordEnv(), ctx, input);
+  }
+
+  /** Changes the card's query password (the current one is a try, as at sign-in). */
+  changeQueryPassword(ctx: OperationContext, input: ChangeInput): Promise<QueryPasswordStatus> {
+    return changePassword(this.passwordEnv(), ctx, input);
+  }
+
+  /** Resets a forgotten or locked query password to its initial value (ID number, name, personal number). */
+  resetQueryPassword(ctx: OperationContext, input: ResetInput): Promise<QueryPasswordStatus> {
+    return resetPassword(this.passwordEnv(), ctx, input);
+  }
+
+  /** The state of the card's query password (initial or not, tries left, locked); records nothing. */
+  queryPasswordStatus(cardNumber: string): Promise<QueryPasswordStatus> {
+    return passwordStatus(this.passwordEnv(), cardNumber);
+  }
+
+  private passwordEnv(): PasswordEnv {
+    return { db: this.database(), clock: this.clock, perform: (spec, ctx, input) => this.perform(spec, ctx, input) };
   }
 
   // ---- lookups (record nothing) ------------------------------------------------------------

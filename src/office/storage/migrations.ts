@@ -1,4 +1,5 @@
 import { SchemaTooNewError } from '../errors.js';
+import { V5_QUERY_PASSWORDS } from '../password/schema.js';
 import type { Database } from './database.js';
 
 /*
@@ -15,6 +16,7 @@ import type { Database } from './database.js';
  *     correction adds a version, nothing is overwritten.
  *   - issuer_scripts: commands queued for a card's next online contact.
  *   - history: append-only; a trigger refuses UPDATE, DELETE and TRUNCATE.
+ *   - query_passwords (5): the information-query passwords' verifiers and counters (password/schema.ts).
  */
 
 export interface Migration {
@@ -113,7 +115,10 @@ CREATE TRIGGER history_no_truncate BEFORE TRUNCATE ON history
   FOR EACH STATEMENT EXECUTE FUNCTION history_is_append_only();
 `;
 
-export const MIGRATIONS: readonly Migration[] = [{ version: 1, name: 'registry', sql: V1_REGISTRY }];
+export const MIGRATIONS: readonly Migration[] = [
+  { version: 1, name: 'registry', sql: V1_REGISTRY },
+  { version: 5, name: 'query_passwords', sql: V5_QUERY_PASSWORDS },
+];
 
 /** The schema version this code writes and reads. */
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
