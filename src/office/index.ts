@@ -81,3 +81,7 @@ export { DEFAULT_SCRYPT_PARAMS } from './password/hash.js';
 export type { ScryptParams } from './password/hash.js';
 export type { SignInInput, ChangeInput, ResetInput } from './password/flows.js';
 export type { QueryPasswordStatus, SignedIn } from './password/operations.js';
+export { Portal, startPortal, DEFAULT_PORTAL_PORT, DEFAULT_PORTAL_LIMITS } from './portal/server.js';
+export type { PortalOptions, StartPortalOptions, RunningPortal, PortalLimits } from './portal/server.js';
+export type { RateLimit } from './portal/rate-limit.js';
+export { CONTENT_SECURITY_POLICY } from './portal/http.js';

@@ -6,6 +6,7 @@ import { Registry, defaultRegistryLocation } from '../../office/index.js';
 import type { CardStatus, HistoryEntry, OperationContext } from '../../office/index.js';
 import { colors, printLine } from '../output.js';
 import { CliInputError, documentFor, saveNewCardImage } from './card.js';
+import { registerOfficeServeCommand } from './office-serve.js';
 
 /*
  * `sscard office …`: the back office registry from the command line. Every command takes
@@ -178,4 +179,5 @@ export function registerOfficeCommands(program: Command): void {
     .addOption(dbOption())
     .option('--json', 'print the new card record as JSON')
     .action((opts: IssueOptions) => officeIssue(opts));
+  registerOfficeServeCommand(office);
 }
