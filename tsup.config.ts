@@ -9,7 +9,7 @@ const areas = ['apdu', 'pin', 'records', 'keys', 'card-sim', 'terminal', 'bridge
 const portalAssetDir = 'src/office/portal/assets';
 export const portalAssets: Record<string, string> = Object.fromEntries(
   readdirSync(portalAssetDir)
-    .filter((name) => name.endsWith('.css'))
+    .filter((name) => name.endsWith('.css') || name.endsWith('.svg'))
     .sort()
     .map((name) => [name, readFileSync(`${portalAssetDir}/${name}`, 'utf8')]),
 );

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { OfficeError } from '../errors.js';
 
 /*
- * The portal's page assets (assets/: the stylesheet). The build inlines the folder into the
+ * The portal's page assets (assets/: the stylesheet and the icon). The build inlines the folder into the
  * bundle (tsup.config.ts defines __SSCARD_PORTAL_ASSETS__ as its files' text), so the built CLI
  * and the published package serve them without the folder; from the sources (tsx, vitest) they
  * are read from the folder beside this file. Each is served at /assets/NAME?v=HASH with a long
@@ -23,7 +23,7 @@ export interface PortalAsset {
   href: string;
 }
 
-const TYPES: Record<string, string> = { '.css': 'text/css; charset=utf-8' };
+const TYPES: Record<string, string> = { '.css': 'text/css; charset=utf-8', '.svg': 'image/svg+xml' };
 
 function sources(): Record<string, string> {
   if (typeof __SSCARD_PORTAL_ASSETS__ === 'object' && __SSCARD_PORTAL_ASSETS__ !== null) return __SSCARD_PORTAL_ASSETS__;

@@ -59,9 +59,9 @@ export function layout(frame: PageFrame, title: Label, body: Html): string {
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="no-referrer">
 <title>${title.zh} · 社会保障卡服务 | ${title.en} · Social Security Card Services</title>
 <link rel="stylesheet" href="${assetHref('portal.css')}">
+<link rel="icon" href="${assetHref('icon.svg')}" type="image/svg+xml">
 </head>
 <body>
 <header class="site"><span class="title">社会保障卡网上服务<span class="en">Social Security Card Online Services</span></span>${nav(frame)}</header>
@@ -74,7 +74,7 @@ ${body}
 }
 
 function field(name: string, label: Label, type: 'text' | 'password', attrs: { autocomplete: string; value?: string; hint?: Label; maxlength?: number; inputmode?: string }): Html {
-  return html`<label>${both(label)}
+  return html`<label><span class="caption">${both(label)}</span>
     <input type="${type}" name="${name}" id="${name}" autocomplete="${attrs.autocomplete}" required${attrs.maxlength === undefined ? null : html` maxlength="${attrs.maxlength}"`}${attrs.inputmode === undefined ? null : html` inputmode="${attrs.inputmode}"`}${attrs.value === undefined ? null : html` value="${attrs.value}"`}>
     ${attrs.hint === undefined ? null : html`<span class="hint">${attrs.hint.zh}<span class="en">${attrs.hint.en}</span></span>`}
   </label>`;

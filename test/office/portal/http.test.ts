@@ -2,8 +2,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CONTENT_SECURITY_POLICY, Registry, initialQueryPassword, startPortal } from '../../../src/office/index.js';
-import type { CardStatus, RunningPortal } from '../../../src/office/index.js';
+import { CONTENT_SECURITY_POLICY, CardStateError, Registry, initialQueryPassword, startPortal } from '../../../src/office/index.js';
+import type { CardStatus, OperationContext, RunningPortal } from '../../../src/office/index.js';
 import { WINDOW, idOf, personDocument } from '../fixtures.js';
 import { FAST_HASH } from '../password/fast-hash.js';
 import { Browser } from './client.js';
@@ -57,7 +57,7 @@ describe('portal over HTTP', { timeout: 120_000 }, () => {
       expect(r.headers['content-security-policy']).toBe(CONTENT_SECURITY_POLICY);
       expect(r.headers['x-content-type-options']).toBe('nosniff');
       expect(r.headers['x-frame-options']).toBe('DENY');
-      expect(r.headers['referrer-policy']).toBe('no-referrer');
+      expect(r.headers['referrer-policy']).toBe('same-origin');
       expect(r.headers['cache-control']).toBe('no-store');
     }
     expect(CONTENT_SECURITY_POLICY).toContain("default-src 'none'");
@@ -247,5 +247,51 @@ describe('portal over HTTP', { timeout: 120_000 }, () => {
     expect(status.body.includes('href="/loss"')).toBe(running.portal.lossReporting);
     if (!running.portal.lossReporting) expect((await b.get('/loss')).status).toBe(404);
     expect(logged).toEqual([]);
+  });
+
+  it('wires the loss page to the registry\'s reportLoss (self channel) when it has one, and shows its refusals', async () => {
+    const calls: Array<[OperationContext, unknown]> = [];
+    let refuse = false;
+    // A registry with the loss operation: the real one, plus reportLoss as a recording double.
+    const withLoss = Object.assign(Object.create(registry) as Registry, {
+      async reportLoss(ctx: OperationContext, input: { cardNumber: string; side: 'ssc' | 'bank'; channel: 'self' }) {
+        calls.push([ctx, input]);
+        if (refuse) throw new CardStateError(input.cardNumber, input.side, 'inactive', 'report_loss');
+        return undefined;
+      },
+    });
+    const lossPortal = await startPortal({ registry: withLoss, port: 0, terminalId: 'portal-loss-test' });
+    const off = await startPortal({ registry: withLoss, port: 0, lossReporting: false });
+    try {
+      expect(lossPortal.portal.lossReporting).toBe(true);
+      expect(off.portal.lossReporting).toBe(false);
+      const { card, initial } = await issue();
+      const b = new Browser(lossPortal.url);
+      await b.get('/sign-in');
+      expect((await b.post('/sign-in', { account: card.cardNumber, password: initial })).status).toBe(303);
+      expect((await b.get('/status')).body).toContain('href="/loss"');
+      const form = await b.get('/loss');
+      expect(form.body).toContain('value="ssc"');
+      expect(form.body).toContain('value="bank"');
+      expect(form.body).toContain('不能自助挂失');
+      expect((await b.post('/loss', { side: 'both' })).status).toBe(400);
+      expect(calls).toEqual([]);
+      const ok = await b.post('/loss', { side: 'bank' });
+      expect(ok.status).toBe(303);
+      expect(calls).toEqual([[{ terminalId: 'portal-loss-test', role: 'portal', channel: 'online' }, { cardNumber: card.cardNumber, side: 'bank', channel: 'self' }]]);
+      expect((await b.get('/status')).body).toContain('挂失已受理');
+      refuse = true;
+      const refused = await b.post('/loss', { side: 'bank' });
+      expect(refused.status).toBe(409);
+      expect(refused.body).toContain('该应用当前状态不能挂失');
+      const o = new Browser(off.url);
+      await o.get('/sign-in');
+      expect((await o.post('/sign-in', { account: card.cardNumber, password: initial })).status).toBe(303);
+      expect((await o.get('/status')).body).not.toContain('href="/loss"');
+      expect((await o.get('/loss')).status).toBe(404);
+    } finally {
+      await lossPortal.close();
+      await off.close();
+    }
   });
 });
