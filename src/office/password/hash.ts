@@ -8,10 +8,13 @@ import { OfficeArgumentError, RegistryStorageError } from '../errors.js';
  * a sign-in with a verifier made under weaker parameters stores a new one (see needsRehash).
  *
  * Default parameters: N = 2^17, r = 8, p = 1, OWASP's first recommendation for scrypt; 128 MiB
- * of memory per hash. Measured on this project's machines (2 cores, Node 20): about 0.3 s for
- * one hash on an idle machine, 0.5-1 s while a test suite runs beside it. At most two hashes run
- * at once in a process (the machines have two cores; two hashes bound the memory to 256 MiB);
- * further ones wait their turn.
+ * of memory per hash. Measured on this project's machines (2 cores, Node 20): 0.48-0.59 s of CPU
+ * time per hash (process.cpuUsage; N = 2^16 takes half that, 2^15 a quarter), and 2-4 s of wall
+ * time while other test suites kept the machine at a load average above 20. A sign-in costs one
+ * hash (two the first time a card's password is used: its initial value's verifier is made). At
+ * most two hashes run at once in a process (two cores; it also bounds the memory to 256 MiB);
+ * further ones wait their turn. Registry.open's `queryPassword.hash` sets other parameters (the
+ * test suites use N = 2^10).
  */
 
 export interface ScryptParams {
