@@ -1,9 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import type { Clock } from '../clock.js';
 import type { OperationContext } from '../context.js';
-import { CardNotFoundError, OfficeArgumentError, OfficeError, OperationRefusedError, RegistryStorageError } from '../errors.js';
+import { CardNotFoundError, OfficeArgumentError, OfficeError, OperationRefusedError, RegistryBusyError, RegistryStorageError } from '../errors.js';
 import { findCard } from '../operations/cards.js';
+import { MAX_ATTEMPTS } from '../operations/runner.js';
 import type { OperationSpec } from '../operations/runner.js';
+import { RETRYABLE_SQLSTATES, sqlState } from '../storage/database.js';
 import type { Database, Queryable } from '../storage/database.js';
 import { hashQueryPassword, needsRehash, queryPasswordMatches } from './hash.js';
 import { changeOperation, resetOperation, signInOperation, statusOf } from './operations.js';
@@ -66,13 +68,25 @@ function dummyVerifier(rules: QueryPasswordRules): Promise<string> {
   return v;
 }
 
-/** A plain transaction of the password steps; driver failures become RegistryStorageError. */
+/**
+ * A plain transaction of the password steps, re-run when it deadlocks (it can with an operation
+ * that makes the same card's row: nothing has been compared yet, so running it again is safe),
+ * a bounded number of times; driver failures become RegistryStorageError.
+ */
 async function step<T>(db: Database, what: string, fn: (tx: Queryable) => Promise<T>): Promise<T> {
-  try {
-    return await db.transaction('read committed', fn);
-  } catch (err) {
-    if (err instanceof OfficeError || err instanceof TypeError || err instanceof RangeError || err instanceof ReferenceError) throw err;
-    throw new RegistryStorageError(`${what} failed in the store (${err instanceof Error ? err.message : String(err)})`, { cause: err });
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await db.transaction('read committed', fn);
+    } catch (err) {
+      if (err instanceof OfficeError || err instanceof TypeError || err instanceof RangeError || err instanceof ReferenceError) throw err;
+      const state = sqlState(err);
+      if (state !== undefined && RETRYABLE_SQLSTATES.has(state)) {
+        if (attempt >= MAX_ATTEMPTS) throw new RegistryBusyError(what, attempt, { cause: err });
+        await new Promise((resolve) => setTimeout(resolve, Math.min(200, 2 ** attempt) + Math.random() * 10));
+        continue;
+      }
+      throw new RegistryStorageError(`${what} failed in the store (${err instanceof Error ? err.message : String(err)})`, { cause: err });
+    }
   }
 }
 

@@ -88,8 +88,9 @@ export class Portal {
     this.#trustProxy = options.trustProxy === true;
     this.#log = options.log ?? ((line) => process.stderr.write(`${line}\n`));
     for (const h of options.allowedHosts ?? []) this.#allowed.add(h.toLowerCase());
-    // Fail at start, not at the first page, when the build lost the stylesheet.
+    // Fail at start, not at the first page, when the build lost an asset the pages link to.
     assetHref('portal.css');
+    assetHref('icon.svg');
   }
 
   /** Adds Host header values the portal answers to. */
@@ -125,7 +126,7 @@ export class Portal {
         send(res, 404, 'text/plain; charset=utf-8', 'not found\n');
         return;
       }
-      send(res, 200, asset.type, method === 'HEAD' ? Buffer.alloc(0) : asset.body, { immutable: url.searchParams.get('v') === asset.hash, overHttps: this.#overHttps });
+      send(res, 200, asset.type, asset.body, { immutable: url.searchParams.get('v') === asset.hash, overHttps: this.#overHttps });
       return;
     }
     const route = ROUTES[url.pathname];
