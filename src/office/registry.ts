@@ -307,6 +307,13 @@ export class Registry {
     return this.historyWhere('card_number', cardNumber, query);
   }
 
+  /** The card's newest `limit` history entries (default 50), oldest first (the portal's view). */
+  async latestHistory(cardNumber: string, limit = 50): Promise<HistoryEntry[]> {
+    if (!Number.isSafeInteger(limit) || limit < 1) throw new OfficeArgumentError('history limit must be a positive integer');
+    const r = await this.database().query<HistoryRow>(`SELECT ${HISTORY_COLUMNS} FROM history WHERE card_number = $1 ORDER BY id DESC LIMIT $2`, [cardNumber, limit]);
+    return r.rows.map(toHistory).reverse();
+  }
+
   /** Everything recorded about a person (by ID number), oldest first. */
   async historyOfPerson(idNumber: string, query: HistoryQuery = {}): Promise<HistoryEntry[]> {
     return this.historyWhere('id_number', idNumber, query);

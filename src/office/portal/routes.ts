@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { OperationContext } from '../context.js';
 import {
+  CardStateError,
   OfficeArgumentError,
   OperationRefusedError,
   QueryPasswordFormatError,
@@ -50,8 +51,10 @@ export interface Exchange {
   client: string;
   session: Session | undefined;
   form: URLSearchParams;
-  /** Replaces the exchange's session (the old one ends) and sets the cookie; undefined signs out. */
-  setSession(session: Session | undefined): Session;
+  /** Replaces the exchange's session (the old one ends) and sets the cookie. */
+  setSession(session: Session): Session;
+  /** Ends the exchange's session and clears the cookie (sign-out). */
+  endSession(): void;
   overHttps: boolean;
 }
 
@@ -140,6 +143,9 @@ const signInPost: Handler = async (ex, state, pages) => {
     let status = 401;
     let message: Message = { kind: 'bad', zh: '账号或密码错误。', en: 'Wrong card number, ID number or password.' };
     if (err instanceof QueryPasswordIncorrectError) [status, message] = [err.triesLeft === 0 ? 423 : 401, wrongPassword(err)];
+    else if (err instanceof CardStateError && err.state === 'replaced') {
+      message = { kind: 'bad', zh: '该卡已补换，请使用新卡卡号或身份证号登录。', en: 'This card was replaced; sign in with the new card number or your ID number.' };
+    }
     else if (err instanceof QueryPasswordLockedError) [status, message] = [423, LOCKED];
     else if (err instanceof RegistryBusyError) [status, message] = [503, BUSY];
     else if (!(err instanceof OperationRefusedError || err instanceof OfficeArgumentError || err instanceof QueryPasswordFormatError)) throw err;
@@ -148,7 +154,7 @@ const signInPost: Handler = async (ex, state, pages) => {
 };
 
 const signOutPost: Handler = async (ex) => {
-  ex.setSession(undefined);
+  ex.endSession();
   go(ex, '/sign-in');
 };
 
@@ -162,11 +168,11 @@ const statusGet: Handler = async (ex, state, pages) => {
   const [card, password, history] = await Promise.all([
     state.registry.cardStatus(cardNumber),
     state.registry.queryPasswordStatus(cardNumber),
-    state.registry.history(cardNumber, { limit: 1000 }),
+    state.registry.latestHistory(cardNumber, 50),
   ]);
   const flash = ex.session?.flash;
   if (ex.session !== undefined) ex.session.flash = undefined;
-  page(ex, 200, statusPage(pages.frame(ex), { card, password, history: history.slice(-50), ...(flash === undefined ? {} : { message: flash }) }));
+  page(ex, 200, statusPage(pages.frame(ex), { card, password, history, ...(flash === undefined ? {} : { message: flash }) }));
 };
 
 // ---- change password --------------------------------------------------------------------------
@@ -204,6 +210,8 @@ const passwordPost: Handler = async (ex, state, pages) => {
     else throw err;
     return page(ex, status, changePasswordPage(pages.frame(ex), { message }));
   }
+  // The card's other sessions end with the old password; this one goes on under a new id.
+  state.sessions.endCard(cardNumber);
   const fresh = ex.setSession(state.sessions.create(cardNumber));
   fresh.flash = { kind: 'ok', zh: '查询密码已修改。', en: 'The query password was changed.' };
   go(ex, '/status');

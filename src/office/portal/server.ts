@@ -138,6 +138,7 @@ export class Portal {
       session: this.#state.sessions.get(parseCookies(req.headers.cookie).get(sessionCookieName(this.#overHttps))),
       form: new URLSearchParams(),
       setSession: (s) => this.#setSession(ex, s),
+      endSession: () => void this.#setSession(ex, undefined),
       overHttps: this.#overHttps,
     };
     const handler = route === undefined ? undefined : method === 'GET' ? route.GET : method === 'POST' ? route.POST : undefined;
@@ -175,11 +176,11 @@ export class Portal {
     return { csrf: session.csrf, signedIn: session.cardNumber !== undefined, lossReporting: this.lossReporting, path: ex.path };
   }
 
-  #setSession(ex: Exchange, session: Session | undefined): Session {
+  #setSession<S extends Session | undefined>(ex: Exchange, session: S): S {
     if (ex.session !== undefined && ex.session !== session) this.#state.sessions.destroy(ex.session.id);
     ex.session = session;
     ex.res.setHeader('Set-Cookie', sessionCookie(this.#overHttps, session?.id));
-    return session as Session;
+    return session;
   }
 }
 

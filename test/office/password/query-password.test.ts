@@ -67,6 +67,10 @@ describeBackends(
         'QUERY_PASSWORD_LOCKED',
       ]);
       expect(h.map((e) => e.details['triesLeft'] ?? null)).toEqual([2, 1, null, 2, 1, 0, null, null]);
+      const latest = await reg().latestHistory(card.cardNumber, 2);
+      expect(latest.map((e) => e.reason)).toEqual(['QUERY_PASSWORD_LOCKED', 'QUERY_PASSWORD_LOCKED']);
+      expect(latest[0]!.id).toBeLessThan(latest[1]!.id);
+      expect((await reg().latestHistory(card.cardNumber)).map((e) => e.id)).toEqual((await reg().history(card.cardNumber)).map((e) => e.id));
     });
 
     it('spends tries one at a time under concurrent sign-ins: three wrong answers, then locked', async () => {

@@ -171,9 +171,10 @@ describe('portal over HTTP', { timeout: 120_000 }, () => {
     expect((await b.get('/status')).headers.location).toBe('/sign-in');
   });
 
-  it('changes the password: mismatched confirmation spends nothing, a wrong current one a try; the session is renewed', async () => {
+  it('changes the password: mismatched confirmation spends nothing, a wrong current one a try; the session is renewed, the card\'s others end', async () => {
     const { card, initial } = await issue();
     const b = await signedIn(card.cardNumber, initial);
+    const elsewhere = await signedIn(card.idNumber, initial);
     await b.get('/password');
     const differ = await b.post('/password', { current: initial, next: 'NewPass123', confirm: 'NewPass124' });
     expect(differ.status).toBe(400);
@@ -192,6 +193,8 @@ describe('portal over HTTP', { timeout: 120_000 }, () => {
     expect(status.body).toContain('查询密码已修改');
     expect(status.body).not.toContain('您仍在使用初始查询密码');
     expect((await b.get('/status')).body).not.toContain('查询密码已修改');
+    // A session opened elsewhere with the old password ended with it.
+    expect((await elsewhere.get('/status')).headers.location).toBe('/sign-in');
     await signedIn(card.idNumber, 'NewPass123');
   });
 
