@@ -9,6 +9,7 @@ import {
   OfficeArgumentError,
   PersonHasCardError,
   RoleNotAllowedError,
+  SCHEMA_VERSION,
   ScriptStateError,
 } from '../../src/office/index.js';
 import type { OperationContext } from '../../src/office/index.js';
@@ -272,11 +273,11 @@ describeBackends(
 
     it('reopening applies no migration again', async () => {
       const { registry } = backend();
-      expect(registry.migration).toMatchObject({ to: 1 });
+      expect(registry.migration).toMatchObject({ to: SCHEMA_VERSION });
       if (backend().url.startsWith('postgres')) {
         const second = await backend().reopen();
         try {
-          expect(second.migration).toEqual({ from: 1, to: 1, applied: [] });
+          expect(second.migration).toEqual({ from: SCHEMA_VERSION, to: SCHEMA_VERSION, applied: [] });
         } finally {
           await second.close();
         }
