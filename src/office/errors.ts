@@ -287,3 +287,55 @@ export function maskId(idNumber: string): string {
 export function redactUrl(url: string): string {
   return url.replace(/^(postgres(?:ql)?:\/\/[^:/@]*:)[^@]*@/i, '$1****@');
 }
+
+// ---- the information-query password (password/) ---------------------------------------------
+
+/** The query password presented is not the card's; `triesLeft` 0 means this try locked it. */
+export class QueryPasswordIncorrectError extends OperationRefusedError {
+  readonly triesLeft: number;
+
+  constructor(cardNumber: string, triesLeft: number) {
+    super('QUERY_PASSWORD_INCORRECT', `card ${cardNumber}: the query password is incorrect (${triesLeft} ${triesLeft === 1 ? 'try' : 'tries'} left)`, { triesLeft });
+    this.triesLeft = triesLeft;
+  }
+}
+
+/** The query password is locked after too many wrong tries: only a reset opens it again. */
+export class QueryPasswordLockedError extends OperationRefusedError {
+  constructor(cardNumber: string) {
+    super('QUERY_PASSWORD_LOCKED', `card ${cardNumber}: the query password is locked after too many wrong tries; reset it with the holder's identity`);
+  }
+}
+
+/** A password of the wrong shape: nothing was spent or recorded (like a PIN of the wrong length). */
+export class QueryPasswordFormatError extends OfficeError {
+  readonly which: 'current' | 'new';
+  readonly problem: 'malformed' | 'length' | 'characters' | 'too-simple';
+
+  constructor(which: 'current' | 'new', problem: QueryPasswordFormatError['problem'], message: string) {
+    super('QUERY_PASSWORD_FORMAT', message);
+    this.which = which;
+    this.problem = problem;
+  }
+}
+
+/** The identity facts given for a reset (name, personal number) are not the holder's. */
+export class IdentityMismatchError extends OperationRefusedError {
+  constructor(idNumber: string) {
+    super('IDENTITY_MISMATCH', `the name or personal number given is not that of ID number ${maskId(idNumber)}`);
+  }
+}
+
+/** The person has no card that is still live (every card replaced or blocked). */
+export class NoLiveCardError extends OperationRefusedError {
+  constructor(idNumber: string) {
+    super('NO_LIVE_CARD', `person ${maskId(idNumber)} holds no live card`);
+  }
+}
+
+/** The card's query password was reset too often in the last 24 hours. */
+export class QueryPasswordResetLimitError extends OperationRefusedError {
+  constructor(cardNumber: string, limit: number) {
+    super('QUERY_PASSWORD_RESET_LIMIT', `card ${cardNumber}: the query password was already reset ${limit} times in 24 hours; try again tomorrow or ask at a service window`, { limit });
+  }
+}

@@ -36,6 +36,12 @@ export {
   WrittenReportRequiredError,
   BankPinCheckFailedError,
   ActivationWindowClosedError,
+  QueryPasswordIncorrectError,
+  QueryPasswordLockedError,
+  QueryPasswordFormatError,
+  IdentityMismatchError,
+  NoLiveCardError,
+  QueryPasswordResetLimitError,
   RegistryUrlError,
   RegistryLockedError,
   RegistryDriverMissingError,
@@ -171,3 +177,19 @@ export type {
 export { LOSS_ROLES } from './loss/checks.js';
 export { RegistryBlacklist, blacklistReason } from './loss/blacklist.js';
 export type { BlacklistRegistry } from './loss/blacklist.js';
+// The information-query password and the self-service portal.
+export {
+  DEFAULT_QUERY_PASSWORD_RULES,
+  QUERY_PASSWORD_MIN_LENGTH,
+  QUERY_PASSWORD_MAX_LENGTH,
+  initialQueryPassword,
+} from './password/rules.js';
+export type { QueryPasswordOptions, QueryPasswordRules } from './password/rules.js';
+export { DEFAULT_SCRYPT_PARAMS } from './password/hash.js';
+export type { ScryptParams } from './password/hash.js';
+export type { SignInInput, ChangeInput, ResetInput } from './password/flows.js';
+export type { QueryPasswordStatus, SignedIn } from './password/operations.js';
+export { Portal, startPortal, DEFAULT_PORTAL_PORT, DEFAULT_PORTAL_LIMITS } from './portal/server.js';
+export type { PortalOptions, StartPortalOptions, RunningPortal, PortalLimits } from './portal/server.js';
+export type { RateLimit } from './portal/rate-limit.js';
+export { CONTENT_SECURITY_POLICY } from './portal/http.js';

@@ -8,6 +8,11 @@ import { issueCardOperation } from './operations/issue.js';
 import { correctPersonalizationOperation } from './operations/personalization.js';
 import { blockCardOperation, pinChangedOperation, pinLockedOperation, pinResetOperation, pinUnlockOperation } from './operations/pin.js';
 import { performOperation } from './operations/runner.js';
+import { changePassword, passwordStatus, resetPassword, signIn } from './password/flows.js';
+import type { ChangeInput, PasswordEnv, ResetInput, SignInInput } from './password/flows.js';
+import type { QueryPasswordStatus, SignedIn } from './password/operations.js';
+import { rememberQueryPasswordRules } from './password/rules.js';
+import type { QueryPasswordOptions } from './password/rules.js';
 import type { OperationSpec } from './operations/runner.js';
 import { expireScriptsOperation, pendingScripts, queueScriptOperation, scriptAppliedOperation } from './operations/scripts.js';
 import { cardsByNumberDigits, pinChangeResultOperation, pinChangeScripts, queuePinChangeOperation } from './operations/pin-change.js';
@@ -60,8 +65,9 @@ export interface RegistryOptions {
   poolSize?: number;
   /** Regional rules of loss reporting, replacement and bank activation (see loss/settings.ts). */
   loss?: LossSettingsInput;
+  /** The information-query password's try limit, hash parameters and resets a day (see password/rules.ts). */
+  queryPassword?: QueryPasswordOptions;
 }
-
 
 export interface HistoryQuery {
   /** At most this many entries, newest last (default 1000). */
@@ -137,6 +143,7 @@ export class Registry {
         : await openPostgres(where.url, options.poolSize === undefined ? {} : { poolSize: options.poolSize });
     try {
       const migration = await migrate(db);
+      rememberQueryPasswordRules(db, options.queryPassword);
       const registry = new Registry(db, migration, options.clock ?? systemClock);
       registry.lossRules = lossSettings(options.loss);
       return registry;
@@ -323,6 +330,36 @@ export class Registry {
     return this.perform(hotlineCallOperation, ctx, record);
   }
 
+  // ---- the information-query password (password/; each recorded, never the password) -------
+
+  /**
+   * Signs in with the card number or ID number and the query password: one try spent before the
+   * comparison, locked after the try limit (QUERY_PASSWORD_INCORRECT with the tries left,
+   * QUERY_PASSWORD_LOCKED); a malformed password throws QUERY_PASSWORD_FORMAT and spends nothing.
+   */
+  signInWithQueryPassword(ctx: OperationContext, input: SignInInput): Promise<SignedIn> {
+    return signIn(this.passwordEnv(), ctx, input);
+  }
+
+  /** Changes the card's query password (the current one is a try, as at sign-in). */
+  changeQueryPassword(ctx: OperationContext, input: ChangeInput): Promise<QueryPasswordStatus> {
+    return changePassword(this.passwordEnv(), ctx, input);
+  }
+
+  /** Resets a forgotten or locked query password to its initial value (ID number, name, personal number). */
+  resetQueryPassword(ctx: OperationContext, input: ResetInput): Promise<QueryPasswordStatus> {
+    return resetPassword(this.passwordEnv(), ctx, input);
+  }
+
+  /** The state of the card's query password (initial or not, tries left, locked); records nothing. */
+  queryPasswordStatus(cardNumber: string): Promise<QueryPasswordStatus> {
+    return passwordStatus(this.passwordEnv(), cardNumber);
+  }
+
+  private passwordEnv(): PasswordEnv {
+    return { db: this.database(), clock: this.clock, perform: (spec, ctx, input) => this.perform(spec, ctx, input) };
+  }
+
   // ---- lookups (record nothing) ------------------------------------------------------------
 
   /** The card's status; CardNotFoundError when the registry has no such card. */
@@ -388,6 +425,13 @@ export class Registry {
   /** The card's history, oldest first (refused operations on the card number included). */
   async history(cardNumber: string, query: HistoryQuery = {}): Promise<HistoryEntry[]> {
     return this.historyWhere('card_number', cardNumber, query);
+  }
+
+  /** The card's newest `limit` history entries (default 50), oldest first (the portal's view). */
+  async latestHistory(cardNumber: string, limit = 50): Promise<HistoryEntry[]> {
+    if (!Number.isSafeInteger(limit) || limit < 1) throw new OfficeArgumentError('history limit must be a positive integer');
+    const r = await this.database().query<HistoryRow>(`SELECT ${HISTORY_COLUMNS} FROM history WHERE card_number = $1 ORDER BY id DESC LIMIT $2`, [cardNumber, limit]);
+    return r.rows.map(toHistory).reverse();
   }
 
   /** Everything recorded about a person (by ID number), oldest first. */

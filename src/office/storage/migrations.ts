@@ -1,4 +1,5 @@
 import { SchemaTooNewError } from '../errors.js';
+import { V4_QUERY_PASSWORDS } from '../password/schema.js';
 import type { Database } from './database.js';
 import { V2_LOSS } from '../loss/schema.js';
 
@@ -16,6 +17,7 @@ import { V2_LOSS } from '../loss/schema.js';
  *     correction adds a version, nothing is overwritten.
  *   - issuer_scripts: commands queued for a card's next online contact.
  *   - history: append-only; a trigger refuses UPDATE, DELETE and TRUNCATE.
+ *   - query_passwords (5): the information-query passwords' verifiers and counters (password/schema.ts).
  */
 
 export interface Migration {
@@ -135,6 +137,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'registry', sql: V1_REGISTRY },
   { version: 2, name: 'loss', sql: V2_LOSS },
   { version: 3, name: 'hotline scripts', sql: V3_HOTLINE_SCRIPTS },
+  { version: 4, name: 'query_passwords', sql: V4_QUERY_PASSWORDS },
 ];
 
 /** The schema version this code writes and reads. */
