@@ -4,7 +4,13 @@
 // The base class of every error this area throws (defined in apdu), so callers of this entry point
 // can catch all of them without importing another.
 export { SscardError } from '../apdu/index.js';
-export { diversifyKey, KeyDiversificationError } from './diversify.js';
+export {
+  diversifyKey,
+  diversificationInput,
+  isCardIdentifier,
+  RID_CARD_IDENTIFIER,
+  KeyDiversificationError,
+} from './diversify.js';
 export type { KeyAlgorithm } from './diversify.js';
 export { SSC_KEYS, SSC_KEY_NAMES, sscKeyNamesOf, issuerTestMasterKey } from './ssc-keys.js';
 export type { SscKeyName, SscKeyApplication } from './ssc-keys.js';
@@ -26,3 +32,13 @@ export {
   decipherUnblockPin,
   unblockPinBlockCapacity,
 } from './pin-block.js';
+export {
+  pbocPinDataCapacity,
+  encodePbocPinData,
+  decodePbocPinData,
+  encipherPbocUnblockPin,
+  decipherPbocUnblockPin,
+  pbocReloadMac,
+} from './pboc.js';
+export { generateSm2KeyPair, sm2PublicKeyOf, SM2_PUBLIC_KEY_LENGTH } from './sm2.js';
+export type { Sm2KeyPair } from './sm2.js';

@@ -43,7 +43,7 @@ export function checkCommandMac(
   const keyBytes = key.key;
   let expected: Uint8Array;
   try {
-    expected = commandMac(key.algorithm, keyBytes, header, body, iv ?? new Uint8Array(0));
+    expected = commandMac(key.cipher, keyBytes, header, body, iv ?? new Uint8Array(0));
   } finally {
     keyBytes.fill(0);
   }
@@ -68,6 +68,23 @@ export const CLA_SM = CLA.SECURE_MESSAGING;
  */
 export function macKeyForWrite(ctx: CardContext, ef: ElementaryFile): CardKey {
   const keyId = macKeyIdOf(ef.write);
+  if (keyId === undefined) {
+    throw new StatusWordError(SW.SECURITY_STATUS_NOT_SATISFIED, `${ef.name}: no key to check a MAC with`);
+  }
+  const key = ctx.resolveKey(ef.parent ?? ctx.tree, keyId);
+  if (key === undefined) throw new StatusWordError(SW.REFERENCED_DATA_NOT_FOUND, `no key ${keyId}`);
+  return key;
+}
+
+/**
+ * The key that checks the MAC of a READ RECORD sent with secure messaging (`04 B2`): the key the
+ * file's read condition names, else the one its write condition names (project choice: EF05 and
+ * EF06 are read freely but written after the issuance key, and an issuance printer that
+ * authenticated with that key MACs its reads with it too). Neither names a key: 6982; a named key
+ * the tree lacks: 6A88.
+ */
+export function macKeyForRead(ctx: CardContext, ef: ElementaryFile): CardKey {
+  const keyId = macKeyIdOf(ef.read) ?? macKeyIdOf(ef.write);
   if (keyId === undefined) {
     throw new StatusWordError(SW.SECURITY_STATUS_NOT_SATISFIED, `${ef.name}: no key to check a MAC with`);
   }

@@ -1,5 +1,5 @@
 import { SW, StatusWordError, swTriesLeft } from '../../../apdu/index.js';
-import { MAC_LENGTH, PinBlockError, blockSize, decipherUnblockPin } from '../../../keys/index.js';
+import { MAC_LENGTH, PinBlockError, blockSize } from '../../../keys/index.js';
 import {
   PIN_BLOCK_FORMAT2_LENGTH,
   PinFormatError,
@@ -15,6 +15,7 @@ import type { DedicatedFile } from '../../fs/nodes.js';
 import type { CardPin } from '../../fs/pins.js';
 import type { CardCommand, CardContext, HandlerResult } from '../context.js';
 import { checkCommandMac, keyForUsage } from '../secure-messaging.js';
+import { checkReloadMac, decipherAnyUnblockPin } from './pin-pboc.js';
 
 /** PinFormatError -> 6700 for a length problem, 6A80 for anything else. */
 function formatSw(err: PinFormatError): number {
@@ -90,8 +91,10 @@ function isBankPin(pin: CardPin): boolean {
  * Project choice (RELOAD PIN MAC): MAC = commandMac(reload key, `80 5E 00 P2`, new PIN data,
  * challenge) from src/keys, i.e. cardMac over `80 5E 00 P2 Lc` || new PIN data with Lc as sent
  * (PIN data length + 4), IV = the last GET CHALLENGE value, zero-padded to the block size.
- * - SSSE PIN (P2 00): the new PIN as BCD; without a pending challenge the IV is all zeros (the
- *   issuer software of card profile §7 sends it so); a pending one is used up.
+ * - SSSE PIN (P2 00): the new PIN as BCD; a pending challenge is the IV and is used up. Without
+ *   one: 6984, unless the personalization enables the PBOC zero-IV form (see pin-pboc.ts
+ *   checkReloadMac: MAC over the PIN alone, IV zeros, key halves XOR-ed; replayable, so off by
+ *   default).
  * - Bank PIN (P2 80): `80 5E 00 80 0C <format-2 block of the new PIN> || MAC4`, the PIN in the
  *   format its VERIFY takes, with the bank application's reload key (SSC_KEYS.BANK_PIN_RELOAD).
  *   A challenge is required (6984 without one): a new form need not accept a replayable MAC.
@@ -112,7 +115,7 @@ export function changeOrReloadPin(ctx: CardContext, cmd: CardCommand): HandlerRe
     : cmd.data.length >= 1 + MAC_LENGTH;
   if (!lengthOk) throw new StatusWordError(SW.WRONG_LENGTH, 'RELOAD PIN needs PIN || MAC4');
   const key = keyForUsage(owner, 'reload');
-  const pinBytes = checkCommandMac(ctx, cmd, key, bank ? 'required' : 'optional');
+  const pinBytes = bank ? checkCommandMac(ctx, cmd, key, 'required') : checkReloadMac(ctx, cmd, key, owner);
   const newPin = pinStep(() => (bank ? decodePinBlockFormat2(pinBytes) : decodePinBcd(pinBytes)));
   pinStep(() => validatePinFormat(newPin, pin.policy));
   pin.pin.reload(newPin);
@@ -123,7 +126,7 @@ export function changeOrReloadPin(ctx: CardContext, cmd: CardCommand): HandlerRe
 function unblockPin(key: CardKey, cryptogram: Uint8Array): string {
   const keyBytes = key.key;
   try {
-    return decipherUnblockPin(key.algorithm, keyBytes, cryptogram);
+    return decipherAnyUnblockPin(key.cipher, keyBytes, cryptogram);
   } catch (err) {
     if (err instanceof PinBlockError) throw new StatusWordError(SW.WRONG_DATA, 'bad PIN block');
     throw err;
@@ -142,8 +145,8 @@ function unblockPin(key: CardKey, cryptogram: Uint8Array): string {
  * - MAC only (Lc 04): the try counter is restored, the PIN stays (the holder remembers it);
  * - E(unblock key, PIN block) || MAC4 (Lc = block + 4): the counter is restored and the PIN set
  *   to the block's PIN (the holder chooses a new one). PIN block and encipherment as in src/keys
- *   (encipherUnblockPin: n || BCD digits || FF.., one block, ECB); a bad block is 6A80, a PIN
- *   outside the policy 6700 / 6A80.
+ *   (encipherUnblockPin: n || BCD digits || FF.., one block, ECB), or in the PBOC layout
+ *   LV(BCD) || 80 00.. (see pin-pboc.ts); a bad block is 6A80, a PIN outside the policy 6700 / 6A80.
  * Project choice: unblocking a PIN that is not blocked is allowed and restores its counter.
  *
  * Bank PIN (P2 80), one form (project choice; the bank's unlock needs the holder's bank PIN, as
@@ -160,7 +163,7 @@ function unblockPin(key: CardKey, cryptogram: Uint8Array): string {
 function pinUnblock(ctx: CardContext, cmd: CardCommand, pin: CardPin, owner: DedicatedFile): HandlerResult {
   const key = keyForUsage(owner, 'unblock');
   const bank = isBankPin(pin);
-  const withBlock = blockSize(key.algorithm) + MAC_LENGTH;
+  const withBlock = blockSize(key.cipher) + MAC_LENGTH;
   if (cmd.data.length === MAC_LENGTH && !bank) {
     checkCommandMac(ctx, cmd, key, 'required');
     pin.pin.unblock();
