@@ -40,6 +40,7 @@ export {
   internalAuthenticate,
   getResponse,
   getData,
+  getProcessingOptions,
   applicationBlock,
   applicationUnblock,
   cardBlock,
