@@ -212,7 +212,8 @@ export function getData(tag: number, cla: number = CLA.ISO): CommandApdu {
  */
 export function getProcessingOptions(pdolData: Uint8Array = EMPTY): CommandApdu {
   checkRange('PDOL data length', pdolData.length, 0, 0x7f);
-  return command(CLA.PROPRIETARY, INS.GET_PROCESSING_OPTIONS, 0x00, 0x00, concatBytes(Uint8Array.of(0x83, pdolData.length), pdolData), ANY_LENGTH);
+  const template = concatBytes(Uint8Array.of(0x83, pdolData.length), pdolData);
+  return command(CLA.PROPRIETARY, INS.GET_PROCESSING_OPTIONS, 0x00, 0x00, template, ANY_LENGTH);
 }
 
 /** APPLICATION BLOCK `84 1E 00 {00 temporary | 01 permanent} 04 MAC4`. */

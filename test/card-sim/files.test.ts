@@ -72,6 +72,9 @@ describe('READ RECORD addressing forms', () => {
     expect(sw(card, '00B2012D00')).toBe('6A86'); // several records
     expect(sw(card, '00B201FC00')).toBe('6A86'); // SFI 31
     expect(sw(card, '00B2012C0101')).toBe('6700'); // data in READ RECORD
+    expect(sw(card, '00B2012C')).toBe('6700'); // no Le: READ RECORD is only its answer
+    expect(sw(card, '80CA9F17')).toBe('6700'); // GET DATA likewise
+    expect(sw(card, '00B2012C00')).toBe('9000');
   });
 
   it('bank application: READ RECORD SFI 1 record 1 is a 70 template with 5A PAN and 5F20 name', () => {

@@ -144,8 +144,9 @@ function bankRecord(p: ResolvedPersonalization): Uint8Array {
  *   choice: the health key is the MAC key too, so a hospital's secure module keeps one master key
  *   for the one right "write health data"; a plain write answers 6982, a bad MAC 6988 and costs
  *   a health-key try.
- * - Keys live in the SSSE and are diversified from the issuer master keys (the published test keys
- *   unless the document gives its own) with the card identifier; see diversifyKey. Among them the
+ * - Keys live in the SSSE (the DF04 key in DF04) and are diversified from the issuer master keys
+ *   (the published test keys unless the document gives its own) with the card identifier; see
+ *   diversifyKey. Their numbers are the reader programs' (0A, 04, 0D; see SSC_KEYS). Among them the
  *   application control key SSC_KEYS.APP_CONTROL (usage 'lifecycle') authorises APPLICATION BLOCK /
  *   UNBLOCK and CARD BLOCK (project choice: the profile names no key for them).
  * - The bank application (financial cards) holds the bank PIN and its two issuer keys,
