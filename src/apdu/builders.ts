@@ -213,6 +213,17 @@ export function getData(tag: number, cla: number = CLA.ISO): CommandApdu {
   return command(cla, INS.GET_DATA, tag >> 8, tag & 0xff, EMPTY, ANY_LENGTH);
 }
 
+/**
+ * GET PROCESSING OPTIONS `80 A8 00 00 Lc 83 L <PDOL data> 00` (PBOC / EMV): starts a transaction
+ * in the selected payment application; `pdolData` is the terminal's data for the card's PDOL
+ * (FCI tag 9F38), empty when the card has none (`80 A8 00 00 02 83 00 00`).
+ */
+export function getProcessingOptions(pdolData: Uint8Array = EMPTY): CommandApdu {
+  checkRange('PDOL data length', pdolData.length, 0, 0x7f);
+  const template = concatBytes(Uint8Array.of(0x83, pdolData.length), pdolData);
+  return command(CLA.PROPRIETARY, INS.GET_PROCESSING_OPTIONS, 0x00, 0x00, template, ANY_LENGTH);
+}
+
 /** APPLICATION BLOCK `84 1E 00 {00 temporary | 01 permanent} 04 MAC4`. */
 export function applicationBlock(permanent: boolean, mac: Uint8Array): CommandApdu {
   return command(CLA.PROPRIETARY_SM, INS.APPLICATION_BLOCK, 0x00, permanent ? 0x01 : 0x00, mac);

@@ -41,6 +41,7 @@ export {
   internalAuthenticate,
   getResponse,
   getData,
+  getProcessingOptions,
   applicationBlock,
   applicationUnblock,
   cardBlock,

@@ -4,8 +4,13 @@
 // The base class of every error this area throws (defined in apdu), so callers of this entry point
 // can catch all of them without importing another.
 export { SscardError } from '../apdu/index.js';
-// Imports apdu only.
-export { diversifyKey, KeyDiversificationError } from './diversify.js';
+export {
+  diversifyKey,
+  diversificationInput,
+  isCardIdentifier,
+  RID_CARD_IDENTIFIER,
+  KeyDiversificationError,
+} from './diversify.js';
 export type { KeyAlgorithm } from './diversify.js';
 export { SSC_KEYS, SSC_KEY_NAMES, sscKeyNamesOf, issuerTestMasterKey } from './ssc-keys.js';
 export type { SscKeyName, SscKeyApplication } from './ssc-keys.js';
@@ -43,3 +48,13 @@ export {
   blacklistTestPublicKey,
 } from './signature.js';
 export type { Ed25519Key } from './signature.js';
+export {
+  pbocPinDataCapacity,
+  encodePbocPinData,
+  decodePbocPinData,
+  encipherPbocUnblockPin,
+  decipherPbocUnblockPin,
+  pbocReloadMac,
+} from './pboc.js';
+export { generateSm2KeyPair, sm2PublicKeyOf, SM2_PUBLIC_KEY_LENGTH } from './sm2.js';
+export type { Sm2KeyPair } from './sm2.js';

@@ -60,6 +60,7 @@ export { SscCard } from './ssc-card.js';
 export type { SscCardOptions } from './ssc-card.js';
 // The card's application parts (src/terminal/ssc), as SscCard uses them.
 export { BankApplication } from './ssc/bank.js';
+export type { BankAccount } from './ssc/pboc.js';
 export { validateNewPin } from './ssc/pin.js';
 export type { PinStatus } from './ssc/pin.js';
 export { algorithmFromFci } from './ssc/fci.js';
@@ -70,7 +71,7 @@ export { decodeHealthInfo } from './ssc/health.js';
 export type { HealthInfo, AboBloodType, RhBloodType } from './ssc/health.js';
 export { isEmptyRecord } from './ssc/records.js';
 // Selection names shared with the simulator (src/records), re-exported for POS software.
-export { SSSE_DF_NAME, BANK_AID } from '../records/index.js';
+export { SSSE_DF_NAME, BANK_AID, PSE_DF_NAME } from '../records/index.js';
 // Record types of the shared SSC layouts, as SscCard returns and accepts them.
 export type { WorkRecord, Contraindication, MedicalHistoryEntry, HealthFlags, InsuranceType, InsuranceStatusCode } from '../records/index.js';
 export { SoftwarePsam } from './psam.js';

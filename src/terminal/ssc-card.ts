@@ -153,7 +153,11 @@ export class SscCard {
     if (this.ownsChannel) await this.channel.close();
   }
 
-  /** EF05: card issuer data (free read; record number = tag). */
+  /**
+   * EF05: card issuer data (free read; record number = tag). On 3.00 cards whose secure module
+   * holds RKEF0D, also EF0D after external authentication with key 0D (personId,
+   * firstApplicationRegion); without that key those two fields are absent.
+   */
   readCardInfo(opts?: AbortOptions): Promise<CardInfo> {
     return this.holder.readCardInfo(opts);
   }
@@ -210,7 +214,7 @@ export class SscCard {
     return this.employment.readWorkRecord(opts);
   }
 
-  /** DF03/EF05: participation in the five insurance types (needs the PIN). */
+  /** DF03/EF08 (DF03/EF05 on cards made before): participation in the five insurance types (needs the PIN). */
   readInsurance(opts?: AbortOptions): Promise<InsuranceInfo> {
     return this.insurance.readInsurance(opts);
   }

@@ -200,12 +200,14 @@ export function hex(bytes: Uint8Array): string {
   return toHex(bytes);
 }
 
+/** SELECT SSSE by name with Le 00, asking for its FCI (a case 3 SELECT gets no data on T=1). */
 export function selectSsse(card: SimulatedCard): ResponseApdu {
-  return send(card, concatBytes(fromHex('00A40400'), Uint8Array.of(SSSE_NAME.length), SSSE_NAME));
+  return send(card, concatBytes(fromHex('00A40400'), Uint8Array.of(SSSE_NAME.length), SSSE_NAME, Uint8Array.of(0x00)));
 }
 
+/** SELECT of the bank application by AID with Le 00 (its FCI). */
 export function selectBank(card: SimulatedCard): ResponseApdu {
-  return send(card, concatBytes(fromHex('00A40400'), Uint8Array.of(BANK_AID.length), BANK_AID));
+  return send(card, concatBytes(fromHex('00A40400'), Uint8Array.of(BANK_AID.length), BANK_AID, Uint8Array.of(0x00)));
 }
 
 /**

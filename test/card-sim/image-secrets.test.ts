@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe as group, expect, it } from 'vitest';
-import { fromHex, toHex } from '../../src/apdu/index.js';
+import { decodeResponse, fromHex, toHex } from '../../src/apdu/index.js';
 import { SimulatedCard, exportState, importState } from '../../src/card-sim/index.js';
 import { CardImageError, loadCardImage, openCardImage, readCardImage, saveCardImage } from '../../src/card-sim/image.js';
 import { samplePerson } from '../../src/card-sim/profiles/people.js';
@@ -52,12 +52,13 @@ function appPin(card: SimulatedCard): { initial: boolean; triesLeft: number } {
   return report;
 }
 
-/** RELOAD PIN `80 5E 00 00 Lc newBCD || MAC4` with the card's real reload key and no challenge. */
+/** RELOAD PIN `80 5E 00 00 Lc newBCD || MAC4` with the card's real reload key, IV = a fresh challenge. */
 function reload(card: SimulatedCard, pin: string): string {
   const key = diversifyKey(issuerTestMasterKey('PIN_RELOAD'), '3101049000240017', 'sm4');
   const bcd = encodePinBcd(pin);
   const header = fromHex(`805E0000${(bcd.length + 4).toString(16).padStart(2, '0')}`);
-  const mac = cardMac('sm4', key, Uint8Array.from([...header, ...bcd]), new Uint8Array(0));
+  const challenge = decodeResponse(card.transmit(fromHex('0084000008'))).data;
+  const mac = cardMac('sm4', key, Uint8Array.from([...header, ...bcd]), challenge);
   return sw(card, toHex(Uint8Array.from([...header, ...bcd, ...mac])));
 }
 

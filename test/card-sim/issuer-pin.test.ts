@@ -123,9 +123,11 @@ for (const s of subjects) {
       expect([reload?.usage, unblock?.usage]).toEqual(['reload', 'unblock']);
       expect(toHex(reload!.key)).toBe(toHex(cardKey(s, 'BANK_PIN_RELOAD')));
       expect(toHex(unblock!.key)).toBe(toHex(cardKey(s, 'BANK_PIN_UNBLOCK')));
-      // The SSSE keeps exactly its own keys.
+      // The SSSE keeps exactly its own keys, numbered as reader programs name them (0A RKSSSE,
+      // 04 issuance, 0D EF0D on 3.00 cards) and by the project's own numbers (08 the PIN change key).
       const ssse = buildSscTree(s.doc).findByDfName(SSSE_DF_NAME)!;
-      expect(ssse.keys.map((k) => k.id)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+      const ef0d = s.doc.specVersion === '3.00' ? [0x0d] : [];
+      expect(ssse.keys.map((k) => k.id)).toEqual([0x0a, 0x04, ...ef0d, 0x02, 0x03, 0x09, 0x05, 0x06, 0x07, 0x08]);
     });
 
     it('PIN UNBLOCK MAC only (Lc 04): the counter is restored and the PIN stays', () => {

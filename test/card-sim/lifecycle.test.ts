@@ -94,7 +94,7 @@ for (const s of subjects) {
       // DF10 (inside the blocked SSSE) was made current by the refused SELECT; the block is lifted there.
       expect(card.securityState().currentPath).toEqual([0x5353, 0xdf10]);
       expect(lifecycle(card, s, '84180000')).toBe('9000');
-      expect(send(card, SELECT_SSSE).data).toMatch(/^6F/);
+      expect(send(card, `${SELECT_SSSE}00`).data).toMatch(/^6F/); // the FCI, asked for with Le
       expect(send(card, READ_EF05_CARD_NUMBER).sw).toBe('9000');
       // Blocking twice temporarily is harmless; unblocking an application that is not blocked is 6985.
       expect(lifecycle(card, s, '84180000')).toBe('6985');

@@ -118,15 +118,22 @@ for (const algorithm of ['3des', 'sm4'] as CardAlgorithm[]) {
       return sw(card, concatBytes(header, pinBytes, mac));
     }
 
-    it('RELOAD PIN 80 5E 00 00 new || MAC4 (IV zeros) unblocks and sets the PIN; a bad MAC is 6988', () => {
+    it('RELOAD PIN 80 5E 00 00 new || MAC4 (IV = the challenge) unblocks and sets the PIN; a bad MAC is 6988', () => {
       const card = testCard({ algorithm });
       selectSsse(card);
       for (let i = 0; i < 3; i++) send(card, '0020000003000000');
       expect(sw(card, '0020000003123456')).toBe('6983');
-      expect(reload(card, '246810', new Uint8Array(0), true)).toBe('6988');
-      expect(reload(card, '246810', new Uint8Array(0))).toBe('9000');
+      expect(reload(card, '246810', send(card, '0084000008').data, true)).toBe('6988');
+      expect(reload(card, '246810', send(card, '0084000008').data)).toBe('9000');
       expect(sw(card, '0020000003123456')).toBe('63C2');
       expect(sw(card, '0020000003246810')).toBe('9000');
+    });
+
+    it('RELOAD PIN without a challenge is 6984 unless the card enables the zero-IV form (off by default)', () => {
+      const card = testCard({ algorithm });
+      selectSsse(card);
+      expect(reload(card, '246810', new Uint8Array(0))).toBe('6984');
+      expect(sw(card, '0020000003246810')).toBe('63C2'); // the PIN was not replaced
     });
 
     it('RELOAD PIN uses the pending challenge as IV, once', () => {
@@ -136,15 +143,15 @@ for (const algorithm of ['3des', 'sm4'] as CardAlgorithm[]) {
       expect(reload(card, '135790', new Uint8Array(0))).toBe('6988'); // zeros IV while a challenge was pending
       const ch2 = send(card, '0084000008').data;
       expect(reload(card, '135790', ch2)).toBe('9000');
-      expect(reload(card, '135791', ch2)).toBe('6988'); // the challenge was used up
+      expect(reload(card, '135791', ch2)).toBe('6984'); // the challenge was used up: none pending
       expect(hex(ch)).not.toBe(hex(ch2));
     });
 
     it('a reloaded PIN outside the policy is refused after a good MAC (6700 length, 6A80 not digits)', () => {
       const card = testCard({ algorithm });
       selectSsse(card);
-      expect(reload(card, '1234', new Uint8Array(0))).toBe('6700');
-      expect(reload(card, '12345A', new Uint8Array(0))).toBe('6A80');
+      expect(reload(card, '1234', send(card, '0084000008').data)).toBe('6700');
+      expect(reload(card, '12345A', send(card, '0084000008').data)).toBe('6A80');
       expect(sw(card, '0020000003123456')).toBe('9000');
     });
 

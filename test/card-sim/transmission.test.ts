@@ -85,9 +85,11 @@ function bigFciCard(transmission: 'T=0' | 'T=1'): SimulatedCard {
 }
 
 describe('T=1 and lengths', () => {
-  it('T=1 returns data directly, even without Le (case 3 SELECT)', () => {
+  it('T=1 returns data directly with Le, and none without (case 3 SELECT: 9000 alone, the DF selected)', () => {
     const card = testCard();
-    expect(hex(send(card, SELECT_SSSE).data)).toBe(SSSE_FCI);
+    const bare = send(card, SELECT_SSSE);
+    expect([bare.sw, bare.data.length]).toEqual([0x9000, 0]);
+    expect(card.securityState().application).toBe('SSSE');
     expect(hex(send(card, concatBytes(SELECT_SSSE, Uint8Array.of(0))).data)).toBe(SSSE_FCI);
   });
 

@@ -112,7 +112,7 @@ describe('SscCard cardholder data on spec 3.00 cards', () => {
     expect(holder.name).toBe('王䶮');
     expect(holder.sex).toBe('male');
     const auth = trace.find((e) => e.command.name === 'EXTERNAL AUTHENTICATE');
-    expect(auth?.command.p2).toBe(0x01);
+    expect(auth?.command.p2).toBe(0x0a); // RKSSSE, numbered as reader programs send it
     expect(auth?.command.lc).toBe(16);
     expect(auth?.response?.sw).toBe(0x9000);
   });

@@ -20,7 +20,7 @@ import {
   WORK_RECORD_LAYOUT,
 } from '../../records/index.js';
 import type { AboCode, HealthFlags, InsuranceParticipation, InsuranceStatusCode, InsuranceType, RhCode } from '../../records/index.js';
-import { SSC_KEY_NAMES } from '../../keys/index.js';
+import { SSC_KEY_NAMES, isCardIdentifier } from '../../keys/index.js';
 import type { SscKeyName } from '../../keys/index.js';
 import { citizenIdBirthDate, citizenIdProblem, citizenIdSex, isRegionCode, isValidPan } from '../../records/index.js';
 import {
@@ -76,13 +76,13 @@ function pinSettings<const E extends v.ObjectEntries>(entries: E, defaults: Part
   return v.pipe(
     object(entries),
     v.rawTransform(({ dataset, addIssue, NEVER }) => {
-      const given = dataset.value as { initial?: string; tryLimit?: number; forbidReturnToInitial?: boolean };
+      const given = dataset.value as { initial?: string; tryLimit?: number; forbidReturnToInitial?: boolean; zeroIvReload?: boolean };
       const partial: Partial<PinPolicy> = { ...defaults };
       if (given.initial !== undefined) partial.initialPin = given.initial;
       if (given.tryLimit !== undefined) partial.tryLimit = given.tryLimit;
       if (given.forbidReturnToInitial !== undefined) partial.forbidReturnToInitial = given.forbidReturnToInitial;
       try {
-        return definePinPolicy(partial);
+        return { ...definePinPolicy(partial), zeroIvReload: given.zeroIvReload === true };
       } catch (err) {
         if (!(err instanceof PinPolicyError)) throw err;
         // The policy message names its own field ("PIN policy initialPin must ..."); keep only the rule.
@@ -96,10 +96,24 @@ function pinSettings<const E extends v.ObjectEntries>(entries: E, defaults: Part
 
 const appPin = v.pipe(
   pinSettings(
-    { initial: v.optional(text), tryLimit: v.optional(v.number()), forbidReturnToInitial: v.optional(flag) },
+    {
+      initial: v.optional(text),
+      tryLimit: v.optional(v.number()),
+      forbidReturnToInitial: v.optional(flag),
+      /**
+       * RELOAD PIN in the PBOC zero-IV form (no challenge; replayable) is accepted. Default false:
+       * the card wants the challenge-bound form (see os/handlers/pin-pboc.ts).
+       */
+      zeroIvReload: v.optional(flag),
+    },
     { initialPin: PERSONALIZATION_DEFAULTS.appPin, tryLimit: PERSONALIZATION_DEFAULTS.appPinTryLimit, forbidReturnToInitial: false },
   ),
-  v.transform((p) => ({ initial: p.initialPin, tryLimit: p.tryLimit, forbidReturnToInitial: p.forbidReturnToInitial })),
+  v.transform((p) => ({
+    initial: p.initialPin,
+    tryLimit: p.tryLimit,
+    forbidReturnToInitial: p.forbidReturnToInitial,
+    zeroIvReload: p.zeroIvReload,
+  })),
 );
 
 const bankPin = v.pipe(
@@ -171,9 +185,17 @@ function ef05Length(key: (typeof SSC_EF05_ITEMS)[number]['key']): number {
 const cardShape = object({
   /** Card number (卡号), 9 characters of digits and capital letters. */
   number: pattern(new RegExp(`^[0-9A-Z]{${ef05Length('cardNumber')}}$`), '9 digits or capital letters'),
-  /** Card identifier (卡识别码), 16..32 digits starting with the issuing region code. */
+  /**
+   * Card identifier (卡识别码) starting with the issuing region code: as real cards carry it,
+   * 32 characters region code || D156000005 || serial digits || F padding (e.g.
+   * 330300D15600000599110145FFFFFFFF), or 16..32 digits (the form of earlier sscard cards).
+   */
   identifier: v.pipe(
-    pattern(new RegExp(`^[0-9]{16,${2 * ef05Length('cardIdentifier')}}$`), '16 to 32 digits'),
+    text,
+    v.check(
+      (s) => isCardIdentifier(s),
+      (issue) => `must be 16 to 32 digits, or 32 characters: region code, D156000005, serial digits, F padding; got ${got(issue)}`,
+    ),
     v.check((s) => isRegionCode(s.slice(0, 6)), 'must start with the issuing region code; its first 6 digits are not one'),
   ),
   /** Card type, one character. */

@@ -172,7 +172,12 @@ export function inspectSscTree(tree: MasterFile): SscCardReport {
   const workFile = ef(df(ssse, SSC_FIDS.DF02), SSC_FIDS.EF07);
   report.workRecords = records(workFile, 'DF02/EF07', decodeWorkRecord);
   report.capacity.workRecords = workFile?.maxRecords ?? null;
-  const insurance = records(ef(df(ssse, SSC_FIDS.DF03), SSC_FIDS.DF03_EF05), 'DF03/EF05', decodeInsuranceParticipation);
+  // Images made before the §7 items took DF03/EF05 hold the participation there.
+  const df03 = df(ssse, SSC_FIDS.DF03);
+  const insuranceFile = ef(df03, SSC_FIDS.DF03_INSURANCE);
+  const insurance = insuranceFile !== undefined
+    ? records(insuranceFile, 'DF03/EF08', decodeInsuranceParticipation)
+    : records(ef(df03, SSC_FIDS.DF03_EF05), 'DF03/EF05', decodeInsuranceParticipation);
   INSURANCE_TYPES.forEach((t, i) => {
     const p = insurance[i];
     if (p !== undefined) report.insurance[t.key] = p;

@@ -27,7 +27,7 @@ group('personalization document validation', () => {
     delete doc.specVersion;
     const r = validatePersonalization(doc);
     expect(r.specVersion).toBe('3.00');
-    expect(r.pin).toEqual({ initial: '123456', tryLimit: 3, forbidReturnToInitial: false });
+    expect(r.pin).toEqual({ initial: '123456', tryLimit: 3, forbidReturnToInitial: false, zeroIvReload: false });
     expect(r.bankPin).toBeNull();
     expect(r.health.capacity).toEqual({ contraindications: 10, history: 10 });
     expect(r.insurance.pension).toEqual({ status: '0', since: null, region: '' });
@@ -36,7 +36,8 @@ group('personalization document validation', () => {
 
   it('keeps what the document says', () => {
     const r = validatePersonalization(samplePerson('li-xiuying'));
-    expect(r.pin).toEqual({ initial: '123456', tryLimit: 6, forbidReturnToInitial: true });
+    expect(r.pin).toEqual({ initial: '123456', tryLimit: 6, forbidReturnToInitial: true, zeroIvReload: false });
+    expect(validatePersonalization({ ...samplePerson('li-xiuying'), pin: { zeroIvReload: true } }).pin.zeroIvReload).toBe(true);
     expect(r.health.capacity).toEqual({ contraindications: 10, history: 20 });
     expect(r.health.flags.diabetes).toBe(true);
     expect(r.health.flags.asthma).toBe(false);
@@ -158,6 +159,11 @@ group('personalization document validation', () => {
 
   it('checks card fields', () => {
     expect(rejected((d) => (d.card.number = 'A1050003')).path).toBe('card.number');
+    expect(validatePersonalization({ ...samplePerson('zhang-wei'), card: { ...samplePerson('zhang-wei').card, identifier: '330300D15600000599110145FFFFFFFF' } }).card.identifier)
+      .toBe('330300D15600000599110145FFFFFFFF');
+    for (const bad of ['330300D15600000599110145FFFFFFF', '330300D15600000599110145FFFFFFFE', '330300D25600000599110145FFFFFFFF', '11010590003100']) {
+      expect(rejected((d) => (d.card.identifier = bad)).message).toMatch(/^card\.identifier: must be 16 to 32 digits, or 32 characters/);
+    }
     expect(rejected((d) => (d.card.identifier = '9901059000310026')).message).toMatch(
       /^card\.identifier: must start with the issuing region code/,
     );

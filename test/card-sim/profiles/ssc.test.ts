@@ -53,9 +53,9 @@ const ZHANG_WEI_EF06 = [
 group('SSC card built from a personalization document', () => {
   it('answers SELECT SSSE with the FCI naming 3DES on a spec 2.00 card and SM4 on 3.00', () => {
     const v2 = buildSscCard(samplePerson('zhang-wei'), { powered: true });
-    expect(ok(v2, SELECT_SSSE)).toBe('6F19840F7378312E73682EC9E7BBE1B1A3D5CFA5069F0C03860101');
+    expect(ok(v2, `${SELECT_SSSE}00`)).toBe('6F19840F7378312E73682EC9E7BBE1B1A3D5CFA5069F0C03860101');
     const v3 = buildSscCard(samplePerson('li-xiuying'), { powered: true });
-    expect(ok(v3, SELECT_SSSE)).toBe('6F19840F7378312E73682EC9E7BBE1B1A3D5CFA5069F0C03860103');
+    expect(ok(v3, `${SELECT_SSSE}00`)).toBe('6F19840F7378312E73682EC9E7BBE1B1A3D5CFA5069F0C03860103');
   });
 
   it('answers EF05 reads by tag (SFI 5) exactly, and by record number', () => {
@@ -135,7 +135,10 @@ group('SSC card built from a personalization document', () => {
 
   it('has a bank application on financial cards only, with its own PIN and record', () => {
     const card = buildSscCard(samplePerson('wang-yan'), { powered: true });
-    expect(ok(card, '00A4040008A000000333010101')).toBe('6F0A8408A000000333010101');
+    // The PBOC application's FCI: 84 AID, A5 { 50 label, 87 priority, 5F2D language, 9F11 code table }.
+    expect(ok(card, '00A4040008A00000033301010100')).toBe(
+      '6F248408A000000333010101A518500A50424F43204445424954870101' + '5F2D027A68' + '9F110101',
+    );
     expect(ok(card, '80CA9F1700')).toBe('9F170103');
     expect(send(card, '002000800826123456FFFFFFFF').sw).toBe('63C2');
     ok(card, '002000800826246810FFFFFFFF');

@@ -15,6 +15,7 @@ import type { DedicatedFile } from '../../fs/nodes.js';
 import type { CardPin } from '../../fs/pins.js';
 import type { CardCommand, CardContext, HandlerResult } from '../context.js';
 import { checkCommandMac, keyForUsage } from '../secure-messaging.js';
+import { checkReloadMac, decipherAnyUnblockPin } from './pin-pboc.js';
 
 /** PinFormatError -> 6700 for a length problem, 6A80 for anything else. */
 function formatSw(err: PinFormatError): number {
@@ -90,8 +91,10 @@ function isBankPin(pin: CardPin): boolean {
  * Project choice (RELOAD PIN MAC): MAC = commandMac(reload key, `80 5E 00 P2`, new PIN data,
  * challenge) from src/keys, i.e. cardMac over `80 5E 00 P2 Lc` || new PIN data with Lc as sent
  * (PIN data length + 4), IV = the last GET CHALLENGE value, zero-padded to the block size.
- * - SSSE PIN (P2 00): the new PIN as BCD; without a pending challenge the IV is all zeros (the
- *   issuer software of card profile §7 sends it so); a pending one is used up.
+ * - SSSE PIN (P2 00): the new PIN as BCD; a pending challenge is the IV and is used up. Without
+ *   one: 6984, unless the personalization enables the PBOC zero-IV form (see pin-pboc.ts
+ *   checkReloadMac: MAC over the PIN alone, IV zeros, key halves XOR-ed; replayable, so off by
+ *   default).
  * - Bank PIN (P2 80): `80 5E 00 80 0C <format-2 block of the new PIN> || MAC4`, the PIN in the
  *   format its VERIFY takes, with the bank application's reload key (SSC_KEYS.BANK_PIN_RELOAD).
  *   A challenge is required (6984 without one): a new form need not accept a replayable MAC.
@@ -116,7 +119,7 @@ export function changeOrReloadPin(ctx: CardContext, cmd: CardCommand): HandlerRe
     : cmd.data.length >= 1 + MAC_LENGTH;
   if (!lengthOk) throw new StatusWordError(SW.WRONG_LENGTH, 'RELOAD PIN needs PIN || MAC4');
   const key = keyForUsage(owner, 'reload');
-  const pinBytes = checkCommandMac(ctx, cmd, key, bank ? 'required' : 'optional');
+  const pinBytes = bank ? checkCommandMac(ctx, cmd, key, 'required') : checkReloadMac(ctx, cmd, key, owner);
   const newPin = pinStep(() => (bank ? decodePinBlockFormat2(pinBytes) : decodePinBcd(pinBytes)));
   pinStep(() => validatePinFormat(newPin, pin.policy));
   pin.pin.reload(newPin);
@@ -141,14 +144,14 @@ export function changeOrReloadPin(ctx: CardContext, cmd: CardCommand): HandlerRe
  */
 function pinChangeScript(ctx: CardContext, cmd: CardCommand, pin: CardPin, owner: DedicatedFile): HandlerResult {
   const key = keyForUsage(owner, 'change');
-  if (cmd.data.length !== pinChangeDataLength(key.algorithm) + MAC_LENGTH) {
-    throw new StatusWordError(SW.WRONG_LENGTH, `the PIN change script data is ${pinChangeDataLength(key.algorithm) + MAC_LENGTH} bytes`);
+  if (cmd.data.length !== pinChangeDataLength(key.cipher) + MAC_LENGTH) {
+    throw new StatusWordError(SW.WRONG_LENGTH, `the PIN change script data is ${pinChangeDataLength(key.cipher) + MAC_LENGTH} bytes`);
   }
   const cryptogram = checkCommandMac(ctx, cmd, key, 'required');
   const keyBytes = key.key;
   let pins: { currentPin: string; newPin: string };
   try {
-    pins = decipherPinChange(key.algorithm, keyBytes, cryptogram);
+    pins = decipherPinChange(key.cipher, keyBytes, cryptogram);
   } catch (err) {
     if (err instanceof PinBlockError) throw new StatusWordError(SW.WRONG_DATA, 'bad PIN change data');
     throw err;
@@ -170,7 +173,7 @@ function pinChangeScript(ctx: CardContext, cmd: CardCommand, pin: CardPin, owner
 function unblockPin(key: CardKey, cryptogram: Uint8Array): string {
   const keyBytes = key.key;
   try {
-    return decipherUnblockPin(key.algorithm, keyBytes, cryptogram);
+    return decipherAnyUnblockPin(key.cipher, keyBytes, cryptogram);
   } catch (err) {
     if (err instanceof PinBlockError) throw new StatusWordError(SW.WRONG_DATA, 'bad PIN block');
     throw err;
@@ -189,8 +192,8 @@ function unblockPin(key: CardKey, cryptogram: Uint8Array): string {
  * - MAC only (Lc 04): the try counter is restored, the PIN stays (the holder remembers it);
  * - E(unblock key, PIN block) || MAC4 (Lc = block + 4): the counter is restored and the PIN set
  *   to the block's PIN (the holder chooses a new one). PIN block and encipherment as in src/keys
- *   (encipherUnblockPin: n || BCD digits || FF.., one block, ECB); a bad block is 6A80, a PIN
- *   outside the policy 6700 / 6A80.
+ *   (encipherUnblockPin: n || BCD digits || FF.., one block, ECB), or in the PBOC layout
+ *   LV(BCD) || 80 00.. (see pin-pboc.ts); a bad block is 6A80, a PIN outside the policy 6700 / 6A80.
  * Project choice: unblocking a PIN that is not blocked is allowed and restores its counter.
  *
  * Bank PIN (P2 80), one form (project choice; the bank's unlock needs the holder's bank PIN, as
@@ -207,7 +210,7 @@ function unblockPin(key: CardKey, cryptogram: Uint8Array): string {
 function pinUnblock(ctx: CardContext, cmd: CardCommand, pin: CardPin, owner: DedicatedFile): HandlerResult {
   const key = keyForUsage(owner, 'unblock');
   const bank = isBankPin(pin);
-  const withBlock = blockSize(key.algorithm) + MAC_LENGTH;
+  const withBlock = blockSize(key.cipher) + MAC_LENGTH;
   if (cmd.data.length === MAC_LENGTH && !bank) {
     checkCommandMac(ctx, cmd, key, 'required');
     pin.pin.unblock();
