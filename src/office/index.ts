@@ -80,6 +80,7 @@ export {
 export type {
   WindowCard,
   PinActResult,
+  WindowPin,
   ResetPinRule,
   ServiceWindowOptions,
   WindowSettings,

@@ -170,7 +170,10 @@ export class Portal {
     await handler(ex, this.#state, this);
   }
 
-  /** The frame of a page for this exchange: its session (made now if it has none) and navigation. */
+  /**
+   * The frame of a page for this exchange: its session (made now if it has none) and navigation.
+   * @internal used by the route handlers, not part of the portal's API
+   */
   frame(ex: Exchange): PageFrame {
     const session = ex.session ?? this.#setSession(ex, this.#state.sessions.create());
     return { csrf: session.csrf, signedIn: session.cardNumber !== undefined, lossReporting: this.lossReporting, path: ex.path };

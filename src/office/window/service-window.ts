@@ -82,7 +82,9 @@ export interface PinActResult {
   lockRecorded: boolean;
 }
 
-type Pin = string | Uint8Array;
+/** A PIN as the window takes it: digits as text, or the digit bytes (wiped by the caller). */
+export type WindowPin = string | Uint8Array;
+type Pin = WindowPin;
 
 interface ActPlan {
   act: WindowAct;
