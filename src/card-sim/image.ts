@@ -369,7 +369,9 @@ export function openCardImage(path: string, options: OpenCardImageOptions = {}):
   try {
     const checked = readImageFile(path);
     const { image, fileVersion } = checked;
-    let card: SimulatedCard | undefined;
+    // Set once the card exists; the change listener below reads it, so it is not a const (the
+    // listener would then meet it in its temporal dead zone instead of the check below).
+    let card: SimulatedCard | undefined = undefined;
     const created = image.created;
     card = cardFromImage(checked, {
       ...cardOptions,

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { concatBytes, decodeAn, encodeAn, fromHex, parseSimpleTlv } from '../../src/apdu/index.js';
+import { send, sw } from '../support/card-exchange.js';
 import {
   CARD_NUMBER,
   KID,
@@ -9,8 +10,6 @@ import {
   hex,
   selectBank,
   selectSsse,
-  send,
-  sw,
   testCard,
   workRecord,
 } from './fixtures.js';

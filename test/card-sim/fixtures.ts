@@ -1,7 +1,6 @@
 import { createCipheriv } from 'node:crypto';
 import {
   concatBytes,
-  decodeResponse,
   encodeAn,
   encodeBerTlv,
   encodeCn,
@@ -22,6 +21,7 @@ import {
   type CardAlgorithm,
   type SimulatedCardOptions,
 } from '../../src/card-sim/index.js';
+import { send } from '../support/card-exchange.js';
 
 /*
  * A small SSC-like card for the OS tests: SSSE (named application) with EF05/EF06, DF02/EF07 work
@@ -184,16 +184,6 @@ export function testCard(
   const card = new SimulatedCard({ ...cardOptions, tree: buildTestTree(fixture) });
   card.powerOn();
   return card;
-}
-
-/** Sends hex (spaces allowed) and decodes the answer. */
-export function send(card: SimulatedCard, apdu: string | Uint8Array): ResponseApdu {
-  return decodeResponse(card.transmit(typeof apdu === 'string' ? fromHex(apdu) : apdu));
-}
-
-/** Sends and returns the SW as 4 hex digits (for compact assertions). */
-export function sw(card: SimulatedCard, apdu: string | Uint8Array): string {
-  return send(card, apdu).sw.toString(16).toUpperCase().padStart(4, '0');
 }
 
 export function hex(bytes: Uint8Array): string {

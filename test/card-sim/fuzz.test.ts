@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { concatBytes } from '../../src/apdu/index.js';
 import { SimulatedCard } from '../../src/card-sim/index.js';
-import { buildTestTree, hex, send } from './fixtures.js';
+import { send } from '../support/card-exchange.js';
+import { buildTestTree, hex } from './fixtures.js';
 
 /** SW1 values ISO 7816 allows in a response (60 is a procedure byte, not a status). */
 function validSw1(sw1: number): boolean {

@@ -3,13 +3,23 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe as group, expect, it } from 'vitest';
 import { decodeResponse, fromHex, toHex } from '../../src/apdu/index.js';
-import { SimulatedCard, exportState, importState } from '../../src/card-sim/index.js';
-import { CardImageError, loadCardImage, openCardImage, readCardImage, saveCardImage } from '../../src/card-sim/image.js';
-import { samplePerson } from '../../src/card-sim/profiles/people.js';
-import { buildSscCard } from '../../src/card-sim/profiles/ssc.js';
-import { inspectSscTree } from '../../src/card-sim/profiles/ssc-inspect.js';
+import {
+  SimulatedCard,
+  exportState,
+  importState,
+  CardImageError,
+  loadCardImage,
+  openCardImage,
+  readCardImage,
+  saveCardImage,
+  samplePerson,
+  buildSscCard,
+  inspectSscTree,
+} from '../../src/card-sim/index.js';
 import { cardMac, diversifyKey, issuerTestMasterKey } from '../../src/keys/index.js';
 import { encodePinBcd } from '../../src/pin/index.js';
+import { sw } from '../support/card-exchange.js';
+import { expectThrowsClass } from '../support/throws.js';
 
 const SELECT_SSSE = '00A404000F7378312E73682EC9E7BBE1B1A3D5CF';
 const INITIAL = '246810';
@@ -22,10 +32,6 @@ beforeEach(() => {
 afterEach(() => {
   rmSync(dir, { recursive: true, force: true });
 });
-
-function sw(card: SimulatedCard, hex: string): string {
-  return toHex(card.transmit(fromHex(hex))).slice(-4);
-}
 
 /** li-xiuying (SM4, no return to the initial PIN) personalized with the initial PIN 246810. */
 function customInitialCard(): SimulatedCard {
@@ -181,14 +187,7 @@ group('version 1 images are migrated', () => {
     const image = versionOneImage(customInitialCard());
     (image['state'] as Record<string, unknown>)['version'] = 2;
     writeFileSync(path, JSON.stringify(image));
-    let caught: unknown;
-    try {
-      loadCardImage(path);
-    } catch (err) {
-      caught = err;
-    }
-    expect(caught).toBeInstanceOf(CardImageError);
-    expect((caught as CardImageError).formatError).toMatchObject({
+    expect(expectThrowsClass(() => loadCardImage(path), CardImageError).formatError).toMatchObject({
       field: 'state.version',
       problem: 'is 2, but a version 1 image holds a version 1 state',
       file: path,

@@ -12,10 +12,12 @@ import {
   openCardImage,
   readCardImage,
   saveCardImage,
-} from '../../src/card-sim/image.js';
-import { samplePerson } from '../../src/card-sim/profiles/people.js';
-import { buildSscCard } from '../../src/card-sim/profiles/ssc.js';
-import type { SimulatedCard } from '../../src/card-sim/card.js';
+  samplePerson,
+  buildSscCard,
+  type SimulatedCard,
+} from '../../src/card-sim/index.js';
+import { sw } from '../support/card-exchange.js';
+import { expectThrowsClass } from '../support/throws.js';
 
 const SELECT_SSSE = '00A404000F7378312E73682EC9E7BBE1B1A3D5CF';
 
@@ -27,25 +29,13 @@ afterEach(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function sw(card: SimulatedCard, hex: string): string {
-  return toHex(card.transmit(fromHex(hex))).slice(-4);
-}
-
 function stateJson(card: SimulatedCard): string {
   return JSON.stringify(card.exportState());
 }
 
 /** Expects `fn` to throw a CardImageError with `code` whose message names `path`. */
 function imageError(fn: () => unknown, code: string, path: string): CardImageError {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (err) {
-    caught = err;
-  }
-  expect(caught).toBeInstanceOf(CardImageError);
-  const err = caught as CardImageError;
-  expect(err.code).toBe(code);
+  const err = expectThrowsClass(fn, CardImageError, { code });
   expect(err.path).toBe(path);
   expect(err.message.startsWith(`card image ${path}: `)).toBe(true);
   return err;

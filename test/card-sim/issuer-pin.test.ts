@@ -2,12 +2,20 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe as group, expect, it } from 'vitest';
-import { concatBytes, decodeResponse, fromHex, toHex } from '../../src/apdu/index.js';
-import { SimulatedCard } from '../../src/card-sim/index.js';
-import { closeCardImage, loadCardImage, openCardImage, saveCardImage } from '../../src/card-sim/image.js';
-import { samplePerson } from '../../src/card-sim/profiles/people.js';
-import type { PersonalizationDocument } from '../../src/card-sim/profiles/personalization.js';
-import { BANK_AID, SSSE_DF_NAME, buildSscCard, buildSscTree } from '../../src/card-sim/profiles/ssc.js';
+import { concatBytes, fromHex, toHex } from '../../src/apdu/index.js';
+import {
+  SimulatedCard,
+  closeCardImage,
+  loadCardImage,
+  openCardImage,
+  saveCardImage,
+  samplePerson,
+  type PersonalizationDocument,
+  BANK_AID,
+  SSSE_DF_NAME,
+  buildSscCard,
+  buildSscTree,
+} from '../../src/card-sim/index.js';
 import {
   SSC_KEYS,
   commandMac,
@@ -19,6 +27,7 @@ import {
 } from '../../src/keys/index.js';
 import { encodePinBcd, encodePinBlockFormat2 } from '../../src/pin/index.js';
 import { testCard } from './fixtures.js';
+import { send, sw, swHex } from '../support/card-exchange.js';
 
 /*
  * The issuer's PIN commands through APDU bytes: the SSSE's PIN UNBLOCK in both forms, and the
@@ -38,13 +47,6 @@ beforeEach(() => {
 afterEach(() => {
   rmSync(dir, { recursive: true, force: true });
 });
-
-function send(card: SimulatedCard, hex: string | Uint8Array): { data: Uint8Array; sw: string } {
-  const r = decodeResponse(card.transmit(typeof hex === 'string' ? fromHex(hex) : hex));
-  return { data: r.data, sw: r.sw.toString(16).toUpperCase().padStart(4, '0') };
-}
-
-const sw = (card: SimulatedCard, hex: string | Uint8Array): string => send(card, hex).sw;
 
 interface Subject {
   who: string;
@@ -78,7 +80,7 @@ function issuerCommand(
   let iv = opts.iv ?? EMPTY;
   if (opts.skipChallenge !== true && opts.iv === undefined) {
     const ch = send(card, '0084000008');
-    expect(ch.sw).toBe('9000');
+    expect(swHex(ch.sw)).toBe('9000');
     iv = ch.data;
   }
   const mac = commandMac(s.algorithm, cardKey(s, key), fromHex(header), data, iv);

@@ -3,7 +3,8 @@ import { concatBytes, fromHex } from '../../src/apdu/index.js';
 import { encodePinBlockFormat2 } from '../../src/pin/index.js';
 import type { CardAlgorithm } from '../../src/card-sim/index.js';
 import { referenceEcb, referenceMac } from './crypto-oracle.js';
-import { KID, apdu, hex, selectBank, selectSsse, send, sw, testCard, testKey } from './fixtures.js';
+import { send, sw } from '../support/card-exchange.js';
+import { KID, apdu, hex, selectBank, selectSsse, testCard, testKey } from './fixtures.js';
 
 describe('VERIFY (SSSE application PIN)', () => {
   it('right PIN 9000; wrong PIN 63Cx counting down; 63C0 blocks; then 6983 even for the right PIN', () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseBerTlv, findTlv, toHex } from '../../src/apdu/index.js';
-import { FID, hex, send, sw, selectSsse, testCard } from './fixtures.js';
+import { send, sw } from '../support/card-exchange.js';
+import { FID, hex, selectSsse, testCard } from './fixtures.js';
 
 const SSSE_FCI_3DES = '6F19840F7378312E73682EC9E7BBE1B1A3D5CFA5069F0C03860101';
 

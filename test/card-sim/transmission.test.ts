@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { concatBytes, encodeCommand, fromHex } from '../../src/apdu/index.js';
 import { SimulatedCard } from '../../src/card-sim/index.js';
-import { SSSE_NAME, buildTestTree, hex, selectSsse, send, sw, testCard } from './fixtures.js';
+import { send, sw } from '../support/card-exchange.js';
+import { SSSE_NAME, buildTestTree, hex, selectSsse, testCard } from './fixtures.js';
 
 const SSSE_FCI = '6F19840F7378312E73682EC9E7BBE1B1A3D5CFA5069F0C03860101';
 const SELECT_SSSE = concatBytes(fromHex('00A40400'), Uint8Array.of(SSSE_NAME.length), SSSE_NAME);

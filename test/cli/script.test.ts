@@ -6,6 +6,7 @@ import { fc, test } from '@fast-check/vitest';
 import { ScriptError, matchesResponse, parseResponsePattern, parseScript, stepRunsOn } from '../../src/cli/commands/script.js';
 import { toHex } from '../../src/apdu/index.js';
 import { cli } from './run-cli.js';
+import { expectThrowsClass } from '../support/throws.js';
 
 let dir: string;
 let image: string;
@@ -148,14 +149,7 @@ group('expected-response patterns', () => {
 
   it('a malformed pattern is a ScriptError with code SCRIPT_SYNTAX', () => {
     for (const bad of ['', '90', '6F * 90 00 00', '* 90 * 00', '9G00', '900']) {
-      let caught: unknown;
-      try {
-        parseResponsePattern(bad);
-      } catch (err) {
-        caught = err;
-      }
-      expect(caught, bad).toBeInstanceOf(ScriptError);
-      expect((caught as ScriptError).code).toBe('SCRIPT_SYNTAX');
+      expectThrowsClass(() => parseResponsePattern(bad), ScriptError, { code: 'SCRIPT_SYNTAX' });
     }
   });
 

@@ -226,7 +226,7 @@ describeBackends(
       expect(fresh.cardIdentifier.slice(0, 6)).toBe(card.cardIdentifier.slice(0, 6));
       expect(fresh).toMatchObject({ idNumber: id, ssc: 'active', bank: 'inactive', pinInitial: true, replaces: card.cardNumber, issueDate: '2027-01-06', personalizationVersion: 1 });
       expect(replaced.old).toMatchObject({ ssc: 'replaced', bank: 'replaced' });
-      const d = replaced.document as Record<string, any>;
+      const d = replaced.document as Record<string, unknown>;
       expect(d['card']).toMatchObject({ number: fresh.cardNumber, identifier: fresh.cardIdentifier, issueDate: '2027-01-06' });
       expect(d['health']).toEqual(corrected['health']);
       expect(d['workRecords']).toEqual(corrected['workRecords']);

@@ -1,8 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { concatBytes, decodeResponse, fromHex, toHex } from '../../src/apdu/index.js';
-import { BANK_AID, buildSscCard, buildSscTree, SSSE_DF_NAME } from '../../src/card-sim/profiles/ssc.js';
-import { samplePerson } from '../../src/card-sim/profiles/people.js';
+import { BANK_AID, buildSscCard, buildSscTree, SSSE_DF_NAME, samplePerson } from '../../src/card-sim/index.js';
 import { CryptoInputError, SSC_KEYS, authenticationCryptogram, decipherUnblockPin, encryptEcb, padZeros } from '../../src/keys/index.js';
 import { InvalidArgumentError, SoftwarePsam } from '../../src/terminal/index.js';
 

@@ -243,9 +243,8 @@ export class DedicatedFile {
 
   /** The MF at the top of this tree, or undefined while the DF is detached. */
   root(): MasterFile | undefined {
-    let df: DedicatedFile = this;
-    while (df.parent !== undefined) df = df.parent;
-    return df instanceof MasterFile ? df : undefined;
+    if (this.parent !== undefined) return this.parent.root();
+    return this instanceof MasterFile ? this : undefined;
   }
 
   /** Tells the owning card that persistent state changed (no-op while not attached to a card). */
@@ -340,14 +339,7 @@ export class MasterFile extends DedicatedFile {
 
   /** The node at a path of FIDs below the MF (as returned by `path()`), or undefined. */
   nodeAt(path: readonly number[]): FileNode | undefined {
-    let node: FileNode = this;
-    for (const fid of path) {
-      if (node.kind !== 'df') return undefined;
-      const next: FileNode | undefined = node.child(fid);
-      if (next === undefined) return undefined;
-      node = next;
-    }
-    return node;
+    return path.reduce<FileNode | undefined>((node, fid) => (node?.kind === 'df' ? node.child(fid) : undefined), this);
   }
 
   /** The first DF in the tree whose DF name equals `name`. */

@@ -11,7 +11,6 @@ import {
   RegistryBusyError,
 } from '../errors.js';
 import type { Registry } from '../registry.js';
-import type { Side } from '../states.js';
 import { redirect, sendHtml } from './http.js';
 import { changePasswordPage, errorPage, lossPage, resetPage, signInPage, statusPage } from './pages.js';
 import type { Message, PageFrame } from './pages.js';

@@ -5,7 +5,7 @@ import { hostname } from 'node:os';
 import type { OperationContext } from '../context.js';
 import type { Registry } from '../registry.js';
 import { assetHref, portalAssets } from './assets.js';
-import { FormError, clientAddress, defaultAllowedHosts, readForm, redirect, sameOriginPost, send, sendHtml } from './http.js';
+import { FormError, clientAddress, defaultAllowedHosts, readForm, sameOriginPost, send, sendHtml } from './http.js';
 import { errorPage } from './pages.js';
 import type { PageFrame } from './pages.js';
 import { RateLimiter } from './rate-limit.js';

@@ -1,6 +1,6 @@
 // Child process for the crash test: alternately saves two different cards to one image file as
 // fast as it can, printing a '.' after each completed save, until it is killed.
-import { loadCardImage, saveCardImage } from '../../../src/card-sim/image.js';
+import { loadCardImage, saveCardImage } from '../../../src/card-sim/index.js';
 
 const [target, pathA, pathB] = process.argv.slice(2);
 if (target === undefined || pathA === undefined || pathB === undefined) {

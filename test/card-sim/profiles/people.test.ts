@@ -1,6 +1,5 @@
 import { describe as group, expect, it } from 'vitest';
-import { SAMPLE_PEOPLE, samplePerson } from '../../../src/card-sim/profiles/people.js';
-import { validatePersonalization } from '../../../src/card-sim/profiles/personalization.js';
+import { SAMPLE_PEOPLE, samplePerson, validatePersonalization } from '../../../src/card-sim/index.js';
 import { encodeGbk } from '../../../src/apdu/index.js';
 import { citizenIdBirthDate, citizenIdSex, isRegionCode, isValidCitizenId } from '../../../src/records/index.js';
 

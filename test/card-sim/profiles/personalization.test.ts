@@ -1,24 +1,19 @@
 import { describe as group, expect, it } from 'vitest';
-import { samplePerson } from '../../../src/card-sim/profiles/people.js';
 import {
+  samplePerson,
   PersonalizationError,
   parsePersonalizationJson,
   validatePersonalization,
-} from '../../../src/card-sim/profiles/personalization.js';
-import type { PersonalizationDocument } from '../../../src/card-sim/profiles/personalization.js';
+  type PersonalizationDocument,
+} from '../../../src/card-sim/index.js';
+import { expectThrowsClass } from '../../support/throws.js';
+import type { EditableJson } from '../../support/editable-json.js';
 
 /** Validates `doc` after `edit`, expecting a PersonalizationError; returns it. */
-function rejected(edit: (doc: Record<string, any>) => void, base = 'zhang-wei'): PersonalizationError {
-  const doc = samplePerson(base) as unknown as Record<string, any>;
+function rejected(edit: (doc: EditableJson) => void, base = 'zhang-wei'): PersonalizationError {
+  const doc = samplePerson(base) as unknown as EditableJson;
   edit(doc);
-  try {
-    validatePersonalization(doc);
-  } catch (err) {
-    expect(err).toBeInstanceOf(PersonalizationError);
-    expect((err as PersonalizationError).code).toBe('PERSONALIZATION_INVALID');
-    return err as PersonalizationError;
-  }
-  throw new Error('document was accepted');
+  return expectThrowsClass(() => validatePersonalization(doc), PersonalizationError, { code: 'PERSONALIZATION_INVALID' });
 }
 
 group('personalization document validation', () => {
@@ -98,12 +93,7 @@ group('personalization document validation', () => {
     for (const m of messages) expect(m).not.toContain(secret);
     // A JSON syntax error says where, without quoting the text around it.
     for (const text of [`{"pin": {"initial": "${secret}"},\n "x": }`, `{"pin": {"initial": ${secret}x}}`]) {
-      let message = '';
-      try {
-        parsePersonalizationJson(text);
-      } catch (err) {
-        message = (err as Error).message;
-      }
+      const { message } = expectThrowsClass(() => parsePersonalizationJson(text), PersonalizationError);
       expect(message).toMatch(/^\(document\): is not valid JSON: syntax error/);
       expect(message).not.toContain(secret);
     }

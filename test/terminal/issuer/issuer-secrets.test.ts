@@ -4,9 +4,14 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { toHex } from '../../../src/apdu/index.js';
-import { closeCardImage, loadCardImage, openCardImage, saveCardImage } from '../../../src/card-sim/image.js';
-import { samplePerson } from '../../../src/card-sim/profiles/people.js';
-import { buildSscCard } from '../../../src/card-sim/profiles/ssc.js';
+import {
+  closeCardImage,
+  loadCardImage,
+  openCardImage,
+  saveCardImage,
+  samplePerson,
+  buildSscCard,
+} from '../../../src/card-sim/index.js';
 import { encodePinBcd, encodePinBlockFormat2 } from '../../../src/pin/index.js';
 import {
   IssuerTerminal,

@@ -1,5 +1,5 @@
 import { CLA, SW, StatusWordError, swTriesLeft } from '../../../apdu/index.js';
-import { MAC_LENGTH, PinBlockError, blockSize, decipherPinChange, decipherUnblockPin, pinChangeDataLength } from '../../../keys/index.js';
+import { MAC_LENGTH, PinBlockError, blockSize, decipherPinChange, pinChangeDataLength } from '../../../keys/index.js';
 import {
   PIN_BLOCK_FORMAT2_LENGTH,
   PinFormatError,
