@@ -4,7 +4,7 @@ import { buildAtr, type AtrVariant, ATR_VARIANTS } from './atr.js';
 import { CardConfigError } from './errors.js';
 import type { MasterFile } from './fs/nodes.js';
 import { CardContext } from './os/context.js';
-import { processApdu, type CardLogger } from './os/processor.js';
+import { processApdu, type CardLogger, type ProcessorHooks } from './os/processor.js';
 import { exportState, importState, restoreContents, type CardState } from './state/index.js';
 
 /** Transmission protocol the simulated card runs. */
@@ -56,6 +56,8 @@ export class SimulatedCard implements CardEndpoint {
   #powered: boolean;
   #lastPersisted: CardState;
   #persistFailed = false;
+  /** Made once: a command allocates nothing for the OS's view of the card. */
+  readonly #hooks: ProcessorHooks;
 
   constructor(options: SimulatedCardOptions) {
     const transmission = options.transmission ?? 'T=1';
@@ -80,6 +82,18 @@ export class SimulatedCard implements CardEndpoint {
     this.#lastPersisted = exportState(this.tree);
     this.#powered = options.powered ?? false;
     this.tree.setDurableChangeListener(() => this.#persist());
+    this.#hooks = {
+      extendedLength: this.extendedLength,
+      logger: this.#logger,
+      takePersistenceFailure: () => {
+        const failed = this.#persistFailed;
+        this.#persistFailed = false;
+        return failed;
+      },
+      rollBack: () => {
+        restoreContents(this.tree, this.#lastPersisted);
+      },
+    };
   }
 
   /**
@@ -122,18 +136,7 @@ export class SimulatedCard implements CardEndpoint {
   transmit(command: Uint8Array): Uint8Array {
     if (!this.#powered) return encodeResponse(new Uint8Array(0), SW.UNKNOWN);
     this.#persistFailed = false;
-    return processApdu(this.#ctx, {
-      extendedLength: this.extendedLength,
-      logger: this.#logger,
-      takePersistenceFailure: () => {
-        const failed = this.#persistFailed;
-        this.#persistFailed = false;
-        return failed;
-      },
-      rollBack: () => {
-        restoreContents(this.tree, this.#lastPersisted);
-      },
-    }, command);
+    return processApdu(this.#ctx, this.#hooks, command);
   }
 
   /** The card's persistent state now (JSON-serialisable deep copy). */

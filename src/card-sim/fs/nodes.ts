@@ -1,4 +1,4 @@
-import { toHex } from '../../apdu/index.js';
+import { bytesEqual, toHex } from '../../apdu/index.js';
 import { CardTreeError } from '../errors.js';
 import type { EfOptions } from './ef-options.js';
 import { ElementaryFile, createElementaryFile } from './elementary-files.js';
@@ -344,11 +344,18 @@ export class MasterFile extends DedicatedFile {
 
   /** The first DF in the tree whose DF name equals `name`. */
   findByDfName(name: Uint8Array): DedicatedFile | undefined {
-    const hex = toHex(name);
-    for (const n of this.walk()) {
-      if (n.kind === 'df' && n.dfName !== undefined && toHex(n.dfName) === hex) return n;
-    }
-    return undefined;
+    return dfNamed(this, name);
   }
 }
 
+
+/** The first DF at or below `df` (depth first, in tree order) whose DF name is `name`. */
+function dfNamed(df: DedicatedFile, name: Uint8Array): DedicatedFile | undefined {
+  if (df.dfName !== undefined && bytesEqual(df.dfName, name)) return df;
+  for (const child of df.children) {
+    if (child.kind !== 'df') continue;
+    const found = dfNamed(child, name);
+    if (found !== undefined) return found;
+  }
+  return undefined;
+}

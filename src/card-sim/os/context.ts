@@ -115,8 +115,11 @@ export class CardContext {
 
   /** The PIN whose reference (P2 of VERIFY) is `ref`, looking from `from` upwards; with its owner. */
   resolvePinByReference(from: DedicatedFile, ref: number): { pin: CardPin; owner: DedicatedFile } | undefined {
-    const hit = nearest(from, (d) => d.pins.find((x) => x.reference === ref));
-    return hit === undefined ? undefined : { pin: hit.found, owner: hit.owner };
+    // Plain loops: VERIFY looks its PIN up on every command.
+    for (let owner: DedicatedFile | undefined = from; owner !== undefined; owner = owner.parent) {
+      for (const pin of owner.pins) if (pin.reference === ref) return { pin, owner };
+    }
+    return undefined;
   }
 
   /** The key with this number owned by `from` or its nearest ancestor that has one. */
