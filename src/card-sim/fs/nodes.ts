@@ -228,7 +228,9 @@ export class DedicatedFile {
 
   /** The child EF with this SFI. */
   efBySfi(sfi: number): ElementaryFile | undefined {
-    return this.#children.find((c): c is ElementaryFile => c.kind === 'ef' && c.sfi === sfi);
+    // A plain loop: every SFI-addressed read looks its EF up here.
+    for (const c of this.#children) if (c.kind === 'ef' && c.sfi === sfi) return c;
+    return undefined;
   }
 
   /** This DF's own PIN with this id. */
