@@ -131,14 +131,14 @@ export class Pin {
    * refusal costs the cardholder nothing; verified stays set by that successful comparison.
    */
   change(oldPin: string | Uint8Array, newPin: string | Uint8Array): ChangeResult {
-    let next: Buffer;
+    let next: Uint8Array;
     try {
       next = pinDigits(newPin, this.policy);
     } catch (error) {
       if (error instanceof PinFormatError) return { ok: false, reason: 'format', pin: 'new', problem: error.problem };
       throw error;
     }
-    let old: Buffer | undefined;
+    let old: Uint8Array | undefined;
     try {
       try {
         old = pinDigits(oldPin, this.policy);
@@ -271,12 +271,18 @@ export class Pin {
     if (record.triesLeft === 0) return { ok: false, reason: 'blocked' };
     const triesLeft = record.triesLeft - 1;
     // Durable before the comparison: a card pulled after this line has lost the try.
-    this.#store.save({ ...record, verifier: { ...record.verifier }, triesLeft });
+    this.#saveTriesLeft(record, triesLeft);
     if (!this.#matches(record.verifier, digits)) {
       return { ok: false, reason: 'incorrect', triesLeft };
     }
-    this.#store.save({ ...record, verifier: { ...record.verifier }, triesLeft: record.tryLimit });
+    this.#saveTriesLeft(record, record.tryLimit);
     this.#verified = true;
     return { ok: true };
+  }
+
+  /** Saves `record` with another counter: as a counter delta when the store takes one. */
+  #saveTriesLeft(record: PinRecord, triesLeft: number): void {
+    if (this.#store.saveTriesLeft !== undefined) this.#store.saveTriesLeft(triesLeft);
+    else this.#store.save({ ...record, verifier: { ...record.verifier }, triesLeft });
   }
 }

@@ -125,7 +125,7 @@ function lengthRule(min: number, max: number): string {
  * caller, who must wipe it (`fill(0)`) after use. The caller's own Uint8Array is never kept or
  * modified. Length is checked before the characters, as a card checks Lc before the data.
  */
-export function pinDigits(pin: string | Uint8Array, policy: PinLengthRules): Buffer {
+export function pinDigits(pin: string | Uint8Array, policy: PinLengthRules): Uint8Array {
   if (typeof pin !== 'string' && !(pin instanceof Uint8Array)) {
     throw new PinFormatError(
       'malformed',

@@ -29,6 +29,13 @@ export interface PinRecord {
 export interface PinStore {
   load(): PinRecord;
   save(record: PinRecord): void;
+  /**
+   * Optional: saves a change of the try counter alone (the rest of the record as loaded), under
+   * the same rule as `save` (durable when it returns, throws when it cannot be). A store that has
+   * it can make a try a small write (the counter) instead of a whole record; without it the
+   * engine saves the whole record.
+   */
+  saveTriesLeft?(triesLeft: number): void;
 }
 
 export const PIN_SALT_BYTES = 16;

@@ -59,6 +59,15 @@ class CardPinStore implements PinStore {
     this.#persist();
   }
 
+  saveTriesLeft(triesLeft: number): void {
+    const r = this.#record;
+    if (r === undefined) throw new CardTreeError('PIN record written before it was personalized');
+    // A new record object, not an edit in place (load() hands out copies, but a record being
+    // persisted must not change under the hook); spelt out, as a spread is slower here.
+    this.#record = { tryLimit: r.tryLimit, triesLeft, initial: r.initial, verifier: r.verifier };
+    this.#persist();
+  }
+
   /** Replaces the record without persisting (rolling back to the last persisted state). */
   replaceSilently(record: PinRecord): void {
     this.#record = clonePinRecord(record);

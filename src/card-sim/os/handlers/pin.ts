@@ -5,6 +5,7 @@ import {
   PinFormatError,
   decodeChangePinData,
   decodePinBcd,
+  decodePinBcdDigits,
   decodePinBlockFormat2,
   validatePinFormat,
   type ChangeResult,
@@ -63,12 +64,15 @@ export function verify(ctx: CardContext, cmd: CardCommand): HandlerResult {
     if (st.blocked) return { sw: SW.AUTH_METHOD_BLOCKED };
     return st.verified ? {} : { sw: swTriesLeft(st.triesLeft) };
   }
+  let candidate: string | Uint8Array | undefined;
   try {
-    const candidate = pin.format === 'iso9564-format2' ? decodePinBlockFormat2(cmd.data) : decodePinBcd(cmd.data);
+    candidate = pin.format === 'iso9564-format2' ? decodePinBlockFormat2(cmd.data) : decodePinBcdDigits(cmd.data);
     return verifyAnswer(pin.pin.verify(candidate));
   } catch (err) {
     if (err instanceof PinFormatError) return { sw: formatSw(err) };
     throw err;
+  } finally {
+    if (candidate instanceof Uint8Array) candidate.fill(0);
   }
 }
 
