@@ -16,6 +16,18 @@ export type FileNode = DedicatedFile | ElementaryFile;
  */
 export type ApplicationBlock = 'temporary' | 'permanent';
 
+/**
+ * A durable change small enough to be written as itself (a delta): a PIN's try counter, spent or
+ * restored. Any other change (a record, a key counter, a block, a new PIN) is reported without
+ * one, and the whole card state is what gets written.
+ */
+export interface DurableChange {
+  kind: 'pin-tries';
+  owner: DedicatedFile;
+  pin: string;
+  triesLeft: number;
+}
+
 export const APPLICATION_BLOCKS: readonly ApplicationBlock[] = ['temporary', 'permanent'];
 
 export interface DfOptions {
@@ -205,7 +217,9 @@ export class DedicatedFile {
     if (this.#pins.some((p) => p.reference === ref)) {
       throw new CardTreeError(`${this.name} already has a PIN with reference ${ref}`);
     }
-    const pin = new CardPin(options, () => this.notifyDurableChange());
+    const pin = new CardPin(options, (triesLeft) =>
+      this.notifyDurableChange(triesLeft === undefined ? undefined : { kind: 'pin-tries', owner: this, pin: id, triesLeft }),
+    );
     this.#pins.push(pin);
     return pin;
   }
@@ -249,9 +263,12 @@ export class DedicatedFile {
     return this instanceof MasterFile ? this : undefined;
   }
 
-  /** Tells the owning card that persistent state changed (no-op while not attached to a card). */
-  notifyDurableChange(): void {
-    this.root()?.notifyDurableChange();
+  /**
+   * Tells the owning card that persistent state changed (no-op while not attached to a card):
+   * with `change` when a counter alone changed, without when anything else did.
+   */
+  notifyDurableChange(change?: DurableChange): void {
+    this.root()?.notifyDurableChange(change);
   }
 
   /** FIDs from the MF down to this DF (MF excluded; [] for the MF). */
@@ -286,7 +303,7 @@ export interface MasterFileOptions {
  * installs: every durable change anywhere in the tree reaches it synchronously.
  */
 export class MasterFile extends DedicatedFile {
-  #listener: (() => void) | undefined;
+  #listener: ((change?: DurableChange) => void) | undefined;
   #atrCardBytes: Uint8Array;
   #cardBlocked: boolean;
 
@@ -328,15 +345,15 @@ export class MasterFile extends DedicatedFile {
    * Installs the function called on every durable change (the card does this; one card per tree).
    * Pass undefined to detach.
    */
-  setDurableChangeListener(listener: (() => void) | undefined): void {
+  setDurableChangeListener(listener: ((change?: DurableChange) => void) | undefined): void {
     if (listener !== undefined && this.#listener !== undefined) {
       throw new CardTreeError('this card tree is already attached to a card');
     }
     this.#listener = listener;
   }
 
-  override notifyDurableChange(): void {
-    this.#listener?.();
+  override notifyDurableChange(change?: DurableChange): void {
+    this.#listener?.(change);
   }
 
   /** The node at a path of FIDs below the MF (as returned by `path()`), or undefined. */

@@ -4,3 +4,5 @@ export type { CardState, DfState, EfState, PinState, KeyState } from './schema.j
 export { exportState } from './export.js';
 export { importState, checkState } from './import.js';
 export { restoreContents } from './restore.js';
+export { applyStateDelta, pinTriesDelta } from './delta.js';
+export type { CardStateDelta } from './delta.js';
