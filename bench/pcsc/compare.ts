@@ -1,22 +1,23 @@
 /*
  * The PC/SC rows of `npm run bench`: one vpcd reader of the lab (pcscd + vpcd, quickack route),
  * three cards in it one after the other, two clients, interleaved rounds so load drifts hit all:
- *   cards   echo     a minimal card speaking the vpcd protocol, answering 9000 at once (the floor:
- *                    what the reader stack costs with no card work at all)
+ *   cards   echo     a minimal card speaking the vpcd protocol in its own process (echo-card.ts),
+ *                    answering 9000 at once (the floor: the reader stack with no card work at all)
  *           sscard   `sscard sim serve` serving a personalised card (a separate process, the build)
  *           vicc     Debian's vsmartcard-vpicc `vicc -t iso7816` (with the packaging fix of the lab
  *                    notes), the stock Python card
  *   clients pyscard  (SCardTransmit from Python, the reference client)
  *           SDK      SmartcardTransport.transmit
  * Every client sends SELECT MF `00 A4 00 0C 02 3F 00` (9000 on all three cards, no FCI: vicc
- * cannot build one). Rates are 1 / median round trip.
+ * cannot build one). Rates are 1 / median round trip. Every card runs in a process of its own, and
+ * the order of the cards turns from round to round, so none is always measured first.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { fromHex, type CardEndpoint } from '../../src/apdu/index.js';
-import { connectToVpcd } from '../../src/bridge/index.js';
+import { build } from 'esbuild';
+import { fromHex } from '../../src/apdu/index.js';
 import { buildSscCard, samplePerson, saveCardImage } from '../../src/card-sim/index.js';
 import { SmartcardTransport } from '../../src/terminal/index.js';
 import { CARD_HOST, REPO_ROOT, SYSTEM_PYTHON, acquireReaderSlot, pcscLab, runPyscard } from '../../test/pcsc/lab.js';
@@ -24,23 +25,6 @@ import { removeTempDirs, tempDir, waitReader } from '../../test/terminal/pcsc/ri
 import { type Row, median } from '../table.js';
 
 const SELECT_MF = '00A4000C023F00';
-
-function echoCard(): CardEndpoint {
-  let powered = false;
-  const atr = Uint8Array.of(0x3b, 0x80, 0x80, 0x01, 0x01);
-  return {
-    atr,
-    get powered() {
-      return powered;
-    },
-    powerOn: () => ((powered = true), atr),
-    powerOff: () => {
-      powered = false;
-    },
-    reset: () => atr,
-    transmit: () => Uint8Array.of(0x90, 0x00),
-  };
-}
 
 interface Inserted {
   remove(): Promise<void>;
@@ -58,24 +42,16 @@ function waitExit(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
   });
 }
 
-async function insertEcho(port: number): Promise<Inserted> {
-  const bridge = await connectToVpcd({ card: echoCard(), host: CARD_HOST, port });
-  await bridge.waitAttached(5000);
-  return { remove: () => bridge.close() };
-}
-
-async function insertSscard(port: number, image: string): Promise<Inserted> {
-  // The build when there is one (what users run), else the sources through tsx.
-  const bin = join(REPO_ROOT, 'dist', 'cli', 'bin.js');
-  const args = existsSync(bin) ? [bin] : ['--import', 'tsx', join(REPO_ROOT, 'src', 'cli', 'bin.ts')];
-  const child = spawn(process.execPath, [...args, 'sim', 'serve', '--card', image, '--vpcd', `${CARD_HOST}:${port}`], {
+/** Starts a card process and waits for its "card inserted" line. */
+async function insertProcess(what: string, args: string[]): Promise<Inserted> {
+  const child = spawn(process.execPath, args, {
     cwd: REPO_ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, NO_COLOR: '1' },
   });
   await new Promise<void>((resolve, reject) => {
     let out = '';
-    const timer = setTimeout(() => reject(new Error(`sim serve did not insert its card:\n${out}`)), 20_000);
+    const timer = setTimeout(() => reject(new Error(`${what} did not insert its card:\n${out}`)), 20_000);
     child.stdout?.setEncoding('utf8').on('data', (d: string) => {
       out += d;
       if (/card inserted/.test(out)) {
@@ -83,15 +59,35 @@ async function insertSscard(port: number, image: string): Promise<Inserted> {
         resolve();
       }
     });
-    child.once('exit', () => reject(new Error(`sim serve exited:\n${out}`)));
+    child.once('exit', () => reject(new Error(`${what} exited:\n${out}`)));
   });
   return { remove: () => waitExit(child, 'SIGTERM') };
+}
+
+async function bundleEchoCard(): Promise<string> {
+  const file = join(REPO_ROOT, '.tmp', 'bench', 'echo-card.mjs');
+  mkdirSync(join(REPO_ROOT, '.tmp', 'bench'), { recursive: true });
+  await build({
+    entryPoints: [join(REPO_ROOT, 'bench', 'pcsc', 'echo-card.ts')],
+    outfile: file,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    logLevel: 'error',
+  });
+  return file;
+}
+
+function insertSscard(port: number, image: string): Promise<Inserted> {
+  // The build when there is one (what users run), else the sources through tsx.
+  const bin = join(REPO_ROOT, 'dist', 'cli', 'bin.js');
+  const args = existsSync(bin) ? [bin] : ['--import', 'tsx', join(REPO_ROOT, 'src', 'cli', 'bin.ts')];
+  return insertProcess('sim serve', [...args, 'sim', 'serve', '--card', image, '--vpcd', `${CARD_HOST}:${port}`]);
 }
 
 async function insertVicc(port: number): Promise<Inserted | undefined> {
   if (!existsSync('/usr/bin/vicc')) return undefined;
   const shim = tempDir('pyshim');
-  const { symlinkSync } = await import('node:fs');
   symlinkSync('/usr/lib/python3/dist-packages/Cryptodome', join(shim, 'Crypto'));
   const child = spawn(SYSTEM_PYTHON, ['/usr/bin/vicc', '-t', 'iso7816', '-H', CARD_HOST, '-P', String(port)], {
     stdio: 'ignore',
@@ -142,6 +138,7 @@ export async function measurePcsc(opts: { quick: boolean }): Promise<Row[]> {
     ];
   const rounds = opts.quick ? 1 : 5;
   const n = opts.quick ? 200 : 2000;
+  const echo = await bundleEchoCard();
   const slot = await acquireReaderSlot({ timeoutMs: 120_000 });
   const image = join(tempDir('bench-pcsc'), 'card.json');
   saveCardImage(image, buildSscCard(samplePerson('zhang-wei'), { transmission: 'T=1' }));
@@ -152,11 +149,12 @@ export async function measurePcsc(opts: { quick: boolean }): Promise<Row[]> {
   try {
     for (let round = 0; round < rounds; round++) {
       const cards: Array<{ name: string; insert: () => Promise<Inserted | undefined> }> = [
-        { name: 'echo', insert: () => insertEcho(slot.port) },
+        { name: 'echo', insert: () => insertProcess('echo card', [echo, CARD_HOST, String(slot.port)]) },
         { name: 'sscard', insert: () => insertSscard(slot.port, image) },
         { name: 'vicc', insert: () => insertVicc(slot.port) },
       ];
-      for (const card of cards) {
+      const turned = [...cards.slice(round % cards.length), ...cards.slice(0, round % cards.length)];
+      for (const card of turned) {
         const inserted = await card.insert();
         if (inserted === undefined) continue;
         try {

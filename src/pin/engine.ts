@@ -1,6 +1,6 @@
 import { PinFormatError, PinPolicyError } from './errors.js';
 import type { PinFormatProblem } from './errors.js';
-import { pinDigits } from './policy.js';
+import { checkPinDigits, pinDigits } from './policy.js';
 import { checkPinRecord } from './record.js';
 import type { PinRecord, PinStore } from './record.js';
 import { PinReference } from './reference.js';
@@ -115,6 +115,13 @@ export class Pin {
   }
 
   verify(candidate: string | Uint8Array): VerifyResult {
+    // Digit bytes are compared where the caller holds them (checked, never kept, never wiped:
+    // they are the caller's; a VERIFY on the card spares a copy per try); a string is copied into
+    // bytes that are wiped afterwards.
+    if (candidate instanceof Uint8Array) {
+      checkPinDigits(candidate, this.policy);
+      return this.#verifyDigits(candidate);
+    }
     const digits = pinDigits(candidate, this.policy);
     try {
       return this.#verifyDigits(digits);

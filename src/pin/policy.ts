@@ -126,6 +126,12 @@ function lengthRule(min: number, max: number): string {
  * modified. Length is checked before the characters, as a card checks Lc before the data.
  */
 export function pinDigits(pin: string | Uint8Array, policy: PinLengthRules): Uint8Array {
+  checkPinDigits(pin, policy);
+  return typeof pin === 'string' ? Buffer.from(pin, 'latin1') : Buffer.from(pin);
+}
+
+/** pinDigits' checks alone (PinFormatError), without the copy. */
+export function checkPinDigits(pin: string | Uint8Array, policy: PinLengthRules): void {
   if (typeof pin !== 'string' && !(pin instanceof Uint8Array)) {
     throw new PinFormatError(
       'malformed',
@@ -143,7 +149,6 @@ export function pinDigits(pin: string | Uint8Array, policy: PinLengthRules): Uin
       throw new PinFormatError('not-digits', 'PIN must contain only the digits 0-9');
     }
   }
-  return typeof pin === 'string' ? Buffer.from(pin, 'latin1') : Buffer.from(pin);
 }
 
 /**

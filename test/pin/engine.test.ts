@@ -296,7 +296,9 @@ describe('secret hygiene', () => {
     pin.verify('654321');
     pin.change('123456', '246810');
     const copies = made.filter((b) => b.length === 6);
-    expect(copies.length).toBeGreaterThanOrEqual(4);
+    // verify('654321') and the two PINs of change(): digit bytes given to verify are compared
+    // where the caller holds them, not copied.
+    expect(copies.length).toBeGreaterThanOrEqual(3);
     for (const copy of copies) expect([...copy].every((b) => b === 0)).toBe(true);
     // The caller's own array is the caller's: it is neither kept nor wiped.
     expect(new TextDecoder().decode(candidate)).toBe('123456');
