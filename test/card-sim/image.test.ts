@@ -16,6 +16,8 @@ import {
 import { samplePerson } from '../../src/card-sim/profiles/people.js';
 import { buildSscCard } from '../../src/card-sim/profiles/ssc.js';
 import type { SimulatedCard } from '../../src/card-sim/card.js';
+import { inspect } from 'node:util';
+import { openImageFile, resealImage, writeUnsealedImage } from './image-fixtures.js';
 
 const SELECT_SSSE = '00A404000F7378312E73682EC9E7BBE1B1A3D5CF';
 
@@ -58,7 +60,7 @@ group('card image round trip', () => {
     saveCardImage(path, card);
     const image = readCardImage(path);
     expect(image.format).toBe('sscard-card-image');
-    expect(image.version).toBe(2);
+    expect(image.version).toBe(3);
     expect(image.spec).toBe('3.00');
     expect(image.transmission).toBe('T=1');
     const loaded = loadCardImage(path);
@@ -88,7 +90,9 @@ group('card image round trip', () => {
       if (typeof v === 'string') values.push(v);
       else if (v !== null && typeof v === 'object') Object.values(v).forEach(walk);
     };
+    // Not in the file, and not inside its sealed state either (opened with the key).
     walk(JSON.parse(readFileSync(path, 'utf8')));
+    walk(openImageFile(path));
     expect(values.length).toBeGreaterThan(50);
     expect(values.filter((v) => v.includes('654321'))).toEqual([]);
     // The bank PIN (set from the document) is not there either.
@@ -182,9 +186,9 @@ group('damaged image files are reported by name, never replaced', () => {
   it('wrong format or version', () => {
     const path = saved();
     const image = JSON.parse(readFileSync(path, 'utf8'));
-    writeFileSync(path, JSON.stringify({ ...image, version: 3 }));
+    writeFileSync(path, JSON.stringify({ ...image, version: 4 }));
     expect(imageError(() => openCardImage(path), 'CARD_IMAGE_VERSION', path).message).toMatch(
-      /version 3 is not supported \(this build reads version 2 and migrates version 1\)/,
+      /version 4 is not supported \(this build reads version 3 and migrates versions 1 and 2\)/,
     );
     writeFileSync(path, JSON.stringify({ ...image, version: 0 }));
     imageError(() => loadCardImage(path), 'CARD_IMAGE_VERSION', path);
@@ -194,9 +198,16 @@ group('damaged image files are reported by name, never replaced', () => {
     imageError(() => openCardImage(path), 'CARD_IMAGE_INVALID', path);
   });
 
-  it('a bad field inside the card state, named', () => {
+  it('a bad field inside the card state, named (an image from before sealing, or one its key holder sealed by hand)', () => {
     const path = saved();
-    const image = JSON.parse(readFileSync(path, 'utf8'));
+    const image = JSON.parse(JSON.stringify({ ...openImageFile(path), version: 2 }));
+    resealImage(path, (sealed) => {
+      sealed.state.mf.children[0].keys[1].key = '0011';
+    });
+    expect(imageError(() => openCardImage(path), 'CARD_IMAGE_INVALID', path).formatError).toMatchObject({
+      field: 'state.mf.children[0].keys[1]',
+      kind: 'tree',
+    });
     image.state.mf.children[0].keys[1].key = '0011';
     writeFileSync(path, JSON.stringify(image));
     const err = imageError(() => openCardImage(path), 'CARD_IMAGE_INVALID', path);
@@ -216,34 +227,65 @@ group('damaged image files are reported by name, never replaced', () => {
     expect(imageError(() => openCardImage(path), 'CARD_IMAGE_INVALID', path).formatError).toMatchObject({ field: 'spec', kind: 'missing' });
   });
 
-  it('a field it does not know, at the top or deep inside the state, is refused: it would be lost at the next save', () => {
+  it('a field it does not know, at the top, in the seal or deep inside the state, is refused: it would be lost at the next save', () => {
     const path = saved();
-    const image = JSON.parse(readFileSync(path, 'utf8'));
-    writeFileSync(path, JSON.stringify({ ...image, comment: 'x' }));
+    const sealed = JSON.parse(readFileSync(path, 'utf8'));
+    writeFileSync(path, JSON.stringify({ ...sealed, comment: 'x' }));
     expect(imageError(() => loadCardImage(path), 'CARD_IMAGE_INVALID', path).formatError).toMatchObject({
       field: 'comment',
       kind: 'unknown-field',
     });
-    image.state.mf.children[0].children[0].note = 'kept by a newer build';
-    writeFileSync(path, JSON.stringify(image));
+    writeFileSync(path, JSON.stringify({ ...sealed, seal: { ...sealed.seal, note: 1 } }));
+    expect(imageError(() => loadCardImage(path), 'CARD_IMAGE_INVALID', path).formatError).toMatchObject({
+      field: 'seal.note',
+      kind: 'unknown-field',
+    });
+    writeFileSync(path, JSON.stringify(sealed));
+    const clear = openImageFile(path);
+    resealImage(path, (image) => {
+      image.state.mf.children[0].children[0].note = 'kept by a newer build';
+    });
     const err = imageError(() => openCardImage(path), 'CARD_IMAGE_INVALID', path);
     expect(err.formatError).toMatchObject({ field: 'state.mf.children[0].children[0].note', kind: 'unknown-field', file: path });
     expect(err.message).toBe(`card image ${path}: field state.mf.children[0].children[0].note: unknown field`);
+    writeUnsealedImage(path, clear, (image) => {
+      image.state.mf.children[0].pins[0].record.verifier.hint = 'x';
+    });
+    expect(imageError(() => openCardImage(path), 'CARD_IMAGE_INVALID', path).formatError).toMatchObject({
+      field: 'state.mf.children[0].pins[0].record.verifier.hint',
+      kind: 'unknown-field',
+    });
   });
 
-  it('never quotes the content of the file in its messages', () => {
+  it('never quotes the content of the file in its messages, nor in the errors they carry', () => {
     const path = saved();
-    const image = JSON.parse(readFileSync(path, 'utf8'));
+    const clear = openImageFile(path);
     const secret = '5EC12E7';
-    image.state.mf.children[0].keys[0].key = `${secret}X${secret}`;
-    writeFileSync(path, JSON.stringify(image));
+    writeUnsealedImage(path, clear, (image) => {
+      image.state.mf.children[0].keys[0].key = `${secret}X${secret}`;
+    });
     const bad = imageError(() => openCardImage(path), 'CARD_IMAGE_INVALID', path);
     expect(bad.formatError).toMatchObject({ field: 'state.mf.children[0].keys[0].key', kind: 'value' });
     expect(bad.message).not.toContain(secret);
-    writeFileSync(path, `{"state": {"key": "${secret}" oops}}`);
-    const corrupt = imageError(() => openCardImage(path), 'CARD_IMAGE_CORRUPT', path);
-    expect(corrupt.message).toMatch(/syntax error at line 1, column \d+/);
-    expect(corrupt.message).not.toContain(secret);
+    expect(inspect(bad, { depth: 10 })).not.toContain(secret);
+    // JSON.parse quotes the text near a syntax error in its own message; none of it gets out.
+    const text = JSON.stringify({ ...clear, version: 2 }, null, 2);
+    const keyAt = text.indexOf(clear.state.mf.children[0]!.keys[0]!.key);
+    const syntaxErrors = [
+      `{"state": {"key": "${secret}" oops}}`,
+      `{"state": {"key": ${secret}}}`,
+      `{"state": {"key": "${secret}", tru}}`,
+      `${text.slice(0, keyAt + 10)}"${text.slice(keyAt + 10)}`,
+      `${text.slice(0, keyAt)}${text.slice(keyAt + 1)}`.replace(/"([0-9A-F]{32})/, '$1'),
+    ];
+    for (const damaged of syntaxErrors) {
+      writeFileSync(path, damaged);
+      const corrupt = imageError(() => openCardImage(path), 'CARD_IMAGE_CORRUPT', path);
+      expect(corrupt.message).toMatch(/syntax error( at line \d+, column \d+)?\)$/);
+      const shown = inspect(corrupt, { depth: 10 });
+      expect(shown).not.toContain(secret);
+      expect(shown).not.toContain(clear.state.mf.children[0]!.keys[0]!.key.slice(0, 12));
+    }
   });
 
   it('a directory instead of a file', () => {

@@ -90,11 +90,14 @@ function isBankPin(pin: CardPin): boolean {
  * Project choice (RELOAD PIN MAC): MAC = commandMac(reload key, `80 5E 00 P2`, new PIN data,
  * challenge) from src/keys, i.e. cardMac over `80 5E 00 P2 Lc` || new PIN data with Lc as sent
  * (PIN data length + 4), IV = the last GET CHALLENGE value, zero-padded to the block size.
- * - SSSE PIN (P2 00): the new PIN as BCD; without a pending challenge the IV is all zeros (the
- *   issuer software of card profile §7 sends it so); a pending one is used up.
+ * - SSSE PIN (P2 00): the new PIN as BCD.
  * - Bank PIN (P2 80): `80 5E 00 80 0C <format-2 block of the new PIN> || MAC4`, the PIN in the
  *   format its VERIFY takes, with the bank application's reload key (SSC_KEYS.BANK_PIN_RELOAD).
- *   A challenge is required (6984 without one): a new form need not accept a replayable MAC.
+ * Both need a challenge the card issued (GET CHALLENGE) and not yet used: 6984 without one, and
+ * the check uses it up. So the MAC is bound to one challenge, and a captured RELOAD PIN replayed
+ * later (its MAC made for a challenge that is gone) is 6988: without the binding, the same bytes
+ * would restore a blocked PIN every time they are sent (a MAC with an all-zero IV is the same for
+ * every session).
  * Either way a bad MAC is 6988 (a try of the reload key, not of the PIN), a new PIN outside the
  * policy 6700 / 6A80 after a good MAC, and a success sets the PIN and a full counter durably.
  */
@@ -112,7 +115,7 @@ export function changeOrReloadPin(ctx: CardContext, cmd: CardCommand): HandlerRe
     : cmd.data.length >= 1 + MAC_LENGTH;
   if (!lengthOk) throw new StatusWordError(SW.WRONG_LENGTH, 'RELOAD PIN needs PIN || MAC4');
   const key = keyForUsage(owner, 'reload');
-  const pinBytes = checkCommandMac(ctx, cmd, key, bank ? 'required' : 'optional');
+  const pinBytes = checkCommandMac(ctx, cmd, key, 'required');
   const newPin = pinStep(() => (bank ? decodePinBlockFormat2(pinBytes) : decodePinBcd(pinBytes)));
   pinStep(() => validatePinFormat(newPin, pin.policy));
   pin.pin.reload(newPin);
