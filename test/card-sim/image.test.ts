@@ -16,6 +16,7 @@ import {
 import { samplePerson } from '../../src/card-sim/profiles/people.js';
 import { buildSscCard } from '../../src/card-sim/profiles/ssc.js';
 import type { SimulatedCard } from '../../src/card-sim/card.js';
+import type { DfState } from '../../src/card-sim/state/index.js';
 import { inspect } from 'node:util';
 import { openImageFile, resealImage, writeUnsealedImage } from './image-fixtures.js';
 
@@ -270,7 +271,8 @@ group('damaged image files are reported by name, never replaced', () => {
     expect(inspect(bad, { depth: 10 })).not.toContain(secret);
     // JSON.parse quotes the text near a syntax error in its own message; none of it gets out.
     const text = JSON.stringify({ ...clear, version: 2 }, null, 2);
-    const keyAt = text.indexOf(clear.state.mf.children[0]!.keys[0]!.key);
+    const cardKey = (clear.state.mf.children[0] as DfState).keys[0]!.key;
+    const keyAt = text.indexOf(cardKey);
     const syntaxErrors = [
       `{"state": {"key": "${secret}" oops}}`,
       `{"state": {"key": ${secret}}}`,
@@ -284,7 +286,7 @@ group('damaged image files are reported by name, never replaced', () => {
       expect(corrupt.message).toMatch(/syntax error( at line \d+, column \d+)?\)$/);
       const shown = inspect(corrupt, { depth: 10 });
       expect(shown).not.toContain(secret);
-      expect(shown).not.toContain(clear.state.mf.children[0]!.keys[0]!.key.slice(0, 12));
+      expect(shown).not.toContain(cardKey.slice(0, 12));
     }
   });
 
