@@ -338,26 +338,29 @@ function unlinkIfExists(path: string): void {
 }
 
 /**
- * Removes the lock `staleText` names, under the guard file. Returns without doing anything when
- * another process holds the guard (the caller simply tries again) or the lock changed meanwhile.
+ * Removes the lock `staleText` names, under the guard file. Does nothing when a live process holds
+ * the guard (false: the caller waits and tries again) or the lock changed meanwhile; true when it
+ * removed the lock or a dead process's guard (the caller tries again at once).
  */
-function breakStaleLock(lockPath: string, staleText: string): void {
+function breakStaleLock(lockPath: string, staleText: string): boolean {
   const guardPath = `${lockPath}.break`;
   const me: LockHolder = newHolder();
   if (!createLockFile(guardPath, JSON.stringify(me))) {
     // A guard whose holder died inside its few system calls would block every takeover.
     const text = readLockTextOrNull(guardPath);
-    if (text === undefined) return;
+    if (text === undefined) return true;
     const guardHolder = text === null ? undefined : parseHolder(text);
     const dead = guardHolder === undefined ? olderThan(guardPath, UNKNOWN_HOLDER_STALE_MS) : isStale(guardHolder);
-    if (dead && readLockTextOrNull(guardPath) === text) unlinkIfExists(guardPath);
-    return;
+    if (!dead || readLockTextOrNull(guardPath) !== text) return false;
+    unlinkIfExists(guardPath);
+    return true;
   }
   try {
     if (readLockText(lockPath) === staleText) unlinkIfExists(lockPath);
   } finally {
     if (readLockText(guardPath) === JSON.stringify(me)) unlinkIfExists(guardPath);
   }
+  return true;
 }
 
 function newHolder(): LockHolder {
@@ -390,10 +393,8 @@ export function acquireFileLock(lockPath: string, timeoutMs: number): FileLock |
     const current = parseHolder(existing);
     if (current !== undefined && heldLocks.has(current.token)) return { holder: current, thisProcess: true };
     const dead = current === undefined ? olderThan(lockPath, UNKNOWN_HOLDER_STALE_MS) : isStale(current);
-    if (dead) {
-      breakStaleLock(lockPath, existing);
-      if (readLockText(lockPath) !== existing) continue; // Gone (by us or another): try again now.
-    }
+    // Gone (by us or another), or a dead guard cleared out of the way: try again now.
+    if (dead && (breakStaleLock(lockPath, existing) || readLockText(lockPath) !== existing)) continue;
     const left = deadline - Date.now();
     if (left <= 0) return { holder: current, thisProcess: current !== undefined && isThisProcess(current) };
     sleepSync(Math.min(left, POLL_MIN_MS + Math.floor(Math.random() * POLL_JITTER_MS)));

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe as group, expect, it } from 'vitest';
 import { fromHex, toHex } from '../../src/apdu/index.js';
 import { SimulatedCard, exportState, importState } from '../../src/card-sim/index.js';
-import { CardImageError, loadCardImage, openCardImage, readCardImage, saveCardImage } from '../../src/card-sim/image.js';
+import { CardImageError, closeCardImage, loadCardImage, openCardImage, readCardImage, saveCardImage } from '../../src/card-sim/image.js';
+import { openImageFile } from './image-fixtures.js';
 import { samplePerson } from '../../src/card-sim/profiles/people.js';
 import { buildSscCard } from '../../src/card-sim/profiles/ssc.js';
 import { inspectSscTree } from '../../src/card-sim/profiles/ssc-inspect.js';
@@ -52,12 +53,13 @@ function appPin(card: SimulatedCard): { initial: boolean; triesLeft: number } {
   return report;
 }
 
-/** RELOAD PIN `80 5E 00 00 Lc newBCD || MAC4` with the card's real reload key and no challenge. */
+/** GET CHALLENGE, then RELOAD PIN `80 5E 00 00 Lc newBCD || MAC4` with the card's real reload key over it. */
 function reload(card: SimulatedCard, pin: string): string {
   const key = diversifyKey(issuerTestMasterKey('PIN_RELOAD'), '3101049000240017', 'sm4');
+  const challenge = card.transmit(fromHex('0084000008')).subarray(0, 8);
   const bcd = encodePinBcd(pin);
   const header = fromHex(`805E0000${(bcd.length + 4).toString(16).padStart(2, '0')}`);
-  const mac = cardMac('sm4', key, Uint8Array.from([...header, ...bcd]), new Uint8Array(0));
+  const mac = cardMac('sm4', key, Uint8Array.from([...header, ...bcd]), challenge);
   return sw(card, toHex(Uint8Array.from([...header, ...bcd, ...mac])));
 }
 
@@ -67,10 +69,13 @@ group('initial PIN in saved images', () => {
     const card = customInitialCard();
     saveCardImage(path, card);
     expect(leaks(readFileSync(path, 'utf8'), INITIAL)).toEqual([]);
+    expect(leaks(JSON.stringify(openImageFile(path)), INITIAL)).toEqual([]);
     expect(sw(card, SELECT_SSSE)).toBe('9000');
     expect(sw(card, `805E010007${INITIAL}FF${CHANGED}`)).toBe('9000');
     saveCardImage(path, card);
-    const text = readFileSync(path, 'utf8');
+    expect(leaks(readFileSync(path, 'utf8'), CHANGED)).toEqual([]);
+    // Inside the seal too (what the key's holder sees): salted verifiers only.
+    const text = JSON.stringify(openImageFile(path));
     expect(leaks(text, INITIAL)).toEqual([]);
     expect(leaks(text, CHANGED)).toEqual([]);
     // The check itself can fail: the same search finds the digits when they are there.
@@ -102,7 +107,7 @@ group('initial PIN in saved images', () => {
     expect(appPin(loaded).initial).toBe(true);
     saveCardImage(path, loaded);
     expect(appPin(loadCardImage(path)).initial).toBe(true);
-    expect(leaks(readFileSync(path, 'utf8'), INITIAL)).toEqual([]);
+    expect(leaks(JSON.stringify(openImageFile(path)), INITIAL)).toEqual([]);
   });
 
   it('the exported state has a sealed policy per PIN and refuses a clear initial PIN in a version 2 state', () => {
@@ -151,11 +156,12 @@ function versionOneImage(card: SimulatedCard): Record<string, unknown> {
 }
 
 group('version 1 images are migrated', () => {
-  it('load as version 2 without touching the file; the initial PIN is still recognised', () => {
+  it('load as version 3 without touching the file; the initial PIN is still recognised', () => {
     const path = join(dir, 'v1.json');
     const text = JSON.stringify(versionOneImage(customInitialCard()));
     writeFileSync(path, text);
-    expect(readCardImage(path).version).toBe(2);
+    expect(readCardImage(path).version).toBe(3);
+    expect(readCardImage(path).state.version).toBe(2);
     expect(leaks(JSON.stringify(readCardImage(path)), INITIAL)).toEqual([]);
     const card = loadCardImage(path, { powered: true });
     expect(readFileSync(path, 'utf8')).toBe(text);
@@ -165,14 +171,17 @@ group('version 1 images are migrated', () => {
     expect(sw(card, `805E010007${CHANGED}FF${INITIAL}`)).toBe('6985');
   });
 
-  it('openCardImage rewrites the file as version 2 at once, without the clear initial PIN', () => {
+  it('openCardImage seals the file at once, without the clear initial PIN, and says so', () => {
     const path = join(dir, 'v1.json');
     writeFileSync(path, JSON.stringify(versionOneImage(customInitialCard())));
     expect(leaks(readFileSync(path, 'utf8'), INITIAL).length).toBeGreaterThan(0);
-    openCardImage(path);
+    const notices: string[] = [];
+    closeCardImage(openCardImage(path, { onNotice: (m) => notices.push(m) }));
     const text = readFileSync(path, 'utf8');
-    expect(JSON.parse(text).version).toBe(2);
+    expect(JSON.parse(text).version).toBe(3);
     expect(leaks(text, INITIAL)).toEqual([]);
+    expect(leaks(JSON.stringify(openImageFile(path)), INITIAL)).toEqual([]);
+    expect(notices).toEqual([expect.stringMatching(new RegExp(`^card image ${path}: was not sealed \\(version 1, from before sealing\\); it passed every check and is now sealed`))]);
   });
 
   it('a state version that does not match the image version is refused by name', () => {

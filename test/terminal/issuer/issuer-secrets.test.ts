@@ -122,8 +122,8 @@ describe('IssuerTerminal and secrets', () => {
     const bank = Uint8Array.of(0xa0, 0x00, 0x00, 0x03, 0x33, 0x01, 0x01, 0x01);
     expect(await replay(unblock, ssse, false)).toBe(0x6984);
     expect(await replay(unblock, ssse, true)).toBe(0x6988);
-    // RELOAD PIN of the SSSE takes an all-zero IV without a challenge: the MAC still fails.
-    expect(await replay(reload, ssse, false)).toBe(0x6988);
+    // RELOAD PIN needs a challenge too: without one 6984, with a new one the MAC fails.
+    expect(await replay(reload, ssse, false)).toBe(0x6984);
     expect(await replay(reload, ssse, true)).toBe(0x6988);
     expect(await replay(bankUnblock, bank, false)).toBe(0x6984);
     expect(await replay(bankUnblock, bank, true)).toBe(0x6988);
