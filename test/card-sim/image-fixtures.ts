@@ -1,5 +1,5 @@
 import { readFileSync, writeFileSync } from 'node:fs';
-import { openSealedBytes, type Seal } from '../../src/card-sim/image-seal.js';
+import { openSealedBytes, sealBytes, type Seal } from '../../src/card-sim/image-seal.js';
 import { CARD_IMAGE_FORMAT, sealedImageText, type CardImage } from '../../src/card-sim/image-format.js';
 import { ImageKey, resolveImageKey } from '../../src/card-sim/image-key.js';
 import type { CardState } from '../../src/card-sim/state/index.js';
@@ -43,4 +43,15 @@ export function resealImage(path: string, edit: (image: CardImage & { state: any
 /** A fixed image key for tests that need a second key besides this machine's. */
 export function testImageKey(fill: number): ImageKey {
   return new ImageKey(new Uint8Array(32).fill(fill), `test key ${fill}`);
+}
+
+/**
+ * Writes a sealed image whose state is `stateText` (JSON text, for states too deep for
+ * JSON.stringify), with the header of `image`.
+ */
+export function writeSealedStateText(path: string, image: CardImage, stateText: string, key = resolveImageKey() as ImageKey): void {
+  const { state: _state, ...header } = image;
+  const h = [CARD_IMAGE_FORMAT, 3, header.created, header.saved, header.spec, header.transmission, header.extendedLength];
+  const { seal, data } = sealBytes(key, h, Buffer.from(stateText, 'utf8'));
+  writeFileSync(path, JSON.stringify({ ...header, version: 3, seal, sealedState: data }));
 }

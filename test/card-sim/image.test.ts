@@ -8,6 +8,7 @@ import { fromHex, toHex } from '../../src/apdu/index.js';
 import { commandMac } from '../../src/keys/index.js';
 import {
   CardImageError,
+  MAX_CARD_IMAGE_BYTES,
   loadCardImage,
   openCardImage,
   readCardImage,
@@ -16,9 +17,9 @@ import {
 import { samplePerson } from '../../src/card-sim/profiles/people.js';
 import { buildSscCard } from '../../src/card-sim/profiles/ssc.js';
 import type { SimulatedCard } from '../../src/card-sim/card.js';
-import type { DfState } from '../../src/card-sim/state/index.js';
+import { importState, type DfState } from '../../src/card-sim/state/index.js';
 import { inspect } from 'node:util';
-import { openImageFile, resealImage, writeUnsealedImage } from './image-fixtures.js';
+import { openImageFile, resealImage, writeSealedStateText, writeUnsealedImage } from './image-fixtures.js';
 
 const SELECT_SSSE = '00A404000F7378312E73682EC9E7BBE1B1A3D5CF';
 
@@ -288,6 +289,40 @@ group('damaged image files are reported by name, never replaced', () => {
       expect(shown).not.toContain(secret);
       expect(shown).not.toContain(cardKey.slice(0, 12));
     }
+  });
+
+  it('too deep or too large to be a card: 3,000 nested DFs, a file past the size limit; one clear error, no stack overflow', () => {
+    const path = saved();
+    const clear = openImageFile(path);
+    /** `depth` DFs each inside the one before, as JSON text (too deep for JSON.stringify). */
+    const nestedText = (depth: number): string => {
+      let open = '';
+      for (let i = 0; i < depth; i++) open += `{"type":"df","fid":"${(0x1000 + i).toString(16).toUpperCase()}","pins":[],"keys":[],"children":[`;
+      return `${open}${']}'.repeat(depth)}`;
+    };
+    const withNested = (depth: number): string => {
+      const state = JSON.stringify({ ...clear.state, mf: { ...clear.state.mf, children: [...clear.state.mf.children, '@'] } });
+      return state.replace('"@"', nestedText(depth));
+    };
+    const deepField = `state.mf.children[2]${'.children[0]'.repeat(16)}`;
+    for (const depth of [3000, 17]) {
+      const { state: _s, ...header } = clear;
+      writeFileSync(path, `{"state":${withNested(depth)},${JSON.stringify({ ...header, version: 2 }).slice(1)}`);
+      const err = imageError(() => openCardImage(path), 'CARD_IMAGE_INVALID', path);
+      expect(err.message).toBe(`card image ${path}: field ${deepField}: a DF nested more than 16 levels below the MF`);
+      expect(err.formatError).toMatchObject({ field: deepField, kind: 'tree' });
+      // Sealed by the key's holder, the same.
+      writeSealedStateText(path, clear, withNested(depth));
+      expect(imageError(() => loadCardImage(path), 'CARD_IMAGE_INVALID', path).message).toBe(err.message);
+    }
+    // 16 levels below the MF are a card still.
+    writeSealedStateText(path, clear, withNested(16));
+    expect(readCardImage(path).state.mf.children).toHaveLength(3);
+    writeFileSync(path, `${JSON.stringify({ ...clear, version: 2 })}${' '.repeat(MAX_CARD_IMAGE_BYTES)}`);
+    expect(imageError(() => openCardImage(path), 'CARD_IMAGE_INVALID', path).message).toMatch(
+      new RegExp(`^card image .*: is \\d+ bytes, more than a card image holds \\(at most ${MAX_CARD_IMAGE_BYTES}\\)$`),
+    );
+    expect(() => importState(JSON.parse(withNested(3000)))).toThrow(expect.objectContaining({ code: 'CARD_IMAGE_INVALID', kind: 'tree' }));
   });
 
   it('a directory instead of a file', () => {
