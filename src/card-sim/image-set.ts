@@ -64,9 +64,16 @@ export interface CardImageFieldChange {
 type Json = Record<string, unknown>;
 type Keys = (string | number)[];
 
-/** A problem with the field or the value given: names the field, never repeats the value. */
+/**
+ * A problem with the field or the value given: names the field, never repeats the value. A field
+ * text with a long run of digits is not repeated either (a PIN typed in the wrong place).
+ */
 function fieldError(path: string, field: string, problem: string, cause?: unknown): CardImageError {
-  return new CardImageError('CARD_IMAGE_FIELD', path, `cannot set ${field}: ${problem}`, cause === undefined ? {} : { cause });
+  const options = cause === undefined ? {} : { cause };
+  if (/\d{5,}/.test(field)) {
+    return new CardImageError('CARD_IMAGE_FIELD', path, `cannot set that field (not repeated: it holds a long number); fields: ${CARD_IMAGE_FIELDS.join(', ')}`, options);
+  }
+  return new CardImageError('CARD_IMAGE_FIELD', path, `cannot set ${field}: ${problem}`, options);
 }
 
 function get(root: unknown, keys: Keys): unknown {
