@@ -1,3 +1,6 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
 /*
  * One switch for the long runs: `npm test` runs every reliability and security test at a count
  * that takes seconds; `npm run soak` (SSCARD_SOAK=1) runs the same tests at the counts
@@ -15,4 +18,14 @@ export function soakCount(normal: number, soak: number): number {
 /** A test timeout for a count: generous under soak (the runs are long by design). */
 export function soakTimeout(normalMs: number, soakMs: number): number {
   return SOAK ? soakMs : normalMs;
+}
+
+/**
+ * Keeps the figures a reliability or security test measured (counts, not secrets) in
+ * .tmp/figures/<name>.json, where `npm run soak` reads them to print its summary.
+ */
+export function reportFigures(name: string, figures: Record<string, number | string>): void {
+  const dir = join(import.meta.dirname, '..', '.tmp', 'figures');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, `${name}.json`), `${JSON.stringify({ soak: SOAK, ...figures }, null, 2)}\n`);
 }

@@ -5,7 +5,7 @@ import { SimulatedCard, exportState, importState, type CardState } from '../../s
 import { samplePerson } from '../../src/card-sim/profiles/people.js';
 import { buildSscTree } from '../../src/card-sim/profiles/ssc.js';
 import { buildTestTree, hex, send } from './fixtures.js';
-import { soakCount, soakTimeout } from '../soak.js';
+import { reportFigures, soakCount, soakTimeout } from '../soak.js';
 
 /*
  * Fuzzing the card OS through `transmit`, with what happens around a card in the field: resets,
@@ -85,7 +85,7 @@ const mutatedApdu = fc
     fc.uint8Array({ minLength: 1, maxLength: 8 }),
   )
   .map(([seed, flips, how, extra]) => {
-    let bytes = new Uint8Array(seed);
+    let bytes: Uint8Array = new Uint8Array(seed);
     for (const [at, value] of flips) bytes[at % bytes.length] = value;
     if (how === 'cut') bytes = bytes.subarray(0, (flips[0]?.[0] ?? 3) % (bytes.length + 1));
     if (how === 'add') bytes = concatBytes(bytes, extra);
@@ -203,6 +203,7 @@ describe('fuzzing transmit', () => {
         expect(sent).toBeGreaterThanOrEqual(APDUS_PER_MODE);
         // The mix did reach the failed-save path.
         expect(answered6581).toBeGreaterThan(0);
+        reportFigures(`fuzz-${transmission}`, { apdus: sent, failedSaves: answered6581 });
       },
       soakTimeout(120_000, 3_600_000),
     );

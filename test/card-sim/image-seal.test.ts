@@ -19,7 +19,7 @@ import { inspectSscTree } from '../../src/card-sim/profiles/ssc-inspect.js';
 import type { SimulatedCard } from '../../src/card-sim/card.js';
 import type { DfState, EfState } from '../../src/card-sim/state/index.js';
 import { openImageFile, testImageKey, writeUnsealedImage } from './image-fixtures.js';
-import { soakCount } from '../soak.js';
+import { reportFigures, soakCount } from '../soak.js';
 
 /*
  * Sealed card images: what the file shows without the key, and what happens to every kind of edit
@@ -157,6 +157,7 @@ group('an image edited without the key is refused, naming the file and what is w
       detected += 1;
     }
     expect(detected).toBe(attempts.length);
+    reportFigures('tamper-fields', { attempts: attempts.length, refused: detected });
     writeFileSync(path, (attempts[0] as [string, string, string])[1]);
     expect(refusal(() => openCardImage(path)).message).toBe(
       `card image ${path}: edited outside sscard (its seal does not match its contents); deliberate changes go through \`sscard card set\``,
@@ -191,6 +192,7 @@ group('an image edited without the key is refused, naming the file and what is w
     );
     expect(refused + harmless).toBe(TAMPER_RUNS);
     expect(refused).toBeGreaterThan(TAMPER_RUNS * 0.8);
+    reportFigures('tamper-random', { edits: TAMPER_RUNS, refused, meaningUnchanged: harmless });
   });
 
   it('white space and the order of the fields are not part of the seal', () => {

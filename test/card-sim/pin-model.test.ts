@@ -10,7 +10,7 @@ import { samplePerson } from '../../src/card-sim/profiles/people.js';
 import { buildSscCard } from '../../src/card-sim/profiles/ssc.js';
 import { inspectSscTree } from '../../src/card-sim/profiles/ssc-inspect.js';
 import { cli } from '../cli/run-cli.js';
-import { soakCount, soakTimeout } from '../soak.js';
+import { reportFigures, soakCount, soakTimeout } from '../soak.js';
 import { SSSE_NAME, buildTestTree } from './fixtures.js';
 
 /*
@@ -369,6 +369,7 @@ describe('PIN guesses against comparisons', () => {
       closeCardImage(card);
       expect(comparisons).toBe(3);
       expect(blockedAnswers).toBe(GUESSES - 3);
+      reportFigures('pin-guesses', { guesses: GUESSES, comparisons, blockedAnswers });
       expect(inspectSscTree(loadCardImage(path).tree).appPin).toMatchObject({ triesLeft: 0, blocked: true });
     } finally {
       rmSync(dir, { recursive: true, force: true });

@@ -9,7 +9,7 @@ import { samplePerson } from '../../src/card-sim/profiles/people.js';
 import { buildSscCard } from '../../src/card-sim/profiles/ssc.js';
 import type { DfState } from '../../src/card-sim/state/index.js';
 import { openImageFile, testImageKey, writeSealedStateText, writeUnsealedImage } from '../card-sim/image-fixtures.js';
-import { SOAK, soakTimeout } from '../soak.js';
+import { SOAK, reportFigures, soakTimeout } from '../soak.js';
 import { cli, cliWithStdin, type CliRun } from './run-cli.js';
 
 /*
@@ -235,6 +235,7 @@ group('the command line on bad input', () => {
     const before = snapshot();
     for (const row of table) check(row, await runInProcess(row));
     expect(snapshot()).toEqual(before);
+    reportFigures('cli-table', { rows: table.length, secretsScanned: secrets.length });
   }, 120_000);
 
   it(`the same table through the real executable (${SOAK ? 'every row' : 'every 25th row; every row under npm run soak'})`, () => {
@@ -242,5 +243,6 @@ group('the command line on bad input', () => {
     const table = rows().filter((_row, i) => SOAK || i % 25 === 0);
     for (const row of table) check(row, runExecutable(row));
     expect(snapshot()).toEqual(before);
+    reportFigures('cli-table-executable', { rows: table.length });
   }, soakTimeout(120_000, 1_800_000));
 });
