@@ -1,7 +1,18 @@
+import { readFileSync, readdirSync } from 'node:fs';
 import { defineConfig } from 'tsup';
 
 // One entry per public area (mirrors the package.json "exports" map) plus the CLI.
 const areas = ['apdu', 'pin', 'records', 'keys', 'card-sim', 'terminal', 'bridge', 'office'];
+
+// The portal's page assets, inlined into the bundle as text (src/office/portal/assets.ts reads
+// them from here, or from the folder when it runs from the sources).
+const portalAssetDir = 'src/office/portal/assets';
+export const portalAssets: Record<string, string> = Object.fromEntries(
+  readdirSync(portalAssetDir)
+    .filter((name) => name.endsWith('.css') || name.endsWith('.svg'))
+    .sort()
+    .map((name) => [name, readFileSync(`${portalAssetDir}/${name}`, 'utf8')]),
+);
 
 export default defineConfig({
   entry: {
@@ -23,4 +34,5 @@ export default defineConfig({
   // Native PC/SC bindings and the registry's database drivers are optional and loaded lazily at
   // run time: never bundle them.
   external: ['smartcard', 'pcsclite', '@electric-sql/pglite', 'pg'],
+  define: { __SSCARD_PORTAL_ASSETS__: JSON.stringify(portalAssets) },
 });

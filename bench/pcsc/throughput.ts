@@ -13,8 +13,7 @@ import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fromHex } from '../../src/apdu/index.js';
 import { buildSscCard, samplePerson, saveCardImage } from '../../src/card-sim/index.js';
-import { MemoryTransport, type Transport } from '../../src/terminal/index.js';
-import { PcscliteTransport, SmartcardTransport } from '../../src/terminal/pcsc/index.js';
+import { MemoryTransport, type Transport, PcscliteTransport, SmartcardTransport } from '../../src/terminal/index.js';
 import { CARD_HOST, acquireReaderSlot, pcscLab } from '../../test/pcsc/lab.js';
 import { removeTempDirs, spawnCli, stopChild, tempDir, waitReader } from '../../test/terminal/pcsc/rig.js';
 

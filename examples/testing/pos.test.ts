@@ -70,10 +70,9 @@ describe('counterCheck', () => {
 
   it('copes with the card pulled out mid-check, and works again once it is back', async () => {
     const sim = buildSscCard(holder());
-    let transport!: MemoryTransport;
     // The holder pulls the card as the PIN goes to it: the VERIFY never gets its answer.
     let pull = true;
-    transport = new MemoryTransport(withFault(sim, (command) => {
+    const transport: MemoryTransport = new MemoryTransport(withFault(sim, (command) => {
       if (!pull || !isVerify(command)) return undefined;
       pull = false;
       setTimeout(() => transport.remove(), 5);

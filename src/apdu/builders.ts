@@ -176,6 +176,14 @@ export function pinUnblock(blockAndMac: Uint8Array, reference = 0x00): CommandAp
   return command(CLA.PROPRIETARY_SM, INS.PIN_UNBLOCK, 0x00, checkRange('PIN reference', reference, 0, 0xff), blockAndMac);
 }
 
+/**
+ * The issuer's PIN change script `84 5E 01 ref Lc E(R ‖ PB(current) ‖ PB(new)) ‖ MAC4` (made by
+ * the office's secure module, applied by an online terminal; see src/keys encipherPinChange).
+ */
+export function pinChangeScript(cryptogramAndMac: Uint8Array, reference = 0x00): CommandApdu {
+  return command(CLA.PROPRIETARY_SM, INS.CHANGE_PIN, 0x01, checkRange('PIN reference', reference, 0, 0xff), cryptogramAndMac);
+}
+
 /** GET CHALLENGE `00 84 00 00 Le` (8 by default; the SSC also answers 4). */
 export function getChallenge(length = 8): CommandApdu {
   return command(CLA.ISO, INS.GET_CHALLENGE, 0x00, 0x00, EMPTY, checkRange('challenge length', length, 1, 256));
@@ -203,6 +211,17 @@ export function getResponse(ne: number, cla: number = CLA.ISO): CommandApdu {
 export function getData(tag: number, cla: number = CLA.ISO): CommandApdu {
   checkRange('GET DATA tag', tag, 0, 0xffff);
   return command(cla, INS.GET_DATA, tag >> 8, tag & 0xff, EMPTY, ANY_LENGTH);
+}
+
+/**
+ * GET PROCESSING OPTIONS `80 A8 00 00 Lc 83 L <PDOL data> 00` (PBOC / EMV): starts a transaction
+ * in the selected payment application; `pdolData` is the terminal's data for the card's PDOL
+ * (FCI tag 9F38), empty when the card has none (`80 A8 00 00 02 83 00 00`).
+ */
+export function getProcessingOptions(pdolData: Uint8Array = EMPTY): CommandApdu {
+  checkRange('PDOL data length', pdolData.length, 0, 0x7f);
+  const template = concatBytes(Uint8Array.of(0x83, pdolData.length), pdolData);
+  return command(CLA.PROPRIETARY, INS.GET_PROCESSING_OPTIONS, 0x00, 0x00, template, ANY_LENGTH);
 }
 
 /** APPLICATION BLOCK `84 1E 00 {00 temporary | 01 permanent} 04 MAC4`. */

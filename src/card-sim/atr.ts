@@ -11,10 +11,10 @@ export type AtrVariant = 'T=1' | 'T=0' | 'T=0+T=1';
 export const ATR_VARIANTS: readonly AtrVariant[] = ['T=1', 'T=0', 'T=0+T=1'];
 
 /**
- * Historical bytes before the 8 card-specific bytes (project choice, no public SSC ATR exists):
+ * Historical bytes before the card issuer's data (project choice, no public SSC ATR exists):
  * `80` compact-TLV category; `31 C0` card service data (application selection by full and
  * partial DF name); `62 53 43` pre-issuing data "SC"; `58` card issuer's data, 8 bytes (the
- * card-specific part, which terminals use as a key diversification input).
+ * card-specific part, which terminals use as a key diversification input; see buildAtr).
  */
 const HISTORICAL_PREFIX = [0x80, 0x31, 0xc0, 0x62, 0x53, 0x43, 0x58];
 
@@ -31,19 +31,33 @@ const INTERFACE: Readonly<Record<AtrVariant, { y1: number; bytes: number[] }>> =
   'T=0+T=1': { y1: 0x9, bytes: [0x13, 0x80, 0x31, 0xfe, 0x45] },
 };
 
-/** The card's ATR: `3B`, T0, interface bytes, 15 historical bytes ending in `cardBytes`, TCK when T=1 is offered. */
+/**
+ * The card's ATR: `3B`, T0, interface bytes, 15 historical bytes, TCK when T=1 is offered; its
+ * last 8 bytes, as a reader returns them, are `cardBytes`, on every variant.
+ *
+ * Project choice (card profile §6, §7: terminals feed the ATR's last 8 bytes, TCK included, into
+ * key diversification): with T=0 only there is no TCK and the historical bytes end with the 8
+ * card bytes. When T=1 is offered the TCK is the last byte, so the historical bytes end with the
+ * first 7 card bytes and the TCK is the 8th: one balancing byte before them, at the start of the
+ * card issuer's data object `58`, is chosen so that the XOR of T0 .. TCK is 0 with TCK = the 8th
+ * card byte. The ATR stays valid (parseAtr checks the TCK) and `atr.slice(-8)` is the card bytes.
+ */
 export function buildAtr(variant: AtrVariant, cardBytes: Uint8Array): Uint8Array {
   const layout = INTERFACE[variant];
   if (layout === undefined) throw new AtrParseError(`unknown ATR variant ${String(variant)}`);
   if (!(cardBytes instanceof Uint8Array) || cardBytes.length !== 8) {
     throw new AtrParseError('the card-specific part of the ATR must be exactly 8 bytes');
   }
-  const historical = [...HISTORICAL_PREFIX, ...cardBytes];
+  const withTck = variant !== 'T=0';
+  const card = Array.from(cardBytes);
+  const historical = withTck ? [...HISTORICAL_PREFIX, 0x00, ...card.slice(0, 7)] : [...HISTORICAL_PREFIX, ...card];
   const t0 = (layout.y1 << 4) | historical.length;
   const body = [t0, ...layout.bytes, ...historical];
-  const out = [0x3b, ...body];
-  if (variant !== 'T=0') out.push(body.reduce((x, b) => x ^ b, 0));
-  return Uint8Array.from(out);
+  if (!withTck) return Uint8Array.from([0x3b, ...body]);
+  const tck = card[7] as number;
+  // The balancing byte: the XOR of the body (with it still 00) and the wanted TCK.
+  body[body.length - 8] = body.reduce((x, b) => x ^ b, 0) ^ tck;
+  return Uint8Array.from([0x3b, ...body, tck]);
 }
 
 /** One group of interface bytes (TAi, TBi, TCi, TDi) as present in the ATR. */
@@ -64,7 +78,10 @@ export interface ParsedAtr {
   historical: Uint8Array;
   /** Present when any protocol other than T=0 is offered. */
   tck?: number;
-  /** The last 8 ATR bytes before the TCK (the part terminals use for key diversification). */
+  /**
+   * The last 8 ATR bytes as a reader returns them, the TCK included when there is one: the part
+   * terminals use for key diversification (on sscard's ATRs, the card bytes; see buildAtr).
+   */
   cardSpecific: Uint8Array;
 }
 
@@ -134,7 +151,7 @@ export function parseAtr(atr: Uint8Array): ParsedAtr {
     groups,
     protocols,
     historical,
-    cardSpecific: atr.slice(Math.max(0, histEnd - 8), histEnd),
+    cardSpecific: atr.slice(Math.max(0, atr.length - 8)),
   };
   if (tck !== undefined) result.tck = tck;
   return result;

@@ -16,6 +16,8 @@ export interface CardImageLockOptions {
 export interface CardImageLock {
   /** The image file, as the caller named it. */
   readonly path: string;
+  /** The file it names (realImagePath): a writer replacing the image renames onto this, keeping a link a link. */
+  readonly realPath: string;
   /** The lock file, `<real image file>.lock`. */
   readonly lockPath: string;
   release(): void;
@@ -87,7 +89,8 @@ export function takeImageLock(
   options: CardImageLockOptions,
   missingDirectory: 'CARD_IMAGE_NOT_FOUND' | 'CARD_IMAGE_WRITE_FAILED',
 ): CardImageLock {
-  const lockPath = cardImageLockPath(path);
+  const realPath = realImagePath(path);
+  const lockPath = `${realPath}.lock`;
   const timeoutMs = options.lockTimeoutMs ?? CARD_IMAGE_LOCK_TIMEOUT_MS;
   let result: FileLock | LockBusy;
   try {
@@ -105,6 +108,6 @@ export function takeImageLock(
   if (!isFileLock(result)) throw lockedError(path, lockPath, result, timeoutMs);
   const lock = result;
   // What a writer killed mid-save left is cleaned up by the next one in, before it writes.
-  removeStaleTemps(lockPath.slice(0, -'.lock'.length));
-  return { path, lockPath, release: () => lock.release() };
+  removeStaleTemps(realPath);
+  return { path, realPath, lockPath, release: () => lock.release() };
 }

@@ -203,7 +203,9 @@ export function openCardImage(path: string, options: OpenCardImageOptions = {}):
     const { image } = checked;
     // Read with this key (or a new one for an image being sealed now): every save uses it too.
     const key = sealingKeyOf(options, checked.sealed);
-    let card: SimulatedCard | undefined;
+    // Set once the card exists; the change listener below reads it, so it is not a const (the
+    // listener would then meet it in its temporal dead zone instead of the check below).
+    let card: SimulatedCard | undefined = undefined;
     const created = image.created;
     card = cardFromImage(checked, {
       ...cardOptions,

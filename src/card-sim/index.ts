@@ -18,7 +18,7 @@ export {
 } from './fs/access.js';
 export type { AccessCondition, AccessConditionKind } from './fs/access.js';
 export { CardKey, KEY_USAGES } from './fs/keys.js';
-export type { CardAlgorithm, KeyUsage, CardKeyOptions } from './fs/keys.js';
+export type { CardAlgorithm, CardKeyAlgorithm, KeyUsage, CardKeyOptions } from './fs/keys.js';
 export { CardPin } from './fs/pins.js';
 export type { CardPinOptions, PinFormat } from './fs/pins.js';
 export { MasterFile, DedicatedFile, MF_FID, APPLICATION_BLOCKS } from './fs/nodes.js';

@@ -45,6 +45,8 @@ export interface CardReport {
    * terminal reads it only with keys or after the PIN.
    */
   pins?: { application: PinReport | null; bank: PinReport | null };
+  /** Lifecycle of the applications: usable, or blocked 'temporary' / 'permanent'; null when absent. */
+  applications?: SscCardReport['applications'];
   workRecords?: WorkRecord[];
   insurance?: Partial<Record<InsuranceType, InsuranceEntry>>;
   health?: {
@@ -102,6 +104,7 @@ export function cardReportFromImage(source: Extract<CardReportSource, { kind: 'i
       birthDate: h.birthDate ?? null,
     },
     pins: { application: r.appPin, bank: r.bankPin },
+    applications: r.applications,
     workRecords: r.workRecords,
     insurance,
     health: {

@@ -120,6 +120,91 @@ export class ScriptStateError extends OperationRefusedError {
   }
 }
 
+// ---- loss reporting, replacement, bank activation ---------------------------------------------
+
+/** Self-service loss reporting while the application PIN is still the initial one (anyone could have used it). */
+export class InitialPinSelfServiceError extends OperationRefusedError {
+  constructor(cardNumber: string) {
+    super(
+      'INITIAL_PIN_SELF_SERVICE',
+      `card ${cardNumber}: self-service loss reporting is only for cards whose PIN the holder has changed; ` +
+        'report it to an operator in office hours, or in writing at a window',
+    );
+  }
+}
+
+/** A manual report (or withdrawal) outside the operators' office hours. */
+export class OutsideOfficeHoursError extends OperationRefusedError {
+  constructor(at: string, hours: string) {
+    super('OUTSIDE_OFFICE_HOURS', `manual loss reports are taken ${hours}; it is ${at}`, { at, hours });
+  }
+}
+
+/** The name given is not the card holder's (manual reports check card number, name and ID number). */
+export class NameMismatchError extends OperationRefusedError {
+  constructor(cardNumber: string) {
+    super('NAME_MISMATCH', `the name given is not the holder's of card ${cardNumber}`);
+  }
+}
+
+/** Someone acting for the holder without the proxy's own ID number. */
+export class ProxyIdRequiredError extends OperationRefusedError {
+  constructor(operation: string) {
+    super('PROXY_ID_REQUIRED', `${operation} by a proxy needs both IDs: the holder's and the proxy's ID number`);
+  }
+}
+
+/** The terminal's role or the channel may not take this kind of report (or withdrawal). */
+export class LossChannelNotAllowedError extends OperationRefusedError {
+  constructor(message: string, details: Record<string, unknown> = {}) {
+    super('LOSS_CHANNEL_NOT_ALLOWED', message, details);
+  }
+}
+
+/** Replacement before a written loss report on the side named. */
+export class WrittenReportRequiredError extends OperationRefusedError {
+  constructor(cardNumber: string, side: 'ssc' | 'bank', state: string | null) {
+    const where = side === 'ssc' ? 'social security side' : 'bank side';
+    super('WRITTEN_REPORT_REQUIRED', `card ${cardNumber}: a replacement needs a written loss report of the ${where} first (it is ${String(state)})`, {
+      side,
+      state,
+    });
+  }
+}
+
+/** The bank PIN check of a written bank-side report failed (wrong PIN, locked PIN, no answer). */
+export class BankPinCheckFailedError extends OperationRefusedError {
+  constructor(on: string, cause: unknown) {
+    const code = cause instanceof SscardError ? cause.code : undefined;
+    super('BANK_PIN_CHECK_FAILED', `the bank PIN check (${on}) failed${code === undefined ? '' : ` (${code})`}`, code === undefined ? { on } : { on, cause: code }, {
+      cause,
+    });
+  }
+}
+
+/** Bank activation after the window (60 days by default) closed. */
+export class ActivationWindowClosedError extends OperationRefusedError {
+  constructor(cardNumber: string, from: string, day: number, limit: number) {
+    super(
+      'ACTIVATION_WINDOW_CLOSED',
+      `card ${cardNumber}: the bank application must be activated within ${limit} days of ${from}; this is day ${day}. ` +
+        'A written request at the bank branch re-opens the window',
+      { from, day, limit },
+    );
+  }
+}
+
+/**
+ * The office's secure module failed (e.g. enciphering a PIN change): not a rule, so nothing is
+ * recorded; the message names the module's error code, never its input.
+ */
+export class SecureModuleFailedError extends OfficeError {
+  constructor(operation: string, cause: unknown) {
+    const code = cause instanceof SscardError ? cause.code : undefined;
+    super('SECURE_MODULE_FAILED', `${operation}: the secure module failed${code === undefined ? '' : ` (${code})`}`, { cause });
+  }
+}
+
 // ---- the registry itself -------------------------------------------------------------------
 
 /** `Registry.open` was given a location it does not understand. */
@@ -201,4 +286,56 @@ export function maskId(idNumber: string): string {
 /** A URL without its password, for messages. */
 export function redactUrl(url: string): string {
   return url.replace(/^(postgres(?:ql)?:\/\/[^:/@]*:)[^@]*@/i, '$1****@');
+}
+
+// ---- the information-query password (password/) ---------------------------------------------
+
+/** The query password presented is not the card's; `triesLeft` 0 means this try locked it. */
+export class QueryPasswordIncorrectError extends OperationRefusedError {
+  readonly triesLeft: number;
+
+  constructor(cardNumber: string, triesLeft: number) {
+    super('QUERY_PASSWORD_INCORRECT', `card ${cardNumber}: the query password is incorrect (${triesLeft} ${triesLeft === 1 ? 'try' : 'tries'} left)`, { triesLeft });
+    this.triesLeft = triesLeft;
+  }
+}
+
+/** The query password is locked after too many wrong tries: only a reset opens it again. */
+export class QueryPasswordLockedError extends OperationRefusedError {
+  constructor(cardNumber: string) {
+    super('QUERY_PASSWORD_LOCKED', `card ${cardNumber}: the query password is locked after too many wrong tries; reset it with the holder's identity`);
+  }
+}
+
+/** A password of the wrong shape: nothing was spent or recorded (like a PIN of the wrong length). */
+export class QueryPasswordFormatError extends OfficeError {
+  readonly which: 'current' | 'new';
+  readonly problem: 'malformed' | 'length' | 'characters' | 'too-simple';
+
+  constructor(which: 'current' | 'new', problem: QueryPasswordFormatError['problem'], message: string) {
+    super('QUERY_PASSWORD_FORMAT', message);
+    this.which = which;
+    this.problem = problem;
+  }
+}
+
+/** The identity facts given for a reset (name, personal number) are not the holder's. */
+export class IdentityMismatchError extends OperationRefusedError {
+  constructor(idNumber: string) {
+    super('IDENTITY_MISMATCH', `the name or personal number given is not that of ID number ${maskId(idNumber)}`);
+  }
+}
+
+/** The person has no card that is still live (every card replaced or blocked). */
+export class NoLiveCardError extends OperationRefusedError {
+  constructor(idNumber: string) {
+    super('NO_LIVE_CARD', `person ${maskId(idNumber)} holds no live card`);
+  }
+}
+
+/** The card's query password was reset too often in the last 24 hours. */
+export class QueryPasswordResetLimitError extends OperationRefusedError {
+  constructor(cardNumber: string, limit: number) {
+    super('QUERY_PASSWORD_RESET_LIMIT', `card ${cardNumber}: the query password was already reset ${limit} times in 24 hours; try again tomorrow or ask at a service window`, { limit });
+  }
 }

@@ -11,7 +11,7 @@ export type { Role, Channel, OperationContext } from './context.js';
 export { systemClock, fixedClock, chinaDate, addYears, daysBetween, NOW_ENV } from './clock.js';
 export type { Clock } from './clock.js';
 export { SSC_STATES, BANK_STATES, CARD_EVENTS, CARD_TRANSITIONS, nextState, isFinalState } from './states.js';
-export type { Side, SscState, BankState, CardSideState, CardEvent } from './states.js';
+export type { Side, SscState, BankState, CardSideState, CardEvent, CardTransition } from './states.js';
 export { viewDocument, storableDocument, DEFAULT_SPEC_VERSION } from './document.js';
 export type { PersonalizationJson, PersonalizationView } from './document.js';
 export {
@@ -28,6 +28,20 @@ export {
   CardSideFailedError,
   ScriptNotFoundError,
   ScriptStateError,
+  InitialPinSelfServiceError,
+  OutsideOfficeHoursError,
+  NameMismatchError,
+  ProxyIdRequiredError,
+  LossChannelNotAllowedError,
+  WrittenReportRequiredError,
+  BankPinCheckFailedError,
+  ActivationWindowClosedError,
+  QueryPasswordIncorrectError,
+  QueryPasswordLockedError,
+  QueryPasswordFormatError,
+  IdentityMismatchError,
+  NoLiveCardError,
+  QueryPasswordResetLimitError,
   RegistryUrlError,
   RegistryLockedError,
   RegistryDriverMissingError,
@@ -36,6 +50,7 @@ export {
   RegistryStorageError,
   RegistryClosedError,
   OfficeArgumentError,
+  SecureModuleFailedError,
 } from './errors.js';
 export { DEFAULT_REGISTRY_LOCATION, REGISTRY_ENV, defaultRegistryLocation, parseRegistryLocation } from './storage/location.js';
 export type { RegistryLocation } from './storage/location.js';
@@ -46,6 +61,33 @@ export { MAX_ATTEMPTS } from './operations/runner.js';
 export type { OperationSpec, OperationEnv, OperationOutcome } from './operations/runner.js';
 export type { Queryable, QueryResult, IsolationLevel } from './storage/database.js';
 export { DEFAULT_VALID_YEARS, cardNumbersFor } from './operations/issue.js';
+export {
+  ServiceWindow,
+  RESET_PIN_RULES,
+  DEFAULT_RESET_PIN_RULE,
+  windowSettings,
+  applyCorrections,
+  CardHolderMismatchError,
+  CardIdentityMismatchError,
+  CardApplicationBlockedError,
+  NewPinRefusedError,
+  BankPinRefusedError,
+  PinNotLockedError,
+  PinStateChangedError,
+  PersonalizationChangedError,
+  CardChangedNotRecordedError,
+} from './window/index.js';
+export type {
+  WindowCard,
+  PinActResult,
+  WindowPin,
+  ResetPinRule,
+  ServiceWindowOptions,
+  WindowSettings,
+  MakeCard,
+  WindowIssueInput,
+  WindowCorrectionInput,
+} from './window/index.js';
 export type {
   Person,
   CardStatus,
@@ -64,3 +106,91 @@ export type {
   QueueScriptInput,
   ScriptAppliedInput,
 } from './types.js';
+// PIN changes by phone: issuer scripts applied by the next online terminal (docs/hotline.md).
+export { DEFAULT_SCRIPT_DAYS, MAX_SCRIPT_DAYS, PIN_CHANGE_KIND, cardAlgorithm } from './operations/pin-change.js';
+export type {
+  PinChangeScript,
+  PinChangeOutcome,
+  PinChangePayload,
+  PinChangeQueued,
+  PinChangeReport,
+  PinChangeResultInput,
+  QueuePinChangeInput,
+} from './operations/pin-change.js';
+export { HOTLINE_OUTCOMES } from './operations/hotline-call.js';
+export type { HotlineOutcome, HotlineCallRecord, HotlineCallRecorded } from './operations/hotline-call.js';
+export {
+  HotlineMenu,
+  MAX_TRIES,
+  isKey,
+  renderPrompt,
+  PROMPT_IDS,
+  HotlineCall,
+  HotlineKeysError,
+  parseKeys,
+  runScriptedCall,
+  RegistryHotlineService,
+  noticesFor,
+  OfficeIssuerHost,
+} from './hotline/index.js';
+export type {
+  Key,
+  MenuStep,
+  MenuEffect,
+  EffectAnswer,
+  MenuOptions,
+  IdentifyResult,
+  QueueResult,
+  LossResult,
+  PinChangeNotice,
+  Lang,
+  Prompt,
+  PromptId,
+  PromptParams,
+  CallOutput,
+  HotlineCallOptions,
+  HotlineService,
+  RegistryHotlineOptions,
+} from './hotline/index.js';
+// Loss reporting, replacement, bank activation and the blacklist (loss/).
+export { DEFAULT_LOSS_SETTINGS, lossSettings, withinOfficeHours, describeOfficeHours } from './loss/settings.js';
+export type { LossSettings, LossSettingsInput, OfficeHours, TemporaryLossRule } from './loss/settings.js';
+export { LOSS_CHANNELS, LOSS_DOCUMENTS } from './loss/types.js';
+export type {
+  LossChannel,
+  LossDocument,
+  BankPinCheck,
+  LossReportInput,
+  LossWithdrawalInput,
+  LossReportState,
+  LossReport,
+  LossStatus,
+  ReplaceCardInput,
+  ReplacedCard,
+  BankActivationInput,
+  HandOverInput,
+  BankActivationWindow,
+  BlacklistReason,
+  BlacklistRow,
+  ApplicationBlockedInput,
+  BlacklistExport,
+} from './loss/types.js';
+export { LOSS_ROLES } from './loss/checks.js';
+export { RegistryBlacklist, blacklistReason } from './loss/blacklist.js';
+export type { BlacklistRegistry } from './loss/blacklist.js';
+// The information-query password and the self-service portal.
+export {
+  DEFAULT_QUERY_PASSWORD_RULES,
+  QUERY_PASSWORD_MIN_LENGTH,
+  QUERY_PASSWORD_MAX_LENGTH,
+  initialQueryPassword,
+} from './password/rules.js';
+export type { QueryPasswordOptions, QueryPasswordRules } from './password/rules.js';
+export { DEFAULT_SCRYPT_PARAMS } from './password/hash.js';
+export type { ScryptParams } from './password/hash.js';
+export type { SignInInput, ChangeInput, ResetInput } from './password/flows.js';
+export type { QueryPasswordStatus, SignedIn } from './password/operations.js';
+export { Portal, startPortal, DEFAULT_PORTAL_PORT, DEFAULT_PORTAL_LIMITS } from './portal/server.js';
+export type { PortalOptions, StartPortalOptions, RunningPortal, PortalLimits } from './portal/server.js';
+export type { RateLimit } from './portal/rate-limit.js';
+export { CONTENT_SECURITY_POLICY } from './portal/http.js';

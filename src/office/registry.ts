@@ -8,8 +8,17 @@ import { issueCardOperation } from './operations/issue.js';
 import { correctPersonalizationOperation } from './operations/personalization.js';
 import { blockCardOperation, pinChangedOperation, pinLockedOperation, pinResetOperation, pinUnlockOperation } from './operations/pin.js';
 import { performOperation } from './operations/runner.js';
+import { changePassword, passwordStatus, resetPassword, signIn } from './password/flows.js';
+import type { ChangeInput, PasswordEnv, ResetInput, SignInInput } from './password/flows.js';
+import type { QueryPasswordStatus, SignedIn } from './password/operations.js';
+import { rememberQueryPasswordRules } from './password/rules.js';
+import type { QueryPasswordOptions } from './password/rules.js';
 import type { OperationSpec } from './operations/runner.js';
 import { expireScriptsOperation, pendingScripts, queueScriptOperation, scriptAppliedOperation } from './operations/scripts.js';
+import { cardsByNumberDigits, pinChangeResultOperation, pinChangeScripts, queuePinChangeOperation } from './operations/pin-change.js';
+import type { PinChangeQueued, PinChangeResultInput, PinChangeScript, QueuePinChangeInput } from './operations/pin-change.js';
+import { hotlineCallOperation } from './operations/hotline-call.js';
+import type { HotlineCallRecord, HotlineCallRecorded } from './operations/hotline-call.js';
 import type { Database } from './storage/database.js';
 import { defaultRegistryLocation, parseRegistryLocation } from './storage/location.js';
 import { SCHEMA_VERSION, migrate } from './storage/migrations.js';
@@ -31,6 +40,16 @@ import type {
   QueueScriptInput,
   ScriptAppliedInput,
 } from './types.js';
+import { activateBankOperation, handOverOperation, reopenActivationOperation } from './loss/activation.js';
+import { RegistryBlacklist, applicationBlockedOperation, blacklistRows, blacklistRowsOf, exportBlacklistOperation, signedBlacklistFile } from './loss/blacklist.js';
+import { expireTemporaryLosses, lapseLossOperation } from './loss/lapse.js';
+import { replaceCardOperation } from './loss/replace.js';
+import { reportLossOperation, withdrawLossOperation } from './loss/reports.js';
+import { DEFAULT_LOSS_SETTINGS, lossSettings } from './loss/settings.js';
+import type { LossSettings, LossSettingsInput } from './loss/settings.js';
+import { lossStatusOf } from './loss/store.js';
+import type * as Loss from './loss/types.js';
+import type { BlacklistQuery, SignedBlacklist } from '../terminal/index.js';
 
 /*
  * The back office registry: persons, cards (both sides' states), personalization versions,
@@ -44,6 +63,10 @@ export interface RegistryOptions {
   clock?: Clock;
   /** Server connections this process may hold at once (postgres:// only; default 10). */
   poolSize?: number;
+  /** Regional rules of loss reporting, replacement and bank activation (see loss/settings.ts). */
+  loss?: LossSettingsInput;
+  /** The information-query password's try limit, hash parameters and resets a day (see password/rules.ts). */
+  queryPassword?: QueryPasswordOptions;
 }
 
 export interface HistoryQuery {
@@ -96,6 +119,7 @@ export class Registry {
   readonly migration: MigrationReport;
   readonly clock: Clock;
   private db: Database | undefined;
+  private lossRules: LossSettings = DEFAULT_LOSS_SETTINGS;
 
   private constructor(db: Database, migration: MigrationReport, clock: Clock) {
     this.db = db;
@@ -119,7 +143,10 @@ export class Registry {
         : await openPostgres(where.url, options.poolSize === undefined ? {} : { poolSize: options.poolSize });
     try {
       const migration = await migrate(db);
-      return new Registry(db, migration, options.clock ?? systemClock);
+      rememberQueryPasswordRules(db, options.queryPassword);
+      const registry = new Registry(db, migration, options.clock ?? systemClock);
+      registry.lossRules = lossSettings(options.loss);
+      return registry;
     } catch (err) {
       await db.close().catch(() => undefined);
       throw err;
@@ -157,7 +184,7 @@ export class Registry {
     return this.perform(issueCardOperation, ctx, input);
   }
 
-  /** Records a forgotten PIN reset to its initial value (ID checked; social-security side at a window, bank side at a bank). */
+  /** Records a forgotten PIN reset (ID checked; social-security side at a window, bank side at a bank); `pinInitial` says whether the card got the initial PIN. */
   recordPinReset(ctx: OperationContext, input: HolderCheckedInput): Promise<CardStatus> {
     return this.perform(pinResetOperation, ctx, input);
   }
@@ -200,6 +227,137 @@ export class Registry {
   /** Settles every pending script past its expiry; returns how many. */
   expireScripts(ctx: OperationContext): Promise<number> {
     return this.perform(expireScriptsOperation, ctx, {});
+  }
+
+  // ---- loss reporting, replacement, bank activation, blacklist (see loss/) -------------------
+
+  /** The loss rules this registry applies (RegistryOptions.loss with defaults). */
+  get lossSettings(): LossSettings {
+    return this.lossRules;
+  }
+
+  /**
+   * Reports one side of a card lost: `channel` 'self' (hotline voice menu, portal, bank
+   * e-channels; only once the PIN is no longer the initial one), 'manual' (an operator in office
+   * hours; name and ID number must match) or 'written' (window, or bank branch for the bank side,
+   * with the ID document; by proxy with both IDs). Returns the card's status.
+   */
+  reportLoss(ctx: OperationContext, input: Loss.LossReportInput): Promise<CardStatus> {
+    return this.perform(reportLossOperation(this.lossRules), ctx, input);
+  }
+
+  /** Withdraws a loss report when the card is found, with the checks of the channel used. */
+  withdrawLoss(ctx: OperationContext, input: Loss.LossWithdrawalInput): Promise<CardStatus> {
+    return this.perform(withdrawLossOperation(this.lossRules), ctx, input);
+  }
+
+  /**
+   * Applies the temporary-loss rule to every temporary report past its lapse (onLapse 'restore':
+   * the side becomes usable again; 'keep': nothing). One operation per card and side; returns the
+   * cards restored. Run daily (`sscard office expire-losses`).
+   */
+  expireTemporaryLosses(ctx: OperationContext): Promise<CardStatus[]> {
+    return expireTemporaryLosses(this.database(), this.clock.now(), this.lossRules, (item) => this.perform(lapseLossOperation(this.lossRules), ctx, item));
+  }
+
+  /** Replaces a card reported lost in writing: a new card from the registry's newest personalization. */
+  replaceCard(ctx: OperationContext, input: Loss.ReplaceCardInput): Promise<Loss.ReplacedCard> {
+    return this.perform(replaceCardOperation, ctx, input);
+  }
+
+  /** Activates the bank side of a financial card at a bank, within the activation window. */
+  activateBank(ctx: OperationContext, input: Loss.BankActivationInput): Promise<CardStatus> {
+    return this.perform(activateBankOperation(this.lossRules), ctx, input);
+  }
+
+  /** A written request at the bank branch re-opens a closed activation window from today. */
+  reopenBankActivation(ctx: OperationContext, input: Loss.BankActivationInput): Promise<Loss.BankActivationWindow> {
+    return this.perform(reopenActivationOperation(this.lossRules), ctx, input);
+  }
+
+  /** Records the day the holder received the card (the bank activation window counts from it). */
+  recordHandOver(ctx: OperationContext, input: Loss.HandOverInput): Promise<CardStatus> {
+    return this.perform(handOverOperation, ctx, input);
+  }
+
+  /** Records that a terminal blocked a listed card's application on the chip. */
+  recordApplicationBlocked(ctx: OperationContext, input: Loss.ApplicationBlockedInput): Promise<CardStatus> {
+    return this.perform(applicationBlockedOperation, ctx, input);
+  }
+
+  /**
+   * Exports the blacklist as the signed file offline terminals load: a new version, the issue
+   * time, every listed side. `signingKey`: the issuer's Ed25519 private key (32-byte seed);
+   * default the project's published TEST key.
+   */
+  async exportBlacklist(ctx: OperationContext, opts: { signingKey?: Uint8Array } = {}): Promise<SignedBlacklist> {
+    const exported = await this.perform(exportBlacklistOperation, ctx, {});
+    return signedBlacklistFile(exported, opts.signingKey);
+  }
+
+  /** The registry as an online terminal's blacklist source, recording its blocks under `ctx`. */
+  blacklistSource(ctx: OperationContext): RegistryBlacklist {
+    return new RegistryBlacklist(this, ctx);
+  }
+
+  /** The listed sides of the card with this number or identifier (empty when clear). */
+  blacklistOf(card: BlacklistQuery): Promise<Loss.BlacklistRow[]> {
+    return blacklistRowsOf(this.database(), card);
+  }
+
+  /** Every listed side of every card. */
+  blacklist(): Promise<Loss.BlacklistRow[]> {
+    return blacklistRows(this.database());
+  }
+
+  /** The card's loss reports, chip blocks and bank activation window. */
+  async lossStatus(cardNumber: string): Promise<Loss.LossStatus> {
+    return lossStatusOf(this.database(), await this.cardStatus(cardNumber), this.clock.now(), this.lossRules);
+  }
+
+  /** Queues a PIN change given to the hotline, as an enciphered issuer script; see operations/pin-change.ts. */
+  queuePinChange(ctx: OperationContext, input: QueuePinChangeInput): Promise<PinChangeQueued> {
+    return this.perform(queuePinChangeOperation, ctx, input);
+  }
+
+  /** Records the card's answer to a PIN change script (applied, or failed with the reason). */
+  recordPinChangeResult(ctx: OperationContext, input: PinChangeResultInput): Promise<PinChangeScript> {
+    return this.perform(pinChangeResultOperation, ctx, input);
+  }
+
+  /** Records one call to the hotline's voice menu (and marks what the caller was told). */
+  recordHotlineCall(ctx: OperationContext, record: HotlineCallRecord): Promise<HotlineCallRecorded> {
+    return this.perform(hotlineCallOperation, ctx, record);
+  }
+
+  // ---- the information-query password (password/; each recorded, never the password) -------
+
+  /**
+   * Signs in with the card number or ID number and the query password: one try spent before the
+   * comparison, locked after the try limit (QUERY_PASSWORD_INCORRECT with the tries left,
+   * QUERY_PASSWORD_LOCKED); a malformed password throws QUERY_PASSWORD_FORMAT and spends nothing.
+   */
+  signInWithQueryPassword(ctx: OperationContext, input: SignInInput): Promise<SignedIn> {
+    return signIn(this.passwordEnv(), ctx, input);
+  }
+
+  /** Changes the card's query password (the current one is a try, as at sign-in). */
+  changeQueryPassword(ctx: OperationContext, input: ChangeInput): Promise<QueryPasswordStatus> {
+    return changePassword(this.passwordEnv(), ctx, input);
+  }
+
+  /** Resets a forgotten or locked query password to its initial value (ID number, name, personal number). */
+  resetQueryPassword(ctx: OperationContext, input: ResetInput): Promise<QueryPasswordStatus> {
+    return resetPassword(this.passwordEnv(), ctx, input);
+  }
+
+  /** The state of the card's query password (initial or not, tries left, locked); records nothing. */
+  queryPasswordStatus(cardNumber: string): Promise<QueryPasswordStatus> {
+    return passwordStatus(this.passwordEnv(), cardNumber);
+  }
+
+  private passwordEnv(): PasswordEnv {
+    return { db: this.database(), clock: this.clock, perform: (spec, ctx, input) => this.perform(spec, ctx, input) };
   }
 
   // ---- lookups (record nothing) ------------------------------------------------------------
@@ -269,6 +427,13 @@ export class Registry {
     return this.historyWhere('card_number', cardNumber, query);
   }
 
+  /** The card's newest `limit` history entries (default 50), oldest first (the portal's view). */
+  async latestHistory(cardNumber: string, limit = 50): Promise<HistoryEntry[]> {
+    if (!Number.isSafeInteger(limit) || limit < 1) throw new OfficeArgumentError('history limit must be a positive integer');
+    const r = await this.database().query<HistoryRow>(`SELECT ${HISTORY_COLUMNS} FROM history WHERE card_number = $1 ORDER BY id DESC LIMIT $2`, [cardNumber, limit]);
+    return r.rows.map(toHistory).reverse();
+  }
+
   /** Everything recorded about a person (by ID number), oldest first. */
   async historyOfPerson(idNumber: string, query: HistoryQuery = {}): Promise<HistoryEntry[]> {
     return this.historyWhere('id_number', idNumber, query);
@@ -282,6 +447,17 @@ export class Registry {
       [value, query.afterId ?? 0, limit],
     );
     return r.rows.map(toHistory);
+  }
+
+  /** The card's PIN change requests (hotline), newest first, whatever their state. */
+  async pinChanges(cardNumber: string, limit = 20): Promise<PinChangeScript[]> {
+    await this.cardStatus(cardNumber);
+    return pinChangeScripts(this.database(), cardNumber, limit);
+  }
+
+  /** Cards whose number without its letters is `digits` (as callers type it), live cards first. */
+  cardsByNumberDigits(digits: string): Promise<CardStatus[]> {
+    return cardsByNumberDigits(this.database(), digits);
   }
 
   /** Pending, unexpired issuer scripts of the card, oldest first. */

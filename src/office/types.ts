@@ -62,7 +62,7 @@ export interface HistoryEntry {
   details: Record<string, unknown>;
 }
 
-export type IssuerScriptState = 'pending' | 'applied' | 'expired' | 'cancelled';
+export type IssuerScriptState = 'pending' | 'applied' | 'expired' | 'cancelled' | 'failed';
 
 /** A command queued for a card, applied by a terminal when it next sees the card online. */
 export interface IssuerScript {
@@ -114,6 +114,12 @@ export interface HolderCheckedInput {
   idNumber: string;
   side?: Side;
   cardSide?: CardSideStep;
+  /**
+   * pin_reset of the application PIN: whether the card now holds the initial PIN (a region whose
+   * reset rule is 'initial') rather than one the holder chose. Default false: the window's default
+   * rule is 'holder-chooses' (see window/settings.ts). Not used on the bank side or by pin_unlock.
+   */
+  pinInitial?: boolean;
 }
 
 export interface CardSideInput {

@@ -210,6 +210,21 @@ export class Pin {
     }
   }
 
+  /**
+   * Whether `candidate` is the PIN now set, compared in constant time, spending and restoring
+   * nothing. Issuer-authorised only (the caller has checked the issuer's MAC): it lets a PIN
+   * change script that was already applied be applied again as a no-op, so a terminal that lost
+   * the card's answer can resend it. A malformed candidate is PinFormatError.
+   */
+  isCurrent(candidate: string | Uint8Array): boolean {
+    const digits = pinDigits(candidate, this.policy);
+    try {
+      return pinMatchesVerifier(this.#load().verifier, digits);
+    } finally {
+      digits.fill(0);
+    }
+  }
+
   /** Ends the security state (reset, power-off, selection of another application). */
   clearVerified(): void {
     this.#verified = false;

@@ -55,7 +55,7 @@ export {
   decodeInsuranceParticipation,
 } from './insurance.js';
 export type { InsuranceType, InsuranceStatusCode, InsuranceParticipation } from './insurance.js';
-export { SSSE_DF_NAME, BANK_AID, SSC_FIDS, SSC_SFIS, SSC_PINS } from './ssc-ids.js';
+export { SSSE_DF_NAME, BANK_AID, PSE_DF_NAME, PKI_DF_NAME, PKI_CERT_ADF_NAME, SSC_FIDS, SSC_SFIS, SSC_PINS } from './ssc-ids.js';
 export {
   citizenIdCheckDigit,
   isValidCitizenId,
@@ -75,6 +75,21 @@ export {
   SSC_NAME_EXTENSION_LENGTH,
   encodeSscItem,
   decodeSscItem,
+  encodeCardIdentifier,
+  decodeCardIdentifier,
   splitSscName,
 } from './ssc-items.js';
+export {
+  SSC_EF0D,
+  SSC_DF01_FILES,
+  SSC_DF01_TRANSPARENT,
+  SSC_DF03_FILES,
+  SSC_DF04_FILES,
+  SSC_TLV_FILES,
+  recordItems,
+  sscRecordLength,
+  encodeSscRecord,
+  decodeSscRecord,
+} from './ssc-files.js';
+export type { SscTemplate, SscRecordSpec, SscTlvFile } from './ssc-files.js';
 export type { SscItem, SscEf05Key, SscEf06Key } from './ssc-items.js';

@@ -1,4 +1,5 @@
 import {
+  ApduEncodeError,
   ApduParseError,
   SscardError,
   decodeAn,
@@ -15,21 +16,24 @@ import { RecordLayoutError } from './layout.js';
 
 /**
  * The TLV data items of SSSE/EF05 (card issuer data; record number = tag) and SSSE/EF06
- * (cardholder data; record numbers 1..7), card profile §2. `date` items are 4-byte cn YYYYMMDD and
- * decode to 'YYYY-MM-DD'.
+ * (cardholder data; record numbers 1..7), card profile §2; the other files' items are in
+ * ssc-files.ts. `date` items are 4-byte cn YYYYMMDD and decode to 'YYYY-MM-DD'. `identifier` is
+ * the card identifier (EF05 tag 01): cn digits, or the 32 hex characters of the form real cards
+ * carry (region code || D156000005 || serial || F padding), see encodeCardIdentifier.
  */
 export interface SscItem {
-  readonly file: 'EF05' | 'EF06';
+  /** The file the item lives in: 'EF05', 'EF06', or a path such as 'DF01/EF05'. */
+  readonly file: string;
   readonly record: number;
   readonly tag: number;
   readonly key: string;
   readonly label: string;
   readonly length: number;
-  readonly format: 'an' | 'cn' | 'date';
+  readonly format: 'an' | 'cn' | 'date' | 'identifier';
 }
 
 export const SSC_EF05_ITEMS = [
-  { file: 'EF05', record: 1, tag: 0x01, key: 'cardIdentifier', label: '卡识别码', length: 16, format: 'cn' },
+  { file: 'EF05', record: 1, tag: 0x01, key: 'cardIdentifier', label: '卡识别码', length: 16, format: 'identifier' },
   { file: 'EF05', record: 2, tag: 0x02, key: 'cardType', label: '卡的类别', length: 1, format: 'an' },
   { file: 'EF05', record: 3, tag: 0x03, key: 'specVersion', label: '规范版本', length: 4, format: 'an' },
   { file: 'EF05', record: 4, tag: 0x04, key: 'initializingOrg', label: '初始化机构编号', length: 12, format: 'cn' },
@@ -70,6 +74,8 @@ export function encodeSscItem(item: SscItem, value: string): Uint8Array {
         return encodeSimpleTlv(item.tag, encodeCn(value, item.length));
       case 'date':
         return encodeSimpleTlv(item.tag, encodeDate(value));
+      case 'identifier':
+        return encodeSimpleTlv(item.tag, encodeCardIdentifier(value, item.length));
     }
   } catch (err) {
     if (err instanceof SscardError) throw new RecordLayoutError(path, err.message, { cause: err });
@@ -98,12 +104,38 @@ export function decodeSscItem(item: SscItem, record: Uint8Array): string {
         if (d === null) throw new ApduParseError('date is all F');
         return d;
       }
+      case 'identifier':
+        return decodeCardIdentifier(tlv.value);
     }
   } catch (err) {
     if (err instanceof RecordLayoutError) throw err;
     if (err instanceof SscardError) throw new RecordLayoutError(path, err.message, { cause: err });
     throw err;
   }
+}
+
+/**
+ * The bytes of a card identifier in a `length`-byte field: an all-digit identifier as cn (BCD,
+ * F-padded; the form of every card made before the RID form), otherwise its hex characters as
+ * they are (`330300D15600000599110145FFFFFFFF` -> 33 03 00 D1 .. FF), which must fill the field.
+ */
+export function encodeCardIdentifier(value: string, length: number): Uint8Array {
+  if (/^[0-9]*$/.test(value)) return encodeCn(value, length);
+  if (!/^[0-9A-F]+$/.test(value) || value.length !== 2 * length) {
+    throw new ApduEncodeError(`a card identifier is digits, or ${2 * length} hex characters (0-9, A-F)`);
+  }
+  return Uint8Array.from(value.match(/../g) as string[], (h) => parseInt(h, 16));
+}
+
+/**
+ * A card identifier from its field: digits followed by F padding read as cn (the digits), any
+ * other content as its uppercase hex characters, padding included (real cards' RID form reads
+ * `330300D15600000599110145FFFFFFFF`, as readers show it).
+ */
+export function decodeCardIdentifier(bytes: Uint8Array): string {
+  const hex = Array.from(bytes, (b) => b.toString(16).toUpperCase().padStart(2, '0')).join('');
+  const cn = /^([0-9]*)F*$/.exec(hex);
+  return cn !== null ? (cn[1] as string) : hex;
 }
 
 /**

@@ -60,6 +60,7 @@ export { SscCard } from './ssc-card.js';
 export type { SscCardOptions } from './ssc-card.js';
 // The card's application parts (src/terminal/ssc), as SscCard uses them.
 export { BankApplication } from './ssc/bank.js';
+export type { BankAccount } from './ssc/pboc.js';
 export { validateNewPin } from './ssc/pin.js';
 export type { PinStatus } from './ssc/pin.js';
 export { algorithmFromFci } from './ssc/fci.js';
@@ -70,11 +71,23 @@ export { decodeHealthInfo } from './ssc/health.js';
 export type { HealthInfo, AboBloodType, RhBloodType } from './ssc/health.js';
 export { isEmptyRecord } from './ssc/records.js';
 // Selection names shared with the simulator (src/records), re-exported for POS software.
-export { SSSE_DF_NAME, BANK_AID } from '../records/index.js';
+export { SSSE_DF_NAME, BANK_AID, PSE_DF_NAME } from '../records/index.js';
 // Record types of the shared SSC layouts, as SscCard returns and accepts them.
 export type { WorkRecord, Contraindication, MedicalHistoryEntry, HealthFlags, InsuranceType, InsuranceStatusCode } from '../records/index.js';
 export { SoftwarePsam } from './psam.js';
 export type { SecureModule, IssuerSecureModule, ExternalAuthInput, CommandMacInput, PinBlockInput } from './psam.js';
+export type { PinChangeSecureModule, PinChangeInput } from './psam.js';
+// Issuer scripts applied by an online terminal, through an IssuerHost the issuer's side implements.
+export { applyIssuerScripts, scriptOutcome } from './scripts/issuer-scripts.js';
+export type {
+  IssuerHost,
+  IssuerScriptCommand,
+  ScriptCard,
+  ScriptOutcome,
+  ScriptFailureReason,
+  ScriptRun,
+  ScriptRunEntry,
+} from './scripts/issuer-scripts.js';
 export {
   IssuerTerminal,
   IssuerKeyMissingError,
@@ -105,4 +118,49 @@ export {
   ReaderNotFoundError,
   PcscTransportError,
 } from './pcsc/index.js';
-export type { ReaderInfo, ReaderEvent, ReaderWatch, PcscTransportOptions, PcscBackend } from './pcsc/index.js';
+export type {
+  ReaderInfo,
+  ReaderEvent,
+  ReaderWatch,
+  PcscTransportOptions,
+  PcscBackend,
+  PcscContext,
+  PcscCardHandle,
+  PcscCardStatus,
+  PcscConnectRequest,
+  PcscReaderState,
+  PcscReaderList,
+  PcscReaderChange,
+} from './pcsc/index.js';
+// The blacklist at the terminal (offline signed file, or the registry online through its adapter).
+export {
+  BLACKLIST_SIDES,
+  BLACKLIST_REASONS,
+  BlacklistFile,
+  signBlacklist,
+  BLACKLIST_FORMAT,
+  BLACKLIST_FORMAT_VERSION,
+  DEFAULT_BLACKLIST_MAX_AGE_MS,
+  BLACKLIST_CLOCK_SKEW_MS,
+  CardBlacklistedError,
+  BlacklistFormatError,
+  BlacklistSignatureError,
+  BlacklistStaleError,
+  BlacklistNotYetValidError,
+  BlacklistRollbackError,
+} from './blacklist/index.js';
+export type {
+  BlacklistSide,
+  BlacklistReason,
+  BlacklistEntry,
+  BlacklistQuery,
+  ApplicationBlockReport,
+  BlacklistSource,
+  BlacklistListing,
+  BlacklistContent,
+  SignedBlacklist,
+  BlacklistFileOptions,
+} from './blacklist/index.js';
+// Blocking and unblocking the card's applications (POS on a blacklisted card, bank activation, window).
+export { ApplicationControl, APPLICATION_CONTROL_KEYS } from './application-control.js';
+export type { CardApplicationName, UnblockOutcome, ApplicationControlCard } from './application-control.js';

@@ -5,6 +5,7 @@ import {
   PinBlockError,
   commandMac,
   diversifyKey,
+  encipherPinChange,
   encipherUnblockPin,
   issuerTestMasterKey,
   type KeyAlgorithm,
@@ -81,8 +82,29 @@ export interface IssuerSecureModule extends SecureModule {
   encipherPinBlock(input: PinBlockInput): Promise<Uint8Array>;
 }
 
+/** Input of the enciphered PINs of one PIN change script (`84 5E 01 00`, key PIN_CHANGE). */
+export interface PinChangeInput {
+  algorithm: KeyAlgorithm;
+  /** EF05 tag 01 as the issuer recorded it: the diversification input. */
+  cardIdentifier: string;
+  /** The PINs the holder gave (strings or ASCII digit bytes; the caller's buffers are left as they are). */
+  currentPin: string | Uint8Array;
+  newPin: string | Uint8Array;
+}
+
+/**
+ * The office's secure module for PIN change scripts: it enciphers a holder's current and new PIN
+ * under the card's PIN change key the moment they are given, and later MACs the script over the
+ * challenge of the terminal that has the card online (commandMac with key PIN_CHANGE). PINs go
+ * in, only cryptograms come out; the card key never leaves the module.
+ */
+export interface PinChangeSecureModule extends SecureModule {
+  /** src/keys encipherPinChange under the card's PIN_CHANGE key; InvalidArgumentError for a PIN the block cannot carry. */
+  encipherPinChange(input: PinChangeInput): Promise<Uint8Array>;
+}
+
 /** A secure module in software holding issuer master keys by SSC key name (SSC_KEYS). */
-export class SoftwarePsam implements IssuerSecureModule {
+export class SoftwarePsam implements IssuerSecureModule, PinChangeSecureModule {
   private readonly masters = new Map<SscKeyName, Uint8Array>();
 
   constructor(masterKeys: Partial<Record<SscKeyName, Uint8Array>>) {
@@ -98,7 +120,8 @@ export class SoftwarePsam implements IssuerSecureModule {
   /**
    * A module loaded with the project's published TEST master keys for `names` (never for real
    * cards). A hospital terminal gets ['HEALTH', 'RKSSSE'], a pharmacy ['RKSSSE'], a service window
-   * ['RKSSSE', 'PIN_UNBLOCK', 'PIN_RELOAD'], a bank branch ['BANK_PIN_UNBLOCK', 'BANK_PIN_RELOAD'].
+   * ['RKSSSE', 'PIN_UNBLOCK', 'PIN_RELOAD'], a bank branch ['BANK_PIN_UNBLOCK', 'BANK_PIN_RELOAD'],
+   * the office that makes and MACs the hotline's PIN change scripts ['PIN_CHANGE'].
    */
   static withTestKeys(names: readonly SscKeyName[]): SoftwarePsam {
     const keys: Partial<Record<SscKeyName, Uint8Array>> = {};
@@ -125,6 +148,17 @@ export class SoftwarePsam implements IssuerSecureModule {
         return encipherUnblockPin(input.algorithm, cardKey, input.pin);
       } catch (error) {
         if (error instanceof PinBlockError) throw new InvalidArgumentError(`${input.key}: ${error.message}`, { cause: error });
+        throw error;
+      }
+    });
+  }
+
+  async encipherPinChange(input: PinChangeInput): Promise<Uint8Array> {
+    return this.withCardKey({ ...input, key: 'PIN_CHANGE' }, (cardKey) => {
+      try {
+        return encipherPinChange(input.algorithm, cardKey, input.currentPin, input.newPin);
+      } catch (error) {
+        if (error instanceof PinBlockError) throw new InvalidArgumentError(`PIN_CHANGE: ${error.message}`, { cause: error });
         throw error;
       }
     });

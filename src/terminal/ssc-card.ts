@@ -4,6 +4,7 @@ import type { Contraindication, MedicalHistoryEntry, WorkRecord } from '../recor
 import type { AbortOptions } from './abort.js';
 import { CardChannel, type CardChannelOptions } from './channel.js';
 import type { SecureModule } from './psam.js';
+import { applyIssuerScripts, type IssuerHost, type ScriptRun } from './scripts/issuer-scripts.js';
 import { BankApplication } from './ssc/bank.js';
 import { CardholderFiles, type CardInfo, type Cardholder } from './ssc/cardholder.js';
 import { EmploymentFiles } from './ssc/employment.js';
@@ -12,6 +13,9 @@ import { InsuranceFiles, type InsuranceInfo } from './ssc/insurance.js';
 import { ApplicationPin, type PinStatus } from './ssc/pin.js';
 import { SscSession, bindSession } from './ssc/session.js';
 import type { TraceObserver } from './trace.js';
+import type { BlacklistSource } from './blacklist/source.js';
+import { CardBlacklistedError } from './blacklist/errors.js';
+import { screenCard } from './blacklist/screen.js';
 import type { Transport } from './transport.js';
 
 /*
@@ -47,6 +51,25 @@ export interface SscCardOptions extends CardChannelOptions {
    * of the opening (SELECT, READ RECORD) before each is sent.
    */
   signal?: AbortSignal;
+  /**
+   * An online terminal's link to the issuer: open() applies the card's pending issuer scripts
+   * (e.g. a PIN change given to the hotline) right after connecting, and keeps what happened in
+   * `issuerScripts`. An unreachable host leaves the terminal working offline.
+   */
+  issuerHost?: IssuerHost;
+  /**
+   * The blacklist to check the card against at open (a verified BlacklistFile offline, or the
+   * registry online): a card whose social-security side is listed is refused with
+   * CardBlacklistedError (reason lost, replaced or blocked) before any PIN is taken; a listed bank
+   * side makes `card.bank.verifyPin` refuse. See blacklist/screen.ts.
+   */
+  blacklist?: BlacklistSource;
+  /**
+   * With `blacklist`: block a listed card's application on the spot (APPLICATION BLOCK with a MAC
+   * under its control key; the secure module must hold APP_CONTROL, or BANK_APP_CONTROL for the
+   * bank side) and report it to the source. Default false.
+   */
+  blockBlacklisted?: boolean;
 }
 
 /**
@@ -67,6 +90,7 @@ export class SscCard {
   private readonly employment: EmploymentFiles;
   private readonly insurance: InsuranceFiles;
   private readonly health: HealthFiles;
+  #issuerScripts: ScriptRun | undefined;
 
   private constructor(init: {
     session: SscSession; ownsChannel: boolean; atr: Uint8Array; specVersion: string; opts: SscCardOptions;
@@ -95,11 +119,28 @@ export class SscCard {
     const ownsChannel = !(transport instanceof CardChannel);
     const channel = transport instanceof CardChannel ? transport : new CardChannel(transport, opts);
     if (opts.trace !== undefined) channel.subscribe(opts.trace);
-    return channel.exclusive(async (s) => {
-      const atr = channel.atr();
-      const { session, specVersion } = await SscSession.start(s, channel, opts.psam);
-      return new SscCard({ session, ownsChannel, atr, specVersion, opts });
-    }, { signal: opts.signal });
+    let card: SscCard;
+    try {
+      card = await channel.exclusive(async (s) => {
+        const atr = channel.atr();
+        const { session, specVersion } = await SscSession.start(s, channel, opts.psam);
+        if (opts.blacklist !== undefined) {
+          await screenCard(session, s, { source: opts.blacklist, block: opts.blockBlacklisted === true, psam: opts.psam, algorithm: session.algorithm });
+        }
+        return new SscCard({ session, ownsChannel, atr, specVersion, opts });
+      }, { signal: opts.signal });
+    } catch (error) {
+      // A refused card is not kept: the channel this call made is closed (the card powered off).
+      if (ownsChannel && error instanceof CardBlacklistedError) await channel.close();
+      throw error;
+    }
+    if (opts.issuerHost !== undefined) card.#issuerScripts = await applyIssuerScripts(card, opts.issuerHost);
+    return card;
+  }
+
+  /** What open() did with the card's pending issuer scripts (undefined without an issuerHost). */
+  get issuerScripts(): ScriptRun | undefined {
+    return this.#issuerScripts;
   }
 
   /** True after verifyPin() found the initial PIN in effect, until changePin() succeeds. */
@@ -112,7 +153,11 @@ export class SscCard {
     if (this.ownsChannel) await this.channel.close();
   }
 
-  /** EF05: card issuer data (free read; record number = tag). */
+  /**
+   * EF05: card issuer data (free read; record number = tag). On 3.00 cards whose secure module
+   * holds RKEF0D, also EF0D after external authentication with key 0D (personId,
+   * firstApplicationRegion); without that key those two fields are absent.
+   */
   readCardInfo(opts?: AbortOptions): Promise<CardInfo> {
     return this.holder.readCardInfo(opts);
   }
@@ -169,7 +214,7 @@ export class SscCard {
     return this.employment.readWorkRecord(opts);
   }
 
-  /** DF03/EF05: participation in the five insurance types (needs the PIN). */
+  /** DF03/EF08 (DF03/EF05 on cards made before): participation in the five insurance types (needs the PIN). */
   readInsurance(opts?: AbortOptions): Promise<InsuranceInfo> {
     return this.insurance.readInsurance(opts);
   }

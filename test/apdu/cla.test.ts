@@ -1,6 +1,6 @@
 import { describe as group, expect, it } from 'vitest';
 import { ApduEncodeError, decodeCla, withChannel } from '../../src/apdu/index.js';
-import { expectThrowsClass } from './assert-error.js';
+import { expectThrowsClass } from '../support/throws.js';
 
 group('decodeCla', () => {
   it('first interindustry classes 00-1F', () => {

@@ -16,7 +16,7 @@ import {
   fromHex,
   toHex,
 } from '../../src/apdu/index.js';
-import { expectThrowsClass } from './assert-error.js';
+import { expectThrowsClass } from '../support/throws.js';
 
 /** Characters GBK can hold: printable ASCII and the CJK Unified Ideographs block U+4E00-U+9FA5. */
 const gbkChar = fc.oneof(

@@ -12,7 +12,7 @@ import {
   toHex,
   type CommandApdu,
 } from '../../src/apdu/index.js';
-import { expectThrowsClass } from './assert-error.js';
+import { expectThrowsClass } from '../support/throws.js';
 
 const byte = fc.integer({ min: 0, max: 255 });
 

@@ -1,7 +1,7 @@
 import { describe as group, expect, it } from 'vitest';
 import { fc, test } from '@fast-check/vitest';
 import { ApduEncodeError, ApduParseError, decodeResponse, encodeResponse, fromHex, toHex } from '../../src/apdu/index.js';
-import { expectThrowsClass } from './assert-error.js';
+import { expectThrowsClass } from '../support/throws.js';
 
 group('response APDUs', () => {
   it('splits data and status word', () => {

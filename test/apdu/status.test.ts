@@ -12,7 +12,7 @@ import {
   swTriesLeft,
   swWrongLe,
 } from '../../src/apdu/index.js';
-import { expectThrowsClass } from './assert-error.js';
+import { expectThrowsClass } from '../support/throws.js';
 
 // Every fixed status word listed in the card profile's §4, with a word its meaning must contain.
 const PROFILE_SWS: [number, RegExp][] = [

@@ -15,7 +15,7 @@ import {
   toHex,
   type Tlv,
 } from '../../src/apdu/index.js';
-import { expectThrowsClass } from './assert-error.js';
+import { expectThrowsClass } from '../support/throws.js';
 
 const SSSE_NAME = '7378312E73682EC9E7BBE1B1A3D5CF';
 

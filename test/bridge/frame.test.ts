@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { fc, test } from '@fast-check/vitest';
 import { bytesEqual, concatBytes, toHex } from '../../src/apdu/index.js';
 import { encodeFrame, FrameDecoder, VPCD_MAX_FRAME, VpcdError } from '../../src/bridge/index.js';
+import { expectThrowsClass } from '../support/throws.js';
 
 /** Mostly short payloads (control bytes, APDUs), sometimes empty, sometimes longer than a TCP chunk. */
 const payload = fc.oneof(
@@ -55,17 +56,10 @@ describe('encodeFrame', () => {
   });
 
   it('refuses a payload the 16-bit length cannot describe', () => {
-    const err = (() => {
-      try {
-        encodeFrame(new Uint8Array(VPCD_MAX_FRAME + 1));
-      } catch (e) {
-        return e;
-      }
-      return undefined;
-    })();
-    expect(err).toBeInstanceOf(VpcdError);
-    expect((err as VpcdError).code).toBe('VPCD_FRAME_TOO_LONG');
-    expect((err as VpcdError).message).toMatch(/at most 65535 bytes, got 65536/);
+    expectThrowsClass(() => encodeFrame(new Uint8Array(VPCD_MAX_FRAME + 1)), VpcdError, {
+      code: 'VPCD_FRAME_TOO_LONG',
+      message: /at most 65535 bytes, got 65536/,
+    });
   });
 });
 

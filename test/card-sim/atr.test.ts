@@ -7,10 +7,12 @@ import { testCard } from './fixtures.js';
 const CARD_BYTES = fromHex('0102030405060708');
 
 describe('ATR', () => {
-  it('T=1 ATR: offers T=1, ends with the card bytes, has a valid TCK', () => {
+  it('T=1 ATR: offers T=1, ends with the card bytes (the TCK is the 8th), has a valid TCK', () => {
     const atr = buildAtr('T=1', CARD_BYTES);
-    // TCK D4 computed independently: XOR of 9F .. 08.
-    expect(toHex(atr)).toBe('3B9F138131FE458031C0625343580102030405060708D4');
+    // The balancing byte D4 computed independently: XOR of 9F .. 07 with it 00 is DC; DC ^ 08 = D4,
+    // so that the XOR of T0 .. TCK is 0 with TCK = 08.
+    expect(toHex(atr)).toBe('3B9F138131FE458031C062534358D40102030405060708');
+    expect(toHex(atr.subarray(atr.length - 8))).toBe('0102030405060708');
     const p = parseAtr(atr);
     expect(p.protocols).toEqual([1]);
     expect(p.tck).toBeDefined();
@@ -25,9 +27,11 @@ describe('ATR', () => {
     const t0 = parseAtr(buildAtr('T=0', CARD_BYTES));
     expect(t0.protocols).toEqual([0]);
     expect(t0.tck).toBeUndefined();
+    expect(toHex(t0.cardSpecific)).toBe('0102030405060708');
     const both = parseAtr(buildAtr('T=0+T=1', CARD_BYTES));
     expect(both.protocols).toEqual([0, 1]);
-    expect(both.tck).toBeDefined();
+    expect(both.tck).toBe(0x08);
+    expect(toHex(both.cardSpecific)).toBe('0102030405060708');
   });
 
   it('parses the public example ATRs', () => {
@@ -60,7 +64,7 @@ describe('ATR', () => {
 
   it('the card answers its ATR on power-on and reset; the tail is the card identifier tail', () => {
     const card = testCard();
-    expect(toHex(card.atr).slice(-18, -2)).toBe('0000000012345678');
+    expect(toHex(card.atr).slice(-16)).toBe('0000000012345678');
     expect(toHex(card.reset('cold'))).toBe(toHex(card.atr));
     const t0 = testCard({ transmission: 'T=0' });
     expect(parseAtr(t0.atr).protocols).toEqual([0]);

@@ -3,7 +3,8 @@ import { concatBytes } from '../../src/apdu/index.js';
 import { CardConfigError } from '../../src/card-sim/index.js';
 import type { CardAlgorithm } from '../../src/card-sim/index.js';
 import { referenceEcb } from './crypto-oracle.js';
-import { KID, externalAuth, hex, referenceCryptogram, selectSsse, send, sw, testCard, testKey } from './fixtures.js';
+import { send, sw } from '../support/card-exchange.js';
+import { KID, externalAuth, hex, referenceCryptogram, selectSsse, testCard, testKey } from './fixtures.js';
 
 describe('GET CHALLENGE', () => {
   it('Le 4 or 8 on a 3DES card; 16 only on an SM4 card; anything else 6700', () => {

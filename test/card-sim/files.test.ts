@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { concatBytes, decodeAn, encodeAn, fromHex, parseSimpleTlv } from '../../src/apdu/index.js';
+import { send, sw } from '../support/card-exchange.js';
 import {
   CARD_NUMBER,
   KID,
@@ -9,8 +10,6 @@ import {
   hex,
   selectBank,
   selectSsse,
-  send,
-  sw,
   testCard,
   workRecord,
 } from './fixtures.js';
@@ -72,6 +71,9 @@ describe('READ RECORD addressing forms', () => {
     expect(sw(card, '00B2012D00')).toBe('6A86'); // several records
     expect(sw(card, '00B201FC00')).toBe('6A86'); // SFI 31
     expect(sw(card, '00B2012C0101')).toBe('6700'); // data in READ RECORD
+    expect(sw(card, '00B2012C')).toBe('6700'); // no Le: READ RECORD is only its answer
+    expect(sw(card, '80CA9F17')).toBe('6700'); // GET DATA likewise
+    expect(sw(card, '00B2012C00')).toBe('9000');
   });
 
   it('bank application: READ RECORD SFI 1 record 1 is a 70 template with 5A PAN and 5F20 name', () => {
@@ -178,7 +180,12 @@ describe('UPDATE / APPEND RECORD', () => {
     expect(sw(card, '00DC004904EEEEEEEE')).toBe('9000'); // last (3)
     expect([1, 2, 3].map((n) => hex(send(card, `00B20${n}4C00`).data))).toEqual(['DDDDDDDD', 'CCCCCCCC', 'EEEEEEEE']);
     expect(sw(card, '00DC074C0411111111')).toBe('6A83');
-    expect(sw(card, '00DC014804AAAAAAAA')).toBe('6A86'); // first with P1 != 0
+    // P2 mode 000 with P1 != 0 is by identifier: the first record with that tag, kept by the data.
+    expect(sw(card, '00DC014804AAAAAAAA')).toBe('6A80'); // the data must start with tag 01
+    expect(sw(card, '00DC774804770000AA')).toBe('6A83'); // no record with tag 77
+    expect(sw(card, '00DCEE4804EE1122EE')).toBe('9000'); // record 3 holds EEEEEEEE
+    expect([1, 2, 3].map((n) => hex(send(card, `00B20${n}4C00`).data))).toEqual(['DDDDDDDD', 'CCCCCCCC', 'EE1122EE']);
+    expect(sw(card, '00DC014904AAAAAAAA')).toBe('6A86'); // last with P1 != 0
   });
 
   it('bank record file is never writable', () => {

@@ -1,7 +1,6 @@
 import { createCipheriv } from 'node:crypto';
 import {
   concatBytes,
-  decodeResponse,
   encodeAn,
   encodeBerTlv,
   encodeCn,
@@ -22,6 +21,7 @@ import {
   type CardAlgorithm,
   type SimulatedCardOptions,
 } from '../../src/card-sim/index.js';
+import { send } from '../support/card-exchange.js';
 
 /*
  * A small SSC-like card for the OS tests: SSSE (named application) with EF05/EF06, DF02/EF07 work
@@ -186,26 +186,18 @@ export function testCard(
   return card;
 }
 
-/** Sends hex (spaces allowed) and decodes the answer. */
-export function send(card: SimulatedCard, apdu: string | Uint8Array): ResponseApdu {
-  return decodeResponse(card.transmit(typeof apdu === 'string' ? fromHex(apdu) : apdu));
-}
-
-/** Sends and returns the SW as 4 hex digits (for compact assertions). */
-export function sw(card: SimulatedCard, apdu: string | Uint8Array): string {
-  return send(card, apdu).sw.toString(16).toUpperCase().padStart(4, '0');
-}
-
 export function hex(bytes: Uint8Array): string {
   return toHex(bytes);
 }
 
+/** SELECT SSSE by name with Le 00, asking for its FCI (a case 3 SELECT gets no data on T=1). */
 export function selectSsse(card: SimulatedCard): ResponseApdu {
-  return send(card, concatBytes(fromHex('00A40400'), Uint8Array.of(SSSE_NAME.length), SSSE_NAME));
+  return send(card, concatBytes(fromHex('00A40400'), Uint8Array.of(SSSE_NAME.length), SSSE_NAME, Uint8Array.of(0x00)));
 }
 
+/** SELECT of the bank application by AID with Le 00 (its FCI). */
 export function selectBank(card: SimulatedCard): ResponseApdu {
-  return send(card, concatBytes(fromHex('00A40400'), Uint8Array.of(BANK_AID.length), BANK_AID));
+  return send(card, concatBytes(fromHex('00A40400'), Uint8Array.of(BANK_AID.length), BANK_AID, Uint8Array.of(0x00)));
 }
 
 /**

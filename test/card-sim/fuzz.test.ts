@@ -1,10 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { concatBytes, fromHex } from '../../src/apdu/index.js';
-import { SimulatedCard, exportState, importState, type CardState } from '../../src/card-sim/index.js';
-import { samplePerson } from '../../src/card-sim/profiles/people.js';
-import { buildSscTree } from '../../src/card-sim/profiles/ssc.js';
-import { buildTestTree, hex, send } from './fixtures.js';
+import { SimulatedCard, buildSscTree, exportState, importState, samplePerson, type CardState } from '../../src/card-sim/index.js';
+import { send } from '../support/card-exchange.js';
+import { buildTestTree, hex } from './fixtures.js';
 import { reportFigures, soakCount, soakTimeout } from '../soak.js';
 
 /*

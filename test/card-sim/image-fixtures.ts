@@ -3,6 +3,7 @@ import { openSealedBytes, sealBytes, type Seal } from '../../src/card-sim/image-
 import { CARD_IMAGE_FORMAT, sealedImageText, type CardImage } from '../../src/card-sim/image-format.js';
 import { ImageKey, resolveImageKey } from '../../src/card-sim/image-key.js';
 import type { CardState } from '../../src/card-sim/state/index.js';
+import type { EditableJson } from '../support/editable-json.js';
 
 /*
  * Looking inside sealed card images, as only the holder of the image key can: for tests that check
@@ -24,8 +25,8 @@ export function openImageFile(path: string, key: ImageKey | undefined = resolveI
  * The image as it was written before sealing (version 2, the state in clear): `edit` may change it
  * first, into anything (the JSON form, unchecked).
  */
-export function writeUnsealedImage(path: string, image: CardImage, edit: (json: Record<string, unknown> & { state: any }) => void = () => {}): void {
-  const json = JSON.parse(JSON.stringify({ ...image, version: 2 })) as Record<string, unknown> & { state: any };
+export function writeUnsealedImage(path: string, image: CardImage, edit: (json: EditableJson) => void = () => {}): void {
+  const json = JSON.parse(JSON.stringify({ ...image, version: 2 })) as EditableJson;
   edit(json);
   writeFileSync(path, `${JSON.stringify(json, null, 2)}\n`);
 }
@@ -34,7 +35,7 @@ export function writeUnsealedImage(path: string, image: CardImage, edit: (json: 
  * Opens the sealed image, lets `edit` change its clear form, and seals it again with the same key:
  * what the key's holder can do by hand (bypassing `card set` and its checks).
  */
-export function resealImage(path: string, edit: (image: CardImage & { state: any }) => void, key = resolveImageKey() as ImageKey): void {
+export function resealImage(path: string, edit: (image: EditableJson) => void, key = resolveImageKey() as ImageKey): void {
   const image = openImageFile(path, key);
   edit(image);
   writeFileSync(path, sealedImageText(image, key));

@@ -4,7 +4,6 @@ import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSyn
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe as group, expect, it } from 'vitest';
-import { fromHex, toHex } from '../../src/apdu/index.js';
 import {
   CardImageError,
   cardImageLockPath,
@@ -12,11 +11,12 @@ import {
   lockCardImage,
   openCardImage,
   saveCardImage,
-} from '../../src/card-sim/image.js';
-import { samplePerson } from '../../src/card-sim/profiles/people.js';
-import { buildSscCard } from '../../src/card-sim/profiles/ssc.js';
-import type { SimulatedCard } from '../../src/card-sim/card.js';
+  samplePerson,
+  buildSscCard,
+} from '../../src/card-sim/index.js';
 import { UNKNOWN_HOLDER_STALE_MS } from '../../src/card-sim/image-file.js';
+import { sw } from '../support/card-exchange.js';
+import { expectThrowsClass } from '../support/throws.js';
 import { openImageFile } from './image-fixtures.js';
 
 const SELECT_SSSE = '00A404000F7378312E73682EC9E7BBE1B1A3D5CF';
@@ -37,20 +37,8 @@ afterEach(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function sw(card: SimulatedCard, hex: string): string {
-  return toHex(card.transmit(fromHex(hex))).slice(-4);
-}
-
 function lockError(fn: () => unknown): CardImageError {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (err) {
-    caught = err;
-  }
-  expect(caught).toBeInstanceOf(CardImageError);
-  const err = caught as CardImageError;
-  expect(err.code).toBe('CARD_IMAGE_LOCKED');
+  const err = expectThrowsClass(fn, CardImageError, { code: 'CARD_IMAGE_LOCKED' });
   expect(err.message.startsWith(`card image ${image}: `)).toBe(true);
   return err;
 }
@@ -182,15 +170,9 @@ group('card image lock', () => {
     lock.release();
     expect(existsSync(lock.lockPath)).toBe(false);
     expect(() => lockCardImage(join(dir, 'no-such-dir', 'c.json'))).toThrow(/cannot create the lock file/);
-    const err = (() => {
-      try {
-        openCardImage(join(dir, 'no-such-dir', 'c.json'));
-      } catch (e) {
-        return e as CardImageError;
-      }
-      return undefined;
-    })();
-    expect(err?.code).toBe('CARD_IMAGE_NOT_FOUND');
+    expectThrowsClass(() => openCardImage(join(dir, 'no-such-dir', 'c.json')), CardImageError, {
+      code: 'CARD_IMAGE_NOT_FOUND',
+    });
   });
 
   it('is released when the process ends without closing the card', async () => {

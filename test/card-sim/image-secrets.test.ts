@@ -2,15 +2,26 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe as group, expect, it } from 'vitest';
-import { fromHex, toHex } from '../../src/apdu/index.js';
-import { SimulatedCard, exportState, importState } from '../../src/card-sim/index.js';
-import { CardImageError, closeCardImage, loadCardImage, openCardImage, readCardImage, saveCardImage } from '../../src/card-sim/image.js';
-import { openImageFile } from './image-fixtures.js';
-import { samplePerson } from '../../src/card-sim/profiles/people.js';
-import { buildSscCard } from '../../src/card-sim/profiles/ssc.js';
-import { inspectSscTree } from '../../src/card-sim/profiles/ssc-inspect.js';
+import { decodeResponse, fromHex, toHex } from '../../src/apdu/index.js';
+import {
+  SimulatedCard,
+  exportState,
+  importState,
+  CardImageError,
+  closeCardImage,
+  loadCardImage,
+  openCardImage,
+  readCardImage,
+  saveCardImage,
+  samplePerson,
+  buildSscCard,
+  inspectSscTree,
+} from '../../src/card-sim/index.js';
 import { cardMac, diversifyKey, issuerTestMasterKey } from '../../src/keys/index.js';
 import { encodePinBcd } from '../../src/pin/index.js';
+import { sw } from '../support/card-exchange.js';
+import { expectThrowsClass } from '../support/throws.js';
+import { openImageFile } from './image-fixtures.js';
 
 const SELECT_SSSE = '00A404000F7378312E73682EC9E7BBE1B1A3D5CF';
 const INITIAL = '246810';
@@ -23,10 +34,6 @@ beforeEach(() => {
 afterEach(() => {
   rmSync(dir, { recursive: true, force: true });
 });
-
-function sw(card: SimulatedCard, hex: string): string {
-  return toHex(card.transmit(fromHex(hex))).slice(-4);
-}
 
 /** li-xiuying (SM4, no return to the initial PIN) personalized with the initial PIN 246810. */
 function customInitialCard(): SimulatedCard {
@@ -53,12 +60,12 @@ function appPin(card: SimulatedCard): { initial: boolean; triesLeft: number } {
   return report;
 }
 
-/** GET CHALLENGE, then RELOAD PIN `80 5E 00 00 Lc newBCD || MAC4` with the card's real reload key over it. */
+/** RELOAD PIN `80 5E 00 00 Lc newBCD || MAC4` with the card's real reload key, IV = a fresh challenge. */
 function reload(card: SimulatedCard, pin: string): string {
   const key = diversifyKey(issuerTestMasterKey('PIN_RELOAD'), '3101049000240017', 'sm4');
-  const challenge = card.transmit(fromHex('0084000008')).subarray(0, 8);
   const bcd = encodePinBcd(pin);
   const header = fromHex(`805E0000${(bcd.length + 4).toString(16).padStart(2, '0')}`);
+  const challenge = decodeResponse(card.transmit(fromHex('0084000008'))).data;
   const mac = cardMac('sm4', key, Uint8Array.from([...header, ...bcd]), challenge);
   return sw(card, toHex(Uint8Array.from([...header, ...bcd, ...mac])));
 }
@@ -189,14 +196,7 @@ group('version 1 images are migrated', () => {
     const image = versionOneImage(customInitialCard());
     (image['state'] as Record<string, unknown>)['version'] = 2;
     writeFileSync(path, JSON.stringify(image));
-    let caught: unknown;
-    try {
-      loadCardImage(path);
-    } catch (err) {
-      caught = err;
-    }
-    expect(caught).toBeInstanceOf(CardImageError);
-    expect((caught as CardImageError).formatError).toMatchObject({
+    expect(expectThrowsClass(() => loadCardImage(path), CardImageError).formatError).toMatchObject({
       field: 'state.version',
       problem: 'is 2, but a version 1 image holds a version 1 state',
       file: path,

@@ -15,14 +15,17 @@ import {
   openCardImage,
   readCardImage,
   saveCardImage,
-} from '../../src/card-sim/image.js';
-import { samplePerson } from '../../src/card-sim/profiles/people.js';
-import { buildSscCard } from '../../src/card-sim/profiles/ssc.js';
-import type { SimulatedCard } from '../../src/card-sim/card.js';
-import { importState, type DfState } from '../../src/card-sim/state/index.js';
+  samplePerson,
+  buildSscCard,
+  importState,
+  inspectSscTree,
+  setCardImageField,
+  type DfState,
+  type SimulatedCard,
+} from '../../src/card-sim/index.js';
 import { inspect } from 'node:util';
-import { setCardImageField } from '../../src/card-sim/image-set.js';
-import { inspectSscTree } from '../../src/card-sim/profiles/ssc-inspect.js';
+import { sw } from '../support/card-exchange.js';
+import { expectThrowsClass } from '../support/throws.js';
 import { reportFigures, soakCount, soakTimeout } from '../soak.js';
 import { openImageFile, resealImage, writeSealedStateText, writeUnsealedImage } from './image-fixtures.js';
 
@@ -36,25 +39,13 @@ afterEach(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function sw(card: SimulatedCard, hex: string): string {
-  return toHex(card.transmit(fromHex(hex))).slice(-4);
-}
-
 function stateJson(card: SimulatedCard): string {
   return JSON.stringify(card.exportState());
 }
 
 /** Expects `fn` to throw a CardImageError with `code` whose message names `path`. */
 function imageError(fn: () => unknown, code: string, path: string): CardImageError {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (err) {
-    caught = err;
-  }
-  expect(caught).toBeInstanceOf(CardImageError);
-  const err = caught as CardImageError;
-  expect(err.code).toBe(code);
+  const err = expectThrowsClass(fn, CardImageError, { code });
   expect(err.path).toBe(path);
   expect(err.message.startsWith(`card image ${path}: `)).toBe(true);
   return err;
@@ -309,7 +300,8 @@ group('damaged image files are reported by name, never replaced', () => {
       const state = JSON.stringify({ ...clear.state, mf: { ...clear.state.mf, children: [...clear.state.mf.children, '@'] } });
       return state.replace('"@"', nestedText(depth));
     };
-    const deepField = `state.mf.children[2]${'.children[0]'.repeat(16)}`;
+    const added = clear.state.mf.children.length;
+    const deepField = `state.mf.children[${added}]${'.children[0]'.repeat(16)}`;
     for (const depth of [3000, 17]) {
       const { state: _s, ...header } = clear;
       writeFileSync(path, `{"state":${withNested(depth)},${JSON.stringify({ ...header, version: 2 }).slice(1)}`);
@@ -322,7 +314,7 @@ group('damaged image files are reported by name, never replaced', () => {
     }
     // 16 levels below the MF are a card still.
     writeSealedStateText(path, clear, withNested(16));
-    expect(readCardImage(path).state.mf.children).toHaveLength(3);
+    expect(readCardImage(path).state.mf.children).toHaveLength(added + 1);
     writeFileSync(path, `${JSON.stringify({ ...clear, version: 2 })}${' '.repeat(MAX_CARD_IMAGE_BYTES)}`);
     expect(imageError(() => openCardImage(path), 'CARD_IMAGE_INVALID', path).message).toMatch(
       new RegExp(`^card image .*: is \\d+ bytes, more than a card image holds \\(at most ${MAX_CARD_IMAGE_BYTES}\\)$`),

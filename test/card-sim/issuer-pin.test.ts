@@ -2,12 +2,20 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe as group, expect, it } from 'vitest';
-import { concatBytes, decodeResponse, fromHex, toHex } from '../../src/apdu/index.js';
-import { SimulatedCard } from '../../src/card-sim/index.js';
-import { closeCardImage, loadCardImage, openCardImage, saveCardImage } from '../../src/card-sim/image.js';
-import { samplePerson } from '../../src/card-sim/profiles/people.js';
-import type { PersonalizationDocument } from '../../src/card-sim/profiles/personalization.js';
-import { BANK_AID, SSSE_DF_NAME, buildSscCard, buildSscTree } from '../../src/card-sim/profiles/ssc.js';
+import { concatBytes, fromHex, toHex } from '../../src/apdu/index.js';
+import {
+  SimulatedCard,
+  closeCardImage,
+  loadCardImage,
+  openCardImage,
+  saveCardImage,
+  samplePerson,
+  type PersonalizationDocument,
+  BANK_AID,
+  SSSE_DF_NAME,
+  buildSscCard,
+  buildSscTree,
+} from '../../src/card-sim/index.js';
 import {
   SSC_KEYS,
   commandMac,
@@ -19,6 +27,7 @@ import {
 } from '../../src/keys/index.js';
 import { encodePinBcd, encodePinBlockFormat2 } from '../../src/pin/index.js';
 import { testCard } from './fixtures.js';
+import { send, sw, swHex } from '../support/card-exchange.js';
 
 /*
  * The issuer's PIN commands through APDU bytes: the SSSE's PIN UNBLOCK in both forms, and the
@@ -38,13 +47,6 @@ beforeEach(() => {
 afterEach(() => {
   rmSync(dir, { recursive: true, force: true });
 });
-
-function send(card: SimulatedCard, hex: string | Uint8Array): { data: Uint8Array; sw: string } {
-  const r = decodeResponse(card.transmit(typeof hex === 'string' ? fromHex(hex) : hex));
-  return { data: r.data, sw: r.sw.toString(16).toUpperCase().padStart(4, '0') };
-}
-
-const sw = (card: SimulatedCard, hex: string | Uint8Array): string => send(card, hex).sw;
 
 interface Subject {
   who: string;
@@ -78,7 +80,7 @@ function issuerCommand(
   let iv = opts.iv ?? EMPTY;
   if (opts.skipChallenge !== true && opts.iv === undefined) {
     const ch = send(card, '0084000008');
-    expect(ch.sw).toBe('9000');
+    expect(swHex(ch.sw)).toBe('9000');
     iv = ch.data;
   }
   const mac = commandMac(s.algorithm, cardKey(s, key), fromHex(header), data, iv);
@@ -123,9 +125,11 @@ for (const s of subjects) {
       expect([reload?.usage, unblock?.usage]).toEqual(['reload', 'unblock']);
       expect(toHex(reload!.key)).toBe(toHex(cardKey(s, 'BANK_PIN_RELOAD')));
       expect(toHex(unblock!.key)).toBe(toHex(cardKey(s, 'BANK_PIN_UNBLOCK')));
-      // The SSSE keeps exactly its own keys.
+      // The SSSE keeps exactly its own keys, numbered as reader programs name them (0A RKSSSE,
+      // 04 issuance, 0D EF0D on 3.00 cards) and by the project's own numbers (08 the PIN change key).
       const ssse = buildSscTree(s.doc).findByDfName(SSSE_DF_NAME)!;
-      expect(ssse.keys.map((k) => k.id)).toEqual([1, 2, 3, 4, 5, 6, 7]);
+      const ef0d = s.doc.specVersion === '3.00' ? [0x0d] : [];
+      expect(ssse.keys.map((k) => k.id)).toEqual([0x0a, 0x04, ...ef0d, 0x02, 0x03, 0x09, 0x05, 0x06, 0x07, 0x08]);
     });
 
     it('PIN UNBLOCK MAC only (Lc 04): the counter is restored and the PIN stays', () => {

@@ -2,15 +2,23 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe as group, expect, it } from 'vitest';
-import { concatBytes, decodeResponse, fromHex, toHex } from '../../src/apdu/index.js';
-import { SimulatedCard } from '../../src/card-sim/index.js';
-import { loadCardImage, openCardImage, saveCardImage } from '../../src/card-sim/image.js';
-import { samplePerson } from '../../src/card-sim/profiles/people.js';
-import type { PersonalizationDocument } from '../../src/card-sim/profiles/personalization.js';
-import { BANK_AID, SSSE_DF_NAME, buildSscCard, buildSscTree } from '../../src/card-sim/profiles/ssc.js';
+import { concatBytes, fromHex, toHex } from '../../src/apdu/index.js';
+import {
+  SimulatedCard,
+  loadCardImage,
+  openCardImage,
+  saveCardImage,
+  samplePerson,
+  type PersonalizationDocument,
+  BANK_AID,
+  SSSE_DF_NAME,
+  buildSscCard,
+  buildSscTree,
+  type DfState,
+} from '../../src/card-sim/index.js';
 import { SSC_KEYS, commandMac, diversifyKey, issuerTestMasterKey, type KeyAlgorithm } from '../../src/keys/index.js';
+import { send, sw, swHex } from '../support/card-exchange.js';
 import { openImageFile } from './image-fixtures.js';
-import type { DfState } from '../../src/card-sim/state/index.js';
 
 /*
  * Lifecycle commands through APDU bytes, with MACs computed by src/keys from the published TEST
@@ -30,13 +38,6 @@ beforeEach(() => {
 afterEach(() => {
   rmSync(dir, { recursive: true, force: true });
 });
-
-function send(card: SimulatedCard, hex: string): { data: string; sw: string } {
-  const r = decodeResponse(card.transmit(fromHex(hex)));
-  return { data: toHex(r.data), sw: r.sw.toString(16).toUpperCase().padStart(4, '0') };
-}
-
-const sw = (card: SimulatedCard, hex: string): string => send(card, hex).sw;
 
 interface Subject {
   who: string;
@@ -61,8 +62,8 @@ function lifecycle(card: SimulatedCard, s: Subject, header: string, opts: { corr
   let challenge: Uint8Array = new Uint8Array(0);
   if (opts.skipChallenge !== true) {
     const ch = send(card, '0084000008');
-    expect(ch.sw).toBe('9000');
-    challenge = fromHex(ch.data);
+    expect(swHex(ch.sw)).toBe('9000');
+    challenge = ch.data;
   }
   const mac = commandMac(s.algorithm, appControlKey(s), fromHex(header), new Uint8Array(0), challenge);
   if (opts.corrupt === true) mac[0] = (mac[0] as number) ^ 0x01;
@@ -89,15 +90,16 @@ for (const s of subjects) {
       expect(sw(card, '0020000003123456')).toBe('6A81');
       expect(sw(card, '00A40000023F00')).toBe('9000');
       const select = send(card, SELECT_SSSE);
-      expect(select).toEqual({ data: '', sw: '6A81' });
+      expect(swHex(select.sw)).toBe('6A81');
+      expect(toHex(select.data)).toBe('');
       expect(card.securityState().application).toBe('SSSE');
       expect(sw(card, '00A4000002DF10')).toBe('6A81');
       expect(sw(card, READ_EF05_CARD_NUMBER)).toBe('6A81');
       // DF10 (inside the blocked SSSE) was made current by the refused SELECT; the block is lifted there.
       expect(card.securityState().currentPath).toEqual([0x5353, 0xdf10]);
       expect(lifecycle(card, s, '84180000')).toBe('9000');
-      expect(send(card, SELECT_SSSE).data).toMatch(/^6F/);
-      expect(send(card, READ_EF05_CARD_NUMBER).sw).toBe('9000');
+      expect(toHex(send(card, `${SELECT_SSSE}00`).data)).toMatch(/^6F/); // the FCI, asked for with Le
+      expect(sw(card, READ_EF05_CARD_NUMBER)).toBe('9000');
       // Blocking twice temporarily is harmless; unblocking an application that is not blocked is 6985.
       expect(lifecycle(card, s, '84180000')).toBe('6985');
     });
@@ -131,9 +133,9 @@ for (const s of subjects) {
       expect(key.triesLeft).toBe(2);
       expect(lifecycle(card, s, '841E0000', { skipChallenge: true })).toBe('6984');
       expect(key.triesLeft).toBe(2);
-      expect(send(card, READ_EF05_CARD_NUMBER).sw).toBe('9000');
+      expect(sw(card, READ_EF05_CARD_NUMBER)).toBe('9000');
       // The same bytes a second time: the challenge they were made for is used up.
-      const ch = fromHex(send(card, '0084000008').data);
+      const ch = send(card, '0084000008').data;
       const block = `841E000004${toHex(commandMac(s.algorithm, appControlKey(s), fromHex('841E0000'), new Uint8Array(0), ch))}`;
       expect(sw(card, block)).toBe('9000');
       expect(key.triesLeft).toBe(3);
@@ -142,7 +144,7 @@ for (const s of subjects) {
       for (let i = 0; i < 3; i++) expect(lifecycle(card, s, '841E0000', { corrupt: true })).toBe('6988');
       expect(key.blocked).toBe(true);
       expect(lifecycle(card, s, '841E0000')).toBe('6983');
-      expect(send(card, READ_EF05_CARD_NUMBER).sw).toBe('9000');
+      expect(sw(card, READ_EF05_CARD_NUMBER)).toBe('9000');
     });
 
     it('a good MAC restores the key tries; the MAC covers the header (P2 changed: 6988)', () => {
@@ -150,7 +152,7 @@ for (const s of subjects) {
       sw(card, SELECT_SSSE);
       const key = card.tree.findByDfName(SSSE_DF_NAME)!.key(SSC_KEYS.APP_CONTROL.kid)!;
       expect(lifecycle(card, s, '841E0000', { corrupt: true })).toBe('6988');
-      const ch = fromHex(send(card, '0084000008').data);
+      const ch = send(card, '0084000008').data;
       const macForTemporary = toHex(commandMac(s.algorithm, appControlKey(s), fromHex('841E0000'), new Uint8Array(0), ch));
       expect(sw(card, `841E000104${macForTemporary}`)).toBe('6988');
       expect(key.triesLeft).toBe(1);
@@ -171,7 +173,7 @@ for (const s of subjects) {
       expect(sw(card, '841E000005AABBCCDDEE')).toBe('6700');
       expect(sw(card, '001E000004AABBCCDD')).toBe('6E00');
       expect(sw(card, '8016000004AABBCCDD')).toBe('6E00');
-      expect(send(card, READ_EF05_CARD_NUMBER).sw).toBe('9000');
+      expect(sw(card, READ_EF05_CARD_NUMBER)).toBe('9000');
     });
 
     it('CARD BLOCK is final: every later command, also after a reset, answers 6A81', () => {
@@ -239,9 +241,15 @@ group('lifecycle state persists in the card image', () => {
     expect(sw(card, SELECT_SSSE)).toBe('9000');
   });
 
-  it('the bank application has no lifecycle key of its own: 6A88', () => {
+  it('the bank application has a lifecycle key of its own (BANK_APP_CONTROL): the SSSE\'s key is refused there', () => {
     const card = buildSscCard(s.doc, { powered: true });
     expect(sw(card, SELECT_BANK)).toBe('9000');
-    expect(lifecycle(card, s, '841E0000')).toBe('6A88');
+    expect(lifecycle(card, s, '841E0000')).toBe('6988');
+    expect(sw(card, SELECT_BANK)).toBe('9000');
+    const bankKey = diversifyKey(issuerTestMasterKey('BANK_APP_CONTROL'), s.doc.card.identifier, s.algorithm);
+    const challenge = send(card, '0084000008').data;
+    expect(sw(card, `841E000004${toHex(commandMac(s.algorithm, bankKey, fromHex('841E0000'), new Uint8Array(0), challenge))}`)).toBe('9000');
+    expect(sw(card, SELECT_BANK)).toBe('6A81');
+    expect(sw(card, SELECT_SSSE)).toBe('9000');
   });
 });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { SimulatedCard, type CardState } from '../../src/card-sim/index.js';
-import { KID, apdu, buildTestTree, externalAuth, selectSsse, send, sw, workRecord } from './fixtures.js';
+import { send, sw } from '../support/card-exchange.js';
+import { KID, apdu, buildTestTree, externalAuth, selectSsse, workRecord } from './fixtures.js';
 
 function appTries(state: CardState): number {
   const ssse = state.mf.children[0] as { pins: { record: { triesLeft: number } }[] };

@@ -3,7 +3,8 @@ import { concatBytes, fromHex } from '../../src/apdu/index.js';
 import { encodePinBlockFormat2 } from '../../src/pin/index.js';
 import type { CardAlgorithm } from '../../src/card-sim/index.js';
 import { referenceEcb, referenceMac } from './crypto-oracle.js';
-import { KID, apdu, hex, selectBank, selectSsse, send, sw, testCard, testKey } from './fixtures.js';
+import { send, sw } from '../support/card-exchange.js';
+import { KID, apdu, hex, selectBank, selectSsse, testCard, testKey } from './fixtures.js';
 
 describe('VERIFY (SSSE application PIN)', () => {
   it('right PIN 9000; wrong PIN 63Cx counting down; 63C0 blocks; then 6983 even for the right PIN', () => {
@@ -136,6 +137,13 @@ for (const algorithm of ['3des', 'sm4'] as CardAlgorithm[]) {
       expect(reloadWithChallenge(card, '246810')).toBe('9000');
       expect(sw(card, '0020000003123456')).toBe('63C2');
       expect(sw(card, '0020000003246810')).toBe('9000');
+    });
+
+    it('RELOAD PIN without a challenge is 6984 unless the card enables the zero-IV form (off by default)', () => {
+      const card = testCard({ algorithm });
+      selectSsse(card);
+      expect(reload(card, '246810', new Uint8Array(0))).toBe('6984');
+      expect(sw(card, '0020000003246810')).toBe('63C2'); // the PIN was not replaced
     });
 
     it('RELOAD PIN uses the pending challenge as IV, once', () => {

@@ -1,34 +1,20 @@
 import { describe as group, expect, it } from 'vitest';
-import { StatusWordError, concatBytes, decodeResponse, fromHex, toHex } from '../../src/apdu/index.js';
+import { concatBytes, fromHex, toHex } from '../../src/apdu/index.js';
 import {
-  ALWAYS,
   CardTreeError,
   ElementaryFile,
   MasterFile,
-  SimulatedCard,
   exportState,
   importState,
   type CardState,
+  samplePerson,
+  SSC_FIDS,
+  SSSE_DF_NAME,
+  buildSscCard,
 } from '../../src/card-sim/index.js';
-import { samplePerson } from '../../src/card-sim/profiles/people.js';
-import { SSC_FIDS, SSSE_DF_NAME, buildSscCard } from '../../src/card-sim/profiles/ssc.js';
 import { authenticationCryptogram, commandMac, diversifyKey, issuerTestMasterKey, SSC_KEYS } from '../../src/keys/index.js';
 import { SSC_EF05_ITEMS, SSC_EF06_ITEMS } from '../../src/records/index.js';
-
-function send(card: SimulatedCard, apdu: string | Uint8Array): { data: string; sw: string } {
-  const r = decodeResponse(card.transmit(typeof apdu === 'string' ? fromHex(apdu) : apdu));
-  return { data: toHex(r.data), sw: r.sw.toString(16).toUpperCase().padStart(4, '0') };
-}
-
-function swOf(fn: () => unknown): number {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(StatusWordError);
-    return (err as StatusWordError).sw;
-  }
-  throw new Error('expected a status word');
-}
+import { send, sw, thrownSw } from '../support/card-exchange.js';
 
 function apdu(header: string, data: Uint8Array): Uint8Array {
   return concatBytes(fromHex(header), Uint8Array.of(data.length), data);
@@ -50,9 +36,9 @@ group('linear-variable EFs with a fixed length per record', () => {
 
   it('UPDATE RECORD must give a record exactly its own length (6700 otherwise, nothing changed)', () => {
     const ef = file();
-    expect(swOf(() => ef.updateRecord(1, bytes(1)))).toBe(0x6700);
-    expect(swOf(() => ef.updateRecord(1, bytes(5)))).toBe(0x6700);
-    expect(swOf(() => ef.updateRecord(2, bytes(3)))).toBe(0x6700);
+    expect(thrownSw(() => ef.updateRecord(1, bytes(1)))).toBe(0x6700);
+    expect(thrownSw(() => ef.updateRecord(1, bytes(5)))).toBe(0x6700);
+    expect(thrownSw(() => ef.updateRecord(2, bytes(3)))).toBe(0x6700);
     expect(toHex(ef.record(1)!)).toBe('313131');
     ef.updateRecord(1, bytes(3, 0x41));
     expect(toHex(ef.record(1)!)).toBe('414141');
@@ -60,16 +46,16 @@ group('linear-variable EFs with a fixed length per record', () => {
 
   it('APPEND RECORD fills the next position with its own length, then 6A84', () => {
     const ef = file();
-    expect(swOf(() => ef.appendRecord(bytes(3)))).toBe(0x6700);
+    expect(thrownSw(() => ef.appendRecord(bytes(3)))).toBe(0x6700);
     expect(ef.appendRecord(bytes(5))).toBe(3);
-    expect(swOf(() => ef.appendRecord(bytes(5)))).toBe(0x6a84);
+    expect(thrownSw(() => ef.appendRecord(bytes(5)))).toBe(0x6a84);
   });
 
   it('a file without recordLengths still takes any length up to recordLength', () => {
     const ef = new ElementaryFile({ fid: 0xef05, structure: 'linear-variable', recordLength: 5, records: [bytes(3)] });
     ef.updateRecord(1, bytes(1));
     ef.updateRecord(1, bytes(5));
-    expect(swOf(() => ef.updateRecord(1, bytes(6)))).toBe(0x6700);
+    expect(thrownSw(() => ef.updateRecord(1, bytes(6)))).toBe(0x6700);
     expect(ef.recordLengths).toBeUndefined();
   });
 
@@ -100,7 +86,7 @@ group('linear-variable EFs with a fixed length per record', () => {
     const back = importState(JSON.parse(JSON.stringify(state)));
     const ef = back.nodeAt([0xdf01, 0xef05]) as ElementaryFile;
     expect(ef.recordLengths).toEqual([3, 1]);
-    expect(swOf(() => ef.updateRecord(2, bytes(3)))).toBe(0x6700);
+    expect(thrownSw(() => ef.updateRecord(2, bytes(3)))).toBe(0x6700);
 
     const broken = JSON.parse(JSON.stringify(state)) as CardState & { mf: { children: { children: Record<string, unknown>[] }[] } };
     broken.mf.children[0]!.children[0]!['records'] = ['313131', '3131'];
@@ -124,32 +110,32 @@ group('SSC profile: EF05, EF06 and DF10/EF05 have one length per record', () => 
     expect(ef06.recordLengths).toEqual(SSC_EF06_ITEMS.map((i) => i.length + 2));
     expect(ef05.records().map((r) => r.length)).toEqual(ef05.recordLengths);
     // Not writable through APDUs, but the file itself refuses a wrong length: record 7 (card number) is 11 bytes.
-    expect(swOf(() => ef05.updateRecord(7, bytes(10)))).toBe(0x6700);
+    expect(thrownSw(() => ef05.updateRecord(7, bytes(10)))).toBe(0x6700);
   });
 
   it('UPDATE RECORD on DF10/EF05 (health basics) with a wrong length answers 6700, the right length 9000', () => {
     const doc = samplePerson('li-xiuying');
     const card = buildSscCard(doc, { powered: true });
-    expect(send(card, concatBytes(fromHex('00A404000F'), SSSE_DF_NAME)).sw).toBe('9000');
-    expect(send(card, '00A4000002DF10').sw).toBe('9000');
+    expect(sw(card, concatBytes(fromHex('00A404000F'), SSSE_DF_NAME))).toBe('9000');
+    expect(sw(card, '00A4000002DF10')).toBe('9000');
     const challenge = send(card, '0084000008');
     const key = diversifyKey(issuerTestMasterKey('HEALTH'), doc.card.identifier, 'sm4');
-    const cryptogram = authenticationCryptogram('sm4', key, fromHex(challenge.data));
-    expect(send(card, apdu(`008200${SSC_KEYS.HEALTH.kid.toString(16).padStart(2, '0')}`, cryptogram)).sw).toBe('9000');
+    const cryptogram = authenticationCryptogram('sm4', key, challenge.data);
+    expect(sw(card, apdu(`008200${SSC_KEYS.HEALTH.kid.toString(16).padStart(2, '0')}`, cryptogram))).toBe('9000');
     // DF10 writes come with secure messaging: a fresh challenge, then `04 DC ..` data || MAC (health key).
     const macd = (header: string, data: Uint8Array): Uint8Array => {
-      const iv = fromHex(send(card, '0084000008').data);
+      const iv = send(card, '0084000008').data;
       return apdu(header, concatBytes(data, commandMac('sm4', key, fromHex(header), data, iv)));
     };
     // Record 1 (ABO blood type) is 1 byte; record 15 (other warning) is 40 bytes. SFI 5: P2 = 5<<3 | 4 = 2C.
-    expect(send(card, macd('04DC012C', fromHex('3132'))).sw).toBe('6700');
-    expect(send(card, macd('04DC012C', bytes(40, 0x20))).sw).toBe('6700');
-    expect(send(card, macd('04DC0F2C', fromHex('31'))).sw).toBe('6700');
-    expect(send(card, macd('04DC012C', fromHex('33'))).sw).toBe('9000');
-    expect(send(card, macd('04DC0F2C', bytes(40, 0x41))).sw).toBe('9000');
-    expect(send(card, '0020000000').sw).toBe('63C6'); // PIN not needed for writing; read needs it
-    expect(send(card, '0020000003123456').sw).toBe('9000');
-    expect(send(card, '00B2012C00').data).toBe('33');
-    expect(send(card, '00B20F2C00').data).toBe('41'.repeat(40));
+    expect(sw(card, macd('04DC012C', fromHex('3132')))).toBe('6700');
+    expect(sw(card, macd('04DC012C', bytes(40, 0x20)))).toBe('6700');
+    expect(sw(card, macd('04DC0F2C', fromHex('31')))).toBe('6700');
+    expect(sw(card, macd('04DC012C', fromHex('33')))).toBe('9000');
+    expect(sw(card, macd('04DC0F2C', bytes(40, 0x41)))).toBe('9000');
+    expect(sw(card, '0020000000')).toBe('63C6'); // PIN not needed for writing; read needs it
+    expect(sw(card, '0020000003123456')).toBe('9000');
+    expect(toHex(send(card, '00B2012C00').data)).toBe('33');
+    expect(toHex(send(card, '00B20F2C00').data)).toBe('41'.repeat(40));
   });
 });

@@ -1,5 +1,5 @@
 import { describe as group, expect, it } from 'vitest';
-import { concatBytes, decodeResponse, encodeAn, fromHex, toHex } from '../../src/apdu/index.js';
+import { concatBytes, encodeAn, fromHex, toHex } from '../../src/apdu/index.js';
 import {
   ALWAYS,
   CardTreeError,
@@ -13,12 +13,16 @@ import {
   importState,
   type CardState,
   type ElementaryFile,
+  samplePerson,
+  type PersonalizationDocument,
+  SSC_FIDS,
+  SSSE_DF_NAME,
+  buildSscCard,
 } from '../../src/card-sim/index.js';
-import { samplePerson } from '../../src/card-sim/profiles/people.js';
-import type { PersonalizationDocument } from '../../src/card-sim/profiles/personalization.js';
-import { SSC_FIDS, SSSE_DF_NAME, buildSscCard } from '../../src/card-sim/profiles/ssc.js';
 import { SSC_KEYS, diversifyKey, issuerTestMasterKey, type KeyAlgorithm, type SscKeyName } from '../../src/keys/index.js';
 import { referenceEcb, referenceMac } from './crypto-oracle.js';
+import { send, sw, swHex } from '../support/card-exchange.js';
+import { expectThrowsClass } from '../support/throws.js';
 
 /*
  * Secure messaging on file writes, through APDU bytes. DF10 (health) writes need EXTERNAL
@@ -47,13 +51,6 @@ const subjects: Subject[] = [
   { who: 'li-xiuying', algorithm: 'sm4', doc: samplePerson('li-xiuying') },
 ];
 
-function send(card: SimulatedCard, apdu: string | Uint8Array): { data: string; sw: string } {
-  const r = decodeResponse(card.transmit(typeof apdu === 'string' ? fromHex(apdu) : apdu));
-  return { data: toHex(r.data), sw: r.sw.toString(16).toUpperCase().padStart(4, '0') };
-}
-
-const sw = (card: SimulatedCard, apdu: string | Uint8Array): string => send(card, apdu).sw;
-
 function cardKey(s: Subject, name: SscKeyName): Uint8Array {
   return diversifyKey(issuerTestMasterKey(name), s.doc.card.identifier, s.algorithm);
 }
@@ -65,8 +62,8 @@ function blockOf(s: Subject): number {
 /** GET CHALLENGE 8 (asserting 9000) and the challenge bytes. */
 function challenge(card: SimulatedCard): Uint8Array {
   const r = send(card, '0084000008');
-  expect(r.sw).toBe('9000');
-  return fromHex(r.data);
+  expect(swHex(r.sw)).toBe('9000');
+  return r.data;
 }
 
 /** GET CHALLENGE + EXTERNAL AUTHENTICATE with key `name`; the SW of the latter. */
@@ -155,8 +152,9 @@ for (const s of subjects) {
       expect(sw(card, macWrite(card, s, '04DC0003', record))).toBe('9000');
       // Read it back through APDUs (reading needs the PIN).
       expect(sw(card, '0020000003123456')).toBe('9000');
-      expect(send(card, `00B201${P2_EF08.toString(16)}00`)).toEqual({ data: toHex(record), sw: '9000' });
-      if (before[0] !== undefined) expect(send(card, `00B202${P2_EF08.toString(16)}00`).data).toBe(before[0]);
+      const read = send(card, `00B201${P2_EF08.toString(16)}00`);
+      expect([toHex(read.data), swHex(read.sw)]).toEqual([toHex(record), '9000']);
+      if (before[0] !== undefined) expect(toHex(send(card, `00B202${P2_EF08.toString(16)}00`).data)).toBe(before[0]);
       expect(healthKeyTries(card)).toBe(3);
     });
 
@@ -170,7 +168,7 @@ for (const s of subjects) {
       expect(healthFile(card, SSC_FIDS.EF07).record(1)).toEqual(allergy);
       expect(toHex(healthFile(card, SSC_FIDS.EF05).record(1)!)).toBe('34');
       expect(sw(card, '0020000003123456')).toBe('9000');
-      expect(send(card, `00B201${P2_EF07.toString(16)}00`).data).toBe(toHex(allergy));
+      expect(toHex(send(card, `00B201${P2_EF07.toString(16)}00`).data)).toBe(toHex(allergy));
     });
 
     it('a plain write is refused with 6982, even after EXTERNAL AUTHENTICATE, and writes nothing', () => {
@@ -326,7 +324,8 @@ group('secure messaging on other files (generic access model)', () => {
     const iv = challenge(card);
     const mac = referenceMac('3des', key, fromHex('04D6000206CAFE'), iv);
     expect(sw(card, concatBytes(fromHex('04D6000206CAFE'), mac))).toBe('9000');
-    expect(send(card, '00B0000008')).toEqual({ data: '0000CAFE00000000', sw: '9000' });
+    const read = send(card, '00B0000008');
+    expect([toHex(read.data), swHex(read.sw)]).toEqual(['0000CAFE00000000', '9000']);
   });
 
   it('CLA 04 to a file whose write condition names no key: 6982 (nothing to check the MAC with)', () => {
@@ -372,13 +371,7 @@ group('card state carries key-and-mac', () => {
   function importError(mutate: (ef: Json, state: Json) => void): ImageFormatError {
     const state = JSON.parse(JSON.stringify(buildSscCard(s.doc).exportState())) as Json;
     mutate(df10Efs(state)[1] as Json, state);
-    try {
-      importState(state);
-    } catch (error) {
-      expect(error).toBeInstanceOf(ImageFormatError);
-      return error as ImageFormatError;
-    }
-    throw new Error('importState accepted the state');
+    return expectThrowsClass(() => importState(state), ImageFormatError);
   }
 
   it('a malformed or misplaced key-and-mac is refused by field name', () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { KID, externalAuth, selectBank, selectSsse, send, sw, testCard } from './fixtures.js';
+import { send, sw } from '../support/card-exchange.js';
+import { KID, externalAuth, selectBank, selectSsse, testCard } from './fixtures.js';
 
 function readHealth(card: ReturnType<typeof testCard>): string {
   expect(sw(card, '00A4080C045353DF10')).toBe('9000');

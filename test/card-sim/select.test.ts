@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseBerTlv, findTlv, toHex } from '../../src/apdu/index.js';
-import { FID, hex, send, sw, selectSsse, testCard } from './fixtures.js';
+import { send, sw } from '../support/card-exchange.js';
+import { FID, hex, selectSsse, testCard } from './fixtures.js';
 
 const SSSE_FCI_3DES = '6F19840F7378312E73682EC9E7BBE1B1A3D5CFA5069F0C03860101';
 
@@ -21,7 +22,7 @@ describe('SELECT', () => {
   it('selects the MF by 3F00, by empty P1=00, and by path', () => {
     const card = testCard();
     selectSsse(card);
-    expect(hex(send(card, '00A40000023F00').data)).toBe('6F0483023F00');
+    expect(hex(send(card, '00A40000023F0000').data)).toBe('6F0483023F00');
     selectSsse(card);
     expect(sw(card, '00A40000')).toBe('9000');
     expect(card.securityState().currentPath).toEqual([]);
@@ -61,7 +62,7 @@ describe('SELECT', () => {
     const card = testCard();
     selectSsse(card);
     send(card, '00A4000C02DF02');
-    const fcp = send(card, '00A4020402EF07');
+    const fcp = send(card, '00A4020402EF0700');
     expect(fcp.sw).toBe(0x9000);
     // 82 cyclic, coding 21, record length 0055, 4 records; 83 EF07; 80 size 4*85; 88 SFI 7; 8A 05
     expect(hex(fcp.data)).toBe('621582050621005504' + '8302EF07' + '80020154' + '880138' + '8A0105');
@@ -70,7 +71,41 @@ describe('SELECT', () => {
 
   it('selects by a partial DF name', () => {
     const card = testCard();
-    expect(hex(send(card, '00A40400077378312E73682E').data)).toBe(SSSE_FCI_3DES);
+    expect(hex(send(card, '00A40400077378312E73682E00').data)).toBe(SSSE_FCI_3DES);
+  });
+
+  it('an EF answers a bare 9000 to SELECT by FID without Le, on T=1 and on T=0 (no FCI, no 61xx)', () => {
+    for (const transmission of ['T=1', 'T=0'] as const) {
+      const card = testCard({ transmission });
+      expect(sw(card, '00A4000C025353')).toBe('9000');
+      for (const apdu of ['00A4000002EF05', '00A4020002EF06', '00A4020402EF05']) {
+        const r = send(card, apdu);
+        expect([r.sw, r.data.length]).toEqual([0x9000, 0]);
+      }
+      expect(card.securityState().currentEf).toBe(FID.EF05);
+    }
+  });
+
+  it('an explicit request with Le still gets the EF FCI / FCP (61xx on T=0)', () => {
+    const t1 = testCard();
+    send(t1, '00A4000C025353');
+    expect(hex(send(t1, '00A4000002EF0500').data)).toMatch(/^6F/);
+    expect(hex(send(t1, '00A4020402EF0500').data)).toMatch(/^62/);
+    const t0 = testCard({ transmission: 'T=0' });
+    send(t0, '00A4000C025353');
+    expect(sw(t0, '00A4000002EF0500')).toMatch(/^61/);
+  });
+
+  it('a DF or application keeps its FCI: with Le on both protocols; without Le 61xx on T=0, nothing on T=1', () => {
+    const t1 = testCard();
+    const bare = send(t1, '00A40400077378312E73682E');
+    expect([bare.sw, bare.data.length]).toEqual([0x9000, 0]);
+    expect(t1.securityState().currentPath).toEqual([FID.SSSE]);
+    expect(hex(send(t1, '00A40400077378312E73682E00').data)).toBe(SSSE_FCI_3DES);
+    const t0 = testCard({ transmission: 'T=0' });
+    expect(sw(t0, '00A40400077378312E73682E')).toBe('611B');
+    expect(hex(send(t0, '00C000001B').data)).toBe(SSSE_FCI_3DES);
+    expect(sw(t0, '00A4000002DF02')).toMatch(/^61/);
   });
 
   it('answers 6A82 / 6A86 / 6700 and keeps the current selection after a failure', () => {

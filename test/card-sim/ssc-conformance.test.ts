@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { concatBytes, decodeCn, encodeBcd, findTlv, parseBerTlv, parseSimpleTlv, toHex } from '../../src/apdu/index.js';
 import { diversifyKey, issuerTestMasterKey, SSC_KEYS } from '../../src/keys/index.js';
 import { buildSscCard, samplePerson, parseAtr, type SimulatedCard } from '../../src/card-sim/index.js';
-import { referenceCryptogram, selectBank, selectSsse, send, sw } from './fixtures.js';
+import { send, sw } from '../support/card-exchange.js';
+import { referenceCryptogram, selectBank, selectSsse } from './fixtures.js';
 
 /*
  * The OS against the real SSC profile (the personalized tree the project ships): the commands of

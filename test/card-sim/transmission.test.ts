@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { concatBytes, encodeCommand, fromHex } from '../../src/apdu/index.js';
 import { SimulatedCard } from '../../src/card-sim/index.js';
-import { SSSE_NAME, buildTestTree, hex, selectSsse, send, sw, testCard } from './fixtures.js';
+import { send, sw } from '../support/card-exchange.js';
+import { SSSE_NAME, buildTestTree, hex, selectSsse, testCard } from './fixtures.js';
 
 const SSSE_FCI = '6F19840F7378312E73682EC9E7BBE1B1A3D5CFA5069F0C03860101';
 const SELECT_SSSE = concatBytes(fromHex('00A40400'), Uint8Array.of(SSSE_NAME.length), SSSE_NAME);
@@ -85,9 +86,11 @@ function bigFciCard(transmission: 'T=0' | 'T=1'): SimulatedCard {
 }
 
 describe('T=1 and lengths', () => {
-  it('T=1 returns data directly, even without Le (case 3 SELECT)', () => {
+  it('T=1 returns data directly with Le, and none without (case 3 SELECT: 9000 alone, the DF selected)', () => {
     const card = testCard();
-    expect(hex(send(card, SELECT_SSSE).data)).toBe(SSSE_FCI);
+    const bare = send(card, SELECT_SSSE);
+    expect([bare.sw, bare.data.length]).toEqual([0x9000, 0]);
+    expect(card.securityState().application).toBe('SSSE');
     expect(hex(send(card, concatBytes(SELECT_SSSE, Uint8Array.of(0))).data)).toBe(SSSE_FCI);
   });
 

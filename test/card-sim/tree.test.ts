@@ -18,7 +18,10 @@ import {
   importState,
   type CardState,
 } from '../../src/card-sim/index.js';
-import { buildTestTree, FID, send, selectSsse, testCard } from './fixtures.js';
+import { send, thrownSw } from '../support/card-exchange.js';
+import { expectThrowsClass } from '../support/throws.js';
+import { buildTestTree, FID, selectSsse, testCard } from './fixtures.js';
+import type { EditableJson } from '../support/editable-json.js';
 
 describe('file tree', () => {
   it('rejects duplicate FIDs, SFIs and DF names among siblings', () => {
@@ -68,21 +71,13 @@ describe('file tree', () => {
     ];
     expect(files.map((f) => f.constructor)).toEqual([TransparentFile, LinearFixedFile, LinearVariableFile, CyclicFile]);
     expect(new ElementaryFile({ fid: 0xef05, structure: 'cyclic', recordLength: 1, maxRecords: 1 })).toBeInstanceOf(CyclicFile);
-    const sw = (fn: () => unknown): unknown => {
-      try {
-        fn();
-      } catch (err) {
-        return (err as { sw?: number }).sw;
-      }
-      return undefined;
-    };
-    expect(sw(() => transparent.updateRecord(1, Uint8Array.of(1, 2)))).toBe(0x6981);
-    expect(sw(() => transparent.appendRecord(Uint8Array.of(1, 2)))).toBe(0x6981);
-    expect(sw(() => transparent.asRecordFile())).toBe(0x6981);
+    expect(thrownSw(() => transparent.updateRecord(1, Uint8Array.of(1, 2)))).toBe(0x6981);
+    expect(thrownSw(() => transparent.appendRecord(Uint8Array.of(1, 2)))).toBe(0x6981);
+    expect(thrownSw(() => transparent.asRecordFile())).toBe(0x6981);
     expect(transparent.asTransparentFile()).toBe(transparent);
     for (const records of files.slice(1)) {
-      expect(sw(() => records.writeBinary(0, Uint8Array.of(1)))).toBe(0x6981);
-      expect(sw(() => records.asTransparentFile())).toBe(0x6981);
+      expect(thrownSw(() => records.writeBinary(0, Uint8Array.of(1)))).toBe(0x6981);
+      expect(thrownSw(() => records.asTransparentFile())).toBe(0x6981);
       expect(records.asRecordFile()).toBe(records);
       expect(records).toBeInstanceOf(RecordFile);
     }
@@ -134,14 +129,7 @@ describe('card state export / import', () => {
   }
 
   function fieldOf(input: unknown): string {
-    try {
-      importState(input);
-    } catch (err) {
-      expect(err).toBeInstanceOf(ImageFormatError);
-      expect((err as ImageFormatError).code).toBe('CARD_IMAGE_INVALID');
-      return (err as ImageFormatError).field;
-    }
-    throw new Error('importState accepted a broken state');
+    return expectThrowsClass(() => importState(input), ImageFormatError, { code: 'CARD_IMAGE_INVALID' }).field;
   }
 
   it('names the bad field', () => {
@@ -169,13 +157,7 @@ describe('card state export / import', () => {
   });
 
   function problemOf(input: unknown): ImageFormatError {
-    try {
-      importState(input);
-    } catch (err) {
-      expect(err).toBeInstanceOf(ImageFormatError);
-      return err as ImageFormatError;
-    }
-    throw new Error('importState accepted a broken state');
+    return expectThrowsClass(() => importState(input), ImageFormatError);
   }
 
   it('says what is wrong with a hex field: where the bad character is, or an odd digit count, never the text', () => {
@@ -209,8 +191,8 @@ describe('card state export / import', () => {
   });
 
   it('refuses fields it does not know at any depth, so no data is lost at the next save', () => {
-    const at = (mutate: (s: Record<string, any>) => void): [string, string] => {
-      const e = problemOf(broken((s) => mutate(s as unknown as Record<string, any>)));
+    const at = (mutate: (s: EditableJson) => void): [string, string] => {
+      const e = problemOf(broken((s) => mutate(s as unknown as EditableJson)));
       return [e.field, e.kind];
     };
     expect(at((s) => (s.comment = 'x'))).toEqual(['comment', 'unknown-field']);

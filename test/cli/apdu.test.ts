@@ -18,14 +18,17 @@ afterEach(() => {
 
 group('sscard apdu', () => {
   it('prints each response with its status word described', async () => {
-    const r = await cli('apdu', '--card', image, SELECT_SSSE, '00 B2 07 2C 00');
+    // With Le the SELECT answers the FCI; without it (case 3) a T=1 card answers 9000 alone.
+    const r = await cli('apdu', '--card', image, `${SELECT_SSSE}00`, '00 B2 07 2C 00', SELECT_SSSE);
     expect(r.code).toBe(0);
     expect(r.stdout).toBe(
       [
-        `> ${SELECT_SSSE}`,
+        `> ${SELECT_SSSE}00`,
         '< 6F19840F7378312E73682EC9E7BBE1B1A3D5CFA5069F0C03860101 9000 success',
         '> 00B2072C00',
         '< 0709413130353030303331 9000 success',
+        `> ${SELECT_SSSE}`,
+        '< 9000 success',
         '',
       ].join('\n'),
     );

@@ -159,7 +159,7 @@ group('sscard card show', () => {
     expect(out).toMatch(/application PIN\s+5 of 6 tries left; initial PIN still in effect/);
     expect(out).toMatch(/bank PIN\s+none \(not a financial card\)/);
     expect(out).toMatch(/08 socialSecurityNumber\s+310104196211080241/);
-    expect(out).toMatch(/2 SH00092\s+1980-09-01 \.\. 1999-02-28  上海第十七棉纺织厂/);
+    expect(out).toMatch(/2 SH00092\s+1980-09-01 \.\. 1999-02-28 {2}上海第十七棉纺织厂/);
     expect(out).toMatch(/conditions\s+cardioCerebrovascular \(心脑血管病\), coagulationDisorder \(凝血紊乱\), diabetes \(糖尿病\)\n/);
     expect(out).toMatch(/2\s+磺胺类药物: 全身皮疹伴瘙痒/);
     expect(out).toMatch(/EF08 medical history\s+2 of 20/);

@@ -5,6 +5,7 @@ import { cli } from './run-cli.js';
 
 /** The PINs the demo's cardholder types; none may be printed. */
 const DEMO_PINS = ['123456', '802417', '802471', '246802'];
+// eslint-disable-next-line no-control-regex -- the escape character is what a colour code starts with
 const ANSI = /\u001b\[[0-9;]*m/g;
 
 group('sscard demo', () => {

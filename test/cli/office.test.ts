@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readCardImage, samplePerson } from '../../src/card-sim/index.js';
-import { Registry } from '../../src/office/index.js';
+import { Registry, SCHEMA_VERSION } from '../../src/office/index.js';
 import { freshDatabase, pgLab } from '../office/pg-lab.js';
 import type { FreshDatabase } from '../office/pg-lab.js';
 import { cli } from './run-cli.js';
@@ -27,9 +27,9 @@ describe('sscard office (embedded store)', { timeout: 180_000 }, () => {
   it('init creates the registry, then finds it up to date', async () => {
     const first = await cli('office', 'init', '--db', db);
     expect(first).toMatchObject({ code: 0, stderr: '' });
-    expect(first.stdout).toBe(`registry file:${join(dir, 'registry')} (pglite): schema version 1, created\n`);
+    expect(first.stdout).toBe(`registry file:${join(dir, 'registry')} (pglite): schema version ${SCHEMA_VERSION}, created\n`);
     const again = await cli('office', 'init', '--db', db);
-    expect(again.stdout).toContain('schema version 1, up to date');
+    expect(again.stdout).toContain(`schema version ${SCHEMA_VERSION}, up to date`);
   });
 
   it('issue records the card and writes its image from the same document; status and history show it', async () => {
@@ -111,7 +111,7 @@ describe('sscard office (embedded store)', { timeout: 180_000 }, () => {
     delete env.SSCARD_DB;
     const r = spawnSync(process.execPath, ['--import', TSX, BIN, 'office', 'init'], { cwd, env, encoding: 'utf8', timeout: 120_000 });
     expect(r.stderr).toBe('');
-    expect(r.stdout).toBe(`registry file:${join(cwd, 'sscard-office')} (pglite): schema version 1, created\n`);
+    expect(r.stdout).toBe(`registry file:${join(cwd, 'sscard-office')} (pglite): schema version ${SCHEMA_VERSION}, created\n`);
     expect(existsSync(join(cwd, 'sscard-office', 'pgdata'))).toBe(true);
     const viaEnv = spawnSync(process.execPath, ['--import', TSX, BIN, 'office', 'init'], {
       cwd: dir,
@@ -119,7 +119,7 @@ describe('sscard office (embedded store)', { timeout: 180_000 }, () => {
       encoding: 'utf8',
       timeout: 120_000,
     });
-    expect(viaEnv.stdout).toContain('schema version 1, up to date');
+    expect(viaEnv.stdout).toContain(`schema version ${SCHEMA_VERSION}, up to date`);
   });
 });
 
@@ -140,7 +140,7 @@ describe.runIf(lab.run)('sscard office (server)', { timeout: 60_000 }, () => {
 
   it('init, issue and status on a postgres:// registry, never printing the password', async () => {
     const init = await cli('office', 'init', '--db', fresh.url);
-    expect(init.stdout).toMatch(/\(postgres\): schema version 1, created/);
+    expect(init.stdout).toContain(`(postgres): schema version ${SCHEMA_VERSION}, created`);
     expect(init.stdout).not.toContain(':sscard@');
     const r = await cli('office', 'issue', '--sample', 'abdurahman', '--card', join(dir, 'a.json'), '--db', fresh.url, '--json');
     expect(r.code).toBe(0);

@@ -14,7 +14,8 @@ describe('ATR description', () => {
     const sim = buildSscCard(samplePerson('zhang-wei'));
     expect(describeAtr(sim.atr)).toEqual({
       protocols: 'T=1',
-      historical: '80 31 C0 62 53 43 58 11 01 05 90 00 31 00 26',
+      // The card issuer's data object starts with the byte that makes the TCK the 8th card byte (26).
+      historical: '80 31 C0 62 53 43 58 4E 11 01 05 90 00 31 00',
       cardBytes: '11 01 05 90 00 31 00 26',
     });
     expect(describeAtr(fromHex('3B 9F 13 81'))).toEqual({ problem: expect.stringMatching(/ATR ends before|historical/) });

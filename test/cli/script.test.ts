@@ -3,9 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe as group, expect, it } from 'vitest';
 import { fc, test } from '@fast-check/vitest';
-import { ScriptError, matchesResponse, parseResponsePattern } from '../../src/cli/commands/script.js';
+import { ScriptError, matchesResponse, parseResponsePattern, parseScript, stepRunsOn } from '../../src/cli/commands/script.js';
 import { toHex } from '../../src/apdu/index.js';
 import { cli } from './run-cli.js';
+import { expectThrowsClass } from '../support/throws.js';
 
 let dir: string;
 let image: string;
@@ -36,8 +37,8 @@ group('sscard script', () => {
   it('runs a script with expectations, wildcards, comments, reset and power cycling', async () => {
     const path = script(
       [
-        '# select the social security application',
-        '00A4 0400 0F 7378312E73682EC9E7BBE1B1A3D5CF -> 6F xx 84 0F * 9000',
+        '# select the social security application, asking for its FCI (Le 00)',
+        '00A4 0400 0F 7378312E73682EC9E7BBE1B1A3D5CF 00 -> 6F xx 84 0F * 9000',
         '00 B2 07 2C 00 -> 07 09 41 xx xx xx xx xx xx xx xx 9000   # card number',
         '0020000003999999 -> 63Cx',
         '',
@@ -91,6 +92,25 @@ group('sscard script', () => {
     expect(r.stdout + r.stderr).not.toMatch(/1234/);
   });
 
+  it('runs T=1: lines on a T=1 card and skips T=0: ones, counting only the steps that ran', async () => {
+    const path = script(
+      [
+        'T=0: 00A404000F7378312E73682EC9E7BBE1B1A3D5CF -> 61 1B   # case 3 on T=0: the FCI via GET RESPONSE',
+        'T=0: 00C000001B -> 6F 19 * 9000',
+        't=1: 00A404000F7378312E73682EC9E7BBE1B1A3D5CF -> 9000    # case 3 on T=1: no data',
+        '00B2072C00 -> 07 09 * 9000',
+      ].join('\n'),
+    );
+    const r = await cli('script', path, '--card', image);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).not.toContain('00C000001B');
+    expect(r.stdout.trimEnd().split('\n').at(-1)).toBe('# 2 steps done, 2 expected responses matched');
+    const steps = parseScript('T=0: reset\nT=1 : 00B2012C00 -> * 9000\n00B2012C00\n', 'x.apdu');
+    expect(steps.map((st) => st.protocol)).toEqual(['T=0', 'T=1', undefined]);
+    expect(steps.map((st) => stepRunsOn(st, 'T=0'))).toEqual([true, false, true]);
+  });
+
   it('reports bad expectations and sending to a powered-off card', async () => {
     expect((await cli('script', script('00A40000 -> 90'), '--card', image)).stderr).toMatch(/:1: bad expected response "90": .*SW bytes/);
     expect((await cli('script', script('00A40000 -> 6F * 90 00 00'), '--card', image)).stderr).toMatch(
@@ -129,14 +149,7 @@ group('expected-response patterns', () => {
 
   it('a malformed pattern is a ScriptError with code SCRIPT_SYNTAX', () => {
     for (const bad of ['', '90', '6F * 90 00 00', '* 90 * 00', '9G00', '900']) {
-      let caught: unknown;
-      try {
-        parseResponsePattern(bad);
-      } catch (err) {
-        caught = err;
-      }
-      expect(caught, bad).toBeInstanceOf(ScriptError);
-      expect((caught as ScriptError).code).toBe('SCRIPT_SYNTAX');
+      expectThrowsClass(() => parseResponsePattern(bad), ScriptError, { code: 'SCRIPT_SYNTAX' });
     }
   });
 

@@ -13,7 +13,7 @@ import { ensureBuilt } from '../package/ensure-built.js';
  */
 
 const ROOT = join(import.meta.dirname, '..', '..');
-const EXAMPLES = ['pharmacy-pos', 'hospital-records', 'lockout', 'trace', 'service-window'] as const;
+const EXAMPLES = ['pharmacy-pos', 'hospital-records', 'lockout', 'trace', 'service-window', 'hotline-change-pin', 'lost-card'] as const;
 type Example = (typeof EXAMPLES)[number];
 
 interface Run {
@@ -27,7 +27,7 @@ function run(name: Example): Promise<Run> {
     execFile(
       process.execPath,
       ['--import', 'tsx', join('examples', `${name}.ts`)],
-      { cwd: ROOT, encoding: 'utf8', timeout: 90_000 },
+      { cwd: ROOT, encoding: 'utf8', timeout: 180_000 },
       (error, stdout, stderr) => {
         const code = error === null ? 0 : typeof error.code === 'number' ? error.code : null;
         resolve({ code, stdout, stderr });
@@ -124,21 +124,65 @@ group('examples', () => {
     for (const pin of ['987654', '123456', '864209', '98 76 54', '12 34 56', '86 42 09']) expect(all).not.toContain(pin);
   });
 
-  it('service-window: the window unblocks and reloads the application PIN, the branch unlocks and resets the bank PIN', () => {
+  it('hotline-change-pin: a PIN changed by phone reaches the chip at the next online POS, then works offline', () => {
+    const lines = output('hotline-change-pin');
+    expect(lines[0]).toBe('card A00000001 issued; its PIN is the initial one');
+    expect(lines[1]).toMatch(/^hotline: Your PIN change has been accepted\. The new PIN takes effect the next time the card is used at an online terminal/);
+    expect(lines.slice(2)).toEqual([
+      'call ended: pin_change_queued',
+      'pending scripts for A00000001: 1',
+      'offline POS: the old PIN still works',
+      'online POS: script pin_change applied',
+      'office: pending scripts 0, PIN initial false',
+      'offline POS: the old PIN is refused (2 tries left)',
+      'offline POS: the new PIN works',
+      '',
+    ]);
+  });
+
+  it('service-window: issue, a pharmacy lock unlocked at the window, a forgotten PIN reset, the bank unlock with its rule, the history', () => {
     expect(output('service-window')).toEqual([
-      'pharmacy: three wrong PINs',
-      'pharmacy: PIN blocked=true',
-      'window: ID document matches the card of 张伟',
-      'window: PIN UNBLOCK accepted; tries left 3',
-      'pharmacy terminal: ISSUER_KEY_MISSING: RELOAD PIN: this secure module holds no PIN_RELOAD master key',
-      "another issuer's keys: ISSUER_MAC_REJECTED: RELOAD PIN failed: 6988 incorrect secure messaging data objects (bad MAC)",
-      'window: RELOAD PIN accepted',
-      'window: the holder verifies the reloaded PIN: ok',
-      'ATM: three wrong PINs',
+      'window: issued card A00000001 to 张伟, valid 2025-03-03 to 2035-03-03',
+      'pharmacy: three wrong PINs; the registry still says active',
+      "window, someone else's ID: refused ID_MISMATCH: the ID number given is not the holder's of card A00000001",
+      'window: PIN UNBLOCK; lock recorded first: true; registry: active',
+      'window, new PIN typed differently: refused NEW_PIN_MISMATCH: the two entries of the new PIN differ',
+      'window: RELOAD PIN; PIN still initial: false',
+      'pharmacy: the holder verifies the new PIN: ok',
       'ATM: bank PIN tries left 0',
-      'branch: wrong bank PIN, nothing changed: BANK_PIN_MISMATCH, tries left 0',
-      'branch: bank PIN unlocked; tries left 3',
-      'branch: bank PIN reset; the holder verifies the new one: ok',
+      "branch, wrong bank PIN: refused BANK_PIN_MISMATCH: card A00000001: the bank PIN given is not the card's; the bank PIN stays locked",
+      'branch: bank PIN UNBLOCK; registry bank side: active',
+      'history of A00000001:',
+      '  issue_card ok (window window-110105-03)',
+      '  pin_unlock refused ID_MISMATCH (window window-110105-03)',
+      '  pin_locked ok (window window-110105-03)',
+      '  pin_unlock ok (window window-110105-03)',
+      '  pin_reset refused NEW_PIN_MISMATCH (window window-110105-03)',
+      '  pin_reset ok (window window-110105-03)',
+      '  activate_bank ok (bank bank-icbc-0042)',
+      '  pin_locked ok (bank bank-icbc-0042)',
+      '  pin_unlock refused BANK_PIN_MISMATCH (bank bank-icbc-0042)',
+      '  pin_unlock ok (bank bank-icbc-0042)',
+      '',
+    ]);
+  });
+
+  it('lost-card: reported, refused and blocked at a pharmacy, replaced; the new card works, the old one never again', () => {
+    expect(output('lost-card')).toEqual([
+      'window: issued card A00000001 to 张伟; bank side inactive',
+      'bank: bank side active; pharmacy: PIN changed (registry pinInitial=false)',
+      '12333 voice menu, 22:40: social security side lost_temporary',
+      'pharmacy (online): refused, ssc lost; application blocked and reported',
+      'another terminal, no blacklist: the card answers as a blocked application (APPLICATION_BLOCKED)',
+      'registry: application blocked on the card: true',
+      'window: A00000001 replaced by A00000002 (identifier 1101059000000002); old card replaced/replaced',
+      'blacklist file version 1: A00000001 ssc replaced, A00000001 bank replaced',
+      'pharmacy (offline): new card A00000002 of 张伟 accepted',
+      'ATM: bank application not active yet',
+      'bank: bank side of A00000002 active, bank PIN verified on the card',
+      'old card, offline pharmacy: the card answers as a blocked application (APPLICATION_BLOCKED)',
+      'old card, in the blacklist file: ssc replaced, bank replaced',
+      'history of A00000001: issue_card, activate_bank, pin_changed, report_loss, application_blocked, report_loss, report_loss, replace_card',
       '',
     ]);
   });

@@ -19,6 +19,7 @@ import {
   unblockPinBlockCapacity,
   type KeyAlgorithm,
 } from '../../src/keys/index.js';
+import { expectThrowsClass } from '../support/throws.js';
 
 /*
  * Known answers computed outside the project with OpenSSL 3.0 (`openssl enc -nopad`):
@@ -179,15 +180,10 @@ group('PIN UNBLOCK PIN block', () => {
   it('malformed blocks are PinBlockError naming the rule, never the digits', () => {
     const bad = ['07123456FFFFFFFF', '06123456FFFFFF00', '0612345AFFFFFFFF', '0512345EFFFFFFFF', '00FFFFFFFFFFFFFF', '0F12345678901234', '061234'];
     for (const block of bad) {
-      let caught: unknown;
-      try {
-        decodeUnblockPinBlock(fromHex(block));
-      } catch (err) {
-        caught = err;
-      }
-      expect(caught, block).toBeInstanceOf(PinBlockError);
-      expect((caught as PinBlockError).code).toBe('PIN_BLOCK_INVALID');
-      expect((caught as Error).message).not.toMatch(/12345/);
+      const caught = expectThrowsClass(() => decodeUnblockPinBlock(fromHex(block)), PinBlockError, {
+        code: 'PIN_BLOCK_INVALID',
+      });
+      expect(caught.message, block).not.toMatch(/12345/);
     }
     expect(() => encodeUnblockPinBlock('12a456', '3des')).toThrow(PinBlockError);
     expect(() => encodeUnblockPinBlock('', '3des')).toThrow(PinBlockError);

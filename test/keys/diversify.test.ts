@@ -2,7 +2,14 @@ import { createDecipheriv } from 'node:crypto';
 import { describe as group, expect, it } from 'vitest';
 import { fc, test } from '@fast-check/vitest';
 import { encodeBcd, toHex } from '../../src/apdu/index.js';
-import { KeyDiversificationError, SSC_KEY_NAMES, diversifyKey, issuerTestMasterKey } from '../../src/keys/index.js';
+import {
+  KeyDiversificationError,
+  SSC_KEY_NAMES,
+  diversificationInput,
+  diversifyKey,
+  isCardIdentifier,
+  issuerTestMasterKey,
+} from '../../src/keys/index.js';
 
 function ecbDecrypt(alg: string, key: Uint8Array, data: Uint8Array): Uint8Array {
   const d = createDecipheriv(alg, key, null);
@@ -53,5 +60,30 @@ group('diversifyKey', () => {
     expect(Buffer.from(issuerTestMasterKey('RKSSSE')).toString('ascii')).toBe('TEST MK RKSSSE--');
     issuerTestMasterKey('IAK').fill(0);
     expect(Buffer.from(issuerTestMasterKey('IAK')).toString('ascii')).toBe('TEST MK IAK-----');
+  });
+});
+
+group('card identifiers in the RID form', () => {
+  const rid = '330300D15600000599110145FFFFFFFF';
+
+  it('accepts the 32-character form and the older all-digit one, nothing else', () => {
+    expect(isCardIdentifier(rid)).toBe(true);
+    expect(isCardIdentifier('1101059000310026')).toBe(true);
+    for (const bad of [rid.slice(0, 31), `${rid.slice(0, 31)}E`, rid.replace('D156', 'D157'), rid.toLowerCase(), 12, '']) {
+      expect(isCardIdentifier(bad)).toBe(false);
+    }
+    expect(() => diversifyKey(issuerTestMasterKey('RKSSSE'), rid.slice(0, 31), 'sm4')).toThrow(KeyDiversificationError);
+  });
+
+  it('diversifies in two levels: the region code, then the last 8 bytes before the F padding', () => {
+    const { cardBytes, regionBlock } = diversificationInput(rid);
+    expect(toHex(cardBytes)).toBe('5600000599110145');
+    expect(regionBlock && toHex(regionBlock)).toBe('330300FFFFFFFFFF');
+    expect(diversificationInput('1101059000310026').regionBlock).toBeUndefined();
+    const m = issuerTestMasterKey('RKSSSE');
+    for (const algorithm of ['3des', 'sm4'] as const) {
+      // Same serial, other region: other keys (the region level separates them).
+      expect(toHex(diversifyKey(m, rid, algorithm))).not.toBe(toHex(diversifyKey(m, rid.replace('330300', '330302'), algorithm)));
+    }
   });
 });

@@ -84,7 +84,9 @@ describe.runIf(lab.run)(`registry under ${CLIENTS} concurrent clients x ${OPS} o
             run = () => registry.recordPinLocked({ ...POS, terminalId: `pos-${c}` }, { cardNumber: card.cardNumber });
           } else if (roll < 0.45) {
             op = 'pin_reset';
-            run = () => registry.recordPinReset({ ...WINDOW, terminalId: `window-${c}` }, { cardNumber: card.cardNumber, idNumber: card.idNumber });
+            // Half the resets set the initial PIN again, half a PIN the holder chose.
+            const pinInitial = random() < 0.5;
+            run = () => registry.recordPinReset({ ...WINDOW, terminalId: `window-${c}` }, { cardNumber: card.cardNumber, idNumber: card.idNumber, pinInitial });
           } else if (roll < 0.65) {
             op = 'pin_unlock';
             run = () => registry.recordPinUnlock({ ...WINDOW, terminalId: `window-${c}` }, { cardNumber: card.cardNumber, idNumber: card.idNumber });
@@ -167,7 +169,7 @@ describe.runIf(lab.run)(`registry under ${CLIENTS} concurrent clients x ${OPS} o
       let pinInitial = true;
       for (const e of entries) {
         if (e.result !== 'ok') continue;
-        const d = e.details as { from?: SscState; to?: SscState };
+        const d = e.details as { from?: SscState; to?: SscState; pinInitial?: boolean };
         const event: CardEvent | undefined = ({ pin_locked: 'pin_lock', pin_unlock: 'pin_unlock', pin_reset: 'pin_reset', block_card: 'block' } as const)[
           e.operation as 'pin_locked'
         ];
@@ -178,7 +180,7 @@ describe.runIf(lab.run)(`registry under ${CLIENTS} concurrent clients x ${OPS} o
           expect(d.to).toBe(to);
           state = to as SscState;
         }
-        if (e.operation === 'pin_reset') pinInitial = true;
+        if (e.operation === 'pin_reset') pinInitial = d.pinInitial as boolean;
         if (e.operation === 'pin_changed') {
           expect(state).toBe('active');
           pinInitial = false;

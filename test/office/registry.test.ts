@@ -9,6 +9,7 @@ import {
   OfficeArgumentError,
   PersonHasCardError,
   RoleNotAllowedError,
+  SCHEMA_VERSION,
   ScriptStateError,
 } from '../../src/office/index.js';
 import type { OperationContext } from '../../src/office/index.js';
@@ -124,12 +125,22 @@ describeBackends(
       expect(h.every((e, i) => i === 0 || e.id > h[i - 1]!.id)).toBe(true);
     });
 
-    it('a PIN reset makes the application PIN initial again; the PIN-initial flag follows the last act', async () => {
+    it('a PIN reset to the initial PIN makes the application PIN initial again; the PIN-initial flag follows the last act', async () => {
       const { doc, card } = await issue();
       expect((await reg().recordPinChanged(HOTLINE, { cardNumber: card.cardNumber })).pinInitial).toBe(false);
-      const reset = await reg().recordPinReset(WINDOW, { cardNumber: card.cardNumber, idNumber: idOf(doc) });
+      const reset = await reg().recordPinReset(WINDOW, { cardNumber: card.cardNumber, idNumber: idOf(doc), pinInitial: true });
       expect(reset).toMatchObject({ ssc: 'active', pinInitial: true });
+      expect((await reg().history(card.cardNumber)).at(-1)!.details).toEqual({ side: 'ssc', from: 'active', to: 'active', pinInitial: true });
       expect((await reg().recordPinChanged(POS, { cardNumber: card.cardNumber })).pinInitial).toBe(false);
+    });
+
+    it('a PIN reset to a PIN the holder chose (the default) records the PIN as no longer initial', async () => {
+      const { doc, card } = await issue();
+      expect(card.pinInitial).toBe(true);
+      const reset = await reg().recordPinReset(WINDOW, { cardNumber: card.cardNumber, idNumber: idOf(doc) });
+      expect(reset).toMatchObject({ ssc: 'active', pinInitial: false });
+      const again = await reg().recordPinReset(WINDOW, { cardNumber: card.cardNumber, idNumber: idOf(doc), pinInitial: false });
+      expect(again.pinInitial).toBe(false);
     });
 
     it('keeps the sides apart: the bank resets the bank PIN, a window may not; a plain card has no bank side', async () => {
@@ -272,11 +283,11 @@ describeBackends(
 
     it('reopening applies no migration again', async () => {
       const { registry } = backend();
-      expect(registry.migration).toMatchObject({ to: 1 });
+      expect(registry.migration).toMatchObject({ to: SCHEMA_VERSION });
       if (backend().url.startsWith('postgres')) {
         const second = await backend().reopen();
         try {
-          expect(second.migration).toEqual({ from: 1, to: 1, applied: [] });
+          expect(second.migration).toEqual({ from: SCHEMA_VERSION, to: SCHEMA_VERSION, applied: [] });
         } finally {
           await second.close();
         }

@@ -14,7 +14,7 @@ import {
   parseRegistryLocation,
 } from '../../src/office/index.js';
 import { databaseOf } from '../../src/office/registry.js';
-import { MIGRATIONS, migrate, schemaVersion } from '../../src/office/storage/migrations.js';
+import { MIGRATIONS, SCHEMA_VERSION, migrate, schemaVersion } from '../../src/office/storage/migrations.js';
 import { freshDatabase, pgLab } from './pg-lab.js';
 
 const CHILD = fileURLToPath(new URL('./child/registry-worker.ts', import.meta.url));
@@ -64,7 +64,7 @@ describe('embedded store', { timeout: 180_000 }, () => {
     const registry = await Registry.open(`file:${dir}`);
     try {
       expect(registry.backend).toBe('pglite');
-      expect(registry.migration).toEqual({ from: 0, to: MIGRATIONS.length, applied: MIGRATIONS.map((m) => m.version) });
+      expect(registry.migration).toEqual({ from: 0, to: SCHEMA_VERSION, applied: MIGRATIONS.map((m) => m.version) });
       const lock = JSON.parse(readFileSync(join(dir, 'lock'), 'utf8'));
       expect(lock).toMatchObject({ pid: process.pid, host: hostname() });
       const settings = await databaseOf(registry).query<{ fsync: string; method: string; commit: string }>(
@@ -81,7 +81,7 @@ describe('embedded store', { timeout: 180_000 }, () => {
     }
     expect(existsSync(join(dir, 'lock'))).toBe(false);
     const again = await Registry.open(`file:${dir}`);
-    expect(again.migration).toEqual({ from: MIGRATIONS.length, to: MIGRATIONS.length, applied: [] });
+    expect(again.migration).toEqual({ from: SCHEMA_VERSION, to: SCHEMA_VERSION, applied: [] });
     // A newer schema than the code is refused on open.
     await databaseOf(again).query("INSERT INTO schema_migrations (version, name) VALUES (999, 'from the future')");
     await again.close();
@@ -133,7 +133,7 @@ describe('embedded store', { timeout: 180_000 }, () => {
     writeFileSync(join(dir, 'pgdata', 'PG_VERSION'), '18\n');
     const registry = await Registry.open(`file:${dir}`);
     try {
-      expect(await schemaVersion(databaseOf(registry))).toBe(MIGRATIONS.length);
+      expect(await schemaVersion(databaseOf(registry))).toBe(SCHEMA_VERSION);
       expect(readdirSync(dir).sort()).toEqual(['lock', 'pgdata', 'pgdata.created']);
     } finally {
       await registry.close();
@@ -150,14 +150,16 @@ describe.runIf(lab.run)('server store', { timeout: 60_000 }, () => {
     try {
       const opened = await Promise.all(Array.from({ length: 6 }, () => Registry.open(db.url, { poolSize: 1 })));
       try {
-        const applied = opened.flatMap((r) => r.migration.applied);
+        // Each migration applied once, by whichever process got there first.
+        const applied = opened.flatMap((r) => r.migration.applied).sort((a, b) => a - b);
         expect(applied).toEqual(MIGRATIONS.map((m) => m.version));
         const rows = await databaseOf(opened[0]!).query<{ version: number }>('SELECT version FROM schema_migrations ORDER BY version');
         expect(rows.rows.map((r) => r.version)).toEqual(MIGRATIONS.map((m) => m.version));
         // A later migration is applied on the next open, once.
-        const next = [...MIGRATIONS, { version: MIGRATIONS.length + 1, name: 'probe', sql: 'CREATE TABLE probe (x int)' }];
-        expect(await migrate(databaseOf(opened[0]!), next)).toEqual({ from: MIGRATIONS.length, to: next.length, applied: [next.length] });
-        expect(await migrate(databaseOf(opened[1]!), next)).toEqual({ from: next.length, to: next.length, applied: [] });
+        const probe = SCHEMA_VERSION + 1;
+        const next = [...MIGRATIONS, { version: probe, name: 'probe', sql: 'CREATE TABLE probe (x int)' }];
+        expect(await migrate(databaseOf(opened[0]!), next)).toEqual({ from: SCHEMA_VERSION, to: probe, applied: [probe] });
+        expect(await migrate(databaseOf(opened[1]!), next)).toEqual({ from: probe, to: probe, applied: [] });
         await expect(Registry.open(db.url)).rejects.toBeInstanceOf(SchemaTooNewError);
       } finally {
         await Promise.all(opened.map((r) => r.close()));

@@ -223,6 +223,13 @@ describe('the exports map', () => {
     const program = ts.createProgram(Object.keys(probes).map((f) => join(app, f)), options);
     const checker = program.getTypeChecker();
     const declared: Record<string, string[]> = {};
+    // `export type { SomeClass }` names a class without exporting its value: not a run-time export.
+    const isTypeOnlyAlias = (symbol: ts.Symbol): boolean => {
+      for (let s: ts.Symbol | undefined = symbol; s !== undefined && s.flags & ts.SymbolFlags.Alias; s = checker.getImmediateAliasedSymbol(s)) {
+        if (s.declarations?.some((d) => ts.isExportSpecifier(d) && (d.isTypeOnly || d.parent.parent.isTypeOnly))) return true;
+      }
+      return false;
+    };
     for (const [file, condition] of Object.entries(probes)) {
       const source = program.getSourceFile(join(app, file));
       if (source === undefined) throw new Error(`${file} not in the program`);
@@ -237,6 +244,7 @@ describe('the exports map', () => {
         declared[`${condition} ${spec}`] = checker
           .getExportsOfModule(moduleSymbol)
           .filter((s) => {
+            if (isTypeOnlyAlias(s)) return false;
             const target = s.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(s) : s;
             return (target.flags & ts.SymbolFlags.Value) !== 0;
           })

@@ -11,14 +11,13 @@ import {
   encodePinBlockFormat2,
 } from '../../src/pin/index.js';
 import type { PinFormatProblem } from '../../src/pin/index.js';
-import { ascii, thrown } from './support.js';
+import { expectThrowsClass } from '../support/throws.js';
+import { ascii } from './support.js';
 
 function formatError(fn: () => unknown, problem?: PinFormatProblem): PinFormatError {
-  const error = thrown(fn);
-  expect(error).toBeInstanceOf(PinFormatError);
-  expect((error as PinFormatError).code).toBe('PIN_FORMAT');
-  if (problem !== undefined) expect((error as PinFormatError).problem).toBe(problem);
-  return error as PinFormatError;
+  const error = expectThrowsClass(fn, PinFormatError, { code: 'PIN_FORMAT' });
+  if (problem !== undefined) expect(error.problem).toBe(problem);
+  return error;
 }
 
 const digitString = (min: number, max: number) =>

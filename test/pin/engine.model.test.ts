@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { Pin, PinFormatError, definePinPolicy } from '../../src/pin/index.js';
 import type { ChangeResult, PinPolicy, VerifyResult } from '../../src/pin/index.js';
-import { TearError, TearableStore, ascii, thrown } from './support.js';
+import { expectThrowsClass } from '../support/throws.js';
+import { TearError, TearableStore, ascii } from './support.js';
 
 /*
  * Model-based test: random command sequences run against the engine and against a small
@@ -246,9 +247,8 @@ class MalformedCommand implements PinCommand {
     const problem = this.shape === 'letter' ? 'not-digits' : 'length';
     const before = r.store.saves;
     if (this.op === 'verify' || this.op === 'reload') {
-      const error = thrown(() => (this.op === 'verify' ? r.pin.verify(bad) : r.pin.reload(bad)));
-      expect(error).toBeInstanceOf(PinFormatError);
-      expect((error as PinFormatError).problem).toBe(problem);
+      const error = expectThrowsClass(() => (this.op === 'verify' ? r.pin.verify(bad) : r.pin.reload(bad)), PinFormatError);
+      expect(error.problem).toBe(problem);
     } else {
       const result = this.op === 'change-new' ? r.pin.change(m.pin, bad) : r.pin.change(bad, m.pin);
       expect(result).toEqual({ ok: false, reason: 'format', pin: this.op === 'change-new' ? 'new' : 'old', problem });
@@ -284,7 +284,7 @@ class TearVerifyCommand implements PinCommand {
       expect(r.pin.verify(candidate)).toEqual(modelVerify(m, candidate));
       r.store.disarm();
     } else if (this.atSave === 1) {
-      expect(thrown(() => r.pin.verify(candidate))).toBeInstanceOf(TearError);
+      expectThrowsClass(() => r.pin.verify(candidate), TearError);
       m.verified = false;
       if (this.durable) {
         // The spend reached the store before the tear: the try is gone, right PIN or not.
@@ -295,7 +295,7 @@ class TearVerifyCommand implements PinCommand {
       }
     } else {
       // Right PIN, torn at the restore: without the restore landing, the try stays spent.
-      expect(thrown(() => r.pin.verify(candidate))).toBeInstanceOf(TearError);
+      expectThrowsClass(() => r.pin.verify(candidate), TearError);
       m.verified = false;
       m.triesLeft = this.durable ? m.policy.tryLimit : m.triesLeft - 1;
       if (!this.durable) {
@@ -327,7 +327,7 @@ class TearChangeCommand implements PinCommand {
       expect(r.pin.change(m.pin, newPin)).toEqual(modelChange(m, m.pin, newPin));
       r.store.disarm();
     } else {
-      expect(thrown(() => r.pin.change(m.pin, newPin))).toBeInstanceOf(TearError);
+      expectThrowsClass(() => r.pin.change(m.pin, newPin), TearError);
       if (this.atSave === 1) {
         m.verified = false;
         if (this.durable) m.triesLeft -= 1;

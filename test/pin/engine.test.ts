@@ -7,7 +7,8 @@ import {
   definePinPolicy,
 } from '../../src/pin/index.js';
 import type { PinPolicy, PinRecord } from '../../src/pin/index.js';
-import { TearError, TearableStore, ascii, thrown } from './support.js';
+import { expectThrowsClass } from '../support/throws.js';
+import { TearError, TearableStore, ascii } from './support.js';
 
 function fresh(policy: Partial<PinPolicy> = {}, pin?: string): { pin: Pin; store: TearableStore } {
   const store = new TearableStore();
@@ -31,13 +32,12 @@ describe('Pin.create and status', () => {
   });
 
   it('reports a missing or damaged record by name instead of starting fresh', () => {
-    expect(thrown(() => new Pin(definePinPolicy(), new MemoryPinStore()))).toBeInstanceOf(PinRecordError);
+    expectThrowsClass(() => new Pin(definePinPolicy(), new MemoryPinStore()), PinRecordError);
     const { store } = fresh();
     const damaged = { ...store.peek(), triesLeft: 4 };
-    const error = thrown(() => new Pin(definePinPolicy(), { load: () => damaged, save: () => {} }));
-    expect(error).toBeInstanceOf(PinRecordError);
-    expect((error as PinRecordError).field).toBe('triesLeft');
-    expect((error as PinRecordError).code).toBe('PIN_RECORD');
+    const error = expectThrowsClass(() => new Pin(definePinPolicy(), { load: () => damaged, save: () => {} }), PinRecordError);
+    expect(error.field).toBe('triesLeft');
+    expect(error.code).toBe('PIN_RECORD');
   });
 
   it('treats the record tryLimit as authoritative', () => {
@@ -97,9 +97,8 @@ describe('verify', () => {
   ])('throws PinFormatError for %j before spending a try', (candidate, problem) => {
     const { pin, store } = fresh();
     const saves = store.saves;
-    const error = thrown(() => pin.verify(candidate));
-    expect(error).toBeInstanceOf(PinFormatError);
-    expect((error as PinFormatError).problem).toBe(problem);
+    const error = expectThrowsClass(() => pin.verify(candidate), PinFormatError);
+    expect(error.problem).toBe(problem);
     expect(store.saves).toBe(saves);
     expect(pin.status().triesLeft).toBe(3);
   });
@@ -108,7 +107,7 @@ describe('verify', () => {
     const { pin, store } = fresh();
     pin.verify('123456');
     store.armTear(0);
-    expect(thrown(() => pin.verify('123456'))).toBeInstanceOf(TearError);
+    expectThrowsClass(() => pin.verify('123456'), TearError);
     // The spend save itself failed, so the record is as before; verified is cleared.
     expect(store.peek().triesLeft).toBe(3);
     expect(pin.status().verified).toBe(false);
@@ -117,7 +116,7 @@ describe('verify', () => {
   it('does not refund the try when the restore after a match is torn', () => {
     const { pin, store } = fresh();
     store.armTear(1);
-    expect(thrown(() => pin.verify('123456'))).toBeInstanceOf(TearError);
+    expectThrowsClass(() => pin.verify('123456'), TearError);
     expect(store.peek().triesLeft).toBe(2);
     expect(pin.status()).toMatchObject({ triesLeft: 2, verified: false });
   });
@@ -191,7 +190,7 @@ describe('change', () => {
   it('keeps the old PIN when the save of the new one is torn', () => {
     const { pin, store } = fresh();
     store.armTear(2);
-    expect(thrown(() => pin.change('123456', '246810'))).toBeInstanceOf(TearError);
+    expectThrowsClass(() => pin.change('123456', '246810'), TearError);
     expect(pin.status()).toMatchObject({ triesLeft: 3, initial: true });
     expect(pin.verify('123456')).toEqual({ ok: true });
   });
@@ -220,7 +219,7 @@ describe('issuer operations', () => {
   it('reload rejects a malformed PIN and changes nothing', () => {
     const { pin, store } = fresh();
     const before = store.peek();
-    expect(thrown(() => pin.reload('12345'))).toBeInstanceOf(PinFormatError);
+    expectThrowsClass(() => pin.reload('12345'), PinFormatError);
     expect(store.peek()).toEqual(before);
   });
 
@@ -271,7 +270,7 @@ describe('issuer operations', () => {
 
   it('unblockWithPin rejects a malformed PIN before comparing, and a full counter needs no save', () => {
     const { pin, store } = fresh({}, '246810');
-    expect(thrown(() => pin.unblockWithPin('2468'))).toBeInstanceOf(PinFormatError);
+    expectThrowsClass(() => pin.unblockWithPin('2468'), PinFormatError);
     const saves = store.saves;
     expect(pin.unblockWithPin('246810')).toEqual({ ok: true });
     expect(store.saves).toBe(saves);

@@ -8,13 +8,11 @@ import {
   validatePinFormat,
 } from '../../src/pin/index.js';
 import type { PinPolicy } from '../../src/pin/index.js';
-import { ascii, thrown } from './support.js';
+import { expectThrowsClass } from '../support/throws.js';
+import { ascii } from './support.js';
 
 function policyError(partial: unknown): PinPolicyError {
-  const error = thrown(() => definePinPolicy(partial as Partial<PinPolicy>));
-  expect(error).toBeInstanceOf(PinPolicyError);
-  expect((error as PinPolicyError).code).toBe('PIN_POLICY');
-  return error as PinPolicyError;
+  return expectThrowsClass(() => definePinPolicy(partial as Partial<PinPolicy>), PinPolicyError, { code: 'PIN_POLICY' });
 }
 
 describe('definePinPolicy', () => {
@@ -91,20 +89,18 @@ describe('validatePinFormat', () => {
     // U+0131 narrows to 0x31 ('1') in latin1; it must not pass as a digit.
     ['\u0131\u0132\u0133\u0134', 'not-digits'],
   ])('rejects %j as %s', (pin, problem) => {
-    const error = thrown(() => validatePinFormat(pin, policy));
-    expect(error).toBeInstanceOf(PinFormatError);
-    expect((error as PinFormatError).code).toBe('PIN_FORMAT');
-    expect((error as PinFormatError).problem).toBe(problem);
+    const error = expectThrowsClass(() => validatePinFormat(pin, policy), PinFormatError, { code: 'PIN_FORMAT' });
+    expect(error.problem).toBe(problem);
   });
 
   it('rejects BCD-looking bytes (the engine takes ASCII digits)', () => {
-    const error = thrown(() => validatePinFormat(Uint8Array.of(0x01, 0x02, 0x03, 0x04), policy));
-    expect((error as PinFormatError).problem).toBe('not-digits');
+    const error = expectThrowsClass(() => validatePinFormat(Uint8Array.of(0x01, 0x02, 0x03, 0x04), policy), PinFormatError);
+    expect(error.problem).toBe('not-digits');
   });
 
   it('rejects a value that is neither string nor bytes', () => {
-    const error = thrown(() => validatePinFormat(1234 as unknown as string, policy));
-    expect((error as PinFormatError).problem).toBe('malformed');
+    const error = expectThrowsClass(() => validatePinFormat(1234 as unknown as string, policy), PinFormatError);
+    expect(error.problem).toBe('malformed');
   });
 
   it('accepts exactly the digit strings within the bounds', () => {

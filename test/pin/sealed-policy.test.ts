@@ -11,12 +11,11 @@ import {
   validateSealedPinPolicy,
 } from '../../src/pin/index.js';
 import type { PinPolicy, SealedPinPolicy } from '../../src/pin/index.js';
-import { thrown } from './support.js';
+import { expectThrowsClass } from '../support/throws.js';
 
 function policyField(fn: () => unknown): string {
-  const error = thrown(fn);
-  expect(error).toBeInstanceOf(PinPolicyError);
-  return (error as PinPolicyError).field;
+  const error = expectThrowsClass(fn, PinPolicyError);
+  return error.field;
 }
 
 describe('sealPinPolicy', () => {

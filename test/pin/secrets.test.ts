@@ -14,16 +14,13 @@ import {
   encodePinBlockFormat2,
   validatePinFormat,
 } from '../../src/pin/index.js';
+import { thrown } from '../support/throws.js';
 import { ascii } from './support.js';
 
 /** Every textual face of an error: message, String(), inspect() (stack, own fields), JSON. */
 function errorText(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (error) {
-    return [String(error), inspect(error, { depth: 5 }), JSON.stringify(error)].join('\n');
-  }
-  throw new Error('expected a throw');
+  const error = thrown(fn);
+  return [String(error), inspect(error, { depth: 5 }), JSON.stringify(error)].join('\n');
 }
 
 function forms(pin: string): string[] {

@@ -1,4 +1,3 @@
-import { expect } from 'vitest';
 import { MemoryPinStore } from '../../src/pin/index.js';
 import type { PinRecord, PinStore } from '../../src/pin/index.js';
 
@@ -59,17 +58,6 @@ export class TearableStore implements PinStore {
   peek(): PinRecord {
     return this.inner.load();
   }
-}
-
-/** Runs `fn` and returns what it threw; fails the test if it returned normally. */
-export function thrown(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (error) {
-    return error;
-  }
-  expect.unreachable('expected a throw');
-  return undefined;
 }
 
 export function ascii(text: string): Uint8Array {

@@ -11,6 +11,7 @@ import {
   type TraceEvent,
 } from '../../src/terminal/index.js';
 import { ScriptedCard, ok } from './scripted-card.js';
+import { rejection } from '../support/throws.js';
 
 /*
  * Cancellation: a caller's AbortSignal stops the SDK's waits (the per-card lock, a card to be
@@ -26,10 +27,6 @@ function deferred(): { promise: Promise<void>; resolve: () => void } {
     resolve = r;
   });
   return { promise, resolve };
-}
-
-async function rejection(p: Promise<unknown>): Promise<unknown> {
-  return p.then(() => 'resolved', (e: unknown) => e);
 }
 
 /** Holds the channel's card in an exclusive block until the returned function is called. */

@@ -13,7 +13,7 @@ import {
   TransportError,
   WrongLengthError,
 } from '../../src/terminal/index.js';
-import { ScriptedCard, bytes, never, ok, sw, t0Card } from './scripted-card.js';
+import { ScriptedCard, bytes, never, ok, reply, t0Card } from './scripted-card.js';
 
 const READ = commandApdu(0x00, 0xb2, 0x01, 0x0c, undefined, 256);
 
@@ -33,7 +33,7 @@ describe('T=0 GET RESPONSE handling', () => {
 
   it('keeps the data that came with the 61xx and appends the GET RESPONSE data', async () => {
     const card = new ScriptedCard((cmd) =>
-      cmd?.ins === 0xc0 ? ok(fromHex('CCDD')) : sw(0x6102, fromHex('AABB')),
+      cmd?.ins === 0xc0 ? ok(fromHex('CCDD')) : reply(0x6102, fromHex('AABB')),
     );
     const r = await channelFor(card).transmit(READ);
     expect(toHex(r.data)).toBe('AABBCCDD');
@@ -56,7 +56,7 @@ describe('T=0 GET RESPONSE handling', () => {
   });
 
   it('stops a card that answers 61xx forever after maxGetResponseRounds', async () => {
-    const card = new ScriptedCard(() => sw(0x6101, Uint8Array.of(1)));
+    const card = new ScriptedCard(() => reply(0x6101, Uint8Array.of(1)));
     const err = await channelFor(card, { maxGetResponseRounds: 5 }).transmit(READ).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(CardProtocolError);
     expect((err as CardProtocolError).code).toBe('CARD_PROTOCOL');
@@ -78,9 +78,9 @@ describe('T=0 GET RESPONSE handling', () => {
   it('resends a GET RESPONSE that the card answers with 6Cxx', async () => {
     let asked = 0;
     const card = new ScriptedCard((cmd) => {
-      if (cmd?.ins !== 0xc0) return sw(0x6110);
+      if (cmd?.ins !== 0xc0) return reply(0x6110);
       asked++;
-      return cmd.ne === 3 ? ok(fromHex('010203')) : sw(0x6c03);
+      return cmd.ne === 3 ? ok(fromHex('010203')) : reply(0x6c03);
     });
     const r = await channelFor(card).transmit(READ);
     expect(toHex(r.data)).toBe('010203');
@@ -91,7 +91,7 @@ describe('T=0 GET RESPONSE handling', () => {
 
 describe('6Cxx wrong Le', () => {
   it('resends once with the corrected Le and returns that answer', async () => {
-    const card = new ScriptedCard((cmd) => (cmd?.ne === 0x55 ? ok(bytes(0x55)) : sw(0x6c55)));
+    const card = new ScriptedCard((cmd) => (cmd?.ne === 0x55 ? ok(bytes(0x55)) : reply(0x6c55)));
     const r = await channelFor(card).transmit(commandApdu(0x00, 0xb2, 0x01, 0x3c, undefined, 0x10));
     expect(r.sw).toBe(0x9000);
     expect(r.data.length).toBe(0x55);
@@ -99,20 +99,20 @@ describe('6Cxx wrong Le', () => {
   });
 
   it('6C00 asks for 256 bytes', async () => {
-    const card = new ScriptedCard((cmd) => (cmd?.ne === 256 ? ok(bytes(256)) : sw(0x6c00)));
+    const card = new ScriptedCard((cmd) => (cmd?.ne === 256 ? ok(bytes(256)) : reply(0x6c00)));
     const r = await channelFor(card).transmit(commandApdu(0x00, 0xb0, 0x00, 0x00, undefined, 1));
     expect(r.data.length).toBe(256);
     expect(card.log[1]).toBe('00 B0 00 00 00');
   });
 
   it('keeps the command data when it adds Le to a case 3 command', async () => {
-    const card = new ScriptedCard((cmd) => (cmd?.ne === 2 ? ok(fromHex('9000')) : sw(0x6c02)));
+    const card = new ScriptedCard((cmd) => (cmd?.ne === 2 ? ok(fromHex('9000')) : reply(0x6c02)));
     await channelFor(card).transmit(commandApdu(0x80, 0xca, 0x00, 0x00, fromHex('0102')));
     expect(card.log).toEqual(['80 CA 00 00 02 01 02', '80 CA 00 00 02 01 02 02']);
   });
 
   it('does not loop: a second 6Cxx is returned (and send() makes it a WrongLengthError)', async () => {
-    const card = new ScriptedCard(() => sw(0x6c20));
+    const card = new ScriptedCard(() => reply(0x6c20));
     const channel = channelFor(card);
     const r = await channel.transmit(READ);
     expect(r.sw).toBe(0x6c20);
@@ -129,9 +129,9 @@ describe('6Cxx wrong Le', () => {
       if (cmd?.ins === 0xc0) return ok(fromHex('0A0B'));
       if (first) {
         first = false;
-        return sw(0x6c02);
+        return reply(0x6c02);
       }
-      return sw(0x6102);
+      return reply(0x6102);
     });
     const r = await channelFor(card).transmit(READ);
     expect(toHex(r.data)).toBe('0A0B');
@@ -163,7 +163,7 @@ describe('malformed and failing transports', () => {
   });
 
   it('send() turns status words into typed errors', async () => {
-    const card = new ScriptedCard((cmd) => (cmd?.ins === 0x20 ? sw(0x63c2) : sw(0x6a82)));
+    const card = new ScriptedCard((cmd) => (cmd?.ins === 0x20 ? reply(0x63c2) : reply(0x6a82)));
     const channel = channelFor(card);
     const pin = await channel.send(commandApdu(0x00, 0x20, 0, 0, fromHex('123456'))).catch((e: unknown) => e);
     expect(pin).toBeInstanceOf(PinIncorrectError);
@@ -189,7 +189,7 @@ describe('timeouts', () => {
 
   it('the time limit covers the whole GET RESPONSE chain, not each exchange', async () => {
     const card = new ScriptedCard(
-      () => new Promise<Uint8Array>((resolve) => setTimeout(() => resolve(sw(0x6101, Uint8Array.of(1))), 15)),
+      () => new Promise<Uint8Array>((resolve) => setTimeout(() => resolve(reply(0x6101, Uint8Array.of(1))), 15)),
     );
     const channel = channelFor(card, { timeoutMs: 100, maxGetResponseRounds: 1000 });
     const err = await channel.transmit(READ).catch((e: unknown) => e);
@@ -256,7 +256,7 @@ describe('serialization', () => {
       return new Promise((resolve) =>
         setTimeout(() => {
           busy = false;
-          resolve(cmd?.ins === 0xc0 ? ok(bytes(2)) : sw(0x6102));
+          resolve(cmd?.ins === 0xc0 ? ok(bytes(2)) : reply(0x6102));
         }, 2),
       );
     });

@@ -1,9 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { SscardError, encodeResponse, type CommandApdu } from '../../src/apdu/index.js';
-import type { SimulatedCard } from '../../src/card-sim/index.js';
-import { samplePerson } from '../../src/card-sim/profiles/people.js';
-import { buildSscCard } from '../../src/card-sim/profiles/ssc.js';
+import { type SimulatedCard, samplePerson, buildSscCard } from '../../src/card-sim/index.js';
 import { CardChannel, MemoryTransport, SoftwarePsam, SscCard } from '../../src/terminal/index.js';
 
 /*

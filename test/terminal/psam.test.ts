@@ -1,8 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { concatBytes, decodeResponse, fromHex, toHex } from '../../src/apdu/index.js';
-import { BANK_AID, buildSscCard, buildSscTree, SSSE_DF_NAME } from '../../src/card-sim/profiles/ssc.js';
-import { samplePerson } from '../../src/card-sim/profiles/people.js';
+import { BANK_AID, buildSscCard, buildSscTree, SSSE_DF_NAME, samplePerson } from '../../src/card-sim/index.js';
 import { CryptoInputError, SSC_KEYS, authenticationCryptogram, decipherUnblockPin, encryptEcb, padZeros } from '../../src/keys/index.js';
 import { InvalidArgumentError, SoftwarePsam } from '../../src/terminal/index.js';
 
@@ -47,10 +46,10 @@ describe('SoftwarePsam', () => {
           expect(key).toBeDefined();
           const psam = SoftwarePsam.withTestKeys([name]);
           const mine = await psam.externalAuthenticate({
-            key: name, algorithm: key!.algorithm, cardIdentifier: doc.card.identifier, challenge,
+            key: name, algorithm: key!.cipher, cardIdentifier: doc.card.identifier, challenge,
           });
-          const size = key!.algorithm === 'sm4' ? 16 : 8;
-          expect(mine).toEqual(encryptEcb(key!.algorithm, key!.key, padZeros(challenge, size)));
+          const size = key!.cipher === 'sm4' ? 16 : 8;
+          expect(mine).toEqual(encryptEcb(key!.cipher, key!.key, padZeros(challenge, size)));
         }),
       { numRuns: 40 },
     );
@@ -161,9 +160,9 @@ describe('SoftwarePsam.encipherPinBlock', () => {
           const df = tree.findByDfName(name === 'PIN_UNBLOCK' ? SSSE_DF_NAME : BANK_AID);
           const key = df?.key(SSC_KEYS[name].kid);
           expect(key?.usage).toBe('unblock');
-          const cryptogram = await psam.encipherPinBlock({ key: name, algorithm: key!.algorithm, cardIdentifier: doc.card.identifier, pin });
-          expect(cryptogram).toHaveLength(key!.algorithm === 'sm4' ? 16 : 8);
-          expect(decipherUnblockPin(key!.algorithm, key!.key, cryptogram)).toBe(pin);
+          const cryptogram = await psam.encipherPinBlock({ key: name, algorithm: key!.cipher, cardIdentifier: doc.card.identifier, pin });
+          expect(cryptogram).toHaveLength(key!.cipher === 'sm4' ? 16 : 8);
+          expect(decipherUnblockPin(key!.cipher, key!.key, cryptogram)).toBe(pin);
         }),
       { numRuns: 20 },
     );

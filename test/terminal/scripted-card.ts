@@ -48,7 +48,8 @@ export class ScriptedCard implements CardEndpoint<ScriptedAnswer> {
 }
 
 export const ok = (data: Uint8Array = new Uint8Array(0)): Uint8Array => encodeResponse(data, 0x9000);
-export const sw = (value: number, data: Uint8Array = new Uint8Array(0)): Uint8Array => encodeResponse(data, value);
+/** The answer `data || SW` (what `ok` is for 9000), for a card to give. */
+export const reply = (sw: number, data: Uint8Array = new Uint8Array(0)): Uint8Array => encodeResponse(data, sw);
 export const never = (): Promise<Uint8Array> => new Promise<Uint8Array>(() => {});
 export const bytes = (n: number, seed = 0): Uint8Array => Uint8Array.from({ length: n }, (_, i) => (i + seed) & 0xff);
 
@@ -61,16 +62,16 @@ export function t0Card(body: Uint8Array, chunk = 256): ScriptedCard {
   const announce = (): Uint8Array => {
     if (rest.length === 0) return ok();
     const n = Math.min(chunk, rest.length);
-    return sw(0x6100 | (n & 0xff));
+    return reply(0x6100 | (n & 0xff));
   };
   return new ScriptedCard((cmd) => {
-    if (cmd === undefined) return sw(0x6700);
+    if (cmd === undefined) return reply(0x6700);
     if (cmd.ins === 0xc0) {
       const n = Math.min(cmd.ne ?? 256, rest.length);
       const out = rest.slice(0, n);
       rest = rest.slice(n);
       const next = announce();
-      return rest.length === 0 ? ok(out) : sw((next[0]! << 8) | next[1]!, out);
+      return rest.length === 0 ? ok(out) : reply((next[0]! << 8) | next[1]!, out);
     }
     rest = body.slice();
     return announce();

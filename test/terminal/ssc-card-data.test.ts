@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { bytesEqual, decodeCommand, encodeBerTlv, encodeResponse, fromHex, type DecodedCommandApdu } from '../../src/apdu/index.js';
-import { buildSscCard } from '../../src/card-sim/profiles/ssc.js';
-import { samplePerson } from '../../src/card-sim/profiles/people.js';
+import { buildSscCard, samplePerson } from '../../src/card-sim/index.js';
 import {
   CardDataError,
   MemoryTransport,

@@ -15,6 +15,7 @@ import {
   type TraceEvent,
 } from '../../src/terminal/index.js';
 import { encodeInsuranceParticipation } from '../../src/records/index.js';
+import { expectRejectsClass } from '../support/throws.js';
 
 /*
  * What the SDK tells a POS developer who got something wrong: the errors' hints, the secure module
@@ -34,12 +35,6 @@ async function unlock(card: SscCard): Promise<void> {
   await card.verifyPin('135790');
 }
 
-async function failure(p: Promise<unknown>): Promise<Error> {
-  const e = await p.then(() => undefined, (error: unknown) => error);
-  if (!(e instanceof Error)) throw new Error('expected the operation to fail');
-  return e;
-}
-
 describe('reads before the PIN say to verify it first', () => {
   it.each([
     ['readWorkRecord', (c: SscCard) => c.readWorkRecord()],
@@ -49,11 +44,9 @@ describe('reads before the PIN say to verify it first', () => {
     ['readMedicalHistory', (c: SscCard) => c.readMedicalHistory()],
   ])('%s', async (_, read) => {
     const { card } = await open('zhang-wei');
-    const e = await failure(read(card));
-    expect(e).toBeInstanceOf(SecurityStatusError);
-    expect((e as SecurityStatusError).code).toBe('SECURITY_STATUS');
-    expect((e as SecurityStatusError).sw).toBe(0x6982);
-    expect((e as SecurityStatusError).hint).toBe('verify the PIN first (SscCard.verifyPin)');
+    const e = await expectRejectsClass(read(card), SecurityStatusError, { code: 'SECURITY_STATUS' });
+    expect(e.sw).toBe(0x6982);
+    expect(e.hint).toBe('verify the PIN first (SscCard.verifyPin)');
     expect(e.message).toMatch(/^READ RECORD failed: 6982 .*; verify the PIN first \(SscCard\.verifyPin\)$/u);
   });
 });
@@ -65,9 +58,7 @@ describe('a 3.00 card without a secure module holding RKSSSE', () => {
   ])('%s: SECURE_MODULE_REQUIRED before anything is sent, saying how to open the card', async (_, psam, why) => {
     const { card, trace } = await open('li-xiuying', psam === undefined ? {} : { psam });
     const sent = trace.length;
-    const e = await failure(card.readCardholder());
-    expect(e).toBeInstanceOf(SecureModuleRequiredError);
-    const err = e as SecureModuleRequiredError;
+    const err = await expectRejectsClass(card.readCardholder(), SecureModuleRequiredError);
     expect(err.code).toBe('SECURE_MODULE_REQUIRED');
     expect(err.key).toBe('RKSSSE');
     expect(err.hint).toBe('open the card with a secure module holding RKSSSE (SscCard.open(transport, { psam }))');
@@ -93,13 +84,12 @@ describe('a blocked PIN sends the holder to a service window', () => {
     const { card } = await open('zhang-wei');
     await expect(card.verifyPin('000000')).rejects.toBeInstanceOf(PinIncorrectError);
     await expect(card.verifyPin('000000')).rejects.toBeInstanceOf(PinIncorrectError);
-    const now = await failure(card.verifyPin('000000'));
-    expect(now).toBeInstanceOf(PinBlockedError);
-    expect((now as PinBlockedError).justBlocked).toBe(true);
+    const now = await expectRejectsClass(card.verifyPin('000000'), PinBlockedError);
+    expect(now.justBlocked).toBe(true);
     expect(now.message).toBe('VERIFY failed: the PIN is now blocked (63C0); unlock it at a service window');
-    const later = await failure(card.verifyPin('123456'));
-    expect((later as PinBlockedError).justBlocked).toBe(false);
-    expect((later as PinBlockedError).hint).toBe('unlock it at a service window');
+    const later = await expectRejectsClass(card.verifyPin('123456'), PinBlockedError);
+    expect(later.justBlocked).toBe(false);
+    expect(later.hint).toBe('unlock it at a service window');
   });
 });
 
@@ -107,15 +97,14 @@ describe('health writes without the health key name the key', () => {
   it('a pharmacy terminal', async () => {
     const { card } = await open('zhang-wei', { psam: SoftwarePsam.withTestKeys(['RKSSSE']) });
     await unlock(card);
-    const e = await failure(card.addContraindication({ substance: '布洛芬', reaction: '哮喘' }));
-    expect(e).toBeInstanceOf(SecurityStatusError);
-    expect((e as SecurityStatusError).hint).toMatch(/HEALTH key/u);
+    const e = await expectRejectsClass(card.addContraindication({ substance: '布洛芬', reaction: '哮喘' }), SecurityStatusError);
+    expect(e.hint).toMatch(/HEALTH key/u);
   });
 
   it('the initial-PIN refusal says what to do', async () => {
     const { card } = await open('zhang-wei');
-    const e = await failure(card.verifyPin('123456'));
-    expect((e as InitialPinInEffectError).hint).toBe('have the cardholder choose a new PIN (SscCard.changePin)');
+    const e = await expectRejectsClass(card.verifyPin('123456'), InitialPinInEffectError);
+    expect(e.hint).toBe('have the cardholder choose a new PIN (SscCard.changePin)');
   });
 });
 

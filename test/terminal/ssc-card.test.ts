@@ -1,9 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { SscardError, toHex } from '../../src/apdu/index.js';
 import { SSC_KEYS } from '../../src/keys/index.js';
-import { SimulatedCard } from '../../src/card-sim/index.js';
-import { SSSE_DF_NAME, buildSscCard } from '../../src/card-sim/profiles/ssc.js';
-import { samplePerson } from '../../src/card-sim/profiles/people.js';
+import { SimulatedCard, SSSE_DF_NAME, buildSscCard, samplePerson } from '../../src/card-sim/index.js';
 import {
   AuthenticationFailedError,
   CardRemovedError,
@@ -22,6 +20,7 @@ import {
   type SscCardOptions,
   type TraceEvent,
 } from '../../src/terminal/index.js';
+import { expectThrowsClass } from '../support/throws.js';
 
 type Transmission = 'T=0' | 'T=1';
 
@@ -112,7 +111,7 @@ describe('SscCard cardholder data on spec 3.00 cards', () => {
     expect(holder.name).toBe('王䶮');
     expect(holder.sex).toBe('male');
     const auth = trace.find((e) => e.command.name === 'EXTERNAL AUTHENTICATE');
-    expect(auth?.command.p2).toBe(0x01);
+    expect(auth?.command.p2).toBe(0x0a); // RKSSSE, numbered as reader programs send it
     expect(auth?.command.lc).toBe(16);
     expect(auth?.response?.sw).toBe(0x9000);
   });
@@ -186,14 +185,9 @@ describe('SscCard application PIN', () => {
   it('validateNewPin: entered twice, six digits, not the initial PIN', () => {
     expect(() => validateNewPin('135790', '135790')).not.toThrow();
     const problem = (a: string, b: string): unknown => {
-      try {
-        validateNewPin(a, b);
-        return undefined;
-      } catch (e) {
-        expect(e).toBeInstanceOf(NewPinRejectedError);
-        expect((e as Error).message).not.toContain(a);
-        return (e as NewPinRejectedError).problem;
-      }
+      const e = expectThrowsClass(() => validateNewPin(a, b), NewPinRejectedError);
+      expect(e.message).not.toContain(a);
+      return e.problem;
     };
     expect(problem('135790', '135791')).toBe('mismatch');
     expect(problem('1357', '1357')).toBe('format');

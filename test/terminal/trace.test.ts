@@ -1,8 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { concatBytes, encodeCommand, fromHex, toHex } from '../../src/apdu/index.js';
-import { buildSscCard } from '../../src/card-sim/profiles/ssc.js';
-import { samplePerson } from '../../src/card-sim/profiles/people.js';
+import { buildSscCard, samplePerson } from '../../src/card-sim/index.js';
 import { encodeChangePinData, encodePinBcd, encodePinBlockFormat2 } from '../../src/pin/index.js';
 import {
   CardChannel,
@@ -14,7 +13,7 @@ import {
   traceCommand,
   type TraceEvent,
 } from '../../src/terminal/index.js';
-import { ScriptedCard, ok, sw } from './scripted-card.js';
+import { ScriptedCard, ok, reply } from './scripted-card.js';
 
 const spaced = (b: Uint8Array): string => toHex(b, { spaces: true });
 
@@ -97,7 +96,7 @@ describe('formatters', () => {
 
 describe('channel tracing', () => {
   it('observers see every exchange, GET RESPONSE included, and can unsubscribe', async () => {
-    const card = new ScriptedCard((cmd) => (cmd?.ins === 0xc0 ? ok(fromHex('0102')) : sw(0x6102)));
+    const card = new ScriptedCard((cmd) => (cmd?.ins === 0xc0 ? ok(fromHex('0102')) : reply(0x6102)));
     const channel = new CardChannel(new MemoryTransport(card));
     const seen: TraceEvent[] = [];
     const off = channel.subscribe((e) => seen.push(e));
@@ -185,7 +184,7 @@ describe('no trace or error ever shows a PIN (property)', () => {
           const data = concatBytes(encodePinBcd(pin), encodePinBlockFormat2(pin));
           let bytes = encodeCommand({ cla: cla === 0xff ? 0 : cla, ins, p1, p2, data });
           if (malformed) bytes = concatBytes(bytes, fromHex('00 00'));
-          const channel = new CardChannel(new MemoryTransport(() => sw(0x63c1)));
+          const channel = new CardChannel(new MemoryTransport(() => reply(0x63c1)));
           const events: TraceEvent[] = [];
           channel.subscribe((e) => events.push(e));
           await channel.transmit(bytes);

@@ -1,8 +1,11 @@
 import type { KeyAlgorithm } from '../../keys/index.js';
-import { CardTreeError } from '../errors.js';
+import { CardConfigError, CardTreeError } from '../errors.js';
 
 /** Block cipher of a card key: 3DES (2- or 3-key, 16 or 24 bytes) or SM4 (16 bytes). */
 export type CardAlgorithm = KeyAlgorithm;
+
+/** Algorithm of a card key: a block cipher, or 'sm2' for the PKI application's signing key (32-byte d). */
+export type CardKeyAlgorithm = CardAlgorithm | 'sm2';
 
 /**
  * What a key is for. The OS only uses a key for its own purpose:
@@ -12,17 +15,20 @@ export type CardAlgorithm = KeyAlgorithm;
  * - 'internal-auth': INTERNAL AUTHENTICATE `00 88 00 kid` (the card proves it holds the key);
  * - 'reload': the MAC of RELOAD PIN `80 5E 00 00`;
  * - 'unblock': the cryptogram and MAC of PIN UNBLOCK `84 24 00 00`;
- * - 'lifecycle': the MAC of APPLICATION BLOCK `84 1E`, APPLICATION UNBLOCK `84 18` and CARD BLOCK `84 16`.
+ * - 'lifecycle': the MAC of APPLICATION BLOCK `84 1E`, APPLICATION UNBLOCK `84 18` and CARD BLOCK `84 16`;
+* - 'change': the enciphered PINs and the MAC of the issuer's PIN change script `84 5E 01 00`;
+ * - 'sign': the SM2 private key of the PKI application (3.00 cards), whose public key EF 0012
+ *   holds; an 'sm2' key has this usage and no other key has.
  */
-export type KeyUsage = 'external-auth' | 'internal-auth' | 'reload' | 'unblock' | 'lifecycle';
+export type KeyUsage = 'external-auth' | 'internal-auth' | 'reload' | 'unblock' | 'lifecycle' | 'change' | 'sign';
 
-export const KEY_USAGES: readonly KeyUsage[] = ['external-auth', 'internal-auth', 'reload', 'unblock', 'lifecycle'];
+export const KEY_USAGES: readonly KeyUsage[] = ['external-auth', 'internal-auth', 'reload', 'unblock', 'lifecycle', 'change', 'sign'];
 
 export interface CardKeyOptions {
   /** Key number 0..255 (P2 of EXTERNAL/INTERNAL AUTHENTICATE); unique within its DF. */
   id: number;
-  algorithm: CardAlgorithm;
-  /** 16 or 24 bytes for 3DES, 16 for SM4. Copied. */
+  algorithm: CardKeyAlgorithm;
+  /** 16 or 24 bytes for 3DES, 16 for SM4, 32 for SM2 (the private key d). Copied. */
   key: Uint8Array;
   usage: KeyUsage;
   /** Failed uses before the key blocks; 1..15, default 3. */
@@ -38,7 +44,7 @@ export interface CardKeyOptions {
  */
 export class CardKey {
   readonly id: number;
-  readonly algorithm: CardAlgorithm;
+  readonly algorithm: CardKeyAlgorithm;
   readonly usage: KeyUsage;
   readonly tryLimit: number;
   #key: Uint8Array;
@@ -51,18 +57,18 @@ export class CardKey {
     if (!Number.isInteger(id) || id < 0 || id > 0xff) {
       throw new CardTreeError(`key id must be an integer 0..255, got ${String(id)}`);
     }
-    if (algorithm !== '3des' && algorithm !== 'sm4') {
-      throw new CardTreeError(`key ${id}: algorithm must be '3des' or 'sm4', got ${String(algorithm)}`);
+    if (algorithm !== '3des' && algorithm !== 'sm4' && algorithm !== 'sm2') {
+      throw new CardTreeError(`key ${id}: algorithm must be '3des', 'sm4' or 'sm2', got ${String(algorithm)}`);
     }
     if (!(key instanceof Uint8Array)) throw new CardTreeError(`key ${id}: key bytes must be a Uint8Array`);
-    const okLength = algorithm === 'sm4' ? key.length === 16 : key.length === 16 || key.length === 24;
-    if (!okLength) {
-      throw new CardTreeError(
-        `key ${id}: ${algorithm} key must be ${algorithm === 'sm4' ? '16' : '16 or 24'} bytes, got ${key.length}`,
-      );
-    }
+    const sizes = { sm4: '16', sm2: '32', '3des': '16 or 24' } as const;
+    const okLength = algorithm === '3des' ? key.length === 16 || key.length === 24 : key.length === Number(sizes[algorithm]);
+    if (!okLength) throw new CardTreeError(`key ${id}: ${algorithm} key must be ${sizes[algorithm]} bytes, got ${key.length}`);
     if (!KEY_USAGES.includes(usage)) {
       throw new CardTreeError(`key ${id}: usage must be one of ${KEY_USAGES.join(', ')}, got ${String(usage)}`);
+    }
+    if ((algorithm === 'sm2') !== (usage === 'sign')) {
+      throw new CardTreeError(`key ${id}: an sm2 key is a 'sign' key and a 'sign' key is an sm2 key`);
     }
     const tryLimit = options.tryLimit ?? 3;
     if (!Number.isInteger(tryLimit) || tryLimit < 1 || tryLimit > 15) {
@@ -78,6 +84,15 @@ export class CardKey {
     this.tryLimit = tryLimit;
     this.#key = new Uint8Array(key);
     this.#triesLeft = triesLeft;
+  }
+
+  /**
+   * The block cipher of a symmetric key. The OS only asks this of keys it found by a symmetric
+   * usage, so an SM2 key here is a broken card (CardConfigError: 6F00 and a logged bug).
+   */
+  get cipher(): CardAlgorithm {
+    if (this.algorithm === 'sm2') throw new CardConfigError(`key ${this.id} is an SM2 key, not a block cipher key`);
+    return this.algorithm;
   }
 
   /** A copy of the key bytes. */

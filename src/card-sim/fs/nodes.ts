@@ -30,6 +30,21 @@ export interface DfOptions {
   fciProprietary?: Uint8Array;
   /** Applications only (a DF with a DF name): blocked at creation (restoring a card image). */
   blocked?: ApplicationBlock;
+  /**
+   * Data objects GET DATA answers in this application (BER-TLV, concatenated), e.g. the PBOC
+   * application's ATC `9F36 02 xxxx` and last online ATC `9F13 02 xxxx`.
+   */
+  dataObjects?: Uint8Array;
+  /**
+   * The answer to GET PROCESSING OPTIONS `80 A8` in this application (a PBOC application's
+   * response template, `77 { 82 AIP, 94 AFL }`); absent: GPO is 6985 here.
+   */
+  processingOptions?: Uint8Array;
+  /**
+   * Applications only: RELOAD PIN without a challenge in the PBOC zero-IV form is accepted (see
+   * os/handlers/pin-pboc.ts). Personalization choice, default false: such a command can be replayed.
+   */
+  zeroIvReload?: boolean;
 }
 
 /**
@@ -44,6 +59,9 @@ export class DedicatedFile {
   readonly label: string | undefined;
   readonly cryptoAlgorithm: CardAlgorithm | undefined;
   readonly fciProprietary: Uint8Array | undefined;
+  readonly dataObjects: Uint8Array | undefined;
+  readonly processingOptions: Uint8Array | undefined;
+  readonly zeroIvReload: boolean;
   parent: DedicatedFile | undefined;
   readonly #children: FileNode[] = [];
   readonly #pins: CardPin[] = [];
@@ -68,8 +86,18 @@ export class DedicatedFile {
     if (options.fciProprietary !== undefined && !(options.fciProprietary instanceof Uint8Array)) {
       throw new CardTreeError(`${what}: fciProprietary must be a Uint8Array`);
     }
+    for (const field of ['dataObjects', 'processingOptions'] as const) {
+      const value = options[field];
+      if (value !== undefined && !(value instanceof Uint8Array)) throw new CardTreeError(`${what}: ${field} must be a Uint8Array`);
+    }
+    if (options.zeroIvReload !== undefined && typeof options.zeroIvReload !== 'boolean') {
+      throw new CardTreeError(`${what}: zeroIvReload must be true or false`);
+    }
     this.cryptoAlgorithm = options.cryptoAlgorithm;
     this.fciProprietary = options.fciProprietary === undefined ? undefined : new Uint8Array(options.fciProprietary);
+    this.dataObjects = options.dataObjects === undefined ? undefined : new Uint8Array(options.dataObjects);
+    this.processingOptions = options.processingOptions === undefined ? undefined : new Uint8Array(options.processingOptions);
+    this.zeroIvReload = options.zeroIvReload ?? false;
     this.label = options.label;
     this.parent = undefined;
     if (options.blocked !== undefined) {
@@ -215,9 +243,8 @@ export class DedicatedFile {
 
   /** The MF at the top of this tree, or undefined while the DF is detached. */
   root(): MasterFile | undefined {
-    let df: DedicatedFile = this;
-    while (df.parent !== undefined) df = df.parent;
-    return df instanceof MasterFile ? df : undefined;
+    if (this.parent !== undefined) return this.parent.root();
+    return this instanceof MasterFile ? this : undefined;
   }
 
   /** Tells the owning card that persistent state changed (no-op while not attached to a card). */
@@ -312,14 +339,7 @@ export class MasterFile extends DedicatedFile {
 
   /** The node at a path of FIDs below the MF (as returned by `path()`), or undefined. */
   nodeAt(path: readonly number[]): FileNode | undefined {
-    let node: FileNode = this;
-    for (const fid of path) {
-      if (node.kind !== 'df') return undefined;
-      const next: FileNode | undefined = node.child(fid);
-      if (next === undefined) return undefined;
-      node = next;
-    }
-    return node;
+    return path.reduce<FileNode | undefined>((node, fid) => (node?.kind === 'df' ? node.child(fid) : undefined), this);
   }
 
   /** The first DF in the tree whose DF name equals `name`. */

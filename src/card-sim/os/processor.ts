@@ -112,7 +112,12 @@ function persistenceFailed(ctx: CardContext, hooks: ProcessorHooks): Uint8Array 
  * - an exact-length answer (a record) with a non-zero Le that differs: 6Cxx;
  * - more data than a non-zero Le allows: 6Cxx (the exact length);
  * - Le 00 (short) with more than 256 bytes: the first 256 and 61xx, the rest via GET RESPONSE;
- * - T=1 without Le (case 1/3): the data is returned anyway, as many cards do (project choice).
+ * - T=1 without Le (case 1/3): no response data, the status word alone. ISO 7816-4: an absent Le
+ *   field means Ne = 0, and real SSC cards answer so (card profile §7: reader programs take
+ *   whatever data comes back as the next field). The command itself has run (a SELECT has
+ *   selected); only its data is not sent. Commands whose only purpose is data (READ BINARY,
+ *   READ RECORD, GET DATA, GET CHALLENGE, GET RESPONSE) refuse a missing Le with 6700 themselves.
+ *   (T=0 cannot tell case 3 from case 4 on the wire: there the data is announced with 61xx.)
  */
 function format(ctx: CardContext, cmd: CardCommand, result: HandlerResult): Uint8Array {
   const data = result.data ?? EMPTY;
@@ -123,14 +128,13 @@ function format(ctx: CardContext, cmd: CardCommand, result: HandlerResult): Uint
     return answer(swBytesAvailable(Math.min(data.length, 256)));
   }
   const ne = cmd.ne;
-  if (ne !== undefined) {
-    const maxLe = ne === 65536 || (ne === 256 && !cmd.extended);
-    const mismatch = result.exactLe === true ? data.length !== ne : data.length > ne;
-    if (!maxLe && mismatch) return answer(data.length <= 256 ? swWrongLe(data.length) : SW.WRONG_LENGTH);
-    if (data.length > ne) {
-      ctx.pendingResponse = { data: data.slice(ne), sw };
-      return answer(swBytesAvailable(Math.min(data.length - ne, 256)), data.subarray(0, ne));
-    }
+  if (ne === undefined) return answer(sw);
+  const maxLe = ne === 65536 || (ne === 256 && !cmd.extended);
+  const mismatch = result.exactLe === true ? data.length !== ne : data.length > ne;
+  if (!maxLe && mismatch) return answer(data.length <= 256 ? swWrongLe(data.length) : SW.WRONG_LENGTH);
+  if (data.length > ne) {
+    ctx.pendingResponse = { data: data.slice(ne), sw };
+    return answer(swBytesAvailable(Math.min(data.length - ne, 256)), data.subarray(0, ne));
   }
   return answer(sw, data);
 }

@@ -21,7 +21,8 @@ export function keyForUsage(from: DedicatedFile, usage: KeyUsage): CardKey {
  * the data are `commandMac(key, CLA INS P1 P2, data without MAC, challenge)` (src/keys), i.e. over
  * header || Lc as sent || data. The IV is the pending GET CHALLENGE value, used up by this check;
  * without one: 6984 when `challenge` is 'required', an all-zero IV when 'optional' (a form that
- * accepts a MAC any session can replay; no command of the default card uses it).
+ * accepts a MAC any session can replay; no command of the SSC profile uses it any more: a RELOAD
+ * PIN without a challenge is the PBOC form, see handlers/pin-pboc, off unless personalized).
  * Then a blocked key is 6983; otherwise the key's try is spent durably before the comparison and
  * restored by a match, and a mismatch is 6988. Returns the data without the MAC.
  */
@@ -44,7 +45,7 @@ export function checkCommandMac(
   const keyBytes = key.key;
   let expected: Uint8Array;
   try {
-    expected = commandMac(key.algorithm, keyBytes, header, body, iv ?? new Uint8Array(0));
+    expected = commandMac(key.cipher, keyBytes, header, body, iv ?? new Uint8Array(0));
   } finally {
     keyBytes.fill(0);
   }
@@ -69,6 +70,23 @@ export const CLA_SM = CLA.SECURE_MESSAGING;
  */
 export function macKeyForWrite(ctx: CardContext, ef: ElementaryFile): CardKey {
   const keyId = macKeyIdOf(ef.write);
+  if (keyId === undefined) {
+    throw new StatusWordError(SW.SECURITY_STATUS_NOT_SATISFIED, `${ef.name}: no key to check a MAC with`);
+  }
+  const key = ctx.resolveKey(ef.parent ?? ctx.tree, keyId);
+  if (key === undefined) throw new StatusWordError(SW.REFERENCED_DATA_NOT_FOUND, `no key ${keyId}`);
+  return key;
+}
+
+/**
+ * The key that checks the MAC of a READ RECORD sent with secure messaging (`04 B2`): the key the
+ * file's read condition names, else the one its write condition names (project choice: EF05 and
+ * EF06 are read freely but written after the issuance key, and an issuance printer that
+ * authenticated with that key MACs its reads with it too). Neither names a key: 6982; a named key
+ * the tree lacks: 6A88.
+ */
+export function macKeyForRead(ctx: CardContext, ef: ElementaryFile): CardKey {
+  const keyId = macKeyIdOf(ef.read) ?? macKeyIdOf(ef.write);
   if (keyId === undefined) {
     throw new StatusWordError(SW.SECURITY_STATUS_NOT_SATISFIED, `${ef.name}: no key to check a MAC with`);
   }

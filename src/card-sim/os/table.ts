@@ -1,6 +1,7 @@
 import { CLA, INS, insInfo } from '../../apdu/index.js';
 import type { CommandHandler } from './context.js';
 import { externalAuthenticate, getChallenge, getData, internalAuthenticate } from './handlers/auth.js';
+import { getProcessingOptions } from './handlers/processing-options.js';
 import { getResponse } from './handlers/get-response.js';
 import { appendRecord, readBinary, readRecord, updateBinary, updateRecord } from './handlers/files.js';
 import { applicationBlock, applicationUnblock, cardBlock } from './handlers/lifecycle.js';
@@ -11,7 +12,7 @@ import { CLA_SM } from './secure-messaging.js';
 /**
  * One row of the INS table: the handler and the CLA bytes it accepts (others get 6E00). The file
  * writes also take CLA_SM (04): data || MAC4, checked by the handler against the file's write
- * condition (handlers/files writableData).
+ * condition (handlers/files writableData); so does READ RECORD (a MAC'd read, handlers/files).
  */
 export interface InsEntry {
   readonly ins: number;
@@ -37,18 +38,20 @@ const ENTRIES: readonly InsEntry[] = [
   entry(INS.SELECT, [CLA.ISO], selectFile, { runsWhileBlocked: true }),
   entry(INS.READ_BINARY, [CLA.ISO], readBinary),
   entry(INS.UPDATE_BINARY, [CLA.ISO, CLA_SM], updateBinary),
-  entry(INS.READ_RECORD, [CLA.ISO], readRecord),
+  entry(INS.READ_RECORD, [CLA.ISO, CLA_SM], readRecord),
   entry(INS.UPDATE_RECORD, [CLA.ISO, CLA_SM], updateRecord),
   entry(INS.APPEND_RECORD, [CLA.ISO, CLA_SM], appendRecord),
   entry(INS.VERIFY, [CLA.ISO], verify),
-  // One byte, two commands told apart by P1 (CHANGE PIN 01, RELOAD PIN 00); one handler.
-  entry(INS.CHANGE_PIN, [CLA.PROPRIETARY], changeOrReloadPin),
+  // One byte, three commands told apart by P1 and CLA (CHANGE PIN 80 5E 01, RELOAD PIN 80 5E 00,
+  // the issuer's PIN change script 84 5E 01); one handler.
+  entry(INS.CHANGE_PIN, [CLA.PROPRIETARY, CLA.PROPRIETARY_SM], changeOrReloadPin),
   // One byte, two commands told apart by CLA (00 CHANGE REFERENCE DATA, 84 PIN UNBLOCK); one handler.
   entry(INS.CHANGE_REFERENCE_DATA, [CLA.ISO, CLA.PROPRIETARY_SM], changeReferenceDataOrUnblock),
   entry(INS.GET_CHALLENGE, [CLA.ISO], getChallenge, { runsWhileBlocked: true }),
   entry(INS.EXTERNAL_AUTHENTICATE, [CLA.ISO], externalAuthenticate),
   entry(INS.INTERNAL_AUTHENTICATE, [CLA.ISO], internalAuthenticate),
   entry(INS.GET_DATA, [CLA.PROPRIETARY, CLA.ISO], getData),
+  entry(INS.GET_PROCESSING_OPTIONS, [CLA.PROPRIETARY], getProcessingOptions),
   entry(INS.GET_RESPONSE, [CLA.ISO], getResponse, { runsWhileBlocked: true }),
   entry(INS.APPLICATION_BLOCK, [CLA.PROPRIETARY_SM], applicationBlock, { runsWhileBlocked: true }),
   entry(INS.APPLICATION_UNBLOCK, [CLA.PROPRIETARY_SM], applicationUnblock, { runsWhileBlocked: true }),

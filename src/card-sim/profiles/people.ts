@@ -134,7 +134,8 @@ const WANG_YAN: PersonalizationDocument = {
   },
   card: {
     number: 'G44030157',
-    identifier: '4403059001570042',
+    // The form real cards carry: region code, the MOHRSS RID D156000005, serial, F padding.
+    identifier: '440305D1560000059001570042FFFFFF',
     type: '1',
     issueDate: '2023-09-05',
     expiryDate: '2033-09-05',

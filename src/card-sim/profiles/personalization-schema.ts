@@ -20,7 +20,7 @@ import {
   WORK_RECORD_LAYOUT,
 } from '../../records/index.js';
 import type { AboCode, HealthFlags, InsuranceParticipation, InsuranceStatusCode, InsuranceType, RhCode } from '../../records/index.js';
-import { SSC_KEY_NAMES } from '../../keys/index.js';
+import { SSC_KEY_NAMES, isCardIdentifier } from '../../keys/index.js';
 import type { SscKeyName } from '../../keys/index.js';
 import { citizenIdBirthDate, citizenIdProblem, citizenIdSex, isRegionCode, isValidPan } from '../../records/index.js';
 import {
@@ -76,13 +76,13 @@ function pinSettings<const E extends v.ObjectEntries>(entries: E, defaults: Part
   return v.pipe(
     object(entries),
     v.rawTransform(({ dataset, addIssue, NEVER }) => {
-      const given = dataset.value as { initial?: string; tryLimit?: number; forbidReturnToInitial?: boolean };
+      const given = dataset.value as { initial?: string; tryLimit?: number; forbidReturnToInitial?: boolean; zeroIvReload?: boolean };
       const partial: Partial<PinPolicy> = { ...defaults };
       if (given.initial !== undefined) partial.initialPin = given.initial;
       if (given.tryLimit !== undefined) partial.tryLimit = given.tryLimit;
       if (given.forbidReturnToInitial !== undefined) partial.forbidReturnToInitial = given.forbidReturnToInitial;
       try {
-        return definePinPolicy(partial);
+        return { ...definePinPolicy(partial), zeroIvReload: given.zeroIvReload === true };
       } catch (err) {
         if (!(err instanceof PinPolicyError)) throw err;
         // The policy message names its own field ("PIN policy initialPin must ..."); keep only the rule.
@@ -96,10 +96,24 @@ function pinSettings<const E extends v.ObjectEntries>(entries: E, defaults: Part
 
 const appPin = v.pipe(
   pinSettings(
-    { initial: v.optional(text), tryLimit: v.optional(v.number()), forbidReturnToInitial: v.optional(flag) },
+    {
+      initial: v.optional(text),
+      tryLimit: v.optional(v.number()),
+      forbidReturnToInitial: v.optional(flag),
+      /**
+       * RELOAD PIN in the PBOC zero-IV form (no challenge; replayable) is accepted. Default false:
+       * the card wants the challenge-bound form (see os/handlers/pin-pboc.ts).
+       */
+      zeroIvReload: v.optional(flag),
+    },
     { initialPin: PERSONALIZATION_DEFAULTS.appPin, tryLimit: PERSONALIZATION_DEFAULTS.appPinTryLimit, forbidReturnToInitial: false },
   ),
-  v.transform((p) => ({ initial: p.initialPin, tryLimit: p.tryLimit, forbidReturnToInitial: p.forbidReturnToInitial })),
+  v.transform((p) => ({
+    initial: p.initialPin,
+    tryLimit: p.tryLimit,
+    forbidReturnToInitial: p.forbidReturnToInitial,
+    zeroIvReload: p.zeroIvReload,
+  })),
 );
 
 const bankPin = v.pipe(
@@ -109,6 +123,18 @@ const bankPin = v.pipe(
   ),
   v.transform((p) => ({ initial: p.initialPin, tryLimit: p.tryLimit })),
 );
+
+/**
+ * Financial cards: the bank application's state at issue. 'inactive' personalizes it temporarily
+ * blocked (APPLICATION BLOCK state) until a bank activates it with APPLICATION UNBLOCK under
+ * BANK_APP_CONTROL; default 'active'.
+ */
+const bankApplication = object({
+  state: v.optional(
+    v.picklist(['active', 'inactive'], (issue) => `must be "active" or "inactive", got ${got(issue)}`),
+    'active',
+  ),
+});
 
 // ---- person and card ---------------------------------------------------------------------------
 
@@ -127,7 +153,7 @@ const personShape = object({
   ),
   /** '1' male, '2' female; must agree with the ID number's 17th digit. */
   sex: v.picklist(['1', '2'], (issue) => `must be "1" (male) or "2" (female), got ${got(issue)}`),
-  /** GB 3304 two-digit code ('01' 汉族 ...). */
+  // GB 3304 two-digit code ('01' 汉族 ...): documented on the `ethnicity` schema itself.
   ethnicity,
   /** 6-digit region code of the birthplace. */
   birthplace: regionCode,
@@ -159,9 +185,17 @@ function ef05Length(key: (typeof SSC_EF05_ITEMS)[number]['key']): number {
 const cardShape = object({
   /** Card number (卡号), 9 characters of digits and capital letters. */
   number: pattern(new RegExp(`^[0-9A-Z]{${ef05Length('cardNumber')}}$`), '9 digits or capital letters'),
-  /** Card identifier (卡识别码), 16..32 digits starting with the issuing region code. */
+  /**
+   * Card identifier (卡识别码) starting with the issuing region code: as real cards carry it,
+   * 32 characters region code || D156000005 || serial digits || F padding (e.g.
+   * 330300D15600000599110145FFFFFFFF), or 16..32 digits (the form of earlier sscard cards).
+   */
   identifier: v.pipe(
-    pattern(new RegExp(`^[0-9]{16,${2 * ef05Length('cardIdentifier')}}$`), '16 to 32 digits'),
+    text,
+    v.check(
+      (s) => isCardIdentifier(s),
+      (issue) => `must be 16 to 32 digits, or 32 characters: region code, D156000005, serial digits, F padding; got ${got(issue)}`,
+    ),
     v.check((s) => isRegionCode(s.slice(0, 6)), 'must start with the issuing region code; its first 6 digits are not one'),
   ),
   /** Card type, one character. */
@@ -336,6 +370,7 @@ export const personalizationSchema = v.pipe(
     financial: v.optional(flag, false),
     pin: v.optional(appPin, {}),
     bankPin: v.optional(bankPin),
+    bankApplication: v.optional(bankApplication),
     person: personSchema,
     card: cardSchema,
     /** Newest first, at most 4. */
@@ -345,15 +380,17 @@ export const personalizationSchema = v.pipe(
     keys: v.optional(keysSchema, {}),
   }),
   v.rawTransform(({ dataset, addIssue, NEVER }) => {
-    const { keys, bankPin: bank, ...doc } = dataset.value;
+    const { keys, bankPin: bank, bankApplication: bankApp, ...doc } = dataset.value;
     const given = dataset.value;
     if (!doc.financial && bank !== undefined) fail(addIssue, given, 'bankPin', 'only a financial card has a bank PIN');
+    else if (!doc.financial && bankApp !== undefined) fail(addIssue, given, 'bankApplication', 'only a financial card has a bank application');
     else if (doc.financial && doc.card.pan === null) fail(addIssue, given, 'card.pan', 'is required on a financial card');
     else if (!doc.financial && doc.card.pan !== null) fail(addIssue, given, 'card.pan', 'only a financial card has a PAN');
     else if (doc.card.issueDate < doc.person.birthDate) fail(addIssue, given, 'card.issueDate', 'is before the birth date (person.birthDate)');
     else {
       const resolvedBank = doc.financial ? (bank ?? v.parse(bankPin, {})) : null;
-      return { ...doc, bankPin: resolvedBank, masterKeys: keys };
+      const resolvedBankApp = doc.financial ? (bankApp ?? v.parse(bankApplication, {})) : null;
+      return { ...doc, bankPin: resolvedBank, bankApplication: resolvedBankApp, masterKeys: keys };
     }
     return NEVER;
   }),

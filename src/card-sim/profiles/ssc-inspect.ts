@@ -49,6 +49,12 @@ export interface SscCardReport {
   insurance: Partial<Record<InsuranceType, InsuranceParticipation>>;
   health: { basics: HealthBasics | null; contraindications: Contraindication[]; history: MedicalHistoryEntry[] };
   bank: { pan: string; holder: string } | null;
+  /**
+   * Lifecycle of the applications (APPLICATION BLOCK state; the bank's is null on a card without
+   * it): 'usable', or blocked 'temporary' / 'permanent'. A new financial card's inactive bank
+   * application shows as 'temporary' until the bank activates it.
+   */
+  applications: { ssse: 'usable' | 'temporary' | 'permanent' | null; bank: 'usable' | 'temporary' | 'permanent' | null };
   /** Record capacity of the cyclic files (null when the file is missing). */
   capacity: { workRecords: number | null; contraindications: number | null; history: number | null };
   /** Records that could not be decoded, e.g. "SSSE/EF06 record 2: ...". */
@@ -95,6 +101,10 @@ function pinReport(owner: DedicatedFile | undefined, id: string): PinReport | nu
   return { triesLeft: s.triesLeft, tryLimit: s.tryLimit, blocked: s.blocked, initial: s.initial };
 }
 
+function lifecycleOf(app: DedicatedFile | undefined): 'usable' | 'temporary' | 'permanent' | null {
+  return app === undefined ? null : app.blocked ?? 'usable';
+}
+
 /** Decodes every SSC record of `tree` it can find. */
 export function inspectSscTree(tree: MasterFile): SscCardReport {
   const problems: string[] = [];
@@ -109,6 +119,7 @@ export function inspectSscTree(tree: MasterFile): SscCardReport {
     insurance: {},
     health: { basics: null, contraindications: [], history: [] },
     bank: null,
+    applications: { ssse: lifecycleOf(ssse), bank: lifecycleOf(tree.findByDfName(BANK_AID)) },
     capacity: { workRecords: null, contraindications: null, history: null },
     problems,
   };
@@ -161,7 +172,12 @@ export function inspectSscTree(tree: MasterFile): SscCardReport {
   const workFile = ef(df(ssse, SSC_FIDS.DF02), SSC_FIDS.EF07);
   report.workRecords = records(workFile, 'DF02/EF07', decodeWorkRecord);
   report.capacity.workRecords = workFile?.maxRecords ?? null;
-  const insurance = records(ef(df(ssse, SSC_FIDS.DF03), SSC_FIDS.DF03_EF05), 'DF03/EF05', decodeInsuranceParticipation);
+  // Images made before the §7 items took DF03/EF05 hold the participation there.
+  const df03 = df(ssse, SSC_FIDS.DF03);
+  const insuranceFile = ef(df03, SSC_FIDS.DF03_INSURANCE);
+  const insurance = insuranceFile !== undefined
+    ? records(insuranceFile, 'DF03/EF08', decodeInsuranceParticipation)
+    : records(ef(df03, SSC_FIDS.DF03_EF05), 'DF03/EF05', decodeInsuranceParticipation);
   INSURANCE_TYPES.forEach((t, i) => {
     const p = insurance[i];
     if (p !== undefined) report.insurance[t.key] = p;

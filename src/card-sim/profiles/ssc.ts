@@ -1,5 +1,5 @@
-import { concatBytes, encodeBcd, encodeBerTlv, encodeGbk } from '../../apdu/index.js';
-import { SSC_KEYS, diversifyKey, issuerTestMasterKey, sscKeyNamesOf } from '../../keys/index.js';
+import { concatBytes, encodeBcd, encodeBerTlv } from '../../apdu/index.js';
+import { SSC_KEYS, diversificationInput, diversifyKey, issuerTestMasterKey, sscKeyNamesOf } from '../../keys/index.js';
 import type { KeyAlgorithm, SscKeyApplication } from '../../keys/index.js';
 import {
   CONTRAINDICATION_LENGTH,
@@ -33,6 +33,8 @@ import type { SimulatedCardOptions } from '../card.js';
 import type { DedicatedFile } from '../fs/nodes.js';
 import { validatePersonalization } from './personalization.js';
 import type { ResolvedPersonalization } from './personalization.js';
+import { addPkiApplication, addSsseTlvFiles } from './ssc-files.js';
+import { addPbocRecords, addPse, bankHolderName, pbocApplicationOptions } from './ssc-pboc.js';
 
 // Deprecated aliases of the identifiers that moved to src/records, exported where they always were.
 export { SSSE_DF_NAME, BANK_AID, SSC_FIDS, SSC_PINS } from './ssc-ids.js';
@@ -43,12 +45,13 @@ export function sscAlgorithm(specVersion: '2.00' | '3.00'): KeyAlgorithm {
 }
 
 /**
- * The 8 card-specific ATR bytes: the last 8 bytes of the card identifier's BCD, i.e. the same data
- * the keys are diversified with, so a terminal can derive card keys from the ATR alone.
+ * The 8 card-specific ATR bytes (the ATR's last 8 bytes as a reader returns them, see buildAtr):
+ * the last 8 bytes of the card identifier without its F padding, i.e. the card-level data the
+ * keys are diversified with (src/keys diversificationInput), so a terminal can derive card keys
+ * from the ATR (and, for RID-form identifiers, the region code).
  */
 export function atrCardBytesOf(cardIdentifier: string): Uint8Array {
-  const bcd = encodeBcd(cardIdentifier);
-  return bcd.slice(bcd.length - 8);
+  return diversificationInput(cardIdentifier).cardBytes;
 }
 
 function ef05Value(p: ResolvedPersonalization, key: SscEf05Key): string {
@@ -97,11 +100,13 @@ function itemRecordLengths(items: readonly { length: number }[]): number[] {
 /**
  * Installs the keys `application` holds (SSC_KEYS) in `df`. Project choice: the bank application's
  * keys use the card's algorithm too (3DES on 2.00 cards, SM4 on 3.00), so a terminal learns it
- * from the SSSE FCI for both applications.
+ * from the SSSE FCI for both applications. The EF0D key is installed on 3.00 cards only (the
+ * file is theirs): a 2.00 card answers 6A88 to key 0D.
  */
 function installKeys(df: DedicatedFile, application: SscKeyApplication, p: ResolvedPersonalization): void {
   const algorithm = sscAlgorithm(p.specVersion);
   for (const name of sscKeyNamesOf(application)) {
+    if (name === 'RKEF0D' && p.specVersion !== '3.00') continue;
     const master = p.masterKeys[name] ?? issuerTestMasterKey(name);
     df.addKey({
       id: SSC_KEYS[name].kid,
@@ -113,34 +118,25 @@ function installKeys(df: DedicatedFile, application: SscKeyApplication, p: Resol
 }
 
 /**
- * Bank record (SFI 1, record 1): template 70 { 5A PAN (BCD, F-padded), 5F20 cardholder name }.
- * 5F20 is the Latin 'SURNAME/GIVEN' form when the document has one, else the GBK name cut at a
- * character boundary to EMV's 26 bytes (project choice: some domestic cards print Chinese there).
+ * Bank record (SFI 1, record 1): template 70 { 5A PAN (BCD, F-padded), 5F20 cardholder name
+ * (see bankHolderName) }, as card profile §5 has it; the PBOC records are in SFI 2 and 3.
  */
 function bankRecord(p: ResolvedPersonalization): Uint8Array {
   const pan = encodeBcd(p.card.pan ?? '');
-  let holder: Uint8Array;
-  if (p.person.latinName !== null) {
-    holder = new Uint8Array(Buffer.from(p.person.latinName, 'ascii'));
-  } else {
-    let text = '';
-    for (const ch of Array.from(p.person.name)) {
-      if (encodeGbk(text + ch).length > 26) break;
-      text += ch;
-    }
-    holder = encodeGbk(text);
-  }
-  return encodeBerTlv(0x70, concatBytes(encodeBerTlv(0x5a, pan), encodeBerTlv(0x5f20, holder)));
+  return encodeBerTlv(0x70, concatBytes(encodeBerTlv(0x5a, pan), encodeBerTlv(0x5f20, bankHolderName(p))));
 }
 
 /**
  * Builds the SSC file tree of card profile §2, §3 and §5 from a personalization document (checked
  * first; see validatePersonalization). Access conditions:
  * - SSSE/EF05: read always. SSSE/EF06: read always on spec 2.00, after EXTERNAL AUTHENTICATE with
- *   RKSSSE (kid SSC_KEYS.RKSSSE.kid) on 3.00. Neither is writable through APDUs: wrong data means
- *   the issuer re-makes the card.
- * - DF02/EF07 work record, DF03/EF05 insurance: read after the application PIN or RKSSSE; write
- *   after external authentication with UKSSSE.
+ *   RKSSSE (key 0A) on 3.00. Both are written (UPDATE RECORD by number or by identifier, plain or
+ *   with a MAC) after external authentication with the issuance key (04): issuance and the
+ *   correction of a card whose stored data is wrong (card profile §7).
+ * - SSSE/EF0D (3.00), the DF01, DF03, DF04 item files and the PKI application (3.00): see
+ *   ssc-files.ts; the PBOC side of the bank application: see ssc-pboc.ts.
+ * - DF02/EF07 work record, DF03/EF08 insurance participation: read after the application PIN or
+ *   RKSSSE; write after external authentication with UKSSSE.
  * - DF10 health files (EF05, EF07, EF08): read after the application PIN; write after external
  *   authentication with the health key (SSC_KEYS.HEALTH.kid) AND only with secure messaging: the
  *   write comes as `04 DC` / `04 E2` with a MAC made with the same health key over the challenge
@@ -148,14 +144,15 @@ function bankRecord(p: ResolvedPersonalization): Uint8Array {
  *   choice: the health key is the MAC key too, so a hospital's secure module keeps one master key
  *   for the one right "write health data"; a plain write answers 6982, a bad MAC 6988 and costs
  *   a health-key try.
- * - DF01 (public) and DF04 (medical insurance) exist but hold no files yet.
- * - Keys live in the SSSE and are diversified from the issuer master keys (the published test keys
- *   unless the document gives its own) with the card identifier; see diversifyKey. Among them the
+ * - Keys live in the SSSE (the DF04 key in DF04) and are diversified from the issuer master keys
+ *   (the published test keys unless the document gives its own) with the card identifier; see
+ *   diversifyKey. Their numbers are the reader programs' (0A, 04, 0D; see SSC_KEYS). Among them the
  *   application control key SSC_KEYS.APP_CONTROL (usage 'lifecycle') authorises APPLICATION BLOCK /
  *   UNBLOCK and CARD BLOCK (project choice: the profile names no key for them).
- * - The bank application (financial cards) holds the bank PIN and its two issuer keys,
- *   SSC_KEYS.BANK_PIN_RELOAD and BANK_PIN_UNBLOCK, diversified the same way (see handlers/pin for
- *   the bank's RELOAD PIN and PIN UNBLOCK).
+ * - The bank application (financial cards) holds the bank PIN and its issuer keys,
+ *   SSC_KEYS.BANK_PIN_RELOAD, BANK_PIN_UNBLOCK and BANK_APP_CONTROL, diversified the same way (see
+ *   handlers/pin for the bank's RELOAD PIN and PIN UNBLOCK, handlers/lifecycle for the block and
+ *   unblock). With `bankApplication.state: 'inactive'` it starts temporarily blocked.
  * - EF05, EF06 and DF10/EF05 have one fixed length per record (recordLengths).
  */
 export function buildSscTree(document: unknown): MasterFile {
@@ -163,7 +160,13 @@ export function buildSscTree(document: unknown): MasterFile {
   const algorithm = sscAlgorithm(p.specVersion);
   const mf = new MasterFile({ atrCardBytes: atrCardBytesOf(p.card.identifier) });
 
-  const ssse = mf.addDf({ fid: SSC_FIDS.SSSE, dfName: SSSE_DF_NAME, label: 'SSSE', cryptoAlgorithm: algorithm });
+  const ssse = mf.addDf({
+    fid: SSC_FIDS.SSSE,
+    dfName: SSSE_DF_NAME,
+    label: 'SSSE',
+    cryptoAlgorithm: algorithm,
+    ...(p.pin.zeroIvReload ? { zeroIvReload: true } : {}),
+  });
   ssse.addPin({
     id: SSC_PINS.app.id,
     reference: SSC_PINS.app.reference,
@@ -184,7 +187,7 @@ export function buildSscTree(document: unknown): MasterFile {
     recordLengths: itemRecordLengths(SSC_EF05_ITEMS),
     records: SSC_EF05_ITEMS.map((item) => encodeSscItem(item, ef05Value(p, item.key))),
     read: ALWAYS,
-    write: NEVER,
+    write: afterKey(SSC_KEYS.ISSUANCE.kid),
   });
   const name = splitSscName(p.person.name);
   ssse.addEf({
@@ -195,7 +198,7 @@ export function buildSscTree(document: unknown): MasterFile {
     recordLengths: itemRecordLengths(SSC_EF06_ITEMS),
     records: SSC_EF06_ITEMS.map((item) => encodeSscItem(item, ef06Value(p, item.key, name))),
     read: p.specVersion === '2.00' ? ALWAYS : afterKey(SSC_KEYS.RKSSSE.kid),
-    write: NEVER,
+    write: afterKey(SSC_KEYS.ISSUANCE.kid),
   });
 
   const readAfterPinOrKey = afterPinOrKey(SSC_PINS.app.id, SSC_KEYS.RKSSSE.kid);
@@ -215,9 +218,9 @@ export function buildSscTree(document: unknown): MasterFile {
   });
   const df03 = ssse.addDf({ fid: SSC_FIDS.DF03, label: 'DF03' });
   df03.addEf({
-    fid: SSC_FIDS.DF03_EF05,
-    sfi: SSC_SFIS.DF03_EF05,
-    label: 'EF05',
+    fid: SSC_FIDS.DF03_INSURANCE,
+    sfi: SSC_SFIS.DF03_INSURANCE,
+    label: 'EF08',
     structure: 'linear-fixed',
     recordLength: INSURANCE_RECORD_LENGTH,
     maxRecords: INSURANCE_TYPES.length,
@@ -225,7 +228,9 @@ export function buildSscTree(document: unknown): MasterFile {
     read: readAfterPinOrKey,
     write: updateAfterKey,
   });
-  ssse.addDf({ fid: SSC_FIDS.DF04, label: 'DF04' });
+  const df04 = ssse.addDf({ fid: SSC_FIDS.DF04, label: 'DF04' });
+  installKeys(df04, 'df04', p);
+  addSsseTlvFiles(ssse, p);
 
   const healthRead = afterPin(SSC_PINS.app.id);
   const healthWrite = afterKeyWithMac(SSC_KEYS.HEALTH.kid);
@@ -266,7 +271,17 @@ export function buildSscTree(document: unknown): MasterFile {
   });
 
   if (p.financial && p.bankPin !== null) {
-    const bank = mf.addDf({ fid: SSC_FIDS.BANK, dfName: BANK_AID, label: 'BANK' });
+    // An inactive bank application is personalized temporarily blocked: the chip itself refuses
+    // it (6A81) until a bank activates it with APPLICATION UNBLOCK under BANK_APP_CONTROL.
+    const inactive = p.bankApplication?.state === 'inactive';
+    addPse(mf);
+    const bank = mf.addDf({
+      fid: SSC_FIDS.BANK,
+      dfName: BANK_AID,
+      label: 'BANK',
+      ...pbocApplicationOptions(),
+      ...(inactive ? { blocked: 'temporary' as const } : {}),
+    });
     bank.addPin({
       id: SSC_PINS.bank.id,
       reference: SSC_PINS.bank.reference,
@@ -289,7 +304,9 @@ export function buildSscTree(document: unknown): MasterFile {
       read: ALWAYS,
       write: NEVER,
     });
+    addPbocRecords(bank, p);
   }
+  if (p.specVersion === '3.00') addPkiApplication(mf);
   return mf;
 }
 

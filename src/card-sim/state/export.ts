@@ -16,6 +16,9 @@ function exportDf(df: DedicatedFile): DfState {
   if (df.cryptoAlgorithm !== undefined) out.cryptoAlgorithm = df.cryptoAlgorithm;
   if (df.fciProprietary !== undefined) out.fciProprietary = toHex(df.fciProprietary);
   if (df.blocked !== undefined) out.applicationBlocked = df.blocked;
+  if (df.dataObjects !== undefined) out.dataObjects = toHex(df.dataObjects);
+  if (df.processingOptions !== undefined) out.processingOptions = toHex(df.processingOptions);
+  if (df.zeroIvReload) out.zeroIvReload = true;
   out.pins = df.pins.map((p) => ({
     id: p.id,
     reference: p.reference,

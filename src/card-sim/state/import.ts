@@ -79,6 +79,9 @@ function newDf(s: DfState): DedicatedFile {
     ...(s.cryptoAlgorithm === undefined ? {} : { cryptoAlgorithm: s.cryptoAlgorithm }),
     ...(s.fciProprietary === undefined ? {} : { fciProprietary: fromHex(s.fciProprietary) }),
     ...(s.applicationBlocked === undefined ? {} : { blocked: s.applicationBlocked }),
+    ...(s.dataObjects === undefined ? {} : { dataObjects: fromHex(s.dataObjects) }),
+    ...(s.processingOptions === undefined ? {} : { processingOptions: fromHex(s.processingOptions) }),
+    ...(s.zeroIvReload === undefined ? {} : { zeroIvReload: s.zeroIvReload }),
   });
 }
 

@@ -103,9 +103,9 @@ export const keyState = v.pipe(
   object(
     {
       id: integer(0, 255),
-      algorithm: oneOf(['3des', 'sm4'] as const),
+      algorithm: oneOf(['3des', 'sm4', 'sm2'] as const),
       usage: oneOf(KEY_USAGES as readonly (typeof KEY_USAGES)[number][]),
-      /** Key bytes, hex (test keys; see the project docs on key handling). */
+      /** Key bytes, hex (test keys; see the project docs on key handling); an SM2 key: its private key d. */
       key: hex,
       tryLimit: integer(1, 15),
       triesLeft: integer(0, 15),

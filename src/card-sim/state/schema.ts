@@ -25,7 +25,10 @@ export const CARD_STATE_FORMAT = 'sscard-card-state';
  * The write condition kind 'key-and-mac' (secure messaging) was added to version 2 without a new
  * version (project choice): the shape of a state is unchanged, every state written before reads
  * as it did, and a build that predates the kind refuses a state holding it with a field error
- * (`...write.kind`) rather than misreading it. A version 1 state never holds it (refused).
+ * (`...write.kind`) rather than misreading it. A version 1 state never holds it (refused). The
+ * same holds for the later optional DF fields `dataObjects`, `processingOptions` and
+ * `zeroIvReload` (PBOC application, RELOAD PIN), the key algorithm 'sm2' and the key usage 'sign'
+ * (the PKI application's signing key, kept in `keys` like every other card key).
  */
 export const CARD_STATE_VERSION = 2;
 
@@ -165,6 +168,12 @@ function dfEntries(version: StateVersion) {
     fciProprietary: v.optional(hex),
     /** Applications blocked by APPLICATION BLOCK (absent while usable). */
     applicationBlocked: version >= 2 ? v.optional(oneOf(APPLICATION_BLOCKS)) : notIn(version),
+    /** GET DATA objects (BER-TLV, hex), e.g. a PBOC application's ATC. */
+    dataObjects: version >= 2 ? v.optional(hex) : notIn(version),
+    /** The GET PROCESSING OPTIONS answer (hex) of a PBOC application. */
+    processingOptions: version >= 2 ? v.optional(hex) : notIn(version),
+    /** RELOAD PIN in the PBOC zero-IV form is accepted (absent: not). */
+    zeroIvReload: version >= 2 ? v.optional(flag) : notIn(version),
     pins: v.array(pinState(version), ARRAY),
     keys: v.array(keyState, ARRAY),
   };
@@ -202,6 +211,9 @@ function mfState(version: StateVersion): v.GenericSchema<unknown, DfState> {
       ),
       label: v.optional(text),
       applicationBlocked: v.optional(v.never('the MF is not an application')),
+      dataObjects: v.optional(v.never('the MF is not an application')),
+      processingOptions: v.optional(v.never('the MF is not an application')),
+      zeroIvReload: v.optional(v.never('the MF is not an application')),
       pins: v.array(pinState(version), ARRAY),
       keys: v.array(keyState, ARRAY),
       children,

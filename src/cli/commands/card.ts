@@ -166,6 +166,9 @@ function showReport(image: string, meta: ReturnType<typeof readCardImage>, r: Ss
   row('card number', r.issuer.cardNumber ?? '(unknown)');
   row('application PIN', r.appPin === null ? 'none' : pinLine(r.appPin));
   row('bank PIN', r.bankPin === null ? 'none (not a financial card)' : pinLine(r.bankPin));
+  const lifecycle = (state: 'usable' | 'temporary' | 'permanent' | null) =>
+    state === null ? 'none' : state === 'usable' ? 'usable' : `blocked (${state})`;
+  row('applications', `SSSE ${lifecycle(r.applications.ssse)}, bank ${lifecycle(r.applications.bank)}`);
 
   head('SSSE/EF05 card issuer data');
   for (const item of SSC_EF05_ITEMS) row(`${hexTag(item.tag)} ${item.key}`, r.issuer[item.key] ?? '(missing)');

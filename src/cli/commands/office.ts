@@ -6,6 +6,7 @@ import { Registry, defaultRegistryLocation } from '../../office/index.js';
 import type { CardStatus, HistoryEntry, OperationContext } from '../../office/index.js';
 import { colors, printLine } from '../output.js';
 import { CliInputError } from '../errors.js';
+import { registerOfficeServeCommand } from './office-serve.js';
 import { documentFor, saveNewCardImage } from './card.js';
 
 /*
@@ -179,4 +180,5 @@ export function registerOfficeCommands(program: Command): void {
     .addOption(dbOption())
     .option('--json', 'print the new card record as JSON')
     .action((opts: IssueOptions) => officeIssue(opts));
+  registerOfficeServeCommand(office);
 }

@@ -9,6 +9,8 @@ import { readPins } from '../pin-input.js';
 import type { CliIo } from '../pin-input.js';
 import { colors, printLine } from '../output.js';
 import { CliInputError } from '../errors.js';
+import { addBlacklistOptions, withBlacklist } from '../blacklist-options.js';
+import type { BlacklistCliOptions } from '../blacklist-options.js';
 
 /*
  * `sscard pin verify | change | status`: the application PIN (社保应用密码) as the cardholder uses
@@ -16,7 +18,7 @@ import { CliInputError } from '../errors.js';
  * from the command line, and never appear in output, errors or traces.
  */
 
-interface PinOptions extends CardSourceOptions {
+interface PinOptions extends CardSourceOptions, BlacklistCliOptions {
   pinStdin?: boolean;
   /** Set when someone wrote --pin <value>: refused, see refusePinArgument. */
   pin?: string;
@@ -62,8 +64,9 @@ function refusePinArgument(opts: PinOptions, args: readonly string[]): void {
 
 async function verify(opts: PinOptions, io: CliIo): Promise<void> {
   // The command reports whether the PIN is right, so the terminal's initial-PIN refusal is off
-  // here; the initial PIN is reported as a note instead.
-  await withSscCard(
+  // here; the initial PIN is reported as a note instead. A listed card is refused when it is
+  // opened, before the PIN is asked for (--blacklist, --db).
+  await withBlacklist(opts, (blacklist) => withSscCard(
     opts,
     async (card) => {
       // Asked once the card is open, so a missing image or card is reported before anyone types.
@@ -80,8 +83,8 @@ async function verify(opts: PinOptions, io: CliIo): Promise<void> {
         printLine(c.yellow('note: this is still the initial PIN; POS terminals refuse it until it is changed (sscard pin change)'));
       }
     },
-    { refuseInitialPin: false },
-  );
+    { ...blacklist, refuseInitialPin: false },
+  ));
 }
 
 async function change(opts: PinOptions, io: CliIo): Promise<void> {
@@ -127,10 +130,10 @@ function cardOptions(cmd: Command, pinInput: boolean): Command {
 
 export function registerPinCommands(program: Command, io: () => CliIo): void {
   const pin = program.command('pin').description('verify, change or check the application PIN (never taken from the command line)');
-  cardOptions(
+  addBlacklistOptions(cardOptions(
     pin.command('verify').description('check the application PIN (a wrong PIN costs a try); 1 line with --pin-stdin'),
     true,
-  ).action(async (opts: PinOptions, cmd: Command) => {
+  )).action(async (opts: PinOptions, cmd: Command) => {
     refusePinArgument(opts, cmd.args);
     await verify(opts, io());
   });

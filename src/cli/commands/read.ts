@@ -6,13 +6,15 @@ import type { CardSourceOptions } from '../card-source.js';
 import { colors, printLine } from '../output.js';
 import { cardReportFromTerminal } from '../card-report.js';
 import type { CardReport } from '../card-report.js';
+import { addBlacklistOptions, withBlacklist } from '../blacklist-options.js';
+import type { BlacklistCliOptions } from '../blacklist-options.js';
 
 /*
  * `sscard read`: what a POS terminal reads from any SSC without a PIN: the card issuer data
  * (EF05) and the cardholder data (EF06), through the terminal SDK like a real terminal would.
  */
 
-interface ReadOptions extends CardSourceOptions {
+interface ReadOptions extends CardSourceOptions, BlacklistCliOptions {
   json?: boolean;
 }
 
@@ -49,24 +51,25 @@ function printResult(r: ReadResult): void {
   row('birth date', r.cardholder.birthDate);
 }
 
-async function read(opts: ReadOptions): Promise<void> {
-  const result = await withSscCard(opts, async (card, source): Promise<ReadResult> => {
-    const info = await card.readCardInfo();
-    const cardholder = await card.readCardholder();
-    const report = cardReportFromTerminal(source.where, toHex(card.atr), card.algorithm ?? null, info, cardholder);
-    return { label: source.label, card: info, cardholder, report };
-  });
+async function readCard(opts: ReadOptions): Promise<void> {
+  const result = await withBlacklist(opts, (cardOptions) =>
+    withSscCard(opts, async (card, source): Promise<ReadResult> => {
+      const info = await card.readCardInfo();
+      const cardholder = await card.readCardholder();
+      const report = cardReportFromTerminal(source.where, toHex(card.atr), card.algorithm ?? null, info, cardholder);
+      return { label: source.label, card: info, cardholder, report };
+    }, cardOptions));
   if (opts.json === true) printLine(JSON.stringify(result.report, null, 2));
   else printResult(result);
 }
 
 export function registerReadCommand(program: Command): void {
-  program
+  const read = program
     .command('read')
     .description('read the card issuer and cardholder data as a POS terminal does (no PIN needed)')
     .option('--card <image>', 'card image file')
     .option('--reader <name|index>', 'PC/SC reader (name, or index as `sscard readers` numbers them)')
     .option('--json', 'print the result as JSON')
-    .option('--trace', 'print every APDU exchange to stderr (PIN data masked)')
-    .action((opts: ReadOptions) => read(opts));
+    .option('--trace', 'print every APDU exchange to stderr (PIN data masked)');
+  addBlacklistOptions(read).action((opts: ReadOptions) => readCard(opts));
 }

@@ -8,11 +8,14 @@ import { ExchangeTracer, colors, printExchange, printLine, printNotice, showComm
 
 /*
  * APDU scripts: one step per line.
- *   00A4 0400 0F 7378312E73682EC9E7BBE1B1A3D5CF -> 6F xx * 9000
+ *   00A4 0400 0F 7378312E73682EC9E7BBE1B1A3D5CF 00 -> 6F xx * 9000
  *   reset | reset cold | power-off | power-on
+ *   T=0: 00C0 0000 1B -> 6F 19 * 9000      (runs only when the card runs T=0; T=1: likewise)
  *   # comment (also after a step)
  * The expected response after `->` is hex where `x` stands for any nibble (`xx` any byte) and one
- * `*` stands for any remaining data before the final two SW bytes.
+ * `*` stands for any remaining data before the final two SW bytes. A `T=0:` / `T=1:` prefix lets
+ * one script hold what differs between the protocols (a case 3 command's data comes as 61xx on
+ * T=0 and not at all on T=1), so the same reader program's steps run against both.
  */
 
 export class ScriptError extends SscardError {
@@ -32,11 +35,20 @@ export interface ResponsePattern {
   tail: NibblePattern | null;
 }
 
-export type ScriptStep =
+/** The protocol a step is limited to (`T=0:` / `T=1:` prefix); undefined: every protocol. */
+export type StepProtocol = 'T=0' | 'T=1' | undefined;
+
+export type ScriptStep = (
   | { line: number; kind: 'apdu'; command: Uint8Array; expect: ResponsePattern | undefined }
   | { line: number; kind: 'reset'; cold: boolean }
   | { line: number; kind: 'power-off' }
-  | { line: number; kind: 'power-on' };
+  | { line: number; kind: 'power-on' }
+) & { protocol?: StepProtocol };
+
+/** Whether `step` runs on a card that runs `protocol`. */
+export function stepRunsOn(step: ScriptStep, protocol: 'T=0' | 'T=1'): boolean {
+  return step.protocol === undefined || step.protocol === protocol;
+}
 
 /** A malformed expected-response pattern (the script parser adds the file and line). */
 function patternError(problem: string): ScriptError {
@@ -92,13 +104,17 @@ export function parseScript(text: string, file: string): ScriptStep[] {
   const steps: ScriptStep[] = [];
   text.split(/\r?\n/).forEach((raw, i) => {
     const line = i + 1;
-    const content = (raw.split('#', 1)[0] ?? '').trim();
+    let content = (raw.split('#', 1)[0] ?? '').trim();
     if (content === '') return;
+    const only = /^T=([01])\s*:/i.exec(content);
+    const protocol: StepProtocol = only === null ? undefined : only[1] === '0' ? 'T=0' : 'T=1';
+    if (only !== null) content = content.slice(only[0].length).trim();
+    const add = (step: ScriptStep): number => steps.push(protocol === undefined ? step : { ...step, protocol });
     const word = content.toLowerCase().replace(/\s+/g, ' ');
-    if (word === 'reset' || word === 'reset warm') return steps.push({ line, kind: 'reset', cold: false });
-    if (word === 'reset cold') return steps.push({ line, kind: 'reset', cold: true });
-    if (word === 'power-off') return steps.push({ line, kind: 'power-off' });
-    if (word === 'power-on') return steps.push({ line, kind: 'power-on' });
+    if (word === 'reset' || word === 'reset warm') return add({ line, kind: 'reset', cold: false });
+    if (word === 'reset cold') return add({ line, kind: 'reset', cold: true });
+    if (word === 'power-off') return add({ line, kind: 'power-off' });
+    if (word === 'power-on') return add({ line, kind: 'power-on' });
     const [commandText, expectText, extra] = content.split('->');
     if (extra !== undefined) throw new ScriptError('SCRIPT_SYNTAX', `${file}:${line}: more than one '->'`);
     let command: Uint8Array;
@@ -122,7 +138,7 @@ export function parseScript(text: string, file: string): ScriptStep[] {
         });
       }
     }
-    steps.push({ line, kind: 'apdu', command, expect });
+    add({ line, kind: 'apdu', command, expect });
   });
   return steps;
 }
@@ -154,9 +170,10 @@ function checkResponse(file: string, step: ApduStep, response: Uint8Array): void
   }
 }
 
-function printSummary(steps: ScriptStep[]): void {
-  const checks = steps.filter((s) => s.kind === 'apdu' && s.expect !== undefined).length;
-  printLine(colors().green(`# ${steps.length} steps done, ${checks} expected responses matched`));
+function printSummary(steps: ScriptStep[], protocol: 'T=0' | 'T=1'): void {
+  const ran = steps.filter((s) => stepRunsOn(s, protocol));
+  const checks = ran.filter((s) => s.kind === 'apdu' && s.expect !== undefined).length;
+  printLine(colors().green(`# ${ran.length} steps done, ${checks} expected responses matched`));
 }
 
 function runScript(file: string, opts: CardSourceOptions): void | Promise<void> {
@@ -180,6 +197,7 @@ function runScript(file: string, opts: CardSourceOptions): void | Promise<void> 
     const c = colors();
     printLine(c.dim(`# power-on, ATR ${toHex(card.powerOn())}`));
     for (const step of steps) {
+      if (!stepRunsOn(step, card.transmission)) continue;
       switch (step.kind) {
         case 'reset':
           printLine(c.dim(`# line ${step.line}: ${step.cold ? 'cold' : 'warm'} reset, ATR ${toHex(card.reset(step.cold ? 'cold' : 'warm'))}`));
@@ -199,7 +217,7 @@ function runScript(file: string, opts: CardSourceOptions): void | Promise<void> 
         }
       }
     }
-    printSummary(steps);
+    printSummary(steps, card.transmission);
   } finally {
     closeCardImage(card);
   }
@@ -219,6 +237,7 @@ async function runStepsOnReader(file: string, steps: ScriptStep[], opts: CardSou
     let powered = true;
     printLine(c.dim(`# ${source.label}, ATR ${toHex(source.channel.atr())}`));
     for (const step of steps) {
+      if (!stepRunsOn(step, source.channel.transport.protocol)) continue;
       switch (step.kind) {
         case 'reset':
           printLine(c.dim(`# line ${step.line}: ${step.cold ? 'cold' : 'warm'} reset, ATR ${toHex(await source.channel.reset(step.cold ? 'cold' : 'warm'))}`));
@@ -240,7 +259,7 @@ async function runStepsOnReader(file: string, steps: ScriptStep[], opts: CardSou
         }
       }
     }
-    printSummary(steps);
+    printSummary(steps, source.channel.transport.protocol);
   } finally {
     await source.close();
   }

@@ -76,6 +76,9 @@ export const issueCardOperation: OperationSpec<IssueCardInput, IssuedCard> = {
     const doc = storableDocument(input.document);
     const view = viewDocument(doc);
     const person: Person = view.person;
+    // A financial card's bank application starts inactive on the chip too (personalized blocked),
+    // as the bank side does here, until a bank activates it (loss/activation.ts).
+    if (view.financial && doc['bankApplication'] === undefined) doc['bankApplication'] = { state: 'inactive' };
     // The person's row first: it orders concurrent issues to the same person.
     await upsertPerson(tx, person, env.now);
     await tx.query('SELECT 1 FROM persons WHERE id_number = $1 FOR UPDATE', [person.idNumber]);

@@ -9,8 +9,9 @@ import type { OperationSpec } from './runner.js';
 
 /*
  * The PIN acts the office records, per side of the card:
- *   pin_reset    a forgotten PIN set back to its initial value: at a window (social-security side)
- *                or at the bank (bank side), with the card and the holder's ID document;
+ *   pin_reset    a forgotten PIN replaced: at a window (social-security side) or at the bank (bank
+ *                side), with the card and the holder's ID document; the application PIN is
+ *                recorded as initial only when the card got the initial PIN (`pinInitial`);
  *   pin_unlock   a locked PIN unlocked, keeping its value, at the same places;
  *   pin_locked   a terminal saw the PIN locked (tries used up) and reports it;
  *   pin_changed  the holder changed the application PIN (POS, hotline, window): no longer initial;
@@ -53,7 +54,10 @@ function details(card: CardStatus, side: Side, from: CardSideState | null, to: C
   return { side, from, to, ...(side === 'ssc' ? { pinInitial: card.pinInitial } : {}) };
 }
 
-/** A forgotten PIN reset to its initial value. The social-security side's at a window, the bank's at the bank. */
+/**
+ * A forgotten PIN reset. The social-security side's at a window, the bank's at the bank. The
+ * application PIN is initial afterwards only if the input says the card got the initial PIN.
+ */
 export const pinResetOperation: OperationSpec<HolderCheckedInput, CardStatus> = {
   name: 'pin_reset',
   roles: ['window', 'bank', 'admin'],
@@ -66,7 +70,7 @@ export const pinResetOperation: OperationSpec<HolderCheckedInput, CardStatus> = 
     const from = stateOf(card, side);
     const to = requireTransition(card, side, 'pin_reset', 'pin_reset');
     await env.cardSide(input.cardSide, card);
-    const after = await writeSide(tx, card, side, to, env.now, side === 'ssc' ? true : undefined);
+    const after = await writeSide(tx, card, side, to, env.now, side === 'ssc' ? input.pinInitial === true : undefined);
     return { value: after, cardNumber: card.cardNumber, idNumber: card.idNumber, details: details(after, side, from, to) };
   },
 };

@@ -1,5 +1,7 @@
 import { SchemaTooNewError } from '../errors.js';
+import { V4_QUERY_PASSWORDS } from '../password/schema.js';
 import type { Database } from './database.js';
+import { V2_LOSS } from '../loss/schema.js';
 
 /*
  * Versioned migrations, applied when a registry opens. Each runs once, in its own transaction,
@@ -15,6 +17,7 @@ import type { Database } from './database.js';
  *     correction adds a version, nothing is overwritten.
  *   - issuer_scripts: commands queued for a card's next online contact.
  *   - history: append-only; a trigger refuses UPDATE, DELETE and TRUNCATE.
+ *   - query_passwords (5): the information-query passwords' verifiers and counters (password/schema.ts).
  */
 
 export interface Migration {
@@ -113,7 +116,29 @@ CREATE TRIGGER history_no_truncate BEFORE TRUNCATE ON history
   FOR EACH STATEMENT EXECUTE FUNCTION history_is_append_only();
 `;
 
-export const MIGRATIONS: readonly Migration[] = [{ version: 1, name: 'registry', sql: V1_REGISTRY }];
+/*
+ * Version 3, the hotline's PIN change scripts (docs/hotline.md):
+ *   - issuer_scripts.state gains 'failed' (the card refused the script, e.g. a wrong current PIN);
+ *   - outcome: how a settled script ended (the card's answer, the script that replaced it, expiry);
+ *   - holder_told_at: when the hotline told the holder of a failed or expired change;
+ *   - cards are found by the digits of their number (callers type it without its letter).
+ */
+const V3_HOTLINE_SCRIPTS = `
+ALTER TABLE issuer_scripts DROP CONSTRAINT issuer_scripts_state_check;
+ALTER TABLE issuer_scripts ADD CONSTRAINT issuer_scripts_state_check
+  CHECK (state IN ('pending', 'applied', 'expired', 'cancelled', 'failed'));
+ALTER TABLE issuer_scripts ADD COLUMN outcome jsonb;
+ALTER TABLE issuer_scripts ADD COLUMN holder_told_at timestamptz;
+CREATE INDEX issuer_scripts_by_kind ON issuer_scripts (card_number, kind, id);
+CREATE INDEX cards_by_number_digits ON cards ((regexp_replace(card_number, '[^0-9]', '', 'g')));
+`;
+
+export const MIGRATIONS: readonly Migration[] = [
+  { version: 1, name: 'registry', sql: V1_REGISTRY },
+  { version: 2, name: 'loss', sql: V2_LOSS },
+  { version: 3, name: 'hotline scripts', sql: V3_HOTLINE_SCRIPTS },
+  { version: 4, name: 'query_passwords', sql: V4_QUERY_PASSWORDS },
+];
 
 /** The schema version this code writes and reads. */
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -3,9 +3,12 @@ import { encodePinBlockFormat2 } from '../../pin/index.js';
 import { SSC_PINS } from '../../records/index.js';
 import { CardDataError } from '../errors.js';
 import type { SscCard } from '../ssc-card.js';
+import type { AbortOptions } from '../abort.js';
+import { readPbocAccount, type BankAccount } from './pboc.js';
 import { sendPinCommand } from './pin.js';
 import { cardData } from './records.js';
 import { sessionOf, type SscSession } from './session.js';
+import { refuseListedBank } from '../blacklist/screen.js';
 
 /** EMV/PBOC tag of the PIN try counter, read with GET DATA. */
 const PIN_TRY_COUNTER_TAG = 0x9f17;
@@ -19,12 +22,29 @@ export class BankApplication {
     this.session = sessionOf(card);
   }
 
-  /** SELECT A000000333010101, VERIFY 00 20 00 80 08 <ISO 9564 format-2 PIN block>. */
+  /**
+   * SELECT A000000333010101, VERIFY 00 20 00 80 08 <ISO 9564 format-2 PIN block>. A bank side
+   * listed on the blacklist SscCard.open checked is refused first (CardBlacklistedError).
+   */
   verifyPin(pin: string | Uint8Array): Promise<void> {
     return this.session.exclusive(async (s) => {
+      refuseListedBank(this.session);
       await this.session.goTo(s, 'bank');
       await sendPinCommand(s, verify(SSC_PINS.bank.reference, encodePinBlockFormat2(pin)));
     });
+  }
+
+  /**
+   * The account the PBOC (UnionPay) way, as a payment terminal reads it: PSE `1PAY.SYS.DDF01`,
+   * its directory, SELECT of the AID, GET PROCESSING OPTIONS, then the records the AFL names; see
+   * ssc/pboc.ts. Free to read (no PIN). A card without a bank application is FileNotFoundError.
+   */
+  readAccount(opts?: AbortOptions): Promise<BankAccount> {
+    return this.session.exclusive(async (s) => {
+      // The PSE and AID selections move the card; the next goTo selects what it needs again.
+      this.session.forgetLocation();
+      return readPbocAccount(s);
+    }, opts);
   }
 
   /** GET DATA 80 CA 9F 17: the bank PIN try counter. */

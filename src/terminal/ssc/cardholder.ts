@@ -1,9 +1,9 @@
-import { SSC_EF05_ITEMS, SSC_EF06_ITEMS, SSC_SFIS } from '../../records/index.js';
+import { SSC_EF05_ITEMS, SSC_EF06_ITEMS, SSC_EF0D, SSC_SFIS, type SscItem } from '../../records/index.js';
 import type { AbortOptions } from '../abort.js';
 import type { CardSession } from '../channel.js';
 import { RecordNotFoundError, SecureModuleRequiredError, SecurityStatusError } from '../errors.js';
 import { authenticate, canAuthenticate } from './auth.js';
-import { readItem } from './records.js';
+import { readItem, sscItem } from './records.js';
 import type { SscSession } from './session.js';
 
 export interface CardInfo {
@@ -19,6 +19,13 @@ export interface CardInfo {
   issueDate: string;
   expiryDate: string;
   cardNumber: string;
+  /**
+   * 3.00 cards, SSSE/EF0D record 1 (tag EA): 人员识别号, the person identifier. Read when the
+   * secure module holds the EF0D key (RKEF0D, key 0D); absent otherwise, and on 2.00 cards.
+   */
+  personId?: string;
+  /** 3.00 cards, SSSE/EF0D record 2 (tag EB): 初次申请地代码, the region code of the first application. */
+  firstApplicationRegion?: string;
 }
 
 export type Sex = 'male' | 'female' | 'unknown';
@@ -43,7 +50,11 @@ export interface Cardholder {
 export class CardholderFiles {
   constructor(private readonly session: SscSession) {}
 
-  /** EF05: card issuer data (free read; record number = tag). Remembers the card identifier. */
+  /**
+   * EF05: card issuer data (free read; record number = tag). Remembers the card identifier. On a
+   * 3.00 card whose secure module holds RKEF0D, also EF0D (after external authentication with
+   * key 0D): personId and firstApplicationRegion.
+   */
   readCardInfo(opts?: AbortOptions): Promise<CardInfo> {
     return this.session.exclusive(async (s) => {
       await this.session.goTo(s, 'ssse');
@@ -60,6 +71,11 @@ export class CardholderFiles {
         cardNumber: values.cardNumber ?? '',
       };
       this.session.rememberIdentifier(info.cardIdentifier);
+      if (this.session.specVersion === '3.00' && canAuthenticate(this.session, 'RKEF0D')) {
+        await authenticate(this.session, s, 'RKEF0D');
+        info.personId = await readItem(s, SSC_SFIS.EF0D, 1, sscItem(SSC_EF0D.records as SscItem[], 'personId'));
+        info.firstApplicationRegion = await readItem(s, SSC_SFIS.EF0D, 2, sscItem(SSC_EF0D.records as SscItem[], 'firstApplicationRegion'));
+      }
       return info;
     }, opts);
   }

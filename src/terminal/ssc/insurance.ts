@@ -8,7 +8,7 @@ import {
   type InsuranceType,
 } from '../../records/index.js';
 import type { AbortOptions } from '../abort.js';
-import { CardDataError } from '../errors.js';
+import { CardDataError, FileNotFoundError } from '../errors.js';
 import type { ApplicationPin } from './pin.js';
 import { cardData } from './records.js';
 import type { SscSession } from './session.js';
@@ -65,12 +65,25 @@ export function decodeInsuranceInfo(records: readonly Uint8Array[]): InsuranceIn
 export class InsuranceFiles {
   constructor(private readonly session: SscSession, private readonly pin: ApplicationPin) {}
 
-  /** DF03/EF05: READ RECORD 1..5 by SFI after the application PIN, as the card's access rule wants. */
+  /**
+   * DF03/EF08 (SFI 8): READ RECORD 1..5 after the application PIN, as the card's access rule
+   * wants. A card made before DF03/EF05 took the items of card profile §7 holds the participation
+   * in DF03/EF05: when SFI 8 is not there (6A82) the same records are read from SFI 5.
+   */
   readInsurance(opts?: AbortOptions): Promise<InsuranceInfo> {
     return this.pin.protectedRead(async (s) => {
       await this.session.goTo(s, 'df03');
+      let sfi: number = SSC_SFIS.DF03_INSURANCE;
       const records: Uint8Array[] = [];
-      for (const t of INSURANCE_TYPES) records.push(await s.send(readRecord(t.record, { sfi: SSC_SFIS.DF03_EF05 })));
+      for (const t of INSURANCE_TYPES) {
+        try {
+          records.push(await s.send(readRecord(t.record, { sfi })));
+        } catch (error) {
+          if (!(error instanceof FileNotFoundError) || records.length > 0 || sfi !== SSC_SFIS.DF03_INSURANCE) throw error;
+          sfi = SSC_SFIS.DF03_EF05;
+          records.push(await s.send(readRecord(t.record, { sfi })));
+        }
+      }
       return decodeInsuranceInfo(records);
     }, opts);
   }

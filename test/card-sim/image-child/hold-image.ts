@@ -4,7 +4,7 @@
 //   turn <image> <log>  20 times: open the image (waiting for the lock), append 'enter <pid>' to
 //                       <log>, work for a moment, append 'leave <pid>', close
 import { appendFileSync } from 'node:fs';
-import { closeCardImage, openCardImage } from '../../../src/card-sim/image.js';
+import { closeCardImage, openCardImage } from '../../../src/card-sim/index.js';
 
 const [mode, image, log] = process.argv.slice(2);
 if (image === undefined || (mode === 'turn' && log === undefined)) {

@@ -5,7 +5,7 @@
 //   churn <target>                        opens the image (taking its lock, taking over a dead
 //                                         holder's), sends SELECT and the right PIN (a try spent,
 //                                         then restored: two saves), closes it; again and again
-import { closeCardImage, loadCardImage, openCardImage, saveCardImage } from '../../../src/card-sim/image.js';
+import { closeCardImage, loadCardImage, openCardImage, saveCardImage } from '../../../src/card-sim/index.js';
 
 const [mode, target, pathA, pathB] = process.argv.slice(2);
 const SELECT_SSSE = Buffer.from('00A4040C0F7378312E73682EC9E7BBE1B1A3D5CF', 'hex');

@@ -1,6 +1,5 @@
 import { describe as group, expect, it } from 'vitest';
-import { SAMPLE_PEOPLE, samplePerson } from '../../../src/card-sim/profiles/people.js';
-import { validatePersonalization } from '../../../src/card-sim/profiles/personalization.js';
+import { SAMPLE_PEOPLE, samplePerson, validatePersonalization } from '../../../src/card-sim/index.js';
 import { encodeGbk } from '../../../src/apdu/index.js';
 import { citizenIdBirthDate, citizenIdSex, isRegionCode, isValidCitizenId } from '../../../src/records/index.js';
 
@@ -16,8 +15,10 @@ group('sample people', () => {
       expect(citizenIdSex(d.person.idNumber)).toBe(d.person.sex);
       expect(citizenIdBirthDate(d.person.idNumber)).toBe(d.person.birthDate);
       expect(isRegionCode(d.card.identifier.slice(0, 6))).toBe(true);
-      expect(d.card.identifier).toMatch(/^[0-9]{16}$/);
+      // 16 digits (earlier cards), or the 32 characters real cards carry: region, RID, serial, F padding.
+      expect(d.card.identifier).toMatch(/^([0-9]{16}|[0-9]{6}D156000005[0-9]+F*)$/);
     }
+    expect(SAMPLE_PEOPLE.some((p) => p.document.card.identifier.length === 32)).toBe(true);
   });
 
   it('covers both spec versions, financial cards, a rare character and a name extension', () => {

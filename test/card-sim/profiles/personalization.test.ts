@@ -1,24 +1,19 @@
 import { describe as group, expect, it } from 'vitest';
-import { samplePerson } from '../../../src/card-sim/profiles/people.js';
 import {
+  samplePerson,
   PersonalizationError,
   parsePersonalizationJson,
   validatePersonalization,
-} from '../../../src/card-sim/profiles/personalization.js';
-import type { PersonalizationDocument } from '../../../src/card-sim/profiles/personalization.js';
+  type PersonalizationDocument,
+} from '../../../src/card-sim/index.js';
+import { expectThrowsClass } from '../../support/throws.js';
+import type { EditableJson } from '../../support/editable-json.js';
 
 /** Validates `doc` after `edit`, expecting a PersonalizationError; returns it. */
-function rejected(edit: (doc: Record<string, any>) => void, base = 'zhang-wei'): PersonalizationError {
-  const doc = samplePerson(base) as unknown as Record<string, any>;
+function rejected(edit: (doc: EditableJson) => void, base = 'zhang-wei'): PersonalizationError {
+  const doc = samplePerson(base) as unknown as EditableJson;
   edit(doc);
-  try {
-    validatePersonalization(doc);
-  } catch (err) {
-    expect(err).toBeInstanceOf(PersonalizationError);
-    expect((err as PersonalizationError).code).toBe('PERSONALIZATION_INVALID');
-    return err as PersonalizationError;
-  }
-  throw new Error('document was accepted');
+  return expectThrowsClass(() => validatePersonalization(doc), PersonalizationError, { code: 'PERSONALIZATION_INVALID' });
 }
 
 group('personalization document validation', () => {
@@ -27,7 +22,7 @@ group('personalization document validation', () => {
     delete doc.specVersion;
     const r = validatePersonalization(doc);
     expect(r.specVersion).toBe('3.00');
-    expect(r.pin).toEqual({ initial: '123456', tryLimit: 3, forbidReturnToInitial: false });
+    expect(r.pin).toEqual({ initial: '123456', tryLimit: 3, forbidReturnToInitial: false, zeroIvReload: false });
     expect(r.bankPin).toBeNull();
     expect(r.health.capacity).toEqual({ contraindications: 10, history: 10 });
     expect(r.insurance.pension).toEqual({ status: '0', since: null, region: '' });
@@ -36,7 +31,8 @@ group('personalization document validation', () => {
 
   it('keeps what the document says', () => {
     const r = validatePersonalization(samplePerson('li-xiuying'));
-    expect(r.pin).toEqual({ initial: '123456', tryLimit: 6, forbidReturnToInitial: true });
+    expect(r.pin).toEqual({ initial: '123456', tryLimit: 6, forbidReturnToInitial: true, zeroIvReload: false });
+    expect(validatePersonalization({ ...samplePerson('li-xiuying'), pin: { zeroIvReload: true } }).pin.zeroIvReload).toBe(true);
     expect(r.health.capacity).toEqual({ contraindications: 10, history: 20 });
     expect(r.health.flags.diabetes).toBe(true);
     expect(r.health.flags.asthma).toBe(false);
@@ -97,12 +93,7 @@ group('personalization document validation', () => {
     for (const m of messages) expect(m).not.toContain(secret);
     // A JSON syntax error says where, without quoting the text around it.
     for (const text of [`{"pin": {"initial": "${secret}"},\n "x": }`, `{"pin": {"initial": ${secret}x}}`]) {
-      let message = '';
-      try {
-        parsePersonalizationJson(text);
-      } catch (err) {
-        message = (err as Error).message;
-      }
+      const { message } = expectThrowsClass(() => parsePersonalizationJson(text), PersonalizationError);
       expect(message).toMatch(/^\(document\): is not valid JSON: syntax error/);
       expect(message).not.toContain(secret);
     }
@@ -142,8 +133,27 @@ group('personalization document validation', () => {
     expect(rejected((d) => (d.card.pan = '6214830105000319')).message).toBe('card.pan: Luhn check digit is wrong');
   });
 
+  it('a financial card may start with its bank application inactive', () => {
+    expect(validatePersonalization(samplePerson('zhang-wei')).bankApplication).toEqual({ state: 'active' });
+    expect(validatePersonalization(samplePerson('abdurahman')).bankApplication).toBeNull();
+    const inactive = { ...samplePerson('zhang-wei'), bankApplication: { state: 'inactive' as const } };
+    expect(validatePersonalization(inactive).bankApplication).toEqual({ state: 'inactive' });
+    expect(rejected((d) => (d.bankApplication = { state: 'inactive' }), 'abdurahman').message).toBe(
+      'bankApplication: only a financial card has a bank application',
+    );
+    expect(rejected((d) => (d.bankApplication = { state: 'asleep' })).message).toBe(
+      'bankApplication.state: must be "active" or "inactive", got a string of 6 characters',
+    );
+    expect(rejected((d) => (d.bankApplication = { active: false })).path).toBe('bankApplication.active');
+  });
+
   it('checks card fields', () => {
     expect(rejected((d) => (d.card.number = 'A1050003')).path).toBe('card.number');
+    expect(validatePersonalization({ ...samplePerson('zhang-wei'), card: { ...samplePerson('zhang-wei').card, identifier: '330300D15600000599110145FFFFFFFF' } }).card.identifier)
+      .toBe('330300D15600000599110145FFFFFFFF');
+    for (const bad of ['330300D15600000599110145FFFFFFF', '330300D15600000599110145FFFFFFFE', '330300D25600000599110145FFFFFFFF', '11010590003100']) {
+      expect(rejected((d) => (d.card.identifier = bad)).message).toMatch(/^card\.identifier: must be 16 to 32 digits, or 32 characters/);
+    }
     expect(rejected((d) => (d.card.identifier = '9901059000310026')).message).toMatch(
       /^card\.identifier: must start with the issuing region code/,
     );

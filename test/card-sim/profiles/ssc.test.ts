@@ -1,29 +1,28 @@
 import { createCipheriv } from 'node:crypto';
 import { describe as group, expect, it } from 'vitest';
-import { decodeResponse, fromHex, toHex } from '../../../src/apdu/index.js';
-import { SSC_KEYS, diversifyKey, issuerTestMasterKey } from '../../../src/keys/index.js';
+import { fromHex, toHex } from '../../../src/apdu/index.js';
+import { SSC_KEYS, commandMac, diversifyKey, issuerTestMasterKey } from '../../../src/keys/index.js';
 import {
   decodeContraindication,
   decodeMedicalHistory,
   decodeWorkRecord,
 } from '../../../src/records/index.js';
-import { samplePerson } from '../../../src/card-sim/profiles/people.js';
-import { buildSscCard, buildSscTree } from '../../../src/card-sim/profiles/ssc.js';
-import { inspectSscTree } from '../../../src/card-sim/profiles/ssc-inspect.js';
-import { PersonalizationError } from '../../../src/card-sim/profiles/personalization.js';
-import type { SimulatedCard } from '../../../src/card-sim/card.js';
+import {
+  samplePerson,
+  buildSscCard,
+  buildSscTree,
+  inspectSscTree,
+  PersonalizationError,
+  type SimulatedCard,
+} from '../../../src/card-sim/index.js';
+import { send, sw, swHex } from '../../support/card-exchange.js';
 
 const SELECT_SSSE = '00A404000F7378312E73682EC9E7BBE1B1A3D5CF';
 
-function send(card: SimulatedCard, hex: string): { data: string; sw: string } {
-  const r = decodeResponse(card.transmit(fromHex(hex)));
-  return { data: toHex(r.data), sw: r.sw.toString(16).toUpperCase() };
-}
-
 function ok(card: SimulatedCard, hex: string): string {
   const r = send(card, hex);
-  expect(r.sw, `${hex} answered ${r.sw}`).toBe('9000');
-  return r.data;
+  expect(swHex(r.sw), `${hex} answered ${swHex(r.sw)}`).toBe('9000');
+  return toHex(r.data);
 }
 
 function hex2(n: number): string {
@@ -53,9 +52,9 @@ const ZHANG_WEI_EF06 = [
 group('SSC card built from a personalization document', () => {
   it('answers SELECT SSSE with the FCI naming 3DES on a spec 2.00 card and SM4 on 3.00', () => {
     const v2 = buildSscCard(samplePerson('zhang-wei'), { powered: true });
-    expect(ok(v2, SELECT_SSSE)).toBe('6F19840F7378312E73682EC9E7BBE1B1A3D5CFA5069F0C03860101');
+    expect(ok(v2, `${SELECT_SSSE}00`)).toBe('6F19840F7378312E73682EC9E7BBE1B1A3D5CFA5069F0C03860101');
     const v3 = buildSscCard(samplePerson('li-xiuying'), { powered: true });
-    expect(ok(v3, SELECT_SSSE)).toBe('6F19840F7378312E73682EC9E7BBE1B1A3D5CFA5069F0C03860103');
+    expect(ok(v3, `${SELECT_SSSE}00`)).toBe('6F19840F7378312E73682EC9E7BBE1B1A3D5CFA5069F0C03860103');
   });
 
   it('answers EF05 reads by tag (SFI 5) exactly, and by record number', () => {
@@ -67,8 +66,8 @@ group('SSC card built from a personalization document', () => {
       expect(ok(card, `00B2${hex2(tag)}2C00`)).toBe(expected); // record mode, SFI 5
     });
     // A non-zero Le that is not the record's length: 6Cxx with the exact length.
-    expect(send(card, '00B2012805').sw).toBe('6C12');
-    expect(send(card, '00B2082C00').sw).toBe('6A83');
+    expect(sw(card, '00B2012805')).toBe('6C12');
+    expect(sw(card, '00B2082C00')).toBe('6A83');
   });
 
   it('answers EF06 reads exactly and freely on spec 2.00', () => {
@@ -98,7 +97,7 @@ group('SSC card built from a personalization document', () => {
     const doc = samplePerson('li-xiuying');
     const card = buildSscCard(doc, { powered: true, random: (n) => new Uint8Array(n).fill(0x5a) });
     ok(card, SELECT_SSSE);
-    expect(send(card, '00B2013400').sw).toBe('6982');
+    expect(sw(card, '00B2013400')).toBe('6982');
     const challenge = ok(card, '0084000008');
     const key = diversifyKey(issuerTestMasterKey('RKSSSE'), doc.card.identifier, 'sm4');
     const cipher = createCipheriv('sm4-ecb', key, null).setAutoPadding(false);
@@ -112,7 +111,7 @@ group('SSC card built from a personalization document', () => {
     const card = buildSscCard(samplePerson('zhang-wei'), { powered: true });
     ok(card, SELECT_SSSE);
     ok(card, '00A4000002DF02');
-    expect(send(card, '00B2013C00').sw).toBe('6982');
+    expect(sw(card, '00B2013C00')).toBe('6982');
     ok(card, '0020000003123456');
     const work = decodeWorkRecord(fromHex(ok(card, '00B2013C00')));
     expect(work).toEqual({ employerCode: 'BJ20415', startDate: '2016-07-01', endDate: null, employerName: '北京朝阳数联科技有限公司' });
@@ -123,27 +122,50 @@ group('SSC card built from a personalization document', () => {
     expect(decodeContraindication(fromHex(ok(card, '00B2013C00')))).toEqual({ substance: '青霉素', reaction: '过敏性休克' });
     expect(decodeMedicalHistory(fromHex(ok(card, '00B2014400'))).icd10).toBe('K35.800');
     // Health writes need the health key, not the PIN.
-    expect(send(card, '00E2003878' + 'B0A2'.padEnd(240, '0')).sw).toBe('6982');
+    expect(sw(card, '00E2003878' + 'B0A2'.padEnd(240, '0'))).toBe('6982');
   });
 
   it('counts application PIN tries from the document (li-xiuying: 6)', () => {
     const card = buildSscCard(samplePerson('li-xiuying'), { powered: true });
     ok(card, SELECT_SSSE);
-    expect(send(card, '0020000003654321').sw).toBe('63C5');
-    expect(send(card, '0020000000').sw).toBe('63C5');
+    expect(sw(card, '0020000003654321')).toBe('63C5');
+    expect(sw(card, '0020000000')).toBe('63C5');
   });
 
   it('has a bank application on financial cards only, with its own PIN and record', () => {
     const card = buildSscCard(samplePerson('wang-yan'), { powered: true });
-    expect(ok(card, '00A4040008A000000333010101')).toBe('6F0A8408A000000333010101');
+    // The PBOC application's FCI: 84 AID, A5 { 50 label, 87 priority, 5F2D language, 9F11 code table }.
+    expect(ok(card, '00A4040008A00000033301010100')).toBe(
+      '6F248408A000000333010101A518500A50424F43204445424954870101' + '5F2D027A68' + '9F110101',
+    );
     expect(ok(card, '80CA9F1700')).toBe('9F170103');
-    expect(send(card, '002000800826123456FFFFFFFF').sw).toBe('63C2');
+    expect(sw(card, '002000800826123456FFFFFFFF')).toBe('63C2');
     ok(card, '002000800826246810FFFFFFFF');
     expect(ok(card, '80CA9F1700')).toBe('9F170103');
     const pan = samplePerson('wang-yan').card.pan as string;
     expect(ok(card, '00B2010C00')).toBe(`70155A08${pan}5F2008${Buffer.from('WANG/YAN').toString('hex').toUpperCase()}`);
     const plain = buildSscCard(samplePerson('li-xiuying'), { powered: true });
-    expect(send(plain, '00A4040008A000000333010101').sw).toBe('6A82');
+    expect(sw(plain, '00A4040008A000000333010101')).toBe('6A82');
+  });
+
+  it('personalizes an inactive bank application blocked until APPLICATION UNBLOCK under BANK_APP_CONTROL', () => {
+    const doc = { ...samplePerson('wang-yan'), bankApplication: { state: 'inactive' as const } };
+    const card = buildSscCard(doc, { powered: true });
+    expect(sw(card, '00A4040008A000000333010101')).toBe('6A81');
+    expect(sw(card, '80CA9F1700')).toBe('6A81');
+    expect(JSON.stringify(card.exportState())).toContain('"applicationBlocked":"temporary"');
+    const key = diversifyKey(issuerTestMasterKey('BANK_APP_CONTROL'), doc.card.identifier, 'sm4');
+    const challenge = fromHex(ok(card, '0084000008'));
+    const mac = commandMac('sm4', key, fromHex('84180000'), new Uint8Array(0), challenge);
+    ok(card, `8418000004${toHex(mac)}`);
+    expect(ok(card, '00A4040008A000000333010101')).toBe('6F0A8408A000000333010101');
+    ok(card, '002000800826246810FFFFFFFF');
+    // The SSSE's control key does not reach the bank application.
+    const ssseKey = diversifyKey(issuerTestMasterKey('APP_CONTROL'), doc.card.identifier, 'sm4');
+    const c2 = fromHex(ok(card, '0084000008'));
+    expect(sw(card, `841E000004${toHex(commandMac('sm4', ssseKey, fromHex('841E0000'), new Uint8Array(0), c2))}`)).toBe('6988');
+    expect(inspectSscTree(buildSscTree(samplePerson('wang-yan'))).applications).toEqual({ ssse: 'usable', bank: 'usable' });
+    expect(inspectSscTree(buildSscTree(samplePerson('li-xiuying'))).applications).toEqual({ ssse: 'usable', bank: null });
   });
 
   it('diversifies keys per card and never stores a PIN in the exported state', () => {

@@ -1,7 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildSscCard, SimulatedCard } from '../../../src/card-sim/index.js';
-import { samplePerson } from '../../../src/card-sim/profiles/people.js';
-import { BANK_AID } from '../../../src/card-sim/profiles/ssc.js';
+import { buildSscCard, SimulatedCard, samplePerson, BANK_AID } from '../../../src/card-sim/index.js';
 import {
   ApplicationBlockedError,
   BankPinMismatchError,

@@ -1,8 +1,10 @@
 import type { CardEndpoint } from '../../../src/apdu/index.js';
-import type { SimulatedCard } from '../../../src/card-sim/index.js';
-import { buildSscCard } from '../../../src/card-sim/profiles/ssc.js';
-import { samplePerson } from '../../../src/card-sim/profiles/people.js';
-import type { PersonalizationDocument } from '../../../src/card-sim/profiles/personalization.js';
+import {
+  type SimulatedCard,
+  buildSscCard,
+  samplePerson,
+  type PersonalizationDocument,
+} from '../../../src/card-sim/index.js';
 import type { SscKeyName } from '../../../src/keys/index.js';
 import {
   IssuerTerminal,

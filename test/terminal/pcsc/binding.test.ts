@@ -2,9 +2,15 @@ import { spawn } from 'node:child_process';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { CardRemovedError, InvalidArgumentError, TransportError } from '../../../src/terminal/index.js';
+import {
+  CardRemovedError,
+  InvalidArgumentError,
+  TransportError,
+  PcscBindingMissingError,
+  PcscliteTransport,
+  SmartcardTransport,
+} from '../../../src/terminal/index.js';
 import { importOptional } from '../../../src/terminal/pcsc/binding.js';
-import { PcscBindingMissingError, PcscliteTransport, SmartcardTransport } from '../../../src/terminal/pcsc/index.js';
 import { shortAnswerError } from '../../../src/terminal/pcsc/short-answer.js';
 import { REPO_ROOT } from '../../pcsc/lab.js';
 

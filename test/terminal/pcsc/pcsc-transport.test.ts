@@ -1,8 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { fromHex, toHex } from '../../../src/apdu/index.js';
 import { buildSscCard, samplePerson } from '../../../src/card-sim/index.js';
-import { CardRemovedError, CardResetError, ChannelClosedError, InvalidArgumentError, SscCard, type CardEvent } from '../../../src/terminal/index.js';
 import {
+  CardRemovedError,
+  CardResetError,
+  ChannelClosedError,
+  InvalidArgumentError,
+  SscCard,
+  type CardEvent,
   NoCardError,
   PcscServiceError,
   PcscTransport,
@@ -10,7 +15,7 @@ import {
   ReaderNotFoundError,
   SmartcardTransport,
   type PcscBackend,
-} from '../../../src/terminal/pcsc/index.js';
+} from '../../../src/terminal/index.js';
 import { FakePcsc, fakeReaderRig } from './fake-backend.js';
 import { pcscTransportSuite } from './transport-suite.js';
 

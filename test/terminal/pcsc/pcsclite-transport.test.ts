@@ -1,4 +1,4 @@
-import { PcscliteTransport } from '../../../src/terminal/pcsc/index.js';
+import { PcscliteTransport } from '../../../src/terminal/index.js';
 import { vpcdReaderRig } from './rig.js';
 import { pcscTransportSuite } from './transport-suite.js';
 

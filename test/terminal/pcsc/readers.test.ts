@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { toHex } from '../../../src/apdu/index.js';
 import type { VpcdConnection } from '../../../src/bridge/index.js';
 import { buildSscCard, samplePerson } from '../../../src/card-sim/index.js';
-import { listReaders, watchReaders, type ReaderEvent, type ReaderWatch } from '../../../src/terminal/pcsc/index.js';
+import { listReaders, watchReaders, type ReaderEvent, type ReaderWatch } from '../../../src/terminal/index.js';
 import { VPCD_SLOTS, pcscLab } from '../../pcsc/lab.js';
 import { insertCard, removeCard, useReaderSlot } from './rig.js';
 

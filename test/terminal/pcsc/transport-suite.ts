@@ -21,13 +21,11 @@ import {
   type CardEvent,
   type TraceEvent,
   type Transport,
-} from '../../../src/terminal/index.js';
-import {
   NoCardError,
   PcscTransportError,
   ReaderNotFoundError,
   type PcscTransportOptions,
-} from '../../../src/terminal/pcsc/index.js';
+} from '../../../src/terminal/index.js';
 import type { InsertedCard, ReaderRig } from './rig.js';
 
 /*

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { toHex } from '../../../src/apdu/index.js';
-import { buildSscCard } from '../../../src/card-sim/profiles/ssc.js';
-import { samplePerson } from '../../../src/card-sim/profiles/people.js';
+import { buildSscCard, samplePerson } from '../../../src/card-sim/index.js';
 import { CardChannel, InvalidArgumentError, MemoryTransport } from '../../../src/terminal/index.js';
 import { SscSession, sessionOf } from '../../../src/terminal/ssc/session.js';
 

@@ -1,5 +1,5 @@
 import { timingSafeEqual } from 'node:crypto';
-import { SW, StatusWordError, encodeBerTlv, swTriesLeft } from '../../../apdu/index.js';
+import { SW, StatusWordError, encodeBerTlv, findTlv, parseBerTlv, swTriesLeft } from '../../../apdu/index.js';
 import { authenticationCryptogram, blockSize, encryptEcb, padZeros } from '../../../keys/index.js';
 import { CardConfigError } from '../../errors.js';
 import type { CardKey } from '../../fs/keys.js';
@@ -42,7 +42,7 @@ export function externalAuthenticate(ctx: CardContext, cmd: CardCommand): Handle
   if (key === undefined || key.usage !== 'external-auth') {
     throw new StatusWordError(SW.REFERENCED_DATA_NOT_FOUND, `no external authentication key ${cmd.p2}`);
   }
-  const size = blockSize(key.algorithm);
+  const size = blockSize(key.cipher);
   if (cmd.data.length !== size) throw new StatusWordError(SW.WRONG_LENGTH, `cryptogram is ${size} bytes`);
   if (key.blocked) throw new StatusWordError(SW.AUTH_METHOD_BLOCKED, 'key blocked');
   const challenge = ctx.takeChallenge();
@@ -53,7 +53,7 @@ export function externalAuthenticate(ctx: CardContext, cmd: CardCommand): Handle
   const keyBytes = key.key;
   let expected: Uint8Array;
   try {
-    expected = authenticationCryptogram(key.algorithm, keyBytes, challenge);
+    expected = authenticationCryptogram(key.cipher, keyBytes, challenge);
   } finally {
     keyBytes.fill(0);
   }
@@ -80,28 +80,40 @@ function internalKey(ctx: CardContext, id: number): CardKey {
 }
 
 /**
- * INTERNAL AUTHENTICATE `00 88 00 kid Lc random`: the card proves it holds its internal key by
- * enciphering the terminal's random (zero-padded to whole blocks, ECB). kid 00 = the first
- * internal-authentication key of the current DF or its ancestors. At most 32 bytes of random.
+ * INTERNAL AUTHENTICATE `00 88 00 kid Lc random 00`: the card proves it holds its internal key by
+ * enciphering the terminal's random (zero-padded to whole blocks, ECB). kid 00 = the card's
+ * internal authentication key (the first internal-authentication key of the current DF or its
+ * ancestors: the SSC's IAK), as readers send it (`00 88 00 00 10 <factor 8 || random 8>`: 16 bytes
+ * on both algorithms). At most 32 bytes of random. Without Le the command runs and its answer is
+ * not sent on T=1 (case 3; 61xx on T=0).
  */
 export function internalAuthenticate(ctx: CardContext, cmd: CardCommand): HandlerResult {
   if (cmd.p1 !== 0x00) throw new StatusWordError(SW.INCORRECT_P1P2, 'P1 must be 00');
   if (cmd.data.length < 1 || cmd.data.length > 32) throw new StatusWordError(SW.WRONG_LENGTH, 'random is 1..32 bytes');
   const key = internalKey(ctx, cmd.p2);
-  return { data: encryptEcb(key.algorithm, key.key, padZeros(cmd.data, blockSize(key.algorithm))) };
+  return { data: encryptEcb(key.cipher, key.key, padZeros(cmd.data, blockSize(key.cipher))) };
 }
 
 /**
- * GET DATA `80 CA 9F 17`: the PIN try counter of the current application's PIN, as `9F17 01 xx`.
- * Other tags: 6A88.
+ * GET DATA `80 CA P1 P2 00` (or CLA 00), P1-P2 = a tag:
+ * - `9F17`: the PIN try counter of the current application's PIN, as `9F17 01 xx`;
+ * - a data object the current application was personalized with (DfOptions.dataObjects), as its
+ *   whole TLV: the PBOC application's ATC `9F36 02 xxxx` and last online ATC `9F13 02 xxxx`.
+ * Other tags: 6A88. Without Le: 6700 (the command is only its answer).
  */
 export function getData(ctx: CardContext, cmd: CardCommand): HandlerResult {
   if (cmd.data.length > 0) throw new StatusWordError(SW.WRONG_LENGTH, 'GET DATA takes no data');
+  if (cmd.ne === undefined) throw new StatusWordError(SW.WRONG_LENGTH, 'GET DATA takes Le');
   const tag = (cmd.p1 << 8) | cmd.p2;
-  if (tag !== 0x9f17) throw new StatusWordError(SW.REFERENCED_DATA_NOT_FOUND, 'data object not available');
-  for (let d: DedicatedFile | undefined = ctx.currentDf; d !== undefined; d = d.parent) {
-    const pin = d.pins[0];
-    if (pin !== undefined) return { data: encodeBerTlv(0x9f17, Uint8Array.of(pin.pin.status().triesLeft)) };
+  if (tag === 0x9f17) {
+    for (let d: DedicatedFile | undefined = ctx.currentDf; d !== undefined; d = d.parent) {
+      const pin = d.pins[0];
+      if (pin !== undefined) return { data: encodeBerTlv(0x9f17, Uint8Array.of(pin.pin.status().triesLeft)) };
+    }
+    throw new StatusWordError(SW.REFERENCED_DATA_NOT_FOUND, 'no PIN in the current application');
   }
-  throw new StatusWordError(SW.REFERENCED_DATA_NOT_FOUND, 'no PIN in the current application');
+  const objects = ctx.currentApplication?.dataObjects;
+  const found = objects === undefined ? undefined : findTlv(parseBerTlv(objects), tag);
+  if (found === undefined) throw new StatusWordError(SW.REFERENCED_DATA_NOT_FOUND, 'data object not available');
+  return { data: encodeBerTlv(tag, found.value) };
 }

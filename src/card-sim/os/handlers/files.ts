@@ -2,7 +2,8 @@ import { SW, StatusWordError } from '../../../apdu/index.js';
 import { MAC_LENGTH } from '../../../keys/index.js';
 import type { ElementaryFile, RecordFile } from '../../fs/elementary-files.js';
 import type { CardCommand, CardContext, HandlerResult } from '../context.js';
-import { CLA_SM, checkCommandMac, macKeyForWrite } from '../secure-messaging.js';
+import { CLA_SM, checkCommandMac, macKeyForRead, macKeyForWrite } from '../secure-messaging.js';
+import type { CardKey } from '../../fs/keys.js';
 
 /** The current EF (6986 when none is selected). */
 function currentEf(ctx: CardContext): ElementaryFile {
@@ -53,17 +54,21 @@ function writableData(ctx: CardContext, cmd: CardCommand, ef: ElementaryFile): U
     return cmd.data;
   }
   const key = macKeyForWrite(ctx, ef);
-  let data: Uint8Array;
+  const data = checkFileCommandMac(ctx, cmd, key);
+  if (!ctx.isSatisfied(ef, ef.write, key)) throw new StatusWordError(SW.SECURITY_STATUS_NOT_SATISFIED, 'write not allowed');
+  return data;
+}
+
+/** checkCommandMac for a file command; a bad MAC also ends the key's EXTERNAL AUTHENTICATE. */
+function checkFileCommandMac(ctx: CardContext, cmd: CardCommand, key: CardKey): Uint8Array {
   try {
-    data = checkCommandMac(ctx, cmd, key, 'required');
+    return checkCommandMac(ctx, cmd, key, 'required');
   } catch (error) {
     // Project choice: a bad MAC also ends the key's EXTERNAL AUTHENTICATE, so a session in which
     // one forged command showed up has to authenticate again before the next write.
     if (error instanceof StatusWordError && error.sw === SW.SM_INCORRECT) ctx.authenticatedKeys.delete(key);
     throw error;
   }
-  if (!ctx.isSatisfied(ef, ef.write, key)) throw new StatusWordError(SW.SECURITY_STATUS_NOT_SATISFIED, 'write not allowed');
-  return data;
 }
 
 /** Le 00 (short) / 0000 (extended): "as much as there is". */
@@ -162,13 +167,26 @@ function recordToRead(ctx: CardContext, ef: RecordFile, p1: number, mode: number
 /**
  * READ RECORD `00 B2 P1 P2`: `00 B2 <tag> 00`, `00 B2 <n> 04`, `00 B2 <tag> (SFI<<3)`,
  * `00 B2 <n> (SFI<<3|4)`. The record has one exact length: Le 00 returns it, another Le gets 6Cxx.
+ * Without Le: 6700 (its only purpose is the data; ISO 7816-4 reads an absent Le as Ne = 0).
+ *
+ * MAC'd read `04 B2 P1 P2 04 MAC4 Le` (issuance printers): the MAC, commandMac over
+ * `04 B2 P1 P2 04` with the pending challenge as IV, is checked with macKeyForRead's key (the key
+ * the read condition names, else the write condition's: EF05/EF06 answer to the issuance key),
+ * then the read condition (6982 when it does not hold). The answer is the plain record (project
+ * choice: no response MAC).
  */
 export function readRecord(ctx: CardContext, cmd: CardCommand): HandlerResult {
-  if (cmd.data.length > 0) throw new StatusWordError(SW.WRONG_LENGTH, 'READ RECORD takes no data');
+  if (cmd.ne === undefined) throw new StatusWordError(SW.WRONG_LENGTH, 'READ RECORD takes Le');
+  const sm = cmd.cla === CLA_SM;
+  if (sm ? cmd.data.length !== MAC_LENGTH : cmd.data.length > 0) {
+    throw new StatusWordError(SW.WRONG_LENGTH, sm ? 'a MAC\'d READ RECORD carries the 4-byte MAC' : 'READ RECORD takes no data');
+  }
   const mode = cmd.p2 & 0x07;
   if (mode > 4) throw new StatusWordError(SW.INCORRECT_P1P2, 'reading several records is not supported');
   const ef = recordTarget(ctx, cmd.p2);
-  requireRead(ctx, ef);
+  const macKey = sm ? macKeyForRead(ctx, ef) : undefined;
+  if (macKey !== undefined) checkFileCommandMac(ctx, cmd, macKey);
+  if (!ctx.isSatisfied(ef, ef.read, macKey)) throw new StatusWordError(SW.SECURITY_STATUS_NOT_SATISFIED, 'read not allowed');
   const n = recordToRead(ctx, ef, cmd.p1, mode);
   const record = ef.record(n) ?? recordNotFound(`record ${n}`);
   ctx.useEf(ef);
@@ -184,7 +202,13 @@ function writeAddressedRecord(ef: RecordFile, mode: number, p1: number, current:
       n = p1 !== 0 ? p1 : (current ?? recordNotFound('current record'));
       break;
     case 0:
-      n = 1;
+      if (p1 === 0) {
+        n = 1;
+        break;
+      }
+      // By identifier: the record keeps its tag, so the new record must start with it.
+      if (data[0] !== p1) throw new StatusWordError(SW.WRONG_DATA, `the record written by identifier ${p1} must start with that tag`);
+      n = ef.findRecordByTag(p1) ?? recordNotFound(`record with tag ${p1}`);
       break;
     case 1:
       n = ef.recordCount;
@@ -202,14 +226,16 @@ function writeAddressedRecord(ef: RecordFile, mode: number, p1: number, current:
 
 /**
  * UPDATE RECORD `00 DC P1 P2` (or `04 DC` with data || MAC4, see writableData): P2 b3-b1 100 =
- * record number P1 (00 = current); with P1 = 00: 000 first, 001 last, 010 next, 011 previous. On
- * a cyclic EF "previous" (`P1=00 P2=03`) writes a new record 1 and the oldest record drops off
- * when the file is full.
+ * record number P1 (00 = current); 000 with P1 = a tag: the first record with that identifier
+ * (`00 DC <tag> (SFI<<3)`, as issuance software writes EF05/EF06; the data must start with the
+ * same tag, else 6A80); with P1 = 00: 000 first, 001 last, 010 next, 011 previous. On a cyclic
+ * EF "previous" (`P1=00 P2=03`) writes a new record 1 and the oldest record drops off when the
+ * file is full.
  */
 export function updateRecord(ctx: CardContext, cmd: CardCommand): HandlerResult {
   requireWriteData(cmd, 'UPDATE RECORD');
   const mode = cmd.p2 & 0x07;
-  if (mode > 4 || (mode !== 4 && cmd.p1 !== 0)) throw new StatusWordError(SW.INCORRECT_P1P2, 'unsupported record reference');
+  if (mode > 4 || (mode !== 4 && mode !== 0 && cmd.p1 !== 0)) throw new StatusWordError(SW.INCORRECT_P1P2, 'unsupported record reference');
   const ef = recordTarget(ctx, cmd.p2);
   const data = writableData(ctx, cmd, ef);
   const current = ctx.currentEf === ef ? ctx.currentRecord : undefined;

@@ -11,7 +11,8 @@ import { checkCommandMac, keyForUsage } from '../secure-messaging.js';
  *
  * Project choices:
  * - The key is the 'lifecycle' key of the current DF or its ancestors (the SSC profile puts the
- *   application control key SSC_KEYS.APP_CONTROL in the SSSE); none: 6A88.
+ *   application control key SSC_KEYS.APP_CONTROL in the SSSE, and BANK_APP_CONTROL in the bank
+ *   application); none: 6A88.
  * - APPLICATION BLOCK / UNBLOCK act on the current application (the nearest DF with a DF name);
  *   outside any application: 6985. A blocked application stays current, its security state ends.
  * - Behaviour of blocked states (enforced by the OS, see lifecycleRefusal, and by SELECT):

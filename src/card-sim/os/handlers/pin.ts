@@ -1,5 +1,5 @@
-import { SW, StatusWordError, swTriesLeft } from '../../../apdu/index.js';
-import { MAC_LENGTH, PinBlockError, blockSize, decipherUnblockPin } from '../../../keys/index.js';
+import { CLA, SW, StatusWordError, swTriesLeft } from '../../../apdu/index.js';
+import { MAC_LENGTH, PinBlockError, blockSize, decipherPinChange, pinChangeDataLength } from '../../../keys/index.js';
 import {
   PIN_BLOCK_FORMAT2_LENGTH,
   PinFormatError,
@@ -15,6 +15,7 @@ import type { DedicatedFile } from '../../fs/nodes.js';
 import type { CardPin } from '../../fs/pins.js';
 import type { CardCommand, CardContext, HandlerResult } from '../context.js';
 import { checkCommandMac, keyForUsage } from '../secure-messaging.js';
+import { checkReloadMac, decipherAnyUnblockPin } from './pin-pboc.js';
 
 /** PinFormatError -> 6700 for a length problem, 6A80 for anything else. */
 function formatSw(err: PinFormatError): number {
@@ -90,19 +91,25 @@ function isBankPin(pin: CardPin): boolean {
  * Project choice (RELOAD PIN MAC): MAC = commandMac(reload key, `80 5E 00 P2`, new PIN data,
  * challenge) from src/keys, i.e. cardMac over `80 5E 00 P2 Lc` || new PIN data with Lc as sent
  * (PIN data length + 4), IV = the last GET CHALLENGE value, zero-padded to the block size.
- * - SSSE PIN (P2 00): the new PIN as BCD.
+ * - SSSE PIN (P2 00): the new PIN as BCD. Without a pending challenge: 6984, unless the
+ *   personalization enables the PBOC zero-IV form (see pin-pboc.ts checkReloadMac: MAC over the
+ *   PIN alone, IV zeros, key halves XOR-ed; replayable, so off by default).
  * - Bank PIN (P2 80): `80 5E 00 80 0C <format-2 block of the new PIN> || MAC4`, the PIN in the
  *   format its VERIFY takes, with the bank application's reload key (SSC_KEYS.BANK_PIN_RELOAD).
- * Both need a challenge the card issued (GET CHALLENGE) and not yet used: 6984 without one, and
- * the check uses it up. So the MAC is bound to one challenge, and a captured RELOAD PIN replayed
- * later (its MAC made for a challenge that is gone) is 6988: without the binding, the same bytes
- * would restore a blocked PIN every time they are sent (a MAC with an all-zero IV is the same for
- * every session).
+ * By default both need a challenge the card issued (GET CHALLENGE) and not yet used: 6984 without
+ * one, and the check uses it up. So the MAC is bound to one challenge, and a captured RELOAD PIN
+ * replayed later (its MAC made for a challenge that is gone) is 6988: without the binding, the same
+ * bytes would restore a blocked PIN every time they are sent (a MAC with an all-zero IV is the same
+ * for every session), which is what a card personalized with the zero-IV form accepts.
  * Either way a bad MAC is 6988 (a try of the reload key, not of the PIN), a new PIN outside the
  * policy 6700 / 6A80 after a good MAC, and a success sets the PIN and a full counter durably.
  */
 export function changeOrReloadPin(ctx: CardContext, cmd: CardCommand): HandlerResult {
   const { pin, owner } = findPin(ctx, cmd.p2);
+  if (cmd.cla === CLA.PROPRIETARY_SM) {
+    if (cmd.p1 !== 0x01) throw new StatusWordError(SW.INCORRECT_P1P2, 'the PIN change script takes P1=01');
+    return pinChangeScript(ctx, cmd, pin, owner);
+  }
   if (cmd.p1 === 0x01) {
     if (cmd.data.length < 3) throw new StatusWordError(SW.WRONG_LENGTH, 'CHANGE PIN data too short');
     const { oldPin, newPin } = pinStep(() => decodeChangePinData(cmd.data));
@@ -115,18 +122,61 @@ export function changeOrReloadPin(ctx: CardContext, cmd: CardCommand): HandlerRe
     : cmd.data.length >= 1 + MAC_LENGTH;
   if (!lengthOk) throw new StatusWordError(SW.WRONG_LENGTH, 'RELOAD PIN needs PIN || MAC4');
   const key = keyForUsage(owner, 'reload');
-  const pinBytes = checkCommandMac(ctx, cmd, key, 'required');
+  const pinBytes = bank ? checkCommandMac(ctx, cmd, key, 'required') : checkReloadMac(ctx, cmd, key, owner);
   const newPin = pinStep(() => (bank ? decodePinBlockFormat2(pinBytes) : decodePinBcd(pinBytes)));
   pinStep(() => validatePinFormat(newPin, pin.policy));
   pin.pin.reload(newPin);
   return {};
 }
 
+/**
+ * The issuer's PIN change script `84 5E 01 P2 Lc E(R || PB(current) || PB(new)) || MAC4`: a PIN
+ * change the holder gave the hotline, applied by the next terminal that has the card online (the
+ * enciphered data is src/keys encipherPinChange under the card's PIN change key, usage 'change';
+ * the MAC is commandMac with the same key over `84 5E 01 P2 Lc data`, IV = the pending challenge,
+ * which is required: 6984 without one). Order and answers (project choice):
+ * - bad MAC 6988 (a try of the change key), blocked key 6983, no change key 6A88, wrong length
+ *   6700, malformed PIN blocks 6A80 (after a good MAC);
+ * - the new PIN already set: 9000 and nothing changes, no try spent, so a script applied once can
+ *   be sent again when its first answer or its report was lost;
+ * - otherwise the current PIN goes through the cardholder's CHANGE PIN path: wrong costs a try,
+ *   63Cx with the tries left; a blocked PIN is 63C0 too (6983 here means the key), a new PIN
+ *   outside the policy 6700 / 6A80, a forbidden return to the initial PIN 6985; 9000 sets it.
+ * The script grants no security state: the PIN is left unverified either way (the terminal that
+ * sends it is not the holder).
+ */
+function pinChangeScript(ctx: CardContext, cmd: CardCommand, pin: CardPin, owner: DedicatedFile): HandlerResult {
+  const key = keyForUsage(owner, 'change');
+  if (cmd.data.length !== pinChangeDataLength(key.cipher) + MAC_LENGTH) {
+    throw new StatusWordError(SW.WRONG_LENGTH, `the PIN change script data is ${pinChangeDataLength(key.cipher) + MAC_LENGTH} bytes`);
+  }
+  const cryptogram = checkCommandMac(ctx, cmd, key, 'required');
+  const keyBytes = key.key;
+  let pins: { currentPin: string; newPin: string };
+  try {
+    pins = decipherPinChange(key.cipher, keyBytes, cryptogram);
+  } catch (err) {
+    if (err instanceof PinBlockError) throw new StatusWordError(SW.WRONG_DATA, 'bad PIN change data');
+    throw err;
+  } finally {
+    keyBytes.fill(0);
+  }
+  try {
+    if (pinStep(() => pin.pin.isCurrent(pins.newPin))) return {};
+    const result = pin.pin.change(pins.currentPin, pins.newPin);
+    if (!result.ok && result.reason === 'blocked') return { sw: swTriesLeft(0) };
+    if (!result.ok && result.reason === 'incorrect') return { sw: swTriesLeft(result.triesLeft) };
+    return changeAnswer(result);
+  } finally {
+    pin.pin.clearVerified();
+  }
+}
+
 /** The PIN inside PIN UNBLOCK's enciphered PIN block (6A80 when the block is malformed). */
 function unblockPin(key: CardKey, cryptogram: Uint8Array): string {
   const keyBytes = key.key;
   try {
-    return decipherUnblockPin(key.algorithm, keyBytes, cryptogram);
+    return decipherAnyUnblockPin(key.cipher, keyBytes, cryptogram);
   } catch (err) {
     if (err instanceof PinBlockError) throw new StatusWordError(SW.WRONG_DATA, 'bad PIN block');
     throw err;
@@ -145,8 +195,8 @@ function unblockPin(key: CardKey, cryptogram: Uint8Array): string {
  * - MAC only (Lc 04): the try counter is restored, the PIN stays (the holder remembers it);
  * - E(unblock key, PIN block) || MAC4 (Lc = block + 4): the counter is restored and the PIN set
  *   to the block's PIN (the holder chooses a new one). PIN block and encipherment as in src/keys
- *   (encipherUnblockPin: n || BCD digits || FF.., one block, ECB); a bad block is 6A80, a PIN
- *   outside the policy 6700 / 6A80.
+ *   (encipherUnblockPin: n || BCD digits || FF.., one block, ECB), or in the PBOC layout
+ *   LV(BCD) || 80 00.. (see pin-pboc.ts); a bad block is 6A80, a PIN outside the policy 6700 / 6A80.
  * Project choice: unblocking a PIN that is not blocked is allowed and restores its counter.
  *
  * Bank PIN (P2 80), one form (project choice; the bank's unlock needs the holder's bank PIN, as
@@ -163,7 +213,7 @@ function unblockPin(key: CardKey, cryptogram: Uint8Array): string {
 function pinUnblock(ctx: CardContext, cmd: CardCommand, pin: CardPin, owner: DedicatedFile): HandlerResult {
   const key = keyForUsage(owner, 'unblock');
   const bank = isBankPin(pin);
-  const withBlock = blockSize(key.algorithm) + MAC_LENGTH;
+  const withBlock = blockSize(key.cipher) + MAC_LENGTH;
   if (cmd.data.length === MAC_LENGTH && !bank) {
     checkCommandMac(ctx, cmd, key, 'required');
     pin.pin.unblock();

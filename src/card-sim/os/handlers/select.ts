@@ -118,7 +118,15 @@ function byDfName(ctx: CardContext, name: Uint8Array): DedicatedFile {
 /**
  * SELECT `00 A4 P1 P2`: P1 00 by FID (3F00 = MF; no data = MF), 01 child DF, 02 EF of the current
  * DF, 03 parent DF, 04 by DF name (full, or first partial match), 08 path from the MF, 09 path from
- * the current DF. P2 00 returns the FCI, 04 the FCP, 0C nothing. A failed selection changes nothing.
+ * the current DF. P2 (ISO 7816-4 b4-b3) 00 returns the FCI, 04 the FCP, 0C nothing. A failed
+ * selection changes nothing.
+ *
+ * An EF answers a bare 9000 unless the command asks for its FCI / FCP explicitly with an Le
+ * field (case 4, P2 00 or 04): `00 A4 00 00 02 EF05` and `00 A4 02 00 02 EF06` (case 3) get 9000
+ * with no data on T=1 and on T=0 alike (no 61xx), as real SSC cards answer; reader programs check
+ * SW1 = 90 there, and some take whatever data comes back as the next field (card profile §7). A
+ * DF or an application keeps its FCI: with Le on both protocols, and without Le as 61xx on T=0
+ * (for GET RESPONSE) or nothing on T=1 (case 3, see processor format).
  *
  * Project choice (blocked applications, see handlers/lifecycle): selecting a temporarily blocked
  * application, or any file in it, answers 6A81 without FCI but does make it current (so that GET
@@ -170,5 +178,6 @@ export function selectFile(ctx: CardContext, cmd: CardCommand): HandlerResult {
   if (blocked === 'temporary') throw new StatusWordError(SW.FUNCTION_NOT_SUPPORTED, 'application blocked');
   if (blocked === 'permanent') throw new StatusWordError(SW.APP_PERMANENTLY_BLOCKED, 'application permanently blocked');
   if (p2 === 0x0c) return {};
+  if (target.kind === 'ef' && cmd.ne === undefined) return {};
   return { data: p2 === 0x04 ? buildFcp(target) : buildFci(target) };
 }

@@ -1,0 +1,117 @@
+import { CardStateError, LossChannelNotAllowedError } from '../errors.js';
+import { lockCard } from '../operations/cards.js';
+import { requireTransition, writeSide } from '../operations/pin.js';
+import type { OperationSpec } from '../operations/runner.js';
+import type { CardStatus } from '../types.js';
+import { ANY_LOSS_ROLE, channelOf, checkReporter, requireLossRole, runBankPinCheck, sideOf } from './checks.js';
+import type { LossSettings } from './settings.js';
+import { applicationBlocked, insertReport, openReport, setApplicationBlocked, settleOpenReports } from './store.js';
+import type { LossReportInput, LossWithdrawalInput } from './types.js';
+
+/*
+ * Loss reports, per side of the card (the social-security side and the bank side are reported
+ * separately), and their withdrawal when the card is found.
+ *
+ * A self-service or manual report is temporary (state lost_temporary): it stands for
+ * `temporaryLoss.lapseDays` and then follows the region's rule (see settings.ts, lapse.ts). A
+ * written report (lost_written) is what a replacement needs. A written report after a temporary
+ * one supersedes it. Each report is kept in loss_reports with its channel, the kind of document
+ * shown and a proxy's ID number; the history entry carries the same facts.
+ *
+ * A withdrawal takes the checks of its channel again. A written report is withdrawn only in
+ * writing (at a window; the bank side at a bank, with the bank PIN, now checked on the found
+ * card). The withdrawal may carry a card-side step: with the card in hand the window (or bank)
+ * unblocks the application a POS blocked while the card was listed; when that step ran, the
+ * registry's note of the block is cleared.
+ */
+
+function sideState(card: CardStatus, side: 'ssc' | 'bank'): string | null {
+  return side === 'ssc' ? card.ssc : card.bank;
+}
+
+export function reportLossOperation(settings: LossSettings): OperationSpec<LossReportInput, CardStatus> {
+  return {
+    name: 'report_loss',
+    roles: ANY_LOSS_ROLE,
+    subject: (i) => ({ cardNumber: i.cardNumber, idNumber: typeof i.idNumber === 'string' ? i.idNumber : null }),
+    async run(tx, env, input) {
+      const side = sideOf(input.side);
+      const channel = channelOf(input.channel);
+      requireLossRole(env.ctx.role, channel, side, 'loss report');
+      const card = await lockCard(tx, input.cardNumber);
+      const facts = checkReporter(card, channel, input, env, settings, 'a written loss report');
+      const from = sideState(card, side);
+      if (from === null) throw new CardStateError(card.cardNumber, side, null, 'report_loss');
+      const to = requireTransition(card, side, channel === 'written' ? 'loss_written' : 'loss_temporary', 'report_loss');
+      const pinCheckedOn = channel === 'written' && side === 'bank' ? await runBankPinCheck(env, card, input.bankPinCheck) : undefined;
+      const superseded = await settleOpenReports(tx, card.cardNumber, side, 'superseded', env.now);
+      const reportId = await insertReport(tx, { cardNumber: card.cardNumber, side, channel, ...facts }, env.now);
+      const after = await writeSide(tx, card, side, to, env.now);
+      return {
+        value: after,
+        cardNumber: card.cardNumber,
+        idNumber: card.idNumber,
+        details: {
+          side,
+          lossChannel: channel,
+          from,
+          to,
+          reportId,
+          ...(facts.document === null ? {} : { document: facts.document }),
+          ...(facts.proxyIdNumber === null ? {} : { proxyIdNumber: facts.proxyIdNumber }),
+          ...(pinCheckedOn === undefined ? {} : { bankPinCheckedOn: pinCheckedOn }),
+          ...(superseded > 0 ? { superseded: true } : {}),
+        },
+      };
+    },
+  };
+}
+
+export function withdrawLossOperation(settings: LossSettings): OperationSpec<LossWithdrawalInput, CardStatus> {
+  return {
+    name: 'withdraw_loss',
+    roles: ANY_LOSS_ROLE,
+    subject: (i) => ({ cardNumber: i.cardNumber, idNumber: typeof i.idNumber === 'string' ? i.idNumber : null }),
+    async run(tx, env, input) {
+      const side = sideOf(input.side);
+      const channel = channelOf(input.channel);
+      requireLossRole(env.ctx.role, channel, side, 'loss withdrawal');
+      const card = await lockCard(tx, input.cardNumber);
+      const from = sideState(card, side);
+      if (from !== 'lost_temporary' && from !== 'lost_written') throw new CardStateError(card.cardNumber, side, from, 'withdraw_loss');
+      if (from === 'lost_written' && channel !== 'written') {
+        throw new LossChannelNotAllowedError(
+          `card ${card.cardNumber}: a written loss report is withdrawn in writing, ${side === 'ssc' ? 'at a service window' : 'at a bank branch'}`,
+          { side, state: from, lossChannel: channel },
+        );
+      }
+      const facts = checkReporter(card, channel, input, env, settings, 'a written withdrawal');
+      const to = requireTransition(card, side, from === 'lost_written' ? 'loss_withdraw' : 'loss_cancel', 'withdraw_loss');
+      const pinCheckedOn = channel === 'written' && side === 'bank' ? await runBankPinCheck(env, card, input.bankPinCheck) : undefined;
+      // With the card in hand the step makes the chip usable (it unblocks what a POS blocked).
+      await env.cardSide(input.cardSide, card);
+      const chipBlocked = input.cardSide === undefined && (await applicationBlocked(tx, card.cardNumber, side));
+      if (input.cardSide !== undefined) await setApplicationBlocked(tx, card.cardNumber, side, false);
+      const report = await openReport(tx, card.cardNumber, side);
+      await settleOpenReports(tx, card.cardNumber, side, 'withdrawn', env.now);
+      const after = await writeSide(tx, card, side, to, env.now);
+      return {
+        value: after,
+        cardNumber: card.cardNumber,
+        idNumber: card.idNumber,
+        details: {
+          side,
+          lossChannel: channel,
+          from,
+          to,
+          ...(report === undefined ? {} : { reportId: report.id }),
+          ...(facts.document === null ? {} : { document: facts.document }),
+          ...(facts.proxyIdNumber === null ? {} : { proxyIdNumber: facts.proxyIdNumber }),
+          ...(pinCheckedOn === undefined ? {} : { bankPinCheckedOn: pinCheckedOn }),
+          // The chip still refuses until a window (or bank) unblocks the application with the card.
+          ...(chipBlocked ? { applicationBlocked: true } : {}),
+        },
+      };
+    },
+  };
+}

@@ -1,0 +1,23 @@
+import { StatusWordError, decodeResponse, fromHex, type ResponseApdu } from '../../src/apdu/index.js';
+import type { SimulatedCard } from '../../src/card-sim/index.js';
+import { expectThrowsClass } from './throws.js';
+
+/** Sends a command APDU (hex, spaces allowed, or bytes) to a simulated card and decodes the answer. */
+export function send(card: SimulatedCard, apdu: string | Uint8Array): ResponseApdu {
+  return decodeResponse(card.transmit(typeof apdu === 'string' ? fromHex(apdu) : apdu));
+}
+
+/** Sends a command and returns the status word as 4 upper-case hex digits (for compact assertions). */
+export function sw(card: SimulatedCard, apdu: string | Uint8Array): string {
+  return swHex(send(card, apdu).sw);
+}
+
+/** A status word as 4 upper-case hex digits. */
+export function swHex(sw: number): string {
+  return sw.toString(16).toUpperCase().padStart(4, '0');
+}
+
+/** Runs `fn` (a file-model call, below the APDU layer), expecting a StatusWordError; returns its status word. */
+export function thrownSw(fn: () => unknown): number {
+  return expectThrowsClass(fn, StatusWordError).sw;
+}
