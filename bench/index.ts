@@ -4,7 +4,7 @@
  * says what each figure means, what bounds it and how to read it.
  *
  *   npx tsx bench/index.ts [--quick] [--only card,sdk,image,scale,cli,pcsc] [--processes 2]
- *                          [--out bench/results.json]
+ *                          [--cards 1000,10000,100000] [--out bench/results.json]
  *
  * In-process figures come from bench/workers/in-process.ts, bundled with the sources by esbuild
  * (as the published build is) and run with plain node, `--processes` times per workload. The CLI
@@ -37,6 +37,9 @@ const out = resolve(option('out') ?? join(ROOT, 'bench', 'results.json'));
 const COUNTS = quick
   ? { warmup: 200, runs: 1, n: 2000, imageN: 20, flatN: 20_000, cards: [50, 100] }
   : { warmup: 20_000, runs: 3, n: 200_000, imageN: 300, flatN: 1_000_000, cards: [1000, 10_000, 100_000] };
+// --cards 1000,10000: other card counts for the scale rows.
+const cardsOption = option('cards');
+if (cardsOption !== undefined) COUNTS.cards = cardsOption.split(',').map(Number);
 
 async function bundleWorker(): Promise<string> {
   const file = join(ROOT, '.tmp', 'bench', 'in-process.mjs');
