@@ -40,8 +40,11 @@ export default defineConfig({
   // Native PC/SC bindings and the registry's database drivers are optional and loaded lazily at
   // run time: never bundle them.
   external: ['smartcard', 'pcsclite', '@electric-sql/pglite', 'pg'],
+  // Each as a string literal of JSON (parsed where it is used): esbuild inlines a string at its use,
+  // in the area's own chunk, while an object literal would be hoisted into the shared runtime chunk
+  // that even `sscard --version` loads.
   define: {
-    __SSCARD_PORTAL_ASSETS__: JSON.stringify(portalAssets),
-    __SSCARD_INSPECTOR_ASSETS__: JSON.stringify(inspectorAssets),
+    __SSCARD_PORTAL_ASSETS__: JSON.stringify(JSON.stringify(portalAssets)),
+    __SSCARD_INSPECTOR_ASSETS__: JSON.stringify(JSON.stringify(inspectorAssets)),
   },
 });

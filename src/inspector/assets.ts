@@ -6,12 +6,12 @@ import { InspectorError } from './errors.js';
 /*
  * The inspector's page (page/: the HTML, its script and its stylesheet). The build inlines the
  * folder into the bundle the way it inlines the portal's assets (tsup.config.ts defines
- * __SSCARD_INSPECTOR_ASSETS__ as its files' text), so the built CLI and the published package
+ * __SSCARD_INSPECTOR_ASSETS__ as its files' text, in JSON), so the built CLI and the published package
  * serve the page without the folder and without a build step on the user's side; from the
  * sources (tsx, vitest) the files are read from the folder beside this file.
  */
 
-declare const __SSCARD_INSPECTOR_ASSETS__: Record<string, string> | undefined;
+declare const __SSCARD_INSPECTOR_ASSETS__: string | undefined;
 
 export interface InspectorAsset {
   name: string;
@@ -28,9 +28,8 @@ export const INSPECTOR_ASSET_TYPES: Readonly<Record<string, string>> = {
 };
 
 function sources(): Record<string, string> {
-  if (typeof __SSCARD_INSPECTOR_ASSETS__ === 'object' && __SSCARD_INSPECTOR_ASSETS__ !== null) {
-    return __SSCARD_INSPECTOR_ASSETS__;
-  }
+  if (typeof __SSCARD_INSPECTOR_ASSETS__ === 'string')
+    return JSON.parse(__SSCARD_INSPECTOR_ASSETS__) as Record<string, string>;
   const dir = fileURLToPath(new URL('./page/', import.meta.url));
   return Object.fromEntries(
     readdirSync(dir)

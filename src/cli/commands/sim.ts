@@ -127,6 +127,9 @@ function lifecycleLine(e: VpcdEvent, verbose: boolean, recovering: boolean): str
 }
 
 async function serve(opts: ServeOptions): Promise<void> {
+  if (opts.inspectActions === true && opts.inspect === undefined) {
+    throw new SimServeError('--inspect-actions needs --inspect [host:]port (the actions are on the inspector page)');
+  }
   const { host, port } = endpoint(opts);
   const served = loadServedCard(opts.card, opts.t0 === true);
   const { card } = served;
