@@ -54,6 +54,8 @@ function optionalStringAt(o: Record<string, unknown>, key: string, path: string,
 const ID_NUMBER = /^[0-9]{17}[0-9X]$/;
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
 const COMPACT_DATE = /^\d{8}$/;
+/** 16 to 32 digits, or the 32-character RID form (the rule of isCardIdentifier in sscard/keys). */
+const CARD_IDENTIFIER = /^(?:[0-9]{16,32}|(?=.{32}$)[0-9]{6}D156000005[0-9]{1,16}F*)$/;
 
 /** Reads the office's view of a document; throws DocumentInvalidError naming the field. */
 export function viewDocument(doc: unknown): PersonalizationView {
@@ -78,7 +80,7 @@ export function viewDocument(doc: unknown): PersonalizationView {
   const c = o['card'] === undefined ? {} : objectAt(o['card'], 'card');
   const card = {
     number: optionalStringAt(c, 'number', 'card', /^[0-9A-Z]{9}$/, '9 digits or capital letters'),
-    identifier: optionalStringAt(c, 'identifier', 'card', /^[0-9]{16,32}$/, '16 to 32 digits'),
+    identifier: optionalStringAt(c, 'identifier', 'card', CARD_IDENTIFIER, '16 to 32 digits, or 32 characters: region code, D156000005, serial digits, F padding'),
   };
   return { specVersion: spec, financial, person, card };
 }

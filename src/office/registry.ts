@@ -1,9 +1,10 @@
 import { systemClock } from './clock.js';
 import type { Clock } from './clock.js';
 import type { OperationContext } from './context.js';
-import type { PersonalizationJson } from './document.js';
-import { CardNotFoundError, OfficeArgumentError, PersonNotFoundError, RegistryClosedError } from './errors.js';
+import { CardNotFoundError, OfficeArgumentError, RegistryClosedError } from './errors.js';
 import { cardsOfPerson, findCard } from './operations/cards.js';
+import type { HistoryQuery } from './operations/lookups.js';
+import { findPerson, historyWhere, latestHistoryOf, personalizationVersion, personalizationVersions } from './operations/lookups.js';
 import { issueCardOperation } from './operations/issue.js';
 import { correctPersonalizationOperation } from './operations/personalization.js';
 import { blockCardOperation, pinChangedOperation, pinLockedOperation, pinResetOperation, pinUnlockOperation } from './operations/pin.js';
@@ -69,44 +70,7 @@ export interface RegistryOptions {
   queryPassword?: QueryPasswordOptions;
 }
 
-export interface HistoryQuery {
-  /** At most this many entries, newest last (default 1000). */
-  limit?: number;
-  /** Only entries after this id (paging). */
-  afterId?: number;
-}
-
-interface HistoryRow {
-  id: string | number;
-  at: Date | string;
-  terminal_id: string;
-  role: HistoryEntry['role'];
-  channel: HistoryEntry['channel'];
-  operation: string;
-  card_number: string | null;
-  id_number: string | null;
-  result: HistoryEntry['result'];
-  reason: string | null;
-  details: Record<string, unknown>;
-}
-
-const HISTORY_COLUMNS = 'id, at, terminal_id, role, channel, operation, card_number, id_number, result, reason, details';
-
-function toHistory(r: HistoryRow): HistoryEntry {
-  return {
-    id: Number(r.id),
-    at: r.at instanceof Date ? r.at : new Date(r.at),
-    terminalId: r.terminal_id,
-    role: r.role,
-    channel: r.channel,
-    operation: r.operation,
-    cardNumber: r.card_number,
-    idNumber: r.id_number,
-    result: r.result,
-    reason: r.reason,
-    details: r.details,
-  };
-}
+export type { HistoryQuery } from './operations/lookups.js';
 
 const databases = new WeakMap<Registry, Database>();
 
@@ -374,79 +338,38 @@ export class Registry {
     return cardsOfPerson(this.database(), idNumber);
   }
 
-  async person(idNumber: string): Promise<Person> {
-    const r = await this.database().query<{
-      id_number: string;
-      name: string;
-      latin_name: string | null;
-      sex: '1' | '2';
-      birth_date: string;
-      ethnicity: string;
-      birthplace: string;
-    }>('SELECT id_number, name, latin_name, sex, birth_date::text AS birth_date, ethnicity, birthplace FROM persons WHERE id_number = $1', [idNumber]);
-    const p = r.rows[0];
-    if (p === undefined) throw new PersonNotFoundError(idNumber);
-    return { idNumber: p.id_number, name: p.name, latinName: p.latin_name, sex: p.sex, birthDate: p.birth_date, ethnicity: p.ethnicity, birthplace: p.birthplace };
+  /** The person with this ID number; PersonNotFoundError when the registry has none. */
+  person(idNumber: string): Promise<Person> {
+    return findPerson(this.database(), idNumber);
   }
 
   /** A personalization version of the card (default: the newest), to re-make the card from. */
   async personalization(cardNumber: string, version?: number): Promise<PersonalizationVersion> {
-    const r = await this.database().query<{ version: number; reason: string; document: PersonalizationJson; created_at: Date | string }>(
-      version === undefined
-        ? 'SELECT version, reason, document, created_at FROM personalizations WHERE card_number = $1 ORDER BY version DESC LIMIT 1'
-        : 'SELECT version, reason, document, created_at FROM personalizations WHERE card_number = $1 AND version = $2',
-      version === undefined ? [cardNumber] : [cardNumber, version],
-    );
-    const row = r.rows[0];
-    if (row === undefined) {
-      await this.cardStatus(cardNumber);
-      throw new OfficeArgumentError(`card ${cardNumber} has no personalization version ${String(version)}`);
-    }
-    const createdAt = row.created_at instanceof Date ? row.created_at : new Date(row.created_at);
-    return { cardNumber, version: row.version, reason: row.reason, document: row.document, createdAt };
+    const found = await personalizationVersion(this.database(), cardNumber, version);
+    if (found !== undefined) return found;
+    await this.cardStatus(cardNumber);
+    throw new OfficeArgumentError(`card ${cardNumber} has no personalization version ${String(version)}`);
   }
 
   /** Every personalization version of the card, oldest first. */
   async personalizations(cardNumber: string): Promise<PersonalizationVersion[]> {
     await this.cardStatus(cardNumber);
-    const r = await this.database().query<{ version: number; reason: string; document: PersonalizationJson; created_at: Date | string }>(
-      'SELECT version, reason, document, created_at FROM personalizations WHERE card_number = $1 ORDER BY version',
-      [cardNumber],
-    );
-    return r.rows.map((row) => ({
-      cardNumber,
-      version: row.version,
-      reason: row.reason,
-      document: row.document,
-      createdAt: row.created_at instanceof Date ? row.created_at : new Date(row.created_at),
-    }));
+    return personalizationVersions(this.database(), cardNumber);
   }
 
   /** The card's history, oldest first (refused operations on the card number included). */
   async history(cardNumber: string, query: HistoryQuery = {}): Promise<HistoryEntry[]> {
-    return this.historyWhere('card_number', cardNumber, query);
+    return historyWhere(this.database(), 'card_number', cardNumber, query);
   }
 
   /** The card's newest `limit` history entries (default 50), oldest first (the portal's view). */
-  async latestHistory(cardNumber: string, limit = 50): Promise<HistoryEntry[]> {
-    if (!Number.isSafeInteger(limit) || limit < 1) throw new OfficeArgumentError('history limit must be a positive integer');
-    const r = await this.database().query<HistoryRow>(`SELECT ${HISTORY_COLUMNS} FROM history WHERE card_number = $1 ORDER BY id DESC LIMIT $2`, [cardNumber, limit]);
-    return r.rows.map(toHistory).reverse();
+  latestHistory(cardNumber: string, limit = 50): Promise<HistoryEntry[]> {
+    return latestHistoryOf(this.database(), cardNumber, limit);
   }
 
   /** Everything recorded about a person (by ID number), oldest first. */
   async historyOfPerson(idNumber: string, query: HistoryQuery = {}): Promise<HistoryEntry[]> {
-    return this.historyWhere('id_number', idNumber, query);
-  }
-
-  private async historyWhere(column: 'card_number' | 'id_number', value: string, query: HistoryQuery): Promise<HistoryEntry[]> {
-    const limit = query.limit ?? 1000;
-    if (!Number.isSafeInteger(limit) || limit < 1) throw new OfficeArgumentError('history limit must be a positive integer');
-    const r = await this.database().query<HistoryRow>(
-      `SELECT ${HISTORY_COLUMNS} FROM history WHERE ${column} = $1 AND id > $2 ORDER BY id LIMIT $3`,
-      [value, query.afterId ?? 0, limit],
-    );
-    return r.rows.map(toHistory);
+    return historyWhere(this.database(), 'id_number', idNumber, query);
   }
 
   /** The card's PIN change requests (hotline), newest first, whatever their state. */

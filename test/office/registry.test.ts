@@ -60,6 +60,18 @@ describeBackends(
       expect(c.card.cardNumber).not.toBe('G44030157');
     });
 
+    it('takes card identifiers in the 32-character form real cards carry (region, D156000005, serial, F padding)', async () => {
+      const doc = personDocument();
+      (doc['card'] as Record<string, unknown>)['number'] = 'G44030158';
+      (doc['card'] as Record<string, unknown>)['identifier'] = '440305D1560000059001570042FFFFFF';
+      const kept = await reg().issueCard(WINDOW, { document: doc, keepNumbers: true });
+      expect(kept.card.cardIdentifier).toBe('440305D1560000059001570042FFFFFF');
+      expect(((await reg().cardStatus('G44030158')) as { cardIdentifier: string }).cardIdentifier).toBe('440305D1560000059001570042FFFFFF');
+      const bad = personDocument();
+      (bad['card'] as Record<string, unknown>)['identifier'] = '440305D1560000059001570042FFFF';
+      await expect(reg().issueCard(WINDOW, { document: bad })).rejects.toMatchObject({ code: 'DOCUMENT_INVALID' });
+    });
+
     it('refuses a second live card for the same person, and an explicit card number that is taken', async () => {
       const { doc, card } = await issue();
       const again = reg().issueCard(WINDOW, { document: doc });

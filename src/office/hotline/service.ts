@@ -27,9 +27,9 @@ export interface HotlineService {
   /** Enciphers the PINs at once (secure module) and queues the card's PIN change script. */
   queuePinChange(request: { cardNumber: string; idNumber: string; currentPin: string; newPin: string }): Promise<QueueResult>;
   /**
-   * The self-service loss report (card services, key 3), when the office offers it. It belongs to
-   * the registry's loss operation (registry.reportLoss with channel 'self'); until the office
-   * has that operation this member is absent and the menu does not offer the key.
+   * The self-service loss report (card services, key 3), when the office offers it: the
+   * registry's loss operation with channel 'self'. A service without it leaves the key out of the
+   * menu.
    */
   reportLoss?(request: { cardNumber: string; idNumber: string; side: 'ssc' | 'bank' }): Promise<LossResult>;
   /** Records the call in the history (once, at its end). */
@@ -77,6 +77,21 @@ export class RegistryHotlineService implements HotlineService {
         encipher: (card) => this.psam.encipherPinChange({ ...card, currentPin: request.currentPin, newPin: request.newPin }),
       });
       return { status: 'queued', validDays: this.scriptDays, until: chinaDate(queued.script.expiresAt ?? new Date()) };
+    } catch (err) {
+      if (err instanceof OperationRefusedError) return { status: 'refused', code: err.code };
+      throw err;
+    }
+  }
+
+  /**
+   * A temporary loss report by phone. The hotline's role may report the social-security side; the
+   * bank side is the bank's (its own hotline), so the registry refuses it here and the caller is
+   * told the report was not taken.
+   */
+  async reportLoss(request: { cardNumber: string; idNumber: string; side: 'ssc' | 'bank' }): Promise<LossResult> {
+    try {
+      await this.registry.reportLoss(this.ctx, { cardNumber: request.cardNumber, idNumber: request.idNumber, side: request.side, channel: 'self' });
+      return { status: 'reported' };
     } catch (err) {
       if (err instanceof OperationRefusedError) return { status: 'refused', code: err.code };
       throw err;

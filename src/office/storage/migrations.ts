@@ -133,11 +133,25 @@ CREATE INDEX issuer_scripts_by_kind ON issuer_scripts (card_number, kind, id);
 CREATE INDEX cards_by_number_digits ON cards ((regexp_replace(card_number, '[^0-9]', '', 'g')));
 `;
 
+/*
+ * Version 5, card identifiers as real cards carry them: besides 16 to 32 digits, the 32-character
+ * form region code || D156000005 (the MOHRSS RID) || serial digits || F padding (the same rule as
+ * isCardIdentifier in sscard/keys).
+ */
+const V5_RID_CARD_IDENTIFIERS = `
+ALTER TABLE cards DROP CONSTRAINT cards_card_identifier_check;
+ALTER TABLE cards ADD CONSTRAINT cards_card_identifier_check CHECK (
+  card_identifier ~ '^[0-9]{16,32}$'
+  OR (length(card_identifier) = 32 AND card_identifier ~ '^[0-9]{6}D156000005[0-9]{1,16}F*$')
+);
+`;
+
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'registry', sql: V1_REGISTRY },
   { version: 2, name: 'loss', sql: V2_LOSS },
   { version: 3, name: 'hotline scripts', sql: V3_HOTLINE_SCRIPTS },
   { version: 4, name: 'query_passwords', sql: V4_QUERY_PASSWORDS },
+  { version: 5, name: 'rid card identifiers', sql: V5_RID_CARD_IDENTIFIERS },
 ];
 
 /** The schema version this code writes and reads. */

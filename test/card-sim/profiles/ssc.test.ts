@@ -158,7 +158,7 @@ group('SSC card built from a personalization document', () => {
     const challenge = fromHex(ok(card, '0084000008'));
     const mac = commandMac('sm4', key, fromHex('84180000'), new Uint8Array(0), challenge);
     ok(card, `8418000004${toHex(mac)}`);
-    expect(ok(card, '00A4040008A000000333010101')).toBe('6F0A8408A000000333010101');
+    expect(ok(card, '00A4040008A00000033301010100')).toMatch(/^6F248408A000000333010101/); // selectable again: its FCI, asked for with Le
     ok(card, '002000800826246810FFFFFFFF');
     // The SSSE's control key does not reach the bank application.
     const ssseKey = diversifyKey(issuerTestMasterKey('APP_CONTROL'), doc.card.identifier, 'sm4');
