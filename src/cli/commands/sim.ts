@@ -10,7 +10,7 @@ import type { VpcdEvent } from '../../bridge/index.js';
 import { closeCardImage, openCardImage, readCardImage, saveCardImage } from '../../card-sim/index.js';
 import type { SimulatedCard } from '../../card-sim/index.js';
 import type { RunningInspector } from '../../inspector/index.js';
-import { printLine } from '../output.js';
+import { printLine, printNotice } from '../output.js';
 import { inspectorLine, loadInspector, parseInspectAddress } from './inspect.js';
 
 /*
@@ -86,7 +86,7 @@ interface ServedCard {
  * image keeps saying T=1.
  */
 function loadServedCard(path: string, forceT0: boolean): ServedCard {
-  const card = openCardImage(path, forceT0 ? { transmission: 'T=0' } : {});
+  const card = openCardImage(path, forceT0 ? { transmission: 'T=0', onNotice: printNotice } : { onNotice: printNotice });
   return {
     card,
     save: () => saveCardImage(path, card),
