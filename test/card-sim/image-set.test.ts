@@ -2,14 +2,19 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe as group, expect, it } from 'vitest';
-import { fromHex, toHex } from '../../src/apdu/index.js';
-import { CardImageError, closeCardImage, loadCardImage, openCardImage, saveCardImage } from '../../src/card-sim/image.js';
-import { setCardImageField } from '../../src/card-sim/image-set.js';
-import { samplePerson } from '../../src/card-sim/profiles/people.js';
-import { buildSscCard } from '../../src/card-sim/profiles/ssc.js';
-import { inspectSscTree } from '../../src/card-sim/profiles/ssc-inspect.js';
-import type { SimulatedCard } from '../../src/card-sim/card.js';
-import type { DfState } from '../../src/card-sim/state/index.js';
+import {
+  CardImageError,
+  buildSscCard,
+  closeCardImage,
+  inspectSscTree,
+  loadCardImage,
+  openCardImage,
+  samplePerson,
+  saveCardImage,
+  setCardImageField,
+  type DfState,
+} from '../../src/card-sim/index.js';
+import { sw } from '../support/card-exchange.js';
 import { openImageFile, writeUnsealedImage } from './image-fixtures.js';
 
 const SELECT_SSSE = '00A404000F7378312E73682EC9E7BBE1B1A3D5CF';
@@ -24,10 +29,6 @@ beforeEach(() => {
 afterEach(() => {
   rmSync(dir, { recursive: true, force: true });
 });
-
-function sw(card: SimulatedCard, hex: string): string {
-  return toHex(card.transmit(fromHex(hex))).slice(-4);
-}
 
 function ssse(): DfState {
   return openImageFile(path).state.mf.children[0] as DfState;
