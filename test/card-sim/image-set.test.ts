@@ -100,6 +100,21 @@ group('setCardImageField: deliberate changes, sealed again', () => {
     expect(((ssse().children.find((c) => c.fid === 'DF02') as DfState).children[0] as { records: string[] }).records).toHaveLength(count + 1);
   });
 
+  it('key numbers in hex as the card numbers them, and file labels with dots in them', () => {
+    const wang = join(dir, 'wang.json');
+    saveCardImage(wang, buildSscCard(samplePerson('wang-yan')));
+    const keyOf = (df: DfState, id: number) => df.keys.find((k) => k.id === id);
+    const dfs = () => openImageFile(wang).state.mf.children.filter((c): c is DfState => c.type === 'df');
+    setCardImageField(wang, 'key.SSSE.0A.tries-left', '1');
+    expect(keyOf(dfs().find((d) => d.label === 'SSSE')!, 0x0a)?.triesLeft).toBe(1);
+    setCardImageField(wang, 'key.BANK.11.try-limit', '4');
+    expect(keyOf(dfs().find((d) => d.label === 'BANK')!, 0x11)?.tryLimit).toBe(4);
+    setCardImageField(wang, 'app.PKI/SS.CERT.ADF1.blocked', 'temporary');
+    const pki = dfs().find((d) => d.label === 'PKI')!;
+    expect((pki.children[0] as DfState).applicationBlocked).toBe('temporary');
+    expect(() => setCardImageField(wang, 'key.SSSE.0G.tries-left', '1')).toThrow(/no key 0G on SSSE$/);
+  });
+
   it('any other state field by the path errors name it, checked like the rest', () => {
     setCardImageField(path, 'state.mf.children[0].children[1].label', 'HOLDER');
     expect(ssse().children[1]?.label).toBe('HOLDER');
