@@ -92,13 +92,14 @@ describe('MemoryPinStore', () => {
   });
 
   it('validates what it is given and keeps its own copy', () => {
-    expect(expectThrowsClass(() => new MemoryPinStore(good({ triesLeft: -1 }) as unknown as PinRecord), PinRecordError).field).toBe(
-      'triesLeft',
-    );
+    expect(
+      expectThrowsClass(() => new MemoryPinStore(good({ triesLeft: -1 }) as unknown as PinRecord), PinRecordError)
+        .field,
+    ).toBe('triesLeft');
     const store = new MemoryPinStore();
-    expect(expectThrowsClass(() => store.save(good({ tryLimit: 16 }) as unknown as PinRecord), PinRecordError).field).toBe(
-      'tryLimit',
-    );
+    expect(
+      expectThrowsClass(() => store.save(good({ tryLimit: 16 }) as unknown as PinRecord), PinRecordError).field,
+    ).toBe('tryLimit');
     const record = good() as unknown as PinRecord;
     store.save(record);
     record.triesLeft = 0;
