@@ -15,14 +15,18 @@ const names = firstOption < 0 ? args : args.slice(0, firstOption);
 const options = firstOption < 0 ? [] : args.slice(firstOption);
 const unknown = names.find((n) => !(n in AREAS));
 if (unknown !== undefined) {
-  console.error(`no mutation area ${unknown}; usage: npm run mutate -- [${Object.keys(AREAS).join('|')} ...] [--incremental] [--force]`);
+  console.error(
+    `no mutation area ${unknown}; usage: npm run mutate -- [${Object.keys(AREAS).join('|')} ...] [--incremental] [--force]`,
+  );
   process.exit(2);
 }
 const stryker = fileURLToPath(new URL('../node_modules/@stryker-mutator/core/bin/stryker.js', import.meta.url));
 let failed = false;
 for (const name of names.length > 0 ? names : Object.keys(AREAS)) {
   console.log(`\n== mutation testing: ${name} (FC_SEED=${process.env.FC_SEED})`);
-  const run = spawnSync(process.execPath, [stryker, 'run', `stryker/${name}.config.mjs`, ...options], { stdio: 'inherit' });
+  const run = spawnSync(process.execPath, [stryker, 'run', `stryker/${name}.config.mjs`, ...options], {
+    stdio: 'inherit',
+  });
   if (run.status !== 0) failed = true;
 }
 process.exit(failed ? 1 : 0);
