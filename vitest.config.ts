@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
 // fast-check's seed for this run: FC_SEED when given (to replay a run, or to keep the property
@@ -11,6 +12,14 @@ if (process.env.FC_SEED === undefined) {
 
 export default defineConfig({
   test: {
+    // Card images are sealed under the per-user image key: the suite (and every process it starts)
+    // keeps its key file in .tmp/, never in the developer's own ~/.config/sscard, and reads images
+    // from before sealing unless a test says otherwise.
+    env: {
+      XDG_CONFIG_HOME: fileURLToPath(new URL('./.tmp/test-config', import.meta.url)),
+      SSCARD_IMAGE_KEY: '',
+      SSCARD_REFUSE_UNSEALED: '',
+    },
     testTimeout: 30_000,
     setupFiles: ['test/support/fast-check-seed.ts'],
     hookTimeout: 60_000,
