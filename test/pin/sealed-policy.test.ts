@@ -87,6 +87,9 @@ describe('the PIN engine over a sealed policy', () => {
   it('needs the PIN to personalise with, since the policy has none in clear', () => {
     const sealed = sealPinPolicy(definePinPolicy());
     expect(policyField(() => Pin.create(sealed, new MemoryPinStore()))).toBe('initialPin');
+    expect(expectThrowsClass(() => Pin.create(sealed, new MemoryPinStore()), PinPolicyError).message).toBe(
+      'a sealed PIN policy holds no initial PIN: give the PIN to personalise with',
+    );
     expect(Pin.create(sealed, new MemoryPinStore(), '123456').status().initial).toBe(true);
     expect(Pin.create(sealed, new MemoryPinStore(), '654321').status().initial).toBe(false);
   });
