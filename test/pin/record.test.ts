@@ -77,11 +77,11 @@ describe('validatePinRecord', () => {
 
   it('returns a detached copy without foreign fields', () => {
     const verifier = { salt: SALT, mac: MAC, digits: '123456' };
-    const input = { ...good({ verifier }), pin: '123456' };
+    const input: Record<string, unknown> = { ...good({ verifier }), pin: '123456' };
     const checked = validatePinRecord(input);
     expect(checked).toEqual(good());
     verifier.salt = 'changed';
-    input.tryLimit = 9;
+    input['tryLimit'] = 9;
     expect(checked).toEqual(good());
   });
 });
