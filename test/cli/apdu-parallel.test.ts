@@ -1,10 +1,9 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe as group, expect, it } from 'vitest';
+import { describe as group, expect, it } from 'vitest';
 import { inspectSscTree, loadCardImage } from '../../src/card-sim/index.js';
-import { cli } from './run-cli.js';
+import { newCardImagePerTest } from './run-cli.js';
 
 /*
  * Several `sscard` processes working on one card image at the same time must take turns (the
@@ -41,20 +40,11 @@ function verifySw(run: Run): string {
   return /([0-9A-F]{4}) /.exec(responses[1] as string)?.[1] ?? '';
 }
 
-let dir: string;
-let image: string;
-beforeEach(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'sscard-cli-parallel-'));
-  image = join(dir, 'card.json');
-  expect((await cli('card', 'new', image)).code).toBe(0);
-});
-afterEach(() => {
-  rmSync(dir, { recursive: true, force: true });
-});
+const files = newCardImagePerTest('sscard-cli-parallel-');
 
 group('sscard apdu, several processes on one image', () => {
   it('five wrong PINs at once spend all three tries, and the right PIN after them is refused', async () => {
-    const verify = (pin: string) => sscard('apdu', '--card', image, SELECT_SSSE, `0020000003${pin}`);
+    const verify = (pin: string) => sscard('apdu', '--card', files.image, SELECT_SSSE, `0020000003${pin}`);
     let exited = 0;
     let thirdExited!: () => void;
     const afterThree = new Promise<void>((resolve) => (thirdExited = resolve));
@@ -73,8 +63,8 @@ group('sscard apdu, several processes on one image', () => {
     const wrongSws = runs.slice(0, 5).map(verifySw).sort();
     expect(wrongSws).toEqual(['63C0', '63C1', '63C2', '6983', '6983']);
     expect(verifySw(runs[5] as Run)).toBe('6983');
-    expect(inspectSscTree(loadCardImage(image).tree).appPin).toMatchObject({ triesLeft: 0, blocked: true });
+    expect(inspectSscTree(loadCardImage(files.image).tree).appPin).toMatchObject({ triesLeft: 0, blocked: true });
     // Every process let go of the image.
-    expect(existsSync(`${image}.lock`)).toBe(false);
+    expect(existsSync(`${files.image}.lock`)).toBe(false);
   }, 120_000);
 });
