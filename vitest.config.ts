@@ -1,7 +1,16 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
+    // Card images are sealed under the per-user image key: the suite (and every process it starts)
+    // keeps its key file in .tmp/, never in the developer's own ~/.config/sscard, and reads images
+    // from before sealing unless a test says otherwise.
+    env: {
+      XDG_CONFIG_HOME: fileURLToPath(new URL('./.tmp/test-config', import.meta.url)),
+      SSCARD_IMAGE_KEY: '',
+      SSCARD_REFUSE_UNSEALED: '',
+    },
     testTimeout: 30_000,
     hookTimeout: 60_000,
     // The JSON report is what .ci/run reads to print its "N passed, M failed" line, so a run that

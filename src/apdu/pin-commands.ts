@@ -1,3 +1,4 @@
+import { decodeCommand } from './command.js';
 import { INS_CATALOGUE } from './ins.js';
 
 /*
@@ -24,4 +25,21 @@ export function isPinCommand(commandOrIns: Uint8Array | number): boolean {
   if (typeof commandOrIns === 'number') return PIN_INS.has(commandOrIns);
   const ins = commandOrIns[1];
   return ins === undefined || PIN_INS.has(ins);
+}
+
+/**
+ * Whether the data of these command bytes must be hidden wherever they are shown (an echo, a
+ * trace, a log): a PIN-carrying command, and any bytes that are not exactly one well-formed command
+ * APDU. Two commands joined in one blob (a SELECT with a VERIFY after it), a truncated command or
+ * one with trailing bytes cannot be told apart by their first INS: what follows the header may be
+ * a PIN, so only the header is shown.
+ */
+export function mustMaskCommand(bytes: Uint8Array): boolean {
+  if (isPinCommand(bytes)) return true;
+  try {
+    decodeCommand(bytes);
+    return false;
+  } catch {
+    return true;
+  }
 }

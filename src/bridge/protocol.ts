@@ -1,4 +1,4 @@
-import { encodeResponse, isPinCommand, PIN_MASK, SW, toHex, type CardEndpoint } from '../apdu/index.js';
+import { encodeResponse, mustMaskCommand, PIN_MASK, SW, toHex, type CardEndpoint } from '../apdu/index.js';
 import { VPCD_MAX_FRAME } from './frame.js';
 
 /**
@@ -21,11 +21,12 @@ export type VpcdControl = 'power-off' | 'power-on' | 'reset' | 'atr-request';
 export { PIN_MASK };
 
 /**
- * Hex of a C-APDU that is safe to log: a PIN-carrying command shows its 4 header bytes and the
- * mask, never the rest (not even Lc boundaries are trusted from a possibly malformed command).
+ * Hex of a C-APDU that is safe to log: a PIN-carrying command, or bytes that are not exactly one
+ * well-formed APDU (mustMaskCommand), show their 4 header bytes and the mask, never the rest (not
+ * even Lc boundaries are trusted from a possibly malformed command).
  */
 export function maskedCommandHex(command: Uint8Array): string {
-  if (!isPinCommand(command)) return toHex(command, { spaces: true });
+  if (!mustMaskCommand(command)) return toHex(command, { spaces: true });
   return `${toHex(command.subarray(0, 4), { spaces: true })} ${PIN_MASK}`;
 }
 
@@ -133,7 +134,7 @@ export function answerVpcdMessage(
   const ins = payload[1] as number;
   let started = 0;
   if (traceTo !== undefined) {
-    const masked = isPinCommand(ins);
+    const masked = mustMaskCommand(payload);
     traceTo({ type: 'command', ins, length: payload.length, hex: maskedCommandHex(payload), masked });
     started = performance.now();
   }

@@ -1,4 +1,4 @@
-import { closeSync, fsyncSync, linkSync, openSync, readFileSync, readdirSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, linkSync, openSync, readFileSync, readdirSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { basename, dirname, join } from 'node:path';
@@ -70,9 +70,10 @@ function processAlive(pid: number): boolean {
 
 /**
  * Removes temporary files of `path` left by writers that died mid-save (their pid no longer runs).
- * Temporaries of live writers, including this process's, are left alone.
+ * Temporaries of live writers, including this process's, are left alone. Run after every save and
+ * by every opener, so what a killed writer leaves is gone by the next use of the file.
  */
-function removeStaleTemps(path: string): void {
+export function removeStaleTemps(path: string): void {
   const prefix = tempPrefix(path);
   let names: string[];
   try {
@@ -118,6 +119,14 @@ function removeStaleTemps(path: string): void {
  * faults at once (a process dying inside those few system calls while two others race for the same
  * guard), and a dead holder's pid reused by an unrelated live process makes the lock look held:
  * the waiter then times out with an error naming the pid, and the lock file can be deleted by hand.
+ *
+ * Files whose writer cannot be named: a lock or guard file that is empty, not a lock, or
+ * unreadable was left by a writer killed between creating and filling it (where hard links are not
+ * available) or by hand; a writer fills its file within microseconds, so once such a file is
+ * UNKNOWN_HOLDER_STALE_MS old it is treated as a dead holder's and taken over, never waited on.
+ * The private temporaries `<lock>.<pid>.<rand>.new` (and `<lock>.break.<pid>.<rand>.new`) of
+ * writers killed between writing and linking them are removed by the next process that takes the
+ * lock: those of a dead pid of this host at once, those it cannot attribute once they are old.
  */
 
 /**
@@ -156,6 +165,8 @@ const PROCESS_STARTED_MS = Date.now() - process.uptime() * 1000;
  */
 const SAME_PROCESS_START_TOLERANCE_MS = 2000;
 const POLL_MIN_MS = 15;
+/** Age after which a lock, guard or temporary file nobody can be named for is a dead writer's. */
+export const UNKNOWN_HOLDER_STALE_MS = 2000;
 const POLL_JITTER_MS = 25;
 
 /** Locks this module instance holds, by token: released at the latest when the process exits. */
@@ -185,6 +196,59 @@ function readLockText(lockPath: string): string | undefined {
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw err;
+  }
+}
+
+/** Like readLockText, with null for a file that exists but cannot be read (permissions, ...). */
+function readLockTextOrNull(path: string): string | null | undefined {
+  try {
+    return readLockText(path);
+  } catch {
+    return null;
+  }
+}
+
+/** True when `path` exists and was last changed more than `ms` ago. */
+function olderThan(path: string, ms: number): boolean {
+  try {
+    return Date.now() - statSync(path).mtimeMs > ms;
+  } catch {
+    return false;
+  }
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/**
+ * Removes the private temporaries of lock and guard files (`<lock>.<pid>.<rand>.new`,
+ * `<lock>.break.<pid>.<rand>.new`) that writers killed between writing and linking them left:
+ * those whose holder (their content) is a dead process of this host, and those that say nothing
+ * once they are UNKNOWN_HOLDER_STALE_MS old.
+ */
+function removeDeadLockTemps(lockPath: string): void {
+  const dir = dirname(lockPath);
+  const pattern = new RegExp(`^${escapeRegExp(basename(lockPath))}(?:\\.break)?\\.\\d+\\.[0-9a-f]+\\.new$`);
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    if (!pattern.test(name)) continue;
+    const path = join(dir, name);
+    const text = readLockTextOrNull(path);
+    if (text === undefined) continue;
+    const holder = text === null ? undefined : parseHolder(text);
+    const dead = holder === undefined ? olderThan(path, UNKNOWN_HOLDER_STALE_MS) : isStale(holder);
+    if (!dead) continue;
+    try {
+      unlinkSync(path);
+    } catch {
+      // Removed by its writer or another opener meanwhile.
+    }
   }
 }
 
@@ -232,7 +296,9 @@ function createLockFile(lockPath: string, text: string): boolean {
     return true;
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'EEXIST') return false;
+    // ENOENT: our temporary was removed as a dead writer's while this process stood still for
+    // seconds between writing and linking it; the caller simply tries again.
+    if (code === 'EEXIST' || code === 'ENOENT') return false;
     if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP' && code !== 'ENOSYS') throw err;
   } finally {
     try {
@@ -272,24 +338,29 @@ function unlinkIfExists(path: string): void {
 }
 
 /**
- * Removes the lock `staleText` names, under the guard file. Returns without doing anything when
- * another process holds the guard (the caller simply tries again) or the lock changed meanwhile.
+ * Removes the lock `staleText` names, under the guard file. Does nothing when a live process holds
+ * the guard (false: the caller waits and tries again) or the lock changed meanwhile; true when it
+ * removed the lock or a dead process's guard (the caller tries again at once).
  */
-function breakStaleLock(lockPath: string, staleText: string): void {
+function breakStaleLock(lockPath: string, staleText: string): boolean {
   const guardPath = `${lockPath}.break`;
   const me: LockHolder = newHolder();
   if (!createLockFile(guardPath, JSON.stringify(me))) {
-    const text = readLockText(guardPath);
-    const guardHolder = text === undefined ? undefined : parseHolder(text);
     // A guard whose holder died inside its few system calls would block every takeover.
-    if (guardHolder !== undefined && isStale(guardHolder) && readLockText(guardPath) === text) unlinkIfExists(guardPath);
-    return;
+    const text = readLockTextOrNull(guardPath);
+    if (text === undefined) return true;
+    const guardHolder = text === null ? undefined : parseHolder(text);
+    const dead = guardHolder === undefined ? olderThan(guardPath, UNKNOWN_HOLDER_STALE_MS) : isStale(guardHolder);
+    if (!dead || readLockTextOrNull(guardPath) !== text) return false;
+    unlinkIfExists(guardPath);
+    return true;
   }
   try {
     if (readLockText(lockPath) === staleText) unlinkIfExists(lockPath);
   } finally {
     if (readLockText(guardPath) === JSON.stringify(me)) unlinkIfExists(guardPath);
   }
+  return true;
 }
 
 function newHolder(): LockHolder {
@@ -313,15 +384,17 @@ export function acquireFileLock(lockPath: string, timeoutMs: number): FileLock |
   for (;;) {
     const holder = newHolder();
     const text = `${JSON.stringify(holder)}\n`;
-    if (createLockFile(lockPath, text)) return remember(lockPath, holder, text);
+    if (createLockFile(lockPath, text)) {
+      removeDeadLockTemps(lockPath);
+      return remember(lockPath, holder, text);
+    }
     const existing = readLockText(lockPath);
     if (existing === undefined) continue; // Released between our attempt and the read: try again.
     const current = parseHolder(existing);
     if (current !== undefined && heldLocks.has(current.token)) return { holder: current, thisProcess: true };
-    if (current !== undefined && isStale(current)) {
-      breakStaleLock(lockPath, existing);
-      if (readLockText(lockPath) !== existing) continue; // Gone (by us or another): try again now.
-    }
+    const dead = current === undefined ? olderThan(lockPath, UNKNOWN_HOLDER_STALE_MS) : isStale(current);
+    // Gone (by us or another), or a dead guard cleared out of the way: try again now.
+    if (dead && (breakStaleLock(lockPath, existing) || readLockText(lockPath) !== existing)) continue;
     const left = deadline - Date.now();
     if (left <= 0) return { holder: current, thisProcess: current !== undefined && isThisProcess(current) };
     sleepSync(Math.min(left, POLL_MIN_MS + Math.floor(Math.random() * POLL_JITTER_MS)));

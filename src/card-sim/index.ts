@@ -1,6 +1,7 @@
 // ---- card OS, file tree, state, ATR ------------------------------------------------------
 export { SimulatedCard } from './card.js';
 export type { SimulatedCardOptions, TransmissionProtocol } from './card.js';
+export type { CardObservation, CardObserver, ObservedCommand, ObservedResponse, PowerChange } from './observer.js';
 // The base class of every error this area throws (defined in apdu), so callers of this entry point
 // can catch all of them without importing another.
 export { SscardError } from '../apdu/index.js';
@@ -40,6 +41,8 @@ export {
   CARD_STATE_FORMAT,
   CARD_STATE_VERSION,
   CARD_STATE_READABLE_VERSIONS,
+  MAX_DF_DEPTH,
+  MAX_FILES,
 } from './state/index.js';
 export type { CardState, DfState, EfState, PinState, KeyState } from './state/index.js';
 export { buildAtr, parseAtr, validateAtr, ATR_VARIANTS } from './atr.js';
@@ -106,14 +109,21 @@ export {
   CARD_IMAGE_FORMAT,
   CARD_IMAGE_VERSION,
   CARD_IMAGE_LOCK_TIMEOUT_MS,
+  MAX_CARD_IMAGE_BYTES,
+  REFUSE_UNSEALED_ENV,
 } from './image.js';
 export type {
   CardImage,
   CardImageErrorCode,
+  CardImageKeyOptions,
   CardImageLock,
   CardImageLockHolder,
   CardImageLockOptions,
   LoadCardImageOptions,
   OpenCardImageOptions,
 } from './image.js';
+export { ImageKey, ImageKeyError, IMAGE_KEY_ENV, IMAGE_KEY_BYTES, imageKeyFile, resolveImageKey } from './image-key.js';
+export type { ResolveImageKeyOptions } from './image-key.js';
+export { setCardImageField, CARD_IMAGE_FIELDS } from './image-set.js';
+export type { CardImageFieldChange, SetCardImageFieldOptions } from './image-set.js';
 // ---- end of SSC profile section --------------------------------------------------------------

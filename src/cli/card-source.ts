@@ -3,7 +3,7 @@ import type { SscCardOptions, Transport } from '../terminal/index.js';
 import { ReaderNotFoundError, SmartcardTransport, listReaders } from '../terminal/pcsc/index.js';
 import { closeCardImage, openCardImage } from '../card-sim/index.js';
 import { CliInputError } from './errors.js';
-import { printTrace } from './output.js';
+import { printNotice, printTrace } from './output.js';
 
 /*
  * The one place that turns command-line options into a card to talk to. Commands that work
@@ -42,7 +42,7 @@ export interface CardSource {
  * stays locked against other processes until `release` (after the channel is closed).
  */
 function imageTransport(path: string): { transport: Transport; release: () => void } {
-  const card = openCardImage(path);
+  const card = openCardImage(path, { onNotice: printNotice });
   return { transport: new MemoryTransport(card, { name: `image ${path}` }), release: () => closeCardImage(card) };
 }
 

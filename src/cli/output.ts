@@ -1,5 +1,5 @@
 import pc from 'picocolors';
-import { PIN_MASK, describe, isPinCommand, isSuccess, toHex } from '../apdu/index.js';
+import { PIN_MASK, describe, isPinCommand, isSuccess, mustMaskCommand, toHex } from '../apdu/index.js';
 import { formatTracePretty, traceCommand, traceResponse } from '../terminal/index.js';
 import type { TraceEvent } from '../terminal/index.js';
 
@@ -12,14 +12,21 @@ export function printLine(text = ''): void {
   process.stdout.write(`${text}\n`);
 }
 
+/** A note about something sscard did on the side (an image sealed on first use), on stderr. */
+export function printNotice(message: string): void {
+  process.stderr.write(`sscard: note: ${message}\n`);
+}
+
 /**
  * A command APDU for display: hex with the data of PIN-carrying commands replaced by PIN_MASK, so a PIN
- * typed on the command line does not end up in a terminal log or CI output.
+ * typed on the command line does not end up in a terminal log or CI output. Bytes that are not
+ * exactly one well-formed APDU (two joined in one argument, trailing bytes) show their 4 header bytes
+ * only: their first INS says nothing about what follows.
  */
 export function showCommand(bytes: Uint8Array): string {
-  if (bytes.length > 5 && isPinCommand(bytes)) {
-    return `${toHex(bytes.subarray(0, 5))} ${PIN_MASK}`;
-  }
+  if (!mustMaskCommand(bytes)) return toHex(bytes);
+  if (!isPinCommand(bytes)) return bytes.length > 4 ? `${toHex(bytes.subarray(0, 4))} ${PIN_MASK}` : toHex(bytes);
+  if (bytes.length > 5) return `${toHex(bytes.subarray(0, 5))} ${PIN_MASK}`;
   return toHex(bytes);
 }
 

@@ -69,6 +69,7 @@ export {
   applyCorrections,
   CardHolderMismatchError,
   CardIdentityMismatchError,
+  OtherCardPresentedError,
   CardApplicationBlockedError,
   NewPinRefusedError,
   BankPinRefusedError,

@@ -9,7 +9,7 @@ import {
   decodeResponse,
   encodeCommand,
   getResponse,
-  isPinCommand,
+  mustMaskCommand,
   swInfo,
   withChannel,
   type CommandApdu,
@@ -362,7 +362,7 @@ export class CardChannel {
       throw typed;
     }
     const response = decodeResponse(raw);
-    trace({ response: traceResponse(response.data, response.sw, isPinCommand(bytes)) });
+    trace({ response: traceResponse(response.data, response.sw, mustMaskCommand(bytes)) });
     return response;
   }
 

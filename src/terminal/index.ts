@@ -99,7 +99,7 @@ export {
   NoBankApplicationError,
   HolderMismatchError,
 } from './issuer/index.js';
-export type { IssuerTerminalOptions } from './issuer/index.js';
+export type { IssuerTerminalOptions, CardholderCorrection } from './issuer/index.js';
 export { maskIdNumber, findDrugConflicts } from './pos.js';
 export type { PrescriptionItem, DrugConflict } from './pos.js';
 // PC/SC transports: importing them loads no native code; the optional binding is loaded on the

@@ -140,9 +140,10 @@ export function traceCommand(bytes: Uint8Array): TracedCommand {
     if (cmd.ne !== undefined) out.le = cmd.ne;
     return out;
   } catch {
-    // Not a valid APDU: show the header bytes that exist; hide the rest unless the INS is known harmless.
+    // Not exactly one valid APDU (two joined, truncated, trailing bytes): the header bytes that
+    // exist, never the rest, whatever the first INS says (mustMaskCommand).
     const [cla = 0, ins = 0, p1 = 0, p2 = 0] = bytes;
-    const masked = isPinCommand(bytes);
+    const masked = true;
     const rest = bytes.subarray(Math.min(4, bytes.length));
     return {
       cla, ins, p1, p2,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { fc, test } from '@fast-check/vitest';
-import { fromHex, isPinCommand } from '../../src/apdu/index.js';
+import { concatBytes, encodeCommand, fromHex, isPinCommand, mustMaskCommand } from '../../src/apdu/index.js';
 
 const PIN_INS = [0x20, 0x21, 0x24, 0x2c, 0x5e];
 
@@ -31,4 +31,34 @@ describe('isPinCommand', () => {
       expect(isPinCommand(ins)).toBe(PIN_INS.includes(ins));
     },
   );
+});
+
+describe('mustMaskCommand', () => {
+  it('a PIN command, or bytes that are not exactly one well-formed APDU, whatever their first INS', () => {
+    expect(mustMaskCommand(fromHex('0020000003730519'))).toBe(true);
+    expect(mustMaskCommand(fromHex('00A404000F7378312E73682EC9E7BBE1B1A3D5CF'))).toBe(false);
+    expect(mustMaskCommand(fromHex('00B2072C00'))).toBe(false);
+    // A SELECT with a VERIFY joined to it, a case-1 command with one, trailing bytes, truncation.
+    expect(mustMaskCommand(fromHex('00A404000F7378312E73682EC9E7BBE1B1A3D5CF0020000003730519'))).toBe(true);
+    expect(mustMaskCommand(fromHex('00B000000020000003730519'))).toBe(true);
+    expect(mustMaskCommand(fromHex('00B2072C00730519'))).toBe(true);
+    expect(mustMaskCommand(fromHex('00A4040009A0000003'))).toBe(true);
+    expect(mustMaskCommand(fromHex('00A4'))).toBe(true);
+  });
+
+  test.prop([
+    fc.record({
+      cla: fc.constantFrom(0x00, 0x80, 0x84, 0x04),
+      ins: fc.constantFrom(0xa4, 0xb0, 0xb2, 0xdc, 0xe2, 0x84, 0x82, 0x88, 0xca),
+      p1: fc.integer({ min: 0, max: 255 }),
+      p2: fc.integer({ min: 0, max: 255 }),
+      data: fc.uint8Array({ maxLength: 40 }),
+    }),
+    fc.constantFrom(0x20, 0x24, 0x2c, 0x5e),
+    fc.uint8Array({ minLength: 1, maxLength: 12 }),
+  ])('a harmless command with a PIN command joined after it is always masked', (first, pinIns, pin) => {
+    const blob = concatBytes(encodeCommand(first), encodeCommand({ cla: 0x00, ins: pinIns, p1: 0, p2: 0, data: pin }));
+    expect(mustMaskCommand(blob)).toBe(true);
+    expect(mustMaskCommand(encodeCommand(first))).toBe(false);
+  });
 });

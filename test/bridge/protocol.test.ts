@@ -122,6 +122,10 @@ describe('PIN masking', () => {
     expect(maskedCommandHex(fromHex('0020000003123456'))).toBe(`00 20 00 00 ${PIN_MASK}`);
     expect(maskedCommandHex(fromHex('805E0100 07 123456 FF 654321'))).toBe(`80 5E 01 00 ${PIN_MASK}`);
     expect(maskedCommandHex(fromHex('00A4000C023F00'))).toBe('00 A4 00 0C 02 3F 00');
+    // Not one APDU (a SELECT with a VERIFY joined to it): the header only, whatever the first INS.
+    expect(maskedCommandHex(fromHex('00A4000C023F000020000003730519'))).toBe(`00 A4 00 0C ${PIN_MASK}`);
+    const { events } = run(new FixedCard(), fromHex('00A4000C023F000020000003730519'));
+    expect(events.find((e) => e.type === 'command')).toMatchObject({ masked: true, hex: `00 A4 00 0C ${PIN_MASK}` });
   });
 
   test.prop([

@@ -1,9 +1,31 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { concatBytes } from '../../src/apdu/index.js';
-import { SimulatedCard } from '../../src/card-sim/index.js';
+import { concatBytes, fromHex } from '../../src/apdu/index.js';
+import { SimulatedCard, buildSscTree, exportState, importState, samplePerson, type CardState } from '../../src/card-sim/index.js';
 import { send } from '../support/card-exchange.js';
 import { buildTestTree, hex } from './fixtures.js';
+import { reportFigures, soakCount, soakTimeout } from '../soak.js';
+
+/*
+ * Fuzzing the card OS through `transmit`, with what happens around a card in the field: resets,
+ * power losses, saves that fail (the persistence hook throwing), and restarts from the last state
+ * that was saved. APDUS_PER_MODE commands per transmission protocol (10,000 in all under `npm test`;
+ * `npm run soak` sends 1,000,000 or more), in this mix:
+ * - random bytes (any length up to 280);
+ * - structure-aware: a known CLA and INS of the card's command set, random P1 P2 and body;
+ * - mutated: a command of a real SSC session (SELECT, READ RECORD, VERIFY, CHANGE PIN, GET
+ *   CHALLENGE, EXTERNAL AUTHENTICATE, UPDATE / APPEND RECORD, RELOAD PIN, PIN UNBLOCK, lifecycle)
+ *   with bytes flipped, cut or added;
+ * and, between commands, warm and cold resets, power-off, a save that fails (also under a VERIFY
+ * in the SSSE, so the failure path is reached in every run), and a restart from the saved state.
+ * Checked: no exception ever leaves transmit; every answer is at least 2 bytes with a valid SW1; no
+ * handler bug reaches the logger (6F00); after every sequence the card's state is a valid card
+ * state (it survives importState and comes back identical), counters stay within their limits,
+ * the card in memory is the one it last saved (a failed save rolled it back), and the MF can still
+ * be selected (6A81 only on a card that a CARD BLOCK really blocked).
+ */
+
+const APDUS_PER_MODE = soakCount(5_000, 500_000);
 
 /** SW1 values ISO 7816 allows in a response (60 is a procedure byte, not a status). */
 function validSw1(sw1: number): boolean {
@@ -14,47 +36,176 @@ function validSw1(sw1: number): boolean {
 const nearApdu = fc
   .tuple(
     fc.constantFrom(0x00, 0x80, 0x84, 0x04, 0x0c, 0xff, 0x10),
-    fc.constantFrom(0xa4, 0xb0, 0xd6, 0xb2, 0xdc, 0xe2, 0x20, 0x24, 0x5e, 0x84, 0x82, 0x88, 0xca, 0xc0, 0x00, 0xb1),
+    fc.constantFrom(0xa4, 0xb0, 0xd6, 0xb2, 0xdc, 0xe2, 0x20, 0x24, 0x5e, 0x84, 0x82, 0x88, 0xca, 0xc0, 0x00, 0xb1, 0x1e, 0x18, 0x16),
     fc.integer({ min: 0, max: 255 }),
     fc.integer({ min: 0, max: 255 }),
     fc.uint8Array({ maxLength: 300 }),
   )
   .map(([cla, ins, p1, p2, tail]) => concatBytes(Uint8Array.of(cla, ins, p1, p2), tail));
 
-const anyApdu = fc.oneof(fc.uint8Array({ maxLength: 280 }), nearApdu);
+/** Commands of real sessions with the SSC, as the seeds of the mutated ones. */
+const SESSION = [
+  '00A404000F7378312E73682EC9E7BBE1B1A3D5CF',
+  '00A4040C0F7378312E73682EC9E7BBE1B1A3D5CF',
+  '00A40000023F00',
+  '00A4080C045353DF10',
+  '00A4000C02DF02',
+  '00A4040008A000000333010101',
+  '00B2072C00',
+  '00B2013400',
+  '00B2013C00',
+  '00B0950000',
+  '0020000003123456',
+  '0020000003999999',
+  '0020000000',
+  '002000800826123456FFFFFFFF',
+  '805E010007123456FF654321',
+  '0024000006123456654321',
+  '0084000008',
+  '0084000004',
+  '00820001080102030405060708',
+  '00880000080102030405060708',
+  '80CA9F1700',
+  '00E20038' + '55'.repeat(85),
+  '04E2003859' + '55'.repeat(85) + '01020304',
+  '805E00000712345601020304',
+  '842400000401020304',
+  '841E000004AABBCCDD',
+  '8418000004AABBCCDD',
+  '8416000004AABBCCDD',
+  '00C0000006',
+].map(fromHex);
+
+const mutatedApdu = fc
+  .tuple(
+    fc.constantFrom(...SESSION),
+    fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { maxLength: 3 }),
+    fc.constantFrom('flip', 'cut', 'add', 'as-is'),
+    fc.uint8Array({ minLength: 1, maxLength: 8 }),
+  )
+  .map(([seed, flips, how, extra]) => {
+    let bytes: Uint8Array = new Uint8Array(seed);
+    for (const [at, value] of flips) bytes[at % bytes.length] = value;
+    if (how === 'cut') bytes = bytes.subarray(0, (flips[0]?.[0] ?? 3) % (bytes.length + 1));
+    if (how === 'add') bytes = concatBytes(bytes, extra);
+    return bytes;
+  });
+
+type Step =
+  | { kind: 'apdu'; bytes: Uint8Array }
+  | { kind: 'warm' | 'cold' | 'power-off' | 'power-on' | 'fail-next-save' | 'restart' | 'torn-verify' };
+
+const SELECT_SSSE = fromHex('00A4040C0F7378312E73682EC9E7BBE1B1A3D5CF');
+
+const step: fc.Arbitrary<Step> = fc.oneof(
+  { weight: 8, arbitrary: fc.uint8Array({ maxLength: 280 }).map((bytes): Step => ({ kind: 'apdu', bytes })) },
+  { weight: 10, arbitrary: nearApdu.map((bytes): Step => ({ kind: 'apdu', bytes })) },
+  { weight: 12, arbitrary: mutatedApdu.map((bytes): Step => ({ kind: 'apdu', bytes })) },
+  { weight: 1, arbitrary: fc.constantFrom<Step>({ kind: 'warm' }, { kind: 'cold' }, { kind: 'power-off' }, { kind: 'power-on' }) },
+  { weight: 1, arbitrary: fc.constantFrom<Step>({ kind: 'fail-next-save' }, { kind: 'restart' }, { kind: 'torn-verify' }) },
+);
+
+/** Every counter of a state within its limit. */
+function countersWithinLimits(state: CardState): boolean {
+  let ok = true;
+  const stack = [state.mf];
+  for (let df = stack.pop(); df !== undefined; df = stack.pop()) {
+    for (const p of df.pins) ok &&= p.record.triesLeft >= 0 && p.record.triesLeft <= p.record.tryLimit && p.record.tryLimit === p.policy.tryLimit;
+    for (const k of df.keys) ok &&= k.triesLeft >= 0 && k.triesLeft <= k.tryLimit;
+    for (const c of df.children) if (c.type === 'df') stack.push(c);
+  }
+  return ok;
+}
+
+interface Rig {
+  card: SimulatedCard;
+  saved: CardState;
+  failNext: boolean;
+  bugs: string[];
+}
+
+function newRig(tree: () => ReturnType<typeof buildTestTree>, transmission: 'T=0' | 'T=1', extendedLength: boolean): Rig {
+  const rig: Rig = { card: undefined as unknown as SimulatedCard, saved: undefined as unknown as CardState, failNext: false, bugs: [] };
+  const attach = (card: SimulatedCard): void => {
+    rig.card = card;
+    rig.saved = card.exportState();
+  };
+  const options = {
+    transmission,
+    extendedLength,
+    powered: true,
+    logger: { error: (m: string) => rig.bugs.push(m) },
+    onDurableChange: (state: CardState) => {
+      if (rig.failNext) {
+        rig.failNext = false;
+        throw new Error('power lost while saving');
+      }
+      rig.saved = JSON.parse(JSON.stringify(state)) as CardState;
+    },
+  };
+  attach(new SimulatedCard({ ...options, tree: tree() }));
+  (rig as Rig & { restart: () => void }).restart = () => attach(SimulatedCard.fromState(JSON.parse(JSON.stringify(rig.saved)), options));
+  return rig;
+}
 
 describe('fuzzing transmit', () => {
   for (const transmission of ['T=1', 'T=0'] as const) {
-    it(`random APDU bytes never throw, always get a valid SW, and SELECT MF still works (${transmission})`, () => {
-      fc.assert(
-        fc.property(fc.array(anyApdu, { maxLength: 25 }), fc.boolean(), (apdus, extendedLength) => {
-          const bugs: string[] = [];
-          const card = new SimulatedCard({
-            tree: buildTestTree(),
-            transmission,
-            extendedLength,
-            powered: true,
-            logger: { error: (m) => bugs.push(m) },
-          });
-          for (const a of apdus) {
-            const out = card.transmit(a);
-            expect(out).toBeInstanceOf(Uint8Array);
-            expect(out.length).toBeGreaterThanOrEqual(2);
-            expect(validSw1(out[out.length - 2] as number)).toBe(true);
+    it(
+      `${APDUS_PER_MODE} random, structure-aware and mutated APDUs with resets, power losses, failed saves and restarts (${transmission})`,
+      () => {
+        let sent = 0;
+        let answered6581 = 0;
+        const trees = [() => buildTestTree(), () => buildTestTree({ algorithm: 'sm4' }), () => buildSscTree(samplePerson('wang-yan')), () => buildSscTree(samplePerson('zhang-wei'))];
+        const property = fc.property(fc.nat({ max: trees.length - 1 }), fc.boolean(), fc.array(step, { minLength: 1, maxLength: 60 }), (which, extendedLength, steps) => {
+          const rig = newRig(trees[which] as () => ReturnType<typeof buildTestTree>, transmission, extendedLength) as Rig & { restart: () => void };
+          for (const s of steps) {
+            if (s.kind === 'apdu') {
+              const out = rig.card.transmit(s.bytes);
+              sent += 1;
+              expect(out).toBeInstanceOf(Uint8Array);
+              expect(out.length).toBeGreaterThanOrEqual(2);
+              expect(validSw1(out[out.length - 2] as number)).toBe(true);
+              if (out[out.length - 2] === 0x65 && out[out.length - 1] === 0x81) answered6581 += 1;
+            } else if (s.kind === 'warm' || s.kind === 'cold') rig.card.reset(s.kind);
+            else if (s.kind === 'power-off') rig.card.powerOff();
+            else if (s.kind === 'power-on') rig.card.powerOn();
+            else if (s.kind === 'fail-next-save') rig.failNext = true;
+            else if (s.kind === 'restart') rig.restart();
+            else {
+              // A VERIFY whose spent try cannot be saved: the power fails under the write.
+              if (!rig.card.powered) rig.card.powerOn();
+              rig.card.transmit(SELECT_SSSE);
+              rig.failNext = true;
+              const out = rig.card.transmit(fromHex('0020000003999999'));
+              sent += 2;
+              if (out[0] === 0x65 && out[1] === 0x81) answered6581 += 1;
+            }
           }
-          expect(bugs).toEqual([]);
-          const mf = send(card, '00A40000023F0000');
-          if (transmission === 'T=1') {
+          expect(rig.bugs).toEqual([]);
+          const state = rig.card.exportState();
+          // What the card holds is what it last saved: a failed save was rolled back.
+          expect(state).toEqual(rig.saved);
+          expect(exportState(importState(JSON.parse(JSON.stringify(state))))).toEqual(state);
+          expect(countersWithinLimits(state)).toBe(true);
+          if (!rig.card.powered) rig.card.powerOn();
+          const mf = send(rig.card, '00A40000023F0000');
+          if (state.cardBlocked) expect(mf.sw).toBe(0x6a81);
+          else if (transmission === 'T=1') {
             expect(mf.sw).toBe(0x9000);
             expect(hex(mf.data)).toBe('6F0483023F00');
           } else {
             expect(mf.sw).toBe(0x6106);
-            expect(hex(send(card, '00C0000006').data)).toBe('6F0483023F00');
+            expect(hex(send(rig.card, '00C0000006').data)).toBe('6F0483023F00');
           }
-        }),
-        { numRuns: 150 },
-      );
-    });
+        });
+        while (sent < APDUS_PER_MODE) fc.assert(property, { numRuns: 200 });
+        expect(sent).toBeGreaterThanOrEqual(APDUS_PER_MODE);
+        // The mix did reach the failed-save path.
+        expect(answered6581).toBeGreaterThan(0);
+        reportFigures(`fuzz-${transmission}`, { apdus: sent, failedSaves: answered6581 });
+      },
+      soakTimeout(120_000, 3_600_000),
+    );
   }
 
   it('non-Uint8Array input from untyped callers is answered, not thrown', () => {

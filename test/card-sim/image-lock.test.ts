@@ -1,6 +1,6 @@
 import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe as group, expect, it } from 'vitest';
@@ -14,8 +14,10 @@ import {
   samplePerson,
   buildSscCard,
 } from '../../src/card-sim/index.js';
+import { UNKNOWN_HOLDER_STALE_MS } from '../../src/card-sim/image-file.js';
 import { sw } from '../support/card-exchange.js';
 import { expectThrowsClass } from '../support/throws.js';
+import { openImageFile } from './image-fixtures.js';
 
 const SELECT_SSSE = '00A404000F7378312E73682EC9E7BBE1B1A3D5CF';
 const CHILD = join(import.meta.dirname, 'image-child', 'hold-image.ts');
@@ -203,4 +205,84 @@ group('card image lock', () => {
     expect(order.filter((pid, i) => i > 0 && pid !== order[i - 1]).length).toBeGreaterThan(3);
     expect(existsSync(lockFile)).toBe(false);
   }, 120_000);
+  it('an image reached through a symbolic link: the lock and every save go to the real file, the link stays a link', () => {
+    const link = join(dir, 'link.json');
+    symlinkSync(image, link);
+    const card = openCardImage(link, { powered: true });
+    expect(existsSync(`${image}.lock`)).toBe(true);
+    expect(existsSync(`${link}.lock`)).toBe(false);
+    // The other name of the same image is locked too.
+    expect(lockError(() => openCardImage(image)).message).toMatch(/already open in this process/);
+    sw(card, SELECT_SSSE);
+    expect(sw(card, '0020000003999999')).toBe('63C2');
+    closeCardImage(card);
+    expect(lstatSync(link).isSymbolicLink()).toBe(true);
+    expect(openImageFile(image).state).toEqual(openImageFile(link).state);
+    expect((openImageFile(image).state.mf.children[0] as { pins: { record: { triesLeft: number } }[] }).pins[0]?.record.triesLeft).toBe(2);
+    expect(readdirSync(dir).sort()).toEqual(['card.json', 'link.json']);
+  });
+
+  it('two names through a linked directory, and a chain of links, meet at one lock', () => {
+    const sub = join(dir, 'real');
+    mkdirSync(sub);
+    const inner = join(sub, 'card.json');
+    saveCardImage(inner, buildSscCard(samplePerson('li-xiuying')));
+    symlinkSync(sub, join(dir, 'alias'));
+    symlinkSync(join('alias', 'card.json'), join(dir, 'first.json'));
+    symlinkSync('first.json', join(dir, 'second.json'));
+    expect(cardImageLockPath(join(dir, 'alias', 'card.json'))).toBe(`${inner}.lock`);
+    expect(cardImageLockPath(join(dir, 'second.json'))).toBe(`${inner}.lock`);
+    const card = openCardImage(join(dir, 'second.json'));
+    try {
+      expect(() => lockCardImage(join(dir, 'alias', 'card.json'), { lockTimeoutMs: 0 })).toThrow(
+        expect.objectContaining({ code: 'CARD_IMAGE_LOCKED', path: join(dir, 'alias', 'card.json') }),
+      );
+    } finally {
+      closeCardImage(card);
+    }
+    // A link to an image that does not exist yet: the new image is created where the link points.
+    symlinkSync(join(dir, 'later.json'), join(dir, 'to-later.json'));
+    saveCardImage(join(dir, 'to-later.json'), buildSscCard(samplePerson('zhang-wei')));
+    expect(lstatSync(join(dir, 'to-later.json')).isSymbolicLink()).toBe(true);
+    expect(lstatSync(join(dir, 'later.json')).isFile()).toBe(true);
+  });
+
+  it("removes what killed writers left: their lock temporaries, a dead guard, a save's temporary", () => {
+    const dead = deadPid();
+    const holder = (pid: number) =>
+      JSON.stringify({ pid, host: hostname(), processStarted: '2024-01-01T00:00:00.000Z', acquired: '2024-01-01T00:00:01.000Z', token: 'ab' });
+    const old = new Date(Date.now() - 2 * UNKNOWN_HOLDER_STALE_MS);
+    writeFileSync(`${lockFile}.${dead}.0badf00d.new`, holder(dead));
+    writeFileSync(`${lockFile}.break.${dead}.1badf00d.new`, holder(dead));
+    writeFileSync(`${lockFile}.${dead}.2badf00d.new`, '');
+    utimesSync(`${lockFile}.${dead}.2badf00d.new`, old, old);
+    writeFileSync(join(dir, `.card.json.${dead}.3badf00d.tmp`), 'half a save');
+    // Not a dead writer's: a temporary of a live process, and an empty one younger than the limit.
+    writeFileSync(`${lockFile}.${process.pid}.4badf00d.new`, JSON.stringify({ ...JSON.parse(holder(process.pid)), processStarted: new Date(Date.now() - process.uptime() * 1000).toISOString() }));
+    writeFileSync(`${lockFile}.${dead}.5badf00d.new`, '');
+    closeCardImage(openCardImage(image, { lockTimeoutMs: 0 }));
+    expect(readdirSync(dir).sort()).toEqual(['card.json', `card.json.lock.${dead}.5badf00d.new`, `card.json.lock.${process.pid}.4badf00d.new`].sort());
+  });
+
+  it('never waits on a dead holder: a stale lock beside an unreadable guard, an empty lock, once they are old', () => {
+    writeLock({ pid: deadPid() });
+    writeFileSync(`${lockFile}.break`, '');
+    const old = new Date(Date.now() - 2 * UNKNOWN_HOLDER_STALE_MS);
+    utimesSync(`${lockFile}.break`, old, old);
+    const started = Date.now();
+    closeCardImage(openCardImage(image, { lockTimeoutMs: 0 }));
+    expect(Date.now() - started).toBeLessThan(1000);
+    expect(readdirSync(dir)).toEqual(['card.json']);
+    // A guard nobody can read, beside a stale lock.
+    writeLock({ pid: deadPid() });
+    writeFileSync(`${lockFile}.break`, 'not a lock at all');
+    utimesSync(`${lockFile}.break`, old, old);
+    closeCardImage(openCardImage(image, { lockTimeoutMs: 0 }));
+    // An empty (or unintelligible) lock: a writer killed between creating and filling it.
+    writeFileSync(lockFile, '');
+    expect(lockError(() => openCardImage(image, { lockTimeoutMs: 0 })).message).toMatch(/cannot be understood/);
+    utimesSync(lockFile, old, old);
+    closeCardImage(openCardImage(image, { lockTimeoutMs: 0 }));
+    expect(readdirSync(dir)).toEqual(['card.json']);
+  });
 });

@@ -8,6 +8,7 @@ import {
   exportState,
   importState,
   CardImageError,
+  closeCardImage,
   loadCardImage,
   openCardImage,
   readCardImage,
@@ -20,6 +21,7 @@ import { cardMac, diversifyKey, issuerTestMasterKey } from '../../src/keys/index
 import { encodePinBcd } from '../../src/pin/index.js';
 import { sw } from '../support/card-exchange.js';
 import { expectThrowsClass } from '../support/throws.js';
+import { openImageFile } from './image-fixtures.js';
 
 const SELECT_SSSE = '00A404000F7378312E73682EC9E7BBE1B1A3D5CF';
 const INITIAL = '246810';
@@ -74,10 +76,13 @@ group('initial PIN in saved images', () => {
     const card = customInitialCard();
     saveCardImage(path, card);
     expect(leaks(readFileSync(path, 'utf8'), INITIAL)).toEqual([]);
+    expect(leaks(JSON.stringify(openImageFile(path)), INITIAL)).toEqual([]);
     expect(sw(card, SELECT_SSSE)).toBe('9000');
     expect(sw(card, `805E010007${INITIAL}FF${CHANGED}`)).toBe('9000');
     saveCardImage(path, card);
-    const text = readFileSync(path, 'utf8');
+    expect(leaks(readFileSync(path, 'utf8'), CHANGED)).toEqual([]);
+    // Inside the seal too (what the key's holder sees): salted verifiers only.
+    const text = JSON.stringify(openImageFile(path));
     expect(leaks(text, INITIAL)).toEqual([]);
     expect(leaks(text, CHANGED)).toEqual([]);
     // The check itself can fail: the same search finds the digits when they are there.
@@ -109,7 +114,7 @@ group('initial PIN in saved images', () => {
     expect(appPin(loaded).initial).toBe(true);
     saveCardImage(path, loaded);
     expect(appPin(loadCardImage(path)).initial).toBe(true);
-    expect(leaks(readFileSync(path, 'utf8'), INITIAL)).toEqual([]);
+    expect(leaks(JSON.stringify(openImageFile(path)), INITIAL)).toEqual([]);
   });
 
   it('the exported state has a sealed policy per PIN and refuses a clear initial PIN in a version 2 state', () => {
@@ -158,11 +163,12 @@ function versionOneImage(card: SimulatedCard): Record<string, unknown> {
 }
 
 group('version 1 images are migrated', () => {
-  it('load as version 2 without touching the file; the initial PIN is still recognised', () => {
+  it('load as version 3 without touching the file; the initial PIN is still recognised', () => {
     const path = join(dir, 'v1.json');
     const text = JSON.stringify(versionOneImage(customInitialCard()));
     writeFileSync(path, text);
-    expect(readCardImage(path).version).toBe(2);
+    expect(readCardImage(path).version).toBe(3);
+    expect(readCardImage(path).state.version).toBe(2);
     expect(leaks(JSON.stringify(readCardImage(path)), INITIAL)).toEqual([]);
     const card = loadCardImage(path, { powered: true });
     expect(readFileSync(path, 'utf8')).toBe(text);
@@ -172,14 +178,17 @@ group('version 1 images are migrated', () => {
     expect(sw(card, `805E010007${CHANGED}FF${INITIAL}`)).toBe('6985');
   });
 
-  it('openCardImage rewrites the file as version 2 at once, without the clear initial PIN', () => {
+  it('openCardImage seals the file at once, without the clear initial PIN, and says so', () => {
     const path = join(dir, 'v1.json');
     writeFileSync(path, JSON.stringify(versionOneImage(customInitialCard())));
     expect(leaks(readFileSync(path, 'utf8'), INITIAL).length).toBeGreaterThan(0);
-    openCardImage(path);
+    const notices: string[] = [];
+    closeCardImage(openCardImage(path, { onNotice: (m) => notices.push(m) }));
     const text = readFileSync(path, 'utf8');
-    expect(JSON.parse(text).version).toBe(2);
+    expect(JSON.parse(text).version).toBe(3);
     expect(leaks(text, INITIAL)).toEqual([]);
+    expect(leaks(JSON.stringify(openImageFile(path)), INITIAL)).toEqual([]);
+    expect(notices).toEqual([expect.stringMatching(new RegExp(`^card image ${path}: was not sealed \\(version 1, from before sealing\\); it passed every check and is now sealed`))]);
   });
 
   it('a state version that does not match the image version is refused by name', () => {

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe as group, expect, it } from 'vitest';
@@ -14,9 +14,11 @@ import {
   SSSE_DF_NAME,
   buildSscCard,
   buildSscTree,
+  type DfState,
 } from '../../src/card-sim/index.js';
 import { SSC_KEYS, commandMac, diversifyKey, issuerTestMasterKey, type KeyAlgorithm } from '../../src/keys/index.js';
 import { send, sw, swHex } from '../support/card-exchange.js';
+import { openImageFile } from './image-fixtures.js';
 
 /*
  * Lifecycle commands through APDU bytes, with MACs computed by src/keys from the published TEST
@@ -198,17 +200,17 @@ group('lifecycle state persists in the card image', () => {
     sw(card, SELECT_SSSE);
     expect(lifecycle(card, s, '841E0000')).toBe('9000');
     saveCardImage(path, card);
-    expect(JSON.parse(readFileSync(path, 'utf8')).state.mf.children[0].applicationBlocked).toBe('temporary');
+    expect((openImageFile(path).state.mf.children[0] as DfState).applicationBlocked).toBe('temporary');
     card = loadCardImage(path, { powered: true });
     expect(sw(card, SELECT_SSSE)).toBe('6A81');
     expect(lifecycle(card, s, '84180000')).toBe('9000');
     saveCardImage(path, card);
-    expect('applicationBlocked' in JSON.parse(readFileSync(path, 'utf8')).state.mf.children[0]).toBe(false);
+    expect('applicationBlocked' in openImageFile(path).state.mf.children[0]!).toBe(false);
     card = loadCardImage(path, { powered: true });
     expect(sw(card, SELECT_SSSE)).toBe('9000');
     expect(lifecycle(card, s, '84160000')).toBe('9000');
     saveCardImage(path, card);
-    expect(JSON.parse(readFileSync(path, 'utf8')).state.cardBlocked).toBe(true);
+    expect(openImageFile(path).state.cardBlocked).toBe(true);
     expect(sw(loadCardImage(path, { powered: true }), '00A40000023F00')).toBe('6A81');
   });
 

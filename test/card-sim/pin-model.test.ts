@@ -1,7 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { concatBytes, fromHex } from '../../src/apdu/index.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { SimulatedCard, type CardState } from '../../src/card-sim/index.js';
+import { closeCardImage, loadCardImage, openCardImage, saveCardImage } from '../../src/card-sim/image.js';
+import { samplePerson } from '../../src/card-sim/profiles/people.js';
+import { buildSscCard } from '../../src/card-sim/profiles/ssc.js';
+import { inspectSscTree } from '../../src/card-sim/profiles/ssc-inspect.js';
+import { cli } from '../cli/run-cli.js';
+import { reportFigures, soakCount, soakTimeout } from '../soak.js';
 import { SSSE_NAME, buildTestTree } from './fixtures.js';
 
 /*
@@ -306,3 +315,68 @@ describe('application PIN and security state (model-based, APDU level)', () => {
     );
   });
 });
+
+/*
+ * Guesses against comparisons: however a PIN is guessed (APDUs on one card across resets and power
+ * losses, reopening the image file, restarting from it, the command line), a blocked PIN is never
+ * compared again. With a try limit of 3, GUESSES guesses make exactly 3 comparisons: the first three
+ * wrong guesses; every later one, the right PIN included, is 6983 without a comparison. A
+ * comparison shows as 63Cx or 9000 (the try was spent first); 6983 means none happened.
+ */
+const GUESSES = soakCount(500, 10_000);
+
+describe('PIN guesses against comparisons', () => {
+  it(`${GUESSES} guesses across resets, reopened and restarted images and the command line: exactly 3 comparisons`, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sscard-guesses-'));
+    const path = join(dir, 'card.json');
+    try {
+      saveCardImage(path, buildSscCard(samplePerson('zhang-wei')));
+      let comparisons = 0;
+      let blockedAnswers = 0;
+      const count = (sw: string): void => {
+        if (/^63C.$/.test(sw) || sw === '9000') comparisons += 1;
+        else if (sw === '6983') blockedAnswers += 1;
+        else throw new Error(`unexpected answer ${sw}`);
+      };
+      const rng = fc.sample(fc.tuple(fc.nat({ max: 999_999 }), fc.nat({ max: 99 })), { numRuns: GUESSES, seed: 7305 });
+      let card = openCardImage(path, { powered: true });
+      const selectSsse = (): void => void card.transmit(SELECT_SSSE);
+      selectSsse();
+      for (let i = 0; i < GUESSES; i++) {
+        const [n, event] = rng[i] as [number, number];
+        // Wrong guesses first; after three, the right PIN is among them too.
+        const guess = i < 3 || n % 10 !== 0 ? String(n === 123456 ? 123457 : n).padStart(6, '0') : '123456';
+        if (event < 2) card.reset('warm');
+        else if (event < 4) card.reset('cold');
+        else if (event < 6) {
+          card.powerOff();
+          card.powerOn();
+        } else if (event < 9) {
+          closeCardImage(card);
+          card = openCardImage(path, { powered: true });
+        } else if (event < 10) {
+          closeCardImage(card);
+          const run = await cli('apdu', '--card', path, toHexString(SELECT_SSSE), `0020000003${guess}`);
+          count(/< ([0-9A-F]{4}) /.exec(run.stdout.split('\n')[3] ?? '')?.[1] ?? `none: ${run.stderr}`);
+          card = openCardImage(path, { powered: true });
+          selectSsse();
+          continue;
+        }
+        selectSsse();
+        const out = card.transmit(fromHex(`0020000003${guess}`));
+        count(Buffer.from(out.subarray(-2)).toString('hex').toUpperCase());
+      }
+      closeCardImage(card);
+      expect(comparisons).toBe(3);
+      expect(blockedAnswers).toBe(GUESSES - 3);
+      reportFigures('pin-guesses', { guesses: GUESSES, comparisons, blockedAnswers });
+      expect(inspectSscTree(loadCardImage(path).tree).appPin).toMatchObject({ triesLeft: 0, blocked: true });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, soakTimeout(60_000, 1_200_000));
+});
+
+function toHexString(bytes: Uint8Array): string {
+  return Buffer.from(bytes).toString('hex').toUpperCase();
+}

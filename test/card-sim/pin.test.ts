@@ -111,21 +111,30 @@ function bcd(pin: string): Uint8Array {
 
 for (const algorithm of ['3des', 'sm4'] as CardAlgorithm[]) {
   describe(`service window PIN commands (${algorithm})`, () => {
-    function reload(card: ReturnType<typeof testCard>, pin: string, iv: Uint8Array, corrupt = false): string {
+    function reloadApdu(pin: string, iv: Uint8Array, corrupt = false): Uint8Array {
       const pinBytes = bcd(pin);
       const header = Uint8Array.of(0x80, 0x5e, 0x00, 0x00, pinBytes.length + 4);
       const mac = referenceMac(algorithm, testKey(KID.RELOAD), concatBytes(header, pinBytes), iv);
       if (corrupt) mac[0] = (mac[0] as number) ^ 1;
-      return sw(card, concatBytes(header, pinBytes, mac));
+      return concatBytes(header, pinBytes, mac);
     }
 
-    it('RELOAD PIN 80 5E 00 00 new || MAC4 (IV = the challenge) unblocks and sets the PIN; a bad MAC is 6988', () => {
+    function reload(card: ReturnType<typeof testCard>, pin: string, iv: Uint8Array, corrupt = false): string {
+      return sw(card, reloadApdu(pin, iv, corrupt));
+    }
+
+    /** GET CHALLENGE, then RELOAD PIN with its MAC over that challenge. */
+    function reloadWithChallenge(card: ReturnType<typeof testCard>, pin: string, corrupt = false): string {
+      return reload(card, pin, send(card, '0084000008').data, corrupt);
+    }
+
+    it('RELOAD PIN 80 5E 00 00 new || MAC4 (IV = the card challenge) unblocks and sets the PIN; a bad MAC is 6988', () => {
       const card = testCard({ algorithm });
       selectSsse(card);
       for (let i = 0; i < 3; i++) send(card, '0020000003000000');
       expect(sw(card, '0020000003123456')).toBe('6983');
-      expect(reload(card, '246810', send(card, '0084000008').data, true)).toBe('6988');
-      expect(reload(card, '246810', send(card, '0084000008').data)).toBe('9000');
+      expect(reloadWithChallenge(card, '246810', true)).toBe('6988');
+      expect(reloadWithChallenge(card, '246810')).toBe('9000');
       expect(sw(card, '0020000003123456')).toBe('63C2');
       expect(sw(card, '0020000003246810')).toBe('9000');
     });
@@ -148,11 +157,41 @@ for (const algorithm of ['3des', 'sm4'] as CardAlgorithm[]) {
       expect(hex(ch)).not.toBe(hex(ch2));
     });
 
+    it('RELOAD PIN without a challenge the card issued is 6984 (the zero-IV form is not accepted), no key try spent', () => {
+      const card = testCard({ algorithm });
+      selectSsse(card);
+      for (let i = 0; i < 3; i++) send(card, '0020000003000000');
+      for (let i = 0; i < 5; i++) expect(reload(card, '246810', new Uint8Array(0))).toBe('6984');
+      expect(sw(card, '0020000000')).toBe('6983'); // still blocked
+      // The reload key was never tried, so it is not blocked: a proper RELOAD PIN works.
+      expect(reloadWithChallenge(card, '246810')).toBe('9000');
+    });
+
+    it('a captured RELOAD PIN cannot be replayed: not without a challenge, not after a new one, not after a reset', () => {
+      const card = testCard({ algorithm });
+      selectSsse(card);
+      const challenge = send(card, '0084000008').data;
+      const captured = reloadApdu('246810', challenge);
+      expect(sw(card, captured)).toBe('9000');
+      // The holder chooses a new PIN, then blocks it; the captured bytes would restore it every time
+      // if the MAC were not bound to a challenge the card issued and used up.
+      expect(sw(card, '805E010007246810FF135790')).toBe('9000');
+      for (let i = 0; i < 3; i++) send(card, '0020000003000000');
+      expect(sw(card, captured)).toBe('6984');
+      send(card, '0084000008');
+      expect(sw(card, captured)).toBe('6988');
+      card.reset('cold');
+      selectSsse(card);
+      expect(sw(card, captured)).toBe('6984');
+      expect(sw(card, '0020000000')).toBe('6983');
+      expect(sw(card, '0020000003246810')).toBe('6983');
+    });
+
     it('a reloaded PIN outside the policy is refused after a good MAC (6700 length, 6A80 not digits)', () => {
       const card = testCard({ algorithm });
       selectSsse(card);
-      expect(reload(card, '1234', send(card, '0084000008').data)).toBe('6700');
-      expect(reload(card, '12345A', send(card, '0084000008').data)).toBe('6A80');
+      expect(reloadWithChallenge(card, '1234')).toBe('6700');
+      expect(reloadWithChallenge(card, '12345A')).toBe('6A80');
       expect(sw(card, '0020000003123456')).toBe('9000');
     });
 

@@ -38,6 +38,16 @@ group('sscard apdu', () => {
     expect(r.stdout).not.toMatch(/123456|654321/);
   });
 
+  it('masks after the header any argument that is not exactly one APDU (two joined), in the echo and the trace', async () => {
+    const joined = `${SELECT_SSSE}0020000003730519`;
+    const r = await cli('apdu', '--card', files.image, '--trace', joined, '00B2072C00730519');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('> 00A40400 ****\n< 6700');
+    expect(r.stdout).toContain('> 00B2072C ****\n< 6700');
+    expect(r.stderr).toMatch(/^#1 SELECT 00 A4 04 00 \(malformed\) Lc=\d+ data=\*\*\*\* -> 6700/);
+    expect(r.stdout + r.stderr).not.toMatch(/730519|73 05 19/);
+  });
+
   it('prints a masked trace to stderr with --trace, stdout unchanged', async () => {
     const r = await cli('apdu', '--card', files.image, '--trace', SELECT_SSSE, '0020000003123456');
     expect(r.code).toBe(0);

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe as group, expect, it } from 'vitest';
 import { readCardImage, samplePerson } from '../../src/card-sim/index.js';
 import { cli } from './run-cli.js';
+import { openImageFile, writeUnsealedImage } from '../card-sim/image-fixtures.js';
 
 let dir: string;
 beforeEach(() => {
@@ -185,5 +186,42 @@ group('sscard card show', () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(new RegExp(`^sscard: card image .*card\\.json: not valid JSON.*\\[CARD_IMAGE_CORRUPT\\]\\n$`));
     expect(readFileSync(image, 'utf8')).toBe('{"format": "sscard-card-image", "version": 1, "created"');
+  });
+});
+
+group('sscard card set', () => {
+  it('changes one field, seals the image again, and says what it set', async () => {
+    const image = join(dir, 'card.json');
+    await cli('card', 'new', image);
+    const blocked = await cli('card', 'set', image, 'pin.app.tries-left', '0');
+    expect(blocked).toMatchObject({ code: 0, stderr: '' });
+    expect(blocked.stdout).toBe(`set pin.app.tries-left in ${image}: 3 -> 0\n`);
+    expect((await cli('card', 'show', image)).stdout).toMatch(/application PIN\s+blocked \(0 of 3 tries left\)/);
+    const verify = await cli('apdu', '--card', image, '00A404000F7378312E73682EC9E7BBE1B1A3D5CF', '0020000003123456');
+    expect(verify.stdout).toContain('< 6983');
+    expect((await cli('card', 'set', image, 'app.SSSE.blocked', 'temporary')).stdout).toBe(`set app.SSSE.blocked in ${image}: none -> temporary\n`);
+    const record = await cli('card', 'set', image, 'record.SSSE/DF02/EF07.1', '45'.repeat(85));
+    expect(record.stdout).toMatch(/^set record\.SSSE\/DF02\/EF07\.1 in .*: 85 bytes -> 85 bytes\n$/);
+    expect(readCardImage(image).version).toBe(3);
+  });
+
+  it('lists its fields in its help', async () => {
+    const help = await cli('card', 'set', '--help');
+    for (const field of ['card.blocked', 'pin.<id>.tries-left', 'key.<df path>.<key id>.try-limit', 'record.<ef path>.<n>', 'state.<path>']) {
+      expect(help.stdout).toContain(field);
+    }
+  });
+
+  it('an image from before sealing: sealed by the first command that opens it, with a note on stderr', async () => {
+    const image = join(dir, 'card.json');
+    await cli('card', 'new', image);
+    writeUnsealedImage(image, openImageFile(image));
+    const show = await cli('card', 'show', image);
+    expect(show.stderr).toBe('');
+    const run = await cli('apdu', '--card', image, '00A404000F7378312E73682EC9E7BBE1B1A3D5CF');
+    expect(run.code).toBe(0);
+    expect(run.stderr).toMatch(new RegExp(`^sscard: note: card image ${image}: was not sealed \\(version 2, from before sealing\\); it passed every check and is now sealed with the image key from .*image\\.key\\n$`));
+    expect(JSON.parse(readFileSync(image, 'utf8')).version).toBe(3);
+    expect((await cli('apdu', '--card', image, '00A404000F7378312E73682EC9E7BBE1B1A3D5CF')).stderr).toBe('');
   });
 });

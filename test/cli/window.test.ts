@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, lstatSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -78,6 +78,16 @@ describe('sscard window (embedded store)', { timeout: 240_000 }, () => {
     expect(ok).toMatchObject({ code: 0, stderr: '' });
     expect(ok.stdout).toBe(`done: PIN UNBLOCK on card ${number} (张伟) (the registry learned of the lock the card showed)\n`);
     expect(await history(db, number)).toEqual(['issue_card:ok', 'pin_unlock:refused:ID_MISMATCH', 'pin_locked:ok', 'pin_unlock:ok']);
+    expect(readdirSync(dir).filter((f) => f.endsWith('.new'))).toEqual([]);
+  });
+
+  it('issues through a symbolic link: the file it names gets the card, and the link stays a link', async () => {
+    const target = join(dir, 'li-target.json');
+    const link = join(dir, 'li.json');
+    symlinkSync(target, link);
+    await issue(db, link, '--sample', 'li-xiuying');
+    expect(lstatSync(link).isSymbolicLink()).toBe(true);
+    expect(readCardImage(target).state).toEqual(readCardImage(link).state);
     expect(readdirSync(dir).filter((f) => f.endsWith('.new'))).toEqual([]);
   });
 });
@@ -174,7 +184,7 @@ describe.runIf(lab.run)('sscard window (server)', { timeout: 120_000 }, () => {
     ]);
   });
 
-  it('correct: a new version, the card re-made as a new image with the same number; a card in a reader is not supported yet', async () => {
+  it('correct: a new version, the card re-made as a new image with the same number, or written on the card in place', async () => {
     const image = join(dir, 'abdu.json');
     const number = await issue(db, image, '--sample', 'abdurahman', '--force');
     const onlyRegistry = await cli('window', 'correct', number, '--set', 'person.birthplace=650104', '--db', db);
@@ -189,13 +199,29 @@ describe.runIf(lab.run)('sscard window (server)', { timeout: 120_000 }, () => {
     expect(readdirSync(dir).filter((f) => f.endsWith('.new'))).toEqual([]);
     const exists = await cli('window', 'correct', number, '--set', 'person.name=某', '--card', out, '--db', db);
     expect(exists.stderr).toMatch(/already exists; use --force/);
-    const reader = await cli('window', 'correct', number, '--set', 'person.name=某', '--reader', '0', '--db', db);
-    expect(reader.code).toBe(1);
-    expect(reader.stderr).toMatch(/^sscard: a card in a reader cannot be corrected yet: the card does not accept writes to EF05\/EF06 .*\[NOT_SUPPORTED\]\n$/);
+    // In place on the holder's card (here its image): EF06 rewritten, the PINs as they were.
+    const abdu = samplePerson('abdurahman').person.idNumber;
+    const noId = await cli('window', 'correct', number, '--set', 'person.birthplace=650105', '--card', out, '--in-place', '--db', db);
+    expect(noId).toMatchObject({ code: 1, stdout: '' });
+    expect(noId.stderr).toMatch(/--id <ID number>: a correction on the card checks/);
+    const stateBefore = cardState(out);
+    const notEf06 = await cli('window', 'correct', number, '--set', 'health.bloodType=A', '--card', out, '--in-place', '--id', abdu, '--db', db);
+    expect(notEf06.stderr).toMatch(/a correction written on the card changes person\.name, .* only; re-make the card for the others \[INVALID_ARGUMENT\]/);
+    expect(cardState(out)).toBe(stateBefore);
+    const inPlace = await cli('window', 'correct', number, '--set', 'person.birthplace=650105', '--card', out, '--in-place', '--id', abdu, '--db', db);
+    expect(inPlace).toMatchObject({ code: 0, stderr: '' });
+    expect(inPlace.stdout).toBe(
+      `corrected: card ${number}, personalization version 4 (corrected at the window: person.birthplace); written on the card (card image ${out}), its PINs unchanged\n`,
+    );
+    expect(JSON.parse((await cli('card', 'show', out, '--json')).stdout).cardholder).toMatchObject({ name: '阿不都热合曼', birthplace: '650105' });
     const fixed = await cli('window', 'correct', number, '--set', 'card.number=S99999999', '--db', db);
     expect(fixed.stderr).toMatch(/card\.number: cannot be changed by a correction \[INVALID_ARGUMENT\]/);
     expect(existsSync(out)).toBe(true);
-    expect((await history(db, number)).filter((h) => h.startsWith('correct_personalization'))).toEqual(['correct_personalization:ok', 'correct_personalization:ok']);
+    expect((await history(db, number)).filter((h) => h.startsWith('correct_personalization'))).toEqual([
+      'correct_personalization:ok',
+      'correct_personalization:ok',
+      'correct_personalization:ok',
+    ]);
   });
 
   it('uses the test keys on a reader only when the card there is a simulated one', () => {

@@ -50,6 +50,12 @@ describe('traceCommand', () => {
     expect(JSON.stringify(t)).not.toContain(spaced(data));
   });
 
+  it('masks everything after the header of bytes that are not one APDU, whatever the first INS (two joined)', () => {
+    const t = traceCommand(fromHex('00A404000F7378312E73682EC9E7BBE1B1A3D5CF0020000003730519'));
+    expect(t).toMatchObject({ name: 'SELECT', malformed: true, masked: true, data: MASK });
+    expect(formatTracePretty({ seq: 1, transport: 't', time: '', command: t, elapsedMs: 0 })).not.toMatch(/73 05 19|730519/);
+  });
+
   it('masks the tail of a malformed PIN command too', () => {
     const t = traceCommand(fromHex('0020000009123456'));
     expect(t.malformed).toBe(true);

@@ -20,9 +20,9 @@ export function keyForUsage(from: DedicatedFile, usage: KeyUsage): CardKey {
  * Checks the MAC that ends the data of a command sent with secure messaging: the last 4 bytes of
  * the data are `commandMac(key, CLA INS P1 P2, data without MAC, challenge)` (src/keys), i.e. over
  * header || Lc as sent || data. The IV is the pending GET CHALLENGE value, used up by this check;
- * without one: 6984 when `challenge` is 'required', an all-zero IV when 'optional' (no command of
- * the SSC profile uses that any more: a RELOAD PIN without a challenge is the PBOC form, see
- * handlers/pin-pboc).
+ * without one: 6984 when `challenge` is 'required', an all-zero IV when 'optional' (a form that
+ * accepts a MAC any session can replay; no command of the SSC profile uses it any more: a RELOAD
+ * PIN without a challenge is the PBOC form, see handlers/pin-pboc, off unless personalized).
  * Then a blocked key is 6983; otherwise the key's try is spent durably before the comparison and
  * restored by a match, and a mismatch is 6988. Returns the data without the MAC.
  */

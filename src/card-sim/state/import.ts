@@ -3,6 +3,7 @@ import { CardTreeError, ImageFormatError } from '../errors.js';
 import { createElementaryFile, type ElementaryFile } from '../fs/elementary-files.js';
 import { DedicatedFile, MasterFile } from '../fs/nodes.js';
 import { fieldPath, validate } from '../validation.js';
+import { stateSizeProblem } from './limits.js';
 import { cardStateSchema } from './schema.js';
 import type { CardState, DfState, EfState } from './schema.js';
 
@@ -21,8 +22,14 @@ export function importState(input: unknown): MasterFile {
   return treeOf(checkState(input));
 }
 
-/** The state as a version 2 state (version 1 migrated), or the ImageFormatError of its first problem. */
+/**
+ * The state as a version 2 state (version 1 migrated), or the ImageFormatError of its first
+ * problem. A state deeper or larger than a card's file system (MAX_DF_DEPTH, MAX_FILES) is refused
+ * before anything else is looked at.
+ */
 export function checkState(input: unknown): CardState {
+  const tooBig = stateSizeProblem(input);
+  if (tooBig !== undefined) throw new ImageFormatError(fieldPath(tooBig.keys), tooBig.message, { kind: 'tree' });
   const result = validate(cardStateSchema, input);
   if (result.ok) return result.value;
   const { keys, kind, message } = result.problem;

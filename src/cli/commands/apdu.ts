@@ -3,7 +3,7 @@ import { ApduParseError, SscardError, encodeResponse, fromHex } from '../../apdu
 import { closeCardImage, openCardImage } from '../../card-sim/index.js';
 import { openCardFromOptions } from '../card-source.js';
 import type { CardSourceOptions } from '../card-source.js';
-import { ExchangeTracer, printExchange } from '../output.js';
+import { ExchangeTracer, printExchange, printNotice } from '../output.js';
 
 /**
  * Parses every APDU argument before anything is sent, so a typo in the third does not half-run the
@@ -29,7 +29,7 @@ function runApdus(apdus: string[], opts: { card: string; trace?: boolean }): voi
   const commands = parseApdus(apdus);
   // Every durable change (PIN try, record write) is saved to the image before the card answers;
   // the image is locked against other processes from loading to the last save.
-  const card = openCardImage(opts.card);
+  const card = openCardImage(opts.card, { onNotice: printNotice });
   try {
     card.powerOn();
     const tracer = opts.trace === true ? new ExchangeTracer(`image ${opts.card}`) : undefined;

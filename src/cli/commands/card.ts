@@ -27,6 +27,7 @@ import type { PersonalizationDocument, PinReport, ResolvedPersonalization, SscCa
 import { CliInputError } from '../errors.js';
 import { colors, printLine } from '../output.js';
 import { cardReportFromImage } from '../card-report.js';
+import { registerCardSetCommand } from './card-set.js';
 
 
 const DEFAULT_SAMPLE = 'zhang-wei';
@@ -221,7 +222,7 @@ function cardShow(image: string, opts: { json?: boolean }): void {
 }
 
 export function registerCardCommands(program: Command): void {
-  const card = program.command('card').description('create and inspect card image files');
+  const card = program.command('card').description('create, inspect and change card image files');
   card
     .command('new')
     .description('personalize a new SSC and save it as a card image (refuses to overwrite without --force)')
@@ -249,4 +250,5 @@ export function registerCardCommands(program: Command): void {
     .argument('<image>', 'card image file')
     .option('--json', 'print the decoded card as JSON')
     .action((image: string, opts: { json?: boolean }) => cardShow(image, opts));
+  registerCardSetCommand(card);
 }

@@ -4,7 +4,7 @@ import { SscardError, encodeResponse, fromHex, toHex } from '../../apdu/index.js
 import { closeCardImage, openCardImage } from '../../card-sim/index.js';
 import { openCardFromOptions } from '../card-source.js';
 import type { CardSourceOptions } from '../card-source.js';
-import { ExchangeTracer, colors, printExchange, printLine, showCommand } from '../output.js';
+import { ExchangeTracer, colors, printExchange, printLine, printNotice, showCommand } from '../output.js';
 
 /*
  * APDU scripts: one step per line.
@@ -190,7 +190,7 @@ function runScript(file: string, opts: CardSourceOptions): void | Promise<void> 
   // Without --card (or with both) the card source gives the clear "exactly one" error.
   if (opts.card === undefined || opts.reader !== undefined) return runStepsOnReader(file, steps, opts);
   // The image is locked against other processes until the script is over.
-  const card = openCardImage(opts.card);
+  const card = openCardImage(opts.card, { onNotice: printNotice });
   try {
     const tracer = opts.trace === true ? new ExchangeTracer(`image ${opts.card}`) : undefined;
     const send = (command: Uint8Array): Uint8Array => card.transmit(command);

@@ -122,11 +122,12 @@ interface IssueOptions extends CommonOptions, NewCardOptions {}
  */
 async function withImage<T>(image: string, force: boolean | undefined, fn: (makeCard: MakeCard) => Promise<T>): Promise<T> {
   const lock = lockCardImage(image);
-  const staged = `${image}.${process.pid}.new`;
+  // Staged and renamed beside the real file: an image path that is a symbolic link stays one.
+  const staged = `${lock.realPath}.${process.pid}.new`;
   try {
     if (force !== true && existsSync(image)) throw new CliInputError(`${image} already exists; use --force to replace it`);
     const value = await fn((document) => void saveNewCardImage(staged, document, {}));
-    if (existsSync(staged)) renameSync(staged, image);
+    if (existsSync(staged)) renameSync(staged, lock.realPath);
     return value;
   } finally {
     rmSync(staged, { force: true });
@@ -158,6 +159,8 @@ interface CorrectOptions extends CommonOptions {
   card?: string;
   reader?: string;
   force?: boolean;
+  inPlace?: boolean;
+  id?: string;
 }
 
 function collectSet(value: string, previous: Record<string, string> = {}): Record<string, string> {
@@ -169,13 +172,9 @@ function collectSet(value: string, previous: Record<string, string> = {}): Recor
 }
 
 async function windowCorrect(cardNumber: string, opts: CorrectOptions): Promise<void> {
-  if (opts.reader !== undefined) {
-    throw new SscardError(
-      'NOT_SUPPORTED',
-      'a card in a reader cannot be corrected yet: the card does not accept writes to EF05/EF06 (its card and holder data), so a corrected card is a new card; write its image with --card out.json',
-    );
-  }
   const reason = opts.reason ?? `corrected at the window: ${Object.keys(opts.set).join(', ')}`;
+  if (opts.reader !== undefined || opts.inPlace === true) return windowCorrectInPlace(cardNumber, reason, opts);
+  if (opts.id !== undefined) throw new CliInputError('--id: only a correction written on the card (--reader, or --card with --in-place) checks the holder');
   await withRegistry(opts, async (registry) => {
     const desk = new ServiceWindow(registry, { terminalId: opts.terminalId, role: 'window', channel: 'counter' }, SoftwarePsam.withTestKeys(WINDOW_KEYS));
     const correct = (makeCard?: MakeCard) =>
@@ -187,6 +186,32 @@ async function windowCorrect(cardNumber: string, opts: CorrectOptions): Promise<
     const version = opts.card === undefined ? await correct() : await withImage(opts.card, opts.force, correct);
     const made = opts.card === undefined ? '; the card is to be re-made from it (--card out.json writes its image)' : `; card re-made: image ${opts.card} (application PIN initial)`;
     printLine(`${colors().green('corrected')}: card ${cardNumber}, personalization version ${version.version} (${reason})${made}`);
+  });
+}
+
+/**
+ * The correction written on the holder's card at the counter (a card in a reader, or an image with
+ * --in-place): the cardholder data on EF06, after the issuance key; the PINs stay.
+ */
+async function windowCorrectInPlace(cardNumber: string, reason: string, opts: CorrectOptions): Promise<void> {
+  if (opts.reader === undefined && opts.card === undefined) throw new CliInputError('--in-place: give the card to write, --card <image> or --reader <name|index>');
+  if (opts.force === true) throw new CliInputError('--force: a correction in place writes the card given, it replaces no file');
+  if (typeof opts.id !== 'string' || opts.id.trim() === '') throw new CliInputError("--id <ID number>: a correction on the card checks the ID number on the holder's document");
+  const idNumber = opts.id;
+  await withRegistry(opts, async (registry) => {
+    const source = await openCardFromOptions(opts);
+    try {
+      if (!testKeysFit(source)) throw new CliInputError(`${source.label}: not a simulated card (its ATR is not the simulator's); the window holds only the project's test keys`);
+      const desk = new ServiceWindow(registry, { terminalId: opts.terminalId, role: 'window', channel: 'counter' }, SoftwarePsam.withTestKeys([...WINDOW_KEYS, 'ISSUANCE']));
+      const version = await desk
+        .correctCard(cardNumber, { changes: opts.set, reason, validate: (d) => void validatePersonalization(d), card: source.channel, idNumber })
+        .catch((e: unknown) => {
+          throw refused(e);
+        });
+      printLine(`${colors().green('corrected')}: card ${cardNumber}, personalization version ${version.version} (${reason}); written on the card (${source.label}), its PINs unchanged`);
+    } finally {
+      await source.close();
+    }
   });
 }
 
@@ -282,13 +307,18 @@ export function registerWindowCommands(program: Command, io: () => CliIo): void 
   common(
     window
       .command('correct')
-      .description("correct a card's data: a new personalization version (both kept), and with --card the card re-made as a new image (same card number)")
+      .description(
+        "correct a card's data: a new personalization version (both kept); with --card the card re-made as a new image (same card number), " +
+          'or written on the holder\'s card in place (--reader, or --card with --in-place; cardholder data only, with --id)',
+      )
       .argument('<card-number>', 'card number')
       .requiredOption('--set <path=value>', 'a field to correct, e.g. person.name=张伟 (repeat for more)', collectSet)
       .option('--reason <text>', 'what was wrong (for the history)')
-      .option('--card <out.json>', 'write the re-made card image here')
+      .option('--card <image.json>', 'write the re-made card image here (with --in-place: the card image to correct)')
       .option('--force', 'replace an existing image file')
-      .option('--reader <name|index>', 'a card in a reader (not supported yet: see the message)'),
+      .option('--in-place', "write the correction on the card given (its EF06 cardholder data; the PINs stay)")
+      .option('--reader <name|index>', 'the holder\'s card in a PC/SC reader, corrected in place')
+      .option('--id <ID number>', "the ID number on the holder's document (a correction in place checks it against the card)"),
     'window-cli',
   ).action((cardNumber: string, opts: CorrectOptions) => windowCorrect(cardNumber, opts));
 }

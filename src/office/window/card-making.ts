@@ -1,3 +1,4 @@
+import type { CardholderCorrection } from '../../terminal/index.js';
 import type { PersonalizationJson } from '../document.js';
 import { OfficeArgumentError } from '../errors.js';
 import { lockCard } from '../operations/cards.js';
@@ -45,6 +46,37 @@ export interface WindowCorrectionInput extends CorrectionInput {
   baseVersion?: number;
   /** Re-makes the card from the corrected version (same card number); undefined: registry only. */
   makeCard?: MakeCard;
+  /** Writes the correction on the chip at the counter (in place: the PINs are untouched). */
+  writeCard?: () => Promise<void>;
+}
+
+/** Document paths a correction may write on a chip in place: the cardholder data of EF06. */
+const ON_CARD_FIELDS: Readonly<Record<string, keyof CardholderCorrection>> = {
+  'person.name': 'name',
+  'person.sex': 'sex',
+  'person.ethnicity': 'ethnicity',
+  'person.birthplace': 'birthplace',
+  'person.birthDate': 'birthDate',
+};
+
+/**
+ * The chip's side of a correction made on a card in a reader. Only the cardholder data on EF06
+ * can be written in place; anything else (health data, work records, the Latin name) is in the
+ * registry's document only, and needs the card re-made (OfficeArgumentError naming the path).
+ */
+export function cardholderCorrection(changes: Readonly<Record<string, string>>): CardholderCorrection {
+  const out: Record<string, string> = {};
+  for (const [path, value] of Object.entries(changes)) {
+    const field = ON_CARD_FIELDS[path];
+    if (field === undefined) {
+      throw new OfficeArgumentError(
+        `correction path ${path}: a correction written on the card changes ${Object.keys(ON_CARD_FIELDS).join(', ')} only; re-make the card for the others`,
+      );
+    }
+    // Documents may write dates compactly (YYYYMMDD); the card's date item is YYYY-MM-DD.
+    out[field] = field === 'birthDate' && /^[0-9]{8}$/.test(value) ? `${value.slice(0, 4)}-${value.slice(4, 6)}-${value.slice(6)}` : value;
+  }
+  return out as CardholderCorrection;
 }
 
 /**
@@ -63,6 +95,10 @@ export const windowCorrectionOperation: OperationSpec<WindowCorrectionInput, Per
       throw new PersonalizationChangedError(before.cardNumber, input.baseVersion, before.personalizationVersion);
     }
     const out = await correctPersonalizationOperation.run(tx, env, input);
+    if (input.writeCard !== undefined) {
+      await env.cardSide(input.writeCard, undefined);
+      return { ...out, details: { ...out.details, cardWritten: true } };
+    }
     if (input.makeCard === undefined) return out;
     const version = out.value;
     const make = input.makeCard;

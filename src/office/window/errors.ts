@@ -24,6 +24,13 @@ export class CardIdentityMismatchError extends OperationRefusedError {
   }
 }
 
+/** The card at the counter is not the card the operation names. */
+export class OtherCardPresentedError extends OperationRefusedError {
+  constructor(cardNumber: string, presented: string) {
+    super('OTHER_CARD_PRESENTED', `the operation is for card ${cardNumber}, but the card presented is ${presented}`, { presented });
+  }
+}
+
 /** The chip's social security application (or the whole card) is blocked. */
 export class CardApplicationBlockedError extends OperationRefusedError {
   readonly permanent: boolean;

@@ -8,6 +8,7 @@ export type { MakeCard, WindowIssueInput, WindowCorrectionInput } from './card-m
 export {
   CardHolderMismatchError,
   CardIdentityMismatchError,
+  OtherCardPresentedError,
   CardApplicationBlockedError,
   NewPinRefusedError,
   BankPinRefusedError,

@@ -7,7 +7,7 @@ import type { Registry } from '../registry.js';
 import { isFinalState } from '../states.js';
 import type { Side } from '../states.js';
 import type { CardStatus, IssuedCard, PersonalizationVersion } from '../types.js';
-import { applyCorrections, windowCorrectionOperation, windowIssueOperation } from './card-making.js';
+import { applyCorrections, cardholderCorrection, windowCorrectionOperation, windowIssueOperation } from './card-making.js';
 import type { MakeCard, WindowIssueInput } from './card-making.js';
 import {
   cardRefusal,
@@ -20,7 +20,7 @@ import {
   readPinState,
 } from './chip.js';
 import type { ChipIdentity } from './chip.js';
-import { CardChangedNotRecordedError } from './errors.js';
+import { CardChangedNotRecordedError, CardIdentityMismatchError, OtherCardPresentedError } from './errors.js';
 import { WINDOW_PIN_OPERATIONS, checkActivation, checkVisit, refusalOperation, rolesFor } from './pin-operations.js';
 import type { WindowAct } from './pin-operations.js';
 import { windowSettings } from './settings.js';
@@ -148,15 +148,26 @@ export class ServiceWindow {
    * A correction: the card's data was wrong. `changes` ('person.name' → '…', applied to the newest
    * version) or a whole corrected `document` becomes the next personalization version (the earlier
    * ones stay); with `makeCard` the card is re-made from it (same card number and identifier, a new
-   * chip: PIN initial). A card in a reader cannot be corrected in place: the chip does not accept
-   * writes to EF05/EF06, so re-making means a new chip (a new image).
+   * chip: PIN initial). With `card` (the holder's card at the counter, `idNumber` from their ID
+   * document) the correction is written on that chip in place, in the same operation: the card
+   * must be this card number and this holder's, and only the cardholder data (EF06: name, sex,
+   * ethnicity, birthplace, birth date) can be changed so; the PINs stay as they are.
    */
   async correctCard(
     cardNumber: string,
-    input: { changes?: Readonly<Record<string, string>>; document?: unknown; reason: string; makeCard?: MakeCard; validate?: (document: Record<string, unknown>) => void },
+    input: {
+      changes?: Readonly<Record<string, string>>;
+      document?: unknown;
+      reason: string;
+      makeCard?: MakeCard;
+      validate?: (document: Record<string, unknown>) => void;
+      card?: WindowCard;
+      idNumber?: string;
+    },
   ): Promise<PersonalizationVersion> {
     if ((input.changes === undefined) === (input.document === undefined)) throw new OfficeArgumentError('a correction takes either changes or a document');
     const roles: readonly Role[] = ['window', 'admin'];
+    const chipStep = input.card === undefined ? undefined : await this.chipCorrection(cardNumber, input.card, input, roles);
     let document = input.document;
     let baseVersion: number | undefined;
     if (input.changes !== undefined) {
@@ -172,6 +183,13 @@ export class ServiceWindow {
             await input.makeCard?.(doc, number);
             made = true;
           };
+    const writeCard =
+      chipStep === undefined
+        ? undefined
+        : async () => {
+            await chipStep();
+            made = true;
+          };
     try {
       return await this.registry.perform(windowCorrectionOperation, this.ctx, {
         cardNumber,
@@ -179,11 +197,13 @@ export class ServiceWindow {
         reason: input.reason,
         ...(baseVersion === undefined ? {} : { baseVersion }),
         ...(makeCard === undefined ? {} : { makeCard }),
+        ...(writeCard === undefined ? {} : { writeCard }),
         ...(input.validate === undefined ? {} : { validate: input.validate }),
       });
     } catch (error) {
       if (made && !(error instanceof OperationRefusedError)) {
-        throw new CardChangedNotRecordedError('correct_personalization', cardNumber, 'the card re-made is not recorded: discard it and correct again', { cause: error });
+        const what = writeCard === undefined ? 'the card re-made is not recorded: discard it and correct again' : 'the card was corrected but the registry did not record it: correct again';
+        throw new CardChangedNotRecordedError('correct_personalization', cardNumber, what, { cause: error });
       }
       throw error;
     }
@@ -353,6 +373,24 @@ export class ServiceWindow {
       }
       throw error;
     }
+  }
+
+  /** The chip step of an in-place correction, after checking the card is this card and holder's. */
+  private async chipCorrection(
+    cardNumber: string, where: WindowCard, input: { changes?: Readonly<Record<string, string>>; makeCard?: MakeCard; idNumber?: string }, roles: readonly Role[],
+  ): Promise<() => Promise<void>> {
+    if (input.changes === undefined || input.makeCard !== undefined) throw new OfficeArgumentError('a correction on a card in a reader takes changes, and no makeCard');
+    const corrected = cardholderCorrection(input.changes);
+    const idNumber = this.presentedId(input.idNumber ?? '');
+    const name = 'correct_personalization';
+    const { card, identity } = await this.identify(where, name, roles, idNumber);
+    const terminal = new IssuerTerminal(card, this.psam);
+    await this.guard(name, roles, { cardNumber, idNumber }, async () => {
+      if (identity.cardNumber !== cardNumber) throw new OtherCardPresentedError(cardNumber, identity.cardNumber);
+      if (identity.cardIdentifier !== (await this.registry.cardStatus(cardNumber)).cardIdentifier) throw new CardIdentityMismatchError(cardNumber);
+      await onChip(name, cardNumber, () => checkChipHolder(terminal, idNumber, cardNumber));
+    });
+    return () => onChip(name, cardNumber, async () => void (await terminal.correctCardholder(corrected)));
   }
 
   private presentedId(idNumber: string): string {

@@ -1,4 +1,4 @@
-import { SW, SscardError, swInfo } from '../../apdu/index.js';
+import { INS, SW, SscardError, swInfo } from '../../apdu/index.js';
 import type { SscKeyName } from '../../keys/index.js';
 import { errorForStatus, statusErrorClass, type CardStatusError, type StatusContext } from '../errors.js';
 
@@ -68,6 +68,8 @@ export function issuerCommandError(sw: number, context: StatusContext): CardStat
   if (sw === SW.SM_INCORRECT) return new IssuerMacRejectedError(sw, context);
   if (sw === SW.AUTH_METHOD_BLOCKED) return new IssuerKeyBlockedError(sw, context);
   if (sw === SW.REFERENCED_DATA_NOT_FOUND) return new CardKeyMissingError(sw, context);
-  if (swInfo(sw).triesLeft !== undefined) return new BankPinMismatchError(sw, context);
+  // A wrong cryptogram in EXTERNAL AUTHENTICATE (63Cx) is a failed authentication; elsewhere 63Cx
+  // is the holder's bank PIN presented for the unlock.
+  if (swInfo(sw).triesLeft !== undefined && context.ins !== INS.EXTERNAL_AUTHENTICATE) return new BankPinMismatchError(sw, context);
   return errorForStatus(sw, context);
 }

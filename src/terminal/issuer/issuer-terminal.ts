@@ -1,5 +1,5 @@
-import { INS, SW, concatBytes, getChallenge, pinUnblock, reloadPin, type CommandApdu } from '../../apdu/index.js';
-import type { KeyAlgorithm, SscKeyName } from '../../keys/index.js';
+import { INS, SW, concatBytes, externalAuthenticate, getChallenge, pinUnblock, reloadPin, updateRecord, type CommandApdu } from '../../apdu/index.js';
+import { SSC_KEYS, type KeyAlgorithm, type SscKeyName } from '../../keys/index.js';
 import {
   DEFAULT_PIN_POLICY,
   PinFormatError,
@@ -8,7 +8,7 @@ import {
   validatePinFormat,
   type PinLengthRules,
 } from '../../pin/index.js';
-import { SSC_PINS } from '../../records/index.js';
+import { RecordLayoutError, SSC_EF06_ITEMS, SSC_PINS, SSC_SFIS, encodeSscItem, splitSscName, type SscEf06Key } from '../../records/index.js';
 import type { CardSession } from '../channel.js';
 import {
   ApplicationBlockedError,
@@ -41,6 +41,24 @@ import {
  *   RELOAD PIN   80 5E 00 80 0C format-2 block || MAC4    bank PIN replaced
  * Each command follows its own GET CHALLENGE: the challenge is the MAC's IV and the card uses it once.
  */
+
+/**
+ * Cardholder data (EF06) a window corrects on the chip, as the ID card shows it. The social
+ * security number is not among them: it is the holder's identity, and a card with another one is
+ * another person's card (a new card, not a correction).
+ */
+export interface CardholderCorrection {
+  /** The name; written over tag 09 (30 bytes) and its extension 4E (20 bytes), split at a character. */
+  name?: string;
+  /** '1' male, '2' female (GB/T 2261.1). */
+  sex?: '1' | '2';
+  /** The two-digit GB 3304 code. */
+  ethnicity?: string;
+  /** The six-digit region code of the birthplace. */
+  birthplace?: string;
+  /** YYYY-MM-DD. */
+  birthDate?: string;
+}
 
 /** Challenge length the window asks for (fine for both algorithms: the MAC pads the IV to its block). */
 const CHALLENGE_LENGTH = 8;
@@ -187,6 +205,24 @@ export class IssuerTerminal {
     });
   }
 
+  /**
+   * Writes corrected cardholder data to the card (UPDATE RECORD of EF06 after EXTERNAL
+   * AUTHENTICATE with the issuance key ISSUANCE, 04, as a window's data correction does) and
+   * returns the cardholder read back. Every value is checked and encoded before anything is
+   * sent (InvalidArgumentError names the field); only the fields given are written.
+   */
+  async correctCardholder(changes: CardholderCorrection): Promise<Cardholder> {
+    const records = cardholderRecords(changes);
+    const algorithm = this.prepare('UPDATE RECORD', 'ISSUANCE');
+    await this.run(algorithm, 'ssse', async (s, card) => {
+      const challenge = await this.challenge(s);
+      const cryptogram = await this.psam.externalAuthenticate({ key: 'ISSUANCE', ...card, challenge });
+      await this.sendChecked(s, externalAuthenticate(SSC_KEYS.ISSUANCE.kid, cryptogram));
+      for (const r of records) await this.sendChecked(s, updateRecord(r.record, r.data, { sfi: SSC_SFIS.EF06 }));
+    });
+    return this.card.readCardholder();
+  }
+
   /** Checks, before anything is sent, that the module holds `key` and the card's algorithm is known. */
   private prepare(operation: string, key: SscKeyName): KeyAlgorithm {
     if (!this.psam.hasKey(key)) throw new IssuerKeyMissingError(key, operation);
@@ -232,20 +268,31 @@ export class IssuerTerminal {
 
   /** GET CHALLENGE, then `command` with the secure module's MAC over it (IV = that challenge) appended. */
   private async sendWithMac(s: CardSession, card: CardKeysInput, key: SscKeyName, command: CommandApdu): Promise<void> {
-    const challenge = await s.send(getChallenge(CHALLENGE_LENGTH));
-    if (challenge.length !== CHALLENGE_LENGTH) {
-      throw new CardDataError(`GET CHALLENGE answered ${challenge.length} bytes, expected ${CHALLENGE_LENGTH}`);
-    }
+    const challenge = await this.challenge(s);
     const header = Uint8Array.of(command.cla, command.ins, command.p1, command.p2);
     const mac = await this.psam.commandMac({ key, ...card, header, data: command.data, challenge });
     const data = concatBytes(command.data, mac);
     try {
-      const response = await s.transmit({ ...command, data });
-      if (response.sw !== SW.OK) {
-        throw issuerCommandError(response.sw, { command: commandName(command.cla, command.ins, command.p1), ins: command.ins });
-      }
+      await this.sendChecked(s, { ...command, data });
     } finally {
       data.fill(0);
+    }
+  }
+
+  /** GET CHALLENGE of the length the window's MACs and cryptograms use. */
+  private async challenge(s: CardSession): Promise<Uint8Array> {
+    const challenge = await s.send(getChallenge(CHALLENGE_LENGTH));
+    if (challenge.length !== CHALLENGE_LENGTH) {
+      throw new CardDataError(`GET CHALLENGE answered ${challenge.length} bytes, expected ${CHALLENGE_LENGTH}`);
+    }
+    return challenge;
+  }
+
+  /** Sends an issuer command; any status but 9000 is the issuer error for it (issuerCommandError). */
+  private async sendChecked(s: CardSession, command: CommandApdu): Promise<void> {
+    const response = await s.transmit(command);
+    if (response.sw !== SW.OK) {
+      throw issuerCommandError(response.sw, { command: commandName(command.cla, command.ins, command.p1), ins: command.ins });
     }
   }
 }
@@ -259,6 +306,48 @@ function blockedCard(error: unknown): unknown {
     return new ApplicationBlockedError(error.sw, error.command === undefined ? {} : { command: error.command });
   }
   return error;
+}
+
+const CORRECTION_RULES: Record<Exclude<keyof CardholderCorrection, 'name'>, { re: RegExp; what: string }> = {
+  sex: { re: /^[12]$/, what: "'1' (male) or '2' (female)" },
+  ethnicity: { re: /^[0-9]{2}$/, what: 'a two-digit GB 3304 code' },
+  birthplace: { re: /^[0-9]{6}$/, what: 'a six-digit region code' },
+  birthDate: { re: /^[0-9]{4}-[0-9]{2}-[0-9]{2}$/, what: 'a date YYYY-MM-DD' },
+};
+
+/** The EF06 records a correction writes, in record order; InvalidArgumentError before anything is sent. */
+function cardholderRecords(changes: CardholderCorrection): { record: number; data: Uint8Array }[] {
+  if (changes === null || typeof changes !== 'object') throw new InvalidArgumentError('a cardholder correction is an object of fields');
+  const values = new Map<SscEf06Key, string>();
+  for (const [field, value] of Object.entries(changes) as [keyof CardholderCorrection, unknown][]) {
+    if (value === undefined) continue;
+    if (typeof value !== 'string') throw new InvalidArgumentError(`cardholder ${field}: expected text`);
+    if (field === 'name') {
+      if (value.trim() === '' || value !== value.trim()) throw new InvalidArgumentError('cardholder name: expected a name without surrounding spaces');
+      const split = encoded('name', () => splitSscName(value));
+      values.set('name', split.name).set('nameExtension', split.extension);
+      continue;
+    }
+    const rule = CORRECTION_RULES[field];
+    if (rule === undefined) throw new InvalidArgumentError(`cardholder ${String(field)}: not a field a correction writes (name, sex, ethnicity, birthplace, birthDate)`);
+    if (!rule.re.test(value)) throw new InvalidArgumentError(`cardholder ${field}: expected ${rule.what}`);
+    values.set(field, value);
+  }
+  if (values.size === 0) throw new InvalidArgumentError('a cardholder correction needs at least one field');
+  return SSC_EF06_ITEMS.filter((item) => values.has(item.key)).map((item) => ({
+    record: item.record,
+    data: encoded(item.key, () => encodeSscItem(item, values.get(item.key) as string)),
+  }));
+}
+
+/** A value the record layout refuses (too long, not a date) is the caller's InvalidArgumentError. */
+function encoded<T>(field: string, encode: () => T): T {
+  try {
+    return encode();
+  } catch (error) {
+    if (error instanceof RecordLayoutError) throw new InvalidArgumentError(`cardholder ${field}: ${error.message}`, { cause: error });
+    throw error;
+  }
 }
 
 /** A PIN the issuer sets must have the policy's length and digits only (NewPinRejectedError 'format'). */

@@ -3,7 +3,7 @@ import { buildSscCard, validatePersonalization } from '../../../src/card-sim/ind
 import type { SimulatedCard } from '../../../src/card-sim/index.js';
 import { OfficeArgumentError, applyCorrections } from '../../../src/office/index.js';
 import { windowCorrectionOperation } from '../../../src/office/window/card-making.js';
-import { SscCard } from '../../../src/terminal/index.js';
+import { SoftwarePsam, SscCard } from '../../../src/terminal/index.js';
 import { ADMIN, BANK, WINDOW, describeBackends, manualClock } from '../fixtures.js';
 import { atCounter, bankAt, bankTries, bankVerifies, chipPin, issueChip, stateOf, story, verifies, windowAt, windowPsam, wrongBankPinsAtAtm, wrongPinsAtPharmacy } from './counter.js';
 
@@ -174,6 +174,44 @@ describeBackends(
       expect(await story(reg(), 'Z00000000')).toEqual(['correct_personalization:refused:CARD_NOT_FOUND']);
       expect((await reg().personalizations(card.cardNumber)).length).toBe(2);
       await expect(windowAt(reg(), {}, BANK).correctCard(card.cardNumber, { changes: { 'person.name': '某' }, reason: 'x' })).rejects.toMatchObject({ code: 'ROLE_NOT_ALLOWED' });
+    });
+
+    it('corrects the cardholder data on the chip in place: EF06 rewritten, PINs untouched, one history entry', async () => {
+      const { card, chip, idNumber } = await issueChip(reg(), { spec: '3.00' });
+      const desk = windowAt(reg(), {}, WINDOW, SoftwarePsam.withTestKeys(['RKSSSE', 'ISSUANCE', 'PIN_UNBLOCK', 'PIN_RELOAD']));
+      await wrongPinsAtPharmacy(chip, 1);
+      const pinBefore = await chipPin(chip);
+      const v2 = await atCounter(chip, (ch) =>
+        desk.correctCard(card.cardNumber, { changes: { 'person.name': '李秀兰', 'person.birthDate': '19700315' }, reason: 'name and birth date misprinted', card: ch, idNumber }),
+      );
+      expect(v2.version).toBe(2);
+      expect((v2.document['person'] as Record<string, unknown>)['name']).toBe('李秀兰');
+      const holder = await atCounter(chip, async (ch) => (await SscCard.open(ch, { psam: windowPsam() })).readCardholder());
+      expect(holder).toMatchObject({ name: '李秀兰', birthDate: '1970-03-15', idNumber });
+      expect(await chipPin(chip)).toEqual(pinBefore);
+      expect(await reg().cardStatus(card.cardNumber)).toMatchObject({ personalizationVersion: 2, pinInitial: card.pinInitial });
+      const last = (await reg().history(card.cardNumber)).at(-1);
+      expect(last).toMatchObject({ operation: 'correct_personalization', result: 'ok', details: { cardWritten: true } });
+    });
+
+    it('in place: another card, another holder, a path EF06 does not hold or a module without the issuance key are refused; the chip is unchanged', async () => {
+      const { card, chip, idNumber } = await issueChip(reg());
+      const other = await issueChip(reg());
+      const desk = windowAt(reg(), {}, WINDOW, SoftwarePsam.withTestKeys(['RKSSSE', 'ISSUANCE', 'PIN_UNBLOCK', 'PIN_RELOAD']));
+      const before = stateOf(chip);
+      const correct = (changes: Record<string, string>, id = idNumber, at = chip, d = desk) =>
+        atCounter(at, (ch) => d.correctCard(card.cardNumber, { changes, reason: 'x', card: ch, idNumber: id }));
+      await expect(correct({ 'person.name': '某' }, other.idNumber, other.chip)).rejects.toMatchObject({ code: 'OTHER_CARD_PRESENTED' });
+      await expect(correct({ 'person.name': '某' }, other.idNumber)).rejects.toMatchObject({ code: 'CARD_HOLDER_MISMATCH' });
+      await expect(correct({ 'health.bloodType': 'A' })).rejects.toBeInstanceOf(OfficeArgumentError);
+      await expect(correct({ 'person.name': '某' }, idNumber, chip, windowAt(reg()))).rejects.toMatchObject({ code: 'CARD_SIDE_FAILED' });
+      expect(stateOf(chip)).toBe(before);
+      expect(await reg().cardStatus(card.cardNumber)).toMatchObject({ personalizationVersion: 1 });
+      expect((await story(reg(), card.cardNumber)).filter((e) => e.startsWith('correct_personalization'))).toEqual([
+        'correct_personalization:refused:OTHER_CARD_PRESENTED',
+        'correct_personalization:refused:CARD_HOLDER_MISMATCH',
+        'correct_personalization:refused:CARD_SIDE_FAILED',
+      ]);
     });
   },
   { clock },

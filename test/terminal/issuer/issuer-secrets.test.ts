@@ -126,7 +126,8 @@ describe('IssuerTerminal and secrets', () => {
     const bank = Uint8Array.of(0xa0, 0x00, 0x00, 0x03, 0x33, 0x01, 0x01, 0x01);
     expect(await replay(unblock, ssse, false)).toBe(0x6984);
     expect(await replay(unblock, ssse, true)).toBe(0x6988);
-    // RELOAD PIN of the SSSE wants a challenge too (the zero-IV form is off unless personalized).
+    // RELOAD PIN of the SSSE wants a challenge too (the zero-IV form is off unless personalized):
+    // without one 6984, with a new one the MAC fails.
     expect(await replay(reload, ssse, false)).toBe(0x6984);
     expect(await replay(reload, ssse, true)).toBe(0x6988);
     expect(await replay(bankUnblock, bank, false)).toBe(0x6984);

@@ -91,13 +91,16 @@ function isBankPin(pin: CardPin): boolean {
  * Project choice (RELOAD PIN MAC): MAC = commandMac(reload key, `80 5E 00 P2`, new PIN data,
  * challenge) from src/keys, i.e. cardMac over `80 5E 00 P2 Lc` || new PIN data with Lc as sent
  * (PIN data length + 4), IV = the last GET CHALLENGE value, zero-padded to the block size.
- * - SSSE PIN (P2 00): the new PIN as BCD; a pending challenge is the IV and is used up. Without
- *   one: 6984, unless the personalization enables the PBOC zero-IV form (see pin-pboc.ts
- *   checkReloadMac: MAC over the PIN alone, IV zeros, key halves XOR-ed; replayable, so off by
- *   default).
+ * - SSSE PIN (P2 00): the new PIN as BCD. Without a pending challenge: 6984, unless the
+ *   personalization enables the PBOC zero-IV form (see pin-pboc.ts checkReloadMac: MAC over the
+ *   PIN alone, IV zeros, key halves XOR-ed; replayable, so off by default).
  * - Bank PIN (P2 80): `80 5E 00 80 0C <format-2 block of the new PIN> || MAC4`, the PIN in the
  *   format its VERIFY takes, with the bank application's reload key (SSC_KEYS.BANK_PIN_RELOAD).
- *   A challenge is required (6984 without one): a new form need not accept a replayable MAC.
+ * By default both need a challenge the card issued (GET CHALLENGE) and not yet used: 6984 without
+ * one, and the check uses it up. So the MAC is bound to one challenge, and a captured RELOAD PIN
+ * replayed later (its MAC made for a challenge that is gone) is 6988: without the binding, the same
+ * bytes would restore a blocked PIN every time they are sent (a MAC with an all-zero IV is the same
+ * for every session), which is what a card personalized with the zero-IV form accepts.
  * Either way a bad MAC is 6988 (a try of the reload key, not of the PIN), a new PIN outside the
  * policy 6700 / 6A80 after a good MAC, and a success sets the PIN and a full counter durably.
  */

@@ -1,0 +1,288 @@
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe as group, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { fromHex, toHex } from '../../src/apdu/index.js';
+import {
+  CardImageError,
+  closeCardImage,
+  loadCardImage,
+  openCardImage,
+  readCardImage,
+  saveCardImage,
+} from '../../src/card-sim/image.js';
+import { resolveImageKey } from '../../src/card-sim/image-key.js';
+import { samplePerson } from '../../src/card-sim/profiles/people.js';
+import { buildSscCard } from '../../src/card-sim/profiles/ssc.js';
+import { inspectSscTree } from '../../src/card-sim/profiles/ssc-inspect.js';
+import type { SimulatedCard } from '../../src/card-sim/card.js';
+import type { DfState, EfState } from '../../src/card-sim/state/index.js';
+import { openImageFile, testImageKey, writeUnsealedImage } from './image-fixtures.js';
+import { reportFigures, soakCount } from '../soak.js';
+
+/*
+ * Sealed card images: what the file shows without the key, and what happens to every kind of edit
+ * made without it. The random part (TAMPER_RUNS single edits of the file text) is what
+ * `npm run soak` runs at its full count.
+ */
+
+const SELECT_SSSE = '00A404000F7378312E73682EC9E7BBE1B1A3D5CF';
+const TAMPER_RUNS = soakCount(300, 20_000);
+
+let dir: string;
+let path: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'sscard-seal-'));
+  path = join(dir, 'card.json');
+  saveCardImage(path, buildSscCard(samplePerson('wang-yan')));
+});
+afterEach(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function sw(card: SimulatedCard, hex: string): string {
+  return toHex(card.transmit(fromHex(hex))).slice(-4);
+}
+
+function refusal(fn: () => unknown): CardImageError {
+  let caught: unknown;
+  try {
+    fn();
+  } catch (err) {
+    caught = err;
+  }
+  expect(caught).toBeInstanceOf(CardImageError);
+  const err = caught as CardImageError;
+  expect(err.path).toBe(path);
+  expect(err.message.split('\n')).toHaveLength(1);
+  return err;
+}
+
+/** Every string value of the opened state that is secret or personal: keys, verifiers, records. */
+function secretsOf(df: DfState, out: string[] = []): string[] {
+  for (const k of df.keys) out.push(k.key);
+  for (const p of df.pins) out.push(p.record.verifier.mac, p.record.verifier.salt, p.policy.initialPinVerifier.mac);
+  for (const c of df.children) {
+    if (c.type === 'df') secretsOf(c, out);
+    else {
+      const ef = c as EfState;
+      if ('records' in ef) out.push(...ef.records.filter((r) => r.length >= 16));
+      else if (ef.data.length >= 16) out.push(ef.data);
+    }
+  }
+  return out;
+}
+
+group('what a sealed image shows without the key', () => {
+  it('nothing of the card: no key, no PIN verifier, no record, in hex or base64', () => {
+    const text = readFileSync(path, 'utf8').toUpperCase();
+    const secrets = secretsOf(openImageFile(path).state.mf);
+    expect(secrets.length).toBeGreaterThan(20);
+    for (const secret of secrets) {
+      const probe = secret.slice(0, 16).toUpperCase();
+      expect(text.includes(probe)).toBe(false);
+      expect(text.includes(Buffer.from(probe, 'hex').toString('base64').slice(0, 8).toUpperCase())).toBe(false);
+    }
+    expect(Object.keys(JSON.parse(readFileSync(path, 'utf8'))).sort()).toEqual(
+      ['created', 'extendedLength', 'format', 'saved', 'seal', 'sealedState', 'spec', 'transmission', 'version'].sort(),
+    );
+  });
+
+  it('the same card sealed twice gives two different files (a fresh IV per seal)', () => {
+    const card = loadCardImage(path);
+    const again = join(dir, 'again.json');
+    saveCardImage(again, card);
+    const a = JSON.parse(readFileSync(path, 'utf8'));
+    const b = JSON.parse(readFileSync(again, 'utf8'));
+    expect(a.seal.iv).not.toBe(b.seal.iv);
+    expect(a.sealedState).not.toBe(b.sealedState);
+    expect(readCardImage(again).state).toEqual(readCardImage(path).state);
+  });
+});
+
+/** Sets `field` (a dotted path in the file's JSON) to `value`. */
+function edited(text: string, field: string, value: unknown): string {
+  const json = JSON.parse(text);
+  const keys = field.split('.');
+  let holder = json;
+  for (const key of keys.slice(0, -1)) holder = holder[key];
+  holder[keys[keys.length - 1] as string] = value;
+  return JSON.stringify(json, null, 2);
+}
+
+function flipBase64(data: string, at: number): string {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+  const c = data.charAt(at);
+  return `${data.slice(0, at)}${alphabet[(alphabet.indexOf(c) + 1) % 64]}${data.slice(at + 1)}`;
+}
+
+group('an image edited without the key is refused, naming the file and what is wrong; nothing is written', () => {
+  it('every field class, one edit each: header, seal, sealed state, swapped parts of another image', () => {
+    const text = readFileSync(path, 'utf8');
+    const original = JSON.parse(text);
+    const other = join(dir, 'other.json');
+    saveCardImage(other, buildSscCard(samplePerson('zhang-wei')));
+    const otherJson = JSON.parse(readFileSync(other, 'utf8'));
+    const older = join(dir, 'older.json');
+    copyFileSync(path, older);
+    const attempts: Array<[string, string, string]> = [
+      ['created', edited(text, 'created', '2020-01-01T00:00:00.000Z'), 'CARD_IMAGE_TAMPERED'],
+      ['saved', edited(text, 'saved', new Date(Date.parse(original.saved) + 1).toISOString()), 'CARD_IMAGE_TAMPERED'],
+      ['spec', edited(text, 'spec', '2.00'), 'CARD_IMAGE_TAMPERED'],
+      ['transmission', edited(text, 'transmission', 'T=0'), 'CARD_IMAGE_TAMPERED'],
+      ['extendedLength', edited(text, 'extendedLength', true), 'CARD_IMAGE_TAMPERED'],
+      ['seal.iv', edited(text, 'seal.iv', '00'.repeat(12)), 'CARD_IMAGE_TAMPERED'],
+      ['seal.tag', edited(text, 'seal.tag', '00'.repeat(16)), 'CARD_IMAGE_TAMPERED'],
+      ['seal.keyId', edited(text, 'seal.keyId', '0123456789abcdef'), 'CARD_IMAGE_OTHER_KEY'],
+      ['sealedState, one character', edited(text, 'sealedState', flipBase64(original.sealedState, 40)), 'CARD_IMAGE_TAMPERED'],
+      ['sealedState, cut short', edited(text, 'sealedState', original.sealedState.slice(0, -8)), 'CARD_IMAGE_TAMPERED'],
+      ['sealedState of another card, same key', edited(text, 'sealedState', otherJson.sealedState), 'CARD_IMAGE_TAMPERED'],
+      ['seal and sealedState of another card', edited(edited(text, 'seal', otherJson.seal), 'sealedState', otherJson.sealedState), 'CARD_IMAGE_TAMPERED'],
+      ['seal.cipher', edited(text, 'seal.cipher', 'aes-128-gcm'), 'CARD_IMAGE_INVALID'],
+      ['seal.iv, not hex', edited(text, 'seal.iv', 'zz'.repeat(12)), 'CARD_IMAGE_INVALID'],
+      ['sealedState, not base64', edited(text, 'sealedState', `${original.sealedState.slice(0, -4)}*!*!`), 'CARD_IMAGE_INVALID'],
+      ['seal removed', edited(text, 'seal', undefined), 'CARD_IMAGE_INVALID'],
+      ['the state in clear beside the seal', edited(text, 'state', openImageFile(path).state), 'CARD_IMAGE_INVALID'],
+      ['version 2 with the sealed fields', edited(text, 'version', 2), 'CARD_IMAGE_INVALID'],
+    ];
+    let detected = 0;
+    for (const [what, damaged, code] of attempts) {
+      writeFileSync(path, damaged);
+      for (const read of [() => openCardImage(path), () => loadCardImage(path), () => readCardImage(path)]) {
+        const err = refusal(read);
+        expect(err.code, what).toBe(code);
+      }
+      expect(readFileSync(path, 'utf8'), what).toBe(damaged);
+      detected += 1;
+    }
+    expect(detected).toBe(attempts.length);
+    reportFigures('tamper-fields', { attempts: attempts.length, refused: detected });
+    writeFileSync(path, (attempts[0] as [string, string, string])[1]);
+    expect(refusal(() => openCardImage(path)).message).toBe(
+      `card image ${path}: edited outside sscard (its seal does not match its contents); deliberate changes go through \`sscard card set\``,
+    );
+  });
+
+  it(`random single edits of the file text (${TAMPER_RUNS}): each refused, or one that changes nothing the image means`, () => {
+    const text = readFileSync(path, 'utf8');
+    const meaning = JSON.stringify(readCardImage(path));
+    let refused = 0;
+    let harmless = 0;
+    fc.assert(
+      fc.property(fc.nat({ max: text.length - 1 }), fc.integer({ min: 0x20, max: 0x7e }), fc.constantFrom('replace', 'insert', 'delete'), (at, code, how) => {
+        const c = String.fromCharCode(code);
+        const damaged =
+          how === 'replace' ? `${text.slice(0, at)}${c}${text.slice(at + 1)}` : how === 'insert' ? `${text.slice(0, at)}${c}${text.slice(at)}` : `${text.slice(0, at)}${text.slice(at + 1)}`;
+        writeFileSync(path, damaged);
+        let image: unknown;
+        try {
+          image = readCardImage(path);
+        } catch (err) {
+          expect(err).toBeInstanceOf(CardImageError);
+          refused += 1;
+          return;
+        }
+        // Accepted: then it means exactly what the sealed image meant (white space, a base64
+        // character's unused bits).
+        expect(JSON.stringify(image)).toBe(meaning);
+        harmless += 1;
+      }),
+      { numRuns: TAMPER_RUNS },
+    );
+    expect(refused + harmless).toBe(TAMPER_RUNS);
+    expect(refused).toBeGreaterThan(TAMPER_RUNS * 0.8);
+    reportFigures('tamper-random', { edits: TAMPER_RUNS, refused, meaningUnchanged: harmless });
+  });
+
+  it('white space and the order of the fields are not part of the seal', () => {
+    const json = JSON.parse(readFileSync(path, 'utf8'));
+    const reordered = Object.fromEntries(Object.entries(json).reverse());
+    writeFileSync(path, JSON.stringify(reordered));
+    expect(readCardImage(path).state.mf.children.length).toBeGreaterThan(0);
+  });
+});
+
+group('keys', () => {
+  it('an image sealed under another key is refused naming both key ids; so is any image where there is no key', () => {
+    const theirs = testImageKey(7);
+    saveCardImage(path, loadCardImage(path), { imageKey: theirs });
+    const ours = resolveImageKey();
+    const err = refusal(() => openCardImage(path));
+    expect(err.code).toBe('CARD_IMAGE_OTHER_KEY');
+    expect(err.message).toBe(
+      `card image ${path}: sealed with another key (key id ${theirs.id}; the image key here (${ours?.source}) has id ${ours?.id})`,
+    );
+    // With the right key it opens.
+    const card = openCardImage(path, { imageKey: theirs, powered: true });
+    expect(sw(card, SELECT_SSSE)).toBe('9000');
+    expect(sw(card, '0020000003999999')).toMatch(/^63C/);
+    closeCardImage(card);
+    // ... and saves keep that key.
+    expect(JSON.parse(readFileSync(path, 'utf8')).seal.keyId).toBe(theirs.id);
+  });
+
+  it('a copy of an older sealed image of the same card is accepted: sealing cannot tell it from the current one (rollback)', () => {
+    const older = join(dir, 'older.json');
+    copyFileSync(path, older);
+    const card = openCardImage(path, { powered: true });
+    sw(card, SELECT_SSSE);
+    expect(sw(card, '0020000003999999')).toMatch(/^63C/);
+    closeCardImage(card);
+    const spent = inspectSscTree(loadCardImage(path).tree).appPin?.triesLeft;
+    copyFileSync(older, path);
+    // The try spent since the copy is back: the threat model says so (docs/security.md).
+    expect(inspectSscTree(loadCardImage(path).tree).appPin?.triesLeft).toBe((spent as number) + 1);
+    expect(readCardImage(path).state).toEqual(readCardImage(older).state);
+  });
+});
+
+group('images from before sealing', () => {
+  it('are read without being written, sealed by the first open that passes every check (with a notice), then sealed for good', () => {
+    const clear = openImageFile(path);
+    writeUnsealedImage(path, clear);
+    const before = readFileSync(path, 'utf8');
+    expect(readCardImage(path).state).toEqual(clear.state);
+    loadCardImage(path);
+    expect(readFileSync(path, 'utf8')).toBe(before);
+    const notices: string[] = [];
+    closeCardImage(openCardImage(path, { onNotice: (m) => notices.push(m) }));
+    expect(notices).toHaveLength(1);
+    expect(notices[0]).toMatch(/was not sealed \(version 2, from before sealing\); it passed every check and is now sealed with the image key from /);
+    const file = JSON.parse(readFileSync(path, 'utf8'));
+    expect(file.version).toBe(3);
+    expect(file.state).toBeUndefined();
+    expect(openImageFile(path).state).toEqual(clear.state);
+    closeCardImage(openCardImage(path, { onNotice: (m) => notices.push(m) }));
+    expect(notices).toHaveLength(1);
+  });
+
+  it('one that fails a check is refused and stays as it is (never sealed)', () => {
+    writeUnsealedImage(path, openImageFile(path), (image) => {
+      image.state.mf.children[0].pins[0].record.triesLeft = 9;
+    });
+    const before = readFileSync(path, 'utf8');
+    const notices: string[] = [];
+    expect(refusal(() => openCardImage(path, { onNotice: (m) => notices.push(m) })).code).toBe('CARD_IMAGE_INVALID');
+    expect(readFileSync(path, 'utf8')).toBe(before);
+    expect(notices).toEqual([]);
+  });
+
+  it('are refused, untouched, with SSCARD_REFUSE_UNSEALED=1 or unsealed: "refuse"', () => {
+    writeUnsealedImage(path, openImageFile(path));
+    const before = readFileSync(path, 'utf8');
+    expect(refusal(() => openCardImage(path, { unsealed: 'refuse' })).message).toBe(
+      `card image ${path}: not sealed (a version 2 image, from before sealing), and unsealed images are refused here (SSCARD_REFUSE_UNSEALED)`,
+    );
+    process.env['SSCARD_REFUSE_UNSEALED'] = '1';
+    try {
+      expect(refusal(() => openCardImage(path)).code).toBe('CARD_IMAGE_UNSEALED');
+      expect(refusal(() => readCardImage(path)).code).toBe('CARD_IMAGE_UNSEALED');
+      // An explicit choice wins over the environment.
+      expect(readCardImage(path, { unsealed: 'seal' }).version).toBe(3);
+    } finally {
+      process.env['SSCARD_REFUSE_UNSEALED'] = '';
+    }
+    expect(readFileSync(path, 'utf8')).toBe(before);
+  });
+});

@@ -1,0 +1,160 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe as group, expect, it } from 'vitest';
+import { fromHex, toHex } from '../../src/apdu/index.js';
+import { CardImageError, closeCardImage, loadCardImage, openCardImage, saveCardImage } from '../../src/card-sim/image.js';
+import { setCardImageField } from '../../src/card-sim/image-set.js';
+import { samplePerson } from '../../src/card-sim/profiles/people.js';
+import { buildSscCard } from '../../src/card-sim/profiles/ssc.js';
+import { inspectSscTree } from '../../src/card-sim/profiles/ssc-inspect.js';
+import type { SimulatedCard } from '../../src/card-sim/card.js';
+import type { DfState } from '../../src/card-sim/state/index.js';
+import { openImageFile, writeUnsealedImage } from './image-fixtures.js';
+
+const SELECT_SSSE = '00A404000F7378312E73682EC9E7BBE1B1A3D5CF';
+
+let dir: string;
+let path: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'sscard-set-'));
+  path = join(dir, 'card.json');
+  saveCardImage(path, buildSscCard(samplePerson('zhang-wei')));
+});
+afterEach(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function sw(card: SimulatedCard, hex: string): string {
+  return toHex(card.transmit(fromHex(hex))).slice(-4);
+}
+
+function ssse(): DfState {
+  return openImageFile(path).state.mf.children[0] as DfState;
+}
+
+function refused(field: string, value: string): CardImageError {
+  const before = readFileSync(path, 'utf8');
+  let caught: unknown;
+  try {
+    setCardImageField(path, field, value);
+  } catch (err) {
+    caught = err;
+  }
+  expect(caught, field).toBeInstanceOf(CardImageError);
+  expect(readFileSync(path, 'utf8'), field).toBe(before);
+  return caught as CardImageError;
+}
+
+group('setCardImageField: deliberate changes, sealed again', () => {
+  it('PIN tries: a blocked application PIN and back', () => {
+    expect(setCardImageField(path, 'pin.app.tries-left', '0')).toEqual({
+      field: 'pin.app.tries-left',
+      paths: ['state.mf.children[0].pins[0].record.triesLeft'],
+      previous: 3,
+      value: 0,
+    });
+    let card = loadCardImage(path, { powered: true });
+    sw(card, SELECT_SSSE);
+    expect(sw(card, '0020000003123456')).toBe('6983');
+    setCardImageField(path, 'pin.app.tries-left', '3');
+    card = loadCardImage(path, { powered: true });
+    sw(card, SELECT_SSSE);
+    expect(sw(card, '0020000003123456')).toBe('9000');
+    expect(JSON.parse(readFileSync(path, 'utf8')).version).toBe(3);
+  });
+
+  it('try limits (tries left lowered to a smaller limit), and the bank PIN by its DF', () => {
+    const change = setCardImageField(path, 'pin.app.try-limit', '2');
+    expect(change.paths).toEqual([
+      'state.mf.children[0].pins[0].record.tryLimit',
+      'state.mf.children[0].pins[0].policy.tryLimit',
+      'state.mf.children[0].pins[0].record.triesLeft',
+    ]);
+    expect(inspectSscTree(loadCardImage(path).tree).appPin).toMatchObject({ tryLimit: 2, triesLeft: 2 });
+    setCardImageField(path, 'pin.BANK/bank.tries-left', '1');
+    expect(inspectSscTree(loadCardImage(path).tree).bankPin).toMatchObject({ triesLeft: 1 });
+  });
+
+  it('lifecycle flags, key counters, records and transparent data', () => {
+    setCardImageField(path, 'app.SSSE.blocked', 'temporary');
+    expect(ssse().applicationBlocked).toBe('temporary');
+    expect(sw(loadCardImage(path, { powered: true }), SELECT_SSSE)).toBe('6A81');
+    setCardImageField(path, 'app.SSSE.blocked', 'none');
+    expect('applicationBlocked' in ssse()).toBe(false);
+    setCardImageField(path, 'card.blocked', 'true');
+    expect(openImageFile(path).state.cardBlocked).toBe(true);
+    setCardImageField(path, 'card.blocked', 'false');
+    setCardImageField(path, 'key.SSSE.5.tries-left', '0');
+    expect(ssse().keys.find((k) => k.id === 5)?.triesLeft).toBe(0);
+    setCardImageField(path, 'key.5353.5.try-limit', '5');
+    expect(ssse().keys.find((k) => k.id === 5)).toMatchObject({ tryLimit: 5, triesLeft: 0 });
+    const record = (ssse().children.find((c) => c.fid === 'DF02') as DfState).children[0] as { records: string[] };
+    const replaced = `${record.records[0]!.slice(0, -2)}41`;
+    const change = setCardImageField(path, 'record.SSSE/DF02/EF07.1', replaced.toLowerCase());
+    expect(change.previous).toBe(record.records[0]);
+    expect(change.value).toBe(replaced);
+    const count = record.records.length;
+    setCardImageField(path, `record.SSSE/DF02/EF07.${count + 1}`, replaced);
+    expect(((ssse().children.find((c) => c.fid === 'DF02') as DfState).children[0] as { records: string[] }).records).toHaveLength(count + 1);
+  });
+
+  it('any other state field by the path errors name it, checked like the rest', () => {
+    setCardImageField(path, 'state.mf.children[0].children[1].label', 'HOLDER');
+    expect(ssse().children[1]?.label).toBe('HOLDER');
+    setCardImageField(path, 'state.mf.children[0].children[1].read', '{"kind":"never"}');
+    const card = loadCardImage(path, { powered: true });
+    sw(card, SELECT_SSSE);
+    expect(sw(card, '00B2013400')).toBe('6982');
+  });
+
+  it('refuses, naming the field and never the value, and leaves the file as it was', () => {
+    const cases: Array<[string, string, RegExp]> = [
+      ['pin.app.tries-left', '4', /cannot set pin\.app\.tries-left: the card would be invalid \(field state\.mf\.children\[0\]\.pins\[0\]\.record\.triesLeft: /],
+      ['pin.app.tries-left', '730519', /cannot set pin\.app\.tries-left: expected a whole number 0\.\.15$/],
+      ['pin.nobody.tries-left', '1', /cannot set pin\.nobody\.tries-left: no PIN nobody$/],
+      ['card.blocked', 'yes', /expected true or false$/],
+      ['app.SSSE.blocked', 'forever', /expected none, temporary or permanent$/],
+      ['app.SSSE/DF01.blocked', 'temporary', /the card would be invalid .*only an application/],
+      ['app.DF01.blocked', 'temporary', /no DF DF01$/],
+      ['key.SSSE.99.tries-left', '1', /no key 99 on SSSE$/],
+      ['record.SSSE/DF02/EF07.99', '00', /record numbers of SSSE\/DF02\/EF07 are 1\.\.\d+$/],
+      ['record.SSSE/DF02/EF07.1', '0011', /the card would be invalid/],
+      ['record.SSSE/DF02/EF07.1', '7305 19', /expected hex digits, whole bytes, no spaces$/],
+      ['data.SSSE/DF02/EF07', '00', /is not a transparent file$/],
+      ['state.mf.children[0].keys[0].key', '00'.repeat(16), /keys and PIN references are never set by hand/],
+      ['state.mf.children[0].pins[0].record', '{"tryLimit":3,"triesLeft":3,"initial":false,"verifier":{"salt":"00","mac":"00"}}', /never set by hand/],
+      ['state.mf.children[0].pins[0].record.verifier.mac', '00', /never set by hand/],
+      ['state.mf.nowhere.at.all', '1', /is not in this card's state$/],
+      ['frobnicate', '1', /unknown field \(fields: card\.blocked, /],
+    ];
+    for (const [field, value, message] of cases) {
+      const err = refused(field, value);
+      expect(err.code, field).toBe('CARD_IMAGE_FIELD');
+      expect(err.message, field).toMatch(new RegExp(`^card image ${path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: `));
+      expect(err.message, field).toMatch(message);
+      if (value.length >= 4) expect(err.message, field).not.toContain(value);
+    }
+  });
+
+  it('an image edited outside sscard is refused here too; one from before sealing is sealed by the change', () => {
+    const text = JSON.parse(readFileSync(path, 'utf8'));
+    writeFileSync(path, JSON.stringify({ ...text, saved: '2020-01-01T00:00:00.000Z' }));
+    expect(refused('pin.app.tries-left', '3').code).toBe('CARD_IMAGE_TAMPERED');
+    writeFileSync(path, JSON.stringify(text));
+    writeUnsealedImage(path, openImageFile(path));
+    const notices: string[] = [];
+    setCardImageField(path, 'pin.app.tries-left', '2', { onNotice: (m) => notices.push(m) });
+    expect(JSON.parse(readFileSync(path, 'utf8')).version).toBe(3);
+    expect(notices).toHaveLength(1);
+  });
+
+  it('takes the image lock: an image open elsewhere is not changed under it', () => {
+    const card = openCardImage(path);
+    try {
+      expect(refused('pin.app.tries-left', '0').code).toBe('CARD_IMAGE_LOCKED');
+    } finally {
+      closeCardImage(card);
+    }
+  });
+});
