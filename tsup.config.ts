@@ -2,17 +2,23 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { defineConfig } from 'tsup';
 
 // One entry per public area (mirrors the package.json "exports" map) plus the CLI.
-const areas = ['apdu', 'pin', 'records', 'keys', 'card-sim', 'terminal', 'bridge', 'office'];
+const areas = ['apdu', 'pin', 'records', 'keys', 'card-sim', 'terminal', 'bridge', 'office', 'inspector'];
 
-// The portal's page assets, inlined into the bundle as text (src/office/portal/assets.ts reads
-// them from here, or from the folder when it runs from the sources).
-const portalAssetDir = 'src/office/portal/assets';
-export const portalAssets: Record<string, string> = Object.fromEntries(
-  readdirSync(portalAssetDir)
-    .filter((name) => name.endsWith('.css') || name.endsWith('.svg'))
-    .sort()
-    .map((name) => [name, readFileSync(`${portalAssetDir}/${name}`, 'utf8')]),
-);
+// Page assets of the web parts, inlined into the bundle as text (one mechanism for both: each
+// area's assets.ts reads them from its define, or from the folder when it runs from the sources).
+function folderAssets(dir: string, extensions: readonly string[]): Record<string, string> {
+  return Object.fromEntries(
+    readdirSync(dir)
+      .filter((name) => extensions.some((ext) => name.endsWith(ext)))
+      .sort()
+      .map((name) => [name, readFileSync(`${dir}/${name}`, 'utf8')]),
+  );
+}
+
+// The portal's stylesheet and icon (src/office/portal/assets.ts).
+export const portalAssets: Record<string, string> = folderAssets('src/office/portal/assets', ['.css', '.svg']);
+// The inspector's page, script and stylesheet (src/inspector/assets.ts).
+export const inspectorAssets: Record<string, string> = folderAssets('src/inspector/page', ['.html', '.css', '.js']);
 
 export default defineConfig({
   entry: {
@@ -34,5 +40,11 @@ export default defineConfig({
   // Native PC/SC bindings and the registry's database drivers are optional and loaded lazily at
   // run time: never bundle them.
   external: ['smartcard', 'pcsclite', '@electric-sql/pglite', 'pg'],
-  define: { __SSCARD_PORTAL_ASSETS__: JSON.stringify(portalAssets) },
+  // Each as a string literal of JSON (parsed where it is used): esbuild inlines a string at its use,
+  // in the area's own chunk, while an object literal would be hoisted into the shared runtime chunk
+  // that even `sscard --version` loads.
+  define: {
+    __SSCARD_PORTAL_ASSETS__: JSON.stringify(JSON.stringify(portalAssets)),
+    __SSCARD_INSPECTOR_ASSETS__: JSON.stringify(JSON.stringify(inspectorAssets)),
+  },
 });

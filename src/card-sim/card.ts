@@ -3,6 +3,7 @@ import { SW, encodeResponse, type CardEndpoint } from '../apdu/index.js';
 import { buildAtr, type AtrVariant, ATR_VARIANTS } from './atr.js';
 import { CardConfigError } from './errors.js';
 import type { DurableChange, MasterFile } from './fs/nodes.js';
+import { ObserverSet, observeCommand, observeResponse, type CardObserver, type PowerChange } from './observer.js';
 import { CardContext } from './os/context.js';
 import { processApdu, type CardLogger, type ProcessorHooks } from './os/processor.js';
 import {
@@ -75,6 +76,8 @@ export class SimulatedCard implements CardEndpoint {
   #persistFailed = false;
   /** Made once: a command allocates nothing for the OS's view of the card. */
   readonly #hooks: ProcessorHooks;
+  readonly #observers = new ObserverSet();
+  #tearArmed = false;
 
   constructor(options: SimulatedCardOptions) {
     const transmission = options.transmission ?? 'T=1';
@@ -136,28 +139,110 @@ export class SimulatedCard implements CardEndpoint {
 
   /** Powers the card (cold start: MF selected, no security state) and returns the ATR. */
   powerOn(): Uint8Array {
-    this.#ctx.restartFromAtr();
-    this.#powered = true;
+    this.#restart(true, 'power-on');
     return this.atr;
   }
 
   /** Removes power: the security state and any pending response are gone. */
   powerOff(): void {
-    this.#ctx.restartFromAtr();
-    this.#powered = false;
+    this.#restart(false, 'power-off');
   }
 
   /** Warm or cold reset (both end the security state); powers the card if needed. Returns the ATR. */
   reset(kind: 'warm' | 'cold' = 'warm'): Uint8Array {
-    if (kind === 'cold') this.powerOff();
-    return this.powerOn();
+    this.#restart(true, kind === 'cold' ? 'cold-reset' : 'warm-reset');
+    return this.atr;
+  }
+
+  #restart(powered: boolean, change: PowerChange): void {
+    this.#ctx.restartFromAtr();
+    this.#powered = powered;
+    if (this.#observers.size > 0) this.#observers.emit({ type: 'power', time: Date.now(), change });
+  }
+
+  /**
+   * Watches the card: every answered command (PIN data withheld), power and reset, torn writes,
+   * restored and changed contents. Returns the function that stops watching.
+   */
+  observe(observer: CardObserver): () => void {
+    return this.#observers.add(observer);
   }
 
   /** Raw C-APDU in, raw R-APDU (data || SW1 SW2) out. Never throws. */
   transmit(command: Uint8Array): Uint8Array {
+    if (this.#observers.size === 0) return this.#transmit(command);
+    const time = Date.now();
+    const started = performance.now();
+    const response = this.#transmit(command);
+    const elapsedMs = performance.now() - started;
+    const observed = observeCommand(command);
+    this.#observers.emit({ type: 'apdu', time, elapsedMs, command: observed, response: observeResponse(response, observed.masked) });
+    return response;
+  }
+
+  #transmit(command: Uint8Array): Uint8Array {
     if (!this.#powered) return encodeResponse(new Uint8Array(0), SW.UNKNOWN);
     this.#persistFailed = false;
     return processApdu(this.#ctx, this.#hooks, command);
+  }
+
+  /**
+   * Makes the next durable write fail as if the card lost power during it (the image's own fault
+   * path: the card answers 6581, rolls back to its last saved state and ends the security state).
+   * One write only; later writes succeed again.
+   */
+  tearAtNextDurableWrite(): void {
+    // Without a persistence hook the last saved state is not kept up to date: take it now, since no
+    // durable write can succeed between now and the torn one.
+    if (this.#onDurableChange === undefined) this.#lastPersisted = exportState(this.tree);
+    this.#tearArmed = true;
+    this.#emit({ type: 'tear-armed', time: Date.now() });
+  }
+
+  /**
+   * Replaces the card's contents (files, PIN and key counters, blocks) with a saved state of the
+   * same card, saved through the persistence hook like any other change; the security state ends
+   * (as after a reset). CardConfigError when the state is of a card with another file tree.
+   */
+  restoreState(state: CardState): void {
+    const checked = importState(state);
+    const saved = exportState(checked);
+    this.#change(() => {
+      if (!restoreContents(this.tree, saved)) throw new CardConfigError('the saved state is of a card with another file tree');
+      this.#ctx.restartFromAtr();
+      this.tree.notifyDurableChange();
+    });
+    this.#emit({ type: 'restored', time: Date.now() });
+  }
+
+  /**
+   * Changes the card's contents from outside the card OS (a developer's edit): `change` works on the
+   * tree, each durable change is saved through the persistence hook; if saving fails (or `change`
+   * throws) the card rolls back to its last saved state and the error is thrown. `what` names the
+   * change for observers.
+   */
+  changeContents(what: string, change: (tree: MasterFile) => void): void {
+    this.#change(() => change(this.tree));
+    this.#emit({ type: 'changed', time: Date.now(), what });
+  }
+
+  #change(step: () => void): void {
+    // Without a persistence hook the last saved state is the state before this change.
+    const before = this.#onDurableChange === undefined ? exportState(this.tree) : this.#lastPersisted;
+    this.#persistFailed = false;
+    try {
+      step();
+    } catch (error) {
+      restoreContents(this.tree, before);
+      this.#ctx.restartFromAtr();
+      throw error;
+    } finally {
+      this.#persistFailed = false;
+    }
+  }
+
+  #emit(observation: Parameters<CardObserver>[0]): void {
+    if (this.#observers.size > 0) this.#observers.emit(observation);
   }
 
   /** The card's persistent state now (JSON-serialisable deep copy). */
@@ -182,6 +267,12 @@ export class SimulatedCard implements CardEndpoint {
 
   #persist(change: DurableChange | undefined): void {
     const hook = this.#onDurableChange;
+    if (this.#tearArmed) {
+      this.#tearArmed = false;
+      this.#persistFailed = true;
+      this.#emit({ type: 'write-failed', time: Date.now(), torn: true });
+      throw new CardConfigError('the card was torn from the reader during a durable write');
+    }
     if (hook === undefined) return;
     try {
       const small = this.#onDurableDelta;
@@ -196,6 +287,7 @@ export class SimulatedCard implements CardEndpoint {
       this.#lastPersisted = exportState(this.tree);
     } catch (error) {
       this.#persistFailed = true;
+      this.#emit({ type: 'write-failed', time: Date.now(), torn: false });
       throw error;
     }
   }

@@ -1,6 +1,7 @@
 // ---- card OS, file tree, state, ATR ------------------------------------------------------
 export { SimulatedCard } from './card.js';
 export type { SimulatedCardOptions, TransmissionProtocol } from './card.js';
+export type { CardObservation, CardObserver, ObservedCommand, ObservedResponse, PowerChange } from './observer.js';
 // The base class of every error this area throws (defined in apdu), so callers of this entry point
 // can catch all of them without importing another.
 export { SscardError } from '../apdu/index.js';

@@ -15,6 +15,7 @@ import { registerDemoCommand } from './commands/demo.js';
 import { processIo } from './pin-input.js';
 import type { CliIo } from './pin-input.js';
 import { registerSimCommands } from './commands/sim.js';
+import { registerInspectCommand } from './commands/inspect.js';
 import { registerReaderCommands } from './commands/readers.js';
 import { registerOfficeCommands } from './commands/office.js';
 import { registerDoctorCommand } from './commands/doctor.js';
@@ -53,6 +54,7 @@ export function buildProgram(io: () => CliIo = processIo): Command {
   registerApduCommand(program);
   registerScriptCommand(program);
   registerSimCommands(program);
+  registerInspectCommand(program);
   registerReaderCommands(program);
   registerReadCommand(program);
   registerPinCommands(program, io);

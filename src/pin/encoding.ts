@@ -76,7 +76,7 @@ function decodePinBcdPart(bytes: Uint8Array, what: string): string {
   for (let i = 0; i < nibbles; i++) {
     const byte = bytes[i >> 1] as number;
     const nibble = i % 2 === 0 ? byte >> 4 : byte & 0x0f;
-    const lastPad = nibble === 0x0f && i === nibbles - 1 && i > 0;
+    const lastPad = nibble === 0x0f && i === nibbles - 1; // never the only nibble: a byte has two
     if (nibble > 9 && !lastPad) {
       throw new PinFormatError('not-digits', `${what} BCD has a non-digit nibble at position ${i}`);
     }

@@ -197,6 +197,26 @@ group('decodeCommand examples', () => {
   });
 });
 
+group('encodeCommand at the bounds of each field', () => {
+  it('header bytes 00 and FF are taken', () => {
+    expect(toHex(encodeCommand(commandApdu(0x00, 0x00, 0x00, 0x00)))).toBe('00000000');
+    expect(toHex(encodeCommand(commandApdu(0xff, 0xff, 0xff, 0xff)))).toBe('FFFFFFFF');
+  });
+
+  it('Nc 255 and Ne 256 stay short; Nc 256 or Ne 257 go extended', () => {
+    expect(toHex(encodeCommand(commandApdu(0, 0xb0, 0, 0, undefined, 1)))).toBe('00B0000001');
+    expect(toHex(encodeCommand(commandApdu(0, 0xb0, 0, 0, undefined, 256)))).toBe('00B0000000');
+    expect(toHex(encodeCommand(commandApdu(0, 0xb0, 0, 0, undefined, 257)))).toBe('00B00000000101');
+    expect(toHex(encodeCommand(commandApdu(0, 0xb0, 0, 0, undefined, 65536)))).toBe('00B00000000000');
+    expect(toHex(encodeCommand(commandApdu(0, 0xd6, 0, 0, new Uint8Array(255))).subarray(0, 5))).toBe('00D60000FF');
+    expect(toHex(encodeCommand(commandApdu(0, 0xd6, 0, 0, new Uint8Array(256))).subarray(0, 7))).toBe('00D60000000100');
+    const longest = encodeCommand(commandApdu(0, 0xd6, 0, 0, new Uint8Array(65535), 65536));
+    expect(longest.length).toBe(4 + 3 + 65535 + 2);
+    expect(toHex(longest.subarray(0, 7))).toBe('00D6000000FFFF');
+    expect(toHex(longest.subarray(-2))).toBe('0000');
+  });
+});
+
 group('decodeCommand rejects what ISO 7816-4 forbids', () => {
   const cases: [string, string, RegExp][] = [
     ['empty', '', /shorter than 4 bytes \(got 0\)/],

@@ -92,6 +92,108 @@ group('status word table', () => {
     expect(swInfo(0x10000)).toMatchObject({ name: 'INVALID_SW', success: false });
   });
 
+  it('sorts every SW1 into its ISO 7816-4 category, at the edges of each range', () => {
+    const categories: [number, string][] = [
+      [0x00, 'invalid'],
+      [0x60, 'invalid'],
+      [0x61, 'normal'],
+      [0x62, 'warning'],
+      [0x63, 'warning'],
+      [0x64, 'execution-error'],
+      [0x65, 'execution-error'],
+      [0x66, 'execution-error'],
+      [0x67, 'checking-error'],
+      [0x6b, 'checking-error'],
+      [0x6c, 'checking-error'],
+      [0x6f, 'checking-error'],
+      [0x70, 'invalid'],
+      [0x8f, 'invalid'],
+      [0x90, 'normal'],
+      [0x91, 'proprietary'],
+      [0x9f, 'proprietary'],
+      [0xa0, 'invalid'],
+      [0xff, 'invalid'],
+    ];
+    for (const [sw1, category] of categories) expect(swInfo((sw1 << 8) | 0x0b).category, swHex(sw1 << 8)).toBe(category);
+    // Named words keep the category of their SW1.
+    expect(swInfo(SW.OK).category).toBe('normal');
+    expect(swInfo(SW.WARNING_EOF).category).toBe('warning');
+    expect(swInfo(SW.MEMORY_FAILURE).category).toBe('execution-error');
+    expect(swInfo(SW.WRONG_DATA).category).toBe('checking-error');
+    expect(swInfo(SW.APP_PERMANENTLY_BLOCKED)).toMatchObject({ category: 'proprietary', success: false });
+  });
+
+  it('names the other words of each SW1 with their meaning and category', () => {
+    const fallbacks: [number, string, RegExp, string][] = [
+      [0x6201, 'WARNING_NV_UNCHANGED', /non-volatile memory unchanged/, 'warning'],
+      [0x6301, 'WARNING_NV_CHANGED', /non-volatile memory changed/, 'warning'],
+      [0x6401, 'EXECUTION_ERROR_NV_UNCHANGED', /execution error, non-volatile memory unchanged/, 'execution-error'],
+      [0x6501, 'EXECUTION_ERROR_NV_CHANGED', /execution error, non-volatile memory changed/, 'execution-error'],
+      [0x6601, 'SECURITY_ERROR', /security-related/, 'execution-error'],
+      [0x6701, 'WRONG_LENGTH_OTHER', /wrong length/, 'checking-error'],
+      [0x6801, 'CLA_FUNCTION_NOT_SUPPORTED', /functions in CLA/, 'checking-error'],
+      [0x6901, 'COMMAND_NOT_ALLOWED', /command not allowed/, 'checking-error'],
+      [0x6a01, 'WRONG_PARAMETERS', /wrong parameters/, 'checking-error'],
+      [0x6b01, 'WRONG_P1P2_OTHER', /wrong parameters/, 'checking-error'],
+      [0x6d01, 'INS_INVALID', /instruction code/, 'checking-error'],
+      [0x6e01, 'CLA_INVALID', /class not supported/, 'checking-error'],
+      [0x6f01, 'NO_PRECISE_DIAGNOSIS', /no precise diagnosis/, 'checking-error'],
+      [0x9f10, 'PROPRIETARY', /proprietary status word/, 'proprietary'],
+      [0x1234, 'UNRECOGNISED', /unrecognised status word/, 'invalid'],
+    ];
+    for (const [sw, name, meaning, category] of fallbacks) {
+      const info = swInfo(sw);
+      expect(info, swHex(sw)).toMatchObject({ sw, name, category, success: false });
+      expect(info.meaning).toMatch(meaning);
+    }
+    expect(swInfo(0x63b1)).toMatchObject({ name: 'WARNING_NV_CHANGED' }); // 63 but not 63Cx
+    for (const sw of [-1, 0.5, 0x10000, Number.NaN]) {
+      expect(swInfo(sw)).toEqual({ sw, name: 'INVALID_SW', meaning: 'not a status word', success: false, category: 'invalid' });
+    }
+    expect(swInfo(0xffff).name).toBe('UNRECOGNISED');
+    expect(swInfo(0).name).toBe('UNRECOGNISED');
+  });
+
+  it('family words carry their whole meaning and no other count', () => {
+    expect(swInfo(0x6100)).toEqual({
+      sw: 0x6100,
+      name: 'BYTES_AVAILABLE',
+      meaning: '256 response bytes available (GET RESPONSE)',
+      success: true,
+      category: 'normal',
+      bytesAvailable: 256,
+    });
+    expect(swInfo(0x6c01)).toEqual({
+      sw: 0x6c01,
+      name: 'WRONG_LE',
+      meaning: 'wrong Le, exact length is 1',
+      success: false,
+      category: 'checking-error',
+      correctLe: 1,
+    });
+    expect(swInfo(0x63cf)).toEqual({
+      sw: 0x63cf,
+      name: 'PIN_TRIES_LEFT',
+      meaning: '15 tries left (wrong PIN or key, or a try counter query)',
+      success: false,
+      category: 'warning',
+      triesLeft: 15,
+    });
+    expect(swInfo(SW.OK)).toEqual({ sw: 0x9000, name: 'OK', meaning: 'success', success: true, category: 'normal' });
+  });
+
+  it('builders refuse counts outside their range, fractions included', () => {
+    for (const n of [0, 257, 1.5]) {
+      expectThrowsClass(() => swBytesAvailable(n), ApduEncodeError, /bytes available must be an integer 1\.\.256/);
+      expectThrowsClass(() => swWrongLe(n), ApduEncodeError, /correct Le must be an integer 1\.\.256/);
+    }
+    for (const n of [-1, 16, 0.5]) expectThrowsClass(() => swTriesLeft(n), ApduEncodeError, /tries left must be an integer 0\.\.15/);
+    expect(swBytesAvailable(1)).toBe(0x6101);
+    expect(swWrongLe(1)).toBe(0x6c01);
+    expect(swOf(0x1ff, 0x1ff)).toBe(0xffff);
+    expect(swHex(0x19000)).toBe('9000');
+  });
+
   it('builds family status words', () => {
     expect(swBytesAvailable(256)).toBe(0x6100);
     expect(swBytesAvailable(0x1e)).toBe(0x611e);

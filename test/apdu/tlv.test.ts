@@ -3,6 +3,8 @@ import { fc, test } from '@fast-check/vitest';
 import {
   ApduEncodeError,
   ApduParseError,
+  berLengthBytes,
+  berTagBytes,
   encodeAn,
   encodeBerTlv,
   encodeBerTlvList,
@@ -182,6 +184,52 @@ group('BER-TLV errors', () => {
   });
 });
 
+group('BER-TLV limits, at and just past each bound', () => {
+  it('length fields: one byte up to 7F, then 81..84 and the bytes; negative, fractional or over 32 bits is refused', () => {
+    const cases: [number, string][] = [
+      [0, '00'],
+      [0x7f, '7F'],
+      [0x80, '8180'],
+      [0xff, '81FF'],
+      [0x100, '820100'],
+      [0xffff, '82FFFF'],
+      [0x10000, '83010000'],
+      [0xffffff, '83FFFFFF'],
+      [0x1000000, '8401000000'],
+      [0xffffffff, '84FFFFFFFF'],
+    ];
+    for (const [length, hex] of cases) expect(toHex(berLengthBytes(length))).toBe(hex);
+    for (const length of [-1, -0.5, 1.5, 0x100000000, Number.NaN, Number.POSITIVE_INFINITY]) {
+      expectThrowsClass(() => berLengthBytes(length), ApduEncodeError, /BER length must be an integer 0\.\.FFFFFFFF/);
+    }
+  });
+
+  it('tags: 1 to 4 bytes; 0, fractions and anything past 32 bits are refused before the structure is looked at', () => {
+    expect(toHex(berTagBytes(0x01))).toBe('01');
+    expect(toHex(berTagBytes(0x9f818101))).toBe('9F818101');
+    expect(toHex(berTagBytes(0x5f20))).toBe('5F20');
+    for (const tag of [0, -1, 1.5, 0x100000000]) expectThrowsClass(() => berTagBytes(tag), ApduEncodeError, /positive integer/);
+    expectThrowsClass(() => berTagBytes(0xffffffff), ApduEncodeError, /FF cannot start a tag/);
+  });
+
+  it('a long-form length may take 4 bytes, not 5, and may end exactly where the input ends', () => {
+    expect(toHex(parseBerTlv(fromHex('5A 84 00 00 00 01 AA'))[0]?.value ?? new Uint8Array(0))).toBe('AA');
+    expect(parseBerTlv(fromHex('5A 82 00 00'))[0]?.value.length).toBe(0);
+    expectThrowsClass(() => parseBerTlv(fromHex('5A 84 00 00 00')), ApduParseError, /length at offset 1 is truncated/);
+    expectThrowsClass(() => parseBerTlv(fromHex('5A 85 00 00 00 00 01 AA')), ApduParseError, /too long/);
+    // A value that fills the input exactly, and one byte more than it.
+    expect(parseBerTlv(fromHex('5A 02 12 34'))[0]?.value.length).toBe(2);
+    expectThrowsClass(() => parseBerTlv(fromHex('5A 03 12 34')), ApduParseError, /declares 3 bytes but only 2 remain/);
+  });
+
+  it('a 4-byte tag is read, a 5-byte one refused; a tag may end exactly before its length', () => {
+    expect(parseBerTlv(fromHex('9F 81 81 01 01 AA'))[0]?.tag).toBe(0x9f818101);
+    expectThrowsClass(() => parseBerTlv(fromHex('9F 81 81 81 01 01 AA')), ApduParseError, /longer than 4 bytes/);
+    expectThrowsClass(() => parseBerTlv(fromHex('9F 81')), ApduParseError, /truncated/);
+    expectThrowsClass(() => parseBerTlv(fromHex('9F 01')), ApduParseError, /has no length/);
+  });
+});
+
 group('BER-TLV properties', () => {
   test.prop([fc.array(tree, { maxLength: 4 })], { numRuns: 200 })('parse(encode(trees)) rebuilds the trees and re-encodes identically', (trees) => {
     const want = trees.map(expected);
@@ -238,6 +286,21 @@ group('SSC simple TLV records', () => {
     const list = parseSimpleTlvList(fromHex('03 04 322E3030 07 01 41'));
     expect(list.map((r) => [r.tag, toHex(r.value)])).toEqual([[3, '322E3030'], [7, '41']]);
     expectThrowsClass(() => parseSimpleTlvList(fromHex('03 04 32')), ApduParseError, /declares 4 bytes but only 1 remain/);
+  });
+
+  it('a lone tag byte after the last record has no length: refused, not dropped', () => {
+    expectThrowsClass(() => parseSimpleTlvList(fromHex('07 01 41 09')), ApduParseError, /record at offset 3 has no length byte/);
+    expectThrowsClass(() => parseSimpleTlvList(fromHex('09')), ApduParseError, /record at offset 0 has no length byte/);
+    expect(parseSimpleTlvList(fromHex('07 01 41 09 00')).map((r) => [r.tag, r.value.length])).toEqual([[7, 1], [9, 0]]);
+    expect(parseSimpleTlvList(new Uint8Array(0))).toEqual([]);
+    expectThrowsClass(() => parseSimpleTlvList(fromHex('07 02 41')), ApduParseError, /declares 2 bytes but only 1 remain/);
+  });
+
+  it('encodes tags 00..FF and values up to 255 bytes, at the bounds', () => {
+    expect(toHex(encodeSimpleTlv(0, new Uint8Array(0)))).toBe('0000');
+    expect(toHex(encodeSimpleTlv(0xff, Uint8Array.of(0xaa)))).toBe('FF01AA');
+    expect(encodeSimpleTlv(1, new Uint8Array(255))[1]).toBe(0xff);
+    for (const tag of [-1, 1.5, 0x100]) expectThrowsClass(() => encodeSimpleTlv(tag, new Uint8Array(1)), ApduEncodeError, /0\.\.255/);
   });
 
   it('refuses a value over 255 bytes or a tag over FF', () => {

@@ -182,6 +182,17 @@ for (const s of subjects) {
       expect(verifyApp(card, '975310')).toBe('9000');
     });
 
+    it('PIN UNBLOCK with a PIN that fits the block but not the policy: 6700 after a good MAC, the PIN stays blocked', () => {
+      const card = fresh();
+      blockAppPin(card);
+      const short = encipherUnblockPin(s.algorithm, cardKey(s, 'PIN_UNBLOCK'), '1234');
+      expect(issuerCommand(card, s, 'PIN_UNBLOCK', '84240000', short).sw).toBe('6700');
+      const long = encipherUnblockPin(s.algorithm, cardKey(s, 'PIN_UNBLOCK'), '12345678');
+      expect(issuerCommand(card, s, 'PIN_UNBLOCK', '84240000', long).sw).toBe('6700');
+      expect(sw(card, '0020000000')).toBe('6983');
+      expect(verifyApp(card, '123456')).toBe('6983');
+    });
+
     it('bank RELOAD PIN 80 5E 00 80: a format-2 block || MAC under the bank reload key sets the bank PIN', () => {
       const card = fresh();
       blockBankPin(card);
@@ -203,6 +214,12 @@ for (const s of subjects) {
       // The SSSE's BCD form is not the bank's.
       expect(issuerCommand(card, s, 'BANK_PIN_RELOAD', '805E0080', encodePinBcd('135790')).sw).toBe('6700');
       expect(bankReload(card, s, '13579').sw).toBe('6700');
+      // The bank form is exactly a format-2 block and a MAC4: a byte more or less is 6700.
+      const block = encodePinBlockFormat2('135790');
+      expect(issuerCommand(card, s, 'BANK_PIN_RELOAD', '805E0080', block.subarray(0, 7)).sw).toBe('6700');
+      // Refused before the MAC is looked at: a bad one costs no try of the reload key.
+      const longer = concatBytes(block, Uint8Array.of(0xff));
+      expect(issuerCommand(card, s, 'BANK_PIN_RELOAD', '805E0080', longer, { corrupt: true }).sw).toBe('6700');
       expect(bankTries(card)).toBe('9F170100');
       const bankKey = card.tree.findByDfName(BANK_AID)!.key(SSC_KEYS.BANK_PIN_RELOAD.kid)!;
       expect(bankKey.triesLeft).toBe(3); // the length refusal came after a good MAC, which restored it

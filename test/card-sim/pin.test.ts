@@ -96,6 +96,59 @@ describe('CHANGE PIN', () => {
     expect(sw(card, '0024000006999999333333')).toBe('63C2');
   });
 
+  it('CHANGE PIN refuses an old PIN of the wrong length with 6700 and data under 3 bytes with 6700, spending nothing', () => {
+    const card = testCard();
+    selectSsse(card);
+    expect(sw(card, '805E0100061234FF654321')).toBe('6700'); // 4-digit old PIN, 6-digit policy
+    expect(sw(card, '805E01000212FF')).toBe('6700');
+    expect(sw(card, '805E0100021234')).toBe('6700'); // too short to hold old || FF || new at all
+    expect(sw(card, '805E010000')).toBe('6700');
+    expect(sw(card, '805E01000312FF34')).toBe('6A80'); // 3 bytes is a CHANGE PIN: its new PIN is too short
+    expect(sw(card, '0020000000')).toBe('63C3');
+    expect(sw(card, '0020000003123456')).toBe('9000');
+  });
+
+  it('80 5E takes P1 00 (reload) or 01 (change): any other P1 is 6A86 and changes nothing', () => {
+    const card = testCard();
+    selectSsse(card);
+    for (const p1 of ['02', '80', 'FF']) expect(sw(card, `805E${p1}0007123456FF654321`)).toBe('6A86');
+    expect(sw(card, '0020000003123456')).toBe('9000');
+  });
+
+  it('RELOAD PIN needs at least one PIN byte and a MAC4 (6700 below, the MAC check from 5 bytes on)', () => {
+    const card = testCard();
+    selectSsse(card);
+    expect(sw(card, '805E00000412345678')).toBe('6700');
+    expect(sw(card, '805E000000')).toBe('6700');
+    expect(sw(card, '805E0000051234567890')).toBe('6984'); // long enough: the missing challenge is next
+    expect(sw(card, '0020000003123456')).toBe('9000');
+  });
+
+  it('CHANGE REFERENCE DATA with a variable-length policy takes two equal halves within the policy', () => {
+    const card = testCard({ appPolicy: { minLength: 4, maxLength: 6 } });
+    selectSsse(card);
+    expect(sw(card, '00240000051234522222')).toBe('6700'); // odd: no two equal halves
+    expect(sw(card, '00240000021234')).toBe('6700'); // halves of 1 byte hold at most 2 digits
+    expect(sw(card, '0024000008123456FF222222FF')).toBe('6700'); // halves of 4 bytes: more than 6 digits
+    expect(sw(card, '002400000412345678')).toBe('63C2'); // 4-digit halves fit: a wrong old PIN
+    expect(sw(card, '0024000006123456222222')).toBe('9000');
+    expect(sw(card, '0020000003222222')).toBe('9000');
+  });
+
+  it('CHANGE REFERENCE DATA sizes its halves by the policy: odd digit counts round up, short halves are 6700', () => {
+    const odd = testCard({ appPolicy: { minLength: 5, maxLength: 5, initialPin: '12345' } });
+    selectSsse(odd);
+    expect(sw(odd, '002400000412341234')).toBe('6700');
+    expect(sw(odd, '00240000081234512345123451')).toBe('6700');
+    expect(sw(odd, '002400000612345F54321F')).toBe('9000');
+    expect(sw(odd, '002000000354321F')).toBe('9000');
+    const card = testCard({ appPolicy: { minLength: 5, maxLength: 6 } });
+    selectSsse(card);
+    // 2-byte halves cannot hold the 5 digits the policy needs: a length error, not a bad new PIN.
+    expect(sw(card, '002400000412345678')).toBe('6700');
+    expect(sw(card, '0020000000')).toBe('63C3');
+  });
+
   it('the wrong CLA for the INS is 6E00', () => {
     const card = testCard();
     selectSsse(card);

@@ -303,6 +303,50 @@ describe('secret hygiene', () => {
     // The caller's own array is the caller's: it is neither kept nor wiped.
     expect(new TextDecoder().decode(candidate)).toBe('123456');
   });
+
+  /** The 6-byte copies of PIN digits `run` makes, each checked to be wiped once it returns or throws. */
+  function expectCopiesWiped(run: () => unknown): void {
+    const made: Buffer[] = [];
+    const original = Buffer.from.bind(Buffer) as (...args: unknown[]) => Buffer;
+    const spy = vi.spyOn(Buffer, 'from').mockImplementation(((...args: unknown[]) => {
+      const buf = original(...args);
+      made.push(buf);
+      return buf;
+    }) as typeof Buffer.from);
+    try {
+      run();
+    } catch (error) {
+      expect(error).toBeInstanceOf(TearError);
+    } finally {
+      spy.mockRestore();
+    }
+    const copies = made.filter((b) => b.length === 6);
+    expect(copies.length).toBeGreaterThanOrEqual(1);
+    for (const copy of copies) expect([...copy]).toEqual([0, 0, 0, 0, 0, 0]);
+  }
+
+  it('wipes its copies of the digits after create, reload, unblock, unblockWithPin and isCurrent', () => {
+    const store = new TearableStore();
+    let pin: Pin | undefined;
+    expectCopiesWiped(() => (pin = Pin.create(definePinPolicy(), store, ascii('135790'))));
+    if (pin === undefined) return expect.unreachable('created');
+    const created = pin;
+    expectCopiesWiped(() => created.reload('246802'));
+    expectCopiesWiped(() => created.unblock(ascii('112233')));
+    expectCopiesWiped(() => created.unblockWithPin('112233'));
+    expectCopiesWiped(() => created.isCurrent('998877'));
+    expect(created.verify('112233')).toEqual({ ok: true });
+  });
+
+  it('wipes the digits even when the save in create or reload is torn', () => {
+    const store = new TearableStore();
+    store.armTear();
+    expectCopiesWiped(() => Pin.create(definePinPolicy(), store, '135790'));
+    const { pin, store: other } = fresh();
+    other.armTear();
+    expectCopiesWiped(() => pin.reload('246802'));
+    expect(pin.verify('123456')).toEqual({ ok: true });
+  });
 });
 
 describe('Pin comparison against the PIN held in memory', () => {

@@ -120,3 +120,27 @@ describe('validatePinFormat', () => {
     );
   });
 });
+
+describe('what the policy says when refusing', () => {
+  it('states the length rule: exactly N digits, or from N to M', () => {
+    expect(expectThrowsClass(() => validatePinFormat('12345', definePinPolicy()), PinFormatError).message).toBe(
+      'PIN must have exactly 6 digits',
+    );
+    const range = definePinPolicy({ minLength: 4, maxLength: 8, initialPin: '1234' });
+    expect(expectThrowsClass(() => validatePinFormat('123', range), PinFormatError).message).toBe('PIN must have from 4 to 8 digits');
+    expect(policyError({ initialPin: '12345' }).message).toBe('PIN policy initialPin must have exactly 6 digits');
+    expect(policyError({ minLength: 4, maxLength: 5 }).message).toBe('PIN policy initialPin must have from 4 to 5 digits');
+  });
+
+  it('names the broken rule of a PIN and of a policy', () => {
+    expect(expectThrowsClass(() => validatePinFormat('12a456', definePinPolicy()), PinFormatError).message).toBe(
+      'PIN must contain only the digits 0-9',
+    );
+    expect(expectThrowsClass(() => validatePinFormat(123456 as unknown as string, definePinPolicy()), PinFormatError).message).toBe(
+      'PIN must be a string of digits or a Uint8Array of ASCII digit bytes',
+    );
+    expect(policyError(42).message).toBe('PIN policy must be an object');
+    expect(policyError(null).field).toBe('policy');
+    expect(policyError('x').field).toBe('policy');
+  });
+});

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { fc, test } from '@fast-check/vitest';
 import {
   MemoryPinStore,
@@ -87,6 +87,9 @@ describe('the PIN engine over a sealed policy', () => {
   it('needs the PIN to personalise with, since the policy has none in clear', () => {
     const sealed = sealPinPolicy(definePinPolicy());
     expect(policyField(() => Pin.create(sealed, new MemoryPinStore()))).toBe('initialPin');
+    expect(expectThrowsClass(() => Pin.create(sealed, new MemoryPinStore()), PinPolicyError).message).toBe(
+      'a sealed PIN policy holds no initial PIN: give the PIN to personalise with',
+    );
     expect(Pin.create(sealed, new MemoryPinStore(), '123456').status().initial).toBe(true);
     expect(Pin.create(sealed, new MemoryPinStore(), '654321').status().initial).toBe(false);
   });
@@ -146,4 +149,50 @@ describe('the PIN engine over a sealed policy', () => {
       }
     },
   );
+});
+
+describe('sealed policy edges', () => {
+  it('only an object with an initial-PIN verifier is sealed', () => {
+    for (const value of [null, undefined, 'initialPinVerifier', 7]) {
+      expect(isSealedPinPolicy(value as unknown as PinPolicy)).toBe(false);
+    }
+    expect(isSealedPinPolicy(definePinPolicy())).toBe(false);
+    expect(isSealedPinPolicy(sealPinPolicy(definePinPolicy()))).toBe(true);
+  });
+
+  it('says what is wrong with a sealed policy read back', () => {
+    const sealed = JSON.parse(JSON.stringify(sealPinPolicy(definePinPolicy()))) as Record<string, unknown>;
+    const message = (value: unknown): string => expectThrowsClass(() => validateSealedPinPolicy(value), PinPolicyError).message;
+    expect(message(null)).toBe('sealed PIN policy must be an object');
+    expect(message([sealed])).toBe('sealed PIN policy must be an object');
+    expect(message({ ...sealed, initialPin: '123456' })).toBe('sealed PIN policy has no field "initialPin"');
+    expect(message({ ...sealed, tryLimit: undefined })).toBe('sealed PIN policy needs tryLimit');
+    expect(message({ ...sealed, initialPinVerifier: { salt: 'AB', mac: '00' } })).toBe(
+      'sealed PIN policy initialPinVerifier.salt must be 16 bytes of hex',
+    );
+    for (const field of ['minLength', 'maxLength', 'tryLimit', 'forbidReturnToInitial', 'initialPinVerifier']) {
+      expect(policyField(() => validateSealedPinPolicy({ ...sealed, [field]: undefined }))).toBe(field);
+    }
+  });
+
+  it('wipes its copies of the initial PIN after sealing and after comparing', () => {
+    const made: Buffer[] = [];
+    const original = Buffer.from.bind(Buffer) as (...args: unknown[]) => Buffer;
+    const spy = vi.spyOn(Buffer, 'from').mockImplementation(((...args: unknown[]) => {
+      const buf = original(...args);
+      made.push(buf);
+      return buf;
+    }) as typeof Buffer.from);
+    try {
+      const clear = definePinPolicy({ initialPin: '975310' });
+      sealPinPolicy(clear);
+      expect(matchesInitialPin(clear, '975310')).toBe(true);
+      expect(matchesInitialPin(clear, '975311')).toBe(false);
+    } finally {
+      spy.mockRestore();
+    }
+    const copies = made.filter((b) => b.length === 6);
+    expect(copies.length).toBeGreaterThanOrEqual(3);
+    for (const copy of copies) expect([...copy]).toEqual([0, 0, 0, 0, 0, 0]);
+  });
 });

@@ -9,7 +9,9 @@ import {
 import type { VpcdEvent } from '../../bridge/index.js';
 import { closeCardImage, openCardImage, readCardImage, saveCardImage } from '../../card-sim/index.js';
 import type { SimulatedCard } from '../../card-sim/index.js';
+import type { RunningInspector } from '../../inspector/index.js';
 import { printLine, printNotice } from '../output.js';
+import { inspectorLine, loadInspector, parseInspectAddress } from './inspect.js';
 
 /*
  * `sscard sim serve`: a card image behind a real PC/SC reader. The card connects to pcscd's
@@ -37,6 +39,8 @@ interface ServeOptions {
   t0?: boolean;
   verbose?: boolean;
   connectTimeout?: number;
+  inspect?: { host: string; port: number };
+  inspectActions?: boolean;
 }
 
 function parseHostPort(value: string): { host: string; port: number } {
@@ -122,30 +126,41 @@ function lifecycleLine(e: VpcdEvent, verbose: boolean, recovering: boolean): str
 }
 
 async function serve(opts: ServeOptions): Promise<void> {
+  if (opts.inspectActions === true && opts.inspect === undefined) {
+    throw new SimServeError('--inspect-actions needs --inspect [host:]port (the actions are on the inspector page)');
+  }
   const { host, port } = endpoint(opts);
   const served = loadServedCard(opts.card, opts.t0 === true);
   const { card } = served;
   const reader = vpcdReaderName(port);
   const verbose = opts.verbose === true;
-  const bridge = new VpcdConnection({
-    card,
-    host,
-    port,
-    // Retry for ever: pcscd may be restarted under a running card.
-    reconnect: { initialDelayMs: 200, maxDelayMs: 5000, factor: 2 },
-    connectTimeoutMs: Math.round((opts.connectTimeout ?? 10) * 1000),
-  });
   let stopping = false;
   let recovering = false;
-  bridge.onEvent((e) => {
-    if (stopping) return;
-    const line = lifecycleLine(e, verbose, recovering);
-    if (e.type === 'disconnected' || e.type === 'connect-failed') recovering = true;
-    if (e.type === 'connected') recovering = false;
-    if (line !== undefined) process.stderr.write(`sscard sim: ${line}\n`);
-    if (e.type === 'attached') printLine(`card inserted${reader === undefined ? '' : ` into '${reader}'`}: pcscd is talking to it`);
-    if (e.type === 'disconnected') printLine('card out of the reader: connection to pcscd lost; reconnecting');
-  });
+  // The inspector's remove / insert end this connection and open a new one (vpcd sees a card only
+  // while its socket is connected).
+  const connectBridge = (): VpcdConnection => {
+    const connection = new VpcdConnection({
+      card,
+      host,
+      port,
+      // Retry for ever: pcscd may be restarted under a running card.
+      reconnect: { initialDelayMs: 200, maxDelayMs: 5000, factor: 2 },
+      connectTimeoutMs: Math.round((opts.connectTimeout ?? 10) * 1000),
+    });
+    connection.onEvent((e) => {
+      if (stopping || connection !== bridge) return;
+      const line = lifecycleLine(e, verbose, recovering);
+      if (e.type === 'disconnected' || e.type === 'connect-failed') recovering = true;
+      if (e.type === 'connected') recovering = false;
+      if (line !== undefined) process.stderr.write(`sscard sim: ${line}\n`);
+      if (e.type === 'attached') printLine(`card inserted${reader === undefined ? '' : ` into '${reader}'`}: pcscd is talking to it`);
+      if (e.type === 'disconnected') printLine('card out of the reader: connection to pcscd lost; reconnecting');
+    });
+    return connection;
+  };
+  let bridge = connectBridge();
+  let present = true;
+  let inspector: RunningInspector | undefined;
 
   let stop!: (signal: string) => void;
   const stopped = new Promise<string>((resolve) => {
@@ -156,6 +171,31 @@ async function serve(opts: ServeOptions): Promise<void> {
   process.on('SIGINT', onSigint);
   process.on('SIGTERM', onSigterm);
   try {
+    if (opts.inspect !== undefined) {
+      const { inspect } = await loadInspector();
+      inspector = await inspect(card, {
+        ...opts.inspect,
+        label: opts.card,
+        actions: opts.inspectActions === true,
+        reader: {
+          get present() {
+            return present;
+          },
+          remove: async () => {
+            present = false;
+            await bridge.close();
+            printLine('card removed from the reader (inspector)');
+          },
+          insert: async () => {
+            bridge = connectBridge();
+            present = true;
+            await bridge.start();
+            printLine('card put back into the reader (inspector)');
+          },
+        },
+      });
+      printLine(inspectorLine(inspector, opts.card));
+    }
     // A signal while pcscd has not accepted the card yet ends the wait too.
     const started = bridge.start().then(
       () => undefined,
@@ -180,6 +220,7 @@ async function serve(opts: ServeOptions): Promise<void> {
   } finally {
     process.off('SIGINT', onSigint);
     process.off('SIGTERM', onSigterm);
+    await inspector?.close();
     if (bridge.state !== 'closed') await bridge.close();
     served.close();
   }
@@ -196,5 +237,7 @@ export function registerSimCommands(program: Command): void {
     .option('--t0', 'serve the card as a T=0 card (ATR offers T=0; long answers come as 61xx + GET RESPONSE)')
     .option('--connect-timeout <seconds>', 'give up when pcscd does not accept the card within this (default 10)', parseSeconds)
     .option('--verbose', 'log every APDU on stderr (PIN data masked)')
+    .option('--inspect <[host:]port>', 'serve a live inspector page for the card (loopback unless a host is given; 0: any free port)', parseInspectAddress)
+    .option('--inspect-actions', 'offer developer actions on the inspector page: remove / insert, resets, tear, record edit, snapshots')
     .action((opts: ServeOptions) => serve(opts));
 }

@@ -5,13 +5,13 @@ import { OfficeError } from '../errors.js';
 
 /*
  * The portal's page assets (assets/: the stylesheet and the icon). The build inlines the folder into the
- * bundle (tsup.config.ts defines __SSCARD_PORTAL_ASSETS__ as its files' text), so the built CLI
+ * bundle (tsup.config.ts defines __SSCARD_PORTAL_ASSETS__ as its files' text, in JSON), so the built CLI
  * and the published package serve them without the folder; from the sources (tsx, vitest) they
  * are read from the folder beside this file. Each is served at /assets/NAME?v=HASH with a long
  * cache life: the hash changes with the content.
  */
 
-declare const __SSCARD_PORTAL_ASSETS__: Record<string, string> | undefined;
+declare const __SSCARD_PORTAL_ASSETS__: string | undefined;
 
 export interface PortalAsset {
   name: string;
@@ -26,7 +26,7 @@ export interface PortalAsset {
 const TYPES: Record<string, string> = { '.css': 'text/css; charset=utf-8', '.svg': 'image/svg+xml' };
 
 function sources(): Record<string, string> {
-  if (typeof __SSCARD_PORTAL_ASSETS__ === 'object' && __SSCARD_PORTAL_ASSETS__ !== null) return __SSCARD_PORTAL_ASSETS__;
+  if (typeof __SSCARD_PORTAL_ASSETS__ === 'string') return JSON.parse(__SSCARD_PORTAL_ASSETS__) as Record<string, string>;
   const dir = fileURLToPath(new URL('./assets/', import.meta.url));
   return Object.fromEntries(
     readdirSync(dir)

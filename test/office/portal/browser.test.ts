@@ -1,14 +1,14 @@
-import { accessSync, constants, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Registry, initialQueryPassword, startPortal } from '../../../src/office/index.js';
 import type { CardStatus, RunningPortal } from '../../../src/office/index.js';
 import { POS, WINDOW, idOf, personDocument } from '../fixtures.js';
 import { FAST_HASH } from '../password/fast-hash.js';
+import { browserSuiteRuns, launchChromium } from '../../support/browser.js';
 
 /*
  * The portal end to end in headless Chromium (Debian's, driven by playwright-core; scripts/
@@ -18,24 +18,8 @@ import { FAST_HASH } from '../password/fast-hash.js';
  * under CI=true, where a missing browser fails it.
  */
 
-const CHROMIUM = process.env.SSCARD_CHROMIUM ?? '/usr/bin/chromium';
 const ARTIFACTS = fileURLToPath(new URL('../../../.tmp/artifacts/portal/', import.meta.url));
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
-
-function chromiumMissing(): string | undefined {
-  try {
-    accessSync(CHROMIUM, constants.X_OK);
-    return undefined;
-  } catch {
-    return `${CHROMIUM} is not installed`;
-  }
-}
-
-const missing = chromiumMissing();
-const ci = process.env.CI === 'true';
-if (missing !== undefined && !ci) console.log(`portal browser suite skipped: ${missing}; enable with: scripts/browser-lab up`);
-
-describe.runIf(missing === undefined || ci)('portal in headless Chromium', { timeout: 180_000 }, () => {
+describe.runIf(browserSuiteRuns('portal'))('portal in headless Chromium', { timeout: 180_000 }, () => {
   let dir: string;
   let registry: Registry;
   let running: RunningPortal;
@@ -47,7 +31,6 @@ describe.runIf(missing === undefined || ci)('portal in headless Chromium', { tim
   const cspReports: string[] = [];
 
   beforeAll(async () => {
-    if (missing !== undefined) throw new Error(`${missing}: run scripts/browser-lab up (CI=true needs the browser)`);
     mkdirSync(ARTIFACTS, { recursive: true });
     dir = mkdtempSync(join(tmpdir(), 'sscard-portal-browser-'));
     registry = await Registry.open(`file:${join(dir, 'registry')}`, { queryPassword: { hash: FAST_HASH } });
@@ -57,7 +40,7 @@ describe.runIf(missing === undefined || ci)('portal in headless Chromium', { tim
     // The holder changed the application PIN at a pharmacy: self-service loss reporting is open to them.
     await registry.recordPinChanged(POS, { cardNumber: card.cardNumber });
     running = await startPortal({ registry, port: 0, terminalId: 'portal-browser-test' });
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ARGS, timeout: 120_000 });
+    browser = await launchChromium();
     context = await browser.newContext({ locale: 'zh-CN', viewport: { width: 1100, height: 800 } });
     page = await context.newPage();
     page.setDefaultTimeout(60_000);

@@ -254,12 +254,11 @@ export function changeReferenceDataOrUnblock(ctx: CardContext, cmd: CardCommand)
   const { pin, owner } = findPin(ctx, cmd.p2);
   if (cmd.cla === 0x84) return pinUnblock(ctx, cmd, pin, owner);
   const policy = pin.policy;
+  // Each half holds one PIN as BCD: from ceil(minLength / 2) to ceil(maxLength / 2) bytes (for a
+  // fixed-length policy, exactly one size).
   const half = cmd.data.length / 2;
-  const fixed = Math.ceil(policy.maxLength / 2);
   const okLength =
-    policy.minLength === policy.maxLength
-      ? cmd.data.length === 2 * fixed
-      : Number.isInteger(half) && half >= Math.ceil(policy.minLength / 2) && half <= fixed;
+    Number.isInteger(half) && half >= Math.ceil(policy.minLength / 2) && half <= Math.ceil(policy.maxLength / 2);
   if (!okLength) throw new StatusWordError(SW.WRONG_LENGTH, 'CHANGE REFERENCE DATA length does not fit the PIN policy');
   const oldPin = pinStep(() => decodePinBcd(cmd.data.subarray(0, half)));
   const newPin = pinStep(() => decodePinBcd(cmd.data.subarray(half)));
