@@ -34,7 +34,7 @@ export {
 } from './fs/elementary-files.js';
 export { EF_STRUCTURES } from './fs/ef-options.js';
 export type { EfStructure, EfOptions } from './fs/ef-options.js';
-export type { DfOptions, MasterFileOptions, FileNode, ApplicationBlock } from './fs/nodes.js';
+export type { DfOptions, MasterFileOptions, FileNode, ApplicationBlock, DurableChange } from './fs/nodes.js';
 export {
   exportState,
   importState,
@@ -45,6 +45,8 @@ export {
   MAX_FILES,
 } from './state/index.js';
 export type { CardState, DfState, EfState, PinState, KeyState } from './state/index.js';
+export { applyStateDelta } from './state/delta.js';
+export type { CardStateDelta } from './state/delta.js';
 export { buildAtr, parseAtr, validateAtr, ATR_VARIANTS } from './atr.js';
 export type { AtrVariant, ParsedAtr, AtrInterfaceGroup } from './atr.js';
 export { INS_TABLE } from './os/table.js';
