@@ -1,10 +1,11 @@
 import {
   closeSync,
   existsSync,
+  fstatSync,
   fsyncSync,
   ftruncateSync,
   openSync,
-  readFileSync,
+  readSync,
   unlinkSync,
   writeSync,
 } from 'node:fs';
@@ -37,6 +38,12 @@ const LOG_FORMAT = 'sscard-card-log';
 const LOG_VERSION = 1;
 /** Records between compactions: the image is rewritten once per this many tries. */
 export const COMPACT_EVERY = 256;
+/**
+ * The most of a log that is read: a log holds at most COMPACT_EVERY records of about 300 bytes
+ * (and as many of the image before, after a crash mid-compaction), so anything near this size was
+ * not written by sscard, and is refused before it is read whole.
+ */
+export const MAX_IMAGE_LOG_BYTES = 1024 * 1024;
 
 export function imageLogPath(realPath: string): string {
   return `${realPath}.log`;
@@ -53,16 +60,24 @@ function header(imageTag: string, seq: number): unknown[] {
   return [LOG_FORMAT, LOG_VERSION, imageTag, seq];
 }
 
+/** Exactly these fields: one more (outside the seal) is an edit, as in the image itself. */
+function hasFields(o: object, names: readonly string[]): boolean {
+  const keys = Object.keys(o);
+  return keys.length === names.length && names.every((n) => keys.includes(n));
+}
+
 function isLogLine(value: unknown): value is LogLine {
   if (value === null || typeof value !== 'object') return false;
   const o = value as Record<string, unknown>;
   const seal = o['seal'] as Record<string, unknown> | undefined;
   return (
+    hasFields(o, ['image', 'seq', 'seal', 'data']) &&
     typeof o['image'] === 'string' &&
     Number.isInteger(o['seq']) &&
     typeof o['data'] === 'string' &&
     seal !== null &&
     typeof seal === 'object' &&
+    hasFields(seal, ['cipher', 'keyId', 'iv', 'tag']) &&
     typeof seal['keyId'] === 'string' &&
     typeof seal['iv'] === 'string' &&
     /^[0-9a-f]{24}$/.test(seal['iv']) &&
@@ -84,16 +99,44 @@ function isDelta(value: unknown): value is CardStateDelta {
   );
 }
 
-function readLog(path: string): string | undefined {
+/**
+ * The log's text, or undefined when there is none. `imagePath` names the image in errors. Bounded
+ * like an image (MAX_IMAGE_LOG_BYTES): a log that is too large, or not a regular file, is refused
+ * before it is read.
+ */
+function readLog(imagePath: string, path: string): string | undefined {
+  const unreadable = (err: unknown): CardImageError =>
+    new CardImageError('CARD_IMAGE_UNREADABLE', imagePath, `its log ${path} cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`, {
+      cause: err,
+    });
+  let fd: number;
   try {
-    return readFileSync(path, 'utf8');
+    fd = openSync(path, 'r');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new CardImageError(
-      'CARD_IMAGE_UNREADABLE',
-      path,
-      `cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`,
-    );
+    throw unreadable(err);
+  }
+  try {
+    const stat = fstatSync(fd);
+    if (!stat.isFile()) throw new CardImageError('CARD_IMAGE_INVALID', imagePath, `its log ${path} is not a regular file`);
+    if (stat.size > MAX_IMAGE_LOG_BYTES) {
+      throw new CardImageError('CARD_IMAGE_INVALID', imagePath, `its log ${path} is ${stat.size} bytes, more than a log holds (at most ${MAX_IMAGE_LOG_BYTES})`);
+    }
+    // A writer may be appending: what it adds while this reads is read up to the buffer's end (a
+    // cut last line is not a change), never past the limit.
+    const buffer = Buffer.alloc(Math.min(stat.size + 64 * 1024, MAX_IMAGE_LOG_BYTES));
+    let length = 0;
+    while (length < buffer.length) {
+      const n = readSync(fd, buffer, length, buffer.length - length, null);
+      if (n === 0) break;
+      length += n;
+    }
+    return buffer.toString('utf8', 0, length);
+  } catch (err) {
+    if (err instanceof CardImageError) throw err;
+    throw unreadable(err);
+  } finally {
+    closeSync(fd);
   }
 }
 
@@ -109,7 +152,7 @@ export function replayImageLog(
   state: CardState,
 ): number {
   const logPath = imageLogPath(realPath);
-  const text = readLog(logPath);
+  const text = readLog(path, logPath);
   if (text === undefined || text === '') return 0;
   const lines = text.split('\n');
   // The part after the last newline is an append that never finished: not a change.

@@ -37,6 +37,7 @@ import { sscSpecOf } from './profiles/ssc-inspect.js';
  */
 
 export { CARD_IMAGE_FORMAT, CARD_IMAGE_VERSION, MAX_CARD_IMAGE_BYTES } from './image-format.js';
+export { MAX_IMAGE_LOG_BYTES } from './image-log.js';
 export type { CardImage } from './image-format.js';
 export { CardImageError } from './image-errors.js';
 export type { CardImageErrorCode, CardImageLockHolder } from './image-errors.js';

@@ -112,6 +112,7 @@ export {
   CARD_IMAGE_VERSION,
   CARD_IMAGE_LOCK_TIMEOUT_MS,
   MAX_CARD_IMAGE_BYTES,
+  MAX_IMAGE_LOG_BYTES,
   REFUSE_UNSEALED_ENV,
 } from './image.js';
 export type {

@@ -1,9 +1,10 @@
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   CardImageError,
+  MAX_IMAGE_LOG_BYTES,
   buildSscCard,
   closeCardImage,
   openCardImage,
@@ -104,9 +105,28 @@ describe('the write-ahead log of an opened image', () => {
     tampered(`${lines.slice(1).join('\n')}\n`);
     tampered(`${[lines[1], lines[0], lines[2]].join('\n')}\n`);
     expect(tampered('not a record\n').message).toContain(`${copy}.log`);
+    // A field the log does not have, beside the seal or in it, is an edit too.
+    const [first, ...rest] = lines as [string, ...string[]];
+    const line = JSON.parse(first) as { seal: object };
+    tampered(`${JSON.stringify({ ...line, note: 1 })}\n${rest.join('\n')}\n`);
+    tampered(`${JSON.stringify({ ...line, seal: { ...line.seal, note: 1 } })}\n${rest.join('\n')}\n`);
     // Put back as written, it reads again.
     writeFileSync(`${copy}.log`, `${lines.join('\n')}\n`);
     expect(appTries(readCardImage(copy).state)).toBe(2);
+  });
+
+  it('a log too large or not a file is refused by name before it is read, and nothing is written', () => {
+    const path = join(dir, 'card.json');
+    saveCardImage(path, buildSscCard(samplePerson('zhang-wei')));
+    const image = readFileSync(path, 'utf8');
+    writeFileSync(`${path}.log`, 'x'.repeat(MAX_IMAGE_LOG_BYTES + 1));
+    const big = expectThrowsClass(() => openCardImage(path), CardImageError, { code: 'CARD_IMAGE_INVALID' });
+    expect(big.message).toBe(`card image ${path}: its log ${path}.log is ${MAX_IMAGE_LOG_BYTES + 1} bytes, more than a log holds (at most ${MAX_IMAGE_LOG_BYTES})`);
+    expect(readFileSync(`${path}.log`, 'utf8')).toHaveLength(MAX_IMAGE_LOG_BYTES + 1);
+    rmSync(`${path}.log`);
+    mkdirSync(`${path}.log`);
+    expect(expectThrowsClass(() => readCardImage(path), CardImageError).message).toMatch(/its log .* (is not a regular file|cannot be read)/);
+    expect(readFileSync(path, 'utf8')).toBe(image);
   });
 
   it('does not follow its image once the image is rewritten: records of an older image are skipped', () => {

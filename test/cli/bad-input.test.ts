@@ -1,9 +1,9 @@
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe as group, expect, it } from 'vitest';
-import { buildSscCard, imageKeyFile, loadCardImage, samplePerson, saveCardImage, type DfState } from '../../src/card-sim/index.js';
+import { buildSscCard, closeCardImage, imageKeyFile, loadCardImage, openCardImage, samplePerson, saveCardImage, type DfState } from '../../src/card-sim/index.js';
 import { openImageFile, testImageKey, writeSealedStateText, writeUnsealedImage } from '../card-sim/image-fixtures.js';
 import { SOAK, reportFigures, soakTimeout } from '../soak.js';
 import { cli, cliWithStdin, type CliRun } from './run-cli.js';
@@ -49,6 +49,20 @@ beforeAll(() => {
   const deep = `${'{"type":"df","fid":"1000","pins":[],"keys":[],"children":['.repeat(3000)}${']}'.repeat(3000)}`;
   writeSealedStateText(f('deep.json'), clear, JSON.stringify({ ...clear.state, mf: { ...clear.state.mf, children: ['@'] } }).replace('"@"', deep));
   writeFileSync(f('big.json'), `${readFileSync(f('card.json'), 'utf8')}${' '.repeat(1024 * 1024)}`);
+  // The write-ahead log of an image, as a crash leaves it (copied while the card is open), then
+  // edited; and a log far larger than any sscard writes.
+  saveCardImage(f('log-source.json'), card);
+  const open = openCardImage(f('log-source.json'), { powered: true });
+  open.transmit(Buffer.from(SELECT, 'hex'));
+  open.transmit(Buffer.from('0020000003000000', 'hex'));
+  copyFileSync(f('log-source.json'), f('log-edited.json'));
+  const [line, ...more] = readFileSync(f('log-source.json.log'), 'utf8').split('\n');
+  const record = JSON.parse(line as string) as { data: string };
+  writeFileSync(f('log-edited.json.log'), [JSON.stringify({ ...record, data: `${record.data.startsWith('A') ? 'B' : 'A'}${record.data.slice(1)}` }), ...more].join('\n'));
+  closeCardImage(open);
+  rmSync(f('log-source.json'));
+  copyFileSync(f('card.json'), f('log-big.json'));
+  writeFileSync(f('log-big.json.log'), `${PIN}\n`.repeat(200_000));
   writeUnsealedImage(f('unsealed.json'), clear);
   writeUnsealedImage(f('unsealed-bad.json'), clear, (image) => {
     image.state.mf.children[0].pins[0].record.verifier.mac = `${PIN}`;
@@ -77,7 +91,7 @@ function rows(): Row[] {
   const img = f('card.json');
   const apdu = (image: string, ...rest: string[]): Row => ({ args: ['apdu', '--card', image, SELECT, `0020000003${PIN}`, ...rest] });
   const verify = (image: string, stdin = `${PIN}\n`): Row => ({ args: ['pin', 'verify', '--card', image, '--pin-stdin'], stdin });
-  const images = ['missing.json', 'tampered.json', 'other-key.json', 'truncated.json', 'garbage.json', 'v4.json', 'unknown-field.json', 'deep.json', 'big.json', 'unsealed-bad.json', 'loop-a.json', 'a-directory'].map(f);
+  const images = ['missing.json', 'tampered.json', 'other-key.json', 'truncated.json', 'garbage.json', 'v4.json', 'unknown-field.json', 'deep.json', 'big.json', 'unsealed-bad.json', 'log-edited.json', 'log-big.json', 'loop-a.json', 'a-directory'].map(f);
   return [
     // Parse errors: never the value.
     { args: [PIN] },
