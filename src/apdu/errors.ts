@@ -34,12 +34,22 @@ export class ApduEncodeError extends SscardError {
 /**
  * A status word raised inside the card OS. Handlers throw it; the OS converts it to the two SW
  * bytes in one place. The message never carries secrets.
+ *
+ * Stackless: it is an answer, not a bug, and it is raised on the card's hot paths (every refused
+ * command), where capturing a stack trace cost more than the rest of the command. `stack` holds
+ * the name and message only.
  */
 export class StatusWordError extends SscardError {
   readonly sw: number;
 
   constructor(sw: number, message?: string) {
-    super('STATUS_WORD', message ?? `card answered ${sw.toString(16).toUpperCase().padStart(4, '0')}`);
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
+    try {
+      super('STATUS_WORD', message ?? `card answered ${sw.toString(16).toUpperCase().padStart(4, '0')}`);
+    } finally {
+      Error.stackTraceLimit = limit;
+    }
     this.sw = sw;
   }
 }

@@ -2,11 +2,19 @@ import { randomBytes } from 'node:crypto';
 import { SW, encodeResponse, type CardEndpoint } from '../apdu/index.js';
 import { buildAtr, type AtrVariant, ATR_VARIANTS } from './atr.js';
 import { CardConfigError } from './errors.js';
+import type { DurableChange, MasterFile } from './fs/nodes.js';
 import { ObserverSet, observeCommand, observeResponse, type CardObserver, type PowerChange } from './observer.js';
-import type { MasterFile } from './fs/nodes.js';
 import { CardContext } from './os/context.js';
-import { processApdu, type CardLogger } from './os/processor.js';
-import { exportState, importState, restoreContents, type CardState } from './state/index.js';
+import { processApdu, type CardLogger, type ProcessorHooks } from './os/processor.js';
+import {
+  applyStateDelta,
+  exportState,
+  importState,
+  pinTriesDelta,
+  restoreContents,
+  type CardState,
+  type CardStateDelta,
+} from './state/index.js';
 
 /** Transmission protocol the simulated card runs. */
 export type TransmissionProtocol = 'T=0' | 'T=1';
@@ -27,6 +35,14 @@ export interface SimulatedCardOptions {
    * the last state this hook accepted, and ends the security state (as after a power loss).
    */
   onDurableChange?: (state: CardState) => void;
+  /**
+   * With onDurableChange: called instead of it when the change is a PIN's try counter alone (a
+   * VERIFY's spent or restored try), with that change as a delta, under the same rules (before
+   * the answer and, for a spent try, before the comparison; a throw answers 6581 and rolls back).
+   * A store that can write a delta (an append to a log) makes a try cost one small write instead
+   * of a serialised card.
+   */
+  onDurableDelta?: (delta: CardStateDelta) => void;
   /** Receives handler bugs (answered 6F00). Never given APDU data. */
   logger?: CardLogger;
   /** Randomness for GET CHALLENGE (default node:crypto randomBytes). */
@@ -53,10 +69,13 @@ export class SimulatedCard implements CardEndpoint {
   readonly #atr: Uint8Array;
   readonly #ctx: CardContext;
   readonly #onDurableChange: ((state: CardState) => void) | undefined;
+  readonly #onDurableDelta: ((delta: CardStateDelta) => void) | undefined;
   readonly #logger: CardLogger | undefined;
   #powered: boolean;
   #lastPersisted: CardState;
   #persistFailed = false;
+  /** Made once: a command allocates nothing for the OS's view of the card. */
+  readonly #hooks: ProcessorHooks;
   readonly #observers = new ObserverSet();
   #tearArmed = false;
 
@@ -78,11 +97,27 @@ export class SimulatedCard implements CardEndpoint {
     this.atrVariant = atrVariant;
     this.#atr = buildAtr(atrVariant, this.tree.atrCardBytes);
     this.#onDurableChange = options.onDurableChange;
+    if (options.onDurableDelta !== undefined && options.onDurableChange === undefined) {
+      throw new CardConfigError('onDurableDelta needs onDurableChange (for every change that is not a counter)');
+    }
+    this.#onDurableDelta = options.onDurableDelta;
     this.#logger = options.logger;
     this.#ctx = new CardContext(this.tree, options.random ?? defaultRandom, transmission);
     this.#lastPersisted = exportState(this.tree);
     this.#powered = options.powered ?? false;
-    this.tree.setDurableChangeListener(() => this.#persist());
+    this.tree.setDurableChangeListener((change) => this.#persist(change));
+    this.#hooks = {
+      extendedLength: this.extendedLength,
+      logger: this.#logger,
+      takePersistenceFailure: () => {
+        const failed = this.#persistFailed;
+        this.#persistFailed = false;
+        return failed;
+      },
+      rollBack: () => {
+        restoreContents(this.tree, this.#lastPersisted);
+      },
+    };
   }
 
   /**
@@ -148,18 +183,7 @@ export class SimulatedCard implements CardEndpoint {
   #transmit(command: Uint8Array): Uint8Array {
     if (!this.#powered) return encodeResponse(new Uint8Array(0), SW.UNKNOWN);
     this.#persistFailed = false;
-    return processApdu(this.#ctx, {
-      extendedLength: this.extendedLength,
-      logger: this.#logger,
-      takePersistenceFailure: () => {
-        const failed = this.#persistFailed;
-        this.#persistFailed = false;
-        return failed;
-      },
-      rollBack: () => {
-        restoreContents(this.tree, this.#lastPersisted);
-      },
-    }, command);
+    return processApdu(this.#ctx, this.#hooks, command);
   }
 
   /**
@@ -241,7 +265,7 @@ export class SimulatedCard implements CardEndpoint {
     };
   }
 
-  #persist(): void {
+  #persist(change: DurableChange | undefined): void {
     const hook = this.#onDurableChange;
     if (this.#tearArmed) {
       this.#tearArmed = false;
@@ -251,6 +275,13 @@ export class SimulatedCard implements CardEndpoint {
     }
     if (hook === undefined) return;
     try {
+      const small = this.#onDurableDelta;
+      if (change !== undefined && small !== undefined) {
+        const delta = pinTriesDelta(change.owner.path(), change.pin, change.triesLeft);
+        small(delta);
+        applyStateDelta(this.#lastPersisted, delta);
+        return;
+      }
       const state = exportState(this.tree);
       hook(state);
       this.#lastPersisted = exportState(this.tree);

@@ -19,7 +19,7 @@ import { fieldPath } from './validation.js';
  *   app.<df path>.blocked             none | temporary | permanent (APPLICATION BLOCK)
  *   pin.<id>.tries-left               0 .. try limit; `pin.<df path>/<id>` when the id is on several DFs
  *   pin.<id>.try-limit                1 .. 15 (tries left are lowered to it when above)
- *   key.<df path>.<key id>.tries-left 0 .. try limit
+ *   key.<df path>.<key id>.tries-left 0 .. try limit; the key id in hex (05, 0A, 11)
  *   key.<df path>.<key id>.try-limit  1 .. 15
  *   record.<ef path>.<n>              hex; record n as READ RECORD numbers it, or one past the last
  *   data.<ef path>                    hex; the whole content of a transparent EF
@@ -190,7 +190,9 @@ function keyEdit(state: CardState, dfPath: string, kid: string, attribute: strin
   const df = fileKeys(state, dfPath);
   if (df === undefined) return `no DF ${dfPath}`;
   const keys = (get(state, [...df, 'keys']) ?? []) as Json[];
-  const i = keys.findIndex((k) => String(k['id']) === kid);
+  // Key numbers in hex, as the card profile and the reader programs name them (05, 0A, 11).
+  const id = /^[0-9A-Fa-f]{1,2}$/.test(kid) ? Number.parseInt(kid, 16) : Number.NaN;
+  const i = keys.findIndex((k) => k['id'] === id);
   if (i < 0) return `no key ${kid} on ${dfName(state, df)}`;
   const key = [...df, 'keys', i];
   if (attribute === 'tries-left') return { paths: [[...key, 'triesLeft']], parse: whole(15), apply: (s, v) => set(s, [...key, 'triesLeft'], v) };
@@ -255,10 +257,14 @@ function editFor(state: CardState, field: string): Edit | string {
   if (field === 'card.blocked') return { paths: [['cardBlocked']], parse: flag, apply: (s, v) => set(s, ['cardBlocked'], v) };
   const [kind, ...rest] = field.split('.');
   const tail = rest.join('.');
+  // The attribute parts are at the end: what comes before them is the file's path, whose labels
+  // may hold dots themselves (the PKI application's SS.CERT.ADF1).
+  const pathBefore = (n: number): string => rest.slice(0, -n).join('.');
+  const last = (n: number): string => rest[rest.length - n] as string;
   if (kind === 'state') return stateEdit(state, tail);
-  if (kind === 'app' && rest.length === 2 && rest[1] === 'blocked') {
-    const df = fileKeys(state, rest[0] as string);
-    if (df === undefined) return `no DF ${rest[0]}`;
+  if (kind === 'app' && rest.length >= 2 && last(1) === 'blocked') {
+    const df = fileKeys(state, pathBefore(1));
+    if (df === undefined) return `no DF ${pathBefore(1)}`;
     const at = [...df, 'applicationBlocked'];
     return {
       paths: [at],
@@ -267,10 +273,10 @@ function editFor(state: CardState, field: string): Edit | string {
       apply: (s, v) => set(s, at, v),
     };
   }
-  if (kind === 'pin' && rest.length === 2) return pinEdit(state, rest[0] as string, rest[1] as string);
-  if (kind === 'key' && rest.length === 3) return keyEdit(state, rest[0] as string, rest[1] as string, rest[2] as string);
-  if (kind === 'record' && rest.length === 2) return recordEdit(state, rest[0] as string, rest[1] as string);
-  if (kind === 'data' && rest.length === 1) return dataEdit(state, rest[0] as string);
+  if (kind === 'pin' && rest.length >= 2) return pinEdit(state, pathBefore(1), last(1));
+  if (kind === 'key' && rest.length >= 3) return keyEdit(state, pathBefore(2), last(2), last(1));
+  if (kind === 'record' && rest.length >= 2) return recordEdit(state, pathBefore(1), last(1));
+  if (kind === 'data' && rest.length >= 1) return dataEdit(state, tail);
   return `unknown field (fields: ${CARD_IMAGE_FIELDS.join(', ')})`;
 }
 

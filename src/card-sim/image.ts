@@ -7,7 +7,8 @@ import type { CardImage, CheckedImage } from './image-format.js';
 import { ImageKey, imageKeyOf, resolveImageKey } from './image-key.js';
 import { realImagePath, takeImageLock } from './image-lock.js';
 import type { CardImageLock, CardImageLockOptions } from './image-lock.js';
-import type { CardState } from './state/index.js';
+import { COMPACT_EVERY, ImageLog, replayImageLog } from './image-log.js';
+import { importState, type CardState } from './state/index.js';
 import { sscSpecOf } from './profiles/ssc-inspect.js';
 
 /*
@@ -106,7 +107,7 @@ function imageOf(card: SimulatedCard, state: CardState, created: string, transmi
  * Seals `image` and writes it to `realPath` (a path from realImagePath) atomically. `path` is
  * the name the caller gave, for the error.
  */
-export function writeSealedImage(path: string, realPath: string, image: CardImage, key: ImageKey): void {
+export function writeSealedImage(path: string, realPath: string, image: CardImage, key: ImageKey): string {
   const text = sealedImageText(image, key);
   try {
     writeFileAtomicSync(realPath, text);
@@ -114,6 +115,13 @@ export function writeSealedImage(path: string, realPath: string, image: CardImag
     const reason = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
     throw new CardImageError('CARD_IMAGE_WRITE_FAILED', path, `cannot be written (${reason})`, { cause: err });
   }
+  return sealTagOf(text) as string;
+}
+
+/** The GCM tag of a sealed image's text (what its write-ahead log records follow), if sealed. */
+function sealTagOf(text: string): string | undefined {
+  // The seal is the one object with a "tag" member; a string value cannot hold `"tag": "` unescaped.
+  return /"tag": "([0-9a-f]{32})"/.exec(text)?.[1];
 }
 
 /**
@@ -136,13 +144,29 @@ export function readCardImage(path: string, options: CardImageKeyOptions = {}): 
 
 /** The checked image read from `path`. */
 export function readImageFile(path: string, options: CardImageKeyOptions): CheckedImage {
-  const text = readImageText(realImagePath(path));
-  return parseImage(path, text, { key: readingKey(options), refuseUnsealed: refusesUnsealed(options) });
+  return readImageWithLog(path, options).checked;
+}
+
+/**
+ * The image and the changes of its write-ahead log (image-log.ts) applied to it; `replayed` says
+ * how many, `tag` is the image's seal tag (undefined for an image from before sealing).
+ */
+function readImageWithLog(path: string, options: CardImageKeyOptions): { checked: CheckedImage; tag: string | undefined; replayed: number } {
+  const realPath = realImagePath(path);
+  const text = readImageText(realPath);
+  const key = readingKey(options);
+  const checked = parseImage(path, text, { key, refuseUnsealed: refusesUnsealed(options) });
+  const tag = checked.sealed ? sealTagOf(text) : undefined;
+  if (tag === undefined) return { checked, tag, replayed: 0 };
+  const replayed = replayImageLog(path, realPath, tag, key(), checked.image.state);
+  // The tree was built from the image alone: build it again with the log's counters.
+  if (replayed > 0) checked.tree = importState(checked.image.state);
+  return { checked, tag, replayed };
 }
 
 function cardFromImage(
   { image, tree }: CheckedImage,
-  hooks: Pick<SimulatedCardOptions, 'onDurableChange' | 'logger' | 'random' | 'powered' | 'transmission'>,
+  hooks: Pick<SimulatedCardOptions, 'onDurableChange' | 'onDurableDelta' | 'logger' | 'random' | 'powered' | 'transmission'>,
 ): SimulatedCard {
   const options: ImageCardOptions = { transmission: image.transmission, extendedLength: image.extendedLength };
   const card = new SimulatedCard({ ...options, ...hooks, tree });
@@ -179,6 +203,9 @@ export interface OpenCardImageOptions extends LoadCardImageOptions, CardImageLoc
 /** The lock of each card opened with openCardImage and not closed yet. */
 const openLocks = new WeakMap<SimulatedCard, CardImageLock>();
 
+/** The write-ahead log of each card opened with openCardImage, and how to fold it into the image. */
+const openLogs = new WeakMap<SimulatedCard, { log: ImageLog; compact: (card: SimulatedCard) => void }>();
+
 function defaultNotice(message: string): void {
   process.emitWarning(message, { code: 'SSCARD_IMAGE_SEALED' });
 }
@@ -199,33 +226,52 @@ export function openCardImage(path: string, options: OpenCardImageOptions = {}):
   const lock = takeImageLock(path, lockTimeoutMs === undefined ? {} : { lockTimeoutMs }, 'CARD_IMAGE_NOT_FOUND');
   try {
     const realPath = realImagePath(path);
-    const checked = readImageFile(path, options);
+    const { checked, tag: readTag, replayed } = readImageWithLog(path, options);
     const { image } = checked;
     // Read with this key (or a new one for an image being sealed now): every save uses it too.
     const key = sealingKeyOf(options, checked.sealed);
     // Set once the card exists; the change listener below reads it, so it is not a const (the
     // listener would then meet it in its temporal dead zone instead of the check below).
     let card: SimulatedCard | undefined = undefined;
+    let log: ImageLog | undefined = undefined;
     const created = image.created;
+    const writable = (): { card: SimulatedCard; log: ImageLog } => {
+      // The card only reports changes after construction, so `card` is always set here; failing
+      // loudly (the card answers 6581) is still better than dropping a change.
+      if (card === undefined || log === undefined) throw new CardImageError('CARD_IMAGE_WRITE_FAILED', path, 'change reported before the card existed');
+      // Without the lock another process may be working on the file: a change is refused (6581).
+      if (!openLocks.has(card)) throw new CardImageError('CARD_IMAGE_CLOSED', path, 'the card was closed; its changes are no longer saved');
+      return { card, log };
+    };
+    const writeImage = (c: SimulatedCard, state: CardState): string => writeSealedImage(path, realPath, imageOf(c, state, created, image.transmission), key);
     card = cardFromImage(checked, {
       ...cardOptions,
       onDurableChange: (state) => {
-        // The card only reports changes after construction, so `card` is always set here; failing
-        // loudly (the card answers 6581) is still better than dropping a change.
-        if (card === undefined) throw new CardImageError('CARD_IMAGE_WRITE_FAILED', path, 'change reported before the card existed');
-        // Without the lock another process may be working on the file: a change is refused (6581).
-        if (!openLocks.has(card)) throw new CardImageError('CARD_IMAGE_CLOSED', path, 'the card was closed; its changes are no longer saved');
-        writeSealedImage(path, realPath, imageOf(card, state, created, image.transmission), key);
+        const open = writable();
+        open.log.restart(writeImage(open.card, state));
+      },
+      // A counter change alone: one sealed append to the log, fsync'd, before the card answers
+      // (before the comparison for a spent try); the image is rewritten once per COMPACT_EVERY.
+      onDurableDelta: (delta) => {
+        const open = writable();
+        if (open.log.length + 1 < COMPACT_EVERY) open.log.append(delta);
+        else open.log.restart(writeImage(open.card, open.card.exportState()));
       },
     });
+    let tag = readTag;
     if (!checked.sealed) {
       // An image from before sealing (a version 1 one still holds initial PINs in clear): seal it now.
-      writeSealedImage(path, realPath, imageOf(card, card.exportState(), created, image.transmission), key);
+      tag = writeImage(card, card.exportState());
       (onNotice ?? defaultNotice)(
         `card image ${path}: was not sealed (version ${checked.fileVersion}, from before sealing); ` +
           `it passed every check and is now sealed with the image key from ${key.source}`,
       );
+    } else if (replayed > 0) {
+      // A log left by a card that was not closed (a crash): folded into the image now.
+      tag = writeImage(card, card.exportState());
     }
+    log = new ImageLog(realPath, tag as string, key);
+    openLogs.set(card, { log, compact: (c) => writeImage(c, c.exportState()) });
     openLocks.set(card, lock);
     imageTransmission.set(card, image.transmission);
     return card;
@@ -243,7 +289,23 @@ export function openCardImage(path: string, options: OpenCardImageOptions = {}):
 export function closeCardImage(card: SimulatedCard): void {
   const lock = openLocks.get(card);
   if (lock === undefined) return;
-  openLocks.delete(card);
-  if (card.powered) card.powerOff();
-  lock.release();
+  const open = openLogs.get(card);
+  openLogs.delete(card);
+  try {
+    // Fold the log into the image, so the file stands alone again. If that write fails the log
+    // stays: every reader applies it, nothing is lost.
+    let folded = true;
+    if (open !== undefined && open.log.length > 0) {
+      try {
+        open.compact(card);
+      } catch {
+        folded = false;
+      }
+    }
+    open?.log.close(folded);
+  } finally {
+    openLocks.delete(card);
+    if (card.powered) card.powerOff();
+    lock.release();
+  }
 }

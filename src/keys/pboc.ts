@@ -1,7 +1,7 @@
-import { blockSize, checkKey, CryptoInputError, decryptEcb, encryptEcb } from './block-cipher.js';
+import { blockSize, checkKey, CryptoInputError } from './block-cipher.js';
 import type { KeyAlgorithm } from './diversify.js';
 import { cardMac } from './mac.js';
-import { PinBlockError } from './pin-block.js';
+import { PinBlockError, decipherPinBlock, encipherPinBlock } from './pin-block.js';
 
 /*
  * The PBOC formats of the issuer's PIN commands, as PBOC issuer software computes them (card
@@ -85,12 +85,7 @@ export function decodePbocPinData(block: Uint8Array): string {
 /** E(unblock key, LV(PIN) || 80 00..): the first part of the PBOC PIN UNBLOCK data. */
 export function encipherPbocUnblockPin(algorithm: KeyAlgorithm, key: Uint8Array, pin: string | Uint8Array): Uint8Array {
   checkKey(algorithm, key);
-  const block = encodePbocPinData(pin, algorithm);
-  try {
-    return encryptEcb(algorithm, key, block);
-  } finally {
-    block.fill(0);
-  }
+  return encipherPinBlock(algorithm, key, encodePbocPinData(pin, algorithm));
 }
 
 /** The digits inside an enciphered PBOC PIN data block (PinBlockError when its layout is wrong). */
@@ -98,12 +93,7 @@ export function decipherPbocUnblockPin(algorithm: KeyAlgorithm, key: Uint8Array,
   if (!(cryptogram instanceof Uint8Array) || cryptogram.length !== blockSize(algorithm)) {
     throw new PinBlockError(`an enciphered PBOC PIN data block is ${blockSize(algorithm)} bytes`);
   }
-  const block = decryptEcb(algorithm, key, cryptogram);
-  try {
-    return decodePbocPinData(block);
-  } finally {
-    block.fill(0);
-  }
+  return decipherPinBlock(algorithm, key, cryptogram, decodePbocPinData);
 }
 
 /**

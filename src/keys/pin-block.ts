@@ -74,10 +74,8 @@ export function decodeUnblockPinBlock(block: Uint8Array): string {
   return digits;
 }
 
-/** E(unblock key, PIN block): the first part of the PIN UNBLOCK data. */
-export function encipherUnblockPin(algorithm: KeyAlgorithm, key: Uint8Array, pin: string | Uint8Array): Uint8Array {
-  checkKey(algorithm, key);
-  const block = encodeUnblockPinBlock(pin, algorithm);
+/** E(key, block); the clear block holds PIN digits, so it is wiped afterwards. */
+export function encipherPinBlock(algorithm: KeyAlgorithm, key: Uint8Array, block: Uint8Array): Uint8Array {
   try {
     return encryptEcb(algorithm, key, block);
   } finally {
@@ -85,16 +83,26 @@ export function encipherUnblockPin(algorithm: KeyAlgorithm, key: Uint8Array, pin
   }
 }
 
-/** The digits inside an enciphered PIN block (PinBlockError when the deciphered layout is wrong). */
-export function decipherUnblockPin(algorithm: KeyAlgorithm, key: Uint8Array, cryptogram: Uint8Array): string {
+/** `decode` of D(key, cryptogram); the clear block holds PIN digits, so it is wiped afterwards. */
+export function decipherPinBlock(algorithm: KeyAlgorithm, key: Uint8Array, cryptogram: Uint8Array, decode: (block: Uint8Array) => string): string {
   const block = decryptEcb(algorithm, key, cryptogram);
-  if (block.length !== blockSize(algorithm)) {
-    block.fill(0);
-    throw new PinBlockError(`an enciphered unblock PIN block is ${blockSize(algorithm)} bytes`);
-  }
   try {
-    return decodeUnblockPinBlock(block);
+    return decode(block);
   } finally {
     block.fill(0);
   }
+}
+
+/** E(unblock key, PIN block): the first part of the PIN UNBLOCK data. */
+export function encipherUnblockPin(algorithm: KeyAlgorithm, key: Uint8Array, pin: string | Uint8Array): Uint8Array {
+  checkKey(algorithm, key);
+  return encipherPinBlock(algorithm, key, encodeUnblockPinBlock(pin, algorithm));
+}
+
+/** The digits inside an enciphered PIN block (PinBlockError when the deciphered layout is wrong). */
+export function decipherUnblockPin(algorithm: KeyAlgorithm, key: Uint8Array, cryptogram: Uint8Array): string {
+  return decipherPinBlock(algorithm, key, cryptogram, (block) => {
+    if (block.length !== blockSize(algorithm)) throw new PinBlockError(`an enciphered unblock PIN block is ${blockSize(algorithm)} bytes`);
+    return decodeUnblockPinBlock(block);
+  });
 }

@@ -44,6 +44,31 @@ export function decodePinBcd(bytes: Uint8Array): string {
   return decodePinBcdPart(bytes, 'PIN');
 }
 
+/**
+ * decodePinBcd, as ASCII digit bytes ('1' = 0x31) instead of a string: what the PIN engine takes,
+ * and unlike a string the caller can wipe it (fill(0)) once the PIN has been checked. Same rules
+ * and errors as decodePinBcd.
+ */
+export function decodePinBcdDigits(bytes: Uint8Array): Uint8Array {
+  if (!(bytes instanceof Uint8Array)) throw new PinFormatError('malformed', 'PIN BCD must be a Uint8Array');
+  if (bytes.length === 0) throw new PinFormatError('length', 'PIN BCD is empty');
+  const nibbles = bytes.length * 2;
+  const last = bytes[bytes.length - 1] as number;
+  const count = (last & 0x0f) === 0x0f ? nibbles - 1 : nibbles;
+  const digits = new Uint8Array(count);
+  for (let i = 0; i < nibbles; i++) {
+    const byte = bytes[i >> 1] as number;
+    const nibble = i % 2 === 0 ? byte >> 4 : byte & 0x0f;
+    if (i === count) break; // the F pad of an odd count
+    if (nibble > 9) {
+      digits.fill(0);
+      throw new PinFormatError('not-digits', `PIN BCD has a non-digit nibble at position ${i}`);
+    }
+    digits[i] = 0x30 + nibble;
+  }
+  return digits;
+}
+
 function decodePinBcdPart(bytes: Uint8Array, what: string): string {
   if (!(bytes instanceof Uint8Array)) throw new PinFormatError('malformed', `${what} BCD must be a Uint8Array`);
   if (bytes.length === 0) throw new PinFormatError('length', `${what} BCD is empty`);

@@ -1,11 +1,13 @@
 import { PinFormatError, PinPolicyError } from './errors.js';
 import type { PinFormatProblem } from './errors.js';
-import { pinDigits } from './policy.js';
-import { validatePinRecord } from './record.js';
+import { checkPinDigits, pinDigits } from './policy.js';
+import { checkPinRecord } from './record.js';
 import type { PinRecord, PinStore } from './record.js';
+import { PinReference } from './reference.js';
 import { checkAnyPinPolicy, initialPinMatches, isSealedPinPolicy } from './sealed-policy.js';
 import type { AnyPinPolicy } from './sealed-policy.js';
 import { createPinVerifier, pinMatchesVerifier } from './verifier.js';
+import type { PinVerifier } from './record.js';
 
 /** Outcome of presenting a PIN. `triesLeft` 0 on 'incorrect' means this try blocked the PIN (63C0). */
 export type VerifyResult =
@@ -52,11 +54,21 @@ export interface PinStatus {
  *   until a successful change, or again after the issuer reloads the initial value.
  * - The policy may be sealed (SealedPinPolicy): the initial PIN is then recognised through its
  *   salted verifier, with the same results; create() then needs the PIN to personalise with.
+ * - Comparisons: the record's salted verifier is what the store keeps (and an image writes); the
+ *   engine compares against a PinReference held in memory, made when it sets the PIN (create,
+ *   change, reload) or learnt at the first match against the verifier (an engine opened over a
+ *   saved record). The reference is tied to the verifier it stands for: a record whose verifier
+ *   changed behind the engine is compared through the verifier again.
  */
 export class Pin {
   readonly policy: AnyPinPolicy;
   readonly #store: PinStore;
   #verified = false;
+  #reference: PinReference | undefined;
+  /** The verifier MAC (hex) `#reference` stands for. */
+  #referenceMac: string | undefined;
+  /** The verifier of the last record loaded (its hex already checked). */
+  #checkedVerifier: PinVerifier | undefined;
 
   constructor(policy: AnyPinPolicy, store: PinStore) {
     this.policy = checkAnyPinPolicy(policy);
@@ -76,16 +88,19 @@ export class Pin {
     }
     const digits = pinDigits(pin ?? (checked as { initialPin: string }).initialPin, checked);
     try {
+      const verifier = createPinVerifier(digits);
       store.save({
         tryLimit: checked.tryLimit,
         triesLeft: checked.tryLimit,
         initial: initialPinMatches(checked, digits),
-        verifier: createPinVerifier(digits),
+        verifier,
       });
+      const engine = new Pin(checked, store);
+      engine.#learn(digits, verifier);
+      return engine;
     } finally {
       digits.fill(0);
     }
-    return new Pin(checked, store);
   }
 
   status(): PinStatus {
@@ -100,6 +115,13 @@ export class Pin {
   }
 
   verify(candidate: string | Uint8Array): VerifyResult {
+    // Digit bytes are compared where the caller holds them (checked, never kept, never wiped:
+    // they are the caller's; a VERIFY on the card spares a copy per try); a string is copied into
+    // bytes that are wiped afterwards.
+    if (candidate instanceof Uint8Array) {
+      checkPinDigits(candidate, this.policy);
+      return this.#verifyDigits(candidate);
+    }
     const digits = pinDigits(candidate, this.policy);
     try {
       return this.#verifyDigits(digits);
@@ -116,14 +138,14 @@ export class Pin {
    * refusal costs the cardholder nothing; verified stays set by that successful comparison.
    */
   change(oldPin: string | Uint8Array, newPin: string | Uint8Array): ChangeResult {
-    let next: Buffer;
+    let next: Uint8Array;
     try {
       next = pinDigits(newPin, this.policy);
     } catch (error) {
       if (error instanceof PinFormatError) return { ok: false, reason: 'format', pin: 'new', problem: error.problem };
       throw error;
     }
-    let old: Buffer | undefined;
+    let old: Uint8Array | undefined;
     try {
       try {
         old = pinDigits(oldPin, this.policy);
@@ -137,12 +159,9 @@ export class Pin {
         return { ok: false, reason: 'initial-forbidden' };
       }
       const record = this.#load();
-      this.#store.save({
-        tryLimit: record.tryLimit,
-        triesLeft: record.tryLimit,
-        initial: false,
-        verifier: createPinVerifier(next),
-      });
+      const verifier = createPinVerifier(next);
+      this.#store.save({ tryLimit: record.tryLimit, triesLeft: record.tryLimit, initial: false, verifier });
+      this.#learn(next, verifier);
       return { ok: true };
     } finally {
       next.fill(0);
@@ -160,12 +179,14 @@ export class Pin {
     try {
       const record = this.#load();
       this.#verified = false;
+      const verifier = createPinVerifier(digits);
       this.#store.save({
         tryLimit: record.tryLimit,
         triesLeft: record.tryLimit,
         initial: initialPinMatches(this.policy, digits),
-        verifier: createPinVerifier(digits),
+        verifier,
       });
+      this.#learn(digits, verifier);
     } finally {
       digits.fill(0);
     }
@@ -198,7 +219,7 @@ export class Pin {
     try {
       const record = this.#load();
       this.#verified = false;
-      if (!pinMatchesVerifier(record.verifier, digits)) {
+      if (!this.#matches(record.verifier, digits)) {
         return { ok: false, reason: 'incorrect', triesLeft: record.triesLeft };
       }
       if (record.triesLeft !== record.tryLimit) {
@@ -219,7 +240,7 @@ export class Pin {
   isCurrent(candidate: string | Uint8Array): boolean {
     const digits = pinDigits(candidate, this.policy);
     try {
-      return pinMatchesVerifier(this.#load().verifier, digits);
+      return this.#matches(this.#load().verifier, digits);
     } finally {
       digits.fill(0);
     }
@@ -231,7 +252,24 @@ export class Pin {
   }
 
   #load(): PinRecord {
-    return validatePinRecord(this.#store.load());
+    // The verifier's hex is checked once: a record carrying the strings already checked needs
+    // only its counter and flag checked again.
+    const record = checkPinRecord(this.#store.load(), this.#checkedVerifier);
+    this.#checkedVerifier = record.verifier;
+    return record;
+  }
+
+  /** Constant-time comparison with the PIN the record's verifier stands for. */
+  #matches(verifier: PinVerifier, digits: Uint8Array): boolean {
+    if (this.#reference !== undefined && verifier.mac === this.#referenceMac) return this.#reference.matches(digits);
+    if (!pinMatchesVerifier(verifier, digits)) return false;
+    this.#learn(digits, verifier);
+    return true;
+  }
+
+  #learn(digits: Uint8Array, verifier: PinVerifier): void {
+    this.#reference = new PinReference(digits);
+    this.#referenceMac = verifier.mac;
   }
 
   #verifyDigits(digits: Uint8Array): VerifyResult {
@@ -240,12 +278,18 @@ export class Pin {
     if (record.triesLeft === 0) return { ok: false, reason: 'blocked' };
     const triesLeft = record.triesLeft - 1;
     // Durable before the comparison: a card pulled after this line has lost the try.
-    this.#store.save({ ...record, verifier: { ...record.verifier }, triesLeft });
-    if (!pinMatchesVerifier(record.verifier, digits)) {
+    this.#saveTriesLeft(record, triesLeft);
+    if (!this.#matches(record.verifier, digits)) {
       return { ok: false, reason: 'incorrect', triesLeft };
     }
-    this.#store.save({ ...record, verifier: { ...record.verifier }, triesLeft: record.tryLimit });
+    this.#saveTriesLeft(record, record.tryLimit);
     this.#verified = true;
     return { ok: true };
+  }
+
+  /** Saves `record` with another counter: as a counter delta when the store takes one. */
+  #saveTriesLeft(record: PinRecord, triesLeft: number): void {
+    if (this.#store.saveTriesLeft !== undefined) this.#store.saveTriesLeft(triesLeft);
+    else this.#store.save({ ...record, verifier: { ...record.verifier }, triesLeft });
   }
 }

@@ -26,6 +26,7 @@ export type { VerifyResult, ChangeResult, PinStatus } from './engine.js';
 export {
   encodePinBcd,
   decodePinBcd,
+  decodePinBcdDigits,
   encodeChangePinData,
   decodeChangePinData,
   encodePinBlockFormat2,

@@ -125,7 +125,13 @@ function lengthRule(min: number, max: number): string {
  * caller, who must wipe it (`fill(0)`) after use. The caller's own Uint8Array is never kept or
  * modified. Length is checked before the characters, as a card checks Lc before the data.
  */
-export function pinDigits(pin: string | Uint8Array, policy: PinLengthRules): Buffer {
+export function pinDigits(pin: string | Uint8Array, policy: PinLengthRules): Uint8Array {
+  checkPinDigits(pin, policy);
+  return typeof pin === 'string' ? Buffer.from(pin, 'latin1') : Buffer.from(pin);
+}
+
+/** pinDigits' checks alone (PinFormatError), without the copy. */
+export function checkPinDigits(pin: string | Uint8Array, policy: PinLengthRules): void {
   if (typeof pin !== 'string' && !(pin instanceof Uint8Array)) {
     throw new PinFormatError(
       'malformed',
@@ -143,7 +149,6 @@ export function pinDigits(pin: string | Uint8Array, policy: PinLengthRules): Buf
       throw new PinFormatError('not-digits', 'PIN must contain only the digits 0-9');
     }
   }
-  return typeof pin === 'string' ? Buffer.from(pin, 'latin1') : Buffer.from(pin);
 }
 
 /**

@@ -29,6 +29,13 @@ export interface PinRecord {
 export interface PinStore {
   load(): PinRecord;
   save(record: PinRecord): void;
+  /**
+   * Optional: saves a change of the try counter alone (the rest of the record as loaded), under
+   * the same rule as `save` (durable when it returns, throws when it cannot be). A store that has
+   * it can make a try a small write (the counter) instead of a whole record; without it the
+   * engine saves the whole record.
+   */
+  saveTriesLeft?(triesLeft: number): void;
 }
 
 export const PIN_SALT_BYTES = 16;
@@ -59,6 +66,14 @@ export function pinVerifierProblem(value: unknown): { field: string; message: st
  * mistaken for a fresh card.
  */
 export function validatePinRecord(value: unknown): PinRecord {
+  return checkPinRecord(value, undefined);
+}
+
+/**
+ * validatePinRecord, with the verifier's hex check skipped when its salt and MAC are the strings
+ * of `known` (a verifier that already passed it): the engine loads its record on every command.
+ */
+export function checkPinRecord(value: unknown, known: PinVerifier | undefined): PinRecord {
   if (!isObject(value)) throw new PinRecordError('record', 'PIN record must be an object');
   const { tryLimit, triesLeft, initial, verifier } = value;
   if (typeof tryLimit !== 'number' || !Number.isInteger(tryLimit) || tryLimit < 1 || tryLimit > PIN_MAX_TRY_LIMIT) {
@@ -69,6 +84,9 @@ export function validatePinRecord(value: unknown): PinRecord {
   }
   if (typeof initial !== 'boolean') {
     throw new PinRecordError('initial', 'PIN record initial must be a boolean');
+  }
+  if (known !== undefined && isObject(verifier) && verifier.salt === known.salt && verifier.mac === known.mac) {
+    return { tryLimit, triesLeft, initial, verifier: { salt: known.salt, mac: known.mac } };
   }
   const problem = pinVerifierProblem(verifier);
   if (problem !== undefined) {

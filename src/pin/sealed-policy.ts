@@ -108,7 +108,7 @@ export function initialPinMatches(policy: AnyPinPolicy, asciiDigits: Uint8Array)
  * that does not fit the policy's format is simply not the initial PIN (false, nothing thrown).
  */
 export function matchesInitialPin(policy: AnyPinPolicy, pin: string | Uint8Array): boolean {
-  let digits: Buffer;
+  let digits: Uint8Array;
   try {
     digits = pinDigits(pin, policy);
   } catch {

@@ -47,15 +47,38 @@ export class CardStatusError extends SscardError {
   }
 }
 
-/** 63Cx from VERIFY / CHANGE PIN: the PIN was wrong, `triesLeft` tries remain (x > 0). */
-export class PinIncorrectError extends CardStatusError {
-  declare readonly code: 'PIN_INCORRECT';
-  readonly triesLeft: number;
+/**
+ * The base of a CardStatusError subclass that differs from it only by its `code` (and fields read
+ * from the status word): `class FileNotFoundError extends statusErrorClass('FILE_NOT_FOUND') {}`.
+ * Each subclass stays a named class of its own, for `instanceof`, `name` and the reference.
+ */
+export function statusErrorClass<C extends string>(code: C): new (sw: number, context?: StatusContext) => CardStatusError & { readonly code: C } {
+  return class extends CardStatusError {
+    declare readonly code: C;
 
-  constructor(sw: number, context?: StatusContext) {
-    super(sw, context, 'PIN_INCORRECT');
-    this.triesLeft = swInfo(sw).triesLeft ?? 0;
-  }
+    constructor(sw: number, context?: StatusContext) {
+      super(sw, context, code);
+    }
+  };
+}
+
+/**
+ * The base of an SscardError subclass with a message and a `cause`, and nothing else of its own:
+ * `class TransportError extends codedErrorClass('TRANSPORT') {}`.
+ */
+export function codedErrorClass<C extends string>(code: C): new (message: string, options?: { cause?: unknown }) => SscardError & { readonly code: C } {
+  return class extends SscardError {
+    declare readonly code: C;
+
+    constructor(message: string, options?: { cause?: unknown }) {
+      super(code, message, options);
+    }
+  };
+}
+
+/** 63Cx from VERIFY / CHANGE PIN: the PIN was wrong, `triesLeft` tries remain (x > 0). */
+export class PinIncorrectError extends statusErrorClass('PIN_INCORRECT') {
+  readonly triesLeft: number = swInfo(this.sw).triesLeft ?? 0;
 }
 
 /** What a POS tells the holder of a blocked application PIN. */
@@ -80,94 +103,54 @@ export class PinBlockedError extends CardStatusError {
 }
 
 /** 63Cx from EXTERNAL AUTHENTICATE: the cryptogram was wrong; the key has `triesLeft` tries. */
-export class AuthenticationFailedError extends CardStatusError {
-  declare readonly code: 'AUTH_FAILED';
-  readonly triesLeft: number;
-
-  constructor(sw: number, context?: StatusContext) {
-    super(sw, context, 'AUTH_FAILED');
-    this.triesLeft = swInfo(sw).triesLeft ?? 0;
-  }
+export class AuthenticationFailedError extends statusErrorClass('AUTH_FAILED') {
+  readonly triesLeft: number = swInfo(this.sw).triesLeft ?? 0;
 }
 
 /** 6983 from EXTERNAL AUTHENTICATE: the key is blocked. */
-export class AuthenticationBlockedError extends CardStatusError {
-  declare readonly code: 'AUTH_BLOCKED';
-
-  constructor(sw: number, context?: StatusContext) {
-    super(sw, context, 'AUTH_BLOCKED');
-  }
-}
+export class AuthenticationBlockedError extends statusErrorClass('AUTH_BLOCKED') {}
 
 /**
  * 6982: the file or command needs a PIN or an external authentication first. The SDK's reads of
  * PIN-protected files give the hint 'verify the PIN first'; its health writes name the key.
  */
-export class SecurityStatusError extends CardStatusError {
-  declare readonly code: 'SECURITY_STATUS';
-
-  constructor(sw: number, context?: StatusContext) {
-    super(sw, context, 'SECURITY_STATUS');
-  }
-}
+export class SecurityStatusError extends statusErrorClass('SECURITY_STATUS') {}
 
 /** 6A82. */
-export class FileNotFoundError extends CardStatusError {
-  declare readonly code: 'FILE_NOT_FOUND';
-
-  constructor(sw: number, context?: StatusContext) {
-    super(sw, context, 'FILE_NOT_FOUND');
-  }
-}
+export class FileNotFoundError extends statusErrorClass('FILE_NOT_FOUND') {}
 
 /** 6A83. */
-export class RecordNotFoundError extends CardStatusError {
-  declare readonly code: 'RECORD_NOT_FOUND';
-
-  constructor(sw: number, context?: StatusContext) {
-    super(sw, context, 'RECORD_NOT_FOUND');
-  }
-}
+export class RecordNotFoundError extends statusErrorClass('RECORD_NOT_FOUND') {}
 
 /** 6985. */
-export class ConditionsNotSatisfiedError extends CardStatusError {
-  declare readonly code: 'CONDITIONS_NOT_SATISFIED';
-
-  constructor(sw: number, context?: StatusContext) {
-    super(sw, context, 'CONDITIONS_NOT_SATISFIED');
-  }
-}
+export class ConditionsNotSatisfiedError extends statusErrorClass('CONDITIONS_NOT_SATISFIED') {}
 
 /** 6700, or a 6Cxx that survived the one corrected resend; `correctLe` when the card named it. */
-export class WrongLengthError extends CardStatusError {
-  declare readonly code: 'WRONG_LENGTH';
-  readonly correctLe: number | undefined;
-
-  constructor(sw: number, context?: StatusContext) {
-    super(sw, context, 'WRONG_LENGTH');
-    this.correctLe = swInfo(sw).correctLe;
-  }
+export class WrongLengthError extends statusErrorClass('WRONG_LENGTH') {
+  readonly correctLe: number | undefined = swInfo(this.sw).correctLe;
 }
 
 /** 6A80: the card rejected the command data (for CHANGE PIN: a malformed new PIN). */
-export class WrongDataError extends CardStatusError {
-  declare readonly code: 'WRONG_DATA';
-
-  constructor(sw: number, context?: StatusContext) {
-    super(sw, context, 'WRONG_DATA');
-  }
-}
+export class WrongDataError extends statusErrorClass('WRONG_DATA') {}
 
 /** 9303 (permanent), or 6A81 answering SELECT (the application is blocked). */
-export class ApplicationBlockedError extends CardStatusError {
-  declare readonly code: 'APPLICATION_BLOCKED';
-  readonly permanent: boolean;
-
-  constructor(sw: number, context?: StatusContext) {
-    super(sw, context, 'APPLICATION_BLOCKED');
-    this.permanent = sw === SW.APP_PERMANENTLY_BLOCKED;
-  }
+export class ApplicationBlockedError extends statusErrorClass('APPLICATION_BLOCKED') {
+  readonly permanent: boolean = this.sw === SW.APP_PERMANENTLY_BLOCKED;
 }
+
+type StatusErrorConstructor = new (sw: number, context?: StatusContext) => CardStatusError;
+
+/** The class of each status word (by its SW table name) whose meaning is the same for every command. */
+const CLASS_BY_STATUS_NAME: ReadonlyMap<string, StatusErrorConstructor> = new Map<string, StatusErrorConstructor>([
+  ['SECURITY_STATUS_NOT_SATISFIED', SecurityStatusError],
+  ['FILE_NOT_FOUND', FileNotFoundError],
+  ['RECORD_NOT_FOUND', RecordNotFoundError],
+  ['CONDITIONS_NOT_SATISFIED', ConditionsNotSatisfiedError],
+  ['WRONG_LENGTH', WrongLengthError],
+  ['WRONG_LE', WrongLengthError],
+  ['WRONG_DATA', WrongDataError],
+  ['APP_PERMANENTLY_BLOCKED', ApplicationBlockedError],
+]);
 
 /**
  * The typed error for a status word that is not success. The name from the SW table decides the
@@ -182,35 +165,18 @@ export function errorForStatus(sw: number, context?: StatusContext): CardStatusE
       return (info.triesLeft ?? 0) > 0 ? new PinIncorrectError(sw, context) : new PinBlockedError(sw, context);
     case 'AUTH_METHOD_BLOCKED':
       return externalAuth ? new AuthenticationBlockedError(sw, context) : new PinBlockedError(sw, context);
-    case 'SECURITY_STATUS_NOT_SATISFIED':
-      return new SecurityStatusError(sw, context);
-    case 'FILE_NOT_FOUND':
-      return new FileNotFoundError(sw, context);
-    case 'RECORD_NOT_FOUND':
-      return new RecordNotFoundError(sw, context);
-    case 'CONDITIONS_NOT_SATISFIED':
-      return new ConditionsNotSatisfiedError(sw, context);
-    case 'WRONG_LENGTH':
-    case 'WRONG_LE':
-      return new WrongLengthError(sw, context);
-    case 'WRONG_DATA':
-      return new WrongDataError(sw, context);
-    case 'APP_PERMANENTLY_BLOCKED':
-      return new ApplicationBlockedError(sw, context);
     case 'FUNCTION_NOT_SUPPORTED':
       if (context?.ins === INS.SELECT) return new ApplicationBlockedError(sw, context);
       return new CardStatusError(sw, context);
     default:
-      return new CardStatusError(sw, context);
+      return new (CLASS_BY_STATUS_NAME.get(info.name) ?? CardStatusError)(sw, context);
   }
 }
 
 /** The card left the reader (or the transport lost it); the security state is gone. */
-export class CardRemovedError extends SscardError {
-  declare readonly code: 'CARD_REMOVED';
-
+export class CardRemovedError extends codedErrorClass('CARD_REMOVED') {
   constructor(message = 'card removed', options?: { cause?: unknown }) {
-    super('CARD_REMOVED', message, options);
+    super(message, options);
   }
 }
 
@@ -218,22 +184,14 @@ export class CardRemovedError extends SscardError {
  * The card was reset, powered off or replaced since the caller's exchange or exclusive block
  * began: PIN verification and authentication are lost, so the caller must start over.
  */
-export class CardResetError extends SscardError {
-  declare readonly code: 'CARD_RESET';
-
+export class CardResetError extends codedErrorClass('CARD_RESET') {
   constructor(message = 'card was reset; its security state is lost', options?: { cause?: unknown }) {
-    super('CARD_RESET', message, options);
+    super(message, options);
   }
 }
 
 /** The transport failed or answered something that is not an R-APDU (e.g. fewer than 2 bytes). */
-export class TransportError extends SscardError {
-  declare readonly code: 'TRANSPORT';
-
-  constructor(message: string, options?: { cause?: unknown }) {
-    super('TRANSPORT', message, options);
-  }
-}
+export class TransportError extends codedErrorClass('TRANSPORT') {}
 
 /** An exchange did not complete within its time limit; the transport call was abandoned. */
 export class TimeoutError extends SscardError {
@@ -261,13 +219,7 @@ export class CardProtocolError extends SscardError {
 }
 
 /** A record or FCI the card returned does not have the layout the SSC profile defines. */
-export class CardDataError extends SscardError {
-  declare readonly code: 'CARD_DATA';
-
-  constructor(message: string, options?: { cause?: unknown }) {
-    super('CARD_DATA', message, options);
-  }
-}
+export class CardDataError extends codedErrorClass('CARD_DATA') {}
 
 /**
  * The holder's PIN is still the issuer's initial value. Terminal policy: no transaction until the
@@ -305,13 +257,7 @@ export class ChannelClosedError extends SscardError {
 }
 
 /** An argument the caller passed is out of range or of the wrong kind; `message` names it. */
-export class InvalidArgumentError extends SscardError {
-  declare readonly code: 'INVALID_ARGUMENT';
-
-  constructor(message: string, options?: { cause?: unknown }) {
-    super('INVALID_ARGUMENT', message, options);
-  }
-}
+export class InvalidArgumentError extends codedErrorClass('INVALID_ARGUMENT') {}
 
 /**
  * The card wants external authentication with `key` (e.g. RKSSSE before a 3.00 card's cardholder

@@ -15,6 +15,13 @@ export interface Transport {
   readonly name: string;
   atr(): Uint8Array;
   transmit(command: Uint8Array, opts?: { timeoutMs?: number }): Promise<Uint8Array>;
+  /**
+   * Optional: the same exchange as `transmit`, answered with the bytes themselves when the card
+   * answers at once (a card in memory), else with a promise. A channel then needs no timer for a
+   * synchronous answer: nothing can time out while the event loop is held. Failures are the same
+   * typed errors as `transmit`'s, thrown (or, for a deferred answer, rejected).
+   */
+  transmitDirect?(command: Uint8Array): Uint8Array | Promise<Uint8Array>;
   reset(kind: 'warm' | 'cold'): Promise<Uint8Array>;
   close(): Promise<void>;
   /** Returns a function that unsubscribes the listener. */
@@ -127,10 +134,30 @@ export class MemoryTransport implements Transport {
   }
 
   transmit(command: Uint8Array): Promise<Uint8Array> {
-    if (this.closed) return Promise.reject(new ChannelClosedError('transport is closed'));
+    try {
+      const answer = this.transmitDirect(command);
+      return answer instanceof Uint8Array ? Promise.resolve(answer) : answer;
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
+  }
+
+  /** The card's answer itself when it answers at once; a promise when the card defers it. */
+  transmitDirect(command: Uint8Array): Uint8Array | Promise<Uint8Array> {
+    if (this.closed) throw new ChannelClosedError('transport is closed');
     const card = this.card;
-    if (card === undefined) return Promise.reject(new CardRemovedError('no card in the reader'));
-    if (!card.powered) return Promise.reject(new TransportError('card is not powered; reset it first'));
+    if (card === undefined) throw new CardRemovedError('no card in the reader');
+    if (!card.powered) throw new TransportError('card is not powered; reset it first');
+    let answer: Uint8Array | Promise<Uint8Array>;
+    try {
+      // The card gets its own copy: a misbehaving card cannot alter the caller's buffer.
+      answer = card.transmit(command.slice());
+    } catch (error) {
+      throw wrapCardFailure(error);
+    }
+    // Nothing can remove the card while this call holds the event loop: a synchronous answer
+    // stands as it is.
+    if (answer instanceof Uint8Array) return answer;
     return new Promise<Uint8Array>((resolve, reject) => {
       const entry: Pending = { reject };
       this.pending.add(entry);
@@ -139,14 +166,6 @@ export class MemoryTransport implements Transport {
         if (!this.pending.delete(entry)) return;
         fn();
       };
-      let answer: Uint8Array | Promise<Uint8Array>;
-      try {
-        // The card gets its own copy: a misbehaving card cannot alter the caller's buffer.
-        answer = card.transmit(command.slice());
-      } catch (error) {
-        settle(() => reject(wrapCardFailure(error)));
-        return;
-      }
       Promise.resolve(answer).then(
         (bytes) => settle(() => resolve(bytes)),
         (error: unknown) => settle(() => reject(wrapCardFailure(error))),

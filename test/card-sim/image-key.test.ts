@@ -3,7 +3,7 @@ import { chmodSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, wr
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe as group, expect, it } from 'vitest';
-import { ImageKey, ImageKeyError, imageKeyFile, resolveImageKey } from '../../src/card-sim/image-key.js';
+import { ImageKey, ImageKeyError, imageKeyFile, resolveImageKey } from '../../src/card-sim/index.js';
 
 let dir: string;
 let env: NodeJS.ProcessEnv;

@@ -3,21 +3,21 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe as group, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { fromHex, toHex } from '../../src/apdu/index.js';
 import {
   CardImageError,
+  buildSscCard,
   closeCardImage,
+  inspectSscTree,
   loadCardImage,
   openCardImage,
   readCardImage,
+  resolveImageKey,
+  samplePerson,
   saveCardImage,
-} from '../../src/card-sim/image.js';
-import { resolveImageKey } from '../../src/card-sim/image-key.js';
-import { samplePerson } from '../../src/card-sim/profiles/people.js';
-import { buildSscCard } from '../../src/card-sim/profiles/ssc.js';
-import { inspectSscTree } from '../../src/card-sim/profiles/ssc-inspect.js';
-import type { SimulatedCard } from '../../src/card-sim/card.js';
-import type { DfState, EfState } from '../../src/card-sim/state/index.js';
+  type DfState,
+  type EfState,
+} from '../../src/card-sim/index.js';
+import { sw } from '../support/card-exchange.js';
 import { openImageFile, testImageKey, writeUnsealedImage } from './image-fixtures.js';
 import { reportFigures, soakCount } from '../soak.js';
 
@@ -40,10 +40,6 @@ beforeEach(() => {
 afterEach(() => {
   rmSync(dir, { recursive: true, force: true });
 });
-
-function sw(card: SimulatedCard, hex: string): string {
-  return toHex(card.transmit(fromHex(hex))).slice(-4);
-}
 
 function refusal(fn: () => unknown): CardImageError {
   let caught: unknown;
@@ -77,8 +73,11 @@ function secretsOf(df: DfState, out: string[] = []): string[] {
 group('what a sealed image shows without the key', () => {
   it('nothing of the card: no key, no PIN verifier, no record, in hex or base64', () => {
     const text = readFileSync(path, 'utf8').toUpperCase();
-    const secrets = secretsOf(openImageFile(path).state.mf);
+    const state = openImageFile(path).state;
+    const secrets = secretsOf(state.mf);
     expect(secrets.length).toBeGreaterThan(20);
+    // The PKI application's SM2 private key is among them: sealed like every other card key.
+    expect(JSON.stringify(state)).toContain('"algorithm":"sm2"');
     for (const secret of secrets) {
       const probe = secret.slice(0, 16).toUpperCase();
       expect(text.includes(probe)).toBe(false);

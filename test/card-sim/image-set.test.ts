@@ -2,14 +2,19 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe as group, expect, it } from 'vitest';
-import { fromHex, toHex } from '../../src/apdu/index.js';
-import { CardImageError, closeCardImage, loadCardImage, openCardImage, saveCardImage } from '../../src/card-sim/image.js';
-import { setCardImageField } from '../../src/card-sim/image-set.js';
-import { samplePerson } from '../../src/card-sim/profiles/people.js';
-import { buildSscCard } from '../../src/card-sim/profiles/ssc.js';
-import { inspectSscTree } from '../../src/card-sim/profiles/ssc-inspect.js';
-import type { SimulatedCard } from '../../src/card-sim/card.js';
-import type { DfState } from '../../src/card-sim/state/index.js';
+import {
+  CardImageError,
+  buildSscCard,
+  closeCardImage,
+  inspectSscTree,
+  loadCardImage,
+  openCardImage,
+  samplePerson,
+  saveCardImage,
+  setCardImageField,
+  type DfState,
+} from '../../src/card-sim/index.js';
+import { sw } from '../support/card-exchange.js';
 import { openImageFile, writeUnsealedImage } from './image-fixtures.js';
 
 const SELECT_SSSE = '00A404000F7378312E73682EC9E7BBE1B1A3D5CF';
@@ -24,10 +29,6 @@ beforeEach(() => {
 afterEach(() => {
   rmSync(dir, { recursive: true, force: true });
 });
-
-function sw(card: SimulatedCard, hex: string): string {
-  return toHex(card.transmit(fromHex(hex))).slice(-4);
-}
 
 function ssse(): DfState {
   return openImageFile(path).state.mf.children[0] as DfState;
@@ -97,6 +98,21 @@ group('setCardImageField: deliberate changes, sealed again', () => {
     const count = record.records.length;
     setCardImageField(path, `record.SSSE/DF02/EF07.${count + 1}`, replaced);
     expect(((ssse().children.find((c) => c.fid === 'DF02') as DfState).children[0] as { records: string[] }).records).toHaveLength(count + 1);
+  });
+
+  it('key numbers in hex as the card numbers them, and file labels with dots in them', () => {
+    const wang = join(dir, 'wang.json');
+    saveCardImage(wang, buildSscCard(samplePerson('wang-yan')));
+    const keyOf = (df: DfState, id: number) => df.keys.find((k) => k.id === id);
+    const dfs = () => openImageFile(wang).state.mf.children.filter((c): c is DfState => c.type === 'df');
+    setCardImageField(wang, 'key.SSSE.0A.tries-left', '1');
+    expect(keyOf(dfs().find((d) => d.label === 'SSSE')!, 0x0a)?.triesLeft).toBe(1);
+    setCardImageField(wang, 'key.BANK.11.try-limit', '4');
+    expect(keyOf(dfs().find((d) => d.label === 'BANK')!, 0x11)?.tryLimit).toBe(4);
+    setCardImageField(wang, 'app.PKI/SS.CERT.ADF1.blocked', 'temporary');
+    const pki = dfs().find((d) => d.label === 'PKI')!;
+    expect((pki.children[0] as DfState).applicationBlocked).toBe('temporary');
+    expect(() => setCardImageField(wang, 'key.SSSE.0G.tries-left', '1')).toThrow(/no key 0G on SSSE$/);
   });
 
   it('any other state field by the path errors name it, checked like the rest', () => {

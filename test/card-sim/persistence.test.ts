@@ -108,3 +108,58 @@ describe('persistence hook', () => {
     expect(keyTries(card.exportState(), KID.RK)).toBe(3); // the unpersisted spend was rolled back
   });
 });
+
+describe('persistence of a counter change as a delta (onDurableDelta)', () => {
+  function deltaCard(failDelta: { at?: number } = {}): {
+    card: SimulatedCard;
+    deltas: Array<{ df: string[]; pin: string; triesLeft: number }>;
+    states: CardState[];
+  } {
+    const deltas: Array<{ df: string[]; pin: string; triesLeft: number }> = [];
+    const states: CardState[] = [];
+    const card = new SimulatedCard({
+      tree: buildTestTree(),
+      powered: true,
+      onDurableChange: (state) => {
+        states.push(JSON.parse(JSON.stringify(state)) as CardState);
+      },
+      onDurableDelta: (delta) => {
+        if (failDelta.at === deltas.length + 1) throw new Error('power lost while appending');
+        deltas.push({ df: delta.df, pin: delta.pin, triesLeft: delta.triesLeft });
+      },
+    });
+    return { card, deltas, states };
+  }
+
+  it('gets each spent and restored try, before the answer, and the whole state for anything else', () => {
+    const { card, deltas, states } = deltaCard();
+    selectSsse(card);
+    expect(sw(card, '0020000003000000')).toBe('63C2');
+    expect(sw(card, '0020000003123456')).toBe('9000');
+    const ssse = (card.exportState().mf.children[0] as { fid: string }).fid;
+    expect(deltas).toEqual([
+      { df: [ssse], pin: deltas[0]?.pin, triesLeft: 2 },
+      { df: [ssse], pin: deltas[0]?.pin, triesLeft: 1 },
+      { df: [ssse], pin: deltas[0]?.pin, triesLeft: 3 },
+    ]);
+    expect(states).toHaveLength(0);
+    send(card, '00A4000C02DF02');
+    expect(externalAuth(card, KID.UK)).toBe(0x9000);
+    expect(states.map((s) => keyTries(s, KID.UK))).toEqual([2, 3]);
+    // The full states carry the counters the deltas set.
+    expect(appTries(states[0]!)).toBe(3);
+  });
+
+  it('answers 6581 and rolls the counter back to the last written one when the delta cannot be written', () => {
+    const { card, deltas } = deltaCard({ at: 2 });
+    selectSsse(card);
+    expect(sw(card, '0020000003000000')).toBe('63C2');
+    expect(sw(card, '0020000003000000')).toBe('6581');
+    expect(deltas.map((d) => d.triesLeft)).toEqual([2]);
+    expect(appTries(card.exportState())).toBe(2);
+  });
+
+  it('is refused without onDurableChange', () => {
+    expect(() => new SimulatedCard({ tree: buildTestTree(), onDurableDelta: () => {} })).toThrow(/onDurableChange/);
+  });
+});

@@ -4,11 +4,17 @@ import { concatBytes, fromHex } from '../../src/apdu/index.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SimulatedCard, type CardState } from '../../src/card-sim/index.js';
-import { closeCardImage, loadCardImage, openCardImage, saveCardImage } from '../../src/card-sim/image.js';
-import { samplePerson } from '../../src/card-sim/profiles/people.js';
-import { buildSscCard } from '../../src/card-sim/profiles/ssc.js';
-import { inspectSscTree } from '../../src/card-sim/profiles/ssc-inspect.js';
+import {
+  SimulatedCard,
+  buildSscCard,
+  closeCardImage,
+  inspectSscTree,
+  loadCardImage,
+  openCardImage,
+  samplePerson,
+  saveCardImage,
+  type CardState,
+} from '../../src/card-sim/index.js';
 import { cli } from '../cli/run-cli.js';
 import { reportFigures, soakCount, soakTimeout } from '../soak.js';
 import { SSSE_NAME, buildTestTree } from './fixtures.js';

@@ -1,10 +1,9 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe as group, expect, it } from 'vitest';
+import { describe as group, expect, it } from 'vitest';
 import { inspectSscTree, loadCardImage } from '../../src/card-sim/index.js';
-import { cli } from './run-cli.js';
+import { cli, newCardImagePerTest } from './run-cli.js';
 import { reportFigures, soakCount, soakTimeout } from '../soak.js';
 
 /*
@@ -42,20 +41,11 @@ function verifySw(run: Run): string {
   return /([0-9A-F]{4}) /.exec(responses[1] as string)?.[1] ?? '';
 }
 
-let dir: string;
-let image: string;
-beforeEach(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'sscard-cli-parallel-'));
-  image = join(dir, 'card.json');
-  expect((await cli('card', 'new', image)).code).toBe(0);
-});
-afterEach(() => {
-  rmSync(dir, { recursive: true, force: true });
-});
+const files = newCardImagePerTest('sscard-cli-parallel-');
 
 group('sscard apdu, several processes on one image', () => {
   it('five wrong PINs at once spend all three tries, and the right PIN after them is refused', async () => {
-    const verify = (pin: string) => sscard('apdu', '--card', image, SELECT_SSSE, `0020000003${pin}`);
+    const verify = (pin: string) => sscard('apdu', '--card', files.image, SELECT_SSSE, `0020000003${pin}`);
     let exited = 0;
     let thirdExited!: () => void;
     const afterThree = new Promise<void>((resolve) => (thirdExited = resolve));
@@ -74,9 +64,9 @@ group('sscard apdu, several processes on one image', () => {
     const wrongSws = runs.slice(0, 5).map(verifySw).sort();
     expect(wrongSws).toEqual(['63C0', '63C1', '63C2', '6983', '6983']);
     expect(verifySw(runs[5] as Run)).toBe('6983');
-    expect(inspectSscTree(loadCardImage(image).tree).appPin).toMatchObject({ triesLeft: 0, blocked: true });
+    expect(inspectSscTree(loadCardImage(files.image).tree).appPin).toMatchObject({ triesLeft: 0, blocked: true });
     // Every process let go of the image.
-    expect(existsSync(`${image}.lock`)).toBe(false);
+    expect(existsSync(`${files.image}.lock`)).toBe(false);
   }, 120_000);
 
   /*
@@ -90,13 +80,13 @@ group('sscard apdu, several processes on one image', () => {
   const ROUNDS = soakCount(1, 10);
 
   it(`${PROCESSES} processes x ${WRONG_PER_PROCESS} wrong PINs, ${ROUNDS} round(s): every decrement lands`, async () => {
-    expect((await cli('card', 'set', image, 'pin.app.try-limit', '15')).code).toBe(0);
+    expect((await cli('card', 'set', files.image, 'pin.app.try-limit', '15')).code).toBe(0);
     let decrements = 0;
     let landed = 0;
     for (let round = 0; round < ROUNDS; round++) {
-      expect((await cli('card', 'set', image, 'pin.app.tries-left', '15')).code).toBe(0);
+      expect((await cli('card', 'set', files.image, 'pin.app.tries-left', '15')).code).toBe(0);
       const runs = await Promise.all(
-        Array.from({ length: PROCESSES }, () => sscard('apdu', '--card', image, SELECT_SSSE, ...Array(WRONG_PER_PROCESS).fill(`0020000003${WRONG_PIN}`))),
+        Array.from({ length: PROCESSES }, () => sscard('apdu', '--card', files.image, SELECT_SSSE, ...Array(WRONG_PER_PROCESS).fill(`0020000003${WRONG_PIN}`))),
       );
       const answers: number[] = [];
       for (const run of runs) {
@@ -107,7 +97,7 @@ group('sscard apdu, several processes on one image', () => {
       }
       // Each answer is a distinct count of tries left: the decrements took turns.
       expect(answers.sort((a, b) => b - a)).toEqual(Array.from({ length: PROCESSES * WRONG_PER_PROCESS }, (_, i) => 14 - i));
-      const left = inspectSscTree(loadCardImage(image).tree).appPin?.triesLeft as number;
+      const left = inspectSscTree(loadCardImage(files.image).tree).appPin?.triesLeft as number;
       expect(left).toBe(15 - PROCESSES * WRONG_PER_PROCESS);
       decrements += PROCESSES * WRONG_PER_PROCESS;
       landed += 15 - left;

@@ -1,25 +1,15 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe as group, expect, it } from 'vitest';
-import { cli } from './run-cli.js';
+import { describe as group, expect, it } from 'vitest';
+import { cli, newCardImagePerTest } from './run-cli.js';
 
 const SELECT_SSSE = '00A404000F7378312E73682EC9E7BBE1B1A3D5CF';
-let dir: string;
-let image: string;
-beforeEach(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'sscard-cli-apdu-'));
-  image = join(dir, 'card.json');
-  expect((await cli('card', 'new', image)).code).toBe(0);
-});
-afterEach(() => {
-  rmSync(dir, { recursive: true, force: true });
-});
+const files = newCardImagePerTest('sscard-cli-apdu-');
 
 group('sscard apdu', () => {
   it('prints each response with its status word described', async () => {
     // With Le the SELECT answers the FCI; without it (case 3) a T=1 card answers 9000 alone.
-    const r = await cli('apdu', '--card', image, `${SELECT_SSSE}00`, '00 B2 07 2C 00', SELECT_SSSE);
+    const r = await cli('apdu', '--card', files.image, `${SELECT_SSSE}00`, '00 B2 07 2C 00', SELECT_SSSE);
     expect(r.code).toBe(0);
     expect(r.stdout).toBe(
       [
@@ -35,14 +25,14 @@ group('sscard apdu', () => {
   });
 
   it('saves the card state back: a wrong PIN stays spent across invocations', async () => {
-    const first = await cli('apdu', '--card', image, SELECT_SSSE, '0020000003999999');
+    const first = await cli('apdu', '--card', files.image, SELECT_SSSE, '0020000003999999');
     expect(first.stdout).toContain('< 63C2 2 tries left (wrong PIN or key, or a try counter query)');
-    const second = await cli('apdu', '--card', image, SELECT_SSSE, '0020000000');
+    const second = await cli('apdu', '--card', files.image, SELECT_SSSE, '0020000000');
     expect(second.stdout).toContain('< 63C2');
   });
 
   it('masks PIN data in the echo', async () => {
-    const r = await cli('apdu', '--card', image, SELECT_SSSE, '0020000003123456', '805E010007123456FF654321');
+    const r = await cli('apdu', '--card', files.image, SELECT_SSSE, '0020000003123456', '805E010007123456FF654321');
     expect(r.stdout).toContain('> 0020000003 ****');
     expect(r.stdout).toContain('> 805E010007 ****');
     expect(r.stdout).not.toMatch(/123456|654321/);
@@ -50,7 +40,7 @@ group('sscard apdu', () => {
 
   it('masks after the header any argument that is not exactly one APDU (two joined), in the echo and the trace', async () => {
     const joined = `${SELECT_SSSE}0020000003730519`;
-    const r = await cli('apdu', '--card', image, '--trace', joined, '00B2072C00730519');
+    const r = await cli('apdu', '--card', files.image, '--trace', joined, '00B2072C00730519');
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('> 00A40400 ****\n< 6700');
     expect(r.stdout).toContain('> 00B2072C ****\n< 6700');
@@ -59,7 +49,7 @@ group('sscard apdu', () => {
   });
 
   it('prints a masked trace to stderr with --trace, stdout unchanged', async () => {
-    const r = await cli('apdu', '--card', image, '--trace', SELECT_SSSE, '0020000003123456');
+    const r = await cli('apdu', '--card', files.image, '--trace', SELECT_SSSE, '0020000003123456');
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('> 0020000003 ****');
     const lines = r.stderr.trimEnd().split('\n');
@@ -70,33 +60,33 @@ group('sscard apdu', () => {
   });
 
   it('rejects bad hex before sending anything', async () => {
-    const before = readFileSync(image, 'utf8');
-    const r = await cli('apdu', '--card', image, '0020000003999999', '00A4 0G');
+    const before = readFileSync(files.image, 'utf8');
+    const r = await cli('apdu', '--card', files.image, '0020000003999999', '00A4 0G');
     expect(r.code).toBe(1);
     expect(r.stdout).toBe('');
     expect(r.stderr).toBe('sscard: APDU 2: invalid hex character "G" at position 6 [APDU_PARSE]\n');
-    expect(readFileSync(image, 'utf8')).toBe(before);
-    expect((await cli('apdu', '--card', image, '00A4')).stderr).toMatch(/^sscard: APDU 1: 2 bytes is too short/);
+    expect(readFileSync(files.image, 'utf8')).toBe(before);
+    expect((await cli('apdu', '--card', files.image, '00A4')).stderr).toMatch(/^sscard: APDU 1: 2 bytes is too short/);
   });
 
   it('never repeats a bad argument, which may hold PIN digits', async () => {
-    const odd = await cli('apdu', '--card', image, SELECT_SSSE, '00200000031234567');
+    const odd = await cli('apdu', '--card', files.image, SELECT_SSSE, '00200000031234567');
     expect(odd.code).toBe(1);
     expect(odd.stderr).toBe('sscard: APDU 2: odd number of hex digits (17) [APDU_PARSE]\n');
-    const typo = await cli('apdu', '--card', image, '0020000003 12 34 5O');
+    const typo = await cli('apdu', '--card', files.image, '0020000003 12 34 5O');
     expect(typo.stderr).toBe('sscard: APDU 1: invalid hex character "O" at position 18 [APDU_PARSE]\n');
     expect(odd.stdout + odd.stderr + typo.stdout + typo.stderr).not.toMatch(/1234|12 34/);
   });
 
   it('names a missing image, a missing --card and unknown options in one line', async () => {
-    const missing = join(dir, 'none.json');
+    const missing = join(files.path, 'none.json');
     const r = await cli('apdu', '--card', missing, SELECT_SSSE);
     expect(r.code).toBe(1);
     expect(r.stderr).toBe(`sscard: card image ${missing}: file not found [CARD_IMAGE_NOT_FOUND]\n`);
     const noCard = await cli('apdu', SELECT_SSSE);
     expect(noCard.code).toBe(1);
     expect(noCard.stderr).toMatch(/^sscard: no card: give --card <image> .* or --reader <name\|index> .*\[CLI_INPUT\]\n$/);
-    const unknown = await cli('apdu', '--card', image, '--verbose', SELECT_SSSE);
+    const unknown = await cli('apdu', '--card', files.image, '--verbose', SELECT_SSSE);
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toBe("sscard: unknown option '--verbose'\n");
   });

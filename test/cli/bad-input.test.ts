@@ -3,11 +3,7 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, s
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe as group, expect, it } from 'vitest';
-import { loadCardImage, saveCardImage } from '../../src/card-sim/image.js';
-import { imageKeyFile } from '../../src/card-sim/image-key.js';
-import { samplePerson } from '../../src/card-sim/profiles/people.js';
-import { buildSscCard } from '../../src/card-sim/profiles/ssc.js';
-import type { DfState } from '../../src/card-sim/state/index.js';
+import { buildSscCard, imageKeyFile, loadCardImage, samplePerson, saveCardImage, type DfState } from '../../src/card-sim/index.js';
 import { openImageFile, testImageKey, writeSealedStateText, writeUnsealedImage } from '../card-sim/image-fixtures.js';
 import { SOAK, reportFigures, soakTimeout } from '../soak.js';
 import { cli, cliWithStdin, type CliRun } from './run-cli.js';
@@ -113,6 +109,7 @@ function rows(): Row[] {
     { args: ['doctor', PIN] },
     { args: ['demo', `--pin=${PIN}`] },
     { args: ['script'] },
+    { args: ['pos', '--card', img, `--pin-stdin=${PIN}`] },
     // card new: the image exists, the document is bad.
     { args: ['card', 'new', img] },
     { args: ['card', 'new', f('new.json'), '--from', f('person-syntax.json')] },
@@ -130,6 +127,7 @@ function rows(): Row[] {
       verify(image),
       { args: ['script', f('select.apdu'), '--card', image] },
       { args: ['card', 'set', image, 'pin.app.tries-left', '3'] },
+      { args: ['pos', '--card', image, '--verify', '--pin-stdin'], stdin: `${PIN}\n` },
     ]),
     { args: ['sim', 'serve', '--card', f('tampered.json')] },
     // Bad APDUs: never the argument.

@@ -1,8 +1,8 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe as group, expect, it } from 'vitest';
+import { describe as group, expect, it } from 'vitest';
+import { tempDirPerTest } from '../support/temp-dir.js';
 
 const BIN = join(import.meta.dirname, '..', '..', 'src', 'cli', 'bin.ts');
 
@@ -30,17 +30,11 @@ function sscardIntoClosedPipe(...args: string[]): Promise<{ code: number | null;
   });
 }
 
-let dir: string;
-beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'sscard-bin-'));
-});
-afterEach(() => {
-  rmSync(dir, { recursive: true, force: true });
-});
+const tmp = tempDirPerTest('sscard-bin-');
 
 group('sscard executable', () => {
   it('creates, drives and shows a card, without colour codes on a pipe', () => {
-    const image = join(dir, 'card.json');
+    const image = join(tmp.path, 'card.json');
     const created = sscard('card', 'new', image, '--spec', '3.00');
     expect(created).toMatchObject({ code: 0, stderr: '' });
     const sent = sscard('apdu', '--card', image, '00A404000F7378312E73682EC9E7BBE1B1A3D5CF', '0020000003111111');
@@ -60,7 +54,7 @@ group('sscard executable', () => {
   });
 
   it('ends quietly with status 141 (as for SIGPIPE) when its stdout is closed, for every kind of command', async () => {
-    const image = join(dir, 'card.json');
+    const image = join(tmp.path, 'card.json');
     expect(sscard('card', 'new', image).code).toBe(0);
     const runs = await Promise.all([
       sscardIntoClosedPipe('card', 'show', image),
@@ -77,9 +71,9 @@ group('sscard executable', () => {
   });
 
   it('exits non-zero with one line on bad input', () => {
-    const missing = sscard('card', 'show', join(dir, 'none.json'));
+    const missing = sscard('card', 'show', join(tmp.path, 'none.json'));
     expect(missing.code).toBe(1);
-    expect(missing.stderr).toBe(`sscard: card image ${join(dir, 'none.json')}: file not found [CARD_IMAGE_NOT_FOUND]\n`);
+    expect(missing.stderr).toBe(`sscard: card image ${join(tmp.path, 'none.json')}: file not found [CARD_IMAGE_NOT_FOUND]\n`);
     const unknown = sscard('frobnicate');
     expect(unknown.code).toBe(1);
     expect(unknown.stderr.trim().split('\n')).toHaveLength(1);

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildSscCard, samplePerson, saveCardImage } from '../../src/card-sim/index.js';
+import { DEFAULT_INSPECTOR_PORT } from '../../src/inspector/index.js';
 import type { InspectorState } from '../../src/inspector/index.js';
 import { cli } from './run-cli.js';
 
@@ -67,6 +68,11 @@ describe('sscard inspect', { timeout: 120_000 }, () => {
     const missing = await cli('inspect', join(dir, 'nope.json'), '--listen', '0');
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(/nope\.json.*\[CARD_IMAGE_NOT_FOUND\]/);
+  });
+
+  it('names the inspector default port in its help', async () => {
+    const help = await cli('inspect', '--help');
+    expect(help.stdout).toContain(`default 127.0.0.1:${DEFAULT_INSPECTOR_PORT}`);
   });
 
   it('sim serve: developer actions need the inspector', async () => {

@@ -1,7 +1,7 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe as group, expect, it } from 'vitest';
+import { describe as group, expect, it } from 'vitest';
+import { tempDirPerTest } from '../support/temp-dir.js';
 import { cli } from './run-cli.js';
 
 /* The README's example APDU script, as a reader copies it: it runs on a new card, and again. */
@@ -16,21 +16,15 @@ function readmeScript(): string {
   return block[1] as string;
 }
 
-let dir: string;
-beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'sscard-readme-'));
-});
-afterEach(() => {
-  rmSync(dir, { recursive: true, force: true });
-});
+const tmp = tempDirPerTest('sscard-readme-');
 
 group('the README example script', () => {
   it('runs on a new card and then again, with the same answers', async () => {
     const script = readmeScript();
     expect(script).toContain('00 20 00 00 03 11 11 11');
-    const file = join(dir, 'session.apdu');
+    const file = join(tmp.path, 'session.apdu');
     writeFileSync(file, script);
-    const image = join(dir, 'card.json');
+    const image = join(tmp.path, 'card.json');
     expect((await cli('card', 'new', image)).code).toBe(0);
     const first = await cli('script', file, '--card', image);
     expect(first.stderr).toBe('');

@@ -1,7 +1,9 @@
+import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { vi } from 'vitest';
+import { beforeEach, expect, vi } from 'vitest';
 import { runCli } from '../../src/cli/main.js';
 import type { CliIo } from '../../src/cli/pin-input.js';
+import { tempDirPerTest, type TempDir } from '../support/temp-dir.js';
 
 export interface CliRun {
   code: number;
@@ -40,4 +42,26 @@ async function cliWith(io: Partial<CliIo>, ...args: string[]): Promise<CliRun> {
     out.mockRestore();
     err.mockRestore();
   }
+}
+
+export interface CardImageDir extends TempDir {
+  /** `card.json` in the directory: a new card's image (`sscard card new`). */
+  readonly image: string;
+}
+
+/** A temporary directory for each test, holding a new card's image made by `sscard card new`. */
+export function newCardImagePerTest(prefix: string): CardImageDir {
+  const tmp = tempDirPerTest(prefix);
+  const files = {
+    get path(): string {
+      return tmp.path;
+    },
+    get image(): string {
+      return join(tmp.path, 'card.json');
+    },
+  };
+  beforeEach(async () => {
+    expect((await cli('card', 'new', files.image)).code).toBe(0);
+  });
+  return files;
 }

@@ -1,26 +1,16 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe as group, expect, it } from 'vitest';
+import { describe as group, expect, it } from 'vitest';
 import { fc, test } from '@fast-check/vitest';
 import { ScriptError, matchesResponse, parseResponsePattern, parseScript, stepRunsOn } from '../../src/cli/commands/script.js';
 import { toHex } from '../../src/apdu/index.js';
-import { cli } from './run-cli.js';
+import { cli, newCardImagePerTest } from './run-cli.js';
 import { expectThrowsClass } from '../support/throws.js';
 
-let dir: string;
-let image: string;
-beforeEach(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'sscard-cli-script-'));
-  image = join(dir, 'card.json');
-  expect((await cli('card', 'new', image)).code).toBe(0);
-});
-afterEach(() => {
-  rmSync(dir, { recursive: true, force: true });
-});
+const files = newCardImagePerTest('sscard-cli-script-');
 
 function script(text: string): string {
-  const path = join(dir, 'test.apdu');
+  const path = join(files.path, 'test.apdu');
   writeFileSync(path, text);
   return path;
 }
@@ -28,7 +18,7 @@ function script(text: string): string {
 group('sscard script', () => {
   it('prints a masked trace to stderr with --trace', async () => {
     const path = script('00A4 0400 0F 7378312E73682EC9E7BBE1B1A3D5CF\n805E0100 07 123456 FF 654321 -> 9000\n');
-    const r = await cli('script', path, '--card', image, '--trace');
+    const r = await cli('script', path, '--card', files.image, '--trace');
     expect(r.code).toBe(0);
     expect(r.stderr).toMatch(/^#1 SELECT .*\n#2 CHANGE PIN \[change\] 80 5E 01 00 Lc=7 data=\*\*\*\* -> 9000 success .*\n$/);
     expect(r.stderr + r.stdout).not.toMatch(/123456|654321|12 34 56|65 43 21/);
@@ -51,7 +41,7 @@ group('sscard script', () => {
         '0020000000 -> 63C2           # the wrong PIN stayed spent',
       ].join('\n'),
     );
-    const r = await cli('script', path, '--card', image);
+    const r = await cli('script', path, '--card', files.image);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('< 0709413130353030303331 9000 success');
@@ -66,7 +56,7 @@ group('sscard script', () => {
     const path = script(
       ['00A404000F7378312E73682EC9E7BBE1B1A3D5CF -> * 9000', '# a comment', '00B2072C00 -> 0709 * 6A83', '00B2012C00'].join('\n'),
     );
-    const r = await cli('script', path, '--card', image);
+    const r = await cli('script', path, '--card', files.image);
     expect(r.code).toBe(1);
     expect(r.stderr).toBe(
       `sscard: ${path}:3: expected 0709 * 6A83, card answered 0709413130353030303331 9000 to 00B2072C00 [SCRIPT_MISMATCH]\n`,
@@ -76,17 +66,17 @@ group('sscard script', () => {
 
   it('checks the whole script before sending anything', async () => {
     const path = script(['0020000003999999', 'select ssse', '00B2'].join('\n'));
-    const r = await cli('script', path, '--card', image);
+    const r = await cli('script', path, '--card', files.image);
     expect(r.code).toBe(1);
     expect(r.stdout).toBe('');
     expect(r.stderr).toMatch(new RegExp(`^sscard: .*test\\.apdu:2: not an APDU, reset, power-off or power-on: .*\\[SCRIPT_SYNTAX\\]\\n$`));
     // The wrong PIN on line 1 was never sent.
-    const after = await cli('apdu', '--card', image, '00A404000F7378312E73682EC9E7BBE1B1A3D5CF', '0020000000');
+    const after = await cli('apdu', '--card', files.image, '00A404000F7378312E73682EC9E7BBE1B1A3D5CF', '0020000000');
     expect(after.stdout).toContain('< 63C3');
   });
 
   it('never repeats a malformed APDU line, which may hold PIN digits', async () => {
-    const r = await cli('script', script('00A404000F7378312E73682EC9E7BBE1B1A3D5CF\n0020000003 1234567 -> 9000\n'), '--card', image);
+    const r = await cli('script', script('00A404000F7378312E73682EC9E7BBE1B1A3D5CF\n0020000003 1234567 -> 9000\n'), '--card', files.image);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/test\.apdu:2: not an APDU, reset, power-off or power-on: odd number of hex digits \(17\) \[SCRIPT_SYNTAX\]\n$/);
     expect(r.stdout + r.stderr).not.toMatch(/1234/);
@@ -101,7 +91,7 @@ group('sscard script', () => {
         '00B2072C00 -> 07 09 * 9000',
       ].join('\n'),
     );
-    const r = await cli('script', path, '--card', image);
+    const r = await cli('script', path, '--card', files.image);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).not.toContain('00C000001B');
@@ -112,16 +102,16 @@ group('sscard script', () => {
   });
 
   it('reports bad expectations and sending to a powered-off card', async () => {
-    expect((await cli('script', script('00A40000 -> 90'), '--card', image)).stderr).toMatch(/:1: bad expected response "90": .*SW bytes/);
-    expect((await cli('script', script('00A40000 -> 6F * 90 00 00'), '--card', image)).stderr).toMatch(
+    expect((await cli('script', script('00A40000 -> 90'), '--card', files.image)).stderr).toMatch(/:1: bad expected response "90": .*SW bytes/);
+    expect((await cli('script', script('00A40000 -> 6F * 90 00 00'), '--card', files.image)).stderr).toMatch(
       /:1: bad expected response .*exactly the two SW bytes/,
     );
-    expect((await cli('script', script('00A40000 -> * 90 * 00'), '--card', image)).stderr).toMatch(/only one '\*'/);
-    const off = await cli('script', script('power-off\n00A4000002 3F00'), '--card', image);
+    expect((await cli('script', script('00A40000 -> * 90 * 00'), '--card', files.image)).stderr).toMatch(/only one '\*'/);
+    const off = await cli('script', script('power-off\n00A4000002 3F00'), '--card', files.image);
     expect(off.code).toBe(1);
     expect(off.stderr).toMatch(/:2: the card is powered off \(add power-on before this line\) \[SCRIPT_CARD_OFF\]/);
-    const missing = await cli('script', join(dir, 'none.apdu'), '--card', image);
-    expect(missing.stderr).toBe(`sscard: ${join(dir, 'none.apdu')}: file not found [CLI_INPUT]\n`);
+    const missing = await cli('script', join(files.path, 'none.apdu'), '--card', files.image);
+    expect(missing.stderr).toBe(`sscard: ${join(files.path, 'none.apdu')}: file not found [CLI_INPUT]\n`);
   });
 });
 

@@ -39,6 +39,13 @@ export function idOf(doc: Record<string, unknown>): string {
   return (doc['person'] as { idNumber: string }).idNumber;
 }
 
+/** Issues a card at the window to a new person: the person's document and ID number, the card, the document as stored. */
+export async function issueToNewPerson(registry: Registry, opts: Parameters<typeof personDocument>[0] = {}) {
+  const doc = personDocument(opts);
+  const issued = await registry.issueCard(WINDOW, { document: doc });
+  return { doc, id: idOf(doc), card: issued.card, stored: issued.document };
+}
+
 export interface BackendHandle {
   /** The registry under test (open for the whole describe block). */
   registry: Registry;

@@ -17,7 +17,7 @@ import {
 } from '../../src/office/index.js';
 import type { CardStatus, OperationContext } from '../../src/office/index.js';
 import { BlacklistFile } from '../../src/terminal/index.js';
-import { ADMIN, BANK, HOTLINE, POS, WINDOW, describeBackends, idOf, manualClock, personDocument } from './fixtures.js';
+import { ADMIN, BANK, HOTLINE, POS, WINDOW, describeBackends, issueToNewPerson, manualClock, personDocument } from './fixtures.js';
 
 const IVR: OperationContext = { terminalId: 'ivr-12333-1', role: 'hotline', channel: 'ivr' };
 const PORTAL: OperationContext = { terminalId: 'portal-web-1', role: 'portal', channel: 'online' };
@@ -36,11 +36,7 @@ describeBackends(
   'loss reporting and replacement',
   (backend) => {
     const reg = () => backend().registry;
-    const issue = async (opts: Parameters<typeof personDocument>[0] = {}) => {
-      const doc = personDocument(opts);
-      const issued = await reg().issueCard(WINDOW, { document: doc });
-      return { doc, id: idOf(doc), card: issued.card };
-    };
+    const issue = (opts: Parameters<typeof personDocument>[0] = {}) => issueToNewPerson(reg(), opts);
     const refusal = async (p: Promise<unknown>) => p.then(() => undefined, (e: unknown) => e);
     const lastEntry = async (cardNumber: string) => (await reg().history(cardNumber)).at(-1);
 

@@ -14,7 +14,7 @@ import {
 } from '../../src/office/index.js';
 import type { OperationContext } from '../../src/office/index.js';
 import { databaseOf } from '../../src/office/registry.js';
-import { ADMIN, BANK, HOTLINE, POS, WINDOW, describeBackends, idOf, manualClock, personDocument } from './fixtures.js';
+import { ADMIN, BANK, HOTLINE, POS, WINDOW, describeBackends, idOf, issueToNewPerson, manualClock, personDocument } from './fixtures.js';
 
 const clock = manualClock('2025-03-01T02:00:00Z');
 
@@ -22,11 +22,7 @@ describeBackends(
   'registry',
   (backend) => {
     const reg = () => backend().registry;
-    const issue = async (opts: Parameters<typeof personDocument>[0] = {}) => {
-      const doc = personDocument(opts);
-      const issued = await reg().issueCard(WINDOW, { document: doc });
-      return { doc, card: issued.card, stored: issued.document };
-    };
+    const issue = (opts: Parameters<typeof personDocument>[0] = {}) => issueToNewPerson(reg(), opts);
 
     it('issues a card: numbers from the sequence, dates from the clock, both sides, PIN initial, document stored without PINs', async () => {
       const { doc, card, stored } = await issue({ financial: true, spec: '2.00' });

@@ -5,6 +5,7 @@ import {
   PinFormatError,
   decodeChangePinData,
   decodePinBcd,
+  decodePinBcdDigits,
   decodePinBlockFormat2,
   encodeChangePinData,
   encodePinBcd,
@@ -181,6 +182,27 @@ describe('ISO 9564 format-2 PIN block', () => {
       }),
       { numRuns: 300 },
     );
+  });
+});
+
+describe('decodePinBcdDigits', () => {
+  it('gives the ASCII bytes of what decodePinBcd gives, and refuses exactly what it refuses', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 0, maxLength: 8 }), (bytes) => {
+        let text: string | PinFormatError;
+        try {
+          text = decodePinBcd(bytes);
+        } catch (error) {
+          text = error as PinFormatError;
+        }
+        if (typeof text === 'string') {
+          expect(Buffer.from(decodePinBcdDigits(bytes)).toString('latin1')).toBe(text);
+        } else {
+          expect(expectThrowsClass(() => decodePinBcdDigits(bytes), PinFormatError).problem).toBe(text.problem);
+        }
+      }),
+    );
+    expect(toHex(decodePinBcdDigits(fromHex('12345F')))).toBe('3132333435');
   });
 });
 

@@ -293,6 +293,14 @@ export abstract class RecordFile extends ElementaryFile {
     return r === undefined ? undefined : new Uint8Array(r);
   }
 
+  /**
+   * Record `n` as stored, not a copy: for the OS's READ RECORD, whose answer copies it into the
+   * R-APDU. Never hand it out or write to it.
+   */
+  recordView(n: number): Uint8Array | undefined {
+    return this.recordList[n - 1];
+  }
+
   override records(): Uint8Array[] {
     return this.recordList.map((r) => new Uint8Array(r));
   }

@@ -1,4 +1,4 @@
-import { toHex } from '../../apdu/index.js';
+import { bytesEqual, toHex } from '../../apdu/index.js';
 import { CardTreeError } from '../errors.js';
 import type { EfOptions } from './ef-options.js';
 import { ElementaryFile, createElementaryFile } from './elementary-files.js';
@@ -15,6 +15,18 @@ export type FileNode = DedicatedFile | ElementaryFile;
  * (P2 00; APPLICATION UNBLOCK lifts it) or 'permanent' (P2 01; final).
  */
 export type ApplicationBlock = 'temporary' | 'permanent';
+
+/**
+ * A durable change small enough to be written as itself (a delta): a PIN's try counter, spent or
+ * restored. Any other change (a record, a key counter, a block, a new PIN) is reported without
+ * one, and the whole card state is what gets written.
+ */
+export interface DurableChange {
+  kind: 'pin-tries';
+  owner: DedicatedFile;
+  pin: string;
+  triesLeft: number;
+}
 
 export const APPLICATION_BLOCKS: readonly ApplicationBlock[] = ['temporary', 'permanent'];
 
@@ -205,7 +217,9 @@ export class DedicatedFile {
     if (this.#pins.some((p) => p.reference === ref)) {
       throw new CardTreeError(`${this.name} already has a PIN with reference ${ref}`);
     }
-    const pin = new CardPin(options, () => this.notifyDurableChange());
+    const pin = new CardPin(options, (triesLeft) =>
+      this.notifyDurableChange(triesLeft === undefined ? undefined : { kind: 'pin-tries', owner: this, pin: id, triesLeft }),
+    );
     this.#pins.push(pin);
     return pin;
   }
@@ -228,7 +242,9 @@ export class DedicatedFile {
 
   /** The child EF with this SFI. */
   efBySfi(sfi: number): ElementaryFile | undefined {
-    return this.#children.find((c): c is ElementaryFile => c.kind === 'ef' && c.sfi === sfi);
+    // A plain loop: every SFI-addressed read looks its EF up here.
+    for (const c of this.#children) if (c.kind === 'ef' && c.sfi === sfi) return c;
+    return undefined;
   }
 
   /** This DF's own PIN with this id. */
@@ -247,9 +263,12 @@ export class DedicatedFile {
     return this instanceof MasterFile ? this : undefined;
   }
 
-  /** Tells the owning card that persistent state changed (no-op while not attached to a card). */
-  notifyDurableChange(): void {
-    this.root()?.notifyDurableChange();
+  /**
+   * Tells the owning card that persistent state changed (no-op while not attached to a card):
+   * with `change` when a counter alone changed, without when anything else did.
+   */
+  notifyDurableChange(change?: DurableChange): void {
+    this.root()?.notifyDurableChange(change);
   }
 
   /** FIDs from the MF down to this DF (MF excluded; [] for the MF). */
@@ -284,7 +303,7 @@ export interface MasterFileOptions {
  * installs: every durable change anywhere in the tree reaches it synchronously.
  */
 export class MasterFile extends DedicatedFile {
-  #listener: (() => void) | undefined;
+  #listener: ((change?: DurableChange) => void) | undefined;
   #atrCardBytes: Uint8Array;
   #cardBlocked: boolean;
 
@@ -326,15 +345,15 @@ export class MasterFile extends DedicatedFile {
    * Installs the function called on every durable change (the card does this; one card per tree).
    * Pass undefined to detach.
    */
-  setDurableChangeListener(listener: (() => void) | undefined): void {
+  setDurableChangeListener(listener: ((change?: DurableChange) => void) | undefined): void {
     if (listener !== undefined && this.#listener !== undefined) {
       throw new CardTreeError('this card tree is already attached to a card');
     }
     this.#listener = listener;
   }
 
-  override notifyDurableChange(): void {
-    this.#listener?.();
+  override notifyDurableChange(change?: DurableChange): void {
+    this.#listener?.(change);
   }
 
   /** The node at a path of FIDs below the MF (as returned by `path()`), or undefined. */
@@ -344,11 +363,18 @@ export class MasterFile extends DedicatedFile {
 
   /** The first DF in the tree whose DF name equals `name`. */
   findByDfName(name: Uint8Array): DedicatedFile | undefined {
-    const hex = toHex(name);
-    for (const n of this.walk()) {
-      if (n.kind === 'df' && n.dfName !== undefined && toHex(n.dfName) === hex) return n;
-    }
-    return undefined;
+    return dfNamed(this, name);
   }
 }
 
+
+/** The first DF at or below `df` (depth first, in tree order) whose DF name is `name`. */
+function dfNamed(df: DedicatedFile, name: Uint8Array): DedicatedFile | undefined {
+  if (df.dfName !== undefined && bytesEqual(df.dfName, name)) return df;
+  for (const child of df.children) {
+    if (child.kind !== 'df') continue;
+    const found = dfNamed(child, name);
+    if (found !== undefined) return found;
+  }
+  return undefined;
+}

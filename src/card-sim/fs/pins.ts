@@ -42,9 +42,9 @@ export interface CardPinOptions {
  */
 class CardPinStore implements PinStore {
   #record: PinRecord | undefined;
-  #persist: () => void;
+  #persist: (triesLeft?: number) => void;
 
-  constructor(persist: () => void, record?: PinRecord) {
+  constructor(persist: (triesLeft?: number) => void, record?: PinRecord) {
     this.#persist = persist;
     this.#record = record === undefined ? undefined : clonePinRecord(record);
   }
@@ -57,6 +57,15 @@ class CardPinStore implements PinStore {
   save(record: PinRecord): void {
     this.#record = clonePinRecord(record);
     this.#persist();
+  }
+
+  saveTriesLeft(triesLeft: number): void {
+    const r = this.#record;
+    if (r === undefined) throw new CardTreeError('PIN record written before it was personalized');
+    // A new record object, not an edit in place (load() hands out copies, but a record being
+    // persisted must not change under the hook); spelt out, as a spread is slower here.
+    this.#record = { tryLimit: r.tryLimit, triesLeft, initial: r.initial, verifier: r.verifier };
+    this.#persist(triesLeft);
   }
 
   /** Replaces the record without persisting (rolling back to the last persisted state). */
@@ -92,8 +101,11 @@ export class CardPin {
   #store: CardPinStore;
   #pin: Pin;
 
-  /** `persist` is called on every record save; it is the owning tree's durable-change notifier. */
-  constructor(options: CardPinOptions, persist: () => void) {
+  /**
+   * `persist` is called on every record save; it is the owning tree's durable-change notifier,
+   * given the new counter when the counter alone changed.
+   */
+  constructor(options: CardPinOptions, persist: (triesLeft?: number) => void) {
     const { id } = options;
     if (typeof id !== 'string' || !/^[A-Za-z0-9_-]{1,32}$/.test(id)) {
       throw new CardTreeError(`PIN id must be 1..32 letters, digits, '_' or '-', got ${JSON.stringify(id)}`);

@@ -58,7 +58,9 @@ export class CardContext {
 
   /** The application (nearest DF with a DF name, itself included) a DF belongs to. */
   static applicationOf(df: DedicatedFile): DedicatedFile | undefined {
-    return nearest(df, (d) => (d.isApplication ? d : undefined))?.found;
+    // A plain loop: the OS asks this on every command (lifecycleRefusal).
+    for (let d: DedicatedFile | undefined = df; d !== undefined; d = d.parent) if (d.isApplication) return d;
+    return undefined;
   }
 
   /** The current application, or undefined outside any application. */
@@ -115,8 +117,11 @@ export class CardContext {
 
   /** The PIN whose reference (P2 of VERIFY) is `ref`, looking from `from` upwards; with its owner. */
   resolvePinByReference(from: DedicatedFile, ref: number): { pin: CardPin; owner: DedicatedFile } | undefined {
-    const hit = nearest(from, (d) => d.pins.find((x) => x.reference === ref));
-    return hit === undefined ? undefined : { pin: hit.found, owner: hit.owner };
+    // Plain loops: VERIFY looks its PIN up on every command.
+    for (let owner: DedicatedFile | undefined = from; owner !== undefined; owner = owner.parent) {
+      for (const pin of owner.pins) if (pin.reference === ref) return { pin, owner };
+    }
+    return undefined;
   }
 
   /** The key with this number owned by `from` or its nearest ancestor that has one. */
@@ -130,28 +135,31 @@ export class CardContext {
    * 'key-and-mac' needs it, and only when it is the key the condition names.
    */
   isSatisfied(ef: ElementaryFile, cond: AccessCondition, macKey?: CardKey): boolean {
+    if (cond.kind === 'always') return true;
     const owner = ef.parent ?? this.tree;
-    const pinOk = (id: string): boolean => this.resolvePin(owner, id)?.pin.status().verified === true;
-    const keyOk = (id: number): boolean => {
-      const k = this.resolveKey(owner, id);
-      return k !== undefined && this.authenticatedKeys.has(k);
-    };
     switch (cond.kind) {
-      case 'always':
-        return true;
       case 'never':
         return false;
       case 'pin':
-        return pinOk(cond.pin);
+        return this.#pinVerified(owner, cond.pin);
       case 'key':
-        return keyOk(cond.keyId);
+        return this.#keyAuthenticated(owner, cond.keyId);
       case 'pin-and-key':
-        return pinOk(cond.pin) && keyOk(cond.keyId);
+        return this.#pinVerified(owner, cond.pin) && this.#keyAuthenticated(owner, cond.keyId);
       case 'pin-or-key':
-        return pinOk(cond.pin) || keyOk(cond.keyId);
+        return this.#pinVerified(owner, cond.pin) || this.#keyAuthenticated(owner, cond.keyId);
       case 'key-and-mac':
-        return keyOk(cond.keyId) && macKey !== undefined && macKey === this.resolveKey(owner, cond.keyId);
+        return this.#keyAuthenticated(owner, cond.keyId) && macKey !== undefined && macKey === this.resolveKey(owner, cond.keyId);
     }
+  }
+
+  #pinVerified(owner: DedicatedFile, id: string): boolean {
+    return this.resolvePin(owner, id)?.pin.status().verified === true;
+  }
+
+  #keyAuthenticated(owner: DedicatedFile, id: number): boolean {
+    const k = this.resolveKey(owner, id);
+    return k !== undefined && this.authenticatedKeys.has(k);
   }
 }
 

@@ -5,3 +5,5 @@ export { exportState } from './export.js';
 export { importState, checkState, treeOf } from './import.js';
 export { MAX_DF_DEPTH, MAX_FILES } from './limits.js';
 export { restoreContents } from './restore.js';
+export { applyStateDelta, pinTriesDelta } from './delta.js';
+export type { CardStateDelta } from './delta.js';

@@ -1,4 +1,3 @@
-import { hostname } from 'node:os';
 import { emitKeypressEvents } from 'node:readline';
 import type { ReadStream } from 'node:tty';
 import { Command, InvalidArgumentError, Option } from 'commander';
@@ -17,6 +16,7 @@ import { SoftwarePsam } from '../../terminal/index.js';
 import type { CliIo } from '../pin-input.js';
 import { colors, printLine } from '../output.js';
 import { CliInputError } from '../errors.js';
+import { hostTerminalId, registryDbOption, terminalIdOption } from '../registry-options.js';
 
 /*
  * `sscard hotline`: a call to the 12333 voice menu (src/office/hotline) against the registry.
@@ -173,8 +173,8 @@ export function registerHotlineCommand(program: Command, io: () => CliIo): void 
     )
     .option('--keys-stdin', 'read the keys to press from stdin')
     .addOption(new Option('--lang <lang>', 'language the menu speaks').choices(['zh', 'en']).default('zh'))
-    .addOption(new Option('--db <url>', 'registry: file:DIR (embedded) or postgres://… (default: $SSCARD_DB, else file:./sscard-office)'))
-    .addOption(new Option('--terminal <id>', 'terminal id recorded in the history').default(`ivr@${hostname()}`.slice(0, 64)))
+    .addOption(registryDbOption())
+    .addOption(terminalIdOption(hostTerminalId('ivr')))
     .addOption(new Option('--script-days <n>', 'days a PIN change waits for the card to be used online').argParser(parseDays).default(DEFAULT_SCRIPT_DAYS))
     .action((opts: HotlineOptions) => hotline(opts, io()));
 }

@@ -1,6 +1,5 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { loadCardImage } from '../../card-sim/index.js';
-import { DEFAULT_INSPECTOR_PORT, inspect } from '../../inspector/index.js';
 import type { RunningInspector } from '../../inspector/index.js';
 import { printLine } from '../output.js';
 
@@ -9,6 +8,14 @@ import { printLine } from '../output.js';
  * is loaded detached from the file and nothing talks to it), until Ctrl-C / SIGTERM. The running
  * card of `sscard sim serve --inspect` uses the same page, live.
  */
+
+/** The inspector's default port (DEFAULT_INSPECTOR_PORT), repeated so the CLI loads the inspector only when it runs. */
+const INSPECTOR_PORT = 7816;
+
+/** The inspector, loaded when a command needs it (every other command starts without it). */
+export function loadInspector(): Promise<typeof import('../../inspector/index.js')> {
+  return import('../../inspector/index.js');
+}
 
 /** `[host:]port` of an inspector: loopback unless a host is given. */
 export function parseInspectAddress(value: string): { host: string; port: number } {
@@ -49,7 +56,8 @@ async function inspectImage(path: string, opts: { listen?: { host: string; port:
   const signals = untilSignal();
   let running: RunningInspector | undefined;
   try {
-    const where = opts.listen ?? { host: '127.0.0.1', port: DEFAULT_INSPECTOR_PORT };
+    const where = opts.listen ?? { host: '127.0.0.1', port: INSPECTOR_PORT };
+    const { inspect } = await loadInspector();
     running = await inspect(card, { ...where, label: path, readOnly: true });
     printLine(`${inspectorLine(running, `${path} at rest (read-only)`)}, Ctrl-C stops it`);
     const signal = await signals.stopped;
@@ -67,7 +75,7 @@ export function registerInspectCommand(program: Command): void {
     .argument('<image.json>', 'card image file')
     .option(
       '--listen <[host:]port>',
-      `address of the page (default 127.0.0.1:${DEFAULT_INSPECTOR_PORT}; loopback unless a host is given)`,
+      `address of the page (default 127.0.0.1:${INSPECTOR_PORT}; loopback unless a host is given)`,
       parseInspectAddress,
     )
     .action((path: string, opts: { listen?: { host: string; port: number } }) => inspectImage(path, opts));

@@ -1,9 +1,8 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { hostname } from 'node:os';
 import { Command, Option } from 'commander';
 import { lockCardImage, validatePersonalization } from '../../card-sim/index.js';
 import { ed25519KeyFromPem } from '../../keys/index.js';
-import { LOSS_CHANNELS, LOSS_DOCUMENTS, ROLES, Registry, defaultRegistryLocation } from '../../office/index.js';
+import { LOSS_CHANNELS, LOSS_DOCUMENTS, ROLES } from '../../office/index.js';
 import type { BankPinCheck, CardSideStep, CardStatus, LossChannel, LossDocument, LossReportInput, OperationContext, Role, Side } from '../../office/index.js';
 import { ApplicationBlockedError, ApplicationControl, SoftwarePsam, SscCard } from '../../terminal/index.js';
 import { openCardFromOptions, withSscCard } from '../card-source.js';
@@ -11,6 +10,7 @@ import { colors, printLine } from '../output.js';
 import { readPins } from '../pin-input.js';
 import type { CliIo } from '../pin-input.js';
 import { CliInputError } from '../errors.js';
+import { hostTerminalId, registryDbOption, terminalIdOption, withRegistry } from '../registry-options.js';
 import { saveNewCardImage } from './card.js';
 
 /*
@@ -49,18 +49,9 @@ interface LossOptions extends CommonOptions {
 
 function common(cmd: Command): Command {
   return cmd
-    .addOption(new Option('--db <url>', 'registry: file:DIR (embedded) or postgres://… (default: $SSCARD_DB, else file:./sscard-office)'))
-    .addOption(new Option('--terminal <id>', 'terminal id recorded in the history').default(`cli@${hostname()}`.slice(0, 64)))
+    .addOption(registryDbOption())
+    .addOption(terminalIdOption(hostTerminalId('cli')))
     .option('--json', 'print the result as JSON');
-}
-
-async function withRegistry<T>(opts: CommonOptions, fn: (registry: Registry) => Promise<T>): Promise<T> {
-  const registry = await Registry.open(opts.db ?? defaultRegistryLocation());
-  try {
-    return await fn(registry);
-  } finally {
-    await registry.close();
-  }
 }
 
 function sideOf(text: string): Side {

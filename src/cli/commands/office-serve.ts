@@ -1,7 +1,7 @@
-import { hostname } from 'node:os';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { DEFAULT_PORTAL_PORT, Registry, defaultRegistryLocation, startPortal } from '../../office/index.js';
 import { printLine } from '../output.js';
+import { hostTerminalId, registryDbOption, terminalIdOption } from '../registry-options.js';
 
 /*
  * `sscard office serve`: the self-service portal (sign-in with the query password, the card's
@@ -73,10 +73,10 @@ export function registerOfficeServeCommand(office: Command): void {
   office
     .command('serve')
     .description('serve the self-service portal: sign in with the query password, card status and history, change or reset the password')
-    .addOption(new Option('--db <url>', 'registry: file:DIR (embedded) or postgres://… (default: $SSCARD_DB, else file:./sscard-office)'))
+    .addOption(registryDbOption())
     .addOption(new Option('--host <address>', 'address to listen on').default('127.0.0.1'))
     .addOption(new Option('--port <n>', 'port to listen on (0: any free port)').default(DEFAULT_PORTAL_PORT).argParser(parsePort))
-    .addOption(new Option('--terminal <id>', 'terminal id recorded in the history').default(`portal@${hostname()}`.slice(0, 64)))
+    .addOption(terminalIdOption(hostTerminalId('portal')))
     .addOption(new Option('--allow-host <host:port>', 'another Host header value to answer (repeatable)').default([]).argParser(collect))
     .option('--over-https', 'browsers reach the portal through an HTTPS proxy (Secure cookie, HSTS)')
     .option('--trust-proxy', 'take the client address from X-Forwarded-For (rate limits; only behind a proxy that sets it)')

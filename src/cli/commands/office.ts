@@ -1,11 +1,13 @@
 import { existsSync } from 'node:fs';
-import { hostname } from 'node:os';
-import { Command, InvalidArgumentError, Option } from 'commander';
-import { SAMPLE_PEOPLE, lockCardImage, validatePersonalization } from '../../card-sim/index.js';
-import { Registry, defaultRegistryLocation } from '../../office/index.js';
+import { Command, InvalidArgumentError } from 'commander';
+import { lockCardImage, validatePersonalization } from '../../card-sim/index.js';
 import type { CardStatus, HistoryEntry, OperationContext } from '../../office/index.js';
 import { colors, printLine } from '../output.js';
 import { CliInputError } from '../errors.js';
+import { addNewCardOptions } from '../new-card-options.js';
+import type { NewCardOptions } from '../new-card-options.js';
+import { hostTerminalId, registryDbOption, terminalIdOption, withRegistry } from '../registry-options.js';
+import type { RegistryDbOptions } from '../registry-options.js';
 import { registerOfficeServeCommand } from './office-serve.js';
 import { documentFor, saveNewCardImage } from './card.js';
 
@@ -17,26 +19,7 @@ import { documentFor, saveNewCardImage } from './card.js';
  * itself never imports.
  */
 
-interface DbOptions {
-  db?: string;
-}
-
-function dbOption(): Option {
-  return new Option('--db <url>', 'registry: file:DIR (embedded) or postgres://… (default: $SSCARD_DB, else file:./sscard-office)');
-}
-
-function terminalOption(): Option {
-  return new Option('--terminal <id>', 'terminal id recorded in the history').default(`cli@${hostname()}`.slice(0, 64));
-}
-
-async function withRegistry<T>(opts: DbOptions, fn: (registry: Registry) => Promise<T>): Promise<T> {
-  const registry = await Registry.open(opts.db ?? defaultRegistryLocation());
-  try {
-    return await fn(registry);
-  } finally {
-    await registry.close();
-  }
-}
+type DbOptions = RegistryDbOptions;
 
 function parseLimit(value: string): number {
   const n = Number(value);
@@ -106,13 +89,7 @@ async function officeHistory(cardNumber: string, opts: DbOptions & { json?: bool
 
 // ---- issue ----------------------------------------------------------------------------------
 
-interface IssueOptions extends DbOptions {
-  sample?: string;
-  from?: string;
-  financial?: boolean;
-  spec?: '2.00' | '3.00';
-  card: string;
-  force?: boolean;
+interface IssueOptions extends DbOptions, NewCardOptions {
   terminal: string;
   json?: boolean;
 }
@@ -150,34 +127,30 @@ export function registerOfficeCommands(program: Command): void {
   office
     .command('init')
     .description('create the registry, or bring its schema up to date')
-    .addOption(dbOption())
+    .addOption(registryDbOption())
     .action((opts: DbOptions) => officeInit(opts));
   office
     .command('status')
     .description("a card's record: holder, both sides' states, PIN-initial flag, personalization version")
     .argument('<card-number>', 'card number, e.g. S00000001')
-    .addOption(dbOption())
+    .addOption(registryDbOption())
     .option('--json', 'print the record as JSON')
     .action((cardNumber: string, opts: DbOptions & { json?: boolean }) => officeStatus(cardNumber, opts));
   office
     .command('history')
     .description("every operation recorded for a card, refusals included, oldest first")
     .argument('<card-number>', 'card number')
-    .addOption(dbOption())
+    .addOption(registryDbOption())
     .option('--limit <n>', 'at most n entries', parseLimit)
     .option('--json', 'print the entries as JSON')
     .action((cardNumber: string, opts: DbOptions & { json?: boolean; limit?: number }) => officeHistory(cardNumber, opts));
-  office
-    .command('issue')
-    .description('issue a new card: record it in the registry (new card number and identifier) and write its card image')
-    .addOption(new Option('--sample <name>', 'sample person to issue to').choices(SAMPLE_PEOPLE.map((p) => p.key)))
-    .option('--from <document.json>', 'personalization document (JSON) of the person and card')
-    .option('--financial', 'with the bank application')
-    .addOption(new Option('--spec <version>', 'spec version: 2.00 (3DES) or 3.00 (SM4)').choices(['2.00', '3.00']))
-    .requiredOption('--card <image.json>', 'card image file to write')
-    .option('--force', 'replace an existing image file')
-    .addOption(terminalOption())
-    .addOption(dbOption())
+  addNewCardOptions(
+    office
+      .command('issue')
+      .description('issue a new card: record it in the registry (new card number and identifier) and write its card image'),
+  )
+    .addOption(terminalIdOption(hostTerminalId('cli')))
+    .addOption(registryDbOption())
     .option('--json', 'print the new card record as JSON')
     .action((opts: IssueOptions) => officeIssue(opts));
   registerOfficeServeCommand(office);

@@ -9,10 +9,9 @@ import {
 import type { VpcdEvent } from '../../bridge/index.js';
 import { closeCardImage, openCardImage, readCardImage, saveCardImage } from '../../card-sim/index.js';
 import type { SimulatedCard } from '../../card-sim/index.js';
-import { inspect } from '../../inspector/index.js';
 import type { RunningInspector } from '../../inspector/index.js';
 import { printLine, printNotice } from '../output.js';
-import { inspectorLine, parseInspectAddress } from './inspect.js';
+import { inspectorLine, loadInspector, parseInspectAddress } from './inspect.js';
 
 /*
  * `sscard sim serve`: a card image behind a real PC/SC reader. The card connects to pcscd's
@@ -173,6 +172,7 @@ async function serve(opts: ServeOptions): Promise<void> {
   process.on('SIGTERM', onSigterm);
   try {
     if (opts.inspect !== undefined) {
+      const { inspect } = await loadInspector();
       inspector = await inspect(card, {
         ...opts.inspect,
         label: opts.card,

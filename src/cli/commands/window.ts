@@ -1,8 +1,8 @@
 import { existsSync, renameSync, rmSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { SscardError } from '../../apdu/index.js';
-import { SAMPLE_PEOPLE, buildAtr, lockCardImage, parseAtr, validatePersonalization } from '../../card-sim/index.js';
-import { DEFAULT_RESET_PIN_RULE, OperationRefusedError, RESET_PIN_RULES, Registry, ServiceWindow, defaultRegistryLocation } from '../../office/index.js';
+import { buildAtr, lockCardImage, parseAtr, validatePersonalization } from '../../card-sim/index.js';
+import { DEFAULT_RESET_PIN_RULE, OperationRefusedError, RESET_PIN_RULES, ServiceWindow } from '../../office/index.js';
 import type { MakeCard, OperationContext, PinActResult, ResetPinRule } from '../../office/index.js';
 import { SoftwarePsam } from '../../terminal/index.js';
 import { openCardFromOptions } from '../card-source.js';
@@ -11,6 +11,9 @@ import { readPins } from '../pin-input.js';
 import type { CliIo } from '../pin-input.js';
 import { colors, printLine } from '../output.js';
 import { CliInputError } from '../errors.js';
+import { addNewCardOptions } from '../new-card-options.js';
+import type { NewCardOptions } from '../new-card-options.js';
+import { registryDbOption, terminalIdOption, withRegistry } from '../registry-options.js';
 import { documentFor, saveNewCardImage } from './card.js';
 
 /*
@@ -52,15 +55,6 @@ export function testKeysFit(source: Pick<CardSource, 'simulated' | 'channel'>): 
     return historical.length >= SIMULATOR_HISTORICAL.length && SIMULATOR_HISTORICAL.every((b, i) => historical[i] === b);
   } catch {
     return false;
-  }
-}
-
-async function withRegistry<T>(opts: CommonOptions, fn: (registry: Registry) => Promise<T>): Promise<T> {
-  const registry = await Registry.open(opts.db ?? defaultRegistryLocation());
-  try {
-    return await fn(registry);
-  } finally {
-    await registry.close();
   }
 }
 
@@ -119,14 +113,7 @@ function describeAct(what: string, r: PinActResult): string {
 
 // ---- issue and correct: cards made as images ---------------------------------------------------------
 
-interface IssueOptions extends CommonOptions {
-  sample?: string;
-  from?: string;
-  financial?: boolean;
-  spec?: '2.00' | '3.00';
-  card: string;
-  force?: boolean;
-}
+interface IssueOptions extends CommonOptions, NewCardOptions {}
 
 /**
  * A card image made inside the registry's operation: written to a temporary file beside `image`,
@@ -232,8 +219,8 @@ async function windowCorrectInPlace(cardNumber: string, reason: string, opts: Co
 
 function common(cmd: Command, defaultTerminal: string): Command {
   return cmd
-    .addOption(new Option('--db <url>', 'registry: file:DIR (embedded) or postgres://… (default: $SSCARD_DB, else file:./sscard-office)'))
-    .addOption(new Option('--terminal-id <id>', 'terminal id recorded in the history').default(defaultTerminal));
+    .addOption(registryDbOption())
+    .addOption(terminalIdOption(defaultTerminal, '--terminal-id <id>'));
 }
 
 function actCommand(parent: Command, name: string, description: string, role: Role, pinInput: boolean): Command {
@@ -258,15 +245,11 @@ export function registerWindowCommands(program: Command, io: () => CliIo): void 
         "(issuer keys: the project's TEST master keys, for simulated cards only)",
     );
   common(
-    window
-      .command('issue')
-      .description('issue a new card at the window: record it in the registry and write its image in the same operation')
-      .addOption(new Option('--sample <name>', 'sample person to issue to').choices(SAMPLE_PEOPLE.map((p) => p.key)))
-      .option('--from <document.json>', 'personalization document (JSON) of the person and card')
-      .option('--financial', 'with the bank application')
-      .addOption(new Option('--spec <version>', 'spec version: 2.00 (3DES) or 3.00 (SM4)').choices(['2.00', '3.00']))
-      .requiredOption('--card <image.json>', 'card image file to write')
-      .option('--force', 'replace an existing image file'),
+    addNewCardOptions(
+      window
+        .command('issue')
+        .description('issue a new card at the window: record it in the registry and write its image in the same operation'),
+    ),
     'window-cli',
   ).action((opts: IssueOptions) => windowIssue(opts));
 

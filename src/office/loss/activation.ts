@@ -2,7 +2,7 @@ import { chinaDate, daysBetween } from '../clock.js';
 import { ActivationWindowClosedError, CardStateError, OfficeArgumentError } from '../errors.js';
 import { checkHolder, findCard, lockCard } from '../operations/cards.js';
 import { requireTransition, writeSide } from '../operations/pin.js';
-import { storeInvariant } from '../operations/runner.js';
+import { cardOutcome, storeInvariant } from '../operations/runner.js';
 import type { OperationSpec } from '../operations/runner.js';
 import { isFinalState } from '../states.js';
 import type { Queryable } from '../storage/database.js';
@@ -71,12 +71,7 @@ export function activateBankOperation(settings: LossSettings): OperationSpec<Ban
       if (!window.open) throw new ActivationWindowClosedError(card.cardNumber, window.from, window.day, settings.bankActivationDays);
       await env.cardSide(input.cardSide, card);
       const after = await writeSide(tx, card, 'bank', to, env.now);
-      return {
-        value: after,
-        cardNumber: card.cardNumber,
-        idNumber: card.idNumber,
-        details: { side: 'bank', from: card.bank, to, windowFrom: window.from, day: window.day, chip: input.cardSide !== undefined },
-      };
+      return cardOutcome(card, after, { side: 'bank', from: card.bank, to, windowFrom: window.from, day: window.day, chip: input.cardSide !== undefined });
     },
   };
 }
@@ -99,12 +94,7 @@ export function reopenActivationOperation(settings: LossSettings): OperationSpec
         env.now.toISOString(),
       ]);
       const window = activationWindow(card, today, env.now, settings);
-      return {
-        value: window,
-        cardNumber: card.cardNumber,
-        idNumber: card.idNumber,
-        details: { previousFrom: previous, from: today, until: window.until },
-      };
+      return cardOutcome(card, window, { previousFrom: previous, from: today, until: window.until });
     },
   };
 }
@@ -138,11 +128,6 @@ export const handOverOperation: OperationSpec<HandOverInput, CardStatus> = {
     }
     const after = await findCard(tx, card.cardNumber);
     storeInvariant(after !== undefined, `card ${card.cardNumber} vanished while locked`);
-    return {
-      value: after,
-      cardNumber: card.cardNumber,
-      idNumber: card.idNumber,
-      details: { date, ...(proxyIdNumber === null ? {} : { proxyIdNumber }), ...(opensWindow ? { bankActivationFrom: date } : {}) },
-    };
+    return cardOutcome(card, after, { date, ...(proxyIdNumber === null ? {} : { proxyIdNumber }), ...(opensWindow ? { bankActivationFrom: date } : {}) });
   },
 };

@@ -3,6 +3,7 @@ import { signBlacklist } from '../../terminal/index.js';
 import type { ApplicationBlockReport, BlacklistEntry, BlacklistQuery, BlacklistSource, SignedBlacklist } from '../../terminal/index.js';
 import type { OperationContext } from '../context.js';
 import { lockCard } from '../operations/cards.js';
+import { cardOutcome } from '../operations/runner.js';
 import type { OperationSpec } from '../operations/runner.js';
 import type { CardSideState, Side } from '../states.js';
 import type { Queryable } from '../storage/database.js';
@@ -109,12 +110,7 @@ export const applicationBlockedOperation: OperationSpec<ApplicationBlockedInput,
     const card = await lockCard(tx, input.cardNumber);
     const state = side === 'ssc' ? card.ssc : card.bank;
     await setApplicationBlocked(tx, card.cardNumber, side, true);
-    return {
-      value: card,
-      cardNumber: card.cardNumber,
-      idNumber: card.idNumber,
-      details: { side, reason: input.reason, state, listed: blacklistReason(state) !== undefined },
-    };
+    return cardOutcome(card, card, { side, reason: input.reason, state, listed: blacklistReason(state) !== undefined });
   },
 };
 

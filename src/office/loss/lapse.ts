@@ -1,6 +1,7 @@
 import { CardStateError, OfficeArgumentError, OperationRefusedError } from '../errors.js';
 import { lockCard } from '../operations/cards.js';
 import { requireTransition, writeSide } from '../operations/pin.js';
+import { cardOutcome } from '../operations/runner.js';
 import type { OperationSpec } from '../operations/runner.js';
 import type { Side } from '../states.js';
 import type { Queryable } from '../storage/database.js';
@@ -54,20 +55,15 @@ export function lapseLossOperation(settings: LossSettings): OperationSpec<LapseI
       const to = requireTransition(card, side, 'loss_lapse', 'expire_temporary_loss');
       await settleOpenReports(tx, card.cardNumber, side, 'lapsed', env.now);
       const after = await writeSide(tx, card, side, to, env.now);
-      return {
-        value: after,
-        cardNumber: card.cardNumber,
-        idNumber: card.idNumber,
-        details: {
-          side,
-          from,
-          to,
-          reportId: report.id,
-          lossChannel: report.channel,
-          reportedAt: report.reportedAt.toISOString(),
-          lapseDays: settings.temporaryLoss.lapseDays,
-        },
-      };
+      return cardOutcome(card, after, {
+        side,
+        from,
+        to,
+        reportId: report.id,
+        lossChannel: report.channel,
+        reportedAt: report.reportedAt.toISOString(),
+        lapseDays: settings.temporaryLoss.lapseDays,
+      });
     },
   };
 }

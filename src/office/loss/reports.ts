@@ -1,12 +1,16 @@
 import { CardStateError, LossChannelNotAllowedError } from '../errors.js';
 import { lockCard } from '../operations/cards.js';
 import { requireTransition, writeSide } from '../operations/pin.js';
-import type { OperationSpec } from '../operations/runner.js';
+import { cardOutcome } from '../operations/runner.js';
+import type { OperationEnv, OperationSpec } from '../operations/runner.js';
+import type { Side } from '../states.js';
+import type { Queryable } from '../storage/database.js';
 import type { CardStatus } from '../types.js';
 import { ANY_LOSS_ROLE, channelOf, checkReporter, requireLossRole, runBankPinCheck, sideOf } from './checks.js';
+import type { ReporterFacts } from './checks.js';
 import type { LossSettings } from './settings.js';
 import { applicationBlocked, insertReport, openReport, setApplicationBlocked, settleOpenReports } from './store.js';
-import type { LossReportInput, LossWithdrawalInput } from './types.js';
+import type { LossChannel, LossReportInput, LossWithdrawalInput } from './types.js';
 
 /*
  * Loss reports, per side of the card (the social-security side and the bank side are reported
@@ -29,40 +33,57 @@ function sideState(card: CardStatus, side: 'ssc' | 'bank'): string | null {
   return side === 'ssc' ? card.ssc : card.bank;
 }
 
+function lossSubject(input: LossReportInput): { cardNumber: string; idNumber: string | null } {
+  return { cardNumber: input.cardNumber, idNumber: typeof input.idNumber === 'string' ? input.idNumber : null };
+}
+
+/** What a report and a withdrawal do first: read the side and channel, check the role for them, lock the card. */
+async function startLossAct(tx: Queryable, env: OperationEnv, input: LossReportInput, what: string): Promise<{ side: Side; channel: LossChannel; card: CardStatus }> {
+  const side = sideOf(input.side);
+  const channel = channelOf(input.channel);
+  requireLossRole(env.ctx.role, channel, side, what);
+  const card = await lockCard(tx, input.cardNumber);
+  return { side, channel, card };
+}
+
+/** A written act on the bank side checks the bank PIN; it says where the check ran. */
+async function writtenBankPinCheck(env: OperationEnv, card: CardStatus, side: Side, channel: LossChannel, input: LossReportInput): Promise<'card' | 'bank_system' | undefined> {
+  return channel === 'written' && side === 'bank' ? await runBankPinCheck(env, card, input.bankPinCheck) : undefined;
+}
+
+/** The history details of who acted and how: the document shown, the proxy, where the bank PIN was checked. */
+function reporterDetails(facts: ReporterFacts, pinCheckedOn: 'card' | 'bank_system' | undefined): Record<string, unknown> {
+  return {
+    ...(facts.document === null ? {} : { document: facts.document }),
+    ...(facts.proxyIdNumber === null ? {} : { proxyIdNumber: facts.proxyIdNumber }),
+    ...(pinCheckedOn === undefined ? {} : { bankPinCheckedOn: pinCheckedOn }),
+  };
+}
+
 export function reportLossOperation(settings: LossSettings): OperationSpec<LossReportInput, CardStatus> {
   return {
     name: 'report_loss',
     roles: ANY_LOSS_ROLE,
-    subject: (i) => ({ cardNumber: i.cardNumber, idNumber: typeof i.idNumber === 'string' ? i.idNumber : null }),
+    subject: lossSubject,
     async run(tx, env, input) {
-      const side = sideOf(input.side);
-      const channel = channelOf(input.channel);
-      requireLossRole(env.ctx.role, channel, side, 'loss report');
-      const card = await lockCard(tx, input.cardNumber);
+      const { side, channel, card } = await startLossAct(tx, env, input, 'loss report');
       const facts = checkReporter(card, channel, input, env, settings, 'a written loss report');
       const from = sideState(card, side);
       if (from === null) throw new CardStateError(card.cardNumber, side, null, 'report_loss');
       const to = requireTransition(card, side, channel === 'written' ? 'loss_written' : 'loss_temporary', 'report_loss');
-      const pinCheckedOn = channel === 'written' && side === 'bank' ? await runBankPinCheck(env, card, input.bankPinCheck) : undefined;
+      const pinCheckedOn = await writtenBankPinCheck(env, card, side, channel, input);
       const superseded = await settleOpenReports(tx, card.cardNumber, side, 'superseded', env.now);
       const reportId = await insertReport(tx, { cardNumber: card.cardNumber, side, channel, ...facts }, env.now);
       const after = await writeSide(tx, card, side, to, env.now);
-      return {
-        value: after,
-        cardNumber: card.cardNumber,
-        idNumber: card.idNumber,
-        details: {
-          side,
-          lossChannel: channel,
-          from,
-          to,
-          reportId,
-          ...(facts.document === null ? {} : { document: facts.document }),
-          ...(facts.proxyIdNumber === null ? {} : { proxyIdNumber: facts.proxyIdNumber }),
-          ...(pinCheckedOn === undefined ? {} : { bankPinCheckedOn: pinCheckedOn }),
-          ...(superseded > 0 ? { superseded: true } : {}),
-        },
-      };
+      return cardOutcome(card, after, {
+        side,
+        lossChannel: channel,
+        from,
+        to,
+        reportId,
+        ...reporterDetails(facts, pinCheckedOn),
+        ...(superseded > 0 ? { superseded: true } : {}),
+      });
     },
   };
 }
@@ -71,12 +92,9 @@ export function withdrawLossOperation(settings: LossSettings): OperationSpec<Los
   return {
     name: 'withdraw_loss',
     roles: ANY_LOSS_ROLE,
-    subject: (i) => ({ cardNumber: i.cardNumber, idNumber: typeof i.idNumber === 'string' ? i.idNumber : null }),
+    subject: lossSubject,
     async run(tx, env, input) {
-      const side = sideOf(input.side);
-      const channel = channelOf(input.channel);
-      requireLossRole(env.ctx.role, channel, side, 'loss withdrawal');
-      const card = await lockCard(tx, input.cardNumber);
+      const { side, channel, card } = await startLossAct(tx, env, input, 'loss withdrawal');
       const from = sideState(card, side);
       if (from !== 'lost_temporary' && from !== 'lost_written') throw new CardStateError(card.cardNumber, side, from, 'withdraw_loss');
       if (from === 'lost_written' && channel !== 'written') {
@@ -87,7 +105,7 @@ export function withdrawLossOperation(settings: LossSettings): OperationSpec<Los
       }
       const facts = checkReporter(card, channel, input, env, settings, 'a written withdrawal');
       const to = requireTransition(card, side, from === 'lost_written' ? 'loss_withdraw' : 'loss_cancel', 'withdraw_loss');
-      const pinCheckedOn = channel === 'written' && side === 'bank' ? await runBankPinCheck(env, card, input.bankPinCheck) : undefined;
+      const pinCheckedOn = await writtenBankPinCheck(env, card, side, channel, input);
       // With the card in hand the step makes the chip usable (it unblocks what a POS blocked).
       await env.cardSide(input.cardSide, card);
       const chipBlocked = input.cardSide === undefined && (await applicationBlocked(tx, card.cardNumber, side));
@@ -95,23 +113,16 @@ export function withdrawLossOperation(settings: LossSettings): OperationSpec<Los
       const report = await openReport(tx, card.cardNumber, side);
       await settleOpenReports(tx, card.cardNumber, side, 'withdrawn', env.now);
       const after = await writeSide(tx, card, side, to, env.now);
-      return {
-        value: after,
-        cardNumber: card.cardNumber,
-        idNumber: card.idNumber,
-        details: {
-          side,
-          lossChannel: channel,
-          from,
-          to,
-          ...(report === undefined ? {} : { reportId: report.id }),
-          ...(facts.document === null ? {} : { document: facts.document }),
-          ...(facts.proxyIdNumber === null ? {} : { proxyIdNumber: facts.proxyIdNumber }),
-          ...(pinCheckedOn === undefined ? {} : { bankPinCheckedOn: pinCheckedOn }),
-          // The chip still refuses until a window (or bank) unblocks the application with the card.
-          ...(chipBlocked ? { applicationBlocked: true } : {}),
-        },
-      };
+      return cardOutcome(card, after, {
+        side,
+        lossChannel: channel,
+        from,
+        to,
+        ...(report === undefined ? {} : { reportId: report.id }),
+        ...reporterDetails(facts, pinCheckedOn),
+        // The chip still refuses until a window (or bank) unblocks the application with the card.
+        ...(chipBlocked ? { applicationBlocked: true } : {}),
+      });
     },
   };
 }

@@ -4,6 +4,7 @@ import { isFinalState } from '../states.js';
 import type { CorrectionInput, PersonalizationVersion } from '../types.js';
 import { lockCard } from './cards.js';
 import { runValidate, upsertPerson } from './issue.js';
+import { cardOutcome } from './runner.js';
 import type { OperationSpec } from './runner.js';
 
 /*
@@ -47,11 +48,6 @@ export const correctPersonalizationOperation: OperationSpec<CorrectionInput, Per
       `INSERT INTO personalizations (card_number, version, document, reason, created_at) VALUES ($1, $2, $3::jsonb, $4, $5::timestamptz)`,
       [card.cardNumber, version, JSON.stringify(doc), reason, env.now.toISOString()],
     );
-    return {
-      value: { cardNumber: card.cardNumber, version, reason, document: doc, createdAt: env.now },
-      cardNumber: card.cardNumber,
-      idNumber: card.idNumber,
-      details: { version, reason: input.reason.trim() },
-    };
+    return cardOutcome(card, { cardNumber: card.cardNumber, version, reason, document: doc, createdAt: env.now }, { version, reason: input.reason.trim() });
   },
 };

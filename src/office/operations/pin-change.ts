@@ -4,6 +4,7 @@ import type { Queryable } from '../storage/database.js';
 import type { CardStatus, IssuerScriptState } from '../types.js';
 import { checkHolder, findCard, lockCard } from './cards.js';
 import { requireTransition, writeSide } from './pin.js';
+import { cardOutcome } from './runner.js';
 import type { OperationSpec } from './runner.js';
 
 /*
@@ -199,12 +200,7 @@ export const queuePinChangeOperation: OperationSpec<QueuePinChangeInput, PinChan
       [card.cardNumber, env.now.toISOString(), JSON.stringify({ result: 'replaced', by: script.id }), script.id],
     );
     const replacedIds = replaced.rows.map((r) => Number(r.id)).sort((a, b) => a - b);
-    return {
-      value: { script, replaced: replacedIds },
-      cardNumber: card.cardNumber,
-      idNumber: card.idNumber,
-      details: { scriptId: script.id, expiresAt: expiresAt.toISOString(), validDays: days, replaced: replacedIds },
-    };
+    return cardOutcome(card, { script, replaced: replacedIds }, { scriptId: script.id, expiresAt: expiresAt.toISOString(), validDays: days, replaced: replacedIds });
   },
 };
 
@@ -247,7 +243,7 @@ export const pinChangeResultOperation: OperationSpec<PinChangeResultInput, PinCh
     if (script.state === 'applied' || script.state === 'failed') {
       // A terminal repeating its report (the first answer was lost) changes nothing.
       if (script.state === newState && JSON.stringify(script.outcome) === JSON.stringify(outcome)) {
-        return { value: script, cardNumber: card.cardNumber, idNumber: card.idNumber, details: { scriptId: script.id, ...outcome, repeated: true } };
+        return cardOutcome(card, script, { scriptId: script.id, ...outcome, repeated: true });
       }
       throw new ScriptStateError(script.id, script.state);
     }
@@ -266,7 +262,7 @@ export const pinChangeResultOperation: OperationSpec<PinChangeResultInput, PinCh
       await writeSide(tx, card, 'ssc', requireTransition(card, 'ssc', 'pin_lock', 'pin_change_result'), env.now);
       extra['pinLocked'] = true;
     }
-    return { value: toPinChange(settled.rows[0]!), cardNumber: card.cardNumber, idNumber: card.idNumber, details: extra };
+    return cardOutcome(card, toPinChange(settled.rows[0]!), extra);
   },
 };
 

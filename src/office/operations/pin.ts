@@ -4,7 +4,7 @@ import type { CardEvent, CardSideState, Side } from '../states.js';
 import type { Queryable } from '../storage/database.js';
 import type { BlockCardInput, CardSideInput, CardStatus, HolderCheckedInput } from '../types.js';
 import { checkHolder, findCard, lockCard } from './cards.js';
-import { storeInvariant } from './runner.js';
+import { cardOutcome, storeInvariant } from './runner.js';
 import type { OperationSpec } from './runner.js';
 
 /*
@@ -55,43 +55,42 @@ function details(card: CardStatus, side: Side, from: CardSideState | null, to: C
 }
 
 /**
+ * A PIN act at a window or a bank, on the card with the holder's ID document: the role must keep
+ * the side, the holder must match the card, and `event` must be allowed from the side's state.
+ */
+function holderPinOperation(
+  name: 'pin_reset' | 'pin_unlock',
+  event: CardEvent,
+  pinInitial: (input: HolderCheckedInput, side: Side) => boolean | undefined,
+): OperationSpec<HolderCheckedInput, CardStatus> {
+  return {
+    name,
+    roles: ['window', 'bank', 'admin'],
+    subject: (i) => ({ cardNumber: i.cardNumber, idNumber: i.idNumber }),
+    async run(tx, env, input) {
+      const side = sideOf(input);
+      sideRole(env.ctx.role, side, name);
+      const card = await lockCard(tx, input.cardNumber);
+      checkHolder(card, input.idNumber);
+      const from = stateOf(card, side);
+      const to = requireTransition(card, side, event, name);
+      await env.cardSide(input.cardSide, card);
+      const after = await writeSide(tx, card, side, to, env.now, pinInitial(input, side));
+      return cardOutcome(card, after, details(after, side, from, to));
+    },
+  };
+}
+
+/**
  * A forgotten PIN reset. The social-security side's at a window, the bank's at the bank. The
  * application PIN is initial afterwards only if the input says the card got the initial PIN.
  */
-export const pinResetOperation: OperationSpec<HolderCheckedInput, CardStatus> = {
-  name: 'pin_reset',
-  roles: ['window', 'bank', 'admin'],
-  subject: (i) => ({ cardNumber: i.cardNumber, idNumber: i.idNumber }),
-  async run(tx, env, input) {
-    const side = sideOf(input);
-    sideRole(env.ctx.role, side, 'pin_reset');
-    const card = await lockCard(tx, input.cardNumber);
-    checkHolder(card, input.idNumber);
-    const from = stateOf(card, side);
-    const to = requireTransition(card, side, 'pin_reset', 'pin_reset');
-    await env.cardSide(input.cardSide, card);
-    const after = await writeSide(tx, card, side, to, env.now, side === 'ssc' ? input.pinInitial === true : undefined);
-    return { value: after, cardNumber: card.cardNumber, idNumber: card.idNumber, details: details(after, side, from, to) };
-  },
-};
+export const pinResetOperation: OperationSpec<HolderCheckedInput, CardStatus> = holderPinOperation('pin_reset', 'pin_reset', (input, side) =>
+  side === 'ssc' ? input.pinInitial === true : undefined,
+);
 
 /** A locked PIN unlocked (its value kept). */
-export const pinUnlockOperation: OperationSpec<HolderCheckedInput, CardStatus> = {
-  name: 'pin_unlock',
-  roles: ['window', 'bank', 'admin'],
-  subject: (i) => ({ cardNumber: i.cardNumber, idNumber: i.idNumber }),
-  async run(tx, env, input) {
-    const side = sideOf(input);
-    sideRole(env.ctx.role, side, 'pin_unlock');
-    const card = await lockCard(tx, input.cardNumber);
-    checkHolder(card, input.idNumber);
-    const from = stateOf(card, side);
-    const to = requireTransition(card, side, 'pin_unlock', 'pin_unlock');
-    await env.cardSide(input.cardSide, card);
-    const after = await writeSide(tx, card, side, to, env.now);
-    return { value: after, cardNumber: card.cardNumber, idNumber: card.idNumber, details: details(after, side, from, to) };
-  },
-};
+export const pinUnlockOperation: OperationSpec<HolderCheckedInput, CardStatus> = holderPinOperation('pin_unlock', 'pin_unlock', () => undefined);
 
 /** A terminal reports that it saw the PIN locked. */
 export const pinLockedOperation: OperationSpec<CardSideInput, CardStatus> = {
@@ -105,7 +104,7 @@ export const pinLockedOperation: OperationSpec<CardSideInput, CardStatus> = {
     const to = requireTransition(card, side, 'pin_lock', 'pin_locked');
     await env.cardSide(input.cardSide, card);
     const after = await writeSide(tx, card, side, to, env.now);
-    return { value: after, cardNumber: card.cardNumber, idNumber: card.idNumber, details: details(after, side, from, to) };
+    return cardOutcome(card, after, details(after, side, from, to));
   },
 };
 
@@ -120,7 +119,7 @@ export const pinChangedOperation: OperationSpec<CardSideInput, CardStatus> = {
     if (card.ssc !== 'active') throw new CardStateError(card.cardNumber, 'ssc', card.ssc, 'pin_changed');
     await env.cardSide(input.cardSide, card);
     const after = await writeSide(tx, card, 'ssc', card.ssc, env.now, false);
-    return { value: after, cardNumber: card.cardNumber, idNumber: card.idNumber, details: { side: 'ssc', pinInitial: false } };
+    return cardOutcome(card, after, { side: 'ssc', pinInitial: false });
   },
 };
 
@@ -139,7 +138,7 @@ export const blockCardOperation: OperationSpec<BlockCardInput, CardStatus> = {
     const from = stateOf(card, side);
     const to = requireTransition(card, side, 'block', 'block_card');
     const after = await writeSide(tx, card, side, to, env.now);
-    return { value: after, cardNumber: card.cardNumber, idNumber: card.idNumber, details: { ...details(after, side, from, to), reason: input.reason } };
+    return cardOutcome(card, after, { ...details(after, side, from, to), reason: input.reason });
   },
 };
 

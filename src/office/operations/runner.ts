@@ -34,6 +34,11 @@ export interface OperationOutcome<T> {
   details?: Record<string, unknown>;
 }
 
+/** The outcome of an operation on `card`: its history entry names the card and the holder. */
+export function cardOutcome<T>(card: { cardNumber: string; idNumber: string }, value: T, details?: Record<string, unknown>): OperationOutcome<T> {
+  return { value, cardNumber: card.cardNumber, idNumber: card.idNumber, ...(details === undefined ? {} : { details }) };
+}
+
 export interface OperationSpec<I, T> {
   /** snake_case name, as the history records it. */
   name: string;

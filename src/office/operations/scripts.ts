@@ -3,7 +3,7 @@ import { isFinalState } from '../states.js';
 import type { Queryable } from '../storage/database.js';
 import type { IssuerScript, IssuerScriptState, QueueScriptInput, ScriptAppliedInput } from '../types.js';
 import { lockCard } from './cards.js';
-import { assertNoSecrets } from './runner.js';
+import { assertNoSecrets, cardOutcome } from './runner.js';
 import type { OperationSpec } from './runner.js';
 
 /*
@@ -75,7 +75,7 @@ export const queueScriptOperation: OperationSpec<QueueScriptInput, IssuerScript>
       [card.cardNumber, input.kind, JSON.stringify(input.payload), env.now.toISOString(), input.expiresAt?.toISOString() ?? null],
     );
     const script = toScript(r.rows[0]!);
-    return { value: script, cardNumber: card.cardNumber, idNumber: card.idNumber, details: { scriptId: script.id, kind: script.kind } };
+    return cardOutcome(card, script, { scriptId: script.id, kind: script.kind });
   },
 };
 

@@ -1,4 +1,5 @@
 import { IdentityMismatchError, QueryPasswordIncorrectError, QueryPasswordLockedError, QueryPasswordResetLimitError } from '../errors.js';
+import { cardOutcome } from '../operations/runner.js';
 import type { OperationSpec } from '../operations/runner.js';
 import type { Queryable } from '../storage/database.js';
 import type { CardStatus } from '../types.js';
@@ -109,7 +110,7 @@ export const changeOperation: OperationSpec<ChangeStep, QueryPasswordStatus> = {
     if (input.newVerifier === undefined) throw new QueryPasswordIncorrectError(card.cardNumber, row.triesLeft);
     await writePassword(tx, card.cardNumber, { verifier: input.newVerifier, initial: false, tryLimit: row.tryLimit, setAt: env.now }, env.now);
     const after = await readPasswordRow(tx, card.cardNumber);
-    return { value: statusOf(card.cardNumber, after, input.rules), cardNumber: card.cardNumber, idNumber: card.idNumber, details: { initial: false } };
+    return cardOutcome(card, statusOf(card.cardNumber, after, input.rules), { initial: false });
   },
 };
 
@@ -148,6 +149,6 @@ export const resetOperation: OperationSpec<ResetStep, QueryPasswordStatus> = {
         : await hashQueryPassword(Buffer.from(initialQueryPassword(card.cardNumber), 'utf8'), input.rules.hash);
     await writePassword(tx, card.cardNumber, { verifier, initial: true, tryLimit: input.rules.tryLimit, setAt: env.now }, env.now);
     const after = await readPasswordRow(tx, card.cardNumber);
-    return { value: statusOf(card.cardNumber, after, input.rules), cardNumber: card.cardNumber, idNumber: card.idNumber, details: { initial: true } };
+    return cardOutcome(card, statusOf(card.cardNumber, after, input.rules), { initial: true });
   },
 };

@@ -2,6 +2,7 @@ import type { Role } from '../context.js';
 import { CardStateError, IdMismatchError, OperationRefusedError } from '../errors.js';
 import { lockCard } from '../operations/cards.js';
 import { requireTransition, writeSide } from '../operations/pin.js';
+import { cardOutcome } from '../operations/runner.js';
 import type { OperationSpec } from '../operations/runner.js';
 import type { CardSideState, Side } from '../states.js';
 import type { CardStatus } from '../types.js';
@@ -111,21 +112,16 @@ function pinOperation(name: 'pin_unlock' | 'pin_reset', side: Side): OperationSp
       if (send) await env.cardSide(input.command, undefined);
       const pinInitial = side === 'ssc' && input.act === 'reset' ? input.pinInitial === true : undefined;
       const after = await writeSide(tx, card, side, to, env.now, pinInitial);
-      return {
-        value: { card: after, from, cardCommand: send ? input.commandName : null, reconciled },
-        cardNumber: card.cardNumber,
-        idNumber: card.idNumber,
-        details: {
-          side,
-          from,
-          to,
-          ...(side === 'ssc' ? { pinInitial: after.pinInitial } : {}),
-          ...(input.resetRule === undefined ? {} : { resetRule: input.resetRule }),
-          cardCommand: send ? input.commandName : null,
-          chipBlocked: chip.blocked,
-          ...(reconciled ? { reconciled: true } : {}),
-        },
-      };
+      return cardOutcome(card, { card: after, from, cardCommand: send ? input.commandName : null, reconciled }, {
+        side,
+        from,
+        to,
+        ...(side === 'ssc' ? { pinInitial: after.pinInitial } : {}),
+        ...(input.resetRule === undefined ? {} : { resetRule: input.resetRule }),
+        cardCommand: send ? input.commandName : null,
+        chipBlocked: chip.blocked,
+        ...(reconciled ? { reconciled: true } : {}),
+      });
     },
   };
 }

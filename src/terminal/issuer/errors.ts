@@ -1,6 +1,6 @@
 import { INS, SW, SscardError, swInfo } from '../../apdu/index.js';
 import type { SscKeyName } from '../../keys/index.js';
-import { CardStatusError, errorForStatus, type StatusContext } from '../errors.js';
+import { errorForStatus, statusErrorClass, type CardStatusError, type StatusContext } from '../errors.js';
 
 /*
  * Refusals of the issuer's card operations (service window, bank branch). Each has a stable code;
@@ -31,54 +31,24 @@ export class CardAlgorithmUnknownError extends SscardError {
 }
 
 /** 6988: the card refused the command's MAC (not this card issuer's keys); it counted a try of its key. */
-export class IssuerMacRejectedError extends CardStatusError {
-  declare readonly code: 'ISSUER_MAC_REJECTED';
-
-  constructor(sw: number, context?: StatusContext) {
-    super(sw, context, 'ISSUER_MAC_REJECTED');
-  }
-}
+export class IssuerMacRejectedError extends statusErrorClass('ISSUER_MAC_REJECTED') {}
 
 /** 6983 to an issuer PIN command: the card's key for it is blocked (too many bad MACs). */
-export class IssuerKeyBlockedError extends CardStatusError {
-  declare readonly code: 'ISSUER_KEY_BLOCKED';
-
-  constructor(sw: number, context?: StatusContext) {
-    super(sw, context, 'ISSUER_KEY_BLOCKED');
-  }
-}
+export class IssuerKeyBlockedError extends statusErrorClass('ISSUER_KEY_BLOCKED') {}
 
 /** 6A88: the card holds no key for the operation (e.g. an image made before the bank's PIN keys existed). */
-export class CardKeyMissingError extends CardStatusError {
-  declare readonly code: 'CARD_KEY_MISSING';
-
-  constructor(sw: number, context?: StatusContext) {
-    super(sw, context, 'CARD_KEY_MISSING');
-  }
-}
+export class CardKeyMissingError extends statusErrorClass('CARD_KEY_MISSING') {}
 
 /**
  * 63Cx to the bank's PIN UNBLOCK: the holder's bank PIN was wrong. Nothing changed on the card and
  * no try was spent; `triesLeft` is the unchanged counter (0 while blocked).
  */
-export class BankPinMismatchError extends CardStatusError {
-  declare readonly code: 'BANK_PIN_MISMATCH';
-  readonly triesLeft: number;
-
-  constructor(sw: number, context?: StatusContext) {
-    super(sw, context, 'BANK_PIN_MISMATCH');
-    this.triesLeft = swInfo(sw).triesLeft ?? 0;
-  }
+export class BankPinMismatchError extends statusErrorClass('BANK_PIN_MISMATCH') {
+  readonly triesLeft: number = swInfo(this.sw).triesLeft ?? 0;
 }
 
 /** 6A82 to the SELECT of the bank application: the card is not a financial card. */
-export class NoBankApplicationError extends CardStatusError {
-  declare readonly code: 'NO_BANK_APPLICATION';
-
-  constructor(sw: number, context?: StatusContext) {
-    super(sw, context, 'NO_BANK_APPLICATION');
-  }
-}
+export class NoBankApplicationError extends statusErrorClass('NO_BANK_APPLICATION') {}
 
 /** The ID number on the holder's document is not the one in the card's EF06. */
 export class HolderMismatchError extends SscardError {

@@ -145,31 +145,19 @@ export class IssuerTerminal {
    */
   async unblockPin(newPin?: string | Uint8Array): Promise<void> {
     if (newPin !== undefined) checkNewPin(newPin, this.pinPolicy);
-    const keys = this.prepare('PIN UNBLOCK', 'PIN_UNBLOCK');
-    await this.run(keys, 'ssse', async (s, card) => {
-      const cryptogram = newPin === undefined
-        ? EMPTY
-        : await this.psam.encipherPinBlock({ key: 'PIN_UNBLOCK', ...card, pin: newPin });
-      try {
-        await this.sendWithMac(s, card, 'PIN_UNBLOCK', pinUnblock(cryptogram, SSC_PINS.app.reference));
-      } finally {
-        cryptogram.fill(0);
-      }
-    });
+    await this.pinCommand(
+      'PIN UNBLOCK',
+      'PIN_UNBLOCK',
+      'ssse',
+      async (card) => (newPin === undefined ? EMPTY : await this.psam.encipherPinBlock({ key: 'PIN_UNBLOCK', ...card, pin: newPin })),
+      (cryptogram) => pinUnblock(cryptogram, SSC_PINS.app.reference),
+    );
   }
 
   /** RELOAD PIN of the application PIN under the reload key (PIN_RELOAD): a forgotten PIN is replaced. */
   async reloadPin(newPin: string | Uint8Array): Promise<void> {
     checkNewPin(newPin, this.pinPolicy);
-    const keys = this.prepare('RELOAD PIN', 'PIN_RELOAD');
-    await this.run(keys, 'ssse', async (s, card) => {
-      const pinData = encodePinBcd(newPin);
-      try {
-        await this.sendWithMac(s, card, 'PIN_RELOAD', reloadPin(pinData, SSC_PINS.app.reference));
-      } finally {
-        pinData.fill(0);
-      }
-    });
+    await this.pinCommand('RELOAD PIN', 'PIN_RELOAD', 'ssse', () => encodePinBcd(newPin), (pinData) => reloadPin(pinData, SSC_PINS.app.reference));
   }
 
   /**
@@ -180,27 +168,39 @@ export class IssuerTerminal {
    */
   async bankUnblock(bankPin: string | Uint8Array): Promise<void> {
     checkPresentedPin(bankPin, this.bankPinPolicy);
-    const keys = this.prepare('bank PIN UNBLOCK', 'BANK_PIN_UNBLOCK');
-    await this.run(keys, 'bank', async (s, card) => {
-      const cryptogram = await this.psam.encipherPinBlock({ key: 'BANK_PIN_UNBLOCK', ...card, pin: bankPin });
-      try {
-        await this.sendWithMac(s, card, 'BANK_PIN_UNBLOCK', pinUnblock(cryptogram, SSC_PINS.bank.reference));
-      } finally {
-        cryptogram.fill(0);
-      }
-    });
+    await this.pinCommand(
+      'bank PIN UNBLOCK',
+      'BANK_PIN_UNBLOCK',
+      'bank',
+      (card) => this.psam.encipherPinBlock({ key: 'BANK_PIN_UNBLOCK', ...card, pin: bankPin }),
+      (cryptogram) => pinUnblock(cryptogram, SSC_PINS.bank.reference),
+    );
   }
 
   /** Replaces the bank PIN (RELOAD PIN `80 5E 00 80`, format-2 PIN block, under BANK_PIN_RELOAD). */
   async bankReload(newBankPin: string | Uint8Array): Promise<void> {
     checkNewPin(newBankPin, this.bankPinPolicy);
-    const keys = this.prepare('bank RELOAD PIN', 'BANK_PIN_RELOAD');
-    await this.run(keys, 'bank', async (s, card) => {
-      const block = encodePinBlockFormat2(newBankPin);
+    await this.pinCommand('bank RELOAD PIN', 'BANK_PIN_RELOAD', 'bank', () => encodePinBlockFormat2(newBankPin), (block) => reloadPin(block, SSC_PINS.bank.reference));
+  }
+
+  /**
+   * One PIN command of the issuer under `key`, MAC'd: `secret` makes the PIN bytes it carries (an
+   * enciphered block, BCD digits) for this card, `command` wraps them; they are wiped once sent.
+   */
+  private async pinCommand(
+    operation: string,
+    key: SscKeyName,
+    application: 'ssse' | 'bank',
+    secret: (card: CardKeysInput) => Uint8Array | Promise<Uint8Array>,
+    command: (secret: Uint8Array) => CommandApdu,
+  ): Promise<void> {
+    const algorithm = this.prepare(operation, key);
+    await this.run(algorithm, application, async (s, card) => {
+      const bytes = await secret(card);
       try {
-        await this.sendWithMac(s, card, 'BANK_PIN_RELOAD', reloadPin(block, SSC_PINS.bank.reference));
+        await this.sendWithMac(s, card, key, command(bytes));
       } finally {
-        block.fill(0);
+        bytes.fill(0);
       }
     });
   }

@@ -1,7 +1,7 @@
 import { SSC_SFIS, WORK_RECORD_LENGTH, decodeWorkRecord, type WorkRecord } from '../../records/index.js';
 import type { AbortOptions } from '../abort.js';
 import type { ApplicationPin } from './pin.js';
-import { cardData, readCyclic } from './records.js';
+import { readCyclicDecoded } from './records.js';
 import type { SscSession } from './session.js';
 
 /** DF02 (employment) under SSSE: the work records. */
@@ -12,8 +12,7 @@ export class EmploymentFiles {
   readWorkRecord(opts?: AbortOptions): Promise<WorkRecord[]> {
     return this.pin.protectedRead(async (s) => {
       await this.session.goTo(s, 'df02');
-      const records = await readCyclic(s, SSC_SFIS.EF07, WORK_RECORD_LENGTH, 'DF02/EF07 work record');
-      return records.map(([n, bytes]) => cardData(`DF02/EF07 work record ${n}`, () => decodeWorkRecord(bytes)));
+      return readCyclicDecoded(s, SSC_SFIS.EF07, WORK_RECORD_LENGTH, 'DF02/EF07 work record', decodeWorkRecord);
     }, opts);
   }
 }

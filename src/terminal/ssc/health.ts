@@ -21,7 +21,7 @@ import type { CardSession } from '../channel.js';
 import { SecurityStatusError } from '../errors.js';
 import { authenticate, canAuthenticate, sendWithMac } from './auth.js';
 import type { ApplicationPin } from './pin.js';
-import { callerValue, cardData, readCyclic } from './records.js';
+import { callerValue, cardData, readCyclicDecoded } from './records.js';
 import type { SscSession } from './session.js';
 
 /** CV04.50.005 ABO blood type, as named in the shared value set. */
@@ -77,8 +77,7 @@ export class HealthFiles {
   readContraindications(opts?: AbortOptions): Promise<Contraindication[]> {
     return this.pin.protectedRead(async (s) => {
       await this.session.goTo(s, 'df10');
-      const records = await readCyclic(s, SSC_SFIS.EF07, CONTRAINDICATION_LENGTH, 'DF10/EF07 contraindication');
-      return records.map(([n, bytes]) => cardData(`DF10/EF07 contraindication ${n}`, () => decodeContraindication(bytes)));
+      return readCyclicDecoded(s, SSC_SFIS.EF07, CONTRAINDICATION_LENGTH, 'DF10/EF07 contraindication', decodeContraindication);
     }, opts);
   }
 
@@ -86,8 +85,7 @@ export class HealthFiles {
   readMedicalHistory(opts?: AbortOptions): Promise<MedicalHistoryEntry[]> {
     return this.pin.protectedRead(async (s) => {
       await this.session.goTo(s, 'df10');
-      const records = await readCyclic(s, SSC_SFIS.EF08, MEDICAL_HISTORY_LENGTH, 'DF10/EF08 medical history');
-      return records.map(([n, bytes]) => cardData(`DF10/EF08 medical history ${n}`, () => decodeMedicalHistory(bytes)));
+      return readCyclicDecoded(s, SSC_SFIS.EF08, MEDICAL_HISTORY_LENGTH, 'DF10/EF08 medical history', decodeMedicalHistory);
     }, opts);
   }
 

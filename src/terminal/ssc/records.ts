@@ -74,3 +74,9 @@ export async function readCyclic(
   }
   throw new CardDataError(`${what} file claims more than ${MAX_CYCLIC_RECORDS} records`);
 }
+
+/** The records of a cyclic file (see readCyclic), each decoded; a record that does not decode is a CardDataError naming it. */
+export async function readCyclicDecoded<T>(s: CardSession, sfi: number, length: number, what: string, decode: (bytes: Uint8Array) => T): Promise<T[]> {
+  const records = await readCyclic(s, sfi, length, what);
+  return records.map(([n, bytes]) => cardData(`${what} ${n}`, () => decode(bytes)));
+}

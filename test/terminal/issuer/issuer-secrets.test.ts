@@ -1,8 +1,7 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { tempDirPerTest } from '../../support/temp-dir.js';
 import { toHex } from '../../../src/apdu/index.js';
 import {
   closeCardImage,
@@ -161,16 +160,10 @@ describe('IssuerTerminal and secrets', () => {
 });
 
 describe('IssuerTerminal through a card image', () => {
-  let dir: string;
-  beforeEach(() => {
-    dir = mkdtempSync(join(tmpdir(), 'sscard-issuer-'));
-  });
-  afterEach(() => {
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const tmp = tempDirPerTest('sscard-issuer-');
 
   it('each operation\'s result is on disk when it returns', async () => {
-    const path = join(dir, 'card.json');
+    const path = join(tmp.path, 'card.json');
     saveCardImage(path, buildSscCard(samplePerson('zhang-wei')));
     const reopen = async (): Promise<{ card: SscCard; close: () => Promise<void> }> => {
       const sim = openCardImage(path, { powered: true });

@@ -6,6 +6,18 @@ import type { CardKey } from '../../fs/keys.js';
 import type { DedicatedFile } from '../../fs/nodes.js';
 import type { CardCommand, CardContext, HandlerResult } from '../context.js';
 
+/** An application's data objects, parsed once (they are fixed at personalization). */
+const parsedDataObjects = new WeakMap<Uint8Array, ReturnType<typeof parseBerTlv>>();
+
+function parsedObjects(objects: Uint8Array): ReturnType<typeof parseBerTlv> {
+  let parsed = parsedDataObjects.get(objects);
+  if (parsed === undefined) {
+    parsed = parseBerTlv(objects);
+    parsedDataObjects.set(objects, parsed);
+  }
+  return parsed;
+}
+
 /**
  * GET CHALLENGE `00 84 00 00 Le`: Le 4 or 8, and 16 when the current application uses SM4.
  * The challenge stays pending until a command uses it (single use), a reset, a power-off or a
@@ -102,18 +114,20 @@ export function internalAuthenticate(ctx: CardContext, cmd: CardCommand): Handle
  * Other tags: 6A88. Without Le: 6700 (the command is only its answer).
  */
 export function getData(ctx: CardContext, cmd: CardCommand): HandlerResult {
-  if (cmd.data.length > 0) throw new StatusWordError(SW.WRONG_LENGTH, 'GET DATA takes no data');
-  if (cmd.ne === undefined) throw new StatusWordError(SW.WRONG_LENGTH, 'GET DATA takes Le');
+  // Refusals are answered as values here and below, as on every read-side command: a thrown
+  // status word costs more than the whole command (see processApdu).
+  if (cmd.data.length > 0) return { sw: SW.WRONG_LENGTH }; // GET DATA takes no data
+  if (cmd.ne === undefined) return { sw: SW.WRONG_LENGTH }; // GET DATA takes Le
   const tag = (cmd.p1 << 8) | cmd.p2;
   if (tag === 0x9f17) {
     for (let d: DedicatedFile | undefined = ctx.currentDf; d !== undefined; d = d.parent) {
       const pin = d.pins[0];
       if (pin !== undefined) return { data: encodeBerTlv(0x9f17, Uint8Array.of(pin.pin.status().triesLeft)) };
     }
-    throw new StatusWordError(SW.REFERENCED_DATA_NOT_FOUND, 'no PIN in the current application');
+    return { sw: SW.REFERENCED_DATA_NOT_FOUND }; // no PIN in the current application
   }
   const objects = ctx.currentApplication?.dataObjects;
-  const found = objects === undefined ? undefined : findTlv(parseBerTlv(objects), tag);
-  if (found === undefined) throw new StatusWordError(SW.REFERENCED_DATA_NOT_FOUND, 'data object not available');
+  const found = objects === undefined ? undefined : findTlv(parsedObjects(objects), tag);
+  if (found === undefined) return { sw: SW.REFERENCED_DATA_NOT_FOUND }; // data object not available
   return { data: encodeBerTlv(tag, found.value) };
 }

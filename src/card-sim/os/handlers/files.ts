@@ -1,6 +1,6 @@
 import { SW, StatusWordError } from '../../../apdu/index.js';
 import { MAC_LENGTH } from '../../../keys/index.js';
-import type { ElementaryFile, RecordFile } from '../../fs/elementary-files.js';
+import { RecordFile, type ElementaryFile } from '../../fs/elementary-files.js';
 import type { CardCommand, CardContext, HandlerResult } from '../context.js';
 import { CLA_SM, checkCommandMac, macKeyForRead, macKeyForWrite } from '../secure-messaging.js';
 import type { CardKey } from '../../fs/keys.js';
@@ -122,11 +122,24 @@ export function updateBinary(ctx: CardContext, cmd: CardCommand): HandlerResult 
   return {};
 }
 
-/** P2 b8-b4: SFI (0 = current EF, 31 reserved); 6981 when the EF is not a record file. */
-function recordTarget(ctx: CardContext, p2: number): RecordFile {
+/**
+ * P2 b8-b4: SFI (0 = current EF, 31 reserved 6A86); 6986 without a current EF, 6A82 without that
+ * SFI, 6981 when the EF is not a record file. A status word when refused: READ RECORD answers it
+ * as a value (a thrown status word costs more than the whole read).
+ */
+function findRecordTarget(ctx: CardContext, p2: number): RecordFile | number {
   const sfi = p2 >> 3;
-  if (sfi === 31) throw new StatusWordError(SW.INCORRECT_P1P2, 'SFI 31 is reserved');
-  return (sfi === 0 ? currentEf(ctx) : efBySfi(ctx, sfi)).asRecordFile();
+  if (sfi === 31) return SW.INCORRECT_P1P2;
+  const ef = sfi === 0 ? ctx.currentEf : ctx.currentDf.efBySfi(sfi);
+  if (ef === undefined) return sfi === 0 ? SW.NO_CURRENT_EF : SW.FILE_NOT_FOUND;
+  return ef instanceof RecordFile ? ef : SW.INCOMPATIBLE_FILE_STRUCTURE;
+}
+
+/** findRecordTarget for the write commands, which refuse by throwing. */
+function recordTarget(ctx: CardContext, p2: number): RecordFile {
+  const target = findRecordTarget(ctx, p2);
+  if (typeof target === 'number') throw new StatusWordError(target, 'no record file addressed');
+  return target;
 }
 
 function recordNotFound(what: string): never {
@@ -138,26 +151,25 @@ function recordNotFound(what: string): never {
  * record); 000/001/010/011 = first/last/next/previous record whose identifier (first byte, the
  * SSC tag) is P1. Reading several records (101, 110) is not supported (6A86).
  */
-function recordToRead(ctx: CardContext, ef: RecordFile, p1: number, mode: number): number {
+function recordToRead(ctx: CardContext, ef: RecordFile, p1: number, mode: number): number | undefined {
   const current = ctx.currentEf === ef ? ctx.currentRecord : undefined;
   switch (mode) {
     case 4:
-      if (p1 !== 0) return p1;
-      return current ?? recordNotFound('current record');
+      return p1 !== 0 ? p1 : current;
     case 0:
-      return ef.findRecordByTag(p1) ?? recordNotFound(`record with tag ${p1}`);
+      return ef.findRecordByTag(p1);
     case 1: {
       let last: number | undefined;
       for (let n = ef.findRecordByTag(p1); n !== undefined; n = ef.findRecordByTag(p1, n + 1)) last = n;
-      return last ?? recordNotFound(`record with tag ${p1}`);
+      return last;
     }
     case 2:
-      return ef.findRecordByTag(p1, (current ?? 0) + 1) ?? recordNotFound(`next record with tag ${p1}`);
+      return ef.findRecordByTag(p1, (current ?? 0) + 1);
     case 3: {
       let prev: number | undefined;
       const before = current ?? ef.recordCount + 1;
       for (let n = ef.findRecordByTag(p1); n !== undefined && n < before; n = ef.findRecordByTag(p1, n + 1)) prev = n;
-      return prev ?? recordNotFound(`previous record with tag ${p1}`);
+      return prev;
     }
     default:
       throw new StatusWordError(SW.INCORRECT_P1P2, 'unsupported record reference in P2');
@@ -176,19 +188,21 @@ function recordToRead(ctx: CardContext, ef: RecordFile, p1: number, mode: number
  * choice: no response MAC).
  */
 export function readRecord(ctx: CardContext, cmd: CardCommand): HandlerResult {
-  if (cmd.ne === undefined) throw new StatusWordError(SW.WRONG_LENGTH, 'READ RECORD takes Le');
+  // Refusals of a plain read are answered as values (see findRecordTarget).
+  if (cmd.ne === undefined) return { sw: SW.WRONG_LENGTH }; // READ RECORD takes Le
   const sm = cmd.cla === CLA_SM;
-  if (sm ? cmd.data.length !== MAC_LENGTH : cmd.data.length > 0) {
-    throw new StatusWordError(SW.WRONG_LENGTH, sm ? 'a MAC\'d READ RECORD carries the 4-byte MAC' : 'READ RECORD takes no data');
-  }
+  // A MAC'd READ RECORD carries the 4-byte MAC; a plain one no data.
+  if (sm ? cmd.data.length !== MAC_LENGTH : cmd.data.length > 0) return { sw: SW.WRONG_LENGTH };
   const mode = cmd.p2 & 0x07;
-  if (mode > 4) throw new StatusWordError(SW.INCORRECT_P1P2, 'reading several records is not supported');
-  const ef = recordTarget(ctx, cmd.p2);
+  if (mode > 4) return { sw: SW.INCORRECT_P1P2 }; // reading several records is not supported
+  const ef = findRecordTarget(ctx, cmd.p2);
+  if (typeof ef === 'number') return { sw: ef };
   const macKey = sm ? macKeyForRead(ctx, ef) : undefined;
   if (macKey !== undefined) checkFileCommandMac(ctx, cmd, macKey);
-  if (!ctx.isSatisfied(ef, ef.read, macKey)) throw new StatusWordError(SW.SECURITY_STATUS_NOT_SATISFIED, 'read not allowed');
+  if (!ctx.isSatisfied(ef, ef.read, macKey)) return { sw: SW.SECURITY_STATUS_NOT_SATISFIED };
   const n = recordToRead(ctx, ef, cmd.p1, mode);
-  const record = ef.record(n) ?? recordNotFound(`record ${n}`);
+  const record = n === undefined ? undefined : ef.recordView(n);
+  if (n === undefined || record === undefined) return { sw: SW.RECORD_NOT_FOUND };
   ctx.useEf(ef);
   ctx.currentRecord = n;
   return { data: record, exactLe: true };

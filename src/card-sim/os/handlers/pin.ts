@@ -5,6 +5,7 @@ import {
   PinFormatError,
   decodeChangePinData,
   decodePinBcd,
+  decodePinBcdDigits,
   decodePinBlockFormat2,
   validatePinFormat,
   type ChangeResult,
@@ -41,7 +42,7 @@ function findPin(ctx: CardContext, reference: number): { pin: CardPin; owner: De
 /** 9000 / 63Cx / 6983 for a verification outcome. */
 function verifyAnswer(result: VerifyResult): HandlerResult {
   if (result.ok) return {};
-  if (result.reason === 'blocked') throw new StatusWordError(SW.AUTH_METHOD_BLOCKED, 'PIN blocked');
+  if (result.reason === 'blocked') return { sw: SW.AUTH_METHOD_BLOCKED };
   return { sw: swTriesLeft(result.triesLeft) };
 }
 
@@ -52,17 +53,27 @@ function verifyAnswer(result: VerifyResult): HandlerResult {
  * PIN engine saves through the card's persistence hook).
  */
 export function verify(ctx: CardContext, cmd: CardCommand): HandlerResult {
-  if (cmd.p1 !== 0x00) throw new StatusWordError(SW.INCORRECT_P1P2, 'VERIFY takes P1=00');
-  const { pin } = findPin(ctx, cmd.p2);
+  // Every answer here is a value, refusals included: VERIFY is a hot path, and a thrown status
+  // word costs more than the whole command (see processApdu).
+  if (cmd.p1 !== 0x00) return { sw: SW.INCORRECT_P1P2 }; // VERIFY takes P1=00
+  const found = ctx.resolvePinByReference(ctx.currentDf, cmd.p2);
+  if (found === undefined) return { sw: SW.REFERENCED_DATA_NOT_FOUND };
+  const { pin } = found;
   if (cmd.data.length === 0) {
     const st = pin.pin.status();
-    if (st.blocked) throw new StatusWordError(SW.AUTH_METHOD_BLOCKED, 'PIN blocked');
+    if (st.blocked) return { sw: SW.AUTH_METHOD_BLOCKED };
     return st.verified ? {} : { sw: swTriesLeft(st.triesLeft) };
   }
-  const candidate = pinStep(() =>
-    pin.format === 'iso9564-format2' ? decodePinBlockFormat2(cmd.data) : decodePinBcd(cmd.data),
-  );
-  return verifyAnswer(pinStep(() => pin.pin.verify(candidate)));
+  let candidate: string | Uint8Array | undefined;
+  try {
+    candidate = pin.format === 'iso9564-format2' ? decodePinBlockFormat2(cmd.data) : decodePinBcdDigits(cmd.data);
+    return verifyAnswer(pin.pin.verify(candidate));
+  } catch (err) {
+    if (err instanceof PinFormatError) return { sw: formatSw(err) };
+    throw err;
+  } finally {
+    if (candidate instanceof Uint8Array) candidate.fill(0);
+  }
 }
 
 function changeAnswer(result: ChangeResult): HandlerResult {

@@ -1,4 +1,4 @@
-import { SW, StatusWordError, bytesEqual, concatBytes, encodeBerTlv } from '../../../apdu/index.js';
+import { SW, bytesEqual, concatBytes, encodeBerTlv } from '../../../apdu/index.js';
 import type { ElementaryFile } from '../../fs/elementary-files.js';
 import type { DedicatedFile, FileNode } from '../../fs/nodes.js';
 import { MF_FID } from '../../fs/nodes.js';
@@ -66,16 +66,18 @@ export function buildFci(node: FileNode): Uint8Array {
   return encodeBerTlv(0x6f, concatBytes(...parts));
 }
 
-function notFound(what: string): never {
-  throw new StatusWordError(SW.FILE_NOT_FOUND, `${what} not found`);
-}
-
 function fidOf(data: Uint8Array, offset = 0): number {
   return ((data[offset] as number) << 8) | (data[offset + 1] as number);
 }
 
+/*
+ * The lookups answer undefined for "not found" (6A82), and the handler answers its refusals as
+ * values: SELECT of an absent file is a common probe, and a thrown status word costs more than the
+ * whole command (see processApdu).
+ */
+
 /** Select by FID (P1=00): MF, a child of the current DF, the current DF, its parent, or a sibling. */
-function byFid(ctx: CardContext, fid: number): FileNode {
+function byFid(ctx: CardContext, fid: number): FileNode | undefined {
   if (fid === MF_FID) return ctx.tree;
   const df = ctx.currentDf;
   const parent = df.parent;
@@ -83,27 +85,26 @@ function byFid(ctx: CardContext, fid: number): FileNode {
     df.child(fid) ??
     (df.fid === fid ? df : undefined) ??
     (parent !== undefined && parent.fid === fid ? parent : undefined) ??
-    parent?.child(fid) ??
-    notFound(`file ${fid.toString(16)}`)
+    parent?.child(fid)
   );
 }
 
-function byPath(start: DedicatedFile, data: Uint8Array): FileNode {
-  if (data.length < 2 || data.length % 2 !== 0) {
-    throw new StatusWordError(SW.WRONG_LENGTH, 'a path is a non-empty sequence of 2-byte FIDs');
-  }
+/** The node at a path (the data has been checked to be whole FIDs). */
+function byPath(start: DedicatedFile, data: Uint8Array): FileNode | undefined {
   let node: FileNode = start;
   for (let off = 0; off < data.length; off += 2) {
     const fid = fidOf(data, off);
     // A path from the MF may repeat the MF's own identifier first.
     if (off === 0 && node === start && start.parent === undefined && fid === MF_FID) continue;
-    if (node.kind !== 'df') notFound('path element');
-    node = node.child(fid) ?? notFound(`path element ${fid.toString(16)}`);
+    if (node.kind !== 'df') return undefined;
+    const next: FileNode | undefined = node.child(fid);
+    if (next === undefined) return undefined;
+    node = next;
   }
   return node;
 }
 
-function byDfName(ctx: CardContext, name: Uint8Array): DedicatedFile {
+function byDfName(ctx: CardContext, name: Uint8Array): DedicatedFile | undefined {
   const exact = ctx.tree.findByDfName(name);
   if (exact !== undefined) return exact;
   // Partial DF name: the first application whose name starts with the given bytes.
@@ -112,8 +113,17 @@ function byDfName(ctx: CardContext, name: Uint8Array): DedicatedFile {
       return n;
     }
   }
-  notFound('DF name');
+  return undefined;
 }
+
+/** A path is a non-empty sequence of 2-byte FIDs. */
+function isPath(data: Uint8Array): boolean {
+  return data.length >= 2 && data.length % 2 === 0;
+}
+
+/** Refusals SELECT answers from several places. */
+const WRONG_LENGTH: HandlerResult = Object.freeze({ sw: SW.WRONG_LENGTH });
+const NOT_FOUND: HandlerResult = Object.freeze({ sw: SW.FILE_NOT_FOUND });
 
 /**
  * SELECT `00 A4 P1 P2`: P1 00 by FID (3F00 = MF; no data = MF), 01 child DF, 02 EF of the current
@@ -134,50 +144,67 @@ function byDfName(ctx: CardContext, name: Uint8Array): DedicatedFile {
  */
 export function selectFile(ctx: CardContext, cmd: CardCommand): HandlerResult {
   const { p1, p2, data } = cmd;
-  if (p2 !== 0x00 && p2 !== 0x04 && p2 !== 0x0c) throw new StatusWordError(SW.INCORRECT_P1P2, 'unsupported P2');
-  let target: FileNode;
+  if (p2 !== 0x00 && p2 !== 0x04 && p2 !== 0x0c) return { sw: SW.INCORRECT_P1P2 }; // unsupported P2
+  let target: FileNode | undefined;
   switch (p1) {
     case 0x00:
       if (data.length === 0) target = ctx.tree;
-      else if (data.length !== 2) throw new StatusWordError(SW.WRONG_LENGTH, 'a FID is 2 bytes');
+      else if (data.length !== 2) return WRONG_LENGTH;
       else target = byFid(ctx, fidOf(data));
       break;
     case 0x01: {
-      if (data.length !== 2) throw new StatusWordError(SW.WRONG_LENGTH, 'a FID is 2 bytes');
+      if (data.length !== 2) return WRONG_LENGTH;
       const c = ctx.currentDf.child(fidOf(data));
-      target = c !== undefined && c.kind === 'df' ? c : notFound('child DF');
+      target = c !== undefined && c.kind === 'df' ? c : undefined;
       break;
     }
     case 0x02: {
-      if (data.length !== 2) throw new StatusWordError(SW.WRONG_LENGTH, 'a FID is 2 bytes');
+      if (data.length !== 2) return WRONG_LENGTH;
       const c = ctx.currentDf.child(fidOf(data));
-      target = c !== undefined && c.kind === 'ef' ? c : notFound('EF');
+      target = c !== undefined && c.kind === 'ef' ? c : undefined;
       break;
     }
     case 0x03:
-      if (data.length !== 0) throw new StatusWordError(SW.WRONG_LENGTH, 'select parent takes no data');
-      target = ctx.currentDf.parent ?? notFound('parent DF');
+      if (data.length !== 0) return WRONG_LENGTH; // select parent takes no data
+      target = ctx.currentDf.parent;
       break;
     case 0x04:
-      if (data.length < 1 || data.length > 16) throw new StatusWordError(SW.WRONG_LENGTH, 'a DF name is 1..16 bytes');
+      if (data.length < 1 || data.length > 16) return WRONG_LENGTH; // a DF name is 1..16 bytes
       target = byDfName(ctx, data);
       break;
     case 0x08:
-      target = byPath(ctx.tree, data);
-      break;
     case 0x09:
-      target = byPath(ctx.currentDf, data);
+      if (!isPath(data)) return WRONG_LENGTH;
+      target = byPath(p1 === 0x08 ? ctx.tree : ctx.currentDf, data);
       break;
     default:
-      throw new StatusWordError(SW.INCORRECT_P1P2, 'unsupported selection method');
+      return { sw: SW.INCORRECT_P1P2 }; // unsupported selection method
   }
+  if (target === undefined) return NOT_FOUND;
   const df = target.kind === 'df' ? target : (target.parent ?? ctx.tree);
   if (target.kind === 'df') ctx.select(target);
   else ctx.select(df, target as ElementaryFile);
   const blocked = CardContext.applicationOf(df)?.blocked;
-  if (blocked === 'temporary') throw new StatusWordError(SW.FUNCTION_NOT_SUPPORTED, 'application blocked');
-  if (blocked === 'permanent') throw new StatusWordError(SW.APP_PERMANENTLY_BLOCKED, 'application permanently blocked');
+  if (blocked === 'temporary') return { sw: SW.FUNCTION_NOT_SUPPORTED }; // application blocked
+  if (blocked === 'permanent') return { sw: SW.APP_PERMANENTLY_BLOCKED };
   if (p2 === 0x0c) return {};
   if (target.kind === 'ef' && cmd.ne === undefined) return {};
-  return { data: p2 === 0x04 ? buildFcp(target) : buildFci(target) };
+  return { data: p2 === 0x04 ? cached(fcpOf, target, buildFcp) : cached(fciOf, target, buildFci) };
+}
+
+/*
+ * A node's FCI and FCP are built from what is fixed when the tree is made (FID, DF name, structure,
+ * sizes, SFI), so each is built once per node. The processor copies response data into the answer,
+ * so the cached bytes never leave the card.
+ */
+const fciOf = new WeakMap<FileNode, Uint8Array>();
+const fcpOf = new WeakMap<FileNode, Uint8Array>();
+
+function cached(cache: WeakMap<FileNode, Uint8Array>, node: FileNode, build: (node: FileNode) => Uint8Array): Uint8Array {
+  let bytes = cache.get(node);
+  if (bytes === undefined) {
+    bytes = build(node);
+    cache.set(node, bytes);
+  }
+  return bytes;
 }

@@ -1,0 +1,300 @@
+/*
+ * `npm run bench`: every speed figure of the project in one table, each with the baseline it is
+ * measured against in the same run, written as JSON too (bench/results.json). docs/benchmarks.md
+ * says what each figure means, what bounds it and how to read it.
+ *
+ *   npx tsx bench/index.ts [--quick] [--only card,sdk,image,scale,cli,pcsc] [--processes 2]
+ *                          [--cards 1000,10000,100000] [--out bench/results.json]
+ *
+ * In-process figures come from bench/workers/in-process.ts, bundled with the sources by esbuild
+ * (as the published build is) and run with plain node, `--processes` times per workload. The CLI
+ * figures need the build (dist/, `npm run build`); the PC/SC ones the lab (scripts/pcsc-lab up).
+ * A section that cannot run says why in the table and is left out of the JSON figures.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+import type { InProcessJob, InProcessResult, RunSample } from './workers/in-process.js';
+import { measurePcsc } from './pcsc/compare.js';
+import { type Row, median, printTable } from './table.js';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+
+function option(name: string): string | undefined {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
+
+const quick = process.argv.includes('--quick');
+const sections = new Set((option('only') ?? 'card,sdk,image,scale,cli,pcsc').split(','));
+const processes = Number(option('processes') ?? (quick ? 1 : 2));
+const out = resolve(option('out') ?? join(ROOT, 'bench', 'results.json'));
+
+/** Counts per workload kind: the statement's protocol (20k warm-up, 3 x 200k) unless --quick. */
+const COUNTS = quick
+  ? { warmup: 200, runs: 1, n: 2000, imageN: 20, flatN: 20_000, cards: [50, 100] }
+  : { warmup: 20_000, runs: 3, n: 200_000, imageN: 300, flatN: 1_000_000, cards: [1000, 10_000, 100_000] };
+// --cards 1000,10000: other card counts for the scale rows.
+const cardsOption = option('cards');
+if (cardsOption !== undefined) COUNTS.cards = cardsOption.split(',').map(Number);
+
+async function bundleWorker(): Promise<string> {
+  const file = join(ROOT, '.tmp', 'bench', 'in-process.mjs');
+  mkdirSync(dirname(file), { recursive: true });
+  await build({
+    entryPoints: [join(ROOT, 'bench', 'workers', 'in-process.ts')],
+    outfile: file,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    packages: 'external',
+    logLevel: 'error',
+  });
+  return file;
+}
+
+function runWorker(worker: string, job: InProcessJob): InProcessResult {
+  const r = spawnSync(process.execPath, ['--expose-gc', '--max-old-space-size=8192', worker, JSON.stringify(job)], {
+    encoding: 'utf8',
+    maxBuffer: 16 * 1024 * 1024,
+  });
+  if (r.status !== 0) throw new Error(`bench worker ${job.workload} failed: ${r.stderr || r.error?.message}`);
+  return JSON.parse(r.stdout.trim().split('\n').pop() ?? '{}') as InProcessResult;
+}
+
+/** The workload in `processes` separate processes, interleaved with the others of its group. */
+function runGroup(worker: string, jobs: InProcessJob[]): Map<string, { runs: RunSample[]; extra: unknown[] }> {
+  const results = new Map<string, { runs: RunSample[]; extra: unknown[] }>();
+  for (let p = 0; p < processes; p++) {
+    for (const job of jobs) {
+      const r = runWorker(worker, job);
+      const acc = results.get(job.workload) ?? { runs: [], extra: [] };
+      acc.runs.push(...r.runs);
+      if (r.extra !== undefined) acc.extra.push(r.extra);
+      results.set(job.workload, acc);
+    }
+  }
+  return results;
+}
+
+function rowOf(
+  layer: string,
+  workload: string,
+  runs: RunSample[],
+  baseline?: { name: string; perSecond: number },
+  extra: Partial<Row> = {},
+): Row {
+  const perSecond = median(runs.map((r) => r.perSecond));
+  return {
+    layer,
+    workload,
+    perSecond,
+    runs: runs.map((r) => Math.round(r.perSecond)),
+    p50Us: median(runs.map((r) => r.p50Us)),
+    p99Us: median(runs.map((r) => r.p99Us)),
+    ...(baseline === undefined ? {} : { baseline: baseline.name, ratio: perSecond / baseline.perSecond }),
+    ...extra,
+  };
+}
+
+function cardSection(worker: string): Row[] {
+  const names = ['read', 'verify-right', 'verify-wrong-right', 'error-6a88', 'error-6a82', 'select'];
+  const targets: Record<string, number> = {
+    read: 2e6,
+    'verify-right': 1.5e6,
+    'verify-wrong-right': 1.5e6,
+    'error-6a88': 2.5e6,
+    'error-6a82': 2.5e6,
+    select: 1.5e6,
+  };
+  const labels: Record<string, string> = {
+    read: 'READ RECORD 00B2072C00',
+    'verify-right': 'VERIFY right PIN',
+    'verify-wrong-right': 'VERIFY wrong + right',
+    'error-6a88': 'GET DATA -> 6A88',
+    'error-6a82': 'SELECT absent file -> 6A82',
+    select: 'SELECT SSSE by name (FCI)',
+  };
+  const res = runGroup(
+    worker,
+    names.map((name) => ({ workload: `card:${name}`, warmup: COUNTS.warmup, runs: COUNTS.runs, n: COUNTS.n })),
+  );
+  return names.map((name) =>
+    rowOf('card (raw)', labels[name] ?? name, res.get(`card:${name}`)?.runs ?? [], undefined, {
+      target: targets[name],
+    }),
+  );
+}
+
+function sdkSection(worker: string): Row[] {
+  const common = { warmup: COUNTS.warmup, runs: COUNTS.runs, n: COUNTS.n };
+  const res = runGroup(worker, [
+    { workload: 'card:read', ...common },
+    { workload: 'sdk:echo', ...common },
+    { workload: 'sdk:read', ...common },
+  ]);
+  const raw = rowOf('card (raw)', 'READ RECORD (baseline)', res.get('card:read')?.runs ?? []);
+  const echo = rowOf('SDK, echo transport', 'transmit, 9000 at once (SDK floor)', res.get('sdk:echo')?.runs ?? [], {
+    name: 'raw card',
+    perSecond: raw.perSecond,
+  });
+  const sdk = rowOf(
+    'SDK, MemoryTransport',
+    'transmit READ RECORD',
+    res.get('sdk:read')?.runs ?? [],
+    { name: 'SDK floor', perSecond: echo.perSecond },
+    { target: 5e5 },
+  );
+  const flatRes = runWorker(worker, { workload: 'sdk:flat', warmup: COUNTS.warmup, runs: 1, n: COUNTS.flatN });
+  const flat = flatRes.extra as { calls: number; sliceRates: number[]; heapGrowthMb: number[]; lastToFirst: number };
+  const flatRow = rowOf('SDK, MemoryTransport', `transmit x ${flat.calls} (flat?)`, flatRes.runs, undefined, {
+    note: `last/first slice ${flat.lastToFirst.toFixed(2)}, heap growth ${flat.heapGrowthMb[flat.heapGrowthMb.length - 1]} MB`,
+    detail: flat,
+  });
+  return [raw, echo, sdk, flatRow];
+}
+
+function imageSection(worker: string): Row[] {
+  const res = runGroup(worker, [
+    { workload: 'card:verify-right', warmup: COUNTS.warmup, runs: COUNTS.runs, n: COUNTS.n },
+    { workload: 'image:verify-right', warmup: 5, runs: COUNTS.runs, n: COUNTS.imageN },
+    { workload: 'image:read', warmup: 5, runs: COUNTS.runs, n: COUNTS.imageN * 10 },
+  ]);
+  const memory = rowOf('card (raw)', 'VERIFY right, in memory (baseline)', res.get('card:verify-right')?.runs ?? []);
+  return [
+    memory,
+    rowOf(
+      'card from image',
+      'VERIFY right (2 durable writes)',
+      res.get('image:verify-right')?.runs ?? [],
+      { name: 'in memory', perSecond: memory.perSecond },
+      {
+        note: 'bounded by the durable write of each counter change (fsync)',
+      },
+    ),
+    rowOf('card from image', 'READ RECORD (no write)', res.get('image:read')?.runs ?? [], {
+      name: 'in memory',
+      perSecond: memory.perSecond,
+    }),
+  ];
+}
+
+function scaleSection(worker: string): Row[] {
+  const r = runWorker(worker, { workload: 'scale:cards', warmup: 0, runs: 1, n: 0, cards: COUNTS.cards });
+  const points = (r.extra as { points: Array<{ cards: number; msPerCard: number; kbPerCard: number }> }).points;
+  const first = points[0];
+  return points.map((p) => ({
+    layer: 'many cards, one process',
+    workload: `${p.cards} cards, personalised + VERIFY each`,
+    perSecond: 1000 / p.msPerCard,
+    p50Us: p.msPerCard * 1000,
+    p99Us: Number.NaN,
+    ...(first === undefined ? {} : { baseline: `${first.cards} cards`, ratio: first.msPerCard / p.msPerCard }),
+    note: `${p.msPerCard.toFixed(3)} ms and ${p.kbPerCard.toFixed(1)} KB per card`,
+    detail: p,
+  }));
+}
+
+/** Wall time of `node dist/cli/bin.js <args>`, median of several starts, next to bare node's. */
+function cliSection(): Row[] {
+  const bin = join(ROOT, 'dist', 'cli', 'bin.js');
+  if (!existsSync(bin))
+    return [
+      {
+        layer: 'CLI start-up',
+        workload: 'skipped',
+        perSecond: Number.NaN,
+        p50Us: Number.NaN,
+        p99Us: Number.NaN,
+        note: 'no dist/: run npm run build',
+      },
+    ];
+  const starts = quick ? 2 : 7;
+  const time = (args: string[]): number[] => {
+    const ms: number[] = [];
+    for (let i = 0; i < starts; i++) {
+      const t = process.hrtime.bigint();
+      execFileSync(process.execPath, args, { stdio: 'ignore', cwd: ROOT });
+      ms.push(Number(process.hrtime.bigint() - t) / 1e6);
+    }
+    return ms;
+  };
+  const bare = median(time(['-e', '0']));
+  const commands = [
+    '--version',
+    '--help',
+    'card --help',
+    'sim --help',
+    'apdu --help',
+    'read --help',
+    'pin --help',
+    'readers --help',
+    'office --help',
+    'window --help',
+    'pos --help',
+    'hotline --help',
+    'doctor --help',
+    'demo --help',
+    'script --help',
+  ];
+  const rows: Row[] = [
+    {
+      layer: 'CLI start-up',
+      workload: 'node -e 0 (baseline)',
+      perSecond: Number.NaN,
+      p50Us: bare * 1000,
+      p99Us: Number.NaN,
+      note: `${bare.toFixed(0)} ms`,
+    },
+  ];
+  for (const c of commands) {
+    const ms = median(time([bin, ...c.split(' ')]));
+    rows.push({
+      layer: 'CLI start-up',
+      workload: `sscard ${c}`,
+      perSecond: Number.NaN,
+      p50Us: ms * 1000,
+      p99Us: Number.NaN,
+      baseline: 'node -e 0',
+      ratio: ms / bare,
+      note: `${ms.toFixed(0)} ms (${(ms - bare).toFixed(0)} ms over bare node); target <= 200 ms`,
+    });
+  }
+  return rows;
+}
+
+async function main(): Promise<void> {
+  const started = new Date().toISOString();
+  const loadBefore = loadavg();
+  const rows: Row[] = [];
+  const needsWorker = ['card', 'sdk', 'image', 'scale'].some((s) => sections.has(s));
+  const worker = needsWorker ? await bundleWorker() : '';
+  if (sections.has('card')) rows.push(...cardSection(worker));
+  if (sections.has('sdk')) rows.push(...sdkSection(worker));
+  if (sections.has('image')) rows.push(...imageSection(worker));
+  if (sections.has('scale')) rows.push(...scaleSection(worker));
+  if (sections.has('cli')) rows.push(...cliSection());
+  if (sections.has('pcsc')) rows.push(...(await measurePcsc({ quick })));
+  const loadAfter = loadavg();
+  const meta = {
+    started,
+    node: process.version,
+    cpus: cpus().length,
+    cpuModel: cpus()[0]?.model,
+    loadavgBefore: loadBefore.map((l) => Math.round(l * 100) / 100),
+    loadavgAfter: loadAfter.map((l) => Math.round(l * 100) / 100),
+    quick,
+    processes,
+    counts: COUNTS,
+  };
+  printTable(rows, meta);
+  mkdirSync(dirname(out), { recursive: true });
+  writeFileSync(out, `${JSON.stringify({ meta, rows }, null, 2)}\n`);
+  console.log(`\nwritten: ${out}`);
+}
+
+await main();

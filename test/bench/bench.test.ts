@@ -1,0 +1,45 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+
+// The bench itself, with a small count: it runs and writes its JSON. Nothing here judges a
+// timing (CI does not gate on them; docs/benchmarks.md is where the figures are read).
+const ROOT = resolve(import.meta.dirname, '..', '..');
+const dir = mkdtempSync(join(tmpdir(), 'sscard-bench-test-'));
+
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('npm run bench', () => {
+  it('runs the in-process sections and writes one row per workload to its JSON', () => {
+    const out = join(dir, 'results.json');
+    const r = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', join(ROOT, 'bench', 'index.ts'), '--quick', '--only', 'card,sdk,image,scale', '--out', out],
+      { cwd: ROOT, encoding: 'utf8', timeout: 240_000 },
+    );
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const written = JSON.parse(readFileSync(out, 'utf8')) as {
+      meta: { loadavgBefore: number[]; quick: boolean };
+      rows: Array<{ layer: string; workload: string; perSecond: number; ratio?: number }>;
+    };
+    expect(written.meta.quick).toBe(true);
+    expect(written.meta.loadavgBefore).toHaveLength(3);
+    const layers = new Set(written.rows.map((row) => row.layer));
+    expect([...layers]).toEqual(
+      expect.arrayContaining([
+        'card (raw)',
+        'SDK, MemoryTransport',
+        'SDK, echo transport',
+        'card from image',
+        'many cards, one process',
+      ]),
+    );
+    for (const row of written.rows) expect(row.perSecond, `${row.layer} ${row.workload}`).toBeGreaterThan(0);
+    expect(written.rows.find((row) => row.workload === 'transmit READ RECORD')?.ratio).toBeGreaterThan(0);
+    // The table went to stdout too.
+    expect(r.stdout).toContain('GET DATA -> 6A88');
+  }, 300_000);
+});

@@ -1,0 +1,125 @@
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import {
+  CardImageError,
+  buildSscCard,
+  closeCardImage,
+  openCardImage,
+  readCardImage,
+  samplePerson,
+  saveCardImage,
+  type CardState,
+  type SimulatedCard,
+} from '../../src/card-sim/index.js';
+import { sw } from '../support/card-exchange.js';
+import { expectThrowsClass } from '../support/throws.js';
+
+// A card opened from its image writes a PIN try as one sealed append to `<image>.log` (the
+// write-ahead log), not as a rewrite of the image; readers apply the log; closing folds it in.
+
+const SELECT_SSSE = '00A404000F7378312E73682EC9E7BBE1B1A3D5CF';
+const WRONG = '0020000003999999';
+const RIGHT = '0020000003123456';
+
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'sscard-image-log-'));
+});
+afterEach(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function appTries(state: CardState): number {
+  return (state.mf.children[0] as { pins: { record: { triesLeft: number } }[] }).pins[0]?.record.triesLeft ?? -1;
+}
+
+function openedCard(): { path: string; card: SimulatedCard } {
+  const path = join(dir, 'card.json');
+  saveCardImage(path, buildSscCard(samplePerson('zhang-wei')));
+  const card = openCardImage(path, { powered: true });
+  expect(sw(card, SELECT_SSSE)).toBe('9000');
+  return { path, card };
+}
+
+/** The image and its log as a crash leaves them: copied aside while the card is still open. */
+function crashCopy(path: string): string {
+  const copy = join(dir, 'crashed.json');
+  copyFileSync(path, copy);
+  copyFileSync(`${path}.log`, `${copy}.log`);
+  return copy;
+}
+
+describe('the write-ahead log of an opened image', () => {
+  it('takes each try as an append, leaves the image as it was, and is what readers see', () => {
+    const { path, card } = openedCard();
+    const image = readFileSync(path, 'utf8');
+    expect(sw(card, WRONG)).toBe('63C2');
+    expect(sw(card, WRONG)).toBe('63C1');
+    expect(readFileSync(path, 'utf8')).toBe(image);
+    const log = readFileSync(`${path}.log`, 'utf8');
+    expect(log.trim().split('\n')).toHaveLength(2);
+    // Sealed: neither the counter nor the PIN's name is in clear.
+    expect(log).not.toMatch(/triesLeft|pin-tries|"app"/);
+    expect(appTries(readCardImage(path).state)).toBe(1);
+    expect(sw(card, RIGHT)).toBe('9000');
+    expect(appTries(readCardImage(path).state)).toBe(3);
+    closeCardImage(card);
+    expect(existsSync(`${path}.log`)).toBe(false);
+    expect(readFileSync(path, 'utf8')).not.toBe(image);
+    expect(appTries(readCardImage(path).state)).toBe(3);
+  });
+
+  it('is applied after a crash, folded into the image at the next open, and its unfinished last line ignored', () => {
+    const { path, card } = openedCard();
+    expect(sw(card, WRONG)).toBe('63C2');
+    expect(sw(card, WRONG)).toBe('63C1');
+    const copy = crashCopy(path);
+    closeCardImage(card);
+    // An append cut short by the crash (the card had not answered it): not a change.
+    writeFileSync(`${copy}.log`, `${readFileSync(`${copy}.log`, 'utf8')}{"image":"`);
+    expect(appTries(readCardImage(copy).state)).toBe(1);
+    const reopened = openCardImage(copy, { powered: true });
+    expect(existsSync(`${copy}.log`)).toBe(false);
+    expect(sw(reopened, SELECT_SSSE)).toBe('9000');
+    expect(sw(reopened, '0020000000')).toBe('63C1');
+    closeCardImage(reopened);
+    expect(appTries(readCardImage(copy).state)).toBe(1);
+  });
+
+  it('is refused like an edited image when a record is changed, dropped or moved', () => {
+    const { path, card } = openedCard();
+    for (let i = 0; i < 3; i++) expect(sw(card, i % 2 === 0 ? WRONG : RIGHT)).toMatch(/^(63C2|9000)$/);
+    const copy = crashCopy(path);
+    closeCardImage(card);
+    const lines = readFileSync(`${copy}.log`, 'utf8').trim().split('\n');
+    const tampered = (log: string): CardImageError => {
+      writeFileSync(`${copy}.log`, log);
+      return expectThrowsClass(() => readCardImage(copy), CardImageError, { code: 'CARD_IMAGE_TAMPERED' });
+    };
+    const record = JSON.parse(lines[0] as string) as { data: string };
+    const flipped = `${record.data.startsWith('A') ? 'B' : 'A'}${record.data.slice(1)}`;
+    tampered(`${JSON.stringify({ ...record, data: flipped })}\n${lines.slice(1).join('\n')}\n`);
+    tampered(`${lines.slice(1).join('\n')}\n`);
+    tampered(`${[lines[1], lines[0], lines[2]].join('\n')}\n`);
+    expect(tampered('not a record\n').message).toContain(`${copy}.log`);
+    // Put back as written, it reads again.
+    writeFileSync(`${copy}.log`, `${lines.join('\n')}\n`);
+    expect(appTries(readCardImage(copy).state)).toBe(2);
+  });
+
+  it('does not follow its image once the image is rewritten: records of an older image are skipped', () => {
+    const { path, card } = openedCard();
+    expect(sw(card, WRONG)).toBe('63C2');
+    const log = readFileSync(`${path}.log`, 'utf8');
+    closeCardImage(card);
+    // A crash between a compaction's image write and the log's truncation leaves such a log.
+    writeFileSync(`${path}.log`, log);
+    expect(appTries(readCardImage(path).state)).toBe(2);
+    const again = openCardImage(path, { powered: true });
+    expect(sw(again, SELECT_SSSE)).toBe('9000');
+    expect(sw(again, '0020000000')).toBe('63C2');
+    closeCardImage(again);
+  });
+});
