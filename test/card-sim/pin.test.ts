@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { concatBytes, fromHex } from '../../src/apdu/index.js';
 import { encodePinBlockFormat2 } from '../../src/pin/index.js';
+import { CardPin, CardTreeError } from '../../src/card-sim/index.js';
 import type { CardAlgorithm } from '../../src/card-sim/index.js';
+import { expectThrowsClass } from '../support/throws.js';
 import { referenceEcb, referenceMac } from './crypto-oracle.js';
 import { send, sw } from '../support/card-exchange.js';
 import { KID, apdu, hex, selectBank, selectSsse, testCard, testKey } from './fixtures.js';
@@ -104,6 +106,7 @@ describe('CHANGE PIN', () => {
     expect(sw(card, '805E0100021234')).toBe('6700'); // too short to hold old || FF || new at all
     expect(sw(card, '805E010000')).toBe('6700');
     expect(sw(card, '805E01000312FF34')).toBe('6A80'); // 3 bytes is a CHANGE PIN: its new PIN is too short
+    expect(sw(card, '805E01000712345AFF654321')).toBe('6A80'); // an old PIN with a non-digit: 6A80, not 6700
     expect(sw(card, '0020000000')).toBe('63C3');
     expect(sw(card, '0020000003123456')).toBe('9000');
   });
@@ -288,5 +291,27 @@ describe('bank application', () => {
     // the SSSE PIN is independent of the bank PIN
     selectSsse(card);
     expect(sw(card, '0020000003123456')).toBe('9000');
+  });
+});
+
+describe('CardPin refuses what it cannot personalize, by name', () => {
+  const refused = (options: ConstructorParameters<typeof CardPin>[0]): string =>
+    expectThrowsClass(() => new CardPin(options, () => {}), CardTreeError).message;
+
+  it('checks the id, the reference, the format, the policy and the record', () => {
+    expect(refused({ id: '' })).toMatch(/PIN id must be 1\.\.32 letters/);
+    expect(refused({ id: 'a b' })).toMatch(/PIN id must be/);
+    expect(refused({ id: 'x'.repeat(33) })).toMatch(/PIN id must be/);
+    expect(refused({ id: 'app', reference: 256 })).toBe('PIN app: reference must be an integer 0..255, got 256');
+    expect(refused({ id: 'app', reference: -1 })).toMatch(/reference must be/);
+    expect(refused({ id: 'app', reference: 1.5 })).toMatch(/reference must be/);
+    expect(refused({ id: 'app', format: 'ascii' as 'bcd' })).toBe("PIN app: format must be 'bcd' or 'iso9564-format2', got ascii");
+    expect(refused({ id: 'app', policy: { tryLimit: 0 } })).toMatch(/^PIN app: invalid policy: .*tryLimit/);
+    expect(refused({ id: 'app', initialPin: '12' })).toMatch(/^PIN app: cannot personalize: /);
+    const made = new CardPin({ id: 'app' }, () => {});
+    const record = { ...made.record(), triesLeft: -1 };
+    expect(refused({ id: 'app', record })).toMatch(/^PIN app: bad record: .*triesLeft/);
+    expect(refused({ id: 'app', policy: made.policy })).toBe('PIN app: a sealed policy needs a record or the PIN to personalize with');
+    expect(new CardPin({ id: 'bank_1', reference: 0xff, format: 'iso9564-format2' }, () => {}).reference).toBe(0xff);
   });
 });

@@ -176,7 +176,6 @@ function pinChangeScript(ctx: CardContext, cmd: CardCommand, pin: CardPin, owner
     if (pinStep(() => pin.pin.isCurrent(pins.newPin))) return {};
     const result = pin.pin.change(pins.currentPin, pins.newPin);
     if (!result.ok && result.reason === 'blocked') return { sw: swTriesLeft(0) };
-    if (!result.ok && result.reason === 'incorrect') return { sw: swTriesLeft(result.triesLeft) };
     return changeAnswer(result);
   } finally {
     pin.pin.clearVerified();
