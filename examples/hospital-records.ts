@@ -10,13 +10,7 @@
  * personalized with keys diversified from them); never use them for a real card.
  */
 import { buildSscCard, samplePerson } from 'sscard/card-sim';
-import {
-  InitialPinInEffectError,
-  MemoryTransport,
-  SecurityStatusError,
-  SoftwarePsam,
-  SscCard,
-} from 'sscard/terminal';
+import { InitialPinInEffectError, MemoryTransport, SecurityStatusError, SoftwarePsam, SscCard } from 'sscard/terminal';
 import type { MedicalHistoryEntry, SecureModule } from 'sscard/terminal';
 
 // 李秀英: spec 3.00 card (SM4), so even reading the cardholder data needs the RKSSSE key.
@@ -69,7 +63,12 @@ try {
   const history = await pharmacy.readMedicalHistory();
   console.log(`pharmacy: reads ${history.length} history records, newest ${history[0]?.diagnosis ?? '(none)'}`);
   try {
-    await pharmacy.appendMedicalHistory({ date: '2026-03-17', icd10: 'Z76.000', diagnosis: '处方续配', institution: '91310104MA1FL0XX2K' });
+    await pharmacy.appendMedicalHistory({
+      date: '2026-03-17',
+      icd10: 'Z76.000',
+      diagnosis: '处方续配',
+      institution: '91310104MA1FL0XX2K',
+    });
     console.log('pharmacy: write accepted (unexpected)');
     process.exitCode = 1;
   } catch (error) {

@@ -35,7 +35,11 @@ try {
 
   // 1. The call: 2 card services, 2 change PIN, card number without its letter, current PIN,
   //    ID number, new PIN twice; each entry ends with #.
-  const hotline = new RegistryHotlineService(registry, officePsam, { terminalId: 'ivr-12333-01', role: 'hotline', channel: 'ivr' });
+  const hotline = new RegistryHotlineService(registry, officePsam, {
+    terminalId: 'ivr-12333-01',
+    role: 'hotline',
+    channel: 'ivr',
+  });
   const keys = parseKeys(`2 2 ${cardNumber}# 123456# ${idNumber}# 246810# 246810#`);
   const outcome = await runScriptedCall(hotline, keys, { lang: 'en' }, (output) => {
     for (const line of output.lines) if (line.startsWith('Your PIN change')) console.log(`hotline: ${line}`);
@@ -49,9 +53,14 @@ try {
   console.log('offline POS: the old PIN still works');
 
   // 3. A pharmacy POS online: opening the card applies the pending script.
-  const host = new OfficeIssuerHost(registry, officePsam, { terminalId: 'pos-pharmacy-7', role: 'pos', channel: 'terminal' });
+  const host = new OfficeIssuerHost(registry, officePsam, {
+    terminalId: 'pos-pharmacy-7',
+    role: 'pos',
+    channel: 'terminal',
+  });
   const online = await SscCard.open(new MemoryTransport(chip), { issuerHost: host });
-  for (const entry of online.issuerScripts?.entries ?? []) console.log(`online POS: script ${entry.kind} ${entry.outcome?.result ?? 'not sent'}`);
+  for (const entry of online.issuerScripts?.entries ?? [])
+    console.log(`online POS: script ${entry.kind} ${entry.outcome?.result ?? 'not sent'}`);
   const status = await registry.cardStatus(cardNumber);
   console.log(`office: pending scripts ${status.pendingScripts}, PIN initial ${status.pinInitial}`);
 
@@ -60,7 +69,8 @@ try {
   try {
     await offlineAfter.verifyPin('123456');
   } catch (error) {
-    if (error instanceof PinIncorrectError) console.log(`offline POS: the old PIN is refused (${error.triesLeft} tries left)`);
+    if (error instanceof PinIncorrectError)
+      console.log(`offline POS: the old PIN is refused (${error.triesLeft} tries left)`);
   }
   await offlineAfter.verifyPin('246810');
   console.log('offline POS: the new PIN works');

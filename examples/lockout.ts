@@ -19,8 +19,10 @@ try {
       await card.verifyPin(pin);
       throw new Error('a wrong PIN was accepted');
     } catch (error) {
-      if (error instanceof PinIncorrectError) console.log(`wrong PIN: ${error.triesLeft} ${error.triesLeft === 1 ? 'try' : 'tries'} left`);
-      else if (error instanceof PinBlockedError) console.log(`wrong PIN: the PIN is now blocked (justBlocked=${error.justBlocked})`);
+      if (error instanceof PinIncorrectError)
+        console.log(`wrong PIN: ${error.triesLeft} ${error.triesLeft === 1 ? 'try' : 'tries'} left`);
+      else if (error instanceof PinBlockedError)
+        console.log(`wrong PIN: the PIN is now blocked (justBlocked=${error.justBlocked})`);
       else throw error;
     }
   }

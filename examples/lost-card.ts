@@ -49,9 +49,16 @@ const checkDocument = (d: Record<string, unknown>) => void validatePersonalizati
 const pharmacyPsam = SoftwarePsam.withTestKeys(['RKSSSE', 'APP_CONTROL']);
 const bankPsam = SoftwarePsam.withTestKeys(['RKSSSE', 'BANK_APP_CONTROL']);
 
-async function atPharmacy(chip: SimulatedCard, blacklist: BlacklistSource | undefined, who: string): Promise<SscCard | undefined> {
+async function atPharmacy(
+  chip: SimulatedCard,
+  blacklist: BlacklistSource | undefined,
+  who: string,
+): Promise<SscCard | undefined> {
   try {
-    return await SscCard.open(new MemoryTransport(chip), { psam: pharmacyPsam, ...(blacklist === undefined ? {} : { blacklist, blockBlacklisted: true }) });
+    return await SscCard.open(new MemoryTransport(chip), {
+      psam: pharmacyPsam,
+      ...(blacklist === undefined ? {} : { blacklist, blockBlacklisted: true }),
+    });
   } catch (error) {
     if (error instanceof CardBlacklistedError) {
       const action = error.applicationBlocked ? `; application blocked${error.reported ? ' and reported' : ''}` : '';
@@ -74,7 +81,10 @@ async function exportedBlacklist(): Promise<BlacklistFile> {
 
 try {
   // ---- issue; the holder activates the bank side and changes the initial PIN ---------------------
-  const issued = await registry.issueCard(WINDOW, { document: { ...holder, financial: true }, validate: checkDocument });
+  const issued = await registry.issueCard(WINDOW, {
+    document: { ...holder, financial: true },
+    validate: checkDocument,
+  });
   const oldNumber = issued.card.cardNumber;
   const oldChip = buildSscCard(issued.document);
   console.log(`window: issued card ${oldNumber} to ${issued.card.holderName}; bank side ${issued.card.bank}`);
@@ -91,7 +101,9 @@ try {
   await first.changePin('123456', '602851');
   await registry.recordPinChanged(PHARMACY, { cardNumber: oldNumber });
   await first.close();
-  console.log(`bank: bank side active; pharmacy: PIN changed (registry pinInitial=${(await registry.cardStatus(oldNumber)).pinInitial})`);
+  console.log(
+    `bank: bank side active; pharmacy: PIN changed (registry pinInitial=${(await registry.cardStatus(oldNumber)).pinInitial})`,
+  );
 
   // ---- the card is lost: a self-service report through the 12333 voice menu ----------------------
   later('2027-02-01T22:40:00+08:00');
@@ -102,27 +114,48 @@ try {
   later('2027-02-02T09:15:00+08:00');
   await atPharmacy(oldChip, registry.blacklistSource(PHARMACY), 'pharmacy (online)');
   await atPharmacy(oldChip, undefined, 'another terminal, no blacklist');
-  console.log(`registry: application blocked on the card: ${(await registry.lossStatus(oldNumber)).applicationBlocked.ssc}`);
+  console.log(
+    `registry: application blocked on the card: ${(await registry.lossStatus(oldNumber)).applicationBlocked.ssc}`,
+  );
 
   // ---- written reports of both sides, then the replacement at the window --------------------------
   later('2027-02-02T10:00:00+08:00');
-  await registry.reportLoss(WINDOW, { cardNumber: oldNumber, side: 'ssc', channel: 'written', idNumber: holder.person.idNumber, document: 'id' });
+  await registry.reportLoss(WINDOW, {
+    cardNumber: oldNumber,
+    side: 'ssc',
+    channel: 'written',
+    idNumber: holder.person.idNumber,
+    document: 'id',
+  });
   // The card is lost, so the bank checks the bank PIN against the account in its own systems.
   await registry.reportLoss(BANK, {
-    cardNumber: oldNumber, side: 'bank', channel: 'written', idNumber: holder.person.idNumber,
+    cardNumber: oldNumber,
+    side: 'bank',
+    channel: 'written',
+    idNumber: holder.person.idNumber,
     bankPinCheck: { on: 'bank_system', check: async () => undefined },
   });
-  const replaced = await registry.replaceCard(WINDOW, { cardNumber: oldNumber, idNumber: holder.person.idNumber, validate: checkDocument });
+  const replaced = await registry.replaceCard(WINDOW, {
+    cardNumber: oldNumber,
+    idNumber: holder.person.idNumber,
+    validate: checkDocument,
+  });
   const newChip = buildSscCard(replaced.document);
   const fresh = replaced.card;
-  console.log(`window: ${oldNumber} replaced by ${fresh.cardNumber} (identifier ${fresh.cardIdentifier}); old card ${replaced.old.ssc}/${replaced.old.bank}`);
+  console.log(
+    `window: ${oldNumber} replaced by ${fresh.cardNumber} (identifier ${fresh.cardIdentifier}); old card ${replaced.old.ssc}/${replaced.old.bank}`,
+  );
 
   // ---- the new card works; its bank side once the bank activates it ------------------------------
   const blacklist = await exportedBlacklist();
-  console.log(`blacklist file version ${blacklist.version}: ${blacklist.listings.map((l) => `${l.cardNumber} ${l.side} ${l.reason}`).join(', ')}`);
+  console.log(
+    `blacklist file version ${blacklist.version}: ${blacklist.listings.map((l) => `${l.cardNumber} ${l.side} ${l.reason}`).join(', ')}`,
+  );
   const newCard = await atPharmacy(newChip, blacklist, 'pharmacy (offline)');
   if (newCard !== undefined) {
-    console.log(`pharmacy (offline): new card ${(await newCard.readCardInfo()).cardNumber} of ${(await newCard.readCardholder()).name} accepted`);
+    console.log(
+      `pharmacy (offline): new card ${(await newCard.readCardInfo()).cardNumber} of ${(await newCard.readCardholder()).name} accepted`,
+    );
     try {
       await newCard.bank.verifyPin('888888');
     } catch (error) {
@@ -149,7 +182,9 @@ try {
   const listed = await blacklist.lookup({ cardNumber: oldNumber, cardIdentifier: issued.card.cardIdentifier });
   console.log(`old card, in the blacklist file: ${listed.map((e) => `${e.side} ${e.reason}`).join(', ')}`);
   const history = await registry.history(oldNumber);
-  console.log(`history of ${oldNumber}: ${history.map((h) => h.operation + (h.result === 'refused' ? `(refused ${h.reason})` : '')).join(', ')}`);
+  console.log(
+    `history of ${oldNumber}: ${history.map((h) => h.operation + (h.result === 'refused' ? `(refused ${h.reason})` : '')).join(', ')}`,
+  );
 } finally {
   await registry.close();
   rmSync(dir, { recursive: true, force: true });

@@ -73,7 +73,11 @@ try {
   const conflicts = findDrugConflicts(contraindications, prescription);
   for (const item of prescription) {
     const hit = conflicts.find((c) => c.drug === item.drug);
-    console.log(hit === undefined ? `ok: ${item.drug}` : `CONFLICT: ${item.drug} contains ${hit.ingredient}, card lists ${hit.substance}`);
+    console.log(
+      hit === undefined
+        ? `ok: ${item.drug}`
+        : `CONFLICT: ${item.drug} contains ${hit.ingredient}, card lists ${hit.substance}`,
+    );
   }
   console.log(conflicts.length === 0 ? 'dispense' : 'do not dispense: refer the prescription back to the doctor');
 } finally {

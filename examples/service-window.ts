@@ -18,7 +18,14 @@ import { join } from 'node:path';
 import { buildSscCard, samplePerson } from 'sscard/card-sim';
 import type { SimulatedCard } from 'sscard/card-sim';
 import { OperationRefusedError, Registry, ServiceWindow, fixedClock } from 'sscard/office';
-import { CardChannel, MemoryTransport, PinBlockedError, PinIncorrectError, SoftwarePsam, SscCard } from 'sscard/terminal';
+import {
+  CardChannel,
+  MemoryTransport,
+  PinBlockedError,
+  PinIncorrectError,
+  SoftwarePsam,
+  SscCard,
+} from 'sscard/terminal';
 
 const dir = mkdtempSync(join(tmpdir(), 'sscard-window-example-'));
 const registry = await Registry.open(`file:${dir}`, { clock: fixedClock('2025-03-03T09:30:00+08:00') });
@@ -69,23 +76,36 @@ try {
   const person = samplePerson('zhang-wei');
   const idNumber = person.person.idNumber;
   let chip: SimulatedCard | undefined;
-  const issued = await desk.issueCard({ document: { ...person, financial: true }, makeCard: (document) => void (chip = buildSscCard(document)) });
+  const issued = await desk.issueCard({
+    document: { ...person, financial: true },
+    makeCard: (document) => void (chip = buildSscCard(document)),
+  });
   const card = chip as unknown as SimulatedCard;
   const number = issued.card.cardNumber;
-  console.log(`window: issued card ${number} to ${issued.card.holderName}, valid ${issued.card.issueDate} to ${issued.card.expiryDate}`);
+  console.log(
+    `window: issued card ${number} to ${issued.card.holderName}, valid ${issued.card.issueDate} to ${issued.card.expiryDate}`,
+  );
 
   // ---- at a pharmacy: three wrong PINs lock the application PIN ------------------------------------
   await inReader(card, async (reader) => threeWrong(async (pin) => (await SscCard.open(reader)).verifyPin(pin)));
   console.log(`pharmacy: three wrong PINs; the registry still says ${(await registry.cardStatus(number)).ssc}`);
 
   // ---- at the window: the ID document must be the holder's ----------------------------------------
-  await refused('window, someone else\'s ID', () => inReader(card, (reader) => desk.unlockPin(reader, { idNumber: samplePerson('li-xiuying').person.idNumber })));
+  await refused("window, someone else's ID", () =>
+    inReader(card, (reader) => desk.unlockPin(reader, { idNumber: samplePerson('li-xiuying').person.idNumber })),
+  );
   const unlocked = await inReader(card, (reader) => desk.unlockPin(reader, { idNumber }));
-  console.log(`window: ${unlocked.cardCommand}; lock recorded first: ${unlocked.lockRecorded}; registry: ${unlocked.card.ssc}`);
+  console.log(
+    `window: ${unlocked.cardCommand}; lock recorded first: ${unlocked.lockRecorded}; registry: ${unlocked.card.ssc}`,
+  );
 
   // ---- months later the holder forgets the PIN: a new one, typed twice ------------------------------
-  await refused('window, new PIN typed differently', () => inReader(card, (reader) => desk.resetPin(reader, { idNumber, newPin: '135790', newPinAgain: '135709' })));
-  const reset = await inReader(card, (reader) => desk.resetPin(reader, { idNumber, newPin: '135790', newPinAgain: '135790' }));
+  await refused('window, new PIN typed differently', () =>
+    inReader(card, (reader) => desk.resetPin(reader, { idNumber, newPin: '135790', newPinAgain: '135709' })),
+  );
+  const reset = await inReader(card, (reader) =>
+    desk.resetPin(reader, { idNumber, newPin: '135790', newPinAgain: '135790' }),
+  );
   console.log(`window: ${reset.cardCommand}; PIN still initial: ${reset.card.pinInitial}`);
   await inReader(card, async (reader) => (await SscCard.open(reader)).verifyPin('135790'));
   console.log('pharmacy: the holder verifies the new PIN: ok');
@@ -93,8 +113,12 @@ try {
   // ---- the bank PIN: activated at the branch, locked at an ATM, unlocked with the holder's bank PIN ---
   await inReader(card, (reader) => branch.activateBank(reader, { idNumber }));
   await inReader(card, async (reader) => threeWrong(async (pin) => (await SscCard.open(reader)).bank.verifyPin(pin)));
-  console.log(`ATM: bank PIN tries left ${await inReader(card, async (reader) => (await SscCard.open(reader)).bank.pinTriesLeft())}`);
-  await refused('branch, wrong bank PIN', () => inReader(card, (reader) => branch.bankUnlock(reader, { idNumber, bankPin: '864209' })));
+  console.log(
+    `ATM: bank PIN tries left ${await inReader(card, async (reader) => (await SscCard.open(reader)).bank.pinTriesLeft())}`,
+  );
+  await refused('branch, wrong bank PIN', () =>
+    inReader(card, (reader) => branch.bankUnlock(reader, { idNumber, bankPin: '864209' })),
+  );
   const bankUnlocked = await inReader(card, (reader) => branch.bankUnlock(reader, { idNumber, bankPin: '888888' }));
   console.log(`branch: ${bankUnlocked.cardCommand}; registry bank side: ${bankUnlocked.card.bank}`);
 

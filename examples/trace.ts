@@ -5,13 +5,7 @@
  * Run: npx tsx examples/trace.ts   (after npm run build: it imports the built package by its name)
  */
 import { buildSscCard, samplePerson } from 'sscard/card-sim';
-import {
-  MemoryTransport,
-  PinIncorrectError,
-  SscCard,
-  formatTraceJson,
-  formatTracePretty,
-} from 'sscard/terminal';
+import { MemoryTransport, PinIncorrectError, SscCard, formatTraceJson, formatTracePretty } from 'sscard/terminal';
 import type { TraceEvent } from 'sscard/terminal';
 
 // A T=0 card, so the trace also shows the GET RESPONSE rounds the channel adds (61xx answers).

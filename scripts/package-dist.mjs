@@ -54,7 +54,8 @@ for (const [subpath, entry] of Object.entries(pkg.exports)) {
   }
   const esm = entry.import?.default;
   const cjs = entry.require?.default;
-  if (typeof esm !== 'string' || typeof cjs !== 'string') fail(`exports["${subpath}"] needs import.default and require.default`);
+  if (typeof esm !== 'string' || typeof cjs !== 'string')
+    fail(`exports["${subpath}"] needs import.default and require.default`);
   const from = posix.relative(posix.dirname(cjs), esm);
   writeFileSync(
     join(root, cjs),
@@ -70,4 +71,6 @@ if (missing.length > 0) {
   fail(`files the exports map names are missing:\n${missing.map(([where, file]) => `  ${where}: ${file}`).join('\n')}`);
 }
 writeFileSync(join(dist, BUILD_STAMP), `${new Date().toISOString()}\n`);
-process.stdout.write(`package-dist: ${declarations} declaration files twinned as .d.cts, ${relative(root, dist)}/ complete\n`);
+process.stdout.write(
+  `package-dist: ${declarations} declaration files twinned as .d.cts, ${relative(root, dist)}/ complete\n`,
+);

@@ -28,14 +28,23 @@ rmSync(figures, { recursive: true, force: true });
 const started = Date.now();
 const run = spawnSync(
   process.execPath,
-  [join(root, 'node_modules', 'vitest', 'vitest.mjs'), 'run', '--project', 'sscard', ...FILES, ...process.argv.slice(2)],
+  [
+    join(root, 'node_modules', 'vitest', 'vitest.mjs'),
+    'run',
+    '--project',
+    'sscard',
+    ...FILES,
+    ...process.argv.slice(2),
+  ],
   { cwd: root, stdio: 'inherit', env: { ...process.env, SSCARD_SOAK: '1' } },
 );
 console.log(`\nsoak figures (${Math.round((Date.now() - started) / 60_000)} min):`);
 if (existsSync(figures)) {
   for (const name of readdirSync(figures).sort()) {
     const { soak, ...values } = JSON.parse(readFileSync(join(figures, name), 'utf8'));
-    const shown = Object.entries(values).map(([k, v]) => `${k} ${typeof v === 'number' ? v.toLocaleString('en') : v}`).join(', ');
+    const shown = Object.entries(values)
+      .map(([k, v]) => `${k} ${typeof v === 'number' ? v.toLocaleString('en') : v}`)
+      .join(', ');
     console.log(`  ${name.replace(/\.json$/, '').padEnd(24)} ${shown}${soak ? '' : ' (not a soak count)'}`);
   }
 }

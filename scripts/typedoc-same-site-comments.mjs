@@ -20,7 +20,13 @@ export function load(app) {
   };
   logger.info = (message, ...rest) => {
     if (held !== undefined) {
-      const places = typeof message === 'string' ? message.split('\n').slice(1).map((line) => line.trim()) : [];
+      const places =
+        typeof message === 'string'
+          ? message
+              .split('\n')
+              .slice(1)
+              .map((line) => line.trim())
+          : [];
       const sameLine = places.length > 0 && places.every((place) => place === places[0]);
       if (!sameLine) {
         warn(...held);

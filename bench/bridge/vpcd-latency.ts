@@ -102,7 +102,9 @@ async function main(): Promise<void> {
     }
     const [fast, slow] = medians;
     if (fast !== undefined && slow !== undefined) {
-      console.log(`ratio (no route / route): ${(slow / fast).toFixed(0)}x; APDU/s ${(1000 / fast).toFixed(0)} vs ${(1000 / slow).toFixed(0)}`);
+      console.log(
+        `ratio (no route / route): ${(slow / fast).toFixed(0)}x; APDU/s ${(1000 / fast).toFixed(0)} vs ${(1000 / slow).toFixed(0)}`,
+      );
     }
   } finally {
     slot.release();

@@ -51,7 +51,8 @@ try {
   const started = performance.now();
   for (let n = 0; n < pins; n++) {
     const candidate = String(n).padStart(6, '0');
-    if (createHmac('sha256', saltBytes).update(candidate).digest('hex').toUpperCase() === mac.toUpperCase()) found = candidate;
+    if (createHmac('sha256', saltBytes).update(candidate).digest('hex').toUpperCase() === mac.toUpperCase())
+      found = candidate;
   }
   const clearMs = performance.now() - started;
   const perPinUs = (clearMs * 1000) / pins;
@@ -60,7 +61,8 @@ try {
   const file = JSON.parse(readFileSync(path, 'utf8'));
   const header = [CARD_IMAGE_FORMAT, 3, file.created, file.saved, file.spec, file.transmission, file.extendedLength];
   const inFile = readFileSync(path, 'utf8').toUpperCase();
-  const verifierInFile = inFile.includes(mac.slice(0, 16).toUpperCase()) || inFile.includes(salt.slice(0, 16).toUpperCase());
+  const verifierInFile =
+    inFile.includes(mac.slice(0, 16).toUpperCase()) || inFile.includes(salt.slice(0, 16).toUpperCase());
   let opened = 0;
   const trialStart = performance.now();
   for (let i = 0; i < trials; i++) {
@@ -80,10 +82,16 @@ try {
   const openMs = performance.now() - withKeyStart;
 
   console.log(`offline search for a six-digit PIN (${pins.toLocaleString('en')} candidates, node ${process.version})`);
-  console.log(`  image from before sealing: ${(clearMs / 1000).toFixed(2)} s for all candidates (${perPinUs.toFixed(2)} us each), PIN ${found === PIN ? 'found' : 'NOT found'}`);
-  console.log(`  sealed image, no key:      verifier in the file: ${verifierInFile ? 'YES' : 'no'}; one key trial ${perTrialUs.toFixed(1)} us ` +
-    `(${trials.toLocaleString('en')} trials, ${opened} opened); 2^255 trials on average = about 10^${Math.round(log10Years)} years`);
-  console.log(`  sealed image, with the key: open ${openMs.toFixed(1)} ms, then as before sealing (${(clearMs / 1000).toFixed(2)} s)`);
+  console.log(
+    `  image from before sealing: ${(clearMs / 1000).toFixed(2)} s for all candidates (${perPinUs.toFixed(2)} us each), PIN ${found === PIN ? 'found' : 'NOT found'}`,
+  );
+  console.log(
+    `  sealed image, no key:      verifier in the file: ${verifierInFile ? 'YES' : 'no'}; one key trial ${perTrialUs.toFixed(1)} us ` +
+      `(${trials.toLocaleString('en')} trials, ${opened} opened); 2^255 trials on average = about 10^${Math.round(log10Years)} years`,
+  );
+  console.log(
+    `  sealed image, with the key: open ${openMs.toFixed(1)} ms, then as before sealing (${(clearMs / 1000).toFixed(2)} s)`,
+  );
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

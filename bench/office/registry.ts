@@ -48,7 +48,14 @@ async function issueCards(registry: Registry, count: number): Promise<string[]> 
     const idNumber = citizenId('110105', birthDate, String(i).padStart(3, '0'));
     const issued = await registry.issueCard(WINDOW, {
       document: {
-        person: { name: `压测${i}`, idNumber, sex: Number(idNumber[16]) % 2 === 1 ? '1' : '2', ethnicity: '01', birthplace: '110105', birthDate },
+        person: {
+          name: `压测${i}`,
+          idNumber,
+          sex: Number(idNumber[16]) % 2 === 1 ? '1' : '2',
+          ethnicity: '01',
+          birthplace: '110105',
+          birthDate,
+        },
         card: { type: '1', initializingOrg: '11' },
       },
     });
@@ -95,7 +102,9 @@ async function embedded(): Promise<Backend> {
 }
 
 async function server(): Promise<Backend | string> {
-  const url = spawnSync('bash', [join(import.meta.dirname ?? '.', '../../scripts/pg-lab'), 'url'], { encoding: 'utf8' }).stdout.trim();
+  const url = spawnSync('bash', [join(import.meta.dirname ?? '.', '../../scripts/pg-lab'), 'url'], {
+    encoding: 'utf8',
+  }).stdout.trim();
   const { Pool } = await loadPg();
   const admin = new Pool({ connectionString: url, max: 1, connectionTimeoutMillis: 3000 });
   const name = `sscard_bench_${process.pid}_${randomBytes(3).toString('hex')}`;
@@ -129,7 +138,9 @@ async function server(): Promise<Backend | string> {
 }
 
 async function main(): Promise<void> {
-  console.log(`registry operations per second: median of ${runs} runs of ${n} operations (${new Date().toISOString()})`);
+  console.log(
+    `registry operations per second: median of ${runs} runs of ${n} operations (${new Date().toISOString()})`,
+  );
   const results = new Map<string, number>();
   const backends: Backend[] = [await embedded()];
   const s = await server();
@@ -147,7 +158,9 @@ async function main(): Promise<void> {
           for (let r = 0; r < runs; r++) samples.push(await measure(registries, cards, what));
           const ops = median(samples);
           results.set(`${backend.name}/${what}/${count}`, ops);
-          console.log(`  ${backend.name.padEnd(8)} ${what.padEnd(6)} ${String(count).padStart(2)} client${count === 1 ? ' ' : 's'}  ${ops.toFixed(0).padStart(7)} ops/s`);
+          console.log(
+            `  ${backend.name.padEnd(8)} ${what.padEnd(6)} ${String(count).padStart(2)} client${count === 1 ? ' ' : 's'}  ${ops.toFixed(0).padStart(7)} ops/s`,
+          );
         }
       }
     } finally {
@@ -167,7 +180,9 @@ async function main(): Promise<void> {
     for (const what of ['lookup', 'write'] as const) {
       for (const count of CLIENT_COUNTS) {
         const ratio = results.get(`server/${what}/${count}`)! / results.get(`embedded/${what}/${count}`)!;
-        console.log(`  ${what.padEnd(6)} ${count} client${count === 1 ? '' : 's'}: server : embedded = ${ratio.toFixed(2)}`);
+        console.log(
+          `  ${what.padEnd(6)} ${count} client${count === 1 ? '' : 's'}: server : embedded = ${ratio.toFixed(2)}`,
+        );
       }
     }
   }

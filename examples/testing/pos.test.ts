@@ -72,26 +72,34 @@ describe('counterCheck', () => {
     const sim = buildSscCard(holder());
     // The holder pulls the card as the PIN goes to it: the VERIFY never gets its answer.
     let pull = true;
-    const transport: MemoryTransport = new MemoryTransport(withFault(sim, (command) => {
-      if (!pull || !isVerify(command)) return undefined;
-      pull = false;
-      setTimeout(() => transport.remove(), 5);
-      return new Promise<Uint8Array>(() => {});
-    }));
+    const transport: MemoryTransport = new MemoryTransport(
+      withFault(sim, (command) => {
+        if (!pull || !isVerify(command)) return undefined;
+        pull = false;
+        setTimeout(() => transport.remove(), 5);
+        return new Promise<Uint8Array>(() => {});
+      }),
+    );
     expect(await counterCheck(transport, '580913', [ibuprofen], till)).toEqual({ kind: 'card-removed' });
     transport.insert();
     expect(await counterCheck(transport, '580913', [ibuprofen], till)).toEqual({ kind: 'dispense', holder: '李秀英' });
   });
 
   it('throws on a card that stops answering (bounded by the channel time limit)', async () => {
-    const transport = new MemoryTransport(withFault(buildSscCard(holder()), (command) =>
-      isVerify(command) ? new Promise<Uint8Array>(() => {}) : undefined));
-    await expect(counterCheck(transport, '580913', [ibuprofen], { ...till, timeoutMs: 50 })).rejects.toBeInstanceOf(TimeoutError);
+    const transport = new MemoryTransport(
+      withFault(buildSscCard(holder()), (command) =>
+        isVerify(command) ? new Promise<Uint8Array>(() => {}) : undefined,
+      ),
+    );
+    await expect(counterCheck(transport, '580913', [ibuprofen], { ...till, timeoutMs: 50 })).rejects.toBeInstanceOf(
+      TimeoutError,
+    );
   });
 
   it('throws on a card that answers an unexpected status word', async () => {
-    const transport = new MemoryTransport(withFault(buildSscCard(holder()), (command) =>
-      isVerify(command) ? Uint8Array.of(0x6f, 0x00) : undefined));
+    const transport = new MemoryTransport(
+      withFault(buildSscCard(holder()), (command) => (isVerify(command) ? Uint8Array.of(0x6f, 0x00) : undefined)),
+    );
     const error = await counterCheck(transport, '580913', [ibuprofen], till).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(CardStatusError);
     expect((error as CardStatusError).sw).toBe(0x6f00);

@@ -173,7 +173,13 @@ export function reloadPin(pinAndMac: Uint8Array, reference = 0x00): CommandApdu 
  * MAC alone keeps the PIN, with a PIN block the card sets (ref 00) or checks (ref 80, bank) it.
  */
 export function pinUnblock(blockAndMac: Uint8Array, reference = 0x00): CommandApdu {
-  return command(CLA.PROPRIETARY_SM, INS.PIN_UNBLOCK, 0x00, checkRange('PIN reference', reference, 0, 0xff), blockAndMac);
+  return command(
+    CLA.PROPRIETARY_SM,
+    INS.PIN_UNBLOCK,
+    0x00,
+    checkRange('PIN reference', reference, 0, 0xff),
+    blockAndMac,
+  );
 }
 
 /**
@@ -181,7 +187,13 @@ export function pinUnblock(blockAndMac: Uint8Array, reference = 0x00): CommandAp
  * the office's secure module, applied by an online terminal; see src/keys encipherPinChange).
  */
 export function pinChangeScript(cryptogramAndMac: Uint8Array, reference = 0x00): CommandApdu {
-  return command(CLA.PROPRIETARY_SM, INS.CHANGE_PIN, 0x01, checkRange('PIN reference', reference, 0, 0xff), cryptogramAndMac);
+  return command(
+    CLA.PROPRIETARY_SM,
+    INS.CHANGE_PIN,
+    0x01,
+    checkRange('PIN reference', reference, 0, 0xff),
+    cryptogramAndMac,
+  );
 }
 
 /** GET CHALLENGE `00 84 00 00 Le` (8 by default; the SSC also answers 4). */

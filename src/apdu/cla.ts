@@ -22,7 +22,12 @@ export interface ClaInfo {
   valid: boolean;
 }
 
-const FIRST_SM: readonly SecureMessaging[] = ['none', 'proprietary', 'header-not-authenticated', 'header-authenticated'];
+const FIRST_SM: readonly SecureMessaging[] = [
+  'none',
+  'proprietary',
+  'header-not-authenticated',
+  'header-authenticated',
+];
 
 /** First interindustry layout (000x xxxx): b5 chaining, b4-b3 SM, b2-b1 channel 0..3. */
 function decodeFirst(cla: number, proprietary: boolean): ClaInfo {

@@ -53,7 +53,9 @@ export function decodeCn(bytes: Uint8Array): string {
     const n = i % 2 === 0 ? b >> 4 : b & 0x0f;
     if (padded) {
       if (n !== 0x0f) {
-        throw new ApduParseError(`cn field has nibble ${n.toString(16).toUpperCase()} after the F padding at nibble ${i}`);
+        throw new ApduParseError(
+          `cn field has nibble ${n.toString(16).toUpperCase()} after the F padding at nibble ${i}`,
+        );
       }
     } else if (n === 0x0f) {
       padded = true;

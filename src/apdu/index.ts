@@ -54,17 +54,7 @@ export type { ClaInfo, SecureMessaging } from './cla.js';
 export { decodeResponse, encodeResponse } from './response.js';
 export type { ResponseApdu } from './response.js';
 export type { CardEndpoint } from './endpoint.js';
-export {
-  SW,
-  swBytesAvailable,
-  swWrongLe,
-  swTriesLeft,
-  swInfo,
-  describe,
-  swHex,
-  swOf,
-  isSuccess,
-} from './status.js';
+export { SW, swBytesAvailable, swWrongLe, swTriesLeft, swInfo, describe, swHex, swOf, isSuccess } from './status.js';
 export type { SwInfo, SwName, SwCategory } from './status.js';
 export {
   encodeCn,

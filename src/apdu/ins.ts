@@ -110,7 +110,8 @@ export const INS_CATALOGUE: ReadonlyMap<number, InsInfo> = new Map(ENTRIES.map((
 /** The catalogue entry of `ins`; throws for a byte the catalogue lacks (a programming error). */
 export function insInfo(ins: number): InsInfo {
   const found = INS_CATALOGUE.get(ins);
-  if (found === undefined) throw new SscardError('INTERNAL', `INS ${toHex(Uint8Array.of(ins & 0xff))} is not in the INS catalogue`);
+  if (found === undefined)
+    throw new SscardError('INTERNAL', `INS ${toHex(Uint8Array.of(ins & 0xff))} is not in the INS catalogue`);
   return found;
 }
 

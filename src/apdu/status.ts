@@ -119,8 +119,22 @@ export function swOf(sw1: number, sw2: number): number {
 const SW1_FALLBACK: ReadonlyMap<number, { name: string; meaning: string; category: SwCategory }> = new Map([
   [0x62, { name: 'WARNING_NV_UNCHANGED', meaning: 'warning, non-volatile memory unchanged', category: 'warning' }],
   [0x63, { name: 'WARNING_NV_CHANGED', meaning: 'warning, non-volatile memory changed', category: 'warning' }],
-  [0x64, { name: 'EXECUTION_ERROR_NV_UNCHANGED', meaning: 'execution error, non-volatile memory unchanged', category: 'execution-error' }],
-  [0x65, { name: 'EXECUTION_ERROR_NV_CHANGED', meaning: 'execution error, non-volatile memory changed', category: 'execution-error' }],
+  [
+    0x64,
+    {
+      name: 'EXECUTION_ERROR_NV_UNCHANGED',
+      meaning: 'execution error, non-volatile memory unchanged',
+      category: 'execution-error',
+    },
+  ],
+  [
+    0x65,
+    {
+      name: 'EXECUTION_ERROR_NV_CHANGED',
+      meaning: 'execution error, non-volatile memory changed',
+      category: 'execution-error',
+    },
+  ],
   [0x66, { name: 'SECURITY_ERROR', meaning: 'security-related execution error', category: 'execution-error' }],
   [0x67, { name: 'WRONG_LENGTH_OTHER', meaning: 'wrong length', category: 'checking-error' }],
   [0x68, { name: 'CLA_FUNCTION_NOT_SUPPORTED', meaning: 'functions in CLA not supported', category: 'checking-error' }],
@@ -155,15 +169,23 @@ export function swInfo(sw: number): SwInfo {
   if (sw1 === 0x61) {
     const n = sw2 === 0 ? 256 : sw2;
     return {
-      sw, name: 'BYTES_AVAILABLE', meaning: `${n} response bytes available (GET RESPONSE)`,
-      success: true, category: 'normal', bytesAvailable: n,
+      sw,
+      name: 'BYTES_AVAILABLE',
+      meaning: `${n} response bytes available (GET RESPONSE)`,
+      success: true,
+      category: 'normal',
+      bytesAvailable: n,
     };
   }
   if (sw1 === 0x6c) {
     const n = sw2 === 0 ? 256 : sw2;
     return {
-      sw, name: 'WRONG_LE', meaning: `wrong Le, exact length is ${n}`,
-      success: false, category: 'checking-error', correctLe: n,
+      sw,
+      name: 'WRONG_LE',
+      meaning: `wrong Le, exact length is ${n}`,
+      success: false,
+      category: 'checking-error',
+      correctLe: n,
     };
   }
   if (sw1 === 0x63 && (sw2 & 0xf0) === 0xc0) {
@@ -171,8 +193,12 @@ export function swInfo(sw: number): SwInfo {
     // The same SW answers a wrong PIN, a wrong EXTERNAL AUTHENTICATE cryptogram and an empty
     // VERIFY (a query of the counter, nothing spent): the status word alone cannot tell which.
     return {
-      sw, name: 'PIN_TRIES_LEFT', meaning: `${n} ${n === 1 ? 'try' : 'tries'} left (wrong PIN or key, or a try counter query)`,
-      success: false, category: 'warning', triesLeft: n,
+      sw,
+      name: 'PIN_TRIES_LEFT',
+      meaning: `${n} ${n === 1 ? 'try' : 'tries'} left (wrong PIN or key, or a try counter query)`,
+      success: false,
+      category: 'warning',
+      triesLeft: n,
     };
   }
   const fallback = SW1_FALLBACK.get(sw1);

@@ -23,7 +23,9 @@ export const MAX_TLV_DEPTH = 32;
 /** The bytes of a tag number, validated against the BER tag structure (ISO 7816-4 §5.2.2.1). */
 export function berTagBytes(tag: number): Uint8Array {
   if (!Number.isInteger(tag) || tag <= 0 || tag > 0xffffffff) {
-    throw new ApduEncodeError(`BER tag must be a positive integer of at most ${MAX_TAG_BYTES} bytes, got ${String(tag)}`);
+    throw new ApduEncodeError(
+      `BER tag must be a positive integer of at most ${MAX_TAG_BYTES} bytes, got ${String(tag)}`,
+    );
   }
   const bytes: number[] = [];
   for (let t = tag; t > 0; t = Math.floor(t / 256)) bytes.unshift(t % 256);
@@ -105,7 +107,10 @@ function parseList(bytes: Uint8Array, start: number, end: number, depth: number)
       throw new ApduParseError(`BER-TLV indefinite length (80) at offset ${off - 1} is not allowed`);
     } else {
       const n = lenByte & 0x7f;
-      if (n > 4) throw new ApduParseError(`BER-TLV length field ${lenByte.toString(16).toUpperCase()} at offset ${off - 1} is too long`);
+      if (n > 4)
+        throw new ApduParseError(
+          `BER-TLV length field ${lenByte.toString(16).toUpperCase()} at offset ${off - 1} is too long`,
+        );
       if (off + n > end) throw new ApduParseError(`BER-TLV length at offset ${off - 1} is truncated`);
       length = 0;
       for (let i = 0; i < n; i++) length = length * 256 + (bytes[off + i] as number);
@@ -199,7 +204,9 @@ export function parseSimpleTlvList(bytes: Uint8Array): SimpleTlv[] {
     if (off + 2 > bytes.length) throw new ApduParseError(`TLV record at offset ${off} has no length byte`);
     const length = bytes[off + 1] as number;
     if (off + 2 + length > bytes.length) {
-      throw new ApduParseError(`TLV record at offset ${off} declares ${length} bytes but only ${bytes.length - off - 2} remain`);
+      throw new ApduParseError(
+        `TLV record at offset ${off} declares ${length} bytes but only ${bytes.length - off - 2} remain`,
+      );
     }
     out.push({ tag: bytes[off] as number, value: bytes.slice(off + 2, off + 2 + length) });
     off += 2 + length;

@@ -105,7 +105,10 @@ export class VpcdConnection {
   constructor(options: VpcdConnectOptions) {
     const card = options?.card;
     if (card === undefined || typeof card.transmit !== 'function' || typeof card.powerOn !== 'function') {
-      throw new VpcdError('VPCD_OPTIONS', 'options.card must be a card endpoint (atr, powerOn, powerOff, reset, transmit)');
+      throw new VpcdError(
+        'VPCD_OPTIONS',
+        'options.card must be a card endpoint (atr, powerOn, powerOff, reset, transmit)',
+      );
     }
     this.card = card;
     this.host = options.host ?? VPCD_DEFAULT_HOST;
@@ -253,7 +256,10 @@ export class VpcdConnection {
     let connected = false;
     let lastError: Error | undefined;
     socket.once('timeout', () => {
-      if (!connected) socket.destroy(new Error(`TCP connect to ${this.host}:${this.port} timed out after ${this.#attemptTimeoutMs} ms`));
+      if (!connected)
+        socket.destroy(
+          new Error(`TCP connect to ${this.host}:${this.port} timed out after ${this.#attemptTimeoutMs} ms`),
+        );
     });
     socket.once('connect', () => {
       connected = true;
@@ -324,7 +330,11 @@ export class VpcdConnection {
     if (!willRetry) {
       const cause = error ?? new Error('connection closed');
       this.#start?.settle?.(
-        new VpcdError('VPCD_CONNECT_FAILED', `could not connect to the vpcd reader at ${this.host}:${this.port}: ${cause.message}`, { cause }),
+        new VpcdError(
+          'VPCD_CONNECT_FAILED',
+          `could not connect to the vpcd reader at ${this.host}:${this.port}: ${cause.message}`,
+          { cause },
+        ),
       );
       void this.close();
       return;

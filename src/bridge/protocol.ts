@@ -62,11 +62,7 @@ export type VpcdEvent =
   | { type: 'closed' };
 
 export type VpcdWarningCode =
-  | 'RESPONSE_TOO_LONG'
-  | 'RESPONSE_TOO_SHORT'
-  | 'CARD_THREW'
-  | 'UNKNOWN_CONTROL'
-  | 'EMPTY_FRAME';
+  'RESPONSE_TOO_LONG' | 'RESPONSE_TOO_SHORT' | 'CARD_THREW' | 'UNKNOWN_CONTROL' | 'EMPTY_FRAME';
 
 /** One log line for an event; ATR polls (2-3 a second) are left to `formatVpcdEvent` callers to filter. */
 export function formatVpcdEvent(e: VpcdEvent): string {
@@ -84,7 +80,8 @@ export function formatVpcdEvent(e: VpcdEvent): string {
     case 'response':
       return `vpcd: <- ${e.hex} (${e.durationMs.toFixed(3)} ms)`;
     case 'disconnected': {
-      const why = e.reason === 'peer' ? 'connection closed by pcscd' : `connection error: ${e.error?.message ?? 'unknown'}`;
+      const why =
+        e.reason === 'peer' ? 'connection closed by pcscd' : `connection error: ${e.error?.message ?? 'unknown'}`;
       return `vpcd: disconnected (${why})${retryText(e.willRetry, e.retryInMs)}`;
     }
     case 'connect-failed':

@@ -131,7 +131,9 @@ export function parseAtr(atr: Uint8Array): ParsedAtr {
   if (needsTck) {
     if (atr.length !== histEnd + 1) {
       throw new AtrParseError(
-        atr.length === histEnd ? 'TCK missing (required when T=1 is offered)' : `${atr.length - histEnd - 1} bytes after the TCK`,
+        atr.length === histEnd
+          ? 'TCK missing (required when T=1 is offered)'
+          : `${atr.length - histEnd - 1} bytes after the TCK`,
       );
     }
     tck = atr[histEnd] as number;

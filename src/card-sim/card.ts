@@ -176,7 +176,13 @@ export class SimulatedCard implements CardEndpoint {
     const response = this.#transmit(command);
     const elapsedMs = performance.now() - started;
     const observed = observeCommand(command);
-    this.#observers.emit({ type: 'apdu', time, elapsedMs, command: observed, response: observeResponse(response, observed.masked) });
+    this.#observers.emit({
+      type: 'apdu',
+      time,
+      elapsedMs,
+      command: observed,
+      response: observeResponse(response, observed.masked),
+    });
     return response;
   }
 
@@ -208,7 +214,8 @@ export class SimulatedCard implements CardEndpoint {
     const checked = importState(state);
     const saved = exportState(checked);
     this.#change(() => {
-      if (!restoreContents(this.tree, saved)) throw new CardConfigError('the saved state is of a card with another file tree');
+      if (!restoreContents(this.tree, saved))
+        throw new CardConfigError('the saved state is of a card with another file tree');
       this.#ctx.restartFromAtr();
       this.tree.notifyDurableChange();
     });
@@ -251,7 +258,13 @@ export class SimulatedCard implements CardEndpoint {
   }
 
   /** What the card has established since the last ATR: for inspection, listings and tests. */
-  securityState(): { currentPath: number[]; currentEf: number | undefined; application: string | undefined; verifiedPins: string[]; authenticatedKeys: number[] } {
+  securityState(): {
+    currentPath: number[];
+    currentEf: number | undefined;
+    application: string | undefined;
+    verifiedPins: string[];
+    authenticatedKeys: number[];
+  } {
     const verifiedPins: string[] = [];
     for (const n of this.tree.walk()) {
       if (n.kind === 'df') for (const p of n.pins) if (p.pin.status().verified) verifiedPins.push(p.id);

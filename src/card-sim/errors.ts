@@ -27,11 +27,7 @@ export class ImageFormatError extends SscardError {
   readonly problem: string;
   readonly file: string | undefined;
 
-  constructor(
-    field: string,
-    problem: string,
-    options?: { cause?: unknown; kind?: ImageProblemKind; file?: string },
-  ) {
+  constructor(field: string, problem: string, options?: { cause?: unknown; kind?: ImageProblemKind; file?: string }) {
     const file = options?.file;
     super(
       'CARD_IMAGE_INVALID',

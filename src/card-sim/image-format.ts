@@ -115,7 +115,15 @@ export interface ReadImagePolicy {
 
 /** The items of an image the seal binds besides its ciphertext (see image-seal.ts). */
 function sealedHeader(image: Omit<CardImage, 'state'>): unknown[] {
-  return [CARD_IMAGE_FORMAT, CARD_IMAGE_VERSION, image.created, image.saved, image.spec, image.transmission, image.extendedLength];
+  return [
+    CARD_IMAGE_FORMAT,
+    CARD_IMAGE_VERSION,
+    image.created,
+    image.saved,
+    image.spec,
+    image.transmission,
+    image.extendedLength,
+  ];
 }
 
 /** The sealed file text of `image`. */
@@ -133,12 +141,18 @@ export function readImageText(path: string): string {
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') throw new CardImageError('CARD_IMAGE_NOT_FOUND', path, 'file not found', { cause: err });
-    throw new CardImageError('CARD_IMAGE_UNREADABLE', path, `cannot be read (${code ?? (err as Error).message})`, { cause: err });
+    throw new CardImageError('CARD_IMAGE_UNREADABLE', path, `cannot be read (${code ?? (err as Error).message})`, {
+      cause: err,
+    });
   }
   try {
     const size = fstatSync(fd).size;
     if (size > MAX_CARD_IMAGE_BYTES) {
-      throw new CardImageError('CARD_IMAGE_INVALID', path, `is ${size} bytes, more than a card image holds (at most ${MAX_CARD_IMAGE_BYTES})`);
+      throw new CardImageError(
+        'CARD_IMAGE_INVALID',
+        path,
+        `is ${size} bytes, more than a card image holds (at most ${MAX_CARD_IMAGE_BYTES})`,
+      );
     }
     const buffer = Buffer.alloc(size + 1);
     let length = 0;
@@ -147,14 +161,20 @@ export function readImageText(path: string): string {
       if (n === 0) break;
       length += n;
       if (length > size) {
-        throw new CardImageError('CARD_IMAGE_INVALID', path, `grew past ${size} bytes while being read (not a card image sscard wrote)`);
+        throw new CardImageError(
+          'CARD_IMAGE_INVALID',
+          path,
+          `grew past ${size} bytes while being read (not a card image sscard wrote)`,
+        );
       }
     }
     return buffer.toString('utf8', 0, length);
   } catch (err) {
     if (err instanceof CardImageError) throw err;
     const code = (err as NodeJS.ErrnoException).code;
-    throw new CardImageError('CARD_IMAGE_UNREADABLE', path, `cannot be read (${code ?? (err as Error).message})`, { cause: err });
+    throw new CardImageError('CARD_IMAGE_UNREADABLE', path, `cannot be read (${code ?? (err as Error).message})`, {
+      cause: err,
+    });
   } finally {
     closeSync(fd);
   }
@@ -168,14 +188,22 @@ export function parseImage(path: string, text: string, policy: ReadImagePolicy):
     parsed = JSON.parse(text);
   } catch (err) {
     // No cause kept: JSON.parse's message quotes the text near the error (a key, a PIN).
-    throw new CardImageError('CARD_IMAGE_CORRUPT', path, `not valid JSON, truncated or damaged (${jsonSyntaxProblem(text, err)})`);
+    throw new CardImageError(
+      'CARD_IMAGE_CORRUPT',
+      path,
+      `not valid JSON, truncated or damaged (${jsonSyntaxProblem(text, err)})`,
+    );
   }
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
     throw new CardImageError('CARD_IMAGE_INVALID', path, 'not a card image (expected a JSON object)');
   }
   const o = parsed as Record<string, unknown>;
   if (o['format'] !== CARD_IMAGE_FORMAT) {
-    throw new CardImageError('CARD_IMAGE_INVALID', path, `not an sscard card image (expected format "${CARD_IMAGE_FORMAT}")`);
+    throw new CardImageError(
+      'CARD_IMAGE_INVALID',
+      path,
+      `not an sscard card image (expected format "${CARD_IMAGE_FORMAT}")`,
+    );
   }
   const fileVersion = o['version'];
   if (!READABLE_IMAGE_VERSIONS.includes(fileVersion)) {
@@ -213,9 +241,14 @@ function checkSealed(path: string, o: Record<string, unknown>, policy: ReadImage
   const opened = openSealedBytes(key, sealedHeader(header), seal as Seal, sealedState);
   if (!opened.ok) {
     if (opened.problem === 'tampered') {
-      throw new CardImageError('CARD_IMAGE_TAMPERED', path, 'edited outside sscard (its seal does not match its contents)', {
-        hint: 'deliberate changes go through `sscard card set`',
-      });
+      throw new CardImageError(
+        'CARD_IMAGE_TAMPERED',
+        path,
+        'edited outside sscard (its seal does not match its contents)',
+        {
+          hint: 'deliberate changes go through `sscard card set`',
+        },
+      );
     }
     const here =
       key === undefined
@@ -230,10 +263,15 @@ function checkSealed(path: string, o: Record<string, unknown>, policy: ReadImage
     // Only the key's holder can seal: this is a bug of whatever sealed it, not an edit.
     throw new CardImageError('CARD_IMAGE_CORRUPT', path, 'its sealed state is not JSON');
   }
-  const stateVersion = state !== null && typeof state === 'object' ? (state as Record<string, unknown>)['version'] : undefined;
+  const stateVersion =
+    state !== null && typeof state === 'object' ? (state as Record<string, unknown>)['version'] : undefined;
   if (stateVersion !== CARD_STATE_VERSION) {
     const shown = typeof stateVersion === 'number' ? String(stateVersion) : kindOf(stateVersion);
-    invalid(path, 'state.version', `is ${shown}, but a version ${CARD_IMAGE_VERSION} image holds a version ${CARD_STATE_VERSION} state`);
+    invalid(
+      path,
+      'state.version',
+      `is ${shown}, but a version ${CARD_IMAGE_VERSION} image holds a version ${CARD_STATE_VERSION} state`,
+    );
   }
   return checkImageContent(path, { ...header, version: CARD_IMAGE_VERSION }, state, CARD_IMAGE_VERSION, true);
 }
@@ -244,7 +282,11 @@ function checkClear(path: string, o: Record<string, unknown>, fileVersion: 1 | 2
     const stateVersion = (rawState as Record<string, unknown>)['version'];
     if (stateVersion !== fileVersion) {
       const shown = typeof stateVersion === 'number' ? String(stateVersion) : kindOf(stateVersion);
-      invalid(path, 'state.version', `is ${shown}, but a version ${fileVersion} image holds a version ${fileVersion} state`);
+      invalid(
+        path,
+        'state.version',
+        `is ${shown}, but a version ${fileVersion} image holds a version ${fileVersion} state`,
+      );
     }
   }
   const result = validate(clearImageSchema, o);
@@ -261,13 +303,23 @@ function checkClear(path: string, o: Record<string, unknown>, fileVersion: 1 | 2
  * header's spec matches it: what every read does after the envelope, and what a deliberate change
  * (image-set.ts) must pass before it is sealed.
  */
-export function checkImageContent(path: string, header: Omit<CardImage, 'state'>, rawState: unknown, fileVersion: number, sealed: boolean): CheckedImage {
+export function checkImageContent(
+  path: string,
+  header: Omit<CardImage, 'state'>,
+  rawState: unknown,
+  fileVersion: number,
+  sealed: boolean,
+): CheckedImage {
   const state = inState(path, () => checkState(rawState));
   const tree = inState(path, () => treeOf(state));
   const image: CardImage = { ...header, state };
   const actualSpec = sscSpecOf(tree);
   if (actualSpec !== image.spec) {
-    invalid(path, 'spec', `says ${JSON.stringify(image.spec)}, but the card's EF05 holds ${JSON.stringify(actualSpec)}`);
+    invalid(
+      path,
+      'spec',
+      `says ${JSON.stringify(image.spec)}, but the card's EF05 holds ${JSON.stringify(actualSpec)}`,
+    );
   }
   return { image, fileVersion, sealed, tree };
 }

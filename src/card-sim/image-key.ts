@@ -1,5 +1,15 @@
 import { createHmac, hkdfSync, randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  fsyncSync,
+  linkSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  statSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, isAbsolute, join } from 'node:path';
 import { SscardError } from '../apdu/index.js';
@@ -31,7 +41,11 @@ const EMPTY_KEY_FILE_RETRY_MS = 200;
 export class ImageKeyError extends SscardError {
   override readonly code: 'IMAGE_KEY_INVALID' | 'IMAGE_KEY_UNAVAILABLE';
 
-  constructor(code: 'IMAGE_KEY_INVALID' | 'IMAGE_KEY_UNAVAILABLE', message: string, options?: { cause?: unknown; hint?: string }) {
+  constructor(
+    code: 'IMAGE_KEY_INVALID' | 'IMAGE_KEY_UNAVAILABLE',
+    message: string,
+    options?: { cause?: unknown; hint?: string },
+  ) {
     super(code, options?.hint === undefined ? message : `${message}; ${options.hint}`, options);
     this.code = code;
   }
@@ -56,7 +70,9 @@ export class ImageKey {
     this.source = source;
     this.id = createHmac('sha256', bytes).update('sscard image key id').digest('hex').slice(0, 16);
     // The cipher key is derived, so the raw key serves one purpose only, should others come.
-    this.#sealingKey = new Uint8Array(hkdfSync('sha256', bytes, new Uint8Array(0), 'sscard card image v3 aes-256-gcm', 32));
+    this.#sealingKey = new Uint8Array(
+      hkdfSync('sha256', bytes, new Uint8Array(0), 'sscard card image v3 aes-256-gcm', 32),
+    );
   }
 
   /** The AES-256-GCM key of sealed images; for the sealing module only. @internal */
@@ -76,9 +92,13 @@ function keyFromHex(text: string, source: string, what: string): ImageKey {
   const hex = text.trim();
   if (!/^[0-9A-Fa-f]{64}$/.test(hex)) {
     // Says what is wrong, never what the text is.
-    throw new ImageKeyError('IMAGE_KEY_INVALID', `${what} is not ${IMAGE_KEY_BYTES * 2} hex digits (a ${IMAGE_KEY_BYTES}-byte key)`, {
-      hint: 'make one with `openssl rand -hex 32`',
-    });
+    throw new ImageKeyError(
+      'IMAGE_KEY_INVALID',
+      `${what} is not ${IMAGE_KEY_BYTES * 2} hex digits (a ${IMAGE_KEY_BYTES}-byte key)`,
+      {
+        hint: 'make one with `openssl rand -hex 32`',
+      },
+    );
   }
   return new ImageKey(new Uint8Array(Buffer.from(hex, 'hex')), source);
 }
@@ -105,9 +125,13 @@ function readKeyFile(path: string): ImageKey {
   const st = statSync(path);
   if (process.platform !== 'win32' && (st.mode & 0o077) !== 0) {
     const mode = (st.mode & 0o777).toString(8);
-    throw new ImageKeyError('IMAGE_KEY_INVALID', `image key file ${path} can be read or written by other users (mode ${mode})`, {
-      hint: `chmod 600 ${path}`,
-    });
+    throw new ImageKeyError(
+      'IMAGE_KEY_INVALID',
+      `image key file ${path} can be read or written by other users (mode ${mode})`,
+      {
+        hint: `chmod 600 ${path}`,
+      },
+    );
   }
   let text = readFileSync(path, 'utf8');
   const until = Date.now() + EMPTY_KEY_FILE_RETRY_MS;
@@ -190,7 +214,8 @@ export function resolveImageKey(options: ResolveImageKeyOptions = {}): ImageKey 
       throw unavailable(path, err);
     }
     stamp = fileStamp(path);
-    if (stamp === undefined) throw new ImageKeyError('IMAGE_KEY_UNAVAILABLE', `image key file ${path} vanished as it was created`);
+    if (stamp === undefined)
+      throw new ImageKeyError('IMAGE_KEY_UNAVAILABLE', `image key file ${path} vanished as it was created`);
   }
   const cached = cache.get(path);
   if (cached !== undefined && cached.stamp === stamp) return cached.key;

@@ -101,9 +101,14 @@ export function takeImageLock(
     if (code === 'ENOENT' && missingDirectory === 'CARD_IMAGE_NOT_FOUND') {
       throw new CardImageError('CARD_IMAGE_NOT_FOUND', path, 'file not found', { cause: err });
     }
-    throw new CardImageError('CARD_IMAGE_WRITE_FAILED', path, `cannot create the lock file ${lockPath} (${code ?? (err as Error).message})`, {
-      cause: err,
-    });
+    throw new CardImageError(
+      'CARD_IMAGE_WRITE_FAILED',
+      path,
+      `cannot create the lock file ${lockPath} (${code ?? (err as Error).message})`,
+      {
+        cause: err,
+      },
+    );
   }
   if (!isFileLock(result)) throw lockedError(path, lockPath, result, timeoutMs);
   const lock = result;

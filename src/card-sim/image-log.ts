@@ -106,9 +106,14 @@ function isDelta(value: unknown): value is CardStateDelta {
  */
 function readLog(imagePath: string, path: string): string | undefined {
   const unreadable = (err: unknown): CardImageError =>
-    new CardImageError('CARD_IMAGE_UNREADABLE', imagePath, `its log ${path} cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`, {
-      cause: err,
-    });
+    new CardImageError(
+      'CARD_IMAGE_UNREADABLE',
+      imagePath,
+      `its log ${path} cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`,
+      {
+        cause: err,
+      },
+    );
   let fd: number;
   try {
     fd = openSync(path, 'r');
@@ -118,9 +123,14 @@ function readLog(imagePath: string, path: string): string | undefined {
   }
   try {
     const stat = fstatSync(fd);
-    if (!stat.isFile()) throw new CardImageError('CARD_IMAGE_INVALID', imagePath, `its log ${path} is not a regular file`);
+    if (!stat.isFile())
+      throw new CardImageError('CARD_IMAGE_INVALID', imagePath, `its log ${path} is not a regular file`);
     if (stat.size > MAX_IMAGE_LOG_BYTES) {
-      throw new CardImageError('CARD_IMAGE_INVALID', imagePath, `its log ${path} is ${stat.size} bytes, more than a log holds (at most ${MAX_IMAGE_LOG_BYTES})`);
+      throw new CardImageError(
+        'CARD_IMAGE_INVALID',
+        imagePath,
+        `its log ${path} is ${stat.size} bytes, more than a log holds (at most ${MAX_IMAGE_LOG_BYTES})`,
+      );
     }
     // A writer may be appending: what it adds while this reads is read up to the buffer's end (a
     // cut last line is not a change), never past the limit.

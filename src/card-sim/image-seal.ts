@@ -38,13 +38,20 @@ function associatedData(header: readonly unknown[], keyId: string, iv: string): 
 }
 
 /** Encrypts `plaintext` under `key`, binding `header` to it. The ciphertext comes back as base64. */
-export function sealBytes(key: ImageKey, header: readonly unknown[], plaintext: Uint8Array): { seal: Seal; data: string } {
+export function sealBytes(
+  key: ImageKey,
+  header: readonly unknown[],
+  plaintext: Uint8Array,
+): { seal: Seal; data: string } {
   const iv = randomBytes(SEAL_IV_BYTES);
   const ivHex = iv.toString('hex');
   const cipher = createCipheriv(SEAL_CIPHER, key.sealingKey(), iv, { authTagLength: SEAL_TAG_BYTES });
   cipher.setAAD(associatedData(header, key.id, ivHex));
   const data = Buffer.concat([cipher.update(plaintext), cipher.final()]);
-  return { seal: { cipher: SEAL_CIPHER, keyId: key.id, iv: ivHex, tag: cipher.getAuthTag().toString('hex') }, data: data.toString('base64') };
+  return {
+    seal: { cipher: SEAL_CIPHER, keyId: key.id, iv: ivHex, tag: cipher.getAuthTag().toString('hex') },
+    data: data.toString('base64'),
+  };
 }
 
 /**
@@ -58,7 +65,9 @@ export function openSealedBytes(
   data: string,
 ): { ok: true; plaintext: Uint8Array } | { ok: false; problem: UnsealProblem } {
   if (key === undefined || seal.keyId !== key.id) return { ok: false, problem: 'other-key' };
-  const decipher = createDecipheriv(SEAL_CIPHER, key.sealingKey(), Buffer.from(seal.iv, 'hex'), { authTagLength: SEAL_TAG_BYTES });
+  const decipher = createDecipheriv(SEAL_CIPHER, key.sealingKey(), Buffer.from(seal.iv, 'hex'), {
+    authTagLength: SEAL_TAG_BYTES,
+  });
   decipher.setAAD(associatedData(header, seal.keyId, seal.iv));
   decipher.setAuthTag(Buffer.from(seal.tag, 'hex'));
   try {

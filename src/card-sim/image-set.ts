@@ -43,7 +43,14 @@ export const CARD_IMAGE_FIELDS: readonly string[] = [
 ];
 
 /** State fields that hold or carry secret material; never set through setCardImageField. */
-const SECRET_FIELDS: ReadonlySet<string> = new Set(['key', 'verifier', 'initialPinVerifier', 'initialPin', 'salt', 'mac']);
+const SECRET_FIELDS: ReadonlySet<string> = new Set([
+  'key',
+  'verifier',
+  'initialPinVerifier',
+  'initialPin',
+  'salt',
+  'mac',
+]);
 
 export interface SetCardImageFieldOptions extends CardImageKeyOptions, CardImageLockOptions {
   /** Told when the image was from before sealing and is sealed by this change (see openCardImage). */
@@ -71,14 +78,20 @@ type Keys = (string | number)[];
 function fieldError(path: string, field: string, problem: string, cause?: unknown): CardImageError {
   const options = cause === undefined ? {} : { cause };
   if (/\d{5,}/.test(field)) {
-    return new CardImageError('CARD_IMAGE_FIELD', path, `cannot set that field (not repeated: it holds a long number); fields: ${CARD_IMAGE_FIELDS.join(', ')}`, options);
+    return new CardImageError(
+      'CARD_IMAGE_FIELD',
+      path,
+      `cannot set that field (not repeated: it holds a long number); fields: ${CARD_IMAGE_FIELDS.join(', ')}`,
+      options,
+    );
   }
   return new CardImageError('CARD_IMAGE_FIELD', path, `cannot set ${field}: ${problem}`, options);
 }
 
 function get(root: unknown, keys: Keys): unknown {
   let value = root;
-  for (const key of keys) value = value !== null && typeof value === 'object' ? (value as Record<string | number, unknown>)[key] : undefined;
+  for (const key of keys)
+    value = value !== null && typeof value === 'object' ? (value as Record<string | number, unknown>)[key] : undefined;
   return value;
 }
 
@@ -102,7 +115,9 @@ function fileKeys(state: CardState, filePath: string): Keys | undefined {
   for (const segment of segments) {
     const list = children(get(state, keys));
     const want = segment.toUpperCase();
-    const i = list.findIndex((c) => String(c['fid']).toUpperCase() === want || String(c['label'] ?? '').toUpperCase() === want);
+    const i = list.findIndex(
+      (c) => String(c['fid']).toUpperCase() === want || String(c['label'] ?? '').toUpperCase() === want,
+    );
     if (i < 0) return undefined;
     keys.push('children', i);
   }
@@ -143,11 +158,15 @@ interface Edit {
 const whole =
   (max: number) =>
   (text: string): Parsed =>
-    /^\d{1,3}$/.test(text) && Number(text) <= max ? { value: Number(text) } : { problem: `expected a whole number 0..${max}` };
+    /^\d{1,3}$/.test(text) && Number(text) <= max
+      ? { value: Number(text) }
+      : { problem: `expected a whole number 0..${max}` };
 const flag = (text: string): Parsed =>
   text === 'true' ? { value: true } : text === 'false' ? { value: false } : { problem: 'expected true or false' };
 const hex = (text: string): Parsed =>
-  /^(?:[0-9A-Fa-f]{2})*$/.test(text) ? { value: text.toUpperCase() } : { problem: 'expected hex digits, whole bytes, no spaces' };
+  /^(?:[0-9A-Fa-f]{2})*$/.test(text)
+    ? { value: text.toUpperCase() }
+    : { problem: 'expected hex digits, whole bytes, no spaces' };
 
 function pinEdit(state: CardState, spec: string, attribute: string): Edit | string {
   const slash = spec.lastIndexOf('/');
@@ -164,13 +183,19 @@ function pinEdit(state: CardState, spec: string, attribute: string): Edit | stri
     return i < 0 ? [] : [[...keys, 'pins', i]];
   });
   if (found.length === 0) return `no PIN ${id}`;
-  if (found.length > 1) return `PIN ${id} is on several DFs (${found.map((k) => dfName(state, k.slice(0, -2))).join(', ')}): name one, pin.<df path>/${id}`;
+  if (found.length > 1)
+    return `PIN ${id} is on several DFs (${found.map((k) => dfName(state, k.slice(0, -2))).join(', ')}): name one, pin.<df path>/${id}`;
   const pin = found[0] as Keys;
   const record = [...pin, 'record'];
   if (attribute === 'tries-left') {
-    return { paths: [[...record, 'triesLeft']], parse: whole(15), apply: (s, v) => set(s, [...record, 'triesLeft'], v) };
+    return {
+      paths: [[...record, 'triesLeft']],
+      parse: whole(15),
+      apply: (s, v) => set(s, [...record, 'triesLeft'], v),
+    };
   }
-  if (attribute === 'try-limit') return limitEdit([...record, 'tryLimit'], [...pin, 'policy', 'tryLimit'], [...record, 'triesLeft']);
+  if (attribute === 'try-limit')
+    return limitEdit([...record, 'tryLimit'], [...pin, 'policy', 'tryLimit'], [...record, 'triesLeft']);
   return `a PIN has tries-left and try-limit`;
 }
 
@@ -195,7 +220,8 @@ function keyEdit(state: CardState, dfPath: string, kid: string, attribute: strin
   const i = keys.findIndex((k) => k['id'] === id);
   if (i < 0) return `no key ${kid} on ${dfName(state, df)}`;
   const key = [...df, 'keys', i];
-  if (attribute === 'tries-left') return { paths: [[...key, 'triesLeft']], parse: whole(15), apply: (s, v) => set(s, [...key, 'triesLeft'], v) };
+  if (attribute === 'tries-left')
+    return { paths: [[...key, 'triesLeft']], parse: whole(15), apply: (s, v) => set(s, [...key, 'triesLeft'], v) };
   if (attribute === 'try-limit') return limitEdit([...key, 'tryLimit'], undefined, [...key, 'triesLeft']);
   return 'a key has tries-left and try-limit';
 }
@@ -207,7 +233,8 @@ function recordEdit(state: CardState, efPath: string, n: string): Edit | string 
   const records = file['records'];
   if (!Array.isArray(records)) return `${efPath} is not a record file`;
   const index = Number(n) - 1;
-  if (!/^\d{1,3}$/.test(n) || index < 0 || index > records.length) return `record numbers of ${efPath} are 1..${records.length + 1}`;
+  if (!/^\d{1,3}$/.test(n) || index < 0 || index > records.length)
+    return `record numbers of ${efPath} are 1..${records.length + 1}`;
   const at = [...ef, 'records', index];
   return { paths: [at], parse: hex, apply: (s, v) => set(s, at, v) };
 }
@@ -235,7 +262,8 @@ function stateEdit(state: CardState, pathText: string): Edit | string {
   const keys = parsePath(pathText);
   if (keys === undefined || keys.length === 0) return 'expected a card state path, e.g. state.mf.children[0].label';
   if (keys.some((k) => typeof k === 'string' && SECRET_FIELDS.has(k))) return SECRET_REFUSAL;
-  if (keys.length > 1 && get(state, keys.slice(0, -1)) === undefined) return `state.${pathText} is not in this card's state`;
+  if (keys.length > 1 && get(state, keys.slice(0, -1)) === undefined)
+    return `state.${pathText} is not in this card's state`;
   return {
     paths: [keys],
     parse: (text) => {
@@ -251,10 +279,12 @@ function stateEdit(state: CardState, pathText: string): Edit | string {
   };
 }
 
-const SECRET_REFUSAL = 'keys and PIN references are never set by hand; personalize a card with them (sscard card new --from)';
+const SECRET_REFUSAL =
+  'keys and PIN references are never set by hand; personalize a card with them (sscard card new --from)';
 
 function editFor(state: CardState, field: string): Edit | string {
-  if (field === 'card.blocked') return { paths: [['cardBlocked']], parse: flag, apply: (s, v) => set(s, ['cardBlocked'], v) };
+  if (field === 'card.blocked')
+    return { paths: [['cardBlocked']], parse: flag, apply: (s, v) => set(s, ['cardBlocked'], v) };
   const [kind, ...rest] = field.split('.');
   const tail = rest.join('.');
   // The attribute parts are at the end: what comes before them is the file's path, whose labels
@@ -269,7 +299,11 @@ function editFor(state: CardState, field: string): Edit | string {
     return {
       paths: [at],
       parse: (t): Parsed =>
-        t === 'none' ? { value: undefined } : t === 'temporary' || t === 'permanent' ? { value: t } : { problem: 'expected none, temporary or permanent' },
+        t === 'none'
+          ? { value: undefined }
+          : t === 'temporary' || t === 'permanent'
+            ? { value: t }
+            : { problem: 'expected none, temporary or permanent' },
       apply: (s, v) => set(s, at, v),
     };
   }
@@ -287,7 +321,12 @@ function editFor(state: CardState, field: string): Edit | string {
  * it is written. A field that does not exist, a value it cannot take, or a change that makes the
  * card invalid is CARD_IMAGE_FIELD, and the file stays as it was.
  */
-export function setCardImageField(path: string, field: string, value: string, options: SetCardImageFieldOptions = {}): CardImageFieldChange {
+export function setCardImageField(
+  path: string,
+  field: string,
+  value: string,
+  options: SetCardImageFieldOptions = {},
+): CardImageFieldChange {
   const lock = takeImageLock(path, options, 'CARD_IMAGE_NOT_FOUND');
   try {
     const checked = readImageFile(path, options);
@@ -301,15 +340,27 @@ export function setCardImageField(path: string, field: string, value: string, op
     edit.apply(state, parsed.value);
     let content: CheckedImage;
     try {
-      content = checkImageContent(path, { ...checked.image, saved: new Date().toISOString() }, state, checked.fileVersion, checked.sealed);
+      content = checkImageContent(
+        path,
+        { ...checked.image, saved: new Date().toISOString() },
+        state,
+        checked.fileVersion,
+        checked.sealed,
+      );
     } catch (err) {
-      const problem = err instanceof CardImageError && err.formatError instanceof ImageFormatError ? `field ${err.formatError.field}: ${err.formatError.problem}` : undefined;
+      const problem =
+        err instanceof CardImageError && err.formatError instanceof ImageFormatError
+          ? `field ${err.formatError.field}: ${err.formatError.problem}`
+          : undefined;
       if (problem === undefined) throw err;
       throw fieldError(path, field, `the card would be invalid (${problem})`, err);
     }
     const key = sealingKeyOf(options, checked.sealed);
     writeSealedImage(path, realImagePath(path), content.image, key);
-    if (!checked.sealed) options.onNotice?.(`card image ${path}: was not sealed (version ${checked.fileVersion}, from before sealing); it is now sealed with the image key from ${key.source}`);
+    if (!checked.sealed)
+      options.onNotice?.(
+        `card image ${path}: was not sealed (version ${checked.fileVersion}, from before sealing); it is now sealed with the image key from ${key.source}`,
+      );
     return { field, paths: edit.paths.map((k) => fieldPath(k, 'state')), previous, value: get(state, first) };
   } finally {
     lock.release();

@@ -129,9 +129,18 @@ function sealTagOf(text: string): string | undefined {
  * Saves `card` to `path`, sealed, atomically: temporary file in the same directory, fsync,
  * rename, fsync of the directory. A crash leaves either the previous image or this one.
  */
-export function saveCardImage(path: string, card: SimulatedCard, options: Pick<CardImageKeyOptions, 'imageKey'> = {}): void {
+export function saveCardImage(
+  path: string,
+  card: SimulatedCard,
+  options: Pick<CardImageKeyOptions, 'imageKey'> = {},
+): void {
   const created = createdAt.get(card) ?? new Date().toISOString();
-  writeSealedImage(path, realImagePath(path), imageOf(card, card.exportState(), created, imageTransmission.get(card)), sealingKey(options));
+  writeSealedImage(
+    path,
+    realImagePath(path),
+    imageOf(card, card.exportState(), created, imageTransmission.get(card)),
+    sealingKey(options),
+  );
   createdAt.set(card, created);
 }
 
@@ -152,7 +161,10 @@ export function readImageFile(path: string, options: CardImageKeyOptions): Check
  * The image and the changes of its write-ahead log (image-log.ts) applied to it; `replayed` says
  * how many, `tag` is the image's seal tag (undefined for an image from before sealing).
  */
-function readImageWithLog(path: string, options: CardImageKeyOptions): { checked: CheckedImage; tag: string | undefined; replayed: number } {
+function readImageWithLog(
+  path: string,
+  options: CardImageKeyOptions,
+): { checked: CheckedImage; tag: string | undefined; replayed: number } {
   const realPath = realImagePath(path);
   const text = readImageText(realPath);
   const key = readingKey(options);
@@ -167,7 +179,10 @@ function readImageWithLog(path: string, options: CardImageKeyOptions): { checked
 
 function cardFromImage(
   { image, tree }: CheckedImage,
-  hooks: Pick<SimulatedCardOptions, 'onDurableChange' | 'onDurableDelta' | 'logger' | 'random' | 'powered' | 'transmission'>,
+  hooks: Pick<
+    SimulatedCardOptions,
+    'onDurableChange' | 'onDurableDelta' | 'logger' | 'random' | 'powered' | 'transmission'
+  >,
 ): SimulatedCard {
   const options: ImageCardOptions = { transmission: image.transmission, extendedLength: image.extendedLength };
   const card = new SimulatedCard({ ...options, ...hooks, tree });
@@ -239,12 +254,15 @@ export function openCardImage(path: string, options: OpenCardImageOptions = {}):
     const writable = (): { card: SimulatedCard; log: ImageLog } => {
       // The card only reports changes after construction, so `card` is always set here; failing
       // loudly (the card answers 6581) is still better than dropping a change.
-      if (card === undefined || log === undefined) throw new CardImageError('CARD_IMAGE_WRITE_FAILED', path, 'change reported before the card existed');
+      if (card === undefined || log === undefined)
+        throw new CardImageError('CARD_IMAGE_WRITE_FAILED', path, 'change reported before the card existed');
       // Without the lock another process may be working on the file: a change is refused (6581).
-      if (!openLocks.has(card)) throw new CardImageError('CARD_IMAGE_CLOSED', path, 'the card was closed; its changes are no longer saved');
+      if (!openLocks.has(card))
+        throw new CardImageError('CARD_IMAGE_CLOSED', path, 'the card was closed; its changes are no longer saved');
       return { card, log };
     };
-    const writeImage = (c: SimulatedCard, state: CardState): string => writeSealedImage(path, realPath, imageOf(c, state, created, image.transmission), key);
+    const writeImage = (c: SimulatedCard, state: CardState): string =>
+      writeSealedImage(path, realPath, imageOf(c, state, created, image.transmission), key);
     card = cardFromImage(checked, {
       ...cardOptions,
       onDurableChange: (state) => {

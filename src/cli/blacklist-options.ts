@@ -33,7 +33,8 @@ export interface BlacklistCliOptions extends CardSourceOptions {
 
 function parseDays(value: string): number {
   const n = Number(value);
-  if (!/^[0-9]+(\.[0-9]+)?$/.test(value) || n <= 0 || n > 365) throw new InvalidArgumentError('must be a number of days from 0 to 365');
+  if (!/^[0-9]+(\.[0-9]+)?$/.test(value) || n <= 0 || n > 365)
+    throw new InvalidArgumentError('must be a number of days from 0 to 365');
   return n;
 }
 
@@ -42,17 +43,26 @@ export function addBlacklistOptions(cmd: Command): Command {
   return cmd
     .option('--blacklist <file.json>', 'refuse the card if this signed blacklist file lists it (offline POS)')
     .option('--db <url>', 'refuse the card if the registry lists it (online POS): file:DIR or postgres://…')
-    .option('--blacklist-key <public.pem>', `issuer public key for --blacklist (default: $${BLACKLIST_PUBKEY_ENV}, else the published TEST key)`)
+    .option(
+      '--blacklist-key <public.pem>',
+      `issuer public key for --blacklist (default: $${BLACKLIST_PUBKEY_ENV}, else the published TEST key)`,
+    )
     .option('--blacklist-max-age <days>', 'oldest blacklist file accepted (default 7)', parseDays)
-    .option('--block', 'block a listed card\'s application on the spot (APPLICATION BLOCK); simulated cards only')
-    .addOption(new Option('--terminal <id>', 'terminal id the registry records a block under').default(`pos@${hostname()}`.slice(0, 64)));
+    .option('--block', "block a listed card's application on the spot (APPLICATION BLOCK); simulated cards only")
+    .addOption(
+      new Option('--terminal <id>', 'terminal id the registry records a block under').default(
+        `pos@${hostname()}`.slice(0, 64),
+      ),
+    );
 }
 
 function readPem(file: string, what: string): string {
   try {
     return readFileSync(file, 'utf8');
   } catch (err) {
-    throw new CliInputError(`${what} ${file}: cannot be read (${(err as NodeJS.ErrnoException).code ?? String(err)})`, { cause: err });
+    throw new CliInputError(`${what} ${file}: cannot be read (${(err as NodeJS.ErrnoException).code ?? String(err)})`, {
+      cause: err,
+    });
   }
 }
 
@@ -64,7 +74,10 @@ export function blacklistPublicKey(file: string | undefined): Uint8Array {
 }
 
 /** Reads and verifies a blacklist file as the POS does. */
-export function loadBlacklistFile(file: string, opts: { blacklistKey?: string; blacklistMaxAge?: number }): BlacklistFile {
+export function loadBlacklistFile(
+  file: string,
+  opts: { blacklistKey?: string; blacklistMaxAge?: number },
+): BlacklistFile {
   const text = readPem(file, 'blacklist file');
   return BlacklistFile.parse(text, {
     publicKey: blacklistPublicKey(opts.blacklistKey),
@@ -77,8 +90,12 @@ export function loadBlacklistFile(file: string, opts: { blacklistKey?: string; b
  * Runs `fn` with the SscCard options the blacklist options ask for (none when neither
  * --blacklist nor --db is given); an opened registry is closed afterwards.
  */
-export async function withBlacklist<T>(opts: BlacklistCliOptions, fn: (cardOptions: SscCardOptions) => Promise<T>): Promise<T> {
-  if (opts.blacklist !== undefined && opts.db !== undefined) throw new CliInputError('give either --blacklist <file> or --db <url>, not both');
+export async function withBlacklist<T>(
+  opts: BlacklistCliOptions,
+  fn: (cardOptions: SscCardOptions) => Promise<T>,
+): Promise<T> {
+  if (opts.blacklist !== undefined && opts.db !== undefined)
+    throw new CliInputError('give either --blacklist <file> or --db <url>, not both');
   if (opts.blacklist === undefined && opts.db === undefined) {
     if (opts.block === true) throw new CliInputError('--block needs a blacklist: --blacklist <file> or --db <url>');
     return fn({});
@@ -86,13 +103,20 @@ export async function withBlacklist<T>(opts: BlacklistCliOptions, fn: (cardOptio
   const block: SscCardOptions = {};
   if (opts.block === true) {
     // Test keys only on simulated cards: a wrong MAC would cost a real card a try of its key.
-    if (opts.card === undefined) throw new CliInputError('--block works on simulated cards (--card) only: a real card needs the issuer\'s secure module');
+    if (opts.card === undefined)
+      throw new CliInputError(
+        "--block works on simulated cards (--card) only: a real card needs the issuer's secure module",
+      );
     Object.assign(block, { blockBlacklisted: true, psam: SoftwarePsam.withTestKeys(['RKSSSE', 'APP_CONTROL']) });
   }
   if (opts.blacklist !== undefined) return fn({ ...block, blacklist: loadBlacklistFile(opts.blacklist, opts) });
   const registry = await Registry.open(opts.db!);
   try {
-    const ctx = { terminalId: opts.terminal ?? `pos@${hostname()}`.slice(0, 64), role: 'pos' as const, channel: 'terminal' as const };
+    const ctx = {
+      terminalId: opts.terminal ?? `pos@${hostname()}`.slice(0, 64),
+      role: 'pos' as const,
+      channel: 'terminal' as const,
+    };
     return await fn({ ...block, blacklist: registry.blacklistSource(ctx) });
   } finally {
     await registry.close();

@@ -1,5 +1,11 @@
 import { ABO_CODES, INSURANCE_STATUS_CODES, INSURANCE_TYPES, RH_CODES } from '../records/index.js';
-import type { Contraindication, HealthFlags, InsuranceType, MedicalHistoryEntry, WorkRecord } from '../records/index.js';
+import type {
+  Contraindication,
+  HealthFlags,
+  InsuranceType,
+  MedicalHistoryEntry,
+  WorkRecord,
+} from '../records/index.js';
 import type { PinReport, SscCardReport } from '../card-sim/index.js';
 import type { CardInfo, Cardholder, HealthInfo } from '../terminal/index.js';
 
@@ -15,8 +21,7 @@ export const CARD_REPORT_VERSION = 1;
 
 export type CardReportSource =
   /** `created` and `saved` are the image's own timestamps, given by `card show`. */
-  | { kind: 'image'; path: string; created?: string; saved?: string }
-  | { kind: 'reader'; name: string };
+  { kind: 'image'; path: string; created?: string; saved?: string } | { kind: 'reader'; name: string };
 
 /** A card image may lack a record (a hand-edited image): that field is then null, and `problems` says why. */
 type Nullable<T> = { [K in keyof T]: T[K] | null };
@@ -69,13 +74,23 @@ function sexOf(code: string | null): Cardholder['sex'] | null {
 }
 
 /** The report of a card image, from its decoded file tree. */
-export function cardReportFromImage(source: Extract<CardReportSource, { kind: 'image' }>, atr: string, r: SscCardReport): CardReport {
+export function cardReportFromImage(
+  source: Extract<CardReportSource, { kind: 'image' }>,
+  atr: string,
+  r: SscCardReport,
+): CardReport {
   const i = r.issuer;
   const h = r.holder;
   const insurance: CardReport['insurance'] = {};
   for (const t of INSURANCE_TYPES) {
     const p = r.insurance[t.key];
-    if (p !== undefined) insurance[t.key] = { status: INSURANCE_STATUS_CODES[p.status], statusCode: p.status, since: p.since, region: p.region };
+    if (p !== undefined)
+      insurance[t.key] = {
+        status: INSURANCE_STATUS_CODES[p.status],
+        statusCode: p.status,
+        since: p.since,
+        region: p.region,
+      };
   }
   const b = r.health.basics;
   return {
@@ -111,7 +126,14 @@ export function cardReportFromImage(source: Extract<CardReportSource, { kind: 'i
       basics:
         b === null
           ? null
-          : { abo: ABO_CODES[b.abo], aboCode: b.abo, rh: RH_CODES[b.rh], rhCode: b.rh, conditions: b.flags, warning: b.warning },
+          : {
+              abo: ABO_CODES[b.abo],
+              aboCode: b.abo,
+              rh: RH_CODES[b.rh],
+              rhCode: b.rh,
+              conditions: b.flags,
+              warning: b.warning,
+            },
       contraindications: r.health.contraindications,
       history: r.health.history,
     },

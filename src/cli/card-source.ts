@@ -56,7 +56,8 @@ function imageTransport(path: string): { transport: Transport; release: () => vo
 export async function resolveReader(spec: string, opts: { mustExist?: boolean } = {}): Promise<string> {
   const names = (await listReaders()).map((r) => r.name);
   if (names.includes(spec)) return spec;
-  const known = names.length === 0 ? 'pcscd lists no reader' : `readers: ${names.map((n, i) => `${i} '${n}'`).join(', ')}`;
+  const known =
+    names.length === 0 ? 'pcscd lists no reader' : `readers: ${names.map((n, i) => `${i} '${n}'`).join(', ')}`;
   if (/^\d+$/.test(spec)) {
     const name = names[Number(spec)];
     if (name !== undefined) return name;
@@ -93,7 +94,9 @@ export async function openCardFromOptions(opts: CardSourceOptions): Promise<Card
     where = { kind: 'reader', name: reader };
     simulated = false;
   } else {
-    throw new CliInputError('no card: give --card <image> (a card image file from `sscard card new`) or --reader <name|index> (see `sscard readers`)');
+    throw new CliInputError(
+      'no card: give --card <image> (a card image file from `sscard card new`) or --reader <name|index> (see `sscard readers`)',
+    );
   }
   const channel = new CardChannel(transport);
   if (opts.trace === true) channel.subscribe(printTrace);

@@ -42,7 +42,10 @@ export function buildProgram(io: () => CliIo = processIo): Command {
     .exitOverride();
   // One clock for every dated rule (office hours, the 60-day activation window, blacklist age):
   // --now sets SSCARD_NOW for this run (runCli puts the previous value back afterwards).
-  program.option('--now <instant>', 'the time to act at, for every dated rule: ISO date or date-time, e.g. 2027-01-05T10:00:00+08:00 (sets SSCARD_NOW)');
+  program.option(
+    '--now <instant>',
+    'the time to act at, for every dated rule: ISO date or date-time, e.g. 2027-01-05T10:00:00+08:00 (sets SSCARD_NOW)',
+  );
   program.hook('preAction', () => {
     const now = program.opts<{ now?: string }>().now;
     if (now === undefined) return;
@@ -79,7 +82,8 @@ export async function runCli(argv: readonly string[], io?: Partial<CliIo>): Prom
       // Help and version are "errors" to commander; they already printed what they had to.
       return err.exitCode;
     }
-    const message = err instanceof SscardError ? `${err.message} [${err.code}]` : err instanceof Error ? err.message : String(err);
+    const message =
+      err instanceof SscardError ? `${err.message} [${err.code}]` : err instanceof Error ? err.message : String(err);
     process.stderr.write(`sscard: ${message}\n`);
     return typeof process.exitCode === 'number' && process.exitCode !== 0 ? process.exitCode : 1;
   } finally {

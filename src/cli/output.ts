@@ -33,7 +33,10 @@ export function showCommand(bytes: Uint8Array): string {
 /** Prints one exchange: `> command` then `< data SW meaning`. */
 export function printExchange(command: Uint8Array, response: Uint8Array): void {
   const c = colors();
-  const sw = response.length >= 2 ? ((response[response.length - 2] as number) << 8) | (response[response.length - 1] as number) : -1;
+  const sw =
+    response.length >= 2
+      ? ((response[response.length - 2] as number) << 8) | (response[response.length - 1] as number)
+      : -1;
   printLine(`${c.cyan('>')} ${showCommand(command)}`);
   if (sw < 0) {
     printLine(`${c.red('<')} ${toHex(response)} (not a response: fewer than 2 bytes)`);

@@ -92,7 +92,9 @@ export async function readPins(prompts: readonly string[], fromStdin: boolean, i
     return lines;
   }
   if (io.stdin.isTTY !== true) {
-    throw new CliInputError('stdin is not a terminal, so the PIN cannot be typed at a prompt; pipe it in with --pin-stdin');
+    throw new CliInputError(
+      'stdin is not a terminal, so the PIN cannot be typed at a prompt; pipe it in with --pin-stdin',
+    );
   }
   const pins: string[] = [];
   for (const question of prompts) pins.push(await promptHidden(question, io));

@@ -13,7 +13,10 @@ export interface RegistryDbOptions {
 
 /** --db URL: file:DIR for the embedded store, postgres://… for a server. */
 export function registryDbOption(): Option {
-  return new Option('--db <url>', 'registry: file:DIR (embedded) or postgres://… (default: $SSCARD_DB, else file:./sscard-office)');
+  return new Option(
+    '--db <url>',
+    'registry: file:DIR (embedded) or postgres://… (default: $SSCARD_DB, else file:./sscard-office)',
+  );
 }
 
 /** A terminal id named after this machine, e.g. `cli@host`, within the registry's 64 characters. */

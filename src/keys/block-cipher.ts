@@ -29,7 +29,9 @@ export function checkKey(algorithm: KeyAlgorithm, key: Uint8Array): void {
   if (!(key instanceof Uint8Array)) throw new CryptoInputError('key must be a Uint8Array');
   const ok = algorithm === 'sm4' ? key.length === 16 : key.length === 16 || key.length === 24;
   if (!ok) {
-    throw new CryptoInputError(`${algorithm} key must be ${algorithm === 'sm4' ? '16' : '16 or 24'} bytes, got ${key.length}`);
+    throw new CryptoInputError(
+      `${algorithm} key must be ${algorithm === 'sm4' ? '16' : '16 or 24'} bytes, got ${key.length}`,
+    );
   }
 }
 

@@ -7,7 +7,11 @@ import type { KeyAlgorithm } from './diversify.js';
  * key. 3DES: 8 bytes = 3DES-ECB(key, challenge || 00..); SM4: 16 bytes = SM4-ECB(key, challenge
  * || 00..). The challenge is 1 byte to one block long (the card sends 4 or 8, or 16 with SM4).
  */
-export function authenticationCryptogram(algorithm: KeyAlgorithm, cardKey: Uint8Array, challenge: Uint8Array): Uint8Array {
+export function authenticationCryptogram(
+  algorithm: KeyAlgorithm,
+  cardKey: Uint8Array,
+  challenge: Uint8Array,
+): Uint8Array {
   checkKey(algorithm, cardKey);
   const size = blockSize(algorithm);
   if (!(challenge instanceof Uint8Array) || challenge.length === 0 || challenge.length > size) {

@@ -38,9 +38,14 @@ export function isCardIdentifier(cardIdentifier: unknown): cardIdentifier is str
  * - `regionBlock` (RID form only): the region code's 3 BCD bytes followed by five FF bytes, the
  *   first level of a two-level diversification (master -> region key -> card key).
  */
-export function diversificationInput(cardIdentifier: string): { cardBytes: Uint8Array; regionBlock: Uint8Array | undefined } {
+export function diversificationInput(cardIdentifier: string): {
+  cardBytes: Uint8Array;
+  regionBlock: Uint8Array | undefined;
+} {
   if (!isCardIdentifier(cardIdentifier)) {
-    throw new KeyDiversificationError('card identifier must be 16 to 32 digits, or 32 characters region code || D156000005 || serial || F padding');
+    throw new KeyDiversificationError(
+      'card identifier must be 16 to 32 digits, or 32 characters region code || D156000005 || serial || F padding',
+    );
   }
   if (/^[0-9]+$/.test(cardIdentifier)) {
     const bcd = encodeBcd(cardIdentifier);

@@ -14,14 +14,7 @@ export {
 export type { KeyAlgorithm } from './diversify.js';
 export { SSC_KEYS, SSC_KEY_NAMES, sscKeyNamesOf, issuerTestMasterKey } from './ssc-keys.js';
 export type { SscKeyName, SscKeyApplication } from './ssc-keys.js';
-export {
-  CryptoInputError,
-  blockSize,
-  encryptEcb,
-  decryptEcb,
-  padZeros,
-  padIso9797Method2,
-} from './block-cipher.js';
+export { CryptoInputError, blockSize, encryptEcb, decryptEcb, padZeros, padIso9797Method2 } from './block-cipher.js';
 export { cardMac, commandMac, MAC_LENGTH } from './mac.js';
 export { authenticationCryptogram } from './cryptogram.js';
 export {

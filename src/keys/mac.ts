@@ -1,4 +1,11 @@
-import { CryptoInputError, blockSize, checkKey, desEncryptBlock, encryptEcb, padIso9797Method2 } from './block-cipher.js';
+import {
+  CryptoInputError,
+  blockSize,
+  checkKey,
+  desEncryptBlock,
+  encryptEcb,
+  padIso9797Method2,
+} from './block-cipher.js';
 import type { KeyAlgorithm } from './diversify.js';
 
 /** Length of the MAC the card checks (the first bytes of the last MAC block). */
@@ -19,7 +26,8 @@ function xorInto(target: Uint8Array, src: Uint8Array): void {
  */
 export function cardMac(algorithm: KeyAlgorithm, key: Uint8Array, data: Uint8Array, iv: Uint8Array): Uint8Array {
   checkKey(algorithm, key);
-  if (!(data instanceof Uint8Array) || !(iv instanceof Uint8Array)) throw new CryptoInputError('data and iv must be Uint8Arrays');
+  if (!(data instanceof Uint8Array) || !(iv instanceof Uint8Array))
+    throw new CryptoInputError('data and iv must be Uint8Arrays');
   const size = blockSize(algorithm);
   const padded = padIso9797Method2(data, size);
   const h = new Uint8Array(size);
@@ -54,7 +62,8 @@ export function commandMac(
   data: Uint8Array,
   challenge: Uint8Array,
 ): Uint8Array {
-  if (!(header instanceof Uint8Array) || header.length !== 4) throw new CryptoInputError('header must be the 4 bytes CLA INS P1 P2');
+  if (!(header instanceof Uint8Array) || header.length !== 4)
+    throw new CryptoInputError('header must be the 4 bytes CLA INS P1 P2');
   if (!(data instanceof Uint8Array)) throw new CryptoInputError('data must be a Uint8Array');
   const lc = data.length + MAC_LENGTH;
   if (lc > 255) throw new CryptoInputError(`data of ${data.length} bytes does not fit a short Lc with the MAC`);

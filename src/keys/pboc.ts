@@ -105,7 +105,8 @@ export function pbocReloadMac(algorithm: KeyAlgorithm, reloadKey: Uint8Array, pi
   checkKey(algorithm, reloadKey);
   if (!(pinData instanceof Uint8Array)) throw new CryptoInputError('PIN data must be a Uint8Array');
   if (algorithm === 'sm4') return cardMac('sm4', reloadKey, pinData, new Uint8Array(0));
-  if (reloadKey.length !== 16) throw new CryptoInputError('the PBOC reload MAC folds a 16-byte (double-length) 3DES key');
+  if (reloadKey.length !== 16)
+    throw new CryptoInputError('the PBOC reload MAC folds a 16-byte (double-length) 3DES key');
   // Single DES as 2-key 3DES with K || K: the retail MAC of cardMac then is a plain DES CBC-MAC.
   const folded = new Uint8Array(16);
   for (let i = 0; i < 8; i++) {

@@ -84,7 +84,12 @@ export function encipherPinBlock(algorithm: KeyAlgorithm, key: Uint8Array, block
 }
 
 /** `decode` of D(key, cryptogram); the clear block holds PIN digits, so it is wiped afterwards. */
-export function decipherPinBlock(algorithm: KeyAlgorithm, key: Uint8Array, cryptogram: Uint8Array, decode: (block: Uint8Array) => string): string {
+export function decipherPinBlock(
+  algorithm: KeyAlgorithm,
+  key: Uint8Array,
+  cryptogram: Uint8Array,
+  decode: (block: Uint8Array) => string,
+): string {
   const block = decryptEcb(algorithm, key, cryptogram);
   try {
     return decode(block);
@@ -102,7 +107,8 @@ export function encipherUnblockPin(algorithm: KeyAlgorithm, key: Uint8Array, pin
 /** The digits inside an enciphered PIN block (PinBlockError when the deciphered layout is wrong). */
 export function decipherUnblockPin(algorithm: KeyAlgorithm, key: Uint8Array, cryptogram: Uint8Array): string {
   return decipherPinBlock(algorithm, key, cryptogram, (block) => {
-    if (block.length !== blockSize(algorithm)) throw new PinBlockError(`an enciphered unblock PIN block is ${blockSize(algorithm)} bytes`);
+    if (block.length !== blockSize(algorithm))
+      throw new PinBlockError(`an enciphered unblock PIN block is ${blockSize(algorithm)} bytes`);
     return decodeUnblockPinBlock(block);
   });
 }

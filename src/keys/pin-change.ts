@@ -46,7 +46,8 @@ export function encipherPinChange(
   checkKey(algorithm, key);
   const size = blockSize(algorithm);
   const r = random(size);
-  if (!(r instanceof Uint8Array) || r.length !== size) throw new CryptoInputError(`the random block must be ${size} bytes`);
+  if (!(r instanceof Uint8Array) || r.length !== size)
+    throw new CryptoInputError(`the random block must be ${size} bytes`);
   const current = encodeUnblockPinBlock(currentPin, algorithm);
   let next: Uint8Array | undefined;
   const out = new Uint8Array(BLOCKS * size);
@@ -73,7 +74,11 @@ export function encipherPinChange(
  * The two PINs inside enciphered PIN change data; PinBlockError when the length or a deciphered
  * PIN block's layout is wrong (a wrong key shows up here too: its blocks are noise).
  */
-export function decipherPinChange(algorithm: KeyAlgorithm, key: Uint8Array, data: Uint8Array): { currentPin: string; newPin: string } {
+export function decipherPinChange(
+  algorithm: KeyAlgorithm,
+  key: Uint8Array,
+  data: Uint8Array,
+): { currentPin: string; newPin: string } {
   checkKey(algorithm, key);
   const size = blockSize(algorithm);
   if (!(data instanceof Uint8Array) || data.length !== BLOCKS * size) {
@@ -82,7 +87,8 @@ export function decipherPinChange(algorithm: KeyAlgorithm, key: Uint8Array, data
   const plain = decryptEcb(algorithm, key, data);
   try {
     // CBC: each plain block is D(C_i) xor C_(i-1); the first (random) block is not needed.
-    for (let b = BLOCKS - 1; b >= 1; b--) xorInto(plain.subarray(b * size, (b + 1) * size), data.subarray((b - 1) * size, b * size));
+    for (let b = BLOCKS - 1; b >= 1; b--)
+      xorInto(plain.subarray(b * size, (b + 1) * size), data.subarray((b - 1) * size, b * size));
     return {
       currentPin: decodeUnblockPinBlock(plain.subarray(size, 2 * size)),
       newPin: decodeUnblockPinBlock(plain.subarray(2 * size, 3 * size)),

@@ -26,7 +26,9 @@ export class SigningKeyError extends SscardError {
 }
 
 /** PKCS#8 DER of an Ed25519 private key, without its 32-byte seed (RFC 8410). */
-const PKCS8_ED25519_PREFIX = Uint8Array.from([0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20]);
+const PKCS8_ED25519_PREFIX = Uint8Array.from([
+  0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20,
+]);
 /** SPKI DER of an Ed25519 public key, without its 32 bytes. */
 const SPKI_ED25519_PREFIX = Uint8Array.from([0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00]);
 
@@ -90,7 +92,8 @@ export interface Ed25519Key {
 
 /** Reads a PKCS#8 private or SPKI public Ed25519 key in PEM; anything else is SigningKeyError. */
 export function ed25519KeyFromPem(pem: string): Ed25519Key {
-  if (typeof pem !== 'string' || !pem.includes('-----BEGIN')) throw new SigningKeyError('not a PEM key (no -----BEGIN line)');
+  if (typeof pem !== 'string' || !pem.includes('-----BEGIN'))
+    throw new SigningKeyError('not a PEM key (no -----BEGIN line)');
   let key: KeyObject;
   try {
     key = pem.includes('PRIVATE KEY') ? createPrivateKey(pem) : createPublicKey(pem);

@@ -30,7 +30,8 @@ function parseInstant(text: string, what: string): Date {
   // A bare date is midnight China Standard Time, the registry's calendar (see chinaDate).
   const iso = /^\d{4}-\d{2}-\d{2}$/.test(text) ? `${text}T00:00:00+08:00` : text;
   const d = new Date(iso);
-  if (Number.isNaN(d.getTime())) throw new OfficeArgumentError(`${what}: ${JSON.stringify(text)} is not an ISO date or date-time`);
+  if (Number.isNaN(d.getTime()))
+    throw new OfficeArgumentError(`${what}: ${JSON.stringify(text)} is not an ISO date or date-time`);
   return d;
 }
 

@@ -34,7 +34,9 @@ export function checkContext(ctx: OperationContext): OperationContext {
     throw new OfficeArgumentError(`context.role must be one of ${ROLES.join(', ')}, got ${JSON.stringify(ctx.role)}`);
   }
   if (!(CHANNELS as readonly string[]).includes(ctx.channel)) {
-    throw new OfficeArgumentError(`context.channel must be one of ${CHANNELS.join(', ')}, got ${JSON.stringify(ctx.channel)}`);
+    throw new OfficeArgumentError(
+      `context.channel must be one of ${CHANNELS.join(', ')}, got ${JSON.stringify(ctx.channel)}`,
+    );
   }
   return ctx;
 }

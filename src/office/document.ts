@@ -47,7 +47,13 @@ function stringAt(o: Record<string, unknown>, key: string, path: string, re: Reg
   return v;
 }
 
-function optionalStringAt(o: Record<string, unknown>, key: string, path: string, re: RegExp, what: string): string | null {
+function optionalStringAt(
+  o: Record<string, unknown>,
+  key: string,
+  path: string,
+  re: RegExp,
+  what: string,
+): string | null {
   return o[key] === undefined ? null : stringAt(o, key, path, re, what);
 }
 
@@ -66,7 +72,8 @@ export function viewDocument(doc: unknown): PersonalizationView {
   if (typeof financial !== 'boolean') fail('financial', 'must be true or false');
   const p = objectAt(o['person'], 'person');
   const birth = p['birthDate'];
-  if (typeof birth !== 'string' || !(ISO_DATE.test(birth) || COMPACT_DATE.test(birth))) fail('person.birthDate', "must be a date 'YYYY-MM-DD'");
+  if (typeof birth !== 'string' || !(ISO_DATE.test(birth) || COMPACT_DATE.test(birth)))
+    fail('person.birthDate', "must be a date 'YYYY-MM-DD'");
   const birthDate = COMPACT_DATE.test(birth) ? `${birth.slice(0, 4)}-${birth.slice(4, 6)}-${birth.slice(6)}` : birth;
   const person = {
     idNumber: stringAt(p, 'idNumber', 'person', ID_NUMBER, "18 characters: 17 digits and a digit or 'X'"),
@@ -80,7 +87,13 @@ export function viewDocument(doc: unknown): PersonalizationView {
   const c = o['card'] === undefined ? {} : objectAt(o['card'], 'card');
   const card = {
     number: optionalStringAt(c, 'number', 'card', /^[0-9A-Z]{9}$/, '9 digits or capital letters'),
-    identifier: optionalStringAt(c, 'identifier', 'card', CARD_IDENTIFIER, '16 to 32 digits, or 32 characters: region code, D156000005, serial digits, F padding'),
+    identifier: optionalStringAt(
+      c,
+      'identifier',
+      'card',
+      CARD_IDENTIFIER,
+      '16 to 32 digits, or 32 characters: region code, D156000005, serial digits, F padding',
+    ),
   };
   return { specVersion: spec, financial, person, card };
 }

@@ -69,7 +69,9 @@ export class CardStateError extends OperationRefusedError {
 /** The terminal's role may not perform the operation (e.g. a POS resetting a PIN). */
 export class RoleNotAllowedError extends OperationRefusedError {
   constructor(operation: string, role: string, allowed: readonly string[]) {
-    super('ROLE_NOT_ALLOWED', `${operation} is not allowed for role ${role} (allowed: ${allowed.join(', ')})`, { allowed: [...allowed] });
+    super('ROLE_NOT_ALLOWED', `${operation} is not allowed for role ${role} (allowed: ${allowed.join(', ')})`, {
+      allowed: [...allowed],
+    });
   }
 }
 
@@ -83,7 +85,9 @@ export class PersonHasCardError extends OperationRefusedError {
 /** An explicit card number (or identifier) that the registry already has. */
 export class CardNumberTakenError extends OperationRefusedError {
   constructor(what: 'card number' | 'card identifier', value: string) {
-    super('CARD_NUMBER_TAKEN', `${what} ${value} is already in the registry`, { [what === 'card number' ? 'cardNumber' : 'cardIdentifier']: value });
+    super('CARD_NUMBER_TAKEN', `${what} ${value} is already in the registry`, {
+      [what === 'card number' ? 'cardNumber' : 'cardIdentifier']: value,
+    });
   }
 }
 
@@ -101,9 +105,14 @@ export class DocumentInvalidError extends OperationRefusedError {
 export class CardSideFailedError extends OperationRefusedError {
   constructor(operation: string, cause: unknown) {
     const code = cause instanceof SscardError ? cause.code : undefined;
-    super('CARD_SIDE_FAILED', `${operation}: the card-side step failed${code === undefined ? '' : ` (${code})`}`, code === undefined ? {} : { cause: code }, {
-      cause,
-    });
+    super(
+      'CARD_SIDE_FAILED',
+      `${operation}: the card-side step failed${code === undefined ? '' : ` (${code})`}`,
+      code === undefined ? {} : { cause: code },
+      {
+        cause,
+      },
+    );
   }
 }
 
@@ -165,10 +174,14 @@ export class LossChannelNotAllowedError extends OperationRefusedError {
 export class WrittenReportRequiredError extends OperationRefusedError {
   constructor(cardNumber: string, side: 'ssc' | 'bank', state: string | null) {
     const where = side === 'ssc' ? 'social security side' : 'bank side';
-    super('WRITTEN_REPORT_REQUIRED', `card ${cardNumber}: a replacement needs a written loss report of the ${where} first (it is ${String(state)})`, {
-      side,
-      state,
-    });
+    super(
+      'WRITTEN_REPORT_REQUIRED',
+      `card ${cardNumber}: a replacement needs a written loss report of the ${where} first (it is ${String(state)})`,
+      {
+        side,
+        state,
+      },
+    );
   }
 }
 
@@ -176,9 +189,14 @@ export class WrittenReportRequiredError extends OperationRefusedError {
 export class BankPinCheckFailedError extends OperationRefusedError {
   constructor(on: string, cause: unknown) {
     const code = cause instanceof SscardError ? cause.code : undefined;
-    super('BANK_PIN_CHECK_FAILED', `the bank PIN check (${on}) failed${code === undefined ? '' : ` (${code})`}`, code === undefined ? { on } : { on, cause: code }, {
-      cause,
-    });
+    super(
+      'BANK_PIN_CHECK_FAILED',
+      `the bank PIN check (${on}) failed${code === undefined ? '' : ` (${code})`}`,
+      code === undefined ? { on } : { on, cause: code },
+      {
+        cause,
+      },
+    );
   }
 }
 
@@ -201,7 +219,9 @@ export class ActivationWindowClosedError extends OperationRefusedError {
 export class SecureModuleFailedError extends OfficeError {
   constructor(operation: string, cause: unknown) {
     const code = cause instanceof SscardError ? cause.code : undefined;
-    super('SECURE_MODULE_FAILED', `${operation}: the secure module failed${code === undefined ? '' : ` (${code})`}`, { cause });
+    super('SECURE_MODULE_FAILED', `${operation}: the secure module failed${code === undefined ? '' : ` (${code})`}`, {
+      cause,
+    });
   }
 }
 
@@ -295,7 +315,11 @@ export class QueryPasswordIncorrectError extends OperationRefusedError {
   readonly triesLeft: number;
 
   constructor(cardNumber: string, triesLeft: number) {
-    super('QUERY_PASSWORD_INCORRECT', `card ${cardNumber}: the query password is incorrect (${triesLeft} ${triesLeft === 1 ? 'try' : 'tries'} left)`, { triesLeft });
+    super(
+      'QUERY_PASSWORD_INCORRECT',
+      `card ${cardNumber}: the query password is incorrect (${triesLeft} ${triesLeft === 1 ? 'try' : 'tries'} left)`,
+      { triesLeft },
+    );
     this.triesLeft = triesLeft;
   }
 }
@@ -303,7 +327,10 @@ export class QueryPasswordIncorrectError extends OperationRefusedError {
 /** The query password is locked after too many wrong tries: only a reset opens it again. */
 export class QueryPasswordLockedError extends OperationRefusedError {
   constructor(cardNumber: string) {
-    super('QUERY_PASSWORD_LOCKED', `card ${cardNumber}: the query password is locked after too many wrong tries; reset it with the holder's identity`);
+    super(
+      'QUERY_PASSWORD_LOCKED',
+      `card ${cardNumber}: the query password is locked after too many wrong tries; reset it with the holder's identity`,
+    );
   }
 }
 
@@ -336,6 +363,10 @@ export class NoLiveCardError extends OperationRefusedError {
 /** The card's query password was reset too often in the last 24 hours. */
 export class QueryPasswordResetLimitError extends OperationRefusedError {
   constructor(cardNumber: string, limit: number) {
-    super('QUERY_PASSWORD_RESET_LIMIT', `card ${cardNumber}: the query password was already reset ${limit} times in 24 hours; try again tomorrow or ask at a service window`, { limit });
+    super(
+      'QUERY_PASSWORD_RESET_LIMIT',
+      `card ${cardNumber}: the query password was already reset ${limit} times in 24 hours; try again tomorrow or ask at a service window`,
+      { limit },
+    );
   }
 }

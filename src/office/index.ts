@@ -52,7 +52,12 @@ export {
   OfficeArgumentError,
   SecureModuleFailedError,
 } from './errors.js';
-export { DEFAULT_REGISTRY_LOCATION, REGISTRY_ENV, defaultRegistryLocation, parseRegistryLocation } from './storage/location.js';
+export {
+  DEFAULT_REGISTRY_LOCATION,
+  REGISTRY_ENV,
+  defaultRegistryLocation,
+  parseRegistryLocation,
+} from './storage/location.js';
 export type { RegistryLocation } from './storage/location.js';
 export { SCHEMA_VERSION } from './storage/migrations.js';
 export type { MigrationReport } from './storage/migrations.js';

@@ -4,10 +4,22 @@ import type { OperationContext } from './context.js';
 import { CardNotFoundError, OfficeArgumentError, RegistryClosedError } from './errors.js';
 import { cardsOfPerson, findCard } from './operations/cards.js';
 import type { HistoryQuery } from './operations/lookups.js';
-import { findPerson, historyWhere, latestHistoryOf, personalizationVersion, personalizationVersions } from './operations/lookups.js';
+import {
+  findPerson,
+  historyWhere,
+  latestHistoryOf,
+  personalizationVersion,
+  personalizationVersions,
+} from './operations/lookups.js';
 import { issueCardOperation } from './operations/issue.js';
 import { correctPersonalizationOperation } from './operations/personalization.js';
-import { blockCardOperation, pinChangedOperation, pinLockedOperation, pinResetOperation, pinUnlockOperation } from './operations/pin.js';
+import {
+  blockCardOperation,
+  pinChangedOperation,
+  pinLockedOperation,
+  pinResetOperation,
+  pinUnlockOperation,
+} from './operations/pin.js';
 import { performOperation } from './operations/runner.js';
 import { changePassword, passwordStatus, resetPassword, signIn } from './password/flows.js';
 import type { ChangeInput, PasswordEnv, ResetInput, SignInInput } from './password/flows.js';
@@ -15,9 +27,24 @@ import type { QueryPasswordStatus, SignedIn } from './password/operations.js';
 import { rememberQueryPasswordRules } from './password/rules.js';
 import type { QueryPasswordOptions } from './password/rules.js';
 import type { OperationSpec } from './operations/runner.js';
-import { expireScriptsOperation, pendingScripts, queueScriptOperation, scriptAppliedOperation } from './operations/scripts.js';
-import { cardsByNumberDigits, pinChangeResultOperation, pinChangeScripts, queuePinChangeOperation } from './operations/pin-change.js';
-import type { PinChangeQueued, PinChangeResultInput, PinChangeScript, QueuePinChangeInput } from './operations/pin-change.js';
+import {
+  expireScriptsOperation,
+  pendingScripts,
+  queueScriptOperation,
+  scriptAppliedOperation,
+} from './operations/scripts.js';
+import {
+  cardsByNumberDigits,
+  pinChangeResultOperation,
+  pinChangeScripts,
+  queuePinChangeOperation,
+} from './operations/pin-change.js';
+import type {
+  PinChangeQueued,
+  PinChangeResultInput,
+  PinChangeScript,
+  QueuePinChangeInput,
+} from './operations/pin-change.js';
 import { hotlineCallOperation } from './operations/hotline-call.js';
 import type { HotlineCallRecord, HotlineCallRecorded } from './operations/hotline-call.js';
 import type { Database } from './storage/database.js';
@@ -42,7 +69,14 @@ import type {
   ScriptAppliedInput,
 } from './types.js';
 import { activateBankOperation, handOverOperation, reopenActivationOperation } from './loss/activation.js';
-import { RegistryBlacklist, applicationBlockedOperation, blacklistRows, blacklistRowsOf, exportBlacklistOperation, signedBlacklistFile } from './loss/blacklist.js';
+import {
+  RegistryBlacklist,
+  applicationBlockedOperation,
+  blacklistRows,
+  blacklistRowsOf,
+  exportBlacklistOperation,
+  signedBlacklistFile,
+} from './loss/blacklist.js';
 import { expireTemporaryLosses, lapseLossOperation } from './loss/lapse.js';
 import { replaceCardOperation } from './loss/replace.js';
 import { reportLossOperation, withdrawLossOperation } from './loss/reports.js';
@@ -221,7 +255,9 @@ export class Registry {
    * cards restored. Run daily (`sscard office expire-losses`).
    */
   expireTemporaryLosses(ctx: OperationContext): Promise<CardStatus[]> {
-    return expireTemporaryLosses(this.database(), this.clock.now(), this.lossRules, (item) => this.perform(lapseLossOperation(this.lossRules), ctx, item));
+    return expireTemporaryLosses(this.database(), this.clock.now(), this.lossRules, (item) =>
+      this.perform(lapseLossOperation(this.lossRules), ctx, item),
+    );
   }
 
   /** Replaces a card reported lost in writing: a new card from the registry's newest personalization. */

@@ -18,7 +18,15 @@ export type Side = 'ssc' | 'bank';
 export const SSC_STATES = ['active', 'pin_locked', 'lost_temporary', 'lost_written', 'replaced', 'blocked'] as const;
 export type SscState = (typeof SSC_STATES)[number];
 
-export const BANK_STATES = ['inactive', 'active', 'pin_locked', 'lost_temporary', 'lost_written', 'replaced', 'blocked'] as const;
+export const BANK_STATES = [
+  'inactive',
+  'active',
+  'pin_locked',
+  'lost_temporary',
+  'lost_written',
+  'replaced',
+  'blocked',
+] as const;
 export type BankState = (typeof BANK_STATES)[number];
 
 export type CardSideState = SscState | BankState;

@@ -86,11 +86,7 @@ function decodePinBcdPart(bytes: Uint8Array, what: string): string {
 
 /** CHANGE PIN data: old PIN BCD || FF || new PIN BCD. */
 export function encodeChangePinData(oldPin: string | Uint8Array, newPin: string | Uint8Array): Uint8Array {
-  return concatBytes(
-    encodePinBcd(oldPin),
-    Uint8Array.of(CHANGE_PIN_SEPARATOR),
-    encodePinBcd(newPin),
-  );
+  return concatBytes(encodePinBcd(oldPin), Uint8Array.of(CHANGE_PIN_SEPARATOR), encodePinBcd(newPin));
 }
 
 /** Splits CHANGE PIN data at its FF separator and decodes both PINs (PinFormatError otherwise). */

@@ -11,9 +11,7 @@ import type { PinVerifier } from './record.js';
 
 /** Outcome of presenting a PIN. `triesLeft` 0 on 'incorrect' means this try blocked the PIN (63C0). */
 export type VerifyResult =
-  | { ok: true }
-  | { ok: false; reason: 'incorrect'; triesLeft: number }
-  | { ok: false; reason: 'blocked' };
+  { ok: true } | { ok: false; reason: 'incorrect'; triesLeft: number } | { ok: false; reason: 'blocked' };
 
 /** Outcome of a cardholder PIN change. */
 export type ChangeResult =
@@ -84,7 +82,10 @@ export class Pin {
   static create(policy: AnyPinPolicy, store: PinStore, pin?: string | Uint8Array): Pin {
     const checked = checkAnyPinPolicy(policy);
     if (pin === undefined && isSealedPinPolicy(checked)) {
-      throw new PinPolicyError('initialPin', 'a sealed PIN policy holds no initial PIN: give the PIN to personalise with');
+      throw new PinPolicyError(
+        'initialPin',
+        'a sealed PIN policy holds no initial PIN: give the PIN to personalise with',
+      );
     }
     const digits = pinDigits(pin ?? (checked as { initialPin: string }).initialPin, checked);
     try {

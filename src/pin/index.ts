@@ -12,12 +12,7 @@ export {
   validatePinFormat,
 } from './policy.js';
 export type { PinPolicy, PinPolicyRules, PinLengthRules } from './policy.js';
-export {
-  sealPinPolicy,
-  validateSealedPinPolicy,
-  isSealedPinPolicy,
-  matchesInitialPin,
-} from './sealed-policy.js';
+export { sealPinPolicy, validateSealedPinPolicy, isSealedPinPolicy, matchesInitialPin } from './sealed-policy.js';
 export type { SealedPinPolicy, AnyPinPolicy } from './sealed-policy.js';
 export { MemoryPinStore, validatePinRecord, PIN_SALT_BYTES, PIN_MAC_BYTES } from './record.js';
 export type { PinRecord, PinStore, PinVerifier } from './record.js';

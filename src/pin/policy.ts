@@ -68,10 +68,7 @@ export function definePinPolicy(partial?: Partial<PinPolicy>): PinPolicy {
     throw new PinPolicyError('initialPin', 'PIN policy initialPin must be a string of digits');
   }
   if (initialPin.length < minLength || initialPin.length > maxLength) {
-    throw new PinPolicyError(
-      'initialPin',
-      `PIN policy initialPin must have ${lengthRule(minLength, maxLength)}`,
-    );
+    throw new PinPolicyError('initialPin', `PIN policy initialPin must have ${lengthRule(minLength, maxLength)}`);
   }
   if (!/^[0-9]*$/.test(initialPin)) {
     throw new PinPolicyError('initialPin', 'PIN policy initialPin must contain only the digits 0-9');
@@ -102,14 +99,8 @@ export function checkPolicyRules(given: Partial<PinPolicyRules>): PinPolicyRules
       `PIN policy maxLength (${maxLength}) must not be below minLength (${minLength})`,
     );
   }
-  const tryLimit = checkInteger(
-    'tryLimit',
-    given.tryLimit ?? DEFAULT_PIN_POLICY.tryLimit,
-    1,
-    PIN_MAX_TRY_LIMIT,
-  );
-  const forbidReturnToInitial =
-    given.forbidReturnToInitial ?? DEFAULT_PIN_POLICY.forbidReturnToInitial;
+  const tryLimit = checkInteger('tryLimit', given.tryLimit ?? DEFAULT_PIN_POLICY.tryLimit, 1, PIN_MAX_TRY_LIMIT);
+  const forbidReturnToInitial = given.forbidReturnToInitial ?? DEFAULT_PIN_POLICY.forbidReturnToInitial;
   if (typeof forbidReturnToInitial !== 'boolean') {
     throw new PinPolicyError('forbidReturnToInitial', 'PIN policy forbidReturnToInitial must be a boolean');
   }
@@ -133,10 +124,7 @@ export function pinDigits(pin: string | Uint8Array, policy: PinLengthRules): Uin
 /** pinDigits' checks alone (PinFormatError), without the copy. */
 export function checkPinDigits(pin: string | Uint8Array, policy: PinLengthRules): void {
   if (typeof pin !== 'string' && !(pin instanceof Uint8Array)) {
-    throw new PinFormatError(
-      'malformed',
-      'PIN must be a string of digits or a Uint8Array of ASCII digit bytes',
-    );
+    throw new PinFormatError('malformed', 'PIN must be a string of digits or a Uint8Array of ASCII digit bytes');
   }
   if (pin.length < policy.minLength || pin.length > policy.maxLength) {
     throw new PinFormatError('length', `PIN must have ${lengthRule(policy.minLength, policy.maxLength)}`);

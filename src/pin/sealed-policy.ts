@@ -75,7 +75,10 @@ export function validateSealedPinPolicy(value: unknown): SealedPinPolicy {
   const rules = checkPolicyRules(o as Partial<PinPolicyRules>);
   const problem = pinVerifierProblem(o['initialPinVerifier']);
   if (problem !== undefined) {
-    throw new PinPolicyError(`initialPinVerifier${problem.field}`, `sealed PIN policy initialPinVerifier${problem.field} ${problem.message}`);
+    throw new PinPolicyError(
+      `initialPinVerifier${problem.field}`,
+      `sealed PIN policy initialPinVerifier${problem.field} ${problem.message}`,
+    );
   }
   const v = o['initialPinVerifier'] as PinVerifier;
   return Object.freeze({ ...rules, initialPinVerifier: Object.freeze({ salt: v.salt, mac: v.mac }) });

@@ -68,8 +68,10 @@ function codeByte(code: string): Uint8Array {
 
 /** The 15 records of DF10/EF05, record 1 first. */
 export function encodeHealthBasics(basics: HealthBasics): Uint8Array[] {
-  if (!(basics.abo in ABO_CODES)) throw new RecordLayoutError('healthBasics.abo', `unknown ABO code ${JSON.stringify(basics.abo)}`);
-  if (!(basics.rh in RH_CODES)) throw new RecordLayoutError('healthBasics.rh', `unknown Rh code ${JSON.stringify(basics.rh)}`);
+  if (!(basics.abo in ABO_CODES))
+    throw new RecordLayoutError('healthBasics.abo', `unknown ABO code ${JSON.stringify(basics.abo)}`);
+  if (!(basics.rh in RH_CODES))
+    throw new RecordLayoutError('healthBasics.rh', `unknown Rh code ${JSON.stringify(basics.rh)}`);
   const records: Uint8Array[] = [codeByte(basics.abo), codeByte(basics.rh)];
   for (const flag of HEALTH_FLAGS) {
     records.push(Uint8Array.of(ASCII_0 + (basics.flags[flag.key] ? 1 : 0)));
@@ -77,7 +79,9 @@ export function encodeHealthBasics(basics: HealthBasics): Uint8Array[] {
   try {
     records.push(encodeAn(basics.warning, HEALTH_WARNING_LENGTH));
   } catch (err) {
-    throw new RecordLayoutError('healthBasics.warning', err instanceof Error ? err.message : String(err), { cause: err });
+    throw new RecordLayoutError('healthBasics.warning', err instanceof Error ? err.message : String(err), {
+      cause: err,
+    });
   }
   return records;
 }
@@ -85,7 +89,10 @@ export function encodeHealthBasics(basics: HealthBasics): Uint8Array[] {
 /** Decodes the 15 records of DF10/EF05 (record 1 first). */
 export function decodeHealthBasics(records: readonly Uint8Array[]): HealthBasics {
   if (records.length !== HEALTH_BASICS_RECORD_COUNT) {
-    throw new RecordLayoutError('healthBasics', `expected ${HEALTH_BASICS_RECORD_COUNT} records, got ${records.length}`);
+    throw new RecordLayoutError(
+      'healthBasics',
+      `expected ${HEALTH_BASICS_RECORD_COUNT} records, got ${records.length}`,
+    );
   }
   records.forEach((r, i) => {
     const expected = healthBasicsRecordLength(i + 1);
@@ -94,9 +101,11 @@ export function decodeHealthBasics(records: readonly Uint8Array[]): HealthBasics
     }
   });
   const abo = String.fromCharCode(records[0]?.[0] ?? 0);
-  if (!(abo in ABO_CODES)) throw new RecordLayoutError('healthBasics.abo', `byte ${hexByte(records[0]?.[0])} is not an ABO code`);
+  if (!(abo in ABO_CODES))
+    throw new RecordLayoutError('healthBasics.abo', `byte ${hexByte(records[0]?.[0])} is not an ABO code`);
   const rh = String.fromCharCode(records[1]?.[0] ?? 0);
-  if (!(rh in RH_CODES)) throw new RecordLayoutError('healthBasics.rh', `byte ${hexByte(records[1]?.[0])} is not an Rh code`);
+  if (!(rh in RH_CODES))
+    throw new RecordLayoutError('healthBasics.rh', `byte ${hexByte(records[1]?.[0])} is not an Rh code`);
   const flags = {} as HealthFlags;
   for (const flag of HEALTH_FLAGS) {
     const b = records[flag.record - 1]?.[0];

@@ -55,7 +55,16 @@ export {
   decodeInsuranceParticipation,
 } from './insurance.js';
 export type { InsuranceType, InsuranceStatusCode, InsuranceParticipation } from './insurance.js';
-export { SSSE_DF_NAME, BANK_AID, PSE_DF_NAME, PKI_DF_NAME, PKI_CERT_ADF_NAME, SSC_FIDS, SSC_SFIS, SSC_PINS } from './ssc-ids.js';
+export {
+  SSSE_DF_NAME,
+  BANK_AID,
+  PSE_DF_NAME,
+  PKI_DF_NAME,
+  PKI_CERT_ADF_NAME,
+  SSC_FIDS,
+  SSC_SFIS,
+  SSC_PINS,
+} from './ssc-ids.js';
 export {
   citizenIdCheckDigit,
   isValidCitizenId,

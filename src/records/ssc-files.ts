@@ -48,7 +48,10 @@ function item(file: string, record: number, [tag, key, label, length, format]: I
 
 /** A file whose record n is the n-th row; a row with `items` is a template. */
 function file(
-  path: string, df: number | undefined, fid: number, rows: ReadonlyArray<ItemRow | { template: ItemRow; items: readonly ItemRow[] }>,
+  path: string,
+  df: number | undefined,
+  fid: number,
+  rows: ReadonlyArray<ItemRow | { template: ItemRow; items: readonly ItemRow[] }>,
 ): SscTlvFile {
   const records = rows.map((row, i): SscRecordSpec => {
     if (!('template' in row)) return item(path, i + 1, row as ItemRow);
@@ -219,11 +222,15 @@ export function decodeSscRecord(spec: SscRecordSpec, record: Uint8Array): Record
   let inner: Uint8Array;
   try {
     const outer = parseSimpleTlv(record);
-    if (outer.tag !== spec.tag) throw new RecordLayoutError(`${spec.file}.${spec.key}`, `template tag is ${outer.tag}, expected ${spec.tag}`);
+    if (outer.tag !== spec.tag)
+      throw new RecordLayoutError(`${spec.file}.${spec.key}`, `template tag is ${outer.tag}, expected ${spec.tag}`);
     inner = outer.value;
     const list = parseSimpleTlvList(inner);
     if (list.length !== spec.items.length) {
-      throw new RecordLayoutError(`${spec.file}.${spec.key}`, `template holds ${list.length} items, expected ${spec.items.length}`);
+      throw new RecordLayoutError(
+        `${spec.file}.${spec.key}`,
+        `template holds ${list.length} items, expected ${spec.items.length}`,
+      );
     }
     let at = 0;
     for (const it of spec.items) {

@@ -1,4 +1,12 @@
-import { INS, SW, applicationBlock, applicationUnblock, getChallenge, selectByName, type CommandApdu } from '../apdu/index.js';
+import {
+  INS,
+  SW,
+  applicationBlock,
+  applicationUnblock,
+  getChallenge,
+  selectByName,
+  type CommandApdu,
+} from '../apdu/index.js';
 import type { KeyAlgorithm, SscKeyName } from '../keys/index.js';
 import { BANK_AID, SSSE_DF_NAME } from '../records/index.js';
 import type { CardChannel, CardSession } from './channel.js';
@@ -84,7 +92,8 @@ export class ApplicationControl {
       run: (fn) =>
         session.exclusive(async (s) => {
           const algorithm = card.algorithm;
-          if (algorithm === undefined) throw new CardDataError('the card did not announce its algorithm; its keys cannot be derived');
+          if (algorithm === undefined)
+            throw new CardDataError('the card did not announce its algorithm; its keys cannot be derived');
           try {
             return await fn(s, { cardIdentifier: await session.identifier(s), algorithm });
           } finally {
@@ -103,7 +112,8 @@ export class ApplicationControl {
     if (typeof card?.cardIdentifier !== 'string' || !/^[0-9]{16,32}$/.test(card.cardIdentifier)) {
       throw new InvalidArgumentError('cardIdentifier must be the card identifier (16 to 32 digits)');
     }
-    if (card.algorithm !== '3des' && card.algorithm !== 'sm4') throw new InvalidArgumentError("algorithm must be '3des' or 'sm4'");
+    if (card.algorithm !== '3des' && card.algorithm !== 'sm4')
+      throw new InvalidArgumentError("algorithm must be '3des' or 'sm4'");
     const known = { cardIdentifier: card.cardIdentifier, algorithm: card.algorithm };
     return new ApplicationControl(psam, { run: (fn) => channel.exclusive((s) => fn(s, known)) });
   }
@@ -146,21 +156,26 @@ export class ApplicationControl {
     return this.target.run(async (s, card) => {
       const state = await selectApplication(s, application);
       if (state === 'usable') return 'not_blocked';
-      if (state === 'permanent') throw new ApplicationBlockedError(SW.APP_PERMANENTLY_BLOCKED, { command: 'SELECT', ins: INS.SELECT });
+      if (state === 'permanent')
+        throw new ApplicationBlockedError(SW.APP_PERMANENTLY_BLOCKED, { command: 'SELECT', ins: INS.SELECT });
       await this.sendWithMac(s, card, key, (mac) => applicationUnblock(mac));
       return 'unblocked';
     });
   }
 
   private keyFor(application: CardApplicationName, operation: string): SscKeyName {
-    if (application !== 'ssse' && application !== 'bank') throw new InvalidArgumentError("application must be 'ssse' or 'bank'");
+    if (application !== 'ssse' && application !== 'bank')
+      throw new InvalidArgumentError("application must be 'ssse' or 'bank'");
     const key = APPLICATION_CONTROL_KEYS[application];
     if (!this.psam.hasKey(key)) throw new IssuerKeyMissingError(key, operation);
     return key;
   }
 
   private async sendWithMac(
-    s: CardSession, card: ApplicationControlCard, key: SscKeyName, build: (mac: Uint8Array) => CommandApdu,
+    s: CardSession,
+    card: ApplicationControlCard,
+    key: SscKeyName,
+    build: (mac: Uint8Array) => CommandApdu,
   ): Promise<void> {
     const challenge = await s.send(getChallenge(CHALLENGE_LENGTH));
     if (challenge.length !== CHALLENGE_LENGTH) {
@@ -173,7 +188,10 @@ export class ApplicationControl {
     const command = build(mac);
     const response = await s.transmit(command);
     if (response.sw !== SW.OK) {
-      throw issuerCommandError(response.sw, { command: commandName(command.cla, command.ins, command.p1), ins: command.ins });
+      throw issuerCommandError(response.sw, {
+        command: commandName(command.cla, command.ins, command.p1),
+        ins: command.ins,
+      });
     }
   }
 }
@@ -182,7 +200,10 @@ export class ApplicationControl {
  * SELECT of the application, accepting the answers of a blocked one (6A81 temporary, 9303
  * permanent), which still make it current; returns its lifecycle state.
  */
-async function selectApplication(s: CardSession, application: CardApplicationName): Promise<'usable' | 'temporary' | 'permanent'> {
+async function selectApplication(
+  s: CardSession,
+  application: CardApplicationName,
+): Promise<'usable' | 'temporary' | 'permanent'> {
   const command = selectByName(APPLICATION_NAMES[application]);
   const response = await s.transmit(command);
   if (response.sw === SW.OK) return 'usable';
@@ -193,7 +214,11 @@ async function selectApplication(s: CardSession, application: CardApplicationNam
 
 /** Used by SscCard.open's blacklist screening, which already runs inside the card's session. */
 export async function blockInSession(
-  session: SscSession, s: CardSession, psam: SecureModule, application: CardApplicationName, card: ApplicationControlCard,
+  session: SscSession,
+  s: CardSession,
+  psam: SecureModule,
+  application: CardApplicationName,
+  card: ApplicationControlCard,
 ): Promise<void> {
   const key = APPLICATION_CONTROL_KEYS[application];
   if (!psam.hasKey(key)) throw new IssuerKeyMissingError(key, 'APPLICATION BLOCK');

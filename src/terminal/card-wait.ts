@@ -23,7 +23,10 @@ export interface CardInReader {
 }
 
 /** The watch waitForCard runs on (watchReaders; tests pass their own). */
-export type ReaderWatcher = (listener: (event: ReaderEvent) => void, opts?: WatchReadersOptions) => Promise<ReaderWatch>;
+export type ReaderWatcher = (
+  listener: (event: ReaderEvent) => void,
+  opts?: WatchReadersOptions,
+) => Promise<ReaderWatch>;
 
 /**
  * Resolves as soon as a card is in the reader (`opts.reader`, or any): at once when one is already
@@ -48,25 +51,37 @@ export async function waitForCardOn(watch: ReaderWatcher, opts: WaitForCardOptio
     settle = { resolve, reject };
   });
   let lastError: string | undefined;
-  const starting = watch((event) => {
-    if (event.type === 'error') lastError = event.error.message;
-    if (event.type !== 'card-inserted' || (reader !== undefined && event.reader !== reader)) return;
-    settle?.resolve(event.atr === undefined ? { reader: event.reader } : { reader: event.reader, atr: event.atr });
-  }, { initial: true });
+  const starting = watch(
+    (event) => {
+      if (event.type === 'error') lastError = event.error.message;
+      if (event.type !== 'card-inserted' || (reader !== undefined && event.reader !== reader)) return;
+      settle?.resolve(event.atr === undefined ? { reader: event.reader } : { reader: event.reader, atr: event.atr });
+    },
+    { initial: true },
+  );
   let w: ReaderWatch;
   try {
     w = await raceAbort(starting, signal, 'waiting for a card');
   } catch (error) {
     // Aborted while the watch was starting: stop it once it stands.
-    starting.then((late) => late.close(), () => {});
+    starting.then(
+      (late) => late.close(),
+      () => {},
+    );
     throw error;
   }
-  const timer = timeoutMs === undefined
-    ? undefined
-    : setTimeout(() => {
-      const where = reader === undefined ? 'in any reader' : `in reader '${reader}'`;
-      settle?.reject(new TimeoutError(timeoutMs, `waiting for a card ${where}${lastError === undefined ? '' : ` (pcscd: ${lastError})`}`));
-    }, timeoutMs);
+  const timer =
+    timeoutMs === undefined
+      ? undefined
+      : setTimeout(() => {
+          const where = reader === undefined ? 'in any reader' : `in reader '${reader}'`;
+          settle?.reject(
+            new TimeoutError(
+              timeoutMs,
+              `waiting for a card ${where}${lastError === undefined ? '' : ` (pcscd: ${lastError})`}`,
+            ),
+          );
+        }, timeoutMs);
   try {
     return await raceAbort(found, signal, 'waiting for a card');
   } finally {

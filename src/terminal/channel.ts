@@ -27,12 +27,7 @@ import {
   errorForStatus,
 } from './errors.js';
 import { throwIfAborted, type AbortOptions } from './abort.js';
-import {
-  traceCommand,
-  traceResponse,
-  type TraceEvent,
-  type TraceObserver,
-} from './trace.js';
+import { traceCommand, traceResponse, type TraceEvent, type TraceObserver } from './trace.js';
 import { ListenerSet } from './listener-set.js';
 import type { CardEvent, Transport } from './transport.js';
 
@@ -163,7 +158,10 @@ export class CardChannel {
   constructor(transport: Transport, opts: CardChannelOptions = {}) {
     this.transport = transport;
     this.timeoutMs = checkPositiveInteger('timeoutMs', opts.timeoutMs ?? DEFAULTS.timeoutMs);
-    this.maxRounds = checkPositiveInteger('maxGetResponseRounds', opts.maxGetResponseRounds ?? DEFAULTS.maxGetResponseRounds);
+    this.maxRounds = checkPositiveInteger(
+      'maxGetResponseRounds',
+      opts.maxGetResponseRounds ?? DEFAULTS.maxGetResponseRounds,
+    );
     this.maxBytes = checkPositiveInteger('maxResponseBytes', opts.maxResponseBytes ?? DEFAULTS.maxResponseBytes);
     this.unsubscribeTransport = transport.onEvent((event) => this.onCardEvent(event));
   }
@@ -256,9 +254,10 @@ export class CardChannel {
       send: async (command, given) => {
         const opts = withJoin(given);
         const s = live();
-        const response = s !== undefined
-          ? await this.runCommand(command, s, opts)
-          : await this.sessionLock.run(() => this.runCommand(command, undefined, opts), opts?.signal);
+        const response =
+          s !== undefined
+            ? await this.runCommand(command, s, opts)
+            : await this.sessionLock.run(() => this.runCommand(command, undefined, opts), opts?.signal);
         return checkOk(command, response);
       },
       reset: (kind = 'warm') => {
@@ -273,7 +272,10 @@ export class CardChannel {
     const inFlight = this.inFlight;
     if (inFlight === undefined) return;
     if (event.type === 'removed') inFlight.abort(new CardRemovedError('card removed during the exchange'));
-    else inFlight.abort(new CardResetError(`card ${event.type === 'reset' ? 'was reset' : 'was replaced'} during the exchange`));
+    else
+      inFlight.abort(
+        new CardResetError(`card ${event.type === 'reset' ? 'was reset' : 'was replaced'} during the exchange`),
+      );
   }
 
   private async resetIn(session: SessionState | undefined, kind: 'warm' | 'cold'): Promise<Uint8Array> {
@@ -347,7 +349,12 @@ export class CardChannel {
   }
 
   /** One exchange with the transport, bounded by the command's deadline, traced. */
-  private async exchange(bytes: Uint8Array, deadline: number, timeoutMs: number, generation: number): Promise<ResponseApdu> {
+  private async exchange(
+    bytes: Uint8Array,
+    deadline: number,
+    timeoutMs: number,
+    generation: number,
+  ): Promise<ResponseApdu> {
     if (this.cardGeneration !== generation) throw new CardResetError('card was reset during the command');
     const started = performance.now();
     // The trace's timestamp is taken only when someone is watching: formatting a date costs more
@@ -357,8 +364,12 @@ export class CardChannel {
       if (this.observers.size === 0) return;
       // An observer's failure must not fail the card operation it watches (ListenerSet swallows it).
       this.observers.emit({
-        seq: ++this.seq, transport: this.transport.name, time: time === '' ? new Date().toISOString() : time,
-        command: traceCommand(bytes), ...fill(), elapsedMs: Math.round((performance.now() - started) * 1000) / 1000,
+        seq: ++this.seq,
+        transport: this.transport.name,
+        time: time === '' ? new Date().toISOString() : time,
+        command: traceCommand(bytes),
+        ...fill(),
+        elapsedMs: Math.round((performance.now() - started) * 1000) / 1000,
       });
     };
     let raw: Uint8Array;
@@ -396,7 +407,13 @@ export class CardChannel {
    * Runs a transport call against a timer and card events. Whichever comes first wins; a call that
    * loses is abandoned (its late answer or failure is ignored), so a silent card costs one timeout.
    */
-  private race<T>(call: () => Promise<T>, remainingMs: number, timeoutMs: number, what: string, abortable = true): Promise<T> {
+  private race<T>(
+    call: () => Promise<T>,
+    remainingMs: number,
+    timeoutMs: number,
+    what: string,
+    abortable = true,
+  ): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       let done = false;
       const entry: InFlight = { abort: (error) => finish(() => reject(error)) };
@@ -437,7 +454,14 @@ function withLe(bytes: Uint8Array, ne: number): Uint8Array | undefined {
   } catch {
     return undefined;
   }
-  const cmd: CommandApdu = { cla: decoded.cla, ins: decoded.ins, p1: decoded.p1, p2: decoded.p2, data: decoded.data, ne };
+  const cmd: CommandApdu = {
+    cla: decoded.cla,
+    ins: decoded.ins,
+    p1: decoded.p1,
+    p2: decoded.p2,
+    data: decoded.data,
+    ne,
+  };
   if (decoded.extended) cmd.extended = true;
   return encodeCommand(cmd);
 }

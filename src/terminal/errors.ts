@@ -40,7 +40,11 @@ export class CardStatusError extends SscardError {
   constructor(sw: number, context?: StatusContext, code = 'CARD_STATUS', summary?: string, defaultHint?: string) {
     const what = context?.command ?? 'command';
     const hint = context?.hint ?? defaultHint;
-    super(code, withHint(`${what} failed: ${summary ?? describe(sw)}`, hint), hint === undefined ? undefined : { hint });
+    super(
+      code,
+      withHint(`${what} failed: ${summary ?? describe(sw)}`, hint),
+      hint === undefined ? undefined : { hint },
+    );
     this.sw = sw;
     this.swName = swInfo(sw).name;
     this.command = context?.command;
@@ -52,7 +56,9 @@ export class CardStatusError extends SscardError {
  * from the status word): `class FileNotFoundError extends statusErrorClass('FILE_NOT_FOUND') {}`.
  * Each subclass stays a named class of its own, for `instanceof`, `name` and the reference.
  */
-export function statusErrorClass<C extends string>(code: C): new (sw: number, context?: StatusContext) => CardStatusError & { readonly code: C } {
+export function statusErrorClass<C extends string>(
+  code: C,
+): new (sw: number, context?: StatusContext) => CardStatusError & { readonly code: C } {
   return class extends CardStatusError {
     declare readonly code: C;
 
@@ -66,7 +72,9 @@ export function statusErrorClass<C extends string>(code: C): new (sw: number, co
  * The base of an SscardError subclass with a message and a `cause`, and nothing else of its own:
  * `class TransportError extends codedErrorClass('TRANSPORT') {}`.
  */
-export function codedErrorClass<C extends string>(code: C): new (message: string, options?: { cause?: unknown }) => SscardError & { readonly code: C } {
+export function codedErrorClass<C extends string>(
+  code: C,
+): new (message: string, options?: { cause?: unknown }) => SscardError & { readonly code: C } {
   return class extends SscardError {
     declare readonly code: C;
 

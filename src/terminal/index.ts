@@ -1,10 +1,5 @@
 export { MemoryTransport, protocolFromAtr } from './transport.js';
-export type {
-  Transport,
-  CardEvent,
-  ApduResponder,
-  MemoryTransportOptions,
-} from './transport.js';
+export type { Transport, CardEvent, ApduResponder, MemoryTransportOptions } from './transport.js';
 // The base class of every error this area throws (defined in apdu), so callers of this entry point
 // can catch all of them without importing another.
 export { SscardError } from '../apdu/index.js';
@@ -73,7 +68,14 @@ export { isEmptyRecord } from './ssc/records.js';
 // Selection names shared with the simulator (src/records), re-exported for POS software.
 export { SSSE_DF_NAME, BANK_AID, PSE_DF_NAME } from '../records/index.js';
 // Record types of the shared SSC layouts, as SscCard returns and accepts them.
-export type { WorkRecord, Contraindication, MedicalHistoryEntry, HealthFlags, InsuranceType, InsuranceStatusCode } from '../records/index.js';
+export type {
+  WorkRecord,
+  Contraindication,
+  MedicalHistoryEntry,
+  HealthFlags,
+  InsuranceType,
+  InsuranceStatusCode,
+} from '../records/index.js';
 export { SoftwarePsam } from './psam.js';
 export type { SecureModule, IssuerSecureModule, ExternalAuthInput, CommandMacInput, PinBlockInput } from './psam.js';
 export type { PinChangeSecureModule, PinChangeInput } from './psam.js';

@@ -139,7 +139,8 @@ export class SoftwarePsam implements IssuerSecureModule, PinChangeSecureModule {
 
   async commandMac(input: CommandMacInput): Promise<Uint8Array> {
     return this.withCardKey(input, (cardKey) =>
-      commandMac(input.algorithm, cardKey, input.header, input.data, input.challenge));
+      commandMac(input.algorithm, cardKey, input.header, input.data, input.challenge),
+    );
   }
 
   async encipherPinBlock(input: PinBlockInput): Promise<Uint8Array> {
@@ -147,7 +148,8 @@ export class SoftwarePsam implements IssuerSecureModule, PinChangeSecureModule {
       try {
         return encipherUnblockPin(input.algorithm, cardKey, input.pin);
       } catch (error) {
-        if (error instanceof PinBlockError) throw new InvalidArgumentError(`${input.key}: ${error.message}`, { cause: error });
+        if (error instanceof PinBlockError)
+          throw new InvalidArgumentError(`${input.key}: ${error.message}`, { cause: error });
         throw error;
       }
     });
@@ -158,7 +160,8 @@ export class SoftwarePsam implements IssuerSecureModule, PinChangeSecureModule {
       try {
         return encipherPinChange(input.algorithm, cardKey, input.currentPin, input.newPin);
       } catch (error) {
-        if (error instanceof PinBlockError) throw new InvalidArgumentError(`PIN_CHANGE: ${error.message}`, { cause: error });
+        if (error instanceof PinBlockError)
+          throw new InvalidArgumentError(`PIN_CHANGE: ${error.message}`, { cause: error });
         throw error;
       }
     });
@@ -179,7 +182,9 @@ export class SoftwarePsam implements IssuerSecureModule, PinChangeSecureModule {
     try {
       cardKey = diversifyKey(master, input.cardIdentifier, input.algorithm);
     } catch (error) {
-      throw new InvalidArgumentError(`cannot derive the card's ${input.key} key: ${(error as Error).message}`, { cause: error });
+      throw new InvalidArgumentError(`cannot derive the card's ${input.key} key: ${(error as Error).message}`, {
+        cause: error,
+      });
     }
     try {
       return compute(cardKey);

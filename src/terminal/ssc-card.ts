@@ -93,7 +93,11 @@ export class SscCard {
   #issuerScripts: ScriptRun | undefined;
 
   private constructor(init: {
-    session: SscSession; ownsChannel: boolean; atr: Uint8Array; specVersion: string; opts: SscCardOptions;
+    session: SscSession;
+    ownsChannel: boolean;
+    atr: Uint8Array;
+    specVersion: string;
+    opts: SscCardOptions;
   }) {
     const { session, opts } = init;
     bindSession(this, session);
@@ -121,14 +125,22 @@ export class SscCard {
     if (opts.trace !== undefined) channel.subscribe(opts.trace);
     let card: SscCard;
     try {
-      card = await channel.exclusive(async (s) => {
-        const atr = channel.atr();
-        const { session, specVersion } = await SscSession.start(s, channel, opts.psam);
-        if (opts.blacklist !== undefined) {
-          await screenCard(session, s, { source: opts.blacklist, block: opts.blockBlacklisted === true, psam: opts.psam, algorithm: session.algorithm });
-        }
-        return new SscCard({ session, ownsChannel, atr, specVersion, opts });
-      }, { signal: opts.signal });
+      card = await channel.exclusive(
+        async (s) => {
+          const atr = channel.atr();
+          const { session, specVersion } = await SscSession.start(s, channel, opts.psam);
+          if (opts.blacklist !== undefined) {
+            await screenCard(session, s, {
+              source: opts.blacklist,
+              block: opts.blockBlacklisted === true,
+              psam: opts.psam,
+              algorithm: session.algorithm,
+            });
+          }
+          return new SscCard({ session, ownsChannel, atr, specVersion, opts });
+        },
+        { signal: opts.signal },
+      );
     } catch (error) {
       // A refused card is not kept: the channel this call made is closed (the card powered off).
       if (ownsChannel && error instanceof CardBlacklistedError) await channel.close();

@@ -34,14 +34,19 @@ export function p1p2Meaning(cla: number, ins: number, p1: number, p2: number): s
   switch (ins) {
     case INS.SELECT: {
       const by: Record<number, string> = {
-        [SELECT_BY.FILE_ID]: 'by file id', [SELECT_BY.CHILD_DF]: 'child DF',
-        [SELECT_BY.EF_UNDER_CURRENT_DF]: 'EF under current DF', [SELECT_BY.PARENT_DF]: 'parent DF',
-        [SELECT_BY.DF_NAME]: 'by DF name', [SELECT_BY.PATH_FROM_MF]: 'path from MF',
+        [SELECT_BY.FILE_ID]: 'by file id',
+        [SELECT_BY.CHILD_DF]: 'child DF',
+        [SELECT_BY.EF_UNDER_CURRENT_DF]: 'EF under current DF',
+        [SELECT_BY.PARENT_DF]: 'parent DF',
+        [SELECT_BY.DF_NAME]: 'by DF name',
+        [SELECT_BY.PATH_FROM_MF]: 'path from MF',
         [SELECT_BY.PATH_FROM_CURRENT_DF]: 'path from current DF',
       };
       const answer: Record<number, string> = {
-        [SELECT_ANSWER.FCI]: 'return FCI', [SELECT_ANSWER.FCP]: 'return FCP',
-        [SELECT_ANSWER.FMD]: 'return FMD', [SELECT_ANSWER.NONE]: 'no response data',
+        [SELECT_ANSWER.FCI]: 'return FCI',
+        [SELECT_ANSWER.FCP]: 'return FCP',
+        [SELECT_ANSWER.FMD]: 'return FMD',
+        [SELECT_ANSWER.NONE]: 'no response data',
       };
       return `${by[p1] ?? `P1=${h(p1)}`}, ${answer[p2 & 0x0c] ?? `P2=${h(p2)}`}${(p2 & 0x03) === 0x02 ? ', next occurrence' : ''}`;
     }
@@ -53,11 +58,16 @@ export function p1p2Meaning(cla: number, ins: number, p1: number, p2: number): s
       if (ins === INS.APPEND_RECORD) return file;
       const mode = p2 & 0x07;
       const which: Record<number, string> = {
-        0: `first record with tag ${h(p1)}`, 1: `last record with tag ${h(p1)}`,
-        2: `next record with tag ${h(p1)}`, 3: 'previous record',
-        4: `record ${p1}`, 5: `records from ${p1}`, 6: `records from last up to ${p1}`,
+        0: `first record with tag ${h(p1)}`,
+        1: `last record with tag ${h(p1)}`,
+        2: `next record with tag ${h(p1)}`,
+        3: 'previous record',
+        4: `record ${p1}`,
+        5: `records from ${p1}`,
+        6: `records from last up to ${p1}`,
       };
-      const what = ins === INS.UPDATE_RECORD && mode === 3 && p1 === 0 ? 'new record 1 (cyclic)' : (which[mode] ?? `mode ${mode}`);
+      const what =
+        ins === INS.UPDATE_RECORD && mode === 3 && p1 === 0 ? 'new record 1 (cyclic)' : (which[mode] ?? `mode ${mode}`);
       return `${what}, ${file}`;
     }
     case INS.READ_BINARY:
@@ -65,7 +75,11 @@ export function p1p2Meaning(cla: number, ins: number, p1: number, p2: number): s
       return (p1 & 0x80) !== 0 ? `SFI ${p1 & 0x1f}, offset ${p2}` : `offset ${(p1 << 8) | p2}`;
     case INS.VERIFY:
     case INS.VERIFY_ODD:
-      return p2 === SSC_PINS.bank.reference ? 'bank PIN' : p2 === SSC_PINS.app.reference ? 'application PIN' : `reference ${h(p2)}`;
+      return p2 === SSC_PINS.bank.reference
+        ? 'bank PIN'
+        : p2 === SSC_PINS.app.reference
+          ? 'application PIN'
+          : `reference ${h(p2)}`;
     case INS.CHANGE_PIN:
       return (cla & 0x80) !== 0 ? (p1 === 0x00 ? 'reload' : 'change') : undefined;
     case INS.EXTERNAL_AUTHENTICATE:
@@ -129,7 +143,10 @@ export function traceCommand(bytes: Uint8Array): TracedCommand {
     const cmd = decodeCommand(bytes);
     const masked = isPinCommand(cmd.ins);
     const out: TracedCommand = {
-      cla: cmd.cla, ins: cmd.ins, p1: cmd.p1, p2: cmd.p2,
+      cla: cmd.cla,
+      ins: cmd.ins,
+      p1: cmd.p1,
+      p2: cmd.p2,
       name: commandName(cmd.cla, cmd.ins, cmd.p1),
       lc: cmd.data.length,
       data: cmd.data.length === 0 ? null : masked ? PIN_MASK : toHex(cmd.data, { spaces: true }),
@@ -146,7 +163,10 @@ export function traceCommand(bytes: Uint8Array): TracedCommand {
     const masked = true;
     const rest = bytes.subarray(Math.min(4, bytes.length));
     return {
-      cla, ins, p1, p2,
+      cla,
+      ins,
+      p1,
+      p2,
       name: bytes.length < 2 ? 'MALFORMED' : commandName(cla, ins, p1),
       lc: rest.length,
       data: rest.length === 0 ? null : masked ? PIN_MASK : toHex(rest, { spaces: true }),

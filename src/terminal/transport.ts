@@ -247,9 +247,10 @@ export class MemoryTransport implements Transport {
     if (this.card !== undefined) return this.card.atr.slice();
     let stop = (): void => {};
     const inserted = new Promise<Uint8Array>((resolve, reject) => {
-      const timer = timeoutMs === undefined
-        ? undefined
-        : setTimeout(() => reject(new TimeoutError(timeoutMs, 'waiting for a card')), timeoutMs);
+      const timer =
+        timeoutMs === undefined
+          ? undefined
+          : setTimeout(() => reject(new TimeoutError(timeoutMs, 'waiting for a card')), timeoutMs);
       const off = this.onEvent((e) => {
         if (e.type === 'inserted') resolve(this.card?.atr.slice() ?? e.atr ?? new Uint8Array(0));
       });

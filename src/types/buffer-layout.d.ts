@@ -19,5 +19,9 @@ declare module 'buffer-layout' {
     readonly fields: Layout[];
   }
   export function blob(length: number, property?: string): Blob;
-  export function struct<T = Record<string, unknown>>(fields: Layout[], property?: string, decodePrefixes?: boolean): Structure<T>;
+  export function struct<T = Record<string, unknown>>(
+    fields: Layout[],
+    property?: string,
+    decodePrefixes?: boolean,
+  ): Structure<T>;
 }

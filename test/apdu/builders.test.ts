@@ -68,7 +68,11 @@ describe('command builders encode as card profile §4 and §5 give them', () => 
     ['PIN UNBLOCK', pinUnblock(fromHex('0102030405060708' + '11223344')), '842400000C010203040506070811223344'],
     ['GET CHALLENGE 8', getChallenge(), '0084000008'],
     ['GET CHALLENGE 4', getChallenge(4), '0084000004'],
-    ['EXTERNAL AUTHENTICATE with RKSSSE', externalAuthenticate(0x0a, fromHex('0102030405060708')), '008200 0A 08 0102030405060708'.replaceAll(' ', '')],
+    [
+      'EXTERNAL AUTHENTICATE with RKSSSE',
+      externalAuthenticate(0x0a, fromHex('0102030405060708')),
+      '008200 0A 08 0102030405060708'.replaceAll(' ', ''),
+    ],
     ['INTERNAL AUTHENTICATE', internalAuthenticate(fromHex('00'.repeat(16))), '0088000010' + '00'.repeat(16) + '00'],
     ['GET RESPONSE', getResponse(0x1c), '00C000001C'],
     ['GET RESPONSE on logical channel 1', getResponse(0x10, 0x01), '01C0000010'],

@@ -4,7 +4,13 @@ import { expectThrowsClass } from '../support/throws.js';
 
 group('decodeCla', () => {
   it('first interindustry classes 00-1F', () => {
-    expect(decodeCla(0x00)).toEqual({ proprietary: false, channel: 0, secureMessaging: 'none', chaining: false, valid: true });
+    expect(decodeCla(0x00)).toEqual({
+      proprietary: false,
+      channel: 0,
+      secureMessaging: 'none',
+      chaining: false,
+      valid: true,
+    });
     expect(decodeCla(0x03)).toMatchObject({ channel: 3 });
     expect(decodeCla(0x04)).toMatchObject({ secureMessaging: 'proprietary', channel: 0 });
     expect(decodeCla(0x08)).toMatchObject({ secureMessaging: 'header-not-authenticated' });
@@ -21,8 +27,20 @@ group('decodeCla', () => {
   });
 
   it('SSC proprietary classes 80 and 84', () => {
-    expect(decodeCla(0x80)).toEqual({ proprietary: true, channel: 0, secureMessaging: 'none', chaining: false, valid: true });
-    expect(decodeCla(0x84)).toEqual({ proprietary: true, channel: 0, secureMessaging: 'proprietary', chaining: false, valid: true });
+    expect(decodeCla(0x80)).toEqual({
+      proprietary: true,
+      channel: 0,
+      secureMessaging: 'none',
+      chaining: false,
+      valid: true,
+    });
+    expect(decodeCla(0x84)).toEqual({
+      proprietary: true,
+      channel: 0,
+      secureMessaging: 'proprietary',
+      chaining: false,
+      valid: true,
+    });
     expect(decodeCla(0xfe)).toMatchObject({ proprietary: true, valid: true });
   });
 
@@ -70,7 +88,8 @@ group('withChannel', () => {
       const before = decodeCla(cla);
       if (!before.valid) continue;
       for (let ch = 0; ch <= 19; ch++) {
-        const smFits = ch <= 3 || before.secureMessaging === 'none' || before.secureMessaging === 'header-not-authenticated';
+        const smFits =
+          ch <= 3 || before.secureMessaging === 'none' || before.secureMessaging === 'header-not-authenticated';
         const wouldBeFF =
           before.proprietary && ch === 19 && before.chaining && before.secureMessaging === 'header-not-authenticated';
         const expressible = smFits && !wouldBeFF;

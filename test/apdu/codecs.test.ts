@@ -52,14 +52,15 @@ group('cn (BCD, F-padded)', () => {
     expectThrowsClass(() => encodeCn('1', -1), ApduEncodeError, /field length/);
   });
 
-  test.prop([fc.integer({ min: 0, max: 20 }).chain((len) => fc.tuple(fc.constant(len), fc.stringMatching(new RegExp(`^[0-9]{0,${len * 2}}$`))))])(
-    'decodeCn(encodeCn(d, n)) === d',
-    ([len, digits]) => {
-      const bytes = encodeCn(digits, len);
-      expect(bytes.length).toBe(len);
-      expect(decodeCn(bytes)).toBe(digits);
-    },
-  );
+  test.prop([
+    fc
+      .integer({ min: 0, max: 20 })
+      .chain((len) => fc.tuple(fc.constant(len), fc.stringMatching(new RegExp(`^[0-9]{0,${len * 2}}$`)))),
+  ])('decodeCn(encodeCn(d, n)) === d', ([len, digits]) => {
+    const bytes = encodeCn(digits, len);
+    expect(bytes.length).toBe(len);
+    expect(decodeCn(bytes)).toBe(digits);
+  });
 
   test.prop([fc.uint8Array({ maxLength: 20 })])('decodeCn on random bytes: digits or ApduParseError', (bytes) => {
     try {
@@ -164,12 +165,11 @@ group('dates', () => {
     expectThrowsClass(() => decodeDate(fromHex('2025FFFF')), ApduParseError, /4 digits before the F pad/);
   });
 
-  test.prop([fc.date({ min: new Date('1900-01-01T00:00:00Z'), max: new Date('2099-12-31T00:00:00Z'), noInvalidDate: true })])(
-    'decodeDate(encodeDate(iso)) === iso, compact form identical',
-    (date) => {
-      const iso = date.toISOString().slice(0, 10);
-      expect(decodeDate(encodeDate(iso))).toBe(iso);
-      expect(toHex(encodeDate(iso.replace(/-/g, '')))).toBe(iso.replace(/-/g, ''));
-    },
-  );
+  test.prop([
+    fc.date({ min: new Date('1900-01-01T00:00:00Z'), max: new Date('2099-12-31T00:00:00Z'), noInvalidDate: true }),
+  ])('decodeDate(encodeDate(iso)) === iso, compact form identical', (date) => {
+    const iso = date.toISOString().slice(0, 10);
+    expect(decodeDate(encodeDate(iso))).toBe(iso);
+    expect(toHex(encodeDate(iso.replace(/-/g, '')))).toBe(iso.replace(/-/g, ''));
+  });
 });

@@ -89,7 +89,9 @@ function expectDecodedOrParseError(bytes: Uint8Array): void {
 group('encodeCommand/decodeCommand properties', () => {
   test.prop([shortCommand])('short commands round-trip in every case', (cmd) => {
     checkRoundTrip(cmd);
-    expect(encodeCommand(cmd).length).toBe(4 + (cmd.data.length > 0 ? 1 + cmd.data.length : 0) + (cmd.ne !== undefined ? 1 : 0));
+    expect(encodeCommand(cmd).length).toBe(
+      4 + (cmd.data.length > 0 ? 1 + cmd.data.length : 0) + (cmd.ne !== undefined ? 1 : 0),
+    );
   });
 
   test.prop([extendedCommand])('extended and mixed commands round-trip in every case', (cmd) => {
@@ -132,12 +134,15 @@ group('encodeCommand/decodeCommand properties', () => {
     expectDecodedOrParseError(bytes);
   });
 
-  test.prop([shortCommand, fc.integer({ min: 1, max: 3 })])('appending bytes to a valid command is rejected or re-decoded canonically', (cmd, extra) => {
-    const bytes = encodeCommand(cmd);
-    const longer = new Uint8Array(bytes.length + extra).fill(0x5a);
-    longer.set(bytes, 0);
-    expectDecodedOrParseError(longer);
-  });
+  test.prop([shortCommand, fc.integer({ min: 1, max: 3 })])(
+    'appending bytes to a valid command is rejected or re-decoded canonically',
+    (cmd, extra) => {
+      const bytes = encodeCommand(cmd);
+      const longer = new Uint8Array(bytes.length + extra).fill(0x5a);
+      longer.set(bytes, 0);
+      expectDecodedOrParseError(longer);
+    },
+  );
 });
 
 group('decodeCommand examples', () => {

@@ -53,7 +53,10 @@ group('hex', () => {
     }
   });
 
-  test.prop([fc.array(fc.uint8Array({ maxLength: 20 }), { maxLength: 6 })])('concatBytes keeps every part in order', (parts) => {
-    expect(toHex(concatBytes(...parts))).toBe(parts.map((p) => toHex(p)).join(''));
-  });
+  test.prop([fc.array(fc.uint8Array({ maxLength: 20 }), { maxLength: 6 })])(
+    'concatBytes keeps every part in order',
+    (parts) => {
+      expect(toHex(concatBytes(...parts))).toBe(parts.map((p) => toHex(p)).join(''));
+    },
+  );
 });

@@ -5,11 +5,25 @@ import { INS, INS_CATALOGUE, SscardError, commandName, insInfo, isPinCommand } f
 describe('INS catalogue', () => {
   it('numbers the ISO and SSC commands as card profile §4 and §5 give them', () => {
     expect(INS).toMatchObject({
-      SELECT: 0xa4, READ_BINARY: 0xb0, UPDATE_BINARY: 0xd6, READ_RECORD: 0xb2, UPDATE_RECORD: 0xdc,
-      APPEND_RECORD: 0xe2, VERIFY: 0x20, CHANGE_REFERENCE_DATA: 0x24, PIN_UNBLOCK: 0x24,
-      CHANGE_PIN: 0x5e, RELOAD_PIN: 0x5e, GET_CHALLENGE: 0x84, EXTERNAL_AUTHENTICATE: 0x82,
-      INTERNAL_AUTHENTICATE: 0x88, GET_RESPONSE: 0xc0, GET_DATA: 0xca, APPLICATION_BLOCK: 0x1e,
-      APPLICATION_UNBLOCK: 0x18, CARD_BLOCK: 0x16,
+      SELECT: 0xa4,
+      READ_BINARY: 0xb0,
+      UPDATE_BINARY: 0xd6,
+      READ_RECORD: 0xb2,
+      UPDATE_RECORD: 0xdc,
+      APPEND_RECORD: 0xe2,
+      VERIFY: 0x20,
+      CHANGE_REFERENCE_DATA: 0x24,
+      PIN_UNBLOCK: 0x24,
+      CHANGE_PIN: 0x5e,
+      RELOAD_PIN: 0x5e,
+      GET_CHALLENGE: 0x84,
+      EXTERNAL_AUTHENTICATE: 0x82,
+      INTERNAL_AUTHENTICATE: 0x88,
+      GET_RESPONSE: 0xc0,
+      GET_DATA: 0xca,
+      APPLICATION_BLOCK: 0x1e,
+      APPLICATION_UNBLOCK: 0x18,
+      CARD_BLOCK: 0x16,
     });
   });
 
@@ -23,7 +37,10 @@ describe('INS catalogue', () => {
   });
 
   it('marks exactly the PIN-carrying commands', () => {
-    const pin = [...INS_CATALOGUE.values()].filter((e) => e.carriesPin).map((e) => e.ins).sort((a, b) => a - b);
+    const pin = [...INS_CATALOGUE.values()]
+      .filter((e) => e.carriesPin)
+      .map((e) => e.ins)
+      .sort((a, b) => a - b);
     expect(pin).toEqual([0x20, 0x21, 0x24, 0x2c, 0x5e]);
   });
 

@@ -23,14 +23,15 @@ describe('isPinCommand', () => {
     expect(isPinCommand(Uint8Array.of(0x00))).toBe(true);
   });
 
-  test.prop([fc.integer({ min: 0, max: 255 }), fc.uint8Array({ minLength: 0, maxLength: 20 }), fc.integer({ min: 0, max: 255 })])(
-    'bytes and INS give the same answer',
-    (cla, rest, ins) => {
-      const bytes = Uint8Array.of(cla, ins, ...rest);
-      expect(isPinCommand(bytes)).toBe(isPinCommand(ins));
-      expect(isPinCommand(ins)).toBe(PIN_INS.includes(ins));
-    },
-  );
+  test.prop([
+    fc.integer({ min: 0, max: 255 }),
+    fc.uint8Array({ minLength: 0, maxLength: 20 }),
+    fc.integer({ min: 0, max: 255 }),
+  ])('bytes and INS give the same answer', (cla, rest, ins) => {
+    const bytes = Uint8Array.of(cla, ins, ...rest);
+    expect(isPinCommand(bytes)).toBe(isPinCommand(ins));
+    expect(isPinCommand(ins)).toBe(PIN_INS.includes(ins));
+  });
 });
 
 describe('mustMaskCommand', () => {

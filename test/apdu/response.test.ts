@@ -1,6 +1,13 @@
 import { describe as group, expect, it } from 'vitest';
 import { fc, test } from '@fast-check/vitest';
-import { ApduEncodeError, ApduParseError, decodeResponse, encodeResponse, fromHex, toHex } from '../../src/apdu/index.js';
+import {
+  ApduEncodeError,
+  ApduParseError,
+  decodeResponse,
+  encodeResponse,
+  fromHex,
+  toHex,
+} from '../../src/apdu/index.js';
 import { expectThrowsClass } from '../support/throws.js';
 
 group('response APDUs', () => {
@@ -42,9 +49,12 @@ group('response APDUs', () => {
     expect(toHex(encodeResponse(r.data, r.sw))).toBe(toHex(bytes));
   });
 
-  test.prop([fc.uint8Array({ maxLength: 300 }), fc.integer({ min: 0, max: 0xffff })])('encode/decode round trip', (data, sw) => {
-    const r = decodeResponse(encodeResponse(data, sw));
-    expect(r.sw).toBe(sw);
-    expect(toHex(r.data)).toBe(toHex(data));
-  });
+  test.prop([fc.uint8Array({ maxLength: 300 }), fc.integer({ min: 0, max: 0xffff })])(
+    'encode/decode round trip',
+    (data, sw) => {
+      const r = decodeResponse(encodeResponse(data, sw));
+      expect(r.sw).toBe(sw);
+      expect(toHex(r.data)).toBe(toHex(data));
+    },
+  );
 });

@@ -114,7 +114,8 @@ group('status word table', () => {
       [0xa0, 'invalid'],
       [0xff, 'invalid'],
     ];
-    for (const [sw1, category] of categories) expect(swInfo((sw1 << 8) | 0x0b).category, swHex(sw1 << 8)).toBe(category);
+    for (const [sw1, category] of categories)
+      expect(swInfo((sw1 << 8) | 0x0b).category, swHex(sw1 << 8)).toBe(category);
     // Named words keep the category of their SW1.
     expect(swInfo(SW.OK).category).toBe('normal');
     expect(swInfo(SW.WARNING_EOF).category).toBe('warning');
@@ -148,7 +149,13 @@ group('status word table', () => {
     }
     expect(swInfo(0x63b1)).toMatchObject({ name: 'WARNING_NV_CHANGED' }); // 63 but not 63Cx
     for (const sw of [-1, 0.5, 0x10000, Number.NaN]) {
-      expect(swInfo(sw)).toEqual({ sw, name: 'INVALID_SW', meaning: 'not a status word', success: false, category: 'invalid' });
+      expect(swInfo(sw)).toEqual({
+        sw,
+        name: 'INVALID_SW',
+        meaning: 'not a status word',
+        success: false,
+        category: 'invalid',
+      });
     }
     expect(swInfo(0xffff).name).toBe('UNRECOGNISED');
     expect(swInfo(0).name).toBe('UNRECOGNISED');
@@ -187,7 +194,8 @@ group('status word table', () => {
       expectThrowsClass(() => swBytesAvailable(n), ApduEncodeError, /bytes available must be an integer 1\.\.256/);
       expectThrowsClass(() => swWrongLe(n), ApduEncodeError, /correct Le must be an integer 1\.\.256/);
     }
-    for (const n of [-1, 16, 0.5]) expectThrowsClass(() => swTriesLeft(n), ApduEncodeError, /tries left must be an integer 0\.\.15/);
+    for (const n of [-1, 16, 0.5])
+      expectThrowsClass(() => swTriesLeft(n), ApduEncodeError, /tries left must be an integer 0\.\.15/);
     expect(swBytesAvailable(1)).toBe(0x6101);
     expect(swWrongLe(1)).toBe(0x6c01);
     expect(swOf(0x1ff, 0x1ff)).toBe(0xffff);

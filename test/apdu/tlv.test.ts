@@ -85,7 +85,12 @@ group('BER-TLV examples', () => {
     expect(toHex(encodeBerTlvList(list))).toBe(toHex(fci));
     const rebuilt = encodeBerTlv(0x6f, [
       { tag: 0x84, constructed: false, value: fromHex(SSSE_NAME) },
-      { tag: 0xa5, constructed: true, value: new Uint8Array(0), children: [{ tag: 0x9f0c, constructed: false, value: fromHex('860103') }] },
+      {
+        tag: 0xa5,
+        constructed: true,
+        value: new Uint8Array(0),
+        children: [{ tag: 0x9f0c, constructed: false, value: fromHex('860103') }],
+      },
     ]);
     expect(toHex(rebuilt)).toBe(toHex(fci));
   });
@@ -208,7 +213,8 @@ group('BER-TLV limits, at and just past each bound', () => {
     expect(toHex(berTagBytes(0x01))).toBe('01');
     expect(toHex(berTagBytes(0x9f818101))).toBe('9F818101');
     expect(toHex(berTagBytes(0x5f20))).toBe('5F20');
-    for (const tag of [0, -1, 1.5, 0x100000000]) expectThrowsClass(() => berTagBytes(tag), ApduEncodeError, /positive integer/);
+    for (const tag of [0, -1, 1.5, 0x100000000])
+      expectThrowsClass(() => berTagBytes(tag), ApduEncodeError, /positive integer/);
     expectThrowsClass(() => berTagBytes(0xffffffff), ApduEncodeError, /FF cannot start a tag/);
   });
 
@@ -231,20 +237,26 @@ group('BER-TLV limits, at and just past each bound', () => {
 });
 
 group('BER-TLV properties', () => {
-  test.prop([fc.array(tree, { maxLength: 4 })], { numRuns: 200 })('parse(encode(trees)) rebuilds the trees and re-encodes identically', (trees) => {
-    const want = trees.map(expected);
-    const bytes = encodeBerTlvList(want);
-    const got = parseBerTlv(bytes);
-    expect(got.map(plain)).toEqual(want.map(plain));
-    expect(toHex(encodeBerTlvList(got))).toBe(toHex(bytes));
-  });
+  test.prop([fc.array(tree, { maxLength: 4 })], { numRuns: 200 })(
+    'parse(encode(trees)) rebuilds the trees and re-encodes identically',
+    (trees) => {
+      const want = trees.map(expected);
+      const bytes = encodeBerTlvList(want);
+      const got = parseBerTlv(bytes);
+      expect(got.map(plain)).toEqual(want.map(plain));
+      expect(toHex(encodeBerTlvList(got))).toBe(toHex(bytes));
+    },
+  );
 
-  test.prop([tagArb(false), fc.uint8Array({ maxLength: 400 })])('one primitive object round-trips through encodeBerTlv', (tag, value) => {
-    const [only, ...rest] = parseBerTlv(encodeBerTlv(tag, value));
-    expect(rest).toHaveLength(0);
-    expect(only?.tag).toBe(tag);
-    expect(toHex(only?.value ?? new Uint8Array(0))).toBe(toHex(value));
-  });
+  test.prop([tagArb(false), fc.uint8Array({ maxLength: 400 })])(
+    'one primitive object round-trips through encodeBerTlv',
+    (tag, value) => {
+      const [only, ...rest] = parseBerTlv(encodeBerTlv(tag, value));
+      expect(rest).toHaveLength(0);
+      expect(only?.tag).toBe(tag);
+      expect(toHex(only?.value ?? new Uint8Array(0))).toBe(toHex(value));
+    },
+  );
 
   test.prop([fc.uint8Array({ maxLength: 300 })])('random bytes parse or throw ApduParseError', (bytes) => {
     try {
@@ -257,13 +269,16 @@ group('BER-TLV properties', () => {
     }
   });
 
-  test.prop([fc.uint8Array({ minLength: 60000, maxLength: 70000 })], { numRuns: 10 })('long random bytes parse or throw ApduParseError', (bytes) => {
-    try {
-      parseBerTlv(bytes);
-    } catch (e) {
-      expect(e).toBeInstanceOf(ApduParseError);
-    }
-  });
+  test.prop([fc.uint8Array({ minLength: 60000, maxLength: 70000 })], { numRuns: 10 })(
+    'long random bytes parse or throw ApduParseError',
+    (bytes) => {
+      try {
+        parseBerTlv(bytes);
+      } catch (e) {
+        expect(e).toBeInstanceOf(ApduParseError);
+      }
+    },
+  );
 });
 
 group('SSC simple TLV records', () => {
@@ -284,23 +299,42 @@ group('SSC simple TLV records', () => {
 
   it('reads back-to-back records', () => {
     const list = parseSimpleTlvList(fromHex('03 04 322E3030 07 01 41'));
-    expect(list.map((r) => [r.tag, toHex(r.value)])).toEqual([[3, '322E3030'], [7, '41']]);
-    expectThrowsClass(() => parseSimpleTlvList(fromHex('03 04 32')), ApduParseError, /declares 4 bytes but only 1 remain/);
+    expect(list.map((r) => [r.tag, toHex(r.value)])).toEqual([
+      [3, '322E3030'],
+      [7, '41'],
+    ]);
+    expectThrowsClass(
+      () => parseSimpleTlvList(fromHex('03 04 32')),
+      ApduParseError,
+      /declares 4 bytes but only 1 remain/,
+    );
   });
 
   it('a lone tag byte after the last record has no length: refused, not dropped', () => {
-    expectThrowsClass(() => parseSimpleTlvList(fromHex('07 01 41 09')), ApduParseError, /record at offset 3 has no length byte/);
+    expectThrowsClass(
+      () => parseSimpleTlvList(fromHex('07 01 41 09')),
+      ApduParseError,
+      /record at offset 3 has no length byte/,
+    );
     expectThrowsClass(() => parseSimpleTlvList(fromHex('09')), ApduParseError, /record at offset 0 has no length byte/);
-    expect(parseSimpleTlvList(fromHex('07 01 41 09 00')).map((r) => [r.tag, r.value.length])).toEqual([[7, 1], [9, 0]]);
+    expect(parseSimpleTlvList(fromHex('07 01 41 09 00')).map((r) => [r.tag, r.value.length])).toEqual([
+      [7, 1],
+      [9, 0],
+    ]);
     expect(parseSimpleTlvList(new Uint8Array(0))).toEqual([]);
-    expectThrowsClass(() => parseSimpleTlvList(fromHex('07 02 41')), ApduParseError, /declares 2 bytes but only 1 remain/);
+    expectThrowsClass(
+      () => parseSimpleTlvList(fromHex('07 02 41')),
+      ApduParseError,
+      /declares 2 bytes but only 1 remain/,
+    );
   });
 
   it('encodes tags 00..FF and values up to 255 bytes, at the bounds', () => {
     expect(toHex(encodeSimpleTlv(0, new Uint8Array(0)))).toBe('0000');
     expect(toHex(encodeSimpleTlv(0xff, Uint8Array.of(0xaa)))).toBe('FF01AA');
     expect(encodeSimpleTlv(1, new Uint8Array(255))[1]).toBe(0xff);
-    for (const tag of [-1, 1.5, 0x100]) expectThrowsClass(() => encodeSimpleTlv(tag, new Uint8Array(1)), ApduEncodeError, /0\.\.255/);
+    for (const tag of [-1, 1.5, 0x100])
+      expectThrowsClass(() => encodeSimpleTlv(tag, new Uint8Array(1)), ApduEncodeError, /0\.\.255/);
   });
 
   it('refuses a value over 255 bytes or a tag over FF', () => {
@@ -308,11 +342,14 @@ group('SSC simple TLV records', () => {
     expectThrowsClass(() => encodeSimpleTlv(0x100, new Uint8Array(1)), ApduEncodeError, /0\.\.255/);
   });
 
-  test.prop([fc.integer({ min: 0, max: 255 }), fc.uint8Array({ maxLength: 255 })])('parseSimpleTlv(encodeSimpleTlv(t, v)) round-trips', (tag, value) => {
-    const back = parseSimpleTlv(encodeSimpleTlv(tag, value));
-    expect(back.tag).toBe(tag);
-    expect(toHex(back.value)).toBe(toHex(value));
-  });
+  test.prop([fc.integer({ min: 0, max: 255 }), fc.uint8Array({ maxLength: 255 })])(
+    'parseSimpleTlv(encodeSimpleTlv(t, v)) round-trips',
+    (tag, value) => {
+      const back = parseSimpleTlv(encodeSimpleTlv(tag, value));
+      expect(back.tag).toBe(tag);
+      expect(toHex(back.value)).toBe(toHex(value));
+    },
+  );
 
   test.prop([fc.uint8Array({ maxLength: 300 })])('random bytes: one record or ApduParseError', (bytes) => {
     try {

@@ -38,7 +38,8 @@ class FakeVpcd {
   async waitPeers(n: number, timeoutMs = 3000): Promise<Peer> {
     const deadline = Date.now() + timeoutMs;
     while (this.peers.length < n) {
-      if (Date.now() > deadline) throw new Error(`only ${this.peers.length} of ${n} connections within ${timeoutMs} ms`);
+      if (Date.now() > deadline)
+        throw new Error(`only ${this.peers.length} of ${n} connections within ${timeoutMs} ms`);
       await sleep(5);
     }
     return this.peers[n - 1]!;
@@ -108,7 +109,9 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-async function setup(options?: { reconnect?: { initialDelayMs?: number; factor?: number; maxAttempts?: number } | false }) {
+async function setup(options?: {
+  reconnect?: { initialDelayMs?: number; factor?: number; maxAttempts?: number } | false;
+}) {
   const vpcd = await new FakeVpcd().listen();
   cleanups.push(() => vpcd.stop());
   const card = new FixedCard('3B 80 80 01 01', { '00A4000C023F00': '9000' });
@@ -192,7 +195,9 @@ describe('VpcdConnection over TCP', () => {
     await vpcd.stop();
     await until('three failed attempts', () => events.filter((e) => e.type === 'connect-failed').length >= 3);
     const failures = events.filter((e) => e.type === 'connect-failed');
-    expect(failures.slice(0, 3).map((e) => e.type === 'connect-failed' && [e.attempt, e.retryInMs, e.willRetry])).toEqual([
+    expect(
+      failures.slice(0, 3).map((e) => e.type === 'connect-failed' && [e.attempt, e.retryInMs, e.willRetry]),
+    ).toEqual([
       [1, 40, true],
       [2, 80, true],
       [3, 160, true],

@@ -10,13 +10,11 @@ const payload = fc.oneof(
   { weight: 2, arbitrary: fc.constantFrom(Uint8Array.of(0), Uint8Array.of(1), Uint8Array.of(2), Uint8Array.of(4)) },
   {
     weight: 1,
-    arbitrary: fc
-      .tuple(fc.integer({ min: 256, max: 70_000 }), fc.integer({ min: 0, max: 255 }))
-      .map(([n, seed]) => {
-        const bytes = new Uint8Array(Math.min(n, VPCD_MAX_FRAME));
-        for (let i = 0; i < bytes.length; i += 1) bytes[i] = (i * 31 + seed) & 0xff;
-        return bytes;
-      }),
+    arbitrary: fc.tuple(fc.integer({ min: 256, max: 70_000 }), fc.integer({ min: 0, max: 255 })).map(([n, seed]) => {
+      const bytes = new Uint8Array(Math.min(n, VPCD_MAX_FRAME));
+      for (let i = 0; i < bytes.length; i += 1) bytes[i] = (i * 31 + seed) & 0xff;
+      return bytes;
+    }),
   },
 );
 
@@ -64,7 +62,7 @@ describe('encodeFrame', () => {
 });
 
 describe('FrameDecoder', () => {
-  it('reassembles vpcd\'s two-send frames: length, then payload', () => {
+  it("reassembles vpcd's two-send frames: length, then payload", () => {
     const d = new FrameDecoder();
     expect(d.push(Uint8Array.of(0x00, 0x07))).toEqual([]);
     expect(d.pendingBytes).toBe(2);
@@ -91,7 +89,7 @@ describe('FrameDecoder', () => {
     expect(frames).toEqual([[0x04], [], [0x01], [0x80, 0xca, 0x9f, 0x17, 0x00]]);
   });
 
-  it('hands out copies, not views of the caller\'s chunk', () => {
+  it("hands out copies, not views of the caller's chunk", () => {
     const chunk = concatBytes(encodeFrame(Uint8Array.of(1, 2, 3)));
     const [frame] = new FrameDecoder().push(chunk);
     chunk.fill(0xee);

@@ -52,7 +52,11 @@ describe('answerVpcdMessage: control bytes', () => {
 
   it('answers "no card" (empty reply) when the card throws on the ATR request', () => {
     const card = new FixedCard();
-    Object.defineProperty(card, 'atr', { get: () => { throw new Error('broken'); } });
+    Object.defineProperty(card, 'atr', {
+      get: () => {
+        throw new Error('broken');
+      },
+    });
     const { reply, events } = run(card, Uint8Array.of(0x04));
     expect(reply).toBe('');
     expect(events).toMatchObject([{ type: 'control' }, { type: 'warning', code: 'CARD_THREW' }]);
@@ -111,7 +115,9 @@ describe('answerVpcdMessage: APDUs', () => {
     expect(run(card, fromHex('00B0000000'), false).events).toEqual([]);
     expect(run(card, Uint8Array.of(0x04), false).events).toEqual([]);
     card.fallback = () => new Uint8Array(1);
-    expect(run(card, fromHex('00B0000000'), false).events).toMatchObject([{ type: 'warning', code: 'RESPONSE_TOO_SHORT' }]);
+    expect(run(card, fromHex('00B0000000'), false).events).toMatchObject([
+      { type: 'warning', code: 'RESPONSE_TOO_SHORT' },
+    ]);
   });
 });
 
@@ -159,9 +165,9 @@ describe('formatVpcdEvent', () => {
     expect(formatVpcdEvent({ type: 'connected', host: '127.0.0.2', port: 35963, attempt: 1 })).toBe(
       'vpcd: connected to 127.0.0.2:35963',
     );
-    expect(
-      formatVpcdEvent({ type: 'disconnected', reason: 'peer', willRetry: true, retryInMs: 100 }),
-    ).toBe('vpcd: disconnected (connection closed by pcscd); retrying in 100 ms');
+    expect(formatVpcdEvent({ type: 'disconnected', reason: 'peer', willRetry: true, retryInMs: 100 })).toBe(
+      'vpcd: disconnected (connection closed by pcscd); retrying in 100 ms',
+    );
     expect(
       formatVpcdEvent({ type: 'connect-failed', attempt: 3, error: new Error('ECONNREFUSED'), willRetry: false }),
     ).toBe('vpcd: connect attempt 3 failed (ECONNREFUSED); giving up');

@@ -39,7 +39,10 @@ describe.runIf(lab.run)('vpcd bridge behind a real pcscd reader', () => {
     }
   });
 
-  async function insert(card: FixedCard, log?: (line: string) => void): Promise<{ bridge: VpcdConnection; events: VpcdEvent[] }> {
+  async function insert(
+    card: FixedCard,
+    log?: (line: string) => void,
+  ): Promise<{ bridge: VpcdConnection; events: VpcdEvent[] }> {
     const bridge = await connectToVpcd({
       card,
       host: CARD_HOST,

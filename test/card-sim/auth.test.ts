@@ -101,7 +101,9 @@ for (const algorithm of ['3des', 'sm4'] as CardAlgorithm[]) {
       const card = testCard({ algorithm });
       selectSsse(card);
       send(card, '0084000008');
-      expect(sw(card, concatBytes(Uint8Array.of(0x00, 0x82, 0x00, KID.RK, size + 1), new Uint8Array(size + 1)))).toBe('6700');
+      expect(sw(card, concatBytes(Uint8Array.of(0x00, 0x82, 0x00, KID.RK, size + 1), new Uint8Array(size + 1)))).toBe(
+        '6700',
+      );
       expect(sw(card, concatBytes(Uint8Array.of(0x00, 0x82, 0x00, 0x33, size), new Uint8Array(size)))).toBe('6A88');
       expect(sw(card, concatBytes(Uint8Array.of(0x00, 0x82, 0x00, KID.IAK, size), new Uint8Array(size)))).toBe('6A88');
       expect(sw(card, concatBytes(Uint8Array.of(0x00, 0x82, 0x01, KID.RK, size), new Uint8Array(size)))).toBe('6A86');

@@ -128,7 +128,9 @@ export function buildTestTree(options: FixtureOptions = {}): MasterFile {
     structure: 'cyclic',
     recordLength: 85,
     maxRecords: 4,
-    records: Array.from({ length: works }, (_, i) => workRecord(`E00000${works - i}`, `2010010${works - i}`, `单位${works - i}`)),
+    records: Array.from({ length: works }, (_, i) =>
+      workRecord(`E00000${works - i}`, `2010010${works - i}`, `单位${works - i}`),
+    ),
     read: afterPinOrKey('app', KID.UK),
     write: afterKey(KID.UK),
   });
@@ -164,7 +166,10 @@ export function buildTestTree(options: FixtureOptions = {}): MasterFile {
     recordLength: 64,
     maxRecords: 1,
     records: [
-      encodeBerTlv(0x70, concatBytes(encodeBerTlv(0x5a, fromHex(`${PAN}F`)), encodeBerTlv(0x5f20, encodeAn('ZHANG/SAN', 9)))),
+      encodeBerTlv(
+        0x70,
+        concatBytes(encodeBerTlv(0x5a, fromHex(`${PAN}F`)), encodeBerTlv(0x5f20, encodeAn('ZHANG/SAN', 9))),
+      ),
     ],
     read: ALWAYS,
     write: NEVER,
@@ -173,9 +178,7 @@ export function buildTestTree(options: FixtureOptions = {}): MasterFile {
 }
 
 /** A powered test card. */
-export function testCard(
-  options: FixtureOptions & Omit<Partial<SimulatedCardOptions>, 'tree'> = {},
-): SimulatedCard {
+export function testCard(options: FixtureOptions & Omit<Partial<SimulatedCardOptions>, 'tree'> = {}): SimulatedCard {
   const { algorithm, appPolicy, workRecords, ...cardOptions } = options;
   const fixture: FixtureOptions = {};
   if (algorithm !== undefined) fixture.algorithm = algorithm;
@@ -213,7 +216,12 @@ export function referenceCryptogram(algorithm: CardAlgorithm, key: Uint8Array, c
 }
 
 /** GET CHALLENGE 8 + EXTERNAL AUTHENTICATE with the test key `kid`; returns the SW of the latter. */
-export function externalAuth(card: SimulatedCard, kid: number, algorithm: CardAlgorithm = '3des', key = testKey(kid)): number {
+export function externalAuth(
+  card: SimulatedCard,
+  kid: number,
+  algorithm: CardAlgorithm = '3des',
+  key = testKey(kid),
+): number {
   const ch = send(card, '0084000008');
   if (ch.sw !== 0x9000) return ch.sw;
   const crypt = referenceCryptogram(algorithm, key, ch.data);

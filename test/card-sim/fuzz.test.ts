@@ -1,7 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { concatBytes, fromHex } from '../../src/apdu/index.js';
-import { SimulatedCard, buildSscTree, exportState, importState, samplePerson, type CardState } from '../../src/card-sim/index.js';
+import {
+  SimulatedCard,
+  buildSscTree,
+  exportState,
+  importState,
+  samplePerson,
+  type CardState,
+} from '../../src/card-sim/index.js';
 import { send } from '../support/card-exchange.js';
 import { buildTestTree, hex } from './fixtures.js';
 import { reportFigures, soakCount, soakTimeout } from '../soak.js';
@@ -37,7 +44,28 @@ function validSw1(sw1: number): boolean {
 const nearApdu = fc
   .tuple(
     fc.constantFrom(0x00, 0x80, 0x84, 0x04, 0x0c, 0xff, 0x10),
-    fc.constantFrom(0xa4, 0xb0, 0xd6, 0xb2, 0xdc, 0xe2, 0x20, 0x24, 0x5e, 0x84, 0x82, 0x88, 0xca, 0xa8, 0xc0, 0x00, 0xb1, 0x1e, 0x18, 0x16),
+    fc.constantFrom(
+      0xa4,
+      0xb0,
+      0xd6,
+      0xb2,
+      0xdc,
+      0xe2,
+      0x20,
+      0x24,
+      0x5e,
+      0x84,
+      0x82,
+      0x88,
+      0xca,
+      0xa8,
+      0xc0,
+      0x00,
+      0xb1,
+      0x1e,
+      0x18,
+      0x16,
+    ),
     fc.integer({ min: 0, max: 255 }),
     fc.integer({ min: 0, max: 255 }),
     fc.uint8Array({ maxLength: 300 }),
@@ -117,8 +145,14 @@ const step: fc.Arbitrary<Step> = fc.oneof(
   { weight: 8, arbitrary: fc.uint8Array({ maxLength: 280 }).map((bytes): Step => ({ kind: 'apdu', bytes })) },
   { weight: 10, arbitrary: nearApdu.map((bytes): Step => ({ kind: 'apdu', bytes })) },
   { weight: 12, arbitrary: mutatedApdu.map((bytes): Step => ({ kind: 'apdu', bytes })) },
-  { weight: 1, arbitrary: fc.constantFrom<Step>({ kind: 'warm' }, { kind: 'cold' }, { kind: 'power-off' }, { kind: 'power-on' }) },
-  { weight: 1, arbitrary: fc.constantFrom<Step>({ kind: 'fail-next-save' }, { kind: 'restart' }, { kind: 'torn-verify' }) },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom<Step>({ kind: 'warm' }, { kind: 'cold' }, { kind: 'power-off' }, { kind: 'power-on' }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom<Step>({ kind: 'fail-next-save' }, { kind: 'restart' }, { kind: 'torn-verify' }),
+  },
 );
 
 /** Every counter of a state within its limit. */
@@ -126,7 +160,9 @@ function countersWithinLimits(state: CardState): boolean {
   let ok = true;
   const stack = [state.mf];
   for (let df = stack.pop(); df !== undefined; df = stack.pop()) {
-    for (const p of df.pins) ok &&= p.record.triesLeft >= 0 && p.record.triesLeft <= p.record.tryLimit && p.record.tryLimit === p.policy.tryLimit;
+    for (const p of df.pins)
+      ok &&=
+        p.record.triesLeft >= 0 && p.record.triesLeft <= p.record.tryLimit && p.record.tryLimit === p.policy.tryLimit;
     for (const k of df.keys) ok &&= k.triesLeft >= 0 && k.triesLeft <= k.tryLimit;
     for (const c of df.children) if (c.type === 'df') stack.push(c);
   }
@@ -140,8 +176,17 @@ interface Rig {
   bugs: string[];
 }
 
-function newRig(tree: () => ReturnType<typeof buildTestTree>, transmission: 'T=0' | 'T=1', extendedLength: boolean): Rig {
-  const rig: Rig = { card: undefined as unknown as SimulatedCard, saved: undefined as unknown as CardState, failNext: false, bugs: [] };
+function newRig(
+  tree: () => ReturnType<typeof buildTestTree>,
+  transmission: 'T=0' | 'T=1',
+  extendedLength: boolean,
+): Rig {
+  const rig: Rig = {
+    card: undefined as unknown as SimulatedCard,
+    saved: undefined as unknown as CardState,
+    failNext: false,
+    bugs: [],
+  };
   const attach = (card: SimulatedCard): void => {
     rig.card = card;
     rig.saved = card.exportState();
@@ -160,7 +205,8 @@ function newRig(tree: () => ReturnType<typeof buildTestTree>, transmission: 'T=0
     },
   };
   attach(new SimulatedCard({ ...options, tree: tree() }));
-  (rig as Rig & { restart: () => void }).restart = () => attach(SimulatedCard.fromState(JSON.parse(JSON.stringify(rig.saved)), options));
+  (rig as Rig & { restart: () => void }).restart = () =>
+    attach(SimulatedCard.fromState(JSON.parse(JSON.stringify(rig.saved)), options));
   return rig;
 }
 
@@ -173,52 +219,64 @@ describe('fuzzing transmit', () => {
         let answered6581 = 0;
         // Each card is built once and every sequence starts from a copy of its state: personalizing
         // (an SM2 key pair for the 3.00 card) per sequence would cost more than the commands.
-        const states = [buildTestTree(), buildTestTree({ algorithm: 'sm4' }), buildSscTree(samplePerson('wang-yan')), buildSscTree(samplePerson('zhang-wei'))].map(
-          (tree) => JSON.stringify(exportState(tree)),
-        );
+        const states = [
+          buildTestTree(),
+          buildTestTree({ algorithm: 'sm4' }),
+          buildSscTree(samplePerson('wang-yan')),
+          buildSscTree(samplePerson('zhang-wei')),
+        ].map((tree) => JSON.stringify(exportState(tree)));
         const trees = states.map((state) => () => importState(JSON.parse(state) as CardState));
-        const property = fc.property(fc.nat({ max: trees.length - 1 }), fc.boolean(), fc.array(step, { minLength: 1, maxLength: 60 }), (which, extendedLength, steps) => {
-          const rig = newRig(trees[which] as () => ReturnType<typeof buildTestTree>, transmission, extendedLength) as Rig & { restart: () => void };
-          for (const s of steps) {
-            if (s.kind === 'apdu') {
-              const out = rig.card.transmit(s.bytes);
-              sent += 1;
-              expect(out).toBeInstanceOf(Uint8Array);
-              expect(out.length).toBeGreaterThanOrEqual(2);
-              expect(validSw1(out[out.length - 2] as number)).toBe(true);
-              if (out[out.length - 2] === 0x65 && out[out.length - 1] === 0x81) answered6581 += 1;
-            } else if (s.kind === 'warm' || s.kind === 'cold') rig.card.reset(s.kind);
-            else if (s.kind === 'power-off') rig.card.powerOff();
-            else if (s.kind === 'power-on') rig.card.powerOn();
-            else if (s.kind === 'fail-next-save') rig.failNext = true;
-            else if (s.kind === 'restart') rig.restart();
-            else {
-              // A VERIFY whose spent try cannot be saved: the power fails under the write.
-              if (!rig.card.powered) rig.card.powerOn();
-              rig.card.transmit(SELECT_SSSE);
-              rig.failNext = true;
-              const out = rig.card.transmit(fromHex('0020000003999999'));
-              sent += 2;
-              if (out[0] === 0x65 && out[1] === 0x81) answered6581 += 1;
+        const property = fc.property(
+          fc.nat({ max: trees.length - 1 }),
+          fc.boolean(),
+          fc.array(step, { minLength: 1, maxLength: 60 }),
+          (which, extendedLength, steps) => {
+            const rig = newRig(
+              trees[which] as () => ReturnType<typeof buildTestTree>,
+              transmission,
+              extendedLength,
+            ) as Rig & { restart: () => void };
+            for (const s of steps) {
+              if (s.kind === 'apdu') {
+                const out = rig.card.transmit(s.bytes);
+                sent += 1;
+                expect(out).toBeInstanceOf(Uint8Array);
+                expect(out.length).toBeGreaterThanOrEqual(2);
+                expect(validSw1(out[out.length - 2] as number)).toBe(true);
+                if (out[out.length - 2] === 0x65 && out[out.length - 1] === 0x81) answered6581 += 1;
+              } else if (s.kind === 'warm' || s.kind === 'cold') rig.card.reset(s.kind);
+              else if (s.kind === 'power-off') rig.card.powerOff();
+              else if (s.kind === 'power-on') rig.card.powerOn();
+              else if (s.kind === 'fail-next-save') rig.failNext = true;
+              else if (s.kind === 'restart') rig.restart();
+              else {
+                // A VERIFY whose spent try cannot be saved: the power fails under the write.
+                if (!rig.card.powered) rig.card.powerOn();
+                rig.card.transmit(SELECT_SSSE);
+                rig.failNext = true;
+                const out = rig.card.transmit(fromHex('0020000003999999'));
+                sent += 2;
+                if (out[0] === 0x65 && out[1] === 0x81) answered6581 += 1;
+              }
             }
-          }
-          expect(rig.bugs).toEqual([]);
-          const state = rig.card.exportState();
-          // What the card holds is what it last saved: a failed save was rolled back.
-          expect(state).toEqual(rig.saved);
-          expect(exportState(importState(JSON.parse(JSON.stringify(state))))).toEqual(state);
-          expect(countersWithinLimits(state)).toBe(true);
-          if (!rig.card.powered) rig.card.powerOn();
-          const mf = send(rig.card, '00A40000023F0000');
-          if (state.cardBlocked) expect(mf.sw).toBe(0x6a81);
-          else if (transmission === 'T=1') {
-            expect(mf.sw).toBe(0x9000);
-            expect(hex(mf.data)).toBe('6F0483023F00');
-          } else {
-            expect(mf.sw).toBe(0x6106);
-            expect(hex(send(rig.card, '00C0000006').data)).toBe('6F0483023F00');
-          }
-        });
+            expect(rig.bugs).toEqual([]);
+            const state = rig.card.exportState();
+            // What the card holds is what it last saved: a failed save was rolled back.
+            expect(state).toEqual(rig.saved);
+            expect(exportState(importState(JSON.parse(JSON.stringify(state))))).toEqual(state);
+            expect(countersWithinLimits(state)).toBe(true);
+            if (!rig.card.powered) rig.card.powerOn();
+            const mf = send(rig.card, '00A40000023F0000');
+            if (state.cardBlocked) expect(mf.sw).toBe(0x6a81);
+            else if (transmission === 'T=1') {
+              expect(mf.sw).toBe(0x9000);
+              expect(hex(mf.data)).toBe('6F0483023F00');
+            } else {
+              expect(mf.sw).toBe(0x6106);
+              expect(hex(send(rig.card, '00C0000006').data)).toBe('6F0483023F00');
+            }
+          },
+        );
         while (sent < APDUS_PER_MODE) fc.assert(property, { numRuns: 200 });
         expect(sent).toBeGreaterThanOrEqual(APDUS_PER_MODE);
         // The mix did reach the failed-save path.

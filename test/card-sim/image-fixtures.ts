@@ -16,7 +16,12 @@ export function openImageFile(path: string, key: ImageKey | undefined = resolveI
   const file = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown> & { seal: Seal; sealedState: string };
   const { seal, sealedState, ...header } = file;
   const h = header as Omit<CardImage, 'state'>;
-  const opened = openSealedBytes(key, [CARD_IMAGE_FORMAT, 3, h.created, h.saved, h.spec, h.transmission, h.extendedLength], seal, sealedState);
+  const opened = openSealedBytes(
+    key,
+    [CARD_IMAGE_FORMAT, 3, h.created, h.saved, h.spec, h.transmission, h.extendedLength],
+    seal,
+    sealedState,
+  );
   if (!opened.ok) throw new Error(`${path}: cannot open (${opened.problem})`);
   return { ...h, state: JSON.parse(Buffer.from(opened.plaintext).toString('utf8')) as CardState };
 }
@@ -25,7 +30,11 @@ export function openImageFile(path: string, key: ImageKey | undefined = resolveI
  * The image as it was written before sealing (version 2, the state in clear): `edit` may change it
  * first, into anything (the JSON form, unchecked).
  */
-export function writeUnsealedImage(path: string, image: CardImage, edit: (json: EditableJson) => void = () => {}): void {
+export function writeUnsealedImage(
+  path: string,
+  image: CardImage,
+  edit: (json: EditableJson) => void = () => {},
+): void {
   const json = JSON.parse(JSON.stringify({ ...image, version: 2 })) as EditableJson;
   edit(json);
   writeFileSync(path, `${JSON.stringify(json, null, 2)}\n`);
@@ -35,7 +44,11 @@ export function writeUnsealedImage(path: string, image: CardImage, edit: (json: 
  * Opens the sealed image, lets `edit` change its clear form, and seals it again with the same key:
  * what the key's holder can do by hand (bypassing `card set` and its checks).
  */
-export function resealImage(path: string, edit: (image: EditableJson) => void, key = resolveImageKey() as ImageKey): void {
+export function resealImage(
+  path: string,
+  edit: (image: EditableJson) => void,
+  key = resolveImageKey() as ImageKey,
+): void {
   const image = openImageFile(path, key);
   edit(image);
   writeFileSync(path, sealedImageText(image, key));
@@ -50,9 +63,22 @@ export function testImageKey(fill: number): ImageKey {
  * Writes a sealed image whose state is `stateText` (JSON text, for states too deep for
  * JSON.stringify), with the header of `image`.
  */
-export function writeSealedStateText(path: string, image: CardImage, stateText: string, key = resolveImageKey() as ImageKey): void {
+export function writeSealedStateText(
+  path: string,
+  image: CardImage,
+  stateText: string,
+  key = resolveImageKey() as ImageKey,
+): void {
   const { state: _state, ...header } = image;
-  const h = [CARD_IMAGE_FORMAT, 3, header.created, header.saved, header.spec, header.transmission, header.extendedLength];
+  const h = [
+    CARD_IMAGE_FORMAT,
+    3,
+    header.created,
+    header.saved,
+    header.spec,
+    header.transmission,
+    header.extendedLength,
+  ];
   const { seal, data } = sealBytes(key, h, Buffer.from(stateText, 'utf8'));
   writeFileSync(path, JSON.stringify({ ...header, version: 3, seal, sealedState: data }));
 }

@@ -76,11 +76,15 @@ group('the per-user key file', () => {
     chmodSync(file, 0o644);
     const open = keyError(() => resolveImageKey({ env }));
     expect(open.code).toBe('IMAGE_KEY_INVALID');
-    expect(open.message).toBe(`image key file ${file} can be read or written by other users (mode 644); chmod 600 ${file}`);
+    expect(open.message).toBe(
+      `image key file ${file} can be read or written by other users (mode 644); chmod 600 ${file}`,
+    );
     chmodSync(file, 0o600);
     writeFileSync(file, `${HEX_KEY.slice(0, 60)}zz\n`);
     const bad = keyError(() => resolveImageKey({ env }));
-    expect(bad.message).toBe(`image key file ${file} is not 64 hex digits (a 32-byte key); make one with \`openssl rand -hex 32\``);
+    expect(bad.message).toBe(
+      `image key file ${file} is not 64 hex digits (a 32-byte key); make one with \`openssl rand -hex 32\``,
+    );
     expect(bad.message).not.toContain(HEX_KEY.slice(0, 8));
   });
 
@@ -89,7 +93,9 @@ group('the per-user key file', () => {
     writeFileSync(join(dir, 'not-a-dir'), '');
     const err = keyError(() => resolveImageKey({ env: { XDG_CONFIG_HOME: join(dir, 'not-a-dir') }, create: true }));
     expect(err.code).toBe('IMAGE_KEY_UNAVAILABLE');
-    expect(err.message).toBe(`image key file ${join(dir, 'not-a-dir', 'sscard', 'image.key')} cannot be used (ENOTDIR)`);
+    expect(err.message).toBe(
+      `image key file ${join(dir, 'not-a-dir', 'sscard', 'image.key')} cannot be used (ENOTDIR)`,
+    );
   });
 });
 
@@ -105,7 +111,9 @@ group('SSCARD_IMAGE_KEY', () => {
     for (const value of [HEX_KEY.slice(2), `${HEX_KEY}00`, `${HEX_KEY.slice(0, 62)}gg`, 'secret passphrase']) {
       const err = keyError(() => resolveImageKey({ env: { SSCARD_IMAGE_KEY: value } }));
       expect(err.code).toBe('IMAGE_KEY_INVALID');
-      expect(err.message).toBe('SSCARD_IMAGE_KEY is not 64 hex digits (a 32-byte key); make one with `openssl rand -hex 32`');
+      expect(err.message).toBe(
+        'SSCARD_IMAGE_KEY is not 64 hex digits (a 32-byte key); make one with `openssl rand -hex 32`',
+      );
     }
   });
 });

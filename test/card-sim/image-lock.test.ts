@@ -1,6 +1,17 @@
 import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  symlinkSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe as group, expect, it } from 'vitest';
@@ -33,7 +44,8 @@ beforeEach(() => {
   saveCardImage(image, buildSscCard(samplePerson('zhang-wei')));
 });
 afterEach(() => {
-  for (const child of children.splice(0)) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  for (const child of children.splice(0))
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -67,8 +79,13 @@ function lockHolderPid(): number {
 }
 
 /** Starts the child in `mode`; resolves once it holds the image (it printed 'locked'). */
-function startChild(mode: 'hold' | 'exit', ...args: string[]): Promise<{ child: ChildProcess; exited: Promise<number | null> }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', CHILD, mode, image, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+function startChild(
+  mode: 'hold' | 'exit',
+  ...args: string[]
+): Promise<{ child: ChildProcess; exited: Promise<number | null> }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', CHILD, mode, image, ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   children.push(child);
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   let out = '';
@@ -156,10 +173,14 @@ group('card image lock', () => {
 
   it('never judges a lock of another host stale, and reports an unreadable lock file', () => {
     const text = writeLock({ pid: deadPid(), host: 'some-other-host.invalid' });
-    expect(lockError(() => openCardImage(image, { lockTimeoutMs: 50 })).message).toContain('on some-other-host.invalid');
+    expect(lockError(() => openCardImage(image, { lockTimeoutMs: 50 })).message).toContain(
+      'on some-other-host.invalid',
+    );
     expect(readFileSync(lockFile, 'utf8')).toBe(text);
     writeFileSync(lockFile, '');
-    expect(lockError(() => openCardImage(image, { lockTimeoutMs: 50 })).message).toMatch(/lock file .* cannot be understood/);
+    expect(lockError(() => openCardImage(image, { lockTimeoutMs: 50 })).message).toMatch(
+      /lock file .* cannot be understood/,
+    );
   });
 
   it('lockCardImage alone guards writers that do not open the card (the file need not exist)', () => {
@@ -186,7 +207,9 @@ group('card image lock', () => {
     const log = join(dir, 'turns.log');
     writeFileSync(log, '');
     const runs = Array.from({ length: 4 }, () => {
-      const child = spawn(process.execPath, ['--import', 'tsx', CHILD, 'turn', image, log], { stdio: ['ignore', 'ignore', 'pipe'] });
+      const child = spawn(process.execPath, ['--import', 'tsx', CHILD, 'turn', image, log], {
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
       children.push(child);
       let err = '';
       child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
@@ -218,7 +241,10 @@ group('card image lock', () => {
     closeCardImage(card);
     expect(lstatSync(link).isSymbolicLink()).toBe(true);
     expect(openImageFile(image).state).toEqual(openImageFile(link).state);
-    expect((openImageFile(image).state.mf.children[0] as { pins: { record: { triesLeft: number } }[] }).pins[0]?.record.triesLeft).toBe(2);
+    expect(
+      (openImageFile(image).state.mf.children[0] as { pins: { record: { triesLeft: number } }[] }).pins[0]?.record
+        .triesLeft,
+    ).toBe(2);
     expect(readdirSync(dir).sort()).toEqual(['card.json', 'link.json']);
   });
 
@@ -250,7 +276,13 @@ group('card image lock', () => {
   it("removes what killed writers left: their lock temporaries, a dead guard, a save's temporary", () => {
     const dead = deadPid();
     const holder = (pid: number) =>
-      JSON.stringify({ pid, host: hostname(), processStarted: '2024-01-01T00:00:00.000Z', acquired: '2024-01-01T00:00:01.000Z', token: 'ab' });
+      JSON.stringify({
+        pid,
+        host: hostname(),
+        processStarted: '2024-01-01T00:00:00.000Z',
+        acquired: '2024-01-01T00:00:01.000Z',
+        token: 'ab',
+      });
     const old = new Date(Date.now() - 2 * UNKNOWN_HOLDER_STALE_MS);
     writeFileSync(`${lockFile}.${dead}.0badf00d.new`, holder(dead));
     writeFileSync(`${lockFile}.break.${dead}.1badf00d.new`, holder(dead));
@@ -258,10 +290,18 @@ group('card image lock', () => {
     utimesSync(`${lockFile}.${dead}.2badf00d.new`, old, old);
     writeFileSync(join(dir, `.card.json.${dead}.3badf00d.tmp`), 'half a save');
     // Not a dead writer's: a temporary of a live process, and an empty one younger than the limit.
-    writeFileSync(`${lockFile}.${process.pid}.4badf00d.new`, JSON.stringify({ ...JSON.parse(holder(process.pid)), processStarted: new Date(Date.now() - process.uptime() * 1000).toISOString() }));
+    writeFileSync(
+      `${lockFile}.${process.pid}.4badf00d.new`,
+      JSON.stringify({
+        ...JSON.parse(holder(process.pid)),
+        processStarted: new Date(Date.now() - process.uptime() * 1000).toISOString(),
+      }),
+    );
     writeFileSync(`${lockFile}.${dead}.5badf00d.new`, '');
     closeCardImage(openCardImage(image, { lockTimeoutMs: 0 }));
-    expect(readdirSync(dir).sort()).toEqual(['card.json', `card.json.lock.${dead}.5badf00d.new`, `card.json.lock.${process.pid}.4badf00d.new`].sort());
+    expect(readdirSync(dir).sort()).toEqual(
+      ['card.json', `card.json.lock.${dead}.5badf00d.new`, `card.json.lock.${process.pid}.4badf00d.new`].sort(),
+    );
   });
 
   it('never waits on a dead holder: a stale lock beside an unreadable guard, an empty lock, once they are old', () => {

@@ -121,11 +121,15 @@ describe('the write-ahead log of an opened image', () => {
     const image = readFileSync(path, 'utf8');
     writeFileSync(`${path}.log`, 'x'.repeat(MAX_IMAGE_LOG_BYTES + 1));
     const big = expectThrowsClass(() => openCardImage(path), CardImageError, { code: 'CARD_IMAGE_INVALID' });
-    expect(big.message).toBe(`card image ${path}: its log ${path}.log is ${MAX_IMAGE_LOG_BYTES + 1} bytes, more than a log holds (at most ${MAX_IMAGE_LOG_BYTES})`);
+    expect(big.message).toBe(
+      `card image ${path}: its log ${path}.log is ${MAX_IMAGE_LOG_BYTES + 1} bytes, more than a log holds (at most ${MAX_IMAGE_LOG_BYTES})`,
+    );
     expect(readFileSync(`${path}.log`, 'utf8')).toHaveLength(MAX_IMAGE_LOG_BYTES + 1);
     rmSync(`${path}.log`);
     mkdirSync(`${path}.log`);
-    expect(expectThrowsClass(() => readCardImage(path), CardImageError).message).toMatch(/its log .* (is not a regular file|cannot be read)/);
+    expect(expectThrowsClass(() => readCardImage(path), CardImageError).message).toMatch(
+      /its log .* (is not a regular file|cannot be read)/,
+    );
     expect(readFileSync(path, 'utf8')).toBe(image);
   });
 

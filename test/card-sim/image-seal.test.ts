@@ -134,13 +134,29 @@ group('an image edited without the key is refused, naming the file and what is w
       ['seal.iv', edited(text, 'seal.iv', '00'.repeat(12)), 'CARD_IMAGE_TAMPERED'],
       ['seal.tag', edited(text, 'seal.tag', '00'.repeat(16)), 'CARD_IMAGE_TAMPERED'],
       ['seal.keyId', edited(text, 'seal.keyId', '0123456789abcdef'), 'CARD_IMAGE_OTHER_KEY'],
-      ['sealedState, one character', edited(text, 'sealedState', flipBase64(original.sealedState, 40)), 'CARD_IMAGE_TAMPERED'],
+      [
+        'sealedState, one character',
+        edited(text, 'sealedState', flipBase64(original.sealedState, 40)),
+        'CARD_IMAGE_TAMPERED',
+      ],
       ['sealedState, cut short', edited(text, 'sealedState', original.sealedState.slice(0, -8)), 'CARD_IMAGE_TAMPERED'],
-      ['sealedState of another card, same key', edited(text, 'sealedState', otherJson.sealedState), 'CARD_IMAGE_TAMPERED'],
-      ['seal and sealedState of another card', edited(edited(text, 'seal', otherJson.seal), 'sealedState', otherJson.sealedState), 'CARD_IMAGE_TAMPERED'],
+      [
+        'sealedState of another card, same key',
+        edited(text, 'sealedState', otherJson.sealedState),
+        'CARD_IMAGE_TAMPERED',
+      ],
+      [
+        'seal and sealedState of another card',
+        edited(edited(text, 'seal', otherJson.seal), 'sealedState', otherJson.sealedState),
+        'CARD_IMAGE_TAMPERED',
+      ],
       ['seal.cipher', edited(text, 'seal.cipher', 'aes-128-gcm'), 'CARD_IMAGE_INVALID'],
       ['seal.iv, not hex', edited(text, 'seal.iv', 'zz'.repeat(12)), 'CARD_IMAGE_INVALID'],
-      ['sealedState, not base64', edited(text, 'sealedState', `${original.sealedState.slice(0, -4)}*!*!`), 'CARD_IMAGE_INVALID'],
+      [
+        'sealedState, not base64',
+        edited(text, 'sealedState', `${original.sealedState.slice(0, -4)}*!*!`),
+        'CARD_IMAGE_INVALID',
+      ],
       ['seal removed', edited(text, 'seal', undefined), 'CARD_IMAGE_INVALID'],
       ['the state in clear beside the seal', edited(text, 'state', openImageFile(path).state), 'CARD_IMAGE_INVALID'],
       ['version 2 with the sealed fields', edited(text, 'version', 2), 'CARD_IMAGE_INVALID'],
@@ -169,24 +185,33 @@ group('an image edited without the key is refused, naming the file and what is w
     let refused = 0;
     let harmless = 0;
     fc.assert(
-      fc.property(fc.nat({ max: text.length - 1 }), fc.integer({ min: 0x20, max: 0x7e }), fc.constantFrom('replace', 'insert', 'delete'), (at, code, how) => {
-        const c = String.fromCharCode(code);
-        const damaged =
-          how === 'replace' ? `${text.slice(0, at)}${c}${text.slice(at + 1)}` : how === 'insert' ? `${text.slice(0, at)}${c}${text.slice(at)}` : `${text.slice(0, at)}${text.slice(at + 1)}`;
-        writeFileSync(path, damaged);
-        let image: unknown;
-        try {
-          image = readCardImage(path);
-        } catch (err) {
-          expect(err).toBeInstanceOf(CardImageError);
-          refused += 1;
-          return;
-        }
-        // Accepted: then it means exactly what the sealed image meant (white space, a base64
-        // character's unused bits).
-        expect(JSON.stringify(image)).toBe(meaning);
-        harmless += 1;
-      }),
+      fc.property(
+        fc.nat({ max: text.length - 1 }),
+        fc.integer({ min: 0x20, max: 0x7e }),
+        fc.constantFrom('replace', 'insert', 'delete'),
+        (at, code, how) => {
+          const c = String.fromCharCode(code);
+          const damaged =
+            how === 'replace'
+              ? `${text.slice(0, at)}${c}${text.slice(at + 1)}`
+              : how === 'insert'
+                ? `${text.slice(0, at)}${c}${text.slice(at)}`
+                : `${text.slice(0, at)}${text.slice(at + 1)}`;
+          writeFileSync(path, damaged);
+          let image: unknown;
+          try {
+            image = readCardImage(path);
+          } catch (err) {
+            expect(err).toBeInstanceOf(CardImageError);
+            refused += 1;
+            return;
+          }
+          // Accepted: then it means exactly what the sealed image meant (white space, a base64
+          // character's unused bits).
+          expect(JSON.stringify(image)).toBe(meaning);
+          harmless += 1;
+        },
+      ),
       { numRuns: TAMPER_RUNS },
     );
     expect(refused + harmless).toBe(TAMPER_RUNS);
@@ -247,7 +272,9 @@ group('images from before sealing', () => {
     const notices: string[] = [];
     closeCardImage(openCardImage(path, { onNotice: (m) => notices.push(m) }));
     expect(notices).toHaveLength(1);
-    expect(notices[0]).toMatch(/was not sealed \(version 2, from before sealing\); it passed every check and is now sealed with the image key from /);
+    expect(notices[0]).toMatch(
+      /was not sealed \(version 2, from before sealing\); it passed every check and is now sealed with the image key from /,
+    );
     const file = JSON.parse(readFileSync(path, 'utf8'));
     expect(file.version).toBe(3);
     expect(file.state).toBeUndefined();

@@ -121,7 +121,13 @@ group('initial PIN in saved images', () => {
     const state = customInitialCard().exportState();
     expect(state.version).toBe(2);
     const pins = (state.mf.children[0] as unknown as { pins: { policy: Record<string, unknown> }[] }).pins;
-    expect(Object.keys(pins[0]!.policy).sort()).toEqual(['forbidReturnToInitial', 'initialPinVerifier', 'maxLength', 'minLength', 'tryLimit']);
+    expect(Object.keys(pins[0]!.policy).sort()).toEqual([
+      'forbidReturnToInitial',
+      'initialPinVerifier',
+      'maxLength',
+      'minLength',
+      'tryLimit',
+    ]);
     const tampered = JSON.parse(JSON.stringify(state));
     tampered.mf.children[0].pins[0].policy.initialPin = INITIAL;
     expect(() => importState(tampered)).toThrow(
@@ -159,7 +165,16 @@ function versionOneImage(card: SimulatedCard): Record<string, unknown> {
   };
   walk(state.mf);
   const now = new Date().toISOString();
-  return { format: 'sscard-card-image', version: 1, created: now, saved: now, spec: '3.00', transmission: 'T=1', extendedLength: false, state };
+  return {
+    format: 'sscard-card-image',
+    version: 1,
+    created: now,
+    saved: now,
+    spec: '3.00',
+    transmission: 'T=1',
+    extendedLength: false,
+    state,
+  };
 }
 
 group('version 1 images are migrated', () => {
@@ -188,7 +203,13 @@ group('version 1 images are migrated', () => {
     expect(JSON.parse(text).version).toBe(3);
     expect(leaks(text, INITIAL)).toEqual([]);
     expect(leaks(JSON.stringify(openImageFile(path)), INITIAL)).toEqual([]);
-    expect(notices).toEqual([expect.stringMatching(new RegExp(`^card image ${path}: was not sealed \\(version 1, from before sealing\\); it passed every check and is now sealed`))]);
+    expect(notices).toEqual([
+      expect.stringMatching(
+        new RegExp(
+          `^card image ${path}: was not sealed \\(version 1, from before sealing\\); it passed every check and is now sealed`,
+        ),
+      ),
+    ]);
   });
 
   it('a state version that does not match the image version is refused by name', () => {

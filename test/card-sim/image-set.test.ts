@@ -97,7 +97,9 @@ group('setCardImageField: deliberate changes, sealed again', () => {
     expect(change.value).toBe(replaced);
     const count = record.records.length;
     setCardImageField(path, `record.SSSE/DF02/EF07.${count + 1}`, replaced);
-    expect(((ssse().children.find((c) => c.fid === 'DF02') as DfState).children[0] as { records: string[] }).records).toHaveLength(count + 1);
+    expect(
+      ((ssse().children.find((c) => c.fid === 'DF02') as DfState).children[0] as { records: string[] }).records,
+    ).toHaveLength(count + 1);
   });
 
   it('key numbers in hex as the card numbers them, and file labels with dots in them', () => {
@@ -106,9 +108,19 @@ group('setCardImageField: deliberate changes, sealed again', () => {
     const keyOf = (df: DfState, id: number) => df.keys.find((k) => k.id === id);
     const dfs = () => openImageFile(wang).state.mf.children.filter((c): c is DfState => c.type === 'df');
     setCardImageField(wang, 'key.SSSE.0A.tries-left', '1');
-    expect(keyOf(dfs().find((d) => d.label === 'SSSE')!, 0x0a)?.triesLeft).toBe(1);
+    expect(
+      keyOf(
+        dfs().find((d) => d.label === 'SSSE')!,
+        0x0a,
+      )?.triesLeft,
+    ).toBe(1);
     setCardImageField(wang, 'key.BANK.11.try-limit', '4');
-    expect(keyOf(dfs().find((d) => d.label === 'BANK')!, 0x11)?.tryLimit).toBe(4);
+    expect(
+      keyOf(
+        dfs().find((d) => d.label === 'BANK')!,
+        0x11,
+      )?.tryLimit,
+    ).toBe(4);
     setCardImageField(wang, 'app.PKI/SS.CERT.ADF1.blocked', 'temporary');
     const pki = dfs().find((d) => d.label === 'PKI')!;
     expect((pki.children[0] as DfState).applicationBlocked).toBe('temporary');
@@ -126,7 +138,11 @@ group('setCardImageField: deliberate changes, sealed again', () => {
 
   it('refuses, naming the field and never the value, and leaves the file as it was', () => {
     const cases: Array<[string, string, RegExp]> = [
-      ['pin.app.tries-left', '4', /cannot set pin\.app\.tries-left: the card would be invalid \(field state\.mf\.children\[0\]\.pins\[0\]\.record\.triesLeft: /],
+      [
+        'pin.app.tries-left',
+        '4',
+        /cannot set pin\.app\.tries-left: the card would be invalid \(field state\.mf\.children\[0\]\.pins\[0\]\.record\.triesLeft: /,
+      ],
       ['pin.app.tries-left', '730519', /cannot set pin\.app\.tries-left: expected a whole number 0\.\.15$/],
       ['pin.nobody.tries-left', '1', /cannot set pin\.nobody\.tries-left: no PIN nobody$/],
       ['card.blocked', 'yes', /expected true or false$/],
@@ -139,7 +155,11 @@ group('setCardImageField: deliberate changes, sealed again', () => {
       ['record.SSSE/DF02/EF07.1', '7305 19', /expected hex digits, whole bytes, no spaces$/],
       ['data.SSSE/DF02/EF07', '00', /is not a transparent file$/],
       ['state.mf.children[0].keys[0].key', '00'.repeat(16), /keys and PIN references are never set by hand/],
-      ['state.mf.children[0].pins[0].record', '{"tryLimit":3,"triesLeft":3,"initial":false,"verifier":{"salt":"00","mac":"00"}}', /never set by hand/],
+      [
+        'state.mf.children[0].pins[0].record',
+        '{"tryLimit":3,"triesLeft":3,"initial":false,"verifier":{"salt":"00","mac":"00"}}',
+        /never set by hand/,
+      ],
       ['state.mf.children[0].pins[0].record.verifier.mac', '00', /never set by hand/],
       ['state.mf.nowhere.at.all', '1', /is not in this card's state$/],
       ['frobnicate', '1', /unknown field \(fields: card\.blocked, /],

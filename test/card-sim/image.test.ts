@@ -1,6 +1,15 @@
 import { spawn } from 'node:child_process';
 import { createCipheriv } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe as group, expect, it } from 'vitest';
@@ -191,7 +200,9 @@ group('damaged image files are reported by name, never replaced', () => {
     writeFileSync(path, JSON.stringify({ ...image, version: 0 }));
     imageError(() => loadCardImage(path), 'CARD_IMAGE_VERSION', path);
     writeFileSync(path, JSON.stringify({ ...image, format: 'something-else' }));
-    expect(imageError(() => openCardImage(path), 'CARD_IMAGE_INVALID', path).message).toMatch(/not an sscard card image/);
+    expect(imageError(() => openCardImage(path), 'CARD_IMAGE_INVALID', path).message).toMatch(
+      /not an sscard card image/,
+    );
     writeFileSync(path, '[1,2,3]');
     imageError(() => openCardImage(path), 'CARD_IMAGE_INVALID', path);
   });
@@ -222,7 +233,10 @@ group('damaged image files are reported by name, never replaced', () => {
     });
     delete image.spec;
     writeFileSync(path, JSON.stringify(image));
-    expect(imageError(() => openCardImage(path), 'CARD_IMAGE_INVALID', path).formatError).toMatchObject({ field: 'spec', kind: 'missing' });
+    expect(imageError(() => openCardImage(path), 'CARD_IMAGE_INVALID', path).formatError).toMatchObject({
+      field: 'spec',
+      kind: 'missing',
+    });
   });
 
   it('a field it does not know, at the top, in the seal or deep inside the state, is refused: it would be lost at the next save', () => {
@@ -244,7 +258,11 @@ group('damaged image files are reported by name, never replaced', () => {
       image.state.mf.children[0].children[0].note = 'kept by a newer build';
     });
     const err = imageError(() => openCardImage(path), 'CARD_IMAGE_INVALID', path);
-    expect(err.formatError).toMatchObject({ field: 'state.mf.children[0].children[0].note', kind: 'unknown-field', file: path });
+    expect(err.formatError).toMatchObject({
+      field: 'state.mf.children[0].children[0].note',
+      kind: 'unknown-field',
+      file: path,
+    });
     expect(err.message).toBe(`card image ${path}: field state.mf.children[0].children[0].note: unknown field`);
     writeUnsealedImage(path, clear, (image) => {
       image.state.mf.children[0].pins[0].record.verifier.hint = 'x';
@@ -293,11 +311,15 @@ group('damaged image files are reported by name, never replaced', () => {
     /** `depth` DFs each inside the one before, as JSON text (too deep for JSON.stringify). */
     const nestedText = (depth: number): string => {
       let open = '';
-      for (let i = 0; i < depth; i++) open += `{"type":"df","fid":"${(0x1000 + i).toString(16).toUpperCase()}","pins":[],"keys":[],"children":[`;
+      for (let i = 0; i < depth; i++)
+        open += `{"type":"df","fid":"${(0x1000 + i).toString(16).toUpperCase()}","pins":[],"keys":[],"children":[`;
       return `${open}${']}'.repeat(depth)}`;
     };
     const withNested = (depth: number): string => {
-      const state = JSON.stringify({ ...clear.state, mf: { ...clear.state.mf, children: [...clear.state.mf.children, '@'] } });
+      const state = JSON.stringify({
+        ...clear.state,
+        mf: { ...clear.state.mf, children: [...clear.state.mf.children, '@'] },
+      });
       return state.replace('"@"', nestedText(depth));
     };
     const added = clear.state.mf.children.length;
@@ -319,7 +341,9 @@ group('damaged image files are reported by name, never replaced', () => {
     expect(imageError(() => openCardImage(path), 'CARD_IMAGE_INVALID', path).message).toMatch(
       new RegExp(`^card image .*: is \\d+ bytes, more than a card image holds \\(at most ${MAX_CARD_IMAGE_BYTES}\\)$`),
     );
-    expect(() => importState(JSON.parse(withNested(3000)))).toThrow(expect.objectContaining({ code: 'CARD_IMAGE_INVALID', kind: 'tree' }));
+    expect(() => importState(JSON.parse(withNested(3000)))).toThrow(
+      expect.objectContaining({ code: 'CARD_IMAGE_INVALID', kind: 'tree' }),
+    );
   });
 
   it('a directory instead of a file', () => {
@@ -340,74 +364,91 @@ group('damaged image files are reported by name, never replaced', () => {
 const KILLS = soakCount(8, 1000);
 
 group('writers killed mid-save', () => {
-  it(`${KILLS} kills: never a broken image, never a wait on a dead holder, nothing left behind`, async () => {
-    const pathA = join(dir, 'a.json');
-    const pathB = join(dir, 'b.json');
-    const alternate = join(dir, 'alternate.json');
-    const churn = join(dir, 'churn.json');
-    saveCardImage(pathA, buildSscCard(samplePerson('zhang-wei')));
-    const b = buildSscCard(samplePerson('li-xiuying'));
-    saveCardImage(pathB, b);
-    const states = new Set([stateJson(loadCardImage(pathA)), stateJson(loadCardImage(pathB))]);
-    copyFileSync(pathA, alternate);
-    copyFileSync(pathA, churn);
-    const child = join(import.meta.dirname, 'image-child', 'save-loop.ts');
-    const figures = { kills: 0, rounds: 0, tears: 0, staleLocks: 0, lockTemporaries: 0, saveTemporaries: 0, guards: 0, killedBeforeReady: 0 };
-    for (let round = 0; round < KILLS; round++) {
-      const mode = round % 2 === 0 ? 'alternate' : 'churn';
-      const args = mode === 'alternate' ? [alternate, pathA, pathB] : [churn];
-      const proc = spawn(process.execPath, ['--import', 'tsx', child, mode, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-      let out = '';
-      let err = '';
-      proc.stdout.on('data', (d: Buffer) => (out += d.toString()));
-      proc.stderr.on('data', (d: Buffer) => (err += d.toString()));
-      const exited = new Promise<NodeJS.Signals | number | null>((resolve) => proc.on('exit', (code, signal) => resolve(signal ?? code)));
-      if (Math.random() < 1 / 6) {
-        // Killed while starting up, or while opening its first image.
-        await new Promise((r) => setTimeout(r, Math.floor(Math.random() * 1500)));
-        if (!out.includes('ready\n')) figures.killedBeforeReady += 1;
-      } else {
-        await new Promise<void>((resolve, reject) => {
-          const timer = setTimeout(() => reject(new Error(`child not ready: ${err}`)), 60_000);
-          const check = (): void => {
-            if (!out.includes('ready\n')) return;
-            clearTimeout(timer);
-            resolve();
-          };
-          proc.stdout.on('data', check);
-          check();
+  it(
+    `${KILLS} kills: never a broken image, never a wait on a dead holder, nothing left behind`,
+    async () => {
+      const pathA = join(dir, 'a.json');
+      const pathB = join(dir, 'b.json');
+      const alternate = join(dir, 'alternate.json');
+      const churn = join(dir, 'churn.json');
+      saveCardImage(pathA, buildSscCard(samplePerson('zhang-wei')));
+      const b = buildSscCard(samplePerson('li-xiuying'));
+      saveCardImage(pathB, b);
+      const states = new Set([stateJson(loadCardImage(pathA)), stateJson(loadCardImage(pathB))]);
+      copyFileSync(pathA, alternate);
+      copyFileSync(pathA, churn);
+      const child = join(import.meta.dirname, 'image-child', 'save-loop.ts');
+      const figures = {
+        kills: 0,
+        rounds: 0,
+        tears: 0,
+        staleLocks: 0,
+        lockTemporaries: 0,
+        saveTemporaries: 0,
+        guards: 0,
+        killedBeforeReady: 0,
+      };
+      for (let round = 0; round < KILLS; round++) {
+        const mode = round % 2 === 0 ? 'alternate' : 'churn';
+        const args = mode === 'alternate' ? [alternate, pathA, pathB] : [churn];
+        const proc = spawn(process.execPath, ['--import', 'tsx', child, mode, ...args], {
+          stdio: ['ignore', 'pipe', 'pipe'],
         });
-        await new Promise((r) => setTimeout(r, 5 + Math.floor(Math.random() * 150)));
+        let out = '';
+        let err = '';
+        proc.stdout.on('data', (d: Buffer) => (out += d.toString()));
+        proc.stderr.on('data', (d: Buffer) => (err += d.toString()));
+        const exited = new Promise<NodeJS.Signals | number | null>((resolve) =>
+          proc.on('exit', (code, signal) => resolve(signal ?? code)),
+        );
+        if (Math.random() < 1 / 6) {
+          // Killed while starting up, or while opening its first image.
+          await new Promise((r) => setTimeout(r, Math.floor(Math.random() * 1500)));
+          if (!out.includes('ready\n')) figures.killedBeforeReady += 1;
+        } else {
+          await new Promise<void>((resolve, reject) => {
+            const timer = setTimeout(() => reject(new Error(`child not ready: ${err}`)), 60_000);
+            const check = (): void => {
+              if (!out.includes('ready\n')) return;
+              clearTimeout(timer);
+              resolve();
+            };
+            proc.stdout.on('data', check);
+            check();
+          });
+          await new Promise((r) => setTimeout(r, 5 + Math.floor(Math.random() * 150)));
+        }
+        proc.kill('SIGKILL');
+        expect(await exited, err).toBe('SIGKILL');
+        figures.kills += 1;
+        figures.rounds += (out.split('ready\n')[1] ?? '').length;
+        // The image is whole: it opens, and is a state one of the writers wrote.
+        expect(states.has(stateJson(loadCardImage(alternate)))).toBe(true);
+        const tries = inspectSscTree(loadCardImage(churn).tree).appPin?.triesLeft;
+        if (tries === 2) {
+          // A tear: killed between the try's spend and its restore. It costs that try, as on a chip;
+          // put back here, so the next rounds start from a full counter.
+          figures.tears += 1;
+          setCardImageField(churn, 'pin.app.tries-left', '3', { lockTimeoutMs: 0 });
+        } else {
+          expect(tries).toBe(3);
+        }
+        const names = readdirSync(dir);
+        figures.staleLocks += names.filter((n) => n.endsWith('.lock')).length;
+        figures.lockTemporaries += names.filter((n) => n.endsWith('.new')).length;
+        figures.saveTemporaries += names.filter((n) => n.endsWith('.tmp')).length;
+        figures.guards += names.filter((n) => n.endsWith('.break')).length;
+        // The next one in takes the image at once and cleans up after the dead writer.
+        const started = Date.now();
+        closeCardImage(openCardImage(churn, { lockTimeoutMs: 0 }));
+        lockCardImage(alternate, { lockTimeoutMs: 0 }).release();
+        expect(Date.now() - started).toBeLessThan(2000);
+        expect(readdirSync(dir).sort()).toEqual(['a.json', 'alternate.json', 'b.json', 'churn.json']);
       }
-      proc.kill('SIGKILL');
-      expect(await exited, err).toBe('SIGKILL');
-      figures.kills += 1;
-      figures.rounds += (out.split('ready\n')[1] ?? '').length;
-      // The image is whole: it opens, and is a state one of the writers wrote.
-      expect(states.has(stateJson(loadCardImage(alternate)))).toBe(true);
-      const tries = inspectSscTree(loadCardImage(churn).tree).appPin?.triesLeft;
-      if (tries === 2) {
-        // A tear: killed between the try's spend and its restore. It costs that try, as on a chip;
-        // put back here, so the next rounds start from a full counter.
-        figures.tears += 1;
-        setCardImageField(churn, 'pin.app.tries-left', '3', { lockTimeoutMs: 0 });
-      } else {
-        expect(tries).toBe(3);
-      }
-      const names = readdirSync(dir);
-      figures.staleLocks += names.filter((n) => n.endsWith('.lock')).length;
-      figures.lockTemporaries += names.filter((n) => n.endsWith('.new')).length;
-      figures.saveTemporaries += names.filter((n) => n.endsWith('.tmp')).length;
-      figures.guards += names.filter((n) => n.endsWith('.break')).length;
-      // The next one in takes the image at once and cleans up after the dead writer.
-      const started = Date.now();
-      closeCardImage(openCardImage(churn, { lockTimeoutMs: 0 }));
-      lockCardImage(alternate, { lockTimeoutMs: 0 }).release();
-      expect(Date.now() - started).toBeLessThan(2000);
-      expect(readdirSync(dir).sort()).toEqual(['a.json', 'alternate.json', 'b.json', 'churn.json']);
-    }
-    // The children really were working when they were killed.
-    expect(figures.rounds).toBeGreaterThan(0);
-    reportFigures('kills', figures);
-  }, soakTimeout(180_000, 7_200_000));
+      // The children really were working when they were killed.
+      expect(figures.rounds).toBeGreaterThan(0);
+      reportFigures('kills', figures);
+    },
+    soakTimeout(180_000, 7_200_000),
+  );
 });

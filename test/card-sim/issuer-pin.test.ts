@@ -75,7 +75,12 @@ interface IssuerOptions {
 
 /** The command `header || Lc || data || MAC4` with the MAC of `key`; returns the bytes sent and the SW. */
 function issuerCommand(
-  card: SimulatedCard, s: Subject, key: SscKeyName, header: string, data: Uint8Array, opts: IssuerOptions = {},
+  card: SimulatedCard,
+  s: Subject,
+  key: SscKeyName,
+  header: string,
+  data: Uint8Array,
+  opts: IssuerOptions = {},
 ): { bytes: Uint8Array; sw: string } {
   let iv = opts.iv ?? EMPTY;
   if (opts.skipChallenge !== true && opts.iv === undefined) {
@@ -94,10 +99,19 @@ const unblockMacOnly = (card: SimulatedCard, s: Subject, opts?: IssuerOptions) =
 const bankReload = (card: SimulatedCard, s: Subject, pin: string, opts?: IssuerOptions) =>
   issuerCommand(card, s, 'BANK_PIN_RELOAD', '805E0080', encodePinBlockFormat2(pin), opts);
 const bankUnblock = (card: SimulatedCard, s: Subject, pin: string, opts?: IssuerOptions) =>
-  issuerCommand(card, s, 'BANK_PIN_UNBLOCK', '84240080', encipherUnblockPin(s.algorithm, cardKey(s, 'BANK_PIN_UNBLOCK'), pin), opts);
+  issuerCommand(
+    card,
+    s,
+    'BANK_PIN_UNBLOCK',
+    '84240080',
+    encipherUnblockPin(s.algorithm, cardKey(s, 'BANK_PIN_UNBLOCK'), pin),
+    opts,
+  );
 
-const verifyApp = (card: SimulatedCard, pin: string): string => sw(card, concatBytes(fromHex('0020000003'), encodePinBcd(pin)));
-const verifyBank = (card: SimulatedCard, pin: string): string => sw(card, concatBytes(fromHex('0020008008'), encodePinBlockFormat2(pin)));
+const verifyApp = (card: SimulatedCard, pin: string): string =>
+  sw(card, concatBytes(fromHex('0020000003'), encodePinBcd(pin)));
+const verifyBank = (card: SimulatedCard, pin: string): string =>
+  sw(card, concatBytes(fromHex('0020008008'), encodePinBlockFormat2(pin)));
 const bankTries = (card: SimulatedCard): string => toHex(send(card, '80CA9F1700').data);
 
 function blockAppPin(card: SimulatedCard): void {
@@ -175,7 +189,9 @@ for (const s of subjects) {
       const size = s.algorithm === 'sm4' ? 16 : 8;
       const challenge = send(card, '0084000008').data;
       expect(sw(card, concatBytes(fromHex('8424000005'), new Uint8Array(5)))).toBe('6700');
-      expect(sw(card, concatBytes(fromHex('84240000'), Uint8Array.of(size + 5), new Uint8Array(size + 5)))).toBe('6700');
+      expect(sw(card, concatBytes(fromHex('84240000'), Uint8Array.of(size + 5), new Uint8Array(size + 5)))).toBe(
+        '6700',
+      );
       const cryptogram = encipherUnblockPin(s.algorithm, cardKey(s, 'PIN_UNBLOCK'), '975310');
       expect(issuerCommand(card, s, 'PIN_UNBLOCK', '84240000', cryptogram, { iv: challenge }).sw).toBe('9000');
       expect(verifyApp(card, '123456')).toBe('63C2');
@@ -238,7 +254,7 @@ for (const s of subjects) {
       expect(verifyBank(card, '246802')).toBe('9000');
     });
 
-    it('bank PIN UNBLOCK 84 24 00 80 with the holder\'s right bank PIN: the counter is restored, the PIN stays', () => {
+    it("bank PIN UNBLOCK 84 24 00 80 with the holder's right bank PIN: the counter is restored, the PIN stays", () => {
       const card = fresh();
       blockBankPin(card);
       expect(bankUnblock(card, s, s.bankPin).sw).toBe('9000');
@@ -334,7 +350,9 @@ group('issuer PIN commands on cards without the keys', () => {
   it('a bank application without PIN keys (an image from before they existed) answers 6A88', () => {
     const card = testCard();
     expect(sw(card, SELECT_BANK)).toBe('9000');
-    expect(sw(card, concatBytes(fromHex('805E00800C'), encodePinBlockFormat2('135790'), new Uint8Array(4)))).toBe('6A88');
+    expect(sw(card, concatBytes(fromHex('805E00800C'), encodePinBlockFormat2('135790'), new Uint8Array(4)))).toBe(
+      '6A88',
+    );
     expect(sw(card, concatBytes(fromHex('8424008010'), new Uint8Array(16)))).toBe('6A88');
   });
 

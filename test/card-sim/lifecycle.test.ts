@@ -58,7 +58,12 @@ function appControlKey(s: Subject): Uint8Array {
  * GET CHALLENGE, then `header 04 MAC4` with the MAC over header || 04 (IV = the challenge).
  * `corrupt` flips a MAC bit; `skipChallenge` sends the command without asking for a challenge.
  */
-function lifecycle(card: SimulatedCard, s: Subject, header: string, opts: { corrupt?: boolean; skipChallenge?: boolean } = {}): string {
+function lifecycle(
+  card: SimulatedCard,
+  s: Subject,
+  header: string,
+  opts: { corrupt?: boolean; skipChallenge?: boolean } = {},
+): string {
   let challenge: Uint8Array = new Uint8Array(0);
   if (opts.skipChallenge !== true) {
     const ch = send(card, '0084000008');
@@ -153,7 +158,9 @@ for (const s of subjects) {
       const key = card.tree.findByDfName(SSSE_DF_NAME)!.key(SSC_KEYS.APP_CONTROL.kid)!;
       expect(lifecycle(card, s, '841E0000', { corrupt: true })).toBe('6988');
       const ch = send(card, '0084000008').data;
-      const macForTemporary = toHex(commandMac(s.algorithm, appControlKey(s), fromHex('841E0000'), new Uint8Array(0), ch));
+      const macForTemporary = toHex(
+        commandMac(s.algorithm, appControlKey(s), fromHex('841E0000'), new Uint8Array(0), ch),
+      );
       expect(sw(card, `841E000104${macForTemporary}`)).toBe('6988');
       expect(key.triesLeft).toBe(1);
       expect(lifecycle(card, s, '841E0000')).toBe('9000');
@@ -181,7 +188,16 @@ for (const s of subjects) {
       expect(lifecycle(card, s, '84160000', { skipChallenge: false })).toBe('6A88'); // no lifecycle key at the MF
       sw(card, SELECT_SSSE);
       expect(lifecycle(card, s, '84160000')).toBe('9000');
-      for (const cmd of ['00A40000023F00', SELECT_SSSE, '0084000008', READ_EF05_CARD_NUMBER, '0020000003123456', '00FF000000', 'FF00000000', '84180000']) {
+      for (const cmd of [
+        '00A40000023F00',
+        SELECT_SSSE,
+        '0084000008',
+        READ_EF05_CARD_NUMBER,
+        '0020000003123456',
+        '00FF000000',
+        'FF00000000',
+        '84180000',
+      ]) {
         expect(sw(card, cmd), cmd).toBe('6A81');
       }
       card.reset('cold');
@@ -241,14 +257,19 @@ group('lifecycle state persists in the card image', () => {
     expect(sw(card, SELECT_SSSE)).toBe('9000');
   });
 
-  it('the bank application has a lifecycle key of its own (BANK_APP_CONTROL): the SSSE\'s key is refused there', () => {
+  it("the bank application has a lifecycle key of its own (BANK_APP_CONTROL): the SSSE's key is refused there", () => {
     const card = buildSscCard(s.doc, { powered: true });
     expect(sw(card, SELECT_BANK)).toBe('9000');
     expect(lifecycle(card, s, '841E0000')).toBe('6988');
     expect(sw(card, SELECT_BANK)).toBe('9000');
     const bankKey = diversifyKey(issuerTestMasterKey('BANK_APP_CONTROL'), s.doc.card.identifier, s.algorithm);
     const challenge = send(card, '0084000008').data;
-    expect(sw(card, `841E000004${toHex(commandMac(s.algorithm, bankKey, fromHex('841E0000'), new Uint8Array(0), challenge))}`)).toBe('9000');
+    expect(
+      sw(
+        card,
+        `841E000004${toHex(commandMac(s.algorithm, bankKey, fromHex('841E0000'), new Uint8Array(0), challenge))}`,
+      ),
+    ).toBe('9000');
     expect(sw(card, SELECT_BANK)).toBe('6A81');
     expect(sw(card, SELECT_SSSE)).toBe('9000');
   });

@@ -51,7 +51,10 @@ function withoutLe(bytes: Uint8Array): boolean {
 const anyCommand = fc
   .record({
     cla: fc.constantFrom(0x00, 0x04, 0x80, 0x84, 0x0c, 0x90),
-    ins: fc.oneof(fc.constantFrom(0xa4, 0xb0, 0xb2, 0xdc, 0x20, 0x24, 0x5e, 0x82, 0x84, 0x88, 0xa8, 0xc0, 0xca, 0xe2), fc.integer({ min: 0, max: 255 })),
+    ins: fc.oneof(
+      fc.constantFrom(0xa4, 0xb0, 0xb2, 0xdc, 0x20, 0x24, 0x5e, 0x82, 0x84, 0x88, 0xa8, 0xc0, 0xca, 0xe2),
+      fc.integer({ min: 0, max: 255 }),
+    ),
     p1: fc.integer({ min: 0, max: 255 }),
     p2: fc.integer({ min: 0, max: 255 }),
     data: fc.uint8Array({ minLength: 0, maxLength: 40 }),
@@ -77,17 +80,18 @@ describe('a command without Le', () => {
     },
   );
 
-  test.prop([fc.constantFrom(...PEOPLE), fc.constantFrom(...SETUPS), fc.array(anyCommand, { minLength: 1, maxLength: 8 })])(
-    'carries no data on T=1, whatever the command and the card state',
-    (person, setup, commands) => {
-      const c = card(person);
-      for (const step of setup) c.transmit(step);
-      for (const command of commands) {
-        const answer = c.transmit(command);
-        if (withoutLe(command)) expect(answer).toHaveLength(2);
-      }
-    },
-  );
+  test.prop([
+    fc.constantFrom(...PEOPLE),
+    fc.constantFrom(...SETUPS),
+    fc.array(anyCommand, { minLength: 1, maxLength: 8 }),
+  ])('carries no data on T=1, whatever the command and the card state', (person, setup, commands) => {
+    const c = card(person);
+    for (const step of setup) c.transmit(step);
+    for (const command of commands) {
+      const answer = c.transmit(command);
+      if (withoutLe(command)) expect(answer).toHaveLength(2);
+    }
+  });
 
   test.prop([fc.constantFrom(...PEOPLE), fc.constantFrom(...ANSWERING)])(
     'on T=0 an EF answers SELECT with 9000 alone; other answering commands announce their data with 61xx',

@@ -52,9 +52,9 @@ describe('persistence hook', () => {
     expect(states.map((s) => keyTries(s, KID.UK))).toEqual([2, 3]);
     expect(sw(card, apdu('00E20038', workRecord('E000003', '20240101', 'x')))).toBe('9000');
     const last = states[states.length - 1]!;
-    const df02 = (last.mf.children[0] as unknown as { children: { fid: string; children?: { records: string[] }[] }[] }).children.find(
-      (c) => c.fid === 'DF02',
-    );
+    const df02 = (
+      last.mf.children[0] as unknown as { children: { fid: string; children?: { records: string[] }[] }[] }
+    ).children.find((c) => c.fid === 'DF02');
     expect(df02?.children?.[0]?.records[0]).toMatch(/^45303030303033/);
   });
 

@@ -4,7 +4,14 @@ import type { SimulatedCard } from '../../src/card-sim/index.js';
 import { samplePerson } from '../../src/card-sim/profiles/people.js';
 import type { PersonalizationDocument } from '../../src/card-sim/profiles/personalization.js';
 import { SSSE_DF_NAME, buildSscCard, buildSscTree } from '../../src/card-sim/profiles/ssc.js';
-import { SSC_KEYS, commandMac, diversifyKey, encipherPinChange, issuerTestMasterKey, type KeyAlgorithm } from '../../src/keys/index.js';
+import {
+  SSC_KEYS,
+  commandMac,
+  diversifyKey,
+  encipherPinChange,
+  issuerTestMasterKey,
+  type KeyAlgorithm,
+} from '../../src/keys/index.js';
 import { encodePinBcd } from '../../src/pin/index.js';
 
 /*
@@ -44,7 +51,14 @@ function cardKey(doc: PersonalizationDocument, alg: KeyAlgorithm): Uint8Array {
 }
 
 /** Sends the script for (current, new); returns the bytes sent and the status word. */
-function script(card: SimulatedCard, doc: PersonalizationDocument, alg: KeyAlgorithm, current: string, next: string, o: ScriptOptions = {}) {
+function script(
+  card: SimulatedCard,
+  doc: PersonalizationDocument,
+  alg: KeyAlgorithm,
+  current: string,
+  next: string,
+  o: ScriptOptions = {},
+) {
   const header = o.header ?? '845E0100';
   const data = o.data ?? encipherPinChange(alg, cardKey(doc, alg), current, next, o.random);
   let iv: Uint8Array = new Uint8Array(0);
@@ -55,7 +69,8 @@ function script(card: SimulatedCard, doc: PersonalizationDocument, alg: KeyAlgor
   return { bytes, sw: send(card, bytes).sw };
 }
 
-const verify = (card: SimulatedCard, pin: string): string => send(card, concatBytes(fromHex('0020000003'), encodePinBcd(pin))).sw;
+const verify = (card: SimulatedCard, pin: string): string =>
+  send(card, concatBytes(fromHex('0020000003'), encodePinBcd(pin))).sw;
 const tries = (card: SimulatedCard): string => send(card, '0020000000').sw;
 
 for (const s of subjects) {
@@ -152,7 +167,10 @@ for (const s of subjects) {
       const { doc, card } = setup();
       const ssse = card.tree.findByDfName(SSSE_DF_NAME)!;
       // What an image made before the key existed holds: the SSSE without it.
-      (ssse.keys as unknown[]).splice(ssse.keys.findIndex((k) => k.usage === 'change'), 1);
+      (ssse.keys as unknown[]).splice(
+        ssse.keys.findIndex((k) => k.usage === 'change'),
+        1,
+      );
       expect(script(card, doc, s.algorithm, '123456', '246810').sw).toBe('6A88');
     });
   });

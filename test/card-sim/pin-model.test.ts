@@ -137,7 +137,8 @@ class Verify implements fc.Command<Model, Real> {
     }
     expectPersistedMatches(m, r);
   }
-  toString = (): string => `VERIFY ${this.candidate === '123456' ? 'initial' : 'other'}(${this.candidate.slice(0, 2)}..)`;
+  toString = (): string =>
+    `VERIFY ${this.candidate === '123456' ? 'initial' : 'other'}(${this.candidate.slice(0, 2)}..)`;
 }
 
 /** SELECT SSSE (when elsewhere), then VERIFY with the PIN the model says is right now. */
@@ -271,7 +272,12 @@ class TornVerify implements fc.Command<Model, Real> {
 class Reload implements fc.Command<Model, Real> {
   check = (): boolean => true;
   run(m: Model, r: Real): void {
-    r.attach(SimulatedCard.fromState(JSON.parse(JSON.stringify(r.persisted)), { powered: true, onDurableChange: (s) => r.persist(s) }));
+    r.attach(
+      SimulatedCard.fromState(JSON.parse(JSON.stringify(r.persisted)), {
+        powered: true,
+        onDurableChange: (s) => r.persist(s),
+      }),
+    );
     m.verified = false;
     m.app = 'none';
     expect(r.sw(SELECT_SSSE)).toBe(0x9000);
@@ -283,7 +289,11 @@ class Reload implements fc.Command<Model, Real> {
 
 const pinArb = fc.constantFrom(...PINS);
 const leaveAndReturnArb = fc
-  .tuple(fc.constantFrom('mf' as const, 'bank' as const), fc.constantFrom('name' as const, 'path' as const), fc.constantFrom('read' as const, 'verify-empty' as const))
+  .tuple(
+    fc.constantFrom('mf' as const, 'bank' as const),
+    fc.constantFrom('name' as const, 'path' as const),
+    fc.constantFrom('read' as const, 'verify-empty' as const),
+  )
   .map(([away, back, probe]) => new LeaveAndReturn(away, back, probe));
 /** Each entry is equally likely; repeating one is how it gets more weight. */
 const commands = [
@@ -332,55 +342,62 @@ describe('application PIN and security state (model-based, APDU level)', () => {
 const GUESSES = soakCount(500, 10_000);
 
 describe('PIN guesses against comparisons', () => {
-  it(`${GUESSES} guesses across resets, reopened and restarted images and the command line: exactly 3 comparisons`, async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'sscard-guesses-'));
-    const path = join(dir, 'card.json');
-    try {
-      saveCardImage(path, buildSscCard(samplePerson('zhang-wei')));
-      let comparisons = 0;
-      let blockedAnswers = 0;
-      const count = (sw: string): void => {
-        if (/^63C.$/.test(sw) || sw === '9000') comparisons += 1;
-        else if (sw === '6983') blockedAnswers += 1;
-        else throw new Error(`unexpected answer ${sw}`);
-      };
-      const rng = fc.sample(fc.tuple(fc.nat({ max: 999_999 }), fc.nat({ max: 99 })), { numRuns: GUESSES, seed: 7305 });
-      let card = openCardImage(path, { powered: true });
-      const selectSsse = (): void => void card.transmit(SELECT_SSSE);
-      selectSsse();
-      for (let i = 0; i < GUESSES; i++) {
-        const [n, event] = rng[i] as [number, number];
-        // Wrong guesses first; after three, the right PIN is among them too.
-        const guess = i < 3 || n % 10 !== 0 ? String(n === 123456 ? 123457 : n).padStart(6, '0') : '123456';
-        if (event < 2) card.reset('warm');
-        else if (event < 4) card.reset('cold');
-        else if (event < 6) {
-          card.powerOff();
-          card.powerOn();
-        } else if (event < 9) {
-          closeCardImage(card);
-          card = openCardImage(path, { powered: true });
-        } else if (event < 10) {
-          closeCardImage(card);
-          const run = await cli('apdu', '--card', path, toHexString(SELECT_SSSE), `0020000003${guess}`);
-          count(/< ([0-9A-F]{4}) /.exec(run.stdout.split('\n')[3] ?? '')?.[1] ?? `none: ${run.stderr}`);
-          card = openCardImage(path, { powered: true });
-          selectSsse();
-          continue;
-        }
+  it(
+    `${GUESSES} guesses across resets, reopened and restarted images and the command line: exactly 3 comparisons`,
+    async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'sscard-guesses-'));
+      const path = join(dir, 'card.json');
+      try {
+        saveCardImage(path, buildSscCard(samplePerson('zhang-wei')));
+        let comparisons = 0;
+        let blockedAnswers = 0;
+        const count = (sw: string): void => {
+          if (/^63C.$/.test(sw) || sw === '9000') comparisons += 1;
+          else if (sw === '6983') blockedAnswers += 1;
+          else throw new Error(`unexpected answer ${sw}`);
+        };
+        const rng = fc.sample(fc.tuple(fc.nat({ max: 999_999 }), fc.nat({ max: 99 })), {
+          numRuns: GUESSES,
+          seed: 7305,
+        });
+        let card = openCardImage(path, { powered: true });
+        const selectSsse = (): void => void card.transmit(SELECT_SSSE);
         selectSsse();
-        const out = card.transmit(fromHex(`0020000003${guess}`));
-        count(Buffer.from(out.subarray(-2)).toString('hex').toUpperCase());
+        for (let i = 0; i < GUESSES; i++) {
+          const [n, event] = rng[i] as [number, number];
+          // Wrong guesses first; after three, the right PIN is among them too.
+          const guess = i < 3 || n % 10 !== 0 ? String(n === 123456 ? 123457 : n).padStart(6, '0') : '123456';
+          if (event < 2) card.reset('warm');
+          else if (event < 4) card.reset('cold');
+          else if (event < 6) {
+            card.powerOff();
+            card.powerOn();
+          } else if (event < 9) {
+            closeCardImage(card);
+            card = openCardImage(path, { powered: true });
+          } else if (event < 10) {
+            closeCardImage(card);
+            const run = await cli('apdu', '--card', path, toHexString(SELECT_SSSE), `0020000003${guess}`);
+            count(/< ([0-9A-F]{4}) /.exec(run.stdout.split('\n')[3] ?? '')?.[1] ?? `none: ${run.stderr}`);
+            card = openCardImage(path, { powered: true });
+            selectSsse();
+            continue;
+          }
+          selectSsse();
+          const out = card.transmit(fromHex(`0020000003${guess}`));
+          count(Buffer.from(out.subarray(-2)).toString('hex').toUpperCase());
+        }
+        closeCardImage(card);
+        expect(comparisons).toBe(3);
+        expect(blockedAnswers).toBe(GUESSES - 3);
+        reportFigures('pin-guesses', { guesses: GUESSES, comparisons, blockedAnswers });
+        expect(inspectSscTree(loadCardImage(path).tree).appPin).toMatchObject({ triesLeft: 0, blocked: true });
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
       }
-      closeCardImage(card);
-      expect(comparisons).toBe(3);
-      expect(blockedAnswers).toBe(GUESSES - 3);
-      reportFigures('pin-guesses', { guesses: GUESSES, comparisons, blockedAnswers });
-      expect(inspectSscTree(loadCardImage(path).tree).appPin).toMatchObject({ triesLeft: 0, blocked: true });
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  }, soakTimeout(60_000, 1_200_000));
+    },
+    soakTimeout(60_000, 1_200_000),
+  );
 });
 
 function toHexString(bytes: Uint8Array): string {

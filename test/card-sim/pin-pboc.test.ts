@@ -1,7 +1,19 @@
 import { describe as group, expect, it } from 'vitest';
 import { concatBytes, decodeResponse, fromHex, toHex } from '../../src/apdu/index.js';
-import { buildSscCard, importState, samplePerson, SimulatedCard, type PersonalizationDocument } from '../../src/card-sim/index.js';
-import { commandMac, diversifyKey, issuerTestMasterKey, type KeyAlgorithm, type SscKeyName } from '../../src/keys/index.js';
+import {
+  buildSscCard,
+  importState,
+  samplePerson,
+  SimulatedCard,
+  type PersonalizationDocument,
+} from '../../src/card-sim/index.js';
+import {
+  commandMac,
+  diversifyKey,
+  issuerTestMasterKey,
+  type KeyAlgorithm,
+  type SscKeyName,
+} from '../../src/keys/index.js';
 import { referenceEcb, referenceMac } from './crypto-oracle.js';
 
 /*
@@ -48,7 +60,8 @@ function blockPin(c: SimulatedCard): void {
 /** PBOC PIN UNBLOCK with the PIN data LV(BCD) || 80 00.. (or `layout` bytes instead). */
 function pbocUnblock(c: SimulatedCard, s: Subject, pinBcd: string, layout?: Uint8Array): string {
   const size = s.algorithm === 'sm4' ? 16 : 8;
-  const plain = layout ?? fromHex(`${(pinBcd.length / 2).toString(16).padStart(2, '0')}${pinBcd}80`.padEnd(size * 2, '0'));
+  const plain =
+    layout ?? fromHex(`${(pinBcd.length / 2).toString(16).padStart(2, '0')}${pinBcd}80`.padEnd(size * 2, '0'));
   const enciphered = referenceEcb(s.algorithm, key(s, 'PIN_UNBLOCK'), plain);
   const header = Uint8Array.of(0x84, 0x24, 0x00, 0x00, size + 4);
   const challenge = decodeResponse(c.transmit(fromHex('0084000008'))).data;
@@ -60,10 +73,13 @@ function pbocUnblock(c: SimulatedCard, s: Subject, pinBcd: string, layout?: Uint
 function pbocReload(s: Subject, pinBcd: string, corrupt = false): Uint8Array {
   const pin = fromHex(pinBcd);
   const k = key(s, 'PIN_RELOAD');
-  const macKey = s.algorithm === 'sm4' ? k : (() => {
-    const x = k.subarray(0, 8).map((b, i) => b ^ (k[i + 8] as number));
-    return concatBytes(x, x);
-  })();
+  const macKey =
+    s.algorithm === 'sm4'
+      ? k
+      : (() => {
+          const x = k.subarray(0, 8).map((b, i) => b ^ (k[i + 8] as number));
+          return concatBytes(x, x);
+        })();
   // A single-DES CBC-MAC is the retail MAC with K1 = K2.
   const mac = referenceMac(s.algorithm, macKey, pin, new Uint8Array(0));
   if (corrupt) mac[0] = (mac[0] as number) ^ 1;
@@ -118,21 +134,25 @@ for (const s of SUBJECTS) {
 
     it('the personalization choice is kept in the card state', () => {
       const state = card(s, true).exportState();
-      const ssse = state.mf.children.find((ch) => ch.type === 'df' && ch.label === 'SSSE') as { zeroIvReload?: boolean };
+      const ssse = state.mf.children.find((ch) => ch.type === 'df' && ch.label === 'SSSE') as {
+        zeroIvReload?: boolean;
+      };
       expect(ssse.zeroIvReload).toBe(true);
       const again = new SimulatedCard({ tree: importState(state), powered: true });
       expect(sw(again, SELECT_SSSE)).toBe('9000');
       expect(sw(again, pbocReload(s, '864202'))).toBe('9000');
-      const off = card(s).exportState().mf.children.find((ch) => ch.type === 'df' && ch.label === 'SSSE') as object;
+      const off = card(s)
+        .exportState()
+        .mf.children.find((ch) => ch.type === 'df' && ch.label === 'SSSE') as object;
       expect('zeroIvReload' in off).toBe(false);
     });
 
     it('the reference MAC agrees with the project commandMac where both apply', () => {
       const k = key(s, 'PIN_UNBLOCK');
       const data = fromHex('0102030405');
-      expect(toHex(referenceMac(s.algorithm, k, concatBytes(fromHex('8424000009'), data), fromHex('1122334455667788')))).toBe(
-        toHex(commandMac(s.algorithm, k, fromHex('84240000'), data, fromHex('1122334455667788'))),
-      );
+      expect(
+        toHex(referenceMac(s.algorithm, k, concatBytes(fromHex('8424000009'), data), fromHex('1122334455667788'))),
+      ).toBe(toHex(commandMac(s.algorithm, k, fromHex('84240000'), data, fromHex('1122334455667788'))));
     });
   });
 }

@@ -268,7 +268,9 @@ for (const algorithm of ['3des', 'sm4'] as CardAlgorithm[]) {
       expect(sw(card, '0020000000')).toBe('63C3');
       expect(sw(card, '0020000003975310')).toBe('9000');
       expect(sw(card, concatBytes(header, cryptogram, mac))).toBe('6984'); // single-use challenge
-      expect(sw(card, concatBytes(header.subarray(0, 4), Uint8Array.of(size + 3), cryptogram, mac.subarray(0, 3)))).toBe('6700');
+      expect(
+        sw(card, concatBytes(header.subarray(0, 4), Uint8Array.of(size + 3), cryptogram, mac.subarray(0, 3))),
+      ).toBe('6700');
     });
   });
 }
@@ -305,13 +307,17 @@ describe('CardPin refuses what it cannot personalize, by name', () => {
     expect(refused({ id: 'app', reference: 256 })).toBe('PIN app: reference must be an integer 0..255, got 256');
     expect(refused({ id: 'app', reference: -1 })).toMatch(/reference must be/);
     expect(refused({ id: 'app', reference: 1.5 })).toMatch(/reference must be/);
-    expect(refused({ id: 'app', format: 'ascii' as 'bcd' })).toBe("PIN app: format must be 'bcd' or 'iso9564-format2', got ascii");
+    expect(refused({ id: 'app', format: 'ascii' as 'bcd' })).toBe(
+      "PIN app: format must be 'bcd' or 'iso9564-format2', got ascii",
+    );
     expect(refused({ id: 'app', policy: { tryLimit: 0 } })).toMatch(/^PIN app: invalid policy: .*tryLimit/);
     expect(refused({ id: 'app', initialPin: '12' })).toMatch(/^PIN app: cannot personalize: /);
     const made = new CardPin({ id: 'app' }, () => {});
     const record = { ...made.record(), triesLeft: -1 };
     expect(refused({ id: 'app', record })).toMatch(/^PIN app: bad record: .*triesLeft/);
-    expect(refused({ id: 'app', policy: made.policy })).toBe('PIN app: a sealed policy needs a record or the PIN to personalize with');
+    expect(refused({ id: 'app', policy: made.policy })).toBe(
+      'PIN app: a sealed policy needs a record or the PIN to personalize with',
+    );
     expect(new CardPin({ id: 'bank_1', reference: 0xff, format: 'iso9564-format2' }, () => {}).reference).toBe(0xff);
   });
 });

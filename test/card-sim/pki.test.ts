@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { decodeResponse, fromHex, toHex } from '../../src/apdu/index.js';
-import { CardTreeError, DedicatedFile, SimulatedCard, buildSscCard, importState, samplePerson } from '../../src/card-sim/index.js';
+import {
+  CardTreeError,
+  DedicatedFile,
+  SimulatedCard,
+  buildSscCard,
+  importState,
+  samplePerson,
+} from '../../src/card-sim/index.js';
 import { sm2PublicKeyOf } from '../../src/keys/index.js';
 import { PKI_CERT_ADF_NAME } from '../../src/records/index.js';
 
@@ -36,10 +43,14 @@ describe('PKI application', () => {
 
   it('an SM2 key is a signing key only, and a signing key is an SM2 key of 32 bytes', () => {
     const df = new DedicatedFile({ fid: 0xadf1 });
-    expect(() => df.addKey({ id: 1, algorithm: 'sm2', usage: 'external-auth', key: new Uint8Array(32) })).toThrow(CardTreeError);
+    expect(() => df.addKey({ id: 1, algorithm: 'sm2', usage: 'external-auth', key: new Uint8Array(32) })).toThrow(
+      CardTreeError,
+    );
     expect(() => df.addKey({ id: 2, algorithm: 'sm4', usage: 'sign', key: new Uint8Array(16) })).toThrow(CardTreeError);
     expect(() => df.addKey({ id: 3, algorithm: 'sm2', usage: 'sign', key: new Uint8Array(16) })).toThrow(/32 bytes/);
-    expect(df.addKey({ id: 4, algorithm: 'sm2', usage: 'sign', key: new Uint8Array(32).fill(1) }).algorithm).toBe('sm2');
+    expect(df.addKey({ id: 4, algorithm: 'sm2', usage: 'sign', key: new Uint8Array(32).fill(1) }).algorithm).toBe(
+      'sm2',
+    );
   });
 
   it('the SM2 key serves no EXTERNAL or INTERNAL AUTHENTICATE (6A88)', () => {

@@ -1,7 +1,14 @@
 import { describe as group, expect, it } from 'vitest';
 import { concatBytes, decodeResponse, fromHex, toHex } from '../../src/apdu/index.js';
 import { buildSscCard, parseAtr, samplePerson, type SimulatedCard } from '../../src/card-sim/index.js';
-import { SSC_KEYS, diversificationInput, diversifyKey, issuerTestMasterKey, type KeyAlgorithm, type SscKeyName } from '../../src/keys/index.js';
+import {
+  SSC_KEYS,
+  diversificationInput,
+  diversifyKey,
+  issuerTestMasterKey,
+  type KeyAlgorithm,
+  type SscKeyName,
+} from '../../src/keys/index.js';
 import { referenceEcb, referenceMac } from './crypto-oracle.js';
 import { referenceCryptogram } from './fixtures.js';
 
@@ -116,7 +123,9 @@ for (const s of SUBJECTS) {
 function twoLevel(master: Uint8Array, region: Uint8Array, card: Uint8Array, algorithm: KeyAlgorithm): Uint8Array {
   const div = (k: Uint8Array, d: Uint8Array): Uint8Array => {
     const not = d.map((b) => b ^ 0xff);
-    return algorithm === 'sm4' ? referenceEcb('sm4', k, concatBytes(d, not)) : concatBytes(referenceEcb('3des', k, d), referenceEcb('3des', k, not));
+    return algorithm === 'sm4'
+      ? referenceEcb('sm4', k, concatBytes(d, not))
+      : concatBytes(referenceEcb('3des', k, d), referenceEcb('3des', k, not));
   };
   return div(div(master, region), card);
 }

@@ -12,7 +12,13 @@ import {
   SSSE_DF_NAME,
   buildSscCard,
 } from '../../src/card-sim/index.js';
-import { authenticationCryptogram, commandMac, diversifyKey, issuerTestMasterKey, SSC_KEYS } from '../../src/keys/index.js';
+import {
+  authenticationCryptogram,
+  commandMac,
+  diversifyKey,
+  issuerTestMasterKey,
+  SSC_KEYS,
+} from '../../src/keys/index.js';
 import { SSC_EF05_ITEMS, SSC_EF06_ITEMS } from '../../src/records/index.js';
 import { send, sw, thrownSw } from '../support/card-exchange.js';
 
@@ -24,7 +30,12 @@ const bytes = (n: number, fill = 0x31): Uint8Array => new Uint8Array(n).fill(fil
 
 group('linear-variable EFs with a fixed length per record', () => {
   function file(records?: Uint8Array[]): ElementaryFile {
-    return new ElementaryFile({ fid: 0xef05, structure: 'linear-variable', recordLengths: [3, 1, 5], records: records ?? [bytes(3), bytes(1)] });
+    return new ElementaryFile({
+      fid: 0xef05,
+      structure: 'linear-variable',
+      recordLengths: [3, 1, 5],
+      records: records ?? [bytes(3), bytes(1)],
+    });
   }
 
   it('derives recordLength (the longest) and maxRecords (the count) from recordLengths', () => {
@@ -77,7 +88,13 @@ group('linear-variable EFs with a fixed length per record', () => {
   it('state export keeps recordLengths (only where set) and import enforces them, field named', () => {
     const mf = new MasterFile();
     const df = mf.addDf({ fid: 0xdf01 });
-    df.addEf({ fid: 0xef05, sfi: 5, structure: 'linear-variable', recordLengths: [3, 1], records: [bytes(3), bytes(1)] });
+    df.addEf({
+      fid: 0xef05,
+      sfi: 5,
+      structure: 'linear-variable',
+      recordLengths: [3, 1],
+      records: [bytes(3), bytes(1)],
+    });
     df.addEf({ fid: 0xef06, sfi: 6, structure: 'linear-variable', recordLength: 4, records: [bytes(2)] });
     const state = exportState(mf);
     const efs = (state.mf.children[0] as unknown as { children: Record<string, unknown>[] }).children;
@@ -88,10 +105,16 @@ group('linear-variable EFs with a fixed length per record', () => {
     expect(ef.recordLengths).toEqual([3, 1]);
     expect(thrownSw(() => ef.updateRecord(2, bytes(3)))).toBe(0x6700);
 
-    const broken = JSON.parse(JSON.stringify(state)) as CardState & { mf: { children: { children: Record<string, unknown>[] }[] } };
+    const broken = JSON.parse(JSON.stringify(state)) as CardState & {
+      mf: { children: { children: Record<string, unknown>[] }[] };
+    };
     broken.mf.children[0]!.children[0]!['records'] = ['313131', '3131'];
     expect(() => importState(broken)).toThrow(
-      expect.objectContaining({ field: 'mf.children[0].children[0].records[1]', kind: 'tree', problem: 'length 2, record 2 is 1 bytes' }),
+      expect.objectContaining({
+        field: 'mf.children[0].children[0].records[1]',
+        kind: 'tree',
+        problem: 'length 2, record 2 is 1 bytes',
+      }),
     );
     broken.mf.children[0]!.children[0]!['recordLengths'] = [3, 'x'];
     expect(() => importState(broken)).toThrow(

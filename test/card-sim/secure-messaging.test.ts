@@ -19,7 +19,13 @@ import {
   SSSE_DF_NAME,
   buildSscCard,
 } from '../../src/card-sim/index.js';
-import { SSC_KEYS, diversifyKey, issuerTestMasterKey, type KeyAlgorithm, type SscKeyName } from '../../src/keys/index.js';
+import {
+  SSC_KEYS,
+  diversifyKey,
+  issuerTestMasterKey,
+  type KeyAlgorithm,
+  type SscKeyName,
+} from '../../src/keys/index.js';
 import { referenceEcb, referenceMac } from './crypto-oracle.js';
 import { send, sw, swHex } from '../support/card-exchange.js';
 import { expectThrowsClass } from '../support/throws.js';
@@ -89,10 +95,21 @@ interface MacOptions {
  * A write with secure messaging: `header Lc data || MAC4`, MAC over header || Lc || data with IV
  * = a fresh GET CHALLENGE (unless `opts.iv`). Returns the command bytes (not sent).
  */
-function macWrite(card: SimulatedCard, s: Subject, header: string, data: Uint8Array, opts: MacOptions = {}): Uint8Array {
+function macWrite(
+  card: SimulatedCard,
+  s: Subject,
+  header: string,
+  data: Uint8Array,
+  opts: MacOptions = {},
+): Uint8Array {
   const iv = opts.iv ?? challenge(card);
   const lc = Uint8Array.of(data.length + 4);
-  const mac = referenceMac(s.algorithm, opts.key ?? cardKey(s, 'HEALTH'), concatBytes(fromHex(opts.macHeader ?? header), lc, data), iv);
+  const mac = referenceMac(
+    s.algorithm,
+    opts.key ?? cardKey(s, 'HEALTH'),
+    concatBytes(fromHex(opts.macHeader ?? header), lc, data),
+    iv,
+  );
   if (opts.corrupt === true) mac[3] = (mac[3] as number) ^ 0x80;
   return concatBytes(fromHex(header), lc, data, mac);
 }
@@ -103,7 +120,12 @@ function plainWrite(header: string, data: Uint8Array): Uint8Array {
 
 function historyRecord(diagnosis: string): Uint8Array {
   // date 4 cn || ICD-10 8 an || diagnosis 60 an || institution 24 an = 96 bytes.
-  return concatBytes(fromHex('20250301'), encodeAn('J06.900', 8), encodeAn(diagnosis, 60), encodeAn('12110000400688702Q', 24));
+  return concatBytes(
+    fromHex('20250301'),
+    encodeAn('J06.900', 8),
+    encodeAn(diagnosis, 60),
+    encodeAn('12110000400688702Q', 24),
+  );
 }
 
 function allergyRecord(substance: string): Uint8Array {
@@ -117,7 +139,11 @@ function healthFile(card: SimulatedCard, fid: number): ElementaryFile {
 }
 
 function contents(card: SimulatedCard): string[][] {
-  return [SSC_FIDS.EF05, SSC_FIDS.EF07, SSC_FIDS.EF08].map((fid) => healthFile(card, fid).records().map((r) => toHex(r)));
+  return [SSC_FIDS.EF05, SSC_FIDS.EF07, SSC_FIDS.EF08].map((fid) =>
+    healthFile(card, fid)
+      .records()
+      .map((r) => toHex(r)),
+  );
 }
 
 function healthKeyTries(card: SimulatedCard): number {
@@ -126,7 +152,10 @@ function healthKeyTries(card: SimulatedCard): number {
 
 /** A powered SSC card with SSSE, then DF10, selected. */
 function df10Card(s: Subject, onDurableChange?: (state: CardState) => void): SimulatedCard {
-  const card = buildSscCard(s.doc, onDurableChange === undefined ? { powered: true } : { powered: true, onDurableChange });
+  const card = buildSscCard(
+    s.doc,
+    onDurableChange === undefined ? { powered: true } : { powered: true, onDurableChange },
+  );
   expect(sw(card, SELECT_SSSE)).toBe('9000');
   expect(sw(card, SELECT_DF10)).toBe('9000');
   return card;
@@ -143,9 +172,11 @@ for (const s of subjects) {
       expect(work?.kind === 'ef' ? work.write : undefined).toEqual(afterKey(SSC_KEYS.UKSSSE.kid));
     });
 
-    it('after EXTERNAL AUTHENTICATE a MAC\'d UPDATE RECORD (P1=00 P2=03) writes a new record 1 of EF08', () => {
+    it("after EXTERNAL AUTHENTICATE a MAC'd UPDATE RECORD (P1=00 P2=03) writes a new record 1 of EF08", () => {
       const card = df10Card(s);
-      const before = healthFile(card, SSC_FIDS.EF08).records().map((r) => toHex(r));
+      const before = healthFile(card, SSC_FIDS.EF08)
+        .records()
+        .map((r) => toHex(r));
       expect(authenticate(card, s)).toBe('9000');
       expect(sw(card, SELECT_EF08)).toBe('9000');
       const record = historyRecord('急性上呼吸道感染');
@@ -158,7 +189,7 @@ for (const s of subjects) {
       expect(healthKeyTries(card)).toBe(3);
     });
 
-    it('a MAC\'d APPEND RECORD on EF07 and a MAC\'d UPDATE RECORD of DF10/EF05 record 1 by SFI', () => {
+    it("a MAC'd APPEND RECORD on EF07 and a MAC'd UPDATE RECORD of DF10/EF05 record 1 by SFI", () => {
       const card = df10Card(s);
       expect(authenticate(card, s)).toBe('9000');
       const allergy = allergyRecord('青霉素');
@@ -246,7 +277,7 @@ for (const s of subjects) {
       expect(healthKeyTries(card)).toBe(3);
     });
 
-    it('a replayed MAC\'d write is refused: 6984 (challenge used up), then 6988 under a new challenge; written once', () => {
+    it("a replayed MAC'd write is refused: 6984 (challenge used up), then 6988 under a new challenge; written once", () => {
       const card = df10Card(s);
       expect(authenticate(card, s)).toBe('9000');
       const allergy = allergyRecord('青霉素');
@@ -257,10 +288,14 @@ for (const s of subjects) {
       challenge(card);
       expect(sw(card, command)).toBe('6988');
       expect(contents(card)).toEqual(after);
-      expect(healthFile(card, SSC_FIDS.EF07).records().filter((r) => toHex(r) === toHex(allergy))).toHaveLength(1);
+      expect(
+        healthFile(card, SSC_FIDS.EF07)
+          .records()
+          .filter((r) => toHex(r) === toHex(allergy)),
+      ).toHaveLength(1);
     });
 
-    it('three bad MACs block the health key: then 6983 for MAC\'d writes and for EXTERNAL AUTHENTICATE', () => {
+    it("three bad MACs block the health key: then 6983 for MAC'd writes and for EXTERNAL AUTHENTICATE", () => {
       const card = df10Card(s);
       // The MAC is checked before the write condition: a bad one costs a try with or without
       // authentication (the authentication ends at the first one anyway).
@@ -289,7 +324,7 @@ for (const s of subjects) {
 group('secure messaging on other files (generic access model)', () => {
   const s = subjects[0]!;
 
-  it('a keyed write condition also accepts a MAC\'d write, checked with that key (DF02 work record, UKSSSE)', () => {
+  it("a keyed write condition also accepts a MAC'd write, checked with that key (DF02 work record, UKSSSE)", () => {
     const card = buildSscCard(s.doc, { powered: true });
     expect(sw(card, SELECT_SSSE)).toBe('9000');
     expect(sw(card, '00A4000C02DF02')).toBe('9000');
@@ -339,7 +374,9 @@ group('secure messaging on other files (generic access model)', () => {
   it('key-and-mac is a write condition only; it reads as "key:9+mac"', () => {
     const mf = new MasterFile({});
     const app = mf.addDf({ fid: 0x1000 });
-    expect(() => app.addEf({ fid: 0x0001, structure: 'transparent', size: 1, read: afterKeyWithMac(9) })).toThrow(CardTreeError);
+    expect(() => app.addEf({ fid: 0x0001, structure: 'transparent', size: 1, read: afterKeyWithMac(9) })).toThrow(
+      CardTreeError,
+    );
     expect(describeAccess(afterKeyWithMac(9))).toBe('key:9+mac');
   });
 });
@@ -375,8 +412,16 @@ group('card state carries key-and-mac', () => {
   }
 
   it('a malformed or misplaced key-and-mac is refused by field name', () => {
-    expect(importError((ef) => { ef['write'] = { kind: 'key-and-mac' }; }).field).toMatch(/\.children\[1\]\.write\.keyId$/);
-    expect(importError((ef) => { ef['read'] = { kind: 'key-and-mac', keyId: 3 }; }).field).toMatch(/\.children\[1\]\.read\.kind$/);
+    expect(
+      importError((ef) => {
+        ef['write'] = { kind: 'key-and-mac' };
+      }).field,
+    ).toMatch(/\.children\[1\]\.write\.keyId$/);
+    expect(
+      importError((ef) => {
+        ef['read'] = { kind: 'key-and-mac', keyId: 3 };
+      }).field,
+    ).toMatch(/\.children\[1\]\.read\.kind$/);
     // A version 1 state (clear initial PINs, no lifecycle, no recordLengths) never held it.
     const asVersionOne = (state: Json): void => {
       state['version'] = 1;

@@ -63,7 +63,9 @@ for (const [person, algorithm, code] of [
       const key = diversifyKey(issuerTestMasterKey('RKSSSE'), cardIdentifier(c), algorithm);
       const ch = send(c, '0084000008').data;
       const crypt = referenceCryptogram(algorithm, key, ch);
-      expect(sw(c, concatBytes(Uint8Array.of(0x00, 0x82, 0x00, SSC_KEYS.RKSSSE.kid, crypt.length), crypt))).toBe('9000');
+      expect(sw(c, concatBytes(Uint8Array.of(0x00, 0x82, 0x00, SSC_KEYS.RKSSSE.kid, crypt.length), crypt))).toBe(
+        '9000',
+      );
       expect(sw(c, '00B2093000')).toBe('9000'); // EF06 name, by tag
     });
 

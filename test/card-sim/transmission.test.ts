@@ -123,7 +123,12 @@ describe('T=1 and lengths', () => {
 
   it('extended Le returns a long answer at once', () => {
     const tree = buildTestTree();
-    tree.addEf({ fid: 0x0102, sfi: 29, structure: 'transparent', data: Uint8Array.from({ length: 300 }, (_, i) => i & 0xff) });
+    tree.addEf({
+      fid: 0x0102,
+      sfi: 29,
+      structure: 'transparent',
+      data: Uint8Array.from({ length: 300 }, (_, i) => i & 0xff),
+    });
     const card = new SimulatedCard({ tree, extendedLength: true, powered: true });
     const r = send(card, encodeCommand({ cla: 0, ins: 0xb0, p1: 0x9d, p2: 0, data: new Uint8Array(0), ne: 65536 }));
     expect(r.data.length).toBe(300);

@@ -70,7 +70,9 @@ describe('file tree', () => {
       createElementaryFile({ fid: 0xef04, structure: 'cyclic', recordLength: 2, maxRecords: 2 }),
     ];
     expect(files.map((f) => f.constructor)).toEqual([TransparentFile, LinearFixedFile, LinearVariableFile, CyclicFile]);
-    expect(new ElementaryFile({ fid: 0xef05, structure: 'cyclic', recordLength: 1, maxRecords: 1 })).toBeInstanceOf(CyclicFile);
+    expect(new ElementaryFile({ fid: 0xef05, structure: 'cyclic', recordLength: 1, maxRecords: 1 })).toBeInstanceOf(
+      CyclicFile,
+    );
     expect(thrownSw(() => transparent.updateRecord(1, Uint8Array.of(1, 2)))).toBe(0x6981);
     expect(thrownSw(() => transparent.appendRecord(Uint8Array.of(1, 2)))).toBe(0x6981);
     expect(thrownSw(() => transparent.asRecordFile())).toBe(0x6981);
@@ -84,10 +86,21 @@ describe('file tree', () => {
   });
 
   it('UPDATE RECORD "previous": a linear file writes the record before, a cyclic one a new record 1', () => {
-    const linear = createElementaryFile({ fid: 0xef01, structure: 'linear-fixed', recordLength: 1, records: [Uint8Array.of(1), Uint8Array.of(2)] });
+    const linear = createElementaryFile({
+      fid: 0xef01,
+      structure: 'linear-fixed',
+      recordLength: 1,
+      records: [Uint8Array.of(1), Uint8Array.of(2)],
+    });
     expect(linear.asRecordFile().updatePreviousRecord(2, Uint8Array.of(9))).toBe(1);
     expect(linear.records().map((r) => r[0])).toEqual([9, 2]);
-    const cyclic = createElementaryFile({ fid: 0xef02, structure: 'cyclic', recordLength: 1, maxRecords: 2, records: [Uint8Array.of(1), Uint8Array.of(2)] });
+    const cyclic = createElementaryFile({
+      fid: 0xef02,
+      structure: 'cyclic',
+      recordLength: 1,
+      maxRecords: 2,
+      records: [Uint8Array.of(1), Uint8Array.of(2)],
+    });
     expect(cyclic.asRecordFile().updatePreviousRecord(2, Uint8Array.of(9))).toBe(1);
     expect(cyclic.records().map((r) => r[0])).toEqual([9, 1]);
   });
@@ -142,14 +155,24 @@ describe('card state export / import', () => {
       'mf.children[0].keys[1].key',
     );
     expect(
-      fieldOf(broken((s) => ((s.mf.children[0] as { pins: { record: { triesLeft: number } }[] }).pins[0]!.record.triesLeft = 7))),
+      fieldOf(
+        broken(
+          (s) => ((s.mf.children[0] as { pins: { record: { triesLeft: number } }[] }).pins[0]!.record.triesLeft = 7),
+        ),
+      ),
     ).toBe('mf.children[0].pins[0].record.triesLeft');
     expect(
-      fieldOf(broken((s) => ((s.mf.children[0] as { pins: { policy: { tryLimit: number } }[] }).pins[0]!.policy.tryLimit = 0))),
+      fieldOf(
+        broken(
+          (s) => ((s.mf.children[0] as { pins: { policy: { tryLimit: number } }[] }).pins[0]!.policy.tryLimit = 0),
+        ),
+      ),
     ).toBe('mf.children[0].pins[0].policy.tryLimit');
     const ssse = (s: CardState): { children: { records?: string[]; read?: unknown }[] } =>
       s.mf.children[0] as unknown as { children: { records?: string[]; read?: unknown }[] };
-    expect(fieldOf(broken((s) => (ssse(s).children[0]!.records![2] = '03'.repeat(19))))).toBe('mf.children[0].children[0].records[2]');
+    expect(fieldOf(broken((s) => (ssse(s).children[0]!.records![2] = '03'.repeat(19))))).toBe(
+      'mf.children[0].children[0].records[2]',
+    );
     expect(fieldOf(broken((s) => (ssse(s).children[0]!.read = { kind: 'sometimes' })))).toBe(
       'mf.children[0].children[0].read.kind',
     );
@@ -162,7 +185,9 @@ describe('card state export / import', () => {
 
   it('says what is wrong with a hex field: where the bad character is, or an odd digit count, never the text', () => {
     const record = (value: string) =>
-      broken((s) => ((s.mf.children[0] as unknown as { children: { records: string[] }[] }).children[0]!.records[0] = value));
+      broken(
+        (s) => ((s.mf.children[0] as unknown as { children: { records: string[] }[] }).children[0]!.records[0] = value),
+      );
     const nonHex = problemOf(record('07094131303530303033G1'));
     expect(nonHex.field).toBe('mf.children[0].children[0].records[0]');
     expect(nonHex.kind).toBe('value');
@@ -170,12 +195,15 @@ describe('card state export / import', () => {
     expect(nonHex.file).toBeUndefined();
     expect(nonHex.message).toBe(`card image field ${nonHex.field}: ${nonHex.problem}`);
     expect(nonHex.message).not.toContain('G');
-    expect(problemOf(record('0709 4131')).problem).toBe('white space at position 4 (expected hex digits without spaces)');
+    expect(problemOf(record('0709 4131')).problem).toBe(
+      'white space at position 4 (expected hex digits without spaces)',
+    );
     expect(problemOf(record('070941313')).problem).toBe('odd number of hex digits (9); expected whole bytes');
   });
 
   it('says what kind of problem a field has', () => {
-    const ssse = (s: CardState) => s.mf.children[0] as unknown as { fid: unknown; keys: Record<string, unknown>[]; children: unknown[] };
+    const ssse = (s: CardState) =>
+      s.mf.children[0] as unknown as { fid: unknown; keys: Record<string, unknown>[]; children: unknown[] };
     const kinds = [
       problemOf(broken((s) => (ssse(s).fid = 3))),
       problemOf(broken((s) => delete ssse(s).keys[0]!['usage'])),
@@ -198,8 +226,14 @@ describe('card state export / import', () => {
     expect(at((s) => (s.comment = 'x'))).toEqual(['comment', 'unknown-field']);
     expect(at((s) => (s.mf.dfName = 'A000'))).toEqual(['mf.dfName', 'unknown-field']);
     expect(at((s) => (s.mf.children[0].note = 1))).toEqual(['mf.children[0].note', 'unknown-field']);
-    expect(at((s) => (s.mf.children[0].keys[0].counter = 1))).toEqual(['mf.children[0].keys[0].counter', 'unknown-field']);
-    expect(at((s) => (s.mf.children[0].pins[0].record.lastTry = 1))).toEqual(['mf.children[0].pins[0].record.lastTry', 'unknown-field']);
+    expect(at((s) => (s.mf.children[0].keys[0].counter = 1))).toEqual([
+      'mf.children[0].keys[0].counter',
+      'unknown-field',
+    ]);
+    expect(at((s) => (s.mf.children[0].pins[0].record.lastTry = 1))).toEqual([
+      'mf.children[0].pins[0].record.lastTry',
+      'unknown-field',
+    ]);
     expect(at((s) => (s.mf.children[0].pins[0].record.verifier.pepper = '00'))).toEqual([
       'mf.children[0].pins[0].record.verifier.pepper',
       'unknown-field',
@@ -208,15 +242,29 @@ describe('card state export / import', () => {
       'mf.children[0].pins[0].policy.initialPinVerifier.pepper',
       'unknown-field',
     ]);
-    expect(at((s) => (s.mf.children[0].children[0].read.pin = 'app'))).toEqual(['mf.children[0].children[0].read.pin', 'unknown-field']);
+    expect(at((s) => (s.mf.children[0].children[0].read.pin = 'app'))).toEqual([
+      'mf.children[0].children[0].read.pin',
+      'unknown-field',
+    ]);
     // A record EF holds no transparent data, and a transparent EF no records.
-    expect(at((s) => (s.mf.children[0].children[0].data = ''))).toEqual(['mf.children[0].children[0].data', 'unknown-field']);
-    expect(at((s) => (s.mf.children[0].children[2].records = []))).toEqual(['mf.children[0].children[2].records', 'unknown-field']);
+    expect(at((s) => (s.mf.children[0].children[0].data = ''))).toEqual([
+      'mf.children[0].children[0].data',
+      'unknown-field',
+    ]);
+    expect(at((s) => (s.mf.children[0].children[2].records = []))).toEqual([
+      'mf.children[0].children[2].records',
+      'unknown-field',
+    ]);
   });
 
   it('keeps access conditions and labels', () => {
     const mf = new MasterFile();
-    mf.addDf({ fid: 0xdf01, label: 'A' }).addEf({ fid: 0xef01, structure: 'transparent', size: 2, write: afterPin('p') });
+    mf.addDf({ fid: 0xdf01, label: 'A' }).addEf({
+      fid: 0xef01,
+      structure: 'transparent',
+      size: 2,
+      write: afterPin('p'),
+    });
     const back = importState(exportState(mf));
     const ef = back.nodeAt([0xdf01, 0xef01]);
     expect(ef?.kind === 'ef' && ef.write).toEqual({ kind: 'pin', pin: 'p' });

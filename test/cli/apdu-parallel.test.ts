@@ -79,29 +79,52 @@ group('sscard apdu, several processes on one image', () => {
   const WRONG_PER_PROCESS = 3;
   const ROUNDS = soakCount(1, 10);
 
-  it(`${PROCESSES} processes x ${WRONG_PER_PROCESS} wrong PINs, ${ROUNDS} round(s): every decrement lands`, async () => {
-    expect((await cli('card', 'set', files.image, 'pin.app.try-limit', '15')).code).toBe(0);
-    let decrements = 0;
-    let landed = 0;
-    for (let round = 0; round < ROUNDS; round++) {
-      expect((await cli('card', 'set', files.image, 'pin.app.tries-left', '15')).code).toBe(0);
-      const runs = await Promise.all(
-        Array.from({ length: PROCESSES }, () => sscard('apdu', '--card', files.image, SELECT_SSSE, ...Array(WRONG_PER_PROCESS).fill(`0020000003${WRONG_PIN}`))),
-      );
-      const answers: number[] = [];
-      for (const run of runs) {
-        expect(run.code, run.stderr).toBe(0);
-        const sws = run.stdout.split('\n').filter((l) => l.startsWith('< ')).slice(1).map((l) => /63C([0-9A-F])/.exec(l)?.[1]);
-        expect(sws).toHaveLength(WRONG_PER_PROCESS);
-        answers.push(...sws.map((x) => parseInt(x ?? 'z', 16)));
+  it(
+    `${PROCESSES} processes x ${WRONG_PER_PROCESS} wrong PINs, ${ROUNDS} round(s): every decrement lands`,
+    async () => {
+      expect((await cli('card', 'set', files.image, 'pin.app.try-limit', '15')).code).toBe(0);
+      let decrements = 0;
+      let landed = 0;
+      for (let round = 0; round < ROUNDS; round++) {
+        expect((await cli('card', 'set', files.image, 'pin.app.tries-left', '15')).code).toBe(0);
+        const runs = await Promise.all(
+          Array.from({ length: PROCESSES }, () =>
+            sscard(
+              'apdu',
+              '--card',
+              files.image,
+              SELECT_SSSE,
+              ...Array(WRONG_PER_PROCESS).fill(`0020000003${WRONG_PIN}`),
+            ),
+          ),
+        );
+        const answers: number[] = [];
+        for (const run of runs) {
+          expect(run.code, run.stderr).toBe(0);
+          const sws = run.stdout
+            .split('\n')
+            .filter((l) => l.startsWith('< '))
+            .slice(1)
+            .map((l) => /63C([0-9A-F])/.exec(l)?.[1]);
+          expect(sws).toHaveLength(WRONG_PER_PROCESS);
+          answers.push(...sws.map((x) => parseInt(x ?? 'z', 16)));
+        }
+        // Each answer is a distinct count of tries left: the decrements took turns.
+        expect(answers.sort((a, b) => b - a)).toEqual(
+          Array.from({ length: PROCESSES * WRONG_PER_PROCESS }, (_, i) => 14 - i),
+        );
+        const left = inspectSscTree(loadCardImage(files.image).tree).appPin?.triesLeft as number;
+        expect(left).toBe(15 - PROCESSES * WRONG_PER_PROCESS);
+        decrements += PROCESSES * WRONG_PER_PROCESS;
+        landed += 15 - left;
       }
-      // Each answer is a distinct count of tries left: the decrements took turns.
-      expect(answers.sort((a, b) => b - a)).toEqual(Array.from({ length: PROCESSES * WRONG_PER_PROCESS }, (_, i) => 14 - i));
-      const left = inspectSscTree(loadCardImage(files.image).tree).appPin?.triesLeft as number;
-      expect(left).toBe(15 - PROCESSES * WRONG_PER_PROCESS);
-      decrements += PROCESSES * WRONG_PER_PROCESS;
-      landed += 15 - left;
-    }
-    reportFigures('concurrent-decrements', { processes: PROCESSES, rounds: ROUNDS, decrements, lost: decrements - landed });
-  }, soakTimeout(120_000, 1_200_000));
+      reportFigures('concurrent-decrements', {
+        processes: PROCESSES,
+        rounds: ROUNDS,
+        decrements,
+        lost: decrements - landed,
+      });
+    },
+    soakTimeout(120_000, 1_200_000),
+  );
 });

@@ -85,7 +85,9 @@ group('sscard apdu', () => {
     expect(r.stderr).toBe(`sscard: card image ${missing}: file not found [CARD_IMAGE_NOT_FOUND]\n`);
     const noCard = await cli('apdu', SELECT_SSSE);
     expect(noCard.code).toBe(1);
-    expect(noCard.stderr).toMatch(/^sscard: no card: give --card <image> .* or --reader <name\|index> .*\[CLI_INPUT\]\n$/);
+    expect(noCard.stderr).toMatch(
+      /^sscard: no card: give --card <image> .* or --reader <name\|index> .*\[CLI_INPUT\]\n$/,
+    );
     const unknown = await cli('apdu', '--card', files.image, '--verbose', SELECT_SSSE);
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toBe("sscard: unknown option '--verbose'\n");

@@ -1,9 +1,29 @@
 import { spawnSync } from 'node:child_process';
-import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe as group, expect, it } from 'vitest';
-import { buildSscCard, closeCardImage, imageKeyFile, loadCardImage, openCardImage, samplePerson, saveCardImage, type DfState } from '../../src/card-sim/index.js';
+import {
+  buildSscCard,
+  closeCardImage,
+  imageKeyFile,
+  loadCardImage,
+  openCardImage,
+  samplePerson,
+  saveCardImage,
+  type DfState,
+} from '../../src/card-sim/index.js';
 import { openImageFile, testImageKey, writeSealedStateText, writeUnsealedImage } from '../card-sim/image-fixtures.js';
 import { SOAK, reportFigures, soakTimeout } from '../soak.js';
 import { cli, cliWithStdin, type CliRun } from './run-cli.js';
@@ -38,7 +58,13 @@ beforeAll(() => {
   saveCardImage(f('card.json'), card);
   const clear = openImageFile(f('card.json'));
   const ssse = clear.state.mf.children[0] as DfState;
-  secrets = [PIN, OTHER_PIN, '73 05 19', readFileSync(imageKeyFile(), 'utf8').trim(), ...ssse.keys.map((k) => k.key.slice(0, 16))];
+  secrets = [
+    PIN,
+    OTHER_PIN,
+    '73 05 19',
+    readFileSync(imageKeyFile(), 'utf8').trim(),
+    ...ssse.keys.map((k) => k.key.slice(0, 16)),
+  ];
   const sealed = JSON.parse(readFileSync(f('card.json'), 'utf8'));
   writeFileSync(f('tampered.json'), JSON.stringify({ ...sealed, saved: '2020-01-01T00:00:00.000Z' }));
   saveCardImage(f('other-key.json'), loadCardImage(f('card.json')), { imageKey: testImageKey(9) });
@@ -47,7 +73,11 @@ beforeAll(() => {
   writeFileSync(f('v4.json'), JSON.stringify({ ...sealed, version: 4 }));
   writeFileSync(f('unknown-field.json'), JSON.stringify({ ...sealed, comment: PIN }));
   const deep = `${'{"type":"df","fid":"1000","pins":[],"keys":[],"children":['.repeat(3000)}${']}'.repeat(3000)}`;
-  writeSealedStateText(f('deep.json'), clear, JSON.stringify({ ...clear.state, mf: { ...clear.state.mf, children: ['@'] } }).replace('"@"', deep));
+  writeSealedStateText(
+    f('deep.json'),
+    clear,
+    JSON.stringify({ ...clear.state, mf: { ...clear.state.mf, children: ['@'] } }).replace('"@"', deep),
+  );
   writeFileSync(f('big.json'), `${readFileSync(f('card.json'), 'utf8')}${' '.repeat(1024 * 1024)}`);
   // The write-ahead log of an image, as a crash leaves it (copied while the card is open), then
   // edited; and a log far larger than any sscard writes.
@@ -58,7 +88,13 @@ beforeAll(() => {
   copyFileSync(f('log-source.json'), f('log-edited.json'));
   const [line, ...more] = readFileSync(f('log-source.json.log'), 'utf8').split('\n');
   const record = JSON.parse(line as string) as { data: string };
-  writeFileSync(f('log-edited.json.log'), [JSON.stringify({ ...record, data: `${record.data.startsWith('A') ? 'B' : 'A'}${record.data.slice(1)}` }), ...more].join('\n'));
+  writeFileSync(
+    f('log-edited.json.log'),
+    [
+      JSON.stringify({ ...record, data: `${record.data.startsWith('A') ? 'B' : 'A'}${record.data.slice(1)}` }),
+      ...more,
+    ].join('\n'),
+  );
   closeCardImage(open);
   rmSync(f('log-source.json'));
   copyFileSync(f('card.json'), f('log-big.json'));
@@ -89,9 +125,29 @@ afterAll(() => {
 /** The table: one mistake per row. */
 function rows(): Row[] {
   const img = f('card.json');
-  const apdu = (image: string, ...rest: string[]): Row => ({ args: ['apdu', '--card', image, SELECT, `0020000003${PIN}`, ...rest] });
-  const verify = (image: string, stdin = `${PIN}\n`): Row => ({ args: ['pin', 'verify', '--card', image, '--pin-stdin'], stdin });
-  const images = ['missing.json', 'tampered.json', 'other-key.json', 'truncated.json', 'garbage.json', 'v4.json', 'unknown-field.json', 'deep.json', 'big.json', 'unsealed-bad.json', 'log-edited.json', 'log-big.json', 'loop-a.json', 'a-directory'].map(f);
+  const apdu = (image: string, ...rest: string[]): Row => ({
+    args: ['apdu', '--card', image, SELECT, `0020000003${PIN}`, ...rest],
+  });
+  const verify = (image: string, stdin = `${PIN}\n`): Row => ({
+    args: ['pin', 'verify', '--card', image, '--pin-stdin'],
+    stdin,
+  });
+  const images = [
+    'missing.json',
+    'tampered.json',
+    'other-key.json',
+    'truncated.json',
+    'garbage.json',
+    'v4.json',
+    'unknown-field.json',
+    'deep.json',
+    'big.json',
+    'unsealed-bad.json',
+    'log-edited.json',
+    'log-big.json',
+    'loop-a.json',
+    'a-directory',
+  ].map(f);
   return [
     // Parse errors: never the value.
     { args: [PIN] },
@@ -236,7 +292,9 @@ function check(row: Row, r: CliRun): void {
   expect(r.stderr, what).toMatch(/^sscard: [^\n]+\n$/);
   expect(r.stdout, what).toBe('');
   for (const secret of secrets) {
-    expect(r.stdout.toUpperCase() + r.stderr.toUpperCase(), `${what}: shows a secret`).not.toContain(secret.toUpperCase());
+    expect(r.stdout.toUpperCase() + r.stderr.toUpperCase(), `${what}: shows a secret`).not.toContain(
+      secret.toUpperCase(),
+    );
   }
 }
 
@@ -250,11 +308,15 @@ group('the command line on bad input', () => {
     reportFigures('cli-table', { rows: table.length, secretsScanned: secrets.length });
   }, 120_000);
 
-  it(`the same table through the real executable (${SOAK ? 'every row' : 'every 25th row; every row under npm run soak'})`, () => {
-    const before = snapshot();
-    const table = rows().filter((_row, i) => SOAK || i % 25 === 0);
-    for (const row of table) check(row, runExecutable(row));
-    expect(snapshot()).toEqual(before);
-    reportFigures('cli-table-executable', { rows: table.length });
-  }, soakTimeout(120_000, 1_800_000));
+  it(
+    `the same table through the real executable (${SOAK ? 'every row' : 'every 25th row; every row under npm run soak'})`,
+    () => {
+      const before = snapshot();
+      const table = rows().filter((_row, i) => SOAK || i % 25 === 0);
+      for (const row of table) check(row, runExecutable(row));
+      expect(snapshot()).toEqual(before);
+      reportFigures('cli-table-executable', { rows: table.length });
+    },
+    soakTimeout(120_000, 1_800_000),
+  );
 });

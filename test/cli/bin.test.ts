@@ -13,7 +13,9 @@ function sscard(...args: string[]) {
 }
 
 /** Runs the executable with its stdout closed from the start, as after `| head -0`; resolves its exit status and stderr. */
-function sscardIntoClosedPipe(...args: string[]): Promise<{ code: number | null; signal: string | null; stderr: string }> {
+function sscardIntoClosedPipe(
+  ...args: string[]
+): Promise<{ code: number | null; signal: string | null; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     child.stdout.destroy();
@@ -47,7 +49,9 @@ group('sscard executable', () => {
   });
 
   it('prints its version from package.json', () => {
-    const { version } = JSON.parse(readFileSync(join(import.meta.dirname, '..', '..', 'package.json'), 'utf8')) as { version: string };
+    const { version } = JSON.parse(readFileSync(join(import.meta.dirname, '..', '..', 'package.json'), 'utf8')) as {
+      version: string;
+    };
     expect(sscard('--version')).toMatchObject({ code: 0, stdout: `${version}\n`, stderr: '' });
     expect(sscard('-V')).toMatchObject({ code: 0, stdout: `${version}\n` });
     expect(sscard('--help').stdout).toMatch(/-V, --version\s+print the sscard version/);
@@ -73,7 +77,9 @@ group('sscard executable', () => {
   it('exits non-zero with one line on bad input', () => {
     const missing = sscard('card', 'show', join(tmp.path, 'none.json'));
     expect(missing.code).toBe(1);
-    expect(missing.stderr).toBe(`sscard: card image ${join(tmp.path, 'none.json')}: file not found [CARD_IMAGE_NOT_FOUND]\n`);
+    expect(missing.stderr).toBe(
+      `sscard: card image ${join(tmp.path, 'none.json')}: file not found [CARD_IMAGE_NOT_FOUND]\n`,
+    );
     const unknown = sscard('frobnicate');
     expect(unknown.code).toBe(1);
     expect(unknown.stderr.trim().split('\n')).toHaveLength(1);

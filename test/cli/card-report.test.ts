@@ -65,7 +65,12 @@ group('the card report schema', () => {
     const shown = await json('card', 'show', images.get('li-xiuying') as string, '--json');
     expect(shown['health']).toMatchObject({ basics: { abo: 'O', aboCode: '3', rh: 'positive', rhCode: '2' } });
     expect(shown['insurance']).toMatchObject({ pension: { status: 'terminated', statusCode: '3' } });
-    expect(shown['cardholder']).toMatchObject({ idNumber: '310104196211080241', name: '李秀英', sex: 'female', sexCode: '2' });
+    expect(shown['cardholder']).toMatchObject({
+      idNumber: '310104196211080241',
+      name: '李秀英',
+      sex: 'female',
+      sexCode: '2',
+    });
   });
 
   it('rejects what it does not describe: the old raw shape, an unknown field, a raw code as the blood type', async () => {
@@ -80,7 +85,11 @@ group('the card report schema', () => {
 
   it('is valid for an image with an unreadable record, which shows as null and a problem', async () => {
     const image = images.get('wang-yan') as string;
-    interface Node { fid: string; children?: Node[]; records?: string[] }
+    interface Node {
+      fid: string;
+      children?: Node[];
+      records?: string[];
+    }
     const broken = join(dir, 'broken.json');
     copyFileSync(image, broken);
     // Sealed again by hand with the image key: a state no card writes, but one that is valid.

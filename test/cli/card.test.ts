@@ -32,7 +32,10 @@ group('sscard card new', () => {
     const report = JSON.parse((await cli('card', 'show', image, '--json')).stdout);
     expect(report.card.specVersion).toBe('3.00');
     expect(report.algorithm).toBe('sm4');
-    expect(report.pins).toEqual({ application: { triesLeft: 6, tryLimit: 6, blocked: false, initial: true }, bank: null });
+    expect(report.pins).toEqual({
+      application: { triesLeft: 6, tryLimit: 6, blocked: false, initial: true },
+      bank: null,
+    });
     expect(report.bank).toBeNull();
   });
 
@@ -48,14 +51,18 @@ group('sscard card new', () => {
     }
     const li = join(dir, 'li-financial.json');
     const refused = await cli('card', 'new', li, '--sample', 'li-xiuying', '--financial');
-    expect(refused.stderr).toBe('sscard: sample li-xiuying has no bank PAN (card.pan); pick a financial sample or give one in a --from document [CLI_INPUT]\n');
+    expect(refused.stderr).toBe(
+      'sscard: sample li-xiuying has no bank PAN (card.pan); pick a financial sample or give one in a --from document [CLI_INPUT]\n',
+    );
     const tries = await cli('card', 'new', li, '--sample', 'li-xiuying', '--pin-tries', '4');
     expect(tries.stdout).toContain('PIN tries 4');
   });
 
-  it('says in its help where a sample\'s values come from', async () => {
+  it("says in its help where a sample's values come from", async () => {
     const help = await cli('card', 'new', '--help');
-    expect(help.stdout).toMatch(/--pin-tries <n>\s+application PIN try limit, 1\.\.15 \(default: the\s+sample's or document's own, 3 if it sets none\)/);
+    expect(help.stdout).toMatch(
+      /--pin-tries <n>\s+application PIN try limit, 1\.\.15 \(default: the\s+sample's or document's own, 3 if it sets none\)/,
+    );
     expect(help.stdout).toMatch(/li-xiuying\s+spec 3\.00 \(SM4\), 6 PIN tries/);
   });
 
@@ -117,7 +124,9 @@ group('sscard card new', () => {
     expect(quoted.stderr).toBe(`sscard: ${docPath}: not valid JSON (syntax error) [CLI_INPUT]\n`);
     writeFileSync(docPath, '{"pin": {"initial": 246813x}}');
     const positioned = await cli('card', 'new', join(dir, 'other.json'), '--from', docPath);
-    expect(positioned.stderr).toBe(`sscard: ${docPath}: not valid JSON (syntax error at line 1, column 27) [CLI_INPUT]\n`);
+    expect(positioned.stderr).toBe(
+      `sscard: ${docPath}: not valid JSON (syntax error at line 1, column 27) [CLI_INPUT]\n`,
+    );
     const missing = await cli('card', 'new', join(dir, 'other.json'), '--from', join(dir, 'nope.json'));
     expect(missing.stderr).toBe(`sscard: ${join(dir, 'nope.json')}: file not found [CLI_INPUT]\n`);
   });
@@ -136,9 +145,13 @@ group('sscard card new', () => {
   it('never repeats an option value in a parse error', async () => {
     const image = join(dir, 'card.json');
     const spec = await cli('card', 'new', image, '--spec', '7305.19');
-    expect(spec.stderr).toBe("sscard: option '--spec <version>' argument is invalid. Allowed choices are 2.00, 3.00.\n");
+    expect(spec.stderr).toBe(
+      "sscard: option '--spec <version>' argument is invalid. Allowed choices are 2.00, 3.00.\n",
+    );
     const tries = await cli('card', 'new', image, '--pin-tries', '730519');
-    expect(tries.stderr).toBe("sscard: option '--pin-tries <n>' argument is invalid. must be a whole number from 1 to 15\n");
+    expect(tries.stderr).toBe(
+      "sscard: option '--pin-tries <n>' argument is invalid. must be a whole number from 1 to 15\n",
+    );
     const unknown = await cli('card', 'new', image, '--pin=730519');
     expect(unknown.stderr).toBe("sscard: unknown option '--pin'\n");
     for (const r of [spec, tries, unknown]) expect(r.stderr).not.toMatch(/7305/);
@@ -160,7 +173,9 @@ group('sscard card show', () => {
     expect(out).toMatch(/bank PIN\s+none \(not a financial card\)/);
     expect(out).toMatch(/08 socialSecurityNumber\s+310104196211080241/);
     expect(out).toMatch(/2 SH00092\s+1980-09-01 \.\. 1999-02-28 {2}上海第十七棉纺织厂/);
-    expect(out).toMatch(/conditions\s+cardioCerebrovascular \(心脑血管病\), coagulationDisorder \(凝血紊乱\), diabetes \(糖尿病\)\n/);
+    expect(out).toMatch(
+      /conditions\s+cardioCerebrovascular \(心脑血管病\), coagulationDisorder \(凝血紊乱\), diabetes \(糖尿病\)\n/,
+    );
     expect(out).toMatch(/2\s+磺胺类药物: 全身皮疹伴瘙痒/);
     expect(out).toMatch(/EF08 medical history\s+2 of 20/);
     expect(out).toMatch(/1\s+2018-03-02 E11\.900 2型糖尿病 .*\n\s+2\s+2012-09-15 I10\.x00 原发性高血压/);
@@ -184,7 +199,9 @@ group('sscard card show', () => {
     writeFileSync(image, '{"format": "sscard-card-image", "version": 1, "created"');
     const r = await cli('card', 'show', image);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(new RegExp(`^sscard: card image .*card\\.json: not valid JSON.*\\[CARD_IMAGE_CORRUPT\\]\\n$`));
+    expect(r.stderr).toMatch(
+      new RegExp(`^sscard: card image .*card\\.json: not valid JSON.*\\[CARD_IMAGE_CORRUPT\\]\\n$`),
+    );
     expect(readFileSync(image, 'utf8')).toBe('{"format": "sscard-card-image", "version": 1, "created"');
   });
 });
@@ -199,7 +216,9 @@ group('sscard card set', () => {
     expect((await cli('card', 'show', image)).stdout).toMatch(/application PIN\s+blocked \(0 of 3 tries left\)/);
     const verify = await cli('apdu', '--card', image, '00A404000F7378312E73682EC9E7BBE1B1A3D5CF', '0020000003123456');
     expect(verify.stdout).toContain('< 6983');
-    expect((await cli('card', 'set', image, 'app.SSSE.blocked', 'temporary')).stdout).toBe(`set app.SSSE.blocked in ${image}: none -> temporary\n`);
+    expect((await cli('card', 'set', image, 'app.SSSE.blocked', 'temporary')).stdout).toBe(
+      `set app.SSSE.blocked in ${image}: none -> temporary\n`,
+    );
     const record = await cli('card', 'set', image, 'record.SSSE/DF02/EF07.1', '45'.repeat(85));
     expect(record.stdout).toMatch(/^set record\.SSSE\/DF02\/EF07\.1 in .*: 85 bytes -> 85 bytes\n$/);
     expect(readCardImage(image).version).toBe(3);
@@ -207,7 +226,13 @@ group('sscard card set', () => {
 
   it('lists its fields in its help', async () => {
     const help = await cli('card', 'set', '--help');
-    for (const field of ['card.blocked', 'pin.<id>.tries-left', 'key.<df path>.<key id>.try-limit', 'record.<ef path>.<n>', 'state.<path>']) {
+    for (const field of [
+      'card.blocked',
+      'pin.<id>.tries-left',
+      'key.<df path>.<key id>.try-limit',
+      'record.<ef path>.<n>',
+      'state.<path>',
+    ]) {
       expect(help.stdout).toContain(field);
     }
   });
@@ -220,7 +245,11 @@ group('sscard card set', () => {
     expect(show.stderr).toBe('');
     const run = await cli('apdu', '--card', image, '00A404000F7378312E73682EC9E7BBE1B1A3D5CF');
     expect(run.code).toBe(0);
-    expect(run.stderr).toMatch(new RegExp(`^sscard: note: card image ${image}: was not sealed \\(version 2, from before sealing\\); it passed every check and is now sealed with the image key from .*image\\.key\\n$`));
+    expect(run.stderr).toMatch(
+      new RegExp(
+        `^sscard: note: card image ${image}: was not sealed \\(version 2, from before sealing\\); it passed every check and is now sealed with the image key from .*image\\.key\\n$`,
+      ),
+    );
     expect(JSON.parse(readFileSync(image, 'utf8')).version).toBe(3);
     expect((await cli('apdu', '--card', image, '00A404000F7378312E73682EC9E7BBE1B1A3D5CF')).stderr).toBe('');
   });

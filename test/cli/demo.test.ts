@@ -34,7 +34,9 @@ group('sscard demo', () => {
     expect(out).toContain('refused  wrong PIN, 2 tries left');
     expect(out).toContain('ok       PIN verified');
     expect(out).toContain('青霉素: 过敏性休克');
-    expect(out).toContain('CONFLICT 阿莫西林胶囊 (amoxicillin capsules): contains 青霉素类抗生素; card lists 青霉素 (过敏性休克)');
+    expect(out).toContain(
+      'CONFLICT 阿莫西林胶囊 (amoxicillin capsules): contains 青霉素类抗生素; card lists 青霉素 (过敏性休克)',
+    );
     expect(out).toContain('ok       布洛芬缓释胶囊');
     expect(out).toContain('1 conflicting drug: do not dispense 阿莫西林胶囊');
     expect(out.trimEnd().endsWith('done')).toBe(true);

@@ -19,7 +19,12 @@ function healthy(): DoctorFacts {
     ],
     build: { pcscHeader: true, compiler: true, make: true, python: true },
     pcscd: { running: true, pid: 4242, socket: true },
-    readers: { list: [{ name: 'Virtual PCD 00 00', cardPresent: true }, { name: 'Virtual PCD 00 01', cardPresent: false }] },
+    readers: {
+      list: [
+        { name: 'Virtual PCD 00 00', cardPresent: true },
+        { name: 'Virtual PCD 00 01', cardPresent: false },
+      ],
+    },
     route: { quickack: true },
   };
 }
@@ -49,7 +54,12 @@ group('sscard doctor verdicts', () => {
     const facts = healthy();
     facts.build.pcscHeader = false;
     facts.bindings = [
-      { name: 'smartcard', version: '3.7.0', loaded: false, error: "Cannot find module '../build/Release/smartcard_napi.node'" },
+      {
+        name: 'smartcard',
+        version: '3.7.0',
+        loaded: false,
+        error: "Cannot find module '../build/Release/smartcard_napi.node'",
+      },
       { name: 'pcsclite', version: '1.0.1', loaded: false, error: 'Could not locate the bindings file.' },
     ];
     facts.readers = null;
@@ -57,11 +67,16 @@ group('sscard doctor verdicts', () => {
     expect(report.ok).toBe(false);
     const smartcard = check(facts, 'smartcard');
     expect(smartcard.status).toBe('fail');
-    expect(smartcard.summary).toContain("installed (3.7.0) but not loadable: Cannot find module '../build/Release/smartcard_napi.node'");
+    expect(smartcard.summary).toContain(
+      "installed (3.7.0) but not loadable: Cannot find module '../build/Release/smartcard_napi.node'",
+    );
     expect(smartcard.summary).toContain('built without libpcsclite-dev');
     expect(smartcard.fix).toEqual(['sudo apt-get install -y libpcsclite-dev', 'npm rebuild smartcard']);
     // pcsclite is for programs built on it: a warning, with its own fix.
-    expect(check(facts, 'pcsclite')).toMatchObject({ status: 'warn', fix: ['sudo apt-get install -y libpcsclite-dev', 'npm rebuild pcsclite'] });
+    expect(check(facts, 'pcsclite')).toMatchObject({
+      status: 'warn',
+      fix: ['sudo apt-get install -y libpcsclite-dev', 'npm rebuild pcsclite'],
+    });
     expect(check(facts, 'readers').status).toBe('skip');
   });
 
@@ -71,7 +86,10 @@ group('sscard doctor verdicts', () => {
     facts.bindings[0] = { name: 'smartcard', version: null, loaded: false, error: "Cannot find package 'smartcard'" };
     const smartcard = check(facts, 'smartcard');
     expect(smartcard).toMatchObject({ status: 'fail', summary: 'not installed' });
-    expect(smartcard.fix).toEqual(['sudo apt-get install -y libpcsclite-dev build-essential python3', 'npm install smartcard@3.7.0']);
+    expect(smartcard.fix).toEqual([
+      'sudo apt-get install -y libpcsclite-dev build-essential python3',
+      'npm install smartcard@3.7.0',
+    ]);
   });
 
   it('fails without pcscd, and on a Node older than the engines floor', () => {
@@ -101,7 +119,10 @@ group('sscard doctor verdicts', () => {
   it('reports a reader listing that fails', () => {
     const facts = healthy();
     facts.readers = { error: 'PC/SC service not running' };
-    expect(check(facts, 'readers')).toMatchObject({ status: 'fail', summary: 'cannot be listed: PC/SC service not running' });
+    expect(check(facts, 'readers')).toMatchObject({
+      status: 'fail',
+      summary: 'cannot be listed: PC/SC service not running',
+    });
   });
 
   it('skips what is not Linux', () => {
@@ -121,7 +142,10 @@ group('sscard doctor on this machine', () => {
     const json = await cli('doctor', '--json');
     const report = JSON.parse(json.stdout) as ReturnType<typeof diagnose>;
     expect(report.checks.map((c) => [c.id, c.status])).toEqual(expected.checks.map((c) => [c.id, c.status]));
-    expect(report.checks.find((c) => c.id === 'node')).toMatchObject({ status: 'ok', summary: expect.stringContaining(process.versions.node) });
+    expect(report.checks.find((c) => c.id === 'node')).toMatchObject({
+      status: 'ok',
+      summary: expect.stringContaining(process.versions.node),
+    });
     expect(json.code).toBe(report.ok ? 0 : 1);
     const text = await cli('doctor');
     expect(text.code).toBe(json.code);

@@ -27,7 +27,15 @@ describe('sscard hotline and sscard pos (embedded store)', { timeout: 240_000 },
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('a call from --keys: the voice, the typed keys with PIN digits masked, the end of the call', async () => {
-    const r = await cli('hotline', '--db', db, '--lang', 'en', '--keys', `2 2 A00000001# 123456# ${holder}# 246810# 246810#`);
+    const r = await cli(
+      'hotline',
+      '--db',
+      db,
+      '--lang',
+      'en',
+      '--keys',
+      `2 2 A00000001# 123456# ${holder}# 246810# 246810#`,
+    );
     expect(r).toMatchObject({ code: 0, stderr: '' });
     const lines = r.stdout.split('\n');
     expect(lines[0]).toBe('[12333] Welcome to 12333, the human resources and social security hotline.');
@@ -43,7 +51,18 @@ describe('sscard hotline and sscard pos (embedded store)', { timeout: 240_000 },
     const offline = await cli('pos', '--card', card);
     expect(offline).toMatchObject({ code: 0, stderr: '' });
     expect(offline.stdout).toContain('offline: no issuer scripts');
-    const online = await cliWithStdin('246810\n', 'pos', '--card', card, '--db', db, '--terminal', 'pos-test-1', '--verify', '--pin-stdin');
+    const online = await cliWithStdin(
+      '246810\n',
+      'pos',
+      '--card',
+      card,
+      '--db',
+      db,
+      '--terminal',
+      'pos-test-1',
+      '--verify',
+      '--pin-stdin',
+    );
     expect(online).toMatchObject({ code: 0, stderr: '' });
     expect(online.stdout.split('\n')).toEqual([
       `card A00000001 at pos-test-1 (online: ${db})`,
@@ -52,8 +71,15 @@ describe('sscard hotline and sscard pos (embedded store)', { timeout: 240_000 },
       '',
     ]);
     const history = await cli('office', 'history', 'A00000001', '--db', db, '--json');
-    const ops = (JSON.parse(history.stdout) as Array<{ operation: string; role: string; channel: string }>).map((e) => `${e.operation} ${e.role}/${e.channel}`);
-    expect(ops).toEqual(['issue_card admin/cli', 'queue_pin_change hotline/ivr', 'hotline_call hotline/ivr', 'pin_change_result pos/terminal']);
+    const ops = (JSON.parse(history.stdout) as Array<{ operation: string; role: string; channel: string }>).map(
+      (e) => `${e.operation} ${e.role}/${e.channel}`,
+    );
+    expect(ops).toEqual([
+      'issue_card admin/cli',
+      'queue_pin_change hotline/ivr',
+      'hotline_call hotline/ivr',
+      'pin_change_result pos/terminal',
+    ]);
     expect(history.stdout).not.toMatch(/246810/);
   });
 

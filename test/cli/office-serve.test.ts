@@ -26,12 +26,19 @@ interface Served {
 
 /** Starts `sscard office serve` in a child process and waits for the line with its address. */
 function serve(args: string[], cwd: string): Promise<Served> {
-  const child = spawn(process.execPath, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
+  const child = spawn(process.execPath, args, {
+    cwd,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, NO_COLOR: '1' },
+  });
   let stdout = '';
   let stderr = '';
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   return new Promise<Served>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`office serve did not start in time: ${stdout}${stderr}`)), 150_000);
+    const timer = setTimeout(
+      () => reject(new Error(`office serve did not start in time: ${stdout}${stderr}`)),
+      150_000,
+    );
     child.stdout!.on('data', (chunk: Buffer) => {
       stdout += chunk.toString('utf8');
       const m = /portal listening on (http:\/\/\S+)/.exec(stdout);
@@ -61,14 +68,27 @@ describe('sscard office serve', { timeout: 300_000 }, () => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'sscard-office-serve-'));
     db = `file:${join(dir, 'registry')}`;
-    const issued = await cli('office', 'issue', '--sample', 'zhang-wei', '--card', join(dir, 'zhang.json'), '--db', db, '--json');
+    const issued = await cli(
+      'office',
+      'issue',
+      '--sample',
+      'zhang-wei',
+      '--card',
+      join(dir, 'zhang.json'),
+      '--db',
+      db,
+      '--json',
+    );
     expect(issued.code).toBe(0);
     cardNumber = JSON.parse(issued.stdout).cardNumber;
   }, 300_000);
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('serves the portal on loopback from the sources: sign-in and status on the registry, then stops on SIGTERM', async () => {
-    const served = await serve(['--import', TSX, BIN, 'office', 'serve', '--db', db, '--port', '0', '--terminal', 'portal-cli-test'], dir);
+    const served = await serve(
+      ['--import', TSX, BIN, 'office', 'serve', '--db', db, '--port', '0', '--terminal', 'portal-cli-test'],
+      dir,
+    );
     try {
       expect(served.url).toMatch(/^http:\/\/127\.0\.0\.1:[0-9]+\/$/);
       expect(served.output().stdout).toContain(`(registry ${db}, pglite)`);
@@ -76,7 +96,9 @@ describe('sscard office serve', { timeout: 300_000 }, () => {
       const page = await b.get('/sign-in');
       expect(page.status).toBe(200);
       expect(page.body).toContain('信息查询密码');
-      expect((await b.post('/sign-in', { account: cardNumber, password: initialQueryPassword(cardNumber) })).status).toBe(303);
+      expect(
+        (await b.post('/sign-in', { account: cardNumber, password: initialQueryPassword(cardNumber) })).status,
+      ).toBe(303);
       const status = await b.get('/status');
       expect(status.body).toContain('张伟');
       expect(status.body).toContain(cardNumber);
@@ -84,8 +106,18 @@ describe('sscard office serve', { timeout: 300_000 }, () => {
       expect(await stop(served)).toBe(0);
     }
     expect(served.output().stdout).toContain('portal stopped');
-    const history = JSON.parse((await cli('office', 'history', cardNumber, '--db', db, '--json')).stdout) as Array<{ operation: string; terminalId: string; role: string; channel: string }>;
-    expect(history.at(-1)).toMatchObject({ operation: 'query_password_sign_in', terminalId: 'portal-cli-test', role: 'portal', channel: 'online' });
+    const history = JSON.parse((await cli('office', 'history', cardNumber, '--db', db, '--json')).stdout) as Array<{
+      operation: string;
+      terminalId: string;
+      role: string;
+      channel: string;
+    }>;
+    expect(history.at(-1)).toMatchObject({
+      operation: 'query_password_sign_in',
+      terminalId: 'portal-cli-test',
+      role: 'portal',
+      channel: 'online',
+    });
   });
 
   it('the built CLI carries the stylesheet inside the bundle and serves it', async () => {
@@ -93,7 +125,17 @@ describe('sscard office serve', { timeout: 300_000 }, () => {
     mkdirSync(out, { recursive: true });
     try {
       const config = tsupConfig as Options;
-      await build({ ...config, config: false, entry: { 'cli/bin': 'src/cli/bin.ts' }, outDir: out, format: ['esm'], dts: false, sourcemap: false, clean: true, silent: true });
+      await build({
+        ...config,
+        config: false,
+        entry: { 'cli/bin': 'src/cli/bin.ts' },
+        outDir: out,
+        format: ['esm'],
+        dts: false,
+        sourcemap: false,
+        clean: true,
+        silent: true,
+      });
       const served = await serve([join(out, 'cli', 'bin.js'), 'office', 'serve', '--db', db, '--port', '0'], dir);
       try {
         const page = await new Browser(served.url).get('/sign-in');

@@ -27,17 +27,36 @@ describe('sscard office (embedded store)', { timeout: 180_000 }, () => {
   it('init creates the registry, then finds it up to date', async () => {
     const first = await cli('office', 'init', '--db', db);
     expect(first).toMatchObject({ code: 0, stderr: '' });
-    expect(first.stdout).toBe(`registry file:${join(dir, 'registry')} (pglite): schema version ${SCHEMA_VERSION}, created\n`);
+    expect(first.stdout).toBe(
+      `registry file:${join(dir, 'registry')} (pglite): schema version ${SCHEMA_VERSION}, created\n`,
+    );
     const again = await cli('office', 'init', '--db', db);
     expect(again.stdout).toContain(`schema version ${SCHEMA_VERSION}, up to date`);
   });
 
   it('issue records the card and writes its image from the same document; status and history show it', async () => {
     const image = join(dir, 'zhang.json');
-    const r = await cli('office', 'issue', '--sample', 'zhang-wei', '--financial', '--spec', '3.00', '--card', image, '--db', db, '--terminal', 'window-7');
+    const r = await cli(
+      'office',
+      'issue',
+      '--sample',
+      'zhang-wei',
+      '--financial',
+      '--spec',
+      '3.00',
+      '--card',
+      image,
+      '--db',
+      db,
+      '--terminal',
+      'window-7',
+    );
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    const m = /^issued card (A\d{8}) \(identifier (1101059\d{9})\) to 张伟, spec 3.00, financial, valid (\S+) to (\S+); image /.exec(r.stdout);
+    const m =
+      /^issued card (A\d{8}) \(identifier (1101059\d{9})\) to 张伟, spec 3.00, financial, valid (\S+) to (\S+); image /.exec(
+        r.stdout,
+      );
     expect(m).not.toBeNull();
     const [, number, identifier] = m as unknown as [string, string, string];
     expect(readCardImage(image).spec).toBe('3.00');
@@ -47,7 +66,14 @@ describe('sscard office (embedded store)', { timeout: 180_000 }, () => {
 
     const status = await cli('office', 'status', number, '--db', db, '--json');
     expect(status.code).toBe(0);
-    expect(JSON.parse(status.stdout)).toMatchObject({ cardNumber: number, cardIdentifier: identifier, ssc: 'active', bank: 'inactive', pinInitial: true, holderName: '张伟' });
+    expect(JSON.parse(status.stdout)).toMatchObject({
+      cardNumber: number,
+      cardIdentifier: identifier,
+      ssc: 'active',
+      bank: 'inactive',
+      pinInitial: true,
+      holderName: '张伟',
+    });
     const text = await cli('office', 'status', number, '--db', db);
     expect(text.stdout).toContain(`card ${number}`);
     expect(text.stdout).toMatch(/social security\s+active/);
@@ -55,8 +81,16 @@ describe('sscard office (embedded store)', { timeout: 180_000 }, () => {
     const history = await cli('office', 'history', number, '--db', db, '--json');
     const entries = JSON.parse(history.stdout);
     expect(entries).toHaveLength(1);
-    expect(entries[0]).toMatchObject({ operation: 'issue_card', result: 'ok', terminalId: 'window-7', role: 'admin', channel: 'cli' });
-    expect((await cli('office', 'history', number, '--db', db)).stdout).toMatch(/issue_card\s+ok\s+admin\/cli window-7/);
+    expect(entries[0]).toMatchObject({
+      operation: 'issue_card',
+      result: 'ok',
+      terminalId: 'window-7',
+      role: 'admin',
+      channel: 'cli',
+    });
+    expect((await cli('office', 'history', number, '--db', db)).stdout).toMatch(
+      /issue_card\s+ok\s+admin\/cli window-7/,
+    );
   });
 
   it('refuses a second card for the same person and writes no image', async () => {
@@ -78,7 +112,9 @@ describe('sscard office (embedded store)', { timeout: 180_000 }, () => {
     const registry = await Registry.open(db);
     try {
       expect(await registry.cardsOf(samplePerson('li-xiuying').person.idNumber)).toEqual([]);
-      expect((await registry.historyOfPerson(samplePerson('li-xiuying').person.idNumber)).map((h) => h.reason)).toEqual(['DOCUMENT_INVALID']);
+      expect((await registry.historyOfPerson(samplePerson('li-xiuying').person.idNumber)).map((h) => h.reason)).toEqual(
+        ['DOCUMENT_INVALID'],
+      );
     } finally {
       await registry.close();
     }
@@ -99,7 +135,9 @@ describe('sscard office (embedded store)', { timeout: 180_000 }, () => {
   });
 
   it('needs exactly one of --sample and --from; unknown cards are CARD_NOT_FOUND', async () => {
-    expect((await cli('office', 'issue', '--card', join(dir, 'x.json'), '--db', db)).stderr).toContain('one of --sample NAME or --from');
+    expect((await cli('office', 'issue', '--card', join(dir, 'x.json'), '--db', db)).stderr).toContain(
+      'one of --sample NAME or --from',
+    );
     const r = await cli('office', 'status', 'Z00000000', '--db', db);
     expect(r.code).toBe(1);
     expect(r.stderr).toBe('sscard: no card "Z00000000" in the registry [CARD_NOT_FOUND]\n');
@@ -109,9 +147,16 @@ describe('sscard office (embedded store)', { timeout: 180_000 }, () => {
     const cwd = mkdtempSync(join(dir, 'cwd-'));
     const env = { ...process.env };
     delete env.SSCARD_DB;
-    const r = spawnSync(process.execPath, ['--import', TSX, BIN, 'office', 'init'], { cwd, env, encoding: 'utf8', timeout: 120_000 });
+    const r = spawnSync(process.execPath, ['--import', TSX, BIN, 'office', 'init'], {
+      cwd,
+      env,
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
     expect(r.stderr).toBe('');
-    expect(r.stdout).toBe(`registry file:${join(cwd, 'sscard-office')} (pglite): schema version ${SCHEMA_VERSION}, created\n`);
+    expect(r.stdout).toBe(
+      `registry file:${join(cwd, 'sscard-office')} (pglite): schema version ${SCHEMA_VERSION}, created\n`,
+    );
     expect(existsSync(join(cwd, 'sscard-office', 'pgdata'))).toBe(true);
     const viaEnv = spawnSync(process.execPath, ['--import', TSX, BIN, 'office', 'init'], {
       cwd: dir,
@@ -142,7 +187,17 @@ describe.runIf(lab.run)('sscard office (server)', { timeout: 60_000 }, () => {
     const init = await cli('office', 'init', '--db', fresh.url);
     expect(init.stdout).toContain(`(postgres): schema version ${SCHEMA_VERSION}, created`);
     expect(init.stdout).not.toContain(':sscard@');
-    const r = await cli('office', 'issue', '--sample', 'abdurahman', '--card', join(dir, 'a.json'), '--db', fresh.url, '--json');
+    const r = await cli(
+      'office',
+      'issue',
+      '--sample',
+      'abdurahman',
+      '--card',
+      join(dir, 'a.json'),
+      '--db',
+      fresh.url,
+      '--json',
+    );
     expect(r.code).toBe(0);
     const card = JSON.parse(r.stdout);
     expect(card).toMatchObject({ specVersion: '2.00', financial: false, ssc: 'active', bank: null });

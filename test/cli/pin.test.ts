@@ -82,7 +82,14 @@ group('sscard pin verify', () => {
     }
     const letters = await pin('97a310\n', 'verify', '--card', files.image, '--pin-stdin', '--trace');
     expect(refusal(letters)).toBe('sscard: PIN must contain only the digits 0-9 [PIN_FORMAT]');
-    const oldTooLong = await pin(`${INITIAL}0\n${NEW_PIN}\n${NEW_PIN}\n`, 'change', '--card', files.image, '--pin-stdin', '--trace');
+    const oldTooLong = await pin(
+      `${INITIAL}0\n${NEW_PIN}\n${NEW_PIN}\n`,
+      'change',
+      '--card',
+      files.image,
+      '--pin-stdin',
+      '--trace',
+    );
     expect(refusal(oldTooLong)).toBe('sscard: current PIN must have exactly 6 digits [PIN_FORMAT]');
     expect(readFileSync(files.image, 'utf8')).toBe(before);
     expect((await pin(undefined, 'status', '--card', files.image)).stdout).toBe('application PIN: 3 tries left\n');
@@ -90,18 +97,29 @@ group('sscard pin verify', () => {
 
   it('traces to stderr with the PIN data masked', async () => {
     const r = await pin(`${WRONG}\n`, 'verify', '--card', files.image, '--pin-stdin', '--trace');
-    expect(r.stderr).toMatch(/VERIFY \[application PIN\] 00 20 00 00 Lc=3 data=\*\*\*\* -> 63C2 2 tries left \(wrong PIN or key, or a try counter query\)/);
+    expect(r.stderr).toMatch(
+      /VERIFY \[application PIN\] 00 20 00 00 Lc=3 data=\*\*\*\* -> 63C2 2 tries left \(wrong PIN or key, or a try counter query\)/,
+    );
   });
 });
 
 group('sscard pin change', () => {
   it('changes the PIN: old, new, new again; the old PIN stops working', async () => {
-    const r = await pin(`${INITIAL}\n${NEW_PIN}\n${NEW_PIN}\n`, 'change', '--card', files.image, '--pin-stdin', '--trace');
+    const r = await pin(
+      `${INITIAL}\n${NEW_PIN}\n${NEW_PIN}\n`,
+      'change',
+      '--card',
+      files.image,
+      '--pin-stdin',
+      '--trace',
+    );
     expect(r).toMatchObject({ code: 0, stdout: 'PIN changed\n' });
     expect(r.stderr).toMatch(/CHANGE PIN \[change\] 80 5E 01 00 Lc=7 data=\*\*\*\* -> 9000/);
     const verified = await pin(NEW_PIN, 'verify', '--card', files.image, '--pin-stdin');
     expect(verified).toMatchObject({ code: 0, stdout: 'PIN correct\n' });
-    expect((await pin(INITIAL, 'verify', '--card', files.image, '--pin-stdin')).stderr).toMatch(/wrong PIN: 2 tries left/);
+    expect((await pin(INITIAL, 'verify', '--card', files.image, '--pin-stdin')).stderr).toMatch(
+      /wrong PIN: 2 tries left/,
+    );
     expect(readFileSync(files.image, 'utf8')).not.toContain(NEW_PIN);
   });
 
@@ -138,7 +156,8 @@ group('where PINs may come from', () => {
       const r = await pin('', ...args);
       expect(r.code).toBe(1);
       if (args.includes(`--pin-stdin=${INITIAL}`)) expect(r.stderr).toBe("sscard: unknown option '--pin-stdin'\n");
-      else expect(r.stderr).toMatch(/^sscard: a PIN is never taken from the command line .*--pin-stdin \[CLI_INPUT\]\n$/);
+      else
+        expect(r.stderr).toMatch(/^sscard: a PIN is never taken from the command line .*--pin-stdin \[CLI_INPUT\]\n$/);
     }
     expect(readFileSync(files.image, 'utf8')).toBe(before);
   });
@@ -151,7 +170,9 @@ group('where PINs may come from', () => {
 
   it('wants exactly the lines the command needs on stdin', async () => {
     const few = await pin(`${INITIAL}\n${NEW_PIN}\n`, 'change', '--card', files.image, '--pin-stdin');
-    expect(few.stderr).toBe('sscard: --pin-stdin: expected 3 lines (current PIN, new PIN, new PIN again), got 2 [CLI_INPUT]\n');
+    expect(few.stderr).toBe(
+      'sscard: --pin-stdin: expected 3 lines (current PIN, new PIN, new PIN again), got 2 [CLI_INPUT]\n',
+    );
     const many = await pin(`${INITIAL}\n${WRONG}\n`, 'verify', '--card', files.image, '--pin-stdin');
     expect(many.stderr).toBe('sscard: --pin-stdin: expected 1 line (PIN), got 2 [CLI_INPUT]\n');
     expect((await pin(undefined, 'status', '--card', files.image)).stdout).toBe('application PIN: 3 tries left\n');

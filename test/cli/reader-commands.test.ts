@@ -33,7 +33,9 @@ describe('--card and --reader together or neither (no reader needed)', () => {
     expect(both.stderr).toBe('sscard: give either --card <image> or --reader <name|index>, not both [CLI_INPUT]\n');
     const neither = await cli('script', script);
     expect(neither.code).toBe(1);
-    expect(neither.stderr).toMatch(/^sscard: no card: give --card <image> .* or --reader <name\|index> .*\[CLI_INPUT\]\n$/);
+    expect(neither.stderr).toMatch(
+      /^sscard: no card: give --card <image> .* or --reader <name\|index> .*\[CLI_INPUT\]\n$/,
+    );
   });
 });
 
@@ -80,7 +82,9 @@ describe.runIf(lab.run)('card commands with --reader behind the real pcscd', () 
     const r = await cli('read', '--reader', index, '--json');
     expect(r).toMatchObject({ code: 0, stderr: '' });
     const report = JSON.parse(r.stdout) as Record<string, unknown>;
-    const schema = JSON.parse(fs.readFileSync(path.join(import.meta.dirname, '..', '..', 'schema', 'card-report.schema.json'), 'utf8')) as object;
+    const schema = JSON.parse(
+      fs.readFileSync(path.join(import.meta.dirname, '..', '..', 'schema', 'card-report.schema.json'), 'utf8'),
+    ) as object;
     const validate = new Ajv2020({ strict: true }).compile(schema);
     expect(validate(report) ? 'valid' : validate.errors).toBe('valid');
     expect(report['source']).toEqual({ kind: 'reader', name: slot.reader });
@@ -89,10 +93,16 @@ describe.runIf(lab.run)('card commands with --reader behind the real pcscd', () 
 
   it('pin status, then a wrong PIN costs a try that the next status shows', async () => {
     await insert();
-    expect(await cli('pin', 'status', '--reader', slot.reader)).toMatchObject({ code: 0, stdout: 'application PIN: 3 tries left\n' });
+    expect(await cli('pin', 'status', '--reader', slot.reader)).toMatchObject({
+      code: 0,
+      stdout: 'application PIN: 3 tries left\n',
+    });
     const wrong = await cliWithStdin('111111\n', 'pin', 'verify', '--reader', index, '--pin-stdin');
     expect(wrong).toMatchObject({ code: 1, stdout: '', stderr: 'sscard: wrong PIN: 2 tries left [PIN_INCORRECT]\n' });
-    expect(await cli('pin', 'status', '--reader', index)).toMatchObject({ code: 0, stdout: 'application PIN: 2 tries left\n' });
+    expect(await cli('pin', 'status', '--reader', index)).toMatchObject({
+      code: 0,
+      stdout: 'application PIN: 2 tries left\n',
+    });
   });
 
   it('apdu --reader: SELECT SSSE answers 9000 (GET RESPONSE done by the channel on T=0), then the EF05 card number record', async () => {
@@ -131,7 +141,9 @@ describe.runIf(lab.run)('card commands with --reader behind the real pcscd', () 
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).toContain(`# reader ${slot.reader}, ATR `);
-    expect(r.stdout).toContain('# line 6: power-off (a PC/SC reader keeps a connected card powered: power-on is a cold reset)');
+    expect(r.stdout).toContain(
+      '# line 6: power-off (a PC/SC reader keeps a connected card powered: power-on is a cold reset)',
+    );
     expect(r.stdout).toMatch(/# line 7: power-on \(cold reset\), ATR 3B/);
     expect(r.stdout).toContain('> 0020000003 ****');
     expect(r.stdout).not.toContain('123456');
@@ -141,13 +153,17 @@ describe.runIf(lab.run)('card commands with --reader behind the real pcscd', () 
     fs.writeFileSync(off, `power-off\n${READ_CARD_NUMBER}\n`);
     const refused = await cli('script', off, '--reader', index);
     expect(refused.code).toBe(1);
-    expect(refused.stderr).toBe(`sscard: ${off}:2: the card is powered off (add power-on before this line) [SCRIPT_CARD_OFF]\n`);
+    expect(refused.stderr).toBe(
+      `sscard: ${off}:2: the card is powered off (add power-on before this line) [SCRIPT_CARD_OFF]\n`,
+    );
 
     const mismatch = path.join(dir, 'mismatch.apdu');
     fs.writeFileSync(mismatch, `${SELECT_SSSE} -> 6A 82\n`);
     const failed = await cli('script', mismatch, '--reader', index);
     expect(failed.code).toBe(1);
-    expect(failed.stderr).toMatch(new RegExp(`^sscard: ${mismatch}:1: expected 6A 82, card answered 6F.* 9000 to .*\\[SCRIPT_MISMATCH\\]\\n$`));
+    expect(failed.stderr).toMatch(
+      new RegExp(`^sscard: ${mismatch}:1: expected 6A 82, card answered 6F.* 9000 to .*\\[SCRIPT_MISMATCH\\]\\n$`),
+    );
   });
 
   it('a reader name or index pcscd does not list is one clear line naming the readers, exit 1', async () => {

@@ -18,7 +18,9 @@ describe('ATR description', () => {
       historical: '80 31 C0 62 53 43 58 4E 11 01 05 90 00 31 00',
       cardBytes: '11 01 05 90 00 31 00 26',
     });
-    expect(describeAtr(fromHex('3B 9F 13 81'))).toEqual({ problem: expect.stringMatching(/ATR ends before|historical/) });
+    expect(describeAtr(fromHex('3B 9F 13 81'))).toEqual({
+      problem: expect.stringMatching(/ATR ends before|historical/),
+    });
   });
 });
 
@@ -42,7 +44,11 @@ describe.runIf(lab.run)('sscard readers and watch', () => {
     expect(text.stdout).toContain(`ATR ${toHex(sim.atr, { spaces: true })}`);
     expect(text.stdout).toContain('protocols T=0;');
     const json = await cli('readers', '--json');
-    const readers = JSON.parse(json.stdout) as Array<{ name: string; cardPresent: boolean; atr?: { hex: string; protocols: string } }>;
+    const readers = JSON.parse(json.stdout) as Array<{
+      name: string;
+      cardPresent: boolean;
+      atr?: { hex: string; protocols: string };
+    }>;
     expect(readers.find((r) => r.name === slot.reader)).toMatchObject({
       cardPresent: true,
       atr: { hex: toHex(sim.atr), protocols: 'T=0', cardBytes: toHex(sim.atr.subarray(-8), { spaces: true }) },
@@ -63,10 +69,15 @@ describe.runIf(lab.run)('sscard readers and watch', () => {
 
     // Spec 3.00: the card number is free, the holder needs the RKSSSE key the watch does not have.
     bridge = await insertCard(slot, buildSscCard(samplePerson('wang-yan'), { transmission: 'T=0' }));
-    await watch.waitFor(/card number G44030157, holder \(not readable\) \(spec 3\.00\); cardholder data needs external authentication/);
+    await watch.waitFor(
+      /card number G44030157, holder \(not readable\) \(spec 3\.00\); cardholder data needs external authentication/,
+    );
     await removeCard(slot, bridge);
 
-    bridge = await insertCard(slot, new SimulatedCard({ tree: new MasterFile({ atrCardBytes: fromHex('0102030405060708') }) }));
+    bridge = await insertCard(
+      slot,
+      new SimulatedCard({ tree: new MasterFile({ atrCardBytes: fromHex('0102030405060708') }) }),
+    );
     await watch.waitFor(/card in .*: not a social security card \(no SSSE application\)/);
     await removeCard(slot, bridge);
     await watch.waitFor(/card removed:[\s\S]*card removed:[\s\S]*card removed:/);
@@ -87,7 +98,11 @@ describe.runIf(lab.run)('sscard readers and watch', () => {
     children.push(watch);
     expect(await watch.exited).toBe(0);
     expect(Date.now() - started).toBeGreaterThanOrEqual(3000);
-    const events = watch.stdout().trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const events = watch
+      .stdout()
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(events.map((e) => e['type'])).toEqual(['reader-attached', 'card-inserted', 'card-read']);
     expect(events[1]).toEqual({ type: 'card-inserted', reader: slot.reader, atr: toHex(sim.atr) });
     expect(events[2]).toMatchObject({

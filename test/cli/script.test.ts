@@ -2,7 +2,13 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe as group, expect, it } from 'vitest';
 import { fc, test } from '@fast-check/vitest';
-import { ScriptError, matchesResponse, parseResponsePattern, parseScript, stepRunsOn } from '../../src/cli/commands/script.js';
+import {
+  ScriptError,
+  matchesResponse,
+  parseResponsePattern,
+  parseScript,
+  stepRunsOn,
+} from '../../src/cli/commands/script.js';
 import { toHex } from '../../src/apdu/index.js';
 import { cli, newCardImagePerTest } from './run-cli.js';
 import { expectThrowsClass } from '../support/throws.js';
@@ -20,7 +26,9 @@ group('sscard script', () => {
     const path = script('00A4 0400 0F 7378312E73682EC9E7BBE1B1A3D5CF\n805E0100 07 123456 FF 654321 -> 9000\n');
     const r = await cli('script', path, '--card', files.image, '--trace');
     expect(r.code).toBe(0);
-    expect(r.stderr).toMatch(/^#1 SELECT .*\n#2 CHANGE PIN \[change\] 80 5E 01 00 Lc=7 data=\*\*\*\* -> 9000 success .*\n$/);
+    expect(r.stderr).toMatch(
+      /^#1 SELECT .*\n#2 CHANGE PIN \[change\] 80 5E 01 00 Lc=7 data=\*\*\*\* -> 9000 success .*\n$/,
+    );
     expect(r.stderr + r.stdout).not.toMatch(/123456|654321|12 34 56|65 43 21/);
   });
 
@@ -54,7 +62,12 @@ group('sscard script', () => {
 
   it('stops at the first mismatch with a non-zero exit naming the line', async () => {
     const path = script(
-      ['00A404000F7378312E73682EC9E7BBE1B1A3D5CF -> * 9000', '# a comment', '00B2072C00 -> 0709 * 6A83', '00B2012C00'].join('\n'),
+      [
+        '00A404000F7378312E73682EC9E7BBE1B1A3D5CF -> * 9000',
+        '# a comment',
+        '00B2072C00 -> 0709 * 6A83',
+        '00B2012C00',
+      ].join('\n'),
     );
     const r = await cli('script', path, '--card', files.image);
     expect(r.code).toBe(1);
@@ -69,16 +82,25 @@ group('sscard script', () => {
     const r = await cli('script', path, '--card', files.image);
     expect(r.code).toBe(1);
     expect(r.stdout).toBe('');
-    expect(r.stderr).toMatch(new RegExp(`^sscard: .*test\\.apdu:2: not an APDU, reset, power-off or power-on: .*\\[SCRIPT_SYNTAX\\]\\n$`));
+    expect(r.stderr).toMatch(
+      new RegExp(`^sscard: .*test\\.apdu:2: not an APDU, reset, power-off or power-on: .*\\[SCRIPT_SYNTAX\\]\\n$`),
+    );
     // The wrong PIN on line 1 was never sent.
     const after = await cli('apdu', '--card', files.image, '00A404000F7378312E73682EC9E7BBE1B1A3D5CF', '0020000000');
     expect(after.stdout).toContain('< 63C3');
   });
 
   it('never repeats a malformed APDU line, which may hold PIN digits', async () => {
-    const r = await cli('script', script('00A404000F7378312E73682EC9E7BBE1B1A3D5CF\n0020000003 1234567 -> 9000\n'), '--card', files.image);
+    const r = await cli(
+      'script',
+      script('00A404000F7378312E73682EC9E7BBE1B1A3D5CF\n0020000003 1234567 -> 9000\n'),
+      '--card',
+      files.image,
+    );
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/test\.apdu:2: not an APDU, reset, power-off or power-on: odd number of hex digits \(17\) \[SCRIPT_SYNTAX\]\n$/);
+    expect(r.stderr).toMatch(
+      /test\.apdu:2: not an APDU, reset, power-off or power-on: odd number of hex digits \(17\) \[SCRIPT_SYNTAX\]\n$/,
+    );
     expect(r.stdout + r.stderr).not.toMatch(/1234/);
   });
 
@@ -102,11 +124,15 @@ group('sscard script', () => {
   });
 
   it('reports bad expectations and sending to a powered-off card', async () => {
-    expect((await cli('script', script('00A40000 -> 90'), '--card', files.image)).stderr).toMatch(/:1: bad expected response "90": .*SW bytes/);
+    expect((await cli('script', script('00A40000 -> 90'), '--card', files.image)).stderr).toMatch(
+      /:1: bad expected response "90": .*SW bytes/,
+    );
     expect((await cli('script', script('00A40000 -> 6F * 90 00 00'), '--card', files.image)).stderr).toMatch(
       /:1: bad expected response .*exactly the two SW bytes/,
     );
-    expect((await cli('script', script('00A40000 -> * 90 * 00'), '--card', files.image)).stderr).toMatch(/only one '\*'/);
+    expect((await cli('script', script('00A40000 -> * 90 * 00'), '--card', files.image)).stderr).toMatch(
+      /only one '\*'/,
+    );
     const off = await cli('script', script('power-off\n00A4000002 3F00'), '--card', files.image);
     expect(off.code).toBe(1);
     expect(off.stderr).toMatch(/:2: the card is powered off \(add power-on before this line\) \[SCRIPT_CARD_OFF\]/);

@@ -4,7 +4,15 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { fromHex, toHex } from '../../src/apdu/index.js';
 import { buildSscCard, loadCardImage, readCardImage, samplePerson, saveCardImage } from '../../src/card-sim/index.js';
 import { CARD_HOST, acquireReaderSlot, openscReaderIndex, pcscLab, runOpensc, runPyscard } from '../pcsc/lab.js';
-import { removeTempDirs, spawnCli, stopChild, tempDir, useReaderSlot, waitReader, type CliChild } from '../terminal/pcsc/rig.js';
+import {
+  removeTempDirs,
+  spawnCli,
+  stopChild,
+  tempDir,
+  useReaderSlot,
+  waitReader,
+  type CliChild,
+} from '../terminal/pcsc/rig.js';
 import { cli } from './run-cli.js';
 
 /*
@@ -63,12 +71,30 @@ describe('sscard sim serve without pcscd at the address', () => {
     await new Promise<void>((resolve) => closed.listen(0, CARD_HOST, resolve));
     const port = (closed.address() as net.AddressInfo).port;
     await new Promise<void>((resolve) => closed.close(() => resolve()));
-    const served = spawnCli(['sim', 'serve', '--card', image('zhang-wei'), '--vpcd', `${CARD_HOST}:${port}`, '--connect-timeout', '1']);
-    const code = await Promise.race([served.exited, new Promise<string>((resolve) => setTimeout(() => resolve('still running'), 10_000))]);
+    const served = spawnCli([
+      'sim',
+      'serve',
+      '--card',
+      image('zhang-wei'),
+      '--vpcd',
+      `${CARD_HOST}:${port}`,
+      '--connect-timeout',
+      '1',
+    ]);
+    const code = await Promise.race([
+      served.exited,
+      new Promise<string>((resolve) => setTimeout(() => resolve('still running'), 10_000)),
+    ]);
     if (code === 'still running') await stopChild(served, 'SIGKILL');
     expect(code).toBe(1);
-    expect(served.stderr()).toMatch(/sscard sim: vpcd: connect attempt 1 failed \(.*ECONNREFUSED.*\); retrying in \d+ ms\n/);
-    expect(served.stderr()).toMatch(new RegExp(`sscard: cannot put the card into the vpcd reader at ${CARD_HOST.replace(/\./g, '\\.')}:${port}: .*\\[SIM_SERVE\\]`));
+    expect(served.stderr()).toMatch(
+      /sscard sim: vpcd: connect attempt 1 failed \(.*ECONNREFUSED.*\); retrying in \d+ ms\n/,
+    );
+    expect(served.stderr()).toMatch(
+      new RegExp(
+        `sscard: cannot put the card into the vpcd reader at ${CARD_HOST.replace(/\./g, '\\.')}:${port}: .*\\[SIM_SERVE\\]`,
+      ),
+    );
   });
 
   it('a lost connection is retried with backoff and reported, not a crash; SIGTERM then exits 0', async () => {
@@ -87,7 +113,9 @@ describe('sscard sim serve without pcscd at the address', () => {
     const served = spawnCli(['sim', 'serve', '--card', image('zhang-wei'), '--vpcd', `${CARD_HOST}:${port}`]);
     try {
       await served.waitFor(/card inserted[\s\S]*card out of the reader[\s\S]*card inserted/, 15_000);
-      expect(served.stderr()).toMatch(/sscard sim: vpcd: disconnected \(connection closed by pcscd\); retrying in \d+ ms\n/);
+      expect(served.stderr()).toMatch(
+        /sscard sim: vpcd: disconnected \(connection closed by pcscd\); retrying in \d+ ms\n/,
+      );
       expect(served.stderr()).toContain(`sscard sim: vpcd: connected to ${CARD_HOST}:${port}\n`);
       expect(sockets.length).toBe(2);
       expect(await stopChild(served, 'SIGTERM')).toBe(0);
@@ -147,11 +175,24 @@ describe.runIf(lab.run)('sscard sim serve behind the real pcscd', () => {
     expect(atr.status).toBe(0);
     // The T=0 ATR: no TD1, so no TCK.
     expect(atr.stdout.trim().split('\n').pop()).toMatch(/^3b:1f:13:80:31:c0:62:53:43:58/);
-    const r = await runOpensc(['-r', index, '-s', SELECT_SSSE, '-s', READ_CARD_NUMBER, '-s', VERIFY_WRONG, '-s', VERIFY_WRONG]);
+    const r = await runOpensc([
+      '-r',
+      index,
+      '-s',
+      SELECT_SSSE,
+      '-s',
+      READ_CARD_NUMBER,
+      '-s',
+      VERIFY_WRONG,
+      '-s',
+      VERIFY_WRONG,
+    ]);
     expect(r.status, r.stdout + r.stderr).toBe(0);
     // opensc fetched the 61xx answer with GET RESPONSE itself and shows the FCI with 9000.
     expect(r.stdout).toMatch(/Received \(SW1=0x90, SW2=0x00\):\s*\n6F 19 84 0F 73 78 31 2E/);
-    expect(r.stdout).toMatch(/Sending: 00 B2 07 2C 00 \nReceived \(SW1=0x90, SW2=0x00\):\s*\n07 09 53 33 31 30 34 30 30 32 34/);
+    expect(r.stdout).toMatch(
+      /Sending: 00 B2 07 2C 00 \nReceived \(SW1=0x90, SW2=0x00\):\s*\n07 09 53 33 31 30 34 30 30 32 34/,
+    );
     // li-xiuying's PIN has 6 tries.
     expect(r.stdout).toContain('Received (SW1=0x63, SW2=0xC5)');
     expect(r.stdout).toContain('Received (SW1=0x63, SW2=0xC4)');

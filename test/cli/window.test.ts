@@ -33,7 +33,9 @@ async function issue(db: string, image: string, ...args: string[]): Promise<stri
 async function history(db: string, cardNumber: string): Promise<string[]> {
   const registry = await Registry.open(db);
   try {
-    return (await registry.history(cardNumber)).map((e) => `${e.operation}:${e.result}${e.reason === null ? '' : `:${e.reason}`}`);
+    return (await registry.history(cardNumber)).map(
+      (e) => `${e.operation}:${e.result}${e.reason === null ? '' : `:${e.reason}`}`,
+    );
   } finally {
     await registry.close();
   }
@@ -72,12 +74,32 @@ describe('sscard window (embedded store)', { timeout: 240_000 }, () => {
     const wrong = await cli('window', 'unlock-pin', '--card', image, '--id', LI, '--db', db);
     expect(wrong.code).toBe(1);
     expect(wrong.stdout).toBe('');
-    expect(wrong.stderr).toBe(`sscard: refused: the ID number given is not the holder's of card ${number} [ID_MISMATCH]\n`);
+    expect(wrong.stderr).toBe(
+      `sscard: refused: the ID number given is not the holder's of card ${number} [ID_MISMATCH]\n`,
+    );
     expect(cardState(image)).toBe(locked);
-    const ok = await cli('window', 'unlock-pin', '--card', image, '--id', ZHANG, '--db', db, '--terminal-id', 'window-110105-02');
+    const ok = await cli(
+      'window',
+      'unlock-pin',
+      '--card',
+      image,
+      '--id',
+      ZHANG,
+      '--db',
+      db,
+      '--terminal-id',
+      'window-110105-02',
+    );
     expect(ok).toMatchObject({ code: 0, stderr: '' });
-    expect(ok.stdout).toBe(`done: PIN UNBLOCK on card ${number} (张伟) (the registry learned of the lock the card showed)\n`);
-    expect(await history(db, number)).toEqual(['issue_card:ok', 'pin_unlock:refused:ID_MISMATCH', 'pin_locked:ok', 'pin_unlock:ok']);
+    expect(ok.stdout).toBe(
+      `done: PIN UNBLOCK on card ${number} (张伟) (the registry learned of the lock the card showed)\n`,
+    );
+    expect(await history(db, number)).toEqual([
+      'issue_card:ok',
+      'pin_unlock:refused:ID_MISMATCH',
+      'pin_locked:ok',
+      'pin_unlock:ok',
+    ]);
     expect(readdirSync(dir).filter((f) => f.endsWith('.new'))).toEqual([]);
   });
 
@@ -113,13 +135,38 @@ describe.runIf(lab.run)('sscard window (server)', { timeout: 120_000 }, () => {
     const image = join(dir, 'li.json');
     const number = await issue(db, image, '--sample', 'li-xiuying');
     const before = cardState(image);
-    const differ = await cliWithStdin('602851\n602852\n', 'window', 'reset-pin', '--card', image, '--id', LI, '--pin-stdin', '--db', db);
+    const differ = await cliWithStdin(
+      '602851\n602852\n',
+      'window',
+      'reset-pin',
+      '--card',
+      image,
+      '--id',
+      LI,
+      '--pin-stdin',
+      '--db',
+      db,
+    );
     expect(differ).toMatchObject({ code: 1, stdout: '' });
     expect(differ.stderr).toBe('sscard: refused: the two entries of the new PIN differ [NEW_PIN_MISMATCH]\n');
     expect(cardState(image)).toBe(before);
-    const ok = await cliWithStdin('602851\n602851\n', 'window', 'reset-pin', '--card', image, '--id', LI, '--pin-stdin', '--db', db, '--trace');
+    const ok = await cliWithStdin(
+      '602851\n602851\n',
+      'window',
+      'reset-pin',
+      '--card',
+      image,
+      '--id',
+      LI,
+      '--pin-stdin',
+      '--db',
+      db,
+      '--trace',
+    );
     expect(ok.code).toBe(0);
-    expect(ok.stdout).toBe(`done: RELOAD PIN on card ${number} (李秀英)\nthe application PIN is the one the holder chose\n`);
+    expect(ok.stdout).toBe(
+      `done: RELOAD PIN on card ${number} (李秀英)\nthe application PIN is the one the holder chose\n`,
+    );
     expect(ok.stderr).toMatch(/RELOAD PIN .*data=\*\*\*\*/);
     for (const out of [differ.stdout, differ.stderr, ok.stdout, ok.stderr]) expect(out).not.toMatch(/602851|602852/);
     const verify = await cliWithStdin('602851\n', 'pin', 'verify', '--card', image, '--pin-stdin');
@@ -127,25 +174,51 @@ describe.runIf(lab.run)('sscard window (server)', { timeout: 120_000 }, () => {
     expect(await history(db, number)).toEqual(['issue_card:ok', 'pin_reset:refused:NEW_PIN_MISMATCH', 'pin_reset:ok']);
   });
 
-  it("reset-pin --reset-rule initial: no PIN typed, the card gets 123456 and the registry records the PIN initial", async () => {
+  it('reset-pin --reset-rule initial: no PIN typed, the card gets 123456 and the registry records the PIN initial', async () => {
     const image = join(dir, 'wang.json');
     const number = await issue(db, image, '--sample', 'wang-yan', '--spec', '3.00');
     await cliWithStdin('123456\n246810\n246810\n', 'pin', 'change', '--card', image, '--pin-stdin');
     await wrongPins(image, 'app');
-    const typed = await cliWithStdin('111111\n111111\n', 'window', 'reset-pin', '--card', image, '--id', WANG, '--reset-rule', 'initial', '--pin-stdin', '--db', db);
+    const typed = await cliWithStdin(
+      '111111\n111111\n',
+      'window',
+      'reset-pin',
+      '--card',
+      image,
+      '--id',
+      WANG,
+      '--reset-rule',
+      'initial',
+      '--pin-stdin',
+      '--db',
+      db,
+    );
     expect(typed.stderr).toBe('sscard: --pin-stdin: this act takes no PIN [CLI_INPUT]\n');
     const r = await cli('window', 'reset-pin', '--card', image, '--id', WANG, '--reset-rule', 'initial', '--db', db);
-    expect(r.stdout).toMatch(/^done: RELOAD PIN on card .* \(the registry learned of the lock the card showed\)\nthe application PIN is the initial PIN again/);
+    expect(r.stdout).toMatch(
+      /^done: RELOAD PIN on card .* \(the registry learned of the lock the card showed\)\nthe application PIN is the initial PIN again/,
+    );
     const status = await cli('office', 'status', number, '--db', db, '--json');
     expect(JSON.parse(status.stdout)).toMatchObject({ ssc: 'active', pinInitial: true });
-    expect((await cliWithStdin('123456\n', 'pin', 'verify', '--card', image, '--pin-stdin')).stdout).toMatch(/^PIN correct/);
+    expect((await cliWithStdin('123456\n', 'pin', 'verify', '--card', image, '--pin-stdin')).stdout).toMatch(
+      /^PIN correct/,
+    );
   });
 
   it('refuses a card not in the registry, a PIN on the command line, and a missing card', async () => {
     const image = join(dir, 'stranger.json');
     expect((await cli('card', 'new', image, '--sample', 'abdurahman')).code).toBe(0);
     const before = cardState(image);
-    const r = await cli('window', 'unlock-pin', '--card', image, '--id', samplePerson('abdurahman').person.idNumber, '--db', db);
+    const r = await cli(
+      'window',
+      'unlock-pin',
+      '--card',
+      image,
+      '--id',
+      samplePerson('abdurahman').person.idNumber,
+      '--db',
+      db,
+    );
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/^sscard: refused: no card "[A-Z0-9]{9}" in the registry \[CARD_NOT_FOUND\]\n$/);
     expect(cardState(image)).toBe(before);
@@ -160,18 +233,66 @@ describe.runIf(lab.run)('sscard window (server)', { timeout: 120_000 }, () => {
   it('bank: activate, a wrong bank PIN refused with nothing written, the right one unlocks; reset with the new PIN twice', async () => {
     const image = join(dir, 'zhang-bank.json');
     const number = await issue(db, image, '--sample', 'zhang-wei', '--financial');
-    const inactive = await cliWithStdin('888888\n', 'window', 'bank-unlock', '--card', image, '--id', ZHANG, '--pin-stdin', '--db', db);
+    const inactive = await cliWithStdin(
+      '888888\n',
+      'window',
+      'bank-unlock',
+      '--card',
+      image,
+      '--id',
+      ZHANG,
+      '--pin-stdin',
+      '--db',
+      db,
+    );
     expect(inactive.stderr).toMatch(/bank side is inactive \[CARD_STATE\]/);
-    expect((await cli('window', 'bank-activate', '--card', image, '--id', ZHANG, '--db', db)).stdout).toBe(`activated: the bank side of card ${number} (张伟)\n`);
+    expect((await cli('window', 'bank-activate', '--card', image, '--id', ZHANG, '--db', db)).stdout).toBe(
+      `activated: the bank side of card ${number} (张伟)\n`,
+    );
     await wrongPins(image, 'bank');
     const locked = cardState(image);
-    const wrong = await cliWithStdin('864209\n', 'window', 'bank-unlock', '--card', image, '--id', ZHANG, '--pin-stdin', '--db', db);
+    const wrong = await cliWithStdin(
+      '864209\n',
+      'window',
+      'bank-unlock',
+      '--card',
+      image,
+      '--id',
+      ZHANG,
+      '--pin-stdin',
+      '--db',
+      db,
+    );
     expect(wrong.code).toBe(1);
-    expect(wrong.stderr).toBe(`sscard: refused: card ${number}: the bank PIN given is not the card's; the bank PIN stays locked [BANK_PIN_MISMATCH]\n`);
+    expect(wrong.stderr).toBe(
+      `sscard: refused: card ${number}: the bank PIN given is not the card's; the bank PIN stays locked [BANK_PIN_MISMATCH]\n`,
+    );
     expect(cardState(image)).toBe(locked);
-    const right = await cliWithStdin('888888\n', 'window', 'bank-unlock', '--card', image, '--id', ZHANG, '--pin-stdin', '--db', db);
+    const right = await cliWithStdin(
+      '888888\n',
+      'window',
+      'bank-unlock',
+      '--card',
+      image,
+      '--id',
+      ZHANG,
+      '--pin-stdin',
+      '--db',
+      db,
+    );
     expect(right.stdout).toBe(`done: bank PIN UNBLOCK on card ${number} (张伟)\n`);
-    const reset = await cliWithStdin('502718\n502718\n', 'window', 'bank-reset', '--card', image, '--id', ZHANG, '--pin-stdin', '--db', db);
+    const reset = await cliWithStdin(
+      '502718\n502718\n',
+      'window',
+      'bank-reset',
+      '--card',
+      image,
+      '--id',
+      ZHANG,
+      '--pin-stdin',
+      '--db',
+      db,
+    );
     expect(reset.stdout).toBe(`done: bank RELOAD PIN on card ${number} (张伟)\n`);
     expect(await history(db, number)).toEqual([
       'issue_card:ok',
@@ -188,11 +309,29 @@ describe.runIf(lab.run)('sscard window (server)', { timeout: 120_000 }, () => {
     const image = join(dir, 'abdu.json');
     const number = await issue(db, image, '--sample', 'abdurahman', '--force');
     const onlyRegistry = await cli('window', 'correct', number, '--set', 'person.birthplace=650104', '--db', db);
-    expect(onlyRegistry.stdout).toMatch(new RegExp(`^corrected: card ${number}, personalization version 2 \\(corrected at the window: person.birthplace\\); the card is to be re-made`));
+    expect(onlyRegistry.stdout).toMatch(
+      new RegExp(
+        `^corrected: card ${number}, personalization version 2 \\(corrected at the window: person.birthplace\\); the card is to be re-made`,
+      ),
+    );
     const out = join(dir, 'abdu-v3.json');
-    const r = await cli('window', 'correct', number, '--set', 'person.name=阿不都热合曼', '--reason', 'name misprinted', '--card', out, '--db', db);
+    const r = await cli(
+      'window',
+      'correct',
+      number,
+      '--set',
+      'person.name=阿不都热合曼',
+      '--reason',
+      'name misprinted',
+      '--card',
+      out,
+      '--db',
+      db,
+    );
     expect(r).toMatchObject({ code: 0, stderr: '' });
-    expect(r.stdout).toBe(`corrected: card ${number}, personalization version 3 (name misprinted); card re-made: image ${out} (application PIN initial)\n`);
+    expect(r.stdout).toBe(
+      `corrected: card ${number}, personalization version 3 (name misprinted); card re-made: image ${out} (application PIN initial)\n`,
+    );
     const shown = JSON.parse((await cli('card', 'show', out, '--json')).stdout);
     expect(shown.card).toMatchObject({ cardNumber: number });
     expect(shown.cardholder.name).toBe('阿不都热合曼');
@@ -201,19 +340,61 @@ describe.runIf(lab.run)('sscard window (server)', { timeout: 120_000 }, () => {
     expect(exists.stderr).toMatch(/already exists; use --force/);
     // In place on the holder's card (here its image): EF06 rewritten, the PINs as they were.
     const abdu = samplePerson('abdurahman').person.idNumber;
-    const noId = await cli('window', 'correct', number, '--set', 'person.birthplace=650105', '--card', out, '--in-place', '--db', db);
+    const noId = await cli(
+      'window',
+      'correct',
+      number,
+      '--set',
+      'person.birthplace=650105',
+      '--card',
+      out,
+      '--in-place',
+      '--db',
+      db,
+    );
     expect(noId).toMatchObject({ code: 1, stdout: '' });
     expect(noId.stderr).toMatch(/--id <ID number>: a correction on the card checks/);
     const stateBefore = cardState(out);
-    const notEf06 = await cli('window', 'correct', number, '--set', 'health.bloodType=A', '--card', out, '--in-place', '--id', abdu, '--db', db);
-    expect(notEf06.stderr).toMatch(/a correction written on the card changes person\.name, .* only; re-make the card for the others \[INVALID_ARGUMENT\]/);
+    const notEf06 = await cli(
+      'window',
+      'correct',
+      number,
+      '--set',
+      'health.bloodType=A',
+      '--card',
+      out,
+      '--in-place',
+      '--id',
+      abdu,
+      '--db',
+      db,
+    );
+    expect(notEf06.stderr).toMatch(
+      /a correction written on the card changes person\.name, .* only; re-make the card for the others \[INVALID_ARGUMENT\]/,
+    );
     expect(cardState(out)).toBe(stateBefore);
-    const inPlace = await cli('window', 'correct', number, '--set', 'person.birthplace=650105', '--card', out, '--in-place', '--id', abdu, '--db', db);
+    const inPlace = await cli(
+      'window',
+      'correct',
+      number,
+      '--set',
+      'person.birthplace=650105',
+      '--card',
+      out,
+      '--in-place',
+      '--id',
+      abdu,
+      '--db',
+      db,
+    );
     expect(inPlace).toMatchObject({ code: 0, stderr: '' });
     expect(inPlace.stdout).toBe(
       `corrected: card ${number}, personalization version 4 (corrected at the window: person.birthplace); written on the card (card image ${out}), its PINs unchanged\n`,
     );
-    expect(JSON.parse((await cli('card', 'show', out, '--json')).stdout).cardholder).toMatchObject({ name: '阿不都热合曼', birthplace: '650105' });
+    expect(JSON.parse((await cli('card', 'show', out, '--json')).stdout).cardholder).toMatchObject({
+      name: '阿不都热合曼',
+      birthplace: '650105',
+    });
     const fixed = await cli('window', 'correct', number, '--set', 'card.number=S99999999', '--db', db);
     expect(fixed.stderr).toMatch(/card\.number: cannot be changed by a correction \[INVALID_ARGUMENT\]/);
     expect(existsSync(out)).toBe(true);
@@ -229,7 +410,9 @@ describe.runIf(lab.run)('sscard window (server)', { timeout: 120_000 }, () => {
     try {
       const channel = { atr: () => chip.atr } as never;
       expect(testKeysFit({ simulated: false, channel })).toBe(true);
-      expect(testKeysFit({ simulated: false, channel: { atr: () => Uint8Array.of(0x3b, 0x02, 0x14, 0x50) } as never })).toBe(false);
+      expect(
+        testKeysFit({ simulated: false, channel: { atr: () => Uint8Array.of(0x3b, 0x02, 0x14, 0x50) } as never }),
+      ).toBe(false);
       expect(testKeysFit({ simulated: true, channel: { atr: () => new Uint8Array(0) } as never })).toBe(true);
     } finally {
       closeCardImage(chip);

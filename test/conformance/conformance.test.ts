@@ -93,7 +93,9 @@ function run(file: string, text: string, card: SimulatedCard): number {
       const response = card.transmit(step.command);
       if (step.expect !== undefined && !matchesResponse(step.expect, response)) {
         const r = decodeResponse(response);
-        throw new Error(`${file}:${step.line}: expected ${step.expect.text}, got ${toHex(r.data)} ${r.sw.toString(16).toUpperCase()}`);
+        throw new Error(
+          `${file}:${step.line}: expected ${step.expect.text}, got ${toHex(r.data)} ${r.sw.toString(16).toUpperCase()}`,
+        );
       }
     }
   }
@@ -101,13 +103,22 @@ function run(file: string, text: string, card: SimulatedCard): number {
 }
 
 const SCRIPTS_DIR = new URL('./scripts/', import.meta.url);
-const SCRIPTS = readdirSync(SCRIPTS_DIR).filter((f) => f.endsWith('.apdu')).sort();
+const SCRIPTS = readdirSync(SCRIPTS_DIR)
+  .filter((f) => f.endsWith('.apdu'))
+  .sort();
 
 describe('conformance scripts', () => {
   it('covers the reader styles: by tag, by number, by SFI, 6Cxx, T=0 GET RESPONSE, issuance, PBOC, PKI, EF0D', () => {
     expect(SCRIPTS).toEqual([
-      'by-number.apdu', 'by-sfi.apdu', 'by-tag.apdu', 'ef0d.apdu', 'issuance.apdu',
-      'pboc-bank.apdu', 'pki.apdu', 't0-get-response.apdu', 'wrong-le.apdu',
+      'by-number.apdu',
+      'by-sfi.apdu',
+      'by-tag.apdu',
+      'ef0d.apdu',
+      'issuance.apdu',
+      'pboc-bank.apdu',
+      'pki.apdu',
+      't0-get-response.apdu',
+      'wrong-le.apdu',
     ]);
   });
 
@@ -126,8 +137,9 @@ describe('conformance scripts', () => {
 
   it('a mismatch stops the run and names the line (the harness can fail)', () => {
     const card = cardOf(SUBJECTS[0] as Subject, 'T=1');
-    expect(() => run('bad.apdu', '00A4040C0F7378312E73682EC9E7BBE1B1A3D5CF -> 90 00\n00B2012C00 -> 01 11 * 90 00\n', card))
-      .toThrow(/bad\.apdu:2: expected 01 11 \* 90 00/);
+    expect(() =>
+      run('bad.apdu', '00A4040C0F7378312E73682EC9E7BBE1B1A3D5CF -> 90 00\n00B2012C00 -> 01 11 * 90 00\n', card),
+    ).toThrow(/bad\.apdu:2: expected 01 11 \* 90 00/);
   });
 });
 

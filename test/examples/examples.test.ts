@@ -13,7 +13,15 @@ import { ensureBuilt } from '../package/ensure-built.js';
  */
 
 const ROOT = join(import.meta.dirname, '..', '..');
-const EXAMPLES = ['pharmacy-pos', 'hospital-records', 'lockout', 'trace', 'service-window', 'hotline-change-pin', 'lost-card'] as const;
+const EXAMPLES = [
+  'pharmacy-pos',
+  'hospital-records',
+  'lockout',
+  'trace',
+  'service-window',
+  'hotline-change-pin',
+  'lost-card',
+] as const;
 type Example = (typeof EXAMPLES)[number];
 
 interface Run {
@@ -56,17 +64,26 @@ group('examples', () => {
   it('import only the package by its name, and type-check against its shipped declarations', () => {
     for (const name of EXAMPLES) {
       const source = readFileSync(join(ROOT, 'examples', `${name}.ts`), 'utf8');
-      const specifiers = [...source.matchAll(/^\s*(?:import|export)\b[^'"]*?from\s+'([^']+)'/gm)].map((m) => m[1] as string);
+      const specifiers = [...source.matchAll(/^\s*(?:import|export)\b[^'"]*?from\s+'([^']+)'/gm)].map(
+        (m) => m[1] as string,
+      );
       expect(specifiers.length, name).toBeGreaterThan(0);
-      expect(specifiers.filter((s) => !/^(sscard(\/[a-z-]+)?|node:.+)$/.test(s)), name).toEqual([]);
+      expect(
+        specifiers.filter((s) => !/^(sscard(\/[a-z-]+)?|node:.+)$/.test(s)),
+        name,
+      ).toEqual([]);
     }
     let output = '';
     try {
-      execFileSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join('examples', 'tsconfig.json')], {
-        cwd: ROOT,
-        encoding: 'utf8',
-        stdio: 'pipe',
-      });
+      execFileSync(
+        process.execPath,
+        [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join('examples', 'tsconfig.json')],
+        {
+          cwd: ROOT,
+          encoding: 'utf8',
+          stdio: 'pipe',
+        },
+      );
     } catch (error) {
       output = String((error as { stdout?: string }).stdout ?? error);
     }
@@ -96,8 +113,8 @@ group('examples', () => {
     ]);
     expect(lines).toContain('pharmacy: reads 3 history records, newest 社区获得性肺炎');
     expect(lines).toContain(
-      'pharmacy: write refused by the card: UPDATE RECORD failed: 6982 security status not satisfied; '
-        + 'writing health records needs a secure module holding the HEALTH key (SscCard.open(transport, { psam }))',
+      'pharmacy: write refused by the card: UPDATE RECORD failed: 6982 security status not satisfied; ' +
+        'writing health records needs a secure module holding the HEALTH key (SscCard.open(transport, { psam }))',
     );
   });
 
@@ -116,18 +133,31 @@ group('examples', () => {
   it('trace: GET RESPONSE rounds shown, PIN data masked', () => {
     const lines = output('trace');
     expect(lines[1]).toMatch(/^#2 GET RESPONSE 00 C0 00 00 Le=27 -> data\(27\)=6F 19 .* 9000 success/);
-    expect(lines.some((l) => /VERIFY \[application PIN\] 00 20 00 00 Lc=3 data=\*\*\*\* -> 63C2 2 tries left \(wrong PIN or key, or a try counter query\)/.test(l))).toBe(true);
-    expect(lines.some((l) => /CHANGE PIN \[change\] 80 5E 01 00 Lc=7 data=\*\*\*\* -> 9000 success/.test(l))).toBe(true);
+    expect(
+      lines.some((l) =>
+        /VERIFY \[application PIN\] 00 20 00 00 Lc=3 data=\*\*\*\* -> 63C2 2 tries left \(wrong PIN or key, or a try counter query\)/.test(
+          l,
+        ),
+      ),
+    ).toBe(true);
+    expect(lines.some((l) => /CHANGE PIN \[change\] 80 5E 01 00 Lc=7 data=\*\*\*\* -> 9000 success/.test(l))).toBe(
+      true,
+    );
     const json = lines.find((l) => l.startsWith('-- as JSON: '));
-    expect(JSON.parse(json?.slice('-- as JSON: '.length) ?? 'null')).toMatchObject({ command: { name: 'CHANGE PIN', data: '****', masked: true } });
+    expect(JSON.parse(json?.slice('-- as JSON: '.length) ?? 'null')).toMatchObject({
+      command: { name: 'CHANGE PIN', data: '****', masked: true },
+    });
     const all = lines.join('\n');
-    for (const pin of ['987654', '123456', '864209', '98 76 54', '12 34 56', '86 42 09']) expect(all).not.toContain(pin);
+    for (const pin of ['987654', '123456', '864209', '98 76 54', '12 34 56', '86 42 09'])
+      expect(all).not.toContain(pin);
   });
 
   it('hotline-change-pin: a PIN changed by phone reaches the chip at the next online POS, then works offline', () => {
     const lines = output('hotline-change-pin');
     expect(lines[0]).toBe('card A00000001 issued; its PIN is the initial one');
-    expect(lines[1]).toMatch(/^hotline: Your PIN change has been accepted\. The new PIN takes effect the next time the card is used at an online terminal/);
+    expect(lines[1]).toMatch(
+      /^hotline: Your PIN change has been accepted\. The new PIN takes effect the next time the card is used at an online terminal/,
+    );
     expect(lines.slice(2)).toEqual([
       'call ended: pin_change_queued',
       'pending scripts for A00000001: 1',

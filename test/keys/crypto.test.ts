@@ -41,27 +41,31 @@ group('ECB', () => {
   it('3DES 2-key, 3DES 3-key and SM4 known answers', () => {
     expect(toHex(encryptEcb('3des', K2, TWO_BLOCKS))).toBe('31A7364CAC91CA39C0489F69BEC54FA2');
     expect(toHex(encryptEcb('3des', K3, TWO_BLOCKS))).toBe('109AEAC4D79BFADDF9AD78EDA08644D5');
-    expect(toHex(encryptEcb('sm4', K2, fromHex('0123456789ABCDEFFEDCBA98765432100011223344556677 8899AABBCCDDEEFF')))).toBe(
-      '681EDF34D206965E86B3E94F536E424609325C4853832DCB9337A5984F671B9A',
-    );
+    expect(
+      toHex(encryptEcb('sm4', K2, fromHex('0123456789ABCDEFFEDCBA98765432100011223344556677 8899AABBCCDDEEFF'))),
+    ).toBe('681EDF34D206965E86B3E94F536E424609325C4853832DCB9337A5984F671B9A');
     expect(toHex(decryptEcb('3des', K2, fromHex('31A7364CAC91CA39C0489F69BEC54FA2')))).toBe(toHex(TWO_BLOCKS));
     expect(toHex(decryptEcb('3des', K3, fromHex('109AEAC4D79BFADDF9AD78EDA08644D5')))).toBe(toHex(TWO_BLOCKS));
   });
 
   for (const algorithm of algorithms) {
-    test.prop([keyFor(algorithm), fc.integer({ min: 0, max: 4 }).chain((n) => fc.uint8Array({ minLength: n * blockSize(algorithm), maxLength: n * blockSize(algorithm) }))])(
-      `${algorithm}: decryption undoes encryption, block by block`,
-      (key, data) => {
-        const enc = encryptEcb(algorithm, key, data);
-        expect(enc.length).toBe(data.length);
-        expect(toHex(decryptEcb(algorithm, key, enc))).toBe(toHex(data));
-        const size = blockSize(algorithm);
-        if (data.length >= 2 * size) {
-          // ECB: the second block's ciphertext depends on the second block only.
-          expect(toHex(enc.subarray(size, 2 * size))).toBe(toHex(encryptEcb(algorithm, key, data.subarray(size, 2 * size))));
-        }
-      },
-    );
+    test.prop([
+      keyFor(algorithm),
+      fc
+        .integer({ min: 0, max: 4 })
+        .chain((n) => fc.uint8Array({ minLength: n * blockSize(algorithm), maxLength: n * blockSize(algorithm) })),
+    ])(`${algorithm}: decryption undoes encryption, block by block`, (key, data) => {
+      const enc = encryptEcb(algorithm, key, data);
+      expect(enc.length).toBe(data.length);
+      expect(toHex(decryptEcb(algorithm, key, enc))).toBe(toHex(data));
+      const size = blockSize(algorithm);
+      if (data.length >= 2 * size) {
+        // ECB: the second block's ciphertext depends on the second block only.
+        expect(toHex(enc.subarray(size, 2 * size))).toBe(
+          toHex(encryptEcb(algorithm, key, data.subarray(size, 2 * size))),
+        );
+      }
+    });
   }
 
   it('rejects ragged data, wrong key sizes and unknown algorithms with CryptoInputError', () => {
@@ -88,14 +92,17 @@ group('padding', () => {
     expect(() => padZeros(new Uint8Array(1), 0)).toThrow(CryptoInputError);
   });
 
-  test.prop([fc.uint8Array({ maxLength: 64 }), fc.constantFrom(8, 16)])('method 2 padding is removable and aligned', (data, size) => {
-    const padded = padIso9797Method2(data, size);
-    expect(padded.length % size).toBe(0);
-    expect(padded.length).toBeGreaterThan(data.length);
-    expect(toHex(padded.subarray(0, data.length))).toBe(toHex(data));
-    expect(padded[data.length]).toBe(0x80);
-    expect(padded.subarray(data.length + 1).every((b) => b === 0)).toBe(true);
-  });
+  test.prop([fc.uint8Array({ maxLength: 64 }), fc.constantFrom(8, 16)])(
+    'method 2 padding is removable and aligned',
+    (data, size) => {
+      const padded = padIso9797Method2(data, size);
+      expect(padded.length % size).toBe(0);
+      expect(padded.length).toBeGreaterThan(data.length);
+      expect(toHex(padded.subarray(0, data.length))).toBe(toHex(data));
+      expect(padded[data.length]).toBe(0x80);
+      expect(padded.subarray(data.length + 1).every((b) => b === 0)).toBe(true);
+    },
+  );
 });
 
 group('cardMac / commandMac', () => {
@@ -107,36 +114,46 @@ group('cardMac / commandMac', () => {
   });
 
   it('SM4 CBC-MAC known answers (one and three blocks, IV zero-padded)', () => {
-    expect(toHex(cardMac('sm4', K2, fromHex('841E000004'), fromHex('00112233445566778899AABBCCDDEEFF')))).toBe('D7140C8B');
+    expect(toHex(cardMac('sm4', K2, fromHex('841E000004'), fromHex('00112233445566778899AABBCCDDEEFF')))).toBe(
+      'D7140C8B',
+    );
     const data = Uint8Array.from({ length: 32 }, (_, i) => i);
     expect(toHex(cardMac('sm4', K2, data, fromHex('0102030405060708')))).toBe('C29E999A');
   });
 
   it('commandMac covers header || Lc as sent (data + MAC) || data', () => {
     // RELOAD PIN 80 5E 00 00 07 123456 MAC4: Lc 07 = 3 PIN bytes + 4.
-    expect(toHex(commandMac('3des', K2, fromHex('805E0000'), fromHex('123456'), fromHex('1122334455667788')))).toBe('797091F0');
+    expect(toHex(commandMac('3des', K2, fromHex('805E0000'), fromHex('123456'), fromHex('1122334455667788')))).toBe(
+      '797091F0',
+    );
     // APPLICATION BLOCK 84 1E 00 00 04 MAC4.
     expect(toHex(commandMac('3des', K2, fromHex('841E0000'), new Uint8Array(0), fromHex('A1B2C3D4')))).toBe('99D95FD6');
-    expect(toHex(commandMac('sm4', K2, fromHex('841E0000'), new Uint8Array(0), fromHex('00112233445566778899AABBCCDDEEFF')))).toBe(
-      'D7140C8B',
+    expect(
+      toHex(commandMac('sm4', K2, fromHex('841E0000'), new Uint8Array(0), fromHex('00112233445566778899AABBCCDDEEFF'))),
+    ).toBe('D7140C8B');
+    expect(() => commandMac('3des', K2, fromHex('841E00'), new Uint8Array(0), new Uint8Array(8))).toThrow(
+      CryptoInputError,
     );
-    expect(() => commandMac('3des', K2, fromHex('841E00'), new Uint8Array(0), new Uint8Array(8))).toThrow(CryptoInputError);
-    expect(() => commandMac('3des', K2, fromHex('841E0000'), new Uint8Array(252), new Uint8Array(8))).toThrow(/short Lc/);
+    expect(() => commandMac('3des', K2, fromHex('841E0000'), new Uint8Array(252), new Uint8Array(8))).toThrow(
+      /short Lc/,
+    );
   });
 
   for (const algorithm of algorithms) {
-    test.prop([keyFor(algorithm), fc.uint8Array({ maxLength: 40 }), fc.uint8Array({ minLength: 8, maxLength: 8 }), fc.nat()])(
-      `${algorithm}: a MAC is 4 bytes and changes when any data bit flips`,
-      (key, data, iv, pick) => {
-        const mac = cardMac(algorithm, key, data, iv);
-        expect(mac.length).toBe(4);
-        const flipped = data.length === 0 ? Uint8Array.of(0) : Uint8Array.from(data);
-        if (data.length > 0) flipped[pick % data.length] = (flipped[pick % data.length] as number) ^ (1 << (pick % 8));
-        // A different message (or an appended 00 for empty data) gives a different last block;
-        // a 4-byte collision has probability 2^-32, far below what 100 runs can hit.
-        expect(toHex(cardMac(algorithm, key, flipped, iv))).not.toBe(toHex(mac));
-      },
-    );
+    test.prop([
+      keyFor(algorithm),
+      fc.uint8Array({ maxLength: 40 }),
+      fc.uint8Array({ minLength: 8, maxLength: 8 }),
+      fc.nat(),
+    ])(`${algorithm}: a MAC is 4 bytes and changes when any data bit flips`, (key, data, iv, pick) => {
+      const mac = cardMac(algorithm, key, data, iv);
+      expect(mac.length).toBe(4);
+      const flipped = data.length === 0 ? Uint8Array.of(0) : Uint8Array.from(data);
+      if (data.length > 0) flipped[pick % data.length] = (flipped[pick % data.length] as number) ^ (1 << (pick % 8));
+      // A different message (or an appended 00 for empty data) gives a different last block;
+      // a 4-byte collision has probability 2^-32, far below what 100 runs can hit.
+      expect(toHex(cardMac(algorithm, key, flipped, iv))).not.toBe(toHex(mac));
+    });
   }
 });
 
@@ -144,7 +161,9 @@ group('authenticationCryptogram', () => {
   it('known answers: the challenge zero-padded to one block, ECB', () => {
     expect(toHex(authenticationCryptogram('3des', K2, fromHex('1122334455667788')))).toBe('3EB3B72576BBBE83');
     expect(toHex(authenticationCryptogram('3des', K2, fromHex('A1B2C3D4')))).toBe('6E209959AAE883FF');
-    expect(toHex(authenticationCryptogram('sm4', K2, fromHex('1122334455667788')))).toBe('EDC7AC8587C62318A01DCD93A63DB384');
+    expect(toHex(authenticationCryptogram('sm4', K2, fromHex('1122334455667788')))).toBe(
+      'EDC7AC8587C62318A01DCD93A63DB384',
+    );
     expect(toHex(authenticationCryptogram('sm4', K2, K2))).toBe('681EDF34D206965E86B3E94F536E4246');
   });
 
@@ -159,7 +178,9 @@ group('PIN UNBLOCK PIN block', () => {
   it('layout: n || BCD digits (F pad) || FF to one block', () => {
     expect(toHex(encodeUnblockPinBlock('123456', '3des'))).toBe('06123456FFFFFFFF');
     expect(toHex(encodeUnblockPinBlock('12345', '3des'))).toBe('0512345FFFFFFFFF');
-    expect(toHex(encodeUnblockPinBlock(new Uint8Array(Buffer.from('123456')), 'sm4'))).toBe('06123456FFFFFFFFFFFFFFFFFFFFFFFF');
+    expect(toHex(encodeUnblockPinBlock(new Uint8Array(Buffer.from('123456')), 'sm4'))).toBe(
+      '06123456FFFFFFFFFFFFFFFFFFFFFFFF',
+    );
     expect(unblockPinBlockCapacity('3des')).toBe(14);
     expect(unblockPinBlockCapacity('sm4')).toBe(30);
   });
@@ -178,7 +199,15 @@ group('PIN UNBLOCK PIN block', () => {
   }
 
   it('malformed blocks are PinBlockError naming the rule, never the digits', () => {
-    const bad = ['07123456FFFFFFFF', '06123456FFFFFF00', '0612345AFFFFFFFF', '0512345EFFFFFFFF', '00FFFFFFFFFFFFFF', '0F12345678901234', '061234'];
+    const bad = [
+      '07123456FFFFFFFF',
+      '06123456FFFFFF00',
+      '0612345AFFFFFFFF',
+      '0512345EFFFFFFFF',
+      '00FFFFFFFFFFFFFF',
+      '0F12345678901234',
+      '061234',
+    ];
     for (const block of bad) {
       const caught = expectThrowsClass(() => decodeUnblockPinBlock(fromHex(block)), PinBlockError, {
         code: 'PIN_BLOCK_INVALID',

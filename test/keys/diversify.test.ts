@@ -69,7 +69,14 @@ group('card identifiers in the RID form', () => {
   it('accepts the 32-character form and the older all-digit one, nothing else', () => {
     expect(isCardIdentifier(rid)).toBe(true);
     expect(isCardIdentifier('1101059000310026')).toBe(true);
-    for (const bad of [rid.slice(0, 31), `${rid.slice(0, 31)}E`, rid.replace('D156', 'D157'), rid.toLowerCase(), 12, '']) {
+    for (const bad of [
+      rid.slice(0, 31),
+      `${rid.slice(0, 31)}E`,
+      rid.replace('D156', 'D157'),
+      rid.toLowerCase(),
+      12,
+      '',
+    ]) {
       expect(isCardIdentifier(bad)).toBe(false);
     }
     expect(() => diversifyKey(issuerTestMasterKey('RKSSSE'), rid.slice(0, 31), 'sm4')).toThrow(KeyDiversificationError);
@@ -83,7 +90,9 @@ group('card identifiers in the RID form', () => {
     const m = issuerTestMasterKey('RKSSSE');
     for (const algorithm of ['3des', 'sm4'] as const) {
       // Same serial, other region: other keys (the region level separates them).
-      expect(toHex(diversifyKey(m, rid, algorithm))).not.toBe(toHex(diversifyKey(m, rid.replace('330300', '330302'), algorithm)));
+      expect(toHex(diversifyKey(m, rid, algorithm))).not.toBe(
+        toHex(diversifyKey(m, rid.replace('330300', '330302'), algorithm)),
+      );
     }
   });
 });

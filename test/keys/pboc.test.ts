@@ -92,7 +92,10 @@ group('PBOC PIN data and MACs', () => {
     // 3DES
     const e3 = openssl(['-des-ede-ecb', '-K', toHex(K)], fromHex('0312345680000000'));
     expect(toHex(e3)).toBe(compact(RECORDED['3des'].pinData));
-    const cbc = openssl(['-des-ede-cbc', '-K', k1 + k1, '-iv', toHex(CHALLENGE)], concatBytes(fromHex('842400000C'), e3, fromHex('800000')));
+    const cbc = openssl(
+      ['-des-ede-cbc', '-K', k1 + k1, '-iv', toHex(CHALLENGE)],
+      concatBytes(fromHex('842400000C'), e3, fromHex('800000')),
+    );
     const h = cbc.subarray(cbc.length - 8);
     const mac3 = openssl(['-des-ede-ecb', '-K', k1 + k1], openssl(['-d', '-des-ede-ecb', '-K', k2 + k2], h));
     expect(toHex(mac3.subarray(0, 4))).toBe(RECORDED['3des'].unblockMac);
@@ -102,7 +105,10 @@ group('PBOC PIN data and MACs', () => {
     // SM4
     const e4 = openssl(['-sm4-ecb', '-K', toHex(K)], fromHex('0312345680'.padEnd(32, '0')));
     expect(toHex(e4)).toBe(compact(RECORDED.sm4.pinData));
-    const m4 = openssl(['-sm4-cbc', '-K', toHex(K), '-iv', toHex(CHALLENGE).padEnd(32, '0')], concatBytes(fromHex('8424000014'), e4, fromHex('80'.padEnd(22, '0'))));
+    const m4 = openssl(
+      ['-sm4-cbc', '-K', toHex(K), '-iv', toHex(CHALLENGE).padEnd(32, '0')],
+      concatBytes(fromHex('8424000014'), e4, fromHex('80'.padEnd(22, '0'))),
+    );
     expect(toHex(m4.subarray(m4.length - 16, m4.length - 12))).toBe(RECORDED.sm4.unblockMac);
     const r4 = openssl(['-sm4-cbc', '-K', toHex(K), '-iv', '0'.repeat(32)], fromHex('12345680'.padEnd(32, '0')));
     expect(toHex(r4.subarray(r4.length - 16, r4.length - 12))).toBe(RECORDED.sm4.reloadMac);

@@ -61,7 +61,9 @@ group('PIN change data', () => {
     } catch (e) {
       expect((e as Error).message).not.toContain('24681');
     }
-    expect(() => encipherPinChange('3des', key('3des'), '123456', '246810', () => new Uint8Array(4))).toThrow(CryptoInputError);
+    expect(() => encipherPinChange('3des', key('3des'), '123456', '246810', () => new Uint8Array(4))).toThrow(
+      CryptoInputError,
+    );
   });
 
   it('a wrong key, a wrong length or a damaged cryptogram is PinBlockError', () => {

@@ -8,9 +8,12 @@ function sec1(d: Uint8Array, publicKey: Uint8Array): Buffer {
   const oid = Buffer.from('06082A811CCF5501822D', 'hex');
   const inner = Buffer.concat([
     Buffer.from('020101', 'hex'),
-    Buffer.from([0x04, 0x20]), Buffer.from(d),
-    Buffer.from([0xa0, oid.length]), oid,
-    Buffer.from([0xa1, 0x44, 0x03, 0x42, 0x00, 0x04]), Buffer.from(publicKey),
+    Buffer.from([0x04, 0x20]),
+    Buffer.from(d),
+    Buffer.from([0xa0, oid.length]),
+    oid,
+    Buffer.from([0xa1, 0x44, 0x03, 0x42, 0x00, 0x04]),
+    Buffer.from(publicKey),
   ]);
   return Buffer.concat([Buffer.from([0x30, inner.length]), inner]);
 }

@@ -38,7 +38,14 @@ function documentFor(i: number, birthYear: number): Record<string, unknown> {
   const birthDate = `${birthYear}-0${1 + (i % 9)}-1${i % 10}`;
   const idNumber = citizenId('310104', birthDate, String(i).padStart(3, '0'));
   return {
-    person: { name: `并发${i}`, idNumber, sex: Number(idNumber[16]) % 2 === 1 ? '1' : '2', ethnicity: '01', birthplace: '310104', birthDate },
+    person: {
+      name: `并发${i}`,
+      idNumber,
+      sex: Number(idNumber[16]) % 2 === 1 ? '1' : '2',
+      ethnicity: '01',
+      birthplace: '310104',
+      birthDate,
+    },
     card: { type: '1', initializingOrg: '31' },
   };
 }
@@ -64,136 +71,163 @@ describe.runIf(lab.run)(`registry under ${CLIENTS} concurrent clients x ${OPS} o
     await db?.drop();
   });
 
-  it('keeps every rule, loses no history entry, and the history replays to the final states', { timeout: 600_000 }, async () => {
-    const counts = { ok: 0, refused: 0, byOperation: new Map<string, number>() };
-    const refusedCodes = new Map<string, number>();
-    const raceWins = new Map<string, number>();
-    const unexpected: unknown[] = [];
+  it(
+    'keeps every rule, loses no history entry, and the history replays to the final states',
+    { timeout: 600_000 },
+    async () => {
+      const counts = { ok: 0, refused: 0, byOperation: new Map<string, number>() };
+      const refusedCodes = new Map<string, number>();
+      const raceWins = new Map<string, number>();
+      const unexpected: unknown[] = [];
 
-    const client = async (c: number): Promise<void> => {
-      const registry = await Registry.open(db.url, { poolSize: 2 });
-      const random = rng(1000 + c);
-      try {
-        for (let n = 0; n < OPS; n++) {
-          const card = cards[Math.floor(random() * cards.length)]!;
-          const roll = random();
-          let op: string;
-          let run: () => Promise<unknown>;
-          if (roll < 0.25) {
-            op = 'pin_locked';
-            run = () => registry.recordPinLocked({ ...POS, terminalId: `pos-${c}` }, { cardNumber: card.cardNumber });
-          } else if (roll < 0.45) {
-            op = 'pin_reset';
-            // Half the resets set the initial PIN again, half a PIN the holder chose.
-            const pinInitial = random() < 0.5;
-            run = () => registry.recordPinReset({ ...WINDOW, terminalId: `window-${c}` }, { cardNumber: card.cardNumber, idNumber: card.idNumber, pinInitial });
-          } else if (roll < 0.65) {
-            op = 'pin_unlock';
-            run = () => registry.recordPinUnlock({ ...WINDOW, terminalId: `window-${c}` }, { cardNumber: card.cardNumber, idNumber: card.idNumber });
-          } else if (roll < 0.85) {
-            op = 'pin_changed';
-            run = () => registry.recordPinChanged({ ...POS, terminalId: `pos-${c}` }, { cardNumber: card.cardNumber });
-          } else if (roll < 0.87) {
-            // Blocks race the others on two cards only, so the rest stay usable to the end.
-            const target = cards[Math.floor(random() * 2)]!;
-            op = 'block_card';
-            run = () => registry.blockCard({ ...WINDOW, terminalId: `window-${c}` }, { cardNumber: target.cardNumber, side: 'ssc', reason: 'test' });
-          } else if (roll < 0.93) {
-            op = 'queue_script';
-            run = () => registry.queueScript({ ...WINDOW, terminalId: `window-${c}` }, { cardNumber: card.cardNumber, kind: 'marker', payload: { c, n } });
-          } else {
-            // Several clients issue to the same few people at once: one issue each may win.
-            const who = Math.floor(random() * RACE_PEOPLE);
-            op = 'issue_card';
-            run = async () => {
-              await registry.issueCard({ ...WINDOW, terminalId: `window-${c}` }, { document: documentFor(100 + who, 1990) });
-              raceWins.set(String(who), (raceWins.get(String(who)) ?? 0) + 1);
-            };
-          }
-          counts.byOperation.set(op, (counts.byOperation.get(op) ?? 0) + 1);
-          try {
-            await run();
-            counts.ok += 1;
-          } catch (err) {
-            if (err instanceof OperationRefusedError) {
-              counts.refused += 1;
-              refusedCodes.set(err.code, (refusedCodes.get(err.code) ?? 0) + 1);
+      const client = async (c: number): Promise<void> => {
+        const registry = await Registry.open(db.url, { poolSize: 2 });
+        const random = rng(1000 + c);
+        try {
+          for (let n = 0; n < OPS; n++) {
+            const card = cards[Math.floor(random() * cards.length)]!;
+            const roll = random();
+            let op: string;
+            let run: () => Promise<unknown>;
+            if (roll < 0.25) {
+              op = 'pin_locked';
+              run = () => registry.recordPinLocked({ ...POS, terminalId: `pos-${c}` }, { cardNumber: card.cardNumber });
+            } else if (roll < 0.45) {
+              op = 'pin_reset';
+              // Half the resets set the initial PIN again, half a PIN the holder chose.
+              const pinInitial = random() < 0.5;
+              run = () =>
+                registry.recordPinReset(
+                  { ...WINDOW, terminalId: `window-${c}` },
+                  { cardNumber: card.cardNumber, idNumber: card.idNumber, pinInitial },
+                );
+            } else if (roll < 0.65) {
+              op = 'pin_unlock';
+              run = () =>
+                registry.recordPinUnlock(
+                  { ...WINDOW, terminalId: `window-${c}` },
+                  { cardNumber: card.cardNumber, idNumber: card.idNumber },
+                );
+            } else if (roll < 0.85) {
+              op = 'pin_changed';
+              run = () =>
+                registry.recordPinChanged({ ...POS, terminalId: `pos-${c}` }, { cardNumber: card.cardNumber });
+            } else if (roll < 0.87) {
+              // Blocks race the others on two cards only, so the rest stay usable to the end.
+              const target = cards[Math.floor(random() * 2)]!;
+              op = 'block_card';
+              run = () =>
+                registry.blockCard(
+                  { ...WINDOW, terminalId: `window-${c}` },
+                  { cardNumber: target.cardNumber, side: 'ssc', reason: 'test' },
+                );
+            } else if (roll < 0.93) {
+              op = 'queue_script';
+              run = () =>
+                registry.queueScript(
+                  { ...WINDOW, terminalId: `window-${c}` },
+                  { cardNumber: card.cardNumber, kind: 'marker', payload: { c, n } },
+                );
             } else {
-              unexpected.push(err);
+              // Several clients issue to the same few people at once: one issue each may win.
+              const who = Math.floor(random() * RACE_PEOPLE);
+              op = 'issue_card';
+              run = async () => {
+                await registry.issueCard(
+                  { ...WINDOW, terminalId: `window-${c}` },
+                  { document: documentFor(100 + who, 1990) },
+                );
+                raceWins.set(String(who), (raceWins.get(String(who)) ?? 0) + 1);
+              };
+            }
+            counts.byOperation.set(op, (counts.byOperation.get(op) ?? 0) + 1);
+            try {
+              await run();
+              counts.ok += 1;
+            } catch (err) {
+              if (err instanceof OperationRefusedError) {
+                counts.refused += 1;
+                refusedCodes.set(err.code, (refusedCodes.get(err.code) ?? 0) + 1);
+              } else {
+                unexpected.push(err);
+              }
             }
           }
+        } finally {
+          await registry.close();
         }
-      } finally {
-        await registry.close();
+      };
+      const started = Date.now();
+      await Promise.all(Array.from({ length: CLIENTS }, (_, c) => client(c)));
+      const seconds = (Date.now() - started) / 1000;
+
+      expect(unexpected).toEqual([]);
+      expect(counts.ok + counts.refused).toBe(CLIENTS * OPS);
+      const q = databaseOf(setup);
+
+      // No lost history entry: one per operation, ok and refused as the clients saw them.
+      const h = await q.query<{ result: string; n: number }>(
+        "SELECT result, count(*)::int AS n FROM history WHERE terminal_id <> 'window-setup' GROUP BY result",
+      );
+      const byResult = Object.fromEntries(h.rows.map((r) => [r.result, r.n]));
+      expect(byResult).toEqual({ ok: counts.ok, refused: counts.refused });
+      const reasons = await q.query<{ reason: string; n: number }>(
+        "SELECT reason, count(*)::int AS n FROM history WHERE result = 'refused' GROUP BY reason",
+      );
+      expect(Object.fromEntries(reasons.rows.map((r) => [r.reason, r.n]))).toEqual(Object.fromEntries(refusedCodes));
+
+      // One issue per person at most, and every winner is a live card.
+      for (const [, wins] of raceWins) expect(wins).toBe(1);
+      const live = await q.query<{ id_number: string; n: number }>(
+        "SELECT id_number, count(*)::int AS n FROM cards WHERE ssc_status NOT IN ('replaced', 'blocked') GROUP BY id_number HAVING count(*) > 1",
+      );
+      expect(live.rows).toEqual([]);
+      const issuedRace = await q.query<{ n: number }>(
+        'SELECT count(*)::int AS n FROM cards WHERE card_number NOT IN (SELECT unnest($1::text[]))',
+        [cards.map((c) => c.cardNumber)],
+      );
+      expect(issuedRace.rows[0]!.n).toBe(raceWins.size);
+
+      // No card both active and replaced on its two sides (the constraint) and no impossible state.
+      const mixed = await q.query(
+        "SELECT card_number FROM cards WHERE bank_status IS NOT NULL AND (ssc_status = 'replaced') <> (bank_status = 'replaced')",
+      );
+      expect(mixed.rows).toEqual([]);
+
+      // Replay: per card, the ok entries in id order walk the transition table from 'active' to the
+      // final state, each entry's from/to agreeing; the PIN-initial flag is the last reset/change's.
+      for (const card of cards) {
+        const entries = await setup.history(card.cardNumber, { limit: 100_000 });
+        let state: SscState = 'active';
+        let pinInitial = true;
+        for (const e of entries) {
+          if (e.result !== 'ok') continue;
+          const d = e.details as { from?: SscState; to?: SscState; pinInitial?: boolean };
+          const event: CardEvent | undefined = (
+            { pin_locked: 'pin_lock', pin_unlock: 'pin_unlock', pin_reset: 'pin_reset', block_card: 'block' } as const
+          )[e.operation as 'pin_locked'];
+          if (event !== undefined) {
+            expect(d.from).toBe(state);
+            const to = nextState('ssc', event, state);
+            expect(to).toBeDefined();
+            expect(d.to).toBe(to);
+            state = to as SscState;
+          }
+          if (e.operation === 'pin_reset') pinInitial = d.pinInitial as boolean;
+          if (e.operation === 'pin_changed') {
+            expect(state).toBe('active');
+            pinInitial = false;
+          }
+        }
+        const final: CardStatus = await setup.cardStatus(card.cardNumber);
+        expect(final.ssc).toBe(state);
+        expect(final.pinInitial).toBe(pinInitial);
       }
-    };
-    const started = Date.now();
-    await Promise.all(Array.from({ length: CLIENTS }, (_, c) => client(c)));
-    const seconds = (Date.now() - started) / 1000;
-
-    expect(unexpected).toEqual([]);
-    expect(counts.ok + counts.refused).toBe(CLIENTS * OPS);
-    const q = databaseOf(setup);
-
-    // No lost history entry: one per operation, ok and refused as the clients saw them.
-    const h = await q.query<{ result: string; n: number }>(
-      "SELECT result, count(*)::int AS n FROM history WHERE terminal_id <> 'window-setup' GROUP BY result",
-    );
-    const byResult = Object.fromEntries(h.rows.map((r) => [r.result, r.n]));
-    expect(byResult).toEqual({ ok: counts.ok, refused: counts.refused });
-    const reasons = await q.query<{ reason: string; n: number }>(
-      "SELECT reason, count(*)::int AS n FROM history WHERE result = 'refused' GROUP BY reason",
-    );
-    expect(Object.fromEntries(reasons.rows.map((r) => [r.reason, r.n]))).toEqual(Object.fromEntries(refusedCodes));
-
-    // One issue per person at most, and every winner is a live card.
-    for (const [, wins] of raceWins) expect(wins).toBe(1);
-    const live = await q.query<{ id_number: string; n: number }>(
-      "SELECT id_number, count(*)::int AS n FROM cards WHERE ssc_status NOT IN ('replaced', 'blocked') GROUP BY id_number HAVING count(*) > 1",
-    );
-    expect(live.rows).toEqual([]);
-    const issuedRace = await q.query<{ n: number }>("SELECT count(*)::int AS n FROM cards WHERE card_number NOT IN (SELECT unnest($1::text[]))", [
-      cards.map((c) => c.cardNumber),
-    ]);
-    expect(issuedRace.rows[0]!.n).toBe(raceWins.size);
-
-    // No card both active and replaced on its two sides (the constraint) and no impossible state.
-    const mixed = await q.query("SELECT card_number FROM cards WHERE bank_status IS NOT NULL AND (ssc_status = 'replaced') <> (bank_status = 'replaced')");
-    expect(mixed.rows).toEqual([]);
-
-    // Replay: per card, the ok entries in id order walk the transition table from 'active' to the
-    // final state, each entry's from/to agreeing; the PIN-initial flag is the last reset/change's.
-    for (const card of cards) {
-      const entries = await setup.history(card.cardNumber, { limit: 100_000 });
-      let state: SscState = 'active';
-      let pinInitial = true;
-      for (const e of entries) {
-        if (e.result !== 'ok') continue;
-        const d = e.details as { from?: SscState; to?: SscState; pinInitial?: boolean };
-        const event: CardEvent | undefined = ({ pin_locked: 'pin_lock', pin_unlock: 'pin_unlock', pin_reset: 'pin_reset', block_card: 'block' } as const)[
-          e.operation as 'pin_locked'
-        ];
-        if (event !== undefined) {
-          expect(d.from).toBe(state);
-          const to = nextState('ssc', event, state);
-          expect(to).toBeDefined();
-          expect(d.to).toBe(to);
-          state = to as SscState;
-        }
-        if (e.operation === 'pin_reset') pinInitial = d.pinInitial as boolean;
-        if (e.operation === 'pin_changed') {
-          expect(state).toBe('active');
-          pinInitial = false;
-        }
-      }
-      const final: CardStatus = await setup.cardStatus(card.cardNumber);
-      expect(final.ssc).toBe(state);
-      expect(final.pinInitial).toBe(pinInitial);
-    }
-    expect(Object.keys(CARD_TRANSITIONS)).toContain('pin_reset');
-    console.log(
-      `concurrency: ${CLIENTS} clients x ${OPS} operations in ${seconds.toFixed(1)} s: ${counts.ok} ok, ${counts.refused} refused ` +
-        `(${[...refusedCodes].map(([k, v]) => `${k} ${v}`).join(', ')}); ${raceWins.size} race issues won once each`,
-    );
-  });
+      expect(Object.keys(CARD_TRANSITIONS)).toContain('pin_reset');
+      console.log(
+        `concurrency: ${CLIENTS} clients x ${OPS} operations in ${seconds.toFixed(1)} s: ${counts.ok} ok, ${counts.refused} refused ` +
+          `(${[...refusedCodes].map(([k, v]) => `${k} ${v}`).join(', ')}); ${raceWins.size} race issues won once each`,
+      );
+    },
+  );
 });

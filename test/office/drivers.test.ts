@@ -38,7 +38,10 @@ describe('optional database drivers', () => {
     try {
       const { Registry } = await import('../../src/office/index.js');
       const failing = Registry.open(`file:${dir}`);
-      await expect(failing).rejects.toMatchObject({ code: 'REGISTRY_DRIVER_MISSING', packageName: '@electric-sql/pglite' });
+      await expect(failing).rejects.toMatchObject({
+        code: 'REGISTRY_DRIVER_MISSING',
+        packageName: '@electric-sql/pglite',
+      });
       await expect(failing).rejects.toThrow(/embedded store.*npm install @electric-sql\/pglite@0\.5\.17/);
       expect(readdirSync(dir)).toEqual([]);
     } finally {

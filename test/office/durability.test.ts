@@ -32,7 +32,9 @@ function randomInt(max: number): number {
 /** One child, killed with SIGKILL at a random moment; what it printed before dying. */
 function killRound(dir: string, run: number): Promise<Round> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', CHILD, 'ops', dir, String(run)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', CHILD, 'ops', dir, String(run)], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     const round: Round = { run, acked: 0, ready: false };
     let out = '';
     let err = '';
@@ -67,7 +69,11 @@ function killRound(dir: string, run: number): Promise<Round> {
     child.on('exit', (code, signal) => {
       clearTimeout(safety);
       if (signal !== 'SIGKILL' || !killed) {
-        reject(new Error(`round ${run}: the child ended by itself (exit ${code}, signal ${signal}) instead of being killed:\n${err}`));
+        reject(
+          new Error(
+            `round ${run}: the child ended by itself (exit ${code}, signal ${signal}) instead of being killed:\n${err}`,
+          ),
+        );
         return;
       }
       resolve(round);
@@ -79,41 +85,47 @@ describe('embedded store durability under kill -9', () => {
   const dir = mkdtempSync(join(tmpdir(), 'sscard-office-kill-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it(`keeps every acknowledged operation across ${RUNS} SIGKILLs and opens cleanly after each`, { timeout: 60_000 + RUNS * 30_000 }, async () => {
-    const rounds: Round[] = [];
-    for (let run = 1; run <= RUNS; run++) rounds.push(await killRound(dir, run));
-    const registry = await Registry.open(`file:${dir}`);
-    try {
-      const db = databaseOf(registry);
-      let acknowledged = 0;
-      for (const round of rounds) {
-        if (round.card === undefined) {
-          expect(round.acked).toBe(0);
-          continue;
+  it(
+    `keeps every acknowledged operation across ${RUNS} SIGKILLs and opens cleanly after each`,
+    { timeout: 60_000 + RUNS * 30_000 },
+    async () => {
+      const rounds: Round[] = [];
+      for (let run = 1; run <= RUNS; run++) rounds.push(await killRound(dir, run));
+      const registry = await Registry.open(`file:${dir}`);
+      try {
+        const db = databaseOf(registry);
+        let acknowledged = 0;
+        for (const round of rounds) {
+          if (round.card === undefined) {
+            expect(round.acked).toBe(0);
+            continue;
+          }
+          const r = await db.query<{ seq: number }>(
+            "SELECT (payload->>'seq')::int AS seq FROM issuer_scripts WHERE card_number = $1 AND kind = 'marker' ORDER BY 1",
+            [round.card],
+          );
+          const seqs = r.rows.map((x) => x.seq);
+          // 1..acked are all there; one more may have committed before its ACK was printed.
+          expect(seqs.slice(0, round.acked)).toEqual(Array.from({ length: round.acked }, (_, i) => i + 1));
+          expect(seqs.length - round.acked).toBeGreaterThanOrEqual(0);
+          expect(seqs.length - round.acked).toBeLessThanOrEqual(1);
+          expect(new Set(seqs).size).toBe(seqs.length);
+          // Each script committed with its history entry, in one transaction.
+          const h = await db.query<{ n: number }>(
+            "SELECT count(*)::int AS n FROM history WHERE card_number = $1 AND operation = 'queue_script' AND result = 'ok'",
+            [round.card],
+          );
+          expect(h.rows[0]!.n).toBe(seqs.length);
+          acknowledged += round.acked;
         }
-        const r = await db.query<{ seq: number }>(
-          "SELECT (payload->>'seq')::int AS seq FROM issuer_scripts WHERE card_number = $1 AND kind = 'marker' ORDER BY 1",
-          [round.card],
+        const opened = rounds.filter((r) => r.ready).length;
+        console.log(
+          `kill -9 durability: ${RUNS} kills, ${opened} after the store opened, ${acknowledged} acknowledged operations all found`,
         );
-        const seqs = r.rows.map((x) => x.seq);
-        // 1..acked are all there; one more may have committed before its ACK was printed.
-        expect(seqs.slice(0, round.acked)).toEqual(Array.from({ length: round.acked }, (_, i) => i + 1));
-        expect(seqs.length - round.acked).toBeGreaterThanOrEqual(0);
-        expect(seqs.length - round.acked).toBeLessThanOrEqual(1);
-        expect(new Set(seqs).size).toBe(seqs.length);
-        // Each script committed with its history entry, in one transaction.
-        const h = await db.query<{ n: number }>(
-          "SELECT count(*)::int AS n FROM history WHERE card_number = $1 AND operation = 'queue_script' AND result = 'ok'",
-          [round.card],
-        );
-        expect(h.rows[0]!.n).toBe(seqs.length);
-        acknowledged += round.acked;
+        expect(rounds.filter((r) => r.acked > 0).length).toBeGreaterThan(RUNS / 2);
+      } finally {
+        await registry.close();
       }
-      const opened = rounds.filter((r) => r.ready).length;
-      console.log(`kill -9 durability: ${RUNS} kills, ${opened} after the store opened, ${acknowledged} acknowledged operations all found`);
-      expect(rounds.filter((r) => r.acked > 0).length).toBeGreaterThan(RUNS / 2);
-    } finally {
-      await registry.close();
-    }
-  });
+    },
+  );
 });

@@ -17,9 +17,12 @@ let serial = 0;
 const RUN = Math.floor(Math.random() * 900) + 100;
 
 /** A personalization document for a new person (valid citizen ID, unique within this run). */
-export function personDocument(opts: { financial?: boolean; spec?: '2.00' | '3.00'; name?: string; birthDate?: string } = {}): Record<string, unknown> {
+export function personDocument(
+  opts: { financial?: boolean; spec?: '2.00' | '3.00'; name?: string; birthDate?: string } = {},
+): Record<string, unknown> {
   serial += 1;
-  const birthDate = opts.birthDate ?? `19${String(50 + (serial % 49)).padStart(2, '0')}-0${1 + (serial % 9)}-1${serial % 10}`;
+  const birthDate =
+    opts.birthDate ?? `19${String(50 + (serial % 49)).padStart(2, '0')}-0${1 + (serial % 9)}-1${serial % 10}`;
   // Sequence digits: run and serial, so parallel test files do not collide within one database.
   const sequence = String((RUN * 7 + serial) % 1000).padStart(3, '0');
   const region = ['110105', '310104', '440305', '650102'][serial % 4]!;
@@ -31,7 +34,11 @@ export function personDocument(opts: { financial?: boolean; spec?: '2.00' | '3.0
     pin: { initial: '123456', tryLimit: 3 },
     ...(opts.financial === true ? { bankPin: { initial: '888888' } } : {}),
     person: { name: opts.name ?? '测试人', idNumber, sex, ethnicity: '01', birthplace: region, birthDate },
-    card: { type: '1', initializingOrg: '110000000001', ...(opts.financial === true ? { pan: '6214830105000318' } : {}) },
+    card: {
+      type: '1',
+      initializingOrg: '110000000001',
+      ...(opts.financial === true ? { pan: '6214830105000318' } : {}),
+    },
   };
 }
 
@@ -60,7 +67,11 @@ export type BackendName = 'pglite' | 'postgres';
  * Runs `suite` once per backend: PGlite in a temporary directory, and the lab's PostgreSQL server
  * in a fresh database (skipped with one line when the server is missing, failing under CI=true).
  */
-export function describeBackends(title: string, suite: (backend: () => BackendHandle, name: BackendName) => void, options: { clock?: Clock } = {}): void {
+export function describeBackends(
+  title: string,
+  suite: (backend: () => BackendHandle, name: BackendName) => void,
+  options: { clock?: Clock } = {},
+): void {
   for (const name of ['pglite', 'postgres'] as const) {
     const lab = name === 'postgres' ? pgLab(`${title} on postgres`) : undefined;
     const run = lab === undefined || lab.run;
@@ -81,7 +92,11 @@ export function describeBackends(title: string, suite: (backend: () => BackendHa
           cleanup = async () => rmSync(dir, { recursive: true, force: true });
         }
         const registry = await Registry.open(url, options.clock === undefined ? {} : { clock: options.clock });
-        handle = { registry, url, reopen: (o) => Registry.open(url, { ...(options.clock === undefined ? {} : { clock: options.clock }), ...o }) };
+        handle = {
+          registry,
+          url,
+          reopen: (o) => Registry.open(url, { ...(options.clock === undefined ? {} : { clock: options.clock }), ...o }),
+        };
       }, 300_000);
       afterAll(async () => {
         await handle?.registry.close();

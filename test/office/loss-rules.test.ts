@@ -28,13 +28,23 @@ describe('loss settings', () => {
   });
 
   it('takes partial settings and refuses bad ones, naming the field', () => {
-    const s = lossSettings({ officeHours: { days: [6, 1, 1], close: '12:00' }, temporaryLoss: { onLapse: 'keep' }, bankActivationDays: 90 });
-    expect(s).toEqual({ officeHours: { days: [1, 6], open: '08:30', close: '12:00' }, temporaryLoss: { lapseDays: 5, onLapse: 'keep' }, bankActivationDays: 90 });
+    const s = lossSettings({
+      officeHours: { days: [6, 1, 1], close: '12:00' },
+      temporaryLoss: { onLapse: 'keep' },
+      bankActivationDays: 90,
+    });
+    expect(s).toEqual({
+      officeHours: { days: [1, 6], open: '08:30', close: '12:00' },
+      temporaryLoss: { lapseDays: 5, onLapse: 'keep' },
+      bankActivationDays: 90,
+    });
     expect(describeOfficeHours(s.officeHours)).toBe('08:30-12:00 Mon,Sat (China time)');
     expect(() => lossSettings({ officeHours: { open: '8:30' } })).toThrow(/loss\.officeHours\.open must be 'HH:MM'/);
     expect(() => lossSettings({ officeHours: { open: '18:00' } })).toThrow(/open must be before/);
     expect(() => lossSettings({ officeHours: { days: [0] } })).toThrow(/ISO weekdays/);
-    expect(() => lossSettings({ temporaryLoss: { lapseDays: 0 } })).toThrow(/lapseDays must be a whole number of days from 1/);
+    expect(() => lossSettings({ temporaryLoss: { lapseDays: 0 } })).toThrow(
+      /lapseDays must be a whole number of days from 1/,
+    );
     expect(() => lossSettings({ temporaryLoss: { onLapse: 'forget' as 'keep' } })).toThrow(OfficeArgumentError);
     expect(() => lossSettings({ bankActivationDays: 2.5 })).toThrow(/bankActivationDays/);
   });
@@ -75,7 +85,8 @@ describe('loss states and roles', () => {
     expect(blacklistReason('lost_written')).toBe('lost');
     expect(blacklistReason('replaced')).toBe('replaced');
     expect(blacklistReason('blocked')).toBe('blocked');
-    for (const state of ['active', 'pin_locked', 'inactive', null] as const) expect(blacklistReason(state)).toBeUndefined();
+    for (const state of ['active', 'pin_locked', 'inactive', null] as const)
+      expect(blacklistReason(state)).toBeUndefined();
   });
 
   it('the day-61 refusal says what the holder does next', () => {
@@ -94,13 +105,21 @@ describe('the temporary-loss rule "keep"', () => {
       exec: () => Promise.reject(new Error('no exec expected')),
     };
     let lapsed = 0;
-    expect(await expireTemporaryLosses(untouched, new Date(), keep, async () => {
-      lapsed += 1;
-      throw new Error('no lapse expected');
-    })).toEqual([]);
+    expect(
+      await expireTemporaryLosses(untouched, new Date(), keep, async () => {
+        lapsed += 1;
+        throw new Error('no lapse expected');
+      }),
+    ).toEqual([]);
     expect(lapsed).toBe(0);
-    const env = { ctx: { terminalId: 't', role: 'admin' as const, channel: 'batch' as const }, now: new Date(), cardSide: async () => undefined };
-    await expect(lapseLossOperation(keep).run(untouched, env, { cardNumber: 'S00000001', side: 'ssc' })).rejects.toThrow(/onLapse 'restore'/);
+    const env = {
+      ctx: { terminalId: 't', role: 'admin' as const, channel: 'batch' as const },
+      now: new Date(),
+      cardSide: async () => undefined,
+    };
+    await expect(
+      lapseLossOperation(keep).run(untouched, env, { cardNumber: 'S00000001', side: 'ssc' }),
+    ).rejects.toThrow(/onLapse 'restore'/);
   });
 });
 
@@ -110,7 +129,9 @@ describe('RegistryBlacklist', () => {
     const fake: BlacklistRegistry = {
       location: 'file:/tmp/x',
       blacklistOf: async (card) =>
-        card.cardIdentifier === '1101059000000042' ? [{ cardNumber: 'S00000042', cardIdentifier: '1101059000000042', side: 'bank', reason: 'blocked' }] : [],
+        card.cardIdentifier === '1101059000000042'
+          ? [{ cardNumber: 'S00000042', cardIdentifier: '1101059000000042', side: 'bank', reason: 'blocked' }]
+          : [],
       recordApplicationBlocked: async (ctx, input) => {
         reported.push({ ctx, input });
         return undefined as never;
@@ -119,9 +140,16 @@ describe('RegistryBlacklist', () => {
     const ctx = { terminalId: 'pos-1', role: 'pos' as const, channel: 'terminal' as const };
     const source = new RegistryBlacklist(fake, ctx);
     expect(source.description).toBe('registry file:/tmp/x');
-    expect(await source.lookup({ cardNumber: 'X00000000', cardIdentifier: '1101059000000042' })).toEqual([{ side: 'bank', reason: 'blocked' }]);
+    expect(await source.lookup({ cardNumber: 'X00000000', cardIdentifier: '1101059000000042' })).toEqual([
+      { side: 'bank', reason: 'blocked' },
+    ]);
     expect(await source.lookup({ cardNumber: 'S00000042', cardIdentifier: '9' })).toEqual([]);
-    await source.reportBlocked({ cardNumber: 'X00000000', cardIdentifier: '1101059000000042', side: 'bank', reason: 'blocked' });
+    await source.reportBlocked({
+      cardNumber: 'X00000000',
+      cardIdentifier: '1101059000000042',
+      side: 'bank',
+      reason: 'blocked',
+    });
     expect(reported).toEqual([{ ctx, input: { cardNumber: 'S00000042', side: 'bank', reason: 'blocked' } }]);
   });
 });

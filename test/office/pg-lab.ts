@@ -59,7 +59,8 @@ function check(): PgLabCheck {
     ],
     { encoding: 'utf8', timeout: 15_000, cwd: REPO_ROOT },
   );
-  if (probe.status !== 0) reason = `no PostgreSQL server at ${u.host} for user ${u.username} (${(probe.stderr || String(probe.error ?? '')).trim().split('\n')[0]})`;
+  if (probe.status !== 0)
+    reason = `no PostgreSQL server at ${u.host} for user ${u.username} (${(probe.stderr || String(probe.error ?? '')).trim().split('\n')[0]})`;
   const ready = reason === '';
   return {
     run: ready || process.env.CI === 'true',
@@ -81,7 +82,10 @@ export interface FreshDatabase {
 /** A new, empty database on the lab server for one test run; `drop()` removes it. */
 export async function freshDatabase(labUrlText: string, label: string): Promise<FreshDatabase> {
   const { Pool } = await loadPg();
-  const name = `sscard_${label.replace(/[^a-z0-9]/gi, '').toLowerCase().slice(0, 20)}_${process.pid}_${randomBytes(4).toString('hex')}`;
+  const name = `sscard_${label
+    .replace(/[^a-z0-9]/gi, '')
+    .toLowerCase()
+    .slice(0, 20)}_${process.pid}_${randomBytes(4).toString('hex')}`;
   const admin = new Pool({ connectionString: labUrlText, max: 1 });
   try {
     await admin.query(`CREATE DATABASE ${name}`);

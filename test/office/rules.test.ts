@@ -60,7 +60,12 @@ describe('card states', () => {
 
   it('a refusal names the side and state', () => {
     const e = new CardStateError('S00000001', 'bank', 'inactive', 'pin_locked');
-    expect(e).toMatchObject({ code: 'CARD_STATE', side: 'bank', state: 'inactive', details: { side: 'bank', state: 'inactive' } });
+    expect(e).toMatchObject({
+      code: 'CARD_STATE',
+      side: 'bank',
+      state: 'inactive',
+      details: { side: 'bank', state: 'inactive' },
+    });
     expect(e.message).toBe('card S00000001: pin_locked is not allowed while the bank side is inactive');
   });
 });
@@ -124,7 +129,10 @@ describe('personalization documents', () => {
   it('card numbers and identifiers from a serial, in the samples’ formats', () => {
     expect(cardNumbersFor(31, 'A', '110105')).toEqual({ number: 'A00000031', identifier: '1101059000000031' });
     const doc = samplePerson('li-xiuying');
-    doc.card = { ...doc.card, ...(({ number, identifier }) => ({ number, identifier }))(cardNumbersFor(12345678, 'S', '310104')) };
+    doc.card = {
+      ...doc.card,
+      ...(({ number, identifier }) => ({ number, identifier }))(cardNumbersFor(12345678, 'S', '310104')),
+    };
     expect(() => validatePersonalization(doc)).not.toThrow();
   });
 });
@@ -132,7 +140,14 @@ describe('personalization documents', () => {
 describe('secrets and contexts', () => {
   it('refuses PIN and password fields anywhere in stored data', () => {
     expect(() => assertNoSecrets({ pinInitial: true, side: 'ssc' }, 'x')).not.toThrow();
-    for (const bad of [{ pin: '1' }, { newPin: '1' }, { a: { bankPin: '1' } }, { queryPassword: 'x' }, { pinBlock: 'AB' }, { secretKey: 'k' }]) {
+    for (const bad of [
+      { pin: '1' },
+      { newPin: '1' },
+      { a: { bankPin: '1' } },
+      { queryPassword: 'x' },
+      { pinBlock: 'AB' },
+      { secretKey: 'k' },
+    ]) {
       expect(() => assertNoSecrets(bad, 'details')).toThrow(/never stores/);
     }
   });

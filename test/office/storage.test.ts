@@ -21,10 +21,16 @@ const CHILD = fileURLToPath(new URL('./child/registry-worker.ts', import.meta.ur
 
 describe('registry locations', () => {
   it('reads file: and postgres:// locations, relative directories against the working directory', () => {
-    expect(parseRegistryLocation('file:./sscard-office')).toEqual({ kind: 'file', directory: resolve('sscard-office') });
+    expect(parseRegistryLocation('file:./sscard-office')).toEqual({
+      kind: 'file',
+      directory: resolve('sscard-office'),
+    });
     expect(parseRegistryLocation('file:/var/lib/office')).toEqual({ kind: 'file', directory: '/var/lib/office' });
     expect(parseRegistryLocation('file:///var/lib/office')).toEqual({ kind: 'file', directory: '/var/lib/office' });
-    expect(parseRegistryLocation('postgres://u:p@h:5432/db')).toEqual({ kind: 'postgres', url: 'postgres://u:p@h:5432/db' });
+    expect(parseRegistryLocation('postgres://u:p@h:5432/db')).toEqual({
+      kind: 'postgres',
+      url: 'postgres://u:p@h:5432/db',
+    });
     expect(parseRegistryLocation('postgresql://h/db').kind).toBe('postgres');
   });
 
@@ -93,7 +99,9 @@ describe('embedded store', { timeout: 180_000 }, () => {
 
   it('refuses a directory another live process holds, and takes over the lock of a dead one', async () => {
     const dir = tempDir();
-    const child = spawn(process.execPath, ['--import', 'tsx', CHILD, 'hold', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', CHILD, 'hold', dir], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     try {
       await new Promise<void>((ready, fail) => {
         let out = '';
@@ -153,12 +161,18 @@ describe.runIf(lab.run)('server store', { timeout: 60_000 }, () => {
         // Each migration applied once, by whichever process got there first.
         const applied = opened.flatMap((r) => r.migration.applied).sort((a, b) => a - b);
         expect(applied).toEqual(MIGRATIONS.map((m) => m.version));
-        const rows = await databaseOf(opened[0]!).query<{ version: number }>('SELECT version FROM schema_migrations ORDER BY version');
+        const rows = await databaseOf(opened[0]!).query<{ version: number }>(
+          'SELECT version FROM schema_migrations ORDER BY version',
+        );
         expect(rows.rows.map((r) => r.version)).toEqual(MIGRATIONS.map((m) => m.version));
         // A later migration is applied on the next open, once.
         const probe = SCHEMA_VERSION + 1;
         const next = [...MIGRATIONS, { version: probe, name: 'probe', sql: 'CREATE TABLE probe (x int)' }];
-        expect(await migrate(databaseOf(opened[0]!), next)).toEqual({ from: SCHEMA_VERSION, to: probe, applied: [probe] });
+        expect(await migrate(databaseOf(opened[0]!), next)).toEqual({
+          from: SCHEMA_VERSION,
+          to: probe,
+          applied: [probe],
+        });
         expect(await migrate(databaseOf(opened[1]!), next)).toEqual({ from: probe, to: probe, applied: [] });
         await expect(Registry.open(db.url)).rejects.toBeInstanceOf(SchemaTooNewError);
       } finally {

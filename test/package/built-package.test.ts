@@ -88,10 +88,21 @@ describe('built package', () => {
         `import { appendFileSync } from 'node:fs';
          export async function load(url, context, next) { appendFileSync(${JSON.stringify(log)}, url + '\\n'); return next(url, context); }`,
       );
-      writeFileSync(join(dir, 'register.mjs'), `import { register } from 'node:module'; register(${JSON.stringify(pathToFileURL(join(dir, 'hooks.mjs')).href)});`);
-      const out = runNode(['--import', pathToFileURL(join(dir, 'register.mjs')).href, join(root, 'dist', 'cli', 'bin.js'), '--version']);
+      writeFileSync(
+        join(dir, 'register.mjs'),
+        `import { register } from 'node:module'; register(${JSON.stringify(pathToFileURL(join(dir, 'hooks.mjs')).href)});`,
+      );
+      const out = runNode([
+        '--import',
+        pathToFileURL(join(dir, 'register.mjs')).href,
+        join(root, 'dist', 'cli', 'bin.js'),
+        '--version',
+      ]);
       expect(out).toBe(`${(pkg as unknown as { version: string }).version}\n`);
-      const loaded = readFileSync(log, 'utf8').trim().split('\n').filter((url) => url.startsWith('file:'));
+      const loaded = readFileSync(log, 'utf8')
+        .trim()
+        .split('\n')
+        .filter((url) => url.startsWith('file:'));
       expect(loaded.some((url) => url.endsWith('/dist/cli/bin.js'))).toBe(true);
       // bin.js, the version reader's chunk and the bundler's helpers: no CLI, SDK, card OS or commander.
       expect(loaded.filter((url) => url.includes('node_modules') || /\/main-[^/]*\.js$/.test(url))).toEqual([]);

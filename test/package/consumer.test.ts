@@ -63,7 +63,16 @@ beforeAll(() => {
   writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'pos-app', private: true, type: 'module' }, null, 2));
   const own = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as Manifest;
   copyDependencies(Object.keys(own.dependencies ?? {}), app);
-  run('npm', ['install', '--offline', '--no-audit', '--no-fund', '--ignore-scripts', '--omit=optional', '--no-package-lock', tarball]);
+  run('npm', [
+    'install',
+    '--offline',
+    '--no-audit',
+    '--no-fund',
+    '--ignore-scripts',
+    '--omit=optional',
+    '--no-package-lock',
+    tarball,
+  ]);
   installed = JSON.parse(readFileSync(join(app, 'node_modules', 'sscard', 'package.json'), 'utf8')) as Manifest;
   // What a Node project has for its own code; linked after the install, which would prune it.
   for (const types of ['@types/node', 'undici-types']) {
@@ -98,8 +107,24 @@ afterAll(() => {
 
 describe('the packed tarball', () => {
   it('holds the built package, its schema and licence, and no source maps or CommonJS CLI', () => {
-    expect(files).toEqual(expect.arrayContaining(['package.json', 'README.md', 'LICENSE', 'CHANGELOG.md', 'schema/card-report.schema.json']));
-    expect(files).toEqual(expect.arrayContaining(['dist/index.js', 'dist/index.cjs', 'dist/index.d.ts', 'dist/index.d.cts', 'dist/cli/bin.js']));
+    expect(files).toEqual(
+      expect.arrayContaining([
+        'package.json',
+        'README.md',
+        'LICENSE',
+        'CHANGELOG.md',
+        'schema/card-report.schema.json',
+      ]),
+    );
+    expect(files).toEqual(
+      expect.arrayContaining([
+        'dist/index.js',
+        'dist/index.cjs',
+        'dist/index.d.ts',
+        'dist/index.d.cts',
+        'dist/cli/bin.js',
+      ]),
+    );
     expect(files.filter((f) => f.endsWith('.map'))).toEqual([]);
     expect(files).not.toContain('dist/cli/bin.cjs');
     expect(files).not.toContain('dist/.build-complete');
@@ -124,11 +149,14 @@ describe('a TypeScript consumer (strict, nodenext, no skipLibCheck)', () => {
     expect(readFileSync(join(app, 'out', 'cjs.cjs'), 'utf8')).toContain('require("sscard/terminal")');
   });
 
-  it.each(['esm.js', 'cjs.cjs'])('%s runs: every error class is one class, instanceof holds across entry points', (file) => {
-    const out = JSON.parse(run(process.execPath, [join('out', file)])) as { checks: Record<string, boolean> };
-    expect(Object.keys(out.checks).length).toBeGreaterThan(5);
-    expect(Object.entries(out.checks).filter(([, ok]) => !ok)).toEqual([]);
-  });
+  it.each(['esm.js', 'cjs.cjs'])(
+    '%s runs: every error class is one class, instanceof holds across entry points',
+    (file) => {
+      const out = JSON.parse(run(process.execPath, [join('out', file)])) as { checks: Record<string, boolean> };
+      expect(Object.keys(out.checks).length).toBeGreaterThan(5);
+      expect(Object.entries(out.checks).filter(([, ok]) => !ok)).toEqual([]);
+    },
+  );
 });
 
 /** Every class deriving from Error that an entry point exports, by entry point (root namespaces included). */
@@ -136,7 +164,11 @@ function errorClassesByEntry(): Record<string, string[][]> {
   const script = `
     import { createRequire } from 'node:module';
     const require = createRequire(import.meta.url);
-    const specs = ${JSON.stringify(Object.keys(installed.exports).filter((k) => !k.endsWith('.json')).map((k) => (k === '.' ? 'sscard' : `sscard/${k.slice(2)}`)))};
+    const specs = ${JSON.stringify(
+      Object.keys(installed.exports)
+        .filter((k) => !k.endsWith('.json'))
+        .map((k) => (k === '.' ? 'sscard' : `sscard/${k.slice(2)}`)),
+    )};
     const where = new Map();
     // depth 1: the root's area namespaces (objects holding an area's exports) are looked into too.
     const note = (place, m, depth) => {
@@ -166,16 +198,30 @@ describe('instanceof across entry points', () => {
     const copies = Object.entries(byName).filter(([, lists]) => lists.length > 1);
     expect(copies).toEqual([]);
     const shared = Object.entries(byName).filter(([, lists]) => (lists[0]?.length ?? 0) > 2);
-    expect(shared.map(([name]) => name)).toEqual(expect.arrayContaining(['SscardError', 'PinIncorrectError', 'RecordLayoutError', 'VpcdError']));
+    expect(shared.map(([name]) => name)).toEqual(
+      expect.arrayContaining(['SscardError', 'PinIncorrectError', 'RecordLayoutError', 'VpcdError']),
+    );
     // SscardError is exported by every area and by the root, to import and to require alike.
     const places = byName['SscardError']?.[0] ?? [];
-    for (const spec of ['sscard', 'sscard/apdu', 'sscard/pin', 'sscard/records', 'sscard/keys', 'sscard/card-sim', 'sscard/terminal', 'sscard/bridge']) {
+    for (const spec of [
+      'sscard',
+      'sscard/apdu',
+      'sscard/pin',
+      'sscard/records',
+      'sscard/keys',
+      'sscard/card-sim',
+      'sscard/terminal',
+      'sscard/bridge',
+    ]) {
       expect(places).toContain(`import ${spec} SscardError`);
       expect(places).toContain(`require ${spec} SscardError`);
     }
     expect(places).toContain('import sscard terminal. SscardError');
     expect(byName['PinIncorrectError']?.[0]).toEqual(
-      expect.arrayContaining(['import sscard/terminal PinIncorrectError', 'require sscard terminal. PinIncorrectError']),
+      expect.arrayContaining([
+        'import sscard/terminal PinIncorrectError',
+        'require sscard terminal. PinIncorrectError',
+      ]),
     );
   });
 });
@@ -220,13 +266,21 @@ describe('the exports map', () => {
       noEmit: true,
       types: ['node'],
     };
-    const program = ts.createProgram(Object.keys(probes).map((f) => join(app, f)), options);
+    const program = ts.createProgram(
+      Object.keys(probes).map((f) => join(app, f)),
+      options,
+    );
     const checker = program.getTypeChecker();
     const declared: Record<string, string[]> = {};
     // `export type { SomeClass }` names a class without exporting its value: not a run-time export.
     const isTypeOnlyAlias = (symbol: ts.Symbol): boolean => {
-      for (let s: ts.Symbol | undefined = symbol; s !== undefined && s.flags & ts.SymbolFlags.Alias; s = checker.getImmediateAliasedSymbol(s)) {
-        if (s.declarations?.some((d) => ts.isExportSpecifier(d) && (d.isTypeOnly || d.parent.parent.isTypeOnly))) return true;
+      for (
+        let s: ts.Symbol | undefined = symbol;
+        s !== undefined && s.flags & ts.SymbolFlags.Alias;
+        s = checker.getImmediateAliasedSymbol(s)
+      ) {
+        if (s.declarations?.some((d) => ts.isExportSpecifier(d) && (d.isTypeOnly || d.parent.parent.isTypeOnly)))
+          return true;
       }
       return false;
     };
@@ -237,8 +291,13 @@ describe('the exports map', () => {
         if (!ts.isImportDeclaration(statement) || !ts.isStringLiteral(statement.moduleSpecifier)) continue;
         const spec = statement.moduleSpecifier.text;
         const mode = condition === 'import' ? ts.ModuleKind.ESNext : ts.ModuleKind.CommonJS;
-        const resolved = ts.resolveModuleName(spec, join(app, file), options, ts.sys, undefined, undefined, mode).resolvedModule?.resolvedFileName ?? '';
-        expect(resolved.endsWith(condition === 'import' ? '.d.ts' : '.d.cts'), `${spec} (${condition}) -> ${resolved}`).toBe(true);
+        const resolved =
+          ts.resolveModuleName(spec, join(app, file), options, ts.sys, undefined, undefined, mode).resolvedModule
+            ?.resolvedFileName ?? '';
+        expect(
+          resolved.endsWith(condition === 'import' ? '.d.ts' : '.d.cts'),
+          `${spec} (${condition}) -> ${resolved}`,
+        ).toBe(true);
         const moduleSymbol = checker.getSymbolAtLocation(statement.moduleSpecifier);
         if (moduleSymbol === undefined) throw new Error(`${spec} (${condition}) did not resolve`);
         declared[`${condition} ${spec}`] = checker

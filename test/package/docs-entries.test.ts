@@ -26,7 +26,7 @@ describe('API reference entry points', () => {
     expect([...typedoc.entryPoints].sort()).toEqual(expected.sort());
   });
 
-  it.each(subpaths)('%s: named as imported, re-exporting the area\'s barrel', (subpath) => {
+  it.each(subpaths)("%s: named as imported, re-exporting the area's barrel", (subpath) => {
     const area = subpath === '.' ? undefined : subpath.slice(2);
     const text = readFileSync(join(ROOT, 'docs', 'entries', `${area ?? 'sscard'}.ts`), 'utf8');
     expect(text).toContain(`@module ${area === undefined ? 'sscard' : `sscard/${area}`}\n`);

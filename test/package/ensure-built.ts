@@ -13,7 +13,14 @@ export const ROOT = join(import.meta.dirname, '..', '..');
 /** Written by scripts/package-dist.mjs as the build's last step. */
 const STAMP = join(ROOT, 'dist', '.build-complete');
 /** What the build reads; a change to any of them makes dist/ stale. */
-const INPUTS = ['src', 'package.json', 'tsup.config.ts', 'tsconfig.json', 'tsconfig.build.json', 'scripts/package-dist.mjs'];
+const INPUTS = [
+  'src',
+  'package.json',
+  'tsup.config.ts',
+  'tsconfig.json',
+  'tsconfig.build.json',
+  'scripts/package-dist.mjs',
+];
 const LOCK = join(ROOT, '.tmp', 'build.lock');
 const BUILD_TIMEOUT_MS = 300_000;
 
@@ -62,14 +69,16 @@ export function ensureBuilt(): void {
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       if (!lockHolderAlive()) rmSync(LOCK, { recursive: true, force: true });
-      else if (Date.now() > deadline) throw new Error(`another process has been building dist/ for ${BUILD_TIMEOUT_MS / 1000} s (${LOCK})`);
+      else if (Date.now() > deadline)
+        throw new Error(`another process has been building dist/ for ${BUILD_TIMEOUT_MS / 1000} s (${LOCK})`);
       else sleep(250);
       if (distIsFresh()) return;
     }
   }
   try {
     writeFileSync(join(LOCK, 'pid'), String(process.pid));
-    if (!distIsFresh()) execFileSync('npm', ['run', 'build', '--silent'], { cwd: ROOT, stdio: 'pipe', timeout: BUILD_TIMEOUT_MS });
+    if (!distIsFresh())
+      execFileSync('npm', ['run', 'build', '--silent'], { cwd: ROOT, stdio: 'pipe', timeout: BUILD_TIMEOUT_MS });
   } finally {
     rmSync(LOCK, { recursive: true, force: true });
   }

@@ -75,9 +75,16 @@ function checkLab(): PcscLabCheck {
   const quickack = hasQuickackRoute();
   if (readers === undefined) return result('pcsc_scan is not installed', [], quickack);
   if (!readers.includes(VPCD_SLOTS[0]!.reader)) {
-    return result(`no '${VPCD_SLOTS[0]!.reader}' reader (pcscd not running or without vpcd; readers: ${readers.join(', ') || 'none'})`, readers, quickack);
+    return result(
+      `no '${VPCD_SLOTS[0]!.reader}' reader (pcscd not running or without vpcd; readers: ${readers.join(', ') || 'none'})`,
+      readers,
+      quickack,
+    );
   }
-  if (!fs.existsSync(SYSTEM_PYTHON) || spawnSync(SYSTEM_PYTHON, ['-c', 'import smartcard.scard'], { timeout: 10_000 }).status !== 0) {
+  if (
+    !fs.existsSync(SYSTEM_PYTHON) ||
+    spawnSync(SYSTEM_PYTHON, ['-c', 'import smartcard.scard'], { timeout: 10_000 }).status !== 0
+  ) {
     return result(`${SYSTEM_PYTHON} cannot import pyscard (python3-pyscard missing)`, readers, quickack);
   }
   if (spawnSync('opensc-tool', ['--version'], { timeout: 10_000 }).error !== undefined) {
@@ -111,7 +118,10 @@ export function listReaders(): string[] | undefined {
 }
 
 function hasQuickackRoute(): boolean {
-  const r = spawnSync('ip', ['route', 'show', 'table', 'local', `${CARD_HOST}/32`], { encoding: 'utf8', timeout: 5_000 });
+  const r = spawnSync('ip', ['route', 'show', 'table', 'local', `${CARD_HOST}/32`], {
+    encoding: 'utf8',
+    timeout: 5_000,
+  });
   return r.status === 0 && /quickack 1/.test(r.stdout);
 }
 
@@ -120,7 +130,10 @@ function hasQuickackRoute(): boolean {
  * busy slot would sit unserved in pcscd's backlog. Lock files hold the owner's pid; a dead
  * owner's lock is taken over. Waits at most `timeoutMs`.
  */
-export async function acquireReaderSlot(opts?: { timeoutMs?: number; exclude?: number[] }): Promise<ReaderSlot & { release(): void }> {
+export async function acquireReaderSlot(opts?: {
+  timeoutMs?: number;
+  exclude?: number[];
+}): Promise<ReaderSlot & { release(): void }> {
   const timeoutMs = opts?.timeoutMs ?? 60_000;
   const dir = path.join(os.tmpdir(), 'sscard-pcsc-slots');
   fs.mkdirSync(dir, { recursive: true });
@@ -216,7 +229,10 @@ export function runPyscard(req: PyscardRequest, killAfterMs?: number): Promise<P
 }
 
 /** Runs `opensc-tool` asynchronously (bounded), returning exit status and output. */
-export function runOpensc(args: string[], killAfterMs = 20_000): Promise<{ status: number | null; stdout: string; stderr: string }> {
+export function runOpensc(
+  args: string[],
+  killAfterMs = 20_000,
+): Promise<{ status: number | null; stdout: string; stderr: string }> {
   return runProcess('opensc-tool', args, killAfterMs);
 }
 
@@ -230,7 +246,11 @@ async function runJson(cmd: string, args: string[], killAfterMs: number): Promis
   }
 }
 
-function runProcess(cmd: string, args: string[], killAfterMs: number): Promise<{ status: number | null; stdout: string; stderr: string }> {
+function runProcess(
+  cmd: string,
+  args: string[],
+  killAfterMs: number,
+): Promise<{ status: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';

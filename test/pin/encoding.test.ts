@@ -160,14 +160,12 @@ describe('ISO 9564 format-2 PIN block', () => {
     // Bias towards plausible blocks so that both branches are exercised.
     const block = fc.oneof(
       fc.uint8Array({ minLength: 8, maxLength: 8 }),
-      fc
-        .tuple(digitString(4, 12), fc.nat({ max: 15 }), fc.nat({ max: 15 }))
-        .map(([pin, nibble, at]) => {
-          const b = encodePinBlockFormat2(pin);
-          const i = at >> 1;
-          b[i] = at % 2 === 0 ? (nibble << 4) | ((b[i] as number) & 0x0f) : ((b[i] as number) & 0xf0) | nibble;
-          return b;
-        }),
+      fc.tuple(digitString(4, 12), fc.nat({ max: 15 }), fc.nat({ max: 15 })).map(([pin, nibble, at]) => {
+        const b = encodePinBlockFormat2(pin);
+        const i = at >> 1;
+        b[i] = at % 2 === 0 ? (nibble << 4) | ((b[i] as number) & 0x0f) : ((b[i] as number) & 0xf0) | nibble;
+        return b;
+      }),
     );
     fc.assert(
       fc.property(block, (bytes) => {
@@ -212,10 +210,14 @@ describe('what the encoders and decoders say when refusing', () => {
   it('names the value and the rule, for strings and for ASCII bytes alike', () => {
     expect(formatError(() => encodePinBcd('12a4'), 'not-digits').message).toBe('PIN must contain only the digits 0-9');
     expect(formatError(() => encodePinBcd(''), 'length').message).toBe('PIN must have at least one digit');
-    expect(formatError(() => encodePinBcd(ascii('12a4')), 'not-digits').message).toBe('PIN must contain only the digits 0-9');
+    expect(formatError(() => encodePinBcd(ascii('12a4')), 'not-digits').message).toBe(
+      'PIN must contain only the digits 0-9',
+    );
     expect(formatError(() => encodePinBcd(Uint8Array.of(0x31, 0x2f)), 'not-digits').message).toMatch(/only the digits/);
     expect(formatError(() => encodePinBcd(Uint8Array.of(0x3a)), 'not-digits').message).toMatch(/only the digits/);
-    expect(formatError(() => encodePinBcd(new Uint8Array(0)), 'length').message).toBe('PIN must have at least one digit');
+    expect(formatError(() => encodePinBcd(new Uint8Array(0)), 'length').message).toBe(
+      'PIN must have at least one digit',
+    );
     expect(formatError(() => encodePinBcd(notBytes), 'malformed').message).toBe(
       'PIN must be a string of digits or a Uint8Array of ASCII digit bytes',
     );
@@ -223,22 +225,34 @@ describe('what the encoders and decoders say when refusing', () => {
   });
 
   it('says which PIN of CHANGE PIN data is wrong, and where', () => {
-    expect(formatError(() => decodePinBcd(fromHex('1A')), 'not-digits').message).toBe('PIN BCD has a non-digit nibble at position 1');
+    expect(formatError(() => decodePinBcd(fromHex('1A')), 'not-digits').message).toBe(
+      'PIN BCD has a non-digit nibble at position 1',
+    );
     expect(formatError(() => decodePinBcd(new Uint8Array(0)), 'length').message).toBe('PIN BCD is empty');
     expect(formatError(() => decodePinBcd(notBytes), 'malformed').message).toBe('PIN BCD must be a Uint8Array');
     expect(formatError(() => decodeChangePinData(fromHex('12A4FF1234')), 'not-digits').message).toMatch(/^old PIN BCD/);
     expect(formatError(() => decodeChangePinData(fromHex('1234FF12A4')), 'not-digits').message).toMatch(/^new PIN BCD/);
-    expect(formatError(() => decodeChangePinData(fromHex('1234')), 'malformed').message).toBe('CHANGE PIN data has no FF separator');
-    expect(formatError(() => decodeChangePinData(notBytes), 'malformed').message).toBe('CHANGE PIN data must be a Uint8Array');
+    expect(formatError(() => decodeChangePinData(fromHex('1234')), 'malformed').message).toBe(
+      'CHANGE PIN data has no FF separator',
+    );
+    expect(formatError(() => decodeChangePinData(notBytes), 'malformed').message).toBe(
+      'CHANGE PIN data must be a Uint8Array',
+    );
     expect(formatError(() => encodeChangePinData('12a4', '1234'), 'not-digits').message).toMatch(/^PIN must contain/);
     expect(formatError(() => encodeChangePinData('1234', ''), 'length').message).toMatch(/^PIN must have/);
   });
 
   it('explains a refused format-2 block', () => {
-    expect(formatError(() => encodePinBlockFormat2('123'), 'length').message).toBe('a format-2 PIN block holds from 4 to 12 digits');
+    expect(formatError(() => encodePinBlockFormat2('123'), 'length').message).toBe(
+      'a format-2 PIN block holds from 4 to 12 digits',
+    );
     expect(formatError(() => encodePinBlockFormat2('12a4'), 'not-digits').message).toMatch(/^PIN must contain/);
-    expect(formatError(() => decodePinBlockFormat2(notBytes), 'malformed').message).toBe('PIN block must be a Uint8Array');
-    expect(formatError(() => decodePinBlockFormat2(fromHex('2412')), 'length').message).toBe('a format-2 PIN block is 8 bytes');
+    expect(formatError(() => decodePinBlockFormat2(notBytes), 'malformed').message).toBe(
+      'PIN block must be a Uint8Array',
+    );
+    expect(formatError(() => decodePinBlockFormat2(fromHex('2412')), 'length').message).toBe(
+      'a format-2 PIN block is 8 bytes',
+    );
     expect(formatError(() => decodePinBlockFormat2(fromHex('141234FFFFFFFFFF')), 'malformed').message).toBe(
       'PIN block control nibble is not 2 (format 2)',
     );

@@ -247,7 +247,10 @@ class MalformedCommand implements PinCommand {
     const problem = this.shape === 'letter' ? 'not-digits' : 'length';
     const before = r.store.saves;
     if (this.op === 'verify' || this.op === 'reload') {
-      const error = expectThrowsClass(() => (this.op === 'verify' ? r.pin.verify(bad) : r.pin.reload(bad)), PinFormatError);
+      const error = expectThrowsClass(
+        () => (this.op === 'verify' ? r.pin.verify(bad) : r.pin.reload(bad)),
+        PinFormatError,
+      );
       expect(error.problem).toBe(problem);
     } else {
       const result = this.op === 'change-new' ? r.pin.change(m.pin, bad) : r.pin.change(bad, m.pin);

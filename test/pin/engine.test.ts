@@ -1,11 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import {
-  MemoryPinStore,
-  Pin,
-  PinFormatError,
-  PinRecordError,
-  definePinPolicy,
-} from '../../src/pin/index.js';
+import { MemoryPinStore, Pin, PinFormatError, PinRecordError, definePinPolicy } from '../../src/pin/index.js';
 import type { PinPolicy, PinRecord } from '../../src/pin/index.js';
 import { expectThrowsClass } from '../support/throws.js';
 import { TearError, TearableStore, ascii } from './support.js';
@@ -35,7 +29,10 @@ describe('Pin.create and status', () => {
     expectThrowsClass(() => new Pin(definePinPolicy(), new MemoryPinStore()), PinRecordError);
     const { store } = fresh();
     const damaged = { ...store.peek(), triesLeft: 4 };
-    const error = expectThrowsClass(() => new Pin(definePinPolicy(), { load: () => damaged, save: () => {} }), PinRecordError);
+    const error = expectThrowsClass(
+      () => new Pin(definePinPolicy(), { load: () => damaged, save: () => {} }),
+      PinRecordError,
+    );
     expect(error.field).toBe('triesLeft');
     expect(error.code).toBe('PIN_RECORD');
   });
@@ -124,7 +121,13 @@ describe('verify', () => {
   it('saves the decremented counter before it compares', () => {
     const { pin, store } = fresh();
     const seen: number[] = [];
-    const spy = { load: () => store.load(), save: (r: PinRecord) => { seen.push(r.triesLeft); store.save(r); } };
+    const spy = {
+      load: () => store.load(),
+      save: (r: PinRecord) => {
+        seen.push(r.triesLeft);
+        store.save(r);
+      },
+    };
     const watched = new Pin(pin.policy, spy);
     watched.verify('123456');
     watched.verify('000000');

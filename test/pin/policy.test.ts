@@ -12,7 +12,9 @@ import { expectThrowsClass } from '../support/throws.js';
 import { ascii } from './support.js';
 
 function policyError(partial: unknown): PinPolicyError {
-  return expectThrowsClass(() => definePinPolicy(partial as Partial<PinPolicy>), PinPolicyError, { code: 'PIN_POLICY' });
+  return expectThrowsClass(() => definePinPolicy(partial as Partial<PinPolicy>), PinPolicyError, {
+    code: 'PIN_POLICY',
+  });
 }
 
 describe('definePinPolicy', () => {
@@ -28,8 +30,20 @@ describe('definePinPolicy', () => {
   });
 
   it('takes overrides and returns a frozen policy', () => {
-    const policy = definePinPolicy({ tryLimit: 6, minLength: 4, maxLength: 8, initialPin: '0000', forbidReturnToInitial: true });
-    expect(policy).toEqual({ tryLimit: 6, minLength: 4, maxLength: 8, initialPin: '0000', forbidReturnToInitial: true });
+    const policy = definePinPolicy({
+      tryLimit: 6,
+      minLength: 4,
+      maxLength: 8,
+      initialPin: '0000',
+      forbidReturnToInitial: true,
+    });
+    expect(policy).toEqual({
+      tryLimit: 6,
+      minLength: 4,
+      maxLength: 8,
+      initialPin: '0000',
+      forbidReturnToInitial: true,
+    });
     expect(Object.isFrozen(policy)).toBe(true);
   });
 
@@ -94,7 +108,10 @@ describe('validatePinFormat', () => {
   });
 
   it('rejects BCD-looking bytes (the engine takes ASCII digits)', () => {
-    const error = expectThrowsClass(() => validatePinFormat(Uint8Array.of(0x01, 0x02, 0x03, 0x04), policy), PinFormatError);
+    const error = expectThrowsClass(
+      () => validatePinFormat(Uint8Array.of(0x01, 0x02, 0x03, 0x04), policy),
+      PinFormatError,
+    );
     expect(error.problem).toBe('not-digits');
   });
 
@@ -127,18 +144,23 @@ describe('what the policy says when refusing', () => {
       'PIN must have exactly 6 digits',
     );
     const range = definePinPolicy({ minLength: 4, maxLength: 8, initialPin: '1234' });
-    expect(expectThrowsClass(() => validatePinFormat('123', range), PinFormatError).message).toBe('PIN must have from 4 to 8 digits');
+    expect(expectThrowsClass(() => validatePinFormat('123', range), PinFormatError).message).toBe(
+      'PIN must have from 4 to 8 digits',
+    );
     expect(policyError({ initialPin: '12345' }).message).toBe('PIN policy initialPin must have exactly 6 digits');
-    expect(policyError({ minLength: 4, maxLength: 5 }).message).toBe('PIN policy initialPin must have from 4 to 5 digits');
+    expect(policyError({ minLength: 4, maxLength: 5 }).message).toBe(
+      'PIN policy initialPin must have from 4 to 5 digits',
+    );
   });
 
   it('names the broken rule of a PIN and of a policy', () => {
     expect(expectThrowsClass(() => validatePinFormat('12a456', definePinPolicy()), PinFormatError).message).toBe(
       'PIN must contain only the digits 0-9',
     );
-    expect(expectThrowsClass(() => validatePinFormat(123456 as unknown as string, definePinPolicy()), PinFormatError).message).toBe(
-      'PIN must be a string of digits or a Uint8Array of ASCII digit bytes',
-    );
+    expect(
+      expectThrowsClass(() => validatePinFormat(123456 as unknown as string, definePinPolicy()), PinFormatError)
+        .message,
+    ).toBe('PIN must be a string of digits or a Uint8Array of ASCII digit bytes');
     expect(policyError(42).message).toBe('PIN policy must be an object');
     expect(policyError(null).field).toBe('policy');
     expect(policyError('x').field).toBe('policy');

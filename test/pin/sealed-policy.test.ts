@@ -61,7 +61,8 @@ describe('sealPinPolicy', () => {
 });
 
 describe('validateSealedPinPolicy', () => {
-  const good = (): Record<string, unknown> => JSON.parse(JSON.stringify(sealPinPolicy(definePinPolicy({ initialPin: '246810' }))));
+  const good = (): Record<string, unknown> =>
+    JSON.parse(JSON.stringify(sealPinPolicy(definePinPolicy({ initialPin: '246810' }))));
 
   it('accepts what sealPinPolicy made (after JSON) and returns a frozen copy', () => {
     const v = validateSealedPinPolicy(good());
@@ -78,7 +79,9 @@ describe('validateSealedPinPolicy', () => {
     const salt = good();
     (salt['initialPinVerifier'] as Record<string, unknown>)['salt'] = 'XYZ';
     expect(policyField(() => validateSealedPinPolicy(salt))).toBe('initialPinVerifier.salt');
-    expect(policyField(() => validateSealedPinPolicy({ ...good(), initialPinVerifier: 'x' }))).toBe('initialPinVerifier');
+    expect(policyField(() => validateSealedPinPolicy({ ...good(), initialPinVerifier: 'x' }))).toBe(
+      'initialPinVerifier',
+    );
     expect(policyField(() => validateSealedPinPolicy(null))).toBe('policy');
   });
 });
@@ -120,7 +123,9 @@ describe('the PIN engine over a sealed policy', () => {
     fc.record({ kind: fc.constant('unblock' as const), pin: fc.option(pinIndex, { nil: undefined }) }),
   );
 
-  test.prop([fc.boolean(), fc.integer({ min: 1, max: 4 }), fc.array(op, { maxLength: 30 }), fc.constantFrom(0, 1)], { numRuns: 60 })(
+  test.prop([fc.boolean(), fc.integer({ min: 1, max: 4 }), fc.array(op, { maxLength: 30 }), fc.constantFrom(0, 1)], {
+    numRuns: 60,
+  })(
     'gives the same answers and status as the clear policy over any command sequence',
     (forbidReturnToInitial, tryLimit, ops, start) => {
       const pins = ['246810', '135790', '000000', '999999'];
@@ -162,7 +167,8 @@ describe('sealed policy edges', () => {
 
   it('says what is wrong with a sealed policy read back', () => {
     const sealed = JSON.parse(JSON.stringify(sealPinPolicy(definePinPolicy()))) as Record<string, unknown>;
-    const message = (value: unknown): string => expectThrowsClass(() => validateSealedPinPolicy(value), PinPolicyError).message;
+    const message = (value: unknown): string =>
+      expectThrowsClass(() => validateSealedPinPolicy(value), PinPolicyError).message;
     expect(message(null)).toBe('sealed PIN policy must be an object');
     expect(message([sealed])).toBe('sealed PIN policy must be an object');
     expect(message({ ...sealed, initialPin: '123456' })).toBe('sealed PIN policy has no field "initialPin"');

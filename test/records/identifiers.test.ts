@@ -13,10 +13,17 @@ import {
 const idBody = fc
   .record({
     region: fc.constantFrom('110105', '310104', '440305', '650102', '120101', '510104'),
-    date: fc.date({ min: new Date('1900-01-01T00:00:00Z'), max: new Date('2024-12-31T00:00:00Z'), noInvalidDate: true }),
+    date: fc.date({
+      min: new Date('1900-01-01T00:00:00Z'),
+      max: new Date('2024-12-31T00:00:00Z'),
+      noInvalidDate: true,
+    }),
     seq: fc.integer({ min: 0, max: 999 }),
   })
-  .map(({ region, date, seq }) => region + date.toISOString().slice(0, 10).replaceAll('-', '') + String(seq).padStart(3, '0'));
+  .map(
+    ({ region, date, seq }) =>
+      region + date.toISOString().slice(0, 10).replaceAll('-', '') + String(seq).padStart(3, '0'),
+  );
 
 /** Independent oracle: MOD 11-2 computed as the standard writes it, with weights 2^(17-i) mod 11. */
 function referenceCheck(first17: string): string {
@@ -27,7 +34,7 @@ function referenceCheck(first17: string): string {
 }
 
 group('citizen ID check character (GB 11643, ISO 7064 MOD 11-2)', () => {
-  it('accepts the standard\'s published example and rejects it with any other check character', () => {
+  it("accepts the standard's published example and rejects it with any other check character", () => {
     expect(isValidCitizenId('11010519491231002X')).toBe(true);
     for (const c of '0123456789') expect(isValidCitizenId(`11010519491231002${c}`)).toBe(false);
   });

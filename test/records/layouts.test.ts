@@ -33,13 +33,11 @@ const gbkChar = fc.oneof(
 );
 /** GBK text of at most `bytes` bytes that does not end in a space (an fields strip trailing pad). */
 function gbkText(bytes: number, minLength = 0) {
-  return fc
-    .array(fc.oneof(gbkChar, fc.constant(' ')), { minLength, maxLength: bytes })
-    .map((cs) => {
-      let s = cs.join('').trimEnd();
-      while (encodeGbk(s).length > bytes) s = Array.from(s).slice(0, -1).join('').trimEnd();
-      return s;
-    });
+  return fc.array(fc.oneof(gbkChar, fc.constant(' ')), { minLength, maxLength: bytes }).map((cs) => {
+    let s = cs.join('').trimEnd();
+    while (encodeGbk(s).length > bytes) s = Array.from(s).slice(0, -1).join('').trimEnd();
+    return s;
+  });
 }
 const isoDate = fc
   .date({ min: new Date('1900-01-01T00:00:00Z'), max: new Date('2099-12-31T00:00:00Z'), noInvalidDate: true })
@@ -63,7 +61,9 @@ group('work record (85 bytes)', () => {
   });
 
   it('record and field lengths come from the layouts, as the card profile gives them', () => {
-    expect([WORK_RECORD_LENGTH, CONTRAINDICATION_LENGTH, MEDICAL_HISTORY_LENGTH, INSURANCE_RECORD_LENGTH]).toEqual([85, 120, 96, 8]);
+    expect([WORK_RECORD_LENGTH, CONTRAINDICATION_LENGTH, MEDICAL_HISTORY_LENGTH, INSURANCE_RECORD_LENGTH]).toEqual([
+      85, 120, 96, 8,
+    ]);
     expect(WORK_RECORD_LAYOUT.lengthOf('employerName')).toBe(70);
     expect(MEDICAL_HISTORY_LAYOUT.lengthOf('icd10')).toBe(8);
     expect([SSC_NAME_LENGTH, SSC_NAME_EXTENSION_LENGTH]).toEqual([30, 20]);
@@ -130,16 +130,31 @@ group('contraindication (120 bytes) and medical history (96 bytes)', () => {
     expect(toHex(c.subarray(0, 6))).toBe('C7E0C3B9CBD8');
     expect(c.subarray(6, 20).every((b) => b === 0)).toBe(true);
     expect(decodeAn(c.subarray(20))).toBe('过敏性休克');
-    const h = encodeMedicalHistory({ date: '2010-05-20', icd10: 'J45.900', diagnosis: '支气管哮喘', institution: '12440300455755633A' });
+    const h = encodeMedicalHistory({
+      date: '2010-05-20',
+      icd10: 'J45.900',
+      diagnosis: '支气管哮喘',
+      institution: '12440300455755633A',
+    });
     expect(toHex(h.subarray(0, 12))).toBe('201005204A34352E39303000');
     expect(decodeAn(h.subarray(72))).toBe('12440300455755633A');
   });
 });
 
 group('health basics (DF10/EF05, 15 records)', () => {
-  const flags = fc.record(Object.fromEntries(HEALTH_FLAGS.map((f) => [f.key, fc.boolean()])) as Record<keyof HealthFlags, fc.Arbitrary<boolean>>);
+  const flags = fc.record(
+    Object.fromEntries(HEALTH_FLAGS.map((f) => [f.key, fc.boolean()])) as Record<
+      keyof HealthFlags,
+      fc.Arbitrary<boolean>
+    >,
+  );
   test.prop([
-    fc.record({ abo: fc.constantFrom('1', '2', '3', '4', '5', '6'), rh: fc.constantFrom('1', '2', '3', '4'), flags, warning: gbkText(40) }),
+    fc.record({
+      abo: fc.constantFrom('1', '2', '3', '4', '5', '6'),
+      rh: fc.constantFrom('1', '2', '3', '4'),
+      flags,
+      warning: gbkText(40),
+    }),
   ])('round trips', (basics) => {
     const records = encodeHealthBasics(basics as never);
     expect(records.map((r) => r.length)).toEqual([...Array(14).fill(1), 40]);

@@ -43,9 +43,12 @@ describe('CardChannel: waiting for the card lock', () => {
     const holder = holdCard(channel);
     const controller = new AbortController();
     const order: string[] = [];
-    const aborted = channel.exclusive(async () => {
-      order.push('aborted block ran');
-    }, { signal: controller.signal });
+    const aborted = channel.exclusive(
+      async () => {
+        order.push('aborted block ran');
+      },
+      { signal: controller.signal },
+    );
     const third = channel.exclusive(async (s) => {
       order.push('third');
       await s.send(READ);
@@ -86,7 +89,9 @@ describe('CardChannel: waiting for the card lock', () => {
     const channel = new CardChannel(new MemoryTransport(card));
     await expect(channel.transmit(READ, { signal: AbortSignal.abort() })).rejects.toBeInstanceOf(AbortError);
     const holder = holdCard(channel);
-    const e = (await rejection(channel.exclusive(async () => undefined, { signal: AbortSignal.timeout(20) }))) as AbortError;
+    const e = (await rejection(
+      channel.exclusive(async () => undefined, { signal: AbortSignal.timeout(20) }),
+    )) as AbortError;
     expect(e).toBeInstanceOf(AbortError);
     expect((e.reason as DOMException).name).toBe('TimeoutError');
     holder.release();
@@ -98,16 +103,21 @@ describe('CardChannel: waiting for the card lock', () => {
 describe('CardChannel: a command on the wire is not torn', () => {
   it('abort during an exchange: that response is returned, the block stops before its next command', async () => {
     const answer = deferred();
-    const card = new ScriptedCard((cmd) => (cmd?.p1 === 1 ? answer.promise.then(() => ok(fromHex('AA'))) : ok(fromHex('BB'))));
+    const card = new ScriptedCard((cmd) =>
+      cmd?.p1 === 1 ? answer.promise.then(() => ok(fromHex('AA'))) : ok(fromHex('BB')),
+    );
     const channel = new CardChannel(new MemoryTransport(card));
     const controller = new AbortController();
     const seen: string[] = [];
-    const block = channel.exclusive(async (s) => {
-      const first = await s.transmit(READ);
-      seen.push(`first ${first.sw.toString(16)}`);
-      await s.send(commandApdu(0x00, 0xb2, 0x02, 0x0c, undefined, 256));
-      seen.push('second sent');
-    }, { signal: controller.signal });
+    const block = channel.exclusive(
+      async (s) => {
+        const first = await s.transmit(READ);
+        seen.push(`first ${first.sw.toString(16)}`);
+        await s.send(commandApdu(0x00, 0xb2, 0x02, 0x0c, undefined, 256));
+        seen.push('second sent');
+      },
+      { signal: controller.signal },
+    );
     await new Promise((r) => setTimeout(r, 10));
     expect(card.log).toEqual(['00 B2 01 0C 00']);
     controller.abort();
@@ -117,7 +127,7 @@ describe('CardChannel: a command on the wire is not torn', () => {
     expect(card.log).toEqual(['00 B2 01 0C 00']);
   });
 
-  it('a transmit whose signal fires mid-flight returns the card\'s answer', async () => {
+  it("a transmit whose signal fires mid-flight returns the card's answer", async () => {
     const answer = deferred();
     const card = new ScriptedCard(() => answer.promise.then(() => ok(fromHex('CAFE'))));
     const channel = new CardChannel(new MemoryTransport(card));
@@ -167,7 +177,9 @@ describe('SscCard: open and operations', () => {
 
   it('open on a transport with an already aborted signal: AbortError, nothing sent', async () => {
     const card = new ScriptedCard(() => ok());
-    expect(await rejection(SscCard.open(new MemoryTransport(card), { signal: AbortSignal.abort() }))).toBeInstanceOf(AbortError);
+    expect(await rejection(SscCard.open(new MemoryTransport(card), { signal: AbortSignal.abort() }))).toBeInstanceOf(
+      AbortError,
+    );
     expect(card.log).toEqual([]);
   });
 

@@ -58,10 +58,14 @@ describe('ApplicationControl', () => {
     const trace: TraceEvent[] = [];
     const card = await SscCard.open(new MemoryTransport(sim), { trace: (t) => void trace.push(t) });
     trace.length = 0;
-    await expect(ApplicationControl.forCard(card, SoftwarePsam.withTestKeys(['APP_CONTROL'])).unblock('bank')).rejects.toBeInstanceOf(IssuerKeyMissingError);
+    await expect(
+      ApplicationControl.forCard(card, SoftwarePsam.withTestKeys(['APP_CONTROL'])).unblock('bank'),
+    ).rejects.toBeInstanceOf(IssuerKeyMissingError);
     expect(trace).toEqual([]);
     const forged = new SoftwarePsam({ BANK_APP_CONTROL: issuerTestMasterKey('APP_CONTROL') });
-    await expect(ApplicationControl.forCard(card, forged).unblock('bank')).rejects.toBeInstanceOf(IssuerMacRejectedError);
+    await expect(ApplicationControl.forCard(card, forged).unblock('bank')).rejects.toBeInstanceOf(
+      IssuerMacRejectedError,
+    );
     expect(inspectSscTree(sim.tree).applications.bank).toBe('temporary');
     await card.close();
   });
@@ -81,8 +85,17 @@ describe('ApplicationControl', () => {
     const sim = buildSscCard(samplePerson('li-xiuying'));
     const psam = SoftwarePsam.withTestKeys(['APP_CONTROL']);
     const transport = new MemoryTransport(sim);
-    expect(() => ApplicationControl.forChannel(transport as never, psam, { cardIdentifier: '12', algorithm: 'sm4' })).toThrow(/16 to 32 digits/);
-    expect(() => ApplicationControl.forChannel(transport as never, psam, { cardIdentifier: '1101059000000001', algorithm: 'aes' as 'sm4' })).toThrow(/algorithm/);
-    expect(() => ApplicationControl.forSession({} as never, {} as never, { cardIdentifier: '1101059000000001', algorithm: 'sm4' })).toThrow(/secure module/);
+    expect(() =>
+      ApplicationControl.forChannel(transport as never, psam, { cardIdentifier: '12', algorithm: 'sm4' }),
+    ).toThrow(/16 to 32 digits/);
+    expect(() =>
+      ApplicationControl.forChannel(transport as never, psam, {
+        cardIdentifier: '1101059000000001',
+        algorithm: 'aes' as 'sm4',
+      }),
+    ).toThrow(/algorithm/);
+    expect(() =>
+      ApplicationControl.forSession({} as never, {} as never, { cardIdentifier: '1101059000000001', algorithm: 'sm4' }),
+    ).toThrow(/secure module/);
   });
 });

@@ -36,8 +36,14 @@ const LISTINGS: BlacklistListing[] = [
   { cardIdentifier: '3101049000000003', side: 'bank', reason: 'blocked' },
 ];
 
-function signed(entries: readonly BlacklistListing[] = LISTINGS, opts: { version?: number; issuedAt?: Date; key?: Uint8Array } = {}): SignedBlacklist {
-  return signBlacklist({ version: opts.version ?? 7, issuedAt: opts.issuedAt ?? ISSUED, entries }, opts.key ?? blacklistTestSigningKey());
+function signed(
+  entries: readonly BlacklistListing[] = LISTINGS,
+  opts: { version?: number; issuedAt?: Date; key?: Uint8Array } = {},
+): SignedBlacklist {
+  return signBlacklist(
+    { version: opts.version ?? 7, issuedAt: opts.issuedAt ?? ISSUED, entries },
+    opts.key ?? blacklistTestSigningKey(),
+  );
 }
 
 const trust = { publicKey: blacklistTestPublicKey(), now: at(DAY) };
@@ -47,14 +53,28 @@ describe('blacklist file', () => {
     const file = BlacklistFile.parse(JSON.stringify(signed(), null, 2), trust);
     expect(file).toMatchObject({ version: 7, issuedAt: ISSUED });
     expect(file.description).toBe('blacklist file version 7 of 2027-01-05T02:00:00.000Z');
-    expect(await file.lookup({ cardNumber: 'S00000001', cardIdentifier: '0000000000000000' })).toEqual([{ side: 'ssc', reason: 'lost' }]);
-    expect(await file.lookup({ cardNumber: 'S00000001', cardIdentifier: '1101059000000001' })).toEqual([{ side: 'ssc', reason: 'lost' }]);
-    expect(await file.lookup({ cardNumber: 'X00000003', cardIdentifier: '3101049000000003' })).toEqual([{ side: 'bank', reason: 'blocked' }]);
+    expect(await file.lookup({ cardNumber: 'S00000001', cardIdentifier: '0000000000000000' })).toEqual([
+      { side: 'ssc', reason: 'lost' },
+    ]);
+    expect(await file.lookup({ cardNumber: 'S00000001', cardIdentifier: '1101059000000001' })).toEqual([
+      { side: 'ssc', reason: 'lost' },
+    ]);
+    expect(await file.lookup({ cardNumber: 'X00000003', cardIdentifier: '3101049000000003' })).toEqual([
+      { side: 'bank', reason: 'blocked' },
+    ]);
     expect(await file.lookup({ cardNumber: 'S00000009', cardIdentifier: '1101059000000009' })).toEqual([]);
     expect(file.listings).toHaveLength(3);
     // Whitespace and key order in the file do not matter; the signed values do.
     const doc = signed();
-    const reordered = { signature: doc.signature, entries: doc.entries, keyId: doc.keyId, issuedAt: doc.issuedAt, version: doc.version, formatVersion: 1, format: doc.format };
+    const reordered = {
+      signature: doc.signature,
+      entries: doc.entries,
+      keyId: doc.keyId,
+      issuedAt: doc.issuedAt,
+      version: doc.version,
+      formatVersion: 1,
+      format: doc.format,
+    };
     expect(BlacklistFile.verify(reordered, trust).version).toBe(7);
     expect(BlacklistFile.parse(new TextEncoder().encode(JSON.stringify(doc)), trust).version).toBe(7);
   });
@@ -80,14 +100,18 @@ describe('blacklist file', () => {
       })();
       expect(e).toBeInstanceOf(BlacklistSignatureError);
       expect(e).toMatchObject({ code: 'BLACKLIST_SIGNATURE' });
-      expect((e as Error).message).toBe('blacklist file: the signature does not verify; the file was altered after it was signed');
+      expect((e as Error).message).toBe(
+        'blacklist file: the signature does not verify; the file was altered after it was signed',
+      );
     }
   });
 
   it('refuses a file signed with another key, also one that claims the trusted key id', () => {
     const otherKey = new Uint8Array(32).fill(7);
     const other = signed(LISTINGS, { key: otherKey });
-    expect(() => BlacklistFile.verify(other, trust)).toThrow(/signed with key [0-9a-f]{16}, but this terminal trusts key [0-9a-f]{16}/);
+    expect(() => BlacklistFile.verify(other, trust)).toThrow(
+      /signed with key [0-9a-f]{16}, but this terminal trusts key [0-9a-f]{16}/,
+    );
     const claiming = { ...other, keyId: signed().keyId };
     expect(() => BlacklistFile.verify(claiming, trust)).toThrow(BlacklistSignatureError);
     // The other key's own terminals accept it.
@@ -102,20 +126,30 @@ describe('blacklist file', () => {
     };
     expect(() => BlacklistFile.parse('{"format": ', trust)).toThrow(new BlacklistFormatError('', 'is not valid JSON'));
     expect(() => BlacklistFile.verify([], trust)).toThrow(BlacklistFormatError);
-    expect(bad((d) => void (d['note'] = 'unsigned'))).toThrow(/blacklist file note: unknown field \(not covered by the signature\)/);
+    expect(bad((d) => void (d['note'] = 'unsigned'))).toThrow(
+      /blacklist file note: unknown field \(not covered by the signature\)/,
+    );
     expect(bad((d) => void (d['formatVersion'] = 2))).toThrow(/formatVersion/);
     expect(bad((d) => void (d['issuedAt'] = '2027-01-05'))).toThrow(/issuedAt: must be an ISO instant/);
-    expect(bad((d) => void ((d['entries'] as Record<string, unknown>[])[0]!['side'] = 'both'))).toThrow(/entries\[0\]\.side/);
-    expect(bad((d) => void ((d['entries'] as Record<string, unknown>[])[2] = { side: 'ssc', reason: 'lost' }))).toThrow(/entries\[2\]: names neither/);
+    expect(bad((d) => void ((d['entries'] as Record<string, unknown>[])[0]!['side'] = 'both'))).toThrow(
+      /entries\[0\]\.side/,
+    );
+    expect(bad((d) => void ((d['entries'] as Record<string, unknown>[])[2] = { side: 'ssc', reason: 'lost' }))).toThrow(
+      /entries\[2\]: names neither/,
+    );
     expect(bad((d) => void (d['signature'] = 'AAAA'))).toThrow(/signature: must be the base64 of a 64-byte/);
-    expect(() => BlacklistFile.verify(signed(), { publicKey: new Uint8Array(31) })).toThrow(/32-byte Ed25519 public key/);
+    expect(() => BlacklistFile.verify(signed(), { publicKey: new Uint8Array(31) })).toThrow(
+      /32-byte Ed25519 public key/,
+    );
   });
 
   it('refuses a stale file (default 7 days, configurable), one from the future, and a rollback', async () => {
     expect(BlacklistFile.verify(signed(), { ...trust, now: at(7 * DAY) }).version).toBe(7);
     const stale = () => BlacklistFile.verify(signed(), { ...trust, now: at(7 * DAY + 1) });
     expect(stale).toThrow(BlacklistStaleError);
-    expect(stale).toThrow('blacklist file issued 2027-01-05T02:00:00.000Z is 7.0 days old; this terminal accepts at most 7 days: fetch a new one');
+    expect(stale).toThrow(
+      'blacklist file issued 2027-01-05T02:00:00.000Z is 7.0 days old; this terminal accepts at most 7 days: fetch a new one',
+    );
     expect(() => BlacklistFile.verify(signed(), { ...trust, maxAgeMs: DAY / 2 })).toThrow(/at most 0.5 days/);
     expect(BlacklistFile.verify(signed(), { ...trust, now: at(-4 * 60_000) }).version).toBe(7);
     expect(() => BlacklistFile.verify(signed(), { ...trust, now: at(-6 * 60_000) })).toThrow(BlacklistNotYetValidError);
@@ -125,12 +159,16 @@ describe('blacklist file', () => {
     let now = ISSUED.getTime();
     const file = BlacklistFile.verify(signed(), { ...trust, now: () => new Date(now) });
     now += 8 * DAY;
-    await expect(file.lookup({ cardNumber: 'S00000009', cardIdentifier: '1101059000000009' })).rejects.toBeInstanceOf(BlacklistStaleError);
+    await expect(file.lookup({ cardNumber: 'S00000009', cardIdentifier: '1101059000000009' })).rejects.toBeInstanceOf(
+      BlacklistStaleError,
+    );
   });
 
   it('signs only well-formed listings', () => {
     expect(() => signed([{ cardNumber: 's1', side: 'ssc', reason: 'lost' }])).toThrow(/entries\[0\]\.cardNumber/);
-    expect(() => signBlacklist({ version: 0, issuedAt: ISSUED, entries: [] }, blacklistTestSigningKey())).toThrow(/version/);
+    expect(() => signBlacklist({ version: 0, issuedAt: ISSUED, entries: [] }, blacklistTestSigningKey())).toThrow(
+      /version/,
+    );
   });
 });
 
@@ -147,8 +185,14 @@ function simulatedCard(key: 'zhang-wei' | 'li-xiuying' = 'li-xiuying'): Card {
   return { sim: buildSscCard(doc), number: doc.card.number, identifier: doc.card.identifier };
 }
 
-function fileListing(card: Card, entries: readonly BlacklistEntry[], by: 'number' | 'identifier' = 'number'): BlacklistFile {
-  const listings = entries.map((e) => (by === 'number' ? { cardNumber: card.number, ...e } : { cardIdentifier: card.identifier, ...e }));
+function fileListing(
+  card: Card,
+  entries: readonly BlacklistEntry[],
+  by: 'number' | 'identifier' = 'number',
+): BlacklistFile {
+  const listings = entries.map((e) =>
+    by === 'number' ? { cardNumber: card.number, ...e } : { cardIdentifier: card.identifier, ...e },
+  );
   return BlacklistFile.verify(signed(listings), trust);
 }
 
@@ -166,28 +210,49 @@ class RecordingSource implements BlacklistSource {
 }
 
 async function openError(card: Card, opts: Parameters<typeof SscCard.open>[1]): Promise<unknown> {
-  return SscCard.open(new MemoryTransport(card.sim), opts).then(async (c) => {
-    await c.close();
-    return undefined;
-  }, (e: unknown) => e);
+  return SscCard.open(new MemoryTransport(card.sim), opts).then(
+    async (c) => {
+      await c.close();
+      return undefined;
+    },
+    (e: unknown) => e,
+  );
 }
 
 describe('SscCard.open with a blacklist', () => {
   it('refuses a listed card with the reason, before any PIN can be taken, and powers it off', async () => {
     const card = simulatedCard();
     const trace: TraceEvent[] = [];
-    const e = await openError(card, { blacklist: fileListing(card, [{ side: 'ssc', reason: 'lost' }]), trace: (t) => void trace.push(t) });
+    const e = await openError(card, {
+      blacklist: fileListing(card, [{ side: 'ssc', reason: 'lost' }]),
+      trace: (t) => void trace.push(t),
+    });
     expect(e).toBeInstanceOf(CardBlacklistedError);
-    expect(e).toMatchObject({ code: 'CARD_BLACKLISTED', cardNumber: card.number, side: 'ssc', reason: 'lost', applicationBlocked: false, reported: false });
-    expect((e as Error).message).toBe(`card ${card.number} is on the blacklist (social security side lost; blacklist file version 7 of 2027-01-05T02:00:00.000Z)`);
+    expect(e).toMatchObject({
+      code: 'CARD_BLACKLISTED',
+      cardNumber: card.number,
+      side: 'ssc',
+      reason: 'lost',
+      applicationBlocked: false,
+      reported: false,
+    });
+    expect((e as Error).message).toBe(
+      `card ${card.number} is on the blacklist (social security side lost; blacklist file version 7 of 2027-01-05T02:00:00.000Z)`,
+    );
     const names = trace.map((t) => t.command.name);
     expect(names).toEqual(['SELECT', 'READ RECORD', 'READ RECORD', 'READ RECORD']);
     expect(card.sim.powered).toBe(false);
     // Listed by identifier only, as replaced.
     const replaced = simulatedCard();
-    expect(await openError(replaced, { blacklist: fileListing(replaced, [{ side: 'ssc', reason: 'replaced' }], 'identifier') })).toMatchObject({ reason: 'replaced' });
+    expect(
+      await openError(replaced, {
+        blacklist: fileListing(replaced, [{ side: 'ssc', reason: 'replaced' }], 'identifier'),
+      }),
+    ).toMatchObject({ reason: 'replaced' });
     // A card not listed opens as usual.
-    const clear = await SscCard.open(new MemoryTransport(simulatedCard('zhang-wei').sim), { blacklist: fileListing(card, [{ side: 'ssc', reason: 'lost' }]) });
+    const clear = await SscCard.open(new MemoryTransport(simulatedCard('zhang-wei').sim), {
+      blacklist: fileListing(card, [{ side: 'ssc', reason: 'lost' }]),
+    });
     expect((await clear.readCardInfo()).cardNumber).not.toBe(card.number);
     await clear.close();
   });
@@ -207,7 +272,9 @@ describe('SscCard.open with a blacklist', () => {
     const e = await openError(card, { blacklist: source, blockBlacklisted: true, psam: pharmacy });
     expect(e).toMatchObject({ code: 'CARD_BLACKLISTED', applicationBlocked: true, reported: true });
     expect((e as Error).message).toMatch(/; the application was blocked and the issuer told$/);
-    expect(source.reports).toEqual([{ cardNumber: card.number, cardIdentifier: card.identifier, side: 'ssc', reason: 'lost' }]);
+    expect(source.reports).toEqual([
+      { cardNumber: card.number, cardIdentifier: card.identifier, side: 'ssc', reason: 'lost' },
+    ]);
     // Any terminal, with no blacklist at all, now finds the SSSE blocked.
     const anywhere = await openError(card, {});
     expect(anywhere).toBeInstanceOf(ApplicationBlockedError);
@@ -216,7 +283,10 @@ describe('SscCard.open with a blacklist', () => {
     // The window, with the card and the registry's identifier, lifts the block.
     const window = SoftwarePsam.withTestKeys(['APP_CONTROL']);
     const channel = new CardChannel(new MemoryTransport(card.sim));
-    const control = ApplicationControl.forChannel(channel, window, { cardIdentifier: card.identifier, algorithm: 'sm4' });
+    const control = ApplicationControl.forChannel(channel, window, {
+      cardIdentifier: card.identifier,
+      algorithm: 'sm4',
+    });
     expect(await control.unblock('ssse')).toBe('unblocked');
     expect(await control.unblock('ssse')).toBe('not_blocked');
     await channel.close();
@@ -228,7 +298,11 @@ describe('SscCard.open with a blacklist', () => {
   it('without the control key the card is refused but not blocked', async () => {
     const card = simulatedCard();
     const source = new RecordingSource([{ side: 'ssc', reason: 'blocked' }]);
-    const e = await openError(card, { blacklist: source, blockBlacklisted: true, psam: SoftwarePsam.withTestKeys(['RKSSSE']) });
+    const e = await openError(card, {
+      blacklist: source,
+      blockBlacklisted: true,
+      psam: SoftwarePsam.withTestKeys(['RKSSSE']),
+    });
     expect(e).toMatchObject({ reason: 'blocked', applicationBlocked: false, reported: false });
     expect(source.reports).toEqual([]);
     const again = await SscCard.open(new MemoryTransport(card.sim));
@@ -237,9 +311,14 @@ describe('SscCard.open with a blacklist', () => {
 
   it('a listed bank side: the card opens for the social-security side, the bank PIN is refused before it is sent', async () => {
     const card = simulatedCard('zhang-wei');
-    const opened = await SscCard.open(new MemoryTransport(card.sim), { blacklist: fileListing(card, [{ side: 'bank', reason: 'lost' }]) });
+    const opened = await SscCard.open(new MemoryTransport(card.sim), {
+      blacklist: fileListing(card, [{ side: 'bank', reason: 'lost' }]),
+    });
     expect((await opened.readCardInfo()).cardNumber).toBe(card.number);
-    const e = await opened.bank.verifyPin('888888').then(() => undefined, (err: unknown) => err);
+    const e = await opened.bank.verifyPin('888888').then(
+      () => undefined,
+      (err: unknown) => err,
+    );
     expect(e).toBeInstanceOf(CardBlacklistedError);
     expect(e).toMatchObject({ side: 'bank', reason: 'lost' });
     expect(await opened.bank.pinTriesLeft()).toBe(3);
@@ -249,12 +328,23 @@ describe('SscCard.open with a blacklist', () => {
   it('a bank branch blocks a listed bank side with its own key; a pharmacy without it leaves the bank side alone', async () => {
     const card = simulatedCard('zhang-wei');
     const source = new RecordingSource([{ side: 'bank', reason: 'lost' }]);
-    const pharmacy = await SscCard.open(new MemoryTransport(card.sim), { blacklist: source, blockBlacklisted: true, psam: SoftwarePsam.withTestKeys(['APP_CONTROL']) });
+    const pharmacy = await SscCard.open(new MemoryTransport(card.sim), {
+      blacklist: source,
+      blockBlacklisted: true,
+      psam: SoftwarePsam.withTestKeys(['APP_CONTROL']),
+    });
     await pharmacy.close();
     expect(source.reports).toEqual([]);
-    const branch = await SscCard.open(new MemoryTransport(card.sim), { blacklist: source, blockBlacklisted: true, psam: SoftwarePsam.withTestKeys(['BANK_APP_CONTROL']) });
+    const branch = await SscCard.open(new MemoryTransport(card.sim), {
+      blacklist: source,
+      blockBlacklisted: true,
+      psam: SoftwarePsam.withTestKeys(['BANK_APP_CONTROL']),
+    });
     expect(source.reports).toMatchObject([{ side: 'bank', reason: 'lost' }]);
-    await expect(branch.bank.verifyPin('888888')).rejects.toMatchObject({ code: 'CARD_BLACKLISTED', applicationBlocked: true });
+    await expect(branch.bank.verifyPin('888888')).rejects.toMatchObject({
+      code: 'CARD_BLACKLISTED',
+      applicationBlocked: true,
+    });
     await branch.close();
     const atm = await SscCard.open(new MemoryTransport(card.sim));
     await expect(atm.bank.verifyPin('888888')).rejects.toBeInstanceOf(ApplicationBlockedError);

@@ -42,7 +42,7 @@ function fakeWatch(initial: ReaderEvent[] = [], startDelayMs = 0): FakeWatch {
 const ATR = Uint8Array.of(0x3b, 0x9f, 0x13);
 
 describe('waitForCard', () => {
-  it('resolves at once with a card already in a reader (the watch\'s initial report), and stops the watch', async () => {
+  it("resolves at once with a card already in a reader (the watch's initial report), and stops the watch", async () => {
     const w = fakeWatch([
       { type: 'reader-attached', reader: 'R0', cardPresent: false },
       { type: 'reader-attached', reader: 'R1', cardPresent: true, atr: ATR },
@@ -90,13 +90,15 @@ describe('waitForCard', () => {
     expect(w.started).toBe(0);
   });
 
-  it('the time limit is a TimeoutError naming the reader and pcscd\'s last error', async () => {
+  it("the time limit is a TimeoutError naming the reader and pcscd's last error", async () => {
     const w = fakeWatch();
     const waiting = waitForCardOn(w.watcher, { reader: 'R1', timeoutMs: 30 });
     w.emit({ type: 'error', error: new SscardError('PCSC_SERVICE', 'pcscd is not running') });
     const e = await waiting.catch((error: unknown) => error);
     expect(e).toBeInstanceOf(TimeoutError);
-    expect((e as TimeoutError).message).toBe("waiting for a card in reader 'R1' (pcscd: pcscd is not running) timed out after 30 ms");
+    expect((e as TimeoutError).message).toBe(
+      "waiting for a card in reader 'R1' (pcscd: pcscd is not running) timed out after 30 ms",
+    );
     expect(w.closed).toBe(1);
   });
 });

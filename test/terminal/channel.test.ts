@@ -32,9 +32,7 @@ describe('T=0 GET RESPONSE handling', () => {
   });
 
   it('keeps the data that came with the 61xx and appends the GET RESPONSE data', async () => {
-    const card = new ScriptedCard((cmd) =>
-      cmd?.ins === 0xc0 ? ok(fromHex('CCDD')) : reply(0x6102, fromHex('AABB')),
-    );
+    const card = new ScriptedCard((cmd) => (cmd?.ins === 0xc0 ? ok(fromHex('CCDD')) : reply(0x6102, fromHex('AABB'))));
     const r = await channelFor(card).transmit(READ);
     expect(toHex(r.data)).toBe('AABBCCDD');
   });
@@ -57,7 +55,9 @@ describe('T=0 GET RESPONSE handling', () => {
 
   it('stops a card that answers 61xx forever after maxGetResponseRounds', async () => {
     const card = new ScriptedCard(() => reply(0x6101, Uint8Array.of(1)));
-    const err = await channelFor(card, { maxGetResponseRounds: 5 }).transmit(READ).catch((e: unknown) => e);
+    const err = await channelFor(card, { maxGetResponseRounds: 5 })
+      .transmit(READ)
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(CardProtocolError);
     expect((err as CardProtocolError).code).toBe('CARD_PROTOCOL');
     expect(card.log.length).toBe(6); // the command and 5 GET RESPONSE
@@ -65,7 +65,9 @@ describe('T=0 GET RESPONSE handling', () => {
 
   it('stops a chain that gathers more than maxResponseBytes', async () => {
     const card = t0Card(bytes(2000));
-    const err = await channelFor(card, { maxResponseBytes: 1000 }).transmit(READ).catch((e: unknown) => e);
+    const err = await channelFor(card, { maxResponseBytes: 1000 })
+      .transmit(READ)
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(CardProtocolError);
     expect(card.log.length).toBeLessThanOrEqual(5);
   });
@@ -140,12 +142,17 @@ describe('6Cxx wrong Le', () => {
 });
 
 describe('malformed and failing transports', () => {
-  it.each([[new Uint8Array(0)], [Uint8Array.of(0x90)]])('an answer shorter than 2 bytes is a TransportError', async (answer) => {
-    const card = new ScriptedCard(() => answer);
-    const err = await channelFor(card).transmit(READ).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(TransportError);
-    expect((err as TransportError).code).toBe('TRANSPORT');
-  });
+  it.each([[new Uint8Array(0)], [Uint8Array.of(0x90)]])(
+    'an answer shorter than 2 bytes is a TransportError',
+    async (answer) => {
+      const card = new ScriptedCard(() => answer);
+      const err = await channelFor(card)
+        .transmit(READ)
+        .catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(TransportError);
+      expect((err as TransportError).code).toBe('TRANSPORT');
+    },
+  );
 
   it('an answer that is not bytes is a TransportError', async () => {
     const card = new ScriptedCard(() => 'nonsense' as unknown as Uint8Array);
@@ -157,7 +164,9 @@ describe('malformed and failing transports', () => {
     const card = new ScriptedCard(() => {
       throw boom;
     });
-    const err = await channelFor(card).transmit(READ).catch((e: unknown) => e);
+    const err = await channelFor(card)
+      .transmit(READ)
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(TransportError);
     expect((err as TransportError).cause).toBe(boom);
   });
@@ -219,8 +228,8 @@ describe('timeouts', () => {
 
 describe('serialization', () => {
   it('exclusive blocks run one after the other, never interleaved', async () => {
-    const card = new ScriptedCard((cmd) =>
-      new Promise((resolve) => setTimeout(() => resolve(ok(Uint8Array.of(cmd?.p1 ?? 0))), Math.random() * 5)),
+    const card = new ScriptedCard(
+      (cmd) => new Promise((resolve) => setTimeout(() => resolve(ok(Uint8Array.of(cmd?.p1 ?? 0))), Math.random() * 5)),
     );
     const channel = channelFor(card);
     const job = (id: number): Promise<void> =>
@@ -270,9 +279,11 @@ describe('serialization', () => {
   it('a block that throws releases the card', async () => {
     const card = new ScriptedCard(() => ok());
     const channel = channelFor(card, { timeoutMs: 500 });
-    await expect(channel.exclusive(async () => {
-      throw new Error('caller bug');
-    })).rejects.toThrow('caller bug');
+    await expect(
+      channel.exclusive(async () => {
+        throw new Error('caller bug');
+      }),
+    ).rejects.toThrow('caller bug');
     await expect(channel.transmit(READ)).resolves.toMatchObject({ sw: 0x9000 });
   });
 });
@@ -282,11 +293,13 @@ describe('resets, removal and close', () => {
     const card = new ScriptedCard(() => ok());
     const transport = new MemoryTransport(card);
     const channel = new CardChannel(transport);
-    const err = await channel.exclusive(async (s) => {
-      await s.transmit(READ);
-      await transport.reset('warm');
-      await s.transmit(READ);
-    }).catch((e: unknown) => e);
+    const err = await channel
+      .exclusive(async (s) => {
+        await s.transmit(READ);
+        await transport.reset('warm');
+        await s.transmit(READ);
+      })
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(CardResetError);
     expect(card.log.length).toBe(1);
     await expect(channel.transmit(READ)).resolves.toMatchObject({ sw: 0x9000 });

@@ -42,7 +42,8 @@ describe('serialization (fast-check scheduler)', () => {
           let answer: Uint8Array;
           if (cmd?.ins === 0xc0) {
             seen.push([-1, -1]);
-            answer = pending === undefined ? encodeResponse(new Uint8Array(0), 0x6985) : encodeResponse(pending, 0x9000);
+            answer =
+              pending === undefined ? encodeResponse(new Uint8Array(0), 0x6985) : encodeResponse(pending, 0x9000);
             pending = undefined;
           } else {
             const [caller = -1, step = -1] = cmd?.data ?? [];

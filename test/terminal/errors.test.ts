@@ -52,7 +52,11 @@ describe('errorForStatus', () => {
   });
 
   it('carries a hint given by the caller, at the end of the message', () => {
-    const e = errorForStatus(SW.SECURITY_STATUS_NOT_SATISFIED, { command: 'READ RECORD', ins: 0xb2, hint: 'verify the PIN first' });
+    const e = errorForStatus(SW.SECURITY_STATUS_NOT_SATISFIED, {
+      command: 'READ RECORD',
+      ins: 0xb2,
+      hint: 'verify the PIN first',
+    });
     expect(e).toBeInstanceOf(SecurityStatusError);
     expect(e.hint).toBe('verify the PIN first');
     expect(e.message).toBe(`READ RECORD failed: ${describeSw(SW.SECURITY_STATUS_NOT_SATISFIED)}; verify the PIN first`);

@@ -33,10 +33,23 @@ const adversarialSw = fc.oneof(
 );
 
 const plain: fc.Arbitrary<Behaviour> = fc.oneof(
-  { arbitrary: fc.record({ kind: fc.constant('bytes' as const), bytes: fc.uint8Array({ maxLength: 300 }) }), weight: 3 },
+  {
+    arbitrary: fc.record({ kind: fc.constant('bytes' as const), bytes: fc.uint8Array({ maxLength: 300 }) }),
+    weight: 3,
+  },
   { arbitrary: fc.record({ kind: fc.constant('bytes' as const), bytes: fc.uint8Array({ maxLength: 1 }) }), weight: 2 },
-  { arbitrary: fc.record({ kind: fc.constant('sw' as const), sw: adversarialSw, data: fc.uint8Array({ maxLength: 130 }) }), weight: 6 },
-  { arbitrary: fc.record({ kind: fc.constant('huge' as const), sw: fc.constantFrom(0x9000, 0x61ff, 0x6100) }), weight: 1 },
+  {
+    arbitrary: fc.record({
+      kind: fc.constant('sw' as const),
+      sw: adversarialSw,
+      data: fc.uint8Array({ maxLength: 130 }),
+    }),
+    weight: 6,
+  },
+  {
+    arbitrary: fc.record({ kind: fc.constant('huge' as const), sw: fc.constantFrom(0x9000, 0x61ff, 0x6100) }),
+    weight: 1,
+  },
   { arbitrary: fc.constant({ kind: 'never' } as const), weight: 1 },
   { arbitrary: fc.constant({ kind: 'throw' } as const), weight: 1 },
   { arbitrary: fc.constant({ kind: 'reject-non-error' } as const), weight: 1 },
@@ -45,7 +58,10 @@ const plain: fc.Arbitrary<Behaviour> = fc.oneof(
 
 const behaviour: fc.Arbitrary<Behaviour> = fc.oneof(
   { arbitrary: plain, weight: 5 },
-  { arbitrary: fc.record({ kind: fc.constant('late' as const), ms: fc.integer({ min: 0, max: 4 }), then: plain }), weight: 1 },
+  {
+    arbitrary: fc.record({ kind: fc.constant('late' as const), ms: fc.integer({ min: 0, max: 4 }), then: plain }),
+    weight: 1,
+  },
 );
 
 /** Mostly a real card, sometimes corrupted or hostile: reaches deep into SscCard's parsing. */
@@ -53,7 +69,10 @@ const mostlyHonest: fc.Arbitrary<Behaviour> = fc.oneof(
   { arbitrary: fc.constant({ kind: 'honest' } as const), weight: 12 },
   {
     arbitrary: fc.record({
-      kind: fc.constant('corrupt' as const), at: fc.nat(), value: fc.integer({ min: 0, max: 255 }), cut: fc.boolean(),
+      kind: fc.constant('corrupt' as const),
+      at: fc.nat(),
+      value: fc.integer({ min: 0, max: 255 }),
+      cut: fc.boolean(),
     }),
     weight: 3,
   },
@@ -102,7 +121,10 @@ function act(b: Behaviour, cmd: Uint8Array, card: SimulatedCard | undefined): Ui
   }
 }
 
-function hostileResponder(steps: Behaviour[], card?: SimulatedCard): (cmd: Uint8Array) => Uint8Array | Promise<Uint8Array> {
+function hostileResponder(
+  steps: Behaviour[],
+  card?: SimulatedCard,
+): (cmd: Uint8Array) => Uint8Array | Promise<Uint8Array> {
   let i = 0;
   if (card !== undefined && !card.powered) card.powerOn();
   return (cmd) => act(steps[i++ % steps.length] as Behaviour, cmd, card);
@@ -137,32 +159,40 @@ function expectTyped(outcome: Outcome): void {
 
 const TIMEOUT_MS = 25;
 
-const command: fc.Arbitrary<CommandApdu> = fc.record({
-  cla: fc.constantFrom(0x00, 0x01, 0x80, 0x84, 0x45),
-  ins: fc.constantFrom(0xa4, 0xb2, 0xb0, 0x20, 0xca, 0x84, 0xdc),
-  p1: fc.integer({ min: 0, max: 255 }),
-  p2: fc.integer({ min: 0, max: 255 }),
-  data: fc.uint8Array({ maxLength: 40 }),
-  ne: fc.option(fc.integer({ min: 1, max: 256 }), { nil: undefined }),
-}).map((c) => {
-  const out: CommandApdu = { cla: c.cla, ins: c.ins, p1: c.p1, p2: c.p2, data: c.data };
-  if (c.ne !== undefined) out.ne = c.ne;
-  return out;
-});
+const command: fc.Arbitrary<CommandApdu> = fc
+  .record({
+    cla: fc.constantFrom(0x00, 0x01, 0x80, 0x84, 0x45),
+    ins: fc.constantFrom(0xa4, 0xb2, 0xb0, 0x20, 0xca, 0x84, 0xdc),
+    p1: fc.integer({ min: 0, max: 255 }),
+    p2: fc.integer({ min: 0, max: 255 }),
+    data: fc.uint8Array({ maxLength: 40 }),
+    ne: fc.option(fc.integer({ min: 1, max: 256 }), { nil: undefined }),
+  })
+  .map((c) => {
+    const out: CommandApdu = { cla: c.cla, ins: c.ins, p1: c.p1, p2: c.p2, data: c.data };
+    if (c.ne !== undefined) out.ne = c.ne;
+    return out;
+  });
 
 describe('a hostile card never hangs the SDK and never produces an untyped error', () => {
   it('channel: transmit and send', async () => {
     await fc.assert(
-      fc.asyncProperty(script, fc.array(fc.tuple(command, fc.boolean()), { minLength: 1, maxLength: 3 }), async (steps, calls) => {
-        const channel = new CardChannel(new MemoryTransport(hostileResponder(steps)), {
-          timeoutMs: TIMEOUT_MS, maxGetResponseRounds: 16, maxResponseBytes: 4096,
-        });
-        for (const [cmd, check] of calls) {
-          // One command's whole GET RESPONSE chain shares its time limit.
-          const outcome = await within(check ? channel.send(cmd) : channel.transmit(cmd), TIMEOUT_MS + 500);
-          expectTyped(outcome);
-        }
-      }),
+      fc.asyncProperty(
+        script,
+        fc.array(fc.tuple(command, fc.boolean()), { minLength: 1, maxLength: 3 }),
+        async (steps, calls) => {
+          const channel = new CardChannel(new MemoryTransport(hostileResponder(steps)), {
+            timeoutMs: TIMEOUT_MS,
+            maxGetResponseRounds: 16,
+            maxResponseBytes: 4096,
+          });
+          for (const [cmd, check] of calls) {
+            // One command's whole GET RESPONSE chain shares its time limit.
+            const outcome = await within(check ? channel.send(cmd) : channel.transmit(cmd), TIMEOUT_MS + 500);
+            expectTyped(outcome);
+          }
+        },
+      ),
       { numRuns: 150 },
     );
   });
@@ -179,7 +209,10 @@ describe('a hostile card never hangs the SDK and never produces an untyped error
       ['readHealth', (c) => c.readHealth()],
       ['readContraindications', (c) => c.readContraindications()],
       ['readMedicalHistory', (c) => c.readMedicalHistory()],
-      ['appendMedicalHistory', (c) => c.appendMedicalHistory({ date: '2024-01-02', icd10: 'J06.900', diagnosis: 'x', institution: 'y' })],
+      [
+        'appendMedicalHistory',
+        (c) => c.appendMedicalHistory({ date: '2024-01-02', icd10: 'J06.900', diagnosis: 'x', institution: 'y' }),
+      ],
       ['bank.verifyPin', (c) => c.bank.verifyPin('888888')],
       ['bank.pinTriesLeft', (c) => c.bank.pinTriesLeft()],
     ];
@@ -198,10 +231,15 @@ describe('a hostile card never hangs the SDK and never produces an untyped error
           const transport = new MemoryTransport(hostileResponder(steps, sim));
           let card: SscCard | undefined;
           const opened = await within(
-            SscCard.open(transport, { timeoutMs: TIMEOUT_MS, maxGetResponseRounds: 16, maxResponseBytes: 4096, psam, refuseInitialPin: false })
-              .then((c) => {
-                card = c;
-              }),
+            SscCard.open(transport, {
+              timeoutMs: TIMEOUT_MS,
+              maxGetResponseRounds: 16,
+              maxResponseBytes: 4096,
+              psam,
+              refuseInitialPin: false,
+            }).then((c) => {
+              card = c;
+            }),
             3000,
           );
           expectTyped(opened);

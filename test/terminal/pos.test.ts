@@ -22,15 +22,23 @@ describe('findDrugConflicts', () => {
   const sulfa = { substance: '磺胺类药物', reaction: '全身皮疹伴瘙痒' };
 
   it('flags a drug whose ingredient class contains the substance on the card', () => {
-    const conflicts = findDrugConflicts([penicillin], [
-      { drug: '布洛芬缓释胶囊', ingredients: ['布洛芬', '非甾体抗炎药'] },
-      { drug: '阿莫西林胶囊', ingredients: ['阿莫西林', '青霉素类抗生素'] },
+    const conflicts = findDrugConflicts(
+      [penicillin],
+      [
+        { drug: '布洛芬缓释胶囊', ingredients: ['布洛芬', '非甾体抗炎药'] },
+        { drug: '阿莫西林胶囊', ingredients: ['阿莫西林', '青霉素类抗生素'] },
+      ],
+    );
+    expect(conflicts).toEqual([
+      { drug: '阿莫西林胶囊', ingredient: '青霉素类抗生素', substance: '青霉素', reaction: '过敏性休克' },
     ]);
-    expect(conflicts).toEqual([{ drug: '阿莫西林胶囊', ingredient: '青霉素类抗生素', substance: '青霉素', reaction: '过敏性休克' }]);
   });
 
   it('flags a substance on the card that contains the ingredient name (a class on the card)', () => {
-    const conflicts = findDrugConflicts([sulfa], [{ drug: '复方磺胺甲噁唑片', ingredients: ['磺胺甲噁唑', '甲氧苄啶', '磺胺类'] }]);
+    const conflicts = findDrugConflicts(
+      [sulfa],
+      [{ drug: '复方磺胺甲噁唑片', ingredients: ['磺胺甲噁唑', '甲氧苄啶', '磺胺类'] }],
+    );
     expect(conflicts.map((c) => c.ingredient)).toEqual(['磺胺类']);
   });
 
@@ -39,33 +47,49 @@ describe('findDrugConflicts', () => {
   });
 
   it('ignores white space, full-width forms and case', () => {
-    const conflicts = findDrugConflicts([{ substance: 'Aspirin ', reaction: 'GI bleeding' }], [
-      { drug: 'cardio', ingredients: ['ＡＳＰＩＲＩＮ 100mg'] },
-    ]);
+    const conflicts = findDrugConflicts(
+      [{ substance: 'Aspirin ', reaction: 'GI bleeding' }],
+      [{ drug: 'cardio', ingredients: ['ＡＳＰＩＲＩＮ 100mg'] }],
+    );
     expect(conflicts).toHaveLength(1);
   });
 
   it('never matches on a single character', () => {
-    expect(findDrugConflicts([{ substance: '铁', reaction: 'x' }], [{ drug: 'd', ingredients: ['硫酸亚铁'] }])).toEqual([]);
+    expect(findDrugConflicts([{ substance: '铁', reaction: 'x' }], [{ drug: 'd', ingredients: ['硫酸亚铁'] }])).toEqual(
+      [],
+    );
     expect(findDrugConflicts([penicillin], [{ drug: 'd', ingredients: ['素'] }])).toEqual([]);
   });
 
   it('reports every (drug, contraindication) pair in prescription order', () => {
-    const conflicts = findDrugConflicts([penicillin, { substance: '阿司匹林', reaction: '消化道出血' }], [
-      { drug: 'A', ingredients: ['阿司匹林'] },
-      { drug: 'B', ingredients: ['青霉素V钾', '阿司匹林肠溶'] },
-    ]);
+    const conflicts = findDrugConflicts(
+      [penicillin, { substance: '阿司匹林', reaction: '消化道出血' }],
+      [
+        { drug: 'A', ingredients: ['阿司匹林'] },
+        { drug: 'B', ingredients: ['青霉素V钾', '阿司匹林肠溶'] },
+      ],
+    );
     expect(conflicts.map((c) => `${c.drug}:${c.substance}`)).toEqual(['A:阿司匹林', 'B:青霉素', 'B:阿司匹林']);
   });
 
-  const name = fc.string({ unit: fc.constantFrom(...'青霉素阿莫西林布洛芬磺胺类头孢曲松'), minLength: 2, maxLength: 6 });
+  const name = fc.string({
+    unit: fc.constantFrom(...'青霉素阿莫西林布洛芬磺胺类头孢曲松'),
+    minLength: 2,
+    maxLength: 6,
+  });
   const affix = fc.string({ unit: fc.constantFrom(...'钾钠片胶囊注射液'), maxLength: 3 });
 
-  test.prop([name, affix, affix])('a substance embedded in an ingredient name is always found', (substance, before, after) => {
-    const conflicts = findDrugConflicts([{ substance, reaction: 'r' }], [{ drug: 'd', ingredients: ['其他', before + substance + after] }]);
-    expect(conflicts).toHaveLength(1);
-    expect(conflicts[0]?.ingredient).toBe(before + substance + after);
-  });
+  test.prop([name, affix, affix])(
+    'a substance embedded in an ingredient name is always found',
+    (substance, before, after) => {
+      const conflicts = findDrugConflicts(
+        [{ substance, reaction: 'r' }],
+        [{ drug: 'd', ingredients: ['其他', before + substance + after] }],
+      );
+      expect(conflicts).toHaveLength(1);
+      expect(conflicts[0]?.ingredient).toBe(before + substance + after);
+    },
+  );
 
   test.prop([name, name])('names that do not contain each other never match', (substance, ingredient) => {
     fc.pre(!substance.includes(ingredient) && !ingredient.includes(substance));

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { bytesEqual, decodeCommand, encodeBerTlv, encodeResponse, fromHex, type DecodedCommandApdu } from '../../src/apdu/index.js';
+import {
+  bytesEqual,
+  decodeCommand,
+  encodeBerTlv,
+  encodeResponse,
+  fromHex,
+  type DecodedCommandApdu,
+} from '../../src/apdu/index.js';
 import { buildSscCard, samplePerson } from '../../src/card-sim/index.js';
 import {
   CardDataError,
@@ -22,18 +29,29 @@ const isSelectSsse = (c: DecodedCommandApdu): boolean => c.ins === 0xa4 && bytes
 const isRead = (c: DecodedCommandApdu, record: number, sfi: number): boolean =>
   c.ins === 0xb2 && c.p1 === record && c.p2 === ((sfi << 3) | 4);
 
-async function open(person: string, override: Override, opts: Parameters<typeof SscCard.open>[1] = {}): Promise<SscCard> {
+async function open(
+  person: string,
+  override: Override,
+  opts: Parameters<typeof SscCard.open>[1] = {},
+): Promise<SscCard> {
   const sim = buildSscCard(samplePerson(person), { transmission: 'T=1' });
   sim.powerOn();
   // The real card always processes the command (so selections happen); the override may replace its answer.
-  const transport = new MemoryTransport((bytes) => {
-    const real = sim.transmit(bytes);
-    return override(decodeCommand(bytes)) ?? real;
-  }, { atr: sim.atr });
+  const transport = new MemoryTransport(
+    (bytes) => {
+      const real = sim.transmit(bytes);
+      return override(decodeCommand(bytes)) ?? real;
+    },
+    { atr: sim.atr },
+  );
   return SscCard.open(transport, { refuseInitialPin: false, ...opts });
 }
 
-async function unlocked(person: string, override: Override, opts: Parameters<typeof SscCard.open>[1] = {}): Promise<SscCard> {
+async function unlocked(
+  person: string,
+  override: Override,
+  opts: Parameters<typeof SscCard.open>[1] = {},
+): Promise<SscCard> {
   const card = await open(person, override, opts);
   await card.verifyPin('123456');
   return card;
@@ -42,7 +60,9 @@ async function unlocked(person: string, override: Override, opts: Parameters<typ
 describe('SSSE FCI', () => {
   it('no 9F0C: the algorithm is unknown, and a 3.00 card then cannot authenticate for EF06', async () => {
     const fci = encodeBerTlv(0x6f, encodeBerTlv(0x84, SSSE_DF_NAME));
-    const card = await open('wang-yan', (c) => (isSelectSsse(c) ? ok(fci) : undefined), { psam: SoftwarePsam.withTestKeys(['RKSSSE']) });
+    const card = await open('wang-yan', (c) => (isSelectSsse(c) ? ok(fci) : undefined), {
+      psam: SoftwarePsam.withTestKeys(['RKSSSE']),
+    });
     expect(card.algorithm).toBeUndefined();
     await expect(card.readCardholder()).rejects.toBeInstanceOf(SecurityStatusError);
   });
@@ -58,7 +78,9 @@ describe('SSSE FCI', () => {
     ['9F0C without an 86 object', '6F 07 A5 05 9F 0C 02 01 01'],
     ['86 of two bytes', '6F 08 A5 06 9F 0C 03 86 02 01'],
   ])('%s is CardDataError', async (_, hex) => {
-    await expect(open('zhang-wei', (c) => (isSelectSsse(c) ? ok(fromHex(hex)) : undefined))).rejects.toBeInstanceOf(CardDataError);
+    await expect(open('zhang-wei', (c) => (isSelectSsse(c) ? ok(fromHex(hex)) : undefined))).rejects.toBeInstanceOf(
+      CardDataError,
+    );
   });
 });
 
@@ -72,23 +94,33 @@ describe('TLV items of EF05 / EF06', () => {
 
   it('a date that is not a calendar date is CardDataError', async () => {
     const card = await open('zhang-wei', (c) => (isRead(c, 7, 6) ? ok(fromHex('0D 04 19 85 02 30')) : undefined));
-    await expect(card.readCardholder()).rejects.toMatchObject({ code: 'CARD_DATA', message: expect.stringContaining('birthDate') });
+    await expect(card.readCardholder()).rejects.toMatchObject({
+      code: 'CARD_DATA',
+      message: expect.stringContaining('birthDate'),
+    });
   });
 
   it('a missing name-extension record (6A83) reads as no extension', async () => {
-    const card = await open('zhang-wei', (c) => (isRead(c, 3, 6) ? encodeResponse(new Uint8Array(0), 0x6a83) : undefined));
+    const card = await open('zhang-wei', (c) =>
+      isRead(c, 3, 6) ? encodeResponse(new Uint8Array(0), 0x6a83) : undefined,
+    );
     expect((await card.readCardholder()).name).toBe('张伟');
   });
 
   it('a spec version that is not TLV fails open', async () => {
-    await expect(open('zhang-wei', (c) => (isRead(c, 3, 5) ? ok(fromHex('03')) : undefined))).rejects.toBeInstanceOf(CardDataError);
+    await expect(open('zhang-wei', (c) => (isRead(c, 3, 5) ? ok(fromHex('03')) : undefined))).rejects.toBeInstanceOf(
+      CardDataError,
+    );
   });
 });
 
 describe('fixed records', () => {
   it('a work record of the wrong length is CardDataError', async () => {
     const card = await unlocked('zhang-wei', (c) => (isRead(c, 1, 7) ? ok(new Uint8Array(84).fill(0x41)) : undefined));
-    await expect(card.readWorkRecord()).rejects.toMatchObject({ code: 'CARD_DATA', message: expect.stringContaining('84 bytes') });
+    await expect(card.readWorkRecord()).rejects.toMatchObject({
+      code: 'CARD_DATA',
+      message: expect.stringContaining('84 bytes'),
+    });
   });
 
   it('empty (all 00 / all FF) records of a cyclic file are skipped', async () => {
@@ -103,8 +135,11 @@ describe('fixed records', () => {
 
   it('a cyclic file that never ends is cut off with CardDataError', async () => {
     const record = new Uint8Array(96);
-    const card = await unlocked('zhang-wei', (c) => (c.ins === 0xb2 && (c.p2 >> 3) === 8 ? ok(record) : undefined));
-    await expect(card.readMedicalHistory()).rejects.toMatchObject({ code: 'CARD_DATA', message: expect.stringContaining('more than 254') });
+    const card = await unlocked('zhang-wei', (c) => (c.ins === 0xb2 && c.p2 >> 3 === 8 ? ok(record) : undefined));
+    await expect(card.readMedicalHistory()).rejects.toMatchObject({
+      code: 'CARD_DATA',
+      message: expect.stringContaining('more than 254'),
+    });
   });
 
   it('an ABO byte outside CV04.50.005 is CardDataError', async () => {
@@ -114,7 +149,10 @@ describe('fixed records', () => {
       if (c.ins === 0xa4) inDf10 = bytesEqual(c.data, fromHex('DF10'));
       return inDf10 && isRead(c, 1, 5) ? ok(fromHex('5A')) : undefined;
     });
-    await expect(card.readHealth()).rejects.toMatchObject({ code: 'CARD_DATA', message: expect.stringContaining('abo') });
+    await expect(card.readHealth()).rejects.toMatchObject({
+      code: 'CARD_DATA',
+      message: expect.stringContaining('abo'),
+    });
   });
 
   it('a GET DATA answer without 9F17 is CardDataError', async () => {

@@ -24,7 +24,10 @@ import { expectRejectsClass } from '../support/throws.js';
 
 async function open(person: string, opts: SscCardOptions = {}): Promise<{ card: SscCard; trace: TraceEvent[] }> {
   const trace: TraceEvent[] = [];
-  const card = await SscCard.open(new MemoryTransport(buildSscCard(samplePerson(person))), { ...opts, trace: (e) => trace.push(e) });
+  const card = await SscCard.open(new MemoryTransport(buildSscCard(samplePerson(person))), {
+    ...opts,
+    trace: (e) => trace.push(e),
+  });
   return { card, trace };
 }
 
@@ -97,7 +100,10 @@ describe('health writes without the health key name the key', () => {
   it('a pharmacy terminal', async () => {
     const { card } = await open('zhang-wei', { psam: SoftwarePsam.withTestKeys(['RKSSSE']) });
     await unlock(card);
-    const e = await expectRejectsClass(card.addContraindication({ substance: '布洛芬', reaction: '哮喘' }), SecurityStatusError);
+    const e = await expectRejectsClass(
+      card.addContraindication({ substance: '布洛芬', reaction: '哮喘' }),
+      SecurityStatusError,
+    );
     expect(e.hint).toMatch(/HEALTH key/u);
   });
 
@@ -116,7 +122,12 @@ describe('SscCard.readInsurance', () => {
     const doc = samplePerson('zhang-wei').insurance ?? {};
     expect(Object.keys(insurance)).toEqual(['pension', 'medical', 'workInjury', 'maternity', 'unemployment']);
     for (const [key, p] of Object.entries(doc)) {
-      expect(insurance[key as keyof typeof insurance]).toEqual({ status: 'participating', statusCode: '1', since: p.since, region: p.region });
+      expect(insurance[key as keyof typeof insurance]).toEqual({
+        status: 'participating',
+        statusCode: '1',
+        since: p.since,
+        region: p.region,
+      });
     }
     // DF03 selected by FID under SSSE, records read by SFI 5.
     const reads = trace.filter((e) => e.command.name === 'READ RECORD').slice(-5);
@@ -132,12 +143,17 @@ describe('SscCard.readInsurance', () => {
     expect(insurance.maternity).toEqual({ status: 'not-insured', statusCode: '0', since: null, region: '' });
   });
 
-  it('decodes the shared layout; a record of another length is the card\'s fault', () => {
+  it("decodes the shared layout; a record of another length is the card's fault", () => {
     const records = [
       encodeInsuranceParticipation({ status: '2', since: '2020-01-31', region: '440305' }),
       ...Array.from({ length: 4 }, () => encodeInsuranceParticipation({ status: '0', since: null, region: '' })),
     ];
-    expect(decodeInsuranceInfo(records).pension).toEqual({ status: 'suspended', statusCode: '2', since: '2020-01-31', region: '440305' });
+    expect(decodeInsuranceInfo(records).pension).toEqual({
+      status: 'suspended',
+      statusCode: '2',
+      since: '2020-01-31',
+      region: '440305',
+    });
     expect(() => decodeInsuranceInfo([...records.slice(0, 4), new Uint8Array(7)])).toThrow(CardDataError);
     expect(() => decodeInsuranceInfo(records.slice(0, 4))).toThrow(CardDataError);
   });

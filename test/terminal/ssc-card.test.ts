@@ -141,7 +141,7 @@ describe('SscCard application PIN', () => {
     expect(await card.pinStatus()).toEqual({ triesLeft: 0, verified: false, blocked: true });
   });
 
-  it('uses the card\'s own try limit (6 on li-xiuying)', async () => {
+  it("uses the card's own try limit (6 on li-xiuying)", async () => {
     const { card } = await rig('li-xiuying');
     await expect(card.verifyPin('999999')).rejects.toMatchObject({ triesLeft: 5 });
   });
@@ -176,8 +176,14 @@ describe('SscCard application PIN', () => {
   it('changePin refuses a new PIN that breaks terminal policy without sending anything', async () => {
     const { card, trace } = await rig('zhang-wei');
     const before = trace.length;
-    await expect(card.changePin('123456', '123456')).rejects.toMatchObject({ code: 'NEW_PIN_REJECTED', problem: 'initial' });
-    await expect(card.changePin('123456', '12345')).rejects.toMatchObject({ code: 'NEW_PIN_REJECTED', problem: 'format' });
+    await expect(card.changePin('123456', '123456')).rejects.toMatchObject({
+      code: 'NEW_PIN_REJECTED',
+      problem: 'initial',
+    });
+    await expect(card.changePin('123456', '12345')).rejects.toMatchObject({
+      code: 'NEW_PIN_REJECTED',
+      problem: 'format',
+    });
     await expect(card.changePin('123456', '12a456')).rejects.toMatchObject({ problem: 'format' });
     expect(trace.length).toBe(before);
   });
@@ -238,16 +244,24 @@ describe('SscCard PIN-protected reads', () => {
 });
 
 describe('SscCard health writes', () => {
-  const entry = { date: '2024-05-01', icd10: 'J06.900', diagnosis: '急性上呼吸道感染', institution: '12110000400688702Q' };
+  const entry = {
+    date: '2024-05-01',
+    icd10: 'J06.900',
+    diagnosis: '急性上呼吸道感染',
+    institution: '12110000400688702Q',
+  };
 
-  it.each(['zhang-wei', 'li-xiuying'])('a hospital terminal appends medical history on %s (3DES / SM4)', async (person) => {
-    const { card } = await rig(person, { psam: HOSPITAL(), transmission: 'T=0' });
-    await unlock(card);
-    const before = await card.readMedicalHistory();
-    await card.appendMedicalHistory(entry);
-    const after = await card.readMedicalHistory();
-    expect(after).toEqual([entry, ...before]);
-  });
+  it.each(['zhang-wei', 'li-xiuying'])(
+    'a hospital terminal appends medical history on %s (3DES / SM4)',
+    async (person) => {
+      const { card } = await rig(person, { psam: HOSPITAL(), transmission: 'T=0' });
+      await unlock(card);
+      const before = await card.readMedicalHistory();
+      await card.appendMedicalHistory(entry);
+      const after = await card.readMedicalHistory();
+      expect(after).toEqual([entry, ...before]);
+    },
+  );
 
   it('a hospital terminal adds a contraindication as the newest record', async () => {
     const { card } = await rig('zhang-wei', { psam: HOSPITAL() });
@@ -264,7 +278,9 @@ describe('SscCard health writes', () => {
     await unlock(card);
     const before = await card.readMedicalHistory();
     await expect(card.appendMedicalHistory(entry)).rejects.toBeInstanceOf(SecurityStatusError);
-    await expect(card.addContraindication({ substance: 'x', reaction: 'y' })).rejects.toBeInstanceOf(SecurityStatusError);
+    await expect(card.addContraindication({ substance: 'x', reaction: 'y' })).rejects.toBeInstanceOf(
+      SecurityStatusError,
+    );
     expect(await card.readMedicalHistory()).toEqual(before);
   });
 
@@ -277,7 +293,7 @@ describe('SscCard health writes', () => {
     expect((err as AuthenticationFailedError).triesLeft).toBe(2);
   });
 
-  it('a hospital write goes out as GET CHALLENGE, EXTERNAL AUTHENTICATE, GET CHALLENGE, MAC\'d 04 DC 00 03, traced in clear', async () => {
+  it("a hospital write goes out as GET CHALLENGE, EXTERNAL AUTHENTICATE, GET CHALLENGE, MAC'd 04 DC 00 03, traced in clear", async () => {
     const { card, trace, sim } = await rig('li-xiuying', { psam: HOSPITAL() });
     await unlock(card);
     const from = trace.length;
@@ -285,7 +301,13 @@ describe('SscCard health writes', () => {
     const write = trace.slice(from);
     // EF05 card identifier (diversification input, read once), DF10, EF08, then the keyed write.
     expect(write.map((e) => e.command.name)).toEqual([
-      'READ RECORD', 'SELECT', 'SELECT', 'GET CHALLENGE', 'EXTERNAL AUTHENTICATE', 'GET CHALLENGE', 'UPDATE RECORD',
+      'READ RECORD',
+      'SELECT',
+      'SELECT',
+      'GET CHALLENGE',
+      'EXTERNAL AUTHENTICATE',
+      'GET CHALLENGE',
+      'UPDATE RECORD',
     ]);
     expect(write.every((e) => e.response?.sw === 0x9000)).toBe(true);
     const update = write[write.length - 1]!.command;
@@ -323,7 +345,7 @@ describe('SscCard health writes', () => {
     expect(sim.tree.findByDfName(SSSE_DF_NAME)?.key(SSC_KEYS.HEALTH.kid)?.triesLeft).toBe(3);
   });
 
-  it('a card whose DF10 only asks for the health key (an image from before secure messaging) takes the MAC\'d write too', async () => {
+  it("a card whose DF10 only asks for the health key (an image from before secure messaging) takes the MAC'd write too", async () => {
     const { card, sim } = await rig('zhang-wei', { psam: HOSPITAL() });
     const ef08 = sim.tree.nodeAt([0x5353, 0xdf10, 0xef08]);
     if (ef08?.kind !== 'ef') throw new Error('no DF10/EF08');
@@ -333,11 +355,15 @@ describe('SscCard health writes', () => {
     expect((await card.readMedicalHistory())[0]).toEqual(entry);
   });
 
-  it('an entry that does not fit the record is the caller\'s error, nothing is sent', async () => {
+  it("an entry that does not fit the record is the caller's error, nothing is sent", async () => {
     const { card, trace } = await rig('zhang-wei', { psam: HOSPITAL() });
     const before = trace.length;
-    await expect(card.appendMedicalHistory({ ...entry, icd10: 'TOO-LONG-CODE' })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
-    await expect(card.appendMedicalHistory({ ...entry, date: '2024-02-30' })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+    await expect(card.appendMedicalHistory({ ...entry, icd10: 'TOO-LONG-CODE' })).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT',
+    });
+    await expect(card.appendMedicalHistory({ ...entry, date: '2024-02-30' })).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT',
+    });
     expect(trace.length).toBe(before);
   });
 });

@@ -26,7 +26,10 @@ describe('traceCommand', () => {
     expect(traceCommand(fromHex('00B2032800')).p1p2).toBe('first record with tag 03, SFI 5');
     expect(traceCommand(fromHex('00DC000302AABB')).p1p2).toBe('new record 1 (cyclic), current EF');
     expect(traceCommand(fromHex('80CA9F1700'))).toMatchObject({ name: 'GET DATA', p1p2: 'tag 9F17' });
-    expect(traceCommand(fromHex('0082000308' + '00'.repeat(8)))).toMatchObject({ name: 'EXTERNAL AUTHENTICATE', p1p2: 'key 03' });
+    expect(traceCommand(fromHex('0082000308' + '00'.repeat(8)))).toMatchObject({
+      name: 'EXTERNAL AUTHENTICATE',
+      p1p2: 'key 03',
+    });
     expect(traceCommand(fromHex('00C0000010')).name).toBe('GET RESPONSE');
     expect(traceCommand(fromHex('00EE0000')).name).toBe('INS EE');
   });
@@ -53,7 +56,9 @@ describe('traceCommand', () => {
   it('masks everything after the header of bytes that are not one APDU, whatever the first INS (two joined)', () => {
     const t = traceCommand(fromHex('00A404000F7378312E73682EC9E7BBE1B1A3D5CF0020000003730519'));
     expect(t).toMatchObject({ name: 'SELECT', malformed: true, masked: true, data: MASK });
-    expect(formatTracePretty({ seq: 1, transport: 't', time: '', command: t, elapsedMs: 0 })).not.toMatch(/73 05 19|730519/);
+    expect(formatTracePretty({ seq: 1, transport: 't', time: '', command: t, elapsedMs: 0 })).not.toMatch(
+      /73 05 19|730519/,
+    );
   });
 
   it('masks the tail of a malformed PIN command too', () => {
@@ -71,7 +76,13 @@ describe('formatters', () => {
     transport: 'memory',
     time: '2025-01-01T00:00:00.000Z',
     command: traceCommand(fromHex('0020000003123456')),
-    response: { data: null, length: 0, sw: 0x63c2, swHex: '63C2', status: '63C2 2 tries left (wrong PIN or key, or a try counter query)' },
+    response: {
+      data: null,
+      length: 0,
+      sw: 0x63c2,
+      swHex: '63C2',
+      status: '63C2 2 tries left (wrong PIN or key, or a try counter query)',
+    },
     elapsedMs: 0.4,
   };
 
@@ -88,7 +99,11 @@ describe('formatters', () => {
   });
 
   it('pretty shows failures below the status-word level', () => {
-    const failed: TraceEvent = { ...event, response: undefined, error: { code: 'TIMEOUT', message: 'command timed out after 20 ms' } };
+    const failed: TraceEvent = {
+      ...event,
+      response: undefined,
+      error: { code: 'TIMEOUT', message: 'command timed out after 20 ms' },
+    };
     delete failed.response;
     expect(formatTracePretty(failed)).toContain('-> TIMEOUT: command timed out after 20 ms');
   });
@@ -179,7 +194,13 @@ describe('no trace or error ever shows a PIN (property)', () => {
   it('raw PIN commands of every kind, any class and parameters, well-formed or not', async () => {
     const pinIns = fc.constantFrom(0x20, 0x21, 0x24, 0x2c, 0x5e);
     await fc.assert(
-      fc.asyncProperty(pin6, pinIns, fc.integer({ min: 0, max: 255 }), fc.integer({ min: 0, max: 255 }), fc.integer({ min: 0, max: 255 }), fc.boolean(),
+      fc.asyncProperty(
+        pin6,
+        pinIns,
+        fc.integer({ min: 0, max: 255 }),
+        fc.integer({ min: 0, max: 255 }),
+        fc.integer({ min: 0, max: 255 }),
+        fc.boolean(),
         async (pin, ins, cla, p1, p2, malformed) => {
           const data = concatBytes(encodePinBcd(pin), encodePinBlockFormat2(pin));
           let bytes = encodeCommand({ cla: cla === 0xff ? 0 : cla, ins, p1, p2, data });
@@ -195,7 +216,8 @@ describe('no trace or error ever shows a PIN (property)', () => {
             expect(leaks(text, pin, true)).toBe(false);
             expect(text).not.toContain(spaced(encodePinBlockFormat2(pin)));
           }
-        }),
+        },
+      ),
       { numRuns: 200 },
     );
   });

@@ -27,7 +27,7 @@ describe('MemoryTransport', () => {
     expect(toHex(await t.transmit(fromHex('00A40400')))).toBe('049000');
   });
 
-  it('the card cannot alter the caller\'s command buffer', async () => {
+  it("the card cannot alter the caller's command buffer", async () => {
     const t = new MemoryTransport((c) => {
       c.fill(0xee);
       return ok();

@@ -18,7 +18,9 @@ export function checkAccess(cond: unknown, what: string, use: 'read' | 'write'):
       c.kind === 'never' ||
       (c.kind === 'pin' && typeof c.pin === 'string') ||
       ((c.kind === 'key' || c.kind === 'key-and-mac') && Number.isInteger(c.keyId)) ||
-      ((c.kind === 'pin-and-key' || c.kind === 'pin-or-key') && typeof c.pin === 'string' && Number.isInteger(c.keyId)));
+      ((c.kind === 'pin-and-key' || c.kind === 'pin-or-key') &&
+        typeof c.pin === 'string' &&
+        Number.isInteger(c.keyId)));
   if (!ok) throw new CardTreeError(`${what}: invalid access condition ${JSON.stringify(cond)}`);
   // READ commands carry no secure messaging here, so such a read condition could never be met.
   if (c.kind === 'key-and-mac' && use === 'read') {
@@ -61,7 +63,10 @@ export interface EfOptions {
   write?: AccessCondition;
 }
 
-export function checkRecordLengths(lengths: readonly number[] | undefined, what: string): readonly number[] | undefined {
+export function checkRecordLengths(
+  lengths: readonly number[] | undefined,
+  what: string,
+): readonly number[] | undefined {
   if (lengths === undefined) return undefined;
   if (!Array.isArray(lengths) || lengths.length < 1 || lengths.length > 254) {
     throw new CardTreeError(`${what}: recordLengths must be an array of 1..254 lengths`);

@@ -207,7 +207,8 @@ export class TransparentFile extends ElementaryFile {
   }
 
   override writeBinary(offset: number, bytes: Uint8Array): void {
-    if (offset > this.#data.length) throw new StatusWordError(SW.WRONG_P1P2_OFFSET, `offset ${offset} outside ${this.name}`);
+    if (offset > this.#data.length)
+      throw new StatusWordError(SW.WRONG_P1P2_OFFSET, `offset ${offset} outside ${this.name}`);
     if (offset + bytes.length > this.#data.length) {
       throw new StatusWordError(SW.WRONG_LENGTH, `${bytes.length} bytes at ${offset} overrun ${this.name}`);
     }
@@ -242,16 +243,25 @@ export abstract class RecordFile extends ElementaryFile {
       throw new CardTreeError(`${what}: recordLength must be an integer 1..255, got ${String(recordLength)}`);
     }
     if (longest !== undefined && recordLength !== longest) {
-      throw new CardTreeError(`${what}: recordLength ${recordLength} must be the longest of recordLengths (${longest})`);
+      throw new CardTreeError(
+        `${what}: recordLength ${recordLength} must be the longest of recordLengths (${longest})`,
+      );
     }
-    if (recordLengths !== undefined && options.maxRecords !== undefined && options.maxRecords !== recordLengths.length) {
-      throw new CardTreeError(`${what}: maxRecords ${options.maxRecords} must equal the number of recordLengths (${recordLengths.length})`);
+    if (
+      recordLengths !== undefined &&
+      options.maxRecords !== undefined &&
+      options.maxRecords !== recordLengths.length
+    ) {
+      throw new CardTreeError(
+        `${what}: maxRecords ${options.maxRecords} must equal the number of recordLengths (${recordLengths.length})`,
+      );
     }
     const maxRecords = options.maxRecords ?? recordLengths?.length ?? records.length;
     if (!Number.isInteger(maxRecords) || maxRecords < 1 || maxRecords > 254) {
       throw new CardTreeError(`${what}: maxRecords must be an integer 1..254, got ${String(maxRecords)}`);
     }
-    if (records.length > maxRecords) throw new CardTreeError(`${what}: ${records.length} records exceed maxRecords ${maxRecords}`);
+    if (records.length > maxRecords)
+      throw new CardTreeError(`${what}: ${records.length} records exceed maxRecords ${maxRecords}`);
     if (options.data !== undefined) throw new CardTreeError(`${what}: a record EF has no transparent data`);
     this.#recordLength = recordLength;
     this.#maxRecords = maxRecords;
@@ -319,7 +329,8 @@ export abstract class RecordFile extends ElementaryFile {
    */
   override recordProblem(bytes: Uint8Array, _recordNumber?: number): string | undefined {
     if (!(bytes instanceof Uint8Array)) return 'a record must be a Uint8Array';
-    if (bytes.length !== this.#recordLength) return `length ${bytes.length}, the record length is ${this.#recordLength}`;
+    if (bytes.length !== this.#recordLength)
+      return `length ${bytes.length}, the record length is ${this.#recordLength}`;
     return undefined;
   }
 
@@ -329,7 +340,8 @@ export abstract class RecordFile extends ElementaryFile {
   }
 
   override updateRecord(n: number, bytes: Uint8Array): void {
-    if (n < 1 || n > this.recordList.length) throw new StatusWordError(SW.RECORD_NOT_FOUND, `${this.name}: no record ${n}`);
+    if (n < 1 || n > this.recordList.length)
+      throw new StatusWordError(SW.RECORD_NOT_FOUND, `${this.name}: no record ${n}`);
     this.requireRecordShape(bytes, n);
     this.recordList[n - 1] = new Uint8Array(bytes);
     this.notifyDurableChange();
@@ -338,7 +350,8 @@ export abstract class RecordFile extends ElementaryFile {
   /** Linear files: a new last record (6A84 when full). Returns the number of the new record. */
   override appendRecord(bytes: Uint8Array): number {
     this.requireRecordShape(bytes, this.recordList.length + 1);
-    if (this.recordList.length >= this.#maxRecords) throw new StatusWordError(SW.NOT_ENOUGH_MEMORY, `${this.name} is full`);
+    if (this.recordList.length >= this.#maxRecords)
+      throw new StatusWordError(SW.NOT_ENOUGH_MEMORY, `${this.name} is full`);
     this.recordList.push(new Uint8Array(bytes));
     this.notifyDurableChange();
     return this.recordList.length;
@@ -365,7 +378,9 @@ export class LinearFixedFile extends RecordFile {
 
   constructor(options: EfOptions) {
     if (options.recordLengths !== undefined) {
-      throw new CardTreeError(`EF ${fidText(checkFid(options.fid, 'EF'))}: recordLengths is for linear-variable EFs only`);
+      throw new CardTreeError(
+        `EF ${fidText(checkFid(options.fid, 'EF'))}: recordLengths is for linear-variable EFs only`,
+      );
     }
     super({ ...options, structure: 'linear-fixed' });
   }
@@ -391,7 +406,8 @@ export class LinearVariableFile extends RecordFile {
     if (fixed !== undefined) {
       if (bytes.length !== fixed) return `length ${bytes.length}, record ${recordNumber} is ${fixed} bytes`;
     } else if (lengths !== undefined) {
-      if (!lengths.includes(bytes.length)) return `length ${bytes.length} is none of the record lengths ${lengths.join(', ')}`;
+      if (!lengths.includes(bytes.length))
+        return `length ${bytes.length} is none of the record lengths ${lengths.join(', ')}`;
     } else if (bytes.length < 1 || bytes.length > this.recordLength) {
       return `length ${bytes.length} outside 1..${this.recordLength}`;
     }
@@ -405,7 +421,8 @@ export class CyclicFile extends RecordFile {
 
   constructor(options: EfOptions) {
     const what = `EF ${fidText(checkFid(options.fid, 'EF'))}`;
-    if (options.recordLengths !== undefined) throw new CardTreeError(`${what}: recordLengths is for linear-variable EFs only`);
+    if (options.recordLengths !== undefined)
+      throw new CardTreeError(`${what}: recordLengths is for linear-variable EFs only`);
     if (options.maxRecords === undefined) throw new CardTreeError(`${what}: a cyclic EF needs maxRecords`);
     super({ ...options, structure: 'cyclic' });
   }
@@ -424,4 +441,3 @@ export class CyclicFile extends RecordFile {
     return this.appendRecord(bytes);
   }
 }
-

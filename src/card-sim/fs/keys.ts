@@ -16,13 +16,21 @@ export type CardKeyAlgorithm = CardAlgorithm | 'sm2';
  * - 'reload': the MAC of RELOAD PIN `80 5E 00 00`;
  * - 'unblock': the cryptogram and MAC of PIN UNBLOCK `84 24 00 00`;
  * - 'lifecycle': the MAC of APPLICATION BLOCK `84 1E`, APPLICATION UNBLOCK `84 18` and CARD BLOCK `84 16`;
-* - 'change': the enciphered PINs and the MAC of the issuer's PIN change script `84 5E 01 00`;
+ * - 'change': the enciphered PINs and the MAC of the issuer's PIN change script `84 5E 01 00`;
  * - 'sign': the SM2 private key of the PKI application (3.00 cards), whose public key EF 0012
  *   holds; an 'sm2' key has this usage and no other key has.
  */
 export type KeyUsage = 'external-auth' | 'internal-auth' | 'reload' | 'unblock' | 'lifecycle' | 'change' | 'sign';
 
-export const KEY_USAGES: readonly KeyUsage[] = ['external-auth', 'internal-auth', 'reload', 'unblock', 'lifecycle', 'change', 'sign'];
+export const KEY_USAGES: readonly KeyUsage[] = [
+  'external-auth',
+  'internal-auth',
+  'reload',
+  'unblock',
+  'lifecycle',
+  'change',
+  'sign',
+];
 
 export interface CardKeyOptions {
   /** Key number 0..255 (P2 of EXTERNAL/INTERNAL AUTHENTICATE); unique within its DF. */
@@ -62,8 +70,10 @@ export class CardKey {
     }
     if (!(key instanceof Uint8Array)) throw new CardTreeError(`key ${id}: key bytes must be a Uint8Array`);
     const sizes = { sm4: '16', sm2: '32', '3des': '16 or 24' } as const;
-    const okLength = algorithm === '3des' ? key.length === 16 || key.length === 24 : key.length === Number(sizes[algorithm]);
-    if (!okLength) throw new CardTreeError(`key ${id}: ${algorithm} key must be ${sizes[algorithm]} bytes, got ${key.length}`);
+    const okLength =
+      algorithm === '3des' ? key.length === 16 || key.length === 24 : key.length === Number(sizes[algorithm]);
+    if (!okLength)
+      throw new CardTreeError(`key ${id}: ${algorithm} key must be ${sizes[algorithm]} bytes, got ${key.length}`);
     if (!KEY_USAGES.includes(usage)) {
       throw new CardTreeError(`key ${id}: usage must be one of ${KEY_USAGES.join(', ')}, got ${String(usage)}`);
     }

@@ -92,7 +92,11 @@ export class DedicatedFile {
     } else {
       this.dfName = undefined;
     }
-    if (options.cryptoAlgorithm !== undefined && options.cryptoAlgorithm !== '3des' && options.cryptoAlgorithm !== 'sm4') {
+    if (
+      options.cryptoAlgorithm !== undefined &&
+      options.cryptoAlgorithm !== '3des' &&
+      options.cryptoAlgorithm !== 'sm4'
+    ) {
       throw new CardTreeError(`${what}: cryptoAlgorithm must be '3des' or 'sm4'`);
     }
     if (options.fciProprietary !== undefined && !(options.fciProprietary instanceof Uint8Array)) {
@@ -100,7 +104,8 @@ export class DedicatedFile {
     }
     for (const field of ['dataObjects', 'processingOptions'] as const) {
       const value = options[field];
-      if (value !== undefined && !(value instanceof Uint8Array)) throw new CardTreeError(`${what}: ${field} must be a Uint8Array`);
+      if (value !== undefined && !(value instanceof Uint8Array))
+        throw new CardTreeError(`${what}: ${field} must be a Uint8Array`);
     }
     if (options.zeroIvReload !== undefined && typeof options.zeroIvReload !== 'boolean') {
       throw new CardTreeError(`${what}: zeroIvReload must be true or false`);
@@ -108,15 +113,19 @@ export class DedicatedFile {
     this.cryptoAlgorithm = options.cryptoAlgorithm;
     this.fciProprietary = options.fciProprietary === undefined ? undefined : new Uint8Array(options.fciProprietary);
     this.dataObjects = options.dataObjects === undefined ? undefined : new Uint8Array(options.dataObjects);
-    this.processingOptions = options.processingOptions === undefined ? undefined : new Uint8Array(options.processingOptions);
+    this.processingOptions =
+      options.processingOptions === undefined ? undefined : new Uint8Array(options.processingOptions);
     this.zeroIvReload = options.zeroIvReload ?? false;
     this.label = options.label;
     this.parent = undefined;
     if (options.blocked !== undefined) {
       if (!APPLICATION_BLOCKS.includes(options.blocked)) {
-        throw new CardTreeError(`${what}: blocked must be one of ${APPLICATION_BLOCKS.join(', ')}, got ${String(options.blocked)}`);
+        throw new CardTreeError(
+          `${what}: blocked must be one of ${APPLICATION_BLOCKS.join(', ')}, got ${String(options.blocked)}`,
+        );
       }
-      if (this.dfName === undefined) throw new CardTreeError(`${what}: only an application (a DF with a DF name) can be blocked`);
+      if (this.dfName === undefined)
+        throw new CardTreeError(`${what}: only an application (a DF with a DF name) can be blocked`);
     }
     this.#blocked = options.blocked;
   }
@@ -218,7 +227,9 @@ export class DedicatedFile {
       throw new CardTreeError(`${this.name} already has a PIN with reference ${ref}`);
     }
     const pin = new CardPin(options, (triesLeft) =>
-      this.notifyDurableChange(triesLeft === undefined ? undefined : { kind: 'pin-tries', owner: this, pin: id, triesLeft }),
+      this.notifyDurableChange(
+        triesLeft === undefined ? undefined : { kind: 'pin-tries', owner: this, pin: id, triesLeft },
+      ),
     );
     this.#pins.push(pin);
     return pin;
@@ -366,7 +377,6 @@ export class MasterFile extends DedicatedFile {
     return dfNamed(this, name);
   }
 }
-
 
 /** The first DF at or below `df` (depth first, in tree order) whose DF name is `name`. */
 function dfNamed(df: DedicatedFile, name: Uint8Array): DedicatedFile | undefined {

@@ -149,7 +149,11 @@ export class CardContext {
       case 'pin-or-key':
         return this.#pinVerified(owner, cond.pin) || this.#keyAuthenticated(owner, cond.keyId);
       case 'key-and-mac':
-        return this.#keyAuthenticated(owner, cond.keyId) && macKey !== undefined && macKey === this.resolveKey(owner, cond.keyId);
+        return (
+          this.#keyAuthenticated(owner, cond.keyId) &&
+          macKey !== undefined &&
+          macKey === this.resolveKey(owner, cond.keyId)
+        );
     }
   }
 
@@ -167,7 +171,10 @@ export class CardContext {
  * What `pick` finds first on `from` or, walking up, the nearest ancestor where it finds something;
  * with the DF it was found on. PINs, keys and applications are all looked up this way.
  */
-function nearest<T>(from: DedicatedFile, pick: (df: DedicatedFile) => T | undefined): { found: T; owner: DedicatedFile } | undefined {
+function nearest<T>(
+  from: DedicatedFile,
+  pick: (df: DedicatedFile) => T | undefined,
+): { found: T; owner: DedicatedFile } | undefined {
   for (let d: DedicatedFile | undefined = from; d !== undefined; d = d.parent) {
     const found = pick(d);
     if (found !== undefined) return { found, owner: d };

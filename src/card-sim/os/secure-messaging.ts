@@ -36,7 +36,8 @@ export function checkCommandMac(
     throw new StatusWordError(SW.WRONG_LENGTH, 'secure messaging data is up to 251 bytes || MAC4');
   }
   const iv = ctx.takeChallenge();
-  if (iv === undefined && challenge === 'required') throw new StatusWordError(SW.REFERENCE_DATA_NOT_USABLE, 'no challenge');
+  if (iv === undefined && challenge === 'required')
+    throw new StatusWordError(SW.REFERENCE_DATA_NOT_USABLE, 'no challenge');
   if (key.blocked) throw new StatusWordError(SW.AUTH_METHOD_BLOCKED, 'key blocked');
   const body = cmd.data.subarray(0, cmd.data.length - MAC_LENGTH);
   const mac = cmd.data.subarray(cmd.data.length - MAC_LENGTH);

@@ -29,7 +29,10 @@ export interface InsEntry {
 
 /** A table row for `ins`, its name taken from the INS catalogue (src/apdu). */
 function entry(
-  ins: number, classes: readonly number[], handler: CommandHandler, opts: { runsWhileBlocked?: true } = {},
+  ins: number,
+  classes: readonly number[],
+  handler: CommandHandler,
+  opts: { runsWhileBlocked?: true } = {},
 ): InsEntry {
   return { ins, name: insInfo(ins).name, classes, handler, ...opts };
 }

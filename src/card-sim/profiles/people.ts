@@ -51,7 +51,12 @@ const ZHANG_WEI: PersonalizationDocument = {
   },
   workRecords: [
     { employerCode: 'BJ20415', startDate: '2016-07-01', endDate: null, employerName: '北京朝阳数联科技有限公司' },
-    { employerCode: 'BJ11873', startDate: '2008-07-15', endDate: '2016-06-30', employerName: '北京市第三建筑工程有限公司' },
+    {
+      employerCode: 'BJ11873',
+      startDate: '2008-07-15',
+      endDate: '2016-06-30',
+      employerName: '北京市第三建筑工程有限公司',
+    },
   ],
   health: {
     abo: '1',
@@ -59,9 +64,7 @@ const ZHANG_WEI: PersonalizationDocument = {
     flags: {},
     warning: '',
     contraindications: [{ substance: '青霉素', reaction: '过敏性休克' }],
-    history: [
-      { date: '2016-04-02', icd10: 'K35.800', diagnosis: '急性阑尾炎', institution: '12110000400688702Q' },
-    ],
+    history: [{ date: '2016-04-02', icd10: 'K35.800', diagnosis: '急性阑尾炎', institution: '12110000400688702Q' }],
   },
   insurance: {
     pension: { status: '1', since: '2008-07-15', region: '110105' },
@@ -151,9 +154,7 @@ const WANG_YAN: PersonalizationDocument = {
     flags: { asthma: true },
     warning: '随身携带沙丁胺醇气雾剂',
     contraindications: [{ substance: '头孢曲松', reaction: '荨麻疹、呼吸困难' }],
-    history: [
-      { date: '2010-05-20', icd10: 'J45.900', diagnosis: '支气管哮喘', institution: '12440300455755633A' },
-    ],
+    history: [{ date: '2010-05-20', icd10: 'J45.900', diagnosis: '支气管哮喘', institution: '12440300455755633A' }],
   },
 };
 
@@ -192,9 +193,17 @@ const ABDURAHMAN: PersonalizationDocument = {
 
 export const SAMPLE_PEOPLE: readonly SamplePerson[] = [
   { key: 'zhang-wei', about: 'spec 2.00 (3DES), financial card, two jobs, penicillin allergy', document: ZHANG_WEI },
-  { key: 'li-xiuying', about: 'spec 3.00 (SM4), 6 PIN tries, no return to the initial PIN, chronic conditions', document: LI_XIUYING },
+  {
+    key: 'li-xiuying',
+    about: 'spec 3.00 (SM4), 6 PIN tries, no return to the initial PIN, chronic conditions',
+    document: LI_XIUYING,
+  },
   { key: 'wang-yan', about: 'spec 3.00, financial, rare GBK character 䶮 in the name, asthma', document: WANG_YAN },
-  { key: 'abdurahman', about: 'spec 2.00, long Uyghur name using the name extension (tag 4E), pacemaker', document: ABDURAHMAN },
+  {
+    key: 'abdurahman',
+    about: 'spec 2.00, long Uyghur name using the name extension (tag 4E), pacemaker',
+    document: ABDURAHMAN,
+  },
 ];
 
 /** A deep copy of sample person `key`'s personalization document. */

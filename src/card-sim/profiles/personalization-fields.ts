@@ -31,7 +31,10 @@ export function integer(min: number, max: number) {
 }
 
 export function pattern(re: RegExp, what: string) {
-  return v.pipe(text, v.regex(re, (issue) => `must be ${what}, got ${got(issue)}`));
+  return v.pipe(
+    text,
+    v.regex(re, (issue) => `must be ${what}, got ${got(issue)}`),
+  );
 }
 
 /** One of a code table's keys ('1' for A, ...). */
@@ -137,9 +140,15 @@ export function newestFirst<T>(key: keyof T & string, what: string) {
 export function listOf<S extends v.GenericSchema>(item: S, max?: number) {
   return v.pipe(
     v.array(item, (issue) => `must be an array, got ${got(issue)}`),
-    v.check((list) => max === undefined || list.length <= max, (issue) => `has ${(issue.input as unknown[]).length} entries, at most ${max} fit`),
+    v.check(
+      (list) => max === undefined || list.length <= max,
+      (issue) => `has ${(issue.input as unknown[]).length} entries, at most ${max} fit`,
+    ),
   );
 }
 
 export const ascii = (max: number, extra = '') =>
-  pattern(new RegExp(`^[0-9A-Za-z${extra}]{1,${max}}$`), `1 to ${max} ASCII letters${extra === '' ? ' or digits' : ', digits or -'}`);
+  pattern(
+    new RegExp(`^[0-9A-Za-z${extra}]{1,${max}}$`),
+    `1 to ${max} ASCII letters${extra === '' ? ' or digits' : ', digits or -'}`,
+  );

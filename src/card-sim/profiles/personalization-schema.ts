@@ -19,7 +19,14 @@ import {
   WORK_RECORD_COUNT,
   WORK_RECORD_LAYOUT,
 } from '../../records/index.js';
-import type { AboCode, HealthFlags, InsuranceParticipation, InsuranceStatusCode, InsuranceType, RhCode } from '../../records/index.js';
+import type {
+  AboCode,
+  HealthFlags,
+  InsuranceParticipation,
+  InsuranceStatusCode,
+  InsuranceType,
+  RhCode,
+} from '../../records/index.js';
 import { SSC_KEY_NAMES, isCardIdentifier } from '../../keys/index.js';
 import type { SscKeyName } from '../../keys/index.js';
 import { citizenIdBirthDate, citizenIdProblem, citizenIdSex, isRegionCode, isValidPan } from '../../records/index.js';
@@ -76,7 +83,12 @@ function pinSettings<const E extends v.ObjectEntries>(entries: E, defaults: Part
   return v.pipe(
     object(entries),
     v.rawTransform(({ dataset, addIssue, NEVER }) => {
-      const given = dataset.value as { initial?: string; tryLimit?: number; forbidReturnToInitial?: boolean; zeroIvReload?: boolean };
+      const given = dataset.value as {
+        initial?: string;
+        tryLimit?: number;
+        forbidReturnToInitial?: boolean;
+        zeroIvReload?: boolean;
+      };
       const partial: Partial<PinPolicy> = { ...defaults };
       if (given.initial !== undefined) partial.initialPin = given.initial;
       if (given.tryLimit !== undefined) partial.tryLimit = given.tryLimit;
@@ -106,7 +118,11 @@ const appPin = v.pipe(
        */
       zeroIvReload: v.optional(flag),
     },
-    { initialPin: PERSONALIZATION_DEFAULTS.appPin, tryLimit: PERSONALIZATION_DEFAULTS.appPinTryLimit, forbidReturnToInitial: false },
+    {
+      initialPin: PERSONALIZATION_DEFAULTS.appPin,
+      tryLimit: PERSONALIZATION_DEFAULTS.appPinTryLimit,
+      forbidReturnToInitial: false,
+    },
   ),
   v.transform((p) => ({
     initial: p.initialPin,
@@ -194,9 +210,13 @@ const cardShape = object({
     text,
     v.check(
       (s) => isCardIdentifier(s),
-      (issue) => `must be 16 to 32 digits, or 32 characters: region code, D156000005, serial digits, F padding; got ${got(issue)}`,
+      (issue) =>
+        `must be 16 to 32 digits, or 32 characters: region code, D156000005, serial digits, F padding; got ${got(issue)}`,
     ),
-    v.check((s) => isRegionCode(s.slice(0, 6)), 'must start with the issuing region code; its first 6 digits are not one'),
+    v.check(
+      (s) => isRegionCode(s.slice(0, 6)),
+      'must start with the issuing region code; its first 6 digits are not one',
+    ),
   ),
   /** Card type, one character. */
   type: pattern(/^[0-9A-Z]$/, 'one digit or capital letter'),
@@ -206,17 +226,16 @@ const cardShape = object({
   initializingOrg: pattern(new RegExp(`^[0-9]{1,${2 * ef05Length('initializingOrg')}}$`), '1 to 24 digits'),
   /** PAN of the bank application; required on financial cards. */
   pan: v.optional(
-    v.pipe(
-      pattern(/^[0-9]{13,19}$/, '13 to 19 digits'),
-      v.check(isValidPan, 'Luhn check digit is wrong'),
-    ),
+    v.pipe(pattern(/^[0-9]{13,19}$/, '13 to 19 digits'), v.check(isValidPan, 'Luhn check digit is wrong')),
   ),
 });
 
 export const cardSchema = v.pipe(
   cardShape,
   rule<v.InferOutput<typeof cardShape>>((card) =>
-    card.expiryDate <= card.issueDate ? { path: 'expiryDate', message: 'must be after the issue date (card.issueDate)' } : undefined,
+    card.expiryDate <= card.issueDate
+      ? { path: 'expiryDate', message: 'must be after the issue date (card.issueDate)' }
+      : undefined,
   ),
   v.transform((card) => ({ ...card, pan: card.pan ?? null })),
 );
@@ -233,13 +252,18 @@ const workRecordShape = object({
 const workRecord = v.pipe(
   workRecordShape,
   rule<v.InferOutput<typeof workRecordShape>>(({ startDate, endDate }) =>
-    endDate != null && endDate < startDate ? { path: 'endDate', message: 'is before the start date (startDate)' } : undefined,
+    endDate != null && endDate < startDate
+      ? { path: 'endDate', message: 'is before the start date (startDate)' }
+      : undefined,
   ),
   v.transform((w) => ({ ...w, endDate: w.endDate ?? null })),
 );
 
 const workRecordList = listOf(workRecord, WORK_RECORD_COUNT);
-export const workRecordsSchema = v.pipe(workRecordList, newestFirst<v.InferOutput<typeof workRecord>>('startDate', 'record'));
+export const workRecordsSchema = v.pipe(
+  workRecordList,
+  newestFirst<v.InferOutput<typeof workRecord>>('startDate', 'record'),
+);
 
 const contraindication = object({
   substance: gbkText(CONTRAINDICATION_LAYOUT.lengthOf('substance'), { required: true }),
@@ -251,7 +275,10 @@ const ICD10 = /^[A-Z][0-9]{2}(\.[0-9A-Za-z]{1,4})?$/;
 
 const historyEntry = object({
   date,
-  icd10: pattern(ICD10, `an ICD-10 code like 'J45.900' (${MEDICAL_HISTORY_LAYOUT.lengthOf('icd10')} characters at most)`),
+  icd10: pattern(
+    ICD10,
+    `an ICD-10 code like 'J45.900' (${MEDICAL_HISTORY_LAYOUT.lengthOf('icd10')} characters at most)`,
+  ),
   diagnosis: gbkText(MEDICAL_HISTORY_LAYOUT.lengthOf('diagnosis'), { required: true }),
   institution: ascii(MEDICAL_HISTORY_LAYOUT.lengthOf('institution'), '-'),
 });
@@ -262,7 +289,12 @@ const historyList = v.pipe(historyEntries, newestFirst<v.InferOutput<typeof hist
 const HEALTH_FLAG_KEYS = HEALTH_FLAGS.map((f) => f.key);
 
 const healthFlags = v.pipe(
-  object(Object.fromEntries(HEALTH_FLAG_KEYS.map((key) => [key, v.optional(flag)])) as Record<(typeof HEALTH_FLAG_KEYS)[number], v.OptionalSchema<typeof flag, undefined>>),
+  object(
+    Object.fromEntries(HEALTH_FLAG_KEYS.map((key) => [key, v.optional(flag)])) as Record<
+      (typeof HEALTH_FLAG_KEYS)[number],
+      v.OptionalSchema<typeof flag, undefined>
+    >,
+  ),
   v.transform((given): HealthFlags => {
     const flags = {} as HealthFlags;
     for (const key of HEALTH_FLAG_KEYS) flags[key] = given[key] ?? false;
@@ -307,13 +339,16 @@ const participation = v.pipe(
   object({
     status: code(INSURANCE_STATUS_CODES),
     since: v.optional(v.nullable(date)),
-    region: v.optional(v.union([v.literal(''), regionCode], (issue) => `must be a 6-digit region code, got ${got(issue)}`)),
+    region: v.optional(
+      v.union([v.literal(''), regionCode], (issue) => `must be a 6-digit region code, got ${got(issue)}`),
+    ),
   }),
   v.rawTransform(({ dataset, addIssue, NEVER }): InsuranceParticipation => {
     const { status, since, region } = dataset.value;
     if (status === '0') {
       if (since != null) fail(addIssue, dataset.value, 'since', 'must be absent when not insured');
-      else if (region !== undefined && region !== '') fail(addIssue, dataset.value, 'region', 'must be absent when not insured');
+      else if (region !== undefined && region !== '')
+        fail(addIssue, dataset.value, 'region', 'must be absent when not insured');
       else return { ...NOT_INSURED };
       return NEVER;
     }
@@ -346,7 +381,12 @@ const masterKey = pattern(/^[0-9A-Fa-f]{32}$/, '32 hex digits (a 16-byte key)');
 export const keysSchema = v.pipe(
   object({
     masters: v.optional(
-      object(Object.fromEntries(SSC_KEY_NAMES.map((name) => [name, v.optional(masterKey)])) as Record<SscKeyName, v.OptionalSchema<typeof masterKey, undefined>>),
+      object(
+        Object.fromEntries(SSC_KEY_NAMES.map((name) => [name, v.optional(masterKey)])) as Record<
+          SscKeyName,
+          v.OptionalSchema<typeof masterKey, undefined>
+        >,
+      ),
     ),
   }),
   v.transform(({ masters }): Partial<Record<SscKeyName, Uint8Array>> => {
@@ -383,10 +423,14 @@ export const personalizationSchema = v.pipe(
     const { keys, bankPin: bank, bankApplication: bankApp, ...doc } = dataset.value;
     const given = dataset.value;
     if (!doc.financial && bank !== undefined) fail(addIssue, given, 'bankPin', 'only a financial card has a bank PIN');
-    else if (!doc.financial && bankApp !== undefined) fail(addIssue, given, 'bankApplication', 'only a financial card has a bank application');
-    else if (doc.financial && doc.card.pan === null) fail(addIssue, given, 'card.pan', 'is required on a financial card');
-    else if (!doc.financial && doc.card.pan !== null) fail(addIssue, given, 'card.pan', 'only a financial card has a PAN');
-    else if (doc.card.issueDate < doc.person.birthDate) fail(addIssue, given, 'card.issueDate', 'is before the birth date (person.birthDate)');
+    else if (!doc.financial && bankApp !== undefined)
+      fail(addIssue, given, 'bankApplication', 'only a financial card has a bank application');
+    else if (doc.financial && doc.card.pan === null)
+      fail(addIssue, given, 'card.pan', 'is required on a financial card');
+    else if (!doc.financial && doc.card.pan !== null)
+      fail(addIssue, given, 'card.pan', 'only a financial card has a PAN');
+    else if (doc.card.issueDate < doc.person.birthDate)
+      fail(addIssue, given, 'card.issueDate', 'is before the birth date (person.birthDate)');
     else {
       const resolvedBank = doc.financial ? (bank ?? v.parse(bankPin, {})) : null;
       const resolvedBankApp = doc.financial ? (bankApp ?? v.parse(bankApplication, {})) : null;

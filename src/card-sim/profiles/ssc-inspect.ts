@@ -54,7 +54,10 @@ export interface SscCardReport {
    * it): 'usable', or blocked 'temporary' / 'permanent'. A new financial card's inactive bank
    * application shows as 'temporary' until the bank activates it.
    */
-  applications: { ssse: 'usable' | 'temporary' | 'permanent' | null; bank: 'usable' | 'temporary' | 'permanent' | null };
+  applications: {
+    ssse: 'usable' | 'temporary' | 'permanent' | null;
+    bank: 'usable' | 'temporary' | 'permanent' | null;
+  };
   /** Record capacity of the cyclic files (null when the file is missing). */
   capacity: { workRecords: number | null; contraindications: number | null; history: number | null };
   /** Records that could not be decoded, e.g. "SSSE/EF06 record 2: ...". */
@@ -102,7 +105,7 @@ function pinReport(owner: DedicatedFile | undefined, id: string): PinReport | nu
 }
 
 function lifecycleOf(app: DedicatedFile | undefined): 'usable' | 'temporary' | 'permanent' | null {
-  return app === undefined ? null : app.blocked ?? 'usable';
+  return app === undefined ? null : (app.blocked ?? 'usable');
 }
 
 /** Decodes every SSC record of `tree` it can find. */
@@ -128,7 +131,12 @@ export function inspectSscTree(tree: MasterFile): SscCardReport {
     return report;
   }
 
-  const readItems = <K extends string>(file: ElementaryFile | undefined, where: string, items: readonly (SscItem & { key: K })[], byTag: boolean) => {
+  const readItems = <K extends string>(
+    file: ElementaryFile | undefined,
+    where: string,
+    items: readonly (SscItem & { key: K })[],
+    byTag: boolean,
+  ) => {
     const out: Partial<Record<K, string>> = {};
     if (file === undefined) {
       problems.push(`${where}: file missing`);
@@ -138,7 +146,9 @@ export function inspectSscTree(tree: MasterFile): SscCardReport {
       const n = byTag ? file.findRecordByTag(item.tag) : item.record;
       const record = n === undefined ? undefined : file.record(n);
       if (record === undefined) {
-        problems.push(`${where}: no record for tag ${item.tag.toString(16).toUpperCase().padStart(2, '0')} (${item.key})`);
+        problems.push(
+          `${where}: no record for tag ${item.tag.toString(16).toUpperCase().padStart(2, '0')} (${item.key})`,
+        );
         continue;
       }
       try {
@@ -175,9 +185,10 @@ export function inspectSscTree(tree: MasterFile): SscCardReport {
   // Images made before the §7 items took DF03/EF05 hold the participation there.
   const df03 = df(ssse, SSC_FIDS.DF03);
   const insuranceFile = ef(df03, SSC_FIDS.DF03_INSURANCE);
-  const insurance = insuranceFile !== undefined
-    ? records(insuranceFile, 'DF03/EF08', decodeInsuranceParticipation)
-    : records(ef(df03, SSC_FIDS.DF03_EF05), 'DF03/EF05', decodeInsuranceParticipation);
+  const insurance =
+    insuranceFile !== undefined
+      ? records(insuranceFile, 'DF03/EF08', decodeInsuranceParticipation)
+      : records(ef(df03, SSC_FIDS.DF03_EF05), 'DF03/EF05', decodeInsuranceParticipation);
   INSURANCE_TYPES.forEach((t, i) => {
     const p = insurance[i];
     if (p !== undefined) report.insurance[t.key] = p;

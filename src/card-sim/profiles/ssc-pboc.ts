@@ -73,7 +73,10 @@ export function pbocApplicationOptions(): Pick<DfOptions, 'fciProprietary' | 'pr
         encodeBerTlv(0x94, Uint8Array.of(0x10, 0x01, 0x02, 0x00, 0x18, 0x01, 0x01, 0x00)),
       ),
     ),
-    dataObjects: concatBytes(encodeBerTlv(0x9f36, Uint8Array.of(0x00, 0x10)), encodeBerTlv(0x9f13, Uint8Array.of(0x00, 0x0e))),
+    dataObjects: concatBytes(
+      encodeBerTlv(0x9f36, Uint8Array.of(0x00, 0x10)),
+      encodeBerTlv(0x9f13, Uint8Array.of(0x00, 0x0e)),
+    ),
   };
 }
 
@@ -106,7 +109,32 @@ export function addPbocRecords(bank: DedicatedFile, p: ResolvedPersonalization):
       encodeBerTlv(0x5f34, Uint8Array.of(0x01)),
     ),
     template70(
-      encodeBerTlv(0x8c, Uint8Array.of(0x9f, 0x02, 0x06, 0x9f, 0x03, 0x06, 0x9f, 0x1a, 0x02, 0x95, 0x05, 0x5f, 0x2a, 0x02, 0x9a, 0x03, 0x9c, 0x01, 0x9f, 0x37, 0x04)),
+      encodeBerTlv(
+        0x8c,
+        Uint8Array.of(
+          0x9f,
+          0x02,
+          0x06,
+          0x9f,
+          0x03,
+          0x06,
+          0x9f,
+          0x1a,
+          0x02,
+          0x95,
+          0x05,
+          0x5f,
+          0x2a,
+          0x02,
+          0x9a,
+          0x03,
+          0x9c,
+          0x01,
+          0x9f,
+          0x37,
+          0x04,
+        ),
+      ),
       encodeBerTlv(0x8d, Uint8Array.of(0x8a, 0x02, 0x9f, 0x02, 0x06, 0x9f, 0x37, 0x04)),
       encodeBerTlv(0x8e, Uint8Array.of(0, 0, 0, 0, 0, 0, 0, 0, 0x42, 0x03, 0x1e, 0x03, 0x1f, 0x00)),
       encodeBerTlv(0x9f07, Uint8Array.of(0xff, 0x00)),
@@ -131,7 +159,10 @@ export function addPse(mf: MasterFile): void {
     fid: SSC_FIDS.PSE,
     dfName: PSE_DF_NAME,
     label: 'PSE',
-    fciProprietary: concatBytes(encodeBerTlv(0x88, Uint8Array.of(SSC_SFIS.PSE_DIRECTORY)), encodeBerTlv(0x5f2d, LANGUAGE_ZH)),
+    fciProprietary: concatBytes(
+      encodeBerTlv(0x88, Uint8Array.of(SSC_SFIS.PSE_DIRECTORY)),
+      encodeBerTlv(0x5f2d, LANGUAGE_ZH),
+    ),
   });
   const entry = encodeBerTlv(
     0x61,

@@ -28,11 +28,16 @@ export function applyStateDelta(state: CardState, delta: CardStateDelta): void {
   let df: DfState = state.mf;
   for (const fid of delta.df) {
     const next = df.children.find((c): c is DfState => c.type === 'df' && c.fid === fid);
-    if (next === undefined) throw new ImageFormatError('log', `a counter change names DF ${delta.df.join('/')}, which the card does not have`);
+    if (next === undefined)
+      throw new ImageFormatError(
+        'log',
+        `a counter change names DF ${delta.df.join('/')}, which the card does not have`,
+      );
     df = next;
   }
   const pin = df.pins.find((p) => p.id === delta.pin);
-  if (pin === undefined) throw new ImageFormatError('log', `a counter change names PIN ${delta.pin}, which the card does not have`);
+  if (pin === undefined)
+    throw new ImageFormatError('log', `a counter change names PIN ${delta.pin}, which the card does not have`);
   const { triesLeft } = delta;
   if (!Number.isInteger(triesLeft) || triesLeft < 0 || triesLeft > pin.record.tryLimit) {
     throw new ImageFormatError('log', 'a counter change is outside 0..tryLimit');

@@ -55,19 +55,28 @@ function hexProblem(s: string): string | undefined {
 
 export const hex = v.pipe(
   text,
-  v.check((s) => hexProblem(s) === undefined, (issue) => hexProblem(issue.input as string) ?? 'expected hex'),
+  v.check(
+    (s) => hexProblem(s) === undefined,
+    (issue) => hexProblem(issue.input as string) ?? 'expected hex',
+  ),
 );
 
 export function hexBytes(length: number) {
   return v.pipe(
     hex,
-    v.check((s) => s.length === length * 2, (issue) => `expected ${length} bytes, got ${(issue.input as string).length / 2}`),
+    v.check(
+      (s) => s.length === length * 2,
+      (issue) => `expected ${length} bytes, got ${(issue.input as string).length / 2}`,
+    ),
   );
 }
 
 export const fid = v.pipe(
   text,
-  v.check((s) => /^[0-9A-Fa-f]{4}$/.test(s), (issue) => `expected 4 hex digits, got ${kindOf(issue.input)}`),
+  v.check(
+    (s) => /^[0-9A-Fa-f]{4}$/.test(s),
+    (issue) => `expected 4 hex digits, got ${kindOf(issue.input)}`,
+  ),
 );
 
 /** A field that a state of this version does not have. */

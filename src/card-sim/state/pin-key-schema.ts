@@ -46,24 +46,27 @@ const pinRecordShape = object({ tryLimit: v.unknown(), triesLeft: v.unknown(), i
 type PinRecordShape = v.InferOutput<typeof pinRecordShape>;
 
 /** The PIN engine owns the rules of a PIN record; this schema gives it the shape and the path. */
-const pinRecord = v.pipe(pinRecordShape, v.rawTransform<PinRecordShape, PinRecord>(pinRule<PinRecordShape, PinRecord>(validatePinRecord)));
-
-const sealedPolicyShape = object(
-  {
-    initialPin: v.optional(v.never('a version 2 state keeps the initial PIN only as initialPinVerifier, never in clear')),
-    minLength: v.unknown(),
-    maxLength: v.unknown(),
-    tryLimit: v.unknown(),
-    forbidReturnToInitial: v.unknown(),
-    initialPinVerifier: verifier,
-  },
+const pinRecord = v.pipe(
+  pinRecordShape,
+  v.rawTransform<PinRecordShape, PinRecord>(pinRule<PinRecordShape, PinRecord>(validatePinRecord)),
 );
+
+const sealedPolicyShape = object({
+  initialPin: v.optional(v.never('a version 2 state keeps the initial PIN only as initialPinVerifier, never in clear')),
+  minLength: v.unknown(),
+  maxLength: v.unknown(),
+  tryLimit: v.unknown(),
+  forbidReturnToInitial: v.unknown(),
+  initialPinVerifier: verifier,
+});
 type SealedPolicyShape = v.InferOutput<typeof sealedPolicyShape>;
 
 /** Version 2: the initial PIN only as a salted verifier. */
 const sealedPolicy = v.pipe(
   sealedPolicyShape,
-  v.rawTransform<SealedPolicyShape, SealedPinPolicy>(pinRule<SealedPolicyShape, SealedPinPolicy>(validateSealedPinPolicy)),
+  v.rawTransform<SealedPolicyShape, SealedPinPolicy>(
+    pinRule<SealedPolicyShape, SealedPinPolicy>(validateSealedPinPolicy),
+  ),
 );
 
 const clearPolicyShape = looseObject({});
@@ -79,38 +82,37 @@ const clearPolicy = v.pipe(
 
 export function pinState(version: StateVersion) {
   return v.pipe(
-    object(
-      {
-        id: text,
-        reference: integer(0, 255),
-        format: oneOf(['bcd', 'iso9564-format2'] as const),
-        /** The policy with the initial PIN as a salted verifier, never in clear. */
-        policy: version >= 2 ? sealedPolicy : clearPolicy,
-        record: pinRecord,
-      },
-    ),
+    object({
+      id: text,
+      reference: integer(0, 255),
+      format: oneOf(['bcd', 'iso9564-format2'] as const),
+      /** The policy with the initial PIN as a salted verifier, never in clear. */
+      policy: version >= 2 ? sealedPolicy : clearPolicy,
+      record: pinRecord,
+    }),
     v.rawCheck(({ dataset, addIssue }) => {
       if (!dataset.typed) return;
       const { record, policy } = dataset.value;
       if (record.tryLimit !== policy.tryLimit) {
-        addIssue({ message: `differs from policy.tryLimit ${policy.tryLimit}`, path: pathBelow(dataset.value, 'record.tryLimit') });
+        addIssue({
+          message: `differs from policy.tryLimit ${policy.tryLimit}`,
+          path: pathBelow(dataset.value, 'record.tryLimit'),
+        });
       }
     }),
   );
 }
 
 export const keyState = v.pipe(
-  object(
-    {
-      id: integer(0, 255),
-      algorithm: oneOf(['3des', 'sm4', 'sm2'] as const),
-      usage: oneOf(KEY_USAGES as readonly (typeof KEY_USAGES)[number][]),
-      /** Key bytes, hex (test keys; see the project docs on key handling); an SM2 key: its private key d. */
-      key: hex,
-      tryLimit: integer(1, 15),
-      triesLeft: integer(0, 15),
-    },
-  ),
+  object({
+    id: integer(0, 255),
+    algorithm: oneOf(['3des', 'sm4', 'sm2'] as const),
+    usage: oneOf(KEY_USAGES as readonly (typeof KEY_USAGES)[number][]),
+    /** Key bytes, hex (test keys; see the project docs on key handling); an SM2 key: its private key d. */
+    key: hex,
+    tryLimit: integer(1, 15),
+    triesLeft: integer(0, 15),
+  }),
   v.forward(
     v.check(
       (key) => key.triesLeft <= key.tryLimit,

@@ -19,7 +19,11 @@ export function restoreContents(tree: MasterFile, state: CardState): boolean {
 
 /** Walks `df` and `s` together; with `dryRun` it only compares their shapes. */
 function restoreDf(df: DedicatedFile, s: DfState, dryRun: boolean): boolean {
-  if (s.pins.length !== df.pins.length || s.keys.length !== df.keys.length || s.children.length !== df.children.length) {
+  if (
+    s.pins.length !== df.pins.length ||
+    s.keys.length !== df.keys.length ||
+    s.children.length !== df.children.length
+  ) {
     return false;
   }
   if (!dryRun && df.isApplication) df.setBlockedSilently(s.applicationBlocked);

@@ -1,7 +1,21 @@
 import * as v from 'valibot';
 import { APPLICATION_BLOCKS, MF_FID } from '../fs/nodes.js';
 import { kindOf, pathBelow } from '../validation.js';
-import { ARRAY, OBJECT, fid, flag, hex, hexBytes, integer, looseObject, notIn, object, oneOf, text, type StateVersion } from './fields.js';
+import {
+  ARRAY,
+  OBJECT,
+  fid,
+  flag,
+  hex,
+  hexBytes,
+  integer,
+  looseObject,
+  notIn,
+  object,
+  oneOf,
+  text,
+  type StateVersion,
+} from './fields.js';
 import { keyState, pinState } from './pin-key-schema.js';
 
 /*
@@ -95,14 +109,12 @@ function efEntries(version: StateVersion) {
 
 function transparentEf(version: StateVersion) {
   return v.pipe(
-    object(
-      {
-        ...efEntries(version),
-        structure: v.literal('transparent'),
-        size: integer(0, 0x7fff),
-        data: hex,
-      },
-    ),
+    object({
+      ...efEntries(version),
+      structure: v.literal('transparent'),
+      size: integer(0, 0x7fff),
+      data: hex,
+    }),
     v.forward(
       v.check(
         (ef) => ef.data.length === ef.size * 2,
@@ -118,17 +130,15 @@ function transparentEf(version: StateVersion) {
 
 function recordEf(version: StateVersion) {
   return v.pipe(
-    object(
-      {
-        ...efEntries(version),
-        structure: v.picklist(RECORD_STRUCTURES),
-        recordLength: integer(1, 255),
-        maxRecords: integer(1, 254),
-        /** Linear-variable EFs with a fixed length per record position (absent otherwise). */
-        recordLengths: version >= 2 ? v.optional(v.array(integer(1, 255), ARRAY)) : notIn(version),
-        records: v.array(hex, ARRAY),
-      },
-    ),
+    object({
+      ...efEntries(version),
+      structure: v.picklist(RECORD_STRUCTURES),
+      recordLength: integer(1, 255),
+      maxRecords: integer(1, 254),
+      /** Linear-variable EFs with a fixed length per record position (absent otherwise). */
+      recordLengths: version >= 2 ? v.optional(v.array(integer(1, 255), ARRAY)) : notIn(version),
+      records: v.array(hex, ARRAY),
+    }),
     v.forward(
       v.check(
         (ef) => ef.records.length <= ef.maxRecords,
@@ -202,36 +212,32 @@ function mfState(version: StateVersion): v.GenericSchema<unknown, DfState> {
     [df, efState(version)],
     fileKindMessage,
   );
-  return object(
-    {
-      type: v.literal('df', 'expected "df"'),
-      fid: v.pipe(
-        fid,
-        v.check((s) => parseInt(s, 16) === MF_FID, 'expected "3F00"'),
-      ),
-      label: v.optional(text),
-      applicationBlocked: v.optional(v.never('the MF is not an application')),
-      dataObjects: v.optional(v.never('the MF is not an application')),
-      processingOptions: v.optional(v.never('the MF is not an application')),
-      zeroIvReload: v.optional(v.never('the MF is not an application')),
-      pins: v.array(pinState(version), ARRAY),
-      keys: v.array(keyState, ARRAY),
-      children,
-    },
-  );
+  return object({
+    type: v.literal('df', 'expected "df"'),
+    fid: v.pipe(
+      fid,
+      v.check((s) => parseInt(s, 16) === MF_FID, 'expected "3F00"'),
+    ),
+    label: v.optional(text),
+    applicationBlocked: v.optional(v.never('the MF is not an application')),
+    dataObjects: v.optional(v.never('the MF is not an application')),
+    processingOptions: v.optional(v.never('the MF is not an application')),
+    zeroIvReload: v.optional(v.never('the MF is not an application')),
+    pins: v.array(pinState(version), ARRAY),
+    keys: v.array(keyState, ARRAY),
+    children,
+  });
 }
 
-const stateV2 = object(
-  {
-    format: v.literal(CARD_STATE_FORMAT),
-    version: v.literal(CARD_STATE_VERSION),
-    /** The 8 card-specific ATR bytes, hex. */
-    atrCardBytes: hexBytes(8),
-    /** CARD BLOCK was done: the card answers every command 6A81, for good. */
-    cardBlocked: flag,
-    mf: mfState(2),
-  },
-);
+const stateV2 = object({
+  format: v.literal(CARD_STATE_FORMAT),
+  version: v.literal(CARD_STATE_VERSION),
+  /** The 8 card-specific ATR bytes, hex. */
+  atrCardBytes: hexBytes(8),
+  /** CARD BLOCK was done: the card answers every command 6A81, for good. */
+  cardBlocked: flag,
+  mf: mfState(2),
+});
 
 /**
  * The JSON form of a whole card: the file tree with its contents, PIN records (salted HMAC
@@ -243,15 +249,13 @@ export type CardState = v.InferOutput<typeof stateV2>;
 
 /** A version 1 state, migrated: policies sealed, the card not blocked. */
 const stateV1 = v.pipe(
-  object(
-    {
-      format: v.literal(CARD_STATE_FORMAT),
-      version: v.literal(1),
-      atrCardBytes: hexBytes(8),
-      cardBlocked: notIn(1),
-      mf: mfState(1),
-    },
-  ),
+  object({
+    format: v.literal(CARD_STATE_FORMAT),
+    version: v.literal(1),
+    atrCardBytes: hexBytes(8),
+    cardBlocked: notIn(1),
+    mf: mfState(1),
+  }),
   v.transform(({ atrCardBytes, mf }): CardState => ({
     format: CARD_STATE_FORMAT,
     version: CARD_STATE_VERSION,
@@ -261,17 +265,15 @@ const stateV1 = v.pipe(
   })),
 );
 
-const stateHeader = looseObject(
-  {
-    format: v.literal(CARD_STATE_FORMAT, `expected "${CARD_STATE_FORMAT}"`),
-    version: v.picklist(
-      [1, 2],
-      (issue) =>
-        `unsupported version ${typeof issue.input === 'number' ? String(issue.input) : kindOf(issue.input)} ` +
-        `(this build reads version ${CARD_STATE_VERSION} and migrates version 1)`,
-    ),
-  },
-);
+const stateHeader = looseObject({
+  format: v.literal(CARD_STATE_FORMAT, `expected "${CARD_STATE_FORMAT}"`),
+  version: v.picklist(
+    [1, 2],
+    (issue) =>
+      `unsupported version ${typeof issue.input === 'number' ? String(issue.input) : kindOf(issue.input)} ` +
+      `(this build reads version ${CARD_STATE_VERSION} and migrates version 1)`,
+  ),
+});
 
 /**
  * Any state this build reads, as a version 2 state. A state that is not an object of this format

@@ -14,7 +14,8 @@ function parseApdus(args: readonly string[]): Uint8Array[] {
   return args.map((text, i) => {
     try {
       const bytes = fromHex(text);
-      if (bytes.length < 4) throw new ApduParseError(`${bytes.length} bytes is too short for a command (at least CLA INS P1 P2)`);
+      if (bytes.length < 4)
+        throw new ApduParseError(`${bytes.length} bytes is too short for a command (at least CLA INS P1 P2)`);
       return bytes;
     } catch (err) {
       if (err instanceof SscardError) {
@@ -34,7 +35,8 @@ function runApdus(apdus: string[], opts: { card: string; trace?: boolean }): voi
     card.powerOn();
     const tracer = opts.trace === true ? new ExchangeTracer(`image ${opts.card}`) : undefined;
     const send = (command: Uint8Array): Uint8Array => card.transmit(command);
-    for (const command of commands) printExchange(command, tracer === undefined ? send(command) : tracer.exchange(command, send));
+    for (const command of commands)
+      printExchange(command, tracer === undefined ? send(command) : tracer.exchange(command, send));
   } finally {
     closeCardImage(card);
   }
@@ -68,6 +70,8 @@ export function registerApduCommand(program: Command): void {
     .argument('<hex...>', "command APDUs in hex, one per argument (spaces allowed inside quotes: '00 A4 04 00 ...')")
     .action((apdus: string[], opts: CardSourceOptions) =>
       // Without --card (or with both) the card source gives the clear "exactly one" error.
-      opts.card === undefined || opts.reader !== undefined ? runApdusOnReader(apdus, opts) : runApdus(apdus, { ...opts, card: opts.card }),
+      opts.card === undefined || opts.reader !== undefined
+        ? runApdusOnReader(apdus, opts)
+        : runApdus(apdus, { ...opts, card: opts.card }),
     );
 }

@@ -23,12 +23,16 @@ import {
   saveCardImage,
   validatePersonalization,
 } from '../../card-sim/index.js';
-import type { PersonalizationDocument, PinReport, ResolvedPersonalization, SscCardReport } from '../../card-sim/index.js';
+import type {
+  PersonalizationDocument,
+  PinReport,
+  ResolvedPersonalization,
+  SscCardReport,
+} from '../../card-sim/index.js';
 import { CliInputError } from '../errors.js';
 import { colors, printLine } from '../output.js';
 import { cardReportFromImage } from '../card-report.js';
 import { registerCardSetCommand } from './card-set.js';
-
 
 const DEFAULT_SAMPLE = 'zhang-wei';
 
@@ -45,9 +49,12 @@ function readDocumentFile(file: string): unknown {
     text = readFileSync(file, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new CliInputError(`${file}: ${code === 'ENOENT' ? 'file not found' : `cannot be read (${code ?? String(err)})`}`, {
-      cause: err,
-    });
+    throw new CliInputError(
+      `${file}: ${code === 'ENOENT' ? 'file not found' : `cannot be read (${code ?? String(err)})`}`,
+      {
+        cause: err,
+      },
+    );
   }
   try {
     return JSON.parse(text);
@@ -92,7 +99,9 @@ export function documentFor(opts: NewOptions): unknown {
     if (card !== null && typeof card === 'object') delete (card as Record<string, unknown>)['pan'];
     delete doc['bankPin'];
   } else if (opts.financial === true && (card === null || typeof card !== 'object' || !('pan' in card))) {
-    throw new CliInputError(`${what} has no bank PAN (card.pan); pick a financial sample or give one in a --from document`);
+    throw new CliInputError(
+      `${what} has no bank PAN (card.pan); pick a financial sample or give one in a --from document`,
+    );
   }
   if (opts.spec !== undefined) doc['specVersion'] = opts.spec;
   if (opts.pinTries !== undefined) {
@@ -128,7 +137,11 @@ function createImage(image: string, opts: NewOptions): void {
  * Personalizes a card from `doc` and saves it as the image `image` (the caller holds the image's
  * lock); invalid documents are errors naming the field (and the --from file).
  */
-export function saveNewCardImage(image: string, doc: unknown, opts: Pick<NewOptions, 'from' | 'transmission'>): ResolvedPersonalization {
+export function saveNewCardImage(
+  image: string,
+  doc: unknown,
+  opts: Pick<NewOptions, 'from' | 'transmission'>,
+): ResolvedPersonalization {
   let resolved: ResolvedPersonalization;
   try {
     resolved = validatePersonalization(doc);
@@ -157,7 +170,8 @@ function hexTag(tag: number): string {
 function showReport(image: string, meta: ReturnType<typeof readCardImage>, r: SscCardReport, atr: string): void {
   const c = colors();
   const head = (text: string) => printLine(c.bold(text));
-  const row = (label: string, value: string) => printLine(`  ${label.padEnd(24)} ${value === '' ? c.dim('(empty)') : value}`);
+  const row = (label: string, value: string) =>
+    printLine(`  ${label.padEnd(24)} ${value === '' ? c.dim('(empty)') : value}`);
   head(`card image ${image}`);
   row('format', `${meta.format} v${meta.version}, created ${meta.created}, saved ${meta.saved}`);
   row('ATR', atr);
@@ -227,11 +241,30 @@ export function registerCardCommands(program: Command): void {
     .command('new')
     .description('personalize a new SSC and save it as a card image (refuses to overwrite without --force)')
     .argument('<image>', 'card image file to create (JSON)')
-    .option('--financial', "add the bank application (A000000333010101) with its own PIN (default: the sample's or document's own)")
-    .option('--no-financial', 'leave the bank application out (drops the PAN and bank PIN of a financial sample or document)')
-    .addOption(new Option('--spec <version>', "spec version: 2.00 (3DES) or 3.00 (SM4) (default: the sample's or document's own)").choices(['2.00', '3.00']))
-    .option('--pin-tries <n>', "application PIN try limit, 1..15 (default: the sample's or document's own, 3 if it sets none)", parseTries)
-    .addOption(new Option('--from <document.json>', 'personalization document (JSON) instead of a sample person').conflicts('sample'))
+    .option(
+      '--financial',
+      "add the bank application (A000000333010101) with its own PIN (default: the sample's or document's own)",
+    )
+    .option(
+      '--no-financial',
+      'leave the bank application out (drops the PAN and bank PIN of a financial sample or document)',
+    )
+    .addOption(
+      new Option(
+        '--spec <version>',
+        "spec version: 2.00 (3DES) or 3.00 (SM4) (default: the sample's or document's own)",
+      ).choices(['2.00', '3.00']),
+    )
+    .option(
+      '--pin-tries <n>',
+      "application PIN try limit, 1..15 (default: the sample's or document's own, 3 if it sets none)",
+      parseTries,
+    )
+    .addOption(
+      new Option('--from <document.json>', 'personalization document (JSON) instead of a sample person').conflicts(
+        'sample',
+      ),
+    )
     .addOption(
       new Option('--sample <name>', 'sample person to personalize when no --from is given')
         .choices(SAMPLE_PEOPLE.map((p) => p.key))

@@ -75,7 +75,11 @@ async function runDemo(opts: { trace?: boolean }): Promise<void> {
   const refused = (text: string) => say(`${c.yellow('refused')}  ${text}`);
 
   printLine(c.bold('sscard demo: a pharmacy POS and a simulated social security card'));
-  printLine(c.dim(`(card in memory, sample cardholder ${DEMO_PERSON}${opts.trace === true ? '; APDU trace on stderr, PINs masked' : ''})`));
+  printLine(
+    c.dim(
+      `(card in memory, sample cardholder ${DEMO_PERSON}${opts.trace === true ? '; APDU trace on stderr, PINs masked' : ''})`,
+    ),
+  );
 
   step('Insert card');
   const reader = new MemoryTransport(buildSscCard(samplePerson(DEMO_PERSON)), { name: 'pharmacy reader' });
@@ -100,10 +104,18 @@ async function runDemo(opts: { trace?: boolean }): Promise<void> {
 
     step('Change the PIN (new PIN typed twice)');
     say(`keypad: new ${KEYPAD}, again ${KEYPAD}   (second entry mistyped)`);
-    const mismatch = await expectFailure(() => card.validateNewPin(PINS.chosen, PINS.mistyped), NewPinRejectedError, 'a mistyped new PIN');
+    const mismatch = await expectFailure(
+      () => card.validateNewPin(PINS.chosen, PINS.mistyped),
+      NewPinRejectedError,
+      'a mistyped new PIN',
+    );
     refused(`${mismatch.message}`);
     say(`keypad: new ${KEYPAD}, again ${KEYPAD}   (the initial PIN once more)`);
-    const again = await expectFailure(() => card.validateNewPin(PINS.initial, PINS.initial), NewPinRejectedError, 'the initial PIN as new PIN');
+    const again = await expectFailure(
+      () => card.validateNewPin(PINS.initial, PINS.initial),
+      NewPinRejectedError,
+      'the initial PIN as new PIN',
+    );
     refused(`${again.message}`);
     say(`keypad: new ${KEYPAD}, again ${KEYPAD}`);
     card.validateNewPin(PINS.chosen, PINS.chosen);
@@ -144,7 +156,12 @@ async function runDemo(opts: { trace?: boolean }): Promise<void> {
     }
     const drugs = [...new Set(conflicts.map((x) => x.drug))];
     if (drugs.length === 0) say(c.green('no conflicts: dispense'));
-    else say(c.red(`${drugs.length} conflicting drug${drugs.length === 1 ? '' : 's'}: do not dispense ${drugs.join(', ')}; refer to the prescriber`));
+    else
+      say(
+        c.red(
+          `${drugs.length} conflicting drug${drugs.length === 1 ? '' : 's'}: do not dispense ${drugs.join(', ')}; refer to the prescriber`,
+        ),
+      );
   } finally {
     await card.close();
   }

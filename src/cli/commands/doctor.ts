@@ -134,7 +134,10 @@ function pcscdPid(): number | null {
 }
 
 function routeFacts(): DoctorFacts['route'] {
-  const r = spawnSync('ip', ['route', 'show', 'table', 'local', `${CARD_ADDR}/32`], { encoding: 'utf8', timeout: 5000 });
+  const r = spawnSync('ip', ['route', 'show', 'table', 'local', `${CARD_ADDR}/32`], {
+    encoding: 'utf8',
+    timeout: 5000,
+  });
   if (r.error !== undefined || r.status !== 0) return null;
   return { quickack: /\bquickack 1\b/.test(r.stdout) };
 }
@@ -144,7 +147,9 @@ export async function gatherFacts(): Promise<DoctorFacts> {
   const bindings = [await bindingFacts('smartcard'), await bindingFacts('pcsclite')];
   const linux = process.platform === 'linux';
   const pid = linux ? pcscdPid() : null;
-  const pcscd = linux ? { running: pid !== null, pid, socket: existsSync(process.env['PCSCLITE_CSOCK_NAME'] ?? PCSCD_SOCKET) } : null;
+  const pcscd = linux
+    ? { running: pid !== null, pid, socket: existsSync(process.env['PCSCLITE_CSOCK_NAME'] ?? PCSCD_SOCKET) }
+    : null;
   let readers: DoctorFacts['readers'] = null;
   if (bindings[0]?.loaded === true && pcscd?.running !== false) {
     try {
@@ -157,7 +162,12 @@ export async function gatherFacts(): Promise<DoctorFacts> {
     platform: process.platform,
     node: process.versions.node,
     bindings,
-    build: { pcscHeader: existsSync(PCSC_HEADER), compiler: onPath('c++') || onPath('g++'), make: onPath('make'), python: onPath('python3') },
+    build: {
+      pcscHeader: existsSync(PCSC_HEADER),
+      compiler: onPath('c++') || onPath('g++'),
+      make: onPath('make'),
+      python: onPath('python3'),
+    },
     pcscd,
     readers,
     route: linux ? routeFacts() : null,
@@ -170,7 +180,12 @@ function nodeCheck(version: string): DoctorCheck {
   const min = NODE_MIN.join('.');
   return good
     ? { id: 'node', status: 'ok', summary: `v${version} (sscard needs ${min} or newer)` }
-    : { id: 'node', status: 'fail', summary: `v${version} is older than ${min}, which sscard needs`, fix: [`install Node.js ${min} or newer`] };
+    : {
+        id: 'node',
+        status: 'fail',
+        summary: `v${version} is older than ${min}, which sscard needs`,
+        fix: [`install Node.js ${min} or newer`],
+      };
 }
 
 function bindingCheck(b: BindingFacts, facts: DoctorFacts): DoctorCheck {
@@ -185,7 +200,8 @@ function bindingCheck(b: BindingFacts, facts: DoctorFacts): DoctorCheck {
   const apt = missing.length > 0 && facts.platform === 'linux' ? [`sudo apt-get install -y ${missing.join(' ')}`] : [];
   const pinned = `${b.name}@${PCSC_BINDING_VERSIONS[b.name]}`;
   const rebuild = b.version === null ? `npm install ${pinned}` : `npm rebuild ${b.name}`;
-  const why = b.version === null ? 'not installed' : `installed (${b.version}) but not loadable: ${b.error ?? 'unknown error'}`;
+  const why =
+    b.version === null ? 'not installed' : `installed (${b.version}) but not loadable: ${b.error ?? 'unknown error'}`;
   const headers = facts.build.pcscHeader ? '' : ` (no ${PCSC_HEADER}: it was built without libpcsclite-dev)`;
   return {
     id: b.name,
@@ -200,20 +216,35 @@ export function diagnose(facts: DoctorFacts): DoctorReport {
   const checks: DoctorCheck[] = [nodeCheck(facts.node), ...facts.bindings.map((b) => bindingCheck(b, facts))];
   const p = facts.pcscd;
   if (p === null) {
-    checks.push({ id: 'pcscd', status: 'skip', summary: `not Linux (${facts.platform}): the system's own PC/SC service is used` });
+    checks.push({
+      id: 'pcscd',
+      status: 'skip',
+      summary: `not Linux (${facts.platform}): the system's own PC/SC service is used`,
+    });
   } else if (p.running) {
-    checks.push({ id: 'pcscd', status: 'ok', summary: `running (pid ${p.pid ?? '?'})${p.socket ? '' : `, but ${PCSCD_SOCKET} is missing`}` });
+    checks.push({
+      id: 'pcscd',
+      status: 'ok',
+      summary: `running (pid ${p.pid ?? '?'})${p.socket ? '' : `, but ${PCSCD_SOCKET} is missing`}`,
+    });
   } else {
     checks.push({
       id: 'pcscd',
       status: 'fail',
       summary: 'not running: no program can reach a reader',
-      fix: ['sudo apt-get install -y pcscd libccid', 'sudo pcscd   (or: systemctl start pcscd; in an sscard checkout: scripts/pcsc-lab up)'],
+      fix: [
+        'sudo apt-get install -y pcscd libccid',
+        'sudo pcscd   (or: systemctl start pcscd; in an sscard checkout: scripts/pcsc-lab up)',
+      ],
     });
   }
   const r = facts.readers;
   if (r === null) {
-    checks.push({ id: 'readers', status: 'skip', summary: 'not listed: needs the smartcard binding and a running pcscd' });
+    checks.push({
+      id: 'readers',
+      status: 'skip',
+      summary: 'not listed: needs the smartcard binding and a running pcscd',
+    });
   } else if ('error' in r) {
     checks.push({ id: 'readers', status: 'fail', summary: `cannot be listed: ${r.error}` });
   } else if (r.list.length === 0) {
@@ -221,16 +252,27 @@ export function diagnose(facts: DoctorFacts): DoctorReport {
       id: 'readers',
       status: 'warn',
       summary: 'none: plug a reader in (pcscd without udev sees only readers present when it started)',
-      fix: ['restart pcscd after plugging the reader in', 'for simulated cards: apt-get install vsmartcard-vpcd, then restart pcscd'],
+      fix: [
+        'restart pcscd after plugging the reader in',
+        'for simulated cards: apt-get install vsmartcard-vpcd, then restart pcscd',
+      ],
     });
   } else {
     const list = r.list.map((x, i) => `${i} '${x.name}'${x.cardPresent ? ' (card)' : ''}`).join(', ');
     checks.push({ id: 'readers', status: 'ok', summary: `${r.list.length}: ${list}` });
   }
   if (facts.route === null) {
-    checks.push({ id: 'route', status: 'skip', summary: `not checked (${facts.platform === 'linux' ? 'no ip command' : 'not Linux'})` });
+    checks.push({
+      id: 'route',
+      status: 'skip',
+      summary: `not checked (${facts.platform === 'linux' ? 'no ip command' : 'not Linux'})`,
+    });
   } else if (facts.route.quickack) {
-    checks.push({ id: 'route', status: 'ok', summary: `${CARD_ADDR}/32 quickack 1: a simulated card's APDU takes well under a millisecond` });
+    checks.push({
+      id: 'route',
+      status: 'ok',
+      summary: `${CARD_ADDR}/32 quickack 1: a simulated card's APDU takes well under a millisecond`,
+    });
   } else {
     checks.push({
       id: 'route',
@@ -244,10 +286,16 @@ export function diagnose(facts: DoctorFacts): DoctorReport {
 
 function printReport(report: DoctorReport): void {
   const c = colors();
-  const tag: Record<CheckStatus, string> = { ok: c.green('ok  '), warn: c.yellow('warn'), fail: c.red('FAIL'), skip: c.dim('skip') };
+  const tag: Record<CheckStatus, string> = {
+    ok: c.green('ok  '),
+    warn: c.yellow('warn'),
+    fail: c.red('FAIL'),
+    skip: c.dim('skip'),
+  };
   for (const check of report.checks) {
     printLine(`${tag[check.status]}  ${check.id.padEnd(10)} ${check.summary}`);
-    for (const [i, step] of (check.fix ?? []).entries()) printLine(`      ${''.padEnd(10)} ${i === 0 ? 'fix:' : '    '} ${step}`);
+    for (const [i, step] of (check.fix ?? []).entries())
+      printLine(`      ${''.padEnd(10)} ${i === 0 ? 'fix:' : '    '} ${step}`);
   }
   if (report.ok) printLine(c.green('PC/SC: ready'));
 }
@@ -255,7 +303,9 @@ function printReport(report: DoctorReport): void {
 export function registerDoctorCommand(program: Command): void {
   program
     .command('doctor')
-    .description('check what PC/SC use needs (Node, the native bindings, pcscd, readers, the lab route); exit 1 if something is missing')
+    .description(
+      'check what PC/SC use needs (Node, the native bindings, pcscd, readers, the lab route); exit 1 if something is missing',
+    )
     .option('--json', 'print the checks as JSON')
     .action(async (opts: { json?: boolean }) => {
       const report = diagnose(await gatherFacts());
@@ -263,7 +313,10 @@ export function registerDoctorCommand(program: Command): void {
       else printReport(report);
       if (!report.ok) {
         const failed = report.checks.filter((c) => c.status === 'fail').map((c) => c.id);
-        throw new SscardError('PCSC_NOT_READY', `PC/SC is not ready: ${failed.join(', ')} (fixes ${opts.json === true ? 'in the report' : 'above'})`);
+        throw new SscardError(
+          'PCSC_NOT_READY',
+          `PC/SC is not ready: ${failed.join(', ')} (fixes ${opts.json === true ? 'in the report' : 'above'})`,
+        );
       }
     });
 }

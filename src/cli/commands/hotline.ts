@@ -38,7 +38,8 @@ interface HotlineOptions {
 
 function parseDays(value: string): number {
   const n = Number(value);
-  if (!/^[0-9]+$/.test(value) || n < 1 || n > MAX_SCRIPT_DAYS) throw new InvalidArgumentError(`must be a whole number of days from 1 to ${MAX_SCRIPT_DAYS}`);
+  if (!/^[0-9]+$/.test(value) || n < 1 || n > MAX_SCRIPT_DAYS)
+    throw new InvalidArgumentError(`must be a whole number of days from 1 to ${MAX_SCRIPT_DAYS}`);
   return n;
 }
 
@@ -141,16 +142,21 @@ async function readKeysFromStdin(io: CliIo): Promise<string> {
 }
 
 async function hotline(opts: HotlineOptions, io: CliIo): Promise<void> {
-  if (opts.keys !== undefined && opts.keysStdin === true) throw new CliInputError('give either --keys or --keys-stdin, not both');
+  if (opts.keys !== undefined && opts.keysStdin === true)
+    throw new CliInputError('give either --keys or --keys-stdin, not both');
   const script = opts.keysStdin === true ? await readKeysFromStdin(io) : opts.keys;
   const keys = script === undefined ? undefined : parseKeys(script);
   if (keys === undefined && io.stdin.isTTY !== true) {
-    throw new CliInputError('stdin is not a terminal: pipe the keys in with --keys-stdin, or give them with --keys "2 2 12345678# …"');
+    throw new CliInputError(
+      'stdin is not a terminal: pipe the keys in with --keys-stdin, or give them with --keys "2 2 12345678# …"',
+    );
   }
   const registry = await Registry.open(opts.db ?? defaultRegistryLocation());
   try {
     const ctx: OperationContext = { terminalId: opts.terminal, role: 'hotline', channel: 'ivr' };
-    const service = new RegistryHotlineService(registry, SoftwarePsam.withTestKeys(['PIN_CHANGE']), ctx, { scriptDays: opts.scriptDays });
+    const service = new RegistryHotlineService(registry, SoftwarePsam.withTestKeys(['PIN_CHANGE']), ctx, {
+      scriptDays: opts.scriptDays,
+    });
     const call = new HotlineCall(service, { lang: opts.lang });
     const outcome = keys === undefined ? await interactive(call, io) : await scripted(call, keys);
     printLine(colors().dim(`(call ended: ${outcome.replace(/_/g, ' ')})`));
@@ -175,6 +181,10 @@ export function registerHotlineCommand(program: Command, io: () => CliIo): void 
     .addOption(new Option('--lang <lang>', 'language the menu speaks').choices(['zh', 'en']).default('zh'))
     .addOption(registryDbOption())
     .addOption(terminalIdOption(hostTerminalId('ivr')))
-    .addOption(new Option('--script-days <n>', 'days a PIN change waits for the card to be used online').argParser(parseDays).default(DEFAULT_SCRIPT_DAYS))
+    .addOption(
+      new Option('--script-days <n>', 'days a PIN change waits for the card to be used online')
+        .argParser(parseDays)
+        .default(DEFAULT_SCRIPT_DAYS),
+    )
     .action((opts: HotlineOptions) => hotline(opts, io()));
 }

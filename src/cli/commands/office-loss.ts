@@ -3,7 +3,17 @@ import { Command, Option } from 'commander';
 import { lockCardImage, validatePersonalization } from '../../card-sim/index.js';
 import { ed25519KeyFromPem } from '../../keys/index.js';
 import { LOSS_CHANNELS, LOSS_DOCUMENTS, ROLES } from '../../office/index.js';
-import type { BankPinCheck, CardSideStep, CardStatus, LossChannel, LossDocument, LossReportInput, OperationContext, Role, Side } from '../../office/index.js';
+import type {
+  BankPinCheck,
+  CardSideStep,
+  CardStatus,
+  LossChannel,
+  LossDocument,
+  LossReportInput,
+  OperationContext,
+  Role,
+  Side,
+} from '../../office/index.js';
 import { ApplicationBlockedError, ApplicationControl, SoftwarePsam, SscCard } from '../../terminal/index.js';
 import { openCardFromOptions, withSscCard } from '../card-source.js';
 import { colors, printLine } from '../output.js';
@@ -65,7 +75,16 @@ const SIDE_NAMES: Record<Side, string> = { ssc: 'social security side', bank: 'b
 /** The terminal a loss command plays: the hotline, a window or a bank, through the matching channel. */
 function lossContext(side: Side, channel: LossChannel, opts: LossOptions): OperationContext {
   const role: Role = opts.role ?? (side === 'bank' ? 'bank' : channel === 'written' ? 'window' : 'hotline');
-  const via = opts.proxyId !== undefined ? 'proxy' : channel === 'self' ? (role === 'hotline' ? 'ivr' : 'online') : channel === 'manual' ? 'operator' : 'counter';
+  const via =
+    opts.proxyId !== undefined
+      ? 'proxy'
+      : channel === 'self'
+        ? role === 'hotline'
+          ? 'ivr'
+          : 'online'
+        : channel === 'manual'
+          ? 'operator'
+          : 'counter';
   return { terminalId: opts.terminal, role, channel: via };
 }
 
@@ -76,7 +95,8 @@ function algorithmOf(card: CardStatus): '3des' | 'sm4' {
 /** The image must be the registry's card: its EF05 card number is compared. */
 async function checkSameCard(card: SscCard, status: CardStatus, image: string): Promise<void> {
   const info = await card.readCardInfo();
-  if (info.cardNumber !== status.cardNumber) throw new CliInputError(`${image} holds card ${info.cardNumber}, not ${status.cardNumber}`);
+  if (info.cardNumber !== status.cardNumber)
+    throw new CliInputError(`${image} holds card ${info.cardNumber}, not ${status.cardNumber}`);
 }
 
 /** The bank PIN check of a written bank-side act: on the card (--card), or done by the bank's own systems. */
@@ -119,9 +139,13 @@ function unblockStep(image: string, side: Side, outcome: { result?: string }): C
         if (!(err instanceof ApplicationBlockedError)) throw err;
       }
       if (card !== undefined) await checkSameCard(card, status, image);
-      const control = card !== undefined
-        ? ApplicationControl.forCard(card, psam)
-        : ApplicationControl.forChannel(source.channel, psam, { cardIdentifier: status.cardIdentifier, algorithm: algorithmOf(status) });
+      const control =
+        card !== undefined
+          ? ApplicationControl.forCard(card, psam)
+          : ApplicationControl.forChannel(source.channel, psam, {
+              cardIdentifier: status.cardIdentifier,
+              algorithm: algorithmOf(status),
+            });
       outcome.result = await control.unblock(application);
     } finally {
       await source.close();
@@ -141,7 +165,12 @@ function lossInput(cardNumber: string, side: Side, opts: LossOptions): LossRepor
   };
 }
 
-function printStatus(card: CardStatus, opts: { json?: boolean }, line: string, extra: Record<string, unknown> = {}): void {
+function printStatus(
+  card: CardStatus,
+  opts: { json?: boolean },
+  line: string,
+  extra: Record<string, unknown> = {},
+): void {
   if (opts.json === true) printLine(JSON.stringify({ ...card, ...extra }, null, 2));
   else printLine(line);
 }
@@ -153,7 +182,11 @@ async function reportLoss(cardNumber: string, opts: LossOptions, io: CliIo): Pro
   await withRegistry(opts, async (registry) => {
     const card = await registry.reportLoss(lossContext(side, opts.channel, opts), input);
     const state = side === 'ssc' ? card.ssc : card.bank;
-    printStatus(card, opts, `${colors().green('reported')} card ${cardNumber}, ${SIDE_NAMES[side]}: ${state} (${opts.channel})`);
+    printStatus(
+      card,
+      opts,
+      `${colors().green('reported')} card ${cardNumber}, ${SIDE_NAMES[side]}: ${state} (${opts.channel})`,
+    );
   });
 }
 
@@ -168,9 +201,17 @@ async function withdrawLoss(cardNumber: string, opts: LossOptions, io: CliIo): P
     const blocked = (await registry.lossStatus(cardNumber)).applicationBlocked[side];
     const state = side === 'ssc' ? card.ssc : card.bank;
     const note =
-      chip.result === 'unblocked' ? '; the application on the card was unblocked'
-      : blocked ? '; the card\'s application is still blocked: bring the card to a window (--card) to unblock it' : '';
-    printStatus(card, opts, `${colors().green('withdrawn')} loss report of card ${cardNumber}, ${SIDE_NAMES[side]}: ${state}${note}`, { chip: chip.result ?? null });
+      chip.result === 'unblocked'
+        ? '; the application on the card was unblocked'
+        : blocked
+          ? "; the card's application is still blocked: bring the card to a window (--card) to unblock it"
+          : '';
+    printStatus(
+      card,
+      opts,
+      `${colors().green('withdrawn')} loss report of card ${cardNumber}, ${SIDE_NAMES[side]}: ${state}${note}`,
+      { chip: chip.result ?? null },
+    );
   });
 }
 
@@ -183,10 +224,15 @@ interface ReplaceOptions extends CommonOptions {
 }
 
 async function replace(cardNumber: string, opts: ReplaceOptions): Promise<void> {
-  const ctx: OperationContext = { terminalId: opts.terminal, role: 'window', channel: opts.proxyId === undefined ? 'counter' : 'proxy' };
+  const ctx: OperationContext = {
+    terminalId: opts.terminal,
+    role: 'window',
+    channel: opts.proxyId === undefined ? 'counter' : 'proxy',
+  };
   const lock = lockCardImage(opts.card);
   try {
-    if (opts.force !== true && existsSync(opts.card)) throw new CliInputError(`${opts.card} already exists; use --force to replace it`);
+    if (opts.force !== true && existsSync(opts.card))
+      throw new CliInputError(`${opts.card} already exists; use --force to replace it`);
     await withRegistry(opts, async (registry) => {
       const r = await registry.replaceCard(ctx, {
         cardNumber,
@@ -201,7 +247,9 @@ async function replace(cardNumber: string, opts: ReplaceOptions): Promise<void> 
         n,
         opts,
         `${colors().green('replaced')} card ${cardNumber} by card ${n.cardNumber} (identifier ${n.cardIdentifier}), valid ${n.issueDate} to ${n.expiryDate}; image ${opts.card}` +
-          (n.financial ? `; activate the bank application at a bank by ${addDays(n.issueDate, registry.lossSettings.bankActivationDays)}` : ''),
+          (n.financial
+            ? `; activate the bank application at a bank by ${addDays(n.issueDate, registry.lossSettings.bankActivationDays)}`
+            : ''),
         { image: opts.card, replaced: r.old.cardNumber },
       );
     });
@@ -223,13 +271,24 @@ async function activateBank(cardNumber: string, opts: ActivateOptions): Promise<
   const ctx: OperationContext = { terminalId: opts.terminal, role: 'bank', channel: 'counter' };
   const chip: { result?: string } = {};
   const cardSide: CardSideStep = (status) =>
-    withSscCard({ card: opts.card }, async (card) => {
-      await checkSameCard(card, status, opts.card);
-      chip.result = await ApplicationControl.forCard(card, SoftwarePsam.withTestKeys(['BANK_APP_CONTROL'])).unblock('bank');
-    }, { psam: SoftwarePsam.withTestKeys(['RKSSSE']) });
+    withSscCard(
+      { card: opts.card },
+      async (card) => {
+        await checkSameCard(card, status, opts.card);
+        chip.result = await ApplicationControl.forCard(card, SoftwarePsam.withTestKeys(['BANK_APP_CONTROL'])).unblock(
+          'bank',
+        );
+      },
+      { psam: SoftwarePsam.withTestKeys(['RKSSSE']) },
+    );
   await withRegistry(opts, async (registry) => {
     const card = await registry.activateBank(ctx, { cardNumber, idNumber: opts.id, cardSide });
-    printStatus(card, opts, `${colors().green('activated')} the bank application of card ${cardNumber}${chip.result === 'not_blocked' ? ' (it was already usable on the card)' : ''}`, { chip: chip.result ?? null });
+    printStatus(
+      card,
+      opts,
+      `${colors().green('activated')} the bank application of card ${cardNumber}${chip.result === 'not_blocked' ? ' (it was already usable on the card)' : ''}`,
+      { chip: chip.result ?? null },
+    );
   });
 }
 
@@ -238,12 +297,22 @@ async function reopenActivation(cardNumber: string, opts: CommonOptions & { id: 
   await withRegistry(opts, async (registry) => {
     const w = await registry.reopenBankActivation(ctx, { cardNumber, idNumber: opts.id });
     if (opts.json === true) printLine(JSON.stringify(w, null, 2));
-    else printLine(`${colors().green('re-opened')} the bank activation of card ${cardNumber}: from ${w.from} until ${w.until}`);
+    else
+      printLine(
+        `${colors().green('re-opened')} the bank activation of card ${cardNumber}: from ${w.from} until ${w.until}`,
+      );
   });
 }
 
-async function handOver(cardNumber: string, opts: CommonOptions & { id: string; date?: string; proxyId?: string }): Promise<void> {
-  const ctx: OperationContext = { terminalId: opts.terminal, role: 'window', channel: opts.proxyId === undefined ? 'counter' : 'proxy' };
+async function handOver(
+  cardNumber: string,
+  opts: CommonOptions & { id: string; date?: string; proxyId?: string },
+): Promise<void> {
+  const ctx: OperationContext = {
+    terminalId: opts.terminal,
+    role: 'window',
+    channel: opts.proxyId === undefined ? 'counter' : 'proxy',
+  };
   await withRegistry(opts, async (registry) => {
     const card = await registry.recordHandOver(ctx, {
       cardNumber,
@@ -251,7 +320,11 @@ async function handOver(cardNumber: string, opts: CommonOptions & { id: string; 
       ...(opts.date === undefined ? {} : { date: opts.date }),
       ...(opts.proxyId === undefined ? {} : { proxyIdNumber: opts.proxyId }),
     });
-    printStatus(card, opts, `${colors().green('handed over')} card ${cardNumber}${opts.date === undefined ? '' : ` on ${opts.date}`}`);
+    printStatus(
+      card,
+      opts,
+      `${colors().green('handed over')} card ${cardNumber}${opts.date === undefined ? '' : ` on ${opts.date}`}`,
+    );
   });
 }
 
@@ -260,7 +333,10 @@ async function expireLosses(opts: CommonOptions): Promise<void> {
   await withRegistry(opts, async (registry) => {
     const restored = await registry.expireTemporaryLosses(ctx);
     if (opts.json === true) printLine(JSON.stringify(restored.map((c) => c.cardNumber)));
-    else printLine(`${restored.length} temporary loss report${restored.length === 1 ? '' : 's'} lapsed${restored.length === 0 ? '' : `: ${restored.map((c) => c.cardNumber).join(', ')}`}`);
+    else
+      printLine(
+        `${restored.length} temporary loss report${restored.length === 1 ? '' : 's'} lapsed${restored.length === 0 ? '' : `: ${restored.map((c) => c.cardNumber).join(', ')}`}`,
+      );
   });
 }
 
@@ -273,14 +349,20 @@ async function lossStatus(cardNumber: string, opts: CommonOptions): Promise<void
     }
     printLine(colors().bold(`card ${cardNumber}`));
     for (const r of s.reports) {
-      const who = [r.document === null ? '' : `document ${r.document}`, r.proxyIdNumber === null ? '' : 'by proxy'].filter((x) => x !== '').join(', ');
-      printLine(`  report ${r.id}: ${SIDE_NAMES[r.side]}, ${r.channel}${who === '' ? '' : ` (${who})`}, ${r.reportedAt.toISOString()}: ${r.state}`);
+      const who = [r.document === null ? '' : `document ${r.document}`, r.proxyIdNumber === null ? '' : 'by proxy']
+        .filter((x) => x !== '')
+        .join(', ');
+      printLine(
+        `  report ${r.id}: ${SIDE_NAMES[r.side]}, ${r.channel}${who === '' ? '' : ` (${who})`}, ${r.reportedAt.toISOString()}: ${r.state}`,
+      );
     }
     if (s.reports.length === 0) printLine('  no loss reports');
     const blocked = (['ssc', 'bank'] as const).filter((side) => s.applicationBlocked[side]);
-    if (blocked.length > 0) printLine(`  blocked on the card by a terminal: ${blocked.map((side) => SIDE_NAMES[side]).join(', ')}`);
+    if (blocked.length > 0)
+      printLine(`  blocked on the card by a terminal: ${blocked.map((side) => SIDE_NAMES[side]).join(', ')}`);
     const w = s.bankActivation;
-    if (w !== null) printLine(`  bank activation window: ${w.from} to ${w.until} (day ${w.day}, ${w.open ? 'open' : 'closed'})`);
+    if (w !== null)
+      printLine(`  bank activation window: ${w.from} to ${w.until} (day ${w.day}, ${w.open ? 'open' : 'closed'})`);
   });
 }
 
@@ -289,7 +371,8 @@ async function exportBlacklist(file: string, opts: CommonOptions & { signingKey?
   let signingKey: Uint8Array | undefined;
   if (keyFile !== undefined && keyFile !== '') {
     const key = ed25519KeyFromPem(readFileSync(keyFile, 'utf8'));
-    if (key.privateKey === undefined) throw new CliInputError(`${keyFile} holds a public key; signing needs the private key`);
+    if (key.privateKey === undefined)
+      throw new CliInputError(`${keyFile} holds a public key; signing needs the private key`);
     signingKey = key.privateKey;
   }
   const ctx: OperationContext = { terminalId: opts.terminal, role: 'admin', channel: 'batch' };
@@ -298,7 +381,17 @@ async function exportBlacklist(file: string, opts: CommonOptions & { signingKey?
     const lapsed = await registry.expireTemporaryLosses(ctx);
     const signed = await registry.exportBlacklist(ctx, signingKey === undefined ? {} : { signingKey });
     writeFileSync(file, `${JSON.stringify(signed, null, 2)}\n`);
-    if (opts.json === true) printLine(JSON.stringify({ file, version: signed.version, issuedAt: signed.issuedAt, entries: signed.entries.length, keyId: signed.keyId, lapsed: lapsed.length }));
+    if (opts.json === true)
+      printLine(
+        JSON.stringify({
+          file,
+          version: signed.version,
+          issuedAt: signed.issuedAt,
+          entries: signed.entries.length,
+          keyId: signed.keyId,
+          lapsed: lapsed.length,
+        }),
+      );
     else {
       printLine(
         `${colors().green('exported')} blacklist version ${signed.version} (${signed.entries.length} entr${signed.entries.length === 1 ? 'y' : 'ies'}, ` +
@@ -312,13 +405,27 @@ function lossCommand(cmd: Command): Command {
   return common(cmd)
     .argument('<card-number>', 'card number')
     .requiredOption('--side <side>', 'ss (social security) or bank')
-    .addOption(new Option('--channel <channel>', 'self (any hour, PIN changed), manual (operator, office hours), written (window or bank)').choices([...LOSS_CHANNELS]).makeOptionMandatory())
+    .addOption(
+      new Option(
+        '--channel <channel>',
+        'self (any hour, PIN changed), manual (operator, office hours), written (window or bank)',
+      )
+        .choices([...LOSS_CHANNELS])
+        .makeOptionMandatory(),
+    )
     .option('--name <name>', "holder's name (manual)")
     .option('--id <id-number>', "holder's ID number (manual, written)")
-    .addOption(new Option('--document <kind>', "holder's document shown (written; default id)").choices([...LOSS_DOCUMENTS]))
+    .addOption(
+      new Option('--document <kind>', "holder's document shown (written; default id)").choices([...LOSS_DOCUMENTS]),
+    )
     .option('--proxy-id <id-number>', "a proxy's own ID number (written, with both IDs)")
-    .addOption(new Option('--role <role>', 'the terminal role to act as (default from side and channel)').choices([...ROLES]))
-    .option('--card <image>', 'card image: bank PIN VERIFY for a written bank-side act; with withdraw-loss, unblocks the application a POS blocked')
+    .addOption(
+      new Option('--role <role>', 'the terminal role to act as (default from side and channel)').choices([...ROLES]),
+    )
+    .option(
+      '--card <image>',
+      'card image: bank PIN VERIFY for a written bank-side act; with withdraw-loss, unblocks the application a POS blocked',
+    )
     .option('--bank-pin-checked', "written bank side without the card: the bank's own systems verified the bank PIN")
     .option('--pin-stdin', 'read the bank PIN line from stdin instead of prompting');
 }
@@ -327,11 +434,19 @@ function lossCommand(cmd: Command): Command {
 export function registerOfficeLossCommands(program: Command, io: () => CliIo): void {
   const office = program.commands.find((c) => c.name() === 'office');
   if (office === undefined) throw new Error('register the office commands before the loss commands');
-  lossCommand(office.command('report-loss').description('report one side of a card lost (self-service, manual or written)'))
-    .action((cardNumber: string, opts: LossOptions) => reportLoss(cardNumber, opts, io()));
-  lossCommand(office.command('withdraw-loss').description('withdraw a loss report when the card is found (the same checks as the report)'))
-    .action((cardNumber: string, opts: LossOptions) => withdrawLoss(cardNumber, opts, io()));
-  common(office.command('replace').description('replace a card reported lost in writing: a new card from the registry, its image written'))
+  lossCommand(
+    office.command('report-loss').description('report one side of a card lost (self-service, manual or written)'),
+  ).action((cardNumber: string, opts: LossOptions) => reportLoss(cardNumber, opts, io()));
+  lossCommand(
+    office
+      .command('withdraw-loss')
+      .description('withdraw a loss report when the card is found (the same checks as the report)'),
+  ).action((cardNumber: string, opts: LossOptions) => withdrawLoss(cardNumber, opts, io()));
+  common(
+    office
+      .command('replace')
+      .description('replace a card reported lost in writing: a new card from the registry, its image written'),
+  )
     .argument('<card-number>', 'the lost card')
     .requiredOption('--card <new.json>', 'card image file to write for the new card')
     .requiredOption('--id <id-number>', "holder's ID number")
@@ -339,29 +454,49 @@ export function registerOfficeLossCommands(program: Command, io: () => CliIo): v
     .option('--proxy-id <id-number>', "a proxy's own ID number")
     .option('--force', 'replace an existing image file')
     .action((cardNumber: string, opts: ReplaceOptions) => replace(cardNumber, opts));
-  common(office.command('activate-bank').description('activate the bank application of a new card at a bank (within 60 days)'))
+  common(
+    office
+      .command('activate-bank')
+      .description('activate the bank application of a new card at a bank (within 60 days)'),
+  )
     .argument('<card-number>', 'card number')
     .requiredOption('--card <image>', 'the card (image): APPLICATION UNBLOCK of its bank application')
     .requiredOption('--id <id-number>', "holder's ID number")
     .action((cardNumber: string, opts: ActivateOptions) => activateBank(cardNumber, opts));
-  common(office.command('reopen-activation').description('a written request at the bank branch re-opens a closed activation window'))
+  common(
+    office
+      .command('reopen-activation')
+      .description('a written request at the bank branch re-opens a closed activation window'),
+  )
     .argument('<card-number>', 'card number')
     .requiredOption('--id <id-number>', "holder's ID number")
     .action((cardNumber: string, opts: CommonOptions & { id: string }) => reopenActivation(cardNumber, opts));
-  common(office.command('hand-over').description('record the day the holder received the card (the bank activation window counts from it)'))
+  common(
+    office
+      .command('hand-over')
+      .description('record the day the holder received the card (the bank activation window counts from it)'),
+  )
     .argument('<card-number>', 'card number')
     .requiredOption('--id <id-number>', "holder's ID number")
     .option('--date <YYYY-MM-DD>', 'the day of the hand-over (default today)')
     .option('--proxy-id <id-number>', "a proxy's own ID number")
-    .action((cardNumber: string, opts: CommonOptions & { id: string; date?: string; proxyId?: string }) => handOver(cardNumber, opts));
-  common(office.command('expire-losses').description('apply the temporary-loss rule to reports past their lapse (run daily)'))
-    .action((opts: CommonOptions) => expireLosses(opts));
+    .action((cardNumber: string, opts: CommonOptions & { id: string; date?: string; proxyId?: string }) =>
+      handOver(cardNumber, opts),
+    );
+  common(
+    office
+      .command('expire-losses')
+      .description('apply the temporary-loss rule to reports past their lapse (run daily)'),
+  ).action((opts: CommonOptions) => expireLosses(opts));
   common(office.command('loss-status').description("a card's loss reports, chip blocks and bank activation window"))
     .argument('<card-number>', 'card number')
     .action((cardNumber: string, opts: CommonOptions) => lossStatus(cardNumber, opts));
   const blacklist = office.command('blacklist').description('the blacklist terminals check');
   common(blacklist.command('export').description('write the signed blacklist file offline POS terminals load'))
     .argument('<file.json>', 'file to write')
-    .option('--signing-key <private.pem>', `issuer's Ed25519 private key (default: $${BLACKLIST_SIGNING_KEY_ENV}, else the published TEST key)`)
+    .option(
+      '--signing-key <private.pem>',
+      `issuer's Ed25519 private key (default: $${BLACKLIST_SIGNING_KEY_ENV}, else the published TEST key)`,
+    )
     .action((file: string, opts: CommonOptions & { signingKey?: string }) => exportBlacklist(file, opts));
 }

@@ -23,12 +23,14 @@ interface ServeOptions {
 
 function parsePort(value: string): number {
   const n = Number(value);
-  if (!/^[0-9]+$/.test(value) || n > 65535) throw new InvalidArgumentError('must be a port number from 0 to 65535 (0: any free port)');
+  if (!/^[0-9]+$/.test(value) || n > 65535)
+    throw new InvalidArgumentError('must be a port number from 0 to 65535 (0: any free port)');
   return n;
 }
 
 function collect(value: string, previous: string[]): string[] {
-  if (!/^[A-Za-z0-9.\-[\]:]+:[0-9]+$/.test(value)) throw new InvalidArgumentError('must be host:port as browsers send it in the Host header');
+  if (!/^[A-Za-z0-9.\-[\]:]+:[0-9]+$/.test(value))
+    throw new InvalidArgumentError('must be host:port as browsers send it in the Host header');
   return [...previous, value];
 }
 
@@ -52,9 +54,13 @@ async function officeServe(opts: ServeOptions): Promise<void> {
     throw err;
   }
   if (!isLoopback(opts.host) && opts.overHttps !== true) {
-    process.stderr.write('sscard: the portal speaks plain HTTP; beyond this machine, put it behind an HTTPS proxy and pass --over-https\n');
+    process.stderr.write(
+      'sscard: the portal speaks plain HTTP; beyond this machine, put it behind an HTTPS proxy and pass --over-https\n',
+    );
   }
-  printLine(`portal listening on ${running.url} (registry ${registry.location}, ${registry.backend})${running.portal.lossReporting ? '' : '; self-service loss reporting not available'}`);
+  printLine(
+    `portal listening on ${running.url} (registry ${registry.location}, ${registry.backend})${running.portal.lossReporting ? '' : '; self-service loss reporting not available'}`,
+  );
   await new Promise<void>((resolve) => {
     const stop = () => {
       process.off('SIGINT', stop);
@@ -72,13 +78,26 @@ async function officeServe(opts: ServeOptions): Promise<void> {
 export function registerOfficeServeCommand(office: Command): void {
   office
     .command('serve')
-    .description('serve the self-service portal: sign in with the query password, card status and history, change or reset the password')
+    .description(
+      'serve the self-service portal: sign in with the query password, card status and history, change or reset the password',
+    )
     .addOption(registryDbOption())
     .addOption(new Option('--host <address>', 'address to listen on').default('127.0.0.1'))
-    .addOption(new Option('--port <n>', 'port to listen on (0: any free port)').default(DEFAULT_PORTAL_PORT).argParser(parsePort))
+    .addOption(
+      new Option('--port <n>', 'port to listen on (0: any free port)')
+        .default(DEFAULT_PORTAL_PORT)
+        .argParser(parsePort),
+    )
     .addOption(terminalIdOption(hostTerminalId('portal')))
-    .addOption(new Option('--allow-host <host:port>', 'another Host header value to answer (repeatable)').default([]).argParser(collect))
+    .addOption(
+      new Option('--allow-host <host:port>', 'another Host header value to answer (repeatable)')
+        .default([])
+        .argParser(collect),
+    )
     .option('--over-https', 'browsers reach the portal through an HTTPS proxy (Secure cookie, HSTS)')
-    .option('--trust-proxy', 'take the client address from X-Forwarded-For (rate limits; only behind a proxy that sets it)')
+    .option(
+      '--trust-proxy',
+      'take the client address from X-Forwarded-For (rate limits; only behind a proxy that sets it)',
+    )
     .action((opts: ServeOptions) => officeServe(opts));
 }

@@ -23,7 +23,8 @@ type DbOptions = RegistryDbOptions;
 
 function parseLimit(value: string): number {
   const n = Number(value);
-  if (!/^[0-9]+$/.test(value) || n < 1 || n > 100_000) throw new InvalidArgumentError('must be a whole number from 1 to 100000');
+  if (!/^[0-9]+$/.test(value) || n < 1 || n > 100_000)
+    throw new InvalidArgumentError('must be a whole number from 1 to 100000');
   return n;
 }
 
@@ -95,13 +96,15 @@ interface IssueOptions extends DbOptions, NewCardOptions {
 }
 
 async function officeIssue(opts: IssueOptions): Promise<void> {
-  if ((opts.sample === undefined) === (opts.from === undefined)) throw new CliInputError('office issue needs one of --sample NAME or --from person.json');
+  if ((opts.sample === undefined) === (opts.from === undefined))
+    throw new CliInputError('office issue needs one of --sample NAME or --from person.json');
   const doc = documentFor(opts);
   const ctx: OperationContext = { terminalId: opts.terminal, role: 'admin', channel: 'cli' };
   // The image is locked and checked first, so a card is never recorded without a place for its image.
   const lock = lockCardImage(opts.card);
   try {
-    if (opts.force !== true && existsSync(opts.card)) throw new CliInputError(`${opts.card} already exists; use --force to replace it`);
+    if (opts.force !== true && existsSync(opts.card))
+      throw new CliInputError(`${opts.card} already exists; use --force to replace it`);
     await withRegistry(opts, async (registry) => {
       // The card simulator's full check runs inside the issue, on the document with its numbers.
       const issued = await registry.issueCard(ctx, { document: doc, validate: (d) => void validatePersonalization(d) });
@@ -123,7 +126,9 @@ async function officeIssue(opts: IssueOptions): Promise<void> {
 }
 
 export function registerOfficeCommands(program: Command): void {
-  const office = program.command('office').description("the issuer's back office registry (persons, cards, personalizations, history)");
+  const office = program
+    .command('office')
+    .description("the issuer's back office registry (persons, cards, personalizations, history)");
   office
     .command('init')
     .description('create the registry, or bring its schema up to date')
@@ -138,16 +143,20 @@ export function registerOfficeCommands(program: Command): void {
     .action((cardNumber: string, opts: DbOptions & { json?: boolean }) => officeStatus(cardNumber, opts));
   office
     .command('history')
-    .description("every operation recorded for a card, refusals included, oldest first")
+    .description('every operation recorded for a card, refusals included, oldest first')
     .argument('<card-number>', 'card number')
     .addOption(registryDbOption())
     .option('--limit <n>', 'at most n entries', parseLimit)
     .option('--json', 'print the entries as JSON')
-    .action((cardNumber: string, opts: DbOptions & { json?: boolean; limit?: number }) => officeHistory(cardNumber, opts));
+    .action((cardNumber: string, opts: DbOptions & { json?: boolean; limit?: number }) =>
+      officeHistory(cardNumber, opts),
+    );
   addNewCardOptions(
     office
       .command('issue')
-      .description('issue a new card: record it in the registry (new card number and identifier) and write its card image'),
+      .description(
+        'issue a new card: record it in the registry (new card number and identifier) and write its card image',
+      ),
   )
     .addOption(terminalIdOption(hostTerminalId('cli')))
     .addOption(registryDbOption())

@@ -27,13 +27,19 @@ interface PinOptions extends CardSourceOptions, BlacklistCliOptions {
 /** The same error, with what the cardholder should do next; the card's status word stays the cause. */
 function explainPinFailure(error: unknown, what: string): unknown {
   if (error instanceof PinIncorrectError) {
-    return new SscardError('PIN_INCORRECT', `wrong ${what}: ${error.triesLeft} ${error.triesLeft === 1 ? 'try' : 'tries'} left`, {
-      cause: error,
-    });
+    return new SscardError(
+      'PIN_INCORRECT',
+      `wrong ${what}: ${error.triesLeft} ${error.triesLeft === 1 ? 'try' : 'tries'} left`,
+      {
+        cause: error,
+      },
+    );
   }
   if (error instanceof PinBlockedError) {
     const how = error.justBlocked ? `wrong ${what}; the PIN is now blocked` : 'the PIN is blocked';
-    return new SscardError('PIN_BLOCKED', `${how}: only the issuer can reset or unblock it, at a service window`, { cause: error });
+    return new SscardError('PIN_BLOCKED', `${how}: only the issuer can reset or unblock it, at a service window`, {
+      cause: error,
+    });
   }
   return error;
 }
@@ -66,25 +72,31 @@ async function verify(opts: PinOptions, io: CliIo): Promise<void> {
   // The command reports whether the PIN is right, so the terminal's initial-PIN refusal is off
   // here; the initial PIN is reported as a note instead. A listed card is refused when it is
   // opened, before the PIN is asked for (--blacklist, --db).
-  await withBlacklist(opts, (blacklist) => withSscCard(
-    opts,
-    async (card) => {
-      // Asked once the card is open, so a missing image or card is reported before anyone types.
-      const [pin = ''] = await readPins(['PIN: '], opts.pinStdin === true, io);
-      checkPinFormat(pin, 'PIN');
-      try {
-        await card.verifyPin(pin);
-      } catch (error) {
-        throw explainPinFailure(error, 'PIN');
-      }
-      const c = colors();
-      printLine(c.green('PIN correct'));
-      if (card.initialPinInEffect) {
-        printLine(c.yellow('note: this is still the initial PIN; POS terminals refuse it until it is changed (sscard pin change)'));
-      }
-    },
-    { ...blacklist, refuseInitialPin: false },
-  ));
+  await withBlacklist(opts, (blacklist) =>
+    withSscCard(
+      opts,
+      async (card) => {
+        // Asked once the card is open, so a missing image or card is reported before anyone types.
+        const [pin = ''] = await readPins(['PIN: '], opts.pinStdin === true, io);
+        checkPinFormat(pin, 'PIN');
+        try {
+          await card.verifyPin(pin);
+        } catch (error) {
+          throw explainPinFailure(error, 'PIN');
+        }
+        const c = colors();
+        printLine(c.green('PIN correct'));
+        if (card.initialPinInEffect) {
+          printLine(
+            c.yellow(
+              'note: this is still the initial PIN; POS terminals refuse it until it is changed (sscard pin change)',
+            ),
+          );
+        }
+      },
+      { ...blacklist, refuseInitialPin: false },
+    ),
+  );
 }
 
 async function change(opts: PinOptions, io: CliIo): Promise<void> {
@@ -129,11 +141,15 @@ function cardOptions(cmd: Command, pinInput: boolean): Command {
 }
 
 export function registerPinCommands(program: Command, io: () => CliIo): void {
-  const pin = program.command('pin').description('verify, change or check the application PIN (never taken from the command line)');
-  addBlacklistOptions(cardOptions(
-    pin.command('verify').description('check the application PIN (a wrong PIN costs a try); 1 line with --pin-stdin'),
-    true,
-  )).action(async (opts: PinOptions, cmd: Command) => {
+  const pin = program
+    .command('pin')
+    .description('verify, change or check the application PIN (never taken from the command line)');
+  addBlacklistOptions(
+    cardOptions(
+      pin.command('verify').description('check the application PIN (a wrong PIN costs a try); 1 line with --pin-stdin'),
+      true,
+    ),
+  ).action(async (opts: PinOptions, cmd: Command) => {
     refusePinArgument(opts, cmd.args);
     await verify(opts, io());
   });

@@ -33,7 +33,9 @@ function outcomeText(outcome: ScriptOutcome): string {
   if (outcome.result === 'applied') return 'applied';
   if (outcome.reason === 'pin_incorrect') {
     const t = (outcome as { triesLeft: number }).triesLeft;
-    return t === 0 ? 'refused by the card: wrong current PIN, the PIN is now locked' : `refused by the card: wrong current PIN, ${t} ${t === 1 ? 'try' : 'tries'} left`;
+    return t === 0
+      ? 'refused by the card: wrong current PIN, the PIN is now locked'
+      : `refused by the card: wrong current PIN, ${t} ${t === 1 ? 'try' : 'tries'} left`;
   }
   return `refused by the card (${outcome.reason.replace(/_/g, ' ')})`;
 }
@@ -50,23 +52,36 @@ function printRun(run: ScriptRun | undefined): void {
   }
   if (run.entries.length === 0) printLine('online: no pending issuer scripts');
   for (const e of run.entries) {
-    const what = e.outcome === undefined ? c.yellow(`not sent (${e.error?.code ?? 'unknown'})`) : e.outcome.result === 'applied' ? c.green('applied') : c.red(outcomeText(e.outcome));
-    const report = e.outcome !== undefined && !e.reported ? c.yellow(` (report not recorded: ${e.error?.code ?? 'unknown'})`) : '';
+    const what =
+      e.outcome === undefined
+        ? c.yellow(`not sent (${e.error?.code ?? 'unknown'})`)
+        : e.outcome.result === 'applied'
+          ? c.green('applied')
+          : c.red(outcomeText(e.outcome));
+    const report =
+      e.outcome !== undefined && !e.reported ? c.yellow(` (report not recorded: ${e.error?.code ?? 'unknown'})`) : '';
     printLine(`issuer script ${e.id} (${e.kind.replace(/_/g, ' ')}): ${what}${report}`);
   }
 }
 
 async function pos(opts: PosOptions, io: CliIo): Promise<void> {
-  if (opts.pin !== undefined) throw new CliInputError('a PIN is never taken from the command line; use the prompt or --pin-stdin');
-  const registry = opts.db === undefined ? undefined : await Registry.open(opts.db === '' ? defaultRegistryLocation() : opts.db);
+  if (opts.pin !== undefined)
+    throw new CliInputError('a PIN is never taken from the command line; use the prompt or --pin-stdin');
+  const registry =
+    opts.db === undefined ? undefined : await Registry.open(opts.db === '' ? defaultRegistryLocation() : opts.db);
   try {
     const ctx: OperationContext = { terminalId: opts.terminal, role: 'pos', channel: 'terminal' };
-    const issuerHost = registry === undefined ? undefined : new OfficeIssuerHost(registry, SoftwarePsam.withTestKeys(['PIN_CHANGE']), ctx);
+    const issuerHost =
+      registry === undefined
+        ? undefined
+        : new OfficeIssuerHost(registry, SoftwarePsam.withTestKeys(['PIN_CHANGE']), ctx);
     await withSscCard(
       opts,
       async (card) => {
         const info = await card.readCardInfo();
-        printLine(`card ${info.cardNumber} at ${opts.terminal}${registry === undefined ? '' : ` (online: ${registry.location})`}`);
+        printLine(
+          `card ${info.cardNumber} at ${opts.terminal}${registry === undefined ? '' : ` (online: ${registry.location})`}`,
+        );
         printRun(card.issuerScripts);
         if (opts.verify !== true) return;
         const [pin = ''] = await readPins(['PIN: '], opts.pinStdin === true, io);
@@ -87,10 +102,14 @@ export function registerPosCommand(program: Command, io: () => CliIo): void {
     .option('--card <image>', 'card image file (changes are saved to it)')
     .option('--reader <name|index>', 'PC/SC reader (name, or index as `sscard readers` numbers them)')
     .option('--trace', 'print every APDU exchange to stderr (PIN data masked)')
-    .addOption(new Option('--db <url>', 'online: the registry (file:DIR or postgres://…) whose pending scripts the card gets'))
+    .addOption(
+      new Option('--db <url>', 'online: the registry (file:DIR or postgres://…) whose pending scripts the card gets'),
+    )
     .option('--verify', 'then ask for the PIN and verify it')
     .option('--pin-stdin', 'read the PIN line from stdin instead of prompting')
     .addOption(new Option('--pin <pin>').hideHelp())
-    .addOption(new Option('--terminal <id>', 'terminal id recorded in the history').default(`pos@${hostname()}`.slice(0, 64)))
+    .addOption(
+      new Option('--terminal <id>', 'terminal id recorded in the history').default(`pos@${hostname()}`.slice(0, 64)),
+    )
     .action((opts: PosOptions) => pos(opts, io()));
 }

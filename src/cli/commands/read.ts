@@ -30,7 +30,8 @@ const SEX_LABEL: Record<Cardholder['sex'], string> = { male: 'male (1)', female:
 
 function printResult(r: ReadResult): void {
   const c = colors();
-  const row = (label: string, value: string) => printLine(`  ${label.padEnd(18)} ${value === '' ? c.dim('(empty)') : value}`);
+  const row = (label: string, value: string) =>
+    printLine(`  ${label.padEnd(18)} ${value === '' ? c.dim('(empty)') : value}`);
   printLine(c.bold(r.label));
   row('ATR', r.report.atr);
   printLine(c.bold('card (SSSE/EF05)'));
@@ -53,12 +54,17 @@ function printResult(r: ReadResult): void {
 
 async function readCard(opts: ReadOptions): Promise<void> {
   const result = await withBlacklist(opts, (cardOptions) =>
-    withSscCard(opts, async (card, source): Promise<ReadResult> => {
-      const info = await card.readCardInfo();
-      const cardholder = await card.readCardholder();
-      const report = cardReportFromTerminal(source.where, toHex(card.atr), card.algorithm ?? null, info, cardholder);
-      return { label: source.label, card: info, cardholder, report };
-    }, cardOptions));
+    withSscCard(
+      opts,
+      async (card, source): Promise<ReadResult> => {
+        const info = await card.readCardInfo();
+        const cardholder = await card.readCardholder();
+        const report = cardReportFromTerminal(source.where, toHex(card.atr), card.algorithm ?? null, info, cardholder);
+        return { label: source.label, card: info, cardholder, report };
+      },
+      cardOptions,
+    ),
+  );
   if (opts.json === true) printLine(JSON.stringify(result.report, null, 2));
   else printResult(result);
 }

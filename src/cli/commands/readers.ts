@@ -21,7 +21,12 @@ import { colors, printLine } from '../output.js';
  */
 
 /** The ATR's parts a person wants to see; a malformed ATR is shown as such, not thrown. */
-export function describeAtr(atr: Uint8Array): { protocols?: string; historical?: string; cardBytes?: string; problem?: string } {
+export function describeAtr(atr: Uint8Array): {
+  protocols?: string;
+  historical?: string;
+  cardBytes?: string;
+  problem?: string;
+} {
   try {
     const parsed = parseAtr(atr);
     return {
@@ -35,7 +40,13 @@ export function describeAtr(atr: Uint8Array): { protocols?: string; historical?:
 }
 
 function readerJson(r: ReaderInfo): Record<string, unknown> {
-  const out: Record<string, unknown> = { name: r.name, cardPresent: r.cardPresent, inUse: r.inUse, exclusive: r.exclusive, mute: r.mute };
+  const out: Record<string, unknown> = {
+    name: r.name,
+    cardPresent: r.cardPresent,
+    inUse: r.inUse,
+    exclusive: r.exclusive,
+    mute: r.mute,
+  };
   if (r.atr !== undefined) out['atr'] = { hex: toHex(r.atr), ...describeAtr(r.atr) };
   return out;
 }
@@ -52,8 +63,12 @@ async function showReaders(opts: { json?: boolean }): Promise<void> {
   }
   const c = colors();
   readers.forEach((r, i) => {
-    const flags = [r.inUse ? 'in use' : '', r.exclusive ? 'exclusive' : '', r.mute ? 'mute' : ''].filter(Boolean).join(', ');
-    printLine(`${i}  ${c.bold(r.name)}: ${r.cardPresent ? c.green('card present') : 'no card'}${flags === '' ? '' : ` (${flags})`}`);
+    const flags = [r.inUse ? 'in use' : '', r.exclusive ? 'exclusive' : '', r.mute ? 'mute' : '']
+      .filter(Boolean)
+      .join(', ');
+    printLine(
+      `${i}  ${c.bold(r.name)}: ${r.cardPresent ? c.green('card present') : 'no card'}${flags === '' ? '' : ` (${flags})`}`,
+    );
     if (r.atr === undefined) return;
     printLine(`   ATR ${toHex(r.atr, { spaces: true })}`);
     const d = describeAtr(r.atr);
@@ -95,9 +110,13 @@ async function readSocialSecurityCard(reader: string, trace: boolean): Promise<C
   try {
     let card: SscCard;
     try {
-      card = await SscCard.open(transport, { timeoutMs: 3000, ...(trace ? { trace: (e) => process.stderr.write(`${formatTracePretty(e)}\n`) } : {}) });
+      card = await SscCard.open(transport, {
+        timeoutMs: 3000,
+        ...(trace ? { trace: (e) => process.stderr.write(`${formatTracePretty(e)}\n`) } : {}),
+      });
     } catch (error) {
-      if (error instanceof FileNotFoundError) return { reader, social: false, note: 'not a social security card (no SSSE application)' };
+      if (error instanceof FileNotFoundError)
+        return { reader, social: false, note: 'not a social security card (no SSSE application)' };
       throw error;
     }
     const info = await card.readCardInfo();
@@ -196,7 +215,9 @@ export function registerReaderCommands(program: Command): void {
     .action((opts: { json?: boolean }) => showReaders(opts));
   program
     .command('watch')
-    .description('print reader and card events live; read the card number and holder of each social security card that appears')
+    .description(
+      'print reader and card events live; read the card number and holder of each social security card that appears',
+    )
     .option('--timeout <seconds>', 'stop after this many seconds (default: until Ctrl-C)', parseSeconds)
     .option('--reader <name|index>', 'only this reader (name, or index as `sscard readers` numbers them)')
     .option('--json', 'one JSON object per line')

@@ -19,7 +19,11 @@ import { ExchangeTracer, colors, printExchange, printLine, printNotice, showComm
  */
 
 export class ScriptError extends SscardError {
-  constructor(code: 'SCRIPT_SYNTAX' | 'SCRIPT_MISMATCH' | 'SCRIPT_CARD_OFF', message: string, options?: { cause?: unknown }) {
+  constructor(
+    code: 'SCRIPT_SYNTAX' | 'SCRIPT_MISMATCH' | 'SCRIPT_CARD_OFF',
+    message: string,
+    options?: { cause?: unknown },
+  ) {
     super(code, message, options);
   }
 }
@@ -96,7 +100,11 @@ export function matchesResponse(pattern: ResponsePattern, response: Uint8Array):
   const actual = nibblesOf(response);
   if (pattern.tail === null) return actual.length === pattern.head.length && matchAt(actual, pattern.head, 0);
   const need = pattern.head.length + pattern.tail.length;
-  return actual.length >= need && matchAt(actual, pattern.head, 0) && matchAt(actual, pattern.tail, actual.length - pattern.tail.length);
+  return (
+    actual.length >= need &&
+    matchAt(actual, pattern.head, 0) &&
+    matchAt(actual, pattern.tail, actual.length - pattern.tail.length)
+  );
 }
 
 /** Parses a whole script first, so a syntax error anywhere stops it before the card sees anything. */
@@ -121,21 +129,32 @@ export function parseScript(text: string, file: string): ScriptStep[] {
     try {
       command = fromHex(commandText ?? '');
     } catch (err) {
-      throw new ScriptError('SCRIPT_SYNTAX', `${file}:${line}: not an APDU, reset, power-off or power-on: ${(err as Error).message}`, {
-        cause: err,
-      });
+      throw new ScriptError(
+        'SCRIPT_SYNTAX',
+        `${file}:${line}: not an APDU, reset, power-off or power-on: ${(err as Error).message}`,
+        {
+          cause: err,
+        },
+      );
     }
     if (command.length < 4) {
-      throw new ScriptError('SCRIPT_SYNTAX', `${file}:${line}: an APDU needs at least CLA INS P1 P2, got ${command.length} bytes`);
+      throw new ScriptError(
+        'SCRIPT_SYNTAX',
+        `${file}:${line}: an APDU needs at least CLA INS P1 P2, got ${command.length} bytes`,
+      );
     }
     let expect: ResponsePattern | undefined;
     if (expectText !== undefined) {
       try {
         expect = parseResponsePattern(expectText);
       } catch (err) {
-        throw new ScriptError('SCRIPT_SYNTAX', `${file}:${line}: bad expected response ${JSON.stringify(expectText.trim())}: ${(err as Error).message}`, {
-          cause: err,
-        });
+        throw new ScriptError(
+          'SCRIPT_SYNTAX',
+          `${file}:${line}: bad expected response ${JSON.stringify(expectText.trim())}: ${(err as Error).message}`,
+          {
+            cause: err,
+          },
+        );
       }
     }
     add({ line, kind: 'apdu', command, expect });
@@ -154,7 +173,10 @@ type ApduStep = Extract<ScriptStep, { kind: 'apdu' }>;
 /** An APDU line needs a powered card, on an image and on a reader alike. */
 function requirePowered(file: string, step: ApduStep, powered: boolean): void {
   if (!powered) {
-    throw new ScriptError('SCRIPT_CARD_OFF', `${file}:${step.line}: the card is powered off (add power-on before this line)`);
+    throw new ScriptError(
+      'SCRIPT_CARD_OFF',
+      `${file}:${step.line}: the card is powered off (add power-on before this line)`,
+    );
   }
 }
 
@@ -182,9 +204,13 @@ function runScript(file: string, opts: CardSourceOptions): void | Promise<void> 
     text = readFileSync(file, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new SscardError('CLI_INPUT', `${file}: ${code === 'ENOENT' ? 'file not found' : `cannot be read (${code ?? String(err)})`}`, {
-      cause: err,
-    });
+    throw new SscardError(
+      'CLI_INPUT',
+      `${file}: ${code === 'ENOENT' ? 'file not found' : `cannot be read (${code ?? String(err)})`}`,
+      {
+        cause: err,
+      },
+    );
   }
   const steps = parseScript(text, file);
   // Without --card (or with both) the card source gives the clear "exactly one" error.
@@ -200,7 +226,11 @@ function runScript(file: string, opts: CardSourceOptions): void | Promise<void> 
       if (!stepRunsOn(step, card.transmission)) continue;
       switch (step.kind) {
         case 'reset':
-          printLine(c.dim(`# line ${step.line}: ${step.cold ? 'cold' : 'warm'} reset, ATR ${toHex(card.reset(step.cold ? 'cold' : 'warm'))}`));
+          printLine(
+            c.dim(
+              `# line ${step.line}: ${step.cold ? 'cold' : 'warm'} reset, ATR ${toHex(card.reset(step.cold ? 'cold' : 'warm'))}`,
+            ),
+          );
           break;
         case 'power-off':
           card.powerOff();
@@ -240,15 +270,25 @@ async function runStepsOnReader(file: string, steps: ScriptStep[], opts: CardSou
       if (!stepRunsOn(step, source.channel.transport.protocol)) continue;
       switch (step.kind) {
         case 'reset':
-          printLine(c.dim(`# line ${step.line}: ${step.cold ? 'cold' : 'warm'} reset, ATR ${toHex(await source.channel.reset(step.cold ? 'cold' : 'warm'))}`));
+          printLine(
+            c.dim(
+              `# line ${step.line}: ${step.cold ? 'cold' : 'warm'} reset, ATR ${toHex(await source.channel.reset(step.cold ? 'cold' : 'warm'))}`,
+            ),
+          );
           powered = true;
           break;
         case 'power-off':
           powered = false;
-          printLine(c.dim(`# line ${step.line}: power-off (a PC/SC reader keeps a connected card powered: power-on is a cold reset)`));
+          printLine(
+            c.dim(
+              `# line ${step.line}: power-off (a PC/SC reader keeps a connected card powered: power-on is a cold reset)`,
+            ),
+          );
           break;
         case 'power-on':
-          printLine(c.dim(`# line ${step.line}: power-on (cold reset), ATR ${toHex(await source.channel.reset('cold'))}`));
+          printLine(
+            c.dim(`# line ${step.line}: power-on (cold reset), ATR ${toHex(await source.channel.reset('cold'))}`),
+          );
           powered = true;
           break;
         case 'apdu': {
@@ -268,7 +308,9 @@ async function runStepsOnReader(file: string, steps: ScriptStep[], opts: CardSou
 export function registerScriptCommand(program: Command): void {
   program
     .command('script')
-    .description('run an APDU script against a card image or a PC/SC reader (one APDU per line, optional "-> expected")')
+    .description(
+      'run an APDU script against a card image or a PC/SC reader (one APDU per line, optional "-> expected")',
+    )
     .argument('<file>', 'script file')
     .option('--card <image>', 'card image file')
     .option('--reader <name|index>', 'PC/SC reader (name, or index as `sscard readers` numbers them)')

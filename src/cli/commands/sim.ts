@@ -1,11 +1,6 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { SscardError, toHex } from '../../apdu/index.js';
-import {
-  VPCD_DEFAULT_HOST,
-  VPCD_DEFAULT_PORT,
-  VpcdConnection,
-  formatVpcdEvent,
-} from '../../bridge/index.js';
+import { VPCD_DEFAULT_HOST, VPCD_DEFAULT_PORT, VpcdConnection, formatVpcdEvent } from '../../bridge/index.js';
 import type { VpcdEvent } from '../../bridge/index.js';
 import { closeCardImage, openCardImage, readCardImage, saveCardImage } from '../../card-sim/index.js';
 import type { SimulatedCard } from '../../card-sim/index.js';
@@ -54,7 +49,8 @@ function parseHostPort(value: string): { host: string; port: number } {
 
 function parseSlot(value: string): number {
   const n = Number(value);
-  if (!/^\d+$/.test(value) || n >= VPCD_SLOTS) throw new InvalidArgumentError(`must be a vpcd slot, 0..${VPCD_SLOTS - 1}`);
+  if (!/^\d+$/.test(value) || n >= VPCD_SLOTS)
+    throw new InvalidArgumentError(`must be a vpcd slot, 0..${VPCD_SLOTS - 1}`);
   return n;
 }
 
@@ -86,7 +82,10 @@ interface ServedCard {
  * image keeps saying T=1.
  */
 function loadServedCard(path: string, forceT0: boolean): ServedCard {
-  const card = openCardImage(path, forceT0 ? { transmission: 'T=0', onNotice: printNotice } : { onNotice: printNotice });
+  const card = openCardImage(
+    path,
+    forceT0 ? { transmission: 'T=0', onNotice: printNotice } : { onNotice: printNotice },
+  );
   return {
     card,
     save: () => saveCardImage(path, card),
@@ -97,7 +96,9 @@ function loadServedCard(path: string, forceT0: boolean): ServedCard {
 
 function endpoint(opts: ServeOptions): { host: string; port: number } {
   if (opts.vpcd !== undefined && opts.slot !== undefined && opts.vpcd.port !== VPCD_DEFAULT_PORT + opts.slot) {
-    throw new SimServeError(`--vpcd ${opts.vpcd.host}:${opts.vpcd.port} and --slot ${opts.slot} name different readers; give one of them`);
+    throw new SimServeError(
+      `--vpcd ${opts.vpcd.host}:${opts.vpcd.port} and --slot ${opts.slot} name different readers; give one of them`,
+    );
   }
   if (opts.vpcd !== undefined) return opts.vpcd;
   return { host: VPCD_DEFAULT_HOST, port: VPCD_DEFAULT_PORT + (opts.slot ?? 0) };
@@ -153,7 +154,8 @@ async function serve(opts: ServeOptions): Promise<void> {
       if (e.type === 'disconnected' || e.type === 'connect-failed') recovering = true;
       if (e.type === 'connected') recovering = false;
       if (line !== undefined) process.stderr.write(`sscard sim: ${line}\n`);
-      if (e.type === 'attached') printLine(`card inserted${reader === undefined ? '' : ` into '${reader}'`}: pcscd is talking to it`);
+      if (e.type === 'attached')
+        printLine(`card inserted${reader === undefined ? '' : ` into '${reader}'`}: pcscd is talking to it`);
       if (e.type === 'disconnected') printLine('card out of the reader: connection to pcscd lost; reconnecting');
     });
     return connection;
@@ -205,7 +207,9 @@ async function serve(opts: ServeOptions): Promise<void> {
     if (first !== 'signal') {
       if (first !== undefined) {
         const why = first instanceof Error ? first.message : String(first);
-        throw new SimServeError(`cannot put the card into the vpcd reader at ${host}:${port}: ${why}`, { cause: first });
+        throw new SimServeError(`cannot put the card into the vpcd reader at ${host}:${port}: ${why}`, {
+          cause: first,
+        });
       }
       printLine(
         `serving ${opts.card} (spec ${served.spec ?? 'none'}, ${card.transmission}, ATR ${toHex(card.atr, { spaces: true })}) ` +
@@ -232,12 +236,31 @@ export function registerSimCommands(program: Command): void {
     .command('serve')
     .description("put a card image into a real PC/SC reader (pcscd's vsmartcard vpcd driver) until Ctrl-C / SIGTERM")
     .requiredOption('--card <image.json>', 'card image file (from `sscard card new`); saved as the card changes')
-    .option('--vpcd <host:port>', `vpcd reader address (default ${VPCD_DEFAULT_HOST}:${VPCD_DEFAULT_PORT}, slot 0)`, parseHostPort)
-    .option('--slot <n>', `vpcd slot: 0 = 'Virtual PCD 00 00' (port ${VPCD_DEFAULT_PORT}), 1 = 'Virtual PCD 00 01' (port ${VPCD_DEFAULT_PORT + 1})`, parseSlot)
+    .option(
+      '--vpcd <host:port>',
+      `vpcd reader address (default ${VPCD_DEFAULT_HOST}:${VPCD_DEFAULT_PORT}, slot 0)`,
+      parseHostPort,
+    )
+    .option(
+      '--slot <n>',
+      `vpcd slot: 0 = 'Virtual PCD 00 00' (port ${VPCD_DEFAULT_PORT}), 1 = 'Virtual PCD 00 01' (port ${VPCD_DEFAULT_PORT + 1})`,
+      parseSlot,
+    )
     .option('--t0', 'serve the card as a T=0 card (ATR offers T=0; long answers come as 61xx + GET RESPONSE)')
-    .option('--connect-timeout <seconds>', 'give up when pcscd does not accept the card within this (default 10)', parseSeconds)
+    .option(
+      '--connect-timeout <seconds>',
+      'give up when pcscd does not accept the card within this (default 10)',
+      parseSeconds,
+    )
     .option('--verbose', 'log every APDU on stderr (PIN data masked)')
-    .option('--inspect <[host:]port>', 'serve a live inspector page for the card (loopback unless a host is given; 0: any free port)', parseInspectAddress)
-    .option('--inspect-actions', 'offer developer actions on the inspector page: remove / insert, resets, tear, record edit, snapshots')
+    .option(
+      '--inspect <[host:]port>',
+      'serve a live inspector page for the card (loopback unless a host is given; 0: any free port)',
+      parseInspectAddress,
+    )
+    .option(
+      '--inspect-actions',
+      'offer developer actions on the inspector page: remove / insert, resets, tear, record edit, snapshots',
+    )
     .action((opts: ServeOptions) => serve(opts));
 }

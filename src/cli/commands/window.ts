@@ -52,7 +52,9 @@ export function testKeysFit(source: Pick<CardSource, 'simulated' | 'channel'>): 
   if (source.simulated) return true;
   try {
     const historical = parseAtr(source.channel.atr()).historical;
-    return historical.length >= SIMULATOR_HISTORICAL.length && SIMULATOR_HISTORICAL.every((b, i) => historical[i] === b);
+    return (
+      historical.length >= SIMULATOR_HISTORICAL.length && SIMULATOR_HISTORICAL.every((b, i) => historical[i] === b)
+    );
   } catch {
     return false;
   }
@@ -60,7 +62,8 @@ export function testKeysFit(source: Pick<CardSource, 'simulated' | 'channel'>): 
 
 /** A refusal as the command line reports it: one line, its reason code, exit code 1. */
 function refused(error: unknown): unknown {
-  if (error instanceof OperationRefusedError) return new SscardError(error.code, `refused: ${error.message}`, { cause: error });
+  if (error instanceof OperationRefusedError)
+    return new SscardError(error.code, `refused: ${error.message}`, { cause: error });
   return error;
 }
 
@@ -78,8 +81,15 @@ type Role = 'window' | 'bank';
  * Opens the registry and the card, checks the keys fit the card, reads the PINs the act needs
  * (after the card is open, so a missing card is reported before anyone types), runs the act.
  */
-async function act(role: Role, opts: ActOptions, io: CliIo, prompts: readonly string[], run: (desk: ServiceWindow, source: CardSource, pins: string[]) => Promise<void>): Promise<void> {
-  if (typeof opts.id !== 'string' || opts.id.trim() === '') throw new CliInputError('--id <ID number>: the ID number on the holder\'s document is required');
+async function act(
+  role: Role,
+  opts: ActOptions,
+  io: CliIo,
+  prompts: readonly string[],
+  run: (desk: ServiceWindow, source: CardSource, pins: string[]) => Promise<void>,
+): Promise<void> {
+  if (typeof opts.id !== 'string' || opts.id.trim() === '')
+    throw new CliInputError("--id <ID number>: the ID number on the holder's document is required");
   const ctx: OperationContext = { terminalId: opts.terminalId, role, channel: 'counter' };
   await withRegistry(opts, async (registry) => {
     const source = await openCardFromOptions(opts);
@@ -92,7 +102,12 @@ async function act(role: Role, opts: ActOptions, io: CliIo, prompts: readonly st
       if (prompts.length === 0 && opts.pinStdin === true) throw new CliInputError('--pin-stdin: this act takes no PIN');
       const pins = prompts.length === 0 ? [] : await readPins(prompts, opts.pinStdin === true, io);
       const psam = SoftwarePsam.withTestKeys(role === 'window' ? WINDOW_KEYS : BANK_KEYS);
-      const desk = new ServiceWindow(registry, ctx, psam, opts.resetRule === undefined ? {} : { resetPinRule: opts.resetRule });
+      const desk = new ServiceWindow(
+        registry,
+        ctx,
+        psam,
+        opts.resetRule === undefined ? {} : { resetPinRule: opts.resetRule },
+      );
       await run(desk, source, pins).catch((error: unknown) => {
         throw refused(error);
       });
@@ -120,12 +135,17 @@ interface IssueOptions extends CommonOptions, NewCardOptions {}
  * renamed into place only once the registry has recorded it, removed if it did not (so a card the
  * registry does not know is never left behind, nor an earlier image lost).
  */
-async function withImage<T>(image: string, force: boolean | undefined, fn: (makeCard: MakeCard) => Promise<T>): Promise<T> {
+async function withImage<T>(
+  image: string,
+  force: boolean | undefined,
+  fn: (makeCard: MakeCard) => Promise<T>,
+): Promise<T> {
   const lock = lockCardImage(image);
   // Staged and renamed beside the real file: an image path that is a symbolic link stays one.
   const staged = `${lock.realPath}.${process.pid}.new`;
   try {
-    if (force !== true && existsSync(image)) throw new CliInputError(`${image} already exists; use --force to replace it`);
+    if (force !== true && existsSync(image))
+      throw new CliInputError(`${image} already exists; use --force to replace it`);
     const value = await fn((document) => void saveNewCardImage(staged, document, {}));
     if (existsSync(staged)) renameSync(staged, lock.realPath);
     return value;
@@ -136,14 +156,21 @@ async function withImage<T>(image: string, force: boolean | undefined, fn: (make
 }
 
 async function windowIssue(opts: IssueOptions): Promise<void> {
-  if ((opts.sample === undefined) === (opts.from === undefined)) throw new CliInputError('window issue needs one of --sample NAME or --from person.json');
+  if ((opts.sample === undefined) === (opts.from === undefined))
+    throw new CliInputError('window issue needs one of --sample NAME or --from person.json');
   const doc = documentFor(opts);
   await withRegistry(opts, async (registry) => {
-    const desk = new ServiceWindow(registry, { terminalId: opts.terminalId, role: 'window', channel: 'counter' }, SoftwarePsam.withTestKeys(WINDOW_KEYS));
+    const desk = new ServiceWindow(
+      registry,
+      { terminalId: opts.terminalId, role: 'window', channel: 'counter' },
+      SoftwarePsam.withTestKeys(WINDOW_KEYS),
+    );
     const issued = await withImage(opts.card, opts.force, (makeCard) =>
-      desk.issueCard({ document: doc, validate: (d) => void validatePersonalization(d), makeCard }).catch((e: unknown) => {
-        throw refused(e);
-      }),
+      desk
+        .issueCard({ document: doc, validate: (d) => void validatePersonalization(d), makeCard })
+        .catch((e: unknown) => {
+          throw refused(e);
+        }),
     );
     const card = issued.card;
     printLine(
@@ -174,18 +201,35 @@ function collectSet(value: string, previous: Record<string, string> = {}): Recor
 async function windowCorrect(cardNumber: string, opts: CorrectOptions): Promise<void> {
   const reason = opts.reason ?? `corrected at the window: ${Object.keys(opts.set).join(', ')}`;
   if (opts.reader !== undefined || opts.inPlace === true) return windowCorrectInPlace(cardNumber, reason, opts);
-  if (opts.id !== undefined) throw new CliInputError('--id: only a correction written on the card (--reader, or --card with --in-place) checks the holder');
+  if (opts.id !== undefined)
+    throw new CliInputError(
+      '--id: only a correction written on the card (--reader, or --card with --in-place) checks the holder',
+    );
   await withRegistry(opts, async (registry) => {
-    const desk = new ServiceWindow(registry, { terminalId: opts.terminalId, role: 'window', channel: 'counter' }, SoftwarePsam.withTestKeys(WINDOW_KEYS));
+    const desk = new ServiceWindow(
+      registry,
+      { terminalId: opts.terminalId, role: 'window', channel: 'counter' },
+      SoftwarePsam.withTestKeys(WINDOW_KEYS),
+    );
     const correct = (makeCard?: MakeCard) =>
       desk
-        .correctCard(cardNumber, { changes: opts.set, reason, validate: (d) => void validatePersonalization(d), ...(makeCard === undefined ? {} : { makeCard }) })
+        .correctCard(cardNumber, {
+          changes: opts.set,
+          reason,
+          validate: (d) => void validatePersonalization(d),
+          ...(makeCard === undefined ? {} : { makeCard }),
+        })
         .catch((e: unknown) => {
           throw refused(e);
         });
     const version = opts.card === undefined ? await correct() : await withImage(opts.card, opts.force, correct);
-    const made = opts.card === undefined ? '; the card is to be re-made from it (--card out.json writes its image)' : `; card re-made: image ${opts.card} (application PIN initial)`;
-    printLine(`${colors().green('corrected')}: card ${cardNumber}, personalization version ${version.version} (${reason})${made}`);
+    const made =
+      opts.card === undefined
+        ? '; the card is to be re-made from it (--card out.json writes its image)'
+        : `; card re-made: image ${opts.card} (application PIN initial)`;
+    printLine(
+      `${colors().green('corrected')}: card ${cardNumber}, personalization version ${version.version} (${reason})${made}`,
+    );
   });
 }
 
@@ -194,21 +238,39 @@ async function windowCorrect(cardNumber: string, opts: CorrectOptions): Promise<
  * --in-place): the cardholder data on EF06, after the issuance key; the PINs stay.
  */
 async function windowCorrectInPlace(cardNumber: string, reason: string, opts: CorrectOptions): Promise<void> {
-  if (opts.reader === undefined && opts.card === undefined) throw new CliInputError('--in-place: give the card to write, --card <image> or --reader <name|index>');
-  if (opts.force === true) throw new CliInputError('--force: a correction in place writes the card given, it replaces no file');
-  if (typeof opts.id !== 'string' || opts.id.trim() === '') throw new CliInputError("--id <ID number>: a correction on the card checks the ID number on the holder's document");
+  if (opts.reader === undefined && opts.card === undefined)
+    throw new CliInputError('--in-place: give the card to write, --card <image> or --reader <name|index>');
+  if (opts.force === true)
+    throw new CliInputError('--force: a correction in place writes the card given, it replaces no file');
+  if (typeof opts.id !== 'string' || opts.id.trim() === '')
+    throw new CliInputError("--id <ID number>: a correction on the card checks the ID number on the holder's document");
   const idNumber = opts.id;
   await withRegistry(opts, async (registry) => {
     const source = await openCardFromOptions(opts);
     try {
-      if (!testKeysFit(source)) throw new CliInputError(`${source.label}: not a simulated card (its ATR is not the simulator's); the window holds only the project's test keys`);
-      const desk = new ServiceWindow(registry, { terminalId: opts.terminalId, role: 'window', channel: 'counter' }, SoftwarePsam.withTestKeys([...WINDOW_KEYS, 'ISSUANCE']));
+      if (!testKeysFit(source))
+        throw new CliInputError(
+          `${source.label}: not a simulated card (its ATR is not the simulator's); the window holds only the project's test keys`,
+        );
+      const desk = new ServiceWindow(
+        registry,
+        { terminalId: opts.terminalId, role: 'window', channel: 'counter' },
+        SoftwarePsam.withTestKeys([...WINDOW_KEYS, 'ISSUANCE']),
+      );
       const version = await desk
-        .correctCard(cardNumber, { changes: opts.set, reason, validate: (d) => void validatePersonalization(d), card: source.channel, idNumber })
+        .correctCard(cardNumber, {
+          changes: opts.set,
+          reason,
+          validate: (d) => void validatePersonalization(d),
+          card: source.channel,
+          idNumber,
+        })
         .catch((e: unknown) => {
           throw refused(e);
         });
-      printLine(`${colors().green('corrected')}: card ${cardNumber}, personalization version ${version.version} (${reason}); written on the card (${source.label}), its PINs unchanged`);
+      printLine(
+        `${colors().green('corrected')}: card ${cardNumber}, personalization version ${version.version} (${reason}); written on the card (${source.label}), its PINs unchanged`,
+      );
     } finally {
       await source.close();
     }
@@ -218,9 +280,7 @@ async function windowCorrectInPlace(cardNumber: string, reason: string, opts: Co
 // ---- registration --------------------------------------------------------------------------------------
 
 function common(cmd: Command, defaultTerminal: string): Command {
-  return cmd
-    .addOption(registryDbOption())
-    .addOption(terminalIdOption(defaultTerminal, '--terminal-id <id>'));
+  return cmd.addOption(registryDbOption()).addOption(terminalIdOption(defaultTerminal, '--terminal-id <id>'));
 }
 
 function actCommand(parent: Command, name: string, description: string, role: Role, pinInput: boolean): Command {
@@ -248,12 +308,20 @@ export function registerWindowCommands(program: Command, io: () => CliIo): void 
     addNewCardOptions(
       window
         .command('issue')
-        .description('issue a new card at the window: record it in the registry and write its image in the same operation'),
+        .description(
+          'issue a new card at the window: record it in the registry and write its image in the same operation',
+        ),
     ),
     'window-cli',
   ).action((opts: IssueOptions) => windowIssue(opts));
 
-  actCommand(window, 'unlock-pin', 'unlock a locked application PIN (PIN UNBLOCK; the PIN stays)', 'window', false).action(async (opts: ActOptions, cmd: Command) => {
+  actCommand(
+    window,
+    'unlock-pin',
+    'unlock a locked application PIN (PIN UNBLOCK; the PIN stays)',
+    'window',
+    false,
+  ).action(async (opts: ActOptions, cmd: Command) => {
     refusePinArgument(opts, cmd.args);
     await act('window', opts, io(), [], async (desk, source) => {
       printLine(describeAct('application PIN', await desk.unlockPin(source.channel, { idNumber: opts.id })));
@@ -267,18 +335,41 @@ export function registerWindowCommands(program: Command, io: () => CliIo): void 
     'window',
     true,
   )
-    .addOption(new Option('--reset-rule <rule>', `the region's reset rule (default ${DEFAULT_RESET_PIN_RULE})`).choices([...RESET_PIN_RULES]))
+    .addOption(
+      new Option('--reset-rule <rule>', `the region's reset rule (default ${DEFAULT_RESET_PIN_RULE})`).choices([
+        ...RESET_PIN_RULES,
+      ]),
+    )
     .action(async (opts: ActOptions, cmd: Command) => {
       refusePinArgument(opts, cmd.args);
       const initial = opts.resetRule === 'initial';
-      await act('window', opts, io(), initial ? [] : ['new PIN: ', 'new PIN again: '], async (desk, source, [newPin, again]) => {
-        const r = await desk.resetPin(source.channel, initial ? { idNumber: opts.id } : { idNumber: opts.id, newPin: newPin ?? '', newPinAgain: again ?? '' });
-        printLine(describeAct('application PIN', r));
-        printLine(initial ? 'the application PIN is the initial PIN again; the holder changes it before using the card at a terminal' : 'the application PIN is the one the holder chose');
-      });
+      await act(
+        'window',
+        opts,
+        io(),
+        initial ? [] : ['new PIN: ', 'new PIN again: '],
+        async (desk, source, [newPin, again]) => {
+          const r = await desk.resetPin(
+            source.channel,
+            initial ? { idNumber: opts.id } : { idNumber: opts.id, newPin: newPin ?? '', newPinAgain: again ?? '' },
+          );
+          printLine(describeAct('application PIN', r));
+          printLine(
+            initial
+              ? 'the application PIN is the initial PIN again; the holder changes it before using the card at a terminal'
+              : 'the application PIN is the one the holder chose',
+          );
+        },
+      );
     });
 
-  actCommand(window, 'bank-activate', 'activate the bank side of a financial card at a bank branch', 'bank', false).action(async (opts: ActOptions, cmd: Command) => {
+  actCommand(
+    window,
+    'bank-activate',
+    'activate the bank side of a financial card at a bank branch',
+    'bank',
+    false,
+  ).action(async (opts: ActOptions, cmd: Command) => {
     refusePinArgument(opts, cmd.args);
     await act('bank', opts, io(), [], async (desk, source) => {
       const card = await desk.activateBank(source.channel, { idNumber: opts.id });
@@ -286,39 +377,57 @@ export function registerWindowCommands(program: Command, io: () => CliIo): void 
     });
   });
 
-  actCommand(window, 'bank-unlock', "unlock a locked bank PIN at a bank branch: needs the holder's correct bank PIN (1 line with --pin-stdin)", 'bank', true).action(
-    async (opts: ActOptions, cmd: Command) => {
-      refusePinArgument(opts, cmd.args);
-      await act('bank', opts, io(), ['bank PIN: '], async (desk, source, [bankPin]) => {
-        printLine(describeAct('bank PIN', await desk.bankUnlock(source.channel, { idNumber: opts.id, bankPin: bankPin ?? '' })));
-      });
-    },
-  );
+  actCommand(
+    window,
+    'bank-unlock',
+    "unlock a locked bank PIN at a bank branch: needs the holder's correct bank PIN (1 line with --pin-stdin)",
+    'bank',
+    true,
+  ).action(async (opts: ActOptions, cmd: Command) => {
+    refusePinArgument(opts, cmd.args);
+    await act('bank', opts, io(), ['bank PIN: '], async (desk, source, [bankPin]) => {
+      printLine(
+        describeAct('bank PIN', await desk.bankUnlock(source.channel, { idNumber: opts.id, bankPin: bankPin ?? '' })),
+      );
+    });
+  });
 
-  actCommand(window, 'bank-reset', 'reset a forgotten bank PIN at a bank branch to a new one typed twice (2 lines with --pin-stdin)', 'bank', true).action(
-    async (opts: ActOptions, cmd: Command) => {
-      refusePinArgument(opts, cmd.args);
-      await act('bank', opts, io(), ['new bank PIN: ', 'new bank PIN again: '], async (desk, source, [newPin, again]) => {
-        printLine(describeAct('bank PIN', await desk.bankReset(source.channel, { idNumber: opts.id, newPin: newPin ?? '', newPinAgain: again ?? '' })));
-      });
-    },
-  );
+  actCommand(
+    window,
+    'bank-reset',
+    'reset a forgotten bank PIN at a bank branch to a new one typed twice (2 lines with --pin-stdin)',
+    'bank',
+    true,
+  ).action(async (opts: ActOptions, cmd: Command) => {
+    refusePinArgument(opts, cmd.args);
+    await act('bank', opts, io(), ['new bank PIN: ', 'new bank PIN again: '], async (desk, source, [newPin, again]) => {
+      printLine(
+        describeAct(
+          'bank PIN',
+          await desk.bankReset(source.channel, { idNumber: opts.id, newPin: newPin ?? '', newPinAgain: again ?? '' }),
+        ),
+      );
+    });
+  });
 
   common(
     window
       .command('correct')
       .description(
         "correct a card's data: a new personalization version (both kept); with --card the card re-made as a new image (same card number), " +
-          'or written on the holder\'s card in place (--reader, or --card with --in-place; cardholder data only, with --id)',
+          "or written on the holder's card in place (--reader, or --card with --in-place; cardholder data only, with --id)",
       )
       .argument('<card-number>', 'card number')
       .requiredOption('--set <path=value>', 'a field to correct, e.g. person.name=张伟 (repeat for more)', collectSet)
       .option('--reason <text>', 'what was wrong (for the history)')
       .option('--card <image.json>', 'write the re-made card image here (with --in-place: the card image to correct)')
       .option('--force', 'replace an existing image file')
-      .option('--in-place', "write the correction on the card given (its EF06 cardholder data; the PINs stay)")
-      .option('--reader <name|index>', 'the holder\'s card in a PC/SC reader, corrected in place')
-      .option('--id <ID number>', "the ID number on the holder's document (a correction in place checks it against the card)"),
+      .option('--in-place', 'write the correction on the card given (its EF06 cardholder data; the PINs stay)')
+      .option('--reader <name|index>', "the holder's card in a PC/SC reader, corrected in place")
+      .option(
+        '--id <ID number>',
+        "the ID number on the holder's document (a correction in place checks it against the card)",
+      ),
     'window-cli',
   ).action((cardNumber: string, opts: CorrectOptions) => windowCorrect(cardNumber, opts));
 }

@@ -110,7 +110,10 @@ export class HotlineCall {
         case 'find_card':
           return { kind: 'find_card', found: await this.service.findCard(effect.digits) };
         case 'identify':
-          return { kind: 'identify', result: await this.service.identify(effect.purpose, effect.digits, effect.idNumber) };
+          return {
+            kind: 'identify',
+            result: await this.service.identify(effect.purpose, effect.digits, effect.idNumber),
+          };
         case 'queue_pin_change':
           return { kind: 'queue_pin_change', result: await this.service.queuePinChange(effect) };
         case 'report_loss': {

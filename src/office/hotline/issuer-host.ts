@@ -1,5 +1,11 @@
 import { INS, CLA } from '../../apdu/index.js';
-import type { IssuerHost, IssuerScriptCommand, PinChangeSecureModule, ScriptCard, ScriptOutcome } from '../../terminal/index.js';
+import type {
+  IssuerHost,
+  IssuerScriptCommand,
+  PinChangeSecureModule,
+  ScriptCard,
+  ScriptOutcome,
+} from '../../terminal/index.js';
 import type { OperationContext } from '../context.js';
 import { CardNotFoundError, OfficeArgumentError } from '../errors.js';
 import { PIN_CHANGE_KIND } from '../operations/pin-change.js';
@@ -60,7 +66,13 @@ export class OfficeIssuerHost implements IssuerHost {
         id: String(s.id),
         kind: s.kind,
         application: 'ssse',
-        command: { cla: CLA.PROPRIETARY_SM, ins: INS.CHANGE_PIN, p1: 0x01, p2: 0x00, data: fromHex(payload.cryptogram) },
+        command: {
+          cla: CLA.PROPRIETARY_SM,
+          ins: INS.CHANGE_PIN,
+          p1: 0x01,
+          p2: 0x00,
+          data: fromHex(payload.cryptogram),
+        },
         scriptId: s.id,
         cardNumber: found.cardNumber,
         payload,
@@ -76,7 +88,8 @@ export class OfficeIssuerHost implements IssuerHost {
     if (mine === undefined) throw new OfficeArgumentError(`script ${script.id} was not handed out by this host`);
     // Still pending? A change replaced or expired since it was handed out gets no MAC.
     const pending = await this.registry.pendingScripts(mine.cardNumber);
-    if (!pending.some((s) => s.id === mine.scriptId)) throw new OfficeArgumentError(`script ${script.id} is no longer pending`);
+    if (!pending.some((s) => s.id === mine.scriptId))
+      throw new OfficeArgumentError(`script ${script.id} is no longer pending`);
     const command = mine.command;
     return this.psam.commandMac({
       key: 'PIN_CHANGE',

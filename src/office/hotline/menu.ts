@@ -205,7 +205,9 @@ export class HotlineMenu {
       case 'queue_pin_change':
         this.forgetPins();
         if (answer.result.status === 'queued') {
-          return this.finish('pin_change_queued', [p('change_queued', { days: answer.result.validDays, until: answer.result.until })]);
+          return this.finish('pin_change_queued', [
+            p('change_queued', { days: answer.result.validDays, until: answer.result.until }),
+          ]);
         }
         return this.finish('refused', [p(answer.result.code === 'CARD_STATE' ? 'card_pin_locked' : 'change_refused')]);
       case 'report_loss':
@@ -267,13 +269,21 @@ export class HotlineMenu {
   private lossConfirmKey(key: Key): MenuStep {
     const who = this.identified;
     if (key === '1' && who !== undefined) {
-      return this.wait('loss', { kind: 'report_loss', cardNumber: who.cardNumber, idNumber: who.idNumber, side: this.lossSide }, key);
+      return this.wait(
+        'loss',
+        { kind: 'report_loss', cardNumber: who.cardNumber, idNumber: who.idNumber, side: this.lossSide },
+        key,
+      );
     }
     if (key === '*') {
       this.node = { at: 'loss_side' };
       return { say: [p('ask_loss_side')], echo: key };
     }
-    return this.wrongChoice('loss_confirm', [p('ask_loss_confirm', { last4: who?.last4 ?? '', side: this.lossSide })], key);
+    return this.wrongChoice(
+      'loss_confirm',
+      [p('ask_loss_confirm', { last4: who?.last4 ?? '', side: this.lossSide })],
+      key,
+    );
   }
 
   // ---- entries ----------------------------------------------------------------------------
@@ -329,7 +339,12 @@ export class HotlineMenu {
       case 'id_number': {
         if (!isValidCitizenId(entry)) return this.wrongEntry(flow, field, 'id_invalid');
         this.entries.set(field, entry);
-        return this.wait(flow, { kind: 'identify', purpose: flow, digits: this.entries.get('card_number') ?? '', idNumber: entry });
+        return this.wait(flow, {
+          kind: 'identify',
+          purpose: flow,
+          digits: this.entries.get('card_number') ?? '',
+          idNumber: entry,
+        });
       }
       case 'new_pin':
         if (!/^[0-9]{6}$/.test(entry)) return this.wrongEntry(flow, field, 'pin_format');
@@ -347,7 +362,13 @@ export class HotlineMenu {
           return this.wrongEntry(flow, 'new_pin', 'new_pin_mismatch');
         }
         if (who === undefined || currentPin === undefined) throw new Error('PIN change without an identified card');
-        return this.wait(flow, { kind: 'queue_pin_change', cardNumber: who.cardNumber, idNumber: who.idNumber, currentPin, newPin });
+        return this.wait(flow, {
+          kind: 'queue_pin_change',
+          cardNumber: who.cardNumber,
+          idNumber: who.idNumber,
+          currentPin,
+          newPin,
+        });
       }
     }
   }
@@ -373,7 +394,9 @@ export class HotlineMenu {
       case 'pending':
         return p('notice_pending', { date: n.date });
       case 'failed_pin':
-        return n.triesLeft === 0 ? p('notice_failed_locked', { date: n.date }) : p('notice_failed_pin', { date: n.date, tries: n.triesLeft });
+        return n.triesLeft === 0
+          ? p('notice_failed_locked', { date: n.date })
+          : p('notice_failed_pin', { date: n.date, tries: n.triesLeft });
       case 'failed':
         return p('notice_failed', { date: n.date });
       case 'expired':

@@ -25,7 +25,12 @@ export interface HotlineService {
   /** The card with these digits whose holder has this ID number, and what to tell the caller. */
   identify(purpose: 'pin_change' | 'loss', digits: string, idNumber: string): Promise<IdentifyResult>;
   /** Enciphers the PINs at once (secure module) and queues the card's PIN change script. */
-  queuePinChange(request: { cardNumber: string; idNumber: string; currentPin: string; newPin: string }): Promise<QueueResult>;
+  queuePinChange(request: {
+    cardNumber: string;
+    idNumber: string;
+    currentPin: string;
+    newPin: string;
+  }): Promise<QueueResult>;
   /**
    * The self-service loss report (card services, key 3), when the office offers it: the
    * registry's loss operation with channel 'self'. A service without it leaves the key out of the
@@ -63,18 +68,28 @@ export class RegistryHotlineService implements HotlineService {
     if (cards.length === 0) return { status: 'not_found' };
     const card = cards.find((c) => c.idNumber === idNumber.toUpperCase());
     if (card === undefined) return { status: 'id_mismatch' };
-    const notices = purpose === 'pin_change' ? noticesFor(await this.registry.pinChanges(card.cardNumber), this.registry.clock.now()) : [];
-    if (purpose === 'pin_change' && card.ssc !== 'active') return { status: 'card_state', cardNumber: card.cardNumber, state: card.ssc, notices };
+    const notices =
+      purpose === 'pin_change'
+        ? noticesFor(await this.registry.pinChanges(card.cardNumber), this.registry.clock.now())
+        : [];
+    if (purpose === 'pin_change' && card.ssc !== 'active')
+      return { status: 'card_state', cardNumber: card.cardNumber, state: card.ssc, notices };
     return { status: 'ok', cardNumber: card.cardNumber, last4: card.cardNumber.slice(-4), notices };
   }
 
-  async queuePinChange(request: { cardNumber: string; idNumber: string; currentPin: string; newPin: string }): Promise<QueueResult> {
+  async queuePinChange(request: {
+    cardNumber: string;
+    idNumber: string;
+    currentPin: string;
+    newPin: string;
+  }): Promise<QueueResult> {
     try {
       const queued = await this.registry.queuePinChange(this.ctx, {
         cardNumber: request.cardNumber,
         idNumber: request.idNumber,
         validDays: this.scriptDays,
-        encipher: (card) => this.psam.encipherPinChange({ ...card, currentPin: request.currentPin, newPin: request.newPin }),
+        encipher: (card) =>
+          this.psam.encipherPinChange({ ...card, currentPin: request.currentPin, newPin: request.newPin }),
       });
       return { status: 'queued', validDays: this.scriptDays, until: chinaDate(queued.script.expiresAt ?? new Date()) };
     } catch (err) {
@@ -90,7 +105,12 @@ export class RegistryHotlineService implements HotlineService {
    */
   async reportLoss(request: { cardNumber: string; idNumber: string; side: 'ssc' | 'bank' }): Promise<LossResult> {
     try {
-      await this.registry.reportLoss(this.ctx, { cardNumber: request.cardNumber, idNumber: request.idNumber, side: request.side, channel: 'self' });
+      await this.registry.reportLoss(this.ctx, {
+        cardNumber: request.cardNumber,
+        idNumber: request.idNumber,
+        side: request.side,
+        channel: 'self',
+      });
       return { status: 'reported' };
     } catch (err) {
       if (err instanceof OperationRefusedError) return { status: 'refused', code: err.code };
@@ -120,7 +140,12 @@ export function noticesFor(scripts: readonly PinChangeScript[], now: Date): PinC
     }
     if (s.holderToldAt !== null) continue;
     if (overdue || s.state === 'expired') notices.push({ kind: 'expired', scriptId: s.id, date, days });
-    else if (s.state === 'failed' && s.outcome?.result === 'failed' && s.outcome.reason === 'pin_incorrect' && 'triesLeft' in s.outcome) {
+    else if (
+      s.state === 'failed' &&
+      s.outcome?.result === 'failed' &&
+      s.outcome.reason === 'pin_incorrect' &&
+      'triesLeft' in s.outcome
+    ) {
       notices.push({ kind: 'failed_pin', scriptId: s.id, date, triesLeft: s.outcome.triesLeft });
     } else if (s.state === 'failed') notices.push({ kind: 'failed', scriptId: s.id, date });
   }

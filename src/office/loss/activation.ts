@@ -40,7 +40,12 @@ export async function activationFrom(q: Queryable, cardNumber: string): Promise<
   return r.rows[0]?.from;
 }
 
-export function activationWindow(card: CardStatus, from: string, now: Date, settings: LossSettings): BankActivationWindow {
+export function activationWindow(
+  card: CardStatus,
+  from: string,
+  now: Date,
+  settings: LossSettings,
+): BankActivationWindow {
   const day = Math.max(0, daysBetween(from, chinaDate(now)));
   return {
     cardNumber: card.cardNumber,
@@ -68,15 +73,25 @@ export function activateBankOperation(settings: LossSettings): OperationSpec<Ban
       const to = requireTransition(card, 'bank', 'activate', 'activate_bank');
       const from = await activationFrom(tx, card.cardNumber);
       const window = activationWindow(card, from!, env.now, settings);
-      if (!window.open) throw new ActivationWindowClosedError(card.cardNumber, window.from, window.day, settings.bankActivationDays);
+      if (!window.open)
+        throw new ActivationWindowClosedError(card.cardNumber, window.from, window.day, settings.bankActivationDays);
       await env.cardSide(input.cardSide, card);
       const after = await writeSide(tx, card, 'bank', to, env.now);
-      return cardOutcome(card, after, { side: 'bank', from: card.bank, to, windowFrom: window.from, day: window.day, chip: input.cardSide !== undefined });
+      return cardOutcome(card, after, {
+        side: 'bank',
+        from: card.bank,
+        to,
+        windowFrom: window.from,
+        day: window.day,
+        chip: input.cardSide !== undefined,
+      });
     },
   };
 }
 
-export function reopenActivationOperation(settings: LossSettings): OperationSpec<BankActivationInput, BankActivationWindow> {
+export function reopenActivationOperation(
+  settings: LossSettings,
+): OperationSpec<BankActivationInput, BankActivationWindow> {
   return {
     name: 'reopen_bank_activation',
     roles: ['bank', 'admin'],
@@ -85,14 +100,14 @@ export function reopenActivationOperation(settings: LossSettings): OperationSpec
       const card = await lockCard(tx, input.cardNumber);
       checkHolder(card, input.idNumber);
       requireLiveFinancial(card, 'reopen_bank_activation');
-      if (card.bank !== 'inactive') throw new CardStateError(card.cardNumber, 'bank', card.bank, 'reopen_bank_activation');
+      if (card.bank !== 'inactive')
+        throw new CardStateError(card.cardNumber, 'bank', card.bank, 'reopen_bank_activation');
       const previous = await activationFrom(tx, card.cardNumber);
       const today = chinaDate(env.now);
-      await tx.query('UPDATE cards SET bank_activation_from = $2::date, updated_at = $3::timestamptz WHERE card_number = $1', [
-        card.cardNumber,
-        today,
-        env.now.toISOString(),
-      ]);
+      await tx.query(
+        'UPDATE cards SET bank_activation_from = $2::date, updated_at = $3::timestamptz WHERE card_number = $1',
+        [card.cardNumber, today, env.now.toISOString()],
+      );
       const window = activationWindow(card, today, env.now, settings);
       return cardOutcome(card, window, { previousFrom: previous, from: today, until: window.until });
     },
@@ -116,18 +131,23 @@ export const handOverOperation: OperationSpec<HandOverInput, CardStatus> = {
       throw new OfficeArgumentError("the hand-over date must be 'YYYY-MM-DD'");
     }
     if (date < card.issueDate || date > today) {
-      throw new OfficeArgumentError(`the hand-over date must be from the issue date ${card.issueDate} to today ${today}`);
+      throw new OfficeArgumentError(
+        `the hand-over date must be from the issue date ${card.issueDate} to today ${today}`,
+      );
     }
     const opensWindow = card.bank === 'inactive';
     if (opensWindow) {
-      await tx.query('UPDATE cards SET bank_activation_from = $2::date, updated_at = $3::timestamptz WHERE card_number = $1', [
-        card.cardNumber,
-        date,
-        env.now.toISOString(),
-      ]);
+      await tx.query(
+        'UPDATE cards SET bank_activation_from = $2::date, updated_at = $3::timestamptz WHERE card_number = $1',
+        [card.cardNumber, date, env.now.toISOString()],
+      );
     }
     const after = await findCard(tx, card.cardNumber);
     storeInvariant(after !== undefined, `card ${card.cardNumber} vanished while locked`);
-    return cardOutcome(card, after, { date, ...(proxyIdNumber === null ? {} : { proxyIdNumber }), ...(opensWindow ? { bankActivationFrom: date } : {}) });
+    return cardOutcome(card, after, {
+      date,
+      ...(proxyIdNumber === null ? {} : { proxyIdNumber }),
+      ...(opensWindow ? { bankActivationFrom: date } : {}),
+    });
   },
 };

@@ -1,6 +1,12 @@
 import { blacklistTestSigningKey } from '../../keys/index.js';
 import { signBlacklist } from '../../terminal/index.js';
-import type { ApplicationBlockReport, BlacklistEntry, BlacklistQuery, BlacklistSource, SignedBlacklist } from '../../terminal/index.js';
+import type {
+  ApplicationBlockReport,
+  BlacklistEntry,
+  BlacklistQuery,
+  BlacklistSource,
+  SignedBlacklist,
+} from '../../terminal/index.js';
 import type { OperationContext } from '../context.js';
 import { lockCard } from '../operations/cards.js';
 import { cardOutcome } from '../operations/runner.js';
@@ -83,18 +89,29 @@ export const exportBlacklistOperation: OperationSpec<Record<string, never>, Blac
     const v = await tx.query<{ n: string | number }>("SELECT nextval('blacklist_version') AS n");
     const version = Number(v.rows[0]!.n);
     const entries = await blacklistRows(tx);
-    const bySide = { ssc: entries.filter((e) => e.side === 'ssc').length, bank: entries.filter((e) => e.side === 'bank').length };
+    const bySide = {
+      ssc: entries.filter((e) => e.side === 'ssc').length,
+      bank: entries.filter((e) => e.side === 'bank').length,
+    };
     return { value: { version, issuedAt: env.now, entries }, details: { version, entries: entries.length, ...bySide } };
   },
 };
 
 /** Signs an export into the file terminals load (default key: the published TEST key). */
-export function signedBlacklistFile(exported: BlacklistExport, signingKey: Uint8Array = blacklistTestSigningKey()): SignedBlacklist {
+export function signedBlacklistFile(
+  exported: BlacklistExport,
+  signingKey: Uint8Array = blacklistTestSigningKey(),
+): SignedBlacklist {
   return signBlacklist(
     {
       version: exported.version,
       issuedAt: exported.issuedAt,
-      entries: exported.entries.map((e) => ({ cardNumber: e.cardNumber, cardIdentifier: e.cardIdentifier, side: e.side, reason: e.reason })),
+      entries: exported.entries.map((e) => ({
+        cardNumber: e.cardNumber,
+        cardIdentifier: e.cardIdentifier,
+        side: e.side,
+        reason: e.reason,
+      })),
     },
     signingKey,
   );

@@ -40,7 +40,8 @@ export const ANY_LOSS_ROLE: readonly Role[] = ['window', 'bank', 'hotline', 'por
 const ID_NUMBER = /^[0-9]{17}[0-9X]$/;
 
 export function sideOf(side: unknown): Side {
-  if (side !== 'ssc' && side !== 'bank') throw new OfficeArgumentError(`side must be 'ssc' or 'bank', got ${JSON.stringify(side)}`);
+  if (side !== 'ssc' && side !== 'bank')
+    throw new OfficeArgumentError(`side must be 'ssc' or 'bank', got ${JSON.stringify(side)}`);
   return side;
 }
 
@@ -54,7 +55,9 @@ export function channelOf(channel: unknown): LossChannel {
 export function documentOf(document: unknown): LossDocument {
   if (document === undefined) return 'id';
   if (!(LOSS_DOCUMENTS as readonly unknown[]).includes(document)) {
-    throw new OfficeArgumentError(`document must be one of ${LOSS_DOCUMENTS.join(', ')}, got ${JSON.stringify(document)}`);
+    throw new OfficeArgumentError(
+      `document must be one of ${LOSS_DOCUMENTS.join(', ')}, got ${JSON.stringify(document)}`,
+    );
   }
   return document as LossDocument;
 }
@@ -66,7 +69,8 @@ function sideName(side: Side): string {
 /** The terminal's role must take `channel` for `side`. */
 export function requireLossRole(role: Role, channel: LossChannel, side: Side, what: string): void {
   const allowed = LOSS_ROLES[channel][side];
-  if (!allowed.includes(role)) throw new RoleNotAllowedError(`a ${channel} ${what} of the ${sideName(side)}`, role, allowed);
+  if (!allowed.includes(role))
+    throw new RoleNotAllowedError(`a ${channel} ${what} of the ${sideName(side)}`, role, allowed);
 }
 
 /** Names compare without spaces and in one Unicode form (the operator types what the caller says). */
@@ -79,7 +83,13 @@ function sameName(a: string, b: string): boolean {
  * Who acts for the holder: a proxy's ID number (written channel only; a proxy brings both IDs).
  * Returns the proxy's ID number or null.
  */
-export function proxyOf(card: CardStatus, channel: LossChannel, ctxChannel: string, proxyIdNumber: unknown, operation: string): string | null {
+export function proxyOf(
+  card: CardStatus,
+  channel: LossChannel,
+  ctxChannel: string,
+  proxyIdNumber: unknown,
+  operation: string,
+): string | null {
   if (proxyIdNumber === undefined || proxyIdNumber === null || proxyIdNumber === '') {
     if (ctxChannel === 'proxy') throw new ProxyIdRequiredError(operation);
     return null;
@@ -107,7 +117,12 @@ export interface ReporterFacts {
  *            by proxy, the proxy's own ID number too.
  */
 export function checkReporter(
-  card: CardStatus, channel: LossChannel, input: LossReportInput, env: OperationEnv, settings: LossSettings, operation: string,
+  card: CardStatus,
+  channel: LossChannel,
+  input: LossReportInput,
+  env: OperationEnv,
+  settings: LossSettings,
+  operation: string,
 ): ReporterFacts {
   switch (channel) {
     case 'self':
@@ -127,7 +142,8 @@ export function checkReporter(
     }
     case 'written': {
       const document = documentOf(input.document);
-      if (typeof input.idNumber !== 'string') throw new OfficeArgumentError('a written report takes the ID number on the document shown');
+      if (typeof input.idNumber !== 'string')
+        throw new OfficeArgumentError('a written report takes the ID number on the document shown');
       const proxyIdNumber = proxyOf(card, channel, env.ctx.channel, input.proxyIdNumber, operation);
       checkHolder(card, input.idNumber);
       return { document, proxyIdNumber };
@@ -136,9 +152,15 @@ export function checkReporter(
 }
 
 /** Runs the bank PIN check of a written bank-side act inside the operation; its failure refuses it. */
-export async function runBankPinCheck(env: OperationEnv, card: CardStatus, check: BankPinCheck | undefined): Promise<'card' | 'bank_system'> {
+export async function runBankPinCheck(
+  env: OperationEnv,
+  card: CardStatus,
+  check: BankPinCheck | undefined,
+): Promise<'card' | 'bank_system'> {
   if (check === undefined || typeof check.check !== 'function' || (check.on !== 'card' && check.on !== 'bank_system')) {
-    throw new OfficeArgumentError("a written bank-side report takes bankPinCheck { on: 'card' | 'bank_system', check }");
+    throw new OfficeArgumentError(
+      "a written bank-side report takes bankPinCheck { on: 'card' | 'bank_system', check }",
+    );
   }
   await env.cardSide(async () => {
     try {

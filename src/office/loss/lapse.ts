@@ -21,7 +21,11 @@ import { openReport, settleOpenReports } from './store.js';
  */
 
 /** The temporary reports past their lapse at `now`: card and side, oldest first. */
-export async function temporaryLossesDue(q: Queryable, now: Date, lapseDays: number): Promise<Array<{ cardNumber: string; side: Side }>> {
+export async function temporaryLossesDue(
+  q: Queryable,
+  now: Date,
+  lapseDays: number,
+): Promise<Array<{ cardNumber: string; side: Side }>> {
   const r = await q.query<{ card_number: string; side: Side }>(
     `SELECT card_number, side FROM loss_reports
       WHERE state = 'open' AND channel <> 'written' AND reported_at + make_interval(days => $2::int) <= $1::timestamptz
@@ -48,10 +52,18 @@ export function lapseLossOperation(settings: LossSettings): OperationSpec<LapseI
       }
       const card = await lockCard(tx, input.cardNumber);
       const report = await openReport(tx, card.cardNumber, side);
-      const due = report !== undefined && report.channel !== 'written' &&
+      const due =
+        report !== undefined &&
+        report.channel !== 'written' &&
         report.reportedAt.getTime() + settings.temporaryLoss.lapseDays * 86_400_000 <= env.now.getTime();
       const from = side === 'ssc' ? card.ssc : card.bank;
-      if (!due) throw new CardStateError(card.cardNumber, side, from, 'expire_temporary_loss (no temporary report past its lapse)');
+      if (!due)
+        throw new CardStateError(
+          card.cardNumber,
+          side,
+          from,
+          'expire_temporary_loss (no temporary report past its lapse)',
+        );
       const to = requireTransition(card, side, 'loss_lapse', 'expire_temporary_loss');
       await settleOpenReports(tx, card.cardNumber, side, 'lapsed', env.now);
       const after = await writeSide(tx, card, side, to, env.now);
@@ -74,7 +86,10 @@ export function lapseLossOperation(settings: LossSettings): OperationSpec<LapseI
  * by its operation (and recorded so); the others go on.
  */
 export async function expireTemporaryLosses(
-  q: Queryable, now: Date, settings: LossSettings, lapse: (item: LapseInput) => Promise<CardStatus>,
+  q: Queryable,
+  now: Date,
+  settings: LossSettings,
+  lapse: (item: LapseInput) => Promise<CardStatus>,
 ): Promise<CardStatus[]> {
   if (settings.temporaryLoss.onLapse !== 'restore') return [];
   const restored: CardStatus[] = [];

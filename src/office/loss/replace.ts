@@ -38,11 +38,13 @@ export const replaceCardOperation: OperationSpec<ReplaceCardInput, ReplacedCard>
     const proxyIdNumber = proxyOf(card, 'written', env.ctx.channel, input.proxyIdNumber, 'a replacement');
     checkHolder(card, input.idNumber);
 
-    if (card.ssc === 'replaced' || card.ssc === 'blocked') throw new CardStateError(card.cardNumber, 'ssc', card.ssc, 'replace_card');
+    if (card.ssc === 'replaced' || card.ssc === 'blocked')
+      throw new CardStateError(card.cardNumber, 'ssc', card.ssc, 'replace_card');
     if (card.ssc !== 'lost_written') throw new WrittenReportRequiredError(card.cardNumber, 'ssc', card.ssc);
     let bankTo: BankState | null = null;
     if (card.bank !== null) {
-      if (card.bank === 'replaced' || card.bank === 'blocked') throw new CardStateError(card.cardNumber, 'bank', card.bank, 'replace_card');
+      if (card.bank === 'replaced' || card.bank === 'blocked')
+        throw new CardStateError(card.cardNumber, 'bank', card.bank, 'replace_card');
       const event = card.bank === 'inactive' ? 'replace_inactive' : 'replace';
       const to = nextState('bank', event, card.bank);
       if (to === undefined) throw new WrittenReportRequiredError(card.cardNumber, 'bank', card.bank);
@@ -69,7 +71,10 @@ export const replaceCardOperation: OperationSpec<ReplaceCardInput, ReplacedCard>
     if (card.financial) doc['bankApplication'] = { state: 'inactive' };
     // The old card's number and identifier stay in the document only to give the new ones their
     // prefix and region; the issue replaces them (and the dates) with newly allocated ones.
-    const issued = await issueCardOperation.run(tx, env, { document: doc, ...(input.validate === undefined ? {} : { validate: input.validate }) });
+    const issued = await issueCardOperation.run(tx, env, {
+      document: doc,
+      ...(input.validate === undefined ? {} : { validate: input.validate }),
+    });
     const newNumber = issued.value.card.cardNumber;
     await tx.query('UPDATE cards SET replaces = $2 WHERE card_number = $1', [newNumber, card.cardNumber]);
     const fresh = await findCard(tx, newNumber);
@@ -85,7 +90,13 @@ export const replaceCardOperation: OperationSpec<ReplaceCardInput, ReplacedCard>
       operation: 'replace_card',
       cardNumber: newNumber,
       idNumber: card.idNumber,
-      details: { ...shared, replaces: card.cardNumber, cardIdentifier: fresh.cardIdentifier, issueDate: fresh.issueDate, expiryDate: fresh.expiryDate },
+      details: {
+        ...shared,
+        replaces: card.cardNumber,
+        cardIdentifier: fresh.cardIdentifier,
+        issueDate: fresh.issueDate,
+        expiryDate: fresh.expiryDate,
+      },
     });
     const value: ReplacedCard = { old, card: fresh, document: issued.value.document };
     return {

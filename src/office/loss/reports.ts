@@ -38,7 +38,12 @@ function lossSubject(input: LossReportInput): { cardNumber: string; idNumber: st
 }
 
 /** What a report and a withdrawal do first: read the side and channel, check the role for them, lock the card. */
-async function startLossAct(tx: Queryable, env: OperationEnv, input: LossReportInput, what: string): Promise<{ side: Side; channel: LossChannel; card: CardStatus }> {
+async function startLossAct(
+  tx: Queryable,
+  env: OperationEnv,
+  input: LossReportInput,
+  what: string,
+): Promise<{ side: Side; channel: LossChannel; card: CardStatus }> {
   const side = sideOf(input.side);
   const channel = channelOf(input.channel);
   requireLossRole(env.ctx.role, channel, side, what);
@@ -47,12 +52,21 @@ async function startLossAct(tx: Queryable, env: OperationEnv, input: LossReportI
 }
 
 /** A written act on the bank side checks the bank PIN; it says where the check ran. */
-async function writtenBankPinCheck(env: OperationEnv, card: CardStatus, side: Side, channel: LossChannel, input: LossReportInput): Promise<'card' | 'bank_system' | undefined> {
+async function writtenBankPinCheck(
+  env: OperationEnv,
+  card: CardStatus,
+  side: Side,
+  channel: LossChannel,
+  input: LossReportInput,
+): Promise<'card' | 'bank_system' | undefined> {
   return channel === 'written' && side === 'bank' ? await runBankPinCheck(env, card, input.bankPinCheck) : undefined;
 }
 
 /** The history details of who acted and how: the document shown, the proxy, where the bank PIN was checked. */
-function reporterDetails(facts: ReporterFacts, pinCheckedOn: 'card' | 'bank_system' | undefined): Record<string, unknown> {
+function reporterDetails(
+  facts: ReporterFacts,
+  pinCheckedOn: 'card' | 'bank_system' | undefined,
+): Record<string, unknown> {
   return {
     ...(facts.document === null ? {} : { document: facts.document }),
     ...(facts.proxyIdNumber === null ? {} : { proxyIdNumber: facts.proxyIdNumber }),
@@ -70,7 +84,12 @@ export function reportLossOperation(settings: LossSettings): OperationSpec<LossR
       const facts = checkReporter(card, channel, input, env, settings, 'a written loss report');
       const from = sideState(card, side);
       if (from === null) throw new CardStateError(card.cardNumber, side, null, 'report_loss');
-      const to = requireTransition(card, side, channel === 'written' ? 'loss_written' : 'loss_temporary', 'report_loss');
+      const to = requireTransition(
+        card,
+        side,
+        channel === 'written' ? 'loss_written' : 'loss_temporary',
+        'report_loss',
+      );
       const pinCheckedOn = await writtenBankPinCheck(env, card, side, channel, input);
       const superseded = await settleOpenReports(tx, card.cardNumber, side, 'superseded', env.now);
       const reportId = await insertReport(tx, { cardNumber: card.cardNumber, side, channel, ...facts }, env.now);
@@ -96,7 +115,8 @@ export function withdrawLossOperation(settings: LossSettings): OperationSpec<Los
     async run(tx, env, input) {
       const { side, channel, card } = await startLossAct(tx, env, input, 'loss withdrawal');
       const from = sideState(card, side);
-      if (from !== 'lost_temporary' && from !== 'lost_written') throw new CardStateError(card.cardNumber, side, from, 'withdraw_loss');
+      if (from !== 'lost_temporary' && from !== 'lost_written')
+        throw new CardStateError(card.cardNumber, side, from, 'withdraw_loss');
       if (from === 'lost_written' && channel !== 'written') {
         throw new LossChannelNotAllowedError(
           `card ${card.cardNumber}: a written loss report is withdrawn in writing, ${side === 'ssc' ? 'at a service window' : 'at a bank branch'}`,
@@ -104,7 +124,12 @@ export function withdrawLossOperation(settings: LossSettings): OperationSpec<Los
         );
       }
       const facts = checkReporter(card, channel, input, env, settings, 'a written withdrawal');
-      const to = requireTransition(card, side, from === 'lost_written' ? 'loss_withdraw' : 'loss_cancel', 'withdraw_loss');
+      const to = requireTransition(
+        card,
+        side,
+        from === 'lost_written' ? 'loss_withdraw' : 'loss_cancel',
+        'withdraw_loss',
+      );
       const pinCheckedOn = await writtenBankPinCheck(env, card, side, channel, input);
       // With the card in hand the step makes the chip usable (it unblocks what a POS blocked).
       await env.cardSide(input.cardSide, card);

@@ -58,7 +58,8 @@ const HH_MM = /^([01][0-9]|2[0-3]):([0-5][0-9])$/;
 
 function minutes(text: string, what: string): number {
   const m = HH_MM.exec(text);
-  if (m === null) throw new OfficeArgumentError(`${what} must be 'HH:MM' (00:00 to 23:59), got ${JSON.stringify(text)}`);
+  if (m === null)
+    throw new OfficeArgumentError(`${what} must be 'HH:MM' (00:00 to 23:59), got ${JSON.stringify(text)}`);
   return Number(m[1]) * 60 + Number(m[2]);
 }
 
@@ -73,7 +74,11 @@ function wholeDays(v: unknown, what: string, min: number): number {
 export function lossSettings(input: LossSettingsInput = {}): LossSettings {
   if (input === null || typeof input !== 'object') throw new OfficeArgumentError('loss settings must be an object');
   const hours = { ...DEFAULT_LOSS_SETTINGS.officeHours, ...input.officeHours };
-  if (!Array.isArray(hours.days) || hours.days.length === 0 || hours.days.some((d) => !Number.isInteger(d) || d < 1 || d > 7)) {
+  if (
+    !Array.isArray(hours.days) ||
+    hours.days.length === 0 ||
+    hours.days.some((d) => !Number.isInteger(d) || d < 1 || d > 7)
+  ) {
     throw new OfficeArgumentError('loss.officeHours.days must list ISO weekdays 1 (Monday) to 7 (Sunday)');
   }
   if (minutes(hours.open, 'loss.officeHours.open') >= minutes(hours.close, 'loss.officeHours.close')) {
@@ -84,7 +89,11 @@ export function lossSettings(input: LossSettingsInput = {}): LossSettings {
   if (temporary.onLapse !== 'restore' && temporary.onLapse !== 'keep') {
     throw new OfficeArgumentError("loss.temporaryLoss.onLapse must be 'restore' or 'keep'");
   }
-  const bankActivationDays = wholeDays(input.bankActivationDays ?? DEFAULT_LOSS_SETTINGS.bankActivationDays, 'loss.bankActivationDays', 1);
+  const bankActivationDays = wholeDays(
+    input.bankActivationDays ?? DEFAULT_LOSS_SETTINGS.bankActivationDays,
+    'loss.bankActivationDays',
+    1,
+  );
   return {
     officeHours: { days: [...new Set(hours.days)].sort((a, b) => a - b), open: hours.open, close: hours.close },
     temporaryLoss: { lapseDays: temporary.lapseDays, onLapse: temporary.onLapse },
@@ -106,14 +115,21 @@ function chinaClock(at: Date): { weekday: number; minute: number; text: string }
 /** Whether `at` falls within the office hours. */
 export function withinOfficeHours(at: Date, hours: OfficeHours): boolean {
   const c = chinaClock(at);
-  return hours.days.includes(c.weekday) && c.minute >= minutes(hours.open, 'open') && c.minute < minutes(hours.close, 'close');
+  return (
+    hours.days.includes(c.weekday) &&
+    c.minute >= minutes(hours.open, 'open') &&
+    c.minute < minutes(hours.close, 'close')
+  );
 }
 
 /** '08:30-17:30 Mon-Fri (China time)' and the like, for messages. */
 export function describeOfficeHours(hours: OfficeHours): string {
   const days = [...hours.days].sort((a, b) => a - b);
   const contiguous = days.every((d, i) => i === 0 || d === days[i - 1]! + 1);
-  const dayText = contiguous && days.length > 1 ? `${WEEKDAYS[days[0]! - 1]!}-${WEEKDAYS[days[days.length - 1]! - 1]!}` : days.map((d) => WEEKDAYS[d - 1]!).join(',');
+  const dayText =
+    contiguous && days.length > 1
+      ? `${WEEKDAYS[days[0]! - 1]!}-${WEEKDAYS[days[days.length - 1]! - 1]!}`
+      : days.map((d) => WEEKDAYS[d - 1]!).join(',');
   return `${hours.open}-${hours.close} ${dayText} (China time)`;
 }
 

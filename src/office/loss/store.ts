@@ -45,21 +45,29 @@ function toReport(r: ReportRow): LossReport {
 
 /** Every loss report of a card, oldest first. */
 export async function reportsOf(q: Queryable, cardNumber: string): Promise<LossReport[]> {
-  const r = await q.query<ReportRow>(`SELECT ${REPORT_COLUMNS} FROM loss_reports WHERE card_number = $1 ORDER BY id`, [cardNumber]);
+  const r = await q.query<ReportRow>(`SELECT ${REPORT_COLUMNS} FROM loss_reports WHERE card_number = $1 ORDER BY id`, [
+    cardNumber,
+  ]);
   return r.rows.map(toReport);
 }
 
 /** The open report of one side of a card, if any. */
 export async function openReport(q: Queryable, cardNumber: string, side: Side): Promise<LossReport | undefined> {
-  const r = await q.query<ReportRow>(`SELECT ${REPORT_COLUMNS} FROM loss_reports WHERE card_number = $1 AND side = $2 AND state = 'open'`, [
-    cardNumber,
-    side,
-  ]);
+  const r = await q.query<ReportRow>(
+    `SELECT ${REPORT_COLUMNS} FROM loss_reports WHERE card_number = $1 AND side = $2 AND state = 'open'`,
+    [cardNumber, side],
+  );
   return r.rows[0] === undefined ? undefined : toReport(r.rows[0]);
 }
 
 /** Settles the open report(s) of a card (one side, or both) as `state`; returns how many. */
-export async function settleOpenReports(tx: Queryable, cardNumber: string, side: Side | 'both', state: Exclude<LossReportState, 'open'>, now: Date): Promise<number> {
+export async function settleOpenReports(
+  tx: Queryable,
+  cardNumber: string,
+  side: Side | 'both',
+  state: Exclude<LossReportState, 'open'>,
+  now: Date,
+): Promise<number> {
   const r = await tx.query(
     `UPDATE loss_reports SET state = $3, settled_at = $4::timestamptz
       WHERE card_number = $1 AND state = 'open' AND ($2 = 'both' OR side = $2)`,
@@ -70,7 +78,13 @@ export async function settleOpenReports(tx: Queryable, cardNumber: string, side:
 
 export async function insertReport(
   tx: Queryable,
-  report: { cardNumber: string; side: Side; channel: LossChannel; document: LossDocument | null; proxyIdNumber: string | null },
+  report: {
+    cardNumber: string;
+    side: Side;
+    channel: LossChannel;
+    document: LossDocument | null;
+    proxyIdNumber: string | null;
+  },
   now: Date,
 ): Promise<number> {
   const r = await tx.query<{ id: string | number }>(
@@ -90,11 +104,16 @@ export async function applicationBlocked(q: Queryable, cardNumber: string, side:
   return r.rows[0]?.blocked === true;
 }
 
-export async function setApplicationBlocked(tx: Queryable, cardNumber: string, side: Side, blocked: boolean): Promise<void> {
-  await tx.query(`UPDATE cards SET ${side === 'ssc' ? 'ssc_application_blocked' : 'bank_application_blocked'} = $2 WHERE card_number = $1`, [
-    cardNumber,
-    blocked,
-  ]);
+export async function setApplicationBlocked(
+  tx: Queryable,
+  cardNumber: string,
+  side: Side,
+  blocked: boolean,
+): Promise<void> {
+  await tx.query(
+    `UPDATE cards SET ${side === 'ssc' ? 'ssc_application_blocked' : 'bank_application_blocked'} = $2 WHERE card_number = $1`,
+    [cardNumber, blocked],
+  );
 }
 
 /**
@@ -111,12 +130,26 @@ export async function appendHistory(
   await tx.query(
     `INSERT INTO history (at, terminal_id, role, channel, operation, card_number, id_number, result, reason, details)
      VALUES ($1::timestamptz, $2, $3, $4, $5, $6, $7, 'ok', NULL, $8::jsonb)`,
-    [now.toISOString(), ctx.terminalId, ctx.role, ctx.channel, entry.operation, entry.cardNumber, entry.idNumber, JSON.stringify(entry.details)],
+    [
+      now.toISOString(),
+      ctx.terminalId,
+      ctx.role,
+      ctx.channel,
+      entry.operation,
+      entry.cardNumber,
+      entry.idNumber,
+      JSON.stringify(entry.details),
+    ],
   );
 }
 
 /** The card's reports, chip blocks and bank activation window (Registry.lossStatus). */
-export async function lossStatusOf(q: Queryable, card: CardStatus, now: Date, settings: LossSettings): Promise<LossStatus> {
+export async function lossStatusOf(
+  q: Queryable,
+  card: CardStatus,
+  now: Date,
+  settings: LossSettings,
+): Promise<LossStatus> {
   const reports = await reportsOf(q, card.cardNumber);
   const flags = await q.query<{ ssc: boolean; bank: boolean }>(
     'SELECT ssc_application_blocked AS ssc, bank_application_blocked AS bank FROM cards WHERE card_number = $1',

@@ -63,7 +63,9 @@ export async function findCard(q: Queryable, cardNumber: string): Promise<CardSt
 
 /** Every card of a person, oldest first. */
 export async function cardsOfPerson(q: Queryable, idNumber: string): Promise<CardStatus[]> {
-  const r = await q.query<CardRow>(`${CARD_SELECT} WHERE c.id_number = $1 ORDER BY c.created_at, c.card_number`, [idNumber]);
+  const r = await q.query<CardRow>(`${CARD_SELECT} WHERE c.id_number = $1 ORDER BY c.created_at, c.card_number`, [
+    idNumber,
+  ]);
   return r.rows.map(toStatus);
 }
 
@@ -82,5 +84,6 @@ export async function lockCard(tx: Queryable, cardNumber: string): Promise<CardS
 
 /** The holder check of the window: the ID number shown must be the card holder's. */
 export function checkHolder(card: CardStatus, idNumber: string): void {
-  if (typeof idNumber !== 'string' || idNumber.toUpperCase() !== card.idNumber) throw new IdMismatchError(card.cardNumber);
+  if (typeof idNumber !== 'string' || idNumber.toUpperCase() !== card.idNumber)
+    throw new IdMismatchError(card.cardNumber);
 }

@@ -48,13 +48,20 @@ export interface HotlineCallRecorded {
 
 function checkRecord(r: HotlineCallRecord): void {
   if (r === null || typeof r !== 'object') throw new OfficeArgumentError('call record must be an object');
-  if (!(HOTLINE_OUTCOMES as readonly string[]).includes(r.outcome)) throw new OfficeArgumentError(`call outcome must be one of ${HOTLINE_OUTCOMES.join(', ')}`);
+  if (!(HOTLINE_OUTCOMES as readonly string[]).includes(r.outcome))
+    throw new OfficeArgumentError(`call outcome must be one of ${HOTLINE_OUTCOMES.join(', ')}`);
   if (r.lang !== 'zh' && r.lang !== 'en') throw new OfficeArgumentError("call lang must be 'zh' or 'en'");
-  if (!Array.isArray(r.path) || r.path.length > 100 || !r.path.every((p) => typeof p === 'string' && /^[a-z_]{1,40}$/.test(p))) {
+  if (
+    !Array.isArray(r.path) ||
+    r.path.length > 100 ||
+    !r.path.every((p) => typeof p === 'string' && /^[a-z_]{1,40}$/.test(p))
+  ) {
     throw new OfficeArgumentError('call path must be up to 100 menu node names');
   }
-  if (!Array.isArray(r.told) || !r.told.every((id) => Number.isSafeInteger(id) && id > 0)) throw new OfficeArgumentError('told must be script ids');
-  if (r.cardDigits != null && !/^[0-9]{0,32}$/.test(r.cardDigits)) throw new OfficeArgumentError('cardDigits must be up to 32 digits');
+  if (!Array.isArray(r.told) || !r.told.every((id) => Number.isSafeInteger(id) && id > 0))
+    throw new OfficeArgumentError('told must be script ids');
+  if (r.cardDigits != null && !/^[0-9]{0,32}$/.test(r.cardDigits))
+    throw new OfficeArgumentError('cardDigits must be up to 32 digits');
 }
 
 export const hotlineCallOperation: OperationSpec<HotlineCallRecord, HotlineCallRecorded> = {
@@ -64,7 +71,8 @@ export const hotlineCallOperation: OperationSpec<HotlineCallRecord, HotlineCallR
   async run(tx, env, record) {
     checkRecord(record);
     const card = record.cardNumber === null ? undefined : await findCard(tx, record.cardNumber);
-    if (record.cardNumber !== null && card === undefined) throw new OfficeArgumentError(`call record names card ${record.cardNumber}, which the registry lacks`);
+    if (record.cardNumber !== null && card === undefined)
+      throw new OfficeArgumentError(`call record names card ${record.cardNumber}, which the registry lacks`);
     const told = card === undefined ? [] : await markHolderTold(tx, card.cardNumber, record.told, env.now);
     const details: Record<string, unknown> = {
       lang: record.lang,
@@ -73,7 +81,9 @@ export const hotlineCallOperation: OperationSpec<HotlineCallRecord, HotlineCallR
       wrongEntries: record.wrongEntries,
       keys: record.keys,
       ...(told.length > 0 ? { told } : {}),
-      ...(card === undefined && record.cardDigits != null && record.cardDigits !== '' ? { cardDigits: record.cardDigits } : {}),
+      ...(card === undefined && record.cardDigits != null && record.cardDigits !== ''
+        ? { cardDigits: record.cardDigits }
+        : {}),
     };
     return { value: { told }, cardNumber: card?.cardNumber ?? null, idNumber: card?.idNumber ?? null, details };
   },

@@ -27,7 +27,10 @@ const DEFAULT_PREFIX = 'S';
 
 /** Card number and identifier from a serial number. */
 export function cardNumbersFor(serial: number, prefix: string, region: string): { number: string; identifier: string } {
-  return { number: `${prefix}${String(serial).padStart(8, '0')}`, identifier: `${region}9${String(serial).padStart(9, '0')}` };
+  return {
+    number: `${prefix}${String(serial).padStart(8, '0')}`,
+    identifier: `${region}9${String(serial).padStart(9, '0')}`,
+  };
 }
 
 function cardPart(doc: PersonalizationJson): Record<string, unknown> {
@@ -41,15 +44,20 @@ function cardPart(doc: PersonalizationJson): Record<string, unknown> {
 }
 
 /** Runs the caller's full check of a document; its failure refuses the operation. */
-export function runValidate(validate: ((doc: Record<string, unknown>) => void) | undefined, doc: PersonalizationJson): void {
+export function runValidate(
+  validate: ((doc: Record<string, unknown>) => void) | undefined,
+  doc: PersonalizationJson,
+): void {
   if (validate === undefined) return;
   try {
     validate(structuredClone(doc));
   } catch (err) {
     if (err instanceof OperationRefusedError) throw err;
-    const path = typeof (err as { path?: unknown }).path === 'string' ? ((err as { path: string }).path) : '';
+    const path = typeof (err as { path?: unknown }).path === 'string' ? (err as { path: string }).path : '';
     const message = err instanceof Error ? err.message : String(err);
-    throw new DocumentInvalidError(path, message.startsWith(`${path}: `) ? message.slice(path.length + 2) : message, { cause: err });
+    throw new DocumentInvalidError(path, message.startsWith(`${path}: `) ? message.slice(path.length + 2) : message, {
+      cause: err,
+    });
   }
 }
 
@@ -61,7 +69,16 @@ export async function upsertPerson(tx: Queryable, person: Person, now: Date): Pr
      ON CONFLICT (id_number) DO UPDATE SET name = EXCLUDED.name, latin_name = EXCLUDED.latin_name, sex = EXCLUDED.sex,
        birth_date = EXCLUDED.birth_date, ethnicity = EXCLUDED.ethnicity, birthplace = EXCLUDED.birthplace,
        updated_at = EXCLUDED.updated_at`,
-    [person.idNumber, person.name, person.latinName, person.sex, person.birthDate, person.ethnicity, person.birthplace, now.toISOString()],
+    [
+      person.idNumber,
+      person.name,
+      person.latinName,
+      person.sex,
+      person.birthDate,
+      person.ethnicity,
+      person.birthplace,
+      now.toISOString(),
+    ],
   );
 }
 
@@ -92,14 +109,19 @@ export const issueCardOperation: OperationSpec<IssueCardInput, IssuedCard> = {
     let number: string;
     let identifier: string;
     if (input.keepNumbers === true) {
-      if (view.card.number === null) throw new DocumentInvalidError('card.number', 'is required to keep the card number');
-      if (view.card.identifier === null) throw new DocumentInvalidError('card.identifier', 'is required to keep the card identifier');
+      if (view.card.number === null)
+        throw new DocumentInvalidError('card.number', 'is required to keep the card number');
+      if (view.card.identifier === null)
+        throw new DocumentInvalidError('card.identifier', 'is required to keep the card identifier');
       number = view.card.number;
       identifier = view.card.identifier;
     } else {
-      const prefix = input.prefix ?? (view.card.number !== null && /^[A-Z]/.test(view.card.number) ? view.card.number[0]! : DEFAULT_PREFIX);
+      const prefix =
+        input.prefix ??
+        (view.card.number !== null && /^[A-Z]/.test(view.card.number) ? view.card.number[0]! : DEFAULT_PREFIX);
       if (!/^[A-Z]$/.test(prefix)) throw new DocumentInvalidError('prefix', 'must be one capital letter');
-      const region = input.region ?? (view.card.identifier !== null ? view.card.identifier.slice(0, 6) : person.birthplace);
+      const region =
+        input.region ?? (view.card.identifier !== null ? view.card.identifier.slice(0, 6) : person.birthplace);
       if (!/^[0-9]{6}$/.test(region)) throw new DocumentInvalidError('region', 'must be a 6-digit region code');
       const serial = await tx.query<{ n: string | number }>("SELECT nextval('card_serial') AS n");
       ({ number, identifier } = cardNumbersFor(Number(serial.rows[0]!.n), prefix, region));
@@ -115,11 +137,23 @@ export const issueCardOperation: OperationSpec<IssueCardInput, IssuedCard> = {
                           ssc_status, bank_status, pin_initial, created_at, updated_at)
        VALUES ($1, $2, $3, $4, $5, $6::date, $7::date, 'active', $8, true, $9::timestamptz, $9::timestamptz)
        ON CONFLICT DO NOTHING`,
-      [number, identifier, person.idNumber, view.specVersion, view.financial, issueDate, expiryDate, view.financial ? 'inactive' : null, env.now.toISOString()],
+      [
+        number,
+        identifier,
+        person.idNumber,
+        view.specVersion,
+        view.financial,
+        issueDate,
+        expiryDate,
+        view.financial ? 'inactive' : null,
+        env.now.toISOString(),
+      ],
     );
     if (inserted.rowCount === 0) {
       const taken = await tx.query('SELECT 1 FROM cards WHERE card_number = $1', [number]);
-      throw taken.rows.length > 0 ? new CardNumberTakenError('card number', number) : new CardNumberTakenError('card identifier', identifier);
+      throw taken.rows.length > 0
+        ? new CardNumberTakenError('card number', number)
+        : new CardNumberTakenError('card identifier', identifier);
     }
     try {
       await tx.query(
@@ -136,7 +170,13 @@ export const issueCardOperation: OperationSpec<IssueCardInput, IssuedCard> = {
       value: { card: status, document: doc },
       cardNumber: number,
       idNumber: person.idNumber,
-      details: { cardIdentifier: identifier, specVersion: view.specVersion, financial: view.financial, issueDate, expiryDate },
+      details: {
+        cardIdentifier: identifier,
+        specVersion: view.specVersion,
+        financial: view.financial,
+        issueDate,
+        expiryDate,
+      },
     };
   },
 };

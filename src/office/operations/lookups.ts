@@ -30,7 +30,8 @@ interface HistoryRow {
   details: Record<string, unknown>;
 }
 
-const HISTORY_COLUMNS = 'id, at, terminal_id, role, channel, operation, card_number, id_number, result, reason, details';
+const HISTORY_COLUMNS =
+  'id, at, terminal_id, role, channel, operation, card_number, id_number, result, reason, details';
 
 function toHistory(r: HistoryRow): HistoryEntry {
   return {
@@ -54,7 +55,8 @@ function asDate(v: Date | string): Date {
 }
 
 function positiveLimit(limit: number): number {
-  if (!Number.isSafeInteger(limit) || limit < 1) throw new OfficeArgumentError('history limit must be a positive integer');
+  if (!Number.isSafeInteger(limit) || limit < 1)
+    throw new OfficeArgumentError('history limit must be a positive integer');
   return limit;
 }
 
@@ -68,10 +70,21 @@ export async function findPerson(db: Queryable, idNumber: string): Promise<Perso
     birth_date: string;
     ethnicity: string;
     birthplace: string;
-  }>('SELECT id_number, name, latin_name, sex, birth_date::text AS birth_date, ethnicity, birthplace FROM persons WHERE id_number = $1', [idNumber]);
+  }>(
+    'SELECT id_number, name, latin_name, sex, birth_date::text AS birth_date, ethnicity, birthplace FROM persons WHERE id_number = $1',
+    [idNumber],
+  );
   const p = r.rows[0];
   if (p === undefined) throw new PersonNotFoundError(idNumber);
-  return { idNumber: p.id_number, name: p.name, latinName: p.latin_name, sex: p.sex, birthDate: p.birth_date, ethnicity: p.ethnicity, birthplace: p.birthplace };
+  return {
+    idNumber: p.id_number,
+    name: p.name,
+    latinName: p.latin_name,
+    sex: p.sex,
+    birthDate: p.birth_date,
+    ethnicity: p.ethnicity,
+    birthplace: p.birthplace,
+  };
 }
 
 interface PersonalizationRow {
@@ -82,11 +95,21 @@ interface PersonalizationRow {
 }
 
 function toVersion(cardNumber: string, row: PersonalizationRow): PersonalizationVersion {
-  return { cardNumber, version: row.version, reason: row.reason, document: row.document, createdAt: asDate(row.created_at) };
+  return {
+    cardNumber,
+    version: row.version,
+    reason: row.reason,
+    document: row.document,
+    createdAt: asDate(row.created_at),
+  };
 }
 
 /** A personalization version of the card (default: the newest); undefined when there is none. */
-export async function personalizationVersion(db: Queryable, cardNumber: string, version?: number): Promise<PersonalizationVersion | undefined> {
+export async function personalizationVersion(
+  db: Queryable,
+  cardNumber: string,
+  version?: number,
+): Promise<PersonalizationVersion | undefined> {
   const r = await db.query<PersonalizationRow>(
     version === undefined
       ? 'SELECT version, reason, document, created_at FROM personalizations WHERE card_number = $1 ORDER BY version DESC LIMIT 1'
@@ -99,23 +122,33 @@ export async function personalizationVersion(db: Queryable, cardNumber: string, 
 
 /** Every personalization version of the card, oldest first. */
 export async function personalizationVersions(db: Queryable, cardNumber: string): Promise<PersonalizationVersion[]> {
-  const r = await db.query<PersonalizationRow>('SELECT version, reason, document, created_at FROM personalizations WHERE card_number = $1 ORDER BY version', [cardNumber]);
+  const r = await db.query<PersonalizationRow>(
+    'SELECT version, reason, document, created_at FROM personalizations WHERE card_number = $1 ORDER BY version',
+    [cardNumber],
+  );
   return r.rows.map((row) => toVersion(cardNumber, row));
 }
 
 /** History entries by card number or by ID number, oldest first, paged by id. */
-export async function historyWhere(db: Queryable, column: 'card_number' | 'id_number', value: string, query: HistoryQuery): Promise<HistoryEntry[]> {
+export async function historyWhere(
+  db: Queryable,
+  column: 'card_number' | 'id_number',
+  value: string,
+  query: HistoryQuery,
+): Promise<HistoryEntry[]> {
   const limit = positiveLimit(query.limit ?? 1000);
-  const r = await db.query<HistoryRow>(`SELECT ${HISTORY_COLUMNS} FROM history WHERE ${column} = $1 AND id > $2 ORDER BY id LIMIT $3`, [
-    value,
-    query.afterId ?? 0,
-    limit,
-  ]);
+  const r = await db.query<HistoryRow>(
+    `SELECT ${HISTORY_COLUMNS} FROM history WHERE ${column} = $1 AND id > $2 ORDER BY id LIMIT $3`,
+    [value, query.afterId ?? 0, limit],
+  );
   return r.rows.map(toHistory);
 }
 
 /** The card's newest `limit` history entries, oldest first (the portal's view). */
 export async function latestHistoryOf(db: Queryable, cardNumber: string, limit: number): Promise<HistoryEntry[]> {
-  const r = await db.query<HistoryRow>(`SELECT ${HISTORY_COLUMNS} FROM history WHERE card_number = $1 ORDER BY id DESC LIMIT $2`, [cardNumber, positiveLimit(limit)]);
+  const r = await db.query<HistoryRow>(
+    `SELECT ${HISTORY_COLUMNS} FROM history WHERE card_number = $1 ORDER BY id DESC LIMIT $2`,
+    [cardNumber, positiveLimit(limit)],
+  );
   return r.rows.map(toHistory).reverse();
 }

@@ -32,7 +32,13 @@ export const correctPersonalizationOperation: OperationSpec<CorrectionInput, Per
     if (view.financial !== card.financial) throw new DocumentInvalidError('financial', 'cannot change by a correction');
     // The card's own numbers and dates are the registry's; the document is made to agree.
     const part = (doc['card'] ?? {}) as Record<string, unknown>;
-    doc['card'] = { ...part, number: card.cardNumber, identifier: card.cardIdentifier, issueDate: card.issueDate, expiryDate: card.expiryDate };
+    doc['card'] = {
+      ...part,
+      number: card.cardNumber,
+      identifier: card.cardIdentifier,
+      issueDate: card.issueDate,
+      expiryDate: card.expiryDate,
+    };
     runValidate(input.validate, doc);
     await upsertPerson(tx, view.person, env.now);
     if (view.specVersion !== card.specVersion) {
@@ -48,6 +54,10 @@ export const correctPersonalizationOperation: OperationSpec<CorrectionInput, Per
       `INSERT INTO personalizations (card_number, version, document, reason, created_at) VALUES ($1, $2, $3::jsonb, $4, $5::timestamptz)`,
       [card.cardNumber, version, JSON.stringify(doc), reason, env.now.toISOString()],
     );
-    return cardOutcome(card, { cardNumber: card.cardNumber, version, reason, document: doc, createdAt: env.now }, { version, reason: input.reason.trim() });
+    return cardOutcome(
+      card,
+      { cardNumber: card.cardNumber, version, reason, document: doc, createdAt: env.now },
+      { version, reason: input.reason.trim() },
+    );
   },
 };

@@ -1,5 +1,11 @@
 import type { KeyAlgorithm } from '../../keys/index.js';
-import { CardStateError, OfficeArgumentError, ScriptNotFoundError, ScriptStateError, SecureModuleFailedError } from '../errors.js';
+import {
+  CardStateError,
+  OfficeArgumentError,
+  ScriptNotFoundError,
+  ScriptStateError,
+  SecureModuleFailedError,
+} from '../errors.js';
 import type { Queryable } from '../storage/database.js';
 import type { CardStatus, IssuerScriptState } from '../types.js';
 import { checkHolder, findCard, lockCard } from './cards.js';
@@ -168,7 +174,8 @@ export const queuePinChangeOperation: OperationSpec<QueuePinChangeInput, PinChan
     if (!Number.isInteger(days) || days < 1 || days > MAX_SCRIPT_DAYS) {
       throw new OfficeArgumentError(`validDays must be a whole number of days from 1 to ${MAX_SCRIPT_DAYS}`);
     }
-    if (typeof input.encipher !== 'function') throw new OfficeArgumentError('queue_pin_change needs the secure module step `encipher`');
+    if (typeof input.encipher !== 'function')
+      throw new OfficeArgumentError('queue_pin_change needs the secure module step `encipher`');
     const card = await lockCard(tx, input.cardNumber);
     checkHolder(card, input.idNumber);
     // A locked PIN is unlocked at a window; a lost, replaced or blocked card changes nothing.
@@ -180,7 +187,12 @@ export const queuePinChangeOperation: OperationSpec<QueuePinChangeInput, PinChan
     } catch (err) {
       throw new SecureModuleFailedError('queue_pin_change', err);
     }
-    const payload: PinChangePayload = { header: '845E0100', cryptogram: hex(cryptogram), algorithm, cardIdentifier: card.cardIdentifier };
+    const payload: PinChangePayload = {
+      header: '845E0100',
+      cryptogram: hex(cryptogram),
+      algorithm,
+      cardIdentifier: card.cardIdentifier,
+    };
     const expiresAt = new Date(env.now.getTime() + days * 86_400_000);
     const inserted = await tx.query<ScriptRow>(
       `INSERT INTO issuer_scripts (card_number, kind, payload, created_at, expires_at)
@@ -200,7 +212,11 @@ export const queuePinChangeOperation: OperationSpec<QueuePinChangeInput, PinChan
       [card.cardNumber, env.now.toISOString(), JSON.stringify({ result: 'replaced', by: script.id }), script.id],
     );
     const replacedIds = replaced.rows.map((r) => Number(r.id)).sort((a, b) => a - b);
-    return cardOutcome(card, { script, replaced: replacedIds }, { scriptId: script.id, expiresAt: expiresAt.toISOString(), validDays: days, replaced: replacedIds });
+    return cardOutcome(
+      card,
+      { script, replaced: replacedIds },
+      { scriptId: script.id, expiresAt: expiresAt.toISOString(), validDays: days, replaced: replacedIds },
+    );
   },
 };
 
@@ -212,16 +228,20 @@ function checkReport(report: PinChangeReport): void {
   }
   if (report.reason === 'pin_incorrect') {
     const t = (report as { triesLeft?: unknown }).triesLeft;
-    if (!Number.isInteger(t) || (t as number) < 0 || (t as number) > 15) throw new OfficeArgumentError('a pin_incorrect report needs triesLeft 0..15');
+    if (!Number.isInteger(t) || (t as number) < 0 || (t as number) > 15)
+      throw new OfficeArgumentError('a pin_incorrect report needs triesLeft 0..15');
   }
 }
 
 /** The outcome as stored: only the fields of its kind (nothing else a terminal sent). */
 function storedOutcome(report: PinChangeReport): PinChangeOutcome {
   if (report.result === 'applied') return { result: 'applied' };
-  if (report.reason === 'pin_incorrect') return { result: 'failed', reason: 'pin_incorrect', triesLeft: (report as { triesLeft: number }).triesLeft };
+  if (report.reason === 'pin_incorrect')
+    return { result: 'failed', reason: 'pin_incorrect', triesLeft: (report as { triesLeft: number }).triesLeft };
   const sw = (report as { sw?: unknown }).sw;
-  return Number.isInteger(sw) ? { result: 'failed', reason: report.reason, sw: sw as number } : { result: 'failed', reason: report.reason };
+  return Number.isInteger(sw)
+    ? { result: 'failed', reason: report.reason, sw: sw as number }
+    : { result: 'failed', reason: report.reason };
 }
 
 export const pinChangeResultOperation: OperationSpec<PinChangeResultInput, PinChangeScript> = {
@@ -229,15 +249,21 @@ export const pinChangeResultOperation: OperationSpec<PinChangeResultInput, PinCh
   roles: ['pos', 'window', 'bank', 'hotline', 'admin'],
   subject: () => ({}),
   async run(tx, env, input) {
-    if (!Number.isSafeInteger(input.scriptId) || input.scriptId < 1) throw new OfficeArgumentError('scriptId must be a positive integer');
+    if (!Number.isSafeInteger(input.scriptId) || input.scriptId < 1)
+      throw new OfficeArgumentError('scriptId must be a positive integer');
     checkReport(input.report);
     const outcome = storedOutcome(input.report);
-    const head = await tx.query<{ card_number: string; kind: string }>('SELECT card_number, kind FROM issuer_scripts WHERE id = $1', [input.scriptId]);
+    const head = await tx.query<{ card_number: string; kind: string }>(
+      'SELECT card_number, kind FROM issuer_scripts WHERE id = $1',
+      [input.scriptId],
+    );
     const found = head.rows[0];
     if (found === undefined || found.kind !== PIN_CHANGE_KIND) throw new ScriptNotFoundError(input.scriptId);
     // The card's row first, as queue_pin_change takes it: a report and a replacement are ordered.
     const card = await lockCard(tx, found.card_number);
-    const r = await tx.query<ScriptRow>(`SELECT ${COLUMNS} FROM issuer_scripts WHERE id = $1 FOR UPDATE`, [input.scriptId]);
+    const r = await tx.query<ScriptRow>(`SELECT ${COLUMNS} FROM issuer_scripts WHERE id = $1 FOR UPDATE`, [
+      input.scriptId,
+    ]);
     const script = toPinChange(r.rows[0]!);
     const newState = outcome.result === 'applied' ? 'applied' : 'failed';
     if (script.state === 'applied' || script.state === 'failed') {
@@ -256,8 +282,16 @@ export const pinChangeResultOperation: OperationSpec<PinChangeResultInput, PinCh
     );
     const extra: Record<string, unknown> = { scriptId: script.id, ...outcome, wasState: script.state };
     if (outcome.result === 'applied') {
-      await tx.query('UPDATE cards SET pin_initial = false, updated_at = $2::timestamptz WHERE card_number = $1', [card.cardNumber, env.now.toISOString()]);
-    } else if (input.report.result === 'failed' && input.report.reason === 'pin_incorrect' && (input.report as { triesLeft: number }).triesLeft === 0 && card.ssc === 'active') {
+      await tx.query('UPDATE cards SET pin_initial = false, updated_at = $2::timestamptz WHERE card_number = $1', [
+        card.cardNumber,
+        env.now.toISOString(),
+      ]);
+    } else if (
+      input.report.result === 'failed' &&
+      input.report.reason === 'pin_incorrect' &&
+      (input.report as { triesLeft: number }).triesLeft === 0 &&
+      card.ssc === 'active'
+    ) {
       // The wrong current PIN used the last try: the card's PIN is locked now.
       await writeSide(tx, card, 'ssc', requireTransition(card, 'ssc', 'pin_lock', 'pin_change_result'), env.now);
       extra['pinLocked'] = true;
@@ -267,7 +301,12 @@ export const pinChangeResultOperation: OperationSpec<PinChangeResultInput, PinCh
 };
 
 /** Marks failed or expired requests as told to the holder; settles overdue pending ones as expired first. */
-export async function markHolderTold(tx: Queryable, cardNumber: string, ids: readonly number[], now: Date): Promise<number[]> {
+export async function markHolderTold(
+  tx: Queryable,
+  cardNumber: string,
+  ids: readonly number[],
+  now: Date,
+): Promise<number[]> {
   if (ids.length === 0) return [];
   await tx.query(
     `UPDATE issuer_scripts SET state = 'expired', settled_at = $3::timestamptz, outcome = '{"result":"expired"}'::jsonb

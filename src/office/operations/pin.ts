@@ -22,7 +22,8 @@ import type { OperationSpec } from './runner.js';
 
 function sideOf(input: { side?: Side }): Side {
   const side = input.side ?? 'ssc';
-  if (side !== 'ssc' && side !== 'bank') throw new OfficeArgumentError(`side must be 'ssc' or 'bank', got ${JSON.stringify(side)}`);
+  if (side !== 'ssc' && side !== 'bank')
+    throw new OfficeArgumentError(`side must be 'ssc' or 'bank', got ${JSON.stringify(side)}`);
   return side;
 }
 
@@ -39,7 +40,14 @@ export function requireTransition(card: CardStatus, side: Side, event: CardEvent
 }
 
 /** Writes one side's new state (and, for the social-security side, the PIN-initial flag). */
-export async function writeSide(tx: Queryable, card: CardStatus, side: Side, to: CardSideState, now: Date, pinInitial?: boolean): Promise<CardStatus> {
+export async function writeSide(
+  tx: Queryable,
+  card: CardStatus,
+  side: Side,
+  to: CardSideState,
+  now: Date,
+  pinInitial?: boolean,
+): Promise<CardStatus> {
   const column = side === 'ssc' ? 'ssc_status' : 'bank_status';
   await tx.query(
     `UPDATE cards SET ${column} = $2, pin_initial = coalesce($3, pin_initial), updated_at = $4::timestamptz WHERE card_number = $1`,
@@ -85,12 +93,18 @@ function holderPinOperation(
  * A forgotten PIN reset. The social-security side's at a window, the bank's at the bank. The
  * application PIN is initial afterwards only if the input says the card got the initial PIN.
  */
-export const pinResetOperation: OperationSpec<HolderCheckedInput, CardStatus> = holderPinOperation('pin_reset', 'pin_reset', (input, side) =>
-  side === 'ssc' ? input.pinInitial === true : undefined,
+export const pinResetOperation: OperationSpec<HolderCheckedInput, CardStatus> = holderPinOperation(
+  'pin_reset',
+  'pin_reset',
+  (input, side) => (side === 'ssc' ? input.pinInitial === true : undefined),
 );
 
 /** A locked PIN unlocked (its value kept). */
-export const pinUnlockOperation: OperationSpec<HolderCheckedInput, CardStatus> = holderPinOperation('pin_unlock', 'pin_unlock', () => undefined);
+export const pinUnlockOperation: OperationSpec<HolderCheckedInput, CardStatus> = holderPinOperation(
+  'pin_unlock',
+  'pin_unlock',
+  () => undefined,
+);
 
 /** A terminal reports that it saw the PIN locked. */
 export const pinLockedOperation: OperationSpec<CardSideInput, CardStatus> = {
@@ -114,7 +128,8 @@ export const pinChangedOperation: OperationSpec<CardSideInput, CardStatus> = {
   roles: ['window', 'hotline', 'pos', 'portal', 'admin'],
   subject: (i) => ({ cardNumber: i.cardNumber }),
   async run(tx, env, input) {
-    if (sideOf(input) !== 'ssc') throw new OfficeArgumentError('pin_changed is recorded for the application PIN (side ssc) only');
+    if (sideOf(input) !== 'ssc')
+      throw new OfficeArgumentError('pin_changed is recorded for the application PIN (side ssc) only');
     const card = await lockCard(tx, input.cardNumber);
     if (card.ssc !== 'active') throw new CardStateError(card.cardNumber, 'ssc', card.ssc, 'pin_changed');
     await env.cardSide(input.cardSide, card);
@@ -149,5 +164,9 @@ export const blockCardOperation: OperationSpec<BlockCardInput, CardStatus> = {
 function sideRole(role: string, side: Side, operation: string): void {
   if (role === 'admin') return;
   const allowed = side === 'ssc' ? 'window' : 'bank';
-  if (role !== allowed) throw new RoleNotAllowedError(`${operation} on the ${side === 'ssc' ? 'social security' : 'bank'} side`, role, [allowed, 'admin']);
+  if (role !== allowed)
+    throw new RoleNotAllowedError(`${operation} on the ${side === 'ssc' ? 'social security' : 'bank'} side`, role, [
+      allowed,
+      'admin',
+    ]);
 }

@@ -1,7 +1,15 @@
 import type { Clock } from '../clock.js';
 import { checkContext } from '../context.js';
 import type { OperationContext, Role } from '../context.js';
-import { CardSideFailedError, OfficeArgumentError, OfficeError, OperationRefusedError, RegistryBusyError, RegistryStorageError, RoleNotAllowedError } from '../errors.js';
+import {
+  CardSideFailedError,
+  OfficeArgumentError,
+  OfficeError,
+  OperationRefusedError,
+  RegistryBusyError,
+  RegistryStorageError,
+  RoleNotAllowedError,
+} from '../errors.js';
 import { RETRYABLE_SQLSTATES, sqlState } from '../storage/database.js';
 import type { Database, Queryable } from '../storage/database.js';
 
@@ -35,7 +43,11 @@ export interface OperationOutcome<T> {
 }
 
 /** The outcome of an operation on `card`: its history entry names the card and the holder. */
-export function cardOutcome<T>(card: { cardNumber: string; idNumber: string }, value: T, details?: Record<string, unknown>): OperationOutcome<T> {
+export function cardOutcome<T>(
+  card: { cardNumber: string; idNumber: string },
+  value: T,
+  details?: Record<string, unknown>,
+): OperationOutcome<T> {
   return { value, cardNumber: card.cardNumber, idNumber: card.idNumber, ...(details === undefined ? {} : { details }) };
 }
 
@@ -51,7 +63,13 @@ export interface OperationSpec<I, T> {
 /** Attempts per operation when transactions conflict (deadlock, serialization failure). */
 export const MAX_ATTEMPTS = 8;
 
-export async function performOperation<I, T>(db: Database, clock: Clock, spec: OperationSpec<I, T>, ctx: OperationContext, input: I): Promise<T> {
+export async function performOperation<I, T>(
+  db: Database,
+  clock: Clock,
+  spec: OperationSpec<I, T>,
+  ctx: OperationContext,
+  input: I,
+): Promise<T> {
   checkContext(ctx);
   for (let attempt = 1; ; attempt++) {
     let cardSideRan = false;
@@ -110,12 +128,18 @@ export async function performOperation<I, T>(db: Database, clock: Clock, spec: O
       }
       // A bug in the code stays what it is; whatever the store or the driver threw is wrapped.
       if (err instanceof TypeError || err instanceof RangeError || err instanceof ReferenceError) throw err;
-      throw new RegistryStorageError(`${spec.name} failed in the store (${err instanceof Error ? err.message : String(err)})`, { cause: err });
+      throw new RegistryStorageError(
+        `${spec.name} failed in the store (${err instanceof Error ? err.message : String(err)})`,
+        { cause: err },
+      );
     }
   }
 }
 
-function safeSubject<I>(spec: OperationSpec<I, unknown>, input: I): { cardNumber?: string | null; idNumber?: string | null } {
+function safeSubject<I>(
+  spec: OperationSpec<I, unknown>,
+  input: I,
+): { cardNumber?: string | null; idNumber?: string | null } {
   try {
     const s = spec.subject(input);
     return {
@@ -140,12 +164,29 @@ interface HistoryFields {
   details: Record<string, unknown>;
 }
 
-async function writeHistory(tx: Queryable, at: Date, ctx: OperationContext, operation: string, f: HistoryFields): Promise<void> {
+async function writeHistory(
+  tx: Queryable,
+  at: Date,
+  ctx: OperationContext,
+  operation: string,
+  f: HistoryFields,
+): Promise<void> {
   assertNoSecrets(f.details, 'history details');
   await tx.query(
     `INSERT INTO history (at, terminal_id, role, channel, operation, card_number, id_number, result, reason, details)
      VALUES ($1::timestamptz, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb)`,
-    [at.toISOString(), ctx.terminalId, ctx.role, ctx.channel, operation, f.cardNumber, f.idNumber, f.result, f.reason, JSON.stringify(f.details)],
+    [
+      at.toISOString(),
+      ctx.terminalId,
+      ctx.role,
+      ctx.channel,
+      operation,
+      f.cardNumber,
+      f.idNumber,
+      f.result,
+      f.reason,
+      JSON.stringify(f.details),
+    ],
   );
 }
 
@@ -157,7 +198,10 @@ export function assertNoSecrets(data: unknown, what: string, path = ''): void {
   if (data === null || typeof data !== 'object') return;
   for (const [key, value] of Object.entries(data as Record<string, unknown>)) {
     const here = path === '' ? key : `${path}.${key}`;
-    if (SECRET_KEY.test(key)) throw new OfficeArgumentError(`${what}: field ${here} would hold a PIN or a password, which the registry never stores`);
+    if (SECRET_KEY.test(key))
+      throw new OfficeArgumentError(
+        `${what}: field ${here} would hold a PIN or a password, which the registry never stores`,
+      );
     assertNoSecrets(value, what, here);
   }
 }

@@ -64,7 +64,10 @@ export const queueScriptOperation: OperationSpec<QueueScriptInput, IssuerScript>
       throw new OfficeArgumentError('script payload must be an object');
     }
     assertNoSecrets(input.payload, 'script payload');
-    if (input.expiresAt !== undefined && !(input.expiresAt instanceof Date && input.expiresAt.getTime() > env.now.getTime())) {
+    if (
+      input.expiresAt !== undefined &&
+      !(input.expiresAt instanceof Date && input.expiresAt.getTime() > env.now.getTime())
+    ) {
       throw new OfficeArgumentError('script expiresAt must be a Date in the future');
     }
     const card = await lockCard(tx, input.cardNumber);
@@ -72,7 +75,13 @@ export const queueScriptOperation: OperationSpec<QueueScriptInput, IssuerScript>
     const r = await tx.query<ScriptRow>(
       `INSERT INTO issuer_scripts (card_number, kind, payload, created_at, expires_at)
        VALUES ($1, $2, $3::jsonb, $4::timestamptz, $5::timestamptz) RETURNING ${SCRIPT_COLUMNS}`,
-      [card.cardNumber, input.kind, JSON.stringify(input.payload), env.now.toISOString(), input.expiresAt?.toISOString() ?? null],
+      [
+        card.cardNumber,
+        input.kind,
+        JSON.stringify(input.payload),
+        env.now.toISOString(),
+        input.expiresAt?.toISOString() ?? null,
+      ],
     );
     const script = toScript(r.rows[0]!);
     return cardOutcome(card, script, { scriptId: script.id, kind: script.kind });
@@ -84,18 +93,26 @@ export const scriptAppliedOperation: OperationSpec<ScriptAppliedInput, IssuerScr
   roles: ['window', 'bank', 'hotline', 'pos', 'admin'],
   subject: () => ({}),
   async run(tx, env, input) {
-    if (!Number.isSafeInteger(input.scriptId) || input.scriptId < 1) throw new OfficeArgumentError('scriptId must be a positive integer');
-    const found = await tx.query<ScriptRow>(`SELECT ${SCRIPT_COLUMNS} FROM issuer_scripts WHERE id = $1 FOR UPDATE`, [input.scriptId]);
+    if (!Number.isSafeInteger(input.scriptId) || input.scriptId < 1)
+      throw new OfficeArgumentError('scriptId must be a positive integer');
+    const found = await tx.query<ScriptRow>(`SELECT ${SCRIPT_COLUMNS} FROM issuer_scripts WHERE id = $1 FOR UPDATE`, [
+      input.scriptId,
+    ]);
     const row = found.rows[0];
     if (row === undefined) throw new ScriptNotFoundError(input.scriptId);
     const script = toScript(row);
     if (script.state !== 'pending') throw new ScriptStateError(script.id, script.state);
-    if (script.expiresAt !== null && script.expiresAt.getTime() <= env.now.getTime()) throw new ScriptStateError(script.id, 'expired');
+    if (script.expiresAt !== null && script.expiresAt.getTime() <= env.now.getTime())
+      throw new ScriptStateError(script.id, 'expired');
     const r = await tx.query<ScriptRow>(
       `UPDATE issuer_scripts SET state = 'applied', settled_at = $2::timestamptz WHERE id = $1 RETURNING ${SCRIPT_COLUMNS}`,
       [script.id, env.now.toISOString()],
     );
-    return { value: toScript(r.rows[0]!), cardNumber: script.cardNumber, details: { scriptId: script.id, kind: script.kind } };
+    return {
+      value: toScript(r.rows[0]!),
+      cardNumber: script.cardNumber,
+      details: { scriptId: script.id, kind: script.kind },
+    };
   },
 };
 

@@ -1,7 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import type { Clock } from '../clock.js';
 import type { OperationContext } from '../context.js';
-import { CardNotFoundError, OfficeArgumentError, OfficeError, OperationRefusedError, RegistryBusyError, RegistryStorageError } from '../errors.js';
+import {
+  CardNotFoundError,
+  OfficeArgumentError,
+  OfficeError,
+  OperationRefusedError,
+  RegistryBusyError,
+  RegistryStorageError,
+} from '../errors.js';
 import { findCard } from '../operations/cards.js';
 import { MAX_ATTEMPTS } from '../operations/runner.js';
 import type { OperationSpec } from '../operations/runner.js';
@@ -78,20 +85,34 @@ async function step<T>(db: Database, what: string, fn: (tx: Queryable) => Promis
     try {
       return await db.transaction('read committed', fn);
     } catch (err) {
-      if (err instanceof OfficeError || err instanceof TypeError || err instanceof RangeError || err instanceof ReferenceError) throw err;
+      if (
+        err instanceof OfficeError ||
+        err instanceof TypeError ||
+        err instanceof RangeError ||
+        err instanceof ReferenceError
+      )
+        throw err;
       const state = sqlState(err);
       if (state !== undefined && RETRYABLE_SQLSTATES.has(state)) {
         if (attempt >= MAX_ATTEMPTS) throw new RegistryBusyError(what, attempt, { cause: err });
         await new Promise((resolve) => setTimeout(resolve, Math.min(200, 2 ** attempt) + Math.random() * 10));
         continue;
       }
-      throw new RegistryStorageError(`${what} failed in the store (${err instanceof Error ? err.message : String(err)})`, { cause: err });
+      throw new RegistryStorageError(
+        `${what} failed in the store (${err instanceof Error ? err.message : String(err)})`,
+        { cause: err },
+      );
     }
   }
 }
 
 /** Steps 1 and 2: spend a try and compare; undefined when no card answers (the operation refuses). */
-async function present(env: PasswordEnv, account: Account, candidate: Uint8Array, rules: QueryPasswordRules): Promise<Presented | undefined> {
+async function present(
+  env: PasswordEnv,
+  account: Account,
+  candidate: Uint8Array,
+  rules: QueryPasswordRules,
+): Promise<Presented | undefined> {
   let cardNumber: string;
   try {
     cardNumber = (await resolveAccount(env.db, account)).cardNumber;
@@ -101,7 +122,10 @@ async function present(env: PasswordEnv, account: Account, candidate: Uint8Array
     return undefined;
   }
   const existing = await readPasswordRow(env.db, cardNumber);
-  const initial = existing === undefined ? await hashQueryPassword(Buffer.from(initialQueryPassword(cardNumber), 'utf8'), rules.hash) : undefined;
+  const initial =
+    existing === undefined
+      ? await hashQueryPassword(Buffer.from(initialQueryPassword(cardNumber), 'utf8'), rules.hash)
+      : undefined;
   const spent = await step(env.db, 'query password try', async (tx) => {
     const now = env.clock.now();
     if (initial !== undefined) await insertInitialRow(tx, cardNumber, initial, rules.tryLimit, now);
@@ -124,15 +148,26 @@ export async function signIn(env: PasswordEnv, ctx: OperationContext, input: Sig
   try {
     const presented = await present(env, account, candidate, rules);
     const rehashed =
-      presented?.outcome === 'match' && needsRehash(presented.verifier, rules.hash) ? await hashQueryPassword(candidate, rules.hash) : undefined;
-    return await env.perform(signInOperation, ctx, { account, presented, rules, ...(rehashed === undefined ? {} : { rehashed }) });
+      presented?.outcome === 'match' && needsRehash(presented.verifier, rules.hash)
+        ? await hashQueryPassword(candidate, rules.hash)
+        : undefined;
+    return await env.perform(signInOperation, ctx, {
+      account,
+      presented,
+      rules,
+      ...(rehashed === undefined ? {} : { rehashed }),
+    });
   } finally {
     candidate.fill(0);
   }
 }
 
 /** Changes the card's query password: the current one is presented (a try), then the new one set. */
-export async function changePassword(env: PasswordEnv, ctx: OperationContext, input: ChangeInput): Promise<QueryPasswordStatus> {
+export async function changePassword(
+  env: PasswordEnv,
+  ctx: OperationContext,
+  input: ChangeInput,
+): Promise<QueryPasswordStatus> {
   const rules = queryPasswordRulesOf(env.db);
   const account = parseAccount(input?.cardNumber);
   if (account.kind !== 'card') throw new OfficeArgumentError('a query password is changed by card number');
@@ -152,20 +187,34 @@ export async function changePassword(env: PasswordEnv, ctx: OperationContext, in
 }
 
 /** Resets a forgotten or locked query password to its initial value, with the holder's identity. */
-export async function resetPassword(env: PasswordEnv, ctx: OperationContext, input: ResetInput): Promise<QueryPasswordStatus> {
+export async function resetPassword(
+  env: PasswordEnv,
+  ctx: OperationContext,
+  input: ResetInput,
+): Promise<QueryPasswordStatus> {
   const rules = queryPasswordRulesOf(env.db);
   const account = parseAccount(input?.idNumber);
   if (account.kind !== 'id') throw new OfficeArgumentError('a query password is reset with the ID number');
-  if (typeof input.name !== 'string' || typeof input.personalNumberTail !== 'string') throw new OfficeArgumentError('a reset needs the name and the last six characters of the personal number');
+  if (typeof input.name !== 'string' || typeof input.personalNumberTail !== 'string')
+    throw new OfficeArgumentError('a reset needs the name and the last six characters of the personal number');
   let prepared: { cardNumber: string; verifier: string } | undefined;
   try {
     const card = await liveCardOf(env.db, account.idNumber);
-    prepared = { cardNumber: card.cardNumber, verifier: await hashQueryPassword(Buffer.from(initialQueryPassword(card.cardNumber), 'utf8'), rules.hash) };
+    prepared = {
+      cardNumber: card.cardNumber,
+      verifier: await hashQueryPassword(Buffer.from(initialQueryPassword(card.cardNumber), 'utf8'), rules.hash),
+    };
   } catch (err) {
     if (!(err instanceof OperationRefusedError)) throw err;
     await dummyVerifier(rules).then((v) => queryPasswordMatches(Buffer.from(input.personalNumberTail, 'utf8'), v));
   }
-  return env.perform(resetOperation, ctx, { idNumber: account.idNumber, name: input.name, personalNumberTail: input.personalNumberTail, prepared, rules });
+  return env.perform(resetOperation, ctx, {
+    idNumber: account.idNumber,
+    name: input.name,
+    personalNumberTail: input.personalNumberTail,
+    prepared,
+    rules,
+  });
 }
 
 /** The state of the card's query password; CardNotFoundError when the registry has no such card. */

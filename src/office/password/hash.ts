@@ -35,8 +35,15 @@ const MAX_CONCURRENT_HASHES = 2;
 
 /** Checks scrypt parameters (from options or from a stored verifier); throws OfficeArgumentError. */
 export function checkScryptParams(params: ScryptParams, what = 'scrypt parameters'): ScryptParams {
-  const ok = (v: unknown, min: number, max: number) => typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max;
-  if (params === null || typeof params !== 'object' || !ok(params.ln, 10, 20) || !ok(params.r, 1, 16) || !ok(params.p, 1, 4)) {
+  const ok = (v: unknown, min: number, max: number) =>
+    typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max;
+  if (
+    params === null ||
+    typeof params !== 'object' ||
+    !ok(params.ln, 10, 20) ||
+    !ok(params.r, 1, 16) ||
+    !ok(params.p, 1, 4)
+  ) {
     throw new OfficeArgumentError(`${what}: ln must be 10..20, r 1..16, p 1..4`);
   }
   return { ln: params.ln, r: params.r, p: params.p };
@@ -62,10 +69,16 @@ function derive(secret: Uint8Array, salt: Uint8Array, params: ScryptParams): Pro
   return withHashSlot(
     () =>
       new Promise<Buffer>((resolve, reject) => {
-        scrypt(secret, salt, KEY_BYTES, { N, r: params.r, p: params.p, maxmem: 256 * N * params.r + (1 << 20) }, (err, key) => {
-          if (err === null) resolve(key);
-          else reject(err);
-        });
+        scrypt(
+          secret,
+          salt,
+          KEY_BYTES,
+          { N, r: params.r, p: params.p, maxmem: 256 * N * params.r + (1 << 20) },
+          (err, key) => {
+            if (err === null) resolve(key);
+            else reject(err);
+          },
+        );
       }),
   );
 }
@@ -73,7 +86,10 @@ function derive(secret: Uint8Array, salt: Uint8Array, params: ScryptParams): Pro
 const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64').replace(/=+$/, '');
 
 /** A new verifier for `secret` (UTF-8 bytes) with a fresh salt. */
-export async function hashQueryPassword(secret: Uint8Array, params: ScryptParams = DEFAULT_SCRYPT_PARAMS): Promise<string> {
+export async function hashQueryPassword(
+  secret: Uint8Array,
+  params: ScryptParams = DEFAULT_SCRYPT_PARAMS,
+): Promise<string> {
   const checked = checkScryptParams(params);
   const salt = randomBytes(SALT_BYTES);
   const key = await derive(secret, salt, checked);
@@ -95,8 +111,12 @@ const VERIFIER = /^\$scrypt\$ln=(\d{1,2}),r=(\d{1,2}),p=(\d)\$([A-Za-z0-9+/]{22}
 function parseVerifier(verifier: string): ParsedVerifier {
   const m = VERIFIER.exec(verifier);
   // A verifier the registry cannot read is a damaged row, not a wrong password.
-  if (m === null) throw new RegistryStorageError('a stored query-password verifier is not a scrypt verifier this code reads');
-  const params = checkScryptParams({ ln: Number(m[1]), r: Number(m[2]), p: Number(m[3]) }, 'stored query-password verifier');
+  if (m === null)
+    throw new RegistryStorageError('a stored query-password verifier is not a scrypt verifier this code reads');
+  const params = checkScryptParams(
+    { ln: Number(m[1]), r: Number(m[2]), p: Number(m[3]) },
+    'stored query-password verifier',
+  );
   return { params, salt: Buffer.from(m[4]!, 'base64'), key: Buffer.from(m[5]!, 'base64') };
 }
 

@@ -1,4 +1,9 @@
-import { IdentityMismatchError, QueryPasswordIncorrectError, QueryPasswordLockedError, QueryPasswordResetLimitError } from '../errors.js';
+import {
+  IdentityMismatchError,
+  QueryPasswordIncorrectError,
+  QueryPasswordLockedError,
+  QueryPasswordResetLimitError,
+} from '../errors.js';
 import { cardOutcome } from '../operations/runner.js';
 import type { OperationSpec } from '../operations/runner.js';
 import type { Queryable } from '../storage/database.js';
@@ -46,9 +51,28 @@ export interface SignedIn {
   password: QueryPasswordStatus;
 }
 
-export function statusOf(cardNumber: string, row: PasswordRow | undefined, rules: QueryPasswordRules): QueryPasswordStatus {
-  if (row === undefined) return { cardNumber, initial: true, triesLeft: rules.tryLimit, tryLimit: rules.tryLimit, locked: false, setAt: null };
-  return { cardNumber, initial: row.initial, triesLeft: row.triesLeft, tryLimit: row.tryLimit, locked: row.triesLeft === 0, setAt: row.setAt };
+export function statusOf(
+  cardNumber: string,
+  row: PasswordRow | undefined,
+  rules: QueryPasswordRules,
+): QueryPasswordStatus {
+  if (row === undefined)
+    return {
+      cardNumber,
+      initial: true,
+      triesLeft: rules.tryLimit,
+      tryLimit: rules.tryLimit,
+      locked: false,
+      setAt: null,
+    };
+  return {
+    cardNumber,
+    initial: row.initial,
+    triesLeft: row.triesLeft,
+    tryLimit: row.tryLimit,
+    locked: row.triesLeft === 0,
+    setAt: row.setAt,
+  };
 }
 
 /**
@@ -56,11 +80,21 @@ export function statusOf(cardNumber: string, row: PasswordRow | undefined, rules
  * (nothing compared), or incorrect with the tries left (also when the password was changed or
  * reset between the comparison and this lock: the candidate was not compared with it).
  */
-async function settlePresented(tx: Queryable, card: CardStatus, presented: Presented | undefined, rules: QueryPasswordRules): Promise<PasswordRow> {
+async function settlePresented(
+  tx: Queryable,
+  card: CardStatus,
+  presented: Presented | undefined,
+  rules: QueryPasswordRules,
+): Promise<PasswordRow> {
   const row = await readPasswordRow(tx, card.cardNumber, true);
   // Locked when the presentation found it locked; a try that ends at 0 is this try's "incorrect, 0 left".
-  if (presented?.outcome === 'locked' || (presented === undefined && row?.triesLeft === 0)) throw new QueryPasswordLockedError(card.cardNumber);
-  const matched = presented !== undefined && presented.cardNumber === card.cardNumber && presented.outcome === 'match' && row?.verifier === presented.verifier;
+  if (presented?.outcome === 'locked' || (presented === undefined && row?.triesLeft === 0))
+    throw new QueryPasswordLockedError(card.cardNumber);
+  const matched =
+    presented !== undefined &&
+    presented.cardNumber === card.cardNumber &&
+    presented.outcome === 'match' &&
+    row?.verifier === presented.verifier;
   if (!matched || row === undefined) {
     const left = presented?.cardNumber === card.cardNumber ? presented.triesLeft : (row?.triesLeft ?? rules.tryLimit);
     throw new QueryPasswordIncorrectError(card.cardNumber, left);
@@ -85,10 +119,20 @@ export const signInOperation: OperationSpec<SignInStep, SignedIn> = {
     const row = await settlePresented(tx, card, input.presented, input.rules);
     await restoreTries(tx, card.cardNumber, env.now);
     if (input.rehashed !== undefined) {
-      await writePassword(tx, card.cardNumber, { verifier: input.rehashed, initial: row.initial, tryLimit: row.tryLimit, setAt: row.setAt }, env.now);
+      await writePassword(
+        tx,
+        card.cardNumber,
+        { verifier: input.rehashed, initial: row.initial, tryLimit: row.tryLimit, setAt: row.setAt },
+        env.now,
+      );
     }
     const password = statusOf(card.cardNumber, { ...row, triesLeft: row.tryLimit }, input.rules);
-    return { value: { card, password }, cardNumber: card.cardNumber, idNumber: card.idNumber, details: { initial: row.initial } };
+    return {
+      value: { card, password },
+      cardNumber: card.cardNumber,
+      idNumber: card.idNumber,
+      details: { initial: row.initial },
+    };
   },
 };
 
@@ -108,7 +152,12 @@ export const changeOperation: OperationSpec<ChangeStep, QueryPasswordStatus> = {
     const card = await lockAccount(tx, { kind: 'card', cardNumber: input.cardNumber });
     const row = await settlePresented(tx, card, input.presented, input.rules);
     if (input.newVerifier === undefined) throw new QueryPasswordIncorrectError(card.cardNumber, row.triesLeft);
-    await writePassword(tx, card.cardNumber, { verifier: input.newVerifier, initial: false, tryLimit: row.tryLimit, setAt: env.now }, env.now);
+    await writePassword(
+      tx,
+      card.cardNumber,
+      { verifier: input.newVerifier, initial: false, tryLimit: row.tryLimit, setAt: env.now },
+      env.now,
+    );
     const after = await readPasswordRow(tx, card.cardNumber);
     return cardOutcome(card, statusOf(card.cardNumber, after, input.rules), { initial: false });
   },
@@ -141,13 +190,19 @@ export const resetOperation: OperationSpec<ResetStep, QueryPasswordStatus> = {
       `SELECT count(*)::int AS n FROM history WHERE card_number = $1 AND operation = 'query_password_reset' AND result = 'ok' AND at > $2::timestamptz`,
       [card.cardNumber, since],
     );
-    if (Number(resets.rows[0]?.n ?? 0) >= input.rules.resetsPerDay) throw new QueryPasswordResetLimitError(card.cardNumber, input.rules.resetsPerDay);
+    if (Number(resets.rows[0]?.n ?? 0) >= input.rules.resetsPerDay)
+      throw new QueryPasswordResetLimitError(card.cardNumber, input.rules.resetsPerDay);
     // The card may have changed since the lookup (a replacement): then its own initial value, here.
     const verifier =
       input.prepared?.cardNumber === card.cardNumber
         ? input.prepared.verifier
         : await hashQueryPassword(Buffer.from(initialQueryPassword(card.cardNumber), 'utf8'), input.rules.hash);
-    await writePassword(tx, card.cardNumber, { verifier, initial: true, tryLimit: input.rules.tryLimit, setAt: env.now }, env.now);
+    await writePassword(
+      tx,
+      card.cardNumber,
+      { verifier, initial: true, tryLimit: input.rules.tryLimit, setAt: env.now },
+      env.now,
+    );
     const after = await readPasswordRow(tx, card.cardNumber);
     return cardOutcome(card, statusOf(card.cardNumber, after, input.rules), { initial: true });
   },

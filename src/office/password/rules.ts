@@ -57,9 +57,11 @@ const MAX_CANDIDATE_BYTES = 64;
 
 /** Checks options and fills in the defaults; throws OfficeArgumentError. */
 export function queryPasswordRules(options: QueryPasswordOptions = {}): QueryPasswordRules {
-  if (options === null || typeof options !== 'object') throw new OfficeArgumentError('queryPassword options must be an object');
+  if (options === null || typeof options !== 'object')
+    throw new OfficeArgumentError('queryPassword options must be an object');
   const int = (v: unknown, min: number, max: number, name: string): number => {
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) throw new OfficeArgumentError(`queryPassword.${name} must be an integer from ${min} to ${max}`);
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max)
+      throw new OfficeArgumentError(`queryPassword.${name} must be an integer from ${min} to ${max}`);
     return v;
   };
   return {
@@ -87,7 +89,8 @@ export function initialQueryPassword(cardNumber: string): string {
 
 /** A password as UTF-8 bytes the caller owns (and wipes); a malformed candidate throws QueryPasswordFormatError. */
 export function passwordBytes(password: string | Uint8Array, which: 'current' | 'new' = 'current'): Buffer {
-  if (typeof password !== 'string' && !(password instanceof Uint8Array)) throw new QueryPasswordFormatError(which, 'malformed', 'the password must be a string or UTF-8 bytes');
+  if (typeof password !== 'string' && !(password instanceof Uint8Array))
+    throw new QueryPasswordFormatError(which, 'malformed', 'the password must be a string or UTF-8 bytes');
   const bytes = typeof password === 'string' ? Buffer.from(password, 'utf8') : Buffer.from(password);
   if (bytes.length === 0 || bytes.length > MAX_CANDIDATE_BYTES) {
     bytes.fill(0);
@@ -102,11 +105,25 @@ export function passwordBytes(password: string | Uint8Array, which: 'current' | 
  */
 export function checkNewQueryPassword(bytes: Uint8Array): void {
   const text = Buffer.from(bytes).toString('latin1');
-  if (!/^[\x21-\x7e]+$/.test(text)) throw new QueryPasswordFormatError('new', 'characters', 'a new query password has printable ASCII characters only, no spaces');
+  if (!/^[\x21-\x7e]+$/.test(text))
+    throw new QueryPasswordFormatError(
+      'new',
+      'characters',
+      'a new query password has printable ASCII characters only, no spaces',
+    );
   if (bytes.length < QUERY_PASSWORD_MIN_LENGTH || bytes.length > QUERY_PASSWORD_MAX_LENGTH) {
-    throw new QueryPasswordFormatError('new', 'length', `a new query password has ${QUERY_PASSWORD_MIN_LENGTH} to ${QUERY_PASSWORD_MAX_LENGTH} characters`);
+    throw new QueryPasswordFormatError(
+      'new',
+      'length',
+      `a new query password has ${QUERY_PASSWORD_MIN_LENGTH} to ${QUERY_PASSWORD_MAX_LENGTH} characters`,
+    );
   }
-  if (!/[A-Za-z]/.test(text) || !/[0-9]/.test(text)) throw new QueryPasswordFormatError('new', 'too-simple', 'a new query password has at least one letter and one digit');
+  if (!/[A-Za-z]/.test(text) || !/[0-9]/.test(text))
+    throw new QueryPasswordFormatError(
+      'new',
+      'too-simple',
+      'a new query password has at least one letter and one digit',
+    );
 }
 
 /** The reset's third fact: the last six characters of the personal number (= ID number), X in either case. */

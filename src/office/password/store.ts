@@ -1,4 +1,10 @@
-import { CardNotFoundError, CardStateError, NoLiveCardError, OfficeArgumentError, PersonNotFoundError } from '../errors.js';
+import {
+  CardNotFoundError,
+  CardStateError,
+  NoLiveCardError,
+  OfficeArgumentError,
+  PersonNotFoundError,
+} from '../errors.js';
 import { cardsOfPerson, findCard, lockCard } from '../operations/cards.js';
 import { storeInvariant } from '../operations/runner.js';
 import type { Queryable } from '../storage/database.js';
@@ -41,13 +47,26 @@ function toRow(r: Row): PasswordRow {
 }
 
 /** The card's row (locked for the transaction with `forUpdate`), or undefined before its first use. */
-export async function readPasswordRow(q: Queryable, cardNumber: string, forUpdate = false): Promise<PasswordRow | undefined> {
-  const r = await q.query<Row>(`SELECT ${COLUMNS} FROM query_passwords WHERE card_number = $1${forUpdate ? ' FOR UPDATE' : ''}`, [cardNumber]);
+export async function readPasswordRow(
+  q: Queryable,
+  cardNumber: string,
+  forUpdate = false,
+): Promise<PasswordRow | undefined> {
+  const r = await q.query<Row>(
+    `SELECT ${COLUMNS} FROM query_passwords WHERE card_number = $1${forUpdate ? ' FOR UPDATE' : ''}`,
+    [cardNumber],
+  );
   return r.rows[0] === undefined ? undefined : toRow(r.rows[0]);
 }
 
 /** Makes the card's row with its initial password, unless another transaction made it first. */
-export async function insertInitialRow(q: Queryable, cardNumber: string, verifier: string, tryLimit: number, now: Date): Promise<void> {
+export async function insertInitialRow(
+  q: Queryable,
+  cardNumber: string,
+  verifier: string,
+  tryLimit: number,
+  now: Date,
+): Promise<void> {
   await q.query(
     `INSERT INTO query_passwords (card_number, verifier, initial, try_limit, tries_left, set_at, updated_at)
      VALUES ($1, $2, true, $3, $3, $4::timestamptz, $4::timestamptz) ON CONFLICT (card_number) DO NOTHING`,
@@ -67,7 +86,10 @@ export async function spendTry(q: Queryable, cardNumber: string, now: Date): Pro
 
 /** A match: the full counter back. */
 export async function restoreTries(q: Queryable, cardNumber: string, now: Date): Promise<void> {
-  await q.query('UPDATE query_passwords SET tries_left = try_limit, updated_at = $2::timestamptz WHERE card_number = $1', [cardNumber, now.toISOString()]);
+  await q.query(
+    'UPDATE query_passwords SET tries_left = try_limit, updated_at = $2::timestamptz WHERE card_number = $1',
+    [cardNumber, now.toISOString()],
+  );
 }
 
 /** Sets a new verifier with a full counter (a change, a reset, or a stronger hash of the same password). */

@@ -26,7 +26,8 @@ export interface PortalAsset {
 const TYPES: Record<string, string> = { '.css': 'text/css; charset=utf-8', '.svg': 'image/svg+xml' };
 
 function sources(): Record<string, string> {
-  if (typeof __SSCARD_PORTAL_ASSETS__ === 'string') return JSON.parse(__SSCARD_PORTAL_ASSETS__) as Record<string, string>;
+  if (typeof __SSCARD_PORTAL_ASSETS__ === 'string')
+    return JSON.parse(__SSCARD_PORTAL_ASSETS__) as Record<string, string>;
   const dir = fileURLToPath(new URL('./assets/', import.meta.url));
   return Object.fromEntries(
     readdirSync(dir)

@@ -38,7 +38,13 @@ export interface SendOptions {
   overHttps?: boolean;
 }
 
-export function send(res: ServerResponse, status: number, type: string, body: string | Buffer, options: SendOptions = {}): void {
+export function send(
+  res: ServerResponse,
+  status: number,
+  type: string,
+  body: string | Buffer,
+  options: SendOptions = {},
+): void {
   const bytes = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
   res.statusCode = status;
   for (const [k, v] of Object.entries(SECURITY_HEADERS)) res.setHeader(k, v);
@@ -57,7 +63,10 @@ export function sendHtml(res: ServerResponse, status: number, page: string, opti
 
 /** 303 See Other (after a POST: the browser GETs the next page). */
 export function redirect(res: ServerResponse, location: string, options: SendOptions = {}): void {
-  send(res, 303, 'text/plain; charset=utf-8', `see ${location}\n`, { ...options, headers: { ...options.headers, Location: location } });
+  send(res, 303, 'text/plain; charset=utf-8', `see ${location}\n`, {
+    ...options,
+    headers: { ...options.headers, Location: location },
+  });
 }
 
 /**
@@ -80,7 +89,8 @@ export function defaultAllowedHosts(host: string, port: number): string[] {
   const wildcard = host === '0.0.0.0' || host === '::';
   const bracket = (h: string) => (h.includes(':') ? `[${h}]` : h);
   // A wildcard address answers on this machine's loopback names; other names are given explicitly.
-  const names = loopback || wildcard ? ['localhost', '127.0.0.1', '[::1]', ...(wildcard ? [] : [bracket(host)])] : [bracket(host)];
+  const names =
+    loopback || wildcard ? ['localhost', '127.0.0.1', '[::1]', ...(wildcard ? [] : [bracket(host)])] : [bracket(host)];
   return [...new Set(names)].map((h) => `${h}:${port}`);
 }
 
@@ -98,7 +108,8 @@ const MAX_FORM_BYTES = 8 * 1024;
 /** The urlencoded body of a POST (at most 8 KiB); FormError 413/415 otherwise. */
 export async function readForm(req: IncomingMessage): Promise<URLSearchParams> {
   const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
-  if (type !== 'application/x-www-form-urlencoded') throw new FormError(415, 'forms are sent as application/x-www-form-urlencoded');
+  if (type !== 'application/x-www-form-urlencoded')
+    throw new FormError(415, 'forms are sent as application/x-www-form-urlencoded');
   const declared = Number(req.headers['content-length'] ?? '0');
   if (declared > MAX_FORM_BYTES) throw new FormError(413, 'form too large');
   const chunks: Buffer[] = [];
@@ -115,7 +126,11 @@ export async function readForm(req: IncomingMessage): Promise<URLSearchParams> {
 export function clientAddress(req: IncomingMessage, trustProxy: boolean): string {
   if (trustProxy) {
     const fwd = req.headers['x-forwarded-for'];
-    const last = (Array.isArray(fwd) ? fwd.join(',') : (fwd ?? '')).split(',').map((s) => s.trim()).filter((s) => s !== '').pop();
+    const last = (Array.isArray(fwd) ? fwd.join(',') : (fwd ?? ''))
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => s !== '')
+      .pop();
     if (last !== undefined) return last;
   }
   return req.socket.remoteAddress ?? 'unknown';

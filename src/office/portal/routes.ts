@@ -38,7 +38,10 @@ export interface PortalState {
   registry: Registry;
   ctx: OperationContext;
   sessions: SessionStore;
-  limits: Record<'signInPerClient' | 'signInPerAccount' | 'resetPerClient' | 'resetPerAccount' | 'changePerAccount', RateLimiter>;
+  limits: Record<
+    'signInPerClient' | 'signInPerAccount' | 'resetPerClient' | 'resetPerAccount' | 'changePerAccount',
+    RateLimiter
+  >;
   loss: LossReporter | undefined;
 }
 
@@ -62,7 +65,8 @@ export interface PortalPages {
 
 type Handler = (ex: Exchange, state: PortalState, pages: PortalPages) => Promise<void>;
 
-const page = (ex: Exchange, status: number, body: string, headers: Record<string, string> = {}) => sendHtml(ex.res, status, body, { overHttps: ex.overHttps, headers });
+const page = (ex: Exchange, status: number, body: string, headers: Record<string, string> = {}) =>
+  sendHtml(ex.res, status, body, { overHttps: ex.overHttps, headers });
 const go = (ex: Exchange, location: string) => redirect(ex.res, location, { overHttps: ex.overHttps });
 
 function signedIn(ex: Exchange): string | undefined {
@@ -77,7 +81,11 @@ function text(ex: Exchange, name: string, max = 256): string {
 function tooMany(retryAfterMs: number): { message: Message; headers: Record<string, string> } {
   const minutes = Math.max(1, Math.ceil(retryAfterMs / 60_000));
   return {
-    message: { kind: 'bad', zh: `尝试次数过多，请 ${minutes} 分钟后再试。`, en: `Too many attempts; try again in ${minutes} minute${minutes === 1 ? '' : 's'}.` },
+    message: {
+      kind: 'bad',
+      zh: `尝试次数过多，请 ${minutes} 分钟后再试。`,
+      en: `Too many attempts; try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`,
+    },
     headers: { 'Retry-After': String(Math.ceil(retryAfterMs / 1000)) },
   };
 }
@@ -89,7 +97,11 @@ function limited(a: RateLimiter, aKey: string, b: RateLimiter, bKey: string): nu
   return x.allowed && y.allowed ? undefined : Math.max(x.retryAfterMs, y.retryAfterMs);
 }
 
-const BUSY: Message = { kind: 'bad', zh: '系统繁忙，请稍后再试。', en: 'The service is busy; please try again shortly.' };
+const BUSY: Message = {
+  kind: 'bad',
+  zh: '系统繁忙，请稍后再试。',
+  en: 'The service is busy; please try again shortly.',
+};
 
 const LOCKED: Message = {
   kind: 'bad',
@@ -100,13 +112,21 @@ const LOCKED: Message = {
 function wrongPassword(err: QueryPasswordIncorrectError): Message {
   return err.triesLeft === 0
     ? LOCKED
-    : { kind: 'bad', zh: `密码错误，还可尝试 ${err.triesLeft} 次。`, en: `Wrong password; ${err.triesLeft} ${err.triesLeft === 1 ? 'try' : 'tries'} left.` };
+    : {
+        kind: 'bad',
+        zh: `密码错误，还可尝试 ${err.triesLeft} 次。`,
+        en: `Wrong password; ${err.triesLeft} ${err.triesLeft === 1 ? 'try' : 'tries'} left.`,
+      };
 }
 
 function formatMessage(err: QueryPasswordFormatError): Message {
   switch (err.problem) {
     case 'characters':
-      return { kind: 'bad', zh: '新密码只能使用字母、数字和英文符号，不能有空格。', en: 'The new password may use letters, digits and ASCII symbols only, no spaces.' };
+      return {
+        kind: 'bad',
+        zh: '新密码只能使用字母、数字和英文符号，不能有空格。',
+        en: 'The new password may use letters, digits and ASCII symbols only, no spaces.',
+      };
     case 'too-simple':
       return { kind: 'bad', zh: '新密码须同时包含字母和数字。', en: 'The new password needs both letters and digits.' };
     default:
@@ -140,13 +160,22 @@ const signInPost: Handler = async (ex, state, pages) => {
   } catch (err) {
     let status = 401;
     let message: Message = { kind: 'bad', zh: '账号或密码错误。', en: 'Wrong card number, ID number or password.' };
-    if (err instanceof QueryPasswordIncorrectError) [status, message] = [err.triesLeft === 0 ? 423 : 401, wrongPassword(err)];
+    if (err instanceof QueryPasswordIncorrectError)
+      [status, message] = [err.triesLeft === 0 ? 423 : 401, wrongPassword(err)];
     else if (err instanceof CardStateError && err.state === 'replaced') {
-      message = { kind: 'bad', zh: '该卡已补换，请使用新卡卡号或身份证号登录。', en: 'This card was replaced; sign in with the new card number or your ID number.' };
-    }
-    else if (err instanceof QueryPasswordLockedError) [status, message] = [423, LOCKED];
+      message = {
+        kind: 'bad',
+        zh: '该卡已补换，请使用新卡卡号或身份证号登录。',
+        en: 'This card was replaced; sign in with the new card number or your ID number.',
+      };
+    } else if (err instanceof QueryPasswordLockedError) [status, message] = [423, LOCKED];
     else if (err instanceof RegistryBusyError) [status, message] = [503, BUSY];
-    else if (!(err instanceof OperationRefusedError || err instanceof OfficeArgumentError || err instanceof QueryPasswordFormatError)) throw err;
+    else if (!(
+      err instanceof OperationRefusedError ||
+      err instanceof OfficeArgumentError ||
+      err instanceof QueryPasswordFormatError
+    ))
+      throw err;
     return page(ex, status, signInPage(pages.frame(ex), { account, message }));
   }
 };
@@ -170,7 +199,11 @@ const statusGet: Handler = async (ex, state, pages) => {
   ]);
   const flash = ex.session?.flash;
   if (ex.session !== undefined) ex.session.flash = undefined;
-  page(ex, 200, statusPage(pages.frame(ex), { card, password, history, ...(flash === undefined ? {} : { message: flash }) }));
+  page(
+    ex,
+    200,
+    statusPage(pages.frame(ex), { card, password, history, ...(flash === undefined ? {} : { message: flash }) }),
+  );
 };
 
 // ---- change password --------------------------------------------------------------------------
@@ -186,7 +219,13 @@ const passwordPost: Handler = async (ex, state, pages) => {
   const current = text(ex, 'current', 128);
   const next = text(ex, 'next', 128);
   if (next !== text(ex, 'confirm', 128)) {
-    return page(ex, 400, changePasswordPage(pages.frame(ex), { message: { kind: 'bad', zh: '两次输入的新密码不一致。', en: 'The two new passwords differ.' } }));
+    return page(
+      ex,
+      400,
+      changePasswordPage(pages.frame(ex), {
+        message: { kind: 'bad', zh: '两次输入的新密码不一致。', en: 'The two new passwords differ.' },
+      }),
+    );
   }
   const wait = state.limits.changePerAccount.hit(cardNumber);
   if (!wait.allowed) {
@@ -196,7 +235,10 @@ const passwordPost: Handler = async (ex, state, pages) => {
   try {
     await state.registry.changeQueryPassword(state.ctx, { cardNumber, current, next });
   } catch (err) {
-    if (err instanceof QueryPasswordLockedError || (err instanceof QueryPasswordIncorrectError && err.triesLeft === 0)) {
+    if (
+      err instanceof QueryPasswordLockedError ||
+      (err instanceof QueryPasswordIncorrectError && err.triesLeft === 0)
+    ) {
       ex.setSession(state.sessions.create());
       return page(ex, 423, signInPage(pages.frame(ex), { message: LOCKED }));
     }
@@ -237,9 +279,20 @@ const resetPost: Handler = async (ex, state, pages) => {
     return page(ex, 200, resetPage(pages.frame(ex), { done: true }));
   } catch (err) {
     let status = 400;
-    let message: Message = { kind: 'bad', zh: '身份信息不符，无法重置。', en: 'The identity details do not match; nothing was reset.' };
+    let message: Message = {
+      kind: 'bad',
+      zh: '身份信息不符，无法重置。',
+      en: 'The identity details do not match; nothing was reset.',
+    };
     if (err instanceof QueryPasswordResetLimitError) {
-      [status, message] = [429, { kind: 'bad', zh: '今日重置次数已达上限，请明天再试或到服务窗口办理。', en: 'Too many resets today; try again tomorrow or visit a service window.' }];
+      [status, message] = [
+        429,
+        {
+          kind: 'bad',
+          zh: '今日重置次数已达上限，请明天再试或到服务窗口办理。',
+          en: 'Too many resets today; try again tomorrow or visit a service window.',
+        },
+      ];
     } else if (err instanceof RegistryBusyError) [status, message] = [503, BUSY];
     else if (!(err instanceof OperationRefusedError || err instanceof OfficeArgumentError)) throw err;
     return page(ex, status, resetPage(pages.frame(ex), { message }));
@@ -263,7 +316,14 @@ const lossPost: Handler = async (ex, state, pages) => {
   const card = await state.registry.cardStatus(cardNumber);
   // The bank side is reported through the bank's own channels (its self-service loss is the bank's role).
   if (side !== 'ssc') {
-    return page(ex, 400, lossPage(pages.frame(ex), { card, message: { kind: 'bad', zh: '请选择要挂失的应用。', en: 'Choose the side to report lost.' } }));
+    return page(
+      ex,
+      400,
+      lossPage(pages.frame(ex), {
+        card,
+        message: { kind: 'bad', zh: '请选择要挂失的应用。', en: 'Choose the side to report lost.' },
+      }),
+    );
   }
   try {
     await state.loss.reportLoss(state.ctx, { cardNumber, side, channel: 'self' });
@@ -271,13 +331,26 @@ const lossPost: Handler = async (ex, state, pages) => {
     if (!(err instanceof OperationRefusedError)) throw err;
     const message: Message =
       err.code === 'INITIAL_PIN_SELF_SERVICE'
-        ? { kind: 'bad', zh: '社保应用密码仍为初始密码的卡不能自助挂失，请拨打 12333 或到服务窗口办理。', en: 'A card still on its initial PIN cannot be reported lost here; call 12333 or visit a service window.' }
+        ? {
+            kind: 'bad',
+            zh: '社保应用密码仍为初始密码的卡不能自助挂失，请拨打 12333 或到服务窗口办理。',
+            en: 'A card still on its initial PIN cannot be reported lost here; call 12333 or visit a service window.',
+          }
         : err.code === 'CARD_STATE'
-        ? { kind: 'bad', zh: '该应用当前状态不能挂失。', en: 'This side cannot be reported lost in its current state.' }
-        : { kind: 'bad', zh: '无法自助挂失，请拨打 12333 或到服务窗口办理。', en: `This card cannot be reported lost here (${err.code}); call 12333 or visit a service window.` };
+          ? {
+              kind: 'bad',
+              zh: '该应用当前状态不能挂失。',
+              en: 'This side cannot be reported lost in its current state.',
+            }
+          : {
+              kind: 'bad',
+              zh: '无法自助挂失，请拨打 12333 或到服务窗口办理。',
+              en: `This card cannot be reported lost here (${err.code}); call 12333 or visit a service window.`,
+            };
     return page(ex, 409, lossPage(pages.frame(ex), { card, message }));
   }
-  if (ex.session !== undefined) ex.session.flash = { kind: 'ok', zh: '挂失已受理。', en: 'The loss report was recorded.' };
+  if (ex.session !== undefined)
+    ex.session.flash = { kind: 'ok', zh: '挂失已受理。', en: 'The loss report was recorded.' };
   go(ex, '/status');
 };
 

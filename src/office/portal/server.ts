@@ -70,8 +70,13 @@ export class Portal {
   constructor(options: PortalOptions) {
     const now = options.now ?? Date.now;
     const limits = { ...DEFAULT_PORTAL_LIMITS, ...options.limits };
-    const ctx: OperationContext = { terminalId: (options.terminalId ?? `portal@${hostname()}`).slice(0, 64), role: 'portal', channel: 'online' };
-    const loss: LossReporter | undefined = options.lossReporting === false ? undefined : lossReporterOf(options.registry);
+    const ctx: OperationContext = {
+      terminalId: (options.terminalId ?? `portal@${hostname()}`).slice(0, 64),
+      role: 'portal',
+      channel: 'online',
+    };
+    const loss: LossReporter | undefined =
+      options.lossReporting === false ? undefined : lossReporterOf(options.registry);
     this.#state = {
       registry: options.registry,
       ctx,
@@ -81,7 +86,9 @@ export class Portal {
         maxSessions: options.session?.maxSessions ?? 10_000,
         now,
       }),
-      limits: Object.fromEntries(Object.entries(limits).map(([k, v]) => [k, new RateLimiter(v, now)])) as PortalState['limits'],
+      limits: Object.fromEntries(
+        Object.entries(limits).map(([k, v]) => [k, new RateLimiter(v, now)]),
+      ) as PortalState['limits'],
       loss,
     };
     this.#overHttps = options.overHttps === true;
@@ -107,7 +114,16 @@ export class Portal {
   readonly handle = (req: IncomingMessage, res: ServerResponse): void => {
     this.#dispatch(req, res).catch((err: unknown) => {
       this.#log(`portal: ${req.method ?? '?'} ${safePath(req)} failed: ${describe(err)}`);
-      if (!res.headersSent) sendHtml(res, 500, errorPage(anonymousFrame(), 500, { kind: 'bad', zh: '系统繁忙，请稍后再试。', en: 'Something went wrong; please try again later.' }));
+      if (!res.headersSent)
+        sendHtml(
+          res,
+          500,
+          errorPage(anonymousFrame(), 500, {
+            kind: 'bad',
+            zh: '系统繁忙，请稍后再试。',
+            en: 'Something went wrong; please try again later.',
+          }),
+        );
       else res.destroy();
     });
   };
@@ -126,7 +142,10 @@ export class Portal {
         send(res, 404, 'text/plain; charset=utf-8', 'not found\n');
         return;
       }
-      send(res, 200, asset.type, asset.body, { immutable: url.searchParams.get('v') === asset.hash, overHttps: this.#overHttps });
+      send(res, 200, asset.type, asset.body, {
+        immutable: url.searchParams.get('v') === asset.hash,
+        overHttps: this.#overHttps,
+      });
       return;
     }
     const route = ROUTES[url.pathname];
@@ -141,16 +160,24 @@ export class Portal {
       endSession: () => void this.#setSession(ex, undefined),
       overHttps: this.#overHttps,
     };
-    const handler = route === undefined ? undefined : method === 'GET' ? route.GET : method === 'POST' ? route.POST : undefined;
+    const handler =
+      route === undefined ? undefined : method === 'GET' ? route.GET : method === 'POST' ? route.POST : undefined;
     if (handler === undefined) {
       const status = route === undefined ? 404 : 405;
-      const text = status === 404 ? { zh: '页面不存在。', en: 'There is no such page.' } : { zh: '不支持该请求方式。', en: 'This method is not allowed here.' };
-      sendHtml(res, status, errorPage(this.frame(ex), status, { kind: 'bad', ...text }), { overHttps: this.#overHttps, ...(status === 405 ? { headers: { Allow: Object.keys(route ?? {}).join(', ') } } : {}) });
+      const text =
+        status === 404
+          ? { zh: '页面不存在。', en: 'There is no such page.' }
+          : { zh: '不支持该请求方式。', en: 'This method is not allowed here.' };
+      sendHtml(res, status, errorPage(this.frame(ex), status, { kind: 'bad', ...text }), {
+        overHttps: this.#overHttps,
+        ...(status === 405 ? { headers: { Allow: Object.keys(route ?? {}).join(', ') } } : {}),
+      });
       return;
     }
     if (method === 'POST') {
       const origin = `${this.#overHttps ? 'https' : 'http'}://${host}`;
-      const refused = (zh: string, en: string) => sendHtml(res, 403, errorPage(this.frame(ex), 403, { kind: 'bad', zh, en }), { overHttps: this.#overHttps });
+      const refused = (zh: string, en: string) =>
+        sendHtml(res, 403, errorPage(this.frame(ex), 403, { kind: 'bad', zh, en }), { overHttps: this.#overHttps });
       if (!sameOriginPost(req, origin)) {
         refused('请求来源不明，已拒绝。', 'Refused: the request did not come from this site.');
         return;
@@ -159,11 +186,19 @@ export class Portal {
         ex.form = await readForm(req);
       } catch (err) {
         if (!(err instanceof FormError)) throw err;
-        sendHtml(res, err.status, errorPage(this.frame(ex), err.status, { kind: 'bad', zh: '请求无效。', en: err.message }), { overHttps: this.#overHttps });
+        sendHtml(
+          res,
+          err.status,
+          errorPage(this.frame(ex), err.status, { kind: 'bad', zh: '请求无效。', en: err.message }),
+          { overHttps: this.#overHttps },
+        );
         return;
       }
       if (ex.session === undefined || !csrfMatches(ex.session, ex.form.get('_csrf') ?? undefined)) {
-        refused('页面已过期，请重新打开页面后再提交。', 'The page has expired (or the form did not come from this site); open it again and resend.');
+        refused(
+          '页面已过期，请重新打开页面后再提交。',
+          'The page has expired (or the form did not come from this site); open it again and resend.',
+        );
         return;
       }
     }
@@ -176,7 +211,12 @@ export class Portal {
    */
   frame(ex: Exchange): PageFrame {
     const session = ex.session ?? this.#setSession(ex, this.#state.sessions.create());
-    return { csrf: session.csrf, signedIn: session.cardNumber !== undefined, lossReporting: this.lossReporting, path: ex.path };
+    return {
+      csrf: session.csrf,
+      signedIn: session.cardNumber !== undefined,
+      lossReporting: this.lossReporting,
+      path: ex.path,
+    };
   }
 
   #setSession<S extends Session | undefined>(ex: Exchange, session: S): S {
@@ -196,7 +236,8 @@ function safePath(req: IncomingMessage): string {
 }
 
 function describe(err: unknown): string {
-  if (err instanceof Error) return `${err.name}${'code' in err ? ` [${String((err as { code: unknown }).code)}]` : ''}: ${err.message}`;
+  if (err instanceof Error)
+    return `${err.name}${'code' in err ? ` [${String((err as { code: unknown }).code)}]` : ''}: ${err.message}`;
   return String(err);
 }
 

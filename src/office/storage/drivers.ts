@@ -80,7 +80,12 @@ export function loadPglite(): Promise<PgliteModule> {
   pglite ??= importOptional('@electric-sql/pglite').then(
     (ns) => {
       const PGlite = ns['PGlite'] as PgliteModule['PGlite'] | undefined;
-      if (typeof PGlite?.create !== 'function') throw missing('@electric-sql/pglite', 'the embedded store', new Error('no PGlite.create (unexpected version?)'));
+      if (typeof PGlite?.create !== 'function')
+        throw missing(
+          '@electric-sql/pglite',
+          'the embedded store',
+          new Error('no PGlite.create (unexpected version?)'),
+        );
       return { PGlite };
     },
     (err: unknown) => {
@@ -98,7 +103,8 @@ export function loadPg(): Promise<PgModule> {
     (ns) => {
       // CommonJS: the exports object is `default` under Node's ESM loader.
       const exports = (ns['default'] ?? ns) as Record<string, unknown>;
-      if (typeof exports['Pool'] !== 'function') throw missing('pg', 'PostgreSQL servers', new Error('no Pool export (unexpected version?)'));
+      if (typeof exports['Pool'] !== 'function')
+        throw missing('pg', 'PostgreSQL servers', new Error('no Pool export (unexpected version?)'));
       return exports as unknown as PgModule;
     },
     (err: unknown) => {

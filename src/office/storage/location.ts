@@ -35,7 +35,8 @@ export function parseRegistryLocation(url: string): RegistryLocation {
     if (path.startsWith('//')) {
       // file:///abs/path (an empty host) or file://localhost/abs/path.
       const m = /^\/\/(localhost)?(\/.*)$/.exec(path);
-      if (m === null) throw new RegistryUrlError(url, 'file URLs name a local directory (file:///abs/dir or file:./dir)');
+      if (m === null)
+        throw new RegistryUrlError(url, 'file URLs name a local directory (file:///abs/dir or file:./dir)');
       path = decodeURIComponent(m[2] as string);
     }
     if (path === '') throw new RegistryUrlError(url, 'names no directory');

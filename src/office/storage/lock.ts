@@ -1,4 +1,14 @@
-import { closeSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  fsyncSync,
+  linkSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
@@ -33,10 +43,18 @@ export function lockDirectory(directory: string): DirectoryLock {
   try {
     mkdirSync(directory, { recursive: true, mode: 0o700 });
   } catch (err) {
-    throw new RegistryStorageError(`cannot create the registry directory ${directory} (${(err as NodeJS.ErrnoException).code ?? String(err)})`, { cause: err });
+    throw new RegistryStorageError(
+      `cannot create the registry directory ${directory} (${(err as NodeJS.ErrnoException).code ?? String(err)})`,
+      { cause: err },
+    );
   }
   const path = join(directory, LOCK_FILE);
-  const me: Holder = { pid: process.pid, host: hostname(), acquired: new Date().toISOString(), token: randomBytes(8).toString('hex') };
+  const me: Holder = {
+    pid: process.pid,
+    host: hostname(),
+    acquired: new Date().toISOString(),
+    token: randomBytes(8).toString('hex'),
+  };
   const text = `${JSON.stringify(me)}\n`;
   // A few rounds: each either takes the lock, or removes a dead holder's and tries again.
   for (let round = 0; round < 5; round++) {
@@ -90,7 +108,10 @@ function createExclusive(path: string, text: string): boolean {
   try {
     fd = openSync(temp, 'wx', 0o600);
   } catch (err) {
-    throw new RegistryStorageError(`cannot write in the registry directory (${(err as NodeJS.ErrnoException).code ?? String(err)}: ${temp})`, { cause: err });
+    throw new RegistryStorageError(
+      `cannot write in the registry directory (${(err as NodeJS.ErrnoException).code ?? String(err)}: ${temp})`,
+      { cause: err },
+    );
   }
   try {
     writeSync(fd, text);
@@ -103,7 +124,10 @@ function createExclusive(path: string, text: string): boolean {
     return true;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
-    throw new RegistryStorageError(`cannot create the lock file ${path} (${(err as NodeJS.ErrnoException).code ?? String(err)})`, { cause: err });
+    throw new RegistryStorageError(
+      `cannot create the lock file ${path} (${(err as NodeJS.ErrnoException).code ?? String(err)})`,
+      { cause: err },
+    );
   } finally {
     unlinkSync(temp);
   }

@@ -30,7 +30,16 @@ import type { DirectoryLock } from './lock.js';
 /** Where PostgreSQL's own files go, inside the registry directory (beside the lock file). */
 export const PGDATA_DIR = 'pgdata';
 
-const DURABILITY_PARAMS = ['-c', 'fsync=on', '-c', 'wal_sync_method=fsync', '-c', 'synchronous_commit=on', '-c', 'full_page_writes=on'];
+const DURABILITY_PARAMS = [
+  '-c',
+  'fsync=on',
+  '-c',
+  'wal_sync_method=fsync',
+  '-c',
+  'synchronous_commit=on',
+  '-c',
+  'full_page_writes=on',
+];
 
 export async function openPglite(directory: string): Promise<Database> {
   const lock = lockDirectory(directory);
@@ -45,7 +54,10 @@ export async function openPglite(directory: string): Promise<Database> {
       if (fresh) rmSync(pgdata, { recursive: true, force: true });
       pg = await PGlite.create(pgdata, { startParams });
     } catch (err) {
-      throw new RegistryStorageError(`cannot open the embedded registry in ${directory} (${err instanceof Error ? err.message : String(err)})`, { cause: err });
+      throw new RegistryStorageError(
+        `cannot open the embedded registry in ${directory} (${err instanceof Error ? err.message : String(err)})`,
+        { cause: err },
+      );
     }
     try {
       installFsync(pg);
@@ -95,7 +107,8 @@ function syncDirectory(dir: string): void {
 
 function installFsync(pg: PgliteInstance): void {
   const ops = pg.Module.NODEFS?.stream_ops;
-  if (ops === undefined) throw new RegistryStorageError('this PGlite build has no NODEFS: the embedded store cannot be made durable');
+  if (ops === undefined)
+    throw new RegistryStorageError('this PGlite build has no NODEFS: the embedded store cannot be made durable');
   // Every NODEFS node shares this one stream_ops object, so files opened from now on fsync too.
   ops['fsync'] = (stream: { nfd?: number }): number => {
     if (typeof stream.nfd === 'number') fsyncSync(stream.nfd);

@@ -30,9 +30,12 @@ export async function openPostgres(url: string, options: PostgresOptions = {}): 
     await pool.query('SELECT 1');
   } catch (err) {
     await pool.end().catch(() => undefined);
-    throw new RegistryStorageError(`cannot connect to the registry server ${redactUrl(url)} (${err instanceof Error ? err.message : String(err)})`, {
-      cause: err,
-    });
+    throw new RegistryStorageError(
+      `cannot connect to the registry server ${redactUrl(url)} (${err instanceof Error ? err.message : String(err)})`,
+      {
+        cause: err,
+      },
+    );
   }
   return new PostgresDatabase(pool, redactUrl(url));
 }

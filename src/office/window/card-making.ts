@@ -74,7 +74,10 @@ export function cardholderCorrection(changes: Readonly<Record<string, string>>):
       );
     }
     // Documents may write dates compactly (YYYYMMDD); the card's date item is YYYY-MM-DD.
-    out[field] = field === 'birthDate' && /^[0-9]{8}$/.test(value) ? `${value.slice(0, 4)}-${value.slice(4, 6)}-${value.slice(6)}` : value;
+    out[field] =
+      field === 'birthDate' && /^[0-9]{8}$/.test(value)
+        ? `${value.slice(0, 4)}-${value.slice(4, 6)}-${value.slice(6)}`
+        : value;
   }
   return out as CardholderCorrection;
 }
@@ -112,12 +115,23 @@ export const windowCorrectionOperation: OperationSpec<WindowCorrectionInput, Per
       unlocked.push(side);
     }
     await writeSide(tx, card, 'ssc', card.ssc, env.now, true);
-    return { ...out, details: { ...out.details, cardMade: true, pinInitial: true, ...(unlocked.length > 0 ? { unlocked } : {}) } };
+    return {
+      ...out,
+      details: { ...out.details, cardMade: true, pinInitial: true, ...(unlocked.length > 0 ? { unlocked } : {}) },
+    };
   },
 };
 
 /** Document paths a correction may not set: the registry's own numbers and dates, identity, secrets. */
-const FIXED_PATHS = ['card.number', 'card.identifier', 'card.issueDate', 'card.expiryDate', 'person.idNumber', 'financial', 'specVersion'];
+const FIXED_PATHS = [
+  'card.number',
+  'card.identifier',
+  'card.issueDate',
+  'card.expiryDate',
+  'person.idNumber',
+  'financial',
+  'specVersion',
+];
 
 /**
  * A corrected copy of `document`: each `path` (dot-separated, e.g. 'person.name') set to its
@@ -125,21 +139,32 @@ const FIXED_PATHS = ['card.number', 'card.identifier', 'card.issueDate', 'card.e
  * boolean); new fields are strings. Paths the registry owns, the holder's ID number, PINs and keys
  * are refused, as are paths through something that is not an object (OfficeArgumentError).
  */
-export function applyCorrections(document: PersonalizationJson, changes: Readonly<Record<string, string>>): PersonalizationJson {
+export function applyCorrections(
+  document: PersonalizationJson,
+  changes: Readonly<Record<string, string>>,
+): PersonalizationJson {
   const copy = structuredClone(document);
   const entries = Object.entries(changes);
   if (entries.length === 0) throw new OfficeArgumentError('a correction needs at least one field to set');
   for (const [path, text] of entries) {
     const parts = path.split('.');
-    if (parts.some((p) => !/^[A-Za-z][A-Za-z0-9]*$/.test(p))) throw new OfficeArgumentError(`correction path ${JSON.stringify(path)}: expected names separated by dots, e.g. person.name`);
-    if (FIXED_PATHS.includes(path)) throw new OfficeArgumentError(`correction path ${path}: cannot be changed by a correction`);
-    if (parts[0] === 'keys' || parts[0] === 'pin' || parts[0] === 'bankPin') throw new OfficeArgumentError(`correction path ${path}: PINs and keys are not personalization data the registry keeps`);
+    if (parts.some((p) => !/^[A-Za-z][A-Za-z0-9]*$/.test(p)))
+      throw new OfficeArgumentError(
+        `correction path ${JSON.stringify(path)}: expected names separated by dots, e.g. person.name`,
+      );
+    if (FIXED_PATHS.includes(path))
+      throw new OfficeArgumentError(`correction path ${path}: cannot be changed by a correction`);
+    if (parts[0] === 'keys' || parts[0] === 'pin' || parts[0] === 'bankPin')
+      throw new OfficeArgumentError(
+        `correction path ${path}: PINs and keys are not personalization data the registry keeps`,
+      );
     if (typeof text !== 'string') throw new OfficeArgumentError(`correction ${path}: the value must be text`);
     let node: Record<string, unknown> = copy;
     for (const part of parts.slice(0, -1)) {
       const next = node[part];
       if (next === undefined) node[part] = {};
-      else if (next === null || typeof next !== 'object' || Array.isArray(next)) throw new OfficeArgumentError(`correction path ${path}: ${part} is not an object`);
+      else if (next === null || typeof next !== 'object' || Array.isArray(next))
+        throw new OfficeArgumentError(`correction path ${path}: ${part} is not an object`);
       node = node[part] as Record<string, unknown>;
     }
     const leaf = parts[parts.length - 1]!;
@@ -151,13 +176,16 @@ export function applyCorrections(document: PersonalizationJson, changes: Readonl
 function typed(old: unknown, text: string, path: string): unknown {
   if (typeof old === 'number') {
     const n = Number(text);
-    if (text.trim() === '' || !Number.isFinite(n)) throw new OfficeArgumentError(`correction ${path}: expected a number`);
+    if (text.trim() === '' || !Number.isFinite(n))
+      throw new OfficeArgumentError(`correction ${path}: expected a number`);
     return n;
   }
   if (typeof old === 'boolean') {
-    if (text !== 'true' && text !== 'false') throw new OfficeArgumentError(`correction ${path}: expected true or false`);
+    if (text !== 'true' && text !== 'false')
+      throw new OfficeArgumentError(`correction ${path}: expected true or false`);
     return text === 'true';
   }
-  if (old !== undefined && old !== null && typeof old === 'object') throw new OfficeArgumentError(`correction path ${path}: is an object, set one of its fields`);
+  if (old !== undefined && old !== null && typeof old === 'object')
+    throw new OfficeArgumentError(`correction path ${path}: is an object, set one of its fields`);
   return text;
 }

@@ -14,7 +14,12 @@ import {
 import type { IssuerTerminal, SscCard } from '../../terminal/index.js';
 import { CardSideFailedError, CardStateError, OfficeError } from '../errors.js';
 import type { Side } from '../states.js';
-import { BankPinRefusedError, CardApplicationBlockedError, CardHolderMismatchError, NewPinRefusedError } from './errors.js';
+import {
+  BankPinRefusedError,
+  CardApplicationBlockedError,
+  CardHolderMismatchError,
+  NewPinRefusedError,
+} from './errors.js';
 
 /*
  * What the window asks the chip, and how the chip's answers become refusals. Every step here
@@ -46,7 +51,10 @@ export function cardRefusal(operation: string, error: unknown, cardNumber = '?')
   if (error instanceof OfficeError) return error;
   if (error instanceof ApplicationBlockedError) return new CardApplicationBlockedError(error.permanent);
   // A card blocked after it was opened answers 6A81 (9303 for good) to reads too, not only to SELECT.
-  if (error instanceof CardStatusError && (error.sw === SW.FUNCTION_NOT_SUPPORTED || error.sw === SW.APP_PERMANENTLY_BLOCKED)) {
+  if (
+    error instanceof CardStatusError &&
+    (error.sw === SW.FUNCTION_NOT_SUPPORTED || error.sw === SW.APP_PERMANENTLY_BLOCKED)
+  ) {
     return new CardApplicationBlockedError(error.sw === SW.APP_PERMANENTLY_BLOCKED);
   }
   if (error instanceof BankPinMismatchError) return new BankPinRefusedError(cardNumber, 'mismatch', error.triesLeft);
@@ -112,7 +120,8 @@ export function checkNewBankPin(newPin: string | Uint8Array, again: string | Uin
   try {
     validatePinFormat(newPin, rules);
   } catch (error) {
-    if (error instanceof PinFormatError) throw new NewPinRefusedError('format', `${newPinMessage('format')} (${error.message})`);
+    if (error instanceof PinFormatError)
+      throw new NewPinRefusedError('format', `${newPinMessage('format')} (${error.message})`);
     throw error;
   }
 }

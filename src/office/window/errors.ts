@@ -20,14 +20,19 @@ export class CardHolderMismatchError extends OperationRefusedError {
 /** The chip's card identifier (EF05) is not the one the registry has for its card number. */
 export class CardIdentityMismatchError extends OperationRefusedError {
   constructor(cardNumber: string) {
-    super('CARD_IDENTITY_MISMATCH', `the card presented says it is ${cardNumber}, but its card identifier is not the registry's for that card`);
+    super(
+      'CARD_IDENTITY_MISMATCH',
+      `the card presented says it is ${cardNumber}, but its card identifier is not the registry's for that card`,
+    );
   }
 }
 
 /** The card at the counter is not the card the operation names. */
 export class OtherCardPresentedError extends OperationRefusedError {
   constructor(cardNumber: string, presented: string) {
-    super('OTHER_CARD_PRESENTED', `the operation is for card ${cardNumber}, but the card presented is ${presented}`, { presented });
+    super('OTHER_CARD_PRESENTED', `the operation is for card ${cardNumber}, but the card presented is ${presented}`, {
+      presented,
+    });
   }
 }
 
@@ -113,7 +118,11 @@ export class CardChangedNotRecordedError extends OfficeError {
   readonly cardNumber: string;
 
   constructor(operation: string, cardNumber: string, remedy: string, options?: { cause?: unknown }) {
-    super('CARD_CHANGED_NOT_RECORDED', `${operation}: card ${cardNumber} was changed, but the registry could not record it; ${remedy}`, options);
+    super(
+      'CARD_CHANGED_NOT_RECORDED',
+      `${operation}: card ${cardNumber} was changed, but the registry could not record it; ${remedy}`,
+      options,
+    );
     this.cardNumber = cardNumber;
   }
 }

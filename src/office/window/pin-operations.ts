@@ -68,11 +68,17 @@ function stateOf(card: CardStatus, side: Side): CardSideState | null {
  * identifier), the ID document is its holder's, and the side is active or pin_locked (a lost,
  * blocked or replaced card, a bank side not yet activated, a card without one: CARD_STATE).
  */
-export function checkVisit(card: CardStatus, visit: { side: Side; cardIdentifier: string; idNumber: string }, operation: string): void {
+export function checkVisit(
+  card: CardStatus,
+  visit: { side: Side; cardIdentifier: string; idNumber: string },
+  operation: string,
+): void {
   if (card.cardIdentifier !== visit.cardIdentifier) throw new CardIdentityMismatchError(card.cardNumber);
-  if (typeof visit.idNumber !== 'string' || visit.idNumber.trim().toUpperCase() !== card.idNumber) throw new IdMismatchError(card.cardNumber);
+  if (typeof visit.idNumber !== 'string' || visit.idNumber.trim().toUpperCase() !== card.idNumber)
+    throw new IdMismatchError(card.cardNumber);
   const state = stateOf(card, visit.side);
-  if (state !== 'active' && state !== 'pin_locked') throw new CardStateError(card.cardNumber, visit.side, state, operation);
+  if (state !== 'active' && state !== 'pin_locked')
+    throw new CardStateError(card.cardNumber, visit.side, state, operation);
 }
 
 /**
@@ -88,7 +94,13 @@ export function checkVisit(card: CardStatus, visit: { side: Side; cardIdentifier
  *                                                     means something changed in between)
  *   reset,  registry active or pin_locked          -> RELOAD PIN (it also restores the counter)
  */
-function decide(act: WindowAct, from: CardSideState | null, chip: ChipPinState, card: CardStatus, side: Side): { send: boolean; reconciled: boolean } {
+function decide(
+  act: WindowAct,
+  from: CardSideState | null,
+  chip: ChipPinState,
+  card: CardStatus,
+  side: Side,
+): { send: boolean; reconciled: boolean } {
   if (act === 'reset') return { send: true, reconciled: false };
   // The bank's rule (the holder's bank PIN, checked by the chip) holds on every path: a PIN
   // UNBLOCK of an unlocked bank PIN checks the PIN and restores a counter that is already full.
@@ -112,16 +124,20 @@ function pinOperation(name: 'pin_unlock' | 'pin_reset', side: Side): OperationSp
       if (send) await env.cardSide(input.command, undefined);
       const pinInitial = side === 'ssc' && input.act === 'reset' ? input.pinInitial === true : undefined;
       const after = await writeSide(tx, card, side, to, env.now, pinInitial);
-      return cardOutcome(card, { card: after, from, cardCommand: send ? input.commandName : null, reconciled }, {
-        side,
-        from,
-        to,
-        ...(side === 'ssc' ? { pinInitial: after.pinInitial } : {}),
-        ...(input.resetRule === undefined ? {} : { resetRule: input.resetRule }),
-        cardCommand: send ? input.commandName : null,
-        chipBlocked: chip.blocked,
-        ...(reconciled ? { reconciled: true } : {}),
-      });
+      return cardOutcome(
+        card,
+        { card: after, from, cardCommand: send ? input.commandName : null, reconciled },
+        {
+          side,
+          from,
+          to,
+          ...(side === 'ssc' ? { pinInitial: after.pinInitial } : {}),
+          ...(input.resetRule === undefined ? {} : { resetRule: input.resetRule }),
+          cardCommand: send ? input.commandName : null,
+          chipBlocked: chip.blocked,
+          ...(reconciled ? { reconciled: true } : {}),
+        },
+      );
     },
   };
 }

@@ -7,7 +7,12 @@ import type { Registry } from '../registry.js';
 import { isFinalState } from '../states.js';
 import type { Side } from '../states.js';
 import type { CardStatus, IssuedCard, PersonalizationVersion } from '../types.js';
-import { applyCorrections, cardholderCorrection, windowCorrectionOperation, windowIssueOperation } from './card-making.js';
+import {
+  applyCorrections,
+  cardholderCorrection,
+  windowCorrectionOperation,
+  windowIssueOperation,
+} from './card-making.js';
 import type { MakeCard, WindowIssueInput } from './card-making.js';
 import {
   cardRefusal,
@@ -115,7 +120,8 @@ export class ServiceWindow {
   constructor(registry: Registry, ctx: OperationContext, psam: IssuerSecureModule, options: ServiceWindowOptions = {}) {
     this.registry = registry;
     this.ctx = checkContext(ctx);
-    if (typeof psam?.encipherPinBlock !== 'function') throw new OfficeArgumentError('a ServiceWindow needs an issuer secure module');
+    if (typeof psam?.encipherPinBlock !== 'function')
+      throw new OfficeArgumentError('a ServiceWindow needs an issuer secure module');
     this.psam = psam;
     this.settings = windowSettings(options);
   }
@@ -128,7 +134,8 @@ export class ServiceWindow {
    * from that stored document inside the same transaction.
    */
   async issueCard(input: WindowIssueInput): Promise<IssuedCard> {
-    if (typeof input?.makeCard !== 'function') throw new OfficeArgumentError('issueCard needs makeCard, the step that makes the card');
+    if (typeof input?.makeCard !== 'function')
+      throw new OfficeArgumentError('issueCard needs makeCard, the step that makes the card');
     let made: string | undefined;
     const makeCard: MakeCard = async (document, cardNumber) => {
       await input.makeCard(document, cardNumber);
@@ -138,7 +145,12 @@ export class ServiceWindow {
       return await this.registry.perform(windowIssueOperation, this.ctx, { ...input, makeCard });
     } catch (error) {
       if (made !== undefined && !(error instanceof OperationRefusedError)) {
-        throw new CardChangedNotRecordedError('issue_card', made, 'the card made is not registered: discard it and issue again', { cause: error });
+        throw new CardChangedNotRecordedError(
+          'issue_card',
+          made,
+          'the card made is not registered: discard it and issue again',
+          { cause: error },
+        );
       }
       throw error;
     }
@@ -165,13 +177,17 @@ export class ServiceWindow {
       idNumber?: string;
     },
   ): Promise<PersonalizationVersion> {
-    if ((input.changes === undefined) === (input.document === undefined)) throw new OfficeArgumentError('a correction takes either changes or a document');
+    if ((input.changes === undefined) === (input.document === undefined))
+      throw new OfficeArgumentError('a correction takes either changes or a document');
     const roles: readonly Role[] = ['window', 'admin'];
-    const chipStep = input.card === undefined ? undefined : await this.chipCorrection(cardNumber, input.card, input, roles);
+    const chipStep =
+      input.card === undefined ? undefined : await this.chipCorrection(cardNumber, input.card, input, roles);
     let document = input.document;
     let baseVersion: number | undefined;
     if (input.changes !== undefined) {
-      const current = await this.guard('correct_personalization', roles, { cardNumber, idNumber: null }, () => this.registry.personalization(cardNumber));
+      const current = await this.guard('correct_personalization', roles, { cardNumber, idNumber: null }, () =>
+        this.registry.personalization(cardNumber),
+      );
       document = applyCorrections(current.document, input.changes);
       baseVersion = current.version;
     }
@@ -202,7 +218,10 @@ export class ServiceWindow {
       });
     } catch (error) {
       if (made && !(error instanceof OperationRefusedError)) {
-        const what = writeCard === undefined ? 'the card re-made is not recorded: discard it and correct again' : 'the card was corrected but the registry did not record it: correct again';
+        const what =
+          writeCard === undefined
+            ? 'the card re-made is not recorded: discard it and correct again'
+            : 'the card was corrected but the registry did not record it: correct again';
         throw new CardChangedNotRecordedError('correct_personalization', cardNumber, what, { cause: error });
       }
       throw error;
@@ -234,7 +253,9 @@ export class ServiceWindow {
     const policy = this.settings.pinPolicy;
     if (this.settings.resetPinRule === 'initial') {
       if (input.newPin !== undefined || input.newPinAgain !== undefined) {
-        throw new OfficeArgumentError("under resetPinRule 'initial' the card gets the initial PIN: no new PIN is typed");
+        throw new OfficeArgumentError(
+          "under resetPinRule 'initial' the card gets the initial PIN: no new PIN is typed",
+        );
       }
       return this.pinAct(card, {
         act: 'reset',
@@ -248,7 +269,9 @@ export class ServiceWindow {
     }
     const { newPin, newPinAgain } = input;
     if (newPin === undefined || newPinAgain === undefined) {
-      throw new OfficeArgumentError("under resetPinRule 'holder-chooses' the holder types the new PIN twice (newPin, newPinAgain)");
+      throw new OfficeArgumentError(
+        "under resetPinRule 'holder-chooses' the holder types the new PIN twice (newPin, newPinAgain)",
+      );
     }
     return this.pinAct(card, {
       act: 'reset',
@@ -329,7 +352,10 @@ export class ServiceWindow {
     // 1 and 2. The role, then which card.
     const { card, identity } = await this.identify(where, name, roles, idNumber);
     const { cardNumber, cardIdentifier } = identity;
-    const terminal = new IssuerTerminal(card, this.psam, { pinPolicy: this.settings.pinPolicy, bankPinPolicy: this.settings.bankPinPolicy });
+    const terminal = new IssuerTerminal(card, this.psam, {
+      pinPolicy: this.settings.pinPolicy,
+      bankPinPolicy: this.settings.bankPinPolicy,
+    });
     // 3 and 4. What was typed, the registry's rules, the chip's holder and PIN state.
     const { status, chip } = await this.guard(name, roles, { cardNumber, idNumber }, async () => {
       plan.typed(cardNumber);
@@ -358,7 +384,9 @@ export class ServiceWindow {
         cardNumber,
         cardIdentifier,
         idNumber,
-        ...(plan.pinInitial === undefined ? {} : { pinInitial: plan.pinInitial, resetRule: this.settings.resetPinRule }),
+        ...(plan.pinInitial === undefined
+          ? {}
+          : { pinInitial: plan.pinInitial, resetRule: this.settings.resetPinRule }),
         readPin: () => onChip(name, cardNumber, () => readPinState(card, side)),
         command: async () => {
           await onChip(name, cardNumber, () => plan.command(terminal));
@@ -369,7 +397,12 @@ export class ServiceWindow {
       return { card: out.card, cardCommand: out.cardCommand, reconciled: out.reconciled, lockRecorded };
     } catch (error) {
       if (changed && !(error instanceof OperationRefusedError)) {
-        throw new CardChangedNotRecordedError(name, cardNumber, `repeat the ${act} at the window to bring the registry up to date`, { cause: error });
+        throw new CardChangedNotRecordedError(
+          name,
+          cardNumber,
+          `repeat the ${act} at the window to bring the registry up to date`,
+          { cause: error },
+        );
       }
       throw error;
     }
@@ -377,9 +410,13 @@ export class ServiceWindow {
 
   /** The chip step of an in-place correction, after checking the card is this card and holder's. */
   private async chipCorrection(
-    cardNumber: string, where: WindowCard, input: { changes?: Readonly<Record<string, string>>; makeCard?: MakeCard; idNumber?: string }, roles: readonly Role[],
+    cardNumber: string,
+    where: WindowCard,
+    input: { changes?: Readonly<Record<string, string>>; makeCard?: MakeCard; idNumber?: string },
+    roles: readonly Role[],
   ): Promise<() => Promise<void>> {
-    if (input.changes === undefined || input.makeCard !== undefined) throw new OfficeArgumentError('a correction on a card in a reader takes changes, and no makeCard');
+    if (input.changes === undefined || input.makeCard !== undefined)
+      throw new OfficeArgumentError('a correction on a card in a reader takes changes, and no makeCard');
     const corrected = cardholderCorrection(input.changes);
     const idNumber = this.presentedId(input.idNumber ?? '');
     const name = 'correct_personalization';
@@ -387,14 +424,16 @@ export class ServiceWindow {
     const terminal = new IssuerTerminal(card, this.psam);
     await this.guard(name, roles, { cardNumber, idNumber }, async () => {
       if (identity.cardNumber !== cardNumber) throw new OtherCardPresentedError(cardNumber, identity.cardNumber);
-      if (identity.cardIdentifier !== (await this.registry.cardStatus(cardNumber)).cardIdentifier) throw new CardIdentityMismatchError(cardNumber);
+      if (identity.cardIdentifier !== (await this.registry.cardStatus(cardNumber)).cardIdentifier)
+        throw new CardIdentityMismatchError(cardNumber);
       await onChip(name, cardNumber, () => checkChipHolder(terminal, idNumber, cardNumber));
     });
     return () => onChip(name, cardNumber, async () => void (await terminal.correctCardholder(corrected)));
   }
 
   private presentedId(idNumber: string): string {
-    if (typeof idNumber !== 'string' || idNumber.trim() === '') throw new OfficeArgumentError("idNumber must be the ID number on the holder's document");
+    if (typeof idNumber !== 'string' || idNumber.trim() === '')
+      throw new OfficeArgumentError("idNumber must be the ID number on the holder's document");
     return idNumber.trim().toUpperCase();
   }
 
@@ -402,20 +441,36 @@ export class ServiceWindow {
    * The role (refused and recorded before the card is touched), then the card at the counter and
    * its EF05 (a chip that cannot be opened or read is refused against the holder's live card).
    */
-  private async identify(where: WindowCard, name: string, roles: readonly Role[], idNumber: string): Promise<{ card: SscCard; identity: ChipIdentity }> {
+  private async identify(
+    where: WindowCard,
+    name: string,
+    roles: readonly Role[],
+    idNumber: string,
+  ): Promise<{ card: SscCard; identity: ChipIdentity }> {
     if (!roles.includes(this.ctx.role)) {
       const refusal = new RoleNotAllowedError(name, this.ctx.role, roles);
       await this.registry.perform(refusalOperation(name, roles), this.ctx, { cardNumber: null, idNumber, refusal });
     }
-    const card = await this.guard(name, roles, () => this.liveCardOf(idNumber), () => this.open(where));
-    const identity = await this.guard(name, roles, () => this.liveCardOf(idNumber), () => onChip(name, undefined, () => readIdentity(card)));
+    const card = await this.guard(
+      name,
+      roles,
+      () => this.liveCardOf(idNumber),
+      () => this.open(where),
+    );
+    const identity = await this.guard(
+      name,
+      roles,
+      () => this.liveCardOf(idNumber),
+      () => onChip(name, undefined, () => readIdentity(card)),
+    );
     return { card, identity };
   }
 
   /** The card at the counter as an SscCard (opened with the window's module on a bare channel). */
   private async open(where: WindowCard): Promise<SscCard> {
     if (where instanceof SscCard) return where;
-    if (where instanceof CardChannel) return SscCard.open(where, { psam: this.psam, pinPolicy: this.settings.pinPolicy });
+    if (where instanceof CardChannel)
+      return SscCard.open(where, { psam: this.psam, pinPolicy: this.settings.pinPolicy });
     throw new OfficeArgumentError('the card must be an open SscCard or a CardChannel');
   }
 
@@ -424,7 +479,12 @@ export class ServiceWindow {
    * and thrown. `subject` (or a function finding it, only called on a refusal) names the card and
    * person the history entry is about.
    */
-  private async guard<T>(name: string, roles: readonly Role[], subject: Subject | (() => Promise<Subject>), step: () => Promise<T>): Promise<T> {
+  private async guard<T>(
+    name: string,
+    roles: readonly Role[],
+    subject: Subject | (() => Promise<Subject>),
+    step: () => Promise<T>,
+  ): Promise<T> {
     try {
       return await step();
     } catch (error) {

@@ -42,9 +42,14 @@ export interface WindowSettings {
 export function windowSettings(options: ServiceWindowOptions = {}): WindowSettings {
   const resetPinRule = options.resetPinRule ?? DEFAULT_RESET_PIN_RULE;
   if (!RESET_PIN_RULES.includes(resetPinRule)) {
-    throw new OfficeArgumentError(`resetPinRule must be one of ${RESET_PIN_RULES.join(', ')}, got ${JSON.stringify(resetPinRule)}`);
+    throw new OfficeArgumentError(
+      `resetPinRule must be one of ${RESET_PIN_RULES.join(', ')}, got ${JSON.stringify(resetPinRule)}`,
+    );
   }
   const pinPolicy = options.pinPolicy ?? DEFAULT_PIN_POLICY;
-  const bankPinPolicy = options.bankPinPolicy ?? { minLength: DEFAULT_PIN_POLICY.minLength, maxLength: DEFAULT_PIN_POLICY.maxLength };
+  const bankPinPolicy = options.bankPinPolicy ?? {
+    minLength: DEFAULT_PIN_POLICY.minLength,
+    maxLength: DEFAULT_PIN_POLICY.maxLength,
+  };
   return { resetPinRule, pinPolicy, bankPinPolicy };
 }

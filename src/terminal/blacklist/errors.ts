@@ -28,10 +28,21 @@ export class CardBlacklistedError extends SscardError {
   readonly applicationBlocked: boolean;
   readonly reported: boolean;
 
-  constructor(cardNumber: string, entries: readonly BlacklistEntry[], outcome: { applicationBlocked: boolean; reported: boolean; source: string }, options?: { cause?: unknown }) {
+  constructor(
+    cardNumber: string,
+    entries: readonly BlacklistEntry[],
+    outcome: { applicationBlocked: boolean; reported: boolean; source: string },
+    options?: { cause?: unknown },
+  ) {
     const first = entries[0]!;
-    const action = outcome.applicationBlocked ? `; the application was blocked${outcome.reported ? ' and the issuer told' : ''}` : '';
-    super('CARD_BLACKLISTED', `card ${cardNumber} is on the blacklist (${describe(entries)}; ${outcome.source})${action}`, options);
+    const action = outcome.applicationBlocked
+      ? `; the application was blocked${outcome.reported ? ' and the issuer told' : ''}`
+      : '';
+    super(
+      'CARD_BLACKLISTED',
+      `card ${cardNumber} is on the blacklist (${describe(entries)}; ${outcome.source})${action}`,
+      options,
+    );
     this.cardNumber = cardNumber;
     this.entries = entries.map((e) => ({ ...e }));
     this.reason = first.reason;
@@ -78,7 +89,10 @@ export class BlacklistStaleError extends SscardError {
 
   constructor(issuedAt: Date, ageMs: number, maxAgeMs: number) {
     const days = (ms: number) => `${(ms / 86_400_000).toFixed(ms % 86_400_000 === 0 ? 0 : 1)} days`;
-    super('BLACKLIST_STALE', `blacklist file issued ${issuedAt.toISOString()} is ${days(ageMs)} old; this terminal accepts at most ${days(maxAgeMs)}: fetch a new one`);
+    super(
+      'BLACKLIST_STALE',
+      `blacklist file issued ${issuedAt.toISOString()} is ${days(ageMs)} old; this terminal accepts at most ${days(maxAgeMs)}: fetch a new one`,
+    );
     this.issuedAt = issuedAt;
     this.maxAgeMs = maxAgeMs;
   }
@@ -90,7 +104,10 @@ export class BlacklistNotYetValidError extends SscardError {
   readonly issuedAt: Date;
 
   constructor(issuedAt: Date, now: Date) {
-    super('BLACKLIST_NOT_YET_VALID', `blacklist file issued ${issuedAt.toISOString()}, after this terminal's time ${now.toISOString()}: check the clock`);
+    super(
+      'BLACKLIST_NOT_YET_VALID',
+      `blacklist file issued ${issuedAt.toISOString()}, after this terminal's time ${now.toISOString()}: check the clock`,
+    );
     this.issuedAt = issuedAt;
   }
 }
@@ -102,7 +119,10 @@ export class BlacklistRollbackError extends SscardError {
   readonly minVersion: number;
 
   constructor(version: number, minVersion: number) {
-    super('BLACKLIST_ROLLBACK', `blacklist file version ${version} is older than version ${minVersion} this terminal already has`);
+    super(
+      'BLACKLIST_ROLLBACK',
+      `blacklist file version ${version} is older than version ${minVersion} this terminal already has`,
+    );
     this.version = version;
     this.minVersion = minVersion;
   }

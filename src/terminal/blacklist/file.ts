@@ -105,16 +105,23 @@ function fail(path: string, problem: string): never {
 function checkListing(e: unknown, path: string): BlacklistListing {
   if (e === null || typeof e !== 'object' || Array.isArray(e)) fail(path, 'must be an object');
   const o = e as Record<string, unknown>;
-  for (const key of Object.keys(o)) if (!(ENTRY_FIELDS as readonly string[]).includes(key)) fail(`${path}.${key}`, 'unknown field');
+  for (const key of Object.keys(o))
+    if (!(ENTRY_FIELDS as readonly string[]).includes(key)) fail(`${path}.${key}`, 'unknown field');
   if (o['cardNumber'] !== undefined && (typeof o['cardNumber'] !== 'string' || !CARD_NUMBER.test(o['cardNumber']))) {
     fail(`${path}.cardNumber`, 'must be 9 digits or capital letters');
   }
-  if (o['cardIdentifier'] !== undefined && (typeof o['cardIdentifier'] !== 'string' || !CARD_IDENTIFIER.test(o['cardIdentifier']))) {
+  if (
+    o['cardIdentifier'] !== undefined &&
+    (typeof o['cardIdentifier'] !== 'string' || !CARD_IDENTIFIER.test(o['cardIdentifier']))
+  ) {
     fail(`${path}.cardIdentifier`, 'must be 16 to 32 digits');
   }
-  if (o['cardNumber'] === undefined && o['cardIdentifier'] === undefined) fail(path, 'names neither a card number nor a card identifier');
-  if (!(BLACKLIST_SIDES as readonly unknown[]).includes(o['side'])) fail(`${path}.side`, `must be one of ${BLACKLIST_SIDES.join(', ')}`);
-  if (!(BLACKLIST_REASONS as readonly unknown[]).includes(o['reason'])) fail(`${path}.reason`, `must be one of ${BLACKLIST_REASONS.join(', ')}`);
+  if (o['cardNumber'] === undefined && o['cardIdentifier'] === undefined)
+    fail(path, 'names neither a card number nor a card identifier');
+  if (!(BLACKLIST_SIDES as readonly unknown[]).includes(o['side']))
+    fail(`${path}.side`, `must be one of ${BLACKLIST_SIDES.join(', ')}`);
+  if (!(BLACKLIST_REASONS as readonly unknown[]).includes(o['reason']))
+    fail(`${path}.reason`, `must be one of ${BLACKLIST_REASONS.join(', ')}`);
   return orderedListing(o as unknown as BlacklistListing);
 }
 
@@ -122,13 +129,20 @@ function checkListing(e: unknown, path: string): BlacklistListing {
 function checkShape(value: unknown): SignedBlacklist {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) fail('', 'must be a JSON object');
   const o = value as Record<string, unknown>;
-  for (const key of Object.keys(o)) if (!(TOP_FIELDS as readonly string[]).includes(key)) fail(key, 'unknown field (not covered by the signature)');
+  for (const key of Object.keys(o))
+    if (!(TOP_FIELDS as readonly string[]).includes(key)) fail(key, 'unknown field (not covered by the signature)');
   if (o['format'] !== BLACKLIST_FORMAT) fail('format', `must be "${BLACKLIST_FORMAT}"`);
-  if (o['formatVersion'] !== BLACKLIST_FORMAT_VERSION) fail('formatVersion', `must be ${BLACKLIST_FORMAT_VERSION} (this terminal reads no other)`);
+  if (o['formatVersion'] !== BLACKLIST_FORMAT_VERSION)
+    fail('formatVersion', `must be ${BLACKLIST_FORMAT_VERSION} (this terminal reads no other)`);
   const version = o['version'];
-  if (typeof version !== 'number' || !Number.isSafeInteger(version) || version < 1) fail('version', 'must be a positive whole number');
+  if (typeof version !== 'number' || !Number.isSafeInteger(version) || version < 1)
+    fail('version', 'must be a positive whole number');
   const issuedAt = o['issuedAt'];
-  if (typeof issuedAt !== 'string' || Number.isNaN(Date.parse(issuedAt)) || new Date(issuedAt).toISOString() !== issuedAt) {
+  if (
+    typeof issuedAt !== 'string' ||
+    Number.isNaN(Date.parse(issuedAt)) ||
+    new Date(issuedAt).toISOString() !== issuedAt
+  ) {
     fail('issuedAt', "must be an ISO instant like '2027-01-05T02:00:00.000Z'");
   }
   const keyId = o['keyId'];
@@ -137,16 +151,30 @@ function checkShape(value: unknown): SignedBlacklist {
   if (!Array.isArray(entries)) fail('entries', 'must be an array');
   const listings = entries.map((e, i) => checkListing(e, `entries[${i}]`));
   const signature = o['signature'];
-  if (typeof signature !== 'string' || Buffer.from(signature, 'base64').toString('base64') !== signature || Buffer.from(signature, 'base64').length !== 64) {
+  if (
+    typeof signature !== 'string' ||
+    Buffer.from(signature, 'base64').toString('base64') !== signature ||
+    Buffer.from(signature, 'base64').length !== 64
+  ) {
     fail('signature', 'must be the base64 of a 64-byte Ed25519 signature');
   }
-  return { format: BLACKLIST_FORMAT, formatVersion: BLACKLIST_FORMAT_VERSION, version, issuedAt, keyId, entries: listings, signature };
+  return {
+    format: BLACKLIST_FORMAT,
+    formatVersion: BLACKLIST_FORMAT_VERSION,
+    version,
+    issuedAt,
+    keyId,
+    entries: listings,
+    signature,
+  };
 }
 
 /** Signs a blacklist with the issuer's private key (an Ed25519 seed): the file's JSON. */
 export function signBlacklist(content: BlacklistContent, signingKey: Uint8Array): SignedBlacklist {
-  if (!Number.isSafeInteger(content.version) || content.version < 1) throw new InvalidArgumentError('blacklist version must be a positive whole number');
-  if (!(content.issuedAt instanceof Date) || Number.isNaN(content.issuedAt.getTime())) throw new InvalidArgumentError('issuedAt must be a Date');
+  if (!Number.isSafeInteger(content.version) || content.version < 1)
+    throw new InvalidArgumentError('blacklist version must be a positive whole number');
+  if (!(content.issuedAt instanceof Date) || Number.isNaN(content.issuedAt.getTime()))
+    throw new InvalidArgumentError('issuedAt must be a Date');
   const unsigned = {
     format: BLACKLIST_FORMAT,
     formatVersion: BLACKLIST_FORMAT_VERSION,
@@ -219,7 +247,8 @@ export class BlacklistFile implements BlacklistSource {
       throw new InvalidArgumentError('publicKey must be the 32-byte Ed25519 public key of the issuer');
     }
     const maxAgeMs = opts.maxAgeMs ?? DEFAULT_BLACKLIST_MAX_AGE_MS;
-    if (!Number.isFinite(maxAgeMs) || maxAgeMs <= 0) throw new InvalidArgumentError('maxAgeMs must be a positive number of milliseconds');
+    if (!Number.isFinite(maxAgeMs) || maxAgeMs <= 0)
+      throw new InvalidArgumentError('maxAgeMs must be a positive number of milliseconds');
     const doc = checkShape(value);
     const trusted = keyFingerprint(opts.publicKey);
     if (doc.keyId !== trusted) throw new BlacklistSignatureError(doc.keyId, trusted);
@@ -229,7 +258,8 @@ export class BlacklistFile implements BlacklistSource {
     }
     const file = new BlacklistFile(doc, maxAgeMs, opts.now ?? (() => new Date()));
     file.checkFresh();
-    if (opts.minVersion !== undefined && doc.version < opts.minVersion) throw new BlacklistRollbackError(doc.version, opts.minVersion);
+    if (opts.minVersion !== undefined && doc.version < opts.minVersion)
+      throw new BlacklistRollbackError(doc.version, opts.minVersion);
     return file;
   }
 
@@ -247,7 +277,10 @@ export class BlacklistFile implements BlacklistSource {
 
   async lookup(card: BlacklistQuery): Promise<readonly BlacklistEntry[]> {
     this.checkFresh();
-    const found = [...(this.byNumber.get(card.cardNumber) ?? []), ...(this.byIdentifier.get(card.cardIdentifier) ?? [])];
+    const found = [
+      ...(this.byNumber.get(card.cardNumber) ?? []),
+      ...(this.byIdentifier.get(card.cardIdentifier) ?? []),
+    ];
     const seen = new Set<string>();
     return found.filter((e) => {
       const key = `${e.side}/${e.reason}`;

@@ -1,7 +1,14 @@
 // The blacklist at the terminal: the source interface (offline file, online registry), the
 // signed blacklist file, and the refusals.
 export { BLACKLIST_SIDES, BLACKLIST_REASONS } from './source.js';
-export type { BlacklistSide, BlacklistReason, BlacklistEntry, BlacklistQuery, ApplicationBlockReport, BlacklistSource } from './source.js';
+export type {
+  BlacklistSide,
+  BlacklistReason,
+  BlacklistEntry,
+  BlacklistQuery,
+  ApplicationBlockReport,
+  BlacklistSource,
+} from './source.js';
 export {
   BlacklistFile,
   signBlacklist,

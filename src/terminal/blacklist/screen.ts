@@ -33,13 +33,18 @@ export interface ScreeningOptions {
 const APPLICATION_OF: Readonly<Record<BlacklistSide, CardApplicationName>> = { ssc: 'ssse', bank: 'bank' };
 
 /** Bank-side listings of an open card, for BankApplication (per session, so per open card). */
-const BANK_LISTINGS = new WeakMap<SscSession, { cardNumber: string; entries: readonly BlacklistEntry[]; blocked: boolean; source: string }>();
+const BANK_LISTINGS = new WeakMap<
+  SscSession,
+  { cardNumber: string; entries: readonly BlacklistEntry[]; blocked: boolean; source: string }
+>();
 
 export async function screenCard(session: SscSession, s: CardSession, opts: ScreeningOptions): Promise<void> {
   const cardIdentifier = await readItem(s, SSC_SFIS.EF05, 1, sscItem(SSC_EF05_ITEMS, 'cardIdentifier'));
   const cardNumber = await readItem(s, SSC_SFIS.EF05, 7, sscItem(SSC_EF05_ITEMS, 'cardNumber'));
   session.rememberIdentifier(cardIdentifier);
-  const entries = [...(await opts.source.lookup({ cardNumber, cardIdentifier }))].sort((a, b) => (a.side === b.side ? 0 : a.side === 'ssc' ? -1 : 1));
+  const entries = [...(await opts.source.lookup({ cardNumber, cardIdentifier }))].sort((a, b) =>
+    a.side === b.side ? 0 : a.side === 'ssc' ? -1 : 1,
+  );
   if (entries.length === 0) return;
 
   const blocked = new Set<BlacklistSide>();
@@ -71,10 +76,21 @@ export async function screenCard(session: SscSession, s: CardSession, opts: Scre
     }
   }
   const bank = entries.filter((e) => e.side === 'bank');
-  if (bank.length > 0) BANK_LISTINGS.set(session, { cardNumber, entries: bank, blocked: blocked.has('bank'), source: opts.source.description });
+  if (bank.length > 0)
+    BANK_LISTINGS.set(session, {
+      cardNumber,
+      entries: bank,
+      blocked: blocked.has('bank'),
+      source: opts.source.description,
+    });
   const ssc = entries.filter((e) => e.side === 'ssc');
   if (ssc.length > 0) {
-    throw new CardBlacklistedError(cardNumber, entries, { applicationBlocked: blocked.has('ssc'), reported, source: opts.source.description }, failure === undefined ? undefined : { cause: failure });
+    throw new CardBlacklistedError(
+      cardNumber,
+      entries,
+      { applicationBlocked: blocked.has('ssc'), reported, source: opts.source.description },
+      failure === undefined ? undefined : { cause: failure },
+    );
   }
 }
 
@@ -82,5 +98,9 @@ export async function screenCard(session: SscSession, s: CardSession, opts: Scre
 export function refuseListedBank(session: SscSession): void {
   const listing = BANK_LISTINGS.get(session);
   if (listing === undefined) return;
-  throw new CardBlacklistedError(listing.cardNumber, listing.entries, { applicationBlocked: listing.blocked, reported: false, source: listing.source });
+  throw new CardBlacklistedError(listing.cardNumber, listing.entries, {
+    applicationBlocked: listing.blocked,
+    reported: false,
+    source: listing.source,
+  });
 }

@@ -54,7 +54,7 @@ export class NoBankApplicationError extends statusErrorClass('NO_BANK_APPLICATIO
 export class HolderMismatchError extends SscardError {
   declare readonly code: 'HOLDER_MISMATCH';
 
-  constructor(message = 'the ID document does not match the card: its ID number differs from the card\'s') {
+  constructor(message = "the ID document does not match the card: its ID number differs from the card's") {
     super('HOLDER_MISMATCH', message);
   }
 }
@@ -70,6 +70,7 @@ export function issuerCommandError(sw: number, context: StatusContext): CardStat
   if (sw === SW.REFERENCED_DATA_NOT_FOUND) return new CardKeyMissingError(sw, context);
   // A wrong cryptogram in EXTERNAL AUTHENTICATE (63Cx) is a failed authentication; elsewhere 63Cx
   // is the holder's bank PIN presented for the unlock.
-  if (swInfo(sw).triesLeft !== undefined && context.ins !== INS.EXTERNAL_AUTHENTICATE) return new BankPinMismatchError(sw, context);
+  if (swInfo(sw).triesLeft !== undefined && context.ins !== INS.EXTERNAL_AUTHENTICATE)
+    return new BankPinMismatchError(sw, context);
   return errorForStatus(sw, context);
 }

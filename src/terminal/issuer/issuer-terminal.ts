@@ -1,4 +1,14 @@
-import { INS, SW, concatBytes, externalAuthenticate, getChallenge, pinUnblock, reloadPin, updateRecord, type CommandApdu } from '../../apdu/index.js';
+import {
+  INS,
+  SW,
+  concatBytes,
+  externalAuthenticate,
+  getChallenge,
+  pinUnblock,
+  reloadPin,
+  updateRecord,
+  type CommandApdu,
+} from '../../apdu/index.js';
 import { SSC_KEYS, type KeyAlgorithm, type SscKeyName } from '../../keys/index.js';
 import {
   DEFAULT_PIN_POLICY,
@@ -8,7 +18,15 @@ import {
   validatePinFormat,
   type PinLengthRules,
 } from '../../pin/index.js';
-import { RecordLayoutError, SSC_EF06_ITEMS, SSC_PINS, SSC_SFIS, encodeSscItem, splitSscName, type SscEf06Key } from '../../records/index.js';
+import {
+  RecordLayoutError,
+  SSC_EF06_ITEMS,
+  SSC_PINS,
+  SSC_SFIS,
+  encodeSscItem,
+  splitSscName,
+  type SscEf06Key,
+} from '../../records/index.js';
 import type { CardSession } from '../channel.js';
 import {
   ApplicationBlockedError,
@@ -130,7 +148,7 @@ export class IssuerTerminal {
    */
   async checkHolder(idNumber: string): Promise<Cardholder> {
     if (typeof idNumber !== 'string' || idNumber.trim() === '') {
-      throw new InvalidArgumentError('idNumber must be the ID number on the holder\'s document');
+      throw new InvalidArgumentError("idNumber must be the ID number on the holder's document");
     }
     const holder = await this.card.readCardholder();
     if (holder.idNumber.trim().toUpperCase() !== idNumber.trim().toUpperCase()) throw new HolderMismatchError();
@@ -149,7 +167,8 @@ export class IssuerTerminal {
       'PIN UNBLOCK',
       'PIN_UNBLOCK',
       'ssse',
-      async (card) => (newPin === undefined ? EMPTY : await this.psam.encipherPinBlock({ key: 'PIN_UNBLOCK', ...card, pin: newPin })),
+      async (card) =>
+        newPin === undefined ? EMPTY : await this.psam.encipherPinBlock({ key: 'PIN_UNBLOCK', ...card, pin: newPin }),
       (cryptogram) => pinUnblock(cryptogram, SSC_PINS.app.reference),
     );
   }
@@ -157,7 +176,13 @@ export class IssuerTerminal {
   /** RELOAD PIN of the application PIN under the reload key (PIN_RELOAD): a forgotten PIN is replaced. */
   async reloadPin(newPin: string | Uint8Array): Promise<void> {
     checkNewPin(newPin, this.pinPolicy);
-    await this.pinCommand('RELOAD PIN', 'PIN_RELOAD', 'ssse', () => encodePinBcd(newPin), (pinData) => reloadPin(pinData, SSC_PINS.app.reference));
+    await this.pinCommand(
+      'RELOAD PIN',
+      'PIN_RELOAD',
+      'ssse',
+      () => encodePinBcd(newPin),
+      (pinData) => reloadPin(pinData, SSC_PINS.app.reference),
+    );
   }
 
   /**
@@ -180,7 +205,13 @@ export class IssuerTerminal {
   /** Replaces the bank PIN (RELOAD PIN `80 5E 00 80`, format-2 PIN block, under BANK_PIN_RELOAD). */
   async bankReload(newBankPin: string | Uint8Array): Promise<void> {
     checkNewPin(newBankPin, this.bankPinPolicy);
-    await this.pinCommand('bank RELOAD PIN', 'BANK_PIN_RELOAD', 'bank', () => encodePinBlockFormat2(newBankPin), (block) => reloadPin(block, SSC_PINS.bank.reference));
+    await this.pinCommand(
+      'bank RELOAD PIN',
+      'BANK_PIN_RELOAD',
+      'bank',
+      () => encodePinBlockFormat2(newBankPin),
+      (block) => reloadPin(block, SSC_PINS.bank.reference),
+    );
   }
 
   /**
@@ -292,7 +323,10 @@ export class IssuerTerminal {
   private async sendChecked(s: CardSession, command: CommandApdu): Promise<void> {
     const response = await s.transmit(command);
     if (response.sw !== SW.OK) {
-      throw issuerCommandError(response.sw, { command: commandName(command.cla, command.ins, command.p1), ins: command.ins });
+      throw issuerCommandError(response.sw, {
+        command: commandName(command.cla, command.ins, command.p1),
+        ins: command.ins,
+      });
     }
   }
 }
@@ -302,7 +336,11 @@ export class IssuerTerminal {
  * identifier: that is ApplicationBlockedError as for a blocked application's SELECT.
  */
 function blockedCard(error: unknown): unknown {
-  if (error instanceof CardStatusError && !(error instanceof ApplicationBlockedError) && error.sw === SW.FUNCTION_NOT_SUPPORTED) {
+  if (
+    error instanceof CardStatusError &&
+    !(error instanceof ApplicationBlockedError) &&
+    error.sw === SW.FUNCTION_NOT_SUPPORTED
+  ) {
     return new ApplicationBlockedError(error.sw, error.command === undefined ? {} : { command: error.command });
   }
   return error;
@@ -317,19 +355,24 @@ const CORRECTION_RULES: Record<Exclude<keyof CardholderCorrection, 'name'>, { re
 
 /** The EF06 records a correction writes, in record order; InvalidArgumentError before anything is sent. */
 function cardholderRecords(changes: CardholderCorrection): { record: number; data: Uint8Array }[] {
-  if (changes === null || typeof changes !== 'object') throw new InvalidArgumentError('a cardholder correction is an object of fields');
+  if (changes === null || typeof changes !== 'object')
+    throw new InvalidArgumentError('a cardholder correction is an object of fields');
   const values = new Map<SscEf06Key, string>();
   for (const [field, value] of Object.entries(changes) as [keyof CardholderCorrection, unknown][]) {
     if (value === undefined) continue;
     if (typeof value !== 'string') throw new InvalidArgumentError(`cardholder ${field}: expected text`);
     if (field === 'name') {
-      if (value.trim() === '' || value !== value.trim()) throw new InvalidArgumentError('cardholder name: expected a name without surrounding spaces');
+      if (value.trim() === '' || value !== value.trim())
+        throw new InvalidArgumentError('cardholder name: expected a name without surrounding spaces');
       const split = encoded('name', () => splitSscName(value));
       values.set('name', split.name).set('nameExtension', split.extension);
       continue;
     }
     const rule = CORRECTION_RULES[field];
-    if (rule === undefined) throw new InvalidArgumentError(`cardholder ${String(field)}: not a field a correction writes (name, sex, ethnicity, birthplace, birthDate)`);
+    if (rule === undefined)
+      throw new InvalidArgumentError(
+        `cardholder ${String(field)}: not a field a correction writes (name, sex, ethnicity, birthplace, birthDate)`,
+      );
     if (!rule.re.test(value)) throw new InvalidArgumentError(`cardholder ${field}: expected ${rule.what}`);
     values.set(field, value);
   }
@@ -345,7 +388,8 @@ function encoded<T>(field: string, encode: () => T): T {
   try {
     return encode();
   } catch (error) {
-    if (error instanceof RecordLayoutError) throw new InvalidArgumentError(`cardholder ${field}: ${error.message}`, { cause: error });
+    if (error instanceof RecordLayoutError)
+      throw new InvalidArgumentError(`cardholder ${field}: ${error.message}`, { cause: error });
     throw error;
   }
 }
@@ -355,7 +399,8 @@ function checkNewPin(pin: string | Uint8Array, rules: PinLengthRules): void {
   try {
     validatePinFormat(pin, rules);
   } catch (error) {
-    if (error instanceof PinFormatError) throw new NewPinRejectedError('format', `new PIN refused: ${error.message}`, { cause: error });
+    if (error instanceof PinFormatError)
+      throw new NewPinRejectedError('format', `new PIN refused: ${error.message}`, { cause: error });
     throw error;
   }
 }

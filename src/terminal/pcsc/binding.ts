@@ -86,7 +86,10 @@ export interface PlCardReader {
   on(event: 'end', listener: () => void): this;
   on(event: 'error', listener: (error: unknown) => void): this;
   removeAllListeners(event?: string): this;
-  connect(options: { share_mode?: number; protocol?: number }, callback: (err: unknown, protocol: number) => void): void;
+  connect(
+    options: { share_mode?: number; protocol?: number },
+    callback: (err: unknown, protocol: number) => void,
+  ): void;
   disconnect(disposition: number, callback: (err: unknown) => void): void;
   transmit(data: Buffer, resLen: number, protocol: number, callback: (err: unknown, response: Buffer) => void): void;
   close(): void;
@@ -103,7 +106,10 @@ export interface PlPcsc {
 export type PcscliteFactory = () => PlPcsc;
 
 /** The SCardConnect protocol mask for `protocols`, in a binding's constants (both bindings name them alike). */
-export function protocolMask(binding: { SCARD_PROTOCOL_T0: number; SCARD_PROTOCOL_T1: number }, protocols: readonly PcscProtocol[]): number {
+export function protocolMask(
+  binding: { SCARD_PROTOCOL_T0: number; SCARD_PROTOCOL_T1: number },
+  protocols: readonly PcscProtocol[],
+): number {
   let mask = 0;
   if (protocols.includes('T=0')) mask |= binding.SCARD_PROTOCOL_T0;
   if (protocols.includes('T=1')) mask |= binding.SCARD_PROTOCOL_T1;
@@ -158,7 +164,8 @@ function missingBinding(name: string, cause: unknown): PcscBindingMissingError {
 function commonJsExports(ns: unknown): Record<string, unknown> {
   const record = ns as Record<string, unknown>;
   const inner = record['default'];
-  if (inner !== null && (typeof inner === 'object' || typeof inner === 'function')) return inner as Record<string, unknown>;
+  if (inner !== null && (typeof inner === 'object' || typeof inner === 'function'))
+    return inner as Record<string, unknown>;
   return record;
 }
 
@@ -170,7 +177,10 @@ export function loadSmartcard(): Promise<SmartcardBinding> {
   smartcard ??= importOptional('smartcard').then((ns) => {
     const exports = commonJsExports(ns);
     if (typeof exports['Context'] !== 'function' || typeof exports['ReaderMonitor'] !== 'function') {
-      throw missingBinding('smartcard', new Error('the package does not export Context and ReaderMonitor (unexpected version?)'));
+      throw missingBinding(
+        'smartcard',
+        new Error('the package does not export Context and ReaderMonitor (unexpected version?)'),
+      );
     }
     return exports as unknown as SmartcardBinding;
   });

@@ -121,7 +121,10 @@ export function pcscErrorToSdk(error: unknown, context: PcscErrorContext): Sscar
     case 'removed':
       return new CardRemovedError(`card removed during ${context.operation}${where} (${pcsc})`, options);
     case 'reset':
-      return new CardResetError(`card was reset by another program during ${context.operation}${where}; its security state is lost (${pcsc})`, options);
+      return new CardResetError(
+        `card was reset by another program during ${context.operation}${where}; its security state is lost (${pcsc})`,
+        options,
+      );
     case 'no-card': {
       const opts = context.reader === undefined ? options : { ...options, reader: context.reader };
       return new NoCardError(`no card in the reader${where} (${pcsc})`, opts);

@@ -8,7 +8,12 @@ import { NoCardError, ReaderNotFoundError } from './errors.js';
 import { shortAnswerError } from './short-answer.js';
 import { smartcardBackend } from './smartcard-backend.js';
 import { sleep } from './sleep.js';
-import { resolvePcscOptions, type PcscProtocol, type PcscTransportOptions, type ResolvedPcscOptions } from './transport-options.js';
+import {
+  resolvePcscOptions,
+  type PcscProtocol,
+  type PcscTransportOptions,
+  type ResolvedPcscOptions,
+} from './transport-options.js';
 
 /*
  * A card in a PC/SC reader. Bytes go through unchanged: no GET RESPONSE or 6Cxx handling here
@@ -53,15 +58,21 @@ async function findReader(context: PcscContext, wanted: string | undefined, wait
     if (complete) {
       if (wanted !== undefined && reader === undefined) {
         const names = readers.map((r) => r.name);
-        throw new ReaderNotFoundError(`no reader named '${wanted}' (readers: ${names.length === 0 ? 'none' : names.map((n) => `'${n}'`).join(', ')})`, {
-          reader: wanted,
-          available: names,
-        });
+        throw new ReaderNotFoundError(
+          `no reader named '${wanted}' (readers: ${names.length === 0 ? 'none' : names.map((n) => `'${n}'`).join(', ')})`,
+          {
+            reader: wanted,
+            available: names,
+          },
+        );
       }
       if (readers.length === 0) throw new ReaderNotFoundError('pcscd lists no reader');
       if (performance.now() >= deadline) {
         const where = wanted === undefined ? 'in any reader' : `in reader '${wanted}'`;
-        throw new NoCardError(`no card ${where}${waitMs > 0 ? ` within ${waitMs} ms` : ''}`, wanted === undefined ? {} : { reader: wanted });
+        throw new NoCardError(
+          `no card ${where}${waitMs > 0 ? ` within ${waitMs} ms` : ''}`,
+          wanted === undefined ? {} : { reader: wanted },
+        );
       }
     }
     const left = deadline - performance.now();
@@ -69,9 +80,17 @@ async function findReader(context: PcscContext, wanted: string | undefined, wait
   }
 }
 
-async function connectCard(context: PcscContext, reader: string, options: ResolvedPcscOptions, operation: string): Promise<PcscCardHandle> {
+async function connectCard(
+  context: PcscContext,
+  reader: string,
+  options: ResolvedPcscOptions,
+  operation: string,
+): Promise<PcscCardHandle> {
   try {
-    return await context.connect(reader, { share: options.exclusive ? 'exclusive' : 'shared', protocols: options.protocols });
+    return await context.connect(reader, {
+      share: options.exclusive ? 'exclusive' : 'shared',
+      protocols: options.protocols,
+    });
   } catch (error) {
     throw pcscErrorToSdk(error, { operation, reader });
   }
@@ -113,7 +132,10 @@ export class PcscTransport implements Transport {
   }
 
   /** Connects on `opts.backend` (default smartcard) and builds the transport with `make`. */
-  protected static async open<T extends PcscTransport>(opts: PcscTransportOptions, make: (connection: PcscConnection) => T): Promise<T> {
+  protected static async open<T extends PcscTransport>(
+    opts: PcscTransportOptions,
+    make: (connection: PcscConnection) => T,
+  ): Promise<T> {
     const options = resolvePcscOptions(opts);
     const backend: PcscBackend = options.backend ?? smartcardBackend;
     let context: PcscContext;
@@ -166,7 +188,9 @@ export class PcscTransport implements Transport {
     }
     if (this.closed) throw new ChannelClosedError('transport closed during the exchange');
     if (response.length < 2) {
-      throw await shortAnswerError(response.length, this.reader, this.options.removalProbeMs, () => this.cardLeft(handle));
+      throw await shortAnswerError(response.length, this.reader, this.options.removalProbeMs, () =>
+        this.cardLeft(handle),
+      );
     }
     return response;
   }
@@ -235,10 +259,9 @@ export class PcscTransport implements Transport {
     this.stopWatch = undefined;
     this.events.clear();
     const pending = [...this.busy];
-    const settled = pending.length === 0 || (await Promise.race([
-      Promise.allSettled(pending).then(() => true),
-      sleep(CLOSE_GRACE_MS).then(() => false),
-    ]));
+    const settled =
+      pending.length === 0 ||
+      (await Promise.race([Promise.allSettled(pending).then(() => true), sleep(CLOSE_GRACE_MS).then(() => false)]));
     if (settled) {
       try {
         await this.handle.disconnect(this.removed ? 'leave' : this.options.closeDisposition);
@@ -269,7 +292,9 @@ export class PcscTransport implements Transport {
       if (change.type === 'card-removed') {
         this.markRemoved();
       } else if (this.removed) {
-        this.events.emit(change.atr === undefined ? { type: 'inserted' } : { type: 'inserted', atr: change.atr.slice() });
+        this.events.emit(
+          change.atr === undefined ? { type: 'inserted' } : { type: 'inserted', atr: change.atr.slice() },
+        );
       }
     });
   }
@@ -314,7 +339,8 @@ export class PcscTransport implements Transport {
         await handle.reconnect('leave');
         this.events.emit({ type: 'reset', atr: handle.atr().slice() });
       } catch (again) {
-        if (isCardGone(pcscErrorToSdk(again, { operation: 'reconnect after a reset', reader: this.reader }))) this.markRemoved();
+        if (isCardGone(pcscErrorToSdk(again, { operation: 'reconnect after a reset', reader: this.reader })))
+          this.markRemoved();
       }
     }
     return typed;

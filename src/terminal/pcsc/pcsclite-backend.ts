@@ -1,4 +1,12 @@
-import type { PcscBackend, PcscCardHandle, PcscCardStatus, PcscConnectRequest, PcscContext, PcscReaderChange, PcscReaderList } from './backend.js';
+import type {
+  PcscBackend,
+  PcscCardHandle,
+  PcscCardStatus,
+  PcscConnectRequest,
+  PcscContext,
+  PcscReaderChange,
+  PcscReaderList,
+} from './backend.js';
 import { dispositionCode, loadPcsclite, protocolMask, type PlCardReader, type PlPcsc } from './binding.js';
 import { PcscTransportError, ReaderNotFoundError } from './errors.js';
 import type { PcscDisposition, PcscProtocol } from './transport-options.js';
@@ -52,7 +60,17 @@ function present(slot: ReaderSlot): boolean {
 
 function withTimeout<T>(what: string, start: (done: (err: unknown, value?: T) => void) => void): Promise<T> {
   return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new PcscTransportError(`${what}: no answer from the pcsclite binding within ${CALL_TIMEOUT_MS} ms`, 'timeout', undefined)), CALL_TIMEOUT_MS);
+    const timer = setTimeout(
+      () =>
+        reject(
+          new PcscTransportError(
+            `${what}: no answer from the pcsclite binding within ${CALL_TIMEOUT_MS} ms`,
+            'timeout',
+            undefined,
+          ),
+        ),
+      CALL_TIMEOUT_MS,
+    );
     try {
       start((err, value) => {
         clearTimeout(timer);
@@ -73,7 +91,11 @@ async function connectReader(reader: PlCardReader, request: PcscConnectRequest):
     reader.connect({ share_mode: share, protocol: protocolMask(reader, request.protocols) }, done),
   );
   if (protocol !== reader.SCARD_PROTOCOL_T0 && protocol !== reader.SCARD_PROTOCOL_T1) {
-    throw new PcscTransportError(`the card in '${reader.name}' runs protocol ${String(protocol)}, neither T=0 nor T=1`, 'unsupported-protocol', undefined);
+    throw new PcscTransportError(
+      `the card in '${reader.name}' runs protocol ${String(protocol)}, neither T=0 nor T=1`,
+      'unsupported-protocol',
+      undefined,
+    );
   }
   return protocol;
 }
@@ -166,13 +188,16 @@ class PcscliteContext implements PcscContext {
     }
     const slots = [...this.slots.values()];
     // The binding announces all readers at once, then reads each one's first status.
-    const complete = (slots.length > 0 && slots.every((s) => s.state !== undefined)) || performance.now() - this.established >= READER_ANNOUNCE_MS;
+    const complete =
+      (slots.length > 0 && slots.every((s) => s.state !== undefined)) ||
+      performance.now() - this.established >= READER_ANNOUNCE_MS;
     return { readers: slots.map((s) => ({ name: s.reader.name, cardPresent: present(s) })), complete };
   }
 
   async connect(name: string, request: PcscConnectRequest): Promise<PcscCardHandle> {
     const slot = this.slots.get(name);
-    if (slot === undefined) throw new ReaderNotFoundError(`reader '${name}' is gone`, { reader: name, available: [...this.slots.keys()] });
+    if (slot === undefined)
+      throw new ReaderNotFoundError(`reader '${name}' is gone`, { reader: name, available: [...this.slots.keys()] });
     const protocolCode = await connectReader(slot.reader, request);
     return new PcscliteHandle(this, slot, request, protocolCode);
   }
@@ -217,7 +242,13 @@ class PcscliteContext implements PcscContext {
   private tell(slot: ReaderSlot): void {
     for (const w of [...this.watchers]) {
       if (w.slot !== slot) continue;
-      w.listener(present(slot) ? (slot.atr === undefined ? { type: 'card-present' } : { type: 'card-present', atr: slot.atr }) : { type: 'card-removed' });
+      w.listener(
+        present(slot)
+          ? slot.atr === undefined
+            ? { type: 'card-present' }
+            : { type: 'card-present', atr: slot.atr }
+          : { type: 'card-removed' },
+      );
     }
   }
 }

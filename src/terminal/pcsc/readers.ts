@@ -95,18 +95,20 @@ export function startReaderMonitor(
     switch (e.type) {
       case 'reader-attached': {
         const info = readerInfo(binding, e.reader, e.state, e.atr);
-        event = info.atr === undefined
-          ? { type: 'reader-attached', reader: e.reader, cardPresent: info.cardPresent }
-          : { type: 'reader-attached', reader: e.reader, cardPresent: info.cardPresent, atr: info.atr };
+        event =
+          info.atr === undefined
+            ? { type: 'reader-attached', reader: e.reader, cardPresent: info.cardPresent }
+            : { type: 'reader-attached', reader: e.reader, cardPresent: info.cardPresent, atr: info.atr };
         break;
       }
       case 'reader-detached':
         event = { type: 'reader-detached', reader: e.reader };
         break;
       case 'card-inserted':
-        event = e.atr !== null && e.atr.length > 0
-          ? { type: 'card-inserted', reader: e.reader, atr: new Uint8Array(e.atr) }
-          : { type: 'card-inserted', reader: e.reader };
+        event =
+          e.atr !== null && e.atr.length > 0
+            ? { type: 'card-inserted', reader: e.reader, atr: new Uint8Array(e.atr) }
+            : { type: 'card-inserted', reader: e.reader };
         break;
       case 'card-removed':
         event = { type: 'card-removed', reader: e.reader };
@@ -149,7 +151,10 @@ export function startReaderMonitor(
  * (with the ATR) / card-removed events, and `error` while pcscd cannot be asked. The watch keeps
  * the process alive until `close()`.
  */
-export async function watchReaders(listener: (event: ReaderEvent) => void, opts: WatchReadersOptions = {}): Promise<ReaderWatch> {
+export async function watchReaders(
+  listener: (event: ReaderEvent) => void,
+  opts: WatchReadersOptions = {},
+): Promise<ReaderWatch> {
   const binding = await loadSmartcard();
   const initial = opts.initial ?? true;
   const known = new Map<string, ReaderInfo>();
@@ -175,7 +180,12 @@ export async function watchReaders(listener: (event: ReaderEvent) => void, opts:
         known.set(event.reader, info);
         if (startup && !initial) return;
         emit(event);
-        if (info.cardPresent) emit(info.atr === undefined ? { type: 'card-inserted', reader: event.reader } : { type: 'card-inserted', reader: event.reader, atr: info.atr });
+        if (info.cardPresent)
+          emit(
+            info.atr === undefined
+              ? { type: 'card-inserted', reader: event.reader }
+              : { type: 'card-inserted', reader: event.reader, atr: info.atr },
+          );
         return;
       }
       case 'reader-detached': {

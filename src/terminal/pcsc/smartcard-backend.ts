@@ -1,5 +1,21 @@
-import type { PcscBackend, PcscCardHandle, PcscCardStatus, PcscConnectRequest, PcscContext, PcscReaderChange, PcscReaderList } from './backend.js';
-import { dispositionCode, loadSmartcard, protocolMask, type ScCard, type ScContext, type ScReader, type SmartcardBinding } from './binding.js';
+import type {
+  PcscBackend,
+  PcscCardHandle,
+  PcscCardStatus,
+  PcscConnectRequest,
+  PcscContext,
+  PcscReaderChange,
+  PcscReaderList,
+} from './backend.js';
+import {
+  dispositionCode,
+  loadSmartcard,
+  protocolMask,
+  type ScCard,
+  type ScContext,
+  type ScReader,
+  type SmartcardBinding,
+} from './binding.js';
 import { PcscTransportError } from './errors.js';
 import { startReaderMonitor } from './readers.js';
 import type { PcscDisposition, PcscProtocol } from './transport-options.js';
@@ -64,7 +80,10 @@ class SmartcardHandle implements PcscCardHandle {
 
   status(): PcscCardStatus {
     const status = this.card.getStatus();
-    return { atr: new Uint8Array(status.atr), protocol: protocolName(status.protocol, this.binding) ?? this.currentProtocol };
+    return {
+      atr: new Uint8Array(status.atr),
+      protocol: protocolName(status.protocol, this.binding) ?? this.currentProtocol,
+    };
   }
 
   /**
@@ -85,8 +104,13 @@ class SmartcardHandle implements PcscCardHandle {
   }
 
   private reconnectCard(initialization: PcscDisposition): Promise<number> {
-    const share = this.request.share === 'exclusive' ? this.binding.SCARD_SHARE_EXCLUSIVE : this.binding.SCARD_SHARE_SHARED;
-    return this.card.reconnect(share, protocolMask(this.binding, this.request.protocols), dispositionCode(this.binding, initialization));
+    const share =
+      this.request.share === 'exclusive' ? this.binding.SCARD_SHARE_EXCLUSIVE : this.binding.SCARD_SHARE_SHARED;
+    return this.card.reconnect(
+      share,
+      protocolMask(this.binding, this.request.protocols),
+      dispositionCode(this.binding, initialization),
+    );
   }
 }
 
@@ -103,7 +127,10 @@ class SmartcardContext implements PcscContext {
   listReaders(): PcscReaderList {
     const readers = this.context.listReaders();
     this.listed = new Map(readers.map((r) => [r.name, r]));
-    return { readers: readers.map((r) => ({ name: r.name, cardPresent: (r.state & this.binding.SCARD_STATE_PRESENT) !== 0 })), complete: true };
+    return {
+      readers: readers.map((r) => ({ name: r.name, cardPresent: (r.state & this.binding.SCARD_STATE_PRESENT) !== 0 })),
+      complete: true,
+    };
   }
 
   async connect(name: string, request: PcscConnectRequest): Promise<PcscCardHandle> {
@@ -117,7 +144,11 @@ class SmartcardContext implements PcscContext {
       const status = card.getStatus();
       const protocol = protocolName(status.protocol, binding);
       if (protocol === undefined) {
-        throw new PcscTransportError(`the card in '${name}' runs protocol ${status.protocol}, neither T=0 nor T=1`, 'unsupported-protocol', undefined);
+        throw new PcscTransportError(
+          `the card in '${name}' runs protocol ${status.protocol}, neither T=0 nor T=1`,
+          'unsupported-protocol',
+          undefined,
+        );
       }
       return new SmartcardHandle(binding, card, request, { atr: new Uint8Array(status.atr), protocol });
     } catch (error) {
@@ -142,7 +173,8 @@ class SmartcardContext implements PcscContext {
           if (event.reader === reader) listener({ type: 'card-removed' });
           return;
         case 'card-inserted':
-          if (event.reader === reader) listener(event.atr === undefined ? { type: 'card-present' } : { type: 'card-present', atr: event.atr });
+          if (event.reader === reader)
+            listener(event.atr === undefined ? { type: 'card-present' } : { type: 'card-present', atr: event.atr });
           return;
         case 'error':
           return;

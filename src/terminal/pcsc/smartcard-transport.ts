@@ -14,6 +14,9 @@ export class SmartcardTransport extends PcscTransport {
    * (sharing violation, protocol mismatch, ...).
    */
   static override connect(opts: Omit<PcscTransportOptions, 'backend'> = {}): Promise<SmartcardTransport> {
-    return PcscTransport.open({ ...opts, backend: smartcardBackend }, (connection) => new SmartcardTransport(connection));
+    return PcscTransport.open(
+      { ...opts, backend: smartcardBackend },
+      (connection) => new SmartcardTransport(connection),
+    );
   }
 }

@@ -72,24 +72,33 @@ function nonNegative(name: string, value: number | undefined, fallback: number):
 export function resolvePcscOptions(opts: PcscTransportOptions): ResolvedPcscOptions {
   const protocols = opts.protocols ?? ['T=0', 'T=1'];
   if (!Array.isArray(protocols) || protocols.length === 0 || protocols.some((p) => p !== 'T=0' && p !== 'T=1')) {
-    throw new InvalidArgumentError(`protocols must be a non-empty list of 'T=0' / 'T=1', got ${JSON.stringify(protocols)}`);
+    throw new InvalidArgumentError(
+      `protocols must be a non-empty list of 'T=0' / 'T=1', got ${JSON.stringify(protocols)}`,
+    );
   }
   if (opts.share !== undefined && opts.share !== 'shared' && opts.share !== 'exclusive') {
     throw new InvalidArgumentError(`share must be 'shared' or 'exclusive', got ${JSON.stringify(opts.share)}`);
   }
   const disposition = opts.closeDisposition ?? 'reset';
   if (disposition !== 'leave' && disposition !== 'reset' && disposition !== 'unpower') {
-    throw new InvalidArgumentError(`closeDisposition must be 'leave', 'reset' or 'unpower', got ${JSON.stringify(disposition)}`);
+    throw new InvalidArgumentError(
+      `closeDisposition must be 'leave', 'reset' or 'unpower', got ${JSON.stringify(disposition)}`,
+    );
   }
   const maxRecvLength = opts.maxRecvLength ?? MAX_RESPONSE_LENGTH;
   if (!Number.isInteger(maxRecvLength) || maxRecvLength < 2 || maxRecvLength > MAX_RECV_BUFFER) {
-    throw new InvalidArgumentError(`maxRecvLength must be an integer 2..${MAX_RECV_BUFFER}, got ${String(maxRecvLength)}`);
+    throw new InvalidArgumentError(
+      `maxRecvLength must be an integer 2..${MAX_RECV_BUFFER}, got ${String(maxRecvLength)}`,
+    );
   }
   if (opts.reader !== undefined && (typeof opts.reader !== 'string' || opts.reader === '')) {
     throw new InvalidArgumentError('reader must be a non-empty reader name');
   }
   const backend = opts.backend;
-  if (backend !== undefined && (typeof backend !== 'object' || backend === null || typeof backend.establish !== 'function')) {
+  if (
+    backend !== undefined &&
+    (typeof backend !== 'object' || backend === null || typeof backend.establish !== 'function')
+  ) {
     throw new InvalidArgumentError('backend must be a PcscBackend (an object with establish())');
   }
   return {

@@ -111,7 +111,9 @@ export function scriptOutcome(sw: number): ScriptOutcome {
 
 function asError(error: unknown, what: string): SscardError {
   if (error instanceof SscardError) return error;
-  return new SscardError('ISSUER_HOST', `${what}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+  return new SscardError('ISSUER_HOST', `${what}: ${error instanceof Error ? error.message : String(error)}`, {
+    cause: error,
+  });
 }
 
 /**
@@ -122,7 +124,11 @@ function asError(error: unknown, what: string): SscardError {
  * going away is: it is thrown, after the scripts answered so far were reported.
  */
 export async function applyIssuerScripts(card: SscCard, host: IssuerHost): Promise<ScriptRun> {
-  if (typeof host?.scriptsFor !== 'function' || typeof host.macFor !== 'function' || typeof host.report !== 'function') {
+  if (
+    typeof host?.scriptsFor !== 'function' ||
+    typeof host.macFor !== 'function' ||
+    typeof host.report !== 'function'
+  ) {
     throw new InvalidArgumentError('applyIssuerScripts needs an IssuerHost (scriptsFor, macFor, report)');
   }
   const info = await card.readCardInfo();
@@ -171,14 +177,16 @@ async function sendScript(card: SscCard, host: IssuerHost, script: IssuerScriptC
     try {
       await session.goTo(s, script.application);
       const challenge = await s.send(getChallenge(CHALLENGE_LENGTH));
-      if (challenge.length !== CHALLENGE_LENGTH) throw new CardDataError(`GET CHALLENGE answered ${challenge.length} bytes, expected ${CHALLENGE_LENGTH}`);
+      if (challenge.length !== CHALLENGE_LENGTH)
+        throw new CardDataError(`GET CHALLENGE answered ${challenge.length} bytes, expected ${CHALLENGE_LENGTH}`);
       let mac: Uint8Array;
       try {
         mac = await host.macFor(script, challenge);
       } catch (error) {
         throw new HostError(asError(error, 'the issuer host gave no MAC'));
       }
-      if (!(mac instanceof Uint8Array) || mac.length !== 4) throw new HostError(new InvalidArgumentError('the issuer host gave a MAC that is not 4 bytes'));
+      if (!(mac instanceof Uint8Array) || mac.length !== 4)
+        throw new HostError(new InvalidArgumentError('the issuer host gave a MAC that is not 4 bytes'));
       const data = concatBytes(script.command.data, mac);
       const response = await s.transmit({ ...script.command, data });
       // A failed script may leave the card elsewhere than the session thinks (a blocked application).

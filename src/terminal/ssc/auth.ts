@@ -1,4 +1,10 @@
-import { externalAuthenticate, getChallenge, secureMessagingHeader, withMac, type CommandApdu } from '../../apdu/index.js';
+import {
+  externalAuthenticate,
+  getChallenge,
+  secureMessagingHeader,
+  withMac,
+  type CommandApdu,
+} from '../../apdu/index.js';
 import { SSC_KEYS, type SscKeyName } from '../../keys/index.js';
 import type { CardSession } from '../channel.js';
 import { CardDataError } from '../errors.js';
@@ -46,7 +52,10 @@ export async function authenticate(session: SscSession, s: CardSession, key: Ssc
  * has established both).
  */
 export async function sendWithMac(
-  session: SscSession, s: CardSession, key: SscKeyName, command: CommandApdu,
+  session: SscSession,
+  s: CardSession,
+  key: SscKeyName,
+  command: CommandApdu,
 ): Promise<Uint8Array> {
   const { psam, algorithm } = session;
   if (psam === undefined || algorithm === undefined) {

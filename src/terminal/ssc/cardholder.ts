@@ -74,7 +74,12 @@ export class CardholderFiles {
       if (this.session.specVersion === '3.00' && canAuthenticate(this.session, 'RKEF0D')) {
         await authenticate(this.session, s, 'RKEF0D');
         info.personId = await readItem(s, SSC_SFIS.EF0D, 1, sscItem(SSC_EF0D.records as SscItem[], 'personId'));
-        info.firstApplicationRegion = await readItem(s, SSC_SFIS.EF0D, 2, sscItem(SSC_EF0D.records as SscItem[], 'firstApplicationRegion'));
+        info.firstApplicationRegion = await readItem(
+          s,
+          SSC_SFIS.EF0D,
+          2,
+          sscItem(SSC_EF0D.records as SscItem[], 'firstApplicationRegion'),
+        );
       }
       return info;
     }, opts);
@@ -89,7 +94,7 @@ export class CardholderFiles {
   readCardholder(opts?: AbortOptions): Promise<Cardholder> {
     return this.session.exclusive(async (s) => {
       const hasKey = this.session.psam?.hasKey('RKSSSE') === true;
-      if (this.session.specVersion === '3.00' && !hasKey) throw this.rkssseRequired('this 3.00 card\'s');
+      if (this.session.specVersion === '3.00' && !hasKey) throw this.rkssseRequired("this 3.00 card's");
       await this.session.goTo(s, 'ssse');
       try {
         return await readCardholderRecords(s);
@@ -110,7 +115,8 @@ export class CardholderFiles {
 
   private rkssseRequired(whose: string, cause?: SecurityStatusError): SecureModuleRequiredError {
     const psam = this.session.psam;
-    const why = psam === undefined ? 'the card was opened without a secure module' : 'the secure module holds no RKSSSE key';
+    const why =
+      psam === undefined ? 'the card was opened without a secure module' : 'the secure module holds no RKSSSE key';
     return new SecureModuleRequiredError(
       'RKSSSE',
       `${whose} cardholder file (EF06) needs external authentication with RKSSSE, and ${why}`,

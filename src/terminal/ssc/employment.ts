@@ -6,7 +6,10 @@ import type { SscSession } from './session.js';
 
 /** DF02 (employment) under SSSE: the work records. */
 export class EmploymentFiles {
-  constructor(private readonly session: SscSession, private readonly pin: ApplicationPin) {}
+  constructor(
+    private readonly session: SscSession,
+    private readonly pin: ApplicationPin,
+  ) {}
 
   /** DF02/EF07: work records, newest first, empty records skipped (needs the PIN). */
   readWorkRecord(opts?: AbortOptions): Promise<WorkRecord[]> {

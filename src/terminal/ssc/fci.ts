@@ -11,9 +11,12 @@ export function algorithmFromFci(fci: Uint8Array): KeyAlgorithm | undefined {
   const inner = cardData('SSSE FCI 9F0C', () => findTlv(parseBerTlv(outer.value), 0x86));
   if (inner?.value.length !== 1) throw new CardDataError('SSSE FCI 9F0C has no one-byte algorithm (86 01 xx)');
   switch (inner.value[0]) {
-    case 0x01: return '3des';
-    case 0x03: return 'sm4';
+    case 0x01:
+      return '3des';
+    case 0x03:
+      return 'sm4';
     // An algorithm this SDK does not know only rules out external authentication.
-    default: return undefined;
+    default:
+      return undefined;
   }
 }

@@ -61,14 +61,18 @@ export function decodeHealthInfo(records: readonly Uint8Array[]): HealthInfo {
  * hospital terminal whose secure module holds the health key.
  */
 export class HealthFiles {
-  constructor(private readonly session: SscSession, private readonly pin: ApplicationPin) {}
+  constructor(
+    private readonly session: SscSession,
+    private readonly pin: ApplicationPin,
+  ) {}
 
   /** DF10/EF05: blood type, condition flags and warning (needs the PIN). */
   readHealth(opts?: AbortOptions): Promise<HealthInfo> {
     return this.pin.protectedRead(async (s) => {
       await this.session.goTo(s, 'df10');
       const records: Uint8Array[] = [];
-      for (let n = 1; n <= HEALTH_BASICS_RECORD_COUNT; n++) records.push(await s.send(readRecord(n, { sfi: SSC_SFIS.EF05 })));
+      for (let n = 1; n <= HEALTH_BASICS_RECORD_COUNT; n++)
+        records.push(await s.send(readRecord(n, { sfi: SSC_SFIS.EF05 })));
       return decodeHealthInfo(records);
     }, opts);
   }
@@ -77,7 +81,13 @@ export class HealthFiles {
   readContraindications(opts?: AbortOptions): Promise<Contraindication[]> {
     return this.pin.protectedRead(async (s) => {
       await this.session.goTo(s, 'df10');
-      return readCyclicDecoded(s, SSC_SFIS.EF07, CONTRAINDICATION_LENGTH, 'DF10/EF07 contraindication', decodeContraindication);
+      return readCyclicDecoded(
+        s,
+        SSC_SFIS.EF07,
+        CONTRAINDICATION_LENGTH,
+        'DF10/EF07 contraindication',
+        decodeContraindication,
+      );
     }, opts);
   }
 
@@ -85,7 +95,13 @@ export class HealthFiles {
   readMedicalHistory(opts?: AbortOptions): Promise<MedicalHistoryEntry[]> {
     return this.pin.protectedRead(async (s) => {
       await this.session.goTo(s, 'df10');
-      return readCyclicDecoded(s, SSC_SFIS.EF08, MEDICAL_HISTORY_LENGTH, 'DF10/EF08 medical history', decodeMedicalHistory);
+      return readCyclicDecoded(
+        s,
+        SSC_SFIS.EF08,
+        MEDICAL_HISTORY_LENGTH,
+        'DF10/EF08 medical history',
+        decodeMedicalHistory,
+      );
     }, opts);
   }
 

@@ -63,7 +63,10 @@ export function decodeInsuranceInfo(records: readonly Uint8Array[]): InsuranceIn
 
 /** DF03 (social insurance) under SSSE. */
 export class InsuranceFiles {
-  constructor(private readonly session: SscSession, private readonly pin: ApplicationPin) {}
+  constructor(
+    private readonly session: SscSession,
+    private readonly pin: ApplicationPin,
+  ) {}
 
   /**
    * DF03/EF08 (SFI 8): READ RECORD 1..5 after the application PIN, as the card's access rule
@@ -79,7 +82,8 @@ export class InsuranceFiles {
         try {
           records.push(await s.send(readRecord(t.record, { sfi })));
         } catch (error) {
-          if (!(error instanceof FileNotFoundError) || records.length > 0 || sfi !== SSC_SFIS.DF03_INSURANCE) throw error;
+          if (!(error instanceof FileNotFoundError) || records.length > 0 || sfi !== SSC_SFIS.DF03_INSURANCE)
+            throw error;
           sfi = SSC_SFIS.DF03_EF05;
           records.push(await s.send(readRecord(t.record, { sfi })));
         }

@@ -97,7 +97,7 @@ function pdolZeros(fci: readonly Tlv[]): Uint8Array {
   const pdol = first(fci, 0x9f38)?.value;
   if (pdol === undefined) return new Uint8Array(0);
   let total = 0;
-  for (let i = 0; i < pdol.length; ) {
+  for (let i = 0; i < pdol.length;) {
     // The tag: one byte, or more when its low five bits are all 1 (then every byte with b8 set continues it).
     let end = i;
     if (((pdol[i] as number) & 0x1f) === 0x1f) {

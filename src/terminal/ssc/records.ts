@@ -56,7 +56,10 @@ export async function readItem(s: CardSession, sfi: number, recordNumber: number
  * records skipped. Returns [record number, bytes] pairs, newest first.
  */
 export async function readCyclic(
-  s: CardSession, sfi: number, length: number, what: string,
+  s: CardSession,
+  sfi: number,
+  length: number,
+  what: string,
 ): Promise<Array<[number, Uint8Array]>> {
   const out: Array<[number, Uint8Array]> = [];
   for (let n = 1; n <= MAX_CYCLIC_RECORDS; n++) {
@@ -76,7 +79,13 @@ export async function readCyclic(
 }
 
 /** The records of a cyclic file (see readCyclic), each decoded; a record that does not decode is a CardDataError naming it. */
-export async function readCyclicDecoded<T>(s: CardSession, sfi: number, length: number, what: string, decode: (bytes: Uint8Array) => T): Promise<T[]> {
+export async function readCyclicDecoded<T>(
+  s: CardSession,
+  sfi: number,
+  length: number,
+  what: string,
+  decode: (bytes: Uint8Array) => T,
+): Promise<T[]> {
   const records = await readCyclic(s, sfi, length, what);
   return records.map(([n, bytes]) => cardData(`${what} ${n}`, () => decode(bytes)));
 }

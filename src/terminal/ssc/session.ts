@@ -45,7 +45,10 @@ export class SscSession {
   private cardIdentifier: string | undefined;
 
   private constructor(
-    channel: CardChannel, algorithm: KeyAlgorithm | undefined, psam: SecureModule | undefined, specVersion: string,
+    channel: CardChannel,
+    algorithm: KeyAlgorithm | undefined,
+    psam: SecureModule | undefined,
+    specVersion: string,
   ) {
     this.channel = channel;
     this.algorithm = algorithm;
@@ -60,7 +63,9 @@ export class SscSession {
    * algorithm from its FCI) and reads the spec version from EF05.
    */
   static async start(
-    s: CardSession, channel: CardChannel, psam: SecureModule | undefined,
+    s: CardSession,
+    channel: CardChannel,
+    psam: SecureModule | undefined,
   ): Promise<{ session: SscSession; specVersion: string }> {
     const fci = await s.send(selectByName(SSSE_DF_NAME));
     const specVersion = await readItem(s, SSC_SFIS.EF05, 3, sscItem(SSC_EF05_ITEMS, 'specVersion'));
@@ -90,7 +95,8 @@ export class SscSession {
     // A DF inside an application is selected from the application's root; from anywhere else the
     // application is selected by name first (re-selecting the same application keeps its
     // security state).
-    const atRoot = from !== undefined && ROUTES[from].df === undefined && ROUTES[from].application === route.application;
+    const atRoot =
+      from !== undefined && ROUTES[from].df === undefined && ROUTES[from].application === route.application;
     if (route.df === undefined || !atRoot) await s.send(selectByName(route.application));
     if (route.df !== undefined) await s.send(selectByFid(route.df));
     this.location = target;

@@ -30,7 +30,7 @@ group('sample people', () => {
     expect(docs.some((d) => d.health?.contraindications?.some((c) => c.substance === '青霉素'))).toBe(true);
   });
 
-  it('hands out copies, so a test cannot spoil another test\'s sample', () => {
+  it("hands out copies, so a test cannot spoil another test's sample", () => {
     const a = samplePerson('zhang-wei');
     a.person.name = '改名';
     expect(samplePerson('zhang-wei').person.name).toBe('张伟');

@@ -13,7 +13,9 @@ import type { EditableJson } from '../../support/editable-json.js';
 function rejected(edit: (doc: EditableJson) => void, base = 'zhang-wei'): PersonalizationError {
   const doc = samplePerson(base) as unknown as EditableJson;
   edit(doc);
-  return expectThrowsClass(() => validatePersonalization(doc), PersonalizationError, { code: 'PERSONALIZATION_INVALID' });
+  return expectThrowsClass(() => validatePersonalization(doc), PersonalizationError, {
+    code: 'PERSONALIZATION_INVALID',
+  });
 }
 
 group('personalization document validation', () => {
@@ -32,7 +34,9 @@ group('personalization document validation', () => {
   it('keeps what the document says', () => {
     const r = validatePersonalization(samplePerson('li-xiuying'));
     expect(r.pin).toEqual({ initial: '123456', tryLimit: 6, forbidReturnToInitial: true, zeroIvReload: false });
-    expect(validatePersonalization({ ...samplePerson('li-xiuying'), pin: { zeroIvReload: true } }).pin.zeroIvReload).toBe(true);
+    expect(
+      validatePersonalization({ ...samplePerson('li-xiuying'), pin: { zeroIvReload: true } }).pin.zeroIvReload,
+    ).toBe(true);
     expect(r.health.capacity).toEqual({ contraindications: 10, history: 20 });
     expect(r.health.flags.diabetes).toBe(true);
     expect(r.health.flags.asthma).toBe(false);
@@ -56,14 +60,22 @@ group('personalization document validation', () => {
   });
 
   it('rejects names GBK cannot hold or that overflow name + extension', () => {
-    expect(rejected((d) => (d.person.name = '𠮷田')).message).toMatch(/^person\.name: has characters GBK cannot represent/);
-    expect(rejected((d) => (d.person.name = '张'.repeat(26))).message).toBe('person.name: is 52 GBK bytes, at most 50 fit');
+    expect(rejected((d) => (d.person.name = '𠮷田')).message).toMatch(
+      /^person\.name: has characters GBK cannot represent/,
+    );
+    expect(rejected((d) => (d.person.name = '张'.repeat(26))).message).toBe(
+      'person.name: is 52 GBK bytes, at most 50 fit',
+    );
     expect(rejected((d) => (d.person.name = '')).message).toBe('person.name: must not be empty');
   });
 
   it('names PIN policy problems with document paths', () => {
-    expect(rejected((d) => (d.pin = { initial: '12345' })).message).toMatch(/^pin\.initial: must have exactly 6 digits/);
-    expect(rejected((d) => (d.pin = { tryLimit: 16 })).message).toMatch(/^pin\.tryLimit: must be an integer from 1 to 15/);
+    expect(rejected((d) => (d.pin = { initial: '12345' })).message).toMatch(
+      /^pin\.initial: must have exactly 6 digits/,
+    );
+    expect(rejected((d) => (d.pin = { tryLimit: 16 })).message).toMatch(
+      /^pin\.tryLimit: must be an integer from 1 to 15/,
+    );
     expect(rejected((d) => (d.bankPin = { initial: 'abcdef' })).message).toMatch(/^bankPin\.initial: /);
     expect(rejected((d) => (d.pin = { initial: 123456 })).message).toBe('pin.initial: must be a string, got a number');
   });
@@ -119,7 +131,9 @@ group('personalization document validation', () => {
       'card.number: must be 9 digits or capital letters, got a string of 9 characters',
       'health.warning: must not end with a space (the card strips trailing pad bytes)',
     ]);
-    for (const [m, value] of messages.map((m, i) => [m, ['张伟', '𠮷', '11010519850312031X', '990105', '2019-13-01', 'a10500031', 'HIV'][i]] as const)) {
+    for (const [m, value] of messages.map(
+      (m, i) => [m, ['张伟', '𠮷', '11010519850312031X', '990105', '2019-13-01', 'a10500031', 'HIV'][i]] as const,
+    )) {
       expect(m).not.toContain(value);
     }
   });
@@ -149,10 +163,21 @@ group('personalization document validation', () => {
 
   it('checks card fields', () => {
     expect(rejected((d) => (d.card.number = 'A1050003')).path).toBe('card.number');
-    expect(validatePersonalization({ ...samplePerson('zhang-wei'), card: { ...samplePerson('zhang-wei').card, identifier: '330300D15600000599110145FFFFFFFF' } }).card.identifier)
-      .toBe('330300D15600000599110145FFFFFFFF');
-    for (const bad of ['330300D15600000599110145FFFFFFF', '330300D15600000599110145FFFFFFFE', '330300D25600000599110145FFFFFFFF', '11010590003100']) {
-      expect(rejected((d) => (d.card.identifier = bad)).message).toMatch(/^card\.identifier: must be 16 to 32 digits, or 32 characters/);
+    expect(
+      validatePersonalization({
+        ...samplePerson('zhang-wei'),
+        card: { ...samplePerson('zhang-wei').card, identifier: '330300D15600000599110145FFFFFFFF' },
+      }).card.identifier,
+    ).toBe('330300D15600000599110145FFFFFFFF');
+    for (const bad of [
+      '330300D15600000599110145FFFFFFF',
+      '330300D15600000599110145FFFFFFFE',
+      '330300D25600000599110145FFFFFFFF',
+      '11010590003100',
+    ]) {
+      expect(rejected((d) => (d.card.identifier = bad)).message).toMatch(
+        /^card\.identifier: must be 16 to 32 digits, or 32 characters/,
+      );
     }
     expect(rejected((d) => (d.card.identifier = '9901059000310026')).message).toMatch(
       /^card\.identifier: must start with the issuing region code/,
@@ -160,8 +185,12 @@ group('personalization document validation', () => {
     expect(rejected((d) => (d.card.expiryDate = '2019-06-18')).message).toBe(
       'card.expiryDate: must be after the issue date (card.issueDate)',
     );
-    expect(rejected((d) => (d.card.issueDate = '2019-02-30')).message).toBe('card.issueDate: is not a calendar date from 1900 on');
-    expect(rejected((d) => (d.specVersion = '2.0')).message).toBe('specVersion: must be "2.00" or "3.00", got a string of 3 characters');
+    expect(rejected((d) => (d.card.issueDate = '2019-02-30')).message).toBe(
+      'card.issueDate: is not a calendar date from 1900 on',
+    );
+    expect(rejected((d) => (d.specVersion = '2.0')).message).toBe(
+      'specVersion: must be "2.00" or "3.00", got a string of 3 characters',
+    );
   });
 
   it('points into arrays', () => {
@@ -171,7 +200,9 @@ group('personalization document validation', () => {
     expect(rejected((d) => (d.workRecords[0].endDate = '2000-01-01')).message).toBe(
       'workRecords[0].endDate: is before the start date (startDate)',
     );
-    expect(rejected((d) => d.workRecords.reverse()).message).toMatch(/^workRecords\[1\]\.startDate: .*newest record first/);
+    expect(rejected((d) => d.workRecords.reverse()).message).toMatch(
+      /^workRecords\[1\]\.startDate: .*newest record first/,
+    );
     expect(rejected((d) => d.health.history.reverse(), 'li-xiuying').message).toBe(
       'health.history[1].date: is later than the entry before it; list the newest entry first',
     );
@@ -179,15 +210,17 @@ group('personalization document validation', () => {
     expect(rejected((d) => (d.health.contraindications[0].substance = '青霉素'.repeat(4))).message).toBe(
       'health.contraindications[0].substance: is 24 GBK bytes, at most 20 fit',
     );
-    expect(
-      rejected((d) => (d.health.capacity = { contraindications: 1 }), 'li-xiuying').message,
-    ).toBe('health.contraindications: has 2 entries, at most 1 fit');
+    expect(rejected((d) => (d.health.capacity = { contraindications: 1 }), 'li-xiuying').message).toBe(
+      'health.contraindications: has 2 entries, at most 1 fit',
+    );
   });
 
   it('rejects unknown fields instead of ignoring a typo', () => {
     expect(rejected((d) => (d.person.nmae = '张伟')).message).toMatch(/^person\.nmae: unknown field/);
     expect(rejected((d) => (d.health.flags.astma = true)).path).toBe('health.flags.astma');
-    expect(rejected((d) => (d.keys = { masters: { RKSSSE: '00' } })).message).toMatch(/^keys\.masters\.RKSSSE: must be 32 hex digits/);
+    expect(rejected((d) => (d.keys = { masters: { RKSSSE: '00' } })).message).toMatch(
+      /^keys\.masters\.RKSSSE: must be 32 hex digits/,
+    );
   });
 
   it('reports invalid JSON and non-objects', () => {

@@ -2,11 +2,7 @@ import { createCipheriv } from 'node:crypto';
 import { describe as group, expect, it } from 'vitest';
 import { fromHex, toHex } from '../../../src/apdu/index.js';
 import { SSC_KEYS, commandMac, diversifyKey, issuerTestMasterKey } from '../../../src/keys/index.js';
-import {
-  decodeContraindication,
-  decodeMedicalHistory,
-  decodeWorkRecord,
-} from '../../../src/records/index.js';
+import { decodeContraindication, decodeMedicalHistory, decodeWorkRecord } from '../../../src/records/index.js';
 import {
   samplePerson,
   buildSscCard,
@@ -81,7 +77,7 @@ group('SSC card built from a personalization document', () => {
     expect(ok(card, '00B24E3000')).toBe(ZHANG_WEI_EF06[2]);
   });
 
-  it('puts a long name\'s tail into the name extension at a character boundary', () => {
+  it("puts a long name's tail into the name extension at a character boundary", () => {
     const card = buildSscCard(samplePerson('abdurahman'), { powered: true });
     ok(card, SELECT_SSSE);
     const name = ok(card, '00B2023400');
@@ -102,9 +98,13 @@ group('SSC card built from a personalization document', () => {
     const key = diversifyKey(issuerTestMasterKey('RKSSSE'), doc.card.identifier, 'sm4');
     const cipher = createCipheriv('sm4-ecb', key, null).setAutoPadding(false);
     const block = Buffer.concat([Buffer.from(challenge, 'hex'), Buffer.alloc(8)]);
-    const cryptogram = Buffer.concat([cipher.update(block), cipher.final()]).toString('hex').toUpperCase();
+    const cryptogram = Buffer.concat([cipher.update(block), cipher.final()])
+      .toString('hex')
+      .toUpperCase();
     ok(card, `008200${hex2(SSC_KEYS.RKSSSE.kid)}10${cryptogram}`);
-    expect(ok(card, '00B2013400')).toBe('0812' + Buffer.from(doc.person.idNumber, 'ascii').toString('hex').toUpperCase());
+    expect(ok(card, '00B2013400')).toBe(
+      '0812' + Buffer.from(doc.person.idNumber, 'ascii').toString('hex').toUpperCase(),
+    );
   });
 
   it('reads the work record and health files only after the application PIN', () => {
@@ -114,12 +114,20 @@ group('SSC card built from a personalization document', () => {
     expect(sw(card, '00B2013C00')).toBe('6982');
     ok(card, '0020000003123456');
     const work = decodeWorkRecord(fromHex(ok(card, '00B2013C00')));
-    expect(work).toEqual({ employerCode: 'BJ20415', startDate: '2016-07-01', endDate: null, employerName: '北京朝阳数联科技有限公司' });
+    expect(work).toEqual({
+      employerCode: 'BJ20415',
+      startDate: '2016-07-01',
+      endDate: null,
+      employerName: '北京朝阳数联科技有限公司',
+    });
     expect(decodeWorkRecord(fromHex(ok(card, '00B2023C00'))).endDate).toBe('2016-06-30');
     ok(card, '00A4000002DF10');
     expect(ok(card, '00B2012C00')).toBe('31'); // ABO A
     expect(ok(card, '00B2022C00')).toBe('32'); // Rh positive
-    expect(decodeContraindication(fromHex(ok(card, '00B2013C00')))).toEqual({ substance: '青霉素', reaction: '过敏性休克' });
+    expect(decodeContraindication(fromHex(ok(card, '00B2013C00')))).toEqual({
+      substance: '青霉素',
+      reaction: '过敏性休克',
+    });
     expect(decodeMedicalHistory(fromHex(ok(card, '00B2014400'))).icd10).toBe('K35.800');
     // Health writes need the health key, not the PIN.
     expect(sw(card, '00E2003878' + 'B0A2'.padEnd(240, '0'))).toBe('6982');
@@ -163,9 +171,17 @@ group('SSC card built from a personalization document', () => {
     // The SSSE's control key does not reach the bank application.
     const ssseKey = diversifyKey(issuerTestMasterKey('APP_CONTROL'), doc.card.identifier, 'sm4');
     const c2 = fromHex(ok(card, '0084000008'));
-    expect(sw(card, `841E000004${toHex(commandMac('sm4', ssseKey, fromHex('841E0000'), new Uint8Array(0), c2))}`)).toBe('6988');
-    expect(inspectSscTree(buildSscTree(samplePerson('wang-yan'))).applications).toEqual({ ssse: 'usable', bank: 'usable' });
-    expect(inspectSscTree(buildSscTree(samplePerson('li-xiuying'))).applications).toEqual({ ssse: 'usable', bank: null });
+    expect(sw(card, `841E000004${toHex(commandMac('sm4', ssseKey, fromHex('841E0000'), new Uint8Array(0), c2))}`)).toBe(
+      '6988',
+    );
+    expect(inspectSscTree(buildSscTree(samplePerson('wang-yan'))).applications).toEqual({
+      ssse: 'usable',
+      bank: 'usable',
+    });
+    expect(inspectSscTree(buildSscTree(samplePerson('li-xiuying'))).applications).toEqual({
+      ssse: 'usable',
+      bank: null,
+    });
   });
 
   it('diversifies keys per card and never stores a PIN in the exported state', () => {

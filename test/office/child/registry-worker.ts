@@ -24,7 +24,14 @@ if (mode === 'hold') {
   const r = Number(run);
   const birth = `19${String(60 + (r % 40)).padStart(2, '0')}-01-15`;
   const doc = {
-    person: { name: '耐久', idNumber: citizenId('110105', birth, String(r % 1000).padStart(3, '0')), sex: '1', ethnicity: '01', birthplace: '110105', birthDate: birth },
+    person: {
+      name: '耐久',
+      idNumber: citizenId('110105', birth, String(r % 1000).padStart(3, '0')),
+      sex: '1',
+      ethnicity: '01',
+      birthplace: '110105',
+      birthDate: birth,
+    },
     card: { type: '1', initializingOrg: '1' },
   };
   doc.person.sex = Number(doc.person.idNumber[16]) % 2 === 1 ? '1' : '2';

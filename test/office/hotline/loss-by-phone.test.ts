@@ -1,5 +1,11 @@
 import { expect, it } from 'vitest';
-import { RegistryHotlineService, parseKeys, runScriptedCall, type OperationContext, type Registry } from '../../../src/office/index.js';
+import {
+  RegistryHotlineService,
+  parseKeys,
+  runScriptedCall,
+  type OperationContext,
+  type Registry,
+} from '../../../src/office/index.js';
 import { SoftwarePsam } from '../../../src/terminal/index.js';
 import { ADMIN, POS, describeBackends, idOf, manualClock, personDocument } from '../fixtures.js';
 
@@ -40,7 +46,11 @@ describeBackends(
       expect(await registry.cardStatus(card.cardNumber)).toMatchObject({ ssc: 'lost_temporary', bank: card.bank });
       const entries = (await registry.history(card.cardNumber)).filter((e) => e.operation === 'report_loss');
       expect(entries.map((e) => e.result)).toEqual(['refused', 'ok']);
-      expect(entries[1]).toMatchObject({ role: 'hotline', channel: 'ivr', details: { side: 'ssc', lossChannel: 'self', to: 'lost_temporary' } });
+      expect(entries[1]).toMatchObject({
+        role: 'hotline',
+        channel: 'ivr',
+        details: { side: 'ssc', lossChannel: 'self', to: 'lost_temporary' },
+      });
     });
 
     it('the bank side is refused by phone and the card is unchanged; so is a report with another ID number', async () => {
@@ -54,7 +64,11 @@ describeBackends(
       const other = await call(registry, `2 3 ${digits}# 110101199001011237# 1 1`);
       expect(other.outcome).not.toBe('loss_reported');
       expect(await registry.cardStatus(card.cardNumber)).toMatchObject({ ssc: card.ssc, bank: card.bank });
-      expect((await registry.history(card.cardNumber)).filter((e) => e.operation === 'report_loss').map((e) => [e.result, e.reason])).toEqual([
+      expect(
+        (await registry.history(card.cardNumber))
+          .filter((e) => e.operation === 'report_loss')
+          .map((e) => [e.result, e.reason]),
+      ).toEqual([
         ['refused', 'ROLE_NOT_ALLOWED'], // the other ID number never reached the operation: the menu refused it first
       ]);
     });

@@ -61,8 +61,18 @@ class FakeOffice implements HotlineService {
     return this.identity;
   }
 
-  async queuePinChange(request: { cardNumber: string; idNumber: string; currentPin: string; newPin: string }): Promise<QueueResult> {
-    this.queued.push({ cardNumber: request.cardNumber, idNumber: request.idNumber, currentPin: request.currentPin, newPin: request.newPin });
+  async queuePinChange(request: {
+    cardNumber: string;
+    idNumber: string;
+    currentPin: string;
+    newPin: string;
+  }): Promise<QueueResult> {
+    this.queued.push({
+      cardNumber: request.cardNumber,
+      idNumber: request.idNumber,
+      currentPin: request.currentPin,
+      newPin: request.newPin,
+    });
     return this.queueResult;
   }
 
@@ -95,14 +105,24 @@ group('hotline menu: change PIN', () => {
     const heard = await call(office, CHANGE);
     expect(heard.outcome).toBe('pin_change_queued');
     expect(heard.lines[0]).toMatch(/Welcome to 12333/);
-    expect(heard.lines).toContain('Enter your social security card number, leaving out its letter, then press hash. To go back, press star.');
-    expect(heard.lines.join('\n')).toMatch(/takes effect the next time the card is used at an online terminal.*until then your old PIN keeps working.*valid for 30 days.*before 2025-04-01/s);
+    expect(heard.lines).toContain(
+      'Enter your social security card number, leaving out its letter, then press hash. To go back, press star.',
+    );
+    expect(heard.lines.join('\n')).toMatch(
+      /takes effect the next time the card is used at an online terminal.*until then your old PIN keeps working.*valid for 30 days.*before 2025-04-01/s,
+    );
     expect(heard.lines.at(-1)).toBe('Thank you for calling. Goodbye.');
     expect(office.queued).toEqual([{ cardNumber: CARD, idNumber: HOLDER, currentPin: '123456', newPin: '246810' }]);
     expect(heard.echo).toBe(`2200000001#******#${HOLDER}#******#******#`);
     expect(office.records).toHaveLength(1);
     const record = office.records[0]!;
-    expect(record).toMatchObject({ cardNumber: CARD, outcome: 'pin_change_queued', path: ['main', 'card_services', 'pin_change'], wrongEntries: {}, lang: 'en' });
+    expect(record).toMatchObject({
+      cardNumber: CARD,
+      outcome: 'pin_change_queued',
+      path: ['main', 'card_services', 'pin_change'],
+      wrongEntries: {},
+      lang: 'en',
+    });
     expect(JSON.stringify(record)).not.toMatch(/123456|246810/);
     expect(JSON.stringify(record)).not.toContain(HOLDER);
   });
@@ -126,7 +146,11 @@ group('hotline menu: change PIN', () => {
     expect(heard.lines.slice(-2)).toEqual(['There were too many wrong entries.', 'Thank you for calling. Goodbye.']);
     expect(heard.outcome).toBe('too_many_errors');
     // The last card number of the right form is kept (for the operators' follow-up), not a malformed one.
-    expect(office.records[0]).toMatchObject({ cardNumber: null, cardDigits: '99999999', wrongEntries: { card_number: 3 } });
+    expect(office.records[0]).toMatchObject({
+      cardNumber: null,
+      cardDigits: '99999999',
+      wrongEntries: { card_number: 3 },
+    });
   });
 
   it('a current PIN that is not six digits is asked again', async () => {
@@ -139,7 +163,10 @@ group('hotline menu: change PIN', () => {
     const office = new FakeOffice();
     const wrongCheck = HOLDER.slice(0, 17) + String((Number(HOLDER[17] === 'X' ? 10 : HOLDER[17]) + 1) % 10);
     const stranger = citizenId('440305', '1999-07-21', '157');
-    const heard = await call(office, `2 2 00000001# 123456# ${wrongCheck}# ${stranger}# ${X_HOLDER.slice(0, 17)}*# 246810# 246810#`);
+    const heard = await call(
+      office,
+      `2 2 00000001# 123456# ${wrongCheck}# ${stranger}# ${X_HOLDER.slice(0, 17)}*# 246810# 246810#`,
+    );
     expect(heard.lines).toContain('That citizen ID number is not valid.');
     expect(heard.lines).toContain('That citizen ID number does not match the card number.');
     expect(office.identified.map((i) => i.idNumber)).toEqual([stranger, X_HOLDER]);
@@ -168,7 +195,10 @@ group('hotline menu: change PIN', () => {
 
   it('three mismatched pairs end the call; nothing is queued', async () => {
     const office = new FakeOffice();
-    const heard = await call(office, `2 2 00000001# 654321# ${HOLDER}# 246810# 246811# 246810# 246811# 246810# 246811#`);
+    const heard = await call(
+      office,
+      `2 2 00000001# 654321# ${HOLDER}# 246810# 246811# 246810# 246811# 246810# 246811#`,
+    );
     expect(heard.outcome).toBe('too_many_errors');
     expect(office.queued).toEqual([]);
   });
@@ -192,7 +222,20 @@ group('hotline menu: change PIN', () => {
                 ? 'again'
                 : undefined;
     expect(heard.lines.map(label).filter((x) => x !== undefined)).toEqual([
-      'card', 'card', 'current', 'card', 'current', 'id', 'current', 'id', 'new', 'id', 'new', 'again', 'new', 'again',
+      'card',
+      'card',
+      'current',
+      'card',
+      'current',
+      'id',
+      'current',
+      'id',
+      'new',
+      'id',
+      'new',
+      'again',
+      'new',
+      'again',
     ]);
     expect(heard.lines.filter((l) => l.startsWith('To change your card PIN'))).toHaveLength(3);
     expect(heard.lines.filter((l) => l.startsWith('For social security card services'))).toHaveLength(2);
@@ -215,32 +258,52 @@ group('hotline menu: change PIN', () => {
     };
     const heard = await call(office, CHANGE);
     const text = heard.lines.join('\n');
-    expect(text).toContain('Your PIN change of 2025-01-02 expired: the card was not used at an online terminal within 30 days.');
-    expect(text).toContain("Your PIN change of 2025-02-03 was not applied: the current PIN you gave was wrong. The card's PIN has 2 tries left.");
+    expect(text).toContain(
+      'Your PIN change of 2025-01-02 expired: the card was not used at an online terminal within 30 days.',
+    );
+    expect(text).toContain(
+      "Your PIN change of 2025-02-03 was not applied: the current PIN you gave was wrong. The card's PIN has 2 tries left.",
+    );
     expect(text).toContain('Your PIN change of 2025-03-04 has not reached your card yet; this change will replace it.');
     expect(office.records[0]?.told).toEqual([3, 5]);
   });
 
   it('a locked PIN or a card that is not active: told where to go, the call ends', async () => {
     const office = new FakeOffice();
-    office.identity = { status: 'card_state', cardNumber: CARD, state: 'pin_locked', notices: [{ kind: 'failed_pin', scriptId: 9, date: '2025-02-03', triesLeft: 0 }] };
+    office.identity = {
+      status: 'card_state',
+      cardNumber: CARD,
+      state: 'pin_locked',
+      notices: [{ kind: 'failed_pin', scriptId: 9, date: '2025-02-03', triesLeft: 0 }],
+    };
     const heard = await call(office, `2 2 00000001# 123456# ${HOLDER}# 246810# 246810#`);
-    expect(heard.lines).toContain("Your PIN change of 2025-02-03 was not applied: the current PIN you gave was wrong, and the card's PIN is now locked.");
-    expect(heard.lines).toContain("Your card's PIN is locked. Please bring the card and your ID document to a service window to unlock it.");
+    expect(heard.lines).toContain(
+      "Your PIN change of 2025-02-03 was not applied: the current PIN you gave was wrong, and the card's PIN is now locked.",
+    );
+    expect(heard.lines).toContain(
+      "Your card's PIN is locked. Please bring the card and your ID document to a service window to unlock it.",
+    );
     expect(heard.outcome).toBe('card_not_usable');
     expect(office.records[0]).toMatchObject({ cardNumber: CARD, told: [9] });
     office.identity = { status: 'card_state', cardNumber: CARD, state: 'lost_temporary', notices: [] };
-    expect((await call(office, `2 2 00000001# 123456# ${HOLDER}#`, 'zh')).lines.join('')).toContain('卡片状态：临时挂失');
+    expect((await call(office, `2 2 00000001# 123456# ${HOLDER}#`, 'zh')).lines.join('')).toContain(
+      '卡片状态：临时挂失',
+    );
   });
 
   it('a refusal by the office, and a failing office, end the call politely', async () => {
     const office = new FakeOffice();
     office.queueResult = { status: 'refused', code: 'ID_MISMATCH' };
-    expect((await call(office, CHANGE)).lines).toContain('Your PIN change could not be accepted. Please go to a service window.');
+    expect((await call(office, CHANGE)).lines).toContain(
+      'Your PIN change could not be accepted. Please go to a service window.',
+    );
     office.failing = true;
     const heard = await call(office, CHANGE);
     expect(heard.outcome).toBe('service_error');
-    expect(heard.lines.slice(-2)).toEqual(['The system is busy. Please call again later.', 'Thank you for calling. Goodbye.']);
+    expect(heard.lines.slice(-2)).toEqual([
+      'The system is busy. Please call again later.',
+      'Thank you for calling. Goodbye.',
+    ]);
     expect(office.records.at(-1)?.outcome).toBe('service_error');
   });
 });
@@ -264,8 +327,12 @@ group('hotline menu: menus, loss report, hanging up', () => {
   it('with it: card number, ID number, which side, confirm; * goes back from the side and the confirmation', async () => {
     const office = new FakeOffice(true);
     const heard = await call(office, `2 3 00000001# ${HOLDER}# 2 * * ${HOLDER}# 2 1`);
-    expect(heard.lines).toContain('To change your card PIN, press 2. To report your card lost, press 3. To go back, press star.');
-    expect(heard.lines).toContain('You are reporting the bank function of the card ending 0001 lost. To confirm, press 1. To go back, press star.');
+    expect(heard.lines).toContain(
+      'To change your card PIN, press 2. To report your card lost, press 3. To go back, press star.',
+    );
+    expect(heard.lines).toContain(
+      'You are reporting the bank function of the card ending 0001 lost. To confirm, press 1. To go back, press star.',
+    );
     expect(office.losses).toEqual([{ cardNumber: CARD, idNumber: HOLDER, side: 'bank' }]);
     expect(office.identified.every((i) => i.purpose === 'loss')).toBe(true);
     expect(heard.outcome).toBe('loss_reported');
@@ -280,7 +347,16 @@ group('hotline menu: menus, loss report, hanging up', () => {
     expect(await c.hangUp()).toBe('hung_up');
     expect(await c.hangUp()).toBe('hung_up');
     expect(office.records).toEqual([
-      { cardNumber: null, cardDigits: '00000001', lang: 'en', outcome: 'hung_up', path: ['main', 'card_services', 'pin_change'], wrongEntries: {}, keys: 13, told: [] },
+      {
+        cardNumber: null,
+        cardDigits: '00000001',
+        lang: 'en',
+        outcome: 'hung_up',
+        path: ['main', 'card_services', 'pin_change'],
+        wrongEntries: {},
+        keys: 13,
+        told: [],
+      },
     ]);
   });
 });

@@ -44,19 +44,27 @@ async function issue(registry: Registry, spec: '2.00' | '3.00' = '3.00'): Promis
   return { card: issued.card, sim, idNumber: idOf(doc), digits: issued.card.cardNumber.replace(/[^0-9]/g, '') };
 }
 
-async function phone(registry: Registry, keys: string, lang: 'zh' | 'en' = 'en'): Promise<{ lines: string[]; outcome: string }> {
+async function phone(
+  registry: Registry,
+  keys: string,
+  lang: 'zh' | 'en' = 'en',
+): Promise<{ lines: string[]; outcome: string }> {
   const service = new RegistryHotlineService(registry, office, IVR, { scriptDays: 30 });
   const lines: string[] = [];
   const outcome = await runScriptedCall(service, parseKeys(keys), { lang }, (o) => lines.push(...o.lines));
   return { lines, outcome };
 }
 
-const change = (h: Holder, current: string, next: string): string => `2 2 ${h.digits}# ${current}# ${h.idNumber}# ${next}# ${next}#`;
+const change = (h: Holder, current: string, next: string): string =>
+  `2 2 ${h.digits}# ${current}# ${h.idNumber}# ${next}# ${next}#`;
 
 /** The card at a POS: online (with the office's host) or offline. */
 async function atPos(registry: Registry, h: Holder, online: boolean): Promise<SscCard> {
   const host = online ? new OfficeIssuerHost(registry, office, POS_ONLINE) : undefined;
-  return SscCard.open(new MemoryTransport(h.sim), { refuseInitialPin: false, ...(host === undefined ? {} : { issuerHost: host }) });
+  return SscCard.open(new MemoryTransport(h.sim), {
+    refuseInitialPin: false,
+    ...(host === undefined ? {} : { issuerHost: host }),
+  });
 }
 
 describeBackends(
@@ -78,10 +86,15 @@ describeBackends(
       expect((await registry.cardStatus(h.card.cardNumber)).pinInitial).toBe(true);
 
       const online = await atPos(registry, h, true);
-      expect(online.issuerScripts?.entries).toEqual([{ id: String(pending!.id), kind: 'pin_change', outcome: { result: 'applied' }, reported: true }]);
+      expect(online.issuerScripts?.entries).toEqual([
+        { id: String(pending!.id), kind: 'pin_change', outcome: { result: 'applied' }, reported: true },
+      ]);
       const after = await registry.cardStatus(h.card.cardNumber);
       expect(after).toMatchObject({ pendingScripts: 0, pinInitial: false, ssc: 'active' });
-      expect((await registry.pinChanges(h.card.cardNumber))[0]).toMatchObject({ state: 'applied', outcome: { result: 'applied' } });
+      expect((await registry.pinChanges(h.card.cardNumber))[0]).toMatchObject({
+        state: 'applied',
+        outcome: { result: 'applied' },
+      });
       // Nothing more to apply at the next online POS.
       expect((await atPos(registry, h, true)).issuerScripts?.entries).toEqual([]);
       const later = await atPos(registry, h, false);
@@ -95,7 +108,10 @@ describeBackends(
         'hotline_call:hotline/ivr',
         'pin_change_result:pos/terminal',
       ]);
-      expect(history[2]?.details).toMatchObject({ outcome: 'pin_change_queued', path: ['main', 'card_services', 'pin_change'] });
+      expect(history[2]?.details).toMatchObject({
+        outcome: 'pin_change_queued',
+        path: ['main', 'card_services', 'pin_change'],
+      });
       expect(JSON.stringify(history)).not.toMatch(/123456|246810/);
     });
 
@@ -104,13 +120,23 @@ describeBackends(
       const h = await issue(registry, '2.00');
       await phone(registry, change(h, '111111', '246810'));
       const pos = await atPos(registry, h, true);
-      expect(pos.issuerScripts?.entries[0]?.outcome).toEqual({ result: 'failed', reason: 'pin_incorrect', triesLeft: 2 });
+      expect(pos.issuerScripts?.entries[0]?.outcome).toEqual({
+        result: 'failed',
+        reason: 'pin_incorrect',
+        triesLeft: 2,
+      });
       const [failed] = await registry.pinChanges(h.card.cardNumber);
-      expect(failed).toMatchObject({ state: 'failed', outcome: { result: 'failed', reason: 'pin_incorrect', triesLeft: 2 }, holderToldAt: null });
+      expect(failed).toMatchObject({
+        state: 'failed',
+        outcome: { result: 'failed', reason: 'pin_incorrect', triesLeft: 2 },
+        holderToldAt: null,
+      });
       await pos.verifyPin('123456');
 
       const next = await phone(registry, change(h, '123456', '135790'));
-      expect(next.lines).toContain(`Your PIN change of 2025-03-01 was not applied: the current PIN you gave was wrong. The card's PIN has 2 tries left.`);
+      expect(next.lines).toContain(
+        `Your PIN change of 2025-03-01 was not applied: the current PIN you gave was wrong. The card's PIN has 2 tries left.`,
+      );
       expect((await registry.pinChanges(h.card.cardNumber))[1]?.holderToldAt).not.toBeNull();
       const third = await phone(registry, `2 2 ${h.digits}# 123456# ${h.idNumber}#`);
       expect(third.lines.join('\n')).not.toContain('was not applied');
@@ -124,7 +150,9 @@ describeBackends(
       const h = await issue(registry);
       await phone(registry, change(h, '123456', '246810'));
       const second = await phone(registry, change(h, '123456', '135790'));
-      expect(second.lines.join('\n')).toMatch(/Your PIN change of 2025-03-01 has not reached your card yet; this change will replace it\./);
+      expect(second.lines.join('\n')).toMatch(
+        /Your PIN change of 2025-03-01 has not reached your card yet; this change will replace it\./,
+      );
       const [newer, older] = await registry.pinChanges(h.card.cardNumber);
       expect(older).toMatchObject({ state: 'cancelled', outcome: { result: 'replaced', by: newer!.id } });
       expect(newer?.state).toBe('pending');
@@ -154,7 +182,9 @@ describeBackends(
         const [expired] = await registry.pinChanges(h.card.cardNumber);
         expect(expired).toMatchObject({ state: 'expired', outcome: { result: 'expired' } });
         expect(expired?.holderToldAt).not.toBeNull();
-        expect((await phone(registry, `2 2 ${h.digits}# 123456# ${h.idNumber}#`)).lines.join('\n')).not.toContain('expired');
+        expect((await phone(registry, `2 2 ${h.digits}# 123456# ${h.idNumber}#`)).lines.join('\n')).not.toContain(
+          'expired',
+        );
       } finally {
         clock.set('2025-03-01T09:00:00+08:00');
       }
@@ -187,32 +217,52 @@ describeBackends(
       await pos.verifyPin('000000').catch(() => undefined);
       await phone(registry, change(h, '111111', '246810'));
       const online = await atPos(registry, h, true);
-      expect(online.issuerScripts?.entries[0]?.outcome).toEqual({ result: 'failed', reason: 'pin_incorrect', triesLeft: 0 });
+      expect(online.issuerScripts?.entries[0]?.outcome).toEqual({
+        result: 'failed',
+        reason: 'pin_incorrect',
+        triesLeft: 0,
+      });
       expect((await registry.cardStatus(h.card.cardNumber)).ssc).toBe('pin_locked');
       const next = await phone(registry, change(h, '123456', '246810'));
       expect(next.outcome).toBe('card_not_usable');
-      expect(next.lines).toContain("Your PIN change of 2025-03-01 was not applied: the current PIN you gave was wrong, and the card's PIN is now locked.");
-      expect(next.lines).toContain("Your card's PIN is locked. Please bring the card and your ID document to a service window to unlock it.");
+      expect(next.lines).toContain(
+        "Your PIN change of 2025-03-01 was not applied: the current PIN you gave was wrong, and the card's PIN is now locked.",
+      );
+      expect(next.lines).toContain(
+        "Your card's PIN is locked. Please bring the card and your ID document to a service window to unlock it.",
+      );
     });
 
-    it('refusals: a stranger\'s ID number, a card that is not active; the queue operation itself checks both', async () => {
+    it("refusals: a stranger's ID number, a card that is not active; the queue operation itself checks both", async () => {
       const { registry } = backend();
       const h = await issue(registry);
       const other = await issue(registry);
       const encipher = async () => new Uint8Array(48);
-      await expect(registry.queuePinChange(IVR, { cardNumber: h.card.cardNumber, idNumber: other.idNumber, encipher })).rejects.toMatchObject({ code: 'ID_MISMATCH' });
+      await expect(
+        registry.queuePinChange(IVR, { cardNumber: h.card.cardNumber, idNumber: other.idNumber, encipher }),
+      ).rejects.toMatchObject({ code: 'ID_MISMATCH' });
       await registry.blockCard(ADMIN, { cardNumber: other.card.cardNumber, side: 'ssc', reason: 'test' });
-      await expect(registry.queuePinChange(IVR, { cardNumber: other.card.cardNumber, idNumber: other.idNumber, encipher })).rejects.toMatchObject({ code: 'CARD_STATE' });
-      await expect(registry.queuePinChange(POS_ONLINE, { cardNumber: h.card.cardNumber, idNumber: h.idNumber, encipher })).rejects.toMatchObject({ code: 'ROLE_NOT_ALLOWED' });
-      const broken = registry.queuePinChange(IVR, { cardNumber: h.card.cardNumber, idNumber: h.idNumber, encipher: async () => Promise.reject(new Error('module gone')) });
+      await expect(
+        registry.queuePinChange(IVR, { cardNumber: other.card.cardNumber, idNumber: other.idNumber, encipher }),
+      ).rejects.toMatchObject({ code: 'CARD_STATE' });
+      await expect(
+        registry.queuePinChange(POS_ONLINE, { cardNumber: h.card.cardNumber, idNumber: h.idNumber, encipher }),
+      ).rejects.toMatchObject({ code: 'ROLE_NOT_ALLOWED' });
+      const broken = registry.queuePinChange(IVR, {
+        cardNumber: h.card.cardNumber,
+        idNumber: h.idNumber,
+        encipher: async () => Promise.reject(new Error('module gone')),
+      });
       await expect(broken).rejects.toMatchObject({ code: 'SECURE_MODULE_FAILED' });
-      const refused = (await registry.history(h.card.cardNumber)).filter((e) => e.result === 'refused').map((e) => e.reason);
+      const refused = (await registry.history(h.card.cardNumber))
+        .filter((e) => e.result === 'refused')
+        .map((e) => e.reason);
       expect(refused).toEqual(['ID_MISMATCH', 'ROLE_NOT_ALLOWED']);
       const call = await phone(registry, `2 2 ${h.digits}# 123456# ${other.idNumber}#`);
       expect(call.lines).toContain('That citizen ID number does not match the card number.');
     });
 
-    it('card numbers with different letters and the same digits: the ID number picks the holder\'s card', async () => {
+    it("card numbers with different letters and the same digits: the ID number picks the holder's card", async () => {
       const { registry } = backend();
       const a = personDocument();
       const b = personDocument();
@@ -223,7 +273,10 @@ describeBackends(
       (b['card'] as Record<string, unknown>)['identifier'] = `1101059${digits}22`;
       await registry.issueCard(ADMIN, { document: a, keepNumbers: true });
       await registry.issueCard(ADMIN, { document: b, keepNumbers: true });
-      expect((await registry.cardsByNumberDigits(digits)).map((c) => c.cardNumber).sort()).toEqual([`A${digits}`, `B${digits}`]);
+      expect((await registry.cardsByNumberDigits(digits)).map((c) => c.cardNumber).sort()).toEqual([
+        `A${digits}`,
+        `B${digits}`,
+      ]);
       const call = await phone(registry, `2 2 ${digits}# 123456# ${idOf(b)}# 246810# 246810#`);
       expect(call.outcome).toBe('pin_change_queued');
       expect((await registry.pinChanges(`B${digits}`))[0]?.state).toBe('pending');
@@ -238,10 +291,19 @@ describeBackends(
       await registry.recordPinChangeResult(POS_ONLINE, { scriptId: s!.id, report: { result: 'applied' } });
       await registry.recordPinChangeResult(POS_ONLINE, { scriptId: s!.id, report: { result: 'applied' } });
       await expect(
-        registry.recordPinChangeResult(POS_ONLINE, { scriptId: s!.id, report: { result: 'failed', reason: 'pin_incorrect', triesLeft: 1 } }),
+        registry.recordPinChangeResult(POS_ONLINE, {
+          scriptId: s!.id,
+          report: { result: 'failed', reason: 'pin_incorrect', triesLeft: 1 },
+        }),
       ).rejects.toMatchObject({ code: 'SCRIPT_STATE' });
-      const other = await registry.queueScript(ADMIN, { cardNumber: h.card.cardNumber, kind: 'application_unblock', payload: {} });
-      await expect(registry.recordPinChangeResult(POS_ONLINE, { scriptId: other.id, report: { result: 'applied' } })).rejects.toMatchObject({ code: 'SCRIPT_NOT_FOUND' });
+      const other = await registry.queueScript(ADMIN, {
+        cardNumber: h.card.cardNumber,
+        kind: 'application_unblock',
+        payload: {},
+      });
+      await expect(
+        registry.recordPinChangeResult(POS_ONLINE, { scriptId: other.id, report: { result: 'applied' } }),
+      ).rejects.toMatchObject({ code: 'SCRIPT_NOT_FOUND' });
     });
 
     it('the database never holds a PIN: no digits, no BCD, no PIN block, in the tables or the store files', async () => {
@@ -256,7 +318,9 @@ describeBackends(
       await (await atPos(registry, h, false)).verifyPin('719353');
 
       const db = databaseOf(registry);
-      const tables = await db.query<{ t: string }>("SELECT tablename AS t FROM pg_tables WHERE schemaname = 'public' ORDER BY 1");
+      const tables = await db.query<{ t: string }>(
+        "SELECT tablename AS t FROM pg_tables WHERE schemaname = 'public' ORDER BY 1",
+      );
       let dump = '';
       for (const { t } of tables.rows) {
         const rows = await db.query<{ r: string }>(`SELECT row_to_json(x)::text AS r FROM ${t} x`);
@@ -272,7 +336,10 @@ describeBackends(
       }
       if (url.startsWith('file:')) {
         // The embedded store's files themselves (tables, WAL): the PINs in ASCII and their PIN blocks.
-        const needles = ['582064', '719353'].flatMap((pin) => [Buffer.from(pin, 'ascii'), Buffer.from(encodePinBlockFormat2(pin))]);
+        const needles = ['582064', '719353'].flatMap((pin) => [
+          Buffer.from(pin, 'ascii'),
+          Buffer.from(encodePinBlockFormat2(pin)),
+        ]);
         const walk = (dir: string): string[] =>
           readdirSync(dir).flatMap((n) => {
             const p = join(dir, n);

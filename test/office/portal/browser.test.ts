@@ -65,7 +65,11 @@ describe.runIf(browserSuiteRuns('portal'))('portal in headless Chromium', { time
     // The stylesheet applied (the header's colour comes from it, not from an inline style).
     const background = await page
       .locator('header.site')
-      .evaluate((el) => (globalThis as unknown as { getComputedStyle(e: unknown): { backgroundColor: string } }).getComputedStyle(el).backgroundColor);
+      .evaluate(
+        (el) =>
+          (globalThis as unknown as { getComputedStyle(e: unknown): { backgroundColor: string } }).getComputedStyle(el)
+            .backgroundColor,
+      );
     expect(background).toBe('rgb(179, 38, 30)');
     await shot('sign-in');
     await page.getByLabel('社会保障卡号或身份证号').fill(card.cardNumber);
@@ -140,7 +144,10 @@ describe.runIf(browserSuiteRuns('portal'))('portal in headless Chromium', { time
   it('resets a forgotten password with the identity facts, back to the initial one', async () => {
     await page.getByRole('button', { name: /退出/ }).click();
     await page.waitForURL(url('/sign-in'));
-    await page.getByRole('link', { name: /忘记密码/ }).first().click();
+    await page
+      .getByRole('link', { name: /忘记密码/ })
+      .first()
+      .click();
     await page.waitForURL(url('/reset'));
     await shot('reset');
     await page.getByLabel('身份证号').fill(idNumber);

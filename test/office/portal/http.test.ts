@@ -87,7 +87,7 @@ describe('portal over HTTP', { timeout: 120_000 }, () => {
     expect((await b.get('/sign-in', { headers: { Host: `localhost:${running.port}` } })).status).toBe(200);
   });
 
-  it('refuses a POST without the session cookie, without the token, or with another session\'s token', async () => {
+  it("refuses a POST without the session cookie, without the token, or with another session's token", async () => {
     const { card, initial } = await issue();
     const form = { account: card.cardNumber, password: initial };
     const a = browser();
@@ -97,10 +97,15 @@ describe('portal over HTTP', { timeout: 120_000 }, () => {
     expect(a.cookie).not.toBe(b.cookie);
     expect((await a.post('/sign-in', form, { noCookie: true })).status).toBe(403);
     expect((await a.send('POST', '/sign-in', { form, headers: { Origin: a.origin } })).status).toBe(403);
-    const foreign = await a.send('POST', '/sign-in', { form: { ...form, _csrf: b.csrf! }, headers: { Origin: a.origin } });
+    const foreign = await a.send('POST', '/sign-in', {
+      form: { ...form, _csrf: b.csrf! },
+      headers: { Origin: a.origin },
+    });
     expect(foreign.status).toBe(403);
     expect(foreign.body).toContain('页面已过期');
-    expect((await registry.history(card.cardNumber)).filter((e) => e.operation === 'query_password_sign_in')).toEqual([]);
+    expect((await registry.history(card.cardNumber)).filter((e) => e.operation === 'query_password_sign_in')).toEqual(
+      [],
+    );
     await a.get('/sign-in');
     expect((await a.post('/sign-in', form)).status).toBe(303);
   });
@@ -114,7 +119,9 @@ describe('portal over HTTP', { timeout: 120_000 }, () => {
     expect((await b.post('/sign-in', form, { headers: { Origin: 'null' } })).status).toBe(403);
     expect((await b.post('/sign-in', form, { headers: { 'Sec-Fetch-Site': 'cross-site' } })).status).toBe(403);
     expect((await b.post('/sign-in', form, { headers: { 'Sec-Fetch-Site': 'same-site' } })).status).toBe(403);
-    expect((await registry.history(card.cardNumber)).filter((e) => e.operation === 'query_password_sign_in')).toEqual([]);
+    expect((await registry.history(card.cardNumber)).filter((e) => e.operation === 'query_password_sign_in')).toEqual(
+      [],
+    );
     expect((await b.post('/sign-in', form)).status).toBe(303);
   });
 
@@ -124,15 +131,19 @@ describe('portal over HTTP', { timeout: 120_000 }, () => {
     const b = browser();
     await b.get('/sign-in');
     const statuses: number[] = [];
-    for (let i = 0; i < 6; i++) statuses.push((await b.post('/sign-in', { account: card.cardNumber, password: `wrong-${i}` })).status);
+    for (let i = 0; i < 6; i++)
+      statuses.push((await b.post('/sign-in', { account: card.cardNumber, password: `wrong-${i}` })).status);
     expect(statuses).toEqual([401, 401, 423, 423, 429, 429]);
     const limitedReply = await b.post('/sign-in', { account: card.cardNumber, password: 'wrong' });
     expect(limitedReply.headers['retry-after']).toMatch(/^[1-9][0-9]*$/);
     expect(limitedReply.body).toContain('尝试次数过多');
-    expect((await registry.history(card.cardNumber)).filter((e) => e.operation === 'query_password_sign_in')).toHaveLength(4);
+    expect(
+      (await registry.history(card.cardNumber)).filter((e) => e.operation === 'query_password_sign_in'),
+    ).toHaveLength(4);
     // The same client on other accounts: the per-client limit (12 a minute) ends it too.
     const seen: number[] = [];
-    for (let i = 0; i < 8; i++) seen.push((await b.post('/sign-in', { account: `Z0000010${i}`, password: 'whatever' })).status);
+    for (let i = 0; i < 8; i++)
+      seen.push((await b.post('/sign-in', { account: `Z0000010${i}`, password: 'whatever' })).status);
     expect(seen.slice(0, 4)).toEqual([401, 401, 401, 401]);
     expect(seen.slice(-1)).toEqual([429]);
     now += 61_000;
@@ -143,7 +154,9 @@ describe('portal over HTTP', { timeout: 120_000 }, () => {
     const { card, initial } = await issue('钱多多');
     const b = browser();
     const first = await b.get('/sign-in');
-    expect(first.headers['set-cookie']?.[0]).toMatch(/^sscard_portal=[A-Za-z0-9_-]{43}; Path=\/; HttpOnly; SameSite=Strict$/);
+    expect(first.headers['set-cookie']?.[0]).toMatch(
+      /^sscard_portal=[A-Za-z0-9_-]{43}; Path=\/; HttpOnly; SameSite=Strict$/,
+    );
     const anonymous = b.cookie;
     const wrong = await b.post('/sign-in', { account: card.cardNumber, password: '123123' });
     expect(wrong.status).toBe(401);
@@ -171,7 +184,7 @@ describe('portal over HTTP', { timeout: 120_000 }, () => {
     expect((await b.get('/status')).headers.location).toBe('/sign-in');
   });
 
-  it('changes the password: mismatched confirmation spends nothing, a wrong current one a try; the session is renewed, the card\'s others end', async () => {
+  it("changes the password: mismatched confirmation spends nothing, a wrong current one a try; the session is renewed, the card's others end", async () => {
     const { card, initial } = await issue();
     const b = await signedIn(card.cardNumber, initial);
     const elsewhere = await signedIn(card.idNumber, initial);
@@ -202,14 +215,17 @@ describe('portal over HTTP', { timeout: 120_000 }, () => {
     const { card, initial } = await issue();
     const b = await signedIn(card.cardNumber, initial);
     await b.get('/password');
-    for (const left of [2, 1]) expect((await b.post('/password', { current: `bad-${left}`, next: 'NewPass123', confirm: 'NewPass123' })).body).toContain(`还可尝试 ${left} 次`);
+    for (const left of [2, 1])
+      expect(
+        (await b.post('/password', { current: `bad-${left}`, next: 'NewPass123', confirm: 'NewPass123' })).body,
+      ).toContain(`还可尝试 ${left} 次`);
     const locked = await b.post('/password', { current: 'bad-0', next: 'NewPass123', confirm: 'NewPass123' });
     expect(locked.status).toBe(423);
     expect(locked.body).toContain('查询密码已锁定');
     expect((await b.get('/status')).headers.location).toBe('/sign-in');
   });
 
-  it('resets with the identity facts, without showing the card number, and ends the card\'s sessions', async () => {
+  it("resets with the identity facts, without showing the card number, and ends the card's sessions", async () => {
     const { card, idNumber, initial } = await issue('孙悟空');
     const holder = await signedIn(card.cardNumber, initial);
     const b = browser();
@@ -232,14 +248,19 @@ describe('portal over HTTP', { timeout: 120_000 }, () => {
   it('refuses forms of another type or too large, and methods a page does not have', async () => {
     const b = browser();
     await b.get('/sign-in');
-    const json = await b.send('POST', '/sign-in', { body: '{"account":"x"}', headers: { 'Content-Type': 'application/json', Origin: b.origin } });
+    const json = await b.send('POST', '/sign-in', {
+      body: '{"account":"x"}',
+      headers: { 'Content-Type': 'application/json', Origin: b.origin },
+    });
     expect(json.status).toBe(415);
     const big = await b.post('/sign-in', { account: 'x'.repeat(9000), password: 'y' });
     expect(big.status).toBe(413);
     const put = await b.send('PUT', '/sign-in');
     expect(put.status).toBe(405);
     expect(put.headers.allow).toBe('GET, POST');
-    expect((await b.send('POST', '/status', { form: { _csrf: b.csrf! }, headers: { Origin: b.origin } })).status).toBe(405);
+    expect((await b.send('POST', '/status', { form: { _csrf: b.csrf! }, headers: { Origin: b.origin } })).status).toBe(
+      405,
+    );
   });
 
   it('reports the social-security side lost through the registry (self channel): refused while the PIN is initial, then recorded', async () => {
@@ -264,7 +285,9 @@ describe('portal over HTTP', { timeout: 120_000 }, () => {
     expect(ok.status).toBe(303);
     expect((await b.get('/status')).body).toContain('挂失已受理');
     expect((await registry.cardStatus(card.cardNumber)).ssc).toBe('lost_temporary');
-    const history = (await registry.history(card.cardNumber)).filter((e) => e.role === 'portal' && e.operation !== 'query_password_sign_in');
+    const history = (await registry.history(card.cardNumber)).filter(
+      (e) => e.role === 'portal' && e.operation !== 'query_password_sign_in',
+    );
     expect(history.map((e) => [e.operation, e.result, e.reason ?? null, e.channel])).toEqual([
       ['report_loss', 'refused', 'INITIAL_PIN_SELF_SERVICE', 'online'],
       ['report_loss', 'ok', null, 'online'],

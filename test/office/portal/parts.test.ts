@@ -12,12 +12,19 @@ describe('portal html', () => {
     expect(html`<p title="${name}">${name}</p>`.text).toBe(
       '<p title="&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&amp;&#39;">&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&amp;&#39;</p>',
     );
-    expect(html`<ul>${['<a>', html`<li>ok</li>`, null, false, undefined]}</ul>`.text).toBe('<ul>&lt;a&gt;<li>ok</li></ul>');
+    expect(
+      html`<ul>
+        ${['<a>', html`<li>ok</li>`, null, false, undefined]}
+      </ul>`.text,
+    ).toBe('<ul>&lt;a&gt;<li>ok</li></ul>');
     expect(escapeHtml('a"b')).toBe('a&quot;b');
   });
 
   it('a sign-in page echoes the account escaped and never carries a script or an inline style', () => {
-    const page = signInPage({ csrf: 'tok"en', signedIn: false, lossReporting: false, path: '/sign-in' }, { account: '"><img src=x onerror=alert(1)>' });
+    const page = signInPage(
+      { csrf: 'tok"en', signedIn: false, lossReporting: false, path: '/sign-in' },
+      { account: '"><img src=x onerror=alert(1)>' },
+    );
     expect(page).toContain('value="&quot;&gt;&lt;img src=x onerror=alert(1)&gt;"');
     expect(page).toContain('name="_csrf" value="tok&quot;en"');
     expect(page).not.toContain('<img');
@@ -62,7 +69,9 @@ describe('portal sessions', () => {
     const s = new SessionStore({ idleMs: 1, maxMs: 1, maxSessions: 1, now: () => 0 }).create();
     expect(csrfMatches(s, s.csrf)).toBe(true);
     expect(csrfMatches(s, s.csrf.slice(1))).toBe(false);
-    expect(csrfMatches(s, `${s.csrf.slice(0, -1)}A` === s.csrf ? `${s.csrf.slice(0, -1)}B` : `${s.csrf.slice(0, -1)}A`)).toBe(false);
+    expect(
+      csrfMatches(s, `${s.csrf.slice(0, -1)}A` === s.csrf ? `${s.csrf.slice(0, -1)}B` : `${s.csrf.slice(0, -1)}A`),
+    ).toBe(false);
     expect(csrfMatches(s, undefined)).toBe(false);
     expect(sessionCookie(false, 'abc')).toBe('sscard_portal=abc; Path=/; HttpOnly; SameSite=Strict');
     expect(sessionCookie(true, 'abc')).toBe('__Host-sscard_portal=abc; Path=/; HttpOnly; SameSite=Strict; Secure');
@@ -110,7 +119,10 @@ describe('portal hosts and assets', () => {
   it('has the stylesheet and the icon, each at a content-hashed address', () => {
     const assets = portalAssets();
     expect([...assets.keys()].sort()).toEqual(['icon.svg', 'portal.css']);
-    expect(assets.get('portal.css')).toMatchObject({ type: 'text/css; charset=utf-8', href: expect.stringMatching(/^\/assets\/portal\.css\?v=[0-9a-f]{16}$/) });
+    expect(assets.get('portal.css')).toMatchObject({
+      type: 'text/css; charset=utf-8',
+      href: expect.stringMatching(/^\/assets\/portal\.css\?v=[0-9a-f]{16}$/),
+    });
     expect(assets.get('icon.svg')!.type).toBe('image/svg+xml');
   });
 });

@@ -2,7 +2,14 @@ import { buildSscCard, validatePersonalization } from '../../../src/card-sim/ind
 import type { SimulatedCard } from '../../../src/card-sim/index.js';
 import { ServiceWindow } from '../../../src/office/index.js';
 import type { CardStatus, OperationContext, Registry, ServiceWindowOptions } from '../../../src/office/index.js';
-import { CardChannel, MemoryTransport, PinBlockedError, PinIncorrectError, SoftwarePsam, SscCard } from '../../../src/terminal/index.js';
+import {
+  CardChannel,
+  MemoryTransport,
+  PinBlockedError,
+  PinIncorrectError,
+  SoftwarePsam,
+  SscCard,
+} from '../../../src/terminal/index.js';
 import type { IssuerSecureModule, TraceEvent } from '../../../src/terminal/index.js';
 import { BANK, WINDOW, personDocument } from '../fixtures.js';
 
@@ -15,9 +22,15 @@ import { BANK, WINDOW, personDocument } from '../fixtures.js';
 /** A window's module: RKSSSE for EF06 of 3.00 cards, and the application PIN's keys. */
 export const windowPsam = (): SoftwarePsam => SoftwarePsam.withTestKeys(['RKSSSE', 'PIN_UNBLOCK', 'PIN_RELOAD']);
 /** A bank branch's module. */
-export const bankPsam = (): SoftwarePsam => SoftwarePsam.withTestKeys(['RKSSSE', 'BANK_PIN_UNBLOCK', 'BANK_PIN_RELOAD', 'BANK_APP_CONTROL']);
+export const bankPsam = (): SoftwarePsam =>
+  SoftwarePsam.withTestKeys(['RKSSSE', 'BANK_PIN_UNBLOCK', 'BANK_PIN_RELOAD', 'BANK_APP_CONTROL']);
 
-export function windowAt(registry: Registry, options: ServiceWindowOptions = {}, ctx: OperationContext = WINDOW, psam: IssuerSecureModule = windowPsam()): ServiceWindow {
+export function windowAt(
+  registry: Registry,
+  options: ServiceWindowOptions = {},
+  ctx: OperationContext = WINDOW,
+  psam: IssuerSecureModule = windowPsam(),
+): ServiceWindow {
   return new ServiceWindow(registry, ctx, psam, options);
 }
 
@@ -35,7 +48,10 @@ export interface IssuedChip {
 }
 
 /** Issues a card at the window: the registry records it, the chip is made from the stored document. */
-export async function issueChip(registry: Registry, opts: Parameters<typeof personDocument>[0] = {}): Promise<IssuedChip> {
+export async function issueChip(
+  registry: Registry,
+  opts: Parameters<typeof personDocument>[0] = {},
+): Promise<IssuedChip> {
   const doc = personDocument(opts);
   let chip: SimulatedCard | undefined;
   const issued = await windowAt(registry).issueCard({
@@ -58,7 +74,11 @@ export function insert(chip: SimulatedCard, trace?: TraceEvent[]): CardChannel {
 }
 
 /** Runs `fn` with the chip in a reader at the counter, closing the channel afterwards. */
-export async function atCounter<T>(chip: SimulatedCard, fn: (channel: CardChannel) => Promise<T>, trace?: TraceEvent[]): Promise<T> {
+export async function atCounter<T>(
+  chip: SimulatedCard,
+  fn: (channel: CardChannel) => Promise<T>,
+  trace?: TraceEvent[],
+): Promise<T> {
   const channel = insert(chip, trace);
   try {
     return await fn(channel);
@@ -135,5 +155,7 @@ export const stateOf = (chip: SimulatedCard): string => JSON.stringify(chip.expo
 
 /** The history of a card as 'operation:result[:reason]'. */
 export async function story(registry: Registry, cardNumber: string): Promise<string[]> {
-  return (await registry.history(cardNumber)).map((e) => `${e.operation}:${e.result}${e.reason === null ? '' : `:${e.reason}`}`);
+  return (await registry.history(cardNumber)).map(
+    (e) => `${e.operation}:${e.result}${e.reason === null ? '' : `:${e.reason}`}`,
+  );
 }

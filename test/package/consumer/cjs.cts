@@ -28,7 +28,10 @@ async function main(): Promise<void> {
   // the .d.ts and .d.cts declarations are two declarations of each class, hence the cast.)
   type ErrorClass = abstract new (...args: never[]) => Error;
   const esmRoot = (await import('sscard')) as unknown as { SscardError: ErrorClass };
-  const esmTerminal = (await import('sscard/terminal')) as unknown as { SscardError: ErrorClass; PinIncorrectError: ErrorClass };
+  const esmTerminal = (await import('sscard/terminal')) as unknown as {
+    SscardError: ErrorClass;
+    PinIncorrectError: ErrorClass;
+  };
   checks['wrong PIN is PinIncorrectError'] = wrongPin instanceof PinIncorrectError;
   checks['wrong PIN is root.terminal.PinIncorrectError'] = wrongPin instanceof root.terminal.PinIncorrectError;
   checks['wrong PIN is import(sscard/terminal).PinIncorrectError'] = wrongPin instanceof esmTerminal.PinIncorrectError;

@@ -24,7 +24,12 @@ type RootCommand = root.apdu.CommandApdu;
 
 const contraindication: RootContraindication = { substance: '青霉素', reaction: '过敏性休克' };
 const same: Contraindication = contraindication;
-const work: RootWorkRecord | WorkRecord = { employerCode: 'X', startDate: '2020-01-01', endDate: null, employerName: 'Y' };
+const work: RootWorkRecord | WorkRecord = {
+  employerCode: 'X',
+  startDate: '2020-01-01',
+  endDate: null,
+  employerName: 'Y',
+};
 const policy: RootPolicy = pin.DEFAULT_PIN_POLICY;
 const command: RootCommand = { cla: 0, ins: 0xa4, p1: 4, p2: 0, data: new Uint8Array(0) };
 const flags: Partial<HealthFlags> = { asthma: true };
@@ -48,7 +53,8 @@ try {
 checks['wrong PIN is terminal.PinIncorrectError'] = wrongPin instanceof PinIncorrectError;
 checks['wrong PIN is root.terminal.PinIncorrectError'] = wrongPin instanceof root.terminal.PinIncorrectError;
 checks['wrong PIN is require(sscard/terminal).PinIncorrectError'] = wrongPin instanceof cjsTerminal.PinIncorrectError;
-checks['wrong PIN is require(sscard).terminal.PinIncorrectError'] = wrongPin instanceof cjsRoot.terminal.PinIncorrectError;
+checks['wrong PIN is require(sscard).terminal.PinIncorrectError'] =
+  wrongPin instanceof cjsRoot.terminal.PinIncorrectError;
 for (const [where, base] of Object.entries({
   sscard: SscardError,
   'sscard/apdu': apdu.SscardError,
@@ -69,7 +75,10 @@ try {
   pin.validatePinFormat('12', policy);
   checks['short PIN refused'] = false;
 } catch (error) {
-  checks['short PIN refused'] = error instanceof apdu.SscardError && error instanceof cjsApdu.SscardError && (error as apdu.SscardError).code === 'PIN_FORMAT';
+  checks['short PIN refused'] =
+    error instanceof apdu.SscardError &&
+    error instanceof cjsApdu.SscardError &&
+    (error as apdu.SscardError).code === 'PIN_FORMAT';
 }
 
 checks['types compile and values round-trip'] =

@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { SimulatedCard, buildSscCard, samplePerson } from '../../../src/card-sim/index.js';
 import { SSC_KEYS, issuerTestMasterKey } from '../../../src/keys/index.js';
-import { AuthenticationFailedError, CardKeyMissingError, InvalidArgumentError, IssuerKeyMissingError, SoftwarePsam } from '../../../src/terminal/index.js';
+import {
+  AuthenticationFailedError,
+  CardKeyMissingError,
+  InvalidArgumentError,
+  IssuerKeyMissingError,
+  SoftwarePsam,
+} from '../../../src/terminal/index.js';
 import { stateJson, windowRig, WINDOW_KEYS } from './rig.js';
 
 /*
@@ -62,13 +68,15 @@ describe('IssuerTerminal.correctCardholder refusals', () => {
     expect(stateJson(sim)).toBe(state);
   });
 
-  it('a module without the issuance key: IssuerKeyMissingError; another issuer\'s key: refused by the card, EF06 unchanged', async () => {
+  it("a module without the issuance key: IssuerKeyMissingError; another issuer's key: refused by the card, EF06 unchanged", async () => {
     const { window } = await windowRig('zhang-wei');
     await expect(window.correctCardholder({ sex: '2' })).rejects.toBeInstanceOf(IssuerKeyMissingError);
     const other = new SoftwarePsam({ RKSSSE: issuerTestMasterKey('RKSSSE'), ISSUANCE: new Uint8Array(16).fill(0x42) });
     const rig = await windowRig('zhang-wei', { psam: other });
     const before = await rig.card.readCardholder();
-    const err = await rig.window.correctCardholder({ sex: before.sexCode === '1' ? '2' : '1' }).catch((e: unknown) => e);
+    const err = await rig.window
+      .correctCardholder({ sex: before.sexCode === '1' ? '2' : '1' })
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(AuthenticationFailedError);
     expect(err).toMatchObject({ code: 'AUTH_FAILED', sw: 0x63c2, triesLeft: 2 });
     expect(await rig.card.readCardholder()).toEqual(before);
@@ -81,7 +89,10 @@ describe('IssuerTerminal.correctCardholder refusals', () => {
     const keyCount = ssse.keys?.length ?? 0;
     ssse.keys = (ssse.keys ?? []).filter((k) => k.id !== SSC_KEYS.ISSUANCE.kid);
     expect(ssse.keys.length).toBe(keyCount - 1);
-    const { window } = await windowRig('zhang-wei', { sim: SimulatedCard.fromState(state), psam: SoftwarePsam.withTestKeys(PSAM_KEYS) });
+    const { window } = await windowRig('zhang-wei', {
+      sim: SimulatedCard.fromState(state),
+      psam: SoftwarePsam.withTestKeys(PSAM_KEYS),
+    });
     const err = await window.correctCardholder({ sex: '1' }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(CardKeyMissingError);
     expect(err).toMatchObject({ code: 'CARD_KEY_MISSING', sw: 0x6a88 });

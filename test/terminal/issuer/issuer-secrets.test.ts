@@ -63,7 +63,10 @@ describe('IssuerTerminal and secrets', () => {
       expect(e.command).toMatchObject({ masked: true, data: MASK });
       expect(e.command.lc).toBeGreaterThan(0);
     }
-    const output = trace.map((e) => `${formatTracePretty(e)}\n${formatTraceJson(e)}`).join('\n').toUpperCase();
+    const output = trace
+      .map((e) => `${formatTracePretty(e)}\n${formatTraceJson(e)}`)
+      .join('\n')
+      .toUpperCase();
     for (const pin of Object.values(pins)) {
       for (const form of pinForms(pin)) expect(output).not.toContain(form);
     }
@@ -139,7 +142,11 @@ describe('IssuerTerminal and secrets', () => {
   it('property: after a MAC-only unblock the old PIN verifies and the counter is full, for any PIN and any wrong tries', async () => {
     const pinArb = fc.stringMatching(/^[0-9]{6}$/);
     await fc.assert(
-      fc.asyncProperty(pinArb, fc.integer({ min: 1, max: 6 }), fc.nat(), fc.constantFrom('zhang-wei', 'wang-yan'),
+      fc.asyncProperty(
+        pinArb,
+        fc.integer({ min: 1, max: 6 }),
+        fc.nat(),
+        fc.constantFrom('zhang-wei', 'wang-yan'),
         async (pin, tryLimit, wrongSeed, who) => {
           const wrongTries = wrongSeed % (tryLimit + 1);
           const { card, window } = await windowRig(who, {
@@ -153,7 +160,8 @@ describe('IssuerTerminal and secrets', () => {
           expect(await card.pinStatus()).toEqual({ triesLeft: tryLimit, verified: false, blocked: false });
           await card.verifyPin(pin);
           expect((await card.pinStatus()).verified).toBe(true);
-        }),
+        },
+      ),
       { numRuns: 40 },
     );
   });
@@ -162,13 +170,19 @@ describe('IssuerTerminal and secrets', () => {
 describe('IssuerTerminal through a card image', () => {
   const tmp = tempDirPerTest('sscard-issuer-');
 
-  it('each operation\'s result is on disk when it returns', async () => {
+  it("each operation's result is on disk when it returns", async () => {
     const path = join(tmp.path, 'card.json');
     saveCardImage(path, buildSscCard(samplePerson('zhang-wei')));
     const reopen = async (): Promise<{ card: SscCard; close: () => Promise<void> }> => {
       const sim = openCardImage(path, { powered: true });
       const card = await SscCard.open(new MemoryTransport(sim), { refuseInitialPin: false });
-      return { card, close: async () => { await card.close(); closeCardImage(sim); } };
+      return {
+        card,
+        close: async () => {
+          await card.close();
+          closeCardImage(sim);
+        },
+      };
     };
     const psam = SoftwarePsam.withTestKeys(WINDOW_KEYS);
     const first = await reopen();

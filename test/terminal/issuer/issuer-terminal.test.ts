@@ -29,7 +29,7 @@ async function appTries(card: SscCard): Promise<number | null> {
 }
 
 describe.each(PEOPLE)('IssuerTerminal, $who ($algorithm)', ({ who, bankPin }) => {
-  it('checks the holder\'s ID number against EF06 (read by the SscCard, with RKSSSE on 3.00 cards)', async () => {
+  it("checks the holder's ID number against EF06 (read by the SscCard, with RKSSSE on 3.00 cards)", async () => {
     const { window } = await windowRig(who);
     const idNumber = samplePerson(who).person.idNumber;
     const holder = await window.checkHolder(` ${idNumber.toLowerCase()} `);
@@ -134,8 +134,11 @@ describe('IssuerTerminal refusals', () => {
     expect(trace.length).toBe(sentBefore);
   });
 
-  it('keys of another issuer: IssuerMacRejectedError (6988); three of them block the card\'s key (IssuerKeyBlockedError)', async () => {
-    const other = new SoftwarePsam({ PIN_UNBLOCK: new Uint8Array(16).fill(0x42), BANK_PIN_RELOAD: new Uint8Array(16).fill(0x24) });
+  it("keys of another issuer: IssuerMacRejectedError (6988); three of them block the card's key (IssuerKeyBlockedError)", async () => {
+    const other = new SoftwarePsam({
+      PIN_UNBLOCK: new Uint8Array(16).fill(0x42),
+      BANK_PIN_RELOAD: new Uint8Array(16).fill(0x24),
+    });
     const { sim, card, window } = await windowRig('zhang-wei', { psam: other });
     await wrongAppPins(card, 3);
     const err = await window.unblockPin().catch((e: unknown) => e);
@@ -198,7 +201,11 @@ describe('IssuerTerminal refusals', () => {
     const silent = Object.create(card, { algorithm: { value: undefined } }) as SscCard;
     const window = new IssuerTerminal(silent, SoftwarePsam.withTestKeys(WINDOW_KEYS));
     await expect(window.unblockPin()).rejects.toBeInstanceOf(CardAlgorithmUnknownError);
-    const macOnly = { hasKey: () => true, externalAuthenticate: async () => new Uint8Array(8), commandMac: async () => new Uint8Array(4) };
+    const macOnly = {
+      hasKey: () => true,
+      externalAuthenticate: async () => new Uint8Array(8),
+      commandMac: async () => new Uint8Array(4),
+    };
     expect(() => new IssuerTerminal(card, macOnly as never)).toThrow(InvalidArgumentError);
   });
 });

@@ -18,7 +18,13 @@ import {
 } from '../../../src/terminal/index.js';
 
 /** Every master key a window and a bank branch hold together (test keys). */
-export const WINDOW_KEYS: readonly SscKeyName[] = ['RKSSSE', 'PIN_UNBLOCK', 'PIN_RELOAD', 'BANK_PIN_UNBLOCK', 'BANK_PIN_RELOAD'];
+export const WINDOW_KEYS: readonly SscKeyName[] = [
+  'RKSSSE',
+  'PIN_UNBLOCK',
+  'PIN_RELOAD',
+  'BANK_PIN_UNBLOCK',
+  'BANK_PIN_RELOAD',
+];
 
 /** The simulated card's endpoint, recording every command's raw bytes (to replay them later). */
 export class RecordingCard implements CardEndpoint {
@@ -81,7 +87,11 @@ export async function windowRig(person: string, opts: RigOptions = {}): Promise<
   const recorder = new RecordingCard(sim);
   const psam = opts.psam ?? SoftwarePsam.withTestKeys(WINDOW_KEYS);
   const trace: TraceEvent[] = [];
-  const card = await SscCard.open(new MemoryTransport(recorder), { psam, refuseInitialPin: false, trace: (e) => trace.push(e) });
+  const card = await SscCard.open(new MemoryTransport(recorder), {
+    psam,
+    refuseInitialPin: false,
+    trace: (e) => trace.push(e),
+  });
   return { sim, recorder, card, window: new IssuerTerminal(card, psam), trace };
 }
 

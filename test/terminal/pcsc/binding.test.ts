@@ -54,9 +54,18 @@ describe('optional PC/SC bindings', () => {
   it('without the bindings the core runs, and every PC/SC entry point says what to install', async () => {
     const r = await runWithoutBindings([path.join(here, 'fixtures', 'no-binding-child.ts')]);
     expect(r.status, r.stderr).toBe(0);
-    const out = JSON.parse(r.stdout.trim().split('\n').pop() ?? '{}') as Record<string, { code: string; message: string } | string>;
+    const out = JSON.parse(r.stdout.trim().split('\n').pop() ?? '{}') as Record<
+      string,
+      { code: string; message: string } | string
+    >;
     expect(out['core']).toBe('A10500031');
-    for (const [entry, binding] of [['pcscTransport', 'smartcard@3.7.0'], ['smartcard', 'smartcard@3.7.0'], ['pcsclite', 'pcsclite@1.0.1'], ['listReaders', 'smartcard@3.7.0'], ['watchReaders', 'smartcard@3.7.0']] as const) {
+    for (const [entry, binding] of [
+      ['pcscTransport', 'smartcard@3.7.0'],
+      ['smartcard', 'smartcard@3.7.0'],
+      ['pcsclite', 'pcsclite@1.0.1'],
+      ['listReaders', 'smartcard@3.7.0'],
+      ['watchReaders', 'smartcard@3.7.0'],
+    ] as const) {
       const failure = out[entry] as { code: string; message: string };
       expect(failure.code, entry).toBe('PCSC_BINDING_MISSING');
       expect(failure.message).toContain(`npm install ${binding}`);
@@ -66,7 +75,9 @@ describe('optional PC/SC bindings', () => {
   it('the CLI reports a missing binding in one line and exits 1', async () => {
     const r = await runWithoutBindings([path.join(REPO_ROOT, 'src', 'cli', 'bin.ts'), 'readers']);
     expect(r.status).toBe(1);
-    expect(r.stderr).toMatch(/^sscard: the PC\/SC binding 'smartcard' cannot be loaded .*npm install smartcard@3\.7\.0.*\[PCSC_BINDING_MISSING\]\n$/);
+    expect(r.stderr).toMatch(
+      /^sscard: the PC\/SC binding 'smartcard' cannot be loaded .*npm install smartcard@3\.7\.0.*\[PCSC_BINDING_MISSING\]\n$/,
+    );
     expect(r.stdout).toBe('');
   });
 
@@ -74,7 +85,9 @@ describe('optional PC/SC bindings', () => {
     await expect(SmartcardTransport.connect({ maxRecvLength: 1 })).rejects.toBeInstanceOf(InvalidArgumentError);
     await expect(SmartcardTransport.connect({ protocols: [] })).rejects.toBeInstanceOf(InvalidArgumentError);
     await expect(PcscliteTransport.connect({ waitForCardMs: -1 })).rejects.toBeInstanceOf(InvalidArgumentError);
-    await expect(PcscliteTransport.connect({ closeDisposition: 'eject' as 'leave' })).rejects.toBeInstanceOf(InvalidArgumentError);
+    await expect(PcscliteTransport.connect({ closeDisposition: 'eject' as 'leave' })).rejects.toBeInstanceOf(
+      InvalidArgumentError,
+    );
   });
 });
 

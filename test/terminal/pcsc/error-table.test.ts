@@ -36,32 +36,50 @@ describe('the PC/SC error table', () => {
     expect(new Set(PCSC_ERROR_TABLE.map((e) => e.smartcardMessage)).size).toBe(PCSC_ERROR_TABLE.length);
   });
 
-  it.each(PCSC_ERROR_TABLE.map((e) => [e.name, e] as const))('%s: the smartcard message and the pcsclite message map alike', (_, entry) => {
-    const fromSmartcard = pcscErrorToSdk(new Error(entry.smartcardMessage), { operation: 'transmit', reader: 'R 00' });
-    const fromPcsclite = pcscErrorToSdk(pcscliteError('SCardTransmit', 'some text.', entry.code), { operation: 'transmit', reader: 'R 00' });
-    for (const typed of [fromSmartcard, fromPcsclite]) {
-      expect(typed).toBeInstanceOf(CLASS_OF[entry.kind]);
-      expect(typed.message).toContain(entry.name);
-      expect(typed.message).toContain("'R 00'");
-      expect(typed.cause).toBeInstanceOf(Error);
-    }
-    expect(identifyPcscError(new Error(entry.smartcardMessage)).code).toBe(entry.code);
-  });
+  it.each(PCSC_ERROR_TABLE.map((e) => [e.name, e] as const))(
+    '%s: the smartcard message and the pcsclite message map alike',
+    (_, entry) => {
+      const fromSmartcard = pcscErrorToSdk(new Error(entry.smartcardMessage), {
+        operation: 'transmit',
+        reader: 'R 00',
+      });
+      const fromPcsclite = pcscErrorToSdk(pcscliteError('SCardTransmit', 'some text.', entry.code), {
+        operation: 'transmit',
+        reader: 'R 00',
+      });
+      for (const typed of [fromSmartcard, fromPcsclite]) {
+        expect(typed).toBeInstanceOf(CLASS_OF[entry.kind]);
+        expect(typed.message).toContain(entry.name);
+        expect(typed.message).toContain("'R 00'");
+        expect(typed.cause).toBeInstanceOf(Error);
+      }
+      expect(identifyPcscError(new Error(entry.smartcardMessage)).code).toBe(entry.code);
+    },
+  );
 
   it('maps what a removed, reset or absent card and a stopped pcscd really produce', () => {
     const op = { operation: 'transmit', reader: 'Virtual PCD 00 00' };
     expect(pcscErrorToSdk(new Error('Card was removed'), op)).toBeInstanceOf(CardRemovedError);
     expect(pcscErrorToSdk(new Error('Transaction failed'), op)).toBeInstanceOf(CardRemovedError);
-    expect(pcscErrorToSdk(pcscliteError('SCardTransmit', 'Card was removed.', 0x80100069), op)).toBeInstanceOf(CardRemovedError);
-    expect(pcscErrorToSdk(pcscliteError('SCardTransmit', 'Transaction failed.', 0x80100016), op)).toBeInstanceOf(CardRemovedError);
+    expect(pcscErrorToSdk(pcscliteError('SCardTransmit', 'Card was removed.', 0x80100069), op)).toBeInstanceOf(
+      CardRemovedError,
+    );
+    expect(pcscErrorToSdk(pcscliteError('SCardTransmit', 'Transaction failed.', 0x80100016), op)).toBeInstanceOf(
+      CardRemovedError,
+    );
     expect(pcscErrorToSdk(new Error('Card was reset'), op)).toBeInstanceOf(CardResetError);
-    const noCard = pcscErrorToSdk(new Error('No smart card present'), { operation: 'connect', reader: 'Virtual PCD 00 01' });
+    const noCard = pcscErrorToSdk(new Error('No smart card present'), {
+      operation: 'connect',
+      reader: 'Virtual PCD 00 01',
+    });
     expect(noCard).toBeInstanceOf(NoCardError);
     expect((noCard as NoCardError).reader).toBe('Virtual PCD 00 01');
     const service = pcscErrorToSdk(new Error('PC/SC service not running'), { operation: 'establish a PC/SC context' });
     expect(service).toBeInstanceOf(PcscServiceError);
     expect(service.message).toMatch(/pcscd is not running/);
-    const serviceLite = pcscErrorToSdk(pcscliteError('SCardEstablishContext', 'Service not available.', 0x8010001d), { operation: 'connect' });
+    const serviceLite = pcscErrorToSdk(pcscliteError('SCardEstablishContext', 'Service not available.', 0x8010001d), {
+      operation: 'connect',
+    });
     expect(serviceLite).toBeInstanceOf(PcscServiceError);
     expect((serviceLite as PcscServiceError).pcscCode).toBe(0x8010001d);
   });
@@ -85,7 +103,9 @@ describe('the PC/SC error table', () => {
     expect(typed).toBeInstanceOf(PcscTransportError);
     expect((typed as PcscTransportError).pcscName).toBe('unknown');
     expect(typed.cause).toBe(original);
-    const coded = pcscErrorToSdk(pcscliteError('SCardTransmit', 'Something new.', 0x80100099), { operation: 'transmit' });
+    const coded = pcscErrorToSdk(pcscliteError('SCardTransmit', 'Something new.', 0x80100099), {
+      operation: 'transmit',
+    });
     expect((coded as PcscTransportError).pcscCode).toBe(0x80100099);
     expect(coded.message).toContain('0x80100099');
     expect(pcscErrorToSdk('not even an Error', { operation: 'transmit' })).toBeInstanceOf(TransportError);
@@ -96,7 +116,7 @@ describe('the PC/SC error table', () => {
     expect(pcscErrorToSdk(removed, { operation: 'transmit' })).toBe(removed);
   });
 
-  it('lists the smartcard binding\'s own texts verbatim (checked against the installed binding\'s source)', async () => {
+  it("lists the smartcard binding's own texts verbatim (checked against the installed binding's source)", async () => {
     const header = path.join(REPO_ROOT, 'node_modules', 'smartcard', 'src', 'pcsc_errors.h');
     if (!fs.existsSync(header)) {
       // Without the optional binding there is nothing to compare; the SDK must then say so.
@@ -105,7 +125,9 @@ describe('the PC/SC error table', () => {
     }
     const source = fs.readFileSync(header, 'utf8');
     const texts = new Map<string, string>();
-    for (const m of source.matchAll(/ucode == (SCARD_\w+)\) return "([^"]+)"/g)) texts.set(m[1] as string, m[2] as string);
-    for (const entry of PCSC_ERROR_TABLE) expect([entry.name, texts.get(entry.name)]).toEqual([entry.name, entry.smartcardMessage]);
+    for (const m of source.matchAll(/ucode == (SCARD_\w+)\) return "([^"]+)"/g))
+      texts.set(m[1] as string, m[2] as string);
+    for (const entry of PCSC_ERROR_TABLE)
+      expect([entry.name, texts.get(entry.name)]).toEqual([entry.name, entry.smartcardMessage]);
   });
 });

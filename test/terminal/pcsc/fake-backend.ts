@@ -63,7 +63,9 @@ function later<T>(work: () => T): Promise<T> {
 }
 
 function offered(card: AnyCard): PcscProtocol[] {
-  return parseAtr(card.atr).protocols.filter((p) => p === 0 || p === 1).map((p) => (p === 0 ? 'T=0' : 'T=1'));
+  return parseAtr(card.atr)
+    .protocols.filter((p) => p === 0 || p === 1)
+    .map((p) => (p === 0 ? 'T=0' : 'T=1'));
 }
 
 /** One connection (SCARDHANDLE) to the card in a reader. */
@@ -87,25 +89,27 @@ class FakeHandle implements PcscCardHandle {
   }
 
   transmit(command: Uint8Array, maxRecvLength: number): Promise<Uint8Array> {
-    return later(() => this.usableCard()).then((card) => {
-      if (this.reader.frozen) return new Promise<Uint8Array>((resolve) => this.reader.held.add(resolve));
-      return new Promise<Uint8Array>((resolve, reject) => {
-        const hold = (answer: Uint8Array): void => {
-          if (this.reader.held.delete(hold)) resolve(answer);
-        };
-        this.reader.held.add(hold);
-        Promise.resolve(card.transmit(command.slice())).then(
-          (answer) => setImmediate(() => hold(answer)),
-          (error: unknown) => {
-            this.reader.held.delete(hold);
-            reject(error);
-          },
-        );
+    return later(() => this.usableCard())
+      .then((card) => {
+        if (this.reader.frozen) return new Promise<Uint8Array>((resolve) => this.reader.held.add(resolve));
+        return new Promise<Uint8Array>((resolve, reject) => {
+          const hold = (answer: Uint8Array): void => {
+            if (this.reader.held.delete(hold)) resolve(answer);
+          };
+          this.reader.held.add(hold);
+          Promise.resolve(card.transmit(command.slice())).then(
+            (answer) => setImmediate(() => hold(answer)),
+            (error: unknown) => {
+              this.reader.held.delete(hold);
+              reject(error);
+            },
+          );
+        });
+      })
+      .then((answer) => {
+        if (answer.length > maxRecvLength) throw new Error('Insufficient buffer');
+        return answer;
       });
-    }).then((answer) => {
-      if (answer.length > maxRecvLength) throw new Error('Insufficient buffer');
-      return answer;
-    });
   }
 
   reconnect(initialization: PcscDisposition): Promise<void> {
@@ -227,8 +231,16 @@ export class FakePcsc implements PcscBackend {
     this.service = opts.service ?? true;
     for (const name of opts.readers ?? ['Fake Reader 00', 'Fake Reader 01']) {
       this.readers.set(name, {
-        name, card: undefined, insertion: 0, present: false, protocol: undefined, frozen: false,
-        held: new Set(), handles: new Set(), watchers: new Set(), noticeTimer: undefined,
+        name,
+        card: undefined,
+        insertion: 0,
+        present: false,
+        protocol: undefined,
+        frozen: false,
+        held: new Set(),
+        handles: new Set(),
+        watchers: new Set(),
+        noticeTimer: undefined,
       });
     }
   }
@@ -342,7 +354,13 @@ export class FakePcsc implements PcscBackend {
       card.powerOn();
       reader.protocol = undefined;
     }
-    const handle = new FakeHandle(this, reader, reader.insertion, request, this.negotiate(reader, card, request.protocols));
+    const handle = new FakeHandle(
+      this,
+      reader,
+      reader.insertion,
+      request,
+      this.negotiate(reader, card, request.protocols),
+    );
     reader.handles.add(handle);
     return handle;
   }
@@ -397,7 +415,9 @@ export function fakeReaderRig(pcsc: FakePcsc, reader = 'Fake Reader 00'): Reader
       const left = { handles: pcsc.openHandles(), contexts: pcsc.openContexts() };
       pcsc.ejectAll();
       if (left.handles !== 0 || left.contexts !== 0) {
-        throw new Error(`the closed transports left ${left.handles} card handle(s) and ${left.contexts} context(s) open`);
+        throw new Error(
+          `the closed transports left ${left.handles} card handle(s) and ${left.contexts} context(s) open`,
+        );
       }
     },
     tearDown: () => undefined,

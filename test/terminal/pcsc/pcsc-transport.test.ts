@@ -25,7 +25,11 @@ import { pcscTransportSuite } from './transport-suite.js';
  */
 
 const suitePcsc = new FakePcsc();
-pcscTransportSuite('PcscTransport (in-memory PC/SC)', (opts) => PcscTransport.connect({ ...opts, backend: suitePcsc }), fakeReaderRig(suitePcsc));
+pcscTransportSuite(
+  'PcscTransport (in-memory PC/SC)',
+  (opts) => PcscTransport.connect({ ...opts, backend: suitePcsc }),
+  fakeReaderRig(suitePcsc),
+);
 
 const SELECT_MF = fromHex('00A4000C023F00');
 
@@ -60,7 +64,9 @@ describe('PcscTransport lifecycle (in-memory PC/SC)', () => {
   it('waits up to waitForCardMs for a card, and says which reader stayed empty', async () => {
     const pcsc = new FakePcsc({ noticeMs: 20 });
     await expect(PcscTransport.connect({ backend: pcsc })).rejects.toThrow(/no card in any reader/);
-    const empty = await PcscTransport.connect({ backend: pcsc, reader: 'Fake Reader 01', waitForCardMs: 60 }).catch((e: unknown) => e);
+    const empty = await PcscTransport.connect({ backend: pcsc, reader: 'Fake Reader 01', waitForCardMs: 60 }).catch(
+      (e: unknown) => e,
+    );
     expect(empty).toBeInstanceOf(NoCardError);
     expect((empty as NoCardError).reader).toBe('Fake Reader 01');
     expect((empty as Error).message).toContain('within 60 ms');
@@ -77,16 +83,25 @@ describe('PcscTransport lifecycle (in-memory PC/SC)', () => {
     const unknown = await PcscTransport.connect({ backend: pcsc, reader: 'Nope' }).catch((e: unknown) => e);
     expect(unknown).toBeInstanceOf(ReaderNotFoundError);
     expect((unknown as ReaderNotFoundError).available).toEqual(['Fake Reader 00', 'Fake Reader 01']);
-    await expect(PcscTransport.connect({ backend: new FakePcsc({ readers: [] }) })).rejects.toThrow(/pcscd lists no reader/);
+    await expect(PcscTransport.connect({ backend: new FakePcsc({ readers: [] }) })).rejects.toThrow(
+      /pcscd lists no reader/,
+    );
     const down = new FakePcsc({ service: false });
     await expect(PcscTransport.connect({ backend: down })).rejects.toBeInstanceOf(PcscServiceError);
     await expect(PcscTransport.connect({ backend: {} as PcscBackend })).rejects.toBeInstanceOf(InvalidArgumentError);
   });
 
   it('close() resets the card by default (a verified PIN does not outlive the connection); closeDisposition leave keeps it', async () => {
-    for (const [disposition, verifiedAfter] of [[undefined, 0], ['leave', 1]] as const) {
+    for (const [disposition, verifiedAfter] of [
+      [undefined, 0],
+      ['leave', 1],
+    ] as const) {
       const { pcsc, sim } = await withCard();
-      const transport = await PcscTransport.connect({ backend: pcsc, reader: 'Fake Reader 00', ...(disposition === undefined ? {} : { closeDisposition: disposition }) });
+      const transport = await PcscTransport.connect({
+        backend: pcsc,
+        reader: 'Fake Reader 00',
+        ...(disposition === undefined ? {} : { closeDisposition: disposition }),
+      });
       const card = await SscCard.open(transport);
       await card.changePin('123456', '135790');
       await card.verifyPin('135790');
@@ -149,7 +164,11 @@ describe('PcscTransport lifecycle (in-memory PC/SC)', () => {
 
   it('a reset by another program whose acknowledgement finds the card gone marks the transport removed', async () => {
     const { pcsc } = await withCard();
-    const transport = await PcscTransport.connect({ backend: pcsc, reader: 'Fake Reader 00', closeDisposition: 'leave' });
+    const transport = await PcscTransport.connect({
+      backend: pcsc,
+      reader: 'Fake Reader 00',
+      closeDisposition: 'leave',
+    });
     const events: CardEvent[] = [];
     transport.onEvent((e) => events.push(e));
     pcsc.resetByAnotherProgram('Fake Reader 00');

@@ -41,7 +41,9 @@ describe.runIf(lab.run)('PC/SC readers and their events', () => {
   it('watchReaders reports the readers present at start, then insertion with the ATR and removal', async () => {
     const events: ReaderEvent[] = [];
     watches.push(await watchReaders((e) => events.push(e)));
-    await until('initial reader-attached events', () => VPCD_SLOTS.every((s) => events.some((e) => e.type === 'reader-attached' && e.reader === s.reader)));
+    await until('initial reader-attached events', () =>
+      VPCD_SLOTS.every((s) => events.some((e) => e.type === 'reader-attached' && e.reader === s.reader)),
+    );
     const mine = (): ReaderEvent[] => events.filter((e) => e.type !== 'error' && e.reader === slot.reader);
     expect(mine()).toEqual([{ type: 'reader-attached', reader: slot.reader, cardPresent: false }]);
 
@@ -68,7 +70,8 @@ describe.runIf(lab.run)('PC/SC readers and their events', () => {
     const changes: ReaderEvent[] = [];
     watches.push(await watchReaders((e) => all.push(e)));
     watches.push(await watchReaders((e) => changes.push(e), { initial: false }));
-    const mine = (list: ReaderEvent[]): ReaderEvent[] => list.filter((e) => e.type !== 'error' && e.reader === slot.reader);
+    const mine = (list: ReaderEvent[]): ReaderEvent[] =>
+      list.filter((e) => e.type !== 'error' && e.reader === slot.reader);
     await until('the initial card-inserted', () => mine(all).some((e) => e.type === 'card-inserted'));
     expect(mine(all)).toEqual([
       { type: 'reader-attached', reader: slot.reader, cardPresent: true, atr: sim.atr },
@@ -78,7 +81,9 @@ describe.runIf(lab.run)('PC/SC readers and their events', () => {
     await new Promise((resolve) => setTimeout(resolve, 400));
     expect(mine(changes)).toEqual([]);
     await removeCard(slot, bridge);
-    await until('card-removed on both watches', () => [all, changes].every((l) => mine(l).some((e) => e.type === 'card-removed')));
+    await until('card-removed on both watches', () =>
+      [all, changes].every((l) => mine(l).some((e) => e.type === 'card-removed')),
+    );
     expect(mine(changes)).toEqual([{ type: 'card-removed', reader: slot.reader }]);
   });
 });

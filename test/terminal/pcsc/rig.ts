@@ -7,7 +7,15 @@ import type { CardEndpoint } from '../../../src/apdu/index.js';
 import { connectToVpcd, type VpcdConnection } from '../../../src/bridge/index.js';
 import { saveCardImage, type SimulatedCard } from '../../../src/card-sim/index.js';
 import { loadSmartcard } from '../../../src/terminal/pcsc/binding.js';
-import { CARD_HOST, REPO_ROOT, acquireReaderSlot, pcscLab, runPyscard, type PcscLabCheck, type ReaderSlot } from '../../pcsc/lab.js';
+import {
+  CARD_HOST,
+  REPO_ROOT,
+  acquireReaderSlot,
+  pcscLab,
+  runPyscard,
+  type PcscLabCheck,
+  type ReaderSlot,
+} from '../../pcsc/lab.js';
 
 /*
  * What the PC/SC suites share: hold a vpcd slot for a suite, put a card into it (in this process
@@ -64,9 +72,12 @@ export async function waitReader(reader: string, present: boolean, timeoutMs = 5
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const r = context.listReaders().find((x) => x.name === reader);
-      const isPresent = r !== undefined && (r.state & binding.SCARD_STATE_PRESENT) !== 0 && (r.state & binding.SCARD_STATE_MUTE) === 0;
-      if (isPresent === present && (!present || (r?.atr?.length ?? 0) > 0)) return r?.atr == null ? undefined : new Uint8Array(r.atr);
-      if (Date.now() >= deadline) throw new Error(`reader '${reader}' did not become ${present ? 'present' : 'empty'} within ${timeoutMs} ms`);
+      const isPresent =
+        r !== undefined && (r.state & binding.SCARD_STATE_PRESENT) !== 0 && (r.state & binding.SCARD_STATE_MUTE) === 0;
+      if (isPresent === present && (!present || (r?.atr?.length ?? 0) > 0))
+        return r?.atr == null ? undefined : new Uint8Array(r.atr);
+      if (Date.now() >= deadline)
+        throw new Error(`reader '${reader}' did not become ${present ? 'present' : 'empty'} within ${timeoutMs} ms`);
       await new Promise((resolve) => setTimeout(resolve, 25));
     }
   } finally {
@@ -84,7 +95,7 @@ export async function waitReader(reader: string, present: boolean, timeoutMs = 5
 export function useReaderSlot(lab: PcscLabCheck, cleanup: () => void | Promise<void> = () => {}): ReaderSlot {
   let held: (ReaderSlot & { release(): void }) | undefined;
   const current = (): ReaderSlot => {
-    if (held === undefined) throw new Error('no vpcd reader slot is held outside the suite\'s tests');
+    if (held === undefined) throw new Error("no vpcd reader slot is held outside the suite's tests");
     return held;
   };
 
@@ -119,7 +130,13 @@ export function useReaderSlot(lab: PcscLabCheck, cleanup: () => void | Promise<v
 
 /** Inserts `card` into the slot through the bridge and waits until pcscd shows it present. */
 export async function insertCard(slot: ReaderSlot, card: CardEndpoint): Promise<VpcdConnection> {
-  const bridge = await connectToVpcd({ card, host: CARD_HOST, port: slot.port, connectTimeoutMs: 5000, reconnect: false });
+  const bridge = await connectToVpcd({
+    card,
+    host: CARD_HOST,
+    port: slot.port,
+    connectTimeoutMs: 5000,
+    reconnect: false,
+  });
   try {
     await bridge.waitAttached(3000);
     await waitReader(slot.reader, true);
@@ -195,12 +212,18 @@ export function spawnCli(args: string[]): CliChild {
             resolve();
           } else if (child.exitCode !== null || child.signalCode !== null) {
             done();
-            reject(new Error(`sscard ${args.join(' ')} exited (${child.exitCode ?? child.signalCode}) before printing ${pattern}:\n${out}\n${err}`));
+            reject(
+              new Error(
+                `sscard ${args.join(' ')} exited (${child.exitCode ?? child.signalCode}) before printing ${pattern}:\n${out}\n${err}`,
+              ),
+            );
           }
         };
         const timer = setTimeout(() => {
           done();
-          reject(new Error(`sscard ${args.join(' ')} did not print ${pattern} within ${timeoutMs} ms:\n${out}\n${err}`));
+          reject(
+            new Error(`sscard ${args.join(' ')} did not print ${pattern} within ${timeoutMs} ms:\n${out}\n${err}`),
+          );
         }, timeoutMs);
         const done = (): void => {
           clearTimeout(timer);
@@ -214,7 +237,11 @@ export function spawnCli(args: string[]): CliChild {
 }
 
 /** Ends a child (SIGKILL after `graceMs` if it ignores `signal`) and waits for it. */
-export async function stopChild(c: CliChild, signal: NodeJS.Signals = 'SIGTERM', graceMs = 5000): Promise<number | string> {
+export async function stopChild(
+  c: CliChild,
+  signal: NodeJS.Signals = 'SIGTERM',
+  graceMs = 5000,
+): Promise<number | string> {
   if (c.child.exitCode !== null || c.child.signalCode !== null) return c.exited;
   c.child.kill(signal);
   const timer = setTimeout(() => c.child.kill('SIGKILL'), graceMs);
@@ -231,7 +258,7 @@ export function vpcdReaderRig(): ReaderRig {
   let held: (ReaderSlot & { release(): void }) | undefined;
   const cleanups: Array<() => Promise<unknown>> = [];
   const current = (): ReaderSlot => {
-    if (held === undefined) throw new Error('no vpcd reader slot is held outside the suite\'s tests');
+    if (held === undefined) throw new Error("no vpcd reader slot is held outside the suite's tests");
     return held;
   };
   return {

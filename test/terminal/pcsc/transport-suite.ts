@@ -1,12 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { encodeCommand, fromHex, toHex } from '../../../src/apdu/index.js';
-import {
-  ALWAYS,
-  MasterFile,
-  SimulatedCard,
-  buildSscCard,
-  samplePerson,
-} from '../../../src/card-sim/index.js';
+import { ALWAYS, MasterFile, SimulatedCard, buildSscCard, samplePerson } from '../../../src/card-sim/index.js';
 import {
   CardChannel,
   CardRemovedError,
@@ -106,7 +100,11 @@ export function pcscTransportSuite(label: string, connect: ConnectTransport, rea
       trace: TraceEvent[];
     }
 
-    async function rig(person: string, transmission: 'T=0' | 'T=1', opts: { psam?: SoftwarePsam } = {}): Promise<OpenCard> {
+    async function rig(
+      person: string,
+      transmission: 'T=0' | 'T=1',
+      opts: { psam?: SoftwarePsam } = {},
+    ): Promise<OpenCard> {
       const sim = buildSscCard(samplePerson(person), { transmission });
       const inserted = await plug(sim);
       const transport = await open();
@@ -116,7 +114,13 @@ export function pcscTransportSuite(label: string, connect: ConnectTransport, rea
     }
 
     const sws = (trace: TraceEvent[], name: string): string[] =>
-      trace.filter((e) => e.command.name === name).map((e) => (e.response === undefined ? e.error?.code ?? '?' : toHex(Uint8Array.of(e.response.sw >> 8, e.response.sw & 0xff))));
+      trace
+        .filter((e) => e.command.name === name)
+        .map((e) =>
+          e.response === undefined
+            ? (e.error?.code ?? '?')
+            : toHex(Uint8Array.of(e.response.sw >> 8, e.response.sw & 0xff)),
+        );
 
     describe.each(['T=1', 'T=0'] as const)('a %s card', (transmission) => {
       it('opens and reads the card issuer data and the cardholder', async () => {
@@ -216,13 +220,21 @@ export function pcscTransportSuite(label: string, connect: ConnectTransport, rea
       const channel = new CardChannel(transport);
       const trace: TraceEvent[] = [];
       channel.subscribe((e) => trace.push(e));
-      const r = await channel.transmit({ cla: 0, ins: 0xb0, p1: 0x81, p2: 0, data: new Uint8Array(0), ne: 30000, extended: true });
+      const r = await channel.transmit({
+        cla: 0,
+        ins: 0xb0,
+        p1: 0x81,
+        p2: 0,
+        data: new Uint8Array(0),
+        ne: 30000,
+        extended: true,
+      });
       expect(r.sw).toBe(0x9000);
       expect(r.data).toEqual(data.subarray(0, 30000));
       expect(trace).toHaveLength(1);
     });
 
-    it('passes a T=0 card\'s 61xx up unchanged: GET RESPONSE is the channel\'s job', async () => {
+    it("passes a T=0 card's 61xx up unchanged: GET RESPONSE is the channel's job", async () => {
       await plug(buildSscCard(samplePerson('zhang-wei'), { transmission: 'T=0' }));
       const transport = await open();
       expect(transport.protocol).toBe('T=0');
@@ -311,7 +323,9 @@ export function pcscTransportSuite(label: string, connect: ConnectTransport, rea
         await expect(card.readHealth()).rejects.toBeInstanceOf(SecurityStatusError);
       }
       expect(events.filter((e) => e.type === 'reset')).toHaveLength(2);
-      expect(events.every((e) => e.type !== 'reset' || (e.atr !== undefined && toHex(e.atr) === toHex(sim.atr)))).toBe(true);
+      expect(events.every((e) => e.type !== 'reset' || (e.atr !== undefined && toHex(e.atr) === toHex(sim.atr)))).toBe(
+        true,
+      );
     });
 
     it('a reset by another program is CardResetError once; the next call works on the reset card', async () => {

@@ -41,11 +41,24 @@ class TestHost implements IssuerHost {
   failReport = false;
   private readonly scripts: IssuerScriptCommand[] = [];
 
-  constructor(private readonly identifier: string, private readonly algorithm: '3des' | 'sm4') {}
+  constructor(
+    private readonly identifier: string,
+    private readonly algorithm: '3des' | 'sm4',
+  ) {}
 
   async queue(q: Queued): Promise<void> {
-    const data = await office.encipherPinChange({ algorithm: this.algorithm, cardIdentifier: this.identifier, currentPin: q.current, newPin: q.next });
-    this.scripts.push({ id: String(this.scripts.length + 1), kind: 'pin_change', application: 'ssse', command: { cla: CLA.PROPRIETARY_SM, ins: INS.CHANGE_PIN, p1: 1, p2: 0, data } });
+    const data = await office.encipherPinChange({
+      algorithm: this.algorithm,
+      cardIdentifier: this.identifier,
+      currentPin: q.current,
+      newPin: q.next,
+    });
+    this.scripts.push({
+      id: String(this.scripts.length + 1),
+      kind: 'pin_change',
+      application: 'ssse',
+      command: { cla: CLA.PROPRIETARY_SM, ins: INS.CHANGE_PIN, p1: 1, p2: 0, data },
+    });
   }
 
   async scriptsFor(card: ScriptCard): Promise<IssuerScriptCommand[]> {
@@ -58,7 +71,14 @@ class TestHost implements IssuerHost {
   async macFor(script: IssuerScriptCommand, challenge: Uint8Array): Promise<Uint8Array> {
     if (this.failMac) throw new Error('secure module offline');
     const c = script.command;
-    return office.commandMac({ key: 'PIN_CHANGE', algorithm: this.algorithm, cardIdentifier: this.identifier, header: Uint8Array.of(c.cla, c.ins, c.p1, c.p2), data: c.data, challenge });
+    return office.commandMac({
+      key: 'PIN_CHANGE',
+      algorithm: this.algorithm,
+      cardIdentifier: this.identifier,
+      header: Uint8Array.of(c.cla, c.ins, c.p1, c.p2),
+      data: c.data,
+      challenge,
+    });
   }
 
   async report(script: IssuerScriptCommand, outcome: ScriptOutcome): Promise<void> {
@@ -67,7 +87,12 @@ class TestHost implements IssuerHost {
   }
 }
 
-function rig(who = 'zhang-wei'): { sim: SimulatedCard; host: TestHost; identifier: string; open: (host?: IssuerHost, trace?: TraceEvent[]) => Promise<SscCard> } {
+function rig(who = 'zhang-wei'): {
+  sim: SimulatedCard;
+  host: TestHost;
+  identifier: string;
+  open: (host?: IssuerHost, trace?: TraceEvent[]) => Promise<SscCard>;
+} {
   const doc = samplePerson(who);
   const sim = buildSscCard(doc);
   const algorithm = doc.specVersion === '2.00' ? '3des' : 'sm4';
@@ -89,7 +114,10 @@ group('applying issuer scripts when a card is opened online', () => {
       await r.host.queue({ current: '123456', next: '246810' });
       const card = await r.open(r.host);
       expect(r.host.asked).toEqual([{ cardNumber: samplePerson(who).card.number, cardIdentifier: r.identifier }]);
-      expect(card.issuerScripts).toEqual({ online: true, entries: [{ id: '1', kind: 'pin_change', outcome: { result: 'applied' }, reported: true }] });
+      expect(card.issuerScripts).toEqual({
+        online: true,
+        entries: [{ id: '1', kind: 'pin_change', outcome: { result: 'applied' }, reported: true }],
+      });
       expect(r.host.reports).toEqual([{ id: '1', outcome: { result: 'applied' } }]);
       await card.verifyPin('246810');
       await expect(card.verifyPin('123456')).rejects.toBeInstanceOf(PinIncorrectError);
@@ -100,7 +128,11 @@ group('applying issuer scripts when a card is opened online', () => {
     const r = rig();
     await r.host.queue({ current: '654321', next: '246810' });
     const card = await r.open(r.host);
-    expect(card.issuerScripts?.entries[0]?.outcome).toEqual({ result: 'failed', reason: 'pin_incorrect', triesLeft: 2 });
+    expect(card.issuerScripts?.entries[0]?.outcome).toEqual({
+      result: 'failed',
+      reason: 'pin_incorrect',
+      triesLeft: 2,
+    });
     expect(r.host.reports).toHaveLength(1);
     await card.verifyPin('123456');
   });
@@ -192,8 +224,15 @@ group('scriptOutcome', () => {
 
 group('the office secure module for PIN change scripts', () => {
   it('needs the PIN_CHANGE master key, and refuses a PIN the block cannot carry without naming it', async () => {
-    const input = { algorithm: '3des' as const, cardIdentifier: '1101059000310026', currentPin: '123456', newPin: '246810' };
-    await expect(SoftwarePsam.withTestKeys(['PIN_UNBLOCK']).encipherPinChange(input)).rejects.toBeInstanceOf(InvalidArgumentError);
+    const input = {
+      algorithm: '3des' as const,
+      cardIdentifier: '1101059000310026',
+      currentPin: '123456',
+      newPin: '246810',
+    };
+    await expect(SoftwarePsam.withTestKeys(['PIN_UNBLOCK']).encipherPinChange(input)).rejects.toBeInstanceOf(
+      InvalidArgumentError,
+    );
     const bad = office.encipherPinChange({ ...input, newPin: '24681x' });
     await expect(bad).rejects.toBeInstanceOf(InvalidArgumentError);
     await expect(bad).rejects.not.toThrow(/24681/);

@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { buildSscCard, samplePerson, SimulatedCard, type CardState } from '../../../src/card-sim/index.js';
-import { MemoryTransport, SoftwarePsam, SscCard, type SecureModule, type TraceEvent } from '../../../src/terminal/index.js';
+import {
+  MemoryTransport,
+  SoftwarePsam,
+  SscCard,
+  type SecureModule,
+  type TraceEvent,
+} from '../../../src/terminal/index.js';
 
 /*
  * readCardInfo on 3.00 cards reads EF0D (人员识别号, 初次申请地代码) after external authentication

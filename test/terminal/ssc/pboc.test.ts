@@ -1,7 +1,23 @@
 import { describe, expect, it } from 'vitest';
-import { bytesEqual, concatBytes, decodeCommand, encodeBerTlv, encodeResponse, fromHex, toHex, type DecodedCommandApdu } from '../../../src/apdu/index.js';
+import {
+  bytesEqual,
+  concatBytes,
+  decodeCommand,
+  encodeBerTlv,
+  encodeResponse,
+  fromHex,
+  toHex,
+  type DecodedCommandApdu,
+} from '../../../src/apdu/index.js';
 import { buildSscCard, samplePerson, type SimulatedCard } from '../../../src/card-sim/index.js';
-import { BANK_AID, CardDataError, FileNotFoundError, MemoryTransport, PSE_DF_NAME, SscCard } from '../../../src/terminal/index.js';
+import {
+  BANK_AID,
+  CardDataError,
+  FileNotFoundError,
+  MemoryTransport,
+  PSE_DF_NAME,
+  SscCard,
+} from '../../../src/terminal/index.js';
 
 /*
  * card.bank.readAccount(): the PAN read the PBOC way, over a simulated card (both protocols), and
@@ -15,11 +31,14 @@ async function open(person: string, opts: { transmission?: 'T=0' | 'T=1'; overri
   const sim: SimulatedCard = buildSscCard(samplePerson(person), { transmission: opts.transmission ?? 'T=1' });
   sim.powerOn();
   const sent: string[] = [];
-  const transport = new MemoryTransport((bytes) => {
-    sent.push(toHex(bytes));
-    const real = sim.transmit(bytes);
-    return opts.override?.(decodeCommand(bytes), real) ?? real;
-  }, { atr: sim.atr });
+  const transport = new MemoryTransport(
+    (bytes) => {
+      sent.push(toHex(bytes));
+      const real = sim.transmit(bytes);
+      return opts.override?.(decodeCommand(bytes), real) ?? real;
+    },
+    { atr: sim.atr },
+  );
   const card = await SscCard.open(transport, { refuseInitialPin: false });
   return { card, sent };
 }
@@ -44,10 +63,13 @@ describe('bank.readAccount', () => {
       const commands = sent.map((c) => c.slice(0, 8));
       expect(commands.filter((c) => c !== '00C00000')).toEqual([
         '00A40400', // PSE
-        '00B2010C', '00B2020C', // its directory, until 6A83
+        '00B2010C',
+        '00B2020C', // its directory, until 6A83
         '00A40400', // the AID
         '80A80000', // GET PROCESSING OPTIONS
-        '00B20114', '00B20214', '00B2011C', // SFI 2 records 1-2, SFI 3 record 1
+        '00B20114',
+        '00B20214',
+        '00B2011C', // SFI 2 records 1-2, SFI 3 record 1
       ]);
       // The SDK's other reads still find their way back.
       expect((await card.readCardInfo()).cardNumber).toBe(doc.card.number);
@@ -69,7 +91,10 @@ describe('bank.readAccount', () => {
 
   it('follows what other cards answer: no PSE, a PDOL filled with zeros, GPO format 1', async () => {
     // An FCI with a PDOL asking for 9F66 (4 bytes): the terminal answers it with zeros.
-    const pdolFci = encodeBerTlv(0x6f, concatBytes(encodeBerTlv(0x84, BANK_AID), encodeBerTlv(0xa5, encodeBerTlv(0x9f38, fromHex('9F6604')))));
+    const pdolFci = encodeBerTlv(
+      0x6f,
+      concatBytes(encodeBerTlv(0x84, BANK_AID), encodeBerTlv(0xa5, encodeBerTlv(0x9f38, fromHex('9F6604')))),
+    );
     let gpoData = '';
     const { card } = await open('zhang-wei', {
       override: (c) => {
@@ -88,12 +113,14 @@ describe('bank.readAccount', () => {
     expect(account.label).toBe('');
   });
 
-  it('records without a PAN, or a GPO without an AFL, are the card\'s fault (CardDataError)', async () => {
+  it("records without a PAN, or a GPO without an AFL, are the card's fault (CardDataError)", async () => {
     const noPan = await open('zhang-wei', {
-      override: (c) => (c.ins === 0xb2 && (c.p2 >> 3) === 2 ? ok(fromHex('7003 5F3401 01')) : undefined),
+      override: (c) => (c.ins === 0xb2 && c.p2 >> 3 === 2 ? ok(fromHex('7003 5F3401 01')) : undefined),
     });
     await expect(noPan.card.bank.readAccount()).rejects.toBeInstanceOf(CardDataError);
-    const noAfl = await open('zhang-wei', { override: (c) => (c.ins === 0xa8 ? ok(fromHex('7704 82027C00')) : undefined) });
+    const noAfl = await open('zhang-wei', {
+      override: (c) => (c.ins === 0xa8 ? ok(fromHex('7704 82027C00')) : undefined),
+    });
     await expect(noAfl.card.bank.readAccount()).rejects.toThrow(/no AFL/);
   });
 });

@@ -14,10 +14,13 @@ const READ_EF05_3 = '00B2032C00';
 async function started(): Promise<{ session: SscSession; channel: CardChannel; sent: string[] }> {
   const sim = buildSscCard(samplePerson('zhang-wei'), { transmission: 'T=1' });
   const sent: string[] = [];
-  const transport = new MemoryTransport((bytes) => {
-    sent.push(toHex(bytes));
-    return sim.transmit(bytes);
-  }, { atr: sim.atr });
+  const transport = new MemoryTransport(
+    (bytes) => {
+      sent.push(toHex(bytes));
+      return sim.transmit(bytes);
+    },
+    { atr: sim.atr },
+  );
   sim.powerOn();
   const channel = new CardChannel(transport);
   const { session } = await channel.exclusive((s) => SscSession.start(s, channel, undefined));

@@ -27,7 +27,10 @@ function requireRead(ctx: CardContext, ef: ElementaryFile): void {
 function requireWriteData(cmd: CardCommand, what: string): void {
   const min = cmd.cla === CLA_SM ? MAC_LENGTH + 1 : 1;
   if (cmd.data.length < min) {
-    throw new StatusWordError(SW.WRONG_LENGTH, cmd.cla === CLA_SM ? `${what} needs data || MAC4` : `${what} needs data`);
+    throw new StatusWordError(
+      SW.WRONG_LENGTH,
+      cmd.cla === CLA_SM ? `${what} needs data || MAC4` : `${what} needs data`,
+    );
   }
 }
 
@@ -50,12 +53,14 @@ function requireWriteData(cmd: CardCommand, what: string): void {
  */
 function writableData(ctx: CardContext, cmd: CardCommand, ef: ElementaryFile): Uint8Array {
   if (cmd.cla !== CLA_SM) {
-    if (!ctx.isSatisfied(ef, ef.write)) throw new StatusWordError(SW.SECURITY_STATUS_NOT_SATISFIED, 'write not allowed');
+    if (!ctx.isSatisfied(ef, ef.write))
+      throw new StatusWordError(SW.SECURITY_STATUS_NOT_SATISFIED, 'write not allowed');
     return cmd.data;
   }
   const key = macKeyForWrite(ctx, ef);
   const data = checkFileCommandMac(ctx, cmd, key);
-  if (!ctx.isSatisfied(ef, ef.write, key)) throw new StatusWordError(SW.SECURITY_STATUS_NOT_SATISFIED, 'write not allowed');
+  if (!ctx.isSatisfied(ef, ef.write, key))
+    throw new StatusWordError(SW.SECURITY_STATUS_NOT_SATISFIED, 'write not allowed');
   return data;
 }
 
@@ -95,7 +100,8 @@ function binaryTarget(ctx: CardContext, cmd: CardCommand): { ef: ElementaryFile;
  * end is 6B00.
  */
 export function readBinary(ctx: CardContext, cmd: CardCommand): HandlerResult {
-  if (cmd.data.length > 0 || cmd.ne === undefined) throw new StatusWordError(SW.WRONG_LENGTH, 'READ BINARY takes only Le');
+  if (cmd.data.length > 0 || cmd.ne === undefined)
+    throw new StatusWordError(SW.WRONG_LENGTH, 'READ BINARY takes only Le');
   const { ef: target, offset } = binaryTarget(ctx, cmd);
   const ef = target.asTransparentFile();
   requireRead(ctx, ef);
@@ -209,7 +215,13 @@ export function readRecord(ctx: CardContext, cmd: CardCommand): HandlerResult {
 }
 
 /** Writes `data` to the record UPDATE RECORD addresses; returns its number. */
-function writeAddressedRecord(ef: RecordFile, mode: number, p1: number, current: number | undefined, data: Uint8Array): number {
+function writeAddressedRecord(
+  ef: RecordFile,
+  mode: number,
+  p1: number,
+  current: number | undefined,
+  data: Uint8Array,
+): number {
   let n: number;
   switch (mode) {
     case 4:
@@ -221,7 +233,8 @@ function writeAddressedRecord(ef: RecordFile, mode: number, p1: number, current:
         break;
       }
       // By identifier: the record keeps its tag, so the new record must start with it.
-      if (data[0] !== p1) throw new StatusWordError(SW.WRONG_DATA, `the record written by identifier ${p1} must start with that tag`);
+      if (data[0] !== p1)
+        throw new StatusWordError(SW.WRONG_DATA, `the record written by identifier ${p1} must start with that tag`);
       n = ef.findRecordByTag(p1) ?? recordNotFound(`record with tag ${p1}`);
       break;
     case 1:
@@ -249,7 +262,8 @@ function writeAddressedRecord(ef: RecordFile, mode: number, p1: number, current:
 export function updateRecord(ctx: CardContext, cmd: CardCommand): HandlerResult {
   requireWriteData(cmd, 'UPDATE RECORD');
   const mode = cmd.p2 & 0x07;
-  if (mode > 4 || (mode !== 4 && mode !== 0 && cmd.p1 !== 0)) throw new StatusWordError(SW.INCORRECT_P1P2, 'unsupported record reference');
+  if (mode > 4 || (mode !== 4 && mode !== 0 && cmd.p1 !== 0))
+    throw new StatusWordError(SW.INCORRECT_P1P2, 'unsupported record reference');
   const ef = recordTarget(ctx, cmd.p2);
   const data = writableData(ctx, cmd, ef);
   const current = ctx.currentEf === ef ? ctx.currentRecord : undefined;
@@ -265,7 +279,8 @@ export function updateRecord(ctx: CardContext, cmd: CardCommand): HandlerResult 
  * record 1 and drops its oldest record when full.
  */
 export function appendRecord(ctx: CardContext, cmd: CardCommand): HandlerResult {
-  if (cmd.p1 !== 0 || (cmd.p2 & 0x07) !== 0) throw new StatusWordError(SW.INCORRECT_P1P2, 'APPEND RECORD takes P1=00, P2=SFI<<3');
+  if (cmd.p1 !== 0 || (cmd.p2 & 0x07) !== 0)
+    throw new StatusWordError(SW.INCORRECT_P1P2, 'APPEND RECORD takes P1=00, P2=SFI<<3');
   requireWriteData(cmd, 'APPEND RECORD');
   const ef = recordTarget(ctx, cmd.p2);
   const data = writableData(ctx, cmd, ef);

@@ -10,7 +10,8 @@ import type { CardCommand, CardContext, HandlerResult } from '../context.js';
  */
 export function getResponse(ctx: CardContext, cmd: CardCommand): HandlerResult {
   if (cmd.p1 !== 0 || cmd.p2 !== 0) throw new StatusWordError(SW.INCORRECT_P1P2, 'GET RESPONSE takes P1-P2 0000');
-  if (cmd.data.length > 0 || cmd.ne === undefined) throw new StatusWordError(SW.WRONG_LENGTH, 'GET RESPONSE takes only Le');
+  if (cmd.data.length > 0 || cmd.ne === undefined)
+    throw new StatusWordError(SW.WRONG_LENGTH, 'GET RESPONSE takes only Le');
   const pending = ctx.pendingResponse;
   if (pending === undefined) throw new StatusWordError(SW.CONDITIONS_NOT_SATISFIED, 'no response data pending');
   const available = pending.data.length;

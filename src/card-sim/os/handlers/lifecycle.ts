@@ -25,7 +25,8 @@ import { checkCommandMac, keyForUsage } from '../secure-messaging.js';
  */
 
 function requireMacOnly(cmd: CardCommand): void {
-  if (cmd.data.length !== 4) throw new StatusWordError(SW.WRONG_LENGTH, 'the data of a lifecycle command is the 4-byte MAC');
+  if (cmd.data.length !== 4)
+    throw new StatusWordError(SW.WRONG_LENGTH, 'the data of a lifecycle command is the 4-byte MAC');
 }
 
 function currentApplication(ctx: CardContext): DedicatedFile {
@@ -46,7 +47,8 @@ export function applicationBlock(ctx: CardContext, cmd: CardCommand): HandlerRes
   }
   requireMacOnly(cmd);
   const app = currentApplication(ctx);
-  if (app.blocked === 'permanent') throw new StatusWordError(SW.APP_PERMANENTLY_BLOCKED, 'application permanently blocked');
+  if (app.blocked === 'permanent')
+    throw new StatusWordError(SW.APP_PERMANENTLY_BLOCKED, 'application permanently blocked');
   checkMac(ctx, cmd);
   const kind: ApplicationBlock = cmd.p2 === 0x01 ? 'permanent' : 'temporary';
   app.blockApplication(kind);
@@ -56,10 +58,12 @@ export function applicationBlock(ctx: CardContext, cmd: CardCommand): HandlerRes
 
 /** APPLICATION UNBLOCK `84 18 00 00 04 MAC4`: lifts a temporary block (permanent: 9303; not blocked: 6985). */
 export function applicationUnblock(ctx: CardContext, cmd: CardCommand): HandlerResult {
-  if (cmd.p1 !== 0x00 || cmd.p2 !== 0x00) throw new StatusWordError(SW.INCORRECT_P1P2, 'APPLICATION UNBLOCK takes P1-P2 0000');
+  if (cmd.p1 !== 0x00 || cmd.p2 !== 0x00)
+    throw new StatusWordError(SW.INCORRECT_P1P2, 'APPLICATION UNBLOCK takes P1-P2 0000');
   requireMacOnly(cmd);
   const app = currentApplication(ctx);
-  if (app.blocked === 'permanent') throw new StatusWordError(SW.APP_PERMANENTLY_BLOCKED, 'application permanently blocked');
+  if (app.blocked === 'permanent')
+    throw new StatusWordError(SW.APP_PERMANENTLY_BLOCKED, 'application permanently blocked');
   if (app.blocked === undefined) throw new StatusWordError(SW.CONDITIONS_NOT_SATISFIED, 'application not blocked');
   checkMac(ctx, cmd);
   app.unblockApplication();

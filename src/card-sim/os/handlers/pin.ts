@@ -35,7 +35,8 @@ function pinStep<T>(fn: () => T): T {
 
 function findPin(ctx: CardContext, reference: number): { pin: CardPin; owner: DedicatedFile } {
   const found = ctx.resolvePinByReference(ctx.currentDf, reference);
-  if (found === undefined) throw new StatusWordError(SW.REFERENCED_DATA_NOT_FOUND, `no PIN with reference ${reference}`);
+  if (found === undefined)
+    throw new StatusWordError(SW.REFERENCED_DATA_NOT_FOUND, `no PIN with reference ${reference}`);
   return found;
 }
 
@@ -79,7 +80,10 @@ export function verify(ctx: CardContext, cmd: CardCommand): HandlerResult {
 function changeAnswer(result: ChangeResult): HandlerResult {
   if (result.ok || result.reason === 'incorrect' || result.reason === 'blocked') return verifyAnswer(result);
   if (result.reason === 'format') {
-    throw new StatusWordError(result.problem === 'length' && result.pin === 'old' ? SW.WRONG_LENGTH : SW.WRONG_DATA, 'PIN format');
+    throw new StatusWordError(
+      result.problem === 'length' && result.pin === 'old' ? SW.WRONG_LENGTH : SW.WRONG_DATA,
+      'PIN format',
+    );
   }
   // Project choice: a region that forbids returning to the initial PIN answers 6985.
   throw new StatusWordError(SW.CONDITIONS_NOT_SATISFIED, 'returning to the initial PIN is not allowed');
@@ -128,9 +132,7 @@ export function changeOrReloadPin(ctx: CardContext, cmd: CardCommand): HandlerRe
   }
   if (cmd.p1 !== 0x00) throw new StatusWordError(SW.INCORRECT_P1P2, 'P1 must be 00 (reload) or 01 (change)');
   const bank = isBankPin(pin);
-  const lengthOk = bank
-    ? cmd.data.length === PIN_BLOCK_FORMAT2_LENGTH + MAC_LENGTH
-    : cmd.data.length >= 1 + MAC_LENGTH;
+  const lengthOk = bank ? cmd.data.length === PIN_BLOCK_FORMAT2_LENGTH + MAC_LENGTH : cmd.data.length >= 1 + MAC_LENGTH;
   if (!lengthOk) throw new StatusWordError(SW.WRONG_LENGTH, 'RELOAD PIN needs PIN || MAC4');
   const key = keyForUsage(owner, 'reload');
   const pinBytes = bank ? checkCommandMac(ctx, cmd, key, 'required') : checkReloadMac(ctx, cmd, key, owner);
@@ -159,7 +161,10 @@ export function changeOrReloadPin(ctx: CardContext, cmd: CardCommand): HandlerRe
 function pinChangeScript(ctx: CardContext, cmd: CardCommand, pin: CardPin, owner: DedicatedFile): HandlerResult {
   const key = keyForUsage(owner, 'change');
   if (cmd.data.length !== pinChangeDataLength(key.cipher) + MAC_LENGTH) {
-    throw new StatusWordError(SW.WRONG_LENGTH, `the PIN change script data is ${pinChangeDataLength(key.cipher) + MAC_LENGTH} bytes`);
+    throw new StatusWordError(
+      SW.WRONG_LENGTH,
+      `the PIN change script data is ${pinChangeDataLength(key.cipher) + MAC_LENGTH} bytes`,
+    );
   }
   const cryptogram = checkCommandMac(ctx, cmd, key, 'required');
   const keyBytes = key.key;

@@ -9,7 +9,8 @@ import type { CardCommand, CardContext, HandlerResult } from '../context.js';
  * template (83) only, and nothing on the card changes.
  */
 export function getProcessingOptions(ctx: CardContext, cmd: CardCommand): HandlerResult {
-  if (cmd.p1 !== 0x00 || cmd.p2 !== 0x00) throw new StatusWordError(SW.INCORRECT_P1P2, 'GET PROCESSING OPTIONS takes P1-P2 0000');
+  if (cmd.p1 !== 0x00 || cmd.p2 !== 0x00)
+    throw new StatusWordError(SW.INCORRECT_P1P2, 'GET PROCESSING OPTIONS takes P1-P2 0000');
   let template;
   try {
     template = parseBerTlv(cmd.data);
@@ -20,6 +21,7 @@ export function getProcessingOptions(ctx: CardContext, cmd: CardCommand): Handle
     throw new StatusWordError(SW.WRONG_DATA, 'the command data must be the PDOL template 83');
   }
   const options = ctx.currentApplication?.processingOptions;
-  if (options === undefined) throw new StatusWordError(SW.CONDITIONS_NOT_SATISFIED, 'no processing options in this application');
+  if (options === undefined)
+    throw new StatusWordError(SW.CONDITIONS_NOT_SATISFIED, 'no processing options in this application');
   return { data: options };
 }

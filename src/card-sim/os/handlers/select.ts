@@ -34,7 +34,8 @@ function controlParameters(node: FileNode): Uint8Array[] {
   if (node.kind === 'df') {
     if (node.dfName !== undefined) parts.push(encodeBerTlv(0x84, node.dfName));
   } else {
-    const size = node.structure === 'transparent' ? (node.size ?? 0) : (node.recordLength ?? 0) * (node.maxRecords ?? 0);
+    const size =
+      node.structure === 'transparent' ? (node.size ?? 0) : (node.recordLength ?? 0) * (node.maxRecords ?? 0);
     parts.push(encodeBerTlv(0x80, u16(size)));
     if (node.sfi !== undefined) parts.push(encodeBerTlv(0x88, Uint8Array.of(node.sfi << 3)));
   }
@@ -109,7 +110,12 @@ function byDfName(ctx: CardContext, name: Uint8Array): DedicatedFile | undefined
   if (exact !== undefined) return exact;
   // Partial DF name: the first application whose name starts with the given bytes.
   for (const n of ctx.tree.walk()) {
-    if (n.kind === 'df' && n.dfName !== undefined && n.dfName.length > name.length && bytesEqual(n.dfName.subarray(0, name.length), name)) {
+    if (
+      n.kind === 'df' &&
+      n.dfName !== undefined &&
+      n.dfName.length > name.length &&
+      bytesEqual(n.dfName.subarray(0, name.length), name)
+    ) {
       return n;
     }
   }
@@ -200,7 +206,11 @@ export function selectFile(ctx: CardContext, cmd: CardCommand): HandlerResult {
 const fciOf = new WeakMap<FileNode, Uint8Array>();
 const fcpOf = new WeakMap<FileNode, Uint8Array>();
 
-function cached(cache: WeakMap<FileNode, Uint8Array>, node: FileNode, build: (node: FileNode) => Uint8Array): Uint8Array {
+function cached(
+  cache: WeakMap<FileNode, Uint8Array>,
+  node: FileNode,
+  build: (node: FileNode) => Uint8Array,
+): Uint8Array {
   let bytes = cache.get(node);
   if (bytes === undefined) {
     bytes = build(node);
