@@ -39,49 +39,42 @@ function navLink(frame: PageFrame, path: string, label: Label): Html {
 
 function nav(frame: PageFrame): Html {
   if (!frame.signedIn)
-    return html`<nav class="site">
-      ${navLink(frame, '/sign-in', { zh: '登录', en: 'Sign in' })}${navLink(frame, '/reset', { zh: '忘记密码', en: 'Forgot password' })}
-    </nav>`;
+    return html`<nav class="site">${navLink(frame, '/sign-in', { zh: '登录', en: 'Sign in' })}${navLink(frame, '/reset', { zh: '忘记密码', en: 'Forgot password' })}</nav>`;
   return html`<nav class="site">
     ${navLink(frame, '/status', { zh: '我的社保卡', en: 'My card' })}
     ${navLink(frame, '/password', { zh: '修改查询密码', en: 'Change password' })}
     ${frame.lossReporting ? navLink(frame, '/loss', { zh: '挂失', en: 'Report loss' }) : null}
-    <form method="post" action="/sign-out">
-      ${csrfField(frame)}<button type="submit">退出<span class="en">Sign out</span></button>
-    </form>
+    <form method="post" action="/sign-out">${csrfField(frame)}<button type="submit">退出<span class="en">Sign out</span></button></form>
   </nav>`;
 }
 
 function csrfField(frame: PageFrame): Html {
-  return html`<input type="hidden" name="_csrf" value="${frame.csrf}" />`;
+  return html`<input type="hidden" name="_csrf" value="${frame.csrf}">`;
 }
 
 export function notice(message: Message | undefined): Html | null {
   if (message === undefined) return null;
-  return html`<p class="notice ${message.kind}" role="${message.kind === 'bad' ? 'alert' : 'status'}">
-    ${message.zh}<span class="en">${message.en}</span>
-  </p>`;
+  return html`<p class="notice ${message.kind}" role="${message.kind === 'bad' ? 'alert' : 'status'}">${message.zh}<span class="en">${message.en}</span></p>`;
 }
 
 export function layout(frame: PageFrame, title: Label, body: Html): string {
   return `<!doctype html>${
     html`<html lang="zh-CN">
-      <head>
-        <meta charset="utf-8" />
-        <meta name="viewport" content="width=device-width, initial-scale=1" />
-        <title>${title.zh} · 社会保障卡服务 | ${title.en} · Social Security Card Services</title>
-        <link rel="stylesheet" href="${assetHref('portal.css')}" />
-        <link rel="icon" href="${assetHref('icon.svg')}" type="image/svg+xml" />
-      </head>
-      <body>
-        <header class="site">
-          <span class="title">社会保障卡网上服务<span class="en">Social Security Card Online Services</span></span
-          >${nav(frame)}
-        </header>
-        <main>${body}</main>
-        <footer class="site">服务热线 12333<span class="en">Hotline 12333</span></footer>
-      </body>
-    </html>`.text
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${title.zh} · 社会保障卡服务 | ${title.en} · Social Security Card Services</title>
+<link rel="stylesheet" href="${assetHref('portal.css')}">
+<link rel="icon" href="${assetHref('icon.svg')}" type="image/svg+xml">
+</head>
+<body>
+<header class="site"><span class="title">社会保障卡网上服务<span class="en">Social Security Card Online Services</span></span>${nav(frame)}</header>
+<main>
+${body}
+</main>
+<footer class="site">服务热线 12333<span class="en">Hotline 12333</span></footer>
+</body>
+</html>`.text
   }`;
 }
 
@@ -91,15 +84,8 @@ function field(
   type: 'text' | 'password',
   attrs: { autocomplete: string; value?: string; hint?: Label; maxlength?: number; inputmode?: string },
 ): Html {
-  return html`<label
-    ><span class="caption">${both(label)}</span>
-    <input
-      type="${type}"
-      name="${name}"
-      id="${name}"
-      autocomplete="${attrs.autocomplete}"
-      required${attrs.maxlength === undefined ? null : html` maxlength="${attrs.maxlength}"`}${attrs.inputmode === undefined ? null : html` inputmode="${attrs.inputmode}"`}${attrs.value === undefined ? null : html` value="${attrs.value}"`}
-    />
+  return html`<label><span class="caption">${both(label)}</span>
+    <input type="${type}" name="${name}" id="${name}" autocomplete="${attrs.autocomplete}" required${attrs.maxlength === undefined ? null : html` maxlength="${attrs.maxlength}"`}${attrs.inputmode === undefined ? null : html` inputmode="${attrs.inputmode}"`}${attrs.value === undefined ? null : html` value="${attrs.value}"`}>
     ${attrs.hint === undefined ? null : html`<span class="hint">${attrs.hint.zh}<span class="en">${attrs.hint.en}</span></span>`}
   </label>`;
 }
@@ -111,22 +97,20 @@ export function signInPage(frame: PageFrame, opts: { account?: string; message?:
     frame,
     { zh: '登录', en: 'Sign in' },
     html`<section class="card narrow">
-      <h1>${both({ zh: '登录', en: 'Sign in' })}</h1>
-      ${notice(opts.message)}
-      <form class="stack" method="post" action="/sign-in">
-        ${csrfField(frame)}
-        ${field('account', { zh: '社会保障卡号或身份证号', en: 'Card number or ID number' }, 'text', { autocomplete: 'username', value: opts.account, maxlength: 24 })}
-        ${field('password', { zh: '信息查询密码', en: 'Query password' }, 'password', {
-          autocomplete: 'current-password',
-          maxlength: 64,
-          hint: { zh: '初始密码为社会保障卡卡号后六位', en: 'Initially the last six characters of the card number' },
-        })}
-        ${submit({ zh: '登录', en: 'Sign in' })}
-      </form>
-      <p class="links">
-        <a href="/reset">忘记密码？<span class="en">Forgot your password?</span></a>
-      </p>
-    </section>`,
+  <h1>${both({ zh: '登录', en: 'Sign in' })}</h1>
+  ${notice(opts.message)}
+  <form class="stack" method="post" action="/sign-in">
+    ${csrfField(frame)}
+    ${field('account', { zh: '社会保障卡号或身份证号', en: 'Card number or ID number' }, 'text', { autocomplete: 'username', value: opts.account, maxlength: 24 })}
+    ${field('password', { zh: '信息查询密码', en: 'Query password' }, 'password', {
+      autocomplete: 'current-password',
+      maxlength: 64,
+      hint: { zh: '初始密码为社会保障卡卡号后六位', en: 'Initially the last six characters of the card number' },
+    })}
+    ${submit({ zh: '登录', en: 'Sign in' })}
+  </form>
+  <p class="links"><a href="/reset">忘记密码？<span class="en">Forgot your password?</span></a></p>
+</section>`,
   );
 }
 
@@ -146,12 +130,7 @@ function historyRow(e: HistoryEntry): Html {
     e.result === 'ok'
       ? html`<span class="result-ok">成功<span class="en">OK</span></span>`
       : html`<span class="result-refused">${both(reasonLabel(e.reason ?? ''))}</span>`;
-  return html`<tr>
-    <td>${chinaTime(e.at)}</td>
-    <td>${both(operationLabel(e.operation))}</td>
-    <td>${result}</td>
-    <td>${both(channelLabel(e.channel))}</td>
-  </tr>`;
+  return html`<tr><td>${chinaTime(e.at)}</td><td>${both(operationLabel(e.operation))}</td><td>${result}</td><td>${both(channelLabel(e.channel))}</td></tr>`;
 }
 
 export interface StatusView {
@@ -163,9 +142,7 @@ export interface StatusView {
 
 export function statusPage(frame: PageFrame, view: StatusView): string {
   const { card, password } = view;
-  const fact = (label: Label, value: Html | string) =>
-    html`<dt>${both(label)}</dt>
-      <dd>${value}</dd>`;
+  const fact = (label: Label, value: Html | string) => html`<dt>${both(label)}</dt><dd>${value}</dd>`;
   const initialWarning = password.initial
     ? notice({
         kind: 'warn',
@@ -177,48 +154,39 @@ export function statusPage(frame: PageFrame, view: StatusView): string {
     frame,
     { zh: '我的社保卡', en: 'My card' },
     html`${notice(view.message)}${initialWarning}
-      <section class="card">
-        <h1>${both({ zh: '卡片状态', en: 'Card status' })}</h1>
-        <dl class="facts">
-          ${fact({ zh: '持卡人', en: 'Holder' }, card.holderName)}
-          ${fact({ zh: '身份证号', en: 'ID number' }, maskIdNumber(card.idNumber))}
-          ${fact({ zh: '社会保障卡号', en: 'Card number' }, card.cardNumber)}
-          ${fact({ zh: '发卡日期', en: 'Issued' }, card.issueDate)}
-          ${fact({ zh: '有效期至', en: 'Valid until' }, card.expiryDate)}
-          ${fact({ zh: '社保应用', en: 'Social security' }, stateBadge(card.ssc))}
-          ${fact({ zh: '金融（银行）应用', en: 'Bank' }, stateBadge(card.bank))}
-          ${fact(
-            { zh: '社保应用密码', en: 'Application PIN' },
-            card.pinInitial
-              ? both({ zh: '初始密码（未修改）', en: 'Initial (never changed)' })
-              : both({ zh: '已修改', en: 'Changed by you' }),
-          )}
-          ${fact(
-            { zh: '信息查询密码', en: 'Query password' },
-            password.initial ? both({ zh: '初始密码', en: 'Initial' }) : both({ zh: '已修改', en: 'Changed' }),
-          )}
-        </dl>
-      </section>
-      <section class="card">
-        <h2>${both({ zh: '业务记录', en: 'History' })}</h2>
-        ${
-          view.history.length === 0
-            ? html`<p>暂无记录<span class="en">Nothing recorded yet</span></p>`
-            : html`<table class="history">
-                <thead>
-                  <tr>
-                    <th>${both({ zh: '时间', en: 'Time (UTC+8)' })}</th>
-                    <th>${both({ zh: '业务', en: 'Operation' })}</th>
-                    <th>${both({ zh: '结果', en: 'Result' })}</th>
-                    <th>${both({ zh: '渠道', en: 'Channel' })}</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  ${[...view.history].reverse().map(historyRow)}
-                </tbody>
-              </table>`
-        }
-      </section>`,
+<section class="card">
+  <h1>${both({ zh: '卡片状态', en: 'Card status' })}</h1>
+  <dl class="facts">
+    ${fact({ zh: '持卡人', en: 'Holder' }, card.holderName)}
+    ${fact({ zh: '身份证号', en: 'ID number' }, maskIdNumber(card.idNumber))}
+    ${fact({ zh: '社会保障卡号', en: 'Card number' }, card.cardNumber)}
+    ${fact({ zh: '发卡日期', en: 'Issued' }, card.issueDate)}
+    ${fact({ zh: '有效期至', en: 'Valid until' }, card.expiryDate)}
+    ${fact({ zh: '社保应用', en: 'Social security' }, stateBadge(card.ssc))}
+    ${fact({ zh: '金融（银行）应用', en: 'Bank' }, stateBadge(card.bank))}
+    ${fact(
+      { zh: '社保应用密码', en: 'Application PIN' },
+      card.pinInitial
+        ? both({ zh: '初始密码（未修改）', en: 'Initial (never changed)' })
+        : both({ zh: '已修改', en: 'Changed by you' }),
+    )}
+    ${fact(
+      { zh: '信息查询密码', en: 'Query password' },
+      password.initial ? both({ zh: '初始密码', en: 'Initial' }) : both({ zh: '已修改', en: 'Changed' }),
+    )}
+  </dl>
+</section>
+<section class="card">
+  <h2>${both({ zh: '业务记录', en: 'History' })}</h2>
+  ${
+    view.history.length === 0
+      ? html`<p>暂无记录<span class="en">Nothing recorded yet</span></p>`
+      : html`<table class="history">
+    <thead><tr><th>${both({ zh: '时间', en: 'Time (UTC+8)' })}</th><th>${both({ zh: '业务', en: 'Operation' })}</th><th>${both({ zh: '结果', en: 'Result' })}</th><th>${both({ zh: '渠道', en: 'Channel' })}</th></tr></thead>
+    <tbody>${[...view.history].reverse().map(historyRow)}</tbody>
+  </table>`
+  }
+</section>`,
   );
 }
 
@@ -232,50 +200,39 @@ export function changePasswordPage(frame: PageFrame, opts: { message?: Message }
     frame,
     { zh: '修改查询密码', en: 'Change password' },
     html`<section class="card narrow">
-      <h1>${both({ zh: '修改信息查询密码', en: 'Change the query password' })}</h1>
-      ${notice(opts.message)}
-      <form class="stack" method="post" action="/password">
-        ${csrfField(frame)}
-        ${field('current', { zh: '当前密码', en: 'Current password' }, 'password', { autocomplete: 'current-password', maxlength: 64 })}
-        ${field('next', { zh: '新密码', en: 'New password' }, 'password', { autocomplete: 'new-password', maxlength: 64, hint: NEW_PASSWORD_HINT })}
-        ${field('confirm', { zh: '再次输入新密码', en: 'New password again' }, 'password', { autocomplete: 'new-password', maxlength: 64 })}
-        ${submit({ zh: '确认修改', en: 'Change' })}
-      </form>
-    </section>`,
+  <h1>${both({ zh: '修改信息查询密码', en: 'Change the query password' })}</h1>
+  ${notice(opts.message)}
+  <form class="stack" method="post" action="/password">
+    ${csrfField(frame)}
+    ${field('current', { zh: '当前密码', en: 'Current password' }, 'password', { autocomplete: 'current-password', maxlength: 64 })}
+    ${field('next', { zh: '新密码', en: 'New password' }, 'password', { autocomplete: 'new-password', maxlength: 64, hint: NEW_PASSWORD_HINT })}
+    ${field('confirm', { zh: '再次输入新密码', en: 'New password again' }, 'password', { autocomplete: 'new-password', maxlength: 64 })}
+    ${submit({ zh: '确认修改', en: 'Change' })}
+  </form>
+</section>`,
   );
 }
 
 export function resetPage(frame: PageFrame, opts: { message?: Message; done?: boolean }): string {
   const body = opts.done
-    ? html`<p>
-          查询密码已重置为初始密码：社会保障卡卡号后六位。请登录后立即修改。<span class="en"
-            >The query password is back to its initial value, the last six characters of the card number. Sign in and
-            change it.</span
-          >
-        </p>
-        <p class="links">
-          <a href="/sign-in">前往登录<span class="en">Go to sign-in</span></a>
-        </p>`
-    : html`<p class="hint">
-          请输入持卡人的身份证号、姓名和个人编号后六位；个人编号即社会保障号码（与身份证号相同）。<span class="en"
-            >Enter the holder's ID number, name and the last six characters of the personal number (the social security
-            number, which is the ID number).</span
-          >
-        </p>
-        <form class="stack" method="post" action="/reset">
-          ${csrfField(frame)}
-          ${field('idNumber', { zh: '身份证号', en: 'ID number' }, 'text', { autocomplete: 'off', maxlength: 24 })}
-          ${field('name', { zh: '姓名', en: 'Name' }, 'text', { autocomplete: 'name', maxlength: 64 })}
-          ${field('tail', { zh: '个人编号后六位', en: 'Last six of the personal number' }, 'text', { autocomplete: 'off', maxlength: 6 })}
-          ${submit({ zh: '重置密码', en: 'Reset password' })}
-        </form>`;
+    ? html`<p>查询密码已重置为初始密码：社会保障卡卡号后六位。请登录后立即修改。<span class="en">The query password is back to its initial value, the last six characters of the card number. Sign in and change it.</span></p>
+  <p class="links"><a href="/sign-in">前往登录<span class="en">Go to sign-in</span></a></p>`
+    : html`<p class="hint">请输入持卡人的身份证号、姓名和个人编号后六位；个人编号即社会保障号码（与身份证号相同）。<span class="en">Enter the holder's ID number, name and the last six characters of the personal number (the social security number, which is the ID number).</span></p>
+  <form class="stack" method="post" action="/reset">
+    ${csrfField(frame)}
+    ${field('idNumber', { zh: '身份证号', en: 'ID number' }, 'text', { autocomplete: 'off', maxlength: 24 })}
+    ${field('name', { zh: '姓名', en: 'Name' }, 'text', { autocomplete: 'name', maxlength: 64 })}
+    ${field('tail', { zh: '个人编号后六位', en: 'Last six of the personal number' }, 'text', { autocomplete: 'off', maxlength: 6 })}
+    ${submit({ zh: '重置密码', en: 'Reset password' })}
+  </form>`;
   return layout(
     frame,
     { zh: '忘记密码', en: 'Forgot password' },
     html`<section class="card narrow">
-      <h1>${both({ zh: '重置信息查询密码', en: 'Reset the query password' })}</h1>
-      ${notice(opts.message)} ${body}
-    </section>`,
+  <h1>${both({ zh: '重置信息查询密码', en: 'Reset the query password' })}</h1>
+  ${notice(opts.message)}
+  ${body}
+</section>`,
   );
 }
 
@@ -283,39 +240,31 @@ export function lossPage(frame: PageFrame, opts: { card: CardStatus; message?: M
   const sideChoice = (side: 'ssc', label: Label, state: CardSideState | null) =>
     state === null
       ? null
-      : html`<label
-          ><input type="radio" name="side" value="${side}" required /> ${both(label)} ${stateBadge(state)}</label
-        >`;
+      : html`<label><input type="radio" name="side" value="${side}" required> ${both(label)} ${stateBadge(state)}</label>`;
   return layout(
     frame,
     { zh: '挂失', en: 'Report loss' },
     html`<section class="card narrow">
-      <h1>${both({ zh: '社会保障卡挂失', en: 'Report the card lost' })}</h1>
-      ${notice(opts.message)}
-      ${
-        opts.card.pinInitial
-          ? notice({
-              kind: 'warn',
-              zh: '社保应用密码仍为初始密码的卡不能自助挂失，请拨打 12333 或到服务窗口办理。',
-              en: 'A card still on its initial PIN cannot be reported lost here; call 12333 or visit a service window.',
-            })
-          : null
-      }
-      <p class="hint">
-        社保应用与银行应用分别挂失；银行应用请通过发卡银行的电话或网上渠道挂失。<span class="en"
-          >The social security and bank sides are reported separately; report the bank side through the issuing bank's
-          phone or online channels.</span
-        >
-      </p>
-      <form class="stack" method="post" action="/loss">
-        ${csrfField(frame)}
-        <fieldset>
-          <legend>${both({ zh: '挂失哪一项', en: 'Which side' })}</legend>
-          ${sideChoice('ssc', { zh: '社保应用', en: 'Social security side' }, opts.card.ssc)}
-        </fieldset>
-        ${submit({ zh: '确认挂失', en: 'Report lost' })}
-      </form>
-    </section>`,
+  <h1>${both({ zh: '社会保障卡挂失', en: 'Report the card lost' })}</h1>
+  ${notice(opts.message)}
+  ${
+    opts.card.pinInitial
+      ? notice({
+          kind: 'warn',
+          zh: '社保应用密码仍为初始密码的卡不能自助挂失，请拨打 12333 或到服务窗口办理。',
+          en: 'A card still on its initial PIN cannot be reported lost here; call 12333 or visit a service window.',
+        })
+      : null
+  }
+  <p class="hint">社保应用与银行应用分别挂失；银行应用请通过发卡银行的电话或网上渠道挂失。<span class="en">The social security and bank sides are reported separately; report the bank side through the issuing bank's phone or online channels.</span></p>
+  <form class="stack" method="post" action="/loss">
+    ${csrfField(frame)}
+    <fieldset><legend>${both({ zh: '挂失哪一项', en: 'Which side' })}</legend>
+      ${sideChoice('ssc', { zh: '社保应用', en: 'Social security side' }, opts.card.ssc)}
+    </fieldset>
+    ${submit({ zh: '确认挂失', en: 'Report lost' })}
+  </form>
+</section>`,
   );
 }
 
@@ -324,11 +273,9 @@ export function errorPage(frame: PageFrame, status: number, message: Message): s
     frame,
     { zh: '出错了', en: `Error ${status}` },
     html`<section class="card narrow">
-      <h1>${both({ zh: '无法完成请求', en: `The request could not be completed (${status})` })}</h1>
-      ${notice(message)}
-      <p class="links">
-        <a href="/">返回首页<span class="en">Back to the start</span></a>
-      </p>
-    </section>`,
+  <h1>${both({ zh: '无法完成请求', en: `The request could not be completed (${status})` })}</h1>
+  ${notice(message)}
+  <p class="links"><a href="/">返回首页<span class="en">Back to the start</span></a></p>
+</section>`,
   );
 }

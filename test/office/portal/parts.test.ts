@@ -12,11 +12,9 @@ describe('portal html', () => {
     expect(html`<p title="${name}">${name}</p>`.text).toBe(
       '<p title="&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&amp;&#39;">&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&amp;&#39;</p>',
     );
-    expect(
-      html`<ul>
-        ${['<a>', html`<li>ok</li>`, null, false, undefined]}
-      </ul>`.text,
-    ).toBe('<ul>&lt;a&gt;<li>ok</li></ul>');
+    expect(html`<ul>${['<a>', html`<li>ok</li>`, null, false, undefined]}</ul>`.text).toBe(
+      '<ul>&lt;a&gt;<li>ok</li></ul>',
+    );
     expect(escapeHtml('a"b')).toBe('a&quot;b');
   });
 
