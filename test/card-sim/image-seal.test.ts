@@ -28,7 +28,7 @@ import { reportFigures, soakCount } from '../soak.js';
  */
 
 const SELECT_SSSE = '00A404000F7378312E73682EC9E7BBE1B1A3D5CF';
-const TAMPER_RUNS = soakCount(300, 20_000);
+const TAMPER_RUNS = soakCount(300, 20_000, 'tamper');
 
 let dir: string;
 let path: string;
