@@ -19,7 +19,7 @@ import {
 } from '../../src/card-sim/index.js';
 import { sw } from '../support/card-exchange.js';
 import { openImageFile, testImageKey, writeUnsealedImage } from './image-fixtures.js';
-import { reportFigures, soakCount } from '../soak.js';
+import { reportFigures, soakCount, soakTimeout } from '../soak.js';
 
 /*
  * Sealed card images: what the file shows without the key, and what happens to every kind of edit
@@ -192,7 +192,7 @@ group('an image edited without the key is refused, naming the file and what is w
     expect(refused + harmless).toBe(TAMPER_RUNS);
     expect(refused).toBeGreaterThan(TAMPER_RUNS * 0.8);
     reportFigures('tamper-random', { edits: TAMPER_RUNS, refused, meaningUnchanged: harmless });
-  });
+  }, soakTimeout(30_000, 1_800_000));
 
   it('white space and the order of the fields are not part of the seal', () => {
     const json = JSON.parse(readFileSync(path, 'utf8'));
