@@ -7,6 +7,8 @@
  * figures each test measured (.tmp/figures) at the end; the exit status is vitest's.
  *
  *   npm run soak [-- <vitest options>]
+ *   SSCARD_SOAK_KILLS=200 npm run soak      one test at another count (FUZZ per protocol, GUESSES,
+ *                                           TAMPER, KILLS, ROUNDS), e.g. to fit the time there is
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';

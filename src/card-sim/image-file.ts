@@ -136,8 +136,11 @@ export function removeStaleTemps(path: string): void {
  * available) or by hand; a writer fills its file within microseconds, so once such a file is
  * UNKNOWN_HOLDER_STALE_MS old it is treated as a dead holder's and taken over, never waited on.
  * The private temporaries `<lock>.<pid>.<rand>.new` (and `<lock>.break.<pid>.<rand>.new`) of
- * writers killed between writing and linking them are removed by the next process that takes the
- * lock: those of a dead pid of this host at once, those it cannot attribute once they are old.
+ * writers killed between creating and linking them are removed by the next process that takes the
+ * lock: at once when their writer no longer runs on this host (the holder the file names, or, for
+ * a file killed before it was filled, the pid in its name), else once they are old. Removing the
+ * temporary of a writer that does run (another host's, whose pid means nothing here) costs it one
+ * more try: its link fails with ENOENT (createLockFile).
  */
 
 /**
@@ -234,13 +237,13 @@ function escapeRegExp(text: string): string {
 
 /**
  * Removes the private temporaries of lock and guard files (`<lock>.<pid>.<rand>.new`,
- * `<lock>.break.<pid>.<rand>.new`) that writers killed between writing and linking them left:
- * those whose holder (their content) is a dead process of this host, and those that say nothing
- * once they are UNKNOWN_HOLDER_STALE_MS old.
+ * `<lock>.break.<pid>.<rand>.new`) that writers killed between creating and linking them left:
+ * those whose holder (their content) is a dead process of this host; those that say nothing yet,
+ * when the pid in their name no longer runs here or once they are UNKNOWN_HOLDER_STALE_MS old.
  */
 function removeDeadLockTemps(lockPath: string): void {
   const dir = dirname(lockPath);
-  const pattern = new RegExp(`^${escapeRegExp(basename(lockPath))}(?:\\.break)?\\.\\d+\\.[0-9a-f]+\\.new$`);
+  const pattern = new RegExp(`^${escapeRegExp(basename(lockPath))}(?:\\.break)?\\.(\\d+)\\.[0-9a-f]+\\.new$`);
   let names: string[];
   try {
     names = readdirSync(dir);
@@ -248,12 +251,16 @@ function removeDeadLockTemps(lockPath: string): void {
     return;
   }
   for (const name of names) {
-    if (!pattern.test(name)) continue;
+    const match = pattern.exec(name);
+    if (match === null) continue;
     const path = join(dir, name);
     const text = readLockTextOrNull(path);
     if (text === undefined) continue;
     const holder = text === null ? undefined : parseHolder(text);
-    const dead = holder === undefined ? olderThan(path, UNKNOWN_HOLDER_STALE_MS) : isStale(holder);
+    // Nothing in it yet (killed between creating and filling it): its name still says whose it is.
+    const namedPid = Number(match[1]);
+    const writerGone = namedPid !== process.pid && !processAlive(namedPid);
+    const dead = holder === undefined ? writerGone || olderThan(path, UNKNOWN_HOLDER_STALE_MS) : isStale(holder);
     if (!dead) continue;
     try {
       unlinkSync(path);

@@ -33,7 +33,7 @@ import { reportFigures, soakCount, soakTimeout } from '../soak.js';
  * be selected (6A81 only on a card that a CARD BLOCK really blocked).
  */
 
-const APDUS_PER_MODE = soakCount(5_000, 500_000);
+const APDUS_PER_MODE = soakCount(5_000, 500_000, 'fuzz');
 
 /** SW1 values ISO 7816 allows in a response (60 is a procedure byte, not a status). */
 function validSw1(sw1: number): boolean {

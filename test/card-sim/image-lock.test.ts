@@ -289,7 +289,10 @@ group('card image lock', () => {
     writeFileSync(`${lockFile}.${dead}.2badf00d.new`, '');
     utimesSync(`${lockFile}.${dead}.2badf00d.new`, old, old);
     writeFileSync(join(dir, `.card.json.${dead}.3badf00d.tmp`), 'half a save');
-    // Not a dead writer's: a temporary of a live process, and an empty one younger than the limit.
+    // Killed between creating and filling it, a moment ago: empty, but its name says whose it was.
+    writeFileSync(`${lockFile}.${dead}.5badf00d.new`, '');
+    // Not a dead writer's: a temporary of a live process, and an empty one of a live pid (another
+    // host's writer, about to fill it) younger than the limit.
     writeFileSync(
       `${lockFile}.${process.pid}.4badf00d.new`,
       JSON.stringify({
@@ -297,10 +300,10 @@ group('card image lock', () => {
         processStarted: new Date(Date.now() - process.uptime() * 1000).toISOString(),
       }),
     );
-    writeFileSync(`${lockFile}.${dead}.5badf00d.new`, '');
+    writeFileSync(`${lockFile}.${process.ppid}.6badf00d.new`, '');
     closeCardImage(openCardImage(image, { lockTimeoutMs: 0 }));
     expect(readdirSync(dir).sort()).toEqual(
-      ['card.json', `card.json.lock.${dead}.5badf00d.new`, `card.json.lock.${process.pid}.4badf00d.new`].sort(),
+      ['card.json', `card.json.lock.${process.pid}.4badf00d.new`, `card.json.lock.${process.ppid}.6badf00d.new`].sort(),
     );
   });
 

@@ -19,7 +19,7 @@ import {
 } from '../../src/card-sim/index.js';
 import { sw } from '../support/card-exchange.js';
 import { openImageFile, testImageKey, writeUnsealedImage } from './image-fixtures.js';
-import { reportFigures, soakCount } from '../soak.js';
+import { reportFigures, soakCount, soakTimeout } from '../soak.js';
 
 /*
  * Sealed card images: what the file shows without the key, and what happens to every kind of edit
@@ -28,7 +28,7 @@ import { reportFigures, soakCount } from '../soak.js';
  */
 
 const SELECT_SSSE = '00A404000F7378312E73682EC9E7BBE1B1A3D5CF';
-const TAMPER_RUNS = soakCount(300, 20_000);
+const TAMPER_RUNS = soakCount(300, 20_000, 'tamper');
 
 let dir: string;
 let path: string;
@@ -179,45 +179,49 @@ group('an image edited without the key is refused, naming the file and what is w
     );
   });
 
-  it(`random single edits of the file text (${TAMPER_RUNS}): each refused, or one that changes nothing the image means`, () => {
-    const text = readFileSync(path, 'utf8');
-    const meaning = JSON.stringify(readCardImage(path));
-    let refused = 0;
-    let harmless = 0;
-    fc.assert(
-      fc.property(
-        fc.nat({ max: text.length - 1 }),
-        fc.integer({ min: 0x20, max: 0x7e }),
-        fc.constantFrom('replace', 'insert', 'delete'),
-        (at, code, how) => {
-          const c = String.fromCharCode(code);
-          const damaged =
-            how === 'replace'
-              ? `${text.slice(0, at)}${c}${text.slice(at + 1)}`
-              : how === 'insert'
-                ? `${text.slice(0, at)}${c}${text.slice(at)}`
-                : `${text.slice(0, at)}${text.slice(at + 1)}`;
-          writeFileSync(path, damaged);
-          let image: unknown;
-          try {
-            image = readCardImage(path);
-          } catch (err) {
-            expect(err).toBeInstanceOf(CardImageError);
-            refused += 1;
-            return;
-          }
-          // Accepted: then it means exactly what the sealed image meant (white space, a base64
-          // character's unused bits).
-          expect(JSON.stringify(image)).toBe(meaning);
-          harmless += 1;
-        },
-      ),
-      { numRuns: TAMPER_RUNS },
-    );
-    expect(refused + harmless).toBe(TAMPER_RUNS);
-    expect(refused).toBeGreaterThan(TAMPER_RUNS * 0.8);
-    reportFigures('tamper-random', { edits: TAMPER_RUNS, refused, meaningUnchanged: harmless });
-  });
+  it(
+    `random single edits of the file text (${TAMPER_RUNS}): each refused, or one that changes nothing the image means`,
+    () => {
+      const text = readFileSync(path, 'utf8');
+      const meaning = JSON.stringify(readCardImage(path));
+      let refused = 0;
+      let harmless = 0;
+      fc.assert(
+        fc.property(
+          fc.nat({ max: text.length - 1 }),
+          fc.integer({ min: 0x20, max: 0x7e }),
+          fc.constantFrom('replace', 'insert', 'delete'),
+          (at, code, how) => {
+            const c = String.fromCharCode(code);
+            const damaged =
+              how === 'replace'
+                ? `${text.slice(0, at)}${c}${text.slice(at + 1)}`
+                : how === 'insert'
+                  ? `${text.slice(0, at)}${c}${text.slice(at)}`
+                  : `${text.slice(0, at)}${text.slice(at + 1)}`;
+            writeFileSync(path, damaged);
+            let image: unknown;
+            try {
+              image = readCardImage(path);
+            } catch (err) {
+              expect(err).toBeInstanceOf(CardImageError);
+              refused += 1;
+              return;
+            }
+            // Accepted: then it means exactly what the sealed image meant (white space, a base64
+            // character's unused bits).
+            expect(JSON.stringify(image)).toBe(meaning);
+            harmless += 1;
+          },
+        ),
+        { numRuns: TAMPER_RUNS },
+      );
+      expect(refused + harmless).toBe(TAMPER_RUNS);
+      expect(refused).toBeGreaterThan(TAMPER_RUNS * 0.8);
+      reportFigures('tamper-random', { edits: TAMPER_RUNS, refused, meaningUnchanged: harmless });
+    },
+    soakTimeout(30_000, 1_800_000),
+  );
 
   it('white space and the order of the fields are not part of the seal', () => {
     const json = JSON.parse(readFileSync(path, 'utf8'));

@@ -361,7 +361,7 @@ group('damaged image files are reported by name, never replaced', () => {
  * the next opener takes the image at once (no wait on the dead holder) and leaves nothing of the
  * dead writer behind: no lock, no guard, no temporary.
  */
-const KILLS = soakCount(8, 1000);
+const KILLS = soakCount(8, 1000, 'kills');
 
 group('writers killed mid-save', () => {
   it(

@@ -339,7 +339,7 @@ describe('application PIN and security state (model-based, APDU level)', () => {
  * wrong guesses; every later one, the right PIN included, is 6983 without a comparison. A
  * comparison shows as 63Cx or 9000 (the try was spent first); 6983 means none happened.
  */
-const GUESSES = soakCount(500, 10_000);
+const GUESSES = soakCount(500, 10_000, 'guesses');
 
 describe('PIN guesses against comparisons', () => {
   it(

@@ -77,7 +77,7 @@ group('sscard apdu, several processes on one image', () => {
    */
   const PROCESSES = 4;
   const WRONG_PER_PROCESS = 3;
-  const ROUNDS = soakCount(1, 10);
+  const ROUNDS = soakCount(1, 10, 'rounds');
 
   it(
     `${PROCESSES} processes x ${WRONG_PER_PROCESS} wrong PINs, ${ROUNDS} round(s): every decrement lands`,
