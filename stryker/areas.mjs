@@ -33,6 +33,29 @@ export const AREAS = {
       'test/terminal/hostile-card.property.test.ts',
     ],
   },
+  'image-seal': {
+    mutate: ['src/card-sim/image-seal.ts', 'src/card-sim/image-key.ts', 'src/card-sim/image-format.ts'],
+    testFiles: [
+      'test/card-sim/image-seal.test.ts',
+      'test/card-sim/image-key.test.ts',
+      'test/card-sim/image.test.ts',
+      'test/card-sim/image-secrets.test.ts',
+    ],
+  },
+  'registry-rules': {
+    mutate: [
+      'src/office/states.ts',
+      'src/office/loss/checks.ts',
+      'src/office/loss/settings.ts',
+      'src/office/password/rules.ts',
+    ],
+    testFiles: [
+      'test/office/rules.test.ts',
+      'test/office/loss-rules.test.ts',
+      'test/office/loss.test.ts',
+      'test/office/password/query-password.test.ts',
+    ],
+  },
 };
 
 // Property tests carry their seed in their names (test.prop): one fixed seed keeps the names the
