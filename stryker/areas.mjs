@@ -27,6 +27,7 @@ export const AREAS = {
     mutate: ['src/terminal/channel.ts'],
     testFiles: [
       'test/terminal/channel.test.ts',
+      'test/terminal/channel-limits.test.ts',
       'test/terminal/abort.test.ts',
       'test/terminal/trace.test.ts',
       'test/terminal/concurrency.property.test.ts',
