@@ -39,6 +39,7 @@ export const AREAS = {
     testFiles: [
       'test/card-sim/image-seal.test.ts',
       'test/card-sim/image-key.test.ts',
+      'test/card-sim/image-key-edges.test.ts',
       'test/card-sim/image.test.ts',
       'test/card-sim/image-secrets.test.ts',
     ],
