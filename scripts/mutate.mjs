@@ -5,7 +5,7 @@
 // (and rewrites its incremental file). Everything from the first option on goes to Stryker as it
 // is, e.g. `npm run mutate -- apdu --incremental --mutate src/apdu/tlv.ts` for one file.
 // Reports: .tmp/mutation/AREA/index.html and mutation.json.
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { AREAS } from '../stryker/areas.mjs';
 
@@ -21,12 +21,19 @@ if (unknown !== undefined) {
   process.exit(2);
 }
 const stryker = fileURLToPath(new URL('../node_modules/@stryker-mutator/core/bin/stryker.js', import.meta.url));
+// Stopping this script stops the Stryker run it started (and so its workers), not only itself.
+let running;
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+  process.on(signal, () => {
+    running?.kill(signal);
+    process.exit(1);
+  });
+}
 let failed = false;
 for (const name of names.length > 0 ? names : Object.keys(AREAS)) {
   console.log(`\n== mutation testing: ${name} (FC_SEED=${process.env.FC_SEED})`);
-  const run = spawnSync(process.execPath, [stryker, 'run', `stryker/${name}.config.mjs`, ...options], {
-    stdio: 'inherit',
-  });
-  if (run.status !== 0) failed = true;
+  running = spawn(process.execPath, [stryker, 'run', `stryker/${name}.config.mjs`, ...options], { stdio: 'inherit' });
+  const status = await new Promise((resolve) => running.on('close', (code) => resolve(code)));
+  if (status !== 0) failed = true;
 }
 process.exit(failed ? 1 : 0);
