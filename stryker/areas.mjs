@@ -28,6 +28,7 @@ export const AREAS = {
     testFiles: [
       'test/terminal/channel.test.ts',
       'test/terminal/channel-limits.test.ts',
+      'test/terminal/channel-seams.test.ts',
       'test/terminal/abort.test.ts',
       'test/terminal/trace.test.ts',
       'test/terminal/concurrency.property.test.ts',

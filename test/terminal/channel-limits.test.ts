@@ -9,8 +9,8 @@ import {
   MemoryTransport,
   TransportError,
 } from '../../src/terminal/index.js';
-import type { CardEvent, Transport } from '../../src/terminal/index.js';
 import { expectThrowsClass } from '../support/throws.js';
+import { RecordingTransport } from './recording-transport.js';
 import { ScriptedCard, bytes, never, ok, reply, t0Card } from './scripted-card.js';
 
 // The channel's limits at their bounds (a limit reached is allowed, one past it is refused), its
@@ -21,49 +21,6 @@ const READ = commandApdu(0x00, 0xb2, 0x01, 0x0c, undefined, 256);
 
 function channelFor(card: ScriptedCard, opts: ConstructorParameters<typeof CardChannel>[1] = {}): CardChannel {
   return new CardChannel(new MemoryTransport(card), opts);
-}
-
-/** A transport with only the asynchronous `transmit`, recording what the channel asks of it. */
-class RecordingTransport implements Transport {
-  readonly name = 'recording';
-  readonly protocol = 'T=1' as const;
-  readonly timeouts: (number | undefined)[] = [];
-  closes = 0;
-  #listener: ((e: CardEvent) => void) | undefined;
-
-  constructor(
-    private readonly answer: () => Promise<Uint8Array>,
-    private readonly resetAnswer: () => unknown = () => Uint8Array.of(0x3b, 0x00),
-  ) {}
-
-  atr(): Uint8Array {
-    return Uint8Array.of(0x3b, 0x00);
-  }
-
-  transmit(_command: Uint8Array, opts?: { timeoutMs?: number }): Promise<Uint8Array> {
-    this.timeouts.push(opts?.timeoutMs);
-    return this.answer();
-  }
-
-  reset(): Promise<Uint8Array> {
-    return Promise.resolve(this.resetAnswer() as Uint8Array);
-  }
-
-  close(): Promise<void> {
-    this.closes++;
-    return Promise.resolve();
-  }
-
-  onEvent(listener: (e: CardEvent) => void): () => void {
-    this.#listener = listener;
-    return () => {
-      this.#listener = undefined;
-    };
-  }
-
-  emit(event: CardEvent): void {
-    this.#listener?.(event);
-  }
 }
 
 describe('CardChannel limits at their bounds', () => {
