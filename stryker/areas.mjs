@@ -12,6 +12,7 @@ export const AREAS = {
     mutate: ['src/card-sim/os/handlers/pin.ts', 'src/card-sim/fs/pins.ts'],
     testFiles: [
       'test/card-sim/pin.test.ts',
+      'test/card-sim/card-pin-refusals.test.ts',
       'test/card-sim/pin-model.test.ts',
       'test/card-sim/pin-pboc.test.ts',
       'test/card-sim/issuer-pin.test.ts',
