@@ -98,6 +98,35 @@ describe('CardChannel: who waits for whom', () => {
   });
 });
 
+describe('CardChannel: calls that outlive their block', () => {
+  it('a call started from inside a block after the block ended queues like any other', async () => {
+    const card = new ScriptedCard((cmd) => ok(Uint8Array.of(cmd?.p1 ?? 0)));
+    const channel = new CardChannel(new MemoryTransport(card));
+    let late: Promise<unknown> | undefined;
+    const fired = gate();
+    await channel.exclusive(async (s) => {
+      await s.transmit(commandApdu(0x00, 0xb2, 0x01, 0x04));
+      // A timer set inside the block runs in its async context, after the block has ended.
+      setTimeout(() => {
+        late = channel.transmit(commandApdu(0x00, 0xb2, 0x04, 0x04));
+        fired.open();
+      }, 20);
+    });
+    const held = gate();
+    const block = channel.exclusive(async (s) => {
+      await s.transmit(commandApdu(0x00, 0xb2, 0x02, 0x04));
+      await held.wait;
+      await s.transmit(commandApdu(0x00, 0xb2, 0x03, 0x04));
+    });
+    await fired.wait;
+    await later(5);
+    held.open();
+    await block;
+    await late;
+    expect(card.log.map((l) => l.split(' ')[2])).toEqual(['01', '02', '03', '04']);
+  });
+});
+
 describe('CardChannel: the signal of a nested block', () => {
   it("stops the nested block's later commands, and a command's own signal still counts", async () => {
     const transport = new RecordingTransport(() => Promise.resolve(ok()));
@@ -213,6 +242,20 @@ describe('CardChannel: refusals and what they say', () => {
     await expectRejectsClass(pending, ChannelClosedError, { message: 'card channel closed during the exchange' });
     await expectRejectsClass(channel.transmit(READ), ChannelClosedError);
     expect(transport.commands).toHaveLength(1);
+  });
+
+  it('a transport whose direct answer throws gives a TransportError keeping the cause', async () => {
+    const boom = new Error('driver bug');
+    const transport = new RecordingTransport(never);
+    const direct = Object.assign(transport, {
+      transmitDirect: (): Uint8Array => {
+        throw boom;
+      },
+    });
+    const err = await expectRejectsClass(new CardChannel(direct).transmit(READ), TransportError, {
+      message: 'transport failed',
+    });
+    expect(err.cause).toBe(boom);
   });
 
   it('a transport that rejects gives a TransportError keeping the cause, at once', async () => {
