@@ -3,7 +3,8 @@ import { Readable } from 'node:stream';
 import { beforeEach, expect, vi } from 'vitest';
 import { runCli } from '../../src/cli/main.js';
 import type { CliIo } from '../../src/cli/pin-input.js';
-import { tempDirPerTest, type TempDir } from '../support/temp-dir.js';
+import type { CardImageDir } from '../support/card-image.js';
+import { tempDirPerTest } from '../support/temp-dir.js';
 
 export interface CliRun {
   code: number;
@@ -42,11 +43,6 @@ async function cliWith(io: Partial<CliIo>, ...args: string[]): Promise<CliRun> {
     out.mockRestore();
     err.mockRestore();
   }
-}
-
-export interface CardImageDir extends TempDir {
-  /** `card.json` in the directory: a new card's image (`sscard card new`). */
-  readonly image: string;
 }
 
 /** A temporary directory for each test, holding a new card's image made by `sscard card new`. */
