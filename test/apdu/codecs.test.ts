@@ -16,16 +16,12 @@ import {
   fromHex,
   toHex,
 } from '../../src/apdu/index.js';
+import { gbkChar } from '../support/gbk-text.js';
 import { expectThrowsClass } from '../support/throws.js';
 
-/** Characters GBK can hold: printable ASCII and the CJK Unified Ideographs block U+4E00-U+9FA5. */
-const gbkChar = fc.oneof(
-  fc.integer({ min: 0x21, max: 0x7e }).map((c) => String.fromCharCode(c)),
-  fc.integer({ min: 0x4e00, max: 0x9fa5 }).map((c) => String.fromCharCode(c)),
-  fc.constantFrom('张', '三', '·', '（', '）', '，', '保', '障'),
-);
+const gbk = gbkChar('张', '三', '·', '（', '）', '，', '保', '障');
 /** GBK text that does not end in a pad-like space (an fields strip trailing 00/20/FF). */
-const gbkText = fc.array(fc.oneof(gbkChar, fc.constant(' ')), { maxLength: 15 }).map((cs) => cs.join('').trimEnd());
+const gbkText = fc.array(fc.oneof(gbk, fc.constant(' ')), { maxLength: 15 }).map((cs) => cs.join('').trimEnd());
 
 group('cn (BCD, F-padded)', () => {
   it('packs left aligned with F padding', () => {

@@ -96,22 +96,16 @@ group('setCardImageField: deliberate changes, sealed again', () => {
   it('key numbers in hex as the card numbers them, and file labels with dots in them', () => {
     const wang = join(tmp.path, 'wang.json');
     saveCardImage(wang, buildSscCard(samplePerson('wang-yan')));
-    const keyOf = (df: DfState, id: number) => df.keys.find((k) => k.id === id);
     const dfs = () => openImageFile(wang).state.mf.children.filter((c): c is DfState => c.type === 'df');
+    /** Key `id` of the DF labelled `label`, as the image holds it now. */
+    const keyOf = (label: string, id: number) =>
+      dfs()
+        .find((d) => d.label === label)!
+        .keys.find((k) => k.id === id);
     setCardImageField(wang, 'key.SSSE.0A.tries-left', '1');
-    expect(
-      keyOf(
-        dfs().find((d) => d.label === 'SSSE')!,
-        0x0a,
-      )?.triesLeft,
-    ).toBe(1);
+    expect(keyOf('SSSE', 0x0a)?.triesLeft).toBe(1);
     setCardImageField(wang, 'key.BANK.11.try-limit', '4');
-    expect(
-      keyOf(
-        dfs().find((d) => d.label === 'BANK')!,
-        0x11,
-      )?.tryLimit,
-    ).toBe(4);
+    expect(keyOf('BANK', 0x11)?.tryLimit).toBe(4);
     setCardImageField(wang, 'app.PKI/SS.CERT.ADF1.blocked', 'temporary');
     const pki = dfs().find((d) => d.label === 'PKI')!;
     expect((pki.children[0] as DfState).applicationBlocked).toBe('temporary');

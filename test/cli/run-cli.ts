@@ -4,7 +4,7 @@ import { beforeEach, expect, vi } from 'vitest';
 import { runCli } from '../../src/cli/main.js';
 import type { CliIo } from '../../src/cli/pin-input.js';
 import type { CardImageDir } from '../support/card-image.js';
-import { tempDirPerTest } from '../support/temp-dir.js';
+import { tempDirPerSuite, tempDirPerTest, type TempDir } from '../support/temp-dir.js';
 
 export interface CliRun {
   code: number;
@@ -60,4 +60,25 @@ export function newCardImagePerTest(prefix: string): CardImageDir {
     expect((await cli('card', 'new', files.image)).code).toBe(0);
   });
   return files;
+}
+
+export interface EmbeddedRegistryDir extends TempDir {
+  /** The embedded registry in the directory, as `--db` takes it: `file:<directory>/registry`. */
+  readonly db: string;
+}
+
+/**
+ * One temporary directory for the describe block that calls this (see tempDirPerSuite), with an
+ * embedded registry in it: opening one takes seconds, so a suite shares it across its tests.
+ */
+export function embeddedRegistryPerSuite(prefix: string): EmbeddedRegistryDir {
+  const tmp = tempDirPerSuite(prefix);
+  return {
+    get path(): string {
+      return tmp.path;
+    },
+    get db(): string {
+      return `file:${join(tmp.path, 'registry')}`;
+    },
+  };
 }
