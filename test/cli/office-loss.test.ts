@@ -176,16 +176,8 @@ describe('sscard office loss commands (embedded store)', { timeout: 240_000 }, (
   });
 
   it('replace is refused before a written report, then writes the new card; the old one is refused online for good', async () => {
-    const early = await at(
-      '2027-01-07T10:00:00+08:00',
-      'office',
-      'replace',
-      oldNumber,
-      '--card',
-      newImage,
-      '--id',
-      ZHANG.idNumber,
-    );
+    const replace = ['office', 'replace', oldNumber, '--card', newImage, '--id', ZHANG.idNumber];
+    const early = await at('2027-01-07T10:00:00+08:00', ...replace);
     expect(early.stderr).toMatch(
       /needs a written loss report of the social security side first \(it is active\) \[WRITTEN_REPORT_REQUIRED\]/,
     );
@@ -202,17 +194,7 @@ describe('sscard office loss commands (embedded store)', { timeout: 240_000 }, (
       proxyId,
     );
     expect(written.stdout).toBe(`reported card ${oldNumber}, social security side: lost_written (written)\n`);
-    const r = await at(
-      '2027-01-07T10:30:00+08:00',
-      'office',
-      'replace',
-      oldNumber,
-      '--card',
-      newImage,
-      '--id',
-      ZHANG.idNumber,
-      '--json',
-    );
+    const r = await at('2027-01-07T10:30:00+08:00', ...replace, '--json');
     expect(r.stderr).toBe('');
     const card = JSON.parse(r.stdout);
     newNumber = card.cardNumber;
@@ -251,16 +233,8 @@ describe('sscard office loss commands (embedded store)', { timeout: 240_000 }, (
   });
 
   it('activate-bank: day 61 refused, a written request re-opens the window; the bank PIN then works on the card', async () => {
-    const late = await at(
-      '2027-03-09T10:00:00+08:00',
-      'office',
-      'activate-bank',
-      newNumber,
-      '--card',
-      newImage,
-      '--id',
-      ZHANG.idNumber,
-    );
+    const activate = ['office', 'activate-bank', newNumber, '--card', newImage, '--id', ZHANG.idNumber];
+    const late = await at('2027-03-09T10:00:00+08:00', ...activate);
     expect(late.stderr).toBe(
       `sscard: card ${newNumber}: the bank application must be activated within 60 days of 2027-01-07; this is day 61. A written request at the bank branch re-opens the window [ACTIVATION_WINDOW_CLOSED]\n`,
     );
@@ -275,16 +249,7 @@ describe('sscard office loss commands (embedded store)', { timeout: 240_000 }, (
     expect(reopened.stdout).toBe(
       `re-opened the bank activation of card ${newNumber}: from 2027-03-09 until 2027-05-08\n`,
     );
-    const ok = await at(
-      '2027-03-09T10:10:00+08:00',
-      'office',
-      'activate-bank',
-      newNumber,
-      '--card',
-      newImage,
-      '--id',
-      ZHANG.idNumber,
-    );
+    const ok = await at('2027-03-09T10:10:00+08:00', ...activate);
     expect(ok).toMatchObject({ code: 0, stdout: `activated the bank application of card ${newNumber}\n` });
     expect(JSON.parse((await cli('card', 'show', newImage, '--json')).stdout).applications.bank).toBe('usable');
 

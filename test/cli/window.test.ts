@@ -257,53 +257,19 @@ describe.runIf(lab.run)('sscard window (server)', { timeout: 120_000 }, () => {
     expect(exists.stderr).toMatch(/already exists; use --force/);
     // In place on the holder's card (here its image): EF06 rewritten, the PINs as they were.
     const abdu = samplePerson('abdurahman').person.idNumber;
-    const noId = await cli(
-      'window',
-      'correct',
-      number,
-      '--set',
-      'person.birthplace=650105',
-      '--card',
-      out,
-      '--in-place',
-      '--db',
-      db,
-    );
+    /** `sscard window correct` of `set` written on the card of image `out`, with `more` options. */
+    const correctInPlace = (set: string, ...more: string[]) =>
+      cli('window', 'correct', number, '--set', set, '--card', out, '--in-place', ...more, '--db', db);
+    const noId = await correctInPlace('person.birthplace=650105');
     expect(noId).toMatchObject({ code: 1, stdout: '' });
     expect(noId.stderr).toMatch(/--id <ID number>: a correction on the card checks/);
     const stateBefore = cardState(out);
-    const notEf06 = await cli(
-      'window',
-      'correct',
-      number,
-      '--set',
-      'health.bloodType=A',
-      '--card',
-      out,
-      '--in-place',
-      '--id',
-      abdu,
-      '--db',
-      db,
-    );
+    const notEf06 = await correctInPlace('health.bloodType=A', '--id', abdu);
     expect(notEf06.stderr).toMatch(
       /a correction written on the card changes person\.name, .* only; re-make the card for the others \[INVALID_ARGUMENT\]/,
     );
     expect(cardState(out)).toBe(stateBefore);
-    const inPlace = await cli(
-      'window',
-      'correct',
-      number,
-      '--set',
-      'person.birthplace=650105',
-      '--card',
-      out,
-      '--in-place',
-      '--id',
-      abdu,
-      '--db',
-      db,
-    );
+    const inPlace = await correctInPlace('person.birthplace=650105', '--id', abdu);
     expect(inPlace).toMatchObject({ code: 0, stderr: '' });
     expect(inPlace.stdout).toBe(
       `corrected: card ${number}, personalization version 4 (corrected at the window: person.birthplace); written on the card (card image ${out}), its PINs unchanged\n`,

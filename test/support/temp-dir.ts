@@ -13,20 +13,7 @@ export interface TempDir {
  * removed after the test.
  */
 export function tempDirPerTest(prefix: string): TempDir {
-  let path: string | undefined;
-  beforeEach(() => {
-    path = mkdtempSync(join(tmpdir(), prefix));
-  });
-  afterEach(() => {
-    if (path !== undefined) rmSync(path, { recursive: true, force: true });
-    path = undefined;
-  });
-  return {
-    get path(): string {
-      if (path === undefined) throw new Error('the temporary directory exists only while a test runs');
-      return path;
-    },
-  };
+  return tempDirBetween(prefix, beforeEach, afterEach, 'a test');
 }
 
 /**
@@ -34,17 +21,26 @@ export function tempDirPerTest(prefix: string): TempDir {
  * its first test and removed after its last: for suites whose tests build on one another.
  */
 export function tempDirPerSuite(prefix: string): TempDir {
+  return tempDirBetween(prefix, beforeAll, afterAll, 'the suite');
+}
+
+function tempDirBetween(
+  prefix: string,
+  before: (fn: () => void) => void,
+  after: (fn: () => void) => void,
+  lifetime: string,
+): TempDir {
   let path: string | undefined;
-  beforeAll(() => {
+  before(() => {
     path = mkdtempSync(join(tmpdir(), prefix));
   });
-  afterAll(() => {
+  after(() => {
     if (path !== undefined) rmSync(path, { recursive: true, force: true });
     path = undefined;
   });
   return {
     get path(): string {
-      if (path === undefined) throw new Error('the temporary directory exists only while the suite runs');
+      if (path === undefined) throw new Error(`the temporary directory exists only while ${lifetime} runs`);
       return path;
     },
   };
