@@ -298,17 +298,9 @@ describe('sscard office loss commands (embedded store)', { timeout: 240_000 }, (
     expect((await at('2027-03-10T12:00:00+08:00', 'read', '--card', newImage, '--blacklist', file)).stderr).toMatch(
       /signed with key [0-9a-f]{16}, but this terminal trusts key [0-9a-f]{16} \[BLACKLIST_SIGNATURE\]/,
     );
-    const trusted = await at(
-      '2027-03-10T12:00:00+08:00',
-      'read',
-      '--card',
-      newImage,
-      '--blacklist',
-      file,
-      '--blacklist-key',
-      pub,
-      '--json',
-    );
+    /** The new card at a terminal that trusts the exported file's key. */
+    const trusting = ['--card', newImage, '--blacklist', file, '--blacklist-key', pub];
+    const trusted = await at('2027-03-10T12:00:00+08:00', 'read', ...trusting, '--json');
     expect(trusted.code).toBe(0);
     expect(JSON.parse(trusted.stdout).card.cardNumber).toBe(newNumber);
     // Only its bank side is listed: the social-security side still works at a pharmacy.
@@ -318,12 +310,7 @@ describe('sscard office loss commands (embedded store)', { timeout: 240_000 }, (
       '2027-03-10T12:00:00+08:00',
       'pin',
       'verify',
-      '--card',
-      newImage,
-      '--blacklist',
-      file,
-      '--blacklist-key',
-      pub,
+      ...trusting,
       '--pin-stdin',
     );
     expect(pharmacy).toMatchObject({ code: 0, stderr: '' });
