@@ -1,22 +1,21 @@
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { homedir, tmpdir } from 'node:os';
+import { chmodSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe as group, expect, it } from 'vitest';
+import { beforeEach, describe as group, expect, it } from 'vitest';
 import { ImageKey, ImageKeyError, imageKeyFile, resolveImageKey } from '../../src/card-sim/index.js';
+import { tempDirPerTest } from '../support/temp-dir.js';
 import { expectThrowsClass } from '../support/throws.js';
 
 // The image key where a stale or wrong key would go unnoticed: a key changed since it was last
 // read (environment or file) must be the one used, an empty variable is no key, and a key file
 // that cannot be read is an error naming why rather than "no key".
 
+const tmp = tempDirPerTest('sscard-key-edges-');
 let dir: string;
 let env: NodeJS.ProcessEnv;
 beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'sscard-key-edges-'));
+  dir = tmp.path;
   env = { XDG_CONFIG_HOME: join(dir, 'config') };
-});
-afterEach(() => {
-  rmSync(dir, { recursive: true, force: true });
 });
 
 const KEY_A = 'a1'.repeat(32);
