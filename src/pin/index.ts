@@ -22,6 +22,8 @@ export {
   encodePinBcd,
   decodePinBcd,
   decodePinBcdDigits,
+  decodePinBcdDigitsInto,
+  pinBcdDigitCount,
   encodeChangePinData,
   decodeChangePinData,
   encodePinBlockFormat2,
