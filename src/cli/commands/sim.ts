@@ -148,16 +148,20 @@ async function serve(opts: ServeOptions): Promise<void> {
       reconnect: { initialDelayMs: 200, maxDelayMs: 5000, factor: 2 },
       connectTimeoutMs: Math.round((opts.connectTimeout ?? 10) * 1000),
     });
-    connection.onEvent((e) => {
-      if (stopping || connection !== bridge) return;
-      const line = lifecycleLine(e, verbose, recovering);
-      if (e.type === 'disconnected' || e.type === 'connect-failed') recovering = true;
-      if (e.type === 'connected') recovering = false;
-      if (line !== undefined) process.stderr.write(`sscard sim: ${line}\n`);
-      if (e.type === 'attached')
-        printLine(`card inserted${reader === undefined ? '' : ` into '${reader}'`}: pcscd is talking to it`);
-      if (e.type === 'disconnected') printLine('card out of the reader: connection to pcscd lost; reconnecting');
-    });
+    connection.onEvent(
+      (e) => {
+        if (stopping || connection !== bridge) return;
+        const line = lifecycleLine(e, verbose, recovering);
+        if (e.type === 'disconnected' || e.type === 'connect-failed') recovering = true;
+        if (e.type === 'connected') recovering = false;
+        if (line !== undefined) process.stderr.write(`sscard sim: ${line}\n`);
+        if (e.type === 'attached')
+          printLine(`card inserted${reader === undefined ? '' : ` into '${reader}'`}: pcscd is talking to it`);
+        if (e.type === 'disconnected') printLine('card out of the reader: connection to pcscd lost; reconnecting');
+        // The APDUs are traced only with --verbose: otherwise the bridge makes no event per APDU.
+      },
+      { exchanges: verbose },
+    );
     return connection;
   };
   let bridge = connectBridge();
