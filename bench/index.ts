@@ -58,7 +58,7 @@ async function bundleWorker(): Promise<string> {
 }
 
 function runWorker(worker: string, job: InProcessJob): InProcessResult {
-  const r = spawnSync(process.execPath, ['--expose-gc', '--max-old-space-size=8192', worker, JSON.stringify(job)], {
+  const r = spawnSync(process.execPath, ['--expose-gc', '--max-old-space-size=12288', worker, JSON.stringify(job)], {
     encoding: 'utf8',
     maxBuffer: 16 * 1024 * 1024,
   });
