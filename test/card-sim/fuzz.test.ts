@@ -26,13 +26,20 @@ import { issuerChoice, sendIssuerCommand, type IssuerChoice } from './fuzz-issue
  *   CHALLENGE, EXTERNAL AUTHENTICATE, UPDATE / APPEND RECORD, RELOAD PIN, PIN UNBLOCK, lifecycle,
  *   the PBOC application's PSE, GET PROCESSING OPTIONS, records and GET DATA, the PKI application,
  *   the PIN change script) with bytes flipped, cut or added;
- * and, between commands, warm and cold resets, power-off, a save that fails (also under a VERIFY
+ * - issuer commands with a good MAC (fuzz-issuer.ts): PIN UNBLOCK (MAC only, the project's and the
+ *   PBOC PIN block, a block that does not decode), RELOAD PIN (challenge-bound, and the PBOC zero-IV
+ *   form on a card that enables it), the PIN change script (and data that does not decode), for
+ *   the SSSE and the bank PIN, with known and random PINs, one in ten with its MAC broken after all;
+ * and, between commands, wrong PINs until a PIN is blocked, warm and cold resets, power-off, a save that fails (also under a VERIFY
  * in the SSSE, so the failure path is reached in every run), and a restart from the saved state.
  * Checked: no exception ever leaves transmit; every answer is at least 2 bytes with a valid SW1; no
  * handler bug reaches the logger (6F00); after every sequence the card's state is a valid card
  * state (it survives importState and comes back identical), counters stay within their limits,
  * the card in memory is the one it last saved (a failed save rolled it back), and the MF can still
- * be selected (6A81 only on a card that a CARD BLOCK really blocked).
+ * be selected (6A81 only on a card that a CARD BLOCK really blocked). After every exchange, on what
+ * the card saved: a PIN's counter rises, or its reference data changes, only on a 9000 to VERIFY,
+ * CHANGE PIN / CHANGE REFERENCE DATA, PIN UNBLOCK or RELOAD PIN, and a blocked PIN comes back only
+ * through PIN UNBLOCK or RELOAD PIN with a good MAC (never through a random or mutated command).
  */
 
 const APDUS_PER_MODE = soakCount(5_000, 500_000, 'fuzz');
@@ -153,15 +160,21 @@ const mutatedApdu = fc
 type Step =
   | { kind: 'apdu'; bytes: Uint8Array }
   | { kind: 'issuer'; choice: IssuerChoice }
+  | { kind: 'block'; bank: boolean }
   | { kind: 'warm' | 'cold' | 'power-off' | 'power-on' | 'fail-next-save' | 'restart' | 'torn-verify' };
 
 const SELECT_SSSE = fromHex('00A4040C0F7378312E73682EC9E7BBE1B1A3D5CF');
+const SELECT_BANK = fromHex('00A4040C08A000000333010101');
+const WRONG_PIN = fromHex('0020000003999999');
+const WRONG_BANK_PIN = fromHex('002000800826999999FFFFFFFF');
 
 const step: fc.Arbitrary<Step> = fc.oneof(
   { weight: 8, arbitrary: fc.uint8Array({ maxLength: 280 }).map((bytes): Step => ({ kind: 'apdu', bytes })) },
   { weight: 10, arbitrary: nearApdu.map((bytes): Step => ({ kind: 'apdu', bytes })) },
   { weight: 12, arbitrary: mutatedApdu.map((bytes): Step => ({ kind: 'apdu', bytes })) },
   { weight: 3, arbitrary: issuerChoice.map((choice): Step => ({ kind: 'issuer', choice })) },
+  // Wrong PINs until the PIN is blocked: the issuer commands then have a blocked PIN to restore.
+  { weight: 1, arbitrary: fc.boolean().map((bank): Step => ({ kind: 'block', bank })) },
   {
     weight: 1,
     arbitrary: fc.constantFrom<Step>({ kind: 'warm' }, { kind: 'cold' }, { kind: 'power-off' }, { kind: 'power-on' }),
@@ -205,7 +218,7 @@ function pinsOf(state: CardState): Map<string, { triesLeft: number; reference: s
  * goes up, or its reference data changes, only on a 9000 to VERIFY, CHANGE PIN or CHANGE
  * REFERENCE DATA, PIN UNBLOCK or RELOAD PIN; and a blocked PIN comes back only through PIN UNBLOCK
  * or RELOAD PIN with a MAC made with the card's key (`authorised`): no random or mutated command
- * ever forges one.
+ * ever forges one. Returns how many blocked PINs came back.
  */
 function checkPinChange(
   before: CardState,
@@ -213,8 +226,9 @@ function checkPinChange(
   command: Uint8Array,
   answer: Uint8Array,
   authorised: boolean,
-): void {
-  if (before === after) return;
+): number {
+  let restored = 0;
+  if (before === after) return restored;
   const was = pinsOf(before);
   const swIs9000 = answer[answer.length - 2] === 0x90 && answer[answer.length - 1] === 0x00;
   const [cla, ins, p1] = [command[0], command[1], command[2]];
@@ -230,8 +244,10 @@ function checkPinChange(
     if (old.triesLeft === 0 && now.triesLeft > 0) {
       const issuerCommand = (cla === 0x84 && ins === 0x24) || (cla === 0x80 && ins === 0x5e && p1 === 0x00);
       expect(authorised && issuerCommand, `blocked PIN ${where} unblocked by ${hex(command)}`).toBe(true);
+      restored += 1;
     }
   }
+  return restored;
 }
 
 interface Rig {
@@ -285,6 +301,7 @@ describe('fuzzing transmit', () => {
         // Issuer commands with a good MAC: how many, and how many the card carried out (9000).
         let issuerSent = 0;
         let issuerDone = 0;
+        let blockedPinsRestored = 0;
         // What each batch generated, hashed: the batches must all differ.
         let batchDigest: Hash | undefined;
         const batches: string[] = [];
@@ -319,7 +336,7 @@ describe('fuzzing transmit', () => {
               expect(out.length).toBeGreaterThanOrEqual(2);
               expect(validSw1(out[out.length - 2] as number)).toBe(true);
               if (out[out.length - 2] === 0x65 && out[out.length - 1] === 0x81) answered6581 += 1;
-              checkPinChange(before, rig.saved, bytes, out, authorised);
+              blockedPinsRestored += checkPinChange(before, rig.saved, bytes, out, authorised);
               return out;
             };
             for (const s of steps) {
@@ -339,6 +356,10 @@ describe('fuzzing transmit', () => {
                   },
                   warmReset: () => rig.card.reset('warm'),
                 });
+              } else if (s.kind === 'block') {
+                if (!rig.card.powered) rig.card.powerOn();
+                exchange(s.bank ? SELECT_BANK : SELECT_SSSE, false);
+                for (let i = 0; i < 4; i++) exchange(s.bank ? WRONG_BANK_PIN : WRONG_PIN, false);
               } else if (s.kind === 'warm' || s.kind === 'cold') rig.card.reset(s.kind);
               else if (s.kind === 'power-off') rig.card.powerOff();
               else if (s.kind === 'power-on') rig.card.powerOn();
@@ -385,11 +406,14 @@ describe('fuzzing transmit', () => {
         expect(answered6581).toBeGreaterThan(0);
         // ... and past the MAC of the issuer's PIN commands.
         expect(issuerDone).toBeGreaterThan(0);
+        // ... and blocked PINs restored by them (the rule on blocked PINs was put to the test).
+        expect(blockedPinsRestored).toBeGreaterThan(0);
         reportFigures(`fuzz-${transmission}`, {
           apdus: sent,
           failedSaves: answered6581,
           issuerCommands: issuerSent,
           issuerCommandsDone: issuerDone,
+          blockedPinsRestored,
           batches: batches.length,
         });
       },
