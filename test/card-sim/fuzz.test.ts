@@ -30,8 +30,9 @@ import { issuerChoice, sendIssuerCommand, type IssuerChoice } from './fuzz-issue
  *   PBOC PIN block, a block that does not decode), RELOAD PIN (challenge-bound, and the PBOC zero-IV
  *   form on a card that enables it), the PIN change script (and data that does not decode), for
  *   the SSSE and the bank PIN, with known and random PINs, one in ten with its MAC broken after all;
- * and, between commands, wrong PINs until a PIN is blocked, warm and cold resets, power-off, a save that fails (also under a VERIFY
- * in the SSSE, so the failure path is reached in every run), and a restart from the saved state.
+ * and, between commands, wrong PINs until a PIN is blocked, warm and cold resets, power-off, a
+ * save that fails (also under a VERIFY in the SSSE, so the failure path is reached in every run),
+ * and a restart from the saved state.
  * Checked: no exception ever leaves transmit; every answer is at least 2 bytes with a valid SW1; no
  * handler bug reaches the logger (6F00); after every sequence the card's state is a valid card
  * state (it survives importState and comes back identical), counters stay within their limits,
