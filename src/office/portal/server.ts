@@ -1,7 +1,7 @@
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
+import { closeServer, listen, serverUrl } from '../../http/index.js';
 import type { OperationContext } from '../context.js';
 import type { Registry } from '../registry.js';
 import { assetHref, portalAssets } from './assets.js';
@@ -269,25 +269,7 @@ export async function startPortal(options: StartPortalOptions): Promise<RunningP
   server.headersTimeout = 10_000;
   server.requestTimeout = 20_000;
   server.keepAliveTimeout = 5_000;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? DEFAULT_PORTAL_PORT, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const port = (server.address() as AddressInfo).port;
+  const port = await listen(server, options.port ?? DEFAULT_PORTAL_PORT, host);
   portal.allowHosts(defaultAllowedHosts(host, port));
-  const shown = host === '0.0.0.0' || host === '::' ? 'localhost' : host.includes(':') ? `[${host}]` : host;
-  return {
-    portal,
-    server,
-    port,
-    url: `http://${shown}:${port}/`,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.close((err) => (err === undefined ? resolve() : reject(err)));
-        server.closeAllConnections();
-      }),
-  };
+  return { portal, server, port, url: serverUrl(host, port), close: () => closeServer(server) };
 }
