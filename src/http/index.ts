@@ -2,4 +2,4 @@
 export { loadStaticAssets } from './assets.js';
 export type { StaticAsset } from './assets.js';
 export { closeServer, hostHeaders, listen, serverUrl } from './server.js';
-export { mediaType, otherSite, readBody, writeResponse } from './request.js';
+export { allowedHost, mediaType, otherSite, readBody, writeResponse } from './request.js';

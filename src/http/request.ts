@@ -50,3 +50,9 @@ export async function readBody(req: IncomingMessage, maxBytes: number): Promise<
 export function mediaType(req: IncomingMessage): string {
   return (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
 }
+
+/** The request's Host header, lower case, when it is one of `allowed`; undefined otherwise (DNS rebinding). */
+export function allowedHost(req: IncomingMessage, allowed: ReadonlySet<string>): string | undefined {
+  const host = (req.headers.host ?? '').toLowerCase();
+  return allowed.has(host) ? host : undefined;
+}

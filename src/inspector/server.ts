@@ -2,7 +2,7 @@ import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { SscardError } from '../apdu/index.js';
 import type { SimulatedCard } from '../card-sim/index.js';
-import { closeServer, listen, serverUrl } from '../http/index.js';
+import { allowedHost, closeServer, listen, serverUrl } from '../http/index.js';
 import { ACTION_NAMES, runAction } from './actions.js';
 import type { InspectedReader, Snapshot } from './actions.js';
 import { inspectorAsset, inspectorAssets } from './assets.js';
@@ -129,8 +129,8 @@ export class Inspector {
   };
 
   async #dispatch(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const host = (req.headers.host ?? '').toLowerCase();
-    if (!this.#allowed.has(host)) {
+    const host = allowedHost(req, this.#allowed);
+    if (host === undefined) {
       send(res, 421, 'text/plain; charset=utf-8', 'unknown host\n');
       return;
     }

@@ -1,7 +1,7 @@
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { hostname } from 'node:os';
-import { closeServer, listen, serverUrl } from '../../http/index.js';
+import { allowedHost, closeServer, listen, serverUrl } from '../../http/index.js';
 import type { OperationContext } from '../context.js';
 import type { Registry } from '../registry.js';
 import { assetHref, portalAssets } from './assets.js';
@@ -129,8 +129,8 @@ export class Portal {
   };
 
   async #dispatch(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const host = (req.headers.host ?? '').toLowerCase();
-    if (!this.#allowed.has(host)) {
+    const host = allowedHost(req, this.#allowed);
+    if (host === undefined) {
       send(res, 421, 'text/plain; charset=utf-8', 'unknown host\n');
       return;
     }

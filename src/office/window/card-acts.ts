@@ -12,6 +12,7 @@ import type { MakeCard, WindowIssueInput } from './card-making.js';
 import { checkChipHolder, onChip } from './chip.js';
 import { guard, identify, presentedId } from './counter.js';
 import type { WindowCard, WindowDesk } from './counter.js';
+import type { ServiceWindow } from './service-window.js';
 import { CardChangedNotRecordedError, CardIdentityMismatchError, OtherCardPresentedError } from './errors.js';
 
 /*
@@ -20,15 +21,7 @@ import { CardChangedNotRecordedError, CardIdentityMismatchError, OtherCardPresen
  */
 
 /** What a correction takes at the window (see ServiceWindow.correctCard). */
-export interface WindowCorrection {
-  changes?: Readonly<Record<string, string>>;
-  document?: unknown;
-  reason: string;
-  makeCard?: MakeCard;
-  validate?: (document: Record<string, unknown>) => void;
-  card?: WindowCard;
-  idNumber?: string;
-}
+export type WindowCorrection = Parameters<ServiceWindow['correctCard']>[1];
 
 /** Issues a card; a card made whose registration failed is reported as CARD_CHANGED_NOT_RECORDED. */
 export async function issueCard(desk: WindowDesk, input: WindowIssueInput): Promise<IssuedCard> {
