@@ -130,10 +130,7 @@ export class Inspector {
 
   async #dispatch(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const host = allowedHost(req, this.#allowed);
-    if (host === undefined) {
-      send(res, 421, 'text/plain; charset=utf-8', 'unknown host\n');
-      return;
-    }
+    if (host === undefined) return send(res, 421, 'text/plain; charset=utf-8', 'unknown host\n');
     const refusal = crossOriginRefusal(req, `http://${host}`);
     if (refusal !== undefined) {
       this.#log(`sscard inspector: refused ${req.method ?? '?'} ${(req.url ?? '').slice(0, 100)}: ${refusal}`);

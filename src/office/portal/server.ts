@@ -130,10 +130,7 @@ export class Portal {
 
   async #dispatch(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const host = allowedHost(req, this.#allowed);
-    if (host === undefined) {
-      send(res, 421, 'text/plain; charset=utf-8', 'unknown host\n');
-      return;
-    }
+    if (host === undefined) return send(res, 421, 'text/plain; charset=utf-8', 'unknown host\n');
     const url = new URL(req.url ?? '/', `http://${host}`);
     const method = req.method ?? 'GET';
     if (url.pathname.startsWith('/assets/') && (method === 'GET' || method === 'HEAD')) {
