@@ -2,9 +2,26 @@ import type { HotlineOutcome } from '../operations/hotline-call.js';
 import type { Prompt } from './prompts.js';
 
 /*
- * What the voice menu and its driver exchange: the effects the menu hands out (ask the office),
- * the office's answers, and each step's prompts. The menu itself is menu.ts.
+ * What the voice menu and its driver exchange: the keys pressed, the menu's options, the effects
+ * the menu hands out (ask the office), the office's answers, and each step's prompts. The menu
+ * itself is menu.ts.
  */
+
+/** A key of the phone's keypad ('X' only from a computer keyboard, as an ID number's check character). */
+export type Key = '0' | '1' | '2' | '3' | '4' | '5' | '6' | '7' | '8' | '9' | '*' | '#' | 'X';
+
+const KEY_SET: ReadonlySet<string> = new Set('0123456789*#X');
+
+export function isKey(k: string): k is Key {
+  return KEY_SET.has(k);
+}
+
+/** How the menu speaks, and what it offers. */
+export interface MenuOptions {
+  lang?: 'zh' | 'en';
+  /** Whether the office offers the self-service loss report (card services key 3). */
+  lossReport?: boolean;
+}
 
 /** What the office tells a caller about earlier PIN changes, once the caller is identified. */
 export type PinChangeNotice =

@@ -1,15 +1,18 @@
 import { DEFAULT_PIN_POLICY } from '../../pin/index.js';
 import { isValidCitizenId } from '../../records/index.js';
 import type { HotlineCallRecord, HotlineOutcome } from '../operations/hotline-call.js';
-import { noticePrompt, promptOf } from './menu-effects.js';
-import type { EffectAnswer, IdentifyResult, MenuEffect, MenuStep } from './menu-effects.js';
+import { isKey, noticePrompt, promptOf } from './menu-effects.js';
+import type { EffectAnswer, IdentifyResult, Key, MenuEffect, MenuOptions, MenuStep } from './menu-effects.js';
 import type { Prompt, PromptId } from './prompts.js';
 
+export { isKey } from './menu-effects.js';
 export type {
   EffectAnswer,
   IdentifyResult,
+  Key,
   LossResult,
   MenuEffect,
+  MenuOptions,
   MenuStep,
   PinChangeNotice,
   QueueResult,
@@ -35,22 +38,8 @@ export type {
  * Wrong entries: MAX_TRIES per prompt, then the call ends (too_many_errors).
  */
 
-export type Key = '0' | '1' | '2' | '3' | '4' | '5' | '6' | '7' | '8' | '9' | '*' | '#' | 'X';
-
-const KEY_SET: ReadonlySet<string> = new Set('0123456789*#X');
-
-export function isKey(k: string): k is Key {
-  return KEY_SET.has(k);
-}
-
 /** Wrong entries allowed per prompt; the next wrong one ends the call. */
 export const MAX_TRIES = 3;
-
-export interface MenuOptions {
-  lang?: 'zh' | 'en';
-  /** Whether the office offers the self-service loss report (card services key 3). */
-  lossReport?: boolean;
-}
 
 type Field = 'card_number' | 'current_pin' | 'id_number' | 'new_pin' | 'new_pin_again';
 type Flow = 'pin_change' | 'loss';
