@@ -1,36 +1,25 @@
 import { spawn } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { homedir, tmpdir } from 'node:os';
+import { chmodSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe as group, expect, it } from 'vitest';
+import { beforeEach, describe as group, expect, it } from 'vitest';
 import { ImageKey, ImageKeyError, imageKeyFile, resolveImageKey } from '../../src/card-sim/index.js';
+import { tempDirPerTest } from '../support/temp-dir.js';
+import { expectThrowsClass } from '../support/throws.js';
 
-let dir: string;
+const tmp = tempDirPerTest('sscard-key-');
 let env: NodeJS.ProcessEnv;
 beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'sscard-key-'));
-  env = { XDG_CONFIG_HOME: join(dir, 'config') };
-});
-afterEach(() => {
-  rmSync(dir, { recursive: true, force: true });
+  env = { XDG_CONFIG_HOME: join(tmp.path, 'config') };
 });
 
-function keyError(fn: () => unknown): ImageKeyError {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (err) {
-    caught = err;
-  }
-  expect(caught).toBeInstanceOf(ImageKeyError);
-  return caught as ImageKeyError;
-}
+const keyError = (fn: () => unknown): ImageKeyError => expectThrowsClass(fn, ImageKeyError);
 
 const HEX_KEY = 'a1'.repeat(32);
 
 group('the per-user key file', () => {
   it('lives in $XDG_CONFIG_HOME/sscard, else ~/.config/sscard (a relative XDG_CONFIG_HOME does not count)', () => {
-    expect(imageKeyFile(env)).toBe(join(dir, 'config', 'sscard', 'image.key'));
+    expect(imageKeyFile(env)).toBe(join(tmp.path, 'config', 'sscard', 'image.key'));
     expect(imageKeyFile({})).toBe(join(homedir(), '.config', 'sscard', 'image.key'));
     expect(imageKeyFile({ XDG_CONFIG_HOME: 'relative/dir' })).toBe(join(homedir(), '.config', 'sscard', 'image.key'));
   });
@@ -41,14 +30,14 @@ group('the per-user key file', () => {
     const file = imageKeyFile(env);
     expect(key?.source).toBe(file);
     expect(statSync(file).mode & 0o777).toBe(0o600);
-    expect(statSync(join(dir, 'config', 'sscard')).mode & 0o777).toBe(0o700);
+    expect(statSync(join(tmp.path, 'config', 'sscard')).mode & 0o777).toBe(0o700);
     expect(readFileSync(file, 'utf8')).toMatch(/^[0-9a-f]{64}\n$/);
     expect(resolveImageKey({ env })?.id).toBe(key?.id);
     expect(resolveImageKey({ env, create: true })?.id).toBe(key?.id);
     // No temporary left beside it.
-    expect(readdirSync(join(dir, 'config', 'sscard'))).toEqual(['image.key']);
+    expect(readdirSync(join(tmp.path, 'config', 'sscard'))).toEqual(['image.key']);
     // Another user's directory gets another key.
-    const other = resolveImageKey({ env: { XDG_CONFIG_HOME: join(dir, 'other') }, create: true });
+    const other = resolveImageKey({ env: { XDG_CONFIG_HOME: join(tmp.path, 'other') }, create: true });
     expect(other?.id).not.toBe(key?.id);
   });
 
@@ -58,7 +47,7 @@ group('the per-user key file', () => {
       Array.from({ length: 4 }, () => {
         const proc = spawn(process.execPath, ['--import', 'tsx', child], {
           stdio: ['ignore', 'pipe', 'pipe'],
-          env: { ...process.env, XDG_CONFIG_HOME: join(dir, 'config'), SSCARD_IMAGE_KEY: '' },
+          env: { ...process.env, XDG_CONFIG_HOME: join(tmp.path, 'config'), SSCARD_IMAGE_KEY: '' },
         });
         let out = '';
         proc.stdout.on('data', (d: Buffer) => (out += d.toString()));
@@ -90,11 +79,13 @@ group('the per-user key file', () => {
 
   it('a key file that cannot be made is IMAGE_KEY_UNAVAILABLE, naming it', () => {
     // A file where the configuration directory should be: no one can create the key below it.
-    writeFileSync(join(dir, 'not-a-dir'), '');
-    const err = keyError(() => resolveImageKey({ env: { XDG_CONFIG_HOME: join(dir, 'not-a-dir') }, create: true }));
+    writeFileSync(join(tmp.path, 'not-a-dir'), '');
+    const err = keyError(() =>
+      resolveImageKey({ env: { XDG_CONFIG_HOME: join(tmp.path, 'not-a-dir') }, create: true }),
+    );
     expect(err.code).toBe('IMAGE_KEY_UNAVAILABLE');
     expect(err.message).toBe(
-      `image key file ${join(dir, 'not-a-dir', 'sscard', 'image.key')} cannot be used (ENOTDIR)`,
+      `image key file ${join(tmp.path, 'not-a-dir', 'sscard', 'image.key')} cannot be used (ENOTDIR)`,
     );
   });
 });

@@ -1,7 +1,6 @@
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   CardImageError,
   MAX_IMAGE_LOG_BYTES,
@@ -16,6 +15,7 @@ import {
 } from '../../src/card-sim/index.js';
 import { sw } from '../support/card-exchange.js';
 import { expectThrowsClass } from '../support/throws.js';
+import { tempDirPerTest } from '../support/temp-dir.js';
 
 // A card opened from its image writes a PIN try as one sealed append to `<image>.log` (the
 // write-ahead log), not as a rewrite of the image; readers apply the log; closing folds it in.
@@ -24,20 +24,14 @@ const SELECT_SSSE = '00A404000F7378312E73682EC9E7BBE1B1A3D5CF';
 const WRONG = '0020000003999999';
 const RIGHT = '0020000003123456';
 
-let dir: string;
-beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'sscard-image-log-'));
-});
-afterEach(() => {
-  rmSync(dir, { recursive: true, force: true });
-});
+const tmp = tempDirPerTest('sscard-image-log-');
 
 function appTries(state: CardState): number {
   return (state.mf.children[0] as { pins: { record: { triesLeft: number } }[] }).pins[0]?.record.triesLeft ?? -1;
 }
 
 function openedCard(): { path: string; card: SimulatedCard } {
-  const path = join(dir, 'card.json');
+  const path = join(tmp.path, 'card.json');
   saveCardImage(path, buildSscCard(samplePerson('zhang-wei')));
   const card = openCardImage(path, { powered: true });
   expect(sw(card, SELECT_SSSE)).toBe('9000');
@@ -46,7 +40,7 @@ function openedCard(): { path: string; card: SimulatedCard } {
 
 /** The image and its log as a crash leaves them: copied aside while the card is still open. */
 function crashCopy(path: string): string {
-  const copy = join(dir, 'crashed.json');
+  const copy = join(tmp.path, 'crashed.json');
   copyFileSync(path, copy);
   copyFileSync(`${path}.log`, `${copy}.log`);
   return copy;
@@ -116,7 +110,7 @@ describe('the write-ahead log of an opened image', () => {
   });
 
   it('a log too large or not a file is refused by name before it is read, and nothing is written', () => {
-    const path = join(dir, 'card.json');
+    const path = join(tmp.path, 'card.json');
     saveCardImage(path, buildSscCard(samplePerson('zhang-wei')));
     const image = readFileSync(path, 'utf8');
     writeFileSync(`${path}.log`, 'x'.repeat(MAX_IMAGE_LOG_BYTES + 1));

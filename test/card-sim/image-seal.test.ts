@@ -1,7 +1,6 @@
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe as group, expect, it } from 'vitest';
+import { describe as group, expect, it } from 'vitest';
 import fc from 'fast-check';
 import {
   CardImageError,
@@ -17,7 +16,9 @@ import {
   type DfState,
   type EfState,
 } from '../../src/card-sim/index.js';
+import { sampleImagePerTest } from '../support/card-image.js';
 import { sw } from '../support/card-exchange.js';
+import { expectThrowsClass } from '../support/throws.js';
 import { openImageFile, testImageKey, writeUnsealedImage } from './image-fixtures.js';
 import { reportFigures, soakCount, soakTimeout } from '../soak.js';
 
@@ -30,27 +31,11 @@ import { reportFigures, soakCount, soakTimeout } from '../soak.js';
 const SELECT_SSSE = '00A404000F7378312E73682EC9E7BBE1B1A3D5CF';
 const TAMPER_RUNS = soakCount(300, 20_000, 'tamper');
 
-let dir: string;
-let path: string;
-beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'sscard-seal-'));
-  path = join(dir, 'card.json');
-  saveCardImage(path, buildSscCard(samplePerson('wang-yan')));
-});
-afterEach(() => {
-  rmSync(dir, { recursive: true, force: true });
-});
+const tmp = sampleImagePerTest('sscard-seal-', 'wang-yan');
 
 function refusal(fn: () => unknown): CardImageError {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (err) {
-    caught = err;
-  }
-  expect(caught).toBeInstanceOf(CardImageError);
-  const err = caught as CardImageError;
-  expect(err.path).toBe(path);
+  const err = expectThrowsClass(fn, CardImageError);
+  expect(err.path).toBe(tmp.image);
   expect(err.message.split('\n')).toHaveLength(1);
   return err;
 }
@@ -72,8 +57,8 @@ function secretsOf(df: DfState, out: string[] = []): string[] {
 
 group('what a sealed image shows without the key', () => {
   it('nothing of the card: no key, no PIN verifier, no record, in hex or base64', () => {
-    const text = readFileSync(path, 'utf8').toUpperCase();
-    const state = openImageFile(path).state;
+    const text = readFileSync(tmp.image, 'utf8').toUpperCase();
+    const state = openImageFile(tmp.image).state;
     const secrets = secretsOf(state.mf);
     expect(secrets.length).toBeGreaterThan(20);
     // The PKI application's SM2 private key is among them: sealed like every other card key.
@@ -83,20 +68,20 @@ group('what a sealed image shows without the key', () => {
       expect(text.includes(probe)).toBe(false);
       expect(text.includes(Buffer.from(probe, 'hex').toString('base64').slice(0, 8).toUpperCase())).toBe(false);
     }
-    expect(Object.keys(JSON.parse(readFileSync(path, 'utf8'))).sort()).toEqual(
+    expect(Object.keys(JSON.parse(readFileSync(tmp.image, 'utf8'))).sort()).toEqual(
       ['created', 'extendedLength', 'format', 'saved', 'seal', 'sealedState', 'spec', 'transmission', 'version'].sort(),
     );
   });
 
   it('the same card sealed twice gives two different files (a fresh IV per seal)', () => {
-    const card = loadCardImage(path);
-    const again = join(dir, 'again.json');
+    const card = loadCardImage(tmp.image);
+    const again = join(tmp.path, 'again.json');
     saveCardImage(again, card);
-    const a = JSON.parse(readFileSync(path, 'utf8'));
+    const a = JSON.parse(readFileSync(tmp.image, 'utf8'));
     const b = JSON.parse(readFileSync(again, 'utf8'));
     expect(a.seal.iv).not.toBe(b.seal.iv);
     expect(a.sealedState).not.toBe(b.sealedState);
-    expect(readCardImage(again).state).toEqual(readCardImage(path).state);
+    expect(readCardImage(again).state).toEqual(readCardImage(tmp.image).state);
   });
 });
 
@@ -118,13 +103,13 @@ function flipBase64(data: string, at: number): string {
 
 group('an image edited without the key is refused, naming the file and what is wrong; nothing is written', () => {
   it('every field class, one edit each: header, seal, sealed state, swapped parts of another image', () => {
-    const text = readFileSync(path, 'utf8');
+    const text = readFileSync(tmp.image, 'utf8');
     const original = JSON.parse(text);
-    const other = join(dir, 'other.json');
+    const other = join(tmp.path, 'other.json');
     saveCardImage(other, buildSscCard(samplePerson('zhang-wei')));
     const otherJson = JSON.parse(readFileSync(other, 'utf8'));
-    const older = join(dir, 'older.json');
-    copyFileSync(path, older);
+    const older = join(tmp.path, 'older.json');
+    copyFileSync(tmp.image, older);
     const attempts: Array<[string, string, string]> = [
       ['created', edited(text, 'created', '2020-01-01T00:00:00.000Z'), 'CARD_IMAGE_TAMPERED'],
       ['saved', edited(text, 'saved', new Date(Date.parse(original.saved) + 1).toISOString()), 'CARD_IMAGE_TAMPERED'],
@@ -158,32 +143,40 @@ group('an image edited without the key is refused, naming the file and what is w
         'CARD_IMAGE_INVALID',
       ],
       ['seal removed', edited(text, 'seal', undefined), 'CARD_IMAGE_INVALID'],
-      ['the state in clear beside the seal', edited(text, 'state', openImageFile(path).state), 'CARD_IMAGE_INVALID'],
+      [
+        'the state in clear beside the seal',
+        edited(text, 'state', openImageFile(tmp.image).state),
+        'CARD_IMAGE_INVALID',
+      ],
       ['version 2 with the sealed fields', edited(text, 'version', 2), 'CARD_IMAGE_INVALID'],
     ];
     let detected = 0;
     for (const [what, damaged, code] of attempts) {
-      writeFileSync(path, damaged);
-      for (const read of [() => openCardImage(path), () => loadCardImage(path), () => readCardImage(path)]) {
+      writeFileSync(tmp.image, damaged);
+      for (const read of [
+        () => openCardImage(tmp.image),
+        () => loadCardImage(tmp.image),
+        () => readCardImage(tmp.image),
+      ]) {
         const err = refusal(read);
         expect(err.code, what).toBe(code);
       }
-      expect(readFileSync(path, 'utf8'), what).toBe(damaged);
+      expect(readFileSync(tmp.image, 'utf8'), what).toBe(damaged);
       detected += 1;
     }
     expect(detected).toBe(attempts.length);
     reportFigures('tamper-fields', { attempts: attempts.length, refused: detected });
-    writeFileSync(path, (attempts[0] as [string, string, string])[1]);
-    expect(refusal(() => openCardImage(path)).message).toBe(
-      `card image ${path}: edited outside sscard (its seal does not match its contents); deliberate changes go through \`sscard card set\``,
+    writeFileSync(tmp.image, (attempts[0] as [string, string, string])[1]);
+    expect(refusal(() => openCardImage(tmp.image)).message).toBe(
+      `card image ${tmp.image}: edited outside sscard (its seal does not match its contents); deliberate changes go through \`sscard card set\``,
     );
   });
 
   it(
     `random single edits of the file text (${TAMPER_RUNS}): each refused, or one that changes nothing the image means`,
     () => {
-      const text = readFileSync(path, 'utf8');
-      const meaning = JSON.stringify(readCardImage(path));
+      const text = readFileSync(tmp.image, 'utf8');
+      const meaning = JSON.stringify(readCardImage(tmp.image));
       let refused = 0;
       let harmless = 0;
       fc.assert(
@@ -199,10 +192,10 @@ group('an image edited without the key is refused, naming the file and what is w
                 : how === 'insert'
                   ? `${text.slice(0, at)}${c}${text.slice(at)}`
                   : `${text.slice(0, at)}${text.slice(at + 1)}`;
-            writeFileSync(path, damaged);
+            writeFileSync(tmp.image, damaged);
             let image: unknown;
             try {
-              image = readCardImage(path);
+              image = readCardImage(tmp.image);
             } catch (err) {
               expect(err).toBeInstanceOf(CardImageError);
               refused += 1;
@@ -224,95 +217,97 @@ group('an image edited without the key is refused, naming the file and what is w
   );
 
   it('white space and the order of the fields are not part of the seal', () => {
-    const json = JSON.parse(readFileSync(path, 'utf8'));
+    const json = JSON.parse(readFileSync(tmp.image, 'utf8'));
     const reordered = Object.fromEntries(Object.entries(json).reverse());
-    writeFileSync(path, JSON.stringify(reordered));
-    expect(readCardImage(path).state.mf.children.length).toBeGreaterThan(0);
+    writeFileSync(tmp.image, JSON.stringify(reordered));
+    expect(readCardImage(tmp.image).state.mf.children.length).toBeGreaterThan(0);
   });
 });
 
 group('keys', () => {
   it('an image sealed under another key is refused naming both key ids; so is any image where there is no key', () => {
     const theirs = testImageKey(7);
-    saveCardImage(path, loadCardImage(path), { imageKey: theirs });
+    saveCardImage(tmp.image, loadCardImage(tmp.image), { imageKey: theirs });
     const ours = resolveImageKey();
-    const err = refusal(() => openCardImage(path));
+    const err = refusal(() => openCardImage(tmp.image));
     expect(err.code).toBe('CARD_IMAGE_OTHER_KEY');
     expect(err.message).toBe(
-      `card image ${path}: sealed with another key (key id ${theirs.id}; the image key here (${ours?.source}) has id ${ours?.id})`,
+      `card image ${tmp.image}: sealed with another key (key id ${theirs.id}; the image key here (${ours?.source}) has id ${ours?.id})`,
     );
     // With the right key it opens.
-    const card = openCardImage(path, { imageKey: theirs, powered: true });
+    const card = openCardImage(tmp.image, { imageKey: theirs, powered: true });
     expect(sw(card, SELECT_SSSE)).toBe('9000');
     expect(sw(card, '0020000003999999')).toMatch(/^63C/);
     closeCardImage(card);
     // ... and saves keep that key.
-    expect(JSON.parse(readFileSync(path, 'utf8')).seal.keyId).toBe(theirs.id);
+    expect(JSON.parse(readFileSync(tmp.image, 'utf8')).seal.keyId).toBe(theirs.id);
   });
 
   it('a copy of an older sealed image of the same card is accepted: sealing cannot tell it from the current one (rollback)', () => {
-    const older = join(dir, 'older.json');
-    copyFileSync(path, older);
-    const card = openCardImage(path, { powered: true });
+    const older = join(tmp.path, 'older.json');
+    copyFileSync(tmp.image, older);
+    const card = openCardImage(tmp.image, { powered: true });
     sw(card, SELECT_SSSE);
     expect(sw(card, '0020000003999999')).toMatch(/^63C/);
     closeCardImage(card);
-    const spent = inspectSscTree(loadCardImage(path).tree).appPin?.triesLeft;
-    copyFileSync(older, path);
+    const spent = inspectSscTree(loadCardImage(tmp.image).tree).appPin?.triesLeft;
+    copyFileSync(older, tmp.image);
     // The try spent since the copy is back: the threat model says so (docs/security.md).
-    expect(inspectSscTree(loadCardImage(path).tree).appPin?.triesLeft).toBe((spent as number) + 1);
-    expect(readCardImage(path).state).toEqual(readCardImage(older).state);
+    expect(inspectSscTree(loadCardImage(tmp.image).tree).appPin?.triesLeft).toBe((spent as number) + 1);
+    expect(readCardImage(tmp.image).state).toEqual(readCardImage(older).state);
   });
 });
 
 group('images from before sealing', () => {
   it('are read without being written, sealed by the first open that passes every check (with a notice), then sealed for good', () => {
-    const clear = openImageFile(path);
-    writeUnsealedImage(path, clear);
-    const before = readFileSync(path, 'utf8');
-    expect(readCardImage(path).state).toEqual(clear.state);
-    loadCardImage(path);
-    expect(readFileSync(path, 'utf8')).toBe(before);
+    const clear = openImageFile(tmp.image);
+    writeUnsealedImage(tmp.image, clear);
+    const before = readFileSync(tmp.image, 'utf8');
+    expect(readCardImage(tmp.image).state).toEqual(clear.state);
+    loadCardImage(tmp.image);
+    expect(readFileSync(tmp.image, 'utf8')).toBe(before);
     const notices: string[] = [];
-    closeCardImage(openCardImage(path, { onNotice: (m) => notices.push(m) }));
+    closeCardImage(openCardImage(tmp.image, { onNotice: (m) => notices.push(m) }));
     expect(notices).toHaveLength(1);
     expect(notices[0]).toMatch(
       /was not sealed \(version 2, from before sealing\); it passed every check and is now sealed with the image key from /,
     );
-    const file = JSON.parse(readFileSync(path, 'utf8'));
+    const file = JSON.parse(readFileSync(tmp.image, 'utf8'));
     expect(file.version).toBe(3);
     expect(file.state).toBeUndefined();
-    expect(openImageFile(path).state).toEqual(clear.state);
-    closeCardImage(openCardImage(path, { onNotice: (m) => notices.push(m) }));
+    expect(openImageFile(tmp.image).state).toEqual(clear.state);
+    closeCardImage(openCardImage(tmp.image, { onNotice: (m) => notices.push(m) }));
     expect(notices).toHaveLength(1);
   });
 
   it('one that fails a check is refused and stays as it is (never sealed)', () => {
-    writeUnsealedImage(path, openImageFile(path), (image) => {
+    writeUnsealedImage(tmp.image, openImageFile(tmp.image), (image) => {
       image.state.mf.children[0].pins[0].record.triesLeft = 9;
     });
-    const before = readFileSync(path, 'utf8');
+    const before = readFileSync(tmp.image, 'utf8');
     const notices: string[] = [];
-    expect(refusal(() => openCardImage(path, { onNotice: (m) => notices.push(m) })).code).toBe('CARD_IMAGE_INVALID');
-    expect(readFileSync(path, 'utf8')).toBe(before);
+    expect(refusal(() => openCardImage(tmp.image, { onNotice: (m) => notices.push(m) })).code).toBe(
+      'CARD_IMAGE_INVALID',
+    );
+    expect(readFileSync(tmp.image, 'utf8')).toBe(before);
     expect(notices).toEqual([]);
   });
 
   it('are refused, untouched, with SSCARD_REFUSE_UNSEALED=1 or unsealed: "refuse"', () => {
-    writeUnsealedImage(path, openImageFile(path));
-    const before = readFileSync(path, 'utf8');
-    expect(refusal(() => openCardImage(path, { unsealed: 'refuse' })).message).toBe(
-      `card image ${path}: not sealed (a version 2 image, from before sealing), and unsealed images are refused here (SSCARD_REFUSE_UNSEALED)`,
+    writeUnsealedImage(tmp.image, openImageFile(tmp.image));
+    const before = readFileSync(tmp.image, 'utf8');
+    expect(refusal(() => openCardImage(tmp.image, { unsealed: 'refuse' })).message).toBe(
+      `card image ${tmp.image}: not sealed (a version 2 image, from before sealing), and unsealed images are refused here (SSCARD_REFUSE_UNSEALED)`,
     );
     process.env['SSCARD_REFUSE_UNSEALED'] = '1';
     try {
-      expect(refusal(() => openCardImage(path)).code).toBe('CARD_IMAGE_UNSEALED');
-      expect(refusal(() => readCardImage(path)).code).toBe('CARD_IMAGE_UNSEALED');
+      expect(refusal(() => openCardImage(tmp.image)).code).toBe('CARD_IMAGE_UNSEALED');
+      expect(refusal(() => readCardImage(tmp.image)).code).toBe('CARD_IMAGE_UNSEALED');
       // An explicit choice wins over the environment.
-      expect(readCardImage(path, { unsealed: 'seal' }).version).toBe(3);
+      expect(readCardImage(tmp.image, { unsealed: 'seal' }).version).toBe(3);
     } finally {
       process.env['SSCARD_REFUSE_UNSEALED'] = '';
     }
-    expect(readFileSync(path, 'utf8')).toBe(before);
+    expect(readFileSync(tmp.image, 'utf8')).toBe(before);
   });
 });

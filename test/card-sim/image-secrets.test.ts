@@ -1,7 +1,6 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe as group, expect, it } from 'vitest';
+import { describe as group, expect, it } from 'vitest';
 import { decodeResponse, fromHex, toHex } from '../../src/apdu/index.js';
 import {
   SimulatedCard,
@@ -21,19 +20,14 @@ import { cardMac, diversifyKey, issuerTestMasterKey } from '../../src/keys/index
 import { encodePinBcd } from '../../src/pin/index.js';
 import { sw } from '../support/card-exchange.js';
 import { expectThrowsClass } from '../support/throws.js';
+import { tempDirPerTest } from '../support/temp-dir.js';
 import { openImageFile } from './image-fixtures.js';
 
 const SELECT_SSSE = '00A404000F7378312E73682EC9E7BBE1B1A3D5CF';
 const INITIAL = '246810';
 const CHANGED = '135790';
 
-let dir: string;
-beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'sscard-secrets-'));
-});
-afterEach(() => {
-  rmSync(dir, { recursive: true, force: true });
-});
+const tmp = tempDirPerTest('sscard-secrets-');
 
 /** li-xiuying (SM4, no return to the initial PIN) personalized with the initial PIN 246810. */
 function customInitialCard(): SimulatedCard {
@@ -72,7 +66,7 @@ function reload(card: SimulatedCard, pin: string): string {
 
 group('initial PIN in saved images', () => {
   it('an image with a custom initial PIN and a changed PIN holds neither, in any encoding', () => {
-    const path = join(dir, 'card.json');
+    const path = join(tmp.path, 'card.json');
     const card = customInitialCard();
     saveCardImage(path, card);
     expect(leaks(readFileSync(path, 'utf8'), INITIAL)).toEqual([]);
@@ -91,7 +85,7 @@ group('initial PIN in saved images', () => {
   });
 
   it('keeps the "initial PIN in effect" flag and the no-return rule across save and load', () => {
-    const path = join(dir, 'card.json');
+    const path = join(tmp.path, 'card.json');
     const card = customInitialCard();
     saveCardImage(path, card);
     let loaded = loadCardImage(path, { powered: true });
@@ -179,7 +173,7 @@ function versionOneImage(card: SimulatedCard): Record<string, unknown> {
 
 group('version 1 images are migrated', () => {
   it('load as version 3 without touching the file; the initial PIN is still recognised', () => {
-    const path = join(dir, 'v1.json');
+    const path = join(tmp.path, 'v1.json');
     const text = JSON.stringify(versionOneImage(customInitialCard()));
     writeFileSync(path, text);
     expect(readCardImage(path).version).toBe(3);
@@ -194,7 +188,7 @@ group('version 1 images are migrated', () => {
   });
 
   it('openCardImage seals the file at once, without the clear initial PIN, and says so', () => {
-    const path = join(dir, 'v1.json');
+    const path = join(tmp.path, 'v1.json');
     writeFileSync(path, JSON.stringify(versionOneImage(customInitialCard())));
     expect(leaks(readFileSync(path, 'utf8'), INITIAL).length).toBeGreaterThan(0);
     const notices: string[] = [];
@@ -213,7 +207,7 @@ group('version 1 images are migrated', () => {
   });
 
   it('a state version that does not match the image version is refused by name', () => {
-    const path = join(dir, 'mixed.json');
+    const path = join(tmp.path, 'mixed.json');
     const image = versionOneImage(customInitialCard());
     (image['state'] as Record<string, unknown>)['version'] = 2;
     writeFileSync(path, JSON.stringify(image));

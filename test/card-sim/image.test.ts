@@ -1,18 +1,8 @@
 import { spawn } from 'node:child_process';
 import { createCipheriv } from 'node:crypto';
-import {
-  copyFileSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  readdirSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe as group, expect, it } from 'vitest';
+import { describe as group, expect, it } from 'vitest';
 import { fromHex, toHex } from '../../src/apdu/index.js';
 import { commandMac } from '../../src/keys/index.js';
 import {
@@ -35,18 +25,13 @@ import {
 import { inspect } from 'node:util';
 import { sw } from '../support/card-exchange.js';
 import { expectThrowsClass } from '../support/throws.js';
+import { tempDirPerTest } from '../support/temp-dir.js';
 import { reportFigures, soakCount, soakTimeout } from '../soak.js';
 import { openImageFile, resealImage, writeSealedStateText, writeUnsealedImage } from './image-fixtures.js';
 
 const SELECT_SSSE = '00A404000F7378312E73682EC9E7BBE1B1A3D5CF';
 
-let dir: string;
-beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'sscard-image-'));
-});
-afterEach(() => {
-  rmSync(dir, { recursive: true, force: true });
-});
+const tmp = tempDirPerTest('sscard-image-');
 
 function stateJson(card: SimulatedCard): string {
   return JSON.stringify(card.exportState());
@@ -62,7 +47,7 @@ function imageError(fn: () => unknown, code: string, path: string): CardImageErr
 
 group('card image round trip', () => {
   it('loads back the same state and metadata', () => {
-    const path = join(dir, 'card.json');
+    const path = join(tmp.path, 'card.json');
     const card = buildSscCard(samplePerson('wang-yan'));
     saveCardImage(path, card);
     const image = readCardImage(path);
@@ -76,7 +61,7 @@ group('card image round trip', () => {
   });
 
   it('keeps the creation time across saves', async () => {
-    const path = join(dir, 'card.json');
+    const path = join(tmp.path, 'card.json');
     saveCardImage(path, buildSscCard(samplePerson('zhang-wei')));
     const created = readCardImage(path).created;
     await new Promise((r) => setTimeout(r, 5));
@@ -87,7 +72,7 @@ group('card image round trip', () => {
   });
 
   it('holds no PIN in clear, only salted verifiers', () => {
-    const path = join(dir, 'card.json');
+    const path = join(tmp.path, 'card.json');
     saveCardImage(path, buildSscCard(samplePerson('zhang-wei')));
     const card = openCardImage(path, { powered: true });
     expect(sw(card, SELECT_SSSE)).toBe('9000');
@@ -109,7 +94,7 @@ group('card image round trip', () => {
 
 group('a card bound to its image file', () => {
   it('saves every PIN try before answering, and a success restores the counter on disk', () => {
-    const path = join(dir, 'card.json');
+    const path = join(tmp.path, 'card.json');
     saveCardImage(path, buildSscCard(samplePerson('zhang-wei')));
     const card = openCardImage(path, { powered: true });
     sw(card, SELECT_SSSE);
@@ -125,7 +110,7 @@ group('a card bound to its image file', () => {
   });
 
   it('makes a record write durable', () => {
-    const path = join(dir, 'card.json');
+    const path = join(tmp.path, 'card.json');
     const doc = samplePerson('zhang-wei');
     const random = (n: number) => new Uint8Array(n).fill(0x11);
     saveCardImage(path, buildSscCard(doc));
@@ -152,7 +137,7 @@ group('a card bound to its image file', () => {
   });
 
   it('answers 6581 and keeps its last saved state when the image cannot be written', () => {
-    const sub = join(dir, 'gone');
+    const sub = join(tmp.path, 'gone');
     const path = join(sub, 'card.json');
     mkdirSync(sub);
     saveCardImage(path, buildSscCard(samplePerson('zhang-wei')));
@@ -167,13 +152,13 @@ group('a card bound to its image file', () => {
 
 group('damaged image files are reported by name, never replaced', () => {
   function saved(): string {
-    const path = join(dir, 'card.json');
+    const path = join(tmp.path, 'card.json');
     saveCardImage(path, buildSscCard(samplePerson('zhang-wei')));
     return path;
   }
 
   it('missing file', () => {
-    const path = join(dir, 'nope.json');
+    const path = join(tmp.path, 'nope.json');
     const err = imageError(() => openCardImage(path), 'CARD_IMAGE_NOT_FOUND', path);
     expect(err.message).toBe(`card image ${path}: file not found`);
     expect(existsSync(path)).toBe(false);
@@ -347,7 +332,7 @@ group('damaged image files are reported by name, never replaced', () => {
   });
 
   it('a directory instead of a file', () => {
-    imageError(() => openCardImage(dir), 'CARD_IMAGE_UNREADABLE', dir);
+    imageError(() => openCardImage(tmp.path), 'CARD_IMAGE_UNREADABLE', tmp.path);
   });
 });
 
@@ -367,10 +352,10 @@ group('writers killed mid-save', () => {
   it(
     `${KILLS} kills: never a broken image, never a wait on a dead holder, nothing left behind`,
     async () => {
-      const pathA = join(dir, 'a.json');
-      const pathB = join(dir, 'b.json');
-      const alternate = join(dir, 'alternate.json');
-      const churn = join(dir, 'churn.json');
+      const pathA = join(tmp.path, 'a.json');
+      const pathB = join(tmp.path, 'b.json');
+      const alternate = join(tmp.path, 'alternate.json');
+      const churn = join(tmp.path, 'churn.json');
       saveCardImage(pathA, buildSscCard(samplePerson('zhang-wei')));
       const b = buildSscCard(samplePerson('li-xiuying'));
       saveCardImage(pathB, b);
@@ -433,7 +418,7 @@ group('writers killed mid-save', () => {
         } else {
           expect(tries).toBe(3);
         }
-        const names = readdirSync(dir);
+        const names = readdirSync(tmp.path);
         figures.staleLocks += names.filter((n) => n.endsWith('.lock')).length;
         figures.lockTemporaries += names.filter((n) => n.endsWith('.new')).length;
         figures.saveTemporaries += names.filter((n) => n.endsWith('.tmp')).length;
@@ -443,7 +428,7 @@ group('writers killed mid-save', () => {
         closeCardImage(openCardImage(churn, { lockTimeoutMs: 0 }));
         lockCardImage(alternate, { lockTimeoutMs: 0 }).release();
         expect(Date.now() - started).toBeLessThan(2000);
-        expect(readdirSync(dir).sort()).toEqual(['a.json', 'alternate.json', 'b.json', 'churn.json']);
+        expect(readdirSync(tmp.path).sort()).toEqual(['a.json', 'alternate.json', 'b.json', 'churn.json']);
       }
       // The children really were working when they were killed.
       expect(figures.rounds).toBeGreaterThan(0);

@@ -1,7 +1,5 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe as group, expect, it } from 'vitest';
+import { describe as group, expect, it } from 'vitest';
 import { concatBytes, fromHex, toHex } from '../../src/apdu/index.js';
 import {
   SimulatedCard,
@@ -10,24 +8,17 @@ import {
   openCardImage,
   saveCardImage,
   samplePerson,
-  type PersonalizationDocument,
   BANK_AID,
   SSSE_DF_NAME,
   buildSscCard,
   buildSscTree,
 } from '../../src/card-sim/index.js';
-import {
-  SSC_KEYS,
-  commandMac,
-  diversifyKey,
-  encipherUnblockPin,
-  issuerTestMasterKey,
-  type KeyAlgorithm,
-  type SscKeyName,
-} from '../../src/keys/index.js';
+import { SSC_KEYS, commandMac, encipherUnblockPin, type SscKeyName } from '../../src/keys/index.js';
 import { encodePinBcd, encodePinBlockFormat2 } from '../../src/pin/index.js';
 import { testCard } from './fixtures.js';
+import { cardKey, subject, type Subject as KeySubject } from './subjects.js';
 import { send, sw, swHex } from '../support/card-exchange.js';
+import { tempDirPerTest } from '../support/temp-dir.js';
 
 /*
  * The issuer's PIN commands through APDU bytes: the SSSE's PIN UNBLOCK in both forms, and the
@@ -40,29 +31,15 @@ const SELECT_SSSE = toHex(concatBytes(fromHex('00A404000F'), SSSE_DF_NAME));
 const SELECT_BANK = toHex(concatBytes(fromHex('00A4040008'), BANK_AID));
 const EMPTY = new Uint8Array(0);
 
-let dir: string;
-beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'sscard-issuer-pin-'));
-});
-afterEach(() => {
-  rmSync(dir, { recursive: true, force: true });
-});
+const tmp = tempDirPerTest('sscard-issuer-pin-');
 
-interface Subject {
-  who: string;
-  algorithm: KeyAlgorithm;
-  doc: PersonalizationDocument;
-  bankPin: string;
-}
+/** A subject and the bank PIN its personalization sets. */
+type Subject = KeySubject & { bankPin: string };
 
 const subjects: Subject[] = [
-  { who: 'zhang-wei', algorithm: '3des', doc: samplePerson('zhang-wei'), bankPin: '888888' },
-  { who: 'wang-yan', algorithm: 'sm4', doc: samplePerson('wang-yan'), bankPin: '246810' },
+  { ...subject('zhang-wei', '3des'), bankPin: '888888' },
+  { ...subject('wang-yan', 'sm4'), bankPin: '246810' },
 ];
-
-function cardKey(s: Subject, name: SscKeyName): Uint8Array {
-  return diversifyKey(issuerTestMasterKey(name), s.doc.card.identifier, s.algorithm);
-}
 
 interface IssuerOptions {
   /** Send without asking for a challenge first. */
@@ -317,7 +294,7 @@ for (const s of subjects) {
     });
 
     it('a card image keeps the result of each issuer command', () => {
-      const path = join(dir, 'card.json');
+      const path = join(tmp.path, 'card.json');
       saveCardImage(path, fresh());
       let card = openCardImage(path, { powered: true });
       blockAppPin(card);

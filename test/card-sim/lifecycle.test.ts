@@ -1,24 +1,22 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe as group, expect, it } from 'vitest';
+import { describe as group, expect, it } from 'vitest';
 import { concatBytes, fromHex, toHex } from '../../src/apdu/index.js';
 import {
   SimulatedCard,
   loadCardImage,
   openCardImage,
   saveCardImage,
-  samplePerson,
-  type PersonalizationDocument,
   BANK_AID,
   SSSE_DF_NAME,
   buildSscCard,
   buildSscTree,
   type DfState,
 } from '../../src/card-sim/index.js';
-import { SSC_KEYS, commandMac, diversifyKey, issuerTestMasterKey, type KeyAlgorithm } from '../../src/keys/index.js';
+import { SSC_KEYS, commandMac, diversifyKey, issuerTestMasterKey } from '../../src/keys/index.js';
 import { send, sw, swHex } from '../support/card-exchange.js';
+import { tempDirPerTest } from '../support/temp-dir.js';
 import { openImageFile } from './image-fixtures.js';
+import { cardKey, subject, type Subject } from './subjects.js';
 
 /*
  * Lifecycle commands through APDU bytes, with MACs computed by src/keys from the published TEST
@@ -31,28 +29,11 @@ const SELECT_BANK = toHex(concatBytes(fromHex('00A4040008'), BANK_AID));
 /** READ RECORD SFI 5 (EF05) record 7, the card number. */
 const READ_EF05_CARD_NUMBER = '00B2072C00';
 
-let dir: string;
-beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'sscard-lifecycle-'));
-});
-afterEach(() => {
-  rmSync(dir, { recursive: true, force: true });
-});
+const tmp = tempDirPerTest('sscard-lifecycle-');
 
-interface Subject {
-  who: string;
-  algorithm: KeyAlgorithm;
-  doc: PersonalizationDocument;
-}
+const subjects = [subject('zhang-wei', '3des'), subject('li-xiuying', 'sm4')];
 
-const subjects: Subject[] = [
-  { who: 'zhang-wei', algorithm: '3des', doc: samplePerson('zhang-wei') },
-  { who: 'li-xiuying', algorithm: 'sm4', doc: samplePerson('li-xiuying') },
-];
-
-function appControlKey(s: Subject): Uint8Array {
-  return diversifyKey(issuerTestMasterKey('APP_CONTROL'), s.doc.card.identifier, s.algorithm);
-}
+const appControlKey = (s: Subject): Uint8Array => cardKey(s, 'APP_CONTROL');
 
 /**
  * GET CHALLENGE, then `header 04 MAC4` with the MAC over header || 04 (IV = the challenge).
@@ -211,7 +192,7 @@ group('lifecycle state persists in the card image', () => {
   const s = subjects[0]!;
 
   it('a blocked application and a blocked card survive save and load', () => {
-    const path = join(dir, 'card.json');
+    const path = join(tmp.path, 'card.json');
     let card = buildSscCard(s.doc, { powered: true });
     sw(card, SELECT_SSSE);
     expect(lifecycle(card, s, '841E0000')).toBe('9000');
@@ -231,7 +212,7 @@ group('lifecycle state persists in the card image', () => {
   });
 
   it('a card bound to its image writes the block before answering', () => {
-    const path = join(dir, 'card.json');
+    const path = join(tmp.path, 'card.json');
     saveCardImage(path, buildSscCard(s.doc));
     const card = openCardImage(path, { powered: true });
     sw(card, SELECT_SSSE);

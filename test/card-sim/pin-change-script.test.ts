@@ -1,5 +1,5 @@
 import { describe as group, expect, it } from 'vitest';
-import { concatBytes, decodeResponse, fromHex, toHex } from '../../src/apdu/index.js';
+import { concatBytes, fromHex, toHex } from '../../src/apdu/index.js';
 import type { SimulatedCard } from '../../src/card-sim/index.js';
 import { samplePerson } from '../../src/card-sim/profiles/people.js';
 import type { PersonalizationDocument } from '../../src/card-sim/profiles/personalization.js';
@@ -13,6 +13,8 @@ import {
   type KeyAlgorithm,
 } from '../../src/keys/index.js';
 import { encodePinBcd } from '../../src/pin/index.js';
+import { exchange as send } from '../support/card-exchange.js';
+import { subject } from './subjects.js';
 
 /*
  * The issuer's PIN change script `84 5E 01 00 Lc E(R || PB(current) || PB(new)) || MAC4` on the
@@ -23,20 +25,7 @@ import { encodePinBcd } from '../../src/pin/index.js';
 
 const SELECT_SSSE = toHex(concatBytes(fromHex('00A404000F'), SSSE_DF_NAME));
 
-interface Subject {
-  who: string;
-  algorithm: KeyAlgorithm;
-}
-
-const subjects: Subject[] = [
-  { who: 'zhang-wei', algorithm: '3des' },
-  { who: 'wang-yan', algorithm: 'sm4' },
-];
-
-function send(card: SimulatedCard, bytes: string | Uint8Array): { data: Uint8Array; sw: string } {
-  const r = decodeResponse(card.transmit(typeof bytes === 'string' ? fromHex(bytes) : bytes));
-  return { data: r.data, sw: r.sw.toString(16).toUpperCase().padStart(4, '0') };
-}
+const subjects = [subject('zhang-wei', '3des'), subject('wang-yan', 'sm4')];
 
 interface ScriptOptions {
   skipChallenge?: boolean;

@@ -7,14 +7,10 @@ import {
   SimulatedCard,
   type PersonalizationDocument,
 } from '../../src/card-sim/index.js';
-import {
-  commandMac,
-  diversifyKey,
-  issuerTestMasterKey,
-  type KeyAlgorithm,
-  type SscKeyName,
-} from '../../src/keys/index.js';
+import { commandMac } from '../../src/keys/index.js';
 import { referenceEcb, referenceMac } from './crypto-oracle.js';
+import { cardKey, subject, type Subject } from './subjects.js';
+import { sw } from '../support/card-exchange.js';
 
 /*
  * The PBOC forms of PIN UNBLOCK and RELOAD PIN on a personalized card, beside the project's forms:
@@ -26,24 +22,9 @@ import { referenceEcb, referenceMac } from './crypto-oracle.js';
 
 const SELECT_SSSE = '00A404000F7378312E73682EC9E7BBE1B1A3D5CF';
 
-interface Subject {
-  who: string;
-  algorithm: KeyAlgorithm;
-}
+const SUBJECTS = [subject('zhang-wei', '3des'), subject('wang-yan', 'sm4')];
 
-const SUBJECTS: Subject[] = [
-  { who: 'zhang-wei', algorithm: '3des' },
-  { who: 'wang-yan', algorithm: 'sm4' },
-];
-
-function sw(card: SimulatedCard, hex: string | Uint8Array): string {
-  const r = decodeResponse(card.transmit(typeof hex === 'string' ? fromHex(hex) : hex));
-  return r.sw.toString(16).toUpperCase().padStart(4, '0');
-}
-
-function key(s: Subject, name: SscKeyName): Uint8Array {
-  return diversifyKey(issuerTestMasterKey(name), samplePerson(s.who).card.identifier, s.algorithm);
-}
+const key = cardKey;
 
 function card(s: Subject, zeroIvReload = false): SimulatedCard {
   const doc: PersonalizationDocument = samplePerson(s.who);

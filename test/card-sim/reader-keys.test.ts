@@ -1,16 +1,17 @@
 import { describe as group, expect, it } from 'vitest';
-import { concatBytes, decodeResponse, fromHex, toHex } from '../../src/apdu/index.js';
+import { concatBytes, fromHex, toHex } from '../../src/apdu/index.js';
 import { buildSscCard, parseAtr, samplePerson, type SimulatedCard } from '../../src/card-sim/index.js';
 import {
   SSC_KEYS,
   diversificationInput,
-  diversifyKey,
   issuerTestMasterKey,
   type KeyAlgorithm,
   type SscKeyName,
 } from '../../src/keys/index.js';
 import { referenceEcb, referenceMac } from './crypto-oracle.js';
 import { referenceCryptogram } from './fixtures.js';
+import { cardKey, subject, type Subject } from './subjects.js';
+import { exchange as send } from '../support/card-exchange.js';
 
 /*
  * The key numbers reader programs use (card profile §7): 0A RKSSSE, 04 the issuance key that
@@ -22,23 +23,9 @@ import { referenceCryptogram } from './fixtures.js';
 
 const SELECT_SSSE = '00A404000F7378312E73682EC9E7BBE1B1A3D5CF';
 
-interface Subject {
-  who: 'zhang-wei' | 'wang-yan';
-  algorithm: KeyAlgorithm;
-}
-const SUBJECTS: Subject[] = [
-  { who: 'zhang-wei', algorithm: '3des' },
-  { who: 'wang-yan', algorithm: 'sm4' },
-];
+const SUBJECTS = [subject('zhang-wei', '3des'), subject('wang-yan', 'sm4')];
 
-function send(card: SimulatedCard, hex: string | Uint8Array): { data: Uint8Array; sw: string } {
-  const r = decodeResponse(card.transmit(typeof hex === 'string' ? fromHex(hex) : hex));
-  return { data: r.data, sw: r.sw.toString(16).toUpperCase().padStart(4, '0') };
-}
-
-function key(s: Subject, name: SscKeyName): Uint8Array {
-  return diversifyKey(issuerTestMasterKey(name), samplePerson(s.who).card.identifier, s.algorithm);
-}
+const key = cardKey;
 
 function authenticate(card: SimulatedCard, s: Subject, name: SscKeyName, kid = SSC_KEYS[name].kid): string {
   const challenge = send(card, '0084000008').data;

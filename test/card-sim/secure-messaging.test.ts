@@ -13,20 +13,13 @@ import {
   importState,
   type CardState,
   type ElementaryFile,
-  samplePerson,
-  type PersonalizationDocument,
   SSC_FIDS,
   SSSE_DF_NAME,
   buildSscCard,
 } from '../../src/card-sim/index.js';
-import {
-  SSC_KEYS,
-  diversifyKey,
-  issuerTestMasterKey,
-  type KeyAlgorithm,
-  type SscKeyName,
-} from '../../src/keys/index.js';
+import { SSC_KEYS, type SscKeyName } from '../../src/keys/index.js';
 import { referenceEcb, referenceMac } from './crypto-oracle.js';
+import { cardKey, subject, type Subject } from './subjects.js';
 import { send, sw, swHex } from '../support/card-exchange.js';
 import { expectThrowsClass } from '../support/throws.js';
 
@@ -46,20 +39,7 @@ const P2_EF05 = 0x2c;
 const P2_EF07 = 0x3c;
 const P2_EF08 = 0x44;
 
-interface Subject {
-  who: string;
-  algorithm: KeyAlgorithm;
-  doc: PersonalizationDocument;
-}
-
-const subjects: Subject[] = [
-  { who: 'zhang-wei', algorithm: '3des', doc: samplePerson('zhang-wei') },
-  { who: 'li-xiuying', algorithm: 'sm4', doc: samplePerson('li-xiuying') },
-];
-
-function cardKey(s: Subject, name: SscKeyName): Uint8Array {
-  return diversifyKey(issuerTestMasterKey(name), s.doc.card.identifier, s.algorithm);
-}
+const subjects = [subject('zhang-wei', '3des'), subject('li-xiuying', 'sm4')];
 
 function blockOf(s: Subject): number {
   return s.algorithm === 'sm4' ? 16 : 8;

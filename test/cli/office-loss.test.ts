@@ -1,10 +1,9 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { samplePerson } from '../../src/card-sim/index.js';
 import { ed25519PrivateKeyPem, ed25519PublicKey, ed25519PublicKeyPem } from '../../src/keys/index.js';
-import { cli, cliWithStdin } from './run-cli.js';
+import { cli, cliWithStdin, embeddedRegistryPerSuite } from './run-cli.js';
 
 /*
  * The loss commands end to end on one embedded registry: a financial card is issued, reported
@@ -16,24 +15,22 @@ import { cli, cliWithStdin } from './run-cli.js';
 
 const ZHANG = samplePerson('zhang-wei').person;
 const DAY0 = '2027-01-05T10:00:00+08:00';
+/** A written report (or withdrawal) of the social security side by the holder, with the holder's ID. */
+const SS_WRITTEN = ['--side', 'ss', '--channel', 'written', '--id', ZHANG.idNumber];
 
 describe('sscard office loss commands (embedded store)', { timeout: 240_000 }, () => {
-  let dir: string;
-  let db: string;
+  const tmp = embeddedRegistryPerSuite('sscard-cli-loss-');
   let oldImage: string;
   let newImage: string;
   let oldNumber = '';
   let newNumber = '';
   const at = (instant: string, ...args: string[]) =>
-    cli('--now', instant, ...args, ...(args[0] === 'office' ? ['--db', db] : []));
+    cli('--now', instant, ...args, ...(args[0] === 'office' ? ['--db', tmp.db] : []));
 
   beforeAll(() => {
-    dir = mkdtempSync(join(tmpdir(), 'sscard-cli-loss-'));
-    db = `file:${join(dir, 'registry')}`;
-    oldImage = join(dir, 'old.json');
-    newImage = join(dir, 'new.json');
+    oldImage = join(tmp.path, 'old.json');
+    newImage = join(tmp.path, 'new.json');
   });
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('--now is one clock for every rule and must be a date', async () => {
     const issued = await at(
@@ -51,7 +48,7 @@ describe('sscard office loss commands (embedded store)', { timeout: 240_000 }, (
     expect(issued.stderr).toBe('');
     oldNumber = /issued card (\S+) /.exec(issued.stdout)![1]!;
     expect(issued.stdout).toContain('valid 2027-01-05 to 2037-01-05');
-    const bad = await cli('--now', 'next tuesday', 'office', 'loss-status', oldNumber, '--db', db);
+    const bad = await cli('--now', 'next tuesday', 'office', 'loss-status', oldNumber, '--db', tmp.db);
     expect(bad).toMatchObject({ code: 1 });
     expect(bad.stderr).toMatch(/"next tuesday" is not an ISO date or date-time \[INVALID_ARGUMENT\]/);
     expect(process.env['SSCARD_NOW']).toBeUndefined();
@@ -100,7 +97,7 @@ describe('sscard office loss commands (embedded store)', { timeout: 240_000 }, (
   });
 
   it('a pharmacy refuses the card from the exported file and blocks it; a tampered or stale file is refused', async () => {
-    const file = join(dir, 'blacklist.json');
+    const file = join(tmp.path, 'blacklist.json');
     const exported = await at('2027-01-05T11:00:00+08:00', 'office', 'blacklist', 'export', file);
     expect(exported.stdout).toMatch(
       /^exported blacklist version 1 \(1 entry, issued 2027-01-05T03:00:00.000Z, key [0-9a-f]{16} = the published TEST key\) to /,
@@ -110,7 +107,7 @@ describe('sscard office loss commands (embedded store)', { timeout: 240_000 }, (
       { cardNumber: oldNumber, cardIdentifier: expect.stringMatching(/^1101059/), side: 'ssc', reason: 'lost' },
     ]);
 
-    const tampered = join(dir, 'tampered.json');
+    const tampered = join(tmp.path, 'tampered.json');
     writeFileSync(tampered, JSON.stringify({ ...doc, entries: [] }));
     const t = await at('2027-01-05T12:00:00+08:00', 'read', '--card', oldImage, '--blacklist', tampered);
     expect(t.stderr).toBe(
@@ -165,12 +162,7 @@ describe('sscard office loss commands (embedded store)', { timeout: 240_000 }, (
       'office',
       'withdraw-loss',
       oldNumber,
-      '--side',
-      'ss',
-      '--channel',
-      'written',
-      '--id',
-      ZHANG.idNumber,
+      ...SS_WRITTEN,
       '--card',
       oldImage,
     );
@@ -178,22 +170,14 @@ describe('sscard office loss commands (embedded store)', { timeout: 240_000 }, (
     expect(w.stdout).toBe(
       `withdrawn loss report of card ${oldNumber}, social security side: active; the application on the card was unblocked\n`,
     );
-    const read = await at('2027-01-06T09:00:00+08:00', 'read', '--card', oldImage, '--db', db, '--json');
+    const read = await at('2027-01-06T09:00:00+08:00', 'read', '--card', oldImage, '--db', tmp.db, '--json');
     expect(read.code).toBe(0);
     expect(JSON.parse(read.stdout).card.cardNumber).toBe(oldNumber);
   });
 
   it('replace is refused before a written report, then writes the new card; the old one is refused online for good', async () => {
-    const early = await at(
-      '2027-01-07T10:00:00+08:00',
-      'office',
-      'replace',
-      oldNumber,
-      '--card',
-      newImage,
-      '--id',
-      ZHANG.idNumber,
-    );
+    const replace = ['office', 'replace', oldNumber, '--card', newImage, '--id', ZHANG.idNumber];
+    const early = await at('2027-01-07T10:00:00+08:00', ...replace);
     expect(early.stderr).toMatch(
       /needs a written loss report of the social security side first \(it is active\) \[WRITTEN_REPORT_REQUIRED\]/,
     );
@@ -203,29 +187,14 @@ describe('sscard office loss commands (embedded store)', { timeout: 240_000 }, (
       'office',
       'report-loss',
       oldNumber,
-      '--side',
-      'ss',
-      '--channel',
-      'written',
-      '--id',
-      ZHANG.idNumber,
+      ...SS_WRITTEN,
       '--document',
       'household',
       '--proxy-id',
       proxyId,
     );
     expect(written.stdout).toBe(`reported card ${oldNumber}, social security side: lost_written (written)\n`);
-    const r = await at(
-      '2027-01-07T10:30:00+08:00',
-      'office',
-      'replace',
-      oldNumber,
-      '--card',
-      newImage,
-      '--id',
-      ZHANG.idNumber,
-      '--json',
-    );
+    const r = await at('2027-01-07T10:30:00+08:00', ...replace, '--json');
     expect(r.stderr).toBe('');
     const card = JSON.parse(r.stdout);
     newNumber = card.cardNumber;
@@ -244,11 +213,11 @@ describe('sscard office loss commands (embedded store)', { timeout: 240_000 }, (
       JSON.parse((await cli('card', 'show', oldImage, '--json')).stdout).health.contraindications,
     );
 
-    const online = await at('2027-01-07T11:00:00+08:00', 'read', '--card', oldImage, '--db', db, '--block');
+    const online = await at('2027-01-07T11:00:00+08:00', 'read', '--card', oldImage, '--db', tmp.db, '--block');
     expect(online.stderr).toBe(
-      `sscard: card ${oldNumber} is on the blacklist (social security side replaced, bank side replaced; registry ${db}); the application was blocked and the issuer told [CARD_BLACKLISTED]\n`,
+      `sscard: card ${oldNumber} is on the blacklist (social security side replaced, bank side replaced; registry ${tmp.db}); the application was blocked and the issuer told [CARD_BLACKLISTED]\n`,
     );
-    const fresh = await at('2027-01-07T11:00:00+08:00', 'read', '--card', newImage, '--db', db, '--json');
+    const fresh = await at('2027-01-07T11:00:00+08:00', 'read', '--card', newImage, '--db', tmp.db, '--json');
     expect(JSON.parse(fresh.stdout).cardholder.name).toBe(ZHANG.name);
     const status = JSON.parse(
       (await at('2027-01-07T11:00:00+08:00', 'office', 'loss-status', oldNumber, '--json')).stdout,
@@ -264,16 +233,8 @@ describe('sscard office loss commands (embedded store)', { timeout: 240_000 }, (
   });
 
   it('activate-bank: day 61 refused, a written request re-opens the window; the bank PIN then works on the card', async () => {
-    const late = await at(
-      '2027-03-09T10:00:00+08:00',
-      'office',
-      'activate-bank',
-      newNumber,
-      '--card',
-      newImage,
-      '--id',
-      ZHANG.idNumber,
-    );
+    const activate = ['office', 'activate-bank', newNumber, '--card', newImage, '--id', ZHANG.idNumber];
+    const late = await at('2027-03-09T10:00:00+08:00', ...activate);
     expect(late.stderr).toBe(
       `sscard: card ${newNumber}: the bank application must be activated within 60 days of 2027-01-07; this is day 61. A written request at the bank branch re-opens the window [ACTIVATION_WINDOW_CLOSED]\n`,
     );
@@ -288,16 +249,7 @@ describe('sscard office loss commands (embedded store)', { timeout: 240_000 }, (
     expect(reopened.stdout).toBe(
       `re-opened the bank activation of card ${newNumber}: from 2027-03-09 until 2027-05-08\n`,
     );
-    const ok = await at(
-      '2027-03-09T10:10:00+08:00',
-      'office',
-      'activate-bank',
-      newNumber,
-      '--card',
-      newImage,
-      '--id',
-      ZHANG.idNumber,
-    );
+    const ok = await at('2027-03-09T10:10:00+08:00', ...activate);
     expect(ok).toMatchObject({ code: 0, stdout: `activated the bank application of card ${newNumber}\n` });
     expect(JSON.parse((await cli('card', 'show', newImage, '--json')).stdout).applications.bank).toBe('usable');
 
@@ -315,10 +267,10 @@ describe('sscard office loss commands (embedded store)', { timeout: 240_000 }, (
       newImage,
       '--pin-stdin',
     ];
-    const wrong = await cliWithStdin('111111\n', '--now', '2027-03-10T10:00:00+08:00', ...bankWritten, '--db', db);
+    const wrong = await cliWithStdin('111111\n', '--now', '2027-03-10T10:00:00+08:00', ...bankWritten, '--db', tmp.db);
     expect(wrong.stderr).toMatch(/the bank PIN check \(card\) failed \(PIN_INCORRECT\) \[BANK_PIN_CHECK_FAILED\]/);
     expect(wrong.stderr).not.toContain('111111');
-    const right = await cliWithStdin('888888\n', '--now', '2027-03-10T10:00:00+08:00', ...bankWritten, '--db', db);
+    const right = await cliWithStdin('888888\n', '--now', '2027-03-10T10:00:00+08:00', ...bankWritten, '--db', tmp.db);
     expect(right.stdout).toBe(`reported card ${newNumber}, bank side: lost_written (written)\n`);
     const history = await at('2027-03-10T10:00:00+08:00', 'office', 'history', newNumber);
     expect(history.stdout).toMatch(/report_loss\s+ok\s+bank\/counter .*"bankPinCheckedOn":"card"/);
@@ -327,11 +279,11 @@ describe('sscard office loss commands (embedded store)', { timeout: 240_000 }, (
 
   it('blacklist export with another signing key: terminals holding only the test key refuse it, the right public key accepts it (bank side listed only)', async () => {
     const seed = new Uint8Array(32).fill(0x42);
-    const priv = join(dir, 'issuer.pem');
-    const pub = join(dir, 'issuer.pub.pem');
+    const priv = join(tmp.path, 'issuer.pem');
+    const pub = join(tmp.path, 'issuer.pub.pem');
     writeFileSync(priv, ed25519PrivateKeyPem(seed));
     writeFileSync(pub, ed25519PublicKeyPem(ed25519PublicKey(seed)));
-    const file = join(dir, 'own-key.json');
+    const file = join(tmp.path, 'own-key.json');
     const exported = await at(
       '2027-03-10T11:00:00+08:00',
       'office',
@@ -346,17 +298,9 @@ describe('sscard office loss commands (embedded store)', { timeout: 240_000 }, (
     expect((await at('2027-03-10T12:00:00+08:00', 'read', '--card', newImage, '--blacklist', file)).stderr).toMatch(
       /signed with key [0-9a-f]{16}, but this terminal trusts key [0-9a-f]{16} \[BLACKLIST_SIGNATURE\]/,
     );
-    const trusted = await at(
-      '2027-03-10T12:00:00+08:00',
-      'read',
-      '--card',
-      newImage,
-      '--blacklist',
-      file,
-      '--blacklist-key',
-      pub,
-      '--json',
-    );
+    /** The new card at a terminal that trusts the exported file's key. */
+    const trusting = ['--card', newImage, '--blacklist', file, '--blacklist-key', pub];
+    const trusted = await at('2027-03-10T12:00:00+08:00', 'read', ...trusting, '--json');
     expect(trusted.code).toBe(0);
     expect(JSON.parse(trusted.stdout).card.cardNumber).toBe(newNumber);
     // Only its bank side is listed: the social-security side still works at a pharmacy.
@@ -366,12 +310,7 @@ describe('sscard office loss commands (embedded store)', { timeout: 240_000 }, (
       '2027-03-10T12:00:00+08:00',
       'pin',
       'verify',
-      '--card',
-      newImage,
-      '--blacklist',
-      file,
-      '--blacklist-key',
-      pub,
+      ...trusting,
       '--pin-stdin',
     );
     expect(pharmacy).toMatchObject({ code: 0, stderr: '' });

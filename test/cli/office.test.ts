@@ -8,7 +8,7 @@ import { readCardImage, samplePerson } from '../../src/card-sim/index.js';
 import { Registry, SCHEMA_VERSION } from '../../src/office/index.js';
 import { freshDatabase, pgLab } from '../office/pg-lab.js';
 import type { FreshDatabase } from '../office/pg-lab.js';
-import { cli } from './run-cli.js';
+import { cli, embeddedRegistryPerSuite } from './run-cli.js';
 
 const BIN = fileURLToPath(new URL('../../src/cli/bin.ts', import.meta.url));
 /** tsx by absolute URL: the child runs in a directory outside the checkout. */
@@ -16,26 +16,20 @@ const TSX = pathToFileURL(fileURLToPath(new URL('../../node_modules/tsx/dist/loa
 
 // Opening an embedded store starts PostgreSQL in WebAssembly: seconds each, more on a busy machine.
 describe('sscard office (embedded store)', { timeout: 180_000 }, () => {
-  let dir: string;
-  let db: string;
-  beforeAll(() => {
-    dir = mkdtempSync(join(tmpdir(), 'sscard-cli-office-'));
-    db = `file:${join(dir, 'registry')}`;
-  });
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const tmp = embeddedRegistryPerSuite('sscard-cli-office-');
 
   it('init creates the registry, then finds it up to date', async () => {
-    const first = await cli('office', 'init', '--db', db);
+    const first = await cli('office', 'init', '--db', tmp.db);
     expect(first).toMatchObject({ code: 0, stderr: '' });
     expect(first.stdout).toBe(
-      `registry file:${join(dir, 'registry')} (pglite): schema version ${SCHEMA_VERSION}, created\n`,
+      `registry file:${join(tmp.path, 'registry')} (pglite): schema version ${SCHEMA_VERSION}, created\n`,
     );
-    const again = await cli('office', 'init', '--db', db);
+    const again = await cli('office', 'init', '--db', tmp.db);
     expect(again.stdout).toContain(`schema version ${SCHEMA_VERSION}, up to date`);
   });
 
   it('issue records the card and writes its image from the same document; status and history show it', async () => {
-    const image = join(dir, 'zhang.json');
+    const image = join(tmp.path, 'zhang.json');
     const r = await cli(
       'office',
       'issue',
@@ -47,7 +41,7 @@ describe('sscard office (embedded store)', { timeout: 180_000 }, () => {
       '--card',
       image,
       '--db',
-      db,
+      tmp.db,
       '--terminal',
       'window-7',
     );
@@ -64,7 +58,7 @@ describe('sscard office (embedded store)', { timeout: 180_000 }, () => {
     expect(shown.card).toMatchObject({ cardNumber: number, cardIdentifier: identifier });
     expect(shown.pins.bank).toMatchObject({ triesLeft: 3 });
 
-    const status = await cli('office', 'status', number, '--db', db, '--json');
+    const status = await cli('office', 'status', number, '--db', tmp.db, '--json');
     expect(status.code).toBe(0);
     expect(JSON.parse(status.stdout)).toMatchObject({
       cardNumber: number,
@@ -74,11 +68,11 @@ describe('sscard office (embedded store)', { timeout: 180_000 }, () => {
       pinInitial: true,
       holderName: '张伟',
     });
-    const text = await cli('office', 'status', number, '--db', db);
+    const text = await cli('office', 'status', number, '--db', tmp.db);
     expect(text.stdout).toContain(`card ${number}`);
     expect(text.stdout).toMatch(/social security\s+active/);
 
-    const history = await cli('office', 'history', number, '--db', db, '--json');
+    const history = await cli('office', 'history', number, '--db', tmp.db, '--json');
     const entries = JSON.parse(history.stdout);
     expect(entries).toHaveLength(1);
     expect(entries[0]).toMatchObject({
@@ -88,14 +82,14 @@ describe('sscard office (embedded store)', { timeout: 180_000 }, () => {
       role: 'admin',
       channel: 'cli',
     });
-    expect((await cli('office', 'history', number, '--db', db)).stdout).toMatch(
+    expect((await cli('office', 'history', number, '--db', tmp.db)).stdout).toMatch(
       /issue_card\s+ok\s+admin\/cli window-7/,
     );
   });
 
   it('refuses a second card for the same person and writes no image', async () => {
-    const image = join(dir, 'zhang-2.json');
-    const r = await cli('office', 'issue', '--sample', 'zhang-wei', '--card', image, '--db', db);
+    const image = join(tmp.path, 'zhang-2.json');
+    const r = await cli('office', 'issue', '--sample', 'zhang-wei', '--card', image, '--db', tmp.db);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/already holds card A\d{8} \[PERSON_HAS_CARD\]/);
     expect(existsSync(image)).toBe(false);
@@ -104,12 +98,12 @@ describe('sscard office (embedded store)', { timeout: 180_000 }, () => {
   it('checks a --from document fully before recording anything, naming the field', async () => {
     const doc = samplePerson('li-xiuying') as unknown as Record<string, unknown>;
     (doc['card'] as Record<string, unknown>)['type'] = 'toolong';
-    const file = join(dir, 'li.json');
+    const file = join(tmp.path, 'li.json');
     writeFileSync(file, JSON.stringify(doc));
-    const r = await cli('office', 'issue', '--from', file, '--card', join(dir, 'li-card.json'), '--db', db);
+    const r = await cli('office', 'issue', '--from', file, '--card', join(tmp.path, 'li-card.json'), '--db', tmp.db);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/card\.type: must be one digit or capital letter.*\[DOCUMENT_INVALID\]/);
-    const registry = await Registry.open(db);
+    const registry = await Registry.open(tmp.db);
     try {
       expect(await registry.cardsOf(samplePerson('li-xiuying').person.idNumber)).toEqual([]);
       expect((await registry.historyOfPerson(samplePerson('li-xiuying').person.idNumber)).map((h) => h.reason)).toEqual(
@@ -121,12 +115,12 @@ describe('sscard office (embedded store)', { timeout: 180_000 }, () => {
   });
 
   it('refuses to overwrite an image without --force, before touching the registry', async () => {
-    const image = join(dir, 'exists.json');
+    const image = join(tmp.path, 'exists.json');
     writeFileSync(image, '{}');
-    const r = await cli('office', 'issue', '--sample', 'abdurahman', '--card', image, '--db', db);
+    const r = await cli('office', 'issue', '--sample', 'abdurahman', '--card', image, '--db', tmp.db);
     expect(r).toMatchObject({ code: 1 });
     expect(r.stderr).toContain('already exists; use --force');
-    const registry = await Registry.open(db);
+    const registry = await Registry.open(tmp.db);
     try {
       expect(await registry.cardsOf(samplePerson('abdurahman').person.idNumber)).toEqual([]);
     } finally {
@@ -135,16 +129,16 @@ describe('sscard office (embedded store)', { timeout: 180_000 }, () => {
   });
 
   it('needs exactly one of --sample and --from; unknown cards are CARD_NOT_FOUND', async () => {
-    expect((await cli('office', 'issue', '--card', join(dir, 'x.json'), '--db', db)).stderr).toContain(
+    expect((await cli('office', 'issue', '--card', join(tmp.path, 'x.json'), '--db', tmp.db)).stderr).toContain(
       'one of --sample NAME or --from',
     );
-    const r = await cli('office', 'status', 'Z00000000', '--db', db);
+    const r = await cli('office', 'status', 'Z00000000', '--db', tmp.db);
     expect(r.code).toBe(1);
     expect(r.stderr).toBe('sscard: no card "Z00000000" in the registry [CARD_NOT_FOUND]\n');
   });
 
   it('uses ./sscard-office in the working directory when neither --db nor SSCARD_DB is given', () => {
-    const cwd = mkdtempSync(join(dir, 'cwd-'));
+    const cwd = mkdtempSync(join(tmp.path, 'cwd-'));
     const env = { ...process.env };
     delete env.SSCARD_DB;
     const r = spawnSync(process.execPath, ['--import', TSX, BIN, 'office', 'init'], {
@@ -159,7 +153,7 @@ describe('sscard office (embedded store)', { timeout: 180_000 }, () => {
     );
     expect(existsSync(join(cwd, 'sscard-office', 'pgdata'))).toBe(true);
     const viaEnv = spawnSync(process.execPath, ['--import', TSX, BIN, 'office', 'init'], {
-      cwd: dir,
+      cwd: tmp.path,
       env: { ...env, SSCARD_DB: `file:${join(cwd, 'sscard-office')}` },
       encoding: 'utf8',
       timeout: 120_000,

@@ -3,7 +3,8 @@ import { Readable } from 'node:stream';
 import { beforeEach, expect, vi } from 'vitest';
 import { runCli } from '../../src/cli/main.js';
 import type { CliIo } from '../../src/cli/pin-input.js';
-import { tempDirPerTest, type TempDir } from '../support/temp-dir.js';
+import type { CardImageDir } from '../support/card-image.js';
+import { tempDirPerSuite, tempDirPerTest, type TempDir } from '../support/temp-dir.js';
 
 export interface CliRun {
   code: number;
@@ -44,11 +45,6 @@ async function cliWith(io: Partial<CliIo>, ...args: string[]): Promise<CliRun> {
   }
 }
 
-export interface CardImageDir extends TempDir {
-  /** `card.json` in the directory: a new card's image (`sscard card new`). */
-  readonly image: string;
-}
-
 /** A temporary directory for each test, holding a new card's image made by `sscard card new`. */
 export function newCardImagePerTest(prefix: string): CardImageDir {
   const tmp = tempDirPerTest(prefix);
@@ -64,4 +60,25 @@ export function newCardImagePerTest(prefix: string): CardImageDir {
     expect((await cli('card', 'new', files.image)).code).toBe(0);
   });
   return files;
+}
+
+export interface EmbeddedRegistryDir extends TempDir {
+  /** The embedded registry in the directory, as `--db` takes it: `file:<directory>/registry`. */
+  readonly db: string;
+}
+
+/**
+ * One temporary directory for the describe block that calls this (see tempDirPerSuite), with an
+ * embedded registry in it: opening one takes seconds, so a suite shares it across its tests.
+ */
+export function embeddedRegistryPerSuite(prefix: string): EmbeddedRegistryDir {
+  const tmp = tempDirPerSuite(prefix);
+  return {
+    get path(): string {
+      return tmp.path;
+    },
+    get db(): string {
+      return `file:${join(tmp.path, 'registry')}`;
+    },
+  };
 }

@@ -10,7 +10,7 @@ import {
   stepRunsOn,
 } from '../../src/cli/commands/script.js';
 import { toHex } from '../../src/apdu/index.js';
-import { cli, newCardImagePerTest } from './run-cli.js';
+import { cli, newCardImagePerTest, type CliRun } from './run-cli.js';
 import { expectThrowsClass } from '../support/throws.js';
 
 const files = newCardImagePerTest('sscard-cli-script-');
@@ -19,6 +19,12 @@ function script(text: string): string {
   const path = join(files.path, 'test.apdu');
   writeFileSync(path, text);
   return path;
+}
+
+/** Runs `sscard script` on the card image with a script of `lines`; the run and the script's path. */
+async function runScript(lines: string[]): Promise<CliRun & { path: string }> {
+  const path = script(lines.join('\n'));
+  return { path, ...(await cli('script', path, '--card', files.image)) };
 }
 
 group('sscard script', () => {
@@ -33,23 +39,20 @@ group('sscard script', () => {
   });
 
   it('runs a script with expectations, wildcards, comments, reset and power cycling', async () => {
-    const path = script(
-      [
-        '# select the social security application, asking for its FCI (Le 00)',
-        '00A4 0400 0F 7378312E73682EC9E7BBE1B1A3D5CF 00 -> 6F xx 84 0F * 9000',
-        '00 B2 07 2C 00 -> 07 09 41 xx xx xx xx xx xx xx xx 9000   # card number',
-        '0020000003999999 -> 63Cx',
-        '',
-        'reset',
-        '00 B2 01 2C 00 -> 6A82       # the reset went back to the MF',
-        'power-off',
-        'power-on',
-        'reset cold',
-        '00A404000F7378312E73682EC9E7BBE1B1A3D5CF -> * 9000',
-        '0020000000 -> 63C2           # the wrong PIN stayed spent',
-      ].join('\n'),
-    );
-    const r = await cli('script', path, '--card', files.image);
+    const r = await runScript([
+      '# select the social security application, asking for its FCI (Le 00)',
+      '00A4 0400 0F 7378312E73682EC9E7BBE1B1A3D5CF 00 -> 6F xx 84 0F * 9000',
+      '00 B2 07 2C 00 -> 07 09 41 xx xx xx xx xx xx xx xx 9000   # card number',
+      '0020000003999999 -> 63Cx',
+      '',
+      'reset',
+      '00 B2 01 2C 00 -> 6A82       # the reset went back to the MF',
+      'power-off',
+      'power-on',
+      'reset cold',
+      '00A404000F7378312E73682EC9E7BBE1B1A3D5CF -> * 9000',
+      '0020000000 -> 63C2           # the wrong PIN stayed spent',
+    ]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('< 0709413130353030303331 9000 success');
@@ -61,18 +64,15 @@ group('sscard script', () => {
   });
 
   it('stops at the first mismatch with a non-zero exit naming the line', async () => {
-    const path = script(
-      [
-        '00A404000F7378312E73682EC9E7BBE1B1A3D5CF -> * 9000',
-        '# a comment',
-        '00B2072C00 -> 0709 * 6A83',
-        '00B2012C00',
-      ].join('\n'),
-    );
-    const r = await cli('script', path, '--card', files.image);
+    const r = await runScript([
+      '00A404000F7378312E73682EC9E7BBE1B1A3D5CF -> * 9000',
+      '# a comment',
+      '00B2072C00 -> 0709 * 6A83',
+      '00B2012C00',
+    ]);
     expect(r.code).toBe(1);
     expect(r.stderr).toBe(
-      `sscard: ${path}:3: expected 0709 * 6A83, card answered 0709413130353030303331 9000 to 00B2072C00 [SCRIPT_MISMATCH]\n`,
+      `sscard: ${r.path}:3: expected 0709 * 6A83, card answered 0709413130353030303331 9000 to 00B2072C00 [SCRIPT_MISMATCH]\n`,
     );
     expect(r.stdout).not.toContain('00B2012C00');
   });
@@ -105,15 +105,12 @@ group('sscard script', () => {
   });
 
   it('runs T=1: lines on a T=1 card and skips T=0: ones, counting only the steps that ran', async () => {
-    const path = script(
-      [
-        'T=0: 00A404000F7378312E73682EC9E7BBE1B1A3D5CF -> 61 1B   # case 3 on T=0: the FCI via GET RESPONSE',
-        'T=0: 00C000001B -> 6F 19 * 9000',
-        't=1: 00A404000F7378312E73682EC9E7BBE1B1A3D5CF -> 9000    # case 3 on T=1: no data',
-        '00B2072C00 -> 07 09 * 9000',
-      ].join('\n'),
-    );
-    const r = await cli('script', path, '--card', files.image);
+    const r = await runScript([
+      'T=0: 00A404000F7378312E73682EC9E7BBE1B1A3D5CF -> 61 1B   # case 3 on T=0: the FCI via GET RESPONSE',
+      'T=0: 00C000001B -> 6F 19 * 9000',
+      't=1: 00A404000F7378312E73682EC9E7BBE1B1A3D5CF -> 9000    # case 3 on T=1: no data',
+      '00B2072C00 -> 07 09 * 9000',
+    ]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).not.toContain('00C000001B');

@@ -8,7 +8,7 @@ import { MemoryTransport, PinBlockedError, PinIncorrectError, SscCard } from '..
 import { testKeysFit } from '../../src/cli/commands/window.js';
 import { freshDatabase, pgLab } from '../office/pg-lab.js';
 import type { FreshDatabase } from '../office/pg-lab.js';
-import { cli, cliWithStdin } from './run-cli.js';
+import { cli, cliWithStdin, embeddedRegistryPerSuite } from './run-cli.js';
 
 /*
  * `sscard window …` on card images. One embedded store for the core flow (opening it is seconds
@@ -58,20 +58,14 @@ async function wrongPins(image: string, which: 'app' | 'bank'): Promise<void> {
 }
 
 describe('sscard window (embedded store)', { timeout: 240_000 }, () => {
-  let dir: string;
-  let db: string;
-  beforeAll(() => {
-    dir = mkdtempSync(join(tmpdir(), 'sscard-cli-window-'));
-    db = `file:${join(dir, 'registry')}`;
-  });
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const tmp = embeddedRegistryPerSuite('sscard-cli-window-');
 
   it('issues a card, unlocks its PIN locked at a pharmacy, and refuses a wrong ID with one line and nothing written', async () => {
-    const image = join(dir, 'zhang.json');
-    const number = await issue(db, image, '--sample', 'zhang-wei');
+    const image = join(tmp.path, 'zhang.json');
+    const number = await issue(tmp.db, image, '--sample', 'zhang-wei');
     await wrongPins(image, 'app');
     const locked = cardState(image);
-    const wrong = await cli('window', 'unlock-pin', '--card', image, '--id', LI, '--db', db);
+    const wrong = await cli('window', 'unlock-pin', '--card', image, '--id', LI, '--db', tmp.db);
     expect(wrong.code).toBe(1);
     expect(wrong.stdout).toBe('');
     expect(wrong.stderr).toBe(
@@ -86,7 +80,7 @@ describe('sscard window (embedded store)', { timeout: 240_000 }, () => {
       '--id',
       ZHANG,
       '--db',
-      db,
+      tmp.db,
       '--terminal-id',
       'window-110105-02',
     );
@@ -94,23 +88,23 @@ describe('sscard window (embedded store)', { timeout: 240_000 }, () => {
     expect(ok.stdout).toBe(
       `done: PIN UNBLOCK on card ${number} (张伟) (the registry learned of the lock the card showed)\n`,
     );
-    expect(await history(db, number)).toEqual([
+    expect(await history(tmp.db, number)).toEqual([
       'issue_card:ok',
       'pin_unlock:refused:ID_MISMATCH',
       'pin_locked:ok',
       'pin_unlock:ok',
     ]);
-    expect(readdirSync(dir).filter((f) => f.endsWith('.new'))).toEqual([]);
+    expect(readdirSync(tmp.path).filter((f) => f.endsWith('.new'))).toEqual([]);
   });
 
   it('issues through a symbolic link: the file it names gets the card, and the link stays a link', async () => {
-    const target = join(dir, 'li-target.json');
-    const link = join(dir, 'li.json');
+    const target = join(tmp.path, 'li-target.json');
+    const link = join(tmp.path, 'li.json');
     symlinkSync(target, link);
-    await issue(db, link, '--sample', 'li-xiuying');
+    await issue(tmp.db, link, '--sample', 'li-xiuying');
     expect(lstatSync(link).isSymbolicLink()).toBe(true);
     expect(readCardImage(target).state).toEqual(readCardImage(link).state);
-    expect(readdirSync(dir).filter((f) => f.endsWith('.new'))).toEqual([]);
+    expect(readdirSync(tmp.path).filter((f) => f.endsWith('.new'))).toEqual([]);
   });
 });
 
@@ -130,39 +124,19 @@ describe.runIf(lab.run)('sscard window (server)', { timeout: 120_000 }, () => {
     rmSync(dir, { recursive: true, force: true });
     await fresh?.drop();
   });
+  /** `sscard window <act>` on the card `image` for the holder `id`, with `stdin` as the PIN lines. */
+  const pinsAtWindow = (stdin: string, act: string, image: string, id: string, ...more: string[]) =>
+    cliWithStdin(stdin, 'window', act, '--card', image, '--id', id, '--pin-stdin', '--db', db, ...more);
 
   it('reset-pin: the new PIN twice on stdin; differing entries are refused before the card sees anything; no PIN printed', async () => {
     const image = join(dir, 'li.json');
     const number = await issue(db, image, '--sample', 'li-xiuying');
     const before = cardState(image);
-    const differ = await cliWithStdin(
-      '602851\n602852\n',
-      'window',
-      'reset-pin',
-      '--card',
-      image,
-      '--id',
-      LI,
-      '--pin-stdin',
-      '--db',
-      db,
-    );
+    const differ = await pinsAtWindow('602851\n602852\n', 'reset-pin', image, LI);
     expect(differ).toMatchObject({ code: 1, stdout: '' });
     expect(differ.stderr).toBe('sscard: refused: the two entries of the new PIN differ [NEW_PIN_MISMATCH]\n');
     expect(cardState(image)).toBe(before);
-    const ok = await cliWithStdin(
-      '602851\n602851\n',
-      'window',
-      'reset-pin',
-      '--card',
-      image,
-      '--id',
-      LI,
-      '--pin-stdin',
-      '--db',
-      db,
-      '--trace',
-    );
+    const ok = await pinsAtWindow('602851\n602851\n', 'reset-pin', image, LI, '--trace');
     expect(ok.code).toBe(0);
     expect(ok.stdout).toBe(
       `done: RELOAD PIN on card ${number} (李秀英)\nthe application PIN is the one the holder chose\n`,
@@ -179,20 +153,7 @@ describe.runIf(lab.run)('sscard window (server)', { timeout: 120_000 }, () => {
     const number = await issue(db, image, '--sample', 'wang-yan', '--spec', '3.00');
     await cliWithStdin('123456\n246810\n246810\n', 'pin', 'change', '--card', image, '--pin-stdin');
     await wrongPins(image, 'app');
-    const typed = await cliWithStdin(
-      '111111\n111111\n',
-      'window',
-      'reset-pin',
-      '--card',
-      image,
-      '--id',
-      WANG,
-      '--reset-rule',
-      'initial',
-      '--pin-stdin',
-      '--db',
-      db,
-    );
+    const typed = await pinsAtWindow('111111\n111111\n', 'reset-pin', image, WANG, '--reset-rule', 'initial');
     expect(typed.stderr).toBe('sscard: --pin-stdin: this act takes no PIN [CLI_INPUT]\n');
     const r = await cli('window', 'reset-pin', '--card', image, '--id', WANG, '--reset-rule', 'initial', '--db', db);
     expect(r.stdout).toMatch(
@@ -233,66 +194,22 @@ describe.runIf(lab.run)('sscard window (server)', { timeout: 120_000 }, () => {
   it('bank: activate, a wrong bank PIN refused with nothing written, the right one unlocks; reset with the new PIN twice', async () => {
     const image = join(dir, 'zhang-bank.json');
     const number = await issue(db, image, '--sample', 'zhang-wei', '--financial');
-    const inactive = await cliWithStdin(
-      '888888\n',
-      'window',
-      'bank-unlock',
-      '--card',
-      image,
-      '--id',
-      ZHANG,
-      '--pin-stdin',
-      '--db',
-      db,
-    );
+    const inactive = await pinsAtWindow('888888\n', 'bank-unlock', image, ZHANG);
     expect(inactive.stderr).toMatch(/bank side is inactive \[CARD_STATE\]/);
     expect((await cli('window', 'bank-activate', '--card', image, '--id', ZHANG, '--db', db)).stdout).toBe(
       `activated: the bank side of card ${number} (张伟)\n`,
     );
     await wrongPins(image, 'bank');
     const locked = cardState(image);
-    const wrong = await cliWithStdin(
-      '864209\n',
-      'window',
-      'bank-unlock',
-      '--card',
-      image,
-      '--id',
-      ZHANG,
-      '--pin-stdin',
-      '--db',
-      db,
-    );
+    const wrong = await pinsAtWindow('864209\n', 'bank-unlock', image, ZHANG);
     expect(wrong.code).toBe(1);
     expect(wrong.stderr).toBe(
       `sscard: refused: card ${number}: the bank PIN given is not the card's; the bank PIN stays locked [BANK_PIN_MISMATCH]\n`,
     );
     expect(cardState(image)).toBe(locked);
-    const right = await cliWithStdin(
-      '888888\n',
-      'window',
-      'bank-unlock',
-      '--card',
-      image,
-      '--id',
-      ZHANG,
-      '--pin-stdin',
-      '--db',
-      db,
-    );
+    const right = await pinsAtWindow('888888\n', 'bank-unlock', image, ZHANG);
     expect(right.stdout).toBe(`done: bank PIN UNBLOCK on card ${number} (张伟)\n`);
-    const reset = await cliWithStdin(
-      '502718\n502718\n',
-      'window',
-      'bank-reset',
-      '--card',
-      image,
-      '--id',
-      ZHANG,
-      '--pin-stdin',
-      '--db',
-      db,
-    );
+    const reset = await pinsAtWindow('502718\n502718\n', 'bank-reset', image, ZHANG);
     expect(reset.stdout).toBe(`done: bank RELOAD PIN on card ${number} (张伟)\n`);
     expect(await history(db, number)).toEqual([
       'issue_card:ok',
@@ -340,53 +257,19 @@ describe.runIf(lab.run)('sscard window (server)', { timeout: 120_000 }, () => {
     expect(exists.stderr).toMatch(/already exists; use --force/);
     // In place on the holder's card (here its image): EF06 rewritten, the PINs as they were.
     const abdu = samplePerson('abdurahman').person.idNumber;
-    const noId = await cli(
-      'window',
-      'correct',
-      number,
-      '--set',
-      'person.birthplace=650105',
-      '--card',
-      out,
-      '--in-place',
-      '--db',
-      db,
-    );
+    /** `sscard window correct` of `set` written on the card of image `out`, with `more` options. */
+    const correctInPlace = (set: string, ...more: string[]) =>
+      cli('window', 'correct', number, '--set', set, '--card', out, '--in-place', ...more, '--db', db);
+    const noId = await correctInPlace('person.birthplace=650105');
     expect(noId).toMatchObject({ code: 1, stdout: '' });
     expect(noId.stderr).toMatch(/--id <ID number>: a correction on the card checks/);
     const stateBefore = cardState(out);
-    const notEf06 = await cli(
-      'window',
-      'correct',
-      number,
-      '--set',
-      'health.bloodType=A',
-      '--card',
-      out,
-      '--in-place',
-      '--id',
-      abdu,
-      '--db',
-      db,
-    );
+    const notEf06 = await correctInPlace('health.bloodType=A', '--id', abdu);
     expect(notEf06.stderr).toMatch(
       /a correction written on the card changes person\.name, .* only; re-make the card for the others \[INVALID_ARGUMENT\]/,
     );
     expect(cardState(out)).toBe(stateBefore);
-    const inPlace = await cli(
-      'window',
-      'correct',
-      number,
-      '--set',
-      'person.birthplace=650105',
-      '--card',
-      out,
-      '--in-place',
-      '--id',
-      abdu,
-      '--db',
-      db,
-    );
+    const inPlace = await correctInPlace('person.birthplace=650105', '--id', abdu);
     expect(inPlace).toMatchObject({ code: 0, stderr: '' });
     expect(inPlace.stdout).toBe(
       `corrected: card ${number}, personalization version 4 (corrected at the window: person.birthplace); written on the card (card image ${out}), its PINs unchanged\n`,

@@ -53,6 +53,14 @@ describeBackends(
         (e: unknown) => e,
       );
     const lastEntry = async (cardNumber: string) => (await reg().history(cardNumber)).at(-1);
+    /** A report of the social security side by telephone (manual): the caller 测试人, giving `idNumber`. */
+    const manualReport = (cardNumber: string, idNumber: string) => ({
+      cardNumber,
+      side: 'ssc' as const,
+      channel: 'manual' as const,
+      name: '测试人',
+      idNumber,
+    });
 
     it('self-service: refused while the PIN is the initial one, then taken at any hour once it was changed', async () => {
       clock.set('2027-01-09T23:30:00+08:00'); // Saturday night: self-service has no hours
@@ -122,13 +130,7 @@ describeBackends(
 
     it('manual: office hours, and card number, name and ID number must all match; the initial PIN is no obstacle', async () => {
       const { card, id } = await issue();
-      const input = {
-        cardNumber: card.cardNumber,
-        side: 'ssc' as const,
-        channel: 'manual' as const,
-        name: '测试人',
-        idNumber: id,
-      };
+      const input = manualReport(card.cardNumber, id);
       clock.set('2027-01-05T18:05:00+08:00');
       const late = await refusal(reg().reportLoss(HOTLINE, input));
       expect(late).toBeInstanceOf(OutsideOfficeHoursError);
@@ -169,13 +171,7 @@ describeBackends(
     it('written at the window: the document kind is recorded, a proxy needs both IDs, a temporary report is superseded', async () => {
       clock.set(TUESDAY_10);
       const { card, id } = await issue();
-      await reg().reportLoss(HOTLINE, {
-        cardNumber: card.cardNumber,
-        side: 'ssc',
-        channel: 'manual',
-        name: '测试人',
-        idNumber: id,
-      });
+      await reg().reportLoss(HOTLINE, manualReport(card.cardNumber, id));
       const base = {
         cardNumber: card.cardNumber,
         side: 'ssc' as const,
@@ -253,13 +249,7 @@ describeBackends(
           reg().withdrawLoss(WINDOW, { cardNumber: card.cardNumber, side: 'ssc', channel: 'written', idNumber: id }),
         ),
       ).toBeInstanceOf(CardStateError);
-      const manual = {
-        cardNumber: card.cardNumber,
-        side: 'ssc' as const,
-        channel: 'manual' as const,
-        name: '测试人',
-        idNumber: id,
-      };
+      const manual = manualReport(card.cardNumber, id);
       await reg().reportLoss(HOTLINE, manual);
       expect(await refusal(reg().withdrawLoss(HOTLINE, { ...manual, name: '别人' }))).toBeInstanceOf(NameMismatchError);
       expect(await reg().withdrawLoss(HOTLINE, manual)).toMatchObject({ ssc: 'active' });
@@ -284,20 +274,8 @@ describeBackends(
       clock.set(TUESDAY_10);
       const a = await issue();
       const b = await issue();
-      await reg().reportLoss(HOTLINE, {
-        cardNumber: a.card.cardNumber,
-        side: 'ssc',
-        channel: 'manual',
-        name: '测试人',
-        idNumber: a.id,
-      });
-      await reg().reportLoss(HOTLINE, {
-        cardNumber: b.card.cardNumber,
-        side: 'ssc',
-        channel: 'manual',
-        name: '测试人',
-        idNumber: b.id,
-      });
+      await reg().reportLoss(HOTLINE, manualReport(a.card.cardNumber, a.id));
+      await reg().reportLoss(HOTLINE, manualReport(b.card.cardNumber, b.id));
       await reg().reportLoss(WINDOW, {
         cardNumber: b.card.cardNumber,
         side: 'ssc',
@@ -338,13 +316,7 @@ describeBackends(
       const early = await refusal(reg().replaceCard(WINDOW, { cardNumber: card.cardNumber, idNumber: id }));
       expect(early).toBeInstanceOf(WrittenReportRequiredError);
       expect(early).toMatchObject({ code: 'WRITTEN_REPORT_REQUIRED', details: { side: 'ssc', state: 'active' } });
-      await reg().reportLoss(HOTLINE, {
-        cardNumber: card.cardNumber,
-        side: 'ssc',
-        channel: 'manual',
-        name: '测试人',
-        idNumber: id,
-      });
+      await reg().reportLoss(HOTLINE, manualReport(card.cardNumber, id));
       expect(await refusal(reg().replaceCard(WINDOW, { cardNumber: card.cardNumber, idNumber: id }))).toMatchObject({
         code: 'WRITTEN_REPORT_REQUIRED',
         details: { side: 'ssc', state: 'lost_temporary' },

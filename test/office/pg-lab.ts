@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadPg } from '../../src/office/storage/drivers.js';
+import { labCheck, type LabCheck } from '../support/lab-check.js';
 
 /*
  * The PostgreSQL lab for the registry suites (scripts/pg-lab). A suite calls `pgLab()` once at
@@ -20,13 +21,9 @@ export const REPO_ROOT = path.resolve(here, '..', '..');
 export const PG_LAB_SCRIPT = path.join(REPO_ROOT, 'scripts', 'pg-lab');
 const ENABLE_HINT = 'enable with: scripts/pg-lab up (installs postgresql if missing, starts it on 127.0.0.1:55432)';
 
-export interface PgLabCheck {
-  run: boolean;
-  ready: boolean;
-  reason: string;
+export interface PgLabCheck extends LabCheck {
   /** The lab's URL (the database the test user owns). */
   url: string;
-  assertReady(): void;
 }
 
 let cached: PgLabCheck | undefined;
@@ -61,16 +58,7 @@ function check(): PgLabCheck {
   );
   if (probe.status !== 0)
     reason = `no PostgreSQL server at ${u.host} for user ${u.username} (${(probe.stderr || String(probe.error ?? '')).trim().split('\n')[0]})`;
-  const ready = reason === '';
-  return {
-    run: ready || process.env.CI === 'true',
-    ready,
-    reason,
-    url,
-    assertReady() {
-      if (!ready) throw new Error(`PostgreSQL lab missing (CI=true makes this a failure): ${reason}; ${ENABLE_HINT}`);
-    },
-  };
+  return { ...labCheck('PostgreSQL lab', reason, ENABLE_HINT), url };
 }
 
 export interface FreshDatabase {

@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { labCheck, type LabCheck } from '../support/lab-check.js';
 
 /*
  * The real PC/SC lab for PC/SC suites: pcscd with the vsmartcard vpcd driver (two readers,
@@ -37,17 +38,10 @@ export const VPCD_SLOTS: readonly ReaderSlot[] = [
   { slot: 1, port: 35964, reader: 'Virtual PCD 00 01' },
 ];
 
-export interface PcscLabCheck {
-  /** Whether the suite should run (ready, or CI where a missing lab must fail). */
-  run: boolean;
-  ready: boolean;
-  /** Why the lab is not usable; empty when ready. */
-  reason: string;
+export interface PcscLabCheck extends LabCheck {
   readers: string[];
   /** Whether 127.0.0.2 has the quickack route (without it every APDU takes ~44 ms). */
   quickack: boolean;
-  /** Throws the reason when the lab is not ready (call in beforeAll). */
-  assertReady(): void;
 }
 
 const ENABLE_HINT = 'enable with: scripts/pcsc-lab up (root; installs pcscd + vsmartcard-vpcd, starts pcscd)';
@@ -94,17 +88,7 @@ function checkLab(): PcscLabCheck {
 }
 
 function result(reason: string, readers: string[], quickack: boolean): PcscLabCheck {
-  const ready = reason === '';
-  return {
-    run: ready || process.env.CI === 'true',
-    ready,
-    reason,
-    readers,
-    quickack,
-    assertReady() {
-      if (!ready) throw new Error(`PC/SC lab missing (CI=true makes this a failure): ${reason}; ${ENABLE_HINT}`);
-    },
-  };
+  return { ...labCheck('PC/SC lab', reason, ENABLE_HINT), readers, quickack };
 }
 
 /** Reader names from `pcsc_scan -r`, or undefined when pcsc_scan is missing. */

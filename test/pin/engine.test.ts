@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { MemoryPinStore, Pin, PinFormatError, PinRecordError, definePinPolicy } from '../../src/pin/index.js';
 import type { PinPolicy, PinRecord } from '../../src/pin/index.js';
+import { buffersMadeBy } from '../support/buffers-made.js';
 import { expectThrowsClass } from '../support/throws.js';
 import { LendingTearableStore, TearError, TearableStore, ascii } from './support.js';
 
@@ -296,18 +297,13 @@ describe('secret hygiene', () => {
   });
 
   it('wipes its own copies of the digits after verify and change', () => {
-    const made: Buffer[] = [];
-    const original = Buffer.from.bind(Buffer) as (...args: unknown[]) => Buffer;
     const { pin } = fresh();
-    vi.spyOn(Buffer, 'from').mockImplementation(((...args: unknown[]) => {
-      const buf = original(...args);
-      made.push(buf);
-      return buf;
-    }) as typeof Buffer.from);
     const candidate = ascii('123456');
-    pin.verify(candidate);
-    pin.verify('654321');
-    pin.change('123456', '246810');
+    const made = buffersMadeBy(() => {
+      pin.verify(candidate);
+      pin.verify('654321');
+      pin.change('123456', '246810');
+    });
     const copies = made.filter((b) => b.length === 6);
     // verify('654321') and the two PINs of change(): digit bytes given to verify are compared
     // where the caller holds them, not copied.
@@ -319,20 +315,13 @@ describe('secret hygiene', () => {
 
   /** The 6-byte copies of PIN digits `run` makes, each checked to be wiped once it returns or throws. */
   function expectCopiesWiped(run: () => unknown): void {
-    const made: Buffer[] = [];
-    const original = Buffer.from.bind(Buffer) as (...args: unknown[]) => Buffer;
-    const spy = vi.spyOn(Buffer, 'from').mockImplementation(((...args: unknown[]) => {
-      const buf = original(...args);
-      made.push(buf);
-      return buf;
-    }) as typeof Buffer.from);
-    try {
-      run();
-    } catch (error) {
-      expect(error).toBeInstanceOf(TearError);
-    } finally {
-      spy.mockRestore();
-    }
+    const made = buffersMadeBy(() => {
+      try {
+        run();
+      } catch (error) {
+        expect(error).toBeInstanceOf(TearError);
+      }
+    });
     const copies = made.filter((b) => b.length === 6);
     expect(copies.length).toBeGreaterThanOrEqual(1);
     for (const copy of copies) expect([...copy]).toEqual([0, 0, 0, 0, 0, 0]);

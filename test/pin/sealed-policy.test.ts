@@ -1,4 +1,4 @@
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { fc, test } from '@fast-check/vitest';
 import {
   MemoryPinStore,
@@ -11,6 +11,7 @@ import {
   validateSealedPinPolicy,
 } from '../../src/pin/index.js';
 import type { PinPolicy, SealedPinPolicy } from '../../src/pin/index.js';
+import { buffersMadeBy } from '../support/buffers-made.js';
 import { expectThrowsClass } from '../support/throws.js';
 
 function policyField(fn: () => unknown): string {
@@ -182,21 +183,12 @@ describe('sealed policy edges', () => {
   });
 
   it('wipes its copies of the initial PIN after sealing and after comparing', () => {
-    const made: Buffer[] = [];
-    const original = Buffer.from.bind(Buffer) as (...args: unknown[]) => Buffer;
-    const spy = vi.spyOn(Buffer, 'from').mockImplementation(((...args: unknown[]) => {
-      const buf = original(...args);
-      made.push(buf);
-      return buf;
-    }) as typeof Buffer.from);
-    try {
+    const made = buffersMadeBy(() => {
       const clear = definePinPolicy({ initialPin: '975310' });
       sealPinPolicy(clear);
       expect(matchesInitialPin(clear, '975310')).toBe(true);
       expect(matchesInitialPin(clear, '975311')).toBe(false);
-    } finally {
-      spy.mockRestore();
-    }
+    });
     const copies = made.filter((b) => b.length === 6);
     expect(copies.length).toBeGreaterThanOrEqual(3);
     for (const copy of copies) expect([...copy]).toEqual([0, 0, 0, 0, 0, 0]);

@@ -25,15 +25,12 @@ import {
   WORK_RECORD_LENGTH,
 } from '../../src/records/index.js';
 import type { HealthFlags } from '../../src/records/index.js';
+import { gbkChar } from '../support/gbk-text.js';
 
-const gbkChar = fc.oneof(
-  fc.integer({ min: 0x21, max: 0x7e }).map((c) => String.fromCharCode(c)),
-  fc.integer({ min: 0x4e00, max: 0x9fa5 }).map((c) => String.fromCharCode(c)),
-  fc.constantFrom('·', '，', '䶮', '龑', '（', '）'),
-);
+const gbk = gbkChar('·', '，', '䶮', '龑', '（', '）');
 /** GBK text of at most `bytes` bytes that does not end in a space (an fields strip trailing pad). */
 function gbkText(bytes: number, minLength = 0) {
-  return fc.array(fc.oneof(gbkChar, fc.constant(' ')), { minLength, maxLength: bytes }).map((cs) => {
+  return fc.array(fc.oneof(gbk, fc.constant(' ')), { minLength, maxLength: bytes }).map((cs) => {
     let s = cs.join('').trimEnd();
     while (encodeGbk(s).length > bytes) s = Array.from(s).slice(0, -1).join('').trimEnd();
     return s;

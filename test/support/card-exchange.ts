@@ -21,3 +21,9 @@ export function swHex(sw: number): string {
 export function thrownSw(fn: () => unknown): number {
   return expectThrowsClass(fn, StatusWordError).sw;
 }
+
+/** Sends a command to a simulated card: the answer's data, and its status word as in {@link sw}. */
+export function exchange(card: SimulatedCard, apdu: string | Uint8Array): { data: Uint8Array; sw: string } {
+  const r = send(card, apdu);
+  return { data: r.data, sw: swHex(r.sw) };
+}

@@ -61,3 +61,16 @@ export async function expectRejectsClass<E extends Error>(
 ): Promise<E> {
   return checked(await rejection(promise), cls, expected);
 }
+
+/**
+ * For properties over arbitrary input: runs `fn`, which must either return (its result is
+ * returned) or throw an instance of `cls` (undefined is returned); any other error fails the test.
+ */
+export function resultOrRefusal<T, E extends Error>(fn: () => T, cls: ErrorClass<E>): T | undefined {
+  try {
+    return fn();
+  } catch (error) {
+    expect(error, `expected a result or a ${cls.name}`).toBeInstanceOf(cls);
+    return undefined;
+  }
+}

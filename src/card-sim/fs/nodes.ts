@@ -257,6 +257,18 @@ export class DedicatedFile {
     return this.#children.find((c) => c.fid === fid);
   }
 
+  /** The child EF with this FID (undefined when there is none, or it is a DF). */
+  childEf(fid: number): ElementaryFile | undefined {
+    const node = this.child(fid);
+    return node?.kind === 'ef' ? node : undefined;
+  }
+
+  /** The child DF with this FID (undefined when there is none, or it is an EF). */
+  childDf(fid: number): DedicatedFile | undefined {
+    const node = this.child(fid);
+    return node?.kind === 'df' ? node : undefined;
+  }
+
   /** The child EF with this SFI. */
   efBySfi(sfi: number): ElementaryFile | undefined {
     // A plain loop: every SFI-addressed read looks its EF up here.

@@ -6,7 +6,7 @@ import { closeCardImage, openCardImage, readCardImage, saveCardImage } from '../
 import type { SimulatedCard } from '../../card-sim/index.js';
 import type { RunningInspector } from '../../inspector/index.js';
 import { printLine, printNotice } from '../output.js';
-import { inspectorLine, loadInspector, parseInspectAddress } from './inspect.js';
+import { inspectorLine, loadInspector, parseInspectAddress, untilSignal } from './inspect.js';
 
 /*
  * `sscard sim serve`: a card image behind a real PC/SC reader. The card connects to pcscd's
@@ -168,14 +168,7 @@ async function serve(opts: ServeOptions): Promise<void> {
   let present = true;
   let inspector: RunningInspector | undefined;
 
-  let stop!: (signal: string) => void;
-  const stopped = new Promise<string>((resolve) => {
-    stop = resolve;
-  });
-  const onSigint = (): void => stop('SIGINT');
-  const onSigterm = (): void => stop('SIGTERM');
-  process.on('SIGINT', onSigint);
-  process.on('SIGTERM', onSigterm);
+  const { stopped, dispose } = untilSignal();
   try {
     if (opts.inspect !== undefined) {
       const { inspect } = await loadInspector();
@@ -226,8 +219,7 @@ async function serve(opts: ServeOptions): Promise<void> {
     served.save();
     printLine(`card removed (${signal}); image saved to ${opts.card}`);
   } finally {
-    process.off('SIGINT', onSigint);
-    process.off('SIGTERM', onSigterm);
+    dispose();
     await inspector?.close();
     if (bridge.state !== 'closed') await bridge.close();
     served.close();

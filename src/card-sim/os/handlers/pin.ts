@@ -208,15 +208,12 @@ function pinChangeScript(ctx: CardContext, cmd: CardCommand, pin: CardPin, owner
     );
   }
   const cryptogram = checkCommandMac(ctx, cmd, key, 'required');
-  const keyBytes = key.key;
   let pins: { currentPin: string; newPin: string };
   try {
-    pins = decipherPinChange(key.cipher, keyBytes, cryptogram);
+    pins = key.withKey((cipher, keyBytes) => decipherPinChange(cipher, keyBytes, cryptogram));
   } catch (err) {
     if (err instanceof PinBlockError) throw new StatusWordError(SW.WRONG_DATA, 'bad PIN change data');
     throw err;
-  } finally {
-    keyBytes.fill(0);
   }
   try {
     if (pinStep(() => pin.pin.isCurrent(pins.newPin))) return {};
@@ -230,14 +227,11 @@ function pinChangeScript(ctx: CardContext, cmd: CardCommand, pin: CardPin, owner
 
 /** The PIN inside PIN UNBLOCK's enciphered PIN block (6A80 when the block is malformed). */
 function unblockPin(key: CardKey, cryptogram: Uint8Array): string {
-  const keyBytes = key.key;
   try {
-    return decipherAnyUnblockPin(key.cipher, keyBytes, cryptogram);
+    return key.withKey((cipher, keyBytes) => decipherAnyUnblockPin(cipher, keyBytes, cryptogram));
   } catch (err) {
     if (err instanceof PinBlockError) throw new StatusWordError(SW.WRONG_DATA, 'bad PIN block');
     throw err;
-  } finally {
-    keyBytes.fill(0);
   }
 }
 
