@@ -9,13 +9,7 @@ import { performance } from 'node:perf_hooks';
 import { connectToVpcd } from '../../src/bridge/index.js';
 import type { CardEndpoint } from '../../src/apdu/index.js';
 import { acquireReaderSlot, pcscLab, runPyscard } from '../../test/pcsc/lab.js';
-
-function arg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  const v = i >= 0 ? Number(process.argv[i + 1]) : fallback;
-  if (!Number.isInteger(v) || v <= 0) throw new Error(`--${name} must be a positive integer`);
-  return v;
-}
+import { arg } from '../args.js';
 
 const runs = arg('runs', 3);
 const nFast = arg('n', 500);

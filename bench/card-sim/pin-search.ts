@@ -23,13 +23,7 @@ import { ImageKey, buildSscCard, readCardImage, samplePerson, saveCardImage } fr
 import type { DfState } from '../../src/card-sim/index.js';
 import { CARD_IMAGE_FORMAT } from '../../src/card-sim/image-format.js';
 import { openSealedBytes } from '../../src/card-sim/image-seal.js';
-
-function arg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  const v = i >= 0 ? Number(process.argv[i + 1]) : fallback;
-  if (!Number.isInteger(v) || v <= 0) throw new Error(`--${name} must be a positive integer`);
-  return v;
-}
+import { arg } from '../args.js';
 
 const pins = arg('pins', 1_000_000);
 const trials = arg('trials', 20_000);

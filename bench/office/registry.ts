@@ -21,13 +21,7 @@ import { citizenId } from '../../src/card-sim/index.js';
 import { Registry } from '../../src/office/index.js';
 import type { OperationContext } from '../../src/office/index.js';
 import { loadPg } from '../../src/office/storage/drivers.js';
-
-function arg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  const v = i >= 0 ? Number(process.argv[i + 1]) : fallback;
-  if (!Number.isInteger(v) || v <= 0) throw new Error(`--${name} must be a positive integer`);
-  return v;
-}
+import { arg } from '../args.js';
 
 const runs = arg('runs', 3);
 const n = arg('n', 300);

@@ -107,6 +107,24 @@ export function encodeCommand(cmd: CommandApdu): Uint8Array {
   return out;
 }
 
+/**
+ * The data of every command without data: one shared empty array (it has no bytes to change), so
+ * decoding a case 1 or 2 command allocates nothing for it.
+ */
+const NO_DATA = new Uint8Array(0);
+
+/**
+ * The command data, copied (the decoded command owns it; the caller may reuse its buffer). A short
+ * field is copied byte by byte: `slice` looks up the array's species constructor on every call,
+ * which costs more than copying a PIN or a record.
+ */
+function copyData(bytes: Uint8Array, start: number, length: number): Uint8Array {
+  if (length > 64) return bytes.slice(start, start + length);
+  const data = new Uint8Array(length);
+  for (let i = 0; i < length; i++) data[i] = bytes[start + i] as number;
+  return data;
+}
+
 function fail(message: string): never {
   throw new ApduParseError(message);
 }
@@ -140,17 +158,17 @@ export function decodeCommand(bytes: Uint8Array): DecodedCommandApdu {
   if (!(bytes instanceof Uint8Array)) fail('command APDU must be a Uint8Array');
   const len = bytes.length;
   if (len < 4) fail(`command APDU shorter than 4 bytes (got ${len})`);
-  const empty = new Uint8Array(0);
+  const empty = NO_DATA;
   if (len === 4) return result(bytes, 1, false, empty, undefined);
   const b1 = bytes[4] as number;
   if (len === 5) return result(bytes, 2, false, empty, b1 === 0 ? MAX_SHORT_NE : b1);
 
   if (b1 !== 0) {
     // Short form: Lc = b1.
-    if (len === 5 + b1) return result(bytes, 3, false, bytes.slice(5), undefined);
+    if (len === 5 + b1) return result(bytes, 3, false, copyData(bytes, 5, b1), undefined);
     if (len === 6 + b1) {
       const le = bytes[len - 1] as number;
-      return result(bytes, 4, false, bytes.slice(5, 5 + b1), le === 0 ? MAX_SHORT_NE : le);
+      return result(bytes, 4, false, copyData(bytes, 5, b1), le === 0 ? MAX_SHORT_NE : le);
     }
     if (len < 5 + b1) fail(`short Lc=${b1} but only ${len - 5} data bytes follow`);
     fail(`short Lc=${b1} leaves ${len - 6 - b1} trailing bytes after the data and Le`);

@@ -14,7 +14,8 @@ export type { CommandApdu, CommandCase, DecodedCommandApdu } from './command.js'
 export { CLA, decodeCla, withChannel } from './cla.js';
 export { INS, INS_CATALOGUE, insInfo, commandName } from './ins.js';
 export type { InsInfo, InsMeaning } from './ins.js';
-export { PIN_MASK, isPinCommand, mustMaskCommand } from './pin-commands.js';
+export { PIN_MASK, commandParts, isPinCommand, mustMaskCommand } from './pin-commands.js';
+export type { CommandParts } from './pin-commands.js';
 export {
   SELECT_BY,
   SELECT_ANSWER,

@@ -1,4 +1,4 @@
-import { decodeCommand } from './command.js';
+import { decodeCommand, type CommandApdu } from './command.js';
 import { INS_CATALOGUE } from './ins.js';
 
 /*
@@ -41,5 +41,35 @@ export function mustMaskCommand(bytes: Uint8Array): boolean {
     return false;
   } catch {
     return true;
+  }
+}
+
+/** Command bytes split for showing: the header, the data and Ne; see commandParts. */
+export interface CommandParts extends Pick<CommandApdu, 'cla' | 'ins' | 'p1' | 'p2' | 'data' | 'ne'> {
+  /** The bytes are not exactly one well-formed command APDU (`data` is then all after the header). */
+  malformed: boolean;
+}
+
+/**
+ * Command bytes split for a trace or an observer: decoded when they are one well-formed command,
+ * else the header bytes that exist (0 for missing ones) and the rest as data. Which data may be
+ * shown is the caller's call (isPinCommand, mustMaskCommand).
+ */
+export function commandParts(bytes: Uint8Array): CommandParts {
+  try {
+    const cmd = decodeCommand(bytes);
+    const parts: CommandParts = {
+      cla: cmd.cla,
+      ins: cmd.ins,
+      p1: cmd.p1,
+      p2: cmd.p2,
+      data: cmd.data,
+      malformed: false,
+    };
+    if (cmd.ne !== undefined) parts.ne = cmd.ne;
+    return parts;
+  } catch {
+    const [cla = 0, ins = 0, p1 = 0, p2 = 0] = bytes;
+    return { cla, ins, p1, p2, data: bytes.subarray(Math.min(4, bytes.length)), malformed: true };
   }
 }

@@ -29,7 +29,7 @@ export function encodeResponse(data: Uint8Array, sw: number): Uint8Array {
     throw new ApduEncodeError('response data must be a Uint8Array');
   }
   const out = new Uint8Array(data.length + 2);
-  out.set(data, 0);
+  if (data.length > 0) out.set(data, 0);
   out[data.length] = sw >> 8;
   out[data.length + 1] = sw & 0xff;
   return out;

@@ -1,7 +1,7 @@
 import * as net from 'node:net';
 import type { CardEndpoint } from '../apdu/index.js';
 import { VpcdError } from './errors.js';
-import { encodeFrame, FrameDecoder } from './frame.js';
+import { FrameDecoder } from './frame.js';
 import { answerVpcdMessage, formatVpcdEvent } from './protocol.js';
 import type { VpcdEvent } from './protocol.js';
 
@@ -89,7 +89,9 @@ export class VpcdConnection {
   readonly #attemptTimeoutMs: number;
   readonly #log: ((line: string) => void) | undefined;
   readonly #logPolls: boolean;
-  readonly #listeners = new Set<(e: VpcdEvent) => void>();
+  /** Each listener, with whether it takes the per-exchange events. */
+  readonly #listeners = new Map<(e: VpcdEvent) => void, boolean>();
+  #exchangeListeners = 0;
   readonly #decoder = new FrameDecoder();
   readonly #attachWaiters = new Set<Waiter>();
 
@@ -142,11 +144,24 @@ export class VpcdConnection {
     return this.#attached;
   }
 
-  /** Subscribes to events; returns the unsubscribe function. A throwing listener is reported as a process warning. */
-  onEvent(listener: (e: VpcdEvent) => void): () => void {
-    this.#listeners.add(listener);
+  /**
+   * Subscribes to events; returns the unsubscribe function. A throwing listener is reported as a
+   * process warning. `exchanges: false`: the listener is not given the per-exchange events
+   * (control, command, response); while no listener (and no log) takes them the bridge makes none,
+   * so a card served without a trace spends nothing per APDU on one.
+   */
+  onEvent(listener: (e: VpcdEvent) => void, options: { exchanges?: boolean } = {}): () => void {
+    const exchanges = options.exchanges ?? true;
+    // A listener added twice keeps one subscription, as a Set holds it once.
+    if (!this.#listeners.has(listener)) {
+      this.#listeners.set(listener, exchanges);
+      if (exchanges) this.#exchangeListeners += 1;
+    }
     return () => {
+      const had = this.#listeners.get(listener);
+      if (had === undefined) return;
       this.#listeners.delete(listener);
+      if (had) this.#exchangeListeners -= 1;
     };
   }
 
@@ -282,13 +297,13 @@ export class VpcdConnection {
   #onData(socket: net.Socket, chunk: Uint8Array): void {
     if (socket !== this.#socket || this.#state !== 'connected') return;
     const frames = this.#decoder.push(chunk);
-    const trace = this.#listeners.size > 0 || this.#log !== undefined;
+    const trace = this.#exchangeListeners > 0 || this.#log !== undefined;
     for (const frame of frames) {
       if (!this.#attached) this.#markAttached();
       const reply = answerVpcdMessage(this.card, frame, this.#emitBound, trace);
       if (socket.destroyed) return;
       // answerVpcdMessage never returns more than a frame holds.
-      if (reply !== undefined) socket.write(encodeFrame(reply));
+      if (reply !== undefined) socket.write(frameForSocket(reply));
     }
   }
 
@@ -366,7 +381,9 @@ export class VpcdConnection {
       if (e.type === 'warning') process.emitWarning(formatVpcdEvent(e), { code: e.code });
       return;
     }
-    for (const listener of this.#listeners) {
+    const exchange = e.type === 'command' || e.type === 'response' || e.type === 'control';
+    for (const [listener, exchanges] of this.#listeners) {
+      if (exchange && !exchanges) continue;
       try {
         listener(e);
       } catch (error) {
@@ -381,6 +398,18 @@ export class VpcdConnection {
       }
     }
   }
+}
+
+/**
+ * encodeFrame, into a Buffer from Node's pool: a small Uint8Array lives on the V8 heap, and the
+ * socket would first have to move it off the heap to write it, on every reply.
+ */
+function frameForSocket(payload: Uint8Array): Buffer {
+  const out = Buffer.allocUnsafe(payload.length + 2);
+  out[0] = payload.length >> 8;
+  out[1] = payload.length & 0xff;
+  out.set(payload, 2);
+  return out;
 }
 
 function positive(name: string, value: number | undefined, fallback: number): number {

@@ -105,7 +105,9 @@ export class SimulatedCard implements CardEndpoint {
     this.#ctx = new CardContext(this.tree, options.random ?? defaultRandom, transmission);
     this.#lastPersisted = exportState(this.tree);
     this.#powered = options.powered ?? false;
-    this.tree.setDurableChangeListener((change) => this.#persist(change));
+    this.tree.setDurableChangeListener((change) => this.#persist(change), {
+      deltas: this.#onDurableDelta !== undefined,
+    });
     this.#hooks = {
       extendedLength: this.extendedLength,
       logger: this.#logger,

@@ -1,18 +1,8 @@
-import {
-  closeSync,
-  fsyncSync,
-  linkSync,
-  openSync,
-  readFileSync,
-  readdirSync,
-  renameSync,
-  statSync,
-  unlinkSync,
-  writeSync,
-} from 'node:fs';
+import { linkSync, readFileSync, readdirSync, renameSync, statSync, unlinkSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { basename, dirname, join } from 'node:path';
+import { processAlive, syncDirectory, writeNewFileSync } from '../files/index.js';
 
 /*
  * Atomic replacement of a file: write a temporary file in the same directory, fsync it, rename it
@@ -30,16 +20,8 @@ function tempPrefix(path: string): string {
 export function writeFileAtomicSync(path: string, text: string, mode = 0o600): void {
   const dir = dirname(path);
   const temp = join(dir, `${tempPrefix(path)}${process.pid}.${randomBytes(4).toString('hex')}${TEMP_SUFFIX}`);
-  const bytes = Buffer.from(text, 'utf8');
-  const fd = openSync(temp, 'wx', mode);
   try {
-    try {
-      let written = 0;
-      while (written < bytes.length) written += writeSync(fd, bytes, written, bytes.length - written);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
+    writeNewFileSync(temp, text, mode);
     renameSync(temp, path);
   } catch (err) {
     try {
@@ -51,32 +33,6 @@ export function writeFileAtomicSync(path: string, text: string, mode = 0o600): v
   }
   syncDirectory(dir);
   removeStaleTemps(path);
-}
-
-/** fsync of a directory makes the rename itself durable (no-op where directories cannot be opened). */
-function syncDirectory(dir: string): void {
-  let fd: number;
-  try {
-    fd = openSync(dir, 'r');
-  } catch {
-    return;
-  }
-  try {
-    fsyncSync(fd);
-  } catch {
-    // Some filesystems refuse fsync on a directory; the rename is still atomic there.
-  } finally {
-    closeSync(fd);
-  }
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /**
@@ -308,7 +264,7 @@ function isStale(holder: LockHolder): boolean {
 /** Creates `lockPath` holding `text`, atomically; false when a lock already exists. */
 function createLockFile(lockPath: string, text: string): boolean {
   const temp = `${lockPath}.${process.pid}.${randomBytes(4).toString('hex')}.new`;
-  writeSmallFile(temp, text, 'wx');
+  writeNewFileSync(temp, text);
   try {
     linkSync(temp, lockPath);
     return true;
@@ -327,23 +283,11 @@ function createLockFile(lockPath: string, text: string): boolean {
   }
   // No hard links on this filesystem: O_EXCL create, then write (readers see it empty a moment).
   try {
-    writeSmallFile(lockPath, text, 'wx');
+    writeNewFileSync(lockPath, text);
     return true;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
     throw err;
-  }
-}
-
-function writeSmallFile(path: string, text: string, flags: 'wx'): void {
-  const fd = openSync(path, flags, 0o600);
-  try {
-    const bytes = Buffer.from(text, 'utf8');
-    let written = 0;
-    while (written < bytes.length) written += writeSync(fd, bytes, written, bytes.length - written);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
   }
 }
 

@@ -265,29 +265,21 @@ function checkSealed(path: string, o: Record<string, unknown>, policy: ReadImage
   }
   const stateVersion =
     state !== null && typeof state === 'object' ? (state as Record<string, unknown>)['version'] : undefined;
-  if (stateVersion !== CARD_STATE_VERSION) {
-    const shown = typeof stateVersion === 'number' ? String(stateVersion) : kindOf(stateVersion);
-    invalid(
-      path,
-      'state.version',
-      `is ${shown}, but a version ${CARD_IMAGE_VERSION} image holds a version ${CARD_STATE_VERSION} state`,
-    );
-  }
+  checkStateVersion(path, stateVersion, CARD_IMAGE_VERSION, CARD_STATE_VERSION);
   return checkImageContent(path, { ...header, version: CARD_IMAGE_VERSION }, state, CARD_IMAGE_VERSION, true);
+}
+
+/** A state whose version is not the one a version `fileVersion` image holds (`expected`) is invalid. */
+function checkStateVersion(path: string, stateVersion: unknown, fileVersion: number, expected: number): void {
+  if (stateVersion === expected) return;
+  const shown = typeof stateVersion === 'number' ? String(stateVersion) : kindOf(stateVersion);
+  invalid(path, 'state.version', `is ${shown}, but a version ${fileVersion} image holds a version ${expected} state`);
 }
 
 function checkClear(path: string, o: Record<string, unknown>, fileVersion: 1 | 2): CheckedImage {
   const rawState = o['state'];
   if (rawState !== null && typeof rawState === 'object' && !Array.isArray(rawState)) {
-    const stateVersion = (rawState as Record<string, unknown>)['version'];
-    if (stateVersion !== fileVersion) {
-      const shown = typeof stateVersion === 'number' ? String(stateVersion) : kindOf(stateVersion);
-      invalid(
-        path,
-        'state.version',
-        `is ${shown}, but a version ${fileVersion} image holds a version ${fileVersion} state`,
-      );
-    }
+    checkStateVersion(path, (rawState as Record<string, unknown>)['version'], fileVersion, fileVersion);
   }
   const result = validate(clearImageSchema, o);
   if (!result.ok) {

@@ -13,6 +13,7 @@ import {
 import { homedir } from 'node:os';
 import { dirname, isAbsolute, join } from 'node:path';
 import { SscardError } from '../apdu/index.js';
+import { writeNewFileSync } from '../files/index.js';
 
 /*
  * The image key: the secret that seals card images (image-seal.ts), kept outside every image, as a
@@ -144,13 +145,7 @@ function createKeyFile(path: string): void {
   mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
   const text = `${randomBytes(IMAGE_KEY_BYTES).toString('hex')}\n`;
   const temp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.new`;
-  const fd = openSync(temp, 'wx', 0o600);
-  try {
-    writeSync(fd, text);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
+  writeNewFileSync(temp, text);
   try {
     // A hard link never replaces a key another process created meanwhile: both then use theirs.
     linkSync(temp, path);

@@ -10,6 +10,7 @@ import {
   writeSync,
 } from 'node:fs';
 import { dirname } from 'node:path';
+import { syncDirectory } from '../files/index.js';
 import { CardImageError } from './image-errors.js';
 import type { ImageKey } from './image-key.js';
 import { openSealedBytes, sealBytes, type Seal } from './image-seal.js';
@@ -275,21 +276,5 @@ export class ImageLog {
     if (this.#fd !== undefined) closeSync(this.#fd);
     this.#fd = undefined;
     if (remove && existsSync(this.path)) unlinkSync(this.path);
-  }
-}
-
-function syncDirectory(dir: string): void {
-  let fd: number;
-  try {
-    fd = openSync(dir, 'r');
-  } catch {
-    return;
-  }
-  try {
-    fsyncSync(fd);
-  } catch {
-    // Some file systems cannot fsync a directory; the rename-free append is still durable there.
-  } finally {
-    closeSync(fd);
   }
 }

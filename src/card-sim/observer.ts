@@ -1,4 +1,4 @@
-import { decodeCommand, isPinCommand } from '../apdu/index.js';
+import { commandParts, isPinCommand } from '../apdu/index.js';
 
 /*
  * Watching a card while it runs: what SimulatedCard.observe() reports. Observers see every
@@ -51,36 +51,20 @@ export type CardObserver = (observation: CardObservation) => void;
 
 /** The command bytes as an observer may see them: PIN data withheld. */
 export function observeCommand(bytes: Uint8Array): ObservedCommand {
-  try {
-    const cmd = decodeCommand(bytes);
-    const masked = isPinCommand(cmd.ins);
-    const out: ObservedCommand = {
-      cla: cmd.cla,
-      ins: cmd.ins,
-      p1: cmd.p1,
-      p2: cmd.p2,
-      lc: cmd.data.length,
-      data: cmd.data.length === 0 || masked ? null : new Uint8Array(cmd.data),
-      masked,
-      malformed: false,
-    };
-    if (cmd.ne !== undefined) out.le = cmd.ne;
-    return out;
-  } catch {
-    const [cla = 0, ins = 0, p1 = 0, p2 = 0] = bytes;
-    const masked = isPinCommand(bytes);
-    const rest = bytes.subarray(Math.min(4, bytes.length));
-    return {
-      cla,
-      ins,
-      p1,
-      p2,
-      lc: rest.length,
-      data: rest.length === 0 || masked ? null : new Uint8Array(rest),
-      masked,
-      malformed: true,
-    };
-  }
+  const { cla, ins, p1, p2, data, ne, malformed } = commandParts(bytes);
+  const masked = isPinCommand(malformed ? bytes : ins);
+  const out: ObservedCommand = {
+    cla,
+    ins,
+    p1,
+    p2,
+    lc: data.length,
+    data: data.length === 0 || masked ? null : new Uint8Array(data),
+    masked,
+    malformed,
+  };
+  if (ne !== undefined) out.le = ne;
+  return out;
 }
 
 /** The answer bytes (data ‖ SW1 SW2) as an observer may see them. */

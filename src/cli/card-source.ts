@@ -3,7 +3,8 @@ import type { SscCardOptions, Transport } from '../terminal/index.js';
 import { ReaderNotFoundError, SmartcardTransport, listReaders } from '../terminal/pcsc/index.js';
 import { closeCardImage, openCardImage } from '../card-sim/index.js';
 import { CliInputError } from './errors.js';
-import { printNotice, printTrace } from './output.js';
+import { printNotice } from './output.js';
+import { printTrace } from './trace-output.js';
 
 /*
  * The one place that turns command-line options into a card to talk to. Commands that work

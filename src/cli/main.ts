@@ -4,34 +4,21 @@
  * registers itself on the program; this file only wires them together and turns errors into
  * one clear line and a non-zero exit.
  */
-import { Command, CommanderError } from 'commander';
-import { SscardError } from '../apdu/index.js';
-import { registerCardCommands } from './commands/card.js';
-import { registerApduCommand } from './commands/apdu.js';
-import { registerScriptCommand } from './commands/script.js';
-import { registerReadCommand } from './commands/read.js';
-import { registerPinCommands } from './commands/pin.js';
-import { registerDemoCommand } from './commands/demo.js';
-import { processIo } from './pin-input.js';
+import { Command, CommanderError, Help } from 'commander';
 import type { CliIo } from './pin-input.js';
-import { registerSimCommands } from './commands/sim.js';
-import { registerInspectCommand } from './commands/inspect.js';
-import { registerReaderCommands } from './commands/readers.js';
-import { registerOfficeCommands } from './commands/office.js';
-import { registerDoctorCommand } from './commands/doctor.js';
 import { parseErrorText } from './parse-errors.js';
 import { packageVersion } from './version.js';
-import { registerHotlineCommand } from './commands/hotline.js';
-import { registerPosCommand } from './commands/pos.js';
-import { registerWindowCommands } from './commands/window.js';
-import { registerOfficeLossCommands } from './commands/office-loss.js';
-import { NOW_ENV, fixedClock } from '../office/clock.js';
+import { COMMAND_TABLE, commandNamed } from './command-table.js';
 
-/**
- * `io` replaces the streams PINs are read from and prompted on (default process.stdin and
- * process.stderr); it is read when a command runs, not when the program is built.
- */
-export function buildProgram(io: () => CliIo = processIo): Command {
+// What this file loads before the command line is read stays small (commander and the table of
+// commands): the card OS, the SDK, the registry and the PIN prompt load with the command that
+// uses them.
+
+/** office/clock.ts's NOW_ENV, the variable --now sets (named here so the clock loads only when used). */
+export const NOW_ENV = 'SSCARD_NOW';
+
+/** The program with its global options and no command. */
+function baseProgram(): Command {
   const program = new Command();
   program
     .name('sscard')
@@ -46,33 +33,56 @@ export function buildProgram(io: () => CliIo = processIo): Command {
     '--now <instant>',
     'the time to act at, for every dated rule: ISO date or date-time, e.g. 2027-01-05T10:00:00+08:00 (sets SSCARD_NOW)',
   );
-  program.hook('preAction', () => {
+  program.hook('preAction', async () => {
     const now = program.opts<{ now?: string }>().now;
     if (now === undefined) return;
+    const { fixedClock } = await import('../office/clock.js');
     fixedClock(now);
     process.env[NOW_ENV] = now;
   });
-  // Command groups register here (one line each).
-  registerCardCommands(program);
-  registerApduCommand(program);
-  registerScriptCommand(program);
-  registerSimCommands(program);
-  registerInspectCommand(program);
-  registerReaderCommands(program);
-  registerReadCommand(program);
-  registerPinCommands(program, io);
-  registerDemoCommand(program);
-  registerOfficeCommands(program);
-  registerOfficeLossCommands(program, io);
-  registerDoctorCommand(program);
-  registerHotlineCommand(program, io);
-  registerPosCommand(program, io);
-  registerWindowCommands(program, io);
+  return program;
+}
+
+/**
+ * The whole program, every command defined (this loads the module of every command; a run loads
+ * only the one it names, see runCli). `io` replaces the streams PINs are read from and prompted
+ * on (default process.stdin and process.stderr); it is read when a command runs.
+ */
+export async function buildProgram(io?: () => CliIo): Promise<Command> {
+  const program = baseProgram();
+  const { processIo } = await import('./pin-input.js');
+  io ??= processIo;
+  const loaded = new Set<unknown>();
+  for (const entry of COMMAND_TABLE) {
+    const register = await entry.load();
+    if (loaded.has(register)) continue; // one module defining two commands (readers, watch)
+    loaded.add(register);
+    register(program, io);
+  }
+  return program;
+}
+
+/**
+ * The program for one command line: the command it names defined in full, or, when it names
+ * none (`sscard`, `sscard --help`, a misspelt name), every command by its help line alone.
+ */
+async function programFor(argv: readonly string[], io: Partial<CliIo> | undefined): Promise<Command> {
+  const program = baseProgram();
+  const entry = commandNamed(argv);
+  if (entry !== undefined) {
+    const [register, { processIo }] = await Promise.all([entry.load(), import('./pin-input.js')]);
+    register(program, () => ({ ...processIo(), ...io }));
+    return program;
+  }
+  const terms = new Map(COMMAND_TABLE.map((e) => [e.name, e.term]));
+  const help = new Help();
+  program.configureHelp({ subcommandTerm: (cmd) => terms.get(cmd.name()) ?? help.subcommandTerm(cmd) });
+  for (const e of COMMAND_TABLE) program.command(e.name).description(e.description);
   return program;
 }
 
 export async function runCli(argv: readonly string[], io?: Partial<CliIo>): Promise<number> {
-  const program = buildProgram(() => ({ ...processIo(), ...io }));
+  const program = await programFor(argv, io);
   const nowBefore = process.env[NOW_ENV];
   try {
     await program.parseAsync(argv as string[], { from: 'user' });
@@ -82,6 +92,8 @@ export async function runCli(argv: readonly string[], io?: Partial<CliIo>): Prom
       // Help and version are "errors" to commander; they already printed what they had to.
       return err.exitCode;
     }
+    // The error classes are loaded by now if a command could throw one.
+    const { SscardError } = await import('../apdu/index.js');
     const message =
       err instanceof SscardError ? `${err.message} [${err.code}]` : err instanceof Error ? err.message : String(err);
     process.stderr.write(`sscard: ${message}\n`);

@@ -1,6 +1,4 @@
-import { createHash } from 'node:crypto';
-import { readFileSync, readdirSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { loadStaticAssets } from '../http/index.js';
 import { InspectorError } from './errors.js';
 
 /*
@@ -27,31 +25,16 @@ export const INSPECTOR_ASSET_TYPES: Readonly<Record<string, string>> = {
   '.js': 'text/javascript; charset=utf-8',
 };
 
-function sources(): Record<string, string> {
-  if (typeof __SSCARD_INSPECTOR_ASSETS__ === 'string')
-    return JSON.parse(__SSCARD_INSPECTOR_ASSETS__) as Record<string, string>;
-  const dir = fileURLToPath(new URL('./page/', import.meta.url));
-  return Object.fromEntries(
-    readdirSync(dir)
-      .filter((f) => Object.keys(INSPECTOR_ASSET_TYPES).some((ext) => f.endsWith(ext)))
-      .map((f) => [f, readFileSync(`${dir}${f}`, 'utf8')]),
-  );
-}
-
 let loaded: ReadonlyMap<string, InspectorAsset> | undefined;
 
 /** The page's files by name (loaded once). */
 export function inspectorAssets(): ReadonlyMap<string, InspectorAsset> {
-  if (loaded !== undefined) return loaded;
-  const map = new Map<string, InspectorAsset>();
-  for (const [name, text] of Object.entries(sources())) {
-    const type = INSPECTOR_ASSET_TYPES[name.slice(name.lastIndexOf('.'))];
-    if (type === undefined) continue;
-    const body = Buffer.from(text, 'utf8');
-    map.set(name, { name, type, body, hash: createHash('sha256').update(body).digest('hex').slice(0, 16) });
-  }
-  loaded = map;
-  return map;
+  loaded ??= loadStaticAssets(
+    typeof __SSCARD_INSPECTOR_ASSETS__ === 'string' ? __SSCARD_INSPECTOR_ASSETS__ : undefined,
+    new URL('./page/', import.meta.url),
+    INSPECTOR_ASSET_TYPES,
+  );
+  return loaded;
 }
 
 /** One asset; InspectorError 'INSPECTOR_ASSET_MISSING' when the build lost it. */

@@ -56,13 +56,11 @@ function itemsByTag(items: readonly SscItem[]): RecordDecoder {
 }
 
 function child(df: DedicatedFile | undefined, fid: number): DedicatedFile | undefined {
-  const node = df?.child(fid);
-  return node?.kind === 'df' ? node : undefined;
+  return df?.childDf(fid);
 }
 
 function efOf(df: DedicatedFile | undefined, fid: number): ElementaryFile | undefined {
-  const node = df?.child(fid);
-  return node?.kind === 'ef' ? node : undefined;
+  return df?.childEf(fid);
 }
 
 /** The decoder of each SSC record file of `tree` that has one. */

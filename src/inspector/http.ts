@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { hostHeaders, mediaType, otherSite, readBody, writeResponse } from '../http/index.js';
 
 /*
  * The inspector's HTTP rules: a strict Content-Security-Policy (its own script and stylesheet, its
@@ -36,13 +37,7 @@ export function send(
   body: string | Buffer,
   headers: Record<string, string> = {},
 ): void {
-  const bytes = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
-  res.statusCode = status;
-  for (const [k, v] of Object.entries(SECURITY_HEADERS)) res.setHeader(k, v);
-  res.setHeader('Content-Type', type);
-  res.setHeader('Content-Length', String(bytes.length));
-  for (const [k, v] of Object.entries(headers)) res.setHeader(k, v);
-  res.end(bytes);
+  writeResponse(res, status, SECURITY_HEADERS, type, body, headers);
 }
 
 export function sendJson(res: ServerResponse, status: number, value: unknown): void {
@@ -64,39 +59,26 @@ export function startEventStream(res: ServerResponse): void {
  * another site is refused whatever it asks. A POST must carry the inspector's Origin.
  */
 export function crossOriginRefusal(req: IncomingMessage, expectedOrigin: string): string | undefined {
-  const site = req.headers['sec-fetch-site'];
-  if (typeof site === 'string' && site !== 'same-origin' && site !== 'none')
-    return `request from another site (${site})`;
-  const origin = req.headers.origin;
-  if (typeof origin === 'string' && origin !== expectedOrigin) return `request from origin ${origin.slice(0, 100)}`;
-  if (req.method !== 'GET' && req.method !== 'HEAD' && origin !== expectedOrigin)
+  const refusal = otherSite(req, expectedOrigin);
+  if (refusal !== undefined) return refusal;
+  if (req.method !== 'GET' && req.method !== 'HEAD' && req.headers.origin !== expectedOrigin)
     return 'an action needs the inspector page as its Origin';
   return undefined;
 }
 
 /** Host header values (host:port) the inspector answers to when it listens on `host`:`port`. */
 export function allowedHosts(host: string, port: number): string[] {
-  const loopback = host === 'localhost' || host === '::1' || /^127\./.test(host);
-  const wildcard = host === '0.0.0.0' || host === '::';
-  const bracket = (h: string) => (h.includes(':') ? `[${h}]` : h);
-  const names = loopback || wildcard ? ['localhost', '127.0.0.1', '[::1]', bracket(host)] : [bracket(host)];
-  return [...new Set(names)].map((h) => `${h}:${port}`);
+  return hostHeaders(host, port, true);
 }
 
 const MAX_BODY_BYTES = 64 * 1024;
 
 /** The JSON body of an action (at most 64 KiB, Content-Type application/json); undefined otherwise. */
 export async function readJsonBody(req: IncomingMessage): Promise<unknown> {
-  const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
-  if (type !== 'application/json') return undefined;
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) return undefined;
-    chunks.push(chunk as Buffer);
-  }
-  const text = Buffer.concat(chunks).toString('utf8');
+  if (mediaType(req) !== 'application/json') return undefined;
+  const body = await readBody(req, MAX_BODY_BYTES);
+  if (body === undefined) return undefined;
+  const text = body.toString('utf8');
   if (text.trim() === '') return {};
   try {
     return JSON.parse(text) as unknown;

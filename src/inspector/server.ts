@@ -1,8 +1,8 @@
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { SscardError } from '../apdu/index.js';
 import type { SimulatedCard } from '../card-sim/index.js';
+import { allowedHost, closeServer, listen, serverUrl } from '../http/index.js';
 import { ACTION_NAMES, runAction } from './actions.js';
 import type { InspectedReader, Snapshot } from './actions.js';
 import { inspectorAsset, inspectorAssets } from './assets.js';
@@ -129,11 +129,8 @@ export class Inspector {
   };
 
   async #dispatch(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const host = (req.headers.host ?? '').toLowerCase();
-    if (!this.#allowed.has(host)) {
-      send(res, 421, 'text/plain; charset=utf-8', 'unknown host\n');
-      return;
-    }
+    const host = allowedHost(req, this.#allowed);
+    if (host === undefined) return send(res, 421, 'text/plain; charset=utf-8', 'unknown host\n');
     const refusal = crossOriginRefusal(req, `http://${host}`);
     if (refusal !== undefined) {
       this.#log(`sscard inspector: refused ${req.method ?? '?'} ${(req.url ?? '').slice(0, 100)}: ${refusal}`);
@@ -288,14 +285,9 @@ export async function inspect(card: SimulatedCard, options: InspectOptions = {})
   const server = createServer(inspector.handle);
   server.headersTimeout = 10_000;
   server.requestTimeout = 20_000;
+  let port: number;
   try {
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(options.port ?? DEFAULT_INSPECTOR_PORT, host, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
+    port = await listen(server, options.port ?? DEFAULT_INSPECTOR_PORT, host);
   } catch (err) {
     inspector.close();
     const why = err instanceof Error ? err.message : String(err);
@@ -307,19 +299,15 @@ export async function inspect(card: SimulatedCard, options: InspectOptions = {})
       },
     );
   }
-  const port = (server.address() as AddressInfo).port;
   inspector.allowHosts(allowedHosts(host, port));
-  const shown = host === '0.0.0.0' || host === '::' ? 'localhost' : host.includes(':') ? `[${host}]` : host;
   return {
     inspector,
     server,
     port,
-    url: `http://${shown}:${port}/`,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        inspector.close();
-        server.close((err) => (err === undefined ? resolve() : reject(err)));
-        server.closeAllConnections();
-      }),
+    url: serverUrl(host, port),
+    close: () => {
+      inspector.close();
+      return closeServer(server);
+    },
   };
 }

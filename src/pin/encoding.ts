@@ -50,23 +50,38 @@ export function decodePinBcd(bytes: Uint8Array): string {
  * and errors as decodePinBcd.
  */
 export function decodePinBcdDigits(bytes: Uint8Array): Uint8Array {
+  const digits = new Uint8Array(pinBcdDigitCount(bytes));
+  decodePinBcdDigitsInto(bytes, digits);
+  return digits;
+}
+
+/**
+ * How many digits BCD PIN bytes carry (an F pad in the last nibble makes the count odd), before
+ * they are decoded; PinFormatError when the bytes are no Uint8Array or empty.
+ */
+export function pinBcdDigitCount(bytes: Uint8Array): number {
   if (!(bytes instanceof Uint8Array)) throw new PinFormatError('malformed', 'PIN BCD must be a Uint8Array');
   if (bytes.length === 0) throw new PinFormatError('length', 'PIN BCD is empty');
-  const nibbles = bytes.length * 2;
-  const last = bytes[bytes.length - 1] as number;
-  const count = (last & 0x0f) === 0x0f ? nibbles - 1 : nibbles;
-  const digits = new Uint8Array(count);
-  for (let i = 0; i < nibbles; i++) {
+  return ((bytes[bytes.length - 1] as number) & 0x0f) === 0x0f ? bytes.length * 2 - 1 : bytes.length * 2;
+}
+
+/**
+ * decodePinBcdDigits into `digits`, which the caller owns and sized with pinBcdDigitCount: a card
+ * decodes a presented PIN into a buffer it wipes, instead of a new one per try. Same rules and
+ * errors; `digits` is wiped before a PinFormatError is thrown.
+ */
+export function decodePinBcdDigitsInto(bytes: Uint8Array, digits: Uint8Array): void {
+  const count = pinBcdDigitCount(bytes);
+  if (digits.length !== count) throw new PinFormatError('malformed', 'PIN digit buffer does not fit the BCD');
+  for (let i = 0; i < count; i++) {
     const byte = bytes[i >> 1] as number;
     const nibble = i % 2 === 0 ? byte >> 4 : byte & 0x0f;
-    if (i === count) break; // the F pad of an odd count
     if (nibble > 9) {
       digits.fill(0);
       throw new PinFormatError('not-digits', `PIN BCD has a non-digit nibble at position ${i}`);
     }
     digits[i] = 0x30 + nibble;
   }
-  return digits;
 }
 
 function decodePinBcdPart(bytes: Uint8Array, what: string): string {

@@ -1,7 +1,7 @@
 import { PinFormatError, PinPolicyError } from './errors.js';
 import type { PinFormatProblem } from './errors.js';
-import { checkPinDigits, pinDigits } from './policy.js';
-import { checkPinRecord } from './record.js';
+import { PIN_MAX_TRY_LIMIT, checkPinDigits, pinDigits } from './policy.js';
+import { assertPinRecord, checkPinRecord } from './record.js';
 import type { PinRecord, PinStore } from './record.js';
 import { PinReference } from './reference.js';
 import { checkAnyPinPolicy, initialPinMatches, isSealedPinPolicy } from './sealed-policy.js';
@@ -20,6 +20,20 @@ export type ChangeResult =
   | { ok: false; reason: 'format'; pin: 'old' | 'new'; problem: PinFormatProblem }
   /** The policy forbids going back to the initial PIN; the old PIN was right and its try restored. */
   | { ok: false; reason: 'initial-forbidden' };
+
+/*
+ * The outcomes a verify returns, made once: results are read, never changed (they are frozen), and
+ * a VERIFY on the card then allocates nothing for its answer.
+ */
+const MATCHED: VerifyResult = Object.freeze({ ok: true });
+const BLOCKED: VerifyResult = Object.freeze({ ok: false, reason: 'blocked' });
+const INCORRECT: readonly VerifyResult[] = Array.from({ length: PIN_MAX_TRY_LIMIT + 1 }, (_, triesLeft) =>
+  Object.freeze({ ok: false, reason: 'incorrect', triesLeft } as const),
+);
+
+function incorrect(triesLeft: number): VerifyResult {
+  return INCORRECT[triesLeft] ?? { ok: false, reason: 'incorrect', triesLeft };
+}
 
 export interface PinStatus {
   triesLeft: number;
@@ -67,6 +81,8 @@ export class Pin {
   #referenceMac: string | undefined;
   /** The verifier of the last record loaded (its hex already checked). */
   #checkedVerifier: PinVerifier | undefined;
+  /** The stored record last checked, for a store that lends its record (PinStore.borrow). */
+  #borrowed: Readonly<PinRecord> | undefined;
 
   constructor(policy: AnyPinPolicy, store: PinStore) {
     this.policy = checkAnyPinPolicy(policy);
@@ -252,7 +268,18 @@ export class Pin {
     this.#verified = false;
   }
 
-  #load(): PinRecord {
+  #load(): Readonly<PinRecord> {
+    const store = this.#store;
+    if (store.borrow !== undefined) {
+      // The store's own record, read and never changed here: checked once per object it stores.
+      const stored = store.borrow();
+      if (stored !== this.#borrowed) {
+        assertPinRecord(stored, this.#checkedVerifier);
+        this.#borrowed = stored;
+        this.#checkedVerifier = stored.verifier;
+      }
+      return stored;
+    }
     // The verifier's hex is checked once: a record carrying the strings already checked needs
     // only its counter and flag checked again.
     const record = checkPinRecord(this.#store.load(), this.#checkedVerifier);
@@ -276,20 +303,18 @@ export class Pin {
   #verifyDigits(digits: Uint8Array): VerifyResult {
     const record = this.#load();
     this.#verified = false;
-    if (record.triesLeft === 0) return { ok: false, reason: 'blocked' };
+    if (record.triesLeft === 0) return BLOCKED;
     const triesLeft = record.triesLeft - 1;
     // Durable before the comparison: a card pulled after this line has lost the try.
     this.#saveTriesLeft(record, triesLeft);
-    if (!this.#matches(record.verifier, digits)) {
-      return { ok: false, reason: 'incorrect', triesLeft };
-    }
+    if (!this.#matches(record.verifier, digits)) return incorrect(triesLeft);
     this.#saveTriesLeft(record, record.tryLimit);
     this.#verified = true;
-    return { ok: true };
+    return MATCHED;
   }
 
   /** Saves `record` with another counter: as a counter delta when the store takes one. */
-  #saveTriesLeft(record: PinRecord, triesLeft: number): void {
+  #saveTriesLeft(record: Readonly<PinRecord>, triesLeft: number): void {
     if (this.#store.saveTriesLeft !== undefined) this.#store.saveTriesLeft(triesLeft);
     else this.#store.save({ ...record, verifier: { ...record.verifier }, triesLeft });
   }

@@ -17,11 +17,14 @@ export type { SealedPinPolicy, AnyPinPolicy } from './sealed-policy.js';
 export { MemoryPinStore, validatePinRecord, PIN_SALT_BYTES, PIN_MAC_BYTES } from './record.js';
 export type { PinRecord, PinStore, PinVerifier } from './record.js';
 export { Pin } from './engine.js';
+export { samePin } from './same-pin.js';
 export type { VerifyResult, ChangeResult, PinStatus } from './engine.js';
 export {
   encodePinBcd,
   decodePinBcd,
   decodePinBcdDigits,
+  decodePinBcdDigitsInto,
+  pinBcdDigitCount,
   encodeChangePinData,
   decodeChangePinData,
   encodePinBlockFormat2,

@@ -36,6 +36,13 @@ export interface PinStore {
    * engine saves the whole record.
    */
   saveTriesLeft?(triesLeft: number): void;
+  /**
+   * Optional: the record as stored, not a copy, for a store that never changes a saved record in
+   * place (every save stores a new object). The engine only reads it, and checks it again only
+   * when it is another object than the one it last checked, so a store that has it spares the
+   * engine a copy and a check on every command.
+   */
+  borrow?(): Readonly<PinRecord>;
 }
 
 export const PIN_SALT_BYTES = 16;
@@ -74,6 +81,20 @@ export function validatePinRecord(value: unknown): PinRecord {
  * of `known` (a verifier that already passed it): the engine loads its record on every command.
  */
 export function checkPinRecord(value: unknown, known: PinVerifier | undefined): PinRecord {
+  assertPinRecord(value, known);
+  return {
+    tryLimit: value.tryLimit,
+    triesLeft: value.triesLeft,
+    initial: value.initial,
+    verifier: { salt: value.verifier.salt, mac: value.verifier.mac },
+  };
+}
+
+/**
+ * checkPinRecord's checks alone, without the copy (PinRecordError naming the bad field): for a
+ * record the caller reads and never keeps beyond the store's next save.
+ */
+export function assertPinRecord(value: unknown, known: PinVerifier | undefined): asserts value is PinRecord {
   if (!isObject(value)) throw new PinRecordError('record', 'PIN record must be an object');
   const { tryLimit, triesLeft, initial, verifier } = value;
   if (typeof tryLimit !== 'number' || !Number.isInteger(tryLimit) || tryLimit < 1 || tryLimit > PIN_MAX_TRY_LIMIT) {
@@ -85,15 +106,11 @@ export function checkPinRecord(value: unknown, known: PinVerifier | undefined): 
   if (typeof initial !== 'boolean') {
     throw new PinRecordError('initial', 'PIN record initial must be a boolean');
   }
-  if (known !== undefined && isObject(verifier) && verifier.salt === known.salt && verifier.mac === known.mac) {
-    return { tryLimit, triesLeft, initial, verifier: { salt: known.salt, mac: known.mac } };
-  }
+  if (known !== undefined && isObject(verifier) && verifier.salt === known.salt && verifier.mac === known.mac) return;
   const problem = pinVerifierProblem(verifier);
   if (problem !== undefined) {
     throw new PinRecordError(`verifier${problem.field}`, `PIN record verifier${problem.field} ${problem.message}`);
   }
-  const checked = verifier as unknown as PinVerifier;
-  return { tryLimit, triesLeft, initial, verifier: { salt: checked.salt, mac: checked.mac } };
 }
 
 /**

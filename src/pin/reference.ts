@@ -26,9 +26,15 @@ export class PinReference {
    * difference: the time depends on nothing secret.
    */
   matches(asciiDigits: Uint8Array): boolean {
-    let diff = this.#length ^ asciiDigits.length;
+    const pad = this.#pad;
+    const padded = this.#padded;
+    const length = asciiDigits.length;
+    let diff = this.#length ^ length;
+    // Positions past the candidate count as 0 through a bound test, not a read past its end: an
+    // out-of-bounds typed-array read takes V8's slow path, and would cost more than the compare.
     for (let i = 0; i < PIN_MAX_DIGITS; i++) {
-      diff |= (asciiDigits[i] ?? 0) ^ (this.#pad[i] as number) ^ (this.#padded[i] as number);
+      const digit = i < length ? (asciiDigits[i] as number) : 0;
+      diff |= digit ^ (pad[i] as number) ^ (padded[i] as number);
     }
     return diff === 0;
   }

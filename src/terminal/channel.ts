@@ -3,20 +3,13 @@ import {
   SW,
   SscardError,
   commandName,
-  concatBytes,
-  decodeCla,
-  decodeCommand,
   decodeResponse,
   encodeCommand,
-  getResponse,
   mustMaskCommand,
-  swInfo,
-  withChannel,
   type CommandApdu,
   type ResponseApdu,
 } from '../apdu/index.js';
 import {
-  AbortError,
   CardProtocolError,
   CardRemovedError,
   CardResetError,
@@ -29,11 +22,14 @@ import {
 import { throwIfAborted, type AbortOptions } from './abort.js';
 import { traceCommand, traceResponse, type TraceEvent, type TraceObserver } from './trace.js';
 import { ListenerSet } from './listener-set.js';
+import { Mutex } from './channel-lock.js';
+import { completeResponse } from './t0-response.js';
 import type { CardEvent, Transport } from './transport.js';
 
 /*
  * The layer every transport shares: T=0 response handling (61xx / 6Cxx), one caller at a time per
- * card, a time limit on every command, tracing, and status words turned into typed errors.
+ * card, a time limit on every command, tracing, and status words turned into typed errors. The
+ * 61xx/6Cxx steps are in t0-response.ts, the callers' queue in channel-lock.ts.
  */
 
 export interface CardChannelOptions {
@@ -83,46 +79,6 @@ interface InFlight {
 }
 
 const DEFAULTS = { timeoutMs: 5000, maxGetResponseRounds: 32, maxResponseBytes: 65536 } as const;
-
-/**
- * A mutex with a queue: callers run in arrival order, one at a time. A caller whose signal fires
- * while it waits leaves the queue with AbortError. An uncontended caller takes the lock at once,
- * without a promise of its own (the channel takes two locks per command).
- */
-class Mutex {
-  #locked = false;
-  readonly #waiters: Array<() => void> = [];
-
-  async run<T>(fn: () => Promise<T>, signal?: AbortSignal): Promise<T> {
-    throwIfAborted(signal, 'waiting for the card');
-    if (this.#locked) await this.#wait(signal);
-    else this.#locked = true;
-    try {
-      return await fn();
-    } finally {
-      // The lock passes straight to the next waiter, or is free.
-      const next = this.#waiters.shift();
-      if (next !== undefined) next();
-      else this.#locked = false;
-    }
-  }
-
-  #wait(signal: AbortSignal | undefined): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      const onAbort = (): void => {
-        const at = this.#waiters.indexOf(grant);
-        if (at >= 0) this.#waiters.splice(at, 1);
-        reject(new AbortError('waiting for the card', signal?.reason));
-      };
-      const grant = (): void => {
-        signal?.removeEventListener('abort', onAbort);
-        resolve();
-      };
-      this.#waiters.push(grant);
-      signal?.addEventListener('abort', onAbort, { once: true });
-    });
-  }
-}
 
 function checkPositiveInteger(name: string, value: number): number {
   if (!Number.isInteger(value) || value < 1) {
@@ -311,41 +267,13 @@ export class CardChannel {
   }
 
   /** One command: the exchange, one 6Cxx resend, then the bounded GET RESPONSE chain. */
-  private async runWithResponseHandling(bytes: Uint8Array, timeoutMs: number): Promise<ResponseApdu> {
+  private runWithResponseHandling(bytes: Uint8Array, timeoutMs: number): Promise<ResponseApdu> {
     const deadline = performance.now() + timeoutMs;
     const generation = this.cardGeneration;
-    const exchange = (b: Uint8Array): Promise<ResponseApdu> => this.exchange(b, deadline, timeoutMs, generation);
-
-    let response = await exchange(bytes);
-    const wrongLe = swInfo(response.sw).correctLe;
-    if (wrongLe !== undefined && response.data.length === 0) {
-      const resend = withLe(bytes, wrongLe);
-      if (resend !== undefined) response = await exchange(resend);
-    }
-
-    const chunks: Uint8Array[] = [response.data];
-    let total = response.data.length;
-    const claInfo = decodeCla(bytes[0] ?? 0);
-    const getResponseCla = withChannel(0x00, claInfo.valid ? claInfo.channel : 0);
-    let rounds = 0;
-    let nextLe = swInfo(response.sw).bytesAvailable;
-    while (nextLe !== undefined) {
-      rounds++;
-      if (rounds > this.maxRounds) {
-        throw new CardProtocolError(`card asked for more than ${this.maxRounds} GET RESPONSE commands`, response.sw);
-      }
-      response = await exchange(encodeCommand(getResponse(nextLe, getResponseCla)));
-      total += response.data.length;
-      if (total > this.maxBytes) {
-        throw new CardProtocolError(`card returned more than ${this.maxBytes} response bytes`, response.sw);
-      }
-      chunks.push(response.data);
-      // 61xx: more waiting; 6Cxx without data: the GET RESPONSE itself needs the exact Le.
-      const info = swInfo(response.sw);
-      nextLe = info.bytesAvailable ?? (response.data.length === 0 ? info.correctLe : undefined);
-    }
-    const data = chunks.length === 1 ? response.data : concatBytes(...chunks);
-    return { data, sw1: response.sw1, sw2: response.sw2, sw: response.sw };
+    return completeResponse(bytes, (b) => this.exchange(b, deadline, timeoutMs, generation), {
+      maxRounds: this.maxRounds,
+      maxBytes: this.maxBytes,
+    });
   }
 
   /** One exchange with the transport, bounded by the command's deadline, traced. */
@@ -444,26 +372,6 @@ export class CardChannel {
 
 function asTyped(error: unknown): SscardError {
   return error instanceof SscardError ? error : new TransportError('transport failed', { cause: error });
-}
-
-/** The same command with Ne replaced, or undefined when the bytes are not a valid APDU. */
-function withLe(bytes: Uint8Array, ne: number): Uint8Array | undefined {
-  let decoded;
-  try {
-    decoded = decodeCommand(bytes);
-  } catch {
-    return undefined;
-  }
-  const cmd: CommandApdu = {
-    cla: decoded.cla,
-    ins: decoded.ins,
-    p1: decoded.p1,
-    p2: decoded.p2,
-    data: decoded.data,
-    ne,
-  };
-  if (decoded.extended) cmd.extended = true;
-  return encodeCommand(cmd);
 }
 
 function checkOk(command: CommandApdu, response: ResponseApdu): Uint8Array {

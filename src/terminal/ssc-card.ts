@@ -4,18 +4,17 @@ import type { Contraindication, MedicalHistoryEntry, WorkRecord } from '../recor
 import type { AbortOptions } from './abort.js';
 import { CardChannel, type CardChannelOptions } from './channel.js';
 import type { SecureModule } from './psam.js';
-import { applyIssuerScripts, type IssuerHost, type ScriptRun } from './scripts/issuer-scripts.js';
+import type { IssuerHost, ScriptRun } from './scripts/issuer-scripts.js';
 import { BankApplication } from './ssc/bank.js';
 import { CardholderFiles, type CardInfo, type Cardholder } from './ssc/cardholder.js';
 import { EmploymentFiles } from './ssc/employment.js';
 import { HealthFiles, type HealthInfo } from './ssc/health.js';
 import { InsuranceFiles, type InsuranceInfo } from './ssc/insurance.js';
 import { ApplicationPin, type PinStatus } from './ssc/pin.js';
-import { SscSession, bindSession } from './ssc/session.js';
+import { openSscCard, type OpenedCard } from './ssc/opening.js';
+import { bindSession } from './ssc/session.js';
 import type { TraceObserver } from './trace.js';
 import type { BlacklistSource } from './blacklist/source.js';
-import { CardBlacklistedError } from './blacklist/errors.js';
-import { screenCard } from './blacklist/screen.js';
 import type { Transport } from './transport.js';
 
 /*
@@ -92,13 +91,7 @@ export class SscCard {
   private readonly health: HealthFiles;
   #issuerScripts: ScriptRun | undefined;
 
-  private constructor(init: {
-    session: SscSession;
-    ownsChannel: boolean;
-    atr: Uint8Array;
-    specVersion: string;
-    opts: SscCardOptions;
-  }) {
+  private constructor(init: OpenedCard & { opts: SscCardOptions }) {
     const { session, opts } = init;
     bindSession(this, session);
     this.channel = session.channel;
@@ -120,34 +113,9 @@ export class SscCard {
    * (close() closes it); given a channel, the caller keeps it.
    */
   static async open(transport: Transport | CardChannel, opts: SscCardOptions = {}): Promise<SscCard> {
-    const ownsChannel = !(transport instanceof CardChannel);
-    const channel = transport instanceof CardChannel ? transport : new CardChannel(transport, opts);
-    if (opts.trace !== undefined) channel.subscribe(opts.trace);
-    let card: SscCard;
-    try {
-      card = await channel.exclusive(
-        async (s) => {
-          const atr = channel.atr();
-          const { session, specVersion } = await SscSession.start(s, channel, opts.psam);
-          if (opts.blacklist !== undefined) {
-            await screenCard(session, s, {
-              source: opts.blacklist,
-              block: opts.blockBlacklisted === true,
-              psam: opts.psam,
-              algorithm: session.algorithm,
-            });
-          }
-          return new SscCard({ session, ownsChannel, atr, specVersion, opts });
-        },
-        { signal: opts.signal },
-      );
-    } catch (error) {
-      // A refused card is not kept: the channel this call made is closed (the card powered off).
-      if (ownsChannel && error instanceof CardBlacklistedError) await channel.close();
-      throw error;
-    }
-    if (opts.issuerHost !== undefined) card.#issuerScripts = await applyIssuerScripts(card, opts.issuerHost);
-    return card;
+    const opened = await openSscCard(transport, opts, (init) => new SscCard({ ...init, opts }));
+    opened.card.#issuerScripts = opened.issuerScripts;
+    return opened.card;
   }
 
   /** What open() did with the card's pending issuer scripts (undefined without an issuerHost). */

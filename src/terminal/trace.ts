@@ -4,7 +4,7 @@ import {
   SELECT_ANSWER,
   SELECT_BY,
   commandName,
-  decodeCommand,
+  commandParts,
   describe,
   isPinCommand,
   swHex,
@@ -139,41 +139,27 @@ export type TraceObserver = (event: TraceEvent) => void;
 
 /** Describes raw command bytes for tracing; masks the data of PIN commands. */
 export function traceCommand(bytes: Uint8Array): TracedCommand {
-  try {
-    const cmd = decodeCommand(bytes);
-    const masked = isPinCommand(cmd.ins);
-    const out: TracedCommand = {
-      cla: cmd.cla,
-      ins: cmd.ins,
-      p1: cmd.p1,
-      p2: cmd.p2,
-      name: commandName(cmd.cla, cmd.ins, cmd.p1),
-      lc: cmd.data.length,
-      data: cmd.data.length === 0 ? null : masked ? PIN_MASK : toHex(cmd.data, { spaces: true }),
-      masked,
-    };
-    const meaning = p1p2Meaning(cmd.cla, cmd.ins, cmd.p1, cmd.p2);
+  const { cla, ins, p1, p2, data, ne, malformed } = commandParts(bytes);
+  // Not exactly one valid APDU (two joined, truncated, trailing bytes): the header bytes that
+  // exist, never the rest, whatever the first INS says (mustMaskCommand).
+  const masked = malformed || isPinCommand(ins);
+  const out: TracedCommand = {
+    cla,
+    ins,
+    p1,
+    p2,
+    name: malformed && bytes.length < 2 ? 'MALFORMED' : commandName(cla, ins, p1),
+    lc: data.length,
+    data: data.length === 0 ? null : masked ? PIN_MASK : toHex(data, { spaces: true }),
+    masked,
+  };
+  if (malformed) out.malformed = true;
+  else {
+    const meaning = p1p2Meaning(cla, ins, p1, p2);
     if (meaning !== undefined) out.p1p2 = meaning;
-    if (cmd.ne !== undefined) out.le = cmd.ne;
-    return out;
-  } catch {
-    // Not exactly one valid APDU (two joined, truncated, trailing bytes): the header bytes that
-    // exist, never the rest, whatever the first INS says (mustMaskCommand).
-    const [cla = 0, ins = 0, p1 = 0, p2 = 0] = bytes;
-    const masked = true;
-    const rest = bytes.subarray(Math.min(4, bytes.length));
-    return {
-      cla,
-      ins,
-      p1,
-      p2,
-      name: bytes.length < 2 ? 'MALFORMED' : commandName(cla, ins, p1),
-      lc: rest.length,
-      data: rest.length === 0 ? null : masked ? PIN_MASK : toHex(rest, { spaces: true }),
-      masked,
-      malformed: true,
-    };
+    if (ne !== undefined) out.le = ne;
   }
+  return out;
 }
 
 /** Describes a response for tracing; `masked` hides its data (responses to PIN commands). */

@@ -142,6 +142,30 @@ describe('VpcdConnection over TCP', () => {
     expect(peer.replies.length).toBe(3);
   });
 
+  it('gives a listener that takes no exchanges its lifecycle events alone, and makes none while nobody takes them', async () => {
+    const vpcd = await new FakeVpcd().listen();
+    cleanups.push(() => vpcd.stop());
+    const card = new FixedCard('3B 80 80 01 01', { '00A4000C023F00': '9000' });
+    const bridge = new VpcdConnection({ card, host: '127.0.0.1', port: vpcd.port });
+    cleanups.push(() => bridge.close());
+    const quiet: string[] = [];
+    const all: string[] = [];
+    bridge.onEvent((e) => quiet.push(e.type), { exchanges: false });
+    await bridge.start();
+    const peer = await vpcd.waitPeers(1);
+    await peer.send(Uint8Array.of(0x01));
+    await peer.send(fromHex('00A4000C023F00'));
+    expect(await peer.reply(1)).toBe('9000');
+    const off = bridge.onEvent((e) => all.push(e.type));
+    await peer.send(fromHex('00A4000C023F00'));
+    expect(await peer.reply(2)).toBe('9000');
+    off();
+    await peer.send(fromHex('00A4000C023F00'));
+    expect(await peer.reply(3)).toBe('9000');
+    expect(quiet).toEqual(['connecting', 'connected', 'attached']);
+    expect(all).toEqual(['command', 'response']);
+  });
+
   it('answers every frame of a burst that arrives in one chunk, in order', async () => {
     const { peer } = await setup();
     const burst = concatBytes(

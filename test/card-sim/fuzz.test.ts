@@ -1,3 +1,4 @@
+import { createHash, type Hash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { concatBytes, fromHex } from '../../src/apdu/index.js';
@@ -12,6 +13,7 @@ import {
 import { send } from '../support/card-exchange.js';
 import { buildTestTree, hex } from './fixtures.js';
 import { reportFigures, soakCount, soakTimeout } from '../soak.js';
+import { issuerChoice, sendIssuerCommand, type IssuerChoice } from './fuzz-issuer.js';
 
 /*
  * Fuzzing the card OS through `transmit`, with what happens around a card in the field: resets,
@@ -24,16 +26,37 @@ import { reportFigures, soakCount, soakTimeout } from '../soak.js';
  *   CHALLENGE, EXTERNAL AUTHENTICATE, UPDATE / APPEND RECORD, RELOAD PIN, PIN UNBLOCK, lifecycle,
  *   the PBOC application's PSE, GET PROCESSING OPTIONS, records and GET DATA, the PKI application,
  *   the PIN change script) with bytes flipped, cut or added;
- * and, between commands, warm and cold resets, power-off, a save that fails (also under a VERIFY
- * in the SSSE, so the failure path is reached in every run), and a restart from the saved state.
+ * - issuer commands with a good MAC (fuzz-issuer.ts): PIN UNBLOCK (MAC only, the project's and the
+ *   PBOC PIN block, a block that does not decode), RELOAD PIN (challenge-bound, and the PBOC zero-IV
+ *   form on a card that enables it), the PIN change script (and data that does not decode), for
+ *   the SSSE and the bank PIN, with known and random PINs, one in ten with its MAC broken after all;
+ * and, between commands, wrong PINs until a PIN is blocked, warm and cold resets, power-off, a
+ * save that fails (also under a VERIFY in the SSSE, so the failure path is reached in every run),
+ * and a restart from the saved state.
  * Checked: no exception ever leaves transmit; every answer is at least 2 bytes with a valid SW1; no
  * handler bug reaches the logger (6F00); after every sequence the card's state is a valid card
  * state (it survives importState and comes back identical), counters stay within their limits,
  * the card in memory is the one it last saved (a failed save rolled it back), and the MF can still
- * be selected (6A81 only on a card that a CARD BLOCK really blocked).
+ * be selected (6A81 only on a card that a CARD BLOCK really blocked). After every exchange, on what
+ * the card saved: a PIN's counter rises, or its reference data changes, only on a 9000 to VERIFY,
+ * CHANGE PIN / CHANGE REFERENCE DATA, PIN UNBLOCK or RELOAD PIN, and a blocked PIN comes back only
+ * through PIN UNBLOCK or RELOAD PIN with a good MAC (never through a random or mutated command).
  */
 
 const APDUS_PER_MODE = soakCount(5_000, 500_000, 'fuzz');
+
+/** Sequences per fc.assert call; the calls repeat until APDUS_PER_MODE commands were sent. */
+const RUNS_PER_BATCH = 50;
+
+/**
+ * Each batch of sequences has its own seed, derived from the run's (FC_SEED, which replays it):
+ * with the run's one seed for every batch, fast-check would generate the same sequences again and
+ * again, and a million commands would be a few thousand sent many times over.
+ */
+function batchSeed(transmission: string, batch: number): number {
+  const base = fc.readConfigureGlobal().seed ?? 0x5eed;
+  return (base + batch * 7919 + (transmission === 'T=0' ? 104_729 : 0)) | 0;
+}
 
 /** SW1 values ISO 7816 allows in a response (60 is a procedure byte, not a status). */
 function validSw1(sw1: number): boolean {
@@ -137,14 +160,22 @@ const mutatedApdu = fc
 
 type Step =
   | { kind: 'apdu'; bytes: Uint8Array }
+  | { kind: 'issuer'; choice: IssuerChoice }
+  | { kind: 'block'; bank: boolean }
   | { kind: 'warm' | 'cold' | 'power-off' | 'power-on' | 'fail-next-save' | 'restart' | 'torn-verify' };
 
 const SELECT_SSSE = fromHex('00A4040C0F7378312E73682EC9E7BBE1B1A3D5CF');
+const SELECT_BANK = fromHex('00A4040C08A000000333010101');
+const WRONG_PIN = fromHex('0020000003999999');
+const WRONG_BANK_PIN = fromHex('002000800826999999FFFFFFFF');
 
 const step: fc.Arbitrary<Step> = fc.oneof(
   { weight: 8, arbitrary: fc.uint8Array({ maxLength: 280 }).map((bytes): Step => ({ kind: 'apdu', bytes })) },
   { weight: 10, arbitrary: nearApdu.map((bytes): Step => ({ kind: 'apdu', bytes })) },
   { weight: 12, arbitrary: mutatedApdu.map((bytes): Step => ({ kind: 'apdu', bytes })) },
+  { weight: 3, arbitrary: issuerChoice.map((choice): Step => ({ kind: 'issuer', choice })) },
+  // Wrong PINs until the PIN is blocked: the issuer commands then have a blocked PIN to restore.
+  { weight: 1, arbitrary: fc.boolean().map((bank): Step => ({ kind: 'block', bank })) },
   {
     weight: 1,
     arbitrary: fc.constantFrom<Step>({ kind: 'warm' }, { kind: 'cold' }, { kind: 'power-off' }, { kind: 'power-on' }),
@@ -167,6 +198,57 @@ function countersWithinLimits(state: CardState): boolean {
     for (const c of df.children) if (c.type === 'df') stack.push(c);
   }
   return ok;
+}
+
+/** Each PIN of a state: its tries left, and its reference data (what a PIN change changes). */
+function pinsOf(state: CardState): Map<string, { triesLeft: number; reference: string }> {
+  const pins = new Map<string, { triesLeft: number; reference: string }>();
+  const walk = (df: CardState['mf'], path: string): void => {
+    for (const p of df.pins) {
+      const { triesLeft, verifier, initial } = p.record;
+      pins.set(`${path}/${p.reference}`, { triesLeft, reference: JSON.stringify([verifier, initial]) });
+    }
+    for (const c of df.children) if (c.type === 'df') walk(c, `${path}/${c.fid}`);
+  };
+  walk(state.mf, '');
+  return pins;
+}
+
+/**
+ * The PIN invariants of one exchange, on what the card saved before and after it: a PIN's counter
+ * goes up, or its reference data changes, only on a 9000 to VERIFY, CHANGE PIN or CHANGE
+ * REFERENCE DATA, PIN UNBLOCK or RELOAD PIN; and a blocked PIN comes back only through PIN UNBLOCK
+ * or RELOAD PIN with a MAC made with the card's key (`authorised`): no random or mutated command
+ * ever forges one. Returns how many blocked PINs came back.
+ */
+function checkPinChange(
+  before: CardState,
+  after: CardState,
+  command: Uint8Array,
+  answer: Uint8Array,
+  authorised: boolean,
+): number {
+  let restored = 0;
+  if (before === after) return restored;
+  const was = pinsOf(before);
+  const swIs9000 = answer[answer.length - 2] === 0x90 && answer[answer.length - 1] === 0x00;
+  const [cla, ins, p1] = [command[0], command[1], command[2]];
+  for (const [where, now] of pinsOf(after)) {
+    const old = was.get(where);
+    if (old === undefined) continue;
+    if (now.triesLeft > old.triesLeft || now.reference !== old.reference) {
+      expect(
+        swIs9000 && (ins === 0x20 || ins === 0x24 || ins === 0x5e),
+        `PIN ${where} changed by ${hex(command)}`,
+      ).toBe(true);
+    }
+    if (old.triesLeft === 0 && now.triesLeft > 0) {
+      const issuerCommand = (cla === 0x84 && ins === 0x24) || (cla === 0x80 && ins === 0x5e && p1 === 0x00);
+      expect(authorised && issuerCommand, `blocked PIN ${where} unblocked by ${hex(command)}`).toBe(true);
+      restored += 1;
+    }
+  }
+  return restored;
 }
 
 interface Rig {
@@ -217,33 +299,68 @@ describe('fuzzing transmit', () => {
       () => {
         let sent = 0;
         let answered6581 = 0;
+        // Issuer commands with a good MAC: how many, and how many the card carried out (9000).
+        let issuerSent = 0;
+        let issuerDone = 0;
+        let blockedPinsRestored = 0;
+        // What each batch generated, hashed: the batches must all differ.
+        let batchDigest: Hash | undefined;
+        const batches: string[] = [];
         // Each card is built once and every sequence starts from a copy of its state: personalizing
-        // (an SM2 key pair for the 3.00 card) per sequence would cost more than the commands.
+        // (an SM2 key pair for the 3.00 card) per sequence would cost more than the commands. The
+        // last card takes the PBOC zero-IV RELOAD PIN (its personalization enables it).
+        const zeroIv = samplePerson('wang-yan');
+        zeroIv.pin = { ...zeroIv.pin, zeroIvReload: true };
         const states = [
           buildTestTree(),
           buildTestTree({ algorithm: 'sm4' }),
           buildSscTree(samplePerson('wang-yan')),
           buildSscTree(samplePerson('zhang-wei')),
+          buildSscTree(zeroIv),
         ].map((tree) => JSON.stringify(exportState(tree)));
         const trees = states.map((state) => () => importState(JSON.parse(state) as CardState));
         const property = fc.property(
           fc.nat({ max: trees.length - 1 }),
           fc.boolean(),
-          fc.array(step, { minLength: 1, maxLength: 60 }),
+          fc.array(step, { minLength: 1, maxLength: 60, size: 'max' }),
           (which, extendedLength, steps) => {
             const rig = newRig(
               trees[which] as () => ReturnType<typeof buildTestTree>,
               transmission,
               extendedLength,
             ) as Rig & { restart: () => void };
+            const exchange = (bytes: Uint8Array, authorised: boolean): Uint8Array => {
+              const before = rig.saved;
+              const out = rig.card.transmit(bytes);
+              sent += 1;
+              expect(out).toBeInstanceOf(Uint8Array);
+              expect(out.length).toBeGreaterThanOrEqual(2);
+              expect(validSw1(out[out.length - 2] as number)).toBe(true);
+              if (out[out.length - 2] === 0x65 && out[out.length - 1] === 0x81) answered6581 += 1;
+              blockedPinsRestored += checkPinChange(before, rig.saved, bytes, out, authorised);
+              return out;
+            };
             for (const s of steps) {
-              if (s.kind === 'apdu') {
-                const out = rig.card.transmit(s.bytes);
-                sent += 1;
-                expect(out).toBeInstanceOf(Uint8Array);
-                expect(out.length).toBeGreaterThanOrEqual(2);
-                expect(validSw1(out[out.length - 2] as number)).toBe(true);
-                if (out[out.length - 2] === 0x65 && out[out.length - 1] === 0x81) answered6581 += 1;
+              batchDigest?.update(s.kind === 'apdu' ? s.bytes : s.kind);
+              if (s.kind === 'apdu') exchange(s.bytes, false);
+              else if (s.kind === 'issuer') {
+                if (!rig.card.powered) rig.card.powerOn();
+                const state = rig.card.exportState();
+                sendIssuerCommand(state, s.choice, {
+                  transmit: (bytes, authorised) => {
+                    const out = exchange(bytes, authorised);
+                    if (authorised) {
+                      issuerSent += 1;
+                      if (out.length === 2 && out[0] === 0x90 && out[1] === 0x00) issuerDone += 1;
+                    }
+                    return out;
+                  },
+                  warmReset: () => rig.card.reset('warm'),
+                });
+              } else if (s.kind === 'block') {
+                if (!rig.card.powered) rig.card.powerOn();
+                exchange(s.bank ? SELECT_BANK : SELECT_SSSE, false);
+                for (let i = 0; i < 4; i++) exchange(s.bank ? WRONG_BANK_PIN : WRONG_PIN, false);
               } else if (s.kind === 'warm' || s.kind === 'cold') rig.card.reset(s.kind);
               else if (s.kind === 'power-off') rig.card.powerOff();
               else if (s.kind === 'power-on') rig.card.powerOn();
@@ -277,11 +394,29 @@ describe('fuzzing transmit', () => {
             }
           },
         );
-        while (sent < APDUS_PER_MODE) fc.assert(property, { numRuns: 200 });
+        for (let batch = 0; sent < APDUS_PER_MODE; batch++) {
+          batchDigest = createHash('sha256');
+          fc.assert(property, { numRuns: RUNS_PER_BATCH, seed: batchSeed(transmission, batch) });
+          batches.push(batchDigest.digest('hex'));
+        }
         expect(sent).toBeGreaterThanOrEqual(APDUS_PER_MODE);
+        // Every batch sent other commands (not the same sequences again under one seed).
+        expect(batches.length).toBeGreaterThan(1);
+        expect(new Set(batches).size).toBe(batches.length);
         // The mix did reach the failed-save path.
         expect(answered6581).toBeGreaterThan(0);
-        reportFigures(`fuzz-${transmission}`, { apdus: sent, failedSaves: answered6581 });
+        // ... and past the MAC of the issuer's PIN commands.
+        expect(issuerDone).toBeGreaterThan(0);
+        // ... and blocked PINs restored by them (the rule on blocked PINs was put to the test).
+        expect(blockedPinsRestored).toBeGreaterThan(0);
+        reportFigures(`fuzz-${transmission}`, {
+          apdus: sent,
+          failedSaves: answered6581,
+          issuerCommands: issuerSent,
+          issuerCommandsDone: issuerDone,
+          blockedPinsRestored,
+          batches: batches.length,
+        });
       },
       soakTimeout(120_000, 3_600_000),
     );

@@ -109,6 +109,26 @@ describe('persistence hook', () => {
   });
 });
 
+describe('VERIFY from inside a persistence hook', () => {
+  it('gives each card its own PIN digits: a VERIFY sent to another card while a try is being saved', () => {
+    const other = new SimulatedCard({ tree: buildTestTree(), powered: true });
+    selectSsse(other);
+    const inner: string[] = [];
+    const card = new SimulatedCard({
+      tree: buildTestTree(),
+      powered: true,
+      onDurableChange: () => {
+        // A wrong PIN on the other card, while this card holds the right one being compared.
+        if (inner.length < 2) inner.push(sw(other, '0020000003654321'));
+      },
+    });
+    selectSsse(card);
+    expect(sw(card, '0020000003123456')).toBe('9000');
+    expect(inner).toEqual(['63C2', '63C1']);
+    expect(sw(other, '0020000003123456')).toBe('9000');
+  });
+});
+
 describe('persistence of a counter change as a delta (onDurableDelta)', () => {
   function deltaCard(failDelta: { at?: number } = {}): {
     card: SimulatedCard;

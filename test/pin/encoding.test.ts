@@ -6,10 +6,12 @@ import {
   decodeChangePinData,
   decodePinBcd,
   decodePinBcdDigits,
+  decodePinBcdDigitsInto,
   decodePinBlockFormat2,
   encodeChangePinData,
   encodePinBcd,
   encodePinBlockFormat2,
+  pinBcdDigitCount,
 } from '../../src/pin/index.js';
 import type { PinFormatProblem } from '../../src/pin/index.js';
 import { expectThrowsClass, resultOrRefusal } from '../support/throws.js';
@@ -189,6 +191,31 @@ describe('decodePinBcdDigits', () => {
       }),
     );
     expect(toHex(decodePinBcdDigits(fromHex('12345F')))).toBe('3132333435');
+  });
+
+  it('decodes into a buffer of the counted size as it decodes into its own, and wipes it on a refusal', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 1, maxLength: 8 }), (bytes) => {
+        const into = new Uint8Array(pinBcdDigitCount(bytes)).fill(0x55);
+        let own: Uint8Array | undefined;
+        try {
+          own = decodePinBcdDigits(bytes);
+        } catch {
+          own = undefined;
+        }
+        if (own === undefined) {
+          expectThrowsClass(() => decodePinBcdDigitsInto(bytes, into), PinFormatError);
+          expect(into.every((b) => b === 0)).toBe(true);
+        } else {
+          decodePinBcdDigitsInto(bytes, into);
+          expect(toHex(into)).toBe(toHex(own));
+        }
+      }),
+    );
+    expect(pinBcdDigitCount(fromHex('12345F'))).toBe(5);
+    expect(pinBcdDigitCount(fromHex('123456'))).toBe(6);
+    formatError(() => pinBcdDigitCount(new Uint8Array(0)), 'length');
+    formatError(() => decodePinBcdDigitsInto(fromHex('123456'), new Uint8Array(5)), 'malformed');
   });
 });
 

@@ -3,7 +3,7 @@ import { MemoryPinStore, Pin, PinFormatError, PinRecordError, definePinPolicy } 
 import type { PinPolicy, PinRecord } from '../../src/pin/index.js';
 import { buffersMadeBy } from '../support/buffers-made.js';
 import { expectThrowsClass } from '../support/throws.js';
-import { TearError, TearableStore, ascii } from './support.js';
+import { LendingTearableStore, TearError, TearableStore, ascii } from './support.js';
 
 function fresh(policy: Partial<PinPolicy> = {}, pin?: string): { pin: Pin; store: TearableStore } {
   const store = new TearableStore();
@@ -36,6 +36,16 @@ describe('Pin.create and status', () => {
     );
     expect(error.field).toBe('triesLeft');
     expect(error.code).toBe('PIN_RECORD');
+  });
+
+  it('checks a lent record again whenever the store lends another object', () => {
+    const store = new LendingTearableStore();
+    const pin = Pin.create(definePinPolicy(), store);
+    expect(pin.verify('123456')).toEqual({ ok: true });
+    expect(pin.verify('111111')).toEqual({ ok: false, reason: 'incorrect', triesLeft: 2 });
+    const damaged = { ...store.borrow(), triesLeft: 9 };
+    store.borrow = () => damaged;
+    expect(expectThrowsClass(() => pin.verify('123456'), PinRecordError).field).toBe('triesLeft');
   });
 
   it('treats the record tryLimit as authoritative', () => {

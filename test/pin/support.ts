@@ -60,6 +60,29 @@ export class TearableStore implements PinStore {
   }
 }
 
+/**
+ * A TearableStore that, as the card's own store does, takes counter saves (saveTriesLeft) and lends
+ * its record (borrow) instead of copying it: the engine's other load and save path. Every save
+ * stores a new object; the tear switch works on both kinds of save.
+ */
+export class LendingTearableStore extends TearableStore {
+  #lent: PinRecord | undefined;
+  #lentAt = -1;
+
+  saveTriesLeft(triesLeft: number): void {
+    const record = this.borrow();
+    this.save({ ...record, verifier: { ...record.verifier }, triesLeft });
+  }
+
+  borrow(): Readonly<PinRecord> {
+    if (this.#lent === undefined || this.#lentAt !== this.saves) {
+      this.#lent = this.inner.load();
+      this.#lentAt = this.saves;
+    }
+    return this.#lent;
+  }
+}
+
 export function ascii(text: string): Uint8Array {
   return new TextEncoder().encode(text);
 }

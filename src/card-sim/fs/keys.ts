@@ -110,6 +110,16 @@ export class CardKey {
     return new Uint8Array(this.#key);
   }
 
+  /** Runs `use` with a copy of the key bytes and the key's cipher; the copy is wiped afterwards. */
+  withKey<T>(use: (cipher: CardAlgorithm, keyBytes: Uint8Array) => T): T {
+    const keyBytes = this.key;
+    try {
+      return use(this.cipher, keyBytes);
+    } finally {
+      keyBytes.fill(0);
+    }
+  }
+
   get triesLeft(): number {
     return this.#triesLeft;
   }

@@ -226,11 +226,17 @@ export class DedicatedFile {
     if (this.#pins.some((p) => p.reference === ref)) {
       throw new CardTreeError(`${this.name} already has a PIN with reference ${ref}`);
     }
-    const pin = new CardPin(options, (triesLeft) =>
-      this.notifyDurableChange(
-        triesLeft === undefined ? undefined : { kind: 'pin-tries', owner: this, pin: id, triesLeft },
-      ),
-    );
+    const pin = new CardPin(options, (triesLeft) => {
+      const root = this.root();
+      if (root === undefined) return;
+      // The counter as a delta only for a card that writes deltas: a card in memory (or one that
+      // saves whole states) is told that something changed, with nothing made for it.
+      root.notifyDurableChange(
+        triesLeft === undefined || !root.wantsDurableDeltas
+          ? undefined
+          : { kind: 'pin-tries', owner: this, pin: id, triesLeft },
+      );
+    });
     this.#pins.push(pin);
     return pin;
   }
@@ -249,6 +255,18 @@ export class DedicatedFile {
   /** The child (DF or EF) with this FID. */
   child(fid: number): FileNode | undefined {
     return this.#children.find((c) => c.fid === fid);
+  }
+
+  /** The child EF with this FID (undefined when there is none, or it is a DF). */
+  childEf(fid: number): ElementaryFile | undefined {
+    const node = this.child(fid);
+    return node?.kind === 'ef' ? node : undefined;
+  }
+
+  /** The child DF with this FID (undefined when there is none, or it is an EF). */
+  childDf(fid: number): DedicatedFile | undefined {
+    const node = this.child(fid);
+    return node?.kind === 'df' ? node : undefined;
   }
 
   /** The child EF with this SFI. */
@@ -315,6 +333,7 @@ export interface MasterFileOptions {
  */
 export class MasterFile extends DedicatedFile {
   #listener: ((change?: DurableChange) => void) | undefined;
+  #wantsDeltas = false;
   #atrCardBytes: Uint8Array;
   #cardBlocked: boolean;
 
@@ -354,13 +373,25 @@ export class MasterFile extends DedicatedFile {
 
   /**
    * Installs the function called on every durable change (the card does this; one card per tree).
-   * Pass undefined to detach.
+   * Pass undefined to detach. `deltas` false: counter changes come without a DurableChange too.
    */
-  setDurableChangeListener(listener: ((change?: DurableChange) => void) | undefined): void {
+  setDurableChangeListener(
+    listener: ((change?: DurableChange) => void) | undefined,
+    options: { deltas?: boolean } = {},
+  ): void {
     if (listener !== undefined && this.#listener !== undefined) {
       throw new CardTreeError('this card tree is already attached to a card');
     }
     this.#listener = listener;
+    this.#wantsDeltas = listener !== undefined && (options.deltas ?? true);
+  }
+
+  /**
+   * Whether the listener takes a counter change as a DurableChange (`deltas` when it was
+   * installed); otherwise every change reaches it without one.
+   */
+  get wantsDurableDeltas(): boolean {
+    return this.#wantsDeltas;
   }
 
   override notifyDurableChange(change?: DurableChange): void {

@@ -54,6 +54,12 @@ class CardPinStore implements PinStore {
     return clonePinRecord(this.#record);
   }
 
+  /** The record itself: every save below stores a new object, none is changed in place. */
+  borrow(): Readonly<PinRecord> {
+    if (this.#record === undefined) throw new CardTreeError('PIN record read before it was written');
+    return this.#record;
+  }
+
   save(record: PinRecord): void {
     this.#record = clonePinRecord(record);
     this.#persist();
@@ -62,8 +68,8 @@ class CardPinStore implements PinStore {
   saveTriesLeft(triesLeft: number): void {
     const r = this.#record;
     if (r === undefined) throw new CardTreeError('PIN record written before it was personalized');
-    // A new record object, not an edit in place (load() hands out copies, but a record being
-    // persisted must not change under the hook); spelt out, as a spread is slower here.
+    // A new record object, not an edit in place (a record being persisted must not change under
+    // the hook, and borrow() lends the record out); spelt out, as a spread is slower here.
     this.#record = { tryLimit: r.tryLimit, triesLeft, initial: r.initial, verifier: r.verifier };
     this.#persist(triesLeft);
   }

@@ -43,13 +43,9 @@ export function checkCommandMac(
   const mac = cmd.data.subarray(cmd.data.length - MAC_LENGTH);
   key.spendTry();
   const header = Uint8Array.of(cmd.cla, cmd.ins, cmd.p1, cmd.p2);
-  const keyBytes = key.key;
-  let expected: Uint8Array;
-  try {
-    expected = commandMac(key.cipher, keyBytes, header, body, iv ?? new Uint8Array(0));
-  } finally {
-    keyBytes.fill(0);
-  }
+  const expected = key.withKey((cipher, keyBytes) =>
+    commandMac(cipher, keyBytes, header, body, iv ?? new Uint8Array(0)),
+  );
   if (!timingSafeEqual(expected, mac)) throw new StatusWordError(SW.SM_INCORRECT, 'bad MAC');
   key.restoreTries();
   return body;

@@ -65,13 +65,11 @@ export interface SscCardReport {
 }
 
 function ef(df: DedicatedFile | undefined, fid: number): ElementaryFile | undefined {
-  const node = df?.child(fid);
-  return node?.kind === 'ef' ? node : undefined;
+  return df?.childEf(fid);
 }
 
 function df(parent: DedicatedFile | undefined, fid: number): DedicatedFile | undefined {
-  const node = parent?.child(fid);
-  return node?.kind === 'df' ? node : undefined;
+  return parent?.childDf(fid);
 }
 
 function message(err: unknown): string {

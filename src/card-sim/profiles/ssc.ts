@@ -54,43 +54,29 @@ export function atrCardBytesOf(cardIdentifier: string): Uint8Array {
   return diversificationInput(cardIdentifier).cardBytes;
 }
 
-function ef05Value(p: ResolvedPersonalization, key: SscEf05Key): string {
-  switch (key) {
-    case 'cardIdentifier':
-      return p.card.identifier;
-    case 'cardType':
-      return p.card.type;
-    case 'specVersion':
-      return p.specVersion;
-    case 'initializingOrg':
-      return p.card.initializingOrg;
-    case 'issueDate':
-      return p.card.issueDate;
-    case 'expiryDate':
-      return p.card.expiryDate;
-    case 'cardNumber':
-      return p.card.number;
-  }
-}
+type HolderName = { name: string; extension: string };
 
-function ef06Value(p: ResolvedPersonalization, key: SscEf06Key, name: { name: string; extension: string }): string {
-  switch (key) {
-    case 'socialSecurityNumber':
-      return p.person.idNumber;
-    case 'name':
-      return name.name;
-    case 'nameExtension':
-      return name.extension;
-    case 'sex':
-      return p.person.sex;
-    case 'ethnicity':
-      return p.person.ethnicity;
-    case 'birthplace':
-      return p.person.birthplace;
-    case 'birthDate':
-      return p.person.birthDate;
-  }
-}
+/** Where each EF05 item's value comes from in the personalization. */
+const EF05_VALUES: { readonly [K in SscEf05Key]: (p: ResolvedPersonalization) => string } = {
+  cardIdentifier: (p) => p.card.identifier,
+  cardType: (p) => p.card.type,
+  specVersion: (p) => p.specVersion,
+  initializingOrg: (p) => p.card.initializingOrg,
+  issueDate: (p) => p.card.issueDate,
+  expiryDate: (p) => p.card.expiryDate,
+  cardNumber: (p) => p.card.number,
+};
+
+/** Where each EF06 item's value comes from (the name split into the field and its extension). */
+const EF06_VALUES: { readonly [K in SscEf06Key]: (p: ResolvedPersonalization, name: HolderName) => string } = {
+  socialSecurityNumber: (p) => p.person.idNumber,
+  name: (_p, name) => name.name,
+  nameExtension: (_p, name) => name.extension,
+  sex: (p) => p.person.sex,
+  ethnicity: (p) => p.person.ethnicity,
+  birthplace: (p) => p.person.birthplace,
+  birthDate: (p) => p.person.birthDate,
+};
 
 /** Length of each TLV record of an item table, record 1 first: tag + length + value. */
 function itemRecordLengths(items: readonly { length: number }[]): number[] {
@@ -185,7 +171,7 @@ export function buildSscTree(document: unknown): MasterFile {
     label: 'EF05',
     structure: 'linear-variable',
     recordLengths: itemRecordLengths(SSC_EF05_ITEMS),
-    records: SSC_EF05_ITEMS.map((item) => encodeSscItem(item, ef05Value(p, item.key))),
+    records: SSC_EF05_ITEMS.map((item) => encodeSscItem(item, EF05_VALUES[item.key](p))),
     read: ALWAYS,
     write: afterKey(SSC_KEYS.ISSUANCE.kid),
   });
@@ -196,7 +182,7 @@ export function buildSscTree(document: unknown): MasterFile {
     label: 'EF06',
     structure: 'linear-variable',
     recordLengths: itemRecordLengths(SSC_EF06_ITEMS),
-    records: SSC_EF06_ITEMS.map((item) => encodeSscItem(item, ef06Value(p, item.key, name))),
+    records: SSC_EF06_ITEMS.map((item) => encodeSscItem(item, EF06_VALUES[item.key](p, name))),
     read: p.specVersion === '2.00' ? ALWAYS : afterKey(SSC_KEYS.RKSSSE.kid),
     write: afterKey(SSC_KEYS.ISSUANCE.kid),
   });

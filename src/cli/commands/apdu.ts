@@ -3,7 +3,8 @@ import { ApduParseError, SscardError, encodeResponse, fromHex } from '../../apdu
 import { closeCardImage, openCardImage } from '../../card-sim/index.js';
 import { openCardFromOptions } from '../card-source.js';
 import type { CardSourceOptions } from '../card-source.js';
-import { ExchangeTracer, printExchange, printNotice } from '../output.js';
+import { printExchange, printNotice } from '../output.js';
+import { ExchangeTracer } from '../trace-output.js';
 
 /**
  * Parses every APDU argument before anything is sent, so a typo in the third does not half-run the

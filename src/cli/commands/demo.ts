@@ -11,7 +11,8 @@ import {
   maskIdNumber,
 } from '../../terminal/index.js';
 import type { PrescriptionItem } from '../../terminal/index.js';
-import { colors, printLine, printTrace } from '../output.js';
+import { colors, printLine } from '../output.js';
+import { printTrace } from '../trace-output.js';
 
 /*
  * `sscard demo`: a pharmacy POS transaction on a simulated card in memory, told step by step.

@@ -1,7 +1,4 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
-import { lockCardImage, validatePersonalization } from '../../card-sim/index.js';
-import { ed25519KeyFromPem } from '../../keys/index.js';
 import { LOSS_CHANNELS, LOSS_DOCUMENTS, ROLES } from '../../office/index.js';
 import type {
   BankPinCheck,
@@ -16,17 +13,22 @@ import type {
 } from '../../office/index.js';
 import { ApplicationBlockedError, ApplicationControl, SoftwarePsam, SscCard } from '../../terminal/index.js';
 import { openCardFromOptions, withSscCard } from '../card-source.js';
-import { colors, printLine } from '../output.js';
+import { colors } from '../output.js';
 import { readPins } from '../pin-input.js';
 import type { CliIo } from '../pin-input.js';
 import { CliInputError } from '../errors.js';
-import { hostTerminalId, registryDbOption, terminalIdOption, withRegistry } from '../registry-options.js';
-import { saveNewCardImage } from './card.js';
+import { withRegistry } from '../registry-options.js';
+import { SIDE_NAMES, checkSameCard, common, printStatus } from './office-common.js';
+import type { CommonOptions } from './office-common.js';
+import { registerLossListCommands } from './office-loss-list.js';
+import { registerNewCardCommands } from './office-new-card.js';
 
 /*
  * `sscard office report-loss | withdraw-loss | replace | activate-bank | reopen-activation |
  * hand-over | expire-losses | loss-status | blacklist export`: loss reporting, replacement, the
- * bank activation and the blacklist, from the command line (office/loss in the library). The
+ * bank activation and the blacklist, from the command line (office/loss in the library). This
+ * file holds the reports themselves; office-new-card.ts the card that follows (replace, hand-over,
+ * the bank activation), office-loss-list.ts the lapse, the loss status and the blacklist. The
  * terminal each command plays is derived from the side and channel (the hotline's voice menu or
  * an operator, a service window, a bank) unless --role says otherwise; the history records it.
  *
@@ -35,14 +37,7 @@ import { saveNewCardImage } from './card.js';
  * had blocked, and the bank activation. PINs come from a hidden prompt or --pin-stdin.
  */
 
-/** Environment variable naming the PEM file of the issuer's blacklist signing key. */
-export const BLACKLIST_SIGNING_KEY_ENV = 'SSCARD_BLACKLIST_KEY';
-
-interface CommonOptions {
-  db?: string;
-  terminal: string;
-  json?: boolean;
-}
+export { BLACKLIST_SIGNING_KEY_ENV } from './office-loss-list.js';
 
 interface LossOptions extends CommonOptions {
   side: string;
@@ -57,20 +52,11 @@ interface LossOptions extends CommonOptions {
   pinStdin?: boolean;
 }
 
-function common(cmd: Command): Command {
-  return cmd
-    .addOption(registryDbOption())
-    .addOption(terminalIdOption(hostTerminalId('cli')))
-    .option('--json', 'print the result as JSON');
-}
-
 function sideOf(text: string): Side {
   if (text === 'ss' || text === 'ssc') return 'ssc';
   if (text === 'bank') return 'bank';
   throw new CliInputError(`--side must be ss (social security) or bank, got ${JSON.stringify(text)}`);
 }
-
-const SIDE_NAMES: Record<Side, string> = { ssc: 'social security side', bank: 'bank side' };
 
 /** The terminal a loss command plays: the hotline, a window or a bank, through the matching channel. */
 function lossContext(side: Side, channel: LossChannel, opts: LossOptions): OperationContext {
@@ -90,13 +76,6 @@ function lossContext(side: Side, channel: LossChannel, opts: LossOptions): Opera
 
 function algorithmOf(card: CardStatus): '3des' | 'sm4' {
   return card.specVersion === '2.00' ? '3des' : 'sm4';
-}
-
-/** The image must be the registry's card: its EF05 card number is compared. */
-async function checkSameCard(card: SscCard, status: CardStatus, image: string): Promise<void> {
-  const info = await card.readCardInfo();
-  if (info.cardNumber !== status.cardNumber)
-    throw new CliInputError(`${image} holds card ${info.cardNumber}, not ${status.cardNumber}`);
 }
 
 /** The bank PIN check of a written bank-side act: on the card (--card), or done by the bank's own systems. */
@@ -165,16 +144,6 @@ function lossInput(cardNumber: string, side: Side, opts: LossOptions): LossRepor
   };
 }
 
-function printStatus(
-  card: CardStatus,
-  opts: { json?: boolean },
-  line: string,
-  extra: Record<string, unknown> = {},
-): void {
-  if (opts.json === true) printLine(JSON.stringify({ ...card, ...extra }, null, 2));
-  else printLine(line);
-}
-
 async function reportLoss(cardNumber: string, opts: LossOptions, io: CliIo): Promise<void> {
   const side = sideOf(opts.side);
   const input = lossInput(cardNumber, side, opts);
@@ -212,192 +181,6 @@ async function withdrawLoss(cardNumber: string, opts: LossOptions, io: CliIo): P
       `${colors().green('withdrawn')} loss report of card ${cardNumber}, ${SIDE_NAMES[side]}: ${state}${note}`,
       { chip: chip.result ?? null },
     );
-  });
-}
-
-interface ReplaceOptions extends CommonOptions {
-  card: string;
-  id: string;
-  document?: LossDocument;
-  proxyId?: string;
-  force?: boolean;
-}
-
-async function replace(cardNumber: string, opts: ReplaceOptions): Promise<void> {
-  const ctx: OperationContext = {
-    terminalId: opts.terminal,
-    role: 'window',
-    channel: opts.proxyId === undefined ? 'counter' : 'proxy',
-  };
-  const lock = lockCardImage(opts.card);
-  try {
-    if (opts.force !== true && existsSync(opts.card))
-      throw new CliInputError(`${opts.card} already exists; use --force to replace it`);
-    await withRegistry(opts, async (registry) => {
-      const r = await registry.replaceCard(ctx, {
-        cardNumber,
-        idNumber: opts.id,
-        ...(opts.document === undefined ? {} : { document: opts.document }),
-        ...(opts.proxyId === undefined ? {} : { proxyIdNumber: opts.proxyId }),
-        validate: (d) => void validatePersonalization(d),
-      });
-      saveNewCardImage(opts.card, r.document, {});
-      const n = r.card;
-      printStatus(
-        n,
-        opts,
-        `${colors().green('replaced')} card ${cardNumber} by card ${n.cardNumber} (identifier ${n.cardIdentifier}), valid ${n.issueDate} to ${n.expiryDate}; image ${opts.card}` +
-          (n.financial
-            ? `; activate the bank application at a bank by ${addDays(n.issueDate, registry.lossSettings.bankActivationDays)}`
-            : ''),
-        { image: opts.card, replaced: r.old.cardNumber },
-      );
-    });
-  } finally {
-    lock.release();
-  }
-}
-
-function addDays(date: string, days: number): string {
-  return new Date(Date.parse(`${date}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
-}
-
-interface ActivateOptions extends CommonOptions {
-  card: string;
-  id: string;
-}
-
-async function activateBank(cardNumber: string, opts: ActivateOptions): Promise<void> {
-  const ctx: OperationContext = { terminalId: opts.terminal, role: 'bank', channel: 'counter' };
-  const chip: { result?: string } = {};
-  const cardSide: CardSideStep = (status) =>
-    withSscCard(
-      { card: opts.card },
-      async (card) => {
-        await checkSameCard(card, status, opts.card);
-        chip.result = await ApplicationControl.forCard(card, SoftwarePsam.withTestKeys(['BANK_APP_CONTROL'])).unblock(
-          'bank',
-        );
-      },
-      { psam: SoftwarePsam.withTestKeys(['RKSSSE']) },
-    );
-  await withRegistry(opts, async (registry) => {
-    const card = await registry.activateBank(ctx, { cardNumber, idNumber: opts.id, cardSide });
-    printStatus(
-      card,
-      opts,
-      `${colors().green('activated')} the bank application of card ${cardNumber}${chip.result === 'not_blocked' ? ' (it was already usable on the card)' : ''}`,
-      { chip: chip.result ?? null },
-    );
-  });
-}
-
-async function reopenActivation(cardNumber: string, opts: CommonOptions & { id: string }): Promise<void> {
-  const ctx: OperationContext = { terminalId: opts.terminal, role: 'bank', channel: 'counter' };
-  await withRegistry(opts, async (registry) => {
-    const w = await registry.reopenBankActivation(ctx, { cardNumber, idNumber: opts.id });
-    if (opts.json === true) printLine(JSON.stringify(w, null, 2));
-    else
-      printLine(
-        `${colors().green('re-opened')} the bank activation of card ${cardNumber}: from ${w.from} until ${w.until}`,
-      );
-  });
-}
-
-async function handOver(
-  cardNumber: string,
-  opts: CommonOptions & { id: string; date?: string; proxyId?: string },
-): Promise<void> {
-  const ctx: OperationContext = {
-    terminalId: opts.terminal,
-    role: 'window',
-    channel: opts.proxyId === undefined ? 'counter' : 'proxy',
-  };
-  await withRegistry(opts, async (registry) => {
-    const card = await registry.recordHandOver(ctx, {
-      cardNumber,
-      idNumber: opts.id,
-      ...(opts.date === undefined ? {} : { date: opts.date }),
-      ...(opts.proxyId === undefined ? {} : { proxyIdNumber: opts.proxyId }),
-    });
-    printStatus(
-      card,
-      opts,
-      `${colors().green('handed over')} card ${cardNumber}${opts.date === undefined ? '' : ` on ${opts.date}`}`,
-    );
-  });
-}
-
-async function expireLosses(opts: CommonOptions): Promise<void> {
-  const ctx: OperationContext = { terminalId: opts.terminal, role: 'admin', channel: 'batch' };
-  await withRegistry(opts, async (registry) => {
-    const restored = await registry.expireTemporaryLosses(ctx);
-    if (opts.json === true) printLine(JSON.stringify(restored.map((c) => c.cardNumber)));
-    else
-      printLine(
-        `${restored.length} temporary loss report${restored.length === 1 ? '' : 's'} lapsed${restored.length === 0 ? '' : `: ${restored.map((c) => c.cardNumber).join(', ')}`}`,
-      );
-  });
-}
-
-async function lossStatus(cardNumber: string, opts: CommonOptions): Promise<void> {
-  await withRegistry(opts, async (registry) => {
-    const s = await registry.lossStatus(cardNumber);
-    if (opts.json === true) {
-      printLine(JSON.stringify(s, null, 2));
-      return;
-    }
-    printLine(colors().bold(`card ${cardNumber}`));
-    for (const r of s.reports) {
-      const who = [r.document === null ? '' : `document ${r.document}`, r.proxyIdNumber === null ? '' : 'by proxy']
-        .filter((x) => x !== '')
-        .join(', ');
-      printLine(
-        `  report ${r.id}: ${SIDE_NAMES[r.side]}, ${r.channel}${who === '' ? '' : ` (${who})`}, ${r.reportedAt.toISOString()}: ${r.state}`,
-      );
-    }
-    if (s.reports.length === 0) printLine('  no loss reports');
-    const blocked = (['ssc', 'bank'] as const).filter((side) => s.applicationBlocked[side]);
-    if (blocked.length > 0)
-      printLine(`  blocked on the card by a terminal: ${blocked.map((side) => SIDE_NAMES[side]).join(', ')}`);
-    const w = s.bankActivation;
-    if (w !== null)
-      printLine(`  bank activation window: ${w.from} to ${w.until} (day ${w.day}, ${w.open ? 'open' : 'closed'})`);
-  });
-}
-
-async function exportBlacklist(file: string, opts: CommonOptions & { signingKey?: string }): Promise<void> {
-  const keyFile = opts.signingKey ?? process.env[BLACKLIST_SIGNING_KEY_ENV];
-  let signingKey: Uint8Array | undefined;
-  if (keyFile !== undefined && keyFile !== '') {
-    const key = ed25519KeyFromPem(readFileSync(keyFile, 'utf8'));
-    if (key.privateKey === undefined)
-      throw new CliInputError(`${keyFile} holds a public key; signing needs the private key`);
-    signingKey = key.privateKey;
-  }
-  const ctx: OperationContext = { terminalId: opts.terminal, role: 'admin', channel: 'batch' };
-  await withRegistry(opts, async (registry) => {
-    // Temporary reports past their lapse are settled first, so the file follows the rule.
-    const lapsed = await registry.expireTemporaryLosses(ctx);
-    const signed = await registry.exportBlacklist(ctx, signingKey === undefined ? {} : { signingKey });
-    writeFileSync(file, `${JSON.stringify(signed, null, 2)}\n`);
-    if (opts.json === true)
-      printLine(
-        JSON.stringify({
-          file,
-          version: signed.version,
-          issuedAt: signed.issuedAt,
-          entries: signed.entries.length,
-          keyId: signed.keyId,
-          lapsed: lapsed.length,
-        }),
-      );
-    else {
-      printLine(
-        `${colors().green('exported')} blacklist version ${signed.version} (${signed.entries.length} entr${signed.entries.length === 1 ? 'y' : 'ies'}, ` +
-          `issued ${signed.issuedAt}, key ${signed.keyId}${keyFile === undefined || keyFile === '' ? ' = the published TEST key' : ''}) to ${file}`,
-      );
-    }
   });
 }
 
@@ -442,61 +225,6 @@ export function registerOfficeLossCommands(program: Command, io: () => CliIo): v
       .command('withdraw-loss')
       .description('withdraw a loss report when the card is found (the same checks as the report)'),
   ).action((cardNumber: string, opts: LossOptions) => withdrawLoss(cardNumber, opts, io()));
-  common(
-    office
-      .command('replace')
-      .description('replace a card reported lost in writing: a new card from the registry, its image written'),
-  )
-    .argument('<card-number>', 'the lost card')
-    .requiredOption('--card <new.json>', 'card image file to write for the new card')
-    .requiredOption('--id <id-number>', "holder's ID number")
-    .addOption(new Option('--document <kind>', "holder's document shown (default id)").choices([...LOSS_DOCUMENTS]))
-    .option('--proxy-id <id-number>', "a proxy's own ID number")
-    .option('--force', 'replace an existing image file')
-    .action((cardNumber: string, opts: ReplaceOptions) => replace(cardNumber, opts));
-  common(
-    office
-      .command('activate-bank')
-      .description('activate the bank application of a new card at a bank (within 60 days)'),
-  )
-    .argument('<card-number>', 'card number')
-    .requiredOption('--card <image>', 'the card (image): APPLICATION UNBLOCK of its bank application')
-    .requiredOption('--id <id-number>', "holder's ID number")
-    .action((cardNumber: string, opts: ActivateOptions) => activateBank(cardNumber, opts));
-  common(
-    office
-      .command('reopen-activation')
-      .description('a written request at the bank branch re-opens a closed activation window'),
-  )
-    .argument('<card-number>', 'card number')
-    .requiredOption('--id <id-number>', "holder's ID number")
-    .action((cardNumber: string, opts: CommonOptions & { id: string }) => reopenActivation(cardNumber, opts));
-  common(
-    office
-      .command('hand-over')
-      .description('record the day the holder received the card (the bank activation window counts from it)'),
-  )
-    .argument('<card-number>', 'card number')
-    .requiredOption('--id <id-number>', "holder's ID number")
-    .option('--date <YYYY-MM-DD>', 'the day of the hand-over (default today)')
-    .option('--proxy-id <id-number>', "a proxy's own ID number")
-    .action((cardNumber: string, opts: CommonOptions & { id: string; date?: string; proxyId?: string }) =>
-      handOver(cardNumber, opts),
-    );
-  common(
-    office
-      .command('expire-losses')
-      .description('apply the temporary-loss rule to reports past their lapse (run daily)'),
-  ).action((opts: CommonOptions) => expireLosses(opts));
-  common(office.command('loss-status').description("a card's loss reports, chip blocks and bank activation window"))
-    .argument('<card-number>', 'card number')
-    .action((cardNumber: string, opts: CommonOptions) => lossStatus(cardNumber, opts));
-  const blacklist = office.command('blacklist').description('the blacklist terminals check');
-  common(blacklist.command('export').description('write the signed blacklist file offline POS terminals load'))
-    .argument('<file.json>', 'file to write')
-    .option(
-      '--signing-key <private.pem>',
-      `issuer's Ed25519 private key (default: $${BLACKLIST_SIGNING_KEY_ENV}, else the published TEST key)`,
-    )
-    .action((file: string, opts: CommonOptions & { signingKey?: string }) => exportBlacklist(file, opts));
+  registerNewCardCommands(office);
+  registerLossListCommands(office);
 }

@@ -4,7 +4,8 @@ import { SscardError, encodeResponse, fromHex, toHex } from '../../apdu/index.js
 import { closeCardImage, openCardImage } from '../../card-sim/index.js';
 import { openCardFromOptions } from '../card-source.js';
 import type { CardSourceOptions } from '../card-source.js';
-import { ExchangeTracer, colors, printExchange, printLine, printNotice, showCommand } from '../output.js';
+import { colors, printExchange, printLine, printNotice, showCommand } from '../output.js';
+import { ExchangeTracer } from '../trace-output.js';
 
 /*
  * APDU scripts: one step per line.

@@ -6,7 +6,7 @@ import { closeCardImage, openCardImage, readCardImage, saveCardImage } from '../
 import type { SimulatedCard } from '../../card-sim/index.js';
 import type { RunningInspector } from '../../inspector/index.js';
 import { printLine, printNotice } from '../output.js';
-import { inspectorLine, loadInspector, parseInspectAddress } from './inspect.js';
+import { inspectorLine, loadInspector, parseInspectAddress, untilSignal } from './inspect.js';
 
 /*
  * `sscard sim serve`: a card image behind a real PC/SC reader. The card connects to pcscd's
@@ -148,30 +148,27 @@ async function serve(opts: ServeOptions): Promise<void> {
       reconnect: { initialDelayMs: 200, maxDelayMs: 5000, factor: 2 },
       connectTimeoutMs: Math.round((opts.connectTimeout ?? 10) * 1000),
     });
-    connection.onEvent((e) => {
-      if (stopping || connection !== bridge) return;
-      const line = lifecycleLine(e, verbose, recovering);
-      if (e.type === 'disconnected' || e.type === 'connect-failed') recovering = true;
-      if (e.type === 'connected') recovering = false;
-      if (line !== undefined) process.stderr.write(`sscard sim: ${line}\n`);
-      if (e.type === 'attached')
-        printLine(`card inserted${reader === undefined ? '' : ` into '${reader}'`}: pcscd is talking to it`);
-      if (e.type === 'disconnected') printLine('card out of the reader: connection to pcscd lost; reconnecting');
-    });
+    connection.onEvent(
+      (e) => {
+        if (stopping || connection !== bridge) return;
+        const line = lifecycleLine(e, verbose, recovering);
+        if (e.type === 'disconnected' || e.type === 'connect-failed') recovering = true;
+        if (e.type === 'connected') recovering = false;
+        if (line !== undefined) process.stderr.write(`sscard sim: ${line}\n`);
+        if (e.type === 'attached')
+          printLine(`card inserted${reader === undefined ? '' : ` into '${reader}'`}: pcscd is talking to it`);
+        if (e.type === 'disconnected') printLine('card out of the reader: connection to pcscd lost; reconnecting');
+        // The APDUs are traced only with --verbose: otherwise the bridge makes no event per APDU.
+      },
+      { exchanges: verbose },
+    );
     return connection;
   };
   let bridge = connectBridge();
   let present = true;
   let inspector: RunningInspector | undefined;
 
-  let stop!: (signal: string) => void;
-  const stopped = new Promise<string>((resolve) => {
-    stop = resolve;
-  });
-  const onSigint = (): void => stop('SIGINT');
-  const onSigterm = (): void => stop('SIGTERM');
-  process.on('SIGINT', onSigint);
-  process.on('SIGTERM', onSigterm);
+  const { stopped, dispose } = untilSignal();
   try {
     if (opts.inspect !== undefined) {
       const { inspect } = await loadInspector();
@@ -222,8 +219,7 @@ async function serve(opts: ServeOptions): Promise<void> {
     served.save();
     printLine(`card removed (${signal}); image saved to ${opts.card}`);
   } finally {
-    process.off('SIGINT', onSigint);
-    process.off('SIGTERM', onSigterm);
+    dispose();
     await inspector?.close();
     if (bridge.state !== 'closed') await bridge.close();
     served.close();

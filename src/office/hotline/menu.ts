@@ -1,7 +1,22 @@
 import { DEFAULT_PIN_POLICY } from '../../pin/index.js';
 import { isValidCitizenId } from '../../records/index.js';
 import type { HotlineCallRecord, HotlineOutcome } from '../operations/hotline-call.js';
+import { isKey, noticePrompt, promptOf } from './menu-effects.js';
+import type { EffectAnswer, IdentifyResult, Key, MenuEffect, MenuOptions, MenuStep } from './menu-effects.js';
 import type { Prompt, PromptId } from './prompts.js';
+
+export { isKey } from './menu-effects.js';
+export type {
+  EffectAnswer,
+  IdentifyResult,
+  Key,
+  LossResult,
+  MenuEffect,
+  MenuOptions,
+  MenuStep,
+  PinChangeNotice,
+  QueueResult,
+} from './menu-effects.js';
 
 /*
  * The 12333 voice menu as a pure state machine: keys in, prompts out, no I/O. Where the menu
@@ -23,64 +38,8 @@ import type { Prompt, PromptId } from './prompts.js';
  * Wrong entries: MAX_TRIES per prompt, then the call ends (too_many_errors).
  */
 
-export type Key = '0' | '1' | '2' | '3' | '4' | '5' | '6' | '7' | '8' | '9' | '*' | '#' | 'X';
-
-const KEY_SET: ReadonlySet<string> = new Set('0123456789*#X');
-
-export function isKey(k: string): k is Key {
-  return KEY_SET.has(k);
-}
-
 /** Wrong entries allowed per prompt; the next wrong one ends the call. */
 export const MAX_TRIES = 3;
-
-/** What the office tells a caller about earlier PIN changes, once the caller is identified. */
-export type PinChangeNotice =
-  | { kind: 'pending'; scriptId: number; date: string }
-  | { kind: 'failed_pin'; scriptId: number; date: string; triesLeft: number }
-  | { kind: 'failed'; scriptId: number; date: string }
-  | { kind: 'expired'; scriptId: number; date: string; days: number };
-
-export type IdentifyResult =
-  | { status: 'ok'; cardNumber: string; last4: string; notices: PinChangeNotice[] }
-  | { status: 'id_mismatch' }
-  | { status: 'not_found' }
-  /** The card's social-security side is not active (`state`): no PIN change by phone. */
-  | { status: 'card_state'; cardNumber: string; state: string; notices: PinChangeNotice[] };
-
-export type QueueResult = { status: 'queued'; validDays: number; until: string } | { status: 'refused'; code: string };
-export type LossResult = { status: 'reported' } | { status: 'refused'; code: string };
-
-export type MenuEffect =
-  | { kind: 'find_card'; digits: string }
-  | { kind: 'identify'; purpose: 'pin_change' | 'loss'; digits: string; idNumber: string }
-  | { kind: 'queue_pin_change'; cardNumber: string; idNumber: string; currentPin: string; newPin: string }
-  | { kind: 'report_loss'; cardNumber: string; idNumber: string; side: 'ssc' | 'bank' };
-
-export type EffectAnswer =
-  | { kind: 'find_card'; found: boolean }
-  | { kind: 'identify'; result: IdentifyResult }
-  | { kind: 'queue_pin_change'; result: QueueResult }
-  | { kind: 'report_loss'; result: LossResult }
-  /** The office could not answer: the call ends with service_error. */
-  | { kind: 'failed' };
-
-export interface MenuStep {
-  /** What the menu says now, in order. */
-  say: Prompt[];
-  /** What the key press shows on a screen ('*' for a PIN digit); '' when nothing. */
-  echo: string;
-  /** Set when the driver must ask the office and call resolve() with the answer. */
-  effect?: MenuEffect;
-  /** Set when the call is over. */
-  ended?: HotlineOutcome;
-}
-
-export interface MenuOptions {
-  lang?: 'zh' | 'en';
-  /** Whether the office offers the self-service loss report (card services key 3). */
-  lossReport?: boolean;
-}
 
 type Field = 'card_number' | 'current_pin' | 'id_number' | 'new_pin' | 'new_pin_again';
 type Flow = 'pin_change' | 'loss';
@@ -108,7 +67,7 @@ const ASK: Readonly<Record<Field, PromptId>> = {
 
 const SECRET_FIELDS: ReadonlySet<Field> = new Set(['current_pin', 'new_pin', 'new_pin_again']);
 const MAX_ENTRY = 32;
-const p = (id: PromptId, params?: Prompt['params']): Prompt => (params === undefined ? { id } : { id, params });
+const p = promptOf;
 
 export class HotlineMenu {
   readonly lang: 'zh' | 'en';
@@ -376,7 +335,7 @@ export class HotlineMenu {
   private identifiedAnswer(flow: Flow, result: IdentifyResult): MenuStep {
     if (result.status === 'id_mismatch') return this.wrongEntry(flow, 'id_number', 'id_mismatch');
     if (result.status === 'not_found') return this.wrongEntry(flow, 'card_number', 'card_not_found');
-    const notices = result.notices.map((n) => this.noticePrompt(n));
+    const notices = result.notices.map((n) => noticePrompt(n));
     for (const n of result.notices) if (n.kind !== 'pending') this.told.add(n.scriptId);
     const idNumber = this.entries.get('id_number') ?? '';
     if (result.status === 'card_state') {
@@ -387,21 +346,6 @@ export class HotlineMenu {
     this.identified = { cardNumber: result.cardNumber, idNumber, last4: result.last4 };
     const next = this.nextField(flow, 'id_number');
     return { ...next, say: [...notices, ...next.say] };
-  }
-
-  private noticePrompt(n: PinChangeNotice): Prompt {
-    switch (n.kind) {
-      case 'pending':
-        return p('notice_pending', { date: n.date });
-      case 'failed_pin':
-        return n.triesLeft === 0
-          ? p('notice_failed_locked', { date: n.date })
-          : p('notice_failed_pin', { date: n.date, tries: n.triesLeft });
-      case 'failed':
-        return p('notice_failed', { date: n.date });
-      case 'expired':
-        return p('notice_expired', { date: n.date, days: n.days });
-    }
   }
 
   private nextField(flow: Flow, field: Field): MenuStep {

@@ -1,6 +1,4 @@
-import { createHash } from 'node:crypto';
-import { readFileSync, readdirSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { loadStaticAssets } from '../../http/index.js';
 import { OfficeError } from '../errors.js';
 
 /*
@@ -25,33 +23,18 @@ export interface PortalAsset {
 
 const TYPES: Record<string, string> = { '.css': 'text/css; charset=utf-8', '.svg': 'image/svg+xml' };
 
-function sources(): Record<string, string> {
-  if (typeof __SSCARD_PORTAL_ASSETS__ === 'string')
-    return JSON.parse(__SSCARD_PORTAL_ASSETS__) as Record<string, string>;
-  const dir = fileURLToPath(new URL('./assets/', import.meta.url));
-  return Object.fromEntries(
-    readdirSync(dir)
-      .filter((f) => Object.keys(TYPES).some((ext) => f.endsWith(ext)))
-      .map((f) => [f, readFileSync(`${dir}${f}`, 'utf8')]),
-  );
-}
-
 let loaded: ReadonlyMap<string, PortalAsset> | undefined;
 
 /** The assets by name (loaded once). */
 export function portalAssets(): ReadonlyMap<string, PortalAsset> {
   if (loaded !== undefined) return loaded;
-  const map = new Map<string, PortalAsset>();
-  for (const [name, text] of Object.entries(sources())) {
-    const ext = name.slice(name.lastIndexOf('.'));
-    const type = TYPES[ext];
-    if (type === undefined) continue;
-    const body = Buffer.from(text, 'utf8');
-    const hash = createHash('sha256').update(body).digest('hex').slice(0, 16);
-    map.set(name, { name, type, body, hash, href: `/assets/${name}?v=${hash}` });
-  }
-  loaded = map;
-  return map;
+  const found = loadStaticAssets(
+    typeof __SSCARD_PORTAL_ASSETS__ === 'string' ? __SSCARD_PORTAL_ASSETS__ : undefined,
+    new URL('./assets/', import.meta.url),
+    TYPES,
+  );
+  loaded = new Map([...found].map(([name, a]) => [name, { ...a, href: `/assets/${name}?v=${a.hash}` }]));
+  return loaded;
 }
 
 /** The href of an asset for a page. */

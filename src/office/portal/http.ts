@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { hostHeaders, mediaType, otherSite, readBody, writeResponse } from '../../http/index.js';
 import { OfficeError } from '../errors.js';
 
 /*
@@ -45,16 +46,12 @@ export function send(
   body: string | Buffer,
   options: SendOptions = {},
 ): void {
-  const bytes = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
-  res.statusCode = status;
-  for (const [k, v] of Object.entries(SECURITY_HEADERS)) res.setHeader(k, v);
-  if (options.overHttps === true) res.setHeader('Strict-Transport-Security', 'max-age=31536000');
-  if (options.immutable === true) res.setHeader('Cache-Control', 'public, max-age=31536000, immutable');
-  else for (const [k, v] of Object.entries(NO_STORE)) res.setHeader(k, v);
-  res.setHeader('Content-Type', type);
-  res.setHeader('Content-Length', String(bytes.length));
-  for (const [k, v] of Object.entries(options.headers ?? {})) res.setHeader(k, v);
-  res.end(bytes);
+  const base = {
+    ...SECURITY_HEADERS,
+    ...(options.overHttps === true ? { 'Strict-Transport-Security': 'max-age=31536000' } : {}),
+    ...(options.immutable === true ? { 'Cache-Control': 'public, max-age=31536000, immutable' } : NO_STORE),
+  };
+  writeResponse(res, status, base, type, body, options.headers);
 }
 
 export function sendHtml(res: ServerResponse, status: number, page: string, options: SendOptions = {}): void {
@@ -76,22 +73,13 @@ export function redirect(res: ServerResponse, location: string, options: SendOpt
  * (not a browser) still needs the session's token.
  */
 export function sameOriginPost(req: IncomingMessage, expectedOrigin: string): boolean {
-  const site = req.headers['sec-fetch-site'];
-  if (typeof site === 'string' && site !== 'same-origin' && site !== 'none') return false;
-  const origin = req.headers.origin;
-  if (typeof origin === 'string' && origin !== expectedOrigin) return false;
-  return true;
+  return otherSite(req, expectedOrigin) === undefined;
 }
 
 /** Host names the portal answers to when it listens on `host`:`port`. */
 export function defaultAllowedHosts(host: string, port: number): string[] {
-  const loopback = host === 'localhost' || host === '::1' || /^127\./.test(host);
-  const wildcard = host === '0.0.0.0' || host === '::';
-  const bracket = (h: string) => (h.includes(':') ? `[${h}]` : h);
   // A wildcard address answers on this machine's loopback names; other names are given explicitly.
-  const names =
-    loopback || wildcard ? ['localhost', '127.0.0.1', '[::1]', ...(wildcard ? [] : [bracket(host)])] : [bracket(host)];
-  return [...new Set(names)].map((h) => `${h}:${port}`);
+  return hostHeaders(host, port, false);
 }
 
 export class FormError extends OfficeError {
@@ -107,19 +95,13 @@ const MAX_FORM_BYTES = 8 * 1024;
 
 /** The urlencoded body of a POST (at most 8 KiB); FormError 413/415 otherwise. */
 export async function readForm(req: IncomingMessage): Promise<URLSearchParams> {
-  const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
-  if (type !== 'application/x-www-form-urlencoded')
+  if (mediaType(req) !== 'application/x-www-form-urlencoded')
     throw new FormError(415, 'forms are sent as application/x-www-form-urlencoded');
   const declared = Number(req.headers['content-length'] ?? '0');
   if (declared > MAX_FORM_BYTES) throw new FormError(413, 'form too large');
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_FORM_BYTES) throw new FormError(413, 'form too large');
-    chunks.push(chunk as Buffer);
-  }
-  return new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
+  const body = await readBody(req, MAX_FORM_BYTES);
+  if (body === undefined) throw new FormError(413, 'form too large');
+  return new URLSearchParams(body.toString('utf8'));
 }
 
 /** The client's address: the socket's, or with `trustProxy` the last X-Forwarded-For hop (the proxy's view). */

@@ -1,7 +1,7 @@
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
+import { allowedHost, closeServer, listen, serverUrl } from '../../http/index.js';
 import type { OperationContext } from '../context.js';
 import type { Registry } from '../registry.js';
 import { assetHref, portalAssets } from './assets.js';
@@ -129,11 +129,8 @@ export class Portal {
   };
 
   async #dispatch(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const host = (req.headers.host ?? '').toLowerCase();
-    if (!this.#allowed.has(host)) {
-      send(res, 421, 'text/plain; charset=utf-8', 'unknown host\n');
-      return;
-    }
+    const host = allowedHost(req, this.#allowed);
+    if (host === undefined) return send(res, 421, 'text/plain; charset=utf-8', 'unknown host\n');
     const url = new URL(req.url ?? '/', `http://${host}`);
     const method = req.method ?? 'GET';
     if (url.pathname.startsWith('/assets/') && (method === 'GET' || method === 'HEAD')) {
@@ -269,25 +266,7 @@ export async function startPortal(options: StartPortalOptions): Promise<RunningP
   server.headersTimeout = 10_000;
   server.requestTimeout = 20_000;
   server.keepAliveTimeout = 5_000;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? DEFAULT_PORTAL_PORT, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const port = (server.address() as AddressInfo).port;
+  const port = await listen(server, options.port ?? DEFAULT_PORTAL_PORT, host);
   portal.allowHosts(defaultAllowedHosts(host, port));
-  const shown = host === '0.0.0.0' || host === '::' ? 'localhost' : host.includes(':') ? `[${host}]` : host;
-  return {
-    portal,
-    server,
-    port,
-    url: `http://${shown}:${port}/`,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.close((err) => (err === undefined ? resolve() : reject(err)));
-        server.closeAllConnections();
-      }),
-  };
+  return { portal, server, port, url: serverUrl(host, port), close: () => closeServer(server) };
 }

@@ -1,17 +1,8 @@
-import {
-  closeSync,
-  fsyncSync,
-  linkSync,
-  mkdirSync,
-  openSync,
-  readFileSync,
-  renameSync,
-  unlinkSync,
-  writeSync,
-} from 'node:fs';
+import { linkSync, mkdirSync, readFileSync, renameSync, unlinkSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
+import { processAlive, writeNewFileSync } from '../../files/index.js';
 import { RegistryLockedError, RegistryStorageError } from '../errors.js';
 
 /*
@@ -62,7 +53,7 @@ export function lockDirectory(directory: string): DirectoryLock {
     const existing = readText(path);
     if (existing === undefined) continue;
     const holder = parse(existing);
-    if (holder !== undefined && holder.host === hostname() && holder.pid !== process.pid && !alive(holder.pid)) {
+    if (holder !== undefined && holder.host === hostname() && holder.pid !== process.pid && !processAlive(holder.pid)) {
       takeOver(path, existing);
       continue;
     }
@@ -104,20 +95,13 @@ function remember(path: string, text: string): DirectoryLock {
 /** Creates `path` with `text` in one step (a complete file or none): write a temp, hard-link it. */
 function createExclusive(path: string, text: string): boolean {
   const temp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.new`;
-  let fd: number;
   try {
-    fd = openSync(temp, 'wx', 0o600);
+    writeNewFileSync(temp, text);
   } catch (err) {
     throw new RegistryStorageError(
       `cannot write in the registry directory (${(err as NodeJS.ErrnoException).code ?? String(err)}: ${temp})`,
       { cause: err },
     );
-  }
-  try {
-    writeSync(fd, text);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
   }
   try {
     linkSync(temp, path);
@@ -172,13 +156,4 @@ function parse(text: string): Holder | undefined {
     // Not ours, or damaged.
   }
   return undefined;
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }

@@ -1,6 +1,5 @@
-import { timingSafeEqual } from 'node:crypto';
 import { SW, SscardError } from '../../apdu/index.js';
-import { PinFormatError, validatePinFormat } from '../../pin/index.js';
+import { PinFormatError, samePin, validatePinFormat } from '../../pin/index.js';
 import type { PinLengthRules, PinPolicy } from '../../pin/index.js';
 import {
   ApplicationBlockedError,
@@ -140,16 +139,4 @@ function newPinMessage(problem: string): string {
   if (problem === 'mismatch') return 'the two entries of the new PIN differ';
   if (problem === 'initial') return 'the new PIN may not be the initial PIN';
   return 'the new PIN does not have the PIN format';
-}
-
-/** Constant-time equality of two PINs (strings or ASCII digit bytes); lengths are not secret. */
-function samePin(a: string | Uint8Array, b: string | Uint8Array): boolean {
-  const x = typeof a === 'string' ? Buffer.from(a, 'latin1') : Buffer.from(a);
-  const y = typeof b === 'string' ? Buffer.from(b, 'latin1') : Buffer.from(b);
-  try {
-    return x.length === y.length && timingSafeEqual(x, y);
-  } finally {
-    x.fill(0);
-    y.fill(0);
-  }
 }

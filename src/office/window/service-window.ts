@@ -1,35 +1,30 @@
-import { ApplicationControl, CardChannel, IssuerTerminal, SscCard } from '../../terminal/index.js';
+import { ApplicationControl, IssuerTerminal } from '../../terminal/index.js';
 import type { IssuerSecureModule } from '../../terminal/index.js';
 import { checkContext } from '../context.js';
 import type { OperationContext, Role } from '../context.js';
-import { CardStateError, OfficeArgumentError, OperationRefusedError, RoleNotAllowedError } from '../errors.js';
+import { CardStateError, OfficeArgumentError, OperationRefusedError } from '../errors.js';
 import type { Registry } from '../registry.js';
-import { isFinalState } from '../states.js';
 import type { Side } from '../states.js';
 import type { CardStatus, IssuedCard, PersonalizationVersion } from '../types.js';
-import {
-  applyCorrections,
-  cardholderCorrection,
-  windowCorrectionOperation,
-  windowIssueOperation,
-} from './card-making.js';
+import { correctCard, issueCard } from './card-acts.js';
 import type { MakeCard, WindowIssueInput } from './card-making.js';
 import {
-  cardRefusal,
   checkChipHolder,
   checkNewAppPin,
   checkNewBankPin,
   checkPresentedBankPin,
   onChip,
-  readIdentity,
   readPinState,
 } from './chip.js';
-import type { ChipIdentity } from './chip.js';
-import { CardChangedNotRecordedError, CardIdentityMismatchError, OtherCardPresentedError } from './errors.js';
-import { WINDOW_PIN_OPERATIONS, checkActivation, checkVisit, refusalOperation, rolesFor } from './pin-operations.js';
+import { guard, identify, presentedId } from './counter.js';
+import type { WindowCard, WindowDesk } from './counter.js';
+import { CardChangedNotRecordedError } from './errors.js';
+import { WINDOW_PIN_OPERATIONS, checkActivation, checkVisit, rolesFor } from './pin-operations.js';
 import type { WindowAct } from './pin-operations.js';
 import { windowSettings } from './settings.js';
 import type { ServiceWindowOptions, WindowSettings } from './settings.js';
+
+export type { WindowCard } from './counter.js';
 
 /*
  * The service window (role `window`) and the bank branch (role `bank`): the cardholder notices'
@@ -72,10 +67,6 @@ import type { ServiceWindowOptions, WindowSettings } from './settings.js';
  * transaction is rolled back by PostgreSQL), and the same next visit puts them right.
  */
 
-/** The card at the counter: an open SscCard (opened with a module holding RKSSSE, so that EF06 of
- * 3.00 cards can be read), or a channel the window opens the card on with its own module. */
-export type WindowCard = SscCard | CardChannel;
-
 export interface PinActResult {
   /** The registry's record of the card after the act. */
   card: CardStatus;
@@ -102,16 +93,12 @@ interface ActPlan {
   pinInitial?: boolean;
 }
 
-interface Subject {
-  cardNumber: string | null;
-  idNumber: string | null;
-}
-
 export class ServiceWindow {
   readonly registry: Registry;
   readonly ctx: OperationContext;
   readonly settings: WindowSettings;
   private readonly psam: IssuerSecureModule;
+  private readonly desk: WindowDesk;
 
   /**
    * `psam` holds the issuer master keys the acts need: RKSSSE (EF06 of 3.00 cards), PIN_UNBLOCK and
@@ -124,6 +111,7 @@ export class ServiceWindow {
       throw new OfficeArgumentError('a ServiceWindow needs an issuer secure module');
     this.psam = psam;
     this.settings = windowSettings(options);
+    this.desk = { registry, ctx: this.ctx, psam, settings: this.settings };
   }
 
   // ---- cards -----------------------------------------------------------------------------------
@@ -133,27 +121,8 @@ export class ServiceWindow {
    * the document stored as version 1), and `makeCard` personalizes the chip (or writes its image)
    * from that stored document inside the same transaction.
    */
-  async issueCard(input: WindowIssueInput): Promise<IssuedCard> {
-    if (typeof input?.makeCard !== 'function')
-      throw new OfficeArgumentError('issueCard needs makeCard, the step that makes the card');
-    let made: string | undefined;
-    const makeCard: MakeCard = async (document, cardNumber) => {
-      await input.makeCard(document, cardNumber);
-      made = cardNumber;
-    };
-    try {
-      return await this.registry.perform(windowIssueOperation, this.ctx, { ...input, makeCard });
-    } catch (error) {
-      if (made !== undefined && !(error instanceof OperationRefusedError)) {
-        throw new CardChangedNotRecordedError(
-          'issue_card',
-          made,
-          'the card made is not registered: discard it and issue again',
-          { cause: error },
-        );
-      }
-      throw error;
-    }
+  issueCard(input: WindowIssueInput): Promise<IssuedCard> {
+    return issueCard(this.desk, input);
   }
 
   /**
@@ -165,7 +134,7 @@ export class ServiceWindow {
    * must be this card number and this holder's, and only the cardholder data (EF06: name, sex,
    * ethnicity, birthplace, birth date) can be changed so; the PINs stay as they are.
    */
-  async correctCard(
+  correctCard(
     cardNumber: string,
     input: {
       changes?: Readonly<Record<string, string>>;
@@ -177,55 +146,7 @@ export class ServiceWindow {
       idNumber?: string;
     },
   ): Promise<PersonalizationVersion> {
-    if ((input.changes === undefined) === (input.document === undefined))
-      throw new OfficeArgumentError('a correction takes either changes or a document');
-    const roles: readonly Role[] = ['window', 'admin'];
-    const chipStep =
-      input.card === undefined ? undefined : await this.chipCorrection(cardNumber, input.card, input, roles);
-    let document = input.document;
-    let baseVersion: number | undefined;
-    if (input.changes !== undefined) {
-      const current = await this.guard('correct_personalization', roles, { cardNumber, idNumber: null }, () =>
-        this.registry.personalization(cardNumber),
-      );
-      document = applyCorrections(current.document, input.changes);
-      baseVersion = current.version;
-    }
-    let made = false;
-    const makeCard: MakeCard | undefined =
-      input.makeCard === undefined
-        ? undefined
-        : async (doc, number) => {
-            await input.makeCard?.(doc, number);
-            made = true;
-          };
-    const writeCard =
-      chipStep === undefined
-        ? undefined
-        : async () => {
-            await chipStep();
-            made = true;
-          };
-    try {
-      return await this.registry.perform(windowCorrectionOperation, this.ctx, {
-        cardNumber,
-        document,
-        reason: input.reason,
-        ...(baseVersion === undefined ? {} : { baseVersion }),
-        ...(makeCard === undefined ? {} : { makeCard }),
-        ...(writeCard === undefined ? {} : { writeCard }),
-        ...(input.validate === undefined ? {} : { validate: input.validate }),
-      });
-    } catch (error) {
-      if (made && !(error instanceof OperationRefusedError)) {
-        const what =
-          writeCard === undefined
-            ? 'the card re-made is not recorded: discard it and correct again'
-            : 'the card was corrected but the registry did not record it: correct again';
-        throw new CardChangedNotRecordedError('correct_personalization', cardNumber, what, { cause: error });
-      }
-      throw error;
-    }
+    return correctCard(this.desk, cardNumber, input);
   }
 
   // ---- the application PIN at a window ------------------------------------------------------------
@@ -324,11 +245,11 @@ export class ServiceWindow {
   async activateBank(where: WindowCard, input: { idNumber: string }): Promise<CardStatus> {
     const name = 'activate_bank';
     const roles: readonly Role[] = ['bank', 'admin'];
-    const idNumber = this.presentedId(input.idNumber);
-    const { card, identity } = await this.identify(where, name, roles, idNumber);
+    const idNumber = presentedId(input.idNumber);
+    const { card, identity } = await identify(this.desk, where, name, roles, idNumber);
     const { cardNumber, cardIdentifier } = identity;
     const terminal = new IssuerTerminal(card, this.psam);
-    await this.guard(name, roles, { cardNumber, idNumber }, async () => {
+    await guard(this.desk, name, roles, { cardNumber, idNumber }, async () => {
       checkActivation(await this.registry.cardStatus(cardNumber), { cardIdentifier, idNumber });
       await onChip(name, cardNumber, () => checkChipHolder(terminal, idNumber, cardNumber));
     });
@@ -348,16 +269,16 @@ export class ServiceWindow {
     const { side, act } = plan;
     const name = act === 'unlock' ? 'pin_unlock' : 'pin_reset';
     const roles = rolesFor(side);
-    const idNumber = this.presentedId(plan.idNumber);
+    const idNumber = presentedId(plan.idNumber);
     // 1 and 2. The role, then which card.
-    const { card, identity } = await this.identify(where, name, roles, idNumber);
+    const { card, identity } = await identify(this.desk, where, name, roles, idNumber);
     const { cardNumber, cardIdentifier } = identity;
     const terminal = new IssuerTerminal(card, this.psam, {
       pinPolicy: this.settings.pinPolicy,
       bankPinPolicy: this.settings.bankPinPolicy,
     });
     // 3 and 4. What was typed, the registry's rules, the chip's holder and PIN state.
-    const { status, chip } = await this.guard(name, roles, { cardNumber, idNumber }, async () => {
+    const { status, chip } = await guard(this.desk, name, roles, { cardNumber, idNumber }, async () => {
       plan.typed(cardNumber);
       const found = await this.registry.cardStatus(cardNumber);
       checkVisit(found, { side, cardIdentifier, idNumber }, name);
@@ -405,103 +326,6 @@ export class ServiceWindow {
         );
       }
       throw error;
-    }
-  }
-
-  /** The chip step of an in-place correction, after checking the card is this card and holder's. */
-  private async chipCorrection(
-    cardNumber: string,
-    where: WindowCard,
-    input: { changes?: Readonly<Record<string, string>>; makeCard?: MakeCard; idNumber?: string },
-    roles: readonly Role[],
-  ): Promise<() => Promise<void>> {
-    if (input.changes === undefined || input.makeCard !== undefined)
-      throw new OfficeArgumentError('a correction on a card in a reader takes changes, and no makeCard');
-    const corrected = cardholderCorrection(input.changes);
-    const idNumber = this.presentedId(input.idNumber ?? '');
-    const name = 'correct_personalization';
-    const { card, identity } = await this.identify(where, name, roles, idNumber);
-    const terminal = new IssuerTerminal(card, this.psam);
-    await this.guard(name, roles, { cardNumber, idNumber }, async () => {
-      if (identity.cardNumber !== cardNumber) throw new OtherCardPresentedError(cardNumber, identity.cardNumber);
-      if (identity.cardIdentifier !== (await this.registry.cardStatus(cardNumber)).cardIdentifier)
-        throw new CardIdentityMismatchError(cardNumber);
-      await onChip(name, cardNumber, () => checkChipHolder(terminal, idNumber, cardNumber));
-    });
-    return () => onChip(name, cardNumber, async () => void (await terminal.correctCardholder(corrected)));
-  }
-
-  private presentedId(idNumber: string): string {
-    if (typeof idNumber !== 'string' || idNumber.trim() === '')
-      throw new OfficeArgumentError("idNumber must be the ID number on the holder's document");
-    return idNumber.trim().toUpperCase();
-  }
-
-  /**
-   * The role (refused and recorded before the card is touched), then the card at the counter and
-   * its EF05 (a chip that cannot be opened or read is refused against the holder's live card).
-   */
-  private async identify(
-    where: WindowCard,
-    name: string,
-    roles: readonly Role[],
-    idNumber: string,
-  ): Promise<{ card: SscCard; identity: ChipIdentity }> {
-    if (!roles.includes(this.ctx.role)) {
-      const refusal = new RoleNotAllowedError(name, this.ctx.role, roles);
-      await this.registry.perform(refusalOperation(name, roles), this.ctx, { cardNumber: null, idNumber, refusal });
-    }
-    const card = await this.guard(
-      name,
-      roles,
-      () => this.liveCardOf(idNumber),
-      () => this.open(where),
-    );
-    const identity = await this.guard(
-      name,
-      roles,
-      () => this.liveCardOf(idNumber),
-      () => onChip(name, undefined, () => readIdentity(card)),
-    );
-    return { card, identity };
-  }
-
-  /** The card at the counter as an SscCard (opened with the window's module on a bare channel). */
-  private async open(where: WindowCard): Promise<SscCard> {
-    if (where instanceof SscCard) return where;
-    if (where instanceof CardChannel)
-      return SscCard.open(where, { psam: this.psam, pinPolicy: this.settings.pinPolicy });
-    throw new OfficeArgumentError('the card must be an open SscCard or a CardChannel');
-  }
-
-  /**
-   * Runs `step`; a refusal (or a card failure, turned into one) is recorded under the act's name
-   * and thrown. `subject` (or a function finding it, only called on a refusal) names the card and
-   * person the history entry is about.
-   */
-  private async guard<T>(
-    name: string,
-    roles: readonly Role[],
-    subject: Subject | (() => Promise<Subject>),
-    step: () => Promise<T>,
-  ): Promise<T> {
-    try {
-      return await step();
-    } catch (error) {
-      const about = typeof subject === 'function' ? await subject() : subject;
-      const refusal = cardRefusal(name, error, about.cardNumber ?? undefined);
-      if (!(refusal instanceof OperationRefusedError)) throw refusal;
-      return this.registry.perform(refusalOperation(name, roles), this.ctx, { ...about, refusal });
-    }
-  }
-
-  /** The holder's one live card in the registry, for a refusal about a chip that could not be read. */
-  private async liveCardOf(idNumber: string): Promise<Subject> {
-    try {
-      const live = (await this.registry.cardsOf(idNumber)).filter((c) => !isFinalState(c.ssc));
-      return { cardNumber: live.length === 1 ? live[0]!.cardNumber : null, idNumber };
-    } catch {
-      return { cardNumber: null, idNumber };
     }
   }
 }

@@ -1,9 +1,9 @@
-import { timingSafeEqual } from 'node:crypto';
 import { SW, changePin, commandName, swInfo, verify, verifyStatus, type CommandApdu } from '../../apdu/index.js';
 import {
   DEFAULT_PIN_POLICY,
   encodeChangePinData,
   encodePinBcd,
+  samePin,
   validatePinFormat,
   type PinPolicy,
 } from '../../pin/index.js';
@@ -31,19 +31,6 @@ export async function sendPinCommand(s: CardSession, command: CommandApdu): Prom
 
 /** The hint of a 6982 answering a read of a PIN-protected file (DF02, DF03, DF10). */
 export const VERIFY_PIN_FIRST = 'verify the PIN first (SscCard.verifyPin)';
-
-/** Constant-time equality of two PINs given as strings or ASCII digit bytes. */
-function samePin(a: string | Uint8Array, b: string | Uint8Array): boolean {
-  const x = typeof a === 'string' ? Buffer.from(a, 'latin1') : Buffer.from(a);
-  const y = typeof b === 'string' ? Buffer.from(b, 'latin1') : Buffer.from(b);
-  try {
-    // Lengths are not secret (the card sees Lc); only the digits are compared in constant time.
-    return x.length === y.length && timingSafeEqual(x, y);
-  } finally {
-    x.fill(0);
-    y.fill(0);
-  }
-}
 
 /**
  * Terminal policy for a new PIN entered twice: the two entries match, the PIN has the policy's

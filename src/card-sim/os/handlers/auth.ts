@@ -62,13 +62,7 @@ export function externalAuthenticate(ctx: CardContext, cmd: CardCommand): Handle
     throw new StatusWordError(SW.REFERENCE_DATA_NOT_USABLE, 'no challenge for this key');
   }
   key.spendTry();
-  const keyBytes = key.key;
-  let expected: Uint8Array;
-  try {
-    expected = authenticationCryptogram(key.cipher, keyBytes, challenge);
-  } finally {
-    keyBytes.fill(0);
-  }
+  const expected = key.withKey((cipher, keyBytes) => authenticationCryptogram(cipher, keyBytes, challenge));
   if (!timingSafeEqual(expected, cmd.data)) {
     ctx.authenticatedKeys.delete(key);
     return { sw: swTriesLeft(key.triesLeft) };

@@ -57,13 +57,7 @@ export function checkReloadMac(ctx: CardContext, cmd: CardCommand, key: CardKey,
   const pinData = cmd.data.subarray(0, cmd.data.length - MAC_LENGTH);
   const mac = cmd.data.subarray(cmd.data.length - MAC_LENGTH);
   key.spendTry();
-  const keyBytes = key.key;
-  let expected: Uint8Array;
-  try {
-    expected = pbocReloadMac(key.cipher, keyBytes, pinData);
-  } finally {
-    keyBytes.fill(0);
-  }
+  const expected = key.withKey((cipher, keyBytes) => pbocReloadMac(cipher, keyBytes, pinData));
   if (!timingSafeEqual(expected, mac)) throw new StatusWordError(SW.SM_INCORRECT, 'bad MAC');
   key.restoreTries();
   return pinData;

@@ -5,8 +5,10 @@ import {
   PinFormatError,
   decodeChangePinData,
   decodePinBcd,
-  decodePinBcdDigits,
+  PIN_MAX_DIGITS,
+  decodePinBcdDigitsInto,
   decodePinBlockFormat2,
+  pinBcdDigitCount,
   validatePinFormat,
   type ChangeResult,
   type VerifyResult,
@@ -40,11 +42,18 @@ function findPin(ctx: CardContext, reference: number): { pin: CardPin; owner: De
   return found;
 }
 
+/* VERIFY's answers, made once (the OS only reads a handler's result): a try allocates none. */
+const VERIFIED: HandlerResult = Object.freeze({});
+const PIN_BLOCKED: HandlerResult = Object.freeze({ sw: SW.AUTH_METHOD_BLOCKED });
+const TRIES_LEFT: readonly HandlerResult[] = Array.from({ length: 16 }, (_, n) =>
+  Object.freeze({ sw: swTriesLeft(n) }),
+);
+
 /** 9000 / 63Cx / 6983 for a verification outcome. */
 function verifyAnswer(result: VerifyResult): HandlerResult {
-  if (result.ok) return {};
-  if (result.reason === 'blocked') return { sw: SW.AUTH_METHOD_BLOCKED };
-  return { sw: swTriesLeft(result.triesLeft) };
+  if (result.ok) return VERIFIED;
+  if (result.reason === 'blocked') return PIN_BLOCKED;
+  return TRIES_LEFT[result.triesLeft] ?? { sw: swTriesLeft(result.triesLeft) };
 }
 
 /**
@@ -65,16 +74,48 @@ export function verify(ctx: CardContext, cmd: CardCommand): HandlerResult {
     if (st.blocked) return { sw: SW.AUTH_METHOD_BLOCKED };
     return st.verified ? {} : { sw: swTriesLeft(st.triesLeft) };
   }
-  let candidate: string | Uint8Array | undefined;
+  if (pin.format === 'iso9564-format2') {
+    try {
+      return verifyAnswer(pin.pin.verify(decodePinBlockFormat2(cmd.data)));
+    } catch (err) {
+      if (err instanceof PinFormatError) return { sw: formatSw(err) };
+      throw err;
+    } finally {
+      wipe(cmd.data);
+    }
+  }
+  let digits: Uint8Array | undefined;
+  let shared = false;
   try {
-    candidate = pin.format === 'iso9564-format2' ? decodePinBlockFormat2(cmd.data) : decodePinBcdDigits(cmd.data);
-    return verifyAnswer(pin.pin.verify(candidate));
+    const count = pinBcdDigitCount(cmd.data);
+    shared = !digitsInUse && count <= PIN_MAX_DIGITS;
+    if (shared) digitsInUse = true;
+    digits = shared ? (DIGIT_VIEWS[count] as Uint8Array) : new Uint8Array(count);
+    decodePinBcdDigitsInto(cmd.data, digits);
+    return verifyAnswer(pin.pin.verify(digits));
   } catch (err) {
     if (err instanceof PinFormatError) return { sw: formatSw(err) };
     throw err;
   } finally {
-    if (candidate instanceof Uint8Array) candidate.fill(0);
+    if (digits !== undefined) wipe(digits);
+    if (shared) digitsInUse = false;
+    wipe(cmd.data);
   }
+}
+
+/*
+ * The digits of a presented PIN are decoded into one buffer (a view per length), wiped after each
+ * try, rather than into a new array per VERIFY. The card OS runs one command at a time; a VERIFY
+ * that starts while the buffer is in use (a persistence hook that sends a VERIFY to another card)
+ * gets a buffer of its own.
+ */
+const DIGITS = new Uint8Array(PIN_MAX_DIGITS);
+const DIGIT_VIEWS: readonly Uint8Array[] = Array.from({ length: PIN_MAX_DIGITS + 1 }, (_, n) => DIGITS.subarray(0, n));
+let digitsInUse = false;
+
+/** Zeroes PIN bytes (a loop: for a few bytes, cheaper than a call to `fill`). */
+function wipe(bytes: Uint8Array): void {
+  for (let i = 0; i < bytes.length; i++) bytes[i] = 0;
 }
 
 function changeAnswer(result: ChangeResult): HandlerResult {
@@ -167,15 +208,12 @@ function pinChangeScript(ctx: CardContext, cmd: CardCommand, pin: CardPin, owner
     );
   }
   const cryptogram = checkCommandMac(ctx, cmd, key, 'required');
-  const keyBytes = key.key;
   let pins: { currentPin: string; newPin: string };
   try {
-    pins = decipherPinChange(key.cipher, keyBytes, cryptogram);
+    pins = key.withKey((cipher, keyBytes) => decipherPinChange(cipher, keyBytes, cryptogram));
   } catch (err) {
     if (err instanceof PinBlockError) throw new StatusWordError(SW.WRONG_DATA, 'bad PIN change data');
     throw err;
-  } finally {
-    keyBytes.fill(0);
   }
   try {
     if (pinStep(() => pin.pin.isCurrent(pins.newPin))) return {};
@@ -189,14 +227,11 @@ function pinChangeScript(ctx: CardContext, cmd: CardCommand, pin: CardPin, owner
 
 /** The PIN inside PIN UNBLOCK's enciphered PIN block (6A80 when the block is malformed). */
 function unblockPin(key: CardKey, cryptogram: Uint8Array): string {
-  const keyBytes = key.key;
   try {
-    return decipherAnyUnblockPin(key.cipher, keyBytes, cryptogram);
+    return key.withKey((cipher, keyBytes) => decipherAnyUnblockPin(cipher, keyBytes, cryptogram));
   } catch (err) {
     if (err instanceof PinBlockError) throw new StatusWordError(SW.WRONG_DATA, 'bad PIN block');
     throw err;
-  } finally {
-    keyBytes.fill(0);
   }
 }
 
