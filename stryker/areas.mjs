@@ -25,7 +25,8 @@ export const AREAS = {
     testFiles: ['test/apdu/**/*.test.ts'],
   },
   channel: {
-    mutate: ['src/terminal/channel.ts'],
+    // channel.ts and the parts split out of it: its lock and the T=0 response handling.
+    mutate: ['src/terminal/channel.ts', 'src/terminal/channel-lock.ts', 'src/terminal/t0-response.ts'],
     testFiles: [
       'test/terminal/channel.test.ts',
       'test/terminal/channel-limits.test.ts',
