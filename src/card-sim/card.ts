@@ -72,7 +72,10 @@ export class SimulatedCard implements CardEndpoint {
   readonly #onDurableDelta: ((delta: CardStateDelta) => void) | undefined;
   readonly #logger: CardLogger | undefined;
   #powered: boolean;
-  #lastPersisted: CardState;
+  // The state a failed write rolls back to. A card without a persistence hook keeps none: nothing
+  // can fail to save on it except a write torn on purpose, which takes it first. Not keeping it
+  // there is most of the memory of a card held in memory (a full exported copy of its files).
+  #lastPersisted: CardState | undefined;
   #persistFailed = false;
   /** Made once: a command allocates nothing for the OS's view of the card. */
   readonly #hooks: ProcessorHooks;
@@ -103,7 +106,7 @@ export class SimulatedCard implements CardEndpoint {
     this.#onDurableDelta = options.onDurableDelta;
     this.#logger = options.logger;
     this.#ctx = new CardContext(this.tree, options.random ?? defaultRandom, transmission);
-    this.#lastPersisted = exportState(this.tree);
+    this.#lastPersisted = options.onDurableChange === undefined ? undefined : exportState(this.tree);
     this.#powered = options.powered ?? false;
     this.tree.setDurableChangeListener((change) => this.#persist(change), {
       deltas: this.#onDurableDelta !== undefined,
@@ -117,7 +120,7 @@ export class SimulatedCard implements CardEndpoint {
         return failed;
       },
       rollBack: () => {
-        restoreContents(this.tree, this.#lastPersisted);
+        if (this.#lastPersisted !== undefined) restoreContents(this.tree, this.#lastPersisted);
       },
     };
   }
@@ -237,7 +240,10 @@ export class SimulatedCard implements CardEndpoint {
 
   #change(step: () => void): void {
     // Without a persistence hook the last saved state is the state before this change.
-    const before = this.#onDurableChange === undefined ? exportState(this.tree) : this.#lastPersisted;
+    const before =
+      this.#onDurableChange === undefined || this.#lastPersisted === undefined
+        ? exportState(this.tree)
+        : this.#lastPersisted;
     this.#persistFailed = false;
     try {
       step();
@@ -294,7 +300,7 @@ export class SimulatedCard implements CardEndpoint {
       if (change !== undefined && small !== undefined) {
         const delta = pinTriesDelta(change.owner.path(), change.pin, change.triesLeft);
         small(delta);
-        applyStateDelta(this.#lastPersisted, delta);
+        if (this.#lastPersisted !== undefined) applyStateDelta(this.#lastPersisted, delta);
         return;
       }
       const state = exportState(this.tree);
