@@ -1,5 +1,23 @@
-import iconv from 'iconv-lite';
+import { createRequire } from 'node:module';
+import type Iconv from 'iconv-lite';
 import { ApduEncodeError, ApduParseError } from './errors.js';
+
+/*
+ * iconv-lite is loaded on the first text that is not ASCII, not with this module: loading it
+ * (and building its GBK tables) is a good part of what a CLI command costs at start-up, and most
+ * commands, `--help` first, never decode a Chinese name.
+ */
+let iconvModule: typeof Iconv | undefined;
+function iconv(): typeof Iconv {
+  iconvModule ??= createRequire(import.meta.url)('iconv-lite') as typeof Iconv;
+  return iconvModule;
+}
+
+/** True when every code unit is ASCII (GBK's single bytes 00-7F are ASCII). */
+function isAsciiText(text: string): boolean {
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) > 0x7f) return false;
+  return true;
+}
 
 /*
  * Field codecs of the SSC files (card profile §2): `cn` is BCD, left aligned, padded with F
@@ -96,8 +114,13 @@ export function decodeBcd(bytes: Uint8Array): string {
  */
 export function encodeGbk(text: string): Uint8Array {
   if (typeof text !== 'string') throw new ApduEncodeError('GBK text must be a string');
-  const buf = iconv.encode(text, 'gbk');
-  if (iconv.decode(buf, 'gbk') !== text) {
+  if (isAsciiText(text)) {
+    const out = new Uint8Array(text.length);
+    for (let i = 0; i < text.length; i++) out[i] = text.charCodeAt(i);
+    return out;
+  }
+  const buf = iconv().encode(text, 'gbk');
+  if (iconv().decode(buf, 'gbk') !== text) {
     throw new ApduEncodeError(`text ${JSON.stringify(text)} has characters GBK cannot represent`);
   }
   return new Uint8Array(buf.buffer, buf.byteOffset, buf.length).slice();
@@ -105,7 +128,17 @@ export function encodeGbk(text: string): Uint8Array {
 
 /** Text of GBK bytes. Byte sequences that are not GBK are an ApduParseError, never U+FFFD. */
 export function decodeGbk(bytes: Uint8Array): string {
-  const text = iconv.decode(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length), 'gbk');
+  let ascii = '';
+  for (let i = 0; i < bytes.length; i++) {
+    const b = bytes[i] as number;
+    if (b > 0x7f) return decodeWithIconv(bytes);
+    ascii += String.fromCharCode(b);
+  }
+  return ascii;
+}
+
+function decodeWithIconv(bytes: Uint8Array): string {
+  const text = iconv().decode(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length), 'gbk');
   const bad = text.indexOf('\ufffd');
   if (bad >= 0) {
     throw new ApduParseError(`bytes are not valid GBK (character ${bad} undecodable)`);

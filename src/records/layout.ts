@@ -1,5 +1,3 @@
-import { blob, struct } from 'buffer-layout';
-import type { Structure } from 'buffer-layout';
 import {
   ApduEncodeError,
   ApduParseError,
@@ -47,16 +45,18 @@ export type RecordOf<Fields extends readonly FieldSpec<string>[]> = {
 
 /**
  * One fixed-length record layout (card profile §2/§3: work record, contraindication, medical
- * history, ...). The byte positions come from a `buffer-layout` structure of blobs; this adapter is
- * the only place that touches it, checks exact lengths, converts each field through the apdu
- * codecs, and exposes Uint8Array only.
+ * history, ...): the fields one after the other, each at the sum of the lengths before it. This
+ * class checks exact lengths, converts each field through the apdu codecs, and exposes Uint8Array
+ * only. (Plain offsets rather than a layout library: loading one cost more at start-up than the
+ * whole records area.)
  */
 export class FixedRecordLayout<Fields extends readonly FieldSpec<string>[]> {
   readonly name: string;
   readonly fields: Fields;
   /** Record length in bytes (sum of the field lengths). */
   readonly length: number;
-  readonly #structure: Structure<Record<string, Buffer>>;
+  /** Byte offset of each field, in field order. */
+  readonly #offsets: readonly number[];
 
   constructor(name: string, fields: Fields) {
     this.name = name;
@@ -66,8 +66,14 @@ export class FixedRecordLayout<Fields extends readonly FieldSpec<string>[]> {
         throw new RecordLayoutError(`${name}.${f.name}`, 'a date field is 4 bytes');
       }
     }
-    this.#structure = struct<Record<string, Buffer>>(fields.map((f) => blob(f.length, f.name)));
-    this.length = this.#structure.span;
+    const offsets: number[] = [];
+    let offset = 0;
+    for (const f of fields) {
+      offsets.push(offset);
+      offset += f.length;
+    }
+    this.#offsets = offsets;
+    this.length = offset;
   }
 
   /** Length in bytes of one field. */
@@ -91,14 +97,16 @@ export class FixedRecordLayout<Fields extends readonly FieldSpec<string>[]> {
     if (value === null || typeof value !== 'object') {
       throw new RecordLayoutError(this.name, 'record value must be an object');
     }
-    const parts: Record<string, Buffer> = {};
     const values = value as Record<string, unknown>;
-    for (const f of this.fields) {
-      parts[f.name] = Buffer.from(this.#encodeField(f, values[f.name]));
-    }
-    const out = Buffer.alloc(this.length);
-    this.#structure.encode(parts, out, 0);
-    return new Uint8Array(out.buffer, out.byteOffset, out.length);
+    const out = new Uint8Array(this.length);
+    this.fields.forEach((f, i) => {
+      const field = this.#encodeField(f, values[f.name]);
+      if (field.length !== f.length) {
+        throw new RecordLayoutError(`${this.name}.${f.name}`, `encoded to ${field.length} bytes, expected ${f.length}`);
+      }
+      out.set(field, this.#offsets[i]);
+    });
+    return out;
   }
 
   decode(bytes: Uint8Array): RecordOf<Fields> {
@@ -108,13 +116,11 @@ export class FixedRecordLayout<Fields extends readonly FieldSpec<string>[]> {
     if (bytes.length !== this.length) {
       throw new RecordLayoutError(this.name, `record is ${bytes.length} bytes, expected exactly ${this.length}`);
     }
-    const parts = this.#structure.decode(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length), 0);
     const out: Record<string, string | null> = {};
-    for (const f of this.fields) {
-      const raw = parts[f.name];
-      if (raw === undefined) throw new RecordLayoutError(`${this.name}.${f.name}`, 'field missing after decode');
-      out[f.name] = this.#decodeField(f, new Uint8Array(raw));
-    }
+    this.fields.forEach((f, i) => {
+      const at = this.#offsets[i] as number;
+      out[f.name] = this.#decodeField(f, bytes.slice(at, at + f.length));
+    });
     return out as RecordOf<Fields>;
   }
 

@@ -229,15 +229,22 @@ function mfState(version: StateVersion): v.GenericSchema<unknown, DfState> {
   });
 }
 
-const stateV2 = object({
-  format: v.literal(CARD_STATE_FORMAT),
-  version: v.literal(CARD_STATE_VERSION),
-  /** The 8 card-specific ATR bytes, hex. */
-  atrCardBytes: hexBytes(8),
-  /** CARD BLOCK was done: the card answers every command 6A81, for good. */
-  cardBlocked: flag,
-  mf: mfState(2),
-});
+/*
+ * The schemas of a whole state are built on first use, not when the card OS loads: building them
+ * is a good part of the area's load time, and a process that never reads a state (a CLI `--help`,
+ * a card built in memory) never needs them.
+ */
+function buildStateV2() {
+  return object({
+    format: v.literal(CARD_STATE_FORMAT),
+    version: v.literal(CARD_STATE_VERSION),
+    /** The 8 card-specific ATR bytes, hex. */
+    atrCardBytes: hexBytes(8),
+    /** CARD BLOCK was done: the card answers every command 6A81, for good. */
+    cardBlocked: flag,
+    mf: mfState(2),
+  });
+}
 
 /**
  * The JSON form of a whole card: the file tree with its contents, PIN records (salted HMAC
@@ -245,25 +252,30 @@ const stateV2 = object({
  * verifier only, keys with their counters, and the lifecycle (blocked card / applications). Byte
  * strings are uppercase hex; FIDs are 4 hex digits.
  */
-export type CardState = v.InferOutput<typeof stateV2>;
+export type CardState = v.InferOutput<ReturnType<typeof buildStateV2>>;
 
 /** A version 1 state, migrated: policies sealed, the card not blocked. */
-const stateV1 = v.pipe(
-  object({
-    format: v.literal(CARD_STATE_FORMAT),
-    version: v.literal(1),
-    atrCardBytes: hexBytes(8),
-    cardBlocked: notIn(1),
-    mf: mfState(1),
-  }),
-  v.transform(({ atrCardBytes, mf }): CardState => ({
-    format: CARD_STATE_FORMAT,
-    version: CARD_STATE_VERSION,
-    atrCardBytes,
-    cardBlocked: false,
-    mf,
-  })),
-);
+function buildStateV1() {
+  return v.pipe(
+    object({
+      format: v.literal(CARD_STATE_FORMAT),
+      version: v.literal(1),
+      atrCardBytes: hexBytes(8),
+      cardBlocked: notIn(1),
+      mf: mfState(1),
+    }),
+    v.transform(({ atrCardBytes, mf }): CardState => ({
+      format: CARD_STATE_FORMAT,
+      version: CARD_STATE_VERSION,
+      atrCardBytes,
+      cardBlocked: false,
+      mf,
+    })),
+  );
+}
+
+let stateV1: ReturnType<typeof buildStateV1> | undefined;
+let stateV2: ReturnType<typeof buildStateV2> | undefined;
 
 const stateHeader = looseObject({
   format: v.literal(CARD_STATE_FORMAT, `expected "${CARD_STATE_FORMAT}"`),
@@ -282,8 +294,8 @@ const stateHeader = looseObject({
  */
 export const cardStateSchema: v.GenericSchema<unknown, CardState> = v.lazy((input) => {
   const header = v.is(stateHeader, input) ? input : undefined;
-  if (header?.version === 1) return stateV1;
-  if (header?.version === 2) return stateV2;
+  if (header?.version === 1) return (stateV1 ??= buildStateV1());
+  if (header?.version === 2) return (stateV2 ??= buildStateV2());
   // Never passes (the input failed it just now); it only names the problem.
   return stateHeader as unknown as v.GenericSchema<unknown, CardState>;
 });
