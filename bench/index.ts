@@ -200,11 +200,30 @@ function scaleSection(worker: string): Row[] {
 }
 
 /**
+ * `<command> --help` for every command and subcommand the CLI defines (`card --help`,
+ * `card show --help`, `office blacklist export --help`, ...), read from the full program.
+ */
+async function everyCommandHelp(): Promise<string[]> {
+  const { buildProgram } = await import('../src/cli/main.js');
+  const program = await buildProgram();
+  const out: string[] = [];
+  const walk = (cmd: typeof program, path: string[]): void => {
+    for (const sub of cmd.commands) {
+      const here = [...path, sub.name()];
+      out.push(`${here.join(' ')} --help`);
+      walk(sub, here);
+    }
+  };
+  walk(program, []);
+  return out;
+}
+
+/**
  * Wall and CPU time of `node dist/cli/bin.js <args>`, median of several starts, next to bare
  * node's. The CPU time (user + system, read by a one-line preload at exit) is the figure that
  * survives a loaded machine: wall time there is mostly waiting for a core.
  */
-function cliSection(): Row[] {
+async function cliSection(): Promise<Row[]> {
   const bin = join(ROOT, 'dist', 'cli', 'bin.js');
   if (!existsSync(bin))
     return [
@@ -242,24 +261,11 @@ function cliSection(): Row[] {
     return { wall: median(wall), cpu: median(cpu) };
   };
   const bare = time(['-e', '0']);
+  const helps = await everyCommandHelp();
   const commands = [
     '--version',
     '--help',
-    'card --help',
-    'sim --help',
-    'apdu --help',
-    'script --help',
-    'inspect --help',
-    'read --help',
-    'pin --help',
-    'readers --help',
-    'watch --help',
-    'office --help',
-    'window --help',
-    'pos --help',
-    'hotline --help',
-    'doctor --help',
-    'demo --help',
+    ...helps,
     `card show ${image}`,
     `apdu --card ${image} 00A404000F7378312E73682EC9E7BBE1B1A3D5CF00`,
   ];
@@ -274,11 +280,14 @@ function cliSection(): Row[] {
       detail: { wallMs: bare.wall, cpuMs: bare.cpu },
     },
   ];
+  const measured: Array<{ command: string; wall: number; cpu: number }> = [];
   for (const c of commands) {
     const t = time([bin, ...c.split(' ')]);
+    const command = `sscard ${c.replace(image, 'card.json')}`;
+    measured.push({ command, ...t });
     rows.push({
       layer: 'CLI start-up',
-      workload: `sscard ${c.replace(image, 'card.json')}`,
+      workload: command,
       perSecond: Number.NaN,
       p50Us: t.wall * 1000,
       p99Us: Number.NaN,
@@ -286,6 +295,23 @@ function cliSection(): Row[] {
       ratio: t.wall / bare.wall,
       note: `${t.wall.toFixed(0)} ms wall (+${(t.wall - bare.wall).toFixed(0)} over bare node), ${t.cpu.toFixed(0)} ms CPU (+${(t.cpu - bare.cpu).toFixed(0)}); target <= 200 ms`,
       detail: { wallMs: t.wall, cpuMs: t.cpu, overBareWallMs: t.wall - bare.wall, overBareCpuMs: t.cpu - bare.cpu },
+    });
+  }
+  // The slowest by CPU time (the figure that survives a loaded machine), of the --help lines and of all.
+  const slowest = (of: typeof measured) => of.reduce((a, b) => (b.cpu > a.cpu ? b : a));
+  for (const [what, of] of [
+    ['slowest --help', measured.filter((m) => m.command.endsWith('--help'))],
+    ['slowest of all', measured],
+  ] as const) {
+    const s = slowest(of);
+    rows.push({
+      layer: 'CLI start-up',
+      workload: `${what} (of ${of.length})`,
+      perSecond: Number.NaN,
+      p50Us: s.wall * 1000,
+      p99Us: Number.NaN,
+      note: `${s.command}: ${s.cpu.toFixed(0)} ms CPU, ${s.wall.toFixed(0)} ms wall; target <= 200 ms CPU`,
+      detail: { command: s.command, wallMs: s.wall, cpuMs: s.cpu },
     });
   }
   return rows;
@@ -301,7 +327,7 @@ async function main(): Promise<void> {
   if (sections.has('sdk')) rows.push(...sdkSection(worker));
   if (sections.has('image')) rows.push(...imageSection(worker));
   if (sections.has('scale')) rows.push(...scaleSection(worker));
-  if (sections.has('cli')) rows.push(...cliSection());
+  if (sections.has('cli')) rows.push(...(await cliSection()));
   if (sections.has('pcsc')) rows.push(...(await measurePcsc({ quick })));
   const loadAfter = loadavg();
   const meta = {

@@ -7,6 +7,9 @@ import { realImagePath, takeImageLock } from './image-lock.js';
 import type { CardImageLockOptions } from './image-lock.js';
 import type { CardState } from './state/index.js';
 import { fieldPath } from './validation.js';
+import { CARD_IMAGE_FIELDS } from './image-set-fields.js';
+
+export { CARD_IMAGE_FIELDS };
 
 /*
  * Deliberate changes to a card image: the one way to put a card in a given state (a blocked PIN, a
@@ -28,19 +31,6 @@ import { fieldPath } from './validation.js';
  * Secret material (keys, PIN verifiers) is not set by hand, in any form: a new card with other
  * keys or PINs is personalized (`sscard card new --from`), so no secret passes a command line.
  */
-
-/** The field names (patterns) setCardImageField takes, for help texts. */
-export const CARD_IMAGE_FIELDS: readonly string[] = [
-  'card.blocked',
-  'app.<df path>.blocked',
-  'pin.<id>.tries-left',
-  'pin.<id>.try-limit',
-  'key.<df path>.<key id>.tries-left',
-  'key.<df path>.<key id>.try-limit',
-  'record.<ef path>.<n>',
-  'data.<ef path>',
-  'state.<path>',
-];
 
 /** State fields that hold or carry secret material; never set through setCardImageField. */
 const SECRET_FIELDS: ReadonlySet<string> = new Set([

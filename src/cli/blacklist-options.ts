@@ -1,13 +1,7 @@
-import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { InvalidArgumentError, Option } from 'commander';
 import type { Command } from 'commander';
-import { blacklistTestPublicKey, ed25519KeyFromPem } from '../keys/index.js';
-import { Registry, systemClock } from '../office/index.js';
-import { BlacklistFile, SoftwarePsam } from '../terminal/index.js';
-import type { SscCardOptions } from '../terminal/index.js';
 import type { CardSourceOptions } from './card-source.js';
-import { CliInputError } from './errors.js';
 
 /*
  * The POS side of the blacklist on the command line (`sscard read`, `sscard pin verify`): the
@@ -54,71 +48,4 @@ export function addBlacklistOptions(cmd: Command): Command {
         `pos@${hostname()}`.slice(0, 64),
       ),
     );
-}
-
-function readPem(file: string, what: string): string {
-  try {
-    return readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new CliInputError(`${what} ${file}: cannot be read (${(err as NodeJS.ErrnoException).code ?? String(err)})`, {
-      cause: err,
-    });
-  }
-}
-
-/** The issuer public key a POS trusts for blacklist files. */
-export function blacklistPublicKey(file: string | undefined): Uint8Array {
-  const path = file ?? process.env[BLACKLIST_PUBKEY_ENV];
-  if (path === undefined || path === '') return blacklistTestPublicKey();
-  return ed25519KeyFromPem(readPem(path, 'blacklist key')).publicKey;
-}
-
-/** Reads and verifies a blacklist file as the POS does. */
-export function loadBlacklistFile(
-  file: string,
-  opts: { blacklistKey?: string; blacklistMaxAge?: number },
-): BlacklistFile {
-  const text = readPem(file, 'blacklist file');
-  return BlacklistFile.parse(text, {
-    publicKey: blacklistPublicKey(opts.blacklistKey),
-    now: () => systemClock.now(),
-    ...(opts.blacklistMaxAge === undefined ? {} : { maxAgeMs: opts.blacklistMaxAge * 86_400_000 }),
-  });
-}
-
-/**
- * Runs `fn` with the SscCard options the blacklist options ask for (none when neither
- * --blacklist nor --db is given); an opened registry is closed afterwards.
- */
-export async function withBlacklist<T>(
-  opts: BlacklistCliOptions,
-  fn: (cardOptions: SscCardOptions) => Promise<T>,
-): Promise<T> {
-  if (opts.blacklist !== undefined && opts.db !== undefined)
-    throw new CliInputError('give either --blacklist <file> or --db <url>, not both');
-  if (opts.blacklist === undefined && opts.db === undefined) {
-    if (opts.block === true) throw new CliInputError('--block needs a blacklist: --blacklist <file> or --db <url>');
-    return fn({});
-  }
-  const block: SscCardOptions = {};
-  if (opts.block === true) {
-    // Test keys only on simulated cards: a wrong MAC would cost a real card a try of its key.
-    if (opts.card === undefined)
-      throw new CliInputError(
-        "--block works on simulated cards (--card) only: a real card needs the issuer's secure module",
-      );
-    Object.assign(block, { blockBlacklisted: true, psam: SoftwarePsam.withTestKeys(['RKSSSE', 'APP_CONTROL']) });
-  }
-  if (opts.blacklist !== undefined) return fn({ ...block, blacklist: loadBlacklistFile(opts.blacklist, opts) });
-  const registry = await Registry.open(opts.db!);
-  try {
-    const ctx = {
-      terminalId: opts.terminal ?? `pos@${hostname()}`.slice(0, 64),
-      role: 'pos' as const,
-      channel: 'terminal' as const,
-    };
-    return await fn({ ...block, blacklist: registry.blacklistSource(ctx) });
-  } finally {
-    await registry.close();
-  }
 }

@@ -4,8 +4,11 @@ import type { CliIo } from './pin-input.js';
 /*
  * The top-level commands, what `sscard --help` says of each, and the module that defines each.
  * A run loads only the module of the command it names (`sscard card show` never loads the
- * registry, the portal, the inspector or the PC/SC code): start-up is the module loading. The
- * help lines here are what the full definitions give (test/cli/command-table.test.ts checks it).
+ * registry, the portal, the inspector or the PC/SC code): start-up is the module loading. A
+ * command's module (commands/) only defines it, its options and its help; what it does
+ * (actions/) loads from its action, so `sscard <command> --help` loads neither the card OS nor the
+ * SDK. The help lines here are what the full definitions give (test/cli/command-table.test.ts
+ * checks it).
  */
 
 type Register = (program: Command, io: () => CliIo) => void;
@@ -87,13 +90,7 @@ export const COMMAND_TABLE: readonly CommandEntry[] = [
     name: 'office',
     term: 'office',
     description: "the issuer's back office registry (persons, cards, personalizations, history)",
-    load: async () => {
-      const [office, loss] = await Promise.all([import('./commands/office.js'), import('./commands/office-loss.js')]);
-      return (program, io) => {
-        office.registerOfficeCommands(program);
-        loss.registerOfficeLossCommands(program, io);
-      };
-    },
+    load: async () => (await import('./commands/office.js')).registerOfficeCommands,
   },
   {
     name: 'doctor',

@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 /**
- * The `sscard` command line. Each command group lives in its own file under commands/ and
- * registers itself on the program; this file only wires them together and turns errors into
- * one clear line and a non-zero exit.
+ * The `sscard` command line. Each command group is defined in its own file under commands/
+ * (options, help) and registers itself on the program; its implementation, under actions/, loads
+ * when its action runs. This file only wires them together and turns errors into one clear line
+ * and a non-zero exit.
  */
 import { Command, CommanderError, Help } from 'commander';
 import type { CliIo } from './pin-input.js';

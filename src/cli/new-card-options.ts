@@ -1,6 +1,7 @@
 import { Option } from 'commander';
 import type { Command } from 'commander';
-import { SAMPLE_PEOPLE } from '../card-sim/index.js';
+// The sample people's own module, not the card-sim barrel: these options are defined for --help too.
+import { SAMPLE_PEOPLE } from '../card-sim/profiles/people.js';
 
 /*
  * The options of the commands that issue a new card and write its image (`office issue`,

@@ -100,3 +100,16 @@ export async function readPins(prompts: readonly string[], fromStdin: boolean, i
   for (const question of prompts) pins.push(await promptHidden(question, io));
   return pins;
 }
+
+/**
+ * A PIN given on the command line (--pin, or an extra argument) is refused without being
+ * repeated: commander's own errors would show the value on stderr.
+ */
+export function refusePinArgument(opts: { pin?: string }, args: readonly string[]): void {
+  if (opts.pin !== undefined || args.length > 0) {
+    throw new CliInputError(
+      'a PIN is never taken from the command line (it would stay in shell history and process lists); ' +
+        'type it at the prompt, or pipe it in with --pin-stdin',
+    );
+  }
+}

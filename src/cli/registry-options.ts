@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { Option } from 'commander';
-import { Registry, defaultRegistryLocation } from '../office/index.js';
+import type { Registry } from '../office/index.js';
 
 /*
  * What every command on the back office registry shares: where the registry is (--db), which
@@ -31,6 +31,8 @@ export function terminalIdOption(defaultId: string, flags = '--terminal <id>'): 
 
 /** Runs `fn` on the registry of `opts.db` (default: $SSCARD_DB, else file:./sscard-office), then closes it. */
 export async function withRegistry<T>(opts: RegistryDbOptions, fn: (registry: Registry) => Promise<T>): Promise<T> {
+  // Loaded here, not with this module: the command definitions use its options.
+  const { Registry, defaultRegistryLocation } = await import('../office/index.js');
   const registry = await Registry.open(opts.db ?? defaultRegistryLocation());
   try {
     return await fn(registry);

@@ -1,6 +1,6 @@
 import { describe as group, expect, it } from 'vitest';
-import { diagnose, gatherFacts } from '../../src/cli/commands/doctor.js';
-import type { DoctorFacts } from '../../src/cli/commands/doctor.js';
+import { diagnose, gatherFacts } from '../../src/cli/actions/doctor.js';
+import type { DoctorFacts } from '../../src/cli/actions/doctor.js';
 import { cli } from './run-cli.js';
 
 /*

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { fromHex, toHex } from '../../src/apdu/index.js';
 import type { VpcdConnection } from '../../src/bridge/index.js';
 import { MasterFile, SimulatedCard, buildSscCard, samplePerson } from '../../src/card-sim/index.js';
-import { describeAtr } from '../../src/cli/commands/readers.js';
+import { describeAtr } from '../../src/cli/actions/readers.js';
 import { VPCD_SLOTS, pcscLab } from '../pcsc/lab.js';
 import { insertCard, removeCard, spawnCli, stopChild, useReaderSlot, type CliChild } from '../terminal/pcsc/rig.js';
 import { cli } from './run-cli.js';

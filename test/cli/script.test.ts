@@ -8,7 +8,7 @@ import {
   parseResponsePattern,
   parseScript,
   stepRunsOn,
-} from '../../src/cli/commands/script.js';
+} from '../../src/cli/actions/script.js';
 import { toHex } from '../../src/apdu/index.js';
 import { cli, newCardImagePerTest, type CliRun } from './run-cli.js';
 import { expectThrowsClass } from '../support/throws.js';

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeCardImage, openCardImage, readCardImage, samplePerson } from '../../src/card-sim/index.js';
 import { Registry } from '../../src/office/index.js';
 import { MemoryTransport, PinBlockedError, PinIncorrectError, SscCard } from '../../src/terminal/index.js';
-import { testKeysFit } from '../../src/cli/commands/window.js';
+import { testKeysFit } from '../../src/cli/actions/window.js';
 import { freshDatabase, pgLab } from '../office/pg-lab.js';
 import type { FreshDatabase } from '../office/pg-lab.js';
 import { cli, cliWithStdin, embeddedRegistryPerSuite } from './run-cli.js';

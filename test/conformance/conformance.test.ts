@@ -2,7 +2,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { concatBytes, decodeResponse, fromHex, toHex } from '../../src/apdu/index.js';
 import { buildSscCard, samplePerson, type SimulatedCard } from '../../src/card-sim/index.js';
-import { matchesResponse, parseScript, stepRunsOn } from '../../src/cli/commands/script.js';
+import { matchesResponse, parseScript, stepRunsOn } from '../../src/cli/actions/script.js';
 import { SSC_KEYS, diversifyKey, issuerTestMasterKey, sm2PublicKeyOf, type SscKeyName } from '../../src/keys/index.js';
 import { PKI_CERT_ADF_NAME, SSC_FIDS } from '../../src/records/index.js';
 import { referenceMac } from '../card-sim/crypto-oracle.js';

@@ -1,4 +1,4 @@
-import { PersonalizationError } from './personalization.js';
+import { PersonalizationError } from './personalization-error.js';
 import type { PersonalizationDocument } from './personalization.js';
 import { citizenId, luhnCheckDigit } from '../../records/index.js';
 

@@ -1,6 +1,6 @@
 import type * as v from 'valibot';
-import { SscardError } from '../../apdu/index.js';
 import { fieldPath, jsonSyntaxProblem, validate } from '../validation.js';
+import { PersonalizationError } from './personalization-error.js';
 import {
   PERSONALIZATION_DEFAULTS,
   cardSchema,
@@ -16,17 +16,7 @@ import {
  * exact field, e.g. `person.idNumber: check digit should be X`.
  */
 
-export { PERSONALIZATION_DEFAULTS, jsonSyntaxProblem };
-
-/** A personalization document that cannot make a card; `path` names the offending field. */
-export class PersonalizationError extends SscardError {
-  readonly path: string;
-
-  constructor(path: string, problem: string, options?: { cause?: unknown }) {
-    super('PERSONALIZATION_INVALID', `${path}: ${problem}`, options);
-    this.path = path;
-  }
-}
+export { PERSONALIZATION_DEFAULTS, PersonalizationError, jsonSyntaxProblem };
 
 export type SpecVersion = '2.00' | '3.00';
 

@@ -1,25 +1,6 @@
 import type { Command } from 'commander';
-import { CARD_IMAGE_FIELDS, setCardImageField } from '../../card-sim/index.js';
-import { colors, printLine, printNotice } from '../output.js';
+import { CARD_IMAGE_FIELDS } from '../../card-sim/image-set-fields.js';
 
-/**
- * A field's value as `card set` prints it: numbers, flags and words as they are; hex (a record,
- * a file's content) by its size only, since it may be personal data.
- */
-function shown(value: unknown): string {
-  if (value === undefined) return 'none';
-  if (typeof value === 'string') return /^(?:[0-9A-F]{2}){4,}$/.test(value) ? `${value.length / 2} bytes` : value;
-  const json = JSON.stringify(value);
-  return json.length > 60 ? `${json.slice(0, 57)}...` : json;
-}
-
-function cardSet(image: string, field: string, value: string): void {
-  const change = setCardImageField(image, field, value, { onNotice: printNotice });
-  const c = colors();
-  printLine(`${c.green('set')} ${field} in ${image}: ${shown(change.previous)} -> ${shown(change.value)}`);
-}
-
-/** `sscard card set <image> <field> <value>`: a deliberate change, re-sealed. */
 export function registerCardSetCommand(card: Command): void {
   card
     .command('set')
@@ -42,5 +23,7 @@ export function registerCardSetCommand(card: Command): void {
         '  sscard card set card.json card.blocked false',
       ].join('\n'),
     )
-    .action((image: string, field: string, value: string) => cardSet(image, field, value));
+    .action(async (image: string, field: string, value: string) =>
+      (await import('../actions/card-set.js')).cardSet(image, field, value),
+    );
 }

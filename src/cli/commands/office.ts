@@ -1,25 +1,35 @@
-import { existsSync } from 'node:fs';
-import { Command, InvalidArgumentError } from 'commander';
-import { lockCardImage, validatePersonalization } from '../../card-sim/index.js';
-import type { CardStatus, HistoryEntry, OperationContext } from '../../office/index.js';
-import { colors, printLine } from '../output.js';
-import { CliInputError } from '../errors.js';
+import { InvalidArgumentError, Option } from 'commander';
+import type { Command } from 'commander';
+// The loss types' own module (it imports nothing), not the office barrel: `office --help` loads no registry.
+import { LOSS_CHANNELS, LOSS_DOCUMENTS } from '../../office/loss/types.js';
+import type { CommonOptions } from '../actions/office-common.js';
+import type { IssueOptions } from '../actions/office.js';
+import type { LossOptions } from '../actions/office-loss.js';
+import type { ActivateOptions, ReplaceOptions } from '../actions/office-new-card.js';
+import type { ServeOptions } from '../actions/office-serve.js';
+import { DEFAULT_PORTAL_PORT, ROLES } from '../help-constants.js';
 import { addNewCardOptions } from '../new-card-options.js';
-import type { NewCardOptions } from '../new-card-options.js';
-import { hostTerminalId, registryDbOption, terminalIdOption, withRegistry } from '../registry-options.js';
+import type { CliIo } from '../pin-input.js';
+import { hostTerminalId, registryDbOption, terminalIdOption } from '../registry-options.js';
 import type { RegistryDbOptions } from '../registry-options.js';
-import { registerOfficeServeCommand } from './office-serve.js';
-import { documentFor, saveNewCardImage } from './card.js';
 
 /*
- * `sscard office …`: the back office registry from the command line. Every command takes
- * --db URL (file:DIR for the embedded store, postgres://… for a server; default SSCARD_DB, else
- * file:./sscard-office). `office issue` glues the registry (person, card, numbers, the stored
- * document) to the card simulator (the image built from that same document), which the office
- * itself never imports.
+ * `sscard office …`, defined: the registry, the portal, loss reports, new cards and the blacklist.
+ * Each subcommand's implementation loads with its action (actions/office*.ts).
  */
 
 type DbOptions = RegistryDbOptions;
+
+/** Environment variable naming the PEM file of the issuer's blacklist signing key. */
+export const BLACKLIST_SIGNING_KEY_ENV = 'SSCARD_BLACKLIST_KEY';
+
+/** The registry database, the terminal's ID and --json, on every such command. */
+function common(cmd: Command): Command {
+  return cmd
+    .addOption(registryDbOption())
+    .addOption(terminalIdOption(hostTerminalId('cli')))
+    .option('--json', 'print the result as JSON');
+}
 
 function parseLimit(value: string): number {
   const n = Number(value);
@@ -28,104 +38,20 @@ function parseLimit(value: string): number {
   return n;
 }
 
-// ---- init -----------------------------------------------------------------------------------
-
-async function officeInit(opts: DbOptions): Promise<void> {
-  await withRegistry(opts, async (registry) => {
-    const m = registry.migration;
-    const what = m.applied.length === 0 ? 'up to date' : m.from === 0 ? 'created' : `migrated from version ${m.from}`;
-    printLine(`registry ${registry.location} (${registry.backend}): schema version ${m.to}, ${what}`);
-  });
+function parsePort(value: string): number {
+  const n = Number(value);
+  if (!/^[0-9]+$/.test(value) || n > 65535)
+    throw new InvalidArgumentError('must be a port number from 0 to 65535 (0: any free port)');
+  return n;
 }
 
-// ---- status ---------------------------------------------------------------------------------
-
-function statusLines(card: CardStatus): void {
-  const c = colors();
-  const row = (label: string, value: string) => printLine(`  ${label.padEnd(18)} ${value}`);
-  printLine(c.bold(`card ${card.cardNumber}`));
-  row('identifier', card.cardIdentifier);
-  row('holder', `${card.holderName} (ID ${card.idNumber})`);
-  row('spec', `${card.specVersion}${card.financial ? ', financial' : ''}`);
-  row('issued / expires', `${card.issueDate} / ${card.expiryDate}`);
-  row('social security', card.ssc);
-  row('bank', card.bank ?? 'none (not a financial card)');
-  row('application PIN', card.pinInitial ? 'initial (123456) as far as the office knows' : 'changed by the holder');
-  row('personalization', `version ${card.personalizationVersion}`);
-  row('pending scripts', String(card.pendingScripts));
-  if (card.replaces !== null) row('replaces', card.replaces);
+function collect(value: string, previous: string[]): string[] {
+  if (!/^[A-Za-z0-9.\-[\]:]+:[0-9]+$/.test(value))
+    throw new InvalidArgumentError('must be host:port as browsers send it in the Host header');
+  return [...previous, value];
 }
 
-async function officeStatus(cardNumber: string, opts: DbOptions & { json?: boolean }): Promise<void> {
-  await withRegistry(opts, async (registry) => {
-    const card = await registry.cardStatus(cardNumber);
-    if (opts.json === true) printLine(JSON.stringify(card, null, 2));
-    else statusLines(card);
-  });
-}
-
-// ---- history --------------------------------------------------------------------------------
-
-function historyLine(e: HistoryEntry): string {
-  const c = colors();
-  const result = e.result === 'ok' ? c.green('ok') : c.red(`refused ${e.reason ?? ''}`);
-  const details = Object.keys(e.details).length === 0 ? '' : ` ${c.dim(JSON.stringify(e.details))}`;
-  return `${String(e.id).padStart(6)} ${e.at.toISOString()} ${e.operation.padEnd(24)} ${result}  ${e.role}/${e.channel} ${e.terminalId}${details}`;
-}
-
-async function officeHistory(cardNumber: string, opts: DbOptions & { json?: boolean; limit?: number }): Promise<void> {
-  await withRegistry(opts, async (registry) => {
-    const entries = await registry.history(cardNumber, opts.limit === undefined ? {} : { limit: opts.limit });
-    if (opts.json === true) {
-      printLine(JSON.stringify(entries, null, 2));
-      return;
-    }
-    if (entries.length === 0) {
-      printLine(`no history for card ${cardNumber}`);
-      return;
-    }
-    for (const e of entries) printLine(historyLine(e));
-  });
-}
-
-// ---- issue ----------------------------------------------------------------------------------
-
-interface IssueOptions extends DbOptions, NewCardOptions {
-  terminal: string;
-  json?: boolean;
-}
-
-async function officeIssue(opts: IssueOptions): Promise<void> {
-  if ((opts.sample === undefined) === (opts.from === undefined))
-    throw new CliInputError('office issue needs one of --sample NAME or --from person.json');
-  const doc = documentFor(opts);
-  const ctx: OperationContext = { terminalId: opts.terminal, role: 'admin', channel: 'cli' };
-  // The image is locked and checked first, so a card is never recorded without a place for its image.
-  const lock = lockCardImage(opts.card);
-  try {
-    if (opts.force !== true && existsSync(opts.card))
-      throw new CliInputError(`${opts.card} already exists; use --force to replace it`);
-    await withRegistry(opts, async (registry) => {
-      // The card simulator's full check runs inside the issue, on the document with its numbers.
-      const issued = await registry.issueCard(ctx, { document: doc, validate: (d) => void validatePersonalization(d) });
-      saveNewCardImage(opts.card, issued.document, opts);
-      const card = issued.card;
-      if (opts.json === true) {
-        printLine(JSON.stringify({ image: opts.card, ...card }, null, 2));
-        return;
-      }
-      const c = colors();
-      printLine(
-        `${c.green('issued')} card ${card.cardNumber} (identifier ${card.cardIdentifier}) to ${card.holderName}, ` +
-          `spec ${card.specVersion}${card.financial ? ', financial' : ''}, valid ${card.issueDate} to ${card.expiryDate}; image ${opts.card}`,
-      );
-    });
-  } finally {
-    lock.release();
-  }
-}
-
-export function registerOfficeCommands(program: Command): void {
+export function registerOfficeCommands(program: Command, io: () => CliIo): void {
   const office = program
     .command('office')
     .description("the issuer's back office registry (persons, cards, personalizations, history)");
@@ -133,14 +59,16 @@ export function registerOfficeCommands(program: Command): void {
     .command('init')
     .description('create the registry, or bring its schema up to date')
     .addOption(registryDbOption())
-    .action((opts: DbOptions) => officeInit(opts));
+    .action(async (opts: DbOptions) => (await import('../actions/office.js')).officeInit(opts));
   office
     .command('status')
     .description("a card's record: holder, both sides' states, PIN-initial flag, personalization version")
     .argument('<card-number>', 'card number, e.g. S00000001')
     .addOption(registryDbOption())
     .option('--json', 'print the record as JSON')
-    .action((cardNumber: string, opts: DbOptions & { json?: boolean }) => officeStatus(cardNumber, opts));
+    .action(async (cardNumber: string, opts: DbOptions & { json?: boolean }) =>
+      (await import('../actions/office.js')).officeStatus(cardNumber, opts),
+    );
   office
     .command('history')
     .description('every operation recorded for a card, refusals included, oldest first')
@@ -148,8 +76,8 @@ export function registerOfficeCommands(program: Command): void {
     .addOption(registryDbOption())
     .option('--limit <n>', 'at most n entries', parseLimit)
     .option('--json', 'print the entries as JSON')
-    .action((cardNumber: string, opts: DbOptions & { json?: boolean; limit?: number }) =>
-      officeHistory(cardNumber, opts),
+    .action(async (cardNumber: string, opts: DbOptions & { json?: boolean; limit?: number }) =>
+      (await import('../actions/office.js')).officeHistory(cardNumber, opts),
     );
   addNewCardOptions(
     office
@@ -161,6 +89,153 @@ export function registerOfficeCommands(program: Command): void {
     .addOption(terminalIdOption(hostTerminalId('cli')))
     .addOption(registryDbOption())
     .option('--json', 'print the new card record as JSON')
-    .action((opts: IssueOptions) => officeIssue(opts));
+    .action(async (opts: IssueOptions) => (await import('../actions/office.js')).officeIssue(opts));
   registerOfficeServeCommand(office);
+  registerLossCommands(office, io);
+  registerNewCardCommands(office);
+  registerLossListCommands(office);
+}
+
+function registerOfficeServeCommand(office: Command): void {
+  office
+    .command('serve')
+    .description(
+      'serve the self-service portal: sign in with the query password, card status and history, change or reset the password',
+    )
+    .addOption(registryDbOption())
+    .addOption(new Option('--host <address>', 'address to listen on').default('127.0.0.1'))
+    .addOption(
+      new Option('--port <n>', 'port to listen on (0: any free port)')
+        .default(DEFAULT_PORTAL_PORT)
+        .argParser(parsePort),
+    )
+    .addOption(terminalIdOption(hostTerminalId('portal')))
+    .addOption(
+      new Option('--allow-host <host:port>', 'another Host header value to answer (repeatable)')
+        .default([])
+        .argParser(collect),
+    )
+    .option('--over-https', 'browsers reach the portal through an HTTPS proxy (Secure cookie, HSTS)')
+    .option(
+      '--trust-proxy',
+      'take the client address from X-Forwarded-For (rate limits; only behind a proxy that sets it)',
+    )
+    .action(async (opts: ServeOptions) => (await import('../actions/office-serve.js')).officeServe(opts));
+}
+
+function lossCommand(cmd: Command): Command {
+  return common(cmd)
+    .argument('<card-number>', 'card number')
+    .requiredOption('--side <side>', 'ss (social security) or bank')
+    .addOption(
+      new Option(
+        '--channel <channel>',
+        'self (any hour, PIN changed), manual (operator, office hours), written (window or bank)',
+      )
+        .choices([...LOSS_CHANNELS])
+        .makeOptionMandatory(),
+    )
+    .option('--name <name>', "holder's name (manual)")
+    .option('--id <id-number>', "holder's ID number (manual, written)")
+    .addOption(
+      new Option('--document <kind>', "holder's document shown (written; default id)").choices([...LOSS_DOCUMENTS]),
+    )
+    .option('--proxy-id <id-number>', "a proxy's own ID number (written, with both IDs)")
+    .addOption(
+      new Option('--role <role>', 'the terminal role to act as (default from side and channel)').choices([...ROLES]),
+    )
+    .option(
+      '--card <image>',
+      'card image: bank PIN VERIFY for a written bank-side act; with withdraw-loss, unblocks the application a POS blocked',
+    )
+    .option('--bank-pin-checked', "written bank side without the card: the bank's own systems verified the bank PIN")
+    .option('--pin-stdin', 'read the bank PIN line from stdin instead of prompting');
+}
+
+function registerLossCommands(office: Command, io: () => CliIo): void {
+  lossCommand(
+    office.command('report-loss').description('report one side of a card lost (self-service, manual or written)'),
+  ).action(async (cardNumber: string, opts: LossOptions) =>
+    (await import('../actions/office-loss.js')).reportLoss(cardNumber, opts, io()),
+  );
+  lossCommand(
+    office
+      .command('withdraw-loss')
+      .description('withdraw a loss report when the card is found (the same checks as the report)'),
+  ).action(async (cardNumber: string, opts: LossOptions) =>
+    (await import('../actions/office-loss.js')).withdrawLoss(cardNumber, opts, io()),
+  );
+}
+
+function registerNewCardCommands(office: Command): void {
+  common(
+    office
+      .command('replace')
+      .description('replace a card reported lost in writing: a new card from the registry, its image written'),
+  )
+    .argument('<card-number>', 'the lost card')
+    .requiredOption('--card <new.json>', 'card image file to write for the new card')
+    .requiredOption('--id <id-number>', "holder's ID number")
+    .addOption(new Option('--document <kind>', "holder's document shown (default id)").choices([...LOSS_DOCUMENTS]))
+    .option('--proxy-id <id-number>', "a proxy's own ID number")
+    .option('--force', 'replace an existing image file')
+    .action(async (cardNumber: string, opts: ReplaceOptions) =>
+      (await import('../actions/office-new-card.js')).replace(cardNumber, opts),
+    );
+  common(
+    office
+      .command('activate-bank')
+      .description('activate the bank application of a new card at a bank (within 60 days)'),
+  )
+    .argument('<card-number>', 'card number')
+    .requiredOption('--card <image>', 'the card (image): APPLICATION UNBLOCK of its bank application')
+    .requiredOption('--id <id-number>', "holder's ID number")
+    .action(async (cardNumber: string, opts: ActivateOptions) =>
+      (await import('../actions/office-new-card.js')).activateBank(cardNumber, opts),
+    );
+  common(
+    office
+      .command('reopen-activation')
+      .description('a written request at the bank branch re-opens a closed activation window'),
+  )
+    .argument('<card-number>', 'card number')
+    .requiredOption('--id <id-number>', "holder's ID number")
+    .action(async (cardNumber: string, opts: CommonOptions & { id: string }) =>
+      (await import('../actions/office-new-card.js')).reopenActivation(cardNumber, opts),
+    );
+  common(
+    office
+      .command('hand-over')
+      .description('record the day the holder received the card (the bank activation window counts from it)'),
+  )
+    .argument('<card-number>', 'card number')
+    .requiredOption('--id <id-number>', "holder's ID number")
+    .option('--date <YYYY-MM-DD>', 'the day of the hand-over (default today)')
+    .option('--proxy-id <id-number>', "a proxy's own ID number")
+    .action(async (cardNumber: string, opts: CommonOptions & { id: string; date?: string; proxyId?: string }) =>
+      (await import('../actions/office-new-card.js')).handOver(cardNumber, opts),
+    );
+}
+
+function registerLossListCommands(office: Command): void {
+  common(
+    office
+      .command('expire-losses')
+      .description('apply the temporary-loss rule to reports past their lapse (run daily)'),
+  ).action(async (opts: CommonOptions) => (await import('../actions/office-loss-list.js')).expireLosses(opts));
+  common(office.command('loss-status').description("a card's loss reports, chip blocks and bank activation window"))
+    .argument('<card-number>', 'card number')
+    .action(async (cardNumber: string, opts: CommonOptions) =>
+      (await import('../actions/office-loss-list.js')).lossStatus(cardNumber, opts),
+    );
+  const blacklist = office.command('blacklist').description('the blacklist terminals check');
+  common(blacklist.command('export').description('write the signed blacklist file offline POS terminals load'))
+    .argument('<file.json>', 'file to write')
+    .option(
+      '--signing-key <private.pem>',
+      `issuer's Ed25519 private key (default: $${BLACKLIST_SIGNING_KEY_ENV}, else the published TEST key)`,
+    )
+    .action(async (file: string, opts: CommonOptions & { signingKey?: string }) =>
+      (await import('../actions/office-loss-list.js')).exportBlacklist(file, opts),
+    );
 }

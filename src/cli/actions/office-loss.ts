@@ -1,5 +1,3 @@
-import { Command, Option } from 'commander';
-import { LOSS_CHANNELS, LOSS_DOCUMENTS, ROLES } from '../../office/index.js';
 import type {
   BankPinCheck,
   CardSideStep,
@@ -18,10 +16,8 @@ import { readPins } from '../pin-input.js';
 import type { CliIo } from '../pin-input.js';
 import { CliInputError } from '../errors.js';
 import { withRegistry } from '../registry-options.js';
-import { SIDE_NAMES, checkSameCard, common, printStatus } from './office-common.js';
+import { SIDE_NAMES, checkSameCard, printStatus } from './office-common.js';
 import type { CommonOptions } from './office-common.js';
-import { registerLossListCommands } from './office-loss-list.js';
-import { registerNewCardCommands } from './office-new-card.js';
 
 /*
  * `sscard office report-loss | withdraw-loss | replace | activate-bank | reopen-activation |
@@ -37,9 +33,7 @@ import { registerNewCardCommands } from './office-new-card.js';
  * had blocked, and the bank activation. PINs come from a hidden prompt or --pin-stdin.
  */
 
-export { BLACKLIST_SIGNING_KEY_ENV } from './office-loss-list.js';
-
-interface LossOptions extends CommonOptions {
+export interface LossOptions extends CommonOptions {
   side: string;
   channel: LossChannel;
   name?: string;
@@ -144,7 +138,7 @@ function lossInput(cardNumber: string, side: Side, opts: LossOptions): LossRepor
   };
 }
 
-async function reportLoss(cardNumber: string, opts: LossOptions, io: CliIo): Promise<void> {
+export async function reportLoss(cardNumber: string, opts: LossOptions, io: CliIo): Promise<void> {
   const side = sideOf(opts.side);
   const input = lossInput(cardNumber, side, opts);
   if (opts.channel === 'written' && side === 'bank') input.bankPinCheck = await bankPinCheck(opts, io);
@@ -159,7 +153,7 @@ async function reportLoss(cardNumber: string, opts: LossOptions, io: CliIo): Pro
   });
 }
 
-async function withdrawLoss(cardNumber: string, opts: LossOptions, io: CliIo): Promise<void> {
+export async function withdrawLoss(cardNumber: string, opts: LossOptions, io: CliIo): Promise<void> {
   const side = sideOf(opts.side);
   const input = lossInput(cardNumber, side, opts);
   if (opts.channel === 'written' && side === 'bank') input.bankPinCheck = await bankPinCheck(opts, io);
@@ -184,47 +178,4 @@ async function withdrawLoss(cardNumber: string, opts: LossOptions, io: CliIo): P
   });
 }
 
-function lossCommand(cmd: Command): Command {
-  return common(cmd)
-    .argument('<card-number>', 'card number')
-    .requiredOption('--side <side>', 'ss (social security) or bank')
-    .addOption(
-      new Option(
-        '--channel <channel>',
-        'self (any hour, PIN changed), manual (operator, office hours), written (window or bank)',
-      )
-        .choices([...LOSS_CHANNELS])
-        .makeOptionMandatory(),
-    )
-    .option('--name <name>', "holder's name (manual)")
-    .option('--id <id-number>', "holder's ID number (manual, written)")
-    .addOption(
-      new Option('--document <kind>', "holder's document shown (written; default id)").choices([...LOSS_DOCUMENTS]),
-    )
-    .option('--proxy-id <id-number>', "a proxy's own ID number (written, with both IDs)")
-    .addOption(
-      new Option('--role <role>', 'the terminal role to act as (default from side and channel)').choices([...ROLES]),
-    )
-    .option(
-      '--card <image>',
-      'card image: bank PIN VERIFY for a written bank-side act; with withdraw-loss, unblocks the application a POS blocked',
-    )
-    .option('--bank-pin-checked', "written bank side without the card: the bank's own systems verified the bank PIN")
-    .option('--pin-stdin', 'read the bank PIN line from stdin instead of prompting');
-}
-
 /** Adds the loss commands to `sscard office` (registered once from main.ts). */
-export function registerOfficeLossCommands(program: Command, io: () => CliIo): void {
-  const office = program.commands.find((c) => c.name() === 'office');
-  if (office === undefined) throw new Error('register the office commands before the loss commands');
-  lossCommand(
-    office.command('report-loss').description('report one side of a card lost (self-service, manual or written)'),
-  ).action((cardNumber: string, opts: LossOptions) => reportLoss(cardNumber, opts, io()));
-  lossCommand(
-    office
-      .command('withdraw-loss')
-      .description('withdraw a loss report when the card is found (the same checks as the report)'),
-  ).action((cardNumber: string, opts: LossOptions) => withdrawLoss(cardNumber, opts, io()));
-  registerNewCardCommands(office);
-  registerLossListCommands(office);
-}

@@ -1,11 +1,11 @@
 import { readFileSync, writeFileSync } from 'node:fs';
-import type { Command } from 'commander';
 import { ed25519KeyFromPem } from '../../keys/index.js';
 import type { OperationContext } from '../../office/index.js';
 import { CliInputError } from '../errors.js';
 import { colors, printLine } from '../output.js';
 import { withRegistry } from '../registry-options.js';
-import { SIDE_NAMES, common } from './office-common.js';
+import { BLACKLIST_SIGNING_KEY_ENV } from '../commands/office.js';
+import { SIDE_NAMES } from './office-common.js';
 import type { CommonOptions } from './office-common.js';
 
 /*
@@ -14,9 +14,8 @@ import type { CommonOptions } from './office-common.js';
  */
 
 /** Environment variable naming the PEM file of the issuer's blacklist signing key. */
-export const BLACKLIST_SIGNING_KEY_ENV = 'SSCARD_BLACKLIST_KEY';
 
-async function expireLosses(opts: CommonOptions): Promise<void> {
+export async function expireLosses(opts: CommonOptions): Promise<void> {
   const ctx: OperationContext = { terminalId: opts.terminal, role: 'admin', channel: 'batch' };
   await withRegistry(opts, async (registry) => {
     const restored = await registry.expireTemporaryLosses(ctx);
@@ -28,7 +27,7 @@ async function expireLosses(opts: CommonOptions): Promise<void> {
   });
 }
 
-async function lossStatus(cardNumber: string, opts: CommonOptions): Promise<void> {
+export async function lossStatus(cardNumber: string, opts: CommonOptions): Promise<void> {
   await withRegistry(opts, async (registry) => {
     const s = await registry.lossStatus(cardNumber);
     if (opts.json === true) {
@@ -54,7 +53,7 @@ async function lossStatus(cardNumber: string, opts: CommonOptions): Promise<void
   });
 }
 
-async function exportBlacklist(file: string, opts: CommonOptions & { signingKey?: string }): Promise<void> {
+export async function exportBlacklist(file: string, opts: CommonOptions & { signingKey?: string }): Promise<void> {
   const keyFile = opts.signingKey ?? process.env[BLACKLIST_SIGNING_KEY_ENV];
   let signingKey: Uint8Array | undefined;
   if (keyFile !== undefined && keyFile !== '') {
@@ -90,21 +89,3 @@ async function exportBlacklist(file: string, opts: CommonOptions & { signingKey?
 }
 
 /** Adds expire-losses, loss-status and blacklist export to `sscard office`. */
-export function registerLossListCommands(office: Command): void {
-  common(
-    office
-      .command('expire-losses')
-      .description('apply the temporary-loss rule to reports past their lapse (run daily)'),
-  ).action((opts: CommonOptions) => expireLosses(opts));
-  common(office.command('loss-status').description("a card's loss reports, chip blocks and bank activation window"))
-    .argument('<card-number>', 'card number')
-    .action((cardNumber: string, opts: CommonOptions) => lossStatus(cardNumber, opts));
-  const blacklist = office.command('blacklist').description('the blacklist terminals check');
-  common(blacklist.command('export').description('write the signed blacklist file offline POS terminals load'))
-    .argument('<file.json>', 'file to write')
-    .option(
-      '--signing-key <private.pem>',
-      `issuer's Ed25519 private key (default: $${BLACKLIST_SIGNING_KEY_ENV}, else the published TEST key)`,
-    )
-    .action((file: string, opts: CommonOptions & { signingKey?: string }) => exportBlacklist(file, opts));
-}

@@ -1,24 +1,15 @@
-import type { Command } from 'commander';
 import type { CardStatus, Side } from '../../office/index.js';
 import type { SscCard } from '../../terminal/index.js';
 import { CliInputError } from '../errors.js';
 import { printLine } from '../output.js';
-import { hostTerminalId, registryDbOption, terminalIdOption } from '../registry-options.js';
 
-// What the `sscard office` loss, new-card and blacklist commands share: their options and output.
+// What the `sscard office` loss, new-card and blacklist commands share: their options' type and output
+// (the options themselves are defined in commands/office.ts).
 
 export interface CommonOptions {
   db?: string;
   terminal: string;
   json?: boolean;
-}
-
-/** The registry database, the terminal's ID and --json, on every such command. */
-export function common(cmd: Command): Command {
-  return cmd
-    .addOption(registryDbOption())
-    .addOption(terminalIdOption(hostTerminalId('cli')))
-    .option('--json', 'print the result as JSON');
 }
 
 export const SIDE_NAMES: Record<Side, string> = { ssc: 'social security side', bank: 'bank side' };

@@ -1,8 +1,5 @@
 import { existsSync } from 'node:fs';
-import type { Command } from 'commander';
-import { Option } from 'commander';
 import { lockCardImage, validatePersonalization } from '../../card-sim/index.js';
-import { LOSS_DOCUMENTS } from '../../office/index.js';
 import type { CardSideStep, LossDocument, OperationContext } from '../../office/index.js';
 import { ApplicationControl, SoftwarePsam } from '../../terminal/index.js';
 import { withSscCard } from '../card-source.js';
@@ -10,7 +7,7 @@ import { CliInputError } from '../errors.js';
 import { colors, printLine } from '../output.js';
 import { withRegistry } from '../registry-options.js';
 import { saveNewCardImage } from './card.js';
-import { checkSameCard, common, printStatus } from './office-common.js';
+import { checkSameCard, printStatus } from './office-common.js';
 import type { CommonOptions } from './office-common.js';
 
 /*
@@ -18,7 +15,7 @@ import type { CommonOptions } from './office-common.js';
  * loss or an issue, from the replacement to the holder's hand-over and the bank activation.
  */
 
-interface ReplaceOptions extends CommonOptions {
+export interface ReplaceOptions extends CommonOptions {
   card: string;
   id: string;
   document?: LossDocument;
@@ -26,7 +23,7 @@ interface ReplaceOptions extends CommonOptions {
   force?: boolean;
 }
 
-async function replace(cardNumber: string, opts: ReplaceOptions): Promise<void> {
+export async function replace(cardNumber: string, opts: ReplaceOptions): Promise<void> {
   const ctx: OperationContext = {
     terminalId: opts.terminal,
     role: 'window',
@@ -65,12 +62,12 @@ function addDays(date: string, days: number): string {
   return new Date(Date.parse(`${date}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
 }
 
-interface ActivateOptions extends CommonOptions {
+export interface ActivateOptions extends CommonOptions {
   card: string;
   id: string;
 }
 
-async function activateBank(cardNumber: string, opts: ActivateOptions): Promise<void> {
+export async function activateBank(cardNumber: string, opts: ActivateOptions): Promise<void> {
   const ctx: OperationContext = { terminalId: opts.terminal, role: 'bank', channel: 'counter' };
   const chip: { result?: string } = {};
   const cardSide: CardSideStep = (status) =>
@@ -95,7 +92,7 @@ async function activateBank(cardNumber: string, opts: ActivateOptions): Promise<
   });
 }
 
-async function reopenActivation(cardNumber: string, opts: CommonOptions & { id: string }): Promise<void> {
+export async function reopenActivation(cardNumber: string, opts: CommonOptions & { id: string }): Promise<void> {
   const ctx: OperationContext = { terminalId: opts.terminal, role: 'bank', channel: 'counter' };
   await withRegistry(opts, async (registry) => {
     const w = await registry.reopenBankActivation(ctx, { cardNumber, idNumber: opts.id });
@@ -107,7 +104,7 @@ async function reopenActivation(cardNumber: string, opts: CommonOptions & { id: 
   });
 }
 
-async function handOver(
+export async function handOver(
   cardNumber: string,
   opts: CommonOptions & { id: string; date?: string; proxyId?: string },
 ): Promise<void> {
@@ -132,46 +129,3 @@ async function handOver(
 }
 
 /** Adds replace, activate-bank, reopen-activation and hand-over to `sscard office`. */
-export function registerNewCardCommands(office: Command): void {
-  common(
-    office
-      .command('replace')
-      .description('replace a card reported lost in writing: a new card from the registry, its image written'),
-  )
-    .argument('<card-number>', 'the lost card')
-    .requiredOption('--card <new.json>', 'card image file to write for the new card')
-    .requiredOption('--id <id-number>', "holder's ID number")
-    .addOption(new Option('--document <kind>', "holder's document shown (default id)").choices([...LOSS_DOCUMENTS]))
-    .option('--proxy-id <id-number>', "a proxy's own ID number")
-    .option('--force', 'replace an existing image file')
-    .action((cardNumber: string, opts: ReplaceOptions) => replace(cardNumber, opts));
-  common(
-    office
-      .command('activate-bank')
-      .description('activate the bank application of a new card at a bank (within 60 days)'),
-  )
-    .argument('<card-number>', 'card number')
-    .requiredOption('--card <image>', 'the card (image): APPLICATION UNBLOCK of its bank application')
-    .requiredOption('--id <id-number>', "holder's ID number")
-    .action((cardNumber: string, opts: ActivateOptions) => activateBank(cardNumber, opts));
-  common(
-    office
-      .command('reopen-activation')
-      .description('a written request at the bank branch re-opens a closed activation window'),
-  )
-    .argument('<card-number>', 'card number')
-    .requiredOption('--id <id-number>', "holder's ID number")
-    .action((cardNumber: string, opts: CommonOptions & { id: string }) => reopenActivation(cardNumber, opts));
-  common(
-    office
-      .command('hand-over')
-      .description('record the day the holder received the card (the bank activation window counts from it)'),
-  )
-    .argument('<card-number>', 'card number')
-    .requiredOption('--id <id-number>', "holder's ID number")
-    .option('--date <YYYY-MM-DD>', 'the day of the hand-over (default today)')
-    .option('--proxy-id <id-number>', "a proxy's own ID number")
-    .action((cardNumber: string, opts: CommonOptions & { id: string; date?: string; proxyId?: string }) =>
-      handOver(cardNumber, opts),
-    );
-}
