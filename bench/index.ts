@@ -247,7 +247,7 @@ async function cliSection(): Promise<Row[]> {
   const image = join(dir, 'cli-card.json');
   rmSync(image, { force: true });
   execFileSync(process.execPath, [bin, 'card', 'new', image], { stdio: 'ignore', cwd: ROOT });
-  const starts = quick ? 2 : 7;
+  const starts = quick ? 1 : 7;
   const time = (args: string[]): { wall: number; cpu: number } => {
     const wall: number[] = [];
     const cpu: number[] = [];

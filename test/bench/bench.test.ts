@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -42,4 +42,38 @@ describe('npm run bench', () => {
     // The table went to stdout too.
     expect(r.stdout).toContain('GET DATA -> 6A88');
   }, 300_000);
+
+  it('times the CLI: the --help of every command, two real commands and the slowest (or says it needs the build)', () => {
+    const out = join(dir, 'cli.json');
+    const r = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', join(ROOT, 'bench', 'index.ts'), '--quick', '--only', 'cli', '--out', out],
+      { cwd: ROOT, encoding: 'utf8', timeout: 600_000 },
+    );
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const written = JSON.parse(readFileSync(out, 'utf8')) as {
+      rows: Array<{ layer: string; workload: string; note?: string; detail?: { cpuMs?: number } }>;
+    };
+    const workloads = written.rows.map((row) => row.workload);
+    if (!existsSync(join(ROOT, 'dist', 'cli', 'bin.js'))) {
+      expect(workloads).toEqual(['skipped']);
+      return;
+    }
+    expect(workloads).toEqual(
+      expect.arrayContaining([
+        'node -e 0 (baseline)',
+        'sscard --version',
+        'sscard --help',
+        'sscard card show --help',
+        'sscard office blacklist export --help',
+        'sscard window reset-pin --help',
+        'sscard card show card.json',
+      ]),
+    );
+    const slowest = written.rows.find((row) => row.workload.startsWith('slowest --help'));
+    expect(slowest?.note).toMatch(/^sscard .* --help: \d+ ms CPU/);
+    for (const row of written.rows.filter((x) => x.workload.startsWith('sscard')))
+      expect(row.detail?.cpuMs, row.workload).toBeGreaterThan(0);
+  }, 660_000);
 });
