@@ -62,7 +62,7 @@ export { algorithmFromFci } from './ssc/fci.js';
 export type { CardInfo, Cardholder, Sex } from './ssc/cardholder.js';
 export { decodeInsuranceInfo } from './ssc/insurance.js';
 export type { InsuranceInfo, InsuranceEntry, InsuranceStatus } from './ssc/insurance.js';
-export { decodeHealthInfo } from './ssc/health.js';
+export { decodeHealthInfo, healthInfoOf } from './ssc/health.js';
 export type { HealthInfo, AboBloodType, RhBloodType } from './ssc/health.js';
 export { isEmptyRecord } from './ssc/records.js';
 // Selection names shared with the simulator (src/records), re-exported for POS software.
