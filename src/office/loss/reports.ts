@@ -6,7 +6,15 @@ import type { OperationEnv, OperationOutcome, OperationSpec } from '../operation
 import type { CardEvent, CardSideState, Side } from '../states.js';
 import type { Queryable } from '../storage/database.js';
 import type { CardStatus } from '../types.js';
-import { ANY_LOSS_ROLE, channelOf, checkReporter, requireLossRole, runBankPinCheck, sideOf } from './checks.js';
+import {
+  ANY_LOSS_ROLE,
+  cardHolderSubject,
+  channelOf,
+  checkReporter,
+  requireLossRole,
+  runBankPinCheck,
+  sideOf,
+} from './checks.js';
 import type { ReporterFacts } from './checks.js';
 import type { LossSettings } from './settings.js';
 import { applicationBlocked, insertReport, openReport, setApplicationBlocked, settleOpenReports } from './store.js';
@@ -31,10 +39,6 @@ import type { LossChannel, LossReportInput, LossWithdrawalInput } from './types.
 
 function sideState(card: CardStatus, side: 'ssc' | 'bank'): string | null {
   return side === 'ssc' ? card.ssc : card.bank;
-}
-
-function lossSubject(input: LossReportInput): { cardNumber: string; idNumber: string | null } {
-  return { cardNumber: input.cardNumber, idNumber: typeof input.idNumber === 'string' ? input.idNumber : null };
 }
 
 /** The side and channel of a loss act, and the card it acts on (locked). */
@@ -101,7 +105,7 @@ function lossOperation(
   return {
     name,
     roles: ANY_LOSS_ROLE,
-    subject: lossSubject,
+    subject: cardHolderSubject,
     run: async (tx, env, input) => run(tx, env, input, await startLossAct(tx, env, input, what)),
   };
 }
