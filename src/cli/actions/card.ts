@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { SscardError, toHex } from '../../apdu/index.js';
 import {
   ABO_CODES,
@@ -30,22 +30,12 @@ import type {
 import { CliInputError } from '../errors.js';
 import { colors, printLine } from '../output.js';
 import { cardReportFromImage } from '../card-report.js';
+import { readInputFile } from '../input-file.js';
 import { DEFAULT_SAMPLE } from '../commands/card.js';
 
 /** Reads a personalization document from a JSON file; errors name the file. */
 function readDocumentFile(file: string): unknown {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new CliInputError(
-      `${file}: ${code === 'ENOENT' ? 'file not found' : `cannot be read (${code ?? String(err)})`}`,
-      {
-        cause: err,
-      },
-    );
-  }
+  const text = readInputFile(file);
   try {
     return JSON.parse(text);
   } catch (err) {

@@ -1,7 +1,7 @@
-import { readFileSync } from 'node:fs';
 import { SscardError, encodeResponse, fromHex, toHex } from '../../apdu/index.js';
 import { closeCardImage, openCardImage } from '../../card-sim/index.js';
 import type { CardSourceOptions } from '../card-source.js';
+import { readInputFile } from '../input-file.js';
 import { colors, printExchange, printLine, printNotice, showCommand } from '../output.js';
 
 /*
@@ -197,19 +197,7 @@ function printSummary(steps: ScriptStep[], protocol: 'T=0' | 'T=1'): void {
 }
 
 export async function runScript(file: string, opts: CardSourceOptions): Promise<void> {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new SscardError(
-      'CLI_INPUT',
-      `${file}: ${code === 'ENOENT' ? 'file not found' : `cannot be read (${code ?? String(err)})`}`,
-      {
-        cause: err,
-      },
-    );
-  }
+  const text = readInputFile(file);
   const steps = parseScript(text, file);
   // Without --card (or with both) the card source gives the clear "exactly one" error.
   if (opts.card === undefined || opts.reader !== undefined) return runStepsOnReader(file, steps, opts);
