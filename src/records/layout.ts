@@ -1,3 +1,6 @@
+import { createRequire } from 'node:module';
+import type * as BufferLayout from 'buffer-layout';
+import type { Structure } from 'buffer-layout';
 import {
   ApduEncodeError,
   ApduParseError,
@@ -81,20 +84,30 @@ export type RecordOf<Fields extends readonly FieldSpec<string>[]> = {
   [P in Fields[number] as P['name']]: FieldValue<P['format']>;
 };
 
+/*
+ * buffer-layout is loaded when a record is first encoded or decoded, not with this module: the
+ * layouts are declared when the records area loads (their lengths come from the field specs), and
+ * loading the library then cost more start-up time than the whole records area, also for commands
+ * that never touch a fixed record.
+ */
+let bufferLayoutModule: typeof BufferLayout | undefined;
+function bufferLayout(): typeof BufferLayout {
+  bufferLayoutModule ??= createRequire(import.meta.url)('buffer-layout') as typeof BufferLayout;
+  return bufferLayoutModule;
+}
+
 /**
  * One fixed-length record layout (card profile §2/§3: work record, contraindication, medical
- * history, ...): the fields one after the other, each at the sum of the lengths before it. This
- * class checks exact lengths, converts each field through the apdu codecs, and exposes Uint8Array
- * only. (Plain offsets rather than a layout library: loading one cost more at start-up than the
- * whole records area.)
+ * history, ...). The byte positions come from a `buffer-layout` structure of blobs, built on first
+ * use; this adapter is the only place that touches it, checks exact lengths, converts each field
+ * through the apdu codecs, and exposes Uint8Array only.
  */
 export class FixedRecordLayout<Fields extends readonly FieldSpec<string>[]> {
   readonly name: string;
   readonly fields: Fields;
   /** Record length in bytes (sum of the field lengths). */
   readonly length: number;
-  /** Byte offset of each field, in field order. */
-  readonly #offsets: readonly number[];
+  #structure: Structure<Record<string, Buffer>> | undefined;
 
   constructor(name: string, fields: Fields) {
     this.name = name;
@@ -104,14 +117,16 @@ export class FixedRecordLayout<Fields extends readonly FieldSpec<string>[]> {
         throw new RecordLayoutError(`${name}.${f.name}`, 'a date field is 4 bytes');
       }
     }
-    const offsets: number[] = [];
-    let offset = 0;
-    for (const f of fields) {
-      offsets.push(offset);
-      offset += f.length;
+    this.length = fields.reduce((sum, f) => sum + f.length, 0);
+  }
+
+  /** The fields as a buffer-layout structure of blobs (built on first use; its span is `length`). */
+  #layout(): Structure<Record<string, Buffer>> {
+    if (this.#structure === undefined) {
+      const { struct, blob } = bufferLayout();
+      this.#structure = struct<Record<string, Buffer>>(this.fields.map((f) => blob(f.length, f.name)));
     }
-    this.#offsets = offsets;
-    this.length = offset;
+    return this.#structure;
   }
 
   /** Length in bytes of one field. */
@@ -135,16 +150,14 @@ export class FixedRecordLayout<Fields extends readonly FieldSpec<string>[]> {
     if (value === null || typeof value !== 'object') {
       throw new RecordLayoutError(this.name, 'record value must be an object');
     }
+    const parts: Record<string, Buffer> = {};
     const values = value as Record<string, unknown>;
-    const out = new Uint8Array(this.length);
-    this.fields.forEach((f, i) => {
-      const field = this.#encodeField(f, values[f.name]);
-      if (field.length !== f.length) {
-        throw new RecordLayoutError(`${this.name}.${f.name}`, `encoded to ${field.length} bytes, expected ${f.length}`);
-      }
-      out.set(field, this.#offsets[i]);
-    });
-    return out;
+    for (const f of this.fields) {
+      parts[f.name] = Buffer.from(this.#encodeField(f, values[f.name]));
+    }
+    const out = Buffer.alloc(this.length);
+    this.#layout().encode(parts, out, 0);
+    return new Uint8Array(out.buffer, out.byteOffset, out.length);
   }
 
   decode(bytes: Uint8Array): RecordOf<Fields> {
@@ -154,11 +167,13 @@ export class FixedRecordLayout<Fields extends readonly FieldSpec<string>[]> {
     if (bytes.length !== this.length) {
       throw new RecordLayoutError(this.name, `record is ${bytes.length} bytes, expected exactly ${this.length}`);
     }
+    const parts = this.#layout().decode(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length), 0);
     const out: Record<string, string | null> = {};
-    this.fields.forEach((f, i) => {
-      const at = this.#offsets[i] as number;
-      out[f.name] = this.#decodeField(f, bytes.slice(at, at + f.length));
-    });
+    for (const f of this.fields) {
+      const raw = parts[f.name];
+      if (raw === undefined) throw new RecordLayoutError(`${this.name}.${f.name}`, 'field missing after decode');
+      out[f.name] = this.#decodeField(f, new Uint8Array(raw));
+    }
     return out as RecordOf<Fields>;
   }
 
