@@ -154,7 +154,7 @@ describe('a proxy', () => {
       '1101051980010100111',
       '11010519800101001Y',
       'x110105198001010011',
-      110105198001010011,
+      1101051980,
     ])
       expect(expectThrowsClass(() => proxy(bad), OfficeArgumentError).message).toBe(
         "proxyIdNumber must be an ID number: 17 digits and a digit or 'X'",
