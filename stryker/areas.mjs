@@ -62,6 +62,7 @@ export const AREAS = {
       'test/office/rules.test.ts',
       'test/office/loss-rules.test.ts',
       'test/office/loss/checks.test.ts',
+      'test/office/loss/settings.test.ts',
       'test/office/password/hash.test.ts',
       'test/office/password/rules.test.ts',
     ],
