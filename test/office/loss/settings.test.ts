@@ -109,6 +109,16 @@ describe('office hours in China time', () => {
     expect(withinOfficeHours(new Date('2027-01-09T13:01:00+08:00'), hours)).toBe(false);
   });
 
+  it("office hours given directly must be 'HH:MM' too, naming which end is wrong", () => {
+    const at = new Date('2027-01-05T10:00:00+08:00');
+    expect(() => withinOfficeHours(at, { days: [2], open: '8:30', close: '17:30' })).toThrow(
+      new OfficeArgumentError(`open must be 'HH:MM' (00:00 to 23:59), got "8:30"`),
+    );
+    expect(() => withinOfficeHours(at, { days: [2], open: '08:30', close: '17h30' })).toThrow(
+      new OfficeArgumentError(`close must be 'HH:MM' (00:00 to 23:59), got "17h30"`),
+    );
+  });
+
   it('are described as a range of days when they follow each other, else listed', () => {
     const at = (days: number[]) => describeOfficeHours({ days, open: '09:00', close: '12:00' });
     expect(at([1])).toBe('09:00-12:00 Mon (China time)');

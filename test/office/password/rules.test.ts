@@ -44,6 +44,10 @@ describe('query password options', () => {
       expect(refusal({ resetsPerDay }).message).toBe('queryPassword.resetsPerDay must be an integer from 1 to 100');
   });
 
+  it('name the scrypt parameters as queryPassword.hash when they are refused', () => {
+    expect(() => queryPasswordRules({ hash: { ln: 0, r: 8, p: 1 } })).toThrow(/^queryPassword\.hash: ln must be/);
+  });
+
   it('must be an object', () => {
     for (const options of [null, 5, 'tryLimit=3'])
       expect(expectThrowsClass(() => queryPasswordRules(options as object), OfficeArgumentError).message).toBe(
@@ -130,9 +134,11 @@ describe('query password values', () => {
       expect(problem(good)).toBe('none');
     for (const simple of ['abcdefgh', 'ABCDEFGH', '12345678', '!@#$%^&*', 'a!!!!!!!', '1!!!!!!!'])
       expect(problem(simple)).toBe('too-simple');
-    expect(formatProblem(() => checkNewQueryPassword(Buffer.from('abcdefgh'))).message).toBe(
-      'a new query password has at least one letter and one digit',
-    );
+    expect(formatProblem(() => checkNewQueryPassword(Buffer.from('abcdefgh')))).toEqual({
+      which: 'new',
+      problem: 'too-simple',
+      message: 'a new query password has at least one letter and one digit',
+    });
   });
 });
 
@@ -155,6 +161,9 @@ describe('query password resets', () => {
     expect(sameName('张伟', '张伟伟')).toBe(false);
     expect(sameName('张伟', 'x张伟')).toBe(false);
     expect(sameName('', '')).toBe(false);
+    // A blank answer never matches, even a stored name that is all blanks and dots.
+    expect(sameName('·', '  ')).toBe(false);
+    expect(sameName(' ', '\u3000')).toBe(false);
     expect(sameName('·', ' · ')).toBe(true);
     expect(sameName('张伟', 42 as unknown as string)).toBe(false);
   });
