@@ -49,6 +49,10 @@ function writtenMeanwhile(path: string): void {
   writeFileSync(path, `${THEIRS}\n`, { mode: 0o600 });
 }
 
+function openFds(): number {
+  return readdirSync('/proc/self/fd').length;
+}
+
 function filesBesideKey(): string[] {
   return readdirSync(dirname(imageKeyFile(env))).sort();
 }
@@ -57,7 +61,9 @@ group('creating the key file without hard links', () => {
   for (const code of ['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS']) {
     it(`${code} from the link: the key file is created directly, owner-only, with a fresh key`, () => {
       link.fail = () => failing(code);
+      const fds = openFds();
       const key = resolveImageKey({ env, create: true });
+      expect(openFds()).toBe(fds);
       const file = imageKeyFile(env);
       expect(key?.source).toBe(file);
       expect(readFileSync(file, 'utf8')).toMatch(/^[0-9a-f]{64}\n$/);
@@ -103,5 +109,14 @@ group('creating the key file without hard links', () => {
     });
     expect(err.message).toBe(`image key file ${imageKeyFile(env)} cannot be used (EROFS)`);
     expect(filesBesideKey()).toEqual([]);
+  });
+
+  it('a key file that vanishes as it is created is IMAGE_KEY_UNAVAILABLE, not "no key"', () => {
+    // Another process "won" the link and removed its file at once.
+    link.fail = () => failing('EEXIST');
+    const err = expectThrowsClass(() => resolveImageKey({ env, create: true }), ImageKeyError, {
+      code: 'IMAGE_KEY_UNAVAILABLE',
+    });
+    expect(err.message).toBe(`image key file ${imageKeyFile(env)} vanished as it was created`);
   });
 });
