@@ -2,10 +2,12 @@ import { describe, expect, it } from 'vitest';
 import {
   MemoryPinStore,
   PinFormatError,
+  PinPolicyError,
   PinRecordError,
   decodePinBcdDigitsInto,
   pinBcdDigitCount,
   validatePinRecord,
+  validateSealedPinPolicy,
 } from '../../src/pin/index.js';
 import { expectThrowsClass } from '../support/throws.js';
 
@@ -59,5 +61,15 @@ describe('PIN record refusals', () => {
       field: 'record',
       message: 'no PIN record has been saved',
     });
+  });
+});
+
+describe('sealed PIN policy refusals', () => {
+  it('a stored policy that is not an object is refused as a whole, whatever its kind', () => {
+    for (const value of ['policy', 6, true, null, []])
+      expect(expectThrowsClass(() => validateSealedPinPolicy(value), PinPolicyError)).toMatchObject({
+        field: 'policy',
+        message: 'sealed PIN policy must be an object',
+      });
   });
 });
