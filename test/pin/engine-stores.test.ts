@@ -50,10 +50,10 @@ describe('stores that take counter deltas and lend their record', () => {
     const pin = Pin.create(definePinPolicy(), store, '123456');
     expect(pin.verify('123456').ok).toBe(true);
     store.record = { ...(store.record as PinRecord), triesLeft: -1 };
-    expectThrowsClass(() => pin.verify('123456'), PinRecordError, { field: 'triesLeft' });
+    expect(expectThrowsClass(() => pin.verify('123456'), PinRecordError)).toMatchObject({ field: 'triesLeft' });
     const fresh = new RecordingStore();
     fresh.record = { ...(store.record as PinRecord), tryLimit: 16, triesLeft: 3 };
-    expectThrowsClass(() => new Pin(definePinPolicy(), fresh).verify('123456'), PinRecordError, {
+    expect(expectThrowsClass(() => new Pin(definePinPolicy(), fresh).verify('123456'), PinRecordError)).toMatchObject({
       field: 'tryLimit',
     });
   });
@@ -69,7 +69,9 @@ describe('stores that take counter deltas and lend their record', () => {
       const pin = new Pin(definePinPolicy(), store);
       expect(pin.verify('123456').ok).toBe(true);
       stored = bad;
-      expectThrowsClass(() => pin.verify('123456'), PinRecordError, { field: `verifier.${field}` });
+      expect(expectThrowsClass(() => pin.verify('123456'), PinRecordError)).toMatchObject({
+        field: `verifier.${field}`,
+      });
     }
   });
 

@@ -50,9 +50,9 @@ describe('query password options', () => {
 
   it('must be an object', () => {
     for (const options of [null, 5, 'tryLimit=3'])
-      expect(expectThrowsClass(() => queryPasswordRules(options as object), OfficeArgumentError).message).toBe(
-        'queryPassword options must be an object',
-      );
+      expect(
+        expectThrowsClass(() => queryPasswordRules(options as unknown as object), OfficeArgumentError).message,
+      ).toBe('queryPassword options must be an object');
   });
 
   it('are remembered per store, and a store never given any has the defaults', () => {
