@@ -60,3 +60,20 @@ group('hex', () => {
     },
   );
 });
+
+// Hex digits at the edges of each range (the characters next to 0-9, A-F and a-f are not digits)
+// and the separators fromHex skips.
+
+group('hex digit ranges', () => {
+  it('reads 0, 9, A, F, a and f', () => {
+    expect(toHex(fromHex('09AFaf'))).toBe('09AFAF');
+  });
+
+  it.each(['/', '@', 'G', '`', 'g'])('refuses %s, next to a digit range', (ch) => {
+    expectThrowsClass(() => fromHex(`0${ch}`), ApduParseError, /invalid hex character .* at position 1/);
+  });
+
+  it('skips spaces, colons, tabs, line feeds and carriage returns between digits', () => {
+    expect(toHex(fromHex('0A 0B:0C\t0D\n0E\r0F'))).toBe('0A0B0C0D0E0F');
+  });
+});

@@ -58,3 +58,26 @@ group('response APDUs', () => {
     },
   );
 });
+
+// The response codec's refusal of values that are not bytes.
+
+group('response codec inputs', () => {
+  it('decodes only byte arrays', () => {
+    expectThrowsClass(
+      () => decodeResponse([0x90, 0x00] as unknown as Uint8Array),
+      ApduParseError,
+      /response must be a Uint8Array/,
+    );
+  });
+
+  it('encodes only byte arrays and whole status words', () => {
+    expectThrowsClass(
+      () => encodeResponse([1] as unknown as Uint8Array, 0x9000),
+      ApduEncodeError,
+      /response data must be a Uint8Array/,
+    );
+    expectThrowsClass(() => encodeResponse(new Uint8Array(0), 0x9000 + 0.5), ApduEncodeError, /status word/);
+    expect(toHex(encodeResponse(new Uint8Array(0), 0xffff))).toBe('FFFF');
+    expect(toHex(encodeResponse(new Uint8Array(0), 0))).toBe('0000');
+  });
+});

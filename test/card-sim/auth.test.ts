@@ -3,7 +3,7 @@ import { concatBytes } from '../../src/apdu/index.js';
 import { CardConfigError } from '../../src/card-sim/index.js';
 import type { CardAlgorithm } from '../../src/card-sim/index.js';
 import { referenceEcb } from './crypto-oracle.js';
-import { send, sw } from '../support/card-exchange.js';
+import { expectTranscript, send, sw } from '../support/card-exchange.js';
 import { KID, externalAuth, hex, referenceCryptogram, selectSsse, testCard, testKey } from './fixtures.js';
 
 describe('GET CHALLENGE', () => {
@@ -12,10 +12,12 @@ describe('GET CHALLENGE', () => {
     selectSsse(card);
     expect(send(card, '0084000004').data.length).toBe(4);
     expect(send(card, '0084000008').data.length).toBe(8);
-    expect(sw(card, '0084000010')).toBe('6700');
-    expect(sw(card, '0084000005')).toBe('6700');
-    expect(sw(card, '00840000')).toBe('6700');
-    expect(sw(card, '0084010008')).toBe('6A86');
+    expectTranscript(card, [
+      ['0084000010', '6700'],
+      ['0084000005', '6700'],
+      ['00840000', '6700'],
+      ['0084010008', '6A86'],
+    ]);
     const sm4 = testCard({ algorithm: 'sm4' });
     selectSsse(sm4);
     expect(send(sm4, '0084000010').data.length).toBe(16);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { concatBytes, decodeAn, encodeAn, fromHex, parseSimpleTlv } from '../../src/apdu/index.js';
-import { send, sw } from '../support/card-exchange.js';
+import { expectTranscript, send, sw } from '../support/card-exchange.js';
 import {
   CARD_NUMBER,
   KID,
@@ -63,17 +63,19 @@ describe('READ RECORD addressing forms', () => {
   it('errors: 6A83 record absent, 6A82 SFI absent, 6986 no current EF, 6981 wrong structure, 6A86, 6700', () => {
     const card = testCard();
     selectSsse(card);
-    expect(sw(card, '00B2082C00')).toBe('6A83');
-    expect(sw(card, '00B20F2800')).toBe('6A83');
-    expect(sw(card, '00B2010C00')).toBe('6A82');
-    expect(sw(card, '00B2010400')).toBe('6986');
-    expect(sw(card, '00B201AC00')).toBe('6981'); // SFI 21 is transparent
-    expect(sw(card, '00B2012D00')).toBe('6A86'); // several records
-    expect(sw(card, '00B201FC00')).toBe('6A86'); // SFI 31
-    expect(sw(card, '00B2012C0101')).toBe('6700'); // data in READ RECORD
-    expect(sw(card, '00B2012C')).toBe('6700'); // no Le: READ RECORD is only its answer
-    expect(sw(card, '80CA9F17')).toBe('6700'); // GET DATA likewise
-    expect(sw(card, '00B2012C00')).toBe('9000');
+    expectTranscript(card, [
+      ['00B2082C00', '6A83'],
+      ['00B20F2800', '6A83'],
+      ['00B2010C00', '6A82'],
+      ['00B2010400', '6986'],
+      ['00B201AC00', '6981', 'SFI 21 is transparent'],
+      ['00B2012D00', '6A86', 'several records'],
+      ['00B201FC00', '6A86', 'SFI 31'],
+      ['00B2012C0101', '6700', 'data in READ RECORD'],
+      ['00B2012C', '6700', 'no Le: READ RECORD is only its answer'],
+      ['80CA9F17', '6700', 'GET DATA likewise'],
+      ['00B2012C00', '9000'],
+    ]);
   });
 
   it('bank application: READ RECORD SFI 1 record 1 is a 70 template with 5A PAN and 5F20 name', () => {
@@ -103,18 +105,22 @@ describe('READ / UPDATE BINARY', () => {
     const r = send(card, '00B0952605');
     expect(r.sw).toBe(0x6282);
     expect(hex(r.data)).toBe('2627');
-    expect(sw(card, '00B0952801')).toBe('6B00');
-    expect(sw(card, '00B0B50001')).toBe('6A86'); // P1 b7-b6 must be 0 in the SFI form
-    expect(sw(card, '00B09500')).toBe('6700'); // no Le
-    expect(sw(card, '00B0850000')).toBe('6981'); // SFI 5 is a record file
+    expectTranscript(card, [
+      ['00B0952801', '6B00'],
+      ['00B0B50001', '6A86', 'P1 b7-b6 must be 0 in the SFI form'],
+      ['00B09500', '6700', 'no Le'],
+      ['00B0850000', '6981', 'SFI 5 is a record file'],
+    ]);
   });
 
   it('UPDATE BINARY needs the PIN, writes, and refuses to overrun the EF', () => {
     const card = testCard();
     selectSsse(card);
-    expect(sw(card, '00D6950202AABB')).toBe('6982');
-    expect(sw(card, '0020000003123456')).toBe('9000');
-    expect(sw(card, '00D6950202AABB')).toBe('9000');
+    expectTranscript(card, [
+      ['00D6950202AABB', '6982'],
+      ['0020000003123456', '9000'],
+      ['00D6950202AABB', '9000'],
+    ]);
     expect(hex(send(card, '00B0950004').data)).toBe('0001AABB');
     expect(sw(card, '00D6952702AABB')).toBe('6700');
     expect(sw(card, '00D6952901AA')).toBe('6B00');
@@ -151,9 +157,11 @@ describe('UPDATE / APPEND RECORD', () => {
     const card = testCard();
     selectSsse(card);
     send(card, '00A4000C02DF10');
-    expect(sw(card, '00B2013C00')).toBe('6982');
-    expect(sw(card, '0020000003123456')).toBe('9000');
-    expect(sw(card, '00B2013C00')).toBe('9000');
+    expectTranscript(card, [
+      ['00B2013C00', '6982'],
+      ['0020000003123456', '9000'],
+      ['00B2013C00', '9000'],
+    ]);
     const allergy = allergyRecord('阿司匹林', '哮喘');
     expect(sw(card, apdu('00DC003B', allergy))).toBe('6982');
     expect(externalAuth(card, KID.UK)).toBe(0x9000); // the wrong key does not help
@@ -168,22 +176,28 @@ describe('UPDATE / APPEND RECORD', () => {
     const card = testCard();
     selectSsse(card);
     send(card, '00A4000C02DF10');
-    expect(sw(card, '0020000003123456')).toBe('9000');
-    expect(sw(card, '00E200480403030303')).toBe('9000');
-    expect(sw(card, '00E200480404040404')).toBe('6A84');
-    expect(sw(card, '00E2004803040404')).toBe('6700');
-    expect(sw(card, '00DC004C04AAAAAAAA')).toBe('9000'); // P1=00: the current record, 3 after the append
+    expectTranscript(card, [
+      ['0020000003123456', '9000'],
+      ['00E200480403030303', '9000'],
+      ['00E200480404040404', '6A84'],
+      ['00E2004803040404', '6700'],
+      ['00DC004C04AAAAAAAA', '9000', 'P1=00: the current record, 3 after the append'],
+    ]);
     expect(hex(send(card, '00B2034C00').data)).toBe('AAAAAAAA');
-    expect(sw(card, '00DC004804BBBBBBBB')).toBe('9000'); // first
-    expect(sw(card, '00DC004A04CCCCCCCC')).toBe('9000'); // next (2)
-    expect(sw(card, '00DC004B04DDDDDDDD')).toBe('9000'); // previous (1)
-    expect(sw(card, '00DC004904EEEEEEEE')).toBe('9000'); // last (3)
+    expectTranscript(card, [
+      ['00DC004804BBBBBBBB', '9000', 'first'],
+      ['00DC004A04CCCCCCCC', '9000', 'next (2)'],
+      ['00DC004B04DDDDDDDD', '9000', 'previous (1)'],
+      ['00DC004904EEEEEEEE', '9000', 'last (3)'],
+    ]);
     expect([1, 2, 3].map((n) => hex(send(card, `00B20${n}4C00`).data))).toEqual(['DDDDDDDD', 'CCCCCCCC', 'EEEEEEEE']);
     expect(sw(card, '00DC074C0411111111')).toBe('6A83');
     // P2 mode 000 with P1 != 0 is by identifier: the first record with that tag, kept by the data.
-    expect(sw(card, '00DC014804AAAAAAAA')).toBe('6A80'); // the data must start with tag 01
-    expect(sw(card, '00DC774804770000AA')).toBe('6A83'); // no record with tag 77
-    expect(sw(card, '00DCEE4804EE1122EE')).toBe('9000'); // record 3 holds EEEEEEEE
+    expectTranscript(card, [
+      ['00DC014804AAAAAAAA', '6A80', 'the data must start with tag 01'],
+      ['00DC774804770000AA', '6A83', 'no record with tag 77'],
+      ['00DCEE4804EE1122EE', '9000', 'record 3 holds EEEEEEEE'],
+    ]);
     expect([1, 2, 3].map((n) => hex(send(card, `00B20${n}4C00`).data))).toEqual(['DDDDDDDD', 'CCCCCCCC', 'EE1122EE']);
     expect(sw(card, '00DC014904AAAAAAAA')).toBe('6A86'); // last with P1 != 0
   });

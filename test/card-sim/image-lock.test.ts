@@ -21,14 +21,12 @@ import {
   closeCardImage,
   lockCardImage,
   openCardImage,
-  saveCardImage,
-  samplePerson,
-  buildSscCard,
 } from '../../src/card-sim/index.js';
 import { UNKNOWN_HOLDER_STALE_MS } from '../../src/card-sim/image-file.js';
 import { sw } from '../support/card-exchange.js';
 import { expectThrowsClass } from '../support/throws.js';
 import { openImageFile } from './image-fixtures.js';
+import { saveSampleImage } from '../support/card-image.js';
 
 const SELECT_SSSE = '00A404000F7378312E73682EC9E7BBE1B1A3D5CF';
 const CHILD = join(import.meta.dirname, 'image-child', 'hold-image.ts');
@@ -41,7 +39,7 @@ beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'sscard-image-lock-'));
   image = join(dir, 'card.json');
   lockFile = cardImageLockPath(image);
-  saveCardImage(image, buildSscCard(samplePerson('zhang-wei')));
+  saveSampleImage(image, 'zhang-wei');
 });
 afterEach(() => {
   for (const child of children.splice(0))
@@ -252,7 +250,7 @@ group('card image lock', () => {
     const sub = join(dir, 'real');
     mkdirSync(sub);
     const inner = join(sub, 'card.json');
-    saveCardImage(inner, buildSscCard(samplePerson('li-xiuying')));
+    saveSampleImage(inner, 'li-xiuying');
     symlinkSync(sub, join(dir, 'alias'));
     symlinkSync(join('alias', 'card.json'), join(dir, 'first.json'));
     symlinkSync('first.json', join(dir, 'second.json'));
@@ -268,7 +266,7 @@ group('card image lock', () => {
     }
     // A link to an image that does not exist yet: the new image is created where the link points.
     symlinkSync(join(dir, 'later.json'), join(dir, 'to-later.json'));
-    saveCardImage(join(dir, 'to-later.json'), buildSscCard(samplePerson('zhang-wei')));
+    saveSampleImage(join(dir, 'to-later.json'), 'zhang-wei');
     expect(lstatSync(join(dir, 'to-later.json')).isSymbolicLink()).toBe(true);
     expect(lstatSync(join(dir, 'later.json')).isFile()).toBe(true);
   });

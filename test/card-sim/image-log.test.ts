@@ -4,18 +4,16 @@ import { describe, expect, it } from 'vitest';
 import {
   CardImageError,
   MAX_IMAGE_LOG_BYTES,
-  buildSscCard,
   closeCardImage,
   openCardImage,
   readCardImage,
-  samplePerson,
-  saveCardImage,
   type CardState,
   type SimulatedCard,
 } from '../../src/card-sim/index.js';
 import { sw } from '../support/card-exchange.js';
 import { expectThrowsClass } from '../support/throws.js';
 import { tempDirPerTest } from '../support/temp-dir.js';
+import { saveSampleImage } from '../support/card-image.js';
 
 // A card opened from its image writes a PIN try as one sealed append to `<image>.log` (the
 // write-ahead log), not as a rewrite of the image; readers apply the log; closing folds it in.
@@ -32,7 +30,7 @@ function appTries(state: CardState): number {
 
 function openedCard(): { path: string; card: SimulatedCard } {
   const path = join(tmp.path, 'card.json');
-  saveCardImage(path, buildSscCard(samplePerson('zhang-wei')));
+  saveSampleImage(path, 'zhang-wei');
   const card = openCardImage(path, { powered: true });
   expect(sw(card, SELECT_SSSE)).toBe('9000');
   return { path, card };
@@ -111,7 +109,7 @@ describe('the write-ahead log of an opened image', () => {
 
   it('a log too large or not a file is refused by name before it is read, and nothing is written', () => {
     const path = join(tmp.path, 'card.json');
-    saveCardImage(path, buildSscCard(samplePerson('zhang-wei')));
+    saveSampleImage(path, 'zhang-wei');
     const image = readFileSync(path, 'utf8');
     writeFileSync(`${path}.log`, 'x'.repeat(MAX_IMAGE_LOG_BYTES + 1));
     const big = expectThrowsClass(() => openCardImage(path), CardImageError, { code: 'CARD_IMAGE_INVALID' });

@@ -5,19 +5,17 @@ import { describe as group, expect, it } from 'vitest';
 import fc from 'fast-check';
 import {
   CardImageError,
-  buildSscCard,
   closeCardImage,
   inspectSscTree,
   loadCardImage,
   openCardImage,
   readCardImage,
   resolveImageKey,
-  samplePerson,
   saveCardImage,
   type DfState,
   type EfState,
 } from '../../src/card-sim/index.js';
-import { sampleImagePerTest } from '../support/card-image.js';
+import { sampleImagePerTest, saveSampleImage } from '../support/card-image.js';
 import { sw } from '../support/card-exchange.js';
 import { expectThrowsClass } from '../support/throws.js';
 import { openSealedBytes, sealBytes } from '../../src/card-sim/image-seal.js';
@@ -108,7 +106,7 @@ group('an image edited without the key is refused, naming the file and what is w
     const text = readFileSync(tmp.image, 'utf8');
     const original = JSON.parse(text);
     const other = join(tmp.path, 'other.json');
-    saveCardImage(other, buildSscCard(samplePerson('zhang-wei')));
+    saveSampleImage(other, 'zhang-wei');
     const otherJson = JSON.parse(readFileSync(other, 'utf8'));
     const older = join(tmp.path, 'older.json');
     copyFileSync(tmp.image, older);

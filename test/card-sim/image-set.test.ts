@@ -3,17 +3,14 @@ import { join } from 'node:path';
 import { describe as group, expect, it } from 'vitest';
 import {
   CardImageError,
-  buildSscCard,
   closeCardImage,
   inspectSscTree,
   loadCardImage,
   openCardImage,
-  samplePerson,
-  saveCardImage,
   setCardImageField,
   type DfState,
 } from '../../src/card-sim/index.js';
-import { sampleImagePerTest } from '../support/card-image.js';
+import { sampleImagePerTest, saveSampleImage } from '../support/card-image.js';
 import { sw } from '../support/card-exchange.js';
 import { openImageFile, writeUnsealedImage } from './image-fixtures.js';
 
@@ -95,7 +92,7 @@ group('setCardImageField: deliberate changes, sealed again', () => {
 
   it('key numbers in hex as the card numbers them, and file labels with dots in them', () => {
     const wang = join(tmp.path, 'wang.json');
-    saveCardImage(wang, buildSscCard(samplePerson('wang-yan')));
+    saveSampleImage(wang, 'wang-yan');
     const dfs = () => openImageFile(wang).state.mf.children.filter((c): c is DfState => c.type === 'df');
     /** Key `id` of the DF labelled `label`, as the image holds it now. */
     const keyOf = (label: string, id: number) =>

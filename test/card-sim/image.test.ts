@@ -28,6 +28,7 @@ import { expectThrowsClass } from '../support/throws.js';
 import { tempDirPerTest } from '../support/temp-dir.js';
 import { reportFigures, soakCount, soakTimeout } from '../soak.js';
 import { openImageFile, resealImage, writeSealedStateText, writeUnsealedImage } from './image-fixtures.js';
+import { saveSampleImage } from '../support/card-image.js';
 
 const SELECT_SSSE = '00A404000F7378312E73682EC9E7BBE1B1A3D5CF';
 
@@ -62,7 +63,7 @@ group('card image round trip', () => {
 
   it('keeps the creation time across saves', async () => {
     const path = join(tmp.path, 'card.json');
-    saveCardImage(path, buildSscCard(samplePerson('zhang-wei')));
+    saveSampleImage(path, 'zhang-wei');
     const created = readCardImage(path).created;
     await new Promise((r) => setTimeout(r, 5));
     const card = loadCardImage(path);
@@ -73,7 +74,7 @@ group('card image round trip', () => {
 
   it('holds no PIN in clear, only salted verifiers', () => {
     const path = join(tmp.path, 'card.json');
-    saveCardImage(path, buildSscCard(samplePerson('zhang-wei')));
+    saveSampleImage(path, 'zhang-wei');
     const card = openCardImage(path, { powered: true });
     expect(sw(card, SELECT_SSSE)).toBe('9000');
     expect(sw(card, '805E010007123456FF654321')).toBe('9000');
@@ -95,7 +96,7 @@ group('card image round trip', () => {
 group('a card bound to its image file', () => {
   it('saves every PIN try before answering, and a success restores the counter on disk', () => {
     const path = join(tmp.path, 'card.json');
-    saveCardImage(path, buildSscCard(samplePerson('zhang-wei')));
+    saveSampleImage(path, 'zhang-wei');
     const card = openCardImage(path, { powered: true });
     sw(card, SELECT_SSSE);
     expect(sw(card, '0020000003999999')).toBe('63C2');
@@ -140,7 +141,7 @@ group('a card bound to its image file', () => {
     const sub = join(tmp.path, 'gone');
     const path = join(sub, 'card.json');
     mkdirSync(sub);
-    saveCardImage(path, buildSscCard(samplePerson('zhang-wei')));
+    saveSampleImage(path, 'zhang-wei');
     const card = openCardImage(path, { powered: true });
     rmSync(sub, { recursive: true });
     sw(card, SELECT_SSSE);
@@ -153,7 +154,7 @@ group('a card bound to its image file', () => {
 group('damaged image files are reported by name, never replaced', () => {
   function saved(): string {
     const path = join(tmp.path, 'card.json');
-    saveCardImage(path, buildSscCard(samplePerson('zhang-wei')));
+    saveSampleImage(path, 'zhang-wei');
     return path;
   }
 
@@ -356,7 +357,7 @@ group('writers killed mid-save', () => {
       const pathB = join(tmp.path, 'b.json');
       const alternate = join(tmp.path, 'alternate.json');
       const churn = join(tmp.path, 'churn.json');
-      saveCardImage(pathA, buildSscCard(samplePerson('zhang-wei')));
+      saveSampleImage(pathA, 'zhang-wei');
       const b = buildSscCard(samplePerson('li-xiuying'));
       saveCardImage(pathB, b);
       const states = new Set([stateJson(loadCardImage(pathA)), stateJson(loadCardImage(pathB))]);

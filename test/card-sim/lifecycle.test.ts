@@ -13,7 +13,7 @@ import {
   type DfState,
 } from '../../src/card-sim/index.js';
 import { SSC_KEYS, commandMac, diversifyKey, issuerTestMasterKey } from '../../src/keys/index.js';
-import { send, sw, swHex } from '../support/card-exchange.js';
+import { expectTranscript, send, sw, swHex } from '../support/card-exchange.js';
 import { tempDirPerTest } from '../support/temp-dir.js';
 import { openImageFile } from './image-fixtures.js';
 import { cardKey, subject, type Subject } from './subjects.js';
@@ -56,6 +56,18 @@ function lifecycle(
   return sw(card, `${header}04${toHex(mac)}`);
 }
 
+/** A powered card for `s` with SSSE selected (the SELECT's answer is not the subject here). */
+function cardInSsse(s: Subject): SimulatedCard {
+  const card = buildSscCard(s.doc, { powered: true });
+  sw(card, SELECT_SSSE);
+  return card;
+}
+
+/** The card's SSSE APP_CONTROL key, whose tries the MAC rules count. */
+function appControlKeyOf(card: SimulatedCard) {
+  return card.tree.findByDfName(SSSE_DF_NAME)!.key(SSC_KEYS.APP_CONTROL.kid)!;
+}
+
 for (const s of subjects) {
   group(`lifecycle commands, ${s.who} (${s.algorithm})`, () => {
     it('the SSC profile installs the application control key, diversified like the others', () => {
@@ -91,8 +103,7 @@ for (const s of subjects) {
     });
 
     it('APPLICATION BLOCK (permanent): 9303 for SELECT, for everything in it and for APPLICATION UNBLOCK', () => {
-      const card = buildSscCard(s.doc, { powered: true });
-      sw(card, SELECT_SSSE);
+      const card = cardInSsse(s);
       expect(lifecycle(card, s, '841E0001')).toBe('9000');
       expect(sw(card, READ_EF05_CARD_NUMBER)).toBe('9303');
       expect(lifecycle(card, s, '84180000')).toBe('9303');
@@ -104,17 +115,15 @@ for (const s of subjects) {
     });
 
     it('a temporary block can be made permanent', () => {
-      const card = buildSscCard(s.doc, { powered: true });
-      sw(card, SELECT_SSSE);
+      const card = cardInSsse(s);
       expect(lifecycle(card, s, '841E0000')).toBe('9000');
       expect(lifecycle(card, s, '841E0001')).toBe('9000');
       expect(sw(card, SELECT_SSSE)).toBe('9303');
     });
 
     it('MAC rules: bad MAC 6988 (a key try), no challenge 6984, a replay 6984, 3 bad MACs block the key', () => {
-      const card = buildSscCard(s.doc, { powered: true });
-      sw(card, SELECT_SSSE);
-      const key = card.tree.findByDfName(SSSE_DF_NAME)!.key(SSC_KEYS.APP_CONTROL.kid)!;
+      const card = cardInSsse(s);
+      const key = appControlKeyOf(card);
       expect(lifecycle(card, s, '841E0000', { corrupt: true })).toBe('6988');
       expect(key.triesLeft).toBe(2);
       expect(lifecycle(card, s, '841E0000', { skipChallenge: true })).toBe('6984');
@@ -134,9 +143,8 @@ for (const s of subjects) {
     });
 
     it('a good MAC restores the key tries; the MAC covers the header (P2 changed: 6988)', () => {
-      const card = buildSscCard(s.doc, { powered: true });
-      sw(card, SELECT_SSSE);
-      const key = card.tree.findByDfName(SSSE_DF_NAME)!.key(SSC_KEYS.APP_CONTROL.kid)!;
+      const card = cardInSsse(s);
+      const key = appControlKeyOf(card);
       expect(lifecycle(card, s, '841E0000', { corrupt: true })).toBe('6988');
       const ch = send(card, '0084000008').data;
       const macForTemporary = toHex(
@@ -152,15 +160,17 @@ for (const s of subjects) {
       const card = buildSscCard(s.doc, { powered: true });
       expect(lifecycle(card, s, '841E0000')).toBe('6985'); // MF selected: no application
       sw(card, SELECT_SSSE);
-      expect(sw(card, '841E000204AABBCCDD')).toBe('6A86');
-      expect(sw(card, '841E010004AABBCCDD')).toBe('6A86');
-      expect(sw(card, '8418000104AABBCCDD')).toBe('6A86');
-      expect(sw(card, '8416000104AABBCCDD')).toBe('6A86');
-      expect(sw(card, '841E000003AABBCC')).toBe('6700');
-      expect(sw(card, '841E0000')).toBe('6700');
-      expect(sw(card, '841E000005AABBCCDDEE')).toBe('6700');
-      expect(sw(card, '001E000004AABBCCDD')).toBe('6E00');
-      expect(sw(card, '8016000004AABBCCDD')).toBe('6E00');
+      expectTranscript(card, [
+        ['841E000204AABBCCDD', '6A86'],
+        ['841E010004AABBCCDD', '6A86'],
+        ['8418000104AABBCCDD', '6A86'],
+        ['8416000104AABBCCDD', '6A86'],
+        ['841E000003AABBCC', '6700'],
+        ['841E0000', '6700'],
+        ['841E000005AABBCCDDEE', '6700'],
+        ['001E000004AABBCCDD', '6E00'],
+        ['8016000004AABBCCDD', '6E00'],
+      ]);
       expect(sw(card, READ_EF05_CARD_NUMBER)).toBe('9000');
     });
 
@@ -193,8 +203,7 @@ group('lifecycle state persists in the card image', () => {
 
   it('a blocked application and a blocked card survive save and load', () => {
     const path = join(tmp.path, 'card.json');
-    let card = buildSscCard(s.doc, { powered: true });
-    sw(card, SELECT_SSSE);
+    let card = cardInSsse(s);
     expect(lifecycle(card, s, '841E0000')).toBe('9000');
     saveCardImage(path, card);
     expect((openImageFile(path).state.mf.children[0] as DfState).applicationBlocked).toBe('temporary');

@@ -6,18 +6,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   SimulatedCard,
-  buildSscCard,
   closeCardImage,
   inspectSscTree,
   loadCardImage,
   openCardImage,
-  samplePerson,
-  saveCardImage,
   type CardState,
 } from '../../src/card-sim/index.js';
 import { cli } from '../cli/run-cli.js';
 import { reportFigures, soakCount, soakTimeout } from '../soak.js';
 import { SSSE_NAME, buildTestTree } from './fixtures.js';
+import { saveSampleImage } from '../support/card-image.js';
 
 /*
  * Model-based test of the application PIN and the security state, driven only through APDU bytes
@@ -348,7 +346,7 @@ describe('PIN guesses against comparisons', () => {
       const dir = mkdtempSync(join(tmpdir(), 'sscard-guesses-'));
       const path = join(dir, 'card.json');
       try {
-        saveCardImage(path, buildSscCard(samplePerson('zhang-wei')));
+        saveSampleImage(path, 'zhang-wei');
         let comparisons = 0;
         let blockedAnswers = 0;
         const count = (sw: string): void => {

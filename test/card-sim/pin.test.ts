@@ -5,21 +5,23 @@ import { CardPin, CardTreeError } from '../../src/card-sim/index.js';
 import type { CardAlgorithm } from '../../src/card-sim/index.js';
 import { expectThrowsClass } from '../support/throws.js';
 import { referenceEcb, referenceMac } from './crypto-oracle.js';
-import { send, sw } from '../support/card-exchange.js';
+import { expectTranscript, send, sw } from '../support/card-exchange.js';
 import { KID, apdu, hex, selectBank, selectSsse, testCard, testKey } from './fixtures.js';
 
 describe('VERIFY (SSSE application PIN)', () => {
   it('right PIN 9000; wrong PIN 63Cx counting down; 63C0 blocks; then 6983 even for the right PIN', () => {
     const card = testCard();
     selectSsse(card);
-    expect(sw(card, '0020000003123456')).toBe('9000');
-    expect(sw(card, '0020000003123457')).toBe('63C2');
-    expect(sw(card, '0020000003123456')).toBe('9000'); // success restores the counter
-    expect(sw(card, '0020000003000000')).toBe('63C2');
-    expect(sw(card, '0020000003000000')).toBe('63C1');
-    expect(sw(card, '0020000003000000')).toBe('63C0');
-    expect(sw(card, '0020000003123456')).toBe('6983');
-    expect(sw(card, '0020000000')).toBe('6983');
+    expectTranscript(card, [
+      ['0020000003123456', '9000'],
+      ['0020000003123457', '63C2'],
+      ['0020000003123456', '9000', 'success restores the counter'],
+      ['0020000003000000', '63C2'],
+      ['0020000003000000', '63C1'],
+      ['0020000003000000', '63C0'],
+      ['0020000003123456', '6983'],
+      ['0020000000', '6983'],
+    ]);
   });
 
   it('empty VERIFY: 63Cx tries left, 9000 while verified, ends with a wrong try', () => {
@@ -36,10 +38,12 @@ describe('VERIFY (SSSE application PIN)', () => {
   it('malformed PINs are refused without spending a try: 6700 wrong length, 6A80 non-digits', () => {
     const card = testCard();
     selectSsse(card);
-    expect(sw(card, '00200000021234')).toBe('6700');
-    expect(sw(card, '00200000041234567F')).toBe('6700');
-    expect(sw(card, '002000000312A456')).toBe('6A80');
-    expect(sw(card, '0020000000')).toBe('63C3');
+    expectTranscript(card, [
+      ['00200000021234', '6700'],
+      ['00200000041234567F', '6700'],
+      ['002000000312A456', '6A80'],
+      ['0020000000', '63C3'],
+    ]);
   });
 
   it('wrong P1 6A86; unknown reference 6A88; outside an application there is no PIN', () => {
@@ -62,19 +66,23 @@ describe('CHANGE PIN', () => {
   it('80 5E 01 00 old || FF || new changes the PIN; the old one stops working', () => {
     const card = testCard();
     selectSsse(card);
-    expect(sw(card, '805E010007123456FF654321')).toBe('9000');
-    expect(sw(card, '0020000003123456')).toBe('63C2');
-    expect(sw(card, '0020000003654321')).toBe('9000');
+    expectTranscript(card, [
+      ['805E010007123456FF654321', '9000'],
+      ['0020000003123456', '63C2'],
+      ['0020000003654321', '9000'],
+    ]);
   });
 
   it('a wrong old PIN counts as a failed try; a malformed new PIN is 6A80; blocked is 6983', () => {
     const card = testCard();
     selectSsse(card);
-    expect(sw(card, '805E010007111111FF654321')).toBe('63C2');
-    expect(sw(card, '805E010007123456FF65432A')).toBe('6A80');
-    expect(sw(card, '805E010006123456FF6543')).toBe('6A80'); // 4-digit new PIN outside the 6-digit policy
-    expect(sw(card, '805E010006123456654321')).toBe('6A80'); // no separator
-    expect(sw(card, '0020000000')).toBe('63C2');
+    expectTranscript(card, [
+      ['805E010007111111FF654321', '63C2'],
+      ['805E010007123456FF65432A', '6A80'],
+      ['805E010006123456FF6543', '6A80', '4-digit new PIN outside the 6-digit policy'],
+      ['805E010006123456654321', '6A80', 'no separator'],
+      ['0020000000', '63C2'],
+    ]);
     send(card, '0020000003000000');
     send(card, '0020000003000000');
     expect(sw(card, '805E010007123456FF654321')).toBe('6983');
@@ -83,32 +91,38 @@ describe('CHANGE PIN', () => {
   it('regions that forbid returning to the initial PIN answer 6985', () => {
     const card = testCard({ appPolicy: { forbidReturnToInitial: true } });
     selectSsse(card);
-    expect(sw(card, '805E010007123456FF654321')).toBe('9000');
-    expect(sw(card, '805E010007654321FF123456')).toBe('6985');
-    expect(sw(card, '0020000003654321')).toBe('9000');
+    expectTranscript(card, [
+      ['805E010007123456FF654321', '9000'],
+      ['805E010007654321FF123456', '6985'],
+      ['0020000003654321', '9000'],
+    ]);
   });
 
   it('ISO CHANGE REFERENCE DATA 00 24 00 00 old || new', () => {
     const card = testCard();
     selectSsse(card);
-    expect(sw(card, '0024000006123456222222')).toBe('9000');
-    expect(sw(card, '0020000003222222')).toBe('9000');
-    expect(sw(card, '00240000052222223333')).toBe('6700');
-    expect(sw(card, '0024010006123456222222')).toBe('6A86');
-    expect(sw(card, '0024000006999999333333')).toBe('63C2');
+    expectTranscript(card, [
+      ['0024000006123456222222', '9000'],
+      ['0020000003222222', '9000'],
+      ['00240000052222223333', '6700'],
+      ['0024010006123456222222', '6A86'],
+      ['0024000006999999333333', '63C2'],
+    ]);
   });
 
   it('CHANGE PIN refuses an old PIN of the wrong length with 6700 and data under 3 bytes with 6700, spending nothing', () => {
     const card = testCard();
     selectSsse(card);
-    expect(sw(card, '805E0100061234FF654321')).toBe('6700'); // 4-digit old PIN, 6-digit policy
-    expect(sw(card, '805E01000212FF')).toBe('6700');
-    expect(sw(card, '805E0100021234')).toBe('6700'); // too short to hold old || FF || new at all
-    expect(sw(card, '805E010000')).toBe('6700');
-    expect(sw(card, '805E01000312FF34')).toBe('6A80'); // 3 bytes is a CHANGE PIN: its new PIN is too short
-    expect(sw(card, '805E01000712345AFF654321')).toBe('6A80'); // an old PIN with a non-digit: 6A80, not 6700
-    expect(sw(card, '0020000000')).toBe('63C3');
-    expect(sw(card, '0020000003123456')).toBe('9000');
+    expectTranscript(card, [
+      ['805E0100061234FF654321', '6700', '4-digit old PIN, 6-digit policy'],
+      ['805E01000212FF', '6700'],
+      ['805E0100021234', '6700', 'too short to hold old || FF || new at all'],
+      ['805E010000', '6700'],
+      ['805E01000312FF34', '6A80', '3 bytes is a CHANGE PIN: its new PIN is too short'],
+      ['805E01000712345AFF654321', '6A80', 'an old PIN with a non-digit: 6A80, not 6700'],
+      ['0020000000', '63C3'],
+      ['0020000003123456', '9000'],
+    ]);
   });
 
   it('80 5E takes P1 00 (reload) or 01 (change): any other P1 is 6A86 and changes nothing', () => {
@@ -121,30 +135,36 @@ describe('CHANGE PIN', () => {
   it('RELOAD PIN needs at least one PIN byte and a MAC4 (6700 below, the MAC check from 5 bytes on)', () => {
     const card = testCard();
     selectSsse(card);
-    expect(sw(card, '805E00000412345678')).toBe('6700');
-    expect(sw(card, '805E000000')).toBe('6700');
-    expect(sw(card, '805E0000051234567890')).toBe('6984'); // long enough: the missing challenge is next
-    expect(sw(card, '0020000003123456')).toBe('9000');
+    expectTranscript(card, [
+      ['805E00000412345678', '6700'],
+      ['805E000000', '6700'],
+      ['805E0000051234567890', '6984', 'long enough: the missing challenge is next'],
+      ['0020000003123456', '9000'],
+    ]);
   });
 
   it('CHANGE REFERENCE DATA with a variable-length policy takes two equal halves within the policy', () => {
     const card = testCard({ appPolicy: { minLength: 4, maxLength: 6 } });
     selectSsse(card);
-    expect(sw(card, '00240000051234522222')).toBe('6700'); // odd: no two equal halves
-    expect(sw(card, '00240000021234')).toBe('6700'); // halves of 1 byte hold at most 2 digits
-    expect(sw(card, '0024000008123456FF222222FF')).toBe('6700'); // halves of 4 bytes: more than 6 digits
-    expect(sw(card, '002400000412345678')).toBe('63C2'); // 4-digit halves fit: a wrong old PIN
-    expect(sw(card, '0024000006123456222222')).toBe('9000');
-    expect(sw(card, '0020000003222222')).toBe('9000');
+    expectTranscript(card, [
+      ['00240000051234522222', '6700', 'odd: no two equal halves'],
+      ['00240000021234', '6700', 'halves of 1 byte hold at most 2 digits'],
+      ['0024000008123456FF222222FF', '6700', 'halves of 4 bytes: more than 6 digits'],
+      ['002400000412345678', '63C2', '4-digit halves fit: a wrong old PIN'],
+      ['0024000006123456222222', '9000'],
+      ['0020000003222222', '9000'],
+    ]);
   });
 
   it('CHANGE REFERENCE DATA sizes its halves by the policy: odd digit counts round up, short halves are 6700', () => {
     const odd = testCard({ appPolicy: { minLength: 5, maxLength: 5, initialPin: '12345' } });
     selectSsse(odd);
-    expect(sw(odd, '002400000412341234')).toBe('6700');
-    expect(sw(odd, '00240000081234512345123451')).toBe('6700');
-    expect(sw(odd, '002400000612345F54321F')).toBe('9000');
-    expect(sw(odd, '002000000354321F')).toBe('9000');
+    expectTranscript(odd, [
+      ['002400000412341234', '6700'],
+      ['00240000081234512345123451', '6700'],
+      ['002400000612345F54321F', '9000'],
+      ['002000000354321F', '9000'],
+    ]);
     const card = testCard({ appPolicy: { minLength: 5, maxLength: 6 } });
     selectSsse(card);
     // 2-byte halves cannot hold the 5 digits the policy needs: a length error, not a bad new PIN.
@@ -287,9 +307,11 @@ describe('bank application', () => {
     expect(sw(card, apdu('00200080', encodePinBlockFormat2('111111')))).toBe('63C0');
     expect(sw(card, apdu('00200080', encodePinBlockFormat2('888888')))).toBe('6983');
     expect(hex(send(card, '80CA9F1700').data)).toBe('9F170100');
-    expect(sw(card, '80CA9F3600')).toBe('6A88');
-    expect(sw(card, '002000800412345F')).toBe('6700'); // not an 8-byte block
-    expect(sw(card, '0020008008FF888888FFFFFFFF')).toBe('6A80'); // not format 2
+    expectTranscript(card, [
+      ['80CA9F3600', '6A88'],
+      ['002000800412345F', '6700', 'not an 8-byte block'],
+      ['0020008008FF888888FFFFFFFF', '6A80', 'not format 2'],
+    ]);
     // the SSSE PIN is independent of the bank PIN
     selectSsse(card);
     expect(sw(card, '0020000003123456')).toBe('9000');

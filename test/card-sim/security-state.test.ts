@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { send, sw } from '../support/card-exchange.js';
+import { expectTranscript, send, sw } from '../support/card-exchange.js';
 import { KID, externalAuth, selectBank, selectSsse, testCard } from './fixtures.js';
 
 function readHealth(card: ReturnType<typeof testCard>): string {
@@ -11,9 +11,11 @@ describe('security state', () => {
   it('survives selections inside the application', () => {
     const card = testCard();
     selectSsse(card);
-    expect(sw(card, '0020000003123456')).toBe('9000');
-    expect(sw(card, '00A4000C02DF02')).toBe('9000');
-    expect(sw(card, '00A4030C')).toBe('9000');
+    expectTranscript(card, [
+      ['0020000003123456', '9000'],
+      ['00A4000C02DF02', '9000'],
+      ['00A4030C', '9000'],
+    ]);
     expect(readHealth(card)).toBe('9000');
     selectSsse(card); // re-selecting the same application keeps it
     expect(readHealth(card)).toBe('9000');

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseBerTlv, findTlv, toHex } from '../../src/apdu/index.js';
-import { send, sw } from '../support/card-exchange.js';
+import { expectTranscript, send, sw } from '../support/card-exchange.js';
 import { FID, hex, selectSsse, testCard } from './fixtures.js';
 
 const SSSE_FCI_3DES = '6F19840F7378312E73682EC9E7BBE1B1A3D5CFA5069F0C03860101';
@@ -50,9 +50,11 @@ describe('SELECT', () => {
 
   it('P1=00 finds children, the parent and siblings of the current DF', () => {
     const card = testCard();
-    expect(sw(card, '00A4000C025353')).toBe('9000');
-    expect(sw(card, '00A4000C02DF02')).toBe('9000');
-    expect(sw(card, '00A4000C02DF10')).toBe('9000'); // sibling
+    expectTranscript(card, [
+      ['00A4000C025353', '9000'],
+      ['00A4000C02DF02', '9000'],
+      ['00A4000C02DF10', '9000', 'sibling'],
+    ]);
     expect(card.securityState().currentPath).toEqual([FID.SSSE, FID.DF10]);
     expect(sw(card, '00A4000C025353')).toBe('9000'); // parent
     expect(card.securityState().currentPath).toEqual([FID.SSSE]);
@@ -111,13 +113,15 @@ describe('SELECT', () => {
   it('answers 6A82 / 6A86 / 6700 and keeps the current selection after a failure', () => {
     const card = testCard();
     selectSsse(card);
-    expect(sw(card, '00A4000C021234')).toBe('6A82');
-    expect(sw(card, '00A40400051122334455')).toBe('6A82');
-    expect(sw(card, '00A4000102EF05')).toBe('6A86');
-    expect(sw(card, '00A4070C02EF05')).toBe('6A86');
-    expect(sw(card, '00A4000C03EF0501')).toBe('6700');
-    expect(sw(card, '00A4030C02EF05')).toBe('6700');
-    expect(sw(card, '00A4080C03EF0501')).toBe('6700');
+    expectTranscript(card, [
+      ['00A4000C021234', '6A82'],
+      ['00A40400051122334455', '6A82'],
+      ['00A4000102EF05', '6A86'],
+      ['00A4070C02EF05', '6A86'],
+      ['00A4000C03EF0501', '6700'],
+      ['00A4030C02EF05', '6700'],
+      ['00A4080C03EF0501', '6700'],
+    ]);
     expect(card.securityState().currentPath).toEqual([FID.SSSE]);
     expect(sw(card, '00B2012C00')).toBe('9000');
     send(card, '00A40000023F00');

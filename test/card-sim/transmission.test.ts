@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { concatBytes, encodeCommand, fromHex } from '../../src/apdu/index.js';
 import { SimulatedCard } from '../../src/card-sim/index.js';
-import { send, sw } from '../support/card-exchange.js';
+import { expectTranscript, send, sw } from '../support/card-exchange.js';
 import { SSSE_NAME, buildTestTree, hex, selectSsse, testCard } from './fixtures.js';
 
 const SSSE_FCI = '6F19840F7378312E73682EC9E7BBE1B1A3D5CFA5069F0C03860101';
@@ -139,18 +139,22 @@ describe('T=1 and lengths', () => {
 describe('status words for bad commands', () => {
   it('unknown INS 6D00, unknown CLA 6E00, bad P1-P2 6A86, malformed lengths 6700', () => {
     const card = testCard();
-    expect(sw(card, '00500000')).toBe('6D00');
-    expect(sw(card, '00B1000000')).toBe('6D00');
-    expect(sw(card, 'FFA40000023F00')).toBe('6E00');
-    expect(sw(card, '10A40000023F00')).toBe('6E00'); // chaining
-    expect(sw(card, '01A40000023F00')).toBe('6E00'); // logical channel 1
-    expect(sw(card, 'A0A40000023F00')).toBe('6E00');
-    expect(sw(card, '00A4FF00023F00')).toBe('6A86');
-    expect(sw(card, '00A400')).toBe('6700');
+    expectTranscript(card, [
+      ['00500000', '6D00'],
+      ['00B1000000', '6D00'],
+      ['FFA40000023F00', '6E00'],
+      ['10A40000023F00', '6E00', 'chaining'],
+      ['01A40000023F00', '6E00', 'logical channel 1'],
+      ['A0A40000023F00', '6E00'],
+      ['00A4FF00023F00', '6A86'],
+      ['00A400', '6700'],
+    ]);
     expect(sw(card, '')).toBe('6700');
-    expect(sw(card, '00A40000053F00')).toBe('6700'); // Lc says 5, 2 bytes follow
-    expect(sw(card, '00A40000023F000000')).toBe('6700'); // trailing bytes
-    expect(sw(card, '00A4000000')).toBe('9000'); // Le 00: case 2 select MF
+    expectTranscript(card, [
+      ['00A40000053F00', '6700', 'Lc says 5, 2 bytes follow'],
+      ['00A40000023F000000', '6700', 'trailing bytes'],
+      ['00A4000000', '9000', 'Le 00: case 2 select MF'],
+    ]);
   });
 
   it('a handler bug answers 6F00, is logged without APDU data, and the card keeps working', () => {

@@ -4,10 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildSscCard, samplePerson, saveCardImage } from '../../src/card-sim/index.js';
 import { DEFAULT_INSPECTOR_PORT } from '../../src/inspector/index.js';
 import type { InspectorState } from '../../src/inspector/index.js';
 import { cli } from './run-cli.js';
+import { saveSampleImage } from '../support/card-image.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const BIN = join(ROOT, 'src/cli/bin.ts');
@@ -20,7 +20,7 @@ describe('sscard inspect', { timeout: 120_000 }, () => {
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), 'sscard-inspect-cli-'));
     image = join(dir, 'card.json');
-    saveCardImage(image, buildSscCard(samplePerson('zhang-wei')));
+    saveSampleImage(image, 'zhang-wei');
   });
 
   afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -230,20 +230,25 @@ async function runJson(cmd: string, args: string[], killAfterMs: number): Promis
   }
 }
 
-function runProcess(
+/**
+ * Runs `cmd` to its end and gives its exit status and output; a run past `killAfterMs` is killed
+ * and rejects with what it printed so far.
+ */
+export function runProcess(
   cmd: string,
   args: string[],
   killAfterMs: number,
+  options: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
 ): Promise<{ status: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(cmd, args, { ...options, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
     child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`${cmd} ${args.join(' ')} did not finish within ${killAfterMs} ms`));
+      reject(new Error(`${cmd} ${args.join(' ')} did not finish within ${killAfterMs} ms:\n${stdout}\n${stderr}`));
     }, killAfterMs);
     child.on('error', (e) => {
       clearTimeout(timer);

@@ -8,6 +8,11 @@ export interface CardImageDir extends TempDir {
   readonly image: string;
 }
 
+/** Saves, at `path`, the image of a new SSC card personalized for the sample person `who`. */
+export function saveSampleImage(path: string, who: string): void {
+  saveCardImage(path, buildSscCard(samplePerson(who)));
+}
+
 /**
  * A fresh temporary directory for each test (see tempDirPerTest) holding `card.json`, the saved
  * image of a new SSC card personalized for the sample person `who`.
@@ -23,7 +28,7 @@ export function sampleImagePerTest(prefix: string, who: string): CardImageDir {
     },
   };
   beforeEach(() => {
-    saveCardImage(files.image, buildSscCard(samplePerson(who)));
+    saveSampleImage(files.image, who);
   });
   return files;
 }

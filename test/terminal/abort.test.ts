@@ -12,13 +12,12 @@ import {
 } from '../../src/terminal/index.js';
 import { ScriptedCard, ok } from './scripted-card.js';
 import { rejection } from '../support/throws.js';
+import { READ } from './channel-rig.js';
 
 /*
  * Cancellation: a caller's AbortSignal stops the SDK's waits (the per-card lock, a card to be
  * inserted, the next command of an operation), never a command already on the wire.
  */
-
-const READ = commandApdu(0x00, 0xb2, 0x01, 0x0c, undefined, 256);
 
 /** A promise and the function that settles it. */
 function deferred(): { promise: Promise<void>; resolve: () => void } {

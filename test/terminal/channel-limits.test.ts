@@ -6,22 +6,16 @@ import {
   CardResetError,
   ChannelClosedError,
   InvalidArgumentError,
-  MemoryTransport,
   TransportError,
 } from '../../src/terminal/index.js';
 import { expectThrowsClass } from '../support/throws.js';
 import { RecordingTransport } from './recording-transport.js';
 import { ScriptedCard, bytes, never, ok, reply, t0Card } from './scripted-card.js';
+import { channelFor, READ } from './channel-rig.js';
 
 // The channel's limits at their bounds (a limit reached is allowed, one past it is refused), its
 // option checks, and the transport seam a card in memory does not exercise: a transport without
 // `transmitDirect`, its own events, and a reset that answers something other than an ATR.
-
-const READ = commandApdu(0x00, 0xb2, 0x01, 0x0c, undefined, 256);
-
-function channelFor(card: ScriptedCard, opts: ConstructorParameters<typeof CardChannel>[1] = {}): CardChannel {
-  return new CardChannel(new MemoryTransport(card), opts);
-}
 
 describe('CardChannel limits at their bounds', () => {
   it('a chain of exactly maxGetResponseRounds GET RESPONSE commands completes', async () => {

@@ -15,13 +15,13 @@ import type { TraceEvent } from '../../src/terminal/index.js';
 import { expectRejectsClass } from '../support/throws.js';
 import { RecordingTransport } from './recording-transport.js';
 import { ScriptedCard, never, ok, reply } from './scripted-card.js';
+import { READ } from './channel-rig.js';
 
 // What the channel promises between its callers and its transport, where the other channel tests
 // would not notice a change: who waits for whom (a reset, a session used after its block), which
 // signal stops a nested block, what each refusal says, what a trace event holds, and that the
 // command bytes the caller keeps are not what goes to the card.
 
-const READ = commandApdu(0x00, 0xb2, 0x01, 0x0c, undefined, 256);
 const later = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** A gate a test opens when it wants: `wait` resolves then. */

@@ -14,12 +14,7 @@ import {
   WrongLengthError,
 } from '../../src/terminal/index.js';
 import { ScriptedCard, bytes, never, ok, reply, t0Card } from './scripted-card.js';
-
-const READ = commandApdu(0x00, 0xb2, 0x01, 0x0c, undefined, 256);
-
-function channelFor(card: ScriptedCard, opts: ConstructorParameters<typeof CardChannel>[1] = {}): CardChannel {
-  return new CardChannel(new MemoryTransport(card), opts);
-}
+import { channelFor, READ } from './channel-rig.js';
 
 describe('T=0 GET RESPONSE handling', () => {
   it('collects a chain of 61xx answers, 6100 meaning 256 bytes', async () => {

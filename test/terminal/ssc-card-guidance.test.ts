@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { buildSscCard, samplePerson } from '../../src/card-sim/index.js';
+import { samplePerson } from '../../src/card-sim/index.js';
 import {
   InitialPinInEffectError,
-  MemoryTransport,
   PinBlockedError,
   PinIncorrectError,
   SecureModuleRequiredError,
@@ -11,32 +10,15 @@ import {
   SscCard,
   decodeInsuranceInfo,
   CardDataError,
-  type SscCardOptions,
-  type TraceEvent,
 } from '../../src/terminal/index.js';
 import { encodeInsuranceParticipation } from '../../src/records/index.js';
 import { expectRejectsClass } from '../support/throws.js';
+import { rig, unlock } from './ssc-card-rig.js';
 
 /*
  * What the SDK tells a POS developer who got something wrong: the errors' hints, the secure module
  * a 3.00 card needs, and the insurance file read after the PIN.
  */
-
-async function open(person: string, opts: SscCardOptions = {}): Promise<{ card: SscCard; trace: TraceEvent[] }> {
-  const trace: TraceEvent[] = [];
-  const card = await SscCard.open(new MemoryTransport(buildSscCard(samplePerson(person))), {
-    ...opts,
-    trace: (e) => trace.push(e),
-  });
-  return { card, trace };
-}
-
-/** Takes the card past the initial-PIN policy: verify (refused by policy), change, verify. */
-async function unlock(card: SscCard): Promise<void> {
-  await expect(card.verifyPin('123456')).rejects.toBeInstanceOf(InitialPinInEffectError);
-  await card.changePin('123456', '135790');
-  await card.verifyPin('135790');
-}
 
 describe('reads before the PIN say to verify it first', () => {
   it.each([
@@ -46,7 +28,7 @@ describe('reads before the PIN say to verify it first', () => {
     ['readContraindications', (c: SscCard) => c.readContraindications()],
     ['readMedicalHistory', (c: SscCard) => c.readMedicalHistory()],
   ])('%s', async (_, read) => {
-    const { card } = await open('zhang-wei');
+    const { card } = await rig('zhang-wei');
     const e = await expectRejectsClass(read(card), SecurityStatusError, { code: 'SECURITY_STATUS' });
     expect(e.sw).toBe(0x6982);
     expect(e.hint).toBe('verify the PIN first (SscCard.verifyPin)');
@@ -59,7 +41,7 @@ describe('a 3.00 card without a secure module holding RKSSSE', () => {
     ['no secure module', undefined, 'the card was opened without a secure module'],
     ['a module without RKSSSE', SoftwarePsam.withTestKeys(['HEALTH']), 'the secure module holds no RKSSSE key'],
   ])('%s: SECURE_MODULE_REQUIRED before anything is sent, saying how to open the card', async (_, psam, why) => {
-    const { card, trace } = await open('li-xiuying', psam === undefined ? {} : { psam });
+    const { card, trace } = await rig('li-xiuying', psam === undefined ? {} : { psam });
     const sent = trace.length;
     const err = await expectRejectsClass(card.readCardholder(), SecureModuleRequiredError);
     expect(err.code).toBe('SECURE_MODULE_REQUIRED');
@@ -72,19 +54,19 @@ describe('a 3.00 card without a secure module holding RKSSSE', () => {
   });
 
   it('the same card opened with RKSSSE reads the cardholder', async () => {
-    const { card } = await open('li-xiuying', { psam: SoftwarePsam.withTestKeys(['RKSSSE']) });
+    const { card } = await rig('li-xiuying', { psam: SoftwarePsam.withTestKeys(['RKSSSE']) });
     expect((await card.readCardholder()).name).toBe(samplePerson('li-xiuying').person.name);
   });
 
   it('a 2.00 card needs no secure module', async () => {
-    const { card } = await open('zhang-wei');
+    const { card } = await rig('zhang-wei');
     expect((await card.readCardholder()).name).toBe('张伟');
   });
 });
 
 describe('a blocked PIN sends the holder to a service window', () => {
   it('the try that blocks it, then every later try', async () => {
-    const { card } = await open('zhang-wei');
+    const { card } = await rig('zhang-wei');
     await expect(card.verifyPin('000000')).rejects.toBeInstanceOf(PinIncorrectError);
     await expect(card.verifyPin('000000')).rejects.toBeInstanceOf(PinIncorrectError);
     const now = await expectRejectsClass(card.verifyPin('000000'), PinBlockedError);
@@ -98,7 +80,7 @@ describe('a blocked PIN sends the holder to a service window', () => {
 
 describe('health writes without the health key name the key', () => {
   it('a pharmacy terminal', async () => {
-    const { card } = await open('zhang-wei', { psam: SoftwarePsam.withTestKeys(['RKSSSE']) });
+    const { card } = await rig('zhang-wei', { psam: SoftwarePsam.withTestKeys(['RKSSSE']) });
     await unlock(card);
     const e = await expectRejectsClass(
       card.addContraindication({ substance: '布洛芬', reaction: '哮喘' }),
@@ -108,7 +90,7 @@ describe('health writes without the health key name the key', () => {
   });
 
   it('the initial-PIN refusal says what to do', async () => {
-    const { card } = await open('zhang-wei');
+    const { card } = await rig('zhang-wei');
     const e = await expectRejectsClass(card.verifyPin('123456'), InitialPinInEffectError);
     expect(e.hint).toBe('have the cardholder choose a new PIN (SscCard.changePin)');
   });
@@ -116,7 +98,7 @@ describe('health writes without the health key name the key', () => {
 
 describe('SscCard.readInsurance', () => {
   it('reads the five insurance types after the PIN (2.00 card, all participating)', async () => {
-    const { card, trace } = await open('zhang-wei');
+    const { card, trace } = await rig('zhang-wei');
     await unlock(card);
     const insurance = await card.readInsurance();
     const doc = samplePerson('zhang-wei').insurance ?? {};
@@ -135,7 +117,7 @@ describe('SscCard.readInsurance', () => {
   });
 
   it('names every status and keeps never-insured types as null / empty (3.00 card)', async () => {
-    const { card } = await open('li-xiuying');
+    const { card } = await rig('li-xiuying');
     await unlock(card);
     const insurance = await card.readInsurance();
     expect(insurance.pension).toEqual({ status: 'terminated', statusCode: '3', since: '1980-09-01', region: '310104' });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { SscardError, toHex } from '../../src/apdu/index.js';
 import { SSC_KEYS } from '../../src/keys/index.js';
-import { SimulatedCard, SSSE_DF_NAME, buildSscCard, samplePerson } from '../../src/card-sim/index.js';
+import { SSSE_DF_NAME, samplePerson } from '../../src/card-sim/index.js';
 import {
   AuthenticationFailedError,
   CardRemovedError,
@@ -17,36 +17,10 @@ import {
   SscCard,
   validateNewPin,
   type SecureModule,
-  type SscCardOptions,
-  type TraceEvent,
 } from '../../src/terminal/index.js';
 import { expectThrowsClass } from '../support/throws.js';
-
-type Transmission = 'T=0' | 'T=1';
-
-interface Rig {
-  sim: SimulatedCard;
-  transport: MemoryTransport;
-  card: SscCard;
-  trace: TraceEvent[];
-}
-
-async function rig(person: string, opts: SscCardOptions & { transmission?: Transmission } = {}): Promise<Rig> {
-  const sim = buildSscCard(samplePerson(person), { transmission: opts.transmission ?? 'T=1' });
-  const transport = new MemoryTransport(sim);
-  const trace: TraceEvent[] = [];
-  const card = await SscCard.open(transport, { ...opts, trace: (e) => trace.push(e) });
-  return { sim, transport, card, trace };
-}
-
-const NEW_PIN = '135790';
-
-/** Verifies the initial PIN, changes it (terminal policy demands it), verifies the new one. */
-async function unlock(card: SscCard): Promise<void> {
-  await expect(card.verifyPin('123456')).rejects.toBeInstanceOf(InitialPinInEffectError);
-  await card.changePin('123456', NEW_PIN);
-  await card.verifyPin(NEW_PIN);
-}
+import { NEW_PIN, rig, unlock } from './ssc-card-rig.js';
+import { ZHANG_WEI_CARDHOLDER, ZHANG_WEI_CARD_INFO } from './zhang-wei.js';
 
 const HOSPITAL = (): SoftwarePsam => SoftwarePsam.withTestKeys(['HEALTH', 'RKSSSE']);
 const PHARMACY = (): SoftwarePsam => SoftwarePsam.withTestKeys(['RKSSSE']);
@@ -65,31 +39,12 @@ describe.each(['T=0', 'T=1'] as const)('SscCard over %s', (transmission) => {
 
   it('reads the card issuer data of EF05', async () => {
     const { card } = await rig('zhang-wei', { transmission });
-    const doc = samplePerson('zhang-wei');
-    expect(await card.readCardInfo()).toEqual({
-      cardIdentifier: doc.card.identifier,
-      regionCode: '110105',
-      cardType: doc.card.type,
-      specVersion: '2.00',
-      initializingOrg: doc.card.initializingOrg,
-      issueDate: doc.card.issueDate,
-      expiryDate: doc.card.expiryDate,
-      cardNumber: doc.card.number,
-    });
+    expect(await card.readCardInfo()).toEqual(ZHANG_WEI_CARD_INFO);
   });
 
   it('reads the cardholder of EF06 and joins the name extension', async () => {
     const zhang = await rig('zhang-wei', { transmission });
-    const doc = samplePerson('zhang-wei');
-    expect(await zhang.card.readCardholder()).toEqual({
-      idNumber: doc.person.idNumber,
-      name: '张伟',
-      sex: 'male',
-      sexCode: '1',
-      ethnicity: '01',
-      birthplace: '110105',
-      birthDate: '1985-03-12',
-    });
+    expect(await zhang.card.readCardholder()).toEqual(ZHANG_WEI_CARDHOLDER);
     const long = await rig('abdurahman', { transmission });
     expect((await long.card.readCardholder()).name).toBe(samplePerson('abdurahman').person.name);
   });

@@ -11,13 +11,23 @@ import {
   SscCard,
 } from '../../../src/terminal/index.js';
 import type { IssuerSecureModule, TraceEvent } from '../../../src/terminal/index.js';
-import { BANK, WINDOW, personDocument } from '../fixtures.js';
+import { BANK, WINDOW, describeBackends, manualClock, personDocument } from '../fixtures.js';
 
 /*
  * The counter for the window suites: cards issued through the window with their chips made in
  * memory, the window's and the bank's secure modules (test keys), and the card's persistent state
  * to compare before and after a refusal.
  */
+
+/**
+ * A window suite on both backends (see describeBackends), the registry's clock standing at
+ * 2025-06-02 09:30 in Beijing; `reg` is the registry of the backend the suite runs on.
+ */
+export function describeWindowSuite(title: string, suite: (reg: () => Registry) => void): void {
+  describeBackends(title, (backend) => suite(() => backend().registry), {
+    clock: manualClock('2025-06-02T01:30:00Z'),
+  });
+}
 
 /** A window's module: RKSSSE for EF06 of 3.00 cards, and the application PIN's keys. */
 export const windowPsam = (): SoftwarePsam => SoftwarePsam.withTestKeys(['RKSSSE', 'PIN_UNBLOCK', 'PIN_RELOAD']);

@@ -3,14 +3,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { tempDirPerTest } from '../../support/temp-dir.js';
 import { toHex } from '../../../src/apdu/index.js';
-import {
-  closeCardImage,
-  loadCardImage,
-  openCardImage,
-  saveCardImage,
-  samplePerson,
-  buildSscCard,
-} from '../../../src/card-sim/index.js';
+import { closeCardImage, loadCardImage, openCardImage } from '../../../src/card-sim/index.js';
 import { encodePinBcd, encodePinBlockFormat2 } from '../../../src/pin/index.js';
 import {
   IssuerTerminal,
@@ -25,6 +18,7 @@ import {
   type PinBlockInput,
 } from '../../../src/terminal/index.js';
 import { WINDOW_KEYS, blockBankPin, windowRig, wrongAppPins } from './rig.js';
+import { saveSampleImage } from '../../support/card-image.js';
 
 /** Upper-case hex of `bytes`, with and without spaces: how a trace would show them. */
 function hexForms(bytes: Uint8Array): string[] {
@@ -172,7 +166,7 @@ describe('IssuerTerminal through a card image', () => {
 
   it("each operation's result is on disk when it returns", async () => {
     const path = join(tmp.path, 'card.json');
-    saveCardImage(path, buildSscCard(samplePerson('zhang-wei')));
+    saveSampleImage(path, 'zhang-wei');
     const reopen = async (): Promise<{ card: SscCard; close: () => Promise<void> }> => {
       const sim = openCardImage(path, { powered: true });
       const card = await SscCard.open(new MemoryTransport(sim), { refuseInitialPin: false });

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -12,32 +11,16 @@ import {
 } from '../../../src/terminal/index.js';
 import { importOptional } from '../../../src/terminal/pcsc/binding.js';
 import { shortAnswerError } from '../../../src/terminal/pcsc/short-answer.js';
-import { REPO_ROOT } from '../../pcsc/lab.js';
+import { REPO_ROOT, runProcess } from '../../pcsc/lab.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const HIDE = path.join(here, 'fixtures', 'hide-bindings.mjs');
 
 /** Runs a TypeScript file or the CLI in a node process where `smartcard` and `pcsclite` cannot be found. */
 function runWithoutBindings(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', '--import', HIDE, ...args], {
-      cwd: REPO_ROOT,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, NO_COLOR: '1' },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`${args.join(' ')} did not finish within 30 s:\n${stdout}\n${stderr}`));
-    }, 30_000);
-    child.on('error', reject);
-    child.on('close', (status) => {
-      clearTimeout(timer);
-      resolve({ status, stdout, stderr });
-    });
+  return runProcess(process.execPath, ['--import', 'tsx', '--import', HIDE, ...args], 30_000, {
+    cwd: REPO_ROOT,
+    env: { ...process.env, NO_COLOR: '1' },
   });
 }
 

@@ -21,6 +21,7 @@ import {
   type PcscTransportOptions,
 } from '../../../src/terminal/index.js';
 import type { InsertedCard, ReaderRig } from './rig.js';
+import { ZHANG_WEI_CARDHOLDER, ZHANG_WEI_CARD_INFO } from '../zhang-wei.js';
 
 /*
  * One suite for every PC/SC transport: SDK -> transport -> PC/SC -> SimulatedCard. The reader rig
@@ -125,30 +126,12 @@ export function pcscTransportSuite(label: string, connect: ConnectTransport, rea
     describe.each(['T=1', 'T=0'] as const)('a %s card', (transmission) => {
       it('opens and reads the card issuer data and the cardholder', async () => {
         const { transport, card, trace, sim } = await rig('zhang-wei', transmission);
-        const doc = samplePerson('zhang-wei');
         expect(transport.protocol).toBe(transmission);
         expect(transport.atr()).toEqual(sim.atr);
         expect(card.specVersion).toBe('2.00');
         expect(card.algorithm).toBe('3des');
-        expect(await card.readCardInfo()).toEqual({
-          cardIdentifier: doc.card.identifier,
-          regionCode: '110105',
-          cardType: doc.card.type,
-          specVersion: '2.00',
-          initializingOrg: doc.card.initializingOrg,
-          issueDate: doc.card.issueDate,
-          expiryDate: doc.card.expiryDate,
-          cardNumber: 'A10500031',
-        });
-        expect(await card.readCardholder()).toEqual({
-          idNumber: doc.person.idNumber,
-          name: '张伟',
-          sex: 'male',
-          sexCode: '1',
-          ethnicity: '01',
-          birthplace: '110105',
-          birthDate: '1985-03-12',
-        });
+        expect(await card.readCardInfo()).toEqual(ZHANG_WEI_CARD_INFO);
+        expect(await card.readCardholder()).toEqual(ZHANG_WEI_CARDHOLDER);
         // T=0: the card's 61xx went up through pcscd untouched and the channel fetched the rest.
         expect(trace.some((e) => e.command.name === 'GET RESPONSE')).toBe(transmission === 'T=0');
       });
