@@ -16,8 +16,8 @@ import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
 import type { InProcessJob, InProcessResult, RunSample } from './workers/in-process.js';
+import { bundleForBench } from './bundle.js';
 import { measurePcsc } from './pcsc/compare.js';
 import { type Row, median, printTable } from './table.js';
 
@@ -40,22 +40,6 @@ const COUNTS = quick
 // --cards 1000,10000: other card counts for the scale rows.
 const cardsOption = option('cards');
 if (cardsOption !== undefined) COUNTS.cards = cardsOption.split(',').map(Number);
-
-async function bundleWorker(): Promise<string> {
-  const file = join(ROOT, '.tmp', 'bench', 'in-process.mjs');
-  mkdirSync(dirname(file), { recursive: true });
-  await build({
-    entryPoints: [join(ROOT, 'bench', 'workers', 'in-process.ts')],
-    outfile: file,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    packages: 'external',
-    logLevel: 'error',
-  });
-  return file;
-}
 
 function runWorker(worker: string, job: InProcessJob): InProcessResult {
   const r = spawnSync(process.execPath, ['--expose-gc', '--max-old-space-size=12288', worker, JSON.stringify(job)], {
@@ -296,7 +280,9 @@ async function main(): Promise<void> {
   const loadBefore = loadavg();
   const rows: Row[] = [];
   const needsWorker = ['card', 'sdk', 'image', 'scale'].some((s) => sections.has(s));
-  const worker = needsWorker ? await bundleWorker() : '';
+  const worker = needsWorker
+    ? await bundleForBench('bench/workers/in-process.ts', 'in-process', { target: 'node20', packages: 'external' })
+    : '';
   if (sections.has('card')) rows.push(...cardSection(worker));
   if (sections.has('sdk')) rows.push(...sdkSection(worker));
   if (sections.has('image')) rows.push(...imageSection(worker));

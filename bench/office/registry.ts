@@ -17,10 +17,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { citizenId } from '../../src/card-sim/index.js';
 import { Registry } from '../../src/office/index.js';
 import type { OperationContext } from '../../src/office/index.js';
 import { loadPg } from '../../src/office/storage/drivers.js';
+import { crowdPersonDocument } from '../../test/support/crowd-person.js';
 import { arg } from '../args.js';
 
 const runs = arg('runs', 3);
@@ -38,21 +38,13 @@ function median(values: number[]): number {
 async function issueCards(registry: Registry, count: number): Promise<string[]> {
   const numbers: string[] = [];
   for (let i = 0; i < count; i++) {
-    const birthDate = `198${i % 10}-0${1 + (i % 9)}-1${i % 10}`;
-    const idNumber = citizenId('110105', birthDate, String(i).padStart(3, '0'));
-    const issued = await registry.issueCard(WINDOW, {
-      document: {
-        person: {
-          name: `压测${i}`,
-          idNumber,
-          sex: Number(idNumber[16]) % 2 === 1 ? '1' : '2',
-          ethnicity: '01',
-          birthplace: '110105',
-          birthDate,
-        },
-        card: { type: '1', initializingOrg: '11' },
-      },
+    const document = crowdPersonDocument(i, {
+      region: '110105',
+      birthYear: 1980 + (i % 10),
+      namePrefix: '压测',
+      initializingOrg: '11',
     });
+    const issued = await registry.issueCard(WINDOW, { document });
     numbers.push(issued.card.cardNumber);
   }
   return numbers;

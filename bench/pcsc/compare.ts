@@ -13,15 +13,15 @@
  * the order of the cards turns from round to round, so none is always measured first.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, symlinkSync } from 'node:fs';
+import { existsSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { build } from 'esbuild';
 import { fromHex } from '../../src/apdu/index.js';
 import { buildSscCard, samplePerson, saveCardImage } from '../../src/card-sim/index.js';
 import { SmartcardTransport } from '../../src/terminal/index.js';
 import { CARD_HOST, REPO_ROOT, SYSTEM_PYTHON, acquireReaderSlot, pcscLab, runPyscard } from '../../test/pcsc/lab.js';
 import { removeTempDirs, tempDir, waitReader } from '../../test/terminal/pcsc/rig.js';
+import { bundleForBench } from '../bundle.js';
 import { type Row, median } from '../table.js';
 
 const SELECT_MF = '00A4000C023F00';
@@ -62,20 +62,6 @@ async function insertProcess(what: string, args: string[]): Promise<Inserted> {
     child.once('exit', () => reject(new Error(`${what} exited:\n${out}`)));
   });
   return { remove: () => waitExit(child, 'SIGTERM') };
-}
-
-async function bundleEchoCard(): Promise<string> {
-  const file = join(REPO_ROOT, '.tmp', 'bench', 'echo-card.mjs');
-  mkdirSync(join(REPO_ROOT, '.tmp', 'bench'), { recursive: true });
-  await build({
-    entryPoints: [join(REPO_ROOT, 'bench', 'pcsc', 'echo-card.ts')],
-    outfile: file,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    logLevel: 'error',
-  });
-  return file;
 }
 
 function insertSscard(port: number, image: string): Promise<Inserted> {
@@ -138,7 +124,7 @@ export async function measurePcsc(opts: { quick: boolean }): Promise<Row[]> {
     ];
   const rounds = opts.quick ? 1 : 5;
   const n = opts.quick ? 200 : 2000;
-  const echo = await bundleEchoCard();
+  const echo = await bundleForBench('bench/pcsc/echo-card.ts', 'echo-card');
   const slot = await acquireReaderSlot({ timeoutMs: 120_000 });
   const image = join(tempDir('bench-pcsc'), 'card.json');
   saveCardImage(image, buildSscCard(samplePerson('zhang-wei'), { transmission: 'T=1' }));

@@ -73,33 +73,47 @@ function expectSw(answer: Uint8Array, what: string): void {
   if (!fine) throw new Error(`${what}: unexpected status word ${sw.toString(16)}`);
 }
 
+/**
+ * `job.runs` runs of `job.n` calls in batches of `batch`: `timeRun` makes one run's calls, writing
+ * each batch's per-call time (us) into `per`. A synchronous `timeRun` keeps its loop free of awaits.
+ */
+async function measure(
+  job: InProcessJob,
+  batch: number,
+  timeRun: (per: Float64Array) => void | Promise<void>,
+): Promise<RunSample[]> {
+  const out: RunSample[] = [];
+  for (let r = 0; r < job.runs; r++) {
+    const per = new Float64Array(Math.max(1, Math.floor(job.n / batch)));
+    const start = performance.now();
+    await timeRun(per);
+    const total = performance.now() - start;
+    per.sort();
+    out.push({ perSecond: (per.length * batch * 1000) / total, p50Us: quantile(per, 0.5), p99Us: quantile(per, 0.99) });
+  }
+  return out;
+}
+
 /** Synchronous loop over `send`; `batch` calls per clock read. */
 function measureSync(
   send: (apdu: Uint8Array) => Uint8Array,
   apdus: Uint8Array[],
   job: InProcessJob,
   batch: number,
-): RunSample[] {
+): Promise<RunSample[]> {
   for (const a of apdus) expectSw(send(a), job.workload);
   const k = apdus.length;
   for (let i = 0; i < job.warmup; i += k) for (const a of apdus) send(a);
-  const out: RunSample[] = [];
-  for (let r = 0; r < job.runs; r++) {
-    const batches = Math.max(1, Math.floor(job.n / batch));
-    const per = new Float64Array(batches);
-    const start = performance.now();
-    for (let b = 0; b < batches; b++) {
+  return measure(job, batch, (per) => {
+    for (let b = 0; b < per.length; b++) {
       const t = performance.now();
       for (let i = 0; i < batch; i += k) for (const a of apdus) send(a);
       per[b] = ((performance.now() - t) * 1000) / batch;
     }
-    const total = performance.now() - start;
-    per.sort();
-    out.push({ perSecond: (batches * batch * 1000) / total, p50Us: quantile(per, 0.5), p99Us: quantile(per, 0.99) });
-  }
-  return out;
+  });
 }
 
+/** The same loop with one await per call. */
 async function measureAsync(
   send: (apdu: Uint8Array) => Promise<unknown>,
   apdus: Uint8Array[],
@@ -108,21 +122,13 @@ async function measureAsync(
 ): Promise<RunSample[]> {
   const k = apdus.length;
   for (let i = 0; i < job.warmup; i += k) for (const a of apdus) await send(a);
-  const out: RunSample[] = [];
-  for (let r = 0; r < job.runs; r++) {
-    const batches = Math.max(1, Math.floor(job.n / batch));
-    const per = new Float64Array(batches);
-    const start = performance.now();
-    for (let b = 0; b < batches; b++) {
+  return measure(job, batch, async (per) => {
+    for (let b = 0; b < per.length; b++) {
       const t = performance.now();
       for (let i = 0; i < batch; i += k) for (const a of apdus) await send(a);
       per[b] = ((performance.now() - t) * 1000) / batch;
     }
-    const total = performance.now() - start;
-    per.sort();
-    out.push({ perSecond: (batches * batch * 1000) / total, p50Us: quantile(per, 0.5), p99Us: quantile(per, 0.99) });
-  }
-  return out;
+  });
 }
 
 function apdusOf(name: string): Uint8Array[] {
@@ -179,7 +185,7 @@ async function sdkFlat(job: InProcessJob): Promise<InProcessResult> {
 }
 
 /** VERIFY on a card opened from an image: every try written (and fsync'd) before the answer. */
-function image(job: InProcessJob, workload: string): InProcessResult {
+async function image(job: InProcessJob, workload: string): Promise<InProcessResult> {
   const dir = mkdtempSync(join(tmpdir(), 'sscard-bench-'));
   try {
     const path = join(dir, 'card.json');
@@ -187,7 +193,7 @@ function image(job: InProcessJob, workload: string): InProcessResult {
     const card = openCardImage(path, { powered: true });
     try {
       card.transmit(SELECT_SSSE);
-      return { workload: job.workload, runs: measureSync((a) => card.transmit(a), apdusOf(workload), job, 1) };
+      return { workload: job.workload, runs: await measureSync((a) => card.transmit(a), apdusOf(workload), job, 1) };
     } finally {
       closeCardImage(card);
     }
@@ -241,11 +247,11 @@ async function main(): Promise<void> {
   if (layer === 'card') {
     const card = freshCard();
     card.transmit(SELECT_SSSE);
-    result = { workload: job.workload, runs: measureSync((a) => card.transmit(a), apdusOf(name), job, 1000) };
+    result = { workload: job.workload, runs: await measureSync((a) => card.transmit(a), apdusOf(name), job, 1000) };
   } else if (layer === 'sdk') {
     result = name === 'flat' ? await sdkFlat(job) : await sdk(job, name === 'echo' ? 'echo' : 'read');
   } else if (layer === 'image') {
-    result = image(job, name);
+    result = await image(job, name);
   } else if (layer === 'scale') {
     result = scale(job);
   } else {

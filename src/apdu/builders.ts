@@ -137,22 +137,27 @@ export function updateBinary(data: Uint8Array, opts: BinaryPosition = {}): Comma
   return command(CLA.ISO, INS.UPDATE_BINARY, p1, p2, data);
 }
 
+/** P2 of the PIN commands that name their PIN: 00 the application PIN, 80 the bank PIN. */
+function pinReference(reference: number): number {
+  return checkRange('PIN reference', reference, 0, 0xff);
+}
+
 /**
  * VERIFY `00 20 00 ref Lc pinData`. On the SSC (records' SSC_PINS): ref 00 the application PIN as
  * BCD, ref 80 the bank PIN as an ISO 9564 format-2 block.
  */
 export function verify(reference: number, pinData: Uint8Array): CommandApdu {
-  return command(CLA.ISO, INS.VERIFY, 0x00, checkRange('PIN reference', reference, 0, 0xff), pinData);
+  return command(CLA.ISO, INS.VERIFY, 0x00, pinReference(reference), pinData);
 }
 
 /** Empty VERIFY `00 20 00 ref`: the PIN's state (63Cx tries left, 9000 verified, 6983 blocked). */
 export function verifyStatus(reference: number): CommandApdu {
-  return command(CLA.ISO, INS.VERIFY, 0x00, checkRange('PIN reference', reference, 0, 0xff));
+  return command(CLA.ISO, INS.VERIFY, 0x00, pinReference(reference));
 }
 
 /** ISO CHANGE REFERENCE DATA `00 24 00 ref Lc old ‖ new`. */
 export function changeReferenceData(reference: number, data: Uint8Array): CommandApdu {
-  return command(CLA.ISO, INS.CHANGE_REFERENCE_DATA, 0x00, checkRange('PIN reference', reference, 0, 0xff), data);
+  return command(CLA.ISO, INS.CHANGE_REFERENCE_DATA, 0x00, pinReference(reference), data);
 }
 
 /** The SSC's CHANGE PIN `80 5E 01 00 Lc old ‖ FF ‖ new` (see pin's encodeChangePinData). */
@@ -165,7 +170,7 @@ export function changePin(data: Uint8Array): CommandApdu {
  * (BCD), ref 80 the bank PIN (format-2 block).
  */
 export function reloadPin(pinAndMac: Uint8Array, reference = 0x00): CommandApdu {
-  return command(CLA.PROPRIETARY, INS.RELOAD_PIN, 0x00, checkRange('PIN reference', reference, 0, 0xff), pinAndMac);
+  return command(CLA.PROPRIETARY, INS.RELOAD_PIN, 0x00, pinReference(reference), pinAndMac);
 }
 
 /**
@@ -173,13 +178,7 @@ export function reloadPin(pinAndMac: Uint8Array, reference = 0x00): CommandApdu 
  * MAC alone keeps the PIN, with a PIN block the card sets (ref 00) or checks (ref 80, bank) it.
  */
 export function pinUnblock(blockAndMac: Uint8Array, reference = 0x00): CommandApdu {
-  return command(
-    CLA.PROPRIETARY_SM,
-    INS.PIN_UNBLOCK,
-    0x00,
-    checkRange('PIN reference', reference, 0, 0xff),
-    blockAndMac,
-  );
+  return command(CLA.PROPRIETARY_SM, INS.PIN_UNBLOCK, 0x00, pinReference(reference), blockAndMac);
 }
 
 /**
@@ -187,13 +186,7 @@ export function pinUnblock(blockAndMac: Uint8Array, reference = 0x00): CommandAp
  * the office's secure module, applied by an online terminal; see src/keys encipherPinChange).
  */
 export function pinChangeScript(cryptogramAndMac: Uint8Array, reference = 0x00): CommandApdu {
-  return command(
-    CLA.PROPRIETARY_SM,
-    INS.CHANGE_PIN,
-    0x01,
-    checkRange('PIN reference', reference, 0, 0xff),
-    cryptogramAndMac,
-  );
+  return command(CLA.PROPRIETARY_SM, INS.CHANGE_PIN, 0x01, pinReference(reference), cryptogramAndMac);
 }
 
 /** GET CHALLENGE `00 84 00 00 Le` (8 by default; the SSC also answers 4). */

@@ -17,6 +17,25 @@ export class SscardError extends Error {
   }
 }
 
+/**
+ * The base of a room's one error class whose `code` is one of the codes `C`, the code saying
+ * which failure it is: `class VpcdError extends errorFamilyClass<VpcdErrorCode>() {}`. The
+ * subclass stays a named class of its own, for `instanceof`, `name` and the reference.
+ */
+export function errorFamilyClass<C extends string>(): new (
+  code: C,
+  message: string,
+  options?: { cause?: unknown },
+) => SscardError & { readonly code: C } {
+  return class extends SscardError {
+    declare readonly code: C;
+
+    constructor(code: C, message: string, options?: { cause?: unknown }) {
+      super(code, message, options);
+    }
+  };
+}
+
 /** Malformed bytes or text handed to a decoder (APDU, TLV, hex, BCD, ...). */
 export class ApduParseError extends SscardError {
   constructor(message: string, options?: { cause?: unknown }) {

@@ -1,4 +1,4 @@
-export { SscardError, ApduParseError, ApduEncodeError, StatusWordError } from './errors.js';
+export { SscardError, errorFamilyClass, ApduParseError, ApduEncodeError, StatusWordError } from './errors.js';
 export { toHex, fromHex, concatBytes, bytesEqual } from './hex.js';
 export {
   commandApdu,

@@ -72,13 +72,13 @@ function info(ins: number, name: string, carriesPin = false, meanings: readonly 
   return Object.freeze({ ins, name, carriesPin, meanings: Object.freeze(meanings.map((m) => Object.freeze(m))) });
 }
 
+/** Commands of one meaning each, with no PIN, named by their INS keys with spaces ('READ_BINARY': 'READ BINARY'). */
+function named(...keys: readonly (keyof typeof INS)[]): InsInfo[] {
+  return keys.map((key) => info(INS[key], key.replace(/_/g, ' ')));
+}
+
 const ENTRIES: readonly InsInfo[] = [
-  info(INS.SELECT, 'SELECT'),
-  info(INS.READ_BINARY, 'READ BINARY'),
-  info(INS.READ_RECORD, 'READ RECORD'),
-  info(INS.UPDATE_BINARY, 'UPDATE BINARY'),
-  info(INS.UPDATE_RECORD, 'UPDATE RECORD'),
-  info(INS.APPEND_RECORD, 'APPEND RECORD'),
+  ...named('SELECT', 'READ_BINARY', 'READ_RECORD', 'UPDATE_BINARY', 'UPDATE_RECORD', 'APPEND_RECORD'),
   // SSSE application PIN (00 20 00 00) and bank PIN (00 20 00 80).
   info(INS.VERIFY, 'VERIFY', true),
   info(INS.VERIFY_ODD, 'VERIFY', true),
@@ -92,16 +92,8 @@ const ENTRIES: readonly InsInfo[] = [
     { name: 'RELOAD PIN', cls: 'proprietary', p1: 0x00 },
     { name: 'CHANGE PIN', cls: 'proprietary' },
   ]),
-  info(INS.GET_CHALLENGE, 'GET CHALLENGE'),
-  info(INS.EXTERNAL_AUTHENTICATE, 'EXTERNAL AUTHENTICATE'),
-  info(INS.INTERNAL_AUTHENTICATE, 'INTERNAL AUTHENTICATE'),
-  info(INS.GET_RESPONSE, 'GET RESPONSE'),
-  info(INS.GET_DATA, 'GET DATA'),
-  info(INS.GET_PROCESSING_OPTIONS, 'GET PROCESSING OPTIONS'),
-  info(INS.APPLICATION_BLOCK, 'APPLICATION BLOCK'),
-  info(INS.APPLICATION_UNBLOCK, 'APPLICATION UNBLOCK'),
-  info(INS.CARD_BLOCK, 'CARD BLOCK'),
-  info(INS.MANAGE_CHANNEL, 'MANAGE CHANNEL'),
+  ...named('GET_CHALLENGE', 'EXTERNAL_AUTHENTICATE', 'INTERNAL_AUTHENTICATE', 'GET_RESPONSE', 'GET_DATA'),
+  ...named('GET_PROCESSING_OPTIONS', 'APPLICATION_BLOCK', 'APPLICATION_UNBLOCK', 'CARD_BLOCK', 'MANAGE_CHANNEL'),
 ];
 
 /** The catalogue by INS byte: one entry per byte. */

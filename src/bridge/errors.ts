@@ -1,4 +1,4 @@
-import { SscardError } from '../apdu/index.js';
+import { errorFamilyClass } from '../apdu/index.js';
 
 /** Stable codes of the vpcd bridge's errors. */
 export type VpcdErrorCode =
@@ -16,10 +16,4 @@ export type VpcdErrorCode =
   | 'VPCD_CLOSED';
 
 /** Error of the vpcd bridge; `code` says which failure it is. */
-export class VpcdError extends SscardError {
-  declare readonly code: VpcdErrorCode;
-
-  constructor(code: VpcdErrorCode, message: string, options?: { cause?: unknown }) {
-    super(code, message, options);
-  }
-}
+export class VpcdError extends errorFamilyClass<VpcdErrorCode>() {}

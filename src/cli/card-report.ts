@@ -1,4 +1,4 @@
-import { ABO_CODES, INSURANCE_STATUS_CODES, INSURANCE_TYPES, RH_CODES } from '../records/index.js';
+import { INSURANCE_STATUS_CODES, INSURANCE_TYPES } from '../records/index.js';
 import type {
   Contraindication,
   HealthFlags,
@@ -7,6 +7,7 @@ import type {
   WorkRecord,
 } from '../records/index.js';
 import type { PinReport, SscCardReport } from '../card-sim/index.js';
+import { healthInfoOf } from '../terminal/index.js';
 import type { CardInfo, Cardholder, HealthInfo } from '../terminal/index.js';
 
 /*
@@ -123,17 +124,7 @@ export function cardReportFromImage(
     workRecords: r.workRecords,
     insurance,
     health: {
-      basics:
-        b === null
-          ? null
-          : {
-              abo: ABO_CODES[b.abo],
-              aboCode: b.abo,
-              rh: RH_CODES[b.rh],
-              rhCode: b.rh,
-              conditions: b.flags,
-              warning: b.warning,
-            },
+      basics: b === null ? null : healthInfoOf(b),
       contraindications: r.health.contraindications,
       history: r.health.history,
     },

@@ -1,4 +1,4 @@
-import { SscardError } from '../apdu/index.js';
+import { errorFamilyClass } from '../apdu/index.js';
 
 /** Codes of InspectorError. */
 export type InspectorErrorCode =
@@ -9,10 +9,4 @@ export type InspectorErrorCode =
   | 'INSPECTOR_LISTEN';
 
 /** A problem of the card inspector (its page, its server or a developer action); `code` is stable. */
-export class InspectorError extends SscardError {
-  declare readonly code: InspectorErrorCode;
-
-  constructor(code: InspectorErrorCode, message: string, options?: { cause?: unknown }) {
-    super(code, message, options);
-  }
-}
+export class InspectorError extends errorFamilyClass<InspectorErrorCode>() {}

@@ -24,6 +24,44 @@ export class RecordLayoutError extends SscardError {
 }
 
 /**
+ * Runs one field's encoding or decoding: a codec's refusal (an SscardError) becomes a
+ * RecordLayoutError that names the field (`path`); one already naming it goes up as it is.
+ */
+export function atField<T>(path: string, work: () => T): T {
+  try {
+    return work();
+  } catch (err) {
+    if (err instanceof RecordLayoutError || !(err instanceof SscardError)) throw err;
+    throw new RecordLayoutError(path, err.message, { cause: err });
+  }
+}
+
+/** The text formats fixed records and TLV items share: GBK `an`, BCD `cn`, and `date` (YYYYMMDD cn). */
+export type TextFormat = 'an' | 'cn' | 'date';
+
+const MUST_BE: Record<TextFormat, string> = {
+  an: 'must be a string',
+  cn: 'must be a string of digits',
+  date: "must be a date 'YYYY-MM-DD'",
+};
+
+/** The bytes of `value` as a `length`-byte field of `format` (a date is always 4 bytes). */
+export function encodeFieldText(format: TextFormat, value: string, length: number): Uint8Array {
+  if (format === 'an') return encodeAn(value, length);
+  if (format === 'cn') return encodeCn(value, length);
+  return encodeDate(value);
+}
+
+/** The value of a field of `format`; a date of all F (no date) is refused with `noDate`. */
+export function decodeFieldText(format: TextFormat, bytes: Uint8Array, noDate: string): string {
+  if (format === 'an') return decodeAn(bytes);
+  if (format === 'cn') return decodeCn(bytes);
+  const date = decodeDate(bytes);
+  if (date === null) throw new ApduParseError(noDate);
+  return date;
+}
+
+/**
  * How one field of a fixed record is written:
  * - `an`: GBK text, left aligned, 00-padded;
  * - `cn`: digits, BCD, left aligned, F-padded;
@@ -119,47 +157,21 @@ export class FixedRecordLayout<Fields extends readonly FieldSpec<string>[]> {
   }
 
   #encodeField(f: FieldSpec<string>, v: unknown): Uint8Array {
-    const path = `${this.name}.${f.name}`;
-    try {
-      switch (f.format) {
-        case 'an':
-          if (typeof v !== 'string') throw new ApduEncodeError('must be a string');
-          return encodeAn(v, f.length);
-        case 'cn':
-          if (typeof v !== 'string') throw new ApduEncodeError('must be a string of digits');
-          return encodeCn(v, f.length);
-        case 'date':
-          if (typeof v !== 'string') throw new ApduEncodeError("must be a date 'YYYY-MM-DD'");
-          return encodeDate(v);
-        case 'open-date':
-          if (v !== null && typeof v !== 'string') throw new ApduEncodeError("must be a date 'YYYY-MM-DD' or null");
-          return encodeDate(v);
+    return atField(`${this.name}.${f.name}`, () => {
+      if (f.format === 'open-date') {
+        if (v !== null && typeof v !== 'string') throw new ApduEncodeError("must be a date 'YYYY-MM-DD' or null");
+        return encodeDate(v);
       }
-    } catch (err) {
-      if (err instanceof SscardError) throw new RecordLayoutError(path, err.message, { cause: err });
-      throw err;
-    }
+      if (typeof v !== 'string') throw new ApduEncodeError(MUST_BE[f.format]);
+      return encodeFieldText(f.format, v, f.length);
+    });
   }
 
   #decodeField(f: FieldSpec<string>, bytes: Uint8Array): string | null {
-    const path = `${this.name}.${f.name}`;
-    try {
-      switch (f.format) {
-        case 'an':
-          return decodeAn(bytes);
-        case 'cn':
-          return decodeCn(bytes);
-        case 'date': {
-          const d = decodeDate(bytes);
-          if (d === null) throw new ApduParseError('date is all F, but this field has no open value');
-          return d;
-        }
-        case 'open-date':
-          return decodeDate(bytes);
-      }
-    } catch (err) {
-      if (err instanceof SscardError) throw new RecordLayoutError(path, err.message, { cause: err });
-      throw err;
-    }
+    return atField(`${this.name}.${f.name}`, () =>
+      f.format === 'open-date'
+        ? decodeDate(bytes)
+        : decodeFieldText(f.format, bytes, 'date is all F, but this field has no open value'),
+    );
   }
 }

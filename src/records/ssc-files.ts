@@ -1,5 +1,5 @@
-import { SscardError, encodeSimpleTlv, parseSimpleTlv, parseSimpleTlvList } from '../apdu/index.js';
-import { RecordLayoutError } from './layout.js';
+import { encodeSimpleTlv, parseSimpleTlv, parseSimpleTlvList } from '../apdu/index.js';
+import { RecordLayoutError, atField } from './layout.js';
 import { decodeSscItem, encodeSscItem, type SscItem } from './ssc-items.js';
 
 /*
@@ -219,12 +219,11 @@ export function decodeSscRecord(spec: SscRecordSpec, record: Uint8Array): Record
     out[spec.key] = decodeSscItem(spec, record);
     return out;
   }
-  let inner: Uint8Array;
-  try {
+  return atField(`${spec.file}.${spec.key}`, () => {
     const outer = parseSimpleTlv(record);
     if (outer.tag !== spec.tag)
       throw new RecordLayoutError(`${spec.file}.${spec.key}`, `template tag is ${outer.tag}, expected ${spec.tag}`);
-    inner = outer.value;
+    const inner = outer.value;
     const list = parseSimpleTlvList(inner);
     if (list.length !== spec.items.length) {
       throw new RecordLayoutError(
@@ -238,9 +237,6 @@ export function decodeSscRecord(spec: SscRecordSpec, record: Uint8Array): Record
       out[it.key] = decodeSscItem(it, inner.subarray(at, at + size));
       at += size;
     }
-  } catch (err) {
-    if (err instanceof RecordLayoutError || !(err instanceof SscardError)) throw err;
-    throw new RecordLayoutError(`${spec.file}.${spec.key}`, err.message, { cause: err });
-  }
-  return out;
+    return out;
+  });
 }

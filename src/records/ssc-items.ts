@@ -1,18 +1,12 @@
 import {
   ApduEncodeError,
   ApduParseError,
-  SscardError,
-  decodeAn,
-  decodeCn,
-  decodeDate,
-  encodeAn,
   encodeCn,
-  encodeDate,
   encodeGbk,
   encodeSimpleTlv,
   parseSimpleTlv,
 } from '../apdu/index.js';
-import { RecordLayoutError } from './layout.js';
+import { RecordLayoutError, atField, decodeFieldText, encodeFieldText } from './layout.js';
 
 /**
  * The TLV data items of SSSE/EF05 (card issuer data; record number = tag) and SSSE/EF06
@@ -65,28 +59,19 @@ export const SSC_NAME_EXTENSION_LENGTH = ef06ItemLength('nameExtension');
 
 /** The full TLV record (tag || length || value) of `item` holding `value`. */
 export function encodeSscItem(item: SscItem, value: string): Uint8Array {
-  const path = `${item.file}.${item.key}`;
-  try {
-    switch (item.format) {
-      case 'an':
-        return encodeSimpleTlv(item.tag, encodeAn(value, item.length));
-      case 'cn':
-        return encodeSimpleTlv(item.tag, encodeCn(value, item.length));
-      case 'date':
-        return encodeSimpleTlv(item.tag, encodeDate(value));
-      case 'identifier':
-        return encodeSimpleTlv(item.tag, encodeCardIdentifier(value, item.length));
-    }
-  } catch (err) {
-    if (err instanceof SscardError) throw new RecordLayoutError(path, err.message, { cause: err });
-    throw err;
-  }
+  return atField(`${item.file}.${item.key}`, () =>
+    encodeSimpleTlv(
+      item.tag,
+      item.format === 'identifier'
+        ? encodeCardIdentifier(value, item.length)
+        : encodeFieldText(item.format, value, item.length),
+    ),
+  );
 }
 
 /** The value of `item` from its TLV record; checks tag and exact length. */
 export function decodeSscItem(item: SscItem, record: Uint8Array): string {
-  const path = `${item.file}.${item.key}`;
-  try {
+  return atField(`${item.file}.${item.key}`, () => {
     const tlv = parseSimpleTlv(record);
     if (tlv.tag !== item.tag) {
       throw new ApduParseError(`tag is ${hex(tlv.tag)}, expected ${hex(item.tag)}`);
@@ -94,24 +79,10 @@ export function decodeSscItem(item: SscItem, record: Uint8Array): string {
     if (tlv.value.length !== item.length) {
       throw new ApduParseError(`value is ${tlv.value.length} bytes, expected ${item.length}`);
     }
-    switch (item.format) {
-      case 'an':
-        return decodeAn(tlv.value);
-      case 'cn':
-        return decodeCn(tlv.value);
-      case 'date': {
-        const d = decodeDate(tlv.value);
-        if (d === null) throw new ApduParseError('date is all F');
-        return d;
-      }
-      case 'identifier':
-        return decodeCardIdentifier(tlv.value);
-    }
-  } catch (err) {
-    if (err instanceof RecordLayoutError) throw err;
-    if (err instanceof SscardError) throw new RecordLayoutError(path, err.message, { cause: err });
-    throw err;
-  }
+    return item.format === 'identifier'
+      ? decodeCardIdentifier(tlv.value)
+      : decodeFieldText(item.format, tlv.value, 'date is all F');
+  });
 }
 
 /**

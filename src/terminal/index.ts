@@ -62,7 +62,7 @@ export { algorithmFromFci } from './ssc/fci.js';
 export type { CardInfo, Cardholder, Sex } from './ssc/cardholder.js';
 export { decodeInsuranceInfo } from './ssc/insurance.js';
 export type { InsuranceInfo, InsuranceEntry, InsuranceStatus } from './ssc/insurance.js';
-export { decodeHealthInfo } from './ssc/health.js';
+export { decodeHealthInfo, healthInfoOf } from './ssc/health.js';
 export type { HealthInfo, AboBloodType, RhBloodType } from './ssc/health.js';
 export { isEmptyRecord } from './ssc/records.js';
 // Selection names shared with the simulator (src/records), re-exported for POS software.
@@ -90,18 +90,9 @@ export type {
   ScriptRun,
   ScriptRunEntry,
 } from './scripts/issuer-scripts.js';
-export {
-  IssuerTerminal,
-  IssuerKeyMissingError,
-  CardAlgorithmUnknownError,
-  IssuerMacRejectedError,
-  IssuerKeyBlockedError,
-  CardKeyMissingError,
-  BankPinMismatchError,
-  NoBankApplicationError,
-  HolderMismatchError,
-} from './issuer/index.js';
-export type { IssuerTerminalOptions, CardholderCorrection } from './issuer/index.js';
+// A room with a barrel of its own comes in whole (that barrel names each of its exports); PC/SC
+// below does not, as this entry shows only part of it.
+export * from './issuer/index.js';
 export { maskIdNumber, findDrugConflicts } from './pos.js';
 export type { PrescriptionItem, DrugConflict } from './pos.js';
 // PC/SC transports: importing them loads no native code; the optional binding is loaded on the
@@ -135,34 +126,7 @@ export type {
   PcscReaderChange,
 } from './pcsc/index.js';
 // The blacklist at the terminal (offline signed file, or the registry online through its adapter).
-export {
-  BLACKLIST_SIDES,
-  BLACKLIST_REASONS,
-  BlacklistFile,
-  signBlacklist,
-  BLACKLIST_FORMAT,
-  BLACKLIST_FORMAT_VERSION,
-  DEFAULT_BLACKLIST_MAX_AGE_MS,
-  BLACKLIST_CLOCK_SKEW_MS,
-  CardBlacklistedError,
-  BlacklistFormatError,
-  BlacklistSignatureError,
-  BlacklistStaleError,
-  BlacklistNotYetValidError,
-  BlacklistRollbackError,
-} from './blacklist/index.js';
-export type {
-  BlacklistSide,
-  BlacklistReason,
-  BlacklistEntry,
-  BlacklistQuery,
-  ApplicationBlockReport,
-  BlacklistSource,
-  BlacklistListing,
-  BlacklistContent,
-  SignedBlacklist,
-  BlacklistFileOptions,
-} from './blacklist/index.js';
+export * from './blacklist/index.js';
 // Blocking and unblocking the card's applications (POS on a blacklisted card, bank activation, window).
 export { ApplicationControl, APPLICATION_CONTROL_KEYS } from './application-control.js';
 export type { CardApplicationName, UnblockOutcome, ApplicationControlCard } from './application-control.js';

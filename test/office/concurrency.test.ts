@@ -2,9 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CARD_TRANSITIONS, OperationRefusedError, Registry, nextState } from '../../src/office/index.js';
 import type { CardEvent, CardStatus, OperationContext, SscState } from '../../src/office/index.js';
 import { databaseOf } from '../../src/office/registry.js';
-import { citizenId } from '../../src/card-sim/index.js';
 import { freshDatabase, pgLab } from './pg-lab.js';
 import type { FreshDatabase } from './pg-lab.js';
+import { crowdPersonDocument } from '../support/crowd-person.js';
 
 /*
  * Many terminals at once against a real PostgreSQL server: CLIENTS registries (each with its own
@@ -35,19 +35,7 @@ function rng(seed: number): () => number {
 }
 
 function documentFor(i: number, birthYear: number): Record<string, unknown> {
-  const birthDate = `${birthYear}-0${1 + (i % 9)}-1${i % 10}`;
-  const idNumber = citizenId('310104', birthDate, String(i).padStart(3, '0'));
-  return {
-    person: {
-      name: `并发${i}`,
-      idNumber,
-      sex: Number(idNumber[16]) % 2 === 1 ? '1' : '2',
-      ethnicity: '01',
-      birthplace: '310104',
-      birthDate,
-    },
-    card: { type: '1', initializingOrg: '31' },
-  };
+  return crowdPersonDocument(i, { region: '310104', birthYear, namePrefix: '并发', initializingOrg: '31' });
 }
 
 const lab = pgLab('registry concurrency suite');

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { SscardError, toHex } from '../../apdu/index.js';
 import {
@@ -33,6 +33,7 @@ import { CliInputError } from '../errors.js';
 import { colors, printLine } from '../output.js';
 import { cardReportFromImage } from '../card-report.js';
 import { registerCardSetCommand } from './card-set.js';
+import { readInputFile } from '../input-file.js';
 
 const DEFAULT_SAMPLE = 'zhang-wei';
 
@@ -44,18 +45,7 @@ function parseTries(value: string): number {
 
 /** Reads a personalization document from a JSON file; errors name the file. */
 function readDocumentFile(file: string): unknown {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new CliInputError(
-      `${file}: ${code === 'ENOENT' ? 'file not found' : `cannot be read (${code ?? String(err)})`}`,
-      {
-        cause: err,
-      },
-    );
-  }
+  const text = readInputFile(file);
   try {
     return JSON.parse(text);
   } catch (err) {

@@ -26,12 +26,13 @@ interface ReplaceOptions extends CommonOptions {
   force?: boolean;
 }
 
+/** The window's context: at the counter, or by proxy when a proxy's ID number is given. */
+function windowContext(opts: { terminal: string; proxyId?: string }): OperationContext {
+  return { terminalId: opts.terminal, role: 'window', channel: opts.proxyId === undefined ? 'counter' : 'proxy' };
+}
+
 async function replace(cardNumber: string, opts: ReplaceOptions): Promise<void> {
-  const ctx: OperationContext = {
-    terminalId: opts.terminal,
-    role: 'window',
-    channel: opts.proxyId === undefined ? 'counter' : 'proxy',
-  };
+  const ctx = windowContext(opts);
   const lock = lockCardImage(opts.card);
   try {
     if (opts.force !== true && existsSync(opts.card))
@@ -111,11 +112,7 @@ async function handOver(
   cardNumber: string,
   opts: CommonOptions & { id: string; date?: string; proxyId?: string },
 ): Promise<void> {
-  const ctx: OperationContext = {
-    terminalId: opts.terminal,
-    role: 'window',
-    channel: opts.proxyId === undefined ? 'counter' : 'proxy',
-  };
+  const ctx = windowContext(opts);
   await withRegistry(opts, async (registry) => {
     const card = await registry.recordHandOver(ctx, {
       cardNumber,

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { SscardError, encodeResponse, fromHex, toHex } from '../../apdu/index.js';
 import { closeCardImage, openCardImage } from '../../card-sim/index.js';
@@ -6,6 +5,7 @@ import { openCardFromOptions } from '../card-source.js';
 import type { CardSourceOptions } from '../card-source.js';
 import { colors, printExchange, printLine, printNotice, showCommand } from '../output.js';
 import { ExchangeTracer } from '../trace-output.js';
+import { readInputFile } from '../input-file.js';
 
 /*
  * APDU scripts: one step per line.
@@ -200,19 +200,7 @@ function printSummary(steps: ScriptStep[], protocol: 'T=0' | 'T=1'): void {
 }
 
 function runScript(file: string, opts: CardSourceOptions): void | Promise<void> {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new SscardError(
-      'CLI_INPUT',
-      `${file}: ${code === 'ENOENT' ? 'file not found' : `cannot be read (${code ?? String(err)})`}`,
-      {
-        cause: err,
-      },
-    );
-  }
+  const text = readInputFile(file);
   const steps = parseScript(text, file);
   // Without --card (or with both) the card source gives the clear "exactly one" error.
   if (opts.card === undefined || opts.reader !== undefined) return runStepsOnReader(file, steps, opts);

@@ -283,7 +283,19 @@ function common(cmd: Command, defaultTerminal: string): Command {
   return cmd.addOption(registryDbOption()).addOption(terminalIdOption(defaultTerminal, '--terminal-id <id>'));
 }
 
-function actCommand(parent: Command, name: string, description: string, role: Role, pinInput: boolean): Command {
+/** One act at the window or the bank branch, as a subcommand of `window`. */
+interface ActSpec {
+  name: string;
+  description: string;
+  role: Role;
+  /** The PIN lines the act reads; a function when they depend on the options (the act then takes --pin-stdin). */
+  prompts: readonly string[] | ((opts: ActOptions) => readonly string[]);
+  run: (desk: ServiceWindow, source: CardSource, pins: string[], opts: ActOptions) => Promise<void>;
+}
+
+/** Defines an act: its options, the refusal of a PIN given on the command line, then `act`. */
+function actCommand(parent: Command, io: () => CliIo, spec: ActSpec): Command {
+  const { name, description, role, prompts, run } = spec;
   const cmd = parent
     .command(name)
     .description(description)
@@ -291,10 +303,18 @@ function actCommand(parent: Command, name: string, description: string, role: Ro
     .option('--card <image>', 'card image file (the act is saved to it)')
     .option('--reader <name|index>', 'PC/SC reader holding a simulated card')
     .option('--trace', 'print every APDU exchange to stderr (PIN data masked)');
-  if (pinInput) cmd.option('--pin-stdin', 'read the PIN lines from stdin instead of prompting');
+  if (typeof prompts === 'function' || prompts.length > 0)
+    cmd.option('--pin-stdin', 'read the PIN lines from stdin instead of prompting');
   common(cmd, role === 'window' ? 'window-cli' : 'bank-cli');
   // --pin and extra arguments are accepted only to be refused without repeating them.
-  return cmd.addOption(new Option('--pin <pin>').hideHelp()).allowExcessArguments(true);
+  return cmd
+    .addOption(new Option('--pin <pin>').hideHelp())
+    .allowExcessArguments(true)
+    .action(async (opts: ActOptions, command: Command) => {
+      refusePinArgument(opts, command.args);
+      const lines = typeof prompts === 'function' ? prompts(opts) : prompts;
+      await act(role, opts, io(), lines, (desk, source, pins) => run(desk, source, pins, opts));
+    });
 }
 
 export function registerWindowCommands(program: Command, io: () => CliIo): void {
@@ -315,99 +335,77 @@ export function registerWindowCommands(program: Command, io: () => CliIo): void 
     'window-cli',
   ).action((opts: IssueOptions) => windowIssue(opts));
 
-  actCommand(
-    window,
-    'unlock-pin',
-    'unlock a locked application PIN (PIN UNBLOCK; the PIN stays)',
-    'window',
-    false,
-  ).action(async (opts: ActOptions, cmd: Command) => {
-    refusePinArgument(opts, cmd.args);
-    await act('window', opts, io(), [], async (desk, source) => {
+  actCommand(window, io, {
+    name: 'unlock-pin',
+    description: 'unlock a locked application PIN (PIN UNBLOCK; the PIN stays)',
+    role: 'window',
+    prompts: [],
+    run: async (desk, source, _pins, opts) => {
       printLine(describeAct('application PIN', await desk.unlockPin(source.channel, { idNumber: opts.id })));
-    });
+    },
   });
 
-  actCommand(
-    window,
-    'reset-pin',
-    `reset a forgotten application PIN (RELOAD PIN): to a new PIN typed twice (2 lines with --pin-stdin), or with --reset-rule initial to the initial PIN`,
-    'window',
-    true,
-  )
-    .addOption(
-      new Option('--reset-rule <rule>', `the region's reset rule (default ${DEFAULT_RESET_PIN_RULE})`).choices([
-        ...RESET_PIN_RULES,
-      ]),
-    )
-    .action(async (opts: ActOptions, cmd: Command) => {
-      refusePinArgument(opts, cmd.args);
+  actCommand(window, io, {
+    name: 'reset-pin',
+    description: `reset a forgotten application PIN (RELOAD PIN): to a new PIN typed twice (2 lines with --pin-stdin), or with --reset-rule initial to the initial PIN`,
+    role: 'window',
+    prompts: (opts) => (opts.resetRule === 'initial' ? [] : ['new PIN: ', 'new PIN again: ']),
+    run: async (desk, source, [newPin, again], opts) => {
       const initial = opts.resetRule === 'initial';
-      await act(
-        'window',
-        opts,
-        io(),
-        initial ? [] : ['new PIN: ', 'new PIN again: '],
-        async (desk, source, [newPin, again]) => {
-          const r = await desk.resetPin(
-            source.channel,
-            initial ? { idNumber: opts.id } : { idNumber: opts.id, newPin: newPin ?? '', newPinAgain: again ?? '' },
-          );
-          printLine(describeAct('application PIN', r));
-          printLine(
-            initial
-              ? 'the application PIN is the initial PIN again; the holder changes it before using the card at a terminal'
-              : 'the application PIN is the one the holder chose',
-          );
-        },
+      const r = await desk.resetPin(
+        source.channel,
+        initial ? { idNumber: opts.id } : { idNumber: opts.id, newPin: newPin ?? '', newPinAgain: again ?? '' },
       );
-    });
+      printLine(describeAct('application PIN', r));
+      printLine(
+        initial
+          ? 'the application PIN is the initial PIN again; the holder changes it before using the card at a terminal'
+          : 'the application PIN is the one the holder chose',
+      );
+    },
+  }).addOption(
+    new Option('--reset-rule <rule>', `the region's reset rule (default ${DEFAULT_RESET_PIN_RULE})`).choices([
+      ...RESET_PIN_RULES,
+    ]),
+  );
 
-  actCommand(
-    window,
-    'bank-activate',
-    'activate the bank side of a financial card at a bank branch',
-    'bank',
-    false,
-  ).action(async (opts: ActOptions, cmd: Command) => {
-    refusePinArgument(opts, cmd.args);
-    await act('bank', opts, io(), [], async (desk, source) => {
+  actCommand(window, io, {
+    name: 'bank-activate',
+    description: 'activate the bank side of a financial card at a bank branch',
+    role: 'bank',
+    prompts: [],
+    run: async (desk, source, _pins, opts) => {
       const card = await desk.activateBank(source.channel, { idNumber: opts.id });
       printLine(`${colors().green('activated')}: the bank side of card ${card.cardNumber} (${card.holderName})`);
-    });
+    },
   });
 
-  actCommand(
-    window,
-    'bank-unlock',
-    "unlock a locked bank PIN at a bank branch: needs the holder's correct bank PIN (1 line with --pin-stdin)",
-    'bank',
-    true,
-  ).action(async (opts: ActOptions, cmd: Command) => {
-    refusePinArgument(opts, cmd.args);
-    await act('bank', opts, io(), ['bank PIN: '], async (desk, source, [bankPin]) => {
+  actCommand(window, io, {
+    name: 'bank-unlock',
+    description:
+      "unlock a locked bank PIN at a bank branch: needs the holder's correct bank PIN (1 line with --pin-stdin)",
+    role: 'bank',
+    prompts: ['bank PIN: '],
+    run: async (desk, source, [bankPin], opts) => {
       printLine(
         describeAct('bank PIN', await desk.bankUnlock(source.channel, { idNumber: opts.id, bankPin: bankPin ?? '' })),
       );
-    });
+    },
   });
 
-  actCommand(
-    window,
-    'bank-reset',
-    'reset a forgotten bank PIN at a bank branch to a new one typed twice (2 lines with --pin-stdin)',
-    'bank',
-    true,
-  ).action(async (opts: ActOptions, cmd: Command) => {
-    refusePinArgument(opts, cmd.args);
-    await act('bank', opts, io(), ['new bank PIN: ', 'new bank PIN again: '], async (desk, source, [newPin, again]) => {
-      printLine(
-        describeAct(
-          'bank PIN',
-          await desk.bankReset(source.channel, { idNumber: opts.id, newPin: newPin ?? '', newPinAgain: again ?? '' }),
-        ),
-      );
-    });
+  actCommand(window, io, {
+    name: 'bank-reset',
+    description: 'reset a forgotten bank PIN at a bank branch to a new one typed twice (2 lines with --pin-stdin)',
+    role: 'bank',
+    prompts: ['new bank PIN: ', 'new bank PIN again: '],
+    run: async (desk, source, [newPin, again], opts) => {
+      const r = await desk.bankReset(source.channel, {
+        idNumber: opts.id,
+        newPin: newPin ?? '',
+        newPinAgain: again ?? '',
+      });
+      printLine(describeAct('bank PIN', r));
+    },
   });
 
   common(

@@ -17,5 +17,5 @@ export type { Lang, Prompt, PromptId, PromptParams } from './prompts.js';
 export { HotlineCall, HotlineKeysError, parseKeys, runScriptedCall } from './call.js';
 export type { CallOutput, HotlineCallOptions } from './call.js';
 export { RegistryHotlineService, noticesFor } from './service.js';
-export type { HotlineService, RegistryHotlineOptions } from './service.js';
+export type { HotlineService, HotlinePinChangeRequest, RegistryHotlineOptions } from './service.js';
 export { OfficeIssuerHost } from './issuer-host.js';

@@ -19,18 +19,21 @@ import type { IdentifyResult, LossResult, PinChangeNotice, QueueResult } from '.
  * holder it is, a live card before a replaced or blocked one.
  */
 
+/** A PIN change a caller asked for by phone: the card, the holder's ID number, both PINs. */
+export interface HotlinePinChangeRequest {
+  cardNumber: string;
+  idNumber: string;
+  currentPin: string;
+  newPin: string;
+}
+
 export interface HotlineService {
   /** Whether some card has these digits (letters left out). */
   findCard(digits: string): Promise<boolean>;
   /** The card with these digits whose holder has this ID number, and what to tell the caller. */
   identify(purpose: 'pin_change' | 'loss', digits: string, idNumber: string): Promise<IdentifyResult>;
   /** Enciphers the PINs at once (secure module) and queues the card's PIN change script. */
-  queuePinChange(request: {
-    cardNumber: string;
-    idNumber: string;
-    currentPin: string;
-    newPin: string;
-  }): Promise<QueueResult>;
+  queuePinChange(request: HotlinePinChangeRequest): Promise<QueueResult>;
   /**
    * The self-service loss report (card services, key 3), when the office offers it: the
    * registry's loss operation with channel 'self'. A service without it leaves the key out of the
@@ -77,12 +80,7 @@ export class RegistryHotlineService implements HotlineService {
     return { status: 'ok', cardNumber: card.cardNumber, last4: card.cardNumber.slice(-4), notices };
   }
 
-  async queuePinChange(request: {
-    cardNumber: string;
-    idNumber: string;
-    currentPin: string;
-    newPin: string;
-  }): Promise<QueueResult> {
+  async queuePinChange(request: HotlinePinChangeRequest): Promise<QueueResult> {
     try {
       const queued = await this.registry.queuePinChange(this.ctx, {
         cardNumber: request.cardNumber,

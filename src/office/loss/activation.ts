@@ -7,7 +7,7 @@ import type { OperationSpec } from '../operations/runner.js';
 import { isFinalState } from '../states.js';
 import type { Queryable } from '../storage/database.js';
 import type { CardStatus } from '../types.js';
-import { proxyOf } from './checks.js';
+import { cardHolderSubject, proxyOf } from './checks.js';
 import type { LossSettings } from './settings.js';
 import type { BankActivationInput, BankActivationWindow, HandOverInput } from './types.js';
 
@@ -65,7 +65,7 @@ export function activateBankOperation(settings: LossSettings): OperationSpec<Ban
   return {
     name: 'activate_bank',
     roles: ['bank', 'admin'],
-    subject: (i) => ({ cardNumber: i.cardNumber, idNumber: typeof i.idNumber === 'string' ? i.idNumber : null }),
+    subject: cardHolderSubject,
     async run(tx, env, input) {
       const card = await lockCard(tx, input.cardNumber);
       checkHolder(card, input.idNumber);
@@ -95,7 +95,7 @@ export function reopenActivationOperation(
   return {
     name: 'reopen_bank_activation',
     roles: ['bank', 'admin'],
-    subject: (i) => ({ cardNumber: i.cardNumber, idNumber: typeof i.idNumber === 'string' ? i.idNumber : null }),
+    subject: cardHolderSubject,
     async run(tx, env, input) {
       const card = await lockCard(tx, input.cardNumber);
       checkHolder(card, input.idNumber);
@@ -119,7 +119,7 @@ const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
 export const handOverOperation: OperationSpec<HandOverInput, CardStatus> = {
   name: 'record_hand_over',
   roles: ['window', 'bank', 'admin'],
-  subject: (i) => ({ cardNumber: i.cardNumber, idNumber: typeof i.idNumber === 'string' ? i.idNumber : null }),
+  subject: cardHolderSubject,
   async run(tx, env, input) {
     const card = await lockCard(tx, input.cardNumber);
     const proxyIdNumber = proxyOf(card, 'written', env.ctx.channel, input.proxyIdNumber, 'a hand-over');

@@ -171,3 +171,11 @@ export async function runBankPinCheck(
   }, undefined);
   return check.on;
 }
+
+/** The history's subject of an act on a card: the card, and the holder's ID number when one was given as text. */
+export function cardHolderSubject(input: { cardNumber: string; idNumber?: unknown }): {
+  cardNumber: string;
+  idNumber: string | null;
+} {
+  return { cardNumber: input.cardNumber, idNumber: typeof input.idNumber === 'string' ? input.idNumber : null };
+}

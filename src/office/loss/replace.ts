@@ -6,7 +6,7 @@ import { storeInvariant } from '../operations/runner.js';
 import type { OperationSpec } from '../operations/runner.js';
 import { nextState } from '../states.js';
 import type { BankState } from '../states.js';
-import { documentOf, proxyOf } from './checks.js';
+import { cardHolderSubject, documentOf, proxyOf } from './checks.js';
 import { appendHistory, settleOpenReports } from './store.js';
 import type { ReplaceCardInput, ReplacedCard } from './types.js';
 
@@ -31,7 +31,7 @@ import type { ReplaceCardInput, ReplacedCard } from './types.js';
 export const replaceCardOperation: OperationSpec<ReplaceCardInput, ReplacedCard> = {
   name: 'replace_card',
   roles: ['window', 'admin'],
-  subject: (i) => ({ cardNumber: i.cardNumber, idNumber: typeof i.idNumber === 'string' ? i.idNumber : null }),
+  subject: cardHolderSubject,
   async run(tx, env, input) {
     const card = await lockCard(tx, input.cardNumber);
     const document = documentOf(input.document);

@@ -2,11 +2,19 @@ import { CardStateError, LossChannelNotAllowedError } from '../errors.js';
 import { lockCard } from '../operations/cards.js';
 import { requireTransition, writeSide } from '../operations/pin.js';
 import { cardOutcome } from '../operations/runner.js';
-import type { OperationEnv, OperationSpec } from '../operations/runner.js';
-import type { Side } from '../states.js';
+import type { OperationEnv, OperationOutcome, OperationSpec } from '../operations/runner.js';
+import type { CardEvent, CardSideState, Side } from '../states.js';
 import type { Queryable } from '../storage/database.js';
 import type { CardStatus } from '../types.js';
-import { ANY_LOSS_ROLE, channelOf, checkReporter, requireLossRole, runBankPinCheck, sideOf } from './checks.js';
+import {
+  ANY_LOSS_ROLE,
+  cardHolderSubject,
+  channelOf,
+  checkReporter,
+  requireLossRole,
+  runBankPinCheck,
+  sideOf,
+} from './checks.js';
 import type { ReporterFacts } from './checks.js';
 import type { LossSettings } from './settings.js';
 import { applicationBlocked, insertReport, openReport, setApplicationBlocked, settleOpenReports } from './store.js';
@@ -33,17 +41,15 @@ function sideState(card: CardStatus, side: 'ssc' | 'bank'): string | null {
   return side === 'ssc' ? card.ssc : card.bank;
 }
 
-function lossSubject(input: LossReportInput): { cardNumber: string; idNumber: string | null } {
-  return { cardNumber: input.cardNumber, idNumber: typeof input.idNumber === 'string' ? input.idNumber : null };
+/** The side and channel of a loss act, and the card it acts on (locked). */
+interface LossAct {
+  side: Side;
+  channel: LossChannel;
+  card: CardStatus;
 }
 
 /** What a report and a withdrawal do first: read the side and channel, check the role for them, lock the card. */
-async function startLossAct(
-  tx: Queryable,
-  env: OperationEnv,
-  input: LossReportInput,
-  what: string,
-): Promise<{ side: Side; channel: LossChannel; card: CardStatus }> {
+async function startLossAct(tx: Queryable, env: OperationEnv, input: LossReportInput, what: string): Promise<LossAct> {
   const side = sideOf(input.side);
   const channel = channelOf(input.channel);
   requireLossRole(env.ctx.role, channel, side, what);
@@ -51,103 +57,105 @@ async function startLossAct(
   return { side, channel, card };
 }
 
-/** A written act on the bank side checks the bank PIN; it says where the check ran. */
-async function writtenBankPinCheck(
+/** What a report and a withdrawal do after their own checks: the side's next state, and the bank PIN check of a written act on the bank side. */
+async function nextSideState(
   env: OperationEnv,
-  card: CardStatus,
-  side: Side,
-  channel: LossChannel,
+  act: LossAct,
   input: LossReportInput,
-): Promise<'card' | 'bank_system' | undefined> {
-  return channel === 'written' && side === 'bank' ? await runBankPinCheck(env, card, input.bankPinCheck) : undefined;
+  event: CardEvent,
+  operation: string,
+): Promise<{ to: CardSideState; pinCheckedOn: 'card' | 'bank_system' | undefined }> {
+  const { side, channel, card } = act;
+  const to = requireTransition(card, side, event, operation);
+  const pinCheckedOn =
+    channel === 'written' && side === 'bank' ? await runBankPinCheck(env, card, input.bankPinCheck) : undefined;
+  return { to, pinCheckedOn };
 }
 
-/** The history details of who acted and how: the document shown, the proxy, where the bank PIN was checked. */
-function reporterDetails(
+/** The history details of a report or withdrawal: the move, who acted and how (the document shown, the proxy, where the bank PIN was checked). */
+function lossDetails(
+  act: LossAct,
+  from: string,
+  to: CardSideState,
   facts: ReporterFacts,
   pinCheckedOn: 'card' | 'bank_system' | undefined,
 ): Record<string, unknown> {
   return {
+    side: act.side,
+    lossChannel: act.channel,
+    from,
+    to,
     ...(facts.document === null ? {} : { document: facts.document }),
     ...(facts.proxyIdNumber === null ? {} : { proxyIdNumber: facts.proxyIdNumber }),
     ...(pinCheckedOn === undefined ? {} : { bankPinCheckedOn: pinCheckedOn }),
   };
 }
 
-export function reportLossOperation(settings: LossSettings): OperationSpec<LossReportInput, CardStatus> {
+/** A loss operation: any loss role may try it; it starts with startLossAct. */
+function lossOperation(
+  name: string,
+  what: string,
+  run: (
+    tx: Queryable,
+    env: OperationEnv,
+    input: LossReportInput,
+    act: LossAct,
+  ) => Promise<OperationOutcome<CardStatus>>,
+): OperationSpec<LossReportInput, CardStatus> {
   return {
-    name: 'report_loss',
+    name,
     roles: ANY_LOSS_ROLE,
-    subject: lossSubject,
-    async run(tx, env, input) {
-      const { side, channel, card } = await startLossAct(tx, env, input, 'loss report');
-      const facts = checkReporter(card, channel, input, env, settings, 'a written loss report');
-      const from = sideState(card, side);
-      if (from === null) throw new CardStateError(card.cardNumber, side, null, 'report_loss');
-      const to = requireTransition(
-        card,
-        side,
-        channel === 'written' ? 'loss_written' : 'loss_temporary',
-        'report_loss',
-      );
-      const pinCheckedOn = await writtenBankPinCheck(env, card, side, channel, input);
-      const superseded = await settleOpenReports(tx, card.cardNumber, side, 'superseded', env.now);
-      const reportId = await insertReport(tx, { cardNumber: card.cardNumber, side, channel, ...facts }, env.now);
-      const after = await writeSide(tx, card, side, to, env.now);
-      return cardOutcome(card, after, {
-        side,
-        lossChannel: channel,
-        from,
-        to,
-        reportId,
-        ...reporterDetails(facts, pinCheckedOn),
-        ...(superseded > 0 ? { superseded: true } : {}),
-      });
-    },
+    subject: cardHolderSubject,
+    run: async (tx, env, input) => run(tx, env, input, await startLossAct(tx, env, input, what)),
   };
 }
 
+export function reportLossOperation(settings: LossSettings): OperationSpec<LossReportInput, CardStatus> {
+  return lossOperation('report_loss', 'loss report', async (tx, env, input, act) => {
+    const { side, channel, card } = act;
+    const facts = checkReporter(card, channel, input, env, settings, 'a written loss report');
+    const from = sideState(card, side);
+    if (from === null) throw new CardStateError(card.cardNumber, side, null, 'report_loss');
+    const event = channel === 'written' ? 'loss_written' : 'loss_temporary';
+    const { to, pinCheckedOn } = await nextSideState(env, act, input, event, 'report_loss');
+    const superseded = await settleOpenReports(tx, card.cardNumber, side, 'superseded', env.now);
+    const reportId = await insertReport(tx, { cardNumber: card.cardNumber, side, channel, ...facts }, env.now);
+    const after = await writeSide(tx, card, side, to, env.now);
+    return cardOutcome(card, after, {
+      ...lossDetails(act, from, to, facts, pinCheckedOn),
+      reportId,
+      ...(superseded > 0 ? { superseded: true } : {}),
+    });
+  });
+}
+
 export function withdrawLossOperation(settings: LossSettings): OperationSpec<LossWithdrawalInput, CardStatus> {
-  return {
-    name: 'withdraw_loss',
-    roles: ANY_LOSS_ROLE,
-    subject: lossSubject,
-    async run(tx, env, input) {
-      const { side, channel, card } = await startLossAct(tx, env, input, 'loss withdrawal');
-      const from = sideState(card, side);
-      if (from !== 'lost_temporary' && from !== 'lost_written')
-        throw new CardStateError(card.cardNumber, side, from, 'withdraw_loss');
-      if (from === 'lost_written' && channel !== 'written') {
-        throw new LossChannelNotAllowedError(
-          `card ${card.cardNumber}: a written loss report is withdrawn in writing, ${side === 'ssc' ? 'at a service window' : 'at a bank branch'}`,
-          { side, state: from, lossChannel: channel },
-        );
-      }
-      const facts = checkReporter(card, channel, input, env, settings, 'a written withdrawal');
-      const to = requireTransition(
-        card,
-        side,
-        from === 'lost_written' ? 'loss_withdraw' : 'loss_cancel',
-        'withdraw_loss',
+  return lossOperation('withdraw_loss', 'loss withdrawal', async (tx, env, input, act) => {
+    const { side, channel, card } = act;
+    const from = sideState(card, side);
+    if (from !== 'lost_temporary' && from !== 'lost_written')
+      throw new CardStateError(card.cardNumber, side, from, 'withdraw_loss');
+    if (from === 'lost_written' && channel !== 'written') {
+      throw new LossChannelNotAllowedError(
+        `card ${card.cardNumber}: a written loss report is withdrawn in writing, ${side === 'ssc' ? 'at a service window' : 'at a bank branch'}`,
+        { side, state: from, lossChannel: channel },
       );
-      const pinCheckedOn = await writtenBankPinCheck(env, card, side, channel, input);
-      // With the card in hand the step makes the chip usable (it unblocks what a POS blocked).
-      await env.cardSide(input.cardSide, card);
-      const chipBlocked = input.cardSide === undefined && (await applicationBlocked(tx, card.cardNumber, side));
-      if (input.cardSide !== undefined) await setApplicationBlocked(tx, card.cardNumber, side, false);
-      const report = await openReport(tx, card.cardNumber, side);
-      await settleOpenReports(tx, card.cardNumber, side, 'withdrawn', env.now);
-      const after = await writeSide(tx, card, side, to, env.now);
-      return cardOutcome(card, after, {
-        side,
-        lossChannel: channel,
-        from,
-        to,
-        ...(report === undefined ? {} : { reportId: report.id }),
-        ...reporterDetails(facts, pinCheckedOn),
-        // The chip still refuses until a window (or bank) unblocks the application with the card.
-        ...(chipBlocked ? { applicationBlocked: true } : {}),
-      });
-    },
-  };
+    }
+    const facts = checkReporter(card, channel, input, env, settings, 'a written withdrawal');
+    const event = from === 'lost_written' ? 'loss_withdraw' : 'loss_cancel';
+    const { to, pinCheckedOn } = await nextSideState(env, act, input, event, 'withdraw_loss');
+    // With the card in hand the step makes the chip usable (it unblocks what a POS blocked).
+    await env.cardSide(input.cardSide, card);
+    const chipBlocked = input.cardSide === undefined && (await applicationBlocked(tx, card.cardNumber, side));
+    if (input.cardSide !== undefined) await setApplicationBlocked(tx, card.cardNumber, side, false);
+    const report = await openReport(tx, card.cardNumber, side);
+    await settleOpenReports(tx, card.cardNumber, side, 'withdrawn', env.now);
+    const after = await writeSide(tx, card, side, to, env.now);
+    return cardOutcome(card, after, {
+      ...lossDetails(act, from, to, facts, pinCheckedOn),
+      ...(report === undefined ? {} : { reportId: report.id }),
+      // The chip still refuses until a window (or bank) unblocks the application with the card.
+      ...(chipBlocked ? { applicationBlocked: true } : {}),
+    });
+  });
 }

@@ -13,6 +13,7 @@ import {
   encodeContraindication,
   encodeMedicalHistory,
   type Contraindication,
+  type HealthBasics,
   type HealthFlags,
   type MedicalHistoryEntry,
 } from '../../records/index.js';
@@ -45,7 +46,11 @@ export interface HealthInfo {
 
 /** The 15 records of DF10/EF05 (record 1 first) decoded into typed values. */
 export function decodeHealthInfo(records: readonly Uint8Array[]): HealthInfo {
-  const basics = cardData('DF10/EF05 health basics', () => decodeHealthBasics(records));
+  return healthInfoOf(cardData('DF10/EF05 health basics', () => decodeHealthBasics(records)));
+}
+
+/** Decoded DF10/EF05 basics as typed values: each blood type by its value-set name beside its code. */
+export function healthInfoOf(basics: HealthBasics): HealthInfo {
   return {
     abo: ABO_CODES[basics.abo],
     aboCode: basics.abo,

@@ -9,6 +9,7 @@ import {
   runScriptedCall,
   type HotlineCallRecord,
   type HotlineService,
+  type HotlinePinChangeRequest,
   type IdentifyResult,
   type Key,
   type LossResult,
@@ -61,12 +62,7 @@ class FakeOffice implements HotlineService {
     return this.identity;
   }
 
-  async queuePinChange(request: {
-    cardNumber: string;
-    idNumber: string;
-    currentPin: string;
-    newPin: string;
-  }): Promise<QueueResult> {
+  async queuePinChange(request: HotlinePinChangeRequest): Promise<QueueResult> {
     this.queued.push({
       cardNumber: request.cardNumber,
       idNumber: request.idNumber,
