@@ -12,6 +12,7 @@ import {
 import { SscardError } from '../../../src/apdu/index.js';
 import {
   ANY_LOSS_ROLE,
+  cardHolderSubject,
   channelOf,
   checkReporter,
   documentOf,
@@ -290,5 +291,19 @@ describe('the bank PIN check of a written bank-side act', () => {
     expect((coded as BankPinCheckFailedError).message).toBe('the bank PIN check (bank_system) failed (PIN_INCORRECT)');
     const plain = await runBankPinCheck(env(), card(), failing(new Error('down'))).catch((e: unknown) => e);
     expect((plain as BankPinCheckFailedError).message).toBe('the bank PIN check (bank_system) failed');
+  });
+});
+
+describe('the history subject of an act on a card', () => {
+  it('is the card, and the ID number only when one was given as text', () => {
+    expect(cardHolderSubject({ cardNumber: 'S00000042', idNumber: HOLDER_ID })).toEqual({
+      cardNumber: 'S00000042',
+      idNumber: HOLDER_ID,
+    });
+    expect(cardHolderSubject({ cardNumber: 'S00000042' })).toEqual({ cardNumber: 'S00000042', idNumber: null });
+    expect(cardHolderSubject({ cardNumber: 'S00000042', idNumber: 110105 })).toEqual({
+      cardNumber: 'S00000042',
+      idNumber: null,
+    });
   });
 });
