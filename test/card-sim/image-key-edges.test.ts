@@ -93,6 +93,23 @@ group('no key and unusable keys', () => {
     chmodSync(imageKeyFile(env), 0o700);
     const err = expectThrowsClass(() => resolveImageKey({ env }), ImageKeyError, { code: 'IMAGE_KEY_UNAVAILABLE' });
     expect(err.message).toBe(`image key file ${imageKeyFile(env)} cannot be used (EISDIR)`);
+    expect((err.cause as NodeJS.ErrnoException).code).toBe('EISDIR');
+  });
+});
+
+group('a key read once', () => {
+  it('is derived once per value of SSCARD_IMAGE_KEY and used again while the value stays', () => {
+    const first = resolveImageKey({ env: { SSCARD_IMAGE_KEY: KEY_B } });
+    expect(resolveImageKey({ env: { SSCARD_IMAGE_KEY: KEY_B } })).toBe(first);
+    expect(resolveImageKey({ env: { SSCARD_IMAGE_KEY: KEY_A } })).not.toBe(first);
+  });
+
+  it('is read once from a key file and used again while the file stays the same', () => {
+    keyFileWith(`${KEY_A}\n`);
+    const first = resolveImageKey({ env });
+    expect(first?.id).toBe(idOf(KEY_A));
+    expect(resolveImageKey({ env })).toBe(first);
+    expect(resolveImageKey({ env, create: true })).toBe(first);
   });
 });
 
@@ -102,5 +119,6 @@ group('ImageKey of given bytes', () => {
     const notBytes = Array.from({ length: 32 }, () => 1) as unknown as Uint8Array;
     expectThrowsClass(() => new ImageKey(notBytes), ImageKeyError, { message: 'an image key is 32 bytes' });
     expectThrowsClass(() => new ImageKey(new Uint8Array(33)), ImageKeyError, { message: 'an image key is 32 bytes' });
+    expectThrowsClass(() => new ImageKey(new Uint8Array(31)), ImageKeyError, { code: 'IMAGE_KEY_INVALID' });
   });
 });

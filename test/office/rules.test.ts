@@ -56,6 +56,9 @@ describe('card states', () => {
     expect(nextState('bank', 'activate', 'inactive')).toBe('active');
     expect(nextState('bank', 'pin_lock', 'inactive')).toBeUndefined();
     expect(nextState('bank', 'pin_lock', null)).toBeUndefined();
+    // Bank-only events never move the social security side, even from the state they start from.
+    expect(nextState('ssc', 'activate', 'inactive')).toBeUndefined();
+    expect(nextState('ssc', 'replace_inactive', 'inactive')).toBeUndefined();
   });
 
   it('a refusal names the side and state', () => {
