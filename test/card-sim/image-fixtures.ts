@@ -60,15 +60,10 @@ export function testImageKey(fill: number): ImageKey {
 }
 
 /**
- * Writes a sealed image whose state is `stateText` (JSON text, for states too deep for
- * JSON.stringify), with the header of `image`.
+ * The text of a sealed image whose state is `stateText` (JSON text, for states too deep for
+ * JSON.stringify or not JSON at all), with the header of `image`.
  */
-export function writeSealedStateText(
-  path: string,
-  image: CardImage,
-  stateText: string,
-  key = resolveImageKey() as ImageKey,
-): void {
+export function sealedStateText(image: CardImage, stateText: string, key = resolveImageKey() as ImageKey): string {
   const { state: _state, ...header } = image;
   const h = [
     CARD_IMAGE_FORMAT,
@@ -80,5 +75,15 @@ export function writeSealedStateText(
     header.extendedLength,
   ];
   const { seal, data } = sealBytes(key, h, Buffer.from(stateText, 'utf8'));
-  writeFileSync(path, JSON.stringify({ ...header, version: 3, seal, sealedState: data }));
+  return JSON.stringify({ ...header, version: 3, seal, sealedState: data });
+}
+
+/** Writes {@link sealedStateText} to `path`. */
+export function writeSealedStateText(
+  path: string,
+  image: CardImage,
+  stateText: string,
+  key = resolveImageKey() as ImageKey,
+): void {
+  writeFileSync(path, sealedStateText(image, stateText, key));
 }

@@ -9,10 +9,9 @@ import {
   readImageText,
   type ReadImagePolicy,
 } from '../../src/card-sim/image-format.js';
-import { sealBytes } from '../../src/card-sim/image-seal.js';
 import { sampleImagePerTest } from '../support/card-image.js';
 import { expectThrowsClass } from '../support/throws.js';
-import { openImageFile, testImageKey } from './image-fixtures.js';
+import { openImageFile, sealedStateText, testImageKey } from './image-fixtures.js';
 
 /*
  * The image file format on its own: reading the file's bytes (size limits, what the system says),
@@ -34,18 +33,7 @@ function parsed(text: string, policy: ReadImagePolicy = withKey): CardImageError
 
 /** The sample image's clear header, and a sealed file of it holding `plaintext` as its state. */
 function sealedFile(plaintext: string, key: ImageKey = KEY): string {
-  const { state: _state, ...header } = openImageFile(tmp.image);
-  const items = [
-    CARD_IMAGE_FORMAT,
-    3,
-    header.created,
-    header.saved,
-    header.spec,
-    header.transmission,
-    header.extendedLength,
-  ];
-  const { seal, data } = sealBytes(key, items, Buffer.from(plaintext, 'utf8'));
-  return JSON.stringify({ ...header, version: 3, seal, sealedState: data });
+  return sealedStateText(openImageFile(tmp.image), plaintext, key);
 }
 
 function openFds(): number {
