@@ -115,35 +115,24 @@ export function swOf(sw1: number, sw2: number): number {
   return ((sw1 & 0xff) << 8) | (sw2 & 0xff);
 }
 
-/** Fallbacks by SW1 for status words not in the table, per the ISO 7816-4 groups. */
-const SW1_FALLBACK: ReadonlyMap<number, { name: string; meaning: string; category: SwCategory }> = new Map([
-  [0x62, { name: 'WARNING_NV_UNCHANGED', meaning: 'warning, non-volatile memory unchanged', category: 'warning' }],
-  [0x63, { name: 'WARNING_NV_CHANGED', meaning: 'warning, non-volatile memory changed', category: 'warning' }],
-  [
-    0x64,
-    {
-      name: 'EXECUTION_ERROR_NV_UNCHANGED',
-      meaning: 'execution error, non-volatile memory unchanged',
-      category: 'execution-error',
-    },
-  ],
-  [
-    0x65,
-    {
-      name: 'EXECUTION_ERROR_NV_CHANGED',
-      meaning: 'execution error, non-volatile memory changed',
-      category: 'execution-error',
-    },
-  ],
-  [0x66, { name: 'SECURITY_ERROR', meaning: 'security-related execution error', category: 'execution-error' }],
-  [0x67, { name: 'WRONG_LENGTH_OTHER', meaning: 'wrong length', category: 'checking-error' }],
-  [0x68, { name: 'CLA_FUNCTION_NOT_SUPPORTED', meaning: 'functions in CLA not supported', category: 'checking-error' }],
-  [0x69, { name: 'COMMAND_NOT_ALLOWED', meaning: 'command not allowed', category: 'checking-error' }],
-  [0x6a, { name: 'WRONG_PARAMETERS', meaning: 'wrong parameters P1-P2', category: 'checking-error' }],
-  [0x6b, { name: 'WRONG_P1P2_OTHER', meaning: 'wrong parameters P1-P2', category: 'checking-error' }],
-  [0x6d, { name: 'INS_INVALID', meaning: 'instruction code not supported or invalid', category: 'checking-error' }],
-  [0x6e, { name: 'CLA_INVALID', meaning: 'class not supported', category: 'checking-error' }],
-  [0x6f, { name: 'NO_PRECISE_DIAGNOSIS', meaning: 'no precise diagnosis', category: 'checking-error' }],
+/**
+ * Fallbacks by SW1 for status words not in the table, per the ISO 7816-4 groups. Their category,
+ * like every word's, comes from `categoryOf`: one classification of SW1 for the whole module.
+ */
+const SW1_FALLBACK: ReadonlyMap<number, { name: string; meaning: string }> = new Map([
+  [0x62, { name: 'WARNING_NV_UNCHANGED', meaning: 'warning, non-volatile memory unchanged' }],
+  [0x63, { name: 'WARNING_NV_CHANGED', meaning: 'warning, non-volatile memory changed' }],
+  [0x64, { name: 'EXECUTION_ERROR_NV_UNCHANGED', meaning: 'execution error, non-volatile memory unchanged' }],
+  [0x65, { name: 'EXECUTION_ERROR_NV_CHANGED', meaning: 'execution error, non-volatile memory changed' }],
+  [0x66, { name: 'SECURITY_ERROR', meaning: 'security-related execution error' }],
+  [0x67, { name: 'WRONG_LENGTH_OTHER', meaning: 'wrong length' }],
+  [0x68, { name: 'CLA_FUNCTION_NOT_SUPPORTED', meaning: 'functions in CLA not supported' }],
+  [0x69, { name: 'COMMAND_NOT_ALLOWED', meaning: 'command not allowed' }],
+  [0x6a, { name: 'WRONG_PARAMETERS', meaning: 'wrong parameters P1-P2' }],
+  [0x6b, { name: 'WRONG_P1P2_OTHER', meaning: 'wrong parameters P1-P2' }],
+  [0x6d, { name: 'INS_INVALID', meaning: 'instruction code not supported or invalid' }],
+  [0x6e, { name: 'CLA_INVALID', meaning: 'class not supported' }],
+  [0x6f, { name: 'NO_PRECISE_DIAGNOSIS', meaning: 'no precise diagnosis' }],
 ]);
 
 function categoryOf(sw1: number): SwCategory {
@@ -162,9 +151,10 @@ export function swInfo(sw: number): SwInfo {
   }
   const sw1 = sw >> 8;
   const sw2 = sw & 0xff;
+  const category = categoryOf(sw1);
   const known = BY_SW.get(sw);
   if (known !== undefined) {
-    return { sw, name: known, meaning: MEANINGS[known], success: sw === SW.OK, category: categoryOf(sw1) };
+    return { sw, name: known, meaning: MEANINGS[known], success: sw === SW.OK, category };
   }
   if (sw1 === 0x61) {
     const n = sw2 === 0 ? 256 : sw2;
@@ -173,7 +163,7 @@ export function swInfo(sw: number): SwInfo {
       name: 'BYTES_AVAILABLE',
       meaning: `${n} response bytes available (GET RESPONSE)`,
       success: true,
-      category: 'normal',
+      category,
       bytesAvailable: n,
     };
   }
@@ -184,7 +174,7 @@ export function swInfo(sw: number): SwInfo {
       name: 'WRONG_LE',
       meaning: `wrong Le, exact length is ${n}`,
       success: false,
-      category: 'checking-error',
+      category,
       correctLe: n,
     };
   }
@@ -197,15 +187,14 @@ export function swInfo(sw: number): SwInfo {
       name: 'PIN_TRIES_LEFT',
       meaning: `${n} ${n === 1 ? 'try' : 'tries'} left (wrong PIN or key, or a try counter query)`,
       success: false,
-      category: 'warning',
+      category,
       triesLeft: n,
     };
   }
   const fallback = SW1_FALLBACK.get(sw1);
   if (fallback !== undefined) {
-    return { sw, name: fallback.name, meaning: fallback.meaning, success: false, category: fallback.category };
+    return { sw, name: fallback.name, meaning: fallback.meaning, success: false, category };
   }
-  const category = categoryOf(sw1);
   if (category === 'proprietary') {
     return { sw, name: 'PROPRIETARY', meaning: 'proprietary status word', success: false, category };
   }

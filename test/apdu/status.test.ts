@@ -124,6 +124,46 @@ group('status word table', () => {
     expect(swInfo(SW.APP_PERMANENTLY_BLOCKED)).toMatchObject({ category: 'proprietary', success: false });
   });
 
+  it('every named word has the category of its SW1, 6700 and 6F00 at the ends of the checking errors', () => {
+    const categories: Record<keyof typeof SW, string> = {
+      OK: 'normal',
+      WARNING_EOF: 'warning',
+      WARNING_CORRUPTED: 'warning',
+      MEMORY_FAILURE: 'execution-error',
+      WRONG_LENGTH: 'checking-error',
+      INCOMPATIBLE_FILE_STRUCTURE: 'checking-error',
+      SECURITY_STATUS_NOT_SATISFIED: 'checking-error',
+      AUTH_METHOD_BLOCKED: 'checking-error',
+      REFERENCE_DATA_NOT_USABLE: 'checking-error',
+      CONDITIONS_NOT_SATISFIED: 'checking-error',
+      NO_CURRENT_EF: 'checking-error',
+      SM_INCORRECT: 'checking-error',
+      WRONG_DATA: 'checking-error',
+      FUNCTION_NOT_SUPPORTED: 'checking-error',
+      FILE_NOT_FOUND: 'checking-error',
+      RECORD_NOT_FOUND: 'checking-error',
+      NOT_ENOUGH_MEMORY: 'checking-error',
+      INCORRECT_P1P2: 'checking-error',
+      REFERENCED_DATA_NOT_FOUND: 'checking-error',
+      WRONG_P1P2_OFFSET: 'checking-error',
+      INS_NOT_SUPPORTED: 'checking-error',
+      CLA_NOT_SUPPORTED: 'checking-error',
+      UNKNOWN: 'checking-error',
+      APP_PERMANENTLY_BLOCKED: 'proprietary',
+    };
+    for (const [name, sw] of Object.entries(SW)) {
+      expect(swInfo(sw).category, name).toBe(categories[name as keyof typeof SW]);
+    }
+  });
+
+  it('only SW1 63 makes a Cx second byte a try counter', () => {
+    expect(swInfo(0x62c1)).toMatchObject({ name: 'WARNING_NV_UNCHANGED', category: 'warning' });
+    expect(swInfo(0x6ac2)).toMatchObject({ name: 'WRONG_PARAMETERS', category: 'checking-error' });
+    expect(swInfo(0x9fc3)).toMatchObject({ name: 'PROPRIETARY', category: 'proprietary' });
+    expect(swInfo(0x12c4)).toMatchObject({ name: 'UNRECOGNISED', category: 'invalid' });
+    for (const sw of [0x62c1, 0x6ac2, 0x9fc3, 0x12c4]) expect(swInfo(sw).triesLeft, swHex(sw)).toBeUndefined();
+  });
+
   it('names the other words of each SW1 with their meaning and category', () => {
     const fallbacks: [number, string, RegExp, string][] = [
       [0x6201, 'WARNING_NV_UNCHANGED', /non-volatile memory unchanged/, 'warning'],
