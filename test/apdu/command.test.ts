@@ -202,6 +202,15 @@ group('decodeCommand examples', () => {
   });
 });
 
+group('commandApdu', () => {
+  it('leaves Ne out when none is given, so the command has no Le field', () => {
+    const select = commandApdu(0, 0xa4, 4, 0, fromHex('3F00'));
+    expect('ne' in select).toBe(false);
+    expect(Object.keys(select)).toEqual(['cla', 'ins', 'p1', 'p2', 'data']);
+    expect(commandApdu(0, 0xb0, 0, 0, undefined, 5).ne).toBe(5);
+  });
+});
+
 group('encodeCommand at the bounds of each field', () => {
   it('header bytes 00 and FF are taken', () => {
     expect(toHex(encodeCommand(commandApdu(0x00, 0x00, 0x00, 0x00)))).toBe('00000000');
@@ -229,10 +238,20 @@ group('decodeCommand rejects what ISO 7816-4 forbids', () => {
     ['short Lc 00 followed by one byte', '00 A4 04 00 00 3F', /short Lc of 00 is invalid/],
     ['short Lc larger than the data', '00 A4 04 00 05 3F 00', /Lc=5 but only 2 data bytes/],
     ['trailing garbage after short case 4', '00 A4 04 00 01 3F 00 99', /trailing/],
+    [
+      'two trailing bytes after short case 4, counted',
+      '00 A4 04 00 01 3F 00 99 98',
+      /^short Lc=1 leaves 2 trailing bytes after the data and Le$/,
+    ],
     ['extended Lc of 0', '00 D6 00 00 00 00 00 AA', /extended Lc of 0/],
     ['extended Lc larger than the data', '00 D6 00 00 00 00 05 AA BB', /extended Lc=5 but only 2 data bytes/],
     ['extended data with a 1-byte Le', '00 D6 00 00 00 00 01 AA 00', /1-byte Le/],
     ['trailing garbage after extended case 4', '00 D6 00 00 00 00 01 AA 00 00 77', /trailing/],
+    [
+      'two trailing bytes after extended case 4, counted',
+      '00 D6 00 00 00 00 01 AA 00 00 77 78',
+      /^extended Lc=1 leaves 2 trailing bytes after the data and Le$/,
+    ],
   ];
   for (const [what, hex, message] of cases) {
     it(what, () => {
@@ -240,6 +259,11 @@ group('decodeCommand rejects what ISO 7816-4 forbids', () => {
       expect((err as ApduParseError).code).toBe('APDU_PARSE');
     });
   }
+
+  it('bytes that are not a Uint8Array, even a well-formed array of numbers', () => {
+    const array = [0x00, 0xa4, 0x04, 0x00] as unknown as Uint8Array;
+    expectThrowsClass(() => decodeCommand(array), ApduParseError, /^command APDU must be a Uint8Array$/);
+  });
 });
 
 group('encodeCommand rejects out-of-range fields', () => {
@@ -253,6 +277,11 @@ group('encodeCommand rejects out-of-range fields', () => {
     ['Ne 0', { ...base, ne: 0 }, /Ne must be an integer 1\.\.65536/],
     ['Ne 65537', { ...base, ne: 65537 }, /Ne must be/],
     ['Ne 2.5', { ...base, ne: 2.5 }, /Ne must be/],
+    [
+      'data that is an array of numbers',
+      { ...base, data: [1, 2, 3] as unknown as Uint8Array },
+      /^command data must be a Uint8Array$/,
+    ],
   ];
   for (const [what, cmd, message] of bad) {
     it(what, () => {
