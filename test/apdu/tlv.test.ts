@@ -11,6 +11,7 @@ import {
   encodeSimpleTlv,
   findTlv,
   fromHex,
+  isConstructedTag,
   parseBerTlv,
   parseSimpleTlv,
   parseSimpleTlvList,
@@ -236,6 +237,61 @@ group('BER-TLV limits, at and just past each bound', () => {
   });
 });
 
+group('BER-TLV refusals say where and what', () => {
+  it('names the tag, in upper-case hex, and the rule it breaks', () => {
+    expectThrowsClass(
+      () => berTagBytes(0x9f),
+      ApduEncodeError,
+      /^invalid BER tag 9F: first byte announces subsequent tag bytes but none follow$/,
+    );
+    expectThrowsClass(
+      () => berTagBytes(0x9f0101),
+      ApduEncodeError,
+      /^invalid BER tag 9F0101: inner tag byte has b8 clear$/,
+    );
+    expectThrowsClass(
+      () => encodeBerTlv(0x9f0c, []),
+      ApduEncodeError,
+      /^tag 9F0C is primitive and cannot hold child objects$/,
+    );
+  });
+
+  it('gives the offset of the object or length field that is wrong, after a good object', () => {
+    const cases: [string, RegExp][] = [
+      ['5A 01 01 6F 80 5A 01 01 00 00', /^BER-TLV indefinite length \(80\) at offset 4 is not allowed$/],
+      ['5A 01 01 5A 8F 00 00 00 00 01 AA', /^BER-TLV length field 8F at offset 4 is too long$/],
+      ['5A 01 01 9F0C 05 12 34', /^BER-TLV object 9F0C at offset 3 declares 5 bytes but only 2 remain$/],
+    ];
+    for (const [hex, message] of cases) expectThrowsClass(() => parseBerTlv(fromHex(hex)), ApduParseError, message);
+  });
+
+  it('refuses input that is not a Uint8Array, even an array of well-formed bytes', () => {
+    const array = [0x5a, 0x01, 0x01] as unknown as Uint8Array;
+    expectThrowsClass(() => parseBerTlv(array), ApduParseError, /^BER-TLV input must be a Uint8Array$/);
+    expectThrowsClass(() => parseSimpleTlv(array), ApduParseError, /^TLV record must be a Uint8Array$/);
+  });
+});
+
+group('BER-TLV tags', () => {
+  it('isConstructedTag reads b6 of the first byte, for 1- and 2-byte tags, and refuses an invalid tag', () => {
+    for (const tag of [0x6f, 0xa5, 0x70, 0xbf0c, 0x7f49]) expect(isConstructedTag(tag), tag.toString(16)).toBe(true);
+    for (const tag of [0x5a, 0x84, 0x9f0c, 0x5f20]) expect(isConstructedTag(tag), tag.toString(16)).toBe(false);
+    expectThrowsClass(() => isConstructedTag(0x9f), ApduEncodeError, /announces subsequent tag bytes/);
+  });
+
+  it('only the first subsequent tag byte may not be 80: a later one may', () => {
+    expect(toHex(berTagBytes(0x9f818001))).toBe('9F818001');
+    const [only] = parseBerTlv(fromHex('9F 81 80 01 01 AA'));
+    expect(only?.tag).toBe(0x9f818001);
+    expect(toHex(only?.value ?? new Uint8Array(0))).toBe('AA');
+  });
+
+  it('findTlv goes on to later siblings after a constructed object without the tag', () => {
+    const list = parseBerTlv(fromHex('70 03 5A 01 01   9F17 01 03'));
+    expect(toHex(findTlv(list, 0x9f17)?.value ?? new Uint8Array(0))).toBe('03');
+  });
+});
+
 group('BER-TLV properties', () => {
   test.prop([fc.array(tree, { maxLength: 4 })], { numRuns: 200 })(
     'parse(encode(trees)) rebuilds the trees and re-encodes identically',
@@ -307,6 +363,14 @@ group('SSC simple TLV records', () => {
       () => parseSimpleTlvList(fromHex('03 04 32')),
       ApduParseError,
       /declares 4 bytes but only 1 remain/,
+    );
+  });
+
+  it('a record that overruns the input names its offset and the bytes left after its length', () => {
+    expectThrowsClass(
+      () => parseSimpleTlvList(fromHex('07 01 41 03 04 32')),
+      ApduParseError,
+      /^TLV record at offset 3 declares 4 bytes but only 1 remain$/,
     );
   });
 
