@@ -53,6 +53,7 @@ describe('INS catalogue', () => {
   it('refuses a byte it does not know with a coded error', () => {
     expect(() => insInfo(0xee)).toThrow(SscardError);
     expect(() => insInfo(0xee)).toThrow(/INS EE is not in the INS catalogue/);
+    expect(() => insInfo(0xee)).toThrow(expect.objectContaining({ code: 'INTERNAL' }));
   });
 });
 

@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { fc, test } from '@fast-check/vitest';
-import { concatBytes, encodeCommand, fromHex, isPinCommand, mustMaskCommand } from '../../src/apdu/index.js';
+import {
+  commandParts,
+  concatBytes,
+  encodeCommand,
+  fromHex,
+  isPinCommand,
+  mustMaskCommand,
+  toHex,
+} from '../../src/apdu/index.js';
 
 const PIN_INS = [0x20, 0x21, 0x24, 0x2c, 0x5e];
 
@@ -61,5 +69,50 @@ describe('mustMaskCommand', () => {
     const blob = concatBytes(encodeCommand(first), encodeCommand({ cla: 0x00, ins: pinIns, p1: 0, p2: 0, data: pin }));
     expect(mustMaskCommand(blob)).toBe(true);
     expect(mustMaskCommand(encodeCommand(first))).toBe(false);
+  });
+});
+
+describe('commandParts', () => {
+  it('splits one well-formed command into its header, data and Ne', () => {
+    const parts = commandParts(fromHex('00 B2 07 2C 02 AA BB 1E'));
+    expect({ ...parts, data: toHex(parts.data) }).toEqual({
+      cla: 0x00,
+      ins: 0xb2,
+      p1: 0x07,
+      p2: 0x2c,
+      data: 'AABB',
+      ne: 0x1e,
+      malformed: false,
+    });
+  });
+
+  it('has no ne at all for a command without Le', () => {
+    const parts = commandParts(fromHex('00 A4 00 0C 02 3F 00'));
+    expect('ne' in parts).toBe(false);
+    expect(toHex(parts.data)).toBe('3F00');
+    expect(parts.malformed).toBe(false);
+  });
+
+  it('gives malformed bytes as the header bytes that exist, 0 for the missing ones, and all the rest as data', () => {
+    const joined = commandParts(fromHex('84 24 00 00 10 11 22'));
+    expect({ ...joined, data: toHex(joined.data) }).toEqual({
+      cla: 0x84,
+      ins: 0x24,
+      p1: 0x00,
+      p2: 0x00,
+      data: '101122',
+      malformed: true,
+    });
+    const short = commandParts(fromHex('80 5E 01'));
+    expect({ ...short, data: toHex(short.data) }).toEqual({
+      cla: 0x80,
+      ins: 0x5e,
+      p1: 0x01,
+      p2: 0x00,
+      data: '',
+      malformed: true,
+    });
+    const none = commandParts(new Uint8Array(0));
+    expect({ ...none, data: none.data.length }).toEqual({ cla: 0, ins: 0, p1: 0, p2: 0, data: 0, malformed: true });
   });
 });
