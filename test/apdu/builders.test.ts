@@ -129,6 +129,14 @@ describe('argument checks', () => {
 
 const DATA = fromHex('0102030405060708');
 
+describe('commands without Le', () => {
+  it('have no ne key at all, so they encode without an Le field', () => {
+    for (const cmd of [updateRecord(1, fromHex('01')), verify(0, fromHex('123456')), appendRecord(fromHex('01'))]) {
+      expect('ne' in cmd).toBe(false);
+    }
+  });
+});
+
 describe('builder ranges at their bounds', () => {
   it.each<[string, () => CommandApdu, string]>([
     ['record number 1 of SFI 1', () => readRecord(1, { sfi: 1 }), '00B2010C00'],

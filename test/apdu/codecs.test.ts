@@ -221,4 +221,21 @@ group('GBK bytes', () => {
     expectThrowsClass(() => decodeGbk(fromHex('41FF')), ApduParseError, /character 1 undecodable/);
     expect(toHex(encodeGbk(''))).toBe('');
   });
+
+  it('encoded text owns its bytes: no view into a buffer shared with other data', () => {
+    const name = encodeGbk('张三');
+    expect(toHex(name)).toBe('D5C5C8FD');
+    expect(name.byteOffset).toBe(0);
+    expect(name.buffer.byteLength).toBe(4);
+  });
+});
+
+group('cn refusals', () => {
+  it('names a nibble after the F padding in upper-case hex, with its position', () => {
+    expectThrowsClass(
+      () => decodeCn(fromHex('1FA0')),
+      ApduParseError,
+      /^cn field has nibble A after the F padding at nibble 2$/,
+    );
+  });
 });

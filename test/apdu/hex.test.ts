@@ -61,6 +61,15 @@ group('hex', () => {
   );
 });
 
+group('bytesEqual', () => {
+  it('a shorter array is not equal to a longer one it is the start of, either way round', () => {
+    expect(bytesEqual(fromHex('0102'), fromHex('010203'))).toBe(false);
+    expect(bytesEqual(fromHex('010203'), fromHex('0102'))).toBe(false);
+    expect(bytesEqual(new Uint8Array(0), fromHex('00'))).toBe(false);
+    expect(bytesEqual(fromHex('0102'), fromHex('0102'))).toBe(true);
+  });
+});
+
 // Hex digits at the edges of each range (the characters next to 0-9, A-F and a-f are not digits)
 // and the separators fromHex skips.
 
