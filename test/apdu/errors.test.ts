@@ -4,6 +4,7 @@ import {
   ApduParseError,
   SscardError,
   StatusWordError,
+  codedErrorClass,
   errorFamilyClass,
 } from '../../src/apdu/index.js';
 
@@ -50,6 +51,18 @@ group('errorFamilyClass', () => {
     expect(e.code).toBe('TWO');
     expect(e.message).toBe('the second failure');
     expect(e.cause).toBe(cause);
+  });
+});
+
+group('codedErrorClass', () => {
+  class OneCodeError extends codedErrorClass('ONE_CODE') {}
+
+  it('makes a named SscardError subclass with its one code, a message and a cause', () => {
+    const cause = new Error('inner');
+    const e = new OneCodeError('it failed', { cause });
+    expect(e).toBeInstanceOf(SscardError);
+    expect(e).toMatchObject({ code: 'ONE_CODE', name: 'OneCodeError', message: 'it failed', cause });
+    expect('cause' in new OneCodeError('no cause')).toBe(false);
   });
 });
 
