@@ -131,6 +131,20 @@ export function dispositionCode(
   }
 }
 
+/** A Buffer over the bytes of `bytes`, not a copy: for a binding that copies its input before it returns. */
+export function bufferView(bytes: Uint8Array): Buffer {
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+/**
+ * A binding's answer as a plain Uint8Array over the same memory, not a copy: the bindings answer
+ * with a Buffer of its own (never a slice of Node's shared pool), and a Buffer's slice() is a view
+ * where a Uint8Array's is a copy.
+ */
+export function plainBytes(buffer: Buffer): Uint8Array {
+  return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+}
+
 /** Package versions the SDK was written and tested against (package.json optionalDependencies). */
 export const PCSC_BINDING_VERSIONS = { smartcard: '3.7.0', pcsclite: '1.0.1' } as const;
 

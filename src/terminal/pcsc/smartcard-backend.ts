@@ -8,8 +8,10 @@ import type {
   PcscReaderList,
 } from './backend.js';
 import {
+  bufferView,
   dispositionCode,
   loadSmartcard,
+  plainBytes,
   protocolMask,
   type ScCard,
   type ScContext,
@@ -46,6 +48,8 @@ function protocolName(code: number, binding: SmartcardBinding): PcscProtocol | u
 class SmartcardHandle implements PcscCardHandle {
   private currentAtr: Uint8Array;
   private currentProtocol: PcscProtocol;
+  /** The binding's transmit options, kept between transmits (they are the same every time). */
+  private transmitOptions = { maxRecvLength: 0, autoGetResponse: false };
 
   constructor(
     private readonly binding: SmartcardBinding,
@@ -65,10 +69,16 @@ class SmartcardHandle implements PcscCardHandle {
     return this.currentAtr;
   }
 
-  async transmit(command: Uint8Array, maxRecvLength: number): Promise<Uint8Array> {
+  transmit(command: Uint8Array, maxRecvLength: number): Promise<Uint8Array> {
     // autoGetResponse stays off: T=0 61xx/6Cxx is the channel layer's job, for every transport alike.
-    const response = await this.card.transmit(Buffer.from(command), { maxRecvLength, autoGetResponse: false });
-    return new Uint8Array(response);
+    let options = this.transmitOptions;
+    if (options.maxRecvLength !== maxRecvLength) {
+      options = { maxRecvLength, autoGetResponse: false };
+      this.transmitOptions = options;
+    }
+    // No copies: the binding copies the command before it returns, and answers with a Buffer of
+    // its own, which is handed on as a plain Uint8Array over the same memory.
+    return this.card.transmit(bufferView(command), options).then(plainBytes);
   }
 
   async reconnect(initialization: PcscDisposition): Promise<void> {
