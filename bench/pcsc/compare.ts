@@ -102,6 +102,7 @@ const ECHO_LAYERS = [
   'channel',
   'pcsclite-raw',
   'pcsclite-transport',
+  'pcscd-socket',
 ] as const;
 
 /** Runs the bundled SDK client (a process of its own, like pyscard's) over `layers` in that order. */
@@ -178,8 +179,8 @@ export async function measurePcsc(opts: { quick: boolean }): Promise<Row[]> {
         if (inserted === undefined) continue;
         try {
           await waitReader(slot.reader, true, 10_000);
-          // Which client goes first turns from round to round too; so does the order of the SDK's layers.
-          const layers = card.name === 'echo' ? turn(ECHO_LAYERS, round) : card.name === 'sscard' ? ['transport'] : [];
+          // Which client goes first turns from round to round too (the SDK's layers take turns in its process).
+          const layers = card.name === 'echo' ? ECHO_LAYERS : card.name === 'sscard' ? ['transport'] : [];
           const sdk = async (): Promise<void> => {
             if (layers.length === 0) return;
             const rates = await sdkRates(client, slot.reader, n, layers);
@@ -259,6 +260,9 @@ export async function measurePcsc(opts: { quick: boolean }): Promise<Row[]> {
     }),
     row('echo', 'pcsclite-transport', '  partition: SDK PcscliteTransport', raw, {
       note: adds('pcsclite-transport', 'pcsclite-raw'),
+    }),
+    row('echo', 'pcscd-socket', '  probe: JavaScript straight to pcscd socket, no binding', pyscard, {
+      note: `what the bindings' thread-pool hop costs; ${ratios('echo|pcscd-socket', 'echo|pyscard')}`,
     }),
     row(
       'sscard',

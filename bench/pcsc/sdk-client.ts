@@ -2,8 +2,8 @@
  * The SDK's side of the PC/SC rows: a client process of its own (as pyscard's is), bundled with the
  * sources and run with plain node by bench/pcsc/compare.ts, so it runs the code as a build ships
  * it and not through tsx in the bench's process. It sends SELECT MF to the card in one reader
- * through each layer asked for, one after the other, and prints one JSON object: per layer the
- * rate (1 / median round trip), p50 and p99.
+ * through each layer asked for and prints one JSON object: per layer the
+ * rate (1 / median round trip), p50 and p99. The layers are measured in turns (see timeInterleaved).
  *
  *   node sdk-client.mjs <reader> <count> <layer>[,<layer>...]
  *
@@ -14,12 +14,15 @@
  *   channel          CardChannel.transmit over it (locks, time limit, T=0 handling, response parse)
  *   pcsclite-raw     the `pcsclite` binding alone: `reader.transmit(..., callback)`
  *   pcsclite-transport PcscliteTransport.transmit
+ *   pcscd-socket     no binding: SCardTransmit written to pcscd's socket from JavaScript
+ *                    (pcscd-socket-probe.ts), what an exchange costs without the thread-pool hop
  */
 import { performance } from 'node:perf_hooks';
 import { fromHex } from '../../src/apdu/index.js';
 import { CardChannel, PcscliteTransport, SmartcardTransport, smartcardBackend } from '../../src/terminal/index.js';
 import { MAX_RESPONSE_LENGTH, loadPcsclite, loadSmartcard } from '../../src/terminal/pcsc/index.js';
 import type { PlCardReader } from '../../src/terminal/pcsc/binding.js';
+import { openPcscdSocket } from './pcscd-socket-probe.js';
 
 const SELECT_MF = fromHex('00A4000C023F00');
 /** What a caller of a binding would hand it: a Buffer, made once. */
@@ -27,6 +30,8 @@ const SELECT_MF_BUFFER = Buffer.from(SELECT_MF);
 
 const sw1Of = (r: Uint8Array): number => r[r.length - 2] ?? -1;
 const WARM_UP = 50;
+/** Exchanges per layer before the next layer's turn. */
+const BLOCK = 100;
 
 interface Timing {
   perSecond: number;
@@ -40,18 +45,32 @@ type Exchange = () => Promise<number>;
 /** Opens one layer: its exchange and how to close it. */
 type Opener = (reader: string) => Promise<{ exchange: Exchange; close(): Promise<void> | void }>;
 
-async function time(exchange: Exchange, n: number): Promise<Timing> {
-  for (let i = 0; i < WARM_UP; i++) await exchange();
-  const times = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    const t = performance.now();
-    const sw1 = await exchange();
-    times[i] = performance.now() - t;
-    if (sw1 !== 0x90) throw new Error('SELECT MF failed');
+/** Per-exchange round trips of every layer, interleaved: blocks of BLOCK exchanges, the layers' order turning per block. */
+async function timeInterleaved(exchanges: Map<string, Exchange>, n: number): Promise<Record<string, Timing>> {
+  const names = [...exchanges.keys()];
+  const times = new Map(names.map((name) => [name, new Float64Array(n)]));
+  for (const exchange of exchanges.values()) for (let i = 0; i < WARM_UP; i++) await exchange();
+  for (let done = 0, block = 0; done < n; done += BLOCK, block++) {
+    const count = Math.min(BLOCK, n - done);
+    const k = block % names.length;
+    for (const name of [...names.slice(k), ...names.slice(0, k)]) {
+      const exchange = exchanges.get(name) as Exchange;
+      const into = times.get(name) as Float64Array;
+      for (let i = done; i < done + count; i++) {
+        const t = performance.now();
+        const sw1 = await exchange();
+        into[i] = performance.now() - t;
+        if (sw1 !== 0x90) throw new Error(`SELECT MF failed through ${name}`);
+      }
+    }
   }
-  times.sort();
-  const p50 = times[n >> 1] ?? Number.NaN;
-  return { perSecond: 1000 / p50, p50Us: p50 * 1000, p99Us: (times[Math.floor(n * 0.99)] ?? Number.NaN) * 1000 };
+  const results: Record<string, Timing> = {};
+  for (const [name, t] of times) {
+    t.sort();
+    const p50 = t[n >> 1] ?? Number.NaN;
+    results[name] = { perSecond: 1000 / p50, p50Us: p50 * 1000, p99Us: (t[Math.floor(n * 0.99)] ?? Number.NaN) * 1000 };
+  }
+  return results;
 }
 
 const openers: Record<string, Opener> = {
@@ -123,6 +142,10 @@ const openers: Record<string, Opener> = {
       },
     };
   },
+  async 'pcscd-socket'(reader) {
+    const card = await openPcscdSocket(reader, MAX_RESPONSE_LENGTH);
+    return { exchange: () => card.transmit(SELECT_MF).then(sw1Of), close: () => card.close() };
+  },
   async 'pcsclite-transport'(reader) {
     const transport = await PcscliteTransport.connect({ reader, closeDisposition: 'leave' });
     return { exchange: () => transport.transmit(SELECT_MF).then(sw1Of), close: () => transport.close() };
@@ -134,16 +157,20 @@ if (reader === undefined || count === undefined || layers === undefined) {
   process.stderr.write('usage: sdk-client <reader> <count> <layer>[,<layer>...]\n');
   process.exit(2);
 }
-const results: Record<string, Timing> = {};
-for (const layer of layers.split(',')) {
-  const open = openers[layer];
-  if (open === undefined) throw new Error(`unknown layer ${layer}`);
-  const { exchange, close } = await open(reader);
-  try {
-    results[layer] = await time(exchange, Number(count));
-  } finally {
-    await close();
+// Every layer is open at once (shared connections to the same card) and measured in turns, so a
+// change of machine load hits them all alike: their differences are the layers' own costs.
+const opened: Array<{ close(): Promise<void> | void }> = [];
+const exchanges = new Map<string, Exchange>();
+try {
+  for (const layer of layers.split(',')) {
+    const open = openers[layer];
+    if (open === undefined) throw new Error(`unknown layer ${layer}`);
+    const { exchange, close } = await open(reader);
+    opened.push({ close });
+    exchanges.set(layer, exchange);
   }
+  process.stdout.write(`${JSON.stringify(await timeInterleaved(exchanges, Number(count)))}\n`);
+} finally {
+  for (const { close } of opened.reverse()) await close();
 }
-process.stdout.write(`${JSON.stringify(results)}\n`);
 process.exit(0);
