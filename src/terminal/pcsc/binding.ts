@@ -14,7 +14,8 @@ export interface ScCard {
   readonly protocol: number;
   readonly connected: boolean;
   readonly atr: Buffer | null;
-  transmit(command: Buffer, options?: { maxRecvLength?: number; autoGetResponse?: boolean }): Promise<Buffer>;
+  /** `command`: a Buffer or any Uint8Array (napi_is_buffer accepts both). */
+  transmit(command: Uint8Array, options?: { maxRecvLength?: number; autoGetResponse?: boolean }): Promise<Buffer>;
   getStatus(): { state: number; protocol: number; atr: Buffer };
   disconnect(disposition?: number): void;
   reconnect(shareMode?: number, protocol?: number, initialization?: number): Promise<number>;

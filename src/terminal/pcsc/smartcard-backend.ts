@@ -8,7 +8,6 @@ import type {
   PcscReaderList,
 } from './backend.js';
 import {
-  bufferView,
   dispositionCode,
   loadSmartcard,
   plainBytes,
@@ -76,9 +75,10 @@ class SmartcardHandle implements PcscCardHandle {
       options = { maxRecvLength, autoGetResponse: false };
       this.transmitOptions = options;
     }
-    // No copies: the binding copies the command before it returns, and answers with a Buffer of
-    // its own, which is handed on as a plain Uint8Array over the same memory.
-    return this.card.transmit(bufferView(command), options).then(plainBytes);
+    // No copies: the binding takes a Uint8Array as it is (N-API's buffer check accepts one) and
+    // copies it before it returns, and answers with a Buffer of its own, which is handed on as a
+    // plain Uint8Array over the same memory.
+    return this.card.transmit(command, options).then(plainBytes);
   }
 
   async reconnect(initialization: PcscDisposition): Promise<void> {
