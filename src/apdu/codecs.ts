@@ -146,8 +146,12 @@ export function decodeGbk(bytes: Uint8Array): string {
  * where the tables differ) and every error goes to iconv-lite, so the text and the errors are
  * those of iconv-lite's GBK codec.
  */
-let nativeGbk: TextDecoder | null | undefined;
-function nativeGbkDecoder(): TextDecoder | null {
+/** The part of a (fatal) TextDecoder used here. */
+interface GbkDecoder {
+  decode(bytes: Uint8Array): string;
+}
+let nativeGbk: GbkDecoder | null | undefined;
+function nativeGbkDecoder(): GbkDecoder | null {
   if (nativeGbk === undefined) {
     try {
       nativeGbk = new TextDecoder('gbk', { fatal: true });
