@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import type Iconv from 'iconv-lite';
 import { ApduEncodeError, ApduParseError } from './errors.js';
+import { decodeCommonGbk, encodeCommonGbk } from './gbk-native.js';
 
 /*
  * iconv-lite is loaded on the first text that is not ASCII, not with this module: loading it
@@ -119,6 +120,8 @@ export function encodeGbk(text: string): Uint8Array {
     for (let i = 0; i < text.length; i++) out[i] = text.charCodeAt(i);
     return out;
   }
+  const common = encodeCommonGbk(text);
+  if (common !== undefined) return common;
   const buf = iconv().encode(text, 'gbk');
   if (iconv().decode(buf, 'gbk') !== text) {
     throw new ApduEncodeError(`text ${JSON.stringify(text)} has characters GBK cannot represent`);
@@ -137,60 +140,8 @@ export function decodeGbk(bytes: Uint8Array): string {
   return ascii;
 }
 
-/*
- * Node's own GBK decoder (ICU, WHATWG's gbk) decodes a name in a fraction of a millisecond where
- * iconv-lite first builds its GBK tables (25-50 ms, most of what `card show` spent on a Chinese
- * name). The two agree on every two-byte character whose lead byte is 81-FD other than A2, A3,
- * A8 and A9 and whose trail byte is 40-7E or 80-FE (test/apdu/gbk-decoder.test.ts compares them
- * on every byte pair); anything else (WHATWG's four-byte GB18030 sequences, 80, FF and the rows
- * where the tables differ) and every error goes to iconv-lite, so the text and the errors are
- * those of iconv-lite's GBK codec.
- */
-/** The part of a (fatal) TextDecoder used here. */
-interface GbkDecoder {
-  decode(bytes: Uint8Array): string;
-}
-let nativeGbk: GbkDecoder | null | undefined;
-function nativeGbkDecoder(): GbkDecoder | null {
-  if (nativeGbk === undefined) {
-    try {
-      nativeGbk = new TextDecoder('gbk', { fatal: true });
-    } catch {
-      nativeGbk = null; // a Node built without full ICU
-    }
-  }
-  return nativeGbk;
-}
-
-/** True when `lead trail` is a two-byte character both decoders map alike (see above). */
-function isCommonGbkPair(lead: number, trail: number): boolean {
-  return (
-    lead >= 0x81 &&
-    lead <= 0xfd &&
-    lead !== 0xa2 &&
-    lead !== 0xa3 &&
-    lead !== 0xa8 &&
-    lead !== 0xa9 &&
-    trail >= 0x40 &&
-    trail <= 0xfe &&
-    trail !== 0x7f
-  );
-}
-
 function decodeNonAscii(bytes: Uint8Array): string {
-  const native = nativeGbkDecoder();
-  if (native === null) return decodeWithIconv(bytes);
-  for (let i = 0; i < bytes.length; i++) {
-    const b = bytes[i] as number;
-    if (b <= 0x7f) continue;
-    if (i + 1 >= bytes.length || !isCommonGbkPair(b, bytes[i + 1] as number)) return decodeWithIconv(bytes);
-    i++;
-  }
-  try {
-    return native.decode(bytes);
-  } catch {
-    return decodeWithIconv(bytes);
-  }
+  return decodeCommonGbk(bytes) ?? decodeWithIconv(bytes);
 }
 
 function decodeWithIconv(bytes: Uint8Array): string {

@@ -1,13 +1,14 @@
 import { createRequire } from 'node:module';
 import type Iconv from 'iconv-lite';
 import { describe as group, expect, it } from 'vitest';
-import { ApduParseError, decodeGbk, fromHex } from '../../src/apdu/index.js';
+import { ApduEncodeError, ApduParseError, decodeGbk, encodeGbk, fromHex, toHex } from '../../src/apdu/index.js';
 import { thrown } from '../support/throws.js';
 
 /*
- * decodeGbk answers most Chinese text with Node's own GBK decoder and leaves the rest to
- * iconv-lite's GBK codec; the text and the errors must be iconv-lite's whichever decodes. The
- * reference here is iconv-lite itself, on every byte pair.
+ * decodeGbk and encodeGbk answer most Chinese text through Node's own GBK decoder and leave the
+ * rest to iconv-lite's GBK codec; the text, the bytes and the errors must be iconv-lite's
+ * whichever does the work. The reference here is iconv-lite itself, on every byte pair and every
+ * UTF-16 code unit.
  */
 
 const iconv = createRequire(import.meta.url)('iconv-lite') as typeof Iconv;
@@ -57,5 +58,40 @@ group('decodeGbk against iconv-lite', () => {
       reference(fromHex('B0A2B2BCB6BCC0ADA1A4C2F2C2F2CCE1')),
     );
     expect(decodeGbk(fromHex('D5C5A8BF'))).toBe(`张${reference(fromHex('A8BF'))}`);
+  });
+});
+
+/** iconv-lite's GBK bytes of `text` in hex, or 'refused' where they do not decode back to it. */
+function referenceBytes(text: string): string {
+  const bytes = iconv.encode(text, 'gbk');
+  return iconv.decode(bytes, 'gbk') === text ? toHex(bytes) : 'refused';
+}
+
+function encoded(text: string): string {
+  try {
+    return toHex(encodeGbk(text));
+  } catch (err) {
+    expect(err).toBeInstanceOf(ApduEncodeError);
+    return 'refused';
+  }
+}
+
+group('encodeGbk against iconv-lite', () => {
+  it('encodes every UTF-16 code unit as iconv-lite does, alone and between ASCII', () => {
+    const differences: string[] = [];
+    for (let code = 0x80; code <= 0xffff; code++) {
+      const ch = String.fromCharCode(code);
+      for (const text of [ch, `A${ch}B`]) {
+        const want = referenceBytes(text);
+        const got = encoded(text);
+        if (got !== want) differences.push(`U+${code.toString(16)}: ${got} / ${want}`);
+      }
+    }
+    expect(differences).toEqual([]);
+  });
+
+  it('encodes a name, with characters of the rows where the tables differ left to iconv-lite', () => {
+    expect(toHex(encodeGbk('张三'))).toBe('D5C5C8FD');
+    for (const text of ['阿卜杜热合曼·买买提', '王（燕），€', '张😀']) expect(encoded(text)).toBe(referenceBytes(text));
   });
 });
