@@ -246,12 +246,25 @@ async function cliSection(): Promise<Row[]> {
   };
   const bare = time(['-e', '0']);
   const helps = await everyCommandHelp();
+  // A short APDU script (SELECT by name twice, no expectations) for `script`.
+  const script = join(dir, 'cli-script.txt');
+  writeFileSync(script, '00A404000F7378312E73682EC9E7BBE1B1A3D5CF00\n00A4000C023F00\n');
+  const newImage = join(dir, 'cli-new-card.json');
+  // The real commands that are quick by nature: each reads or writes one small image, or stops at
+  // an argument error before doing anything.
   const commands = [
     '--version',
     '--help',
     ...helps,
     `card show ${image}`,
     `apdu --card ${image} 00A404000F7378312E73682EC9E7BBE1B1A3D5CF00`,
+    `card show --json ${image}`,
+    `card set ${image} pin.app.tries-left 3`,
+    `card new ${newImage} --force`,
+    `script --card ${image} ${script}`,
+    `read --card ${image}`,
+    `apdu --card ${image} 00A4ZZ`,
+    `sim serve --card ${image} --slot 7`,
   ];
   const rows: Row[] = [
     {
@@ -267,7 +280,7 @@ async function cliSection(): Promise<Row[]> {
   const measured: Array<{ command: string; wall: number; cpu: number }> = [];
   for (const c of commands) {
     const t = time([bin, ...c.split(' ')]);
-    const command = `sscard ${c.replace(image, 'card.json')}`;
+    const command = `sscard ${c.replace(image, 'card.json').replace(newImage, 'new.json').replace(script, 'script.txt')}`;
     measured.push({ command, ...t });
     rows.push({
       layer: 'CLI start-up',
