@@ -169,7 +169,18 @@ function imageSection(worker: string): Row[] {
 
 function scaleSection(worker: string): Row[] {
   const r = runWorker(worker, { workload: 'scale:cards', warmup: 0, runs: 1, n: 0, cards: COUNTS.cards });
-  const points = (r.extra as { points: Array<{ cards: number; msPerCard: number; kbPerCard: number }> }).points;
+  const points = (
+    r.extra as {
+      points: Array<{
+        cards: number;
+        msPerCard: number;
+        kbPerCard: number;
+        heapKbPerCard: number;
+        externalKbPerCard: number;
+        kbPerCardEarlierFormula: number;
+      }>;
+    }
+  ).points;
   const first = points[0];
   return points.map((p) => ({
     layer: 'many cards, one process',
@@ -178,7 +189,7 @@ function scaleSection(worker: string): Row[] {
     p50Us: p.msPerCard * 1000,
     p99Us: Number.NaN,
     ...(first === undefined ? {} : { baseline: `${first.cards} cards`, ratio: first.msPerCard / p.msPerCard }),
-    note: `${p.msPerCard.toFixed(3)} ms and ${p.kbPerCard.toFixed(1)} KB per card`,
+    note: `${p.msPerCard.toFixed(3)} ms and ${p.kbPerCard.toFixed(1)} KB per card (heap ${p.heapKbPerCard.toFixed(1)} + external ${p.externalKbPerCard.toFixed(1)}; ${p.kbPerCardEarlierFormula.toFixed(1)} as earlier runs counted, array buffers twice)`,
     detail: p,
   }));
 }
