@@ -12,7 +12,7 @@
  * A section that cannot run says why in the table and is left out of the JSON figures.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -325,6 +325,51 @@ async function cliSection(): Promise<Row[]> {
   return rows;
 }
 
+const SECTIONS = ['card', 'sdk', 'image', 'scale', 'cli', 'pcsc'] as const;
+type Section = (typeof SECTIONS)[number];
+interface Results {
+  meta: Record<string, unknown>;
+  rows: (Row & { section?: Section })[];
+  /** Sections carried over from earlier runs, each with the meta of the run that measured it. */
+  earlier?: Partial<Record<Section, Record<string, unknown>>>;
+}
+
+// Files written before rows carried their section: the layer names which one measured them.
+const SECTION_OF_LAYER: Record<string, Section> = {
+  'card (raw)': 'card',
+  'SDK, MemoryTransport': 'sdk',
+  'SDK, echo transport': 'sdk',
+  'card from image': 'image',
+  'many cards, one process': 'scale',
+  'CLI start-up': 'cli',
+  'PC/SC (pcscd + vpcd)': 'pcsc',
+};
+
+/**
+ * A run of some sections (--only) replaces those sections' rows in the results file and keeps the
+ * others, with the meta of the run that measured them, so one section can be measured again
+ * without losing the rest.
+ */
+function mergeWithEarlier(current: Results): Results {
+  if (SECTIONS.every((s) => sections.has(s)) || !existsSync(out)) return current;
+  let earlier: Results;
+  try {
+    earlier = JSON.parse(readFileSync(out, 'utf8')) as Results;
+  } catch {
+    return current; // not a results file: this run's figures alone
+  }
+  const kept = (earlier.rows ?? [])
+    .map((row) => ({ ...row, section: row.section ?? SECTION_OF_LAYER[row.layer] }))
+    .filter((row) => row.section !== undefined && !sections.has(row.section));
+  const earlierMeta: Results['earlier'] = {};
+  for (const row of kept) {
+    const section = row.section as Section;
+    earlierMeta[section] = earlier.earlier?.[section] ?? earlier.meta;
+  }
+  const rows = SECTIONS.flatMap((s) => [...current.rows, ...kept].filter((row) => row.section === s));
+  return { meta: current.meta, rows, earlier: earlierMeta };
+}
+
 async function main(): Promise<void> {
   const started = new Date().toISOString();
   const loadBefore = loadavg();
@@ -333,12 +378,15 @@ async function main(): Promise<void> {
   const worker = needsWorker
     ? await bundleForBench('bench/workers/in-process.ts', 'in-process', { target: 'node20', packages: 'external' })
     : '';
-  if (sections.has('card')) rows.push(...cardSection(worker));
-  if (sections.has('sdk')) rows.push(...sdkSection(worker));
-  if (sections.has('image')) rows.push(...imageSection(worker));
-  if (sections.has('scale')) rows.push(...scaleSection(worker));
-  if (sections.has('cli')) rows.push(...(await cliSection()));
-  if (sections.has('pcsc')) rows.push(...(await measurePcsc({ quick })));
+  const add = (section: Section, of: Row[]): void => {
+    rows.push(...of.map((row) => ({ ...row, section })));
+  };
+  if (sections.has('card')) add('card', cardSection(worker));
+  if (sections.has('sdk')) add('sdk', sdkSection(worker));
+  if (sections.has('image')) add('image', imageSection(worker));
+  if (sections.has('scale')) add('scale', scaleSection(worker));
+  if (sections.has('cli')) add('cli', await cliSection());
+  if (sections.has('pcsc')) add('pcsc', await measurePcsc({ quick }));
   const loadAfter = loadavg();
   const meta = {
     started,
@@ -353,7 +401,7 @@ async function main(): Promise<void> {
   };
   printTable(rows, meta);
   mkdirSync(dirname(out), { recursive: true });
-  writeFileSync(out, `${JSON.stringify({ meta, rows }, null, 2)}\n`);
+  writeFileSync(out, `${JSON.stringify(mergeWithEarlier({ meta, rows }), null, 2)}\n`);
   console.log(`\nwritten: ${out}`);
 }
 

@@ -263,9 +263,10 @@ function checkSealed(path: string, o: Record<string, unknown>, policy: ReadImage
     // Only the key's holder can seal: this is a bug of whatever sealed it, not an edit.
     throw new CardImageError('CARD_IMAGE_CORRUPT', path, 'its sealed state is not JSON');
   }
-  const stateVersion =
-    state !== null && typeof state === 'object' ? (state as Record<string, unknown>)['version'] : undefined;
-  checkStateVersion(path, stateVersion, CARD_IMAGE_VERSION, CARD_STATE_VERSION);
+  if (state === null || typeof state !== 'object' || Array.isArray(state)) {
+    invalid(path, 'state', `is ${kindOf(state)}, but a card state is an object`);
+  }
+  checkStateVersion(path, (state as Record<string, unknown>)['version'], CARD_IMAGE_VERSION, CARD_STATE_VERSION);
   return checkImageContent(path, { ...header, version: CARD_IMAGE_VERSION }, state, CARD_IMAGE_VERSION, true);
 }
 

@@ -140,8 +140,9 @@ export function pathBelow(input: unknown, dotted: string): [v.IssuePathItem, ...
 /** The kind of a value, for messages: never the value itself. */
 export function kindOf(value: unknown): string {
   if (value === null) return 'null';
+  if (value === undefined) return 'missing';
   if (Array.isArray(value)) return 'an array';
-  if (typeof value === 'string') return `a string of ${value.length} characters`;
+  if (typeof value === 'string') return `a string of ${value.length} character${value.length === 1 ? '' : 's'}`;
   if (typeof value === 'object') return 'an object';
   return `a ${typeof value}`;
 }

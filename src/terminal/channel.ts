@@ -5,6 +5,7 @@ import {
   commandName,
   decodeResponse,
   encodeCommand,
+  isPinCommand,
   mustMaskCommand,
   type CommandApdu,
   type ResponseApdu,
@@ -262,7 +263,14 @@ export class CardChannel {
       throwIfAborted(opts?.signal, 'the command');
       const bytes = command instanceof Uint8Array ? command.slice() : encodeCommand(command);
       const timeoutMs = checkPositiveInteger('timeoutMs', opts?.timeoutMs ?? this.timeoutMs);
-      return this.runWithResponseHandling(bytes, timeoutMs);
+      if (!isPinCommand(bytes)) return this.runWithResponseHandling(bytes, timeoutMs);
+      // The channel's own copy of a command that carries a PIN is wiped once the card has answered
+      // or the command failed: it is not left for the garbage collector to free whenever it likes.
+      try {
+        return await this.runWithResponseHandling(bytes, timeoutMs);
+      } finally {
+        bytes.fill(0);
+      }
     });
   }
 

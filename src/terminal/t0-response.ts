@@ -4,6 +4,7 @@ import {
   decodeCommand,
   encodeCommand,
   getResponse,
+  isPinCommand,
   swInfo,
   withChannel,
   type CommandApdu,
@@ -34,7 +35,14 @@ export async function completeResponse(
   const wrongLe = swInfo(response.sw).correctLe;
   if (wrongLe !== undefined && response.data.length === 0) {
     const resend = withLe(bytes, wrongLe);
-    if (resend !== undefined) response = await exchange(resend);
+    if (resend !== undefined) {
+      try {
+        response = await exchange(resend);
+      } finally {
+        // A resent PIN command is a second copy of the PIN: wiped as the channel wipes the first.
+        if (isPinCommand(resend)) resend.fill(0);
+      }
+    }
   }
 
   const chunks: Uint8Array[] = [response.data];

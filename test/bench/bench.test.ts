@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -45,6 +45,13 @@ describe('npm run bench', () => {
 
   it('times the CLI: the --help of every command, two real commands and the slowest (or says it needs the build)', () => {
     const out = join(dir, 'cli.json');
+    // An earlier full run in the file: --only cli replaces its CLI rows and keeps its card rows.
+    const earlierMeta = { started: '2026-01-01T00:00:00.000Z', quick: false };
+    const earlierRows = [
+      { layer: 'card (raw)', workload: 'earlier card row', perSecond: 1, p50Us: 1, p99Us: 1 },
+      { layer: 'CLI start-up', workload: 'earlier CLI row', perSecond: 1, p50Us: 1, p99Us: 1 },
+    ];
+    writeFileSync(out, JSON.stringify({ meta: earlierMeta, rows: earlierRows }));
     const r = spawnSync(
       process.execPath,
       ['--import', 'tsx', join(ROOT, 'bench', 'index.ts'), '--quick', '--only', 'cli', '--out', out],
@@ -53,9 +60,15 @@ describe('npm run bench', () => {
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     const written = JSON.parse(readFileSync(out, 'utf8')) as {
-      rows: Array<{ layer: string; workload: string; note?: string; detail?: { cpuMs?: number } }>;
+      meta: { quick: boolean };
+      earlier?: Record<string, unknown>;
+      rows: Array<{ layer: string; section?: string; workload: string; note?: string; detail?: { cpuMs?: number } }>;
     };
-    const workloads = written.rows.map((row) => row.workload);
+    expect(written.meta.quick).toBe(true);
+    expect(written.rows[0]).toMatchObject({ section: 'card', workload: 'earlier card row' });
+    expect(written.earlier).toEqual({ card: earlierMeta });
+    const workloads = written.rows.filter((row) => row.section === 'cli').map((row) => row.workload);
+    expect(workloads).not.toContain('earlier CLI row');
     if (!existsSync(join(ROOT, 'dist', 'cli', 'bin.js'))) {
       expect(workloads).toEqual(['skipped']);
       return;

@@ -107,7 +107,7 @@ describe('the envelope', () => {
   it('a version that is not a number is named by its kind', () => {
     const text = JSON.stringify({ format: CARD_IMAGE_FORMAT, version: '3' });
     expect(parsed(text).message).toBe(
-      'card image card.json: version a string of 1 characters is not supported (this build reads version 3 and migrates versions 1 and 2)',
+      'card image card.json: version a string of 1 character is not supported (this build reads version 3 and migrates versions 1 and 2)',
     );
   });
 
@@ -151,13 +151,19 @@ describe('the sealed state', () => {
 
   it('sealed state that is not an object, or whose version is not a number, is named by its kind', () => {
     expect(parsed(sealedFile('null')).message).toBe(
-      'card image card.json: field state.version: is a undefined, but a version 3 image holds a version 2 state',
+      'card image card.json: field state: is null, but a card state is an object',
     );
     expect(parsed(sealedFile('"text"')).message).toBe(
-      'card image card.json: field state.version: is a undefined, but a version 3 image holds a version 2 state',
+      'card image card.json: field state: is a string of 4 characters, but a card state is an object',
+    );
+    expect(parsed(sealedFile('[]')).message).toBe(
+      'card image card.json: field state: is an array, but a card state is an object',
+    );
+    expect(parsed(sealedFile('{}')).message).toBe(
+      'card image card.json: field state.version: is missing, but a version 3 image holds a version 2 state',
     );
     expect(parsed(sealedFile('{"version":"3"}')).message).toBe(
-      'card image card.json: field state.version: is a string of 1 characters, but a version 3 image holds a version 2 state',
+      'card image card.json: field state.version: is a string of 1 character, but a version 3 image holds a version 2 state',
     );
   });
 

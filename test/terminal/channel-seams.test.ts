@@ -316,6 +316,37 @@ describe('CardChannel: response handling details', () => {
   });
 });
 
+describe('CardChannel: PIN bytes it made', () => {
+  /** A memory transport that keeps the very arrays the channel hands it. */
+  class KeepingTransport extends MemoryTransport {
+    readonly given: Uint8Array[] = [];
+    override transmitDirect(command: Uint8Array): Uint8Array | Promise<Uint8Array> {
+      this.given.push(command);
+      return super.transmitDirect(command);
+    }
+  }
+
+  it('wipes its copies of a PIN command once the card has answered, the 6Cxx resend too', async () => {
+    const card = new ScriptedCard((cmd) => (cmd?.ne === 4 ? ok() : reply(0x6c04)));
+    const transport = new KeepingTransport(card);
+    const r = await new CardChannel(transport).transmit(fromHex('0020000003123456 00'));
+    expect(r.sw).toBe(0x9000);
+    expect(card.log).toEqual(['00 20 00 00 03 12 34 56 00', '00 20 00 00 03 12 34 56 04']);
+    expect(transport.given).toHaveLength(2);
+    for (const sent of transport.given) expect(toHex(sent)).toMatch(/^0+$/);
+  });
+
+  it('wipes them when the command fails too, and leaves other commands as they were sent', async () => {
+    const transport = new KeepingTransport(new ScriptedCard((cmd) => (cmd?.p2 === 0x02 ? never() : reply(0x63c2))));
+    const channel = new CardChannel(transport);
+    expect((await channel.transmit(commandApdu(0x00, 0x20, 0x00, 0x01, fromHex('123456')))).sw).toBe(0x63c2);
+    const silent = channel.transmit(commandApdu(0x00, 0x20, 0x00, 0x02, fromHex('654321')), { timeoutMs: 20 });
+    await expectRejectsClass(silent, TimeoutError);
+    expect((await channel.transmit(READ)).sw).toBe(0x63c2);
+    expect(transport.given.map((sent) => toHex(sent))).toEqual(['0000000000000000', '0000000000000000', '00B2010C00']);
+  });
+});
+
 describe('CardChannel: trace events', () => {
   it('carry the start time of the exchange and its duration in milliseconds to the microsecond', async () => {
     const card = new ScriptedCard(() => later(150).then(() => ok()));
