@@ -4,9 +4,10 @@ import { ApduEncodeError, ApduParseError } from './errors.js';
 import { decodeCommonGbk, encodeCommonGbk } from './gbk-native.js';
 
 /*
- * iconv-lite is loaded on the first text that is not ASCII, not with this module: loading it
- * (and building its GBK tables) is a good part of what a CLI command costs at start-up, and most
- * commands, `--help` first, never decode a Chinese name.
+ * iconv-lite is loaded on the first text neither ASCII nor made of the characters Node's own GBK
+ * decoder handles alike (gbk-native.ts), not with this module: loading it and building its GBK
+ * tables is a good part of what a CLI command costs at start-up, and most commands, `--help`
+ * first, never meet such a text.
  */
 let iconvModule: typeof Iconv | undefined;
 function iconv(): typeof Iconv {
