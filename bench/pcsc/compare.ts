@@ -7,7 +7,10 @@
  *           vicc     Debian's vsmartcard-vpicc `vicc -t iso7816` (with the packaging fix of the lab
  *                    notes), the stock Python card
  *   clients pyscard  (SCardTransmit from Python, the reference client)
- *           SDK      SmartcardTransport.transmit
+ *           SDK      SmartcardTransport.transmit, in a bundled process of its own (sdk-client.ts); on
+ *                    the echo card also each layer under and over it (the binding alone, the
+ *                    backend handle, CardChannel, and the same for pcsclite), which partitions
+ *                    what the SDK adds to the binding's round trip
  * Every client sends SELECT MF `00 A4 00 0C 02 3F 00` (9000 on all three cards, no FCI: vicc
  * cannot build one). Rates are 1 / median round trip. Every card runs in a process of its own, and
  * the order of the cards turns from round to round, so none is always measured first.
@@ -15,10 +18,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { performance } from 'node:perf_hooks';
-import { fromHex } from '../../src/apdu/index.js';
 import { buildSscCard, samplePerson, saveCardImage } from '../../src/card-sim/index.js';
-import { SmartcardTransport } from '../../src/terminal/index.js';
 import { CARD_HOST, REPO_ROOT, SYSTEM_PYTHON, acquireReaderSlot, pcscLab, runPyscard } from '../../test/pcsc/lab.js';
 import { removeTempDirs, tempDir, waitReader } from '../../test/terminal/pcsc/rig.js';
 import { bundleForBench } from '../bundle.js';
@@ -82,30 +82,62 @@ async function insertVicc(port: number): Promise<Inserted | undefined> {
   return { remove: () => waitExit(child, 'SIGTERM') };
 }
 
-async function pyscardRate(reader: string, n: number): Promise<{ perSecond: number; p50Us: number; p99Us: number }> {
+async function pyscardRate(reader: string, n: number): Promise<Timing> {
   const r = await runPyscard({ reader, apdus: [SELECT_MF], repeat: n, timeoutS: 10 }, 300_000);
   if (r.error !== undefined || r.timing === undefined) throw new Error(`pyscard: ${r.error ?? 'no timing'}`);
   return { perSecond: 1000 / r.timing.medianMs, p50Us: r.timing.medianMs * 1000, p99Us: r.timing.p99Ms * 1000 };
 }
 
-async function sdkRate(reader: string, n: number): Promise<{ perSecond: number; p50Us: number; p99Us: number }> {
-  const transport = await SmartcardTransport.connect({ reader, closeDisposition: 'leave' });
-  try {
-    const apdu = fromHex(SELECT_MF);
-    for (let i = 0; i < 50; i++) await transport.transmit(apdu);
-    const times = new Float64Array(n);
-    for (let i = 0; i < n; i++) {
-      const t = performance.now();
-      const r = await transport.transmit(apdu);
-      times[i] = performance.now() - t;
-      if (r[r.length - 2] !== 0x90) throw new Error('SELECT MF failed');
-    }
-    times.sort();
-    const p50 = times[n >> 1] ?? Number.NaN;
-    return { perSecond: 1000 / p50, p50Us: p50 * 1000, p99Us: (times[Math.floor(n * 0.99)] ?? Number.NaN) * 1000 };
-  } finally {
-    await transport.close();
-  }
+interface Timing {
+  perSecond: number;
+  p50Us: number;
+  p99Us: number;
+}
+
+/** The layers sdk-client.ts measures on the echo card, from the bottom up (see there). */
+const ECHO_LAYERS = [
+  'smartcard-raw',
+  'smartcard-handle',
+  'transport',
+  'channel',
+  'pcsclite-raw',
+  'pcsclite-transport',
+  'pcscd-socket',
+] as const;
+
+/** Runs the bundled SDK client (a process of its own, like pyscard's) over `layers` in that order. */
+function sdkRates(
+  client: string,
+  reader: string,
+  n: number,
+  layers: readonly string[],
+): Promise<Record<string, Timing>> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [client, reader, String(n), layers.join(',')], {
+      cwd: REPO_ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    const timer = setTimeout(() => child.kill('SIGKILL'), 300_000);
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      if (code !== 0) return reject(new Error(`SDK client exited ${String(code)}: ${err || out}`));
+      try {
+        resolve(JSON.parse(out) as Record<string, Timing>);
+      } catch (error) {
+        reject(new Error(`SDK client printed no JSON: ${out}${err}`, { cause: error }));
+      }
+    });
+  });
+}
+
+/** `list` rotated left by `by`. */
+function turn<T>(list: readonly T[], by: number): T[] {
+  const k = by % list.length;
+  return [...list.slice(k), ...list.slice(0, k)];
 }
 
 export async function measurePcsc(opts: { quick: boolean }): Promise<Row[]> {
@@ -125,11 +157,14 @@ export async function measurePcsc(opts: { quick: boolean }): Promise<Row[]> {
   const rounds = opts.quick ? 1 : 5;
   const n = opts.quick ? 200 : 2000;
   const echo = await bundleForBench('bench/pcsc/echo-card.ts', 'echo-card');
+  const client = await bundleForBench('bench/pcsc/sdk-client.ts', 'sdk-client', {
+    external: ['smartcard', 'pcsclite'],
+  });
   const slot = await acquireReaderSlot({ timeoutMs: 120_000 });
   const image = join(tempDir('bench-pcsc'), 'card.json');
   saveCardImage(image, buildSscCard(samplePerson('zhang-wei'), { transmission: 'T=1' }));
-  const samples = new Map<string, Array<{ perSecond: number; p50Us: number; p99Us: number }>>();
-  const add = (key: string, s: { perSecond: number; p50Us: number; p99Us: number }): void => {
+  const samples = new Map<string, Timing[]>();
+  const add = (key: string, s: Timing): void => {
     samples.set(key, [...(samples.get(key) ?? []), s]);
   };
   try {
@@ -139,14 +174,21 @@ export async function measurePcsc(opts: { quick: boolean }): Promise<Row[]> {
         { name: 'sscard', insert: () => insertSscard(slot.port, image) },
         { name: 'vicc', insert: () => insertVicc(slot.port) },
       ];
-      const turned = [...cards.slice(round % cards.length), ...cards.slice(0, round % cards.length)];
-      for (const card of turned) {
+      for (const card of turn(cards, round)) {
         const inserted = await card.insert();
         if (inserted === undefined) continue;
         try {
           await waitReader(slot.reader, true, 10_000);
+          // Which client goes first turns from round to round too (the SDK's layers take turns in its process).
+          const layers = card.name === 'echo' ? ECHO_LAYERS : card.name === 'sscard' ? ['transport'] : [];
+          const sdk = async (): Promise<void> => {
+            if (layers.length === 0) return;
+            const rates = await sdkRates(client, slot.reader, n, layers);
+            for (const [layer, timing] of Object.entries(rates)) add(`${card.name}|${layer}`, timing);
+          };
+          if (round % 2 === 1) await sdk();
           add(`${card.name}|pyscard`, await pyscardRate(slot.reader, n));
-          if (card.name !== 'vicc') add(`${card.name}|SDK`, await sdkRate(slot.reader, n));
+          if (round % 2 === 0) await sdk();
         } finally {
           await inserted.remove();
           await waitReader(slot.reader, false, 10_000).catch(() => undefined);
@@ -188,15 +230,40 @@ export async function measurePcsc(opts: { quick: boolean }): Promise<Row[]> {
     `per round ${perRound(a, b)
       .map((r) => r.toFixed(2))
       .join(' / ')}`;
+  const pyscard = { key: 'echo|pyscard', name: 'pyscard' };
+  const raw = { key: 'echo|smartcard-raw', name: 'smartcard binding' };
+  // What a layer adds to the one under it: the difference of their median p50s.
+  const adds = (layer: string, under: string): string => {
+    const p50 = (key: string): number => median((samples.get(key) ?? []).map((x) => x.p50Us));
+    const d = p50(`echo|${layer}`) - p50(`echo|${under}`);
+    return `${d >= 0 ? '+' : ''}${d.toFixed(1)} us p50 over ${under}`;
+  };
   return [
     row('echo', 'pyscard', 'pyscard -> echo card (floor)'),
-    row(
-      'echo',
-      'SDK',
-      'SDK SmartcardTransport -> echo card',
-      { key: 'echo|pyscard', name: 'pyscard' },
-      { note: `target >= 0.9x pyscard; ${ratios('echo|SDK', 'echo|pyscard')}` },
-    ),
+    row('echo', 'transport', 'SDK SmartcardTransport -> echo card', pyscard, {
+      note: `target >= 0.9x pyscard; ${ratios('echo|transport', 'echo|pyscard')}`,
+    }),
+    row('echo', 'smartcard-raw', '  partition: smartcard binding alone, await card.transmit()', pyscard, {
+      note: ratios('echo|smartcard-raw', 'echo|pyscard'),
+    }),
+    row('echo', 'smartcard-handle', '  partition: SDK backend handle (smartcard)', raw, {
+      note: adds('smartcard-handle', 'smartcard-raw'),
+    }),
+    row('echo', 'transport', '  partition: SDK SmartcardTransport', raw, {
+      note: adds('transport', 'smartcard-handle'),
+    }),
+    row('echo', 'channel', '  partition: SDK CardChannel over SmartcardTransport', raw, {
+      note: `${adds('channel', 'transport')}; vs pyscard ${ratios('echo|channel', 'echo|pyscard')}`,
+    }),
+    row('echo', 'pcsclite-raw', '  partition: pcsclite binding alone, reader.transmit()', raw, {
+      note: `vs pyscard ${ratios('echo|pcsclite-raw', 'echo|pyscard')}`,
+    }),
+    row('echo', 'pcsclite-transport', '  partition: SDK PcscliteTransport', raw, {
+      note: adds('pcsclite-transport', 'pcsclite-raw'),
+    }),
+    row('echo', 'pcscd-socket', '  probe: JavaScript straight to pcscd socket, no binding', pyscard, {
+      note: `what the bindings' thread-pool hop costs; ${ratios('echo|pcscd-socket', 'echo|pyscard')}`,
+    }),
     row(
       'sscard',
       'pyscard',
@@ -211,6 +278,9 @@ export async function measurePcsc(opts: { quick: boolean }): Promise<Row[]> {
       { key: 'echo|pyscard', name: 'echo card' },
       { note: `sscard/vicc ${ratios('sscard|pyscard', 'vicc|pyscard')}` },
     ),
-    row('sscard', 'SDK', 'SDK SmartcardTransport -> sscard sim serve', { key: 'sscard|pyscard', name: 'pyscard' }),
+    row('sscard', 'transport', 'SDK SmartcardTransport -> sscard sim serve', {
+      key: 'sscard|pyscard',
+      name: 'pyscard',
+    }),
   ];
 }

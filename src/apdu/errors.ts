@@ -36,19 +36,28 @@ export function errorFamilyClass<C extends string>(): new (
   };
 }
 
-/** Malformed bytes or text handed to a decoder (APDU, TLV, hex, BCD, ...). */
-export class ApduParseError extends SscardError {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super('APDU_PARSE', message, options);
-  }
+/**
+ * The base of an SscardError subclass with a message and a `cause`, and nothing else of its own:
+ * `class ApduParseError extends codedErrorClass('APDU_PARSE') {}`. The subclass stays a named
+ * class of its own, for `instanceof`, `name` and the reference.
+ */
+export function codedErrorClass<C extends string>(
+  code: C,
+): new (message: string, options?: { cause?: unknown }) => SscardError & { readonly code: C } {
+  return class extends SscardError {
+    declare readonly code: C;
+
+    constructor(message: string, options?: { cause?: unknown }) {
+      super(code, message, options);
+    }
+  };
 }
 
+/** Malformed bytes or text handed to a decoder (APDU, TLV, hex, BCD, ...). */
+export class ApduParseError extends codedErrorClass('APDU_PARSE') {}
+
 /** A value that cannot be encoded (out of range, too long for its field, ...). */
-export class ApduEncodeError extends SscardError {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super('APDU_ENCODE', message, options);
-  }
-}
+export class ApduEncodeError extends codedErrorClass('APDU_ENCODE') {}
 
 /**
  * A status word raised inside the card OS. Handlers throw it; the OS converts it to the two SW

@@ -1,4 +1,11 @@
-export { SscardError, errorFamilyClass, ApduParseError, ApduEncodeError, StatusWordError } from './errors.js';
+export {
+  SscardError,
+  errorFamilyClass,
+  codedErrorClass,
+  ApduParseError,
+  ApduEncodeError,
+  StatusWordError,
+} from './errors.js';
 export { toHex, fromHex, concatBytes, bytesEqual } from './hex.js';
 export {
   commandApdu,

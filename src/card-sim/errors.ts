@@ -1,15 +1,11 @@
-import { SscardError } from '../apdu/index.js';
+import { SscardError, codedErrorClass } from '../apdu/index.js';
 import type { FieldProblemKind } from './validation.js';
 
 /**
  * A card tree that cannot exist: duplicate FIDs or SFIs among siblings, a record longer than its
  * file allows, a key of the wrong size, ... Thrown while a tree is being built, never by the OS.
  */
-export class CardTreeError extends SscardError {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super('CARD_TREE_INVALID', message, options);
-  }
-}
+export class CardTreeError extends codedErrorClass('CARD_TREE_INVALID') {}
 
 /** What is wrong with a field of a card image (see FieldProblemKind). */
 export type ImageProblemKind = FieldProblemKind;
@@ -48,15 +44,7 @@ export class ImageFormatError extends SscardError {
 }
 
 /** Bytes that are not a well-formed ISO 7816-3 answer to reset. */
-export class AtrParseError extends SscardError {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super('ATR_INVALID', message, options);
-  }
-}
+export class AtrParseError extends codedErrorClass('ATR_INVALID') {}
 
 /** Card options that do not fit together (an ATR that does not offer the card's protocol, ...). */
-export class CardConfigError extends SscardError {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super('CARD_CONFIG_INVALID', message, options);
-  }
-}
+export class CardConfigError extends codedErrorClass('CARD_CONFIG_INVALID') {}

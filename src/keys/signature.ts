@@ -1,6 +1,6 @@
 import { createHash, createPrivateKey, createPublicKey, sign, verify } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
-import { SscardError, toHex } from '../apdu/index.js';
+import { codedErrorClass, toHex } from '../apdu/index.js';
 
 /*
  * The issuer's asymmetric signature, for files terminals must trust offline (the blacklist): the
@@ -19,11 +19,7 @@ export const ED25519_KEY_LENGTH = 32;
 export const ED25519_SIGNATURE_LENGTH = 64;
 
 /** A signing key that cannot be used (wrong length, not Ed25519, unreadable PEM). */
-export class SigningKeyError extends SscardError {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super('SIGNING_KEY', message, options);
-  }
-}
+export class SigningKeyError extends codedErrorClass('SIGNING_KEY') {}
 
 /** PKCS#8 DER of an Ed25519 private key, without its 32-byte seed (RFC 8410). */
 const PKCS8_ED25519_PREFIX = Uint8Array.from([

@@ -24,7 +24,8 @@ import { throwIfAborted, type AbortOptions } from './abort.js';
 import { traceCommand, traceResponse, type TraceEvent, type TraceObserver } from './trace.js';
 import { ListenerSet } from './listener-set.js';
 import { Mutex } from './channel-lock.js';
-import { completeResponse } from './t0-response.js';
+import { DeadlineWatch } from './deadline-watch.js';
+import { completeResponse, type ResponseLimits } from './t0-response.js';
 import type { CardEvent, Transport } from './transport.js';
 
 /*
@@ -98,8 +99,8 @@ function checkPositiveInteger(name: string, value: number): number {
 export class CardChannel {
   readonly transport: Transport;
   private readonly timeoutMs: number;
-  private readonly maxRounds: number;
-  private readonly maxBytes: number;
+  /** GET RESPONSE rounds and response bytes one command may take. */
+  private readonly limits: ResponseLimits;
   /** Outer lock: standalone commands and exclusive blocks. */
   private readonly sessionLock = new Mutex();
   /** Inner lock: one command (with its GET RESPONSE chain) on the wire at a time, even inside a block. */
@@ -108,6 +109,7 @@ export class CardChannel {
   private readonly observers = new ListenerSet<TraceEvent>();
   private readonly unsubscribeTransport: () => void;
   private inFlight: InFlight | undefined;
+  private readonly deadlines = new DeadlineWatch();
   private seq = 0;
   private closed = false;
   private cardGeneration = 0;
@@ -115,11 +117,13 @@ export class CardChannel {
   constructor(transport: Transport, opts: CardChannelOptions = {}) {
     this.transport = transport;
     this.timeoutMs = checkPositiveInteger('timeoutMs', opts.timeoutMs ?? DEFAULTS.timeoutMs);
-    this.maxRounds = checkPositiveInteger(
-      'maxGetResponseRounds',
-      opts.maxGetResponseRounds ?? DEFAULTS.maxGetResponseRounds,
-    );
-    this.maxBytes = checkPositiveInteger('maxResponseBytes', opts.maxResponseBytes ?? DEFAULTS.maxResponseBytes);
+    this.limits = {
+      maxRounds: checkPositiveInteger(
+        'maxGetResponseRounds',
+        opts.maxGetResponseRounds ?? DEFAULTS.maxGetResponseRounds,
+      ),
+      maxBytes: checkPositiveInteger('maxResponseBytes', opts.maxResponseBytes ?? DEFAULTS.maxResponseBytes),
+    };
     this.unsubscribeTransport = transport.onEvent((event) => this.onCardEvent(event));
   }
 
@@ -238,7 +242,13 @@ export class CardChannel {
   private async resetIn(session: SessionState | undefined, kind: 'warm' | 'cold'): Promise<Uint8Array> {
     if (this.closed) throw new ChannelClosedError();
     const atr = await this.wireLock.run(() =>
-      this.race(() => this.transport.reset(kind), this.timeoutMs, this.timeoutMs, 'card reset', false),
+      this.race(
+        () => this.transport.reset(kind),
+        performance.now() + this.timeoutMs,
+        this.timeoutMs,
+        'card reset',
+        false,
+      ),
     );
     if (!(atr instanceof Uint8Array)) throw new TransportError('transport reset did not return an ATR');
     // MemoryTransport (and any transport with events) has already counted the reset; one that
@@ -278,10 +288,7 @@ export class CardChannel {
   private runWithResponseHandling(bytes: Uint8Array, timeoutMs: number): Promise<ResponseApdu> {
     const deadline = performance.now() + timeoutMs;
     const generation = this.cardGeneration;
-    return completeResponse(bytes, (b) => this.exchange(b, deadline, timeoutMs, generation), {
-      maxRounds: this.maxRounds,
-      maxBytes: this.maxBytes,
-    });
+    return completeResponse(bytes, (b) => this.exchange(b, deadline, timeoutMs, generation), this.limits);
   }
 
   /** One exchange with the transport, bounded by the command's deadline, traced. */
@@ -296,83 +303,101 @@ export class CardChannel {
     // The trace's timestamp is taken only when someone is watching: formatting a date costs more
     // than an exchange with a card in memory.
     const time = this.observers.size === 0 ? '' : new Date().toISOString();
-    const trace = (fill: () => Pick<TraceEvent, 'response' | 'error'>): void => {
-      if (this.observers.size === 0) return;
-      // An observer's failure must not fail the card operation it watches (ListenerSet swallows it).
-      this.observers.emit({
-        seq: ++this.seq,
-        transport: this.transport.name,
-        time: time === '' ? new Date().toISOString() : time,
-        command: traceCommand(bytes),
-        ...fill(),
-        elapsedMs: Math.round((performance.now() - started) * 1000) / 1000,
-      });
-    };
     let raw: Uint8Array;
     try {
       const remaining = deadline - started;
       if (remaining <= 0) throw new TimeoutError(timeoutMs, 'command');
       const direct = this.transport.transmitDirect?.(bytes);
-      // A synchronous answer needs no timer (nothing can fire while the transport held the event
+      // A synchronous answer needs no deadline (nothing can fire while the transport held the event
       // loop); a deferred one races the deadline and card events.
       raw =
         direct instanceof Uint8Array
           ? direct
           : await this.race(
               () => direct ?? this.transport.transmit(bytes, { timeoutMs: Math.ceil(remaining) }),
-              remaining,
+              deadline,
               timeoutMs,
               'command',
             );
       if (!(raw instanceof Uint8Array)) throw new TransportError('transport answered something that is not bytes');
       if (raw.length < 2) throw new TransportError(`response shorter than 2 bytes (got ${raw.length})`);
-      if (raw.length - 2 > this.maxBytes) {
-        throw new CardProtocolError(`card returned ${raw.length - 2} response bytes, more than ${this.maxBytes}`);
+      if (raw.length - 2 > this.limits.maxBytes) {
+        throw new CardProtocolError(
+          `card returned ${raw.length - 2} response bytes, more than ${this.limits.maxBytes}`,
+        );
       }
     } catch (error) {
       const typed = error instanceof SscardError ? error : new TransportError('transport failed', { cause: error });
-      trace(() => ({ error: { code: typed.code, message: typed.message } }));
+      if (this.observers.size !== 0)
+        this.trace(bytes, time, started, { error: { code: typed.code, message: typed.message } });
       throw typed;
     }
     const response = decodeResponse(raw);
-    trace(() => ({ response: traceResponse(response.data, response.sw, mustMaskCommand(bytes)) }));
+    if (this.observers.size !== 0)
+      this.trace(bytes, time, started, {
+        response: traceResponse(response.data, response.sw, mustMaskCommand(bytes)),
+      });
     return response;
   }
 
+  /** Tells the trace observers of one exchange; an observer's failure does not fail it (ListenerSet swallows it). */
+  private trace(
+    bytes: Uint8Array,
+    time: string,
+    started: number,
+    outcome: Pick<TraceEvent, 'response' | 'error'>,
+  ): void {
+    this.observers.emit({
+      seq: ++this.seq,
+      transport: this.transport.name,
+      time: time === '' ? new Date().toISOString() : time,
+      command: traceCommand(bytes),
+      ...outcome,
+      elapsedMs: Math.round((performance.now() - started) * 1000) / 1000,
+    });
+  }
+
   /**
-   * Runs a transport call against a timer and card events. Whichever comes first wins; a call that
-   * loses is abandoned (its late answer or failure is ignored), so a silent card costs one timeout.
+   * Runs a transport call against the deadline and card events. Whichever comes first wins; a call
+   * that loses is abandoned (its late answer or failure is ignored), so a silent card costs one
+   * timeout.
    */
   private race<T>(
     call: () => Promise<T>,
-    remainingMs: number,
+    deadline: number,
     timeoutMs: number,
     what: string,
     abortable = true,
   ): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       let done = false;
-      const entry: InFlight = { abort: (error) => finish(() => reject(error)) };
-      const finish = (fn: () => void): void => {
+      const fail = (error: SscardError): void => {
         if (done) return;
         done = true;
-        clearTimeout(timer);
+        this.deadlines.end();
         if (this.inFlight === entry) this.inFlight = undefined;
-        fn();
+        reject(error);
       };
-      const timer = setTimeout(() => finish(() => reject(new TimeoutError(timeoutMs, what))), Math.max(0, remainingMs));
+      const entry: InFlight = { abort: fail };
+      this.deadlines.start(deadline, () => fail(new TimeoutError(timeoutMs, what)));
       // A reset we asked for announces itself as a card event; it must not abort itself.
       if (abortable) this.inFlight = entry;
       let pending: Promise<T>;
       try {
         pending = Promise.resolve(call());
       } catch (error) {
-        finish(() => reject(asTyped(error)));
+        fail(asTyped(error));
         return;
       }
       pending.then(
-        (value) => finish(() => resolve(value)),
-        (error: unknown) => finish(() => reject(asTyped(error))),
+        (value) => {
+          if (done) return;
+          done = true;
+          this.deadlines.end();
+          if (this.inFlight === entry) this.inFlight = undefined;
+          resolve(value);
+        },
+        (error: unknown) => fail(asTyped(error)),
       );
     });
   }

@@ -1,4 +1,4 @@
-import { INS, SW, SscardError, describe, swHex, swInfo } from '../apdu/index.js';
+import { INS, SW, SscardError, codedErrorClass, describe, swHex, swInfo } from '../apdu/index.js';
 
 /*
  * Typed errors of the terminal SDK. Status words are named and described by the one table in
@@ -64,22 +64,6 @@ export function statusErrorClass<C extends string>(
 
     constructor(sw: number, context?: StatusContext) {
       super(sw, context, code);
-    }
-  };
-}
-
-/**
- * The base of an SscardError subclass with a message and a `cause`, and nothing else of its own:
- * `class TransportError extends codedErrorClass('TRANSPORT') {}`.
- */
-export function codedErrorClass<C extends string>(
-  code: C,
-): new (message: string, options?: { cause?: unknown }) => SscardError & { readonly code: C } {
-  return class extends SscardError {
-    declare readonly code: C;
-
-    constructor(message: string, options?: { cause?: unknown }) {
-      super(code, message, options);
     }
   };
 }

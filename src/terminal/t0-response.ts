@@ -32,6 +32,8 @@ export async function completeResponse(
   limits: ResponseLimits,
 ): Promise<ResponseApdu> {
   let response = await exchange(bytes);
+  // Most answers are final: no 6Cxx resend, no 61xx chain, nothing to gather.
+  if (response.sw1 !== 0x61 && response.sw1 !== 0x6c) return response;
   const wrongLe = swInfo(response.sw).correctLe;
   if (wrongLe !== undefined && response.data.length === 0) {
     const resend = withLe(bytes, wrongLe);

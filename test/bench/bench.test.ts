@@ -11,20 +11,28 @@ const dir = mkdtempSync(join(tmpdir(), 'sscard-bench-test-'));
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
+/**
+ * Runs `npm run bench` quick on the sections `only`, writing to `file` in the temporary folder;
+ * expects a clean exit and returns its standard output and the JSON it wrote.
+ */
+function runBench<T>(only: string, file: string, timeout: number): { stdout: string; written: T } {
+  const out = join(dir, file);
+  const r = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', join(ROOT, 'bench', 'index.ts'), '--quick', '--only', only, '--out', out],
+    { cwd: ROOT, encoding: 'utf8', timeout },
+  );
+  expect(r.stderr).toBe('');
+  expect(r.status).toBe(0);
+  return { stdout: r.stdout, written: JSON.parse(readFileSync(out, 'utf8')) as T };
+}
+
 describe('npm run bench', () => {
   it('runs the in-process sections and writes one row per workload to its JSON', () => {
-    const out = join(dir, 'results.json');
-    const r = spawnSync(
-      process.execPath,
-      ['--import', 'tsx', join(ROOT, 'bench', 'index.ts'), '--quick', '--only', 'card,sdk,image,scale', '--out', out],
-      { cwd: ROOT, encoding: 'utf8', timeout: 240_000 },
-    );
-    expect(r.stderr).toBe('');
-    expect(r.status).toBe(0);
-    const written = JSON.parse(readFileSync(out, 'utf8')) as {
+    const { stdout, written } = runBench<{
       meta: { loadavgBefore: number[]; quick: boolean };
       rows: Array<{ layer: string; workload: string; perSecond: number; ratio?: number }>;
-    };
+    }>('card,sdk,image,scale', 'results.json', 240_000);
     expect(written.meta.quick).toBe(true);
     expect(written.meta.loadavgBefore).toHaveLength(3);
     const layers = new Set(written.rows.map((row) => row.layer));
@@ -40,30 +48,22 @@ describe('npm run bench', () => {
     for (const row of written.rows) expect(row.perSecond, `${row.layer} ${row.workload}`).toBeGreaterThan(0);
     expect(written.rows.find((row) => row.workload === 'transmit READ RECORD')?.ratio).toBeGreaterThan(0);
     // The table went to stdout too.
-    expect(r.stdout).toContain('GET DATA -> 6A88');
+    expect(stdout).toContain('GET DATA -> 6A88');
   }, 300_000);
 
   it('times the CLI: the --help of every command, two real commands and the slowest (or says it needs the build)', () => {
-    const out = join(dir, 'cli.json');
     // An earlier full run in the file: --only cli replaces its CLI rows and keeps its card rows.
     const earlierMeta = { started: '2026-01-01T00:00:00.000Z', quick: false };
     const earlierRows = [
       { layer: 'card (raw)', workload: 'earlier card row', perSecond: 1, p50Us: 1, p99Us: 1 },
       { layer: 'CLI start-up', workload: 'earlier CLI row', perSecond: 1, p50Us: 1, p99Us: 1 },
     ];
-    writeFileSync(out, JSON.stringify({ meta: earlierMeta, rows: earlierRows }));
-    const r = spawnSync(
-      process.execPath,
-      ['--import', 'tsx', join(ROOT, 'bench', 'index.ts'), '--quick', '--only', 'cli', '--out', out],
-      { cwd: ROOT, encoding: 'utf8', timeout: 600_000 },
-    );
-    expect(r.stderr).toBe('');
-    expect(r.status).toBe(0);
-    const written = JSON.parse(readFileSync(out, 'utf8')) as {
+    writeFileSync(join(dir, 'cli.json'), JSON.stringify({ meta: earlierMeta, rows: earlierRows }));
+    const { written } = runBench<{
       meta: { quick: boolean };
       earlier?: Record<string, unknown>;
       rows: Array<{ layer: string; section?: string; workload: string; note?: string; detail?: { cpuMs?: number } }>;
-    };
+    }>('cli', 'cli.json', 600_000);
     expect(written.meta.quick).toBe(true);
     expect(written.rows[0]).toMatchObject({ section: 'card', workload: 'earlier card row' });
     expect(written.earlier).toEqual({ card: earlierMeta });

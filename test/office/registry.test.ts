@@ -376,6 +376,11 @@ describeBackends(
       await expect(reg().markScriptApplied(POS, { scriptId: 987654321 })).rejects.toMatchObject({
         code: 'SCRIPT_NOT_FOUND',
       });
+      for (const scriptId of [0, -1, 1.5, Number.NaN])
+        await expect(reg().markScriptApplied(POS, { scriptId })).rejects.toMatchObject({
+          code: 'INVALID_ARGUMENT',
+          message: 'scriptId must be a positive integer',
+        });
     });
 
     it('the history is append-only in the database: UPDATE, DELETE and TRUNCATE are refused', async () => {

@@ -56,9 +56,16 @@ export function activationWindow(
   };
 }
 
-function requireLiveFinancial(card: CardStatus, operation: string): void {
+/**
+ * The card of an act at the bank branch, locked: the holder's ID checked, the card a financial
+ * one whose social security side is not final.
+ */
+async function lockLiveFinancial(tx: Queryable, input: BankActivationInput, operation: string): Promise<CardStatus> {
+  const card = await lockCard(tx, input.cardNumber);
+  checkHolder(card, input.idNumber);
   if (card.bank === null) throw new CardStateError(card.cardNumber, 'bank', null, operation);
   if (isFinalState(card.ssc)) throw new CardStateError(card.cardNumber, 'ssc', card.ssc, operation);
+  return card;
 }
 
 export function activateBankOperation(settings: LossSettings): OperationSpec<BankActivationInput, CardStatus> {
@@ -67,9 +74,7 @@ export function activateBankOperation(settings: LossSettings): OperationSpec<Ban
     roles: ['bank', 'admin'],
     subject: cardHolderSubject,
     async run(tx, env, input) {
-      const card = await lockCard(tx, input.cardNumber);
-      checkHolder(card, input.idNumber);
-      requireLiveFinancial(card, 'activate_bank');
+      const card = await lockLiveFinancial(tx, input, 'activate_bank');
       const to = requireTransition(card, 'bank', 'activate', 'activate_bank');
       const from = await activationFrom(tx, card.cardNumber);
       const window = activationWindow(card, from!, env.now, settings);
@@ -97,9 +102,7 @@ export function reopenActivationOperation(
     roles: ['bank', 'admin'],
     subject: cardHolderSubject,
     async run(tx, env, input) {
-      const card = await lockCard(tx, input.cardNumber);
-      checkHolder(card, input.idNumber);
-      requireLiveFinancial(card, 'reopen_bank_activation');
+      const card = await lockLiveFinancial(tx, input, 'reopen_bank_activation');
       if (card.bank !== 'inactive')
         throw new CardStateError(card.cardNumber, 'bank', card.bank, 'reopen_bank_activation');
       const previous = await activationFrom(tx, card.cardNumber);

@@ -11,6 +11,7 @@ import type { CardStatus, IssuerScriptState } from '../types.js';
 import { checkHolder, findCard, lockCard } from './cards.js';
 import { requireTransition, writeSide } from './pin.js';
 import { cardOutcome } from './runner.js';
+import { checkScriptId } from './scripts.js';
 import type { OperationSpec } from './runner.js';
 
 /*
@@ -249,8 +250,7 @@ export const pinChangeResultOperation: OperationSpec<PinChangeResultInput, PinCh
   roles: ['pos', 'window', 'bank', 'hotline', 'admin'],
   subject: () => ({}),
   async run(tx, env, input) {
-    if (!Number.isSafeInteger(input.scriptId) || input.scriptId < 1)
-      throw new OfficeArgumentError('scriptId must be a positive integer');
+    checkScriptId(input.scriptId);
     checkReport(input.report);
     const outcome = storedOutcome(input.report);
     const head = await tx.query<{ card_number: string; kind: string }>(

@@ -29,6 +29,12 @@ function date(v: Date | string): Date {
   return v instanceof Date ? v : new Date(v);
 }
 
+/** Refuses a script id that is not one the registry hands out (a positive integer). */
+export function checkScriptId(scriptId: number): void {
+  if (!Number.isSafeInteger(scriptId) || scriptId < 1)
+    throw new OfficeArgumentError('scriptId must be a positive integer');
+}
+
 export function toScript(r: ScriptRow): IssuerScript {
   return {
     id: Number(r.id),
@@ -93,8 +99,7 @@ export const scriptAppliedOperation: OperationSpec<ScriptAppliedInput, IssuerScr
   roles: ['window', 'bank', 'hotline', 'pos', 'admin'],
   subject: () => ({}),
   async run(tx, env, input) {
-    if (!Number.isSafeInteger(input.scriptId) || input.scriptId < 1)
-      throw new OfficeArgumentError('scriptId must be a positive integer');
+    checkScriptId(input.scriptId);
     const found = await tx.query<ScriptRow>(`SELECT ${SCRIPT_COLUMNS} FROM issuer_scripts WHERE id = $1 FOR UPDATE`, [
       input.scriptId,
     ]);

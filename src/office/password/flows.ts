@@ -140,6 +140,17 @@ async function present(
   return { cardNumber, verifier: spent.verifier, outcome: match ? 'match' : 'mismatch', triesLeft: spent.triesLeft };
 }
 
+/** The account `text` names, refused with `refusal` unless it is of `kind`. */
+function accountOfKind<K extends Account['kind']>(
+  text: string,
+  kind: K,
+  refusal: string,
+): Extract<Account, { kind: K }> {
+  const account = parseAccount(text);
+  if (account.kind !== kind) throw new OfficeArgumentError(refusal);
+  return account as Extract<Account, { kind: K }>;
+}
+
 /** Signs in with the card number or ID number and the query password. */
 export async function signIn(env: PasswordEnv, ctx: OperationContext, input: SignInInput): Promise<SignedIn> {
   const rules = queryPasswordRulesOf(env.db);
@@ -169,8 +180,7 @@ export async function changePassword(
   input: ChangeInput,
 ): Promise<QueryPasswordStatus> {
   const rules = queryPasswordRulesOf(env.db);
-  const account = parseAccount(input?.cardNumber);
-  if (account.kind !== 'card') throw new OfficeArgumentError('a query password is changed by card number');
+  const account = accountOfKind(input?.cardNumber, 'card', 'a query password is changed by card number');
   // Both shapes are checked before anything is spent, as a PIN change checks both PINs first.
   const next = passwordBytes(input.next, 'new');
   let current: Buffer | undefined;
@@ -193,8 +203,7 @@ export async function resetPassword(
   input: ResetInput,
 ): Promise<QueryPasswordStatus> {
   const rules = queryPasswordRulesOf(env.db);
-  const account = parseAccount(input?.idNumber);
-  if (account.kind !== 'id') throw new OfficeArgumentError('a query password is reset with the ID number');
+  const account = accountOfKind(input?.idNumber, 'id', 'a query password is reset with the ID number');
   if (typeof input.name !== 'string' || typeof input.personalNumberTail !== 'string')
     throw new OfficeArgumentError('a reset needs the name and the last six characters of the personal number');
   let prepared: { cardNumber: string; verifier: string } | undefined;

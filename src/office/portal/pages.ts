@@ -90,27 +90,63 @@ function field(
   </label>`;
 }
 
-const submit = (label: Label) => html`<button type="submit" class="primary">${both(label)}</button>`;
+/**
+ * A form posting to the portal's `action`: the session's CSRF token first, then `fields` one a
+ * line, then the submit button saying `submitLabel`.
+ */
+function postForm(frame: PageFrame, action: string, fields: readonly Html[], submitLabel: Label): Html {
+  return html`<form class="stack" method="post" action="${action}">
+    ${csrfField(frame)}
+    ${new Html(fields.map((f) => f.text).join('\n    '))}
+    <button type="submit" class="primary">${both(submitLabel)}</button>
+  </form>`;
+}
 
-export function signInPage(frame: PageFrame, opts: { account?: string; message?: Message }): string {
+/** A page of one narrow card: `heading`, the message if any, then `content`. */
+function narrowPage(
+  frame: PageFrame,
+  title: Label,
+  heading: Label,
+  message: Message | undefined,
+  content: Html,
+): string {
   return layout(
     frame,
-    { zh: '登录', en: 'Sign in' },
+    title,
     html`<section class="card narrow">
-  <h1>${both({ zh: '登录', en: 'Sign in' })}</h1>
-  ${notice(opts.message)}
-  <form class="stack" method="post" action="/sign-in">
-    ${csrfField(frame)}
-    ${field('account', { zh: '社会保障卡号或身份证号', en: 'Card number or ID number' }, 'text', { autocomplete: 'username', value: opts.account, maxlength: 24 })}
-    ${field('password', { zh: '信息查询密码', en: 'Query password' }, 'password', {
-      autocomplete: 'current-password',
-      maxlength: 64,
-      hint: { zh: '初始密码为社会保障卡卡号后六位', en: 'Initially the last six characters of the card number' },
-    })}
-    ${submit({ zh: '登录', en: 'Sign in' })}
-  </form>
-  <p class="links"><a href="/reset">忘记密码？<span class="en">Forgot your password?</span></a></p>
+  <h1>${both(heading)}</h1>
+  ${notice(message)}
+  ${content}
 </section>`,
+  );
+}
+
+export function signInPage(frame: PageFrame, opts: { account?: string; message?: Message }): string {
+  const signIn: Label = { zh: '登录', en: 'Sign in' };
+  const form = postForm(
+    frame,
+    '/sign-in',
+    [
+      field('account', { zh: '社会保障卡号或身份证号', en: 'Card number or ID number' }, 'text', {
+        autocomplete: 'username',
+        value: opts.account,
+        maxlength: 24,
+      }),
+      field('password', { zh: '信息查询密码', en: 'Query password' }, 'password', {
+        autocomplete: 'current-password',
+        maxlength: 64,
+        hint: { zh: '初始密码为社会保障卡卡号后六位', en: 'Initially the last six characters of the card number' },
+      }),
+    ],
+    signIn,
+  );
+  return narrowPage(
+    frame,
+    signIn,
+    signIn,
+    opts.message,
+    html`${form}
+  <p class="links"><a href="/reset">忘记密码？<span class="en">Forgot your password?</span></a></p>`,
   );
 }
 
@@ -196,20 +232,31 @@ const NEW_PASSWORD_HINT: Label = {
 };
 
 export function changePasswordPage(frame: PageFrame, opts: { message?: Message }): string {
-  return layout(
+  return narrowPage(
     frame,
     { zh: '修改查询密码', en: 'Change password' },
-    html`<section class="card narrow">
-  <h1>${both({ zh: '修改信息查询密码', en: 'Change the query password' })}</h1>
-  ${notice(opts.message)}
-  <form class="stack" method="post" action="/password">
-    ${csrfField(frame)}
-    ${field('current', { zh: '当前密码', en: 'Current password' }, 'password', { autocomplete: 'current-password', maxlength: 64 })}
-    ${field('next', { zh: '新密码', en: 'New password' }, 'password', { autocomplete: 'new-password', maxlength: 64, hint: NEW_PASSWORD_HINT })}
-    ${field('confirm', { zh: '再次输入新密码', en: 'New password again' }, 'password', { autocomplete: 'new-password', maxlength: 64 })}
-    ${submit({ zh: '确认修改', en: 'Change' })}
-  </form>
-</section>`,
+    { zh: '修改信息查询密码', en: 'Change the query password' },
+    opts.message,
+    postForm(
+      frame,
+      '/password',
+      [
+        field('current', { zh: '当前密码', en: 'Current password' }, 'password', {
+          autocomplete: 'current-password',
+          maxlength: 64,
+        }),
+        field('next', { zh: '新密码', en: 'New password' }, 'password', {
+          autocomplete: 'new-password',
+          maxlength: 64,
+          hint: NEW_PASSWORD_HINT,
+        }),
+        field('confirm', { zh: '再次输入新密码', en: 'New password again' }, 'password', {
+          autocomplete: 'new-password',
+          maxlength: 64,
+        }),
+      ],
+      { zh: '确认修改', en: 'Change' },
+    ),
   );
 }
 
@@ -218,21 +265,25 @@ export function resetPage(frame: PageFrame, opts: { message?: Message; done?: bo
     ? html`<p>查询密码已重置为初始密码：社会保障卡卡号后六位。请登录后立即修改。<span class="en">The query password is back to its initial value, the last six characters of the card number. Sign in and change it.</span></p>
   <p class="links"><a href="/sign-in">前往登录<span class="en">Go to sign-in</span></a></p>`
     : html`<p class="hint">请输入持卡人的身份证号、姓名和个人编号后六位；个人编号即社会保障号码（与身份证号相同）。<span class="en">Enter the holder's ID number, name and the last six characters of the personal number (the social security number, which is the ID number).</span></p>
-  <form class="stack" method="post" action="/reset">
-    ${csrfField(frame)}
-    ${field('idNumber', { zh: '身份证号', en: 'ID number' }, 'text', { autocomplete: 'off', maxlength: 24 })}
-    ${field('name', { zh: '姓名', en: 'Name' }, 'text', { autocomplete: 'name', maxlength: 64 })}
-    ${field('tail', { zh: '个人编号后六位', en: 'Last six of the personal number' }, 'text', { autocomplete: 'off', maxlength: 6 })}
-    ${submit({ zh: '重置密码', en: 'Reset password' })}
-  </form>`;
-  return layout(
+  ${postForm(
+    frame,
+    '/reset',
+    [
+      field('idNumber', { zh: '身份证号', en: 'ID number' }, 'text', { autocomplete: 'off', maxlength: 24 }),
+      field('name', { zh: '姓名', en: 'Name' }, 'text', { autocomplete: 'name', maxlength: 64 }),
+      field('tail', { zh: '个人编号后六位', en: 'Last six of the personal number' }, 'text', {
+        autocomplete: 'off',
+        maxlength: 6,
+      }),
+    ],
+    { zh: '重置密码', en: 'Reset password' },
+  )}`;
+  return narrowPage(
     frame,
     { zh: '忘记密码', en: 'Forgot password' },
-    html`<section class="card narrow">
-  <h1>${both({ zh: '重置信息查询密码', en: 'Reset the query password' })}</h1>
-  ${notice(opts.message)}
-  ${body}
-</section>`,
+    { zh: '重置信息查询密码', en: 'Reset the query password' },
+    opts.message,
+    body,
   );
 }
 
@@ -241,41 +292,40 @@ export function lossPage(frame: PageFrame, opts: { card: CardStatus; message?: M
     state === null
       ? null
       : html`<label><input type="radio" name="side" value="${side}" required> ${both(label)} ${stateBadge(state)}</label>`;
-  return layout(
+  const initialPinWarning = opts.card.pinInitial
+    ? notice({
+        kind: 'warn',
+        zh: '社保应用密码仍为初始密码的卡不能自助挂失，请拨打 12333 或到服务窗口办理。',
+        en: 'A card still on its initial PIN cannot be reported lost here; call 12333 or visit a service window.',
+      })
+    : null;
+  const form = postForm(
+    frame,
+    '/loss',
+    [
+      html`<fieldset><legend>${both({ zh: '挂失哪一项', en: 'Which side' })}</legend>
+      ${sideChoice('ssc', { zh: '社保应用', en: 'Social security side' }, opts.card.ssc)}
+    </fieldset>`,
+    ],
+    { zh: '确认挂失', en: 'Report lost' },
+  );
+  return narrowPage(
     frame,
     { zh: '挂失', en: 'Report loss' },
-    html`<section class="card narrow">
-  <h1>${both({ zh: '社会保障卡挂失', en: 'Report the card lost' })}</h1>
-  ${notice(opts.message)}
-  ${
-    opts.card.pinInitial
-      ? notice({
-          kind: 'warn',
-          zh: '社保应用密码仍为初始密码的卡不能自助挂失，请拨打 12333 或到服务窗口办理。',
-          en: 'A card still on its initial PIN cannot be reported lost here; call 12333 or visit a service window.',
-        })
-      : null
-  }
+    { zh: '社会保障卡挂失', en: 'Report the card lost' },
+    opts.message,
+    html`${initialPinWarning}
   <p class="hint">社保应用与银行应用分别挂失；银行应用请通过发卡银行的电话或网上渠道挂失。<span class="en">The social security and bank sides are reported separately; report the bank side through the issuing bank's phone or online channels.</span></p>
-  <form class="stack" method="post" action="/loss">
-    ${csrfField(frame)}
-    <fieldset><legend>${both({ zh: '挂失哪一项', en: 'Which side' })}</legend>
-      ${sideChoice('ssc', { zh: '社保应用', en: 'Social security side' }, opts.card.ssc)}
-    </fieldset>
-    ${submit({ zh: '确认挂失', en: 'Report lost' })}
-  </form>
-</section>`,
+  ${form}`,
   );
 }
 
 export function errorPage(frame: PageFrame, status: number, message: Message): string {
-  return layout(
+  return narrowPage(
     frame,
     { zh: '出错了', en: `Error ${status}` },
-    html`<section class="card narrow">
-  <h1>${both({ zh: '无法完成请求', en: `The request could not be completed (${status})` })}</h1>
-  ${notice(message)}
-  <p class="links"><a href="/">返回首页<span class="en">Back to the start</span></a></p>
-</section>`,
+    { zh: '无法完成请求', en: `The request could not be completed (${status})` },
+    message,
+    html`<p class="links"><a href="/">返回首页<span class="en">Back to the start</span></a></p>`,
   );
 }

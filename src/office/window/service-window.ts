@@ -172,36 +172,35 @@ export class ServiceWindow {
    */
   resetPin(card: WindowCard, input: { idNumber: string; newPin?: Pin; newPinAgain?: Pin }): Promise<PinActResult> {
     const policy = this.settings.pinPolicy;
-    if (this.settings.resetPinRule === 'initial') {
+    const toInitial = this.settings.resetPinRule === 'initial';
+    let pin: Pin;
+    let typed: () => void;
+    if (toInitial) {
       if (input.newPin !== undefined || input.newPinAgain !== undefined) {
         throw new OfficeArgumentError(
           "under resetPinRule 'initial' the card gets the initial PIN: no new PIN is typed",
         );
       }
-      return this.pinAct(card, {
-        act: 'reset',
-        side: 'ssc',
-        idNumber: input.idNumber,
-        typed: () => undefined,
-        command: (t) => t.reloadPin(policy.initialPin),
-        commandName: 'RELOAD PIN',
-        pinInitial: true,
-      });
-    }
-    const { newPin, newPinAgain } = input;
-    if (newPin === undefined || newPinAgain === undefined) {
-      throw new OfficeArgumentError(
-        "under resetPinRule 'holder-chooses' the holder types the new PIN twice (newPin, newPinAgain)",
-      );
+      pin = policy.initialPin;
+      typed = () => undefined;
+    } else {
+      const { newPin, newPinAgain } = input;
+      if (newPin === undefined || newPinAgain === undefined) {
+        throw new OfficeArgumentError(
+          "under resetPinRule 'holder-chooses' the holder types the new PIN twice (newPin, newPinAgain)",
+        );
+      }
+      pin = newPin;
+      typed = () => checkNewAppPin(newPin, newPinAgain, policy);
     }
     return this.pinAct(card, {
       act: 'reset',
       side: 'ssc',
       idNumber: input.idNumber,
-      typed: () => checkNewAppPin(newPin, newPinAgain, policy),
-      command: (t) => t.reloadPin(newPin),
+      typed,
+      command: (t) => t.reloadPin(pin),
       commandName: 'RELOAD PIN',
-      pinInitial: false,
+      pinInitial: toInitial,
     });
   }
 

@@ -14,7 +14,8 @@ export interface ScCard {
   readonly protocol: number;
   readonly connected: boolean;
   readonly atr: Buffer | null;
-  transmit(command: Buffer, options?: { maxRecvLength?: number; autoGetResponse?: boolean }): Promise<Buffer>;
+  /** `command`: a Buffer or any Uint8Array (napi_is_buffer accepts both). */
+  transmit(command: Uint8Array, options?: { maxRecvLength?: number; autoGetResponse?: boolean }): Promise<Buffer>;
   getStatus(): { state: number; protocol: number; atr: Buffer };
   disconnect(disposition?: number): void;
   reconnect(shareMode?: number, protocol?: number, initialization?: number): Promise<number>;
@@ -129,6 +130,20 @@ export function dispositionCode(
     case 'unpower':
       return binding.SCARD_UNPOWER_CARD;
   }
+}
+
+/** A Buffer over the bytes of `bytes`, not a copy: for a binding that copies its input before it returns. */
+export function bufferView(bytes: Uint8Array): Buffer {
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+/**
+ * A binding's answer as a plain Uint8Array over the same memory, not a copy: the bindings answer
+ * with a Buffer of its own (never a slice of Node's shared pool), and a Buffer's slice() is a view
+ * where a Uint8Array's is a copy.
+ */
+export function plainBytes(buffer: Buffer): Uint8Array {
+  return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
 }
 
 /** Package versions the SDK was written and tested against (package.json optionalDependencies). */

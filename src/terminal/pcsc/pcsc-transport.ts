@@ -37,6 +37,17 @@ export interface PcscConnection {
   label: string;
 }
 
+function ignore(): void {}
+
+/**
+ * `work`, with its failure counted as seen: a caller may take it up only after awaiting something
+ * else (close(), typically), and the failure is theirs to read then, not an unhandled rejection.
+ */
+function observed<T>(work: Promise<T>): Promise<T> {
+  work.catch(ignore);
+  return work;
+}
+
 /** A removal seen by PC/SC: the card is gone (NoCardError comes from a reader that turned out empty). */
 function isCardGone(error: SscardError): boolean {
   return error instanceof CardRemovedError || error instanceof NoCardError;
@@ -111,8 +122,13 @@ export class PcscTransport implements Transport {
   private removed = false;
   private closed = false;
   private stopWatch: (() => void) | undefined;
-  /** Transmits and resets under way (a disconnect would wait for them inside the PC/SC library). */
-  private readonly busy = new Set<Promise<unknown>>();
+  /**
+   * Transmits and resets under way in the backend (a disconnect would wait for them inside the
+   * PC/SC library): a count, not a set of their promises, so an exchange costs no bookkeeping.
+   */
+  private busy = 0;
+  /** Set by close() while it waits for the exchanges under way: called when the last one ends. */
+  private onIdle: (() => void) | undefined;
 
   protected constructor(connection: PcscConnection) {
     this.context = connection.context;
@@ -173,41 +189,49 @@ export class PcscTransport implements Transport {
   }
 
   transmit(command: Uint8Array): Promise<Uint8Array> {
-    return this.track(this.doTransmit(command));
+    return observed(this.exchange(command));
   }
 
-  private async doTransmit(command: Uint8Array): Promise<Uint8Array> {
+  private async exchange(command: Uint8Array): Promise<Uint8Array> {
     this.checkOpen();
     if (this.removed) throw this.removedError();
     const handle = this.handle;
-    let response: Uint8Array;
+    this.busy++;
     try {
-      response = await handle.transmit(command, this.options.maxRecvLength);
-    } catch (error) {
-      throw await this.failure(error, 'transmit', handle);
+      let response: Uint8Array;
+      try {
+        response = await handle.transmit(command, this.options.maxRecvLength);
+      } catch (error) {
+        throw await this.failure(error, 'transmit', handle);
+      }
+      if (this.closed) throw new ChannelClosedError('transport closed during the exchange');
+      if (response.length < 2) {
+        throw await shortAnswerError(response.length, this.reader, this.options.removalProbeMs, () =>
+          this.cardLeft(handle),
+        );
+      }
+      return response;
+    } finally {
+      this.settled();
     }
-    if (this.closed) throw new ChannelClosedError('transport closed during the exchange');
-    if (response.length < 2) {
-      throw await shortAnswerError(response.length, this.reader, this.options.removalProbeMs, () =>
-        this.cardLeft(handle),
-      );
-    }
-    return response;
   }
 
   /** Warm reset (SCardReconnect with RESET_CARD) or cold reset (UNPOWER_CARD); returns the ATR. */
   reset(kind: 'warm' | 'cold'): Promise<Uint8Array> {
-    return this.track(this.doReset(kind));
+    return observed(this.doReset(kind));
   }
 
   private async doReset(kind: 'warm' | 'cold'): Promise<Uint8Array> {
     this.checkOpen();
     if (this.removed) throw this.removedError();
     const handle = this.handle;
+    this.busy++;
     try {
       await handle.reconnect(kind === 'cold' ? 'unpower' : 'reset');
     } catch (error) {
       throw await this.failure(error, `${kind} reset`, handle);
+    } finally {
+      this.settled();
     }
     const atr = handle.atr().slice();
     this.events.emit({ type: 'reset', atr: atr.slice() });
@@ -258,10 +282,15 @@ export class PcscTransport implements Transport {
     this.stopWatch?.();
     this.stopWatch = undefined;
     this.events.clear();
-    const pending = [...this.busy];
     const settled =
-      pending.length === 0 ||
-      (await Promise.race([Promise.allSettled(pending).then(() => true), sleep(CLOSE_GRACE_MS).then(() => false)]));
+      this.busy === 0 ||
+      (await Promise.race([
+        new Promise<boolean>((resolve) => {
+          this.onIdle = () => resolve(true);
+        }),
+        sleep(CLOSE_GRACE_MS).then(() => false),
+      ]));
+    this.onIdle = undefined;
     if (settled) {
       try {
         await this.handle.disconnect(this.removed ? 'leave' : this.options.closeDisposition);
@@ -276,13 +305,9 @@ export class PcscTransport implements Transport {
     return this.events.add(listener);
   }
 
-  private track<T>(work: Promise<T>): Promise<T> {
-    this.busy.add(work);
-    const done = (): void => {
-      this.busy.delete(work);
-    };
-    work.then(done, done);
-    return work;
+  /** One backend call under way ended (however). */
+  private settled(): void {
+    if (--this.busy === 0) this.onIdle?.();
   }
 
   /** Follows the reader through pcscd's eyes: removal and insertion become card events. */

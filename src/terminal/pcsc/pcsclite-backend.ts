@@ -7,7 +7,15 @@ import type {
   PcscReaderChange,
   PcscReaderList,
 } from './backend.js';
-import { dispositionCode, loadPcsclite, protocolMask, type PlCardReader, type PlPcsc } from './binding.js';
+import {
+  bufferView,
+  dispositionCode,
+  loadPcsclite,
+  plainBytes,
+  protocolMask,
+  type PlCardReader,
+  type PlPcsc,
+} from './binding.js';
 import { PcscTransportError, ReaderNotFoundError } from './errors.js';
 import type { PcscDisposition, PcscProtocol } from './transport-options.js';
 
@@ -121,14 +129,15 @@ class PcscliteHandle implements PcscCardHandle {
     return this.slot.atr ?? new Uint8Array(0);
   }
 
-  async transmit(command: Uint8Array, maxRecvLength: number): Promise<Uint8Array> {
-    const response = await new Promise<Buffer>((resolve, reject) => {
-      this.slot.reader.transmit(Buffer.from(command), maxRecvLength, this.protocolCode, (err, data) => {
+  transmit(command: Uint8Array, maxRecvLength: number): Promise<Uint8Array> {
+    // No copies: the binding copies the command before it returns, and answers with a Buffer of
+    // its own, handed on as a plain Uint8Array over the same memory.
+    return new Promise<Uint8Array>((resolve, reject) => {
+      this.slot.reader.transmit(bufferView(command), maxRecvLength, this.protocolCode, (err, data) => {
         if (err !== undefined && err !== null) reject(err);
-        else resolve(data);
+        else resolve(plainBytes(data));
       });
     });
-    return new Uint8Array(response);
   }
 
   /** No SCardReconnect: disconnect with the initialization as disposition, then connect again. */

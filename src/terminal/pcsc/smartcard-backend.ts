@@ -10,6 +10,7 @@ import type {
 import {
   dispositionCode,
   loadSmartcard,
+  plainBytes,
   protocolMask,
   type ScCard,
   type ScContext,
@@ -46,6 +47,8 @@ function protocolName(code: number, binding: SmartcardBinding): PcscProtocol | u
 class SmartcardHandle implements PcscCardHandle {
   private currentAtr: Uint8Array;
   private currentProtocol: PcscProtocol;
+  /** The binding's transmit options, kept between transmits (they are the same every time). */
+  private transmitOptions = { maxRecvLength: 0, autoGetResponse: false };
 
   constructor(
     private readonly binding: SmartcardBinding,
@@ -65,10 +68,17 @@ class SmartcardHandle implements PcscCardHandle {
     return this.currentAtr;
   }
 
-  async transmit(command: Uint8Array, maxRecvLength: number): Promise<Uint8Array> {
+  transmit(command: Uint8Array, maxRecvLength: number): Promise<Uint8Array> {
     // autoGetResponse stays off: T=0 61xx/6Cxx is the channel layer's job, for every transport alike.
-    const response = await this.card.transmit(Buffer.from(command), { maxRecvLength, autoGetResponse: false });
-    return new Uint8Array(response);
+    let options = this.transmitOptions;
+    if (options.maxRecvLength !== maxRecvLength) {
+      options = { maxRecvLength, autoGetResponse: false };
+      this.transmitOptions = options;
+    }
+    // No copies: the binding takes a Uint8Array as it is (N-API's buffer check accepts one) and
+    // copies it before it returns, and answers with a Buffer of its own, which is handed on as a
+    // plain Uint8Array over the same memory.
+    return this.card.transmit(command, options).then(plainBytes);
   }
 
   async reconnect(initialization: PcscDisposition): Promise<void> {

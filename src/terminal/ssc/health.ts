@@ -84,29 +84,37 @@ export class HealthFiles {
 
   /** DF10/EF07: contraindicated drugs / allergies, newest first (needs the PIN). */
   readContraindications(opts?: AbortOptions): Promise<Contraindication[]> {
-    return this.pin.protectedRead(async (s) => {
-      await this.session.goTo(s, 'df10');
-      return readCyclicDecoded(
-        s,
-        SSC_SFIS.EF07,
-        CONTRAINDICATION_LENGTH,
-        'DF10/EF07 contraindication',
-        decodeContraindication,
-      );
-    }, opts);
+    return this.readRecords(
+      SSC_SFIS.EF07,
+      CONTRAINDICATION_LENGTH,
+      'DF10/EF07 contraindication',
+      decodeContraindication,
+      opts,
+    );
   }
 
   /** DF10/EF08: medical history, newest first (needs the PIN). */
   readMedicalHistory(opts?: AbortOptions): Promise<MedicalHistoryEntry[]> {
+    return this.readRecords(
+      SSC_SFIS.EF08,
+      MEDICAL_HISTORY_LENGTH,
+      'DF10/EF08 medical history',
+      decodeMedicalHistory,
+      opts,
+    );
+  }
+
+  /** The records of the cyclic DF10 file `sfi`, newest first, after the PIN (see readCyclicDecoded). */
+  private readRecords<T>(
+    sfi: number,
+    length: number,
+    what: string,
+    decode: (bytes: Uint8Array) => T,
+    opts: AbortOptions | undefined,
+  ): Promise<T[]> {
     return this.pin.protectedRead(async (s) => {
       await this.session.goTo(s, 'df10');
-      return readCyclicDecoded(
-        s,
-        SSC_SFIS.EF08,
-        MEDICAL_HISTORY_LENGTH,
-        'DF10/EF08 medical history',
-        decodeMedicalHistory,
-      );
+      return readCyclicDecoded(s, sfi, length, what, decode);
     }, opts);
   }
 

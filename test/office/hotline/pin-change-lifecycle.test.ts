@@ -304,6 +304,9 @@ describeBackends(
       await expect(
         registry.recordPinChangeResult(POS_ONLINE, { scriptId: other.id, report: { result: 'applied' } }),
       ).rejects.toMatchObject({ code: 'SCRIPT_NOT_FOUND' });
+      await expect(
+        registry.recordPinChangeResult(POS_ONLINE, { scriptId: 0, report: { result: 'applied' } }),
+      ).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', message: 'scriptId must be a positive integer' });
     });
 
     it('the database never holds a PIN: no digits, no BCD, no PIN block, in the tables or the store files', async () => {

@@ -9,7 +9,7 @@ import {
   PcscliteTransport,
   SmartcardTransport,
 } from '../../../src/terminal/index.js';
-import { importOptional } from '../../../src/terminal/pcsc/binding.js';
+import { bufferView, importOptional, plainBytes } from '../../../src/terminal/pcsc/binding.js';
 import { shortAnswerError } from '../../../src/terminal/pcsc/short-answer.js';
 import { REPO_ROOT, runProcess } from '../../pcsc/lab.js';
 
@@ -23,6 +23,32 @@ function runWithoutBindings(args: string[]): Promise<{ status: number | null; st
     env: { ...process.env, NO_COLOR: '1' },
   });
 }
+
+describe('bytes to and from a binding, without copies', () => {
+  it('bufferView is a Buffer over the same bytes, also for a view into a larger array', () => {
+    const whole = Uint8Array.of(1, 2, 3, 4, 5);
+    const part = whole.subarray(1, 4);
+    const view = bufferView(part);
+    expect(Buffer.isBuffer(view)).toBe(true);
+    expect([...view]).toEqual([2, 3, 4]);
+    whole[2] = 9;
+    expect(view[1]).toBe(9);
+    const buffer = Buffer.from([7, 8]);
+    expect(bufferView(buffer)).toBe(buffer);
+  });
+
+  it('plainBytes is a plain Uint8Array over the answer, whose slice() copies as a Uint8Array slice does', () => {
+    const answer = Buffer.from([0x6f, 0x01, 0x90, 0x00]);
+    const bytes = plainBytes(answer);
+    expect(Buffer.isBuffer(bytes)).toBe(false);
+    expect(bytes.constructor).toBe(Uint8Array);
+    expect([...bytes]).toEqual([0x6f, 0x01, 0x90, 0x00]);
+    const copy = bytes.slice(0, 2);
+    answer[0] = 0;
+    expect(bytes[0]).toBe(0);
+    expect(copy[0]).toBe(0x6f);
+  });
+});
 
 describe('optional PC/SC bindings', () => {
   it('a package that is not installed is PcscBindingMissingError saying what to install', async () => {
