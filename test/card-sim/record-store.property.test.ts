@@ -58,7 +58,10 @@ function apply(file: RecordFile, model: Uint8Array[], op: Op, cyclic: boolean): 
 function expectLike(file: RecordFile, model: Uint8Array[]): void {
   expect(file.recordCount).toBe(model.length);
   expect(file.records()).toEqual(model);
-  for (let n = 0; n <= MAX + 1; n++) expect(file.record(n)).toEqual(model[n - 1]);
+  for (let n = 0; n <= MAX + 1; n++) {
+    expect(file.record(n)).toEqual(model[n - 1]);
+    expect(file.recordView(n)).toEqual(model[n - 1]); // the deprecated view agrees
+  }
   const tag = model[model.length - 1]?.[0];
   if (tag !== undefined) expect(file.findRecordByTag(tag)).toBe(model.findIndex((r) => r[0] === tag) + 1);
 }

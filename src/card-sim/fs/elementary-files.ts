@@ -1,14 +1,8 @@
 import { StatusWordError, SW } from '../../apdu/index.js';
 import { CardTreeError } from '../errors.js';
 import { ALWAYS, NEVER, type AccessCondition } from './access.js';
-import {
-  EF_STRUCTURES,
-  checkAccess,
-  checkRecordCapacity,
-  checkRecordLengths,
-  type EfOptions,
-  type EfStructure,
-} from './ef-options.js';
+import { EF_STRUCTURES, checkAccess, checkRecordCapacity, checkRecordLengths } from './ef-options.js';
+import type { EfOptions, EfStructure } from './ef-options.js';
 import { MF_FID, checkFid, fidText } from './fid.js';
 import type { DedicatedFile } from './nodes.js';
 import { NO_RECORDS, packRecords, recordOffset, recordViews } from './record-store.js';
@@ -307,6 +301,11 @@ export abstract class RecordFile extends ElementaryFile {
   /** The buffer of recordStart's offsets. Never hand it out or write to it. */
   get recordStore(): Uint8Array {
     return this.#store;
+  }
+  /** @deprecated Record n as stored, a view (READ RECORD reads recordStart and recordStore now). */
+  recordView(n: number): Uint8Array | undefined {
+    const start = this.recordStart(n);
+    return start < 0 ? undefined : this.#store.subarray(start, start + this.storedRecordLength(n));
   }
 
   override records(): Uint8Array[] {
