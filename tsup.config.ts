@@ -40,6 +40,10 @@ export default defineConfig({
   // Native PC/SC bindings and the registry's database drivers are optional and loaded lazily at
   // run time: never bundle them.
   external: ['smartcard', 'pcsclite', '@electric-sql/pglite', 'pg'],
+  // valibot is bundled, tree-shaken to the few schema functions the card OS uses (about 20 KB):
+  // imported as a package, its whole 200 KB module is compiled by every command that opens a card
+  // image, some 10 ms of a CLI command's start-up.
+  noExternal: ['valibot'],
   // Each as a string literal of JSON (parsed where it is used): esbuild inlines a string at its use,
   // in the area's own chunk, while an object literal would be hoisted into the shared runtime chunk
   // that even `sscard --version` loads.

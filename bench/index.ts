@@ -169,7 +169,18 @@ function imageSection(worker: string): Row[] {
 
 function scaleSection(worker: string): Row[] {
   const r = runWorker(worker, { workload: 'scale:cards', warmup: 0, runs: 1, n: 0, cards: COUNTS.cards });
-  const points = (r.extra as { points: Array<{ cards: number; msPerCard: number; kbPerCard: number }> }).points;
+  const points = (
+    r.extra as {
+      points: Array<{
+        cards: number;
+        msPerCard: number;
+        kbPerCard: number;
+        heapKbPerCard: number;
+        externalKbPerCard: number;
+        kbPerCardEarlierFormula: number;
+      }>;
+    }
+  ).points;
   const first = points[0];
   return points.map((p) => ({
     layer: 'many cards, one process',
@@ -178,7 +189,7 @@ function scaleSection(worker: string): Row[] {
     p50Us: p.msPerCard * 1000,
     p99Us: Number.NaN,
     ...(first === undefined ? {} : { baseline: `${first.cards} cards`, ratio: first.msPerCard / p.msPerCard }),
-    note: `${p.msPerCard.toFixed(3)} ms and ${p.kbPerCard.toFixed(1)} KB per card`,
+    note: `${p.msPerCard.toFixed(3)} ms and ${p.kbPerCard.toFixed(1)} KB per card (heap ${p.heapKbPerCard.toFixed(1)} + external ${p.externalKbPerCard.toFixed(1)}; ${p.kbPerCardEarlierFormula.toFixed(1)} as earlier runs counted, array buffers twice)`,
     detail: p,
   }));
 }
@@ -246,12 +257,25 @@ async function cliSection(): Promise<Row[]> {
   };
   const bare = time(['-e', '0']);
   const helps = await everyCommandHelp();
+  // A short APDU script (SELECT by name twice, no expectations) for `script`.
+  const script = join(dir, 'cli-script.txt');
+  writeFileSync(script, '00A404000F7378312E73682EC9E7BBE1B1A3D5CF00\n00A4000C023F00\n');
+  const newImage = join(dir, 'cli-new-card.json');
+  // The real commands that are quick by nature: each reads or writes one small image, or stops at
+  // an argument error before doing anything.
   const commands = [
     '--version',
     '--help',
     ...helps,
     `card show ${image}`,
     `apdu --card ${image} 00A404000F7378312E73682EC9E7BBE1B1A3D5CF00`,
+    `card show --json ${image}`,
+    `card set ${image} pin.app.tries-left 3`,
+    `card new ${newImage} --force`,
+    `script --card ${image} ${script}`,
+    `read --card ${image}`,
+    `apdu --card ${image} 00A4ZZ`,
+    `sim serve --card ${image} --slot 7`,
   ];
   const rows: Row[] = [
     {
@@ -267,7 +291,7 @@ async function cliSection(): Promise<Row[]> {
   const measured: Array<{ command: string; wall: number; cpu: number }> = [];
   for (const c of commands) {
     const t = time([bin, ...c.split(' ')]);
-    const command = `sscard ${c.replace(image, 'card.json')}`;
+    const command = `sscard ${c.replace(image, 'card.json').replace(newImage, 'new.json').replace(script, 'script.txt')}`;
     measured.push({ command, ...t });
     rows.push({
       layer: 'CLI start-up',

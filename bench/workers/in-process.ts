@@ -206,7 +206,14 @@ async function image(job: InProcessJob, workload: string): Promise<InProcessResu
 function scale(job: InProcessJob): InProcessResult {
   const gc = (globalThis as { gc?: () => void }).gc;
   const verify = apdusOf('verify-right')[0] as Uint8Array;
-  const points: Array<{ cards: number; msPerCard: number; kbPerCard: number }> = [];
+  const points: Array<{
+    cards: number;
+    msPerCard: number;
+    kbPerCard: number;
+    heapKbPerCard: number;
+    externalKbPerCard: number;
+    kbPerCardEarlierFormula: number;
+  }> = [];
   for (const count of job.cards ?? [1000]) {
     gc?.();
     const before = process.memoryUsage();
@@ -221,9 +228,19 @@ function scale(job: InProcessJob): InProcessResult {
     const ms = performance.now() - t;
     gc?.();
     const after = process.memoryUsage();
-    const bytes =
-      after.heapUsed + after.external + after.arrayBuffers - (before.heapUsed + before.external + before.arrayBuffers);
-    points.push({ cards: count, msPerCard: ms / count, kbPerCard: bytes / 1024 / count });
+    // `external` already includes `arrayBuffers` (Node's docs): counted once. Runs before this
+    // change added arrayBuffers again, counting the cards' buffers twice (kbPerCardEarlierFormula).
+    const heap = after.heapUsed - before.heapUsed;
+    const external = after.external - before.external;
+    const kb = (bytes: number): number => bytes / 1024 / count;
+    points.push({
+      cards: count,
+      msPerCard: ms / count,
+      kbPerCard: kb(heap + external),
+      heapKbPerCard: kb(heap),
+      externalKbPerCard: kb(external),
+      kbPerCardEarlierFormula: kb(heap + external + after.arrayBuffers - before.arrayBuffers),
+    });
     held.length = 0;
   }
   const last = points[points.length - 1];

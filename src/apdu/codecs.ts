@@ -1,11 +1,13 @@
 import { createRequire } from 'node:module';
 import type Iconv from 'iconv-lite';
 import { ApduEncodeError, ApduParseError } from './errors.js';
+import { decodeCommonGbk, encodeCommonGbk } from './gbk-native.js';
 
 /*
- * iconv-lite is loaded on the first text that is not ASCII, not with this module: loading it
- * (and building its GBK tables) is a good part of what a CLI command costs at start-up, and most
- * commands, `--help` first, never decode a Chinese name.
+ * iconv-lite is loaded on the first text neither ASCII nor made of the characters Node's own GBK
+ * decoder handles alike (gbk-native.ts), not with this module: loading it and building its GBK
+ * tables is a good part of what a CLI command costs at start-up, and most commands, `--help`
+ * first, never meet such a text.
  */
 let iconvModule: typeof Iconv | undefined;
 function iconv(): typeof Iconv {
@@ -119,6 +121,8 @@ export function encodeGbk(text: string): Uint8Array {
     for (let i = 0; i < text.length; i++) out[i] = text.charCodeAt(i);
     return out;
   }
+  const common = encodeCommonGbk(text);
+  if (common !== undefined) return common;
   const buf = iconv().encode(text, 'gbk');
   if (iconv().decode(buf, 'gbk') !== text) {
     throw new ApduEncodeError(`text ${JSON.stringify(text)} has characters GBK cannot represent`);
@@ -131,10 +135,14 @@ export function decodeGbk(bytes: Uint8Array): string {
   let ascii = '';
   for (let i = 0; i < bytes.length; i++) {
     const b = bytes[i] as number;
-    if (b > 0x7f) return decodeWithIconv(bytes);
+    if (b > 0x7f) return decodeNonAscii(bytes);
     ascii += String.fromCharCode(b);
   }
   return ascii;
+}
+
+function decodeNonAscii(bytes: Uint8Array): string {
+  return decodeCommonGbk(bytes) ?? decodeWithIconv(bytes);
 }
 
 function decodeWithIconv(bytes: Uint8Array): string {

@@ -26,7 +26,34 @@ export function checkAccess(cond: unknown, what: string, use: 'read' | 'write'):
   if (c.kind === 'key-and-mac' && use === 'read') {
     throw new CardTreeError(`${what}: key-and-mac is a write condition (reads have no secure messaging)`);
   }
-  return { ...c };
+  return sharedCondition(c);
+}
+
+/*
+ * One frozen object per distinct condition, shared by every file of every card: a card has some
+ * 60 of them (a read and a write condition per EF), all alike from card to card. Bounded, so
+ * images with made-up PIN names cannot grow it without end; past the bound each file gets its own.
+ */
+const SHARED_CONDITIONS = new Map<string, AccessCondition>();
+const MAX_SHARED_CONDITIONS = 256;
+
+function sharedCondition(c: AccessCondition): AccessCondition {
+  const pin = 'pin' in c ? c.pin : '';
+  const keyId = 'keyId' in c ? c.keyId : '';
+  const name = `${c.kind} ${keyId} ${pin}`;
+  const known = SHARED_CONDITIONS.get(name);
+  if (known !== undefined) return known;
+  const made: AccessCondition = Object.freeze(
+    c.kind === 'always' || c.kind === 'never'
+      ? { kind: c.kind }
+      : c.kind === 'pin'
+        ? { kind: c.kind, pin: c.pin }
+        : c.kind === 'key' || c.kind === 'key-and-mac'
+          ? { kind: c.kind, keyId: c.keyId }
+          : { kind: c.kind, pin: c.pin, keyId: c.keyId },
+  );
+  if (SHARED_CONDITIONS.size < MAX_SHARED_CONDITIONS) SHARED_CONDITIONS.set(name, made);
+  return made;
 }
 
 export interface EfOptions {
@@ -77,4 +104,35 @@ export function checkRecordLengths(
     }
   });
   return Object.freeze([...lengths]);
+}
+
+/**
+ * The record length and capacity of a record EF made from `options` (with `count` records and,
+ * for a linear variable EF, the `recordLengths` checkRecordLengths returned).
+ */
+export function checkRecordCapacity(
+  options: EfOptions,
+  recordLengths: readonly number[] | undefined,
+  count: number,
+  what: string,
+): { recordLength: number; maxRecords: number } {
+  const longest = recordLengths === undefined ? undefined : Math.max(...recordLengths);
+  const recordLength = options.recordLength ?? longest;
+  if (recordLength === undefined || !Number.isInteger(recordLength) || recordLength < 1 || recordLength > 255) {
+    throw new CardTreeError(`${what}: recordLength must be an integer 1..255, got ${String(recordLength)}`);
+  }
+  if (longest !== undefined && recordLength !== longest) {
+    throw new CardTreeError(`${what}: recordLength ${recordLength} must be the longest of recordLengths (${longest})`);
+  }
+  if (recordLengths !== undefined && options.maxRecords !== undefined && options.maxRecords !== recordLengths.length) {
+    throw new CardTreeError(
+      `${what}: maxRecords ${options.maxRecords} must equal the number of recordLengths (${recordLengths.length})`,
+    );
+  }
+  const maxRecords = options.maxRecords ?? recordLengths?.length ?? count;
+  if (!Number.isInteger(maxRecords) || maxRecords < 1 || maxRecords > 254) {
+    throw new CardTreeError(`${what}: maxRecords must be an integer 1..254, got ${String(maxRecords)}`);
+  }
+  if (count > maxRecords) throw new CardTreeError(`${what}: ${count} records exceed maxRecords ${maxRecords}`);
+  return { recordLength, maxRecords };
 }

@@ -1,9 +1,11 @@
 import { StatusWordError, SW } from '../../apdu/index.js';
 import { CardTreeError } from '../errors.js';
 import { ALWAYS, NEVER, type AccessCondition } from './access.js';
-import { EF_STRUCTURES, checkAccess, checkRecordLengths, type EfOptions, type EfStructure } from './ef-options.js';
+import { EF_STRUCTURES, checkAccess, checkRecordCapacity, checkRecordLengths } from './ef-options.js';
+import type { EfOptions, EfStructure } from './ef-options.js';
 import { MF_FID, checkFid, fidText } from './fid.js';
 import type { DedicatedFile } from './nodes.js';
+import { NO_RECORDS, packRecords, recordOffset, recordViews } from './record-store.js';
 
 /*
  * Elementary files, one class per structure (in the spirit of vsmartcard's SmartcardFilesystem):
@@ -224,54 +226,37 @@ export class TransparentFile extends ElementaryFile {
 /**
  * A record EF: records of `recordLength` bytes (the maximum, for linear variable files), at most
  * `maxRecords` of them. The variants differ in which lengths a record may have and in how a
- * record is added.
+ * record is added. The records live in one buffer (record-store.ts).
  */
 export abstract class RecordFile extends ElementaryFile {
   declare readonly structure: 'linear-fixed' | 'linear-variable' | 'cyclic';
   readonly #recordLength: number;
   readonly #maxRecords: number;
   readonly #recordLengths: readonly number[] | undefined;
-  protected recordList: Uint8Array[];
+  /** The record count (the first `#count` bytes of `#store` are the lengths). */
+  #count = 0;
+  #store: Uint8Array = NO_RECORDS;
 
   constructor(options: EfOptions, recordLengths?: readonly number[]) {
     super(options);
     const what = `EF ${fidText(this.fid)}`;
     const records = options.records ?? [];
-    const longest = recordLengths === undefined ? undefined : Math.max(...recordLengths);
-    const recordLength = options.recordLength ?? longest;
-    if (recordLength === undefined || !Number.isInteger(recordLength) || recordLength < 1 || recordLength > 255) {
-      throw new CardTreeError(`${what}: recordLength must be an integer 1..255, got ${String(recordLength)}`);
-    }
-    if (longest !== undefined && recordLength !== longest) {
-      throw new CardTreeError(
-        `${what}: recordLength ${recordLength} must be the longest of recordLengths (${longest})`,
-      );
-    }
-    if (
-      recordLengths !== undefined &&
-      options.maxRecords !== undefined &&
-      options.maxRecords !== recordLengths.length
-    ) {
-      throw new CardTreeError(
-        `${what}: maxRecords ${options.maxRecords} must equal the number of recordLengths (${recordLengths.length})`,
-      );
-    }
-    const maxRecords = options.maxRecords ?? recordLengths?.length ?? records.length;
-    if (!Number.isInteger(maxRecords) || maxRecords < 1 || maxRecords > 254) {
-      throw new CardTreeError(`${what}: maxRecords must be an integer 1..254, got ${String(maxRecords)}`);
-    }
-    if (records.length > maxRecords)
-      throw new CardTreeError(`${what}: ${records.length} records exceed maxRecords ${maxRecords}`);
+    const { recordLength, maxRecords } = checkRecordCapacity(options, recordLengths, records.length, what);
     if (options.data !== undefined) throw new CardTreeError(`${what}: a record EF has no transparent data`);
     this.#recordLength = recordLength;
     this.#maxRecords = maxRecords;
     this.#recordLengths = recordLengths;
-    this.recordList = [];
-    this.recordList = records.map((r, i) => {
+    records.forEach((r, i) => {
       const problem = this.recordProblem(r, i + 1);
       if (problem !== undefined) throw new CardTreeError(`${what}: record ${i + 1}: ${problem}`);
-      return new Uint8Array(r);
     });
+    this.setRecords(records);
+  }
+
+  /** Replaces every record (copied into the file's one buffer). */
+  protected setRecords(records: readonly Uint8Array[]): void {
+    this.#store = packRecords(records);
+    this.#count = records.length;
   }
 
   override get isRecordFile(): boolean {
@@ -295,30 +280,44 @@ export abstract class RecordFile extends ElementaryFile {
   }
 
   override get recordCount(): number {
-    return this.recordList.length;
+    return this.#count;
   }
 
   override record(n: number): Uint8Array | undefined {
-    const r = this.recordList[n - 1];
-    return r === undefined ? undefined : new Uint8Array(r);
+    const start = recordOffset(this.#store, this.#count, n);
+    return start < 0 ? undefined : this.#store.slice(start, start + (this.#store[n - 1] as number));
   }
 
   /**
-   * Record `n` as stored, not a copy: for the OS's READ RECORD, whose answer copies it into the
-   * R-APDU. Never hand it out or write to it.
+   * Where record `n` is stored, not a copy, for the OS's READ RECORD (whose answer copies it, with
+   * no view made per read): its offset in `recordStore` (-1: no record n) and its length.
    */
+  recordStart(n: number): number {
+    return recordOffset(this.#store, this.#count, n);
+  }
+  storedRecordLength(n: number): number {
+    return this.#store[n - 1] as number;
+  }
+  /** The buffer of recordStart's offsets. Never hand it out or write to it. */
+  get recordStore(): Uint8Array {
+    return this.#store;
+  }
+  /** @deprecated Record n as stored, a view (READ RECORD reads recordStart and recordStore now). */
   recordView(n: number): Uint8Array | undefined {
-    return this.recordList[n - 1];
+    const start = this.recordStart(n);
+    return start < 0 ? undefined : this.#store.subarray(start, start + this.storedRecordLength(n));
   }
 
   override records(): Uint8Array[] {
-    return this.recordList.map((r) => new Uint8Array(r));
+    return recordViews(this.#store, this.#count).map((r) => new Uint8Array(r));
   }
 
   /** SSC TLV records: the identifier is the tag, the first byte. */
   override findRecordByTag(tag: number, from = 1): number | undefined {
-    for (let i = Math.max(0, from - 1); i < this.recordList.length; i++) {
-      if (this.recordList[i]?.[0] === tag) return i + 1;
+    let at = this.#count;
+    for (let i = 0; i < this.#count; i++) {
+      if (i >= from - 1 && this.#store[at] === tag) return i + 1;
+      at += this.#store[i] as number;
     }
     return undefined;
   }
@@ -340,21 +339,26 @@ export abstract class RecordFile extends ElementaryFile {
   }
 
   override updateRecord(n: number, bytes: Uint8Array): void {
-    if (n < 1 || n > this.recordList.length)
-      throw new StatusWordError(SW.RECORD_NOT_FOUND, `${this.name}: no record ${n}`);
+    const start = recordOffset(this.#store, this.#count, n);
+    if (start < 0) throw new StatusWordError(SW.RECORD_NOT_FOUND, `${this.name}: no record ${n}`);
     this.requireRecordShape(bytes, n);
-    this.recordList[n - 1] = new Uint8Array(bytes);
+    if (bytes.length === this.#store[n - 1]) {
+      this.#store.set(bytes, start);
+    } else {
+      const records = recordViews(this.#store, this.#count);
+      records[n - 1] = bytes;
+      this.setRecords(records);
+    }
     this.notifyDurableChange();
   }
 
   /** Linear files: a new last record (6A84 when full). Returns the number of the new record. */
   override appendRecord(bytes: Uint8Array): number {
-    this.requireRecordShape(bytes, this.recordList.length + 1);
-    if (this.recordList.length >= this.#maxRecords)
-      throw new StatusWordError(SW.NOT_ENOUGH_MEMORY, `${this.name} is full`);
-    this.recordList.push(new Uint8Array(bytes));
+    this.requireRecordShape(bytes, this.#count + 1);
+    if (this.#count >= this.#maxRecords) throw new StatusWordError(SW.NOT_ENOUGH_MEMORY, `${this.name} is full`);
+    this.setRecords([...recordViews(this.#store, this.#count), bytes]);
     this.notifyDurableChange();
-    return this.recordList.length;
+    return this.#count;
   }
 
   /**
@@ -362,13 +366,13 @@ export abstract class RecordFile extends ElementaryFile {
    * linear files replace the record before it. Returns the number of the record written.
    */
   updatePreviousRecord(current: number | undefined, bytes: Uint8Array): number {
-    const n = (current ?? this.recordList.length + 1) - 1;
+    const n = (current ?? this.#count + 1) - 1;
     this.updateRecord(n, bytes);
     return n;
   }
 
   override restoreSilently(contents: { records?: Uint8Array[] }): void {
-    if (contents.records !== undefined) this.recordList = contents.records.map((r) => new Uint8Array(r));
+    if (contents.records !== undefined) this.setRecords(contents.records);
   }
 }
 
@@ -430,8 +434,7 @@ export class CyclicFile extends RecordFile {
   /** Returns 1, the number of the new record. */
   override appendRecord(bytes: Uint8Array): number {
     this.requireRecordShape(bytes, 1);
-    this.recordList.unshift(new Uint8Array(bytes));
-    if (this.recordList.length > this.maxRecords) this.recordList.length = this.maxRecords;
+    this.setRecords([bytes, ...recordViews(this.recordStore, this.recordCount)].slice(0, this.maxRecords));
     this.notifyDurableChange();
     return 1;
   }

@@ -243,8 +243,11 @@ export class DedicatedFile {
 
   /** Creates a key owned by this DF; its try counter is persistent card state. */
   addKey(options: CardKeyOptions): CardKey {
-    if (this.#keys.some((k) => k.id === options.id)) {
-      throw new CardTreeError(`${this.name} already has a key ${String(options.id)}`);
+    // `id`, not `options`, in the closures below: the key's onChange shares their scope, and
+    // would keep the options (and a copy of the key bytes) alive with the card.
+    const id = options.id;
+    if (this.#keys.some((k) => k.id === id)) {
+      throw new CardTreeError(`${this.name} already has a key ${String(id)}`);
     }
     const key = new CardKey(options);
     key.onChange = () => this.notifyDurableChange();

@@ -17,6 +17,12 @@ export interface HandlerResult {
    * exact length, as SSC cards answer READ RECORD. Without it Le is a maximum.
    */
   exactLe?: boolean;
+  /**
+   * The answer is `dataLength` bytes of `data` from `dataStart` (default: all of `data`): a
+   * record as stored, copied once into the answer without a view made for it.
+   */
+  dataStart?: number;
+  dataLength?: number;
 }
 
 /**

@@ -121,20 +121,31 @@ function persistenceFailed(ctx: CardContext, hooks: ProcessorHooks): Uint8Array 
  */
 function format(ctx: CardContext, cmd: CardCommand, result: HandlerResult): Uint8Array {
   const data = result.data ?? EMPTY;
+  const start = result.dataStart ?? 0;
+  const length = result.dataLength ?? data.length - start;
   const sw = result.sw ?? SW.OK;
-  if (data.length === 0) return answer(sw);
+  if (length === 0) return answer(sw);
   if (ctx.protocol === 'T=0' && cmd.case !== 2) {
-    ctx.pendingResponse = { data: new Uint8Array(data), sw };
-    return answer(swBytesAvailable(Math.min(data.length, 256)));
+    ctx.pendingResponse = { data: data.slice(start, start + length), sw };
+    return answer(swBytesAvailable(Math.min(length, 256)));
   }
   const ne = cmd.ne;
   if (ne === undefined) return answer(sw);
   const maxLe = ne === 65536 || (ne === 256 && !cmd.extended);
-  const mismatch = result.exactLe === true ? data.length !== ne : data.length > ne;
-  if (!maxLe && mismatch) return answer(data.length <= 256 ? swWrongLe(data.length) : SW.WRONG_LENGTH);
-  if (data.length > ne) {
-    ctx.pendingResponse = { data: data.slice(ne), sw };
-    return answer(swBytesAvailable(Math.min(data.length - ne, 256)), data.subarray(0, ne));
+  const mismatch = result.exactLe === true ? length !== ne : length > ne;
+  if (!maxLe && mismatch) return answer(length <= 256 ? swWrongLe(length) : SW.WRONG_LENGTH);
+  if (length > ne) {
+    ctx.pendingResponse = { data: data.slice(start + ne, start + length), sw };
+    return answer(swBytesAvailable(Math.min(length - ne, 256)), data.subarray(start, start + ne));
   }
-  return answer(sw, data);
+  return start === 0 && length === data.length ? answer(sw, data) : answerFrom(sw, data, start, length);
+}
+
+/** `length` bytes of `data` from `start`, then SW1 SW2 (a record copied straight from its file). */
+function answerFrom(sw: number, data: Uint8Array, start: number, length: number): Uint8Array {
+  const out = new Uint8Array(length + 2);
+  for (let i = 0; i < length; i++) out[i] = data[start + i] as number;
+  out[length] = sw >> 8;
+  out[length + 1] = sw & 0xff;
+  return out;
 }

@@ -1,5 +1,7 @@
 import { ApduParseError, SscardError, encodeResponse, fromHex } from '../../apdu/index.js';
-import { closeCardImage, openCardImage } from '../../card-sim/index.js';
+// From the image module itself, not the area's barrel: the barrel is an entry point of the package,
+// and importing it would bring personalization and the other profiles into this command's chunk.
+import { closeCardImage, openCardImage } from '../../card-sim/image.js';
 import type { CardSourceOptions } from '../card-source.js';
 import { printExchange, printNotice } from '../output.js';
 

@@ -1,4 +1,6 @@
-import { setCardImageField } from '../../card-sim/index.js';
+// From its module, not the card-sim barrel (a package entry point, which would bring
+// personalization into this command's chunk).
+import { setCardImageField } from '../../card-sim/image-set.js';
 import { colors, printLine, printNotice } from '../output.js';
 
 /**

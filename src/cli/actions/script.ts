@@ -1,5 +1,7 @@
 import { SscardError, encodeResponse, fromHex, toHex } from '../../apdu/index.js';
-import { closeCardImage, openCardImage } from '../../card-sim/index.js';
+// From the image module, not the card-sim barrel (a package entry point, which would bring
+// personalization into this command's chunk).
+import { closeCardImage, openCardImage } from '../../card-sim/image.js';
 import type { CardSourceOptions } from '../card-source.js';
 import { readInputFile } from '../input-file.js';
 import { colors, printExchange, printLine, printNotice, showCommand } from '../output.js';

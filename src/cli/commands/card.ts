@@ -64,7 +64,7 @@ export function registerCardCommands(program: Command): void {
     .argument('<image>', 'card image file')
     .option('--json', 'print the decoded card as JSON')
     .action(async (image: string, opts: { json?: boolean }) =>
-      (await import('../actions/card.js')).cardShow(image, opts),
+      (await import('../actions/card-show.js')).cardShow(image, opts),
     );
   registerCardSetCommand(card);
 }

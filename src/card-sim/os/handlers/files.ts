@@ -207,11 +207,12 @@ export function readRecord(ctx: CardContext, cmd: CardCommand): HandlerResult {
   if (macKey !== undefined) checkFileCommandMac(ctx, cmd, macKey);
   if (!ctx.isSatisfied(ef, ef.read, macKey)) return { sw: SW.SECURITY_STATUS_NOT_SATISFIED };
   const n = recordToRead(ctx, ef, cmd.p1, mode);
-  const record = n === undefined ? undefined : ef.recordView(n);
-  if (n === undefined || record === undefined) return { sw: SW.RECORD_NOT_FOUND };
+  const start = n === undefined ? -1 : ef.recordStart(n);
+  if (n === undefined || start < 0) return { sw: SW.RECORD_NOT_FOUND };
   ctx.useEf(ef);
   ctx.currentRecord = n;
-  return { data: record, exactLe: true };
+  // The record as stored, copied once into the answer.
+  return { data: ef.recordStore, dataStart: start, dataLength: ef.storedRecordLength(n), exactLe: true };
 }
 
 /** Writes `data` to the record UPDATE RECORD addresses; returns its number. */
