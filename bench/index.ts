@@ -16,7 +16,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { cpus, loadavg } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { InProcessJob, InProcessResult, RunSample } from './workers/in-process.js';
+import type { InProcessJob, InProcessResult, RunSample, ScalePoint } from './workers/in-process.js';
 import { bundleForBench } from './bundle.js';
 import { measurePcsc } from './pcsc/compare.js';
 import { type Row, median, printTable } from './table.js';
@@ -171,14 +171,7 @@ function scaleSection(worker: string): Row[] {
   const r = runWorker(worker, { workload: 'scale:cards', warmup: 0, runs: 1, n: 0, cards: COUNTS.cards });
   const points = (
     r.extra as {
-      points: Array<{
-        cards: number;
-        msPerCard: number;
-        kbPerCard: number;
-        heapKbPerCard: number;
-        externalKbPerCard: number;
-        kbPerCardEarlierFormula: number;
-      }>;
+      points: ScalePoint[];
     }
   ).points;
   const first = points[0];

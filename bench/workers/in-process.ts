@@ -202,18 +202,22 @@ async function image(job: InProcessJob, workload: string): Promise<InProcessResu
   }
 }
 
+/** One card count of the scale workload: time and memory per card. */
+export interface ScalePoint {
+  cards: number;
+  msPerCard: number;
+  kbPerCard: number;
+  heapKbPerCard: number;
+  externalKbPerCard: number;
+  /** Heap + external + array buffers, as runs before the fourth counted (the buffers twice). */
+  kbPerCardEarlierFormula: number;
+}
+
 /** Personalised cards held in one process, a PIN verified on each: time and memory per card. */
 function scale(job: InProcessJob): InProcessResult {
   const gc = (globalThis as { gc?: () => void }).gc;
   const verify = apdusOf('verify-right')[0] as Uint8Array;
-  const points: Array<{
-    cards: number;
-    msPerCard: number;
-    kbPerCard: number;
-    heapKbPerCard: number;
-    externalKbPerCard: number;
-    kbPerCardEarlierFormula: number;
-  }> = [];
+  const points: ScalePoint[] = [];
   for (const count of job.cards ?? [1000]) {
     gc?.();
     const before = process.memoryUsage();
