@@ -249,6 +249,7 @@ group('BER-TLV refusals say where and what', () => {
       ApduEncodeError,
       /^invalid BER tag 9F0101: inner tag byte has b8 clear$/,
     );
+    expectThrowsClass(() => berTagBytes(0x9f81), ApduEncodeError, /^invalid BER tag 9F81: last tag byte has b8 set$/);
     expectThrowsClass(
       () => encodeBerTlv(0x9f0c, []),
       ApduEncodeError,
