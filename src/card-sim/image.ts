@@ -199,8 +199,20 @@ export interface LoadCardImageOptions extends CardImageKeyOptions {
 
 /** A card from an image file, detached from it: changes stay in memory until saveCardImage. */
 export function loadCardImage(path: string, options: LoadCardImageOptions = {}): SimulatedCard {
+  return loadCardImageWithMeta(path, options).card;
+}
+
+/**
+ * The image and a card from it (detached, as loadCardImage's), from one read of the file: for a
+ * caller that shows the image's own fields beside the card's (`sscard card show`).
+ */
+export function loadCardImageWithMeta(
+  path: string,
+  options: LoadCardImageOptions = {},
+): { image: CardImage; card: SimulatedCard } {
   const { imageKey, unsealed, ...hooks } = options;
-  return cardFromImage(readImageFile(path, options), hooks);
+  const checked = readImageFile(path, options);
+  return { image: checked.image, card: cardFromImage(checked, hooks) };
 }
 
 export interface OpenCardImageOptions extends LoadCardImageOptions, CardImageLockOptions {

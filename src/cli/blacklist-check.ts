@@ -1,9 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { blacklistTestPublicKey, ed25519KeyFromPem } from '../keys/index.js';
-import { Registry, systemClock } from '../office/index.js';
-import { BlacklistFile, SoftwarePsam } from '../terminal/index.js';
-import type { SscCardOptions } from '../terminal/index.js';
+// The registry (the office's barrel, the database drivers) is loaded only for --db; the SDK's
+// parts from their modules, not its barrel (see card-source.ts).
+import { systemClock } from '../office/clock.js';
+import { BlacklistFile } from '../terminal/blacklist/file.js';
+import { SoftwarePsam } from '../terminal/psam.js';
+import type { SscCardOptions } from '../terminal/ssc-card.js';
 import { BLACKLIST_PUBKEY_ENV } from './blacklist-options.js';
 import type { BlacklistCliOptions } from './blacklist-options.js';
 import { CliInputError } from './errors.js';
@@ -68,6 +71,7 @@ export async function withBlacklist<T>(
     Object.assign(block, { blockBlacklisted: true, psam: SoftwarePsam.withTestKeys(['RKSSSE', 'APP_CONTROL']) });
   }
   if (opts.blacklist !== undefined) return fn({ ...block, blacklist: loadBlacklistFile(opts.blacklist, opts) });
+  const { Registry } = await import('../office/index.js');
   const registry = await Registry.open(opts.db!);
   try {
     const ctx = {

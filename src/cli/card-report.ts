@@ -1,14 +1,16 @@
-import { INSURANCE_STATUS_CODES, INSURANCE_TYPES } from '../records/index.js';
+// Value names from the record layouts, not the SDK's barrel: `card show --json` builds this report
+// without loading the terminal SDK.
+import { INSURANCE_STATUS_CODES, INSURANCE_TYPES, healthInfoOf } from '../records/index.js';
 import type {
   Contraindication,
   HealthFlags,
+  HealthInfo,
   InsuranceType,
   MedicalHistoryEntry,
   WorkRecord,
 } from '../records/index.js';
 import type { PinReport, SscCardReport } from '../card-sim/index.js';
-import { healthInfoOf } from '../terminal/index.js';
-import type { CardInfo, Cardholder, HealthInfo } from '../terminal/index.js';
+import type { CardInfo, Cardholder } from '../terminal/index.js';
 
 /*
  * The one JSON shape of a card that `card show --json` (a card image, read straight from its file

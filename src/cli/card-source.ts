@@ -1,7 +1,14 @@
-import { CardChannel, MemoryTransport, SoftwarePsam, SscCard } from '../terminal/index.js';
-import type { SscCardOptions, Transport } from '../terminal/index.js';
-import { ReaderNotFoundError, SmartcardTransport, listReaders } from '../terminal/pcsc/index.js';
-import { closeCardImage, openCardImage } from '../card-sim/index.js';
+// From the SDK's and the card OS's modules, not their barrels: both barrels are entry points of the
+// package, and importing one would put all of its area (the PC/SC transports, the issuer terminal,
+// the blacklist, personalization) into every command that opens a card. The PC/SC code is loaded
+// when a reader is named.
+import { CardChannel } from '../terminal/channel.js';
+import { MemoryTransport } from '../terminal/transport.js';
+import type { Transport } from '../terminal/transport.js';
+import { SoftwarePsam } from '../terminal/psam.js';
+import { SscCard } from '../terminal/ssc-card.js';
+import type { SscCardOptions } from '../terminal/ssc-card.js';
+import { closeCardImage, openCardImage } from '../card-sim/image.js';
 import { CliInputError } from './errors.js';
 import { printNotice } from './output.js';
 import { printTrace } from './trace-output.js';
@@ -55,6 +62,7 @@ function imageTransport(path: string): { transport: Transport; release: () => vo
  * lists the readers there are.
  */
 export async function resolveReader(spec: string, opts: { mustExist?: boolean } = {}): Promise<string> {
+  const { ReaderNotFoundError, listReaders } = await import('../terminal/pcsc/index.js');
   const names = (await listReaders()).map((r) => r.name);
   if (names.includes(spec)) return spec;
   const known =
@@ -90,6 +98,7 @@ export async function openCardFromOptions(opts: CardSourceOptions): Promise<Card
     // The PC/SC binding is loaded here, on first use; without it the error says what to install.
     // Closing resets the card (the transport's default), so a PIN verified here is not left usable.
     const reader = await resolveReader(opts.reader);
+    const { SmartcardTransport } = await import('../terminal/pcsc/index.js');
     transport = await SmartcardTransport.connect({ reader });
     label = `reader ${reader}`;
     where = { kind: 'reader', name: reader };

@@ -1,5 +1,7 @@
-import { formatTracePretty, traceCommand, traceResponse } from '../terminal/index.js';
-import type { TraceEvent } from '../terminal/index.js';
+// From the SDK's trace module, not its barrel (an entry point of the package: it would bring the
+// whole SDK, PC/SC transports included, into every command that traces).
+import { formatTracePretty, traceCommand, traceResponse } from '../terminal/trace.js';
+import type { TraceEvent } from '../terminal/trace.js';
 
 /* The trace lines of commands that talk to a card (apdu, script, demo, a card opened by name). */
 

@@ -1,5 +1,6 @@
 import { SscardError } from '../apdu/index.js';
-import { maskIdNumber } from '../terminal/index.js';
+// From its module, not the SDK's barrel: every command that reads the clock loads these errors.
+import { maskIdNumber } from '../terminal/pos.js';
 
 /*
  * Errors of the back office registry. Two families:

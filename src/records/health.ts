@@ -48,6 +48,41 @@ export interface HealthBasics {
   warning: string;
 }
 
+/** CV04.50.005 ABO blood type, as named in the shared value set. */
+export type AboBloodType = (typeof ABO_CODES)[AboCode];
+/** CV04.50.020 Rh blood type, as named in the shared value set. */
+export type RhBloodType = (typeof RH_CODES)[RhCode];
+
+/**
+ * DF10/EF05 clinical basics as a POS shows them: each blood type by its value-set name beside its
+ * code. Here, beside the layout, so that the SDK (which reads it from a card) and a card image's
+ * report (`card show --json`) give the one shape without either loading the other.
+ */
+export interface HealthInfo {
+  abo: AboBloodType;
+  /** The value-set code ('1'..'6'). */
+  aboCode: AboCode;
+  rh: RhBloodType;
+  /** The value-set code ('1'..'4'). */
+  rhCode: RhCode;
+  /** The twelve condition flags of records 3..14. */
+  conditions: HealthFlags;
+  /** Other medical warning ('' when none). */
+  warning: string;
+}
+
+/** Decoded DF10/EF05 basics as typed values: each blood type by its value-set name beside its code. */
+export function healthInfoOf(basics: HealthBasics): HealthInfo {
+  return {
+    abo: ABO_CODES[basics.abo],
+    aboCode: basics.abo,
+    rh: RH_CODES[basics.rh],
+    rhCode: basics.rh,
+    conditions: basics.flags,
+    warning: basics.warning,
+  };
+}
+
 /** Length of each EF05 record: 1 byte for records 1..14, 40 bytes for record 15. */
 export function healthBasicsRecordLength(record: number): number {
   if (!Number.isInteger(record) || record < 1 || record > HEALTH_BASICS_RECORD_COUNT) {

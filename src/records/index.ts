@@ -25,6 +25,7 @@ export {
   healthBasicsRecordLength,
   encodeHealthBasics,
   decodeHealthBasics,
+  healthInfoOf,
   CONTRAINDICATION_LAYOUT,
   CONTRAINDICATION_LENGTH,
   MEDICAL_HISTORY_LAYOUT,
@@ -42,6 +43,9 @@ export type {
   HealthFlagName,
   HealthFlags,
   HealthBasics,
+  HealthInfo,
+  AboBloodType,
+  RhBloodType,
   Contraindication,
   MedicalHistoryEntry,
 } from './health.js';

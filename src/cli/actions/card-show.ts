@@ -10,7 +10,8 @@ import {
 } from '../../records/index.js';
 // From the card-sim modules themselves, not the area's barrel: the barrel is an entry point of the
 // package, and importing it would load personalization and the other profiles with `card show`.
-import { loadCardImage, readCardImage } from '../../card-sim/image.js';
+import { loadCardImageWithMeta } from '../../card-sim/image.js';
+import type { CardImage } from '../../card-sim/image.js';
 import { inspectSscTree } from '../../card-sim/profiles/ssc-inspect.js';
 import type { PinReport, SscCardReport } from '../../card-sim/profiles/ssc-inspect.js';
 import { colors, printLine } from '../output.js';
@@ -29,7 +30,7 @@ function hexTag(tag: number): string {
   return toHex(Uint8Array.of(tag));
 }
 
-function showReport(image: string, meta: ReturnType<typeof readCardImage>, r: SscCardReport, atr: string): void {
+function showReport(image: string, meta: CardImage, r: SscCardReport, atr: string): void {
   const c = colors();
   const head = (text: string) => printLine(c.bold(text));
   const row = (label: string, value: string) =>
@@ -86,11 +87,11 @@ function showReport(image: string, meta: ReturnType<typeof readCardImage>, r: Ss
 }
 
 export async function cardShow(image: string, opts: { json?: boolean }): Promise<void> {
-  const meta = readCardImage(image);
-  const card = loadCardImage(image);
+  // One read of the file gives both the image's own fields and the card.
+  const { image: meta, card } = loadCardImageWithMeta(image);
   const report = inspectSscTree(card.tree);
   if (opts.json === true) {
-    // The report's shape comes with the SDK's value names: loaded for --json only.
+    // The JSON report's module: loaded for --json only (it needs the record layouts, not the SDK).
     const { cardReportFromImage } = await import('../card-report.js');
     const source = { kind: 'image', path: image, created: meta.created, saved: meta.saved } as const;
     printLine(JSON.stringify(cardReportFromImage(source, toHex(card.atr), report), null, 2));

@@ -1,10 +1,8 @@
 import { readRecord, selectEf, updateCyclicRecord, type CommandApdu } from '../../apdu/index.js';
 import {
-  ABO_CODES,
   CONTRAINDICATION_LENGTH,
   HEALTH_BASICS_RECORD_COUNT,
   MEDICAL_HISTORY_LENGTH,
-  RH_CODES,
   SSC_FIDS,
   SSC_SFIS,
   decodeContraindication,
@@ -12,9 +10,9 @@ import {
   decodeMedicalHistory,
   encodeContraindication,
   encodeMedicalHistory,
+  healthInfoOf,
   type Contraindication,
-  type HealthBasics,
-  type HealthFlags,
+  type HealthInfo,
   type MedicalHistoryEntry,
 } from '../../records/index.js';
 import type { AbortOptions } from '../abort.js';
@@ -25,40 +23,14 @@ import type { ApplicationPin } from './pin.js';
 import { callerValue, cardData, readCyclicDecoded } from './records.js';
 import type { SscSession } from './session.js';
 
-/** CV04.50.005 ABO blood type, as named in the shared value set. */
-export type AboBloodType = (typeof ABO_CODES)[keyof typeof ABO_CODES];
-/** CV04.50.020 Rh blood type, as named in the shared value set. */
-export type RhBloodType = (typeof RH_CODES)[keyof typeof RH_CODES];
-
-/** DF10/EF05 clinical basics as a POS shows them. */
-export interface HealthInfo {
-  abo: AboBloodType;
-  /** The value-set code ('1'..'6'). */
-  aboCode: keyof typeof ABO_CODES;
-  rh: RhBloodType;
-  /** The value-set code ('1'..'4'). */
-  rhCode: keyof typeof RH_CODES;
-  /** The twelve condition flags of records 3..14. */
-  conditions: HealthFlags;
-  /** Other medical warning ('' when none). */
-  warning: string;
-}
+// The shape and its mapping live beside the layout (src/records), so that a card image's report
+// gives them without loading the SDK; named here too, as the SDK's barrel has always exported them.
+export type { HealthInfo, AboBloodType, RhBloodType } from '../../records/index.js';
+export { healthInfoOf };
 
 /** The 15 records of DF10/EF05 (record 1 first) decoded into typed values. */
 export function decodeHealthInfo(records: readonly Uint8Array[]): HealthInfo {
   return healthInfoOf(cardData('DF10/EF05 health basics', () => decodeHealthBasics(records)));
-}
-
-/** Decoded DF10/EF05 basics as typed values: each blood type by its value-set name beside its code. */
-export function healthInfoOf(basics: HealthBasics): HealthInfo {
-  return {
-    abo: ABO_CODES[basics.abo],
-    aboCode: basics.abo,
-    rh: RH_CODES[basics.rh],
-    rhCode: basics.rh,
-    conditions: basics.flags,
-    warning: basics.warning,
-  };
 }
 
 /**
