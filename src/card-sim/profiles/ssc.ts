@@ -142,7 +142,15 @@ function bankRecord(p: ResolvedPersonalization): Uint8Array {
  * - EF05, EF06 and DF10/EF05 have one fixed length per record (recordLengths).
  */
 export function buildSscTree(document: unknown): MasterFile {
-  const p = validatePersonalization(document);
+  return buildSscTreeFrom(validatePersonalization(document));
+}
+
+/**
+ * The tree of buildSscTree from a document validatePersonalization has already checked and
+ * resolved, for a caller that needs the resolved document too (`sscard card new` prints it): the
+ * document is checked once, not twice.
+ */
+export function buildSscTreeFrom(p: ResolvedPersonalization): MasterFile {
   const algorithm = sscAlgorithm(p.specVersion);
   const mf = new MasterFile({ atrCardBytes: atrCardBytesOf(p.card.identifier) });
 
@@ -306,4 +314,9 @@ export type SscCardOptions = Omit<SimulatedCardOptions, 'tree'>;
  */
 export function buildSscCard(document: unknown, options: SscCardOptions = {}): SimulatedCard {
   return new SimulatedCard({ ...options, tree: buildSscTree(document) });
+}
+
+/** buildSscCard for a document validatePersonalization has already resolved (see buildSscTreeFrom). */
+export function buildSscCardFrom(p: ResolvedPersonalization, options: SscCardOptions = {}): SimulatedCard {
+  return new SimulatedCard({ ...options, tree: buildSscTreeFrom(p) });
 }

@@ -1,15 +1,17 @@
 import { existsSync } from 'node:fs';
 import { SscardError } from '../../apdu/index.js';
+// From the card-sim modules themselves, not the area's barrel: the barrel is an entry point of the
+// package, and importing it would load every part of the card OS's area (the image fields of
+// `card set`, the other profiles) with `card new`.
 import {
   PersonalizationError,
-  buildSscCard,
   jsonSyntaxProblem,
-  lockCardImage,
-  samplePerson,
-  saveCardImage,
   validatePersonalization,
-} from '../../card-sim/index.js';
-import type { PersonalizationDocument, ResolvedPersonalization } from '../../card-sim/index.js';
+} from '../../card-sim/profiles/personalization.js';
+import type { PersonalizationDocument, ResolvedPersonalization } from '../../card-sim/profiles/personalization.js';
+import { samplePerson } from '../../card-sim/profiles/people.js';
+import { buildSscCardFrom } from '../../card-sim/profiles/ssc.js';
+import { lockCardImage, saveCardImage } from '../../card-sim/image.js';
 import { CliInputError } from '../errors.js';
 import { colors, printLine } from '../output.js';
 import { readInputFile } from '../input-file.js';
@@ -113,7 +115,8 @@ export function saveNewCardImage(
     }
     throw err;
   }
-  const card = buildSscCard(doc, opts.transmission === undefined ? {} : { transmission: opts.transmission });
+  // The document checked above is the one built: not checked a second time.
+  const card = buildSscCardFrom(resolved, opts.transmission === undefined ? {} : { transmission: opts.transmission });
   saveCardImage(image, card);
   return resolved;
 }

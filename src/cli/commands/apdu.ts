@@ -10,10 +10,12 @@ export function registerApduCommand(program: Command): void {
     .option('--trace', 'print every APDU exchange to stderr (PIN data masked)')
     .argument('<hex...>', "command APDUs in hex, one per argument (spaces allowed inside quotes: '00 A4 04 00 ...')")
     .action(async (apdus: string[], opts: CardSourceOptions) => {
+      // Every argument is checked before the card OS or the SDK is loaded.
+      const commands = (await import('../apdu-args.js')).parseApdus(apdus);
       const { runApdus, runApdusOnReader } = await import('../actions/apdu.js');
       // Without --card (or with both) the card source gives the clear "exactly one" error.
       return opts.card === undefined || opts.reader !== undefined
-        ? runApdusOnReader(apdus, opts)
-        : runApdus(apdus, { ...opts, card: opts.card });
+        ? runApdusOnReader(commands, opts)
+        : runApdus(commands, { ...opts, card: opts.card });
     });
 }
