@@ -21,6 +21,31 @@ group('hex', () => {
     expectThrowsClass(() => fromHex('0x10'), ApduParseError, /"x" at position 1/);
   });
 
+  it('parses long plain hex (a card image record) in either case, into a buffer of its own', () => {
+    const upper = '00A40F'.repeat(30);
+    const bytes = fromHex(upper.toLowerCase());
+    expect(toHex(bytes)).toBe(upper);
+    expect(bytes.byteOffset).toBe(0);
+    expect(bytes.buffer.byteLength).toBe(90);
+  });
+
+  it('refuses a bad character in long hex as in short, with its position', () => {
+    const digits = 'AB'.repeat(40);
+    expectThrowsClass(() => fromHex(`${digits}G1`), ApduParseError, /invalid hex character "G" at position 80/);
+    // A character whose low byte is a hex digit ('帵' is U+5E35) is refused, not read as '5'.
+    expectThrowsClass(() => fromHex(`${digits}帵1`), ApduParseError, /invalid hex character "帵" at position 80/);
+    expectThrowsClass(() => fromHex(`${digits}A`), ApduParseError, /odd number of hex digits \(81\)/);
+  });
+
+  test.prop([fc.string({ unit: fc.constantFrom(...'0123456789abcdefABCDEF :\u5e35\u0130G'), minLength: 60 })])(
+    'long text parses to its digits or throws ApduParseError, as short text does',
+    (text) => {
+      const digits = text.replace(/[ :]/g, '');
+      if (/^(?:[0-9a-fA-F]{2})*$/.test(digits)) expect(toHex(fromHex(text))).toBe(digits.toUpperCase());
+      else expectThrowsClass(() => fromHex(text), ApduParseError);
+    },
+  );
+
   it('rejects an odd digit count', () => {
     expectThrowsClass(() => fromHex('A 4 0'), ApduParseError, /odd number of hex digits \(3\)/);
   });
