@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import type Iconv from 'iconv-lite';
-import { describe as group, expect, it } from 'vitest';
+import { describe as group, expect, it, vi } from 'vitest';
 import { ApduEncodeError, ApduParseError, decodeGbk, encodeGbk, fromHex, toHex } from '../../src/apdu/index.js';
 import { thrown } from '../support/throws.js';
 
@@ -77,6 +77,33 @@ function encoded(text: string): string {
 }
 
 group('encodeGbk against iconv-lite', () => {
+  it('encodes characters by searching the decoded text at first and through the reverse table later, alike', async () => {
+    // A module of its own: its first few hundred characters are searched for, the rest looked up.
+    vi.resetModules();
+    const fresh = await import('../../src/apdu/index.js');
+    const encodedHere = (text: string): string => {
+      try {
+        return toHex(fresh.encodeGbk(text));
+      } catch (err) {
+        expect(err).toBeInstanceOf(fresh.ApduEncodeError);
+        return 'refused';
+      }
+    };
+    // Characters of rows across the whole common range, names, and some that are not common ones.
+    const spread: string[] = [];
+    for (let lead = 0x81; lead <= 0xfe; lead += 7)
+      for (const trail of [0x40, 0x7e, 0x80, 0xa1, 0xfe]) spread.push(iconv.decode(Buffer.of(lead, trail), 'gbk'));
+    const characters = [...spread, ...'张伟王芳李娜刘洋陈静', '€', '·', '（', 'А', '😀', 'é'];
+    expect(characters.join('').length).toBeLessThan(200);
+    const searched = characters.map((ch) => encodedHere(ch));
+    encodedHere('张'.repeat(300)); // more characters than are searched for: the table is built
+    const lookedUp = characters.map((ch) => encodedHere(ch));
+    const want = characters.map((ch) => referenceBytes(ch));
+    expect(searched).toEqual(want);
+    expect(lookedUp).toEqual(want);
+    expect(want.filter((w) => w !== 'refused').length).toBeGreaterThan(80);
+  });
+
   it('encodes every UTF-16 code unit as iconv-lite does, alone and between ASCII', () => {
     const differences: string[] = [];
     for (let code = 0x80; code <= 0xffff; code++) {
