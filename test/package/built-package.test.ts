@@ -27,6 +27,31 @@ function runNode(args: string[]): string {
   return execFileSync(process.execPath, args, { cwd: root, encoding: 'utf8' });
 }
 
+/** Runs node with `args` and a module hook that writes down every file it loads: its output and those files' URLs. */
+function runLogged(args: string[]): { out: string; loaded: string[] } {
+  const dir = mkdtempSync(join(tmpdir(), 'sscard-loads-'));
+  try {
+    const log = join(dir, 'loaded.txt');
+    writeFileSync(
+      join(dir, 'hooks.mjs'),
+      `import { appendFileSync } from 'node:fs';
+       export async function load(url, context, next) { appendFileSync(${JSON.stringify(log)}, url + '\\n'); return next(url, context); }`,
+    );
+    writeFileSync(
+      join(dir, 'register.mjs'),
+      `import { register } from 'node:module'; register(${JSON.stringify(pathToFileURL(join(dir, 'hooks.mjs')).href)});`,
+    );
+    const out = runNode(['--import', pathToFileURL(join(dir, 'register.mjs')).href, ...args]);
+    const loaded = readFileSync(log, 'utf8')
+      .trim()
+      .split('\n')
+      .filter((url) => url.startsWith('file:'));
+    return { out, loaded };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 describe('built package', () => {
   it('exposes an export for every area', () => {
     expect(subpaths).toEqual(expect.arrayContaining(['.', './apdu', './pin']));
@@ -79,35 +104,35 @@ describe('built package', () => {
   });
 
   it('sscard --version loads only the executable and the version module', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'sscard-loads-'));
+    const { out, loaded } = runLogged([join(root, 'dist', 'cli', 'bin.js'), '--version']);
+    expect(out).toBe(`${(pkg as unknown as { version: string }).version}\n`);
+    expect(loaded.some((url) => url.endsWith('/dist/cli/bin.js'))).toBe(true);
+    // bin.js, the version reader's chunk and the bundler's helpers: no CLI, SDK, card OS or commander.
+    expect(loaded.filter((url) => url.includes('node_modules') || /\/main-[^/]*\.js$/.test(url))).toEqual([]);
+    const bytes = loaded.reduce((sum, url) => sum + statSync(fileURLToPath(url)).size, 0);
+    expect(bytes).toBeLessThan(8 * 1024);
+  });
+
+  it('card show --json, read and card new load neither an area barrel, the PC/SC code nor the registry', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sscard-image-loads-'));
     try {
-      // A module hook that writes down every file Node loads.
-      const log = join(dir, 'loaded.txt');
-      writeFileSync(
-        join(dir, 'hooks.mjs'),
-        `import { appendFileSync } from 'node:fs';
-         export async function load(url, context, next) { appendFileSync(${JSON.stringify(log)}, url + '\\n'); return next(url, context); }`,
-      );
-      writeFileSync(
-        join(dir, 'register.mjs'),
-        `import { register } from 'node:module'; register(${JSON.stringify(pathToFileURL(join(dir, 'hooks.mjs')).href)});`,
-      );
-      const out = runNode([
-        '--import',
-        pathToFileURL(join(dir, 'register.mjs')).href,
-        join(root, 'dist', 'cli', 'bin.js'),
-        '--version',
-      ]);
-      expect(out).toBe(`${(pkg as unknown as { version: string }).version}\n`);
-      const loaded = readFileSync(log, 'utf8')
-        .trim()
-        .split('\n')
-        .filter((url) => url.startsWith('file:'));
-      expect(loaded.some((url) => url.endsWith('/dist/cli/bin.js'))).toBe(true);
-      // bin.js, the version reader's chunk and the bundler's helpers: no CLI, SDK, card OS or commander.
-      expect(loaded.filter((url) => url.includes('node_modules') || /\/main-[^/]*\.js$/.test(url))).toEqual([]);
-      const bytes = loaded.reduce((sum, url) => sum + statSync(fileURLToPath(url)).size, 0);
-      expect(bytes).toBeLessThan(8 * 1024);
+      const bin = join(root, 'dist', 'cli', 'bin.js');
+      const image = join(dir, 'card.json');
+      runNode([bin, 'card', 'new', image]);
+      // The modules a chunk holds, by the source comments esbuild leaves in unminified output.
+      const sources = (args: string[]): string[] =>
+        runLogged([bin, ...args])
+          .loaded.filter((url) => url.includes('/dist/'))
+          .flatMap((url) => readFileSync(fileURLToPath(url), 'utf8').match(/^\/\/ src\/\S+/gm) ?? []);
+      const show = sources(['card', 'show', '--json', image]);
+      expect(show).toContain('// src/cli/card-report.ts');
+      expect(show.filter((m) => m.startsWith('// src/terminal/'))).toEqual([]);
+      const read = sources(['read', '--card', image]);
+      expect(read).toContain('// src/terminal/ssc-card.ts');
+      const heavy = /^\/\/ src\/(terminal\/index\.ts|terminal\/pcsc\/|office\/index\.ts|card-sim\/index\.ts)/;
+      const made = sources(['card', 'new', join(dir, 'other.json')]);
+      expect(made).toContain('// src/card-sim/profiles/personalization.ts');
+      expect([...show, ...read, ...made].filter((m) => heavy.test(m))).toEqual([]);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
