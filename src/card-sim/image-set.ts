@@ -1,8 +1,9 @@
 import { CardImageError } from './image-errors.js';
 import { ImageFormatError } from './errors.js';
 import { checkImageContent, type CheckedImage } from './image-format.js';
-import { readImageFile, sealingKeyOf, writeSealedImage } from './image.js';
-import type { CardImageKeyOptions } from './image.js';
+// From image-access.ts, not image.ts: changing a field needs no card, nor the card OS's handlers.
+import { readImageFile, sealingKeyOf, writeSealedImage } from './image-access.js';
+import type { CardImageKeyOptions } from './image-access.js';
 import { realImagePath, takeImageLock } from './image-lock.js';
 import type { CardImageLockOptions } from './image-lock.js';
 import type { CardState } from './state/index.js';

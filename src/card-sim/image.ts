@@ -1,14 +1,14 @@
 import { SimulatedCard } from './card.js';
 import type { SimulatedCardOptions, TransmissionProtocol } from './card.js';
 import { CardImageError } from './image-errors.js';
-import { writeFileAtomicSync } from './image-file.js';
-import { CARD_IMAGE_FORMAT, CARD_IMAGE_VERSION, parseImage, readImageText, sealedImageText } from './image-format.js';
+import { CARD_IMAGE_FORMAT, CARD_IMAGE_VERSION } from './image-format.js';
 import type { CardImage, CheckedImage } from './image-format.js';
-import { ImageKey, imageKeyOf, resolveImageKey } from './image-key.js';
 import { realImagePath, takeImageLock } from './image-lock.js';
 import type { CardImageLock, CardImageLockOptions } from './image-lock.js';
-import { COMPACT_EVERY, ImageLog, replayImageLog } from './image-log.js';
-import { importState, type CardState } from './state/index.js';
+import { COMPACT_EVERY, ImageLog } from './image-log.js';
+import type { CardState } from './state/index.js';
+import { readImageFile, readImageWithLog, sealingKey, sealingKeyOf, writeSealedImage } from './image-access.js';
+import type { CardImageKeyOptions } from './image-access.js';
 import { sscSpecOf } from './profiles/ssc-inspect.js';
 
 /*
@@ -43,23 +43,8 @@ export { CardImageError } from './image-errors.js';
 export type { CardImageErrorCode, CardImageLockHolder } from './image-errors.js';
 export { CARD_IMAGE_LOCK_TIMEOUT_MS, cardImageLockPath, lockCardImage } from './image-lock.js';
 export type { CardImageLock, CardImageLockOptions } from './image-lock.js';
-
-/** The environment variable that makes every reader refuse images from before sealing. */
-export const REFUSE_UNSEALED_ENV = 'SSCARD_REFUSE_UNSEALED';
-
-/** How a caller picks the image key and the treatment of images from before sealing. */
-export interface CardImageKeyOptions {
-  /**
-   * The image key (32 bytes, or an ImageKey). Default: `SSCARD_IMAGE_KEY`, else the per-user key
-   * file, created with a fresh key the first time an image is sealed (see resolveImageKey).
-   */
-  imageKey?: Uint8Array | ImageKey;
-  /**
-   * An image from before sealing: 'seal' reads it (openCardImage seals it), 'refuse' refuses it
-   * (CARD_IMAGE_UNSEALED). Default 'refuse' when SSCARD_REFUSE_UNSEALED is 1 or true, else 'seal'.
-   */
-  unsealed?: 'seal' | 'refuse';
-}
+export { REFUSE_UNSEALED_ENV, readCardImage, readImageFile, sealingKeyOf, writeSealedImage } from './image-access.js';
+export type { CardImageKeyOptions } from './image-access.js';
 
 /** Card options an image keeps besides the state. */
 type ImageCardOptions = Pick<SimulatedCardOptions, 'transmission' | 'extendedLength'>;
@@ -69,27 +54,6 @@ const imageTransmission = new WeakMap<SimulatedCard, TransmissionProtocol>();
 
 /** When each card loaded from or saved to an image was first created (kept across saves). */
 const createdAt = new WeakMap<SimulatedCard, string>();
-
-function refusesUnsealed(options: CardImageKeyOptions): boolean {
-  if (options.unsealed !== undefined) return options.unsealed === 'refuse';
-  return /^(1|true|yes)$/i.test(process.env[REFUSE_UNSEALED_ENV] ?? '');
-}
-
-/** The key to read with: the caller's, else this machine's (never created just to read). */
-function readingKey(options: CardImageKeyOptions): () => ImageKey | undefined {
-  return () => (options.imageKey === undefined ? resolveImageKey() : imageKeyOf(options.imageKey));
-}
-
-/** The key to seal with: the caller's, else this machine's, created when there is none yet. */
-function sealingKey(options: CardImageKeyOptions): ImageKey {
-  if (options.imageKey !== undefined) return imageKeyOf(options.imageKey);
-  return resolveImageKey({ create: true }) as ImageKey;
-}
-
-/** The key to save an image with that was just read: the one that opened it, or a sealing key for an unsealed one. */
-export function sealingKeyOf(options: CardImageKeyOptions, readSealed: boolean): ImageKey {
-  return readSealed ? (readingKey(options)() as ImageKey) : sealingKey(options);
-}
 
 function imageOf(card: SimulatedCard, state: CardState, created: string, transmission = card.transmission): CardImage {
   return {
@@ -102,27 +66,6 @@ function imageOf(card: SimulatedCard, state: CardState, created: string, transmi
     extendedLength: card.extendedLength,
     state,
   };
-}
-
-/**
- * Seals `image` and writes it to `realPath` (a path from realImagePath) atomically. `path` is
- * the name the caller gave, for the error.
- */
-export function writeSealedImage(path: string, realPath: string, image: CardImage, key: ImageKey): string {
-  const text = sealedImageText(image, key);
-  try {
-    writeFileAtomicSync(realPath, text);
-  } catch (err) {
-    const reason = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
-    throw new CardImageError('CARD_IMAGE_WRITE_FAILED', path, `cannot be written (${reason})`, { cause: err });
-  }
-  return sealTagOf(text) as string;
-}
-
-/** The GCM tag of a sealed image's text (what its write-ahead log records follow), if sealed. */
-function sealTagOf(text: string): string | undefined {
-  // The seal is the one object with a "tag" member; a string value cannot hold `"tag": "` unescaped.
-  return /"tag": "([0-9a-f]{32})"/.exec(text)?.[1];
 }
 
 /**
@@ -142,39 +85,6 @@ export function saveCardImage(
     sealingKey(options),
   );
   createdAt.set(card, created);
-}
-
-/**
- * Reads and checks an image file, including the card state inside it. An image from before
- * sealing comes back in the version 3 form (the file itself is not changed).
- */
-export function readCardImage(path: string, options: CardImageKeyOptions = {}): CardImage {
-  return readImageFile(path, options).image;
-}
-
-/** The checked image read from `path`. */
-export function readImageFile(path: string, options: CardImageKeyOptions): CheckedImage {
-  return readImageWithLog(path, options).checked;
-}
-
-/**
- * The image and the changes of its write-ahead log (image-log.ts) applied to it; `replayed` says
- * how many, `tag` is the image's seal tag (undefined for an image from before sealing).
- */
-function readImageWithLog(
-  path: string,
-  options: CardImageKeyOptions,
-): { checked: CheckedImage; tag: string | undefined; replayed: number } {
-  const realPath = realImagePath(path);
-  const text = readImageText(realPath);
-  const key = readingKey(options);
-  const checked = parseImage(path, text, { key, refuseUnsealed: refusesUnsealed(options) });
-  const tag = checked.sealed ? sealTagOf(text) : undefined;
-  if (tag === undefined) return { checked, tag, replayed: 0 };
-  const replayed = replayImageLog(path, realPath, tag, key(), checked.image.state);
-  // The tree was built from the image alone: build it again with the log's counters.
-  if (replayed > 0) checked.tree = importState(checked.image.state);
-  return { checked, tag, replayed };
 }
 
 function cardFromImage(
@@ -199,20 +109,8 @@ export interface LoadCardImageOptions extends CardImageKeyOptions {
 
 /** A card from an image file, detached from it: changes stay in memory until saveCardImage. */
 export function loadCardImage(path: string, options: LoadCardImageOptions = {}): SimulatedCard {
-  return loadCardImageWithMeta(path, options).card;
-}
-
-/**
- * The image and a card from it (detached, as loadCardImage's), from one read of the file: for a
- * caller that shows the image's own fields beside the card's (`sscard card show`).
- */
-export function loadCardImageWithMeta(
-  path: string,
-  options: LoadCardImageOptions = {},
-): { image: CardImage; card: SimulatedCard } {
   const { imageKey, unsealed, ...hooks } = options;
-  const checked = readImageFile(path, options);
-  return { image: checked.image, card: cardFromImage(checked, hooks) };
+  return cardFromImage(readImageFile(path, options), hooks);
 }
 
 export interface OpenCardImageOptions extends LoadCardImageOptions, CardImageLockOptions {

@@ -10,8 +10,11 @@ import {
 } from '../../records/index.js';
 // From the card-sim modules themselves, not the area's barrel: the barrel is an entry point of the
 // package, and importing it would load personalization and the other profiles with `card show`.
-import { loadCardImageWithMeta } from '../../card-sim/image.js';
-import type { CardImage } from '../../card-sim/image.js';
+// The image is read and checked without making a card of it: the card OS's command handlers are
+// not loaded for a command that sends no command.
+import { readImageFile } from '../../card-sim/image-access.js';
+import type { CardImage } from '../../card-sim/image-format.js';
+import { buildAtr } from '../../card-sim/atr.js';
 import { inspectSscTree } from '../../card-sim/profiles/ssc-inspect.js';
 import type { PinReport, SscCardReport } from '../../card-sim/profiles/ssc-inspect.js';
 import { colors, printLine } from '../output.js';
@@ -87,15 +90,17 @@ function showReport(image: string, meta: CardImage, r: SscCardReport, atr: strin
 }
 
 export async function cardShow(image: string, opts: { json?: boolean }): Promise<void> {
-  // One read of the file gives both the image's own fields and the card.
-  const { image: meta, card } = loadCardImageWithMeta(image);
-  const report = inspectSscTree(card.tree);
+  // One read of the file gives both the image's own fields and the tree; the ATR is the one a card
+  // from the image answers with (its protocol's ATR over the tree's card-specific bytes).
+  const { image: meta, tree } = readImageFile(image, {});
+  const atr = toHex(buildAtr(meta.transmission, tree.atrCardBytes));
+  const report = inspectSscTree(tree);
   if (opts.json === true) {
     // The JSON report's module: loaded for --json only (it needs the record layouts, not the SDK).
     const { cardReportFromImage } = await import('../card-report.js');
     const source = { kind: 'image', path: image, created: meta.created, saved: meta.saved } as const;
-    printLine(JSON.stringify(cardReportFromImage(source, toHex(card.atr), report), null, 2));
+    printLine(JSON.stringify(cardReportFromImage(source, atr, report), null, 2));
     return;
   }
-  showReport(image, meta, report, toHex(card.atr));
+  showReport(image, meta, report, atr);
 }
