@@ -127,6 +127,8 @@ describe('built package', () => {
       const show = sources(['card', 'show', '--json', image]);
       expect(show).toContain('// src/cli/card-report.ts');
       expect(show.filter((m) => m.startsWith('// src/terminal/'))).toEqual([]);
+      // Nor the card and its command handlers: it sends no command.
+      expect(show.filter((m) => m === '// src/card-sim/card.ts' || m.startsWith('// src/card-sim/os/'))).toEqual([]);
       const read = sources(['read', '--card', image]);
       expect(read).toContain('// src/terminal/ssc-card.ts');
       const heavy = /^\/\/ src\/(terminal\/index\.ts|terminal\/pcsc\/|office\/index\.ts|card-sim\/index\.ts)/;
