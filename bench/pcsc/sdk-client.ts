@@ -23,6 +23,7 @@ import { CardChannel, PcscliteTransport, SmartcardTransport, smartcardBackend } 
 import { MAX_RESPONSE_LENGTH, loadPcsclite, loadSmartcard } from '../../src/terminal/pcsc/index.js';
 import type { PlCardReader } from '../../src/terminal/pcsc/binding.js';
 import { openPcscdSocket } from './pcscd-socket-probe.js';
+import { openTuned } from './pcscd-socket-tuned.js';
 
 const SELECT_MF = fromHex('00A4000C023F00');
 /** What a caller of a binding would hand it: a Buffer, made once. */
@@ -144,6 +145,10 @@ const openers: Record<string, Opener> = {
   },
   async 'pcscd-socket'(reader) {
     const card = await openPcscdSocket(reader, MAX_RESPONSE_LENGTH);
+    return { exchange: () => card.transmit(SELECT_MF).then(sw1Of), close: () => card.close() };
+  },
+  async 'pcscd-socket-tuned'(reader) {
+    const card = await openTuned(reader, MAX_RESPONSE_LENGTH);
     return { exchange: () => card.transmit(SELECT_MF).then(sw1Of), close: () => card.close() };
   },
   async 'pcsclite-transport'(reader) {
