@@ -1,3 +1,4 @@
+import { isPinCommand } from '../../apdu/index.js';
 import type {
   PcscBackend,
   PcscCardHandle,
@@ -125,6 +126,7 @@ class PcscdSocketHandle implements PcscCardHandle {
       return Promise.reject(new PcscdReturnError('SCardTransmit', SCARD_E_INSUFFICIENT_BUFFER, 'command too long'));
     const client = this.context.client;
     const size = TRANSMIT_HEAD_BYTES + command.length;
+    if (isPinCommand(command)) return this.transmitOnce(command, maxRecvLength);
     let request = this.request;
     // With no reply outstanding every earlier request was read whole by pcscd: its buffer is free.
     if (!client.idle || size > request.length || this.requestMaxRecv !== maxRecvLength) {
@@ -138,6 +140,24 @@ class PcscdSocketHandle implements PcscCardHandle {
     writeTransmitLength(request, command.length);
     request.set(command, TRANSMIT_HEAD_BYTES);
     return client.transmit(request.subarray(0, size));
+  }
+
+  /**
+   * A command that carries a PIN goes in a request of its own, wiped once pcscd has answered (it
+   * has read it whole by then): the PIN is not left in the reused buffer until a longer command
+   * happens to overwrite it, as the channel wipes its own copy.
+   */
+  private transmitOnce(command: Uint8Array, maxRecvLength: number): Promise<Uint8Array> {
+    const request = Buffer.alloc(TRANSMIT_HEAD_BYTES + command.length);
+    writeTransmitHead(request, this.card, this.protocolValue, maxRecvLength);
+    writeTransmitLength(request, command.length);
+    request.set(command, TRANSMIT_HEAD_BYTES);
+    const answer = this.context.client.transmit(request);
+    const wipe = (): void => {
+      request.fill(0);
+    };
+    answer.then(wipe, wipe);
+    return answer;
   }
 
   async reconnect(initialization: PcscDisposition): Promise<void> {

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { endianness, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { fromHex, toHex } from '../../../src/apdu/index.js';
 import {
   PcscServiceError,
@@ -47,8 +47,10 @@ class FakePcscd {
   version = { major: 4, minor: 4, rv: 0 };
   /** Whether CMD_VERSION is answered at all. */
   answersVersion = true;
-  transmit: TransmitAnswer = (_command, socket) =>
+  readonly answer9000: TransmitAnswer = (_command, socket) =>
     socket.write(Buffer.concat([this.transmitStruct(2), Buffer.from('9000', 'hex')]));
+  /** How transmits are answered; each test that changes it gets answer9000 back after it. */
+  transmit: TransmitAnswer = this.answer9000;
   private readonly sockets = new Set<Socket>();
   private readonly server: Server = createServer((socket) => this.serve(socket));
 
@@ -141,6 +143,7 @@ describe('pcscd socket backend against a pcscd stand-in', () => {
     for (const t of opened.splice(0)) await t.close();
     pcscd.version = { major: 4, minor: 4, rv: 0 };
     pcscd.answersVersion = true;
+    pcscd.transmit = pcscd.answer9000;
   });
   afterAll(() => {
     delete process.env.PCSCLITE_CSOCK_NAME;
@@ -185,6 +188,30 @@ describe('pcscd socket backend against a pcscd stand-in', () => {
       [1, 2, 3].map((n) => transport.transmit(Uint8Array.of(0x00, 0xb0, 0x00, 0x00, n))),
     );
     expect(answers.map((a) => toHex(a))).toEqual(['019000', '029000', '039000']);
+  });
+
+  it('a PIN command goes in a request of its own, wiped once pcscd has answered; others reuse one', async () => {
+    const transport = await open();
+    const sent: Uint8Array[] = [];
+    const original = PcscdClient.prototype.transmit;
+    const spy = vi.spyOn(PcscdClient.prototype, 'transmit').mockImplementation(function (
+      this: PcscdClient,
+      request: Uint8Array,
+    ) {
+      sent.push(request);
+      return original.call(this, request);
+    });
+    try {
+      await transport.transmit(fromHex('00A4000C023F00'));
+      await transport.transmit(fromHex('0020000003123456'));
+      await transport.transmit(fromHex('00B0000004'));
+    } finally {
+      spy.mockRestore();
+    }
+    expect(sent).toHaveLength(3);
+    expect(sent[1]?.every((b) => b === 0)).toBe(true);
+    expect(sent[2]?.buffer).toBe(sent[0]?.buffer);
+    expect(toHex(sent[2]?.subarray(40) ?? new Uint8Array(0))).toBe('00B0000004');
   });
 
   it('a return code from pcscd is the typed error of the PC/SC table', async () => {
