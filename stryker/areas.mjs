@@ -25,12 +25,19 @@ export const AREAS = {
     testFiles: ['test/apdu/**/*.test.ts'],
   },
   channel: {
-    // channel.ts and the parts split out of it: its lock and the T=0 response handling.
-    mutate: ['src/terminal/channel.ts', 'src/terminal/channel-lock.ts', 'src/terminal/t0-response.ts'],
+    // channel.ts and the parts split out of it: its lock, the T=0 response handling and the
+    // long-lived deadline timer that bounds each exchange.
+    mutate: [
+      'src/terminal/channel.ts',
+      'src/terminal/channel-lock.ts',
+      'src/terminal/t0-response.ts',
+      'src/terminal/deadline-watch.ts',
+    ],
     testFiles: [
       'test/terminal/channel.test.ts',
       'test/terminal/channel-limits.test.ts',
       'test/terminal/channel-seams.test.ts',
+      'test/terminal/deadline-watch.test.ts',
       'test/terminal/abort.test.ts',
       'test/terminal/trace.test.ts',
       'test/terminal/concurrency.property.test.ts',

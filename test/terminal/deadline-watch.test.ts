@@ -69,6 +69,21 @@ describe('DeadlineWatch: one timer for a channel exchanges', () => {
     expect(timers()).toBe(before);
   });
 
+  it('does not expire before the deadline when the event loop clock lags behind (a busy tick)', async () => {
+    const watch = new DeadlineWatch();
+    // Node counts a timer's delay from the time the event loop last read its clock: after 30 ms
+    // of work in this tick, a 10 ms timer is due at once.
+    const busyUntil = performance.now() + 30;
+    while (performance.now() < busyUntil);
+    const deadline = performance.now() + 10;
+    let at = 0;
+    watch.start(deadline, () => {
+      at = performance.now();
+    });
+    await wait(60);
+    expect(at).toBeGreaterThanOrEqual(deadline);
+  });
+
   it('a shorter deadline than the timer set is kept', async () => {
     const watch = new DeadlineWatch();
     const expired: number[] = [];
