@@ -18,6 +18,8 @@ export const AREAS = {
       'test/card-sim/issuer-pin.test.ts',
       'test/card-sim/pin-change-script.test.ts',
       'test/card-sim/lifecycle.test.ts',
+      // A try made durable before the comparison, and a VERIFY sent from inside that save.
+      'test/card-sim/persistence.test.ts',
     ],
   },
   apdu: {
@@ -54,6 +56,16 @@ export const AREAS = {
       'test/card-sim/image.test.ts',
       'test/card-sim/image-format.test.ts',
       'test/card-sim/image-secrets.test.ts',
+    ],
+  },
+  'image-log': {
+    // What a PIN try costs on a card opened from its image: the counter change (a delta) sealed
+    // and fsync'd to the image's write-ahead log before the comparison, and replayed by readers.
+    mutate: ['src/card-sim/image-log.ts', 'src/card-sim/state/delta.ts'],
+    testFiles: [
+      'test/card-sim/image-log.test.ts',
+      'test/card-sim/image-log-records.test.ts',
+      'test/card-sim/persistence.test.ts',
     ],
   },
   'registry-rules': {
