@@ -9,10 +9,11 @@ export const AREAS = {
     testFiles: ['test/pin/**/*.test.ts'],
   },
   'card-pin': {
-    mutate: ['src/card-sim/os/handlers/pin.ts', 'src/card-sim/fs/pins.ts'],
+    mutate: ['src/card-sim/os/handlers/pin.ts', 'src/card-sim/fs/pins.ts', 'src/card-sim/os/pin-digits.ts'],
     testFiles: [
       'test/card-sim/pin.test.ts',
       'test/card-sim/card-pin-refusals.test.ts',
+      'test/card-sim/pin-digits.test.ts',
       'test/card-sim/pin-model.test.ts',
       'test/card-sim/pin-pboc.test.ts',
       'test/card-sim/issuer-pin.test.ts',
