@@ -1,8 +1,9 @@
-import { mkdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   CardImageError,
+  MAX_IMAGE_LOG_BYTES,
   applyStateDelta,
   buildSscCard,
   closeCardImage,
@@ -88,7 +89,9 @@ describe('a log line', () => {
       { ...line, seal: { ...line.seal, iv: `0${line.seal.iv}` } },
       { ...line, seal: { ...line.seal, iv: line.seal.iv.slice(1) } },
       { ...line, seal: { ...line.seal, iv: line.seal.iv.toUpperCase().replace(/[0-9]/g, 'A') } },
+      { ...line, seal: { ...line.seal, iv: [line.seal.iv] } },
       { ...line, seal: { ...line.seal, tag: 1 } },
+      { ...line, seal: { ...line.seal, tag: [line.seal.tag] } },
       { ...line, seal: { ...line.seal, tag: `${line.seal.tag}0` } },
       { ...line, seal: { ...line.seal, tag: `0${line.seal.tag}` } },
       { ...line, seal: { ...line.seal, tag: line.seal.tag.toUpperCase().replace(/[0-9]/g, 'A') } },
@@ -102,6 +105,14 @@ describe('a log line', () => {
     // As written, it reads.
     writeFileSync(`${path}.log`, `${JSON.stringify(line)}\n`);
     expect(appTries(readCardImage(path).state)).toBe(2);
+  });
+
+  it('whose sealed part was changed does not match its seal', () => {
+    const { path, line } = imageWithLog();
+    const flipped = `${line.data.startsWith('A') ? 'B' : 'A'}${line.data.slice(1)}`;
+    expect(refused(path, `${JSON.stringify({ ...line, data: flipped })}\n`, 'CARD_IMAGE_TAMPERED')).toBe(
+      `card image ${path}: its log ${path}.log was edited outside sscard (a record does not match its seal)`,
+    );
   });
 
   it('sealed under another key is named as such, with that key id', () => {
@@ -173,9 +184,12 @@ describe('a well-sealed log record', () => {
       [{ triesLeft: 4 }, 'a counter change is outside 0..tryLimit'],
     ];
     for (const [fields, why] of cases) {
-      expect(refused(path, `${sealedLine(line, change(fields))}\n`, 'CARD_IMAGE_INVALID')).toBe(
-        `card image ${path}: its log ${path}.log does not fit the image (card image field log: ${why})`,
-      );
+      writeFileSync(`${path}.log`, `${sealedLine(line, change(fields))}\n`);
+      const refusal = expectThrowsClass(() => readCardImage(path), CardImageError, {
+        code: 'CARD_IMAGE_INVALID',
+        message: `card image ${path}: its log ${path}.log does not fit the image (card image field log: ${why})`,
+      });
+      expect(refusal.cause).toBeInstanceOf(ImageFormatError);
     }
     // The bank PIN is in the bank DF: there, it fits.
     writeFileSync(`${path}.log`, `${sealedLine(line, change({ df: ['A001'], pin: 'bank', triesLeft: 3 }))}\n`);
@@ -251,5 +265,65 @@ describe('the log file', () => {
       code: 'CARD_IMAGE_INVALID',
       message: `card image ${path}: its log ${path}.log is not a regular file`,
     });
+  });
+});
+
+describe("the log over a card's life", () => {
+  const openFds = (): number => readdirSync('/proc/self/fd').length;
+
+  it('leaves no descriptor open: appends use one, closing and reading leave none', () => {
+    const path = join(tmp.path, 'card.json');
+    saveSampleImage(path, 'zhang-wei');
+    const before = openFds();
+    const card = openCardImage(path, { powered: true });
+    expect(sw(card, SELECT_SSSE)).toBe('9000');
+    for (const expected of ['63C2', '63C1']) expect(sw(card, WRONG)).toBe(expected);
+    const copy = join(tmp.path, 'crashed.json');
+    writeFileSync(copy, readFileSync(path));
+    writeFileSync(`${copy}.log`, readFileSync(`${path}.log`));
+    closeCardImage(card);
+    expect(appTries(readCardImage(copy).state)).toBe(1);
+    expect(openFds()).toBe(before);
+  });
+
+  it('a change that is not a counter rewrites the image and starts the log over', () => {
+    const path = join(tmp.path, 'card.json');
+    saveSampleImage(path, 'zhang-wei');
+    const card = openCardImage(path, { powered: true });
+    expect(sw(card, SELECT_SSSE)).toBe('9000');
+    expect(sw(card, WRONG)).toBe('63C2');
+    const image = readFileSync(path, 'utf8');
+    // CHANGE PIN: the try is a counter change, the new PIN a whole-record one.
+    expect(sw(card, '805E010007123456FF654321')).toBe('9000');
+    expect(readFileSync(path, 'utf8')).not.toBe(image);
+    expect(readFileSync(`${path}.log`, 'utf8')).toBe('');
+    expect(sw(card, WRONG)).toBe('63C2');
+    const log = readFileSync(`${path}.log`, 'utf8').trim().split('\n');
+    expect(log).toHaveLength(1);
+    expect((JSON.parse(log[0] as string) as Line).seq).toBe(1);
+    expect(appTries(readCardImage(path).state)).toBe(2);
+    closeCardImage(card);
+  });
+
+  it('records of an older image are skipped even where they would change a counter', () => {
+    const path = join(tmp.path, 'card.json');
+    saveSampleImage(path, 'zhang-wei');
+    const card = openCardImage(path, { powered: true });
+    expect(sw(card, SELECT_SSSE)).toBe('9000');
+    for (const expected of ['63C2', '63C1']) expect(sw(card, WRONG)).toBe(expected);
+    const older = readFileSync(`${path}.log`, 'utf8');
+    expect(sw(card, '0020000003123456')).toBe('9000');
+    closeCardImage(card);
+    // The closed image holds 3 tries; the log left from before says 1.
+    writeFileSync(`${path}.log`, older);
+    expect(appTries(readCardImage(path).state)).toBe(3);
+  });
+
+  it('a log of exactly the most a log may hold is read', () => {
+    const path = join(tmp.path, 'card.json');
+    saveSampleImage(path, 'zhang-wei');
+    // One unfinished line of that size: read, and no change.
+    writeFileSync(`${path}.log`, 'x'.repeat(MAX_IMAGE_LOG_BYTES));
+    expect(appTries(readCardImage(path).state)).toBe(3);
   });
 });
