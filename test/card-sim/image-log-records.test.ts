@@ -1,4 +1,13 @@
-import { mkdirSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
@@ -302,6 +311,20 @@ describe("the log over a card's life", () => {
     expect(log).toHaveLength(1);
     expect((JSON.parse(log[0] as string) as Line).seq).toBe(1);
     expect(appTries(readCardImage(path).state)).toBe(2);
+    closeCardImage(card);
+  });
+
+  it('a first change that is not a counter rewrites the image and makes no log', () => {
+    const path = join(tmp.path, 'card.json');
+    saveSampleImage(path, 'zhang-wei');
+    const image = readFileSync(path, 'utf8');
+    const card = openCardImage(path, { powered: true });
+    expect(sw(card, SELECT_SSSE)).toBe('9000');
+    expect(sw(card, '0084000008')).toBe('9000');
+    // RELOAD PIN with a wrong MAC: a try of the reload key, a whole-state change.
+    expect(sw(card, '805E00000712345600000000')).toBe('6988');
+    expect(readFileSync(path, 'utf8')).not.toBe(image);
+    expect(existsSync(`${path}.log`)).toBe(false);
     closeCardImage(card);
   });
 
