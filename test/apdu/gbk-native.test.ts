@@ -19,14 +19,17 @@ function reference(bytes: Uint8Array): string {
   return text.includes('\ufffd') ? 'refused' : text;
 }
 
-function decoded(bytes: Uint8Array): string {
+/** What `codec` answers, or 'refused' where it throws its own error (`refusal`), as iconv-lite refuses. */
+function answerOf(codec: () => string, refusal: typeof ApduParseError | typeof ApduEncodeError): string {
   try {
-    return decodeGbk(bytes);
+    return codec();
   } catch (err) {
-    expect(err).toBeInstanceOf(ApduParseError);
+    expect(err).toBeInstanceOf(refusal);
     return 'refused';
   }
 }
+
+const decoded = (bytes: Uint8Array): string => answerOf(() => decodeGbk(bytes), ApduParseError);
 
 group('decodeGbk against iconv-lite', () => {
   it('decodes every byte pair with a non-ASCII lead as iconv-lite does, alone and between ASCII', () => {
@@ -67,14 +70,7 @@ function referenceBytes(text: string): string {
   return iconv.decode(bytes, 'gbk') === text ? toHex(bytes) : 'refused';
 }
 
-function encoded(text: string): string {
-  try {
-    return toHex(encodeGbk(text));
-  } catch (err) {
-    expect(err).toBeInstanceOf(ApduEncodeError);
-    return 'refused';
-  }
-}
+const encoded = (text: string): string => answerOf(() => toHex(encodeGbk(text)), ApduEncodeError);
 
 group('encodeGbk against iconv-lite', () => {
   it('encodes every UTF-16 code unit as iconv-lite does, alone and between ASCII', () => {

@@ -57,6 +57,14 @@ function filesBesideKey(): string[] {
   return readdirSync(dirname(imageKeyFile(env))).sort();
 }
 
+/** Creating the key fails with IMAGE_KEY_UNAVAILABLE; its message. */
+function unavailableMessage(): string {
+  const err = expectThrowsClass(() => resolveImageKey({ env, create: true }), ImageKeyError, {
+    code: 'IMAGE_KEY_UNAVAILABLE',
+  });
+  return err.message;
+}
+
 group('creating the key file without hard links', () => {
   for (const code of ['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS']) {
     it(`${code} from the link: the key file is created directly, owner-only, with a fresh key`, () => {
@@ -94,29 +102,20 @@ group('creating the key file without hard links', () => {
 
   it('any other failure of the link is IMAGE_KEY_UNAVAILABLE, and leaves nothing behind', () => {
     link.fail = () => failing('EACCES');
-    const err = expectThrowsClass(() => resolveImageKey({ env, create: true }), ImageKeyError, {
-      code: 'IMAGE_KEY_UNAVAILABLE',
-    });
-    expect(err.message).toBe(`image key file ${imageKeyFile(env)} cannot be used (EACCES)`);
+    expect(unavailableMessage()).toBe(`image key file ${imageKeyFile(env)} cannot be used (EACCES)`);
     expect(filesBesideKey()).toEqual([]);
   });
 
   it('without links, a key file that cannot be created is IMAGE_KEY_UNAVAILABLE', () => {
     link.fail = () => failing('ENOTSUP');
     link.createFails = 'EROFS';
-    const err = expectThrowsClass(() => resolveImageKey({ env, create: true }), ImageKeyError, {
-      code: 'IMAGE_KEY_UNAVAILABLE',
-    });
-    expect(err.message).toBe(`image key file ${imageKeyFile(env)} cannot be used (EROFS)`);
+    expect(unavailableMessage()).toBe(`image key file ${imageKeyFile(env)} cannot be used (EROFS)`);
     expect(filesBesideKey()).toEqual([]);
   });
 
   it('a key file that vanishes as it is created is IMAGE_KEY_UNAVAILABLE, not "no key"', () => {
     // Another process "won" the link and removed its file at once.
     link.fail = () => failing('EEXIST');
-    const err = expectThrowsClass(() => resolveImageKey({ env, create: true }), ImageKeyError, {
-      code: 'IMAGE_KEY_UNAVAILABLE',
-    });
-    expect(err.message).toBe(`image key file ${imageKeyFile(env)} vanished as it was created`);
+    expect(unavailableMessage()).toBe(`image key file ${imageKeyFile(env)} vanished as it was created`);
   });
 });

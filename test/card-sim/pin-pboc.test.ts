@@ -38,13 +38,16 @@ function blockPin(c: SimulatedCard): void {
   while (sw(c, '0020000003000000') !== '6983');
 }
 
+/** `hex` padded with `pad` nibbles to one cipher block of the subject's algorithm (SM4 16 bytes, 3DES 8). */
+function oneBlock(s: Subject, hex: string, pad: '0' | 'F'): Uint8Array {
+  return fromHex(hex.padEnd((s.algorithm === 'sm4' ? 16 : 8) * 2, pad));
+}
+
 /** PBOC PIN UNBLOCK with the PIN data LV(BCD) || 80 00.. (or `layout` bytes instead). */
 function pbocUnblock(c: SimulatedCard, s: Subject, pinBcd: string, layout?: Uint8Array): string {
-  const size = s.algorithm === 'sm4' ? 16 : 8;
-  const plain =
-    layout ?? fromHex(`${(pinBcd.length / 2).toString(16).padStart(2, '0')}${pinBcd}80`.padEnd(size * 2, '0'));
+  const plain = layout ?? oneBlock(s, `${(pinBcd.length / 2).toString(16).padStart(2, '0')}${pinBcd}80`, '0');
   const enciphered = referenceEcb(s.algorithm, key(s, 'PIN_UNBLOCK'), plain);
-  const header = Uint8Array.of(0x84, 0x24, 0x00, 0x00, size + 4);
+  const header = Uint8Array.of(0x84, 0x24, 0x00, 0x00, plain.length + 4);
   const challenge = decodeResponse(c.transmit(fromHex('0084000008'))).data;
   const mac = referenceMac(s.algorithm, key(s, 'PIN_UNBLOCK'), concatBytes(header, enciphered), challenge);
   return sw(c, concatBytes(header, enciphered, mac));
@@ -81,16 +84,14 @@ for (const s of SUBJECTS) {
       expect(pbocUnblock(c, s, '246801')).toBe('9000');
       // The project's own layout n || BCD || FF.. in the same command.
       blockPin(c);
-      const size = s.algorithm === 'sm4' ? 16 : 8;
-      expect(pbocUnblock(c, s, '', fromHex('06135790'.padEnd(size * 2, 'F')))).toBe('9000');
+      expect(pbocUnblock(c, s, '', oneBlock(s, '06135790', 'F'))).toBe('9000');
       expect(sw(c, '0020000003135790')).toBe('9000');
     });
 
     it('a PIN block in neither layout is 6A80, and the PIN stays blocked', () => {
       const c = card(s);
       blockPin(c);
-      const size = s.algorithm === 'sm4' ? 16 : 8;
-      expect(pbocUnblock(c, s, '', fromHex('03123456'.padEnd(size * 2, '0')))).toBe('6A80');
+      expect(pbocUnblock(c, s, '', oneBlock(s, '03123456', '0'))).toBe('6A80');
       expect(sw(c, '0020000000')).toBe('6983');
     });
 

@@ -115,52 +115,61 @@ function checkInvariants(m: Model, r: Real): void {
 
 // ---- commands ----
 
-class VerifyCommand implements PinCommand {
-  constructor(
-    readonly right: boolean,
-    readonly seed: PinSeed,
-    readonly asBytes: boolean,
-  ) {}
+/**
+ * Every command may run in any state (the engine must answer each one as the model does), and
+ * the invariants are checked after each.
+ */
+abstract class ModelCommand implements PinCommand {
   check(): boolean {
     return true;
   }
   run(m: Model, r: Real): void {
+    this.apply(m, r);
+    checkInvariants(m, r);
+  }
+  abstract apply(m: Model, r: Real): void;
+  abstract toString(): string;
+}
+
+class VerifyCommand extends ModelCommand {
+  constructor(
+    readonly right: boolean,
+    readonly seed: PinSeed,
+    readonly asBytes: boolean,
+  ) {
+    super();
+  }
+  apply(m: Model, r: Real): void {
     const candidate = this.right ? m.pin : wrongPin(m, this.seed);
     const expected = modelVerify(m, candidate);
     expect(r.pin.verify(this.asBytes ? ascii(candidate) : candidate)).toEqual(expected);
-    checkInvariants(m, r);
   }
   toString(): string {
     return `Verify(${this.right ? 'right' : `wrong:${this.seed.digits}/${this.seed.lengthPick}`}${this.asBytes ? ',bytes' : ''})`;
   }
 }
 
-class ChangeCommand implements PinCommand {
+class ChangeCommand extends ModelCommand {
   constructor(
     readonly rightOld: boolean,
     readonly seed: PinSeed,
     readonly next: NewPin,
-  ) {}
-  check(): boolean {
-    return true;
+  ) {
+    super();
   }
-  run(m: Model, r: Real): void {
+  apply(m: Model, r: Real): void {
     const oldPin = this.rightOld ? m.pin : wrongPin(m, this.seed);
     const newPin = newPinValue(m, this.next);
     const expected = modelChange(m, oldPin, newPin);
     expect(r.pin.change(oldPin, newPin)).toEqual(expected);
-    checkInvariants(m, r);
   }
   toString(): string {
     return `Change(${this.rightOld ? 'right' : 'wrong'} -> ${describeNew(this.next)})`;
   }
 }
 
-class QueryCommand implements PinCommand {
-  check(): boolean {
-    return true;
-  }
-  run(m: Model, r: Real): void {
+class QueryCommand extends ModelCommand {
+  apply(m: Model, r: Real): void {
     expect(r.pin.status()).toEqual({
       triesLeft: m.triesLeft,
       tryLimit: m.policy.tryLimit,
@@ -168,49 +177,41 @@ class QueryCommand implements PinCommand {
       verified: m.verified,
       initial: m.initial,
     });
-    checkInvariants(m, r);
   }
   toString(): string {
     return 'Query';
   }
 }
 
-class ClearVerifiedCommand implements PinCommand {
-  check(): boolean {
-    return true;
-  }
-  run(m: Model, r: Real): void {
+class ClearVerifiedCommand extends ModelCommand {
+  apply(m: Model, r: Real): void {
     m.verified = false;
     r.pin.clearVerified();
-    checkInvariants(m, r);
   }
   toString(): string {
     return 'ClearVerified';
   }
 }
 
-class ReloadCommand implements PinCommand {
-  constructor(readonly next: NewPin) {}
-  check(): boolean {
-    return true;
+class ReloadCommand extends ModelCommand {
+  constructor(readonly next: NewPin) {
+    super();
   }
-  run(m: Model, r: Real): void {
+  apply(m: Model, r: Real): void {
     const newPin = newPinValue(m, this.next);
     modelReload(m, newPin);
     r.pin.reload(newPin);
-    checkInvariants(m, r);
   }
   toString(): string {
     return `Reload(${describeNew(this.next)})`;
   }
 }
 
-class UnblockCommand implements PinCommand {
-  constructor(readonly next: NewPin | undefined) {}
-  check(): boolean {
-    return true;
+class UnblockCommand extends ModelCommand {
+  constructor(readonly next: NewPin | undefined) {
+    super();
   }
-  run(m: Model, r: Real): void {
+  apply(m: Model, r: Real): void {
     if (this.next === undefined) {
       m.triesLeft = m.policy.tryLimit;
       m.verified = false;
@@ -220,7 +221,6 @@ class UnblockCommand implements PinCommand {
       modelReload(m, newPin);
       r.pin.unblock(newPin);
     }
-    checkInvariants(m, r);
   }
   toString(): string {
     return `Unblock(${this.next === undefined ? '' : describeNew(this.next)})`;
@@ -228,15 +228,14 @@ class UnblockCommand implements PinCommand {
 }
 
 /** A candidate of the wrong shape: nothing may be spent or changed. */
-class MalformedCommand implements PinCommand {
+class MalformedCommand extends ModelCommand {
   constructor(
     readonly op: 'verify' | 'change-old' | 'change-new' | 'reload',
     readonly shape: 'short' | 'long' | 'letter',
-  ) {}
-  check(): boolean {
-    return true;
+  ) {
+    super();
   }
-  run(m: Model, r: Real): void {
+  apply(m: Model, r: Real): void {
     const { minLength, maxLength } = m.policy;
     const bad =
       this.shape === 'short'
@@ -257,7 +256,6 @@ class MalformedCommand implements PinCommand {
       expect(result).toEqual({ ok: false, reason: 'format', pin: this.op === 'change-new' ? 'new' : 'old', problem });
     }
     expect(r.store.saves, 'a malformed PIN saves nothing').toBe(before);
-    checkInvariants(m, r);
   }
   toString(): string {
     return `Malformed(${this.op},${this.shape})`;
@@ -268,17 +266,16 @@ class MalformedCommand implements PinCommand {
  * The card is pulled during the `atSave`-th save of a verify: with `durable` just after the
  * write completed, otherwise during it (nothing written).
  */
-class TearVerifyCommand implements PinCommand {
+class TearVerifyCommand extends ModelCommand {
   constructor(
     readonly right: boolean,
     readonly seed: PinSeed,
     readonly atSave: 1 | 2,
     readonly durable: boolean,
-  ) {}
-  check(): boolean {
-    return true;
+  ) {
+    super();
   }
-  run(m: Model, r: Real): void {
+  apply(m: Model, r: Real): void {
     const candidate = this.right ? m.pin : wrongPin(m, this.seed);
     const durableBefore = r.store.peek().triesLeft;
     r.store.armTear(this.atSave - 1, this.durable);
@@ -305,7 +302,6 @@ class TearVerifyCommand implements PinCommand {
         expect(r.store.peek().triesLeft, 'try spent and not refunded').toBe(durableBefore - 1);
       }
     }
-    checkInvariants(m, r);
   }
   toString(): string {
     return `TearVerify(${this.right ? 'right' : 'wrong'},save#${this.atSave},${this.durable ? 'after-write' : 'in-write'})`;
@@ -313,16 +309,15 @@ class TearVerifyCommand implements PinCommand {
 }
 
 /** The card is pulled during the `atSave`-th save of a change with the right old PIN. */
-class TearChangeCommand implements PinCommand {
+class TearChangeCommand extends ModelCommand {
   constructor(
     readonly atSave: 1 | 2 | 3,
     readonly durable: boolean,
     readonly next: NewPin,
-  ) {}
-  check(): boolean {
-    return true;
+  ) {
+    super();
   }
-  run(m: Model, r: Real): void {
+  apply(m: Model, r: Real): void {
     const newPin = newPinValue(m, this.next);
     const forbidden = m.policy.forbidReturnToInitial && newPin === m.policy.initialPin;
     r.store.armTear(this.atSave - 1, this.durable);
@@ -350,7 +345,6 @@ class TearChangeCommand implements PinCommand {
     checkInvariants(m, r);
     // Whatever tore, the PIN in effect is the model's: present the model's PIN and see the same answer.
     expect(r.pin.verify(m.pin)).toEqual(modelVerify(m, m.pin));
-    checkInvariants(m, r);
   }
   toString(): string {
     return `TearChange(save#${this.atSave},${this.durable ? 'after-write' : 'in-write'} -> ${describeNew(this.next)})`;

@@ -18,7 +18,7 @@ import {
   validateNewPin,
   type SecureModule,
 } from '../../src/terminal/index.js';
-import { expectThrowsClass } from '../support/throws.js';
+import { expectRejectsClass, expectThrowsClass } from '../support/throws.js';
 import { NEW_PIN, rig, unlock } from './ssc-card-rig.js';
 import { ZHANG_WEI_CARDHOLDER, ZHANG_WEI_CARD_INFO } from './zhang-wei.js';
 
@@ -54,9 +54,8 @@ describe('SscCard cardholder data on spec 3.00 cards', () => {
   it('without RKSSSE the terminal refuses EF06 before sending anything', async () => {
     const { card, trace } = await rig('wang-yan');
     const sent = trace.length;
-    const err = await card.readCardholder().catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(SecureModuleRequiredError);
-    expect((err as SecureModuleRequiredError).code).toBe('SECURE_MODULE_REQUIRED');
+    const err = await expectRejectsClass(card.readCardholder(), SecureModuleRequiredError);
+    expect(err.code).toBe('SECURE_MODULE_REQUIRED');
     expect(trace.length).toBe(sent);
   });
 
@@ -82,17 +81,14 @@ describe('SscCard application PIN', () => {
 
   it('a wrong PIN costs a try, the blocking try and later ones are PinBlockedError', async () => {
     const { card } = await rig('zhang-wei');
-    const first = await card.verifyPin('000000').catch((e: unknown) => e);
-    expect(first).toBeInstanceOf(PinIncorrectError);
-    expect((first as PinIncorrectError).triesLeft).toBe(2);
+    const first = await expectRejectsClass(card.verifyPin('000000'), PinIncorrectError);
+    expect(first.triesLeft).toBe(2);
     expect(await card.pinStatus()).toEqual({ triesLeft: 2, verified: false, blocked: false });
     await expect(card.verifyPin('000000')).rejects.toMatchObject({ code: 'PIN_INCORRECT', triesLeft: 1 });
-    const blocking = await card.verifyPin('000000').catch((e: unknown) => e);
-    expect(blocking).toBeInstanceOf(PinBlockedError);
-    expect((blocking as PinBlockedError).justBlocked).toBe(true);
-    const after = await card.verifyPin('123456').catch((e: unknown) => e);
-    expect(after).toBeInstanceOf(PinBlockedError);
-    expect((after as PinBlockedError).justBlocked).toBe(false);
+    const blocking = await expectRejectsClass(card.verifyPin('000000'), PinBlockedError);
+    expect(blocking.justBlocked).toBe(true);
+    const after = await expectRejectsClass(card.verifyPin('123456'), PinBlockedError);
+    expect(after.justBlocked).toBe(false);
     expect(await card.pinStatus()).toEqual({ triesLeft: 0, verified: false, blocked: true });
   });
 
@@ -243,9 +239,8 @@ describe('SscCard health writes', () => {
     const forged = new SoftwarePsam({ HEALTH: new Uint8Array(16).fill(0x42) });
     const { card } = await rig('zhang-wei', { psam: forged });
     await unlock(card);
-    const err = await card.appendMedicalHistory(entry).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(AuthenticationFailedError);
-    expect((err as AuthenticationFailedError).triesLeft).toBe(2);
+    const err = await expectRejectsClass(card.appendMedicalHistory(entry), AuthenticationFailedError);
+    expect(err.triesLeft).toBe(2);
   });
 
   it("a hospital write goes out as GET CHALLENGE, EXTERNAL AUTHENTICATE, GET CHALLENGE, MAC'd 04 DC 00 03, traced in clear", async () => {
@@ -287,8 +282,7 @@ describe('SscCard health writes', () => {
     const { card, sim } = await rig('zhang-wei', { psam: skewed });
     await unlock(card);
     const before = await card.readMedicalHistory();
-    const err = await card.appendMedicalHistory(entry).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(CardStatusError);
+    const err = await expectRejectsClass(card.appendMedicalHistory(entry), CardStatusError);
     expect(err).toMatchObject({ sw: 0x6988, swName: 'SM_INCORRECT', command: 'UPDATE RECORD' });
     expect(await card.readMedicalHistory()).toEqual(before);
     expect(sim.tree.findByDfName(SSSE_DF_NAME)?.key(SSC_KEYS.HEALTH.kid)?.triesLeft).toBe(2);
@@ -364,8 +358,7 @@ describe('SscCard across resets and removal', () => {
   it('a pulled card is CardRemovedError; reinserted, reads work again', async () => {
     const { card, transport } = await rig('zhang-wei');
     transport.remove();
-    const err = await card.readCardInfo().catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(CardRemovedError);
+    await expectRejectsClass(card.readCardInfo(), CardRemovedError);
     transport.insert();
     await expect(card.readCardInfo()).resolves.toMatchObject({ cardNumber: 'A10500031' });
   });

@@ -3,7 +3,7 @@ import { ActivationWindowClosedError, CardStateError, OfficeArgumentError } from
 import { checkHolder, findCard, lockCard } from '../operations/cards.js';
 import { requireTransition, writeSide } from '../operations/pin.js';
 import { cardOutcome, storeInvariant } from '../operations/runner.js';
-import type { OperationSpec } from '../operations/runner.js';
+import type { OperationEnv, OperationOutcome, OperationSpec } from '../operations/runner.js';
 import { isFinalState } from '../states.js';
 import type { Queryable } from '../storage/database.js';
 import type { CardStatus } from '../types.js';
@@ -57,64 +57,67 @@ export function activationWindow(
 }
 
 /**
- * The card of an act at the bank branch, locked: the holder's ID checked, the card a financial
- * one whose social security side is not final.
+ * An act at the bank branch on a live financial card: the card locked, the holder's ID checked,
+ * the card a financial one whose social security side is not final, before `act` runs.
  */
-async function lockLiveFinancial(tx: Queryable, input: BankActivationInput, operation: string): Promise<CardStatus> {
-  const card = await lockCard(tx, input.cardNumber);
-  checkHolder(card, input.idNumber);
-  if (card.bank === null) throw new CardStateError(card.cardNumber, 'bank', null, operation);
-  if (isFinalState(card.ssc)) throw new CardStateError(card.cardNumber, 'ssc', card.ssc, operation);
-  return card;
-}
-
-export function activateBankOperation(settings: LossSettings): OperationSpec<BankActivationInput, CardStatus> {
+function bankBranchOperation<T>(
+  name: string,
+  act: (tx: Queryable, env: OperationEnv, input: BankActivationInput, card: CardStatus) => Promise<OperationOutcome<T>>,
+): OperationSpec<BankActivationInput, T> {
   return {
-    name: 'activate_bank',
+    name,
     roles: ['bank', 'admin'],
     subject: cardHolderSubject,
     async run(tx, env, input) {
-      const card = await lockLiveFinancial(tx, input, 'activate_bank');
-      const to = requireTransition(card, 'bank', 'activate', 'activate_bank');
-      const from = await activationFrom(tx, card.cardNumber);
-      const window = activationWindow(card, from!, env.now, settings);
-      if (!window.open)
-        throw new ActivationWindowClosedError(card.cardNumber, window.from, window.day, settings.bankActivationDays);
-      await env.cardSide(input.cardSide, card);
-      const after = await writeSide(tx, card, 'bank', to, env.now);
-      return cardOutcome(card, after, {
-        side: 'bank',
-        from: card.bank,
-        to,
-        windowFrom: window.from,
-        day: window.day,
-        chip: input.cardSide !== undefined,
-      });
+      const card = await lockCard(tx, input.cardNumber);
+      checkHolder(card, input.idNumber);
+      if (card.bank === null) throw new CardStateError(card.cardNumber, 'bank', null, name);
+      if (isFinalState(card.ssc)) throw new CardStateError(card.cardNumber, 'ssc', card.ssc, name);
+      return act(tx, env, input, card);
     },
   };
+}
+
+/** Opens the card's activation window on `date` (a hand-over, or a re-opening). */
+async function setActivationFrom(tx: Queryable, cardNumber: string, date: string, now: Date): Promise<void> {
+  await tx.query(
+    'UPDATE cards SET bank_activation_from = $2::date, updated_at = $3::timestamptz WHERE card_number = $1',
+    [cardNumber, date, now.toISOString()],
+  );
+}
+
+export function activateBankOperation(settings: LossSettings): OperationSpec<BankActivationInput, CardStatus> {
+  return bankBranchOperation('activate_bank', async (tx, env, input, card) => {
+    const to = requireTransition(card, 'bank', 'activate', 'activate_bank');
+    const from = await activationFrom(tx, card.cardNumber);
+    const window = activationWindow(card, from!, env.now, settings);
+    if (!window.open)
+      throw new ActivationWindowClosedError(card.cardNumber, window.from, window.day, settings.bankActivationDays);
+    await env.cardSide(input.cardSide, card);
+    const after = await writeSide(tx, card, 'bank', to, env.now);
+    return cardOutcome(card, after, {
+      side: 'bank',
+      from: card.bank,
+      to,
+      windowFrom: window.from,
+      day: window.day,
+      chip: input.cardSide !== undefined,
+    });
+  });
 }
 
 export function reopenActivationOperation(
   settings: LossSettings,
 ): OperationSpec<BankActivationInput, BankActivationWindow> {
-  return {
-    name: 'reopen_bank_activation',
-    roles: ['bank', 'admin'],
-    subject: cardHolderSubject,
-    async run(tx, env, input) {
-      const card = await lockLiveFinancial(tx, input, 'reopen_bank_activation');
-      if (card.bank !== 'inactive')
-        throw new CardStateError(card.cardNumber, 'bank', card.bank, 'reopen_bank_activation');
-      const previous = await activationFrom(tx, card.cardNumber);
-      const today = chinaDate(env.now);
-      await tx.query(
-        'UPDATE cards SET bank_activation_from = $2::date, updated_at = $3::timestamptz WHERE card_number = $1',
-        [card.cardNumber, today, env.now.toISOString()],
-      );
-      const window = activationWindow(card, today, env.now, settings);
-      return cardOutcome(card, window, { previousFrom: previous, from: today, until: window.until });
-    },
-  };
+  return bankBranchOperation('reopen_bank_activation', async (tx, env, _input, card) => {
+    if (card.bank !== 'inactive')
+      throw new CardStateError(card.cardNumber, 'bank', card.bank, 'reopen_bank_activation');
+    const previous = await activationFrom(tx, card.cardNumber);
+    const today = chinaDate(env.now);
+    await setActivationFrom(tx, card.cardNumber, today, env.now);
+    const window = activationWindow(card, today, env.now, settings);
+    return cardOutcome(card, window, { previousFrom: previous, from: today, until: window.until });
+  });
 }
 
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
@@ -140,10 +143,7 @@ export const handOverOperation: OperationSpec<HandOverInput, CardStatus> = {
     }
     const opensWindow = card.bank === 'inactive';
     if (opensWindow) {
-      await tx.query(
-        'UPDATE cards SET bank_activation_from = $2::date, updated_at = $3::timestamptz WHERE card_number = $1',
-        [card.cardNumber, date, env.now.toISOString()],
-      );
+      await setActivationFrom(tx, card.cardNumber, date, env.now);
     }
     const after = await findCard(tx, card.cardNumber);
     storeInvariant(after !== undefined, `card ${card.cardNumber} vanished while locked`);

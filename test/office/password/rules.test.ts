@@ -119,6 +119,7 @@ describe('query password values', () => {
         message: 'a new query password has printable ASCII characters only, no spaces',
       });
     expect(formatProblem(() => checkNewQueryPassword(new Uint8Array(0))).problem).toBe('characters');
+    expect(formatProblem(() => checkNewQueryPassword(Buffer.from('芝麻开门2025abc'))).problem).toBe('characters');
   });
 
   it('a new one has a letter (a to z or A to Z) and a digit (0 to 9)', () => {
@@ -149,6 +150,7 @@ describe('query password resets', () => {
     expect(personalNumberTailMatches('11010519491231002X', '\t31002x\n')).toBe(true);
     expect(personalNumberTailMatches('110105194912310021', '310021')).toBe(true);
     expect(personalNumberTailMatches('110105194912310021', '1231002')).toBe(false);
+    expect(personalNumberTailMatches('11010519491231002X', '231002')).toBe(false);
     expect(personalNumberTailMatches('110105194912310021', 310021 as unknown as string)).toBe(false);
     expect(personalNumberTailMatches('110105194912310021', '')).toBe(false);
   });
@@ -158,7 +160,9 @@ describe('query password resets', () => {
     expect(sameName('张伟', '张\u3000伟')).toBe(true);
     expect(sameName('张 伟', '\t张伟\n')).toBe(true);
     expect(sameName('José', 'Jose\u0301')).toBe(true);
+    expect(sameName('阿依古丽·买买提', '阿依古丽 买买提')).toBe(true);
     expect(sameName('张伟', '张伟伟')).toBe(false);
+    expect(sameName('张伟', '张')).toBe(false);
     expect(sameName('张伟', 'x张伟')).toBe(false);
     expect(sameName('', '')).toBe(false);
     // A blank answer never matches, even a stored name that is all blanks and dots.
