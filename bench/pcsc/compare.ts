@@ -9,8 +9,9 @@
  *   clients pyscard  (SCardTransmit from Python, the reference client)
  *           SDK      SmartcardTransport.transmit, in a bundled process of its own (sdk-client.ts); on
  *                    the echo card also each layer under and over it (the binding alone, the
- *                    backend handle, CardChannel, and the same for pcsclite), which partitions
- *                    what the SDK adds to the binding's round trip
+ *                    backend handle, CardChannel, and the same for pcsclite and for the pcscd
+ *                    socket backend, which needs no binding), which partitions what the SDK adds
+ *                    to the binding's round trip
  * Every client sends SELECT MF `00 A4 00 0C 02 3F 00` (9000 on all three cards, no FCI: vicc
  * cannot build one). Rates are 1 / median round trip. Every card runs in a process of its own, and
  * the order of the cards turns from round to round, so none is always measured first.
@@ -102,7 +103,9 @@ const ECHO_LAYERS = [
   'channel',
   'pcsclite-raw',
   'pcsclite-transport',
-  'pcscd-socket',
+  'pcscd-handle',
+  'pcscd-transport',
+  'pcscd-channel',
 ] as const;
 
 /** Runs the bundled SDK client (a process of its own, like pyscard's) over `layers` in that order. */
@@ -180,7 +183,8 @@ export async function measurePcsc(opts: { quick: boolean }): Promise<Row[]> {
         try {
           await waitReader(slot.reader, true, 10_000);
           // Which client goes first turns from round to round too (the SDK's layers take turns in its process).
-          const layers = card.name === 'echo' ? ECHO_LAYERS : card.name === 'sscard' ? ['transport'] : [];
+          const layers =
+            card.name === 'echo' ? ECHO_LAYERS : card.name === 'sscard' ? ['transport', 'pcscd-transport'] : [];
           const sdk = async (): Promise<void> => {
             if (layers.length === 0) return;
             const rates = await sdkRates(client, slot.reader, n, layers);
@@ -261,8 +265,17 @@ export async function measurePcsc(opts: { quick: boolean }): Promise<Row[]> {
     row('echo', 'pcsclite-transport', '  partition: SDK PcscliteTransport', raw, {
       note: adds('pcsclite-transport', 'pcsclite-raw'),
     }),
-    row('echo', 'pcscd-socket', '  probe: JavaScript straight to pcscd socket, no binding', pyscard, {
-      note: `what the bindings' thread-pool hop costs; ${ratios('echo|pcscd-socket', 'echo|pyscard')}`,
+    row('echo', 'pcscd-transport', 'SDK PcscdSocketTransport (no binding) -> echo card', pyscard, {
+      note: `target >= 0.9x pyscard; ${ratios('echo|pcscd-transport', 'echo|pyscard')}`,
+    }),
+    row('echo', 'pcscd-handle', '  partition: pcscd socket backend handle alone', pyscard, {
+      note: `no thread-pool hop; vs pyscard ${ratios('echo|pcscd-handle', 'echo|pyscard')}`,
+    }),
+    row('echo', 'pcscd-transport', '  partition: SDK PcscdSocketTransport', pyscard, {
+      note: adds('pcscd-transport', 'pcscd-handle'),
+    }),
+    row('echo', 'pcscd-channel', '  partition: SDK CardChannel over PcscdSocketTransport', pyscard, {
+      note: `${adds('pcscd-channel', 'pcscd-transport')}; vs pyscard ${ratios('echo|pcscd-channel', 'echo|pyscard')}`,
     }),
     row(
       'sscard',
@@ -279,6 +292,10 @@ export async function measurePcsc(opts: { quick: boolean }): Promise<Row[]> {
       { note: `sscard/vicc ${ratios('sscard|pyscard', 'vicc|pyscard')}` },
     ),
     row('sscard', 'transport', 'SDK SmartcardTransport -> sscard sim serve', {
+      key: 'sscard|pyscard',
+      name: 'pyscard',
+    }),
+    row('sscard', 'pcscd-transport', 'SDK PcscdSocketTransport -> sscard sim serve', {
       key: 'sscard|pyscard',
       name: 'pyscard',
     }),

@@ -14,15 +14,24 @@
  *   channel          CardChannel.transmit over it (locks, time limit, T=0 handling, response parse)
  *   pcsclite-raw     the `pcsclite` binding alone: `reader.transmit(..., callback)`
  *   pcsclite-transport PcscliteTransport.transmit
- *   pcscd-socket     no binding: SCardTransmit written to pcscd's socket from JavaScript
- *                    (pcscd-socket-probe.ts), what an exchange costs without the thread-pool hop
+ *   pcscd-handle     no binding: the pcscd socket backend's handle (pcscd-socket-backend.ts), which
+ *                    writes SCardTransmit to pcscd's socket from JavaScript (no thread-pool hop)
+ *   pcscd-transport  PcscdSocketTransport.transmit
+ *   pcscd-channel    CardChannel.transmit over it
  */
 import { performance } from 'node:perf_hooks';
 import { fromHex } from '../../src/apdu/index.js';
-import { CardChannel, PcscliteTransport, SmartcardTransport, smartcardBackend } from '../../src/terminal/index.js';
+import {
+  CardChannel,
+  PcscdSocketTransport,
+  PcscliteTransport,
+  SmartcardTransport,
+  pcscdSocketBackend,
+  smartcardBackend,
+  type PcscBackend,
+} from '../../src/terminal/index.js';
 import { MAX_RESPONSE_LENGTH, loadPcsclite, loadSmartcard } from '../../src/terminal/pcsc/index.js';
 import type { PlCardReader } from '../../src/terminal/pcsc/binding.js';
-import { openPcscdSocket } from './pcscd-socket-probe.js';
 
 const SELECT_MF = fromHex('00A4000C023F00');
 /** What a caller of a binding would hand it: a Buffer, made once. */
@@ -73,6 +82,20 @@ async function timeInterleaved(exchanges: Map<string, Exchange>, n: number): Pro
   return results;
 }
 
+/** The SDK's backend handle alone (what a PcscTransport calls). */
+async function openHandle(backend: PcscBackend, reader: string): ReturnType<Opener> {
+  const context = await backend.establish();
+  context.listReaders();
+  const handle = await context.connect(reader, { share: 'shared', protocols: ['T=0', 'T=1'] });
+  return {
+    exchange: () => handle.transmit(SELECT_MF, MAX_RESPONSE_LENGTH).then(sw1Of),
+    async close() {
+      await handle.disconnect('leave');
+      context.release(false);
+    },
+  };
+}
+
 const openers: Record<string, Opener> = {
   async 'smartcard-raw'(reader) {
     const binding = await loadSmartcard();
@@ -89,16 +112,18 @@ const openers: Record<string, Opener> = {
       },
     };
   },
-  async 'smartcard-handle'(reader) {
-    const context = await smartcardBackend.establish();
-    context.listReaders();
-    const handle = await context.connect(reader, { share: 'shared', protocols: ['T=0', 'T=1'] });
+  'smartcard-handle': (reader) => openHandle(smartcardBackend, reader),
+  'pcscd-handle': (reader) => openHandle(pcscdSocketBackend, reader),
+  async 'pcscd-transport'(reader) {
+    const transport = await PcscdSocketTransport.connect({ reader, closeDisposition: 'leave' });
+    return { exchange: () => transport.transmit(SELECT_MF).then(sw1Of), close: () => transport.close() };
+  },
+  async 'pcscd-channel'(reader) {
+    const transport = await PcscdSocketTransport.connect({ reader, closeDisposition: 'leave' });
+    const channel = new CardChannel(transport);
     return {
-      exchange: () => handle.transmit(SELECT_MF, MAX_RESPONSE_LENGTH).then(sw1Of),
-      async close() {
-        await handle.disconnect('leave');
-        context.release(false);
-      },
+      exchange: () => channel.transmit(SELECT_MF).then((r) => r.sw1),
+      close: () => channel.close(),
     };
   },
   async transport(reader) {
@@ -141,10 +166,6 @@ const openers: Record<string, Opener> = {
         pcsc.close();
       },
     };
-  },
-  async 'pcscd-socket'(reader) {
-    const card = await openPcscdSocket(reader, MAX_RESPONSE_LENGTH);
-    return { exchange: () => card.transmit(SELECT_MF).then(sw1Of), close: () => card.close() };
   },
   async 'pcsclite-transport'(reader) {
     const transport = await PcscliteTransport.connect({ reader, closeDisposition: 'leave' });

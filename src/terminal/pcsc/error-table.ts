@@ -6,7 +6,8 @@ import { NoCardError, PcscServiceError, PcscTransportError, ReaderNotFoundError 
  * The one table from PC/SC failures to the SDK's typed errors, for both native bindings:
  * - `smartcard` rejects with a plain Error whose message is a fixed English text per code
  *   ("Card was removed") and no numeric code, so its texts are listed here verbatim;
- * - `pcsclite` puts the code in the message: "SCardTransmit error: Card was removed.(0x80100069)".
+ * - `pcsclite` puts the code in the message: "SCardTransmit error: Card was removed.(0x80100069)";
+ * - the pcscd socket backend's errors carry it as `pcscCode`.
  * Anything not in the table is a PcscTransportError keeping the original error as `cause`.
  */
 
@@ -86,6 +87,9 @@ export interface PcscErrorIdentity {
 /** Looks a binding error up in the table (smartcard message text, or pcsclite's "(0x...)" suffix). */
 export function identifyPcscError(error: unknown): PcscErrorIdentity {
   const message = error instanceof Error ? error.message : String(error);
+  // The pcscd socket backend's errors carry the code itself.
+  const carried = error instanceof Error ? (error as { pcscCode?: unknown }).pcscCode : undefined;
+  if (typeof carried === 'number') return { entry: BY_CODE.get(carried), code: carried, message };
   const coded = PCSCLITE_CODE.exec(message);
   if (coded !== null) {
     const code = Number.parseInt(coded[1] as string, 16);

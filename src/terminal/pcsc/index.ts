@@ -1,11 +1,15 @@
 // PC/SC transports of the terminal SDK. The native bindings (optional dependencies `smartcard`
-// and `pcsclite`) are loaded on first use, never by importing this module.
+// and `pcsclite`) are loaded on first use, never by importing this module; the pcscd socket
+// backend needs none.
 export { PcscTransport } from './pcsc-transport.js';
 export type { PcscConnection } from './pcsc-transport.js';
 export { SmartcardTransport } from './smartcard-transport.js';
 export { PcscliteTransport } from './pcsclite-transport.js';
+export { PcscdSocketTransport } from './pcscd-socket-transport.js';
 export { smartcardBackend } from './smartcard-backend.js';
 export { pcscliteBackend } from './pcsclite-backend.js';
+export { pcscdSocketBackend } from './pcscd-socket-backend.js';
+export { PcscdProtocolVersionError, PCSCD_PROTOCOL_VERSION, pcscdSocketPath } from './pcscd-protocol.js';
 export type {
   PcscBackend,
   PcscContext,

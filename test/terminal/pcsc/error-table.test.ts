@@ -14,6 +14,7 @@ import {
   pcscErrorToSdk,
   type PcscErrorKind,
 } from '../../../src/terminal/pcsc/index.js';
+import { PcscdReturnError } from '../../../src/terminal/pcsc/pcscd-protocol.js';
 import { REPO_ROOT } from '../../pcsc/lab.js';
 
 const CLASS_OF: Record<PcscErrorKind, abstract new (...args: never[]) => SscardError> = {
@@ -37,7 +38,7 @@ describe('the PC/SC error table', () => {
   });
 
   it.each(PCSC_ERROR_TABLE.map((e) => [e.name, e] as const))(
-    '%s: the smartcard message and the pcsclite message map alike',
+    '%s: the smartcard message, the pcsclite message and the pcscd socket code map alike',
     (_, entry) => {
       const fromSmartcard = pcscErrorToSdk(new Error(entry.smartcardMessage), {
         operation: 'transmit',
@@ -47,7 +48,11 @@ describe('the PC/SC error table', () => {
         operation: 'transmit',
         reader: 'R 00',
       });
-      for (const typed of [fromSmartcard, fromPcsclite]) {
+      const fromSocket = pcscErrorToSdk(new PcscdReturnError('SCardTransmit', entry.code), {
+        operation: 'transmit',
+        reader: 'R 00',
+      });
+      for (const typed of [fromSmartcard, fromPcsclite, fromSocket]) {
         expect(typed).toBeInstanceOf(CLASS_OF[entry.kind]);
         expect(typed.message).toContain(entry.name);
         expect(typed.message).toContain("'R 00'");

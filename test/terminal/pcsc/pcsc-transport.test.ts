@@ -21,7 +21,8 @@ import { pcscTransportSuite } from './transport-suite.js';
 
 /*
  * PcscTransport on PC/SC in memory: the transport contract suite, which the lab runs through both
- * real bindings, here on every machine; then what the lifecycle does around it.
+ * real bindings and the pcscd socket backend, here on every machine; then what the lifecycle does
+ * around it.
  */
 
 const suitePcsc = new FakePcsc();

@@ -26,8 +26,8 @@ import { ZHANG_WEI_CARDHOLDER, ZHANG_WEI_CARD_INFO } from '../zhang-wei.js';
 /*
  * One suite for every PC/SC transport: SDK -> transport -> PC/SC -> SimulatedCard. The reader rig
  * decides what PC/SC is: the real pcscd with vpcd readers and the bridge (vpcdReaderRig, run by
- * smartcard-transport.test.ts and pcsclite-transport.test.ts when the lab is up), or PC/SC in
- * memory (fake-backend.ts, run by pcsc-transport.test.ts everywhere).
+ * smartcard-transport.test.ts, pcsclite-transport.test.ts and pcscd-socket-transport.test.ts when
+ * the lab is up), or PC/SC in memory (fake-backend.ts, run by pcsc-transport.test.ts everywhere).
  */
 
 /** What the suite needs of a PC/SC transport beyond the Transport seam. */
