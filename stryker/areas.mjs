@@ -9,15 +9,18 @@ export const AREAS = {
     testFiles: ['test/pin/**/*.test.ts'],
   },
   'card-pin': {
-    mutate: ['src/card-sim/os/handlers/pin.ts', 'src/card-sim/fs/pins.ts'],
+    mutate: ['src/card-sim/os/handlers/pin.ts', 'src/card-sim/fs/pins.ts', 'src/card-sim/os/pin-digits.ts'],
     testFiles: [
       'test/card-sim/pin.test.ts',
       'test/card-sim/card-pin-refusals.test.ts',
+      'test/card-sim/pin-digits.test.ts',
       'test/card-sim/pin-model.test.ts',
       'test/card-sim/pin-pboc.test.ts',
       'test/card-sim/issuer-pin.test.ts',
       'test/card-sim/pin-change-script.test.ts',
       'test/card-sim/lifecycle.test.ts',
+      // A try made durable before the comparison, and a VERIFY sent from inside that save.
+      'test/card-sim/persistence.test.ts',
     ],
   },
   apdu: {
@@ -25,12 +28,19 @@ export const AREAS = {
     testFiles: ['test/apdu/**/*.test.ts'],
   },
   channel: {
-    // channel.ts and the parts split out of it: its lock and the T=0 response handling.
-    mutate: ['src/terminal/channel.ts', 'src/terminal/channel-lock.ts', 'src/terminal/t0-response.ts'],
+    // channel.ts and the parts split out of it: its lock, the T=0 response handling and the
+    // long-lived deadline timer that bounds each exchange.
+    mutate: [
+      'src/terminal/channel.ts',
+      'src/terminal/channel-lock.ts',
+      'src/terminal/t0-response.ts',
+      'src/terminal/deadline-watch.ts',
+    ],
     testFiles: [
       'test/terminal/channel.test.ts',
       'test/terminal/channel-limits.test.ts',
       'test/terminal/channel-seams.test.ts',
+      'test/terminal/deadline-watch.test.ts',
       'test/terminal/abort.test.ts',
       'test/terminal/trace.test.ts',
       'test/terminal/concurrency.property.test.ts',
@@ -47,6 +57,16 @@ export const AREAS = {
       'test/card-sim/image.test.ts',
       'test/card-sim/image-format.test.ts',
       'test/card-sim/image-secrets.test.ts',
+    ],
+  },
+  'image-log': {
+    // What a PIN try costs on a card opened from its image: the counter change (a delta) sealed
+    // and fsync'd to the image's write-ahead log before the comparison, and replayed by readers.
+    mutate: ['src/card-sim/image-log.ts', 'src/card-sim/state/delta.ts'],
+    testFiles: [
+      'test/card-sim/image-log.test.ts',
+      'test/card-sim/image-log-records.test.ts',
+      'test/card-sim/persistence.test.ts',
     ],
   },
   'registry-rules': {

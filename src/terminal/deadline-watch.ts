@@ -41,8 +41,11 @@ export class DeadlineWatch {
     this.timer = undefined;
     const expire = this.expire;
     if (expire === undefined) return;
-    // The timer was set for an earlier exchange's deadline: this one still has time.
-    if (this.deadline > this.timerDeadline) {
+    // The timer was set for an earlier exchange's deadline, or fired early: Node measures a
+    // timer's delay from the event loop's cached time, which lags the performance clock by the
+    // work done since the loop last read it (milliseconds on a busy machine). Either way this
+    // exchange still has time.
+    if (performance.now() < this.deadline) {
       this.arm(this.deadline);
       return;
     }

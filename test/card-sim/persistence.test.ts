@@ -127,6 +127,23 @@ describe('VERIFY from inside a persistence hook', () => {
     expect(inner).toEqual(['63C2', '63C1']);
     expect(sw(other, '0020000003123456')).toBe('9000');
   });
+
+  it('keeps the digits of the try being saved when the hook sends several VERIFYs to another card', () => {
+    const other = new SimulatedCard({ tree: buildTestTree(), powered: true });
+    selectSsse(other);
+    const inner: string[] = [];
+    const card = new SimulatedCard({
+      tree: buildTestTree(),
+      powered: true,
+      onDurableChange: () => {
+        // Two tries of the same length on the other card within one save of this card's try.
+        if (inner.length === 0) inner.push(sw(other, '0020000003654321'), sw(other, '0020000003654321'));
+      },
+    });
+    selectSsse(card);
+    expect(sw(card, '0020000003123456')).toBe('9000');
+    expect(inner).toEqual(['63C2', '63C1']);
+  });
 });
 
 describe('persistence of a counter change as a delta (onDurableDelta)', () => {

@@ -55,6 +55,27 @@ describe('VERIFY (SSSE application PIN)', () => {
     expect(sw(card, '0020000003123456')).toBe('6A88');
   });
 
+  it('a PIN of more digits than any policy allows is refused by length (6700), spending nothing', () => {
+    const card = testCard();
+    selectSsse(card);
+    expectTranscript(card, [
+      ['00200000071234567890123F', '6700', '13 digits'],
+      ['002000000712345678901234', '6700', '14 digits'],
+      ['002000000A12345678901234567890', '6700', '20 digits'],
+      ['0020000000', '63C3'],
+    ]);
+  });
+
+  it('the other PIN commands with a reference that has no PIN: 6A88', () => {
+    const card = testCard();
+    selectSsse(card);
+    expectTranscript(card, [
+      ['805E010107123456FF654321', '6A88', 'CHANGE PIN'],
+      ['0024000106123456654321', '6A88', 'CHANGE REFERENCE DATA'],
+      ['0020000000', '63C3'],
+    ]);
+  });
+
   it('a policy with 6 tries counts from 63C5', () => {
     const card = testCard({ appPolicy: { tryLimit: 6 } });
     selectSsse(card);

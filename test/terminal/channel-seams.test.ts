@@ -345,6 +345,14 @@ describe('CardChannel: PIN bytes it made', () => {
     expect((await channel.transmit(READ)).sw).toBe(0x63c2);
     expect(transport.given.map((sent) => toHex(sent))).toEqual(['0000000000000000', '0000000000000000', '00B2010C00']);
   });
+
+  it('leaves the 6Cxx resend of a command without a PIN as it was sent', async () => {
+    const transport = new KeepingTransport(
+      new ScriptedCard((cmd) => (cmd?.ne === 0x10 ? ok(new Uint8Array(0x10)) : reply(0x6c10))),
+    );
+    expect((await new CardChannel(transport).transmit(fromHex('00B2010C08'))).sw).toBe(0x9000);
+    expect(transport.given.map((sent) => toHex(sent))).toEqual(['00B2010C08', '00B2010C10']);
+  });
 });
 
 describe('CardChannel: trace events', () => {
@@ -376,6 +384,15 @@ describe('CardChannel: trace events', () => {
     expect(events[0]!.time).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
   });
 
+  it('a failed exchange nobody watched is not counted in seq either', async () => {
+    const channel = new CardChannel(new RecordingTransport(() => Promise.reject(new Error('unplugged'))));
+    await expectRejectsClass(channel.transmit(READ), TransportError);
+    const events: TraceEvent[] = [];
+    channel.subscribe((e) => events.push(e));
+    await expectRejectsClass(channel.transmit(READ), TransportError);
+    expect(events.map((e) => e.seq)).toEqual([1]);
+  });
+
   it('a failed exchange is traced with its error code and message', async () => {
     const channel = new CardChannel(new RecordingTransport(() => Promise.reject(new Error('unplugged'))));
     const events: TraceEvent[] = [];
@@ -385,4 +402,42 @@ describe('CardChannel: trace events', () => {
     expect(events[0]!.error).toEqual({ code: 'TRANSPORT', message: 'transport failed' });
     expect(events[0]!.response).toBeUndefined();
   });
+});
+
+describe('CardChannel: time limits after an abandoned call', () => {
+  it('a reset that takes a while within its time limit gives its ATR', async () => {
+    const channel = new CardChannel(
+      new RecordingTransport(
+        () => Promise.resolve(fromHex('9000')),
+        () => later(30).then(() => Uint8Array.of(0x3b, 0x01)),
+      ),
+      { timeoutMs: 1000 },
+    );
+    expect(toHex(await channel.reset())).toBe('3B01');
+  });
+
+  for (const late of ['answers', 'fails'] as const) {
+    it(`a timed-out call that ${late} late does not take the next command's time limit away`, async () => {
+      const calls: number[] = [];
+      const channel = new CardChannel(
+        new RecordingTransport(() => {
+          calls.push(calls.length);
+          if (calls.length > 1) return never();
+          return later(60).then(() => (late === 'answers' ? fromHex('9000') : Promise.reject(new Error('late'))));
+        }),
+      );
+      await expectRejectsClass(channel.transmit(READ, { timeoutMs: 20 }), TimeoutError);
+      // The first call settles at 60 ms, while this one waits for a card that never answers.
+      const outcome = await Promise.race([
+        channel.transmit(READ, { timeoutMs: 150 }).then(
+          () => 'answered',
+          (error: unknown) => error,
+        ),
+        later(2000).then(() => 'still waiting after 2 s'),
+      ]);
+      expect(outcome).toBeInstanceOf(TimeoutError);
+      expect((outcome as TimeoutError).message).toBe('command timed out after 150 ms');
+      expect(calls).toEqual([0, 1]);
+    });
+  }
 });

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { CardChannel, TimeoutError, type Transport } from '../../src/terminal/index.js';
 import { DeadlineWatch } from '../../src/terminal/deadline-watch.js';
 import { expectRejectsClass } from '../support/throws.js';
@@ -67,6 +67,78 @@ describe('DeadlineWatch: one timer for a channel exchanges', () => {
     expect(timers()).toBe(before + 1);
     watch.end();
     expect(timers()).toBe(before);
+  });
+
+  it('does not expire before the deadline when the event loop clock lags behind (a busy tick)', async () => {
+    const watch = new DeadlineWatch();
+    // Node counts a timer's delay from the time the event loop last read its clock: after 30 ms
+    // of work in this tick, a 10 ms timer is due at once.
+    const busyUntil = performance.now() + 30;
+    while (performance.now() < busyUntil);
+    const deadline = performance.now() + 10;
+    let at = 0;
+    watch.start(deadline, () => {
+      at = performance.now();
+    });
+    await wait(60);
+    expect(at).toBeGreaterThanOrEqual(deadline);
+  });
+
+  it('keeps one timer: exchanges with the same or a later deadline reuse it, and it does not poll', async () => {
+    const realSet = globalThis.setTimeout;
+    const setTimer = vi.spyOn(globalThis, 'setTimeout');
+    try {
+      const watch = new DeadlineWatch();
+      const deadline = performance.now() + 5000;
+      watch.start(deadline, () => {});
+      watch.end();
+      watch.start(deadline, () => {});
+      watch.end();
+      watch.start(deadline + 100, () => {});
+      expect(setTimer).toHaveBeenCalledTimes(1);
+      await new Promise((resolve) => realSet(resolve, 30));
+      watch.end();
+      expect(setTimer).toHaveBeenCalledTimes(1);
+    } finally {
+      setTimer.mockRestore();
+    }
+  });
+
+  it('a timer replaced by one for a shorter deadline is cleared, not left to fire beside the new one', async () => {
+    // The timers set and neither fired nor cleared yet.
+    const pending = new Set<unknown>();
+    const realSet = globalThis.setTimeout;
+    const realClear = globalThis.clearTimeout;
+    const setTimer = vi.spyOn(globalThis, 'setTimeout').mockImplementation(((fn: () => void, ms?: number) => {
+      const handle = realSet(() => {
+        pending.delete(handle);
+        fn();
+      }, ms);
+      pending.add(handle);
+      return handle;
+    }) as typeof setTimeout);
+    const clearTimer = vi.spyOn(globalThis, 'clearTimeout').mockImplementation(((handle: NodeJS.Timeout) => {
+      pending.delete(handle);
+      realClear(handle);
+    }) as typeof clearTimeout);
+    try {
+      const watch = new DeadlineWatch();
+      watch.start(performance.now() + 40, () => {});
+      watch.end();
+      watch.start(performance.now() + 10, () => {});
+      watch.end();
+      const expired: number[] = [];
+      watch.start(performance.now() + 200, () => expired.push(1));
+      // Both earlier deadlines pass while this exchange is under way: one timer is left, for it.
+      await wait(80);
+      expect(pending.size).toBe(1);
+      watch.end();
+      await wait(150);
+      expect(expired).toEqual([]);
+    } finally {
+      setTimer.mockRestore();
+      clearTimer.mockRestore();
+    }
   });
 
   it('a shorter deadline than the timer set is kept', async () => {

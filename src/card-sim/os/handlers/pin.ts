@@ -5,7 +5,6 @@ import {
   PinFormatError,
   decodeChangePinData,
   decodePinBcd,
-  PIN_MAX_DIGITS,
   decodePinBcdDigitsInto,
   decodePinBlockFormat2,
   pinBcdDigitCount,
@@ -18,6 +17,7 @@ import type { DedicatedFile } from '../../fs/nodes.js';
 import type { CardPin } from '../../fs/pins.js';
 import type { CardCommand, CardContext, HandlerResult } from '../context.js';
 import { checkCommandMac, keyForUsage } from '../secure-messaging.js';
+import { PinDigitBuffer, wipeBytes } from '../pin-digits.js';
 import { checkReloadMac, decipherAnyUnblockPin } from './pin-pboc.js';
 
 /** PinFormatError -> 6700 for a length problem, 6A80 for anything else. */
@@ -53,7 +53,8 @@ const TRIES_LEFT: readonly HandlerResult[] = Array.from({ length: 16 }, (_, n) =
 function verifyAnswer(result: VerifyResult): HandlerResult {
   if (result.ok) return VERIFIED;
   if (result.reason === 'blocked') return PIN_BLOCKED;
-  return TRIES_LEFT[result.triesLeft] ?? { sw: swTriesLeft(result.triesLeft) };
+  // A checked PIN record holds 0..15 tries, all that 63Cx can say.
+  return TRIES_LEFT[result.triesLeft] as HandlerResult;
 }
 
 /**
@@ -81,42 +82,24 @@ export function verify(ctx: CardContext, cmd: CardCommand): HandlerResult {
       if (err instanceof PinFormatError) return { sw: formatSw(err) };
       throw err;
     } finally {
-      wipe(cmd.data);
+      wipeBytes(cmd.data);
     }
   }
-  let digits: Uint8Array | undefined;
-  let shared = false;
+  // Non-empty bytes (the empty case asked for the state above): their digit count never throws.
+  const digits = PIN_DIGITS.take(pinBcdDigitCount(cmd.data));
   try {
-    const count = pinBcdDigitCount(cmd.data);
-    shared = !digitsInUse && count <= PIN_MAX_DIGITS;
-    if (shared) digitsInUse = true;
-    digits = shared ? (DIGIT_VIEWS[count] as Uint8Array) : new Uint8Array(count);
     decodePinBcdDigitsInto(cmd.data, digits);
     return verifyAnswer(pin.pin.verify(digits));
   } catch (err) {
     if (err instanceof PinFormatError) return { sw: formatSw(err) };
     throw err;
   } finally {
-    if (digits !== undefined) wipe(digits);
-    if (shared) digitsInUse = false;
-    wipe(cmd.data);
+    PIN_DIGITS.release(digits);
+    wipeBytes(cmd.data);
   }
 }
 
-/*
- * The digits of a presented PIN are decoded into one buffer (a view per length), wiped after each
- * try, rather than into a new array per VERIFY. The card OS runs one command at a time; a VERIFY
- * that starts while the buffer is in use (a persistence hook that sends a VERIFY to another card)
- * gets a buffer of its own.
- */
-const DIGITS = new Uint8Array(PIN_MAX_DIGITS);
-const DIGIT_VIEWS: readonly Uint8Array[] = Array.from({ length: PIN_MAX_DIGITS + 1 }, (_, n) => DIGITS.subarray(0, n));
-let digitsInUse = false;
-
-/** Zeroes PIN bytes (a loop: for a few bytes, cheaper than a call to `fill`). */
-function wipe(bytes: Uint8Array): void {
-  for (let i = 0; i < bytes.length; i++) bytes[i] = 0;
-}
+const PIN_DIGITS = new PinDigitBuffer();
 
 function changeAnswer(result: ChangeResult): HandlerResult {
   if (result.ok || result.reason === 'incorrect' || result.reason === 'blocked') return verifyAnswer(result);
