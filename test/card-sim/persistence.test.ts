@@ -110,37 +110,35 @@ describe('persistence hook', () => {
 });
 
 describe('VERIFY from inside a persistence hook', () => {
-  it('gives each card its own PIN digits: a VERIFY sent to another card while a try is being saved', () => {
+  /**
+   * Two cards at the SSSE: `card` runs `hook(other)` while each of its durable changes is saved,
+   * so a VERIFY on `other` starts while `card`'s try is being compared.
+   */
+  function cardsWithHook(hook: (other: SimulatedCard) => void): { card: SimulatedCard; other: SimulatedCard } {
     const other = new SimulatedCard({ tree: buildTestTree(), powered: true });
     selectSsse(other);
-    const inner: string[] = [];
-    const card = new SimulatedCard({
-      tree: buildTestTree(),
-      powered: true,
-      onDurableChange: () => {
-        // A wrong PIN on the other card, while this card holds the right one being compared.
-        if (inner.length < 2) inner.push(sw(other, '0020000003654321'));
-      },
-    });
+    const card = new SimulatedCard({ tree: buildTestTree(), powered: true, onDurableChange: () => hook(other) });
     selectSsse(card);
+    return { card, other };
+  }
+
+  it('gives each card its own PIN digits: a VERIFY sent to another card while a try is being saved', () => {
+    const inner: string[] = [];
+    // A wrong PIN on the other card, while this card holds the right one being compared.
+    const { card, other } = cardsWithHook((o) => {
+      if (inner.length < 2) inner.push(sw(o, '0020000003654321'));
+    });
     expect(sw(card, '0020000003123456')).toBe('9000');
     expect(inner).toEqual(['63C2', '63C1']);
     expect(sw(other, '0020000003123456')).toBe('9000');
   });
 
   it('keeps the digits of the try being saved when the hook sends several VERIFYs to another card', () => {
-    const other = new SimulatedCard({ tree: buildTestTree(), powered: true });
-    selectSsse(other);
     const inner: string[] = [];
-    const card = new SimulatedCard({
-      tree: buildTestTree(),
-      powered: true,
-      onDurableChange: () => {
-        // Two tries of the same length on the other card within one save of this card's try.
-        if (inner.length === 0) inner.push(sw(other, '0020000003654321'), sw(other, '0020000003654321'));
-      },
+    // Two tries of the same length on the other card within one save of this card's try.
+    const { card } = cardsWithHook((o) => {
+      if (inner.length === 0) inner.push(sw(o, '0020000003654321'), sw(o, '0020000003654321'));
     });
-    selectSsse(card);
     expect(sw(card, '0020000003123456')).toBe('9000');
     expect(inner).toEqual(['63C2', '63C1']);
   });
