@@ -1,7 +1,7 @@
 import * as net from 'node:net';
 import type { CardEndpoint } from '../apdu/index.js';
 import { VpcdError } from './errors.js';
-import { FrameDecoder } from './frame.js';
+import { FrameDecoder, frameForSocket } from './frame.js';
 import { answerVpcdMessage, formatVpcdEvent } from './protocol.js';
 import type { VpcdEvent } from './protocol.js';
 
@@ -398,18 +398,6 @@ export class VpcdConnection {
       }
     }
   }
-}
-
-/**
- * encodeFrame, into a Buffer from Node's pool: a small Uint8Array lives on the V8 heap, and the
- * socket would first have to move it off the heap to write it, on every reply.
- */
-function frameForSocket(payload: Uint8Array): Buffer {
-  const out = Buffer.allocUnsafe(payload.length + 2);
-  out[0] = payload.length >> 8;
-  out[1] = payload.length & 0xff;
-  out.set(payload, 2);
-  return out;
 }
 
 function positive(name: string, value: number | undefined, fallback: number): number {

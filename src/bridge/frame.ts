@@ -22,6 +22,19 @@ export function encodeFrame(payload: Uint8Array): Uint8Array {
 }
 
 /**
+ * encodeFrame for a payload known to fit (the bridge's replies), into a Buffer from Node's pool: a
+ * small Uint8Array lives on the V8 heap, and the socket would first have to move it off the heap
+ * to write it, on every reply.
+ */
+export function frameForSocket(payload: Uint8Array): Buffer {
+  const out = Buffer.allocUnsafe(payload.length + 2);
+  out[0] = payload.length >> 8;
+  out[1] = payload.length & 0xff;
+  out.set(payload, 2);
+  return out;
+}
+
+/**
  * Reassembles vpcd frames from a TCP byte stream, whatever the chunking: vpcd sends the length
  * and the payload in two send() calls, TCP may split either anywhere, and several frames can
  * arrive in one chunk. Every returned frame is a fresh copy (never a view of the caller's chunk).

@@ -7,6 +7,7 @@ import type { RunningInspector } from '../../inspector/index.js';
 import { printLine, printNotice } from '../output.js';
 import { VPCD_SLOTS } from '../commands/sim.js';
 import { inspectorLine, loadInspector, untilSignal } from './inspect.js';
+import { warmUpServedCard } from './sim-warm-up.js';
 
 /*
  * `sscard sim serve`: a card image behind a real PC/SC reader. The card connects to pcscd's
@@ -142,6 +143,8 @@ export async function serve(opts: ServeOptions): Promise<void> {
   let bridge = connectBridge();
   let present = true;
   let inspector: RunningInspector | undefined;
+  // Runs in turns of the event loop while pcscd takes the card up; it never touches `card`.
+  const warmUp = warmUpServedCard(card);
 
   const { stopped, dispose } = untilSignal();
   try {
@@ -194,6 +197,7 @@ export async function serve(opts: ServeOptions): Promise<void> {
     served.save();
     printLine(`card removed (${signal}); image saved to ${opts.card}`);
   } finally {
+    warmUp.stop();
     dispose();
     await inspector?.close();
     if (bridge.state !== 'closed') await bridge.close();
