@@ -15,6 +15,10 @@
  * Every client sends SELECT MF `00 A4 00 0C 02 3F 00` (9000 on all three cards, no FCI: vicc
  * cannot build one). Rates are 1 / median round trip. Every card runs in a process of its own, and
  * the order of the cards turns from round to round, so none is always measured first.
+ * When the second vpcd reader is free, each round also puts the echo card and `sim serve` in the
+ * two readers at once and pyscard alternates between them APDU by APDU (pyscard-paired.py): both
+ * are then measured over the same seconds, where the rows above compare runs taken some seconds
+ * apart, between which the load of a shared machine moves by more than the difference sought.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, symlinkSync } from 'node:fs';
@@ -26,6 +30,7 @@ import { bundleForBench } from '../bundle.js';
 import { type Row, median } from '../table.js';
 
 const SELECT_MF = '00A4000C023F00';
+const PAIRED_CLIENT = join(REPO_ROOT, 'bench', 'pcsc', 'pyscard-paired.py');
 
 interface Inserted {
   remove(): Promise<void>;
@@ -137,6 +142,41 @@ function sdkRates(
   });
 }
 
+interface PairedTiming {
+  first: { medianMs: number; p99Ms: number };
+  second: { medianMs: number; p99Ms: number };
+  diffMedianMs: number;
+}
+
+/** pyscard alternating SELECT MF between two readers (pyscard-paired.py). */
+function pyscardPaired(first: string, second: string, n: number): Promise<PairedTiming> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(SYSTEM_PYTHON, [PAIRED_CLIENT, first, second, String(n)], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    const timer = setTimeout(() => child.kill('SIGKILL'), 300_000);
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      if (code !== 0) return reject(new Error(`paired pyscard exited ${String(code)}: ${err || out}`));
+      try {
+        resolve(JSON.parse(out) as PairedTiming);
+      } catch (error) {
+        reject(new Error(`paired pyscard printed no JSON: ${out}${err}`, { cause: error }));
+      }
+    });
+  });
+}
+
+const timingOf = (t: { medianMs: number; p99Ms: number }): Timing => ({
+  perSecond: 1000 / t.medianMs,
+  p50Us: t.medianMs * 1000,
+  p99Us: t.p99Ms * 1000,
+});
+
 /** `list` rotated left by `by`. */
 function turn<T>(list: readonly T[], by: number): T[] {
   const k = by % list.length;
@@ -164,11 +204,36 @@ export async function measurePcsc(opts: { quick: boolean }): Promise<Row[]> {
     external: ['smartcard', 'pcsclite'],
   });
   const slot = await acquireReaderSlot({ timeoutMs: 120_000 });
+  // The paired rows need the other reader too; when another run holds it they are left out.
+  const other = await acquireReaderSlot({ timeoutMs: 20_000, exclude: [slot.slot] }).catch(() => undefined);
   const image = join(tempDir('bench-pcsc'), 'card.json');
   saveCardImage(image, buildSscCard(samplePerson('zhang-wei'), { transmission: 'T=1' }));
   const samples = new Map<string, Timing[]>();
   const add = (key: string, s: Timing): void => {
     samples.set(key, [...(samples.get(key) ?? []), s]);
+  };
+  // Echo card and sim serve in the two readers at once; which card is inserted (and asked) first
+  // turns from round to round, as the reader connected first came out a few us slower.
+  const pairedRound = async (round: number, second: { port: number; reader: string }): Promise<void> => {
+    const slots = round % 2 === 0 ? [slot, second] : [second, slot];
+    const [echoSlot, sscardSlot] = slots as [typeof slot, typeof slot];
+    const inserts = [
+      () => insertProcess('echo card', [echo, CARD_HOST, String(echoSlot.port)]),
+      () => insertSscard(sscardSlot.port, image),
+    ];
+    const inserted: Inserted[] = [];
+    try {
+      for (const insert of round % 2 === 0 ? inserts : [...inserts].reverse()) inserted.push(await insert());
+      await waitReader(echoSlot.reader, true, 10_000);
+      await waitReader(sscardSlot.reader, true, 10_000);
+      const t = await pyscardPaired(slots[0]!.reader, slots[1]!.reader, n);
+      const [echoT, sscardT] = round % 2 === 0 ? [t.first, t.second] : [t.second, t.first];
+      add('paired-echo|pyscard', timingOf(echoT));
+      add('paired-sscard|pyscard', timingOf(sscardT));
+    } finally {
+      for (const card of inserted) await card.remove();
+      for (const s of slots) await waitReader(s.reader, false, 10_000).catch(() => undefined);
+    }
   };
   try {
     for (let round = 0; round < rounds; round++) {
@@ -198,8 +263,10 @@ export async function measurePcsc(opts: { quick: boolean }): Promise<Row[]> {
           await waitReader(slot.reader, false, 10_000).catch(() => undefined);
         }
       }
+      if (other !== undefined) await pairedRound(round, other);
     }
   } finally {
+    other?.release();
     slot.release();
     removeTempDirs();
   }
@@ -291,6 +358,18 @@ export async function measurePcsc(opts: { quick: boolean }): Promise<Row[]> {
       { key: 'echo|pyscard', name: 'echo card' },
       { note: `sscard/vicc ${ratios('sscard|pyscard', 'vicc|pyscard')}` },
     ),
+    ...(other === undefined
+      ? []
+      : [
+          row('paired-echo', 'pyscard', 'pyscard -> echo card, paired (both inserted, APDUs alternating)'),
+          row(
+            'paired-sscard',
+            'pyscard',
+            'pyscard -> sscard sim serve, paired with the echo card',
+            { key: 'paired-echo|pyscard', name: 'echo card (paired)' },
+            { note: `target >= 0.95x echo; ${ratios('paired-sscard|pyscard', 'paired-echo|pyscard')}` },
+          ),
+        ]),
     row('sscard', 'transport', 'SDK SmartcardTransport -> sscard sim serve', {
       key: 'sscard|pyscard',
       name: 'pyscard',
