@@ -212,27 +212,29 @@ export async function measurePcsc(opts: { quick: boolean }): Promise<Row[]> {
   const add = (key: string, s: Timing): void => {
     samples.set(key, [...(samples.get(key) ?? []), s]);
   };
-  // Echo card and sim serve in the two readers at once; which card is inserted (and asked) first
-  // turns from round to round, as the reader connected first came out a few us slower.
+  // Echo card and sim serve in the two readers at once. Which card takes which reader, is inserted
+  // first and is connected and asked first turns from round to round: the card connected first
+  // came out some us slower in trials.
   const pairedRound = async (round: number, second: { port: number; reader: string }): Promise<void> => {
-    const slots = round % 2 === 0 ? [slot, second] : [second, slot];
-    const [echoSlot, sscardSlot] = slots as [typeof slot, typeof slot];
-    const inserts = [
-      () => insertProcess('echo card', [echo, CARD_HOST, String(echoSlot.port)]),
-      () => insertSscard(sscardSlot.port, image),
-    ];
+    const echoFirst = round % 2 === 0;
+    const [echoSlot, sscardSlot] = echoFirst ? [slot, second] : [second, slot];
+    const echoCard = {
+      slot: echoSlot,
+      insert: () => insertProcess('echo card', [echo, CARD_HOST, String(echoSlot.port)]),
+    };
+    const sscardCard = { slot: sscardSlot, insert: () => insertSscard(sscardSlot.port, image) };
+    const order = echoFirst ? [echoCard, sscardCard] : [sscardCard, echoCard];
     const inserted: Inserted[] = [];
     try {
-      for (const insert of round % 2 === 0 ? inserts : [...inserts].reverse()) inserted.push(await insert());
-      await waitReader(echoSlot.reader, true, 10_000);
-      await waitReader(sscardSlot.reader, true, 10_000);
-      const t = await pyscardPaired(slots[0]!.reader, slots[1]!.reader, n);
-      const [echoT, sscardT] = round % 2 === 0 ? [t.first, t.second] : [t.second, t.first];
+      for (const card of order) inserted.push(await card.insert());
+      for (const card of order) await waitReader(card.slot.reader, true, 10_000);
+      const t = await pyscardPaired(order[0]!.slot.reader, order[1]!.slot.reader, n);
+      const [echoT, sscardT] = echoFirst ? [t.first, t.second] : [t.second, t.first];
       add('paired-echo|pyscard', timingOf(echoT));
       add('paired-sscard|pyscard', timingOf(sscardT));
     } finally {
       for (const card of inserted) await card.remove();
-      for (const s of slots) await waitReader(s.reader, false, 10_000).catch(() => undefined);
+      for (const card of order) await waitReader(card.slot.reader, false, 10_000).catch(() => undefined);
     }
   };
   try {
