@@ -39,8 +39,7 @@ export interface PcscBackendChoice {
 
 /** What the probe of pcscd's socket found. */
 export type PcscdProbe =
-  | { ok: true; path: string; version: string; serverVersion: string }
-  | { ok: false; path: string; reason: string };
+  { ok: true; path: string; version: string; serverVersion: string } | { ok: false; path: string; reason: string };
 
 export function pcscBackendByName(name: PcscBackendName): PcscBackend {
   switch (name) {
@@ -108,7 +107,12 @@ export async function choosePcscBackend(
       reason: `pcscd answers on ${probe.path} (message protocol ${probe.version}${named})`,
     };
   }
-  return { name: 'smartcard', backend: smartcardBackend, how: 'auto', reason: `${probe.reason}: the smartcard binding` };
+  return {
+    name: 'smartcard',
+    backend: smartcardBackend,
+    how: 'auto',
+    reason: `${probe.reason}: the smartcard binding`,
+  };
 }
 
 let chosen: Promise<PcscBackendChoice> | undefined;
