@@ -4,7 +4,7 @@ import {
   PCSC_BACKEND_SETTINGS,
   isPcscBackendSetting,
   type PcscBackendSetting,
-} from '../terminal/pcsc/backend-names.js';
+} from '../terminal/pcsc-backend-names.js';
 
 /* `--backend <name>` of the commands that reach PC/SC readers; checked without loading any PC/SC code. */
 

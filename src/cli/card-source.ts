@@ -9,7 +9,7 @@ import { SoftwarePsam } from '../terminal/psam.js';
 import { SscCard } from '../terminal/ssc-card.js';
 import type { SscCardOptions } from '../terminal/ssc-card.js';
 import { closeCardImage, openCardImage } from '../card-sim/image.js';
-import type { PcscBackendSetting } from '../terminal/pcsc/backend-names.js';
+import type { PcscBackendSetting } from '../terminal/pcsc-backend-names.js';
 import { CliInputError } from './errors.js';
 import { printNotice } from './output.js';
 import { printTrace } from './trace-output.js';

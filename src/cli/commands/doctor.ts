@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { PcscBackendSetting } from '../../terminal/pcsc/backend-names.js';
+import type { PcscBackendSetting } from '../../terminal/pcsc-backend-names.js';
 import { BACKEND_FLAGS, BACKEND_HELP, parseBackend } from '../backend-option.js';
 
 export function registerDoctorCommand(program: Command): void {

@@ -1,6 +1,6 @@
 import { InvalidArgumentError } from 'commander';
 import type { Command } from 'commander';
-import type { PcscBackendSetting } from '../../terminal/pcsc/backend-names.js';
+import type { PcscBackendSetting } from '../../terminal/pcsc-backend-names.js';
 import { BACKEND_FLAGS, BACKEND_HELP, parseBackend } from '../backend-option.js';
 import type { WatchOptions } from '../actions/readers.js';
 

@@ -7,7 +7,7 @@ import {
   isPcscBackendSetting,
   type PcscBackendName,
   type PcscBackendSetting,
-} from './backend-names.js';
+} from '../pcsc-backend-names.js';
 import { PcscdClient } from './pcscd-client.js';
 import { pcscdSocketPath } from './pcscd-protocol.js';
 import { pcscdSocketBackend } from './pcscd-socket-backend.js';

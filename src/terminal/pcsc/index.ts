@@ -25,8 +25,8 @@ export {
   PCSCD_PROBE_TIMEOUT_MS,
 } from './auto-backend.js';
 export type { PcscBackendChoice, PcscdProbe } from './auto-backend.js';
-export { PCSC_BACKEND_ENV, PCSC_BACKEND_NAMES, PCSC_BACKEND_SETTINGS } from './backend-names.js';
-export type { PcscBackendName, PcscBackendSetting } from './backend-names.js';
+export { PCSC_BACKEND_ENV, PCSC_BACKEND_NAMES, PCSC_BACKEND_SETTINGS } from '../pcsc-backend-names.js';
+export type { PcscBackendName, PcscBackendSetting } from '../pcsc-backend-names.js';
 export type {
   PcscBackend,
   PcscContext,

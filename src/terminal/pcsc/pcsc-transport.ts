@@ -7,7 +7,7 @@ import { pcscErrorToSdk } from './error-table.js';
 import { NoCardError, ReaderNotFoundError } from './errors.js';
 import { shortAnswerError } from './short-answer.js';
 import { resolvePcscBackend } from './auto-backend.js';
-import type { PcscBackendName } from './backend-names.js';
+import type { PcscBackendName } from '../pcsc-backend-names.js';
 import { sleep } from './sleep.js';
 import {
   resolvePcscOptions,

@@ -1,6 +1,6 @@
 import type { SscardError } from '../../apdu/index.js';
 import { resolvePcscBackend } from './auto-backend.js';
-import type { PcscBackendSetting } from './backend-names.js';
+import type { PcscBackendSetting } from '../pcsc-backend-names.js';
 import { listReadersViaBinding, startBindingWatch } from './binding-readers.js';
 import { listReadersOverSocket, startPcscdReaderWatch } from './pcscd-readers.js';
 

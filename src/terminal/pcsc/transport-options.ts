@@ -1,6 +1,6 @@
 import { InvalidArgumentError } from '../errors.js';
 import type { PcscBackend } from './backend.js';
-import { PCSC_BACKEND_SETTINGS, isPcscBackendSetting, type PcscBackendSetting } from './backend-names.js';
+import { PCSC_BACKEND_SETTINGS, isPcscBackendSetting, type PcscBackendSetting } from '../pcsc-backend-names.js';
 
 /* The options of a PC/SC transport, and their checks. */
 

@@ -1,6 +1,6 @@
 /*
- * The names of the PC/SC backends, with nothing else: the CLI checks `--backend` against them
- * without loading any PC/SC code.
+ * The names of the PC/SC backends, with nothing else. Outside pcsc/ so that the CLI checks
+ * `--backend` against them while a command that opens no reader loads no PC/SC module at all.
  */
 
 /** A PC/SC backend by name: the `smartcard` binding, the `pcsclite` binding, or pcscd's socket spoken directly. */
