@@ -10,6 +10,7 @@ import {
   hex,
   selectBank,
   selectSsse,
+  ssseAfter,
   testCard,
   workRecord,
 } from './fixtures.js';
@@ -61,9 +62,7 @@ describe('READ RECORD addressing forms', () => {
   });
 
   it('errors: 6A83 record absent, 6A82 SFI absent, 6986 no current EF, 6981 wrong structure, 6A86, 6700', () => {
-    const card = testCard();
-    selectSsse(card);
-    expectTranscript(card, [
+    ssseAfter([
       ['00B2082C00', '6A83'],
       ['00B20F2800', '6A83'],
       ['00B2010C00', '6A82'],
@@ -114,9 +113,7 @@ describe('READ / UPDATE BINARY', () => {
   });
 
   it('UPDATE BINARY needs the PIN, writes, and refuses to overrun the EF', () => {
-    const card = testCard();
-    selectSsse(card);
-    expectTranscript(card, [
+    const card = ssseAfter([
       ['00D6950202AABB', '6982'],
       ['0020000003123456', '9000'],
       ['00D6950202AABB', '9000'],
@@ -154,10 +151,8 @@ describe('UPDATE / APPEND RECORD', () => {
   });
 
   it('health allergies: PIN to read, health key to write', () => {
-    const card = testCard();
-    selectSsse(card);
-    send(card, '00A4000C02DF10');
-    expectTranscript(card, [
+    const card = ssseAfter([
+      ['00A4000C02DF10', '9000', 'the health DF'],
       ['00B2013C00', '6982'],
       ['0020000003123456', '9000'],
       ['00B2013C00', '9000'],
@@ -173,10 +168,8 @@ describe('UPDATE / APPEND RECORD', () => {
   });
 
   it('linear-fixed: APPEND until full (6A84); UPDATE RECORD first/last/next/previous/number', () => {
-    const card = testCard();
-    selectSsse(card);
-    send(card, '00A4000C02DF10');
-    expectTranscript(card, [
+    const card = ssseAfter([
+      ['00A4000C02DF10', '9000', 'the health DF'],
       ['0020000003123456', '9000'],
       ['00E200480403030303', '9000'],
       ['00E200480404040404', '6A84'],

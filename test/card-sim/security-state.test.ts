@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { expectTranscript, send, sw } from '../support/card-exchange.js';
-import { KID, externalAuth, selectBank, selectSsse, testCard } from './fixtures.js';
+import { send, sw } from '../support/card-exchange.js';
+import { KID, externalAuth, selectBank, selectSsse, ssseAfter, testCard } from './fixtures.js';
 
 function readHealth(card: ReturnType<typeof testCard>): string {
   expect(sw(card, '00A4080C045353DF10')).toBe('9000');
@@ -9,9 +9,7 @@ function readHealth(card: ReturnType<typeof testCard>): string {
 
 describe('security state', () => {
   it('survives selections inside the application', () => {
-    const card = testCard();
-    selectSsse(card);
-    expectTranscript(card, [
+    const card = ssseAfter([
       ['0020000003123456', '9000'],
       ['00A4000C02DF02', '9000'],
       ['00A4030C', '9000'],

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseBerTlv, findTlv, toHex } from '../../src/apdu/index.js';
 import { expectTranscript, send, sw } from '../support/card-exchange.js';
-import { FID, hex, selectSsse, testCard } from './fixtures.js';
+import { FID, hex, selectSsse, ssseAfter, testCard } from './fixtures.js';
 
 const SSSE_FCI_3DES = '6F19840F7378312E73682EC9E7BBE1B1A3D5CFA5069F0C03860101';
 
@@ -111,9 +111,7 @@ describe('SELECT', () => {
   });
 
   it('answers 6A82 / 6A86 / 6700 and keeps the current selection after a failure', () => {
-    const card = testCard();
-    selectSsse(card);
-    expectTranscript(card, [
+    const card = ssseAfter([
       ['00A4000C021234', '6A82'],
       ['00A40400051122334455', '6A82'],
       ['00A4000102EF05', '6A86'],
