@@ -197,9 +197,15 @@ export function ssseAfter(
   steps: readonly TranscriptStep[],
   options: Parameters<typeof testCard>[0] = {},
 ): SimulatedCard {
+  const card = ssseCard(options);
+  expectTranscript(card, steps);
+  return card;
+}
+
+/** A new test card (see testCard, made with `options`) with SSSE selected. */
+export function ssseCard(options: Parameters<typeof testCard>[0] = {}): SimulatedCard {
   const card = testCard(options);
   selectSsse(card);
-  expectTranscript(card, steps);
   return card;
 }
 

@@ -6,7 +6,7 @@ import type { CardAlgorithm } from '../../src/card-sim/index.js';
 import { expectThrowsClass } from '../support/throws.js';
 import { referenceEcb, referenceMac } from './crypto-oracle.js';
 import { expectTranscript, send, sw } from '../support/card-exchange.js';
-import { KID, apdu, hex, selectBank, selectSsse, ssseAfter, testCard, testKey } from './fixtures.js';
+import { KID, apdu, hex, selectBank, selectSsse, ssseAfter, ssseCard, testCard, testKey } from './fixtures.js';
 
 describe('VERIFY (SSSE application PIN)', () => {
   it('right PIN 9000; wrong PIN 63Cx counting down; 63C0 blocks; then 6983 even for the right PIN', () => {
@@ -23,8 +23,7 @@ describe('VERIFY (SSSE application PIN)', () => {
   });
 
   it('empty VERIFY: 63Cx tries left, 9000 while verified, ends with a wrong try', () => {
-    const card = testCard();
-    selectSsse(card);
+    const card = ssseCard();
     expect(sw(card, '0020000000')).toBe('63C3');
     expect(sw(card, '00200000')).toBe('63C3'); // case 1 form too
     send(card, '0020000003123456');
@@ -43,8 +42,7 @@ describe('VERIFY (SSSE application PIN)', () => {
   });
 
   it('wrong P1 6A86; unknown reference 6A88; outside an application there is no PIN', () => {
-    const card = testCard();
-    selectSsse(card);
+    const card = ssseCard();
     expect(sw(card, '0020010003123456')).toBe('6A86');
     expect(sw(card, '0020000103123456')).toBe('6A88');
     send(card, '00A40000023F00');
@@ -69,8 +67,7 @@ describe('VERIFY (SSSE application PIN)', () => {
   });
 
   it('a policy with 6 tries counts from 63C5', () => {
-    const card = testCard({ appPolicy: { tryLimit: 6 } });
-    selectSsse(card);
+    const card = ssseCard({ appPolicy: { tryLimit: 6 } });
     expect(sw(card, '0020000003999999')).toBe('63C5');
   });
 });
@@ -132,8 +129,7 @@ describe('CHANGE PIN', () => {
   });
 
   it('80 5E takes P1 00 (reload) or 01 (change): any other P1 is 6A86 and changes nothing', () => {
-    const card = testCard();
-    selectSsse(card);
+    const card = ssseCard();
     for (const p1 of ['02', '80', 'FF']) expect(sw(card, `805E${p1}0007123456FF654321`)).toBe('6A86');
     expect(sw(card, '0020000003123456')).toBe('9000');
   });
@@ -171,16 +167,14 @@ describe('CHANGE PIN', () => {
       ],
       { appPolicy: { minLength: 5, maxLength: 5, initialPin: '12345' } },
     );
-    const card = testCard({ appPolicy: { minLength: 5, maxLength: 6 } });
-    selectSsse(card);
+    const card = ssseCard({ appPolicy: { minLength: 5, maxLength: 6 } });
     // 2-byte halves cannot hold the 5 digits the policy needs: a length error, not a bad new PIN.
     expect(sw(card, '002400000412345678')).toBe('6700');
     expect(sw(card, '0020000000')).toBe('63C3');
   });
 
   it('the wrong CLA for the INS is 6E00', () => {
-    const card = testCard();
-    selectSsse(card);
+    const card = ssseCard();
     expect(sw(card, '005E010007123456FF654321')).toBe('6E00');
     expect(sw(card, '8020000003123456')).toBe('6E00');
   });
@@ -211,8 +205,7 @@ for (const algorithm of ['3des', 'sm4'] as CardAlgorithm[]) {
     }
 
     it('RELOAD PIN 80 5E 00 00 new || MAC4 (IV = the card challenge) unblocks and sets the PIN; a bad MAC is 6988', () => {
-      const card = testCard({ algorithm });
-      selectSsse(card);
+      const card = ssseCard({ algorithm });
       for (let i = 0; i < 3; i++) send(card, '0020000003000000');
       expect(sw(card, '0020000003123456')).toBe('6983');
       expect(reloadWithChallenge(card, '246810', true)).toBe('6988');
@@ -222,15 +215,13 @@ for (const algorithm of ['3des', 'sm4'] as CardAlgorithm[]) {
     });
 
     it('RELOAD PIN without a challenge is 6984 unless the card enables the zero-IV form (off by default)', () => {
-      const card = testCard({ algorithm });
-      selectSsse(card);
+      const card = ssseCard({ algorithm });
       expect(reload(card, '246810', new Uint8Array(0))).toBe('6984');
       expect(sw(card, '0020000003246810')).toBe('63C2'); // the PIN was not replaced
     });
 
     it('RELOAD PIN uses the pending challenge as IV, once', () => {
-      const card = testCard({ algorithm });
-      selectSsse(card);
+      const card = ssseCard({ algorithm });
       const ch = send(card, '0084000008').data;
       expect(reload(card, '135790', new Uint8Array(0))).toBe('6988'); // zeros IV while a challenge was pending
       const ch2 = send(card, '0084000008').data;
@@ -240,8 +231,7 @@ for (const algorithm of ['3des', 'sm4'] as CardAlgorithm[]) {
     });
 
     it('RELOAD PIN without a challenge the card issued is 6984 (the zero-IV form is not accepted), no key try spent', () => {
-      const card = testCard({ algorithm });
-      selectSsse(card);
+      const card = ssseCard({ algorithm });
       for (let i = 0; i < 3; i++) send(card, '0020000003000000');
       for (let i = 0; i < 5; i++) expect(reload(card, '246810', new Uint8Array(0))).toBe('6984');
       expect(sw(card, '0020000000')).toBe('6983'); // still blocked
@@ -250,8 +240,7 @@ for (const algorithm of ['3des', 'sm4'] as CardAlgorithm[]) {
     });
 
     it('a captured RELOAD PIN cannot be replayed: not without a challenge, not after a new one, not after a reset', () => {
-      const card = testCard({ algorithm });
-      selectSsse(card);
+      const card = ssseCard({ algorithm });
       const challenge = send(card, '0084000008').data;
       const captured = reloadApdu('246810', challenge);
       expect(sw(card, captured)).toBe('9000');
@@ -270,16 +259,14 @@ for (const algorithm of ['3des', 'sm4'] as CardAlgorithm[]) {
     });
 
     it('a reloaded PIN outside the policy is refused after a good MAC (6700 length, 6A80 not digits)', () => {
-      const card = testCard({ algorithm });
-      selectSsse(card);
+      const card = ssseCard({ algorithm });
       expect(reloadWithChallenge(card, '1234')).toBe('6700');
       expect(reloadWithChallenge(card, '12345A')).toBe('6A80');
       expect(sw(card, '0020000003123456')).toBe('9000');
     });
 
     it('PIN UNBLOCK 84 24 00 00 E(PIN block) || MAC4 with the challenge; needs a challenge (6984)', () => {
-      const card = testCard({ algorithm });
-      selectSsse(card);
+      const card = ssseCard({ algorithm });
       for (let i = 0; i < 3; i++) send(card, '0020000003000000');
       const size = algorithm === 'sm4' ? 16 : 8;
       // PIN block: digit count 06, BCD 97 53 10, FF fill.
