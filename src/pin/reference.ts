@@ -1,5 +1,5 @@
-import { randomBytes } from 'node:crypto';
 import { PIN_MAX_DIGITS } from './policy.js';
+import { randomBytesFromPool } from './random.js';
 
 /**
  * The PIN as a chip holds it: the reference digits in memory, compared with a candidate in
@@ -14,7 +14,7 @@ export class PinReference {
 
   /** `asciiDigits`: the format-checked PIN ('1' = 0x31), at most PIN_MAX_DIGITS bytes. */
   constructor(asciiDigits: Uint8Array) {
-    this.#pad = new Uint8Array(randomBytes(PIN_MAX_DIGITS));
+    this.#pad = randomBytesFromPool(PIN_MAX_DIGITS);
     this.#padded = new Uint8Array(PIN_MAX_DIGITS);
     for (let i = 0; i < PIN_MAX_DIGITS; i++) this.#padded[i] = (asciiDigits[i] ?? 0) ^ (this.#pad[i] as number);
     this.#length = asciiDigits.length;

@@ -1,6 +1,6 @@
 import { concatBytes, encodeBcd, encodeBerTlv } from '../../apdu/index.js';
 import { SSC_KEYS, diversificationInput, diversifyKey, issuerTestMasterKey, sscKeyNamesOf } from '../../keys/index.js';
-import type { KeyAlgorithm, SscKeyApplication } from '../../keys/index.js';
+import type { KeyAlgorithm, SscKeyApplication, SscKeyName } from '../../keys/index.js';
 import {
   CONTRAINDICATION_LENGTH,
   HEALTH_BASICS_RECORD_COUNT,
@@ -91,16 +91,36 @@ function itemRecordLengths(items: readonly { length: number }[]): number[] {
  */
 function installKeys(df: DedicatedFile, application: SscKeyApplication, p: ResolvedPersonalization): void {
   const algorithm = sscAlgorithm(p.specVersion);
+  const identifier = p.card.identifier;
+  // Checked now, so a bad identifier fails the personalization, not a key's first use.
+  diversificationInput(identifier);
   for (const name of sscKeyNamesOf(application)) {
     if (name === 'RKEF0D' && p.specVersion !== '3.00') continue;
-    const master = p.masterKeys[name] ?? issuerTestMasterKey(name);
+    const given = p.masterKeys[name];
+    // A copy of a given master key (the document stays the caller's); the test keys are shared.
+    const master = given === undefined ? testMasterKey(name) : new Uint8Array(given);
+    // A master key of the wrong size fails the personalization (KeyDiversificationError) too.
+    if (master.length !== 16) diversifyKey(master, identifier, algorithm);
     df.addKey({
       id: SSC_KEYS[name].kid,
       algorithm,
       usage: SSC_KEYS[name].usage,
-      key: diversifyKey(master, p.card.identifier, algorithm),
+      // Diversified at the key's first use: most cards held in a process never use most keys.
+      key: () => diversifyKey(master, identifier, algorithm),
     });
   }
+}
+
+const TEST_MASTER_KEYS = new Map<SscKeyName, Uint8Array>();
+
+/** issuerTestMasterKey, made once per name: the test keys are public and never written to. */
+function testMasterKey(name: SscKeyName): Uint8Array {
+  let key = TEST_MASTER_KEYS.get(name);
+  if (key === undefined) {
+    key = issuerTestMasterKey(name);
+    TEST_MASTER_KEYS.set(name, key);
+  }
+  return key;
 }
 
 /**
