@@ -336,7 +336,11 @@ export function buildSscCard(document: unknown, options: SscCardOptions = {}): S
   return new SimulatedCard({ ...options, tree: buildSscTree(document) });
 }
 
-/** buildSscCard for a document validatePersonalization has already resolved (see buildSscTreeFrom). */
+/**
+ * buildSscCard for a document validatePersonalization has already resolved (see buildSscTreeFrom):
+ * many cards made from one document have it checked once. Each card is made of its own bytes:
+ * nothing of `p` is shared with it, so the cards never change each other, nor the document.
+ */
 export function buildSscCardFrom(p: ResolvedPersonalization, options: SscCardOptions = {}): SimulatedCard {
   return new SimulatedCard({ ...options, tree: buildSscTreeFrom(p) });
 }
