@@ -210,7 +210,10 @@ group('SSC card built from a personalization document', () => {
     ok(b, '0020000003123456');
     expect(sw(a, '0020000003111111')).toBe('63C3');
     const keyOf = (card: SimulatedCard): string =>
-      toHex(card.tree.findByDfName(fromHex('7378312E73682EC9E7BBE1B1A3D5CF'))?.key(SSC_KEYS.RKSSSE.kid)?.key ?? []);
+      toHex(
+        card.tree.findByDfName(fromHex('7378312E73682EC9E7BBE1B1A3D5CF'))?.key(SSC_KEYS.RKSSSE.kid)?.key ??
+          new Uint8Array(0),
+      );
     expect(keyOf(a)).toBe(keyOf(buildSscCard(samplePerson('li-xiuying'))));
     expect(keyOf(a)).toBe(toHex(diversifyKey(issuerTestMasterKey('RKSSSE'), resolved.card.identifier, 'sm4')));
   });
