@@ -344,7 +344,12 @@ export class Pin {
 
   /** Saves `record` with another counter: as a counter delta when the store takes one. */
   #saveTriesLeft(record: Readonly<PinRecord>, triesLeft: number): void {
-    if (this.#store.saveTriesLeft !== undefined) this.#store.saveTriesLeft(triesLeft);
-    else this.#store.save({ ...record, verifier: { ...record.verifier }, triesLeft });
+    if (this.#store.saveTriesLeft === undefined) {
+      this.#store.save({ ...record, verifier: { ...record.verifier }, triesLeft });
+      return;
+    }
+    const saved = this.#store.saveTriesLeft(triesLeft);
+    // The record this store now lends: `record` (checked) with a counter in its range.
+    if (saved !== undefined && record === this.#borrowed) this.#borrowed = saved;
   }
 }

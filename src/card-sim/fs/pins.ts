@@ -65,13 +65,15 @@ class CardPinStore implements PinStore {
     this.#persist();
   }
 
-  saveTriesLeft(triesLeft: number): void {
+  saveTriesLeft(triesLeft: number): Readonly<PinRecord> {
     const r = this.#record;
     if (r === undefined) throw new CardTreeError('PIN record written before it was personalized');
     // A new record object, not an edit in place (a record being persisted must not change under
     // the hook, and borrow() lends the record out); spelt out, as a spread is slower here.
-    this.#record = { tryLimit: r.tryLimit, triesLeft, initial: r.initial, verifier: r.verifier };
+    const record = { tryLimit: r.tryLimit, triesLeft, initial: r.initial, verifier: r.verifier };
+    this.#record = record;
     this.#persist(triesLeft);
+    return record;
   }
 
   /** Replaces the record without persisting (rolling back to the last persisted state). */
