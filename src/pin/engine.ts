@@ -349,7 +349,7 @@ export class Pin {
       return;
     }
     const saved = this.#store.saveTriesLeft(triesLeft);
-    // The record this store now lends: `record` (checked) with a counter in its range.
-    if (saved !== undefined && record === this.#borrowed) this.#borrowed = saved;
+    // The record this store now lends: the one last checked, with a counter in its range.
+    if (saved !== undefined && this.#borrowed !== undefined) this.#borrowed = saved;
   }
 }
