@@ -91,9 +91,8 @@ function itemRecordLengths(items: readonly { length: number }[]): number[] {
  */
 function installKeys(df: DedicatedFile, application: SscKeyApplication, p: ResolvedPersonalization): void {
   const algorithm = sscAlgorithm(p.specVersion);
+  // Already checked by atrCardBytesOf (the MF's ATR bytes): a bad one failed the personalization.
   const identifier = p.card.identifier;
-  // Checked now, so a bad identifier fails the personalization, not a key's first use.
-  diversificationInput(identifier);
   for (const name of sscKeyNamesOf(application)) {
     if (name === 'RKEF0D' && p.specVersion !== '3.00') continue;
     const given = p.masterKeys[name];
