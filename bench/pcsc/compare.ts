@@ -7,7 +7,9 @@
  *           vicc     Debian's vsmartcard-vpicc `vicc -t iso7816` (with the packaging fix of the lab
  *                    notes), the stock Python card
  *   clients pyscard  (SCardTransmit from Python, the reference client)
- *           SDK      SmartcardTransport.transmit, in a bundled process of its own (sdk-client.ts); on
+ *           SDK      PcscTransport.transmit as a user gets it by default (auto: the row names the
+ *                    backend it chose), SmartcardTransport and PcscdSocketTransport named
+ *                    explicitly, in a bundled process of its own (sdk-client.ts); on
  *                    the echo card also each layer under and over it (the binding alone, the
  *                    backend handle, CardChannel, and the same for pcsclite and for the pcscd
  *                    socket backend, which needs no binding), which partitions what the SDK adds
@@ -97,6 +99,7 @@ interface Timing {
 
 /** The layers sdk-client.ts measures on the echo card, from the bottom up (see there). */
 const ECHO_LAYERS = [
+  'default-transport',
   'smartcard-raw',
   'smartcard-handle',
   'transport',
@@ -109,12 +112,13 @@ const ECHO_LAYERS = [
 ] as const;
 
 /** Runs the bundled SDK client (a process of its own, like pyscard's) over `layers` in that order. */
-function sdkRates(
-  client: string,
-  reader: string,
-  n: number,
-  layers: readonly string[],
-): Promise<Record<string, Timing>> {
+interface SdkRun {
+  timings: Record<string, Timing>;
+  /** The backend PcscTransport.connect() chose when it names none, and why. */
+  defaultBackend?: { name: string; reason: string };
+}
+
+function sdkRates(client: string, reader: string, n: number, layers: readonly string[]): Promise<SdkRun> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [client, reader, String(n), layers.join(',')], {
       cwd: REPO_ROOT,
@@ -129,7 +133,7 @@ function sdkRates(
       clearTimeout(timer);
       if (code !== 0) return reject(new Error(`SDK client exited ${String(code)}: ${err || out}`));
       try {
-        resolve(JSON.parse(out) as Record<string, Timing>);
+        resolve(JSON.parse(out) as SdkRun);
       } catch (error) {
         reject(new Error(`SDK client printed no JSON: ${out}${err}`, { cause: error }));
       }
@@ -167,6 +171,7 @@ export async function measurePcsc(opts: { quick: boolean }): Promise<Row[]> {
   const image = join(tempDir('bench-pcsc'), 'card.json');
   saveCardImage(image, buildSscCard(samplePerson('zhang-wei'), { transmission: 'T=1' }));
   const samples = new Map<string, Timing[]>();
+  const chosen = new Set<string>();
   const add = (key: string, s: Timing): void => {
     samples.set(key, [...(samples.get(key) ?? []), s]);
   };
@@ -184,11 +189,16 @@ export async function measurePcsc(opts: { quick: boolean }): Promise<Row[]> {
           await waitReader(slot.reader, true, 10_000);
           // Which client goes first turns from round to round too (the SDK's layers take turns in its process).
           const layers =
-            card.name === 'echo' ? ECHO_LAYERS : card.name === 'sscard' ? ['transport', 'pcscd-transport'] : [];
+            card.name === 'echo'
+              ? ECHO_LAYERS
+              : card.name === 'sscard'
+                ? ['default-transport', 'transport', 'pcscd-transport']
+                : [];
           const sdk = async (): Promise<void> => {
             if (layers.length === 0) return;
-            const rates = await sdkRates(client, slot.reader, n, layers);
-            for (const [layer, timing] of Object.entries(rates)) add(`${card.name}|${layer}`, timing);
+            const run = await sdkRates(client, slot.reader, n, layers);
+            for (const [layer, timing] of Object.entries(run.timings)) add(`${card.name}|${layer}`, timing);
+            if (run.defaultBackend !== undefined) chosen.add(run.defaultBackend.name);
           };
           if (round % 2 === 1) await sdk();
           add(`${card.name}|pyscard`, await pyscardRate(slot.reader, n));
@@ -242,8 +252,12 @@ export async function measurePcsc(opts: { quick: boolean }): Promise<Row[]> {
     const d = p50(`echo|${layer}`) - p50(`echo|${under}`);
     return `${d >= 0 ? '+' : ''}${d.toFixed(1)} us p50 over ${under}`;
   };
+  const defaultName = [...chosen].join('/') || 'none';
   return [
     row('echo', 'pyscard', 'pyscard -> echo card (floor)'),
+    row('echo', 'default-transport', `SDK default PcscTransport (auto: ${defaultName}) -> echo card`, pyscard, {
+      note: `target >= 0.9x pyscard; the SDK as shipped; ${ratios('echo|default-transport', 'echo|pyscard')}`,
+    }),
     row('echo', 'transport', 'SDK SmartcardTransport -> echo card', pyscard, {
       note: `target >= 0.9x pyscard; ${ratios('echo|transport', 'echo|pyscard')}`,
     }),
@@ -291,6 +305,10 @@ export async function measurePcsc(opts: { quick: boolean }): Promise<Row[]> {
       { key: 'echo|pyscard', name: 'echo card' },
       { note: `sscard/vicc ${ratios('sscard|pyscard', 'vicc|pyscard')}` },
     ),
+    row('sscard', 'default-transport', `SDK default PcscTransport (auto: ${defaultName}) -> sscard sim serve`, {
+      key: 'sscard|pyscard',
+      name: 'pyscard',
+    }),
     row('sscard', 'transport', 'SDK SmartcardTransport -> sscard sim serve', {
       key: 'sscard|pyscard',
       name: 'pyscard',

@@ -18,11 +18,15 @@
  *                    writes SCardTransmit to pcscd's socket from JavaScript (no thread-pool hop)
  *   pcscd-transport  PcscdSocketTransport.transmit
  *   pcscd-channel    CardChannel.transmit over it
+ *   default-transport PcscTransport.connect() naming no backend: what a user gets (auto: pcscd's
+ *                    socket where pcscd answers on it, else the smartcard binding); the JSON
+ *                    says which it chose
  */
 import { performance } from 'node:perf_hooks';
 import { fromHex } from '../../src/apdu/index.js';
 import {
   CardChannel,
+  PcscTransport,
   PcscdSocketTransport,
   PcscliteTransport,
   SmartcardTransport,
@@ -30,7 +34,7 @@ import {
   smartcardBackend,
   type PcscBackend,
 } from '../../src/terminal/index.js';
-import { MAX_RESPONSE_LENGTH, loadPcsclite, loadSmartcard } from '../../src/terminal/pcsc/index.js';
+import { MAX_RESPONSE_LENGTH, loadPcsclite, loadSmartcard, pcscBackendInUse } from '../../src/terminal/pcsc/index.js';
 import type { PlCardReader } from '../../src/terminal/pcsc/binding.js';
 
 const SELECT_MF = fromHex('00A4000C023F00');
@@ -126,6 +130,10 @@ const openers: Record<string, Opener> = {
       close: () => channel.close(),
     };
   },
+  async 'default-transport'(reader) {
+    const transport = await PcscTransport.connect({ reader, closeDisposition: 'leave' });
+    return { exchange: () => transport.transmit(SELECT_MF).then(sw1Of), close: () => transport.close() };
+  },
   async transport(reader) {
     const transport = await SmartcardTransport.connect({ reader, closeDisposition: 'leave' });
     return { exchange: () => transport.transmit(SELECT_MF).then(sw1Of), close: () => transport.close() };
@@ -190,7 +198,10 @@ try {
     opened.push({ close });
     exchanges.set(layer, exchange);
   }
-  process.stdout.write(`${JSON.stringify(await timeInterleaved(exchanges, Number(count)))}\n`);
+  const timings = await timeInterleaved(exchanges, Number(count));
+  const chosen = exchanges.has('default-transport') ? await pcscBackendInUse() : undefined;
+  const defaultBackend = chosen === undefined ? undefined : { name: chosen.name, reason: chosen.reason };
+  process.stdout.write(`${JSON.stringify({ timings, defaultBackend })}\n`);
 } finally {
   for (const { close } of opened.reverse()) await close();
 }

@@ -53,6 +53,32 @@ export function codedErrorClass<C extends string>(
   };
 }
 
+/**
+ * The base of an SscardError subclass that carries one detail of its own, given before the message
+ * and kept as the property `key`: `class PinPolicyError extends detailErrorClass('PIN_POLICY',
+ * 'field')<string> {}`. The subclass stays a named class of its own; it may `declare` the property
+ * again to document it.
+ */
+export function detailErrorClass<C extends string, K extends string>(
+  code: C,
+  key: K,
+): new <V>(
+  detail: V,
+  message: string,
+  options?: { cause?: unknown },
+) => SscardError & { readonly code: C } & { readonly [P in K]: V } {
+  class DetailError extends SscardError {
+    declare readonly code: C;
+
+    constructor(detail: unknown, message: string, options?: { cause?: unknown }) {
+      super(code, message, options);
+      (this as unknown as Record<K, unknown>)[key] = detail;
+    }
+  }
+  // A class cannot declare a property whose name is a parameter; the signature above says what it holds.
+  return DetailError as never;
+}
+
 /** Malformed bytes or text handed to a decoder (APDU, TLV, hex, BCD, ...). */
 export class ApduParseError extends codedErrorClass('APDU_PARSE') {}
 

@@ -2,6 +2,7 @@ export {
   SscardError,
   errorFamilyClass,
   codedErrorClass,
+  detailErrorClass,
   ApduParseError,
   ApduEncodeError,
   StatusWordError,

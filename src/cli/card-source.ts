@@ -9,6 +9,7 @@ import { SoftwarePsam } from '../terminal/psam.js';
 import { SscCard } from '../terminal/ssc-card.js';
 import type { SscCardOptions } from '../terminal/ssc-card.js';
 import { closeCardImage, openCardImage } from '../card-sim/image.js';
+import type { PcscBackendSetting } from '../terminal/pcsc-backend-names.js';
 import { CliInputError } from './errors.js';
 import { printNotice } from './output.js';
 import { printTrace } from './trace-output.js';
@@ -27,6 +28,8 @@ export interface CardSourceOptions {
   reader?: string;
   /** Print a masked APDU trace of every exchange to stderr. */
   trace?: boolean;
+  /** PC/SC backend for the reader (default auto). */
+  backend?: PcscBackendSetting;
 }
 
 /** A card reached through the terminal SDK. */
@@ -61,9 +64,12 @@ function imageTransport(path: string): { transport: Transport; release: () => vo
  * reader to be plugged in; an index always has to match. No match is a ReaderNotFoundError that
  * lists the readers there are.
  */
-export async function resolveReader(spec: string, opts: { mustExist?: boolean } = {}): Promise<string> {
+export async function resolveReader(
+  spec: string,
+  opts: { mustExist?: boolean; backend?: PcscBackendSetting } = {},
+): Promise<string> {
   const { ReaderNotFoundError, listReaders } = await import('../terminal/pcsc/index.js');
-  const names = (await listReaders()).map((r) => r.name);
+  const names = (await listReaders(opts.backend === undefined ? {} : { backend: opts.backend })).map((r) => r.name);
   if (names.includes(spec)) return spec;
   const known =
     names.length === 0 ? 'pcscd lists no reader' : `readers: ${names.map((n, i) => `${i} '${n}'`).join(', ')}`;
@@ -95,11 +101,13 @@ export async function openCardFromOptions(opts: CardSourceOptions): Promise<Card
     where = { kind: 'image', path: opts.card };
     simulated = true;
   } else if (opts.reader !== undefined) {
-    // The PC/SC binding is loaded here, on first use; without it the error says what to install.
-    // Closing resets the card (the transport's default), so a PIN verified here is not left usable.
-    const reader = await resolveReader(opts.reader);
-    const { SmartcardTransport } = await import('../terminal/pcsc/index.js');
-    transport = await SmartcardTransport.connect({ reader });
+    // The PC/SC code is loaded here, on first use: pcscd's socket where it answers, else the
+    // binding (without it the error says what to install); --backend names one. Closing resets
+    // the card (the transport's default), so a PIN verified here is not left usable.
+    const backend = opts.backend === undefined ? {} : { backend: opts.backend };
+    const reader = await resolveReader(opts.reader, backend);
+    const { PcscTransport } = await import('../terminal/pcsc/index.js');
+    transport = await PcscTransport.connect({ reader, ...backend });
     label = `reader ${reader}`;
     where = { kind: 'reader', name: reader };
     simulated = false;

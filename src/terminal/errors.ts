@@ -1,4 +1,4 @@
-import { INS, SW, SscardError, codedErrorClass, describe, swHex, swInfo } from '../apdu/index.js';
+import { INS, SW, SscardError, codedErrorClass, describe, detailErrorClass, swHex, swInfo } from '../apdu/index.js';
 
 /*
  * Typed errors of the terminal SDK. Status words are named and described by the one table in
@@ -229,15 +229,7 @@ export class InitialPinInEffectError extends SscardError {
 export type NewPinProblem = 'format' | 'mismatch' | 'initial';
 
 /** A new PIN refused by terminal policy. The message names the rule, never the digits. */
-export class NewPinRejectedError extends SscardError {
-  declare readonly code: 'NEW_PIN_REJECTED';
-  readonly problem: NewPinProblem;
-
-  constructor(problem: NewPinProblem, message: string, options?: { cause?: unknown }) {
-    super('NEW_PIN_REJECTED', message, options);
-    this.problem = problem;
-  }
-}
+export class NewPinRejectedError extends detailErrorClass('NEW_PIN_REJECTED', 'problem')<NewPinProblem> {}
 
 /** The channel (or its transport) was closed; no more exchanges are possible. */
 export class ChannelClosedError extends SscardError {

@@ -2,15 +2,12 @@ import { describe as group, expect, it } from 'vitest';
 import { ApduEncodeError, decodeCla, withChannel } from '../../src/apdu/index.js';
 import { expectThrowsClass } from '../support/throws.js';
 
+/** What decodeCla says of 00: a valid interindustry class on channel 0, without SM or chaining. */
+const PLAIN = { proprietary: false, channel: 0, secureMessaging: 'none', chaining: false, valid: true };
+
 group('decodeCla', () => {
   it('first interindustry classes 00-1F', () => {
-    expect(decodeCla(0x00)).toEqual({
-      proprietary: false,
-      channel: 0,
-      secureMessaging: 'none',
-      chaining: false,
-      valid: true,
-    });
+    expect(decodeCla(0x00)).toEqual(PLAIN);
     expect(decodeCla(0x03)).toMatchObject({ channel: 3 });
     expect(decodeCla(0x04)).toMatchObject({ secureMessaging: 'proprietary', channel: 0 });
     expect(decodeCla(0x08)).toMatchObject({ secureMessaging: 'header-not-authenticated' });
@@ -27,20 +24,8 @@ group('decodeCla', () => {
   });
 
   it('SSC proprietary classes 80 and 84', () => {
-    expect(decodeCla(0x80)).toEqual({
-      proprietary: true,
-      channel: 0,
-      secureMessaging: 'none',
-      chaining: false,
-      valid: true,
-    });
-    expect(decodeCla(0x84)).toEqual({
-      proprietary: true,
-      channel: 0,
-      secureMessaging: 'proprietary',
-      chaining: false,
-      valid: true,
-    });
+    expect(decodeCla(0x80)).toEqual({ ...PLAIN, proprietary: true });
+    expect(decodeCla(0x84)).toEqual({ ...PLAIN, proprietary: true, secureMessaging: 'proprietary' });
     expect(decodeCla(0xfe)).toMatchObject({ proprietary: true, valid: true });
   });
 
@@ -108,7 +93,7 @@ group('withChannel', () => {
 
 // Values that are no class byte at all, and logical channels outside 0..19.
 
-const NOT_A_CLASS = { proprietary: false, channel: 0, secureMessaging: 'none', chaining: false, valid: false };
+const NOT_A_CLASS = { ...PLAIN, valid: false };
 
 group('CLA values that are not a byte', () => {
   it.each([-1, 256, 1.5, Number.NaN])('decodeCla(%s) is invalid and not proprietary', (cla) => {

@@ -5,6 +5,7 @@ import {
   SscardError,
   StatusWordError,
   codedErrorClass,
+  detailErrorClass,
   errorFamilyClass,
 } from '../../src/apdu/index.js';
 
@@ -63,6 +64,20 @@ group('codedErrorClass', () => {
     expect(e).toBeInstanceOf(SscardError);
     expect(e).toMatchObject({ code: 'ONE_CODE', name: 'OneCodeError', message: 'it failed', cause });
     expect('cause' in new OneCodeError('no cause')).toBe(false);
+  });
+});
+
+group('detailErrorClass', () => {
+  class ShelfError extends detailErrorClass('SHELF_EMPTY', 'shelf')<'top' | 'bottom'> {}
+
+  it('keeps the detail given before the message under its own name, beside code, name and cause', () => {
+    const cause = new Error('inner');
+    const e = new ShelfError('bottom', 'nothing on the bottom shelf', { cause });
+    expect(e).toBeInstanceOf(SscardError);
+    expect(e.shelf).toBe('bottom');
+    expect(e).toMatchObject({ code: 'SHELF_EMPTY', name: 'ShelfError', message: 'nothing on the bottom shelf', cause });
+    expect(Object.keys(new ShelfError('top', 'no cause'))).toContain('shelf');
+    expect('cause' in new ShelfError('top', 'no cause')).toBe(false);
   });
 });
 

@@ -18,14 +18,6 @@ describe('isPinCommand', () => {
     for (const ins of [0xa4, 0xb0, 0xb2, 0xdc, 0x84, 0x82, 0x88, 0xca, 0xc0]) expect(isPinCommand(ins)).toBe(false);
   });
 
-  it('reads the INS from command bytes, whatever the class', () => {
-    expect(isPinCommand(fromHex('0020000003123456'))).toBe(true);
-    expect(isPinCommand(fromHex('805E010007123456FF654321'))).toBe(true);
-    expect(isPinCommand(fromHex('8424000014'))).toBe(true);
-    expect(isPinCommand(fromHex('00A4000C023F00'))).toBe(false);
-    expect(isPinCommand(fromHex('00B2072C00'))).toBe(false);
-  });
-
   it('hides what it cannot tell apart: fewer than 2 bytes count as PIN-carrying', () => {
     expect(isPinCommand(new Uint8Array(0))).toBe(true);
     expect(isPinCommand(Uint8Array.of(0x00))).toBe(true);
@@ -43,18 +35,6 @@ describe('isPinCommand', () => {
 });
 
 describe('mustMaskCommand', () => {
-  it('a PIN command, or bytes that are not exactly one well-formed APDU, whatever their first INS', () => {
-    expect(mustMaskCommand(fromHex('0020000003730519'))).toBe(true);
-    expect(mustMaskCommand(fromHex('00A404000F7378312E73682EC9E7BBE1B1A3D5CF'))).toBe(false);
-    expect(mustMaskCommand(fromHex('00B2072C00'))).toBe(false);
-    // A SELECT with a VERIFY joined to it, a case-1 command with one, trailing bytes, truncation.
-    expect(mustMaskCommand(fromHex('00A404000F7378312E73682EC9E7BBE1B1A3D5CF0020000003730519'))).toBe(true);
-    expect(mustMaskCommand(fromHex('00B000000020000003730519'))).toBe(true);
-    expect(mustMaskCommand(fromHex('00B2072C00730519'))).toBe(true);
-    expect(mustMaskCommand(fromHex('00A4040009A0000003'))).toBe(true);
-    expect(mustMaskCommand(fromHex('00A4'))).toBe(true);
-  });
-
   test.prop([
     fc.record({
       cla: fc.constantFrom(0x00, 0x80, 0x84, 0x04),
@@ -72,47 +52,58 @@ describe('mustMaskCommand', () => {
   });
 });
 
+// isPinCommand reads the INS of command bytes, whatever the class; mustMaskCommand masks a PIN
+// command, or bytes that are not exactly one well-formed APDU, whatever their first INS.
+describe('isPinCommand and mustMaskCommand on command bytes', () => {
+  it.each([
+    ['0020000003123456', true, true],
+    ['805E010007123456FF654321', true, true],
+    ['8424000014', true, true],
+    ['00A4000C023F00', false, false],
+    ['00A404000F7378312E73682EC9E7BBE1B1A3D5CF', false, false],
+    ['00B2072C00', false, false],
+    // A SELECT with a VERIFY joined to it, a case-1 command with one, trailing bytes, truncation.
+    ['00A404000F7378312E73682EC9E7BBE1B1A3D5CF0020000003730519', false, true],
+    ['00B000000020000003730519', false, true],
+    ['00B2072C00730519', false, true],
+    ['00A4040009A0000003', false, true],
+    ['00A4', false, true],
+  ])('%s: PIN command %s, masked %s', (hex, pinCommand, masked) => {
+    expect(isPinCommand(fromHex(hex))).toBe(pinCommand);
+    expect(mustMaskCommand(fromHex(hex))).toBe(masked);
+  });
+});
+
 describe('commandParts', () => {
-  it('splits one well-formed command into its header, data and Ne', () => {
-    const parts = commandParts(fromHex('00 B2 07 2C 02 AA BB 1E'));
-    expect({ ...parts, data: toHex(parts.data) }).toEqual({
-      cla: 0x00,
-      ins: 0xb2,
-      p1: 0x07,
-      p2: 0x2c,
-      data: 'AABB',
-      ne: 0x1e,
-      malformed: false,
-    });
-  });
+  /** What commandParts gives, in hex: the four header bytes, the data, Ne where it has one, and `malformed`. */
+  function partsOf(command: Uint8Array): Record<string, unknown> {
+    const { cla, ins, p1, p2, data, malformed, ...rest } = commandParts(command);
+    return { header: toHex(Uint8Array.of(cla, ins, p1, p2)), data: toHex(data), malformed, ...rest };
+  }
 
-  it('has no ne at all for a command without Le', () => {
-    const parts = commandParts(fromHex('00 A4 00 0C 02 3F 00'));
-    expect('ne' in parts).toBe(false);
-    expect(toHex(parts.data)).toBe('3F00');
-    expect(parts.malformed).toBe(false);
-  });
-
-  it('gives malformed bytes as the header bytes that exist, 0 for the missing ones, and all the rest as data', () => {
-    const joined = commandParts(fromHex('84 24 00 00 10 11 22'));
-    expect({ ...joined, data: toHex(joined.data) }).toEqual({
-      cla: 0x84,
-      ins: 0x24,
-      p1: 0x00,
-      p2: 0x00,
-      data: '101122',
-      malformed: true,
-    });
-    const short = commandParts(fromHex('80 5E 01'));
-    expect({ ...short, data: toHex(short.data) }).toEqual({
-      cla: 0x80,
-      ins: 0x5e,
-      p1: 0x01,
-      p2: 0x00,
-      data: '',
-      malformed: true,
-    });
-    const none = commandParts(new Uint8Array(0));
-    expect({ ...none, data: none.data.length }).toEqual({ cla: 0, ins: 0, p1: 0, p2: 0, data: 0, malformed: true });
+  it.each([
+    [
+      'splits one well-formed command into its header, data and Ne',
+      '00 B2 07 2C 02 AA BB 1E',
+      { header: '00B2072C', data: 'AABB', ne: 0x1e, malformed: false },
+    ],
+    [
+      'has no ne at all for a command without Le',
+      '00 A4 00 0C 02 3F 00',
+      { header: '00A4000C', data: '3F00', malformed: false },
+    ],
+    [
+      'gives a malformed command as its header and all the rest as data',
+      '84 24 00 00 10 11 22',
+      { header: '84240000', data: '101122', malformed: true },
+    ],
+    [
+      'gives 0 for the header bytes a malformed command lacks',
+      '80 5E 01',
+      { header: '805E0100', data: '', malformed: true },
+    ],
+    ['gives no bytes as a malformed command of zeros', '', { header: '00000000', data: '', malformed: true }],
+  ])('%s (%s)', (_, hex, expected) => {
+    expect(partsOf(fromHex(hex))).toEqual(expected);
   });
 });

@@ -4,12 +4,11 @@ import { CardConfigError } from '../../src/card-sim/index.js';
 import type { CardAlgorithm } from '../../src/card-sim/index.js';
 import { referenceEcb } from './crypto-oracle.js';
 import { expectTranscript, send, sw } from '../support/card-exchange.js';
-import { KID, externalAuth, hex, referenceCryptogram, selectSsse, testCard, testKey } from './fixtures.js';
+import { KID, externalAuth, hex, referenceCryptogram, selectSsse, ssseCard, testCard, testKey } from './fixtures.js';
 
 describe('GET CHALLENGE', () => {
   it('Le 4 or 8 on a 3DES card; 16 only on an SM4 card; anything else 6700', () => {
-    const card = testCard();
-    selectSsse(card);
+    const card = ssseCard();
     expect(send(card, '0084000004').data.length).toBe(4);
     expect(send(card, '0084000008').data.length).toBe(8);
     expectTranscript(card, [
@@ -18,8 +17,7 @@ describe('GET CHALLENGE', () => {
       ['00840000', '6700'],
       ['0084010008', '6A86'],
     ]);
-    const sm4 = testCard({ algorithm: 'sm4' });
-    selectSsse(sm4);
+    const sm4 = ssseCard({ algorithm: 'sm4' });
     expect(send(sm4, '0084000010').data.length).toBe(16);
   });
 
@@ -57,8 +55,7 @@ for (const algorithm of ['3des', 'sm4'] as CardAlgorithm[]) {
     }
 
     it('a right cryptogram opens the key-protected file (6982 before)', () => {
-      const card = testCard({ algorithm });
-      selectSsse(card);
+      const card = ssseCard({ algorithm });
       expect(sw(card, '00B2013400')).toBe('6982');
       expect(attempt(card, KID.RK, true)).toBe('9000');
       expect(card.securityState().authenticatedKeys).toEqual([KID.RK]);
@@ -66,27 +63,23 @@ for (const algorithm of ['3des', 'sm4'] as CardAlgorithm[]) {
     });
 
     it('works with a 4-byte challenge too (zero-padded)', () => {
-      const card = testCard({ algorithm });
-      selectSsse(card);
+      const card = ssseCard({ algorithm });
       expect(attempt(card, KID.RK, true, 4)).toBe('9000');
     });
 
     it('the challenge is single-use; none pending is 6984', () => {
-      const card = testCard({ algorithm });
-      selectSsse(card);
+      const card = ssseCard({ algorithm });
       const ch = send(card, '0084000008').data;
       const crypt = referenceCryptogram(algorithm, testKey(KID.RK), ch);
       const cmd = concatBytes(Uint8Array.of(0x00, 0x82, 0x00, KID.RK, crypt.length), crypt);
       expect(sw(card, cmd)).toBe('9000');
       expect(sw(card, cmd)).toBe('6984');
-      const fresh = testCard({ algorithm });
-      selectSsse(fresh);
+      const fresh = ssseCard({ algorithm });
       expect(sw(fresh, cmd)).toBe('6984');
     });
 
     it('three wrong cryptograms block the key (63C2, 63C1, 63C0, then 6983 even when right)', () => {
-      const card = testCard({ algorithm });
-      selectSsse(card);
+      const card = ssseCard({ algorithm });
       expect(attempt(card, KID.RK, false)).toBe('63C2');
       expect(attempt(card, KID.RK, true)).toBe('9000'); // success restores the counter
       expect(attempt(card, KID.RK, false)).toBe('63C2');
@@ -100,8 +93,7 @@ for (const algorithm of ['3des', 'sm4'] as CardAlgorithm[]) {
     });
 
     it('wrong cryptogram length 6700, unknown key or not an external key 6A88, P1 6A86', () => {
-      const card = testCard({ algorithm });
-      selectSsse(card);
+      const card = ssseCard({ algorithm });
       send(card, '0084000008');
       expect(sw(card, concatBytes(Uint8Array.of(0x00, 0x82, 0x00, KID.RK, size + 1), new Uint8Array(size + 1)))).toBe(
         '6700',
@@ -112,8 +104,7 @@ for (const algorithm of ['3des', 'sm4'] as CardAlgorithm[]) {
     });
 
     it('INTERNAL AUTHENTICATE enciphers the terminal random with the internal key', () => {
-      const card = testCard({ algorithm });
-      selectSsse(card);
+      const card = ssseCard({ algorithm });
       const random = Uint8Array.from({ length: 8 }, (_, i) => 0xa0 + i);
       const padded = new Uint8Array(size);
       padded.set(random);

@@ -9,15 +9,15 @@ import {
   externalAuth,
   hex,
   selectBank,
-  selectSsse,
+  ssseAfter,
+  ssseCard,
   testCard,
   workRecord,
 } from './fixtures.js';
 
 describe('READ RECORD addressing forms', () => {
   it('EF05 (record number = tag): all four forms return the card number record', () => {
-    const card = testCard();
-    selectSsse(card);
+    const card = ssseCard();
     const expected = hex(concatBytes(Uint8Array.of(0x07, 0x09), encodeAn(CARD_NUMBER, 9)));
     expect(hex(send(card, '00B2072C00').data)).toBe(expected); // <n> (SFI<<3|4)
     expect(hex(send(card, '00B2072800').data)).toBe(expected); // <tag> (SFI<<3)
@@ -28,8 +28,7 @@ describe('READ RECORD addressing forms', () => {
   });
 
   it('EF06 (record number != tag): tag 09 and record 2 are the same record, tag 02 is absent', () => {
-    const card = testCard();
-    selectSsse(card);
+    const card = ssseCard();
     expect(externalAuth(card, KID.RK)).toBe(0x9000);
     const byTag = send(card, '00B2093000');
     const byNumber = send(card, '00B2023400');
@@ -42,8 +41,7 @@ describe('READ RECORD addressing forms', () => {
   });
 
   it('Le: 00 returns the record; another Le gets 6Cxx with the exact length, which then works', () => {
-    const card = testCard();
-    selectSsse(card);
+    const card = ssseCard();
     expect(sw(card, '00B2072C05')).toBe('6C0B');
     expect(sw(card, '00B2072CFF')).toBe('6C0B');
     const r = send(card, '00B2072C0B');
@@ -52,8 +50,7 @@ describe('READ RECORD addressing forms', () => {
   });
 
   it('P1=00 with P2 b3-b1=100 reads the current record', () => {
-    const card = testCard();
-    selectSsse(card);
+    const card = ssseCard();
     expect(sw(card, '00A4020C02EF05')).toBe('9000');
     expect(sw(card, '00B2000400')).toBe('6A83'); // no current record yet
     send(card, '00B2030400');
@@ -61,9 +58,7 @@ describe('READ RECORD addressing forms', () => {
   });
 
   it('errors: 6A83 record absent, 6A82 SFI absent, 6986 no current EF, 6981 wrong structure, 6A86, 6700', () => {
-    const card = testCard();
-    selectSsse(card);
-    expectTranscript(card, [
+    ssseAfter([
       ['00B2082C00', '6A83'],
       ['00B20F2800', '6A83'],
       ['00B2010C00', '6A82'],
@@ -89,8 +84,7 @@ describe('READ RECORD addressing forms', () => {
 
 describe('READ / UPDATE BINARY', () => {
   it('reads by SFI and by offset from the current EF', () => {
-    const card = testCard();
-    selectSsse(card);
+    const card = ssseCard();
     const all = send(card, '00B0950000');
     expect(all.sw).toBe(0x9000);
     expect(all.data.length).toBe(40);
@@ -100,8 +94,7 @@ describe('READ / UPDATE BINARY', () => {
   });
 
   it('an explicit Le past the end returns the rest with 6282; an offset outside is 6B00', () => {
-    const card = testCard();
-    selectSsse(card);
+    const card = ssseCard();
     const r = send(card, '00B0952605');
     expect(r.sw).toBe(0x6282);
     expect(hex(r.data)).toBe('2627');
@@ -114,9 +107,7 @@ describe('READ / UPDATE BINARY', () => {
   });
 
   it('UPDATE BINARY needs the PIN, writes, and refuses to overrun the EF', () => {
-    const card = testCard();
-    selectSsse(card);
-    expectTranscript(card, [
+    const card = ssseAfter([
       ['00D6950202AABB', '6982'],
       ['0020000003123456', '9000'],
       ['00D6950202AABB', '9000'],
@@ -134,8 +125,7 @@ describe('UPDATE / APPEND RECORD', () => {
   }
 
   it('cyclic work record: UPDATE RECORD P1=00 P2=03 and APPEND write a new record 1, the oldest drops off', () => {
-    const card = testCard();
-    selectSsse(card);
+    const card = ssseCard();
     expect(sw(card, '00A4000C02DF02')).toBe('9000');
     const rec = (e: string): Uint8Array => workRecord(e, '20240101', '新单位');
     expect(sw(card, apdu('00DC003B', rec('E000003')))).toBe('6982'); // write needs UKSSSE
@@ -154,10 +144,8 @@ describe('UPDATE / APPEND RECORD', () => {
   });
 
   it('health allergies: PIN to read, health key to write', () => {
-    const card = testCard();
-    selectSsse(card);
-    send(card, '00A4000C02DF10');
-    expectTranscript(card, [
+    const card = ssseAfter([
+      ['00A4000C02DF10', '9000', 'the health DF'],
       ['00B2013C00', '6982'],
       ['0020000003123456', '9000'],
       ['00B2013C00', '9000'],
@@ -173,10 +161,8 @@ describe('UPDATE / APPEND RECORD', () => {
   });
 
   it('linear-fixed: APPEND until full (6A84); UPDATE RECORD first/last/next/previous/number', () => {
-    const card = testCard();
-    selectSsse(card);
-    send(card, '00A4000C02DF10');
-    expectTranscript(card, [
+    const card = ssseAfter([
+      ['00A4000C02DF10', '9000', 'the health DF'],
       ['0020000003123456', '9000'],
       ['00E200480403030303', '9000'],
       ['00E200480404040404', '6A84'],

@@ -21,7 +21,7 @@ import {
   type CardAlgorithm,
   type SimulatedCardOptions,
 } from '../../src/card-sim/index.js';
-import { send } from '../support/card-exchange.js';
+import { expectTranscript, send, type TranscriptStep } from '../support/card-exchange.js';
 
 /*
  * A small SSC-like card for the OS tests: SSSE (named application) with EF05/EF06, DF02/EF07 work
@@ -186,6 +186,26 @@ export function testCard(options: FixtureOptions & Omit<Partial<SimulatedCardOpt
   if (workRecords !== undefined) fixture.workRecords = workRecords;
   const card = new SimulatedCard({ ...cardOptions, tree: buildTestTree(fixture) });
   card.powerOn();
+  return card;
+}
+
+/**
+ * A new test card (see testCard, made with `options`) with SSSE selected, after `steps`: each
+ * step answered the status word it lists.
+ */
+export function ssseAfter(
+  steps: readonly TranscriptStep[],
+  options: Parameters<typeof testCard>[0] = {},
+): SimulatedCard {
+  const card = ssseCard(options);
+  expectTranscript(card, steps);
+  return card;
+}
+
+/** A new test card (see testCard, made with `options`) with SSSE selected. */
+export function ssseCard(options: Parameters<typeof testCard>[0] = {}): SimulatedCard {
+  const card = testCard(options);
+  selectSsse(card);
   return card;
 }
 

@@ -26,9 +26,8 @@ import { UNKNOWN_HOLDER_STALE_MS } from '../../src/card-sim/image-file.js';
 import { sw } from '../support/card-exchange.js';
 import { expectThrowsClass } from '../support/throws.js';
 import { openImageFile } from './image-fixtures.js';
-import { saveSampleImage } from '../support/card-image.js';
+import { SELECT_SSSE, saveSampleImage } from '../support/card-image.js';
 
-const SELECT_SSSE = '00A404000F7378312E73682EC9E7BBE1B1A3D5CF';
 const CHILD = join(import.meta.dirname, 'image-child', 'hold-image.ts');
 
 let dir: string;

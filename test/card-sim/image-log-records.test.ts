@@ -28,14 +28,13 @@ import { ImageFormatError } from '../../src/card-sim/errors.js';
 import { sw } from '../support/card-exchange.js';
 import { expectThrowsClass } from '../support/throws.js';
 import { tempDirPerTest } from '../support/temp-dir.js';
-import { saveSampleImage } from '../support/card-image.js';
+import { SELECT_SSSE, appTries, openSampleImage, saveSampleImage } from '../support/card-image.js';
 import { testImageKey } from './image-fixtures.js';
 
 // The records of an image's write-ahead log one by one: what a line must hold to be read, what a
 // well-sealed record must say to be applied, and the counter change itself (applyStateDelta).
 // The log's life as a card uses it is in image-log.test.ts.
 
-const SELECT_SSSE = '00A404000F7378312E73682EC9E7BBE1B1A3D5CF';
 const WRONG = '0020000003999999';
 
 const tmp = tempDirPerTest('sscard-image-log-records-');
@@ -47,16 +46,10 @@ interface Line {
   data: string;
 }
 
-function appTries(state: CardState): number {
-  return (state.mf.children[0] as { pins: { record: { triesLeft: number } }[] }).pins[0]?.record.triesLeft ?? -1;
-}
-
 /** An image with a log of one wrong try, left as a crash leaves it; its first line parsed. */
 function imageWithLog(): { path: string; line: Line } {
   const path = join(tmp.path, 'card.json');
-  saveSampleImage(path, 'zhang-wei');
-  const card = openCardImage(path, { powered: true });
-  expect(sw(card, SELECT_SSSE)).toBe('9000');
+  const card = openSampleImage(path);
   expect(sw(card, WRONG)).toBe('63C2');
   const text = readFileSync(`${path}.log`, 'utf8');
   const copy = join(tmp.path, 'crashed.json');
@@ -248,9 +241,7 @@ describe('applyStateDelta', () => {
 describe('the log file', () => {
   it('is made readable and writable by its owner alone', () => {
     const path = join(tmp.path, 'card.json');
-    saveSampleImage(path, 'zhang-wei');
-    const card = openCardImage(path, { powered: true });
-    expect(sw(card, SELECT_SSSE)).toBe('9000');
+    const card = openSampleImage(path);
     expect(sw(card, WRONG)).toBe('63C2');
     expect(statSync(`${path}.log`).mode & 0o777).toBe(0o600);
     closeCardImage(card);
@@ -297,9 +288,7 @@ describe("the log over a card's life", () => {
 
   it('a change that is not a counter rewrites the image and starts the log over', () => {
     const path = join(tmp.path, 'card.json');
-    saveSampleImage(path, 'zhang-wei');
-    const card = openCardImage(path, { powered: true });
-    expect(sw(card, SELECT_SSSE)).toBe('9000');
+    const card = openSampleImage(path);
     expect(sw(card, WRONG)).toBe('63C2');
     const image = readFileSync(path, 'utf8');
     // CHANGE PIN: the try is a counter change, the new PIN a whole-record one.
@@ -330,9 +319,7 @@ describe("the log over a card's life", () => {
 
   it('records of an older image are skipped even where they would change a counter', () => {
     const path = join(tmp.path, 'card.json');
-    saveSampleImage(path, 'zhang-wei');
-    const card = openCardImage(path, { powered: true });
-    expect(sw(card, SELECT_SSSE)).toBe('9000');
+    const card = openSampleImage(path);
     for (const expected of ['63C2', '63C1']) expect(sw(card, WRONG)).toBe(expected);
     const older = readFileSync(`${path}.log`, 'utf8');
     expect(sw(card, '0020000003123456')).toBe('9000');

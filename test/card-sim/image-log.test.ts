@@ -7,33 +7,24 @@ import {
   closeCardImage,
   openCardImage,
   readCardImage,
-  type CardState,
   type SimulatedCard,
 } from '../../src/card-sim/index.js';
 import { sw } from '../support/card-exchange.js';
 import { expectThrowsClass } from '../support/throws.js';
 import { tempDirPerTest } from '../support/temp-dir.js';
-import { saveSampleImage } from '../support/card-image.js';
+import { SELECT_SSSE, appTries, openSampleImage, saveSampleImage } from '../support/card-image.js';
 
 // A card opened from its image writes a PIN try as one sealed append to `<image>.log` (the
 // write-ahead log), not as a rewrite of the image; readers apply the log; closing folds it in.
 
-const SELECT_SSSE = '00A404000F7378312E73682EC9E7BBE1B1A3D5CF';
 const WRONG = '0020000003999999';
 const RIGHT = '0020000003123456';
 
 const tmp = tempDirPerTest('sscard-image-log-');
 
-function appTries(state: CardState): number {
-  return (state.mf.children[0] as { pins: { record: { triesLeft: number } }[] }).pins[0]?.record.triesLeft ?? -1;
-}
-
 function openedCard(): { path: string; card: SimulatedCard } {
   const path = join(tmp.path, 'card.json');
-  saveSampleImage(path, 'zhang-wei');
-  const card = openCardImage(path, { powered: true });
-  expect(sw(card, SELECT_SSSE)).toBe('9000');
-  return { path, card };
+  return { path, card: openSampleImage(path) };
 }
 
 /** The image and its log as a crash leaves them: copied aside while the card is still open. */

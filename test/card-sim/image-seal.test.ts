@@ -15,7 +15,7 @@ import {
   type DfState,
   type EfState,
 } from '../../src/card-sim/index.js';
-import { sampleImagePerTest, saveSampleImage } from '../support/card-image.js';
+import { SELECT_SSSE, sampleImagePerTest, saveSampleImage } from '../support/card-image.js';
 import { sw } from '../support/card-exchange.js';
 import { expectThrowsClass } from '../support/throws.js';
 import { openSealedBytes, sealBytes } from '../../src/card-sim/image-seal.js';
@@ -28,7 +28,6 @@ import { reportFigures, soakCount, soakTimeout } from '../soak.js';
  * `npm run soak` runs at its full count.
  */
 
-const SELECT_SSSE = '00A404000F7378312E73682EC9E7BBE1B1A3D5CF';
 const TAMPER_RUNS = soakCount(300, 20_000, 'tamper');
 
 const tmp = sampleImagePerTest('sscard-seal-', 'wang-yan');

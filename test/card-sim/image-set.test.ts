@@ -10,11 +10,9 @@ import {
   setCardImageField,
   type DfState,
 } from '../../src/card-sim/index.js';
-import { sampleImagePerTest, saveSampleImage } from '../support/card-image.js';
+import { SELECT_SSSE, sampleImagePerTest, saveSampleImage } from '../support/card-image.js';
 import { sw } from '../support/card-exchange.js';
 import { openImageFile, writeUnsealedImage } from './image-fixtures.js';
-
-const SELECT_SSSE = '00A404000F7378312E73682EC9E7BBE1B1A3D5CF';
 
 const tmp = sampleImagePerTest('sscard-set-', 'zhang-wei');
 

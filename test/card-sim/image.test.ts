@@ -28,9 +28,7 @@ import { expectThrowsClass } from '../support/throws.js';
 import { tempDirPerTest } from '../support/temp-dir.js';
 import { reportFigures, soakCount, soakTimeout } from '../soak.js';
 import { openImageFile, resealImage, writeSealedStateText, writeUnsealedImage } from './image-fixtures.js';
-import { saveSampleImage } from '../support/card-image.js';
-
-const SELECT_SSSE = '00A404000F7378312E73682EC9E7BBE1B1A3D5CF';
+import { SELECT_SSSE, saveSampleImage } from '../support/card-image.js';
 
 const tmp = tempDirPerTest('sscard-image-');
 

@@ -51,9 +51,14 @@ function lifecycle(
     expect(swHex(ch.sw)).toBe('9000');
     challenge = ch.data;
   }
-  const mac = commandMac(s.algorithm, appControlKey(s), fromHex(header), new Uint8Array(0), challenge);
+  const mac = lifecycleMac(s, header, challenge);
   if (opts.corrupt === true) mac[0] = (mac[0] as number) ^ 0x01;
   return sw(card, `${header}04${toHex(mac)}`);
+}
+
+/** The MAC of a lifecycle command header (no data) under `s`'s APP_CONTROL key, over `challenge`. */
+function lifecycleMac(s: Subject, header: string, challenge: Uint8Array): Uint8Array {
+  return commandMac(s.algorithm, appControlKey(s), fromHex(header), new Uint8Array(0), challenge);
 }
 
 /** A powered card for `s` with SSSE selected (the SELECT's answer is not the subject here). */
@@ -66,6 +71,15 @@ function cardInSsse(s: Subject): SimulatedCard {
 /** The card's SSSE APP_CONTROL key, whose tries the MAC rules count. */
 function appControlKeyOf(card: SimulatedCard) {
   return card.tree.findByDfName(SSSE_DF_NAME)!.key(SSC_KEYS.APP_CONTROL.kid)!;
+}
+
+/** A card for `s` in SSSE that has refused a block with a bad MAC (6988): one key try spent. */
+function cardAfterBadMac(s: Subject): { card: SimulatedCard; key: ReturnType<typeof appControlKeyOf> } {
+  const card = cardInSsse(s);
+  const key = appControlKeyOf(card);
+  expect(lifecycle(card, s, '841E0000', { corrupt: true })).toBe('6988');
+  expect(key.triesLeft).toBe(2);
+  return { card, key };
 }
 
 for (const s of subjects) {
@@ -122,16 +136,13 @@ for (const s of subjects) {
     });
 
     it('MAC rules: bad MAC 6988 (a key try), no challenge 6984, a replay 6984, 3 bad MACs block the key', () => {
-      const card = cardInSsse(s);
-      const key = appControlKeyOf(card);
-      expect(lifecycle(card, s, '841E0000', { corrupt: true })).toBe('6988');
-      expect(key.triesLeft).toBe(2);
+      const { card, key } = cardAfterBadMac(s);
       expect(lifecycle(card, s, '841E0000', { skipChallenge: true })).toBe('6984');
       expect(key.triesLeft).toBe(2);
       expect(sw(card, READ_EF05_CARD_NUMBER)).toBe('9000');
       // The same bytes a second time: the challenge they were made for is used up.
       const ch = send(card, '0084000008').data;
-      const block = `841E000004${toHex(commandMac(s.algorithm, appControlKey(s), fromHex('841E0000'), new Uint8Array(0), ch))}`;
+      const block = `841E000004${toHex(lifecycleMac(s, '841E0000', ch))}`;
       expect(sw(card, block)).toBe('9000');
       expect(key.triesLeft).toBe(3);
       expect(sw(card, block)).toBe('6984');
@@ -143,13 +154,9 @@ for (const s of subjects) {
     });
 
     it('a good MAC restores the key tries; the MAC covers the header (P2 changed: 6988)', () => {
-      const card = cardInSsse(s);
-      const key = appControlKeyOf(card);
-      expect(lifecycle(card, s, '841E0000', { corrupt: true })).toBe('6988');
+      const { card, key } = cardAfterBadMac(s);
       const ch = send(card, '0084000008').data;
-      const macForTemporary = toHex(
-        commandMac(s.algorithm, appControlKey(s), fromHex('841E0000'), new Uint8Array(0), ch),
-      );
+      const macForTemporary = toHex(lifecycleMac(s, '841E0000', ch));
       expect(sw(card, `841E000104${macForTemporary}`)).toBe('6988');
       expect(key.triesLeft).toBe(1);
       expect(lifecycle(card, s, '841E0000')).toBe('9000');

@@ -3,7 +3,7 @@ import { PIN_MASK, toHex } from '../../src/apdu/index.js';
 import { CardConfigError, type CardObservation, type CardState } from '../../src/card-sim/index.js';
 import { send, sw } from '../support/card-exchange.js';
 import { expectThrowsClass } from '../support/throws.js';
-import { FID, KID, apdu, externalAuth, selectSsse, testCard, workRecord } from './fixtures.js';
+import { FID, KID, apdu, externalAuth, selectSsse, ssseCard, testCard, workRecord } from './fixtures.js';
 
 function watched(options: Parameters<typeof testCard>[0] = {}) {
   const card = testCard(options);
@@ -108,8 +108,7 @@ describe('tear at the next durable write', () => {
 
   it('a torn VERIFY spends no try and verifies nothing', () => {
     const persisted: CardState[] = [];
-    const card = testCard({ onDurableChange: (s) => persisted.push(s) });
-    selectSsse(card);
+    const card = ssseCard({ onDurableChange: (s) => persisted.push(s) });
     card.tearAtNextDurableWrite();
     expect(sw(card, '0020000003123456')).toBe('6581');
     expect(card.securityState().verifiedPins).toEqual([]);

@@ -1,12 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { SimulatedCard, type CardState } from '../../src/card-sim/index.js';
 import { send, sw } from '../support/card-exchange.js';
+import { appTries } from '../support/card-image.js';
 import { KID, apdu, buildTestTree, externalAuth, selectSsse, workRecord } from './fixtures.js';
-
-function appTries(state: CardState): number {
-  const ssse = state.mf.children[0] as { pins: { record: { triesLeft: number } }[] };
-  return ssse.pins[0]!.record.triesLeft;
-}
 
 function keyTries(state: CardState, kid: number): number {
   const ssse = state.mf.children[0] as { keys: { id: number; triesLeft: number }[] };

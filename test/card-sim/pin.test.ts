@@ -6,13 +6,11 @@ import type { CardAlgorithm } from '../../src/card-sim/index.js';
 import { expectThrowsClass } from '../support/throws.js';
 import { referenceEcb, referenceMac } from './crypto-oracle.js';
 import { expectTranscript, send, sw } from '../support/card-exchange.js';
-import { KID, apdu, hex, selectBank, selectSsse, testCard, testKey } from './fixtures.js';
+import { KID, apdu, hex, selectBank, selectSsse, ssseAfter, ssseCard, testCard, testKey } from './fixtures.js';
 
 describe('VERIFY (SSSE application PIN)', () => {
   it('right PIN 9000; wrong PIN 63Cx counting down; 63C0 blocks; then 6983 even for the right PIN', () => {
-    const card = testCard();
-    selectSsse(card);
-    expectTranscript(card, [
+    ssseAfter([
       ['0020000003123456', '9000'],
       ['0020000003123457', '63C2'],
       ['0020000003123456', '9000', 'success restores the counter'],
@@ -25,8 +23,7 @@ describe('VERIFY (SSSE application PIN)', () => {
   });
 
   it('empty VERIFY: 63Cx tries left, 9000 while verified, ends with a wrong try', () => {
-    const card = testCard();
-    selectSsse(card);
+    const card = ssseCard();
     expect(sw(card, '0020000000')).toBe('63C3');
     expect(sw(card, '00200000')).toBe('63C3'); // case 1 form too
     send(card, '0020000003123456');
@@ -36,9 +33,7 @@ describe('VERIFY (SSSE application PIN)', () => {
   });
 
   it('malformed PINs are refused without spending a try: 6700 wrong length, 6A80 non-digits', () => {
-    const card = testCard();
-    selectSsse(card);
-    expectTranscript(card, [
+    ssseAfter([
       ['00200000021234', '6700'],
       ['00200000041234567F', '6700'],
       ['002000000312A456', '6A80'],
@@ -47,8 +42,7 @@ describe('VERIFY (SSSE application PIN)', () => {
   });
 
   it('wrong P1 6A86; unknown reference 6A88; outside an application there is no PIN', () => {
-    const card = testCard();
-    selectSsse(card);
+    const card = ssseCard();
     expect(sw(card, '0020010003123456')).toBe('6A86');
     expect(sw(card, '0020000103123456')).toBe('6A88');
     send(card, '00A40000023F00');
@@ -56,9 +50,7 @@ describe('VERIFY (SSSE application PIN)', () => {
   });
 
   it('a PIN of more digits than any policy allows is refused by length (6700), spending nothing', () => {
-    const card = testCard();
-    selectSsse(card);
-    expectTranscript(card, [
+    ssseAfter([
       ['00200000071234567890123F', '6700', '13 digits'],
       ['002000000712345678901234', '6700', '14 digits'],
       ['002000000A12345678901234567890', '6700', '20 digits'],
@@ -67,9 +59,7 @@ describe('VERIFY (SSSE application PIN)', () => {
   });
 
   it('the other PIN commands with a reference that has no PIN: 6A88', () => {
-    const card = testCard();
-    selectSsse(card);
-    expectTranscript(card, [
+    ssseAfter([
       ['805E010107123456FF654321', '6A88', 'CHANGE PIN'],
       ['0024000106123456654321', '6A88', 'CHANGE REFERENCE DATA'],
       ['0020000000', '63C3'],
@@ -77,17 +67,14 @@ describe('VERIFY (SSSE application PIN)', () => {
   });
 
   it('a policy with 6 tries counts from 63C5', () => {
-    const card = testCard({ appPolicy: { tryLimit: 6 } });
-    selectSsse(card);
+    const card = ssseCard({ appPolicy: { tryLimit: 6 } });
     expect(sw(card, '0020000003999999')).toBe('63C5');
   });
 });
 
 describe('CHANGE PIN', () => {
   it('80 5E 01 00 old || FF || new changes the PIN; the old one stops working', () => {
-    const card = testCard();
-    selectSsse(card);
-    expectTranscript(card, [
+    ssseAfter([
       ['805E010007123456FF654321', '9000'],
       ['0020000003123456', '63C2'],
       ['0020000003654321', '9000'],
@@ -95,9 +82,7 @@ describe('CHANGE PIN', () => {
   });
 
   it('a wrong old PIN counts as a failed try; a malformed new PIN is 6A80; blocked is 6983', () => {
-    const card = testCard();
-    selectSsse(card);
-    expectTranscript(card, [
+    const card = ssseAfter([
       ['805E010007111111FF654321', '63C2'],
       ['805E010007123456FF65432A', '6A80'],
       ['805E010006123456FF6543', '6A80', '4-digit new PIN outside the 6-digit policy'],
@@ -110,19 +95,18 @@ describe('CHANGE PIN', () => {
   });
 
   it('regions that forbid returning to the initial PIN answer 6985', () => {
-    const card = testCard({ appPolicy: { forbidReturnToInitial: true } });
-    selectSsse(card);
-    expectTranscript(card, [
-      ['805E010007123456FF654321', '9000'],
-      ['805E010007654321FF123456', '6985'],
-      ['0020000003654321', '9000'],
-    ]);
+    ssseAfter(
+      [
+        ['805E010007123456FF654321', '9000'],
+        ['805E010007654321FF123456', '6985'],
+        ['0020000003654321', '9000'],
+      ],
+      { appPolicy: { forbidReturnToInitial: true } },
+    );
   });
 
   it('ISO CHANGE REFERENCE DATA 00 24 00 00 old || new', () => {
-    const card = testCard();
-    selectSsse(card);
-    expectTranscript(card, [
+    ssseAfter([
       ['0024000006123456222222', '9000'],
       ['0020000003222222', '9000'],
       ['00240000052222223333', '6700'],
@@ -132,9 +116,7 @@ describe('CHANGE PIN', () => {
   });
 
   it('CHANGE PIN refuses an old PIN of the wrong length with 6700 and data under 3 bytes with 6700, spending nothing', () => {
-    const card = testCard();
-    selectSsse(card);
-    expectTranscript(card, [
+    ssseAfter([
       ['805E0100061234FF654321', '6700', '4-digit old PIN, 6-digit policy'],
       ['805E01000212FF', '6700'],
       ['805E0100021234', '6700', 'too short to hold old || FF || new at all'],
@@ -147,16 +129,13 @@ describe('CHANGE PIN', () => {
   });
 
   it('80 5E takes P1 00 (reload) or 01 (change): any other P1 is 6A86 and changes nothing', () => {
-    const card = testCard();
-    selectSsse(card);
+    const card = ssseCard();
     for (const p1 of ['02', '80', 'FF']) expect(sw(card, `805E${p1}0007123456FF654321`)).toBe('6A86');
     expect(sw(card, '0020000003123456')).toBe('9000');
   });
 
   it('RELOAD PIN needs at least one PIN byte and a MAC4 (6700 below, the MAC check from 5 bytes on)', () => {
-    const card = testCard();
-    selectSsse(card);
-    expectTranscript(card, [
+    ssseAfter([
       ['805E00000412345678', '6700'],
       ['805E000000', '6700'],
       ['805E0000051234567890', '6984', 'long enough: the missing challenge is next'],
@@ -165,37 +144,37 @@ describe('CHANGE PIN', () => {
   });
 
   it('CHANGE REFERENCE DATA with a variable-length policy takes two equal halves within the policy', () => {
-    const card = testCard({ appPolicy: { minLength: 4, maxLength: 6 } });
-    selectSsse(card);
-    expectTranscript(card, [
-      ['00240000051234522222', '6700', 'odd: no two equal halves'],
-      ['00240000021234', '6700', 'halves of 1 byte hold at most 2 digits'],
-      ['0024000008123456FF222222FF', '6700', 'halves of 4 bytes: more than 6 digits'],
-      ['002400000412345678', '63C2', '4-digit halves fit: a wrong old PIN'],
-      ['0024000006123456222222', '9000'],
-      ['0020000003222222', '9000'],
-    ]);
+    ssseAfter(
+      [
+        ['00240000051234522222', '6700', 'odd: no two equal halves'],
+        ['00240000021234', '6700', 'halves of 1 byte hold at most 2 digits'],
+        ['0024000008123456FF222222FF', '6700', 'halves of 4 bytes: more than 6 digits'],
+        ['002400000412345678', '63C2', '4-digit halves fit: a wrong old PIN'],
+        ['0024000006123456222222', '9000'],
+        ['0020000003222222', '9000'],
+      ],
+      { appPolicy: { minLength: 4, maxLength: 6 } },
+    );
   });
 
   it('CHANGE REFERENCE DATA sizes its halves by the policy: odd digit counts round up, short halves are 6700', () => {
-    const odd = testCard({ appPolicy: { minLength: 5, maxLength: 5, initialPin: '12345' } });
-    selectSsse(odd);
-    expectTranscript(odd, [
-      ['002400000412341234', '6700'],
-      ['00240000081234512345123451', '6700'],
-      ['002400000612345F54321F', '9000'],
-      ['002000000354321F', '9000'],
-    ]);
-    const card = testCard({ appPolicy: { minLength: 5, maxLength: 6 } });
-    selectSsse(card);
+    ssseAfter(
+      [
+        ['002400000412341234', '6700'],
+        ['00240000081234512345123451', '6700'],
+        ['002400000612345F54321F', '9000'],
+        ['002000000354321F', '9000'],
+      ],
+      { appPolicy: { minLength: 5, maxLength: 5, initialPin: '12345' } },
+    );
+    const card = ssseCard({ appPolicy: { minLength: 5, maxLength: 6 } });
     // 2-byte halves cannot hold the 5 digits the policy needs: a length error, not a bad new PIN.
     expect(sw(card, '002400000412345678')).toBe('6700');
     expect(sw(card, '0020000000')).toBe('63C3');
   });
 
   it('the wrong CLA for the INS is 6E00', () => {
-    const card = testCard();
-    selectSsse(card);
+    const card = ssseCard();
     expect(sw(card, '005E010007123456FF654321')).toBe('6E00');
     expect(sw(card, '8020000003123456')).toBe('6E00');
   });
@@ -226,8 +205,7 @@ for (const algorithm of ['3des', 'sm4'] as CardAlgorithm[]) {
     }
 
     it('RELOAD PIN 80 5E 00 00 new || MAC4 (IV = the card challenge) unblocks and sets the PIN; a bad MAC is 6988', () => {
-      const card = testCard({ algorithm });
-      selectSsse(card);
+      const card = ssseCard({ algorithm });
       for (let i = 0; i < 3; i++) send(card, '0020000003000000');
       expect(sw(card, '0020000003123456')).toBe('6983');
       expect(reloadWithChallenge(card, '246810', true)).toBe('6988');
@@ -237,15 +215,13 @@ for (const algorithm of ['3des', 'sm4'] as CardAlgorithm[]) {
     });
 
     it('RELOAD PIN without a challenge is 6984 unless the card enables the zero-IV form (off by default)', () => {
-      const card = testCard({ algorithm });
-      selectSsse(card);
+      const card = ssseCard({ algorithm });
       expect(reload(card, '246810', new Uint8Array(0))).toBe('6984');
       expect(sw(card, '0020000003246810')).toBe('63C2'); // the PIN was not replaced
     });
 
     it('RELOAD PIN uses the pending challenge as IV, once', () => {
-      const card = testCard({ algorithm });
-      selectSsse(card);
+      const card = ssseCard({ algorithm });
       const ch = send(card, '0084000008').data;
       expect(reload(card, '135790', new Uint8Array(0))).toBe('6988'); // zeros IV while a challenge was pending
       const ch2 = send(card, '0084000008').data;
@@ -255,8 +231,7 @@ for (const algorithm of ['3des', 'sm4'] as CardAlgorithm[]) {
     });
 
     it('RELOAD PIN without a challenge the card issued is 6984 (the zero-IV form is not accepted), no key try spent', () => {
-      const card = testCard({ algorithm });
-      selectSsse(card);
+      const card = ssseCard({ algorithm });
       for (let i = 0; i < 3; i++) send(card, '0020000003000000');
       for (let i = 0; i < 5; i++) expect(reload(card, '246810', new Uint8Array(0))).toBe('6984');
       expect(sw(card, '0020000000')).toBe('6983'); // still blocked
@@ -265,8 +240,7 @@ for (const algorithm of ['3des', 'sm4'] as CardAlgorithm[]) {
     });
 
     it('a captured RELOAD PIN cannot be replayed: not without a challenge, not after a new one, not after a reset', () => {
-      const card = testCard({ algorithm });
-      selectSsse(card);
+      const card = ssseCard({ algorithm });
       const challenge = send(card, '0084000008').data;
       const captured = reloadApdu('246810', challenge);
       expect(sw(card, captured)).toBe('9000');
@@ -285,16 +259,14 @@ for (const algorithm of ['3des', 'sm4'] as CardAlgorithm[]) {
     });
 
     it('a reloaded PIN outside the policy is refused after a good MAC (6700 length, 6A80 not digits)', () => {
-      const card = testCard({ algorithm });
-      selectSsse(card);
+      const card = ssseCard({ algorithm });
       expect(reloadWithChallenge(card, '1234')).toBe('6700');
       expect(reloadWithChallenge(card, '12345A')).toBe('6A80');
       expect(sw(card, '0020000003123456')).toBe('9000');
     });
 
     it('PIN UNBLOCK 84 24 00 00 E(PIN block) || MAC4 with the challenge; needs a challenge (6984)', () => {
-      const card = testCard({ algorithm });
-      selectSsse(card);
+      const card = ssseCard({ algorithm });
       for (let i = 0; i < 3; i++) send(card, '0020000003000000');
       const size = algorithm === 'sm4' ? 16 : 8;
       // PIN block: digit count 06, BCD 97 53 10, FF fill.

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { expectTranscript, send, sw } from '../support/card-exchange.js';
-import { KID, externalAuth, selectBank, selectSsse, testCard } from './fixtures.js';
+import { send, sw } from '../support/card-exchange.js';
+import { KID, externalAuth, selectBank, selectSsse, ssseAfter, ssseCard, testCard } from './fixtures.js';
 
 function readHealth(card: ReturnType<typeof testCard>): string {
   expect(sw(card, '00A4080C045353DF10')).toBe('9000');
@@ -9,9 +9,7 @@ function readHealth(card: ReturnType<typeof testCard>): string {
 
 describe('security state', () => {
   it('survives selections inside the application', () => {
-    const card = testCard();
-    selectSsse(card);
-    expectTranscript(card, [
+    const card = ssseAfter([
       ['0020000003123456', '9000'],
       ['00A4000C02DF02', '9000'],
       ['00A4030C', '9000'],
@@ -23,8 +21,7 @@ describe('security state', () => {
   });
 
   it('ends when another application is selected (bank, or leaving to the MF)', () => {
-    const card = testCard();
-    selectSsse(card);
+    const card = ssseCard();
     send(card, '0020000003123456');
     expect(selectBank(card).sw).toBe(0x9000);
     expect(card.securityState().verifiedPins).toEqual([]);
@@ -44,8 +41,7 @@ describe('security state', () => {
           card.reset(end);
         }
       };
-      const card = testCard();
-      selectSsse(card);
+      const card = ssseCard();
       expect(sw(card, '0020000003123456')).toBe('9000');
       expect(readHealth(card)).toBe('9000');
       restart(card);
@@ -59,16 +55,14 @@ describe('security state', () => {
   });
 
   it('verified state ends with a wrong try', () => {
-    const card = testCard();
-    selectSsse(card);
+    const card = ssseCard();
     send(card, '0020000003123456');
     send(card, '0020000003000000');
     expect(readHealth(card)).toBe('6982');
   });
 
   it('key authentication ends on reset and on application change; the challenge too', () => {
-    const card = testCard();
-    selectSsse(card);
+    const card = ssseCard();
     expect(externalAuth(card, KID.RK)).toBe(0x9000);
     expect(sw(card, '00B2013400')).toBe('9000');
     card.reset();
@@ -85,14 +79,12 @@ describe('security state', () => {
   });
 
   it('pin-or-key: either the PIN or UKSSSE opens the work record', () => {
-    const byPin = testCard();
-    selectSsse(byPin);
+    const byPin = ssseCard();
     send(byPin, '00A4000C02DF02');
     expect(sw(byPin, '00B2013C00')).toBe('6982');
     send(byPin, '0020000003123456');
     expect(sw(byPin, '00B2013C00')).toBe('9000');
-    const byKey = testCard();
-    selectSsse(byKey);
+    const byKey = ssseCard();
     send(byKey, '00A4000C02DF02');
     expect(externalAuth(byKey, KID.UK)).toBe(0x9000);
     expect(sw(byKey, '00B2013C00')).toBe('9000');

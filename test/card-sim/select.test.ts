@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseBerTlv, findTlv, toHex } from '../../src/apdu/index.js';
 import { expectTranscript, send, sw } from '../support/card-exchange.js';
-import { FID, hex, selectSsse, testCard } from './fixtures.js';
+import { FID, hex, selectSsse, ssseAfter, ssseCard, testCard } from './fixtures.js';
 
 const SSSE_FCI_3DES = '6F19840F7378312E73682EC9E7BBE1B1A3D5CFA5069F0C03860101';
 
@@ -20,8 +20,7 @@ describe('SELECT', () => {
   });
 
   it('selects the MF by 3F00, by empty P1=00, and by path', () => {
-    const card = testCard();
-    selectSsse(card);
+    const card = ssseCard();
     expect(hex(send(card, '00A40000023F0000').data)).toBe('6F0483023F00');
     selectSsse(card);
     expect(sw(card, '00A40000')).toBe('9000');
@@ -29,8 +28,7 @@ describe('SELECT', () => {
   });
 
   it('P1=01 child DF, P1=02 EF, P1=03 parent, P1=08 path from MF, P1=09 path from current DF', () => {
-    const card = testCard();
-    selectSsse(card);
+    const card = ssseCard();
     expect(sw(card, '00A4010C02DF02')).toBe('9000');
     expect(card.securityState().currentPath).toEqual([FID.SSSE, FID.DF02]);
     expect(sw(card, '00A4010C02EF07')).toBe('6A82'); // an EF is not a child DF
@@ -61,8 +59,7 @@ describe('SELECT', () => {
   });
 
   it('P2=04 returns the FCP with descriptor, FID, size and SFI; P2=0C returns nothing', () => {
-    const card = testCard();
-    selectSsse(card);
+    const card = ssseCard();
     send(card, '00A4000C02DF02');
     const fcp = send(card, '00A4020402EF0700');
     expect(fcp.sw).toBe(0x9000);
@@ -111,9 +108,7 @@ describe('SELECT', () => {
   });
 
   it('answers 6A82 / 6A86 / 6700 and keeps the current selection after a failure', () => {
-    const card = testCard();
-    selectSsse(card);
-    expectTranscript(card, [
+    const card = ssseAfter([
       ['00A4000C021234', '6A82'],
       ['00A40400051122334455', '6A82'],
       ['00A4000102EF05', '6A86'],

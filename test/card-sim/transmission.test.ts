@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { concatBytes, encodeCommand, fromHex } from '../../src/apdu/index.js';
 import { SimulatedCard } from '../../src/card-sim/index.js';
 import { expectTranscript, send, sw } from '../support/card-exchange.js';
-import { SSSE_NAME, buildTestTree, hex, selectSsse, testCard } from './fixtures.js';
+import { SSSE_NAME, buildTestTree, hex, selectSsse, ssseCard, testCard } from './fixtures.js';
 
 const SSSE_FCI = '6F19840F7378312E73682EC9E7BBE1B1A3D5CFA5069F0C03860101';
 const SELECT_SSSE = concatBytes(fromHex('00A40400'), Uint8Array.of(SSSE_NAME.length), SSSE_NAME);
@@ -101,11 +101,9 @@ describe('T=1 and lengths', () => {
 
   it('extended-length APDUs only when the card allows them', () => {
     const ext = encodeCommand({ cla: 0, ins: 0xb0, p1: 0x95, p2: 0, data: new Uint8Array(0), ne: 10, extended: true });
-    const plain = testCard();
-    selectSsse(plain);
+    const plain = ssseCard();
     expect(sw(plain, ext)).toBe('6700');
-    const card = testCard({ extendedLength: true });
-    selectSsse(card);
+    const card = ssseCard({ extendedLength: true });
     const r = send(card, ext);
     expect(r.sw).toBe(0x9000);
     expect(r.data.length).toBe(10);

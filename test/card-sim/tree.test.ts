@@ -21,7 +21,7 @@ import {
 } from '../../src/card-sim/index.js';
 import { send, thrownSw } from '../support/card-exchange.js';
 import { expectThrowsClass } from '../support/throws.js';
-import { buildTestTree, FID, selectSsse, testCard } from './fixtures.js';
+import { FID, buildTestTree, selectSsse, ssseCard } from './fixtures.js';
 import type { EditableJson } from '../support/editable-json.js';
 
 describe('file tree', () => {
@@ -137,8 +137,7 @@ describe('file tree', () => {
 
 describe('card state export / import', () => {
   it('round-trips through JSON, keeps the counters and contents, and never holds the PIN digits', () => {
-    const card = testCard();
-    selectSsse(card);
+    const card = ssseCard();
     expect(send(card, '805E010007123456FF987654').sw).toBe(0x9000);
     expect(send(card, '0020000003111111').sw).toBe(0x63c2);
     const json = JSON.stringify(card.exportState());

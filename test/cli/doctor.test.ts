@@ -13,6 +13,11 @@ function healthy(): DoctorFacts {
   return {
     platform: 'linux',
     node: '20.19.0',
+    backend: {
+      name: 'pcscd-socket',
+      how: 'auto',
+      reason: 'pcscd answers on /run/pcscd/pcscd.comm (message protocol 4.4)',
+    },
     bindings: [
       { name: 'smartcard', version: '3.7.0', loaded: true, error: null },
       { name: 'pcsclite', version: '1.0.1', loaded: true, error: null },
@@ -41,6 +46,7 @@ group('sscard doctor verdicts', () => {
     expect(report.ok).toBe(true);
     expect(report.checks.map((c) => [c.id, c.status])).toEqual([
       ['node', 'ok'],
+      ['backend', 'ok'],
       ['smartcard', 'ok'],
       ['pcsclite', 'ok'],
       ['pcscd', 'ok'],
@@ -48,10 +54,44 @@ group('sscard doctor verdicts', () => {
       ['route', 'ok'],
     ]);
     expect(check(healthy(), 'readers').summary).toBe("2: 0 'Virtual PCD 00 00' (card), 1 'Virtual PCD 00 01'");
+    expect(check(healthy(), 'backend').summary).toBe(
+      'pcscd-socket (chosen: pcscd answers on /run/pcscd/pcscd.comm (message protocol 4.4))',
+    );
+  });
+
+  it("with pcscd's socket in use, a binding that did not build is only a warning", () => {
+    const facts = healthy();
+    facts.bindings[0] = { name: 'smartcard', version: null, loaded: false, error: "Cannot find package 'smartcard'" };
+    const report = diagnose(facts);
+    expect(report.ok).toBe(true);
+    expect(check(facts, 'smartcard')).toMatchObject({
+      status: 'warn',
+      summary: expect.stringContaining('not needed while the pcscd-socket backend is in use'),
+      fix: ['npm install smartcard@3.7.0'],
+    });
+  });
+
+  it('a bad SSCARD_PCSC_BACKEND fails the backend check; a forced binding must load', () => {
+    const bad = healthy();
+    bad.backend = { error: 'SSCARD_PCSC_BACKEND="pcsc": must be one of auto, smartcard, pcsclite, pcscd-socket' };
+    expect(diagnose(bad).ok).toBe(false);
+    expect(check(bad, 'backend')).toMatchObject({ status: 'fail', summary: expect.stringContaining('"pcsc"') });
+    const forced = healthy();
+    forced.backend = { name: 'pcsclite', how: 'env', reason: 'SSCARD_PCSC_BACKEND=pcsclite' };
+    forced.bindings[1] = {
+      name: 'pcsclite',
+      version: '1.0.1',
+      loaded: false,
+      error: 'Could not locate the bindings file.',
+    };
+    expect(check(forced, 'backend').summary).toBe('pcsclite (forced: SSCARD_PCSC_BACKEND=pcsclite)');
+    expect(check(forced, 'pcsclite').status).toBe('fail');
+    expect(check(forced, 'smartcard').status).toBe('ok');
   });
 
   it('fails on bindings built before libpcsclite-dev, with the apt line first and then the rebuild', () => {
     const facts = healthy();
+    facts.backend = { name: 'smartcard', how: 'auto', reason: 'no pcscd socket at /run/pcscd/pcscd.comm' };
     facts.build.pcscHeader = false;
     facts.bindings = [
       {
@@ -83,6 +123,7 @@ group('sscard doctor verdicts', () => {
   it('names the missing build tools, and installs a binding that is not there at all', () => {
     const facts = healthy();
     facts.build = { pcscHeader: false, compiler: false, make: true, python: false };
+    facts.backend = { name: 'smartcard', how: 'auto', reason: 'not Linux' };
     facts.bindings[0] = { name: 'smartcard', version: null, loaded: false, error: "Cannot find package 'smartcard'" };
     const smartcard = check(facts, 'smartcard');
     expect(smartcard).toMatchObject({ status: 'fail', summary: 'not installed' });

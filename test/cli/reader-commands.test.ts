@@ -75,6 +75,11 @@ describe.runIf(lab.run)('card commands with --reader behind the real pcscd', () 
     expect(r.stdout).toContain(`reader ${slot.reader}`);
     expect(r.stdout).toMatch(/card number\s+A10500031/);
     expect(r.stdout).toMatch(/name\s+张伟/);
+    // The same through each backend named on the command line.
+    for (const backend of ['smartcard', 'pcscd-socket']) {
+      const forced = await cli('read', '--reader', index, '--backend', backend);
+      expect(forced, backend).toMatchObject({ code: 0, stderr: '', stdout: r.stdout });
+    }
   });
 
   it('read --reader --json prints the card report of the shipped schema, naming the reader', async () => {
@@ -99,7 +104,7 @@ describe.runIf(lab.run)('card commands with --reader behind the real pcscd', () 
     });
     const wrong = await cliWithStdin('111111\n', 'pin', 'verify', '--reader', index, '--pin-stdin');
     expect(wrong).toMatchObject({ code: 1, stdout: '', stderr: 'sscard: wrong PIN: 2 tries left [PIN_INCORRECT]\n' });
-    expect(await cli('pin', 'status', '--reader', index)).toMatchObject({
+    expect(await cli('pin', 'status', '--reader', index, '--backend', 'smartcard')).toMatchObject({
       code: 0,
       stdout: 'application PIN: 2 tries left\n',
     });

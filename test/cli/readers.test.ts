@@ -53,6 +53,15 @@ describe.runIf(lab.run)('sscard readers and watch', () => {
       cardPresent: true,
       atr: { hex: toHex(sim.atr), protocols: 'T=0', cardBytes: toHex(sim.atr.subarray(-8), { spaces: true }) },
     });
+    // Every backend sees the same readers; a name that is none is refused before anything runs.
+    for (const backend of ['smartcard', 'pcscd-socket', 'auto']) {
+      const forced = await cli('readers', '--json', '--backend', backend);
+      expect(forced.code, forced.stderr).toBe(0);
+      expect(JSON.parse(forced.stdout)).toEqual(readers);
+    }
+    const bad = await cli('readers', '--backend', 'winscard');
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toContain('must be one of auto, smartcard, pcsclite, pcscd-socket');
   });
 
   it('watch: insert/remove events; each social security card read through the SDK; a foreign card named as such', async () => {

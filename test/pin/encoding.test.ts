@@ -23,21 +23,78 @@ function formatError(fn: () => unknown, problem?: PinFormatProblem): PinFormatEr
   return error;
 }
 
+/**
+ * One test per PIN: `encode` gives `hex` for the PIN as text and as ASCII bytes, and `decode`
+ * gives the PIN back from it.
+ */
+function itEncodes(
+  encode: (pin: string | Uint8Array) => Uint8Array,
+  decode: (bytes: Uint8Array) => string,
+  cases: [string, string][],
+): void {
+  it.each(cases)('encodes %s as %s', (pin, hex) => {
+    expect(toHex(encode(pin))).toBe(hex);
+    expect(toHex(encode(ascii(pin)))).toBe(hex);
+    expect(decode(fromHex(hex))).toBe(pin);
+  });
+}
+
+/** One test per malformed input: `decode` refuses `hex` with a PinFormatError naming `problem`. */
+function itRefusesToDecode(decode: (bytes: Uint8Array) => unknown, cases: [string, PinFormatProblem][]): void {
+  it.each(cases)('refuses to decode %s (%s)', (hex, problem) => {
+    formatError(() => decode(fromHex(hex)), problem);
+  });
+}
+
 const digitString = (min: number, max: number) =>
   fc.string({ unit: fc.constantFrom(...'0123456789'), minLength: min, maxLength: max });
 
+/** decode(encode(pin)) is the PIN again for every PIN of `min`..`max` digits; `size`, if given, is every encoding's. */
+function itRoundTrips(
+  title: string,
+  [min, max]: [number, number],
+  encode: (pin: string) => Uint8Array,
+  decode: (bytes: Uint8Array) => string,
+  size?: number,
+): void {
+  it(title, () => {
+    fc.assert(
+      fc.property(digitString(min, max), (pin) => {
+        const encoded = encode(pin);
+        if (size !== undefined) expect(encoded.length).toBe(size);
+        expect(decode(encoded)).toBe(pin);
+      }),
+      { numRuns: 200 },
+    );
+  });
+}
+
+/** `decode` accepts exactly the encodings: whatever it decodes of `bytes` encodes back to those bytes. */
+function itDecodesOnlyEncodings(
+  title: string,
+  bytes: fc.Arbitrary<Uint8Array>,
+  encode: (pin: string) => Uint8Array,
+  decode: (bytes: Uint8Array) => string,
+): void {
+  it(title, () => {
+    fc.assert(
+      fc.property(bytes, (b) => {
+        const pin = resultOrRefusal(() => decode(b), PinFormatError);
+        if (pin !== undefined) expect(toHex(encode(pin))).toBe(toHex(b));
+      }),
+      { numRuns: 300 },
+    );
+  });
+}
+
 describe('PIN BCD', () => {
-  it.each([
+  itEncodes(encodePinBcd, decodePinBcd, [
     ['123456', '123456'],
     ['12345', '12345F'],
     ['000000', '000000'],
     ['9', '9F'],
     ['123456789012', '123456789012'],
-  ])('encodes %s as %s', (pin, hex) => {
-    expect(toHex(encodePinBcd(pin))).toBe(hex);
-    expect(toHex(encodePinBcd(ascii(pin)))).toBe(hex);
-    expect(decodePinBcd(fromHex(hex))).toBe(pin);
-  });
+  ]);
 
   it.each([
     ['12345a', 'not-digits'],
@@ -46,25 +103,16 @@ describe('PIN BCD', () => {
     formatError(() => encodePinBcd(pin), problem as PinFormatProblem);
   });
 
-  it.each([
+  itRefusesToDecode(decodePinBcd, [
     ['12A456', 'not-digits'],
     ['F23456', 'not-digits'],
     ['12F456', 'not-digits'],
     ['1234FF', 'not-digits'],
     ['FF', 'not-digits'],
     ['', 'length'],
-  ])('refuses to decode %s', (hex, problem) => {
-    formatError(() => decodePinBcd(fromHex(hex)), problem as PinFormatProblem);
-  });
+  ]);
 
-  it('round-trips every digit string', () => {
-    fc.assert(
-      fc.property(digitString(1, 16), (pin) => {
-        expect(decodePinBcd(encodePinBcd(pin))).toBe(pin);
-      }),
-      { numRuns: 200 },
-    );
-  });
+  itRoundTrips('round-trips every digit string', [1, 16], encodePinBcd, decodePinBcd);
 
   it('never produces an FF byte (so FF can separate two PINs)', () => {
     fc.assert(
@@ -75,15 +123,12 @@ describe('PIN BCD', () => {
     );
   });
 
-  it('decodes exactly the byte strings that are some PIN encoding', () => {
-    fc.assert(
-      fc.property(fc.uint8Array({ minLength: 0, maxLength: 7 }), (bytes) => {
-        const pin = resultOrRefusal(() => decodePinBcd(bytes), PinFormatError);
-        if (pin !== undefined) expect(toHex(encodePinBcd(pin))).toBe(toHex(bytes));
-      }),
-      { numRuns: 300 },
-    );
-  });
+  itDecodesOnlyEncodings(
+    'decodes exactly the byte strings that are some PIN encoding',
+    fc.uint8Array({ minLength: 0, maxLength: 7 }),
+    encodePinBcd,
+    decodePinBcd,
+  );
 });
 
 describe('CHANGE PIN data', () => {
@@ -93,15 +138,13 @@ describe('CHANGE PIN data', () => {
     expect(decodeChangePinData(fromHex('12345FFF6543210F'))).toEqual({ oldPin: '12345', newPin: '6543210' });
   });
 
-  it.each([
+  itRefusesToDecode(decodeChangePinData, [
     ['123456654321', 'malformed'],
     ['FF654321', 'length'],
     ['123456FF', 'length'],
     ['123456FF65FF21', 'not-digits'],
     ['12A456FF654321', 'not-digits'],
-  ])('rejects %s', (hex, problem) => {
-    formatError(() => decodeChangePinData(fromHex(hex)), problem as PinFormatProblem);
-  });
+  ]);
 
   it('round-trips any two PINs', () => {
     fc.assert(
@@ -114,21 +157,18 @@ describe('CHANGE PIN data', () => {
 });
 
 describe('ISO 9564 format-2 PIN block', () => {
-  it.each([
+  itEncodes(encodePinBlockFormat2, decodePinBlockFormat2, [
     ['1234', '241234FFFFFFFFFF'],
     ['12345', '2512345FFFFFFFFF'],
     ['123456', '26123456FFFFFFFF'],
     ['123456789012', '2C123456789012FF'],
-  ])('encodes %s as %s', (pin, hex) => {
-    expect(toHex(encodePinBlockFormat2(pin))).toBe(hex);
-    expect(decodePinBlockFormat2(fromHex(hex))).toBe(pin);
-  });
+  ]);
 
   it.each(['123', '1234567890123', '12a4'])('refuses to encode %j', (pin) => {
     formatError(() => encodePinBlockFormat2(pin));
   });
 
-  it.each([
+  itRefusesToDecode(decodePinBlockFormat2, [
     ['26123456FFFFFF', 'length'],
     ['26123456FFFFFFFFFF', 'length'],
     ['36123456FFFFFFFF', 'malformed'],
@@ -137,24 +177,14 @@ describe('ISO 9564 format-2 PIN block', () => {
     ['2612345AFFFFFFFF', 'not-digits'],
     ['26123456FFFFFF0F', 'malformed'],
     ['2612345600000000', 'malformed'],
-  ])('rejects %s', (hex, problem) => {
-    formatError(() => decodePinBlockFormat2(fromHex(hex)), problem as PinFormatProblem);
-  });
+  ]);
 
-  it('round-trips every 4..12 digit PIN', () => {
-    fc.assert(
-      fc.property(digitString(4, 12), (pin) => {
-        const block = encodePinBlockFormat2(pin);
-        expect(block.length).toBe(8);
-        expect(decodePinBlockFormat2(block)).toBe(pin);
-      }),
-      { numRuns: 200 },
-    );
-  });
+  itRoundTrips('round-trips every 4..12 digit PIN', [4, 12], encodePinBlockFormat2, decodePinBlockFormat2, 8);
 
-  it('accepts exactly the blocks that are some PIN encoding', () => {
-    // Bias towards plausible blocks so that both branches are exercised.
-    const block = fc.oneof(
+  itDecodesOnlyEncodings(
+    'accepts exactly the blocks that are some PIN encoding',
+    // Biased towards plausible blocks so that both branches are exercised.
+    fc.oneof(
       fc.uint8Array({ minLength: 8, maxLength: 8 }),
       fc.tuple(digitString(4, 12), fc.nat({ max: 15 }), fc.nat({ max: 15 })).map(([pin, nibble, at]) => {
         const b = encodePinBlockFormat2(pin);
@@ -162,15 +192,10 @@ describe('ISO 9564 format-2 PIN block', () => {
         b[i] = at % 2 === 0 ? (nibble << 4) | ((b[i] as number) & 0x0f) : ((b[i] as number) & 0xf0) | nibble;
         return b;
       }),
-    );
-    fc.assert(
-      fc.property(block, (bytes) => {
-        const pin = resultOrRefusal(() => decodePinBlockFormat2(bytes), PinFormatError);
-        if (pin !== undefined) expect(toHex(encodePinBlockFormat2(pin))).toBe(toHex(bytes));
-      }),
-      { numRuns: 300 },
-    );
-  });
+    ),
+    encodePinBlockFormat2,
+    decodePinBlockFormat2,
+  );
 });
 
 describe('decodePinBcdDigits', () => {

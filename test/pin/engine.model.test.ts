@@ -131,16 +131,30 @@ abstract class ModelCommand implements PinCommand {
   abstract toString(): string;
 }
 
-class VerifyCommand extends ModelCommand {
+/** A command that presents a PIN: the current one (`right`), or a wrong one made from `seed`. */
+abstract class PresentingCommand extends ModelCommand {
   constructor(
     readonly right: boolean,
     readonly seed: PinSeed,
-    readonly asBytes: boolean,
   ) {
     super();
   }
+  /** The PIN presented, in the model's state when the command runs. */
+  protected presented(m: Model): string {
+    return this.right ? m.pin : wrongPin(m, this.seed);
+  }
+}
+
+class VerifyCommand extends PresentingCommand {
+  constructor(
+    right: boolean,
+    seed: PinSeed,
+    readonly asBytes: boolean,
+  ) {
+    super(right, seed);
+  }
   apply(m: Model, r: Real): void {
-    const candidate = this.right ? m.pin : wrongPin(m, this.seed);
+    const candidate = this.presented(m);
     const expected = modelVerify(m, candidate);
     expect(r.pin.verify(this.asBytes ? ascii(candidate) : candidate)).toEqual(expected);
   }
@@ -149,22 +163,23 @@ class VerifyCommand extends ModelCommand {
   }
 }
 
-class ChangeCommand extends ModelCommand {
+/** CHANGE with the right or a wrong old PIN. */
+class ChangeCommand extends PresentingCommand {
   constructor(
-    readonly rightOld: boolean,
-    readonly seed: PinSeed,
+    right: boolean,
+    seed: PinSeed,
     readonly next: NewPin,
   ) {
-    super();
+    super(right, seed);
   }
   apply(m: Model, r: Real): void {
-    const oldPin = this.rightOld ? m.pin : wrongPin(m, this.seed);
+    const oldPin = this.presented(m);
     const newPin = newPinValue(m, this.next);
     const expected = modelChange(m, oldPin, newPin);
     expect(r.pin.change(oldPin, newPin)).toEqual(expected);
   }
   toString(): string {
-    return `Change(${this.rightOld ? 'right' : 'wrong'} -> ${describeNew(this.next)})`;
+    return `Change(${this.right ? 'right' : 'wrong'} -> ${describeNew(this.next)})`;
   }
 }
 
@@ -266,17 +281,17 @@ class MalformedCommand extends ModelCommand {
  * The card is pulled during the `atSave`-th save of a verify: with `durable` just after the
  * write completed, otherwise during it (nothing written).
  */
-class TearVerifyCommand extends ModelCommand {
+class TearVerifyCommand extends PresentingCommand {
   constructor(
-    readonly right: boolean,
-    readonly seed: PinSeed,
+    right: boolean,
+    seed: PinSeed,
     readonly atSave: 1 | 2,
     readonly durable: boolean,
   ) {
-    super();
+    super(right, seed);
   }
   apply(m: Model, r: Real): void {
-    const candidate = this.right ? m.pin : wrongPin(m, this.seed);
+    const candidate = this.presented(m);
     const durableBefore = r.store.peek().triesLeft;
     r.store.armTear(this.atSave - 1, this.durable);
     if (m.triesLeft === 0 || (this.atSave === 2 && !this.right)) {

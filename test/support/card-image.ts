@@ -1,7 +1,18 @@
 import { join } from 'node:path';
-import { beforeEach } from 'vitest';
-import { buildSscCard, samplePerson, saveCardImage } from '../../src/card-sim/index.js';
+import { beforeEach, expect } from 'vitest';
+import {
+  buildSscCard,
+  openCardImage,
+  samplePerson,
+  saveCardImage,
+  type CardState,
+  type SimulatedCard,
+} from '../../src/card-sim/index.js';
+import { sw } from './card-exchange.js';
 import { tempDirPerTest, type TempDir } from './temp-dir.js';
+
+/** SELECT of the SSSE application by its DF name, as a terminal sends it. */
+export const SELECT_SSSE = '00A404000F7378312E73682EC9E7BBE1B1A3D5CF';
 
 export interface CardImageDir extends TempDir {
   /** `card.json` in the directory: the card's image. */
@@ -11,6 +22,22 @@ export interface CardImageDir extends TempDir {
 /** Saves, at `path`, the image of a new SSC card personalized for the sample person `who`. */
 export function saveSampleImage(path: string, who: string): void {
   saveCardImage(path, buildSscCard(samplePerson(who)));
+}
+
+/**
+ * Saves the image of a new SSC card for `who` at `path`, opens it powered (PIN tries then go to
+ * the image's log) and selects the SSSE application.
+ */
+export function openSampleImage(path: string, who = 'zhang-wei'): SimulatedCard {
+  saveSampleImage(path, who);
+  const card = openCardImage(path, { powered: true });
+  expect(sw(card, SELECT_SSSE)).toBe('9000');
+  return card;
+}
+
+/** The SSSE application PIN's tries left in a saved card state (-1 where it has no PIN). */
+export function appTries(state: CardState): number {
+  return (state.mf.children[0] as { pins: { record: { triesLeft: number } }[] }).pins[0]?.record.triesLeft ?? -1;
 }
 
 /**

@@ -3,9 +3,14 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { SscardError } from '../../apdu/index.js';
-import { listReaders } from '../../terminal/index.js';
-import { PCSC_BINDING_VERSIONS, loadPcsclite, loadSmartcard } from '../../terminal/pcsc/index.js';
-import type { PcscBindingName } from '../../terminal/pcsc/index.js';
+import {
+  PCSC_BINDING_VERSIONS,
+  listReaders,
+  loadPcsclite,
+  loadSmartcard,
+  resolvePcscBackend,
+} from '../../terminal/pcsc/index.js';
+import type { PcscBackendSetting, PcscBindingName } from '../../terminal/pcsc/index.js';
 import { colors, printLine } from '../output.js';
 
 /*
@@ -39,6 +44,8 @@ export interface DoctorFacts {
   platform: NodeJS.Platform;
   /** process.versions.node, e.g. '20.19.0'. */
   node: string;
+  /** The PC/SC backend reader commands use (and how it was chosen), or why none could be (a bad SSCARD_PCSC_BACKEND). */
+  backend: { name: string; how: string; reason: string } | { error: string };
   bindings: BindingFacts[];
   /** What a binding's node-gyp build needs: the PC/SC header, a C++ compiler, make, python3. */
   build: { pcscHeader: boolean; compiler: boolean; make: boolean; python: boolean };
@@ -53,7 +60,7 @@ export interface DoctorFacts {
 export type CheckStatus = 'ok' | 'warn' | 'fail' | 'skip';
 
 export interface DoctorCheck {
-  id: 'node' | PcscBindingName | 'pcscd' | 'readers' | 'route';
+  id: 'node' | 'backend' | PcscBindingName | 'pcscd' | 'readers' | 'route';
   status: CheckStatus;
   summary: string;
   /** Commands that fix it, in order. */
@@ -141,8 +148,18 @@ function routeFacts(): DoctorFacts['route'] {
   return { quickack: /\bquickack 1\b/.test(r.stdout) };
 }
 
-/** Looks at this machine; changes nothing. */
-export async function gatherFacts(): Promise<DoctorFacts> {
+async function backendFacts(setting: PcscBackendSetting | undefined): Promise<DoctorFacts['backend']> {
+  try {
+    const { name, how, reason } = await resolvePcscBackend(setting);
+    return { name, how, reason };
+  } catch (error) {
+    return { error: firstLine(error) };
+  }
+}
+
+/** Looks at this machine; changes nothing. `backend`: the one `--backend` named, else the default. */
+export async function gatherFacts(opts: { backend?: PcscBackendSetting } = {}): Promise<DoctorFacts> {
+  const backend = await backendFacts(opts.backend);
   const bindings = [await bindingFacts('smartcard'), await bindingFacts('pcsclite')];
   const linux = process.platform === 'linux';
   const pid = linux ? pcscdPid() : null;
@@ -150,9 +167,12 @@ export async function gatherFacts(): Promise<DoctorFacts> {
     ? { running: pid !== null, pid, socket: existsSync(process.env['PCSCLITE_CSOCK_NAME'] ?? PCSCD_SOCKET) }
     : null;
   let readers: DoctorFacts['readers'] = null;
-  if (bindings[0]?.loaded === true && pcscd?.running !== false) {
+  const listable =
+    'name' in backend && (backend.name === 'pcscd-socket' || bindings[0]?.loaded === true) && pcscd?.running !== false;
+  if (listable) {
     try {
-      readers = { list: (await listReaders()).map((r) => ({ name: r.name, cardPresent: r.cardPresent })) };
+      const list = await listReaders({ backend: backend.name as PcscBackendSetting });
+      readers = { list: list.map((r) => ({ name: r.name, cardPresent: r.cardPresent })) };
     } catch (error) {
       readers = { error: firstLine(error) };
     }
@@ -160,6 +180,7 @@ export async function gatherFacts(): Promise<DoctorFacts> {
   return {
     platform: process.platform,
     node: process.versions.node,
+    backend,
     bindings,
     build: {
       pcscHeader: existsSync(PCSC_HEADER),
@@ -187,10 +208,24 @@ function nodeCheck(version: string): DoctorCheck {
       };
 }
 
+/** The backend reader commands run on: what the facts say, else the fallback, the smartcard binding. */
+function backendInUse(facts: DoctorFacts): string {
+  return 'name' in facts.backend ? facts.backend.name : 'smartcard';
+}
+
+function backendCheck(facts: DoctorFacts): DoctorCheck {
+  const b = facts.backend;
+  if ('error' in b) return { id: 'backend', status: 'fail', summary: b.error };
+  const how = b.how === 'auto' ? 'chosen' : b.how === 'env' ? 'forced' : 'named';
+  return { id: 'backend', status: 'ok', summary: `${b.name} (${how}: ${b.reason})` };
+}
+
 function bindingCheck(b: BindingFacts, facts: DoctorFacts): DoctorCheck {
-  // The SDK's PC/SC transports and every reader command use smartcard; pcsclite is there for
-  // applications built on it, so without it nothing of sscard's own stops working.
-  const needed = b.name === 'smartcard';
+  // Reader commands and the SDK's default transport use the backend in use: pcscd's socket needs
+  // no binding, and where it is not used the smartcard binding is the fallback. pcsclite is there
+  // for applications built on it, so without it nothing of sscard's own stops working.
+  const used = backendInUse(facts);
+  const needed = b.name === used || (b.name === 'smartcard' && used !== 'pcscd-socket' && used !== 'pcsclite');
   if (b.loaded) return { id: b.name, status: 'ok', summary: `${b.version ?? '?'} loaded` };
   const missing: string[] = [];
   if (!facts.build.pcscHeader) missing.push('libpcsclite-dev');
@@ -205,14 +240,18 @@ function bindingCheck(b: BindingFacts, facts: DoctorFacts): DoctorCheck {
   return {
     id: b.name,
     status: needed ? 'fail' : 'warn',
-    summary: `${why}${b.version === null ? '' : headers}${needed ? '' : '; only needed by programs that use pcsclite themselves'}`,
+    summary: `${why}${b.version === null ? '' : headers}${needed ? '' : b.name === 'pcsclite' ? '; only needed by programs that use pcsclite themselves' : `; not needed while the ${used} backend is in use`}`,
     fix: [...apt, rebuild],
   };
 }
 
 /** Verdicts on what gatherFacts saw: one check per line of `sscard doctor`. */
 export function diagnose(facts: DoctorFacts): DoctorReport {
-  const checks: DoctorCheck[] = [nodeCheck(facts.node), ...facts.bindings.map((b) => bindingCheck(b, facts))];
+  const checks: DoctorCheck[] = [
+    nodeCheck(facts.node),
+    backendCheck(facts),
+    ...facts.bindings.map((b) => bindingCheck(b, facts)),
+  ];
   const p = facts.pcscd;
   if (p === null) {
     checks.push({
@@ -242,7 +281,7 @@ export function diagnose(facts: DoctorFacts): DoctorReport {
     checks.push({
       id: 'readers',
       status: 'skip',
-      summary: 'not listed: needs the smartcard binding and a running pcscd',
+      summary: `not listed: needs a running pcscd and the ${backendInUse(facts)} backend`,
     });
   } else if ('error' in r) {
     checks.push({ id: 'readers', status: 'fail', summary: `cannot be listed: ${r.error}` });
@@ -300,8 +339,8 @@ function printReport(report: DoctorReport): void {
 }
 
 /** `sscard doctor`: the checks, printed; an error (exit 1) when something PC/SC needs is missing. */
-export async function doctor(opts: { json?: boolean }): Promise<void> {
-  const report = diagnose(await gatherFacts());
+export async function doctor(opts: { json?: boolean; backend?: PcscBackendSetting }): Promise<void> {
+  const report = diagnose(await gatherFacts(opts.backend === undefined ? {} : { backend: opts.backend }));
   if (opts.json === true) printLine(JSON.stringify(report, null, 2));
   else printReport(report);
   if (!report.ok) {

@@ -28,6 +28,11 @@ function windowContext(opts: { terminal: string; proxyId?: string }): OperationC
   return { terminalId: opts.terminal, role: 'window', channel: opts.proxyId === undefined ? 'counter' : 'proxy' };
 }
 
+/** Who stands at the window, as the registry's requests name them: the holder, and the proxy when there is one. */
+function presentedBy(opts: { id: string; proxyId?: string }): { idNumber: string; proxyIdNumber?: string } {
+  return { idNumber: opts.id, ...(opts.proxyId === undefined ? {} : { proxyIdNumber: opts.proxyId }) };
+}
+
 export async function replace(cardNumber: string, opts: ReplaceOptions): Promise<void> {
   const ctx = windowContext(opts);
   const lock = lockCardImage(opts.card);
@@ -37,9 +42,8 @@ export async function replace(cardNumber: string, opts: ReplaceOptions): Promise
     await withRegistry(opts, async (registry) => {
       const r = await registry.replaceCard(ctx, {
         cardNumber,
-        idNumber: opts.id,
+        ...presentedBy(opts),
         ...(opts.document === undefined ? {} : { document: opts.document }),
-        ...(opts.proxyId === undefined ? {} : { proxyIdNumber: opts.proxyId }),
         validate: (d) => void validatePersonalization(d),
       });
       saveNewCardImage(opts.card, r.document, {});
@@ -113,9 +117,8 @@ export async function handOver(
   await withRegistry(opts, async (registry) => {
     const card = await registry.recordHandOver(ctx, {
       cardNumber,
-      idNumber: opts.id,
+      ...presentedBy(opts),
       ...(opts.date === undefined ? {} : { date: opts.date }),
-      ...(opts.proxyId === undefined ? {} : { proxyIdNumber: opts.proxyId }),
     });
     printStatus(
       card,

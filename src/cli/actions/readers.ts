@@ -8,8 +8,8 @@ import {
   SscCard,
   formatTracePretty,
 } from '../../terminal/index.js';
-import { SmartcardTransport, listReaders, watchReaders } from '../../terminal/pcsc/index.js';
-import type { ReaderEvent, ReaderInfo } from '../../terminal/pcsc/index.js';
+import { PcscTransport, listReaders, watchReaders } from '../../terminal/pcsc/index.js';
+import type { PcscBackendSetting, ReaderEvent, ReaderInfo } from '../../terminal/pcsc/index.js';
 import { resolveReader } from '../card-source.js';
 import { colors, printLine } from '../output.js';
 
@@ -50,8 +50,13 @@ function readerJson(r: ReaderInfo): Record<string, unknown> {
   return out;
 }
 
-export async function showReaders(opts: { json?: boolean }): Promise<void> {
-  const readers = await listReaders();
+/** `{ backend }` when one was named, else nothing (the default). */
+function backendOf(opts: { backend?: PcscBackendSetting }): { backend?: PcscBackendSetting } {
+  return opts.backend === undefined ? {} : { backend: opts.backend };
+}
+
+export async function showReaders(opts: { json?: boolean; backend?: PcscBackendSetting }): Promise<void> {
+  const readers = await listReaders(backendOf(opts));
   if (opts.json === true) {
     printLine(JSON.stringify(readers.map(readerJson), null, 2));
     return;
@@ -85,6 +90,7 @@ export interface WatchOptions {
   reader?: string;
   json?: boolean;
   trace?: boolean;
+  backend?: PcscBackendSetting;
 }
 
 /** What `watch` learnt from a social security card. */
@@ -98,8 +104,12 @@ interface CardReport {
 }
 
 /** Reads card number and holder; a card that is not an SSC, or leaves mid-read, is reported as such. */
-async function readSocialSecurityCard(reader: string, trace: boolean): Promise<CardReport> {
-  const transport = await SmartcardTransport.connect({ reader, closeDisposition: 'leave' });
+async function readSocialSecurityCard(
+  reader: string,
+  trace: boolean,
+  backend: { backend?: PcscBackendSetting },
+): Promise<CardReport> {
+  const transport = await PcscTransport.connect({ reader, closeDisposition: 'leave', ...backend });
   try {
     let card: SscCard;
     try {
@@ -152,7 +162,9 @@ export async function watch(opts: WatchOptions): Promise<void> {
   const json = opts.json === true;
   const emitLine = (text: string, data: Record<string, unknown>): void => printLine(json ? JSON.stringify(data) : text);
   // A reader named but not plugged in yet is watched for; an index must name a listed reader.
-  const readerFilter = opts.reader === undefined ? undefined : await resolveReader(opts.reader, { mustExist: false });
+  const backend = backendOf(opts);
+  const readerFilter =
+    opts.reader === undefined ? undefined : await resolveReader(opts.reader, { mustExist: false, ...backend });
 
   // One read at a time per reader; reads still running when the watch ends are waited for.
   const reads = new Map<string, Promise<void>>();
@@ -160,7 +172,7 @@ export async function watch(opts: WatchOptions): Promise<void> {
     const previous = reads.get(reader) ?? Promise.resolve();
     const next = previous.then(async () => {
       try {
-        const r = await readSocialSecurityCard(reader, opts.trace === true);
+        const r = await readSocialSecurityCard(reader, opts.trace === true, backend);
         const text = r.social
           ? `social security card in ${reader}: card number ${r.cardNumber}, holder ${r.holder ?? '(not readable)'} (spec ${r.specVersion})${r.note === undefined ? '' : `; ${r.note}`}`
           : `card in ${reader}: ${r.note}`;
@@ -185,7 +197,7 @@ export async function watch(opts: WatchOptions): Promise<void> {
     if (readerFilter !== undefined && e.type !== 'error' && e.reader !== readerFilter) return;
     emitLine(eventLine(e), eventJson(e));
     if (e.type === 'card-inserted') readCard(e.reader);
-  });
+  }, backend);
   const timer = opts.timeout === undefined ? undefined : setTimeout(finish, opts.timeout * 1000);
   process.on('SIGINT', finish);
   process.on('SIGTERM', finish);

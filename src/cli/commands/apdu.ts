@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { BACKEND_FLAGS, BACKEND_HELP, parseBackend } from '../backend-option.js';
 import type { CardSourceOptions } from '../card-source.js';
 
 export function registerApduCommand(program: Command): void {
@@ -7,6 +8,7 @@ export function registerApduCommand(program: Command): void {
     .description('send command APDUs (hex) to a card image (which keeps every change) or a PC/SC reader')
     .option('--card <image>', 'card image file')
     .option('--reader <name|index>', 'PC/SC reader (name, or index as `sscard readers` numbers them)')
+    .option(BACKEND_FLAGS, BACKEND_HELP, parseBackend)
     .option('--trace', 'print every APDU exchange to stderr (PIN data masked)')
     .argument('<hex...>', "command APDUs in hex, one per argument (spaces allowed inside quotes: '00 A4 04 00 ...')")
     .action(async (apdus: string[], opts: CardSourceOptions) => {

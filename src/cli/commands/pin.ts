@@ -1,5 +1,6 @@
 import { Option } from 'commander';
 import type { Command } from 'commander';
+import { BACKEND_FLAGS, BACKEND_HELP, parseBackend } from '../backend-option.js';
 import type { PinOptions } from '../actions/pin.js';
 import { addBlacklistOptions } from '../blacklist-options.js';
 import { refusePinArgument } from '../pin-input.js';
@@ -9,6 +10,7 @@ function cardOptions(cmd: Command, pinInput: boolean): Command {
   cmd
     .option('--card <image>', 'card image file (changes, including spent tries, are saved to it)')
     .option('--reader <name|index>', 'PC/SC reader (name, or index as `sscard readers` numbers them)')
+    .option(BACKEND_FLAGS, BACKEND_HELP, parseBackend)
     .option('--trace', 'print every APDU exchange to stderr (PIN data masked)');
   if (pinInput) cmd.option('--pin-stdin', 'read the PIN lines from stdin instead of prompting');
   // --pin and extra arguments are accepted only to be refused with a clear message: commander's

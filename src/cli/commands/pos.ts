@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import { Option } from 'commander';
 import type { Command } from 'commander';
+import { BACKEND_FLAGS, BACKEND_HELP, parseBackend } from '../backend-option.js';
 import type { PosOptions } from '../actions/pos.js';
 import type { CliIo } from '../pin-input.js';
 
@@ -10,6 +11,7 @@ export function registerPosCommand(program: Command, io: () => CliIo): void {
     .description('a card at a POS terminal: online with --db (pending issuer scripts applied), then --verify the PIN')
     .option('--card <image>', 'card image file (changes are saved to it)')
     .option('--reader <name|index>', 'PC/SC reader (name, or index as `sscard readers` numbers them)')
+    .option(BACKEND_FLAGS, BACKEND_HELP, parseBackend)
     .option('--trace', 'print every APDU exchange to stderr (PIN data masked)')
     .addOption(
       new Option('--db <url>', 'online: the registry (file:DIR or postgres://…) whose pending scripts the card gets'),

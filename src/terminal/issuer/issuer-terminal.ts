@@ -28,16 +28,11 @@ import {
   type SscEf06Key,
 } from '../../records/index.js';
 import type { CardSession } from '../channel.js';
-import {
-  ApplicationBlockedError,
-  CardDataError,
-  CardStatusError,
-  InvalidArgumentError,
-  NewPinRejectedError,
-} from '../errors.js';
+import { ApplicationBlockedError, CardDataError, CardStatusError, InvalidArgumentError } from '../errors.js';
 import type { IssuerSecureModule } from '../psam.js';
 import type { SscCard } from '../ssc-card.js';
 import type { Cardholder } from '../ssc/cardholder.js';
+import { checkNewPinFormat } from '../ssc/pin.js';
 import { sessionOf, type SscSession } from '../ssc/session.js';
 import { commandName } from '../trace.js';
 import {
@@ -81,6 +76,21 @@ export interface CardholderCorrection {
 /** Challenge length the window asks for (fine for both algorithms: the MAC pads the IV to its block). */
 const CHALLENGE_LENGTH = 8;
 const EMPTY = new Uint8Array(0);
+
+/** The PIN an issuer PIN command addresses, by the application it runs in. */
+const PIN_REFERENCES = { ssse: SSC_PINS.app.reference, bank: SSC_PINS.bank.reference } as const;
+
+/** One of the issuer's PIN commands: the name errors give, its builder, the key that MACs it in each application. */
+interface IssuerPinCommand {
+  name: string;
+  build: (secret: Uint8Array, pinReference: number) => CommandApdu;
+  keys: Readonly<Record<'ssse' | 'bank', SscKeyName>>;
+}
+
+const PIN_COMMANDS: Readonly<Record<'unblock' | 'reload', IssuerPinCommand>> = {
+  unblock: { name: 'PIN UNBLOCK', build: pinUnblock, keys: { ssse: 'PIN_UNBLOCK', bank: 'BANK_PIN_UNBLOCK' } },
+  reload: { name: 'RELOAD PIN', build: reloadPin, keys: { ssse: 'PIN_RELOAD', bank: 'BANK_PIN_RELOAD' } },
+};
 
 export interface IssuerTerminalOptions {
   /** Length rules for application PINs the window sets; default DEFAULT_PIN_POLICY (6 digits). */
@@ -162,27 +172,16 @@ export class IssuerTerminal {
    * PIN that is not blocked is allowed: the card restores its counter.
    */
   async unblockPin(newPin?: string | Uint8Array): Promise<void> {
-    if (newPin !== undefined) checkNewPin(newPin, this.pinPolicy);
-    await this.pinCommand(
-      'PIN UNBLOCK',
-      'PIN_UNBLOCK',
-      'ssse',
-      async (card) =>
-        newPin === undefined ? EMPTY : await this.psam.encipherPinBlock({ key: 'PIN_UNBLOCK', ...card, pin: newPin }),
-      (cryptogram) => pinUnblock(cryptogram, SSC_PINS.app.reference),
+    if (newPin !== undefined) checkNewPinFormat(newPin, this.pinPolicy);
+    await this.pinCommand('unblock', 'ssse', async (card, key) =>
+      newPin === undefined ? EMPTY : await this.psam.encipherPinBlock({ key, ...card, pin: newPin }),
     );
   }
 
   /** RELOAD PIN of the application PIN under the reload key (PIN_RELOAD): a forgotten PIN is replaced. */
   async reloadPin(newPin: string | Uint8Array): Promise<void> {
-    checkNewPin(newPin, this.pinPolicy);
-    await this.pinCommand(
-      'RELOAD PIN',
-      'PIN_RELOAD',
-      'ssse',
-      () => encodePinBcd(newPin),
-      (pinData) => reloadPin(pinData, SSC_PINS.app.reference),
-    );
+    checkNewPinFormat(newPin, this.pinPolicy);
+    await this.pinCommand('reload', 'ssse', () => encodePinBcd(newPin));
   }
 
   /**
@@ -193,43 +192,32 @@ export class IssuerTerminal {
    */
   async bankUnblock(bankPin: string | Uint8Array): Promise<void> {
     checkPresentedPin(bankPin, this.bankPinPolicy);
-    await this.pinCommand(
-      'bank PIN UNBLOCK',
-      'BANK_PIN_UNBLOCK',
-      'bank',
-      (card) => this.psam.encipherPinBlock({ key: 'BANK_PIN_UNBLOCK', ...card, pin: bankPin }),
-      (cryptogram) => pinUnblock(cryptogram, SSC_PINS.bank.reference),
-    );
+    await this.pinCommand('unblock', 'bank', (card, key) => this.psam.encipherPinBlock({ key, ...card, pin: bankPin }));
   }
 
   /** Replaces the bank PIN (RELOAD PIN `80 5E 00 80`, format-2 PIN block, under BANK_PIN_RELOAD). */
   async bankReload(newBankPin: string | Uint8Array): Promise<void> {
-    checkNewPin(newBankPin, this.bankPinPolicy);
-    await this.pinCommand(
-      'bank RELOAD PIN',
-      'BANK_PIN_RELOAD',
-      'bank',
-      () => encodePinBlockFormat2(newBankPin),
-      (block) => reloadPin(block, SSC_PINS.bank.reference),
-    );
+    checkNewPinFormat(newBankPin, this.bankPinPolicy);
+    await this.pinCommand('reload', 'bank', () => encodePinBlockFormat2(newBankPin));
   }
 
   /**
-   * One PIN command of the issuer under `key`, MAC'd: `secret` makes the PIN bytes it carries (an
-   * enciphered block, BCD digits) for this card, `command` wraps them; they are wiped once sent.
+   * One PIN command of the issuer in `application`, MAC'd under the key PIN_COMMANDS names for it:
+   * `secret` makes the PIN bytes it carries (an enciphered block, BCD digits) for this card, the
+   * command wraps them for the application's PIN; they are wiped once sent.
    */
   private async pinCommand(
-    operation: string,
-    key: SscKeyName,
+    kind: keyof typeof PIN_COMMANDS,
     application: 'ssse' | 'bank',
-    secret: (card: CardKeysInput) => Uint8Array | Promise<Uint8Array>,
-    command: (secret: Uint8Array) => CommandApdu,
+    secret: (card: CardKeysInput, key: SscKeyName) => Uint8Array | Promise<Uint8Array>,
   ): Promise<void> {
-    const algorithm = this.prepare(operation, key);
+    const { name, build, keys } = PIN_COMMANDS[kind];
+    const key = keys[application];
+    const algorithm = this.prepare(application === 'bank' ? `bank ${name}` : name, key);
     await this.run(algorithm, application, async (s, card) => {
-      const bytes = await secret(card);
+      const bytes = await secret(card, key);
       try {
-        await this.sendWithMac(s, card, key, command(bytes));
+        await this.sendWithMac(s, card, key, build(bytes, PIN_REFERENCES[application]));
       } finally {
         bytes.fill(0);
       }
@@ -390,17 +378,6 @@ function encoded<T>(field: string, encode: () => T): T {
   } catch (error) {
     if (error instanceof RecordLayoutError)
       throw new InvalidArgumentError(`cardholder ${field}: ${error.message}`, { cause: error });
-    throw error;
-  }
-}
-
-/** A PIN the issuer sets must have the policy's length and digits only (NewPinRejectedError 'format'). */
-function checkNewPin(pin: string | Uint8Array, rules: PinLengthRules): void {
-  try {
-    validatePinFormat(pin, rules);
-  } catch (error) {
-    if (error instanceof PinFormatError)
-      throw new NewPinRejectedError('format', `new PIN refused: ${error.message}`, { cause: error });
     throw error;
   }
 }

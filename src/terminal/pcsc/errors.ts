@@ -1,4 +1,4 @@
-import { SscardError } from '../../apdu/index.js';
+import { SscardError, detailErrorClass } from '../../apdu/index.js';
 import { TransportError } from '../errors.js';
 
 /*
@@ -8,15 +8,9 @@ import { TransportError } from '../errors.js';
  */
 
 /** The optional native PC/SC binding is not installed (or did not build); the message says what to install. */
-export class PcscBindingMissingError extends SscardError {
-  declare readonly code: 'PCSC_BINDING_MISSING';
+export class PcscBindingMissingError extends detailErrorClass('PCSC_BINDING_MISSING', 'binding')<string> {
   /** npm package name of the binding that could not be loaded. */
-  readonly binding: string;
-
-  constructor(binding: string, message: string, options?: { cause?: unknown }) {
-    super('PCSC_BINDING_MISSING', message, options);
-    this.binding = binding;
-  }
+  declare readonly binding: string;
 }
 
 /** pcscd is not running (or stopped): no PC/SC context can be established. */

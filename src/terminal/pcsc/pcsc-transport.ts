@@ -6,7 +6,8 @@ import type { PcscBackend, PcscCardHandle, PcscContext, PcscReaderList } from '.
 import { pcscErrorToSdk } from './error-table.js';
 import { NoCardError, ReaderNotFoundError } from './errors.js';
 import { shortAnswerError } from './short-answer.js';
-import { smartcardBackend } from './smartcard-backend.js';
+import { resolvePcscBackend } from './auto-backend.js';
+import type { PcscBackendName } from '../pcsc-backend-names.js';
 import { sleep } from './sleep.js';
 import {
   resolvePcscOptions,
@@ -35,6 +36,8 @@ export interface PcscConnection {
   options: ResolvedPcscOptions;
   /** The backend's label, for the default name. */
   label: string;
+  /** Which backend it is ('custom' for a caller's own). */
+  backendName: PcscBackendName | 'custom';
 }
 
 function ignore(): void {}
@@ -108,13 +111,16 @@ async function connectCard(
 }
 
 /**
- * PC/SC transport. Create it with `PcscTransport.connect()`; by default it runs on the `smartcard`
- * binding, `{ backend: pcscliteBackend }` runs it on `pcsclite`.
+ * PC/SC transport. Create it with `PcscTransport.connect()`; by default it runs on pcscd's socket
+ * where that answers (Linux) and on the `smartcard` binding elsewhere; `{ backend: 'pcsclite' }`
+ * (or 'smartcard', 'pcscd-socket') runs it on the one named. `backendName` says which it is.
  */
 export class PcscTransport implements Transport {
   readonly name: string;
   /** The reader's name as pcscd lists it. */
   readonly reader: string;
+  /** The PC/SC backend this transport runs on, e.g. 'pcscd-socket' when the default chose pcscd's socket. */
+  readonly backendName: PcscBackendName | 'custom';
   private readonly context: PcscContext;
   private readonly options: ResolvedPcscOptions;
   private readonly events = new ListenerSet<CardEvent>();
@@ -133,6 +139,7 @@ export class PcscTransport implements Transport {
   protected constructor(connection: PcscConnection) {
     this.context = connection.context;
     this.reader = connection.reader;
+    this.backendName = connection.backendName;
     this.handle = connection.handle;
     this.options = connection.options;
     this.name = connection.options.name ?? `${connection.label}:${connection.reader}`;
@@ -147,13 +154,14 @@ export class PcscTransport implements Transport {
     return PcscTransport.open(opts, (connection) => new PcscTransport(connection));
   }
 
-  /** Connects on `opts.backend` (default smartcard) and builds the transport with `make`. */
+  /** Connects on `opts.backend` (default 'auto': see PcscTransportOptions.backend) and builds the transport with `make`. */
   protected static async open<T extends PcscTransport>(
     opts: PcscTransportOptions,
     make: (connection: PcscConnection) => T,
   ): Promise<T> {
     const options = resolvePcscOptions(opts);
-    const backend: PcscBackend = options.backend ?? smartcardBackend;
+    const choice = await resolvePcscBackend(options.backend);
+    const backend: PcscBackend = choice.backend;
     let context: PcscContext;
     try {
       context = await backend.establish();
@@ -163,7 +171,7 @@ export class PcscTransport implements Transport {
     try {
       const reader = await findReader(context, options.reader, options.waitForCardMs);
       const handle = await connectCard(context, reader, options, 'connect');
-      const transport = make({ context, reader, handle, options, label: backend.label });
+      const transport = make({ context, reader, handle, options, label: backend.label, backendName: choice.name });
       transport.watch();
       return transport;
     } catch (error) {

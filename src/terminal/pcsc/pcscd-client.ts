@@ -2,7 +2,12 @@ import { connect, type Socket } from 'node:net';
 import { endianness } from 'node:os';
 import { PcscTransportError } from './errors.js';
 import {
+  PCSCD_COMMAND,
   PCSCD_PROTOCOL_VERSION,
+  PCSCD_SPOKEN_MINORS,
+  READER_STATES_BYTES,
+  WAIT_SIGNAL_BYTES,
+  encodeBare,
   PcscdProtocolVersionError,
   PcscdReturnError,
   SCARD_E_NO_SERVICE,
@@ -72,11 +77,36 @@ export class PcscdClient {
     this.socket.on('close', () => this.fail(serviceError('pcscd connection', 'pcscd closed the connection')));
   }
 
-  /** Connects and agrees on the message protocol; fails with SCARD_E_NO_SERVICE when pcscd is not there. */
+  /**
+   * Connects and agrees on the message protocol; fails with SCARD_E_NO_SERVICE when pcscd is not
+   * there, and PcscdProtocolVersionError when it speaks no version this client does
+   * (PCSCD_SPOKEN_MINORS says which and why).
+   */
   static async open(
     path: string,
     opts: { timeoutMs: number; readBytes: number; holdsProcess: boolean },
   ): Promise<PcscdClient> {
+    const { major, minor } = PCSCD_PROTOCOL_VERSION;
+    const first = await PcscdClient.handshake(path, opts, major, minor);
+    if (first instanceof PcscdClient) return first;
+    // pcsc-lite 2.3.0 to 2.4.0 serve their own 4.5 only and say so: ask again for it, afresh.
+    if (first.major === major && first.minor !== minor && PCSCD_SPOKEN_MINORS.includes(first.minor)) {
+      const second = await PcscdClient.handshake(path, opts, major, first.minor);
+      if (second instanceof PcscdClient) return second;
+    }
+    throw new PcscdProtocolVersionError(
+      PCSCD_SPOKEN_MINORS.map((m) => `${major}.${m}`).join('/'),
+      `${first.major}.${first.minor}`,
+    );
+  }
+
+  /** One connection and its CMD_VERSION: the client when pcscd accepts `major.minor`, else what pcscd answered. */
+  private static async handshake(
+    path: string,
+    opts: { timeoutMs: number; readBytes: number; holdsProcess: boolean },
+    major: number,
+    minor: number,
+  ): Promise<PcscdClient | { major: number; minor: number }> {
     const client = new PcscdClient(path, opts.readBytes, opts.holdsProcess);
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
@@ -93,16 +123,23 @@ export class PcscdClient {
       });
     });
     client.socket.unref();
-    const { major, minor } = PCSCD_PROTOCOL_VERSION;
     const reply = decodeVersion(
       await client.call(encodeVersion(major, minor), VERSION_BYTES, 'CMD_VERSION', opts.timeoutMs),
     );
-    if (reply.rv !== 0 || reply.major !== major || reply.minor !== minor) {
-      client.destroy();
-      throw new PcscdProtocolVersionError(`${major}.${minor}`, `${reply.major}.${reply.minor}`);
+    // pcscd answers with its own version; success means it serves ours (2.4.1 and later accept an older minor).
+    if (reply.rv === 0 && reply.major === major) {
+      client.serverVersion = `${reply.major}.${reply.minor}`;
+      client.version = `${major}.${minor}`;
+      return client;
     }
-    return client;
+    client.destroy();
+    return { major: reply.major, minor: reply.minor };
   }
+
+  /** The message protocol agreed on, e.g. '4.4'. */
+  version = '';
+  /** The version pcscd named in its answer (its own), e.g. '4.5'. */
+  serverVersion = '';
 
   /** No reply outstanding: pcscd has read every request written so far. */
   get idle(): boolean {
@@ -227,4 +264,24 @@ export class PcscdClient {
       pending.reject(error);
     }
   }
+}
+
+/**
+ * CMD_WAIT_READER_STATE_CHANGE: pcscd answers every reader's state at once, and signals the next
+ * change later. Both are asked for together, as the signal may come in the same read as the
+ * states. `timeoutMs` bounds the states' answer; the signal may take any time.
+ */
+export function waitForReaderChange(
+  events: PcscdClient,
+  timeoutMs: number,
+): { states: Promise<Uint8Array>; signal: Promise<Uint8Array> } {
+  const states = events.call(
+    encodeBare(PCSCD_COMMAND.waitReaderStateChange),
+    READER_STATES_BYTES,
+    'CMD_WAIT_READER_STATE_CHANGE',
+    timeoutMs,
+  );
+  const signal = events.call(undefined, WAIT_SIGNAL_BYTES, 'reader state change', 0);
+  signal.catch(() => undefined);
+  return { states, signal };
 }

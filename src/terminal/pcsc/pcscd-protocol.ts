@@ -2,16 +2,27 @@ import { endianness } from 'node:os';
 import { SscardError } from '../../apdu/index.js';
 
 /*
- * pcsc-lite's client/server messages, as pcscd reads them on its Unix socket (winscard_msg.h of
- * pcsc-lite 1.9, message protocol 4.4). A request is a header (payload size, command) followed
+ * pcsc-lite's client/server messages, as pcscd reads them on its Unix socket (winscard_msg.h,
+ * message protocol 4.4 as in pcsc-lite 1.8.24 to 2.2; 4.5 is the same for what is used here). A request is a header (payload size, command) followed
  * by the command's fixed struct; pcscd answers with the same struct filled in (no header), and
  * for SCardTransmit the response bytes after it. Fields are 32-bit in host byte order at natural
  * alignment, so every offset below is a multiple of 4 except inside the reader-state records.
  * Pure encoding and decoding: the socket is pcscd-client.ts's.
  */
 
-/** The message protocol this client speaks (pcsc-lite 1.9.x). pcscd refuses a client whose version it does not serve. */
+/** The message protocol this client asks for first (pcsc-lite 1.8.24 to 2.2.x speak it, and 2.4.1 on accept it). */
 export const PCSCD_PROTOCOL_VERSION = { major: 4, minor: 4 } as const;
+
+/**
+ * The minor versions of major 4 this client speaks. pcsc-lite's message protocol history
+ * (winscard_msg.h): 4.3 up to 1.8.23; 4.4 from 1.8.24 to 2.2.3; 4.5 from 2.3.0, which only adds
+ * CMD_GET_READER_EVENTS (0x15, the reader-count notification; this client never sends it), every
+ * struct and every other answer unchanged, so a 4.4 client is a 4.5 client that does not use it.
+ * pcscd up to 2.4.0 refuses any other version than its own and answers with it; 2.4.1 and later
+ * accept an older minor (down to 4) and serve it as that version, so 4.6 (2.5.x, whose new
+ * messages lift the 16-reader table) is never asked for. 4.3 is refused: its structs differ.
+ */
+export const PCSCD_SPOKEN_MINORS: readonly number[] = [4, 5];
 
 /** Where pcscd listens unless PCSCLITE_CSOCK_NAME says otherwise (the variable libpcsclite reads too). */
 export const PCSCD_DEFAULT_SOCKET = '/run/pcscd/pcscd.comm';
@@ -67,6 +78,10 @@ export const SCARD_RESET_CARD = 1;
 export const SCARD_UNPOWER_CARD = 2;
 /** readerState bit: a card is in the reader. */
 export const SCARD_PRESENT = 0x0004;
+/** readerState bit: the card is in but gave no ATR (libpcsclite reports it as SCARD_STATE_MUTE). */
+export const SCARD_SWALLOWED = 0x0008;
+/** readerSharing: a context holds the card exclusively (>0: that many contexts share it). */
+export const PCSCLITE_SHARING_EXCLUSIVE = -1;
 
 /** Return codes this client makes itself (the others come from pcscd). */
 export const SCARD_S_SUCCESS = 0;
@@ -107,7 +122,7 @@ export class PcscdProtocolVersionError extends SscardError {
   constructor(clientVersion: string, serverVersion: string, options?: { cause?: unknown }) {
     super(
       'PCSCD_PROTOCOL_VERSION',
-      `pcscd speaks message protocol ${serverVersion}, this client speaks ${clientVersion} (pcsc-lite 1.9); use the smartcard backend, which goes through the system's libpcsclite`,
+      `pcscd speaks message protocol ${serverVersion}, this client speaks ${clientVersion} (pcsc-lite 1.8.24 to 2.x); use the smartcard backend, which goes through the system's libpcsclite`,
       options,
     );
     this.clientVersion = clientVersion;
@@ -248,6 +263,8 @@ export interface PcscdReaderState {
   eventCounter: number;
   /** SCARD_ABSENT / SCARD_PRESENT / SCARD_POWERED ... bits. */
   state: number;
+  /** PCSCLITE_SHARING_EXCLUSIVE, or how many contexts are connected to the card (0: none). */
+  sharing: number;
   atr: Uint8Array;
   /** The protocol pcscd fixed for the card (SCARD_PROTOCOL_T0 / T1), or 0. */
   protocol: number;
@@ -267,6 +284,7 @@ export function decodeReaderStates(reply: Uint8Array): PcscdReaderState[] {
       name: decoder.decode(field.subarray(0, end === -1 ? MAX_READER_NAME : end)),
       eventCounter: u32(reply, at + 128),
       state: u32(reply, at + 132),
+      sharing: i32(reply, at + 136),
       atr: reply.slice(at + 140, at + 140 + atrLength),
       protocol: u32(reply, at + 180),
     });

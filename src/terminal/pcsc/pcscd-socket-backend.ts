@@ -9,7 +9,7 @@ import type {
   PcscReaderList,
 } from './backend.js';
 import { PcscTransportError } from './errors.js';
-import { PcscdClient } from './pcscd-client.js';
+import { PcscdClient, waitForReaderChange } from './pcscd-client.js';
 import {
   CONNECT_BYTES,
   DISCONNECT_BYTES,
@@ -31,7 +31,6 @@ import {
   SCARD_UNPOWER_CARD,
   SCARD_W_REMOVED_CARD,
   TRANSMIT_HEAD_BYTES,
-  WAIT_SIGNAL_BYTES,
   PcscdReturnError,
   decodeConnect,
   decodeEstablish,
@@ -52,8 +51,8 @@ import {
 import type { PcscDisposition, PcscProtocol } from './transport-options.js';
 
 /*
- * The PC/SC backend that speaks pcsc-lite's socket protocol itself (Linux, pcsc-lite 1.9's
- * message protocol 4.4; pcscd-protocol.ts): no native binding, so nothing to compile, and no
+ * The PC/SC backend that speaks pcsc-lite's socket protocol itself (Linux, message protocol 4.4,
+ * or 4.5 where pcscd serves only that; pcscd-protocol.ts): no native binding, so nothing to compile, and no
  * thread-pool hop per exchange, the event loop reads pcscd's answer itself. A context is two
  * connections to pcscd, as libpcsclite's own would be: one for the context and its cards (calls
  * answered in order), one parked in CMD_WAIT_READER_STATE_CHANGE, which pcscd answers with every
@@ -306,7 +305,7 @@ class PcscdSocketContext implements PcscContext {
     try {
       for (;;) {
         await signal;
-        const next = waitForChange(this.events);
+        const next = waitForReaderChange(this.events, CALL_TIMEOUT_MS);
         signal = next.signal;
         this.update(decodeReaderStates(await next.states));
       }
@@ -333,22 +332,6 @@ class PcscdSocketContext implements PcscContext {
   }
 }
 
-/**
- * CMD_WAIT_READER_STATE_CHANGE: pcscd answers every reader's state at once, and signals the next
- * change later. Both are asked for together, as the signal may come in the same read as the states.
- */
-function waitForChange(events: PcscdClient): { states: Promise<Uint8Array>; signal: Promise<Uint8Array> } {
-  const states = events.call(
-    encodeBare(PCSCD_COMMAND.waitReaderStateChange),
-    READER_STATES_BYTES,
-    'CMD_WAIT_READER_STATE_CHANGE',
-    CALL_TIMEOUT_MS,
-  );
-  const signal = events.call(undefined, WAIT_SIGNAL_BYTES, 'reader state change', 0);
-  signal.catch(() => undefined);
-  return { states, signal };
-}
-
 /** Opens the two connections of a context: version checked on both, the context established, the readers known. */
 async function establish(): Promise<PcscContext> {
   const path = pcscdSocketPath();
@@ -364,7 +347,7 @@ async function establish(): Promise<PcscContext> {
     );
     check('SCardEstablishContext', rv);
     events = await PcscdClient.open(path, { timeoutMs: CALL_TIMEOUT_MS, readBytes: 4096, holdsProcess: false });
-    const first = waitForChange(events);
+    const first = waitForReaderChange(events, CALL_TIMEOUT_MS);
     return new PcscdSocketContext(client, events, context, decodeReaderStates(await first.states), first.signal);
   } catch (error) {
     events?.destroy();
@@ -374,9 +357,10 @@ async function establish(): Promise<PcscContext> {
 }
 
 /**
- * PC/SC over pcscd's socket, with no native binding (Linux, pcsc-lite 1.9). Opt in with
- * `PcscTransport.connect({ backend: pcscdSocketBackend })` or `PcscdSocketTransport.connect()`.
- * The socket is PCSCLITE_CSOCK_NAME, else /run/pcscd/pcscd.comm.
+ * PC/SC over pcscd's socket, with no native binding (Linux, pcsc-lite 1.8.24 to 2.x): the default
+ * wherever pcscd answers on it (auto-backend.ts); `{ backend: 'pcscd-socket' }` or
+ * `PcscdSocketTransport.connect()` insists on it. The socket is PCSCLITE_CSOCK_NAME, else
+ * /run/pcscd/pcscd.comm.
  */
 export const pcscdSocketBackend: PcscBackend = {
   label: 'pcscd',

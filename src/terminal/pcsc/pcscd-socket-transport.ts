@@ -3,9 +3,10 @@ import { pcscdSocketBackend } from './pcscd-socket-backend.js';
 import type { PcscTransportOptions } from './transport-options.js';
 
 /**
- * PC/SC transport that speaks pcscd's socket protocol itself (Linux, pcsc-lite 1.9): a
- * PcscTransport on `pcscdSocketBackend`. It needs no native binding, so no compiler; opt in, the
- * default stays the `smartcard` binding. Create it with `PcscdSocketTransport.connect()`.
+ * PC/SC transport that speaks pcscd's socket protocol itself (Linux, pcsc-lite 1.8.24 to 2.x): a
+ * PcscTransport on `pcscdSocketBackend`. It needs no native binding, so no compiler; it is what
+ * `PcscTransport.connect()` runs on by default wherever pcscd answers on its socket. Create it
+ * with `PcscdSocketTransport.connect()` to insist on it.
  */
 export class PcscdSocketTransport extends PcscTransport {
   /**

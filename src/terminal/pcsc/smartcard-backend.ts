@@ -18,7 +18,7 @@ import {
   type SmartcardBinding,
 } from './binding.js';
 import { PcscTransportError } from './errors.js';
-import { startReaderMonitor } from './readers.js';
+import { startReaderMonitor } from './binding-readers.js';
 import type { PcscDisposition, PcscProtocol } from './transport-options.js';
 
 /*

@@ -4,8 +4,8 @@ import type { PcscTransportOptions } from './transport-options.js';
 
 /**
  * PC/SC transport on the `smartcard` binding (N-API, promises): a PcscTransport on
- * `smartcardBackend`, which is also what `PcscTransport.connect()` picks by default. Create it
- * with `SmartcardTransport.connect()`.
+ * `smartcardBackend`, which is what `PcscTransport.connect()` falls back to where pcscd's socket
+ * does not answer (another OS, another pcsc-lite). Create it with `SmartcardTransport.connect()`.
  */
 export class SmartcardTransport extends PcscTransport {
   /**

@@ -1,5 +1,6 @@
 import { InvalidArgumentError } from '../errors.js';
 import type { PcscBackend } from './backend.js';
+import { PCSC_BACKEND_SETTINGS, isPcscBackendSetting, type PcscBackendSetting } from '../pcsc-backend-names.js';
 
 /* The options of a PC/SC transport, and their checks. */
 
@@ -36,12 +37,14 @@ export interface PcscTransportOptions {
   /** Name shown in traces. Default '<backend label>:<reader>', e.g. 'pcsc:Virtual PCD 00 00'. */
   name?: string;
   /**
-   * The PC/SC implementation underneath: `smartcardBackend` (the default, on the `smartcard`
-   * binding), `pcscliteBackend` (on `pcsclite`), or one of the caller's own (e.g. a test double).
-   * The bindings are loaded on the first connect. SmartcardTransport and PcscliteTransport each
-   * fix their own.
+   * The PC/SC implementation underneath, by name or as an object: 'auto' (the default: pcscd's
+   * socket where pcscd answers on it, on Linux, else the `smartcard` binding; SSCARD_PCSC_BACKEND
+   * overrides it), 'smartcard' / `smartcardBackend`, 'pcsclite' / `pcscliteBackend`,
+   * 'pcscd-socket' / `pcscdSocketBackend`, or one of the caller's own (e.g. a test double). The
+   * bindings are loaded on the first connect. SmartcardTransport, PcscliteTransport and
+   * PcscdSocketTransport each fix their own.
    */
-  backend?: PcscBackend;
+  backend?: PcscBackend | PcscBackendSetting;
 }
 
 export interface ResolvedPcscOptions {
@@ -53,7 +56,7 @@ export interface ResolvedPcscOptions {
   closeDisposition: PcscDisposition;
   removalProbeMs: number;
   name: string | undefined;
-  backend: PcscBackend | undefined;
+  backend: PcscBackend | PcscBackendSetting | undefined;
 }
 
 /** Largest R-APDU: Ne 65536 + SW1 SW2. */
@@ -97,9 +100,12 @@ export function resolvePcscOptions(opts: PcscTransportOptions): ResolvedPcscOpti
   const backend = opts.backend;
   if (
     backend !== undefined &&
+    !isPcscBackendSetting(backend) &&
     (typeof backend !== 'object' || backend === null || typeof backend.establish !== 'function')
   ) {
-    throw new InvalidArgumentError('backend must be a PcscBackend (an object with establish())');
+    throw new InvalidArgumentError(
+      `backend must be one of ${PCSC_BACKEND_SETTINGS.join(', ')} or a PcscBackend (an object with establish())`,
+    );
   }
   return {
     reader: opts.reader,

@@ -19,9 +19,8 @@ import type { AbortOptions } from '../abort.js';
 import type { CardSession } from '../channel.js';
 import { SecurityStatusError } from '../errors.js';
 import { authenticate, canAuthenticate, sendWithMac } from './auth.js';
-import type { ApplicationPin } from './pin.js';
-import { callerValue, cardData, readCyclicDecoded } from './records.js';
-import type { SscSession } from './session.js';
+import { PinProtectedFiles } from './pin-files.js';
+import { callerValue, cardData } from './records.js';
 
 // The shape and its mapping live beside the layout (src/records), so that a card image's report
 // gives them without loading the SDK; named here too, as the SDK's barrel has always exported them.
@@ -37,16 +36,12 @@ export function decodeHealthInfo(records: readonly Uint8Array[]): HealthInfo {
  * DF10, the health extension under SSSE (card profile §3): reads after the PIN; writes from a
  * hospital terminal whose secure module holds the health key.
  */
-export class HealthFiles {
-  constructor(
-    private readonly session: SscSession,
-    private readonly pin: ApplicationPin,
-  ) {}
+export class HealthFiles extends PinProtectedFiles {
+  protected readonly df = 'df10';
 
   /** DF10/EF05: blood type, condition flags and warning (needs the PIN). */
   readHealth(opts?: AbortOptions): Promise<HealthInfo> {
-    return this.pin.protectedRead(async (s) => {
-      await this.session.goTo(s, 'df10');
+    return this.readInDf(async (s) => {
       const records: Uint8Array[] = [];
       for (let n = 1; n <= HEALTH_BASICS_RECORD_COUNT; n++)
         records.push(await s.send(readRecord(n, { sfi: SSC_SFIS.EF05 })));
@@ -56,7 +51,7 @@ export class HealthFiles {
 
   /** DF10/EF07: contraindicated drugs / allergies, newest first (needs the PIN). */
   readContraindications(opts?: AbortOptions): Promise<Contraindication[]> {
-    return this.readRecords(
+    return this.readCyclic(
       SSC_SFIS.EF07,
       CONTRAINDICATION_LENGTH,
       'DF10/EF07 contraindication',
@@ -67,27 +62,13 @@ export class HealthFiles {
 
   /** DF10/EF08: medical history, newest first (needs the PIN). */
   readMedicalHistory(opts?: AbortOptions): Promise<MedicalHistoryEntry[]> {
-    return this.readRecords(
+    return this.readCyclic(
       SSC_SFIS.EF08,
       MEDICAL_HISTORY_LENGTH,
       'DF10/EF08 medical history',
       decodeMedicalHistory,
       opts,
     );
-  }
-
-  /** The records of the cyclic DF10 file `sfi`, newest first, after the PIN (see readCyclicDecoded). */
-  private readRecords<T>(
-    sfi: number,
-    length: number,
-    what: string,
-    decode: (bytes: Uint8Array) => T,
-    opts: AbortOptions | undefined,
-  ): Promise<T[]> {
-    return this.pin.protectedRead(async (s) => {
-      await this.session.goTo(s, 'df10');
-      return readCyclicDecoded(s, sfi, length, what, decode);
-    }, opts);
   }
 
   /** A new newest medical-history record; see writeRecord. */
@@ -115,7 +96,7 @@ export class HealthFiles {
     return this.pin.protectedBlock(async (s) => {
       const withKey = canAuthenticate(this.session, 'HEALTH');
       if (withKey) await this.session.identifier(s);
-      await this.session.goTo(s, 'df10');
+      await this.session.goTo(s, this.df);
       await s.send(selectEf(efId));
       const write = updateCyclicRecord(record);
       if (!withKey) {

@@ -9,9 +9,8 @@ import {
 } from '../../records/index.js';
 import type { AbortOptions } from '../abort.js';
 import { CardDataError, FileNotFoundError } from '../errors.js';
-import type { ApplicationPin } from './pin.js';
+import { PinProtectedFiles } from './pin-files.js';
 import { cardData } from './records.js';
-import type { SscSession } from './session.js';
 
 /*
  * DF03 (social insurance) under SSSE: the participation status of the five insurance types, in the
@@ -62,11 +61,8 @@ export function decodeInsuranceInfo(records: readonly Uint8Array[]): InsuranceIn
 }
 
 /** DF03 (social insurance) under SSSE. */
-export class InsuranceFiles {
-  constructor(
-    private readonly session: SscSession,
-    private readonly pin: ApplicationPin,
-  ) {}
+export class InsuranceFiles extends PinProtectedFiles {
+  protected readonly df = 'df03';
 
   /**
    * DF03/EF08 (SFI 8): READ RECORD 1..5 after the application PIN, as the card's access rule
@@ -74,8 +70,7 @@ export class InsuranceFiles {
    * in DF03/EF05: when SFI 8 is not there (6A82) the same records are read from SFI 5.
    */
   readInsurance(opts?: AbortOptions): Promise<InsuranceInfo> {
-    return this.pin.protectedRead(async (s) => {
-      await this.session.goTo(s, 'df03');
+    return this.readInDf(async (s) => {
       let sfi: number = SSC_SFIS.DF03_INSURANCE;
       const records: Uint8Array[] = [];
       for (const t of INSURANCE_TYPES) {

@@ -1,10 +1,12 @@
 import { SW, changePin, commandName, swInfo, verify, verifyStatus, type CommandApdu } from '../../apdu/index.js';
 import {
   DEFAULT_PIN_POLICY,
+  PinFormatError,
   encodeChangePinData,
   encodePinBcd,
   samePin,
   validatePinFormat,
+  type PinLengthRules,
   type PinPolicy,
 } from '../../pin/index.js';
 import { SSC_PINS } from '../../records/index.js';
@@ -48,12 +50,19 @@ export function validateNewPin(
   checkNewPin(newPin, policy);
 }
 
-function checkNewPin(newPin: string | Uint8Array, policy: PinPolicy): void {
+/** A new PIN must have the rules' length and digits only (NewPinRejectedError 'format'); the issuer's terminal checks this too. */
+export function checkNewPinFormat(newPin: string | Uint8Array, rules: PinLengthRules): void {
   try {
-    validatePinFormat(newPin, policy);
+    validatePinFormat(newPin, rules);
   } catch (error) {
-    throw new NewPinRejectedError('format', `new PIN refused: ${(error as Error).message}`, { cause: error });
+    if (error instanceof PinFormatError)
+      throw new NewPinRejectedError('format', `new PIN refused: ${error.message}`, { cause: error });
+    throw error;
   }
+}
+
+function checkNewPin(newPin: string | Uint8Array, policy: PinPolicy): void {
+  checkNewPinFormat(newPin, policy);
   if (samePin(newPin, policy.initialPin)) {
     throw new NewPinRejectedError('initial', 'new PIN refused: it may not be the initial PIN');
   }

@@ -67,6 +67,17 @@ async function atPos(registry: Registry, h: Holder, online: boolean): Promise<Ss
   });
 }
 
+/**
+ * A change phoned in with a wrong current PIN, then the card online at a POS: the script fails,
+ * and the POS reports the tries the card has left. Gives that POS's card.
+ */
+async function wrongCurrentPinApplied(registry: Registry, h: Holder, triesLeft: number): Promise<SscCard> {
+  await phone(registry, change(h, '111111', '246810'));
+  const pos = await atPos(registry, h, true);
+  expect(pos.issuerScripts?.entries[0]?.outcome).toEqual({ result: 'failed', reason: 'pin_incorrect', triesLeft });
+  return pos;
+}
+
 describeBackends(
   'PIN change by phone',
   (backend) => {
@@ -118,13 +129,7 @@ describeBackends(
     it('a wrong current PIN: failed with the tries left, told on the next call (once); the old PIN still works', async () => {
       const { registry } = backend();
       const h = await issue(registry, '2.00');
-      await phone(registry, change(h, '111111', '246810'));
-      const pos = await atPos(registry, h, true);
-      expect(pos.issuerScripts?.entries[0]?.outcome).toEqual({
-        result: 'failed',
-        reason: 'pin_incorrect',
-        triesLeft: 2,
-      });
+      const pos = await wrongCurrentPinApplied(registry, h, 2);
       const [failed] = await registry.pinChanges(h.card.cardNumber);
       expect(failed).toMatchObject({
         state: 'failed',
@@ -215,13 +220,7 @@ describeBackends(
       const pos = await atPos(registry, h, false);
       await pos.verifyPin('000000').catch(() => undefined);
       await pos.verifyPin('000000').catch(() => undefined);
-      await phone(registry, change(h, '111111', '246810'));
-      const online = await atPos(registry, h, true);
-      expect(online.issuerScripts?.entries[0]?.outcome).toEqual({
-        result: 'failed',
-        reason: 'pin_incorrect',
-        triesLeft: 0,
-      });
+      await wrongCurrentPinApplied(registry, h, 0);
       expect((await registry.cardStatus(h.card.cardNumber)).ssc).toBe('pin_locked');
       const next = await phone(registry, change(h, '123456', '246810'));
       expect(next.outcome).toBe('card_not_usable');

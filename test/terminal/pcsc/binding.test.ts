@@ -12,15 +12,22 @@ import {
 import { bufferView, importOptional, plainBytes } from '../../../src/terminal/pcsc/binding.js';
 import { shortAnswerError } from '../../../src/terminal/pcsc/short-answer.js';
 import { REPO_ROOT, runProcess } from '../../pcsc/lab.js';
+import { FakePcscd } from './fake-pcscd.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const HIDE = path.join(here, 'fixtures', 'hide-bindings.mjs');
 
-/** Runs a TypeScript file or the CLI in a node process where `smartcard` and `pcsclite` cannot be found. */
-function runWithoutBindings(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
+/**
+ * Runs a TypeScript file or the CLI in a node process where `smartcard` and `pcsclite` cannot be
+ * found; by default with the binding forced (the default would take pcscd's socket where it answers).
+ */
+function runWithoutBindings(
+  args: string[],
+  env: NodeJS.ProcessEnv = { SSCARD_PCSC_BACKEND: 'smartcard' },
+): Promise<{ status: number | null; stdout: string; stderr: string }> {
   return runProcess(process.execPath, ['--import', 'tsx', '--import', HIDE, ...args], 30_000, {
     cwd: REPO_ROOT,
-    env: { ...process.env, NO_COLOR: '1' },
+    env: { ...process.env, NO_COLOR: '1', ...env },
   });
 }
 
@@ -88,6 +95,31 @@ describe('optional PC/SC bindings', () => {
       /^sscard: the PC\/SC binding 'smartcard' cannot be loaded .*npm install smartcard@3\.7\.0.*\[PCSC_BINDING_MISSING\]\n$/,
     );
     expect(r.stdout).toBe('');
+  });
+
+  it('by default, with no pcscd socket to speak to, the binding is what is missing', async () => {
+    const r = await runWithoutBindings([path.join(REPO_ROOT, 'src', 'cli', 'bin.ts'), 'readers'], {
+      SSCARD_PCSC_BACKEND: '',
+      PCSCLITE_CSOCK_NAME: path.join(here, 'fixtures', 'no-pcscd-here.comm'),
+    });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/the PC\/SC binding 'smartcard' cannot be loaded .*\[PCSC_BINDING_MISSING\]\n$/);
+  });
+
+  it('by default, where pcscd answers on its socket, reader commands need no binding', async () => {
+    const pcscd = new FakePcscd();
+    await pcscd.start();
+    try {
+      const r = await runWithoutBindings([path.join(REPO_ROOT, 'src', 'cli', 'bin.ts'), 'readers', '--json'], {
+        SSCARD_PCSC_BACKEND: '',
+        PCSCLITE_CSOCK_NAME: pcscd.path,
+      });
+      expect(r.status, r.stderr).toBe(0);
+      const readers = JSON.parse(r.stdout) as Array<{ name: string; cardPresent: boolean; atr: { hex: string } }>;
+      expect(readers).toMatchObject([{ name: 'Fake Reader 0', cardPresent: true, atr: { hex: '3B00' } }]);
+    } finally {
+      pcscd.stop();
+    }
   });
 
   it('bad transport options are refused before anything is loaded or opened', async () => {

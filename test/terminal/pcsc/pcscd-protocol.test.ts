@@ -111,14 +111,15 @@ describe('pcscd message encoding', () => {
       atr: string,
       atrLength: number,
       protocol: number,
+      sharing = 0,
     ): void => {
       const at = slot * READER_STATE_BYTES;
       states.set(Buffer.from(name, 'utf8'), at);
-      states.set(bytesOf(words(counter, state, 0)), at + 128);
+      states.set(bytesOf(words(counter, state, sharing)), at + 128);
       states.set(bytesOf(atr), at + 140);
       states.set(bytesOf(words(atrLength, protocol)), at + 176);
     };
-    put(0, 'Virtual PCD 00 00', 3, 0x34, '3B80800101', 5, 2);
+    put(0, 'Virtual PCD 00 00', 3, 0x34, '3B80800101', 5, 2, -1);
     // A slot used before by a longer name: the bytes after the NUL are left over.
     put(1, 'Virtual PCD 00 01\u0000stale name', 1, 0x02, '', 0, 0);
     // An ATR length past 33 is cut to the field.
@@ -129,10 +130,13 @@ describe('pcscd message encoding', () => {
       name: 'Virtual PCD 00 00',
       eventCounter: 3,
       state: 0x34,
+      // PCSCLITE_SHARING_EXCLUSIVE_CONTEXT, read signed.
+      sharing: -1,
       atr: bytesOf('3B80800101'),
       protocol: 2,
     });
     expect(readers[1]?.atr).toEqual(new Uint8Array(0));
+    expect(readers[1]?.sharing).toBe(0);
     expect(readers[2]?.atr.length).toBe(33);
   });
 

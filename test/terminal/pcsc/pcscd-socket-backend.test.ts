@@ -1,6 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type Server, type Socket } from 'node:net';
-import { endianness, tmpdir } from 'node:os';
+import type { Socket } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { fromHex, toHex } from '../../../src/apdu/index.js';
@@ -12,119 +10,13 @@ import {
 } from '../../../src/terminal/index.js';
 import { PcscdClient } from '../../../src/terminal/pcsc/pcscd-client.js';
 import { rejection } from '../../support/throws.js';
+import { FakePcscd } from './fake-pcscd.js';
 
 /*
  * The pcscd socket backend against a pcscd stand-in on a socket of its own (no lab needed): what
  * the real pcscd never does on cue. Replies split over many reads, several in one read, a version
  * pcscd refuses, pcscd gone mid-exchange, pcscd silent.
  */
-
-const LE = endianness() === 'LE';
-
-function words(...values: number[]): Buffer {
-  const out = Buffer.alloc(values.length * 4);
-  values.forEach((v, i) => (LE ? out.writeUInt32LE(v >>> 0, i * 4) : out.writeUInt32BE(v >>> 0, i * 4)));
-  return out;
-}
-
-const word = (b: Buffer, at: number): number => (LE ? b.readUInt32LE(at) : b.readUInt32BE(at));
-
-function readerStates(): Buffer {
-  const states = Buffer.alloc(16 * 184);
-  states.write('Fake Reader 0', 0, 'utf8');
-  words(1, 0x34, 0).copy(states, 128);
-  Buffer.from('3B00', 'hex').copy(states, 140);
-  words(2, 2).copy(states, 176);
-  return states;
-}
-
-type TransmitAnswer = (command: Buffer, socket: Socket) => void;
-
-/** A pcscd that answers a single reader with a card in it; transmits as `transmit` says. */
-class FakePcscd {
-  readonly dir = mkdtempSync(join(tmpdir(), 'fake-pcscd-'));
-  readonly path = join(this.dir, 'pcscd.comm');
-  version = { major: 4, minor: 4, rv: 0 };
-  /** Whether CMD_VERSION is answered at all. */
-  answersVersion = true;
-  readonly answer9000: TransmitAnswer = (_command, socket) =>
-    socket.write(Buffer.concat([this.transmitStruct(2), Buffer.from('9000', 'hex')]));
-  /** How transmits are answered; each test that changes it gets answer9000 back after it. */
-  transmit: TransmitAnswer = this.answer9000;
-  private readonly sockets = new Set<Socket>();
-  private readonly server: Server = createServer((socket) => this.serve(socket));
-
-  start(): Promise<void> {
-    return new Promise((resolve) => this.server.listen(this.path, resolve));
-  }
-
-  transmitStruct(recvLength: number, rv = 0): Buffer {
-    return words(42, 2, 16, 0, 2, 16, recvLength, rv);
-  }
-
-  /** pcscd dies: every client connection closes. */
-  die(): void {
-    for (const socket of this.sockets) socket.destroy();
-  }
-
-  stop(): void {
-    this.die();
-    this.server.close();
-    rmSync(this.dir, { recursive: true, force: true });
-  }
-
-  private serve(socket: Socket): void {
-    this.sockets.add(socket);
-    socket.on('close', () => this.sockets.delete(socket));
-    socket.on('error', () => undefined);
-    let pending = Buffer.alloc(0);
-    socket.on('data', (chunk: Buffer) => {
-      pending = Buffer.concat([pending, chunk]);
-      for (;;) {
-        if (pending.length < 8) return;
-        const size = word(pending, 0);
-        const command = word(pending, 4);
-        const extra = command === 0x09 && pending.length >= 8 + 32 ? word(pending, 8 + 12) : 0;
-        if (command === 0x09 && pending.length < 8 + 32) return;
-        if (pending.length < 8 + size + extra) return;
-        const body = pending.subarray(8, 8 + size);
-        const apdu = pending.subarray(8 + size, 8 + size + extra);
-        pending = pending.subarray(8 + size + extra);
-        this.answer(socket, command, body, Buffer.from(apdu));
-      }
-    });
-  }
-
-  private answer(socket: Socket, command: number, body: Buffer, apdu: Buffer): void {
-    switch (command) {
-      case 0x11:
-        if (this.answersVersion) socket.write(words(this.version.major, this.version.minor, this.version.rv));
-        return;
-      case 0x01:
-        socket.write(words(2, 7, 0));
-        return;
-      case 0x12:
-      case 0x13:
-        socket.write(readerStates());
-        return;
-      case 0x04: {
-        const reply = Buffer.from(body);
-        words(42, 2, 0).copy(reply, 4 + 128 + 8);
-        socket.write(reply);
-        return;
-      }
-      case 0x09:
-        this.transmit(apdu, socket);
-        return;
-      case 0x06:
-        socket.write(words(42, 0, 0));
-        return;
-      case 0x02:
-        socket.write(words(7, 0));
-        return;
-    }
-  }
-}
 
 describe('pcscd socket backend against a pcscd stand-in', () => {
   const pcscd = new FakePcscd();
@@ -141,7 +33,8 @@ describe('pcscd socket backend against a pcscd stand-in', () => {
   });
   afterEach(async () => {
     for (const t of opened.splice(0)) await t.close();
-    pcscd.version = { major: 4, minor: 4, rv: 0 };
+    pcscd.version = { major: 4, minor: 4 };
+    pcscd.accepts = pcscd.acceptsOwn;
     pcscd.answersVersion = true;
     pcscd.transmit = pcscd.answer9000;
   });
@@ -223,11 +116,26 @@ describe('pcscd socket backend against a pcscd stand-in', () => {
   });
 
   it('a message protocol pcscd refuses: PcscdProtocolVersionError naming both versions', async () => {
-    pcscd.version = { major: 4, minor: 5, rv: 0x8010001e };
+    pcscd.version = { major: 4, minor: 3 };
     const error = await rejection(open());
     expect(error).toBeInstanceOf(PcscdProtocolVersionError);
-    expect(error).toMatchObject({ code: 'PCSCD_PROTOCOL_VERSION', clientVersion: '4.4', serverVersion: '4.5' });
-    expect((error as Error).message).toMatch(/4\.5.*4\.4/);
+    expect(error).toMatchObject({ code: 'PCSCD_PROTOCOL_VERSION', clientVersion: '4.4/4.5', serverVersion: '4.3' });
+    expect((error as Error).message).toMatch(/4\.3.*4\.4\/4\.5/);
+  });
+
+  it('a pcscd that serves only 4.5 (pcsc-lite 2.3.0 to 2.4.0) is asked again for 4.5, and works', async () => {
+    pcscd.version = { major: 4, minor: 5 };
+    const transport = await open();
+    expect(pcscd.asked.slice(-2)).toEqual(['4.4', '4.5']);
+    expect(toHex(await transport.transmit(fromHex('00A4000C023F00')))).toBe('9000');
+  });
+
+  it('a pcscd that accepts an older minor (pcsc-lite 2.4.1 on) is used at 4.4 as it answers', async () => {
+    pcscd.version = { major: 4, minor: 6 };
+    pcscd.accepts = (major, minor) => major === 4 && minor >= 4 && minor <= 6;
+    const transport = await open();
+    expect(pcscd.asked.at(-1)).toBe('4.4');
+    expect(toHex(await transport.transmit(fromHex('00A4000C023F00')))).toBe('9000');
   });
 
   it('pcscd dying with a transmit under way fails it at once, and every later call', async () => {

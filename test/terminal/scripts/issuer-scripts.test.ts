@@ -107,6 +107,16 @@ function rig(who = 'zhang-wei'): {
   return { sim, host, identifier: doc.card.identifier, open };
 }
 
+/** A card with the change 123456 → 246810 queued, opened online while the host fails at `step`. */
+async function openWhileHostFails(
+  step: 'failScripts' | 'failMac' | 'failReport',
+): Promise<{ r: ReturnType<typeof rig>; card: SscCard }> {
+  const r = rig();
+  await r.host.queue({ current: '123456', next: '246810' });
+  r.host[step] = true;
+  return { r, card: await r.open(r.host) };
+}
+
 group('applying issuer scripts when a card is opened online', () => {
   for (const who of ['zhang-wei', 'wang-yan']) {
     it(`${who}: the pending PIN change is applied and reported; the new PIN works`, async () => {
@@ -147,20 +157,14 @@ group('applying issuer scripts when a card is opened online', () => {
   });
 
   it('an unreachable host leaves the terminal offline: the card opens and works', async () => {
-    const r = rig();
-    await r.host.queue({ current: '123456', next: '246810' });
-    r.host.failScripts = true;
-    const card = await r.open(r.host);
+    const { card } = await openWhileHostFails('failScripts');
     expect(card.issuerScripts?.online).toBe(false);
     expect(card.issuerScripts?.hostError?.code).toBe('ISSUER_HOST');
     await card.verifyPin('123456');
   });
 
   it('no MAC from the host: nothing is sent, nothing reported, the script stays for next time', async () => {
-    const r = rig();
-    await r.host.queue({ current: '123456', next: '246810' });
-    r.host.failMac = true;
-    const card = await r.open(r.host);
+    const { r, card } = await openWhileHostFails('failMac');
     const entry = card.issuerScripts?.entries[0];
     expect(entry?.outcome).toBeUndefined();
     expect(entry?.reported).toBe(false);
@@ -173,10 +177,7 @@ group('applying issuer scripts when a card is opened online', () => {
   });
 
   it('a lost report keeps the outcome; the next terminal sends the script again, harmlessly', async () => {
-    const r = rig();
-    await r.host.queue({ current: '123456', next: '246810' });
-    r.host.failReport = true;
-    const card = await r.open(r.host);
+    const { r, card } = await openWhileHostFails('failReport');
     expect(card.issuerScripts?.entries[0]).toMatchObject({ outcome: { result: 'applied' }, reported: false });
     r.host.failReport = false;
     const again = await r.open(r.host);
