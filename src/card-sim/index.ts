@@ -89,6 +89,8 @@ export {
 export {
   buildSscTree,
   buildSscCard,
+  buildSscTreeFrom,
+  buildSscCardFrom,
   sscAlgorithm,
   atrCardBytesOf,
   SSSE_DF_NAME,

@@ -1,10 +1,11 @@
 import { PinFormatError, PinPolicyError } from './errors.js';
 import type { PinFormatProblem } from './errors.js';
-import { PIN_MAX_TRY_LIMIT, checkPinDigits, pinDigits } from './policy.js';
+import { PIN_MAX_TRY_LIMIT, checkPinDigits, definePinPolicy, pinDigits } from './policy.js';
+import type { PinPolicy } from './policy.js';
 import { assertPinRecord, checkPinRecord } from './record.js';
 import type { PinRecord, PinStore } from './record.js';
 import { PinReference } from './reference.js';
-import { checkAnyPinPolicy, initialPinMatches, isSealedPinPolicy } from './sealed-policy.js';
+import { checkAnyPinPolicy, initialPinMatches, isSealedPinPolicy, sealPinPolicy } from './sealed-policy.js';
 import type { AnyPinPolicy } from './sealed-policy.js';
 import { createPinVerifier, pinMatchesVerifier } from './verifier.js';
 import type { PinVerifier } from './record.js';
@@ -105,19 +106,47 @@ export class Pin {
     }
     const digits = pinDigits(pin ?? (checked as { initialPin: string }).initialPin, checked);
     try {
-      const verifier = createPinVerifier(digits);
-      store.save({
-        tryLimit: checked.tryLimit,
-        triesLeft: checked.tryLimit,
-        initial: initialPinMatches(checked, digits),
-        verifier,
-      });
-      const engine = new Pin(checked, store);
-      engine.#learn(digits, verifier);
-      return engine;
+      return Pin.#personalize(checked, store, digits, initialPinMatches(checked, digits), createPinVerifier(digits));
     } finally {
       digits.fill(0);
     }
+  }
+
+  /**
+   * create() for a clear policy kept sealed (sealPinPolicy): the engine's `policy` holds the
+   * initial PIN only as its salted verifier. Personalised with the initial PIN (the default), the
+   * record's verifier is the policy's own: one salted MAC in all, where sealing and then create()
+   * take three (the record's `initial` flag already says that the two PINs are the same).
+   */
+  static createSealed(policy: Partial<PinPolicy>, store: PinStore, pin?: string | Uint8Array): Pin {
+    const clear = definePinPolicy(policy);
+    const sealed = sealPinPolicy(clear);
+    const digits = pinDigits(pin ?? clear.initialPin, clear);
+    try {
+      const initial = initialPinMatches(clear, digits);
+      const verifier = initial ? sealed.initialPinVerifier : createPinVerifier(digits);
+      return Pin.#personalize(sealed, store, digits, initial, verifier);
+    } finally {
+      digits.fill(0);
+    }
+  }
+
+  static #personalize(
+    policy: AnyPinPolicy,
+    store: PinStore,
+    digits: Uint8Array,
+    initial: boolean,
+    verifier: PinVerifier,
+  ): Pin {
+    store.save({
+      tryLimit: policy.tryLimit,
+      triesLeft: policy.tryLimit,
+      initial,
+      verifier: { salt: verifier.salt, mac: verifier.mac },
+    });
+    const engine = new Pin(policy, store);
+    engine.#learn(digits, verifier);
+    return engine;
   }
 
   status(): PinStatus {
@@ -315,7 +344,12 @@ export class Pin {
 
   /** Saves `record` with another counter: as a counter delta when the store takes one. */
   #saveTriesLeft(record: Readonly<PinRecord>, triesLeft: number): void {
-    if (this.#store.saveTriesLeft !== undefined) this.#store.saveTriesLeft(triesLeft);
-    else this.#store.save({ ...record, verifier: { ...record.verifier }, triesLeft });
+    if (this.#store.saveTriesLeft === undefined) {
+      this.#store.save({ ...record, verifier: { ...record.verifier }, triesLeft });
+      return;
+    }
+    const saved = this.#store.saveTriesLeft(triesLeft);
+    // The record this store now lends: the one last checked, with a counter in its range.
+    if (saved !== undefined && this.#borrowed !== undefined) this.#borrowed = saved;
   }
 }

@@ -33,9 +33,11 @@ export interface PinStore {
    * Optional: saves a change of the try counter alone (the rest of the record as loaded), under
    * the same rule as `save` (durable when it returns, throws when it cannot be). A store that has
    * it can make a try a small write (the counter) instead of a whole record; without it the
-   * engine saves the whole record.
+   * engine saves the whole record. A store that also lends its record (`borrow`) may return the
+   * record it now holds, the object borrow() will lend: made from the record the engine last
+   * read, with the counter it was given, so the engine does not check it again.
    */
-  saveTriesLeft?(triesLeft: number): void;
+  saveTriesLeft?(triesLeft: number): Readonly<PinRecord> | void;
   /**
    * Optional: the record as stored, not a copy, for a store that never changes a saved record in
    * place (every save stores a new object). The engine only reads it, and checks it again only

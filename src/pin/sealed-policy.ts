@@ -29,6 +29,17 @@ const SEALED_FIELDS: ReadonlySet<string> = new Set([
   'initialPinVerifier',
 ]);
 
+/*
+ * Sealed policies made or checked here: frozen through and through, so one that is passed back
+ * (the engine checks its policy at every construction) needs no second check.
+ */
+const CHECKED: WeakSet<SealedPinPolicy> = new WeakSet();
+
+function checked(policy: SealedPinPolicy): SealedPinPolicy {
+  CHECKED.add(policy);
+  return policy;
+}
+
 /** True for a sealed policy (it has an initial-PIN verifier and no initial PIN). */
 export function isSealedPinPolicy(policy: AnyPinPolicy): policy is SealedPinPolicy {
   return typeof policy === 'object' && policy !== null && 'initialPinVerifier' in policy;
@@ -39,16 +50,18 @@ export function isSealedPinPolicy(policy: AnyPinPolicy): policy is SealedPinPoli
  * random salt. Frozen.
  */
 export function sealPinPolicy(policy: PinPolicy): SealedPinPolicy {
-  const checked = definePinPolicy(policy);
-  const digits = Buffer.from(checked.initialPin, 'latin1');
+  const clear = definePinPolicy(policy);
+  const digits = Buffer.from(clear.initialPin, 'latin1');
   try {
-    return Object.freeze({
-      minLength: checked.minLength,
-      maxLength: checked.maxLength,
-      tryLimit: checked.tryLimit,
-      forbidReturnToInitial: checked.forbidReturnToInitial,
-      initialPinVerifier: Object.freeze(createPinVerifier(digits)),
-    });
+    return checked(
+      Object.freeze({
+        minLength: clear.minLength,
+        maxLength: clear.maxLength,
+        tryLimit: clear.tryLimit,
+        forbidReturnToInitial: clear.forbidReturnToInitial,
+        initialPinVerifier: Object.freeze(createPinVerifier(digits)),
+      }),
+    );
   } finally {
     digits.fill(0);
   }
@@ -57,9 +70,11 @@ export function sealPinPolicy(policy: PinPolicy): SealedPinPolicy {
 /**
  * Checks a sealed policy read back from storage and returns a frozen copy. Every problem is a
  * PinPolicyError whose `field` names it (e.g. 'initialPinVerifier.salt'); unknown fields,
- * including an `initialPin` in clear, are refused. Nothing is defaulted.
+ * including an `initialPin` in clear, are refused. Nothing is defaulted. A policy this module made
+ * or checked before (frozen through) is returned as it is.
  */
 export function validateSealedPinPolicy(value: unknown): SealedPinPolicy {
+  if (CHECKED.has(value as SealedPinPolicy)) return value as SealedPinPolicy;
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     throw new PinPolicyError('policy', 'sealed PIN policy must be an object');
   }
@@ -81,7 +96,7 @@ export function validateSealedPinPolicy(value: unknown): SealedPinPolicy {
     );
   }
   const v = o['initialPinVerifier'] as PinVerifier;
-  return Object.freeze({ ...rules, initialPinVerifier: Object.freeze({ salt: v.salt, mac: v.mac }) });
+  return checked(Object.freeze({ ...rules, initialPinVerifier: Object.freeze({ salt: v.salt, mac: v.mac }) }));
 }
 
 /**

@@ -1,7 +1,8 @@
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import { fromHex, toHex } from '../apdu/index.js';
 import { PIN_MAC_BYTES, PIN_SALT_BYTES } from './record.js';
 import type { PinVerifier } from './record.js';
+import { randomBytesFromPool } from './random.js';
 
 function macOf(salt: Uint8Array, asciiDigits: Uint8Array): Buffer {
   return createHmac('sha256', salt).update(asciiDigits).digest();
@@ -9,7 +10,7 @@ function macOf(salt: Uint8Array, asciiDigits: Uint8Array): Buffer {
 
 /** A new verifier with a fresh random salt for `asciiDigits` (already format-checked). */
 export function createPinVerifier(asciiDigits: Uint8Array): PinVerifier {
-  const salt = randomBytes(PIN_SALT_BYTES);
+  const salt = randomBytesFromPool(PIN_SALT_BYTES);
   const mac = macOf(salt, asciiDigits);
   return { salt: toHex(salt), mac: toHex(mac) };
 }

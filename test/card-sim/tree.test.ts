@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { fromHex, toHex } from '../../src/apdu/index.js';
 import {
+  CardConfigError,
   CardTreeError,
   CyclicFile,
   DedicatedFile,
@@ -46,6 +47,27 @@ describe('file tree', () => {
     expect(() => df.addPin({ id: 'app', reference: 1 })).toThrow(/already has a PIN 'app'/);
     expect(() => df.addPin({ id: 'other' })).toThrow(/reference 0/);
     expect(() => df.addPin({ id: 'x', reference: 2, policy: { tryLimit: 99 } })).toThrow(CardTreeError);
+  });
+
+  it('derives a key given as a derivation once, at its first use, and checks its length then', () => {
+    const df = new DedicatedFile({ fid: 0xdf01 });
+    let calls = 0;
+    const key = df.addKey({
+      id: 1,
+      algorithm: 'sm4',
+      usage: 'external-auth',
+      key: () => {
+        calls += 1;
+        return fromHex('00112233445566778899AABBCCDDEEFF');
+      },
+    });
+    expect(calls).toBe(0);
+    expect(toHex(key.key)).toBe('00112233445566778899AABBCCDDEEFF');
+    expect(key.withKey((cipher, bytes) => `${cipher} ${toHex(bytes)}`)).toBe('sm4 00112233445566778899AABBCCDDEEFF');
+    expect(calls).toBe(1);
+    const short = df.addKey({ id: 2, algorithm: '3des', usage: 'internal-auth', key: () => new Uint8Array(8) });
+    expect(() => short.key).toThrow(CardConfigError);
+    expect(() => short.key).toThrow(/key 2: derived key 3des key must be 16 or 24 bytes, got 8/);
   });
 
   it('cyclic append makes the new record number 1 and drops the oldest when full', () => {

@@ -98,6 +98,27 @@ describe('the PIN engine over a sealed policy', () => {
     expect(Pin.create(sealed, new MemoryPinStore(), '654321').status().initial).toBe(false);
   });
 
+  it('createSealed seals a clear policy and personalises with one salted MAC for the initial PIN', () => {
+    const clear = definePinPolicy({ initialPin: '246810', tryLimit: 5 });
+    const store = new MemoryPinStore();
+    const pin = Pin.createSealed(clear, store);
+    expect(isSealedPinPolicy(pin.policy)).toBe(true);
+    expect(JSON.stringify(pin.policy)).not.toContain('246810');
+    const sealed = pin.policy as SealedPinPolicy;
+    expect(store.load()).toEqual({ tryLimit: 5, triesLeft: 5, initial: true, verifier: sealed.initialPinVerifier });
+    expect(pin.verify('246810')).toEqual({ ok: true });
+    // Another PIN gets a verifier of its own.
+    const other = new MemoryPinStore();
+    const own = Pin.createSealed(clear, other, '135790');
+    expect(other.load().initial).toBe(false);
+    expect(other.load().verifier.salt).not.toBe((own.policy as SealedPinPolicy).initialPinVerifier.salt);
+    expect(own.verify('246810')).toEqual({ ok: false, reason: 'incorrect', triesLeft: 4 });
+    expect(own.verify('135790')).toEqual({ ok: true });
+    expect(new Pin(JSON.parse(JSON.stringify(sealed)) as SealedPinPolicy, store).verify('246810')).toEqual({
+      ok: true,
+    });
+  });
+
   it('refuses a return to the initial PIN and flags an issuer reload of it', () => {
     const sealed = sealPinPolicy(definePinPolicy({ initialPin: '246810', forbidReturnToInitial: true }));
     const store = new MemoryPinStore();
@@ -133,25 +154,31 @@ describe('the PIN engine over a sealed policy', () => {
       const clear: PinPolicy = definePinPolicy({ initialPin: '246810', forbidReturnToInitial, tryLimit });
       const a = Pin.create(clear, new MemoryPinStore(), pins[start]);
       const b = Pin.create(sealPinPolicy(clear), new MemoryPinStore(), pins[start]);
+      const c = Pin.createSealed(clear, new MemoryPinStore(), pins[start]);
       const p = (i: number): string => pins[i] as string;
       for (const o of ops) {
         switch (o.kind) {
-          case 'verify':
-            expect(b.verify(p(o.pin))).toEqual(a.verify(p(o.pin)));
+          case 'verify': {
+            const expected = a.verify(p(o.pin));
+            expect(b.verify(p(o.pin))).toEqual(expected);
+            expect(c.verify(p(o.pin))).toEqual(expected);
             break;
-          case 'change':
-            expect(b.change(p(o.old), p(o.next))).toEqual(a.change(p(o.old), p(o.next)));
+          }
+          case 'change': {
+            const expected = a.change(p(o.old), p(o.next));
+            expect(b.change(p(o.old), p(o.next))).toEqual(expected);
+            expect(c.change(p(o.old), p(o.next))).toEqual(expected);
             break;
+          }
           case 'reload':
-            a.reload(p(o.pin));
-            b.reload(p(o.pin));
+            for (const e of [a, b, c]) e.reload(p(o.pin));
             break;
           case 'unblock':
-            a.unblock(o.pin === undefined ? undefined : p(o.pin));
-            b.unblock(o.pin === undefined ? undefined : p(o.pin));
+            for (const e of [a, b, c]) e.unblock(o.pin === undefined ? undefined : p(o.pin));
             break;
         }
         expect(b.status()).toEqual(a.status());
+        expect(c.status()).toEqual(a.status());
       }
     },
   );

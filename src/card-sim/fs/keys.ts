@@ -36,13 +36,27 @@ export interface CardKeyOptions {
   /** Key number 0..255 (P2 of EXTERNAL/INTERNAL AUTHENTICATE); unique within its DF. */
   id: number;
   algorithm: CardKeyAlgorithm;
-  /** 16 or 24 bytes for 3DES, 16 for SM4, 32 for SM2 (the private key d). Copied. */
-  key: Uint8Array;
+  /**
+   * 16 or 24 bytes for 3DES, 16 for SM4, 32 for SM2 (the private key d), copied; or a function
+   * that derives them, called once, at the key's first use (a diversified key: a card that never
+   * uses a key never spends the cipher operations on it). Its result is kept as the key (a fresh
+   * array it keeps no reference to); a wrong length is then a CardConfigError (6F00).
+   */
+  key: Uint8Array | (() => Uint8Array);
   usage: KeyUsage;
   /** Failed uses before the key blocks; 1..15, default 3. */
   tryLimit?: number;
   /** Tries left (for restoring a saved card); default tryLimit. */
   triesLeft?: number;
+}
+
+const KEY_SIZES = { sm4: '16', sm2: '32', '3des': '16 or 24' } as const;
+
+/** What is wrong with the length of `key` for `algorithm`, or undefined. */
+function keyLengthProblem(algorithm: CardKeyAlgorithm, key: Uint8Array): string | undefined {
+  const ok =
+    algorithm === '3des' ? key.length === 16 || key.length === 24 : key.length === Number(KEY_SIZES[algorithm]);
+  return ok ? undefined : `${algorithm} key must be ${KEY_SIZES[algorithm]} bytes, got ${key.length}`;
 }
 
 /**
@@ -55,7 +69,9 @@ export class CardKey {
   readonly algorithm: CardKeyAlgorithm;
   readonly usage: KeyUsage;
   readonly tryLimit: number;
-  #key: Uint8Array;
+  /** The key bytes; undefined until `#derive` has run. */
+  #key: Uint8Array | undefined;
+  #derive: (() => Uint8Array) | undefined;
   #triesLeft: number;
   /** Set by the owning DF: makes a counter change durable (may throw if persisting fails). */
   onChange: (() => void) | undefined;
@@ -68,12 +84,11 @@ export class CardKey {
     if (algorithm !== '3des' && algorithm !== 'sm4' && algorithm !== 'sm2') {
       throw new CardTreeError(`key ${id}: algorithm must be '3des', 'sm4' or 'sm2', got ${String(algorithm)}`);
     }
-    if (!(key instanceof Uint8Array)) throw new CardTreeError(`key ${id}: key bytes must be a Uint8Array`);
-    const sizes = { sm4: '16', sm2: '32', '3des': '16 or 24' } as const;
-    const okLength =
-      algorithm === '3des' ? key.length === 16 || key.length === 24 : key.length === Number(sizes[algorithm]);
-    if (!okLength)
-      throw new CardTreeError(`key ${id}: ${algorithm} key must be ${sizes[algorithm]} bytes, got ${key.length}`);
+    if (typeof key !== 'function') {
+      if (!(key instanceof Uint8Array)) throw new CardTreeError(`key ${id}: key bytes must be a Uint8Array`);
+      const problem = keyLengthProblem(algorithm, key);
+      if (problem !== undefined) throw new CardTreeError(`key ${id}: ${problem}`);
+    }
     if (!KEY_USAGES.includes(usage)) {
       throw new CardTreeError(`key ${id}: usage must be one of ${KEY_USAGES.join(', ')}, got ${String(usage)}`);
     }
@@ -92,7 +107,8 @@ export class CardKey {
     this.algorithm = algorithm;
     this.usage = usage;
     this.tryLimit = tryLimit;
-    this.#key = new Uint8Array(key);
+    if (typeof key === 'function') this.#derive = key;
+    else this.#key = new Uint8Array(key);
     this.#triesLeft = triesLeft;
   }
 
@@ -107,7 +123,18 @@ export class CardKey {
 
   /** A copy of the key bytes. */
   get key(): Uint8Array {
-    return new Uint8Array(this.#key);
+    return new Uint8Array(this.#bytes());
+  }
+
+  /** The key bytes, derived at the first call for a key given as a derivation. */
+  #bytes(): Uint8Array {
+    if (this.#key !== undefined) return this.#key;
+    const derived = (this.#derive as () => Uint8Array)();
+    const problem = derived instanceof Uint8Array ? keyLengthProblem(this.algorithm, derived) : 'not a Uint8Array';
+    if (problem !== undefined) throw new CardConfigError(`key ${this.id}: derived key ${problem}`);
+    this.#key = derived;
+    this.#derive = undefined;
+    return derived;
   }
 
   /** Runs `use` with a copy of the key bytes and the key's cipher; the copy is wiped afterwards. */

@@ -291,8 +291,11 @@ export class DedicatedFile {
 
   /** The MF at the top of this tree, or undefined while the DF is detached. */
   root(): MasterFile | undefined {
-    if (this.parent !== undefined) return this.parent.root();
-    return this instanceof MasterFile ? this : undefined;
+    // A loop, not a recursion: every PIN try and key counter change asks for the root.
+    let top = this.parent;
+    if (top === undefined) return this instanceof MasterFile ? this : undefined;
+    while (top.parent !== undefined) top = top.parent;
+    return top instanceof MasterFile ? top : undefined;
   }
 
   /**

@@ -65,13 +65,15 @@ class CardPinStore implements PinStore {
     this.#persist();
   }
 
-  saveTriesLeft(triesLeft: number): void {
+  saveTriesLeft(triesLeft: number): Readonly<PinRecord> {
     const r = this.#record;
     if (r === undefined) throw new CardTreeError('PIN record written before it was personalized');
     // A new record object, not an edit in place (a record being persisted must not change under
     // the hook, and borrow() lends the record out); spelt out, as a spread is slower here.
-    this.#record = { tryLimit: r.tryLimit, triesLeft, initial: r.initial, verifier: r.verifier };
+    const record = { tryLimit: r.tryLimit, triesLeft, initial: r.initial, verifier: r.verifier };
+    this.#record = record;
     this.#persist(triesLeft);
+    return record;
   }
 
   /** Replaces the record without persisting (rolling back to the last persisted state). */
@@ -128,12 +130,15 @@ export class CardPin {
     this.reference = reference;
     this.format = format;
     let clear: PinPolicy | undefined;
+    let sealed: SealedPinPolicy | undefined;
     try {
       if (options.policy !== undefined && isSealedPinPolicy(options.policy as SealedPinPolicy)) {
-        this.policy = validateSealedPinPolicy(options.policy);
+        sealed = validateSealedPinPolicy(options.policy);
       } else {
         clear = definePinPolicy(options.policy as Partial<PinPolicy> | undefined);
-        this.policy = sealPinPolicy(clear);
+        // A record to restore goes with a sealed policy made now; a fresh PIN is sealed below,
+        // with its record, by the engine (one salted MAC for both when it is the initial PIN).
+        if (options.record !== undefined) sealed = sealPinPolicy(clear);
       }
     } catch (err) {
       throw new CardTreeError(`PIN ${id}: invalid policy: ${(err as Error).message}`, { cause: err });
@@ -144,7 +149,7 @@ export class CardPin {
     this.#store = new CardPinStore(persist, options.record);
     if (options.record !== undefined) {
       try {
-        this.#pin = new Pin(this.policy, this.#store);
+        this.#pin = new Pin(sealed as SealedPinPolicy, this.#store);
       } catch (err) {
         throw new CardTreeError(`PIN ${id}: bad record: ${(err as Error).message}`, { cause: err });
       }
@@ -153,11 +158,15 @@ export class CardPin {
         throw new CardTreeError(`PIN ${id}: a sealed policy needs a record or the PIN to personalize with`);
       }
       try {
-        this.#pin = Pin.create(this.policy, this.#store, personalizeWith);
+        this.#pin =
+          clear === undefined
+            ? Pin.create(sealed as SealedPinPolicy, this.#store, personalizeWith)
+            : Pin.createSealed(clear, this.#store, personalizeWith);
       } catch (err) {
         throw new CardTreeError(`PIN ${id}: cannot personalize: ${(err as Error).message}`, { cause: err });
       }
     }
+    this.policy = this.#pin.policy as SealedPinPolicy;
   }
 
   /** The PIN engine object (status, verify, change, reload, unblock, clearVerified). */

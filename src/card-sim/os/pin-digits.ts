@@ -11,19 +11,24 @@ export class PinDigitBuffer {
   readonly #views: readonly Uint8Array[] = Array.from({ length: PIN_MAX_DIGITS + 1 }, (_, n) =>
     this.#shared.subarray(0, n),
   );
-  #inUse = false;
+  /** The view lent out by take(), until release(); undefined while the buffer is free. */
+  #lent: Uint8Array | undefined;
 
   /** A buffer of `count` bytes for one try's digits; hand it back with release(). */
   take(count: number): Uint8Array {
-    if (this.#inUse || count > PIN_MAX_DIGITS) return new Uint8Array(count);
-    this.#inUse = true;
-    return this.#views[count] as Uint8Array;
+    if (this.#lent !== undefined || count > PIN_MAX_DIGITS) return new Uint8Array(count);
+    const view = this.#views[count] as Uint8Array;
+    this.#lent = view;
+    return view;
   }
 
-  /** Wipes `digits` (from take()); when they were in the shared buffer, the next try may have it. */
+  /**
+   * Wipes `digits` (from take()); when they are the shared buffer's view, the next try may have
+   * it. (The view is known by identity: reading a typed array's `buffer` costs more than a try.)
+   */
   release(digits: Uint8Array): void {
     wipeBytes(digits);
-    if (digits.buffer === this.#shared.buffer) this.#inUse = false;
+    if (digits === this.#lent) this.#lent = undefined;
   }
 }
 

@@ -10,7 +10,7 @@ import {
 } from '../../apdu/index.js';
 import type { CardCommand, CardContext, HandlerResult } from './context.js';
 import { lifecycleRefusal } from './handlers/lifecycle.js';
-import { INS_TABLE, KNOWN_CLASSES } from './table.js';
+import { INS_TABLE, KNOWN_CLASSES, type InsEntry } from './table.js';
 
 const EMPTY = new Uint8Array(0);
 
@@ -34,6 +34,13 @@ export interface ProcessorHooks {
   /** Rolls the card back to its last persisted state after a failed persist. */
   rollBack: () => void;
 }
+
+/*
+ * INS_TABLE and KNOWN_CLASSES read as arrays indexed by the byte, made once from them: a Map or a
+ * Set lookup per command costs more than the rest of a short command's checks.
+ */
+const ENTRY_BY_INS: readonly (InsEntry | undefined)[] = Array.from({ length: 256 }, (_, ins) => INS_TABLE.get(ins));
+const CLASS_KNOWN: readonly boolean[] = Array.from({ length: 256 }, (_, cla) => KNOWN_CLASSES.has(cla));
 
 function answer(sw: number, data: Uint8Array = EMPTY): Uint8Array {
   return encodeResponse(data, sw);
@@ -69,8 +76,8 @@ function processChecked(ctx: CardContext, hooks: ProcessorHooks, bytes: Uint8Arr
   if (cmd.extended && !hooks.extendedLength) return answer(SW.WRONG_LENGTH);
   // A card blocked by CARD BLOCK answers every command 6A81 (project choice; see handlers/lifecycle).
   if (ctx.tree.cardBlocked) return answer(SW.FUNCTION_NOT_SUPPORTED);
-  if (!KNOWN_CLASSES.has(cmd.cla)) return answer(SW.CLA_NOT_SUPPORTED);
-  const entry = INS_TABLE.get(cmd.ins);
+  if (CLASS_KNOWN[cmd.cla] !== true) return answer(SW.CLA_NOT_SUPPORTED);
+  const entry = ENTRY_BY_INS[cmd.ins];
   if (entry === undefined) return answer(SW.INS_NOT_SUPPORTED);
   if (!entry.classes.includes(cmd.cla)) return answer(SW.CLA_NOT_SUPPORTED);
   const refusal = lifecycleRefusal(ctx, entry.runsWhileBlocked === true);

@@ -1,6 +1,6 @@
 import { concatBytes, encodeBcd, encodeBerTlv } from '../../apdu/index.js';
 import { SSC_KEYS, diversificationInput, diversifyKey, issuerTestMasterKey, sscKeyNamesOf } from '../../keys/index.js';
-import type { KeyAlgorithm, SscKeyApplication } from '../../keys/index.js';
+import type { KeyAlgorithm, SscKeyApplication, SscKeyName } from '../../keys/index.js';
 import {
   CONTRAINDICATION_LENGTH,
   HEALTH_BASICS_RECORD_COUNT,
@@ -91,16 +91,35 @@ function itemRecordLengths(items: readonly { length: number }[]): number[] {
  */
 function installKeys(df: DedicatedFile, application: SscKeyApplication, p: ResolvedPersonalization): void {
   const algorithm = sscAlgorithm(p.specVersion);
+  // Already checked by atrCardBytesOf (the MF's ATR bytes): a bad one failed the personalization.
+  const identifier = p.card.identifier;
   for (const name of sscKeyNamesOf(application)) {
     if (name === 'RKEF0D' && p.specVersion !== '3.00') continue;
-    const master = p.masterKeys[name] ?? issuerTestMasterKey(name);
+    const given = p.masterKeys[name];
+    // A copy of a given master key (the document stays the caller's); the test keys are shared.
+    const master = given === undefined ? testMasterKey(name) : new Uint8Array(given);
+    // A master key of the wrong size fails the personalization (KeyDiversificationError) too.
+    if (master.length !== 16) diversifyKey(master, identifier, algorithm);
     df.addKey({
       id: SSC_KEYS[name].kid,
       algorithm,
       usage: SSC_KEYS[name].usage,
-      key: diversifyKey(master, p.card.identifier, algorithm),
+      // Diversified at the key's first use: most cards held in a process never use most keys.
+      key: () => diversifyKey(master, identifier, algorithm),
     });
   }
+}
+
+const TEST_MASTER_KEYS = new Map<SscKeyName, Uint8Array>();
+
+/** issuerTestMasterKey, made once per name: the test keys are public and never written to. */
+function testMasterKey(name: SscKeyName): Uint8Array {
+  let key = TEST_MASTER_KEYS.get(name);
+  if (key === undefined) {
+    key = issuerTestMasterKey(name);
+    TEST_MASTER_KEYS.set(name, key);
+  }
+  return key;
 }
 
 /**
@@ -316,7 +335,11 @@ export function buildSscCard(document: unknown, options: SscCardOptions = {}): S
   return new SimulatedCard({ ...options, tree: buildSscTree(document) });
 }
 
-/** buildSscCard for a document validatePersonalization has already resolved (see buildSscTreeFrom). */
+/**
+ * buildSscCard for a document validatePersonalization has already resolved (see buildSscTreeFrom):
+ * many cards made from one document have it checked once. Each card is made of its own bytes:
+ * nothing of `p` is shared with it, so the cards never change each other, nor the document.
+ */
 export function buildSscCardFrom(p: ResolvedPersonalization, options: SscCardOptions = {}): SimulatedCard {
   return new SimulatedCard({ ...options, tree: buildSscTreeFrom(p) });
 }

@@ -6,8 +6,10 @@ import { decodeContraindication, decodeMedicalHistory, decodeWorkRecord } from '
 import {
   samplePerson,
   buildSscCard,
+  buildSscCardFrom,
   buildSscTree,
   inspectSscTree,
+  validatePersonalization,
   PersonalizationError,
   type SimulatedCard,
 } from '../../../src/card-sim/index.js';
@@ -195,6 +197,25 @@ group('SSC card built from a personalization document', () => {
     expect(kb && toHex(kb)).not.toBe(ka && toHex(ka));
     const json = JSON.stringify(buildSscCard(samplePerson('wang-yan')).exportState());
     expect(json).not.toContain('246810');
+  });
+
+  it('makes independent cards from one resolved document, with the keys buildSscCard gives', () => {
+    const resolved = validatePersonalization(samplePerson('li-xiuying'));
+    const [a, b] = [buildSscCardFrom(resolved, { powered: true }), buildSscCardFrom(resolved, { powered: true })];
+    for (const card of [a, b]) ok(card, SELECT_SSSE);
+    // Tries spent on one card are not spent on the other.
+    expect(sw(a, '0020000003111111')).toBe('63C5');
+    expect(sw(a, '0020000003111111')).toBe('63C4');
+    expect(sw(b, '0020000003111111')).toBe('63C5');
+    ok(b, '0020000003123456');
+    expect(sw(a, '0020000003111111')).toBe('63C3');
+    const keyOf = (card: SimulatedCard): string =>
+      toHex(
+        card.tree.findByDfName(fromHex('7378312E73682EC9E7BBE1B1A3D5CF'))?.key(SSC_KEYS.RKSSSE.kid)?.key ??
+          new Uint8Array(0),
+      );
+    expect(keyOf(a)).toBe(keyOf(buildSscCard(samplePerson('li-xiuying'))));
+    expect(keyOf(a)).toBe(toHex(diversifyKey(issuerTestMasterKey('RKSSSE'), resolved.card.identifier, 'sm4')));
   });
 
   it('rejects a bad document with the personalization error naming the field', () => {
