@@ -120,6 +120,7 @@ export type {
   ReaderInfo,
   ReaderEvent,
   ReaderWatch,
+  ReaderBackendOptions,
   PcscBackendChoice,
   PcscBackendName,
   PcscBackendSetting,
