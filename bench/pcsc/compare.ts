@@ -123,12 +123,10 @@ interface SdkRun {
   defaultBackend?: { name: string; reason: string };
 }
 
-function sdkRates(client: string, reader: string, n: number, layers: readonly string[]): Promise<SdkRun> {
+/** Runs a client process to its end and parses the JSON it prints (five minutes at most). */
+function jsonFromChild<T>(what: string, command: string, args: readonly string[], cwd?: string): Promise<T> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [client, reader, String(n), layers.join(',')], {
-      cwd: REPO_ROOT,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(command, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     const timer = setTimeout(() => child.kill('SIGKILL'), 300_000);
@@ -136,14 +134,18 @@ function sdkRates(client: string, reader: string, n: number, layers: readonly st
     child.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
     child.once('exit', (code) => {
       clearTimeout(timer);
-      if (code !== 0) return reject(new Error(`SDK client exited ${String(code)}: ${err || out}`));
+      if (code !== 0) return reject(new Error(`${what} exited ${String(code)}: ${err || out}`));
       try {
-        resolve(JSON.parse(out) as SdkRun);
+        resolve(JSON.parse(out) as T);
       } catch (error) {
-        reject(new Error(`SDK client printed no JSON: ${out}${err}`, { cause: error }));
+        reject(new Error(`${what} printed no JSON: ${out}${err}`, { cause: error }));
       }
     });
   });
+}
+
+function sdkRates(client: string, reader: string, n: number, layers: readonly string[]): Promise<SdkRun> {
+  return jsonFromChild('SDK client', process.execPath, [client, reader, String(n), layers.join(',')], REPO_ROOT);
 }
 
 interface PairedTiming {
@@ -154,25 +156,7 @@ interface PairedTiming {
 
 /** pyscard alternating SELECT MF between two readers (pyscard-paired.py). */
 function pyscardPaired(first: string, second: string, n: number): Promise<PairedTiming> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(SYSTEM_PYTHON, [PAIRED_CLIENT, first, second, String(n)], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    let err = '';
-    const timer = setTimeout(() => child.kill('SIGKILL'), 300_000);
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      if (code !== 0) return reject(new Error(`paired pyscard exited ${String(code)}: ${err || out}`));
-      try {
-        resolve(JSON.parse(out) as PairedTiming);
-      } catch (error) {
-        reject(new Error(`paired pyscard printed no JSON: ${out}${err}`, { cause: error }));
-      }
-    });
-  });
+  return jsonFromChild('paired pyscard', SYSTEM_PYTHON, [PAIRED_CLIENT, first, second, String(n)]);
 }
 
 const timingOf = (t: { medianMs: number; p99Ms: number }): Timing => ({
