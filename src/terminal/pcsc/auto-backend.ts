@@ -117,14 +117,23 @@ export async function choosePcscBackend(
 
 let chosen: Promise<PcscBackendChoice> | undefined;
 
-/** The default backend of this process: chosen on the first call, the same answer after. */
+/**
+ * The default backend of this process: chosen on the first call, the same answer after. One
+ * answer is not kept: the binding because there was no socket yet. A POS started at boot before
+ * pcscd asks again on its next connect (a look for the socket costs one stat), so it moves to the
+ * socket once pcscd is up instead of staying on a binding that may not even be installed.
+ */
 export function pcscBackendInUse(): Promise<PcscBackendChoice> {
-  chosen ??= choosePcscBackend();
-  // A bad SSCARD_PCSC_BACKEND is reported on every use, not cached.
-  chosen.catch(() => {
-    chosen = undefined;
-  });
-  return chosen;
+  if (chosen !== undefined) return chosen;
+  const choice = choosePcscBackend();
+  chosen = choice;
+  const forget = (): void => {
+    if (chosen === choice) chosen = undefined;
+  };
+  choice.then((c) => {
+    if (c.how === 'auto' && c.name === 'smartcard' && !existsSync(pcscdSocketPath())) forget();
+  }, forget); // a bad SSCARD_PCSC_BACKEND is reported on every use, not cached
+  return choice;
 }
 
 /** Forgets the default choice, so the next use probes again (e.g. after pcscd was started). */

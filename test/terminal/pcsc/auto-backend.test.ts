@@ -124,6 +124,23 @@ describe('the default PC/SC backend', () => {
     expect(first.name).toBe(process.platform === 'linux' ? 'pcscd-socket' : 'smartcard');
   });
 
+  it.runIf(process.platform === 'linux')(
+    'no socket yet is not kept: once pcscd comes up, the next use takes its socket',
+    async () => {
+      const late = new FakePcscd();
+      process.env.PCSCLITE_CSOCK_NAME = late.path;
+      try {
+        expect((await pcscBackendInUse()).name).toBe('smartcard');
+        await late.start();
+        const next = await pcscBackendInUse();
+        expect(next.name).toBe('pcscd-socket');
+        expect(await pcscBackendInUse()).toBe(next);
+      } finally {
+        late.stop();
+      }
+    },
+  );
+
   it('a name given by the caller wins over the environment', async () => {
     process.env.SSCARD_PCSC_BACKEND = 'smartcard';
     expect(await resolvePcscBackend('pcscd-socket')).toMatchObject({ name: 'pcscd-socket', how: 'explicit' });
