@@ -54,6 +54,8 @@ export interface VpcdConnectOptions {
 export type VpcdConnectionState = 'idle' | 'connecting' | 'connected' | 'waiting' | 'closed';
 
 const CLOSE_GRACE_MS = 1000;
+/** One read from the socket: a whole frame of the largest size vpcd can send, length included. */
+const READ_BUFFER_BYTES = 2 + 0xffff;
 
 interface StartState {
   promise: Promise<void>;
@@ -93,6 +95,8 @@ export class VpcdConnection {
   readonly #listeners = new Map<(e: VpcdEvent) => void, boolean>();
   #exchangeListeners = 0;
   readonly #decoder = new FrameDecoder();
+  /** Where the socket reads into; a frame's bytes are copied out before the next read. */
+  readonly #readBuffer = Buffer.allocUnsafe(READ_BUFFER_BYTES);
   readonly #attachWaiters = new Set<Waiter>();
 
   #state: VpcdConnectionState = 'idle';
@@ -263,7 +267,21 @@ export class VpcdConnection {
     this.#state = 'connecting';
     const attempt = this.#failures + 1;
     this.#emit({ type: 'connecting', host: this.host, port: this.port, attempt });
-    const socket = net.createConnection({ host: this.host, port: this.port });
+    // pcscd's bytes are read into one buffer of this connection and handed to the frame decoder
+    // (which copies every frame out) without a Readable stream: no Buffer per read, no 'data'
+    // event, no stream bookkeeping. That path ran on every one of vpcd's two sends per APDU and
+    // cost the card more than its own answer (see docs/benchmarks.md).
+    const socket = net.createConnection({
+      host: this.host,
+      port: this.port,
+      onread: {
+        buffer: this.#readBuffer,
+        callback: (nread: number, buffer: Uint8Array): boolean => {
+          this.#onData(socket, buffer.subarray(0, nread));
+          return true;
+        },
+      },
+    });
     this.#socket = socket;
     // Our replies go out in one write each; no reason to let Nagle hold them.
     socket.setNoDelay(true);
@@ -287,7 +305,6 @@ export class VpcdConnection {
       this.#emit({ type: 'connected', host: this.host, port: this.port, attempt });
       this.#start?.settle?.();
     });
-    socket.on('data', (chunk: Buffer) => this.#onData(socket, chunk));
     socket.on('error', (error) => {
       lastError = error;
     });
