@@ -17,10 +17,11 @@
  * Every client sends SELECT MF `00 A4 00 0C 02 3F 00` (9000 on all three cards, no FCI: vicc
  * cannot build one). Rates are 1 / median round trip. Every card runs in a process of its own, and
  * the order of the cards turns from round to round, so none is always measured first.
- * When the second vpcd reader is free, each round also puts the echo card and `sim serve` in the
- * two readers at once and pyscard alternates between them APDU by APDU (pyscard-paired.py): both
- * are then measured over the same seconds, where the rows above compare runs taken some seconds
- * apart, between which the load of a shared machine moves by more than the difference sought.
+ * When the second vpcd reader is free, each round also puts `sim serve` and the echo card in the
+ * two readers at once, then `sim serve` and vicc, and pyscard alternates between the two APDU by
+ * APDU (pyscard-paired.py): both are then measured over the same seconds, where the rows above
+ * compare runs taken some seconds apart, between which the load of a shared machine moves by more
+ * than the difference sought.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, symlinkSync } from 'node:fs';
@@ -201,35 +202,41 @@ export async function measurePcsc(opts: { quick: boolean }): Promise<Row[]> {
   const add = (key: string, s: Timing): void => {
     samples.set(key, [...(samples.get(key) ?? []), s]);
   };
-  // Echo card and sim serve in the two readers at once. Which card takes which reader, is inserted
-  // first and is connected and asked first turns from round to round: the card connected first
-  // came out some us slower in trials.
-  const pairedRound = async (round: number, second: { port: number; reader: string }): Promise<void> => {
-    const echoFirst = round % 2 === 0;
-    const [echoSlot, sscardSlot] = echoFirst ? [slot, second] : [second, slot];
-    const echoCard = {
-      slot: echoSlot,
-      insert: () => insertProcess('echo card', [echo, CARD_HOST, String(echoSlot.port)]),
-    };
+  // sim serve and another card (the echo card, then vicc) in the two readers at once. Which card
+  // takes which reader, is inserted first and is connected and asked first turns from round to
+  // round: the card connected first came out some us slower in trials.
+  const pairedRound = async (
+    round: number,
+    second: { port: number; reader: string },
+    partner: { name: 'echo' | 'vicc'; insert: (port: number) => Promise<Inserted | undefined> },
+  ): Promise<void> => {
+    const partnerFirst = round % 2 === 0;
+    const [partnerSlot, sscardSlot] = partnerFirst ? [slot, second] : [second, slot];
+    const partnerCard = { slot: partnerSlot, insert: () => partner.insert(partnerSlot.port) };
     const sscardCard = { slot: sscardSlot, insert: () => insertSscard(sscardSlot.port, image) };
-    const order = echoFirst ? [echoCard, sscardCard] : [sscardCard, echoCard];
+    const order = partnerFirst ? [partnerCard, sscardCard] : [sscardCard, partnerCard];
     const inserted: Inserted[] = [];
     try {
-      for (const card of order) inserted.push(await card.insert());
+      for (const card of order) {
+        const one = await card.insert();
+        if (one === undefined) return;
+        inserted.push(one);
+      }
       for (const card of order) await waitReader(card.slot.reader, true, 10_000);
       const t = await pyscardPaired(order[0]!.slot.reader, order[1]!.slot.reader, n);
-      const [echoT, sscardT] = echoFirst ? [t.first, t.second] : [t.second, t.first];
-      add('paired-echo|pyscard', timingOf(echoT));
-      add('paired-sscard|pyscard', timingOf(sscardT));
+      const [partnerT, sscardT] = partnerFirst ? [t.first, t.second] : [t.second, t.first];
+      add(`paired-${partner.name}|pyscard`, timingOf(partnerT));
+      add(`paired-sscard-${partner.name}|pyscard`, timingOf(sscardT));
     } finally {
       for (const card of inserted) await card.remove();
       for (const card of order) await waitReader(card.slot.reader, false, 10_000).catch(() => undefined);
     }
   };
+  const insertEcho = (port: number): Promise<Inserted> => insertProcess('echo card', [echo, CARD_HOST, String(port)]);
   try {
     for (let round = 0; round < rounds; round++) {
       const cards: Array<{ name: string; insert: () => Promise<Inserted | undefined> }> = [
-        { name: 'echo', insert: () => insertProcess('echo card', [echo, CARD_HOST, String(slot.port)]) },
+        { name: 'echo', insert: () => insertEcho(slot.port) },
         { name: 'sscard', insert: () => insertSscard(slot.port, image) },
         { name: 'vicc', insert: () => insertVicc(slot.port) },
       ];
@@ -259,7 +266,10 @@ export async function measurePcsc(opts: { quick: boolean }): Promise<Row[]> {
           await waitReader(slot.reader, false, 10_000).catch(() => undefined);
         }
       }
-      if (other !== undefined) await pairedRound(round, other);
+      if (other !== undefined) {
+        await pairedRound(round, other, { name: 'echo', insert: insertEcho });
+        await pairedRound(round, other, { name: 'vicc', insert: insertVicc });
+      }
     }
   } finally {
     other?.release();
@@ -363,12 +373,24 @@ export async function measurePcsc(opts: { quick: boolean }): Promise<Row[]> {
       : [
           row('paired-echo', 'pyscard', 'pyscard -> echo card, paired (both inserted, APDUs alternating)'),
           row(
-            'paired-sscard',
+            'paired-sscard-echo',
             'pyscard',
             'pyscard -> sscard sim serve, paired with the echo card',
             { key: 'paired-echo|pyscard', name: 'echo card (paired)' },
-            { note: `target >= 0.95x echo; ${ratios('paired-sscard|pyscard', 'paired-echo|pyscard')}` },
+            { note: `target >= 0.95x echo; ${ratios('paired-sscard-echo|pyscard', 'paired-echo|pyscard')}` },
           ),
+          ...(samples.has('paired-vicc|pyscard')
+            ? [
+                row('paired-vicc', 'pyscard', 'pyscard -> vicc -t iso7816, paired with sscard sim serve'),
+                row(
+                  'paired-sscard-vicc',
+                  'pyscard',
+                  'pyscard -> sscard sim serve, paired with vicc',
+                  { key: 'paired-vicc|pyscard', name: 'vicc (paired)' },
+                  { note: `target: never behind vicc; ${ratios('paired-sscard-vicc|pyscard', 'paired-vicc|pyscard')}` },
+                ),
+              ]
+            : []),
         ]),
     row('sscard', 'default-transport', `SDK default PcscTransport (auto: ${defaultName}) -> sscard sim serve`, {
       key: 'sscard|pyscard',
