@@ -67,7 +67,10 @@ export class FrameDecoder {
           break;
         }
         if (n - i >= length) {
-          frames.push(chunk.slice(i, i + length));
+          // Not chunk.slice(): on a Buffer (what sockets read into) that is a view, not a copy.
+          const frame = new Uint8Array(length);
+          frame.set(chunk.subarray(i, i + length));
+          frames.push(frame);
           i += length;
           continue;
         }

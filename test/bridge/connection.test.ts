@@ -180,6 +180,25 @@ describe('VpcdConnection over TCP', () => {
     expect(peer.replies.map((r) => toHex(r))).toEqual(['3B80800101', 'B29000', '9000', 'B09000']);
   });
 
+  it('gives the card commands of its own: one kept by the card survives the reads after it', async () => {
+    const { card, peer } = await setup();
+    // The bridge reads every chunk into one reused buffer: a card may keep what it is given.
+    const kept: Uint8Array[] = [];
+    const transmit = card.transmit.bind(card);
+    card.transmit = (command: Uint8Array): Uint8Array => {
+      kept.push(command);
+      return transmit(command);
+    };
+    await peer.send(Uint8Array.of(0x01));
+    // Two whole frames in one read, then frames read in two parts each (length, then payload).
+    peer.socket.write(concatBytes(encodeFrame(fromHex('00B0000000')), encodeFrame(fromHex('00CA9F1700'))));
+    expect(await peer.reply(2)).toBe('CA9000');
+    await peer.send(fromHex('00A4000C023F00'));
+    await peer.send(fromHex('00B2010400'));
+    expect(await peer.reply(4)).toBe('B29000');
+    expect(kept.map((c) => toHex(c))).toEqual(['00B0000000', '00CA9F1700', '00A4000C023F00', '00B2010400']);
+  });
+
   it('close() ends the socket (the reader sees the card leave) and powers the card off', async () => {
     const { card, bridge, events, peer } = await setup();
     await peer.send(Uint8Array.of(0x01));

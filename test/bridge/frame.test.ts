@@ -96,6 +96,14 @@ describe('FrameDecoder', () => {
     expect(Array.from(frame!)).toEqual([1, 2, 3]);
   });
 
+  it('hands out copies of a Buffer chunk too (whose slice() is a view)', () => {
+    // The bridge reads every chunk into one reused Buffer.
+    const chunk = Buffer.from(encodeFrame(Uint8Array.of(1, 2, 3)));
+    const [frame] = new FrameDecoder().push(chunk);
+    chunk.fill(0xee);
+    expect(Array.from(frame!)).toEqual([1, 2, 3]);
+  });
+
   it('drops a partial frame on reset', () => {
     const d = new FrameDecoder();
     d.push(Uint8Array.of(0x00, 0x05, 0xaa));
