@@ -307,6 +307,17 @@ export async function measurePcsc(opts: { quick: boolean }): Promise<Row[]> {
     `per round ${perRound(a, b)
       .map((r) => r.toFixed(2))
       .join(' / ')}`;
+  // A paired round puts the other card in the first reader, inserted and connected first, in
+  // even rounds, and sim serve there in odd ones: the medians of the two kinds of round, and their
+  // geometric mean, which weighs both arrangements alike whatever the number of rounds.
+  const arrangements = (a: string, b: string): string => {
+    const r = perRound(a, b);
+    const other = median(r.filter((_, i) => i % 2 === 0));
+    const sscardFirst = median(r.filter((_, i) => i % 2 === 1));
+    if (Number.isNaN(sscardFirst)) return '';
+    const both = Math.sqrt(other * sscardFirst);
+    return `; sscard first ${sscardFirst.toFixed(2)}, other first ${other.toFixed(2)}, both alike ${both.toFixed(2)}`;
+  };
   const pyscard = { key: 'echo|pyscard', name: 'pyscard' };
   const raw = { key: 'echo|smartcard-raw', name: 'smartcard binding' };
   // What a layer adds to the one under it: the difference of their median p50s.
@@ -377,7 +388,9 @@ export async function measurePcsc(opts: { quick: boolean }): Promise<Row[]> {
             'pyscard',
             'pyscard -> sscard sim serve, paired with the echo card',
             { key: 'paired-echo|pyscard', name: 'echo card (paired)' },
-            { note: `target >= 0.95x echo; ${ratios('paired-sscard-echo|pyscard', 'paired-echo|pyscard')}` },
+            {
+              note: `target >= 0.95x echo; ${ratios('paired-sscard-echo|pyscard', 'paired-echo|pyscard')}${arrangements('paired-sscard-echo|pyscard', 'paired-echo|pyscard')}`,
+            },
           ),
           ...(samples.has('paired-vicc|pyscard')
             ? [
@@ -387,7 +400,9 @@ export async function measurePcsc(opts: { quick: boolean }): Promise<Row[]> {
                   'pyscard',
                   'pyscard -> sscard sim serve, paired with vicc',
                   { key: 'paired-vicc|pyscard', name: 'vicc (paired)' },
-                  { note: `target: never behind vicc; ${ratios('paired-sscard-vicc|pyscard', 'paired-vicc|pyscard')}` },
+                  {
+                    note: `target: never behind vicc; ${ratios('paired-sscard-vicc|pyscard', 'paired-vicc|pyscard')}${arrangements('paired-sscard-vicc|pyscard', 'paired-vicc|pyscard')}`,
+                  },
                 ),
               ]
             : []),
