@@ -24,7 +24,7 @@
  * than the difference sought.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, symlinkSync } from 'node:fs';
+import { existsSync, readdirSync, statSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildSscCard, samplePerson, saveCardImage } from '../../src/card-sim/index.js';
 import { CARD_HOST, REPO_ROOT, SYSTEM_PYTHON, acquireReaderSlot, pcscLab, runPyscard } from '../../test/pcsc/lab.js';
@@ -73,9 +73,26 @@ async function insertProcess(what: string, args: string[]): Promise<Inserted> {
   return { remove: () => waitExit(child, 'SIGTERM') };
 }
 
+const SSCARD_BIN = join(REPO_ROOT, 'dist', 'cli', 'bin.js');
+
+/** What the sim serve rows measured, when it is not the build of the sources as they are. */
+function buildCaveat(): string {
+  if (!existsSync(SSCARD_BIN)) return '; NOT the build (no dist/): the sources through tsx';
+  const newest = (dir: string): number =>
+    Math.max(
+      0,
+      ...readdirSync(dir, { withFileTypes: true }).map((e) =>
+        e.isDirectory() ? newest(join(dir, e.name)) : statSync(join(dir, e.name)).mtimeMs,
+      ),
+    );
+  return newest(join(REPO_ROOT, 'src')) > statSync(SSCARD_BIN).mtimeMs
+    ? '; the build is OLDER than src/ (npm run build)'
+    : '';
+}
+
 function insertSscard(port: number, image: string): Promise<Inserted> {
   // The build when there is one (what users run), else the sources through tsx.
-  const bin = join(REPO_ROOT, 'dist', 'cli', 'bin.js');
+  const bin = SSCARD_BIN;
   const args = existsSync(bin) ? [bin] : ['--import', 'tsx', join(REPO_ROOT, 'src', 'cli', 'bin.ts')];
   return insertProcess('sim serve', [...args, 'sim', 'serve', '--card', image, '--vpcd', `${CARD_HOST}:${port}`]);
 }
@@ -326,6 +343,7 @@ export async function measurePcsc(opts: { quick: boolean }): Promise<Row[]> {
     const d = p50(`echo|${layer}`) - p50(`echo|${under}`);
     return `${d >= 0 ? '+' : ''}${d.toFixed(1)} us p50 over ${under}`;
   };
+  const caveat = buildCaveat();
   // sim serve's target, against the echo card in the same run: both through pyscard.
   const simServeRow = (card: string, echoCard: string, label: string, echoName: string, more = ''): Row =>
     row(
@@ -333,7 +351,7 @@ export async function measurePcsc(opts: { quick: boolean }): Promise<Row[]> {
       'pyscard',
       label,
       { key: `${echoCard}|pyscard`, name: echoName },
-      { note: `target >= 0.95x echo; ${ratios(`${card}|pyscard`, `${echoCard}|pyscard`)}${more}` },
+      { note: `target >= 0.95x echo; ${ratios(`${card}|pyscard`, `${echoCard}|pyscard`)}${more}${caveat}` },
     );
   const defaultName = [...chosen].join('/') || 'none';
   return [
