@@ -96,7 +96,9 @@ export class VpcdConnection {
   #exchangeListeners = 0;
   readonly #decoder = new FrameDecoder();
   /** Where the socket reads into; a frame's bytes are copied out before the next read. */
-  readonly #readBuffer = Buffer.allocUnsafe(READ_BUFFER_BYTES);
+  // A plain Uint8Array, not a Buffer: a view of it per read is a builtin's work, where a Buffer
+  // view runs Buffer's own constructor.
+  readonly #readBuffer = new Uint8Array(READ_BUFFER_BYTES);
   readonly #attachWaiters = new Set<Waiter>();
 
   #state: VpcdConnectionState = 'idle';

@@ -24,15 +24,28 @@ export function encodeFrame(payload: Uint8Array): Uint8Array {
 /**
  * encodeFrame for a payload known to fit (the bridge's replies), into a Buffer from Node's pool: a
  * small Uint8Array lives on the V8 heap, and the socket would first have to move it off the heap
- * to write it, on every reply.
+ * to write it, on every reply. A status word alone (most answers: SELECT, VERIFY, every error) is
+ * framed once and the same Buffer returned after: callers write it and never change it.
  */
 export function frameForSocket(payload: Uint8Array): Buffer {
+  if (payload.length === 2) {
+    const sw = ((payload[0] as number) << 8) | (payload[1] as number);
+    const framed = swFrames.get(sw);
+    if (framed !== undefined) return framed;
+    const out = Buffer.from([0, 2, payload[0] as number, payload[1] as number]);
+    if (swFrames.size < SW_FRAMES_KEPT) swFrames.set(sw, out);
+    return out;
+  }
   const out = Buffer.allocUnsafe(payload.length + 2);
   out[0] = payload.length >> 8;
   out[1] = payload.length & 0xff;
   out.set(payload, 2);
   return out;
 }
+
+/** Framed status-word replies by status word; a card uses a few dozen, the bound is for a hostile one. */
+const swFrames = new Map<number, Buffer>();
+const SW_FRAMES_KEPT = 512;
 
 /**
  * Reassembles vpcd frames from a TCP byte stream, whatever the chunking: vpcd sends the length

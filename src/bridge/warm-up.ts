@@ -1,5 +1,5 @@
 import type { CardEndpoint } from '../apdu/index.js';
-import { FrameDecoder, frameForSocket } from './frame.js';
+import { encodeFrame, FrameDecoder, frameForSocket } from './frame.js';
 import { answerVpcdMessage, VPCD_CONTROL } from './protocol.js';
 
 /*
@@ -89,21 +89,27 @@ export function warmUpVpcdAnswersInTurns(
 /** A function running `n` more exchanges on `scratch` (powering it on at the first call); returns n or 0. */
 function warmer(scratch: CardEndpoint, commands: readonly Uint8Array[]): (n: number) => number {
   const decoder = new FrameDecoder();
-  const framed = commands.map((c) => frameForSocket(c));
-  const atrRequest = frameForSocket(Uint8Array.of(VPCD_CONTROL.ATR_REQUEST));
+  const framed = commands.map((c) => encodeFrame(c));
+  const atrRequest = encodeFrame(Uint8Array.of(VPCD_CONTROL.ATR_REQUEST));
+  // As the connection reads: into a plain Uint8Array, a view of it per read.
+  const readBuffer = new Uint8Array(Math.max(atrRequest.length, ...framed.map((f) => f.length)));
+  const read = (bytes: Uint8Array): void => {
+    readBuffer.set(bytes);
+    answerChunk(scratch, decoder, readBuffer.subarray(0, bytes.length));
+  };
   let next = 0;
   return (n) => {
     if (framed.length === 0 || n <= 0) return 0;
     if (!scratch.powered) scratch.powerOn();
     for (let k = 0; k < n; k++) {
       // As vpcd sends a frame: the length in one send, the payload in the next.
-      const frame = framed[next] as Buffer;
-      answerChunk(scratch, decoder, frame.subarray(0, 2));
-      answerChunk(scratch, decoder, frame.subarray(2));
+      const frame = framed[next] as Uint8Array;
+      read(frame.subarray(0, 2));
+      read(frame.subarray(2));
       next += 1;
       if (next === framed.length) {
         next = 0;
-        answerChunk(scratch, decoder, atrRequest);
+        read(atrRequest);
       }
     }
     return n;
