@@ -80,7 +80,7 @@ export class FrameDecoder {
           break;
         }
         if (n - i >= length) {
-          // Not chunk.slice(): on a Buffer (what sockets read into) that is a view, not a copy.
+          // Not chunk.slice(): on a Buffer (what a socket's 'data' event gives) that is a view, not a copy.
           const frame = new Uint8Array(length);
           frame.set(chunk.subarray(i, i + length));
           frames.push(frame);
