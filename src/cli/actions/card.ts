@@ -12,7 +12,7 @@ import type { PersonalizationDocument, ResolvedPersonalization } from '../../car
 // The default sample from the sample people's module, not from the command's definition (which
 // the action would then share a chunk with, one more module for every `card` command to load).
 import { DEFAULT_SAMPLE, samplePerson } from '../../card-sim/profiles/people.js';
-import { buildSscTreeFrom } from '../../card-sim/profiles/ssc.js';
+import { buildSscTreeFrom } from '../../card-sim/profiles/ssc-tree.js';
 // The image's own modules, not image.ts: a new image is saved from its tree, without making a card
 // (the card OS's command handlers are not loaded).
 import { saveNewImage } from '../../card-sim/image-access.js';
