@@ -28,6 +28,8 @@ export const inspectorAssets: Record<string, string> = folderAssets('src/inspect
  * such Node module is given as a small CommonJS module that takes it from
  * process.getBuiltinModule (Node 20.16+; the package needs 20.19).
  */
+const LAZY_BUILTINS = new Set(['child_process']);
+
 const bundledBuiltins: Plugin = {
   name: 'bundled-builtins',
   setup(build) {
@@ -35,10 +37,18 @@ const bundledBuiltins: Plugin = {
       if (args.kind !== 'require-call' || !isBuiltin(args.path)) return undefined;
       return { path: args.path.replace(/^node:/, ''), namespace: 'node-builtin' };
     });
-    build.onLoad({ filter: /.*/, namespace: 'node-builtin' }, (args) => ({
-      contents: `module.exports = process.getBuiltinModule(${JSON.stringify(`node:${args.path}`)});`,
-      loader: 'js',
-    }));
+    build.onLoad({ filter: /.*/, namespace: 'node-builtin' }, (args) => {
+      const get = `process.getBuiltinModule(${JSON.stringify(`node:${args.path}`)})`;
+      // commander requires child_process at load for executable subcommands, which sscard has
+      // none of: it is loaded on first use, not by every command (it brings net and dgram).
+      if (LAZY_BUILTINS.has(args.path)) {
+        return {
+          contents: `let m; module.exports = new Proxy({}, { get: (_, key) => (m ??= ${get})[key] });`,
+          loader: 'js',
+        };
+      }
+      return { contents: `module.exports = ${get};`, loader: 'js' };
+    });
   },
 };
 
