@@ -33,6 +33,7 @@ import {
   pcscdSocketBackend,
   smartcardBackend,
   type PcscBackend,
+  type Transport,
 } from '../../src/terminal/index.js';
 import { MAX_RESPONSE_LENGTH, loadPcsclite, loadSmartcard, pcscBackendInUse } from '../../src/terminal/pcsc/index.js';
 import type { PlCardReader } from '../../src/terminal/pcsc/binding.js';
@@ -100,6 +101,20 @@ async function openHandle(backend: PcscBackend, reader: string): ReturnType<Open
   };
 }
 
+/** An SDK transport's transmit alone (what a channel calls). */
+function overTransport(transport: Transport): Awaited<ReturnType<Opener>> {
+  return { exchange: () => transport.transmit(SELECT_MF).then(sw1Of), close: () => transport.close() };
+}
+
+/** CardChannel.transmit over an SDK transport (what SscCard calls). */
+function overChannel(transport: Transport): Awaited<ReturnType<Opener>> {
+  const channel = new CardChannel(transport);
+  return { exchange: () => channel.transmit(SELECT_MF).then((r) => r.sw1), close: () => channel.close() };
+}
+
+/** The SDK transports' connect options here: a shared connection to `reader`, left as it is on close. */
+const shared = (reader: string) => ({ reader, closeDisposition: 'leave' as const });
+
 const openers: Record<string, Opener> = {
   async 'smartcard-raw'(reader) {
     const binding = await loadSmartcard();
@@ -118,34 +133,11 @@ const openers: Record<string, Opener> = {
   },
   'smartcard-handle': (reader) => openHandle(smartcardBackend, reader),
   'pcscd-handle': (reader) => openHandle(pcscdSocketBackend, reader),
-  async 'pcscd-transport'(reader) {
-    const transport = await PcscdSocketTransport.connect({ reader, closeDisposition: 'leave' });
-    return { exchange: () => transport.transmit(SELECT_MF).then(sw1Of), close: () => transport.close() };
-  },
-  async 'pcscd-channel'(reader) {
-    const transport = await PcscdSocketTransport.connect({ reader, closeDisposition: 'leave' });
-    const channel = new CardChannel(transport);
-    return {
-      exchange: () => channel.transmit(SELECT_MF).then((r) => r.sw1),
-      close: () => channel.close(),
-    };
-  },
-  async 'default-transport'(reader) {
-    const transport = await PcscTransport.connect({ reader, closeDisposition: 'leave' });
-    return { exchange: () => transport.transmit(SELECT_MF).then(sw1Of), close: () => transport.close() };
-  },
-  async transport(reader) {
-    const transport = await SmartcardTransport.connect({ reader, closeDisposition: 'leave' });
-    return { exchange: () => transport.transmit(SELECT_MF).then(sw1Of), close: () => transport.close() };
-  },
-  async channel(reader) {
-    const transport = await SmartcardTransport.connect({ reader, closeDisposition: 'leave' });
-    const channel = new CardChannel(transport);
-    return {
-      exchange: () => channel.transmit(SELECT_MF).then((r) => r.sw1),
-      close: () => channel.close(),
-    };
-  },
+  'pcscd-transport': async (reader) => overTransport(await PcscdSocketTransport.connect(shared(reader))),
+  'pcscd-channel': async (reader) => overChannel(await PcscdSocketTransport.connect(shared(reader))),
+  'default-transport': async (reader) => overTransport(await PcscTransport.connect(shared(reader))),
+  transport: async (reader) => overTransport(await SmartcardTransport.connect(shared(reader))),
+  channel: async (reader) => overChannel(await SmartcardTransport.connect(shared(reader))),
   async 'pcsclite-raw'(reader) {
     const pcsc = (await loadPcsclite())();
     pcsc.on('error', () => {});
@@ -175,10 +167,7 @@ const openers: Record<string, Opener> = {
       },
     };
   },
-  async 'pcsclite-transport'(reader) {
-    const transport = await PcscliteTransport.connect({ reader, closeDisposition: 'leave' });
-    return { exchange: () => transport.transmit(SELECT_MF).then(sw1Of), close: () => transport.close() };
-  },
+  'pcsclite-transport': async (reader) => overTransport(await PcscliteTransport.connect(shared(reader))),
 };
 
 const [reader, count, layers] = process.argv.slice(2);

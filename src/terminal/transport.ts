@@ -69,8 +69,11 @@ function isEndpoint(card: MemoryCard | ApduResponder): card is MemoryCard {
   return typeof card === 'object' && card !== null && typeof (card as MemoryCard).transmit === 'function';
 }
 
-/** Adapts a bare responder to the endpoint shape: it has a fixed ATR and a power flag, nothing else. */
-class ResponderEndpoint implements MemoryCard {
+/**
+ * Adapts a bare responder to the endpoint shape: it has a fixed ATR and a power flag, nothing else.
+ * Not in the barrel: the SDK's own tests build their scripted cards on it.
+ */
+export class ResponderEndpoint implements MemoryCard {
   powered = true;
 
   constructor(

@@ -22,8 +22,8 @@ import { sw } from '../support/card-exchange.js';
 import { expectThrowsClass } from '../support/throws.js';
 import { tempDirPerTest } from '../support/temp-dir.js';
 import { openImageFile } from './image-fixtures.js';
+import { SELECT_SSSE } from '../support/card-image.js';
 
-const SELECT_SSSE = '00A404000F7378312E73682EC9E7BBE1B1A3D5CF';
 const INITIAL = '246810';
 const CHANGED = '135790';
 

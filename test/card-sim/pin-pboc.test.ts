@@ -11,6 +11,7 @@ import { commandMac } from '../../src/keys/index.js';
 import { referenceEcb, referenceMac } from './crypto-oracle.js';
 import { cardKey, subject, type Subject } from './subjects.js';
 import { sw } from '../support/card-exchange.js';
+import { SELECT_SSSE } from '../support/card-image.js';
 
 /*
  * The PBOC forms of PIN UNBLOCK and RELOAD PIN on a personalized card, beside the project's forms:
@@ -19,8 +20,6 @@ import { sw } from '../support/card-exchange.js';
  * accepted only when the personalization enables it. PIN data and MACs come from the reference
  * ciphers of crypto-oracle.ts (node:crypto's own CBC / ECB), not from the card's code.
  */
-
-const SELECT_SSSE = '00A404000F7378312E73682EC9E7BBE1B1A3D5CF';
 
 const SUBJECTS = [subject('zhang-wei', '3des'), subject('wang-yan', 'sm4')];
 

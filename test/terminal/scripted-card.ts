@@ -1,49 +1,39 @@
-import {
-  decodeCommand,
-  encodeResponse,
-  toHex,
-  type CardEndpoint,
-  type DecodedCommandApdu,
-} from '../../src/apdu/index.js';
+import { decodeCommand, encodeResponse, toHex, type DecodedCommandApdu } from '../../src/apdu/index.js';
+import { ResponderEndpoint } from '../../src/terminal/transport.js';
 
 /**
  * A card whose answers a test scripts, for exercising the channel layer at the transport seam.
- * It logs every command it receives (as hex) and can answer late or never.
+ * It logs every command it receives (as hex) and can answer late or never. It is the SDK's own
+ * responder card (ATR 3B 00), unpowered until a transport powers it, counting its resets.
  */
 export type ScriptedAnswer = Uint8Array | Promise<Uint8Array>;
 
-export class ScriptedCard implements CardEndpoint<ScriptedAnswer> {
-  readonly log: string[] = [];
-  powered = false;
-  atr = Uint8Array.of(0x3b, 0x00);
+export class ScriptedCard extends ResponderEndpoint {
+  readonly log: string[];
   resets = 0;
 
-  constructor(private readonly answer: (cmd: DecodedCommandApdu | undefined, raw: Uint8Array) => ScriptedAnswer) {}
-
-  powerOn(): Uint8Array {
-    this.powered = true;
-    return this.atr;
-  }
-
-  powerOff(): void {
+  constructor(answer: (cmd: DecodedCommandApdu | undefined, raw: Uint8Array) => ScriptedAnswer) {
+    const log: string[] = [];
+    super(
+      (command) => {
+        log.push(toHex(command, { spaces: true }));
+        let decoded: DecodedCommandApdu | undefined;
+        try {
+          decoded = decodeCommand(command);
+        } catch {
+          decoded = undefined;
+        }
+        return answer(decoded, command);
+      },
+      Uint8Array.of(0x3b, 0x00),
+    );
+    this.log = log;
     this.powered = false;
   }
 
-  reset(): Uint8Array {
+  override reset(): Uint8Array {
     this.resets++;
-    this.powered = true;
-    return this.atr;
-  }
-
-  transmit(command: Uint8Array): ScriptedAnswer {
-    this.log.push(toHex(command, { spaces: true }));
-    let decoded: DecodedCommandApdu | undefined;
-    try {
-      decoded = decodeCommand(command);
-    } catch {
-      decoded = undefined;
-    }
-    return this.answer(decoded, command);
+    return super.reset();
   }
 }
 

@@ -13,39 +13,46 @@ export class PcscBindingMissingError extends detailErrorClass('PCSC_BINDING_MISS
   declare readonly binding: string;
 }
 
-/** pcscd is not running (or stopped): no PC/SC context can be established. */
-export class PcscServiceError extends SscardError {
-  declare readonly code: 'PCSC_SERVICE';
-  /** The PC/SC return code, e.g. 0x8010001D (SCARD_E_NO_SERVICE), when known. */
-  readonly pcscCode: number | undefined;
+/**
+ * The base of a PC/SC error whose facts (`pcscCode`, `reader`) come with its options, as the
+ * error table raises them: each is kept as a property, undefined when not given.
+ * `class NoCardError extends optionFactsErrorClass('NO_CARD', 'reader')<{ reader: string }> {}`
+ */
+function optionFactsErrorClass<C extends string, K extends string>(
+  code: C,
+  ...keys: K[]
+): new <F extends { [P in K]: unknown }>(
+  message: string,
+  options?: { cause?: unknown } & { [P in K]?: F[P] },
+) => SscardError & { readonly code: C } & { readonly [P in K]: F[P] | undefined } {
+  class OptionFactsError extends SscardError {
+    declare readonly code: C;
 
-  constructor(message: string, options?: { cause?: unknown; pcscCode?: number }) {
-    super('PCSC_SERVICE', message, options);
-    this.pcscCode = options?.pcscCode;
+    constructor(message: string, options?: { cause?: unknown } & { [P in K]?: unknown }) {
+      super(code, message, options);
+      for (const key of keys) (this as unknown as Record<K, unknown>)[key] = options?.[key];
+    }
   }
+  // A class cannot declare properties whose names are a parameter; the signature above says what it holds.
+  return OptionFactsError as never;
+}
+
+/** pcscd is not running (or stopped): no PC/SC context can be established. */
+export class PcscServiceError extends optionFactsErrorClass('PCSC_SERVICE', 'pcscCode')<{ pcscCode: number }> {
+  /** The PC/SC return code, e.g. 0x8010001D (SCARD_E_NO_SERVICE), when known. */
+  declare readonly pcscCode: number | undefined;
 }
 
 /** The reader is there but holds no card (connect, or reconnect after a removal). */
-export class NoCardError extends SscardError {
-  declare readonly code: 'NO_CARD';
-  readonly reader: string | undefined;
-
-  constructor(message: string, options?: { cause?: unknown; reader?: string }) {
-    super('NO_CARD', message, options);
-    this.reader = options?.reader;
-  }
-}
+export class NoCardError extends optionFactsErrorClass('NO_CARD', 'reader')<{ reader: string }> {}
 
 /** No reader of that name (or no reader at all) is known to pcscd. */
-export class ReaderNotFoundError extends SscardError {
-  declare readonly code: 'READER_NOT_FOUND';
-  readonly reader: string | undefined;
+export class ReaderNotFoundError extends optionFactsErrorClass('READER_NOT_FOUND', 'reader')<{ reader: string }> {
   /** The readers pcscd did list. */
   readonly available: readonly string[];
 
   constructor(message: string, options?: { cause?: unknown; reader?: string; available?: readonly string[] }) {
-    super('READER_NOT_FOUND', message, options);
-    this.reader = options?.reader;
+    super(message, options);
     this.available = options?.available ?? [];
   }
 }

@@ -110,20 +110,14 @@ export async function watchReaders(
         emit(event);
         return;
       }
-      case 'card-inserted': {
-        const state = known.get(event.reader);
-        if (state !== undefined) {
-          state.cardPresent = true;
-          if (event.atr !== undefined) state.atr = event.atr;
-        }
-        emit(event);
-        return;
-      }
+      case 'card-inserted':
       case 'card-removed': {
         const state = known.get(event.reader);
         if (state !== undefined) {
-          state.cardPresent = false;
-          delete state.atr;
+          state.cardPresent = event.type === 'card-inserted';
+          // A card taken out takes its ATR along; an insertion that names none keeps what was known.
+          if (event.type === 'card-removed') delete state.atr;
+          else if (event.atr !== undefined) state.atr = event.atr;
         }
         emit(event);
         return;

@@ -1,4 +1,4 @@
-import { SSC_SFIS, WORK_RECORD_LENGTH, decodeWorkRecord, type WorkRecord } from '../../records/index.js';
+import { SSC_SFIS, WORK_RECORD_LAYOUT, type WorkRecord } from '../../records/index.js';
 import type { AbortOptions } from '../abort.js';
 import { PinProtectedFiles } from './pin-files.js';
 
@@ -8,6 +8,6 @@ export class EmploymentFiles extends PinProtectedFiles {
 
   /** DF02/EF07: work records, newest first, empty records skipped (needs the PIN). */
   readWorkRecord(opts?: AbortOptions): Promise<WorkRecord[]> {
-    return this.readCyclic(SSC_SFIS.EF07, WORK_RECORD_LENGTH, 'DF02/EF07 work record', decodeWorkRecord, opts);
+    return this.readCyclic(SSC_SFIS.EF07, WORK_RECORD_LAYOUT, 'DF02/EF07 work record', opts);
   }
 }

@@ -1,13 +1,11 @@
 import { readRecord, selectEf, updateCyclicRecord, type CommandApdu } from '../../apdu/index.js';
 import {
-  CONTRAINDICATION_LENGTH,
+  CONTRAINDICATION_LAYOUT,
   HEALTH_BASICS_RECORD_COUNT,
-  MEDICAL_HISTORY_LENGTH,
+  MEDICAL_HISTORY_LAYOUT,
   SSC_FIDS,
   SSC_SFIS,
-  decodeContraindication,
   decodeHealthBasics,
-  decodeMedicalHistory,
   encodeContraindication,
   encodeMedicalHistory,
   healthInfoOf,
@@ -51,24 +49,12 @@ export class HealthFiles extends PinProtectedFiles {
 
   /** DF10/EF07: contraindicated drugs / allergies, newest first (needs the PIN). */
   readContraindications(opts?: AbortOptions): Promise<Contraindication[]> {
-    return this.readCyclic(
-      SSC_SFIS.EF07,
-      CONTRAINDICATION_LENGTH,
-      'DF10/EF07 contraindication',
-      decodeContraindication,
-      opts,
-    );
+    return this.readCyclic(SSC_SFIS.EF07, CONTRAINDICATION_LAYOUT, 'DF10/EF07 contraindication', opts);
   }
 
   /** DF10/EF08: medical history, newest first (needs the PIN). */
   readMedicalHistory(opts?: AbortOptions): Promise<MedicalHistoryEntry[]> {
-    return this.readCyclic(
-      SSC_SFIS.EF08,
-      MEDICAL_HISTORY_LENGTH,
-      'DF10/EF08 medical history',
-      decodeMedicalHistory,
-      opts,
-    );
+    return this.readCyclic(SSC_SFIS.EF08, MEDICAL_HISTORY_LAYOUT, 'DF10/EF08 medical history', opts);
   }
 
   /** A new newest medical-history record; see writeRecord. */

@@ -4,6 +4,12 @@ import type { ApplicationPin } from './pin.js';
 import { readCyclicDecoded } from './records.js';
 import type { Location, SscSession } from './session.js';
 
+/** What a fixed record's layout (src/records) gives a reader: its length and its decoding. */
+interface RecordCodec<T> {
+  readonly length: number;
+  decode(bytes: Uint8Array): T;
+}
+
 /**
  * The files of one DF under SSSE that the card opens after the application PIN (DF02, DF03,
  * DF10): each read selects the DF inside the PIN's protected block, so the initial-PIN policy and
@@ -25,14 +31,16 @@ export abstract class PinProtectedFiles {
     }, opts);
   }
 
-  /** The records of the DF's cyclic file `sfi`, newest first, each decoded (see readCyclicDecoded). */
+  /**
+   * The records of the DF's cyclic file `sfi`, newest first, each decoded by the file's record
+   * layout, which also gives the length every record must have (see readCyclicDecoded).
+   */
   protected readCyclic<T>(
     sfi: number,
-    length: number,
+    layout: RecordCodec<T>,
     what: string,
-    decode: (bytes: Uint8Array) => T,
     opts: AbortOptions | undefined,
   ): Promise<T[]> {
-    return this.readInDf((s) => readCyclicDecoded(s, sfi, length, what, decode), opts);
+    return this.readInDf((s) => readCyclicDecoded(s, sfi, layout.length, what, (bytes) => layout.decode(bytes)), opts);
   }
 }

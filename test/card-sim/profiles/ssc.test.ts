@@ -14,8 +14,7 @@ import {
   type SimulatedCard,
 } from '../../../src/card-sim/index.js';
 import { send, sw, swHex } from '../../support/card-exchange.js';
-
-const SELECT_SSSE = '00A404000F7378312E73682EC9E7BBE1B1A3D5CF';
+import { SELECT_SSSE } from '../../support/card-image.js';
 
 function ok(card: SimulatedCard, hex: string): string {
   const r = send(card, hex);
