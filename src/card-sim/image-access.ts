@@ -1,11 +1,14 @@
+import type { TransmissionProtocol } from './card.js';
+import type { MasterFile } from './fs/nodes.js';
 import { CardImageError } from './image-errors.js';
 import { writeFileAtomicSync } from './image-file.js';
-import { parseImage, readImageText, sealedImageText } from './image-format.js';
+import { CARD_IMAGE_FORMAT, CARD_IMAGE_VERSION, parseImage, readImageText, sealedImageText } from './image-format.js';
 import type { CardImage, CheckedImage } from './image-format.js';
 import { ImageKey, imageKeyOf, resolveImageKey } from './image-key.js';
 import { realImagePath } from './image-lock.js';
 import { replayImageLog } from './image-log.js';
-import { importState } from './state/index.js';
+import { sscSpecOf } from './profiles/ssc-inspect.js';
+import { exportState, importState } from './state/index.js';
 
 /*
  * Reading and checking a card image file (with its write-ahead log applied), and writing a sealed
@@ -65,6 +68,30 @@ export function writeSealedImage(path: string, realPath: string, image: CardImag
     throw new CardImageError('CARD_IMAGE_WRITE_FAILED', path, `cannot be written (${reason})`, { cause: err });
   }
   return sealTagOf(text) as string;
+}
+
+/**
+ * Saves a card tree made just now (a personalized card) as a new sealed image, created and saved
+ * at this instant, as saveCardImage saves a card over that tree: without making the card (its
+ * command handlers are not loaded by `sscard card new`).
+ */
+export function saveNewImage(
+  path: string,
+  tree: MasterFile,
+  options: Pick<CardImageKeyOptions, 'imageKey'> & { transmission?: TransmissionProtocol } = {},
+): void {
+  const now = new Date().toISOString();
+  const image: CardImage = {
+    format: CARD_IMAGE_FORMAT,
+    version: CARD_IMAGE_VERSION,
+    created: now,
+    saved: now,
+    spec: sscSpecOf(tree),
+    transmission: options.transmission ?? 'T=1',
+    extendedLength: false,
+    state: exportState(tree),
+  };
+  writeSealedImage(path, realImagePath(path), image, sealingKey(options));
 }
 
 /** The GCM tag of a sealed image's text (what its write-ahead log records follow), if sealed. */

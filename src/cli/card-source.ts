@@ -12,7 +12,6 @@ import { closeCardImage, openCardImage } from '../card-sim/image.js';
 import type { PcscBackendSetting } from '../terminal/pcsc-backend-names.js';
 import { CliInputError } from './errors.js';
 import { printNotice } from './output.js';
-import { printTrace } from './trace-output.js';
 
 /*
  * The one place that turns command-line options into a card to talk to. Commands that work
@@ -117,7 +116,8 @@ export async function openCardFromOptions(opts: CardSourceOptions): Promise<Card
     );
   }
   const channel = new CardChannel(transport);
-  if (opts.trace === true) channel.subscribe(printTrace);
+  // The trace's printer loads with --trace only.
+  if (opts.trace === true) channel.subscribe((await import('./trace-output.js')).printTrace);
   const close = async (): Promise<void> => {
     try {
       await channel.close();

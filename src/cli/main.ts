@@ -18,6 +18,14 @@ import { COMMAND_TABLE, commandNamed } from './command-table.js';
 /** office/clock.ts's NOW_ENV, the variable --now sets (named here so the clock loads only when used). */
 export const NOW_ENV = 'SSCARD_NOW';
 
+/**
+ * The streams PINs are read from and prompted on (pin-input.ts's processIo, repeated here: loading
+ * that module, and node:readline with it, would cost every command that reads no PIN).
+ */
+function processIo(): CliIo {
+  return { stdin: process.stdin, prompt: process.stderr };
+}
+
 /** The program with its global options and no command. */
 function baseProgram(): Command {
   const program = new Command();
@@ -51,7 +59,6 @@ function baseProgram(): Command {
  */
 export async function buildProgram(io?: () => CliIo): Promise<Command> {
   const program = baseProgram();
-  const { processIo } = await import('./pin-input.js');
   io ??= processIo;
   const loaded = new Set<unknown>();
   for (const entry of COMMAND_TABLE) {
@@ -71,7 +78,7 @@ async function programFor(argv: readonly string[], io: Partial<CliIo> | undefine
   const program = baseProgram();
   const entry = commandNamed(argv);
   if (entry !== undefined) {
-    const [register, { processIo }] = await Promise.all([entry.load(), import('./pin-input.js')]);
+    const register = await entry.load();
     register(program, () => ({ ...processIo(), ...io }));
     return program;
   }

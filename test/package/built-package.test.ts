@@ -113,6 +113,23 @@ describe('built package', () => {
     expect(bytes).toBeLessThan(8 * 1024);
   });
 
+  it('sscard --help and card show load no package from node_modules (commander and picocolors are bundled)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sscard-bundled-'));
+    try {
+      const bin = join(root, 'dist', 'cli', 'bin.js');
+      const image = join(dir, 'card.json');
+      runNode([bin, 'card', 'new', image]);
+      for (const args of [['--help'], ['card', 'show', image]]) {
+        const { out, loaded } = runLogged([bin, ...args]);
+        expect(out).not.toBe('');
+        expect(loaded.some((url) => /\/dist\/main-[^/]*\.js$/.test(url))).toBe(true);
+        expect(loaded.filter((url) => url.includes('/node_modules/'))).toEqual([]);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('card show --json, read and card new load neither an area barrel, the PC/SC code nor the registry', () => {
     const dir = mkdtempSync(join(tmpdir(), 'sscard-image-loads-'));
     try {

@@ -191,6 +191,9 @@ const ABDURAHMAN: PersonalizationDocument = {
   },
 };
 
+/** The sample person a new card is made for when none is named (`sscard card new` without --sample or --from). */
+export const DEFAULT_SAMPLE = 'zhang-wei';
+
 export const SAMPLE_PEOPLE: readonly SamplePerson[] = [
   { key: 'zhang-wei', about: 'spec 2.00 (3DES), financial card, two jobs, penicillin allergy', document: ZHANG_WEI },
   {

@@ -9,13 +9,17 @@ import {
   validatePersonalization,
 } from '../../card-sim/profiles/personalization.js';
 import type { PersonalizationDocument, ResolvedPersonalization } from '../../card-sim/profiles/personalization.js';
-import { samplePerson } from '../../card-sim/profiles/people.js';
-import { buildSscCardFrom } from '../../card-sim/profiles/ssc.js';
-import { lockCardImage, saveCardImage } from '../../card-sim/image.js';
+// The default sample from the sample people's module, not from the command's definition (which
+// the action would then share a chunk with, one more module for every `card` command to load).
+import { DEFAULT_SAMPLE, samplePerson } from '../../card-sim/profiles/people.js';
+import { buildSscTreeFrom } from '../../card-sim/profiles/ssc-tree.js';
+// The image's own modules, not image.ts: a new image is saved from its tree, without making a card
+// (the card OS's command handlers are not loaded).
+import { saveNewImage } from '../../card-sim/image-access.js';
+import { lockCardImage } from '../../card-sim/image-lock.js';
 import { CliInputError } from '../errors.js';
 import { colors, printLine } from '../output.js';
 import { readInputFile } from '../input-file.js';
-import { DEFAULT_SAMPLE } from '../commands/card.js';
 
 /** Reads a personalization document from a JSON file; errors name the file. */
 function readDocumentFile(file: string): unknown {
@@ -116,7 +120,10 @@ export function saveNewCardImage(
     throw err;
   }
   // The document checked above is the one built: not checked a second time.
-  const card = buildSscCardFrom(resolved, opts.transmission === undefined ? {} : { transmission: opts.transmission });
-  saveCardImage(image, card);
+  saveNewImage(
+    image,
+    buildSscTreeFrom(resolved),
+    opts.transmission === undefined ? {} : { transmission: opts.transmission },
+  );
   return resolved;
 }

@@ -1,6 +1,8 @@
 import { SscardError } from '../../apdu/index.js';
 import { DEFAULT_PIN_POLICY, PinFormatError, validatePinFormat } from '../../pin/index.js';
-import { PinBlockedError, PinIncorrectError } from '../../terminal/index.js';
+// From the SDK's errors module, not its barrel (an entry point of the package: it would bring the
+// PC/SC transports and the issuer terminal into every PIN command).
+import { PinBlockedError, PinIncorrectError } from '../../terminal/errors.js';
 import { withSscCard } from '../card-source.js';
 import type { CardSourceOptions } from '../card-source.js';
 import { readPins } from '../pin-input.js';

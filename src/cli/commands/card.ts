@@ -1,14 +1,14 @@
 import { InvalidArgumentError, Option } from 'commander';
 import type { Command } from 'commander';
 // The sample people's own module, not the card-sim barrel: `card --help` loads no card OS.
-import { SAMPLE_PEOPLE } from '../../card-sim/profiles/people.js';
+import { DEFAULT_SAMPLE, SAMPLE_PEOPLE } from '../../card-sim/profiles/people.js';
 import type { NewOptions } from '../actions/card.js';
 import { registerCardSetCommand } from './card-set.js';
 
 // `sscard card …`, defined: each subcommand's implementation loads with its action (actions/card.ts).
 
 /** The sample person `card new` personalizes when neither --from nor --sample is given. */
-export const DEFAULT_SAMPLE = 'zhang-wei';
+export { DEFAULT_SAMPLE };
 
 function parseTries(value: string): number {
   const n = Number(value);
