@@ -28,6 +28,20 @@ function runNode(args: string[]): string {
 }
 
 /** Runs node with `args` and a module hook that writes down every file it loads: its output and those files' URLs. */
+const bin = join(root, 'dist', 'cli', 'bin.js');
+
+/** Runs `body` with a card image made by the built `sscard card new` in a temporary folder. */
+function withNewImage(body: (image: string, dir: string) => void): void {
+  const dir = mkdtempSync(join(tmpdir(), 'sscard-image-'));
+  try {
+    const image = join(dir, 'card.json');
+    runNode([bin, 'card', 'new', image]);
+    body(image, dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 function runLogged(args: string[]): { out: string; loaded: string[] } {
   const dir = mkdtempSync(join(tmpdir(), 'sscard-loads-'));
   try {
@@ -104,7 +118,7 @@ describe('built package', () => {
   });
 
   it('sscard --version loads only the executable and the version module', () => {
-    const { out, loaded } = runLogged([join(root, 'dist', 'cli', 'bin.js'), '--version']);
+    const { out, loaded } = runLogged([bin, '--version']);
     expect(out).toBe(`${(pkg as unknown as { version: string }).version}\n`);
     expect(loaded.some((url) => url.endsWith('/dist/cli/bin.js'))).toBe(true);
     // bin.js, the version reader's chunk and the bundler's helpers: no CLI, SDK, card OS or commander.
@@ -114,28 +128,18 @@ describe('built package', () => {
   });
 
   it('sscard --help and card show load no package from node_modules (commander and picocolors are bundled)', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'sscard-bundled-'));
-    try {
-      const bin = join(root, 'dist', 'cli', 'bin.js');
-      const image = join(dir, 'card.json');
-      runNode([bin, 'card', 'new', image]);
+    withNewImage((image) => {
       for (const args of [['--help'], ['card', 'show', image]]) {
         const { out, loaded } = runLogged([bin, ...args]);
         expect(out).not.toBe('');
         expect(loaded.some((url) => /\/dist\/main-[^/]*\.js$/.test(url))).toBe(true);
         expect(loaded.filter((url) => url.includes('/node_modules/'))).toEqual([]);
       }
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 
   it('card show --json, read and card new load neither an area barrel, the PC/SC code nor the registry', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'sscard-image-loads-'));
-    try {
-      const bin = join(root, 'dist', 'cli', 'bin.js');
-      const image = join(dir, 'card.json');
-      runNode([bin, 'card', 'new', image]);
+    withNewImage((image, dir) => {
       // The modules a chunk holds, by the source comments esbuild leaves in unminified output.
       const sources = (args: string[]): string[] =>
         runLogged([bin, ...args])
@@ -152,9 +156,7 @@ describe('built package', () => {
       const made = sources(['card', 'new', join(dir, 'other.json')]);
       expect(made).toContain('// src/card-sim/profiles/personalization.ts');
       expect([...show, ...read, ...made].filter((m) => heavy.test(m))).toEqual([]);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 
   it('ships type declarations for both module systems', () => {
