@@ -6,7 +6,7 @@
  * and a non-zero exit.
  */
 import { Command, CommanderError, Help } from 'commander';
-import type { CliIo } from './pin-input.js';
+import { type CliIo, processIo } from './io.js';
 import { parseErrorText } from './parse-errors.js';
 import { packageVersion } from './version.js';
 import { COMMAND_TABLE, commandNamed } from './command-table.js';
@@ -17,14 +17,6 @@ import { COMMAND_TABLE, commandNamed } from './command-table.js';
 
 /** office/clock.ts's NOW_ENV, the variable --now sets (named here so the clock loads only when used). */
 export const NOW_ENV = 'SSCARD_NOW';
-
-/**
- * The streams PINs are read from and prompted on (pin-input.ts's processIo, repeated here: loading
- * that module, and node:readline with it, would cost every command that reads no PIN).
- */
-function processIo(): CliIo {
-  return { stdin: process.stdin, prompt: process.stderr };
-}
 
 /** The program with its global options and no command. */
 function baseProgram(): Command {

@@ -1,23 +1,15 @@
 import { createInterface } from 'node:readline';
 import { Writable } from 'node:stream';
 import { CliInputError } from './errors.js';
+import type { CliIo } from './io.js';
+
+export type { CliIo } from './io.js';
 
 /*
  * How the command line gets PINs: typed at a prompt that does not echo (only when stdin is a
  * terminal), or as lines on stdin with --pin-stdin. Never from an argument or an option: those stay
  * in shell history and show in process lists.
  */
-
-/** The streams commands read from and prompt on; runCli's caller may replace process.stdin/stderr. */
-export interface CliIo {
-  stdin: NodeJS.ReadableStream & { isTTY?: boolean };
-  /** Where prompts go (stderr, so stdout stays the command's output). */
-  prompt: NodeJS.WritableStream;
-}
-
-export function processIo(): CliIo {
-  return { stdin: process.stdin, prompt: process.stderr };
-}
 
 /** Longest stdin --pin-stdin reads; PIN lines are a few bytes, so more is a mistake (a file piped by accident). */
 const MAX_STDIN_BYTES = 4096;

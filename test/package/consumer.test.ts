@@ -132,7 +132,15 @@ describe('the packed tarball', () => {
   });
 
   it('installs offline and runs its command', () => {
-    expect(run(join(app, 'node_modules', '.bin', 'sscard'), ['--version']).trim()).toBe(installed.version);
+    const sscard = join(app, 'node_modules', '.bin', 'sscard');
+    expect(run(sscard, ['--version']).trim()).toBe(installed.version);
+    // The command line's parser and colours are bundled: the install brings neither package, and
+    // a command that parses arguments and options still runs.
+    expect(existsSync(join(app, 'node_modules', 'commander'))).toBe(false);
+    expect(existsSync(join(app, 'node_modules', 'picocolors'))).toBe(false);
+    const image = join(app, 'card.json');
+    expect(run(sscard, ['card', 'new', image, '--force'])).toContain('created');
+    expect(run(sscard, ['card', 'show', image])).toContain('application PIN');
   });
 });
 
