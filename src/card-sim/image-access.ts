@@ -9,6 +9,7 @@ import { realImagePath } from './image-lock.js';
 import { replayImageLog } from './image-log.js';
 import { sscSpecOf } from './profiles/ssc-inspect.js';
 import { exportState, importState } from './state/index.js';
+import type { CardState } from './state/index.js';
 
 /*
  * Reading and checking a card image file (with its write-ahead log applied), and writing a sealed
@@ -70,27 +71,43 @@ export function writeSealedImage(path: string, realPath: string, image: CardImag
   return sealTagOf(text) as string;
 }
 
+/** Card options an image keeps besides its state. */
+export interface ImageCardSettings {
+  /** When the card was first created (ISO time; kept across saves). */
+  created: string;
+  transmission: TransmissionProtocol;
+  extendedLength: boolean;
+}
+
+/** The image of a card's tree and state, saved at this instant. */
+export function imageOfTree(tree: MasterFile, state: CardState, settings: ImageCardSettings): CardImage {
+  return {
+    format: CARD_IMAGE_FORMAT,
+    version: CARD_IMAGE_VERSION,
+    created: settings.created,
+    saved: new Date().toISOString(),
+    spec: sscSpecOf(tree),
+    transmission: settings.transmission,
+    extendedLength: settings.extendedLength,
+    state,
+  };
+}
+
 /**
- * Saves a card tree made just now (a personalized card) as a new sealed image, created and saved
- * at this instant, as saveCardImage saves a card over that tree: without making the card (its
- * command handlers are not loaded by `sscard card new`).
+ * Saves a card tree made just now (a personalized card) as a new sealed image, as saveCardImage
+ * saves a card over that tree: without making the card (its command handlers are not loaded by
+ * `sscard card new`).
  */
 export function saveNewImage(
   path: string,
   tree: MasterFile,
   options: Pick<CardImageKeyOptions, 'imageKey'> & { transmission?: TransmissionProtocol } = {},
 ): void {
-  const now = new Date().toISOString();
-  const image: CardImage = {
-    format: CARD_IMAGE_FORMAT,
-    version: CARD_IMAGE_VERSION,
-    created: now,
-    saved: now,
-    spec: sscSpecOf(tree),
+  const image = imageOfTree(tree, exportState(tree), {
+    created: new Date().toISOString(),
     transmission: options.transmission ?? 'T=1',
     extendedLength: false,
-    state: exportState(tree),
-  };
+  });
   writeSealedImage(path, realImagePath(path), image, sealingKey(options));
 }
 

@@ -1,15 +1,20 @@
 import { SimulatedCard } from './card.js';
 import type { SimulatedCardOptions, TransmissionProtocol } from './card.js';
 import { CardImageError } from './image-errors.js';
-import { CARD_IMAGE_FORMAT, CARD_IMAGE_VERSION } from './image-format.js';
 import type { CardImage, CheckedImage } from './image-format.js';
 import { realImagePath, takeImageLock } from './image-lock.js';
 import type { CardImageLock, CardImageLockOptions } from './image-lock.js';
 import { COMPACT_EVERY, ImageLog } from './image-log.js';
 import type { CardState } from './state/index.js';
-import { readImageFile, readImageWithLog, sealingKey, sealingKeyOf, writeSealedImage } from './image-access.js';
+import {
+  imageOfTree,
+  readImageFile,
+  readImageWithLog,
+  sealingKey,
+  sealingKeyOf,
+  writeSealedImage,
+} from './image-access.js';
 import type { CardImageKeyOptions } from './image-access.js';
-import { sscSpecOf } from './profiles/ssc-inspect.js';
 
 /*
  * Card image files: one JSON document per card, its card state sealed (encrypted and
@@ -56,16 +61,7 @@ const imageTransmission = new WeakMap<SimulatedCard, TransmissionProtocol>();
 const createdAt = new WeakMap<SimulatedCard, string>();
 
 function imageOf(card: SimulatedCard, state: CardState, created: string, transmission = card.transmission): CardImage {
-  return {
-    format: CARD_IMAGE_FORMAT,
-    version: CARD_IMAGE_VERSION,
-    created,
-    saved: new Date().toISOString(),
-    spec: sscSpecOf(card.tree),
-    transmission,
-    extendedLength: card.extendedLength,
-    state,
-  };
+  return imageOfTree(card.tree, state, { created, transmission, extendedLength: card.extendedLength });
 }
 
 /**
