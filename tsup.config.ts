@@ -1,6 +1,6 @@
-import { readFileSync, readdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { isBuiltin } from 'node:module';
-import { defineConfig } from 'tsup';
+import type { Options } from 'tsup';
 import type { Plugin } from 'esbuild';
 
 // One entry per public area (mirrors the package.json "exports" map) plus the CLI.
@@ -52,23 +52,14 @@ const bundledBuiltins: Plugin = {
   },
 };
 
-export default defineConfig({
-  entry: {
-    index: 'src/index.ts',
-    ...Object.fromEntries(areas.map((area) => [`${area}/index`, `src/${area}/index.ts`])),
-    'cli/bin': 'src/cli/bin.ts',
-  },
-  // ES modules only, with shared chunks: every entry point imports the one copy of each class, so
-  // `instanceof` holds across entry points. The CommonJS entry points are thin wrappers over these
-  // (written by scripts/package-dist.mjs), and the declarations come from tsc (tsconfig.build.json).
-  format: ['esm'],
-  splitting: true,
+// What both builds share: Node 20, plain unminified JavaScript (stack traces read as they are), the
+// optional native and database packages loaded at run time, and the page assets inlined.
+const shared = {
+  target: 'node20',
+  platform: 'node',
   dts: false,
   // Not shipped: dist is plain, unminified JavaScript whose stack traces read as they are.
   sourcemap: false,
-  clean: true,
-  target: 'node20',
-  platform: 'node',
   // Native PC/SC bindings and the registry's database drivers are optional and loaded lazily at
   // run time: never bundle them.
   external: ['smartcard', 'pcsclite', '@electric-sql/pglite', 'pg'],
@@ -88,4 +79,100 @@ export default defineConfig({
     __SSCARD_PORTAL_ASSETS__: JSON.stringify(JSON.stringify(portalAssets)),
     __SSCARD_INSPECTOR_ASSETS__: JSON.stringify(JSON.stringify(inspectorAssets)),
   },
-});
+} satisfies Options;
+
+/** The library: one ES module entry per area, and the executable `dist/cli/bin.js`. */
+export const libraryConfig: Options = {
+  ...shared,
+  entry: {
+    index: 'src/index.ts',
+    ...Object.fromEntries(areas.map((area) => [`${area}/index`, `src/${area}/index.ts`])),
+    'cli/bin': 'src/cli/bin.ts',
+  },
+  // ES modules only, with shared chunks: every entry point imports the one copy of each class, so
+  // `instanceof` holds across entry points. The CommonJS entry points are thin wrappers over these
+  // (written by scripts/package-dist.mjs), and the declarations come from tsc (tsconfig.build.json).
+  format: ['esm'],
+  splitting: true,
+  clean: true,
+  // The executable runs the command line from its own bundle (cliBundleConfig); it imports
+  // ./main.js only when run from the sources, where there is no bundle.
+  external: [...shared.external, './main.js'],
+};
+
+/*
+ * The command line as CommonJS files in dist/cli/lib/, which the executable compiles with V8's
+ * code cache (src/cli/compile-cache.ts): from the second run of a command on, the functions it
+ * runs come compiled from the cache instead of being parsed and compiled again. Node 20 has no
+ * code cache for ES modules, so the CLI is built as ES module chunks (split as the library is:
+ * a command loads only the chunks it uses) and each chunk is then turned into CommonJS. Built
+ * after the library (tsup runs the configs of one file in parallel, and the library's build
+ * empties dist/ first).
+ */
+const CLI_ESM_DIR = 'dist/cli/.esm';
+const CLI_LIB_DIR = 'dist/cli/lib';
+/** What a chunk calls for import() of a package (see src/cli/compile-cache.ts). */
+const ESM_IMPORT = '__importPackage';
+
+/** Each ES module chunk of the CLI as a CommonJS file (`x.js` -> `x.cjs`), then the chunks go. */
+async function commonJsChunks(): Promise<void> {
+  const { transform } = await import('esbuild');
+  rmSync(CLI_LIB_DIR, { recursive: true, force: true });
+  mkdirSync(CLI_LIB_DIR, { recursive: true });
+  for (const name of readdirSync(CLI_ESM_DIR)) {
+    if (!name.endsWith('.js')) continue;
+    const esm = readFileSync(`${CLI_ESM_DIR}/${name}`, 'utf8')
+      // A chunk loaded on demand: through the loader's require, so it too is compiled with the
+      // cache (import() would hand it to Node's ES module loader). Optional packages keep import().
+      .replace(/\bimport\("(\.\/[\w.-]+)\.js"\)/g, 'Promise.resolve().then(() => require("$1.cjs"))')
+      // The lines naming each module's source (`// src/cli/read.ts`) survive the transform as legal
+      // comments (`//! src/cli/read.ts`): a reader of dist, and the package tests, see what is where.
+      .replace(/^\/\/ ((?:src|node_modules)\/\S+)$/gm, '//! $1')
+      // import() of an optional package (PGlite, the PC/SC bindings) through the loader's own
+      // import(): in code compiled by the vm module, import() needs a callback that Node 20 calls
+      // experimental, and V8 drops it from code taken from a cache.
+      .replace(/\bimport\((?!")/g, `${ESM_IMPORT}(`);
+    // What the loader cannot give a chunk: import() of a package named by a literal, import.meta.*.
+    const unsupported = /\bimport\("(?!\.)|\bimport\.meta\.(?!url\b)/.exec(esm);
+    if (unsupported !== null) throw new Error(`${name}: ${unsupported[0]} in the CLI (see src/cli/compile-cache.ts)`);
+    const { code } = await transform(esm, {
+      format: 'cjs',
+      loader: 'js',
+      target: 'node20',
+      platform: 'node',
+      // ASCII only (other characters escaped): V8 then holds a chunk's source as one byte a
+      // character, and the loader reads it without UTF-8 decoding.
+      charset: 'ascii',
+      legalComments: 'inline',
+      // The chunk's own file URL (the package's version, createRequire of iconv-lite and buffer-layout).
+      define: { 'import.meta.url': '__moduleUrl' },
+      banner: [
+        esm.includes('import.meta.url') ? 'var __moduleUrl = require("node:url").pathToFileURL(__filename).href;' : '',
+        esm.includes(`${ESM_IMPORT}(`)
+          ? `var ${ESM_IMPORT} = globalThis[Symbol.for("sscard.import")] ?? ((specifier) => import(specifier));`
+          : '',
+      ].join('\n'),
+    });
+    const commonJs = code.replace(/\brequire\("(\.\/[\w.-]+)\.js"\)/g, 'require("$1.cjs")');
+    writeFileSync(`${CLI_LIB_DIR}/${name.replace(/\.js$/, '.cjs')}`, asciiOnly(commonJs));
+  }
+  rmSync(CLI_ESM_DIR, { recursive: true, force: true });
+}
+
+/** Escapes what esbuild leaves outside ASCII (in comments it keeps), so the loader may read latin1. */
+function asciiOnly(code: string): string {
+  // Code units, so a character outside the BMP becomes its surrogate pair, which JavaScript reads back.
+  return code.replace(/[^\t\n\r\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+export const cliBundleConfig: Options = {
+  ...shared,
+  entry: { sscard: 'src/cli/main.ts' },
+  outDir: CLI_ESM_DIR,
+  format: ['esm'],
+  splitting: true,
+  clean: true,
+  onSuccess: commonJsChunks,
+};
+
+export default libraryConfig;

@@ -1,4 +1,6 @@
 #!/usr/bin/env node
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { packageVersion } from './version.js';
 
 /*
@@ -29,7 +31,7 @@ const args = process.argv.slice(2);
 if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
   process.stdout.write(`${packageVersion()}\n`);
 } else {
-  import('./main.js')
+  loadCli()
     .then(({ runCli }) => runCli(args))
     .then(
       (code) => {
@@ -40,4 +42,15 @@ if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
         process.exitCode = 1;
       },
     );
+}
+
+/**
+ * The command line: built, from its CommonJS chunks in lib/ next to this file, compiled through the
+ * code cache (see compile-cache.ts); from the sources (tsx), from its module.
+ */
+async function loadCli(): Promise<{ runCli: (argv: readonly string[]) => Promise<number> }> {
+  const built = fileURLToPath(new URL('./lib/sscard.cjs', import.meta.url));
+  if (!existsSync(built)) return import('./main.js');
+  const { compileCacheName, loadChunksWithCache } = await import('./compile-cache.js');
+  return loadChunksWithCache(built, compileCacheName(args)) as unknown as Awaited<ReturnType<typeof loadCli>>;
 }

@@ -2,7 +2,7 @@
  * Imports the *built* package the way a user's project does: by its name, through the
  * package.json "exports" map, once as ESM and once as CommonJS.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -42,7 +42,7 @@ function withNewImage(body: (image: string, dir: string) => void): void {
   }
 }
 
-function runLogged(args: string[]): { out: string; loaded: string[] } {
+function runLogged(args: string[]): { out: string; loaded: string[]; required: string[] } {
   const dir = mkdtempSync(join(tmpdir(), 'sscard-loads-'));
   try {
     const log = join(dir, 'loaded.txt');
@@ -55,12 +55,21 @@ function runLogged(args: string[]): { out: string; loaded: string[] } {
       join(dir, 'register.mjs'),
       `import { register } from 'node:module'; register(${JSON.stringify(pathToFileURL(join(dir, 'hooks.mjs')).href)});`,
     );
-    const out = runNode(['--import', pathToFileURL(join(dir, 'register.mjs')).href, ...args]);
+    // NODE_DEBUG: the CLI's chunks (compiled by its own loader, which the hook does not see) and
+    // every file Node's require loads.
+    const run = spawnSync(process.execPath, ['--import', pathToFileURL(join(dir, 'register.mjs')).href, ...args], {
+      cwd: root,
+      encoding: 'utf8',
+      env: { ...process.env, NODE_DEBUG: 'sscard,module' },
+    });
+    expect(run.status).toBe(0);
+    const chunks = [...run.stderr.matchAll(/^SSCARD \d+: load (\S+) /gm)].map((m) => pathToFileURL(m[1]!).href);
     const loaded = readFileSync(log, 'utf8')
       .trim()
       .split('\n')
       .filter((url) => url.startsWith('file:'));
-    return { out, loaded };
+    const required = [...run.stderr.matchAll(/^MODULE \d+: load "([^"]+)"/gm)].map((m) => m[1]!);
+    return { out: run.stdout, loaded: [...loaded, ...chunks], required };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -122,7 +131,7 @@ describe('built package', () => {
     expect(out).toBe(`${(pkg as unknown as { version: string }).version}\n`);
     expect(loaded.some((url) => url.endsWith('/dist/cli/bin.js'))).toBe(true);
     // bin.js, the version reader's chunk and the bundler's helpers: no CLI, SDK, card OS or commander.
-    expect(loaded.filter((url) => url.includes('node_modules') || /\/main-[^/]*\.js$/.test(url))).toEqual([]);
+    expect(loaded.filter((url) => url.includes('node_modules') || url.includes('/dist/cli/lib/'))).toEqual([]);
     const bytes = loaded.reduce((sum, url) => sum + statSync(fileURLToPath(url)).size, 0);
     expect(bytes).toBeLessThan(8 * 1024);
   });
@@ -130,13 +139,49 @@ describe('built package', () => {
   it('sscard --help and card show load no package from node_modules (commander and picocolors are bundled)', () => {
     withNewImage((image) => {
       for (const args of [['--help'], ['card', 'show', image]]) {
-        const { out, loaded } = runLogged([bin, ...args]);
+        const { out, loaded, required } = runLogged([bin, ...args]);
         expect(out).not.toBe('');
-        expect(loaded.some((url) => /\/dist\/main-[^/]*\.js$/.test(url))).toBe(true);
+        expect(loaded.some((url) => url.endsWith('/dist/cli/lib/sscard.cjs'))).toBe(true);
         expect(loaded.filter((url) => url.includes('/node_modules/'))).toEqual([]);
+        // Through require (unseen by the hook): the record layouts' buffer-layout, never the CLI's own packages.
+        expect(required.filter((path) => /\/node_modules\/(commander|picocolors)\//.test(path))).toEqual([]);
       }
     });
   });
+
+  it('a command run again takes every chunk it loads from the code cache, and prints the same', () => {
+    withNewImage((image, dir) => {
+      const env = { ...process.env, SSCARD_COMPILE_CACHE: join(dir, 'cache'), NODE_DEBUG: 'sscard' };
+      const runs = [1, 2].map(() =>
+        spawnSync(process.execPath, [bin, 'read', '--card', image], { encoding: 'utf8', env }),
+      );
+      const verdicts = runs.map((r) => [...r.stderr.matchAll(/\(code cache: ([^)]+)\)/g)].map((m) => m[1]));
+      expect(runs.map((r) => r.status)).toEqual([0, 0]);
+      expect(runs[1]!.stdout).toBe(runs[0]!.stdout);
+      expect(runs[0]!.stdout).toContain('cardholder (SSSE/EF06)');
+      expect(verdicts[0]!.length).toBeGreaterThan(5);
+      expect(new Set(verdicts[0])).toEqual(new Set(['made at exit']));
+      expect(verdicts[1]).toEqual(verdicts[0]!.map(() => 'used'));
+    });
+  });
+
+  it('a command that imports an optional package (the embedded registry) works from the code cache too', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sscard-cached-import-'));
+    try {
+      const env = { ...process.env, SSCARD_COMPILE_CACHE: join(dir, 'cache'), NODE_DEBUG: 'sscard' };
+      const args = [bin, 'office', 'history', 'A10500031', '--db', `file:${join(dir, 'registry')}`];
+      const runs = [1, 2].map(() => spawnSync(process.execPath, args, { encoding: 'utf8', env }));
+      expect(runs.map((r) => r.status)).toEqual([0, 0]);
+      expect(runs.map((r) => r.stdout.trim())).toEqual([
+        'no history for card A10500031',
+        'no history for card A10500031',
+      ]);
+      expect(runs[1]!.stderr).toContain('(code cache: used)');
+      expect(runs.map((r) => r.stderr.replace(/^SSCARD .*\n/gm, ''))).toEqual(['', '']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 
   it('card show --json, read and card new load neither an area barrel, the PC/SC code nor the registry', () => {
     withNewImage((image, dir) => {
@@ -144,7 +189,9 @@ describe('built package', () => {
       const sources = (args: string[]): string[] =>
         runLogged([bin, ...args])
           .loaded.filter((url) => url.includes('/dist/'))
-          .flatMap((url) => readFileSync(fileURLToPath(url), 'utf8').match(/^\/\/ src\/\S+/gm) ?? []);
+          .flatMap((url) => readFileSync(fileURLToPath(url), 'utf8').match(/^\/\/!? src\/\S+/gm) ?? [])
+          // The CLI's CommonJS chunks keep them as legal comments (`//! src/…`).
+          .map((line) => line.replace(/^\/\/! /, '// '));
       const show = sources(['card', 'show', '--json', image]);
       expect(show).toContain('// src/cli/card-report.ts');
       expect(show.filter((m) => m.startsWith('// src/terminal/'))).toEqual([]);

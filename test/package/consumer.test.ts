@@ -123,6 +123,7 @@ describe('the packed tarball', () => {
         'dist/index.d.ts',
         'dist/index.d.cts',
         'dist/cli/bin.js',
+        'dist/cli/lib/sscard.cjs',
       ]),
     );
     expect(files.filter((f) => f.endsWith('.map'))).toEqual([]);

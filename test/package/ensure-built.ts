@@ -17,6 +17,7 @@ const INPUTS = [
   'src',
   'package.json',
   'tsup.config.ts',
+  'tsup.cli.config.ts',
   'tsconfig.json',
   'tsconfig.build.json',
   'scripts/package-dist.mjs',
