@@ -1,8 +1,8 @@
-import { linkSync, readFileSync, readdirSync, renameSync, statSync, unlinkSync } from 'node:fs';
+import { readFileSync, readdirSync, renameSync, statSync, unlinkSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { basename, dirname, join } from 'node:path';
-import { processAlive, syncDirectory, writeNewFileSync } from '../files/index.js';
+import { linkNewFileSync, processAlive, syncDirectory, writeNewFileSync } from '../files/index.js';
 
 /*
  * Atomic replacement of a file: write a temporary file in the same directory, fsync it, rename it
@@ -193,7 +193,7 @@ function escapeRegExp(text: string): string {
 
 /**
  * Removes the private temporaries of lock and guard files (`<lock>.<pid>.<rand>.new`,
- * `<lock>.break.<pid>.<rand>.new`) that writers killed between creating and linking them left:
+ * `<lock>.break.<pid>.<rand>.new`, named by linkNewFileSync) that writers killed between creating and linking them left:
  * those whose holder (their content) is a dead process of this host; those that say nothing yet,
  * when the pid in their name no longer runs here or once they are UNKNOWN_HOLDER_STALE_MS old.
  */
@@ -263,23 +263,15 @@ function isStale(holder: LockHolder): boolean {
 
 /** Creates `lockPath` holding `text`, atomically; false when a lock already exists. */
 function createLockFile(lockPath: string, text: string): boolean {
-  const temp = `${lockPath}.${process.pid}.${randomBytes(4).toString('hex')}.new`;
-  writeNewFileSync(temp, text);
   try {
-    linkSync(temp, lockPath);
-    return true;
+    return linkNewFileSync(lockPath, text);
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
+    const { code, syscall } = err as NodeJS.ErrnoException;
+    if (syscall !== 'link') throw err;
     // ENOENT: our temporary was removed as a dead writer's while this process stood still for
     // seconds between writing and linking it; the caller simply tries again.
-    if (code === 'EEXIST' || code === 'ENOENT') return false;
+    if (code === 'ENOENT') return false;
     if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP' && code !== 'ENOSYS') throw err;
-  } finally {
-    try {
-      unlinkSync(temp);
-    } catch {
-      // Gone already.
-    }
   }
   // No hard links on this filesystem: O_EXCL create, then write (readers see it empty a moment).
   try {

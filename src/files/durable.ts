@@ -1,9 +1,10 @@
-import { closeSync, fsyncSync, openSync, writeSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { closeSync, fsyncSync, linkSync, openSync, unlinkSync, writeSync } from 'node:fs';
 
 /*
  * Host file primitives the card images, the image key and the registry's lock share: a new file
- * written and flushed in one call, a directory flushed after a rename or a create, and whether
- * the process a lock or a temporary names still runs here.
+ * written and flushed in one call, a lock file created complete in one step, a directory flushed
+ * after a rename or a create, and whether the process a lock or a temporary names still runs here.
  */
 
 /** Creates `path` (it must not exist: O_EXCL), writes all of `data` and fsyncs it. */
@@ -16,6 +17,31 @@ export function writeNewFileSync(path: string, data: string | Uint8Array, mode =
     fsyncSync(fd);
   } finally {
     closeSync(fd);
+  }
+}
+
+/**
+ * Creates `path` holding `text` in one step, so that no reader ever sees it half-written: the text
+ * goes to a private temporary beside it (`<path>.<pid>.<random>.new`), which is then hard-linked
+ * to `path` (the link fails when `path` exists) and removed. False when `path` exists; any other
+ * failure is thrown as Node reports it (`syscall` 'link' when the link failed, e.g. ENOENT when the
+ * temporary was removed meanwhile or EPERM where the file system has no hard links).
+ */
+export function linkNewFileSync(path: string, text: string): boolean {
+  const temp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.new`;
+  writeNewFileSync(temp, text);
+  try {
+    linkSync(temp, path);
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw err;
+  } finally {
+    try {
+      unlinkSync(temp);
+    } catch {
+      // Gone already.
+    }
   }
 }
 

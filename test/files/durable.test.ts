@@ -1,0 +1,30 @@
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { linkNewFileSync } from '../../src/files/index.js';
+import { thrown } from '../support/throws.js';
+import { tempDirPerTest } from '../support/temp-dir.js';
+
+const tmp = tempDirPerTest('sscard-files-');
+
+describe('linkNewFileSync', () => {
+  it('creates the file complete, and leaves no temporary beside it', () => {
+    const lock = join(tmp.path, 'card.json.lock');
+    expect(linkNewFileSync(lock, '{"pid":1}')).toBe(true);
+    expect(readFileSync(lock, 'utf8')).toBe('{"pid":1}');
+    expect(readdirSync(tmp.path)).toEqual(['card.json.lock']);
+  });
+
+  it('is false, and leaves the file as it was, when the file exists', () => {
+    const lock = join(tmp.path, 'lock');
+    writeFileSync(lock, 'held');
+    expect(linkNewFileSync(lock, 'mine')).toBe(false);
+    expect(readFileSync(lock, 'utf8')).toBe('held');
+    expect(readdirSync(tmp.path)).toEqual(['lock']);
+  });
+
+  it('throws a failed write of the temporary as Node reports it (not a link failure)', () => {
+    const missing = thrown(() => linkNewFileSync(join(tmp.path, 'no-such-dir', 'lock'), 'x'));
+    expect(missing).toMatchObject({ code: 'ENOENT', syscall: 'open' });
+  });
+});
