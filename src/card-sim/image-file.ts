@@ -2,7 +2,7 @@ import { readFileSync, readdirSync, renameSync, statSync, unlinkSync } from 'nod
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { basename, dirname, join } from 'node:path';
-import { linkNewFileSync, processAlive, syncDirectory, writeNewFileSync } from '../files/index.js';
+import { exclusiveCreate, linkNewFileSync, processAlive, syncDirectory, writeNewFileSync } from '../files/index.js';
 
 /*
  * Atomic replacement of a file: write a temporary file in the same directory, fsync it, rename it
@@ -274,13 +274,7 @@ function createLockFile(lockPath: string, text: string): boolean {
     if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP' && code !== 'ENOSYS') throw err;
   }
   // No hard links on this filesystem: O_EXCL create, then write (readers see it empty a moment).
-  try {
-    writeNewFileSync(lockPath, text);
-    return true;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
-    throw err;
-  }
+  return exclusiveCreate(() => writeNewFileSync(lockPath, text));
 }
 
 function unlinkIfExists(path: string): void {

@@ -21,6 +21,20 @@ export function writeNewFileSync(path: string, data: string | Uint8Array, mode =
 }
 
 /**
+ * Runs `create`, a create that fails with EEXIST where its target exists (an O_EXCL open, a hard
+ * link): true when it created the target, false when the target exists; other failures are thrown.
+ */
+export function exclusiveCreate(create: () => void): boolean {
+  try {
+    create();
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw err;
+  }
+}
+
+/**
  * Creates `path` holding `text` in one step, so that no reader ever sees it half-written: the text
  * goes to a private temporary beside it (`<path>.<pid>.<random>.new`), which is then hard-linked
  * to `path` (the link fails when `path` exists) and removed. False when `path` exists; any other
@@ -31,11 +45,7 @@ export function linkNewFileSync(path: string, text: string): boolean {
   const temp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.new`;
   writeNewFileSync(temp, text);
   try {
-    linkSync(temp, path);
-    return true;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
-    throw err;
+    return exclusiveCreate(() => linkSync(temp, path));
   } finally {
     try {
       unlinkSync(temp);

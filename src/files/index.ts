@@ -1,2 +1,2 @@
 // Durable host file primitives (Node's fs only; imports no other room).
-export { linkNewFileSync, processAlive, syncDirectory, writeNewFileSync } from './durable.js';
+export { exclusiveCreate, linkNewFileSync, processAlive, syncDirectory, writeNewFileSync } from './durable.js';

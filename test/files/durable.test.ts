@@ -1,7 +1,7 @@
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { linkNewFileSync } from '../../src/files/index.js';
+import { exclusiveCreate, linkNewFileSync } from '../../src/files/index.js';
 import { thrown } from '../support/throws.js';
 import { tempDirPerTest } from '../support/temp-dir.js';
 
@@ -26,5 +26,20 @@ describe('linkNewFileSync', () => {
   it('throws a failed write of the temporary as Node reports it (not a link failure)', () => {
     const missing = thrown(() => linkNewFileSync(join(tmp.path, 'no-such-dir', 'lock'), 'x'));
     expect(missing).toMatchObject({ code: 'ENOENT', syscall: 'open' });
+  });
+});
+
+describe('exclusiveCreate', () => {
+  it('is true when the create made the target, false when it failed on an existing one', () => {
+    const file = join(tmp.path, 'slot-0.lock');
+    const create = () => writeFileSync(file, 'mine', { flag: 'wx' });
+    expect(exclusiveCreate(create)).toBe(true);
+    expect(exclusiveCreate(create)).toBe(false);
+    expect(readFileSync(file, 'utf8')).toBe('mine');
+  });
+
+  it('throws any other failure', () => {
+    const create = () => writeFileSync(join(tmp.path, 'no-such-dir', 'lock'), 'x', { flag: 'wx' });
+    expect(thrown(() => exclusiveCreate(create))).toMatchObject({ code: 'ENOENT' });
   });
 });
