@@ -2,7 +2,7 @@ import { readFileSync, readdirSync, renameSync, statSync, unlinkSync } from 'nod
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { basename, dirname, join } from 'node:path';
-import { exclusiveCreate, linkNewFileSync, processAlive, syncDirectory, writeNewFileSync } from '../files/index.js';
+import { createFileOnceSync, processAlive, syncDirectory, writeNewFileSync } from '../files/index.js';
 
 /*
  * Atomic replacement of a file: write a temporary file in the same directory, fsync it, rename it
@@ -193,7 +193,7 @@ function escapeRegExp(text: string): string {
 
 /**
  * Removes the private temporaries of lock and guard files (`<lock>.<pid>.<rand>.new`,
- * `<lock>.break.<pid>.<rand>.new`, named by linkNewFileSync) that writers killed between creating and linking them left:
+ * `<lock>.break.<pid>.<rand>.new`, named by createFileOnceSync) that writers killed between creating and linking them left:
  * those whose holder (their content) is a dead process of this host; those that say nothing yet,
  * when the pid in their name no longer runs here or once they are UNKNOWN_HOLDER_STALE_MS old.
  */
@@ -264,17 +264,14 @@ function isStale(holder: LockHolder): boolean {
 /** Creates `lockPath` holding `text`, atomically; false when a lock already exists. */
 function createLockFile(lockPath: string, text: string): boolean {
   try {
-    return linkNewFileSync(lockPath, text);
+    return createFileOnceSync(lockPath, text);
   } catch (err) {
+    // ENOENT from the link: our temporary was removed as a dead writer's while this process stood
+    // still for seconds between writing and linking it; the caller simply tries again.
     const { code, syscall } = err as NodeJS.ErrnoException;
-    if (syscall !== 'link') throw err;
-    // ENOENT: our temporary was removed as a dead writer's while this process stood still for
-    // seconds between writing and linking it; the caller simply tries again.
-    if (code === 'ENOENT') return false;
-    if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP' && code !== 'ENOSYS') throw err;
+    if (code === 'ENOENT' && syscall === 'link') return false;
+    throw err;
   }
-  // No hard links on this filesystem: O_EXCL create, then write (readers see it empty a moment).
-  return exclusiveCreate(() => writeNewFileSync(lockPath, text));
 }
 
 function unlinkIfExists(path: string): void {

@@ -34,6 +34,26 @@ export function exclusiveCreate(create: () => void): boolean {
   }
 }
 
+/** What a hard link fails with on a file system that has none (FAT, some network and FUSE ones). */
+const NO_HARD_LINKS: ReadonlySet<string | undefined> = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS']);
+
+function createOnce(path: string, text: string, withoutLinks: boolean): boolean {
+  const temp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.new`;
+  writeNewFileSync(temp, text);
+  try {
+    return exclusiveCreate(() => linkSync(temp, path));
+  } catch (err) {
+    if (!withoutLinks || !NO_HARD_LINKS.has((err as NodeJS.ErrnoException).code)) throw err;
+  } finally {
+    try {
+      unlinkSync(temp);
+    } catch {
+      // Gone already.
+    }
+  }
+  return exclusiveCreate(() => writeNewFileSync(path, text));
+}
+
 /**
  * Creates `path` holding `text` in one step, so that no reader ever sees it half-written: the text
  * goes to a private temporary beside it (`<path>.<pid>.<random>.new`), which is then hard-linked
@@ -42,17 +62,15 @@ export function exclusiveCreate(create: () => void): boolean {
  * temporary was removed meanwhile or EPERM where the file system has no hard links).
  */
 export function linkNewFileSync(path: string, text: string): boolean {
-  const temp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.new`;
-  writeNewFileSync(temp, text);
-  try {
-    return exclusiveCreate(() => linkSync(temp, path));
-  } finally {
-    try {
-      unlinkSync(temp);
-    } catch {
-      // Gone already.
-    }
-  }
+  return createOnce(path, text, false);
+}
+
+/**
+ * linkNewFileSync, and where the file system has no hard links an O_EXCL create and write instead
+ * (a reader may then see the file empty for a moment). False when `path` exists.
+ */
+export function createFileOnceSync(path: string, text: string): boolean {
+  return createOnce(path, text, true);
 }
 
 /** fsync of a directory makes a rename or a new entry in it durable (no-op where directories cannot be opened). */

@@ -1,7 +1,7 @@
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { exclusiveCreate, linkNewFileSync } from '../../src/files/index.js';
+import { createFileOnceSync, exclusiveCreate, linkNewFileSync } from '../../src/files/index.js';
 import { thrown } from '../support/throws.js';
 import { tempDirPerTest } from '../support/temp-dir.js';
 
@@ -41,5 +41,15 @@ describe('exclusiveCreate', () => {
   it('throws any other failure', () => {
     const create = () => writeFileSync(join(tmp.path, 'no-such-dir', 'lock'), 'x', { flag: 'wx' });
     expect(thrown(() => exclusiveCreate(create))).toMatchObject({ code: 'ENOENT' });
+  });
+});
+
+describe('createFileOnceSync', () => {
+  it('creates the file complete where there are hard links, and is false when it exists', () => {
+    const key = join(tmp.path, 'image.key');
+    expect(createFileOnceSync(key, 'ab\n')).toBe(true);
+    expect(createFileOnceSync(key, 'cd\n')).toBe(false);
+    expect(readFileSync(key, 'utf8')).toBe('ab\n');
+    expect(readdirSync(tmp.path)).toEqual(['image.key']);
   });
 });
