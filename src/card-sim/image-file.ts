@@ -193,9 +193,10 @@ function escapeRegExp(text: string): string {
 
 /**
  * Removes the private temporaries of lock and guard files (`<lock>.<pid>.<rand>.new`,
- * `<lock>.break.<pid>.<rand>.new`, named by createFileOnceSync) that writers killed between creating and linking them left:
- * those whose holder (their content) is a dead process of this host; those that say nothing yet,
- * when the pid in their name no longer runs here or once they are UNKNOWN_HOLDER_STALE_MS old.
+ * `<lock>.break.<pid>.<rand>.new`, as createFileOnceSync names them) that writers killed between
+ * creating and linking them left: those whose holder (their content) is a dead process of this
+ * host; those that say nothing yet, when the pid in their name no longer runs here or once they
+ * are UNKNOWN_HOLDER_STALE_MS old.
  */
 function removeDeadLockTemps(lockPath: string): void {
   const dir = dirname(lockPath);

@@ -3,8 +3,9 @@ import { closeSync, fsyncSync, linkSync, openSync, unlinkSync, writeSync } from 
 
 /*
  * Host file primitives the card images, the image key and the registry's lock share: a new file
- * written and flushed in one call, a lock file created complete in one step, a directory flushed
- * after a rename or a create, and whether the process a lock or a temporary names still runs here.
+ * written and flushed in one call, a file (a lock, the key) created complete in one step unless it
+ * exists, a directory flushed after a rename or a create, and whether the process a lock or a
+ * temporary names still runs here.
  */
 
 /** Creates `path` (it must not exist: O_EXCL), writes all of `data` and fsyncs it. */
