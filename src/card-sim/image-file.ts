@@ -1,8 +1,8 @@
-import { linkSync, readFileSync, readdirSync, renameSync, statSync, unlinkSync } from 'node:fs';
+import { readFileSync, readdirSync, renameSync, statSync, unlinkSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { basename, dirname, join } from 'node:path';
-import { processAlive, syncDirectory, writeNewFileSync } from '../files/index.js';
+import { createFileOnceSync, processAlive, syncDirectory, writeNewFileSync } from '../files/index.js';
 
 /*
  * Atomic replacement of a file: write a temporary file in the same directory, fsync it, rename it
@@ -193,9 +193,10 @@ function escapeRegExp(text: string): string {
 
 /**
  * Removes the private temporaries of lock and guard files (`<lock>.<pid>.<rand>.new`,
- * `<lock>.break.<pid>.<rand>.new`) that writers killed between creating and linking them left:
- * those whose holder (their content) is a dead process of this host; those that say nothing yet,
- * when the pid in their name no longer runs here or once they are UNKNOWN_HOLDER_STALE_MS old.
+ * `<lock>.break.<pid>.<rand>.new`, as createFileOnceSync names them) that writers killed between
+ * creating and linking them left: those whose holder (their content) is a dead process of this
+ * host; those that say nothing yet, when the pid in their name no longer runs here or once they
+ * are UNKNOWN_HOLDER_STALE_MS old.
  */
 function removeDeadLockTemps(lockPath: string): void {
   const dir = dirname(lockPath);
@@ -263,30 +264,13 @@ function isStale(holder: LockHolder): boolean {
 
 /** Creates `lockPath` holding `text`, atomically; false when a lock already exists. */
 function createLockFile(lockPath: string, text: string): boolean {
-  const temp = `${lockPath}.${process.pid}.${randomBytes(4).toString('hex')}.new`;
-  writeNewFileSync(temp, text);
   try {
-    linkSync(temp, lockPath);
-    return true;
+    return createFileOnceSync(lockPath, text);
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    // ENOENT: our temporary was removed as a dead writer's while this process stood still for
-    // seconds between writing and linking it; the caller simply tries again.
-    if (code === 'EEXIST' || code === 'ENOENT') return false;
-    if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP' && code !== 'ENOSYS') throw err;
-  } finally {
-    try {
-      unlinkSync(temp);
-    } catch {
-      // Gone already.
-    }
-  }
-  // No hard links on this filesystem: O_EXCL create, then write (readers see it empty a moment).
-  try {
-    writeNewFileSync(lockPath, text);
-    return true;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    // ENOENT from the link: our temporary was removed as a dead writer's while this process stood
+    // still for seconds between writing and linking it; the caller simply tries again.
+    const { code, syscall } = err as NodeJS.ErrnoException;
+    if (code === 'ENOENT' && syscall === 'link') return false;
     throw err;
   }
 }

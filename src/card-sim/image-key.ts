@@ -1,19 +1,9 @@
 import { createHmac, hkdfSync, randomBytes } from 'node:crypto';
-import {
-  closeSync,
-  fsyncSync,
-  linkSync,
-  mkdirSync,
-  openSync,
-  readFileSync,
-  statSync,
-  unlinkSync,
-  writeSync,
-} from 'node:fs';
+import { mkdirSync, readFileSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, isAbsolute, join } from 'node:path';
 import { SscardError } from '../apdu/index.js';
-import { writeNewFileSync } from '../files/index.js';
+import { createFileOnceSync } from '../files/index.js';
 
 /*
  * The image key: the secret that seals card images (image-seal.ts), kept outside every image, as a
@@ -143,37 +133,8 @@ function readKeyFile(path: string): ImageKey {
 /** Creates the key file with a fresh random key, unless another process made one first. */
 function createKeyFile(path: string): void {
   mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-  const text = `${randomBytes(IMAGE_KEY_BYTES).toString('hex')}\n`;
-  const temp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.new`;
-  writeNewFileSync(temp, text);
-  try {
-    // A hard link never replaces a key another process created meanwhile: both then use theirs.
-    linkSync(temp, path);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code !== 'EEXIST') {
-      if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP' && code !== 'ENOSYS') throw err;
-      createKeyFileWithoutLinks(path, text);
-    }
-  } finally {
-    unlinkSync(temp);
-  }
-}
-
-function createKeyFileWithoutLinks(path: string, text: string): void {
-  let fd: number;
-  try {
-    fd = openSync(path, 'wx', 0o600);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return;
-    throw err;
-  }
-  try {
-    writeSync(fd, text);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
+  // Never replaces a key another process created meanwhile: both then use theirs.
+  createFileOnceSync(path, `${randomBytes(IMAGE_KEY_BYTES).toString('hex')}\n`);
 }
 
 export interface ResolveImageKeyOptions {

@@ -1,2 +1,9 @@
 // Durable host file primitives (Node's fs only; imports no other room).
-export { processAlive, syncDirectory, writeNewFileSync } from './durable.js';
+export {
+  createFileOnceSync,
+  exclusiveCreate,
+  linkNewFileSync,
+  processAlive,
+  syncDirectory,
+  writeNewFileSync,
+} from './durable.js';

@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { exclusiveCreate } from '../../src/files/index.js';
 import { labCheck, type LabCheck } from '../support/lab-check.js';
 
 /*
@@ -155,13 +156,7 @@ function tryLock(lock: string): boolean {
 }
 
 function createLock(lock: string): boolean {
-  try {
-    fs.writeFileSync(lock, String(process.pid), { flag: 'wx' });
-    return true;
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
-    throw e;
-  }
+  return exclusiveCreate(() => fs.writeFileSync(lock, String(process.pid), { flag: 'wx' }));
 }
 
 function isAlive(pid: number): boolean {

@@ -1,8 +1,9 @@
-import { InvalidArgumentError, Option } from 'commander';
+import { Option } from 'commander';
 import type { Command } from 'commander';
 // The sample people's own module, not the card-sim barrel: `card --help` loads no card OS.
 import { DEFAULT_SAMPLE, SAMPLE_PEOPLE } from '../../card-sim/profiles/people.js';
 import type { NewOptions } from '../actions/card.js';
+import { wholeNumberOption } from '../number-option.js';
 import { registerCardSetCommand } from './card-set.js';
 
 // `sscard card …`, defined: each subcommand's implementation loads with its action (actions/card.ts).
@@ -10,11 +11,7 @@ import { registerCardSetCommand } from './card-set.js';
 /** The sample person `card new` personalizes when neither --from nor --sample is given. */
 export { DEFAULT_SAMPLE };
 
-function parseTries(value: string): number {
-  const n = Number(value);
-  if (!/^[0-9]+$/.test(value) || n < 1 || n > 15) throw new InvalidArgumentError('must be a whole number from 1 to 15');
-  return n;
-}
+const parseTries = wholeNumberOption(1, 15);
 
 export function registerCardCommands(program: Command): void {
   const card = program.command('card').description('create, inspect and change card image files');

@@ -1,16 +1,12 @@
-import { InvalidArgumentError, Option } from 'commander';
+import { Option } from 'commander';
 import type { Command } from 'commander';
 import type { HotlineOptions } from '../actions/hotline.js';
 import { DEFAULT_SCRIPT_DAYS, MAX_SCRIPT_DAYS } from '../help-constants.js';
+import { wholeNumberOption } from '../number-option.js';
 import type { CliIo } from '../pin-input.js';
 import { hostTerminalId, registryDbOption, terminalIdOption } from '../registry-options.js';
 
-function parseDays(value: string): number {
-  const n = Number(value);
-  if (!/^[0-9]+$/.test(value) || n < 1 || n > MAX_SCRIPT_DAYS)
-    throw new InvalidArgumentError(`must be a whole number of days from 1 to ${MAX_SCRIPT_DAYS}`);
-  return n;
-}
+const parseDays = wholeNumberOption(1, MAX_SCRIPT_DAYS, `must be a whole number of days from 1 to ${MAX_SCRIPT_DAYS}`);
 
 export function registerHotlineCommand(program: Command, io: () => CliIo): void {
   program

@@ -9,6 +9,7 @@ import type { ActivateOptions, ReplaceOptions } from '../actions/office-new-card
 import type { ServeOptions } from '../actions/office-serve.js';
 import { DEFAULT_PORTAL_PORT, ROLES } from '../help-constants.js';
 import { addNewCardOptions } from '../new-card-options.js';
+import { wholeNumberOption } from '../number-option.js';
 import type { CliIo } from '../pin-input.js';
 import { hostTerminalId, registryDbOption, terminalIdOption } from '../registry-options.js';
 import type { RegistryDbOptions } from '../registry-options.js';
@@ -31,19 +32,9 @@ function common(cmd: Command): Command {
     .option('--json', 'print the result as JSON');
 }
 
-function parseLimit(value: string): number {
-  const n = Number(value);
-  if (!/^[0-9]+$/.test(value) || n < 1 || n > 100_000)
-    throw new InvalidArgumentError('must be a whole number from 1 to 100000');
-  return n;
-}
+const parseLimit = wholeNumberOption(1, 100_000);
 
-function parsePort(value: string): number {
-  const n = Number(value);
-  if (!/^[0-9]+$/.test(value) || n > 65535)
-    throw new InvalidArgumentError('must be a port number from 0 to 65535 (0: any free port)');
-  return n;
-}
+const parsePort = wholeNumberOption(0, 65535, 'must be a port number from 0 to 65535 (0: any free port)');
 
 function collect(value: string, previous: string[]): string[] {
   if (!/^[A-Za-z0-9.\-[\]:]+:[0-9]+$/.test(value))

@@ -2,6 +2,7 @@ import { InvalidArgumentError } from 'commander';
 import type { Command } from 'commander';
 import type { ServeOptions } from '../actions/sim.js';
 import { VPCD_DEFAULT_HOST, VPCD_DEFAULT_PORT } from '../help-constants.js';
+import { wholeNumberOption } from '../number-option.js';
 import { parseInspectAddress } from './inspect.js';
 import { parseSeconds } from './readers.js';
 
@@ -17,12 +18,7 @@ function parseHostPort(value: string): { host: string; port: number } {
   return { host: (m[1] as string).replace(/^\[|\]$/g, ''), port };
 }
 
-function parseSlot(value: string): number {
-  const n = Number(value);
-  if (!/^\d+$/.test(value) || n >= VPCD_SLOTS)
-    throw new InvalidArgumentError(`must be a vpcd slot, 0..${VPCD_SLOTS - 1}`);
-  return n;
-}
+const parseSlot = wholeNumberOption(0, VPCD_SLOTS - 1, `must be a vpcd slot, 0..${VPCD_SLOTS - 1}`);
 
 export function registerSimCommands(program: Command): void {
   const sim = program.command('sim').description('run a simulated card');

@@ -2,7 +2,7 @@ import { linkSync, mkdirSync, readFileSync, renameSync, unlinkSync } from 'node:
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { processAlive, writeNewFileSync } from '../../files/index.js';
+import { linkNewFileSync, processAlive } from '../../files/index.js';
 import { RegistryLockedError, RegistryStorageError } from '../errors.js';
 
 /*
@@ -92,28 +92,19 @@ function remember(path: string, text: string): DirectoryLock {
   return { path, release };
 }
 
-/** Creates `path` with `text` in one step (a complete file or none): write a temp, hard-link it. */
+/** Creates `path` with `text` in one step (a complete file or none); false when it exists. */
 function createExclusive(path: string, text: string): boolean {
-  const temp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.new`;
   try {
-    writeNewFileSync(temp, text);
+    return linkNewFileSync(path, text);
   } catch (err) {
+    const { code, syscall, path: file } = err as NodeJS.ErrnoException;
+    const what = code ?? String(err);
     throw new RegistryStorageError(
-      `cannot write in the registry directory (${(err as NodeJS.ErrnoException).code ?? String(err)}: ${temp})`,
+      syscall === 'link'
+        ? `cannot create the lock file ${path} (${what})`
+        : `cannot write in the registry directory (${what}: ${file ?? path})`,
       { cause: err },
     );
-  }
-  try {
-    linkSync(temp, path);
-    return true;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
-    throw new RegistryStorageError(
-      `cannot create the lock file ${path} (${(err as NodeJS.ErrnoException).code ?? String(err)})`,
-      { cause: err },
-    );
-  } finally {
-    unlinkSync(temp);
   }
 }
 
