@@ -60,11 +60,21 @@ export function compileCacheName(args: readonly string[]): string {
   return words.length === 0 ? 'sscard' : words.join('-');
 }
 
-/** Where chunk `file`'s cache for command `name` lives (per build of the chunk and per Node). */
+/** FNV-1a of `text`, in base 36: tells apart two installs of sscard in a file name. */
+function placeTag(text: string): string {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193) >>> 0;
+  return hash.toString(36);
+}
+
+/**
+ * Where chunk `file`'s cache for command `name` lives: `<command>.<chunk>.<install>.<build>`, the
+ * install told by the chunk's folder, the build by its size, time and inode and the Node version.
+ */
 function cachePath(folder: string, file: string, name: string): string {
   const { size, mtimeMs, ino } = statSync(file);
   const build = `${size}-${Math.trunc(mtimeMs)}-${ino}-${process.version}-${process.arch}`;
-  return join(folder, `${name}.${basename(file, '.cjs')}.${build}.v8cache`);
+  return join(folder, `${name}.${basename(file, '.cjs')}.${placeTag(dirname(file))}.${build}.v8cache`);
 }
 
 function readCache(path: string): Buffer | undefined {
@@ -86,14 +96,16 @@ function writeCache(path: string, data: Buffer): void {
   }
 }
 
-/** Drops the caches of chunks that are no longer built (an upgrade leaves the old ones behind). */
-function dropStaleCaches(folder: string, written: ReadonlySet<string>, name: string): void {
+/**
+ * Drops the caches of older builds of the chunks just cached, from the same install (an upgrade or
+ * a rebuild leaves them behind); another install's, which may have chunks of the same names, stay.
+ */
+function dropStaleCaches(folder: string, written: ReadonlySet<string>): void {
+  const place = (file: string): string => file.split('.').slice(0, 3).join('.');
   try {
-    const chunks = new Set([...written].map((path) => basename(path).split('.').slice(0, 2).join('.')));
+    const places = new Set([...written].map((path) => place(basename(path))));
     for (const file of readdirSync(folder)) {
-      const chunk = file.split('.').slice(0, 2).join('.');
-      if (file.startsWith(`${name}.`) && chunks.has(chunk) && !written.has(join(folder, file)))
-        rmSync(join(folder, file), { force: true });
+      if (places.has(place(file)) && !written.has(join(folder, file))) rmSync(join(folder, file), { force: true });
     }
   } catch {
     // Left for the next run.
@@ -163,7 +175,7 @@ export function loadChunksWithCache(
       if (code !== 0 || toCache.length === 0) return;
       // At exit V8 has compiled everything this command ran, so each cache holds all of it.
       for (const { path, script } of toCache) writeCache(path, script.createCachedData());
-      dropStaleCaches(folder, new Set(toCache.map(({ path }) => path)), name);
+      dropStaleCaches(folder, new Set(toCache.map(({ path }) => path)));
     });
   }
   return load(entry) as Record<string, unknown>;

@@ -70,8 +70,8 @@ describe('loadChunksWithCache', () => {
   const dir = tempDirPerTest('sscard-chunks-');
 
   /** Three CommonJS chunks: an entry, one it requires at once (which requires the entry back), one later. */
-  function writeChunks(): { entry: string; cache: string } {
-    const lib = join(dir.path, 'lib');
+  function writeChunks(folder = 'lib'): { entry: string; cache: string } {
+    const lib = join(dir.path, folder);
     mkdirSync(lib);
     writeFileSync(
       join(lib, 'entry.cjs'),
@@ -148,6 +148,15 @@ describe('loadChunksWithCache', () => {
     // The rebuilt chunk's old cache is gone: one file a chunk.
     expect(readdirSync(cache).filter((f) => f.startsWith('test-run.c.'))).toHaveLength(1);
     expect(run(entry, cache).log).toEqual(['entry.cjs used', 'b.cjs used', 'c.cjs used']);
+  });
+
+  it('keeps the caches of two installs apart, though their chunks have the same names', () => {
+    const a = writeChunks('lib');
+    const b = writeChunks('other-install');
+    run(a.entry, a.cache);
+    expect(run(b.entry, b.cache).log).toEqual(['entry.cjs made at exit', 'b.cjs made at exit', 'c.cjs made at exit']);
+    expect(run(a.entry, a.cache).log).toEqual(['entry.cjs used', 'b.cjs used', 'c.cjs used']);
+    expect(readdirSync(a.cache)).toHaveLength(6);
   });
 
   it('runs without a cache when it is off', () => {
