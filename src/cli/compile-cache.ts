@@ -49,7 +49,9 @@ export function compileCacheFolder(env: NodeJS.ProcessEnv = process.env): string
 
 /**
  * The cache name of a command line: its command and subcommand words (`card-show`, `read`), or
- * `sscard` for anything else (help, an unknown word).
+ * `sscard` for anything else (an unknown word); with `help-` before it for a command's help, which
+ * runs none of the command (a cache made by `read --help` would leave `read` compiling its own code
+ * on every run, since a cache V8 accepts is never made again).
  */
 export function compileCacheName(args: readonly string[]): string {
   const words: string[] = [];
@@ -57,7 +59,8 @@ export function compileCacheName(args: readonly string[]): string {
     if (!/^[a-z][a-z0-9-]{0,23}$/.test(arg)) break;
     words.push(arg);
   }
-  return words.length === 0 ? 'sscard' : words.join('-');
+  const name = words.length === 0 ? 'sscard' : words.join('-');
+  return args.includes('--help') || args.includes('-h') || words[0] === 'help' ? `help-${name}` : name;
 }
 
 /** FNV-1a of `text`, in base 36: tells apart two installs of sscard in a file name. */
