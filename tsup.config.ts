@@ -113,6 +113,8 @@ const CLI_ESM_DIR = 'dist/cli/.esm';
 const CLI_LIB_DIR = 'dist/cli/lib';
 /** What a chunk calls for import() of a package (see src/cli/compile-cache.ts). */
 const ESM_IMPORT = '__importPackage';
+/** What a chunk sets its exports on (its `exports`). */
+const CHUNK_EXPORTS = '__chunkExports';
 
 /** Each ES module chunk of the CLI as a CommonJS file (`x.js` -> `x.cjs`), then the chunks go. */
 async function commonJsChunks(): Promise<void> {
@@ -132,10 +134,14 @@ async function commonJsChunks(): Promise<void> {
       // import(): in code compiled by the vm module, import() needs a callback that Node 20 calls
       // experimental, and V8 drops it from code taken from a cache.
       .replace(/\bimport\((?!")/g, `${ESM_IMPORT}(`);
+    const { body, exported } = splitExportList(esm, name);
     // What the loader cannot give a chunk: import() of a package named by a literal, import.meta.*.
-    const unsupported = /\bimport\("(?!\.)|\bimport\.meta\.(?!url\b)/.exec(esm);
+    const unsupported = /\bimport\("(?!\.)|\bimport\.meta\.(?!url\b)/.exec(body);
     if (unsupported !== null) throw new Error(`${name}: ${unsupported[0]} in the CLI (see src/cli/compile-cache.ts)`);
-    const { code } = await transform(esm, {
+    // Set at the chunk's end, in its own code, so that an export it imported from another chunk
+    // is read through that chunk's exports like any other use.
+    const exportsAtEnd = exported.map(([local, as]) => `${CHUNK_EXPORTS}.${as} = ${local};`).join('\n');
+    const { code } = await transform(`${body}\n${exportsAtEnd}\n`, {
       format: 'cjs',
       loader: 'js',
       target: 'node20',
@@ -147,6 +153,10 @@ async function commonJsChunks(): Promise<void> {
       // The chunk's own file URL (the package's version, createRequire of iconv-lite and buffer-layout).
       define: { 'import.meta.url': '__moduleUrl' },
       banner: [
+        '"use strict";',
+        // Exports as plain properties, set once the chunk has run: esbuild's own CommonJS exports
+        // are getters (two a call from another chunk), which made the card OS's transmit 30 % slower.
+        `var ${CHUNK_EXPORTS} = exports;`,
         esm.includes('import.meta.url') ? 'var __moduleUrl = require("node:url").pathToFileURL(__filename).href;' : '',
         esm.includes(`${ESM_IMPORT}(`)
           ? `var ${ESM_IMPORT} = globalThis[Symbol.for("sscard.import")] ?? ((specifier) => import(specifier));`
@@ -157,6 +167,26 @@ async function commonJsChunks(): Promise<void> {
     writeFileSync(`${CLI_LIB_DIR}/${name.replace(/\.js$/, '.cjs')}`, asciiOnly(commonJs));
   }
   rmSync(CLI_ESM_DIR, { recursive: true, force: true });
+}
+
+/**
+ * A chunk without its closing `export { a, b as c };` (esbuild writes one list, last), and that
+ * list as [local, exported] pairs. Importers read a chunk's exports when they call them, never while
+ * it runs, so the exports may be set after it has run (the footer above).
+ */
+function splitExportList(esm: string, name: string): { body: string; exported: [string, string][] } {
+  const list = /\nexport \{([^}]*)\};\s*$/.exec(esm);
+  const body = list === null ? esm : esm.slice(0, list.index + 1);
+  if (/^export\b/m.test(body)) throw new Error(`${name}: an export other than the closing list`);
+  const exported = (list?.[1] ?? '')
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== '')
+    .map((item): [string, string] => {
+      const [local, as = local] = item.split(/\s+as\s+/) as [string, string?];
+      return [local, as];
+    });
+  return { body, exported };
 }
 
 /** Escapes what esbuild leaves outside ASCII (in comments it keeps), so the loader may read latin1. */

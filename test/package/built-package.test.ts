@@ -4,7 +4,7 @@
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -147,6 +147,27 @@ describe('built package', () => {
         expect(required.filter((path) => /\/node_modules\/(commander|picocolors)\//.test(path))).toEqual([]);
       }
     });
+  });
+
+  it('every chunk of the CLI loads, and each of its exports has a value (as an importer reads it)', () => {
+    const lib = join(root, 'dist', 'cli', 'lib');
+    const loader = readdirSync(join(root, 'dist')).find((f) => /^compile-cache-.*\.js$/.test(f));
+    expect(loader).toBeDefined();
+    const out = runNode([
+      '--input-type=module',
+      '-e',
+      `const { loadChunksWithCache } = await import(${JSON.stringify(pathToFileURL(join(root, 'dist', loader!)).href)});
+       const { readdirSync } = await import('node:fs');
+       const report = {};
+       for (const f of readdirSync(${JSON.stringify(lib)}).filter((f) => f.endsWith('.cjs'))) {
+         const exports = loadChunksWithCache(${JSON.stringify(lib)} + '/' + f, 'check', undefined);
+         report[f] = Object.entries(exports).filter(([, v]) => v === undefined).map(([k]) => k);
+       }
+       console.log(JSON.stringify(report));`,
+    ]);
+    const report = JSON.parse(out) as Record<string, string[]>;
+    expect(Object.keys(report).length).toBeGreaterThan(20);
+    expect(Object.entries(report).filter(([, missing]) => missing.length > 0)).toEqual([]);
   });
 
   it('a command run again takes every chunk it loads from the code cache, and prints the same', () => {
