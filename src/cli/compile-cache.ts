@@ -20,10 +20,12 @@ const debug = debuglog('sscard');
  * A code cache is executable code, so the default folder is private: under the system's temporary
  * folder, named for the user, created 0700, and refused (no cache, nothing lost) when it is a link
  * or someone else's or writable by others. V8 itself refuses a cache made by another V8, with other
- * flags or for a source of another length; the file name carries the chunk's size, time and inode
- * and the Node version, so a rebuilt chunk never meets an old cache. Every failure means running
- * without the cache. (The v8-compile-cache package does this for require() in general, but caches
- * only what is compiled before a module runs, and breaks import() of ES modules.)
+ * flags or for a source of another length, but not every cache it should (Node 20.20.2 accepts the
+ * caches of earlier 20.x releases with the same V8, and crashes on them): the file name carries
+ * the Node version and the chunk's size, time and inode, so neither a Node upgrade nor a rebuilt
+ * chunk meets an old cache. Every failure means running without the cache. (The v8-compile-cache
+ * package does this for require() in general, but caches only what is compiled before a module
+ * runs, and breaks import() of ES modules.)
  *
  * SSCARD_COMPILE_CACHE=off (or Node's own NODE_DISABLE_COMPILE_CACHE=1) turns it off;
  * SSCARD_COMPILE_CACHE=<folder> puts it elsewhere. NODE_DEBUG=sscard shows what it does.
