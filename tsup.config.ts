@@ -52,8 +52,8 @@ const bundledBuiltins: Plugin = {
   },
 };
 
-// What both builds share: Node 20, plain unminified JavaScript (stack traces read as they are), the
-// optional native and database packages loaded at run time, and the page assets inlined.
+// What both builds share: Node 20, the optional native and database packages loaded at run time,
+// the bundled packages and the page assets inlined.
 const shared = {
   target: 'node20',
   platform: 'node',
@@ -95,8 +95,8 @@ export const libraryConfig: Options = {
   format: ['esm'],
   splitting: true,
   clean: true,
-  // The executable runs the command line from its own bundle (cliBundleConfig); it imports
-  // ./main.js only when run from the sources, where there is no bundle.
+  // The executable runs the command line from its own chunks (cliBundleConfig); it imports
+  // ./main.js only when run from the sources, where there are none.
   external: [...shared.external, './main.js'],
 };
 
@@ -130,13 +130,14 @@ async function commonJsChunks(): Promise<void> {
       // The lines naming each module's source (`// src/cli/read.ts`) survive the transform as legal
       // comments (`//! src/cli/read.ts`): a reader of dist, and the package tests, see what is where.
       .replace(/^\/\/ ((?:src|node_modules)\/\S+)$/gm, '//! $1')
-      // import() of an optional package (PGlite, the PC/SC bindings) through the loader's own
-      // import(): in code compiled by the vm module, import() needs a callback that Node 20 calls
-      // experimental, and V8 drops it from code taken from a cache.
-      .replace(/\bimport\((?!")/g, `${ESM_IMPORT}(`);
+      // import() of an optional package named by a variable (PGlite, the PC/SC bindings) through the
+      // loader's own import(): in code compiled by the vm module, import() needs a callback that
+      // Node 20 calls experimental, and V8 drops it from code taken from a cache.
+      .replace(/\bimport\((?=[A-Za-z_$][\w$]*\))/g, `${ESM_IMPORT}(`);
     const { body, exported } = splitExportList(esm, name);
-    // What the loader cannot give a chunk: import() of a package named by a literal, import.meta.*.
-    const unsupported = /\bimport\("(?!\.)|\bimport\.meta\.(?!url\b)/.exec(body);
+    // What the loader cannot give a chunk: any other import() (of a package named by a literal, or
+    // the words in a string, which the rewrite above must not touch either), import.meta.*.
+    const unsupported = /\bimport\(|\bimport\.meta\.(?!url\b)/.exec(body);
     if (unsupported !== null) throw new Error(`${name}: ${unsupported[0]} in the CLI (see src/cli/compile-cache.ts)`);
     // Set at the chunk's end, in its own code, so that an export it imported from another chunk
     // is read through that chunk's exports like any other use.
@@ -172,7 +173,7 @@ async function commonJsChunks(): Promise<void> {
 /**
  * A chunk without its closing `export { a, b as c };` (esbuild writes one list, last), and that
  * list as [local, exported] pairs. Importers read a chunk's exports when they call them, never while
- * it runs, so the exports may be set after it has run (the footer above).
+ * it runs, so the exports may be set at its end (commonJsChunks).
  */
 function splitExportList(esm: string, name: string): { body: string; exported: [string, string][] } {
   const list = /\nexport \{([^}]*)\};\s*$/.exec(esm);
