@@ -41,16 +41,6 @@ import type { CardImageKeyOptions } from './image-access.js';
  * lock: saves are atomic renames, so a reader sees one whole image, at worst a moment old.
  */
 
-export { CARD_IMAGE_FORMAT, CARD_IMAGE_VERSION, MAX_CARD_IMAGE_BYTES } from './image-format.js';
-export { MAX_IMAGE_LOG_BYTES } from './image-log.js';
-export type { CardImage } from './image-format.js';
-export { CardImageError } from './image-errors.js';
-export type { CardImageErrorCode, CardImageLockHolder } from './image-errors.js';
-export { CARD_IMAGE_LOCK_TIMEOUT_MS, cardImageLockPath, lockCardImage } from './image-lock.js';
-export type { CardImageLock, CardImageLockOptions } from './image-lock.js';
-export { REFUSE_UNSEALED_ENV, readCardImage, readImageFile, sealingKeyOf, writeSealedImage } from './image-access.js';
-export type { CardImageKeyOptions } from './image-access.js';
-
 /** Card options an image keeps besides the state. */
 type ImageCardOptions = Pick<SimulatedCardOptions, 'transmission' | 'extendedLength'>;
 

@@ -101,32 +101,17 @@ export {
 export type { SscCardOptions } from './profiles/ssc.js';
 export { inspectSscTree, sscSpecOf, findSsse } from './profiles/ssc-inspect.js';
 export type { SscCardReport, PinReport } from './profiles/ssc-inspect.js';
-export {
-  saveCardImage,
-  loadCardImage,
-  openCardImage,
-  closeCardImage,
-  lockCardImage,
-  cardImageLockPath,
-  readCardImage,
-  CardImageError,
-  CARD_IMAGE_FORMAT,
-  CARD_IMAGE_VERSION,
-  CARD_IMAGE_LOCK_TIMEOUT_MS,
-  MAX_CARD_IMAGE_BYTES,
-  MAX_IMAGE_LOG_BYTES,
-  REFUSE_UNSEALED_ENV,
-} from './image.js';
-export type {
-  CardImage,
-  CardImageErrorCode,
-  CardImageKeyOptions,
-  CardImageLock,
-  CardImageLockHolder,
-  CardImageLockOptions,
-  LoadCardImageOptions,
-  OpenCardImageOptions,
-} from './image.js';
+export { saveCardImage, loadCardImage, openCardImage, closeCardImage } from './image.js';
+export type { LoadCardImageOptions, OpenCardImageOptions } from './image.js';
+export { readCardImage, REFUSE_UNSEALED_ENV } from './image-access.js';
+export type { CardImageKeyOptions } from './image-access.js';
+export { CardImageError } from './image-errors.js';
+export type { CardImageErrorCode, CardImageLockHolder } from './image-errors.js';
+export { CARD_IMAGE_FORMAT, CARD_IMAGE_VERSION, MAX_CARD_IMAGE_BYTES } from './image-format.js';
+export type { CardImage } from './image-format.js';
+export { lockCardImage, cardImageLockPath, CARD_IMAGE_LOCK_TIMEOUT_MS } from './image-lock.js';
+export type { CardImageLock, CardImageLockOptions } from './image-lock.js';
+export { MAX_IMAGE_LOG_BYTES } from './image-log.js';
 export { ImageKey, ImageKeyError, IMAGE_KEY_ENV, IMAGE_KEY_BYTES, imageKeyFile, resolveImageKey } from './image-key.js';
 export type { ResolveImageKeyOptions } from './image-key.js';
 export { setCardImageField, CARD_IMAGE_FIELDS } from './image-set.js';
