@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { openSealedBytes, sealBytes, type Seal } from '../../src/card-sim/image-seal.js';
 import { CARD_IMAGE_FORMAT, sealedImageText, type CardImage } from '../../src/card-sim/image-format.js';
-import { ImageKey, resolveImageKey } from '../../src/card-sim/image-key.js';
+import { ImageKey, resolveImageKey } from '../../src/card-sim/index.js';
 import type { CardState } from '../../src/card-sim/state/index.js';
 import type { EditableJson } from '../support/editable-json.js';
 

@@ -22,9 +22,9 @@ import {
   samplePerson,
   type CardState,
   type ImageKey,
+  ImageFormatError,
 } from '../../src/card-sim/index.js';
 import { sealBytes } from '../../src/card-sim/image-seal.js';
-import { ImageFormatError } from '../../src/card-sim/errors.js';
 import { sw } from '../support/card-exchange.js';
 import { expectThrowsClass } from '../support/throws.js';
 import { tempDirPerTest } from '../support/temp-dir.js';

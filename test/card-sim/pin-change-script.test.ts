@@ -1,9 +1,7 @@
 import { describe as group, expect, it } from 'vitest';
 import { concatBytes, fromHex, toHex } from '../../src/apdu/index.js';
-import type { SimulatedCard } from '../../src/card-sim/index.js';
-import { samplePerson } from '../../src/card-sim/profiles/people.js';
-import type { PersonalizationDocument } from '../../src/card-sim/profiles/personalization.js';
-import { SSSE_DF_NAME, buildSscCard, buildSscTree } from '../../src/card-sim/profiles/ssc.js';
+import type { SimulatedCard, PersonalizationDocument } from '../../src/card-sim/index.js';
+import { samplePerson, SSSE_DF_NAME, buildSscCard, buildSscTree } from '../../src/card-sim/index.js';
 import {
   SSC_KEYS,
   commandMac,

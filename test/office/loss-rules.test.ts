@@ -12,9 +12,8 @@ import {
   nextState,
   withinOfficeHours,
 } from '../../src/office/index.js';
-import type { BlacklistRegistry } from '../../src/office/index.js';
+import type { BlacklistRegistry, Queryable } from '../../src/office/index.js';
 import { expireTemporaryLosses, lapseLossOperation } from '../../src/office/loss/lapse.js';
-import type { Queryable } from '../../src/office/storage/database.js';
 
 describe('loss settings', () => {
   it('defaults: office hours 08:30-17:30 Monday to Friday, temporary reports lapse after 5 days and restore, 60 days to activate', () => {

@@ -1,7 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { samplePerson } from '../../src/card-sim/profiles/people.js';
-import { buildSscCard } from '../../src/card-sim/profiles/ssc.js';
-import { inspectSscTree } from '../../src/card-sim/profiles/ssc-inspect.js';
+import { samplePerson, buildSscCard, inspectSscTree } from '../../src/card-sim/index.js';
 import { issuerTestMasterKey } from '../../src/keys/index.js';
 import {
   APPLICATION_CONTROL_KEYS,

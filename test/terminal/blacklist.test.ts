@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildSscCard } from '../../src/card-sim/profiles/ssc.js';
-import { samplePerson } from '../../src/card-sim/profiles/people.js';
+import { buildSscCard, samplePerson } from '../../src/card-sim/index.js';
 import type { SimulatedCard } from '../../src/card-sim/index.js';
 import { blacklistTestPublicKey, blacklistTestSigningKey, ed25519PublicKey } from '../../src/keys/index.js';
 import {

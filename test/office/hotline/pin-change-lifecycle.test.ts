@@ -2,7 +2,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import type { SimulatedCard } from '../../../src/card-sim/index.js';
-import { buildSscCard } from '../../../src/card-sim/profiles/ssc.js';
+import { buildSscCard } from '../../../src/card-sim/index.js';
 import { encodePinBcd, encodePinBlockFormat2 } from '../../../src/pin/index.js';
 import {
   OfficeIssuerHost,

@@ -8,7 +8,8 @@ import {
   OutsideOfficeHoursError,
   ProxyIdRequiredError,
   RoleNotAllowedError,
-} from '../../../src/office/errors.js';
+  DEFAULT_LOSS_SETTINGS,
+} from '../../../src/office/index.js';
 import { SscardError } from '../../../src/apdu/index.js';
 import {
   ANY_LOSS_ROLE,
@@ -21,10 +22,13 @@ import {
   runBankPinCheck,
   sideOf,
 } from '../../../src/office/loss/checks.js';
-import { DEFAULT_LOSS_SETTINGS } from '../../../src/office/loss/settings.js';
-import type { BankPinCheck, LossReportInput } from '../../../src/office/loss/types.js';
-import type { OperationEnv } from '../../../src/office/operations/runner.js';
-import type { CardStatus, OperationContext } from '../../../src/office/index.js';
+import type {
+  BankPinCheck,
+  LossReportInput,
+  OperationEnv,
+  CardStatus,
+  OperationContext,
+} from '../../../src/office/index.js';
 import { expectThrowsClass } from '../../support/throws.js';
 
 /*

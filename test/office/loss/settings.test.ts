@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { OfficeArgumentError } from '../../../src/office/errors.js';
+import { OfficeArgumentError } from '../../../src/office/index.js';
 import {
   DEFAULT_LOSS_SETTINGS,
   chinaTimeText,

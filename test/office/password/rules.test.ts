@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { OfficeArgumentError, QueryPasswordFormatError } from '../../../src/office/errors.js';
-import { DEFAULT_SCRYPT_PARAMS } from '../../../src/office/password/hash.js';
+import { OfficeArgumentError, QueryPasswordFormatError, DEFAULT_SCRYPT_PARAMS } from '../../../src/office/index.js';
 import {
   DEFAULT_QUERY_PASSWORD_RULES,
   checkNewQueryPassword,

@@ -6,7 +6,7 @@ import { afterAll, afterEach, beforeAll } from 'vitest';
 import type { CardEndpoint } from '../../../src/apdu/index.js';
 import { connectToVpcd, type VpcdConnection } from '../../../src/bridge/index.js';
 import { saveCardImage, type SimulatedCard } from '../../../src/card-sim/index.js';
-import { loadSmartcard } from '../../../src/terminal/pcsc/binding.js';
+import { loadSmartcard } from '../../../src/terminal/pcsc/index.js';
 import {
   CARD_HOST,
   REPO_ROOT,

@@ -1,8 +1,7 @@
 import { describe as group, expect, it } from 'vitest';
 import { CLA, INS, SW } from '../../../src/apdu/index.js';
 import type { SimulatedCard } from '../../../src/card-sim/index.js';
-import { samplePerson } from '../../../src/card-sim/profiles/people.js';
-import { buildSscCard } from '../../../src/card-sim/profiles/ssc.js';
+import { samplePerson, buildSscCard } from '../../../src/card-sim/index.js';
 import {
   InvalidArgumentError,
   MemoryTransport,
