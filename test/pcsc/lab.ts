@@ -82,8 +82,13 @@ function checkLab(): PcscLabCheck {
   ) {
     return result(`${SYSTEM_PYTHON} cannot import pyscard (python3-pyscard missing)`, readers, quickack);
   }
-  if (spawnSync('opensc-tool', ['--version'], { timeout: 10_000 }).error !== undefined) {
-    return result('opensc-tool is not installed', readers, quickack);
+  // Only whether it is there: opensc-tool may wait on pcscd while other workers hold every vpcd
+  // slot, and a slow answer is no reason to report it missing (each run of it is bounded).
+  const opensc = spawnSync('opensc-tool', ['--version'], { timeout: 10_000 }).error as
+    NodeJS.ErrnoException | undefined;
+  if (opensc?.code === 'ENOENT') return result('opensc-tool is not installed', readers, quickack);
+  if (opensc !== undefined && opensc.code !== 'ETIMEDOUT') {
+    return result(`opensc-tool cannot be run: ${opensc.message}`, readers, quickack);
   }
   return result('', readers, quickack);
 }
