@@ -23,9 +23,11 @@ const debug = debuglog('sscard');
  * flags or for a source of another length, but not every cache it should (Node 20.20.2 accepts the
  * caches of earlier 20.x releases with the same V8, and crashes on them): the file name carries
  * the Node version and the chunk's size, time and inode, so neither a Node upgrade nor a rebuilt
- * chunk meets an old cache. Every failure means running without the cache. (The v8-compile-cache
- * package does this for require() in general, but caches only what is compiled before a module
- * runs, and breaks import() of ES modules.)
+ * chunk meets an old cache. Release builds of V8 do not check a cache's checksum, and a cache
+ * damaged in place (a disk fault, another program's write) crashes V8 while it reads it: each file
+ * starts with a CRC-32 of the rest, and one that does not match is not given to V8 at all. Every
+ * failure means running without the cache. (The v8-compile-cache package does this for require() in general, but caches only what is
+ * compiled before a module runs, and breaks import() of ES modules.)
  *
  * SSCARD_COMPILE_CACHE=off (or Node's own NODE_DISABLE_COMPILE_CACHE=1) turns it off;
  * SSCARD_COMPILE_CACHE=<folder> puts it elsewhere. NODE_DEBUG=sscard shows what it does.
@@ -82,19 +84,40 @@ function cachePath(folder: string, file: string, name: string): string {
   return join(folder, `${name}.${basename(file, '.cjs')}.${placeTag(dirname(file))}.${build}.v8cache`);
 }
 
+/**
+ * CRC-32 (zlib's) of a cache, loaded on first use so that a run without caches does not load zlib.
+ * V8's own check (--verify-snapshot-checksum) would do, but costs ten times as many instructions.
+ */
+let crc32: ((data: Uint8Array) => number) | undefined;
+function checksum(data: Uint8Array): number {
+  crc32 ??= (createRequire(import.meta.url)('node:zlib') as typeof import('node:zlib')).crc32;
+  return crc32(data);
+}
+
+/** Bytes before the code cache in a cache file: the CRC-32 of the code cache, little-endian. */
+const CHECKSUM_BYTES = 4;
+
+/** The code cache in `path`, or undefined when there is none or it is not whole. */
 function readCache(path: string): Buffer | undefined {
+  let file: Buffer;
   try {
-    return readFileSync(path);
+    file = readFileSync(path);
   } catch {
     return undefined;
   }
+  if (file.length <= CHECKSUM_BYTES) return undefined;
+  const data = file.subarray(CHECKSUM_BYTES);
+  return file.readUInt32LE(0) === checksum(data) ? data : undefined;
 }
 
 /** Writes a cache whole or not at all (a reader never meets half a file). */
 function writeCache(path: string, data: Buffer): void {
   try {
+    const file = Buffer.allocUnsafe(CHECKSUM_BYTES + data.length);
+    file.writeUInt32LE(checksum(data), 0);
+    data.copy(file, CHECKSUM_BYTES);
     const temporary = `${path}.${process.pid}.tmp`;
-    writeFileSync(temporary, data, { mode: 0o600 });
+    writeFileSync(temporary, file, { mode: 0o600 });
     renameSync(temporary, path);
   } catch {
     // A cache that cannot be written only means the next run compiles again.

@@ -1,6 +1,16 @@
 import { spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, mkdirSync, readdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
+import { crc32 } from 'node:zlib';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { compileCacheFolder, compileCacheName } from '../../src/cli/compile-cache.js';
@@ -143,13 +153,34 @@ describe('loadChunksWithCache', () => {
     const { entry, cache } = writeChunks();
     run(entry, cache);
     const [bCache] = readdirSync(cache).filter((f) => f.startsWith('test-run.b.'));
-    writeFileSync(join(cache, bCache!), 'not a code cache');
+    // Whole (its checksum matches), but not a code cache V8 can use.
+    const junk = Buffer.from('not a code cache');
+    const checksum = Buffer.alloc(4);
+    checksum.writeUInt32LE(crc32(junk));
+    writeFileSync(join(cache, bCache!), Buffer.concat([checksum, junk]));
     writeFileSync(join(dir.path, 'lib', 'c.cjs'), 'exports.name = "c \\u5f20";\n// rebuilt\n');
     const again = run(entry, cache);
     expect(again.log).toEqual(['entry.cjs used', 'b.cjs made at exit', 'c.cjs made at exit']);
-    expect(statSync(join(cache, bCache!)).size).toBeGreaterThan('not a code cache'.length);
+    expect(statSync(join(cache, bCache!)).size).toBeGreaterThan(4 + junk.length);
     // The rebuilt chunk's old cache is gone: one file a chunk.
     expect(readdirSync(cache).filter((f) => f.startsWith('test-run.c.'))).toHaveLength(1);
+    expect(run(entry, cache).log).toEqual(['entry.cjs used', 'b.cjs used', 'c.cjs used']);
+  });
+
+  it('refuses a cache damaged in place, at the same length, instead of crashing on it', () => {
+    const { entry, cache } = writeChunks();
+    run(entry, cache);
+    const [bCache] = readdirSync(cache).filter((f) => f.startsWith('test-run.b.'));
+    const path = join(cache, bCache!);
+    const damaged = readFileSync(path);
+    // Past the file's checksum and V8's header (magic, version, source, flags, length, checksum):
+    // bytes V8 itself would read without a check, and crash on.
+    for (let i = 32; i < damaged.length; i += 5) damaged[i]! ^= 0x5a;
+    writeFileSync(path, damaged);
+    const again = run(entry, cache);
+    expect(again.out).toMatchObject({ sum: 41, c: 'c 张' });
+    expect(again.log).toEqual(['entry.cjs used', 'b.cjs made at exit', 'c.cjs used']);
+    expect(readFileSync(path).equals(damaged)).toBe(false);
     expect(run(entry, cache).log).toEqual(['entry.cjs used', 'b.cjs used', 'c.cjs used']);
   });
 
