@@ -89,6 +89,23 @@ export const AREAS = {
       'test/office/password/rules.test.ts',
     ],
   },
+  'hotline-menu': {
+    // The 12333 voice menu: what a caller may key, how often, and that PIN digits reach only the
+    // office. The menu's own tests drive it against a fake office, in milliseconds per call.
+    mutate: ['src/office/hotline/menu.ts', 'src/office/hotline/menu-effects.ts', 'src/office/hotline/prompts.ts'],
+    testFiles: [
+      'test/office/hotline/menu.test.ts',
+      'test/office/hotline/menu-keys.test.ts',
+      'test/office/hotline/menu-prompts.test.ts',
+    ],
+  },
+  'window-pin': {
+    // PIN reset and unlock at the service window with the issuer's keys, the registry's record of
+    // them and the card's refusals. Its suites open a registry per test (PGlite; PostgreSQL too
+    // when the lab is up), so an area run takes minutes.
+    mutate: ['src/office/window/pin-operations.ts'],
+    testFiles: ['test/office/window/service-window.test.ts', 'test/office/window/bank-and-correction.test.ts'],
+  },
 };
 
 // Property tests carry their seed in their names (test.prop): one fixed seed keeps the names the
