@@ -3,7 +3,9 @@ import {
   HotlineMenu,
   parseKeys,
   type EffectAnswer,
+  type HotlineOutcome,
   type Key,
+  type LossResult,
   type MenuOptions,
   type MenuStep,
   type Prompt,
@@ -127,65 +129,38 @@ group('hotline menu: entries of the wrong form', () => {
 
 group("hotline menu: the office's answers", () => {
   const UP_TO_ID = `2 2 00000001# 123456# ${HOLDER}#`;
-  const LOSS_KEYS = `${AT.loss_confirm.keys} 1`;
-  it.each<[string, string, EffectAnswer[], EffectAnswer, Omit<MenuStep, 'echo'>]>([
-    [
-      'no such card',
-      '2 2 00000001#',
-      [],
-      { kind: 'find_card', found: false },
-      { say: ids('card_not_found', 'ask_card_number') },
-    ],
-    ['a card', '2 2 00000001#', [], FOUND, { say: ids('ask_current_pin') }],
-    [
-      'no card of that holder',
-      UP_TO_ID,
-      [FOUND],
-      { kind: 'identify', result: { status: 'not_found' } },
-      { say: ids('card_not_found', 'ask_card_number') },
-    ],
-    ['the holder, reporting a loss', `2 3 00000001# ${HOLDER}#`, [FOUND], HOLDER_OK, { say: ids('ask_loss_side') }],
-    [
-      'a change refused for the card state',
-      CHANGE,
-      [FOUND, HOLDER_OK],
-      { kind: 'queue_pin_change', result: { status: 'refused', code: 'CARD_STATE' } },
-      { say: ids('card_pin_locked', 'goodbye'), ended: 'refused' },
-    ],
-    [
-      'a change refused otherwise',
-      CHANGE,
-      [FOUND, HOLDER_OK],
-      { kind: 'queue_pin_change', result: { status: 'refused', code: 'ID_MISMATCH' } },
-      { say: ids('change_refused', 'goodbye'), ended: 'refused' },
-    ],
-    [
-      'a loss reported',
-      LOSS_KEYS,
-      [FOUND, HOLDER_OK],
-      { kind: 'report_loss', result: { status: 'reported' } },
-      { say: ids('loss_reported', 'goodbye'), ended: 'loss_reported' },
-    ],
-    [
-      'a loss refused',
-      LOSS_KEYS,
-      [FOUND, HOLDER_OK],
-      { kind: 'report_loss', result: { status: 'refused', code: 'CARD_STATE' } },
-      { say: ids('loss_refused', 'goodbye'), ended: 'loss_refused' },
-    ],
-    [
-      'no answer',
-      '2 2 00000001#',
-      [],
-      { kind: 'failed' },
-      { say: ids('service_error', 'goodbye'), ended: 'service_error' },
-    ],
-  ])('%s', (_, keys, answers, answer, step) => {
-    const { menu } = drive(keys, answers);
+  /** What the menu waits for: the keys that lead there and the office's answers on the way. */
+  const WAITING = {
+    find_card: { keys: '2 2 00000001#', answers: [] },
+    identify: { keys: UP_TO_ID, answers: [FOUND] },
+    identify_for_loss: { keys: `2 3 00000001# ${HOLDER}#`, answers: [FOUND] },
+    queue_pin_change: { keys: CHANGE, answers: [FOUND, HOLDER_OK] },
+    report_loss: { keys: `${AT.loss_confirm.keys} 1`, answers: [FOUND, HOLDER_OK] },
+  } as const;
+  const changeRefused = (code: string): EffectAnswer => ({
+    kind: 'queue_pin_change',
+    result: { status: 'refused', code },
+  });
+  const loss = (result: LossResult): EffectAnswer => ({ kind: 'report_loss', result });
+  it.each<[keyof typeof WAITING, EffectAnswer, Prompt['id'][], HotlineOutcome?]>([
+    ['find_card', { kind: 'find_card', found: false }, ['card_not_found', 'ask_card_number']],
+    ['find_card', FOUND, ['ask_current_pin']],
+    ['identify', { kind: 'identify', result: { status: 'not_found' } }, ['card_not_found', 'ask_card_number']],
+    ['identify_for_loss', HOLDER_OK, ['ask_loss_side']],
+    ['queue_pin_change', changeRefused('CARD_STATE'), ['card_pin_locked', 'goodbye'], 'refused'],
+    ['queue_pin_change', changeRefused('ID_MISMATCH'), ['change_refused', 'goodbye'], 'refused'],
+    ['report_loss', loss({ status: 'reported' }), ['loss_reported', 'goodbye'], 'loss_reported'],
+    ['report_loss', loss({ status: 'refused', code: 'CARD_STATE' }), ['loss_refused', 'goodbye'], 'loss_refused'],
+    ['find_card', { kind: 'failed' }, ['service_error', 'goodbye'], 'service_error'],
+  ])('waiting for %s, the answer %j', (waiting, answer, say, ended) => {
+    const { menu } = drive(WAITING[waiting].keys, [...WAITING[waiting].answers]);
     expect(menu.waiting).toBe(true);
     // An answer is no key press: nothing to show on the screen.
-    expect(menu.resolve(answer)).toStrictEqual({ ...step, echo: '' });
-    expect(menu.record().outcome).toBe(step.ended ?? 'hung_up');
+    const step = menu.resolve(answer);
+    expect(step).toStrictEqual(
+      ended === undefined ? { say: ids(...say), echo: '' } : { say: ids(...say), echo: '', ended },
+    );
+    expect(menu.record().outcome).toBe(ended ?? 'hung_up');
   });
 
   it('a card the holder cannot change by phone: the notices first, then why', () => {
@@ -291,25 +266,5 @@ group('hotline menu: the call record', () => {
     await call(office, keys);
     expect(office.records[0]).toMatchObject({ cardNumber });
     expect(office.records[0]?.cardDigits).toBe(cardDigits);
-  });
-
-  it('names the notices told in script order, whatever order the office gave them in', async () => {
-    const office = new FakeOffice();
-    office.identity = {
-      status: 'ok',
-      cardNumber: CARD,
-      last4: '0001',
-      notices: [
-        { kind: 'failed', scriptId: 9, date: '2025-01-12' },
-        { kind: 'expired', scriptId: 3, date: '2025-01-02', days: 30 },
-        { kind: 'failed_pin', scriptId: 5, date: '2025-02-03', triesLeft: 1 },
-      ],
-    };
-    const heard = await call(office, CHANGE);
-    expect(heard.lines).toContain(
-      'Your PIN change of 2025-01-12 was not applied: the card refused it; your old PIN still works. Please ask at a service window if in doubt.',
-    );
-    expect(office.records[0]?.told).toEqual([3, 5, 9]);
-    expect(office.identified).toEqual([{ purpose: 'pin_change', digits: '00000001', idNumber: HOLDER }]);
   });
 });

@@ -28,6 +28,7 @@ group('hotline menu: change PIN', () => {
       /takes effect the next time the card is used at an online terminal.*until then your old PIN keeps working.*valid for 30 days.*before 2025-04-01/s,
     );
     expect(heard.lines.at(-1)).toBe('Thank you for calling. Goodbye.');
+    expect(office.identified).toEqual([{ purpose: 'pin_change', digits: '00000001', idNumber: HOLDER }]);
     expect(office.queued).toEqual([{ cardNumber: CARD, idNumber: HOLDER, currentPin: '123456', newPin: '246810' }]);
     expect(heard.echo).toBe(`2200000001#******#${HOLDER}#******#******#`);
     expect(office.records).toHaveLength(1);
@@ -160,13 +161,14 @@ group('hotline menu: change PIN', () => {
     expect(office.records[0]?.wrongEntries).toEqual({});
   });
 
-  it('tells the caller about earlier changes: pending (replaced), failed with tries left, expired; the record names those told', async () => {
+  it('tells the caller about earlier changes: pending (replaced), refused by the card, failed with tries left, expired; the record names those told', async () => {
     const office = new FakeOffice();
     office.identity = {
       status: 'ok',
       cardNumber: CARD,
       last4: '0001',
       notices: [
+        { kind: 'failed', scriptId: 9, date: '2025-01-12' },
         { kind: 'expired', scriptId: 3, date: '2025-01-02', days: 30 },
         { kind: 'failed_pin', scriptId: 5, date: '2025-02-03', triesLeft: 2 },
         { kind: 'pending', scriptId: 7, date: '2025-03-04' },
@@ -181,7 +183,11 @@ group('hotline menu: change PIN', () => {
       "Your PIN change of 2025-02-03 was not applied: the current PIN you gave was wrong. The card's PIN has 2 tries left.",
     );
     expect(text).toContain('Your PIN change of 2025-03-04 has not reached your card yet; this change will replace it.');
-    expect(office.records[0]?.told).toEqual([3, 5]);
+    expect(text).toContain(
+      'Your PIN change of 2025-01-12 was not applied: the card refused it; your old PIN still works.',
+    );
+    // In script order, whatever order the office gave them in.
+    expect(office.records[0]?.told).toEqual([3, 5, 9]);
   });
 
   it('a locked PIN or a card that is not active: told where to go, the call ends', async () => {
