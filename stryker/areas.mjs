@@ -93,7 +93,11 @@ export const AREAS = {
     // The 12333 voice menu: what a caller may key, how often, and that PIN digits reach only the
     // office. The menu's own tests drive it against a fake office, in milliseconds per call.
     mutate: ['src/office/hotline/menu.ts', 'src/office/hotline/menu-effects.ts', 'src/office/hotline/prompts.ts'],
-    testFiles: ['test/office/hotline/menu.test.ts'],
+    testFiles: [
+      'test/office/hotline/menu.test.ts',
+      'test/office/hotline/menu-keys.test.ts',
+      'test/office/hotline/menu-prompts.test.ts',
+    ],
   },
   'window-pin': {
     // PIN reset and unlock at the service window with the issuer's keys, the registry's record of

@@ -6,94 +6,14 @@ import {
   HotlineMenu,
   parseKeys,
   renderPrompt,
-  runScriptedCall,
-  type HotlineCallRecord,
-  type HotlineService,
-  type HotlinePinChangeRequest,
-  type IdentifyResult,
   type Key,
-  type LossResult,
-  type QueueResult,
 } from '../../../src/office/index.js';
+import { CARD, CHANGE, FakeOffice, HOLDER, X_HOLDER, call } from './menu-office.js';
 
 /*
- * The voice menu without a database: a scripted office behind the HotlineService interface.
+ * The voice menu without a database: a scripted office behind the HotlineService (menu-office.ts).
  * Every path of the menu, every wrong entry, the retries, * back, and what the call record keeps.
  */
-
-const HOLDER = citizenId('110105', '1985-03-12', '031');
-/** A valid ID number whose check character is X. */
-const X_HOLDER = (() => {
-  for (let i = 0; i < 1000; i++) {
-    const id = citizenId('310104', '1962-11-08', String(i).padStart(3, '0'));
-    if (id.endsWith('X')) return id;
-  }
-  throw new Error('no X check digit found');
-})();
-const CARD = 'A00000001';
-
-class FakeOffice implements HotlineService {
-  readonly queued: Array<{ cardNumber: string; idNumber: string; currentPin: string; newPin: string }> = [];
-  readonly identified: Array<{ purpose: string; digits: string; idNumber: string }> = [];
-  readonly losses: Array<{ cardNumber: string; idNumber: string; side: string }> = [];
-  readonly records: HotlineCallRecord[] = [];
-  identity: IdentifyResult = { status: 'ok', cardNumber: CARD, last4: '0001', notices: [] };
-  queueResult: QueueResult = { status: 'queued', validDays: 30, until: '2025-04-01' };
-  failing = false;
-  reportLoss?: (r: { cardNumber: string; idNumber: string; side: 'ssc' | 'bank' }) => Promise<LossResult>;
-
-  constructor(withLoss = false) {
-    if (withLoss) {
-      this.reportLoss = async (r) => {
-        this.losses.push({ cardNumber: r.cardNumber, idNumber: r.idNumber, side: r.side });
-        return { status: 'reported' };
-      };
-    }
-  }
-
-  async findCard(digits: string): Promise<boolean> {
-    if (this.failing) throw new Error('database down');
-    return digits === '00000001';
-  }
-
-  async identify(purpose: 'pin_change' | 'loss', digits: string, idNumber: string): Promise<IdentifyResult> {
-    this.identified.push({ purpose, digits, idNumber });
-    if (idNumber !== HOLDER && idNumber !== X_HOLDER) return { status: 'id_mismatch' };
-    return this.identity;
-  }
-
-  async queuePinChange(request: HotlinePinChangeRequest): Promise<QueueResult> {
-    this.queued.push({
-      cardNumber: request.cardNumber,
-      idNumber: request.idNumber,
-      currentPin: request.currentPin,
-      newPin: request.newPin,
-    });
-    return this.queueResult;
-  }
-
-  async recordCall(record: HotlineCallRecord): Promise<void> {
-    this.records.push(record);
-  }
-}
-
-interface Heard {
-  lines: string[];
-  echo: string;
-  outcome: string;
-}
-
-async function call(office: HotlineService, keys: string, lang: 'zh' | 'en' = 'en'): Promise<Heard> {
-  const lines: string[] = [];
-  let echo = '';
-  const outcome = await runScriptedCall(office, parseKeys(keys), { lang }, (o) => {
-    lines.push(...o.lines);
-    echo += o.echo;
-  });
-  return { lines, echo, outcome };
-}
-
-const CHANGE = `2 2 00000001# 123456# ${HOLDER}# 246810# 246810#`;
 
 group('hotline menu: change PIN', () => {
   it('the whole path: queued, the holder told when it takes effect, PINs only to the office, the record without them', async () => {
@@ -108,6 +28,7 @@ group('hotline menu: change PIN', () => {
       /takes effect the next time the card is used at an online terminal.*until then your old PIN keeps working.*valid for 30 days.*before 2025-04-01/s,
     );
     expect(heard.lines.at(-1)).toBe('Thank you for calling. Goodbye.');
+    expect(office.identified).toEqual([{ purpose: 'pin_change', digits: '00000001', idNumber: HOLDER }]);
     expect(office.queued).toEqual([{ cardNumber: CARD, idNumber: HOLDER, currentPin: '123456', newPin: '246810' }]);
     expect(heard.echo).toBe(`2200000001#******#${HOLDER}#******#******#`);
     expect(office.records).toHaveLength(1);
@@ -240,13 +161,14 @@ group('hotline menu: change PIN', () => {
     expect(office.records[0]?.wrongEntries).toEqual({});
   });
 
-  it('tells the caller about earlier changes: pending (replaced), failed with tries left, expired; the record names those told', async () => {
+  it('tells the caller about earlier changes: pending (replaced), refused by the card, failed with tries left, expired; the record names those told', async () => {
     const office = new FakeOffice();
     office.identity = {
       status: 'ok',
       cardNumber: CARD,
       last4: '0001',
       notices: [
+        { kind: 'failed', scriptId: 9, date: '2025-01-12' },
         { kind: 'expired', scriptId: 3, date: '2025-01-02', days: 30 },
         { kind: 'failed_pin', scriptId: 5, date: '2025-02-03', triesLeft: 2 },
         { kind: 'pending', scriptId: 7, date: '2025-03-04' },
@@ -261,7 +183,11 @@ group('hotline menu: change PIN', () => {
       "Your PIN change of 2025-02-03 was not applied: the current PIN you gave was wrong. The card's PIN has 2 tries left.",
     );
     expect(text).toContain('Your PIN change of 2025-03-04 has not reached your card yet; this change will replace it.');
-    expect(office.records[0]?.told).toEqual([3, 5]);
+    expect(text).toContain(
+      'Your PIN change of 2025-01-12 was not applied: the card refused it; your old PIN still works.',
+    );
+    // In script order, whatever order the office gave them in.
+    expect(office.records[0]?.told).toEqual([3, 5, 9]);
   });
 
   it('a locked PIN or a card that is not active: told where to go, the call ends', async () => {
