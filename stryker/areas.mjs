@@ -101,10 +101,15 @@ export const AREAS = {
   },
   'window-pin': {
     // PIN reset and unlock at the service window with the issuer's keys, the registry's record of
-    // them and the card's refusals. Its suites open a registry per test (PGlite; PostgreSQL too
-    // when the lab is up), so an area run takes minutes.
+    // them and the card's refusals. The rules have their own tests, called directly; the window
+    // suites open a registry per test (PGlite; PostgreSQL too when the lab is up), so an area run
+    // takes half an hour on a busy machine.
     mutate: ['src/office/window/pin-operations.ts'],
-    testFiles: ['test/office/window/service-window.test.ts', 'test/office/window/bank-and-correction.test.ts'],
+    testFiles: [
+      'test/office/window/pin-operations.test.ts',
+      'test/office/window/service-window.test.ts',
+      'test/office/window/bank-and-correction.test.ts',
+    ],
   },
 };
 
