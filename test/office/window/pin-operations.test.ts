@@ -2,12 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { BANK_STATES, CardStateError, IdMismatchError, SSC_STATES } from '../../../src/office/index.js';
 import type { CardStatus } from '../../../src/office/index.js';
 import { CardIdentityMismatchError } from '../../../src/office/window/index.js';
-import { checkVisit, rolesFor } from '../../../src/office/window/pin-operations.js';
+import { checkActivation, checkVisit, rolesFor } from '../../../src/office/window/pin-operations.js';
 import { expectThrowsClass } from '../../support/throws.js';
 
 /*
- * The registry's rules for a PIN act at the counter, called directly: who may act on which side,
- * and what a visit must show before the window sends anything to the card. The window suites
+ * The registry's rules for a PIN act at the counter and for a bank activation, called directly:
+ * who may act on which side, and what a visit must show before the window sends anything to the
+ * card. The window suites
  * (service-window.test.ts) go through the same rules with a registry and a chip.
  */
 
@@ -97,5 +98,42 @@ describe('window PIN acts: what a visit must show', () => {
     );
     expect(error.state).toBeNull();
     expect(error.message).toContain('has no bank side');
+  });
+});
+
+describe('bank activation: what the visit must show', () => {
+  const identifier = card().cardIdentifier;
+
+  it('refuses a chip that is not the card the registry knows, then an ID number that is not the holder’s', () => {
+    expectThrowsClass(
+      () => checkActivation(card({ bank: 'inactive' }), { cardIdentifier: '110105900000000002', idNumber: 'wrong' }),
+      CardIdentityMismatchError,
+    );
+    // The window has already put the number in its one form (presentedId): compared as it is.
+    expectThrowsClass(
+      () =>
+        checkActivation(card({ bank: 'inactive' }), { cardIdentifier: identifier, idNumber: HOLDER_ID.toLowerCase() }),
+      IdMismatchError,
+    );
+  });
+
+  it.each(BANK_STATES)('bank side %s: only an inactive side is activated, and it becomes active', (state) => {
+    const activate = () => checkActivation(card({ bank: state }), { cardIdentifier: identifier, idNumber: HOLDER_ID });
+    if (state === 'inactive') {
+      expect(activate()).toBe('active');
+    } else {
+      const error = expectThrowsClass(activate, CardStateError);
+      expect({ side: error.side, state: error.state }).toEqual({ side: 'bank', state });
+      expect(error.message).toContain('activate_bank');
+    }
+  });
+
+  it('a card without a bank side has nothing to activate', () => {
+    const error = expectThrowsClass(
+      () => checkActivation(card({ bank: null }), { cardIdentifier: identifier, idNumber: HOLDER_ID }),
+      CardStateError,
+    );
+    expect(error.state).toBeNull();
+    expect(error.message).toContain('activate_bank is not possible');
   });
 });
