@@ -111,6 +111,19 @@ export const AREAS = {
       'test/office/window/bank-and-correction.test.ts',
     ],
   },
+  'pcscd-socket': {
+    // The backend that speaks pcscd's own protocol on its socket: framing, the version handshake,
+    // the typed errors and the wipe of a request that carried a PIN. Its own tests run it against
+    // a pcscd stand-in; the transport contract suite and the reader listing run it against the
+    // real pcscd, and skip without the PC/SC lab (scripts/pcsc-lab up), which lowers the score.
+    mutate: ['src/terminal/pcsc/pcscd-socket-backend.ts'],
+    testFiles: [
+      'test/terminal/pcsc/pcscd-socket-backend.test.ts',
+      'test/terminal/pcsc/pcscd-protocol.test.ts',
+      'test/terminal/pcsc/pcscd-socket-transport.test.ts',
+      'test/terminal/pcsc/readers.test.ts',
+    ],
+  },
 };
 
 // Property tests carry their seed in their names (test.prop): one fixed seed keeps the names the
