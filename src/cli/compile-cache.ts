@@ -26,8 +26,9 @@ const debug = debuglog('sscard');
  * chunk meets an old cache. Release builds of V8 do not check a cache's checksum, and a cache
  * damaged in place (a disk fault, another program's write) crashes V8 while it reads it: each file
  * starts with a CRC-32 of the rest, and one that does not match is not given to V8 at all. Every
- * failure means running without the cache. (The v8-compile-cache package does this for require() in general, but caches only what is
- * compiled before a module runs, and breaks import() of ES modules.)
+ * failure means running without the cache. (The v8-compile-cache package does this for require()
+ * in general, but caches only what is compiled before a module runs, and breaks import() of ES
+ * modules.)
  *
  * SSCARD_COMPILE_CACHE=off (or Node's own NODE_DISABLE_COMPILE_CACHE=1) turns it off;
  * SSCARD_COMPILE_CACHE=<folder> puts it elsewhere. NODE_DEBUG=sscard shows what it does.
@@ -86,7 +87,8 @@ function cachePath(folder: string, file: string, name: string): string {
 
 /**
  * CRC-32 (zlib's) of a cache, loaded on first use so that a run without caches does not load zlib.
- * V8's own check (--verify-snapshot-checksum) would do, but costs ten times as many instructions.
+ * V8's own check (--verify-snapshot-checksum) would do, but cost `read` about eight times as many
+ * instructions (docs/benchmarks.md).
  */
 let crc32: ((data: Uint8Array) => number) | undefined;
 function checksum(data: Uint8Array): number {
