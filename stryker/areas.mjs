@@ -119,6 +119,7 @@ export const AREAS = {
     mutate: ['src/terminal/pcsc/pcscd-socket-backend.ts'],
     testFiles: [
       'test/terminal/pcsc/pcscd-socket-backend.test.ts',
+      'test/terminal/pcsc/pcscd-socket-backend-calls.test.ts',
       'test/terminal/pcsc/pcscd-protocol.test.ts',
       'test/terminal/pcsc/pcscd-socket-transport.test.ts',
       'test/terminal/pcsc/readers.test.ts',

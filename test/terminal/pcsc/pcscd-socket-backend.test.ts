@@ -1,6 +1,6 @@
 import type { Socket } from 'node:net';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { fromHex, toHex } from '../../../src/apdu/index.js';
 import {
   PcscServiceError,
@@ -10,7 +10,7 @@ import {
 } from '../../../src/terminal/index.js';
 import { PcscdClient } from '../../../src/terminal/pcsc/pcscd-client.js';
 import { rejection } from '../../support/throws.js';
-import { FakePcscd } from './fake-pcscd.js';
+import { FakePcscd, transmitRequests } from './fake-pcscd.js';
 
 /*
  * The pcscd socket backend against a pcscd stand-in on a socket of its own (no lab needed): what
@@ -33,10 +33,7 @@ describe('pcscd socket backend against a pcscd stand-in', () => {
   });
   afterEach(async () => {
     for (const t of opened.splice(0)) await t.close();
-    pcscd.version = { major: 4, minor: 4 };
-    pcscd.accepts = pcscd.acceptsOwn;
-    pcscd.answersVersion = true;
-    pcscd.transmit = pcscd.answer9000;
+    pcscd.reset();
   });
   afterAll(() => {
     delete process.env.PCSCLITE_CSOCK_NAME;
@@ -85,22 +82,11 @@ describe('pcscd socket backend against a pcscd stand-in', () => {
 
   it('a PIN command goes in a request of its own, wiped once pcscd has answered; others reuse one', async () => {
     const transport = await open();
-    const sent: Uint8Array[] = [];
-    const original = PcscdClient.prototype.transmit;
-    const spy = vi.spyOn(PcscdClient.prototype, 'transmit').mockImplementation(function (
-      this: PcscdClient,
-      request: Uint8Array,
-    ) {
-      sent.push(request);
-      return original.call(this, request);
-    });
-    try {
+    const sent = await transmitRequests(async () => {
       await transport.transmit(fromHex('00A4000C023F00'));
       await transport.transmit(fromHex('0020000003123456'));
       await transport.transmit(fromHex('00B0000004'));
-    } finally {
-      spy.mockRestore();
-    }
+    });
     expect(sent).toHaveLength(3);
     expect(sent[1]?.every((b) => b === 0)).toBe(true);
     expect(sent[2]?.buffer).toBe(sent[0]?.buffer);
