@@ -113,9 +113,9 @@ export const AREAS = {
   },
   'pcscd-socket': {
     // The backend that speaks pcscd's own protocol on its socket: framing, the version handshake,
-    // the typed errors and the wipe of a request that carried a PIN. Its own tests run it against
-    // a pcscd stand-in; the transport contract suite and the reader listing run it against the
-    // real pcscd, and skip without the PC/SC lab (scripts/pcsc-lab up), which lowers the score.
+    // each call's fields and refusals, the request buffer, card status and the reader watch. Its
+    // own tests run it against a pcscd stand-in; the transport contract suite and the reader
+    // listing run it against the real pcscd, and skip without the PC/SC lab (scripts/pcsc-lab up).
     mutate: ['src/terminal/pcsc/pcscd-socket-backend.ts'],
     testFiles: [
       'test/terminal/pcsc/pcscd-socket-backend.test.ts',
