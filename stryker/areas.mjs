@@ -111,6 +111,19 @@ export const AREAS = {
       'test/office/window/bank-and-correction.test.ts',
     ],
   },
+  'hotline-host': {
+    // The office behind the phone menu and the online terminal: the card found by its digits and
+    // the holder's ID number, the notices of earlier PIN changes, the PIN change queued, the loss
+    // reported, and the issuer host that hands the queued script to a terminal, MACs it and takes
+    // the card's answer. Its suites open a registry per test (PGlite; PostgreSQL too with the lab).
+    mutate: ['src/office/hotline/service.ts', 'src/office/hotline/issuer-host.ts'],
+    testFiles: [
+      'test/office/hotline/notices.test.ts',
+      'test/office/hotline/service.test.ts',
+      'test/office/hotline/pin-change-lifecycle.test.ts',
+      'test/office/hotline/loss-by-phone.test.ts',
+    ],
+  },
   'pcscd-socket': {
     // The backend that speaks pcscd's own protocol on its socket: framing, the version handshake,
     // each call's fields and refusals, the request buffer, card status and the reader watch. Its

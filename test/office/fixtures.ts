@@ -12,6 +12,8 @@ export const BANK: OperationContext = { terminalId: 'bank-icbc-0042', role: 'ban
 export const POS: OperationContext = { terminalId: 'pos-pharmacy-7', role: 'pos', channel: 'terminal' };
 export const HOTLINE: OperationContext = { terminalId: 'hotline-12333-3', role: 'hotline', channel: 'operator' };
 export const ADMIN: OperationContext = { terminalId: 'admin-cli', role: 'admin', channel: 'cli' };
+/** The 12333 voice menu: the hotline's role, the caller at the keys. */
+export const IVR: OperationContext = { terminalId: 'ivr-12333-01', role: 'hotline', channel: 'ivr' };
 
 let serial = 0;
 const RUN = Math.floor(Math.random() * 900) + 100;

@@ -21,6 +21,7 @@ import {
   ADMIN,
   BANK,
   HOTLINE,
+  IVR,
   POS,
   WINDOW,
   describeBackends,
@@ -29,7 +30,6 @@ import {
   personDocument,
 } from './fixtures.js';
 
-const IVR: OperationContext = { terminalId: 'ivr-12333-1', role: 'hotline', channel: 'ivr' };
 const PORTAL: OperationContext = { terminalId: 'portal-web-1', role: 'portal', channel: 'online' };
 const BANK_APP: OperationContext = { terminalId: 'bank-app-icbc', role: 'bank', channel: 'online' };
 const PROXY_WINDOW: OperationContext = { terminalId: 'window-110105-02', role: 'window', channel: 'proxy' };

@@ -1,13 +1,7 @@
 import { expect, it } from 'vitest';
-import {
-  RegistryHotlineService,
-  parseKeys,
-  runScriptedCall,
-  type OperationContext,
-  type Registry,
-} from '../../../src/office/index.js';
+import { RegistryHotlineService, parseKeys, runScriptedCall, type Registry } from '../../../src/office/index.js';
 import { SoftwarePsam } from '../../../src/terminal/index.js';
-import { ADMIN, POS, describeBackends, idOf, manualClock, personDocument } from '../fixtures.js';
+import { ADMIN, IVR, POS, describeBackends, idOf, manualClock, personDocument } from '../fixtures.js';
 
 /*
  * A card reported lost by phone (card services, key 3): the hotline takes a temporary report of
@@ -15,7 +9,6 @@ import { ADMIN, POS, describeBackends, idOf, manualClock, personDocument } from 
  * and is refused here, leaving the card as it was.
  */
 
-const IVR: OperationContext = { terminalId: 'ivr-12333-02', role: 'hotline', channel: 'ivr' };
 const clock = manualClock('2025-05-12T10:00:00+08:00');
 
 async function call(registry: Registry, keys: string): Promise<{ lines: string[]; outcome: string }> {

@@ -10,12 +10,11 @@ import {
   parseKeys,
   runScriptedCall,
   type CardStatus,
-  type OperationContext,
   type Registry,
 } from '../../../src/office/index.js';
 import { databaseOf } from '../../../src/office/registry.js';
 import { MemoryTransport, PinIncorrectError, SoftwarePsam, SscCard } from '../../../src/terminal/index.js';
-import { ADMIN, describeBackends, idOf, manualClock, personDocument } from '../fixtures.js';
+import { ADMIN, IVR, POS, describeBackends, idOf, manualClock, personDocument } from '../fixtures.js';
 
 /*
  * A PIN changed by phone, on both backends: the hotline queues the enciphered script, a POS
@@ -25,8 +24,6 @@ import { ADMIN, describeBackends, idOf, manualClock, personDocument } from '../f
  * database never holds a PIN in any encoding.
  */
 
-const IVR: OperationContext = { terminalId: 'ivr-12333-01', role: 'hotline', channel: 'ivr' };
-const POS_ONLINE: OperationContext = { terminalId: 'pos-pharmacy-9', role: 'pos', channel: 'terminal' };
 const office = SoftwarePsam.withTestKeys(['PIN_CHANGE']);
 const clock = manualClock('2025-03-01T09:00:00+08:00');
 
@@ -60,7 +57,7 @@ const change = (h: Holder, current: string, next: string): string =>
 
 /** The card at a POS: online (with the office's host) or offline. */
 async function atPos(registry: Registry, h: Holder, online: boolean): Promise<SscCard> {
-  const host = online ? new OfficeIssuerHost(registry, office, POS_ONLINE) : undefined;
+  const host = online ? new OfficeIssuerHost(registry, office, POS) : undefined;
   return SscCard.open(new MemoryTransport(h.sim), {
     refuseInitialPin: false,
     ...(host === undefined ? {} : { issuerHost: host }),
@@ -245,7 +242,7 @@ describeBackends(
         registry.queuePinChange(IVR, { cardNumber: other.card.cardNumber, idNumber: other.idNumber, encipher }),
       ).rejects.toMatchObject({ code: 'CARD_STATE' });
       await expect(
-        registry.queuePinChange(POS_ONLINE, { cardNumber: h.card.cardNumber, idNumber: h.idNumber, encipher }),
+        registry.queuePinChange(POS, { cardNumber: h.card.cardNumber, idNumber: h.idNumber, encipher }),
       ).rejects.toMatchObject({ code: 'ROLE_NOT_ALLOWED' });
       const broken = registry.queuePinChange(IVR, {
         cardNumber: h.card.cardNumber,
@@ -287,10 +284,10 @@ describeBackends(
       const h = await issue(registry);
       await phone(registry, change(h, '123456', '246810'));
       const [s] = await registry.pinChanges(h.card.cardNumber);
-      await registry.recordPinChangeResult(POS_ONLINE, { scriptId: s!.id, report: { result: 'applied' } });
-      await registry.recordPinChangeResult(POS_ONLINE, { scriptId: s!.id, report: { result: 'applied' } });
+      await registry.recordPinChangeResult(POS, { scriptId: s!.id, report: { result: 'applied' } });
+      await registry.recordPinChangeResult(POS, { scriptId: s!.id, report: { result: 'applied' } });
       await expect(
-        registry.recordPinChangeResult(POS_ONLINE, {
+        registry.recordPinChangeResult(POS, {
           scriptId: s!.id,
           report: { result: 'failed', reason: 'pin_incorrect', triesLeft: 1 },
         }),
@@ -301,10 +298,10 @@ describeBackends(
         payload: {},
       });
       await expect(
-        registry.recordPinChangeResult(POS_ONLINE, { scriptId: other.id, report: { result: 'applied' } }),
+        registry.recordPinChangeResult(POS, { scriptId: other.id, report: { result: 'applied' } }),
       ).rejects.toMatchObject({ code: 'SCRIPT_NOT_FOUND' });
       await expect(
-        registry.recordPinChangeResult(POS_ONLINE, { scriptId: 0, report: { result: 'applied' } }),
+        registry.recordPinChangeResult(POS, { scriptId: 0, report: { result: 'applied' } }),
       ).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', message: 'scriptId must be a positive integer' });
     });
 

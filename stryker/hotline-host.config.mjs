@@ -1,0 +1,3 @@
+import { areaConfig } from './areas.mjs';
+
+export default areaConfig('hotline-host');
