@@ -99,7 +99,13 @@ describe('notices of earlier PIN changes', () => {
       }),
       [],
     ],
+    [
+      'failed, long past its expiry: still failed',
+      script(1, { state: 'failed', ageDays: 40, outcome: { result: 'failed', reason: 'pin_incorrect', triesLeft: 1 } }),
+      [{ kind: 'failed_pin', scriptId: 1, date: '2025-02-08', triesLeft: 1 }],
+    ],
     ['applied', script(1, { state: 'applied', outcome: { result: 'applied' } }), []],
+    ['applied, long past its expiry', script(1, { state: 'applied', ageDays: 40, outcome: { result: 'applied' } }), []],
     ['replaced by a newer one', script(1, { state: 'cancelled', outcome: { result: 'replaced', by: 2 } }), []],
   ] as const)('%s', (_what, one, expected) => {
     expect(noticesFor([one], NOW)).toEqual(expected);

@@ -1,10 +1,14 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import {
   OfficeArgumentError,
   OfficeIssuerHost,
+  Registry,
+  RegistryClosedError,
   RegistryHotlineService,
   SecureModuleFailedError,
-  type Registry,
 } from '../../../src/office/index.js';
 import { databaseOf } from '../../../src/office/registry.js';
 import { SoftwarePsam } from '../../../src/terminal/index.js';
@@ -189,3 +193,17 @@ describeBackends(
   },
   { clock },
 );
+
+it('a registry that cannot answer is an error of the issuer host, not a card with no scripts', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sscard-host-'));
+  try {
+    const registry = await Registry.open(`file:${dir}`);
+    await registry.close();
+    const host = new OfficeIssuerHost(registry, psam, POS);
+    await expect(host.scriptsFor({ cardNumber: 'A12345678', cardIdentifier: '0'.repeat(16) })).rejects.toBeInstanceOf(
+      RegistryClosedError,
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}, 120_000);
