@@ -132,7 +132,8 @@ describe('pcscd socket backend against a pcscd stand-in', () => {
     const died = performance.now();
     pcscd.die();
     expect(await inFlight).toBeInstanceOf(PcscServiceError);
-    expect(performance.now() - died).toBeLessThan(500);
+    // At once: no bound ran out (the socket's close fails it), with room for a busy machine.
+    expect(performance.now() - died).toBeLessThan(2000);
     await expect(transport.transmit(fromHex('00B0000004'))).rejects.toThrow();
   });
 
