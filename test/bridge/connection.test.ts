@@ -4,6 +4,7 @@ import { concatBytes, fromHex, toHex } from '../../src/apdu/index.js';
 import { connectToVpcd, encodeFrame, FrameDecoder, VpcdConnection, VpcdError } from '../../src/bridge/index.js';
 import type { VpcdEvent } from '../../src/bridge/index.js';
 import { FixedCard } from './fixed-card.js';
+import { until } from '../support/until.js';
 
 /*
  * The socket side of the bridge against a stand-in for pcscd's vpcd driver on an ephemeral
@@ -85,14 +86,6 @@ class Peer {
 
 function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
-}
-
-async function until(what: string, cond: () => boolean, timeoutMs = 3000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(5);
-  }
 }
 
 /** A port with nothing listening (bound and released at once). */

@@ -14,20 +14,13 @@ import {
   type ReaderEvent,
 } from '../../../src/terminal/pcsc/index.js';
 import { FakePcscd } from './fake-pcscd.js';
+import { until } from '../../support/until.js';
 
 /*
  * The default PC/SC backend: pcscd's socket where pcscd answers in a protocol the SDK speaks, the
  * `smartcard` binding otherwise, SSCARD_PCSC_BACKEND over both. Against the pcscd stand-in, so
  * every case happens on cue; readers and their events over the socket too.
  */
-
-async function until(what: string, check: () => boolean, timeoutMs = 3000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() >= deadline) throw new Error(`${what} did not happen within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 
 describe('the default PC/SC backend', () => {
   const pcscd = new FakePcscd();

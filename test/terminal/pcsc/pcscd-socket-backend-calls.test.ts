@@ -11,6 +11,7 @@ import {
 } from '../../../src/terminal/index.js';
 import { MAX_COMMAND_BYTES, PCSCD_COMMAND, PcscdReturnError } from '../../../src/terminal/pcsc/pcscd-protocol.js';
 import { rejection, thrown } from '../../support/throws.js';
+import { until } from '../../support/until.js';
 import { FAKE_READER, FakePcscd, transmitRequests, word } from './fake-pcscd.js';
 
 /*
@@ -27,15 +28,6 @@ const OTHER_READER = 'Fake Reader 1';
 const SEND_PROTOCOL = 4;
 const SEND_LENGTH = 12;
 const RECV_ROOM = 24;
-
-/** Resolves once `done` holds, looking again after each turn of the event loop (timers may be faked). */
-async function until(done: () => boolean): Promise<void> {
-  const deadline = Date.now() + 5000;
-  while (!done()) {
-    if (Date.now() > deadline) throw new Error('the stand-in never got there');
-    await new Promise((resolve) => setImmediate(resolve));
-  }
-}
 
 function presentIn(context: PcscContext, reader: string): boolean | undefined {
   return context.listReaders().readers.find((r) => r.name === reader)?.cardPresent;
@@ -72,7 +64,7 @@ describe('pcscd socket backend, call by call', () => {
     vi.useRealTimers();
     for (const context of contexts.splice(0)) context.release(false);
     // Each test's requests start from an empty log: the last ones read, the connections gone.
-    await until(() => pcscd.connections === 0);
+    await until('the connections closed', () => pcscd.connections === 0);
     pcscd.reset();
   });
   afterAll(() => {
@@ -165,7 +157,7 @@ describe('pcscd socket backend, call by call', () => {
       pcscd.silentOn.add(command);
       let settled = false;
       const error = rejection(call()).finally(() => (settled = true));
-      await until(() => pcscd.sent(command).length > 0);
+      await until('pcscd reading the request', () => pcscd.sent(command).length > 0);
       vi.advanceTimersByTime(9_999);
       await new Promise((resolve) => setImmediate(resolve));
       expect(settled).toBe(false);
@@ -179,11 +171,11 @@ describe('pcscd socket backend, call by call', () => {
     it('a refused context closes both connections, and so does pcscd hanging up on the reader watch', async () => {
       pcscd.establishRv = REMOVED;
       await rejection(establish());
-      await until(() => pcscd.connections === 0);
+      await until('both connections closed', () => pcscd.connections === 0);
       pcscd.establishRv = 0;
       pcscd.hangUpOn.add(PCSCD_COMMAND.waitReaderStateChange);
       expect(await rejection(establish())).toBeInstanceOf(PcscdReturnError);
-      await until(() => pcscd.connections === 0);
+      await until('both connections closed', () => pcscd.connections === 0);
       expect(pcscd.sent(PCSCD_COMMAND.establishContext)).toHaveLength(2);
     });
   });
@@ -278,7 +270,7 @@ describe('pcscd socket backend, call by call', () => {
       expect(card.status()).toEqual({ atr: Uint8Array.of(0x3b, 0x00), protocol: 'T=1' });
       const seen = watched(context);
       change();
-      await until(() => seen.includes('removed'));
+      await until('the removal', () => seen.includes('removed'));
       const error = thrown(() => card.status());
       expect(error).toBeInstanceOf(PcscdReturnError);
       expect(error).toMatchObject({ pcscCode: REMOVED, message: 'SCardStatus returned 0x80100069' });
@@ -290,7 +282,7 @@ describe('pcscd socket backend, call by call', () => {
       const context = await establish();
       const card = await context.connect(OTHER_READER, SHARED);
       pcscd.setCard(false);
-      await until(() => presentIn(context, FAKE_READER) === false);
+      await until('the card out, as the context sees it', () => presentIn(context, FAKE_READER) === false);
       expect(card.status().protocol).toBe('T=1');
     });
   });
@@ -313,25 +305,25 @@ describe('pcscd socket backend, call by call', () => {
       const context = await establish();
       const seen = watched(context);
       pcscd.setCard(false);
-      await until(() => seen.length === 1);
+      await until('the first event', () => seen.length === 1);
       pcscd.setCard(true);
-      await until(() => seen.length === 2);
+      await until('the second event', () => seen.length === 2);
       pcscd.setCard(true, OTHER_READER);
-      await until(() => presentIn(context, OTHER_READER) === true);
+      await until("the other reader's card in", () => presentIn(context, OTHER_READER) === true);
       pcscd.swapCard('3B02');
-      await until(() => seen.length === 4);
+      await until('the fourth event', () => seen.length === 4);
       expect(seen).toEqual(['removed', 'present 3B00', 'removed', 'present 3B02']);
     });
 
     it('a reader whose card has already left is reported removed at once, and only once', async () => {
       const context = await establish();
       pcscd.setCard(false);
-      await until(() => presentIn(context, FAKE_READER) === false);
+      await until('the card out, as the context sees it', () => presentIn(context, FAKE_READER) === false);
       const seen = watched(context);
       const missing = watched(context, 'No Such Reader');
       expect([seen, missing]).toEqual([['removed'], ['removed']]);
       pcscd.attachReader(OTHER_READER);
-      await until(() => presentIn(context, OTHER_READER) === false);
+      await until('the other reader, empty', () => presentIn(context, OTHER_READER) === false);
       expect([seen, missing]).toEqual([['removed'], ['removed']]);
     });
 
@@ -341,7 +333,7 @@ describe('pcscd socket backend, call by call', () => {
       const stop = context.watch(FAKE_READER, (change) => seen.push(described(change)));
       stop();
       pcscd.setCard(false);
-      await until(() => presentIn(context, FAKE_READER) === false);
+      await until('the card out, as the context sees it', () => presentIn(context, FAKE_READER) === false);
       expect(seen).toEqual([]);
     });
 
@@ -349,7 +341,7 @@ describe('pcscd socket backend, call by call', () => {
       const context = await establish();
       const seen = watched(context);
       context.release(false);
-      await until(() => pcscd.connections === 0);
+      await until('both connections closed', () => pcscd.connections === 0);
       expect(pcscd.sent(PCSCD_COMMAND.releaseContext).map((r) => word(r, 0))).toEqual([7]);
       pcscd.setCard(false);
       expect(seen).toEqual([]);
@@ -360,7 +352,7 @@ describe('pcscd socket backend, call by call', () => {
       const card = await context.connect(FAKE_READER, SHARED);
       const seen = watched(context);
       pcscd.die();
-      await until(() => seen.length === 1);
+      await until('the first event', () => seen.length === 1);
       expect(seen).toEqual(['removed']);
       expect(thrown(() => context.listReaders())).toMatchObject({
         pcscCode: 0x8010001d,

@@ -14,18 +14,11 @@ import {
 } from '../../../src/terminal/pcsc/index.js';
 import { VPCD_SLOTS, pcscLab } from '../../pcsc/lab.js';
 import { insertCard, removeCard, useReaderSlot } from './rig.js';
+import { until } from '../../support/until.js';
 
 /* listReaders() and watchReaders() against the real pcscd with vpcd readers: by default (pcscd's socket here), and on the binding. */
 
 const lab = pcscLab('PC/SC readers suite');
-
-async function until(what: string, check: () => boolean, timeoutMs = 3000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() >= deadline) throw new Error(`${what} did not happen within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 function readersSuite(backend: PcscBackendSetting, runsOn: PcscBackendName): void {
   describe.runIf(lab.run)(`PC/SC readers and their events (backend ${backend})`, () => {

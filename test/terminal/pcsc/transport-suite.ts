@@ -22,6 +22,7 @@ import {
 } from '../../../src/terminal/index.js';
 import type { InsertedCard, ReaderRig } from './rig.js';
 import { ZHANG_WEI_CARDHOLDER, ZHANG_WEI_CARD_INFO } from '../zhang-wei.js';
+import { until } from '../../support/until.js';
 
 /*
  * One suite for every PC/SC transport: SDK -> transport -> PC/SC -> SimulatedCard. The reader rig
@@ -44,14 +45,6 @@ const SSSE_SELECT = '00A404000F7378312E73682EC9E7BBE1B1A3D5CF00';
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-async function until(what: string, check: () => boolean, timeoutMs = 3000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() >= deadline) throw new Error(`${what} did not happen within ${timeoutMs} ms`);
-    await sleep(20);
-  }
 }
 
 /** A card with one large transparent EF (32767 bytes, the most a file can hold) that answers extended APDUs. */
